@@ -1,0 +1,36 @@
+# Two commands: `make run` serves the demo portal, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install worker translations clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -qq --upgrade pip
+	$(BIN)/python -m pip install -qq -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+worker: $(STAMP)
+	$(FLASK) worker
+
+# Re-extract the user-facing strings and merge them into the catalogs, then compile.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o checkup/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i checkup/translations/messages.pot -d checkup/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d checkup/translations
+
+clean:
+	rm -rf $(VENV) instance

@@ -1,0 +1,131 @@
+"""Sign in and out, registration, password reset, language switch."""
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from checkup.blueprints.guards import actor, home_endpoint, is_safe_next, redirect_home, render_page
+from checkup.extensions import limiter
+from checkup.forms import apply_errors
+from checkup.forms.auth import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
+from checkup.services import accounts
+from checkup.services.errors import ValidationError
+
+bp = Blueprint("auth", __name__)
+
+
+def _account_key():
+    return "login:" + accounts.normalize_email(request.form.get("email", ""))[:254]
+
+
+def _failed(response):
+    return response.status_code != 303
+
+
+def _sign_in(user):
+    """Rotate the session (a fresh cookie and server-side id) and sign the user in."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    accounts.start_session(user, request.remote_addr or "", request.user_agent.string or "")
+    login_user(user)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_account_key,
+               deduct_when=_failed)
+def login():
+    if current_user.is_authenticated:
+        return redirect_home()
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data)
+        except ValidationError as exc:
+            error = exc.message
+        else:
+            _sign_in(user)
+            target = request.args.get("next", "")
+            return redirect(target if is_safe_next(target) else url_for(home_endpoint(user)), code=303)
+    status = 200 if request.method == "GET" or error is None and not form.errors else 422
+    return render_page("auth/login.html", form=form, error=error, status=status)
+
+
+@bp.post("/logout")
+def logout():
+    if current_user.is_authenticated:
+        accounts.end_session(current_user.session_token, actor())
+        logout_user()
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("20/hour", methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect_home()
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.register_client(form.email.data, form.password.data, form.name.data, form.sex.data,
+                                            form.birth_date.data, form.phone.data, session.get("locale", ""))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            _sign_in(user)
+            flash(_("Welcome! Your account is ready."), "success")
+            return redirect(url_for("client.home"), code=303)
+    return render_page("auth/register.html", form=form, status=422 if form.errors else 200)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("10/hour", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data, request.remote_addr or "")
+        flash(_("If an account exists for that email, we have sent a link to reset the password. "
+                "It works once, within %(minutes)s minutes.",
+                minutes=current_app.config["PASSWORD_RESET_MINUTES"]), "info")
+        return redirect(url_for("auth.login"), code=303)
+    return render_page("auth/forgot.html", form=form, status=422 if form.errors else 200)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit("20/hour", methods=["POST"])
+def reset_password(token):
+    form = ResetPasswordForm()
+    try:
+        accounts.check_reset_token(token)
+    except ValidationError as exc:
+        return render_page("auth/reset_invalid.html", message=exc.message, status=400)
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.password.data, request.remote_addr or "")
+        except ValidationError as exc:
+            if not apply_errors(form, exc):
+                return render_page("auth/reset_invalid.html", message=exc.message, status=400)
+        else:
+            if current_user.is_authenticated:
+                logout_user()
+            flash(_("Your password has been set. Sign in with it now."), "success")
+            return redirect(url_for("auth.login"), code=303)
+    return render_page("auth/reset.html", form=form, status=422 if form.errors else 200)
+
+
+@bp.post("/language")
+def set_language():
+    locale = request.form.get("locale", "")
+    if locale in current_app.config["LANGUAGES"]:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            accounts.set_locale(current_user, locale)
+    target = request.form.get("next", "")
+    return redirect(target if is_safe_next(target) else url_for("home.index"), code=303)

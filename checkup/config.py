@@ -1,0 +1,77 @@
+"""Settings: defaults, then CHECKUP_* environment variables, then a mapping given to create_app."""
+import os
+import secrets
+from pathlib import Path
+
+
+def _bool(value):
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+# Flask config key, environment variable, parser, default.
+SETTINGS = [
+    ("DATABASE_URL", "CHECKUP_DATABASE_URL", str, None),
+    ("REDIS_URL", "CHECKUP_REDIS_URL", str, None),
+    ("SECRET_KEY", "CHECKUP_SECRET_KEY", str, None),
+    ("NATIONAL_ID_KEY", "CHECKUP_NATIONAL_ID_KEY", str, None),
+    ("CENTER_NAME", "CHECKUP_CENTER_NAME", str, "Checkup Portal Health Center"),
+    ("TIMEZONE", "CHECKUP_TIMEZONE", str, "Asia/Shanghai"),
+    ("MAIL_SERVER", "CHECKUP_MAIL_SERVER", str, None),
+    ("MAIL_PORT", "CHECKUP_MAIL_PORT", int, 25),
+    ("MAIL_USERNAME", "CHECKUP_MAIL_USERNAME", str, None),
+    ("MAIL_PASSWORD", "CHECKUP_MAIL_PASSWORD", str, None),
+    ("MAIL_USE_TLS", "CHECKUP_MAIL_USE_TLS", _bool, False),
+    ("MAIL_SENDER", "CHECKUP_MAIL_SENDER", str, "Checkup Portal <no-reply@checkup.test>"),
+    ("OUTBOX_DIR", "CHECKUP_OUTBOX_DIR", str, None),
+    ("BASE_URL", "CHECKUP_BASE_URL", str, "http://127.0.0.1:5000"),
+    ("FORCE_SECURE_COOKIES", "CHECKUP_SECURE_COOKIES", _bool, False),
+    ("TRUST_PROXY", "CHECKUP_TRUST_PROXY", _bool, False),
+    ("LOGIN_LIMIT_PER_IP", "CHECKUP_LOGIN_LIMIT_PER_IP", str, "30/minute;300/hour"),
+    ("LOGIN_LIMIT_PER_ACCOUNT", "CHECKUP_LOGIN_LIMIT_PER_ACCOUNT", str, "5/minute;30/hour"),
+    ("RATELIMIT_ENABLED", "CHECKUP_RATELIMIT_ENABLED", _bool, True),
+    ("SESSION_HOURS", "CHECKUP_SESSION_HOURS", int, 12),
+    ("PASSWORD_RESET_MINUTES", "CHECKUP_PASSWORD_RESET_MINUTES", int, 60),
+    ("JOBS_INLINE", "CHECKUP_JOBS_INLINE", _bool, False),
+]
+
+
+def _secret_from_instance(instance_path, name):
+    """Generate a secret once into the instance folder, so restarts keep sessions valid."""
+    path = Path(instance_path) / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def build_config(instance_path, overrides=None):
+    """Return the settings dict for an app whose instance folder is ``instance_path``."""
+    config = {}
+    for key, env, parse, default in SETTINGS:
+        raw = os.environ.get(env)
+        config[key] = parse(raw) if raw not in (None, "") else default
+    config.update(overrides or {})
+
+    instance = Path(instance_path)
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = f"sqlite:///{instance / 'checkup.db'}"
+    if not config["OUTBOX_DIR"]:
+        config["OUTBOX_DIR"] = str(instance / "outbox")
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _secret_from_instance(instance, "secret_key")
+    if not config["NATIONAL_ID_KEY"]:
+        config["NATIONAL_ID_KEY"] = _secret_from_instance(instance, "national_id_key")
+
+    config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"] or "memory://")
+    config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    config.setdefault("SESSION_COOKIE_NAME", "checkup_session")
+    config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # token lives as long as the session
+    config.setdefault("BABEL_DEFAULT_LOCALE", "en")
+    config.setdefault("BABEL_DEFAULT_TIMEZONE", config["TIMEZONE"])
+    config.setdefault("LANGUAGES", {"en": "English", "zh": "简体中文"})
+    config.setdefault("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+    return config

@@ -1,0 +1,68 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import Email, EqualTo, Length, Optional, Regexp, ValidationError
+
+from checkup.forms import max_len, required
+from checkup.services.labels import choices
+from checkup.services.passwords import MAX_LENGTH, MIN_LENGTH
+
+PHONE = Regexp(r"^\+?[0-9][0-9 \-]{6,19}$", message=_l("Enter a phone number, digits only (e.g. 13800138000)."))
+
+
+def _email():
+    return [required(), max_len(254), Email(message=_l("Enter a valid email address."), check_deliverability=False)]
+
+
+def _new_password():
+    return [required(), Length(min=MIN_LENGTH, max=MAX_LENGTH,
+                               message=_l("Use %(min)d to %(max)d characters."))]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[required(), max_len(254)])
+    password = PasswordField(_l("Password"), validators=[required(), max_len(MAX_LENGTH)])
+
+
+class RegisterForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=[required(), max_len(100)])
+    email = EmailField(_l("Email"), validators=_email())
+    phone = StringField(_l("Mobile phone"), validators=[required(), PHONE])
+    sex = SelectField(_l("Sex"), choices=[("", "—")] + choices("sex", ["male", "female"]), validators=[required()])
+    birth_date = DateField(_l("Date of birth"), validators=[required()],
+                           render_kw={"max": "2100-01-01"})
+    password = PasswordField(_l("Password"), validators=_new_password(),
+                             description=_l("At least %(n)d characters.", n=MIN_LENGTH))
+    confirm = PasswordField(_l("Repeat password"), validators=[
+        required(), EqualTo("password", message=_l("The two passwords do not match."))])
+
+    def validate_birth_date(self, field):
+        import datetime
+
+        if field.data and not (datetime.date(1900, 1, 1) <= field.data <= datetime.date.today()):
+            raise ValidationError(_l("Enter a real date of birth."))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=_email())
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=_new_password(),
+                             description=_l("At least %(n)d characters.", n=MIN_LENGTH))
+    confirm = PasswordField(_l("Repeat new password"), validators=[
+        required(), EqualTo("password", message=_l("The two passwords do not match."))])
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=[required(), max_len(100)])
+    phone = StringField(_l("Mobile phone"), validators=[Optional(), PHONE])
+    locale = SelectField(_l("Language"), choices=[("", _l("Same as my browser")), ("en", "English"),
+                                                  ("zh", "简体中文")], validators=[Optional()])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[required(), max_len(MAX_LENGTH)])
+    new_password = PasswordField(_l("New password"), validators=_new_password())
+    confirm = PasswordField(_l("Repeat new password"), validators=[
+        required(), EqualTo("new_password", message=_l("The two passwords do not match."))])

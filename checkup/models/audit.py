@@ -1,0 +1,16 @@
+from peewee import CharField, DateTimeField, ForeignKeyField, TextField
+
+from checkup.models.accounts import User
+from checkup.models.base import BaseModel, utcnow
+
+
+class AuditEvent(BaseModel):
+    """Who did what to which object, when and from where. Rows are never updated or deleted."""
+
+    at = DateTimeField(default=utcnow, index=True)
+    user = ForeignKeyField(User, null=True, backref="audit_events", on_delete="SET NULL")
+    action = CharField(max_length=60, index=True)
+    object_type = CharField(max_length=40, default="")
+    object_id = CharField(max_length=40, default="")
+    ip = CharField(max_length=64, default="")
+    detail = TextField(default="")

@@ -1,0 +1,19 @@
+"""Translatable labels for the stored codes (sex, tiers, result types), shared by forms and pages."""
+from flask_babel import lazy_gettext as _l
+
+LABELS = {
+    "sex": {"male": _l("Male"), "female": _l("Female"), "any": _l("Any")},
+    "size_tier": {"large": _l("Large"), "medium": _l("Medium"), "small": _l("Small")},
+    "value_tier": {"vip": _l("VIP"), "important": _l("Important"), "general": _l("General")},
+    "result_type": {"numeric": _l("Numeric"), "text": _l("Text"), "choice": _l("Choice")},
+}
+
+
+def choices(kind, codes=None):
+    """(code, label) pairs for a select field."""
+    labels = LABELS[kind]
+    return [(code, labels[code]) for code in (codes or labels)]
+
+
+def choice_label(kind, code):
+    return LABELS.get(kind, {}).get(code, code)

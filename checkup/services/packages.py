@@ -1,0 +1,64 @@
+"""Which packages a client may book, and why the others are not offered."""
+import datetime
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+
+from checkup.models import Department, ExamItem, Package, PackageItem
+
+
+def age_on(birth_date, day=None):
+    day = day or datetime.date.today()
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+@dataclass
+class Offer:
+    package: Package
+    eligible: bool
+    reason: str = ""
+
+
+def ineligibility(package, sex, age):
+    """A user-facing reason the package does not fit this sex and age, or ''."""
+    if package.sex != "any" and package.sex != sex:
+        return _l("This package is for men only.") if package.sex == "male" else _l("This package is for women only.")
+    if age < package.age_min:
+        return _l("This package is for people aged %(n)s and over.", n=package.age_min)
+    if age > package.age_max:
+        return _l("This package is for people aged up to %(n)s.", n=package.age_max)
+    return ""
+
+
+def offers_for(sex, birth_date):
+    """Every active package, eligible first, each with the reason it is not offered if it is not."""
+    age = age_on(birth_date)
+    packages = list(Package.select().where(Package.active == True).order_by(Package.price))  # noqa: E712
+    result = [Offer(p, not (r := ineligibility(p, sex, age)), r) for p in packages]
+    return sorted(result, key=lambda o: not o.eligible)
+
+
+def package_with_items(code):
+    """A package and its items (with department and resource) in a fixed number of queries."""
+    package = Package.get_or_none((Package.code == code) & (Package.active == True))  # noqa: E712
+    if package is None:
+        return None, []
+    items = list(ExamItem.select(ExamItem, Department).join(Department)
+                 .join_from(ExamItem, PackageItem).where(PackageItem.package == package.id)
+                 .order_by(Department.sort_order, ExamItem.code))
+    return package, items
+
+
+def preparation_notes(items, chinese=False):
+    """The distinct preparation notes of ``items``, in order."""
+    seen, notes = set(), []
+    for item in items:
+        note = (item.prep_note_zh if chinese and item.prep_note_zh else item.prep_note_en).strip()
+        if note and note not in seen:
+            seen.add(note)
+            notes.append(note)
+    return notes
+
+
+

@@ -1,0 +1,64 @@
+"""Template helpers: localized names, navigation for the signed-in roles, formatting."""
+from flask import url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from checkup.models.accounts import ADMIN, CLIENT, COUNSELOR, HR, PHYSICIAN, SCHEDULER
+
+NAVIGATION = [
+    (CLIENT, "client.home", _l("My checkups")),
+    (CLIENT, "client.packages", _l("Packages")),
+    (HR, "hr.home", _l("Company")),
+    (SCHEDULER, "desk.home", _l("Front desk")),
+    (PHYSICIAN, "exam.home", _l("Exam stations")),
+    (COUNSELOR, "care.home", _l("Client care")),
+    (ADMIN, "admin.dashboard", _l("Admin")),
+    (ADMIN, "catalog.items", _l("Catalog")),
+    (ADMIN, "admin_accounts.index", _l("Accounts")),
+]
+
+ROLE_LABELS = {
+    CLIENT: _l("Client"), HR: _l("HR contact"), SCHEDULER: _l("Scheduler"),
+    PHYSICIAN: _l("Physician"), COUNSELOR: _l("Counselor"), ADMIN: _l("Administrator"),
+}
+
+DIRECTORY_ROLES = (ADMIN, SCHEDULER, COUNSELOR)
+
+
+def is_chinese():
+    locale = get_locale()
+    return bool(locale) and locale.language == "zh"
+
+
+def localized(obj, field="name"):
+    """``obj.name_zh`` in Chinese when it has one, else ``obj.name_en``."""
+    if obj is None:
+        return ""
+    if is_chinese():
+        value = getattr(obj, f"{field}_zh", "")
+        if value:
+            return value
+    return getattr(obj, f"{field}_en", "")
+
+
+def navigation():
+    if not current_user.is_authenticated:
+        return []
+    items, seen = [], set()
+    for role, endpoint, label in NAVIGATION:
+        if current_user.has_role(role) and endpoint not in seen:
+            seen.add(endpoint)
+            items.append((url_for(endpoint), endpoint, label))
+    if current_user.has_role(*DIRECTORY_ROLES):
+        items.append((url_for("directory.clients"), "directory.clients", _l("Clients")))
+        items.append((url_for("directory.organizations"), "directory.organizations", _l("Organizations")))
+    return items
+
+
+def init_app(app):
+    from checkup.services.labels import choice_label
+
+    app.jinja_env.globals.update(localized=localized, navigation=navigation, role_labels=ROLE_LABELS,
+                                 choice_label=choice_label, is_chinese=is_chinese)
+    app.jinja_env.globals["languages"] = app.config["LANGUAGES"]

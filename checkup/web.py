@@ -1,0 +1,165 @@
+"""Wiring the web layer: extensions, sessions, security headers, error pages, blueprints, CLI."""
+from flask import jsonify, render_template, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from checkup import database
+from checkup.extensions import babel, csrf, htmx, limiter, login_manager
+from checkup.services.errors import DomainError
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Mark the session cookie Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app):
+        return app.config["FORCE_SECURE_COOKIES"] or request.is_secure
+
+
+def select_locale():
+    """The account's language, else the one chosen this session, else the browser's."""
+    from flask import current_app, session
+    from flask_login import current_user
+
+    languages = list(current_app.config["LANGUAGES"])
+    chosen = session.get("locale")
+    if current_user and current_user.is_authenticated and current_user.locale:
+        chosen = current_user.locale
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or "en"
+
+
+def init_app(app):
+    if app.config["TRUST_PROXY"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    app.session_interface = SessionInterface()
+    database.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(app.root_path + "/translations"))
+    limiter.init_app(app)
+    _init_login(app)
+    _register_blueprints(app)
+    _register_errors(app)
+    _register_headers(app)
+    from checkup import cli, templating
+
+    templating.init_app(app)
+    cli.init_app(app)
+
+
+def _init_login(app):
+    from flask import redirect, url_for
+
+    from checkup.services import accounts
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = None  # the server-side session row is the protection
+
+    @login_manager.user_loader
+    def load_user(token):
+        return accounts.load_session(token)
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from checkup.blueprints.guards import login_url_for_current
+
+        target = login_url_for_current()
+        if htmx:
+            response = app.response_class("", status=401)
+            response.headers["HX-Redirect"] = target
+            return response
+        return redirect(target)
+
+
+def _register_blueprints(app):
+    from checkup.blueprints import BLUEPRINTS
+
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+
+
+def _error_page(status, title, message):
+    from checkup.blueprints.guards import wants_fragment
+
+    template = "errors/_error.html" if wants_fragment() else "errors/error.html"
+    response = app_response(render_template(template, status=status, title=title, message=message), status)
+    return response
+
+
+def app_response(body, status):
+    from flask import make_response
+
+    return make_response(body, status)
+
+
+def _register_errors(app):
+    titles = {
+        400: lambda: _("Bad request"), 401: lambda: _("Please sign in"), 403: lambda: _("Not allowed"),
+        404: lambda: _("Page not found"), 405: lambda: _("Not allowed"),
+        413: lambda: _("File too large"), 429: lambda: _("Too many attempts"),
+        500: lambda: _("Something went wrong"),
+    }
+    messages = {
+        400: lambda: _("The request could not be understood. Go back and try again."),
+        401: lambda: _("Please sign in to continue."),
+        403: lambda: _("Your account does not have access to this page."),
+        404: lambda: _("We could not find what you were looking for."),
+        405: lambda: _("This address does not accept that kind of request."),
+        413: lambda: _("The file is larger than the portal accepts (16 MB)."),
+        429: lambda: _("Too many attempts in a short time. Wait a minute and try again."),
+        500: lambda: _("The portal hit an unexpected problem. It has been logged; please try again."),
+    }
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _error_page(400, _("Form expired"),
+                           _("This form has expired or was sent from elsewhere. Reload the page and try again."))
+
+    @app.errorhandler(DomainError)
+    def domain_error(error):
+        return _error_page(error.status, titles.get(error.status, titles[400])(), str(error.message))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        code = error.code or 500
+        if code not in titles:
+            return error
+        return _error_page(code, titles[code](), messages[code]())
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return _error_page(500, titles[500](), messages[500]())
+
+
+def _register_headers(app):
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        response.vary.add("HX-Request")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.get("/healthz")
+    @limiter.exempt
+    def healthz():
+        from checkup.services import health
+
+        report = health.check(app.config)
+        return jsonify(report), 200 if report["status"] == "ok" else 503

@@ -1,0 +1,3 @@
+from checkup import create_app
+
+app = create_app()
