@@ -1,0 +1,72 @@
+"""Small factories for test data."""
+import datetime
+import itertools
+from decimal import Decimal
+
+from checkup.models import (Client, Department, ExamItem, Organization, Package, PackageItem, ReferenceRange,
+                            Resource, User, UserRole)
+from checkup.services import passwords
+
+PASSWORD = "correct horse battery"
+_counter = itertools.count(1)
+_hash_cache = {}
+
+
+def _password_hash(password):
+    if password not in _hash_cache:
+        _hash_cache[password] = passwords.hash_password(password)
+    return _hash_cache[password]
+
+
+def make_organization(name=None, **fields):
+    return Organization.create(name=name or f"Org {next(_counter)}", **fields)
+
+
+def make_client(name="王芳", sex="female", birth_date=datetime.date(1985, 6, 1), **fields):
+    return Client.create(name=name, sex=sex, birth_date=birth_date, **fields)
+
+
+def make_user(*roles, email=None, name="Test User", password=PASSWORD, organization=None, client=None, **fields):
+    roles = roles or ("admin",)
+    n = next(_counter)
+    if "hr" in roles and organization is None:
+        organization = make_organization()
+    if "client" in roles and client is None:
+        client = make_client(email=email or f"user{n}@example.com")
+    user = User.create(email=email or f"user{n}@example.com", name=name, password_hash=_password_hash(password),
+                       organization=organization, client=client, **fields)
+    UserRole.insert_many([{"user": user.id, "role": r} for r in roles]).execute()
+    return user
+
+
+def make_department(code=None, **fields):
+    code = code or f"D{next(_counter)}"
+    return Department.create(code=code, name_en=fields.pop("name_en", f"Department {code}"), **fields)
+
+
+def make_resource(code=None, capacity=10, **fields):
+    code = code or f"R{next(_counter)}"
+    return Resource.create(code=code, name_en=fields.pop("name_en", f"Resource {code}"), daily_capacity=capacity,
+                           **fields)
+
+
+def make_item(code=None, department=None, price="10.00", **fields):
+    code = code or f"IT{next(_counter)}"
+    department = department or make_department()
+    return ExamItem.create(code=code, name_en=fields.pop("name_en", f"Item {code}"), department=department,
+                           price=Decimal(price), **fields)
+
+
+def make_range(item, sex="any", low="1", high="10", age_min=0, age_max=120, **fields):
+    return ReferenceRange.create(item=item, sex=sex, low=Decimal(low) if low is not None else None,
+                                 high=Decimal(high) if high is not None else None, age_min=age_min,
+                                 age_max=age_max, **fields)
+
+
+def make_package(code=None, items=(), price="100.00", **fields):
+    code = code or f"P{next(_counter)}"
+    package = Package.create(code=code, name_en=fields.pop("name_en", f"Package {code}"), price=Decimal(price),
+                             **fields)
+    for item in items:
+        PackageItem.create(package=package, item=item)
+    return package

@@ -1,0 +1,15 @@
+import pytest
+
+pytestmark = pytest.mark.both_dbs
+
+
+def test_healthz_reports_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_each_role_lands_on_its_home(client, make_user, login):
+    user = make_user("physician", email="doc@example.com")
+    response = login(user)
+    assert response.headers["Location"].endswith("/exam")
