@@ -5,12 +5,16 @@ import socket
 from urllib.parse import urlsplit
 
 import pytest
+from flask.testing import FlaskClient
 
 from checkup import create_app
 from checkup.extensions import db
 
 REQUIRE_SERVICES = os.environ.get("CHECKUP_REQUIRE_SERVICES") == "1"
-POSTGRES_URL = os.environ.get("CHECKUP_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/checkup_test")
+# Without a given URL each pytest process gets its own database, so parallel runs never collide.
+POSTGRES_URL = os.environ.get("CHECKUP_TEST_DATABASE_URL") or \
+    f"postgresql://postgres@127.0.0.1:5432/checkup_test_{os.getpid()}"
+OWN_POSTGRES_DATABASE = not os.environ.get("CHECKUP_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("CHECKUP_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 PASSWORD = "correct horse battery"
 
@@ -47,6 +51,14 @@ def base_config(tmp_path, **extra):
     return config
 
 
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context (and ``g``), as in production, even though tests hold one."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 def pytest_generate_tests(metafunc):
     if "app" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_dbs"):
         metafunc.parametrize("app", ["sqlite", "postgres"], indirect=True)
@@ -75,20 +87,30 @@ def postgres_database():
 
     parts = urlsplit(POSTGRES_URL)
     name = parts.path.lstrip("/")
-    admin = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
-                             password=parts.password, dbname="postgres", connect_timeout=5)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-        if cur.fetchone() is None:
-            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    admin.close()
+
+    def maintenance(statement, *args):
+        admin = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
+                                 password=parts.password, dbname="postgres", connect_timeout=5)
+        admin.autocommit = True
+        try:
+            with admin.cursor() as cur:
+                cur.execute(statement, args or None)
+                return cur.fetchone() if cur.description else None
+        finally:
+            admin.close()
+
+    if maintenance("SELECT 1 FROM pg_database WHERE datname = %s", name) is None:
+        maintenance(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     conn = psycopg2.connect(POSTGRES_URL, connect_timeout=5)
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
     conn.close()
-    return {"url": POSTGRES_URL, "migrated": False}
+    yield {"url": POSTGRES_URL, "migrated": False}
+    if OWN_POSTGRES_DATABASE:
+        if not db.is_closed():
+            db.close()
+        maintenance(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def _truncate_postgres():
@@ -116,6 +138,7 @@ def app(request, tmp_path, sqlite_template):
         shutil.copy(sqlite_template, path)
         application = create_app(base_config(tmp_path, DATABASE_URL=f"sqlite:///{path}"))
     application.config["BACKEND"] = backend
+    application.test_client_class = FreshContextClient
     with application.app_context():
         db.connect(reuse_if_open=True)
         yield application

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import Email, EqualTo, Length, Optional, Regexp, ValidationError
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 
 from checkup.forms import max_len, required
 from checkup.services.labels import choices
@@ -29,7 +29,7 @@ class RegisterForm(FlaskForm):
     email = EmailField(_l("Email"), validators=_email())
     phone = StringField(_l("Mobile phone"), validators=[required(), PHONE])
     sex = SelectField(_l("Sex"), choices=[("", "—")] + choices("sex", ["male", "female"]), validators=[required()])
-    birth_date = DateField(_l("Date of birth"), validators=[required()],
+    birth_date = DateField(_l("Date of birth"), validators=[InputRequired(message=_l("This field is required."))],
                            render_kw={"max": "2100-01-01"})
     password = PasswordField(_l("Password"), validators=_new_password(),
                              description=_l("At least %(n)d characters.", n=MIN_LENGTH))

@@ -26,7 +26,7 @@ def record(actor, action, obj=None, **detail):
         user=actor.user_id,
         action=action,
         object_type=obj._meta.table_name if obj is not None else "",
-        object_id=str(obj.get_id()) if obj is not None else "",
+        object_id=str(obj._pk) if obj is not None else "",  # not get_id(): User overrides it
         ip=(actor.ip or "")[:64],
         detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else "",
     )
