@@ -1,0 +1,135 @@
+"""Browser tests: the real app (CSRF and rate limits on) served on 127.0.0.1, driven by Chromium.
+
+One live server per session on a fresh SQLite file with the demo center loaded. Every test gets
+pytest-playwright's ``page``/``context`` (``base_url`` is the live server, so ``page.goto("/login")``
+works), fails if the page logs a JS error or a CSP violation, and can call ``login_as`` and
+``axe_check`` from ``tests.browser.helpers``.
+"""
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import service_missing
+
+CHROMIUM = os.environ.get("CHECKUP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "allow_console_error(text): a browser console error containing "
+                            "text is expected in this test")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if Path(str(item.fspath)).resolve().is_relative_to(HERE):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not os.path.exists(CHROMIUM):
+        service_missing(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set CHECKUP_CHROMIUM)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The portal with the demo center, served by werkzeug in a daemon thread."""
+    from werkzeug.serving import make_server
+
+    from checkup import create_app, database
+    from checkup.extensions import db
+    from checkup.services import demo
+
+    folder = tmp_path_factory.mktemp("live")
+    app = create_app({
+        "INSTANCE_PATH": str(folder / "instance"),
+        "DATABASE_URL": f"sqlite:///{folder / 'live.db'}",
+        "SECRET_KEY": "browser-test-secret-key",
+        "NATIONAL_ID_KEY": "browser-test-national-id-key",
+        "REDIS_URL": None,
+        "MAIL_SERVER": None,
+        "JOBS_INLINE": True,
+    })
+    with app.app_context():
+        database.upgrade()
+        with db.connection_context():
+            demo.seed()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    state = {"url": f"http://127.0.0.1:{server.server_port}", "app": app, "database": db.obj}
+    yield state
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    """Overrides pytest-playwright's ``base_url``: new contexts resolve relative URLs against it."""
+    return live_server["url"]
+
+
+@pytest.fixture(autouse=True)
+def _bind_live_database(live_server):
+    """The peewee proxy is process-wide; other tests in the same run may have re-pointed it."""
+    from checkup.extensions import db
+
+    if db.obj is not live_server["database"]:
+        db.initialize(live_server["database"])
+
+
+# Listens for CSP violations inside the page too (Chromium also logs them as console errors).
+_CSP_LISTENER = """
+document.addEventListener('securitypolicyviolation', (e) => {
+  console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline'));
+});
+"""
+
+
+def _watch(ctx, problems):
+    ctx.add_init_script(_CSP_LISTENER)
+
+    def watch(page):
+        def on_console(msg):
+            if msg.type == "error":
+                where = (msg.location or {}).get("url", "")
+                if msg.text.startswith("Failed to load resource") and where.split("#")[0] == page.url.split("#")[0]:
+                    return  # the document itself came with a 4xx (e.g. 422 for a form with errors): intended
+                problems.append(f"console error on {page.url}: {msg.text} [{where}]")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda exc: problems.append(f"uncaught JS error on {page.url}: {exc}"))
+
+    ctx.on("page", watch)
+
+
+@pytest.fixture
+def new_context(new_context, request):
+    """pytest-playwright's factory, but every context's pages report errors to the test."""
+    problems = request.node.browser_problems = []
+
+    def make(**kwargs):
+        ctx = new_context(**kwargs)
+        _watch(ctx, problems)
+        return ctx
+
+    return make
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A test whose pages logged a JS error, a console error or a CSP violation fails."""
+    result = yield
+    problems = getattr(item, "browser_problems", None)
+    if problems:
+        allowed = [m.args[0] for m in item.iter_markers("allow_console_error")]
+        real = [p for p in problems if not any(a in p for a in allowed)]
+        if real:
+            raise AssertionError("the browser reported errors:\n" + "\n".join(real))
+    return result

@@ -1,0 +1,71 @@
+"""Sign-in, registration and password-reset pages: errors where the person looks, and accessible."""
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import axe_check
+
+
+def test_wrong_password_shows_the_generic_error_next_to_the_form(page, base_url):
+    page.goto(base_url + "/login")
+    page.get_by_label("Email").fill("physician@demo.test")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+
+    alert = page.get_by_role("alert")
+    expect(alert).to_have_text("The email or password is not correct.")
+    # In the same card as the form, just above it (not in a banner elsewhere on the page).
+    card = page.locator("main article").filter(has=page.locator("form"))
+    expect(card.get_by_role("alert")).to_have_count(1)
+    assert alert.bounding_box()["y"] < page.get_by_label("Email").bounding_box()["y"]
+    expect(page.get_by_label("Email")).to_have_value("physician@demo.test")
+    expect(page.get_by_label("Password")).to_have_value("")
+    axe_check(page)
+
+
+@pytest.mark.parametrize("path, heading", [
+    ("/login", "Sign in"),
+    ("/register", "Create an account"),
+    ("/password/forgot", "Reset your password"),
+])
+def test_public_pages_pass_axe(page, base_url, path, heading):
+    page.goto(base_url + path)
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    axe_check(page)
+
+
+def test_registration_shows_errors_by_the_fields_then_signs_in(page, base_url):
+    page.goto(base_url + "/register")
+    page.get_by_label("Email").fill("not-an-email")
+    page.get_by_label("Password", exact=True).fill("short")
+    page.get_by_label("Repeat password").fill("short")
+    page.get_by_role("button", name="Create account").click()
+
+    def error_of(label):
+        field = page.get_by_label(label, exact=True)
+        expect(field).to_have_attribute("aria-invalid", "true")
+        described = field.get_attribute("aria-describedby").split()
+        error_id = next(i for i in described if i.endswith("-error"))
+        return page.locator(f"#{error_id}")
+
+    expect(error_of("Full name")).to_have_text("This field is required.")
+    expect(error_of("Email")).to_have_text("Enter a valid email address.")
+    expect(error_of("Mobile phone")).to_have_text("This field is required.")
+    expect(error_of("Sex")).to_have_text("This field is required.")
+    expect(error_of("Password")).to_contain_text("Use 10 to")
+    axe_check(page)  # the page with errors is accessible too
+
+    email = f"new-{uuid.uuid4().hex[:8]}@example.com"
+    page.get_by_label("Full name").fill("王小明")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Mobile phone").fill("13800138000")
+    page.get_by_label("Sex").select_option("male")
+    page.get_by_label("Date of birth").fill("1990-03-15")
+    page.get_by_label("Password", exact=True).fill("a-long-enough-password")
+    page.get_by_label("Repeat password").fill("a-long-enough-password")
+    page.get_by_role("button", name="Create account").click()
+
+    expect(page).to_have_url(base_url + "/me")
+    expect(page.get_by_text("Welcome! Your account is ready.")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, 王小明")
