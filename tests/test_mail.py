@@ -34,7 +34,9 @@ def test_smtp_delivery(app, smtp_server):
     assert mail.send("someone@example.com", "体检提醒", "请空腹前来。") == "smtp"
     [message] = received
     assert message["To"] == "someone@example.com"
-    assert message["Subject"] == "体检提醒"
+    from email.header import decode_header, make_header
+
+    assert str(make_header(decode_header(message["Subject"]))) == "体检提醒"
     assert "请空腹前来" in message.get_payload(decode=True).decode("utf-8")
 
 
