@@ -11,12 +11,14 @@ SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 1000
 
 
 def open_database(url):
-    """A peewee Database for a URL; SQLite gets WAL, foreign keys and a busy timeout."""
+    """A peewee Database for a URL; SQLite gets WAL, foreign keys, a busy timeout and immediate transactions."""
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return connect(url, pragmas=SQLITE_PRAGMAS, timeout=10)
+        # IMMEDIATE: a transaction takes the write lock when it begins and waits (busy timeout)
+        # for it, instead of failing when a reader upgrades to a writer under contention.
+        return connect(url, pragmas=SQLITE_PRAGMAS, timeout=10, lock_type="IMMEDIATE")
     return connect(url)
 
 
@@ -42,3 +44,4 @@ def upgrade():
 def migration_status():
     with db.connection_context():
         return Runner(db.obj, MIGRATIONS_DIR).status()
+

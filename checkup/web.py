@@ -23,9 +23,11 @@ class SessionInterface(SecureCookieSessionInterface):
 
 def select_locale():
     """The account's language, else the one chosen this session, else the browser's."""
-    from flask import current_app, session
+    from flask import current_app, has_request_context, session
     from flask_login import current_user
 
+    if not has_request_context():  # jobs and CLI: the default, unless force_locale says otherwise
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = list(current_app.config["LANGUAGES"])
     chosen = session.get("locale")
     if current_user and current_user.is_authenticated and current_user.locale:

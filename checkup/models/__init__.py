@@ -1,6 +1,8 @@
 """Every model of the portal, in dependency order (migrations and tests use ALL_MODELS)."""
 from checkup.models.accounts import LoginSession, PasswordResetToken, User, UserRole
+from checkup.models.appointments import Appointment, AppointmentItem, WaitlistEntry
 from checkup.models.audit import AuditEvent
+from checkup.models.capacity import ResourceDay, Slot
 from checkup.models.catalog import Department, ExamItem, Package, PackageItem, ReferenceRange, Resource
 from checkup.models.directory import Client, Organization
 
@@ -8,6 +10,7 @@ ALL_MODELS = [
     Organization, Client,
     User, UserRole, LoginSession, PasswordResetToken,
     Department, Resource, ExamItem, ReferenceRange, Package, PackageItem,
+    Slot, ResourceDay, Appointment, AppointmentItem, WaitlistEntry,
     AuditEvent,
 ]
 

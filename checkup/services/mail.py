@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import current_app
 
 
-def build_message(to, subject, text, html=None):
+def build_message(to, subject, text, html=None, attachments=()):
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_SENDER"]
@@ -21,12 +21,18 @@ def build_message(to, subject, text, html=None):
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")
+    for filename, data, mimetype in attachments:
+        maintype, _, subtype = mimetype.partition("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return message
 
 
-def send(to, subject, text, html=None):
-    """Deliver one message; returns where it went ("smtp" or the outbox file path)."""
-    message = build_message(to, subject, text, html)
+def send(to, subject, text, html=None, attachments=()):
+    """Deliver one message; returns where it went ("smtp" or the outbox file path).
+
+    ``attachments`` are (filename, bytes, mimetype) triples.
+    """
+    message = build_message(to, subject, text, html, attachments)
     config = current_app.config
     if config.get("MAIL_SERVER"):
         with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:

@@ -1,0 +1,70 @@
+"""Appointments, the items they perform, and the waitlist."""
+from peewee import (BooleanField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField, TextField)
+
+from checkup.models.accounts import User
+from checkup.models.base import BaseModel, utcnow
+from checkup.models.capacity import Slot
+from checkup.models.catalog import ExamItem, Package, Resource
+from checkup.models.directory import Client
+
+BOOKED, CHECKED_IN, COMPLETED, CANCELLED, NO_SHOW = "booked", "checked_in", "completed", "cancelled", "no_show"
+LIVE_STATUSES = (BOOKED, CHECKED_IN)
+
+
+class Appointment(BaseModel):
+    exam_code = CharField(max_length=16, unique=True)
+    client = ForeignKeyField(Client, backref="appointments", on_delete="RESTRICT")
+    slot = ForeignKeyField(Slot, backref="appointments", on_delete="RESTRICT")
+    day = DateField(index=True)
+    # equals ``day`` while the appointment is live, NULL otherwise: unique (client, live_day)
+    # gives "one live appointment per client per day" on SQLite and PostgreSQL alike.
+    live_day = DateField(null=True)
+    package = ForeignKeyField(Package, null=True, backref="appointments", on_delete="RESTRICT")
+    status = CharField(max_length=12, default=BOOKED, index=True)
+    source = CharField(max_length=12, default="individual")
+    total_price = DecimalField(max_digits=10, decimal_places=2)
+    company_amount = DecimalField(max_digits=10, decimal_places=2, default=0)
+    self_amount = DecimalField(max_digits=10, decimal_places=2)
+    idempotency_key = CharField(max_length=64, null=True, unique=True)
+    booked_by = ForeignKeyField(User, null=True, backref="appointments_booked", on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    cancelled_at = DateTimeField(null=True)
+    cancel_reason = CharField(max_length=300, default="")
+    reminder_sent_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("client", "live_day"), True),)
+
+    @property
+    def is_live(self):
+        return self.status in LIVE_STATUSES
+
+
+class AppointmentItem(BaseModel):
+    """The snapshot of an item to perform, with the price and payer at booking time."""
+
+    appointment = ForeignKeyField(Appointment, backref="items", on_delete="CASCADE")
+    item = ForeignKeyField(ExamItem, backref="appointment_items", on_delete="RESTRICT")
+    price = DecimalField(max_digits=10, decimal_places=2)
+    payer = CharField(max_length=10, default="self")
+    is_addon = BooleanField(default=False)
+    # the limited resource the item consumed when booked (a later catalog change must not skew counters)
+    resource = ForeignKeyField(Resource, null=True, backref="appointment_items", on_delete="RESTRICT")
+
+    class Meta:
+        indexes = ((("appointment", "item"), True),)
+
+
+class WaitlistEntry(BaseModel):
+    client = ForeignKeyField(Client, backref="waitlist_entries", on_delete="CASCADE")
+    day = DateField(index=True)
+    package = ForeignKeyField(Package, backref="waitlist_entries", on_delete="RESTRICT")
+    addon_codes = TextField(default="")
+    status = CharField(max_length=12, default="waiting", index=True)  # waiting/offered/claimed/expired/left
+    slot = ForeignKeyField(Slot, null=True, backref="offers", on_delete="SET NULL")
+    token_hash = CharField(max_length=64, null=True, unique=True)
+    held_resources = CharField(max_length=200, default="")  # resource ids held with the slot, comma-separated
+    offered_at = DateTimeField(null=True)
+    offer_expires_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)

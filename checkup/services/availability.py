@@ -1,0 +1,47 @@
+"""What a client can still book: days with room for a slot and every needed resource, and their slots."""
+import calendar
+import datetime
+
+from peewee import fn
+
+from checkup.models import ResourceDay, Slot
+from checkup.services import clock
+
+
+def _resource_room(days, resource_ids):
+    """{day: True if every resource has a free place that day} for the given days."""
+    if not resource_ids:
+        return {day: True for day in days}
+    rows = (ResourceDay.select(ResourceDay.day, fn.COUNT(ResourceDay.id).alias("n"))
+            .where(ResourceDay.resource.in_(resource_ids), ResourceDay.day.in_(list(days)),
+                   ResourceDay.booked + ResourceDay.held < ResourceDay.capacity)
+            .group_by(ResourceDay.day))
+    complete = {row.day for row in rows if row.n == len(resource_ids)}
+    return {day: day in complete for day in days}
+
+
+def month_days(year, month, resource_ids=()):
+    """{day: free places} for every open day of the month from today on (0 = full for this choice)."""
+    first = datetime.date(year, month, 1)
+    last = datetime.date(year, month, calendar.monthrange(year, month)[1])
+    now = clock.now()
+    today = now.date()
+    free = {}
+    slots = (Slot.select().where(Slot.day.between(max(first, today), last), Slot.closed == False)  # noqa: E712
+             .order_by(Slot.day, Slot.start_time))
+    for slot in slots:
+        if slot.day == today and clock.local(slot.day, slot.start_time) <= now:
+            continue
+        free[slot.day] = free.get(slot.day, 0) + slot.free
+    room = _resource_room(free.keys(), list(resource_ids))
+    return {day: (places if room[day] else 0) for day, places in free.items()}
+
+
+def day_slots(day, resource_ids=()):
+    """The day's open, future slots, each with its free places (none if a needed resource is full)."""
+    now = clock.now()
+    slots = [s for s in Slot.select().where(Slot.day == day, Slot.closed == False).order_by(Slot.start_time)  # noqa: E712
+             if clock.local(s.day, s.start_time) > now]
+    if not _resource_room([day], list(resource_ids)).get(day, False):
+        return [(slot, 0) for slot in slots]
+    return [(slot, slot.free) for slot in slots]

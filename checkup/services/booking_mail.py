@@ -1,0 +1,106 @@
+"""Booking emails: confirmation with .ics, waitlist offers, day-before reminders. Jobs taking ids."""
+import datetime
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from checkup.extensions import db
+from checkup.models import Appointment, AppointmentItem, Client, ExamItem, Package, Slot, User, WaitlistEntry
+from checkup.models.appointments import BOOKED
+from checkup.services import calendar_file, clock, mail
+from checkup.services.packages import preparation_notes
+
+
+def _link(path):
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+def _recipient(client):
+    """The client's email and language (their account's language if they have one)."""
+    account = User.get_or_none(User.client == client.id)
+    return (account.email if account else client.email), (account.locale if account and account.locale else "en")
+
+
+def appointment_details(appointment_id):
+    """An appointment with slot, package, client and its items (department order) in four queries."""
+    appointment = (Appointment.select(Appointment, Slot, Package, Client).join(Slot)
+                   .join_from(Appointment, Package).join_from(Appointment, Client)
+                   .where(Appointment.id == appointment_id).first())
+    if appointment is None:
+        return None, []
+    items = list(ExamItem.select().join(AppointmentItem).where(AppointmentItem.appointment == appointment.id)
+                 .order_by(ExamItem.department, ExamItem.code))
+    return appointment, items
+
+
+def ics_for(appointment, items, chinese=False):
+    slot = appointment.slot
+    notes = preparation_notes(items, chinese)
+    return calendar_file.appointment_ics(
+        uid=f"{appointment.exam_code}@checkup-portal", start=clock.local(slot.day, slot.start_time),
+        end=clock.local(slot.day, slot.end_time),
+        summary=_("Health checkup at %(center)s", center=current_app.config["CENTER_NAME"]),
+        location=current_app.config["CENTER_NAME"],
+        description=_("Exam code: %(code)s", code=appointment.exam_code) + "\n" + "\n".join(notes))
+
+
+def send_confirmation(appointment_id):
+    appointment, items = appointment_details(appointment_id)
+    if appointment is None or appointment.status != BOOKED:
+        return None
+    email, locale = _recipient(appointment.client)
+    if not email:
+        return None
+    with force_locale(locale):
+        chinese = locale == "zh"
+        text = render_template("email/booking_confirmation.txt", appointment=appointment,
+                               notes=preparation_notes(items, chinese), center=current_app.config["CENTER_NAME"],
+                               link=_link("/me/appointments"))
+        return mail.send(email, _("Your checkup on %(day)s is booked", day=appointment.day.isoformat()), text,
+                         attachments=[("checkup.ics", ics_for(appointment, items, chinese), "text/calendar")])
+
+
+def send_waitlist_offer(entry_id, token):
+    entry = (WaitlistEntry.select(WaitlistEntry, Slot, Client).join(Slot).join_from(WaitlistEntry, Client)
+             .where(WaitlistEntry.id == entry_id).first())
+    if entry is None:
+        return None
+    email, locale = _recipient(entry.client)
+    if not email:
+        return None
+    with force_locale(locale):
+        text = render_template("email/waitlist_offer.txt", entry=entry, center=current_app.config["CENTER_NAME"],
+                               link=_link(f"/me/waitlist/offer/{token}"),
+                               hours=current_app.config.get("WAITLIST_HOLD_HOURS", 2))
+        return mail.send(email, _("A place is free on %(day)s — held for you", day=entry.day.isoformat()), text)
+
+
+def send_reminders(day_iso=None):
+    """Remind every client booked on ``day`` (default: tomorrow at the center). Never twice."""
+    day = datetime.date.fromisoformat(day_iso) if day_iso else clock.today() + datetime.timedelta(days=1)
+    sent = 0
+    for appointment in Appointment.select(Appointment.id).where(Appointment.day == day, Appointment.status == BOOKED,
+                                                                Appointment.reminder_sent_at.is_null()):
+        with db.atomic():
+            # claim the reminder first: a second run (or a second worker) finds it taken
+            claimed = (Appointment.update(reminder_sent_at=datetime.datetime.utcnow())
+                       .where(Appointment.id == appointment.id, Appointment.reminder_sent_at.is_null()).execute())
+        if claimed:
+            send_reminder(appointment.id)
+            sent += 1
+    return sent
+
+
+def send_reminder(appointment_id):
+    appointment, items = appointment_details(appointment_id)
+    if appointment is None:
+        return None
+    email, locale = _recipient(appointment.client)
+    if not email:
+        return None
+    with force_locale(locale):
+        text = render_template("email/booking_reminder.txt", appointment=appointment,
+                               notes=preparation_notes(items, locale == "zh"), center=current_app.config["CENTER_NAME"],
+                               link=_link("/me/appointments"))
+        return mail.send(email, _("Reminder: your checkup is tomorrow"), text)
