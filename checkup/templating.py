@@ -8,6 +8,7 @@ from checkup.models.accounts import ADMIN, CLIENT, COUNSELOR, HR, PHYSICIAN, SCH
 
 NAVIGATION = [
     (CLIENT, "client.home", _l("My checkups")),
+    (CLIENT, "booking.appointment_list", _l("My appointments")),
     (CLIENT, "client.packages", _l("Packages")),
     (HR, "hr.home", _l("Company")),
     (SCHEDULER, "desk.home", _l("Front desk")),
@@ -56,9 +57,18 @@ def navigation():
     return items
 
 
+def money(value):
+    """Amounts always with two decimals (SQLite hands back 380 for 380.00)."""
+    from decimal import Decimal
+
+    return f"{Decimal(value or 0):.2f}"
+
+
 def init_app(app):
+    app.jinja_env.filters["money"] = money
     from checkup.services.labels import choice_label
 
     app.jinja_env.globals.update(localized=localized, navigation=navigation, role_labels=ROLE_LABELS,
-                                 choice_label=choice_label, is_chinese=is_chinese)
+                                 choice_label=choice_label, is_chinese=is_chinese,
+                                 appointment_status=lambda code: choice_label("appointment_status", code))
     app.jinja_env.globals["languages"] = app.config["LANGUAGES"]

@@ -45,3 +45,31 @@ def day_slots(day, resource_ids=()):
     if not _resource_room([day], list(resource_ids)).get(day, False):
         return [(slot, 0) for slot in slots]
     return [(slot, slot.free) for slot in slots]
+
+
+def parse_month(value, default):
+    """'YYYY-MM' → (year, month); anything malformed gives ``default``'s month."""
+    try:
+        year, month = (int(part) for part in (value or "").split("-"))
+        datetime.date(year, month, 1)
+        return year, month
+    except (ValueError, TypeError):
+        return default.year, default.month
+
+
+def parse_day(value):
+    try:
+        return datetime.date.fromisoformat(value or "")
+    except (ValueError, TypeError):
+        return None
+
+
+def month_grid(year, month):
+    """Weeks (Monday first) of the month; days outside it are None."""
+    return [[day if day.month == month else None for day in week]
+            for week in calendar.Calendar().monthdatescalendar(year, month)]
+
+
+def shift_month(year, month, delta):
+    index = year * 12 + (month - 1) + delta
+    return index // 12, index % 12 + 1

@@ -67,6 +67,16 @@ def _client(client_id):
     return client
 
 
+def client_for(client_id):
+    return _client(client_id)
+
+
+def slot_or_none(slot_id):
+    if not isinstance(slot_id, int):
+        return None
+    return Slot.get_or_none(Slot.id == slot_id)
+
+
 def addon_choices(package):
     """Active items not already in the package, which may be bought on top of it."""
     in_package = PackageItem.select(PackageItem.item).where(PackageItem.package == package.id)

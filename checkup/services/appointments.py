@@ -1,0 +1,34 @@
+"""Listing appointments: a client's own, and the front desk's search."""
+from peewee import JOIN
+
+from checkup.models import Appointment, Client, Package, Slot
+from checkup.models.appointments import LIVE_STATUSES
+from checkup.services import clock
+
+
+def _with_slot_and_package():
+    return (Appointment.select(Appointment, Slot, Package).join(Slot)
+            .join_from(Appointment, Package, JOIN.LEFT_OUTER))
+
+
+def for_client(client_id):
+    """(upcoming live appointments, everything else) for one client, in one query."""
+    today = clock.today()
+    rows = list(_with_slot_and_package().where(Appointment.client == client_id)
+                .order_by(Appointment.day.desc(), Slot.start_time.desc()))
+    upcoming = [a for a in rows if a.status in LIVE_STATUSES and a.day >= today]
+    upcoming.reverse()
+    past = [a for a in rows if a not in upcoming]
+    return upcoming, past
+
+
+def search(query, limit=50):
+    """Appointments by exam code, client name or phone, newest day first, in one query."""
+    query = (query or "").strip()[:100]
+    if not query:
+        return []
+    term = f"%{query}%"
+    return list(Appointment.select(Appointment, Slot, Package, Client).join(Slot)
+                .join_from(Appointment, Package, JOIN.LEFT_OUTER).join_from(Appointment, Client)
+                .where((Appointment.exam_code == query.upper()) | (Client.name ** term) | (Client.phone ** term))
+                .order_by(Appointment.day.desc()).limit(limit))
