@@ -19,6 +19,10 @@ def open_database(url):
         # IMMEDIATE: a transaction takes the write lock when it begins and waits (busy timeout)
         # for it, instead of failing when a reader upgrades to a writer under contention.
         return connect(url, pragmas=SQLITE_PRAGMAS, timeout=10, lock_type="IMMEDIATE")
+    scheme, _, rest = url.partition("://")
+    if scheme in ("postgres", "postgresql"):
+        # a pool per process: "closing" at the end of a request returns the connection for reuse
+        return connect(f"postgresql+pool://{rest}", max_connections=32, stale_timeout=300, timeout=10)
     return connect(url)
 
 

@@ -144,6 +144,8 @@ def app(request, tmp_path, sqlite_template):
         yield application
         if not db.is_closed():
             db.close()
+        if hasattr(db.obj, "close_all"):
+            db.obj.close_all()  # a pooled PostgreSQL database keeps idle connections otherwise
 
 
 @pytest.fixture

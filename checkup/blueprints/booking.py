@@ -60,9 +60,6 @@ def choose(code):
 @bp.route("/book/<code>/confirm", methods=["GET", "POST"])
 def confirm(code):
     addons = _addons()
-    offer, error = _quote_or_404(code, addons)
-    if error:
-        return redirect(url_for("booking.choose", code=code))
     form = ConfirmForm(data={"slot": request.args.get("slot", type=int), "idempotency_key": uuid.uuid4().hex})
     if request.method == "POST":
         form = ConfirmForm()
@@ -71,12 +68,17 @@ def confirm(code):
                 appointment = booking.book(actor(), current_user.client_id, form.slot.data, code, addons,
                                            form.idempotency_key.data)
             except booking.PlaceTaken as exc:
-                return _taken(exc, offer, code, addons, form.slot.data)
+                return _taken(exc, _quote_or_404(code, addons)[0], code, addons, form.slot.data)
             except ValidationError as exc:
+                if "package" in exc.field_errors:
+                    abort(404)
                 apply_errors(form, exc) or form.slot.errors.append(exc.message)
             else:
                 flash(_("Your checkup is booked. A confirmation email is on its way."), "success")
                 return redirect(url_for("booking.appointment", appointment_id=appointment.id), code=303)
+    offer, error = _quote_or_404(code, addons)
+    if error:
+        return redirect(url_for("booking.choose", code=code))
     slot = booking.slot_or_none(form.slot.data)
     if slot is None:
         flash(_("Choose a time from the list."), "error")
