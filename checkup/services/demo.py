@@ -7,6 +7,7 @@ from checkup.models import (Client, Department, ExamItem, Organization, Package,
                             Resource, User, UserRole)
 from checkup.models.accounts import ADMIN, CLIENT, COUNSELOR, HR, PHYSICIAN, SCHEDULER
 from checkup.services import national_id, passwords
+from checkup.services.errors import DomainError
 
 DEMO_PASSWORD = "checkup-demo"
 ACCOUNTS = [
@@ -75,5 +76,30 @@ def seed():
                                national_id_cipher=national_id.encrypt(nid), occupation="Teacher")
         _account(DEMO_CLIENT["email"], DEMO_CLIENT["name"], [CLIENT], password_hash, client=client,
                  phone=DEMO_CLIENT["phone"])
+    booked = _capacity_and_bookings(client)
     return {"exam items": item_count, "packages": len(demo_data.PACKAGES),
-            "organizations": len(organizations), "accounts": len(ACCOUNTS) + 1}
+            "organizations": len(organizations), "accounts": len(ACCOUNTS) + 1, "appointments": booked}
+
+
+def _capacity_and_bookings(demo_client):
+    """Weekday capacity for the next 60 days and a few upcoming appointments (one for the demo client)."""
+    from checkup.models import Slot
+    from checkup.services import booking, capacity, clock
+    from checkup.services.audit import SYSTEM
+
+    today = clock.today()
+    capacity.apply_template(SYSTEM, today + datetime.timedelta(days=1), today + datetime.timedelta(days=60),
+                            {0, 1, 2, 3, 4}, [capacity.SlotSpec(*spec) for spec in capacity.DEFAULT_SLOTS])
+    open_slots = list(Slot.select().order_by(Slot.day, Slot.start_time).limit(60))
+    plans = [(demo_client, "BASIC-F", ["TSH"], 7)]
+    plans += [(c, "BASIC-M" if c.sex == "male" else "BASIC-F", [], 3 + i)
+              for i, c in enumerate(Client.select().where(Client.id != demo_client.id).order_by(Client.id).limit(8))]
+    booked = 0
+    for person, package, addons, index in plans:
+        slot = open_slots[index % len(open_slots)]
+        try:
+            booking.book(SYSTEM, person.id, slot.id, package, addons, source="desk")
+            booked += 1
+        except DomainError:  # e.g. a demo client too young for the package: leave them unbooked
+            continue
+    return booked
