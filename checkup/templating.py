@@ -12,6 +12,8 @@ NAVIGATION = [
     (CLIENT, "client.packages", _l("Packages")),
     (HR, "hr.home", _l("Company")),
     (SCHEDULER, "desk.home", _l("Front desk")),
+    (SCHEDULER, "desk_booking.search", _l("Appointments")),
+    (SCHEDULER, "capacity.calendar", _l("Capacity")),
     (PHYSICIAN, "exam.home", _l("Exam stations")),
     (COUNSELOR, "care.home", _l("Client care")),
     (ADMIN, "admin.dashboard", _l("Admin")),

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, TextAreaField
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from checkup.forms import max_len, required
@@ -39,3 +39,14 @@ class WaitlistForm(FlaskForm):
 
 class ClaimForm(FlaskForm):
     """Only the CSRF token: claiming an offer needs no other input."""
+
+
+class StaffCancelForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[required(), max_len(300)])
+
+
+class DeskBookingForm(FlaskForm):
+    package = SelectField(_l("Package"), choices=[], validators=[required()], validate_choice=True)
+    day = DateField(_l("Day"), validators=[Optional()])
+    slot = IntegerField(_l("Time"), validators=[InputRequired(message=_l("Choose a time from the list."))])
+    idempotency_key = HiddenField(validators=[Optional(), Length(max=64)])
