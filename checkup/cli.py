@@ -54,7 +54,54 @@ def worker(burst, queues):
     Worker(list(queues), connection=connection).work(burst=burst, with_scheduler=not burst)
 
 
+# Periodic jobs for `flask cron`: (dotted service path, seconds between runs).
+PERIODIC_JOBS = [
+    ("checkup.services.booking_mail.send_due_reminders", 15 * 60),
+    ("checkup.services.waitlist.expire_offers", 60),
+]
+
+
+@click.command("cron")
+def cron():
+    """Enqueue the periodic jobs (reminders, waitlist expiry) on their schedule; run beside `flask worker`."""
+    from redis import Redis
+    from rq.cron import CronScheduler
+
+    from checkup.jobs import perform
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.ClickException("CHECKUP_REDIS_URL is not set; use send-reminders and expire-offers from cron.")
+    scheduler = CronScheduler(connection=Redis.from_url(url), name="checkup-cron")
+    for path, seconds in PERIODIC_JOBS:
+        scheduler.register(perform, "default", args=(path,), interval=seconds, name=path)
+    scheduler.start()
+
+
+@click.command("send-reminders")
+@click.option("--day", default=None, help="YYYY-MM-DD; default: tomorrow at the center.")
+def send_reminders(day):
+    """Email every client booked on the day a reminder (each appointment at most once)."""
+    from checkup.extensions import db
+    from checkup.services import booking_mail
+
+    with db.connection_context():
+        click.echo(f"reminders sent: {booking_mail.send_reminders(day)}")
+
+
+@click.command("expire-offers")
+def expire_offers():
+    """Release waitlist holds whose time is up and offer the places to the next in line."""
+    from checkup.extensions import db
+    from checkup.services import waitlist
+
+    with db.connection_context():
+        click.echo(f"offers expired: {waitlist.expire_offers()}")
+
+
 def init_app(app):
+    for command in (cron, send_reminders, expire_offers):
+        app.cli.add_command(command)
     app.cli.add_command(db_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(worker)

@@ -92,6 +92,13 @@ def send_reminders(day_iso=None):
     return sent
 
 
+def send_due_reminders():
+    """The periodic job: from the configured local hour on, remind tomorrow's clients (idempotent)."""
+    if clock.now().hour < current_app.config.get("REMINDER_HOUR", 9):
+        return 0
+    return send_reminders()
+
+
 def send_reminder(appointment_id):
     appointment, items = appointment_details(appointment_id)
     if appointment is None:
