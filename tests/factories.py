@@ -70,3 +70,39 @@ def make_package(code=None, items=(), price="100.00", **fields):
     for item in items:
         PackageItem.create(package=package, item=item)
     return package
+
+
+# --- directory ------------------------------------------------------------------------
+
+def national_id_for(birth_date=datetime.date(1985, 6, 1), sex="female", region="110105", sequence=12):
+    """A valid resident ID number for that birth date and sex (the 17th digit is odd for men)."""
+    from checkup.services import national_id
+
+    first17 = f"{region}{birth_date:%Y%m%d}{sequence % 100:02d}{'1' if sex == 'male' else '2'}"
+    return first17 + national_id.check_digit(first17)
+
+
+def make_client_with_id(number=None, name="李雷", sex="female", birth_date=datetime.date(1985, 6, 1), **fields):
+    """A client whose national ID is stored the way the portal stores it (hash + ciphertext)."""
+    from checkup.services import national_id
+
+    number = number or national_id_for(birth_date, sex)
+    return make_client(name=name, sex=sex, birth_date=birth_date, national_id_hash=national_id.lookup_hash(number),
+                       national_id_cipher=national_id.encrypt(number), **fields)
+
+
+def row_counts(*models):
+    """{model name: row count}, to show that a refused request wrote nothing."""
+    return {model.__name__: model.select().count() for model in models}
+
+
+def sign_in_directly(http, user):
+    """Log ``user`` in on test client ``http`` without the argon2 round trip of POST /login
+    (tests of the sign-in page itself should keep using the ``login`` fixture)."""
+    from checkup.services import accounts
+
+    token = accounts.start_session(user)
+    with http.session_transaction() as session:
+        session["_user_id"] = token
+        session["_fresh"] = True
+    return user

@@ -1,22 +1,181 @@
-"""Client records and organizations for the center's staff (placeholder)."""
-from flask import Blueprint
+"""Client records and organizations for the center's staff.
 
-from checkup.blueprints.guards import render_page, restrict_blueprint
+Admins and schedulers read and write; counselors read and search only.
+"""
+from flask import Blueprint, flash, make_response, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from checkup.blueprints.guards import actor, render_page, restrict_blueprint, roles_required, wants_fragment
+from checkup.forms import apply_errors
+from checkup.forms.directory import ClientForm, OrganizationForm, clean_text
 from checkup.models.accounts import ADMIN, COUNSELOR, SCHEDULER
-from checkup.services import clients
+from checkup.models.directory import SIZE_TIERS, VALUE_TIERS
+from checkup.services import clients, organizations
+from checkup.services.errors import ValidationError
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
 restrict_blueprint(bp, ADMIN, SCHEDULER, COUNSELOR)
+EDITORS = (ADMIN, SCHEDULER)
+ID_LOOKUP_KEY = "directory_id_lookup"
 
 
-@bp.get("/clients")
+@bp.context_processor
+def directory_context():
+    return {"can_edit": current_user.is_authenticated and current_user.has_role(*EDITORS),
+            "is_web_address": organizations.is_web_address}
+
+
+def _search_arg():
+    return clean_text(request.args.get("q", ""))[:100]
+
+
+def _number_arg(name):
+    """A positive whole number from the query string, else None (so ?page=abc or -5 just means 'default')."""
+    value = request.args.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
+
+
+def _choice_arg(name, allowed):
+    value = request.args.get(name, "")
+    return value if value in allowed else ""
+
+
+def _form_failed(form, error):
+    """Field errors go next to their fields; anything else becomes the form's own message."""
+    return None if apply_errors(form, error) else error.message
+
+
+# --- clients ---------------------------------------------------------------------------
+
+@bp.get("/clients", endpoint="clients")
 def clients_list():
-    return render_page("desk/home.html", stats=clients.directory_stats())
+    search, organization_id = _search_arg(), _number_arg("org")
+    if clients.looks_like_national_id(search):
+        # The number leaves the URL (history, shared links, the language switcher) at once:
+        # the session keeps only its keyed hash and the page shows it masked.
+        session[ID_LOOKUP_KEY] = clients.national_id_lookup(search)
+        return redirect(url_for("directory.clients", by_id=1, org=organization_id), code=303)
+    lookup = session.get(ID_LOOKUP_KEY) if request.args.get("by_id") == "1" else None
+    lookup = lookup if isinstance(lookup, dict) and isinstance(lookup.get("hash"), str) else None
+    result = clients.search_clients("" if lookup else search, organization_id, _number_arg("page") or 1,
+                                    id_hash=lookup["hash"] if lookup else None)
+    if lookup:
+        clients.record_id_lookup(actor(), result.total)
+    response = make_response(render_page(
+        "directory/clients.html", "directory/_client_results.html", search="" if lookup else search,
+        id_lookup_masked=lookup.get("masked", "") if lookup else "", organization_id=organization_id, result=result,
+        organization_choices=[] if wants_fragment() else organizations.choices()))
+    if lookup:
+        response.headers["HX-Push-Url"] = request.full_path  # the redirected address, never the typed one
+    return response
 
 
-@bp.get("/organizations")
-def organizations():
-    return render_page("desk/home.html", stats=clients.directory_stats())
+def _client_form(**kwargs):
+    return ClientForm(**kwargs).set_organizations(organizations.choices())
 
 
-bp.add_url_rule("/clients", endpoint="clients", view_func=clients_list)
+@bp.route("/clients/new", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def client_new():
+    form = _client_form()
+    form_error = None
+    if form.validate_on_submit():
+        try:
+            client = clients.create_client(actor(), form.values())
+        except ValidationError as exc:
+            form_error = _form_failed(form, exc)
+        else:
+            flash(_("Client record created."), "success")
+            return redirect(url_for("directory.client_detail", client_id=client.id), code=303)
+    return render_page("directory/client_form.html", form=form, client=None, form_error=form_error,
+                       status=422 if form.errors or form_error else 200)
+
+
+@bp.get("/clients/<int:client_id>")
+def client_detail(client_id):
+    client = clients.view_client(actor(), client_id)
+    return render_page("directory/client_detail.html", client=client)
+
+
+@bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def client_edit(client_id):
+    client = clients.get_client(client_id)
+    if request.method == "GET":
+        form = _client_form(data=_client_data(client))
+    else:
+        form = _client_form()
+    form_error = None
+    if form.validate_on_submit():
+        try:
+            clients.update_client(actor(), client.id, form.values())
+        except ValidationError as exc:
+            form_error = _form_failed(form, exc)
+        else:
+            flash(_("Client record saved."), "success")
+            return redirect(url_for("directory.client_detail", client_id=client.id), code=303)
+    return render_page("directory/client_form.html", form=form, client=client, form_error=form_error,
+                       status=422 if form.errors or form_error else 200)
+
+
+def _client_data(client):
+    data = {name: getattr(client, name) for name in clients.CLIENT_FIELDS if name != "organization"}
+    data["organization"] = str(client.organization_id or "")
+    return data
+
+
+# --- organizations ---------------------------------------------------------------------
+
+@bp.get("/organizations", endpoint="organizations")
+def organizations_list():
+    search = _search_arg()
+    size_tier, value_tier = _choice_arg("size", SIZE_TIERS), _choice_arg("value", VALUE_TIERS)
+    result = organizations.search_organizations(search, size_tier, value_tier, _number_arg("page") or 1)
+    return render_page("directory/organizations.html", "directory/_organization_results.html", result=result,
+                       search=search, size_tier=size_tier, value_tier=value_tier,
+                       size_tiers=SIZE_TIERS, value_tiers=VALUE_TIERS)
+
+
+
+@bp.route("/organizations/new", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def organization_new():
+    form = OrganizationForm()
+    form_error = None
+    if form.validate_on_submit():
+        try:
+            organization = organizations.create_organization(actor(), form.values())
+        except ValidationError as exc:
+            form_error = _form_failed(form, exc)
+        else:
+            flash(_("Organization created."), "success")
+            return redirect(url_for("directory.organization_detail", organization_id=organization.id), code=303)
+    return render_page("directory/organization_form.html", form=form, organization=None, form_error=form_error,
+                       status=422 if form.errors or form_error else 200)
+
+
+@bp.get("/organizations/<int:organization_id>")
+def organization_detail(organization_id):
+    organization = organizations.get_organization(organization_id)
+    return render_page("directory/organization_detail.html", organization=organization,
+                       client_count=organizations.roster_size(organization.id),
+                       hr_contacts=organizations.hr_contacts(organization.id))
+
+
+@bp.route("/organizations/<int:organization_id>/edit", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def organization_edit(organization_id):
+    organization = organizations.get_organization(organization_id)
+    form = OrganizationForm(obj=organization) if request.method == "GET" else OrganizationForm()
+    form_error = None
+    if form.validate_on_submit():
+        try:
+            organizations.update_organization(actor(), organization.id, form.values())
+        except ValidationError as exc:
+            form_error = _form_failed(form, exc)
+        else:
+            flash(_("Organization saved."), "success")
+            return redirect(url_for("directory.organization_detail", organization_id=organization.id), code=303)
+    return render_page("directory/organization_form.html", form=form, organization=organization,
+                       form_error=form_error, status=422 if form.errors or form_error else 200)

@@ -302,8 +302,8 @@ def list_accounts(search="", role=None, limit=200):
     query = (User.select(User, Organization).join(Organization, JOIN.LEFT_OUTER, on=(User.organization == Organization.id))
              .order_by(User.name))
     if search:
-        term = f"%{search.strip()}%"
-        query = query.where(User.name ** term | User.email ** term)
+        term = search.strip()
+        query = query.where(User.name.contains(term) | User.email.contains(term))  # contains() escapes % and _
     if role in ALL_ROLES:
         query = query.where(User.id.in_(UserRole.select(UserRole.user).where(UserRole.role == role)))
     users = list(query.limit(limit))

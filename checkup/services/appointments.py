@@ -27,8 +27,7 @@ def search(query, limit=50):
     query = (query or "").strip()[:100]
     if not query:
         return []
-    term = f"%{query}%"
     return list(Appointment.select(Appointment, Slot, Package, Client).join(Slot)
                 .join_from(Appointment, Package, JOIN.LEFT_OUTER).join_from(Appointment, Client)
-                .where((Appointment.exam_code == query.upper()) | (Client.name ** term) | (Client.phone ** term))
+                .where((Appointment.exam_code == query.upper()) | Client.name.contains(query) | Client.phone.contains(query))
                 .order_by(Appointment.day.desc()).limit(limit))

@@ -7,6 +7,7 @@ import base64
 import datetime
 import hashlib
 import hmac
+import unicodedata
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
@@ -16,7 +17,8 @@ _CHECK = "10X98765432"
 
 
 def normalize(value):
-    return (value or "").strip().upper().replace(" ", "")
+    """Upper case, no spaces, and full-width digits/letters (from Chinese input methods) made ASCII."""
+    return unicodedata.normalize("NFKC", value or "").strip().upper().replace(" ", "")
 
 
 def check_digit(first17):
@@ -26,7 +28,7 @@ def check_digit(first17):
 def problem(value):
     """None if ``value`` is a well-formed 18-digit ID, else a short English reason code."""
     value = normalize(value)
-    if len(value) != 18 or not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    if len(value) != 18 or not value[:17].isascii() or not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
         return "format"
     try:
         datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
