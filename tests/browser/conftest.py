@@ -122,6 +122,31 @@ def new_context(new_context, request):
     return make
 
 
+@pytest.fixture(scope="session")
+def _signed_in_states():
+    return {}
+
+
+@pytest.fixture
+def signed_in(new_context, base_url, _signed_in_states):
+    """signed_in(email, **context_args) -> a page already signed in as ``email``.
+
+    The first call per account signs in through the form; later calls reuse that session's cookies,
+    so tests that are not about signing in do not each pay for a password hash.
+    """
+    from tests.browser.helpers import login_as
+
+    def make(email, **context_args):
+        if email not in _signed_in_states:
+            ctx = new_context()
+            login_as(ctx.new_page(), base_url, email)
+            _signed_in_states[email] = ctx.storage_state()
+            ctx.close()
+        return new_context(storage_state=_signed_in_states[email], **context_args).new_page()
+
+    return make
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
     """A test whose pages logged a JS error, a console error or a CSP violation fails."""

@@ -1,11 +1,10 @@
 """htmx swaps: parts of the page update in place, without a full page load."""
 from playwright.sync_api import expect
 
-from tests.browser.helpers import login_as
 
-
-def test_physician_active_search_updates_the_table_in_place(page, base_url):
-    login_as(page, base_url, "physician@demo.test")
+def test_physician_active_search_updates_the_table_in_place(signed_in, base_url):
+    page = signed_in("physician@demo.test")
+    page.goto(base_url + "/exam")
     rows = page.locator("#range-rows tr")
     before = rows.count()
     assert before > 5
