@@ -20,10 +20,9 @@ def test_reminders_go_once_to_tomorrows_booked_clients(app, outbox):
     later = Slot.create(day=center.day + datetime.timedelta(days=1), start_time=datetime.time(8),
                         end_time=datetime.time(9), capacity=3)
     booking.book(Actor(), factories.make_client(email="later@example.com").id, later.id, "BASIC")
-    before = len(outbox())
     assert booking_mail.send_reminders() == 1
     assert booking_mail.send_reminders() == 0
-    reminders = outbox()[before:]
+    reminders = [m for m in outbox() if m["Subject"].startswith("Reminder")]
     assert [m["To"] for m in reminders] == ["kept@example.com"]
     assert "Fast 8 hours." in reminders[0].get_content()
     assert Appointment.get_by_id(kept.id).reminder_sent_at is not None

@@ -44,7 +44,7 @@ def send(to, subject, text, html=None, attachments=()):
         return "smtp"
     outbox = Path(config["OUTBOX_DIR"])
     outbox.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")  # sorts in the order sent
     final = outbox / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
     partial = final.with_suffix(".tmp")
     partial.write_bytes(bytes(message))
