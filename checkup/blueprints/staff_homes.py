@@ -1,9 +1,11 @@
 """Landing pages of the center's staff roles: front desk, exam stations, client care."""
+import datetime
+
 from flask import Blueprint, request
 
 from checkup.blueprints.guards import render_page, restrict_blueprint
 from checkup.models.accounts import COUNSELOR, PHYSICIAN, SCHEDULER
-from checkup.services import catalog, clients
+from checkup.services import appointments, catalog, clients, clock
 
 desk = Blueprint("desk", __name__, url_prefix="/desk")
 restrict_blueprint(desk, SCHEDULER)
@@ -15,7 +17,9 @@ restrict_blueprint(care, COUNSELOR)
 
 @desk.get("", endpoint="home")
 def desk_home():
-    return render_page("desk/home.html", stats=clients.directory_stats())
+    today = clock.today()
+    days = [today, today + datetime.timedelta(days=1)]
+    return render_page("desk/home.html", days=days, counts=appointments.day_counts(days))
 
 
 @exam.get("", endpoint="home")

@@ -31,3 +31,15 @@ def search(query, limit=50):
                 .join_from(Appointment, Package, JOIN.LEFT_OUTER).join_from(Appointment, Client)
                 .where((Appointment.exam_code == query.upper()) | Client.name.contains(query) | Client.phone.contains(query))
                 .order_by(Appointment.day.desc()).limit(limit))
+
+
+def day_counts(days):
+    """{day: {status: count}} for the given days, in one query."""
+    from peewee import fn
+
+    counts = {day: {} for day in days}
+    rows = (Appointment.select(Appointment.day, Appointment.status, fn.COUNT(Appointment.id).alias("n"))
+            .where(Appointment.day.in_(list(days))).group_by(Appointment.day, Appointment.status))
+    for row in rows:
+        counts[row.day][row.status] = row.n
+    return counts
