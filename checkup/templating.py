@@ -66,8 +66,17 @@ def money(value):
     return f"{Decimal(value or 0):.2f}"
 
 
+def center_time(moment, pattern="%Y-%m-%d %H:%M"):
+    """A stored UTC timestamp shown in the center's time zone."""
+    from checkup.services import clock
+
+    local = clock.from_utc(moment)
+    return local.strftime(pattern) if local else ""
+
+
 def init_app(app):
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["center_time"] = center_time
     from checkup.services.labels import choice_label
 
     app.jinja_env.globals.update(localized=localized, navigation=navigation, role_labels=ROLE_LABELS,

@@ -4,6 +4,7 @@ import re
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from checkup.blueprints.guards import actor, render_page, restrict_blueprint, wants_fragment
 from checkup.forms import apply_errors
@@ -172,8 +173,9 @@ def close(day):
         except ValidationError as exc:
             return _day_page(day, status=422, close_form=form, error=exc.message)
         if appointments:
-            flash(_("The day is closed. %(n)s appointments need rescheduling; they are listed below.",
-                    n=len(appointments)), "warning")
+            flash(ngettext("The day is closed. %(num)d appointment needs rescheduling; it is listed below.",
+                           "The day is closed. %(num)d appointments need rescheduling; they are listed below.",
+                           len(appointments)), "warning")
         else:
             flash(_("The day is closed. Nobody was booked on it."), "success")
         return redirect(url_for("capacity.day", day=day.isoformat(), _anchor="appointments"), code=303)

@@ -19,6 +19,7 @@ from checkup.extensions import db
 from checkup.models import (Appointment, AppointmentItem, Client, ExamItem, Package, PackageItem, ResourceDay,
                             Slot)
 from checkup.models.appointments import BOOKED, CANCELLED, LIVE_STATUSES
+from checkup.models.base import utcnow
 from checkup.services import audit, clock
 from checkup.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from checkup.services.packages import age_on, ineligibility
@@ -261,8 +262,8 @@ def cancel(actor, appointment_id, reason, client_id=None, staff=False):
     with db.atomic():
         appointment = get_appointment(appointment_id, client_id)
         override = _check_change_allowed(appointment, staff, reason)
-        changed = (Appointment.update(status=CANCELLED, live_day=None, cancelled_at=clock.now().replace(tzinfo=None),
-                                      cancel_reason=reason[:300], updated_at=datetime.datetime.utcnow())
+        changed = (Appointment.update(status=CANCELLED, live_day=None, cancelled_at=utcnow(),
+                                      cancel_reason=reason[:300], updated_at=utcnow())
                    .where(Appointment.id == appointment.id, Appointment.status == BOOKED).execute())
         if changed != 1:
             raise ValidationError(_l("This appointment can no longer be changed."))
@@ -287,7 +288,7 @@ def reschedule(actor, appointment_id, new_slot_id, client_id=None, staff=False, 
         _claim(slot.id, slot.day, resources)
         _release(old_slot_id, old_day, resources)
         (Appointment.update(slot=slot, day=slot.day, live_day=slot.day, reminder_sent_at=None,
-                            updated_at=datetime.datetime.utcnow())
+                            updated_at=utcnow())
          .where(Appointment.id == appointment.id).execute())
         audit.record(actor, "booking.rescheduled_override" if override else "booking.rescheduled", appointment,
                      before=str(old_day), after=str(slot.day), reason=(reason or "")[:300])

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from checkup.extensions import db
 from checkup.models import Appointment, AppointmentItem, Client, ExamItem, Package, Slot, User, WaitlistEntry
 from checkup.models.appointments import BOOKED
+from checkup.models.base import utcnow
 from checkup.services import calendar_file, clock, mail
 from checkup.services.packages import preparation_notes
 
@@ -84,7 +85,7 @@ def send_reminders(day_iso=None):
                                                                 Appointment.reminder_sent_at.is_null()):
         with db.atomic():
             # claim the reminder first: a second run (or a second worker) finds it taken
-            claimed = (Appointment.update(reminder_sent_at=datetime.datetime.utcnow())
+            claimed = (Appointment.update(reminder_sent_at=utcnow())
                        .where(Appointment.id == appointment.id, Appointment.reminder_sent_at.is_null()).execute())
         if claimed:
             send_reminder(appointment.id)

@@ -21,3 +21,10 @@ def today():
 def local(day, time):
     """Aware datetime for a local calendar day and wall-clock time at the center."""
     return datetime.datetime.combine(day, time, tzinfo=zone())
+
+
+def from_utc(moment):
+    """A stored naive-UTC timestamp as an aware datetime in the center's zone."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=datetime.timezone.utc).astimezone(zone())
