@@ -3,6 +3,8 @@ from checkup.models.accounts import LoginSession, PasswordResetToken, User, User
 from checkup.models.appointments import Appointment, AppointmentItem, WaitlistEntry
 from checkup.models.audit import AuditEvent
 from checkup.models.capacity import ResourceDay, Slot
+from checkup.models.results import (AdviceSnippet, CriticalAlert, Finding, FollowUp, FollowUpRule, Report,
+                                    Result)
 from checkup.models.catalog import Department, ExamItem, Package, PackageItem, ReferenceRange, Resource
 from checkup.models.directory import Client, Organization
 
@@ -11,6 +13,7 @@ ALL_MODELS = [
     User, UserRole, LoginSession, PasswordResetToken,
     Department, Resource, ExamItem, ReferenceRange, Package, PackageItem,
     Slot, ResourceDay, Appointment, AppointmentItem, WaitlistEntry,
+    Result, CriticalAlert, Report, Finding, FollowUpRule, FollowUp, AdviceSnippet,
     AuditEvent,
 ]
 
