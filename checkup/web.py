@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from checkup import database
 from checkup.extensions import babel, csrf, htmx, limiter, login_manager
@@ -37,7 +38,26 @@ def select_locale():
     return request.accept_languages.best_match(languages) or "en"
 
 
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` ids beyond a 32-bit key cannot exist: 404 at routing, not a database error."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def _refuse_nul_bytes():
+    """No field of ours may hold a NUL byte (PostgreSQL rejects them): a clear 400, never a 500."""
+    from flask import abort
+
+    values = list(request.args.values()) + list(request.form.values()) + [request.path]
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
 def init_app(app):
+    app.url_map.converters["int"] = BoundedIntConverter
+    app.before_request(_refuse_nul_bytes)
     if app.config["TRUST_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     app.session_interface = SessionInterface()
