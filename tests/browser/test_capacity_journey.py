@@ -76,7 +76,7 @@ def test_scheduler_applies_template_then_closes_and_reopens_a_day(signed_in, bas
     page.get_by_label("Reason (shown in the audit log)").fill("Public holiday")
     page.get_by_role("button", name="Close this day").click()
     expect(page).to_have_url(f"{base_url}/desk/capacity/{closing.isoformat()}#appointments")
-    expect(page.get_by_text("The day is closed. 1 appointments need rescheduling")).to_be_visible()
+    expect(page.get_by_text("The day is closed. 1 appointment needs rescheduling")).to_be_visible()
     expect(page.get_by_text("This day is closed for booking.")).to_be_visible()
     expect(booked.get_by_role("heading")).to_have_text("Appointments to reschedule")
     row = booked.get_by_role("row").filter(has_text=exam_code)
