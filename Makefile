@@ -18,7 +18,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(BIN)/gunicorn --workers 2 --threads 8 --bind 127.0.0.1:5000 --access-logfile - wsgi:app
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
