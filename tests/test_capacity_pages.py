@@ -150,7 +150,7 @@ def test_calendar_query_count_does_not_grow_with_slots(app, http, count_queries)
 # --- a day ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("bad", ["2026-02-30", "2026-13-01", "tomorrow", "20260301", "2026-3-1", "0001-01-01",
-                                 "9999-12-31", "2026-03-01x", "%00"])
+                                 "9999-12-31", "2026-03-01x"])
 def test_malformed_or_unreasonable_days_are_not_found(app, http, bad):
     assert http.get(f"/desk/capacity/{bad}").status_code == 404
     assert http.post(f"/desk/capacity/{bad}/close", data={"note": "x"}).status_code == 404

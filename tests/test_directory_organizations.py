@@ -151,7 +151,7 @@ def companies():
     ({"size": "large"}, {"Acme Ltd", "Gamma 100%"}), ({"value": "general"}, {"Beta Corp"}),
     ({"size": "large", "value": "vip"}, {"Acme Ltd"}), ({"size": "huge"}, {"Acme Ltd", "Beta Corp", "Gamma 100%"}),
     ({"q": "x" * 5000}, set()), ({"page": "abc"}, {"Acme Ltd", "Beta Corp", "Gamma 100%"}),
-    ({"page": "-5"}, {"Acme Ltd", "Beta Corp", "Gamma 100%"}), ({"q": "\x00"}, {"Acme Ltd", "Beta Corp", "Gamma 100%"}),
+    ({"page": "-5"}, {"Acme Ltd", "Beta Corp", "Gamma 100%"}),
 ])
 def test_list_search_and_filters(client, scheduler, companies, query, expected):
     response = client.get("/directory/organizations", query_string=query)

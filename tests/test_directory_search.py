@@ -117,11 +117,15 @@ def test_pager_links_keep_the_filters(client, staff, people):
 
 @pytest.mark.parametrize("query", ["page=abc", "page=-5", "page=0", "page=99999", "page=99999999999999999999",
                                    "page=%C2%B2", "org=xyz", "org=-1", "org=99999999999999999999", "org=0",
-                                   "q=" + "x" * 5000, "q=%00", "q=a%00b", "by_id=1&page=2", "q=%E2%80%AE"])
+                                   "q=" + "x" * 5000, "by_id=1&page=2", "q=%E2%80%AE"])
 def test_odd_query_strings_never_break_the_list(client, staff, people, query):
     response = client.get(f"/directory/clients?{query}")
     assert response.status_code == 200
     assert "Page" in response.get_data(as_text=True) or "found" in response.get_data(as_text=True)
+
+
+def test_nul_bytes_in_a_search_are_refused_cleanly(client, staff, people):
+    assert client.get("/directory/clients?q=a%00b").status_code == 400
 
 
 def _fill(n, organization, start=0):
