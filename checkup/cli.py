@@ -58,6 +58,7 @@ def worker(burst, queues):
 PERIODIC_JOBS = [
     ("checkup.services.booking_mail.send_due_reminders", 15 * 60),
     ("checkup.services.waitlist.expire_offers", 60),
+    ("checkup.services.report_pdf.requeue_stuck_reports", 5 * 60),
 ]
 
 
@@ -99,8 +100,20 @@ def expire_offers():
         click.echo(f"offers expired: {waitlist.expire_offers()}")
 
 
+@click.command("requeue-reports")
+@click.option("--older-than", "older_than", default=10, show_default=True, type=int,
+              help="Minutes a report PDF may sit in pending/rendering before it is queued again.")
+def requeue_reports(older_than):
+    """Queue again the report PDFs stuck in pending/rendering (worker killed, Redis flushed)."""
+    from checkup.extensions import db
+    from checkup.services import report_pdf
+
+    with db.connection_context():
+        click.echo(f"reports re-queued: {len(report_pdf.requeue_stuck_reports(older_than))}")
+
+
 def init_app(app):
-    for command in (cron, send_reminders, expire_offers):
+    for command in (cron, send_reminders, expire_offers, requeue_reports):
         app.cli.add_command(command)
     app.cli.add_command(db_cli)
     app.cli.add_command(seed_demo)

@@ -36,6 +36,9 @@ SETTINGS = [
     ("BOOKING_CUTOFF_HOURS", "CHECKUP_BOOKING_CUTOFF_HOURS", int, 24),
     ("WAITLIST_HOLD_HOURS", "CHECKUP_WAITLIST_HOLD_HOURS", int, 2),
     ("BOOKING_HORIZON_DAYS", "CHECKUP_BOOKING_HORIZON_DAYS", int, 120),
+    ("REPORTS_DIR", "CHECKUP_REPORTS_DIR", str, None),
+    # test-only hook: makes the PDF job slow enough to kill its worker mid-render
+    ("REPORT_RENDER_DELAY_SECONDS", "CHECKUP_REPORT_RENDER_DELAY_SECONDS", float, 0.0),
 ]
 
 
@@ -63,6 +66,8 @@ def build_config(instance_path, overrides=None):
         config["DATABASE_URL"] = f"sqlite:///{instance / 'checkup.db'}"
     if not config["OUTBOX_DIR"]:
         config["OUTBOX_DIR"] = str(instance / "outbox")
+    if not config["REPORTS_DIR"]:
+        config["REPORTS_DIR"] = str(instance / "reports")
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_from_instance(instance, "secret_key")
     if not config["NATIONAL_ID_KEY"]:

@@ -157,4 +157,4 @@ def test_detail_page_lists_ranges_and_the_physician_table_still_works(client, ad
     assert [item.code for item in catalog.reference_table("GLU")] == ["GLU"]
     doctor = client.application.test_client()
     login(make_user("physician"), http=doctor)
-    assert "3.5" in html(doctor.get("/exam?q=GLU"))
+    assert "3.5" in html(doctor.get("/exam/ranges?q=GLU"))

@@ -141,14 +141,17 @@ def _new_exam_code(day):
     return f"{day:%y%m%d}{suffix}"
 
 
-def _bookable_slot(slot_id):
+def _bookable_slot(slot_id, allow_started=False):
+    """A slot open for booking; ``allow_started`` (walk-ins at the desk) also takes today's slot under way."""
     slot = Slot.get_or_none(Slot.id == slot_id)
     if slot is None:
         raise ValidationError(_l("Choose a time from the list."), {"slot": _l("Choose a time from the list.")})
     if slot.closed:
         raise ValidationError(_l("The center is closed on that day. Please choose another day."),
                               {"slot": _l("The center is closed on that day.")})
-    if _slot_start(slot) <= clock.now():
+    now = clock.now()
+    under_way = allow_started and slot.day == now.date() and clock.local(slot.day, slot.end_time) > now
+    if _slot_start(slot) <= now and not under_way:
         raise ValidationError(_l("That time has already passed. Please choose a later time."),
                               {"slot": _l("That time has already passed.")})
     return slot
@@ -163,10 +166,12 @@ def _check_one_per_day(client_id, day, except_id=None):
                               {"slot": _l("You already have an appointment on this day.")})
 
 
-def book(actor, client_id, slot_id, package_code, addon_codes=(), idempotency_key=None, source="individual"):
+def book(actor, client_id, slot_id, package_code, addon_codes=(), idempotency_key=None, source="individual",
+         allow_started=False):
     """Book a slot for a client: all places claimed in one transaction, or none.
 
-    The same ``idempotency_key`` returns the appointment it already made. Raises
+    The same ``idempotency_key`` returns the appointment it already made. ``allow_started`` lets the
+    front desk put a walk-in into today's slot that has begun but not ended. Raises
     ValidationError (bad choice), PlaceTaken (full), NotFound (unknown client).
     """
     key = (idempotency_key or "")[:64] or None
@@ -178,7 +183,7 @@ def book(actor, client_id, slot_id, package_code, addon_codes=(), idempotency_ke
     offer = quote(client, package_code, addon_codes)
     try:
         with db.atomic():
-            slot = _bookable_slot(slot_id)
+            slot = _bookable_slot(slot_id, allow_started=allow_started)
             appointment = _create(actor, client, slot, offer, key, source)
     except IntegrityError:
         # a concurrent twin of this request (same key) or another booking the same day won the race

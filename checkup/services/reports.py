@@ -1,0 +1,650 @@
+"""Chief-physician review, sign-off and amendment of checkup reports.
+
+Signing freezes the results into a report version (``results_snapshot``), writes the findings
+and the follow-ups the rule table calls for, completes the appointment and queues the PDF job.
+After that results change only through ``amend``: a new version with a reason; the old one is
+kept as "superseded". The report rows are the source of truth; ``report_pdf`` renders them.
+"""
+import datetime
+import json
+import logging
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN, IntegrityError, fn
+
+from checkup import jobs
+from checkup.extensions import db
+from checkup.models import (AdviceSnippet, Appointment, AppointmentItem, Client, Department, ExamItem, Finding,
+                            FollowUp, FollowUpRule, Package, Report, Result, User)
+from checkup.models.appointments import CHECKED_IN, COMPLETED
+from checkup.models.base import utcnow
+from checkup.models.results import ABNORMAL, CRITICAL_FLAGS, CRITICAL_HIGH, CRITICAL_LOW, HIGH, LOW
+from checkup.services import audit
+from checkup.services.errors import Conflict, NotFound, ValidationError
+
+log = logging.getLogger(__name__)
+
+DRAFT, SIGNED, PUBLISHED, SUPERSEDED = "draft", "signed", "published", "superseded"
+CURRENT_SIGNED = (SIGNED, PUBLISHED)  # the version in force once signed
+EVER_SIGNED = (SIGNED, PUBLISHED, SUPERSEDED)
+PDF_NONE, PDF_PENDING, PDF_RENDERING, PDF_READY, PDF_FAILED = "none", "pending", "rendering", "ready", "failed"
+PDF_JOB = "checkup.services.report_pdf.render_report_pdf"
+REVIEWABLE_STATUSES = (CHECKED_IN, COMPLETED)
+
+# The rule table shipped by migration 0003; used for any kind the admin's table lacks.
+DEFAULT_RULES = {
+    "critical": ("A", 24),
+    "significant": ("B", 7 * 24),
+    "mild": ("C", 30 * 24),
+    "observation": ("C", 30 * 24),
+}
+# H/L beyond the bound by more than this share of the range width is "significant", else "mild".
+SIGNIFICANT_SHARE = Decimal("0.2")
+KIND_ORDER = {"critical": 0, "significant": 1, "mild": 2, "observation": 3}
+VERIFICATION_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"
+MAX_OBSERVATIONS = 20
+
+
+# --- small pure helpers -----------------------------------------------------------------------------
+
+def number_text(value):
+    """A Decimal as people write it: no exponent, no trailing zeros ("5.40" -> "5.4")."""
+    if value is None:
+        return ""
+    value = Decimal(value)
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def result_is_done(result):
+    return bool(result.skipped or result.value_num is not None or (result.value_text or "").strip())
+
+
+def result_value(result):
+    if result.skipped:
+        return ""
+    if result.value_num is not None:
+        return number_text(result.value_num)
+    return result.value_text or ""
+
+
+def range_text(low, high):
+    low, high = number_text(low), number_text(high)
+    if low and high:
+        return f"{low}–{high}"
+    if high:
+        return f"≤ {high}"
+    if low:
+        return f"≥ {low}"
+    return ""
+
+
+def finding_kind(flag, value_num, ref_low, ref_high):
+    """Which rule a result's flag calls for: critical, significant, mild or None (not a finding)."""
+    if flag in CRITICAL_FLAGS:
+        return "critical"
+    if flag == ABNORMAL:
+        return "significant"
+    if flag not in (HIGH, LOW):
+        return None
+    bound = ref_high if flag == HIGH else ref_low
+    if value_num is None or bound is None:
+        return "mild"
+    value, bound = Decimal(value_num), Decimal(bound)
+    if ref_low is not None and ref_high is not None and Decimal(ref_high) > Decimal(ref_low):
+        width = Decimal(ref_high) - Decimal(ref_low)
+    else:
+        width = abs(bound)
+    excess = value - bound if flag == HIGH else bound - value
+    return "significant" if width and excess > width * SIGNIFICANT_SHARE else "mild"
+
+
+def direction(flag):
+    return {HIGH: "H", CRITICAL_HIGH: "H", LOW: "L", CRITICAL_LOW: "L", ABNORMAL: "A"}.get(flag, "")
+
+
+def trend_arrow(current, previous):
+    if current is None or previous is None:
+        return ""
+    current, previous = Decimal(current), Decimal(previous)
+    return "↑" if current > previous else "↓" if current < previous else "→"
+
+
+def follow_up_rules():
+    """{kind: (level, due_hours)} from the admin's table, falling back to the shipped defaults."""
+    rules = dict(DEFAULT_RULES)
+    for rule in FollowUpRule.select():
+        rules[rule.kind] = (rule.level, rule.due_hours)
+    return rules
+
+
+def _new_verification_code():
+    raw = "".join(secrets.choice(VERIFICATION_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+# --- review ------------------------------------------------------------------------------------------
+
+@dataclass
+class ReviewRow:
+    item: ExamItem
+    department: Department
+    result: Result = None
+    previous_value: str = ""
+    previous_num: Decimal = None
+    previous_day: datetime.date = None
+    trend: str = ""
+    kind: str = None
+    advice_key: str = ""
+
+    @property
+    def done(self):
+        return self.result is not None and result_is_done(self.result)
+
+    @property
+    def value(self):
+        return result_value(self.result) if self.result else ""
+
+    @property
+    def flag(self):
+        return self.result.flag if self.result and not self.result.skipped else ""
+
+    @property
+    def unit(self):
+        return (self.result.unit if self.result and self.result.unit else self.item.unit) or ""
+
+    @property
+    def reference(self):
+        return range_text(self.result.ref_low, self.result.ref_high) if self.result else ""
+
+    @property
+    def abnormal(self):
+        return self.kind is not None
+
+    def sort_key(self):
+        order = KIND_ORDER.get(self.kind, 5) if self.done else 9
+        return (order, self.department.sort_order, self.department.code, self.item.code)
+
+
+@dataclass
+class ReviewData:
+    appointment: Appointment
+    rows: list = field(default_factory=list)
+    reports: list = field(default_factory=list)  # every version, newest first
+    snippets: dict = field(default_factory=dict)  # advice key -> AdviceSnippet
+    findings: list = field(default_factory=list)  # of the current version, when signed
+
+    @property
+    def pending(self):
+        return [row for row in self.rows if not row.done]
+
+    @property
+    def abnormal_rows(self):
+        return [row for row in self.rows if row.abnormal]
+
+    @property
+    def current(self):
+        return next((r for r in self.reports if r.status != SUPERSEDED), None)
+
+    @property
+    def signed(self):
+        current = self.current
+        return current is not None and current.status in CURRENT_SIGNED
+
+    @property
+    def can_sign(self):
+        return (not self.signed and not self.pending and self.appointment.status in REVIEWABLE_STATUSES
+                and bool(self.rows))
+
+
+def review_data(appointment_id):
+    """Everything the review page and the snapshot need, in seven queries whatever the item count.
+
+    Rows: every item of the appointment with its result, abnormal first (critical, significant,
+    mild), then normal, then items still pending; each with the client's previous value of that
+    item from an earlier completed checkup and a trend arrow. Raises NotFound.
+    """
+    appointment = (Appointment.select(Appointment, Client, Package).join(Client)
+                   .join_from(Appointment, Package, JOIN.LEFT_OUTER)
+                   .where(Appointment.id == appointment_id).first())
+    if appointment is None:
+        raise NotFound(_l("We could not find that appointment."))
+    items = list(ExamItem.select(ExamItem, Department).join(Department)
+                 .join_from(ExamItem, AppointmentItem)
+                 .where(AppointmentItem.appointment == appointment.id))
+    results = {r.item_id: r for r in Result.select().where(Result.appointment == appointment.id)}
+    item_ids = [item.id for item in items]
+    previous = {}
+    if item_ids:
+        earlier = (Result.select(Result, Appointment).join(Appointment)
+                   .where(Appointment.client == appointment.client_id, Appointment.day < appointment.day,
+                          Appointment.status == COMPLETED, Result.item.in_(item_ids),
+                          Result.skipped == False)  # noqa: E712
+                   .order_by(Appointment.day.desc(), Result.id.desc()))
+        for row in earlier:
+            previous.setdefault(row.item_id, row)
+    rows = []
+    for item in items:
+        result = results.get(item.id)
+        row = ReviewRow(item=item, department=item.department, result=result)
+        before = previous.get(item.id)
+        if before is not None:
+            row.previous_value = result_value(before)
+            row.previous_num = before.value_num
+            row.previous_day = before.appointment.day
+        if result is not None and result_is_done(result) and not result.skipped:
+            row.kind = finding_kind(result.flag, result.value_num, result.ref_low, result.ref_high)
+            row.trend = trend_arrow(result.value_num, row.previous_num)
+            if row.kind:
+                row.advice_key = f"{item.code}:{direction(result.flag)}"
+        rows.append(row)
+    rows.sort(key=ReviewRow.sort_key)
+    reports = list(Report.select(Report, User).join(User, JOIN.LEFT_OUTER, on=(Report.signed_by == User.id))
+                   .where(Report.appointment == appointment.id).order_by(Report.version.desc()))
+    keys = sorted({row.advice_key for row in rows if row.advice_key})
+    snippets = {s.key: s for s in AdviceSnippet.select().where(AdviceSnippet.key.in_(keys))} if keys else {}
+    data = ReviewData(appointment=appointment, rows=rows, reports=reports, snippets=snippets)
+    current = data.current
+    if current is not None and current.status in CURRENT_SIGNED:
+        data.findings = list(Finding.select().where(Finding.report == current.id).order_by(Finding.id))
+    return data
+
+
+def suggested_advice(data, chinese=False):
+    """Advice snippets for the abnormal results, one paragraph each, for the physician to edit."""
+    texts = []
+    for row in data.abnormal_rows:
+        snippet = data.snippets.get(row.advice_key)
+        if snippet is None:
+            continue
+        text = (snippet.text_zh if chinese and snippet.text_zh else snippet.text_en).strip()
+        if text and text not in texts:
+            texts.append(text)
+    return "\n\n".join(texts)
+
+
+def ready_for_review(limit=200):
+    """Checked-in or completed appointments whose items are all resulted or skipped and not yet signed.
+
+    Three queries: the unsigned candidates, then item and done-result counts grouped by appointment.
+    """
+    signed = Report.select(Report.appointment).where(Report.status.in_(EVER_SIGNED))
+    candidates = list(Appointment.select(Appointment, Client, Package).join(Client)
+                      .join_from(Appointment, Package, JOIN.LEFT_OUTER)
+                      .where(Appointment.status.in_(REVIEWABLE_STATUSES), Appointment.id.not_in(signed))
+                      .order_by(Appointment.day, Appointment.id))
+    if not candidates:
+        return []
+    ids = [a.id for a in candidates]
+    items = dict(AppointmentItem.select(AppointmentItem.appointment, fn.COUNT(AppointmentItem.id))
+                 .where(AppointmentItem.appointment.in_(ids)).group_by(AppointmentItem.appointment).tuples())
+    done = ((Result.skipped == True) | Result.value_num.is_null(False) | (Result.value_text != ""))  # noqa: E712
+    results = dict(Result.select(Result.appointment, fn.COUNT(Result.id))
+                   .join(AppointmentItem, on=((AppointmentItem.appointment == Result.appointment)
+                                              & (AppointmentItem.item == Result.item)))
+                   .where(Result.appointment.in_(ids), done).group_by(Result.appointment).tuples())
+    return [a for a in candidates if items.get(a.id) and items[a.id] == results.get(a.id)][:limit]
+
+
+def recently_signed(limit=20):
+    """The latest signed versions with their PDF state, newest first (for the review home page)."""
+    return list(Report.select(Report, Appointment, Client).join(Appointment).join(Client)
+                .where(Report.status.in_(CURRENT_SIGNED))
+                .order_by(Report.signed_at.desc(), Report.id.desc()).limit(limit))
+
+
+def is_signed(appointment_id):
+    """True once any version was signed: results are then locked."""
+    return Report.select().where(Report.appointment == appointment_id, Report.status.in_(EVER_SIGNED)).exists()
+
+
+# --- snapshot, findings, follow-ups ----------------------------------------------------------------
+
+def _snapshot(data):
+    rows = []
+    for row in data.rows:
+        result = row.result
+        rows.append({
+            "code": row.item.code, "name_en": row.item.name_en, "name_zh": row.item.name_zh,
+            "department": row.department.code, "department_en": row.department.name_en,
+            "department_zh": row.department.name_zh, "department_order": row.department.sort_order,
+            "value": row.value, "value_num": number_text(result.value_num) if result else "",
+            "unit": row.unit, "flag": row.flag,
+            "ref_low": number_text(result.ref_low) if result else "",
+            "ref_high": number_text(result.ref_high) if result else "",
+            "skipped": bool(result and result.skipped), "skip_reason": result.skip_reason if result else "",
+            "previous": row.previous_value,
+            "previous_day": row.previous_day.isoformat() if row.previous_day else "",
+            "trend": row.trend, "kind": row.kind or "",
+        })
+    return json.dumps({"rows": rows}, ensure_ascii=False)
+
+
+def snapshot_rows(report):
+    if not report.results_snapshot:
+        return []
+    return json.loads(report.results_snapshot).get("rows", [])
+
+
+def finding_text(row):
+    name = row.item.name_en + (f" {row.item.name_zh}" if row.item.name_zh else "")
+    value = f"{row.value} {row.unit}".strip()
+    reference = row.reference
+    return f"{name}: {value} [{row.flag}]" + (f" ({reference})" if reference else "")
+
+
+def _write_findings(report, data, observations, rules):
+    """Insert the report's findings (auto from abnormal rows, then the physician's); returns them as dicts."""
+    findings = []
+    for row in data.abnormal_rows:
+        findings.append({"report": report.id, "result": row.result.id, "item": row.item.id,
+                         "text": finding_text(row)[:500], "level": rules[row.kind][0], "source": "auto",
+                         "kind": row.kind})
+    for text in observations:
+        findings.append({"report": report.id, "result": None, "item": None, "text": text[:500],
+                         "level": rules["observation"][0], "source": "physician", "kind": "observation"})
+    if findings:
+        Finding.insert_many([{k: v for k, v in f.items() if k != "kind"} for f in findings]).execute()
+    return findings
+
+
+def _due_hours_by_level(findings, rules):
+    hours = {}
+    for finding in findings:
+        level = finding["level"]
+        if level:
+            due = rules[finding["kind"]][1]
+            hours[level] = min(due, hours.get(level, due))
+    return hours
+
+
+def _follow_up_summary(findings, level):
+    return "; ".join(f["text"] for f in findings if f["level"] == level)[:500]
+
+
+def _write_follow_ups(report, client_id, findings, rules, signed_at, carry_from=()):
+    """One follow-up per level the findings call for, due ``due_hours`` after signing.
+
+    On an amendment an open follow-up of an earlier version with the same level moves to the new
+    version (the counselor keeps their contact log) instead of a duplicate being opened.
+    """
+    levels = []
+    for level, due_hours in sorted(_due_hours_by_level(findings, rules).items()):
+        summary = _follow_up_summary(findings, level)
+        carried = (FollowUp.update(report=report.id, summary=summary)
+                   .where(FollowUp.report.in_(list(carry_from)), FollowUp.level == level,
+                          FollowUp.status == "open").execute()) if carry_from else 0
+        if not carried:
+            FollowUp.create(client=client_id, report=report.id, level=level, summary=summary,
+                            due_at=signed_at + datetime.timedelta(hours=due_hours))
+        levels.append(level)
+    return levels
+
+
+def _clean_observations(findings):
+    texts = []
+    for text in findings or ():
+        text = " ".join(str(text or "").split())
+        if text and text not in texts:
+            texts.append(text[:500])
+    if len(texts) > MAX_OBSERVATIONS:
+        message = _l("Write at most %(n)d observations.", n=MAX_OBSERVATIONS)
+        raise ValidationError(message, {"observations": message})
+    return texts
+
+
+def queue_pdf(report_id):
+    """Queue (or, without Redis, run) the PDF job. The report row keeps the state, so a failure to
+    queue is logged, not raised: the sweeper picks the report up again."""
+    try:
+        jobs.enqueue(PDF_JOB, report_id)
+    except Exception:  # the report is signed either way; its row says "pending" or "failed"
+        log.exception("could not queue or render the PDF of report %s", report_id)
+
+
+# --- draft, sign, amend --------------------------------------------------------------------------------
+
+def save_draft(actor, appointment_id, summary, advice):
+    """Keep the physician's summary and advice as a draft (version 1) until signing. Raises Conflict once signed."""
+    summary, advice = (summary or "").strip(), (advice or "").strip()
+    with db.atomic():
+        appointment = Appointment.get_or_none(Appointment.id == appointment_id)
+        if appointment is None:
+            raise NotFound(_l("We could not find that appointment."))
+        if is_signed(appointment.id):
+            raise Conflict(_l("This report is already signed. Changes need an amendment."))
+        draft = Report.get_or_none(Report.appointment == appointment.id, Report.status == DRAFT)
+        if draft is None:
+            try:
+                with db.atomic():
+                    draft = Report.create(appointment=appointment.id, version=1, status=DRAFT,
+                                          summary=summary, advice=advice)
+            except IntegrityError:
+                raise Conflict(_l("Someone else saved this report a moment ago. Reload the page."))
+        else:
+            Report.update(summary=summary, advice=advice).where(Report.id == draft.id).execute()
+        audit.record(actor, "report.draft_saved", draft, appointment=appointment.id)
+    return Report.get_by_id(draft.id)
+
+
+def _signing_checks(data, summary):
+    if data.appointment.status not in REVIEWABLE_STATUSES:
+        raise Conflict(_l("Only a checked-in client's checkup can be signed."))
+    if not data.rows:
+        raise Conflict(_l("This appointment has no exam items to sign."))
+    if data.pending:
+        names = ", ".join(row.item.code for row in data.pending[:10])
+        raise ValidationError(_l("Every item needs a result or a reason it was skipped. Still pending: %(items)s.",
+                                 items=names))
+    if not summary:
+        message = _l("Write a summary before signing.")
+        raise ValidationError(message, {"summary": message})
+
+
+def sign(actor, appointment_id, summary, advice, findings=()):
+    """Sign the appointment's report (version 1).
+
+    Guarantees, in one transaction: every item is resulted or skipped; the report holds the
+    results snapshot and a verification code; findings (abnormal results with the rule table's
+    level, plus the physician's ``findings`` observations); one follow-up per level; the
+    appointment is completed and its results locked; an audit event "report.signed". The PDF
+    job is queued after commit. Raises NotFound, ValidationError or Conflict (already signed).
+    """
+    summary, advice = (summary or "").strip(), (advice or "").strip()
+    observations = _clean_observations(findings)
+    with db.atomic():
+        data = review_data(appointment_id)
+        if data.signed or is_signed(appointment_id):
+            raise Conflict(_l("This report is already signed. Changes need an amendment."))
+        _signing_checks(data, summary)
+        now = utcnow()
+        values = dict(status=SIGNED, summary=summary, advice=advice, results_snapshot=_snapshot(data),
+                      signed_by=actor.user_id, signed_at=now, verification_code=_new_verification_code(),
+                      pdf_state=PDF_PENDING, pdf_updated_at=now)
+        draft = next((r for r in data.reports if r.status == DRAFT), None)
+        if draft is not None:
+            if Report.update(**values).where(Report.id == draft.id, Report.status == DRAFT).execute() != 1:
+                raise Conflict(_l("This report is already signed. Changes need an amendment."))
+            report = Report.get_by_id(draft.id)
+        else:
+            try:
+                with db.atomic():
+                    report = Report.create(appointment=data.appointment.id, version=1, **values)
+            except IntegrityError:
+                raise Conflict(_l("This report is already signed. Changes need an amendment."))
+        rules = follow_up_rules()
+        written = _write_findings(report, data, observations, rules)
+        levels = _write_follow_ups(report, data.appointment.client_id, written, rules, now)
+        Appointment.update(status=COMPLETED, live_day=None, updated_at=now).where(
+            Appointment.id == data.appointment.id).execute()
+        audit.record(actor, "report.signed", report, appointment=data.appointment.id, version=report.version,
+                     findings=len(written), follow_ups=levels)
+    queue_pdf(report.id)
+    return report
+
+
+def _apply_changes(appointment, changes):
+    """Write amended values (the only path that changes a result after signing); returns what changed."""
+    from checkup.services import results as result_service  # the station rules: parsing and flags
+
+    changes = list(changes or ())
+    if not changes:
+        return []
+    wanted = {}
+    for change in changes:
+        try:
+            wanted[int(change["result_id"])] = change
+        except (KeyError, TypeError, ValueError):
+            raise ValidationError(_l("We could not find that result."))
+    rows = {r.id: r for r in Result.select(Result, ExamItem).join(ExamItem)
+            .where(Result.appointment == appointment.id, Result.id.in_(list(wanted)))}
+    if set(rows) != set(wanted):
+        raise ValidationError(_l("We could not find that result."))
+    client = Client.get_by_id(appointment.client_id)
+    changed = []
+    for result_id, change in sorted(wanted.items()):
+        result = rows[result_id]
+        try:
+            entry = result_service.check_entry(result.item, client, appointment, change.get("value"),
+                                               abnormal=bool(change.get("abnormal")))
+        except ValidationError as exc:
+            message = f"{result.item.code}: {exc.message}"
+            raise ValidationError(message, {f"value-{result_id}": exc.message})
+        before = (result.value_text, result.flag)
+        if before == (entry.value_text, entry.flag) and not result.skipped:
+            continue
+        Result.update(value_text=entry.value_text, value_num=entry.value_num, flag=entry.flag,
+                      ref_low=entry.ref_low, ref_high=entry.ref_high, skipped=False, skip_reason="",
+                      entered_at=utcnow()).where(Result.id == result.id).execute()
+        changed.append({"item": result.item.code, "before": result_value(result), "before_flag": result.flag,
+                        "after": entry.value_text, "after_flag": entry.flag})
+    return changed
+
+
+def amend(actor, report_id, reason, summary, advice, changes=(), findings=None):
+    """Amend a signed report: a new version with ``reason``; the old one is kept as "superseded".
+
+    ``changes`` are {"result_id", "value", "abnormal"} dicts: the only way results change after
+    signing. ``findings`` (physician observations) default to the previous version's. Findings
+    and follow-ups are written for the new version (open follow-ups of the same level move to it),
+    the event "report.amended" is audited, the PDF job queued and the client notified.
+    Raises ValidationError (no reason, bad value), NotFound or Conflict (not the current version).
+    """
+    reason = " ".join((reason or "").split())
+    if not reason:
+        message = _l("Give the reason for the amendment.")
+        raise ValidationError(message, {"reason": message})
+    summary, advice = (summary or "").strip(), (advice or "").strip()
+    if not summary:
+        message = _l("Write a summary before signing.")
+        raise ValidationError(message, {"summary": message})
+    with db.atomic():
+        old = Report.get_or_none(Report.id == report_id)
+        if old is None:
+            raise NotFound(_l("We could not find that report."))
+        if old.status not in CURRENT_SIGNED:
+            raise Conflict(_l("Only the current signed version of a report can be amended."))
+        if findings is None:
+            findings = [f.text for f in Finding.select().where(Finding.report == old.id,
+                                                               Finding.source == "physician")]
+        observations = _clean_observations(findings)
+        if (Report.update(status=SUPERSEDED).where(Report.id == old.id, Report.status.in_(CURRENT_SIGNED))
+                .execute() != 1):
+            raise Conflict(_l("Someone else amended this report a moment ago. Reload the page."))
+        appointment = Appointment.get_by_id(old.appointment_id)
+        changed = _apply_changes(appointment, changes)
+        data = review_data(appointment.id)
+        now = utcnow()
+        report = Report.create(appointment=appointment.id, version=old.version + 1, status=SIGNED,
+                               summary=summary, advice=advice, results_snapshot=_snapshot(data),
+                               amendment_reason=reason[:500], signed_by=actor.user_id, signed_at=now,
+                               verification_code=_new_verification_code(), pdf_state=PDF_PENDING,
+                               pdf_updated_at=now)
+        rules = follow_up_rules()
+        written = _write_findings(report, data, observations, rules)
+        earlier = [r.id for r in Report.select(Report.id).where(Report.appointment == appointment.id,
+                                                                Report.id != report.id)]
+        levels = _write_follow_ups(report, appointment.client_id, written, rules, now, carry_from=earlier)
+        audit.record(actor, "report.amended", report, appointment=appointment.id, version=report.version,
+                     replaces=old.id, reason=reason[:500], changes=changed, follow_ups=levels)
+    queue_pdf(report.id)
+    try:
+        jobs.enqueue("checkup.services.report_pdf.send_amendment_notice", report.id)
+    except Exception:  # the amendment stands; the client also gets the "report ready" email
+        log.exception("could not queue the amendment notice of report %s", report.id)
+    return report
+
+
+def publish(report_id):
+    """signed -> published (once the PDF is ready); True when this call made the change."""
+    return Report.update(status=PUBLISHED).where(Report.id == report_id, Report.status == SIGNED).execute() == 1
+
+
+def retry_pdf(actor, report_id):
+    """Queue a failed (or stuck) PDF again, by a physician's request."""
+    report = Report.get_or_none(Report.id == report_id)
+    if report is None or report.status == DRAFT:
+        raise NotFound(_l("We could not find that report."))
+    if report.pdf_state == PDF_READY:
+        return report
+    Report.update(pdf_state=PDF_PENDING, pdf_updated_at=utcnow()).where(Report.id == report.id).execute()
+    audit.record(actor, "report.pdf_retried", report)
+    queue_pdf(report.id)
+    return Report.get_by_id(report.id)
+
+
+# --- reading reports --------------------------------------------------------------------------------
+
+def report_with_appointment(report_id):
+    if not isinstance(report_id, int):
+        return None
+    return (Report.select(Report, Appointment, Client).join(Appointment).join(Client)
+            .where(Report.id == report_id).first())
+
+
+def pdf_status(report_id):
+    """The report row for the status fragment (any signed version); raises NotFound."""
+    report = report_with_appointment(report_id)
+    if report is None or report.status == DRAFT:
+        raise NotFound(_l("We could not find that report."))
+    return report
+
+
+def client_reports(client_id):
+    """The client's published reports, the latest version per checkup, newest checkup first."""
+    return list(Report.select(Report, Appointment, Package).join(Appointment)
+                .join(Package, JOIN.LEFT_OUTER)
+                .where(Appointment.client == client_id, Report.status == PUBLISHED,
+                       Report.pdf_state == PDF_READY)
+                .order_by(Appointment.day.desc(), Report.version.desc()))
+
+
+def report_for_client(report_id, client_id):
+    """The client's own current, published report; NotFound for anything else (also other clients')."""
+    report = report_with_appointment(report_id)
+    if (report is None or client_id is None or report.appointment.client_id != client_id
+            or report.status != PUBLISHED or report.pdf_state != PDF_READY):
+        raise NotFound(_l("We could not find that report."))
+    return report
+
+
+def report_for_staff(report_id):
+    """Any signed version whose PDF is ready (staff may read superseded versions too)."""
+    report = report_with_appointment(report_id)
+    if report is None or report.status == DRAFT or report.pdf_state != PDF_READY:
+        raise NotFound(_l("We could not find that report."))
+    return report
+
+
+def record_download(actor, report):
+    audit.record(actor, "report.downloaded", report, appointment=report.appointment_id, version=report.version,
+                 client=report.appointment.client_id)
+
+
+def record_view(actor, action, obj, **detail):
+    audit.record(actor, action, obj, **detail)

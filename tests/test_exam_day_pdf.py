@@ -1,0 +1,97 @@
+"""The printed exam sheet: a real PDF with the client's Chinese name, the exam code, the items, page numbers."""
+import io
+import json
+
+import pytest
+from pypdf import PdfReader
+
+from checkup.models import AuditEvent
+from checkup.reports.exam_sheet import ExamSheetRenderer
+from checkup.services import exam_day
+from tests import factories
+from tests.exam_day_helpers import ExamDay, booked_client
+
+
+def pdf_text(pdf):
+    reader = PdfReader(io.BytesIO(pdf))
+    return reader, "\n".join(page.extract_text() for page in reader.pages)
+
+
+def sheet_data(**overrides):
+    labels = {key: str(value) for key, value in exam_day.SHEET_LABELS.items()}
+    data = {"center_name": "Checkup Portal Health Center", "exam_code": "241124ACDEF", "client_name": "王芳",
+            "sex": "Female", "age": 39, "birth_date": "1985-06-01", "masked_national_id": "110105**********2X",
+            "day": "2024-11-24", "slot": "10:00–11:00", "package": "Basic", "status": "Booked", "labels": labels,
+            "stations": [{"name": "Laboratory", "other_name": "检验科", "code": "LAB", "items": [
+                {"code": "WBC", "name": "White blood cells", "other_name": "白细胞计数",
+                 "prep_note": "Fast 8 hours.", "is_addon": False}]}]}
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.both_dbs
+def test_scheduler_prints_the_exam_sheet_of_a_checked_in_client(app, client, monkeypatch):
+    day = ExamDay()
+    _person, appointment = booked_client(day, monkeypatch, day.mid, "王芳", package="CT-PKG")
+    desk = factories.sign_in_directly(client, factories.make_user("scheduler"))
+
+    response = client.get(f"/desk/day/appointments/{appointment.id}/exam-sheet.pdf")
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    reader, text = pdf_text(response.data)
+    assert len(reader.pages) == 1
+    for expected in ("王芳", appointment.exam_code, "White blood cells", "Fasting glucose", "Chest CT",
+                     "Laboratory", "Imaging", "Fast 8 hours.", "Remove metal objects.", "Page 1 of 1",
+                     "10:00–11:00"):
+        assert expected in text, expected
+    assert text.index("Laboratory") < text.index("Imaging")  # stations in their sort order
+    event, = AuditEvent.select().where(AuditEvent.action == "exam_day.exam_sheet_printed")
+    assert (event.user_id, event.object_id) == (desk.id, str(appointment.id))
+    assert json.loads(event.detail)["exam_code"] == appointment.exam_code
+
+
+def test_the_sheet_in_chinese_names_stations_and_items_in_chinese(app, client, monkeypatch):
+    day = ExamDay()
+    _person, appointment = booked_client(day, monkeypatch, day.mid, "张伟", package="CT-PKG")
+    factories.sign_in_directly(client, factories.make_user("scheduler", locale="zh"))
+    client.post("/language", data={"locale": "zh"})
+    _reader, text = pdf_text(client.get(f"/desk/day/appointments/{appointment.id}/exam-sheet.pdf").data)
+    for expected in ("张伟", "检验科", "影像科", "白细胞计数", "空腹8小时", appointment.exam_code):
+        assert expected in text, expected
+
+
+def test_a_long_item_list_runs_over_pages_numbered_x_of_y(app):
+    items = [{"code": f"IT{i}", "name": f"Examination number {i}", "other_name": "检查", "prep_note": "",
+              "is_addon": False} for i in range(60)]
+    pdf = ExamSheetRenderer().build(sheet_data(stations=[{"name": "Laboratory", "other_name": "", "code": "LAB",
+                                                          "items": items}]))
+    reader, text = pdf_text(pdf)
+    pages = len(reader.pages)
+    assert pages >= 3
+    assert f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text
+    assert "Examination number 0" in text and "Examination number 59" in text
+
+
+def test_markup_in_user_text_is_printed_literally(app):
+    pdf = ExamSheetRenderer().build(sheet_data(
+        client_name="<b>&amp; 王<i>芳", package="<font size=40>Big</font>",
+        stations=[{"name": "Lab & <Co>", "other_name": "", "code": "L", "items": [
+            {"code": "X1", "name": "A<br/>B", "other_name": "", "prep_note": "Bring <urine> & stool",
+             "is_addon": True}]}]))
+    _reader, text = pdf_text(pdf)
+    for literal in ("<b>&amp; 王<i>芳", "<font size=40>Big</font>", "Lab & <Co>", "A<br/>B", "Bring <urine> & stool"):
+        assert literal in text, literal
+
+
+def test_the_chinese_font_is_embedded_in_the_pdf(app):
+    pdf = ExamSheetRenderer().build(sheet_data())
+    reader = PdfReader(io.BytesIO(pdf))
+    fonts = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            fonts.add((str(font["/BaseFont"]), "/DescendantFonts" in font or "/FontDescriptor" in font))
+    assert any("Helvetica" in name for name, _ in fonts)
+    assert any(embedded and "Helvetica" not in name for name, embedded in fonts), fonts
