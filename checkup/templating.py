@@ -77,12 +77,24 @@ def center_time(moment, pattern="%Y-%m-%d %H:%M"):
     return local.strftime(pattern) if local else ""
 
 
+def _escape_lazy_strings():
+    """Flask-Babel's lazy strings declare themselves safe HTML (``__html__`` returns the raw text), so a
+    value interpolated into one (an unknown code a user typed, say) would reach the page unescaped.
+    Our translations hold no markup: escape them like any other text."""
+    from flask_babel.speaklater import LazyString
+    from markupsafe import escape
+
+    LazyString.__html__ = lambda self: str(escape(str(self)))
+
+
 def init_app(app):
+    _escape_lazy_strings()
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["center_time"] = center_time
     from checkup.services.labels import choice_label
 
     app.jinja_env.globals.update(localized=localized, navigation=navigation, role_labels=ROLE_LABELS,
                                  choice_label=choice_label, is_chinese=is_chinese,
-                                 appointment_status=lambda code: choice_label("appointment_status", code))
+                                 appointment_status=lambda code: choice_label("appointment_status", code),
+                                 finding_kind=lambda code: choice_label("finding_kind", code))
     app.jinja_env.globals["languages"] = app.config["LANGUAGES"]

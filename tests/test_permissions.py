@@ -52,6 +52,8 @@ CATALOG = ["index", "items", "item_new", "item_detail", "item_edit", "item_delet
            "package_edit", "package_active", "package_validate", "resource_list", "resource_new", "resource_edit",
            "resource_validate"]
 RULES.update({f"catalog.{name}": {ADMIN} for name in CATALOG})
+RULES.update({"care_rules.index": {ADMIN}, "care_rules.save_rule": {ADMIN}, "care_rules.add_snippet": {ADMIN},
+              "care_rules.delete_snippet": {ADMIN}})
 
 # What an allowed GET answers when it is not a plain 200.
 GET_STATUS = {
@@ -88,7 +90,7 @@ def world(app):
         "entry_id": 999999, "day": center.day.isoformat(), "slot_id": center.slot.id,
         "resource_day_id": center.ct_day.id, "item_id": center.blood.id, "range_id": item_range.id,
         "package_id": center.basic.id, "resource_id": center.ct.id, "client_id": users[CLIENT].client_id,
-        "organization_id": org.id, "field": "code", "kind": "csv", "filename": "css/app.css",
+        "organization_id": org.id, "field": "code", "snippet_id": 999999, "kind": "csv", "filename": "css/app.css",
     }
     return users, values
 

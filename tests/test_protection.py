@@ -66,3 +66,14 @@ def test_login_is_throttled_per_address(real_app, make_user):
     statuses = [http.post("/login", data={"email": f"u{i}@example.com", "password": "wrong-wrong-wrong",
                                           "csrf_token": token}).status_code for i in range(7)]
     assert statuses[:6] == [422] * 6 and statuses[6] == 429
+
+
+def test_user_text_inside_a_translated_message_is_escaped(client, make_user, login):
+    """An unknown add-on code comes back inside a lazy (translated) message: it must be escaped."""
+    from tests.booking_helpers import Center
+
+    Center()
+    login(make_user("client"))
+    html = client.get("/me/book/BASIC?addons=%3Cimg%20src=x%20onerror=alert(1)%3E").get_data(as_text=True)
+    assert "<img src=x" not in html
+    assert "&lt;img src=x" in html

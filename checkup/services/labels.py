@@ -6,6 +6,8 @@ LABELS = {
     "size_tier": {"large": _l("Large"), "medium": _l("Medium"), "small": _l("Small")},
     "value_tier": {"vip": _l("VIP"), "important": _l("Important"), "general": _l("General")},
     "result_type": {"numeric": _l("Numeric"), "text": _l("Text"), "choice": _l("Choice")},
+    "finding_kind": {"critical": _l("Critical value"), "significant": _l("Clearly abnormal"),
+                     "mild": _l("Mildly abnormal"), "observation": _l("Physician's observation")},
     "appointment_status": {"booked": _l("Booked"), "checked_in": _l("Checked in"), "completed": _l("Completed"),
                            "cancelled": _l("Cancelled"), "no_show": _l("No-show")},
 }
