@@ -50,6 +50,9 @@ def worker(burst, queues):
     url = current_app.config.get("REDIS_URL")
     if not url:
         raise click.ClickException("CHECKUP_REDIS_URL is not set; without Redis jobs run inline.")
+    from checkup.services import report_pdf
+
+    report_pdf.warm_up()  # font and catalogs loaded once here, inherited by every forked work horse
     connection = Redis.from_url(url)
     Worker(list(queues), connection=connection).work(burst=burst, with_scheduler=not burst)
 
