@@ -124,12 +124,12 @@ def test_reschedule_moves_places(center):
 
 def test_cutoff_blocks_clients_and_staff_override_is_audited(app):
     center = Center(days_ahead=0)
-    now = clock.now()
-    soon = (now + datetime.timedelta(hours=2))
-    if soon.date() != now.date():
-        pytest.skip("too close to midnight at the center for a same-day slot")
-    slot = Slot.create(day=now.date(), start_time=soon.time().replace(microsecond=0, second=0),
-                       end_time=datetime.time(23, 59), capacity=5)
+    soon = (clock.now() + datetime.timedelta(hours=2)).replace(second=0, microsecond=0)
+    soon = min(soon, soon.replace(hour=23, minute=1))  # leaves room for the slot's end at 23:59
+    if soon.minute == 0:
+        soon += datetime.timedelta(minutes=1)  # never the fixture's 08:00 / 09:00 slots
+    # 2 hours ahead (maybe tomorrow): well inside the 24-hour cutoff, still in the future
+    slot = Slot.create(day=soon.date(), start_time=soon.time(), end_time=datetime.time(23, 59), capacity=5)
     person = client()
     appointment = booking.book(Actor(), person.id, slot.id, "BASIC")
     with pytest.raises(PermissionDenied, match="call the center"):
