@@ -2,7 +2,7 @@
 import datetime
 
 from checkup.models import Appointment, AppointmentItem, ResourceDay, Slot, WaitlistEntry
-from checkup.models.appointments import LIVE_STATUSES
+from checkup.models.appointments import PLACE_STATUSES
 from checkup.services import clock
 from tests import factories
 
@@ -27,15 +27,16 @@ class Center:
 
 
 def assert_counters_consistent():
-    """Every booked/held counter equals the live appointments and held offers behind it."""
+    """Every booked/held counter equals the appointments holding a place (booked, checked in, completed)
+    and the waitlist offers holding one."""
     for slot in Slot.select():
-        live = Appointment.select().where(Appointment.slot == slot.id, Appointment.status.in_(LIVE_STATUSES)).count()
+        live = Appointment.select().where(Appointment.slot == slot.id, Appointment.status.in_(PLACE_STATUSES)).count()
         held = WaitlistEntry.select().where(WaitlistEntry.slot == slot.id, WaitlistEntry.status == "offered").count()
         assert (slot.booked, slot.held) == (live, held), f"slot {slot.id} on {slot.day}"
         assert slot.booked + slot.held <= slot.capacity
     for row in ResourceDay.select():
         live = (Appointment.select().join(AppointmentItem)
-                .where(Appointment.day == row.day, Appointment.status.in_(LIVE_STATUSES),
+                .where(Appointment.day == row.day, Appointment.status.in_(PLACE_STATUSES),
                        AppointmentItem.resource == row.resource_id).distinct().count())
         held = sum(1 for e in WaitlistEntry.select().where(WaitlistEntry.day == row.day,
                                                            WaitlistEntry.status == "offered")

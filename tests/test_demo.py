@@ -1,10 +1,13 @@
-"""`flask seed-demo` on an empty database: every role can log in to a portal that has a day going on."""
+"""`flask seed-demo` on an empty database: every role can log in to a portal that has a day going on,
+and Acme's employees and the demo client have last year's and this year's reports (with trends)."""
+import datetime
 import time
 
 from checkup.extensions import db
-from checkup.models import Appointment, Client, Report, User
-from checkup.models.appointments import BOOKED, CHECKED_IN
+from checkup.models import Appointment, Client, Organization, Report, Result, Slot, User
+from checkup.models.appointments import BOOKED, CHECKED_IN, COMPLETED, LIVE_STATUSES
 from checkup.services import clock, demo, report_pdf, reports, results
+from tests.booking_helpers import assert_counters_consistent
 
 
 def test_seed_demo_fills_an_empty_portal(app):
@@ -12,9 +15,10 @@ def test_seed_demo_fills_an_empty_portal(app):
     started = time.monotonic()
     outcome = app.test_cli_runner().invoke(args=["seed-demo"])
     elapsed = time.monotonic() - started
+    print(f"seed-demo took {elapsed:.1f} s")
     assert outcome.exit_code == 0, outcome.output
     assert "demo center loaded" in outcome.output
-    assert elapsed < 10, f"seed-demo took {elapsed:.1f} s"
+    assert elapsed < 30, f"seed-demo took {elapsed:.1f} s"
 
     with db.connection_context():
         accounts = [(email, roles) for email, _name, roles in demo.ACCOUNTS]
@@ -39,10 +43,73 @@ def test_seed_demo_fills_an_empty_portal(app):
 
         client = Client.get(Client.email == demo.DEMO_CLIENT["email"])
         published = reports.client_reports(client.id)
-        assert len(published) == 1
-        report = published[0]
-        assert report.appointment.day < today and report.pdf_state == reports.PDF_READY
+        assert len(published) == 2, "the checkup of ten days ago and last year's"
+        report, last_year = published
+        assert today - datetime.timedelta(days=20) < report.appointment.day < today
+        assert 330 < (report.appointment.day - last_year.appointment.day).days < 400
+        assert report.pdf_state == reports.PDF_READY
         assert Report.get_by_id(report.id).status == reports.PUBLISHED
         path = report_pdf.file_for(report)
         assert path.is_file() and path.read_bytes().startswith(b"%PDF")
         assert report_pdf.sha256_of(path) == report.pdf_checksum
+        assert last_year.signed_at < report.signed_at
+        trends = [row for row in reports.snapshot_rows(report) if row["trend"]]
+        assert len(trends) >= 20, "the recent report shows last year's values"
+        assert any(row["code"] == "TC" and row["previous"] == "5.34" for row in trends)
+
+        _check_history(today)
+
+
+def _check_history(today):
+    """At least 30 Acme employees with last year's and this year's published reports, trends, one critical."""
+    acme = Organization.get(Organization.name == "Acme Manufacturing")
+    done = (Report.select(Report, Appointment).join(Appointment).join(Client)
+            .where(Client.organization == acme.id, Report.status == reports.PUBLISHED))
+    by_client = {}
+    for report in done:
+        by_client.setdefault(report.appointment.client_id, []).append(report)
+    with_both = []
+    for client_id, rows in by_client.items():
+        ages = sorted((today - r.appointment.day).days for r in rows)
+        if len(rows) == 2 and 0 < ages[0] <= 62 and 330 <= ages[1] - ages[0] <= 400:
+            with_both.append(client_id)
+    assert len(with_both) >= 30, f"{len(with_both)} Acme employees with this and last year's reports"
+
+    employees = Client.select().where(Client.id.in_(with_both))
+    assert len({c.name for c in employees}) == len(with_both), "names are unique"
+    assert {c.sex for c in employees} == {"male", "female"}
+    assert all(c.employee_no.startswith("A") and c.email.endswith("@example.com") for c in employees)
+
+    recent = (Result.select(Result.flag).join(Appointment).join(Client)
+              .where(Client.organization == acme.id, Appointment.status == COMPLETED,
+                     Appointment.day > today - datetime.timedelta(days=90)))
+    flags = [r.flag for r in recent]
+    assert [f for f in flags if f in ("HH", "LL")] == ["HH"], "exactly one critical value among Acme's this year"
+    abnormal = sum(f in ("H", "L", "A") for f in flags)
+    assert 0.05 * len(flags) < abnormal < 0.25 * len(flags), (abnormal, len(flags))
+    assert {"H", "L", "A"} <= set(flags)
+    critical = (Result.select().join(Appointment)
+                .where(Appointment.client.in_(with_both), Result.flag == "HH").get())
+    assert critical.alerts.count() == 1 and critical.alerts[0].acknowledged_at is not None
+
+    for client_id in with_both:
+        newer = max(by_client[client_id], key=lambda r: r.appointment.day)
+        assert newer.signed_by.email == "physician@demo.test"
+        rows = reports.snapshot_rows(newer)
+        assert sum(1 for row in rows if row["previous"]) >= len(rows) * 0.9, "trends show"
+
+    every = list(Report.select().where(Report.status == reports.PUBLISHED))
+    assert len(every) >= 62
+    for report in every:
+        assert report.pdf_state == reports.PDF_READY and report.signed_at is not None
+        assert report.signed_at <= datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+        path = report_pdf.file_for(report)
+        assert path.is_file(), report.id
+        assert report_pdf.sha256_of(path) == report.pdf_checksum
+
+    for slot in Slot.select().where(Slot.day < today):
+        taken = Appointment.select().where(Appointment.slot == slot.id).count()
+        live = Appointment.select().where(Appointment.slot == slot.id,
+                                          Appointment.status.in_(LIVE_STATUSES)).count()
+        assert taken <= slot.capacity and live == 0, slot.day
+    assert_counters_consistent()

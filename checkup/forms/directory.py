@@ -85,7 +85,7 @@ class ClientForm(FlaskForm):
     notes = TextAreaField(_l("Notes and hobbies"), validators=[max_len(LONG_TEXT_MAX)], filters=[clean_text])
     organization = SelectField(_l("Organization"), choices=[("", "—")], coerce=str, default="")
     employee_no = StringField(_l("Employee number"), validators=[max_len(50)], filters=[clean_text])
-    department = StringField(_l("Department"), validators=[max_len(100)], filters=[clean_text])
+    department = StringField(_l("Company department"), validators=[max_len(100)], filters=[clean_text])
     value_tier = SelectField(_l("Value tier"), choices=choices("value_tier"), default="general")
     tags = StringField(_l("Tags"), validators=[max_len(300)], filters=[clean_text],
                        description=_l("Separate tags with commas, e.g. diabetes, annual, VIP"))

@@ -9,6 +9,8 @@ from checkup.models.directory import Client
 
 BOOKED, CHECKED_IN, COMPLETED, CANCELLED, NO_SHOW = "booked", "checked_in", "completed", "cancelled", "no_show"
 LIVE_STATUSES = (BOOKED, CHECKED_IN)
+# a completed checkup used its place: counters count these (cancel and no-show give the place back)
+PLACE_STATUSES = (BOOKED, CHECKED_IN, COMPLETED)
 
 
 class Appointment(BaseModel):

@@ -153,7 +153,7 @@ class ClientReportRenderer:
         story = [Spacer(1, 30 * mm), Paragraph(self.text(center.get("name", "")), s["Subtitle"]),
                  Paragraph(self.text(_("Health checkup report")), s["Title"]), Spacer(1, 12 * mm)]
         rows = [
-            (_("Name"), client.get("name", "")),
+            (_("Full name"), client.get("name", "")),
             (_("Sex"), client.get("sex", "")),
             (_("Age"), client.get("age", "")),
             (_("Package"), exam.get("package", "")),

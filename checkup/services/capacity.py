@@ -335,3 +335,38 @@ def get_resource_day(resource_day_id):
     if row is None:
         raise NotFound(_l("No such resource day."))
     return row
+
+
+def recount_booked(days=None):
+    """Set every slot's and resource day's ``booked`` to the appointments holding a place there.
+
+    For data made outside the booking service (the demo's history, a migration of old records).
+    """
+    from peewee import fn
+
+    from checkup.models import AppointmentItem
+    from checkup.models.appointments import PLACE_STATUSES
+
+    slots = Slot.select()
+    resource_days = ResourceDay.select()
+    if days is not None:
+        slots, resource_days = slots.where(Slot.day.in_(days)), resource_days.where(ResourceDay.day.in_(days))
+    per_slot = dict(Appointment.select(Appointment.slot, fn.COUNT(Appointment.id))
+                    .where(Appointment.status.in_(PLACE_STATUSES)).group_by(Appointment.slot).tuples())
+    per_resource = dict((((r, d), n) for r, d, n in
+                         AppointmentItem.select(AppointmentItem.resource, Appointment.day,
+                                                fn.COUNT(fn.DISTINCT(Appointment.id)))
+                         .join(Appointment)
+                         .where(Appointment.status.in_(PLACE_STATUSES), AppointmentItem.resource.is_null(False))
+                         .group_by(AppointmentItem.resource, Appointment.day).tuples()))
+    with db.atomic():
+        for slot in slots:
+            wanted = per_slot.get(slot.id, 0)
+            if slot.booked != wanted:
+                Slot.update(booked=wanted, capacity=max(slot.capacity, wanted + slot.held)).where(
+                    Slot.id == slot.id).execute()
+        for row in resource_days:
+            wanted = per_resource.get((row.resource_id, row.day), 0)
+            if row.booked != wanted:
+                ResourceDay.update(booked=wanted, capacity=max(row.capacity, wanted + row.held)).where(
+                    ResourceDay.id == row.id).execute()

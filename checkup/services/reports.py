@@ -446,7 +446,7 @@ def _signing_checks(data, summary):
         raise ValidationError(message, {"summary": message})
 
 
-def sign(actor, appointment_id, summary, advice, findings=()):
+def sign(actor, appointment_id, summary, advice, findings=(), signed_at=None, queue_job=True):
     """Sign the appointment's report (version 1).
 
     Guarantees, in one transaction: every item is resulted or skipped; the report holds the
@@ -454,6 +454,9 @@ def sign(actor, appointment_id, summary, advice, findings=()):
     level, plus the physician's ``findings`` observations); one follow-up per level; the
     appointment is completed and its results locked; an audit event "report.signed". The PDF
     job is queued after commit. Raises NotFound, ValidationError or Conflict (already signed).
+
+    Only the demo's history uses the last two: ``signed_at`` (naive UTC) back-dates the signature
+    and the follow-ups' due times, and ``queue_job=False`` leaves the PDF to the caller.
     """
     summary, advice = (summary or "").strip(), (advice or "").strip()
     observations = _clean_observations(findings)
@@ -462,7 +465,7 @@ def sign(actor, appointment_id, summary, advice, findings=()):
         if data.signed or is_signed(appointment_id):
             raise Conflict(_l("This report is already signed. Changes need an amendment."))
         _signing_checks(data, summary)
-        now = utcnow()
+        now = signed_at or utcnow()
         values = dict(status=SIGNED, summary=summary, advice=advice, results_snapshot=_snapshot(data),
                       signed_by=actor.user_id, signed_at=now, verification_code=_new_verification_code(),
                       pdf_state=PDF_PENDING, pdf_updated_at=now)
@@ -484,7 +487,8 @@ def sign(actor, appointment_id, summary, advice, findings=()):
             Appointment.id == data.appointment.id).execute()
         audit.record(actor, "report.signed", report, appointment=data.appointment.id, version=report.version,
                      findings=len(written), follow_ups=levels)
-    queue_pdf(report.id)
+    if queue_job:
+        queue_pdf(report.id)
     return report
 
 

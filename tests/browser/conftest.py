@@ -59,7 +59,7 @@ def live_server(tmp_path_factory):
     with app.app_context():
         database.upgrade()
         with db.connection_context():
-            demo.seed()
+            demo.seed(history=True)  # the full portal (about 8 s of report PDFs): pages show real history
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
