@@ -104,3 +104,12 @@ def test_audit_log_lists_events_and_survives_bad_page(client, admin):
     assert "auth.login" in page
     assert client.get("/admin/audit?page=abc").status_code == 200
     assert client.get("/admin/audit?page=-4&action=nope").status_code == 200
+
+
+def test_dashboard_shows_the_catalog_counts(client, admin):
+    from tests import factories
+
+    factories.make_item()
+    html = client.get("/admin").get_data(as_text=True)
+    assert "built-in method" not in html
+    assert '<p class="big-number">1</p>' in html
