@@ -88,7 +88,7 @@ def test_exam_day_from_check_in_to_downloaded_report(signed_in, new_context, bas
     expect(row).to_contain_text("Booked")
     axe_check(desk)
     desk.evaluate("window.__sameDocument = true")
-    row.get_by_label("Name", exact=True).check()
+    row.get_by_label("Full name", exact=True).check()
     row.get_by_label("Birth date", exact=True).check()
     row.get_by_role("button", name="Check in").click()
     expect(row.get_by_role("status")).to_have_text("Checked in.")
