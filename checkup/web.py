@@ -78,7 +78,7 @@ def init_app(app):
 
 
 def _init_login(app):
-    from flask import redirect, url_for
+    from flask import redirect
 
     from checkup.services import accounts
 

@@ -6,7 +6,7 @@ import time
 from checkup.extensions import db
 from checkup.models import Appointment, Client, Organization, Report, Result, Slot, User
 from checkup.models.appointments import BOOKED, CHECKED_IN, COMPLETED, LIVE_STATUSES
-from checkup.services import clock, demo, report_pdf, reports, results
+from checkup.services import clock, demo, report_pdf, reports, stations
 from tests.booking_helpers import assert_counters_consistent
 
 
@@ -32,12 +32,12 @@ def test_seed_demo_fills_an_empty_portal(app):
         statuses = [a.status for a in Appointment.select().where(Appointment.day == today)]
         assert 4 <= len(statuses) <= 6, statuses
         assert statuses.count(BOOKED) >= 1 and statuses.count(CHECKED_IN) >= 2, statuses
-        progress = [results.appointment_progress(a.id) for a in
+        progress = [stations.appointment_progress(a.id) for a in
                     Appointment.select().where(Appointment.day == today, Appointment.status == CHECKED_IN)]
         assert any(0 < p.done < p.total for p in progress), "someone is halfway through the stations"
         assert any(a.day == today for a in reports.ready_for_review()), "one client of today is ready to sign"
 
-        alerts = results.open_alerts()
+        alerts = stations.open_alerts()
         assert alerts and alerts[0].appointment.day == today
         assert alerts[0].result.flag in ("HH", "LL")
 

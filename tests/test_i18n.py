@@ -1,6 +1,5 @@
 """The Simplified Chinese catalog: complete for the code as it is now, placeholders intact, compiled, served."""
 import gettext
-import io
 import re
 import subprocess
 import sys

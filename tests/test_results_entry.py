@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from checkup.models import AuditEvent, CriticalAlert, Result
-from checkup.services import results
+from checkup.services import results, stations
 from checkup.services.errors import Conflict, NotFound, ValidationError
 from tests import factories
 from tests.factories import row_counts
@@ -120,7 +120,7 @@ def test_a_skipped_item_keeps_its_reason(lab, reason, stored):
     appointment = lab.appointment()
     result = results.record_result(lab.actor, appointment.id, "GLU", "", skipped=True, skip_reason=reason)
     assert (result.skipped, result.skip_reason, result.flag, result.value_num) == (True, stored, "", None)
-    assert results.appointment_progress(appointment.id).done == 1
+    assert stations.appointment_progress(appointment.id).done == 1
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "other", "x" * 201])
@@ -141,7 +141,7 @@ def test_a_critical_value_opens_an_alert_at_once(lab):
     assert (alert.result_id, alert.appointment_id, alert.acknowledged_at) == (result.id, appointment.id, None)
     assert result.new_alert.id == alert.id
     assert audit_actions() == ["results.critical", "results.entered"]
-    assert [a.id for a in results.open_alerts()] == [alert.id]
+    assert [a.id for a in stations.open_alerts()] == [alert.id]
 
 
 def test_one_alert_per_critical_value_change(lab):
@@ -158,29 +158,29 @@ def test_one_alert_per_critical_value_change(lab):
 def test_acknowledging_records_who_when_and_a_note(lab):
     appointment = lab.appointment()
     results.record_result(lab.actor, appointment.id, "GLU", "1.9")
-    [alert] = results.open_alerts()
+    [alert] = stations.open_alerts()
     counselor = factories.make_user("counselor", name="Ms. Zhao")
     from checkup.services.audit import Actor
 
-    done = results.acknowledge_alert(Actor(counselor, "10.0.0.9"), alert.id, "  Called the client;  sent to ER ")
+    done = stations.acknowledge_alert(Actor(counselor, "10.0.0.9"), alert.id, "  Called the client;  sent to ER ")
     assert (done.acknowledged_by_id, done.note) == (counselor.id, "Called the client; sent to ER")
-    assert done.acknowledged_at is not None and results.open_alerts() == []
+    assert done.acknowledged_at is not None and stations.open_alerts() == []
     event = AuditEvent.get(AuditEvent.action == "results.alert_acknowledged")
     assert (event.user_id, event.ip, event.object_id) == (counselor.id, "10.0.0.9", str(alert.id))
     with pytest.raises(Conflict) as caught:
-        results.acknowledge_alert(lab.actor, alert.id, "again")
+        stations.acknowledge_alert(lab.actor, alert.id, "again")
     assert "Ms. Zhao" in str(caught.value.message)
     assert CriticalAlert.get_by_id(alert.id).acknowledged_by_id == counselor.id
 
 
 def test_acknowledging_unknown_alert_or_overlong_note(lab):
     with pytest.raises(NotFound):
-        results.acknowledge_alert(lab.actor, 999999, "")
+        stations.acknowledge_alert(lab.actor, 999999, "")
     appointment = lab.appointment()
     results.record_result(lab.actor, appointment.id, "GLU", "40")
-    [alert] = results.open_alerts()
+    [alert] = stations.open_alerts()
     with pytest.raises(ValidationError):
-        results.acknowledge_alert(lab.actor, alert.id, "x" * 501)
+        stations.acknowledge_alert(lab.actor, alert.id, "x" * 501)
     assert CriticalAlert.get_by_id(alert.id).acknowledged_at is None
 
 
@@ -197,29 +197,29 @@ def test_the_worklist_shows_checked_in_clients_with_pending_items_at_the_station
     results.record_result(lab.actor, half.id, "HB", "", skipped=True, skip_reason="declined")
     for code, value in (("GLU", "5"), ("HB", "120"), ("URO", "negative")):
         results.record_result(lab.actor, finished.id, code, value)
-    rows = results.station_worklist(lab.lab.id, day)
+    rows = stations.station_worklist(lab.lab.id, day)
     assert [(r.appointment.client.name, r.pending, r.done) for r in rows] == [("Waiting", 3, 0), ("Half done", 1, 2)]
     assert rows[0].appointment.id == waiting.id
     # the other station still waits for "Finished here"
-    assert {r.appointment.client.name for r in results.station_worklist(lab.internal.id, day)} == {
+    assert {r.appointment.client.name for r in stations.station_worklist(lab.internal.id, day)} == {
         "Waiting", "Half done", "Finished here"}
-    assert dict((d.code, n) for d, n in results.station_overview(day))["LAB"] == 2
+    assert dict((d.code, n) for d, n in stations.station_overview(day))["LAB"] == 2
 
 
 def test_the_worklist_takes_a_fixed_number_of_queries(lab, count_queries):
     day = lab.center.day
     lab.appointment(name="one")
     with count_queries() as few:
-        assert len(results.station_worklist(lab.lab.id, day)) == 1
+        assert len(stations.station_worklist(lab.lab.id, day)) == 1
     for n in range(6):
         lab.appointment(name=f"client {n}")
     with count_queries() as many:
-        rows = results.station_worklist(lab.lab.id, day)
+        rows = stations.station_worklist(lab.lab.id, day)
         names = [(r.appointment.client.name, r.appointment.slot.start_time, r.pending) for r in rows]
     assert len(names) == 7
     assert few.count == many.count == 1
     with count_queries() as overview:
-        results.station_overview(day)
+        stations.station_overview(day)
     assert overview.count == 2
 
 
@@ -227,6 +227,6 @@ def test_progress_counts_done_and_pending_items_per_station(lab):
     appointment = lab.appointment()
     results.record_result(lab.actor, appointment.id, "GLU", "5")
     results.record_result(lab.actor, appointment.id, "ABD", "normal")
-    progress = results.appointment_progress(appointment.id)
+    progress = stations.appointment_progress(appointment.id)
     assert (progress.done, progress.pending, progress.total, progress.complete) == (2, 2, 4, False)
     assert [(d.code, done, total) for d, done, total in progress.by_department] == [("INT", 1, 1), ("LAB", 1, 3)]

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from checkup.models import AuditEvent, CriticalAlert, Result
-from checkup.services import results
+from checkup.services import results, results_import
 from checkup.services.errors import ValidationError
 from tests import factories
 from tests.factories import row_counts
@@ -35,7 +35,7 @@ def test_a_clean_file_is_stored_in_full(lab):
                      f"{first.exam_code},HB,131,g/L,08:16",
                      f"{second.exam_code},GLU,1.5,mmol/L,",
                      f"{second.exam_code},HB,158.25,g/L,2026-03-02T08:20:05")
-    outcome = results.import_instrument_csv(lab.actor, "analyser.csv", data)
+    outcome = results_import.import_instrument_csv(lab.actor, "analyser.csv", data)
     assert (outcome.rows, outcome.created, outcome.updated, outcome.critical, outcome.appointments) == (4, 3, 1, 1, 2)
     stored = {(r.appointment_id, r.item.code): r for r in Result.select()}
     assert (stored[(first.id, "HB")].value_num, stored[(first.id, "HB")].source) == (131, "instrument")
@@ -104,8 +104,8 @@ def test_each_bad_row_is_reported_and_nothing_is_written(lab, good_row, kind):
     build, column, words = bad_rows(lab)[kind]
     bad = build()
     before = written()
-    with pytest.raises(results.ImportRejected) as caught:
-        results.import_instrument_csv(lab.actor, "lis.csv", csv_bytes(good_row, bad))
+    with pytest.raises(results_import.ImportRejected) as caught:
+        results_import.import_instrument_csv(lab.actor, "lis.csv", csv_bytes(good_row, bad))
     problems = caught.value.problems
     assert problems, kind
     last_row = 2 + bad.count("\n") + 1
@@ -118,8 +118,8 @@ def test_each_bad_row_is_reported_and_nothing_is_written(lab, good_row, kind):
 def test_every_problem_of_the_file_is_listed_at_once(lab, good_row):
     booked = lab.appointment(status="booked", name="B")
     data = csv_bytes("NOPE,GLU,5,mmol/L,", good_row, f"{booked.exam_code},GLU,abc,mg/dL,")
-    with pytest.raises(results.ImportRejected) as caught:
-        results.import_instrument_csv(lab.actor, "lis.csv", data)
+    with pytest.raises(results_import.ImportRejected) as caught:
+        results_import.import_instrument_csv(lab.actor, "lis.csv", data)
     assert [(p.row, p.column) for p in caught.value.problems] == [(2, "exam_code"), (4, "exam_code"), (4, "value"),
                                                                   (4, "unit")]
     assert Result.select().count() == 0
@@ -134,16 +134,16 @@ def test_every_problem_of_the_file_is_listed_at_once(lab, good_row):
     ("lis.csv", b"x" * (2 * 1024 * 1024 + 1), "larger than 2 MB"),
 ])
 def test_files_that_cannot_be_used(lab, filename, data, words):
-    with pytest.raises(results.ImportFileError) as caught:
-        results.import_instrument_csv(lab.actor, filename, data)
+    with pytest.raises(results_import.ImportFileError) as caught:
+        results_import.import_instrument_csv(lab.actor, filename, data)
     assert words in str(caught.value.message)
     assert written() == row_counts(Result, CriticalAlert, AuditEvent) and Result.select().count() == 0
 
 
 def test_at_most_20000_rows(lab, good_row):
-    data = csv_bytes(*([good_row] * (results.MAX_IMPORT_ROWS + 1)))
-    with pytest.raises(results.ImportFileError) as caught:
-        results.import_instrument_csv(lab.actor, "lis.csv", data)
+    data = csv_bytes(*([good_row] * (results_import.MAX_IMPORT_ROWS + 1)))
+    with pytest.raises(results_import.ImportFileError) as caught:
+        results_import.import_instrument_csv(lab.actor, "lis.csv", data)
     assert "more than 20000 rows" in str(caught.value.message)
 
 
@@ -153,12 +153,12 @@ def test_a_large_file_checks_in_a_fixed_number_of_queries(lab, count_queries):
     many = csv_bytes(*[f"{a.exam_code},{code},{value},{unit}," for a in appointments
                        for code, value, unit in (("GLU", "5", "mmol/L"), ("HB", "120", "g/L"))])
     with count_queries() as q_few:
-        results.validate_instrument_rows(results._import_rows("a.csv", few))
+        results_import.validate_instrument_rows(results_import._import_rows("a.csv", few))
     with count_queries() as q_many:
-        good, problems, _context = results.validate_instrument_rows(results._import_rows("a.csv", many))
+        good, problems, _context = results_import.validate_instrument_rows(results_import._import_rows("a.csv", many))
     assert (len(good), problems) == (6, [])
     assert q_few.count == q_many.count
 
 
 def test_rejected_file_is_a_validation_error(lab):
-    assert issubclass(results.ImportRejected, ValidationError)
+    assert issubclass(results_import.ImportRejected, ValidationError)

@@ -8,7 +8,7 @@ from checkup.blueprints.guards import (actor, home_endpoint, is_safe_next, rende
                                        wants_fragment)
 from checkup.forms.results import AcknowledgeForm, InstrumentImportForm
 from checkup.models.accounts import COUNSELOR, PHYSICIAN
-from checkup.services import catalog, results
+from checkup.services import catalog, results, results_import, stations
 from checkup.services.errors import Conflict, ValidationError
 
 exam = Blueprint("exam", __name__, url_prefix="/exam")
@@ -47,7 +47,7 @@ def result_helpers():
 
 @exam.get("", endpoint="home")
 def home():
-    return render_page("exam/home.html", stations=results.station_overview(), alerts=results.open_alerts(),
+    return render_page("exam/home.html", stations=stations.station_overview(), alerts=stations.open_alerts(),
                        ack_form=AcknowledgeForm(next=request.path))
 
 
@@ -61,7 +61,7 @@ def ranges():
 def station(department_code):
     department = results.get_department(department_code)
     return render_page("exam/station.html", "exam/_worklist.html", department=department,
-                       rows=results.station_worklist(department.id))
+                       rows=stations.station_worklist(department.id))
 
 
 # --- result entry ---------------------------------------------------------------------------------
@@ -109,7 +109,7 @@ def _drafts(sheet, entries=None, errors=None):
 
 
 def _form_context(sheet, drafts, saved_ids=()):
-    return dict(sheet=sheet, drafts=drafts, progress=results.appointment_progress(sheet.appointment.id),
+    return dict(sheet=sheet, drafts=drafts, progress=stations.appointment_progress(sheet.appointment.id),
                 skip_reasons=results.SKIP_REASONS, flag_labels=results.FLAG_LABELS, saved_ids=set(saved_ids))
 
 
@@ -168,10 +168,10 @@ def import_results():
     problems, status = [], 422
     if form.validate_on_submit():
         upload = form.file.data
-        content = upload.stream.read(results.MAX_IMPORT_BYTES + 1)
+        content = upload.stream.read(results_import.MAX_IMPORT_BYTES + 1)
         try:
-            outcome = results.import_instrument_csv(actor(), upload.filename, content)
-        except results.ImportRejected as exc:
+            outcome = results_import.import_instrument_csv(actor(), upload.filename, content)
+        except results_import.ImportRejected as exc:
             problems = exc.problems
             form.file.errors = list(form.file.errors) + [exc.message]
         except ValidationError as exc:
@@ -191,14 +191,14 @@ def import_results():
 
 @alerts.post("/<int:alert_id>/acknowledge")
 def acknowledge(alert_id):
-    results.get_alert(alert_id)
+    stations.get_alert(alert_id)
     form = AcknowledgeForm()
     target = form.next.data if is_safe_next(form.next.data) else url_for(home_endpoint(current_user))
     if not form.validate_on_submit():
         flash(" ".join(str(e) for e in form.note.errors) or _("The form could not be read. Try again."), "error")
         return redirect(target, code=303)
     try:
-        results.acknowledge_alert(actor(), alert_id, form.note.data)
+        stations.acknowledge_alert(actor(), alert_id, form.note.data)
     except (ValidationError, Conflict) as exc:
         flash(str(exc.message), "error")
     else:

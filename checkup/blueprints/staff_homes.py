@@ -6,7 +6,7 @@ from flask import Blueprint, request
 from checkup.blueprints.guards import render_page, restrict_blueprint
 from checkup.forms.results import AcknowledgeForm
 from checkup.models.accounts import COUNSELOR, SCHEDULER
-from checkup.services import appointments, clients, clock, results
+from checkup.services import appointments, clients, clock, stations
 
 desk = Blueprint("desk", __name__, url_prefix="/desk")
 restrict_blueprint(desk, SCHEDULER)
@@ -23,5 +23,5 @@ def desk_home():
 
 @care.get("", endpoint="home")
 def care_home():
-    return render_page("care/home.html", stats=clients.directory_stats(), alerts=results.open_alerts(),
+    return render_page("care/home.html", stats=clients.directory_stats(), alerts=stations.open_alerts(),
                        ack_form=AcknowledgeForm(next=request.path))

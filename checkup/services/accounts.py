@@ -16,7 +16,7 @@ from checkup.extensions import db
 from peewee import JOIN
 
 from checkup.models import Client, LoginSession, Organization, PasswordResetToken, User, UserRole
-from checkup.models.accounts import ALL_ROLES, CLIENT, HR, STAFF_ROLES
+from checkup.models.accounts import ALL_ROLES, CLIENT, HR
 from checkup.models.base import utcnow
 from checkup.services import audit, passwords
 from checkup.services.errors import NotFound, PermissionDenied, ValidationError
