@@ -45,7 +45,7 @@ from checkup.models import (Appointment, AppointmentItem, Client, ExamItem, Pack
                             Result, Slot, User)
 from checkup.models.appointments import CHECKED_IN, COMPLETED  # noqa: E402
 from checkup.models.base import utcnow  # noqa: E402
-from checkup.services import clock, demo, report_pdf, reports  # noqa: E402
+from checkup.services import clock, demo, report_pdf, report_review, reports  # noqa: E402
 from checkup.services.audit import Actor  # noqa: E402
 from tests import factories  # noqa: E402
 
@@ -339,9 +339,9 @@ def in_process(report_ids, k):
 
 def reset_reports(app):
     """Every signed report back to signed/pending with no file, as right after signing."""
-    Report.update(status=reports.SIGNED, pdf_state=reports.PDF_PENDING, pdf_path="", pdf_checksum="",
+    Report.update(status=report_review.SIGNED, pdf_state=report_review.PDF_PENDING, pdf_path="", pdf_checksum="",
                   pdf_attempts=0, pdf_error="", pdf_updated_at=utcnow()).where(
-        Report.status != reports.DRAFT).execute()
+        Report.status != report_review.DRAFT).execute()
     for key in ("REPORTS_DIR", "OUTBOX_DIR"):
         shutil.rmtree(app.config[key], ignore_errors=True)
 
@@ -363,7 +363,7 @@ def with_workers(app, redis, report_ids, count, folder):
         db.close()
         redis.flushdb()
         for report_id in report_ids:
-            jobs.enqueue(reports.PDF_JOB, report_id)
+            jobs.enqueue(report_review.PDF_JOB, report_id)
         queued = jobs.queue(redis).count
     logs = [open(Path(folder) / f"worker-{count}-{i}.log", "w") for i in range(count)]
     started = time.perf_counter()
@@ -375,7 +375,7 @@ def with_workers(app, redis, report_ids, count, folder):
         with app.app_context():
             while True:
                 with db.connection_context():
-                    ready = Report.select().where(Report.pdf_state == reports.PDF_READY).count()
+                    ready = Report.select().where(Report.pdf_state == report_review.PDF_READY).count()
                 if ready >= len(report_ids) and all_ready is None:
                     all_ready = time.perf_counter() - started
                 if all(w.poll() is not None for w in workers):
@@ -398,11 +398,11 @@ def with_workers(app, redis, report_ids, count, folder):
         bad, pages = 0, 0
         for r in rows:
             path = report_pdf.file_for(r)
-            if r.pdf_state != reports.PDF_READY or not path.exists() or report_pdf.sha256_of(path) != r.pdf_checksum:
+            if r.pdf_state != report_review.PDF_READY or not path.exists() or report_pdf.sha256_of(path) != r.pdf_checksum:
                 bad += 1
                 continue
             pages += pages_of(path)
-        published = sum(1 for r in rows if r.status == reports.PUBLISHED)
+        published = sum(1 for r in rows if r.status == report_review.PUBLISHED)
         attempts = sum(r.pdf_attempts for r in rows)
     outbox = Path(app.config["OUTBOX_DIR"])
     mails = len(list(outbox.iterdir())) if outbox.exists() else 0

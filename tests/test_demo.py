@@ -6,7 +6,7 @@ import time
 from checkup.extensions import db
 from checkup.models import Appointment, Client, Organization, Report, Result, Slot, User
 from checkup.models.appointments import BOOKED, CHECKED_IN, COMPLETED, LIVE_STATUSES
-from checkup.services import clock, demo, report_pdf, reports, stations
+from checkup.services import clock, demo, report_pdf, reports, stations, report_review
 from tests.booking_helpers import assert_counters_consistent
 
 
@@ -35,7 +35,7 @@ def test_seed_demo_fills_an_empty_portal(app):
         progress = [stations.appointment_progress(a.id) for a in
                     Appointment.select().where(Appointment.day == today, Appointment.status == CHECKED_IN)]
         assert any(0 < p.done < p.total for p in progress), "someone is halfway through the stations"
-        assert any(a.day == today for a in reports.ready_for_review()), "one client of today is ready to sign"
+        assert any(a.day == today for a in report_review.ready_for_review()), "one client of today is ready to sign"
 
         alerts = stations.open_alerts()
         assert alerts and alerts[0].appointment.day == today
@@ -47,8 +47,8 @@ def test_seed_demo_fills_an_empty_portal(app):
         report, last_year = published
         assert today - datetime.timedelta(days=20) < report.appointment.day < today
         assert 330 < (report.appointment.day - last_year.appointment.day).days < 400
-        assert report.pdf_state == reports.PDF_READY
-        assert Report.get_by_id(report.id).status == reports.PUBLISHED
+        assert report.pdf_state == report_review.PDF_READY
+        assert Report.get_by_id(report.id).status == report_review.PUBLISHED
         path = report_pdf.file_for(report)
         assert path.is_file() and path.read_bytes().startswith(b"%PDF")
         assert report_pdf.sha256_of(path) == report.pdf_checksum
@@ -64,7 +64,7 @@ def _check_history(today):
     """At least 30 Acme employees with last year's and this year's published reports, trends, one critical."""
     acme = Organization.get(Organization.name == "Acme Manufacturing")
     done = (Report.select(Report, Appointment).join(Appointment).join(Client)
-            .where(Client.organization == acme.id, Report.status == reports.PUBLISHED))
+            .where(Client.organization == acme.id, Report.status == report_review.PUBLISHED))
     by_client = {}
     for report in done:
         by_client.setdefault(report.appointment.client_id, []).append(report)
@@ -98,10 +98,10 @@ def _check_history(today):
         rows = reports.snapshot_rows(newer)
         assert sum(1 for row in rows if row["previous"]) >= len(rows) * 0.9, "trends show"
 
-    every = list(Report.select().where(Report.status == reports.PUBLISHED))
+    every = list(Report.select().where(Report.status == report_review.PUBLISHED))
     assert len(every) >= 62
     for report in every:
-        assert report.pdf_state == reports.PDF_READY and report.signed_at is not None
+        assert report.pdf_state == report_review.PDF_READY and report.signed_at is not None
         assert report.signed_at <= datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
         path = report_pdf.file_for(report)
         assert path.is_file(), report.id

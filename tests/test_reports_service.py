@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from checkup.models import Appointment, AuditEvent, Finding, FollowUp, FollowUpRule, Report, Result
-from checkup.services import reports
+from checkup.services import reports, report_review
 from checkup.services.errors import Conflict, DomainError, ValidationError
 from tests.report_helpers import ReportWorld
 
@@ -33,7 +33,7 @@ def world(app):
 ])
 def test_finding_kind_follows_the_twenty_percent_rule(flag, value, low, high, kind):
     as_decimal = (lambda v: Decimal(v) if v is not None else None)
-    assert reports.finding_kind(flag, as_decimal(value), as_decimal(low), as_decimal(high)) == kind
+    assert report_review.finding_kind(flag, as_decimal(value), as_decimal(low), as_decimal(high)) == kind
 
 
 @pytest.mark.both_dbs
@@ -86,7 +86,7 @@ def test_an_edited_rule_table_is_used_and_missing_kinds_fall_back_to_defaults(ap
     report = reports.sign(world.actor(), world.appointment.id, "Slightly high glucose.", "")
     [follow_up] = FollowUp.select().where(FollowUp.report == report.id)
     assert (follow_up.level, follow_up.due_at) == ("B", report.signed_at + datetime.timedelta(hours=48))
-    assert reports.follow_up_rules()["critical"] == ("A", 24)
+    assert report_review.follow_up_rules()["critical"] == ("A", 24)
 
 
 def test_a_normal_checkup_signs_without_follow_ups(app, world):
@@ -181,7 +181,7 @@ def test_review_data_puts_abnormal_first_with_previous_values_in_a_fixed_number_
     world.all_results()
     world.last_year({world.glu: 5.5, world.alt: 60, world.wbc: 6.2})
     with count_queries() as q:
-        data = reports.review_data(world.appointment.id)
+        data = report_review.review_data(world.appointment.id)
         [(row.item.code, row.kind, row.previous_value, row.trend) for row in data.rows]
     assert q.count <= 7
     assert [row.item.code for row in data.rows] == ["GLU", "US-LIVER", "ALT", "WBC"]
@@ -194,11 +194,11 @@ def test_review_data_puts_abnormal_first_with_previous_values_in_a_fixed_number_
 
 def test_ready_for_review_lists_only_complete_unsigned_checkups(app, world):
     world.result(world.wbc, 6.2, low=3.5, high=9.5)
-    assert reports.ready_for_review() == []
+    assert report_review.ready_for_review() == []
     world.result(world.glu, 5.0, low=3.9, high=6.1)
     world.result(world.alt, None, skipped=True)
     world.result(world.liver, value_text="Normal")
-    assert [a.id for a in reports.ready_for_review()] == [world.appointment.id]
+    assert [a.id for a in report_review.ready_for_review()] == [world.appointment.id]
     reports.sign(world.actor(), world.appointment.id, "Fine.", "")
-    assert reports.ready_for_review() == []
-    assert [r.appointment_id for r in reports.recently_signed()] == [world.appointment.id]
+    assert report_review.ready_for_review() == []
+    assert [r.appointment_id for r in report_review.recently_signed()] == [world.appointment.id]

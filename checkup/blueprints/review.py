@@ -6,7 +6,7 @@ from checkup.blueprints.guards import actor, render_page, restrict_blueprint
 from checkup.forms import apply_errors
 from checkup.forms.review import AmendForm, ReportTextForm, SignForm
 from checkup.models.accounts import PHYSICIAN
-from checkup.services import reports
+from checkup.services import report_review, reports
 from checkup.services.errors import Conflict, ValidationError
 from checkup.templating import is_chinese
 
@@ -16,7 +16,7 @@ restrict_blueprint(bp, PHYSICIAN)
 
 @bp.get("", endpoint="index")
 def index():
-    return render_page("review/index.html", ready=reports.ready_for_review(), signed=reports.recently_signed())
+    return render_page("review/index.html", ready=report_review.ready_for_review(), signed=report_review.recently_signed())
 
 
 def _form_for(data, form_class=ReportTextForm):
@@ -24,7 +24,7 @@ def _form_for(data, form_class=ReportTextForm):
     if current is not None:
         observations = "\n".join(f.text for f in data.findings if f.source == "physician")
         return form_class(data={"summary": current.summary, "advice": current.advice, "observations": observations})
-    return form_class(data={"advice": reports.suggested_advice(data, is_chinese())})
+    return form_class(data={"advice": report_review.suggested_advice(data, is_chinese())})
 
 
 def _review_page(data, form, status=200, error=None):
@@ -34,7 +34,7 @@ def _review_page(data, form, status=200, error=None):
 
 @bp.get("/<int:appointment_id>")
 def appointment(appointment_id):
-    data = reports.review_data(appointment_id)
+    data = report_review.review_data(appointment_id)
     reports.record_view(actor(), "results.viewed", data.appointment, screen="review")
     return _review_page(data, _form_for(data))
 
@@ -50,7 +50,7 @@ def save_draft(appointment_id):
         else:
             flash(_("Draft saved."), "success")
         return redirect(url_for("review.appointment", appointment_id=appointment_id), code=303)
-    return _review_page(reports.review_data(appointment_id), form, status=422)
+    return _review_page(report_review.review_data(appointment_id), form, status=422)
 
 
 @bp.post("/<int:appointment_id>/sign")
@@ -69,7 +69,7 @@ def sign(appointment_id):
         else:
             flash(_("Report signed. The PDF is being prepared."), "success")
             return redirect(url_for("review.appointment", appointment_id=appointment_id), code=303)
-    return _review_page(reports.review_data(appointment_id), form, status=422 if form.errors else 409,
+    return _review_page(report_review.review_data(appointment_id), form, status=422 if form.errors else 409,
                         error=error)
 
 
@@ -105,12 +105,12 @@ def _amend_changes(data):
 @bp.route("/reports/<int:report_id>/amend", methods=["GET", "POST"])
 def amend(report_id):
     report = reports.pdf_status(report_id)
-    data = reports.review_data(report.appointment_id)
+    data = report_review.review_data(report.appointment_id)
     if request.method == "GET":
         reports.record_view(actor(), "results.viewed", data.appointment, screen="amend", report=report.id)
         form = _form_for(data, AmendForm)
         return render_page("review/amend.html", data=data, report=report, form=form, error=None,
-                           values={}, status=200 if report.status in reports.CURRENT_SIGNED else 409)
+                           values={}, status=200 if report.status in report_review.CURRENT_SIGNED else 409)
     form = AmendForm()
     error, values = None, {key: request.form.get(key, "") for key in request.form if key.startswith("value-")}
     if form.validate_on_submit():

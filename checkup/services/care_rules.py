@@ -5,7 +5,7 @@ from checkup.extensions import db
 from checkup.models import AdviceSnippet, FollowUpRule
 from checkup.services import audit
 from checkup.services.errors import NotFound, ValidationError
-from checkup.services.reports import DEFAULT_RULES, KIND_ORDER, follow_up_rules
+from checkup.services.report_review import DEFAULT_RULES, KIND_ORDER, follow_up_rules
 
 LEVELS = ("A", "B", "C")
 MAX_DUE_HOURS = 24 * 365

@@ -23,8 +23,8 @@ from checkup.models.base import utcnow
 from checkup.services import clock, mail
 from checkup.services.labels import choice_label
 from checkup.services.packages import age_on
-from checkup.services.reports import (DRAFT, PDF_FAILED, PDF_PENDING, PDF_READY, PDF_RENDERING, publish, queue_pdf,
-                                      snapshot_rows)
+from checkup.services.report_review import DRAFT, PDF_FAILED, PDF_PENDING, PDF_READY, PDF_RENDERING
+from checkup.services.reports import publish, queue_pdf, snapshot_rows
 
 log = logging.getLogger(__name__)
 STALE_TEMP_SECONDS = 10 * 60
