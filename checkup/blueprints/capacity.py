@@ -7,13 +7,14 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from checkup.blueprints.guards import actor, render_page, restrict_blueprint, wants_fragment
+from checkup.blueprints.uploads import run_import
 from checkup.forms import apply_errors
 from checkup.forms.capacity import CapacityForm, CloseDayForm, ImportForm, ReopenDayForm, template_form
 from checkup.models.accounts import ADMIN, SCHEDULER
 from checkup.models.catalog import Resource
 from checkup.services import capacity, capacity_import, clock
 from checkup.services.availability import shift_month
-from checkup.services.errors import Conflict, ValidationError
+from checkup.services.errors import ValidationError
 from checkup.templating import localized
 
 bp = Blueprint("capacity", __name__, url_prefix="/desk/capacity")
@@ -262,27 +263,14 @@ def import_file():
     form = ImportForm()
     if request.method == "GET":
         return render_page("capacity/import.html", form=form, problems=[])
-    problems = []
-    status = 422
-    if form.validate_on_submit():
-        upload = form.file.data
-        content = upload.stream.read(capacity_import.MAX_BYTES + 1)
-        try:
-            result = capacity_import.import_capacity(actor(), upload.filename, content)
-        except capacity_import.ImportRejected as exc:
-            problems = exc.problems
-            form.file.errors = list(form.file.errors) + [exc.message]
-        except ValidationError as exc:
-            form.file.errors = list(form.file.errors) + [exc.message]
-        except Conflict as exc:
-            form.file.errors = list(form.file.errors) + [exc.message]
-            status = 409
-        else:
-            flash(_("Imported: %(created)s slots opened, %(updated)s updated, %(unchanged)s unchanged; "
-                    "%(resources)s resource days opened.", created=result.created, updated=result.updated,
-                    unchanged=result.unchanged, resources=result.resource_days), "success")
-            first = result.days[0]
-            return redirect(url_for("capacity.calendar", month=_month_arg(first.year, first.month)), code=303)
+    result, problems, status = run_import(form, capacity_import.MAX_BYTES,
+                                          lambda name, content: capacity_import.import_capacity(actor(), name, content))
+    if result is not None:
+        flash(_("Imported: %(created)s slots opened, %(updated)s updated, %(unchanged)s unchanged; "
+                "%(resources)s resource days opened.", created=result.created, updated=result.updated,
+                unchanged=result.unchanged, resources=result.resource_days), "success")
+        first = result.days[0]
+        return redirect(url_for("capacity.calendar", month=_month_arg(first.year, first.month)), code=303)
     return render_page("capacity/import.html", form=form, problems=problems, status=status)
 
 

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from checkup.blueprints.guards import (actor, home_endpoint, is_safe_next, render_page, restrict_blueprint,
                                        wants_fragment)
+from checkup.blueprints.uploads import run_import
 from checkup.forms.results import AcknowledgeForm, InstrumentImportForm
 from checkup.models.accounts import COUNSELOR, PHYSICIAN
 from checkup.services import catalog, results, results_import, stations
@@ -165,25 +166,14 @@ def import_results():
     form = InstrumentImportForm()
     if request.method == "GET":
         return render_page("exam/import.html", form=form, problems=[])
-    problems, status = [], 422
-    if form.validate_on_submit():
-        upload = form.file.data
-        content = upload.stream.read(results_import.MAX_IMPORT_BYTES + 1)
-        try:
-            outcome = results_import.import_instrument_csv(actor(), upload.filename, content)
-        except results_import.ImportRejected as exc:
-            problems = exc.problems
-            form.file.errors = list(form.file.errors) + [exc.message]
-        except ValidationError as exc:
-            form.file.errors = list(form.file.errors) + [exc.message]
-        except Conflict as exc:
-            form.file.errors = list(form.file.errors) + [exc.message]
-            status = 409
-        else:
-            flash(_("Imported %(rows)s results for %(clients)s clients: %(created)s new, %(updated)s replaced, "
-                    "%(critical)s critical.", rows=outcome.rows, clients=outcome.appointments,
-                    created=outcome.created, updated=outcome.updated, critical=outcome.critical), "success")
-            return redirect(url_for("exam.import_results"), code=303)
+    outcome, problems, status = run_import(form, results_import.MAX_IMPORT_BYTES,
+                                           lambda name, content: results_import.import_instrument_csv(actor(), name,
+                                                                                                      content))
+    if outcome is not None:
+        flash(_("Imported %(rows)s results for %(clients)s clients: %(created)s new, %(updated)s replaced, "
+                "%(critical)s critical.", rows=outcome.rows, clients=outcome.appointments,
+                created=outcome.created, updated=outcome.updated, critical=outcome.critical), "success")
+        return redirect(url_for("exam.import_results"), code=303)
     return render_page("exam/import.html", form=form, problems=problems, status=status)
 
 
