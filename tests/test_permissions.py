@@ -55,6 +55,23 @@ RULES.update({f"catalog.{name}": {ADMIN} for name in CATALOG})
 RULES.update({"care_rules.index": {ADMIN}, "care_rules.save_rule": {ADMIN}, "care_rules.add_snippet": {ADMIN},
               "care_rules.delete_snippet": {ADMIN}})
 
+# --- contracts (each area keeps its own block) ---
+
+# --- roster (each area keeps its own block) ---
+
+# --- enrollments and invitations (each area keeps its own block) ---
+
+# --- group booking (each area keeps its own block) ---
+
+# --- group documents (each area keeps its own block) ---
+
+# --- follow-ups and referrals (each area keeps its own block) ---
+
+# --- consents, campaigns, surveys, consultations (each area keeps its own block) ---
+
+# --- re-enrollment and management (each area keeps its own block) ---
+
+
 # What an allowed GET answers when it is not a plain 200.
 GET_STATUS = {
     ("home.index", None): 302, ("auth.reset_password", None): 400,

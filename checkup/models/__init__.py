@@ -2,11 +2,15 @@
 from checkup.models.accounts import LoginSession, PasswordResetToken, User, UserRole
 from checkup.models.appointments import Appointment, AppointmentItem, WaitlistEntry
 from checkup.models.audit import AuditEvent
+from checkup.models.care import (Campaign, Consent, ContactAttempt, Consultation, Message,
+                                 Referral, RenewalTask, Setting, StaffDepartment, Survey)
 from checkup.models.capacity import ResourceDay, Slot
 from checkup.models.results import (AdviceSnippet, CriticalAlert, Finding, FollowUp, FollowUpRule, Report,
                                     Result)
 from checkup.models.catalog import Department, ExamItem, Package, PackageItem, ReferenceRange, Resource
 from checkup.models.directory import Client, Organization
+from checkup.models.groups import (ContractCategory, ContractReservation, Enrollment, GroupContract, GroupDocument,
+                                   RosterImport)
 
 ALL_MODELS = [
     Organization, Client,
@@ -15,6 +19,9 @@ ALL_MODELS = [
     Slot, ResourceDay, Appointment, AppointmentItem, WaitlistEntry,
     Result, CriticalAlert, Report, Finding, FollowUpRule, FollowUp, AdviceSnippet,
     AuditEvent,
+    GroupContract, ContractCategory, ContractReservation, Enrollment, RosterImport, GroupDocument,
+    ContactAttempt, StaffDepartment, Setting, Consultation, Referral, Survey, Consent, Campaign, Message,
+    RenewalTask,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS"]

@@ -17,6 +17,10 @@ class Slot(BaseModel):
     capacity = IntegerField()
     booked = IntegerField(default=0)
     held = IntegerField(default=0)  # places held for waitlist offers
+    # places reserved for group contracts (models/groups.ContractReservation); the column carries its
+    # own CHECKs because SQLite cannot add table constraints to an existing table
+    reserved = IntegerField(default=0, constraints=[Check("reserved >= 0"),
+                                                    Check("booked + held + reserved <= capacity")])
     closed = BooleanField(default=False)
 
     class Meta:
@@ -26,7 +30,7 @@ class Slot(BaseModel):
 
     @property
     def free(self):
-        return max(0, self.capacity - self.booked - self.held)
+        return max(0, self.capacity - self.booked - self.held - self.reserved)
 
 
 class ResourceDay(BaseModel):

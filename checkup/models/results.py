@@ -5,7 +5,7 @@ from peewee import (BooleanField, CharField, DateTimeField, DecimalField, Foreig
 from checkup.models.accounts import User
 from checkup.models.appointments import Appointment
 from checkup.models.base import BaseModel, utcnow
-from checkup.models.catalog import ExamItem
+from checkup.models.catalog import Department, ExamItem
 from checkup.models.directory import Client
 
 # Result flags: normal, high, low, critical high, critical low, abnormal (text/choice results).
@@ -99,7 +99,14 @@ class FollowUpRule(BaseModel):
     due_hours = IntegerField()
 
 
+FOLLOW_UP_KINDS = ("finding", "service")  # from a signed report's findings | service recovery (low survey score)
+FOLLOW_UP_OUTCOMES = ("advice_given", "recheck_booked", "referred", "declined", "unreachable",
+                      "recheck_normal", "resolved")
+
+
 class FollowUp(BaseModel):
+    """One follow-up per level a signed report calls for (its findings: same report, same level)."""
+
     client = ForeignKeyField(Client, backref="follow_ups", on_delete="CASCADE")
     report = ForeignKeyField(Report, backref="follow_ups", on_delete="CASCADE")
     level = CharField(max_length=1, index=True)
@@ -107,9 +114,18 @@ class FollowUp(BaseModel):
     status = CharField(max_length=10, default="open", index=True)  # open | closed
     assignee = ForeignKeyField(User, null=True, backref="follow_ups", on_delete="SET NULL")
     summary = CharField(max_length=500, default="")
-    outcome = CharField(max_length=500, default="")
+    outcome = CharField(max_length=500, default="")  # the closing note
     created_at = DateTimeField(default=utcnow)
     closed_at = DateTimeField(null=True)
+    kind = CharField(max_length=10, default="finding", index=True)
+    # the department of the findings behind it (department head view, filters, assignment by department)
+    department = ForeignKeyField(Department, null=True, backref="follow_ups", on_delete="SET NULL")
+    outcome_code = CharField(max_length=20, default="")  # one of FOLLOW_UP_OUTCOMES once closed
+    closed_by = ForeignKeyField(User, null=True, backref="follow_ups_closed", on_delete="SET NULL")
+    attempt_count = IntegerField(default=0)
+    # a re-check booked from this follow-up; its normal result closes the follow-up
+    recheck_appointment = ForeignKeyField(Appointment, null=True, backref="rechecks_for",
+                                          on_delete="SET NULL")
 
 
 class AdviceSnippet(BaseModel):
