@@ -3,10 +3,10 @@ import datetime
 
 from flask import Blueprint, request
 
-from checkup.blueprints.guards import render_page, restrict_blueprint
+from checkup.blueprints.guards import actor, render_page, restrict_blueprint
 from checkup.forms.results import AcknowledgeForm
 from checkup.models.accounts import COUNSELOR, SCHEDULER
-from checkup.services import appointments, clients, clock, stations
+from checkup.services import appointments, clients, clock, followups, stations
 
 desk = Blueprint("desk", __name__, url_prefix="/desk")
 restrict_blueprint(desk, SCHEDULER)
@@ -24,4 +24,4 @@ def desk_home():
 @care.get("", endpoint="home")
 def care_home():
     return render_page("care/home.html", stats=clients.directory_stats(), alerts=stations.open_alerts(),
-                       ack_form=AcknowledgeForm(next=request.path))
+                       ack_form=AcknowledgeForm(next=request.path), follow_ups=followups.home_counts(actor()))

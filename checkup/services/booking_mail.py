@@ -4,6 +4,7 @@ import datetime
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from peewee import JOIN
 
 from checkup.extensions import db
 from checkup.models import Appointment, AppointmentItem, Client, ExamItem, Package, Slot, User, WaitlistEntry
@@ -26,7 +27,7 @@ def _recipient(client):
 def appointment_details(appointment_id):
     """An appointment with slot, package, client and its items (department order) in four queries."""
     appointment = (Appointment.select(Appointment, Slot, Package, Client).join(Slot)
-                   .join_from(Appointment, Package).join_from(Appointment, Client)
+                   .join_from(Appointment, Package, JOIN.LEFT_OUTER).join_from(Appointment, Client)
                    .where(Appointment.id == appointment_id).first())
     if appointment is None:
         return None, []
