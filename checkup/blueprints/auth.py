@@ -7,7 +7,8 @@ from checkup.blueprints.guards import actor, home_endpoint, is_safe_next, redire
 from checkup.extensions import limiter
 from checkup.forms import apply_errors
 from checkup.forms.auth import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
-from checkup.services import accounts
+from checkup.services import accounts, consents
+from checkup.services.audit import Actor
 from checkup.services.errors import ValidationError
 
 bp = Blueprint("auth", __name__)
@@ -79,6 +80,8 @@ def register():
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
+            consents.record_changes(Actor(user, request.remote_addr or ""), user.client_id, form.consent_answers(),
+                                    "registration")
             _sign_in(user)
             flash(_("Welcome! Your account is ready."), "success")
             return redirect(url_for("client.home"), code=303)

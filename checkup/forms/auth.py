@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 
 from checkup.forms import max_len, required
@@ -35,6 +35,15 @@ class RegisterForm(FlaskForm):
                              description=_l("At least %(n)d characters.", n=MIN_LENGTH))
     confirm = PasswordField(_l("Repeat password"), validators=[
         required(), EqualTo("password", message=_l("The two passwords do not match."))])
+    # optional consents: never ticked in advance; only a ticked box is recorded
+    consent_service_reminders = BooleanField(_l("Remind me by email when my yearly checkup is due"), default=False)
+    consent_marketing_email = BooleanField(_l("Send me the health newsletter, lecture invitations and seasonal "
+                                              "offers by email"), default=False)
+
+    def consent_answers(self):
+        """{purpose: True} for each box ticked (an unticked box records nothing)."""
+        return {purpose: True for purpose in ("service_reminders", "marketing_email")
+                if getattr(self, f"consent_{purpose}").data}
 
     def validate_birth_date(self, field):
         import datetime

@@ -4,12 +4,39 @@ Never assumed: no row means no consent. Withdrawal is a new row and takes effect
 every sender asks ``consented_ids``/``has_consent`` at the moment it sends.
 """
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from peewee import fn
 
-from checkup.models import Consent
-from checkup.models.care import CONSENT_PURPOSES
+from checkup.extensions import db
+from checkup.models import Client, Consent
+from checkup.models.care import CONSENT_PURPOSES, HEALTH_TARGETING, MARKETING_EMAIL, SERVICE_REMINDERS
 from checkup.services import audit
+from checkup.services.errors import NotFound
+
+# What "unsubscribe from all marketing" withdraws (service reminders are not marketing).
+MARKETING_PURPOSES = (MARKETING_EMAIL, HEALTH_TARGETING)
+SOURCES = ("registration", "privacy_page", "unsubscribe_link", "staff", "import")
+
+PURPOSE_LABELS = {
+    SERVICE_REMINDERS: _l("Service reminders"),
+    MARKETING_EMAIL: _l("Health news and offers by email"),
+    HEALTH_TARGETING: _l("Offers chosen using my checkup findings"),
+}
+PURPOSE_EXPLANATIONS = {
+    SERVICE_REMINDERS: _l("An email when your yearly checkup is due again, with the package you had last year. "
+                          "Messages about an appointment you booked and your report are sent either way."),
+    MARKETING_EMAIL: _l("Our health newsletter, invitations to health lectures and seasonal checkup packages, "
+                        "a few times a year."),
+    HEALTH_TARGETING: _l("We may use the findings in your latest report to choose which of those emails are "
+                         "relevant to you (for example a lecture on blood pressure). Without this, your results "
+                         "are never used for marketing."),
+}
+SOURCE_LABELS = {
+    "registration": _l("when registering"), "privacy_page": _l("on the privacy page"),
+    "unsubscribe_link": _l("through the link in an email"), "staff": _l("recorded by our staff"),
+    "import": _l("imported"),
+}
 
 
 def _latest_ids(purpose):
@@ -46,7 +73,7 @@ def record(actor, client_id, purpose, granted, source):
         return False
     row = Consent.create(client=client_id, purpose=purpose, granted=granted, source=source,
                          recorded_by=actor.user_id if actor else None)
-    audit.record(actor, "consent.granted" if granted else "consent.withdrawn", row, purpose=purpose,
+    audit.record(actor or audit.Actor(), "consent.granted" if granted else "consent.withdrawn", row, purpose=purpose,
                  source=source, client=client_id)
     return True
 
@@ -71,3 +98,74 @@ def client_id_from_token(token):
 
 def manage_url(client_id):
     return current_app.config["BASE_URL"].rstrip("/") + f"/preferences/{manage_token(client_id)}"
+
+
+def unsubscribe_url(client_id):
+    """The RFC 8058 one-click address (a POST there withdraws every marketing purpose)."""
+    return manage_url(client_id) + "/unsubscribe"
+
+
+# --- reading and changing one client's answers ------------------------------------------------------
+
+def latest_rows(client_id):
+    """{purpose: the Consent row in force, or None when never asked}."""
+    rows = {purpose: None for purpose in CONSENT_PURPOSES}
+    for row in Consent.select().where(Consent.client == client_id).order_by(Consent.id):
+        rows[row.purpose] = row
+    return rows
+
+
+def history(client_id, limit=200):
+    """Every answer the client gave, newest first."""
+    return list(Consent.select().where(Consent.client == client_id).order_by(Consent.id.desc()).limit(limit))
+
+
+def record_changes(actor, client_id, answers, source):
+    """Record only the answers that differ from the one in force (never asked counts as no).
+
+    ``answers`` maps purposes to True/False; purposes left out are not touched. Returns the purposes
+    whose answer changed. Raises ValueError for an unknown purpose or source.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"unknown consent source {source!r}")
+    unknown = set(answers) - set(CONSENT_PURPOSES)
+    if unknown:
+        raise ValueError(f"unknown consent purposes {sorted(unknown)!r}")
+    changed = []
+    with db.atomic():
+        current = latest_rows(client_id)
+        for purpose in CONSENT_PURPOSES:
+            if purpose not in answers:
+                continue
+            in_force = current[purpose] is not None and current[purpose].granted
+            if bool(answers[purpose]) != in_force and record(actor, client_id, purpose, answers[purpose], source):
+                changed.append(purpose)
+    return changed
+
+
+def withdraw_marketing(actor, client_id, source="unsubscribe_link"):
+    """Withdraw every marketing purpose at once; the next send already leaves the client out."""
+    return record_changes(actor, client_id, {purpose: False for purpose in MARKETING_PURPOSES}, source)
+
+
+def client_for_token(token):
+    """The client a manage link names; NotFound for a forged token or a removed client."""
+    client_id = client_id_from_token(token)
+    client = Client.get_or_none(Client.id == client_id) if client_id is not None else None
+    if client is None:
+        raise NotFound(_l("This link is not valid. Use the link in our most recent email, or sign in."))
+    return client
+
+
+def mask_name(name):
+    """'王芳' -> '王*', 'Jane Smith' -> 'J*** S****': enough to recognise oneself, no more."""
+    parts = [p for p in (name or "").split() if p]
+    return " ".join(p[0] + "*" * max(len(p) - 1, 1) for p in parts) or "—"
+
+
+def mask_email(email):
+    """'jane.smith@example.com' -> 'j***@example.com'."""
+    local, at, domain = (email or "").partition("@")
+    if not at:
+        return ""
+    return f"{local[:1]}***@{domain}"

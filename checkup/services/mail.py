@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import current_app
 
 
-def build_message(to, subject, text, html=None, attachments=()):
+def build_message(to, subject, text, html=None, attachments=(), headers=None):
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_SENDER"]
@@ -18,6 +18,8 @@ def build_message(to, subject, text, html=None, attachments=()):
     message["Subject"] = str(subject)
     message["Date"] = datetime.datetime.now(datetime.timezone.utc)
     message["Message-ID"] = make_msgid(domain="checkup.test")
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")
@@ -27,12 +29,13 @@ def build_message(to, subject, text, html=None, attachments=()):
     return message
 
 
-def send(to, subject, text, html=None, attachments=()):
+def send(to, subject, text, html=None, attachments=(), headers=None):
     """Deliver one message; returns where it went ("smtp" or the outbox file path).
 
-    ``attachments`` are (filename, bytes, mimetype) triples.
+    ``attachments`` are (filename, bytes, mimetype) triples; ``headers`` extra header fields
+    (e.g. ``List-Unsubscribe``).
     """
-    message = build_message(to, subject, text, html, attachments)
+    message = build_message(to, subject, text, html, attachments, headers)
     config = current_app.config
     if config.get("MAIL_SERVER"):
         with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:

@@ -20,11 +20,21 @@ def footer(client_id):
     return "\n\n--\n" + _("Manage your email preferences or unsubscribe: %(url)s", url=consents.manage_url(client_id))
 
 
-def send_once(client, kind, dedupe_key, subject, text, campaign_id=None, locale="en"):
+def unsubscribe_headers(client_id, one_click=False):
+    """``List-Unsubscribe`` pointing at the manage page; with ``one_click`` the RFC 8058 address that
+    withdraws marketing on a bare POST (mail programs show an "Unsubscribe" button for it)."""
+    if one_click:
+        return {"List-Unsubscribe": f"<{consents.unsubscribe_url(client_id)}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    return {"List-Unsubscribe": f"<{consents.manage_url(client_id)}>"}
+
+
+def send_once(client, kind, dedupe_key, subject, text, campaign_id=None, locale="en", one_click=False):
     """Send ``text`` (the manage/unsubscribe footer is appended) to the client once per ``dedupe_key``.
 
     Returns the Message row written now, or None when the key was already used or the client has no
     email. ``subject``/``text`` may be callables taking no argument, evaluated in ``locale``.
+    ``one_click``: a marketing message, whose one-click unsubscribe withdraws marketing consent.
     """
     if not client.email:
         return None
@@ -38,7 +48,7 @@ def send_once(client, kind, dedupe_key, subject, text, campaign_id=None, locale=
     except IntegrityError:
         return None
     try:
-        mail.send(client.email, subject, body)
+        mail.send(client.email, subject, body, headers=unsubscribe_headers(client.id, one_click))
     except smtplib.SMTPRecipientsRefused as error:
         Message.update(status="bounced", error=str(error)[:300]).where(Message.id == message.id).execute()
         message.status = "bounced"

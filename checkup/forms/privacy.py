@@ -1,0 +1,20 @@
+"""The consent checkboxes of the privacy page and of the manage link (never ticked unless consent is in force)."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField
+
+from checkup.models.care import CONSENT_PURPOSES
+from checkup.services.consents import PURPOSE_LABELS
+
+
+class ConsentForm(FlaskForm):
+    service_reminders = BooleanField(PURPOSE_LABELS["service_reminders"], default=False)
+    marketing_email = BooleanField(PURPOSE_LABELS["marketing_email"], default=False)
+    health_targeting = BooleanField(PURPOSE_LABELS["health_targeting"], default=False)
+
+    def answers(self):
+        return {purpose: bool(getattr(self, purpose).data) for purpose in CONSENT_PURPOSES}
+
+    @classmethod
+    def for_client(cls, answers_in_force):
+        """A form showing the answers in force; a purpose never asked is unticked."""
+        return cls(formdata=None, data={p: bool(answers_in_force.get(p)) for p in CONSENT_PURPOSES})
