@@ -28,12 +28,17 @@ class Center:
 
 def assert_counters_consistent():
     """Every booked/held counter equals the appointments holding a place (booked, checked in, completed)
-    and the waitlist offers holding one."""
+    and the waitlist offers holding one; every slot's reserved counter equals the places its group
+    reservations still hold."""
+    from checkup.models import ContractReservation
+
     for slot in Slot.select():
         live = Appointment.select().where(Appointment.slot == slot.id, Appointment.status.in_(PLACE_STATUSES)).count()
         held = WaitlistEntry.select().where(WaitlistEntry.slot == slot.id, WaitlistEntry.status == "offered").count()
-        assert (slot.booked, slot.held) == (live, held), f"slot {slot.id} on {slot.day}"
-        assert slot.booked + slot.held <= slot.capacity
+        reserved = sum(r.remaining for r in ContractReservation.select().where(
+            ContractReservation.slot == slot.id, ContractReservation.released_at.is_null()))
+        assert (slot.booked, slot.held, slot.reserved) == (live, held, reserved), f"slot {slot.id} on {slot.day}"
+        assert slot.booked + slot.held + slot.reserved <= slot.capacity
     for row in ResourceDay.select():
         live = (Appointment.select().join(AppointmentItem)
                 .where(Appointment.day == row.day, Appointment.status.in_(PLACE_STATUSES),

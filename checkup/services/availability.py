@@ -1,10 +1,14 @@
-"""What a client can still book: days with room for a slot and every needed resource, and their slots."""
+"""What a client can still book: days with room for a slot and every needed resource, and their slots.
+
+A slot's free places exclude those reserved for group contracts (``Slot.free``); an employee of
+contract C (``reserved_for=C``) also sees C's reserved places that are left.
+"""
 import calendar
 import datetime
 
 from peewee import fn
 
-from checkup.models import ResourceDay, Slot
+from checkup.models import ContractReservation, ResourceDay, Slot
 from checkup.services import clock
 
 
@@ -20,8 +24,22 @@ def _resource_room(days, resource_ids):
     return {day: day in complete for day in days}
 
 
-def month_days(year, month, resource_ids=()):
-    """{day: free places} for every open day of the month from today on (0 = full for this choice)."""
+def _reserved_left(contract_id, first, last):
+    """{slot id: places still reserved for the contract} for slots from ``first`` to ``last``."""
+    if contract_id is None:
+        return {}
+    rows = (ContractReservation.select(ContractReservation.slot, ContractReservation.remaining)
+            .join(Slot)
+            .where(ContractReservation.contract == contract_id, ContractReservation.released_at.is_null(),
+                   ContractReservation.remaining > 0, Slot.day.between(first, last)))
+    return {row.slot_id: row.remaining for row in rows}
+
+
+def month_days(year, month, resource_ids=(), reserved_for=None):
+    """{day: free places} for every open day of the month from today on (0 = full for this choice).
+
+    ``reserved_for``: a contract whose remaining reserved places count as free for its employees.
+    """
     first = datetime.date(year, month, 1)
     last = datetime.date(year, month, calendar.monthrange(year, month)[1])
     now = clock.now()
@@ -29,22 +47,27 @@ def month_days(year, month, resource_ids=()):
     free = {}
     slots = (Slot.select().where(Slot.day.between(max(first, today), last), Slot.closed == False)  # noqa: E712
              .order_by(Slot.day, Slot.start_time))
+    extra = _reserved_left(reserved_for, max(first, today), last)
     for slot in slots:
         if slot.day == today and clock.local(slot.day, slot.start_time) <= now:
             continue
-        free[slot.day] = free.get(slot.day, 0) + slot.free
+        free[slot.day] = free.get(slot.day, 0) + slot.free + extra.get(slot.id, 0)
     room = _resource_room(free.keys(), list(resource_ids))
     return {day: (places if room[day] else 0) for day, places in free.items()}
 
 
-def day_slots(day, resource_ids=()):
-    """The day's open, future slots, each with its free places (none if a needed resource is full)."""
+def day_slots(day, resource_ids=(), reserved_for=None):
+    """The day's open, future slots, each with its free places (none if a needed resource is full).
+
+    ``reserved_for``: a contract whose remaining reserved places count as free for its employees.
+    """
     now = clock.now()
     slots = [s for s in Slot.select().where(Slot.day == day, Slot.closed == False).order_by(Slot.start_time)  # noqa: E712
              if clock.local(s.day, s.start_time) > now]
     if not _resource_room([day], list(resource_ids)).get(day, False):
         return [(slot, 0) for slot in slots]
-    return [(slot, slot.free) for slot in slots]
+    extra = _reserved_left(reserved_for, day, day) if slots else {}
+    return [(slot, slot.free + extra.get(slot.id, 0)) for slot in slots]
 
 
 def parse_month(value, default):

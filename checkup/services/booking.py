@@ -1,14 +1,16 @@
 """Booking: quotes, availability, book, cancel, reschedule — never overbooked.
 
 Places are taken only by conditional UPDATEs (``booked = booked + 1 WHERE booked +
-held < capacity``) inside one transaction that also writes the appointment, so a
+held + reserved < capacity``) inside one transaction that also writes the appointment, so a
 booking holds its slot and every limited resource, or nothing. Slot first, then
-resources in id order: concurrent bookings lock rows in the same order.
+resources in id order: concurrent bookings lock rows in the same order. A group booking
+may instead take one of its contract's reserved places (``reserved_for``): the
+reservation row first, then the slot (``reserved - 1, booked + 1``).
 """
 import datetime
 import secrets
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -16,8 +18,8 @@ from peewee import IntegrityError
 
 from checkup import jobs
 from checkup.extensions import db
-from checkup.models import (Appointment, AppointmentItem, Client, ExamItem, Package, PackageItem, ResourceDay,
-                            Slot)
+from checkup.models import (Appointment, AppointmentItem, Client, ContractReservation, ExamItem, Package,
+                            PackageItem, ResourceDay, Slot)
 from checkup.models.appointments import BOOKED, CANCELLED, LIVE_STATUSES
 from checkup.models.base import utcnow
 from checkup.services import audit, clock
@@ -43,10 +45,28 @@ class Line:
 class Quote:
     package: Package
     lines: list = field(default_factory=list)
+    # a group contract's terms: its discount on the package, and whether the company pays the package
+    discount_percent: Decimal = Decimal("0")
+    company_pays: bool = False
+
+    @property
+    def package_price(self):
+        """The package at the contract's discount (the list price without one), to the cent."""
+        discounted = self.package.price * (Decimal("100") - Decimal(self.discount_percent)) / Decimal("100")
+        return discounted.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
     @property
     def total(self):
-        return self.package.price + sum((line.price for line in self.lines if line.is_addon), Decimal("0"))
+        return self.package_price + self.addon_total
+
+    @property
+    def company_amount(self):
+        return self.package_price if self.company_pays else Decimal("0.00")
+
+    @property
+    def self_amount(self):
+        """What the client pays: add-ons always, and the package unless the company pays it."""
+        return self.total - self.company_amount
 
     @property
     def addon_total(self):
@@ -110,15 +130,36 @@ def _slot_start(slot):
     return clock.local(slot.day, slot.start_time)
 
 
-def _claim(slot_id, day, resource_ids, held=False):
-    """Take one place in the slot and in each resource (or convert a hold into a booking)."""
+def _claim_reserved(slot_id, contract_id):
+    """Turn one of the contract's reserved places in the slot into a booking; False if none is left."""
+    if not (ContractReservation.update(remaining=ContractReservation.remaining - 1)
+            .where(ContractReservation.contract == contract_id, ContractReservation.slot == slot_id,
+                   ContractReservation.remaining > 0, ContractReservation.released_at.is_null()).execute()):
+        return False
+    if (Slot.update(booked=Slot.booked + 1, reserved=Slot.reserved - 1)
+            .where(Slot.id == slot_id, Slot.closed == False, Slot.reserved > 0).execute()):  # noqa: E712
+        return True
+    # a closed day (or a drifted counter): give the reservation its place back and try the public pool
+    (ContractReservation.update(remaining=ContractReservation.remaining + 1)
+     .where(ContractReservation.contract == contract_id, ContractReservation.slot == slot_id).execute())
+    return False
+
+
+def _claim(slot_id, day, resource_ids, held=False, reserved_for=None):
+    """Take one place in the slot and in each resource (or convert a hold into a booking).
+
+    ``reserved_for`` (a contract id) takes one of that contract's reserved places in the slot when it
+    has one left, else a public place.
+    """
     if held:
         taken = (Slot.update(booked=Slot.booked + 1, held=Slot.held - 1)
                  .where(Slot.id == slot_id, Slot.held > 0).execute())
+    elif reserved_for is not None and _claim_reserved(slot_id, reserved_for):
+        taken = 1
     else:
         taken = (Slot.update(booked=Slot.booked + 1)
                  .where(Slot.id == slot_id, Slot.closed == False,  # noqa: E712
-                        Slot.booked + Slot.held < Slot.capacity).execute())
+                        Slot.booked + Slot.held + Slot.reserved < Slot.capacity).execute())
     if taken != 1:
         raise PlaceTaken(_l("Sorry, this time slot just filled up. Please choose another time."))
     for resource_id in resource_ids:
@@ -167,12 +208,15 @@ def _check_one_per_day(client_id, day, except_id=None):
 
 
 def book(actor, client_id, slot_id, package_code, addon_codes=(), idempotency_key=None, source="individual",
-         allow_started=False):
+         allow_started=False, offer=None, reserved_for=None, on_booked=None):
     """Book a slot for a client: all places claimed in one transaction, or none.
 
     The same ``idempotency_key`` returns the appointment it already made. ``allow_started`` lets the
-    front desk put a walk-in into today's slot that has begun but not ended. Raises
-    ValidationError (bad choice), PlaceTaken (full), NotFound (unknown client).
+    front desk put a walk-in into today's slot that has begun but not ended. A group booking passes
+    its own ``offer`` (a Quote with the contract's terms; ``package_code`` and ``addon_codes`` are then
+    unused), ``reserved_for`` (the contract whose reserved places to take first) and ``on_booked``,
+    called with the new appointment inside the transaction (what it raises undoes the booking).
+    Raises ValidationError (bad choice), PlaceTaken (full), NotFound (unknown client).
     """
     key = (idempotency_key or "")[:64] or None
     if key:
@@ -180,11 +224,13 @@ def book(actor, client_id, slot_id, package_code, addon_codes=(), idempotency_ke
         if existing is not None and existing.client_id == client_id:
             return existing
     client = _client(client_id)
-    offer = quote(client, package_code, addon_codes)
+    offer = offer or quote(client, package_code, addon_codes)
     try:
         with db.atomic():
             slot = _bookable_slot(slot_id, allow_started=allow_started)
-            appointment = _create(actor, client, slot, offer, key, source)
+            appointment = _create(actor, client, slot, offer, key, source, reserved_for=reserved_for)
+            if on_booked is not None:
+                on_booked(appointment)
     except IntegrityError:
         # a concurrent twin of this request (same key) or another booking the same day won the race
         if key:
@@ -197,14 +243,15 @@ def book(actor, client_id, slot_id, package_code, addon_codes=(), idempotency_ke
     return appointment
 
 
-def _create(actor, client, slot, offer, key, source, held=False):
+def _create(actor, client, slot, offer, key, source, held=False, reserved_for=None):
     """Claim the places and write the appointment with its item snapshot (inside the caller's transaction)."""
     _check_one_per_day(client.id, slot.day)
-    _claim(slot.id, slot.day, offer.resource_ids, held=held)
+    _claim(slot.id, slot.day, offer.resource_ids, held=held, reserved_for=reserved_for)
     appointment = Appointment.create(
         exam_code=_new_exam_code(slot.day), client=client, slot=slot, day=slot.day, live_day=slot.day,
-        package=offer.package, status=BOOKED, source=source, total_price=offer.total, company_amount=0,
-        self_amount=offer.total, idempotency_key=key, booked_by=actor.user_id)
+        package=offer.package, status=BOOKED, source=source, total_price=offer.total,
+        company_amount=offer.company_amount, self_amount=offer.self_amount, idempotency_key=key,
+        booked_by=actor.user_id)
     AppointmentItem.insert_many([
         {"appointment": appointment.id, "item": line.item.id, "price": line.price, "payer": line.payer,
          "is_addon": line.is_addon, "resource": line.item.resource_id} for line in offer.lines]).execute()
@@ -279,8 +326,24 @@ def cancel(actor, appointment_id, reason, client_id=None, staff=False):
     return appointment
 
 
+def _group_contract_for_move(appointment, slot):
+    """The contract whose reserved places a group appointment may take in ``slot`` (None for others).
+
+    Raises ValidationError when the contract's window or status refuses the move.
+    """
+    if appointment.source != "group":
+        return None
+    from checkup.services import group_booking  # group_booking builds on this module
+
+    return group_booking.contract_for_move(appointment, slot)
+
+
 def reschedule(actor, appointment_id, new_slot_id, client_id=None, staff=False, reason=""):
-    """Move a live appointment to another slot: the new places are claimed before the old ones are freed."""
+    """Move a live appointment to another slot: the new places are claimed before the old ones are freed.
+
+    A group appointment stays within its contract's window, takes one of the contract's reserved
+    places on the new slot when one is left, and gives its old place to the public pool.
+    """
     with db.atomic():
         appointment = get_appointment(appointment_id, client_id)
         override = _check_change_allowed(appointment, staff, reason)
@@ -288,9 +351,10 @@ def reschedule(actor, appointment_id, new_slot_id, client_id=None, staff=False, 
         if slot.id == appointment.slot_id:
             raise ValidationError(_l("Choose a different time."), {"slot": _l("Choose a different time.")})
         _check_one_per_day(appointment.client_id, slot.day, except_id=appointment.id)
+        contract_id = _group_contract_for_move(appointment, slot)
         resources = resource_ids_of(appointment.id)
         old_slot_id, old_day = appointment.slot_id, appointment.day
-        _claim(slot.id, slot.day, resources)
+        _claim(slot.id, slot.day, resources, reserved_for=contract_id)
         _release(old_slot_id, old_day, resources)
         (Appointment.update(slot=slot, day=slot.day, live_day=slot.day, reminder_sent_at=None,
                             updated_at=utcnow())

@@ -105,9 +105,9 @@ def apply_template(actor, start, end, weekdays, specs, resource_capacities=None)
     """Open slots (and resource days) on every chosen weekday from ``start`` to ``end``.
 
     Existing slots keep their bookings; their capacity is raised or lowered to the
-    template's only when it stays at or above what is booked (otherwise they are
-    counted as "kept"). Resource days are set likewise. Closed days stay closed and
-    untouched. ``resource_capacities`` ({resource id: capacity}) defaults to every
+    template's only when it stays at or above what is booked, held or reserved for
+    group contracts (otherwise they are counted as "kept"). Resource days are set
+    likewise. Closed days stay closed and untouched. ``resource_capacities`` ({resource id: capacity}) defaults to every
     active resource's daily capacity. Returns counts: created, updated, kept,
     closed_days, resource_days. Raises ValidationError.
     """
@@ -144,7 +144,8 @@ def apply_template(actor, start, end, weekdays, specs, resource_capacities=None)
                                       "capacity": spec.capacity})
                 elif (slot.capacity, slot.end_time) != (spec.capacity, spec.end):
                     changed = (Slot.update(capacity=spec.capacity, end_time=spec.end)
-                               .where(Slot.id == slot.id, Slot.booked + Slot.held <= spec.capacity).execute())
+                               .where(Slot.id == slot.id,
+                                      Slot.booked + Slot.held + Slot.reserved <= spec.capacity).execute())
                     counts["updated" if changed else "kept"] += 1
         for chunk in range(0, len(new_slots), 200):
             Slot.insert_many(new_slots[chunk:chunk + 200]).execute()
@@ -185,19 +186,25 @@ def _parse_capacity(capacity):
 
 
 def set_slot_capacity(actor, slot_id, capacity):
-    """Change one slot's capacity; never below its bookings (those are listed in the refusal)."""
+    """Change one slot's capacity; never below its bookings, holds and places reserved for companies
+    (the bookings are listed in the refusal)."""
     slot = Slot.get_or_none(Slot.id == slot_id) if _plausible_id(slot_id) else None
     if slot is None:
         raise NotFound(_l("No such slot."))
     _parse_capacity(capacity)
     with db.atomic():
         changed = (Slot.update(capacity=capacity)
-                   .where(Slot.id == slot.id, Slot.booked + Slot.held <= capacity).execute())
+                   .where(Slot.id == slot.id, Slot.booked + Slot.held + Slot.reserved <= capacity).execute())
         if not changed:
             slot = Slot.get_by_id(slot.id)
             names = _names([a for a in live_appointments(slot.day) if a.slot_id == slot.id])
-            message = _l("%(n)s places are already booked in this slot: %(names)s. Move them first.",
-                         n=slot.booked + slot.held, names=names)
+            if slot.reserved and slot.booked + slot.held <= capacity:
+                message = _l("%(n)s places of this slot are reserved for company contracts. "
+                             "The capacity cannot go below %(min)s.", n=slot.reserved,
+                             min=slot.booked + slot.held + slot.reserved)
+            else:
+                message = _l("%(n)s places are already booked in this slot: %(names)s. Move them first.",
+                             n=slot.booked + slot.held, names=names)
             raise ValidationError(message, {"capacity": message})
         audit.record(actor, "capacity.slot_changed", slot, before=slot.capacity, after=capacity)
     if capacity > slot.capacity:
@@ -266,7 +273,8 @@ class CalendarDay:
 
     @property
     def booked(self):
-        return sum(s.booked + s.held for s in self.slots)
+        """Places taken: booked, held for the waitlist or reserved for group contracts."""
+        return sum(s.booked + s.held + s.reserved for s in self.slots)
 
     @property
     def closed(self):
@@ -338,13 +346,15 @@ def get_resource_day(resource_day_id):
 
 
 def recount_booked(days=None):
-    """Set every slot's and resource day's ``booked`` to the appointments holding a place there.
+    """Set every slot's and resource day's ``booked`` to the appointments holding a place there, and every
+    slot's ``reserved`` to the places its group reservations still hold (not released).
 
-    For data made outside the booking service (the demo's history, a migration of old records).
+    For data made outside the booking service (the demo's history, a migration of old records). A
+    capacity below the recounted places is raised to them.
     """
     from peewee import fn
 
-    from checkup.models import AppointmentItem
+    from checkup.models import AppointmentItem, ContractReservation
     from checkup.models.appointments import PLACE_STATUSES
 
     slots = Slot.select()
@@ -359,11 +369,16 @@ def recount_booked(days=None):
                          .join(Appointment)
                          .where(Appointment.status.in_(PLACE_STATUSES), AppointmentItem.resource.is_null(False))
                          .group_by(AppointmentItem.resource, Appointment.day).tuples()))
+    per_reservation = dict(ContractReservation.select(ContractReservation.slot, fn.SUM(ContractReservation.remaining))
+                           .where(ContractReservation.released_at.is_null())
+                           .group_by(ContractReservation.slot).tuples())
     with db.atomic():
         for slot in slots:
             wanted = per_slot.get(slot.id, 0)
-            if slot.booked != wanted:
-                Slot.update(booked=wanted, capacity=max(slot.capacity, wanted + slot.held)).where(
+            reserved = int(per_reservation.get(slot.id) or 0)
+            if (slot.booked, slot.reserved) != (wanted, reserved):
+                Slot.update(booked=wanted, reserved=reserved,
+                            capacity=max(slot.capacity, wanted + slot.held + reserved)).where(
                     Slot.id == slot.id).execute()
         for row in resource_days:
             wanted = per_resource.get((row.resource_id, row.day), 0)

@@ -309,10 +309,10 @@ def check_against_database(rows):
             continue
         for row in day_rows:
             slot = slots.get(row.start)
-            if slot is not None and slot.booked + slot.held > row.capacity:
+            if slot is not None and slot.booked + slot.held + slot.reserved > row.capacity:
                 problems.append(RowProblem(row.row, "capacity", _l(
                     "%(n)s places are already booked in this slot; the capacity cannot be lower. Move them first.",
-                    n=slot.booked + slot.held)))
+                    n=slot.booked + slot.held + slot.reserved)))
         # The day as it would be after the import: the file's slots plus the stored ones it leaves alone.
         intervals = [(r.start, r.end, r) for r in day_rows]
         intervals += [(s.start_time, s.end_time, None) for start, s in slots.items()
@@ -366,7 +366,7 @@ def import_capacity(actor, filename, content):
                     result.unchanged += 1
                 else:
                     changed = (Slot.update(capacity=row.capacity, end_time=row.end)
-                               .where(Slot.id == slot.id, Slot.booked + Slot.held <= row.capacity).execute())
+                               .where(Slot.id == slot.id, Slot.booked + Slot.held + Slot.reserved <= row.capacity).execute())
                     if not changed:  # a booking arrived since the check
                         raise _Changed()
                     result.updated += 1

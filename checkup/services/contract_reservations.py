@@ -94,6 +94,14 @@ def reserve(actor, contract_id, slot_id, places):
         raise Conflict(_l("This slot's reserved places were already given back for this contract."))
     try:
         with db.atomic():
+            # the reservation row before the slot row, the order booking and give-back lock them in
+            if existing is not None:
+                grown = (ContractReservation.update(places=ContractReservation.places + places,
+                                                    remaining=ContractReservation.remaining + places)
+                         .where(ContractReservation.id == existing.id,
+                                ContractReservation.released_at.is_null()).execute())
+                if not grown:
+                    raise Conflict(_l("This slot's reserved places were already given back for this contract."))
             claimed = (Slot.update(reserved=Slot.reserved + places)
                        .where(Slot.id == slot.id, Slot.closed == False,  # noqa: E712
                               Slot.booked + Slot.held + Slot.reserved + places <= Slot.capacity).execute())
@@ -105,12 +113,6 @@ def reserve(actor, contract_id, slot_id, places):
                 reservation = ContractReservation.create(contract=contract.id, slot=slot.id, places=places,
                                                          remaining=places)
             else:
-                grown = (ContractReservation.update(places=ContractReservation.places + places,
-                                                    remaining=ContractReservation.remaining + places)
-                         .where(ContractReservation.id == existing.id,
-                                ContractReservation.released_at.is_null()).execute())
-                if not grown:
-                    raise Conflict(_l("This slot's reserved places were already given back for this contract."))
                 reservation = existing
             audit.record(actor, "contract.places_reserved", contract, slot=slot.id, day=slot.day.isoformat(),
                          places=places)

@@ -63,7 +63,7 @@ def _hold(slot, resource_ids):
     with db.atomic() as txn:
         if not (Slot.update(held=Slot.held + 1)
                 .where(Slot.id == slot.id, Slot.closed == False,  # noqa: E712
-                       Slot.booked + Slot.held < Slot.capacity).execute()):
+                       Slot.booked + Slot.held + Slot.reserved < Slot.capacity).execute()):
             txn.rollback()
             return False
         for resource_id in resource_ids:
