@@ -1,0 +1,254 @@
+"""Group documents (summary report, billing statement; PDF or XLSX): requests, the job, downloads.
+
+The ``GroupDocument`` row is the job's truth: pending -> rendering -> ready | failed. ``generate``
+claims the row with a conditional update (its ``updated_at`` becomes the claim token), renders, writes
+the file atomically under ``GROUP_DOCS_DIR`` as ``<contract>/<document>-<sha256 prefix>.<fmt>`` (so a
+name always matches its content) and marks it ready only if its claim still holds. It is
+idempotent: a ready document whose file matches its checksum is left alone. Errors propagate so rq
+retries; the row says "failed" meanwhile. HR reaches only its own organization's documents: any
+other answers NotFound, exactly like a missing one. Every download is audited.
+"""
+import datetime
+import hashlib
+import logging
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from checkup import jobs
+from checkup.extensions import db
+from checkup.models import GroupDocument, User
+from checkup.models.base import utcnow
+from checkup.services import audit, billing, contracts, group_summary
+from checkup.services.catalog import storable_id
+from checkup.services.errors import Conflict, NotFound, ValidationError
+from checkup.services.report_pdf import sha256_of, write_atomically
+
+log = logging.getLogger(__name__)
+
+SUMMARY, BILLING = "summary", "billing"
+KINDS = (SUMMARY, BILLING)
+FORMATS = ("pdf", "xlsx")
+PENDING, RENDERING, READY, FAILED = "pending", "rendering", "ready", "failed"
+BUSY_STATES = (PENDING, RENDERING)
+STALE_MINUTES = 10  # a claim this old belongs to a worker that died
+JOB = "checkup.services.group_documents.generate"
+MIMETYPES = {"pdf": "application/pdf",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+KIND_LABELS = {SUMMARY: _l("Group health summary"), BILLING: _l("Billing statement")}
+LIST_LIMIT = 30
+
+
+def docs_dir():
+    return Path(current_app.config["GROUP_DOCS_DIR"])
+
+
+def file_for(document):
+    return docs_dir() / document.path if document.path else None
+
+
+def download_name(document):
+    prefix = "group-summary" if document.kind == SUMMARY else "billing-statement"
+    return f"{prefix}-{document.contract_id}-{document.id}.{document.fmt}"
+
+
+# --- reading, scoped -------------------------------------------------------------------------------
+
+def contract_for(contract_id, organization_id=None):
+    """The contract; NotFound when missing or (with ``organization_id``, HR's scope) another
+    organization's. ``organization_id=None`` is the center's staff scope."""
+    if organization_id is None:
+        return contracts.contract_for_staff(contract_id)
+    return contracts.contract_for_org(contract_id, organization_id)
+
+
+def get_document(contract_id, document_id, organization_id=None):
+    """A document of that contract (and organization); NotFound otherwise."""
+    contract = contract_for(contract_id, organization_id)
+    document = (GroupDocument.get_or_none(GroupDocument.id == document_id, GroupDocument.contract == contract.id)
+                if storable_id(document_id) else None)
+    if document is None:
+        raise NotFound(_l("No such document."))
+    return document
+
+
+def documents(contract_id):
+    """The contract's latest documents, newest first (one query)."""
+    return list(GroupDocument.select().where(GroupDocument.contract == contract_id)
+                .order_by(GroupDocument.created_at.desc(), GroupDocument.id.desc()).limit(LIST_LIMIT))
+
+
+def refusals(contract):
+    """{kind: reason} for each document that cannot be made now (a missing kind can)."""
+    reasons = {}
+    if not group_summary.has_completed_exam(contract.id):
+        reasons[SUMMARY] = _l("The summary can be made once at least one checkup of the contract is completed.")
+    if not billing.can_bill(contract):
+        reasons[BILLING] = _l("The billing statement can be made once the contract is active.")
+    return reasons
+
+
+# --- requesting ------------------------------------------------------------------------------------
+
+def request(actor, contract_id, kind, fmt, organization_id=None):
+    """Create a pending document and queue its job; returns the row.
+
+    A document of the same kind and format already pending or rendering is returned instead of a
+    second one. Raises NotFound (contract missing or not the organization's), ValidationError (kind or
+    format unknown) or Conflict (summary without a completed checkup, billing before activation).
+    """
+    contract = contract_for(contract_id, organization_id)
+    errors = {}
+    if kind not in KINDS:
+        errors["kind"] = _l("Choose a summary report or a billing statement.")
+    if fmt not in FORMATS:
+        errors["fmt"] = _l("Choose PDF or XLSX.")
+    if errors:
+        raise ValidationError(_l("Please correct the marked fields."), errors)
+    reason = refusals(contract).get(kind)
+    if reason:
+        raise Conflict(reason)
+    with db.atomic():
+        busy = GroupDocument.get_or_none(GroupDocument.contract == contract.id, GroupDocument.kind == kind,
+                                         GroupDocument.fmt == fmt, GroupDocument.state.in_(BUSY_STATES))
+        if busy is not None:
+            return busy
+        document = GroupDocument.create(contract=contract.id, kind=kind, fmt=fmt, state=PENDING,
+                                        requested_by=actor.user_id, updated_at=utcnow())
+        audit.record(actor, "group.document_requested", document, contract=contract.id, kind=kind, fmt=fmt)
+    queue(document.id)
+    return GroupDocument.get_by_id(document.id)
+
+
+def queue(document_id):
+    """Queue (or, without Redis, run) the job. The row keeps the state, so a failure is logged, not
+    raised: the row says "failed" (retry from the page) or stays pending for the sweeper."""
+    try:
+        jobs.enqueue(JOB, document_id)
+    except Exception:
+        log.exception("could not queue or make group document %s", document_id)
+
+
+def generate_for_closed_contract(contract_id):
+    """Hook for closing a contract: request the summary as PDF and XLSX (when a checkup was completed).
+    Call it after the closing transaction commits. Returns the documents requested."""
+    contract = contract_for(contract_id)
+    if SUMMARY in refusals(contract):
+        return []
+    return [request(audit.SYSTEM, contract.id, SUMMARY, fmt) for fmt in FORMATS]
+
+
+# --- the job -------------------------------------------------------------------------------------
+
+def render_bytes(document):
+    """The document's bytes, in the language of whoever asked for it."""
+    account = User.get_or_none(User.id == document.requested_by_id) if document.requested_by_id else None
+    locale = (account.locale if account and account.locale else
+              current_app.config.get("BABEL_DEFAULT_LOCALE", "en"))
+    with force_locale(locale):
+        if document.kind == SUMMARY:
+            from checkup.reports.group_summary import GroupSummaryRenderer, summary_workbook
+
+            data = group_summary.summary_data(document.contract_id)
+            return GroupSummaryRenderer().build(data) if document.fmt == "pdf" else summary_workbook(data)
+        from checkup.reports.billing_statement import BillingStatementRenderer, statement_workbook
+
+        data = billing.statement_data(document.contract_id)
+        return BillingStatementRenderer().build(data) if document.fmt == "pdf" else statement_workbook(data)
+
+
+def _file_ok(document):
+    path = file_for(document)
+    return bool(document.checksum) and path is not None and path.is_file() and sha256_of(path) == document.checksum
+
+
+def _claim(document_id):
+    """Move the row to rendering if nobody holds it; returns the claim token (a timestamp) or None."""
+    now = utcnow()
+    stale = now - datetime.timedelta(minutes=STALE_MINUTES)
+    claimable = (GroupDocument.state.in_((PENDING, FAILED, READY))
+                 | ((GroupDocument.state == RENDERING)
+                    & (GroupDocument.updated_at.is_null() | (GroupDocument.updated_at <= stale))))
+    claimed = (GroupDocument.update(state=RENDERING, updated_at=now, error="")
+               .where(GroupDocument.id == document_id, claimable).execute())
+    return now if claimed else None
+
+
+def generate(document_id):
+    """Job: make document ``document_id``; returns the file's path, or None (missing, or another
+    worker holds it). Raises what rendering raised (the row says "failed") so rq retries."""
+    document = GroupDocument.get_or_none(GroupDocument.id == document_id)
+    if document is None:
+        return None
+    if document.state == READY and _file_ok(document):
+        return str(file_for(document))
+    token = _claim(document.id)
+    if token is None:
+        return None
+    mine = (GroupDocument.id == document.id) & (GroupDocument.state == RENDERING) & (GroupDocument.updated_at == token)
+    try:
+        data = render_bytes(document)
+        relative = f"{document.contract_id}/{document.id}-{_sha_prefix(data)}.{document.fmt}"
+        checksum = write_atomically(docs_dir() / relative, data)
+    except Exception as exc:
+        GroupDocument.update(state=FAILED, error=f"{type(exc).__name__}: {exc}"[:500],
+                             updated_at=utcnow()).where(mine).execute()
+        raise
+    done = GroupDocument.update(state=READY, path=relative, checksum=checksum, error="",
+                                updated_at=utcnow()).where(mine).execute()
+    return str(docs_dir() / relative) if done else None
+
+
+def _sha_prefix(data):
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def retry(actor, contract_id, document_id, organization_id=None):
+    """Queue a failed document again; Conflict unless it failed."""
+    document = get_document(contract_id, document_id, organization_id)
+    moved = (GroupDocument.update(state=PENDING, updated_at=utcnow(), error="")
+             .where(GroupDocument.id == document.id, GroupDocument.state == FAILED).execute())
+    if not moved:
+        raise Conflict(_l("Only a document that failed can be made again."))
+    audit.record(actor, "group.document_retried", document)
+    queue(document.id)
+    return GroupDocument.get_by_id(document.id)
+
+
+def requeue_stuck_documents(older_than_minutes=STALE_MINUTES):
+    """Sweeper: queue again every document pending or rendering for too long (a killed worker, a
+    flushed Redis). Returns the ids queued."""
+    cutoff = utcnow() - datetime.timedelta(minutes=older_than_minutes)
+    stuck = [d.id for d in GroupDocument.select(GroupDocument.id).where(
+        GroupDocument.state.in_(BUSY_STATES),
+        GroupDocument.updated_at.is_null() | (GroupDocument.updated_at <= cutoff)).order_by(GroupDocument.id)]
+    for document_id in stuck:
+        (GroupDocument.update(state=PENDING, updated_at=utcnow())
+         .where(GroupDocument.id == document_id, GroupDocument.state.in_(BUSY_STATES)).execute())
+        queue(document_id)
+    if stuck:
+        log.info("re-queued group documents: %s", stuck)
+    return stuck
+
+
+# --- downloading ---------------------------------------------------------------------------------
+
+def download(actor, contract_id, document_id, organization_id=None):
+    """(path, mimetype, download name) of a ready document whose file is intact; audited.
+    NotFound for anything else (missing, another organization's, not ready, damaged)."""
+    document = get_document(contract_id, document_id, organization_id)
+    if document.state != READY or not _file_ok(document):
+        raise NotFound(_l("This document is not ready."))
+    audit.record(actor, "group.document_downloaded", document, contract=document.contract_id,
+                 kind=document.kind, fmt=document.fmt)
+    return file_for(document), MIMETYPES[document.fmt], download_name(document)
+
+
+def preview(actor, contract_id, organization_id=None):
+    """The summary's tables for the HTML preview (aggregates only, suppressed alike); audited."""
+    contract = contract_for(contract_id, organization_id)
+    data = group_summary.summary_data(contract.id)
+    audit.record(actor, "group.summary_viewed", contract)
+    return contract, data
