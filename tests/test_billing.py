@@ -61,8 +61,8 @@ def test_self_paid_add_ons_are_listed_apart_and_never_in_the_company_total(app):
     data = billing.statement_data(world.contract.id)
     assert data["totals"]["company"] == before
     assert data["totals"]["self_paid"] == Decimal("205.50")
-    assert [(s["employee_no"], s["count"], s["amount"]) for s in data["self_paid"]] == \
-        [("E001", 1, Decimal("120.00")), ("E002", 1, Decimal("85.50"))]
+    # HR sees the add-ons in total only: who bought extra tests would hint at their health
+    assert data["self_paid"] == {"employees": 2, "count": 2, "amount": Decimal("205.50")}
     # billing names people and money, never an exam: the add-on's name is nowhere in the statement
     assert "Tumour markers" not in repr(data)
 

@@ -22,7 +22,7 @@ def line_header():
 
 
 def self_paid_header():
-    return [_("Employee number"), _("Name"), _("Department"), _("Add-ons"), _("Paid by the employee")]
+    return [_("Employees who added items"), _("Add-ons"), _("Paid by the employees")]
 
 
 class BillingStatementRenderer(GroupDocumentRenderer):
@@ -63,13 +63,11 @@ class BillingStatementRenderer(GroupDocumentRenderer):
         story = [self.heading(_("Add-ons paid by the employees")),
                  self.paragraph(_("Listed for information only: these are not part of the company's total."),
                                 "Small")]
-        if not data["self_paid"]:
+        paid = data["self_paid"]
+        if not paid["employees"]:
             return story + [self.paragraph(_("No employee paid for add-ons."))]
-        rows = [[s["employee_no"], s["name"], s["department"], str(s["count"]), amount(s["amount"])]
-                for s in data["self_paid"]]
-        rows.append([_("Total"), "", "", "", amount(data["totals"]["self_paid"])])
-        return story + [self.table(self_paid_header(), rows, (0.16, 0.24, 0.24, 0.14, 0.22), right_from=3,
-                                   total_rows=1)]
+        rows = [[str(paid["employees"]), str(paid["count"]), amount(paid["amount"])]]
+        return story + [self.table(self_paid_header(), rows, (0.4, 0.3, 0.3), right_from=0)]
 
     def story(self, data):
         subtitle = _("Booking window %(window)s", window=data["contract"]["window"])
@@ -78,7 +76,7 @@ class BillingStatementRenderer(GroupDocumentRenderer):
 
 
 def statement_workbook(data):
-    """The statement as XLSX: summary by category, employee lines, self-paid add-ons (amounts numeric)."""
+    """The statement as XLSX: summary by category, employee lines, self-paid add-ons in total (amounts numeric)."""
     totals = data["totals"]
     categories = [[c["label"], c["package"], c["unit_price"], c["completed"], c["completed_amount"], c["no_shows"],
                    c["no_show_price"], c["no_show_amount"], c["amount"]] for c in data["categories"]]
@@ -87,8 +85,8 @@ def statement_workbook(data):
     lines = [[line["employee_no"], line["name"], line["department"], line["category"], line["date"],
               line["status_label"], line["amount"]] for line in data["lines"]]
     lines.append([_("Total"), "", "", "", "", "", totals["company"]])
-    self_paid = [[s["employee_no"], s["name"], s["department"], s["count"], s["amount"]] for s in data["self_paid"]]
-    self_paid.append([_("Total"), "", "", "", totals["self_paid"]])
+    paid = data["self_paid"]
+    self_paid = [[paid["employees"], paid["count"], paid["amount"]]]
     return workbook_bytes([
         (_("Summary"), category_header(), categories),
         (_("Employees"), line_header(), lines),

@@ -96,7 +96,8 @@ def statement_data(contract_id):
              .switch(Enrollment).join(Appointment, JOIN.LEFT_OUTER, on=(Enrollment.appointment == Appointment.id))
              .where(Enrollment.contract == contract.id)
              .order_by(Enrollment.department, Enrollment.employee_no, Enrollment.id))
-    lines, self_paid = [], []
+    lines = []
+    self_paid = {"employees": 0, "count": 0, "amount": ZERO}
     for row in query.dicts():
         category = categories[row["category"]]
         status, amount = row["status"] or "", ZERO
@@ -113,9 +114,11 @@ def statement_data(contract_id):
                       "category": category["label"], "date": row["day"].isoformat() if row["day"] else "",
                       "status": status, "status_label": status_label(status), "amount": amount})
         if status == COMPLETED and row["appointment"] in addons:
+            # only the total: which employee bought extra tests (and for how much) hints at health concerns
             count, paid = addons[row["appointment"]]
-            self_paid.append({"employee_no": row["employee_no"], "name": row["name"],
-                              "department": row["department"], "count": count, "amount": paid})
+            self_paid["employees"] += 1
+            self_paid["count"] += count
+            self_paid["amount"] += paid
     summary = list(categories.values())
     return {
         "center": {"name": current_app.config["CENTER_NAME"]},
@@ -132,6 +135,6 @@ def statement_data(contract_id):
             "completed_amount": sum((c["completed_amount"] for c in summary), ZERO),
             "no_show_amount": sum((c["no_show_amount"] for c in summary), ZERO),
             "company": sum((c["amount"] for c in summary), ZERO),
-            "self_paid": sum((s["amount"] for s in self_paid), ZERO),
+            "self_paid": self_paid["amount"],
         },
     }

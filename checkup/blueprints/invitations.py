@@ -1,0 +1,78 @@
+"""The public landing of a group checkup invitation: ``/invite/<token>``.
+
+Without an account the employee chooses a password and is signed in; with one, the link is spent and
+they sign in as usual. Either way they land on booking their company checkup.
+"""
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+
+from checkup.blueprints.guards import render_page
+from checkup.extensions import limiter
+from checkup.forms import apply_errors
+from checkup.forms.auth import ResetPasswordForm
+from checkup.services import accounts, invitation_links
+from checkup.services.errors import Conflict, NotFound, ValidationError
+from checkup.services.invitations import GROUP_BOOKING_ENDPOINT
+
+bp = Blueprint("invitations", __name__)
+
+
+def _booking_url(enrollment_id):
+    if GROUP_BOOKING_ENDPOINT in current_app.view_functions:
+        return url_for(GROUP_BOOKING_ENDPOINT, enrollment_id=enrollment_id)
+    return url_for("client.home")
+
+
+def _sign_in(user):
+    """Rotate the session (a fresh cookie and server-side id) and sign the new account in, as auth does."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    accounts.start_session(user, request.remote_addr or "", request.user_agent.string or "")
+    login_user(user)
+
+
+def _dead(message, status=404):
+    return render_page("invitations/invalid.html", message=message, status=status)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@limiter.limit("60/minute", methods=["GET"])
+@limiter.limit("20/hour", methods=["POST"])
+def landing(token):
+    ip = request.remote_addr or ""
+    try:
+        invitation = invitation_links.open_invitation(token)
+    except NotFound as exc:
+        return _dead(exc.message)
+    booking = _booking_url(invitation.enrollment.id)
+    if invitation.account is not None:
+        try:
+            invitation_links.redeem_with_account(token, ip)
+        except NotFound as exc:
+            return _dead(exc.message)
+        if current_user.is_authenticated and current_user.client_id == invitation.client.id:
+            return redirect(booking, code=303)
+        flash(_("You already have an account with us. Sign in to book your company checkup."), "info")
+        return redirect(url_for("auth.login", next=booking), code=303)
+    if invitation.email_taken:
+        return _dead(invitation_links.EMAIL_TAKEN, status=409)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user, enrollment = invitation_links.accept_invitation(token, form.password.data,
+                                                                  session.get("locale", ""), ip)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        except NotFound as exc:
+            return _dead(exc.message)
+        except Conflict as exc:
+            return _dead(exc.message, status=409)
+        else:
+            _sign_in(user)
+            flash(_("Welcome! Your account is ready. Now choose the day of your checkup."), "success")
+            return redirect(_booking_url(enrollment.id), code=303)
+    return render_page("invitations/set_password.html", form=form, invitation=invitation,
+                       status=422 if form.errors else 200)
