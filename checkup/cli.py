@@ -62,6 +62,12 @@ PERIODIC_JOBS = [
     ("checkup.services.booking_mail.send_due_reminders", 15 * 60),
     ("checkup.services.waitlist.expire_offers", 60),
     ("checkup.services.report_pdf.requeue_stuck_reports", 5 * 60),
+    ("checkup.services.campaigns.requeue_stalled_campaigns", 5 * 60),
+    ("checkup.services.group_documents.requeue_stuck_documents", 5 * 60),
+    ("checkup.services.contract_reservations.release_due_reservations", 60 * 60),
+    ("checkup.services.reenrollment.send_invitations", 24 * 60 * 60),
+    ("checkup.services.renewals.create_due_tasks", 24 * 60 * 60),
+    ("checkup.services.invitations.send_invitation_reminders", 24 * 60 * 60),
 ]
 
 
@@ -115,7 +121,37 @@ def requeue_reports(older_than):
         click.echo(f"reports re-queued: {len(report_pdf.requeue_stuck_reports(older_than))}")
 
 
+@click.command("send-invitation-reminders")
+def send_invitation_reminders():
+    """Remind invited employees who have not booked their company checkup (each at most every 3 days)."""
+    from checkup.extensions import db
+    from checkup.services import invitations
+
+    with db.connection_context():
+        click.echo(f"invitation reminders sent: {invitations.send_invitation_reminders()}")
+
+
+@click.command("run-periodic")
+@click.option("--only", "only", default=None, help="Run only the periodic job whose dotted path ends with this.")
+def run_periodic(only):
+    """Run every periodic job once, here and now (the embedded set-up's cron line: every 15 minutes).
+
+    Each job is idempotent (claims rows, dedupes mail), so running them more often than their
+    interval is harmless; with Redis, prefer `flask cron` beside `flask worker`.
+    """
+    from checkup.extensions import db
+    from checkup.jobs import _resolve
+
+    with db.connection_context():
+        for path, _seconds in PERIODIC_JOBS:
+            if only and not path.endswith(only):
+                continue
+            click.echo(f"{path}: {_resolve(path)()!r}")
+
+
 def init_app(app):
+    app.cli.add_command(send_invitation_reminders)
+    app.cli.add_command(run_periodic)
     for command in (cron, send_reminders, expire_offers, requeue_reports):
         app.cli.add_command(command)
     app.cli.add_command(db_cli)

@@ -116,3 +116,12 @@ def test_counselor_sees_the_funnel_and_can_send_now(world, client, login, outbox
     assert answer.status_code == 303
     assert len(outbox()) == 1
     assert "张伟" in client.get("/care/reenrollment").text
+
+
+def test_run_periodic_runs_the_daily_job_from_the_command_line(world, app, outbox):
+    outcome = app.test_cli_runner().invoke(args=["run-periodic", "--only", "reenrollment.send_invitations"])
+    assert outcome.exit_code == 0, outcome.output
+    assert "reenrollment.send_invitations: 1" in outcome.output
+    again = app.test_cli_runner().invoke(args=["run-periodic", "--only", "reenrollment.send_invitations"])
+    assert "reenrollment.send_invitations: 0" in again.output
+    assert len(outbox()) == 1
