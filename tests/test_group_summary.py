@@ -134,3 +134,23 @@ def test_the_summary_runs_a_fixed_number_of_queries(app, count_queries):
     with count_queries() as many:
         group_summary.summary_data(world.contract.id)
     assert many.count == few.count + 1  # + the names of the listed findings' items
+
+
+def test_a_group_where_nearly_everyone_has_the_finding_is_hidden_too(app):
+    """12 of 12 (or 11 of 12) examined men aged 30–39 with high glucose would say it of each of them."""
+    GLU_HIGH = (1, "high")
+    groups = [("30-39", "30–39"), ("40-49", "40–49"), ("50-59", "50–59")]
+    reported = [("30-39", n) for n in range(12)] + [("40-49", 100 + n) for n in range(15)] \
+        + [("50-59", 200 + n) for n in range(15)]
+    findings = {appointment: set() for _group, appointment in reported}
+    for n in range(12):
+        findings[n].add(GLU_HIGH)  # every one of the 30–39 group
+    for n in range(10):
+        findings[100 + n].add(GLU_HIGH)
+        findings[200 + n].add(GLU_HIGH)
+    t = group_summary.prevalence_table("band", "By age band", groups, reported, findings, [GLU_HIGH],
+                                       {1: "Glucose"}, k=10)
+    cells = t["rows"][0]["cells"]
+    assert cells[0].hidden, "12 of 12 is hidden"
+    assert sum(1 for c in cells if c.hidden) >= 2, "and it cannot be worked out from the row total"
+    assert [c["size"].text for c in t["columns"]] == ["12", "15", "15"]

@@ -17,7 +17,7 @@ def category_header():
 
 
 def line_header():
-    return [_("Employee number"), _("Name"), _("Department"), _("Category"), _("Date"), _("Status"),
+    return [_("Employee number"), _("Full name"), _("Department"), _("Category"), _("Date"), _("Status"),
             _("Company amount")]
 
 
@@ -88,7 +88,7 @@ def statement_workbook(data):
     paid = data["self_paid"]
     self_paid = [[paid["employees"], paid["count"], paid["amount"]]]
     return workbook_bytes([
-        (_("Summary"), category_header(), categories),
+        (_("Overview"), category_header(), categories),
         (_("Employees"), line_header(), lines),
         (_("Self-paid add-ons"), self_paid_header(), self_paid),
     ])

@@ -25,7 +25,7 @@ def _prevalence_rows(table):
 
 
 def participation_header():
-    return [_("Group"), _("Enrolled"), _("Completed"), _("Participation rate")]
+    return [_("Subgroup"), _("Enrolled"), _("Completed"), _("Participation rate")]
 
 
 def prevalence_header(table):
@@ -109,7 +109,7 @@ def summary_workbook(data):
                                   marker if rate.hidden else (float(rate.percent) if rate.percent is not None else "")])
         participation.append([])
     participation.append([data["legend"]])
-    sheets = [(_("Participation"), [_("Table"), _("Group"), _("Enrolled"), _("Completed"), _("Participation rate (%)")],
+    sheets = [(_("Participation"), [_("Table"), _("Subgroup"), _("Enrolled"), _("Completed"), _("Participation rate (%)")],
                participation)]
     for table in data["prevalence"]:
         header = [_("Finding")]

@@ -186,7 +186,10 @@ def prevalence_table(key, title, groups, reported, findings, top, names, k, hidd
     found_by = Counter((group, finding) for group, appointment in reported for finding in findings[appointment])
     counts = [[found_by[(group, finding)] for group, _label in groups] for finding in top]
     row_totals = [sum(row) for row in counts]
-    mask = suppress(counts, row_totals=row_totals, k=k, hidden_cols=hidden_cols)
+    # a group where all, or all but a few, have the finding says it of each member: hide that cell too
+    # (given as 1 so the primary rule takes it; the totals, and so what can be derived, are unchanged)
+    screened = [[1 if _nearly_everyone(n, sizes[j], k) else n for j, n in enumerate(row)] for row in counts]
+    mask = suppress(screened, row_totals=row_totals, k=k, hidden_cols=hidden_cols)
     columns = [{"label": label, "size": HIDDEN if size_mask.cells[0][j] else Cell(sizes[j])}
                for j, (_group, label) in enumerate(groups)]
     rows = []
@@ -197,6 +200,10 @@ def prevalence_table(key, title, groups, reported, findings, top, names, k, hidd
                      "total": HIDDEN if mask.rows[i] else Cell(row_totals[i], percent(row_totals[i], total))})
     return {"key": key, "title": title, "columns": columns, "rows": rows,
             "total": HIDDEN if size_mask.rows[0] else Cell(total)}
+
+
+def _nearly_everyone(count, size, k):
+    return count > 0 and size - count < k
 
 
 def finding_label(finding, names):

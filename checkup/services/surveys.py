@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 SCORE_FIELDS = ("overall",) + SURVEY_AREAS
 SCORE_LABELS = {
     "overall": _l("Overall"), "booking": _l("Booking"), "front_desk": _l("Front desk"),
-    "stations": _l("Exam stations"), "report_clarity": _l("Report clarity"), "staff_attitude": _l("Staff attitude"),
+    "stations": _l("Examination rooms"), "report_clarity": _l("Report clarity"), "staff_attitude": _l("Staff attitude"),
 }
 VALID_DAYS = 30
 SEND_WITHIN_DAYS = 60  # a survey months after the visit is noise (and back-filled history stays quiet)
