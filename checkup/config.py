@@ -36,9 +36,17 @@ SETTINGS = [
     ("BOOKING_CUTOFF_HOURS", "CHECKUP_BOOKING_CUTOFF_HOURS", int, 24),
     ("WAITLIST_HOLD_HOURS", "CHECKUP_WAITLIST_HOLD_HOURS", int, 2),
     ("BOOKING_HORIZON_DAYS", "CHECKUP_BOOKING_HORIZON_DAYS", int, 120),
+    ("INVITATION_DAYS", "CHECKUP_INVITATION_DAYS", int, 14),  # a group invitation link lives this long
     ("REPORTS_DIR", "CHECKUP_REPORTS_DIR", str, None),
     # test-only hook: makes the PDF job slow enough to kill its worker mid-render
     ("REPORT_RENDER_DELAY_SECONDS", "CHECKUP_REPORT_RENDER_DELAY_SECONDS", float, 0.0),
+    # group aggregates hide every cell of fewer than this many people (clamped to at least 5)
+    ("SUPPRESSION_K", "CHECKUP_SUPPRESSION_K", int, 10),
+    ("GROUP_DOCS_DIR", "CHECKUP_GROUP_DOCS_DIR", str, None),  # group summaries and billing statements
+    # largest spreadsheet upload (roster import) in bytes; rosters with more rows than ROSTER_JOB_ROWS
+    # are validated and imported as background jobs
+    ("UPLOAD_MAX_BYTES", "CHECKUP_UPLOAD_MAX_BYTES", int, 10 * 1024 * 1024),
+    ("ROSTER_JOB_ROWS", "CHECKUP_ROSTER_JOB_ROWS", int, 500),
 ]
 
 
@@ -68,6 +76,8 @@ def build_config(instance_path, overrides=None):
         config["OUTBOX_DIR"] = str(instance / "outbox")
     if not config["REPORTS_DIR"]:
         config["REPORTS_DIR"] = str(instance / "reports")
+    if not config["GROUP_DOCS_DIR"]:
+        config["GROUP_DOCS_DIR"] = str(instance / "group_documents")
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_from_instance(instance, "secret_key")
     if not config["NATIONAL_ID_KEY"]:
@@ -83,4 +93,7 @@ def build_config(instance_path, overrides=None):
     config.setdefault("BABEL_DEFAULT_TIMEZONE", config["TIMEZONE"])
     config.setdefault("LANGUAGES", {"en": "English", "zh": "简体中文"})
     config.setdefault("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+    # the request carrying the largest allowed upload (plus the form around it) must get through
+    if config["MAX_CONTENT_LENGTH"] is not None:  # None: no limit at all
+        config["MAX_CONTENT_LENGTH"] = max(config["MAX_CONTENT_LENGTH"], config["UPLOAD_MAX_BYTES"] + 1024 * 1024)
     return config

@@ -10,18 +10,34 @@ NAVIGATION = [
     (CLIENT, "client.home", _l("My checkups")),
     (CLIENT, "booking.appointment_list", _l("My appointments")),
     (CLIENT, "reports.my_reports", _l("My reports")),
+    (CLIENT, "consultations.my_list", _l("Consultations")),
     (CLIENT, "client.packages", _l("Packages")),
+    (CLIENT, "privacy.index", _l("Privacy")),
+    (CLIENT, "group_booking.index", _l("Company checkup")),
     (HR, "hr.home", _l("Company")),
+    (HR, "hr_contracts.index", _l("Contracts")),
+    (HR, "hr.employees", _l("Employees")),
+    (HR, "hr.invitations_page", _l("Invitations")),
     (SCHEDULER, "desk.home", _l("Front desk")),
     (SCHEDULER, "daysheet.today", _l("Today")),
     (SCHEDULER, "desk_booking.search", _l("Appointments")),
     (SCHEDULER, "capacity.calendar", _l("Capacity")),
+    (SCHEDULER, "contracts.index", _l("Group contracts")),
     (PHYSICIAN, "exam.home", _l("Exam stations")),
     (PHYSICIAN, "review.index", _l("Review")),
+    (PHYSICIAN, "consultations.physician_list", _l("Consultations")),
     (COUNSELOR, "care.home", _l("Client care")),
+    (COUNSELOR, "care_followups.index", _l("Follow-ups")),
+    (COUNSELOR, "care_referrals.index", _l("Referrals")),
+    (COUNSELOR, "consultations.staff_list", _l("Consultations")),
+    (COUNSELOR, "surveys.dashboard", _l("Surveys")),
+    (COUNSELOR, "campaigns.index", _l("Campaigns")),
     (ADMIN, "admin.dashboard", _l("Admin")),
     (ADMIN, "catalog.items", _l("Catalog")),
     (ADMIN, "admin_accounts.index", _l("Accounts")),
+    (ADMIN, "contracts.index", _l("Group contracts")),
+    (ADMIN, "management.dashboard", _l("Management")),
+    (COUNSELOR, "reenrollment.index", _l("Re-enrollment")),
 ]
 
 ROLE_LABELS = {
@@ -87,6 +103,11 @@ def _escape_lazy_strings():
     LazyString.__html__ = lambda self: str(escape(str(self)))
 
 
+def pct(value):
+    """A percentage figure, or a dash when there is nothing to divide by."""
+    return "—" if value is None else f"{value}%"
+
+
 def init_app(app):
     _escape_lazy_strings()
     app.jinja_env.filters["money"] = money
@@ -94,7 +115,7 @@ def init_app(app):
     from checkup.services.labels import choice_label
 
     app.jinja_env.globals.update(localized=localized, navigation=navigation, role_labels=ROLE_LABELS,
-                                 choice_label=choice_label, is_chinese=is_chinese,
+                                 choice_label=choice_label, is_chinese=is_chinese, pct=pct,
                                  appointment_status=lambda code: choice_label("appointment_status", code),
                                  finding_kind=lambda code: choice_label("finding_kind", code))
     app.jinja_env.globals["languages"] = app.config["LANGUAGES"]

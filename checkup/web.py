@@ -136,7 +136,8 @@ def _register_errors(app):
         403: lambda: _("Your account does not have access to this page."),
         404: lambda: _("We could not find what you were looking for."),
         405: lambda: _("This address does not accept that kind of request."),
-        413: lambda: _("The file is larger than the portal accepts (16 MB)."),
+        413: lambda: _("The file is larger than the portal accepts (%(mb)d MB).",
+                       mb=max(1, (app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024))),
         429: lambda: _("Too many attempts in a short time. Wait a minute and try again."),
         500: lambda: _("The portal hit an unexpected problem. It has been logged; please try again."),
     }

@@ -106,3 +106,41 @@ def sign_in_directly(http, user):
         session["_user_id"] = token
         session["_fresh"] = True
     return user
+
+
+# --- group contracts ---------------------------------------------------------------------
+
+def make_contract(organization=None, status="active", categories=None, **fields):
+    """A group contract whose window runs from today to today + 60 days at the center.
+
+    ``categories``: None gives one catch-all category "All staff" (any sex and age) on a fresh package;
+    otherwise a list of labels or of dicts of ``make_category`` keyword arguments (with ``label``).
+    An active or closed contract is marked HR-confirmed and activated/closed now.
+    """
+    from checkup.models import GroupContract
+    from checkup.models.base import utcnow
+    from checkup.services import clock
+
+    today = clock.today()
+    n = next(_counter)
+    values = {"name": f"Contract {n}", "year": today.year, "window_start": today,
+              "window_end": today + datetime.timedelta(days=60), "status": status}
+    if status in ("active", "closed"):
+        values.update(hr_confirmed_at=utcnow(), activated_at=utcnow())
+    if status == "closed":
+        values["closed_at"] = utcnow()
+    values.update(fields)
+    contract = GroupContract.create(organization=organization or make_organization(), **values)
+    for position, spec in enumerate(["All staff"] if categories is None else categories):
+        spec = {"label": spec} if isinstance(spec, str) else dict(spec)
+        spec.setdefault("position", position)
+        make_category(contract, spec.pop("label"), **spec)
+    return contract
+
+
+def make_category(contract, label, package=None, **fields):
+    """A category of ``contract`` (any sex and age unless given) on ``package`` or a fresh 300.00 package."""
+    from checkup.models import ContractCategory
+
+    return ContractCategory.create(contract=contract, label=label, package=package or make_package(price="300.00"),
+                                   **fields)

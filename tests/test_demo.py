@@ -58,6 +58,7 @@ def test_seed_demo_fills_an_empty_portal(app):
         assert any(row["code"] == "TC" and row["previous"] == "5.34" for row in trends)
 
         _check_history(today)
+        _check_groups_and_care(today)
 
 
 def _check_history(today):
@@ -113,3 +114,37 @@ def _check_history(today):
                                           Appointment.status.in_(LIVE_STATUSES)).count()
         assert taken <= slot.capacity and live == 0, slot.day
     assert_counters_consistent()
+
+
+def _check_groups_and_care(today):
+    """Acme's active contract has a roster in every state; every counselor screen has something to show."""
+    from checkup.models import (Campaign, ContactAttempt, Enrollment, FollowUp, GroupContract, Message, Referral,
+                                RenewalTask, Survey)
+    from checkup.models.care import REFERRAL_STATUSES
+    from checkup.services import reenrollment
+
+    acme = Organization.get(Organization.name == "Acme Manufacturing")
+    active = GroupContract.get(GroupContract.organization == acme.id, GroupContract.status == "active")
+    assert active.categories.count() == 3
+    roster = list(Enrollment.select().where(Enrollment.contract == active.id))
+    assert len(roster) >= 40
+    states = {"not_invited" if e.invited_at is None else (e.appointment.status if e.appointment else "invited")
+              for e in roster}
+    assert {"not_invited", "invited", BOOKED, COMPLETED, "no_show"} <= states
+    assert GroupContract.select().where(GroupContract.organization == acme.id,
+                                        GroupContract.status == "closed").count() == 1
+
+    open_ones = FollowUp.select().where(FollowUp.status == "open")
+    assert {f.level for f in open_ones} >= {"B", "C"}
+    assert {f.level for f in FollowUp.select().where(FollowUp.status == "closed")} >= {"A", "B", "C"}
+    assert any(f.due_at < datetime.datetime.now() for f in open_ones), "some are overdue"
+    assert any(f.assignee_id is None for f in open_ones), "an unassigned pool"
+    assert ContactAttempt.select().count() >= 5
+    assert {r.status for r in Referral.select()} == set(REFERRAL_STATUSES)
+    answered = Survey.select().where(Survey.answered_at.is_null(False))
+    assert answered.count() >= 10 and any(s.follow_up_id for s in answered)
+    assert FollowUp.select().where(FollowUp.kind == "service").count() == 1
+    campaign = Campaign.get(Campaign.status == "sent")
+    assert Message.select().where(Message.campaign == campaign.id).count() == campaign.sent_count > 0
+    assert RenewalTask.select().count() == 1
+    assert len(reenrollment.due_clients(today)) >= 1

@@ -56,33 +56,94 @@ RULES.update({"care_rules.index": {ADMIN}, "care_rules.save_rule": {ADMIN}, "car
               "care_rules.delete_snippet": {ADMIN}})
 
 # --- contracts (each area keeps its own block) ---
+RULES.update({f"contracts.{name}": {ADMIN, SCHED} for name in (
+    "index", "new", "detail", "edit", "category_new", "category_edit", "category_delete", "activate", "close",
+    "reservation_new", "reservation_cancel")})
+RULES.update({f"hr_contracts.{name}": {HR} for name in (
+    "index", "new", "detail", "edit", "category_new", "category_edit", "category_delete", "confirm")})
 
 # --- roster (each area keeps its own block) ---
+RULES.update({f"hr_roster.{name}": {HR} for name in (
+    "index", "upload", "detail", "status", "commit", "discard", "template")})
 
 # --- enrollments and invitations (each area keeps its own block) ---
+RULES.update({"hr.profile_edit": {HR}, "hr.employees": {HR}, "hr.export_employees": {HR},
+              "hr.invitations_page": {HR}, "hr.send_invitations": {HR}, "hr.invitation_progress": {HR},
+              "invitations.landing": PUBLIC})
 
 # --- group booking (each area keeps its own block) ---
+RULES.update({"group_booking.index": {CLIENT}, "group_booking.book": {CLIENT}, "group_booking.confirm": {CLIENT},
+              "hr_booking.detail": {HR}, "hr_booking.book": {HR}, "hr_booking.reschedule": {HR},
+              "hr_booking.cancel": {HR}})
 
 # --- group documents (each area keeps its own block) ---
+RULES.update({**{f"group_documents.hr_{name}": {HR} for name in (
+    "documents", "request", "status", "retry", "download", "preview")},
+    **{f"group_documents.desk_{name}": {ADMIN, SCHED} for name in (
+        "documents", "request", "status", "retry", "download", "preview")}})
 
 # --- follow-ups and referrals (each area keeps its own block) ---
+RULES.update({**{f"care_followups.{name}": {CARE, ADMIN} for name in (
+    "index", "bulk_assign", "detail", "take", "assign", "log_attempt", "close", "refer", "recheck_booking",
+    "department")},
+    **{f"care_referrals.{name}": {CARE, ADMIN} for name in (
+        "index", "report", "detail", "accept", "schedule", "complete", "decline", "letter")},
+    **{f"care_settings.{name}": {ADMIN} for name in ("index", "save", "add_member", "remove_member")}})
 
 # --- consents, campaigns, surveys, consultations (each area keeps its own block) ---
+RULES.update({"privacy.index": {CLIENT}, "privacy.save": {CLIENT}, "privacy.preferences": PUBLIC,
+              "privacy.preferences_save": PUBLIC, "privacy.one_click_unsubscribe": PUBLIC,
+              **{f"campaigns.{name}": {CARE, ADMIN} for name in (
+                  "index", "new", "edit", "preview", "detail", "send", "status")}})
+RULES.update({"surveys.survey": PUBLIC, "surveys.thanks": PUBLIC, "surveys.dashboard": {CARE, ADMIN},
+              "consultations.my_list": {CLIENT}, "consultations.new_request": {CLIENT},
+              "consultations.my_cancel": {CLIENT}, "consultations.staff_list": {CARE, ADMIN},
+              "consultations.staff_detail": {CARE, ADMIN}, "consultations.schedule": {CARE, ADMIN},
+              "consultations.complete": {CARE, ADMIN}, "consultations.staff_cancel": {CARE, ADMIN},
+              "consultations.physician_list": {DOC}})
 
 # --- re-enrollment and management (each area keeps its own block) ---
+RULES.update({"management.dashboard": {ADMIN}, "management.export": {ADMIN}, "management.renewal_tasks": {ADMIN},
+              "management.renewal_done": {ADMIN}, "reenrollment.index": {CARE, ADMIN},
+              "reenrollment.run": {CARE, ADMIN}})
 
 
 # What an allowed GET answers when it is not a plain 200.
 GET_STATUS = {
+    # invitations: the token names no invitation (tests/test_invitations.py covers real ones)
+    ("invitations.landing", None): 404,
+    # consents and campaigns: the token is forged and campaign_id names no campaign (tests/test_consents.py,
+    # tests/test_campaigns_web.py cover real ones)
+    ("privacy.preferences", None): 404,
+    **{(f"campaigns.{name}", role): 404 for name in ("edit", "detail", "send", "status") for role in (CARE, ADMIN)},
+    # contracts: the world's contract is active, so category forms (and HR's draft-only edit) go to its page
+    ("contracts.category_new", ADMIN): 303, ("contracts.category_new", SCHED): 303,
+    ("contracts.category_edit", ADMIN): 303, ("contracts.category_edit", SCHED): 303,
+    ("hr_contracts.category_new", HR): 303, ("hr_contracts.category_edit", HR): 303, ("hr_contracts.edit", HR): 303,
     ("home.index", None): 302, ("auth.reset_password", None): 400,
     ("booking.waitlist_offer", CLIENT): 410,
     ("booking.confirm", CLIENT): 303,  # no slot chosen: back to choosing one
+    # group booking: enrollment_id names no enrollment here (tests/test_group_booking_web.py covers real ones)
+    ("group_booking.book", CLIENT): 404, ("group_booking.confirm", CLIENT): 404, ("hr_booking.detail", HR): 404,
     ("catalog.index", ADMIN): 302,  # the catalog opens on its items
     ("catalog.item_row", ADMIN): 302,  # a row fragment asked for as a page: the item's page
     # report_id names no report here: allowed roles get the 404 (tests/test_reports_access.py covers real ones)
     ("review.pdf_status", DOC): 404, ("review.amend", DOC): 404, ("reports.download", CLIENT): 404,
     ("reports.staff_download", DOC): 404, ("reports.staff_download", CARE): 404,
     ("reports.staff_download", ADMIN): 404,
+    # surveys and consultations: the token and consultation_id name nothing (their own tests cover real ones)
+    ("surveys.survey", None): 404, ("consultations.staff_detail", CARE): 404,
+    ("consultations.staff_detail", ADMIN): 404,
+    # follow-ups and referrals: follow_up_id, referral_id and department_id name nothing here
+    # (tests/test_followups_web.py and tests/test_referrals.py cover real ones)
+    **{(f"care_followups.{name}", role): 404 for name in ("detail", "recheck_booking", "department")
+       for role in (CARE, ADMIN)},
+    **{(f"care_referrals.{name}", role): 404 for name in ("detail", "letter") for role in (CARE, ADMIN)},
+    # roster: import_id names no roster import (tests/test_roster_web.py covers real ones)
+    ("hr_roster.detail", HR): 404, ("hr_roster.status", HR): 404,
+    # group documents: document_id names no document (tests/test_group_documents.py covers real ones)
+    ("group_documents.hr_status", HR): 404, ("group_documents.hr_download", HR): 404,
+    **{(f"group_documents.desk_{name}", role): 404 for name in ("status", "download") for role in (ADMIN, SCHED)},
 }
 
 
@@ -100,7 +161,16 @@ def world(app):
     appointment = booking.book(Actor(), users[CLIENT].client_id, center.slot.id, "BASIC")
     org = factories.make_organization("Acme Test")
     item_range = factories.make_range(center.blood)
+    # the HR account's organization has one active group contract with one category (contract areas share it)
+    contract = factories.make_contract(users[HR].organization, status="active", categories=["All staff"])
     values = {
+        "contract_id": contract.id, "category_id": contract.categories[0].id, "reservation_id": 999999,
+        "enrollment_id": 999999,
+        "import_id": 999999,
+        "document_id": 999999,
+        "consultation_id": 999999, "task_id": 999999,
+        "campaign_id": 999999,
+        "follow_up_id": 999999, "referral_id": 999999, "department_id": 999999, "membership_id": 999999,
         "user_id": users[DOC].id, "appointment_id": appointment.id, "code": "BASIC", "token": "no-such-token",
         "report_id": 999999,
         "department_code": "LAB", "alert_id": 999999,

@@ -86,6 +86,11 @@ def seed(history=True):
         from checkup.services.demo_history import seed_history
 
         booked += seed_history(client, physician, scheduler, counselor)
+        from checkup.services.demo_care import seed_care
+        from checkup.services.demo_groups import seed_groups
+
+        seed_groups(scheduler)  # Acme's contracts and roster, linked to the history's checkups
+        seed_care()  # follow-ups worked on, referrals, surveys, a campaign, renewal and re-enrollment material
     booked += _exam_day(client, physician, scheduler)
     from checkup.services import capacity
 

@@ -18,7 +18,7 @@ from checkup.models import (Appointment, Client, ExamItem, Finding, FollowUp, Pa
                             Result)
 from checkup.models.appointments import COMPLETED
 from checkup.models.base import utcnow
-from checkup.services import audit
+from checkup.services import audit, followup_assignment, recheck
 from checkup.services.errors import Conflict, NotFound, ValidationError
 
 log = logging.getLogger(__name__)
@@ -118,8 +118,9 @@ def _write_follow_ups(report, client_id, findings, rules, signed_at, carry_from=
                    .where(FollowUp.report.in_(list(carry_from)), FollowUp.level == level,
                           FollowUp.status == "open").execute()) if carry_from else 0
         if not carried:
-            FollowUp.create(client=client_id, report=report.id, level=level, summary=summary,
-                            due_at=signed_at + datetime.timedelta(hours=due_hours))
+            created = FollowUp.create(client=client_id, report=report.id, level=level, summary=summary,
+                                      due_at=signed_at + datetime.timedelta(hours=due_hours))
+            followup_assignment.place_new(created.id, [f["item"] for f in findings if f["level"] == level])
         levels.append(level)
     return levels
 
@@ -221,6 +222,7 @@ def sign(actor, appointment_id, summary, advice, findings=(), signed_at=None, qu
         rules = follow_up_rules()
         written = _write_findings(report, data, observations, rules)
         levels = _write_follow_ups(report, data.appointment.client_id, written, rules, now)
+        recheck.close_if_normal(actor, report)  # a normal re-check closes the follow-up that booked it
         Appointment.update(status=COMPLETED, live_day=None, updated_at=now).where(
             Appointment.id == data.appointment.id).execute()
         audit.record(actor, "report.signed", report, appointment=data.appointment.id, version=report.version,
@@ -323,8 +325,14 @@ def amend(actor, report_id, reason, summary, advice, changes=(), findings=None):
 
 
 def publish(report_id):
-    """signed -> published (once the PDF is ready); True when this call made the change."""
-    return Report.update(status=PUBLISHED).where(Report.id == report_id, Report.status == SIGNED).execute() == 1
+    """signed -> published (once the PDF is ready); True when this call made the change.
+    Publishing queues the satisfaction survey (one per checkup: an amended version sends none)."""
+    published = Report.update(status=PUBLISHED).where(Report.id == report_id, Report.status == SIGNED).execute() == 1
+    if published:
+        from checkup.services.surveys import queue_survey  # post-checkup care hangs off publication
+
+        queue_survey(report_id)
+    return published
 
 
 def retry_pdf(actor, report_id):
