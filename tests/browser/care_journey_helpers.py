@@ -25,7 +25,7 @@ def sign_in(new_context, stack, email, password=DEMO_PASSWORD):
     if email not in states:
         page = new_context().new_page()
         page.goto(stack.url + "/login")
-        page.get_by_label("Email").fill(email)
+        page.get_by_role("textbox", name="Email", exact=True).fill(email)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
         expect(page).not_to_have_url(stack.url + "/login")

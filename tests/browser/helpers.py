@@ -40,7 +40,7 @@ def _axe_source():
 def login_as(page: Page, base_url: str, email: str, password: str = DEMO_PASSWORD):
     """Sign in through the real form and wait for the role's home page."""
     page.goto(base_url.rstrip("/") + "/login")
-    page.get_by_label("Email").fill(email)
+    page.get_by_role("textbox", name="Email", exact=True).fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page).not_to_have_url(base_url.rstrip("/") + "/login")

@@ -9,7 +9,7 @@ from tests.browser.helpers import axe_check
 
 def test_wrong_password_shows_the_generic_error_next_to_the_form(page, base_url):
     page.goto(base_url + "/login")
-    page.get_by_label("Email").fill("physician@demo.test")
+    page.get_by_role("textbox", name="Email", exact=True).fill("physician@demo.test")
     page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("button", name="Sign in").click()
 
@@ -18,8 +18,8 @@ def test_wrong_password_shows_the_generic_error_next_to_the_form(page, base_url)
     # In the same card as the form, just above it (not in a banner elsewhere on the page).
     card = page.locator("main article").filter(has=page.locator("form"))
     expect(card.get_by_role("alert")).to_have_count(1)
-    assert alert.bounding_box()["y"] < page.get_by_label("Email").bounding_box()["y"]
-    expect(page.get_by_label("Email")).to_have_value("physician@demo.test")
+    assert alert.bounding_box()["y"] < page.get_by_role("textbox", name="Email", exact=True).bounding_box()["y"]
+    expect(page.get_by_role("textbox", name="Email", exact=True)).to_have_value("physician@demo.test")
     expect(page.get_by_label("Password")).to_have_value("")
     axe_check(page)
 
@@ -38,13 +38,16 @@ def test_public_pages_pass_axe(page, base_url, path, heading):
 def test_registration_shows_errors_by_the_fields_then_signs_in(page, base_url):
     page.goto(base_url + "/register")
     password = page.get_by_role("textbox", name="Password", exact=True)
-    page.get_by_label("Email").fill("not-an-email")
+    page.get_by_role("textbox", name="Email", exact=True).fill("not-an-email")
     password.fill("short")
     page.get_by_label("Repeat password").fill("short")
     page.get_by_role("button", name="Create account").click()
 
     def error_of(label):
-        field = password if label == "Password" else page.get_by_label(label)
+        if label in ("Password", "Email"):  # the consent boxes' labels mention email too
+            field = password if label == "Password" else page.get_by_role("textbox", name="Email", exact=True)
+        else:
+            field = page.get_by_label(label)
         expect(field).to_have_attribute("aria-invalid", "true")
         described = field.get_attribute("aria-describedby").split()
         error_id = next(i for i in described if i.endswith("-error"))
@@ -60,7 +63,7 @@ def test_registration_shows_errors_by_the_fields_then_signs_in(page, base_url):
 
     email = f"new-{uuid.uuid4().hex[:8]}@example.com"
     page.get_by_label("Full name").fill("王小明")
-    page.get_by_label("Email").fill(email)
+    page.get_by_role("textbox", name="Email", exact=True).fill(email)
     page.get_by_label("Mobile phone").fill("13800138000")
     page.get_by_label("Sex").select_option("male")
     page.get_by_label("Date of birth").fill("1990-03-15")

@@ -202,7 +202,7 @@ def test_waitlisted_client_claims_a_freed_place(new_context, base_url, live_serv
     page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     page.goto(base_url + "/register")
     page.get_by_label("Full name").fill("Wang Lei")
-    page.get_by_label("Email").fill(email)
+    page.get_by_role("textbox", name="Email", exact=True).fill(email)
     page.get_by_label("Mobile phone").fill("13800138123")
     page.get_by_label("Sex").select_option("male")
     page.get_by_label("Date of birth").fill("1985-03-04")

@@ -22,7 +22,7 @@ from tests.browser.helpers import ROLES, axe_check, has_horizontal_scroll
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 740}
 MAX_PAGES = 120
-PER_PATTERN = 3
+PER_PATTERN = 2
 QUERY_VARIANTS = 2
 DOWNLOAD_SUFFIXES = (".pdf", ".xlsx", ".csv", ".ics")
 SKIP_PATHS = {"/logout", "/language"}
@@ -34,7 +34,7 @@ MINIMUM_PAGES = {
     "hr@acme.demo.test": 10,
     "scheduler@demo.test": 25,
     "physician@demo.test": 12,
-    "counselor@demo.test": 25,
+    "counselor@demo.test": 20,
     "admin@demo.test": 30,
 }
 

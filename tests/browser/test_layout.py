@@ -62,7 +62,7 @@ def test_screenshots_for_review(new_context, signed_in, base_url, width):
         anonymous.goto(base_url + path)
         shoot(anonymous, f"{width}{path.replace('/', '_')}")
     anonymous.goto(base_url + "/login")
-    anonymous.get_by_label("Email").fill("nobody@demo.test")
+    anonymous.get_by_role("textbox", name="Email", exact=True).fill("nobody@demo.test")
     anonymous.get_by_label("Password").fill("wrong-password")
     anonymous.get_by_role("button", name="Sign in").click()
     shoot(anonymous, f"{width}_login_error")
