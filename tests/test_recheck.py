@@ -143,6 +143,16 @@ def test_an_abnormal_recheck_keeps_the_follow_up_open(world):
     assert FollowUp.select().where(FollowUp.report == report.id).count() == 1
 
 
+def test_an_amendment_that_makes_the_recheck_normal_closes_the_follow_up(world):
+    appointment = world.book()
+    report = world.sign_recheck(appointment, "A")
+    ct = Result.get(Result.appointment == appointment.id, Result.item == world.center.ct_item.id)
+    reports.amend(Actor(world.physician), report.id, "Second reading: no nodule", "Re-check normal.", "",
+                  changes=[{"result_id": ct.id, "value": "5", "abnormal": False}])
+    follow_up = FollowUp.get_by_id(world.follow_up.id)
+    assert (follow_up.status, follow_up.outcome_code) == ("closed", "recheck_normal")
+
+
 def test_a_skipped_recheck_item_is_not_a_normal_result(world):
     appointment = world.book()
     world.sign_recheck(appointment, "", skipped=True)

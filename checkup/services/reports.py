@@ -314,6 +314,7 @@ def amend(actor, report_id, reason, summary, advice, changes=(), findings=None):
         earlier = [r.id for r in Report.select(Report.id).where(Report.appointment == appointment.id,
                                                                 Report.id != report.id)]
         levels = _write_follow_ups(report, appointment.client_id, written, rules, now, carry_from=earlier)
+        recheck.close_if_normal(actor, report)  # an amendment that makes a re-check normal closes its follow-up
         audit.record(actor, "report.amended", report, appointment=appointment.id, version=report.version,
                      replaces=old.id, reason=reason[:500], changes=changed, follow_ups=levels)
     queue_pdf(report.id)
