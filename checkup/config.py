@@ -36,6 +36,8 @@ SETTINGS = [
     ("BOOKING_CUTOFF_HOURS", "CHECKUP_BOOKING_CUTOFF_HOURS", int, 24),
     ("WAITLIST_HOLD_HOURS", "CHECKUP_WAITLIST_HOLD_HOURS", int, 2),
     ("BOOKING_HORIZON_DAYS", "CHECKUP_BOOKING_HORIZON_DAYS", int, 120),
+    # the language of mail and documents for a client who has no account or never chose a language
+    ("CLIENT_LOCALE", "CHECKUP_CLIENT_LOCALE", str, "zh"),
     ("INVITATION_DAYS", "CHECKUP_INVITATION_DAYS", int, 14),  # a group invitation link lives this long
     ("REPORTS_DIR", "CHECKUP_REPORTS_DIR", str, None),
     # test-only hook: makes the PDF job slow enough to kill its worker mid-render
@@ -92,6 +94,8 @@ def build_config(instance_path, overrides=None):
     config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     config.setdefault("BABEL_DEFAULT_TIMEZONE", config["TIMEZONE"])
     config.setdefault("LANGUAGES", {"en": "English", "zh": "简体中文"})
+    if config["CLIENT_LOCALE"] not in config["LANGUAGES"]:
+        raise ValueError(f"CHECKUP_CLIENT_LOCALE must be one of {', '.join(config['LANGUAGES'])}")
     config.setdefault("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
     # the request carrying the largest allowed upload (plus the form around it) must get through
     if config["MAX_CONTENT_LENGTH"] is not None:  # None: no limit at all

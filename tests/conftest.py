@@ -46,6 +46,8 @@ def base_config(tmp_path, **extra):
         "REDIS_URL": None,
         "MAIL_SERVER": None,
         "BASE_URL": "http://localhost",
+        # mail is asserted in English; tests/test_client_language.py checks the shipped default (Chinese)
+        "CLIENT_LOCALE": "en",
     }
     config.update(extra)
     return config

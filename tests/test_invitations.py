@@ -83,7 +83,10 @@ def test_only_an_active_contract_of_ones_own_organization(roster, outbox):
     assert outbox() == [] and Message.select().count() == 0
 
 
-def test_email_in_chinese_without_an_account_else_in_the_accounts_language(roster, monkeypatch):
+@pytest.mark.parametrize("default", ["zh", "en"])
+def test_email_in_the_clients_default_without_an_account_else_in_the_accounts_language(app, roster, monkeypatch,
+                                                                                        default):
+    app.config["CLIENT_LOCALE"] = default
     factories.make_user("client", client=roster.ben.client, email="ben.account@example.com", locale="en")
     seen = {}
     real = invitations.messages.send_once
@@ -94,7 +97,7 @@ def test_email_in_chinese_without_an_account_else_in_the_accounts_language(roste
 
     monkeypatch.setattr(invitations.messages, "send_once", spy)
     invitations.send_invitations(hr_actor(roster), roster.org.id, roster.contract.id, "all")
-    assert seen == {roster.ann.client_id: "zh", roster.ben.client_id: "en"}
+    assert seen == {roster.ann.client_id: default, roster.ben.client_id: "en"}
 
 
 def test_a_retried_batch_sends_nothing_new(roster, outbox):

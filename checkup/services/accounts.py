@@ -222,6 +222,23 @@ def update_profile(user, name, phone, locale):
         audit.record(audit.Actor(user), "account.profile_updated", user)
 
 
+def language_of(account):
+    """The language of what we send someone: their account's choice; else, for a client (with or without an
+    account), the center's default for clients (CHECKUP_CLIENT_LOCALE), for staff the portal's default.
+    One rule for every mail and document, whatever area sends it."""
+    config = current_app.config
+    chosen = account.locale if account is not None else ""
+    if chosen in config["LANGUAGES"]:
+        return chosen
+    if account is not None and account.client_id is None:  # staff and HR read the portal's default
+        return config["BABEL_DEFAULT_LOCALE"]
+    return config["CLIENT_LOCALE"]
+
+
+def language_of_client(client_id):
+    return language_of(User.get_or_none(User.client == client_id))
+
+
 def set_locale(user, locale):
     User.update(locale=locale).where(User.id == user.id).execute()
 

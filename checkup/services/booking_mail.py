@@ -10,7 +10,7 @@ from checkup.extensions import db
 from checkup.models import Appointment, AppointmentItem, Client, ExamItem, Package, Slot, User, WaitlistEntry
 from checkup.models.appointments import BOOKED
 from checkup.models.base import utcnow
-from checkup.services import calendar_file, clock, mail
+from checkup.services import accounts, calendar_file, clock, mail
 from checkup.services.packages import preparation_notes
 
 
@@ -21,7 +21,7 @@ def _link(path):
 def _recipient(client):
     """The client's email and language (their account's language if they have one)."""
     account = User.get_or_none(User.client == client.id)
-    return (account.email if account else client.email), (account.locale if account and account.locale else "en")
+    return (account.email if account else client.email), accounts.language_of(account)
 
 
 def appointment_details(appointment_id):

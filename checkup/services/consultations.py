@@ -18,7 +18,7 @@ from checkup import jobs
 from checkup.extensions import db
 from checkup.models import Appointment, Client, Consultation, Package, Report, User, UserRole
 from checkup.models.accounts import PHYSICIAN
-from checkup.services import audit, clock, mail, reports
+from checkup.services import accounts, audit, clock, mail, reports
 from checkup.services.errors import Conflict, NotFound, ValidationError
 
 log = logging.getLogger(__name__)
@@ -301,7 +301,7 @@ def send_scheduled_notice(consultation_id):
     if not email:
         return None
     physician = User.get_or_none(User.id == consultation.physician_id) if consultation.physician_id else None
-    locale = account.locale if account and account.locale else "en"
+    locale = accounts.language_of(account)
     when = clock.from_utc(consultation.scheduled_at).strftime("%Y-%m-%d %H:%M")
     with force_locale(locale):
         text = render_template("email/consultation_scheduled.txt", client=client, when=when,

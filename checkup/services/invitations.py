@@ -24,7 +24,7 @@ from checkup import jobs
 from checkup.extensions import db
 from checkup.models import Appointment, Client, Enrollment, GroupContract, Organization, User
 from checkup.models.groups import ACTIVE
-from checkup.services import audit, clock, messages
+from checkup.services import accounts, audit, clock, messages
 from checkup.services.enrollments import (APPOINTMENT_STATES, INVITED, NOT_BOOKED, contract_for_hr,
                                           enrollment_status)
 from checkup.services.errors import Conflict, ValidationError
@@ -179,11 +179,6 @@ def _accounts(client_ids):
             .where(User.client.in_(list(client_ids)))}
 
 
-def _locale(account):
-    """The employee's own language when they have an account; Chinese otherwise (the center is in China)."""
-    return account.locale if account is not None and account.locale else "zh"
-
-
 def _marked(contract_id, ids):
     return (Enrollment.select(Enrollment, Client, GroupContract, Organization)
             .join_from(Enrollment, Client).join_from(Enrollment, GroupContract).join(Organization)
@@ -197,7 +192,7 @@ def send_invitation_batch(contract_id, enrollment_ids):
     if contract is None or contract.status != ACTIVE:
         return 0
     enrollments = list(_marked(contract_id, list(enrollment_ids)))
-    accounts = _accounts({e.client_id for e in enrollments})
+    accounts_by_client = _accounts({e.client_id for e in enrollments})
     sent = 0
     for enrollment in enrollments:
         token = secrets.token_urlsafe(32)
@@ -213,7 +208,7 @@ def send_invitation_batch(contract_id, enrollment_ids):
             lambda: _("Your company checkup: invitation from %(company)s",
                       company=enrollment.contract.organization.name),
             lambda: _invitation_text("email/group_invitation.txt", enrollment, token, expires),
-            locale=_locale(accounts.get(enrollment.client_id)))
+            locale=accounts.language_of(accounts_by_client.get(enrollment.client_id)))
         sent += message is not None and message.status == "sent"
     return sent
 
@@ -293,10 +288,10 @@ def send_invitation_reminders():
     now = now_utc()
     cutoff = now - REMINDER_EVERY
     due = list(_due_reminders(now))
-    accounts = _accounts({e.client_id for e in due})
+    accounts_by_client = _accounts({e.client_id for e in due})
     sent = 0
     for enrollment in due:
-        account = accounts.get(enrollment.client_id)
+        account = accounts_by_client.get(enrollment.client_id)
         token = None if account is not None else secrets.token_urlsafe(32)
         changes = {"last_reminded_at": now}
         if token:  # a fresh link: the earlier one is only in an older email
@@ -314,7 +309,7 @@ def send_invitation_reminders():
             lambda: _("Reminder: book your company checkup (%(company)s)",
                       company=enrollment.contract.organization.name),
             lambda: _invitation_text("email/group_invitation_reminder.txt", enrollment, token, expires),
-            locale=_locale(account))
+            locale=accounts.language_of(account))
         sent += message is not None and message.status == "sent"
     return sent
 

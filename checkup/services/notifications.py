@@ -12,7 +12,7 @@ def _link(path):
 
 
 def _send_to_user(user, subject_fn, template, **context):
-    with force_locale(user.locale or "en"):
+    with force_locale(accounts.language_of(user)):
         text = render_template(template, user=user, center=current_app.config["CENTER_NAME"], **context)
         return mail.send(user.email, subject_fn(), text)
 

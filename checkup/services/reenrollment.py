@@ -7,11 +7,10 @@ from flask import current_app
 from flask_babel import gettext as _
 from peewee import JOIN, fn
 
-from checkup.models import (Appointment, AppointmentItem, Client, ExamItem, Finding, Message, Package, Report,
-                            User)
+from checkup.models import Appointment, AppointmentItem, Client, ExamItem, Finding, Message, Package, Report
 from checkup.models.appointments import COMPLETED, LIVE_STATUSES
 from checkup.models.care import SERVICE_REMINDERS
-from checkup.services import clock, consents, messages
+from checkup.services import accounts, clock, consents, messages
 
 DUE_AFTER_MONTHS = 11
 KIND = "reenrollment"
@@ -77,11 +76,6 @@ def suggestion(client_id, last_day):
     return appointment.package, items
 
 
-def _locale(client_id):
-    user = User.get_or_none(User.client == client_id)
-    return (user.locale if user and user.locale else "zh")
-
-
 def _name(obj, chinese):
     return (obj.name_zh if chinese and obj.name_zh else obj.name_en)
 
@@ -111,7 +105,7 @@ def send_invitations(today=None, batch=500):
         if not consents.has_consent(client.id, SERVICE_REMINDERS):
             continue
         package, items = suggestion(client.id, last_day)
-        locale = _locale(client.id)
+        locale = accounts.language_of_client(client.id)
         message = messages.send_once(
             client, KIND, f"{KIND}:{client.id}:{last_day.isoformat()}",
             lambda: _("Time for your yearly checkup at %(center)s", center=current_app.config["CENTER_NAME"]),

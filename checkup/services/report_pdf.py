@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from checkup import jobs
 from checkup.models import Appointment, Client, Finding, Package, Report, User
 from checkup.models.base import utcnow
-from checkup.services import clock, mail
+from checkup.services import accounts, clock, mail
 from checkup.services.labels import choice_label
 from checkup.services.packages import age_on
 from checkup.services.report_review import DRAFT, PDF_FAILED, PDF_PENDING, PDF_READY, PDF_RENDERING
@@ -71,7 +71,7 @@ def _level_label(level):
 
 def _locale_of(client_id):
     account = User.get_or_none(User.client == client_id)
-    return (account.locale if account and account.locale else "en"), account
+    return accounts.language_of(account), account
 
 
 def document_data(report, appointment, client, package, signer, findings, chinese=False):

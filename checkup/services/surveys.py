@@ -21,7 +21,7 @@ from checkup import jobs
 from checkup.extensions import db
 from checkup.models import Appointment, Client, FollowUp, FollowUpRule, Report, Survey, User
 from checkup.models.care import SURVEY_AREAS
-from checkup.services import audit, clock, followup_assignment, messages
+from checkup.services import accounts, audit, clock, followup_assignment, messages
 from checkup.services.errors import DomainError, NotFound, ValidationError
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def send_survey(report_id):
                                    expires_at=now + datetime.timedelta(days=VALID_DAYS))
     except IntegrityError:
         return None  # another worker got here first
-    locale = account.locale if account and account.locale else "en"
+    locale = accounts.language_of(account)
     message = messages.send_once(
         client, "survey", f"survey:{appointment.id}", lambda: _("How was your checkup?"),
         lambda: render_template("email/survey.txt", client=client, appointment=appointment, link=survey_url(token),

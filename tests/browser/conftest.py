@@ -55,6 +55,7 @@ def live_server(tmp_path_factory):
         "REDIS_URL": None,
         "MAIL_SERVER": None,
         "JOBS_INLINE": True,
+        "CLIENT_LOCALE": "en",  # the journeys read mail in English (test_client_language: the shipped default)
     })
     with app.app_context():
         database.upgrade()

@@ -60,7 +60,9 @@ class Stack:
                         CHECKUP_BASE_URL=self.url, CHECKUP_REPORTS_DIR=str(self.instance / "reports"),
                         CHECKUP_GROUP_DOCS_DIR=str(self.instance / "group_documents"),
                         CHECKUP_LOGIN_LIMIT_PER_IP="100000/minute", CHECKUP_LOGIN_LIMIT_PER_ACCOUNT="1000/minute",
-                        CHECKUP_JOBS_INLINE="0")
+                        CHECKUP_JOBS_INLINE="0",
+                        # the journeys read mail in English; test_client_language checks the shipped default
+                        CHECKUP_CLIENT_LOCALE="en")
         self.env.pop("CHECKUP_MAIL_SERVER", None)
         if backend == "postgresql":
             self.env["CHECKUP_REDIS_URL"] = REDIS_URL
@@ -136,7 +138,7 @@ class Stack:
         app = create_app({"INSTANCE_PATH": str(self.instance), "DATABASE_URL": self.database_url,
                           "SECRET_KEY": "journey-secret-key", "NATIONAL_ID_KEY": "journey-national-id-key",
                           "OUTBOX_DIR": str(self.outbox), "BASE_URL": self.url, "REDIS_URL": None,
-                          "JOBS_INLINE": True})
+                          "JOBS_INLINE": True, "CLIENT_LOCALE": "en"})
         try:
             with app.app_context(), db.connection_context():
                 yield app
