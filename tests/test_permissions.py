@@ -37,6 +37,7 @@ RULES = {
     "capacity.resource_save": {SCHED, ADMIN}, "capacity.template": {SCHED, ADMIN},
     "capacity.import_file": {SCHED, ADMIN}, "capacity.import_template": {SCHED, ADMIN},
     "directory.clients": STAFF_DIRECTORY, "directory.client_detail": STAFF_DIRECTORY,
+    "directory.client_consents": STAFF_DIRECTORY,
     "directory.organizations": STAFF_DIRECTORY, "directory.organization_detail": STAFF_DIRECTORY,
     "directory.client_new": {ADMIN, SCHED}, "directory.client_edit": {ADMIN, SCHED},
     "directory.organization_new": {ADMIN, SCHED}, "directory.organization_edit": {ADMIN, SCHED},

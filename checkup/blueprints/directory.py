@@ -9,9 +9,11 @@ from flask_login import current_user
 from checkup.blueprints.guards import actor, render_page, restrict_blueprint, roles_required, wants_fragment
 from checkup.forms import apply_errors
 from checkup.forms.directory import ClientForm, OrganizationForm, clean_text
+from checkup.forms.privacy import StaffConsentForm
 from checkup.models.accounts import ADMIN, COUNSELOR, SCHEDULER
+from checkup.models.care import CONSENT_PURPOSES
 from checkup.models.directory import SIZE_TIERS, VALUE_TIERS
-from checkup.services import clients, organizations
+from checkup.services import clients, consents, organizations
 from checkup.services.errors import ValidationError
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
@@ -95,7 +97,8 @@ def client_new():
 @bp.get("/clients/<int:client_id>")
 def client_detail(client_id):
     client = clients.view_client(actor(), client_id)
-    return render_page("directory/client_detail.html", client=client)
+    return render_page("directory/client_detail.html", client=client, consent_rows=consents.latest_rows(client.id),
+                       consent_labels=consents.PURPOSE_LABELS)
 
 
 @bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])
@@ -117,6 +120,31 @@ def client_edit(client_id):
             return redirect(url_for("directory.client_detail", client_id=client.id), code=303)
     return render_page("directory/client_form.html", form=form, client=client, form_error=form_error,
                        status=422 if form.errors or form_error else 200)
+
+
+@bp.route("/clients/<int:client_id>/consents", methods=["GET", "POST"])
+def client_consents(client_id):
+    """The client's consent answers and their history; staff record answers the client gave them."""
+    client = clients.get_client(client_id)
+    rows = consents.latest_rows(client.id)
+    form = StaffConsentForm() if request.method == "POST" else StaffConsentForm.for_client(
+        {purpose: row is not None and row.granted for purpose, row in rows.items()})
+    error = None
+    if request.method == "POST":
+        try:
+            changed = consents.record_for_client(actor(), client.id, form.answers(), form.source.data or "",
+                                                 bool(form.confirmed.data))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+            error = exc.message
+        else:
+            flash(_("The client's answers are recorded. They apply from the next message.") if changed else
+                  _("Nothing changed: these were already the client's answers."), "success" if changed else "info")
+            return redirect(url_for("directory.client_consents", client_id=client.id), code=303)
+    return render_page("directory/client_consents.html", client=client, form=form, rows=rows,
+                       purposes=CONSENT_PURPOSES, history=consents.history(client.id),
+                       labels=consents.PURPOSE_LABELS, sources=consents.SOURCE_LABELS, error=error,
+                       status=422 if error else 200)
 
 
 def _client_data(client):

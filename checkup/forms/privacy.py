@@ -1,9 +1,10 @@
 """The consent checkboxes of the privacy page and of the manage link (never ticked unless consent is in force)."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField
+from wtforms import BooleanField, RadioField
 
 from checkup.models.care import CONSENT_PURPOSES
-from checkup.services.consents import PURPOSE_LABELS
+from checkup.services.consents import PURPOSE_LABELS, SOURCE_LABELS, STAFF_SOURCES
 
 
 class ConsentForm(FlaskForm):
@@ -18,3 +19,12 @@ class ConsentForm(FlaskForm):
     def for_client(cls, answers_in_force):
         """A form showing the answers in force; a purpose never asked is unticked."""
         return cls(formdata=None, data={p: bool(answers_in_force.get(p)) for p in CONSENT_PURPOSES})
+
+
+class StaffConsentForm(ConsentForm):
+    """What a client told our staff, recorded on the client's page with how they said it."""
+
+    source = RadioField(_l("How did the client give these answers?"),
+                        choices=[(s, SOURCE_LABELS[s]) for s in STAFF_SOURCES], validate_choice=False)
+    confirmed = BooleanField(_l("The client gave these answers themselves (signed form, at the desk or on the phone)"),
+                             default=False)

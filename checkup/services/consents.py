@@ -6,17 +6,19 @@ every sender asks ``consented_ids``/``has_consent`` at the moment it sends.
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
-from peewee import fn
+from peewee import JOIN, fn
 
 from checkup.extensions import db
-from checkup.models import Client, Consent
+from checkup.models import Client, Consent, User
 from checkup.models.care import CONSENT_PURPOSES, HEALTH_TARGETING, MARKETING_EMAIL, SERVICE_REMINDERS
 from checkup.services import audit
-from checkup.services.errors import NotFound
+from checkup.services.errors import NotFound, ValidationError
 
 # What "unsubscribe from all marketing" withdraws (service reminders are not marketing).
 MARKETING_PURPOSES = (MARKETING_EMAIL, HEALTH_TARGETING)
-SOURCES = ("registration", "privacy_page", "unsubscribe_link", "staff", "import")
+# How a client told our staff (recorded on the client's page); "staff" is the unspecified older form.
+STAFF_SOURCES = ("staff_paper", "staff_in_person", "staff_phone")
+SOURCES = ("registration", "privacy_page", "unsubscribe_link", "staff", "import") + STAFF_SOURCES
 
 PURPOSE_LABELS = {
     SERVICE_REMINDERS: _l("Service reminders"),
@@ -35,7 +37,8 @@ PURPOSE_EXPLANATIONS = {
 SOURCE_LABELS = {
     "registration": _l("when registering"), "privacy_page": _l("on the privacy page"),
     "unsubscribe_link": _l("through the link in an email"), "staff": _l("recorded by our staff"),
-    "import": _l("imported"),
+    "import": _l("imported"), "staff_paper": _l("on a signed paper form"),
+    "staff_in_person": _l("in person, recorded by our staff"), "staff_phone": _l("by phone, recorded by our staff"),
 }
 
 
@@ -117,7 +120,8 @@ def latest_rows(client_id):
 
 def history(client_id, limit=200):
     """Every answer the client gave, newest first."""
-    return list(Consent.select().where(Consent.client == client_id).order_by(Consent.id.desc()).limit(limit))
+    return list(Consent.select(Consent, User).join(User, JOIN.LEFT_OUTER, on=(Consent.recorded_by == User.id))
+                .where(Consent.client == client_id).order_by(Consent.id.desc()).limit(limit))
 
 
 def record_changes(actor, client_id, answers, source):
@@ -141,6 +145,25 @@ def record_changes(actor, client_id, answers, source):
             if bool(answers[purpose]) != in_force and record(actor, client_id, purpose, answers[purpose], source):
                 changed.append(purpose)
     return changed
+
+
+def record_for_client(actor, client_id, answers, source, client_confirmed):
+    """Staff record the answers a client gave them (paper form, in person, phone) on the client's page.
+
+    Only what the client said themselves may be recorded, so staff confirm it; the source says how it was
+    given. Raises NotFound for an unknown client, ValidationError (by field) for a missing confirmation or
+    an unknown source. Returns the purposes whose answer changed (each change audited with the recorder).
+    """
+    if not Client.select().where(Client.id == client_id).exists():
+        raise NotFound(_l("No such client."))
+    errors = {}
+    if source not in STAFF_SOURCES:
+        errors["source"] = _l("Choose how the client gave these answers.")
+    if not client_confirmed:
+        errors["confirmed"] = _l("Record only answers the client gave themselves, and confirm that they did.")
+    if errors:
+        raise ValidationError(_l("Nothing was recorded: check the marked fields."), errors)
+    return record_changes(actor, client_id, answers, source)
 
 
 def withdraw_marketing(actor, client_id, source="unsubscribe_link"):
