@@ -11,6 +11,7 @@ from checkup.services.audit import Actor
 from checkup.services.capacity_import import ImportFileError, ImportRejected
 from tests import factories
 from tests.booking_helpers import Center, assert_counters_consistent
+from tests.upload_helpers import EXTERNAL_ENTITY, rewritten, sheet_part, workbook_shell
 
 pytestmark = pytest.mark.both_dbs
 
@@ -142,7 +143,7 @@ def test_xlsx_with_bad_rows_reports_them_all(app):
     ("capacity.pdf", b"%PDF-1.4", "CSV or XLSX"),
     ("capacity", b"date,start,end,capacity\n", "CSV or XLSX"),
     ("old.xls", b"\xd0\xcf\x11\xe0", ".xls"),
-    ("fake.xlsx", b"date,start,end,capacity\n2030-01-01,07:30,08:30,3\n", "not a readable XLSX"),
+    ("fake.xlsx", b"date,start,end,capacity\n2030-01-01,07:30,08:30,3\n", "named .xlsx but is not an Excel workbook"),
     ("broken.xlsx", b"PK\x03\x04garbage", "not a readable XLSX"),
     ("binary.csv", b"\x00\x01\x02PK", "not a readable CSV"),
     ("empty.csv", b"", "empty"),
@@ -223,7 +224,7 @@ def test_upload_page_lists_every_problem_in_a_table_and_writes_nothing(app, sche
 
 @pytest.mark.parametrize("filename, content, message", [
     ("notes.txt", b"hello", "CSV or XLSX"),
-    ("fake.xlsx", b"not a zip", "not a readable XLSX"),
+    ("fake.xlsx", b"not a zip", "named .xlsx but is not an Excel workbook"),
     ("empty.csv", b"", "empty"),
 ])
 def test_upload_page_refuses_wrong_or_unreadable_files(app, scheduler_http, filename, content, message):
@@ -238,3 +239,17 @@ def test_upload_without_a_file_asks_for_one(app, scheduler_http):
     response = scheduler_http.post("/desk/capacity/import", data={}, content_type="multipart/form-data")
     assert response.status_code == 422
     assert "Choose a file to upload" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("attack", ["entities", "bomb"])
+def test_a_workbook_with_xml_entities_or_a_zip_bomb_is_refused_like_a_roster(app, attack):
+    """The capacity import goes through the same upload checks as the roster import."""
+    if attack == "entities":
+        workbook = xlsx_bytes(("2030-01-07", "07:30", "08:30", 3))
+        content, says = rewritten(workbook, sheet_part(workbook), EXTERNAL_ENTITY), "not allowed"
+    else:
+        content, says = workbook_shell(xl__worksheets__sheet1__xml=b"\x20" * (60 * 1024 * 1024)), "too large"
+    with pytest.raises(ImportFileError) as refused:
+        capacity_import.import_capacity(Actor(), "capacity.xlsx", content)
+    assert says in str(refused.value.message)
+    assert nothing_written()

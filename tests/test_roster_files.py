@@ -10,42 +10,8 @@ from checkup.services import roster, roster_file, upload_files, xlsx_reader
 from checkup.services.roster_file import HEADERS_ZH, read_roster
 from checkup.services.upload_files import UploadRefused
 from tests.roster_helpers import RosterWorld, as_rows, csv_bytes, employee, xlsx_bytes
-
-MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-ENTITIES = b"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<!DOCTYPE ROOT [
- <!ENTITY lol "lol">
- <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
- <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
- <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
- <!ENTITY lol9 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
-]>
-"""
-BILLION_LAUGHS = ENTITIES.replace(b"ROOT", b"sst") + (
-    b'<sst xmlns="' + MAIN + b'" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>')
-LAUGHING_SHEET = ENTITIES.replace(b"ROOT", b"worksheet") + (
-    b'<worksheet xmlns="' + MAIN + b'"><sheetData>'
-    b'<row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>')
-EXTERNAL_ENTITY = b"""<?xml version="1.0" encoding="UTF-8"?>
-<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
-<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
-<row r="1"><c r="A1" t="inlineStr"><is><t>&xxe;</t></is></c></row></sheetData></worksheet>"""
-
-
-def rewritten(xlsx, part, content):
-    """The workbook with one part replaced (or added)."""
-    source = zipfile.ZipFile(io.BytesIO(xlsx))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            if info.filename != part:
-                target.writestr(info.filename, source.read(info.filename))
-        target.writestr(part, content)
-    return out.getvalue()
-
-
-def sheet_part(xlsx):
-    return next(n for n in zipfile.ZipFile(io.BytesIO(xlsx)).namelist() if n.startswith("xl/worksheets/sheet"))
+from tests.upload_helpers import (BILLION_LAUGHS, EXTERNAL_ENTITY, LAUGHING_SHEET, MAIN, rewritten, sheet_part,
+                                   workbook_shell, zip_of)
 
 
 def refused(filename, content):
@@ -77,14 +43,6 @@ def test_flask_accepts_a_request_carrying_the_largest_allowed_file(app):
     assert app.config["MAX_CONTENT_LENGTH"] > app.config["UPLOAD_MAX_BYTES"] == 10 * 1024 * 1024
 
 
-def _zip(**parts):
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in parts.items():
-            archive.writestr(name.replace("__", "/"), content)
-    return out.getvalue()
-
-
 @pytest.mark.parametrize("filename, content, says", [
     ("roster.xlsx", "employee number,name\nE1,王芳\n".encode(), "not an Excel workbook"),
     ("roster.csv", None, "packed file"),  # a real workbook renamed .csv
@@ -94,7 +52,7 @@ def _zip(**parts):
     ("roster.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "Old Excel files"),
     ("roster.txt", "employee number,name\n".encode(), "CSV or XLSX"),
     ("roster", "employee number,name\n".encode(), "CSV or XLSX"),
-    ("roster.xlsx", _zip(readme__txt="hello"), "not a readable XLSX"),  # a zip, but not a workbook
+    ("roster.xlsx", zip_of(readme__txt="hello"), "not a readable XLSX"),  # a zip, but not a workbook
     ("roster.xlsx", b"PK\x03\x04" + b"\x00" * 50, "not a readable XLSX"),  # a broken zip
     ("roster.csv", b"", "empty"),
 ])
@@ -105,13 +63,8 @@ def test_the_real_type_is_checked_by_content(app, filename, content, says):
 
 # --- zip bombs and XML attacks ----------------------------------------------------------------------------
 
-def _workbook_shell(**more):
-    base = {"[Content_Types].xml": "<Types/>", "xl__workbook.xml": "<workbook/>"}
-    return _zip(**{k.replace("/", "__"): v for k, v in base.items()}, **more)
-
-
 def test_a_zip_bomb_is_refused_without_unpacking_it(app):
-    bomb = _workbook_shell(xl__worksheets__sheet1__xml=b"\x20" * (60 * 1024 * 1024))
+    bomb = workbook_shell(xl__worksheets__sheet1__xml=b"\x20" * (60 * 1024 * 1024))
     assert len(bomb) < 200 * 1024
     started = time.perf_counter()
     assert "too large once unpacked" in refused("bomb.xlsx", bomb)
@@ -119,12 +72,12 @@ def test_a_zip_bomb_is_refused_without_unpacking_it(app):
 
 
 def test_a_part_packed_far_tighter_than_a_workbook_is_refused(app):
-    dense = _workbook_shell(xl__worksheets__sheet1__xml=b"0" * (5 * 1024 * 1024))  # 5 MB, ratio ~1000:1
+    dense = workbook_shell(xl__worksheets__sheet1__xml=b"0" * (5 * 1024 * 1024))  # 5 MB, ratio ~1000:1
     assert "too large once unpacked" in refused("dense.xlsx", dense)
 
 
 def test_a_zip_of_thousands_of_entries_is_refused(app):
-    many = _workbook_shell(**{f"xl__media__image{n}__png": b"x" for n in range(400)})
+    many = workbook_shell(**{f"xl__media__image{n}__png": b"x" for n in range(400)})
     assert "not a readable XLSX" in refused("many.xlsx", many)
 
 
@@ -269,7 +222,7 @@ def handmade(sheet_data, shared="", date1904=False, prefix=""):
     strings, styles (1: built-in date 14, 2: custom yyyy/mm/dd, 3: Chinese built-in date 31)."""
     p = f"{prefix}:" if prefix else ""
     xmlns = f'xmlns{":" + prefix if prefix else ""}="{MAIN.decode()}"'
-    return _zip(**{
+    return zip_of(**{
         "[Content_Types].xml": "<Types/>",
         "_rels__.rels": f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
                         f'<Relationship Id="rId1" Type="{R}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
@@ -329,7 +282,7 @@ def test_reader_positions_gaps_width_and_prefixed_names():
 @pytest.mark.parametrize("broken", [
     lambda wb: rewritten(wb, "xl/worksheets/data.xml", b"<worksheet><sheetData><row>"),  # cut short
     lambda wb: rewritten(wb, "xl/sharedStrings.xml", b"<sst><si><t>only one</t></si></sst>"),  # index 5 missing
-    lambda wb: _zip(**{"[Content_Types].xml": "<Types/>", "xl__workbook.xml": "<workbook/>"}),  # no relationships
+    lambda wb: zip_of(**{"[Content_Types].xml": "<Types/>", "xl__workbook.xml": "<workbook/>"}),  # no relationships
 ])
 def test_reader_refuses_a_broken_workbook(app, broken):
     workbook = handmade('<row r="1"><c r="A1" t="s"><v>5</v></c></row>')

@@ -11,7 +11,6 @@ import csv
 import datetime
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -20,20 +19,18 @@ from peewee import IntegrityError
 from checkup import jobs
 from checkup.extensions import db
 from checkup.models import Slot
-from checkup.services import audit, clock
+from checkup.services import audit, clock, upload_files
 from checkup.services.capacity import (DEFAULT_SLOTS, FIRST_YEAR, LAST_YEAR, MAX_CAPACITY, default_resource_capacities,
                                        open_resource_days)
 from checkup.services.errors import Conflict, ValidationError
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
-MAX_UNPACKED_BYTES = 40 * 1024 * 1024  # an XLSX is a zip: refuse one that unpacks to far more than it weighs
 MAX_COLUMNS = 30
 COLUMNS = ("date", "start", "end", "capacity")
 # Header names understood besides the English ones (a Chinese spreadsheet may use these).
 HEADER_ALIASES = {"日期": "date", "开始": "start", "开始时间": "start", "结束": "end", "结束时间": "end",
                   "容量": "capacity", "名额": "capacity"}
-EXTENSIONS = (".csv", ".xlsx")
 DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 TIME_PATTERN = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::(00))?")
 WHOLE_PATTERN = re.compile(r"[0-9]{1,9}")
@@ -85,55 +82,26 @@ class ImportResult:
 def read_rows(filename, content):
     """[(row number, {column: raw value})] of a CSV or XLSX file's non-blank data rows.
 
-    Raises ImportFileError for a wrong type, an unreadable or empty file, a missing
-    header, more than MAX_BYTES or more than MAX_ROWS rows.
+    The file is checked by upload_files (size, real type by content, zip bombs, XML entities, encoding);
+    raises ImportFileError for any file that cannot be used, a missing header or more than MAX_ROWS rows.
     """
-    name = (filename or "").strip().lower()
-    if not content:
-        raise ImportFileError(_l("The file is empty."))
-    if len(content) > MAX_BYTES:
-        raise ImportFileError(_l("The file is larger than 2 MB. Split it into smaller files."))
-    if name.endswith(".xls"):
-        raise ImportFileError(_l("Old Excel files (.xls) cannot be read. Save it as .xlsx or CSV and upload again."))
-    if name.endswith(".xlsx"):
-        records = _xlsx_records(content)
-    elif name.endswith(".csv"):
-        records = _csv_records(content)
-    else:
-        raise ImportFileError(_l("Upload a CSV or XLSX file (a name ending in .csv or .xlsx)."))
     try:
-        return _rows_under_header(records)
-    finally:
-        records.close()  # closes the workbook even when reading stopped early
-
-
-def _csv_records(content):
-    if b"\x00" in content[:4096]:
-        raise ImportFileError(_l("This file is not a readable CSV file. Save it as CSV (UTF-8) or XLSX and try again."))
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel in a Chinese locale saves CSV as GB18030/GBK
+        kind = upload_files.file_kind(filename, content, MAX_BYTES)
+        if kind == upload_files.XLSX:
+            records = _xlsx_records(content)
+        else:
+            records = upload_files.csv_records(upload_files.decode_text(content), MAX_COLUMNS)
         try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportFileError(_l("This file is not a readable CSV file. Save it as CSV (UTF-8) or XLSX and try again."))
-    try:
-        for number, record in enumerate(csv.reader(io.StringIO(text, newline="")), 1):
-            yield number, record[:MAX_COLUMNS]
-    except csv.Error:
-        raise ImportFileError(_l("This file is not a readable CSV file. Save it as CSV (UTF-8) or XLSX and try again."))
+            return _rows_under_header(records)
+        finally:
+            records.close()  # closes the workbook even when reading stopped early
+    except upload_files.UploadRefused as refused:
+        raise ImportFileError(refused.message) from None
 
 
 def _xlsx_records(content):
+    """Rows of the first sheet through openpyxl, which gives spreadsheet dates and times as Python values."""
     unreadable = _l("This file is not a readable XLSX workbook. Save it again from Excel as .xlsx, or as CSV.")
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise ImportFileError(unreadable)
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise ImportFileError(_l("The workbook is too large once unpacked. Split it into smaller files."))
     from openpyxl import load_workbook
 
     try:

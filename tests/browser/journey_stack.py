@@ -2,6 +2,9 @@
 PostgreSQL a real rq worker on Redis (jobs are NOT inline there), seeded with the demo center through
 the same CLI commands an operator uses. SQLite runs the embedded default (jobs inline).
 
+A journey module imports the fixtures below (``stack``, ``browser_context_args``, ``_bind_live_database``):
+one stack per backend for the whole module, its state shared by the module's steps in ``stack.state``.
+
 The test process reaches the same database through ``stack.database()`` (binds the peewee proxy for
 the block and restores it) and reads the outbox folder the server writes to.
 """
@@ -16,6 +19,8 @@ import urllib.request
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import pytest
 
 from tests.conftest import POSTGRES_URL, REDIS_URL, service_missing
 from tests.support.live_server import ROOT, free_port
@@ -166,3 +171,28 @@ class Stack:
                 return value
             time.sleep(0.3)
         raise AssertionError(f"timed out waiting for {message}\n{self.logs()}")
+
+
+# --- the fixtures a journey module imports -----------------------------------------------------------
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def stack(request, tmp_path_factory):
+    name = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    stack = Stack(request.param, tmp_path_factory.mktemp(f"{name}-{request.param}"))
+    try:
+        stack.start()
+        stack.state = {}
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="module")
+def browser_context_args(stack):
+    """New contexts resolve relative URLs against the journey's server, not the shared live server."""
+    return {"base_url": stack.url}
+
+
+@pytest.fixture(autouse=True)
+def _bind_live_database():
+    """A journey module brings its own servers: the session's in-process live server is not needed."""

@@ -14,41 +14,18 @@ The steps share the stack and run in order; each arranges clients of its own wit
 import datetime
 import re
 
-import pytest
 from playwright.sync_api import expect
 
-from tests.browser import journey_stack
 from tests.browser.care_journey_helpers import (JOB_TIMEOUT, JOB_TIMEOUT_MS, body_text, campaign_clients,
                                                 center_time, checked_in_client, enter_station_results,
                                                 lapsed_clients, pdf_text, review_and_sign, sign_in, subjects,
                                                 unique, wait_for_mail)
+from tests.browser.journey_stack import _bind_live_database, browser_context_args, stack  # noqa: F401 (fixtures)
 from tests.browser.live_data import link_path
 
 COUNSELOR, PHYSICIAN = "counselor@demo.test", "physician@demo.test"
 SURVEY_SUBJECT = "How was your checkup?"
 OUTCOME = re.compile(r"^Outcome\b")  # a required field's label ends with an aria-hidden "*"
-
-
-@pytest.fixture(scope="module", params=journey_stack.BACKENDS)
-def stack(request, tmp_path_factory):
-    stack = journey_stack.Stack(request.param, tmp_path_factory.mktemp(f"care-{request.param}"))
-    try:
-        stack.start()
-        stack.state = {}
-        yield stack
-    finally:
-        stack.stop()
-
-
-@pytest.fixture(scope="module")
-def browser_context_args(stack):
-    """New contexts resolve relative URLs against the journey's server, not the shared live server."""
-    return {"base_url": stack.url}
-
-
-@pytest.fixture(autouse=True)
-def _bind_live_database():
-    """This module brings its own servers: the session's in-process live server is not needed."""
 
 
 def _worklist_row(page, stack, level, department, name):

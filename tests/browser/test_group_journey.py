@@ -17,43 +17,20 @@ import datetime
 import re
 from decimal import Decimal
 
-import pytest
 from playwright.sync_api import expect
 
-from tests.browser import journey_stack
 from tests.browser.care_journey_helpers import (JOB_TIMEOUT_MS, body_text, pdf_text, sign_in, unique,
                                                 wait_for_mail)
 from tests.browser.group_journey_helpers import (FAULTS, choose_open_day, complete_with_signed_reports, csv_file,
                                                  dashboard_counts, employee_statuses, faulty_rows, make_roster,
                                                  xlsx_file)
+from tests.browser.journey_stack import _bind_live_database, browser_context_args, stack  # noqa: F401 (fixtures)
 from tests.browser.live_data import link_path
 
 HR, SCHEDULER = "hr@acme.demo.test", "scheduler@demo.test"
 PASSWORD = "Journey-pass-2468!"
 PRIVATE_VALUE = "13.57"  # one employee's fasting glucose: HR must never see it
 K = 10
-
-
-@pytest.fixture(scope="module", params=journey_stack.BACKENDS)
-def stack(request, tmp_path_factory):
-    stack = journey_stack.Stack(request.param, tmp_path_factory.mktemp(f"group-{request.param}"))
-    try:
-        stack.start()
-        stack.state = {}
-        yield stack
-    finally:
-        stack.stop()
-
-
-@pytest.fixture(scope="module")
-def browser_context_args(stack):
-    """New contexts resolve relative URLs against the journey's server, not the shared live server."""
-    return {"base_url": stack.url}
-
-
-@pytest.fixture(autouse=True)
-def _bind_live_database():
-    """This module brings its own servers: the session's in-process live server is not needed."""
 
 
 def _today(stack):
