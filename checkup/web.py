@@ -172,10 +172,12 @@ def _register_headers(app):
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         response.vary.add("HX-Request")
-        if response.mimetype == "text/html":
+        if not request.path.startswith("/static/"):  # pages, PDFs, exports, calendar files: never cached
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 

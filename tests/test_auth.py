@@ -126,6 +126,18 @@ def test_security_headers_and_vary(client):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert "HX-Request" in response.headers["Vary"]
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+
+
+def test_nothing_but_static_files_may_be_cached(client, make_user, login):
+    """Pages, PDFs, spreadsheets and calendar files can hold personal data: no cache keeps them."""
+    assert client.get("/login").headers["Cache-Control"] == "no-store"
+    assert client.get("/healthz").headers["Cache-Control"] == "no-store"
+    login(make_user("admin"))
+    assert client.get("/admin/management.xlsx").headers["Cache-Control"] == "no-store"
+    static = client.get("/static/css/app.css")
+    assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")
 
 
 def test_huge_ids_and_nul_bytes_are_clean_4xx(client, make_user, login):
