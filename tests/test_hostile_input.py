@@ -10,7 +10,7 @@ import pytest
 from flask_wtf import FlaskForm
 
 import checkup.forms
-from tests.test_permissions import ANY, PUBLIC, RULES, ROLES, _urls, world  # noqa: F401 (world is a fixture)
+from tests.test_permissions import ANY, PUBLIC, RULES, ROLES, _urls, http_as, world  # noqa: F401 (world is a fixture)
 
 ROOT = Path(checkup.__file__).parent
 HOSTILE = [
@@ -57,12 +57,7 @@ def test_hostile_values_in_every_parameter_never_give_a_server_error(app, world,
     users, values = world
     names = _parameter_names()
     assert {"q", "page", "day", "status", "level", "email", "password"} <= set(names)
-    http = app.test_client()
-    if role:
-        from tests.support.live_server import signed_in_cookie
-
-        for name, value in signed_in_cookie(app, users[role]).items():
-            http.set_cookie(name, value)
+    http = http_as(app, users, role)
     problems = []
     for endpoint, url, methods in _urls(app, values):
         if endpoint in ("auth.logout", "static") or not (role is None or _allowed(endpoint, role)):

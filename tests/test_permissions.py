@@ -205,15 +205,21 @@ def _expected_get(endpoint, role):
     return 403
 
 
-@pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "anonymous")
-def test_each_role_gets_exactly_what_its_rule_says(app, world, role):
-    users, values = world
+def http_as(app, users, role):
+    """A test client signed in as the world's account of ``role`` (anonymous for None)."""
     http = app.test_client()
     if role:
         from tests.support.live_server import signed_in_cookie
 
         for name, value in signed_in_cookie(app, users[role]).items():
             http.set_cookie(name, value)
+    return http
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "anonymous")
+def test_each_role_gets_exactly_what_its_rule_says(app, world, role):
+    users, values = world
+    http = http_as(app, users, role)
     problems = []
     for endpoint, url, methods in _urls(app, values):
         if endpoint in ("auth.logout",):
