@@ -34,7 +34,8 @@ def redis_app(app):
 def run_worker(app):
     env = dict(os.environ, CHECKUP_DATABASE_URL=app.config["DATABASE_URL"], CHECKUP_REDIS_URL=REDIS_URL,
                CHECKUP_SECRET_KEY=app.config["SECRET_KEY"], CHECKUP_NATIONAL_ID_KEY=app.config["NATIONAL_ID_KEY"],
-               CHECKUP_OUTBOX_DIR=app.config["OUTBOX_DIR"], CHECKUP_BASE_URL=app.config["BASE_URL"])
+               CHECKUP_OUTBOX_DIR=app.config["OUTBOX_DIR"], CHECKUP_BASE_URL=app.config["BASE_URL"],
+               CHECKUP_CLIENT_LOCALE=app.config["CLIENT_LOCALE"])
     env.pop("CHECKUP_MAIL_SERVER", None)
     return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"], env=env,
                           cwd=os.path.dirname(os.path.dirname(__file__)), capture_output=True, text=True,

@@ -22,6 +22,7 @@ def worker_env(app, delay=0):
     env = dict(os.environ, CHECKUP_DATABASE_URL=app.config["DATABASE_URL"], CHECKUP_REDIS_URL=REDIS_URL,
                CHECKUP_SECRET_KEY=app.config["SECRET_KEY"], CHECKUP_NATIONAL_ID_KEY=app.config["NATIONAL_ID_KEY"],
                CHECKUP_OUTBOX_DIR=app.config["OUTBOX_DIR"], CHECKUP_BASE_URL=app.config["BASE_URL"],
+               CHECKUP_CLIENT_LOCALE=app.config["CLIENT_LOCALE"],
                CHECKUP_REPORTS_DIR=app.config["REPORTS_DIR"], CHECKUP_REPORT_RENDER_DELAY_SECONDS=str(delay))
     env.pop("CHECKUP_MAIL_SERVER", None)
     return env

@@ -26,7 +26,8 @@ class GunicornServer:
         self.port = free_port()
         self.env = dict(os.environ, CHECKUP_DATABASE_URL=config["DATABASE_URL"],
                         CHECKUP_SECRET_KEY=config["SECRET_KEY"], CHECKUP_NATIONAL_ID_KEY=config["NATIONAL_ID_KEY"],
-                        CHECKUP_OUTBOX_DIR=config["OUTBOX_DIR"], CHECKUP_LOGIN_LIMIT_PER_IP="100000/minute",
+                        CHECKUP_OUTBOX_DIR=config["OUTBOX_DIR"], CHECKUP_CLIENT_LOCALE=config["CLIENT_LOCALE"],
+                        CHECKUP_LOGIN_LIMIT_PER_IP="100000/minute",
                         CHECKUP_LOGIN_LIMIT_PER_ACCOUNT="1000/minute", **env)
         self.env.pop("CHECKUP_REDIS_URL", None)
         self.env.pop("CHECKUP_MAIL_SERVER", None)
