@@ -63,6 +63,7 @@ PERIODIC_JOBS = [
     ("checkup.services.waitlist.expire_offers", 60),
     ("checkup.services.report_pdf.requeue_stuck_reports", 5 * 60),
     ("checkup.services.campaigns.requeue_stalled_campaigns", 5 * 60),
+    ("checkup.services.messages.retry_failed", 5 * 60),
     ("checkup.services.group_documents.requeue_stuck_documents", 5 * 60),
     ("checkup.services.contract_reservations.release_due_reservations", 60 * 60),
     ("checkup.services.reenrollment.send_invitations", 24 * 60 * 60),

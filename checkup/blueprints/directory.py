@@ -13,7 +13,7 @@ from checkup.forms.privacy import StaffConsentForm
 from checkup.models.accounts import ADMIN, COUNSELOR, SCHEDULER
 from checkup.models.care import CONSENT_PURPOSES
 from checkup.models.directory import SIZE_TIERS, VALUE_TIERS
-from checkup.services import clients, consents, organizations
+from checkup.services import clients, consents, messages, organizations
 from checkup.services.errors import ValidationError
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
@@ -98,7 +98,8 @@ def client_new():
 def client_detail(client_id):
     client = clients.view_client(actor(), client_id)
     return render_page("directory/client_detail.html", client=client, consent_rows=consents.latest_rows(client.id),
-                       consent_labels=consents.PURPOSE_LABELS)
+                       consent_labels=consents.PURPOSE_LABELS, sent=messages.client_messages(client.id),
+                       kind_labels=messages.KIND_LABELS, status_labels=messages.STATUS_LABELS)
 
 
 @bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])

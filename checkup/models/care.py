@@ -153,10 +153,17 @@ class Message(BaseModel):
     dedupe_key = CharField(max_length=120, unique=True)
     email = CharField(max_length=254, default="")
     subject = CharField(max_length=200, default="")
-    status = CharField(max_length=10, default="sending")  # sending | sent | bounced | failed
+    status = CharField(max_length=10, default="sending")  # sending | sent | bounced | failed | withdrawn
     error = CharField(max_length=300, default="")
     created_at = DateTimeField(default=utcnow, index=True)
     sent_at = DateTimeField(null=True)
+    body = TextField(default="")  # kept so that a failed send can be tried again
+    one_click = BooleanField(default=False)  # a marketing message (one-click unsubscribe header)
+    attempts = IntegerField(default=1)
+    retry_at = DateTimeField(null=True)  # a failed send is tried again from then; None: no more tries
+
+    class Meta:
+        indexes = ((("status", "retry_at"), False),)
 
 
 class RenewalTask(BaseModel):

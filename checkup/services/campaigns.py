@@ -200,6 +200,18 @@ def _still_consents(client_id, purposes):
     return all(consents.has_consent(client_id, purpose) for purpose in purposes)
 
 
+def purposes_of(segment):
+    """The consents a campaign to ``segment`` needs: marketing, and health targeting if findings choose."""
+    return [MARKETING_EMAIL] + ([HEALTH_TARGETING] if segment and segment["finding_item_id"] else [])
+
+
+def may_still_receive(campaign_id, client_id):
+    """For a retried message: does the client still consent to everything the campaign needs?"""
+    campaign = Campaign.get_or_none(Campaign.id == campaign_id)
+    segment = campaign_segments.load(campaign.segment_json) if campaign else None
+    return segment is not None and _still_consents(client_id, purposes_of(segment))
+
+
 def send_campaign(campaign_id):
     """The send job: queued → sending → sent, in batches of BATCH_SIZE clients.
 
@@ -217,7 +229,7 @@ def send_campaign(campaign_id):
         audit.record(audit.SYSTEM, "campaign.failed", campaign, reason="unreadable segment")
         return 0
     Campaign.update(status=SENDING).where(Campaign.id == campaign.id, Campaign.status.in_(BUSY)).execute()
-    purposes = [MARKETING_EMAIL] + ([HEALTH_TARGETING] if segment["finding_item_id"] else [])
+    purposes = purposes_of(segment)
     reached = Message.select(Message.client).where(Message.campaign == campaign.id)
     sent_now, last_id = 0, 0
     while True:

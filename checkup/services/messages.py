@@ -2,18 +2,41 @@
 then the mail is sent. A retried or restarted job finds the row and sends nothing.
 
 The trade-off is at-most-once: a worker killed between the claim and the SMTP hand-off leaves a row
-in ``sending`` that is reported (``stuck``), not re-sent blindly.
+in ``sending`` that is reported (``stuck``), not re-sent blindly. A send the mail server did not take
+(down, timed out, a temporary error) is ``failed`` and tried again later (``retry_failed``, a periodic
+job) up to MAX_ATTEMPTS times, each retry claimed by a conditional UPDATE; a message whose consent was
+withdrawn in the meantime is not sent (``withdrawn``). A refused recipient is ``bounced``, for good.
 """
+import datetime
 import smtplib
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
 from checkup.extensions import db
-from checkup.models import Message
+from checkup.models import Client, Message
 from checkup.models.base import utcnow
+from checkup.models.care import SERVICE_REMINDERS
 from checkup.services import consents, mail
+
+KIND_LABELS = {
+    "campaign": _l("Campaign"), "survey": _l("Satisfaction survey"), "reenrollment": _l("Yearly checkup reminder"),
+    "invitation": _l("Company checkup invitation"), "invite_reminder": _l("Company checkup reminder"),
+}
+STATUS_LABELS = {
+    "sending": _l("Sending"), "sent": _l("Sent"), "bounced": _l("Bounced: the address was refused"),
+    "failed": _l("Not delivered"), "withdrawn": _l("Not sent: consent withdrawn"),
+}
+
+# After the n-th failed attempt the next one comes this much later; after the last, none.
+RETRY_DELAYS = (datetime.timedelta(minutes=5), datetime.timedelta(minutes=30), datetime.timedelta(hours=2),
+                datetime.timedelta(hours=6))
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+RETRY_BATCH = 200
+# A retry is sent only while the client still consents to what the message is for.
+PURPOSE_OF_KIND = {"reenrollment": SERVICE_REMINDERS}  # campaigns: campaigns.may_still_receive
 
 
 def footer(client_id):
@@ -44,19 +67,80 @@ def send_once(client, kind, dedupe_key, subject, text, campaign_id=None, locale=
     try:
         with db.atomic():
             message = Message.create(client=client.id, campaign=campaign_id, kind=kind, dedupe_key=dedupe_key[:120],
-                                     email=client.email, subject=subject, status="sending")
+                                     email=client.email, subject=subject, status="sending", body=body,
+                                     one_click=one_click)
     except IntegrityError:
         return None
-    try:
-        mail.send(client.email, subject, body, headers=unsubscribe_headers(client.id, one_click))
-    except smtplib.SMTPRecipientsRefused as error:
-        Message.update(status="bounced", error=str(error)[:300]).where(Message.id == message.id).execute()
-        message.status = "bounced"
-        return message
-    except (smtplib.SMTPException, OSError) as error:
-        Message.update(status="failed", error=str(error)[:300]).where(Message.id == message.id).execute()
-        message.status = "failed"
-        return message
-    Message.update(status="sent", sent_at=utcnow()).where(Message.id == message.id).execute()
-    message.status = "sent"
+    message.status = _deliver(message)
     return message
+
+
+def _deliver(message):
+    """Hand the message to the mail server and record the outcome; returns the new status."""
+    now = utcnow()
+    try:
+        mail.send(message.email, message.subject, message.body,
+                  headers=unsubscribe_headers(message.client_id, message.one_click))
+    except smtplib.SMTPRecipientsRefused as error:
+        if not _temporary(error):
+            Message.update(status="bounced", error=str(error)[:300], retry_at=None).where(
+                Message.id == message.id).execute()
+            return "bounced"
+        return _failed(message, error, now)
+    except (smtplib.SMTPException, OSError) as error:
+        return _failed(message, error, now)
+    Message.update(status="sent", sent_at=now, error="", retry_at=None).where(Message.id == message.id).execute()
+    return "sent"
+
+
+def _temporary(refused):
+    """A refusal with only 4xx codes (mailbox busy, greylisting) is worth another try; 5xx is final."""
+    codes = [code for code, _text in refused.recipients.values()]
+    return bool(codes) and all(400 <= code < 500 for code in codes)
+
+
+def _failed(message, error, now):
+    retry_at = now + RETRY_DELAYS[message.attempts - 1] if message.attempts < MAX_ATTEMPTS else None
+    Message.update(status="failed", error=str(error)[:300], retry_at=retry_at).where(
+        Message.id == message.id).execute()
+    return "failed"
+
+
+def retry_failed(now=None):
+    """Try again every failed message whose time has come (periodic job). Each retry is claimed with a
+    conditional UPDATE, so concurrent runs send it once. Returns how many were sent now."""
+    now = now or utcnow()
+    due = list(Message.select().where(Message.status == "failed", Message.retry_at.is_null(False),
+                                      Message.retry_at <= now).order_by(Message.retry_at).limit(RETRY_BATCH))
+    sent = 0
+    for message in due:
+        claimed = (Message.update(status="sending", attempts=Message.attempts + 1, retry_at=None)
+                   .where(Message.id == message.id, Message.status == "failed",
+                          Message.attempts == message.attempts).execute())
+        if not claimed:
+            continue  # another run took it
+        message.attempts += 1
+        if not _still_wanted(message):
+            Message.update(status="withdrawn").where(Message.id == message.id).execute()
+            continue
+        sent += _deliver(message) == "sent"
+    return sent
+
+
+def _still_wanted(message):
+    """A reminder or a campaign is retried only while the client consents to what it is for."""
+    if message.campaign_id:
+        from checkup.services import campaigns  # campaigns sends through this module
+
+        return campaigns.may_still_receive(message.campaign_id, message.client_id)
+    purpose = PURPOSE_OF_KIND.get(message.kind)
+    return purpose is None or consents.has_consent(message.client_id, purpose)
+
+
+def client_messages(client_id, limit=50):
+    """The client's latest messages (newest first), for the staff client page."""
+    if not Client.select().where(Client.id == client_id).exists():
+        return []
+    return list(Message.select(Message.id, Message.kind, Message.subject, Message.status, Message.created_at,
+                               Message.sent_at, Message.attempts, Message.retry_at)
+                .where(Message.client == client_id).order_by(Message.id.desc()).limit(limit))
