@@ -212,3 +212,29 @@ def complete_with_signed_reports(stack, contract_id, skip_client_ids, high_gluco
                 Finding.create(report=report, result=sugar, item=glucose, level="C",
                                text=f"Fasting plasma glucose {value} mmol/L, high")
         return len(enrollments)
+
+
+def large_roster_rows(count, category):
+    """``count`` correct rows (no ID number or email) for the background import: unique to the run."""
+    suffix = unique()
+    rng = random.Random(suffix)
+    rows = []
+    for n in range(count):
+        sex = "男" if n % 2 else "女"
+        born = datetime.date(1970 + n % 30, 1 + n % 12, 1 + n % 28)
+        phone = f"139{rng.randrange(10**8):08d}"
+        rows.append([f"BIG-{suffix}-{n:05d}", f"{SURNAMES[n % len(SURNAMES)]}员工{suffix}{n}", sex, born, "", phone,
+                     "", "Plant", category])
+    return rows
+
+
+def active_contract_for(stack, hr_email, category):
+    """A fresh active contract of the HR account's organization with one catch-all category; its id."""
+    from checkup.models import User
+    from tests import factories
+
+    with stack.database():
+        organization = User.get(User.email == hr_email).organization
+        contract = factories.make_contract(organization, status="active", categories=[category],
+                                           name=f"Plant staff {unique()}")
+        return contract.id

@@ -7,7 +7,8 @@ employee opens the emailed link in a fresh browser, chooses a password, finds th
 preselected, adds a self-paid test, books a day in the window and sees what the company and they pay → HR's
 dashboard and employee list show the progress → once checkups are completed with signed reports (arranged
 in the database until the results issue lands), HR requests the group summary PDF, waits for the job and
-downloads it: the small management group's figures are suppressed, and no HR page shows any result.
+downloads it: the small management group's figures are suppressed, and no HR page shows any result →
+a 1,200-row roster is checked and imported in the background while HR leaves the page and comes back.
 
 Runs on SQLite (jobs inline in the web process) and on PostgreSQL with a real rq worker on Redis, where the
 invitation emails and the summary PDF come from the worker (the test waits for them). The steps share the
@@ -21,8 +22,9 @@ from playwright.sync_api import expect
 
 from tests.browser.care_journey_helpers import (JOB_TIMEOUT_MS, body_text, pdf_text, sign_in, unique,
                                                 wait_for_mail)
-from tests.browser.group_journey_helpers import (FAULTS, choose_open_day, complete_with_signed_reports, csv_file,
-                                                 dashboard_counts, employee_statuses, faulty_rows, make_roster,
+from tests.browser.group_journey_helpers import (FAULTS, active_contract_for, choose_open_day,
+                                                 complete_with_signed_reports, csv_file, dashboard_counts,
+                                                 employee_statuses, faulty_rows, large_roster_rows, make_roster,
                                                  xlsx_file)
 from tests.browser.journey_stack import _bind_live_database, browser_context_args, stack  # noqa: F401 (fixtures)
 from tests.browser.live_data import link_path
@@ -363,3 +365,32 @@ def test_hr_gets_the_group_summary_pdf_with_small_cells_suppressed(stack, new_co
         assert PRIVATE_VALUE not in html, path
         assert private_summary not in html, path
         assert "mmol/L" not in html, path
+
+
+def test_hr_imports_a_large_roster_in_the_background_and_may_leave_meanwhile(stack, new_context):
+    """More rows than CHECKUP_ROSTER_JOB_ROWS: checked and imported by jobs (the rq worker on PostgreSQL),
+    the status block polls itself, and HR can leave and find the import again in the list."""
+    count = 1200
+    contract_id = active_contract_for(stack, HR, "Plant")
+    hr = sign_in(new_context, stack, HR)
+    hr.goto(f"{stack.url}/hr/contracts/{contract_id}/roster")
+    hr.get_by_label("Roster file (CSV or XLSX)").set_input_files(
+        csv_file(large_roster_rows(count, "Plant"), "plant-staff.csv"))
+    hr.get_by_role("button", name="Upload and check").click()
+    expect(hr.get_by_role("heading", level=1)).to_have_text("Roster file plant-staff.csv")
+    hr.goto(f"{stack.url}/hr")  # leave while the check runs, then come back through the list of files
+    hr.goto(f"{stack.url}/hr/contracts/{contract_id}/roster")
+    listed = hr.locator("table tbody tr", has_text="plant-staff.csv")
+    expect(listed).to_have_count(1)
+    listed.get_by_role("link").click()
+    status = hr.locator("#roster-status")
+    expect(status.locator(".badge")).to_have_text("Checked: waiting for your decision", timeout=JOB_TIMEOUT_MS)
+    expect(status.locator("dl.facts")).to_contain_text(f"Correct rows{count}")
+    hr.get_by_role("button", name=f"Import the {count} correct rows").click()
+    expect(status.locator(".badge")).to_have_text("Imported", timeout=JOB_TIMEOUT_MS)
+    expect(status.locator("dl.facts")).to_contain_text(f"New to the center{count}")
+    with stack.database():
+        from checkup.models import Enrollment, RosterImport
+
+        assert Enrollment.select().where(Enrollment.contract == contract_id).count() == count
+        assert RosterImport.get(RosterImport.contract == contract_id).state == "imported"
