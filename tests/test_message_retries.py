@@ -107,6 +107,7 @@ def test_a_campaign_or_a_reminder_is_not_retried_once_consent_was_withdrawn(app,
     campaigns.queue_send(counselor, campaign.id)
     reminder = send(lapsed, kind="reenrollment")
     assert Message.select().where(Message.status == "failed").count() == 3
+    assert campaigns.campaign_counts([campaign.id])[campaign.id].failed == 2
     consents.withdraw_marketing(None, leaver.id, "unsubscribe_link")
     consents.record_changes(None, lapsed.id, {SERVICE_REMINDERS: False}, "privacy_page")
     app.config["MAIL_SERVER"] = None
@@ -115,6 +116,8 @@ def test_a_campaign_or_a_reminder_is_not_retried_once_consent_was_withdrawn(app,
     statuses = {m.client_id: m.status for m in Message.select()}
     assert statuses == {reader.id: "sent", leaver.id: "withdrawn", lapsed.id: "withdrawn"}
     assert Message.get_by_id(reminder.id).status == "withdrawn"
+    counts = campaigns.campaign_counts([campaign.id])[campaign.id]
+    assert (counts.sent, counts.failed, counts.withdrawn) == (1, 0, 1)
 
 
 def test_a_survey_needs_no_marketing_consent_to_be_retried(app, outbox):

@@ -37,7 +37,8 @@ STALLED_MINUTES = 15
 class Counts:
     sent: int = 0
     bounced: int = 0
-    failed: int = 0
+    failed: int = 0  # the mail server did not take it (yet): retried automatically, see messages.retry_failed
+    withdrawn: int = 0  # not retried: the client withdrew consent after the first attempt
     unsubscribed: int = 0
     booked: int = 0
 
@@ -79,7 +80,7 @@ def campaign_counts(campaign_ids):
     by_status = (Message.select(Message.campaign, Message.status, fn.COUNT(Message.id))
                  .where(Message.campaign.in_(campaign_ids)).group_by(Message.campaign, Message.status).tuples())
     for cid, status, number in by_status:
-        if status in ("sent", "bounced", "failed"):
+        if status in ("sent", "bounced", "failed", "withdrawn"):
             setattr(counts[cid], status, number)
     unsubscribed = (Message.select(Message.campaign, fn.COUNT(fn.DISTINCT(Consent.client)))
                     .join(Consent, on=(Consent.client == Message.client))
