@@ -192,14 +192,14 @@ def test_a_client_claimed_by_a_killed_run_is_not_sent_again(app, counselor, outb
 def test_a_withdrawal_between_batches_is_honoured(app, counselor, outbox, monkeypatch):
     people = [consenting_client(f"P{i}", email=f"p{i}@example.com") for i in range(5)]
     monkeypatch.setattr(campaigns, "BATCH_SIZE", 2)
-    real_progress = campaigns._update_progress
+    real_progress = campaigns.refresh_progress
 
     def progress_then_withdraw(campaign_id):
         real_progress(campaign_id)
         if Campaign.get_by_id(campaign_id).sent_count == 2:  # after the first batch: P4 unsubscribes
             consents.withdraw_marketing(audit.SYSTEM, people[4].id, "unsubscribe_link")
 
-    monkeypatch.setattr(campaigns, "_update_progress", progress_then_withdraw)
+    monkeypatch.setattr(campaigns, "refresh_progress", progress_then_withdraw)
     campaign = campaigns.queue_send(counselor, draft(counselor).id)
     assert [m["To"] for m in outbox()] == ["p0@example.com", "p1@example.com", "p2@example.com", "p3@example.com"]
     assert (Campaign.get_by_id(campaign.id).sent_count, campaign.target_count) == (4, 5)

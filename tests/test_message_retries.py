@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from checkup.models import Message
+from checkup.models import Campaign, Message
 from checkup.models.care import MARKETING_EMAIL, SERVICE_REMINDERS
 from checkup.models.base import utcnow
 from checkup.services import campaigns, consents, messages
@@ -91,6 +91,7 @@ def test_after_the_last_attempt_it_is_given_up_and_stays_failed(app, outbox):
         assert messages.retry_failed(moment) == 0
     row = Message.get_by_id(message.id)
     assert (row.status, row.attempts, row.retry_at) == ("failed", messages.MAX_ATTEMPTS, None)
+    assert row.body == ""
     app.config["MAIL_SERVER"] = None
     assert messages.retry_failed(moment + datetime.timedelta(days=30)) == 0 and outbox() == []
 
@@ -107,7 +108,7 @@ def test_a_campaign_or_a_reminder_is_not_retried_once_consent_was_withdrawn(app,
     campaigns.queue_send(counselor, campaign.id)
     reminder = send(lapsed, kind="reenrollment")
     assert Message.select().where(Message.status == "failed").count() == 3
-    assert campaigns.campaign_counts([campaign.id])[campaign.id].failed == 2
+    assert campaigns.campaign_counts([campaign.id])[campaign.id].failed == 2  # both due for a retry
     consents.withdraw_marketing(None, leaver.id, "unsubscribe_link")
     consents.record_changes(None, lapsed.id, {SERVICE_REMINDERS: False}, "privacy_page")
     app.config["MAIL_SERVER"] = None
@@ -118,6 +119,7 @@ def test_a_campaign_or_a_reminder_is_not_retried_once_consent_was_withdrawn(app,
     assert Message.get_by_id(reminder.id).status == "withdrawn"
     counts = campaigns.campaign_counts([campaign.id])[campaign.id]
     assert (counts.sent, counts.failed, counts.withdrawn) == (1, 0, 1)
+    assert Campaign.get_by_id(campaign.id).sent_count == 1  # the progress bar follows the retries
 
 
 def test_a_survey_needs_no_marketing_consent_to_be_retried(app, outbox):
@@ -144,14 +146,113 @@ def test_a_permanent_refusal_is_a_bounce_and_a_temporary_one_is_retried(app, smt
     assert Message.get_by_id(deferred.id).status == "sent" and Message.get_by_id(bounced.id).status == "bounced"
 
 
-def test_a_retry_claimed_by_another_run_is_not_sent_again(app, outbox):
+def test_a_retry_claimed_by_another_run_between_the_select_and_the_claim_is_not_sent_again(app, outbox):
     client = factories.make_client(name="郑七", email="zheng@example.com")
     mail_server_down(app)
-    message = send(client)
-    # another run claimed it first (its conditional UPDATE moved the row on)
-    Message.update(status="sending", attempts=2, retry_at=None).where(Message.id == message.id).execute()
+    send(client)
     app.config["MAIL_SERVER"] = None
-    assert messages.retry_failed(utcnow() + datetime.timedelta(hours=1)) == 0 and outbox() == []
+    moment = utcnow() + datetime.timedelta(hours=1)
+    [mine] = messages.due_retries(moment)
+    [theirs] = messages.due_retries(moment)  # a second run read the same row
+    assert messages.claim_retry(theirs, moment) is True
+    assert messages.claim_retry(mine, moment) is False  # its conditional UPDATE finds the row moved on
+    assert Message.get_by_id(mine.id).attempts == 2 and outbox() == []
+
+
+def test_the_text_is_kept_only_while_a_retry_is_due(app, outbox):
+    client = factories.make_client(name="王九", email="wang9@example.com")
+    mail_server_down(app)
+    message = send(client)
+    assert Message.get_by_id(message.id).body
+    app.config["MAIL_SERVER"] = None
+    messages.retry_failed(utcnow() + datetime.timedelta(hours=1))
+    assert Message.get_by_id(message.id).body == ""  # sent: the survey link no longer sits in the database
+    delivered = send(factories.make_client(name="王十", email="wang10@example.com"))
+    assert delivered.status == "sent" and Message.get_by_id(delivered.id).body == ""
+
+
+def test_a_group_invitation_is_not_kept_for_a_retry(app):
+    client = factories.make_client(name="陈一", email="chen@example.com")
+    mail_server_down(app)
+    message = send(client, kind="invitation")
+    row = Message.get_by_id(message.id)
+    assert (row.status, row.retry_at, row.body) == ("failed", None, "")  # its sign-up link is never stored
+
+
+def test_a_message_left_sending_by_a_dead_worker_is_marked_not_delivered_and_not_sent(app, outbox):
+    client = factories.make_client(name="褚二", email="chu@example.com")
+    stuck = Message.create(client=client.id, kind="survey", dedupe_key="survey:stuck", email=client.email,
+                           subject="How was your checkup?", status="sending", body="text",
+                           created_at=utcnow() - datetime.timedelta(hours=2))
+    fresh = Message.create(client=client.id, kind="survey", dedupe_key="survey:fresh", email=client.email,
+                           subject="How was your checkup?", status="sending", body="text")
+    messages.retry_failed()
+    assert (Message.get_by_id(stuck.id).status, Message.get_by_id(stuck.id).body) == ("failed", "")
+    assert Message.get_by_id(fresh.id).status == "sending"  # may still be on its way
+    assert outbox() == []
+
+
+def test_a_retry_goes_to_the_address_staff_corrected_meanwhile(app, outbox):
+    client = factories.make_client(name="卫三", email="wei@exmaple.com")
+    mail_server_down(app)
+    message = send(client)
+    client.email = "wei@example.com"
+    client.save()
+    app.config["MAIL_SERVER"] = None
+    assert messages.retry_failed(utcnow() + datetime.timedelta(hours=1)) == 1
+    assert [m["To"] for m in outbox()] == ["wei@example.com"]
+    assert Message.get_by_id(message.id).email == "wei@example.com"
+
+
+@pytest.mark.parametrize("fault", ["quit", "drop"])
+def test_a_message_the_server_may_have_taken_is_never_sent_twice(app, fault):
+    """'quit': the server took the message, then answered QUIT with an error; 'drop': it read the
+    message and hung up before answering. Either way a second copy could reach the client."""
+    server, received = raw_smtp_server(fault)
+    try:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.server_address[1])
+        message = send(factories.make_client(name="蒋四", email="jiang@example.com"))
+        assert len(received) == 1
+        row = Message.get_by_id(message.id)
+        assert row.status == ("sent" if fault == "quit" else "failed") and row.retry_at is None
+        assert messages.retry_failed(utcnow() + datetime.timedelta(days=1)) == 0
+        assert len(received) == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def raw_smtp_server(fault):
+    """A tiny real SMTP server on a thread that misbehaves after the message as ``fault`` says."""
+    import socketserver
+    import threading
+
+    received = []
+
+    class Session(socketserver.StreamRequestHandler):
+        def handle(self):
+            self.wfile.write(b"220 test ESMTP\r\n")
+            while line := self.rfile.readline():
+                verb = line[:4].upper()
+                if verb == b"DATA":
+                    self.wfile.write(b"354 go ahead\r\n")
+                    lines = []
+                    while (data := self.rfile.readline()) not in (b".\r\n", b""):
+                        lines.append(data)
+                    received.append(b"".join(lines))
+                    if fault == "drop":
+                        return  # hang up before saying whether the message was taken
+                    self.wfile.write(b"250 queued\r\n")
+                elif verb == b"QUIT":
+                    self.wfile.write(b"421 closing with an error\r\n")
+                    return
+                else:
+                    self.wfile.write(b"250 ok\r\n")
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Session)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, received
 
 
 def test_the_retry_runs_with_the_periodic_jobs():
@@ -174,3 +275,16 @@ def test_the_client_page_lists_the_emails_sent_with_their_delivery(app, client, 
     rows = section.split("<tbody>")[1].split("</tr>")
     assert "Yearly checkup reminder" in rows[0] and "Sent" in rows[0]  # newest first
     assert "Satisfaction survey" in rows[1] and "Not delivered; next try" in rows[1]
+
+
+def test_campaign_counts_tell_a_due_retry_from_a_message_given_up(app):
+    counselor = Actor(factories.make_user("counselor"))
+    for name in ("Due", "GivenUp"):
+        consenting_client(name, email=f"{name.lower()}@example.com")
+    mail_server_down(app)
+    campaign = campaigns.save_draft(counselor, {"name": "Lecture", "kind": "lecture", "subject": "Sleep",
+                                                "body": "Sleep well."}, {})
+    campaigns.queue_send(counselor, campaign.id)
+    Message.update(retry_at=None).where(Message.email == "givenup@example.com").execute()
+    counts = campaigns.campaign_counts([campaign.id])[campaign.id]
+    assert (counts.sent, counts.failed, counts.gave_up) == (0, 1, 1)

@@ -38,6 +38,7 @@ class Counts:
     sent: int = 0
     bounced: int = 0
     failed: int = 0  # the mail server did not take it (yet): retried automatically, see messages.retry_failed
+    gave_up: int = 0  # not delivered, and not tried again (attempts used up, or it may have gone out)
     withdrawn: int = 0  # not retried: the client withdrew consent after the first attempt
     unsubscribed: int = 0
     booked: int = 0
@@ -77,11 +78,15 @@ def campaign_counts(campaign_ids):
     counts = {cid: Counts() for cid in campaign_ids}
     if not campaign_ids:
         return counts
-    by_status = (Message.select(Message.campaign, Message.status, fn.COUNT(Message.id))
-                 .where(Message.campaign.in_(campaign_ids)).group_by(Message.campaign, Message.status).tuples())
-    for cid, status, number in by_status:
-        if status in ("sent", "bounced", "failed", "withdrawn"):
-            setattr(counts[cid], status, number)
+    no_retry = Message.retry_at.is_null()
+    by_status = (Message.select(Message.campaign, Message.status, no_retry, fn.COUNT(Message.id))
+                 .where(Message.campaign.in_(campaign_ids))
+                 .group_by(Message.campaign, Message.status, no_retry).tuples())
+    for cid, status, final, number in by_status:
+        if status == "failed" and final:
+            status = "gave_up"
+        if status in ("sent", "bounced", "failed", "gave_up", "withdrawn"):
+            setattr(counts[cid], status, getattr(counts[cid], status) + number)
     unsubscribed = (Message.select(Message.campaign, fn.COUNT(fn.DISTINCT(Consent.client)))
                     .join(Consent, on=(Consent.client == Message.client))
                     .where(Message.campaign.in_(campaign_ids), Consent.purpose == MARKETING_EMAIL,
@@ -192,7 +197,8 @@ def _locales(client_ids):
     return {user.client_id: accounts.language_of(user) for user in rows}
 
 
-def _update_progress(campaign_id):
+def refresh_progress(campaign_id):
+    """Store the campaign's sent and bounced counts (the progress bar reads them)."""
     counts = campaign_counts([campaign_id])[campaign_id]
     Campaign.update(sent_count=counts.sent, bounced_count=counts.bounced).where(Campaign.id == campaign_id).execute()
 
@@ -248,8 +254,8 @@ def send_campaign(campaign_id):
             if message is not None and message.status == "sent":
                 sent_now += 1
         last_id = batch[-1].id
-        _update_progress(campaign.id)
-    _update_progress(campaign.id)
+        refresh_progress(campaign.id)
+    refresh_progress(campaign.id)
     finished = (Campaign.update(status=SENT, finished_at=utcnow())
                 .where(Campaign.id == campaign.id, Campaign.status == SENDING).execute())
     if finished:

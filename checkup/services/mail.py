@@ -10,6 +10,32 @@ from pathlib import Path
 from flask import current_app
 
 
+class DeliveryUncertain(smtplib.SMTPException):
+    """The connection broke while the message was being handed over: the server may have taken it.
+    Sending it again could deliver it twice, so callers that promise at-most-once do not retry."""
+
+
+def _smtp_send(config, message):
+    """Hand ``message`` to the SMTP server. Errors before the hand-off (connection refused, login, a
+    refused sender or recipient, DATA refused) propagate as they are, and the message was not taken.
+    Once ``send_message`` has returned the server has accepted it: a failing QUIT is ignored."""
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30)
+    try:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        try:
+            smtp.send_message(message)
+        except (smtplib.SMTPServerDisconnected, TimeoutError, ConnectionError) as error:
+            raise DeliveryUncertain(str(error) or type(error).__name__) from error
+    finally:
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+
 def build_message(to, subject, text, html=None, attachments=(), headers=None):
     config = current_app.config
     message = EmailMessage()
@@ -38,12 +64,7 @@ def send(to, subject, text, html=None, attachments=(), headers=None):
     message = build_message(to, subject, text, html, attachments, headers)
     config = current_app.config
     if config.get("MAIL_SERVER"):
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
-            if config.get("MAIL_USE_TLS"):
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-            smtp.send_message(message)
+        _smtp_send(config, message)
         return "smtp"
     outbox = Path(config["OUTBOX_DIR"])
     outbox.mkdir(parents=True, exist_ok=True)

@@ -1,11 +1,13 @@
 """Emails to clients that must never go twice: the Message row is claimed first (unique dedupe_key),
 then the mail is sent. A retried or restarted job finds the row and sends nothing.
 
-The trade-off is at-most-once: a worker killed between the claim and the SMTP hand-off leaves a row
-in ``sending`` that is reported (``stuck``), not re-sent blindly. A send the mail server did not take
-(down, timed out, a temporary error) is ``failed`` and tried again later (``retry_failed``, a periodic
+At most once, always. A send the mail server did not take (down, refused the connection, a temporary
+4xx) is ``failed`` and, for the kinds in RETRYABLE, tried again later by ``retry_failed`` (a periodic
 job) up to MAX_ATTEMPTS times, each retry claimed by a conditional UPDATE; a message whose consent was
-withdrawn in the meantime is not sent (``withdrawn``). A refused recipient is ``bounced``, for good.
+withdrawn meanwhile is not sent (``withdrawn``). A refused recipient is ``bounced``, for good. When
+the connection broke while the message was being handed over (the server may have it), or a worker
+died between the claim and the hand-off (``sending`` for over STUCK_AFTER), it is not sent again.
+The text is kept only while a retry is due, then cleared (it may hold a survey link or findings).
 """
 import datetime
 import smtplib
@@ -13,7 +15,7 @@ import smtplib
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from peewee import IntegrityError
+from peewee import IntegrityError, fn
 
 from checkup.extensions import db
 from checkup.models import Client, Message
@@ -35,6 +37,10 @@ RETRY_DELAYS = (datetime.timedelta(minutes=5), datetime.timedelta(minutes=30), d
                 datetime.timedelta(hours=6))
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 RETRY_BATCH = 200
+STUCK_AFTER = datetime.timedelta(hours=1)
+# Kinds worth sending again later. Group invitations are not: their reminders (every 3 days) carry a
+# fresh link, and a stored text would keep a usable sign-up link in the database.
+RETRYABLE = {"campaign", "reenrollment", "survey"}
 # A retry is sent only while the client still consents to what the message is for.
 PURPOSE_OF_KIND = {"reenrollment": SERVICE_REMINDERS}  # campaigns: campaigns.may_still_receive
 
@@ -67,10 +73,11 @@ def send_once(client, kind, dedupe_key, subject, text, campaign_id=None, locale=
     try:
         with db.atomic():
             message = Message.create(client=client.id, campaign=campaign_id, kind=kind, dedupe_key=dedupe_key[:120],
-                                     email=client.email, subject=subject, status="sending", body=body,
-                                     one_click=one_click)
+                                     email=client.email, subject=subject, status="sending",
+                                     body=body if kind in RETRYABLE else "", one_click=one_click)
     except IntegrityError:
         return None
+    message.body = body
     message.status = _deliver(message)
     return message
 
@@ -81,16 +88,22 @@ def _deliver(message):
     try:
         mail.send(message.email, message.subject, message.body,
                   headers=unsubscribe_headers(message.client_id, message.one_click))
+    except mail.DeliveryUncertain as error:  # the server may have it: never again
+        return _finish(message, "failed", f"The connection broke during the send; not sent again: {error}")
     except smtplib.SMTPRecipientsRefused as error:
         if not _temporary(error):
-            Message.update(status="bounced", error=str(error)[:300], retry_at=None).where(
-                Message.id == message.id).execute()
-            return "bounced"
+            return _finish(message, "bounced", str(error))
         return _failed(message, error, now)
     except (smtplib.SMTPException, OSError) as error:
         return _failed(message, error, now)
-    Message.update(status="sent", sent_at=now, error="", retry_at=None).where(Message.id == message.id).execute()
-    return "sent"
+    return _finish(message, "sent", "", sent_at=now)
+
+
+def _finish(message, status, error, **more):
+    """A final state: no more tries, and the text is no longer kept."""
+    Message.update(status=status, error=str(error)[:300], retry_at=None, body="", **more).where(
+        Message.id == message.id).execute()
+    return status
 
 
 def _temporary(refused):
@@ -100,31 +113,63 @@ def _temporary(refused):
 
 
 def _failed(message, error, now):
-    retry_at = now + RETRY_DELAYS[message.attempts - 1] if message.attempts < MAX_ATTEMPTS else None
-    Message.update(status="failed", error=str(error)[:300], retry_at=retry_at).where(
-        Message.id == message.id).execute()
+    if message.kind not in RETRYABLE or message.attempts >= MAX_ATTEMPTS:
+        return _finish(message, "failed", error)
+    Message.update(status="failed", error=str(error)[:300],
+                   retry_at=now + RETRY_DELAYS[message.attempts - 1]).where(Message.id == message.id).execute()
     return "failed"
 
 
-def retry_failed(now=None):
-    """Try again every failed message whose time has come (periodic job). Each retry is claimed with a
-    conditional UPDATE, so concurrent runs send it once. Returns how many were sent now."""
-    now = now or utcnow()
-    due = list(Message.select().where(Message.status == "failed", Message.retry_at.is_null(False),
-                                      Message.retry_at <= now).order_by(Message.retry_at).limit(RETRY_BATCH))
-    sent = 0
-    for message in due:
-        claimed = (Message.update(status="sending", attempts=Message.attempts + 1, retry_at=None)
-                   .where(Message.id == message.id, Message.status == "failed",
-                          Message.attempts == message.attempts).execute())
-        if not claimed:
-            continue  # another run took it
+def due_retries(now):
+    return list(Message.select().where(Message.status == "failed", Message.retry_at.is_null(False),
+                                       Message.retry_at <= now).order_by(Message.retry_at).limit(RETRY_BATCH))
+
+
+def claim_retry(message, now):
+    """Take a due message for one more try (a conditional UPDATE: of concurrent runs, one wins).
+    While sending, ``retry_at`` holds when the try began (for the stuck sweep)."""
+    claimed = (Message.update(status="sending", attempts=Message.attempts + 1, retry_at=now)
+               .where(Message.id == message.id, Message.status == "failed",
+                      Message.attempts == message.attempts).execute())
+    if claimed:
         message.attempts += 1
+    return bool(claimed)
+
+
+def retry_failed(now=None):
+    """Try again every failed message whose time has come (periodic job), after marking messages stuck in
+    ``sending`` as not delivered. Returns how many were sent now."""
+    now = now or utcnow()
+    give_up_stuck(now)
+    sent, campaign_ids = 0, set()
+    for message in due_retries(now):
+        if not claim_retry(message, now):
+            continue  # another run took it
         if not _still_wanted(message):
-            Message.update(status="withdrawn").where(Message.id == message.id).execute()
+            _finish(message, "withdrawn", "")
             continue
+        current = Client.select(Client.email).where(Client.id == message.client_id).scalar()
+        if current and current != message.email:  # staff corrected the address since
+            Message.update(email=current).where(Message.id == message.id).execute()
+            message.email = current
         sent += _deliver(message) == "sent"
+        if message.campaign_id:
+            campaign_ids.add(message.campaign_id)
+    if campaign_ids:
+        from checkup.services import campaigns  # campaigns sends through this module
+
+        for campaign_id in campaign_ids:
+            campaigns.refresh_progress(campaign_id)
     return sent
+
+
+def give_up_stuck(now):
+    """Messages left in ``sending`` by a worker that died mid-send: not delivered, and not sent again
+    (the server may have taken them). Returns how many."""
+    since = fn.COALESCE(Message.retry_at, Message.created_at)
+    return (Message.update(status="failed", retry_at=None, body="",
+                           error="The sending worker stopped; not sent again (it may have gone out).")
+            .where(Message.status == "sending", since < now - STUCK_AFTER).execute())
 
 
 def _still_wanted(message):
