@@ -1,6 +1,7 @@
 """Client records and organizations for the center's staff.
 
-Admins and schedulers read and write; counselors read and search only.
+Admins and schedulers read and write; counselors read and search, and record a client's consent
+withdrawals (consents.may_record_grants).
 """
 from flask import Blueprint, flash, make_response, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -13,8 +14,8 @@ from checkup.forms.privacy import StaffConsentForm
 from checkup.models.accounts import ADMIN, COUNSELOR, SCHEDULER
 from checkup.models.care import CONSENT_PURPOSES
 from checkup.models.directory import SIZE_TIERS, VALUE_TIERS
-from checkup.services import clients, consents, messages, organizations
-from checkup.services.errors import ValidationError
+from checkup.services import audit, clients, consents, messages, organizations
+from checkup.services.errors import Conflict, ValidationError
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
 restrict_blueprint(bp, ADMIN, SCHEDULER, COUNSELOR)
@@ -127,25 +128,32 @@ def client_edit(client_id):
 def client_consents(client_id):
     """The client's consent answers and their history; staff record answers the client gave them."""
     client = clients.get_client(client_id)
-    rows = consents.latest_rows(client.id)
-    form = StaffConsentForm() if request.method == "POST" else StaffConsentForm.for_client(
-        {purpose: row is not None and row.granted for purpose, row in rows.items()})
-    error = None
+    error, status = None, 200
     if request.method == "POST":
+        form = StaffConsentForm()
         try:
             changed = consents.record_for_client(actor(), client.id, form.answers(), form.source.data or "",
-                                                 bool(form.confirmed.data))
+                                                 bool(form.confirmed.data), form.seen_version())
         except ValidationError as exc:
             apply_errors(form, exc)
-            error = exc.message
+            error, status = exc.message, 422
+        except Conflict as exc:
+            form, error, status = None, exc.message, 409  # show the answers in force now
         else:
             flash(_("The client's answers are recorded. They apply from the next message.") if changed else
                   _("Nothing changed: these were already the client's answers."), "success" if changed else "info")
             return redirect(url_for("directory.client_consents", client_id=client.id), code=303)
+    else:
+        form = None
+        audit.record(actor(), "directory.consents_viewed", client)
+    rows = consents.latest_rows(client.id)
+    if form is None:  # shown afresh: the answers in force and their version
+        form = StaffConsentForm.for_client({purpose: row is not None and row.granted for purpose, row in rows.items()})
+        form.version.data = str(consents.answers_version(client.id))
     return render_page("directory/client_consents.html", client=client, form=form, rows=rows,
                        purposes=CONSENT_PURPOSES, history=consents.history(client.id),
                        labels=consents.PURPOSE_LABELS, sources=consents.SOURCE_LABELS, error=error,
-                       status=422 if error else 200)
+                       may_grant=consents.may_record_grants(actor()), status=status)
 
 
 def _client_data(client):

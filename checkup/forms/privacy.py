@@ -1,7 +1,7 @@
 """The consent checkboxes of the privacy page and of the manage link (never ticked unless consent is in force)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField
+from wtforms import BooleanField, HiddenField, RadioField
 
 from checkup.models.care import CONSENT_PURPOSES
 from checkup.services.consents import PURPOSE_LABELS, SOURCE_LABELS, STAFF_SOURCES
@@ -26,5 +26,10 @@ class StaffConsentForm(ConsentForm):
 
     source = RadioField(_l("How did the client give these answers?"),
                         choices=[(s, SOURCE_LABELS[s]) for s in STAFF_SOURCES], validate_choice=False)
+    version = HiddenField()  # consents.answers_version when the page was shown
     confirmed = BooleanField(_l("The client gave these answers themselves (signed form, at the desk or on the phone)"),
                              default=False)
+
+    def seen_version(self):
+        text = (self.version.data or "").strip()
+        return int(text) if text.isdigit() and len(text) < 19 else -1

@@ -184,7 +184,11 @@ def _new_exam_code(day):
 
 def _bookable_slot(slot_id, allow_started=False):
     """A slot open for booking; ``allow_started`` (walk-ins at the desk) also takes today's slot under way."""
-    slot = Slot.get_or_none(Slot.id == slot_id)
+    try:
+        in_range = 0 < int(slot_id) < 2**31  # a forged huge number is no slot, not a 500
+    except (TypeError, ValueError):
+        in_range = False
+    slot = Slot.get_or_none(Slot.id == slot_id) if in_range else None
     if slot is None:
         raise ValidationError(_l("Choose a time from the list."), {"slot": _l("Choose a time from the list.")})
     if slot.closed:

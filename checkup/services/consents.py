@@ -10,14 +10,16 @@ from peewee import JOIN, fn
 
 from checkup.extensions import db
 from checkup.models import Client, Consent, User
+from checkup.models.accounts import ADMIN, SCHEDULER
 from checkup.models.care import CONSENT_PURPOSES, HEALTH_TARGETING, MARKETING_EMAIL, SERVICE_REMINDERS
 from checkup.services import audit
-from checkup.services.errors import NotFound, ValidationError
+from checkup.services.errors import Conflict, NotFound, ValidationError
 
 # What "unsubscribe from all marketing" withdraws (service reminders are not marketing).
 MARKETING_PURPOSES = (MARKETING_EMAIL, HEALTH_TARGETING)
 # How a client told our staff (recorded on the client's page); "staff" is the unspecified older form.
 STAFF_SOURCES = ("staff_paper", "staff_in_person", "staff_phone")
+GRANTING_ROLES = (ADMIN, SCHEDULER)
 SOURCES = ("registration", "privacy_page", "unsubscribe_link", "staff", "import") + STAFF_SOURCES
 
 PURPOSE_LABELS = {
@@ -147,12 +149,26 @@ def record_changes(actor, client_id, answers, source):
     return changed
 
 
-def record_for_client(actor, client_id, answers, source, client_confirmed):
+def answers_version(client_id):
+    """The id of the client's latest answer (0 when none): a staff form is filled in as of this version."""
+    return Consent.select(fn.MAX(Consent.id)).where(Consent.client == client_id).scalar() or 0
+
+
+def may_record_grants(actor):
+    """The front desk and administrators take signed forms; counselors, who send campaigns, may record a
+    withdrawal the client tells them but not a consent being given."""
+    return actor is not None and actor.user is not None and actor.user.has_role(*GRANTING_ROLES)
+
+
+def record_for_client(actor, client_id, answers, source, client_confirmed, seen_version):
     """Staff record the answers a client gave them (paper form, in person, phone) on the client's page.
 
     Only what the client said themselves may be recorded, so staff confirm it; the source says how it was
-    given. Raises NotFound for an unknown client, ValidationError (by field) for a missing confirmation or
-    an unknown source. Returns the purposes whose answer changed (each change audited with the recorder).
+    given. ``seen_version`` is the ``answers_version`` the form showed: if the client changed an answer
+    meanwhile (say through the link in an email), nothing is recorded (Conflict) rather than overwriting
+    it with what the page showed. Raises NotFound for an unknown client, ValidationError (by field) for a
+    missing confirmation, an unknown source or a consent given by a role that may not record one. Returns
+    the purposes whose answer changed (each change audited with the recorder).
     """
     if not Client.select().where(Client.id == client_id).exists():
         raise NotFound(_l("No such client."))
@@ -161,9 +177,19 @@ def record_for_client(actor, client_id, answers, source, client_confirmed):
         errors["source"] = _l("Choose how the client gave these answers.")
     if not client_confirmed:
         errors["confirmed"] = _l("Record only answers the client gave themselves, and confirm that they did.")
-    if errors:
-        raise ValidationError(_l("Nothing was recorded: check the marked fields."), errors)
-    return record_changes(actor, client_id, answers, source)
+    with db.atomic():
+        if not may_record_grants(actor):
+            for purpose in CONSENT_PURPOSES:
+                if answers.get(purpose) and not has_consent(client_id, purpose):
+                    errors[purpose] = _l("Only the front desk or an administrator records a consent being "
+                                         "given. You can record a withdrawal.")
+        if errors:
+            raise ValidationError(_l("Nothing was recorded: check the marked fields."), errors)
+        if answers_version(client_id) != seen_version:
+            raise Conflict(_l("The client's answers changed while this page was open (for example through "
+                              "the link in an email). Nothing was recorded: check the answers below and record "
+                              "again."))
+        return record_changes(actor, client_id, answers, source)
 
 
 def withdraw_marketing(actor, client_id, source="unsubscribe_link"):
