@@ -118,8 +118,8 @@ def _check_history(today):
 
 def _check_groups_and_care(today):
     """Acme's active contract has a roster in every state; every counselor screen has something to show."""
-    from checkup.models import (Campaign, ContactAttempt, Enrollment, FollowUp, GroupContract, Message, Referral,
-                                RenewalTask, Survey)
+    from checkup.models import (Campaign, Consent, ContactAttempt, Enrollment, FollowUp, GroupContract, Message,
+                                Referral, RenewalTask, Survey)
     from checkup.models.care import REFERRAL_STATUSES
     from checkup.services import reenrollment
 
@@ -145,6 +145,9 @@ def _check_groups_and_care(today):
     assert answered.count() >= 10 and any(s.follow_up_id for s in answered)
     assert FollowUp.select().where(FollowUp.kind == "service").count() == 1
     campaign = Campaign.get(Campaign.status == "sent")
-    assert Message.select().where(Message.campaign == campaign.id).count() == campaign.sent_count > 0
+    statuses = [m.status for m in Message.select().where(Message.campaign == campaign.id)]
+    assert statuses.count("sent") == campaign.sent_count > 0
+    assert {"bounced", "failed"} <= set(statuses)  # a campaign's outcomes, as real sends go
+    assert {c.source for c in Consent.select()} >= {"registration", "staff_paper", "staff_phone"}
     assert RenewalTask.select().count() == 1
     assert len(reenrollment.due_clients(today)) >= 1

@@ -121,10 +121,29 @@ def _campaign(counselor, now):
         segment_json=json.dumps({"age_min": 35}), status="sent", target_count=len(recipients),
         sent_count=len(recipients), created_by=counselor, created_at=sent_at - datetime.timedelta(days=1),
         queued_at=sent_at, finished_at=sent_at + datetime.timedelta(minutes=2))
+    # as real sends go: one address refused for good, one the mail server never took (given up)
+    outcome = {recipients[-1].id: ("bounced", "550 5.1.1 Mailbox unavailable"),
+               recipients[-2].id: ("failed", "Connection refused (gave up after 5 attempts)")} \
+        if len(recipients) > 4 else {}
     Message.insert_many([{"client": c.id, "campaign": campaign.id, "kind": "campaign",
                           "dedupe_key": f"campaign:{campaign.id}:{c.id}", "email": c.email,
-                          "subject": campaign.subject, "status": "sent", "created_at": sent_at,
-                          "sent_at": sent_at} for c in recipients]).execute()
+                          "subject": campaign.subject, "status": outcome.get(c.id, ("sent",))[0],
+                          "error": outcome.get(c.id, ("", ""))[1], "attempts": 5 if c.id in outcome else 1,
+                          "created_at": sent_at, "sent_at": None if c.id in outcome else sent_at}
+                         for c in recipients]).execute()
+    Campaign.update(sent_count=len(recipients) - len(outcome),
+                    bounced_count=sum(status == "bounced" for status, _e in outcome.values())).where(
+        Campaign.id == campaign.id).execute()
+
+
+def _staff_recorded_consents(lapsed, now):
+    """Answers clients gave the center's staff: a signed paper form at the desk, a withdrawal by phone."""
+    scheduler = User.get(User.email == "scheduler@demo.test")
+    counselor = User.get(User.email == "counselor@demo.test")
+    Consent.create(client=lapsed[0], purpose=MARKETING_EMAIL, granted=True, source="staff_paper",
+                   recorded_by=scheduler, at=now - datetime.timedelta(days=30))
+    Consent.create(client=lapsed[1], purpose=SERVICE_REMINDERS, granted=False, source="staff_phone",
+                   recorded_by=counselor, at=now - datetime.timedelta(days=3))
 
 
 def _lapsed_clients(today, rng):
@@ -174,6 +193,6 @@ def seed_care():
                             question="Should I worry about the mild fatty liver? What should I change?",
                             physician=physician, handled_by=counselor,
                             scheduled_at=now + datetime.timedelta(days=2, hours=3))
-        _lapsed_clients(clock.today(), rng)
+        _staff_recorded_consents(_lapsed_clients(clock.today(), rng), now)
     renewals.create_due_tasks()
     return len(open_ones)
