@@ -22,6 +22,17 @@ class SessionInterface(SecureCookieSessionInterface):
         return app.config["FORCE_SECURE_COOKIES"] or request.is_secure
 
 
+def shown_locale():
+    """The language a page was shown in, to keep on a new account; "" when the visitor neither chose one nor
+    sent Accept-Language (then what we send them follows CHECKUP_CLIENT_LOCALE)."""
+    from flask import session
+    from flask_babel import get_locale
+
+    if session.get("locale") or request.accept_languages:
+        return str(get_locale())
+    return ""
+
+
 def select_locale():
     """The account's language, else the one chosen this session, else the browser's."""
     from flask import current_app, has_request_context, session

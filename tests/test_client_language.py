@@ -66,3 +66,11 @@ def test_registration_in_english_keeps_english(client):
                            headers={"Accept-Language": "en-GB"})
     assert response.status_code in (302, 303)
     assert User.get(User.email == "en@example.com").locale == "en"
+
+
+def test_registration_with_no_language_at_all_follows_the_centers_default_for_clients(app, client):
+    app.config["CLIENT_LOCALE"] = "zh"
+    response = client.post("/register", data=dict(REGISTRATION, email="none@example.com"))  # no Accept-Language
+    assert response.status_code in (302, 303)
+    user = User.get(User.email == "none@example.com")
+    assert user.locale == "" and accounts.language_of(user) == "zh"

@@ -1,6 +1,5 @@
 """Sign in and out, registration, password reset, language switch."""
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -11,6 +10,7 @@ from checkup.forms.auth import ForgotPasswordForm, LoginForm, RegisterForm, Rese
 from checkup.services import accounts, consents
 from checkup.services.audit import Actor
 from checkup.services.errors import ValidationError
+from checkup.web import shown_locale
 
 bp = Blueprint("auth", __name__)
 
@@ -77,7 +77,7 @@ def register():
     if form.validate_on_submit():
         try:
             user = accounts.register_client(form.email.data, form.password.data, form.name.data, form.sex.data,
-                                            form.birth_date.data, form.phone.data, str(get_locale()))
+                                            form.birth_date.data, form.phone.data, shown_locale())
         except ValidationError as exc:
             apply_errors(form, exc)
         else:

@@ -4,7 +4,6 @@ Without an account the employee chooses a password and is signed in; with one, t
 they sign in as usual. Either way they land on booking their company checkup.
 """
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
@@ -15,6 +14,7 @@ from checkup.forms.auth import ResetPasswordForm
 from checkup.services import accounts, invitation_links
 from checkup.services.errors import Conflict, NotFound, ValidationError
 from checkup.services.invitations import GROUP_BOOKING_ENDPOINT
+from checkup.web import shown_locale
 
 bp = Blueprint("invitations", __name__)
 
@@ -64,7 +64,7 @@ def landing(token):
     if form.validate_on_submit():
         try:
             user, enrollment = invitation_links.accept_invitation(token, form.password.data,
-                                                                  str(get_locale()), ip)
+                                                                  shown_locale(), ip)
         except ValidationError as exc:
             apply_errors(form, exc)
         except NotFound as exc:
