@@ -118,7 +118,7 @@ def test_the_billing_statement_as_pdf_and_xlsx(world, hr_client):
     xlsx = download(hr_client, world, request_document(hr_client, world, "billing", "xlsx")).data
     book = openpyxl.load_workbook(io.BytesIO(xlsx))
     lines = list(book["Employees"].iter_rows(values_only=True))
-    assert lines[0] == ("Employee number", "Full name", "Department", "Category", "Date", "Status", "Company amount")
+    assert lines[0] == ("Employee number", "Full name", "Company department", "Category", "Date", "Status", "Company amount")
     assert ("'=1+1", "Employee 01", "Lab", "Staff", world.day.isoformat(), "Completed", 270) in lines
     assert lines[-1][0] == "Total" and lines[-1][-1] == 10775
     assert len(downloads()) == 2

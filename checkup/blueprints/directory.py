@@ -100,7 +100,7 @@ def client_detail(client_id):
     client = clients.view_client(actor(), client_id)
     return render_page("directory/client_detail.html", client=client, consent_rows=consents.latest_rows(client.id),
                        consent_labels=consents.PURPOSE_LABELS, sent=messages.client_messages(client.id),
-                       kind_labels=messages.KIND_LABELS, status_labels=messages.STATUS_LABELS)
+                       kind_labels=messages.KIND_LABELS)
 
 
 @bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])

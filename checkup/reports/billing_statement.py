@@ -17,7 +17,7 @@ def category_header():
 
 
 def line_header():
-    return [_("Employee number"), _("Full name"), _("Department"), _("Category"), _("Date"), _("Status"),
+    return [_("Employee number"), _("Full name"), _("Company department"), _("Category"), _("Date"), _("Status"),
             _("Company amount")]
 
 

@@ -10,8 +10,8 @@ LABELS = {
                      "mild": _l("Mildly abnormal"), "observation": _l("Physician's observation")},
     "appointment_status": {"booked": _l("Booked"), "checked_in": _l("Checked in"), "completed": _l("Completed"),
                            "cancelled": _l("Cancelled"), "no_show": _l("No-show")},
-    "message_status": {"sending": _l("Sending"), "sent": _l("Sent"), "bounced": _l("Bounced"),
-                       "failed": _l("Failed")},
+    "message_status": {"sending": _l("Sending"), "sent": _l("Sent"), "bounced": _l("Bounced: the address was refused"),
+                       "failed": _l("Not delivered"), "withdrawn": _l("Not sent: consent withdrawn")},
 }
 
 

@@ -27,10 +27,6 @@ KIND_LABELS = {
     "campaign": _l("Campaign"), "survey": _l("Satisfaction survey"), "reenrollment": _l("Yearly checkup reminder"),
     "invitation": _l("Company checkup invitation"), "invite_reminder": _l("Company checkup reminder"),
 }
-STATUS_LABELS = {
-    "sending": _l("Sending"), "sent": _l("Sent"), "bounced": _l("Bounced: the address was refused"),
-    "failed": _l("Not delivered"), "withdrawn": _l("Not sent: consent withdrawn"),
-}
 
 # After the n-th failed attempt the next one comes this much later; after the last, none.
 RETRY_DELAYS = (datetime.timedelta(minutes=5), datetime.timedelta(minutes=30), datetime.timedelta(hours=2),

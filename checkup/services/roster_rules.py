@@ -33,7 +33,7 @@ _PHONE_NOISE = re.compile(r"[\s()（）\u2010-\u2015]")
 COLUMN_LABELS = {
     "employee_no": _l("Employee number"), "name": _l("Full name"), "sex": _l("Sex"), "birth_date": _l("Birth date"),
     "national_id": _l("National ID"), "phone": _l("Phone"), "email": _l("Email"),
-    "department": _l("Department"), "category": _l("Category"),
+    "department": _l("Company department"), "category": _l("Category"),
 }
 REASONS = {
     "required": _l("This cell is empty; it is required."),
