@@ -4,6 +4,7 @@ Same shape as ``checkup.reports.client_report``: geometry as attributes, ``_regi
 stylesheet, first/other page templates, the numbered canvas ("page X of Y") and ``build(data) ->
 bytes``. All text goes through ``MixedText.markup`` (escaped; Chinese in the embedded CJK font).
 """
+import abc
 import io
 
 from flask_babel import gettext as _
@@ -18,7 +19,7 @@ from checkup.reports.client_report import NumberedCanvas
 from checkup.reports.fonts import LATIN_FONT, MixedText, register_fonts
 
 
-class GroupDocumentRenderer:
+class GroupDocumentRenderer(abc.ABC):
     pagesize = A4
     left_margin = 16 * mm
     right_margin = 16 * mm
@@ -128,8 +129,9 @@ class GroupDocumentRenderer:
         table.setStyle(TableStyle(style))
         return table
 
+    @abc.abstractmethod
     def story(self, data):
-        raise NotImplementedError
+        """The document's flowables for ``data`` (each kind of group document writes its own)."""
 
     def build(self, data):
         """``data`` as PDF bytes (the same data always gives the same bytes)."""

@@ -88,6 +88,7 @@ def check_workbook(content):
                                            "(document types or entities). Save it again from Excel."))
     except UploadRefused:
         raise
+    # zipfile raises NotImplementedError for a compression method it cannot read: an unreadable file
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError):
         raise UploadRefused(unreadable)
 
