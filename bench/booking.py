@@ -13,7 +13,6 @@ run inline.
 """
 import argparse
 import datetime
-import os
 import queue
 import re
 import statistics
@@ -26,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import make_database, redis_url  # noqa: E402
 from checkup import create_app, database  # noqa: E402
 from checkup.extensions import db  # noqa: E402
 from checkup.models import Appointment, ResourceDay, Slot  # noqa: E402
@@ -35,33 +35,6 @@ from tests.support.live_server import Browserless, GunicornServer, signed_in_coo
 
 DAYS = 5
 SLOTS_PER_DAY = 6
-
-
-def make_database(kind, folder):
-    if kind == "sqlite":
-        return f"sqlite:///{folder}/bench.db", lambda: None
-    import psycopg2
-
-    name = f"checkup_bench_{os.getpid()}"
-    admin = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
-    admin.autocommit = True
-    admin.cursor().execute(f"CREATE DATABASE {name}")
-
-    def drop():
-        admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
-
-    return f"postgresql://postgres@127.0.0.1:5432/{name}", drop
-
-
-def redis_url():
-    import socket
-
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-        return "redis://127.0.0.1:6379/15"
-    except OSError:
-        return None
 
 
 def setup(app, accounts, per_slot):

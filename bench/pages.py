@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.booking import make_database, redis_url  # noqa: E402
+from bench.common import make_database, redis_url  # noqa: E402
 from checkup import create_app, database  # noqa: E402
 from checkup.extensions import db  # noqa: E402
 from checkup.models import User  # noqa: E402

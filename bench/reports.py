@@ -39,6 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import make_database  # noqa: E402
 from checkup import create_app, database, jobs  # noqa: E402
 from checkup.extensions import db  # noqa: E402
 from checkup.models import (Appointment, AppointmentItem, Client, ExamItem, Package, ReferenceRange, Report,  # noqa: E402
@@ -95,23 +96,6 @@ GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "
 
 
 # --- set-up ---------------------------------------------------------------------------------------
-
-def make_database(kind, folder):
-    if kind == "sqlite":
-        return f"sqlite:///{folder}/bench.db", lambda: None
-    import psycopg2
-
-    name = f"checkup_bench_reports_{os.getpid()}"
-    admin = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
-    admin.autocommit = True
-    admin.cursor().execute(f"CREATE DATABASE {name}")
-
-    def drop():
-        admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
-
-    return f"postgresql://postgres@127.0.0.1:5432/{name}", drop
-
 
 def redis_connection():
     from redis import Redis
@@ -427,7 +411,7 @@ def main():
     redis = redis_connection()
     redis.flushdb()
     folder = tempfile.mkdtemp(prefix="checkup-bench-reports-")
-    url, drop = make_database(args.db, folder)
+    url, drop = make_database(args.db, folder, "bench_reports")
     app = create_app({"INSTANCE_PATH": folder, "DATABASE_URL": url, "SECRET_KEY": "bench", "REDIS_URL": REDIS_URL,
                       "NATIONAL_ID_KEY": "bench", "OUTBOX_DIR": f"{folder}/outbox",
                       "REPORTS_DIR": f"{folder}/reports", "JOBS_INLINE": False})

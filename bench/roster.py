@@ -41,6 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import make_database  # noqa: E402
 from checkup import create_app, database  # noqa: E402
 from checkup.extensions import db  # noqa: E402
 from checkup.models import Client, Enrollment, RosterImport  # noqa: E402
@@ -58,23 +59,6 @@ REGIONS = ["110101", "110105", "110108", "310101", "310104", "310115", "440103",
            "320102", "510104", "420102", "610113", "370102", "120101"]
 DEPARTMENTS = ["生产部", "质量部", "研发部", "销售部", "财务部", "人力资源部", "采购部", "物流部", "行政部", "信息部"]
 FAULTS = ["checksum", "id_sex", "date", "sex", "phone", "email", "name", "duplicate", "category"]
-
-
-def make_database(kind, folder):
-    if kind == "sqlite":
-        return f"sqlite:///{folder}/bench.db", lambda: None
-    import psycopg2
-
-    name = f"checkup_bench_roster_{os.getpid()}"
-    admin = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
-    admin.autocommit = True
-    admin.cursor().execute(f"CREATE DATABASE {name}")
-
-    def drop():
-        admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
-
-    return f"postgresql://postgres@127.0.0.1:5432/{name}", drop
 
 
 def chunks(rows, size=CHUNK):
@@ -292,7 +276,7 @@ def main():
     rng = random.Random(args.seed)
 
     folder = tempfile.mkdtemp(prefix="checkup-bench-roster-")
-    url, drop = make_database(args.db, folder)
+    url, drop = make_database(args.db, folder, "bench_roster")
     app = create_app({"INSTANCE_PATH": folder, "DATABASE_URL": url, "SECRET_KEY": "bench", "NATIONAL_ID_KEY": "bench",
                       "REDIS_URL": None, "OUTBOX_DIR": f"{folder}/outbox", "ROSTER_JOB_ROWS": 10**9})
     try:
