@@ -23,23 +23,11 @@ from checkup.services.errors import Conflict, NotFound, ValidationError
 
 log = logging.getLogger(__name__)
 
-from checkup.services.report_review import (  # noqa: E402 - read side shared with review pages
-    CURRENT_SIGNED,
-    DRAFT,
-    MAX_OBSERVATIONS,
-    PDF_JOB,
-    PDF_PENDING,
-    PDF_READY,
-    PUBLISHED,
-    REVIEWABLE_STATUSES,
-    SIGNED,
-    SUPERSEDED,
-    _new_verification_code,
-    follow_up_rules,
-    is_signed,
-    number_text,
-    result_value,
-    review_data)
+# the read side shared with the review pages
+from checkup.services.report_review import (CURRENT_SIGNED, DRAFT, MAX_OBSERVATIONS, PDF_JOB,  # noqa: E402
+                                            PDF_PENDING, PDF_READY, PUBLISHED, REVIEWABLE_STATUSES, SIGNED,
+                                            SUPERSEDED, _new_verification_code, follow_up_rules, is_signed,
+                                            number_text, result_value, review_data)
 
 # --- snapshot, findings, follow-ups ----------------------------------------------------------------
 
