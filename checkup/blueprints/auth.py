@@ -23,8 +23,9 @@ def _failed(response):
     return response.status_code != 303
 
 
-def _sign_in(user):
-    """Rotate the session (a fresh cookie and server-side id) and sign the user in."""
+def sign_in(user):
+    """Rotate the session (a fresh cookie and server-side id) and sign the user in (login, registration,
+    an accepted group invitation)."""
     locale = session.get("locale")
     session.clear()
     if locale:
@@ -48,7 +49,7 @@ def login():
         except ValidationError as exc:
             error = exc.message
         else:
-            _sign_in(user)
+            sign_in(user)
             target = request.args.get("next", "")
             return redirect(target if is_safe_next(target) else url_for(home_endpoint(user)), code=303)
     status = 200 if request.method == "GET" or error is None and not form.errors else 422
@@ -83,7 +84,7 @@ def register():
         else:
             consents.record_changes(Actor(user, request.remote_addr or ""), user.client_id, form.consent_answers(),
                                     "registration")
-            _sign_in(user)
+            sign_in(user)
             flash(_("Welcome! Your account is ready."), "success")
             return redirect(url_for("client.home"), code=303)
     return render_page("auth/register.html", form=form, status=422 if form.errors else 200)

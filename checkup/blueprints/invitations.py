@@ -3,15 +3,16 @@
 Without an account the employee chooses a password and is signed in; with one, the link is spent and
 they sign in as usual. Either way they land on booking their company checkup.
 """
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 
+from checkup.blueprints.auth import sign_in
 from checkup.blueprints.guards import render_page
 from checkup.extensions import limiter
 from checkup.forms import apply_errors
 from checkup.forms.auth import ResetPasswordForm
-from checkup.services import accounts, invitation_links
+from checkup.services import invitation_links
 from checkup.services.errors import Conflict, NotFound, ValidationError
 from checkup.services.invitations import GROUP_BOOKING_ENDPOINT
 from checkup.web import shown_locale
@@ -23,16 +24,6 @@ def _booking_url(enrollment_id):
     if GROUP_BOOKING_ENDPOINT in current_app.view_functions:
         return url_for(GROUP_BOOKING_ENDPOINT, enrollment_id=enrollment_id)
     return url_for("client.home")
-
-
-def _sign_in(user):
-    """Rotate the session (a fresh cookie and server-side id) and sign the new account in, as auth does."""
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
-    accounts.start_session(user, request.remote_addr or "", request.user_agent.string or "")
-    login_user(user)
 
 
 def _dead(message, status=404):
@@ -72,7 +63,7 @@ def landing(token):
         except Conflict as exc:
             return _dead(exc.message, status=409)
         else:
-            _sign_in(user)
+            sign_in(user)
             flash(_("Welcome! Your account is ready. Now choose the day of your checkup."), "success")
             return redirect(_booking_url(enrollment.id), code=303)
     return render_page("invitations/set_password.html", form=form, invitation=invitation,
