@@ -21,4 +21,9 @@ def create_app(config=None):
     from checkup import web
 
     web.init_app(app)
+
+    from checkup import task_kinds  # noqa: F401  (every task handler registered, here as in the worker)
+    from checkup.services import key_check
+
+    key_check.check_at_start(app)  # a wrong CHECKUP_NATIONAL_ID_KEY stops here, not as blank ID numbers
     return app

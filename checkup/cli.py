@@ -43,50 +43,58 @@ def seed_demo(force, if_empty):
 @click.option("--burst", is_flag=True, help="Run the queued jobs and exit.")
 @click.option("--queue", "queues", multiple=True, default=["default"])
 def worker(burst, queues):
-    """Run an rq worker (with scheduler) whose jobs run inside this app's context."""
+    """Run an rq worker whose jobs run task rows inside this app's context. On start it asks for every
+    due task to be run (work owed while Redis was away). When Redis goes away it reconnects with
+    back-off; with --burst it exits non-zero instead."""
+    import time
+
     from redis import Redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
     from rq import Worker
+
+    from checkup.core import tasks
+    from checkup.extensions import db
 
     url = current_app.config.get("REDIS_URL")
     if not url:
-        raise click.ClickException("CHECKUP_REDIS_URL is not set; without Redis jobs run inline.")
+        raise click.ClickException("CHECKUP_REDIS_URL is not set; without Redis tasks run inline.")
     from checkup.services import report_pdf
 
     report_pdf.warm_up()  # font and catalogs loaded once here, inherited by every forked work horse
-    connection = Redis.from_url(url)
-    Worker(list(queues), connection=connection).work(burst=burst, with_scheduler=not burst)
-
-
-# Periodic jobs for `flask cron`: (dotted service path, seconds between runs).
-PERIODIC_JOBS = [
-    ("checkup.services.booking_mail.send_due_reminders", 15 * 60),
-    ("checkup.services.waitlist.expire_offers", 60),
-    ("checkup.services.report_pdf.requeue_stuck_reports", 5 * 60),
-    ("checkup.services.campaigns.requeue_stalled_campaigns", 5 * 60),
-    ("checkup.services.messages.retry_failed", 5 * 60),
-    ("checkup.services.group_documents.requeue_stuck_documents", 5 * 60),
-    ("checkup.services.contract_reservations.release_due_reservations", 60 * 60),
-    ("checkup.services.reenrollment.send_invitations", 24 * 60 * 60),
-    ("checkup.services.renewals.create_due_tasks", 24 * 60 * 60),
-    ("checkup.services.invitations.send_invitation_reminders", 24 * 60 * 60),
-]
+    if not db.is_closed():
+        db.close()
+    if hasattr(db.obj, "close_all"):
+        db.obj.close_all()  # a forked work horse must not share this process's database sockets
+    pause = 1
+    while True:
+        try:
+            # no socket timeout: rq blocks on BLPOP for minutes; connecting gives up quickly
+            connection = Redis.from_url(url, socket_connect_timeout=tasks.REDIS_TIMEOUT_SECONDS,
+                                        health_check_interval=30)
+            tasks.queue(connection).enqueue(tasks.perform_due, result_ttl=0, job_timeout=3600)
+            Worker(list(queues), connection=connection).work(burst=burst, with_scheduler=False)
+            return
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            if burst:
+                raise click.ClickException(f"Redis is unreachable: {error}")
+            click.echo(f"Redis is unreachable ({error}); trying again in {pause} s", err=True)
+            time.sleep(pause)
+            pause = min(pause * 2, 30)
 
 
 @click.command("cron")
 def cron():
-    """Enqueue the periodic jobs (reminders, waitlist expiry) on their schedule; run beside `flask worker`."""
-    from redis import Redis
-    from rq.cron import CronScheduler
+    """The one scheduler: owes the periodic tasks on their schedule and wakes the dispatcher (run beside
+    `flask worker`). A second `flask cron` waits until the first stops, then takes over."""
+    from checkup.core import locks, periodic
+    from checkup.extensions import db
 
-    from checkup.jobs import perform
-
-    url = current_app.config.get("REDIS_URL")
-    if not url:
-        raise click.ClickException("CHECKUP_REDIS_URL is not set; use send-reminders and expire-offers from cron.")
-    scheduler = CronScheduler(connection=Redis.from_url(url), name="checkup-cron")
-    for path, seconds in PERIODIC_JOBS:
-        scheduler.register(perform, "default", args=(path,), interval=seconds, name=path)
-    scheduler.start()
+    db.connect(reuse_if_open=True)
+    click.echo("waiting to be the only scheduler…")
+    with locks.exclusive("cron"):
+        click.echo("scheduler running")
+        periodic.run_scheduler()
 
 
 @click.command("send-reminders")
@@ -114,7 +122,7 @@ def expire_offers():
 @click.option("--older-than", "older_than", default=10, show_default=True, type=int,
               help="Minutes a report PDF may sit in pending/rendering before it is queued again.")
 def requeue_reports(older_than):
-    """Queue again the report PDFs stuck in pending/rendering (worker killed, Redis flushed)."""
+    """Owe again the report PDFs stuck in pending/rendering with no task to make them (an old backup restored)."""
     from checkup.extensions import db
     from checkup.services import report_pdf
 
@@ -133,21 +141,37 @@ def send_invitation_reminders():
 
 
 @click.command("run-periodic")
-@click.option("--only", "only", default=None, help="Run only the periodic job whose dotted path ends with this.")
+@click.option("--only", "only", default=None, help="Run only this periodic task kind (e.g. mail.retry_failed).")
 def run_periodic(only):
-    """Run every periodic job once, here and now (the embedded set-up's cron line: every 15 minutes).
-
-    Each job is idempotent (claims rows, dedupes mail), so running them more often than their
-    interval is harmless; with Redis, prefer `flask cron` beside `flask worker`.
-    """
+    """Run every periodic task once, here and now, then every other task that is due (the embedded
+    set-up's cron line: every 15 minutes). Each task is idempotent, so running them more often than
+    their interval is harmless; with Redis, prefer `flask cron` beside `flask worker`."""
+    from checkup.core import periodic, tasks
     from checkup.extensions import db
-    from checkup.jobs import _resolve
 
     with db.connection_context():
-        for path, _seconds in PERIODIC_JOBS:
-            if only and not path.endswith(only):
-                continue
-            click.echo(f"{path}: {_resolve(path)()!r}")
+        kinds = {kind for kind, _seconds in periodic.SCHEDULE}
+        if only and only not in kinds:
+            raise click.ClickException(f"no periodic task {only!r}; choose one of: {', '.join(sorted(kinds))}")
+        owed = periodic.owe_due(only=only, fresh=True)
+        ran = tasks.dispatch_due()
+    click.echo(f"periodic tasks owed: {len(owed)}; tasks run: {ran}")
+
+
+@click.command("verify-documents")
+def verify_documents():
+    """Check every ready report PDF and group document against its checksum; render again those whose
+    file is missing or changed (after a restore of the database and the documents folders)."""
+    from checkup.extensions import db
+    from checkup.services import document_check
+
+    with db.connection_context():
+        checked, damaged = document_check.verify_documents()
+    for item in damaged:
+        click.echo(f"{item.kind} {item.id}: file {item.problem} ({item.path}); "
+                   + ("render queued" if item.queued else "changed meanwhile, left alone"))
+    queued = sum(item.queued for item in damaged)
+    click.echo(f"documents checked: {checked}; missing or changed: {len(damaged)}; renders queued: {queued}")
 
 
 def init_app(app):
@@ -158,3 +182,4 @@ def init_app(app):
     app.cli.add_command(db_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(worker)
+    app.cli.add_command(verify_documents)

@@ -8,6 +8,10 @@ def _bool(value):
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _seconds_list(value):
+    return tuple(int(part) for part in str(value).split(",") if part.strip())
+
+
 # Flask config key, environment variable, parser, default.
 SETTINGS = [
     ("DATABASE_URL", "CHECKUP_DATABASE_URL", str, None),
@@ -49,6 +53,11 @@ SETTINGS = [
     # are validated and imported as background jobs
     ("UPLOAD_MAX_BYTES", "CHECKUP_UPLOAD_MAX_BYTES", int, 10 * 1024 * 1024),
     ("ROSTER_JOB_ROWS", "CHECKUP_ROSTER_JOB_ROWS", int, 500),
+    # seconds between a failed task's attempts (comma-separated; after the last, it is dead) and an upper
+    # bound on how long a running task may hold its row before a dead worker's task is taken back.
+    # Unset: 60,300,1800,7200,21600 and each kind's own lease (10 to 60 minutes).
+    ("TASK_RETRY_DELAYS", "CHECKUP_TASK_RETRY_DELAYS", _seconds_list, None),
+    ("TASK_LEASE_SECONDS", "CHECKUP_TASK_LEASE_SECONDS", int, None),
 ]
 
 
@@ -87,6 +96,12 @@ def build_config(instance_path, overrides=None):
 
     config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"] or "memory://")
     config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    # Redis down or hanging: limits fall back to this process's memory (the limiter logs it) and a
+    # storage error never fails a request; short socket timeouts keep a hanging Redis from hanging pages
+    config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    if config["REDIS_URL"]:
+        config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": 1, "socket_connect_timeout": 1})
     config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     config.setdefault("SESSION_COOKIE_NAME", "checkup_session")

@@ -5,7 +5,7 @@ import socket
 
 import pytest
 
-from checkup import jobs
+from checkup.core import tasks
 from checkup.models import AuditEvent, Campaign, Message
 from checkup.models.base import utcnow
 from checkup.models.care import HEALTH_TARGETING, MARKETING_EMAIL
@@ -14,7 +14,7 @@ from checkup.services.audit import Actor
 from checkup.services.errors import Conflict, ValidationError
 from tests import factories
 from tests.campaign_helpers import checkup, consenting_client, signed_report
-from tests.test_jobs import redis_app, run_worker  # noqa: F401  (the fixture)
+from tests.task_helpers import redis_app, run_worker  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.both_dbs
 
@@ -300,14 +300,14 @@ def test_the_send_job_runs_in_a_real_rq_worker(redis_app, counselor, outbox):
     consenting_client("Gamma", email="gamma@example.com", purposes=())
     campaign = campaigns.queue_send(counselor, draft(counselor).id)
     assert (campaign.status, campaign.target_count) == ("queued", 2)
-    assert outbox() == [] and jobs.queue().count == 1
+    assert outbox() == [] and tasks.queue().count == 1
     finished = run_worker(redis_app)
     assert finished.returncode == 0, finished.stderr[-3000:]
     done = Campaign.get_by_id(campaign.id)
     assert (done.status, done.sent_count) == ("sent", 2) and done.finished_at is not None, finished.stderr[-3000:]
     assert sorted(m["To"] for m in outbox()) == ["alpha@example.com", "beta@example.com"]
     # the same job enqueued again (rq's retry, the sweeper) sends nothing more
-    jobs.enqueue("checkup.services.campaigns.send_campaign", campaign.id)
+    tasks.defer("campaign.send", campaign.id)
     Campaign.update(status="sending").where(Campaign.id == campaign.id).execute()
     assert run_worker(redis_app).returncode == 0
     assert len(outbox()) == 2 and Campaign.get_by_id(campaign.id).status == "sent"

@@ -177,9 +177,10 @@ def test_closing_a_contract_releases_its_reservations(scheduler, monkeypatch):
 
 
 def test_release_job_is_registered_hourly():
-    from checkup.cli import PERIODIC_JOBS
+    from checkup.core import periodic, tasks
 
-    assert ("checkup.services.contract_reservations.release_due_reservations", 3600) in PERIODIC_JOBS
+    assert ("contract.release_reservations", 3600) in periodic.SCHEDULE
+    assert tasks.REGISTRY["contract.release_reservations"].run is contract_reservations.release_due_reservations
 
 
 def test_simultaneous_reservations_never_overbook(app, scheduler):

@@ -10,7 +10,7 @@ import openpyxl
 import pypdf
 import pytest
 
-from checkup import jobs
+from checkup.core import tasks
 from checkup.models import AuditEvent, Enrollment, GroupDocument
 from checkup.models.base import utcnow
 from checkup.services import group_documents
@@ -18,7 +18,7 @@ from checkup.services.audit import Actor
 from checkup.services.report_pdf import sha256_of
 from tests import factories
 from tests.group_documents_helpers import GroupWorld
-from tests.test_jobs import redis_app  # noqa: F401  (the fixture)
+from tests.task_helpers import redis_app  # noqa: F401  (the fixture)
 from tests.test_reports_worker import ROOT, worker_env
 
 FORMULA = '=HYPERLINK("http://evil.example","x")'
@@ -127,7 +127,7 @@ def test_the_billing_statement_as_pdf_and_xlsx(world, hr_client):
 @pytest.mark.both_dbs
 def test_a_real_rq_worker_renders_the_document(redis_app, world, hr):
     document = group_documents.request(Actor(hr), world.contract.id, "summary", "pdf", world.organization.id)
-    assert document.state == "pending" and jobs.queue().count == 1
+    assert document.state == "pending" and tasks.queue().count == 1
     env = dict(worker_env(redis_app), CHECKUP_GROUP_DOCS_DIR=redis_app.config["GROUP_DOCS_DIR"])
     finished = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"], env=env,
                               cwd=ROOT, capture_output=True, text=True, timeout=120)

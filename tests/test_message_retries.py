@@ -256,9 +256,10 @@ def raw_smtp_server(fault):
 
 
 def test_the_retry_runs_with_the_periodic_jobs():
-    from checkup.cli import PERIODIC_JOBS
+    from checkup.core import periodic, tasks
 
-    assert ("checkup.services.messages.retry_failed", 5 * 60) in PERIODIC_JOBS
+    assert ("mail.retry_failed", 5 * 60) in periodic.SCHEDULE
+    assert tasks.REGISTRY["mail.retry_failed"].run is messages.retry_failed_task
 
 
 def test_the_client_page_lists_the_emails_sent_with_their_delivery(app, client, outbox):

@@ -8,12 +8,12 @@ import time
 import pypdf
 import pytest
 
-from checkup import jobs
+from checkup.core import tasks
 from checkup.models import Report
 from checkup.services import report_pdf, reports
 from tests.conftest import REDIS_URL
 from tests.report_helpers import ReportWorld
-from tests.test_jobs import redis_app  # noqa: F401  (the fixture)
+from tests.task_helpers import redis_app  # noqa: F401  (the fixture)
 
 ROOT = os.path.dirname(os.path.dirname(__file__))
 
@@ -109,7 +109,7 @@ def test_a_killed_work_horse_still_ends_with_exactly_one_ready_pdf(redis_app, tm
     assert not (report_pdf.reports_dir() / str(world.appointment.id) / "1.pdf").exists()
 
     assert report_pdf.requeue_stuck_reports(older_than_minutes=0) == [report.id]
-    assert jobs.queue().count == 1
+    assert tasks.queue().count == 1
     finished = burst_worker(redis_app)
     assert finished.returncode == 0, finished.stderr[-3000:]
 
@@ -126,8 +126,8 @@ def test_a_flushed_redis_is_healed_by_the_sweeper(redis_app):
     world = ReportWorld()
     world.all_results()
     report = reports.sign(world.actor(), world.appointment.id, "Summary", "Advice")
-    jobs.queue().connection.flushdb()  # the queued job is gone
-    assert jobs.queue().count == 0
+    tasks.queue().connection.flushdb()  # the queued job is gone
+    assert tasks.queue().count == 0
     assert report_pdf.requeue_stuck_reports(older_than_minutes=0) == [report.id]
     finished = burst_worker(redis_app)
     assert finished.returncode == 0, finished.stderr[-3000:]

@@ -3,14 +3,14 @@ import json
 
 import pytest
 
-from checkup import jobs
+from checkup.core import tasks
 from checkup.models import AuditEvent, Client, Enrollment, GroupContract, RosterImport
 from checkup.services import national_id, roster, roster_commit
 from checkup.services.errors import Conflict, NotFound, ValidationError
 from tests import factories
 from tests.conftest import REDIS_URL
 from tests.roster_helpers import RosterWorld, csv_bytes, employee
-from tests.test_jobs import redis_app, run_worker  # noqa: F401  (redis_app is a fixture)
+from tests.task_helpers import redis_app, run_worker  # noqa: F401  (redis_app is a fixture)
 
 pytestmark = pytest.mark.both_dbs
 
@@ -270,7 +270,7 @@ def test_a_large_roster_is_checked_and_imported_by_background_jobs(redis_app):
     rows = [employee(n) for n in range(1, 31)] + [employee(99, sex="?")]
     result = upload(world, rows)
     assert (result.state, result.processed_rows, roster.progress_percent(result)) == ("validating", 0, 0)
-    assert jobs.queue().count == 1
+    assert tasks.queue().count == 1
 
     finished = run_worker(redis_app)
     assert finished.returncode == 0, finished.stderr[-3000:]
@@ -279,11 +279,11 @@ def test_a_large_roster_is_checked_and_imported_by_background_jobs(redis_app):
 
     importing = commit(world, checked)
     assert importing.state == "importing" and Enrollment.select().count() == 0
-    jobs.enqueue(roster.COMMIT_JOB, result.id, world.hr.id, "127.0.0.1")  # a duplicate job, as a retry would be
+    tasks.defer("roster.commit", result.id, world.hr.id, "127.0.0.1")  # a duplicate job, as a retry would be
     finished = run_worker(redis_app)
     assert finished.returncode == 0, finished.stderr[-3000:]
     imported = RosterImport.get_by_id(result.id)
     assert (imported.state, imported.created_clients, imported.rows_json) == ("imported", 30, "")
     assert Client.select().count() == 30 and Enrollment.select().count() == 30
     assert AuditEvent.select().where(AuditEvent.action == "roster.imported").count() == 1
-    assert REDIS_URL and jobs.queue().count == 0
+    assert REDIS_URL and tasks.queue().count == 0

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from checkup.core import tasks
 from checkup.blueprints.guards import actor, render_page, restrict_blueprint
 from checkup.forms import apply_errors
 from checkup.forms.directory import clean_text
@@ -155,7 +156,7 @@ def send_invitations():
 def _flash_result(plan):
     if plan.sent:
         flash(ngettext("%(num)d invitation sent.", "%(num)d invitations sent.", plan.sent) if
-              plan.sent <= invitations.INLINE_MAX else
+              tasks.inline() else
               ngettext("%(num)d invitation is being sent.", "%(num)d invitations are being sent.", plan.sent),
               "success")
     else:

@@ -2,7 +2,7 @@
 from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from checkup import jobs
+from checkup.core import tasks
 from checkup.blueprints.guards import actor, render_page, restrict_blueprint
 from checkup.forms.care import RenewalDoneForm, RunReenrollmentForm
 from checkup.models.accounts import ADMIN, COUNSELOR
@@ -69,7 +69,6 @@ def index():
 def run():
     form = RunReenrollmentForm()
     if form.validate_on_submit():
-        jobs.enqueue("checkup.services.reenrollment.send_invitations")
-        audit.record(actor(), "reenrollment.run", None)
+        reenrollment.run_now(actor())
         flash(_("Invitations are being sent to every client who is due."), "success")
     return redirect(url_for(".index"), 303)

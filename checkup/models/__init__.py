@@ -5,6 +5,7 @@ from checkup.models.audit import AuditEvent
 from checkup.models.care import (Campaign, Consent, ContactAttempt, Consultation, Message,
                                  Referral, RenewalTask, Setting, StaffDepartment, Survey)
 from checkup.models.capacity import ResourceDay, Slot
+from checkup.models.tasks import Task
 from checkup.models.results import (AdviceSnippet, CriticalAlert, Finding, FollowUp, FollowUpRule, Report,
                                     Result)
 from checkup.models.catalog import Department, ExamItem, Package, PackageItem, ReferenceRange, Resource
@@ -21,7 +22,7 @@ ALL_MODELS = [
     AuditEvent,
     GroupContract, ContractCategory, ContractReservation, Enrollment, RosterImport, GroupDocument,
     ContactAttempt, StaffDepartment, Setting, Consultation, Referral, Survey, Consent, Campaign, Message,
-    RenewalTask,
+    RenewalTask, Task,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS"]

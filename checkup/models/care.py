@@ -147,13 +147,14 @@ class Message(BaseModel):
     """Every service/marketing email sent to a client. ``dedupe_key`` makes sending idempotent:
     the row is claimed before the mail goes out, so a retry never sends twice."""
 
-    client = ForeignKeyField(Client, backref="messages", on_delete="CASCADE")
+    client = ForeignKeyField(Client, null=True, backref="messages", on_delete="CASCADE")
+    user = ForeignKeyField(User, null=True, backref="messages", on_delete="CASCADE")  # a staff/HR account's mail
     campaign = ForeignKeyField(Campaign, null=True, backref="messages", on_delete="CASCADE")
     kind = CharField(max_length=20, index=True)  # campaign | reenrollment | survey | ...
     dedupe_key = CharField(max_length=120, unique=True)
     email = CharField(max_length=254, default="")
     subject = CharField(max_length=200, default="")
-    status = CharField(max_length=10, default="sending")  # sending | sent | bounced | failed | withdrawn
+    status = CharField(max_length=10, default="sending")  # queued | sending | sent | bounced | failed | withdrawn
     error = CharField(max_length=300, default="")
     created_at = DateTimeField(default=utcnow, index=True)
     sent_at = DateTimeField(null=True)

@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from checkup import jobs
+from checkup.core import tasks
 from checkup.extensions import db
 from peewee import JOIN
 
@@ -71,7 +71,7 @@ def register_client(email, password, name, sex, birth_date, phone, locale=""):
                            phone=phone.strip(), client=client, locale=locale or "")
         UserRole.create(user=user, role=CLIENT)
         audit.record(audit.Actor(user), "account.register", user)
-    jobs.enqueue("checkup.services.notifications.send_welcome_email", user.id)
+        tasks.defer("mail.welcome", user.id, caused_by=user.id)
     return user
 
 
@@ -148,9 +148,9 @@ def request_password_reset(email, ip=""):
     user = User.get_or_none(User.email == normalize_email(email))
     if user is None or not user.is_active:
         return None
-    token = issue_reset_token(user)
-    audit.record(audit.Actor(None, ip), "auth.password_reset_requested", user)
-    jobs.enqueue("checkup.services.notifications.send_password_reset", user.id, token)
+    with db.atomic():
+        audit.record(audit.Actor(None, ip), "auth.password_reset_requested", user)
+        tasks.defer("mail.password_reset", user.id)  # the link is minted when the mail is sent
     return None
 
 
@@ -274,8 +274,7 @@ def create_account(actor, email, name, roles, organization_id=None, phone=""):
                            organization=organization_id if HR in roles else None)
         UserRole.insert_many([{"user": user.id, "role": r} for r in roles]).execute()
         audit.record(actor, "account.create", user, roles=roles)
-        token = issue_reset_token(user, minutes=INVITATION_MINUTES)
-    jobs.enqueue("checkup.services.notifications.send_account_invitation", user.id, token)
+        tasks.defer("mail.account_invitation", user.id, caused_by=actor.user_id)
     return user
 
 

@@ -16,7 +16,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
-from checkup import jobs
+from checkup.core import tasks
 from checkup.extensions import db
 from checkup.models import (Appointment, AppointmentItem, Client, ContractReservation, ExamItem, Package,
                             PackageItem, ResourceDay, Slot)
@@ -235,6 +235,7 @@ def book(actor, client_id, slot_id, package_code, addon_codes=(), idempotency_ke
             appointment = _create(actor, client, slot, offer, key, source, reserved_for=reserved_for)
             if on_booked is not None:
                 on_booked(appointment)
+            tasks.defer("mail.booking_confirmation", appointment.id, caused_by=actor.user_id)
     except IntegrityError:
         # a concurrent twin of this request (same key) or another booking the same day won the race
         if key:
@@ -243,7 +244,6 @@ def book(actor, client_id, slot_id, package_code, addon_codes=(), idempotency_ke
                 return existing
         raise ValidationError(_l("You already have an appointment on that day. One checkup per day."),
                               {"slot": _l("You already have an appointment on this day.")})
-    jobs.enqueue("checkup.services.booking_mail.send_confirmation", appointment.id)
     return appointment
 
 
@@ -326,7 +326,7 @@ def cancel(actor, appointment_id, reason, client_id=None, staff=False):
         _release(appointment.slot_id, appointment.day, resource_ids_of(appointment.id))
         audit.record(actor, "booking.cancelled_override" if override else "booking.cancelled", appointment,
                      reason=reason[:300])
-    jobs.enqueue("checkup.services.waitlist.offer_free_places", appointment.day.isoformat())
+        tasks.defer("waitlist.offer_places", appointment.day.isoformat())
     return appointment
 
 
@@ -365,5 +365,5 @@ def reschedule(actor, appointment_id, new_slot_id, client_id=None, staff=False, 
          .where(Appointment.id == appointment.id).execute())
         audit.record(actor, "booking.rescheduled_override" if override else "booking.rescheduled", appointment,
                      before=str(old_day), after=str(slot.day), reason=(reason or "")[:300])
-    jobs.enqueue("checkup.services.waitlist.offer_free_places", old_day.isoformat())
+        tasks.defer("waitlist.offer_places", old_day.isoformat())
     return Appointment.get_by_id(appointment.id)

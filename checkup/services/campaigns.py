@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, SQL, NodeList, PostgresqlDatabase, fn
 
-from checkup import jobs
+from checkup.core import tasks
 from checkup.extensions import db
 from checkup.models import Appointment, Campaign, Client, Consent, Message, User
 from checkup.models.base import utcnow
@@ -187,7 +187,7 @@ def queue_send(actor, campaign_id):
         if not queued:
             raise Conflict(_l("This campaign has already been sent."))
         audit.record(actor, "campaign.sent", campaign, target_count=count, name=campaign.name)
-    jobs.enqueue("checkup.services.campaigns.send_campaign", campaign.id)
+        tasks.defer("campaign.send", campaign.id, caused_by=actor.user_id)
     return get_campaign(campaign.id)
 
 
@@ -219,13 +219,14 @@ def may_still_receive(campaign_id, client_id):
     return segment is not None and _still_consents(client_id, purposes_of(segment))
 
 
+@tasks.handler("campaign.send", lease_minutes=60)
 def send_campaign(campaign_id):
-    """The send job: queued → sending → sent, in batches of BATCH_SIZE clients.
+    """The send task: queued → sending → sent, in batches of BATCH_SIZE clients.
 
     Each batch is chosen afresh from the segment and the consents in force, skipping clients the campaign
     already reached; consent is checked once more right before each message. Idempotent: a retry or a
     second worker sends nobody twice (the Message row is claimed first). Returns the number sent now.
-    Database and unexpected errors propagate, so rq retries the job.
+    Database and unexpected errors propagate, so the task is retried.
     """
     campaign = Campaign.get_or_none(Campaign.id == campaign_id)
     if campaign is None or campaign.status not in BUSY:
@@ -265,9 +266,10 @@ def send_campaign(campaign_id):
     return sent_now
 
 
+@tasks.handler("campaign.requeue_stalled")
 def requeue_stalled_campaigns(older_than_minutes=STALLED_MINUTES):
-    """Periodic sweeper: a queued or sending campaign with no new message for a while lost its job (a killed
-    worker, a flushed Redis): enqueue it again. Safe because sending is idempotent. Returns the ids."""
+    """Periodic sweeper: a queued or sending campaign with no new message for a while (its task dead, or
+    a database restored from before it was sent): owe its sending again. Safe because sending is idempotent. Returns the ids."""
     cutoff = utcnow() - datetime.timedelta(minutes=older_than_minutes)
     last_message = (Message.select(Message.campaign, fn.MAX(Message.created_at).alias("last_at"))
                     .where(Message.campaign.is_null(False)).group_by(Message.campaign).alias("last_message"))
@@ -278,5 +280,5 @@ def requeue_stalled_campaigns(older_than_minutes=STALLED_MINUTES):
                .order_by(Campaign.id).tuples())
     ids = [cid for (cid,) in stalled]
     for cid in ids:
-        jobs.enqueue("checkup.services.campaigns.send_campaign", cid)
+        tasks.defer("campaign.send", cid)
     return ids

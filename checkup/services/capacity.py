@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from checkup import jobs
+from checkup.core import tasks
 from checkup.extensions import db
 from checkup.models import Appointment, AppointmentItem, Client, Resource, ResourceDay, Slot
 from checkup.models.appointments import LIVE_STATUSES
@@ -160,7 +160,7 @@ def apply_template(actor, start, end, weekdays, specs, resource_capacities=None)
             counts["resource_days"] = open_resource_days(days, resources)
         audit.record(actor, "capacity.template_applied", None, start=str(start), end=str(end),
                      weekdays=sorted(weekdays), slots=len(specs), **counts)
-    jobs.enqueue("checkup.services.waitlist.offer_free_places_between", start.isoformat(), end.isoformat())
+        tasks.defer("waitlist.offer_places_between", start.isoformat(), end.isoformat())
     return counts
 
 
@@ -207,8 +207,8 @@ def set_slot_capacity(actor, slot_id, capacity):
                              n=slot.booked + slot.held, names=names)
             raise ValidationError(message, {"capacity": message})
         audit.record(actor, "capacity.slot_changed", slot, before=slot.capacity, after=capacity)
-    if capacity > slot.capacity:
-        jobs.enqueue("checkup.services.waitlist.offer_free_places", slot.day.isoformat())
+        if capacity > slot.capacity:
+            tasks.defer("waitlist.offer_places", slot.day.isoformat())
     return Slot.get_by_id(slot.id)
 
 
@@ -237,8 +237,8 @@ def set_resource_capacity(actor, resource_day_id, capacity):
                          n=row.booked + row.held, names=names)
             raise ValidationError(message, {"capacity": message})
         audit.record(actor, "capacity.resource_changed", row, before=row.capacity, after=capacity)
-    if capacity > row.capacity:
-        jobs.enqueue("checkup.services.waitlist.offer_free_places", row.day.isoformat())
+        if capacity > row.capacity:
+            tasks.defer("waitlist.offer_places", row.day.isoformat())
     return ResourceDay.get_by_id(row.id)
 
 
@@ -258,7 +258,7 @@ def reopen_day(actor, day):
         if not reopened:
             raise ValidationError(_l("There are no slots on %(day)s.", day=day))
         audit.record(actor, "capacity.day_reopened", None, day=str(day))
-    jobs.enqueue("checkup.services.waitlist.offer_free_places", day.isoformat())
+        tasks.defer("waitlist.offer_places", day.isoformat())
 
 
 @dataclass

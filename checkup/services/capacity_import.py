@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
-from checkup import jobs
+from checkup.core import tasks
 from checkup.extensions import db
 from checkup.models import Slot
 from checkup.services import audit, clock, upload_files
@@ -345,11 +345,10 @@ def import_capacity(actor, filename, content):
             audit.record(actor, "capacity.imported", None, file=(filename or "")[:100], rows=len(rows),
                          created=result.created, updated=result.updated, resource_days=result.resource_days,
                          first=str(result.days[0]), last=str(result.days[-1]))
+            tasks.defer("waitlist.offer_places_between", result.days[0].isoformat(), result.days[-1].isoformat())
     except (_Changed, IntegrityError):
         raise Conflict(_l("Bookings or slots changed while the file was being imported. Nothing was imported; "
                           "upload the file again."))
-    jobs.enqueue("checkup.services.waitlist.offer_free_places_between", result.days[0].isoformat(),
-                 result.days[-1].isoformat())
     return result
 
 

@@ -14,11 +14,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
-from checkup import jobs
+from checkup.core import tasks
 from checkup.extensions import db
 from checkup.models import Appointment, Client, Consultation, Package, Report, User, UserRole
 from checkup.models.accounts import PHYSICIAN
-from checkup.services import accounts, audit, clock, mail, reports
+from checkup.services import accounts, audit, clock, messages, reports
 from checkup.services.errors import Conflict, NotFound, ValidationError
 
 log = logging.getLogger(__name__)
@@ -212,10 +212,7 @@ def schedule(actor, consultation_id, physician_id, when):
                               status=status_label(consultation.status)))
         audit.record(actor, "consultation.scheduled", consultation, client=consultation.client_id,
                      physician=physician.id, at=moment.isoformat(), moved=consultation.status == SCHEDULED)
-    try:
-        jobs.enqueue("checkup.services.consultations.send_scheduled_notice", consultation.id)
-    except Exception:  # the appointment with the physician stands; the counselor can still phone the client
-        log.exception("could not queue the notice of consultation %s", consultation.id)
+        tasks.defer("mail.consultation_scheduled", consultation.id, caused_by=actor.user_id)
     return _get(consultation.id)
 
 
@@ -289,8 +286,9 @@ def physician_list(actor, physician_id):
 
 # --- email ----------------------------------------------------------------------------------------
 
+@tasks.handler("mail.consultation_scheduled")
 def send_scheduled_notice(consultation_id):
-    """Job: tell the client when (and how) their consultation takes place, in their account's language.
+    """Task: tell the client when (and how) their consultation takes place, in their account's language.
     Sends nothing for a consultation no longer scheduled or a client without an email."""
     consultation = Consultation.get_or_none(Consultation.id == consultation_id)
     if consultation is None or consultation.status != SCHEDULED or consultation.scheduled_at is None:
@@ -310,4 +308,5 @@ def send_scheduled_notice(consultation_id):
                                center=current_app.config["CENTER_NAME"],
                                phone=current_app.config.get("CENTER_PHONE", ""),
                                link=current_app.config["BASE_URL"].rstrip("/") + "/me/consultations")
-        return mail.send(email, _("Your consultation is scheduled"), text)
+        return messages.send_owed("consultation", email, _("Your consultation is scheduled"), text,
+                                  client_id=client.id, user_id=account.id if account else None)

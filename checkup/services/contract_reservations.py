@@ -12,6 +12,7 @@ import logging
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
+from checkup.core import tasks
 from checkup.extensions import db
 from checkup.models import ContractReservation, GroupContract, Slot
 from checkup.models.base import utcnow
@@ -169,6 +170,7 @@ def release_all(contract_id):
     return total
 
 
+@tasks.handler("contract.release_reservations")
 def release_due_reservations():
     """Periodic job: give back the unused places of every reservation whose day is within its contract's
     ``reservation_release_days`` from today (or past). Idempotent and safe to run in parallel: each place

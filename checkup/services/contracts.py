@@ -11,7 +11,7 @@ import datetime
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 
-from checkup import jobs
+from checkup.core import tasks
 from checkup.extensions import db
 from checkup.models import (ContractCategory, ContractReservation, Enrollment, GroupContract, Organization,
                             Package, Slot)
@@ -30,7 +30,6 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 MAX_WINDOW_DAYS = 731  # two years: a longer booking window is a typing mistake
 MAX_RELEASE_DAYS = 365
 NOTES_LIMIT = 4000
-CLOSE_JOB = "checkup.services.group_documents.generate_for_closed_contract"
 
 
 def status_label(status):
@@ -274,7 +273,7 @@ def activate(actor, contract_id):
 
 def close(actor, contract_id):
     """Active → closed (admin or scheduler): releases every place still reserved, then enqueues the group
-    documents job. Raises PermissionDenied, NotFound or Conflict."""
+    documents task. Raises PermissionDenied, NotFound or Conflict."""
     from checkup.services import contract_reservations
 
     _require_staff(actor)
@@ -288,5 +287,5 @@ def close(actor, contract_id):
             raise Conflict(_l("The contract changed meanwhile; reload the page."))
         released = contract_reservations.release_all(contract.id)
         audit.record(actor, "contract.closed", contract, released_places=released)
-    jobs.enqueue(CLOSE_JOB, contract.id)
+        tasks.defer("group_document.after_close", contract.id, caused_by=actor.user_id)
     return _get(contract.id)

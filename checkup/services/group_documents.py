@@ -17,7 +17,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from checkup import jobs
+from checkup.core import tasks
 from checkup.extensions import db
 from checkup.models import GroupDocument, User
 from checkup.models.base import utcnow
@@ -34,7 +34,6 @@ FORMATS = ("pdf", "xlsx")
 PENDING, RENDERING, READY, FAILED = "pending", "rendering", "ready", "failed"
 BUSY_STATES = (PENDING, RENDERING)
 STALE_MINUTES = 10  # a claim this old belongs to a worker that died
-JOB = "checkup.services.group_documents.generate"
 MIMETYPES = {"pdf": "application/pdf",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 KIND_LABELS = {SUMMARY: _l("Group health summary"), BILLING: _l("Billing statement")}
@@ -118,22 +117,19 @@ def request(actor, contract_id, kind, fmt, organization_id=None):
         document = GroupDocument.create(contract=contract.id, kind=kind, fmt=fmt, state=PENDING,
                                         requested_by=actor.user_id, updated_at=utcnow())
         audit.record(actor, "group.document_requested", document, contract=contract.id, kind=kind, fmt=fmt)
-    queue(document.id)
+        queue(document.id)
     return GroupDocument.get_by_id(document.id)
 
 
 def queue(document_id):
-    """Queue (or, without Redis, run) the job. The row keeps the state, so a failure is logged, not
-    raised: the row says "failed" (retry from the page) or stays pending for the sweeper."""
-    try:
-        jobs.enqueue(JOB, document_id)
-    except Exception:
-        log.exception("could not queue or make group document %s", document_id)
+    """Owe the document: a task row in the caller's transaction (made after commit, retried on schedule)."""
+    return tasks.defer("group_document.render", document_id)
 
 
+@tasks.handler("group_document.after_close")
 def generate_for_closed_contract(contract_id):
-    """Hook for closing a contract: request the summary as PDF and XLSX (when a checkup was completed).
-    Call it after the closing transaction commits. Returns the documents requested."""
+    """Task owed by closing a contract: request the summary as PDF and XLSX (when a checkup was
+    completed). Returns the documents requested."""
     contract = contract_for(contract_id)
     if SUMMARY in refusals(contract):
         return []
@@ -176,9 +172,10 @@ def _claim(document_id):
     return now if claimed else None
 
 
+@tasks.handler("group_document.render")
 def generate(document_id):
-    """Job: make document ``document_id``; returns the file's path, or None (missing, or another
-    worker holds it). Raises what rendering raised (the row says "failed") so rq retries."""
+    """Task: make document ``document_id``; returns the file's path, or None (missing, or another
+    worker holds it). Raises what rendering raised (the row says "failed") so the task is retried."""
     document = GroupDocument.get_or_none(GroupDocument.id == document_id)
     if document is None:
         return None
@@ -208,12 +205,13 @@ def _sha_prefix(data):
 def retry(actor, contract_id, document_id, organization_id=None):
     """Queue a failed document again; Conflict unless it failed."""
     document = get_document(contract_id, document_id, organization_id)
-    moved = (GroupDocument.update(state=PENDING, updated_at=utcnow(), error="")
-             .where(GroupDocument.id == document.id, GroupDocument.state == FAILED).execute())
-    if not moved:
-        raise Conflict(_l("Only a document that failed can be made again."))
-    audit.record(actor, "group.document_retried", document)
-    queue(document.id)
+    with db.atomic():
+        moved = (GroupDocument.update(state=PENDING, updated_at=utcnow(), error="")
+                 .where(GroupDocument.id == document.id, GroupDocument.state == FAILED).execute())
+        if not moved:
+            raise Conflict(_l("Only a document that failed can be made again."))
+        audit.record(actor, "group.document_retried", document)
+        queue(document.id)
     return GroupDocument.get_by_id(document.id)
 
 

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, Value, fn
 
-from checkup import jobs
+from checkup.core import tasks
 from checkup.extensions import db
 from checkup.models import Appointment, Client, Enrollment, GroupContract, Organization, User
 from checkup.models.groups import ACTIVE
@@ -31,7 +31,6 @@ from checkup.services.errors import Conflict, ValidationError
 
 ALL, NOT_YET_BOOKED, SELECTED = "all", "not_booked", "selected"
 MODES = (ALL, NOT_YET_BOOKED, SELECTED)
-INLINE_MAX = 20  # a wave this small is sent in the request; a larger one by background jobs
 BATCH_SIZE = 100
 CHUNK = 500  # ids per IN (...) list: well inside every database's parameter limit
 REMINDER_EVERY = datetime.timedelta(days=3)
@@ -148,7 +147,7 @@ def plan_invitations(organization_id, contract_id, mode, enrollment_ids=()):
 
 
 def send_invitations(actor, organization_id, contract_id, mode, enrollment_ids=()):
-    """Start a wave: mark the enrollments invited and send (inline when small, else one job per batch).
+    """Start a wave: mark the enrollments invited and owe one sending task per batch, in one transaction.
 
     Returns the Plan. Raises like ``plan_invitations``."""
     plan = plan_invitations(organization_id, contract_id, mode, enrollment_ids)
@@ -161,12 +160,8 @@ def send_invitations(actor, organization_id, contract_id, mode, enrollment_ids=(
              .where(Enrollment.id.in_(chunk), Enrollment.contract == plan.contract.id).execute())
         audit.record(actor, "hr.invitations_sent", plan.contract, mode=mode, sent=plan.sent, resend=plan.resend,
                      no_email=plan.no_email, already_invited=plan.already_invited, booked=plan.booked)
-    if plan.sent <= INLINE_MAX:
-        if plan.to_send:
-            send_invitation_batch(plan.contract.id, plan.to_send)
-    else:
         for batch in _chunks(plan.to_send, BATCH_SIZE):
-            jobs.enqueue("checkup.services.invitations.send_invitation_batch", plan.contract.id, batch)
+            tasks.defer("invitation.send_batch", plan.contract.id, batch, caused_by=actor.user_id)
     return plan
 
 
@@ -185,8 +180,9 @@ def _marked(contract_id, ids):
             .where(Enrollment.contract == contract_id, Enrollment.id.in_(ids), _is_pending()))
 
 
+@tasks.handler("invitation.send_batch", lease_minutes=30)
 def send_invitation_batch(contract_id, enrollment_ids):
-    """Job: email the marked enrollments among ``enrollment_ids`` their personal link. Idempotent: an
+    """Task: email the marked enrollments among ``enrollment_ids`` their personal link. Idempotent: an
     enrollment whose link was already issued is skipped. Returns how many emails were sent now."""
     contract = GroupContract.get_or_none(GroupContract.id == contract_id)
     if contract is None or contract.status != ACTIVE:
@@ -280,8 +276,9 @@ def _due_reminders(now):
             .order_by(Enrollment.id))
 
 
+@tasks.handler("invitation.send_reminders", lease_minutes=30)
 def send_invitation_reminders():
-    """Daily job: remind every invited, not yet booked employee of an active contract inside its window,
+    """Daily task: remind every invited, not yet booked employee of an active contract inside its window,
     at most once every three days (a conditional UPDATE claims the reminder, so concurrent or repeated
     runs send it once). Also finishes waves whose job was lost. Returns how many reminders went out."""
     resume_stuck_invitations()
@@ -324,5 +321,5 @@ def resume_stuck_invitations():
         by_contract.setdefault(contract_id, []).append(enrollment_id)
     for contract_id, ids in by_contract.items():
         for batch in _chunks(ids, BATCH_SIZE):
-            jobs.enqueue("checkup.services.invitations.send_invitation_batch", contract_id, batch)
+            tasks.defer("invitation.send_batch", contract_id, batch)
     return sum(len(ids) for ids in by_contract.values())

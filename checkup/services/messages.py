@@ -11,12 +11,14 @@ The text is kept only while a retry is due, then cleared (it may hold a survey l
 """
 import datetime
 import smtplib
+import uuid
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 
+from checkup.core import tasks
 from checkup.extensions import db
 from checkup.models import Client, Message
 from checkup.models.base import utcnow
@@ -24,6 +26,10 @@ from checkup.models.care import SERVICE_REMINDERS
 from checkup.services import consents, mail
 
 KIND_LABELS = {
+    "welcome": _l("Welcome"), "password_reset": _l("Password reset"), "account_invitation": _l("Staff account"),
+    "booking_confirmation": _l("Booking confirmation"), "waitlist_offer": _l("Waitlist offer"),
+    "booking_reminder": _l("Checkup reminder"), "report_ready": _l("Report ready"),
+    "report_amended": _l("Report amended"), "consultation": _l("Consultation scheduled"),
     "campaign": _l("Campaign"), "survey": _l("Satisfaction survey"), "reenrollment": _l("Yearly checkup reminder"),
     "invitation": _l("Company checkup invitation"), "invite_reminder": _l("Company checkup reminder"),
 }
@@ -52,6 +58,57 @@ def unsubscribe_headers(client_id, one_click=False):
         return {"List-Unsubscribe": f"<{consents.unsubscribe_url(client_id)}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     return {"List-Unsubscribe": f"<{consents.manage_url(client_id)}>"}
+
+
+def send_owed(kind, email, subject, text, client_id=None, user_id=None, attachments=(), headers=None):
+    """Send the email a running task owes, exactly once per task: the message row is written ``queued``,
+    claimed (``sending``) just before the hand-off and marked after it. A rerun of the task (a crash, a
+    retry) finds the row: ``sent`` sends nothing; ``sending`` means a run died around the hand-off, so
+    the server may have it and it is not sent again (marked failed for staff to see). A send the server
+    did not take (down, a temporary refusal) raises ``tasks.RetryLater`` so the task is tried again on
+    schedule; a refused recipient is ``bounced``. Returns the message row (None without an address)."""
+    if not email:
+        return None
+    task = tasks.current()
+    key = f"{kind}:task:{task.id}" if task is not None else f"{kind}:{uuid.uuid4().hex}"
+    Message.insert(client=client_id, user=user_id, kind=kind, dedupe_key=key[:120], email=email,
+                   subject=str(subject)[:200], status="queued", attempts=0,
+                   created_at=utcnow()).on_conflict_ignore().execute()
+    message = Message.get(Message.dedupe_key == key[:120])
+    if message.status == "sending":
+        _finish(message, "failed", "The sending worker stopped; not sent again (it may have gone out).")
+        return message
+    if message.status not in ("queued", "failed") or message.retry_at is None and message.status == "failed":
+        return message  # sent, bounced, or failed for good
+    claimed = (Message.update(status="sending", attempts=Message.attempts + 1, email=email, error="",
+                              retry_at=utcnow())
+               .where(Message.id == message.id, Message.status == message.status,
+                      Message.attempts == message.attempts).execute())
+    if not claimed:
+        return message  # another run has it
+    now = utcnow()
+    try:
+        mail.send(email, subject, text, attachments=attachments, headers=headers)
+    except mail.DeliveryUncertain as error:
+        message.status = _finish(message, "failed", f"The connection broke during the send; not sent again: {error}")
+        return message
+    except smtplib.SMTPRecipientsRefused as error:
+        if not _temporary(error):
+            message.status = _finish(message, "bounced", str(error))
+            return message
+        _will_retry(message, error)
+    except (smtplib.SMTPException, OSError) as error:
+        _will_retry(message, error)
+    tasks.checkpoint("mail_accepted")
+    message.status = _finish(message, "sent", "", sent_at=now)
+    return message
+
+
+def _will_retry(message, error):
+    """The server did not take it: the message waits for the task's next attempt (``retry_at`` marks it
+    as still owed), and the task is told to try again later."""
+    Message.update(status="failed", error=str(error)[:300], retry_at=utcnow()).where(Message.id == message.id).execute()
+    raise tasks.RetryLater(f"The mail server did not take the message: {error}")
 
 
 def send_once(client, kind, dedupe_key, subject, text, campaign_id=None, locale="en", one_click=False):
@@ -118,6 +175,7 @@ def _failed(message, error, now):
 
 def due_retries(now):
     return list(Message.select().where(Message.status == "failed", Message.retry_at.is_null(False),
+                                       Message.kind.in_(RETRYABLE),
                                        Message.retry_at <= now).order_by(Message.retry_at).limit(RETRY_BATCH))
 
 
@@ -166,6 +224,12 @@ def give_up_stuck(now):
     return (Message.update(status="failed", retry_at=None, body="",
                            error="The sending worker stopped; not sent again (it may have gone out).")
             .where(Message.status == "sending", since < now - STUCK_AFTER).execute())
+
+
+@tasks.handler("mail.retry_failed")
+def retry_failed_task():
+    """Periodic task: campaign, survey and re-enrollment messages whose retry is due."""
+    return retry_failed()
 
 
 def _still_wanted(message):

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
-from checkup import jobs
+from checkup.core import tasks
 from checkup.extensions import db
 from checkup.models import Appointment, AppointmentItem, Client, ExamItem, FollowUp, Report, Result
 from checkup.models.appointments import LIVE_STATUSES
@@ -113,6 +113,7 @@ def book(actor, follow_up_id, item_ids, slot_id, idempotency_key=None):
                 raise Conflict(_l("This follow-up is already closed."))
             audit.record(actor, "followup.recheck_booked", follow_up, appointment=appointment.id,
                          items=[line.item.code for line in offer.lines], day=str(slot.day))
+            tasks.defer("mail.booking_confirmation", appointment.id, caused_by=actor.user_id)
     except IntegrityError:
         if key:
             existing = Appointment.get_or_none(Appointment.idempotency_key == key)
@@ -120,7 +121,6 @@ def book(actor, follow_up_id, item_ids, slot_id, idempotency_key=None):
                 return existing
         message = _l("The client already has an appointment on that day. One checkup per day.")
         raise ValidationError(message, {"slot": message})
-    jobs.enqueue("checkup.services.booking_mail.send_confirmation", appointment.id)
     return appointment
 
 

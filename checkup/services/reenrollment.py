@@ -7,10 +7,12 @@ from flask import current_app
 from flask_babel import gettext as _
 from peewee import JOIN, fn
 
+from checkup.core import tasks
+from checkup.extensions import db
 from checkup.models import Appointment, AppointmentItem, Client, ExamItem, Finding, Message, Package, Report
 from checkup.models.appointments import COMPLETED, LIVE_STATUSES
 from checkup.models.care import SERVICE_REMINDERS
-from checkup.services import accounts, clock, consents, messages
+from checkup.services import accounts, audit, clock, consents, messages
 
 DUE_AFTER_MONTHS = 11
 KIND = "reenrollment"
@@ -96,6 +98,14 @@ def _text(client, last_day, package, items, chinese):
     return "\n".join(lines)
 
 
+def run_now(actor):
+    """Staff asked to send the due invitations now (audited); the sending is a task."""
+    with db.atomic():
+        audit.record(actor, "reenrollment.run", None)
+        return tasks.defer("reenrollment.send_invitations", caused_by=actor.user_id)
+
+
+@tasks.handler("reenrollment.send_invitations", lease_minutes=30)
 def send_invitations(today=None, batch=500):
     """Daily job: invite every client who is due; returns how many invitations went out now."""
     today = today or clock.today()

@@ -6,6 +6,7 @@ import json
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 
+from checkup.core import tasks
 from checkup.extensions import db
 from checkup.models import Appointment, Enrollment, GroupContract, Organization, RenewalTask
 from checkup.models.appointments import COMPLETED, NO_SHOW
@@ -37,6 +38,7 @@ def figures(contract_id):
             "participation": round(100 * completed[0] / enrolled, 1) if enrolled else None}
 
 
+@tasks.handler("renewal.create_due_tasks")
 def create_due_tasks(today=None):
     """Daily job: one task per contract whose anniversary is within LEAD_DAYS; returns how many opened."""
     today = today or clock.today()

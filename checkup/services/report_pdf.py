@@ -3,7 +3,9 @@
 ``render_report_pdf`` moves ``pdf_state`` pending -> rendering -> ready | failed. The file is
 ``<REPORTS_DIR>/<appointment>/<version>.pdf``, written to a temp file in the same folder and
 renamed into place, and its sha256 is stored. Rendering is deterministic, so running the job twice
-(or two workers at once) leaves one file with the same checksum. Exceptions propagate: rq retries.
+(or two workers at once) leaves one file with the same checksum. It runs as the "report.render_pdf"
+task: an exception marks the report ``failed`` with the reason (shown to staff) and the task is tried
+again on schedule, so a full or read-only disk heals by itself once fixed.
 """
 import datetime
 import hashlib
@@ -17,10 +19,10 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from checkup import jobs
+from checkup.core import tasks
 from checkup.models import Appointment, Client, Finding, Package, Report, User
 from checkup.models.base import utcnow
-from checkup.services import accounts, clock, mail
+from checkup.services import accounts, clock, messages
 from checkup.services.labels import choice_label
 from checkup.services.packages import age_on
 from checkup.services.report_review import DRAFT, PDF_FAILED, PDF_PENDING, PDF_READY, PDF_RENDERING
@@ -193,12 +195,13 @@ def write_atomically(target, data):
     return hashlib.sha256(data).hexdigest()
 
 
+@tasks.handler("report.render_pdf")
 def render_report_pdf(report_id):
     """Job: make the PDF of report ``report_id``; returns its path (None for a missing or draft report).
 
     Idempotent: a ready report whose file still matches its checksum is left alone. Counts each
-    attempt in ``pdf_attempts``; on error records "failed" with the message and re-raises so rq
-    retries with back-off. When ready, a signed report becomes published and the client is emailed.
+    attempt in ``pdf_attempts``; on error records "failed" with the message and re-raises so the task
+    is retried on schedule. When ready, a signed report becomes published and the client is emailed.
     """
     report = Report.get_or_none(Report.id == report_id)
     if report is None or report.status == DRAFT:
@@ -226,13 +229,17 @@ def render_report_pdf(report_id):
 
 
 def _publish_and_notify(report_id):
-    if publish(report_id):
-        jobs.enqueue("checkup.services.report_pdf.send_report_ready", report_id)
+    from checkup.extensions import db
+
+    with db.atomic():
+        if publish(report_id):
+            tasks.defer("mail.report_ready", report_id)
 
 
 def requeue_stuck_reports(older_than_minutes=10):
-    """Sweeper: queue again every signed report whose PDF has sat in pending/rendering too long
-    (a killed worker, a flushed Redis). Returns the report ids queued."""
+    """Owe again the PDF of every signed report that has sat in pending/rendering too long with no
+    render task left to run (``flask requeue-reports``: e.g. after restoring an old database). The task
+    table retries a failed render by itself. Returns the report ids queued."""
     cutoff = utcnow() - datetime.timedelta(minutes=older_than_minutes)
     stuck = [r.id for r in Report.select(Report.id).where(
         Report.status != DRAFT, Report.pdf_state.in_((PDF_PENDING, PDF_RENDERING)),
@@ -248,7 +255,7 @@ def requeue_stuck_reports(older_than_minutes=10):
 
 # --- emails --------------------------------------------------------------------------------------
 
-def _send_to_client(report_id, template, subject):
+def _send_to_client(report_id, kind, template, subject):
     report = Report.get_or_none(Report.id == report_id)
     if report is None:
         return None
@@ -262,14 +269,19 @@ def _send_to_client(report_id, template, subject):
         text = render_template(template, client=client, appointment=appointment, report=report,
                                center=current_app.config["CENTER_NAME"],
                                link=current_app.config["BASE_URL"].rstrip("/") + "/me/reports")
-        return mail.send(email, subject(), text)
+        return messages.send_owed(kind, email, subject(), text, client_id=client.id,
+                                  user_id=account.id if account else None)
 
 
+@tasks.handler("mail.report_ready")
 def send_report_ready(report_id):
-    """Job: tell the client their report can be downloaded."""
-    return _send_to_client(report_id, "email/report_ready.txt", lambda: _("Your checkup report is ready"))
+    """Task: tell the client their report can be downloaded."""
+    return _send_to_client(report_id, "report_ready", "email/report_ready.txt",
+                           lambda: _("Your checkup report is ready"))
 
 
+@tasks.handler("mail.report_amended")
 def send_amendment_notice(report_id):
-    """Job: tell the client their report was amended (with the reason)."""
-    return _send_to_client(report_id, "email/report_amended.txt", lambda: _("Your checkup report was amended"))
+    """Task: tell the client their report was amended (with the reason)."""
+    return _send_to_client(report_id, "report_amended", "email/report_amended.txt",
+                           lambda: _("Your checkup report was amended"))

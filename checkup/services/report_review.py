@@ -19,7 +19,6 @@ DRAFT, SIGNED, PUBLISHED, SUPERSEDED = "draft", "signed", "published", "supersed
 CURRENT_SIGNED = (SIGNED, PUBLISHED)  # the version in force once signed
 EVER_SIGNED = (SIGNED, PUBLISHED, SUPERSEDED)
 PDF_NONE, PDF_PENDING, PDF_RENDERING, PDF_READY, PDF_FAILED = "none", "pending", "rendering", "ready", "failed"
-PDF_JOB = "checkup.services.report_pdf.render_report_pdf"
 REVIEWABLE_STATUSES = (CHECKED_IN, COMPLETED)
 
 # The rule table shipped by migration 0003; used for any kind the admin's table lacks.

@@ -12,7 +12,7 @@ import logging
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, IntegrityError
 
-from checkup import jobs
+from checkup.core import tasks
 from checkup.extensions import db
 from checkup.models import (Appointment, Client, ExamItem, Finding, FollowUp, Package, Report,
                             Result)
@@ -24,7 +24,7 @@ from checkup.services.errors import Conflict, NotFound, ValidationError
 log = logging.getLogger(__name__)
 
 # the read side shared with the review pages
-from checkup.services.report_review import (CURRENT_SIGNED, DRAFT, MAX_OBSERVATIONS, PDF_JOB,  # noqa: E402
+from checkup.services.report_review import (CURRENT_SIGNED, DRAFT, MAX_OBSERVATIONS,  # noqa: E402
                                             PDF_PENDING, PDF_READY, PUBLISHED, REVIEWABLE_STATUSES, SIGNED,
                                             SUPERSEDED, _new_verification_code, follow_up_rules, is_signed,
                                             number_text, result_value, review_data)
@@ -126,12 +126,9 @@ def _clean_observations(findings):
 
 
 def queue_pdf(report_id):
-    """Queue (or, without Redis, run) the PDF job. The report row keeps the state, so a failure to
-    queue is logged, not raised: the sweeper picks the report up again."""
-    try:
-        jobs.enqueue(PDF_JOB, report_id)
-    except Exception:  # the report is signed either way; its row says "pending" or "failed"
-        log.exception("could not queue or render the PDF of report %s", report_id)
+    """Owe the report's PDF: a task row in the caller's transaction (rendered after commit, retried on
+    schedule when it fails)."""
+    return tasks.defer("report.render_pdf", report_id)
 
 
 # --- draft, sign, amend --------------------------------------------------------------------------------
@@ -215,8 +212,8 @@ def sign(actor, appointment_id, summary, advice, findings=(), signed_at=None, qu
             Appointment.id == data.appointment.id).execute()
         audit.record(actor, "report.signed", report, appointment=data.appointment.id, version=report.version,
                      findings=len(written), follow_ups=levels)
-    if queue_job:
-        queue_pdf(report.id)
+        if queue_job:
+            queue_pdf(report.id)
     return report
 
 
@@ -305,11 +302,8 @@ def amend(actor, report_id, reason, summary, advice, changes=(), findings=None):
         recheck.close_if_normal(actor, report)  # an amendment that makes a re-check normal closes its follow-up
         audit.record(actor, "report.amended", report, appointment=appointment.id, version=report.version,
                      replaces=old.id, reason=reason[:500], changes=changed, follow_ups=levels)
-    queue_pdf(report.id)
-    try:
-        jobs.enqueue("checkup.services.report_pdf.send_amendment_notice", report.id)
-    except Exception:  # the amendment stands; the client also gets the "report ready" email
-        log.exception("could not queue the amendment notice of report %s", report.id)
+        queue_pdf(report.id)
+        tasks.defer("mail.report_amended", report.id, caused_by=actor.user_id)
     return report
 
 
@@ -331,9 +325,10 @@ def retry_pdf(actor, report_id):
         raise NotFound(_l("We could not find that report."))
     if report.pdf_state == PDF_READY:
         return report
-    Report.update(pdf_state=PDF_PENDING, pdf_updated_at=utcnow()).where(Report.id == report.id).execute()
-    audit.record(actor, "report.pdf_retried", report)
-    queue_pdf(report.id)
+    with db.atomic():
+        Report.update(pdf_state=PDF_PENDING, pdf_updated_at=utcnow()).where(Report.id == report.id).execute()
+        audit.record(actor, "report.pdf_retried", report)
+        queue_pdf(report.id)
     return Report.get_by_id(report.id)
 
 

@@ -23,7 +23,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
-from checkup import jobs
+from checkup.core import tasks
 from checkup.extensions import db
 from checkup.models import ContractCategory, GroupContract, RosterImport, User
 from checkup.models.base import utcnow
@@ -38,8 +38,6 @@ VALIDATING, READY, IMPORTING, IMPORTED, FAILED, DISCARDED = (
     "validating", "ready", "importing", "imported", "failed", "discarded")
 RUNNING = (VALIDATING, IMPORTING)
 OPEN_CONTRACT = (DRAFT, ACTIVE)
-VALIDATE_JOB = "checkup.services.roster.validate_import"
-COMMIT_JOB = "checkup.services.roster.commit_import"
 ERRORS_PER_PAGE = 50
 MAX_STORED_ERRORS = 10_000
 PROGRESS_EVERY = 1000
@@ -186,9 +184,9 @@ def upload(actor, organization_id, contract_id, filename, content):
                                             total_rows=len(roster.rows), rows_json=pack_rows(roster.rows))
         audit.record(actor, "roster.uploaded", roster_import, contract=contract.id, rows=len(roster.rows),
                      kind=roster.kind)
-    if _runs_as_job(len(roster.rows)):
-        jobs.enqueue(VALIDATE_JOB, roster_import.id)
-    else:
+        if _runs_as_job(len(roster.rows)):
+            tasks.defer("roster.validate", roster_import.id, caused_by=actor.user_id)
+    if not _runs_as_job(len(roster.rows)):
         validate_import(roster_import.id)
     return RosterImport.get_by_id(roster_import.id)
 
@@ -198,8 +196,9 @@ def _fail(import_id, from_state, code):
             .where(RosterImport.id == import_id, RosterImport.state == from_state).execute())
 
 
+@tasks.handler("roster.validate", lease_minutes=30)
 def validate_import(import_id):
-    """Job: check every row of a ``validating`` import and keep its valid rows for the decision.
+    """Task: check every row of a ``validating`` import and keep its valid rows for the decision.
 
     Idempotent: an import in any other state is left alone, and the result is written with a
     conditional UPDATE, so a retried or doubled job writes it once.
@@ -244,25 +243,29 @@ def request_commit(actor, organization_id, contract_id, import_id):
     _require_open(contract)
     if roster_import.state == READY and not roster_import.valid_rows:
         raise ValidationError(_l("No row of this file can be imported. Correct the file and upload it again."))
-    claimed = (RosterImport.update(state=IMPORTING, processed_rows=0)
-               .where(RosterImport.id == roster_import.id, RosterImport.state == READY,
-                      RosterImport.valid_rows > 0).execute())
-    if not claimed:
-        raise Conflict(_l("This import is no longer waiting for a decision."))
-    if _runs_as_job(roster_import.valid_rows):
-        jobs.enqueue(COMMIT_JOB, roster_import.id, actor.user_id, actor.ip)
-    else:
+    large = _runs_as_job(roster_import.valid_rows)
+    with db.atomic():
+        claimed = (RosterImport.update(state=IMPORTING, processed_rows=0)
+                   .where(RosterImport.id == roster_import.id, RosterImport.state == READY,
+                          RosterImport.valid_rows > 0).execute())
+        if not claimed:
+            raise Conflict(_l("This import is no longer waiting for a decision."))
+        if large:
+            tasks.defer("roster.commit", roster_import.id, actor.user_id, actor.ip, caused_by=actor.user_id)
+    if not large:
         commit_import(roster_import.id, actor.user_id, actor.ip)
     return RosterImport.get_by_id(roster_import.id)
 
 
+@tasks.handler("roster.commit", lease_minutes=30)
 def commit_import(import_id, user_id=None, ip=""):
-    """Job: write every valid row of an ``importing`` import in one transaction, or nothing.
+    """Task: write every valid row of an ``importing`` import in one transaction, or nothing.
 
     The first statement of the transaction moves the state to ``imported`` only if it is still
     ``importing``: a retried job after a success, or a second worker, finds nothing to do and writes
     nothing. If the roster changed since the check, the import ends ``failed`` with nothing written.
-    Database errors propagate (the transaction rolls back, the state stays ``importing``) so rq retries.
+    Database errors propagate (the transaction rolls back, the state stays ``importing``) so the task
+    is retried.
     """
     roster_import = RosterImport.get_or_none(RosterImport.id == import_id)
     if roster_import is None or roster_import.state != IMPORTING:

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, SQL, Case, IntegrityError, fn
 
-from checkup import jobs
+from checkup.core import tasks
 from checkup.extensions import db
 from checkup.models import Appointment, Client, FollowUp, FollowUpRule, Report, Survey, User
 from checkup.models.care import SURVEY_AREAS
@@ -68,15 +68,13 @@ def survey_url(token):
 # --- sending -------------------------------------------------------------------------------------
 
 def queue_survey(report_id):
-    """Queue ``send_survey`` for a just-published report. Never raises: publication stands either way."""
-    try:
-        jobs.enqueue("checkup.services.surveys.send_survey", report_id)
-    except Exception:  # a lost survey is a lost survey; the report and its "ready" email matter more
-        log.exception("could not queue the satisfaction survey of report %s", report_id)
+    """Owe the satisfaction survey of a just-published report (in the publishing transaction)."""
+    return tasks.defer("mail.survey", report_id)
 
 
+@tasks.handler("mail.survey")
 def send_survey(report_id):
-    """Job: create the survey of a published report and email its link; returns the Survey or None.
+    """Task: create the survey of a published report and email its link; returns the Survey or None.
 
     Sends at most one survey per appointment (dedupe key ``survey:<appointment>``), only for a recent
     checkup and only when the client has an email. The survey is part of the service we delivered,

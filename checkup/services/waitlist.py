@@ -6,7 +6,7 @@ import secrets
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from checkup import jobs
+from checkup.core import tasks
 from checkup.extensions import db
 from checkup.models import Client, ResourceDay, Slot, WaitlistEntry
 from checkup.services import audit, availability, booking, clock
@@ -82,6 +82,7 @@ def _unhold(slot_id, day, resource_ids):
          .where(ResourceDay.resource == resource_id, ResourceDay.day == day, ResourceDay.held > 0).execute())
 
 
+@tasks.handler("waitlist.offer_places")
 def offer_free_places(day_iso):
     """Offer the day's free places to waiting clients in the order they joined. Returns offers made."""
     day = datetime.date.fromisoformat(day_iso)
@@ -96,20 +97,31 @@ def offer_free_places(day_iso):
             continue
         for slot, free in availability.day_slots(day, resources):
             if free and _hold(slot, resources):
-                token = secrets.token_urlsafe(24)
                 with db.atomic():
-                    entry.status, entry.slot, entry.token_hash = OFFERED, slot, _digest(token)
+                    # the link's token is minted when the offer email is sent (never stored in the task)
+                    entry.status, entry.slot, entry.token_hash = OFFERED, slot, None
                     entry.held_resources = ",".join(str(r) for r in resources)
                     entry.offered_at = _utcnow()
                     entry.offer_expires_at = entry.offered_at + datetime.timedelta(hours=hours)
                     entry.save()
                     audit.record(audit.SYSTEM, "waitlist.offered", entry, slot=slot.id)
-                jobs.enqueue("checkup.services.booking_mail.send_waitlist_offer", entry.id, token)
+                    tasks.defer("mail.waitlist_offer", entry.id)
                 made += 1
                 break
     return made
 
 
+def mint_offer_token(entry_id):
+    """A fresh link token for a live offer (the previous one, if any, stops working); None when the
+    offer is no longer open."""
+    token = secrets.token_urlsafe(24)
+    changed = (WaitlistEntry.update(token_hash=_digest(token))
+               .where(WaitlistEntry.id == entry_id, WaitlistEntry.status == OFFERED,
+                      WaitlistEntry.offer_expires_at > _utcnow()).execute())
+    return token if changed else None
+
+
+@tasks.handler("waitlist.offer_places_between")
 def offer_free_places_between(start_iso, end_iso):
     start, end = datetime.date.fromisoformat(start_iso), datetime.date.fromisoformat(end_iso)
     days = (WaitlistEntry.select(WaitlistEntry.day).distinct()
@@ -117,6 +129,7 @@ def offer_free_places_between(start_iso, end_iso):
     return sum(offer_free_places(row.day.isoformat()) for row in days)
 
 
+@tasks.handler("waitlist.expire_offers")
 def expire_offers():
     """Release the holds of offers past their time and pass the places on. Returns how many expired."""
     now = _utcnow()
@@ -129,9 +142,9 @@ def expire_offers():
                     .where(WaitlistEntry.id == entry.id, WaitlistEntry.status == OFFERED).execute()):
                 _unhold(entry.slot_id, entry.day, [int(r) for r in entry.held_resources.split(",") if r])
                 audit.record(audit.SYSTEM, "waitlist.offer_expired", entry)
+                if entry.day not in days:
+                    tasks.defer("waitlist.offer_places", entry.day.isoformat())
                 days.add(entry.day)
-    for day in days:
-        jobs.enqueue("checkup.services.waitlist.offer_free_places", day.isoformat())
     return len(expired)
 
 
@@ -153,7 +166,7 @@ def claim(actor, token, client_id):
             raise ValidationError(_l("This offer has expired or was already used. You can join the waitlist again."))
         appointment = booking.book_held(actor, entry)
         audit.record(actor, "waitlist.claimed", entry, appointment=appointment.id)
-    jobs.enqueue("checkup.services.booking_mail.send_confirmation", appointment.id)
+        tasks.defer("mail.booking_confirmation", appointment.id, caused_by=actor.user_id)
     return appointment
 
 
@@ -172,7 +185,7 @@ def leave(actor, entry_id, client_id):
             _unhold(entry.slot_id, entry.day, [int(r) for r in entry.held_resources.split(",") if r])
         WaitlistEntry.update(status=LEFT, token_hash=None).where(WaitlistEntry.id == entry.id).execute()
         audit.record(actor, "waitlist.left", entry)
-    if entry.status == OFFERED:
-        jobs.enqueue("checkup.services.waitlist.offer_free_places", entry.day.isoformat())
+        if entry.status == OFFERED:
+            tasks.defer("waitlist.offer_places", entry.day.isoformat())
 
 
