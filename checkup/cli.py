@@ -88,13 +88,13 @@ def cron():
     """The one scheduler: owes the periodic tasks on their schedule and wakes the dispatcher (run beside
     `flask worker`). A second `flask cron` waits until the first stops, then takes over."""
     from checkup.core import locks, periodic
-    from checkup.extensions import db
 
-    db.connect(reuse_if_open=True)
     click.echo("waiting to be the only scheduler…")
-    with locks.exclusive("cron"):
+    with locks.held_for_life("cron", wait=True) as lock:
         click.echo("scheduler running")
-        periodic.run_scheduler()
+        periodic.run_scheduler(stop=lambda: not lock.still_held())
+    # the lock's connection was lost: another scheduler may take over; the supervisor restarts this one
+    raise click.ClickException("lost the scheduler lock (database connection gone); exiting")
 
 
 @click.command("send-reminders")

@@ -1,9 +1,12 @@
 """Binding the peewee proxy to a real database, per-request connections and migrations."""
 from pathlib import Path
 
+from flask import has_app_context
 from playhouse.db_url import connect
 from playhouse.migrations import Runner
+from werkzeug.exceptions import ServiceUnavailable
 
+from checkup.core import locks
 from checkup.extensions import db
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
@@ -26,12 +29,33 @@ def open_database(url):
     return connect(url)
 
 
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database could not be reached when a request began: a 503, never a 500 (see web.py)."""
+
+
+# Endpoints that need no connection: /healthz opens its own (and reports a failure as JSON); static files
+# keep the "unavailable" page styled.
+NO_CONNECTION_ENDPOINTS = frozenset({"healthz", "static"})
+
+
 def init_app(app):
+    from flask import request
+    from peewee import InterfaceError, OperationalError
+    from playhouse.pool import MaxConnectionsExceeded
+
     db.initialize(open_database(app.config["DATABASE_URL"]))
 
     @app.before_request
     def _connect():
-        db.connect(reuse_if_open=True)
+        if request.endpoint in NO_CONNECTION_ENDPOINTS:
+            return
+        try:
+            db.connect(reuse_if_open=True)
+        except (OperationalError, InterfaceError, MaxConnectionsExceeded) as error:
+            # the endpoint, not the path: a path may hold a token
+            app.logger.error("database unreachable (%s %s): %s", request.method, request.endpoint,
+                             type(error).__name__)
+            raise DatabaseUnavailable() from error
 
     @app.teardown_request
     def _close(exc):
@@ -40,9 +64,18 @@ def init_app(app):
 
 
 def upgrade():
-    """Apply pending migrations; returns the names applied."""
-    with db.connection_context():
-        return Runner(db.obj, MIGRATIONS_DIR).up()
+    """Apply pending migrations; returns the names applied.
+
+    One upgrade at a time: a second ``db upgrade`` started meanwhile (another machine, a unit's
+    ExecStartPre) waits for the "db-upgrade" lock, then finds nothing left to apply. Inside an app,
+    the national-ID key's fingerprint is recorded once the schema has its settings table."""
+    with db.connection_context(), locks.exclusive("db-upgrade"):
+        applied = Runner(db.obj, MIGRATIONS_DIR).up()
+        if has_app_context():
+            from checkup.services import key_check
+
+            key_check.record_fingerprint()
+        return applied
 
 
 def migration_status():

@@ -1,6 +1,7 @@
 """Wiring the web layer: extensions, sessions, security headers, error pages, blueprints, CLI."""
 from flask import jsonify, render_template, request
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -64,6 +65,15 @@ def _refuse_nul_bytes():
     values = list(request.args.values()) + list(request.form.values()) + [request.path]
     if any("\x00" in value for value in values):
         abort(400)
+
+
+def _visitor_locale(app):
+    """The language chosen this session, else the browser's: what a page can use without the account."""
+    from flask import session
+
+    languages = list(app.config["LANGUAGES"])
+    chosen = session.get("locale")
+    return chosen if chosen in languages else request.accept_languages.best_match(languages) or "en"
 
 
 def init_app(app):
@@ -168,6 +178,18 @@ def _register_errors(app):
         if code not in titles:
             return error
         return _error_page(code, titles[code](), messages[code]())
+
+    @app.errorhandler(database.DatabaseUnavailable)
+    def database_unavailable(error):
+        # A plain page: the usual layout would load the signed-in account (and its language) from the very
+        # database that cannot be reached, so the language comes from the session or the browser.
+        with force_locale(_visitor_locale(app)):
+            body = render_template("errors/unavailable.html", title=_("Service unavailable"),
+                                   message=_("The portal cannot reach its database just now. Nothing you "
+                                             "sent has been saved; please try again in a few minutes."))
+        response = app_response(body, 503)
+        response.headers["Retry-After"] = "60"
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error):

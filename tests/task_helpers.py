@@ -48,3 +48,121 @@ def run_worker(app, **extra):
 def run_cli(app, *args, **extra):
     return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], env=worker_env(app, **extra),
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+# --- Redis outages: a throw-away server we start and stop, a port that refuses, one that hangs ------
+
+CLOSED_REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there: every connection is refused at once
+
+
+def free_port(start=6390, stop=6490):
+    """A local TCP port nobody listens on, from ``start`` up (throw-away Redis servers live there)."""
+    import socket
+
+    for port in range(start, stop):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {start}-{stop}")
+
+
+class ThrowAwayRedis:
+    """A redis-server of our own on its own port, without persistence: ``start()``, ``stop()`` (by the
+    pid we started), and ``start()`` again for an empty Redis on the same port."""
+
+    def __init__(self, port=None):
+        self.port = port or free_port()
+        self.process = None
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout=10):
+        import time
+
+        from redis import Redis
+
+        self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                                         "--save", "", "--appendonly", "no", "--protected-mode", "no"],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if Redis.from_url(self.url, socket_timeout=1, socket_connect_timeout=1).ping():
+                    return self
+            except Exception:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def stop(self):
+        process, self.process = self.process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+class HangingServer:
+    """A TCP server on a local port that accepts every connection and never answers (a Redis that hangs)."""
+
+    def __init__(self):
+        import socket
+        import threading
+
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(128)
+        self.port = self.socket.getsockname()[1]
+        self.connections = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def _accept(self):
+        while True:
+            try:
+                connection, _address = self.socket.accept()
+            except OSError:  # closed
+                return
+            self.connections.append(connection)  # kept open, never read from, never answered
+
+    def close(self):
+        import socket
+
+        try:
+            self.socket.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.socket.close()
+        for connection in self.connections:
+            connection.close()
+        self._thread.join(timeout=5)
+
+
+def hold_tasks(monkeypatch):
+    """Owed tasks are written but not woken (as when no worker is running): returns the list the
+    wake-ups go to, as (kind, args) pairs in the order owed."""
+    import json
+
+    from checkup.core import tasks
+    from checkup.models import Task
+
+    held = []
+
+    def remember(task_id):
+        task = Task.get_by_id(task_id)
+        held.append((task.kind, tuple(json.loads(task.args_json))))
+
+    monkeypatch.setattr(tasks, "wake", remember)
+    return held

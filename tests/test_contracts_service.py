@@ -357,14 +357,13 @@ def test_activation_uses_the_centers_today(scheduler, org, monkeypatch):
 
 
 def test_close_an_active_contract_enqueues_its_documents(scheduler, org, monkeypatch):
-    from checkup import jobs
+    from tests.task_helpers import hold_tasks
 
-    queued = []
-    monkeypatch.setattr(jobs, "enqueue", lambda path, *args: queued.append((path, args)))
+    queued = hold_tasks(monkeypatch)
     contract = factories.make_contract(org, status="active")
     closed = contracts.close(scheduler, contract.id)
     assert closed.status == "closed" and closed.closed_at is not None
-    assert queued == [("checkup.services.group_documents.generate_for_closed_contract", (contract.id,))]
+    assert queued == [("group_document.after_close", (contract.id,))]
     with pytest.raises(Conflict):
         contracts.close(scheduler, contract.id)
     with pytest.raises(Conflict):

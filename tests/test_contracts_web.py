@@ -143,10 +143,9 @@ def test_an_active_contract_edits_only_its_end_and_notes(client, staff, org):
 
 
 def test_staff_activate_then_close_with_confirmation(client, staff, org, monkeypatch):
-    from checkup import jobs
+    from tests.task_helpers import hold_tasks
 
-    queued = []
-    monkeypatch.setattr(jobs, "enqueue", lambda path, *args: queued.append((path, args)))
+    queued = hold_tasks(monkeypatch)
     contract = factories.make_contract(org, status="draft")
     refused = client.post(f"/desk/contracts/{contract.id}/activate")
     assert refused.status_code == 422 and "not confirmed the categories" in text(refused)
@@ -158,7 +157,7 @@ def test_staff_activate_then_close_with_confirmation(client, staff, org, monkeyp
     assert GroupContract.get_by_id(contract.id).status == "active" and queued == []
     assert client.post(f"/desk/contracts/{contract.id}/close", data={"understood": "y"}).status_code == 303
     assert GroupContract.get_by_id(contract.id).status == "closed"
-    assert queued == [("checkup.services.group_documents.generate_for_closed_contract", (contract.id,))]
+    assert queued == [("group_document.after_close", (contract.id,))]
     assert audited("contract.activated") == audited("contract.closed") == 1
 
 

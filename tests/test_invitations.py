@@ -109,32 +109,34 @@ def test_a_retried_batch_sends_nothing_new(roster, outbox):
 
 
 def test_a_large_wave_goes_out_in_batches_each_email_once_even_when_jobs_run_twice(roster, outbox, monkeypatch):
+    from tests.task_helpers import hold_tasks
+
     for n in range(7):
         roster.employee(f"Many {n}")
-    queued = []
-    monkeypatch.setattr(invitations, "INLINE_MAX", 2)
     monkeypatch.setattr(invitations, "BATCH_SIZE", 3)
-    monkeypatch.setattr(invitations.jobs, "enqueue", lambda path, *args: queued.append((path, args)))
+    queued = hold_tasks(monkeypatch)
     plan = invitations.send_invitations(hr_actor(roster), roster.org.id, roster.contract.id, "all")
     assert plan.sent == 9 and len(queued) == 3 and outbox() == []
     assert invitations.invitation_progress(roster.org.id, roster.contract.id)[1] == 9
-    for path, args in queued + queued:  # every job delivered twice (a retry after a lost acknowledgement)
-        assert path == "checkup.services.invitations.send_invitation_batch"
+    for kind, args in queued + queued:  # every task run twice (a retry after a lost acknowledgement)
+        assert kind == "invitation.send_batch"
         invitations.send_invitation_batch(*args)
     assert len(outbox()) == 9 and len({m["To"] for m in outbox()}) == 9
     assert invitations.invitation_progress(roster.org.id, roster.contract.id)[1] == 0
 
 
 def test_lost_jobs_are_resumed_by_the_daily_run(roster, outbox, monkeypatch):
-    monkeypatch.setattr(invitations, "INLINE_MAX", 0)
-    real_enqueue = invitations.jobs.enqueue
-    monkeypatch.setattr(invitations.jobs, "enqueue", lambda *args: None)  # Redis lost the jobs
+    from checkup.core import tasks
+    from tests.task_helpers import hold_tasks
+
+    hold_tasks(monkeypatch)  # the wake-ups were lost and no dispatcher ran
     invitations.send_invitations(hr_actor(roster), roster.org.id, roster.contract.id, "all")
-    monkeypatch.setattr(invitations.jobs, "enqueue", real_enqueue)
+    monkeypatch.undo()
     assert invitations.resume_stuck_invitations() == 0  # too early to call them lost
     move_clock(monkeypatch, hours=2)
     assert invitations.resume_stuck_invitations() == 2
     assert len(outbox()) == 2 and invitations.resume_stuck_invitations() == 0
+    assert tasks.dispatch_due() >= 1 and len(outbox()) == 2  # the original task, run late, sends nothing more
 
 
 # --- the landing -------------------------------------------------------------------------------

@@ -140,3 +140,35 @@ def test_an_amendment_through_the_page_needs_a_reason(app, world):
     detail = json.loads(AuditEvent.get(AuditEvent.action == "report.amended").detail)
     assert detail["changes"] == [{"item": "GLU", "before": "25.1", "before_flag": "HH", "after": "5.3",
                                   "after_flag": ""}]
+
+
+@pytest.mark.both_dbs
+@pytest.mark.parametrize("damage", ["deleted", "changed"])
+def test_a_pdf_lost_or_changed_on_disk_is_made_again_instead_of_served(app, world, outbox, damage):
+    """After a database-only restore (or a disk swap) the report says ready but its file is gone or
+    different: the client is told to come back in a moment, the render is owed, and the file returns."""
+    report = Report.get_by_id(sign(world).id)
+    path = report_pdf.file_for(report)
+    original = path.read_bytes()
+    if damage == "deleted":
+        path.unlink()
+    else:
+        path.write_bytes(b"%PDF-1.4 not the report")
+    app.config["REDIS_URL"], app.config["JOBS_INLINE"] = "redis://127.0.0.1:1/0", False  # a worker will do it
+    http = signed_in(app, world.client_user)
+    answer = http.get(f"/me/reports/{report.id}.pdf")
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "60"
+    assert "being prepared" in answer.get_data(as_text=True)
+    assert downloads() == []
+    pending = Report.get_by_id(report.id)
+    assert (pending.pdf_state, pending.pdf_checksum) == ("pending", "")
+    assert http.get(f"/me/reports/{report.id}.pdf").status_code == 404  # not downloadable until made again
+
+    from checkup.core import tasks
+
+    emails = len(outbox())
+    assert tasks.dispatch_due() == 1
+    ready = Report.get_by_id(report.id)
+    assert ready.pdf_state == "ready" and path.read_bytes() == original and ready.pdf_checksum
+    assert len(outbox()) == emails  # published already: no second "report ready" email
+    assert http.get(f"/me/reports/{report.id}.pdf").data == original

@@ -6,7 +6,7 @@ pytestmark = pytest.mark.both_dbs
 def test_healthz_reports_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok"}
+    assert response.json == {"status": "ok", "database": "ok", "oldest_queued_seconds": None, "dead_tasks": 0}
 
 
 def test_each_role_lands_on_its_home(client, make_user, login):

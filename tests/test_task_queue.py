@@ -182,6 +182,16 @@ def test_with_redis_down_the_owing_change_stands_and_the_task_waits(app, recordi
     assert tasks.oldest_queued_age() is None
 
 
+def test_after_redis_failed_once_wake_ups_wait_for_the_dispatcher_without_trying(app, recording_kinds, monkeypatch):
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
+    real_queue, tries = tasks.queue, []
+    monkeypatch.setattr(tasks, "queue", lambda *a, **k: tries.append(1) or real_queue(*a, **k))
+    tasks.defer("test.record", 1)
+    tasks.defer("test.record", 2)  # a Redis that is down (or hangs) is not asked again at once
+    assert len(tries) == 1 and tasks._redis_paused_until > 0
+    assert Task.select().where(Task.state == "queued").count() == 2 and RAN == []
+
+
 @pytest.mark.both_dbs
 def test_a_registration_mail_goes_through_a_real_rq_worker_once(redis_app, client, outbox):
     response = client.post("/register", data={
@@ -240,3 +250,75 @@ def test_run_periodic_owes_and_runs_every_periodic_kind(app):
     assert Task.select().where(Task.state != "done").count() == 0
     refused = app.test_cli_runner().invoke(args=["run-periodic", "--only", "checkup.services.x"])
     assert refused.exit_code != 0 and "no periodic task" in refused.output
+
+
+def _start_redis(port):
+    import shutil
+    import subprocess
+
+    server = shutil.which("redis-server")
+    if server is None:
+        from tests.conftest import service_missing
+
+        service_missing("redis-server is not installed")
+    return subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _wait(predicate, seconds, what):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_the_worker_survives_redis_going_away_and_comes_back_to_work(app, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import reachable
+    from tests.task_helpers import ROOT, worker_env
+
+    port = 6391
+    url = f"redis://127.0.0.1:{port}/0"
+    redis = _start_redis(port)
+    worker = None
+    try:
+        _wait(lambda: reachable(url, port), 10, "redis")
+        app.config["REDIS_URL"] = url
+        log = open(tmp_path / "worker.log", "w")
+        worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], env=worker_env(app),
+                                  cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        first = tasks.defer("tasks.noop", 1)
+        _wait(lambda: Task.get_by_id(first).state == "done", 30, "the first task")
+
+        redis.terminate()
+        redis.wait(10)
+        import time
+
+        time.sleep(3)
+        assert worker.poll() is None, (tmp_path / "worker.log").read_text()[-2000:]
+        second = tasks.defer("tasks.noop", 2)  # owed while Redis is away: the row waits
+        assert Task.get_by_id(second).state == "queued"
+
+        redis = _start_redis(port)
+        _wait(lambda: reachable(url, port), 10, "redis again")
+        tasks._redis_paused_until = 0.0
+        assert tasks.wake_dispatcher()  # what `flask cron` does every tick
+        _wait(lambda: Task.get_by_id(second).state == "done", 90, "the task owed while Redis was away")
+        third = tasks.defer("tasks.noop", 3)
+        _wait(lambda: Task.get_by_id(third).state == "done", 30, "a task woken after Redis came back")
+        assert worker.poll() is None
+    finally:
+        if worker is not None:
+            worker.terminate()
+            try:
+                worker.wait(20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        redis.terminate()
+        redis.wait(10)

@@ -1,5 +1,6 @@
 """Report PDFs for the people allowed to read them: the client (their own) and staff. Never HR."""
-from flask import Blueprint, abort, send_file
+from flask import Blueprint, abort, render_template, send_file
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from checkup.blueprints.guards import actor, render_page, roles_required
@@ -12,8 +13,12 @@ bp = Blueprint("reports", __name__)
 
 def _send(report):
     path = report_pdf.file_for(report)
-    if not path.is_file():
-        abort(404)
+    if not report_pdf.file_intact(report):  # lost or damaged on disk: made again, never served broken
+        report_pdf.repair(report.id)
+        body = render_template("errors/error.html", title=_("Your report is being prepared"),
+                               message=_("The PDF of this report is being made again. Please try again in a "
+                                         "few minutes."))
+        return body, 503, {"Retry-After": "60"}
     reports.record_download(actor(), report)
     response = send_file(path, mimetype="application/pdf", as_attachment=True, max_age=0,
                          download_name=f"checkup-report-{report.appointment.exam_code}-v{report.version}.pdf")

@@ -19,6 +19,7 @@ import contextvars
 import datetime
 import json
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -131,15 +132,35 @@ def queue(connection=None, name: str = "default"):
     return Queue(name, connection=connection or redis_connection())
 
 
+# After Redis failed to take a wake-up, this process leaves it alone for a while: one slow request
+# per pause, not every request waiting for a Redis that is down or hanging.
+REDIS_PAUSE_SECONDS = 30
+_redis_paused_until = 0.0
+
+
+def _enqueue(fn, *args) -> bool:
+    global _redis_paused_until
+    if time.monotonic() < _redis_paused_until:
+        return False
+    try:
+        queue().enqueue(fn, *args, job_timeout=3600, result_ttl=0, failure_ttl=24 * 3600)
+        return True
+    except Exception:  # connection refused, timeout, auth: the row stays due for the dispatcher
+        _redis_paused_until = time.monotonic() + REDIS_PAUSE_SECONDS
+        log.warning("Redis did not take a wake-up; tasks wait for the dispatcher (next try in %s s)",
+                    REDIS_PAUSE_SECONDS, exc_info=True)
+        return False
+
+
 def wake(task_id: int) -> None:
     """Best effort: have the task run soon. Never raises; a lost wake-up is caught by ``dispatch_due``."""
     try:
         if inline():
             run(task_id)
         else:
-            queue().enqueue(perform, task_id, job_timeout=3600, result_ttl=0, failure_ttl=24 * 3600)
-    except Exception:  # Redis down or hanging, or a bug in a handler run inline: the row stays due
-        log.warning("task %s not woken now; the dispatcher will run it", task_id, exc_info=True)
+            _enqueue(perform, task_id)
+    except Exception:  # a bug in a handler run inline: recorded on the row by run(); never the user's problem
+        log.warning("task %s not run now; the dispatcher will run it", task_id, exc_info=True)
 
 
 def wake_dispatcher() -> bool:
@@ -147,11 +168,10 @@ def wake_dispatcher() -> bool:
     try:
         if inline():
             dispatch_due()
-        else:
-            queue().enqueue(perform_due, job_timeout=3600, result_ttl=0, failure_ttl=24 * 3600)
-        return True
+            return True
+        return _enqueue(perform_due)
     except Exception:
-        log.warning("could not wake the dispatcher", exc_info=True)
+        log.warning("could not run the dispatcher", exc_info=True)
         return False
 
 
@@ -252,6 +272,15 @@ def _describe(error: BaseException) -> str:
 def retry_delays() -> tuple[int, ...]:
     configured = current_app.config.get("TASK_RETRY_DELAYS") if has_app_context() else None
     return tuple(configured) if configured else RETRY_DELAYS
+
+
+def next_attempt_after_failure() -> datetime.datetime | None:
+    """When the running task will be tried again if it fails now (None: it would be dead)."""
+    task = current()
+    delays = retry_delays()
+    if task is None or task.attempts > len(delays):
+        return None
+    return utcnow() + datetime.timedelta(seconds=delays[task.attempts - 1])
 
 
 def _finish_failed(task: Task, error: str, final: bool = False) -> str:

@@ -154,7 +154,7 @@ class Message(BaseModel):
     dedupe_key = CharField(max_length=120, unique=True)
     email = CharField(max_length=254, default="")
     subject = CharField(max_length=200, default="")
-    status = CharField(max_length=10, default="sending")  # queued | sending | sent | bounced | failed | withdrawn
+    status = CharField(max_length=10, default="sending")  # queued | sending | sent | bounced | failed | uncertain | withdrawn
     error = CharField(max_length=300, default="")
     created_at = DateTimeField(default=utcnow, index=True)
     sent_at = DateTimeField(null=True)

@@ -10,7 +10,8 @@ LABELS = {
                      "mild": _l("Mildly abnormal"), "observation": _l("Physician's observation")},
     "appointment_status": {"booked": _l("Booked"), "checked_in": _l("Checked in"), "completed": _l("Completed"),
                            "cancelled": _l("Cancelled"), "no_show": _l("No-show")},
-    "message_status": {"sending": _l("Sending"), "sent": _l("Sent"), "bounced": _l("Bounced: the address was refused"),
+    "message_status": {"queued": _l("Waiting to be sent"), "sending": _l("Sending"),
+                       "uncertain": _l("Maybe delivered: the connection broke during the send; not sent again"), "sent": _l("Sent"), "bounced": _l("Bounced: the address was refused"),
                        "failed": _l("Not delivered"), "withdrawn": _l("Not sent: consent withdrawn")},
 }
 

@@ -39,6 +39,7 @@ RETRY_DELAYS = (datetime.timedelta(minutes=5), datetime.timedelta(minutes=30), d
                 datetime.timedelta(hours=6))
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 RETRY_BATCH = 200
+UNCERTAIN = "uncertain"  # the server may have it (the connection broke mid-send): never sent again
 STUCK_AFTER = datetime.timedelta(hours=1)
 # Kinds worth sending again later. Group invitations are not: their reminders (every 3 days) carry a
 # fresh link, and a stored text would keep a usable sign-up link in the database.
@@ -76,10 +77,10 @@ def send_owed(kind, email, subject, text, client_id=None, user_id=None, attachme
                    created_at=utcnow()).on_conflict_ignore().execute()
     message = Message.get(Message.dedupe_key == key[:120])
     if message.status == "sending":
-        _finish(message, "failed", "The sending worker stopped; not sent again (it may have gone out).")
+        message.status = _finish(message, UNCERTAIN, "The sending worker stopped; not sent again (it may have gone out).")
         return message
-    if message.status not in ("queued", "failed") or message.retry_at is None and message.status == "failed":
-        return message  # sent, bounced, or failed for good
+    if message.status not in ("queued", "failed"):
+        return message  # sent, bounced, or maybe delivered: never again
     claimed = (Message.update(status="sending", attempts=Message.attempts + 1, email=email, error="",
                               retry_at=utcnow())
                .where(Message.id == message.id, Message.status == message.status,
@@ -90,7 +91,7 @@ def send_owed(kind, email, subject, text, client_id=None, user_id=None, attachme
     try:
         mail.send(email, subject, text, attachments=attachments, headers=headers)
     except mail.DeliveryUncertain as error:
-        message.status = _finish(message, "failed", f"The connection broke during the send; not sent again: {error}")
+        message.status = _finish(message, UNCERTAIN, f"The connection broke during the send; not sent again: {error}")
         return message
     except smtplib.SMTPRecipientsRefused as error:
         if not _temporary(error):
@@ -105,9 +106,10 @@ def send_owed(kind, email, subject, text, client_id=None, user_id=None, attachme
 
 
 def _will_retry(message, error):
-    """The server did not take it: the message waits for the task's next attempt (``retry_at`` marks it
-    as still owed), and the task is told to try again later."""
-    Message.update(status="failed", error=str(error)[:300], retry_at=utcnow()).where(Message.id == message.id).execute()
+    """The server did not take it: the message waits for the task's next attempt (``retry_at`` shows
+    when, or None after the last), and the task is told to try again later."""
+    Message.update(status="failed", error=str(error)[:300], retry_at=tasks.next_attempt_after_failure()).where(
+        Message.id == message.id).execute()
     raise tasks.RetryLater(f"The mail server did not take the message: {error}")
 
 
