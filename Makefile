@@ -29,7 +29,7 @@ worker: $(STAMP)
 # Re-extract the user-facing strings and merge them into the catalogs, then compile.
 translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o checkup/translations/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i checkup/translations/messages.pot -d checkup/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i checkup/translations/messages.pot -d checkup/translations --no-fuzzy-matching --no-wrap
 	$(BIN)/pybabel compile -d checkup/translations
 
 clean:

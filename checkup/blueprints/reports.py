@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from checkup.blueprints.guards import actor, render_page, roles_required
 from checkup.models.accounts import ADMIN, CLIENT, COUNSELOR, PHYSICIAN
-from checkup.services import report_pdf, reports
+from checkup.services import document_check, report_pdf, reports
 from checkup.services.errors import NotFound
 
 bp = Blueprint("reports", __name__)
@@ -13,8 +13,7 @@ bp = Blueprint("reports", __name__)
 
 def _send(report):
     path = report_pdf.file_for(report)
-    if not report_pdf.file_intact(report):  # lost or damaged on disk: made again, never served broken
-        report_pdf.repair(report.id)
+    if not document_check.report_file_ready(report):  # lost or changed on disk: being made again
         body = render_template("errors/error.html", title=_("Your report is being prepared"),
                                message=_("The PDF of this report is being made again. Please try again in a "
                                          "few minutes."))

@@ -68,6 +68,15 @@ def damaged_group_documents():
     return checked, found
 
 
+def report_file_ready(report):
+    """True when a ready report's PDF is on disk as written; otherwise its render is owed again (a
+    download after a database-only restore or a disk swap) and False: nothing broken is ever served."""
+    if _problem(report_pdf.file_for(report), report.pdf_checksum) is None:
+        return True
+    _requeue_report(report)
+    return False
+
+
 def _requeue_report(report):
     """Back to pending and owe its render, unless the row moved meanwhile (then someone else has it)."""
     with db.atomic():

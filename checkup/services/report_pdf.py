@@ -228,29 +228,6 @@ def render_report_pdf(report_id):
     return str(target)
 
 
-def file_intact(report):
-    """Whether the ready report's file is on disk with the checksum recorded when it was written."""
-    path = file_for(report)
-    return bool(report.pdf_checksum) and path.is_file() and sha256_of(path) == report.pdf_checksum
-
-
-def repair(report_id):
-    """A ready report whose file is missing or changed (a restore from backup, a disk replaced) is made
-    again: back to pending and owed a render (once per report and hour however many people ask).
-    Returns True when a render was owed now."""
-    from checkup.extensions import db
-
-    with db.atomic():
-        moved = (Report.update(pdf_state=PDF_PENDING, pdf_checksum="", pdf_updated_at=utcnow())
-                 .where(Report.id == report_id, Report.pdf_state == PDF_READY).execute())
-        if moved:
-            hour = utcnow().strftime("%Y%m%d%H")
-            tasks.defer("report.render_pdf", report_id, dedupe_key=f"report.render_pdf:repair:{report_id}:{hour}")
-    if moved:
-        log.warning("report %s: PDF missing or changed on disk; rendering it again", report_id)
-    return bool(moved)
-
-
 def _publish_and_notify(report_id):
     from checkup.extensions import db
 
