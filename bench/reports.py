@@ -40,7 +40,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.common import make_database  # noqa: E402
-from checkup import create_app, database, jobs  # noqa: E402
+from checkup import create_app, database  # noqa: E402
+from checkup.core import tasks  # noqa: E402
+from checkup.models import Task  # noqa: E402
 from checkup.extensions import db  # noqa: E402
 from checkup.models import (Appointment, AppointmentItem, Client, ExamItem, Package, ReferenceRange, Report,  # noqa: E402
                             Result, Slot, User)
@@ -346,9 +348,12 @@ def with_workers(app, redis, report_ids, count, folder):
         reset_reports(app)
         db.close()
         redis.flushdb()
-        for report_id in report_ids:
-            jobs.enqueue(report_review.PDF_JOB, report_id)
-        queued = jobs.queue(redis).count
+        with db.connection_context():
+            Task.delete().execute()  # signing's own render tasks: replaced by one fresh task per report
+            for report_id in report_ids:
+                tasks.defer("report.render_pdf", report_id)
+            queued = Task.select().where(Task.state == "queued").count()
+        db.close()
     logs = [open(Path(folder) / f"worker-{count}-{i}.log", "w") for i in range(count)]
     started = time.perf_counter()
     workers = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
@@ -421,14 +426,14 @@ def main():
             with db.connection_context():
                 physician, appointment_ids, result_count, abnormal, repeats, seed_s = seed(args.reports, rng)
                 report_ids, sign_s = sign_all(physician, appointment_ids, rng)
-                queued_by_signing = jobs.queue(redis).count
+                queued_by_signing = Task.select().where(Task.kind == "report.render_pdf").count()
             redis.flushdb()
             print(f"database         {args.db}   reports {len(report_ids)}   results {result_count} "
                   f"({result_count / len(report_ids):.0f} per report, {abnormal / result_count:.1%} abnormal); "
                   f"{repeats} clients with last year's checkup (trend table)")
             print(f"seeding          {seed_s:.1f} s (bulk inserts)   signing {sign_s:.1f} s "
                   f"({sign_s / len(report_ids) * 1000:.0f} ms each, real sign service; "
-                  f"{queued_by_signing} PDF jobs queued, flushed)")
+                  f"{queued_by_signing} PDF tasks owed, Redis flushed)")
             with db.connection_context():
                 if args.profile:
                     import cProfile

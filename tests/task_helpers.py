@@ -74,6 +74,7 @@ class ThrowAwayRedis:
     pid we started), and ``start()`` again for an empty Redis on the same port."""
 
     def __init__(self, port=None):
+        self.fixed_port = port is not None
         self.port = port or free_port()
         self.process = None
 
@@ -82,20 +83,30 @@ class ThrowAwayRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self, timeout=10):
+        """Start it and wait for its PING; a port taken meanwhile (redis-server exits) means another one."""
         import time
 
         from redis import Redis
 
-        self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                                         "--save", "", "--appendonly", "no", "--protected-mode", "no"],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            try:
-                if Redis.from_url(self.url, socket_timeout=1, socket_connect_timeout=1).ping():
-                    return self
-            except Exception:
-                time.sleep(0.05)
+            self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                                             "--save", "", "--appendonly", "no", "--protected-mode", "no"],
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            while time.monotonic() < deadline and self.process.poll() is None:
+                try:
+                    if Redis.from_url(self.url, socket_timeout=1, socket_connect_timeout=1).ping() \
+                            and self.process.poll() is None:  # ours answers, not someone else's
+                        return self
+                except Exception:
+                    time.sleep(0.05)
+            if self.process.poll() is None:
+                break
+            self.process = None
+            if self.fixed_port:
+                time.sleep(0.2)  # the old server's socket may still be closing
+            else:
+                self.port = free_port(self.port + 1)
         self.stop()
         raise RuntimeError(f"redis-server did not start on port {self.port}")
 
@@ -166,3 +177,65 @@ def hold_tasks(monkeypatch):
 
     monkeypatch.setattr(tasks, "wake", remember)
     return held
+
+
+class BurstWorker:
+    """What one ``flask worker --burst`` did: ``returncode`` (None when it had to be killed after saying it
+    was done), ``output`` (stdout and stderr), ``quit_seconds`` (from "done, quitting" to exit)."""
+
+    def __init__(self, returncode, output, quit_seconds):
+        self.returncode, self.output, self.quit_seconds = returncode, output, quit_seconds
+
+    @property
+    def finished_its_work(self):
+        """It ran every job and quit (exit 0), or said so and then hung on its way out."""
+        return self.returncode == 0 or (self.returncode is None and "done, quitting" in self.output)
+
+
+def run_burst_worker(app, grace=5, timeout=90, **extra):
+    """`flask worker --burst` that is not waited for after it has said "done, quitting" + ``grace`` s.
+
+    rq 3.0 with redis-py 8.2 may sit up to 60 s in its pub/sub thread's join on the way out (see
+    test_a_burst_worker_exits_promptly_once_the_queue_is_empty); tests about the work itself should not
+    wait for that, so the worker is killed (by its pid) if it outstays ``grace``."""
+    import threading
+    import time
+
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
+                               env=worker_env(app, **extra), cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    lines, marks = [], {}
+
+    def read():
+        for line in process.stdout:
+            lines.append(line)
+            if "done, quitting" in line:
+                marks.setdefault("done", time.monotonic())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
+        if "done" in marks and time.monotonic() - marks["done"] > grace:
+            break
+        time.sleep(0.05)
+    returncode = process.poll()
+    ended = time.monotonic()
+    if returncode is None:
+        process.kill()
+        process.wait()
+    reader.join(timeout=5)
+    quit_seconds = ended - marks["done"] if "done" in marks else None
+    return BurstWorker(returncode, "".join(lines), quit_seconds)
+
+
+@pytest.fixture
+def own_redis_app(app):
+    """The test app with a Redis of its own (a throw-away redis-server on its own port): like
+    ``redis_app``, but no other pytest session's workers or flushes share its queue."""
+    server = ThrowAwayRedis().start()
+    app.config["REDIS_URL"] = server.url
+    try:
+        yield app
+    finally:
+        server.stop()

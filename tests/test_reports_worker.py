@@ -9,7 +9,7 @@ import pypdf
 import pytest
 
 from checkup.core import tasks
-from checkup.models import Report
+from checkup.models import Report, Task
 from checkup.services import report_pdf, reports
 from tests.conftest import REDIS_URL
 from tests.report_helpers import ReportWorld
@@ -23,7 +23,8 @@ def worker_env(app, delay=0):
                CHECKUP_SECRET_KEY=app.config["SECRET_KEY"], CHECKUP_NATIONAL_ID_KEY=app.config["NATIONAL_ID_KEY"],
                CHECKUP_OUTBOX_DIR=app.config["OUTBOX_DIR"], CHECKUP_BASE_URL=app.config["BASE_URL"],
                CHECKUP_CLIENT_LOCALE=app.config["CLIENT_LOCALE"],
-               CHECKUP_REPORTS_DIR=app.config["REPORTS_DIR"], CHECKUP_REPORT_RENDER_DELAY_SECONDS=str(delay))
+               CHECKUP_REPORTS_DIR=app.config["REPORTS_DIR"], CHECKUP_REPORT_RENDER_DELAY_SECONDS=str(delay),
+               CHECKUP_TASK_LEASE_SECONDS="2", CHECKUP_TASK_RETRY_DELAYS="0,0,0,0,0")
     env.pop("CHECKUP_MAIL_SERVER", None)
     return env
 
@@ -107,28 +108,29 @@ def test_a_killed_work_horse_still_ends_with_exactly_one_ready_pdf(redis_app, tm
     stuck = Report.get_by_id(report.id)
     assert (stuck.pdf_state, stuck.pdf_attempts) == ("rendering", 1), (tmp_path / "worker.log").read_text()[-3000:]
     assert not (report_pdf.reports_dir() / str(world.appointment.id) / "1.pdf").exists()
+    [task] = Task.select().where(Task.kind == "report.render_pdf")
+    assert task.state == "running"  # the row remembers the work the dead horse held
 
-    assert report_pdf.requeue_stuck_reports(older_than_minutes=0) == [report.id]
-    assert tasks.queue().count == 1
-    finished = burst_worker(redis_app)
+    time.sleep(2.5)  # its lease (CHECKUP_TASK_LEASE_SECONDS=2) runs out
+    finished = burst_worker(redis_app)  # a new worker: takes the row back and makes the PDF, nobody typing
     assert finished.returncode == 0, finished.stderr[-3000:]
 
     ready = Report.get_by_id(report.id)
     assert (ready.pdf_state, ready.status, ready.pdf_attempts) == ("ready", "published", 2)
     assert_one_valid_pdf(ready)
-    # a late duplicate (rq's own retry of the killed job) changes nothing
+    assert Task.get_by_id(task.id).state == "done"
+    # a late duplicate (the task run again) changes nothing
     report_pdf.render_report_pdf(report.id)
     assert Report.get_by_id(report.id).pdf_checksum == ready.pdf_checksum
     assert_one_valid_pdf(ready)
 
 
-def test_a_flushed_redis_is_healed_by_the_sweeper(redis_app):
+def test_a_flushed_redis_loses_no_pdf(redis_app):
     world = ReportWorld()
     world.all_results()
     report = reports.sign(world.actor(), world.appointment.id, "Summary", "Advice")
-    tasks.queue().connection.flushdb()  # the queued job is gone
+    tasks.queue().connection.flushdb()  # the wake-up is gone
     assert tasks.queue().count == 0
-    assert report_pdf.requeue_stuck_reports(older_than_minutes=0) == [report.id]
-    finished = burst_worker(redis_app)
+    finished = burst_worker(redis_app)  # a worker's start drains every due row
     assert finished.returncode == 0, finished.stderr[-3000:]
     assert Report.get_by_id(report.id).pdf_state == "ready"

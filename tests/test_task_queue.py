@@ -184,8 +184,8 @@ def test_with_redis_down_the_owing_change_stands_and_the_task_waits(app, recordi
 
 def test_after_redis_failed_once_wake_ups_wait_for_the_dispatcher_without_trying(app, recording_kinds, monkeypatch):
     app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
-    real_queue, tries = tasks.queue, []
-    monkeypatch.setattr(tasks, "queue", lambda *a, **k: tries.append(1) or real_queue(*a, **k))
+    real_connection, tries = tasks.redis_connection, []
+    monkeypatch.setattr(tasks, "redis_connection", lambda *a, **k: tries.append(1) or real_connection(*a, **k))
     tasks.defer("test.record", 1)
     tasks.defer("test.record", 2)  # a Redis that is down (or hangs) is not asked again at once
     assert len(tries) == 1 and tasks._redis_paused_until > 0

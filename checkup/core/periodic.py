@@ -27,6 +27,8 @@ SCHEDULE: tuple[tuple[str, int], ...] = (
     ("renewal.create_due_tasks", DAY),
     ("invitation.send_reminders", DAY),
     ("tasks.purge_done", DAY),
+    ("data_export.purge_expired", HOUR),
+    ("retention.run", DAY),
 )
 TICK_SECONDS = 15
 

@@ -2,8 +2,8 @@
 
 A change that owes background work (an email, a PDF, an import, a campaign batch) calls ``defer``
 inside its own transaction: the task row commits with the change or not at all. Once the transaction
-commits, the task is *woken*: with Redis, a tiny rq job carrying the task id; without Redis (the
-embedded set-up), the task runs right there. A lost wake-up loses nothing: ``dispatch_due`` (run by
+commits, the task is *woken*: with Redis, a drain job that runs every due row (one waiting at a time,
+however many tasks were owed); without Redis (the embedded set-up), the task runs right there. A lost wake-up loses nothing: ``dispatch_due`` (run by
 ``flask cron``, ``run-periodic`` and every worker start) claims and runs every due row.
 
 Task kinds are registered by name with ``@handler("kind")``; ``defer`` refuses a kind that has no
@@ -118,12 +118,23 @@ def inline() -> bool:
     return not config.get("REDIS_URL") or bool(config.get("JOBS_INLINE"))
 
 
+_clients: dict[str, Any] = {}
+# Set while a drain job waits in the queue: a burst of wake-ups enqueues one job, not one per task
+# (rq forks a process per job, which costs more than most tasks).
+DISPATCH_WANTED = "checkup:dispatch-wanted"
+
+
 def redis_connection(url: str | None = None):
-    """A Redis client that gives up quickly: an outage must never hang a page."""
+    """This process's Redis client for ``url`` (one connection pool, reused), giving up quickly: an
+    outage must never hang a page."""
     from redis import Redis
 
-    return Redis.from_url(url or current_app.config["REDIS_URL"], socket_timeout=REDIS_TIMEOUT_SECONDS,
-                          socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
+    url = url or current_app.config["REDIS_URL"]
+    client = _clients.get(url)
+    if client is None:
+        client = _clients[url] = Redis.from_url(url, socket_timeout=REDIS_TIMEOUT_SECONDS,
+                                                socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
+    return client
 
 
 def queue(connection=None, name: str = "default"):
@@ -138,12 +149,15 @@ REDIS_PAUSE_SECONDS = 30
 _redis_paused_until = 0.0
 
 
-def _enqueue(fn, *args) -> bool:
+def _enqueue_drain() -> bool:
+    """Have a worker run every due task: enqueue one drain job unless one is already waiting."""
     global _redis_paused_until
     if time.monotonic() < _redis_paused_until:
         return False
     try:
-        queue().enqueue(fn, *args, job_timeout=3600, result_ttl=0, failure_ttl=24 * 3600)
+        connection = redis_connection()
+        if connection.set(DISPATCH_WANTED, "1", nx=True, ex=60):
+            queue(connection).enqueue(perform_due, job_timeout=3600, result_ttl=0, failure_ttl=24 * 3600)
         return True
     except Exception:  # connection refused, timeout, auth: the row stays due for the dispatcher
         _redis_paused_until = time.monotonic() + REDIS_PAUSE_SECONDS
@@ -158,7 +172,7 @@ def wake(task_id: int) -> None:
         if inline():
             run(task_id)
         else:
-            _enqueue(perform, task_id)
+            _enqueue_drain()
     except Exception:  # a bug in a handler run inline: recorded on the row by run(); never the user's problem
         log.warning("task %s not run now; the dispatcher will run it", task_id, exc_info=True)
 
@@ -169,7 +183,7 @@ def wake_dispatcher() -> bool:
         if inline():
             dispatch_due()
             return True
-        return _enqueue(perform_due)
+        return _enqueue_drain()
     except Exception:
         log.warning("could not run the dispatcher", exc_info=True)
         return False
@@ -341,13 +355,26 @@ def _in_app(fn, *args):
 
 
 def perform(task_id: int) -> str | None:
-    """rq job: run task ``task_id`` (if still due)."""
+    """rq job: run task ``task_id`` now if it is due (an operator's tool; wake-ups enqueue ``perform_due``)."""
     return _in_app(run, task_id)
 
 
 def perform_due() -> int:
-    """rq job: run every due task."""
-    return _in_app(dispatch_due)
+    """rq job: run every due task. Its wake-up flag is cleared first, so work owed from now on wakes
+    another job; while more than one task is due, one more drain job is asked for, so every idle worker
+    joins in (each claims its own rows)."""
+    return _in_app(_drain)
+
+
+def _drain() -> int:
+    if not inline():
+        try:
+            redis_connection().delete(DISPATCH_WANTED)
+            if Task.select(Task.id).where(_due(utcnow())).limit(2).count() > 1:
+                _enqueue_drain()
+        except Exception:  # Redis gone mid-job: this drain goes on; the cron wakes the rest
+            log.warning("could not ask other workers to help", exc_info=True)
+    return dispatch_due()
 
 
 # --- what staff see --------------------------------------------------------------------------------
