@@ -39,6 +39,25 @@ def seed_demo(force, if_empty):
     click.echo("demo center loaded: " + ", ".join(f"{v} {k}" for k, v in summary.items()))
 
 
+def _worker_class():
+    from rq import Worker
+
+    class PromptWorker(Worker):
+        """rq's worker, but leaving its pubsub thread without waiting for it: with redis-py 8, stopping the
+        thread waits out its 60 s read, so a burst or SIGTERM'd worker lingered a minute after its work."""
+
+        def unsubscribe(self):
+            if self.pubsub_thread:
+                self.pubsub.unsubscribe()
+                try:
+                    self.pubsub_thread.stop(timeout=1)
+                except TypeError:  # redis-py before 8: stop() does not wait at all
+                    self.pubsub_thread.stop()
+                self.pubsub.close()
+
+    return PromptWorker
+
+
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Run the queued jobs and exit.")
 @click.option("--queue", "queues", multiple=True, default=["default"])
@@ -51,14 +70,13 @@ def worker(burst, queues):
     from redis import Redis
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
-    from rq import Worker
-
     from checkup.core import tasks
     from checkup.extensions import db
 
     url = current_app.config.get("REDIS_URL")
     if not url:
         raise click.ClickException("CHECKUP_REDIS_URL is not set; without Redis tasks run inline.")
+    _Worker = _worker_class()
     from checkup.services import report_pdf
 
     report_pdf.warm_up()  # font and catalogs loaded once here, inherited by every forked work horse
@@ -69,11 +87,12 @@ def worker(burst, queues):
     pause = 1
     while True:
         try:
-            # no socket timeout: rq blocks on BLPOP for minutes; connecting gives up quickly
-            connection = Redis.from_url(url, socket_connect_timeout=tasks.REDIS_TIMEOUT_SECONDS,
-                                        health_check_interval=30)
-            tasks.queue(connection).enqueue(tasks.perform_due, result_ttl=0, job_timeout=3600)
-            Worker(list(queues), connection=connection).work(burst=burst, with_scheduler=False)
+            # plain client: rq blocks on BLPOP for minutes, and a connect timeout here made burst workers
+            # hang ~60 s at exit (rq 3.0 / redis-py 8)
+            connection = Redis.from_url(url)
+            # work owed while no worker listened: drained first
+            tasks.queue(connection).enqueue(tasks.perform_due, result_ttl=0, job_timeout=3600, at_front=True)
+            _Worker(list(queues), connection=connection).work(burst=burst, with_scheduler=False)
             return
         except (RedisConnectionError, RedisTimeoutError) as error:
             if burst:
@@ -148,6 +167,7 @@ def run_periodic(only):
     their interval is harmless; with Redis, prefer `flask cron` beside `flask worker`."""
     from checkup.core import periodic, tasks
     from checkup.extensions import db
+    from checkup.models import Task
 
     with db.connection_context():
         kinds = {kind for kind, _seconds in periodic.SCHEDULE}
@@ -155,7 +175,9 @@ def run_periodic(only):
             raise click.ClickException(f"no periodic task {only!r}; choose one of: {', '.join(sorted(kinds))}")
         owed = periodic.owe_due(only=only, fresh=True)
         ran = tasks.dispatch_due()
-    click.echo(f"periodic tasks owed: {len(owed)}; tasks run: {ran}")
+        for task in Task.select(Task.kind, Task.state, Task.last_error).where(Task.id.in_(owed)).order_by(Task.id):
+            click.echo(f"{task.kind}: {task.state}" + (f" ({task.last_error})" if task.last_error else ""))
+    click.echo(f"periodic tasks owed: {len(owed)}; other tasks run: {ran}")
 
 
 @click.command("verify-documents")

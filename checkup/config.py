@@ -34,6 +34,9 @@ SETTINGS = [
     ("LOGIN_LIMIT_PER_ACCOUNT", "CHECKUP_LOGIN_LIMIT_PER_ACCOUNT", str, "5/minute;30/hour"),
     ("RATELIMIT_ENABLED", "CHECKUP_RATELIMIT_ENABLED", _bool, True),
     ("SESSION_HOURS", "CHECKUP_SESSION_HOURS", int, 12),
+    # a login left unused this long ends (staff and HR / clients; never below 5 minutes)
+    ("IDLE_MINUTES_STAFF", "CHECKUP_IDLE_MINUTES_STAFF", int, 30),
+    ("IDLE_MINUTES_CLIENT", "CHECKUP_IDLE_MINUTES_CLIENT", int, 120),
     ("PASSWORD_RESET_MINUTES", "CHECKUP_PASSWORD_RESET_MINUTES", int, 60),
     ("JOBS_INLINE", "CHECKUP_JOBS_INLINE", _bool, False),
     ("CENTER_PHONE", "CHECKUP_CENTER_PHONE", str, "400-820-1234"),
@@ -57,7 +60,14 @@ SETTINGS = [
     # bound on how long a running task may hold its row before a dead worker's task is taken back.
     # Unset: 60,300,1800,7200,21600 and each kind's own lease (10 to 60 minutes).
     ("TASK_RETRY_DELAYS", "CHECKUP_TASK_RETRY_DELAYS", _seconds_list, None),
+    # how long a staff member's break-the-glass access to a client's clinical record lasts
+    ("BREAK_GLASS_MINUTES", "CHECKUP_BREAK_GLASS_MINUTES", int, 30),
     ("TASK_LEASE_SECONDS", "CHECKUP_TASK_LEASE_SECONDS", int, None),
+    # clients' data rights: where the ZIPs of their data are written (deleted after 7 days), how long
+    # reports and results are kept, and after how long without an exam a client account is anonymized
+    ("EXPORTS_DIR", "CHECKUP_EXPORTS_DIR", str, None),
+    ("RECORD_RETENTION_YEARS", "CHECKUP_RECORD_RETENTION_YEARS", int, 30),
+    ("INACTIVE_ACCOUNT_YEARS", "CHECKUP_INACTIVE_ACCOUNT_YEARS", int, 3),
 ]
 
 
@@ -89,6 +99,8 @@ def build_config(instance_path, overrides=None):
         config["REPORTS_DIR"] = str(instance / "reports")
     if not config["GROUP_DOCS_DIR"]:
         config["GROUP_DOCS_DIR"] = str(instance / "group_documents")
+    if not config["EXPORTS_DIR"]:
+        config["EXPORTS_DIR"] = str(instance / "exports")
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_from_instance(instance, "secret_key")
     if not config["NATIONAL_ID_KEY"]:

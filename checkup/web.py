@@ -12,6 +12,7 @@ from checkup import database
 from checkup.extensions import babel, csrf, htmx, limiter, login_manager
 from checkup.services.errors import DomainError
 
+BACKGROUND_HEADER = "X-Checkup-Background"  # static/js/idle.js: this htmx request is a timed poll
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
 
@@ -92,7 +93,9 @@ def init_app(app):
     _register_blueprints(app)
     _register_errors(app)
     _register_headers(app)
-    from checkup import cli, templating
+    from checkup import cli, log_redaction, templating
+
+    log_redaction.protect_app_logs(app)  # no token, ID or phone number in the app's log lines
 
     templating.init_app(app)
     cli.init_app(app)
@@ -109,7 +112,14 @@ def _init_login(app):
 
     @login_manager.user_loader
     def load_user(token):
-        return accounts.load_session(token)
+        from flask import flash
+
+        try:
+            # a part of a page polling on a timer (static/js/idle.js marks it) is no sign of anybody there
+            return accounts.load_session(token, activity=request.headers.get(BACKGROUND_HEADER) != "1")
+        except accounts.SessionIdle as idle:  # shown on the sign-in page the protected page sends them to
+            flash(_("You were signed out after %(minutes)d minutes without activity.", minutes=idle.minutes), "info")
+            return None
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -193,7 +203,9 @@ def _register_errors(app):
 
     @app.errorhandler(Exception)
     def unexpected(error):
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        from checkup.log_redaction import redact_path
+
+        app.logger.exception("Unhandled error on %s %s", request.method, redact_path(request.path))
         return _error_page(500, titles[500](), messages[500]())
 
 

@@ -147,7 +147,7 @@ def make_category(contract, label, package=None, **fields):
                                    **fields)
 
 
-_FRESH_VALUES = re.compile(r'("X-CSRFToken": "|name="csrf_token" value="|name="next" value=")[^"]*')
+_FRESH_VALUES = re.compile(r'("X-CSRFToken": "|name="csrf_token" value="|name="next" value="|data-csrf-token=")[^"]*')
 
 
 def page_shape(response, *paths):

@@ -107,11 +107,35 @@ def test_waitlist_offer_holds_the_place_and_claim_books_it(app, client, center, 
     with pytest.raises(booking.PlaceTaken):  # nobody else can take the held place
         booking.book(Actor(), factories.make_client().id, center.slot.id, "BASIC")
     link = re.search(r"http://localhost(/me/waitlist/offer/\S+)", outbox()[-1].get_content()).group(1)
-    assert client.get(link).status_code == 200
-    assert client.post(link).status_code == 303
+    traded = client.get(link)  # the token leaves the address at once: kept in the session
+    assert traded.status_code == 303 and traded.headers["Location"] == "/me/waitlist/offer"
+    page = client.get("/me/waitlist/offer").get_data(as_text=True)
+    assert "Book this place" in page and link.rsplit("/", 1)[1] not in page
+    assert client.post("/me/waitlist/offer").status_code == 303
     assert Appointment.select().where(Appointment.client == me.client_id, Appointment.status == "booked").count() == 1
     reused = client.get(link)
     assert reused.status_code == 410 and "expired or was already used" in reused.get_data(as_text=True)
+
+
+def test_an_offer_link_opened_signed_out_keeps_its_token_out_of_the_sign_in_address(app, client, center, me,
+                                                                                    outbox, login):
+    for s in (center.slot, center.slot, center.slot2, center.slot2):
+        booking.book(Actor(), factories.make_client().id, s.id, "BASIC")
+    waitlist.join(Actor(), me.client_id, center.day, "BASIC")
+    Slot.update(capacity=3).where(Slot.id == center.slot.id).execute()
+    assert waitlist.offer_free_places(center.day.isoformat()) == 1
+    link = re.search(r"http://localhost(/me/waitlist/offer/\S+)", outbox()[-1].get_content()).group(1)
+    token = link.rsplit("/", 1)[1]
+    client.post("/logout")
+    traded = client.get(link)
+    assert traded.status_code == 303 and traded.headers["Location"] == "/me/waitlist/offer"
+    wall = client.get("/me/waitlist/offer")
+    assert wall.status_code == 302 and token not in wall.headers["Location"]
+    signed_in = login(me)  # signing in rotates the session, and keeps the offer
+    assert token not in signed_in.headers["Location"]
+    assert "Book this place" in client.get("/me/waitlist/offer").get_data(as_text=True)
+    assert client.post("/me/waitlist/offer").status_code == 303
+    assert Appointment.select().where(Appointment.client == me.client_id, Appointment.status == "booked").count() == 1
 
 
 def test_expired_offer_passes_to_the_next_in_line(app, center):

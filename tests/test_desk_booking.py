@@ -27,20 +27,32 @@ def test_search_by_code_name_and_phone(client, center, desk):
     person = factories.make_client(name="赵六", phone="13911112222")
     appointment = booking.book(Actor(), person.id, center.slot.id, "BASIC")
     for query in (appointment.exam_code, "赵六", "1391111"):
-        html = client.get(f"/desk/appointments?q={query}").get_data(as_text=True)
+        html = client.post("/desk/appointments", data={"q": query}).get_data(as_text=True)
         assert appointment.exam_code in html
-    fragment = client.get("/desk/appointments?q=赵六", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert "<html" not in fragment and "赵六" in fragment
+    fragment = client.post("/desk/appointments", data={"q": "赵六"}, headers={"HX-Request": "true"})
+    assert "<html" not in fragment.get_data(as_text=True) and "赵六" in fragment.get_data(as_text=True)
+
+
+def test_the_search_is_posted_and_never_read_from_the_address(client, center, desk):
+    person = factories.make_client(name="赵六", phone="13911112222")
+    appointment = booking.book(Actor(), person.id, center.slot.id, "BASIC")
+    assert appointment.exam_code not in client.get("/desk/appointments?q=赵六").get_data(as_text=True)
+    for page in ("/desk/appointments", "/desk"):
+        html = client.get(page).get_data(as_text=True)
+        form = html[html.rindex("<form", 0, html.index('role="search"') + 20):]
+        form = form[:form.index("</form>")]
+        assert 'method="post" action="/desk/appointments"' in form and 'name="csrf_token"' in form
+        assert "hx-get" not in form and "hx-push-url" not in form
 
 
 def test_search_queries_do_not_grow(client, center, desk, count_queries):
     booking.book(Actor(), factories.make_client(name="Li A").id, center.slot.id, "BASIC")
     with count_queries() as few:
-        client.get("/desk/appointments?q=Li")
+        client.post("/desk/appointments", data={"q": "Li"})
     for i in range(4):
         booking.book(Actor(), factories.make_client(name=f"Li {i}").id, center.slot2.id, "BASIC")
     with count_queries() as many:
-        client.get("/desk/appointments?q=Li")
+        client.post("/desk/appointments", data={"q": "Li"})
     assert few.count == many.count
 
 

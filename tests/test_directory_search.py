@@ -1,4 +1,5 @@
-"""The client list: active search, exact lookup by full ID, filters, paging, fragments, query counts."""
+"""The client list: active search (POSTed, never in an address), exact lookup by full ID, filters, paging,
+fragments, query counts."""
 import datetime
 import re
 
@@ -17,6 +18,11 @@ RECORD_LINK = re.compile(r'href="/directory/clients/[0-9]+"')
 @pytest.fixture
 def staff(client, make_user):
     return sign_in_directly(client, make_user("scheduler"))
+
+
+def _search(client, headers=None, **fields):
+    """What the search form sends: a POST (the term never goes into an address)."""
+    return client.post("/directory/clients", data=fields, headers=headers)
 
 
 def _names(response):
@@ -42,43 +48,46 @@ def people():
     ("nobody", set()), ("%", set()), ("_", set()), ("\\", set()),
 ])
 def test_search_matches_name_phone_email_and_employee_number(client, staff, people, query, expected):
-    response = client.get("/directory/clients", query_string={"q": query})
+    response = _search(client, q=query)
     assert response.status_code == 200 and _names(response) == expected
 
 
 def test_organization_filter(client, staff, people):
     response = client.get("/directory/clients", query_string={"org": people.id})
     assert _names(response) == {"王芳", "张伟"}
-    both = client.get("/directory/clients", query_string={"org": people.id, "q": "张"})
+    both = _search(client, org=people.id, q="张")
     assert _names(both) == {"张伟"}
 
 
-def test_a_full_id_finds_exactly_its_holder_and_leaves_the_url_at_once(client, staff, people):
-    response = client.get("/directory/clients", query_string={"q": NUMBER})
-    assert response.status_code == 303 and NUMBER not in response.headers["Location"]
-    page = client.get(response.headers["Location"])
+def test_a_full_id_finds_exactly_its_holder_and_never_enters_an_address(client, staff, people):
+    page = _search(client, q=NUMBER)
+    assert page.status_code == 200 and "Location" not in page.headers
     html = page.get_data(as_text=True)
     assert _names(page) == {"王芳"} and "110105**********" in html and NUMBER not in html
     lookup = AuditEvent.get(AuditEvent.action == "directory.client_looked_up_by_national_id")
     assert lookup.user_id == staff.id and NUMBER not in lookup.detail
 
 
-def test_an_htmx_lookup_by_id_swaps_the_fragment_and_pushes_a_clean_url(client, staff, people):
-    response = client.get("/directory/clients", query_string={"q": NUMBER.lower()}, headers={"HX-Request": "true"},
-                          follow_redirects=True)
+def test_an_htmx_lookup_by_id_swaps_the_fragment_and_pushes_no_url(client, staff, people):
+    response = _search(client, headers={"HX-Request": "true"}, q=NUMBER.lower())
     html = response.get_data(as_text=True)
-    assert "<html" not in html and _names(response) == {"王芳"}
-    assert response.headers["HX-Push-Url"].startswith("/directory/clients?by_id=1")
+    assert "<html" not in html and _names(response) == {"王芳"} and NUMBER not in html.upper()
+    assert "HX-Push-Url" not in response.headers and "Location" not in response.headers
 
 
 def test_part_of_an_id_or_a_wrong_one_finds_nobody(client, staff, people):
-    assert _names(client.get("/directory/clients", query_string={"q": NUMBER[:10]})) == set()
+    assert _names(_search(client, q=NUMBER[:10])) == set()
     other = national_id_for(BORN, "female", sequence=32)
-    assert _names(client.get("/directory/clients", query_string={"q": other}, follow_redirects=True)) == set()
+    assert _names(_search(client, q=other)) == set()
 
 
-def test_a_stale_lookup_link_just_lists_everyone(client, staff, people):
+def test_a_stale_lookup_just_lists_everyone(client, staff, people):
     assert _names(client.get("/directory/clients?by_id=1")) == {"王芳", "李娜", "张伟", "Zhou Jie"}
+    assert _names(_search(client, by_id="1")) == {"王芳", "李娜", "张伟", "Zhou Jie"}  # nothing in the session
+
+
+def test_a_search_in_the_address_is_ignored(client, staff, people):
+    assert _names(client.get("/directory/clients", query_string={"q": "王"})) == {"王芳", "李娜", "张伟", "Zhou Jie"}
 
 
 def test_the_list_masks_every_id(client, staff, people):
@@ -87,11 +96,12 @@ def test_the_list_masks_every_id(client, staff, people):
 
 
 def test_htmx_gets_the_results_fragment_and_a_plain_request_the_whole_page(client, staff, people):
-    page = client.get("/directory/clients", query_string={"q": "王"})
+    page = _search(client, q="王")
     html = page.get_data(as_text=True)
     assert "<html" in html and 'id="client-results"' in html and 'hx-trigger="search, keyup delay:200ms changed"' in html
+    assert 'hx-post="/directory/clients"' in html and 'method="post"' in html and "hx-get" not in html
     assert "HX-Request" in page.headers.get("Vary", "")
-    fragment = client.get("/directory/clients", query_string={"q": "王"}, headers={"HX-Request": "true"})
+    fragment = _search(client, headers={"HX-Request": "true"}, q="王")
     body = fragment.get_data(as_text=True)
     assert "<html" not in body and "<form" not in body and "王芳" in body and "<table" in body
     boosted = client.get("/directory/clients", headers={"HX-Request": "true", "HX-Boosted": "true"})
@@ -108,11 +118,32 @@ def test_fifty_clients_a_page_with_working_pager_links(client, staff):
     assert "Client 50" in second and len(RECORD_LINK.findall(second)) == 1 and "Page 2 of 2" in second
 
 
-def test_pager_links_keep_the_filters(client, staff, people):
+def test_pager_links_keep_the_organization(client, staff, people):
     for n in range(51):
         make_client(name=f"Acme {n:02d}", organization=people)
-    html = client.get("/directory/clients", query_string={"q": "Acme", "org": people.id}).get_data(as_text=True)
-    assert f"/directory/clients?page=2&amp;q=Acme&amp;org={people.id}" in html
+    html = client.get("/directory/clients", query_string={"org": people.id}).get_data(as_text=True)
+    assert f"/directory/clients?page=2&amp;org={people.id}" in html
+
+
+def test_the_pages_of_a_search_post_the_search_again(client, staff, people):
+    for n in range(51):
+        make_client(name=f"Acme {n:02d}", organization=people)
+    html = _search(client, q="Acme", org=people.id).get_data(as_text=True)
+    assert "Page 1 of 2" in html and "?q=" not in html and "q=Acme" not in html
+    pager = html[html.index('class="pager"'):]
+    assert 'method="post" action="/directory/clients"' in pager and 'hx-post="/directory/clients"' in pager
+    assert all(f'name="{n}" value="{v}"' in pager for n, v in (("q", "Acme"), ("org", people.id), ("page", 2)))
+    second = _search(client, q="Acme", org=people.id, page="2").get_data(as_text=True)
+    assert "Page 2 of 2" in second and "Acme 50" in second
+
+
+def test_an_id_lookup_is_kept_by_its_hash_for_the_next_request_not_by_the_number(client, staff, people):
+    _search(client, q=NUMBER)
+    with client.session_transaction() as session:
+        kept = str(dict(session))
+    assert NUMBER not in kept.upper() and "110105**********" in kept
+    again = _search(client, by_id="1", page="1")  # what a posted pager of the lookup sends
+    assert _names(again) == {"王芳"} and NUMBER not in again.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("query", ["page=abc", "page=-5", "page=0", "page=99999", "page=99999999999999999999",
@@ -126,6 +157,7 @@ def test_odd_query_strings_never_break_the_list(client, staff, people, query):
 
 def test_nul_bytes_in_a_search_are_refused_cleanly(client, staff, people):
     assert client.get("/directory/clients?q=a%00b").status_code == 400
+    assert _search(client, q="a\x00b").status_code == 400
 
 
 def _fill(n, organization, start=0):
@@ -149,17 +181,19 @@ def test_the_fragment_runs_a_fixed_number_of_queries_too(client, staff, count_qu
     acme = make_organization("Acme Ltd")
     _fill(3, acme)
     with count_queries() as small:
-        client.get("/directory/clients?q=Person", headers={"HX-Request": "true"})
+        _search(client, headers={"HX-Request": "true"}, q="Person")
     for i in range(27):
         make_client(name=f"Person x{i}", organization=acme)
     with count_queries() as large:
-        client.get("/directory/clients?q=Person", headers={"HX-Request": "true"})
+        _search(client, headers={"HX-Request": "true"}, q="Person")
     assert small.count == large.count
 
 
-def test_quick_search_on_the_desk_is_a_plain_get_form_to_the_client_list(client, staff, people):
+def test_quick_search_on_the_desk_is_a_plain_post_form_to_the_client_list(client, staff, people):
     html = client.get("/desk").get_data(as_text=True)
-    assert 'action="/directory/clients"' in html and 'method="get"' in html and 'name="q"' in html
-    assert 'for="quick-q"' in html
-    result = client.get("/directory/clients?q=%E6%9D%8E")  # what the form sends for 李
+    quick = html[html.rindex("<form", 0, html.index("directory-quick-search")):]
+    quick = quick[:quick.index("</form>")]
+    assert 'method="post" action="/directory/clients"' in quick and 'name="q"' in quick
+    assert 'name="csrf_token"' in quick and 'for="quick-q"' in html
+    result = client.post("/directory/clients", data={"q": "李"})  # what the form sends for 李
     assert _names(result) == {"李娜"}

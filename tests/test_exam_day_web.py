@@ -112,8 +112,11 @@ def test_a_walk_in_is_found_booked_for_now_and_checked_in(app, client, day, desk
     freeze_clock(monkeypatch, 10, 15)
     person = factories.make_client("路人甲", phone="13700000007")
 
-    found = client.get("/desk/day/walk-in", query_string={"q": "13700000007"}).get_data(as_text=True)
-    assert f'href="/desk/day/walk-in?client={person.id}"' in found
+    assert "路人甲" not in client.get("/desk/day/walk-in", query_string={"q": "13700000007"}).get_data(as_text=True)
+    found = client.post("/desk/day/walk-in", data={"q": "13700000007"}).get_data(as_text=True)  # never in an address
+    assert f'href="/desk/day/walk-in?client={person.id}"' in found and Appointment.select().count() == 0
+    page = client.get("/desk/day/walk-in").get_data(as_text=True)
+    assert 'method="post" action="/desk/day/walk-in" role="search"' in page and 'name="csrf_token"' in page
     form = client.get(f"/desk/day/walk-in?client={person.id}").get_data(as_text=True)
     assert "BASIC" in form and "10:00–11:00" in form and 'value="national_id"' not in form
 

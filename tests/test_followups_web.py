@@ -128,14 +128,19 @@ def test_detail_shows_contact_details_findings_and_is_audited(app, world):
 
 
 @pytest.mark.both_dbs
-def test_another_counselors_follow_up_is_a_404_like_a_missing_one(app, world):
+def test_another_counselors_follow_up_shows_no_finding_and_offers_only_to_break_the_glass(app, world):
     http = http_for(app, world.bo)
     theirs = world.follow_ups()["A"].id
-    for suffix in ("", "/recheck"):
-        mine, missing = http.get(f"/care/followups/{theirs}{suffix}"), http.get(f"/care/followups/987654{suffix}")
-        assert mine.status_code == missing.status_code == 404
-        assert factories.page_shape(mine, f"/care/followups/{theirs}{suffix}") == factories.page_shape(
-            missing, f"/care/followups/987654{suffix}")
+    page = http.get(f"/care/followups/{theirs}")
+    assert page.status_code == 403
+    html = page.get_data(as_text=True)
+    assert "No care relationship" in html and f"/access/clients/{world.client.id}/break-glass" in html
+    assert "25.1" not in html and world.client.name not in html
+    assert http.get("/care/followups/987654").status_code == 404
+    mine, missing = http.get(f"/care/followups/{theirs}/recheck"), http.get("/care/followups/987654/recheck")
+    assert mine.status_code == missing.status_code == 404
+    assert factories.page_shape(mine, f"/care/followups/{theirs}/recheck") == factories.page_shape(
+        missing, "/care/followups/987654/recheck")
     for action, data in (("take", {}), ("assign", {"assignee": str(world.bo.id)}),
                          ("attempts", {"channel": "phone", "outcome": "reached"}),
                          ("attempts", {"channel": "nonsense"}),

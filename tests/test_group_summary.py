@@ -1,7 +1,9 @@
 """The group summary's figures on a roster of 39 employees (see tests/group_documents_helpers.py)."""
+import json
+
 import pytest
 
-from checkup.services import group_summary
+from checkup.services import enrollments, group_summary
 from tests import factories
 from tests.group_documents_helpers import GroupWorld
 
@@ -51,10 +53,11 @@ def test_participation_by_band_sex_department_and_category(app):
         "50–59": ("*", "*", "*"),  # hidden beside "<30": otherwise 39 − 14 − 12 − 10 = 3
         "60+": ("0", "0", "—")}
     assert participation(data, "sex") == {"Male": ("20", "19", "95.0%"), "Female": ("19", "17", "89.5%")}
-    assert participation(data, "department") == {"Assembly": ("24", "21", "87.5%"), "Lab": ("*", "*", "*"),
-                                                 "Office": ("*", "*", "*")}
-    # Management (4 people) is small; Staff is hidden with it; nobody is an intern
-    assert participation(data, "category") == {"Staff": ("*", "*", "*"), "Management": ("*", "*", "*"),
+    # HR's dashboard shows department and category counts exactly: so does the summary (a small "Lab"
+    # and four managers included), while bands and sexes stay suppressed
+    assert participation(data, "department") == {"Assembly": ("24", "21", "87.5%"), "Lab": ("3", "3", "100.0%"),
+                                                 "Office": ("12", "12", "100.0%")}
+    assert participation(data, "category") == {"Staff": ("35", "32", "91.4%"), "Management": ("4", "4", "100.0%"),
                                                "Interns": ("0", "0", "—")}
     overall = data["overall"]
     assert (shown(overall["enrolled"]), shown(overall["completed"]), overall["rate"].text) == \
@@ -136,10 +139,67 @@ def test_the_summary_runs_a_fixed_number_of_queries(app, count_queries):
     assert many.count == few.count + 1  # + the names of the listed findings' items
 
 
+def test_department_and_category_counts_are_those_of_the_hr_dashboard(app):
+    """The summary no longer hides what HR sees live: every department's and category's enrolled and
+    completed counts are the dashboard's, with the same departments in the same order."""
+    world = GroupWorld()
+    world.employee("40–49", "male", department="")  # a department-less employee: last, on both
+    data = group_summary.summary_data(world.contract.id)
+    [progress] = enrollments.dashboard(world.organization.id)
+    assert table(data, "participation", "department")["rows"][-1]["label"] == "No department"
+
+    def counts(table):
+        return [(row["label"], row["enrolled"].count, row["completed"].count) for row in table["rows"]]
+
+    assert counts(table(data, "participation", "department")) == [
+        (department or "No department", c.total, c["completed"]) for department, c in progress.by_department]
+    assert counts(table(data, "participation", "category")) == [
+        (label, c.total, c["completed"]) for label, c in progress.by_category]
+    overall = data["overall"]
+    assert (overall["enrolled"].count, overall["completed"].count) == (progress.totals.total,
+                                                                      progress.totals["completed"])
+
+
+def hidden_figures(value):
+    """Every stored figure marked hidden, wherever it sits in the stored figures."""
+    if isinstance(value, dict):
+        return ([value] if value.get("hidden") else []) + [f for v in value.values() for f in hidden_figures(v)]
+    if isinstance(value, list):
+        return [f for v in value for f in hidden_figures(v)]
+    return []
+
+
+def all_texts(data):
+    """What every cell of every table reads, in order."""
+    texts = []
+    for t in data["participation"]:
+        texts += [row[c].text for row in t["rows"] + [t["total"]] for c in ("enrolled", "completed", "rate")]
+    for t in data["prevalence"]:
+        texts += [c["size"].text for c in t["columns"]] + [t["total"].text]
+        texts += [cell.text for row in t["rows"] for cell in row["cells"] + [row["total"]]]
+    return texts
+
+
+def test_stored_figures_keep_no_number_for_a_hidden_cell_and_read_alike_in_both_languages(app):
+    from flask_babel import force_locale
+
+    world = GroupWorld()
+    stored, counted = group_summary.figures(world.contract.id)
+    assert set(counted) == {a.id for a in world.completed}  # everyone completed has a current report
+    hidden = hidden_figures(stored)
+    assert hidden and all(f == {"hidden": True} for f in hidden)
+    assert "Employee 01" not in json.dumps(stored, ensure_ascii=False)  # nobody is named
+    english = group_summary.present(stored)
+    with force_locale("zh"):
+        chinese = group_summary.present(stored)
+    assert chinese["prevalence"][0]["rows"][0]["label"].startswith("低密度脂蛋白胆固醇")
+    assert all_texts(english) == all_texts(chinese)
+
+
 def test_a_group_where_nearly_everyone_has_the_finding_is_hidden_too(app):
     """12 of 12 (or 11 of 12) examined men aged 30–39 with high glucose would say it of each of them."""
     GLU_HIGH = (1, "high")
-    groups = [("30-39", "30–39"), ("40-49", "40–49"), ("50-59", "50–59")]
+    groups = [("30-39", None), ("40-49", None), ("50-59", None)]
     reported = [("30-39", n) for n in range(12)] + [("40-49", 100 + n) for n in range(15)] \
         + [("50-59", 200 + n) for n in range(15)]
     findings = {appointment: set() for _group, appointment in reported}
@@ -148,9 +208,9 @@ def test_a_group_where_nearly_everyone_has_the_finding_is_hidden_too(app):
     for n in range(10):
         findings[100 + n].add(GLU_HIGH)
         findings[200 + n].add(GLU_HIGH)
-    t = group_summary.prevalence_table("band", "By age band", groups, reported, findings, [GLU_HIGH],
-                                       {1: "Glucose"}, k=10)
+    [t] = group_summary.prevalence_tables([group_summary.PrevalenceSpec("band", groups, reported, set())], findings,
+                                          [GLU_HIGH], k=10)
     cells = t["rows"][0]["cells"]
-    assert cells[0].hidden, "12 of 12 is hidden"
-    assert sum(1 for c in cells if c.hidden) >= 2, "and it cannot be worked out from the row total"
-    assert [c["size"].text for c in t["columns"]] == ["12", "15", "15"]
+    assert cells[0] == {"hidden": True}, "12 of 12 is hidden"
+    assert sum(1 for c in cells if c.get("hidden")) >= 2, "and it cannot be worked out from the row total"
+    assert [c["size"]["n"] for c in t["columns"]] == [12, 15, 15]

@@ -153,3 +153,16 @@ def test_an_empty_table_hides_nothing():
     mask = suppress([], col_totals=[0], k=10)
     assert (mask.cells, mask.cols, mask.grand) == ([], [False], False)
     assert suppress([[0, 0]], row_totals=[0], k=10).cells == [[False, False]]
+
+
+def test_members_the_caller_withholds_are_hidden_with_what_would_give_them_away():
+    """A release hides a cell or total that moved too little since an earlier one, whatever its value."""
+    table, row_totals, col_totals = [[12, 15, 20], [30, 11, 14]], [47, 55], [42, 26, 34]
+    mask = suppress(table, row_totals=row_totals, col_totals=col_totals, k=10,
+                    hidden=[("cell", 0, 1), ("row", 1)])
+    assert mask.cells[0][1] and mask.rows[1]
+    assert hidden_cells(mask) - {(0, 1)}, "a lone hidden cell would follow from its row or column"
+    assert_nothing_derivable(table, row_totals, col_totals, None, mask)
+    # a total that is not published is not there to hide: asking changes nothing
+    plain = suppress(table, k=10, hidden=[("row", 0), ("grand",)])
+    assert plain.rows == [False, False] and plain.grand is False and hidden_cells(plain) == set()

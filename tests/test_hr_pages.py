@@ -62,8 +62,18 @@ def test_employee_list_shows_status_and_filters(client, hr, roster, stranger):
     assert "Olga Other" not in html and "No email" in html
     only = text(client.get("/hr/employees", query_string={"status": "completed", "contract": roster.contract.id}))
     assert "Fay Completed" in only and "Ann Not" not in only
-    fragment = client.get("/hr/employees", query_string={"q": "ann"}, headers={"HX-Request": "true"})
+    fragment = client.post("/hr/employees", data={"q": "ann"}, headers={"HX-Request": "true"})
     assert "<h1>" not in text(fragment) and "Ann Not" in text(fragment) and "Ben Invited" not in text(fragment)
+    assert "Ben Invited" in text(client.get("/hr/employees", query_string={"q": "ann"}))  # never read from an address
+
+
+def test_a_searched_list_exports_and_pages_by_post(client, hr, roster):
+    html = text(client.post("/hr/employees", data={"q": "ann", "contract": roster.contract.id}))
+    assert "Ann Not" in html and "q=ann" not in html and 'hx-post="/hr/employees"' in html
+    assert 'method="post" action="/hr/employees.xlsx"' in html and 'name="q" value="ann"' in html
+    response = client.post("/hr/employees.xlsx", data={"q": "ann", "contract": roster.contract.id})
+    rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
+    assert [r[1] for r in rows[1:]] == ["Ann Not"]
 
 
 def test_employee_list_queries_do_not_grow_with_rows(client, hr, roster, count_queries):
@@ -130,6 +140,9 @@ def test_bad_contract_values_are_404_not_500(client, hr, value):
 def test_bad_filter_values_are_ignored(client, hr):
     response = client.get("/hr/employees", query_string={"status": "nope", "category": "x", "page": "-4",
                                                          "department": "z" * 500, "q": "q" * 500})
+    assert response.status_code == 200
+    response = client.post("/hr/employees", data={"status": "nope", "category": "x", "page": "-4",
+                                                  "department": "z" * 500, "q": "q" * 500})
     assert response.status_code == 200
 
 

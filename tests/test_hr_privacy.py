@@ -217,14 +217,18 @@ def test_guessed_ids_on_every_hr_url_reveal_nothing(app, client, world):
 
 
 def test_group_documents_hr_asks_for_hold_no_individual_detail(app, client, world):
-    """The summary report and the billing statement, in every format, as HR gets them."""
+    """The released summary and the billing statement, in every format and language, as HR gets them."""
+    from checkup.services import summary_releases
+
     sign_in_directly(client, world.hr)
     contract = world.roster.contract.id
+    summary_releases.release_final(contract)
     if "group_documents.hr_request" in app.view_functions:
         for kind, fmt in itertools.product(("summary", "billing"), ("pdf", "xlsx")):
             response = client.post(f"/hr/contracts/{contract}/documents", data={"kind": kind, "fmt": fmt})
             assert response.status_code < 500
     answers = crawl(client, [f"/hr/contracts/{contract}/documents", f"/hr/contracts/{contract}"])
+    assert sum(1 for (key, _f) in answers if key.endswith("/download")) >= 4, "the crawl read the released files"
     problems = [(key, leaks(readable(r))) for key, r in answers.items()
                 if r.status_code >= 500 or leaks(readable(r))]
     assert problems == []

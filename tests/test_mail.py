@@ -45,3 +45,36 @@ def test_outbox_when_no_smtp(app, outbox):
     assert path.endswith(".eml")
     [message] = outbox()
     assert message["Subject"] == "Hello" and message.get_content().strip() == "Body text"
+
+
+def test_outbox_files_are_readable_by_the_portal_user_only(app, client, make_user, outbox):
+    """The outbox holds live password links: 0600 files in a 0700 folder, even when the folder was there
+    before with a looser mode, and whatever the process umask lets through."""
+    import os
+    import stat
+    from pathlib import Path
+
+    folder = Path(app.config["OUTBOX_DIR"])
+    folder.mkdir(parents=True, mode=0o755)
+    os.chmod(folder, 0o755)
+    old_umask = os.umask(0)  # the most permissive umask a process can have
+    try:
+        make_user("admin", email="doc@example.com")
+        client.post("/password/forgot", data={"email": "doc@example.com"})
+    finally:
+        os.umask(old_umask)
+    [path] = folder.glob("*.eml")
+    assert "/password/reset/" in outbox()[0].get_content()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert list(folder.glob("*.tmp")) == []
+
+
+def test_a_new_outbox_folder_is_made_private(app):
+    import stat
+    from pathlib import Path
+
+    app.config["OUTBOX_DIR"] = str(Path(app.instance_path) / "nested" / "outbox")
+    path = Path(mail.send("someone@example.com", "Hello", "Body text"))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700

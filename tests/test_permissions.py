@@ -22,7 +22,7 @@ RULES = {
     "booking.choose": {CLIENT}, "booking.confirm": {CLIENT}, "booking.appointment_list": {CLIENT},
     "booking.appointment": {CLIENT}, "booking.appointment_ics": {CLIENT}, "booking.cancel": {CLIENT},
     "booking.reschedule": {CLIENT}, "booking.join_waitlist": {CLIENT}, "booking.leave_waitlist": {CLIENT},
-    "booking.waitlist_offer": {CLIENT},
+    "booking.waitlist_offer": {CLIENT}, "offer_links.open": PUBLIC,
     "hr.home": {HR},
     "desk.home": {SCHED}, "exam.home": {DOC}, "care.home": {CARE},
     "exam.ranges": {DOC}, "exam.station": {DOC}, "exam.result_form": {DOC}, "exam.flag": {DOC},
@@ -60,7 +60,7 @@ RULES.update({"care_rules.index": {ADMIN}, "care_rules.save_rule": {ADMIN}, "car
 # --- contracts (each area keeps its own block) ---
 RULES.update({f"contracts.{name}": {ADMIN, SCHED} for name in (
     "index", "new", "detail", "edit", "category_new", "category_edit", "category_delete", "activate", "close",
-    "reservation_new", "reservation_cancel")})
+    "reservation_new", "reservation_cancel", "release_summary")})
 RULES.update({f"hr_contracts.{name}": {HR} for name in (
     "index", "new", "detail", "edit", "category_new", "category_edit", "category_delete", "confirm")})
 
@@ -73,6 +73,9 @@ RULES.update({"hr.profile_edit": {HR}, "hr.employees": {HR}, "hr.export_employee
               "hr.invitations_page": {HR}, "hr.send_invitations": {HR}, "hr.invitation_progress": {HR},
               "invitations.landing": PUBLIC})
 
+# --- enrollment identity: joining a roster's record to the person's own (each area keeps its own block) ---
+RULES.update({"client.earlier_records": {CLIENT}, "daysheet.join_record": {SCHED, ADMIN}})
+
 # --- group booking (each area keeps its own block) ---
 RULES.update({"group_booking.index": {CLIENT}, "group_booking.book": {CLIENT}, "group_booking.confirm": {CLIENT},
               "hr_booking.detail": {HR}, "hr_booking.book": {HR}, "hr_booking.reschedule": {HR},
@@ -80,9 +83,9 @@ RULES.update({"group_booking.index": {CLIENT}, "group_booking.book": {CLIENT}, "
 
 # --- group documents (each area keeps its own block) ---
 RULES.update({**{f"group_documents.hr_{name}": {HR} for name in (
-    "documents", "request", "status", "retry", "download", "preview")},
+    "documents", "request", "status", "retry", "download", "preview", "release")},
     **{f"group_documents.desk_{name}": {ADMIN, SCHED} for name in (
-        "documents", "request", "status", "retry", "download", "preview")}})
+        "documents", "request", "status", "retry", "download", "preview", "release")}})
 
 # --- follow-ups and referrals (each area keeps its own block) ---
 RULES.update({**{f"care_followups.{name}": {CARE, ADMIN} for name in (
@@ -109,9 +112,24 @@ RULES.update({"management.dashboard": {ADMIN}, "management.export": {ADMIN}, "ma
               "management.renewal_done": {ADMIN}, "reenrollment.index": {CARE, ADMIN},
               "reenrollment.run": {CARE, ADMIN}})
 
+# --- data rights (each area keeps its own block) ---
+RULES.update({**{f"privacy.{name}": {CLIENT} for name in (
+    "request_export", "export_status", "export_download", "accesses", "correction", "deletion")},
+    **{f"data_requests.{name}": {ADMIN} for name in ("queue", "detail", "complete", "refuse")}})
+
+
+# --- account privacy: registration by emailed link, the idle-session keepalive (each area keeps its own block) ---
+RULES.update({"auth.registration_sent": PUBLIC, "auth.confirm_registration": PUBLIC, "auth.keepalive": ANY})
+
+# --- break the glass (tests/test_care_access.py covers the relationships themselves) ---
+RULES.update({"break_glass.open_record": {DOC, CARE, ADMIN}, "break_glass.review_list": {ADMIN},
+              "break_glass.review": {ADMIN}})
+
 
 # What an allowed GET answers when it is not a plain 200.
 GET_STATUS = {
+    # account privacy: the registration link's token names no registration (tests/test_accounts.py covers real ones)
+    ("auth.confirm_registration", None): 400,
     # invitations: the token names no invitation (tests/test_invitations.py covers real ones)
     ("invitations.landing", None): 404,
     # consents and campaigns: the token is forged and campaign_id names no campaign (tests/test_consents.py,
@@ -123,7 +141,7 @@ GET_STATUS = {
     ("contracts.category_edit", ADMIN): 303, ("contracts.category_edit", SCHED): 303,
     ("hr_contracts.category_new", HR): 303, ("hr_contracts.category_edit", HR): 303, ("hr_contracts.edit", HR): 303,
     ("home.index", None): 302, ("auth.reset_password", None): 400,
-    ("booking.waitlist_offer", CLIENT): 410,
+    ("booking.waitlist_offer", CLIENT): 410, ("offer_links.open", None): 410,  # the token names no offer
     ("booking.confirm", CLIENT): 303,  # no slot chosen: back to choosing one
     # group booking: enrollment_id names no enrollment here (tests/test_group_booking_web.py covers real ones)
     ("group_booking.book", CLIENT): 404, ("group_booking.confirm", CLIENT): 404, ("hr_booking.detail", HR): 404,
@@ -131,6 +149,9 @@ GET_STATUS = {
     ("catalog.item_row", ADMIN): 302,  # a row fragment asked for as a page: the item's page
     # report_id names no report here: allowed roles get the 404 (tests/test_reports_access.py covers real ones)
     ("review.pdf_status", DOC): 404, ("review.amend", DOC): 404, ("reports.download", CLIENT): 404,
+    # the world's physician has no care relationship with the booked (not yet checked-in) client: the
+    # break-the-glass form (tests/test_care_access.py covers related and unrelated accounts)
+    ("exam.result_form", DOC): 403,
     ("reports.staff_download", DOC): 404, ("reports.staff_download", CARE): 404,
     ("reports.staff_download", ADMIN): 404,
     # surveys and consultations: the token and consultation_id name nothing (their own tests cover real ones)
@@ -144,8 +165,14 @@ GET_STATUS = {
     # roster: import_id names no roster import (tests/test_roster_web.py covers real ones)
     ("hr_roster.detail", HR): 404, ("hr_roster.status", HR): 404,
     # group documents: document_id names no document (tests/test_group_documents.py covers real ones)
+    # and release_number names no release of the summary
     ("group_documents.hr_status", HR): 404, ("group_documents.hr_download", HR): 404,
-    **{(f"group_documents.desk_{name}", role): 404 for name in ("status", "download") for role in (ADMIN, SCHED)},
+    ("group_documents.hr_release", HR): 404,
+    **{(f"group_documents.desk_{name}", role): 404 for name in ("status", "download", "release")
+       for role in (ADMIN, SCHED)},
+    # data rights: export_id and request_id name nothing (tests/test_data_rights_web.py covers real ones)
+    ("privacy.export_status", CLIENT): 404, ("privacy.export_download", CLIENT): 404,
+    ("data_requests.detail", ADMIN): 404,
 }
 
 
@@ -169,8 +196,9 @@ def world(app):
         "contract_id": contract.id, "category_id": contract.categories[0].id, "reservation_id": 999999,
         "enrollment_id": 999999,
         "import_id": 999999,
-        "document_id": 999999,
-        "consultation_id": 999999, "task_id": 999999,
+        "document_id": 999999, "release_number": 999999,
+        "export_id": 999999, "request_id": 999999,
+        "consultation_id": 999999, "task_id": 999999, "access_id": 999999,
         "campaign_id": 999999,
         "follow_up_id": 999999, "referral_id": 999999, "department_id": 999999, "membership_id": 999999,
         "user_id": users[DOC].id, "appointment_id": appointment.id, "code": "BASIC", "token": "no-such-token",

@@ -132,13 +132,16 @@ def test_decline_straight_from_proposed_and_from_accepted(world):
 
 
 def test_who_sees_a_referral(world):
+    from checkup.services.care_access import NoCareRelationship
+
     referral = refer(world)
     assert referrals.get(world.as_(world.chen), referral.id).id == referral.id  # heads chemistry
-    assert referrals.get(world.as_(world.admin), referral.id).id == referral.id
+    stranger = factories.make_user("physician", email="stranger-doc@example.com")
+    for outsider in (world.admin, world.bo, stranger):  # the admin administers, and sees no findings by default
+        with pytest.raises(NoCareRelationship):
+            referrals.get(world.as_(outsider), referral.id)
     with pytest.raises(NotFound):
-        referrals.get(world.as_(world.bo), referral.id)
-    with pytest.raises(NotFound):
-        referrals.get(world.as_(world.physician), referral.id)
+        referrals.get(world.as_(world.chen), 987654)
     listed = referrals.referral_list(world.as_(world.bo), referrals.ListFilters())
     assert listed.total == 0
 
@@ -223,17 +226,16 @@ def test_pages_list_detail_transitions_letter_and_report(app, world):
     assert "100 %" in report
 
 
-def test_another_counselors_referral_answers_like_a_missing_one(app, world):
+def test_another_counselors_referral_shows_nothing_but_the_break_the_glass_form(app, world):
     referral = refer(world)
     http = http_for(app, world.bo)
 
     for suffix in ("", "/letter.pdf"):
         theirs = http.get(f"/care/referrals/{referral.id}{suffix}")
-        missing = http.get(f"/care/referrals/987654{suffix}")
-        assert theirs.status_code == missing.status_code == 404
-        assert factories.page_shape(theirs, f"/care/referrals/{referral.id}{suffix}") == factories.page_shape(
-            missing, f"/care/referrals/987654{suffix}")
-    assert http.post(f"/care/referrals/{referral.id}/accept").status_code == 404
+        assert theirs.status_code == 403 and "No care relationship" in theirs.get_data(as_text=True)
+        assert "Fasting glucose" not in theirs.get_data(as_text=True)
+        assert http.get(f"/care/referrals/987654{suffix}").status_code == 404
+    assert http.post(f"/care/referrals/{referral.id}/accept").status_code == 403
     assert http.get("/care/referrals/99999999999").status_code == 404
     assert Referral.get_by_id(referral.id).status == "proposed"
     assert AuditEvent.select().where(AuditEvent.action == "referral.letter_downloaded").count() == 0

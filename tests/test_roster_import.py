@@ -1,4 +1,4 @@
-"""Roster import, service side: preview, all-or-nothing commit, linking known clients, re-import, jobs."""
+"""Roster import, service side: preview, all-or-nothing commit, a record of its own per row, re-import, jobs."""
 import json
 
 import pytest
@@ -33,13 +33,13 @@ def errors_of(roster_import):
     return [(row, column, code) for row, column, code, _params in json.loads(stored.errors_json or "[]")]
 
 
-def test_a_clean_roster_is_checked_then_imported_with_new_clients(world):
+def test_a_clean_roster_is_checked_then_imported_with_records_of_its_own(world):
     result = upload(world, [employee(1), employee(2, department="销售部"), employee(3)])
     assert (result.state, result.total_rows, result.valid_rows, result.error_rows) == ("ready", 3, 3, 0)
     assert Client.select().count() == 0 and Enrollment.select().count() == 0  # nothing written before the decision
 
     result = commit(world, result)
-    assert (result.state, result.created_clients, result.linked_clients, result.rows_json) == ("imported", 3, 0, "")
+    assert (result.state, result.rows_json) == ("imported", "")
     second = Client.get(Client.employee_no == "E00002")
     assert (second.organization_id, second.department, second.sex, second.phone) == (
         world.organization.id, "销售部", "female", "13900000002")
@@ -47,7 +47,9 @@ def test_a_clean_roster_is_checked_then_imported_with_new_clients(world):
         "general", "", "", employee(2)["birth date"])
     assert second.created_at.year >= 2024
     assert national_id.decrypt(second.national_id_cipher) == employee(2)["national ID"]
-    assert second.national_id_hash == national_id.lookup_hash(employee(2)["national ID"])
+    # the roster's ID is kept apart from the unique one: a roster record never claims a person's number
+    assert second.national_id_hash is None and second.roster_unverified_since is not None
+    assert second.roster_id_hash == national_id.lookup_hash(employee(2)["national ID"])
     enrollments = list(Enrollment.select().where(Enrollment.contract == world.contract.id))
     assert sorted(e.employee_no for e in enrollments) == ["E00001", "E00002", "E00003"]
     assert {e.category_id for e in enrollments} == {world.category.id}
@@ -59,7 +61,7 @@ def test_uploads_and_imports_are_audited_with_counts_never_contents(world):
     assert set(events) == {"roster.uploaded", "roster.imported"}
     assert json.loads(events["roster.uploaded"].detail)["rows"] == 2
     imported = json.loads(events["roster.imported"].detail)
-    assert (imported["rows"], imported["created"], imported["linked"], imported["enrolled"]) == (1, 1, 0, 1)
+    assert (imported["rows"], imported["enrolled"]) == (1, 1) and not {"created", "linked"} & set(imported)
     assert events["roster.imported"].user_id == world.hr.id and events["roster.imported"].object_id == str(result.id)
     text = " ".join(e.detail for e in events.values())
     for secret in (employee(1)["name"], employee(1)["national ID"], employee(1)["phone"], "E00001"):
@@ -104,13 +106,16 @@ def test_a_file_without_any_valid_row_cannot_be_committed(world):
 
 
 def test_commit_is_all_or_nothing_and_a_retry_imports_once(world, monkeypatch):
-    factories.make_client(name=employee(2)["name"], phone=employee(2)["phone"])  # to be linked and updated
+    factories.make_client(name=employee(2)["name"], phone=employee(2)["phone"])  # a client of the center
     result = upload(world, [employee(1), employee(2), employee(3)])
+    insert = roster_commit._insert
 
-    def broken(updates):
-        raise RuntimeError("database went away")
+    def broken(model, columns, rows, returning=()):
+        if model is Enrollment:
+            raise RuntimeError("database went away")
+        return insert(model, columns, rows, returning)
 
-    monkeypatch.setattr(roster_commit, "_update_clients", broken)  # fails after the new clients were inserted
+    monkeypatch.setattr(roster_commit, "_insert", broken)  # fails after the roster's records were inserted
     with pytest.raises(RuntimeError):
         commit(world, result)
     assert Client.select().count() == 1 and Enrollment.select().count() == 0
@@ -120,48 +125,41 @@ def test_commit_is_all_or_nothing_and_a_retry_imports_once(world, monkeypatch):
     roster.commit_import(result.id, world.hr.id, "127.0.0.1")  # the retry
     roster.commit_import(result.id, world.hr.id, "127.0.0.1")  # a second, late retry: nothing to do
     assert RosterImport.get_by_id(result.id).state == "imported"
-    assert Client.select().count() == 3 and Enrollment.select().count() == 3
+    assert Client.select().count() == 4 and Enrollment.select().count() == 3
     assert AuditEvent.select().where(AuditEvent.action == "roster.imported").count() == 1
 
 
 def test_reads_and_writes_in_chunks_cover_every_row(world, monkeypatch):
     monkeypatch.setattr(roster_commit, "CHUNK", 7)  # prefetch IN (...) lists
     monkeypatch.setattr(roster_commit, "INSERT_CHUNK", 5)  # rows per INSERT
-    known = [factories.make_client_with_id(employee(n)["national ID"], name=employee(n)["name"]) for n in (3, 17)]
-    result = commit(world, upload(world, [employee(n) for n in range(1, 24)]))
-    assert (result.created_clients, result.linked_clients) == (21, 2)
+    commit(world, upload(world, [employee(n) for n in range(1, 17)]))  # re-import 1-16 below: chunked reads
+    result = commit(world, upload(world, [employee(n, department="新部门") for n in range(1, 24)]))
+    assert result.state == "imported" and Client.select().count() == 23
     enrolled = {e.employee_no: e.client_id for e in Enrollment.select()}
-    assert len(enrolled) == 23 and {enrolled["E00003"], enrolled["E00017"]} == {c.id for c in known}
+    assert len(enrolled) == 23 and {e.department for e in Enrollment.select()} == {"新部门"}
     clients = {c.id: c for c in Client.select()}
     assert all(clients[client_id].employee_no == number for number, client_id in enrolled.items())
 
 
-def test_existing_clients_are_linked_not_duplicated(world):
+def test_clients_the_center_knows_are_never_looked_up_or_changed(world):
+    """The roster's rows get records of their own, even with the ID number or name and phone of a client."""
     by_id = factories.make_client_with_id(employee(1)["national ID"], name="王芳 (old name)")
     by_phone = factories.make_client(name=employee(2)["name"], phone=employee(2)["phone"], email="")
-    other_name = factories.make_client(name="Somebody Else", phone=employee(3)["phone"])
-    other_id = factories.make_client_with_id(factories.national_id_for(sequence=77), name=employee(4)["name"],
-                                             phone=employee(4)["phone"])
-    result = commit(world, upload(world, [employee(n) for n in (1, 2, 3, 4)]))
-    assert (result.created_clients, result.linked_clients) == (2, 2)
-    assert Client.select().count() == 6
-    enrolled = {e.employee_no: e.client_id for e in Enrollment.select()}
-    assert enrolled["E00001"] == by_id.id and enrolled["E00002"] == by_phone.id
-    assert enrolled["E00003"] != other_name.id and enrolled["E00004"] != other_id.id  # a different ID: not her
-    linked = Client.get_by_id(by_phone.id)
-    assert (linked.organization_id, linked.employee_no, linked.email) == (world.organization.id, "E00002",
-                                                                         "e2@acme.example")
-    assert linked.national_id_hash == national_id.lookup_hash(employee(2)["national ID"])  # filled in
+    before = {c.id: c.__data__.copy() for c in Client.select()}
+    result = commit(world, upload(world, [employee(n) for n in (1, 2, 3)]))
+    assert result.state == "imported" and Client.select().count() == 5
+    assert {c.id: c.__data__ for c in Client.select().where(Client.id.in_(list(before)))} == before
+    enrolled = {e.employee_no: e.client for e in Enrollment.select()}
+    assert not {c.id for c in enrolled.values()} & {by_id.id, by_phone.id}
+    assert all(c.roster_unverified_since is not None and c.national_id_hash is None for c in enrolled.values())
 
 
 def test_reimporting_updates_category_and_department_without_duplicates(app):
     world = RosterWorld(categories=["All staff", "Managers"])
     staff = {"category": "All staff"}  # both categories fit anyone: the label picks one
-    first = commit(world, upload(world, [employee(1, **staff), employee(2, **staff)]))
-    assert first.created_clients == 2
-    again = commit(world, upload(world, [employee(1, category="Managers", department="总经办"), employee(2, **staff),
-                                         employee(3, **staff)]))
-    assert (again.created_clients, again.linked_clients) == (1, 2)
+    commit(world, upload(world, [employee(1, **staff), employee(2, **staff)]))
+    commit(world, upload(world, [employee(1, category="Managers", department="总经办"), employee(2, **staff),
+                                 employee(3, **staff)]))
     assert Client.select().count() == 3 and Enrollment.select().count() == 3
     moved = Enrollment.get(Enrollment.employee_no == "E00001")
     assert (moved.category.label, moved.department) == ("Managers", "总经办")
@@ -171,19 +169,20 @@ def test_reimporting_updates_category_and_department_without_duplicates(app):
 
 
 def test_rows_the_roster_makes_impossible_are_reported(world):
-    commit(world, upload(world, [employee(1), employee(2)]))
+    commit(world, upload(world, [employee(1), employee(2), employee(3, **{"national ID": ""})]))
     known = employee(8)
     factories.make_client_with_id(known["national ID"], name=known["name"], phone=known["phone"])
     rows = [employee(5, **{"employee number": "E00001"}),  # row 2: E00001 is someone else on the roster
             employee(2, **{"employee number": "E09999"}),  # row 3: she is on the roster already, as E00002
-            employee(8, phone="13700000000"),  # row 4: the known client, by ID number
-            employee(9, name=known["name"], phone=known["phone"], **{"national ID": ""}),  # row 5: her again
+            employee(8, phone="13700000000"),  # row 4: a client of the center: none of the roster's business
+            employee(9, name=known["name"], phone=known["phone"], **{"national ID": ""}),  # row 5: likewise
             employee(6, name=employee(7)["name"], phone=employee(7)["phone"], **{"national ID": ""}),  # row 6
-            employee(7, **{"national ID": ""})]  # row 7: same name and phone as row 6
+            employee(7, **{"national ID": ""}),  # row 7: same name and phone as row 6
+            employee(3, **{"employee number": "E08888", "national ID": ""})]  # row 8: E00003, by name and phone
     result = upload(world, rows)
     assert errors_of(result) == [(2, "employee_no", "employee_taken"), (3, "employee_no", "already_enrolled"),
-                                 (5, "name", "same_person"), (7, "phone", "duplicate_person")]
-    assert (result.valid_rows, result.error_rows) == (2, 4)
+                                 (7, "phone", "duplicate_person"), (8, "employee_no", "already_enrolled")]
+    assert (result.valid_rows, result.error_rows) == (3, 4)
     page = roster.error_page(roster.get_import(world.organization.id, world.contract.id, result.id, True)[1])
     assert page.items[1].reason == "This person is already on the roster with employee number E00002."
 
@@ -191,7 +190,7 @@ def test_rows_the_roster_makes_impossible_are_reported(world):
 def test_the_same_employee_number_and_name_is_the_same_person_without_an_id(world):
     commit(world, upload(world, [employee(1, **{"national ID": "", "phone": ""})]))
     result = commit(world, upload(world, [employee(1, **{"national ID": "", "phone": ""}, department="新部门")]))
-    assert (result.state, result.created_clients, result.linked_clients) == ("imported", 0, 1)
+    assert (result.state, Client.select().count()) == ("imported", 1)
     assert Enrollment.get().department == "新部门"
 
 
@@ -283,7 +282,7 @@ def test_a_large_roster_is_checked_and_imported_by_background_jobs(redis_app):
     finished = run_worker(redis_app)
     assert finished.returncode == 0, finished.stderr[-3000:]
     imported = RosterImport.get_by_id(result.id)
-    assert (imported.state, imported.created_clients, imported.rows_json) == ("imported", 30, "")
+    assert (imported.state, imported.rows_json) == ("imported", "")
     assert Client.select().count() == 30 and Enrollment.select().count() == 30
     assert AuditEvent.select().where(AuditEvent.action == "roster.imported").count() == 1
     assert REDIS_URL and tasks.queue().count == 0

@@ -43,7 +43,7 @@ def test_publishing_a_report_sends_one_survey_per_checkup_even_after_an_amendmen
     assert survey.token_hash == hashlib.sha256(token.encode()).hexdigest() and token not in survey.token_hash
     assert survey.sent_at is not None and survey.answered_at is None
     assert datetime.timedelta(days=29, hours=23) < survey.expires_at - survey.sent_at <= datetime.timedelta(days=30)
-    message = Message.get()
+    message = Message.get(Message.kind == "survey")
     assert (message.kind, message.dedupe_key, message.status) == ("survey", f"survey:{world.appointment.id}", "sent")
 
     second = reports.amend(world.actor(), first.id, "Typo in the advice", "Summary", "Better advice")

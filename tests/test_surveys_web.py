@@ -20,9 +20,12 @@ def world(app):
 
 def test_the_survey_page_works_signed_out_with_a_labelled_radio_group_per_score(app, client, world, outbox):
     _survey, token = sent_survey(world, outbox)
-    response = client.get(f"/survey/{token}")
+    traded = client.get(f"/survey/{token}")  # the token leaves the address at once: kept in the session
+    assert traded.status_code == 303 and traded.headers["Location"] == "/survey"
+    response = client.get("/survey")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
+    assert token not in html and 'action="/survey"' in html
     assert html.count("<h1>") == 1 and "How was your checkup?" in html
     assert html.count("<fieldset") == len(FIELDS) and html.count("<legend>") == len(FIELDS)
     for name in FIELDS:
@@ -36,19 +39,21 @@ def test_the_survey_page_works_signed_out_with_a_labelled_radio_group_per_score(
 
 def test_answering_thanks_the_client_and_the_link_then_answers_410(app, client, world, outbox):
     survey, token = sent_survey(world, outbox)
-    response = client.post(f"/survey/{token}", data={"overall": "5", "booking": "4", "comment": "Great"})
+    client.get(f"/survey/{token}")
+    response = client.post("/survey", data={"overall": "5", "booking": "4", "comment": "Great"})
     assert response.status_code == 303 and response.headers["Location"].endswith("/survey/thanks")
     assert "Thank you" in client.get("/survey/thanks").get_data(as_text=True)
     assert Survey.get_by_id(survey.id).overall == 5
     used = client.get(f"/survey/{token}")
     assert used.status_code == 410 and "already been answered" in used.get_data(as_text=True)
-    again = client.post(f"/survey/{token}", data={"overall": "1"})
-    assert again.status_code == 410 and Survey.get_by_id(survey.id).overall == 5
+    again = client.post("/survey", data={"overall": "1"})  # the session no longer holds it
+    assert again.status_code == 404 and Survey.get_by_id(survey.id).overall == 5
 
 
 def test_bad_answers_come_back_422_with_the_message_by_the_question_and_nothing_saved(app, client, world, outbox):
     survey, token = sent_survey(world, outbox)
-    response = client.post(f"/survey/{token}", data={"overall": "9", "booking": "2", "comment": "x" * 2001})
+    client.get(f"/survey/{token}")
+    response = client.post("/survey", data={"overall": "9", "booking": "2", "comment": "x" * 2001})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'aria-describedby="overall-error"' in html and 'id="overall-error"' in html
@@ -60,22 +65,24 @@ def test_bad_answers_come_back_422_with_the_message_by_the_question_and_nothing_
 @pytest.mark.parametrize("token", ["no-such-token", "x" * 300, "%00"])
 def test_an_unknown_link_is_a_404(app, client, token):
     assert client.get(f"/survey/{token}").status_code in (400, 404)
-    assert client.post(f"/survey/{token}", data={"overall": "5"}).status_code in (400, 404)
+    assert client.post("/survey", data={"overall": "5"}).status_code == 404  # nothing was kept
 
 
 def test_an_expired_link_is_a_410(app, client, world, outbox, monkeypatch):
     survey, token = sent_survey(world, outbox)
+    assert client.get(f"/survey/{token}").status_code == 303
     later = clock.now() + datetime.timedelta(days=31)
     monkeypatch.setattr(clock, "now", lambda: later)
     response = client.get(f"/survey/{token}")
     assert response.status_code == 410 and "expired" in response.get_data(as_text=True)
-    assert client.post(f"/survey/{token}", data={"overall": "5"}).status_code == 410
+    assert client.post("/survey", data={"overall": "5"}).status_code == 410  # the kept token, checked again
     assert Survey.get_by_id(survey.id).answered_at is None
 
 
 def test_a_low_score_appears_on_the_dashboard_with_its_follow_up(app, client, world, outbox):
     _survey, token = sent_survey(world, outbox)
-    client.post(f"/survey/{token}", data={"overall": "2", "staff_attitude": "1", "comment": "Nobody listened"})
+    client.get(f"/survey/{token}")
+    client.post("/survey", data={"overall": "2", "staff_attitude": "1", "comment": "Nobody listened"})
     follow_up = FollowUp.get(FollowUp.kind == "service")
     counselor = factories.make_user("counselor")
     factories.sign_in_directly(client, counselor)
@@ -107,3 +114,16 @@ def test_the_dashboard_is_for_client_care_and_admins(app, client, world):
     assert client.get("/care/surveys").status_code == 403
     factories.sign_in_directly(client, factories.make_user("admin"))
     assert client.get("/care/surveys").status_code == 200
+
+
+def test_a_page_left_open_for_one_link_cannot_answer_the_survey_of_a_link_opened_later(app, client, world, outbox):
+    first, first_token = sent_survey(world, outbox)
+    second, second_token = sent_survey(world, outbox)
+    client.get(f"/survey/{first_token}")
+    stale = re.search(r'name="link" value="([0-9a-f]+)"', client.get("/survey").get_data(as_text=True)).group(1)
+    client.get(f"/survey/{second_token}")  # another tab: the session now holds the second link
+    refused = client.post("/survey", data={"link": stale, "overall": "1"})
+    assert refused.status_code == 404 and Survey.get_by_id(second.id).answered_at is None
+    fresh = re.search(r'name="link" value="([0-9a-f]+)"', client.get("/survey").get_data(as_text=True)).group(1)
+    assert client.post("/survey", data={"link": fresh, "overall": "4"}).status_code == 303
+    assert Survey.get_by_id(second.id).overall == 4 and Survey.get_by_id(first.id).answered_at is None

@@ -10,12 +10,15 @@ from checkup.blueprints import campaigns, privacy
 from checkup.blueprints import consultations, surveys
 from checkup.blueprints import group_documents
 from checkup.blueprints import care_followups, care_referrals, care_settings
+from checkup.blueprints import break_glass
+from checkup.blueprints import data_requests
 from checkup.blueprints.staff_homes import care, desk
 
 BLUEPRINTS = [home.bp, auth.bp, account.bp, client.bp, hr.bp, desk, exam.exam, exam.alerts, care, admin.bp,
-              admin_accounts.bp, catalog.bp, directory.bp, booking.bp, capacity.bp, desk_booking.bp,
+              admin_accounts.bp, catalog.bp, directory.bp, booking.bp, booking.offer_links, capacity.bp,
+              desk_booking.bp,
               daysheet.bp, review.bp, reports.bp, care_rules.bp, management.bp, management.care,
               contracts.bp, hr_contracts.bp, hr_roster.bp, invitations.bp, group_booking.bp, hr_booking.bp,
               privacy.bp, campaigns.bp,
               surveys.bp, consultations.bp, group_documents.bp,
-              care_followups.bp, care_referrals.bp, care_settings.bp]
+              care_followups.bp, care_referrals.bp, care_settings.bp, break_glass.bp, data_requests.bp]

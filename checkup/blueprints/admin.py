@@ -6,7 +6,7 @@ from checkup.blueprints.guards import actor, render_page, restrict_blueprint, wa
 from checkup.forms import apply_errors
 from checkup.forms.tasks import DiscardTaskForm
 from checkup.models.accounts import ADMIN
-from checkup.services import admin_overview, task_overview
+from checkup.services import admin_overview, care_access, data_rights, task_overview
 from checkup.services.errors import ValidationError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -15,7 +15,8 @@ restrict_blueprint(bp, ADMIN)
 
 @bp.get("")
 def dashboard():
-    return render_page("admin/dashboard.html", counts=admin_overview.counts(), attention=task_overview.attention())
+    return render_page("admin/dashboard.html", counts=admin_overview.counts(), attention=task_overview.attention(),
+                       data_requests=data_rights.queue_counts(), break_glass=care_access.to_review_count())
 
 
 @bp.get("/audit")

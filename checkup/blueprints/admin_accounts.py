@@ -25,10 +25,11 @@ def _org_id(form):
     return int(form.organization.data) if (form.organization.data or "").isdigit() else None
 
 
-@bp.get("")
+@bp.route("", methods=["GET", "POST"])
 def index():
-    search = request.args.get("q", "").strip()[:100]
-    role = request.args.get("role", "")
+    """A name or email searched for comes only as a POSTed form (never in an address); the role from either."""
+    search = request.form.get("q", "").strip()[:100]
+    role = request.values.get("role", "")
     role = role if role in ALL_ROLES else ""
     users = accounts.list_accounts(search, role)
     return render_page("admin/accounts.html", "admin/_account_rows.html", users=users, search=search, role=role)

@@ -1,18 +1,20 @@
-"""Sign in and out, registration, password reset, language switch."""
+"""Sign in and out, registration, password reset, the idle-session keepalive, language switch."""
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
+from checkup.blueprints import link_tokens
 from checkup.blueprints.guards import actor, home_endpoint, is_safe_next, redirect_home, render_page
 from checkup.extensions import limiter
 from checkup.forms import apply_errors
-from checkup.forms.auth import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
-from checkup.services import accounts, consents
-from checkup.services.audit import Actor
+from checkup.forms.auth import (ConfirmRegistrationForm, ForgotPasswordForm, LoginForm, RegisterForm,
+                                 ResetPasswordForm)
+from checkup.services import accounts
 from checkup.services.errors import ValidationError
 from checkup.web import shown_locale
 
-bp = Blueprint("auth", __name__)
+bp = link_tokens.protect(Blueprint("auth", __name__))
+REGISTRATION_LINK = "registration"  # the link_tokens kind of the welcome email's confirmation link
 
 
 def _account_key():
@@ -26,10 +28,11 @@ def _failed(response):
 def sign_in(user):
     """Rotate the session (a fresh cookie and server-side id) and sign the user in (login, registration,
     an accepted group invitation)."""
-    locale = session.get("locale")
+    locale, links = session.get("locale"), link_tokens.surviving_sign_in()
     session.clear()
     if locale:
         session["locale"] = locale
+    session.update(links)  # an offer link opened before signing in
     accounts.start_session(user, request.remote_addr or "", request.user_agent.string or "")
     login_user(user)
 
@@ -72,22 +75,60 @@ def logout():
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("20/hour", methods=["POST"])
 def register():
+    """A valid form always ends on "check your email", whether or not the address has an account, and
+    signs nobody in (accounts.register_client says what each case does)."""
     if current_user.is_authenticated:
         return redirect_home()
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = accounts.register_client(form.email.data, form.password.data, form.name.data, form.sex.data,
-                                            form.birth_date.data, form.phone.data, shown_locale())
+            accounts.register_client(form.email.data, form.password.data, form.name.data, form.sex.data,
+                                     form.birth_date.data, form.phone.data, shown_locale(),
+                                     consents=list(form.consent_answers()), ip=request.remote_addr or "")
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            consents.record_changes(Actor(user, request.remote_addr or ""), user.client_id, form.consent_answers(),
-                                    "registration")
-            sign_in(user)
+            return redirect(url_for("auth.registration_sent"), code=303)
+    return render_page("auth/register.html", form=form, status=422 if form.errors else 200)
+
+
+@bp.get("/register/sent")
+def registration_sent():
+    return render_page("auth/registration_sent.html")
+
+
+@bp.route("/register/confirm", methods=["GET", "POST"])
+@bp.get("/register/confirm/<token>")
+@limiter.limit("20/hour", methods=["POST"])
+def confirm_registration(token=None):
+    """The link in the welcome email, traded for the session like a reset link (link_tokens); then the
+    password chosen when registering opens the account and signs in."""
+    from_link = token is not None
+    token = token if from_link else link_tokens.held(REGISTRATION_LINK)
+    try:
+        accounts.check_confirmation_token(token or "")
+    except ValidationError as exc:
+        return _registration_link_invalid(exc)
+    if from_link:
+        return link_tokens.hold(REGISTRATION_LINK, token, "auth.confirm_registration")
+    form = ConfirmRegistrationForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.confirm_registration(token, form.password.data, request.remote_addr or "")
+        except ValidationError as exc:
+            if not apply_errors(form, exc):
+                return _registration_link_invalid(exc)
+        else:
+            sign_in(user)  # a fresh session: the held link goes with the old one
             flash(_("Welcome! Your account is ready."), "success")
             return redirect(url_for("client.home"), code=303)
-    return render_page("auth/register.html", form=form, status=422 if form.errors else 200)
+    return render_page("auth/confirm_registration.html", form=form, link=link_tokens.fingerprint(token),
+                       status=422 if form.errors else 200)
+
+
+def _registration_link_invalid(error):
+    return render_page("auth/reset_invalid.html", message=error.message, again_url=url_for("auth.register"),
+                       again_label=_("Register again"), status=400)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -103,14 +144,21 @@ def forgot_password():
     return render_page("auth/forgot.html", form=form, status=422 if form.errors else 200)
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@bp.route("/password/reset", methods=["GET", "POST"])
+@bp.get("/password/reset/<token>")
 @limiter.limit("20/hour", methods=["POST"])
-def reset_password(token):
-    form = ResetPasswordForm()
+def reset_password(token=None):
+    """The emailed link checks its token and trades it for the session (303 here without it); the form
+    then sets the password (checkup/blueprints/link_tokens.py)."""
+    from_link = token is not None
+    token = token if from_link else link_tokens.held(link_tokens.RESET)
     try:
-        accounts.check_reset_token(token)
+        accounts.check_reset_token(token or "")
     except ValidationError as exc:
         return render_page("auth/reset_invalid.html", message=exc.message, status=400)
+    if from_link:
+        return link_tokens.hold(link_tokens.RESET, token, "auth.reset_password")
+    form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
             accounts.reset_password(token, form.password.data, request.remote_addr or "")
@@ -118,11 +166,21 @@ def reset_password(token):
             if not apply_errors(form, exc):
                 return render_page("auth/reset_invalid.html", message=exc.message, status=400)
         else:
+            link_tokens.release(link_tokens.RESET)
             if current_user.is_authenticated:
                 logout_user()
             flash(_("Your password has been set. Sign in with it now."), "success")
             return redirect(url_for("auth.login"), code=303)
-    return render_page("auth/reset.html", form=form, status=422 if form.errors else 200)
+    return render_page("auth/reset.html", form=form, link=link_tokens.fingerprint(token),
+                       status=422 if form.errors else 200)
+
+
+@bp.post("/session/keepalive")
+@login_required
+def keepalive():
+    """The "Stay signed in" button of the idle warning (static/js/idle.js): the idle time starts again."""
+    accounts.keep_session_alive(current_user.session_token)
+    return "", 204
 
 
 @bp.post("/language")

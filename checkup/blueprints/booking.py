@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from checkup.blueprints import link_tokens
 from checkup.blueprints.guards import actor, render_page, restrict_blueprint
 from checkup.forms import apply_errors
 from checkup.forms.booking import CancelForm, ClaimForm, ConfirmForm, RescheduleForm, WaitlistForm
@@ -16,6 +17,9 @@ from checkup.templating import is_chinese
 
 bp = Blueprint("booking", __name__, url_prefix="/me")
 restrict_blueprint(bp, CLIENT)
+# The emailed offer link, open to anyone: its token is traded for the session before the sign-in wall,
+# so neither the sign-in page's address nor its ``next`` ever carries it.
+offer_links = link_tokens.protect(Blueprint("offer_links", __name__, url_prefix="/me"))
 
 
 def _addons():
@@ -181,16 +185,29 @@ def leave_waitlist(entry_id):
     return redirect(url_for("booking.appointment_list"), code=303)
 
 
-@bp.route("/waitlist/offer/<token>", methods=["GET", "POST"])
-def waitlist_offer(token):
+@offer_links.get("/waitlist/offer/<token>", endpoint="open")
+def open_offer(token):
+    """The link in the offer email: the token is checked and kept in the session (it survives signing in),
+    then 303 to the offer page without it (checkup/blueprints/link_tokens.py)."""
+    try:
+        waitlist.find_offer(token)
+    except ValidationError as exc:
+        return render_page("booking/offer_gone.html", message=exc.message, status=410)
+    return link_tokens.hold(link_tokens.WAITLIST_OFFER, token, "booking.waitlist_offer")
+
+
+@bp.route("/waitlist/offer", methods=["GET", "POST"])
+def waitlist_offer():
+    token = link_tokens.held(link_tokens.WAITLIST_OFFER)
     try:
         entry = waitlist.find_offer(token)
         if entry.client_id != current_user.client_id:
             abort(404)
         if request.method == "POST" and ClaimForm().validate_on_submit():
             appointment = waitlist.claim(actor(), token, current_user.client_id)
+            link_tokens.release(link_tokens.WAITLIST_OFFER)
             flash(_("The place is yours. Your checkup is booked."), "success")
             return redirect(url_for("booking.appointment", appointment_id=appointment.id), code=303)
     except ValidationError as exc:
         return render_page("booking/offer_gone.html", message=exc.message, status=410)
-    return render_page("booking/offer.html", entry=entry, form=ClaimForm())
+    return render_page("booking/offer.html", entry=entry, form=ClaimForm(), link=link_tokens.fingerprint(token))

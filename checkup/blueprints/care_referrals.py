@@ -48,7 +48,7 @@ def report():
 
 
 def _detail_page(referral_id, status=200, error=None, **forms):
-    referral = referrals.get(actor(), referral_id)
+    referral = referrals.view(actor(), referral_id)
     context = {name: forms.get(name) or form_class() for name, form_class in FORMS.values()}
     return render_page("care/referrals_detail.html", referral=referral, status=status, error=error, **context)
 

@@ -1,4 +1,5 @@
-"""Group contracts for the center's admins and schedulers: draft with HR, activate, close, reserve places.
+"""Group contracts for the center's admins and schedulers: draft with HR, activate, close, reserve places,
+release the group summary.
 
 The category and contract-form views are shared with HR's pages (``hr_contracts``): they take the
 endpoint prefix and an already-authorised contract, so the organization check stays in one place.
@@ -15,7 +16,8 @@ from checkup.forms.contracts import (ActionForm, ActiveContractForm, CategoryFor
                                      ReservationForm)
 from checkup.models.accounts import ADMIN, SCHEDULER
 from checkup.models.groups import ACTIVE, CONTRACT_STATUSES, DRAFT
-from checkup.services import clock, contract_categories, contract_reservations, contracts, organizations
+from checkup.services import (clock, contract_categories, contract_reservations, contracts, group_summary,
+                              organizations, summary_releases)
 from checkup.services.errors import Conflict, ValidationError
 
 bp = Blueprint("contracts", __name__, url_prefix="/desk/contracts")
@@ -36,13 +38,23 @@ def _id_arg(name):
 
 # --- shared with HR's pages ------------------------------------------------------------------------
 
+def _release_context(ep, contract):
+    """The staff page's summary releases and whether an interim one may be made now (HR's page: none)."""
+    if ep != STAFF:
+        return {"releases": [], "release_refusal": None}
+    refusal = summary_releases.interim_refusal(contract) if contract.status != DRAFT else None
+    return {"releases": summary_releases.releases(contract.id), "release_refusal": refusal,
+            "reason_labels": group_summary.RELEASE_REASONS}
+
+
 def detail_page(ep, contract, status=200, action_error=None, close_form=None):
     return render_page("contracts/detail.html", ep=ep, contract=contract, status=status,
                        categories=contract_categories.categories_of(contract.id),
                        reservations=contract_reservations.reservations_of(contract.id),
                        activation_problems=contracts.activation_problems(contract) if contract.status == DRAFT else [],
                        close_form=close_form or CloseForm(formdata=None),
-                       action_error=action_error, status_label=contracts.status_label, today=clock.today())
+                       action_error=action_error, status_label=contracts.status_label, today=clock.today(),
+                       **_release_context(ep, contract))
 
 
 def _contract_data(contract):
@@ -222,6 +234,21 @@ def close(contract_id):
         flash(_("Contract %(name)s is closed; the group documents are being prepared.", name=contract.name),
               "success")
     return redirect(url_for("contracts.detail", contract_id=contract.id), code=303)
+
+
+@bp.post("/<int:contract_id>/summary-releases")
+def release_summary(contract_id):
+    """An interim release of the group summary; refused, with the reason, until k more people count."""
+    contract = contracts.contract_for_staff(contract_id)
+    if ActionForm().validate_on_submit():
+        try:
+            release = summary_releases.release_interim(actor(), contract.id)
+        except Conflict as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("Summary release %(number)s is published; its documents are being prepared.",
+                    number=release.number), "success")
+    return redirect(url_for("contracts.detail", contract_id=contract.id, _anchor="summary-releases"), code=303)
 
 
 def _day_arg(contract):

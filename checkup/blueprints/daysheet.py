@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from checkup.blueprints.guards import actor, render_page, restrict_blueprint, wants_fragment
 from checkup.models.accounts import ADMIN, SCHEDULER
-from checkup.services import availability, clients, clock, exam_day, packages
+from checkup.services import availability, clients, clock, enrollment_identity, exam_day, packages
 from checkup.services.errors import DomainError
 from checkup.templating import is_chinese
 
@@ -51,6 +51,18 @@ def check_in(appointment_id):
     return _row_answer(appointment_id, message=_("Checked in."))
 
 
+@bp.post("/appointments/<int:appointment_id>/join-record")
+def join_record(appointment_id):
+    """Before check-in: the ID card's number joins a company roster's record to the person's earlier one."""
+    try:
+        enrollment_identity.join_at_desk(actor(), appointment_id, request.form.get("national_id", "")[:40])
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        return _row_answer(appointment_id, error=str(exc.message))  # str: escaped in the template
+    return _row_answer(appointment_id, message=_("Records joined. Confirm the identity again, then check in."))
+
+
 @bp.post("/appointments/<int:appointment_id>/no-show")
 def no_show(appointment_id):
     try:
@@ -64,16 +76,18 @@ def no_show(appointment_id):
 
 @bp.route("/walk-in", methods=["GET", "POST"])
 def walk_in():
-    """Pick a client (search, or ?client=<id> from the directory), a package, confirm identity, check in."""
-    query = request.args.get("q", "").strip()[:100]
-    client_id = request.values.get("client", type=int)
+    """Pick a client (a POSTed search, or ?client=<id> from the directory), a package, confirm identity,
+    check in. The search is a POST so a name or phone never goes into an address."""
+    searching = request.method == "POST" and "q" in request.form
+    query = request.form.get("q", "").strip()[:100]
+    client_id = None if searching else request.values.get("client", type=int)
     client = clients.client_summary(client_id) if client_id else None
     found, id_typed = None, clients.looks_like_national_id(query)
-    if client is None and query and not id_typed:  # a full ID is looked up in the directory (audited, not in URLs)
+    if client is None and query and not id_typed:  # a full ID is looked up in the directory (audited)
         found = clients.search_clients(query)
     offers = [o for o in packages.offers_for(client.sex, client.birth_date) if o.eligible] if client else []
     error, status, chosen = None, 200, request.form.get("package", "")
-    if request.method == "POST":
+    if request.method == "POST" and not searching:
         if client is None:
             error, status = _("Choose the client first."), 422
         else:

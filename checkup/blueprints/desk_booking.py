@@ -14,9 +14,10 @@ bp = Blueprint("desk_booking", __name__, url_prefix="/desk")
 restrict_blueprint(bp, SCHEDULER, ADMIN)
 
 
-@bp.get("/appointments")
+@bp.route("/appointments", methods=["GET", "POST"])
 def search():
-    query = request.args.get("q", "").strip()[:100]
+    """The search (exam code, name or phone) comes only as a POSTed form: never in an address."""
+    query = request.form.get("q", "").strip()[:100]
     return render_page("desk/appointments.html", "desk/_appointment_rows.html", query=query,
                        results=appointments.search(query))
 

@@ -3,7 +3,7 @@
 Admins and schedulers read and write; counselors read and search, and record a client's consent
 withdrawals (consents.may_record_grants).
 """
-from flask import Blueprint, flash, make_response, redirect, request, session, url_for
+from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -33,9 +33,10 @@ def _search_arg():
     return clean_text(request.args.get("q", ""))[:100]
 
 
-def _number_arg(name):
-    """A positive whole number from the query string, else None (so ?page=abc or -5 just means 'default')."""
-    value = request.args.get(name, "")
+def _number_arg(name, source=None):
+    """A positive whole number from the query string (or ``source``), else None (so ?page=abc or -5 just
+    means 'default')."""
+    value = (request.args if source is None else source).get(name, "")
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
 
 
@@ -51,27 +52,30 @@ def _form_failed(form, error):
 
 # --- clients ---------------------------------------------------------------------------
 
-@bp.get("/clients", endpoint="clients")
+@bp.route("/clients", methods=["GET", "POST"], endpoint="clients")
 def clients_list():
-    search, organization_id = _search_arg(), _number_arg("org")
+    """A GET lists by organization and page; a search (a name, a phone, an ID number) comes only as a
+    POSTed form, so the term is never in an address (access logs, history, Referer headers)."""
+    posted = request.method == "POST"
+    search = clean_text(request.form.get("q", ""))[:100] if posted else ""
+    source = request.form if posted else request.args
+    organization_id, page = _number_arg("org", source), _number_arg("page", source) or 1
+    lookup = None
     if clients.looks_like_national_id(search):
-        # The number leaves the URL (history, shared links, the language switcher) at once:
-        # the session keeps only its keyed hash and the page shows it masked.
-        session[ID_LOOKUP_KEY] = clients.national_id_lookup(search)
-        return redirect(url_for("directory.clients", by_id=1, org=organization_id), code=303)
-    lookup = session.get(ID_LOOKUP_KEY) if request.args.get("by_id") == "1" else None
-    lookup = lookup if isinstance(lookup, dict) and isinstance(lookup.get("hash"), str) else None
-    result = clients.search_clients("" if lookup else search, organization_id, _number_arg("page") or 1,
-                                    id_hash=lookup["hash"] if lookup else None)
+        # The number is never echoed back: the session keeps its keyed hash (for the next pages) and the
+        # page shows it masked.
+        lookup = session[ID_LOOKUP_KEY] = clients.national_id_lookup(search)
+        search = ""
+    elif posted and request.form.get("by_id") == "1":
+        lookup = session.get(ID_LOOKUP_KEY)
+        lookup = lookup if isinstance(lookup, dict) and isinstance(lookup.get("hash"), str) else None
+    result = clients.search_clients(search, organization_id, page, id_hash=lookup["hash"] if lookup else None)
     if lookup:
         clients.record_id_lookup(actor(), result.total)
-    response = make_response(render_page(
-        "directory/clients.html", "directory/_client_results.html", search="" if lookup else search,
+    return render_page(
+        "directory/clients.html", "directory/_client_results.html", search=search, searched=posted,
         id_lookup_masked=lookup.get("masked", "") if lookup else "", organization_id=organization_id, result=result,
-        organization_choices=[] if wants_fragment() else organizations.choices()))
-    if lookup:
-        response.headers["HX-Push-Url"] = request.full_path  # the redirected address, never the typed one
-    return response
+        organization_choices=[] if wants_fragment() else organizations.choices())
 
 
 def _client_form(**kwargs):

@@ -117,9 +117,10 @@ def _form_context(sheet, drafts, saved_ids=()):
 @exam.route("/appointments/<int:appointment_id>/stations/<department_code>", methods=["GET", "POST"])
 def result_form(appointment_id, department_code):
     department = results.get_department(department_code)
-    sheet = results.station_sheet(appointment_id, department.id)
     if request.method == "GET":
+        sheet = results.station_sheet_for(actor(), appointment_id, department.id)
         return render_page("exam/result_form.html", **_form_context(sheet, _drafts(sheet)))
+    sheet = results.station_sheet(appointment_id, department.id)  # entry is refused unless checked in today
     item_ids = [row.item.id for row in sheet.rows]
     only = request.form.get("only", type=int)
     if only is not None:

@@ -1,16 +1,18 @@
-"""Group documents of a contract: the summary report and the billing statement, for HR and the center.
+"""Group documents of a contract: the released summaries and the billing statement, for HR and the center.
 
 The same pages under two prefixes: ``/hr/contracts/<id>/...`` for HR (its own organization's
 contracts only; any other answers 404 like a missing one) and ``/desk/contracts/<id>/...`` for the
-center's admins and schedulers. The views parse input and call ``checkup.services.group_documents``.
+center's admins and schedulers. Both list and download the released versions of the summary (the
+center releases them from the contract's page) and request billing statements. The views parse input
+and call ``checkup.services.group_documents`` and ``checkup.services.summary_releases``.
 """
-from flask import Blueprint, flash, redirect, request, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from checkup.blueprints.guards import actor, render_page, roles_required, wants_fragment
 from checkup.models.accounts import ADMIN, HR, SCHEDULER
-from checkup.services import group_documents, group_summary
+from checkup.services import group_documents, group_summary, summary_releases
 from checkup.services.errors import Conflict, ValidationError
 
 bp = Blueprint("group_documents", __name__)
@@ -24,8 +26,11 @@ def _organization(area):
 
 
 def _context(area, contract, **extra):
+    releases = summary_releases.releases(contract.id)
     return dict(area=area, contract=contract, contract_endpoint=CONTRACT_ENDPOINTS[area],
                 documents=group_documents.documents(contract.id), refusals=group_documents.refusals(contract),
+                releases=releases, release_documents=group_documents.release_documents([r.id for r in releases]),
+                reason_labels=group_summary.RELEASE_REASONS, languages=current_app.config["LANGUAGES"],
                 kind_labels=group_documents.KIND_LABELS, k=group_summary.suppression_k(), error=None,
                 **extra)
 
@@ -77,9 +82,11 @@ def _download(area, contract_id, document_id):
     return response
 
 
-def _preview(area, contract_id):
-    contract, data = group_documents.preview(actor(), contract_id, _organization(area))
-    return render_page("group_documents/preview.html", area=area, contract=contract, data=data,
+def _preview(area, contract_id, number=None):
+    """A released summary on screen (the latest unless ``number``), from its frozen figures."""
+    contract, release, data = summary_releases.view(actor(), contract_id, number, _organization(area))
+    return render_page("group_documents/preview.html", area=area, contract=contract, release=release, data=data,
+                       releases=summary_releases.releases(contract.id), reason_labels=group_summary.RELEASE_REASONS,
                        contract_endpoint=CONTRACT_ENDPOINTS[area])
 
 
@@ -121,6 +128,12 @@ def hr_preview(contract_id):
     return _preview(HR_AREA, contract_id)
 
 
+@bp.get("/hr/contracts/<int:contract_id>/summary/<int:release_number>")
+@roles_required(HR)
+def hr_release(contract_id, release_number):
+    return _preview(HR_AREA, contract_id, release_number)
+
+
 # --- the center's staff ------------------------------------------------------------------------------
 
 @bp.get("/desk/contracts/<int:contract_id>/documents")
@@ -157,3 +170,9 @@ def desk_download(contract_id, document_id):
 @roles_required(ADMIN, SCHEDULER)
 def desk_preview(contract_id):
     return _preview(DESK_AREA, contract_id)
+
+
+@bp.get("/desk/contracts/<int:contract_id>/summary/<int:release_number>")
+@roles_required(ADMIN, SCHEDULER)
+def desk_release(contract_id, release_number):
+    return _preview(DESK_AREA, contract_id, release_number)

@@ -84,28 +84,31 @@ def profile_edit():
 # --- employees ---------------------------------------------------------------------------------
 
 def _filters():
-    args = request.args
+    """The list's filters; the name or employee number searched for comes only in a POSTed form (never in
+    an address), the others from either."""
+    args = request.values
     status = args.get("status", "")
     return enrollments.EmployeeFilters(
-        search=clean_text(args.get("q", ""))[:100], status=status if status in enrollments.STATUSES else "",
+        search=clean_text(request.form.get("q", ""))[:100], status=status if status in enrollments.STATUSES else "",
         department=clean_text(args.get("department", ""))[:100], category_id=_number(args.get("category")))
 
 
-@bp.get("/employees")
+@bp.route("/employees", methods=["GET", "POST"])
 def employees():
-    contract, choices = _pick_contract(request.args)
+    contract, choices = _pick_contract(request.values)
     filters = _filters()
-    context = {"contract": contract, "contracts": choices, "filters": filters}
+    context = {"contract": contract, "contracts": choices, "filters": filters, "searched": request.method == "POST"}
     if contract is not None:
-        page = _number(request.args.get("page"))
+        page = _number(request.values.get("page"))
         context["result"] = enrollments.employee_page(_org_id(), contract.id, filters, page)
         context["departments"], context["categories"] = enrollments.filter_choices(contract)
     return render_page("hr/employees.html", "hr/_employee_results.html" if contract else None, **context)
 
 
-@bp.get("/employees.xlsx")
+@bp.route("/employees.xlsx", methods=["GET", "POST"])
 def export_employees():
-    contract, _choices = _pick_contract(request.args)
+    """The list as shown, its search included (POSTed, like the list's own search)."""
+    contract, _choices = _pick_contract(request.values)
     if contract is None:
         abort(404)
     filename, data = enrollments.export_employees(actor(), _org_id(), contract.id, _filters())

@@ -6,6 +6,7 @@ memory, up to one byte over the limit so the service can tell it is too large.
 """
 from flask import Blueprint, current_app, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from checkup.blueprints.guards import actor, render_page, restrict_blueprint
@@ -99,9 +100,8 @@ def commit(contract_id, import_id):
     except Conflict as exc:
         return _decision_refused(contract_id, import_id, exc, 409)
     if roster_import.state == roster.IMPORTED:
-        flash(_("Imported %(rows)s employees: %(created)s new, %(linked)s already known to the center.",
-                rows=roster_import.valid_rows, created=roster_import.created_clients,
-                linked=roster_import.linked_clients), "success")
+        flash(ngettext("Imported %(num)d employee.", "Imported %(num)d employees.", roster_import.valid_rows),
+              "success")
     elif roster_import.state == roster.IMPORTING:
         flash(_("The import has started. You can leave this page and come back."), "info")
     return redirect(url_for(".detail", contract_id=contract_id, import_id=import_id), code=303)

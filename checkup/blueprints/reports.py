@@ -47,7 +47,7 @@ def download(report_id):
 @roles_required(PHYSICIAN, COUNSELOR, ADMIN)
 def staff_download(report_id):
     try:
-        report = reports.report_for_staff(report_id)
+        report = reports.report_for_staff(actor(), report_id)
     except NotFound:
         abort(404)
     return _send(report)

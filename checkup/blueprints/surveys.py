@@ -2,20 +2,21 @@
 from flask import Blueprint, current_app, redirect, request, url_for
 from werkzeug.routing import BuildError
 
+from checkup.blueprints import link_tokens
 from checkup.blueprints.guards import actor, render_page, roles_required
 from checkup.extensions import limiter
 from checkup.models.accounts import ADMIN, COUNSELOR
 from checkup.services import surveys
 from checkup.services.errors import ValidationError
 
-bp = Blueprint("surveys", __name__)
+bp = link_tokens.protect(Blueprint("surveys", __name__))
 
 # The follow-up worklist's page of one follow-up, when that area provides it; else the client's record.
 FOLLOW_UP_ENDPOINT, FOLLOW_UP_ARG = "care_followups.detail", "follow_up_id"
 
 
-def _scores_page(survey, values=None, errors=None, status=200):
-    return render_page("surveys/answer.html", survey=survey, values=values or {}, errors=errors or {},
+def _scores_page(survey, link, values=None, errors=None, status=200):
+    return render_page("surveys/answer.html", survey=survey, link=link, values=values or {}, errors=errors or {},
                        fields=surveys.SCORE_FIELDS, labels=surveys.SCORE_LABELS, max_comment=surveys.MAX_COMMENT,
                        status=status)
 
@@ -24,19 +25,28 @@ def _closed_page(error):
     return render_page("surveys/closed.html", reason=error.reason, message=error.message, status=410)
 
 
-@bp.route("/survey/<token>", methods=["GET", "POST"], endpoint="survey")
+@bp.route("/survey", methods=["GET", "POST"], endpoint="survey")
+@bp.get("/survey/<token>", endpoint="survey")
 @limiter.limit("30/hour", methods=["POST"])
-def answer(token):
+def answer(token=None):
+    """The emailed link checks its token and trades it for the session (303 to /survey without it); the
+    answers are then posted there (checkup/blueprints/link_tokens.py)."""
+    from_link = token is not None
+    token = token if from_link else link_tokens.held(link_tokens.SURVEY)
+    link = link_tokens.fingerprint(token)
     try:
         survey = surveys.survey_for_token(token)
+        if from_link:
+            return link_tokens.hold(link_tokens.SURVEY, token, "surveys.survey")
         if request.method == "POST":
             surveys.answer(actor(), token, request.form)
+            link_tokens.release(link_tokens.SURVEY)
             return redirect(url_for("surveys.thanks"), code=303)
     except surveys.SurveyClosed as exc:
         return _closed_page(exc)
     except ValidationError as exc:
-        return _scores_page(survey, request.form, exc.field_errors, status=422)
-    return _scores_page(survey)
+        return _scores_page(survey, link, request.form, exc.field_errors, status=422)
+    return _scores_page(survey, link)
 
 
 @bp.get("/survey/thanks")

@@ -52,6 +52,11 @@ class RegisterForm(FlaskForm):
             raise ValidationError(_l("Enter a real date of birth."))
 
 
+class ConfirmRegistrationForm(FlaskForm):
+    password = PasswordField(_l("Password"), validators=[required(), max_len(MAX_LENGTH)],
+                             description=_l("The password you chose when registering."))
+
+
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(_l("Email"), validators=_email())
 

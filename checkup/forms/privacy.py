@@ -1,10 +1,12 @@
-"""The consent checkboxes of the privacy page and of the manage link (never ticked unless consent is in force)."""
+"""The privacy page's forms: consent checkboxes (also on the manage link; never ticked unless consent is in
+force), and the requests to correct or delete one's data. Rules are in the services."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 
 from checkup.models.care import CONSENT_PURPOSES
 from checkup.services.consents import PURPOSE_LABELS, SOURCE_LABELS, STAFF_SOURCES
+from checkup.services.data_rights import DETAILS_MAX, FIELD_LABELS
 
 
 class ConsentForm(FlaskForm):
@@ -33,3 +35,17 @@ class StaffConsentForm(ConsentForm):
     def seen_version(self):
         text = (self.version.data or "").strip()
         return int(text) if text.isdigit() and len(text) < 19 else -1
+
+
+class CorrectionForm(FlaskForm):
+    field = SelectField(_l("What is wrong?"), choices=[("", "—")] + list(FIELD_LABELS.items()),
+                        validate_choice=False)
+    details = TextAreaField(_l("What is wrong, and what should it be?"),
+                            render_kw={"maxlength": DETAILS_MAX, "rows": 5},
+                            description=_l("For example: my phone number is 139 1234 5678, not 138 1234 5678."))
+
+
+class DeletionForm(FlaskForm):
+    reason = TextAreaField(_l("Why (optional)"), render_kw={"maxlength": DETAILS_MAX, "rows": 3})
+    confirmed = BooleanField(_l("I understand what is deleted and what is kept, and I want my data deleted."),
+                             default=False)

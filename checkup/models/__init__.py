@@ -1,4 +1,5 @@
 """Every model of the portal, in dependency order (migrations and tests use ALL_MODELS)."""
+from checkup.models.access import BreakGlassAccess
 from checkup.models.accounts import LoginSession, PasswordResetToken, User, UserRole
 from checkup.models.appointments import Appointment, AppointmentItem, WaitlistEntry
 from checkup.models.audit import AuditEvent
@@ -9,9 +10,10 @@ from checkup.models.tasks import Task
 from checkup.models.results import (AdviceSnippet, CriticalAlert, Finding, FollowUp, FollowUpRule, Report,
                                     Result)
 from checkup.models.catalog import Department, ExamItem, Package, PackageItem, ReferenceRange, Resource
+from checkup.models.data_requests import DataExport, DataRequest
 from checkup.models.directory import Client, Organization
 from checkup.models.groups import (ContractCategory, ContractReservation, Enrollment, GroupContract, GroupDocument,
-                                   RosterImport)
+                                   RosterImport, SummaryRelease)
 
 ALL_MODELS = [
     Organization, Client,
@@ -19,10 +21,12 @@ ALL_MODELS = [
     Department, Resource, ExamItem, ReferenceRange, Package, PackageItem,
     Slot, ResourceDay, Appointment, AppointmentItem, WaitlistEntry,
     Result, CriticalAlert, Report, Finding, FollowUpRule, FollowUp, AdviceSnippet,
-    AuditEvent,
-    GroupContract, ContractCategory, ContractReservation, Enrollment, RosterImport, GroupDocument,
+    AuditEvent, BreakGlassAccess,
+    GroupContract, ContractCategory, ContractReservation, Enrollment, RosterImport, SummaryRelease,
+    GroupDocument,
     ContactAttempt, StaffDepartment, Setting, Consultation, Referral, Survey, Consent, Campaign, Message,
     RenewalTask, Task,
+    DataRequest, DataExport,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS"]

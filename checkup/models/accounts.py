@@ -17,6 +17,8 @@ class User(BaseModel):
     phone = CharField(max_length=30, default="")
     locale = CharField(max_length=10, default="")
     is_active = BooleanField(default=True)
+    # a self-registration waiting for the link in its welcome email (the account is inactive meanwhile)
+    registration_pending = BooleanField(default=False)
     organization = ForeignKeyField(Organization, null=True, backref="hr_users", on_delete="RESTRICT")
     client = ForeignKeyField(Client, null=True, unique=True, backref="accounts", on_delete="RESTRICT")
     created_at = DateTimeField(default=utcnow)
@@ -70,6 +72,9 @@ class LoginSession(BaseModel):
 
 
 class PasswordResetToken(BaseModel):
+    """One emailed link that sets a password or confirms a registration. A user has at most one live
+    link: minting one, using one, or changing the password deletes the others."""
+
     nonce_hash = CharField(max_length=64, unique=True)
     user = ForeignKeyField(User, backref="reset_tokens", on_delete="CASCADE")
     created_at = DateTimeField(default=utcnow)

@@ -1,4 +1,4 @@
-from peewee import CharField, DateTimeField, ForeignKeyField, TextField
+from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from checkup.models.accounts import User
 from checkup.models.base import BaseModel, utcnow
@@ -14,3 +14,6 @@ class AuditEvent(BaseModel):
     object_id = CharField(max_length=40, default="")
     ip = CharField(max_length=64, default="")
     detail = TextField(default="")
+    # the client whose record the event touches (services.audit works it out), so a client can be shown
+    # who accessed their record; not a foreign key: an event outlives anything it names
+    client_id = IntegerField(null=True, index=True)

@@ -44,6 +44,16 @@ class Client(BaseModel):
     value_tier = CharField(max_length=10, default="general")
     tags = CharField(max_length=300, default="")
     created_at = DateTimeField(default=utcnow)
+    # set when the client's data was deleted at their request or for inactivity: the identifiers are
+    # blanked, the record stays for the reports the law makes us keep
+    anonymized_at = DateTimeField(null=True)
+    # set on a record a roster import made from what HR typed: the enrollment's own person, never joined to
+    # the center's record of them without their proof (services/enrollment_identity); cleared once the
+    # front desk has confirmed the ID number at check-in
+    roster_unverified_since = DateTimeField(null=True)
+    # the roster's national ID (keyed hash) on such a record: kept out of the unique national_id_hash, so a
+    # roster neither finds nor collides with anyone else's record
+    roster_id_hash = CharField(max_length=64, null=True, index=True)
 
     @property
     def tag_list(self):

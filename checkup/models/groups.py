@@ -1,5 +1,6 @@
 """Group checkups: contracts with a company, their categories, reserved places, the roster
-(enrollments), roster imports and the group documents (summary report, billing statement)."""
+(enrollments), roster imports, the released versions of the group summary and the group documents
+(summary report, billing statement)."""
 from peewee import (BooleanField, Check, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
                     IntegerField, TextField)
 
@@ -12,6 +13,7 @@ from checkup.models.directory import Client, Organization
 
 DRAFT, ACTIVE, CLOSED = "draft", "active", "closed"
 CONTRACT_STATUSES = (DRAFT, ACTIVE, CLOSED)
+INTERIM, FINAL = "interim", "final"  # why a summary was released: by the center meanwhile, or at close
 
 
 class GroupContract(BaseModel):
@@ -112,17 +114,42 @@ class RosterImport(BaseModel):
     processed_rows = IntegerField(default=0)  # progress of the running step
     errors_json = TextField(default="")
     rows_json = TextField(default="")
-    created_clients = IntegerField(default=0)
-    linked_clients = IntegerField(default=0)
     message = CharField(max_length=500, default="")
     created_at = DateTimeField(default=utcnow)
     finished_at = DateTimeField(null=True)
 
 
+class SummaryRelease(BaseModel):
+    """One released version of a contract's group summary, numbered 1, 2, ... per contract.
+
+    Frozen once written: ``figures_json`` holds the figures exactly as published (a hidden cell has no
+    number), and every page and document of this version is made from it, never from live data.
+    ``counted_json`` ({appointment id: report id} of the people counted in the findings) stays with the
+    center: the next release compares against it so no difference isolates fewer than k people.
+    """
+
+    contract = ForeignKeyField(GroupContract, backref="releases", on_delete="CASCADE")
+    number = IntegerField()
+    reason = CharField(max_length=8)  # interim | final
+    k = IntegerField()
+    completed = IntegerField()  # checkups completed when released (participation)
+    counted = IntegerField()  # people counted in the findings (completed, report signed)
+    figures_json = TextField()
+    counted_json = TextField(default="{}")
+    released_by = ForeignKeyField(User, null=True, backref="summary_releases", on_delete="SET NULL")
+    released_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("contract", "number"), True),)
+
+
 class GroupDocument(BaseModel):
-    """A generated group summary report or billing statement (PDF or XLSX) and its job state."""
+    """A generated group summary report or billing statement (PDF or XLSX) and its job state. A summary
+    is always the rendering of one release (``release``) in one language (``locale``)."""
 
     contract = ForeignKeyField(GroupContract, backref="documents", on_delete="CASCADE")
+    release = ForeignKeyField(SummaryRelease, null=True, backref="documents", on_delete="CASCADE")
+    locale = CharField(max_length=10, default="")  # "" = the language of whoever asked for it
     kind = CharField(max_length=10)  # summary | billing
     fmt = CharField(max_length=4)  # pdf | xlsx
     state = CharField(max_length=10, default="pending")  # pending | rendering | ready | failed

@@ -1,4 +1,4 @@
-"""The group summary report (PDF and XLSX) from ``checkup.services.group_summary.summary_data``.
+"""The group summary report (PDF and XLSX) of one release, from ``checkup.services.group_summary.present``.
 
 Only aggregates reach this module, and a suppressed figure arrives without its number: it is
 printed as the marker, explained by the legend under every table.
@@ -86,8 +86,14 @@ class GroupSummaryRenderer(GroupDocumentRenderer):
         return story + [self.paragraph(f"{n}. {text}") for n, text in enumerate(advice, start=1)]
 
     def story(self, data):
-        subtitle = _("Booking window %(window)s · generated %(day)s", window=data["contract"]["window"],
-                     day=data.get("generated_on", ""))
+        release = data.get("release")
+        if release:
+            subtitle = _("Booking window %(window)s · release %(number)s (%(reason)s) of %(day)s",
+                         window=data["contract"]["window"], number=release["number"], reason=release["reason"],
+                         day=release["released_on"])
+        else:
+            subtitle = _("Booking window %(window)s · generated %(day)s", window=data["contract"]["window"],
+                         day=data.get("generated_on", ""))
         return (self.title_block(data, subtitle) + self._overview(data) + self._participation(data)
                 + self._prevalence(data) + self._recommendations(data))
 

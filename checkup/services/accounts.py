@@ -1,4 +1,5 @@
-"""Accounts: registration, login sessions, password reset, staff administration.
+"""Accounts: registration, login sessions (and their idle timeout), emailed links (password reset,
+staff invitation, registration), staff administration.
 
 Every function here raises ValidationError / NotFound / PermissionDenied with a
 user-facing message; none of them reads the Flask request.
@@ -18,10 +19,18 @@ from peewee import JOIN
 from checkup.models import Client, LoginSession, Organization, PasswordResetToken, User, UserRole
 from checkup.models.accounts import ALL_ROLES, CLIENT, HR
 from checkup.models.base import utcnow
+from checkup.models.care import MARKETING_EMAIL, SERVICE_REMINDERS
 from checkup.services import audit, passwords
+from checkup.services import consents as consents_service
 from checkup.services.errors import NotFound, PermissionDenied, ValidationError
 
 INVITATION_MINUTES = 72 * 60
+CONFIRMATION_MINUTES = 72 * 60  # a registration link
+LONGEST_LINK_MINUTES = max(INVITATION_MINUTES, CONFIRMATION_MINUTES)
+RESET_SALT, CONFIRM_SALT = "password-reset", "registration-confirm"  # a link of one kind is no use as the other
+REGISTRATION_CONSENTS = (SERVICE_REMINDERS, MARKETING_EMAIL)  # the boxes on the register form
+SEEN_EVERY = datetime.timedelta(seconds=60)  # how often a session's last_seen_at is written
+MIN_IDLE_MINUTES = 5  # the idle warning comes 2 minutes before the end
 GENERIC_LOGIN_ERROR = _l("The email or password is not correct.")
 
 
@@ -58,21 +67,74 @@ def get_user(user_id):
 
 # --- registration -----------------------------------------------------------------
 
-def register_client(email, password, name, sex, birth_date, phone, locale=""):
-    """Create a client record and its login. Raises ValidationError if the email is taken."""
+def register_client(email, password, name, sex, birth_date, phone, locale="", consents=(), ip=""):
+    """Start a client's own registration. The answer is the same whatever the address, so the form
+    tells nobody which addresses have an account here: every case costs one password hash, owes one
+    email, returns None, and the page after it says "check your email". What happens:
+
+    - a new address: a client record and an account are created, inactive and ``registration_pending``;
+      the welcome email carries a link that, with the password chosen here, activates the account, signs
+      in and records the consents ticked here (``consents``: purposes). Until then nobody can sign in.
+    - an address whose registration is still pending: it is replaced by this one (details, password,
+      consents) and a new link sent; earlier links stop working.
+    - an address with an account: nothing is created or changed; the owner is emailed that someone
+      tried to register with their address, with links to sign in or reset the password.
+
+    Asking for the password at confirmation means that whoever registers someone else's address
+    cannot take over the account its owner would confirm. Raises ValidationError (password rules)
+    before looking at the address."""
     email = normalize_email(email)
     check_password_rules(password)
-    if _email_taken(email):
-        raise ValidationError(_l("An account with this email already exists."),
-                              {"email": _l("An account with this email already exists. Sign in or reset the password.")})
+    consents = sorted(set(consents))
+    existing = User.get_or_none(User.email == email)
+    if existing is not None and not existing.registration_pending:
+        passwords.burn_time(password)  # as slow as hashing a new account's password
+        with db.atomic():
+            audit.record(audit.Actor(None, ip), "account.registration_attempt", existing)
+            tasks.defer("mail.account_exists", existing.id)
+        return None
+    fields = dict(name=name.strip(), phone=phone.strip())
+    password_hash = passwords.hash_password(password)
     with db.atomic():
-        client = Client.create(name=name.strip(), sex=sex, birth_date=birth_date, phone=phone.strip(), email=email)
-        user = User.create(email=email, password_hash=passwords.hash_password(password), name=name.strip(),
-                           phone=phone.strip(), client=client, locale=locale or "")
-        UserRole.create(user=user, role=CLIENT)
-        audit.record(audit.Actor(user), "account.register", user)
-        tasks.defer("mail.welcome", user.id, caused_by=user.id)
-    return user
+        if existing is None:
+            client = Client.create(sex=sex, birth_date=birth_date, email=email, **fields)
+            user = User.create(email=email, password_hash=password_hash, client=client, locale=locale or "",
+                               is_active=False, registration_pending=True, **fields)
+            UserRole.create(user=user, role=CLIENT)
+        else:
+            user = existing
+            Client.update(sex=sex, birth_date=birth_date, **fields).where(Client.id == user.client_id).execute()
+            User.update(password_hash=password_hash, locale=locale or "", **fields).where(User.id == user.id).execute()
+            _revoke_links(user.id)
+        audit.record(audit.Actor(None, ip), "account.register", user)
+        tasks.defer("mail.welcome", user.id, consents, caused_by=user.id)
+    return None
+
+
+def confirm_registration(token, password, ip=""):
+    """Activate a pending registration from the link in its welcome email, given the password chosen
+    when registering, and record the consents ticked then. The link is spent and every other link of
+    the account stops working. Returns the user (to sign in); raises ValidationError for a link that
+    is not (or no longer) valid, or a wrong password (the link stays usable)."""
+    row, data = _link_row(token, CONFIRM_SALT)
+    if not passwords.verify_password(row.user.password_hash, password or ""):
+        message = _l("This is not the password you chose when registering.")
+        raise ValidationError(message, {"password": message})
+    with db.atomic():
+        _spend_link(row, CONFIRM_SALT)
+        User.update(is_active=True, registration_pending=False).where(User.id == row.user_id).execute()
+        actor = audit.Actor(row.user, ip)
+        audit.record(actor, "account.registration_confirmed", row.user)
+        answers = {purpose: True for purpose in data.get("c") or () if purpose in REGISTRATION_CONSENTS}
+        if answers:
+            consents_service.record_changes(actor, row.user.client_id, answers, "registration")
+    row.user.is_active, row.user.registration_pending = True, False
+    return row.user
+
+
+def check_confirmation_token(token):
+    """Raise ValidationError unless this registration link can still be used."""
+    return _link_row(token, CONFIRM_SALT)[0].user
 
 
 # --- login sessions ----------------------------------------------------------------
@@ -106,8 +168,28 @@ def start_session(user, ip="", user_agent=""):
     return token
 
 
-def load_session(token):
-    """The user behind a live session token, with roles loaded; None if expired, ended or inactive."""
+class SessionIdle(Exception):
+    """The login session sat unused longer than its role allows and has just been ended."""
+
+    def __init__(self, minutes):
+        super().__init__(minutes)
+        self.minutes = minutes
+
+
+def idle_minutes(role_names):
+    """How long a login may sit unused: a client's 120 minutes by default, staff and HR 30 (they see
+    other people's data, often on shared desks); never below MIN_IDLE_MINUTES."""
+    key = "IDLE_MINUTES_CLIENT" if set(role_names) == {CLIENT} else "IDLE_MINUTES_STAFF"
+    return max(MIN_IDLE_MINUTES, int(current_app.config[key]))
+
+
+def load_session(token, activity=True):
+    """The user behind a live session token, with roles loaded; None if expired, ended or inactive.
+
+    A session unused for longer than ``idle_minutes`` is ended here and SessionIdle raised. A request
+    that is the person's own (``activity``; a page polling on a timer is not) moves ``last_seen_at``,
+    written at most every SEEN_EVERY, so it may lag the last such request by that much: the session
+    ends between N and N + SEEN_EVERY minutes after it, never earlier."""
     if not token or not isinstance(token, str) or len(token) > 100:
         return None
     now = utcnow()
@@ -119,10 +201,23 @@ def load_session(token):
         return None
     user = row.user
     user._role_names = frozenset(r.role for r in UserRole.select(UserRole.role).where(UserRole.user == user.id))
+    minutes = idle_minutes(user._role_names)
+    unused = now - row.last_seen_at
+    if unused > datetime.timedelta(minutes=minutes) + SEEN_EVERY:
+        with db.atomic():
+            if LoginSession.delete().where(LoginSession.id == row.id).execute():
+                audit.record(audit.Actor(user), "auth.idle_timeout", user, minutes=minutes)
+        raise SessionIdle(minutes)
     user.session_token = token
-    if (now - row.last_seen_at).total_seconds() > 300:
+    user.idle_minutes = minutes  # base.html's idle warning
+    if activity and unused > SEEN_EVERY:
         LoginSession.update(last_seen_at=now).where(LoginSession.id == row.id).execute()
     return user
+
+
+def keep_session_alive(token):
+    """The "Stay signed in" button: the session's idle time starts again now."""
+    return LoginSession.update(last_seen_at=utcnow()).where(LoginSession.token_hash == _digest(token or "")).execute()
 
 
 def end_session(token, actor=None):
@@ -137,10 +232,10 @@ def end_all_sessions(user_id):
     return LoginSession.delete().where(LoginSession.user == user_id).execute()
 
 
-# --- password reset ----------------------------------------------------------------
+# --- emailed links (password reset, staff invitation, registration) --------------------------------
 
-def _reset_serializer():
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+def _serializer(salt):
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
 def request_password_reset(email, ip=""):
@@ -154,45 +249,75 @@ def request_password_reset(email, ip=""):
     return None
 
 
-def issue_reset_token(user, minutes=None):
-    """A signed, expiring, single-use token for setting a password (reset or first login)."""
+def _revoke_links(user_id):
+    """Every emailed link of the account stops working."""
+    return PasswordResetToken.delete().where(PasswordResetToken.user == user_id).execute()
+
+
+def _mint_link(user, minutes, salt, **payload):
+    """A signed, expiring, single-use token; the account's earlier links stop working (the newest
+    email is the only one that counts, and a link forgotten in an old email is dead)."""
     nonce = secrets.token_urlsafe(24)
-    minutes = minutes or current_app.config["PASSWORD_RESET_MINUTES"]
-    PasswordResetToken.create(nonce_hash=_digest(nonce), user=user,
-                              expires_at=utcnow() + datetime.timedelta(minutes=minutes))
-    return _reset_serializer().dumps({"u": user.id, "n": nonce})
+    with db.atomic():
+        _revoke_links(user.id)
+        PasswordResetToken.create(nonce_hash=_digest(nonce), user=user,
+                                  expires_at=utcnow() + datetime.timedelta(minutes=minutes))
+    return _serializer(salt).dumps({"u": user.id, "n": nonce, **payload})
 
 
-def _reset_row(token):
-    invalid = ValidationError(_l("This link is invalid or has expired. Ask for a new one."))
+def issue_reset_token(user, minutes=None):
+    """A token for setting a password (reset or first login); every earlier link of the user dies."""
+    return _mint_link(user, minutes or current_app.config["PASSWORD_RESET_MINUTES"], RESET_SALT)
+
+
+def issue_confirmation_token(user, consents=()):
+    """A token confirming a pending registration, carrying the consents ticked when registering."""
+    return _mint_link(user, CONFIRMATION_MINUTES, CONFIRM_SALT, c=sorted(consents))
+
+
+def _invalid_link(salt):
+    if salt == CONFIRM_SALT:
+        return ValidationError(_l("This link is invalid or has expired. Register again to get a new one."))
+    return ValidationError(_l("This link is invalid or has expired. Ask for a new one."))
+
+
+def _link_row(token, salt):
+    """The token row of a live link of kind ``salt`` and the link's signed payload."""
     try:
-        data = _reset_serializer().loads(token, max_age=INVITATION_MINUTES * 60)  # the row holds the real expiry
+        data = _serializer(salt).loads(token, max_age=LONGEST_LINK_MINUTES * 60)  # the row holds the real expiry
     except (SignatureExpired, BadSignature):
-        raise invalid
+        raise _invalid_link(salt)
     if not isinstance(data, dict) or not isinstance(data.get("n"), str):
-        raise invalid
+        raise _invalid_link(salt)
     row = (PasswordResetToken.select(PasswordResetToken, User).join(User)
            .where(PasswordResetToken.nonce_hash == _digest(data["n"]), PasswordResetToken.user == data.get("u"))
            .first())
-    if row is None or row.used_at is not None or row.expires_at < utcnow() or not row.user.is_active:
-        raise invalid
-    return row
+    if row is None or row.used_at is not None or row.expires_at < utcnow():
+        raise _invalid_link(salt)
+    # a reset link needs a working account; a registration link one that still waits for it
+    if not (row.user.registration_pending if salt == CONFIRM_SALT else row.user.is_active):
+        raise _invalid_link(salt)
+    return row, data
+
+
+def _spend_link(row, salt):
+    """Use the link once (of two requests racing with it, one wins); every other link of the user dies."""
+    if not PasswordResetToken.delete().where(PasswordResetToken.id == row.id).execute():
+        raise _invalid_link(salt)
+    _revoke_links(row.user_id)
 
 
 def check_reset_token(token):
     """Raise ValidationError unless the token can still be used."""
-    return _reset_row(token).user
+    return _link_row(token, RESET_SALT)[0].user
 
 
 def reset_password(token, new_password, ip=""):
-    """Set a new password from a reset link; the link is spent and every session ends."""
+    """Set a new password from a reset link; this link and every other one is spent, every session ends."""
     check_password_rules(new_password)
     with db.atomic():
-        row = _reset_row(token)
-        spent = (PasswordResetToken.update(used_at=utcnow())
-                 .where(PasswordResetToken.id == row.id, PasswordResetToken.used_at.is_null()).execute())
-        if not spent:
-            raise ValidationError(_l("This link is invalid or has expired. Ask for a new one."))
+        row, _data = _link_row(token, RESET_SALT)
+        _spend_link(row, RESET_SALT)
         User.update(password_hash=passwords.hash_password(new_password)).where(User.id == row.user_id).execute()
         end_all_sessions(row.user_id)
         audit.record(audit.Actor(row.user, ip), "auth.password_reset", row.user)
@@ -200,7 +325,7 @@ def reset_password(token, new_password, ip=""):
 
 
 def change_password(user, current_password, new_password, keep_token=None):
-    """Change one's own password; other sessions end, the current one stays."""
+    """Change one's own password; other sessions end, the current one stays, emailed links die."""
     if not passwords.verify_password(user.password_hash, current_password or ""):
         raise ValidationError(_l("The current password is not correct."),
                               {"current_password": _l("The current password is not correct.")})
@@ -209,6 +334,7 @@ def change_password(user, current_password, new_password, keep_token=None):
         User.update(password_hash=passwords.hash_password(new_password)).where(User.id == user.id).execute()
         (LoginSession.delete().where(LoginSession.user == user.id,
                                      LoginSession.token_hash != _digest(keep_token or "")).execute())
+        _revoke_links(user.id)
         audit.record(audit.Actor(user), "account.password_changed", user)
 
 
@@ -305,9 +431,11 @@ def set_active(actor, user_id, active):
     if actor.user_id == user.id and not active:
         raise PermissionDenied(_l("You cannot deactivate your own account."))
     with db.atomic():
-        User.update(is_active=bool(active)).where(User.id == user.id).execute()
+        # an admin's decision ends a pending registration either way (its link no longer activates it)
+        User.update(is_active=bool(active), registration_pending=False).where(User.id == user.id).execute()
         if not active:
             end_all_sessions(user.id)
+            _revoke_links(user.id)
         audit.record(actor, "account.activated" if active else "account.deactivated", user)
     user.is_active = bool(active)
     return user

@@ -20,7 +20,8 @@ MARKETING_PURPOSES = (MARKETING_EMAIL, HEALTH_TARGETING)
 # How a client told our staff (recorded on the client's page); "staff" is the unspecified older form.
 STAFF_SOURCES = ("staff_paper", "staff_in_person", "staff_phone")
 GRANTING_ROLES = (ADMIN, SCHEDULER)
-SOURCES = ("registration", "privacy_page", "unsubscribe_link", "staff", "import") + STAFF_SOURCES
+# "data_deletion": withdrawn when the client's data was deleted (services.anonymization)
+SOURCES = ("registration", "privacy_page", "unsubscribe_link", "staff", "import", "data_deletion") + STAFF_SOURCES
 
 PURPOSE_LABELS = {
     SERVICE_REMINDERS: _l("Service reminders"),
@@ -41,6 +42,7 @@ SOURCE_LABELS = {
     "unsubscribe_link": _l("through the link in an email"), "staff": _l("recorded by our staff"),
     "import": _l("imported"), "staff_paper": _l("on a signed paper form"),
     "staff_in_person": _l("in person, recorded by our staff"), "staff_phone": _l("by phone, recorded by our staff"),
+    "data_deletion": _l("when the client's data was deleted"),
 }
 
 

@@ -145,8 +145,12 @@ def staff_list(status=None):
 
 
 def staff_detail(actor, consultation_id):
-    """One consultation for client care; the view of its question and notes is audited."""
+    """One consultation for client care; the view of its question and notes is audited. Counselors see the
+    ones waiting to be taken and their own (or those of clients they care for); anyone else breaks the glass."""
+    from checkup.services import care_access
+
     consultation = _get(consultation_id)
+    care_access.require(actor, consultation.client_id)
     audit.record(actor, "consultation.viewed", consultation, client=consultation.client_id)
     return consultation
 
@@ -265,7 +269,12 @@ def _cancel(actor, consultation, action, reason):
 
 
 def for_client_record(actor, client_id):
-    """The client's consultations for their record (staff); audited when any notes are shown."""
+    """The client's consultations for their record, for staff caring for the client (None for others);
+    audited when any notes are shown."""
+    from checkup.services import care_access
+
+    if care_access.relationship(actor.user, client_id) is None:
+        return None
     items = client_list(client_id)
     if any(c.notes for c in items):
         audit.record(actor, "consultation.notes_viewed", None, client=client_id,

@@ -162,8 +162,8 @@ def seed_groups(scheduler):
         # eleven months ago: its anniversary is a month away, so a renewal task opens for the account manager
         _contract(huaxin, f"{last_year} drivers' checkup", last_year, today - datetime.timedelta(days=335),
                   today - datetime.timedelta(days=280), "closed", admin)
-    from checkup.services import group_documents
+    from checkup.services import summary_releases
 
-    # last year's closed contract has its group summary (PDF and XLSX) ready, small cells suppressed
-    group_documents.generate_for_closed_contract(old.id)
+    # last year's closed contract has its final summary released (PDF and XLSX), small cells suppressed
+    summary_releases.release_final(old.id)
     return this

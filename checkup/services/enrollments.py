@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, Case, fn
 
-from checkup.models import Appointment, Client, ContractCategory, Enrollment, GroupContract
+from checkup.models import Appointment, Client, ContractCategory, Enrollment, GroupContract, User
 from checkup.models.appointments import BOOKED, CHECKED_IN, COMPLETED, NO_SHOW
 from checkup.models.groups import ACTIVE, CLOSED, DRAFT
 from checkup.services import audit, clock, contracts, spreadsheet
@@ -171,12 +171,14 @@ class EmployeeRow:
 
 def _employee_query(contract, filters):
     status = status_sql()
-    has_email = Case(None, [(Client.email != "", 1)], 0)
+    # the address invitations go to (an account's own, else the roster's): see services/invitations
+    has_email = Case(None, [((User.id.is_null(False)) | (Client.email != ""), 1)], 0)
     query = _with_appointment(
         Enrollment.select(Enrollment.id, Enrollment.employee_no, Client.name, Enrollment.department,
                           ContractCategory.label, status.alias("enrollment_status"), Enrollment.invited_at,
                           has_email.alias("has_email"))
         .join_from(Enrollment, Client).join_from(Enrollment, ContractCategory)
+        .join_from(Enrollment, User, JOIN.LEFT_OUTER, on=(User.client == Enrollment.client))
     ).where(Enrollment.contract == contract.id).order_by(Enrollment.employee_no, Enrollment.id)
     term = (filters.search or "").strip()
     if term:

@@ -7,6 +7,10 @@ a CT place a no-show left is free again for a walk-in later that day.
 
 Who checked a client in and when is kept in the audit log (``exam_day.checked_in``), with the identity
 fields the desk confirmed; nothing else about the identity check is stored.
+
+A record a company roster made (HR's data) is marked on the sheet: before check-in the desk may read the
+ID card and join it to the center's earlier record of the person (``enrollment_identity.join_at_desk``);
+checking it in with the ID number confirmed makes that number the record's own.
 """
 from dataclasses import dataclass, field
 
@@ -20,7 +24,7 @@ from checkup.models import (Appointment, AppointmentItem, AuditEvent, Client, De
 from checkup.models.appointments import BOOKED, CANCELLED, CHECKED_IN, COMPLETED, NO_SHOW
 from checkup.models.base import utcnow
 from checkup.reports.exam_sheet import ExamSheetRenderer
-from checkup.services import audit, booking, clock, national_id
+from checkup.services import audit, booking, clock, enrollment_identity, national_id
 from checkup.services.errors import Conflict, NotFound, ValidationError
 from checkup.services.labels import choice_label
 from checkup.services.packages import age_on
@@ -51,6 +55,9 @@ class DaySheetRow:
     slot_ended: bool
     is_today: bool
     checked_in_at: object = None  # aware datetime in the center's zone, from the audit log
+    roster_record: bool = False  # a record a company roster made, not yet confirmed as anyone's own
+    roster_id_hash: str = None
+    known_elsewhere: bool = False  # another record of the center holds the roster's ID number
 
     @property
     def identity_fields(self):
@@ -98,7 +105,15 @@ def _row(appointment, now, today):
         age=age_on(client.birth_date, appointment.day), birth_date=client.birth_date, phone=client.phone,
         masked_national_id=national_id.masked_from_cipher(client.national_id_cipher),
         package=appointment.package, slot_ended=clock.local(slot.day, slot.end_time) <= now,
-        is_today=appointment.day == today)
+        is_today=appointment.day == today, roster_record=enrollment_identity.is_roster_record(client),
+        roster_id_hash=client.roster_id_hash if enrollment_identity.is_roster_record(client) else None)
+
+
+def _mark_known_elsewhere(rows):
+    """One query (none without roster rows): which roster rows' ID numbers another record holds."""
+    held = enrollment_identity.held_elsewhere(r.roster_id_hash for r in rows if r.roster_record)
+    for row in rows:
+        row.known_elsewhere = row.roster_record and row.roster_id_hash in held
 
 
 def _with_client_package_slot():
@@ -133,6 +148,7 @@ def day_sheet(day):
     times = _check_in_times([r.appointment_id for r in rows if r.status != BOOKED])
     for row in rows:
         row.checked_in_at = times.get(row.appointment_id)
+    _mark_known_elsewhere(rows)
     ordered = sorted(by_slot.values(), key=lambda s: s.slot.start_time)
     return DaySheet(day=day, is_today=day == today, slots=ordered, counts=counts)
 
@@ -144,6 +160,7 @@ def sheet_row(appointment_id):
         raise NotFound(_l("We could not find that appointment."))
     row = _row(appointment, clock.now(), clock.today())
     row.checked_in_at = _check_in_times([row.appointment_id]).get(row.appointment_id)
+    _mark_known_elsewhere([row])
     return row
 
 
@@ -173,8 +190,10 @@ def _confirmed_identity(client, verified_fields):
 def check_in(actor, appointment_id, verified_fields):
     """Check a booked appointment of today in, once the desk confirmed the client's identity.
 
-    Records who and when (audit ``exam_day.checked_in``, with the fields confirmed). Raises NotFound,
-    ValidationError (another day, not booked, identity not confirmed) or Conflict (checked in meanwhile).
+    Records who and when (audit ``exam_day.checked_in``, with the fields confirmed). A roster's record
+    whose ID number was confirmed becomes an ordinary record (see module doc). Raises NotFound,
+    ValidationError (another day, not booked, identity not confirmed, a roster's record whose ID number
+    another record holds) or Conflict (checked in meanwhile).
     """
     appointment = _appointment(appointment_id)
     today = clock.today()
@@ -187,6 +206,7 @@ def check_in(actor, appointment_id, verified_fields):
                                  status=choice_label("appointment_status", appointment.status)))
     confirmed = _confirmed_identity(appointment.client, verified_fields)
     with db.atomic():
+        enrollment_identity.confirm_at_check_in(appointment.client, confirmed)
         changed = (Appointment.update(status=CHECKED_IN, updated_at=utcnow())
                    .where(Appointment.id == appointment.id, Appointment.status == BOOKED).execute())
         if changed != 1:

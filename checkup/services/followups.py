@@ -8,7 +8,7 @@ Every view of a client's findings writes the audit event "followup.viewed".
 """
 import datetime
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, Case, fn
@@ -274,7 +274,12 @@ def finding_rows(follow_up, report=None):
 
 
 def detail(actor, follow_up_id):
-    """Everything the detail page shows; the view of the client's findings is audited ("followup.viewed")."""
+    """Everything the detail page shows; the view of the client's findings is audited ("followup.viewed").
+
+    NotFound when missing. The findings are clinical: a counselor sees the follow-ups they may work on;
+    anyone else, the admin included, breaks the glass for the client first (NoCareRelationship)."""
+    from checkup.services import care_access
+
     if not valid_id(follow_up_id):
         raise _not_found()
     viewer = viewer_for(actor)
@@ -283,9 +288,11 @@ def detail(actor, follow_up_id):
                  .join_from(FollowUp, Department, JOIN.LEFT_OUTER, on=(FollowUp.department == Department.id))
                  .join_from(FollowUp, assignee, JOIN.LEFT_OUTER, on=(FollowUp.assignee == assignee.id),
                         attr="assignee_user")
-                 .where(FollowUp.id == follow_up_id, visible_condition(viewer)).first())
+                 .where(FollowUp.id == follow_up_id).first())
     if follow_up is None:
         raise _not_found()
+    if not can_see(replace(viewer, is_admin=False), follow_up):
+        care_access.require_glass_broken(actor, follow_up.client_id)
     report = Report.get_or_none(Report.id == follow_up.report_id)
     by = User.alias("attempt_by")
     attempts = list(ContactAttempt.select(ContactAttempt, by)

@@ -1,5 +1,9 @@
 """Group documents (summary report, billing statement; PDF or XLSX): requests, the job, downloads.
 
+A billing statement is made on request (HR or the center's staff). A summary document is never
+requested: it is the rendering of one released version of the summary (``summary_releases``) in one
+language, made from the release's frozen figures, so it says the same however often it is made.
+
 The ``GroupDocument`` row is the job's truth: pending -> rendering -> ready | failed. ``generate``
 claims the row with a conditional update (its ``updated_at`` becomes the claim token), renders, writes
 the file atomically under ``GROUP_DOCS_DIR`` as ``<contract>/<document>-<sha256 prefix>.<fmt>`` (so a
@@ -10,6 +14,7 @@ other answers NotFound, exactly like a missing one. Every download is audited.
 """
 import datetime
 import hashlib
+import json
 import logging
 from pathlib import Path
 
@@ -19,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 
 from checkup.core import tasks
 from checkup.extensions import db
-from checkup.models import GroupDocument, User
+from checkup.models import GroupDocument, SummaryRelease, User
 from checkup.models.base import utcnow
 from checkup.services import audit, billing, contracts, group_summary
 from checkup.services.catalog import storable_id
@@ -49,8 +54,15 @@ def file_for(document):
 
 
 def download_name(document):
-    prefix = "group-summary" if document.kind == SUMMARY else "billing-statement"
-    return f"{prefix}-{document.contract_id}-{document.id}.{document.fmt}"
+    if document.kind == SUMMARY:
+        number = SummaryRelease.select(SummaryRelease.number).where(SummaryRelease.id == document.release_id).scalar()
+        return f"group-summary-{document.contract_id}-release-{number}-{document.locale}.{document.fmt}"
+    return f"billing-statement-{document.contract_id}-{document.id}.{document.fmt}"
+
+
+def languages():
+    """The languages a released summary is made in: every language of the portal."""
+    return list(current_app.config.get("LANGUAGES") or {"en": "English"})
 
 
 # --- reading, scoped -------------------------------------------------------------------------------
@@ -64,26 +76,35 @@ def contract_for(contract_id, organization_id=None):
 
 
 def get_document(contract_id, document_id, organization_id=None):
-    """A document of that contract (and organization); NotFound otherwise."""
+    """A document of that contract (and organization); NotFound otherwise, and for a summary document
+    that belongs to no release (nothing is shown that was not released)."""
     contract = contract_for(contract_id, organization_id)
     document = (GroupDocument.get_or_none(GroupDocument.id == document_id, GroupDocument.contract == contract.id)
                 if storable_id(document_id) else None)
-    if document is None:
+    if document is None or (document.kind == SUMMARY and document.release_id is None):
         raise NotFound(_l("No such document."))
     return document
 
 
 def documents(contract_id):
-    """The contract's latest documents, newest first (one query)."""
-    return list(GroupDocument.select().where(GroupDocument.contract == contract_id)
+    """The contract's latest requested documents (billing statements), newest first (one query)."""
+    return list(GroupDocument.select().where(GroupDocument.contract == contract_id, GroupDocument.kind != SUMMARY)
                 .order_by(GroupDocument.created_at.desc(), GroupDocument.id.desc()).limit(LIST_LIMIT))
 
 
+def release_documents(release_ids):
+    """{release id: [its documents, by format and language]} (one query)."""
+    by_release = {release_id: [] for release_id in release_ids}
+    if by_release:
+        for document in (GroupDocument.select().where(GroupDocument.release.in_(list(by_release)))
+                         .order_by(GroupDocument.fmt, GroupDocument.locale, GroupDocument.id)):
+            by_release[document.release_id].append(document)
+    return by_release
+
+
 def refusals(contract):
-    """{kind: reason} for each document that cannot be made now (a missing kind can)."""
+    """{kind: reason} for each document that cannot be requested now (a missing kind can)."""
     reasons = {}
-    if not group_summary.has_completed_exam(contract.id):
-        reasons[SUMMARY] = _l("The summary can be made once at least one checkup of the contract is completed.")
     if not billing.can_bill(contract):
         reasons[BILLING] = _l("The billing statement can be made once the contract is active.")
     return reasons
@@ -92,16 +113,19 @@ def refusals(contract):
 # --- requesting ------------------------------------------------------------------------------------
 
 def request(actor, contract_id, kind, fmt, organization_id=None):
-    """Create a pending document and queue its job; returns the row.
+    """Create a pending billing statement and queue its job; returns the row.
 
     A document of the same kind and format already pending or rendering is returned instead of a
     second one. Raises NotFound (contract missing or not the organization's), ValidationError (kind or
-    format unknown) or Conflict (summary without a completed checkup, billing before activation).
+    format unknown) or Conflict (a summary, which only the center releases; billing before activation).
     """
     contract = contract_for(contract_id, organization_id)
+    if kind == SUMMARY:
+        raise Conflict(_l("The group summary is not made on request: the center releases it, and every released "
+                          "version is listed on this page."))
     errors = {}
     if kind not in KINDS:
-        errors["kind"] = _l("Choose a summary report or a billing statement.")
+        errors["kind"] = _l("Choose a billing statement.")
     if fmt not in FORMATS:
         errors["fmt"] = _l("Choose PDF or XLSX.")
     if errors:
@@ -126,28 +150,39 @@ def queue(document_id):
     return tasks.defer("group_document.render", document_id)
 
 
-@tasks.handler("group_document.after_close")
-def generate_for_closed_contract(contract_id):
-    """Task owed by closing a contract: request the summary as PDF and XLSX (when a checkup was
-    completed). Returns the documents requested."""
-    contract = contract_for(contract_id)
-    if SUMMARY in refusals(contract):
-        return []
-    return [request(audit.SYSTEM, contract.id, SUMMARY, fmt) for fmt in FORMATS]
+def owe_summary_documents(release):
+    """The documents of a new release, PDF and XLSX in every language, owed in the caller's
+    transaction; returns them."""
+    made = []
+    for fmt in FORMATS:
+        for locale in languages():
+            document = GroupDocument.create(contract=release.contract_id, release=release.id, kind=SUMMARY, fmt=fmt,
+                                            locale=locale, state=PENDING, requested_by=release.released_by_id,
+                                            updated_at=utcnow())
+            queue(document.id)
+            made.append(document)
+    return made
 
 
 # --- the job -------------------------------------------------------------------------------------
 
-def render_bytes(document):
-    """The document's bytes, in the language of whoever asked for it."""
+def _locale_of(document):
+    """The document's own language, else that of whoever asked for it, else the portal's default."""
+    if document.locale:
+        return document.locale
     account = User.get_or_none(User.id == document.requested_by_id) if document.requested_by_id else None
-    locale = (account.locale if account and account.locale else
-              current_app.config.get("BABEL_DEFAULT_LOCALE", "en"))
-    with force_locale(locale):
+    return account.locale if account and account.locale else current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
+
+
+def render_bytes(document):
+    """The document's bytes in its language; a summary from its release's frozen figures, never from
+    live data (a summary document without a release raises)."""
+    with force_locale(_locale_of(document)):
         if document.kind == SUMMARY:
             from checkup.reports.group_summary import GroupSummaryRenderer, summary_workbook
 
-            data = group_summary.summary_data(document.contract_id)
+            release = SummaryRelease.get_by_id(document.release_id)
+            data = group_summary.present(json.loads(release.figures_json), release)
             return GroupSummaryRenderer().build(data) if document.fmt == "pdf" else summary_workbook(data)
         from checkup.reports.billing_statement import BillingStatementRenderer, statement_workbook
 
@@ -239,14 +274,7 @@ def download(actor, contract_id, document_id, organization_id=None):
     document = get_document(contract_id, document_id, organization_id)
     if document.state != READY or not _file_ok(document):
         raise NotFound(_l("This document is not ready."))
+    detail = {"release": document.release.number, "locale": document.locale} if document.kind == SUMMARY else {}
     audit.record(actor, "group.document_downloaded", document, contract=document.contract_id,
-                 kind=document.kind, fmt=document.fmt)
+                 kind=document.kind, fmt=document.fmt, **detail)
     return file_for(document), MIMETYPES[document.fmt], download_name(document)
-
-
-def preview(actor, contract_id, organization_id=None):
-    """The summary's tables for the HTML preview (aggregates only, suppressed alike); audited."""
-    contract = contract_for(contract_id, organization_id)
-    data = group_summary.summary_data(contract.id)
-    audit.record(actor, "group.summary_viewed", contract)
-    return contract, data

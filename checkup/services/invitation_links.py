@@ -1,9 +1,11 @@
 """The personal link of an invitation, ``/invite/<token>``: opened, then spent exactly once.
 
-An employee without an account sets a password (the account is created, linked to their client
-record); one with an account spends the link and signs in as usual. A missing, expired, used or
-superseded link, or one of a contract no longer active, is the same NotFound: the answer tells nothing
-about which it was.
+An employee without an account sets a password (the account is created on the enrollment's record, the
+one the roster made); one whose enrollment's record has an account spends the link and signs in as usual.
+Someone who opens the link while signed in to their own client account may use that account instead:
+that is their proof, and the roster's record joins theirs (``enrollment_identity``, audited). A missing,
+expired, used or superseded link, or one of a contract no longer active, is the same NotFound: the answer
+tells nothing about which it was.
 """
 from dataclasses import dataclass
 
@@ -14,15 +16,15 @@ from checkup.extensions import db
 from checkup.models import Client, Enrollment, GroupContract, Organization, User, UserRole
 from checkup.models.accounts import CLIENT
 from checkup.models.groups import ACTIVE
-from checkup.services import accounts, audit, passwords
+from checkup.services import accounts, audit, enrollment_identity, passwords
 from checkup.services.errors import Conflict, NotFound
 from checkup.services.invitations import now_utc, token_hash
 
 INVALID = _l("This invitation link is not valid any more: it may have expired, been replaced by a newer one "
              "or been used already. Ask your HR contact for a new invitation, or sign in if you already have "
              "an account.")
-EMAIL_TAKEN = _l("An account with this email address already exists. Sign in with it, or call the center to "
-                 "have your company checkup added to it.")
+EMAIL_TAKEN = _l("An account with this email address already exists. If it is yours, sign in with it, then open "
+                 "this link again to add your company checkup to it.")
 
 
 @dataclass
@@ -103,3 +105,20 @@ def accept_invitation(token, password, locale="", ip=""):
     except IntegrityError:  # a concurrent request created the account or took the email address
         raise Conflict(EMAIL_TAKEN)
     return user, invitation.enrollment
+
+
+def use_existing_account(token, user, ip=""):
+    """Proof (a): ``user``, signed in to their own client account, takes the invitation's enrollment into
+    it; the roster's record of them is joined to theirs and the link spent, in one transaction (audited).
+
+    Returns the enrollment. Raises NotFound for a dead link, Conflict when the enrollment's record has an
+    account already (sign in with it) or cannot be joined (see ``enrollment_identity.join_by_invitation``)."""
+    invitation = open_invitation(token)
+    if invitation.account is not None or not user.client_id:
+        raise Conflict(_l("This invitation belongs to another account. Sign in with that one."))
+    actor = audit.Actor(user, ip)
+    with db.atomic():
+        if not _spend(invitation.enrollment.id, token):
+            raise NotFound(INVALID)
+        audit.record(actor, "invitation.used", invitation.enrollment, account=user.id)
+        return enrollment_identity.join_by_invitation(actor, invitation.enrollment, user)

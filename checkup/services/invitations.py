@@ -9,6 +9,10 @@ with a conditional UPDATE before its email goes out through ``messages.send_once
 ``invite:<enrollment>:<invite_count>``), so a retried or doubled job never sends the same invitation
 twice. The placeholders still left are the wave's progress. What happens to the links lives in
 ``invitation_links``.
+
+Where an invitation goes: to the roster's address while nobody has an account on the enrollment's record;
+once someone has, to that account's own address, with a sign-in link and no personal link (an account
+needs none, and an address HR typed or changed later must never reach an account it does not own).
 """
 import datetime
 import hashlib
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 from flask import current_app, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, Value, fn
+from peewee import JOIN, Case, Value, fn
 
 from checkup.core import tasks
 from checkup.extensions import db
@@ -95,9 +99,19 @@ class Plan:
         return len(self.to_send)
 
 
+def recipient_sql():
+    """The address an enrollment's mail goes to, over Enrollment JOIN Client LEFT JOIN User (see module doc)."""
+    return Case(None, [(User.id.is_null(False), User.email)], Client.email)
+
+
+def with_account(query):
+    return query.join_from(Enrollment, User, JOIN.LEFT_OUTER, on=(User.client == Enrollment.client))
+
+
 def _roster(contract_id, enrollment_ids=None):
-    query = (Enrollment.select(Enrollment.id, Enrollment.invited_at, Appointment.status, Client.email)
-             .join_from(Enrollment, Client)
+    query = (with_account(Enrollment.select(Enrollment.id, Enrollment.invited_at, Appointment.status,
+                                            recipient_sql().alias("recipient"))
+                          .join_from(Enrollment, Client))
              .join_from(Enrollment, Appointment, JOIN.LEFT_OUTER, on=(Enrollment.appointment == Appointment.id))
              .where(Enrollment.contract == contract_id).order_by(Enrollment.id))
     if enrollment_ids is None:
@@ -170,7 +184,7 @@ def send_invitations(actor, organization_id, contract_id, mode, enrollment_ids=(
 def _accounts(client_ids):
     if not client_ids:
         return {}
-    return {u.client_id: u for u in User.select(User.id, User.client, User.locale, User.is_active)
+    return {u.client_id: u for u in User.select(User.id, User.client, User.email, User.locale, User.is_active)
             .where(User.client.in_(list(client_ids)))}
 
 
@@ -191,9 +205,11 @@ def send_invitation_batch(contract_id, enrollment_ids):
     accounts_by_client = _accounts({e.client_id for e in enrollments})
     sent = 0
     for enrollment in enrollments:
-        token = secrets.token_urlsafe(32)
-        expires = now_utc() + datetime.timedelta(days=link_days())
-        claimed = (Enrollment.update(invite_token_hash=token_hash(token), invite_expires_at=expires)
+        account = accounts_by_client.get(enrollment.client_id)
+        # an account holder signs in: no personal link, and the mail goes to the account's own address
+        token = None if account is not None else secrets.token_urlsafe(32)
+        expires = None if account is not None else now_utc() + datetime.timedelta(days=link_days())
+        claimed = (Enrollment.update(invite_token_hash=token_hash(token) if token else None, invite_expires_at=expires)
                    .where(Enrollment.id == enrollment.id,
                           Enrollment.invite_token_hash == pending_marker(enrollment.id),
                           Enrollment.invite_count == enrollment.invite_count).execute())
@@ -204,7 +220,7 @@ def send_invitation_batch(contract_id, enrollment_ids):
             lambda: _("Your company checkup: invitation from %(company)s",
                       company=enrollment.contract.organization.name),
             lambda: _invitation_text("email/group_invitation.txt", enrollment, token, expires),
-            locale=accounts.language_of(accounts_by_client.get(enrollment.client_id)))
+            locale=accounts.language_of(account), email=account.email if account is not None else None)
         sent += message is not None and message.status == "sent"
     return sent
 
@@ -263,8 +279,8 @@ def overview(organization_id, contract_id):
 def _due_reminders(now):
     today = clock.today()
     cutoff = now - REMINDER_EVERY
-    return (Enrollment.select(Enrollment, Client, GroupContract, Organization)
-            .join_from(Enrollment, Client).join_from(Enrollment, GroupContract).join(Organization)
+    return (with_account(Enrollment.select(Enrollment, Client, GroupContract, Organization)
+                         .join_from(Enrollment, Client).join_from(Enrollment, GroupContract).join(Organization))
             .join_from(Enrollment, Appointment, JOIN.LEFT_OUTER, on=(Enrollment.appointment == Appointment.id))
             .where(GroupContract.status == ACTIVE, GroupContract.window_start <= today,
                    GroupContract.window_end >= today, Enrollment.invited_at.is_null(False),
@@ -272,7 +288,7 @@ def _due_reminders(now):
                    Enrollment.invite_token_hash.is_null() | ~_is_pending(),
                    (Enrollment.last_reminded_at.is_null()) | (Enrollment.last_reminded_at <= cutoff),
                    Appointment.id.is_null() | Appointment.status.not_in(APPOINTMENT_STATES),
-                   fn.TRIM(Client.email) != "")
+                   fn.TRIM(recipient_sql()) != "")
             .order_by(Enrollment.id))
 
 
@@ -306,7 +322,7 @@ def send_invitation_reminders():
             lambda: _("Reminder: book your company checkup (%(company)s)",
                       company=enrollment.contract.organization.name),
             lambda: _invitation_text("email/group_invitation_reminder.txt", enrollment, token, expires),
-            locale=accounts.language_of(account))
+            locale=accounts.language_of(account), email=account.email if account is not None else None)
         sent += message is not None and message.status == "sent"
     return sent
 

@@ -2,6 +2,7 @@
 import datetime
 import os
 import smtplib
+import stat
 import uuid
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -66,11 +67,19 @@ def send(to, subject, text, html=None, attachments=(), headers=None):
     if config.get("MAIL_SERVER"):
         _smtp_send(config, message)
         return "smtp"
-    outbox = Path(config["OUTBOX_DIR"])
-    outbox.mkdir(parents=True, exist_ok=True)
+    return write_to_outbox(Path(config["OUTBOX_DIR"]), message)
+
+
+def write_to_outbox(outbox, message):
+    """Write ``message`` as an .eml file readable by the portal's user only (mode 0600, in a 0700 folder):
+    the outbox holds live password-reset and sign-up links."""
+    outbox.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if stat.S_IMODE(outbox.stat().st_mode) != 0o700:  # made earlier, or by hand, with a looser mode
+        os.chmod(outbox, 0o700)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")  # sorts in the order sent
     final = outbox / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
     partial = final.with_suffix(".tmp")
-    partial.write_bytes(bytes(message))
+    with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
+        file.write(bytes(message))
     os.replace(partial, final)  # a reader never sees half a message
     return str(final)

@@ -27,11 +27,13 @@ from checkup.services import consents, mail
 
 KIND_LABELS = {
     "welcome": _l("Welcome"), "password_reset": _l("Password reset"), "account_invitation": _l("Staff account"),
+    "account_exists": _l("Registration with an existing address"),
     "booking_confirmation": _l("Booking confirmation"), "waitlist_offer": _l("Waitlist offer"),
     "booking_reminder": _l("Checkup reminder"), "report_ready": _l("Report ready"),
     "report_amended": _l("Report amended"), "consultation": _l("Consultation scheduled"),
     "campaign": _l("Campaign"), "survey": _l("Satisfaction survey"), "reenrollment": _l("Yearly checkup reminder"),
     "invitation": _l("Company checkup invitation"), "invite_reminder": _l("Company checkup reminder"),
+    "data_request": _l("Answer to a data request"),
 }
 
 # After the n-th failed attempt the next one comes this much later; after the last, none.
@@ -65,7 +67,7 @@ def send_owed(kind, email, subject, text, client_id=None, user_id=None, attachme
     """Send the email a running task owes, exactly once per task: the message row is written ``queued``,
     claimed (``sending``) just before the hand-off and marked after it. A rerun of the task (a crash, a
     retry) finds the row: ``sent`` sends nothing; ``sending`` means a run died around the hand-off, so
-    the server may have it and it is not sent again (marked failed for staff to see). A send the server
+    the server may have it and it is not sent again (marked ``uncertain`` for staff to see). A send the server
     did not take (down, a temporary refusal) raises ``tasks.RetryLater`` so the task is tried again on
     schedule; a refused recipient is ``bounced``. Returns the message row (None without an address)."""
     if not email:
@@ -113,14 +115,16 @@ def _will_retry(message, error):
     raise tasks.RetryLater(f"The mail server did not take the message: {error}")
 
 
-def send_once(client, kind, dedupe_key, subject, text, campaign_id=None, locale="en", one_click=False):
+def send_once(client, kind, dedupe_key, subject, text, campaign_id=None, locale="en", one_click=False, email=None):
     """Send ``text`` (the manage/unsubscribe footer is appended) to the client once per ``dedupe_key``.
 
-    Returns the Message row written now, or None when the key was already used or the client has no
-    email. ``subject``/``text`` may be callables taking no argument, evaluated in ``locale``.
+    Returns the Message row written now, or None when the key was already used or there is no address.
+    ``subject``/``text`` may be callables taking no argument, evaluated in ``locale``.
     ``one_click``: a marketing message, whose one-click unsubscribe withdraws marketing consent.
+    ``email``: send there instead of the client record's address (an account holder's own address).
     """
-    if not client.email:
+    address = email or client.email
+    if not address:
         return None
     with force_locale(locale or "en"):
         subject = str(subject() if callable(subject) else subject)[:200]
@@ -128,7 +132,7 @@ def send_once(client, kind, dedupe_key, subject, text, campaign_id=None, locale=
     try:
         with db.atomic():
             message = Message.create(client=client.id, campaign=campaign_id, kind=kind, dedupe_key=dedupe_key[:120],
-                                     email=client.email, subject=subject, status="sending",
+                                     email=address, subject=subject, status="sending",
                                      body=body if kind in RETRYABLE else "", one_click=one_click)
     except IntegrityError:
         return None
@@ -223,7 +227,7 @@ def give_up_stuck(now):
     """Messages left in ``sending`` by a worker that died mid-send: not delivered, and not sent again
     (the server may have taken them). Returns how many."""
     since = fn.COALESCE(Message.retry_at, Message.created_at)
-    return (Message.update(status="failed", retry_at=None, body="",
+    return (Message.update(status=UNCERTAIN, retry_at=None, body="",
                            error="The sending worker stopped; not sent again (it may have gone out).")
             .where(Message.status == "sending", since < now - STUCK_AFTER).execute())
 

@@ -1,4 +1,5 @@
-"""Emails to accounts (welcome, password reset, staff invitation): task handlers taking a user id.
+"""Emails to accounts (welcome or registration link, a registration attempt, password reset, staff
+invitation): task handlers taking a user id.
 
 A link that sets a password is minted when the email is sent, so no token is ever stored in the
 task table or a queue; a retried send mints a fresh one.
@@ -23,12 +24,32 @@ def _send_to_user(user, kind, subject_fn, template, **context):
 
 
 @tasks.handler("mail.welcome")
-def send_welcome_email(user_id):
+def send_welcome_email(user_id, consents=()):
+    """A pending registration gets the link that confirms it (minted now, carrying the consents ticked
+    on the form); an account that is already open, the plain welcome."""
     user = User.get_or_none(User.id == user_id)
     if user is None:
         return None
-    return _send_to_user(user, "welcome", lambda: _("Welcome to %(center)s", center=current_app.config["CENTER_NAME"]),
+    center = current_app.config["CENTER_NAME"]
+    if user.registration_pending:
+        token = accounts.issue_confirmation_token(user, consents)
+        return _send_to_user(user, "welcome", lambda: _("Confirm your email address for %(center)s", center=center),
+                             "email/confirm_registration.txt", confirm_url=_link(f"/register/confirm/{token}"),
+                             hours=accounts.CONFIRMATION_MINUTES // 60)
+    return _send_to_user(user, "welcome", lambda: _("Welcome to %(center)s", center=center),
                          "email/welcome.txt", login_url=_link("/login"))
+
+
+@tasks.handler("mail.account_exists")
+def send_account_exists(user_id):
+    """Someone registered with the address of an existing account: its owner hears of it (the register
+    page said nothing). No link is minted: the reset link comes from the forgot-password page, so these
+    emails cannot be used to cancel the owner's own reset link."""
+    user = User.get_or_none(User.id == user_id)
+    if user is None or not user.is_active:
+        return None
+    return _send_to_user(user, "account_exists", lambda: _("Someone tried to register with your email address"),
+                         "email/account_exists.txt", login_url=_link("/login"), forgot_url=_link("/password/forgot"))
 
 
 @tasks.handler("mail.password_reset")

@@ -6,7 +6,7 @@ acting at once cannot both move it; a step the status does not allow is refused 
 why. A counselor sees the referrals of the follow-ups they may see and those they made; the admin all.
 """
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -67,12 +67,28 @@ def _select():
 
 
 def get(actor, referral_id):
-    """The referral with client, department, follow-up and creator; NotFound when missing or not visible."""
+    """The referral with client, department, follow-up and creator. NotFound when missing;
+    NoCareRelationship for staff who neither made it nor may work on its follow-up (the admin included)
+    unless they broke the glass for the client."""
+    from checkup.services import care_access
+
     if not valid_id(referral_id):
         raise _not_found()
-    referral = _select().where(Referral.id == referral_id, _visible(followups.viewer_for(actor))).first()
+    referral = _select().where(Referral.id == referral_id).first()
     if referral is None:
         raise _not_found()
+    viewer = followups.viewer_for(actor)
+    mine = viewer.is_counselor and (referral.created_by_id == viewer.user_id or (
+        referral.follow_up_id is not None and followups.can_see(replace(viewer, is_admin=False), referral.follow_up)))
+    if not mine:
+        care_access.require_glass_broken(actor, referral.client_id)
+    return referral
+
+
+def view(actor, referral_id):
+    """The referral for its detail page; the view of its reason and findings is audited ("referral.viewed")."""
+    referral = get(actor, referral_id)
+    audit.record(actor, "referral.viewed", referral, client=referral.client_id)
     return referral
 
 

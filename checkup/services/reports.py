@@ -367,11 +367,16 @@ def report_for_client(report_id, client_id):
     return report
 
 
-def report_for_staff(report_id):
-    """Any signed version whose PDF is ready (staff may read superseded versions too)."""
+def report_for_staff(actor, report_id):
+    """Any signed version whose PDF is ready (staff may read superseded versions too), for staff with a
+    care relationship to the client (or who broke the glass): NotFound when missing, NoCareRelationship
+    when unrelated."""
+    from checkup.services import care_access  # who may see what builds on the reports
+
     report = report_with_appointment(report_id)
     if report is None or report.status == DRAFT or report.pdf_state != PDF_READY:
         raise NotFound(_l("We could not find that report."))
+    care_access.require(actor, report.appointment.client_id)
     return report
 
 

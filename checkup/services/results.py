@@ -368,6 +368,21 @@ def station_sheet(appointment_id, department_id):
     return StationSheet(appointment, department, rows, locked, entry_refusal(appointment, locked), age)
 
 
+def station_sheet_for(actor, appointment_id, department_id):
+    """The station sheet a physician opens: only for a client they care for (at the stations today, in
+    their reviews, their signed reports; else NoCareRelationship: break the glass), and its view of
+    results already entered is audited ("results.station_viewed")."""
+    from checkup.services import audit, care_access
+
+    sheet = station_sheet(appointment_id, department_id)
+    care_access.require(actor, sheet.appointment.client_id)
+    shown = [row.result.item_id for row in sheet.rows if row.result is not None]
+    if shown:
+        audit.record(actor, "results.station_viewed", sheet.appointment, client=sheet.appointment.client_id,
+                     department=sheet.department.code, items=len(shown))
+    return sheet
+
+
 @dataclass
 class StationSave:
     saved: list = field(default_factory=list)  # Results written

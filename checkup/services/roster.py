@@ -6,7 +6,8 @@ than ``ROSTER_JOB_ROWS`` rows is checked and imported by rq jobs; ``state`` and 
 the progress, so HR may leave and come back. States: validating → ready → importing → imported, or
 failed / discarded. Every move is a conditional UPDATE on the state, so a retried job or a double
 click acts once. Importing writes every valid row in one transaction or nothing. Uploads, imports and
-discards are audited with counts, never row contents.
+discards are audited with counts, never row contents. Nothing HR sees (answers, counts, timings) depends on
+whether the center already knows a person: every row gets its own record (see ``roster_commit``).
 """
 import base64
 import datetime
@@ -49,8 +50,7 @@ STATE_LABELS = {VALIDATING: _l("Checking rows"), READY: _l("Checked: waiting for
 MESSAGES = {
     "contract_closed": _l("The contract no longer takes roster imports (only draft and active contracts do). "
                           "Nothing was imported."),
-    "changed": _l("The roster or the client records changed after the file was checked. Nothing was imported; "
-                  "upload the file again."),
+    "changed": _l("The roster changed after the file was checked. Nothing was imported; upload the file again."),
 }
 
 
@@ -283,8 +283,7 @@ def commit_import(import_id, user_id=None, ip=""):
                                             GroupContract.status.in_(OPEN_CONTRACT)).count() == 0:
                 raise _ContractClosed()
             counts = roster_commit.write(contract, rows)
-            (RosterImport.update(created_clients=counts["created"], linked_clients=counts["linked"],
-                                 processed_rows=len(rows), rows_json="", message="")
+            (RosterImport.update(processed_rows=len(rows), rows_json="", message="")
              .where(RosterImport.id == import_id).execute())
             audit.record(Actor(user, ip or ""), "roster.imported", roster_import, contract=contract.id, **counts)
     except _ContractClosed:

@@ -1,10 +1,19 @@
-"""Roster rows against the database: which existing client each row is, and writing the roster in bulk.
+"""Roster rows against the contract's own roster, and writing the roster in bulk.
 
-A row is the existing client with the same national ID (keyed hash), else the one with the same phone
-and name (unless that client holds a different ID), else a new client of the contract's organization.
-Its enrollment on the contract is created, or updated (category, department) when the employee is
-already on the roster: re-importing a file never duplicates anyone. Reads are prefetched in chunks and
-writes batched, so a 10,000-row roster costs a few dozen statements.
+A roster never looks at the center's other clients (DESIGN: matching a roster row to an existing client is
+the center's business, never visible to HR): every new row gets its own client record, made from what HR
+typed and marked ``roster_unverified_since``, with the roster's national ID kept as ``roster_id_hash``
+(the unique ``national_id_hash`` stays empty, so the insert cannot collide with anyone's record). So the
+answers, counts and timings of an import are the same whether or not the center knows the person; the
+person joins that record to their own only with their proof (``enrollment_identity``).
+
+Rows are matched to the contract's enrollments only, and only to what HR itself gave: a row whose employee
+number is on the roster is that employee (category and department updated) when the name agrees, and the
+ID too while the enrollment's record is still the roster's; a row naming (by ID, or by name and phone)
+someone whose roster record is on the roster under another number is refused. Once a person has joined
+the enrollment to their own record, that record's ID and phone are theirs, not HR's, and are never
+compared. Re-importing a file never duplicates anyone. Reads are prefetched once and writes batched, so a
+10,000-row roster costs a few dozen statements.
 """
 from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
@@ -18,25 +27,21 @@ from checkup.services.roster_rules import RowError
 # values per IN (...) and rows per INSERT: fewer round trips, still far inside SQLite's 32,766 bound variables
 CHUNK = 2000
 INSERT_CHUNK = 1000
-# what the matching needs of a stored client (plain tuples: building 20,000 model objects costs seconds)
-Known = namedtuple("Known", "id name national_id_hash phone email organization_id employee_no department")
-Enrolled = namedtuple("Enrolled", "id client_id employee_no category_id department client")
+# one enrollment of the contract and what the matching needs of its person (plain tuples: cheap at 10,000 rows)
+Enrolled = namedtuple("Enrolled", "id client_id employee_no category_id department name id_hash phone")
 
 
 class RosterChanged(Exception):
-    """The roster or the clients changed since the rows were checked; the transaction must roll back."""
+    """The roster changed since the rows were checked; the transaction must roll back."""
 
 
 @dataclass
 class Plan:
     hashes: dict = field(default_factory=dict)  # row number -> keyed hash of its national ID
-    new_clients: list = field(default_factory=list)  # rows that become new clients
-    client_updates: dict = field(default_factory=dict)  # client id -> {field: value}
-    new_enrollments: list = field(default_factory=list)  # (row, client id or None for a new client)
+    new_rows: list = field(default_factory=list)  # rows that become a roster record and an enrollment
     enrollment_updates: list = field(default_factory=list)  # (enrollment id, category id, department)
-    linked: int = 0
     unchanged: int = 0
-    errors: list = field(default_factory=list)  # RowError, for rows the database makes impossible
+    errors: list = field(default_factory=list)  # RowError, for rows the roster makes impossible
     rejected: set = field(default_factory=set)  # their row numbers
 
 
@@ -46,81 +51,46 @@ def chunks(items, size=CHUNK):
         yield items[start:start + size]
 
 
-def _client_columns():
-    return (Client.id, Client.name, Client.national_id_hash, Client.phone, Client.email, Client.organization,
-            Client.employee_no, Client.department)
-
-
-def _clients_by_hash(hashes):
-    found = {}
-    for part in chunks(sorted(hashes)):
-        for row in Client.select(*_client_columns()).where(Client.national_id_hash.in_(part)).tuples():
-            client = Known(*row)
-            found[client.national_id_hash] = client
-    return found
-
-
-def _clients_by_phone_and_name(phones):
-    found = defaultdict(list)
-    for part in chunks(sorted(phones)):
-        for row in Client.select(*_client_columns()).where(Client.phone.in_(part)).order_by(Client.id).tuples():
-            client = Known(*row)
-            found[(client.phone, client.name)].append(client)
-    return found
-
-
 def _roster(contract_id):
-    """The contract's enrollments by employee number and by client, each with its client."""
-    by_employee, by_client = {}, {}
+    """The contract's enrollments by employee number, and those whose record is still the roster's by ID hash
+    and by (phone, name): the ID and phone of a record someone joined are never compared (see module doc)."""
+    by_employee, by_hash, by_phone = {}, {}, {}
     query = (Enrollment.select(Enrollment.id, Enrollment.client, Enrollment.employee_no, Enrollment.category,
-                               Enrollment.department, *_client_columns())
+                               Enrollment.department, Client.name, Client.roster_unverified_since,
+                               Client.roster_id_hash, Client.phone)
              .join(Client).where(Enrollment.contract == contract_id).tuples())
-    for row in query:
-        enrollment = Enrolled(*row[:5], Known(*row[5:]))
-        by_employee[enrollment.employee_no] = enrollment
-        by_client[enrollment.client_id] = enrollment
-    return by_employee, by_client
+    for (enrollment_id, client_id, employee_no, category_id, department, name, roster_since, roster_hash,
+         phone) in query:
+        from_roster = roster_since is not None
+        enrolled = Enrolled(enrollment_id, client_id, employee_no, category_id, department, name,
+                            roster_hash if from_roster else None, phone if from_roster else "")
+        by_employee[employee_no] = enrolled
+        if enrolled.id_hash:
+            by_hash[enrolled.id_hash] = enrolled
+        if enrolled.phone:
+            by_phone.setdefault((enrolled.phone, name), enrolled)
+    return by_employee, by_hash, by_phone
 
 
-def _candidate(row, id_hash, by_hash, by_phone, organization_id):
+def _same_person(enrolled, row, id_hash):
+    return enrolled.name == row["name"] and (not id_hash or enrolled.id_hash in (None, id_hash))
+
+
+def _enrolled_as_other(row, id_hash, by_hash, by_phone):
+    """The enrollment (under another employee number) of the person this row names, or None."""
     if id_hash and id_hash in by_hash:
         return by_hash[id_hash]
-    if not row["phone"]:
-        return None
-    fitting = [c for c in by_phone.get((row["phone"], row["name"]), [])
-               if not (id_hash and c.national_id_hash and c.national_id_hash != id_hash)]
-    fitting.sort(key=lambda c: (c.organization_id != organization_id, c.id))  # prefer the company's own
-    return fitting[0] if fitting else None
-
-
-def _client_changes(client, row, id_hash, organization_id):
-    """What a linked client takes from the roster: blanks filled in, and the company's employee details."""
-    changes = {}
-    if id_hash and not client.national_id_hash:
-        changes.update(national_id_hash=id_hash, national_id_cipher=national_id.encrypt(row["national_id"]))
-    if client.organization_id is None:
-        changes["organization"] = organization_id
-    if client.organization_id in (None, organization_id):
-        if client.employee_no != row["employee_no"]:
-            changes["employee_no"] = row["employee_no"]
-        if row["department"] and client.department != row["department"]:
-            changes["department"] = row["department"]
-    if row["phone"] and not client.phone:
-        changes["phone"] = row["phone"]
-    if row["email"] and not client.email:
-        changes["email"] = row["email"]
-    return changes
+    found = by_phone.get((row["phone"], row["name"])) if row["phone"] else None
+    if found is not None and not (id_hash and found.id_hash and found.id_hash != id_hash):
+        return found
+    return None
 
 
 def plan(contract, rows):
-    """How ``rows`` (checked rows of roster_rules) land on the contract; reads only."""
+    """How ``rows`` (checked rows of roster_rules) land on the contract; reads the contract's roster only."""
     hashes = {row["row"]: national_id.lookup_hash(row["national_id"]) for row in rows if row["national_id"]}
     result = Plan(hashes=hashes)
-    by_hash = _clients_by_hash(set(hashes.values()))
-    by_phone = _clients_by_phone_and_name({row["phone"] for row in rows if row["phone"]})
-    by_employee, by_client = _roster(contract.id)
-    organization_id = contract.organization_id
-    first_row_of_client = {}
+    by_employee, by_hash, by_phone = _roster(contract.id)
 
     def reject(rejected, column, code, **params):
         result.errors.append(RowError(rejected["row"], column, code, params or None))
@@ -128,33 +98,19 @@ def plan(contract, rows):
 
     for row in rows:
         id_hash = hashes.get(row["row"])
-        client = _candidate(row, id_hash, by_hash, by_phone, organization_id)
         enrolled = by_employee.get(row["employee_no"])
-        if enrolled is not None:
-            same_person = (enrolled.client_id == client.id if client is not None else
-                           enrolled.client.name == row["name"]
-                           and (not id_hash or enrolled.client.national_id_hash in (None, id_hash)))
-            if not same_person:
-                reject(row, "employee_no", "employee_taken")
-                continue
-            client = client or enrolled.client
-        elif client is not None and client.id in by_client:
-            reject(row, "employee_no", "already_enrolled", number=by_client[client.id].employee_no)
-            continue
-        if client is not None:
-            if client.id in first_row_of_client:
-                reject(row, "name", "same_person", row=first_row_of_client[client.id])
-                continue
-            first_row_of_client[client.id] = row["row"]
-            result.linked += 1
-            changes = _client_changes(client, row, id_hash, organization_id)
-            if changes:
-                result.client_updates[client.id] = changes
-        else:
-            result.new_clients.append(row)
         if enrolled is None:
-            result.new_enrollments.append((row, client.id if client is not None else None))
-        elif (enrolled.category_id, enrolled.department) != (row["category"], row["department"]):
+            other = _enrolled_as_other(row, id_hash, by_hash, by_phone)
+            if other is not None:
+                reject(row, "employee_no", "already_enrolled", number=other.employee_no)
+            else:
+                result.new_rows.append(row)
+            continue
+        holder = by_hash.get(id_hash) if id_hash else None
+        if not _same_person(enrolled, row, id_hash) or (holder is not None and holder.id != enrolled.id):
+            reject(row, "employee_no", "employee_taken")
+            continue
+        if (enrolled.category_id, enrolled.department) != (row["category"], row["department"]):
             result.enrollment_updates.append((enrolled.id, row["category"], row["department"]))
         else:
             result.unchanged += 1
@@ -162,14 +118,14 @@ def plan(contract, rows):
 
 
 NEW_CLIENT_COLUMNS = ("name", "sex", "birth_date", "phone", "email", "organization", "employee_no", "department",
-                      "national_id_hash", "national_id_cipher", "created_at")
+                      "roster_id_hash", "national_id_cipher", "roster_unverified_since", "created_at")
 ENROLLMENT_COLUMNS = ("contract", "client", "category", "employee_no", "department", "created_at")
 
 
 def _new_client_values(row, id_hash, organization_id, now):
     cipher = national_id.encrypt(row["national_id"]) if row["national_id"] else None
     return (row["name"], row["sex"], row["birth_date"], row["phone"], row["email"], organization_id,
-            row["employee_no"], row["department"], id_hash, cipher, now)
+            row["employee_no"], row["department"], id_hash, cipher, now, now)
 
 
 def _quoted(model, names):
@@ -195,15 +151,6 @@ def _insert(model, columns, rows, returning=()):
     return found
 
 
-def _update_clients(updates):
-    """Batched: one UPDATE … CASE per chunk of clients changing the same set of fields."""
-    by_fields = defaultdict(list)
-    for client_id, changes in updates.items():
-        by_fields[tuple(sorted(changes))].append(Client(id=client_id, **changes))
-    for names, clients in by_fields.items():
-        Client.bulk_update(clients, fields=[getattr(Client, name) for name in names], batch_size=200)
-
-
 def write(contract, rows):
     """Write the roster rows; call inside ``db.atomic()``. Returns counts; raises RosterChanged."""
     result = plan(contract, rows)
@@ -214,11 +161,10 @@ def write(contract, rows):
     now = Client.created_at.db_value(utcnow())
     inserted = _insert(Client, NEW_CLIENT_COLUMNS,
                        [_new_client_values(row, result.hashes.get(row["row"]), contract.organization_id, now)
-                        for row in result.new_clients], returning=("id", "employee_no"))
+                        for row in result.new_rows], returning=("id", "employee_no"))
     new_ids = {employee_no: client_id for client_id, employee_no in inserted}
-    _update_clients(result.client_updates)
-    enrollments = [(contract.id, client_id or new_ids[row["employee_no"]], row["category"], row["employee_no"],
-                    row["department"], now) for row, client_id in result.new_enrollments]
+    enrollments = [(contract.id, new_ids[row["employee_no"]], row["category"], row["employee_no"],
+                    row["department"], now) for row in result.new_rows]
     _insert(Enrollment, ENROLLMENT_COLUMNS, enrollments)
     by_values = defaultdict(list)
     for enrollment_id, category_id, department in result.enrollment_updates:
@@ -226,5 +172,5 @@ def write(contract, rows):
     for (category_id, department), ids in by_values.items():
         for part in chunks(ids):
             Enrollment.update(category=category_id, department=department).where(Enrollment.id.in_(part)).execute()
-    return {"rows": len(rows), "created": len(result.new_clients), "linked": result.linked,
-            "enrolled": len(enrollments), "updated": len(result.enrollment_updates), "unchanged": result.unchanged}
+    return {"rows": len(rows), "enrolled": len(enrollments), "updated": len(result.enrollment_updates),
+            "unchanged": result.unchanged}

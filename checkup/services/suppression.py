@@ -9,11 +9,13 @@ one member is hidden gives that member away by subtraction.
 
 1. *primary*: every count of 1..k-1 people, and every cell of a group (row or column) whose total is
    1..k-1 people or that is withheld already (``hidden_rows``/``hidden_cols``), so "0 of 3" is
-   hidden too;
+   hidden too, and every member the caller withholds for a reason of its own (``hidden``: a figure
+   that would differ from an earlier release by too few people);
 2. *complementary*: while any relation has exactly one hidden member, the next smallest visible
    member of that relation (a non-zero cell first, a total last);
 3. *audit*: while some hidden value still follows from a combination of several relations (exact
-   linear algebra over the unknowns), one more member of a relation it appears in.
+   linear algebra over the unknowns), one more member of a relation it appears in (or, when those
+   are hidden whole, the total of another relation that holds a hidden member).
 
 Pure functions: no database, no Flask.
 """
@@ -84,12 +86,15 @@ def _relations(n_rows, n_cols, row_totals, col_totals, grand_total):
     return [(parts, total) for parts, total in relations if parts]
 
 
-def suppress(table, row_totals=None, col_totals=None, k=10, grand_total=None, hidden_rows=(), hidden_cols=()):
+def suppress(table, row_totals=None, col_totals=None, k=10, grand_total=None, hidden_rows=(), hidden_cols=(),
+             hidden=()):
     """The ``Mask`` of what to hide in ``table`` so no figure about fewer than ``k`` people is shown or
     can be worked out from the published totals by subtraction. ``k`` is clamped to at least ``MIN_K``.
 
     ``hidden_rows``/``hidden_cols``: indexes of rows/columns whose group is withheld already (for
-    instance too small in a companion table): all their cells and totals are hidden.
+    instance too small in a companion table): all their cells and totals are hidden. ``hidden``:
+    members (``("cell", i, j)``, ``("row", i)``, ``("col", j)``, ``("grand",)``) to hide whatever
+    their value; what could give them away is hidden too.
     """
     k = clamp_k(k)
     table = [list(row) for row in table]
@@ -110,6 +115,9 @@ def suppress(table, row_totals=None, col_totals=None, k=10, grand_total=None, hi
                 rows=[row_totals is not None and i in small_rows for i in range(n_rows)],
                 cols=[col_totals is not None and j in small_cols for j in range(n_cols)],
                 grand=_small(grand_total, k))
+    for member in map(tuple, hidden):
+        if values.get(member) is not None:  # a total that is not published is not there to hide
+            mask.hide(member)
 
     relations = _relations(n_rows, n_cols, row_totals, col_totals, grand_total)
     while True:
@@ -149,6 +157,12 @@ def _break_one_derivation(relations, mask, values):
                 if choice is not None:
                     mask.hide(choice)
                     return True
+        # each of its own relations is hidden whole (a withheld total): the other margins pin it, so
+        # one of them goes, among those that hold something hidden
+        for parts, total in relations:
+            if not mask.hidden(total) and any(mask.hidden(m) for m in parts):
+                mask.hide(total)
+                return True
     return False
 
 

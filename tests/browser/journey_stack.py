@@ -64,6 +64,7 @@ class Stack:
                         CHECKUP_NATIONAL_ID_KEY="journey-national-id-key", CHECKUP_OUTBOX_DIR=str(self.outbox),
                         CHECKUP_BASE_URL=self.url, CHECKUP_REPORTS_DIR=str(self.instance / "reports"),
                         CHECKUP_GROUP_DOCS_DIR=str(self.instance / "group_documents"),
+                        CHECKUP_EXPORTS_DIR=str(self.instance / "exports"),
                         CHECKUP_LOGIN_LIMIT_PER_IP="100000/minute", CHECKUP_LOGIN_LIMIT_PER_ACCOUNT="1000/minute",
                         CHECKUP_JOBS_INLINE="0",
                         # the journeys read mail in English; test_client_language checks the shipped default

@@ -209,6 +209,11 @@ def test_waitlisted_client_claims_a_freed_place(new_context, base_url, live_serv
     page.get_by_role("textbox", name="Password", exact=True).fill("a long enough passphrase")
     page.get_by_label("Repeat password").fill("a long enough passphrase")
     page.get_by_role("button", name="Create account").click()
+    expect(page).to_have_url(base_url + "/register/sent")
+    [welcome] = outbox_messages(live_server, to=email)  # the account opens from the emailed link
+    page.goto(base_url + link_path(plain_text(welcome), r"/register/confirm/\S+"))
+    page.get_by_label("Password").fill("a long enough passphrase")
+    page.get_by_role("button", name="Open my account").click()
     expect(page).to_have_url(base_url + "/me")
 
     # The wanted day is fully booked: someone holds the 07:30 place and every slot is set to what is booked

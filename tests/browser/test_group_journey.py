@@ -6,8 +6,10 @@ chooses to fix the file first, uploads the corrected file and imports it → HR 
 employee opens the emailed link in a fresh browser, chooses a password, finds their category's package
 preselected, adds a self-paid test, books a day in the window and sees what the company and they pay → HR's
 dashboard and employee list show the progress → once checkups are completed with signed reports (arranged
-in the database until the results issue lands), HR requests the group summary PDF, waits for the job and
-downloads it: the small management group's figures are suppressed, and no HR page shows any result →
+in the database until the results issue lands), the scheduler releases an interim group summary, HR waits
+for its documents and downloads the PDF: the small management group's findings are suppressed (its
+participation is shown as on HR's dashboard), HR cannot ask for a summary itself, and no HR page shows any
+result →
 a 1,200-row roster is checked and imported in the background while HR leaves the page and comes back.
 
 Runs on SQLite (jobs inline in the web process) and on PostgreSQL with a real rq worker on Redis, where the
@@ -326,29 +328,40 @@ def test_hr_gets_the_group_summary_pdf_with_small_cells_suppressed(stack, new_co
     hr.get_by_role("link", name="Summary report and billing").click()
     expect(hr.get_by_role("heading", level=1)).to_have_text(f"Group documents: {stack.state['name']}")
     expect(hr.locator("main")).to_contain_text(f"any figure about fewer than {K} people is not shown")
-    expect(hr.locator("#group-documents .empty")).to_have_text("No document yet.")
-    summary = hr.locator("#group-documents article", has=hr.get_by_role("heading", name="Group health summary"))
-    summary.get_by_role("button", name="Prepare as PDF").click()  # htmx swaps the list in
-    row = hr.locator("#group-documents tbody tr", has=hr.get_by_role("rowheader", name="Group health summary"))
+    releases = hr.locator("#group-documents section[aria-labelledby='releases-heading']")
+    expect(releases.locator(".empty")).to_have_text("No summary has been released yet.")
+    expect(hr.get_by_role("button", name=re.compile("Group health summary"))).to_have_count(0)  # not HR's to ask
+
+    # the center releases it, from the contract's page
+    desk = sign_in(new_context, stack, SCHEDULER)
+    desk.goto(f"{stack.url}/desk/contracts/{contract_id}")
+    desk.get_by_role("button", name="Release an interim summary").click()
+    expect(_flash(desk)).to_have_text("Summary release 1 is published; its documents are being prepared.")
+    expect(desk.locator("#release-refusal")).to_contain_text("Release 1 is still current")
+
+    hr.reload()
+    row = hr.locator("#group-documents tbody tr", has=hr.get_by_role("rowheader", name="Release 1 (interim)"))
     expect(row).to_have_count(1)
-    expect(row).to_contain_text("PDF")
+    english_pdf = row.locator("li", has_text="PDF · English")
     # on PostgreSQL the rq worker renders it; the status polls itself every 2 s until ready
-    expect(row.locator(".badge")).to_have_text("Ready", timeout=JOB_TIMEOUT_MS)
+    expect(english_pdf.locator(".badge")).to_have_text("Ready", timeout=JOB_TIMEOUT_MS)
     with hr.expect_download(timeout=JOB_TIMEOUT_MS) as download_info:
-        row.get_by_role("link", name=re.compile(r"^Download")).click()
+        english_pdf.get_by_role("link", name=re.compile(r"^Download")).click()
     download = download_info.value
-    assert re.fullmatch(rf"group-summary-{contract_id}-\d+\.pdf", download.suggested_filename)
+    assert download.suggested_filename == f"group-summary-{contract_id}-release-1-en.pdf"
     with open(download.path(), "rb") as pdf:
         text = pdf_text(pdf.read())
 
     assert "Group health summary" in text and stack.state["name"] in text
     assert f"* not shown: fewer than {K} people" in text  # the legend
     assert re.search(r"50–59\s+\*\s+\*\s+\*", text), text  # the three managers' age band, in participation
-    assert re.search(r"Finance\s+\*\s+\*\s+\*", text), text  # their department
-    assert re.search(r"Management\s+\*\s+\*\s+\*", text), text  # their category
+    # their department and category: exactly as HR's dashboard shows them anyway
+    assert re.search(r"Finance\s+3\s+3\s+100\.0%", text), text
+    assert re.search(r"Management\s+3\s+3\s+100\.0%", text), text
     assert re.search(r"30–39\s+12\s+11\b", text), text  # the men's band is shown (one of them has not been yet)
     assert "Fasting plasma glucose (high)" in text  # 12 people: a top finding
-    figures = re.sub(r"Page \d+ of \d+|\d{4}-\d{2}-\d{2}", "", text)  # standalone whole numbers below k: none
+    # from the age bands on (findings included), no standalone whole number below k
+    figures = re.sub(r"Page \d+ of \d+|\d{4}-\d{2}-\d{2}", "", text.split("By age band", 1)[1])
     small = [int(n) for n in re.findall(r"(?<![\w.\-–])(\d+)(?![\w.%\-–])", figures) if 0 < int(n) < K]
     assert small == [], (small, text)
     assert PRIVATE_VALUE not in text and private_summary not in text
@@ -357,8 +370,9 @@ def test_hr_gets_the_group_summary_pdf_with_small_cells_suppressed(stack, new_co
     with stack.database():
         from checkup.models import GroupDocument
 
-        [document] = GroupDocument.select().where(GroupDocument.contract == contract_id)
-    assert (document.kind, document.fmt, document.state, document.error) == ("summary", "pdf", "ready", "")
+        documents = list(GroupDocument.select().where(GroupDocument.contract == contract_id))
+    assert sorted((d.kind, d.fmt, d.locale) for d in documents) == [
+        ("summary", "pdf", "en"), ("summary", "pdf", "zh"), ("summary", "xlsx", "en"), ("summary", "xlsx", "zh")]
 
     # HR never sees an individual result: not on any page about the contract
     for path, html in _hr_page_texts(hr, stack, contract_id).items():
