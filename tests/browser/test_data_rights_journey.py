@@ -107,7 +107,7 @@ def test_a_deletion_request_is_handled_end_to_end_by_the_admin(stack, new_contex
     expect(me.locator(".flash.success")).to_contain_text("Your deletion request is with us.")
     request_row = me.locator("section", has=me.locator("#your-data-heading")).locator("tbody tr").filter(
         has_text="Deletion")
-    expect(request_row).to_contain_text("Open")
+    expect(request_row).to_contain_text("Being handled")
     expect(request_row).to_contain_text("We answer by")
 
     admin = sign_in(new_context, stack, ADMIN)
@@ -115,7 +115,7 @@ def test_a_deletion_request_is_handled_end_to_end_by_the_admin(stack, new_contex
     admin.get_by_role("link", name="Data requests").click()
     expect(admin.get_by_role("heading", level=1)).to_have_text("Data requests")
     row = admin.locator("#data-request-rows tbody tr").filter(has_text=name)
-    expect(row).to_contain_text("Open")
+    expect(row).to_contain_text("Being handled")
     axe_check(admin)
     row.get_by_role("link", name="Deletion").click()
     expect(admin.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Data request #\d+: Deletion$"))

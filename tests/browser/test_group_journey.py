@@ -182,9 +182,9 @@ def test_hr_fixes_a_faulty_roster_and_imports_it(stack, new_context):
     expect(status).to_contain_text("Every row is correct.")
     expect(status.locator("table.import-problems")).to_have_count(0)
     hr.get_by_role("button", name="Import the 26 correct rows").click()
-    expect(_flash(hr)).to_have_text("Imported 26 employees: 26 new, 0 already known to the center.")
+    expect(_flash(hr)).to_have_text("Imported 26 employees.")  # never whether someone is known to the center
     expect(status.locator(".badge")).to_have_text("Imported")
-    expect(facts).to_contain_text("New to the center26")
+    expect(facts).not_to_contain_text("New to the center")  # nothing HR sees depends on who is known
 
     shown = employee_statuses(hr, stack, contract_id)
     expect(hr.locator("#employee-results [role=status]")).to_have_text("26 employees found.")
@@ -213,7 +213,9 @@ def test_invited_employee_sets_a_password_and_books_with_the_price_split(stack, 
     expect(confirm).to_contain_text("25 employees will get an invitation email now.")
     expect(confirm).to_contain_text("1 employee has no email address and is left out.")
     confirm.get_by_role("button", name="Send 25 invitations").click()
-    expect(_flash(hr)).to_have_text("25 invitations are being sent.")  # more than 20: background jobs
+    # SQLite runs tasks inline (sent before the page answers); PostgreSQL owes them to the rq worker
+    expect(_flash(hr)).to_have_text("25 invitations are being sent." if stack.backend == "postgresql"
+                                    else "25 invitations sent.")
     progress = hr.locator("#invitation-progress")
     if progress.count():  # the worker was not done when the page loaded: the bar polls until it is
         expect(progress).to_contain_text("Every invitation has been sent.", timeout=JOB_TIMEOUT_MS)
@@ -402,7 +404,7 @@ def test_hr_imports_a_large_roster_in_the_background_and_may_leave_meanwhile(sta
     expect(status.locator("dl.facts")).to_contain_text(f"Correct rows{count}")
     hr.get_by_role("button", name=f"Import the {count} correct rows").click()
     expect(status.locator(".badge")).to_have_text("Imported", timeout=JOB_TIMEOUT_MS)
-    expect(status.locator("dl.facts")).to_contain_text(f"New to the center{count}")
+    expect(status.locator("dl.facts")).to_contain_text(f"Correct rows{count}")
     with stack.database():
         from checkup.models import Enrollment, RosterImport
 
