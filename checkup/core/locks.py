@@ -162,7 +162,7 @@ def _lock_for(name: str):
         return _AdvisoryLock(database.connection(), name)
     if isinstance(database, SqliteDatabase):
         return _Unshared() if _in_memory(database) else _FileLock(lock_file_path(name))
-    raise NotImplementedError(f"no lock for {type(database).__name__}; use SQLite or PostgreSQL")
+    raise RuntimeError(f"locks need SQLite or PostgreSQL, not {type(database).__name__} (CHECKUP_DATABASE_URL)")
 
 
 # --- what commands use ---------------------------------------------------------------------------------

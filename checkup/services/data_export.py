@@ -13,9 +13,7 @@ files past their expiry.
 """
 import datetime
 import json
-import os
 import re
-import tempfile
 import time
 import zipfile
 from decimal import Decimal
@@ -318,28 +316,17 @@ def _leave_out(data, names):
 
 
 def _write_zip(target, data, pdfs, progress):
-    """Write the ZIP beside ``target`` and rename it into place (a reader sees no file or the whole
-    one); returns (sha256, size)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                archive.writestr("record.json", json.dumps(data, ensure_ascii=False, indent=2, default=_plain))
-                for done, (report, appointment) in enumerate(pdfs, start=1):
-                    # PDFs are compressed already
-                    archive.write(report_pdf.file_for(report), pdf_name(report, appointment),
-                                  compress_type=zipfile.ZIP_STORED)
-                    progress(done)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise
+    """Write the ZIP atomically (a reader sees no file or the whole one); returns (sha256, size)."""
+    def write(fh):
+        with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("record.json", json.dumps(data, ensure_ascii=False, indent=2, default=_plain))
+            for done, (report, appointment) in enumerate(pdfs, start=1):
+                # PDFs are compressed already
+                archive.write(report_pdf.file_for(report), pdf_name(report, appointment),
+                              compress_type=zipfile.ZIP_STORED)
+                progress(done)
+
+    report_pdf.write_file_atomically(target, write)
     return report_pdf.sha256_of(target), target.stat().st_size
 
 

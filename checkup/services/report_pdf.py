@@ -174,15 +174,16 @@ def _remove_stale_temps(folder, name):
             pass
 
 
-def write_atomically(target, data):
-    """Write ``data`` to ``target`` so a reader sees the old file or the whole new one; returns its sha256."""
+def write_file_atomically(target, write):
+    """Call ``write(fh)`` on a temp file beside ``target``, fsync it and rename it into place, so a reader
+    sees the old file or the whole new one; a failure leaves no temp file behind."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temps(target.parent, target.name)  # left by a worker killed mid-write
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(temp, target)
@@ -192,6 +193,11 @@ def write_atomically(target, data):
         except FileNotFoundError:
             pass
         raise
+
+
+def write_atomically(target, data):
+    """Write ``data`` to ``target`` atomically (see write_file_atomically); returns its sha256."""
+    write_file_atomically(target, lambda fh: fh.write(data))
     return hashlib.sha256(data).hexdigest()
 
 
