@@ -18,7 +18,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
-	$(BIN)/gunicorn --workers 2 --threads 8 --bind 127.0.0.1:5000 --access-logfile - --logger-class checkup.log_redaction.RedactingLogger wsgi:app
+	$(BIN)/gunicorn --workers 2 --threads 8 --bind 127.0.0.1:5000 --access-logfile - --logger-class checkup.web.log_redaction.RedactingLogger wsgi:app
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

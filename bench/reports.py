@@ -4,7 +4,7 @@
     /tmp/venv/bin/python bench/reports.py --db sqlite   --reports 200
 
 Sets up its own throw-away database (PostgreSQL at 127.0.0.1:5432 as user postgres, or a SQLite
-file) with the demo catalog (``checkup.demo_data``: departments, items, sex- and age-specific
+file) with the demo catalog (``checkup.demo.demo_data``: departments, items, sex- and age-specific
 reference ranges), then N clients, each with one checked-in appointment of ~60 items (the BASIC
 package for their sex plus add-ons from the comprehensive one) whose results are inserted in bulk
 with realistic values, ~15% abnormal (a few critical). Every appointment is then signed with the
@@ -43,13 +43,17 @@ from bench.common import make_database  # noqa: E402
 from checkup import create_app, database  # noqa: E402
 from checkup.core import tasks  # noqa: E402
 from checkup.models import Task  # noqa: E402
-from checkup.extensions import db  # noqa: E402
+from checkup.models.base import db  # noqa: E402
 from checkup.models import (Appointment, AppointmentItem, Client, ExamItem, Package, ReferenceRange, Report,  # noqa: E402
                             Result, Slot, User)
 from checkup.models.appointments import CHECKED_IN, COMPLETED  # noqa: E402
 from checkup.models.base import utcnow  # noqa: E402
-from checkup.services import clock, demo, report_pdf, report_review, reports  # noqa: E402
-from checkup.services.audit import Actor  # noqa: E402
+from checkup.core import clock  # noqa: E402
+from checkup.demo import demo
+from checkup.services.exam import report_pdf
+from checkup.services.exam import report_review
+from checkup.services.exam import reports
+from checkup.core.audit import Actor  # noqa: E402
 from tests import factories  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/12"

@@ -51,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import make_database  # noqa: E402
 from checkup import create_app, database  # noqa: E402
 from checkup.core import tasks  # noqa: E402
-from checkup.extensions import db  # noqa: E402
+from checkup.models.base import db  # noqa: E402
 from checkup.models import Message, User  # noqa: E402
 from checkup.models.base import utcnow  # noqa: E402
 from checkup.models.tasks import DONE, Task  # noqa: E402

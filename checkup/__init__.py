@@ -18,12 +18,12 @@ def create_app(config=None):
 
     app.config.update(build_config(app.instance_path, config))
 
-    from checkup import web
+    from checkup.web import app as web
 
     web.init_app(app)
 
     from checkup import task_kinds  # noqa: F401  (every task handler registered, here as in the worker)
-    from checkup.services import key_check
+    from checkup.services.admin import key_check
 
     key_check.check_at_start(app)  # a wrong CHECKUP_NATIONAL_ID_KEY stops here, not as blank ID numbers
     return app

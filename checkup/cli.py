@@ -26,8 +26,8 @@ def db_status():
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when the database already has data.")
 def seed_demo(force, if_empty):
     """Load the demo center: catalog, organizations, clients and one account per role."""
-    from checkup.extensions import db
-    from checkup.services import demo
+    from checkup.models.base import db
+    from checkup.demo import demo
 
     with db.connection_context():
         if not demo.database_is_empty() and not force:
@@ -71,13 +71,13 @@ def worker(burst, queues):
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
     from checkup.core import tasks
-    from checkup.extensions import db
+    from checkup.models.base import db
 
     url = current_app.config.get("REDIS_URL")
     if not url:
         raise click.ClickException("CHECKUP_REDIS_URL is not set; without Redis tasks run inline.")
     _Worker = _worker_class()
-    from checkup.services import report_pdf
+    from checkup.services.exam import report_pdf
 
     report_pdf.warm_up()  # font and catalogs loaded once here, inherited by every forked work horse
     if not db.is_closed():
@@ -120,8 +120,8 @@ def cron():
 @click.option("--day", default=None, help="YYYY-MM-DD; default: tomorrow at the center.")
 def send_reminders(day):
     """Email every client booked on the day a reminder (each appointment at most once)."""
-    from checkup.extensions import db
-    from checkup.services import booking_mail
+    from checkup.models.base import db
+    from checkup.services.mail import booking_mail
 
     with db.connection_context():
         click.echo(f"reminders sent: {booking_mail.send_reminders(day)}")
@@ -130,8 +130,8 @@ def send_reminders(day):
 @click.command("expire-offers")
 def expire_offers():
     """Release waitlist holds whose time is up and offer the places to the next in line."""
-    from checkup.extensions import db
-    from checkup.services import waitlist
+    from checkup.models.base import db
+    from checkup.services.booking import waitlist
 
     with db.connection_context():
         click.echo(f"offers expired: {waitlist.expire_offers()}")
@@ -142,8 +142,8 @@ def expire_offers():
               help="Minutes a report PDF may sit in pending/rendering before it is queued again.")
 def requeue_reports(older_than):
     """Owe again the report PDFs stuck in pending/rendering with no task to make them (an old backup restored)."""
-    from checkup.extensions import db
-    from checkup.services import report_pdf
+    from checkup.models.base import db
+    from checkup.services.exam import report_pdf
 
     with db.connection_context():
         click.echo(f"reports re-queued: {len(report_pdf.requeue_stuck_reports(older_than))}")
@@ -152,8 +152,8 @@ def requeue_reports(older_than):
 @click.command("send-invitation-reminders")
 def send_invitation_reminders():
     """Remind invited employees who have not booked their company checkup (each at most every 3 days)."""
-    from checkup.extensions import db
-    from checkup.services import invitations
+    from checkup.models.base import db
+    from checkup.services.groups import invitations
 
     with db.connection_context():
         click.echo(f"invitation reminders sent: {invitations.send_invitation_reminders()}")
@@ -166,7 +166,7 @@ def run_periodic(only):
     set-up's cron line: every 15 minutes). Each task is idempotent, so running them more often than
     their interval is harmless; with Redis, prefer `flask cron` beside `flask worker`."""
     from checkup.core import periodic, tasks
-    from checkup.extensions import db
+    from checkup.models.base import db
     from checkup.models import Task
 
     with db.connection_context():
@@ -184,8 +184,8 @@ def run_periodic(only):
 def verify_documents():
     """Check every ready report PDF and group document against its checksum; render again those whose
     file is missing or changed (after a restore of the database and the documents folders)."""
-    from checkup.extensions import db
-    from checkup.services import document_check
+    from checkup.models.base import db
+    from checkup.services.admin import document_check
 
     with db.connection_context():
         checked, damaged = document_check.verify_documents()

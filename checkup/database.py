@@ -7,7 +7,7 @@ from playhouse.migrations import Runner
 from werkzeug.exceptions import ServiceUnavailable
 
 from checkup.core import locks
-from checkup.extensions import db
+from checkup.models.base import db
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"}
@@ -72,7 +72,7 @@ def upgrade():
     with db.connection_context(), locks.exclusive("db-upgrade"):
         applied = Runner(db.obj, MIGRATIONS_DIR).up()
         if has_app_context():
-            from checkup.services import key_check
+            from checkup.services.admin import key_check
 
             key_check.record_fingerprint()
         return applied

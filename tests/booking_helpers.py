@@ -3,7 +3,7 @@ import datetime
 
 from checkup.models import Appointment, AppointmentItem, ResourceDay, Slot, WaitlistEntry
 from checkup.models.appointments import PLACE_STATUSES
-from checkup.services import clock
+from checkup.core import clock
 from tests import factories
 
 

@@ -6,7 +6,8 @@ from decimal import Decimal
 from checkup.models import Appointment, Finding, Report, Slot
 from checkup.models.appointments import COMPLETED
 from checkup.models.care import MARKETING_EMAIL
-from checkup.services import audit, consents
+from checkup.core import audit
+from checkup.services.accounts import consents
 from tests import factories
 
 _codes = itertools.count(1)

@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from checkup import create_app
-from checkup.extensions import db
+from checkup.models.base import db
 
 REQUIRE_SERVICES = os.environ.get("CHECKUP_REQUIRE_SERVICES") == "1"
 # Without a given URL each pytest process gets its own database, so parallel runs never collide.

@@ -6,8 +6,10 @@ import zipfile
 
 from checkup.models import Report
 from checkup.models.care import MARKETING_EMAIL, SERVICE_REMINDERS
-from checkup.services import audit, consents, reports
-from checkup.services.audit import Actor
+from checkup.core import audit
+from checkup.services.accounts import consents
+from checkup.services.exam import reports
+from checkup.core.audit import Actor
 from tests import factories
 from tests.report_helpers import ReportWorld
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from checkup.models import Appointment, Enrollment
 from checkup.models.appointments import LIVE_STATUSES
 from checkup.models.base import utcnow
-from checkup.services import clock
+from checkup.core import clock
 from tests import factories
 from tests.booking_helpers import Center
 

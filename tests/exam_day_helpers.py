@@ -3,8 +3,9 @@ import datetime
 import itertools
 
 from checkup.models import ResourceDay, Slot
-from checkup.services import booking, clock
-from checkup.services.audit import Actor
+from checkup.services.booking import booking
+from checkup.core import clock
+from checkup.core.audit import Actor
 from tests import factories
 
 _sequence = itertools.count(21)

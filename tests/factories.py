@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from checkup.models import (Client, Department, ExamItem, Organization, Package, PackageItem, ReferenceRange,
                             Resource, User, UserRole)
-from checkup.services import passwords
+from checkup.core import passwords
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -77,7 +77,7 @@ def make_package(code=None, items=(), price="100.00", **fields):
 
 def national_id_for(birth_date=datetime.date(1985, 6, 1), sex="female", region="110105", sequence=12):
     """A valid resident ID number for that birth date and sex (the 17th digit is odd for men)."""
-    from checkup.services import national_id
+    from checkup.core import national_id
 
     first17 = f"{region}{birth_date:%Y%m%d}{sequence % 100:02d}{'1' if sex == 'male' else '2'}"
     return first17 + national_id.check_digit(first17)
@@ -85,7 +85,7 @@ def national_id_for(birth_date=datetime.date(1985, 6, 1), sex="female", region="
 
 def make_client_with_id(number=None, name="李雷", sex="female", birth_date=datetime.date(1985, 6, 1), **fields):
     """A client whose national ID is stored the way the portal stores it (hash + ciphertext)."""
-    from checkup.services import national_id
+    from checkup.core import national_id
 
     number = number or national_id_for(birth_date, sex)
     return make_client(name=name, sex=sex, birth_date=birth_date, national_id_hash=national_id.lookup_hash(number),
@@ -100,7 +100,7 @@ def row_counts(*models):
 def sign_in_directly(http, user):
     """Log ``user`` in on test client ``http`` without the argon2 round trip of POST /login
     (tests of the sign-in page itself should keep using the ``login`` fixture)."""
-    from checkup.services import accounts
+    from checkup.services.accounts import accounts
 
     token = accounts.start_session(user)
     with http.session_transaction() as session:
@@ -120,7 +120,7 @@ def make_contract(organization=None, status="active", categories=None, **fields)
     """
     from checkup.models import GroupContract
     from checkup.models.base import utcnow
-    from checkup.services import clock
+    from checkup.core import clock
 
     today = clock.today()
     n = next(_counter)

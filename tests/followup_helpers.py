@@ -3,8 +3,8 @@ import datetime
 
 from checkup.models import FollowUp, StaffDepartment
 from checkup.models.base import utcnow
-from checkup.services import reports
-from checkup.services.audit import Actor
+from checkup.services.exam import reports
+from checkup.core.audit import Actor
 from tests import factories
 from tests.report_helpers import ReportWorld
 

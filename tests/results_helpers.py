@@ -3,8 +3,8 @@ import datetime
 from decimal import Decimal
 
 from checkup.models import Appointment, Report
-from checkup.services import booking
-from checkup.services.audit import Actor
+from checkup.services.booking import booking
+from checkup.core.audit import Actor
 from tests import factories
 from tests.booking_helpers import Center
 

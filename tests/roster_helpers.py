@@ -2,8 +2,8 @@
 import datetime
 import io
 
-from checkup.services.audit import Actor
-from checkup.services.roster_file import HEADERS_EN
+from checkup.core.audit import Actor
+from checkup.services.groups.roster.roster_file import HEADERS_EN
 from tests import factories
 
 SURNAMES = "王李张刘陈杨黄赵吴周"

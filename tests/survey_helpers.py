@@ -7,7 +7,8 @@ from decimal import Decimal
 from checkup.models import Appointment, Report, Survey
 from checkup.models.appointments import COMPLETED
 from checkup.models.base import utcnow
-from checkup.services import clock, surveys
+from checkup.core import clock
+from checkup.services.care import surveys
 
 _sequence = itertools.count(1)
 SURVEY_SUBJECT = "How was your checkup?"

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from checkup.models import AuditEvent, Client, Consent, LoginSession, PasswordResetToken, User
-from checkup.services import passwords
+from checkup.core import passwords
 from tests import factories
 from tests.conftest import PASSWORD
 
@@ -176,7 +176,7 @@ def test_forgot_password_answers_the_same_for_unknown_email(client, make_user, o
 def test_tampered_or_expired_reset_link_is_refused(app, client, make_user):
     import datetime
 
-    from checkup.services import accounts
+    from checkup.services.accounts import accounts
 
     user = make_user("admin")
     token = accounts.issue_reset_token(user)
@@ -237,7 +237,7 @@ def test_asking_for_a_new_reset_link_ends_the_earlier_one(client, make_user, out
 
 
 def test_using_a_link_ends_every_other_link(app, client, make_user):
-    from checkup.services import accounts
+    from checkup.services.accounts import accounts
 
     user = make_user("physician", email="doc@example.com")
     older = f"/password/reset/{accounts.issue_reset_token(user)}"

@@ -153,7 +153,7 @@ def move_clock(monkeypatch, **delta):
     """From now on the sessions' clock reads ``delta`` later than it did (calls add up)."""
     import datetime
 
-    from checkup.services import accounts
+    from checkup.services.accounts import accounts
 
     real = accounts.utcnow
     shift = datetime.timedelta(**delta)

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from checkup.models.appointments import COMPLETED, NO_SHOW
-from checkup.services import billing
+from checkup.services.groups import billing
 from tests import factories
 from tests.group_documents_helpers import GroupWorld
 

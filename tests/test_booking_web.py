@@ -4,8 +4,9 @@ import re
 import pytest
 
 from checkup.models import Appointment, Slot, WaitlistEntry
-from checkup.services import booking, waitlist
-from checkup.services.audit import Actor
+from checkup.services.booking import booking
+from checkup.services.booking import waitlist
+from checkup.core.audit import Actor
 from tests import factories
 from tests.booking_helpers import Center, assert_counters_consistent
 

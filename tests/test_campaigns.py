@@ -9,9 +9,13 @@ from checkup.core import tasks
 from checkup.models import AuditEvent, Campaign, Message
 from checkup.models.base import utcnow
 from checkup.models.care import HEALTH_TARGETING, MARKETING_EMAIL
-from checkup.services import audit, campaign_segments, campaigns, clock, consents
-from checkup.services.audit import Actor
-from checkup.services.errors import Conflict, ValidationError
+from checkup.core import audit
+from checkup.services.care import campaign_segments
+from checkup.services.care import campaigns
+from checkup.core import clock
+from checkup.services.accounts import consents
+from checkup.core.audit import Actor
+from checkup.core.errors import Conflict, ValidationError
 from tests import factories
 from tests.campaign_helpers import checkup, consenting_client, signed_report
 from tests.task_helpers import redis_app, run_worker  # noqa: F401  (the fixture)
@@ -207,7 +211,7 @@ def test_a_withdrawal_between_batches_is_honoured(app, counselor, outbox, monkey
 
 def test_a_withdrawal_inside_a_batch_is_honoured_before_the_next_message(app, counselor, outbox, monkeypatch):
     people = [consenting_client(f"P{i}", email=f"p{i}@example.com") for i in range(3)]
-    from checkup.services import mail
+    from checkup.services.mail import mail
 
     real_send = mail.send
 

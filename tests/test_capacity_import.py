@@ -6,9 +6,11 @@ import pytest
 from openpyxl import Workbook
 
 from checkup.models import AuditEvent, ResourceDay, Slot
-from checkup.services import booking, capacity_import, clock
-from checkup.services.audit import Actor
-from checkup.services.capacity_import import ImportFileError, ImportRejected
+from checkup.services.booking import booking
+from checkup.services.booking import capacity_import
+from checkup.core import clock
+from checkup.core.audit import Actor
+from checkup.services.booking.capacity_import import ImportFileError, ImportRejected
 from tests import factories
 from tests.booking_helpers import Center, assert_counters_consistent
 from tests.upload_helpers import EXTERNAL_ENTITY, rewritten, sheet_part, workbook_shell

@@ -5,8 +5,9 @@ import re
 import pytest
 
 from checkup.models import AuditEvent, ResourceDay, Slot
-from checkup.services import booking, clock
-from checkup.services.audit import Actor
+from checkup.services.booking import booking
+from checkup.core import clock
+from checkup.core.audit import Actor
 from tests import factories
 from tests.booking_helpers import Center, assert_counters_consistent
 

@@ -4,10 +4,12 @@ import datetime
 import pytest
 
 from checkup.models import AuditEvent, ResourceDay, Slot
-from checkup.services import booking, capacity, clock
-from checkup.services.audit import Actor
-from checkup.services.capacity import SlotSpec
-from checkup.services.errors import NotFound, ValidationError
+from checkup.services.booking import booking
+from checkup.services.booking import capacity
+from checkup.core import clock
+from checkup.core.audit import Actor
+from checkup.services.booking.capacity import SlotSpec
+from checkup.core.errors import NotFound, ValidationError
 from tests import factories
 from tests.booking_helpers import Center, assert_counters_consistent
 

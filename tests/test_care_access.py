@@ -6,8 +6,9 @@ import pytest
 
 from checkup.models import AuditEvent, BreakGlassAccess, Consultation, FollowUp, Report
 from checkup.models.base import utcnow
-from checkup.services import care_access, reports
-from checkup.services.care_access import NoCareRelationship
+from checkup.services.privacy import care_access
+from checkup.services.exam import reports
+from checkup.services.privacy.care_access import NoCareRelationship
 from tests import factories
 from tests.followup_helpers import CareWorld
 
@@ -18,7 +19,7 @@ def world(app):
     world.sign()
     # every follow-up has an owner: Anna; Bo has no link to the client at all
     FollowUp.update(assignee=world.anna.id).where(FollowUp.report == world.report.id).execute()
-    from checkup.services import report_pdf
+    from checkup.services.exam import report_pdf
 
     report_pdf.render_report_pdf(world.report.id)
     return world
@@ -137,7 +138,7 @@ def test_a_physician_relates_to_clients_examined_today(world):
 
 
 def test_a_referral_page_view_is_audited(app, world):
-    from checkup.services import referrals
+    from checkup.services.care import referrals
 
     follow_up = world.follow_ups()["A"]
     referral = referrals.create(world.as_(world.anna), follow_up.id, "internal", world.chem.id, "", "",
@@ -173,7 +174,7 @@ ROUTE_ROLES = {"reports.staff_download": {"physician", "counselor", "admin"},
 
 @pytest.fixture
 def related_world(world):
-    from checkup.services import referrals
+    from checkup.services.care import referrals
 
     world.referral = referrals.create(world.as_(world.anna), world.follow_ups()["A"].id, "internal", world.chem.id,
                                       "", "", "Glucose")

@@ -2,7 +2,7 @@
 import pytest
 
 from checkup.models import AdviceSnippet, AuditEvent, FollowUpRule
-from checkup.services import report_review
+from checkup.services.exam import report_review
 
 pytestmark = pytest.mark.both_dbs
 

@@ -4,9 +4,9 @@ from decimal import Decimal
 import pytest
 
 from checkup.models import AuditEvent, ExamItem, ReferenceRange
-from checkup.services import catalog
-from checkup.services.audit import Actor
-from checkup.services.errors import Conflict, ValidationError
+from checkup.services.catalog import catalog
+from checkup.core.audit import Actor
+from checkup.core.errors import Conflict, ValidationError
 from tests import factories
 
 pytestmark = pytest.mark.both_dbs

@@ -4,9 +4,9 @@ from decimal import Decimal
 import pytest
 
 from checkup.models import AuditEvent, ReferenceRange
-from checkup.services import catalog
-from checkup.services.audit import Actor
-from checkup.services.errors import ValidationError
+from checkup.services.catalog import catalog
+from checkup.core.audit import Actor
+from checkup.core.errors import ValidationError
 from tests import factories
 
 pytestmark = pytest.mark.both_dbs

@@ -12,7 +12,10 @@ import pytest
 
 from checkup.models import Appointment, AuditEvent, Consultation, FollowUp
 from checkup.models.appointments import CHECKED_IN
-from checkup.services import care_access, referrals, report_pdf, reports
+from checkup.services.privacy import care_access
+from checkup.services.care import referrals
+from checkup.services.exam import report_pdf
+from checkup.services.exam import reports
 from tests import factories
 from tests.followup_helpers import CareWorld
 
@@ -46,8 +49,8 @@ def world(app):
                                              question=f"Question {MARKER}", handled_by=world.anna)
     # a second client at the stations today, with a result entered and none signed yet
     other = factories.make_client(name="Zhao Station", email="station@example.com")
-    from checkup.services import booking
-    from checkup.services.audit import Actor
+    from checkup.services.booking import booking
+    from checkup.core.audit import Actor
 
     world.today = booking.book(Actor(), other.id, world.center.slot.id, "FULL")
     Appointment.update(status=CHECKED_IN).where(Appointment.id == world.today.id).execute()

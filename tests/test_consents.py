@@ -6,7 +6,11 @@ import pytest
 
 from checkup.models import AuditEvent, Campaign, Consent, Message
 from checkup.models.care import HEALTH_TARGETING, MARKETING_EMAIL, SERVICE_REMINDERS
-from checkup.services import audit, campaign_segments, campaigns, consents, messages
+from checkup.core import audit
+from checkup.services.care import campaign_segments
+from checkup.services.care import campaigns
+from checkup.services.accounts import consents
+from checkup.services.mail import messages
 from tests.campaign_helpers import consenting_client
 from tests.factories import make_client, make_user, sign_in_directly
 

@@ -7,9 +7,10 @@ import json
 import pytest
 
 from checkup.models import AuditEvent, Consultation, User
-from checkup.services import clock, consultations
-from checkup.services.audit import Actor
-from checkup.services.errors import Conflict, NotFound, ValidationError
+from checkup.core import clock
+from checkup.services.care import consultations
+from checkup.core.audit import Actor
+from checkup.core.errors import Conflict, NotFound, ValidationError
 from tests import factories
 from tests.report_helpers import ReportWorld
 from tests.survey_helpers import published_report

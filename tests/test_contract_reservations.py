@@ -6,9 +6,11 @@ import threading
 import pytest
 
 from checkup.models import AuditEvent, ContractReservation, Slot
-from checkup.services import clock, contract_reservations, contracts
-from checkup.services.audit import Actor
-from checkup.services.errors import Conflict, NotFound, ValidationError
+from checkup.core import clock
+from checkup.services.groups import contract_reservations
+from checkup.services.groups import contracts
+from checkup.core.audit import Actor
+from checkup.core.errors import Conflict, NotFound, ValidationError
 from tests import factories
 
 pytestmark = pytest.mark.both_dbs
@@ -185,7 +187,7 @@ def test_release_job_is_registered_hourly():
 
 def test_simultaneous_reservations_never_overbook(app, scheduler):
     """Eight contracts each try to reserve 3 of the slot's 10 places at the same moment: three win."""
-    from checkup.extensions import db
+    from checkup.models.base import db
 
     slot = make_slot(days(10), capacity=10)
     contract_ids = [factories.make_contract().id for _ in range(8)]
@@ -213,7 +215,7 @@ def test_simultaneous_reservations_never_overbook(app, scheduler):
 
 
 def test_simultaneous_release_runs_give_each_place_back_once(app, scheduler, monkeypatch):
-    from checkup.extensions import db
+    from checkup.models.base import db
 
     contract = factories.make_contract(reservation_release_days=3)
     slots = [make_slot(days(10), hour=8 + i) for i in range(4)]

@@ -7,9 +7,11 @@ import pytest
 
 from checkup.models import AuditEvent, ContractCategory, Enrollment, GroupContract
 from checkup.models.base import utcnow
-from checkup.services import clock, contract_categories, contracts
-from checkup.services.audit import Actor
-from checkup.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from checkup.core import clock
+from checkup.services.groups import contract_categories
+from checkup.services.groups import contracts
+from checkup.core.audit import Actor
+from checkup.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from tests import factories
 
 pytestmark = pytest.mark.both_dbs
@@ -141,7 +143,7 @@ def test_closed_contracts_and_hr_on_active_ones_cannot_be_changed(scheduler, org
 
 
 def test_a_draft_window_cannot_leave_its_reserved_slots_outside(scheduler, org):
-    from checkup.services import contract_reservations
+    from checkup.services.groups import contract_reservations
 
     contract = factories.make_contract(org, status="draft")
     slot = make_slot(clock.today() + datetime.timedelta(days=20))
@@ -168,7 +170,7 @@ def test_another_organizations_contract_is_not_found_like_a_missing_one(org):
 
 
 def test_list_counts_categories_enrollments_and_reserved_places(scheduler, org):
-    from checkup.services import contract_reservations
+    from checkup.services.groups import contract_reservations
 
     big = factories.make_contract(org, categories=["Staff", "Managers"], name="Big")
     factories.make_contract(factories.make_organization(), status="draft", categories=[], name="Empty")

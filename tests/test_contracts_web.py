@@ -7,7 +7,7 @@ import pytest
 
 from checkup.models import AuditEvent, ContractCategory, ContractReservation, GroupContract, Slot
 from checkup.models.base import utcnow
-from checkup.services import clock
+from checkup.core import clock
 from tests import factories
 
 pytestmark = pytest.mark.both_dbs

@@ -10,10 +10,17 @@ from checkup.models import (Appointment, AuditEvent, Client, Consent, DataExport
                             Report, Result, Task, User)
 from checkup.models.base import utcnow
 from checkup.models.care import CONSENT_PURPOSES
-from checkup.services import (accounts, anonymization, audit, clock, consents, data_export, data_rights,
-                              national_id, report_pdf)
-from checkup.services.audit import Actor
-from checkup.services.errors import Conflict, NotFound, ValidationError
+from checkup.services.accounts import accounts
+from checkup.services.privacy import anonymization
+from checkup.core import audit
+from checkup.core import clock
+from checkup.services.accounts import consents
+from checkup.services.privacy import data_export
+from checkup.services.privacy import data_rights
+from checkup.core import national_id
+from checkup.services.exam import report_pdf
+from checkup.core.audit import Actor
+from checkup.core.errors import Conflict, NotFound, ValidationError
 from tests import factories
 from tests.data_rights_helpers import RightsWorld, zip_contents
 
@@ -157,7 +164,7 @@ def test_deletion_anonymizes_the_client_and_keeps_their_reports(app, world, outb
 
 def test_deletion_waits_while_a_checkup_is_booked(app, world):
     booked = factories.make_user("client", email="booked@example.com")
-    from checkup.services import booking
+    from checkup.services.booking import booking
 
     booking.book(Actor(), booked.client_id, world.center.slot.id, "BASIC")
     request = data_rights.request_deletion(Actor(booked), booked.client_id, confirmed=True)
@@ -183,7 +190,7 @@ def test_the_export_zip_holds_the_record_and_pdfs_and_nobody_elses(app, world):
     # the other client's own history must stay out
     factories.make_user("physician", email="doc2@example.com")
     data_rights.request_correction(Actor(world.other_user), world.other_client.id, "name", "Other Name")
-    from checkup.services import booking
+    from checkup.services.booking import booking
 
     other_appointment = booking.book(Actor(), world.other_client.id, world.center.slot2.id, "BASIC")
     data_rights.request_correction(world.as_client(), world.client.id, "address", "New address")
@@ -327,7 +334,7 @@ def test_the_migration_fills_in_the_client_of_events_already_recorded(app, world
     from playhouse.migrations import Runner
 
     from checkup import database
-    from checkup.extensions import db
+    from checkup.models.base import db
 
     signed = AuditEvent.get(AuditEvent.action == "report.signed")
     audit.record(Actor(world.admin), "consultation.notes_viewed", None, client=world.client.id)
@@ -397,7 +404,7 @@ def test_retention_keeps_records_inside_the_period(app, world):
 
 
 def test_an_account_booked_again_or_working_here_is_not_anonymized_for_inactivity(app, world):
-    from checkup.services import booking
+    from checkup.services.booking import booking
 
     sleeper = factories.make_user("client", email="sleeper@example.com")
     _age(sleeper, 5)

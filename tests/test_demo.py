@@ -3,10 +3,15 @@ and Acme's employees and the demo client have last year's and this year's report
 import datetime
 import time
 
-from checkup.extensions import db
+from checkup.models.base import db
 from checkup.models import Appointment, Client, Organization, Report, Result, Slot, User
 from checkup.models.appointments import BOOKED, CHECKED_IN, COMPLETED, LIVE_STATUSES
-from checkup.services import clock, demo, report_pdf, reports, stations, report_review
+from checkup.core import clock
+from checkup.demo import demo
+from checkup.services.exam import report_pdf
+from checkup.services.exam import reports
+from checkup.services.exam import stations
+from checkup.services.exam import report_review
 from tests.booking_helpers import assert_counters_consistent
 
 
@@ -121,7 +126,7 @@ def _check_groups_and_care(today):
     from checkup.models import (Campaign, Consent, ContactAttempt, Enrollment, FollowUp, GroupContract, Message,
                                 Referral, RenewalTask, Survey)
     from checkup.models.care import REFERRAL_STATUSES
-    from checkup.services import reenrollment
+    from checkup.services.care import reenrollment
 
     acme = Organization.get(Organization.name == "Acme Manufacturing")
     active = GroupContract.get(GroupContract.organization == acme.id, GroupContract.status == "active")

@@ -3,7 +3,7 @@ reference ranges that cover every numeric item, packages that fit their sex and 
 clients complete): the loader can trust what it reads."""
 from decimal import Decimal
 
-from checkup.demo_data import (CLIENTS, DEPARTMENTS, EXAM_ITEMS, FEMALE_ONLY_ITEMS, MALE_ONLY_ITEMS, NO_RANGE_ITEMS,
+from checkup.demo.demo_data import (CLIENTS, DEPARTMENTS, EXAM_ITEMS, FEMALE_ONLY_ITEMS, MALE_ONLY_ITEMS, NO_RANGE_ITEMS,
                                ORGANIZATIONS, PACKAGES, REFERENCE_RANGES, RESOURCES)
 
 _SEXES = ("male", "female")

@@ -2,8 +2,8 @@
 import pytest
 
 from checkup.models import Appointment, AuditEvent
-from checkup.services import booking
-from checkup.services.audit import Actor
+from checkup.services.booking import booking
+from checkup.core.audit import Actor
 from tests import factories
 from tests.booking_helpers import Center, assert_counters_consistent
 

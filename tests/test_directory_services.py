@@ -4,9 +4,10 @@ import datetime
 import pytest
 
 from checkup.models import AuditEvent, Client, Organization
-from checkup.services import clients, organizations
-from checkup.services.audit import SYSTEM
-from checkup.services.errors import NotFound, ValidationError
+from checkup.services.accounts import clients
+from checkup.services.accounts import organizations
+from checkup.core.audit import SYSTEM
+from checkup.core.errors import NotFound, ValidationError
 from tests.factories import make_client, make_client_with_id, make_organization, national_id_for
 
 pytestmark = pytest.mark.both_dbs

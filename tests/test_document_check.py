@@ -4,9 +4,12 @@ import json
 import pytest
 
 from checkup.models import GroupDocument, Report, Task
-from checkup.services import document_check, group_documents, report_pdf, summary_releases
-from checkup.services.audit import Actor
-from checkup.services.report_pdf import sha256_of
+from checkup.services.admin import document_check
+from checkup.services.groups import group_documents
+from checkup.services.exam import report_pdf
+from checkup.services.groups import summary_releases
+from checkup.core.audit import Actor
+from checkup.services.exam.report_pdf import sha256_of
 from tests import factories
 from tests.group_documents_helpers import GroupWorld
 from tests.report_helpers import ReportWorld

@@ -6,10 +6,10 @@ from openpyxl import load_workbook
 from peewee import JOIN
 
 from checkup.models import Appointment, AuditEvent, Enrollment
-from checkup.services import enrollments
-from checkup.services.audit import Actor
-from checkup.services.enrollments import EmployeeFilters, enrollment_status
-from checkup.services.errors import NotFound
+from checkup.services.groups import enrollments
+from checkup.core.audit import Actor
+from checkup.services.groups.enrollments import EmployeeFilters, enrollment_status
+from checkup.core.errors import NotFound
 from tests import factories
 from tests.enrollment_helpers import Roster
 
@@ -80,7 +80,7 @@ def test_dashboard_query_count_does_not_grow_with_contracts_or_rows(roster, coun
 def test_dashboard_leaves_out_contracts_closed_long_ago_and_other_organizations(roster):
     import datetime
 
-    from checkup.services import clock
+    from checkup.core import clock
 
     long_ago = clock.today() - datetime.timedelta(days=800)
     factories.make_contract(roster.org, status="closed", window_start=long_ago,

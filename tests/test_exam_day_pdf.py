@@ -7,7 +7,7 @@ from pypdf import PdfReader
 
 from checkup.models import AuditEvent
 from checkup.reports.exam_sheet import ExamSheetRenderer
-from checkup.services import exam_day
+from checkup.services.exam import exam_day
 from tests import factories
 from tests.exam_day_helpers import ExamDay, booked_client
 

@@ -5,9 +5,11 @@ import json
 import pytest
 
 from checkup.models import Appointment, AuditEvent, ResourceDay, Slot
-from checkup.services import booking, clock, exam_day
-from checkup.services.audit import Actor
-from checkup.services.errors import NotFound, ValidationError
+from checkup.services.booking import booking
+from checkup.core import clock
+from checkup.services.exam import exam_day
+from checkup.core.audit import Actor
+from checkup.core.errors import NotFound, ValidationError
 from tests import factories
 from tests.booking_helpers import assert_counters_consistent
 from tests.exam_day_helpers import ExamDay, booked_client, center_today, freeze_clock

@@ -6,13 +6,17 @@ from decimal import Decimal
 
 import pytest
 
-from checkup.extensions import db
+from checkup.models.base import db
 from checkup.models import (Appointment, AppointmentItem, AuditEvent, ContractReservation, Enrollment,
                             GroupContract, Slot)
 from checkup.models.base import utcnow
-from checkup.services import availability, booking, capacity, group_booking, waitlist
-from checkup.services.audit import Actor
-from checkup.services.errors import Conflict, NotFound, ValidationError
+from checkup.services.booking import availability
+from checkup.services.booking import booking
+from checkup.services.booking import capacity
+from checkup.services.groups import group_booking
+from checkup.services.booking import waitlist
+from checkup.core.audit import Actor
+from checkup.core.errors import Conflict, NotFound, ValidationError
 from tests import factories
 from tests.booking_helpers import assert_counters_consistent
 from tests.group_booking_helpers import GroupCenter, enroll, reserve

@@ -13,9 +13,10 @@ import pytest
 
 from checkup.models import AuditEvent, Enrollment, GroupContract, GroupDocument, SummaryRelease
 from checkup.models.base import utcnow
-from checkup.services import group_documents, summary_releases
-from checkup.services.audit import Actor
-from checkup.services.report_pdf import sha256_of
+from checkup.services.groups import group_documents
+from checkup.services.groups import summary_releases
+from checkup.core.audit import Actor
+from checkup.services.exam.report_pdf import sha256_of
 from tests import factories
 from tests.group_documents_helpers import GroupWorld
 from tests.task_helpers import redis_app  # noqa: F401  (the fixture)

@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from checkup.services import enrollments, group_summary
+from checkup.services.groups import enrollments
+from checkup.services.groups import group_summary
 from tests import factories
 from tests.group_documents_helpers import GroupWorld
 

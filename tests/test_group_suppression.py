@@ -3,7 +3,7 @@ from itertools import product
 
 import pytest
 
-from checkup.services.suppression import MIN_K, Mask, _relations, clamp_k, derivable, suppress
+from checkup.services.groups.suppression import MIN_K, Mask, _relations, clamp_k, derivable, suppress
 
 
 def hidden_cells(mask):

@@ -218,7 +218,7 @@ def test_guessed_ids_on_every_hr_url_reveal_nothing(app, client, world):
 
 def test_group_documents_hr_asks_for_hold_no_individual_detail(app, client, world):
     """The released summary and the billing statement, in every format and language, as HR gets them."""
-    from checkup.services import summary_releases
+    from checkup.services.groups import summary_releases
 
     sign_in_directly(client, world.hr)
     contract = world.roster.contract.id

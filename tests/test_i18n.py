@@ -140,7 +140,7 @@ def test_choosing_chinese_translates_the_pages(client, make_user, login):
 
 
 def test_account_language_applies_without_choosing(app, make_user, login):
-    from checkup.services import accounts
+    from checkup.services.accounts import accounts
 
     user = make_user("client")
     accounts.set_locale(user, "zh")
@@ -158,7 +158,7 @@ def test_browser_language_picks_chinese(client):
 def test_lazy_and_plural_strings_translate(app):
     from flask_babel import force_locale, ngettext
 
-    from checkup.templating import NAVIGATION, ROLE_LABELS
+    from checkup.web.templating import NAVIGATION, ROLE_LABELS
 
     with app.test_request_context("/"), force_locale("zh"):
         assert str(NAVIGATION[0][2]) == "我的体检"

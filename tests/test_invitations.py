@@ -4,9 +4,9 @@ import hashlib
 import pytest
 
 from checkup.models import AuditEvent, Enrollment, Message, User
-from checkup.services import invitations
-from checkup.services.audit import Actor
-from checkup.services.errors import Conflict, NotFound, ValidationError
+from checkup.services.groups import invitations
+from checkup.core.audit import Actor
+from checkup.core.errors import Conflict, NotFound, ValidationError
 from tests import factories
 from tests.conftest import PASSWORD
 from tests.enrollment_helpers import Roster, invite_links, move_clock

@@ -4,9 +4,9 @@ import shutil
 import pytest
 
 from checkup import create_app, database
-from checkup.extensions import db
+from checkup.models.base import db
 from checkup.models import Setting
-from checkup.services import key_check
+from checkup.services.admin import key_check
 from tests.conftest import base_config
 
 KEY_A, KEY_B = "national-id-key-A", "national-id-key-B"

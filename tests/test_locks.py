@@ -16,7 +16,7 @@ import pytest
 
 from checkup.core import locks
 from checkup.database import MIGRATIONS_DIR
-from checkup.extensions import db
+from checkup.models.base import db
 from tests.conftest import POSTGRES_URL, reachable, service_missing
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,5 +1,5 @@
 """No token, national ID number or phone number in a log line: what gunicorn's access and error logs show of
-a request (checkup.log_redaction.RedactingLogger), the app's own log records, and the deploy files that
+a request (checkup.web.log_redaction.RedactingLogger), the app's own log records, and the deploy files that
 turn the redaction on. The whole journey against a real gunicorn is tests/test_log_privacy_journey.py."""
 import datetime
 import io
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from werkzeug.routing import IntegerConverter, PathConverter
 
-from checkup.log_redaction import (HIDDEN, RedactingFilter, RedactingLogger, protect_app_logs, redact_path,
+from checkup.web.log_redaction import (HIDDEN, RedactingFilter, RedactingLogger, protect_app_logs, redact_path,
                                    redact_query, redact_text, redact_url)
 from tests.test_deploy_files import (UNITS, check_gunicorn_command, commands_of, procfile, unit, values)
 
@@ -193,7 +193,7 @@ def test_the_gunicorn_error_log_is_scrubbed_at_debug_level(tmp_path):
     assert "GET /preferences/…/unsubscribe" in written and TOKENS[2] not in written
 
 
-LOGGER = "checkup.log_redaction.RedactingLogger"
+LOGGER = "checkup.web.log_redaction.RedactingLogger"
 
 
 def _assert_redacting(argv):

@@ -21,10 +21,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from checkup.extensions import db
+from checkup.models.base import db
 from checkup.models import Slot
-from checkup.services import booking, invitations, surveys, waitlist
-from checkup.services.audit import Actor
+from checkup.services.booking import booking
+from checkup.services.groups import invitations
+from checkup.services.care import surveys
+from checkup.services.booking import waitlist
+from checkup.core.audit import Actor
 from tests import factories
 from tests.conftest import PASSWORD, REDIS_URL, reachable, service_missing
 from tests.enrollment_helpers import Roster
@@ -69,7 +72,7 @@ class Portal:
         self._spawn("gunicorn", [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4",
                                  "--bind", f"127.0.0.1:{self.port}", "--no-control-socket",
                                  "--access-logfile", str(self.access_log), "--error-logfile", "-",
-                                 "--log-level", "debug", "--logger-class", "checkup.log_redaction.RedactingLogger",
+                                 "--log-level", "debug", "--logger-class", "checkup.web.log_redaction.RedactingLogger",
                                  "wsgi:app"])
         self._spawn("worker", [sys.executable, "-m", "flask", "--app", "wsgi", "worker"])
         deadline = time.monotonic() + 60

@@ -1,7 +1,7 @@
 """Mail goes to a real SMTP server when one is configured, else to the outbox folder."""
 import pytest
 
-from checkup.services import mail
+from checkup.services.mail import mail
 
 
 @pytest.fixture

@@ -10,8 +10,10 @@ from checkup.models import (Appointment, AuditEvent, Enrollment, FollowUp, Refer
                             Survey)
 from checkup.models.appointments import CANCELLED, COMPLETED, NO_SHOW
 from checkup.models.base import utcnow
-from checkup.services import clock, management, renewals
-from checkup.services.audit import Actor
+from checkup.core import clock
+from checkup.services.admin import management
+from checkup.services.care import renewals
+from checkup.core.audit import Actor
 from tests import factories
 
 pytestmark = pytest.mark.both_dbs

@@ -3,7 +3,7 @@ import pytest
 from playhouse.schema_diff import diff_models
 
 from checkup import database
-from checkup.extensions import db
+from checkup.models.base import db
 from checkup.models import ALL_MODELS
 
 pytestmark = pytest.mark.both_dbs

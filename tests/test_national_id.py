@@ -3,7 +3,7 @@ import datetime
 
 import pytest
 
-from checkup.services import national_id
+from checkup.core import national_id
 from tests.factories import national_id_for
 
 SAMPLE = "11010519491231002X"  # the published GB 11643 example: born 1949-12-31, female, check digit X

@@ -7,9 +7,12 @@ import pytest
 
 from checkup.models import Appointment, AppointmentItem, AuditEvent, FollowUp, ResourceDay, Result, Slot
 from checkup.models.appointments import CHECKED_IN
-from checkup.services import booking, followup_actions, recheck, reports
-from checkup.services.audit import Actor
-from checkup.services.errors import Conflict, NotFound, ValidationError
+from checkup.services.booking import booking
+from checkup.services.care import followup_actions
+from checkup.services.care import recheck
+from checkup.services.exam import reports
+from checkup.core.audit import Actor
+from checkup.core.errors import Conflict, NotFound, ValidationError
 from tests import factories
 from tests.booking_helpers import Center, assert_counters_consistent
 

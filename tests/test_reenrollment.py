@@ -7,7 +7,9 @@ import pytest
 from checkup.models import Appointment, AppointmentItem, Finding, Message, Report, Slot
 from checkup.models.appointments import BOOKED, COMPLETED
 from checkup.models.care import MARKETING_EMAIL, SERVICE_REMINDERS
-from checkup.services import clock, consents, reenrollment
+from checkup.core import clock
+from checkup.services.accounts import consents
+from checkup.services.care import reenrollment
 from tests import factories
 
 pytestmark = pytest.mark.both_dbs

@@ -8,8 +8,8 @@ import pytest
 
 from checkup.models import AuditEvent, Referral
 from checkup.models.base import utcnow
-from checkup.services import referrals
-from checkup.services.errors import Conflict, NotFound, ValidationError
+from checkup.services.care import referrals
+from checkup.core.errors import Conflict, NotFound, ValidationError
 from tests import factories
 from tests.followup_helpers import CareWorld
 
@@ -71,7 +71,7 @@ def test_only_a_visible_open_follow_up_can_refer(world):
     with pytest.raises(NotFound):
         refer(world, user=world.bo)  # Anna's follow-up
     followups_a = world.follow_ups()["A"]
-    from checkup.services import followup_actions
+    from checkup.services.care import followup_actions
     followup_actions.close(world.as_(world.anna), followups_a.id, "advice_given", "Advised.")
     with pytest.raises(Conflict):
         refer(world)
@@ -132,7 +132,7 @@ def test_decline_straight_from_proposed_and_from_accepted(world):
 
 
 def test_who_sees_a_referral(world):
-    from checkup.services.care_access import NoCareRelationship
+    from checkup.services.privacy.care_access import NoCareRelationship
 
     referral = refer(world)
     assert referrals.get(world.as_(world.chen), referral.id).id == referral.id  # heads chemistry

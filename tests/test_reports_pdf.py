@@ -10,7 +10,8 @@ import pytest
 from checkup.models import Report
 from checkup.models.base import utcnow
 from checkup.reports.client_report import ClientReportRenderer
-from checkup.services import report_pdf, reports
+from checkup.services.exam import report_pdf
+from checkup.services.exam import reports
 from tests.report_helpers import ReportWorld
 
 

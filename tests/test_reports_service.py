@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 
 from checkup.models import Appointment, AuditEvent, Finding, FollowUp, FollowUpRule, Report, Result
-from checkup.services import reports, report_review
-from checkup.services.errors import Conflict, DomainError, ValidationError
+from checkup.services.exam import reports
+from checkup.services.exam import report_review
+from checkup.core.errors import Conflict, DomainError, ValidationError
 from tests.report_helpers import ReportWorld
 
 
@@ -66,7 +67,7 @@ def test_signing_creates_findings_and_follow_ups_by_the_rule_table_and_locks_res
     [event] = AuditEvent.select().where(AuditEvent.action == "report.signed")
     assert event.user_id == world.physician.id and event.object_id == str(report.id)
 
-    from checkup.services import results
+    from checkup.services.exam import results
     assert results.is_locked(world.appointment.id)
     with pytest.raises(DomainError):
         results.record_result(world.actor(), world.appointment.id, world.wbc.id, "7.0")

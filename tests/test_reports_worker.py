@@ -10,7 +10,8 @@ import pytest
 
 from checkup.core import tasks
 from checkup.models import Report, Task
-from checkup.services import report_pdf, reports
+from checkup.services.exam import report_pdf
+from checkup.services.exam import reports
 from tests.conftest import REDIS_URL
 from tests.report_helpers import ReportWorld
 from tests.task_helpers import redis_app  # noqa: F401  (the fixture)

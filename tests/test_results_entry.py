@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 
 from checkup.models import AuditEvent, CriticalAlert, Result
-from checkup.services import results, stations
-from checkup.services.errors import Conflict, NotFound, ValidationError
+from checkup.services.exam import results
+from checkup.services.exam import stations
+from checkup.core.errors import Conflict, NotFound, ValidationError
 from tests import factories
 from tests.factories import row_counts
 from tests.results_helpers import Lab
@@ -160,7 +161,7 @@ def test_acknowledging_records_who_when_and_a_note(lab):
     results.record_result(lab.actor, appointment.id, "GLU", "1.9")
     [alert] = stations.open_alerts()
     counselor = factories.make_user("counselor", name="Ms. Zhao")
-    from checkup.services.audit import Actor
+    from checkup.core.audit import Actor
 
     done = stations.acknowledge_alert(Actor(counselor, "10.0.0.9"), alert.id, "  Called the client;  sent to ER ")
     assert (done.acknowledged_by_id, done.note) == (counselor.id, "Called the client; sent to ER")

@@ -6,9 +6,12 @@ import zipfile
 import pytest
 
 from checkup.models import AuditEvent, Client, RosterImport
-from checkup.services import roster, roster_file, upload_files, xlsx_reader
-from checkup.services.roster_file import HEADERS_ZH, read_roster
-from checkup.services.upload_files import UploadRefused
+from checkup.services.groups.roster import roster
+from checkup.services.groups.roster import roster_file
+from checkup.core import upload_files
+from checkup.core import xlsx_reader
+from checkup.services.groups.roster.roster_file import HEADERS_ZH, read_roster
+from checkup.core.upload_files import UploadRefused
 from tests.roster_helpers import RosterWorld, as_rows, csv_bytes, employee, xlsx_bytes
 from tests.upload_helpers import (BILLION_LAUGHS, EXTERNAL_ENTITY, LAUGHING_SHEET, MAIN, rewritten, sheet_part,
                                    workbook_shell, zip_of)

@@ -5,8 +5,10 @@ import pytest
 
 from checkup.core import tasks
 from checkup.models import AuditEvent, Client, Enrollment, GroupContract, RosterImport
-from checkup.services import national_id, roster, roster_commit
-from checkup.services.errors import Conflict, NotFound, ValidationError
+from checkup.core import national_id
+from checkup.services.groups.roster import roster
+from checkup.services.groups.roster import roster_commit
+from checkup.core.errors import Conflict, NotFound, ValidationError
 from tests import factories
 from tests.conftest import REDIS_URL
 from tests.roster_helpers import RosterWorld, csv_bytes, employee

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from checkup.models import AuditEvent, Client, Enrollment, GroupContract, RosterImport
-from checkup.services import roster
+from checkup.services.groups.roster import roster
 from tests import factories
 from tests.roster_helpers import RosterWorld, csv_bytes, employee, xlsx_bytes
 

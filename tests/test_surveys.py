@@ -7,9 +7,11 @@ import pytest
 
 from checkup.models import AuditEvent, Client, FollowUp, FollowUpRule, Message, Report, Survey, User
 from checkup.models.base import utcnow
-from checkup.services import clock, reports, surveys
-from checkup.services.audit import Actor
-from checkup.services.errors import NotFound, ValidationError
+from checkup.core import clock
+from checkup.services.exam import reports
+from checkup.services.care import surveys
+from checkup.core.audit import Actor
+from checkup.core.errors import NotFound, ValidationError
 from tests.report_helpers import ReportWorld
 from tests.survey_helpers import answered, published_report, sent_survey, survey_mails, token_from
 

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from checkup.models import FollowUp, Survey
-from checkup.services import clock
+from checkup.core import clock
 from tests import factories
 from tests.report_helpers import ReportWorld
 from tests.survey_helpers import answered, sent_survey

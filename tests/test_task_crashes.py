@@ -22,8 +22,10 @@ import pytest
 from checkup.core import periodic, tasks
 from checkup.models import Appointment, Message, Report, Task
 from checkup.models.base import utcnow
-from checkup.services import booking, report_pdf, reports
-from checkup.services.audit import Actor
+from checkup.services.booking import booking
+from checkup.services.exam import report_pdf
+from checkup.services.exam import reports
+from checkup.core.audit import Actor
 from tests import factories
 from tests.report_helpers import ReportWorld
 from tests.task_helpers import own_redis_app  # noqa: F401  (the fixture)
@@ -248,7 +250,7 @@ def test_a_crash_after_the_mail_server_accepted_never_sends_the_email_again(app,
     assert (task.state, task.attempts) == ("done", 2)
 
     assert tasks.dispatch_due() == 0
-    from checkup.services import messages
+    from checkup.services.mail import messages
 
     assert messages.retry_failed(utcnow() + datetime.timedelta(days=2)) == 0  # no later retry either
     assert len(smtp_server) == 1 and outbox() == []
@@ -271,7 +273,7 @@ def test_a_message_the_stuck_sweep_gave_up_on_is_not_sent_again_by_its_task(app,
     (mail.retry_failed) finds the row still `sending` after more than an hour and gives up on it; the
     email task's own retry must not send it again either."""
     app.config.update(TASK_LEASE_SECONDS=1, TASK_RETRY_DELAYS=[0, 0, 0, 0, 0])
-    from checkup.services import messages
+    from checkup.services.mail import messages
     from tests.booking_helpers import Center
 
     center = Center()

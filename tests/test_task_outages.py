@@ -12,7 +12,8 @@ from checkup import create_app
 from checkup.core import tasks
 from checkup.models import Appointment, Message, Report, Task
 from checkup.models.base import utcnow
-from checkup.services import report_pdf, reports
+from checkup.services.exam import report_pdf
+from checkup.services.exam import reports
 from tests import factories
 from tests.conftest import PASSWORD, FreshContextClient, base_config
 from tests.report_helpers import ReportWorld

@@ -11,7 +11,7 @@ from checkup.core import tasks
 from checkup.models import AuditEvent
 from checkup.models.base import utcnow
 from checkup.models.tasks import DEAD, DONE, FAILED, QUEUED, RUNNING, Task
-from checkup.templating import center_time
+from checkup.web.templating import center_time
 from tests.conftest import base_config
 from tests.factories import row_counts, sign_in_directly
 

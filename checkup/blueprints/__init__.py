@@ -1,18 +1,39 @@
 """One blueprint per area; the order here is the order they register."""
-from checkup.blueprints import (account, admin, admin_accounts, auth, booking, capacity, care_rules, catalog, client,
-                                daysheet, desk_booking, directory, exam, home, hr, reports, review)
-from checkup.blueprints import management
-from checkup.blueprints import contracts, hr_contracts
-from checkup.blueprints import hr_roster
-from checkup.blueprints import invitations
-from checkup.blueprints import group_booking, hr_booking
-from checkup.blueprints import campaigns, privacy
-from checkup.blueprints import consultations, surveys
-from checkup.blueprints import group_documents
-from checkup.blueprints import care_followups, care_referrals, care_settings
-from checkup.blueprints import break_glass
-from checkup.blueprints import data_requests
-from checkup.blueprints.staff_homes import care, desk
+from checkup.blueprints.me import account
+from checkup.blueprints.admin import admin
+from checkup.blueprints.admin import admin_accounts
+from checkup.blueprints.public import auth
+from checkup.blueprints.me import booking
+from checkup.blueprints.desk import capacity
+from checkup.blueprints.admin import care_rules
+from checkup.blueprints.admin import catalog
+from checkup.blueprints.me import client
+from checkup.blueprints.desk import daysheet
+from checkup.blueprints.desk import desk_booking
+from checkup.blueprints.desk import directory
+from checkup.blueprints.exam import exam
+from checkup.blueprints.public import home
+from checkup.blueprints.hr import hr
+from checkup.blueprints.me import reports
+from checkup.blueprints.exam import review
+from checkup.blueprints.care import management
+from checkup.blueprints.desk import contracts
+from checkup.blueprints.hr import hr_contracts
+from checkup.blueprints.hr import hr_roster
+from checkup.blueprints.public import invitations
+from checkup.blueprints.me import group_booking
+from checkup.blueprints.hr import hr_booking
+from checkup.blueprints.care import campaigns
+from checkup.blueprints.public import privacy
+from checkup.blueprints.me import consultations
+from checkup.blueprints.public import surveys
+from checkup.blueprints.hr import group_documents
+from checkup.blueprints.care import care_followups
+from checkup.blueprints.care import care_referrals
+from checkup.blueprints.admin import care_settings
+from checkup.blueprints.admin import break_glass
+from checkup.blueprints.admin import data_requests
+from checkup.blueprints.desk.staff_homes import care, desk
 
 BLUEPRINTS = [home.bp, auth.bp, account.bp, client.bp, hr.bp, desk, exam.exam, exam.alerts, care, admin.bp,
               admin_accounts.bp, catalog.bp, directory.bp, booking.bp, booking.offer_links, capacity.bp,

@@ -24,7 +24,7 @@ from typing import Iterator
 
 from peewee import PostgresqlDatabase, SqliteDatabase
 
-from checkup.extensions import db
+from checkup.models.base import db
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 

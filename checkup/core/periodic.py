@@ -51,7 +51,7 @@ def run_scheduler(stop=lambda: False, tick: float = TICK_SECONDS) -> None:
     """The body of ``flask cron`` once it holds the lock: every tick, owe the periodic tasks that are due
     and wake the dispatcher for rows whose retry time has come. Database or Redis errors are logged and
     the loop goes on (they are what the next tick heals)."""
-    from checkup.extensions import db
+    from checkup.models.base import db
 
     while not stop():
         try:

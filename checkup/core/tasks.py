@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 from flask import current_app, has_app_context
 
-from checkup.extensions import db
+from checkup.models.base import db
 from checkup.models.base import utcnow
 from checkup.models.tasks import DEAD, DONE, FAILED, QUEUED, RUNNING, Task
 

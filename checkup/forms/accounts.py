@@ -15,7 +15,7 @@ class CheckboxList(SelectMultipleField):
 
 
 def role_choices():
-    from checkup.templating import ROLE_LABELS
+    from checkup.web.templating import ROLE_LABELS
 
     return [(role, ROLE_LABELS[role]) for role in STAFF_ROLES + (HR,)]
 

@@ -4,8 +4,8 @@ from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectFi
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 
 from checkup.forms import max_len, required
-from checkup.services.labels import choices
-from checkup.services.passwords import MAX_LENGTH, MIN_LENGTH
+from checkup.core.labels import choices
+from checkup.core.passwords import MAX_LENGTH, MIN_LENGTH
 
 PHONE = Regexp(r"^\+?[0-9][0-9 \-]{6,19}$", message=_l("Enter a phone number, digits only (e.g. 13800138000)."))
 

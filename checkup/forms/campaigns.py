@@ -9,9 +9,9 @@ from wtforms.validators import NumberRange, Optional
 from checkup.forms import max_len, required
 from checkup.forms.directory import clean_text
 from checkup.models.directory import VALUE_TIERS
-from checkup.services.campaign_segments import LAST_EXAM_LABELS, LAST_EXAM_MODES, MAX_AGE
-from checkup.services.campaigns import BODY_MAX, KIND_LABELS, KINDS
-from checkup.services.labels import choices
+from checkup.services.care.campaign_segments import LAST_EXAM_LABELS, LAST_EXAM_MODES, MAX_AGE
+from checkup.services.care.campaigns import BODY_MAX, KIND_LABELS, KINDS
+from checkup.core.labels import choices
 
 SEGMENT_FIELDS = ("age_min", "age_max", "sex", "organization_id", "value_tiers", "last_exam", "last_exam_date",
                   "tags", "finding_item_id")

@@ -10,7 +10,7 @@ from wtforms.validators import InputRequired, Optional
 from checkup.forms import max_len
 from checkup.forms.accounts import CheckboxList
 from checkup.forms.catalog import NumberField, NumberRequired
-from checkup.services.capacity import DEFAULT_SLOTS, MAX_CAPACITY, SlotSpec
+from checkup.services.booking.capacity import DEFAULT_SLOTS, MAX_CAPACITY, SlotSpec
 
 TEMPLATE_ROWS = 8  # slot rows on the template form: the defaults and room to add more
 MAX_TEMPLATE_ROWS = 24

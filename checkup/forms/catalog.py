@@ -8,8 +8,8 @@ from wtforms.validators import Optional, StopValidation
 
 from checkup.forms import max_len, required
 from checkup.models import ExamItem, Package, Resource
-from checkup.services.catalog import AGE_LIMIT, CAPACITY_LIMIT, DESCRIPTION_LIMIT, MONEY_LIMIT, parse_number
-from checkup.services.labels import choices as label_choices
+from checkup.services.catalog.catalog import AGE_LIMIT, CAPACITY_LIMIT, DESCRIPTION_LIMIT, MONEY_LIMIT, parse_number
+from checkup.core.labels import choices as label_choices
 
 FALSE_VALUES = (False, "false", "", "0", "off")
 

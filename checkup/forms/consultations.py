@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 
-from checkup.services.consultations import MAX_NOTES, MAX_PREFERRED, MAX_QUESTION, MAX_REASON, MODE_LABELS, MODES
+from checkup.services.care.consultations import MAX_NOTES, MAX_PREFERRED, MAX_QUESTION, MAX_REASON, MODE_LABELS, MODES
 
 
 class RequestForm(FlaskForm):

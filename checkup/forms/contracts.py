@@ -8,9 +8,9 @@ from wtforms.validators import InputRequired, Optional
 from checkup.forms import required
 from checkup.forms.catalog import FALSE_VALUES, NumberField, NumberRequired, text
 from checkup.models import ContractCategory, GroupContract
-from checkup.services.contract_categories import AGE_LIMIT, POSITION_LIMIT
-from checkup.services.contract_reservations import MAX_PLACES
-from checkup.services.contracts import FIRST_YEAR, LAST_YEAR, MAX_RELEASE_DAYS, NOTES_LIMIT
+from checkup.services.groups.contract_categories import AGE_LIMIT, POSITION_LIMIT
+from checkup.services.groups.contract_reservations import MAX_PLACES
+from checkup.services.groups.contracts import FIRST_YEAR, LAST_YEAR, MAX_RELEASE_DAYS, NOTES_LIMIT
 
 SEX_CHOICES = [("", _l("Any")), ("male", _l("Male")), ("female", _l("Female"))]
 

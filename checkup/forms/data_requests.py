@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 
-from checkup.services.data_rights import NOTE_MAX
+from checkup.services.privacy.data_rights import NOTE_MAX
 
 
 class CompleteRequestForm(FlaskForm):

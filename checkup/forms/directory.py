@@ -9,8 +9,8 @@ from wtforms.validators import Email, InputRequired, NumberRange, Optional, Vali
 
 from checkup.forms import max_len, required
 from checkup.forms.auth import PHONE
-from checkup.services.labels import choices
-from checkup.services.organizations import LONG_TEXT_MAX, MAX_EMPLOYEES, is_web_address
+from checkup.core.labels import choices
+from checkup.services.accounts.organizations import LONG_TEXT_MAX, MAX_EMPLOYEES, is_web_address
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

@@ -7,9 +7,9 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from checkup.forms import max_len, required
 from checkup.models.care import CONTACT_CHANNELS, CONTACT_OUTCOMES
-from checkup.services.followup_actions import CLOSING_OUTCOMES
-from checkup.services.followup_assignment import ASSIGNMENT_MODES, MAX_UNREACHABLE_AFTER, MODE_LABELS
-from checkup.services.followups import LABELS
+from checkup.services.care.followup_actions import CLOSING_OUTCOMES
+from checkup.services.care.followup_assignment import ASSIGNMENT_MODES, MAX_UNREACHABLE_AFTER, MODE_LABELS
+from checkup.services.care.followups import LABELS
 
 
 def _choices(kind, codes):

@@ -1,6 +1,6 @@
 """HR's form for its company profile: the directory's organization form without the center's fields."""
 from checkup.forms.directory import OrganizationForm
-from checkup.services.hr_profile import HR_FIELDS
+from checkup.services.accounts.hr_profile import HR_FIELDS
 
 
 class HrProfileForm(OrganizationForm):

@@ -5,8 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 
 from checkup.models.care import CONSENT_PURPOSES
-from checkup.services.consents import PURPOSE_LABELS, SOURCE_LABELS, STAFF_SOURCES
-from checkup.services.data_rights import DETAILS_MAX, FIELD_LABELS
+from checkup.services.accounts.consents import PURPOSE_LABELS, SOURCE_LABELS, STAFF_SOURCES
+from checkup.services.privacy.data_rights import DETAILS_MAX, FIELD_LABELS
 
 
 class ConsentForm(FlaskForm):

@@ -5,7 +5,7 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired
 
 from checkup.forms import max_len
-from checkup.services.task_overview import MAX_REASON, REASON_MISSING
+from checkup.services.admin.task_overview import MAX_REASON, REASON_MISSING
 
 
 class RetryTaskForm(FlaskForm):

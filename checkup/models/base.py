@@ -1,8 +1,8 @@
 import datetime
 
-from peewee import Model
+from peewee import DatabaseProxy, Model
 
-from checkup.extensions import db
+db = DatabaseProxy()  # bound to a real database by checkup.database.init_app
 
 
 def utcnow():

@@ -1,10 +1,10 @@
-"""The billing statement (PDF and XLSX) from ``checkup.services.billing.statement_data``."""
+"""The billing statement (PDF and XLSX) from ``checkup.services.groups.billing.statement_data``."""
 from flask_babel import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer
 
 from checkup.reports.group_document import GroupDocumentRenderer
-from checkup.services.spreadsheet import workbook_bytes
+from checkup.reports.spreadsheet import workbook_bytes
 
 
 def amount(value):

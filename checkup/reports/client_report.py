@@ -286,7 +286,7 @@ class ClientReportRenderer:
     # --- output -----------------------------------------------------------------------------------
 
     def build(self, data):
-        """The report for ``data`` (see ``checkup.services.report_pdf.document_data``) as PDF bytes."""
+        """The report for ``data`` (see ``checkup.services.exam.report_pdf.document_data``) as PDF bytes."""
         buffer = io.BytesIO()
         doc = self._doc(buffer, data)
         story = self._cover(data) + self._findings(data) + self._summary_and_advice(data)

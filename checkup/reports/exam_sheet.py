@@ -1,6 +1,6 @@
 """The exam sheet a client carries from station to station: who, exam code (QR + Code128), items to tick.
 
-Plain data in (see ``checkup.services.exam_day.exam_sheet_data``), PDF bytes out; no database here.
+Plain data in (see ``checkup.services.exam.exam_day.exam_sheet_data``), PDF bytes out; no database here.
 Every piece of user text is escaped before it goes into Paragraph markup.
 
 The embedded CJK font (DroidSansFallbackFull) has no Latin letters, digits or punctuation, so text is

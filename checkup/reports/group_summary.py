@@ -1,4 +1,4 @@
-"""The group summary report (PDF and XLSX) of one release, from ``checkup.services.group_summary.present``.
+"""The group summary report (PDF and XLSX) of one release, from ``checkup.services.groups.group_summary.present``.
 
 Only aggregates reach this module, and a suppressed figure arrives without its number: it is
 printed as the marker, explained by the legend under every table.
@@ -8,7 +8,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Spacer
 
 from checkup.reports.group_document import GroupDocumentRenderer
-from checkup.services.spreadsheet import workbook_bytes
+from checkup.reports.spreadsheet import workbook_bytes
 
 
 def _participation_rows(table):

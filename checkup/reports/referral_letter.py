@@ -2,7 +2,7 @@
 
 Same shape as ``client_report.ClientReportRenderer``: geometry as attributes, the embedded CJK font
 through ``MixedText`` (every piece of user text escaped), a stylesheet, ``build(data) -> bytes``.
-``data`` comes from ``checkup.services.referrals.letter_data``.
+``data`` comes from ``checkup.services.care.referrals.letter_data``.
 """
 import io
 

@@ -36,7 +36,7 @@ def sign_in(new_context, stack, email, password=DEMO_PASSWORD):
 
 def center_time(stack, moment):
     """A stored UTC time as the pages show it (the center's time zone)."""
-    from checkup.templating import center_time as shown
+    from checkup.web.templating import center_time as shown
 
     with stack.database():
         return shown(moment)
@@ -47,8 +47,10 @@ def center_time(stack, moment):
 def checked_in_client(stack):
     """A new client (with an email, no login) booked today into a slot of their own and checked in."""
     from checkup.models import Client, ExamItem, Package, PackageItem, Slot
-    from checkup.services import booking, clock, exam_day
-    from checkup.services.audit import SYSTEM
+    from checkup.services.booking import booking
+    from checkup.core import clock
+    from checkup.services.exam import exam_day
+    from checkup.core.audit import SYSTEM
 
     suffix = unique()
     name, email = f"郑海涛{suffix}", f"care-{suffix}@example.com"
@@ -72,7 +74,7 @@ def campaign_clients(stack, tag, marketing):
     Returns [(client id, email)] in the same order."""
     from checkup.models import Client
     from checkup.models.care import MARKETING_EMAIL
-    from checkup.services import consents
+    from checkup.services.accounts import consents
 
     made = []
     with stack.database():
@@ -91,7 +93,9 @@ def lapsed_clients(stack):
     from checkup.models import Appointment, Client, Package, Slot
     from checkup.models.appointments import BOOKED, COMPLETED
     from checkup.models.care import SERVICE_REMINDERS
-    from checkup.services import clock, consents, reenrollment
+    from checkup.core import clock
+    from checkup.services.accounts import consents
+    from checkup.services.care import reenrollment
 
     made = []
     with stack.database():

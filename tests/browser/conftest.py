@@ -43,8 +43,8 @@ def live_server(tmp_path_factory):
     from werkzeug.serving import make_server
 
     from checkup import create_app, database
-    from checkup.extensions import db
-    from checkup.services import demo
+    from checkup.models.base import db
+    from checkup.demo import demo
 
     folder = tmp_path_factory.mktemp("live")
     app = create_app({
@@ -81,7 +81,7 @@ def base_url(live_server):
 @pytest.fixture(autouse=True)
 def _bind_live_database(live_server):
     """The peewee proxy is process-wide; other tests in the same run may have re-pointed it."""
-    from checkup.extensions import db
+    from checkup.models.base import db
 
     if db.obj is not live_server["database"]:
         db.initialize(live_server["database"])

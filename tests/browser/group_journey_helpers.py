@@ -48,7 +48,7 @@ class Roster:
 
 def national_id(born, sex, rng):
     """A valid resident ID number (checksum included) for that birth date and sex."""
-    from checkup.services.national_id import check_digit
+    from checkup.core.national_id import check_digit
 
     sex_digit = rng.choice("13579" if sex == "male" else "02468")
     first17 = f"320102{born:%Y%m%d}{rng.randint(10, 99)}{sex_digit}"
@@ -177,7 +177,7 @@ def complete_with_signed_reports(stack, contract_id, skip_client_ids, high_gluco
     from checkup.models import Appointment, Enrollment, ExamItem, Finding, Report, Result, Slot, User
     from checkup.models.appointments import COMPLETED
     from checkup.models.base import utcnow
-    from checkup.services import clock
+    from checkup.core import clock
 
     with stack.database():
         glucose = ExamItem.get(ExamItem.code == "FPG")

@@ -20,8 +20,8 @@ ROLES = {
 
 
 def navigation_by_role(app):
-    """{role: set of English nav labels} from checkup.templating, so new links are covered automatically."""
-    from checkup import templating
+    """{role: set of English nav labels} from checkup.web.templating, so new links are covered automatically."""
+    from checkup.web import templating
 
     by_role = {}
     with app.test_request_context("/", headers={"Accept-Language": "en"}):

@@ -138,7 +138,7 @@ class Stack:
     def database(self):
         """The test process's peewee proxy on the stack's database (restored afterwards)."""
         from checkup import create_app
-        from checkup.extensions import db
+        from checkup.models.base import db
 
         previous = db.obj
         app = create_app({"INSTANCE_PATH": str(self.instance), "DATABASE_URL": self.database_url,

@@ -14,14 +14,14 @@ from pathlib import Path
 @contextlib.contextmanager
 def live_app(live_server):
     """An app context with a database connection of the live server's app."""
-    from checkup.extensions import db
+    from checkup.models.base import db
 
     with live_server["app"].app_context(), db.connection_context():
         yield live_server["app"]
 
 
 def center_today(live_server):
-    from checkup.services import clock
+    from checkup.core import clock
 
     with live_server["app"].app_context():
         return clock.today()

@@ -218,8 +218,9 @@ def test_waitlisted_client_claims_a_freed_place(new_context, base_url, live_serv
 
     # The wanted day is fully booked: someone holds the 07:30 place and every slot is set to what is booked
     with live_app(live_server):
-        from checkup.services import booking, capacity
-        from checkup.services.audit import SYSTEM
+        from checkup.services.booking import booking
+        from checkup.services.booking import capacity
+        from checkup.core.audit import SYSTEM
 
         slots = day_slots(wanted_day)
         assert slots, f"the demo opens {wanted_day}"

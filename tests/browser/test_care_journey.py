@@ -55,7 +55,7 @@ def test_signed_report_opens_a_and_c_follow_ups_with_due_times(stack, new_contex
 
     with stack.database():
         from checkup.models import Finding, FollowUp, Report
-        from checkup.services.report_review import follow_up_rules
+        from checkup.services.exam.report_review import follow_up_rules
 
         report = Report.get(Report.appointment == booked["id"])
         assert report.status in ("signed", "published")
@@ -239,7 +239,7 @@ def test_campaign_reaches_only_consented_clients_and_unsubscribe_holds(stack, ne
     expect(visitor.locator(".flash.success")).to_contain_text("You are unsubscribed from all marketing email.")
     with stack.database():
         from checkup.models.care import MARKETING_EMAIL
-        from checkup.services import consents
+        from checkup.services.accounts import consents
 
         assert not consents.has_consent(yes_id, MARKETING_EMAIL)
     care.goto(first_url)

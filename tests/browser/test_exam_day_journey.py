@@ -28,8 +28,9 @@ def _client_booked_today(live_server):
     """A client with a login, booked through the booking service into a slot of their own today."""
     from checkup.models import Client, ExamItem, Package, PackageItem, Slot, User, UserRole
     from checkup.models.accounts import CLIENT
-    from checkup.services import booking, passwords
-    from checkup.services.audit import SYSTEM
+    from checkup.services.booking import booking
+    from checkup.core import passwords
+    from checkup.core.audit import SYSTEM
 
     suffix = uuid.uuid4().hex[:6]
     email = f"journey-{suffix}@example.com"

@@ -38,7 +38,7 @@ K = 10
 
 
 def _today(stack):
-    from checkup.services import clock
+    from checkup.core import clock
 
     with stack.database():
         return clock.today()

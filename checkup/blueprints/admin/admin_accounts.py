@@ -1,0 +1,88 @@
+"""Admin: staff and HR accounts, their roles, deactivation."""
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
+
+from checkup.web.guards import actor, render_page, restrict_blueprint
+from checkup.forms import apply_errors
+from checkup.forms.accounts import AccountForm, RolesForm, role_choices
+from checkup.models import Organization
+from checkup.models.accounts import ADMIN, ALL_ROLES
+from checkup.services.accounts import accounts
+from checkup.core.errors import DomainError, ValidationError
+
+bp = Blueprint("admin_accounts", __name__, url_prefix="/admin/accounts")
+restrict_blueprint(bp, ADMIN)
+
+
+def _prepare(form):
+    form.roles.choices = role_choices()
+    form.organization.choices = [("", "—")] + [(str(o.id), o.name) for o in Organization.select().order_by(
+        Organization.name)]
+    return form
+
+
+def _org_id(form):
+    return int(form.organization.data) if (form.organization.data or "").isdigit() else None
+
+
+@bp.route("", methods=["GET", "POST"])
+def index():
+    """A name or email searched for comes only as a POSTed form (never in an address); the role from either."""
+    search = request.form.get("q", "").strip()[:100]
+    role = request.values.get("role", "")
+    role = role if role in ALL_ROLES else ""
+    users = accounts.list_accounts(search, role)
+    return render_page("admin/accounts.html", "admin/_account_rows.html", users=users, search=search, role=role)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    form = _prepare(AccountForm())
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_account(actor(), form.email.data, form.name.data, form.roles.data,
+                                           _org_id(form), form.phone.data or "")
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Account created. %(email)s has been sent a link to choose a password.", email=user.email),
+                  "success")
+            return redirect(url_for("admin_accounts.detail", user_id=user.id), code=303)
+    return render_page("admin/account_new.html", form=form, status=422 if form.errors else 200)
+
+
+@bp.get("/<int:user_id>")
+def detail(user_id):
+    user = accounts.get_user(user_id)
+    form = _prepare(RolesForm(data={"roles": sorted(user.role_names),
+                                    "organization": str(user.organization_id or "")}))
+    return render_page("admin/account_detail.html", user=user, form=form)
+
+
+@bp.post("/<int:user_id>/roles")
+def update_roles(user_id):
+    user = accounts.get_user(user_id)
+    form = _prepare(RolesForm())
+    if form.validate_on_submit():
+        try:
+            accounts.set_roles(actor(), user.id, form.roles.data, _org_id(form))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Roles saved."), "success")
+            return redirect(url_for("admin_accounts.detail", user_id=user.id), code=303)
+    return render_page("admin/account_detail.html", user=user, form=form, status=422)
+
+
+@bp.post("/<int:user_id>/active")
+def set_active(user_id):
+    active = request.form.get("active") == "1"
+    try:
+        accounts.set_active(actor(), user_id, active)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(str(exc.message), "error")
+    else:
+        flash(_("Account reactivated.") if active else _("Account deactivated; its sessions have ended."), "success")
+    return redirect(url_for("admin_accounts.detail", user_id=user_id), code=303)

@@ -1,0 +1,226 @@
+"""Admin: the exam catalog — items, their reference ranges, inline edits and field validation.
+
+Packages and resources live in ``catalog_packages`` on the same blueprint (imported at the end).
+"""
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
+from checkup.forms import apply_errors
+from checkup.forms.catalog import ItemForm, QuickItemForm, RangeForm, values_of
+from checkup.models.accounts import ADMIN
+from checkup.services.catalog import catalog
+from checkup.core.errors import Conflict, ValidationError
+from checkup.web.templating import localized
+
+bp = Blueprint("catalog", __name__, url_prefix="/admin/catalog")
+restrict_blueprint(bp, ADMIN)
+
+ITEM_FIELDS = catalog.ITEM_FIELDS
+QUICK_FIELDS = ("name_en", "name_zh", "unit", "price", "active")
+
+
+def invalid_status():
+    """422 for a page with field errors; 200 for an htmx swap, which htmx 2 drops on 4xx by default."""
+    return 200 if wants_fragment() else 422
+
+
+def go(endpoint, **values):
+    """After a write: 303 to ``endpoint``, or a full-page HX-Redirect when htmx sent the request."""
+    url = url_for(endpoint, **values)
+    if wants_fragment():
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, code=303)
+
+
+def add_rule_errors(form, problems):
+    """Also show the service's rule messages (taken codes, missing items, …) on the fields that parsed fine."""
+    for name, message in problems().items():
+        if name in form._fields and not form[name].errors:
+            form[name].errors = list(form[name].errors) + [message]
+
+
+def validated_field(form, field, problems):
+    """One field re-rendered with its errors (form parsing first, then the service's rules); reads only."""
+    if field not in form._fields or field == "csrf_token":
+        abort(404)
+    form.validate()
+    add_rule_errors(form, problems)
+    args = {k: v for k, v in request.view_args.items() if k != "field"}
+    return render_template("catalog/_validated_field.html", f=form[field], endpoint=request.endpoint, args=args)
+
+
+def _prepare_item_form(form, item=None):
+    form.department.choices = [("", "—")] + [(str(d.id), f"{d.code} · {localized(d)}") for d in catalog.departments()]
+    form.resource.choices = [("", _("None"))] + [
+        (str(r.id), f"{r.code} · {localized(r)}") for r in catalog.resources()
+        if r.active or (item is not None and r.id == item.resource_id)]
+    return form
+
+
+def _item_form_data(item):
+    data = {k: getattr(item, k) for k in ITEM_FIELDS if k not in ("department", "resource")}
+    data.update(department=str(item.department_id), resource=str(item.resource_id or ""))
+    return data
+
+
+@bp.get("")
+def index():
+    return redirect(url_for("catalog.items"))
+
+
+@bp.get("/items")
+def items():
+    search = request.args.get("q", "").strip()[:100]
+    department = catalog.as_id(request.args.get("department", ""))
+    rows = catalog.list_items(search, department)
+    return render_page("catalog/items.html", "catalog/_item_rows.html", items=rows, search=search,
+                       department=department, departments=catalog.departments())
+
+
+@bp.route("/items/new", methods=["GET", "POST"])
+def item_new():
+    form = _prepare_item_form(ItemForm())
+    if form.validate_on_submit():
+        try:
+            item = catalog.create_item(actor(), values_of(form, ITEM_FIELDS))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Item %(code)s added.", code=item.code), "success")
+            return redirect(url_for("catalog.item_detail", item_id=item.id), code=303)
+    elif form.is_submitted():
+        add_rule_errors(form, lambda: catalog.item_problems(values_of(form, ITEM_FIELDS))[1])
+    return render_page("catalog/item_form.html", form=form, item=None, status=422 if form.errors else 200)
+
+
+@bp.get("/items/<int:item_id>")
+def item_detail(item_id):
+    item = catalog.get_item(item_id)
+    return render_page("catalog/item_detail.html", item=item, ranges=catalog.item_ranges(item.id),
+                       range_form=RangeForm(formdata=None))
+
+
+@bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
+def item_edit(item_id):
+    item = catalog.get_item(item_id)
+    form = ItemForm(data=_item_form_data(item)) if request.method == "GET" else ItemForm()
+    _prepare_item_form(form, item)
+    if form.validate_on_submit():
+        try:
+            catalog.update_item(actor(), item.id, values_of(form, ITEM_FIELDS))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Item %(code)s saved.", code=form.code.data), "success")
+            return redirect(url_for("catalog.item_detail", item_id=item.id), code=303)
+    elif form.is_submitted():
+        add_rule_errors(form, lambda: catalog.item_problems(values_of(form, ITEM_FIELDS), item.id)[1])
+    return render_page("catalog/item_form.html", form=form, item=item, status=422 if form.errors else 200)
+
+
+@bp.post("/items/validate/<field>")
+@bp.post("/items/<int:item_id>/validate/<field>")
+def item_validate(field, item_id=None):
+    item = catalog.get_item(item_id) if item_id is not None else None
+    form = _prepare_item_form(ItemForm(), item)
+    return validated_field(form, field, lambda: catalog.item_problems(
+        values_of(form, ITEM_FIELDS), item.id if item else None)[1])
+
+
+@bp.post("/items/<int:item_id>/delete")
+def item_delete(item_id):
+    try:
+        item = catalog.delete_item(actor(), item_id)
+    except Conflict as exc:
+        flash(_("%(code)s was not deleted. %(reason)s", code=catalog.get_item(item_id).code, reason=exc.message),
+              "error")
+        return go("catalog.item_detail", item_id=item_id)
+    flash(_("Item %(code)s deleted.", code=item.code), "success")
+    return go("catalog.items")
+
+
+# --- inline edit of a row in the items list ------------------------------------------------------
+
+def _quick_form(item, formdata=None):
+    prefix = f"item-{item.id}"
+    if formdata is None:
+        return QuickItemForm(prefix=prefix, formdata=None, data={k: getattr(item, k) for k in QUICK_FIELDS})
+    return QuickItemForm(prefix=prefix)
+
+
+@bp.get("/items/<int:item_id>/row")
+def item_row(item_id):
+    item = catalog.get_item(item_id)
+    if not wants_fragment():
+        return redirect(url_for("catalog.items"))
+    return render_template("catalog/_item_row.html", item=item)
+
+
+@bp.get("/items/<int:item_id>/row/edit")
+def item_row_form(item_id):
+    item = catalog.get_item(item_id)
+    return render_page("catalog/item_quick_edit.html", "catalog/_item_row_form.html", item=item,
+                       form=_quick_form(item))
+
+
+@bp.post("/items/<int:item_id>/row")
+def item_row_save(item_id):
+    item = catalog.get_item(item_id)
+    form = _quick_form(item, request.form)
+    if form.validate_on_submit():
+        try:
+            item = catalog.update_item(actor(), item.id, values_of(form, QUICK_FIELDS))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            if not wants_fragment():
+                flash(_("Item %(code)s saved.", code=item.code), "success")
+                return redirect(url_for("catalog.items"), code=303)
+            return render_template("catalog/_item_row.html", item=item)
+    return render_page("catalog/item_quick_edit.html", "catalog/_item_row_form.html", item=item, form=form,
+                       status=invalid_status())
+
+
+# --- reference ranges -----------------------------------------------------------------------------
+
+@bp.post("/items/<int:item_id>/ranges")
+def range_add(item_id):
+    item = catalog.get_item(item_id)
+    form = RangeForm()
+    form_error = None
+    if form.validate_on_submit():
+        try:
+            catalog.add_range(actor(), item.id, values_of(form, catalog.RANGE_FIELDS))
+        except ValidationError as exc:
+            if not apply_errors(form, exc):
+                form_error = exc.message
+        else:
+            if not wants_fragment():
+                flash(_("Reference range added."), "success")
+                return redirect(url_for("catalog.item_detail", item_id=item.id, _anchor="ranges"), code=303)
+            return render_template("catalog/_range_added.html", item=item, ranges=catalog.item_ranges(item.id),
+                                   range_form=RangeForm(formdata=None))
+    if wants_fragment():
+        response = make_response(render_template("catalog/_range_form.html", item=item, range_form=form,
+                                                 range_error=form_error))
+        response.headers["HX-Retarget"] = "#range-form"
+        response.headers["HX-Reswap"] = "outerHTML"
+        return response
+    return render_page("catalog/item_detail.html", item=item, ranges=catalog.item_ranges(item.id),
+                       range_form=form, range_error=form_error, status=422)
+
+
+@bp.post("/items/<int:item_id>/ranges/<int:range_id>/delete")
+def range_delete(item_id, range_id):
+    catalog.delete_range(actor(), item_id, range_id)
+    if wants_fragment():  # every remaining row, so the empty-table message comes back after the last one
+        return render_template("catalog/_range_rows.html", item=catalog.get_item(item_id),
+                               ranges=catalog.item_ranges(item_id))
+    flash(_("Reference range deleted."), "success")
+    return redirect(url_for("catalog.item_detail", item_id=item_id, _anchor="ranges"), code=303)
+
+
+from checkup.blueprints.admin import catalog_packages  # noqa: E402,F401  (registers package and resource views)

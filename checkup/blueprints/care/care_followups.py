@@ -1,0 +1,238 @@
+"""Counselors' follow-up worklist: filters, bulk assign, the detail page with its contact log, closing,
+referrals and re-check booking; the department head's view. Rules live in services/followup*.py."""
+import uuid
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from werkzeug.datastructures import MultiDict
+
+from checkup.web.guards import actor, is_safe_next, render_page, restrict_blueprint
+from checkup.forms import apply_errors
+from checkup.forms.followups import AssignForm, AttemptForm, CloseForm, RecheckForm, ReferralForm
+from checkup.models.accounts import ADMIN, COUNSELOR
+from checkup.services.booking import availability
+from checkup.services.booking import booking
+from checkup.core import clock
+from checkup.services.care import followup_actions
+from checkup.services.care import followup_assignment
+from checkup.services.care import followups
+from checkup.services.care import recheck
+from checkup.services.care import referrals
+from checkup.core.errors import DomainError, NotFound, ValidationError
+
+bp = Blueprint("care_followups", __name__, url_prefix="/care")
+restrict_blueprint(bp, COUNSELOR, ADMIN)
+
+
+@bp.context_processor
+def labels():
+    return {"care_label": followups.label}
+
+
+@bp.after_request
+def vary_on_htmx(response):
+    response.vary.add("HX-Request")  # lists answer a fragment to htmx and a page otherwise: caches must tell them apart
+    return response
+
+
+def _number(value):
+    value = value or ""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
+
+
+def _filters(args):
+    return followups.Filters(level=args.get("level", ""), status=args.get("status", "") or followups.OPEN,
+                             due=args.get("due", ""), department=_number(args.get("department")),
+                             assignee=args.get("assignee", "")[:12], page=_number(args.get("page")) or 1).cleaned()
+
+
+def _assignee_choices():
+    return [("", _("Unassigned (pool)"))] + [(str(u.id), u.name) for u in followup_assignment.counselors()]
+
+
+def _assignee_value(raw):
+    """"" → None (the pool); a number → that id; anything else → 0, which no counselor has."""
+    raw = raw or ""
+    return None if raw == "" else (_number(raw) or 0)
+
+
+def _list_context(filters, assign_form=None, error=None, department=None):
+    """The worklist page's data; on a department's page its links stay on that page."""
+    args = filters.query_args()
+    if department is not None:
+        args.pop("department", None)
+        args["department_id"] = department.id
+    return {"filters": filters, "result": followups.worklist(actor(), filters),
+            "departments": followup_assignment.departments(), "assignee_choices": _assignee_choices(),
+            "assign_form": assign_form or AssignForm(), "error": error, "list_args": args,
+            "list_endpoint": "care_followups.department" if department is not None else "care_followups.index"}
+
+
+# --- the worklist --------------------------------------------------------------------------------------
+
+@bp.get("/followups")
+def index():
+    filters = _filters(request.args)
+    return render_page("care/followups.html", "care/_followups_results.html", **_list_context(filters))
+
+
+@bp.post("/followups/assign")
+def bulk_assign():
+    form = AssignForm()
+    target = request.form.get("next", "")
+    target = target if is_safe_next(target) and target.startswith("/care/") else url_for("care_followups.index")
+    ids = [_number(v) or 0 for v in request.form.getlist("ids")[:followup_actions.MAX_BULK + 1]]
+    try:
+        changed = followup_actions.assign(actor(), ids, _assignee_value(form.assignee.data))
+    except NotFound:
+        raise
+    except DomainError as exc:
+        placed = isinstance(exc, ValidationError) and apply_errors(form, exc)
+        filters = _filters(MultiDict(_query_pairs(target)))
+        context = _list_context(filters, form, None if placed else exc.message)
+        return render_page("care/followups.html", status=exc.status, next_url=target, **context)
+    flash(ngettext("%(num)d follow-up assigned.", "%(num)d follow-ups assigned.", changed), "success")
+    return redirect(target, code=303)
+
+
+def _query_pairs(url):
+    from urllib.parse import parse_qsl
+
+    return parse_qsl(urlsplit(url).query)
+
+
+# --- one follow-up -------------------------------------------------------------------------------------
+
+def _referral_form(form=None):
+    form = form or ReferralForm()
+    form.department.choices = [("", "—")] + [(str(d.id), d.name_en + (f" {d.name_zh}" if d.name_zh else ""))
+                                              for d in followup_assignment.departments()]
+    return form
+
+
+def _detail_page(follow_up_id, status=200, error=None, **forms):
+    data = followups.detail(actor(), follow_up_id)
+    assign_form = forms.get("assign_form") or AssignForm(data={"assignee": str(data.follow_up.assignee_id or "")})
+    return render_page("care/followups_detail.html", data=data, status=status, error=error,
+                       attempt_form=forms.get("attempt_form") or AttemptForm(),
+                       close_form=forms.get("close_form") or CloseForm(),
+                       referral_form=_referral_form(forms.get("referral_form")),
+                       assign_form=assign_form, assignee_choices=_assignee_choices(),
+                       live_recheck=recheck.live_recheck(data.follow_up))
+
+
+def _failed(follow_up_id, exc, name, form):
+    """A refused action: 404 stays 404; field errors go next to the fields (422); others on top."""
+    if isinstance(exc, NotFound):
+        raise exc
+    placed = isinstance(exc, ValidationError) and apply_errors(form, exc)
+    return _detail_page(follow_up_id, status=exc.status, error=None if placed else exc.message, **{name: form})
+
+
+def _done(follow_up_id, message):
+    flash(message, "success")
+    return redirect(url_for("care_followups.detail", follow_up_id=follow_up_id), code=303)
+
+
+@bp.get("/followups/<int:follow_up_id>")
+def detail(follow_up_id):
+    return _detail_page(follow_up_id)
+
+
+@bp.post("/followups/<int:follow_up_id>/take")
+def take(follow_up_id):
+    try:
+        followup_actions.take(actor(), follow_up_id)
+    except DomainError as exc:
+        return _failed(follow_up_id, exc, "assign_form", AssignForm())
+    return _done(follow_up_id, _("The follow-up is yours now."))
+
+
+@bp.post("/followups/<int:follow_up_id>/assign")
+def assign(follow_up_id):
+    form = AssignForm()
+    try:
+        followup_actions.assign(actor(), [follow_up_id], _assignee_value(form.assignee.data))
+    except DomainError as exc:
+        return _failed(follow_up_id, exc, "assign_form", form)
+    return _done(follow_up_id, _("Assignment saved."))
+
+
+@bp.post("/followups/<int:follow_up_id>/attempts")
+def log_attempt(follow_up_id):
+    form = AttemptForm()
+    try:
+        followup_actions.log_attempt(actor(), follow_up_id, form.channel.data, form.outcome.data, form.notes.data)
+    except DomainError as exc:
+        return _failed(follow_up_id, exc, "attempt_form", form)
+    return _done(follow_up_id, _("Contact attempt recorded."))
+
+
+@bp.post("/followups/<int:follow_up_id>/close")
+def close(follow_up_id):
+    form = CloseForm()
+    try:
+        followup_actions.close(actor(), follow_up_id, form.outcome_code.data, form.note.data)
+    except DomainError as exc:
+        return _failed(follow_up_id, exc, "close_form", form)
+    return _done(follow_up_id, _("Follow-up closed."))
+
+
+@bp.post("/followups/<int:follow_up_id>/referrals")
+def refer(follow_up_id):
+    form = _referral_form()
+    try:
+        referral = referrals.create(actor(), follow_up_id, form.target_kind.data, _number(form.department.data),
+                                    form.hospital.data, form.hospital_department.data, form.reason.data)
+    except DomainError as exc:
+        return _failed(follow_up_id, exc, "referral_form", form)
+    flash(_("Referral proposed."), "success")
+    return redirect(url_for("care_referrals.detail", referral_id=referral.id), code=303)
+
+
+@bp.route("/followups/<int:follow_up_id>/recheck", methods=["GET", "POST"])
+def recheck_booking(follow_up_id):
+    """Book a re-check: tick the items, pick a day, then a free time (like the desk's phone booking)."""
+    follow_up, items, default_ids = recheck.options(actor(), follow_up_id)
+    source = request.args if request.method == "GET" else request.form
+    picked = "items" in source or source.get("picked") == "1"  # the form was sent, even with nothing ticked
+    chosen = [n for n in (_number(v) for v in source.getlist("items")[:200]) if n] if picked else default_ids
+    day = availability.parse_day(source.get("day")) or clock.today()
+    form = RecheckForm(formdata=None) if request.method == "GET" else RecheckForm()
+    if request.method == "GET":
+        form.idempotency_key.data = uuid.uuid4().hex
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            appointment = recheck.book(actor(), follow_up.id, chosen, form.slot.data, form.idempotency_key.data)
+        except DomainError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            if not (isinstance(exc, ValidationError) and apply_errors(form, exc)) or "items" in exc.field_errors:
+                error = exc.message
+            status = 409 if isinstance(exc, booking.PlaceTaken) else exc.status
+        else:
+            flash(_("Re-check booked for %(day)s: exam code %(code)s.", day=appointment.day.isoformat(),
+                    code=appointment.exam_code), "success")
+            return redirect(url_for("care_followups.detail", follow_up_id=follow_up.id), code=303)
+    try:
+        resources = recheck.quote_for(follow_up, chosen).resource_ids if chosen else []
+    except ValidationError as exc:
+        error, resources = error or exc.message, []
+    return render_page("care/followups_recheck.html", follow_up=follow_up, items=items, chosen=set(chosen),
+                       day=day, slots=availability.day_slots(day, resources) if chosen else [], form=form,
+                       error=error, status=status)
+
+
+# --- the department head's view ------------------------------------------------------------------------
+
+@bp.get("/departments/<int:department_id>")
+def department(department_id):
+    department = followups.department_for_viewer(actor(), department_id)
+    args = MultiDict(request.args)
+    args["department"] = str(department.id)
+    filters = _filters(args)
+    return render_page("care/followups_department.html", "care/_followups_results.html", department=department,
+                       sla=followups.sla(department.id), **_list_context(filters, department=department))

@@ -1,0 +1,106 @@
+"""Referrals: the list with filters, one referral with its next steps, the letter PDF and the report."""
+from flask import Blueprint, flash, make_response, redirect, request, url_for
+from flask_babel import gettext as _
+
+from checkup.web.guards import actor, render_page, restrict_blueprint
+from checkup.forms import apply_errors
+from checkup.forms.followups import DeclineForm, OutcomeForm, ScheduleForm
+from checkup.models.accounts import ADMIN, COUNSELOR
+from checkup.services.care import followups
+from checkup.services.care import referrals
+from checkup.core.errors import DomainError, NotFound, ValidationError
+
+bp = Blueprint("care_referrals", __name__, url_prefix="/care/referrals")
+restrict_blueprint(bp, COUNSELOR, ADMIN)
+# action: (template name, form factory); the decline form is prefixed so its field ids differ from completing's
+FORMS = {"schedule": ("schedule_form", ScheduleForm), "complete": ("complete_form", OutcomeForm),
+         "decline": ("decline_form", lambda: DeclineForm(prefix="decline"))}
+
+
+@bp.context_processor
+def labels():
+    return {"care_label": followups.label, "target_text": referrals.target_text}
+
+
+@bp.after_request
+def vary_on_htmx(response):
+    response.vary.add("HX-Request")  # lists answer a fragment to htmx and a page otherwise: caches must tell them apart
+    return response
+
+
+def _number(value):
+    value = value or ""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
+
+
+@bp.get("")
+def index():
+    filters = referrals.ListFilters(status=request.args.get("status", ""),
+                                    target_kind=request.args.get("target", ""),
+                                    page=_number(request.args.get("page")) or 1).cleaned()
+    return render_page("care/referrals.html", "care/_referrals_results.html", filters=filters,
+                       result=referrals.referral_list(actor(), filters),
+                       statuses=("open",) + referrals.OPEN_STATUSES + referrals.DECIDED_STATUSES)
+
+
+@bp.get("/report")
+def report():
+    return render_page("care/referrals_report.html", data=referrals.report())
+
+
+def _detail_page(referral_id, status=200, error=None, **forms):
+    referral = referrals.view(actor(), referral_id)
+    context = {name: forms.get(name) or form_class() for name, form_class in FORMS.values()}
+    return render_page("care/referrals_detail.html", referral=referral, status=status, error=error, **context)
+
+
+@bp.get("/<int:referral_id>")
+def detail(referral_id):
+    return _detail_page(referral_id)
+
+
+def _transition(referral_id, action):
+    name, form_class = FORMS.get(action, (None, None))
+    form = form_class() if form_class else None
+    try:
+        referrals.transition(actor(), referral_id, action,
+                             scheduled_for=form.scheduled_for.data if action == "schedule" else None,
+                             outcome=form.outcome.data if action in ("complete", "decline") else "")
+    except NotFound:
+        raise
+    except DomainError as exc:
+        placed = form is not None and isinstance(exc, ValidationError) and apply_errors(form, exc)
+        return _detail_page(referral_id, status=exc.status, error=None if placed else exc.message,
+                            **({name: form} if form is not None else {}))
+    flash(_("Referral updated."), "success")
+    return redirect(url_for("care_referrals.detail", referral_id=referral_id), code=303)
+
+
+@bp.post("/<int:referral_id>/accept")
+def accept(referral_id):
+    return _transition(referral_id, "accept")
+
+
+@bp.post("/<int:referral_id>/schedule")
+def schedule(referral_id):
+    return _transition(referral_id, "schedule")
+
+
+@bp.post("/<int:referral_id>/complete")
+def complete(referral_id):
+    return _transition(referral_id, "complete")
+
+
+@bp.post("/<int:referral_id>/decline")
+def decline(referral_id):
+    return _transition(referral_id, "decline")
+
+
+@bp.get("/<int:referral_id>/letter.pdf")
+def letter(referral_id):
+    pdf, filename = referrals.letter_pdf(actor(), referral_id)
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

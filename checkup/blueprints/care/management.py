@@ -1,0 +1,77 @@
+"""Center management figures (admin), contract renewal tasks (admin) and the re-enrollment funnel (care)."""
+from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask_babel import gettext as _
+
+from checkup.core import tasks
+from checkup.web.guards import actor, render_page, restrict_blueprint
+from checkup.forms.care import RenewalDoneForm, RunReenrollmentForm
+from checkup.models.accounts import ADMIN, COUNSELOR
+from checkup.core import audit
+from checkup.services.admin import management
+from checkup.services.care import reenrollment
+from checkup.services.care import renewals
+from checkup.core.errors import NotFound, ValidationError
+from checkup.web.templating import is_chinese, localized
+
+bp = Blueprint("management", __name__, url_prefix="/admin")
+restrict_blueprint(bp, ADMIN)
+care = Blueprint("reenrollment", __name__, url_prefix="/care/reenrollment")
+restrict_blueprint(care, COUNSELOR, ADMIN)
+
+
+@bp.get("/management")
+def dashboard():
+    data = management.dashboard()
+    labels = [localized(package) if package else _("No package") for package, _n in data["packages"]]
+    return render_page("management/dashboard.html", data=data, package_labels=labels)
+
+
+@bp.get("/management.xlsx")
+def export():
+    data = management.dashboard()
+    audit.record(actor(), "management.exported", None, start=str(data["start"]), end=str(data["today"]))
+    return Response(management.workbook(data, chinese=is_chinese()),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename=management-{data['today']}.xlsx"})
+
+
+@bp.get("/renewals")
+def renewal_tasks():
+    status = request.args.get("status", "open")
+    status = status if status in ("open", "done", "all") else "open"
+    return render_page("management/renewals.html", tasks=renewals.task_list(status), shown=status,
+                       form=RenewalDoneForm())
+
+
+@bp.post("/renewals/<int:task_id>/done")
+def renewal_done(task_id):
+    form = RenewalDoneForm()
+    if not form.validate_on_submit():
+        flash(_("Write what was agreed with the company."), "error")
+        return redirect(url_for(".renewal_tasks"), 303)
+    try:
+        renewals.complete(actor(), task_id, form.note.data)
+    except NotFound:
+        flash(_("This renewal task does not exist or is already done."), "error")
+        return redirect(url_for(".renewal_tasks"), 303)
+    except ValidationError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for(".renewal_tasks"), 303)
+    flash(_("Renewal task closed."), "success")
+    return redirect(url_for(".renewal_tasks"), 303)
+
+
+@care.get("")
+def index():
+    return render_page("management/reenrollment.html", funnel=reenrollment.funnel(),
+                       due=reenrollment.due_clients(limit=50), sent=reenrollment.recent_invitations(),
+                       form=RunReenrollmentForm())
+
+
+@care.post("/run")
+def run():
+    form = RunReenrollmentForm()
+    if form.validate_on_submit():
+        reenrollment.run_now(actor())
+        flash(_("Invitations are being sent to every client who is due."), "success")
+    return redirect(url_for(".index"), 303)

@@ -1,0 +1,120 @@
+"""Front desk on the exam day: the day sheet, check-in, no-shows, walk-ins and the printed exam sheet."""
+import datetime
+
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
+from checkup.models.accounts import ADMIN, SCHEDULER
+from checkup.services.booking import availability
+from checkup.services.accounts import clients
+from checkup.core import clock
+from checkup.services.groups import enrollment_identity
+from checkup.services.exam import exam_day
+from checkup.services.catalog import packages
+from checkup.core.errors import DomainError
+from checkup.web.templating import is_chinese
+
+bp = Blueprint("daysheet", __name__, url_prefix="/desk/day")
+restrict_blueprint(bp, SCHEDULER, ADMIN)
+
+
+def _day_url(day):
+    return url_for("daysheet.today") if day == clock.today() else url_for("daysheet.today", day=day.isoformat())
+
+
+@bp.get("", endpoint="today")
+def today():
+    day = availability.parse_day(request.args.get("day")) or clock.today()
+    return render_page("desk/day.html", sheet=exam_day.day_sheet(day), prev_day=day - datetime.timedelta(days=1),
+                       next_day=day + datetime.timedelta(days=1))
+
+
+def _row_answer(appointment_id, error=None, message=None):
+    """htmx: the row swapped in place, an error shown in it (200: htmx 2 drops 4xx); else back to the day."""
+    row = exam_day.sheet_row(appointment_id)
+    if wants_fragment():
+        response = make_response(render_template("desk/_day_row.html", row=row, row_error=error,
+                                                 row_message=message))
+        response.headers["Vary"] = "HX-Request"
+        return response
+    if error:
+        flash(str(error), "error")
+    elif message:
+        flash(str(message), "success")
+    return redirect(_day_url(row.day) + f"#appointment-{row.appointment_id}", code=303)
+
+
+@bp.post("/appointments/<int:appointment_id>/check-in")
+def check_in(appointment_id):
+    try:
+        exam_day.check_in(actor(), appointment_id, request.form.getlist("verified"))
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        return _row_answer(appointment_id, error=str(exc.message))  # str: escaped in the template
+    return _row_answer(appointment_id, message=_("Checked in."))
+
+
+@bp.post("/appointments/<int:appointment_id>/join-record")
+def join_record(appointment_id):
+    """Before check-in: the ID card's number joins a company roster's record to the person's earlier one."""
+    try:
+        enrollment_identity.join_at_desk(actor(), appointment_id, request.form.get("national_id", "")[:40])
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        return _row_answer(appointment_id, error=str(exc.message))  # str: escaped in the template
+    return _row_answer(appointment_id, message=_("Records joined. Confirm the identity again, then check in."))
+
+
+@bp.post("/appointments/<int:appointment_id>/no-show")
+def no_show(appointment_id):
+    try:
+        exam_day.mark_no_show(actor(), appointment_id)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        return _row_answer(appointment_id, error=str(exc.message))  # str: escaped in the template
+    return _row_answer(appointment_id, message=_("Marked as a no-show."))
+
+
+@bp.route("/walk-in", methods=["GET", "POST"])
+def walk_in():
+    """Pick a client (a POSTed search, or ?client=<id> from the directory), a package, confirm identity,
+    check in. The search is a POST so a name or phone never goes into an address."""
+    searching = request.method == "POST" and "q" in request.form
+    query = request.form.get("q", "").strip()[:100]
+    client_id = None if searching else request.values.get("client", type=int)
+    client = clients.client_summary(client_id) if client_id else None
+    found, id_typed = None, clients.looks_like_national_id(query)
+    if client is None and query and not id_typed:  # a full ID is looked up in the directory (audited)
+        found = clients.search_clients(query)
+    offers = [o for o in packages.offers_for(client.sex, client.birth_date) if o.eligible] if client else []
+    error, status, chosen = None, 200, request.form.get("package", "")
+    if request.method == "POST" and not searching:
+        if client is None:
+            error, status = _("Choose the client first."), 422
+        else:
+            try:
+                appointment = exam_day.register_walk_in(actor(), client.id, chosen,
+                                                        request.form.getlist("verified"))
+            except DomainError as exc:
+                error, status = str(exc.message), exc.status
+            else:
+                flash(_("Walk-in checked in: exam code %(code)s.", code=appointment.exam_code), "success")
+                return redirect(url_for("daysheet.today", _anchor=f"appointment-{appointment.id}"), code=303)
+    return render_page("desk/walk_in.html", query=query, id_typed=id_typed, client=client, found=found,
+                       offers=offers, chosen=chosen, slots=exam_day.walk_in_slots(), error=error, status=status,
+                       identity_fields=exam_day.IDENTITY_FIELDS if client and client.national_id_masked
+                       else exam_day.IDENTITY_FIELDS[:2])
+
+
+@bp.get("/appointments/<int:appointment_id>/exam-sheet.pdf")
+def exam_sheet(appointment_id):
+    exam_code, pdf = exam_day.print_exam_sheet(actor(), appointment_id, chinese=is_chinese())
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="exam-sheet-{exam_code}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,98 @@
+"""Front desk: find any appointment, book by phone for a client, change or cancel with a reason."""
+import uuid
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
+
+from checkup.web.guards import actor, render_page, restrict_blueprint
+from checkup.forms.booking import DeskBookingForm, StaffCancelForm
+from checkup.models.accounts import ADMIN, SCHEDULER
+from checkup.services.booking import appointments
+from checkup.services.booking import availability
+from checkup.services.booking import booking
+from checkup.services.mail import booking_mail
+from checkup.core import clock
+from checkup.services.catalog import packages
+from checkup.core.errors import DomainError, ValidationError
+
+bp = Blueprint("desk_booking", __name__, url_prefix="/desk")
+restrict_blueprint(bp, SCHEDULER, ADMIN)
+
+
+@bp.route("/appointments", methods=["GET", "POST"])
+def search():
+    """The search (exam code, name or phone) comes only as a POSTed form: never in an address."""
+    query = request.form.get("q", "").strip()[:100]
+    return render_page("desk/appointments.html", "desk/_appointment_rows.html", query=query,
+                       results=appointments.search(query))
+
+
+@bp.get("/appointments/<int:appointment_id>")
+def detail(appointment_id):
+    booking.get_appointment(appointment_id)
+    appointment, items = booking_mail.appointment_details(appointment_id)
+    day = availability.parse_day(request.args.get("day")) or appointment.day
+    resources = booking.resource_ids_of(appointment.id)
+    return render_page("desk/appointment.html", appointment=appointment, items=items, day=day,
+                       slots=availability.day_slots(day, resources), locked=booking.cutoff_passed(appointment),
+                       form=StaffCancelForm())
+
+
+@bp.post("/appointments/<int:appointment_id>/cancel")
+def cancel(appointment_id):
+    booking.get_appointment(appointment_id)
+    form = StaffCancelForm()
+    if form.validate_on_submit():
+        try:
+            booking.cancel(actor(), appointment_id, form.reason.data, staff=True)
+        except ValidationError as exc:
+            flash(str(exc.message), "error")
+        else:
+            flash(_("Appointment cancelled."), "success")
+    else:
+        flash(_("Give a reason for cancelling."), "error")
+    return redirect(url_for("desk_booking.detail", appointment_id=appointment_id), code=303)
+
+
+@bp.post("/appointments/<int:appointment_id>/reschedule")
+def reschedule(appointment_id):
+    booking.get_appointment(appointment_id)
+    slot_id = request.form.get("slot", type=int)
+    try:
+        booking.reschedule(actor(), appointment_id, slot_id, staff=True, reason=request.form.get("reason", "")[:300])
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(str(exc.message), "error")
+    else:
+        flash(_("Appointment moved."), "success")
+    return redirect(url_for("desk_booking.detail", appointment_id=appointment_id), code=303)
+
+
+@bp.route("/clients/<int:client_id>/book", methods=["GET", "POST"])
+def book_for_client(client_id):
+    """Phone booking: the front desk picks package, day and time for a client on file."""
+    client = booking.client_for(client_id)
+    offers = [o for o in packages.offers_for(client.sex, client.birth_date) if o.eligible]
+    form = DeskBookingForm(formdata=request.args) if request.method == "GET" else DeskBookingForm()
+    form.package.choices = [(o.package.code, o.package.code) for o in offers]
+    if request.method == "GET" and not form.idempotency_key.data:
+        form.idempotency_key.data = uuid.uuid4().hex
+    day = form.day.data if request.method == "GET" else None
+    error, status = None, 200
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            appointment = booking.book(actor(), client.id, form.slot.data, form.package.data, [],
+                                       form.idempotency_key.data or None, source="desk")
+        except DomainError as exc:
+            error, status = exc.message, (409 if isinstance(exc, booking.PlaceTaken) else 422)
+        else:
+            flash(_("Booked: exam code %(code)s.", code=appointment.exam_code), "success")
+            return redirect(url_for("desk_booking.detail", appointment_id=appointment.id), code=303)
+    elif request.method == "POST":
+        status = 422
+    day = form.day.data or clock.today()
+    code = form.package.data or (offers[0].package.code if offers else "")
+    resources = booking.quote(client, code).resource_ids if code in {o.package.code for o in offers} else []
+    return render_page("desk/book.html", client=client, offers=offers, form=form, code=code, day=day,
+                       error=error, slots=availability.day_slots(day, resources) if code else [], status=status)

@@ -1,0 +1,226 @@
+"""Client records and organizations for the center's staff.
+
+Admins and schedulers read and write; counselors read and search, and record a client's consent
+withdrawals (consents.may_record_grants).
+"""
+from flask import Blueprint, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from checkup.web.guards import actor, render_page, restrict_blueprint, roles_required, wants_fragment
+from checkup.forms import apply_errors
+from checkup.forms.directory import ClientForm, OrganizationForm, clean_text
+from checkup.forms.privacy import StaffConsentForm
+from checkup.models.accounts import ADMIN, COUNSELOR, SCHEDULER
+from checkup.models.care import CONSENT_PURPOSES
+from checkup.models.directory import SIZE_TIERS, VALUE_TIERS
+from checkup.core import audit
+from checkup.services.accounts import clients
+from checkup.services.accounts import consents
+from checkup.services.mail import messages
+from checkup.services.accounts import organizations
+from checkup.core.errors import Conflict, ValidationError
+
+bp = Blueprint("directory", __name__, url_prefix="/directory")
+restrict_blueprint(bp, ADMIN, SCHEDULER, COUNSELOR)
+EDITORS = (ADMIN, SCHEDULER)
+ID_LOOKUP_KEY = "directory_id_lookup"
+
+
+@bp.context_processor
+def directory_context():
+    return {"can_edit": current_user.is_authenticated and current_user.has_role(*EDITORS),
+            "is_web_address": organizations.is_web_address}
+
+
+def _search_arg():
+    return clean_text(request.args.get("q", ""))[:100]
+
+
+def _number_arg(name, source=None):
+    """A positive whole number from the query string (or ``source``), else None (so ?page=abc or -5 just
+    means 'default')."""
+    value = (request.args if source is None else source).get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
+
+
+def _choice_arg(name, allowed):
+    value = request.args.get(name, "")
+    return value if value in allowed else ""
+
+
+def _form_failed(form, error):
+    """Field errors go next to their fields; anything else becomes the form's own message."""
+    return None if apply_errors(form, error) else error.message
+
+
+# --- clients ---------------------------------------------------------------------------
+
+@bp.route("/clients", methods=["GET", "POST"], endpoint="clients")
+def clients_list():
+    """A GET lists by organization and page; a search (a name, a phone, an ID number) comes only as a
+    POSTed form, so the term is never in an address (access logs, history, Referer headers)."""
+    posted = request.method == "POST"
+    search = clean_text(request.form.get("q", ""))[:100] if posted else ""
+    source = request.form if posted else request.args
+    organization_id, page = _number_arg("org", source), _number_arg("page", source) or 1
+    lookup = None
+    if clients.looks_like_national_id(search):
+        # The number is never echoed back: the session keeps its keyed hash (for the next pages) and the
+        # page shows it masked.
+        lookup = session[ID_LOOKUP_KEY] = clients.national_id_lookup(search)
+        search = ""
+    elif posted and request.form.get("by_id") == "1":
+        lookup = session.get(ID_LOOKUP_KEY)
+        lookup = lookup if isinstance(lookup, dict) and isinstance(lookup.get("hash"), str) else None
+    result = clients.search_clients(search, organization_id, page, id_hash=lookup["hash"] if lookup else None)
+    if lookup:
+        clients.record_id_lookup(actor(), result.total)
+    return render_page(
+        "directory/clients.html", "directory/_client_results.html", search=search, searched=posted,
+        id_lookup_masked=lookup.get("masked", "") if lookup else "", organization_id=organization_id, result=result,
+        organization_choices=[] if wants_fragment() else organizations.choices())
+
+
+def _client_form(**kwargs):
+    return ClientForm(**kwargs).set_organizations(organizations.choices())
+
+
+@bp.route("/clients/new", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def client_new():
+    form = _client_form()
+    form_error = None
+    if form.validate_on_submit():
+        try:
+            client = clients.create_client(actor(), form.values())
+        except ValidationError as exc:
+            form_error = _form_failed(form, exc)
+        else:
+            flash(_("Client record created."), "success")
+            return redirect(url_for("directory.client_detail", client_id=client.id), code=303)
+    return render_page("directory/client_form.html", form=form, client=None, form_error=form_error,
+                       status=422 if form.errors or form_error else 200)
+
+
+@bp.get("/clients/<int:client_id>")
+def client_detail(client_id):
+    client = clients.view_client(actor(), client_id)
+    return render_page("directory/client_detail.html", client=client, consent_rows=consents.latest_rows(client.id),
+                       consent_labels=consents.PURPOSE_LABELS, sent=messages.client_messages(client.id),
+                       kind_labels=messages.KIND_LABELS)
+
+
+@bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def client_edit(client_id):
+    client = clients.get_client(client_id)
+    if request.method == "GET":
+        form = _client_form(data=_client_data(client))
+    else:
+        form = _client_form()
+    form_error = None
+    if form.validate_on_submit():
+        try:
+            clients.update_client(actor(), client.id, form.values())
+        except ValidationError as exc:
+            form_error = _form_failed(form, exc)
+        else:
+            flash(_("Client record saved."), "success")
+            return redirect(url_for("directory.client_detail", client_id=client.id), code=303)
+    return render_page("directory/client_form.html", form=form, client=client, form_error=form_error,
+                       status=422 if form.errors or form_error else 200)
+
+
+@bp.route("/clients/<int:client_id>/consents", methods=["GET", "POST"])
+def client_consents(client_id):
+    """The client's consent answers and their history; staff record answers the client gave them."""
+    client = clients.get_client(client_id)
+    error, status = None, 200
+    if request.method == "POST":
+        form = StaffConsentForm()
+        try:
+            changed = consents.record_for_client(actor(), client.id, form.answers(), form.source.data or "",
+                                                 bool(form.confirmed.data), form.seen_version())
+        except ValidationError as exc:
+            apply_errors(form, exc)
+            error, status = exc.message, 422
+        except Conflict as exc:
+            form, error, status = None, exc.message, 409  # show the answers in force now
+        else:
+            flash(_("The client's answers are recorded. They apply from the next message.") if changed else
+                  _("Nothing changed: these were already the client's answers."), "success" if changed else "info")
+            return redirect(url_for("directory.client_consents", client_id=client.id), code=303)
+    else:
+        form = None
+        audit.record(actor(), "directory.consents_viewed", client)
+    rows = consents.latest_rows(client.id)
+    if form is None:  # shown afresh: the answers in force and their version
+        form = StaffConsentForm.for_client({purpose: row is not None and row.granted for purpose, row in rows.items()})
+        form.version.data = str(consents.answers_version(client.id))
+    return render_page("directory/client_consents.html", client=client, form=form, rows=rows,
+                       purposes=CONSENT_PURPOSES, history=consents.history(client.id),
+                       labels=consents.PURPOSE_LABELS, sources=consents.SOURCE_LABELS, error=error,
+                       may_grant=consents.may_record_grants(actor()), status=status)
+
+
+def _client_data(client):
+    data = {name: getattr(client, name) for name in clients.CLIENT_FIELDS if name != "organization"}
+    data["organization"] = str(client.organization_id or "")
+    return data
+
+
+# --- organizations ---------------------------------------------------------------------
+
+@bp.get("/organizations", endpoint="organizations")
+def organizations_list():
+    search = _search_arg()
+    size_tier, value_tier = _choice_arg("size", SIZE_TIERS), _choice_arg("value", VALUE_TIERS)
+    result = organizations.search_organizations(search, size_tier, value_tier, _number_arg("page") or 1)
+    return render_page("directory/organizations.html", "directory/_organization_results.html", result=result,
+                       search=search, size_tier=size_tier, value_tier=value_tier,
+                       size_tiers=SIZE_TIERS, value_tiers=VALUE_TIERS)
+
+
+
+@bp.route("/organizations/new", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def organization_new():
+    form = OrganizationForm()
+    form_error = None
+    if form.validate_on_submit():
+        try:
+            organization = organizations.create_organization(actor(), form.values())
+        except ValidationError as exc:
+            form_error = _form_failed(form, exc)
+        else:
+            flash(_("Organization created."), "success")
+            return redirect(url_for("directory.organization_detail", organization_id=organization.id), code=303)
+    return render_page("directory/organization_form.html", form=form, organization=None, form_error=form_error,
+                       status=422 if form.errors or form_error else 200)
+
+
+@bp.get("/organizations/<int:organization_id>")
+def organization_detail(organization_id):
+    organization = organizations.get_organization(organization_id)
+    return render_page("directory/organization_detail.html", organization=organization,
+                       client_count=organizations.roster_size(organization.id),
+                       hr_contacts=organizations.hr_contacts(organization.id))
+
+
+@bp.route("/organizations/<int:organization_id>/edit", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def organization_edit(organization_id):
+    organization = organizations.get_organization(organization_id)
+    form = OrganizationForm(obj=organization) if request.method == "GET" else OrganizationForm()
+    form_error = None
+    if form.validate_on_submit():
+        try:
+            organizations.update_organization(actor(), organization.id, form.values())
+        except ValidationError as exc:
+            form_error = _form_failed(form, exc)
+        else:
+            flash(_("Organization saved."), "success")
+            return redirect(url_for("directory.organization_detail", organization_id=organization.id), code=303)
+    return render_page("directory/organization_form.html", form=form, organization=organization,
+                       form_error=form_error, status=422 if form.errors or form_error else 200)

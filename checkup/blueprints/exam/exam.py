@@ -1,0 +1,200 @@
+"""Exam stations: station picker, worklists, result entry with live flags, instrument import, critical alerts."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from checkup.web.guards import (actor, home_endpoint, is_safe_next, render_page, restrict_blueprint,
+                                       wants_fragment)
+from checkup.web.uploads import run_import
+from checkup.forms.results import AcknowledgeForm, InstrumentImportForm
+from checkup.models.accounts import COUNSELOR, PHYSICIAN
+from checkup.services.catalog import catalog
+from checkup.services.exam import results
+from checkup.services.exam import results_import
+from checkup.services.exam import stations
+from checkup.core.errors import Conflict, ValidationError
+
+exam = Blueprint("exam", __name__, url_prefix="/exam")
+restrict_blueprint(exam, PHYSICIAN)
+# Physicians and counselors both act on critical values, so acknowledging has its own, wider blueprint.
+alerts = Blueprint("alerts", __name__, url_prefix="/exam/alerts")
+restrict_blueprint(alerts, PHYSICIAN, COUNSELOR)
+
+
+FLAG_CLASSES = {"N": "success", "H": "warning", "L": "warning", "A": "warning", "HH": "danger", "LL": "danger"}
+
+
+def _number(value):
+    return "" if value is None else format(value.normalize(), "f")
+
+
+def range_text(row):
+    """"3.9–6.1 (critical ≤2.8 / ≥25)" for a reference range row."""
+    text = f"{_number(row.low)}–{_number(row.high)}"
+    critical = []
+    if row.critical_low is not None:
+        critical.append(f"≤{_number(row.critical_low)}")
+    if row.critical_high is not None:
+        critical.append(f"≥{_number(row.critical_high)}")
+    if critical:
+        text += f" ({_('critical')} {' / '.join(critical)})"
+    return text
+
+
+@exam.app_context_processor
+def result_helpers():
+    """Flag and range helpers for the station pages and the alert lists on the care home page."""
+    return {"flag_label": lambda code: results.FLAG_LABELS.get(code, code),
+            "flag_class": lambda code: FLAG_CLASSES.get(code, "info"), "range_text": range_text}
+
+
+@exam.get("", endpoint="home")
+def home():
+    return render_page("exam/home.html", stations=stations.station_overview(), alerts=stations.open_alerts(),
+                       ack_form=AcknowledgeForm(next=request.path))
+
+
+@exam.get("/ranges")
+def ranges():
+    query = request.args.get("q", "").strip()[:100]
+    return render_page("exam/ranges.html", "exam/_ranges.html", query=query, items=catalog.reference_table(query))
+
+
+@exam.get("/stations/<department_code>")
+def station(department_code):
+    department = results.get_department(department_code)
+    return render_page("exam/station.html", "exam/_worklist.html", department=department,
+                       rows=stations.station_worklist(department.id))
+
+
+# --- result entry ---------------------------------------------------------------------------------
+
+def _entries_from(form, item_ids):
+    """{item id: values} from the station form's ``<field>-<item id>`` inputs."""
+    entries = {}
+    for item_id in item_ids:
+        reason = form.get(f"reason-{item_id}", "")[:40]
+        if reason == results.OTHER_REASON:
+            reason = form.get(f"reason_other-{item_id}", "").strip()[:results.MAX_SKIP_REASON + 1] \
+                or results.OTHER_REASON
+        entries[item_id] = {
+            "value": form.get(f"value-{item_id}", "")[:results.MAX_TEXT_LENGTH + 1],
+            "abnormal": bool(form.get(f"abnormal-{item_id}")),
+            "skipped": bool(form.get(f"skip-{item_id}")),
+            "skip_reason": reason,
+            "reason_code": form.get(f"reason-{item_id}", "")[:40],
+            "reason_other": form.get(f"reason_other-{item_id}", "")[:results.MAX_SKIP_REASON + 1],
+        }
+    return entries
+
+
+def _drafts(sheet, entries=None, errors=None):
+    """What each row's inputs show: what was just typed (after an error) or what is stored."""
+    drafts = {}
+    for row in sheet.rows:
+        item_id = row.item.id
+        if entries and item_id in entries and item_id in (errors or {}):
+            typed = entries[item_id]
+            drafts[item_id] = dict(value=typed["value"], abnormal=typed["abnormal"], skipped=typed["skipped"],
+                                   reason_code=typed["reason_code"], reason_other=typed["reason_other"],
+                                   error=errors[item_id])
+            continue
+        result = row.result
+        if result is None:
+            drafts[item_id] = dict(value="", abnormal=False, skipped=False, reason_code="", reason_other="",
+                                   error=None)
+            continue
+        listed = result.skip_reason in results.SKIP_REASONS
+        drafts[item_id] = dict(value=result.value_text, abnormal=result.flag == "A", skipped=result.skipped,
+                               reason_code=result.skip_reason if listed else ("other" if result.skip_reason else ""),
+                               reason_other="" if listed else result.skip_reason, error=None)
+    return drafts
+
+
+def _form_context(sheet, drafts, saved_ids=()):
+    return dict(sheet=sheet, drafts=drafts, progress=stations.appointment_progress(sheet.appointment.id),
+                skip_reasons=results.SKIP_REASONS, flag_labels=results.FLAG_LABELS, saved_ids=set(saved_ids))
+
+
+@exam.route("/appointments/<int:appointment_id>/stations/<department_code>", methods=["GET", "POST"])
+def result_form(appointment_id, department_code):
+    department = results.get_department(department_code)
+    if request.method == "GET":
+        sheet = results.station_sheet_for(actor(), appointment_id, department.id)
+        return render_page("exam/result_form.html", **_form_context(sheet, _drafts(sheet)))
+    sheet = results.station_sheet(appointment_id, department.id)  # entry is refused unless checked in today
+    item_ids = [row.item.id for row in sheet.rows]
+    only = request.form.get("only", type=int)
+    if only is not None:
+        if only not in item_ids:
+            abort(404)
+        item_ids = [only]
+    entries = _entries_from(request.form, item_ids)
+    if sheet.refusal:
+        outcome = results.StationSave(errors={i: sheet.refusal for i in item_ids})
+    else:
+        outcome = results.save_station(actor(), appointment_id, department.id, entries)
+    fresh = results.station_sheet(appointment_id, department.id)
+    drafts = _drafts(fresh, entries, outcome.errors)
+    saved_ids = [r.item_id for r in outcome.saved]
+    if only is not None and wants_fragment():
+        row = next(r for r in fresh.rows if r.item.id == only)
+        return render_template("exam/_saved_row.html", row=row, **_form_context(fresh, drafts, saved_ids))
+    if outcome.errors:
+        return render_page("exam/result_form.html", status=422, form_error=_(
+            "Some results were not saved. Correct the rows marked below."), **_form_context(fresh, drafts, saved_ids))
+    flash(ngettext("%(num)d result saved.", "%(num)d results saved.", len(outcome.saved)) if outcome.saved
+          else _("Nothing to save."),
+          "success" if outcome.saved else "info")
+    station_done = all(row.result is not None for row in fresh.rows)
+    if station_done and only is None:
+        return redirect(url_for("exam.station", department_code=department.code), code=303)
+    return redirect(url_for("exam.result_form", appointment_id=appointment_id, department_code=department.code),
+                    code=303)
+
+
+@exam.post("/appointments/<int:appointment_id>/items/<int:item_id>/flag")
+def flag(appointment_id, item_id):
+    """The flag for what is typed so far. Reads only: it never stores the value."""
+    flag_value, row, error = results.preview_flag(appointment_id, item_id, request.form.get(f"value-{item_id}", ""),
+                                                  abnormal=bool(request.form.get(f"abnormal-{item_id}")))
+    return render_template("exam/_flag.html", item_id=item_id, flag=flag_value, range=row, error=error,
+                           flag_labels=results.FLAG_LABELS)
+
+
+# --- instrument import ----------------------------------------------------------------------------
+
+@exam.route("/import", methods=["GET", "POST"])
+def import_results():
+    form = InstrumentImportForm()
+    if request.method == "GET":
+        return render_page("exam/import.html", form=form, problems=[])
+    outcome, problems, status = run_import(form, results_import.MAX_IMPORT_BYTES,
+                                           lambda name, content: results_import.import_instrument_csv(actor(), name,
+                                                                                                      content))
+    if outcome is not None:
+        flash(_("Imported %(rows)s results for %(clients)s clients: %(created)s new, %(updated)s replaced, "
+                "%(critical)s critical.", rows=outcome.rows, clients=outcome.appointments,
+                created=outcome.created, updated=outcome.updated, critical=outcome.critical), "success")
+        return redirect(url_for("exam.import_results"), code=303)
+    return render_page("exam/import.html", form=form, problems=problems, status=status)
+
+
+# --- critical alerts ------------------------------------------------------------------------------
+
+@alerts.post("/<int:alert_id>/acknowledge")
+def acknowledge(alert_id):
+    stations.get_alert(alert_id)
+    form = AcknowledgeForm()
+    target = form.next.data if is_safe_next(form.next.data) else url_for(home_endpoint(current_user))
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for e in form.note.errors) or _("The form could not be read. Try again."), "error")
+        return redirect(target, code=303)
+    try:
+        stations.acknowledge_alert(actor(), alert_id, form.note.data)
+    except (ValidationError, Conflict) as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(_("Critical value acknowledged."), "success")
+    return redirect(target, code=303)

@@ -1,0 +1,131 @@
+"""The chief physician's review: appointments ready to sign, the review page, sign-off, PDF progress, amendments."""
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
+
+from checkup.web.guards import actor, render_page, restrict_blueprint
+from checkup.forms import apply_errors
+from checkup.forms.review import AmendForm, ReportTextForm, SignForm
+from checkup.models.accounts import PHYSICIAN
+from checkup.services.exam import report_review
+from checkup.services.exam import reports
+from checkup.core.errors import Conflict, ValidationError
+from checkup.web.templating import is_chinese
+
+bp = Blueprint("review", __name__, url_prefix="/exam/review")
+restrict_blueprint(bp, PHYSICIAN)
+
+
+@bp.get("", endpoint="index")
+def index():
+    return render_page("review/index.html", ready=report_review.ready_for_review(), signed=report_review.recently_signed())
+
+
+def _form_for(data, form_class=ReportTextForm):
+    current = data.current
+    if current is not None:
+        observations = "\n".join(f.text for f in data.findings if f.source == "physician")
+        return form_class(data={"summary": current.summary, "advice": current.advice, "observations": observations})
+    return form_class(data={"advice": report_review.suggested_advice(data, is_chinese())})
+
+
+def _review_page(data, form, status=200, error=None):
+    return render_page("review/appointment.html", data=data, appointment=data.appointment, form=form,
+                       report=data.current, error=error, status=status)
+
+
+@bp.get("/<int:appointment_id>")
+def appointment(appointment_id):
+    data = report_review.review_data(appointment_id)
+    reports.record_view(actor(), "results.viewed", data.appointment, screen="review")
+    return _review_page(data, _form_for(data))
+
+
+@bp.post("/<int:appointment_id>/draft")
+def save_draft(appointment_id):
+    form = ReportTextForm()
+    if form.validate_on_submit():
+        try:
+            reports.save_draft(actor(), appointment_id, form.summary.data, form.advice.data)
+        except Conflict as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("Draft saved."), "success")
+        return redirect(url_for("review.appointment", appointment_id=appointment_id), code=303)
+    return _review_page(report_review.review_data(appointment_id), form, status=422)
+
+
+@bp.post("/<int:appointment_id>/sign")
+def sign(appointment_id):
+    form = SignForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            reports.sign(actor(), appointment_id, form.summary.data, form.advice.data,
+                         findings=form.observation_list())
+        except ValidationError as exc:
+            if not apply_errors(form, exc):
+                error = exc.message
+        except Conflict as exc:
+            error = exc.message
+        else:
+            flash(_("Report signed. The PDF is being prepared."), "success")
+            return redirect(url_for("review.appointment", appointment_id=appointment_id), code=303)
+    return _review_page(report_review.review_data(appointment_id), form, status=422 if form.errors else 409,
+                        error=error)
+
+
+@bp.get("/reports/<int:report_id>/status")
+def pdf_status(report_id):
+    report = reports.pdf_status(report_id)
+    return render_page("review/pdf_status.html", "review/_pdf_status.html", report=report)
+
+
+@bp.post("/reports/<int:report_id>/retry")
+def retry_pdf(report_id):
+    report = reports.retry_pdf(actor(), report_id)
+    return render_page("review/pdf_status.html", "review/_pdf_status.html", report=reports.pdf_status(report.id))
+
+
+def _amend_changes(data):
+    """The results whose value or abnormal mark the physician changed on the amend form."""
+    changes = []
+    for row in data.rows:
+        result = row.result
+        if result is None or not row.done:
+            continue
+        key = f"value-{result.id}"
+        if key not in request.form:
+            continue
+        value = request.form.get(key, "").strip()[:500]
+        abnormal = bool(request.form.get(f"abnormal-{result.id}"))
+        if value != row.value or (row.item.result_type != "numeric" and abnormal != (result.flag == "A")):
+            changes.append({"result_id": result.id, "value": value, "abnormal": abnormal})
+    return changes
+
+
+@bp.route("/reports/<int:report_id>/amend", methods=["GET", "POST"])
+def amend(report_id):
+    report = reports.pdf_status(report_id)
+    data = report_review.review_data(report.appointment_id)
+    if request.method == "GET":
+        reports.record_view(actor(), "results.viewed", data.appointment, screen="amend", report=report.id)
+        form = _form_for(data, AmendForm)
+        return render_page("review/amend.html", data=data, report=report, form=form, error=None,
+                           values={}, status=200 if report.status in report_review.CURRENT_SIGNED else 409)
+    form = AmendForm()
+    error, values = None, {key: request.form.get(key, "") for key in request.form if key.startswith("value-")}
+    if form.validate_on_submit():
+        try:
+            new = reports.amend(actor(), report_id, form.reason.data, form.summary.data, form.advice.data,
+                                changes=_amend_changes(data), findings=form.observation_list())
+        except ValidationError as exc:
+            if not apply_errors(form, exc):
+                error = exc.message
+        except Conflict as exc:
+            error = exc.message
+        else:
+            flash(_("Amendment signed as version %(version)s. The client will be told.", version=new.version),
+                  "success")
+            return redirect(url_for("review.appointment", appointment_id=report.appointment_id), code=303)
+    return render_page("review/amend.html", data=data, report=report, form=form, error=error, values=values,
+                       status=422)

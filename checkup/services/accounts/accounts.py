@@ -1,0 +1,460 @@
+"""Accounts: registration, login sessions (and their idle timeout), emailed links (password reset,
+staff invitation, registration), staff administration.
+
+Every function here raises ValidationError / NotFound / PermissionDenied with a
+user-facing message; none of them reads the Flask request.
+"""
+import datetime
+import hashlib
+import secrets
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from checkup.core import tasks
+from checkup.models.base import db
+from peewee import JOIN
+
+from checkup.models import Client, LoginSession, Organization, PasswordResetToken, User, UserRole
+from checkup.models.accounts import ALL_ROLES, CLIENT, HR
+from checkup.models.base import utcnow
+from checkup.models.care import MARKETING_EMAIL, SERVICE_REMINDERS
+from checkup.core import audit
+from checkup.core import passwords
+from checkup.services.accounts import consents as consents_service
+from checkup.core.errors import NotFound, PermissionDenied, ValidationError
+
+INVITATION_MINUTES = 72 * 60
+CONFIRMATION_MINUTES = 72 * 60  # a registration link
+LONGEST_LINK_MINUTES = max(INVITATION_MINUTES, CONFIRMATION_MINUTES)
+RESET_SALT, CONFIRM_SALT = "password-reset", "registration-confirm"  # a link of one kind is no use as the other
+REGISTRATION_CONSENTS = (SERVICE_REMINDERS, MARKETING_EMAIL)  # the boxes on the register form
+SEEN_EVERY = datetime.timedelta(seconds=60)  # how often a session's last_seen_at is written
+MIN_IDLE_MINUTES = 5  # the idle warning comes 2 minutes before the end
+GENERIC_LOGIN_ERROR = _l("The email or password is not correct.")
+
+
+def normalize_email(email):
+    return (email or "").strip().lower()
+
+
+def _digest(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_password_rules(password, field="password"):
+    if len(password or "") < passwords.MIN_LENGTH:
+        raise ValidationError(_l("Use at least %(n)s characters.", n=passwords.MIN_LENGTH), {field: _l(
+            "Use at least %(n)s characters.", n=passwords.MIN_LENGTH)})
+    if len(password) > passwords.MAX_LENGTH:
+        raise ValidationError(_l("Use at most %(n)s characters.", n=passwords.MAX_LENGTH), {field: _l(
+            "Use at most %(n)s characters.", n=passwords.MAX_LENGTH)})
+
+
+def _email_taken(email, exclude_id=None):
+    query = User.select().where(User.email == email)
+    if exclude_id:
+        query = query.where(User.id != exclude_id)
+    return query.exists()
+
+
+def get_user(user_id):
+    user = User.get_or_none(User.id == user_id)
+    if user is None:
+        raise NotFound(_l("No such account."))
+    return user
+
+
+# --- registration -----------------------------------------------------------------
+
+def register_client(email, password, name, sex, birth_date, phone, locale="", consents=(), ip=""):
+    """Start a client's own registration. The answer is the same whatever the address, so the form
+    tells nobody which addresses have an account here: every case costs one password hash, owes one
+    email, returns None, and the page after it says "check your email". What happens:
+
+    - a new address: a client record and an account are created, inactive and ``registration_pending``;
+      the welcome email carries a link that, with the password chosen here, activates the account, signs
+      in and records the consents ticked here (``consents``: purposes). Until then nobody can sign in.
+    - an address whose registration is still pending: it is replaced by this one (details, password,
+      consents) and a new link sent; earlier links stop working.
+    - an address with an account: nothing is created or changed; the owner is emailed that someone
+      tried to register with their address, with links to sign in or reset the password.
+
+    Asking for the password at confirmation means that whoever registers someone else's address
+    cannot take over the account its owner would confirm. Raises ValidationError (password rules)
+    before looking at the address."""
+    email = normalize_email(email)
+    check_password_rules(password)
+    consents = sorted(set(consents))
+    existing = User.get_or_none(User.email == email)
+    if existing is not None and not existing.registration_pending:
+        passwords.burn_time(password)  # as slow as hashing a new account's password
+        with db.atomic():
+            audit.record(audit.Actor(None, ip), "account.registration_attempt", existing)
+            tasks.defer("mail.account_exists", existing.id)
+        return None
+    fields = dict(name=name.strip(), phone=phone.strip())
+    password_hash = passwords.hash_password(password)
+    with db.atomic():
+        if existing is None:
+            client = Client.create(sex=sex, birth_date=birth_date, email=email, **fields)
+            user = User.create(email=email, password_hash=password_hash, client=client, locale=locale or "",
+                               is_active=False, registration_pending=True, **fields)
+            UserRole.create(user=user, role=CLIENT)
+        else:
+            user = existing
+            Client.update(sex=sex, birth_date=birth_date, **fields).where(Client.id == user.client_id).execute()
+            User.update(password_hash=password_hash, locale=locale or "", **fields).where(User.id == user.id).execute()
+            _revoke_links(user.id)
+        audit.record(audit.Actor(None, ip), "account.register", user)
+        tasks.defer("mail.welcome", user.id, consents, caused_by=user.id)
+    return None
+
+
+def confirm_registration(token, password, ip=""):
+    """Activate a pending registration from the link in its welcome email, given the password chosen
+    when registering, and record the consents ticked then. The link is spent and every other link of
+    the account stops working. Returns the user (to sign in); raises ValidationError for a link that
+    is not (or no longer) valid, or a wrong password (the link stays usable)."""
+    row, data = _link_row(token, CONFIRM_SALT)
+    if not passwords.verify_password(row.user.password_hash, password or ""):
+        message = _l("This is not the password you chose when registering.")
+        raise ValidationError(message, {"password": message})
+    with db.atomic():
+        _spend_link(row, CONFIRM_SALT)
+        User.update(is_active=True, registration_pending=False).where(User.id == row.user_id).execute()
+        actor = audit.Actor(row.user, ip)
+        audit.record(actor, "account.registration_confirmed", row.user)
+        answers = {purpose: True for purpose in data.get("c") or () if purpose in REGISTRATION_CONSENTS}
+        if answers:
+            consents_service.record_changes(actor, row.user.client_id, answers, "registration")
+    row.user.is_active, row.user.registration_pending = True, False
+    return row.user
+
+
+def check_confirmation_token(token):
+    """Raise ValidationError unless this registration link can still be used."""
+    return _link_row(token, CONFIRM_SALT)[0].user
+
+
+# --- login sessions ----------------------------------------------------------------
+
+def authenticate(email, password):
+    """Return the active user whose credentials these are; one generic error otherwise."""
+    user = User.get_or_none(User.email == normalize_email(email))
+    if user is None or not user.is_active:
+        passwords.burn_time(password or "")
+        raise ValidationError(GENERIC_LOGIN_ERROR)
+    if not passwords.verify_password(user.password_hash, password or ""):
+        raise ValidationError(GENERIC_LOGIN_ERROR)
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+        user.save(only=[User.password_hash])
+    return user
+
+
+def start_session(user, ip="", user_agent=""):
+    """Create a server-side login session and return its secret token (kept only in the cookie)."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    hours = current_app.config["SESSION_HOURS"]
+    with db.atomic():
+        LoginSession.create(token_hash=_digest(token), user=user, created_at=now, last_seen_at=now,
+                            expires_at=now + datetime.timedelta(hours=hours), ip=(ip or "")[:64],
+                            user_agent=(user_agent or "")[:255])
+        User.update(last_login_at=now).where(User.id == user.id).execute()
+        audit.record(audit.Actor(user, ip), "auth.login", user)
+    user.session_token = token
+    return token
+
+
+class SessionIdle(Exception):
+    """The login session sat unused longer than its role allows and has just been ended."""
+
+    def __init__(self, minutes):
+        super().__init__(minutes)
+        self.minutes = minutes
+
+
+def idle_minutes(role_names):
+    """How long a login may sit unused: a client's 120 minutes by default, staff and HR 30 (they see
+    other people's data, often on shared desks); never below MIN_IDLE_MINUTES."""
+    key = "IDLE_MINUTES_CLIENT" if set(role_names) == {CLIENT} else "IDLE_MINUTES_STAFF"
+    return max(MIN_IDLE_MINUTES, int(current_app.config[key]))
+
+
+def load_session(token, activity=True):
+    """The user behind a live session token, with roles loaded; None if expired, ended or inactive.
+
+    A session unused for longer than ``idle_minutes`` is ended here and SessionIdle raised. A request
+    that is the person's own (``activity``; a page polling on a timer is not) moves ``last_seen_at``,
+    written at most every SEEN_EVERY, so it may lag the last such request by that much: the session
+    ends between N and N + SEEN_EVERY minutes after it, never earlier."""
+    if not token or not isinstance(token, str) or len(token) > 100:
+        return None
+    now = utcnow()
+    row = (LoginSession.select(LoginSession, User).join(User)
+           .where(LoginSession.token_hash == _digest(token), LoginSession.expires_at > now,
+                  User.is_active == True)  # noqa: E712
+           .first())
+    if row is None:
+        return None
+    user = row.user
+    user._role_names = frozenset(r.role for r in UserRole.select(UserRole.role).where(UserRole.user == user.id))
+    minutes = idle_minutes(user._role_names)
+    unused = now - row.last_seen_at
+    if unused > datetime.timedelta(minutes=minutes) + SEEN_EVERY:
+        with db.atomic():
+            if LoginSession.delete().where(LoginSession.id == row.id).execute():
+                audit.record(audit.Actor(user), "auth.idle_timeout", user, minutes=minutes)
+        raise SessionIdle(minutes)
+    user.session_token = token
+    user.idle_minutes = minutes  # base.html's idle warning
+    if activity and unused > SEEN_EVERY:
+        LoginSession.update(last_seen_at=now).where(LoginSession.id == row.id).execute()
+    return user
+
+
+def keep_session_alive(token):
+    """The "Stay signed in" button: the session's idle time starts again now."""
+    return LoginSession.update(last_seen_at=utcnow()).where(LoginSession.token_hash == _digest(token or "")).execute()
+
+
+def end_session(token, actor=None):
+    """Log out one browser: its token stops working at once, copied cookies included."""
+    deleted = LoginSession.delete().where(LoginSession.token_hash == _digest(token or "")).execute()
+    if deleted and actor is not None:
+        audit.record(actor, "auth.logout", actor.user)
+    return deleted
+
+
+def end_all_sessions(user_id):
+    return LoginSession.delete().where(LoginSession.user == user_id).execute()
+
+
+# --- emailed links (password reset, staff invitation, registration) --------------------------------
+
+def _serializer(salt):
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def request_password_reset(email, ip=""):
+    """Email a reset link if the account exists; behaves identically when it does not."""
+    user = User.get_or_none(User.email == normalize_email(email))
+    if user is None or not user.is_active:
+        return None
+    with db.atomic():
+        audit.record(audit.Actor(None, ip), "auth.password_reset_requested", user)
+        tasks.defer("mail.password_reset", user.id)  # the link is minted when the mail is sent
+    return None
+
+
+def _revoke_links(user_id):
+    """Every emailed link of the account stops working."""
+    return PasswordResetToken.delete().where(PasswordResetToken.user == user_id).execute()
+
+
+def _mint_link(user, minutes, salt, **payload):
+    """A signed, expiring, single-use token; the account's earlier links stop working (the newest
+    email is the only one that counts, and a link forgotten in an old email is dead)."""
+    nonce = secrets.token_urlsafe(24)
+    with db.atomic():
+        _revoke_links(user.id)
+        PasswordResetToken.create(nonce_hash=_digest(nonce), user=user,
+                                  expires_at=utcnow() + datetime.timedelta(minutes=minutes))
+    return _serializer(salt).dumps({"u": user.id, "n": nonce, **payload})
+
+
+def issue_reset_token(user, minutes=None):
+    """A token for setting a password (reset or first login); every earlier link of the user dies."""
+    return _mint_link(user, minutes or current_app.config["PASSWORD_RESET_MINUTES"], RESET_SALT)
+
+
+def issue_confirmation_token(user, consents=()):
+    """A token confirming a pending registration, carrying the consents ticked when registering."""
+    return _mint_link(user, CONFIRMATION_MINUTES, CONFIRM_SALT, c=sorted(consents))
+
+
+def _invalid_link(salt):
+    if salt == CONFIRM_SALT:
+        return ValidationError(_l("This link is invalid or has expired. Register again to get a new one."))
+    return ValidationError(_l("This link is invalid or has expired. Ask for a new one."))
+
+
+def _link_row(token, salt):
+    """The token row of a live link of kind ``salt`` and the link's signed payload."""
+    try:
+        data = _serializer(salt).loads(token, max_age=LONGEST_LINK_MINUTES * 60)  # the row holds the real expiry
+    except (SignatureExpired, BadSignature):
+        raise _invalid_link(salt)
+    if not isinstance(data, dict) or not isinstance(data.get("n"), str):
+        raise _invalid_link(salt)
+    row = (PasswordResetToken.select(PasswordResetToken, User).join(User)
+           .where(PasswordResetToken.nonce_hash == _digest(data["n"]), PasswordResetToken.user == data.get("u"))
+           .first())
+    if row is None or row.used_at is not None or row.expires_at < utcnow():
+        raise _invalid_link(salt)
+    # a reset link needs a working account; a registration link one that still waits for it
+    if not (row.user.registration_pending if salt == CONFIRM_SALT else row.user.is_active):
+        raise _invalid_link(salt)
+    return row, data
+
+
+def _spend_link(row, salt):
+    """Use the link once (of two requests racing with it, one wins); every other link of the user dies."""
+    if not PasswordResetToken.delete().where(PasswordResetToken.id == row.id).execute():
+        raise _invalid_link(salt)
+    _revoke_links(row.user_id)
+
+
+def check_reset_token(token):
+    """Raise ValidationError unless the token can still be used."""
+    return _link_row(token, RESET_SALT)[0].user
+
+
+def reset_password(token, new_password, ip=""):
+    """Set a new password from a reset link; this link and every other one is spent, every session ends."""
+    check_password_rules(new_password)
+    with db.atomic():
+        row, _data = _link_row(token, RESET_SALT)
+        _spend_link(row, RESET_SALT)
+        User.update(password_hash=passwords.hash_password(new_password)).where(User.id == row.user_id).execute()
+        end_all_sessions(row.user_id)
+        audit.record(audit.Actor(row.user, ip), "auth.password_reset", row.user)
+    return row.user
+
+
+def change_password(user, current_password, new_password, keep_token=None):
+    """Change one's own password; other sessions end, the current one stays, emailed links die."""
+    if not passwords.verify_password(user.password_hash, current_password or ""):
+        raise ValidationError(_l("The current password is not correct."),
+                              {"current_password": _l("The current password is not correct.")})
+    check_password_rules(new_password, field="new_password")
+    with db.atomic():
+        User.update(password_hash=passwords.hash_password(new_password)).where(User.id == user.id).execute()
+        (LoginSession.delete().where(LoginSession.user == user.id,
+                                     LoginSession.token_hash != _digest(keep_token or "")).execute())
+        _revoke_links(user.id)
+        audit.record(audit.Actor(user), "account.password_changed", user)
+
+
+# --- profile -----------------------------------------------------------------------
+
+def update_profile(user, name, phone, locale):
+    with db.atomic():
+        User.update(name=name.strip(), phone=phone.strip(), locale=locale or "").where(User.id == user.id).execute()
+        if user.client_id:
+            Client.update(name=name.strip(), phone=phone.strip()).where(Client.id == user.client_id).execute()
+        audit.record(audit.Actor(user), "account.profile_updated", user)
+
+
+def language_of(account):
+    """The language of what we send someone: their account's choice; else, for a client (with or without an
+    account), the center's default for clients (CHECKUP_CLIENT_LOCALE), for staff the portal's default.
+    One rule for every mail and document, whatever area sends it."""
+    config = current_app.config
+    chosen = account.locale if account is not None else ""
+    if chosen in config["LANGUAGES"]:
+        return chosen
+    if account is not None and account.client_id is None:  # staff and HR read the portal's default
+        return config["BABEL_DEFAULT_LOCALE"]
+    return config["CLIENT_LOCALE"]
+
+
+def language_of_client(client_id):
+    return language_of(User.get_or_none(User.client == client_id))
+
+
+def set_locale(user, locale):
+    User.update(locale=locale).where(User.id == user.id).execute()
+
+
+# --- staff administration ------------------------------------------------------------
+
+def _clean_roles(roles, organization_id=None):
+    roles = sorted(set(roles or []))
+    unknown = [r for r in roles if r not in ALL_ROLES]
+    if unknown or not roles:
+        raise ValidationError(_l("Choose at least one role."), {"roles": _l("Choose at least one role.")})
+    if (CLIENT in roles or HR in roles) and len(roles) > 1:
+        raise ValidationError(_l("Client and HR accounts hold exactly one role."),
+                              {"roles": _l("Client and HR accounts hold exactly one role.")})
+    if HR in roles and not organization_id:
+        raise ValidationError(_l("An HR account belongs to an organization."),
+                              {"organization": _l("Choose the organization this HR contact belongs to.")})
+    return roles
+
+
+def create_account(actor, email, name, roles, organization_id=None, phone=""):
+    """Create a staff or HR account and email it a link to set its password."""
+    email = normalize_email(email)
+    roles = _clean_roles(roles, organization_id)
+    if CLIENT in roles:
+        raise ValidationError(_l("Clients register themselves."), {"roles": _l("Clients register themselves.")})
+    if _email_taken(email):
+        raise ValidationError(_l("An account with this email already exists."),
+                              {"email": _l("An account with this email already exists.")})
+    with db.atomic():
+        user = User.create(email=email, name=name.strip(), phone=(phone or "").strip(),
+                           password_hash=passwords.hash_password(secrets.token_urlsafe(32)),
+                           organization=organization_id if HR in roles else None)
+        UserRole.insert_many([{"user": user.id, "role": r} for r in roles]).execute()
+        audit.record(actor, "account.create", user, roles=roles)
+        tasks.defer("mail.account_invitation", user.id, caused_by=actor.user_id)
+    return user
+
+
+def set_roles(actor, user_id, roles, organization_id=None):
+    user = get_user(user_id)
+    current = set(user.role_names)
+    if CLIENT in current:
+        raise ValidationError(_l("A client account's role cannot be changed."),
+                              {"roles": _l("A client account's role cannot be changed.")})
+    roles = _clean_roles(roles, organization_id)
+    if CLIENT in roles:
+        raise ValidationError(_l("Clients register themselves."), {"roles": _l("Clients register themselves.")})
+    if actor.user_id == user.id and "admin" in current and "admin" not in roles:
+        raise ValidationError(_l("You cannot remove your own admin role."),
+                              {"roles": _l("You cannot remove your own admin role.")})
+    with db.atomic():
+        UserRole.delete().where(UserRole.user == user.id).execute()
+        UserRole.insert_many([{"user": user.id, "role": r} for r in roles]).execute()
+        User.update(organization=organization_id if HR in roles else None).where(User.id == user.id).execute()
+        audit.record(actor, "account.roles_changed", user, before=sorted(current), after=roles)
+    user._role_names = None
+    return user
+
+
+def set_active(actor, user_id, active):
+    """Deactivating ends every session of the account at once."""
+    user = get_user(user_id)
+    if actor.user_id == user.id and not active:
+        raise PermissionDenied(_l("You cannot deactivate your own account."))
+    with db.atomic():
+        # an admin's decision ends a pending registration either way (its link no longer activates it)
+        User.update(is_active=bool(active), registration_pending=False).where(User.id == user.id).execute()
+        if not active:
+            end_all_sessions(user.id)
+            _revoke_links(user.id)
+        audit.record(actor, "account.activated" if active else "account.deactivated", user)
+    user.is_active = bool(active)
+    return user
+
+
+def list_accounts(search="", role=None, limit=200):
+    """Accounts with their roles in two queries, whatever the length."""
+    query = (User.select(User, Organization).join(Organization, JOIN.LEFT_OUTER, on=(User.organization == Organization.id))
+             .order_by(User.name))
+    if search:
+        term = search.strip()
+        query = query.where(User.name.contains(term) | User.email.contains(term))  # contains() escapes % and _
+    if role in ALL_ROLES:
+        query = query.where(User.id.in_(UserRole.select(UserRole.user).where(UserRole.role == role)))
+    users = list(query.limit(limit))
+    roles = {}
+    for row in UserRole.select().where(UserRole.user.in_([u.id for u in users])):
+        roles.setdefault(row.user_id, set()).add(row.role)
+    for user in users:
+        user._role_names = frozenset(roles.get(user.id, ()))
+    return users

@@ -1,0 +1,208 @@
+"""Organizations: the companies that book group checkups — search, create, edit.
+
+Every write raises ValidationError (with field errors, nothing written) or NotFound;
+none of these functions reads the Flask request.
+"""
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+from peewee import CharField, IntegrityError, fn
+
+from checkup.models.base import db
+from checkup.models import Client, Organization, User, UserRole
+from checkup.models.accounts import HR
+from checkup.models.directory import SIZE_TIERS, VALUE_TIERS
+from checkup.core import audit
+from checkup.core.errors import NotFound, ValidationError
+
+PER_PAGE = 50
+LONG_TEXT_MAX = 4000  # TextFields have no column limit; this keeps notes readable
+MAX_EMPLOYEES = 10_000_000
+_MAX_ID = 2**31 - 1  # beyond this PostgreSQL's integer (and SQLite's binding) would fail, not just miss
+
+ORGANIZATION_FIELDS = ("name", "address", "phone", "fax", "website", "email", "manager", "business_scope",
+                       "employee_count", "health_contact", "relationship_notes", "size_tier", "value_tier",
+                       "account_manager")
+
+
+# --- shared by the directory's list pages ----------------------------------------------
+
+@dataclass
+class Page:
+    items: list
+    number: int
+    pages: int
+    total: int
+    per_page: int
+
+    @property
+    def has_prev(self):
+        return self.number > 1
+
+    @property
+    def has_next(self):
+        return self.number < self.pages
+
+
+def paginate(query, number, per_page=PER_PAGE):
+    """Page ``number`` of ``query`` (clamped into range) in two queries: a count and the rows."""
+    total = query.count()
+    pages = max(1, -(-total // per_page))
+    number = min(max(1, number or 1), pages)
+    return Page(list(query.paginate(number, per_page)), number, pages, total, per_page)
+
+
+def valid_id(value):
+    return isinstance(value, int) and 0 < value <= _MAX_ID
+
+
+def length_errors(model, values, long_fields=()):
+    """Field errors for text longer than its column (or than LONG_TEXT_MAX for ``long_fields``)."""
+    errors = {}
+    for name, value in values.items():
+        field = model._meta.fields.get(name)
+        limit = LONG_TEXT_MAX if name in long_fields else (
+            field.max_length if isinstance(field, CharField) else None)
+        if limit and isinstance(value, str) and len(value) > limit:
+            errors[name] = _l("Use at most %(max)d characters.", max=limit)
+    return errors
+
+
+def changed_fields(before, after):
+    return sorted(name for name, value in after.items() if before.get(name) != value)
+
+
+# --- reading ---------------------------------------------------------------------------
+
+def get_organization(organization_id):
+    if not valid_id(organization_id):
+        raise NotFound(_l("No such organization."))
+    organization = Organization.get_or_none(Organization.id == organization_id)
+    if organization is None:
+        raise NotFound(_l("No such organization."))
+    return organization
+
+
+def roster_size(organization_id):
+    return Client.select().where(Client.organization == organization_id).count()
+
+
+def search_organizations(search="", size_tier="", value_tier="", page=1):
+    """A page of organizations by name, each with ``client_count``; three queries whatever the length."""
+    query = Organization.select().order_by(Organization.name, Organization.id)
+    if search:
+        query = query.where(Organization.name.contains(search.strip()))
+    if size_tier in SIZE_TIERS:
+        query = query.where(Organization.size_tier == size_tier)
+    if value_tier in VALUE_TIERS:
+        query = query.where(Organization.value_tier == value_tier)
+    result = paginate(query, page)
+    counts = _client_counts([o.id for o in result.items])
+    for organization in result.items:
+        organization.client_count = counts.get(organization.id, 0)
+    return result
+
+
+def _client_counts(organization_ids):
+    if not organization_ids:
+        return {}
+    rows = (Client.select(Client.organization, fn.COUNT(Client.id).alias("n"))
+            .where(Client.organization.in_(organization_ids)).group_by(Client.organization).tuples())
+    return dict(rows)
+
+
+def hr_contacts(organization_id):
+    """The organization's active HR contact accounts: (name, email) only."""
+    return list(User.select(User.name, User.email).join(UserRole)
+                .where(User.organization == organization_id, UserRole.role == HR,
+                       User.is_active == True)  # noqa: E712
+                .order_by(User.name).tuples())
+
+
+def choices():
+    """(id, name) of every organization, for select lists."""
+    return list(Organization.select(Organization.id, Organization.name).order_by(Organization.name).tuples())
+
+
+# --- writing ---------------------------------------------------------------------------
+
+def _name_taken(name, exclude_id=None):
+    query = Organization.select().where(fn.LOWER(Organization.name) == fn.LOWER(name))
+    if exclude_id:
+        query = query.where(Organization.id != exclude_id)
+    return query.exists()
+
+
+def is_web_address(value):
+    """An http(s) address with a host: the only kind a detail page will render as a link."""
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+    return (parts.scheme in ("http", "https") and bool(host) and "\\" not in value
+            and not any(c.isspace() for c in value))
+
+
+def _clean(values, exclude_id=None):
+    """Trimmed values for every organization field, or ValidationError naming each bad field."""
+    data = {}
+    for name in ORGANIZATION_FIELDS:
+        value = values.get(name)
+        data[name] = value.strip() if isinstance(value, str) else value
+    data["email"] = (data["email"] or "").lower()
+    for name in ORGANIZATION_FIELDS:
+        if data[name] is None and name != "employee_count":
+            data[name] = ""
+    errors = length_errors(Organization, data, long_fields=("business_scope", "relationship_notes"))
+    if not data["name"]:
+        errors["name"] = _l("This field is required.")
+    elif "name" not in errors and _name_taken(data["name"], exclude_id):
+        errors["name"] = _l("An organization with this name is already on file.")
+    if data["website"] and not is_web_address(data["website"]):
+        errors["website"] = _l("Enter a web address starting with http:// or https://.")
+    count = data["employee_count"]
+    if count is not None and (not isinstance(count, int) or not 0 <= count <= MAX_EMPLOYEES):
+        errors["employee_count"] = _l("Enter a whole number from 0 to %(max)d.", max=MAX_EMPLOYEES)
+    if data["size_tier"] not in SIZE_TIERS:
+        errors["size_tier"] = _l("Choose a size tier from the list.")
+    if data["value_tier"] not in VALUE_TIERS:
+        errors["value_tier"] = _l("Choose a value tier from the list.")
+    if errors:
+        raise ValidationError(_l("Please correct the marked fields."), errors)
+    return data
+
+
+def _name_conflict():
+    return ValidationError(_l("Please correct the marked fields."),
+                           {"name": _l("An organization with this name is already on file.")})
+
+
+def create_organization(actor, values):
+    """Create an organization (name unique, case-insensitive) and audit it; returns it."""
+    data = _clean(values)
+    try:
+        with db.atomic():
+            organization = Organization.create(**data)
+            audit.record(actor, "directory.organization_created", organization,
+                         fields=sorted(k for k, v in data.items() if v not in ("", None)))
+    except IntegrityError:  # a concurrent create took the name between the check and the insert
+        raise _name_conflict()
+    return organization
+
+
+def update_organization(actor, organization_id, values):
+    """Save changed fields and audit which ones changed; returns the organization."""
+    organization = get_organization(organization_id)
+    data = _clean(values, exclude_id=organization.id)
+    changed = changed_fields({name: getattr(organization, name) for name in ORGANIZATION_FIELDS}, data)
+    try:
+        with db.atomic():
+            if changed:
+                Organization.update(**{name: data[name] for name in changed}).where(
+                    Organization.id == organization.id).execute()
+            audit.record(actor, "directory.organization_updated", organization, fields=changed)
+    except IntegrityError:
+        raise _name_conflict()
+    return get_organization(organization.id)

@@ -1,0 +1,370 @@
+"""Booking: quotes, availability, book, cancel, reschedule — never overbooked.
+
+Places are taken only by conditional UPDATEs (``booked = booked + 1 WHERE booked +
+held + reserved < capacity``) inside one transaction that also writes the appointment, so a
+booking holds its slot and every limited resource, or nothing. Slot first, then
+resources in id order: concurrent bookings lock rows in the same order. A group booking
+may instead take one of its contract's reserved places (``reserved_for``): the
+reservation row first, then the slot (``reserved - 1, booked + 1``).
+"""
+import datetime
+import secrets
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from peewee import IntegrityError
+
+from checkup.core import tasks
+from checkup.models.base import db
+from checkup.models import (Appointment, AppointmentItem, Client, ContractReservation, ExamItem, Package,
+                            PackageItem, ResourceDay, Slot)
+from checkup.models.appointments import BOOKED, CANCELLED, LIVE_STATUSES
+from checkup.models.base import utcnow
+from checkup.core import audit
+from checkup.core import clock
+from checkup.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from checkup.services.catalog.packages import age_on, ineligibility
+
+EXAM_CODE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"  # no look-alikes (0/O, 1/I, 5/S, 8/B)
+
+
+class PlaceTaken(Conflict):
+    """The slot or a limited resource filled up while the client was choosing."""
+
+
+@dataclass
+class Line:
+    item: ExamItem
+    price: Decimal
+    payer: str = "self"
+    is_addon: bool = False
+
+
+@dataclass
+class Quote:
+    package: Package
+    lines: list = field(default_factory=list)
+    # a group contract's terms: its discount on the package, and whether the company pays the package
+    discount_percent: Decimal = Decimal("0")
+    company_pays: bool = False
+
+    @property
+    def package_price(self):
+        """The package at the contract's discount (the list price without one), to the cent."""
+        discounted = self.package.price * (Decimal("100") - Decimal(self.discount_percent)) / Decimal("100")
+        return discounted.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    @property
+    def total(self):
+        return self.package_price + self.addon_total
+
+    @property
+    def company_amount(self):
+        return self.package_price if self.company_pays else Decimal("0.00")
+
+    @property
+    def self_amount(self):
+        """What the client pays: add-ons always, and the package unless the company pays it."""
+        return self.total - self.company_amount
+
+    @property
+    def addon_total(self):
+        return sum((line.price for line in self.lines if line.is_addon), Decimal("0"))
+
+    @property
+    def resource_ids(self):
+        return sorted({line.item.resource_id for line in self.lines if line.item.resource_id})
+
+    @property
+    def items(self):
+        return [line.item for line in self.lines]
+
+
+def _client(client_id):
+    client = Client.get_or_none(Client.id == client_id)
+    if client is None:
+        raise NotFound(_l("No such client."))
+    return client
+
+
+def client_for(client_id):
+    return _client(client_id)
+
+
+def slot_or_none(slot_id):
+    if not isinstance(slot_id, int):
+        return None
+    return Slot.get_or_none(Slot.id == slot_id)
+
+
+def addon_choices(package):
+    """Active items not already in the package, which may be bought on top of it."""
+    in_package = PackageItem.select(PackageItem.item).where(PackageItem.package == package.id)
+    return list(ExamItem.select().where(ExamItem.active == True, ExamItem.id.not_in(in_package))  # noqa: E712
+                .order_by(ExamItem.department, ExamItem.code))
+
+
+def quote(client, package_code, addon_codes=()):
+    """Price and items for a package plus add-ons; raises ValidationError for anything not allowed."""
+    package = Package.get_or_none((Package.code == (package_code or "")) & (Package.active == True))  # noqa: E712
+    if package is None:
+        raise ValidationError(_l("Choose a package from the list."), {"package": _l("Choose a package from the list.")})
+    reason = ineligibility(package, client.sex, age_on(client.birth_date))
+    if reason:
+        raise ValidationError(reason, {"package": reason})
+    items = list(ExamItem.select().join(PackageItem).where(PackageItem.package == package.id).order_by(ExamItem.code))
+    lines = [Line(item, item.price, "self") for item in items]
+    codes = sorted({c for c in (addon_codes or []) if c})
+    if codes:
+        allowed = {item.code: item for item in addon_choices(package)}
+        unknown = [c for c in codes if c not in allowed]
+        if unknown:
+            message = _l("These items cannot be added to this package: %(codes)s.", codes=", ".join(unknown)[:200])
+            raise ValidationError(message, {"addons": message})
+        lines += [Line(allowed[c], allowed[c].price, "self", True) for c in codes]
+    return Quote(package, lines)
+
+
+def _slot_start(slot):
+    return clock.local(slot.day, slot.start_time)
+
+
+def _claim_reserved(slot_id, contract_id):
+    """Turn one of the contract's reserved places in the slot into a booking; False if none is left."""
+    if not (ContractReservation.update(remaining=ContractReservation.remaining - 1)
+            .where(ContractReservation.contract == contract_id, ContractReservation.slot == slot_id,
+                   ContractReservation.remaining > 0, ContractReservation.released_at.is_null()).execute()):
+        return False
+    if (Slot.update(booked=Slot.booked + 1, reserved=Slot.reserved - 1)
+            .where(Slot.id == slot_id, Slot.closed == False, Slot.reserved > 0).execute()):  # noqa: E712
+        return True
+    # a closed day (or a drifted counter): give the reservation its place back and try the public pool
+    (ContractReservation.update(remaining=ContractReservation.remaining + 1)
+     .where(ContractReservation.contract == contract_id, ContractReservation.slot == slot_id).execute())
+    return False
+
+
+def _claim(slot_id, day, resource_ids, held=False, reserved_for=None):
+    """Take one place in the slot and in each resource (or convert a hold into a booking).
+
+    ``reserved_for`` (a contract id) takes one of that contract's reserved places in the slot when it
+    has one left, else a public place.
+    """
+    if held:
+        taken = (Slot.update(booked=Slot.booked + 1, held=Slot.held - 1)
+                 .where(Slot.id == slot_id, Slot.held > 0).execute())
+    elif reserved_for is not None and _claim_reserved(slot_id, reserved_for):
+        taken = 1
+    else:
+        taken = (Slot.update(booked=Slot.booked + 1)
+                 .where(Slot.id == slot_id, Slot.closed == False,  # noqa: E712
+                        Slot.booked + Slot.held + Slot.reserved < Slot.capacity).execute())
+    if taken != 1:
+        raise PlaceTaken(_l("Sorry, this time slot just filled up. Please choose another time."))
+    for resource_id in resource_ids:
+        query = ResourceDay.update(booked=ResourceDay.booked + 1, **({"held": ResourceDay.held - 1} if held else {}))
+        condition = (ResourceDay.held > 0) if held else (ResourceDay.booked + ResourceDay.held < ResourceDay.capacity)
+        if query.where(ResourceDay.resource == resource_id, ResourceDay.day == day, condition).execute() != 1:
+            raise PlaceTaken(_l("Sorry, an examination in your choice is fully booked on this day. "
+                                "Please choose another day."))
+
+
+def _release(slot_id, day, resource_ids):
+    Slot.update(booked=Slot.booked - 1).where(Slot.id == slot_id, Slot.booked > 0).execute()
+    for resource_id in resource_ids:
+        (ResourceDay.update(booked=ResourceDay.booked - 1)
+         .where(ResourceDay.resource == resource_id, ResourceDay.day == day, ResourceDay.booked > 0).execute())
+
+
+def _new_exam_code(day):
+    suffix = "".join(secrets.choice(EXAM_CODE_ALPHABET) for _ in range(5))
+    return f"{day:%y%m%d}{suffix}"
+
+
+def _bookable_slot(slot_id, allow_started=False):
+    """A slot open for booking; ``allow_started`` (walk-ins at the desk) also takes today's slot under way."""
+    try:
+        in_range = 0 < int(slot_id) < 2**31  # a forged huge number is no slot, not a 500
+    except (TypeError, ValueError):
+        in_range = False
+    slot = Slot.get_or_none(Slot.id == slot_id) if in_range else None
+    if slot is None:
+        raise ValidationError(_l("Choose a time from the list."), {"slot": _l("Choose a time from the list.")})
+    if slot.closed:
+        raise ValidationError(_l("The center is closed on that day. Please choose another day."),
+                              {"slot": _l("The center is closed on that day.")})
+    now = clock.now()
+    under_way = allow_started and slot.day == now.date() and clock.local(slot.day, slot.end_time) > now
+    if _slot_start(slot) <= now and not under_way:
+        raise ValidationError(_l("That time has already passed. Please choose a later time."),
+                              {"slot": _l("That time has already passed.")})
+    return slot
+
+
+def _check_one_per_day(client_id, day, except_id=None):
+    query = Appointment.select().where(Appointment.client == client_id, Appointment.live_day == day)
+    if except_id:
+        query = query.where(Appointment.id != except_id)
+    if query.exists():
+        raise ValidationError(_l("You already have an appointment on %(day)s. One checkup per day.", day=day),
+                              {"slot": _l("You already have an appointment on this day.")})
+
+
+def book(actor, client_id, slot_id, package_code, addon_codes=(), idempotency_key=None, source="individual",
+         allow_started=False, offer=None, reserved_for=None, on_booked=None):
+    """Book a slot for a client: all places claimed in one transaction, or none.
+
+    The same ``idempotency_key`` returns the appointment it already made. ``allow_started`` lets the
+    front desk put a walk-in into today's slot that has begun but not ended. A group booking passes
+    its own ``offer`` (a Quote with the contract's terms; ``package_code`` and ``addon_codes`` are then
+    unused), ``reserved_for`` (the contract whose reserved places to take first) and ``on_booked``,
+    called with the new appointment inside the transaction (what it raises undoes the booking).
+    Raises ValidationError (bad choice), PlaceTaken (full), NotFound (unknown client).
+    """
+    key = (idempotency_key or "")[:64] or None
+    if key:
+        existing = Appointment.get_or_none(Appointment.idempotency_key == key)
+        if existing is not None and existing.client_id == client_id:
+            return existing
+    client = _client(client_id)
+    offer = offer or quote(client, package_code, addon_codes)
+    try:
+        with db.atomic():
+            slot = _bookable_slot(slot_id, allow_started=allow_started)
+            appointment = _create(actor, client, slot, offer, key, source, reserved_for=reserved_for)
+            if on_booked is not None:
+                on_booked(appointment)
+            tasks.defer("mail.booking_confirmation", appointment.id, caused_by=actor.user_id)
+    except IntegrityError:
+        # a concurrent twin of this request (same key) or another booking the same day won the race
+        if key:
+            existing = Appointment.get_or_none(Appointment.idempotency_key == key)
+            if existing is not None and existing.client_id == client_id:
+                return existing
+        raise ValidationError(_l("You already have an appointment on that day. One checkup per day."),
+                              {"slot": _l("You already have an appointment on this day.")})
+    return appointment
+
+
+def _create(actor, client, slot, offer, key, source, held=False, reserved_for=None):
+    """Claim the places and write the appointment with its item snapshot (inside the caller's transaction)."""
+    _check_one_per_day(client.id, slot.day)
+    _claim(slot.id, slot.day, offer.resource_ids, held=held, reserved_for=reserved_for)
+    appointment = Appointment.create(
+        exam_code=_new_exam_code(slot.day), client=client, slot=slot, day=slot.day, live_day=slot.day,
+        package=offer.package, status=BOOKED, source=source, total_price=offer.total,
+        company_amount=offer.company_amount, self_amount=offer.self_amount, idempotency_key=key,
+        booked_by=actor.user_id)
+    AppointmentItem.insert_many([
+        {"appointment": appointment.id, "item": line.item.id, "price": line.price, "payer": line.payer,
+         "is_addon": line.is_addon, "resource": line.item.resource_id} for line in offer.lines]).execute()
+    audit.record(actor, "booking.booked", appointment, slot=str(slot.day), source=source)
+    return appointment
+
+
+def book_held(actor, entry):
+    """Book the place a waitlist offer holds (inside the caller's transaction)."""
+    offer = quote(entry.client, entry.package.code, [c for c in entry.addon_codes.split(",") if c])
+    held = [int(r) for r in entry.held_resources.split(",") if r]
+    slot = entry.slot
+    if slot is None or offer.resource_ids != held or _slot_start(slot) <= clock.now():
+        raise ValidationError(_l("This offer can no longer be booked. Please choose another time."))
+    return _create(actor, entry.client, slot, offer, None, "waitlist", held=True)
+
+
+def resource_ids_of(appointment_id):
+    return sorted({row.resource_id for row in AppointmentItem.select(AppointmentItem.resource)
+                   .where(AppointmentItem.appointment == appointment_id, AppointmentItem.resource.is_null(False))})
+
+
+def get_appointment(appointment_id, client_id=None):
+    """An appointment; with ``client_id`` only that client's own (another's is a 404 like a missing one)."""
+    query = Appointment.select().where(Appointment.id == appointment_id)
+    if client_id is not None:
+        query = query.where(Appointment.client == client_id)
+    appointment = query.first()
+    if appointment is None:
+        raise NotFound(_l("We could not find that appointment."))
+    return appointment
+
+
+def cutoff_passed(appointment):
+    hours = current_app.config.get("BOOKING_CUTOFF_HOURS", 24)
+    return clock.now() >= _slot_start(appointment.slot) - datetime.timedelta(hours=hours)
+
+
+def _check_change_allowed(appointment, staff, reason):
+    if appointment.status not in LIVE_STATUSES or appointment.status != BOOKED:
+        raise ValidationError(_l("This appointment can no longer be changed."))
+    if cutoff_passed(appointment):
+        if not staff:
+            raise PermissionDenied(_l("Changes are possible until %(hours)s hours before your appointment. "
+                                      "Please call the center at %(phone)s.",
+                                      hours=current_app.config.get("BOOKING_CUTOFF_HOURS", 24),
+                                      phone=current_app.config.get("CENTER_PHONE", "")))
+        if not (reason or "").strip():
+            raise ValidationError(_l("Give a reason for changing an appointment after the cutoff."),
+                                  {"reason": _l("Give a reason for changing an appointment after the cutoff.")})
+        return True
+    return False
+
+
+def cancel(actor, appointment_id, reason, client_id=None, staff=False):
+    """Cancel a live appointment and free its places; the waitlist for that day is offered them."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_l("Tell us why you are cancelling."), {"reason": _l("Tell us why you are cancelling.")})
+    with db.atomic():
+        appointment = get_appointment(appointment_id, client_id)
+        override = _check_change_allowed(appointment, staff, reason)
+        changed = (Appointment.update(status=CANCELLED, live_day=None, cancelled_at=utcnow(),
+                                      cancel_reason=reason[:300], updated_at=utcnow())
+                   .where(Appointment.id == appointment.id, Appointment.status == BOOKED).execute())
+        if changed != 1:
+            raise ValidationError(_l("This appointment can no longer be changed."))
+        _release(appointment.slot_id, appointment.day, resource_ids_of(appointment.id))
+        audit.record(actor, "booking.cancelled_override" if override else "booking.cancelled", appointment,
+                     reason=reason[:300])
+        tasks.defer("waitlist.offer_places", appointment.day.isoformat())
+    return appointment
+
+
+def _group_contract_for_move(appointment, slot):
+    """The contract whose reserved places a group appointment may take in ``slot`` (None for others).
+
+    Raises ValidationError when the contract's window or status refuses the move.
+    """
+    if appointment.source != "group":
+        return None
+    from checkup.services.groups import group_booking  # group_booking builds on this module
+
+    return group_booking.contract_for_move(appointment, slot)
+
+
+def reschedule(actor, appointment_id, new_slot_id, client_id=None, staff=False, reason=""):
+    """Move a live appointment to another slot: the new places are claimed before the old ones are freed.
+
+    A group appointment stays within its contract's window, takes one of the contract's reserved
+    places on the new slot when one is left, and gives its old place to the public pool.
+    """
+    with db.atomic():
+        appointment = get_appointment(appointment_id, client_id)
+        override = _check_change_allowed(appointment, staff, reason)
+        slot = _bookable_slot(new_slot_id)
+        if slot.id == appointment.slot_id:
+            raise ValidationError(_l("Choose a different time."), {"slot": _l("Choose a different time.")})
+        _check_one_per_day(appointment.client_id, slot.day, except_id=appointment.id)
+        contract_id = _group_contract_for_move(appointment, slot)
+        resources = resource_ids_of(appointment.id)
+        old_slot_id, old_day = appointment.slot_id, appointment.day
+        _claim(slot.id, slot.day, resources, reserved_for=contract_id)
+        _release(old_slot_id, old_day, resources)
+        (Appointment.update(slot=slot, day=slot.day, live_day=slot.day, reminder_sent_at=None,
+                            updated_at=utcnow())
+         .where(Appointment.id == appointment.id).execute())
+        audit.record(actor, "booking.rescheduled_override" if override else "booking.rescheduled", appointment,
+                     before=str(old_day), after=str(slot.day), reason=(reason or "")[:300])
+        tasks.defer("waitlist.offer_places", old_day.isoformat())
+    return Appointment.get_by_id(appointment.id)

@@ -1,0 +1,192 @@
+"""Who works a follow-up: the admin's assignment rule, counselors' departments and the settings behind them.
+
+Signing a report calls ``place_new`` for each follow-up it opens: the follow-up gets the department of
+its findings (the most frequent among their items) and an assignee by the rule in Setting
+``followup.assignment``:
+
+- ``round_robin`` (default): among all active counselors, the one with the fewest open follow-ups;
+  ties go to the counselor next after the last one assigned (by id, wrapping), so equal loads rotate.
+- ``department``: the same choice among the active counselors of the follow-up's department; with
+  none there (or no department) it falls back to round robin.
+
+With no active counselor at all the follow-up stays in the unassigned pool.
+"""
+from flask_babel import lazy_gettext as _l
+from peewee import IntegrityError, fn
+
+from checkup.models.base import db
+from checkup.models import Department, ExamItem, FollowUp, Setting, StaffDepartment, User, UserRole
+from checkup.models.accounts import COUNSELOR
+from checkup.core import audit
+from checkup.core.audit import SYSTEM
+from checkup.core.errors import NotFound, ValidationError
+from checkup.services.accounts.organizations import valid_id
+
+ASSIGNMENT_KEY = "followup.assignment"
+UNREACHABLE_KEY = "followup.unreachable_after"
+LAST_ASSIGNEE_KEY = "followup.last_assignee"
+ROUND_ROBIN, BY_DEPARTMENT = "round_robin", "department"
+ASSIGNMENT_MODES = (ROUND_ROBIN, BY_DEPARTMENT)
+DEFAULT_UNREACHABLE_AFTER = 3
+MAX_UNREACHABLE_AFTER = 20
+
+MODE_LABELS = {ROUND_ROBIN: _l("Round robin among all counselors"),
+               BY_DEPARTMENT: _l("By department (counselors of the findings' department)")}
+
+
+# --- settings ----------------------------------------------------------------------------------------
+
+def get_setting(key, default=""):
+    row = Setting.get_or_none(Setting.key == key)
+    return row.value if row is not None else default
+
+
+def _put_setting(key, value):
+    if Setting.update(value=value).where(Setting.key == key).execute():
+        return
+    try:
+        with db.atomic():
+            Setting.create(key=key, value=value)
+    except IntegrityError:  # created by a concurrent request a moment ago
+        Setting.update(value=value).where(Setting.key == key).execute()
+
+
+def assignment_mode():
+    mode = get_setting(ASSIGNMENT_KEY, ROUND_ROBIN)
+    return mode if mode in ASSIGNMENT_MODES else ROUND_ROBIN
+
+
+def unreachable_after():
+    """How many contact attempts a follow-up needs before it may close as "unreachable"."""
+    value = get_setting(UNREACHABLE_KEY, "")
+    return int(value) if value.isdigit() and 1 <= int(value) <= MAX_UNREACHABLE_AFTER else DEFAULT_UNREACHABLE_AFTER
+
+
+def save_settings(actor, mode, attempts):
+    """Change the assignment rule and the attempts needed for "unreachable"; audited. Raises ValidationError."""
+    errors = {}
+    if mode not in ASSIGNMENT_MODES:
+        errors["mode"] = _l("Choose one of the assignment rules.")
+    if not isinstance(attempts, int) or isinstance(attempts, bool) or not 1 <= attempts <= MAX_UNREACHABLE_AFTER:
+        errors["unreachable_after"] = _l("Enter a whole number from 1 to %(max)s.", max=MAX_UNREACHABLE_AFTER)
+    if errors:
+        raise ValidationError(next(iter(errors.values())), errors)
+    before = [assignment_mode(), unreachable_after()]
+    with db.atomic():
+        _put_setting(ASSIGNMENT_KEY, mode)
+        _put_setting(UNREACHABLE_KEY, str(attempts))
+        audit.record(actor, "care.assignment_changed", None, before=before, after=[mode, attempts])
+
+
+# --- counselors and their departments ----------------------------------------------------------------
+
+def counselors():
+    """Active accounts holding the counselor role, by name."""
+    return list(User.select().join(UserRole)
+                .where(UserRole.role == COUNSELOR, User.is_active == True)  # noqa: E712
+                .order_by(User.name, User.id))
+
+
+def is_counselor(user_id):
+    return valid_id(user_id) and (User.select().join(UserRole)
+                                  .where(User.id == user_id, UserRole.role == COUNSELOR,
+                                         User.is_active == True).exists())  # noqa: E712
+
+
+def staff_departments():
+    """Every counselor-department row with its user and department, for the admin's screen."""
+    return list(StaffDepartment.select(StaffDepartment, User, Department).join(User)
+                .join_from(StaffDepartment, Department)
+                .order_by(User.name, Department.sort_order, Department.code))
+
+
+def departments():
+    return list(Department.select().order_by(Department.sort_order, Department.code))
+
+
+def set_department(actor, user_id, department_id, is_head):
+    """Put a counselor into a department (or change their head flag there); audited."""
+    errors = {}
+    if not is_counselor(user_id):
+        errors["user"] = _l("Choose an active counselor.")
+    if not valid_id(department_id) or Department.get_or_none(Department.id == department_id) is None:
+        errors["department"] = _l("Choose a department from the list.")
+    if errors:
+        raise ValidationError(next(iter(errors.values())), errors)
+    with db.atomic():
+        changed = (StaffDepartment.update(is_head=bool(is_head))
+                   .where(StaffDepartment.user == user_id, StaffDepartment.department == department_id).execute())
+        if not changed:
+            try:
+                with db.atomic():
+                    StaffDepartment.create(user=user_id, department=department_id, is_head=bool(is_head))
+            except IntegrityError:
+                (StaffDepartment.update(is_head=bool(is_head))
+                 .where(StaffDepartment.user == user_id, StaffDepartment.department == department_id).execute())
+        audit.record(actor, "care.staff_department_set", None, user=user_id, department=department_id,
+                     head=bool(is_head))
+
+
+def remove_department(actor, membership_id):
+    with db.atomic():
+        row = StaffDepartment.get_or_none(StaffDepartment.id == membership_id) if valid_id(membership_id) else None
+        if row is None:
+            raise NotFound(_l("No such department membership."))
+        row.delete_instance()
+        audit.record(actor, "care.staff_department_removed", None, user=row.user_id, department=row.department_id)
+
+
+def head_department_ids(user_id):
+    return [row.department_id for row in StaffDepartment.select(StaffDepartment.department)
+            .where(StaffDepartment.user == user_id, StaffDepartment.is_head == True)]  # noqa: E712
+
+
+# --- placing a new follow-up -------------------------------------------------------------------------
+
+def department_for(item_ids):
+    """The department most of the items belong to (ties: the department listed first); None without items."""
+    item_ids = [i for i in item_ids or () if i]
+    if not item_ids:
+        return None
+    counts = {}
+    for item in ExamItem.select(ExamItem.id, ExamItem.department).where(ExamItem.id.in_(sorted(set(item_ids)))):
+        counts[item.department_id] = counts.get(item.department_id, 0) + item_ids.count(item.id)
+    if not counts:
+        return None
+    order = {d.id: (d.sort_order, d.code) for d in Department.select().where(Department.id.in_(list(counts)))}
+    return min(counts, key=lambda d: (-counts[d], order.get(d, (0, "")), d))
+
+
+def choose_assignee(department_id=None):
+    """The counselor the rule gives a new follow-up of ``department_id``; None when there is none."""
+    candidates = [u.id for u in counselors()]
+    if assignment_mode() == BY_DEPARTMENT and department_id:
+        members = {row.user_id for row in StaffDepartment.select(StaffDepartment.user)
+                   .where(StaffDepartment.department == department_id)}
+        in_department = [u for u in candidates if u in members]
+        candidates = in_department or candidates
+    if not candidates:
+        return None
+    open_counts = dict(FollowUp.select(FollowUp.assignee, fn.COUNT(FollowUp.id))
+                       .where(FollowUp.status == "open", FollowUp.assignee.in_(candidates))
+                       .group_by(FollowUp.assignee).tuples())
+    last = get_setting(LAST_ASSIGNEE_KEY, "")
+    last = int(last) if last.isdigit() else 0
+    ordered = sorted(candidates)
+    rotation = {user_id: (user_id <= last, user_id) for user_id in ordered}  # next after the last one first
+    return min(ordered, key=lambda u: (open_counts.get(u, 0), rotation[u]))
+
+
+def place_new(follow_up_id, item_ids=(), actor=SYSTEM):
+    """Give a just-created follow-up its department (from ``item_ids``) and an assignee by the rule.
+
+    Call it inside the transaction that created the follow-up. Returns the assignee's id or None.
+    """
+    department_id = department_for(item_ids)
+    assignee = choose_assignee(department_id)
+    FollowUp.update(department=department_id, assignee=assignee).where(FollowUp.id == follow_up_id).execute()
+    if assignee is not None:
+        _put_setting(LAST_ASSIGNEE_KEY, str(assignee))
+        audit.record(actor, "followup.assigned", FollowUp(id=follow_up_id), assignee=assignee, rule=assignment_mode(),
+                     automatic=True)
+    return assignee

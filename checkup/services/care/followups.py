@@ -1,0 +1,353 @@
+"""The counselors' follow-up worklist: who may see which follow-up, filters, the detail page, the SLA.
+
+Visibility (the one rule every follow-up and referral read goes through):
+a counselor sees the follow-ups assigned to them and the unassigned pool; a department head
+(``StaffDepartment.is_head``) also sees every follow-up of their departments; the admin sees all.
+Anything else answers NotFound, exactly like a follow-up that does not exist.
+Every view of a client's findings writes the audit event "followup.viewed".
+"""
+import datetime
+import json
+from dataclasses import dataclass, field, replace
+
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN, Case, fn
+
+from checkup.models import (Appointment, Client, ContactAttempt, Department, ExamItem, Finding, FollowUp, Referral,
+                            Report, Slot, User)
+from checkup.models.accounts import ADMIN, COUNSELOR
+from checkup.models.results import FOLLOW_UP_OUTCOMES
+from checkup.core import audit
+from checkup.core import clock
+from checkup.services.care import followup_assignment
+from checkup.core.errors import NotFound
+from checkup.services.accounts.organizations import paginate, valid_id
+
+OPEN, CLOSED = "open", "closed"
+LEVELS = ("A", "B", "C")
+STATUSES = (OPEN, CLOSED, "all")
+DUE_FILTERS = ("overdue", "today", "week")
+PER_PAGE = 50
+
+LABELS = {
+    "level": {"A": _l("A · urgent"), "B": _l("B · soon"), "C": _l("C · routine")},
+    "status": {OPEN: _l("Open"), CLOSED: _l("Closed"), "all": _l("All")},
+    "due": {"overdue": _l("Overdue"), "today": _l("Due today"), "week": _l("Due this week")},
+    "outcome_code": {"advice_given": _l("Advice given"), "recheck_booked": _l("Re-check booked"),
+                     "referred": _l("Referred"), "declined": _l("Client declined"),
+                     "unreachable": _l("Unreachable"), "recheck_normal": _l("Re-check normal"),
+                     "resolved": _l("Resolved")},
+    "channel": {"phone": _l("Phone"), "sms": _l("SMS"), "email": _l("Email"), "visit": _l("Visit"),
+                "online": _l("Online")},
+    "contact_outcome": {"reached": _l("Reached"), "no_answer": _l("No answer"), "wrong_number": _l("Wrong number"),
+                        "refused": _l("Refused")},
+    "kind": {"finding": _l("Findings"), "service": _l("Service recovery")},
+    "referral_status": {"proposed": _l("Proposed"), "accepted": _l("Accepted"), "scheduled": _l("Scheduled"),
+                        "completed": _l("Completed"), "declined": _l("Declined")},
+    "target_kind": {"internal": _l("Our specialist department"), "external": _l("External hospital")},
+}
+assert set(LABELS["outcome_code"]) == set(FOLLOW_UP_OUTCOMES)
+
+
+def label(kind, code):
+    return LABELS.get(kind, {}).get(code, code)
+
+
+# --- who sees what -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Viewer:
+    user_id: int = None
+    is_admin: bool = False
+    is_counselor: bool = False
+    head_of: tuple = ()
+
+
+def viewer_for(actor):
+    """The acting user's view of the follow-ups (one query for their head departments)."""
+    user = actor.user
+    if user is None:
+        return Viewer()
+    is_admin = user.has_role(ADMIN)
+    is_counselor = user.has_role(COUNSELOR)
+    heads = tuple(followup_assignment.head_department_ids(user.id)) if is_counselor else ()
+    return Viewer(user.id, is_admin, is_counselor, heads)
+
+
+def visible_condition(viewer, model=FollowUp):
+    """A WHERE condition on ``model`` (FollowUp or an alias) selecting what ``viewer`` may see."""
+    if viewer.is_admin:
+        return model.id.is_null(False)
+    if not viewer.is_counselor:
+        return model.id.is_null(True) & model.id.is_null(False)  # nothing
+    condition = (model.assignee == viewer.user_id) | model.assignee.is_null()
+    if viewer.head_of:
+        condition = condition | model.department.in_(list(viewer.head_of))
+    return condition
+
+
+def _not_found():
+    return NotFound(_l("We could not find that follow-up."))
+
+
+def get_visible(viewer, follow_up_id):
+    """The follow-up with its client, or NotFound when missing or not ``viewer``'s to see."""
+    if not valid_id(follow_up_id):
+        raise _not_found()
+    follow_up = (FollowUp.select(FollowUp, Client).join(Client)
+                 .where(FollowUp.id == follow_up_id, visible_condition(viewer)).first())
+    if follow_up is None:
+        raise _not_found()
+    return follow_up
+
+
+def can_see(viewer, follow_up):
+    if viewer.is_admin:
+        return True
+    if not viewer.is_counselor:
+        return False
+    return (follow_up.assignee_id in (None, viewer.user_id)) or (follow_up.department_id in viewer.head_of)
+
+
+# --- the worklist ------------------------------------------------------------------------------------
+
+@dataclass
+class Filters:
+    level: str = ""
+    status: str = OPEN
+    due: str = ""
+    department: int = None
+    assignee: str = ""  # "" any | "me" | "none" | a counselor's id as text
+    page: int = 1
+
+    def cleaned(self):
+        """The same filters with anything outside the allow-lists dropped."""
+        return Filters(level=self.level if self.level in LEVELS else "",
+                       status=self.status if self.status in STATUSES else OPEN,
+                       due=self.due if self.due in DUE_FILTERS else "",
+                       department=self.department if valid_id(self.department) else None,
+                       assignee=self.assignee if (self.assignee in ("me", "none") or (
+                           str(self.assignee).isdigit() and valid_id(int(self.assignee)))) else "",
+                       page=self.page if isinstance(self.page, int) and 0 < self.page < 10**6 else 1)
+
+    def query_args(self):
+        """The filters as URL arguments (empty ones left out), for pager links and redirects."""
+        args = {"level": self.level, "status": self.status if self.status != OPEN else "", "due": self.due,
+                "department": self.department, "assignee": self.assignee}
+        return {key: value for key, value in args.items() if value}
+
+
+def utc(moment):
+    """An aware datetime as the naive UTC the database stores."""
+    return moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def _day_bounds():
+    now = clock.now()
+    start = clock.local(now.date(), datetime.time(0, 0))
+    week_end = start + datetime.timedelta(days=7 - now.weekday())
+    return utc(now), utc(start), utc(start + datetime.timedelta(days=1)), utc(week_end)
+
+
+def overdue_condition(now_utc, model=FollowUp):
+    return (model.status == OPEN) & (model.due_at < now_utc)
+
+
+def _apply(query, filters, viewer):
+    now_utc, start, day_end, week_end = _day_bounds()
+    if filters.level:
+        query = query.where(FollowUp.level == filters.level)
+    if filters.status != "all":
+        query = query.where(FollowUp.status == filters.status)
+    if filters.due == "overdue":
+        query = query.where(overdue_condition(now_utc))
+    elif filters.due in ("today", "week"):
+        end = day_end if filters.due == "today" else week_end
+        # what is already overdue stays on the list until it is closed
+        query = query.where(FollowUp.due_at < end, (FollowUp.due_at >= start) | (FollowUp.status == OPEN))
+    if filters.department:
+        query = query.where(FollowUp.department == filters.department)
+    if filters.assignee == "me":
+        query = query.where(FollowUp.assignee == viewer.user_id)
+    elif filters.assignee == "none":
+        query = query.where(FollowUp.assignee.is_null())
+    elif filters.assignee:
+        query = query.where(FollowUp.assignee == int(filters.assignee))
+    return query
+
+
+def worklist(actor, filters):
+    """A page of the follow-ups ``actor`` may see, overdue open ones first, then by due time.
+
+    Each row carries its client, department and assignee (joined): two queries whatever the page
+    length, plus one for the viewer's head departments.
+    """
+    filters = filters.cleaned()
+    viewer = viewer_for(actor)
+    now_utc = utc(clock.now())
+    assignee = User.alias("assignee_user")
+    query = (FollowUp.select(FollowUp, Client, Department, assignee)
+             .join(Client, on=(FollowUp.client == Client.id))
+             .join_from(FollowUp, Department, JOIN.LEFT_OUTER, on=(FollowUp.department == Department.id))
+             .join_from(FollowUp, assignee, JOIN.LEFT_OUTER, on=(FollowUp.assignee == assignee.id),
+                        attr="assignee_user")
+             .where(visible_condition(viewer)))
+    query = _apply(query, filters, viewer)
+    query = query.order_by(Case(None, [(overdue_condition(now_utc), 0)], 1),
+                           Case(None, [(FollowUp.status == OPEN, 0)], 1), FollowUp.due_at, FollowUp.id)
+    page = paginate(query, filters.page, PER_PAGE)
+    for row in page.items:
+        row.is_overdue = row.status == OPEN and row.due_at < now_utc
+    return page
+
+
+def home_counts(actor):
+    """Headline numbers for the counselor's home page: mine open, the pool, overdue (all visible), in one query."""
+    viewer = viewer_for(actor)
+    now_utc = utc(clock.now())
+    is_open = FollowUp.status == OPEN
+    row = (FollowUp.select(
+        fn.SUM(Case(None, [(is_open & (FollowUp.assignee == viewer.user_id), 1)], 0)).alias("mine"),
+        fn.SUM(Case(None, [(is_open & FollowUp.assignee.is_null(), 1)], 0)).alias("pool"),
+        fn.SUM(Case(None, [(overdue_condition(now_utc), 1)], 0)).alias("overdue"))
+        .where(visible_condition(viewer)).dicts().first()) or {}
+    counts = {key: int(row.get(key) or 0) for key in ("mine", "pool", "overdue")}
+    counts["head_of"] = list(Department.select().where(Department.id.in_(list(viewer.head_of)))
+                             .order_by(Department.sort_order, Department.code)) if viewer.head_of else []
+    return counts
+
+
+# --- one follow-up -----------------------------------------------------------------------------------
+
+@dataclass
+class FindingRow:
+    text: str
+    code: str = ""
+    name: str = ""
+    value: str = ""
+    unit: str = ""
+    reference: str = ""
+    flag: str = ""
+    item_id: int = None
+
+
+@dataclass
+class Detail:
+    follow_up: FollowUp
+    client: Client
+    findings: list = field(default_factory=list)
+    attempts: list = field(default_factory=list)
+    referrals: list = field(default_factory=list)
+    recheck: Appointment = None
+    report: Report = None
+    can_close_unreachable: bool = False
+    unreachable_after: int = 0
+
+    @property
+    def finding_item_ids(self):
+        return [f.item_id for f in self.findings if f.item_id]
+
+
+def _reference(row):
+    low, high = row.get("ref_low", ""), row.get("ref_high", "")
+    return f"{low}–{high}" if low and high else f"≤ {high}" if high else f"≥ {low}" if low else ""
+
+
+def finding_rows(follow_up, report=None):
+    """The findings behind a follow-up (same report, same level) with values, units and ranges from the
+    report's snapshot. A service-recovery follow-up has none."""
+    if follow_up.kind != "finding":
+        return []
+    report = report or Report.get_or_none(Report.id == follow_up.report_id)
+    snapshot = {}
+    if report is not None and report.results_snapshot:
+        snapshot = {row["code"]: row for row in json.loads(report.results_snapshot).get("rows", [])}
+    rows = []
+    for finding in (Finding.select(Finding, ExamItem).join(ExamItem, JOIN.LEFT_OUTER)
+                    .where(Finding.report == follow_up.report_id, Finding.level == follow_up.level)
+                    .order_by(Finding.id)):
+        item = finding.item if finding.item_id else None
+        snap = snapshot.get(item.code, {}) if item else {}
+        rows.append(FindingRow(text=finding.text, code=item.code if item else "",
+                               name=(item.name_en + (f" {item.name_zh}" if item.name_zh else "")) if item else "",
+                               value=snap.get("value", ""), unit=snap.get("unit", ""), reference=_reference(snap),
+                               flag=snap.get("flag", ""), item_id=item.id if item else None))
+    return rows
+
+
+def detail(actor, follow_up_id):
+    """Everything the detail page shows; the view of the client's findings is audited ("followup.viewed").
+
+    NotFound when missing. The findings are clinical: a counselor sees the follow-ups they may work on;
+    anyone else, the admin included, breaks the glass for the client first (NoCareRelationship)."""
+    from checkup.services.privacy import care_access
+
+    if not valid_id(follow_up_id):
+        raise _not_found()
+    viewer = viewer_for(actor)
+    assignee = User.alias("assignee_user")
+    follow_up = (FollowUp.select(FollowUp, Client, Department, assignee).join(Client)
+                 .join_from(FollowUp, Department, JOIN.LEFT_OUTER, on=(FollowUp.department == Department.id))
+                 .join_from(FollowUp, assignee, JOIN.LEFT_OUTER, on=(FollowUp.assignee == assignee.id),
+                        attr="assignee_user")
+                 .where(FollowUp.id == follow_up_id).first())
+    if follow_up is None:
+        raise _not_found()
+    if not can_see(replace(viewer, is_admin=False), follow_up):
+        care_access.require_glass_broken(actor, follow_up.client_id)
+    report = Report.get_or_none(Report.id == follow_up.report_id)
+    by = User.alias("attempt_by")
+    attempts = list(ContactAttempt.select(ContactAttempt, by)
+                    .join(by, JOIN.LEFT_OUTER, on=(ContactAttempt.by == by.id), attr="attempt_by")
+                    .where(ContactAttempt.follow_up == follow_up.id)
+                    .order_by(ContactAttempt.at.desc(), ContactAttempt.id.desc()))
+    referrals = list(Referral.select(Referral, Department)
+                     .join(Department, JOIN.LEFT_OUTER, on=(Referral.department == Department.id))
+                     .where(Referral.follow_up == follow_up.id).order_by(Referral.id.desc()))
+    recheck = None
+    if follow_up.recheck_appointment_id:
+        recheck = (Appointment.select(Appointment, Slot).join(Slot)
+                   .where(Appointment.id == follow_up.recheck_appointment_id).first())
+    needed = followup_assignment.unreachable_after()
+    follow_up.is_overdue = follow_up.status == OPEN and follow_up.due_at < utc(clock.now())
+    data = Detail(follow_up=follow_up, client=follow_up.client, findings=finding_rows(follow_up, report),
+                  attempts=attempts, referrals=referrals, recheck=recheck, report=report,
+                  can_close_unreachable=follow_up.attempt_count >= needed, unreachable_after=needed)
+    audit.record(actor, "followup.viewed", follow_up, client=follow_up.client_id, level=follow_up.level,
+                 findings=len(data.findings))
+    return data
+
+
+# --- the department head's view ----------------------------------------------------------------------
+
+def department_for_viewer(actor, department_id):
+    """The department if ``actor`` heads it (or is the admin); NotFound otherwise, like a missing one."""
+    viewer = viewer_for(actor)
+    department = Department.get_or_none(Department.id == department_id) if valid_id(department_id) else None
+    if department is None or not (viewer.is_admin or department.id in viewer.head_of):
+        raise NotFound(_l("We could not find that department."))
+    return department
+
+
+def sla(department_id=None):
+    """Per level: closed, closed on time (by the due time), on-time %, open, open overdue. One query."""
+    now_utc = utc(clock.now())
+    closed = FollowUp.status == CLOSED
+    on_time = closed & (FollowUp.closed_at <= FollowUp.due_at)
+    query = (FollowUp.select(FollowUp.level,
+                             fn.SUM(Case(None, [(closed, 1)], 0)).alias("closed"),
+                             fn.SUM(Case(None, [(on_time, 1)], 0)).alias("on_time"),
+                             fn.SUM(Case(None, [(FollowUp.status == OPEN, 1)], 0)).alias("open"),
+                             fn.SUM(Case(None, [(overdue_condition(now_utc), 1)], 0)).alias("overdue"))
+             .group_by(FollowUp.level))
+    if department_id is not None:
+        query = query.where(FollowUp.department == department_id)
+    found = {row["level"]: row for row in query.dicts()}
+    rows = []
+    for level in LEVELS:
+        row = found.get(level, {})
+        numbers = {key: int(row.get(key) or 0) for key in ("closed", "on_time", "open", "overdue")}
+        numbers["level"] = level
+        numbers["on_time_pct"] = round(100 * numbers["on_time"] / numbers["closed"]) if numbers["closed"] else None
+        rows.append(numbers)
+    return rows

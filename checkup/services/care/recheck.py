@@ -1,0 +1,147 @@
+"""Re-check appointments booked from a follow-up, and the follow-up closing itself on a normal result.
+
+A re-check is an appointment without a package: only the chosen items (the follow-up's finding items
+by default), at their catalog prices. It goes through booking's own claim: the slot and every limited
+resource the items need are claimed by the same conditional UPDATEs in the same transaction that writes
+the appointment (source "recheck") and links it to the follow-up — all of it, or nothing.
+
+When the re-check's report is signed and every re-checked item came back normal, the follow-up closes
+with the outcome "recheck_normal" (``close_if_normal``, called by ``reports.sign``); otherwise it stays
+open for the counselor, and the new report's own findings open their own follow-ups as usual.
+"""
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from peewee import IntegrityError
+
+from checkup.core import tasks
+from checkup.models.base import db
+from checkup.models import Appointment, AppointmentItem, Client, ExamItem, FollowUp, Report, Result
+from checkup.models.appointments import LIVE_STATUSES
+from checkup.models.results import ABNORMAL_FLAGS
+from checkup.core import audit
+from checkup.services.booking import booking
+from checkup.services.care import followup_actions
+from checkup.services.care import followups
+from checkup.core.errors import Conflict, ValidationError
+from checkup.services.accounts.organizations import valid_id
+
+SOURCE = "recheck"
+RECHECK_NORMAL = "recheck_normal"
+
+
+class RecheckQuote(booking.Quote):
+    """A quote without a package: the price is the items' own."""
+
+    @property
+    def total(self):
+        return sum((line.price for line in self.lines), Decimal("0"))
+
+
+def _follow_up(actor, follow_up_id):
+    follow_up = followups.get_visible(followups.viewer_for(actor), follow_up_id)
+    if follow_up.status != followups.OPEN:
+        raise Conflict(_l("This follow-up is already closed."))
+    return follow_up
+
+
+def item_choices(follow_up):
+    """(items one may re-check, ids ticked by default): the original checkup's items and the finding items."""
+    report = Report.get_or_none(Report.id == follow_up.report_id)
+    finding_ids = [row.item_id for row in followups.finding_rows(follow_up, report) if row.item_id]
+    performed = (AppointmentItem.select(AppointmentItem.item)
+                 .where(AppointmentItem.appointment == report.appointment_id)) if report else None
+    condition = ExamItem.id.in_(finding_ids or [0])
+    if performed is not None:
+        condition = condition | ExamItem.id.in_(performed)
+    items = list(ExamItem.select().where(condition).order_by(ExamItem.department, ExamItem.code))
+    return items, [i for i in dict.fromkeys(finding_ids)]
+
+
+def live_recheck(follow_up):
+    """The follow-up's re-check appointment while it is still to happen (booked or checked in), else None."""
+    if not follow_up.recheck_appointment_id:
+        return None
+    return Appointment.get_or_none(Appointment.id == follow_up.recheck_appointment_id,
+                                   Appointment.status.in_(LIVE_STATUSES))
+
+
+def options(actor, follow_up_id):
+    """What the booking form needs: the open follow-up, the items to choose from and the default ticks."""
+    follow_up = _follow_up(actor, follow_up_id)
+    items, default_ids = item_choices(follow_up)
+    return follow_up, items, default_ids
+
+
+def quote_for(follow_up, item_ids):
+    """The package-less quote for the chosen items; ValidationError for none or an item not on offer."""
+    items, _defaults = item_choices(follow_up)
+    allowed = {item.id: item for item in items}
+    wanted = [i for i in dict.fromkeys(item_ids or ()) if valid_id(i)]
+    if not wanted or len(wanted) != len(set(item_ids or ())) or any(i not in allowed for i in wanted):
+        message = _l("Tick the items to re-check (from this client's checkup).")
+        raise ValidationError(message, {"items": message})
+    return RecheckQuote(None, [booking.Line(allowed[i], allowed[i].price, "self") for i in wanted])
+
+
+def book(actor, follow_up_id, item_ids, slot_id, idempotency_key=None):
+    """Book a re-check of ``item_ids`` in ``slot_id`` for the follow-up's client and link it to the follow-up.
+
+    The same ``idempotency_key`` returns the appointment it already made. Raises ValidationError (bad
+    items or slot, another appointment that day), booking.PlaceTaken (full), NotFound or Conflict (closed,
+    or a re-check already booked).
+    """
+    key = (idempotency_key or "")[:64] or None
+    follow_up = _follow_up(actor, follow_up_id)
+    if key:
+        existing = Appointment.get_or_none(Appointment.idempotency_key == key)
+        if existing is not None and existing.id == follow_up.recheck_appointment_id:
+            return existing
+    booked = live_recheck(follow_up)
+    if booked is not None:
+        raise Conflict(_l("A re-check is already booked for %(day)s.", day=booked.day.isoformat()))
+    offer = quote_for(follow_up, item_ids)
+    if not isinstance(slot_id, int) or not valid_id(slot_id):
+        message = _l("Choose a time from the list.")
+        raise ValidationError(message, {"slot": message})
+    client = Client.get_by_id(follow_up.client_id)
+    try:
+        with db.atomic():
+            slot = booking._bookable_slot(slot_id)
+            appointment = booking._create(actor, client, slot, offer, key, SOURCE)
+            linked = (FollowUp.update(recheck_appointment=appointment.id)
+                      .where(FollowUp.id == follow_up.id, FollowUp.status == followups.OPEN).execute())
+            if linked != 1:
+                raise Conflict(_l("This follow-up is already closed."))
+            audit.record(actor, "followup.recheck_booked", follow_up, appointment=appointment.id,
+                         items=[line.item.code for line in offer.lines], day=str(slot.day))
+            tasks.defer("mail.booking_confirmation", appointment.id, caused_by=actor.user_id)
+    except IntegrityError:
+        if key:
+            existing = Appointment.get_or_none(Appointment.idempotency_key == key)
+            if existing is not None and existing.client_id == client.id:
+                return existing
+        message = _l("The client already has an appointment on that day. One checkup per day.")
+        raise ValidationError(message, {"slot": message})
+    return appointment
+
+
+def close_if_normal(actor, report):
+    """After ``report`` is signed: close the open follow-ups whose re-check it is when every re-checked
+    item's result is normal (not flagged, not skipped). Returns the ids closed. Runs in the signing transaction."""
+    waiting = list(FollowUp.select(FollowUp.id).where(FollowUp.recheck_appointment == report.appointment_id,
+                                                      FollowUp.status == followups.OPEN))
+    if not waiting:
+        return []
+    item_ids = {row.item_id for row in AppointmentItem.select(AppointmentItem.item)
+                .where(AppointmentItem.appointment == report.appointment_id)}
+    results = {r.item_id: r for r in Result.select().where(Result.appointment == report.appointment_id)}
+    normal = bool(item_ids) and all(
+        item in results and not results[item].skipped and results[item].flag not in ABNORMAL_FLAGS
+        for item in item_ids)
+    if not normal:
+        return []
+    day = Appointment.get_by_id(report.appointment_id).day
+    note = _("Re-check on %(day)s: every re-checked item was normal.", day=day.isoformat())
+    return [row.id for row in waiting if followup_actions.close_by_system(actor, row.id, RECHECK_NORMAL, note)]

@@ -1,0 +1,184 @@
+"""The catalog's packages and limited resources (items and ranges are in ``catalog``).
+
+Same contract as ``checkup.services.catalog.catalog``: writes in ``db.atomic()`` with an audit
+event; ValidationError / NotFound on bad input; ``*_problems`` only read.
+"""
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN, IntegrityError, fn
+
+from checkup.models.base import db
+from checkup.models import Department, ExamItem, Package, PackageItem, Resource
+from checkup.models.catalog import PACKAGE_SEXES
+from checkup.core import audit
+from checkup.services.catalog.catalog import (AGE_LIMIT, CAPACITY_LIMIT, CENT, DESCRIPTION_LIMIT, FIX_FIELDS, Checker,
+                                      as_id, changes_of, storable_id)
+from checkup.core.errors import NotFound, ValidationError
+
+
+# --- packages --------------------------------------------------------------------------------
+
+ITEM_LIMIT = 500  # far beyond any real package; keeps the IN (...) list small
+PACKAGE_FIELDS = ("code", "name_en", "name_zh", "description_en", "description_zh", "sex", "age_min", "age_max",
+                  "price", "active")
+
+
+def list_packages(search="", only_id=None):
+    """Packages with their item count and the total of their item prices, in one query."""
+    query = (Package.select(Package, fn.COUNT(ExamItem.id).alias("item_count"),
+                            fn.COALESCE(fn.SUM(ExamItem.price), 0).alias("items_total"))
+             .join(PackageItem, JOIN.LEFT_OUTER).join(ExamItem, JOIN.LEFT_OUTER)
+             .group_by(Package.id).order_by(Package.code))
+    if search:
+        term = f"%{search}%"
+        query = query.where(Package.code ** term | Package.name_en ** term | Package.name_zh ** term)
+    if only_id is not None:
+        query = query.where(Package.id == only_id)
+    packages = list(query)
+    for package in packages:  # SQLite sums decimals as floats
+        package.items_total = Decimal(str(package.items_total)).quantize(CENT)
+    return packages
+
+
+def get_package(package_id):
+    package_id = storable_id(package_id)
+    package = package_id and Package.get_or_none(Package.id == package_id)
+    if not package:
+        raise NotFound(_l("No such package."))
+    return package
+
+
+def package_item_ids(package_id):
+    return [row.item_id for row in PackageItem.select(PackageItem.item).where(PackageItem.package == package_id)]
+
+
+def items_by_department(include_ids=()):
+    """[(department, [items])] of active items (plus ``include_ids``) in one query, for choosing."""
+    query = (ExamItem.select(ExamItem, Department).join(Department)
+             .where((ExamItem.active == True) | ExamItem.id.in_(list(include_ids) or [0]))  # noqa: E712
+             .order_by(Department.sort_order, Department.code, ExamItem.code))
+    groups = []
+    for item in query:
+        if not groups or groups[-1][0].id != item.department_id:
+            groups.append((item.department, []))
+        groups[-1][1].append(item)
+    return groups
+
+
+def package_problems(values, package_id=None):
+    """Normalised values and {field: message} for a package; reads only."""
+    check = Checker(values)
+    check.code(Package, package_id)
+    check.text("name_en", Package.name_en.max_length, required=True)
+    check.text("name_zh", Package.name_zh.max_length)
+    check.text("description_en", DESCRIPTION_LIMIT)
+    check.text("description_zh", DESCRIPTION_LIMIT)
+    check.one_of("sex", PACKAGE_SEXES, _l("Choose any, male or female."))
+    age_min = check.number("age_min", required=True, whole=True, minimum=0, maximum=AGE_LIMIT)
+    age_max = check.number("age_max", required=True, whole=True, minimum=0, maximum=AGE_LIMIT)
+    if age_min is not None and age_max is not None and age_min > age_max:
+        check.errors.setdefault("age_max", _l("The highest age must not be below the lowest age."))
+    check.money("price")
+    check.values["active"] = bool(check.values.get("active", True))
+    raw_ids = list(values.get("items") or [])
+    ids = {as_id(i) for i in raw_ids[:ITEM_LIMIT + 1]}
+    if not raw_ids:
+        check.errors["items"] = _l("Choose at least one item.")
+    elif len(raw_ids) > ITEM_LIMIT or None in ids or (
+            ExamItem.select().where(ExamItem.id.in_(list(ids))).count() != len(ids)):
+        check.errors["items"] = _l("Choose items from the list.")
+    clean = {k: check.values.get(k) for k in PACKAGE_FIELDS}
+    clean["items"] = sorted(i for i in ids if i is not None)
+    return clean, check.errors
+
+
+def save_package(actor, values, package_id=None):
+    """Create (no id) or update a package and its item list, all or nothing. Raises ValidationError."""
+    package = get_package(package_id) if package_id is not None else None
+    values, errors = package_problems(values, package_id)
+    if errors:
+        raise ValidationError(FIX_FIELDS, errors)
+    item_ids = values.pop("items")
+    try:
+        with db.atomic():
+            if package is None:
+                package = Package.create(**values)
+                audit.record(actor, "catalog.package_created", package, code=package.code, items=item_ids)
+            else:
+                before = sorted(package_item_ids(package.id))
+                diff = changes_of(package, values)
+                if before != item_ids:
+                    diff["items"] = [before, item_ids]
+                Package.update(**values).where(Package.id == package.id).execute()
+                PackageItem.delete().where(PackageItem.package == package.id).execute()
+                audit.record(actor, "catalog.package_updated", package, changes=diff)
+            PackageItem.insert_many([{"package": package.id, "item": i} for i in item_ids]).execute()
+    except IntegrityError:
+        raise ValidationError(FIX_FIELDS, {"code": _l("The code %(code)s is already used.", code=values["code"])})
+    return get_package(package.id)
+
+
+def set_package_active(actor, package_id, active):
+    package = get_package(package_id)
+    with db.atomic():
+        Package.update(active=bool(active)).where(Package.id == package.id).execute()
+        audit.record(actor, "catalog.package_activated" if active else "catalog.package_deactivated", package)
+    return get_package(package.id)
+
+
+def package_row(package_id):
+    """One package as the list shows it (with item count and total)."""
+    rows = list_packages(only_id=package_id)
+    if not rows:
+        raise NotFound(_l("No such package."))
+    return rows[0]
+
+
+# --- limited resources -----------------------------------------------------------------------
+
+RESOURCE_FIELDS = ("code", "name_en", "name_zh", "daily_capacity", "active")
+
+
+def list_resources():
+    """Resources with the number of items that consume each, in one query."""
+    return list(Resource.select(Resource, fn.COUNT(ExamItem.id).alias("item_count"))
+                .join(ExamItem, JOIN.LEFT_OUTER).group_by(Resource.id).order_by(Resource.code))
+
+
+def get_resource(resource_id):
+    resource_id = storable_id(resource_id)
+    resource = resource_id and Resource.get_or_none(Resource.id == resource_id)
+    if not resource:
+        raise NotFound(_l("No such resource."))
+    return resource
+
+
+def resource_problems(values, resource_id=None):
+    check = Checker(values)
+    check.code(Resource, resource_id)
+    check.text("name_en", Resource.name_en.max_length, required=True)
+    check.text("name_zh", Resource.name_zh.max_length)
+    check.number("daily_capacity", required=True, whole=True, minimum=0, maximum=CAPACITY_LIMIT)
+    check.values["active"] = bool(check.values.get("active", True))
+    return {k: check.values.get(k) for k in RESOURCE_FIELDS}, check.errors
+
+
+def save_resource(actor, values, resource_id=None):
+    """Create (no id) or update a limited resource. Raises ValidationError."""
+    resource = get_resource(resource_id) if resource_id is not None else None
+    values, errors = resource_problems(values, resource_id)
+    if errors:
+        raise ValidationError(FIX_FIELDS, errors)
+    try:
+        with db.atomic():
+            if resource is None:
+                resource = Resource.create(**values)
+                audit.record(actor, "catalog.resource_created", resource, code=resource.code)
+            else:
+                diff = changes_of(resource, values)
+                Resource.update(**values).where(Resource.id == resource.id).execute()
+                audit.record(actor, "catalog.resource_updated", resource, changes=diff)
+    except IntegrityError:
+        raise ValidationError(FIX_FIELDS, {"code": _l("The code %(code)s is already used.", code=values["code"])})
+    return get_resource(resource.id)

@@ -1,0 +1,346 @@
+"""The exam day at the front desk: the day sheet, check-in, no-shows, walk-ins and the exam sheet's data.
+
+Counters: a check-in keeps the places it booked (checked-in is live). A no-show, marked only once its
+slot is over, releases its slot and limited-resource places like a cancellation does, so
+``Slot.booked``/``ResourceDay.booked`` keep meaning "live (booked or checked-in) appointments" — and
+a CT place a no-show left is free again for a walk-in later that day.
+
+Who checked a client in and when is kept in the audit log (``exam_day.checked_in``), with the identity
+fields the desk confirmed; nothing else about the identity check is stored.
+
+A record a company roster made (HR's data) is marked on the sheet: before check-in the desk may read the
+ID card and join it to the center's earlier record of the person (``enrollment_identity.join_at_desk``);
+checking it in with the ID number confirmed makes that number the record's own.
+"""
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN
+
+from checkup.models.base import db
+from checkup.models import (Appointment, AppointmentItem, AuditEvent, Client, Department, ExamItem, Package,
+                            Slot)
+from checkup.models.appointments import BOOKED, CANCELLED, CHECKED_IN, COMPLETED, NO_SHOW
+from checkup.models.base import utcnow
+from checkup.reports.exam_sheet import ExamSheetRenderer
+from checkup.core import audit
+from checkup.services.booking import booking
+from checkup.core import clock
+from checkup.services.groups import enrollment_identity
+from checkup.core import national_id
+from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.core.labels import choice_label
+from checkup.services.catalog.packages import age_on
+
+STATUSES = (BOOKED, CHECKED_IN, COMPLETED, NO_SHOW, CANCELLED)
+IDENTITY_FIELDS = ("name", "birth_date", "national_id")
+
+
+class NoPlaceToday(Conflict):
+    """No slot today still has room (or a limited resource the package needs is full)."""
+
+
+@dataclass
+class DaySheetRow:
+    appointment_id: int
+    day: object
+    exam_code: str
+    status: str
+    source: str
+    client_id: int
+    name: str
+    sex: str
+    age: int
+    birth_date: object
+    phone: str
+    masked_national_id: str
+    package: object
+    slot_ended: bool
+    is_today: bool
+    checked_in_at: object = None  # aware datetime in the center's zone, from the audit log
+    roster_record: bool = False  # a record a company roster made, not yet confirmed as anyone's own
+    roster_id_hash: str = None
+    known_elsewhere: bool = False  # another record of the center holds the roster's ID number
+
+    @property
+    def identity_fields(self):
+        """The fields the desk must confirm before checking this client in."""
+        return IDENTITY_FIELDS if self.masked_national_id else IDENTITY_FIELDS[:2]
+
+    @property
+    def can_check_in(self):
+        return self.status == BOOKED and self.is_today
+
+    @property
+    def can_mark_no_show(self):
+        return self.status == BOOKED and self.slot_ended
+
+
+@dataclass
+class DaySheetSlot:
+    slot: Slot
+    rows: list = field(default_factory=list)
+    ended: bool = False
+
+
+@dataclass
+class DaySheet:
+    day: object
+    is_today: bool
+    slots: list
+    counts: dict
+
+    @property
+    def total(self):
+        return sum(self.counts.values())
+
+    @property
+    def expected(self):
+        """Everyone still coming or here today (not cancelled)."""
+        return self.total - self.counts.get(CANCELLED, 0)
+
+
+def _row(appointment, now, today):
+    client, slot = appointment.client, appointment.slot
+    return DaySheetRow(
+        appointment_id=appointment.id, day=appointment.day, exam_code=appointment.exam_code, status=appointment.status,
+        source=appointment.source, client_id=client.id, name=client.name, sex=client.sex,
+        age=age_on(client.birth_date, appointment.day), birth_date=client.birth_date, phone=client.phone,
+        masked_national_id=national_id.masked_from_cipher(client.national_id_cipher),
+        package=appointment.package, slot_ended=clock.local(slot.day, slot.end_time) <= now,
+        is_today=appointment.day == today, roster_record=enrollment_identity.is_roster_record(client),
+        roster_id_hash=client.roster_id_hash if enrollment_identity.is_roster_record(client) else None)
+
+
+def _mark_known_elsewhere(rows):
+    """One query (none without roster rows): which roster rows' ID numbers another record holds."""
+    held = enrollment_identity.held_elsewhere(r.roster_id_hash for r in rows if r.roster_record)
+    for row in rows:
+        row.known_elsewhere = row.roster_record and row.roster_id_hash in held
+
+
+def _with_client_package_slot():
+    return (Appointment.select(Appointment, Client, Package, Slot).join_from(Appointment, Client)
+            .join_from(Appointment, Package, JOIN.LEFT_OUTER).join_from(Appointment, Slot))
+
+
+def _check_in_times(appointment_ids):
+    """{appointment id: aware check-in time} from the audit log, in one query (even for none: a fixed count)."""
+    events = (AuditEvent.select(AuditEvent.object_id, AuditEvent.at)
+              .where(AuditEvent.action == "exam_day.checked_in", AuditEvent.object_type == "appointment",
+                     AuditEvent.object_id.in_([str(i) for i in appointment_ids])))
+    return {int(e.object_id): clock.from_utc(e.at) for e in events}
+
+
+def day_sheet(day):
+    """The day's appointments by slot (cancelled ones only counted), with counts per status: three queries."""
+    now, today = clock.now(), clock.today()
+    slots = list(Slot.select().where(Slot.day == day).order_by(Slot.start_time))
+    by_slot = {s.id: DaySheetSlot(s, ended=clock.local(s.day, s.end_time) <= now) for s in slots}
+    appointments = list(_with_client_package_slot().where(Appointment.day == day)
+                        .order_by(Slot.start_time, Client.name, Appointment.id))
+    counts = {status: 0 for status in STATUSES}
+    rows = []
+    for appointment in appointments:
+        counts[appointment.status] = counts.get(appointment.status, 0) + 1
+        if appointment.status == CANCELLED:
+            continue
+        row = _row(appointment, now, today)
+        rows.append(row)
+        by_slot.setdefault(appointment.slot_id, DaySheetSlot(appointment.slot)).rows.append(row)
+    times = _check_in_times([r.appointment_id for r in rows if r.status != BOOKED])
+    for row in rows:
+        row.checked_in_at = times.get(row.appointment_id)
+    _mark_known_elsewhere(rows)
+    ordered = sorted(by_slot.values(), key=lambda s: s.slot.start_time)
+    return DaySheet(day=day, is_today=day == today, slots=ordered, counts=counts)
+
+
+def sheet_row(appointment_id):
+    """One day-sheet row (for swapping a single row after an action), in two queries."""
+    appointment = _with_client_package_slot().where(Appointment.id == appointment_id).first()
+    if appointment is None:
+        raise NotFound(_l("We could not find that appointment."))
+    row = _row(appointment, clock.now(), clock.today())
+    row.checked_in_at = _check_in_times([row.appointment_id]).get(row.appointment_id)
+    _mark_known_elsewhere([row])
+    return row
+
+
+def _appointment(appointment_id):
+    appointment = (Appointment.select(Appointment, Client, Slot).join_from(Appointment, Client)
+                   .join_from(Appointment, Slot).where(Appointment.id == appointment_id).first())
+    if appointment is None:
+        raise NotFound(_l("We could not find that appointment."))
+    return appointment
+
+
+def required_identity_fields(client):
+    return IDENTITY_FIELDS if client.national_id_cipher else IDENTITY_FIELDS[:2]
+
+
+def _confirmed_identity(client, verified_fields):
+    """The identity fields confirmed, or ValidationError naming those still to confirm."""
+    confirmed = {f for f in (verified_fields or ()) if f in IDENTITY_FIELDS}
+    missing = [f for f in required_identity_fields(client) if f not in confirmed]
+    if missing:
+        message = _l("Confirm the client's identity first: tick that the name, birth date and ID number "
+                     "(when on file) match the person at the desk.")
+        raise ValidationError(message, {f: message for f in missing})
+    return sorted(confirmed & set(required_identity_fields(client)))
+
+
+def check_in(actor, appointment_id, verified_fields):
+    """Check a booked appointment of today in, once the desk confirmed the client's identity.
+
+    Records who and when (audit ``exam_day.checked_in``, with the fields confirmed). A roster's record
+    whose ID number was confirmed becomes an ordinary record (see module doc). Raises NotFound,
+    ValidationError (another day, not booked, identity not confirmed, a roster's record whose ID number
+    another record holds) or Conflict (checked in meanwhile).
+    """
+    appointment = _appointment(appointment_id)
+    today = clock.today()
+    if appointment.day != today:
+        raise ValidationError(_l("This appointment is on %(day)s. Clients can be checked in on the day of "
+                                 "their appointment only (today is %(today)s).",
+                                 day=appointment.day.isoformat(), today=today.isoformat()))
+    if appointment.status != BOOKED:
+        raise ValidationError(_l("Only a booked appointment can be checked in; this one is %(status)s.",
+                                 status=choice_label("appointment_status", appointment.status)))
+    confirmed = _confirmed_identity(appointment.client, verified_fields)
+    with db.atomic():
+        enrollment_identity.confirm_at_check_in(appointment.client, confirmed)
+        changed = (Appointment.update(status=CHECKED_IN, updated_at=utcnow())
+                   .where(Appointment.id == appointment.id, Appointment.status == BOOKED).execute())
+        if changed != 1:
+            raise Conflict(_l("Someone else changed this appointment just now. Reload the day sheet."))
+        audit.record(actor, "exam_day.checked_in", appointment, identity_confirmed=confirmed,
+                     exam_code=appointment.exam_code)
+    return Appointment.get_by_id(appointment.id)
+
+
+def mark_no_show(actor, appointment_id):
+    """Mark a booked appointment whose slot has ended as a no-show, releasing its places (see module doc).
+
+    Raises NotFound, or ValidationError (slot not over yet, not booked).
+    """
+    appointment = _appointment(appointment_id)
+    slot = appointment.slot
+    if clock.local(slot.day, slot.end_time) > clock.now():
+        raise ValidationError(_l("A client can be marked as a no-show only after their time slot has ended "
+                                 "(%(end)s on %(day)s).", end=slot.end_time.strftime("%H:%M"),
+                                 day=slot.day.isoformat()))
+    if appointment.status != BOOKED:
+        raise ValidationError(_l("Only a booked appointment can be marked as a no-show; this one is %(status)s.",
+                                 status=choice_label("appointment_status", appointment.status)))
+    with db.atomic():
+        changed = (Appointment.update(status=NO_SHOW, live_day=None, updated_at=utcnow())
+                   .where(Appointment.id == appointment.id, Appointment.status == BOOKED).execute())
+        if changed != 1:
+            raise Conflict(_l("Someone else changed this appointment just now. Reload the day sheet."))
+        booking._release(appointment.slot_id, appointment.day, booking.resource_ids_of(appointment.id))
+        audit.record(actor, "exam_day.no_show", appointment, exam_code=appointment.exam_code)
+    return Appointment.get_by_id(appointment.id)
+
+
+def walk_in_slots():
+    """Today's slots still under way or to come that have a free place, earliest first."""
+    now = clock.now()
+    slots = Slot.select().where(Slot.day == now.date(), Slot.closed == False,  # noqa: E712
+                                Slot.booked + Slot.held < Slot.capacity).order_by(Slot.start_time)
+    return [s for s in slots if clock.local(s.day, s.end_time) > now]
+
+
+def register_walk_in(actor, client_id, package_code, verified_fields=None):
+    """Book a client who walked in into today's current or next slot with room, and check them in at once.
+
+    Identity is confirmed as for any check-in. Raises NotFound (client), ValidationError (package not
+    allowed, already booked today, identity not confirmed) or NoPlaceToday.
+    """
+    client = booking.client_for(client_id)
+    booking.quote(client, package_code)  # an ineligible package fails here, before any place is taken
+    _confirmed_identity(client, verified_fields)
+    today = clock.today()
+    if Appointment.select().where(Appointment.client == client.id, Appointment.live_day == today).exists():
+        raise ValidationError(_l("This client already has an appointment today: check them in from the day sheet."))
+    appointment = None
+    for slot in walk_in_slots():
+        try:
+            appointment = booking.book(actor, client.id, slot.id, package_code, source="walk_in",
+                                       allow_started=True)
+            break
+        except booking.PlaceTaken:
+            continue  # that slot (or a resource) filled up meanwhile: try the next one
+    if appointment is None:
+        raise NoPlaceToday(_l("No place left today for this package. Book the client on another day."))
+    return check_in(actor, appointment.id, verified_fields)
+
+
+def _text(value, chinese):
+    """(primary name, other-language name) of a catalog object."""
+    en, zh = value.name_en, value.name_zh
+    primary, other = (zh or en, en if zh else "") if chinese else (en, zh)
+    return primary, (other if other != primary else "")
+
+
+def exam_sheet_data(appointment_id, chinese=False):
+    """Everything the exam sheet PDF shows, as plain data (strings, dates, lists) in two queries.
+
+    Raises NotFound for an unknown appointment.
+    """
+    appointment = _with_client_package_slot().where(Appointment.id == appointment_id).first()
+    if appointment is None:
+        raise NotFound(_l("We could not find that appointment."))
+    client, slot = appointment.client, appointment.slot
+    rows = (AppointmentItem.select(AppointmentItem, ExamItem, Department)
+            .join(ExamItem).join(Department)
+            .where(AppointmentItem.appointment == appointment.id)
+            .order_by(Department.sort_order, Department.code, ExamItem.code))
+    stations, by_department = [], {}
+    for row in rows:
+        item, department = row.item, row.item.department
+        if department.id not in by_department:
+            name, other = _text(department, chinese)
+            by_department[department.id] = {"name": name, "other_name": other, "code": department.code,
+                                            "items": []}
+            stations.append(by_department[department.id])
+        name, other = _text(item, chinese)
+        prep = (item.prep_note_zh or item.prep_note_en) if chinese else (item.prep_note_en or item.prep_note_zh)
+        by_department[department.id]["items"].append(
+            {"code": item.code, "name": name, "other_name": other, "prep_note": prep, "is_addon": row.is_addon})
+    package_name, _other = _text(appointment.package, chinese) if appointment.package else ("", "")
+    return {
+        "center_name": current_app.config["CENTER_NAME"],
+        "exam_code": appointment.exam_code,
+        "client_name": client.name,
+        "sex": str(choice_label("sex", client.sex)),
+        "age": age_on(client.birth_date, appointment.day),
+        "birth_date": client.birth_date.isoformat(),
+        "masked_national_id": national_id.masked_from_cipher(client.national_id_cipher),
+        "day": appointment.day.isoformat(),
+        "slot": f"{slot.start_time:%H:%M}–{slot.end_time:%H:%M}",
+        "package": package_name,
+        "status": str(choice_label("appointment_status", appointment.status)),
+        "stations": stations,
+        "labels": {key: str(value) for key, value in SHEET_LABELS.items()},
+    }
+
+
+def print_exam_sheet(actor, appointment_id, chinese=False):
+    """(exam code, PDF bytes) of the appointment's exam sheet; printing is audited. Raises NotFound."""
+    data = exam_sheet_data(appointment_id, chinese)
+    pdf = ExamSheetRenderer().build(data)
+    audit.record(actor, "exam_day.exam_sheet_printed", Appointment(id=appointment_id), exam_code=data["exam_code"])
+    return data["exam_code"], pdf
+
+
+# The sheet's fixed wording, translated here so the renderer stays free of Flask.
+SHEET_LABELS = {
+    "title": _l("Exam sheet"), "client": _l("Client"), "sex": _l("Sex"), "age": _l("Age"),
+    "birth_date": _l("Birth date"), "national_id": _l("ID number"), "exam_code": _l("Exam code"),
+    "date": _l("Date"), "time": _l("Time"), "package": _l("Package"), "done": _l("Done"),
+    "item": _l("Examination"), "prep": _l("Preparation"), "addon": _l("add-on"),
+    "page": _l("Page %(page)s of %(pages)s"), "station_signature": _l("Station signature"),
+    "no_items": _l("No examinations on this appointment."),
+}

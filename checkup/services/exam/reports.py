@@ -1,0 +1,391 @@
+"""Chief-physician review, sign-off and amendment of checkup reports.
+
+Signing freezes the results into a report version (``results_snapshot``), writes the findings
+and the follow-ups the rule table calls for, completes the appointment and queues the PDF job.
+After that results change only through ``amend``: a new version with a reason; the old one is
+kept as "superseded". The report rows are the source of truth; ``report_pdf`` renders them.
+"""
+import datetime
+import json
+import logging
+
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN, IntegrityError
+
+from checkup.core import tasks
+from checkup.models.base import db
+from checkup.models import (Appointment, Client, ExamItem, Finding, FollowUp, Package, Report,
+                            Result)
+from checkup.models.appointments import COMPLETED
+from checkup.models.base import utcnow
+from checkup.core import audit
+from checkup.services.care import followup_assignment
+from checkup.services.care import recheck
+from checkup.core.errors import Conflict, NotFound, ValidationError
+
+log = logging.getLogger(__name__)
+
+# the read side shared with the review pages
+from checkup.services.exam.report_review import (CURRENT_SIGNED, DRAFT, MAX_OBSERVATIONS,  # noqa: E402
+                                            PDF_PENDING, PDF_READY, PUBLISHED, REVIEWABLE_STATUSES, SIGNED,
+                                            SUPERSEDED, _new_verification_code, follow_up_rules, is_signed,
+                                            number_text, result_value, review_data)
+
+# --- snapshot, findings, follow-ups ----------------------------------------------------------------
+
+def _snapshot(data):
+    rows = []
+    for row in data.rows:
+        result = row.result
+        rows.append({
+            "code": row.item.code, "name_en": row.item.name_en, "name_zh": row.item.name_zh,
+            "department": row.department.code, "department_en": row.department.name_en,
+            "department_zh": row.department.name_zh, "department_order": row.department.sort_order,
+            "value": row.value, "value_num": number_text(result.value_num) if result else "",
+            "unit": row.unit, "flag": row.flag,
+            "ref_low": number_text(result.ref_low) if result else "",
+            "ref_high": number_text(result.ref_high) if result else "",
+            "skipped": bool(result and result.skipped), "skip_reason": result.skip_reason if result else "",
+            "previous": row.previous_value,
+            "previous_day": row.previous_day.isoformat() if row.previous_day else "",
+            "trend": row.trend, "kind": row.kind or "",
+        })
+    return json.dumps({"rows": rows}, ensure_ascii=False)
+
+
+def snapshot_rows(report):
+    if not report.results_snapshot:
+        return []
+    return json.loads(report.results_snapshot).get("rows", [])
+
+
+def finding_text(row):
+    name = row.item.name_en + (f" {row.item.name_zh}" if row.item.name_zh else "")
+    value = f"{row.value} {row.unit}".strip()
+    reference = row.reference
+    return f"{name}: {value} [{row.flag}]" + (f" ({reference})" if reference else "")
+
+
+def _write_findings(report, data, observations, rules):
+    """Insert the report's findings (auto from abnormal rows, then the physician's); returns them as dicts."""
+    findings = []
+    for row in data.abnormal_rows:
+        findings.append({"report": report.id, "result": row.result.id, "item": row.item.id,
+                         "text": finding_text(row)[:500], "level": rules[row.kind][0], "source": "auto",
+                         "kind": row.kind})
+    for text in observations:
+        findings.append({"report": report.id, "result": None, "item": None, "text": text[:500],
+                         "level": rules["observation"][0], "source": "physician", "kind": "observation"})
+    if findings:
+        Finding.insert_many([{k: v for k, v in f.items() if k != "kind"} for f in findings]).execute()
+    return findings
+
+
+def _due_hours_by_level(findings, rules):
+    hours = {}
+    for finding in findings:
+        level = finding["level"]
+        if level:
+            due = rules[finding["kind"]][1]
+            hours[level] = min(due, hours.get(level, due))
+    return hours
+
+
+def _follow_up_summary(findings, level):
+    return "; ".join(f["text"] for f in findings if f["level"] == level)[:500]
+
+
+def _write_follow_ups(report, client_id, findings, rules, signed_at, carry_from=()):
+    """One follow-up per level the findings call for, due ``due_hours`` after signing.
+
+    On an amendment an open follow-up of an earlier version with the same level moves to the new
+    version (the counselor keeps their contact log) instead of a duplicate being opened.
+    """
+    levels = []
+    for level, due_hours in sorted(_due_hours_by_level(findings, rules).items()):
+        summary = _follow_up_summary(findings, level)
+        carried = (FollowUp.update(report=report.id, summary=summary)
+                   .where(FollowUp.report.in_(list(carry_from)), FollowUp.level == level,
+                          FollowUp.status == "open").execute()) if carry_from else 0
+        if not carried:
+            created = FollowUp.create(client=client_id, report=report.id, level=level, summary=summary,
+                                      due_at=signed_at + datetime.timedelta(hours=due_hours))
+            followup_assignment.place_new(created.id, [f["item"] for f in findings if f["level"] == level])
+        levels.append(level)
+    return levels
+
+
+def _clean_observations(findings):
+    texts = []
+    for text in findings or ():
+        text = " ".join(str(text or "").split())
+        if text and text not in texts:
+            texts.append(text[:500])
+    if len(texts) > MAX_OBSERVATIONS:
+        message = _l("Write at most %(n)d observations.", n=MAX_OBSERVATIONS)
+        raise ValidationError(message, {"observations": message})
+    return texts
+
+
+def queue_pdf(report_id):
+    """Owe the report's PDF: a task row in the caller's transaction (rendered after commit, retried on
+    schedule when it fails)."""
+    return tasks.defer("report.render_pdf", report_id)
+
+
+# --- draft, sign, amend --------------------------------------------------------------------------------
+
+def save_draft(actor, appointment_id, summary, advice):
+    """Keep the physician's summary and advice as a draft (version 1) until signing. Raises Conflict once signed."""
+    summary, advice = (summary or "").strip(), (advice or "").strip()
+    with db.atomic():
+        appointment = Appointment.get_or_none(Appointment.id == appointment_id)
+        if appointment is None:
+            raise NotFound(_l("We could not find that appointment."))
+        if is_signed(appointment.id):
+            raise Conflict(_l("This report is already signed. Changes need an amendment."))
+        draft = Report.get_or_none(Report.appointment == appointment.id, Report.status == DRAFT)
+        if draft is None:
+            try:
+                with db.atomic():
+                    draft = Report.create(appointment=appointment.id, version=1, status=DRAFT,
+                                          summary=summary, advice=advice)
+            except IntegrityError:
+                raise Conflict(_l("Someone else saved this report a moment ago. Reload the page."))
+        else:
+            Report.update(summary=summary, advice=advice).where(Report.id == draft.id).execute()
+        audit.record(actor, "report.draft_saved", draft, appointment=appointment.id)
+    return Report.get_by_id(draft.id)
+
+
+def _signing_checks(data, summary):
+    if data.appointment.status not in REVIEWABLE_STATUSES:
+        raise Conflict(_l("Only a checked-in client's checkup can be signed."))
+    if not data.rows:
+        raise Conflict(_l("This appointment has no exam items to sign."))
+    if data.pending:
+        names = ", ".join(row.item.code for row in data.pending[:10])
+        raise ValidationError(_l("Every item needs a result or a reason it was skipped. Still pending: %(items)s.",
+                                 items=names))
+    if not summary:
+        message = _l("Write a summary before signing.")
+        raise ValidationError(message, {"summary": message})
+
+
+def sign(actor, appointment_id, summary, advice, findings=(), signed_at=None, queue_job=True):
+    """Sign the appointment's report (version 1).
+
+    Guarantees, in one transaction: every item is resulted or skipped; the report holds the
+    results snapshot and a verification code; findings (abnormal results with the rule table's
+    level, plus the physician's ``findings`` observations); one follow-up per level; the
+    appointment is completed and its results locked; an audit event "report.signed". The PDF
+    job is queued after commit. Raises NotFound, ValidationError or Conflict (already signed).
+
+    Only the demo's history uses the last two: ``signed_at`` (naive UTC) back-dates the signature
+    and the follow-ups' due times, and ``queue_job=False`` leaves the PDF to the caller.
+    """
+    summary, advice = (summary or "").strip(), (advice or "").strip()
+    observations = _clean_observations(findings)
+    with db.atomic():
+        data = review_data(appointment_id)
+        if data.signed or is_signed(appointment_id):
+            raise Conflict(_l("This report is already signed. Changes need an amendment."))
+        _signing_checks(data, summary)
+        now = signed_at or utcnow()
+        values = dict(status=SIGNED, summary=summary, advice=advice, results_snapshot=_snapshot(data),
+                      signed_by=actor.user_id, signed_at=now, verification_code=_new_verification_code(),
+                      pdf_state=PDF_PENDING, pdf_updated_at=now)
+        draft = next((r for r in data.reports if r.status == DRAFT), None)
+        if draft is not None:
+            if Report.update(**values).where(Report.id == draft.id, Report.status == DRAFT).execute() != 1:
+                raise Conflict(_l("This report is already signed. Changes need an amendment."))
+            report = Report.get_by_id(draft.id)
+        else:
+            try:
+                with db.atomic():
+                    report = Report.create(appointment=data.appointment.id, version=1, **values)
+            except IntegrityError:
+                raise Conflict(_l("This report is already signed. Changes need an amendment."))
+        rules = follow_up_rules()
+        written = _write_findings(report, data, observations, rules)
+        levels = _write_follow_ups(report, data.appointment.client_id, written, rules, now)
+        recheck.close_if_normal(actor, report)  # a normal re-check closes the follow-up that booked it
+        Appointment.update(status=COMPLETED, live_day=None, updated_at=now).where(
+            Appointment.id == data.appointment.id).execute()
+        audit.record(actor, "report.signed", report, appointment=data.appointment.id, version=report.version,
+                     findings=len(written), follow_ups=levels)
+        if queue_job:
+            queue_pdf(report.id)
+    return report
+
+
+def _apply_changes(appointment, changes):
+    """Write amended values (the only path that changes a result after signing); returns what changed."""
+    from checkup.services.exam import results as result_service  # the station rules: parsing and flags
+
+    changes = list(changes or ())
+    if not changes:
+        return []
+    wanted = {}
+    for change in changes:
+        try:
+            wanted[int(change["result_id"])] = change
+        except (KeyError, TypeError, ValueError):
+            raise ValidationError(_l("We could not find that result."))
+    rows = {r.id: r for r in Result.select(Result, ExamItem).join(ExamItem)
+            .where(Result.appointment == appointment.id, Result.id.in_(list(wanted)))}
+    if set(rows) != set(wanted):
+        raise ValidationError(_l("We could not find that result."))
+    client = Client.get_by_id(appointment.client_id)
+    changed = []
+    for result_id, change in sorted(wanted.items()):
+        result = rows[result_id]
+        try:
+            entry = result_service.check_entry(result.item, client, appointment, change.get("value"),
+                                               abnormal=bool(change.get("abnormal")))
+        except ValidationError as exc:
+            message = f"{result.item.code}: {exc.message}"
+            raise ValidationError(message, {f"value-{result_id}": exc.message})
+        before = (result.value_text, result.flag)
+        if before == (entry.value_text, entry.flag) and not result.skipped:
+            continue
+        Result.update(value_text=entry.value_text, value_num=entry.value_num, flag=entry.flag,
+                      ref_low=entry.ref_low, ref_high=entry.ref_high, skipped=False, skip_reason="",
+                      entered_at=utcnow()).where(Result.id == result.id).execute()
+        changed.append({"item": result.item.code, "before": result_value(result), "before_flag": result.flag,
+                        "after": entry.value_text, "after_flag": entry.flag})
+    return changed
+
+
+def amend(actor, report_id, reason, summary, advice, changes=(), findings=None):
+    """Amend a signed report: a new version with ``reason``; the old one is kept as "superseded".
+
+    ``changes`` are {"result_id", "value", "abnormal"} dicts: the only way results change after
+    signing. ``findings`` (physician observations) default to the previous version's. Findings
+    and follow-ups are written for the new version (open follow-ups of the same level move to it),
+    the event "report.amended" is audited, the PDF job queued and the client notified.
+    Raises ValidationError (no reason, bad value), NotFound or Conflict (not the current version).
+    """
+    reason = " ".join((reason or "").split())
+    if not reason:
+        message = _l("Give the reason for the amendment.")
+        raise ValidationError(message, {"reason": message})
+    summary, advice = (summary or "").strip(), (advice or "").strip()
+    if not summary:
+        message = _l("Write a summary before signing.")
+        raise ValidationError(message, {"summary": message})
+    with db.atomic():
+        old = Report.get_or_none(Report.id == report_id)
+        if old is None:
+            raise NotFound(_l("We could not find that report."))
+        if old.status not in CURRENT_SIGNED:
+            raise Conflict(_l("Only the current signed version of a report can be amended."))
+        if findings is None:
+            findings = [f.text for f in Finding.select().where(Finding.report == old.id,
+                                                               Finding.source == "physician")]
+        observations = _clean_observations(findings)
+        if (Report.update(status=SUPERSEDED).where(Report.id == old.id, Report.status.in_(CURRENT_SIGNED))
+                .execute() != 1):
+            raise Conflict(_l("Someone else amended this report a moment ago. Reload the page."))
+        appointment = Appointment.get_by_id(old.appointment_id)
+        changed = _apply_changes(appointment, changes)
+        data = review_data(appointment.id)
+        now = utcnow()
+        report = Report.create(appointment=appointment.id, version=old.version + 1, status=SIGNED,
+                               summary=summary, advice=advice, results_snapshot=_snapshot(data),
+                               amendment_reason=reason[:500], signed_by=actor.user_id, signed_at=now,
+                               verification_code=_new_verification_code(), pdf_state=PDF_PENDING,
+                               pdf_updated_at=now)
+        rules = follow_up_rules()
+        written = _write_findings(report, data, observations, rules)
+        earlier = [r.id for r in Report.select(Report.id).where(Report.appointment == appointment.id,
+                                                                Report.id != report.id)]
+        levels = _write_follow_ups(report, appointment.client_id, written, rules, now, carry_from=earlier)
+        recheck.close_if_normal(actor, report)  # an amendment that makes a re-check normal closes its follow-up
+        audit.record(actor, "report.amended", report, appointment=appointment.id, version=report.version,
+                     replaces=old.id, reason=reason[:500], changes=changed, follow_ups=levels)
+        queue_pdf(report.id)
+        tasks.defer("mail.report_amended", report.id, caused_by=actor.user_id)
+    return report
+
+
+def publish(report_id):
+    """signed -> published (once the PDF is ready); True when this call made the change.
+    Publishing queues the satisfaction survey (one per checkup: an amended version sends none)."""
+    published = Report.update(status=PUBLISHED).where(Report.id == report_id, Report.status == SIGNED).execute() == 1
+    if published:
+        from checkup.services.care.surveys import queue_survey  # post-checkup care hangs off publication
+
+        queue_survey(report_id)
+    return published
+
+
+def retry_pdf(actor, report_id):
+    """Queue a failed (or stuck) PDF again, by a physician's request."""
+    report = Report.get_or_none(Report.id == report_id)
+    if report is None or report.status == DRAFT:
+        raise NotFound(_l("We could not find that report."))
+    if report.pdf_state == PDF_READY:
+        return report
+    with db.atomic():
+        Report.update(pdf_state=PDF_PENDING, pdf_updated_at=utcnow()).where(Report.id == report.id).execute()
+        audit.record(actor, "report.pdf_retried", report)
+        queue_pdf(report.id)
+    return Report.get_by_id(report.id)
+
+
+# --- reading reports --------------------------------------------------------------------------------
+
+def report_with_appointment(report_id):
+    if not isinstance(report_id, int):
+        return None
+    return (Report.select(Report, Appointment, Client).join(Appointment).join(Client)
+            .where(Report.id == report_id).first())
+
+
+def pdf_status(report_id):
+    """The report row for the status fragment (any signed version); raises NotFound."""
+    report = report_with_appointment(report_id)
+    if report is None or report.status == DRAFT:
+        raise NotFound(_l("We could not find that report."))
+    return report
+
+
+def client_reports(client_id):
+    """The client's published reports, the latest version per checkup, newest checkup first."""
+    return list(Report.select(Report, Appointment, Package).join(Appointment)
+                .join(Package, JOIN.LEFT_OUTER)
+                .where(Appointment.client == client_id, Report.status == PUBLISHED,
+                       Report.pdf_state == PDF_READY)
+                .order_by(Appointment.day.desc(), Report.version.desc()))
+
+
+def report_for_client(report_id, client_id):
+    """The client's own current, published report; NotFound for anything else (also other clients')."""
+    report = report_with_appointment(report_id)
+    if (report is None or client_id is None or report.appointment.client_id != client_id
+            or report.status != PUBLISHED or report.pdf_state != PDF_READY):
+        raise NotFound(_l("We could not find that report."))
+    return report
+
+
+def report_for_staff(actor, report_id):
+    """Any signed version whose PDF is ready (staff may read superseded versions too), for staff with a
+    care relationship to the client (or who broke the glass): NotFound when missing, NoCareRelationship
+    when unrelated."""
+    from checkup.services.privacy import care_access  # who may see what builds on the reports
+
+    report = report_with_appointment(report_id)
+    if report is None or report.status == DRAFT or report.pdf_state != PDF_READY:
+        raise NotFound(_l("We could not find that report."))
+    care_access.require(actor, report.appointment.client_id)
+    return report
+
+
+def record_download(actor, report):
+    audit.record(actor, "report.downloaded", report, appointment=report.appointment_id, version=report.version,
+                 client=report.appointment.client_id)
+
+
+def record_view(actor, action, obj, **detail):
+    audit.record(actor, action, obj, **detail)

@@ -1,0 +1,415 @@
+"""Exam results: flags from reference ranges and entry at the stations (worklists and alerts: stations.py;
+analyser files: results_import.py).
+
+Flag convention (one rule everywhere, reports included):
+
+* a value exactly at ``low`` or ``high`` is NORMAL ("N"); strictly below ``low`` is "L",
+  strictly above ``high`` is "H";
+* a value exactly at ``critical_low`` / ``critical_high`` is CRITICAL ("LL" / "HH"),
+  as is anything beyond it — a critical limit is the first value that needs action now;
+* no range for the client's sex and age (or a range with no limits) gives "" (not flagged);
+* text and choice results are "A" when the physician marks them abnormal, else "N".
+
+Results can be written while the appointment is checked in (or completed, while no
+report is signed). Once a report version is signed the results are locked: only an
+amendment (the review service) changes them. Every write is audited; a critical value
+opens a ``CriticalAlert`` at once — it does not wait for the report.
+"""
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from peewee import IntegrityError
+
+from checkup.models.base import db
+from checkup.models import (Appointment, AppointmentItem, Client, CriticalAlert, Department, ExamItem,
+                            ReferenceRange, Report, Result)
+from checkup.models.appointments import CHECKED_IN, COMPLETED
+from checkup.models.base import utcnow
+from checkup.models.results import ABNORMAL, CRITICAL_FLAGS, CRITICAL_HIGH, CRITICAL_LOW, HIGH, LOW, NORMAL
+from checkup.core import audit
+from checkup.core.errors import NotFound, ValidationError
+from checkup.services.catalog.packages import age_on
+
+# A report in one of these states froze the results (superseded versions were signed once too).
+LOCKED_REPORT_STATUSES = ("signed", "published", "superseded")
+ENTRY_STATUSES = (CHECKED_IN, COMPLETED)
+SOURCES = ("station", "instrument")
+MAX_RAW_LENGTH = 32  # a number longer than this is a typing accident, not a measurement
+MAX_TEXT_LENGTH = Result.value_text.max_length
+MAX_SKIP_REASON = Result.skip_reason.max_length
+MAX_NOTE_LENGTH = CriticalAlert.note.max_length
+# Up to 10 integer digits and 4 decimals: what Result.value_num (14, 4) holds.
+NUMBER_PATTERN = re.compile(r"[+-]?(?:[0-9]{1,10}(?:\.[0-9]{0,4})?|\.[0-9]{1,4})")
+TOO_MANY_DECIMALS = re.compile(r"[+-]?[0-9]*\.[0-9]{5,}")
+OTHER_REASON = "other"
+SKIP_REASONS = {
+    "declined": _l("Declined by the client"),
+    "pregnant": _l("Pregnant"),
+    "not_possible": _l("Not possible today"),
+}
+def skip_reason_label(reason):
+    """The reason as a person reads it (a listed code is translated, free text shown as typed)."""
+    return SKIP_REASONS.get(reason, reason)
+
+
+FLAG_LABELS = {
+    NORMAL: _l("Normal"), HIGH: _l("High"), LOW: _l("Low"), CRITICAL_HIGH: _l("Critical high"),
+    CRITICAL_LOW: _l("Critical low"), ABNORMAL: _l("Abnormal"), "": _l("Not flagged"),
+}
+
+# --- flags ----------------------------------------------------------------------------------------
+
+def parse_value(raw):
+    """Text (or a Decimal/int) -> Decimal, strictly; raises ValidationError with a message for people.
+
+    Accepts an optional sign, up to 10 integer digits and up to 4 decimals ("12", "-0.5",
+    ".25"). Refuses blanks, letters, NaN/Infinity, exponents, thousands separators, more
+    than 4 decimals (rounding could move a value across a limit) and absurdly long input.
+    """
+    if isinstance(raw, bool):
+        raise ValidationError(_l("Enter a number, such as 5.4."), {"value": _l("Enter a number, such as 5.4.")})
+    if isinstance(raw, Decimal):
+        if not raw.is_finite():
+            raise _not_a_number()
+        text = format(raw, "f")
+    elif isinstance(raw, int):
+        text = str(raw)
+    else:
+        text = "" if raw is None else str(raw).strip()
+    if not text:
+        raise ValidationError(_l("Enter a value."), {"value": _l("Enter a value.")})
+    if len(text) > MAX_RAW_LENGTH:
+        raise _not_a_number()
+    if TOO_MANY_DECIMALS.fullmatch(text):
+        message = _l("Use at most 4 decimal places.")
+        raise ValidationError(message, {"value": message})
+    if not NUMBER_PATTERN.fullmatch(text):
+        raise _not_a_number()
+    try:
+        value = Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern already refuses what Decimal cannot read
+        raise _not_a_number()
+    return value + Decimal(0)  # normalises "-0" to "0"
+
+
+def _not_a_number():
+    message = _l("Enter a number, such as 5.4 (digits and a decimal point only).")
+    return ValidationError(message, {"value": message})
+
+
+def _range_key(row, client_sex):
+    # a sex-specific row beats an "any" row; then the narrower age band; then the older row
+    return (0 if row.sex == client_sex else 1, row.age_max - row.age_min, row.id)
+
+
+def range_for(ranges, client_sex, client_age):
+    """The reference range that applies to a client among ``ranges`` (one item's rows), or None."""
+    matching = [r for r in ranges
+                if r.sex in ("any", client_sex) and r.age_min <= client_age <= r.age_max]
+    return min(matching, key=lambda r: _range_key(r, client_sex)) if matching else None
+
+
+def numeric_flag(value, row):
+    """The flag of a numeric value against one range row (see the module docstring)."""
+    if row is None or all(getattr(row, f) is None for f in ("low", "high", "critical_low", "critical_high")):
+        return ""
+    if row.critical_low is not None and value <= row.critical_low:
+        return CRITICAL_LOW
+    if row.critical_high is not None and value >= row.critical_high:
+        return CRITICAL_HIGH
+    if row.low is not None and value < row.low:
+        return LOW
+    if row.high is not None and value > row.high:
+        return HIGH
+    return NORMAL
+
+
+def flag_for(item, client_sex, client_age, value, abnormal=False, ranges=None):
+    """(flag, range row or None, numeric value or None) for one item's value for one client.
+
+    Numeric items: ``value`` is parsed strictly (``parse_value``; ValidationError when it
+    is not a number) and compared with the range for the client's sex and age. Text and
+    choice items: "A" when ``abnormal`` else "N". ``ranges`` may be passed in to save a query.
+    """
+    if item.result_type != "numeric":
+        return (ABNORMAL if abnormal else NORMAL), None, None
+    number = parse_value(value)
+    if ranges is None:
+        ranges = list(ReferenceRange.select().where(ReferenceRange.item == item.id))
+    row = range_for(ranges, client_sex, client_age)
+    return numeric_flag(number, row), row, number
+
+
+def client_age(appointment, client):
+    """The client's age in whole years on the exam day (the age the reference ranges mean)."""
+    return age_on(client.birth_date, appointment.day)
+
+
+# --- checks shared by station entry and instrument import ----------------------------------------
+
+def is_locked(appointment_id):
+    """True once any report version of the appointment has been signed."""
+    return Report.select().where(Report.appointment == appointment_id,
+                                 Report.status.in_(LOCKED_REPORT_STATUSES)).exists()
+
+
+def entry_refusal(appointment, locked):
+    if locked:
+        return _l("Results are locked; use an amendment.")
+    if appointment.status not in ENTRY_STATUSES:
+        return _l("Results can be entered only for a checked-in client.")
+    return None
+
+
+def _check_text(item, raw_value):
+    text = "" if raw_value is None else str(raw_value).strip()
+    if not text:
+        raise ValidationError(_l("Enter a value."), {"value": _l("Enter a value.")})
+    if len(text) > MAX_TEXT_LENGTH:
+        message = _l("Use at most %(max)d characters.", max=MAX_TEXT_LENGTH)
+        raise ValidationError(message, {"value": message})
+    if item.result_type == "choice" and item.choice_list and text not in item.choice_list:
+        message = _l("Choose one of: %(choices)s.", choices=", ".join(item.choice_list))
+        raise ValidationError(message, {"value": message})
+    return text
+
+
+def _check_skip_reason(skip_reason):
+    reason = " ".join(str(skip_reason or "").split())
+    if not reason or reason == OTHER_REASON:
+        message = _l("Give a reason for skipping this item.")
+        raise ValidationError(message, {"skip_reason": message})
+    if len(reason) > MAX_SKIP_REASON:
+        message = _l("Use at most %(max)d characters.", max=MAX_SKIP_REASON)
+        raise ValidationError(message, {"skip_reason": message})
+    return reason
+
+
+@dataclass
+class Entry:
+    """A checked value, ready to store."""
+
+    item: ExamItem
+    value_text: str = ""
+    value_num: Decimal = None
+    flag: str = ""
+    ref_low: Decimal = None
+    ref_high: Decimal = None
+    skipped: bool = False
+    skip_reason: str = ""
+
+
+def check_entry(item, client, appointment, raw_value, abnormal=False, skipped=False, skip_reason="",
+                ranges=None):
+    """An Entry for the value, or ValidationError — reads only, so the live flag can use it."""
+    if skipped:
+        return Entry(item, skipped=True, skip_reason=_check_skip_reason(skip_reason))
+    if item.result_type == "numeric":
+        flag, row, number = flag_for(item, client.sex, client_age(appointment, client), raw_value, ranges=ranges)
+        return Entry(item, value_text=format(number, "f"), value_num=number, flag=flag,
+                     ref_low=row.low if row else None, ref_high=row.high if row else None)
+    text = _check_text(item, raw_value)
+    return Entry(item, value_text=text, flag=ABNORMAL if abnormal else NORMAL)
+
+
+def store_result(actor, appointment, entry, source, existing=None):
+    """Insert or update the Result for ``entry``; opens a CriticalAlert when a critical value is new.
+
+    Returns (result, created, alert or None). Runs inside the caller's transaction.
+    """
+    item = entry.item
+    values = dict(value_text=entry.value_text, value_num=entry.value_num, unit=item.unit, flag=entry.flag,
+                  ref_low=entry.ref_low, ref_high=entry.ref_high, skipped=entry.skipped,
+                  skip_reason=entry.skip_reason, entered_by=actor.user_id, entered_at=utcnow(), source=source)
+    created = existing is None
+    if created:
+        try:
+            with db.atomic():
+                result = Result.create(appointment=appointment.id, item=item.id, **values)
+        except IntegrityError:  # another station saved it a moment ago: update that row instead
+            existing = Result.get(Result.appointment == appointment.id, Result.item == item.id)
+            created = False
+    if not created:
+        changed = (existing.skipped != entry.skipped or existing.value_text != entry.value_text
+                   or existing.flag != entry.flag)
+        Result.update(**values).where(Result.id == existing.id).execute()
+        result = Result.get_by_id(existing.id)
+    alert = None
+    if entry.flag in CRITICAL_FLAGS and (created or changed):
+        alert = CriticalAlert.create(result=result.id, appointment=appointment.id)
+        audit.record(actor, "results.critical", result, appointment=appointment.id, item=item.code,
+                     flag=entry.flag, alert=alert.id)
+    return result, created, alert
+
+
+# --- station entry --------------------------------------------------------------------------------
+
+def get_appointment(appointment_id):
+    appointment = (Appointment.select(Appointment, Client).join(Client)
+                   .where(Appointment.id == appointment_id).first())
+    if appointment is None:
+        raise NotFound(_l("We could not find that appointment."))
+    return appointment
+
+
+def _appointment_item(appointment_id, item_code_or_id):
+    query = (ExamItem.select().join(AppointmentItem, on=(AppointmentItem.item == ExamItem.id))
+             .where(AppointmentItem.appointment == appointment_id))
+    if isinstance(item_code_or_id, int) and not isinstance(item_code_or_id, bool):
+        query = query.where(ExamItem.id == item_code_or_id)
+    else:
+        query = query.where(ExamItem.code == str(item_code_or_id or "")[:ExamItem.code.max_length])
+    item = query.first()
+    if item is None:
+        message = _l("This item is not part of the client's checkup.")
+        raise ValidationError(message, {"item": message})
+    return item
+
+
+def record_result(actor, appointment_id, item_code_or_id, raw_value, abnormal=False, skipped=False,
+                  skip_reason="", source="station"):
+    """Store one item's result (insert or update) and return the Result.
+
+    Guarantees: only items of the appointment; only while it is checked in (or completed
+    with no signed report); values parsed strictly and flagged against the client's range,
+    with the range and unit kept on the row; a new critical value opens a CriticalAlert
+    (audited ``results.critical``); every write audited ``results.entered``.
+    Raises NotFound (no such appointment) or ValidationError (anything refused).
+    """
+    if source not in SOURCES:
+        raise ValueError(f"unknown result source {source!r}")
+    appointment = get_appointment(appointment_id)
+    item = _appointment_item(appointment.id, item_code_or_id)
+    with db.atomic():
+        refusal = entry_refusal(appointment, is_locked(appointment.id))
+        if refusal:
+            raise ValidationError(refusal)
+        entry = check_entry(item, appointment.client, appointment, raw_value, abnormal, skipped, skip_reason)
+        existing = Result.get_or_none(Result.appointment == appointment.id, Result.item == item.id)
+        result, created, alert = store_result(actor, appointment, entry, source, existing)
+        audit.record(actor, "results.entered", result, appointment=appointment.id, item=item.code,
+                     flag=entry.flag, skipped=entry.skipped, source=source, created=created)
+    result.new_alert = alert
+    return result
+
+
+def preview_flag(appointment_id, item_id, raw_value, abnormal=False):
+    """What the flag would be for a value typed at the station. Reads only, never writes.
+
+    Returns (flag, range row or None, error message or None).
+    """
+    appointment = get_appointment(appointment_id)
+    item = _station_item(appointment.id, item_id)
+    if item.result_type != "numeric":
+        return (ABNORMAL if abnormal else NORMAL), None, None
+    if raw_value is None or not str(raw_value).strip():
+        return "", None, None
+    client = appointment.client
+    try:
+        flag, row, _number = flag_for(item, client.sex, client_age(appointment, client), raw_value)
+    except ValidationError as exc:
+        return "", None, exc.message
+    return flag, row, None
+
+
+def _station_item(appointment_id, item_id):
+    item = (ExamItem.select().join(AppointmentItem, on=(AppointmentItem.item == ExamItem.id))
+            .where(AppointmentItem.appointment == appointment_id, ExamItem.id == item_id).first())
+    if item is None:
+        raise NotFound(_l("This item is not part of the client's checkup."))
+    return item
+
+
+def get_department(code):
+    department = Department.get_or_none(Department.code == str(code or "")[:Department.code.max_length])
+    if department is None:
+        raise NotFound(_l("No such station."))
+    return department
+
+
+@dataclass
+class StationRow:
+    """One item of an appointment at a station: the item, its stored result and its client's range."""
+
+    item: ExamItem
+    result: Result = None
+    range: ReferenceRange = None
+
+
+@dataclass
+class StationSheet:
+    appointment: Appointment
+    department: Department
+    rows: list
+    locked: bool
+    refusal: object  # why entry is refused right now, or None
+    age: int
+
+
+def station_sheet(appointment_id, department_id):
+    """The items of one appointment at one station with their results and ranges (four queries)."""
+    appointment = get_appointment(appointment_id)
+    department = Department.get_by_id(department_id)
+    items = list(ExamItem.select().join(AppointmentItem, on=(AppointmentItem.item == ExamItem.id))
+                 .where(AppointmentItem.appointment == appointment.id, ExamItem.department == department.id)
+                 .order_by(ExamItem.code))
+    item_ids = [i.id for i in items]
+    results = {r.item_id: r for r in Result.select().where(Result.appointment == appointment.id,
+                                                           Result.item.in_(item_ids or [0]))}
+    ranges = {}
+    for row in ReferenceRange.select().where(ReferenceRange.item.in_(item_ids or [0])):
+        ranges.setdefault(row.item_id, []).append(row)
+    client = appointment.client
+    age = client_age(appointment, client)
+    rows = [StationRow(i, results.get(i.id), range_for(ranges.get(i.id, []), client.sex, age)) for i in items]
+    locked = is_locked(appointment.id)
+    return StationSheet(appointment, department, rows, locked, entry_refusal(appointment, locked), age)
+
+
+def station_sheet_for(actor, appointment_id, department_id):
+    """The station sheet a physician opens: only for a client they care for (at the stations today, in
+    their reviews, their signed reports; else NoCareRelationship: break the glass), and its view of
+    results already entered is audited ("results.station_viewed")."""
+    from checkup.core import audit
+    from checkup.services.privacy import care_access
+
+    sheet = station_sheet(appointment_id, department_id)
+    care_access.require(actor, sheet.appointment.client_id)
+    shown = [row.result.item_id for row in sheet.rows if row.result is not None]
+    if shown:
+        audit.record(actor, "results.station_viewed", sheet.appointment, client=sheet.appointment.client_id,
+                     department=sheet.department.code, items=len(shown))
+    return sheet
+
+
+@dataclass
+class StationSave:
+    saved: list = field(default_factory=list)  # Results written
+    errors: dict = field(default_factory=dict)  # item id -> message
+
+
+def save_station(actor, appointment_id, department_id, entries):
+    """Save several items of one station; each item stands alone (one bad value does not block others).
+
+    ``entries`` maps item id -> dict(value=..., abnormal=bool, skipped=bool, skip_reason=...).
+    Items with nothing typed and not skipped are left alone. Returns a StationSave.
+    """
+    sheet = station_sheet(appointment_id, department_id)
+    by_id = {row.item.id: row.item for row in sheet.rows}
+    outcome = StationSave()
+    for item_id, values in entries.items():
+        if item_id not in by_id:
+            raise NotFound(_l("This item is not part of the client's checkup."))
+        blank = not str(values.get("value") or "").strip()
+        if blank and not values.get("skipped"):
+            continue
+        try:
+            outcome.saved.append(record_result(actor, appointment_id, item_id, values.get("value"),
+                                               abnormal=bool(values.get("abnormal")),
+                                               skipped=bool(values.get("skipped")),
+                                               skip_reason=values.get("skip_reason") or ""))
+        except ValidationError as exc:
+            outcome.errors[item_id] = exc.message
+    return outcome

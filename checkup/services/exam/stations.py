@@ -1,0 +1,142 @@
+"""Stations' worklists, appointment progress and critical-value alerts (who acknowledged them, when)."""
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN, fn
+
+from checkup.models.base import db
+from checkup.models import (Appointment, AppointmentItem, Client, CriticalAlert, Department, ExamItem, Result,
+                            Slot, User)
+from checkup.models.appointments import CHECKED_IN
+from checkup.models.base import utcnow
+from checkup.core import audit
+from checkup.core import clock
+from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.services.exam.results import MAX_NOTE_LENGTH
+
+
+@dataclass
+class Progress:
+    done: int = 0
+    total: int = 0
+    by_department: list = field(default_factory=list)  # [(Department, done, total)]
+
+    @property
+    def pending(self):
+        return self.total - self.done
+
+    @property
+    def complete(self):
+        return self.total > 0 and self.done == self.total
+
+
+def appointment_progress(appointment_id):
+    """Items done (a result or a recorded skip) and pending for an appointment, overall and per station."""
+    done = fn.COUNT(Result.id)
+    rows = (Department.select(Department, fn.COUNT(AppointmentItem.id).alias("total"), done.alias("done"))
+            .join(ExamItem, on=(ExamItem.department == Department.id))
+            .join(AppointmentItem, on=(AppointmentItem.item == ExamItem.id))
+            .join(Result, JOIN.LEFT_OUTER, on=((Result.appointment == AppointmentItem.appointment)
+                                                & (Result.item == AppointmentItem.item)))
+            .where(AppointmentItem.appointment == appointment_id)
+            .group_by(Department.id)
+            .order_by(Department.sort_order, Department.code))
+    progress = Progress()
+    for department in rows:
+        progress.by_department.append((department, department.done, department.total))
+        progress.done += department.done
+        progress.total += department.total
+    return progress
+
+
+@dataclass
+class WorklistRow:
+    appointment: Appointment
+    pending: int
+    done: int
+
+
+def station_worklist(department_id, day=None):
+    """Checked-in appointments of ``day`` (today) with items still pending at the station, in one query.
+
+    Ordered by slot time then check-in order; each row carries the station's pending and done counts.
+    """
+    day = day or clock.today()
+    total = fn.COUNT(AppointmentItem.id)
+    done = fn.COUNT(Result.id)
+    query = (Appointment.select(Appointment, Client, Slot, total.alias("total"), done.alias("done"))
+             .join(Client, on=(Appointment.client == Client.id))
+             .switch(Appointment).join(Slot, on=(Appointment.slot == Slot.id))
+             .switch(Appointment).join(AppointmentItem, on=(AppointmentItem.appointment == Appointment.id))
+             .join(ExamItem, on=(AppointmentItem.item == ExamItem.id))
+             .join(Result, JOIN.LEFT_OUTER, on=((Result.appointment == AppointmentItem.appointment)
+                                                & (Result.item == AppointmentItem.item)))
+             .where(Appointment.status == CHECKED_IN, Appointment.day == day, ExamItem.department == department_id)
+             .group_by(Appointment.id, Client.id, Slot.id)
+             .having(total > done)
+             .order_by(Slot.start_time, Appointment.updated_at, Appointment.id))
+    return [WorklistRow(a, a.total - a.done, a.done) for a in query]
+
+
+def station_overview(day=None):
+    """[(Department, clients waiting)] for every station, in two queries."""
+    day = day or clock.today()
+    total = fn.COUNT(AppointmentItem.id)
+    done = fn.COUNT(Result.id)
+    pending = (Appointment.select(Appointment.id, ExamItem.department.alias("department_id"))
+               .join(AppointmentItem, on=(AppointmentItem.appointment == Appointment.id))
+               .join(ExamItem, on=(AppointmentItem.item == ExamItem.id))
+               .join(Result, JOIN.LEFT_OUTER, on=((Result.appointment == AppointmentItem.appointment)
+                                                  & (Result.item == AppointmentItem.item)))
+               .where(Appointment.status == CHECKED_IN, Appointment.day == day)
+               .group_by(Appointment.id, ExamItem.department)
+               .having(total > done))
+    waiting = {}
+    for row in pending.dicts():
+        waiting[row["department_id"]] = waiting.get(row["department_id"], 0) + 1
+    departments = Department.select().order_by(Department.sort_order, Department.code)
+    return [(d, waiting.get(d.id, 0)) for d in departments]
+
+
+# --- critical alerts ------------------------------------------------------------------------------
+
+def open_alerts(limit=200):
+    """Unacknowledged critical alerts, oldest first, with result, item, appointment and client (one query)."""
+    return list(CriticalAlert.select(CriticalAlert, Result, ExamItem, Appointment, Client)
+                .join(Result, on=(CriticalAlert.result == Result.id))
+                .join(ExamItem, on=(Result.item == ExamItem.id))
+                .switch(CriticalAlert).join(Appointment, on=(CriticalAlert.appointment == Appointment.id))
+                .join(Client, on=(Appointment.client == Client.id))
+                .where(CriticalAlert.acknowledged_at.is_null())
+                .order_by(CriticalAlert.created_at, CriticalAlert.id)
+                .limit(limit))
+
+
+def get_alert(alert_id):
+    alert = CriticalAlert.get_or_none(CriticalAlert.id == alert_id) if isinstance(alert_id, int) else None
+    if alert is None:
+        raise NotFound(_l("No such alert."))
+    return alert
+
+
+def acknowledge_alert(actor, alert_id, note=""):
+    """Record who acknowledged a critical alert, when, and their note (audited ``results.alert_acknowledged``).
+
+    Raises NotFound for an unknown alert, ValidationError for a note that is too long, and
+    Conflict when someone else acknowledged it first.
+    """
+    alert = get_alert(alert_id)
+    note = " ".join(str(note or "").split())
+    if len(note) > MAX_NOTE_LENGTH:
+        message = _l("Use at most %(max)d characters.", max=MAX_NOTE_LENGTH)
+        raise ValidationError(message, {"note": message})
+    with db.atomic():
+        taken = (CriticalAlert.update(acknowledged_by=actor.user_id, acknowledged_at=utcnow(), note=note)
+                 .where(CriticalAlert.id == alert.id, CriticalAlert.acknowledged_at.is_null()).execute())
+        if not taken:
+            by = User.get_or_none(User.id == alert.acknowledged_by_id) if alert.acknowledged_by_id else None
+            who = by.name if by else _l("someone else")
+            raise Conflict(_l("This alert was already acknowledged by %(who)s.", who=who))
+        audit.record(actor, "results.alert_acknowledged", alert, appointment=alert.appointment_id,
+                     result=alert.result_id, note=note)
+    return CriticalAlert.get_by_id(alert.id)

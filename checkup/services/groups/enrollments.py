@@ -1,0 +1,235 @@
+"""What HR sees of its roster: each employee's enrollment status, the counts behind the dashboard and
+the employee list with its XLSX export.
+
+HR sees the status only (invited / booked / checked in / completed / no-show); nothing here reads a
+result, finding, report, referral, follow-up, appointment item or price. Every function takes the
+HR's ``organization_id`` and raises NotFound for another organization's contract, exactly as for a
+missing one.
+"""
+import datetime
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN, Case, fn
+
+from checkup.models import Appointment, Client, ContractCategory, Enrollment, GroupContract, User
+from checkup.models.appointments import BOOKED, CHECKED_IN, COMPLETED, NO_SHOW
+from checkup.models.groups import ACTIVE, CLOSED, DRAFT
+from checkup.core import audit
+from checkup.core import clock
+from checkup.services.groups import contracts
+from checkup.reports import spreadsheet
+from checkup.services.accounts.organizations import paginate
+
+NOT_INVITED, INVITED = "not_invited", "invited"
+# the order of the dashboard, the chart and the status filter
+STATUSES = (NOT_INVITED, INVITED, BOOKED, CHECKED_IN, COMPLETED, NO_SHOW)
+# an appointment in one of these states is the enrollment's status; none, or a cancelled one, leaves
+# the invitation state
+APPOINTMENT_STATES = (BOOKED, CHECKED_IN, COMPLETED, NO_SHOW)
+NOT_BOOKED = (NOT_INVITED, INVITED)
+STATUS_LABELS = {NOT_INVITED: _l("Not invited"), INVITED: _l("Invited"), BOOKED: _l("Booked"),
+                 CHECKED_IN: _l("Checked in"), COMPLETED: _l("Completed"), NO_SHOW: _l("No-show")}
+RECENT_DAYS = 365  # a closed contract stays on the dashboard this long after its window
+PER_PAGE = 50
+
+
+def enrollment_status(invited_at, appointment_status):
+    """The one rule: the current appointment's state when it has one that counts, else invited or not."""
+    if appointment_status in APPOINTMENT_STATES:
+        return appointment_status
+    return INVITED if invited_at is not None else NOT_INVITED
+
+
+def status_sql():
+    """``enrollment_status`` as a SQL expression over Enrollment LEFT JOIN Appointment (lists, counts, filters)."""
+    return Case(None, [(Appointment.status.in_(APPOINTMENT_STATES), Appointment.status),
+                       (Enrollment.invited_at.is_null(False), INVITED)], NOT_INVITED)
+
+
+def status_label(status):
+    return STATUS_LABELS.get(status, status)
+
+
+def _with_appointment(query):
+    return query.join_from(Enrollment, Appointment, JOIN.LEFT_OUTER, on=(Enrollment.appointment == Appointment.id))
+
+
+def contract_for_hr(organization_id, contract_id):
+    """The organization's contract; NotFound for a missing one or another organization's."""
+    return contracts.contract_for_org(contract_id, organization_id)
+
+
+def org_contracts(organization_id):
+    """Every contract of the organization, active first, then drafts, then closed; newest window first."""
+    rank = Case(GroupContract.status, [(ACTIVE, 0), (DRAFT, 1)], 2)
+    return list(GroupContract.select().where(GroupContract.organization == organization_id)
+                .order_by(rank, GroupContract.window_start.desc(), GroupContract.id.desc()))
+
+
+def pick_contract(organization_id, contract_id=None, choices=None):
+    """The contract asked for (NotFound if not the organization's), else the first of ``org_contracts``
+    (None when the organization has none)."""
+    if contract_id is not None:
+        return contract_for_hr(organization_id, contract_id)
+    choices = org_contracts(organization_id) if choices is None else choices
+    return choices[0] if choices else None
+
+
+# --- counts ----------------------------------------------------------------------------------
+
+@dataclass
+class Counts:
+    by_status: dict = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
+
+    def add(self, status, n):
+        self.by_status[status] = self.by_status.get(status, 0) + n
+
+    @property
+    def total(self):
+        return sum(self.by_status.values())
+
+    def __getitem__(self, status):
+        return self.by_status.get(status, 0)
+
+    def bars(self):
+        """(status, label, count, percent of the largest) for a bar chart, in STATUSES order."""
+        top = max(self.by_status.values(), default=0) or 1
+        return [(s, status_label(s), self[s], round(100 * self[s] / top)) for s in STATUSES]
+
+
+@dataclass
+class ContractProgress:
+    contract: object
+    totals: Counts
+    by_department: list  # [(department, Counts)] by name; "" = no department
+    by_category: list  # [(category label, Counts)] in the contract's order
+
+
+def is_recent(contract, today=None):
+    today = today or clock.today()
+    return contract.status != CLOSED or contract.window_end >= today - datetime.timedelta(days=RECENT_DAYS)
+
+
+def dashboard(organization_id):
+    """Progress of the organization's active, draft and recently closed contracts: counts by status
+    overall, by department and by category. Three queries whatever the size of the rosters."""
+    shown = [c for c in org_contracts(organization_id) if is_recent(c)]
+    if not shown:
+        return []
+    ids = [c.id for c in shown]
+    categories = list(ContractCategory.select().where(ContractCategory.contract.in_(ids))
+                      .order_by(ContractCategory.position, ContractCategory.label))
+    status = status_sql()
+    rows = (_with_appointment(Enrollment.select(Enrollment.contract, Enrollment.department, Enrollment.category,
+                                                status.alias("enrollment_status"), fn.COUNT(Enrollment.id)))
+            .where(Enrollment.contract.in_(ids))
+            .group_by(Enrollment.contract, Enrollment.department, Enrollment.category, status).tuples())
+    progress = {c.id: ContractProgress(c, Counts(), {}, {k.id: (k, Counts()) for k in categories
+                                                           if k.contract_id == c.id}) for c in shown}
+    for contract_id, department, category_id, state, n in rows:
+        entry = progress[contract_id]
+        entry.totals.add(state, n)
+        entry.by_department.setdefault(department or "", Counts()).add(state, n)
+        if category_id in entry.by_category:
+            entry.by_category[category_id][1].add(state, n)
+    for entry in progress.values():
+        entry.by_department = sorted(entry.by_department.items(), key=lambda pair: (pair[0] == "", pair[0]))
+        entry.by_category = [(category.label, counts) for category, counts in entry.by_category.values()]
+    return [progress[c.id] for c in shown]
+
+
+# --- the employee list -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EmployeeFilters:
+    search: str = ""
+    status: str = ""
+    department: str = ""
+    category_id: int = None
+
+    def as_args(self):
+        return {"q": self.search, "status": self.status, "department": self.department,
+                "category": self.category_id}
+
+
+@dataclass(frozen=True)
+class EmployeeRow:
+    """All HR gets to know about one employee: who, where, which category, the status."""
+
+    enrollment_id: int
+    employee_no: str
+    name: str
+    department: str
+    category: str
+    status: str
+    invited_at: object
+    has_email: bool
+
+    @property
+    def status_label(self):
+        return status_label(self.status)
+
+
+def _employee_query(contract, filters):
+    status = status_sql()
+    # the address invitations go to (an account's own, else the roster's): see services/invitations
+    has_email = Case(None, [((User.id.is_null(False)) | (Client.email != ""), 1)], 0)
+    query = _with_appointment(
+        Enrollment.select(Enrollment.id, Enrollment.employee_no, Client.name, Enrollment.department,
+                          ContractCategory.label, status.alias("enrollment_status"), Enrollment.invited_at,
+                          has_email.alias("has_email"))
+        .join_from(Enrollment, Client).join_from(Enrollment, ContractCategory)
+        .join_from(Enrollment, User, JOIN.LEFT_OUTER, on=(User.client == Enrollment.client))
+    ).where(Enrollment.contract == contract.id).order_by(Enrollment.employee_no, Enrollment.id)
+    term = (filters.search or "").strip()
+    if term:
+        query = query.where(Client.name.contains(term) | Enrollment.employee_no.contains(term))
+    if filters.status in STATUSES:
+        query = query.where(status == filters.status)
+    if filters.department:
+        query = query.where(Enrollment.department == ("" if filters.department == "-" else filters.department))
+    if filters.category_id is not None:
+        query = query.where(Enrollment.category == filters.category_id)
+    return query.tuples()
+
+
+def _row(values):
+    enrollment_id, employee_no, name, department, category, status, invited_at, has_email = values
+    return EmployeeRow(enrollment_id, employee_no, name, department, category, status, invited_at, bool(has_email))
+
+
+def employee_page(organization_id, contract_id, filters, page=1):
+    """A page of the contract's employees (status only), searched and filtered; a count and the rows."""
+    contract = contract_for_hr(organization_id, contract_id)
+    result = paginate(_employee_query(contract, filters), page, PER_PAGE)
+    result.items = [_row(values) for values in result.items]
+    return result
+
+
+def filter_choices(contract):
+    """(departments, categories) of the contract's roster for the filter selects; two queries."""
+    departments = [d for (d,) in Enrollment.select(Enrollment.department).where(Enrollment.contract == contract.id)
+                   .distinct().order_by(Enrollment.department).tuples()]
+    categories = list(ContractCategory.select(ContractCategory.id, ContractCategory.label)
+                      .where(ContractCategory.contract == contract.id)
+                      .order_by(ContractCategory.position, ContractCategory.label).tuples())
+    return departments, categories
+
+
+def export_employees(actor, organization_id, contract_id, filters):
+    """The filtered employee list as XLSX bytes (formula-like cells neutralised); the export is audited.
+
+    Returns (filename, bytes)."""
+    contract = contract_for_hr(organization_id, contract_id)
+    rows = [_row(values) for values in _employee_query(contract, filters)]
+    header = [_("Employee number"), _("Full name"), _("Company department"), _("Category"), _("Status"),
+              _("Invited on"), _("Email on file")]
+    body = [[r.employee_no, r.name, r.department, r.category, str(r.status_label),
+             clock.from_utc(r.invited_at).strftime("%Y-%m-%d") if r.invited_at else "",
+             _("Yes") if r.has_email else _("No")] for r in rows]
+    data = spreadsheet.workbook_bytes([(_("Employees"), header, body)])
+    audit.record(actor, "hr.export", contract, rows=len(body), search=filters.search, status=filters.status,
+                 department=filters.department, category=filters.category_id)
+    return f"employees-{contract.id}-{clock.today().isoformat()}.xlsx", data

@@ -1,0 +1,136 @@
+"""Booking emails: confirmation with .ics, waitlist offers, day-before reminders. Task handlers taking ids."""
+import datetime
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from peewee import JOIN
+
+from checkup.models.base import db
+from checkup.models import Appointment, AppointmentItem, Client, ExamItem, Package, Slot, User, WaitlistEntry
+from checkup.models.appointments import BOOKED
+from checkup.models.base import utcnow
+from checkup.core import tasks
+from checkup.services.accounts import accounts
+from checkup.core import calendar_file
+from checkup.core import clock
+from checkup.services.mail import messages
+from checkup.services.catalog.packages import preparation_notes
+
+
+def _link(path):
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+def _recipient(client):
+    """The client's email, language and account id (their account's language if they have one)."""
+    account = User.get_or_none(User.client == client.id)
+    return (account.email if account else client.email), accounts.language_of(account), \
+        (account.id if account else None)
+
+
+def appointment_details(appointment_id):
+    """An appointment with slot, package, client and its items (department order) in four queries."""
+    appointment = (Appointment.select(Appointment, Slot, Package, Client).join(Slot)
+                   .join_from(Appointment, Package, JOIN.LEFT_OUTER).join_from(Appointment, Client)
+                   .where(Appointment.id == appointment_id).first())
+    if appointment is None:
+        return None, []
+    items = list(ExamItem.select().join(AppointmentItem).where(AppointmentItem.appointment == appointment.id)
+                 .order_by(ExamItem.department, ExamItem.code))
+    return appointment, items
+
+
+def ics_for(appointment, items, chinese=False):
+    slot = appointment.slot
+    notes = preparation_notes(items, chinese)
+    return calendar_file.appointment_ics(
+        uid=f"{appointment.exam_code}@checkup-portal", start=clock.local(slot.day, slot.start_time),
+        end=clock.local(slot.day, slot.end_time),
+        summary=_("Health checkup at %(center)s", center=current_app.config["CENTER_NAME"]),
+        location=current_app.config["CENTER_NAME"],
+        description=_("Exam code: %(code)s", code=appointment.exam_code) + "\n" + "\n".join(notes))
+
+
+@tasks.handler("mail.booking_confirmation")
+def send_confirmation(appointment_id):
+    appointment, items = appointment_details(appointment_id)
+    if appointment is None or appointment.status != BOOKED:
+        return None
+    email, locale, user_id = _recipient(appointment.client)
+    if not email:
+        return None
+    with force_locale(locale):
+        chinese = locale == "zh"
+        text = render_template("email/booking_confirmation.txt", appointment=appointment,
+                               notes=preparation_notes(items, chinese), center=current_app.config["CENTER_NAME"],
+                               link=_link("/me/appointments"))
+        return messages.send_owed(
+            "booking_confirmation", email, _("Your checkup on %(day)s is booked", day=appointment.day.isoformat()),
+            text, client_id=appointment.client_id, user_id=user_id,
+            attachments=[("checkup.ics", ics_for(appointment, items, chinese), "text/calendar")])
+
+
+@tasks.handler("mail.waitlist_offer")
+def send_waitlist_offer(entry_id):
+    """Offer a held place; the link's token is minted now (a retry mints a new one)."""
+    from checkup.services.booking import waitlist  # waitlist owes this mail
+
+    entry = (WaitlistEntry.select(WaitlistEntry, Slot, Client).join(Slot).join_from(WaitlistEntry, Client)
+             .where(WaitlistEntry.id == entry_id).first())
+    if entry is None:
+        return None
+    email, locale, user_id = _recipient(entry.client)
+    if not email:
+        return None
+    token = waitlist.mint_offer_token(entry.id)
+    if token is None:  # expired, claimed or left before the mail could go
+        return None
+    with force_locale(locale):
+        text = render_template("email/waitlist_offer.txt", entry=entry, center=current_app.config["CENTER_NAME"],
+                               link=_link(f"/me/waitlist/offer/{token}"),
+                               hours=current_app.config.get("WAITLIST_HOLD_HOURS", 2))
+        return messages.send_owed("waitlist_offer", email,
+                                  _("A place is free on %(day)s — held for you", day=entry.day.isoformat()), text,
+                                  client_id=entry.client_id, user_id=user_id)
+
+
+def send_reminders(day_iso=None):
+    """Owe a reminder to every client booked on ``day`` (default: tomorrow at the center). Never twice:
+    the appointment is marked and the reminder task written in one transaction. Returns how many."""
+    day = datetime.date.fromisoformat(day_iso) if day_iso else clock.today() + datetime.timedelta(days=1)
+    sent = 0
+    for appointment in Appointment.select(Appointment.id).where(Appointment.day == day, Appointment.status == BOOKED,
+                                                                Appointment.reminder_sent_at.is_null()):
+        with db.atomic():
+            # claim the reminder first: a second run (or a second worker) finds it taken
+            claimed = (Appointment.update(reminder_sent_at=utcnow())
+                       .where(Appointment.id == appointment.id, Appointment.reminder_sent_at.is_null()).execute())
+            if claimed:
+                tasks.defer("mail.booking_reminder", appointment.id)
+                sent += 1
+    return sent
+
+
+@tasks.handler("booking.send_due_reminders")
+def send_due_reminders():
+    """The periodic job: from the configured local hour on, remind tomorrow's clients (idempotent)."""
+    if clock.now().hour < current_app.config.get("REMINDER_HOUR", 9):
+        return 0
+    return send_reminders()
+
+
+@tasks.handler("mail.booking_reminder")
+def send_reminder(appointment_id):
+    appointment, items = appointment_details(appointment_id)
+    if appointment is None or appointment.status != BOOKED:
+        return None
+    email, locale, user_id = _recipient(appointment.client)
+    if not email:
+        return None
+    with force_locale(locale):
+        text = render_template("email/booking_reminder.txt", appointment=appointment,
+                               notes=preparation_notes(items, locale == "zh"), center=current_app.config["CENTER_NAME"],
+                               link=_link("/me/appointments"))
+        return messages.send_owed("booking_reminder", email, _("Reminder: your checkup is tomorrow"), text,
+                                  client_id=appointment.client_id, user_id=user_id)

@@ -1,0 +1,187 @@
+"""Who may see a client's clinical data (results, findings, advice, reports): staff with a care
+relationship to the client, or anyone who "breaks the glass".
+
+Relationships (DESIGN.md, privacy rules):
+- a physician: the client is checked in or examined today (the stations), the client's report is in
+  their review queue or was signed by them, or a consultation with the client is scheduled with them;
+- a counselor: a follow-up of the client they may work on (theirs, the unassigned pool, or their
+  department's as its head), a referral they made, or a consultation they handle or that waits for
+  someone to take it;
+- the front desk and the admin have none: the desk sees demographics and appointments, the admin
+  administers; neither sees clinical content by default.
+
+Anyone else (the admin included) may open a client's clinical record only by breaking the glass: a
+reason is required, the access lasts ``BREAK_GLASS_MINUTES`` and every such access is listed for the
+admin's review (with a count on the admin's home page). Every grant and every review is audited.
+"""
+import datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN, fn
+
+from checkup.models.base import db
+from checkup.models import (Appointment, BreakGlassAccess, Client, Consultation, FollowUp, Referral, Report,
+                            StaffDepartment, User)
+from checkup.models.accounts import COUNSELOR, PHYSICIAN
+from checkup.models.appointments import CHECKED_IN, COMPLETED
+from checkup.models.base import utcnow
+from checkup.core import audit
+from checkup.core import clock
+from checkup.core.errors import NotFound, PermissionDenied, ValidationError
+from checkup.services.accounts.organizations import paginate, valid_id
+
+REASON_MAX = 500
+REVIEW_PAGE_SIZE = 25
+
+
+class NoCareRelationship(PermissionDenied):
+    """The record exists but the acting staff member has no care relationship with its client: the
+    answer is the break-the-glass form, not the record."""
+
+    def __init__(self, client_id):
+        super().__init__(_l("You have no care relationship with this client."))
+        self.client_id = client_id
+
+
+def minutes():
+    return int(current_app.config.get("BREAK_GLASS_MINUTES") or 30)
+
+
+# --- relationships -----------------------------------------------------------------------------------
+
+def _physician_related(user_id, client_id):
+    today = clock.today()
+    examined_today = Appointment.select().where(Appointment.client == client_id, Appointment.day == today,
+                                                Appointment.status.in_((CHECKED_IN, COMPLETED)))
+    if examined_today.exists():
+        return "exam_day"
+    signed = (Report.select().join(Appointment)
+              .where(Appointment.client == client_id, Report.signed_by == user_id))
+    if signed.exists():
+        return "signed_report"
+    unsigned = (Appointment.select().join(Report, JOIN.LEFT_OUTER, on=(Report.appointment == Appointment.id))
+                .where(Appointment.client == client_id, Appointment.status.in_((CHECKED_IN, COMPLETED)),
+                       Report.id.is_null() | (Report.status == "draft")))
+    if unsigned.exists():
+        return "review_queue"
+    if Consultation.select().where(Consultation.client == client_id, Consultation.physician == user_id).exists():
+        return "consultation"
+    return None
+
+
+def _counselor_related(user_id, client_id):
+    heads = StaffDepartment.select(StaffDepartment.department).where(StaffDepartment.user == user_id,
+                                                                    StaffDepartment.is_head == True)  # noqa: E712
+    follow_up = FollowUp.select().where(
+        FollowUp.client == client_id,
+        (FollowUp.assignee == user_id) | (FollowUp.assignee.is_null() & (FollowUp.status == "open"))
+        | FollowUp.department.in_(heads))
+    if follow_up.exists():
+        return "follow_up"
+    if Referral.select().where(Referral.client == client_id, Referral.created_by == user_id).exists():
+        return "referral"
+    consultation = Consultation.select().where(
+        Consultation.client == client_id,
+        (Consultation.handled_by == user_id) | (Consultation.status == "requested"))
+    if consultation.exists():
+        return "consultation"
+    return None
+
+
+def active_grant(user_id, client_id, now=None):
+    """The break-the-glass access of ``user_id`` to ``client_id`` still running, or None."""
+    now = now or utcnow()
+    return (BreakGlassAccess.select().where(BreakGlassAccess.user == user_id, BreakGlassAccess.client == client_id,
+                                            BreakGlassAccess.expires_at > now)
+            .order_by(BreakGlassAccess.expires_at.desc()).first())
+
+
+def relationship(user, client_id):
+    """Why ``user`` may see ``client_id``'s clinical data ("exam_day", "follow_up", "break_glass", …), or None."""
+    if user is None or client_id is None:
+        return None
+    if user.has_role(PHYSICIAN):
+        found = _physician_related(user.id, client_id)
+        if found:
+            return found
+    if user.has_role(COUNSELOR):
+        found = _counselor_related(user.id, client_id)
+        if found:
+            return found
+    if active_grant(user.id, client_id) is not None:
+        return "break_glass"
+    return None
+
+
+def require(actor, client_id):
+    """Return the relationship of the acting user to ``client_id``; raise NoCareRelationship without one."""
+    found = relationship(actor.user, client_id)
+    if found is None:
+        raise NoCareRelationship(client_id)
+    return found
+
+
+def require_glass_broken(actor, client_id):
+    """For a record the acting user does not work on themselves (another counselor's follow-up): only a
+    running break-the-glass access opens it. Raises NoCareRelationship otherwise."""
+    if actor.user is None or active_grant(actor.user_id, client_id) is None:
+        raise NoCareRelationship(client_id)
+
+
+# --- breaking the glass ------------------------------------------------------------------------------
+
+def break_glass(actor, client_id, reason):
+    """Open ``client_id``'s clinical record to the acting staff member for ``minutes()`` minutes.
+
+    Raises NotFound (no such client) or ValidationError (no reason). The access is audited
+    ("access.break_glass") and waits for the admin's review."""
+    reason = (reason or "").strip()
+    if not reason:
+        message = _l("Say why you need to open this record.")
+        raise ValidationError(message, {"reason": message})
+    if len(reason) > REASON_MAX:
+        message = _l("Keep the reason under %(n)d characters.", n=REASON_MAX)
+        raise ValidationError(message, {"reason": message})
+    if not valid_id(client_id) or not Client.select().where(Client.id == client_id).exists():
+        raise NotFound(_l("We could not find that client."))
+    now = utcnow()
+    with db.atomic():
+        grant = BreakGlassAccess.create(user=actor.user_id, client=client_id, reason=reason, ip=actor.ip or "",
+                                        created_at=now, expires_at=now + datetime.timedelta(minutes=minutes()))
+        audit.record(actor, "access.break_glass", grant, client=client_id, minutes=minutes(), reason=reason)
+    return grant
+
+
+def to_review_count():
+    """How many break-the-glass accesses the admin has not reviewed yet (the admin home's badge)."""
+    return BreakGlassAccess.select().where(BreakGlassAccess.reviewed_at.is_null()).count()
+
+
+def review_list(state="open", page=1):
+    """A page of accesses (open: not reviewed yet, oldest first; reviewed: newest first) with the staff
+    member, the client and the reviewer, in a fixed number of queries."""
+    staff, reviewer = User.alias("staff"), User.alias("reviewer")
+    query = (BreakGlassAccess.select(BreakGlassAccess, staff, Client, reviewer)
+             .join(staff, on=(BreakGlassAccess.user == staff.id), attr="staff")
+             .join_from(BreakGlassAccess, Client)
+             .join_from(BreakGlassAccess, reviewer, JOIN.LEFT_OUTER, on=(BreakGlassAccess.reviewed_by == reviewer.id),
+                        attr="reviewer"))
+    if state == "reviewed":
+        query = query.where(BreakGlassAccess.reviewed_at.is_null(False)).order_by(BreakGlassAccess.reviewed_at.desc(),
+                                                                                  BreakGlassAccess.id.desc())
+    else:
+        query = query.where(BreakGlassAccess.reviewed_at.is_null()).order_by(BreakGlassAccess.created_at,
+                                                                             BreakGlassAccess.id)
+    return paginate(query, page, REVIEW_PAGE_SIZE)
+
+
+def mark_reviewed(actor, access_id, note):
+    """The admin has looked at an access (with an optional note); audited. NotFound if it is not open."""
+    note = (note or "").strip()[:500]
+    with db.atomic():
+        changed = (BreakGlassAccess.update(reviewed_by=actor.user_id, reviewed_at=utcnow(), review_note=note)
+                   .where(BreakGlassAccess.id == access_id, BreakGlassAccess.reviewed_at.is_null()).execute())
+        if not changed:
+            raise NotFound(_l("There is no access waiting for review with this number."))
+        audit.record(actor, "access.break_glass_reviewed", BreakGlassAccess.get_by_id(access_id), note=note)

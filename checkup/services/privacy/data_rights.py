@@ -1,0 +1,390 @@
+"""Clients' data rights (PIPL art. 44–47): requests to correct or delete their data, the staff queue
+that answers them, and the list of staff accesses to a client's record.
+
+A request is a ``DataRequest`` row, ``open`` until an administrator marks it ``done`` (with a note the
+client reads) or ``refused`` (with the reason). It is due 15 working days (Monday to Friday) after the
+day it was made; overdue requests head the queue. Marking a deletion done anonymizes the client in the
+same transaction (services.anonymization). Every step is audited and the client is emailed the outcome.
+Exports (a copy of their data) are requests too, made and closed by the worker: services.data_export.
+"""
+import datetime
+from dataclasses import dataclass
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN, Case
+
+from checkup.core import tasks
+from checkup.models.base import db
+from checkup.models import AuditEvent, Client, DataRequest, Message, User, UserRole
+from checkup.models.accounts import ADMIN, COUNSELOR, HR, PHYSICIAN, SCHEDULER
+from checkup.models.base import utcnow
+from checkup.models.data_requests import (CORRECTION, DELETION, DONE, EXPORT, OPEN, REFUSED, REQUEST_KINDS,
+                                          REQUEST_STATUSES)
+from checkup.services.accounts import accounts
+from checkup.core import audit
+from checkup.core import clock
+from checkup.services.mail import messages
+from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.services.accounts.organizations import paginate, valid_id
+
+ANSWER_WORKING_DAYS = 15
+DETAILS_MAX = 2000
+NOTE_MAX = 2000
+MAX_OPEN_CORRECTIONS = 5
+QUEUE_PAGE_SIZE = 30
+ACCESS_PAGE_SIZE = 25
+CLIENT_LIST_LIMIT = 50
+
+KIND_LABELS = {CORRECTION: _l("Correction"), DELETION: _l("Deletion"), EXPORT: _l("Copy of the data")}
+STATUS_LABELS = {OPEN: _l("Being handled"), DONE: _l("Done"), REFUSED: _l("Request refused")}
+# What a client may say is wrong (correction requests).
+FIELD_LABELS = {
+    "name": _l("Name"), "sex": _l("Sex"), "birth_date": _l("Date of birth"),
+    "national_id": _l("National ID number"), "phone": _l("Phone"), "email": _l("Email address"),
+    "address": _l("Address"), "occupation": _l("Occupation"),
+    "employer": _l("Employer, department or employee number"),
+    "results": _l("My results or report"), "other": _l("Something else"),
+}
+
+# Roles whose actions on a record are "accesses" the client is shown (HR: bookings for employees).
+ACCESS_ROLES = (ADMIN, SCHEDULER, PHYSICIAN, COUNSELOR, HR)
+ROLE_ORDER = {role: n for n, role in enumerate(ACCESS_ROLES)}
+
+# What an audited action meant, in the client's words; then by area; then a general phrase.
+ACTION_PURPOSES = {
+    "directory.client_viewed": _l("Opened your client record"),
+    "directory.client_created": _l("Created your client record"),
+    "directory.client_updated": _l("Updated your client record"),
+    "directory.consents_viewed": _l("Looked at your consent choices"),
+    "consent.granted": _l("Recorded a consent you gave"),
+    "consent.withdrawn": _l("Recorded a consent you withdrew"),
+    "booking.booked": _l("Booked a checkup for you"),
+    "booking.cancelled": _l("Cancelled your appointment"),
+    "booking.cancelled_override": _l("Cancelled your appointment"),
+    "booking.rescheduled": _l("Moved your appointment"),
+    "booking.rescheduled_override": _l("Moved your appointment"),
+    "group_booking.booked": _l("Booked your company checkup"),
+    "group_booking.rescheduled": _l("Moved your company checkup"),
+    "group_booking.cancelled": _l("Cancelled your company checkup"),
+    "exam_day.checked_in": _l("Checked you in on your exam day"),
+    "exam_day.no_show": _l("Recorded that you did not come"),
+    "exam_day.exam_sheet_printed": _l("Printed your exam sheet"),
+    "results.entered": _l("Entered an exam result"),
+    "results.critical": _l("Recorded a result that needed urgent attention"),
+    "results.alert_acknowledged": _l("Acted on an urgent result"),
+    "report.draft_saved": _l("Worked on your report"),
+    "report.signed": _l("Signed your report"),
+    "report.amended": _l("Amended your report"),
+    "report.pdf_retried": _l("Had your report PDF made again"),
+    "report.downloaded": _l("Opened your report PDF"),
+    "followup.viewed": _l("Opened your follow-up"),
+    "followup.contact_logged": _l("Recorded a contact with you"),
+    "followup.closed": _l("Closed your follow-up"),
+    "followup.recheck_booked": _l("Booked a re-check for you"),
+    "referral.created": _l("Referred you to a specialist"),
+    "referral.letter_downloaded": _l("Printed your referral letter"),
+    "consultation.viewed": _l("Opened your consultation request"),
+    "consultation.scheduled": _l("Scheduled your consultation"),
+    "consultation.completed": _l("Recorded your consultation"),
+    "consultation.notes_viewed": _l("Read the notes of your consultations"),
+    "account.activated": _l("Reactivated your account"),
+    "account.deactivated": _l("Deactivated your account"),
+    "data_request.viewed": _l("Opened your data request"),
+    "data_request.done": _l("Answered your data request"),
+    "data_request.refused": _l("Refused your data request"),
+    "client.anonymized": _l("Deleted your personal data"),
+    "enrollment.linked": _l("Joined your company checkup to your own record"),
+    "access.break_glass": _l("Opened your record without being in charge of your care (reviewed by the administrator)"),
+    "referral.viewed": _l("Opened your referral"),
+    "results.station_viewed": _l("Looked at your exam results at a station"),
+}
+AREA_PURPOSES = {
+    "directory": _l("Worked on your client record"), "booking": _l("Worked on your appointment"),
+    "group_booking": _l("Worked on your company checkup"), "exam_day": _l("Worked on your exam day"),
+    "results": _l("Worked on your results"), "report": _l("Worked on your report"),
+    "followup": _l("Worked on your follow-up"), "referral": _l("Updated your referral"),
+    "consultation": _l("Worked on your consultation"), "consent": _l("Worked on your consent choices"),
+    "account": _l("Changed your account"), "data_request": _l("Worked on your data request"),
+}
+GENERAL_PURPOSE = _l("Accessed your record")
+
+
+def purpose_of(action):
+    """The words a client reads for an audited action."""
+    if action in ACTION_PURPOSES:
+        return ACTION_PURPOSES[action]
+    return AREA_PURPOSES.get(action.partition(".")[0], GENERAL_PURPOSE)
+
+
+# --- dates -----------------------------------------------------------------------------------------
+
+def add_working_days(day, count):
+    """The ``count``-th Monday-to-Friday after ``day`` (public holidays are not known here)."""
+    while count > 0:
+        day += datetime.timedelta(days=1)
+        if day.weekday() < 5:
+            count -= 1
+    return day
+
+
+def due_date(requested_on):
+    return add_working_days(requested_on, ANSWER_WORKING_DAYS)
+
+
+# --- the client's side -----------------------------------------------------------------------------
+
+def _client(client_id):
+    client = Client.get_or_none(Client.id == client_id) if valid_id(client_id) else None
+    if client is None or client.anonymized_at is not None:
+        raise NotFound(_l("No client record is linked to this account."))
+    return client
+
+
+def _create(actor, client, kind, **values):
+    request = DataRequest.create(client=client.id, kind=kind, requested_by=actor.user_id,
+                                 due_on=due_date(clock.today()), **values)
+    audit.record(actor, "data_request.created", request, client=client.id, kind=kind,
+                 field=values.get("field", ""))
+    return request
+
+
+def request_correction(actor, client_id, field, details):
+    """The client says part of their record is wrong. Raises ValidationError (by field) for an unknown
+    part or a missing or too long description, Conflict with MAX_OPEN_CORRECTIONS already waiting.
+    Returns the open request (due in 15 working days)."""
+    client = _client(client_id)
+    details = (details or "").strip()
+    errors = {}
+    if field not in FIELD_LABELS:
+        errors["field"] = _l("Choose what is wrong.")
+    if not details:
+        errors["details"] = _l("Tell us what is wrong and what it should be.")
+    elif len(details) > DETAILS_MAX:
+        errors["details"] = _l("Use at most %(max)d characters.", max=DETAILS_MAX)
+    if errors:
+        raise ValidationError(_l("Please correct the marked fields."), errors)
+    with db.atomic():
+        waiting = DataRequest.select().where(DataRequest.client == client.id, DataRequest.kind == CORRECTION,
+                                             DataRequest.status == OPEN).count()
+        if waiting >= MAX_OPEN_CORRECTIONS:
+            raise Conflict(_l("You have %(count)d correction requests waiting. We will answer them first.",
+                              count=waiting))
+        return _create(actor, client, CORRECTION, field=field, details=details)
+
+
+def request_deletion(actor, client_id, confirmed, reason=""):
+    """The client asks us to delete their data. ``confirmed``: they read what deletion means. Raises
+    ValidationError without the confirmation or with a too long reason, Conflict while another deletion
+    request is open. Returns the open request."""
+    client = _client(client_id)
+    reason = (reason or "").strip()
+    errors = {}
+    if not confirmed:
+        errors["confirmed"] = _l("Confirm that you want your data deleted.")
+    if len(reason) > DETAILS_MAX:
+        errors["reason"] = _l("Use at most %(max)d characters.", max=DETAILS_MAX)
+    if errors:
+        raise ValidationError(_l("Please correct the marked fields."), errors)
+    with db.atomic():
+        if DataRequest.select().where(DataRequest.client == client.id, DataRequest.kind == DELETION,
+                                      DataRequest.status == OPEN).exists():
+            raise Conflict(_l("Your request to delete your data is already with us."))
+        return _create(actor, client, DELETION, details=reason)
+
+
+def client_requests(client_id):
+    """The client's requests, newest first (one query)."""
+    return list(DataRequest.select().where(DataRequest.client == client_id)
+                .order_by(DataRequest.id.desc()).limit(CLIENT_LIST_LIMIT))
+
+
+def open_deletion(client_id):
+    return DataRequest.get_or_none(DataRequest.client == client_id, DataRequest.kind == DELETION,
+                                   DataRequest.status == OPEN)
+
+
+# --- who accessed the record -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Access:
+    at: datetime.datetime
+    user_id: int
+    roles: tuple
+    purpose: object
+
+
+def _access_events(client_id):
+    own_accounts = User.select(User.id).where(User.client == client_id)
+    staff = UserRole.select(UserRole.user).where(UserRole.role.in_(ACCESS_ROLES))
+    return (AuditEvent.select(AuditEvent.id, AuditEvent.at, AuditEvent.action, AuditEvent.user)
+            .where(AuditEvent.client_id == client_id, AuditEvent.user.in_(staff),
+                   AuditEvent.user.not_in(own_accounts))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
+
+
+def _as_accesses(events):
+    """Events as Access rows, the roles of their accounts read in one query."""
+    roles = {}
+    user_ids = {event.user_id for event in events}
+    if user_ids:
+        for row in UserRole.select(UserRole.user, UserRole.role).where(UserRole.user.in_(user_ids),
+                                                                       UserRole.role.in_(ACCESS_ROLES)):
+            roles.setdefault(row.user_id, []).append(row.role)
+    return [Access(event.at, event.user_id, tuple(sorted(roles.get(event.user_id, ()), key=ROLE_ORDER.get)),
+                   purpose_of(event.action)) for event in events]
+
+
+def staff_accesses(client_id, page=1):
+    """One page (newest first) of what staff and HR did with the client's record, from the audit log:
+    when, the roles and account number of who did it (never a name) and what it was for. The client's
+    own actions and the system's are left out. Three queries whatever the page holds."""
+    result = paginate(_access_events(client_id), page, ACCESS_PAGE_SIZE)
+    result.items = _as_accesses(result.items)
+    return result
+
+
+def all_staff_accesses(client_id):
+    """Every staff access to the record, newest first (for the copy of the client's data)."""
+    return _as_accesses(list(_access_events(client_id)))
+
+
+# --- the staff queue ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str = OPEN  # open | done | refused | all
+    kind: str = ""
+    page: int = 1
+
+
+def queue(filters):
+    """A page of requests: open ones by due date (overdue first), closed ones latest first; with the
+    client and who handled each (two queries)."""
+    handler = User.alias()
+    query = (DataRequest.select(DataRequest, Client, handler).join(Client)
+             .join_from(DataRequest, handler, JOIN.LEFT_OUTER, on=(DataRequest.handled_by == handler.id)))
+    if filters.status in REQUEST_STATUSES:
+        query = query.where(DataRequest.status == filters.status)
+    if filters.kind in REQUEST_KINDS:
+        query = query.where(DataRequest.kind == filters.kind)
+    if filters.status == OPEN:
+        query = query.order_by(DataRequest.due_on, DataRequest.id)
+    else:  # open ones (all NULL handled_at) by due date, then the answered ones latest first
+        open_first = Case(None, [(DataRequest.status == OPEN, 0)], 1)
+        query = query.order_by(open_first, DataRequest.handled_at.desc(), DataRequest.due_on, DataRequest.id.desc())
+    return paginate(query, filters.page, QUEUE_PAGE_SIZE)
+
+
+def queue_counts(today=None):
+    """{"open": n, "overdue": n} of the requests staff must answer (exports answer themselves)."""
+    today = today or clock.today()
+    waiting = DataRequest.select().where(DataRequest.status == OPEN, DataRequest.kind != EXPORT)
+    return {"open": waiting.count(), "overdue": waiting.where(DataRequest.due_on < today).count()}
+
+
+def get_request(request_id):
+    handler = User.alias()
+    request = (DataRequest.select(DataRequest, Client, handler).join(Client)
+               .join_from(DataRequest, handler, JOIN.LEFT_OUTER, on=(DataRequest.handled_by == handler.id))
+               .where(DataRequest.id == request_id).first()) if valid_id(request_id) else None
+    if request is None:
+        raise NotFound(_l("No such request."))
+    return request
+
+
+def view_request(actor, request_id):
+    """A request for its staff page, with the client's other requests; the view is audited."""
+    request = get_request(request_id)
+    others = list(DataRequest.select().where(DataRequest.client == request.client_id, DataRequest.id != request.id)
+                  .order_by(DataRequest.id.desc()).limit(CLIENT_LIST_LIMIT))
+    audit.record(actor, "data_request.viewed", request, kind=request.kind)
+    return request, others
+
+
+def _closing_note(text, field, missing):
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(missing, {field: missing})
+    if len(text) > NOTE_MAX:
+        message = _l("Use at most %(max)d characters.", max=NOTE_MAX)
+        raise ValidationError(message, {field: message})
+    return text
+
+
+def _close(actor, request_id, status, note):
+    """Move an open correction or deletion request to ``status``; NotFound, Conflict otherwise."""
+    request = get_request(request_id)
+    if request.kind == EXPORT:
+        raise Conflict(_l("A copy of the data is made automatically; there is nothing to answer."))
+    if request.status != OPEN:
+        raise Conflict(_l("This request was already answered."))
+    changed = (DataRequest.update(status=status, handled_by=actor.user_id, handled_at=utcnow(), note=note,
+                                  outcome_email=outcome_address(request.client_id))
+               .where(DataRequest.id == request.id, DataRequest.status == OPEN).execute())
+    if not changed:
+        raise Conflict(_l("This request was already answered."))
+    return request
+
+
+def complete(actor, request_id, note):
+    """Mark a request done with ``note`` (what was done; the client reads it). A deletion anonymizes the
+    client in the same transaction (kept: what the law requires). Raises ValidationError (note missing
+    or too long), NotFound, Conflict (already answered, an export, or a deletion that cannot run yet).
+    The client is emailed once the transaction commits."""
+    note = _closing_note(note, "note", _l("Say what was done: the client reads this."))
+    from checkup.services.privacy import anonymization  # deletion builds on this module's records
+
+    with db.atomic():
+        request = _close(actor, request_id, DONE, note)
+        if request.kind == DELETION:
+            anonymization.anonymize_client(actor, request.client_id, "request")
+        audit.record(actor, "data_request.done", request, kind=request.kind, client=request.client_id)
+        tasks.defer("mail.data_request_outcome", request.id, caused_by=actor.user_id)
+    return get_request(request.id)
+
+
+def refuse(actor, request_id, reason):
+    """Refuse a request with ``reason`` (the client reads it). Raises ValidationError, NotFound, Conflict.
+    The client is emailed once the transaction commits."""
+    reason = _closing_note(reason, "reason", _l("Give the reason: the client reads it."))
+    with db.atomic():
+        request = _close(actor, request_id, REFUSED, reason)
+        audit.record(actor, "data_request.refused", request, kind=request.kind, client=request.client_id)
+        tasks.defer("mail.data_request_outcome", request.id, caused_by=actor.user_id)
+    return get_request(request.id)
+
+
+# --- the outcome email ---------------------------------------------------------------------------------
+
+def outcome_address(client_id):
+    """Where the client reads our answer: their account's email, else the record's."""
+    account = User.get_or_none(User.client == client_id)
+    if account is not None:
+        return account.email
+    return Client.select(Client.email).where(Client.id == client_id).scalar() or ""
+
+
+@tasks.handler("mail.data_request_outcome")
+def send_outcome(request_id):
+    """Task: email the client the answer to their request, to the address kept when it was answered;
+    the address is forgotten once the email is sent (after a deletion it is the last copy we hold)."""
+    request = DataRequest.get_or_none(DataRequest.id == request_id)
+    if request is None or request.status == OPEN or not request.outcome_email:
+        return None
+    account = User.get_or_none(User.client == request.client_id)
+    template = "email/data_request_done.txt" if request.status == DONE else "email/data_request_refused.txt"
+    with force_locale(accounts.language_of(account)):
+        subject = (_("Your data request is done") if request.status == DONE
+                   else _("Your data request was refused"))
+        text = render_template(template, request=request, kind=KIND_LABELS[request.kind],
+                               field=FIELD_LABELS.get(request.field, ""), center=current_app.config["CENTER_NAME"],
+                               link=current_app.config["BASE_URL"].rstrip("/") + "/me/privacy")
+        message = messages.send_owed("data_request", request.outcome_email, subject, text,
+                                     client_id=request.client_id, user_id=account.id if account else None)
+    DataRequest.update(outcome_email="").where(DataRequest.id == request.id).execute()
+    if request.kind == DELETION and message is not None:
+        Message.update(email="").where(Message.id == message.id).execute()
+    return message

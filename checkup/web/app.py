@@ -1,0 +1,237 @@
+"""Wiring the web layer: extensions, sessions, security headers, error pages, blueprints, CLI."""
+from flask import jsonify, render_template, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
+
+from checkup import database
+from checkup.web.extensions import babel, csrf, htmx, limiter, login_manager
+from checkup.core.errors import DomainError
+
+BACKGROUND_HEADER = "X-Checkup-Background"  # static/js/idle.js: this htmx request is a timed poll
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Mark the session cookie Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app):
+        return app.config["FORCE_SECURE_COOKIES"] or request.is_secure
+
+
+def shown_locale():
+    """The language a page was shown in, to keep on a new account; "" when the visitor neither chose one nor
+    sent Accept-Language (then what we send them follows CHECKUP_CLIENT_LOCALE)."""
+    from flask import session
+    from flask_babel import get_locale
+
+    if session.get("locale") or request.accept_languages:
+        return str(get_locale())
+    return ""
+
+
+def select_locale():
+    """The account's language, else the one chosen this session, else the browser's."""
+    from flask import current_app, has_request_context, session
+    from flask_login import current_user
+
+    if not has_request_context():  # jobs and CLI: the default, unless force_locale says otherwise
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    languages = list(current_app.config["LANGUAGES"])
+    chosen = session.get("locale")
+    if current_user and current_user.is_authenticated and current_user.locale:
+        chosen = current_user.locale
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or "en"
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` ids beyond a 32-bit key cannot exist: 404 at routing, not a database error."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def _refuse_nul_bytes():
+    """No field of ours may hold a NUL byte (PostgreSQL rejects them): a clear 400, never a 500."""
+    from flask import abort
+
+    values = list(request.args.values()) + list(request.form.values()) + [request.path]
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
+def _visitor_locale(app):
+    """The language chosen this session, else the browser's: what a page can use without the account."""
+    from flask import session
+
+    languages = list(app.config["LANGUAGES"])
+    chosen = session.get("locale")
+    return chosen if chosen in languages else request.accept_languages.best_match(languages) or "en"
+
+
+def init_app(app):
+    app.url_map.converters["int"] = BoundedIntConverter
+    app.before_request(_refuse_nul_bytes)
+    if app.config["TRUST_PROXY"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    app.session_interface = SessionInterface()
+    database.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(app.root_path + "/translations"))
+    limiter.init_app(app)
+    _init_login(app)
+    _register_blueprints(app)
+    _register_errors(app)
+    _register_headers(app)
+    from checkup import cli
+    from checkup.web import log_redaction
+    from checkup.web import templating
+
+    log_redaction.protect_app_logs(app)  # no token, ID or phone number in the app's log lines
+
+    templating.init_app(app)
+    cli.init_app(app)
+
+
+def _init_login(app):
+    from flask import redirect
+
+    from checkup.services.accounts import accounts
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = None  # the server-side session row is the protection
+
+    @login_manager.user_loader
+    def load_user(token):
+        from flask import flash
+
+        try:
+            # a part of a page polling on a timer (static/js/idle.js marks it) is no sign of anybody there
+            return accounts.load_session(token, activity=request.headers.get(BACKGROUND_HEADER) != "1")
+        except accounts.SessionIdle as idle:  # shown on the sign-in page the protected page sends them to
+            flash(_("You were signed out after %(minutes)d minutes without activity.", minutes=idle.minutes), "info")
+            return None
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from checkup.web.guards import login_url_for_current
+
+        target = login_url_for_current()
+        if htmx:
+            response = app.response_class("", status=401)
+            response.headers["HX-Redirect"] = target
+            return response
+        return redirect(target)
+
+
+def _register_blueprints(app):
+    from checkup.blueprints import BLUEPRINTS
+
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+
+
+def _error_page(status, title, message):
+    from checkup.web.guards import wants_fragment
+
+    template = "errors/_error.html" if wants_fragment() else "errors/error.html"
+    response = app_response(render_template(template, status=status, title=title, message=message), status)
+    return response
+
+
+def app_response(body, status):
+    from flask import make_response
+
+    return make_response(body, status)
+
+
+def _register_errors(app):
+    titles = {
+        400: lambda: _("Bad request"), 401: lambda: _("Please sign in"), 403: lambda: _("Not allowed"),
+        404: lambda: _("Page not found"), 405: lambda: _("Not allowed"),
+        413: lambda: _("File too large"), 429: lambda: _("Too many attempts"),
+        500: lambda: _("Something went wrong"),
+    }
+    messages = {
+        400: lambda: _("The request could not be understood. Go back and try again."),
+        401: lambda: _("Please sign in to continue."),
+        403: lambda: _("Your account does not have access to this page."),
+        404: lambda: _("We could not find what you were looking for."),
+        405: lambda: _("This address does not accept that kind of request."),
+        413: lambda: _("The file is larger than the portal accepts (%(mb)d MB).",
+                       mb=max(1, (app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024))),
+        429: lambda: _("Too many attempts in a short time. Wait a minute and try again."),
+        500: lambda: _("The portal hit an unexpected problem. It has been logged; please try again."),
+    }
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _error_page(400, _("Form expired"),
+                           _("This form has expired or was sent from elsewhere. Reload the page and try again."))
+
+    @app.errorhandler(DomainError)
+    def domain_error(error):
+        return _error_page(error.status, titles.get(error.status, titles[400])(), str(error.message))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        code = error.code or 500
+        if code not in titles:
+            return error
+        return _error_page(code, titles[code](), messages[code]())
+
+    @app.errorhandler(database.DatabaseUnavailable)
+    def database_unavailable(error):
+        # A plain page: the usual layout would load the signed-in account (and its language) from the very
+        # database that cannot be reached, so the language comes from the session or the browser.
+        with force_locale(_visitor_locale(app)):
+            body = render_template("errors/unavailable.html", title=_("Service unavailable"),
+                                   message=_("The portal cannot reach its database just now. Nothing you "
+                                             "sent has been saved; please try again in a few minutes."))
+        response = app_response(body, 503)
+        response.headers["Retry-After"] = "60"
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        from checkup.web.log_redaction import redact_path
+
+        app.logger.exception("Unhandled error on %s %s", request.method, redact_path(request.path))
+        return _error_page(500, titles[500](), messages[500]())
+
+
+def _register_headers(app):
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        response.vary.add("HX-Request")
+        if not request.path.startswith("/static/"):  # pages, PDFs, exports, calendar files: never cached
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.get("/healthz")
+    @limiter.exempt
+    def healthz():
+        from checkup.core import health
+
+        report = health.check(app.config)
+        return jsonify(report), 200 if report["status"] == "ok" else 503
