@@ -46,7 +46,7 @@ def base_config(tmp_path, **extra):
         "REDIS_URL": None,
         "MAIL_SERVER": None,
         "BASE_URL": "http://localhost",
-        # mail is asserted in English; tests/test_client_language.py checks the shipped default (Chinese)
+        # mail is asserted in English; tests/accounts/test_client_language.py checks the shipped default (Chinese)
         "CLIENT_LOCALE": "en",
     }
     config.update(extra)

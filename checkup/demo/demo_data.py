@@ -6,7 +6,7 @@ DEPARTMENTS, RESOURCES, EXAM_ITEMS, REFERENCE_RANGES, PACKAGES, ORGANIZATIONS an
 Reference ranges are adult values as printed by Chinese labs (mostly WS/T 404/405 industry standards,
 Roche Cobas kit inserts for immunoassays, Chinese hypertension / obesity guidelines for vitals).
 Item applicability by sex is not a field of ExamItem; it is documented by MALE_ONLY_ITEMS and
-FEMALE_ONLY_ITEMS below (and enforced by tests/test_demo_data.py): "any" packages never contain those items.
+FEMALE_ONLY_ITEMS below (and enforced by tests/demo/test_demo_data.py): "any" packages never contain those items.
 """
 from decimal import Decimal
 

@@ -16,7 +16,7 @@ from gunicorn.glogging import Logger
 
 HIDDEN = "…"
 
-# Routes whose next path segment is a token. tests/test_log_privacy.py checks that every ``<token>``
+# Routes whose next path segment is a token. tests/privacy/test_log_privacy.py checks that every ``<token>``
 # route of the app is redacted and no other route is touched.
 TOKEN_PREFIXES = ("password/reset", "invite", "me/waitlist/offer", "preferences", "survey", "register/confirm")
 LITERAL_SEGMENTS = {"survey": {"thanks"}}  # pages that live under a token prefix without a token

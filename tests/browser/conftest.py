@@ -56,7 +56,7 @@ def live_server(tmp_path_factory):
         "MAIL_SERVER": None,
         "JOBS_INLINE": True,
         "CLIENT_LOCALE": "en",  # the journeys read mail in English (test_client_language: the shipped default)
-        # signed_in() reuses a login for the whole run, which may outlast the idle limits (tests/test_auth.py)
+        # signed_in() reuses a login for the whole run, which may outlast the idle limits (tests/accounts/test_auth.py)
         "IDLE_MINUTES_STAFF": 24 * 60, "IDLE_MINUTES_CLIENT": 24 * 60,
     })
     with app.app_context():

@@ -14,7 +14,7 @@ from checkup.services.accounts import accounts
 from tests.conftest import PASSWORD
 from tests.task_helpers import redis_app, run_worker  # noqa: F401  (redis_app is a fixture)
 
-CODE = pathlib.Path(__file__).resolve().parent.parent / "checkup"
+CODE = pathlib.Path(__file__).resolve().parents[2] / "checkup"
 RAN = []
 
 

@@ -9,7 +9,7 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "checkup" / "translations"
 ZH_PO = TRANSLATIONS / "zh" / "LC_MESSAGES" / "messages.po"
 ZH_MO = TRANSLATIONS / "zh" / "LC_MESSAGES" / "messages.mo"

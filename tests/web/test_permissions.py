@@ -121,19 +121,19 @@ RULES.update({**{f"privacy.{name}": {CLIENT} for name in (
 # --- account privacy: registration by emailed link, the idle-session keepalive (each area keeps its own block) ---
 RULES.update({"auth.registration_sent": PUBLIC, "auth.confirm_registration": PUBLIC, "auth.keepalive": ANY})
 
-# --- break the glass (tests/test_care_access.py covers the relationships themselves) ---
+# --- break the glass (tests/privacy/test_care_access.py covers the relationships themselves) ---
 RULES.update({"break_glass.open_record": {DOC, CARE, ADMIN}, "break_glass.review_list": {ADMIN},
               "break_glass.review": {ADMIN}})
 
 
 # What an allowed GET answers when it is not a plain 200.
 GET_STATUS = {
-    # account privacy: the registration link's token names no registration (tests/test_accounts.py covers real ones)
+    # account privacy: the registration link's token names no registration (tests/accounts/test_accounts.py covers real ones)
     ("auth.confirm_registration", None): 400,
-    # invitations: the token names no invitation (tests/test_invitations.py covers real ones)
+    # invitations: the token names no invitation (tests/groups/test_invitations.py covers real ones)
     ("invitations.landing", None): 404,
-    # consents and campaigns: the token is forged and campaign_id names no campaign (tests/test_consents.py,
-    # tests/test_campaigns_web.py cover real ones)
+    # consents and campaigns: the token is forged and campaign_id names no campaign (tests/accounts/test_consents.py,
+    # tests/care/test_campaigns_web.py cover real ones)
     ("privacy.preferences", None): 404,
     **{(f"campaigns.{name}", role): 404 for name in ("edit", "detail", "send", "status") for role in (CARE, ADMIN)},
     # contracts: the world's contract is active, so category forms (and HR's draft-only edit) go to its page
@@ -143,14 +143,14 @@ GET_STATUS = {
     ("home.index", None): 302, ("auth.reset_password", None): 400,
     ("booking.waitlist_offer", CLIENT): 410, ("offer_links.open", None): 410,  # the token names no offer
     ("booking.confirm", CLIENT): 303,  # no slot chosen: back to choosing one
-    # group booking: enrollment_id names no enrollment here (tests/test_group_booking_web.py covers real ones)
+    # group booking: enrollment_id names no enrollment here (tests/groups/test_group_booking_web.py covers real ones)
     ("group_booking.book", CLIENT): 404, ("group_booking.confirm", CLIENT): 404, ("hr_booking.detail", HR): 404,
     ("catalog.index", ADMIN): 302,  # the catalog opens on its items
     ("catalog.item_row", ADMIN): 302,  # a row fragment asked for as a page: the item's page
-    # report_id names no report here: allowed roles get the 404 (tests/test_reports_access.py covers real ones)
+    # report_id names no report here: allowed roles get the 404 (tests/exam/test_reports_access.py covers real ones)
     ("review.pdf_status", DOC): 404, ("review.amend", DOC): 404, ("reports.download", CLIENT): 404,
     # the world's physician has no care relationship with the booked (not yet checked-in) client: the
-    # break-the-glass form (tests/test_care_access.py covers related and unrelated accounts)
+    # break-the-glass form (tests/privacy/test_care_access.py covers related and unrelated accounts)
     ("exam.result_form", DOC): 403,
     ("reports.staff_download", DOC): 404, ("reports.staff_download", CARE): 404,
     ("reports.staff_download", ADMIN): 404,
@@ -158,19 +158,19 @@ GET_STATUS = {
     ("surveys.survey", None): 404, ("consultations.staff_detail", CARE): 404,
     ("consultations.staff_detail", ADMIN): 404,
     # follow-ups and referrals: follow_up_id, referral_id and department_id name nothing here
-    # (tests/test_followups_web.py and tests/test_referrals.py cover real ones)
+    # (tests/care/test_followups_web.py and tests/care/test_referrals.py cover real ones)
     **{(f"care_followups.{name}", role): 404 for name in ("detail", "recheck_booking", "department")
        for role in (CARE, ADMIN)},
     **{(f"care_referrals.{name}", role): 404 for name in ("detail", "letter") for role in (CARE, ADMIN)},
-    # roster: import_id names no roster import (tests/test_roster_web.py covers real ones)
+    # roster: import_id names no roster import (tests/groups/test_roster_web.py covers real ones)
     ("hr_roster.detail", HR): 404, ("hr_roster.status", HR): 404,
-    # group documents: document_id names no document (tests/test_group_documents.py covers real ones)
+    # group documents: document_id names no document (tests/groups/test_group_documents.py covers real ones)
     # and release_number names no release of the summary
     ("group_documents.hr_status", HR): 404, ("group_documents.hr_download", HR): 404,
     ("group_documents.hr_release", HR): 404,
     **{(f"group_documents.desk_{name}", role): 404 for name in ("status", "download", "release")
        for role in (ADMIN, SCHED)},
-    # data rights: export_id and request_id name nothing (tests/test_data_rights_web.py covers real ones)
+    # data rights: export_id and request_id name nothing (tests/privacy/test_data_rights_web.py covers real ones)
     ("privacy.export_status", CLIENT): 404, ("privacy.export_download", CLIENT): 404,
     ("data_requests.detail", ADMIN): 404,
 }

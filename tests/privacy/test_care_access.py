@@ -193,7 +193,7 @@ def related_world(world):
 
 
 def test_the_clinical_routes_are_all_in_this_table(app):
-    from tests.test_permissions import RULES
+    from tests.web.test_permissions import RULES
 
     assert set(CLINICAL_ROUTES) <= set(RULES)
 

@@ -20,7 +20,7 @@ from checkup.services.exam.report_pdf import sha256_of
 from tests import factories
 from tests.group_documents_helpers import GroupWorld
 from tests.task_helpers import redis_app  # noqa: F401  (the fixture)
-from tests.test_reports_worker import ROOT, worker_env
+from tests.exam.test_reports_worker import ROOT, worker_env
 
 FORMULA = '=HYPERLINK("http://evil.example","x")'
 

@@ -13,7 +13,7 @@ from checkup.services.exam.report_pdf import sha256_of
 from tests import factories
 from tests.group_documents_helpers import GroupWorld
 from tests.report_helpers import ReportWorld
-from tests.test_reports_pdf import signed
+from tests.exam.test_reports_pdf import signed
 
 pytestmark = pytest.mark.both_dbs
 

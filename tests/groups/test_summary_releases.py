@@ -20,7 +20,7 @@ from checkup.core.audit import Actor
 from checkup.core.errors import Conflict
 from tests import factories
 from tests.group_documents_helpers import GroupWorld
-from tests.test_group_summary import assert_no_subtraction_reveals_a_hidden_cell
+from tests.groups.test_group_summary import assert_no_subtraction_reveals_a_hidden_cell
 
 pytestmark = pytest.mark.both_dbs
 

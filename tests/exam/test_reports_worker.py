@@ -16,7 +16,7 @@ from tests.conftest import REDIS_URL
 from tests.report_helpers import ReportWorld
 from tests.task_helpers import redis_app  # noqa: F401  (the fixture)
 
-ROOT = os.path.dirname(os.path.dirname(__file__))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 
 
 def worker_env(app, delay=0):

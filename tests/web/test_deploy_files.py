@@ -10,7 +10,7 @@ import pytest
 
 from checkup.config import SETTINGS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 UNITS = {"web": "checkup-web.service", "worker": "checkup-worker.service", "cron": "checkup-cron.service"}
 VENV_BIN = "/srv/checkup/.venv/bin/"

@@ -19,7 +19,7 @@ from checkup.database import MIGRATIONS_DIR
 from checkup.models.base import db
 from tests.conftest import POSTGRES_URL, reachable, service_missing
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = sorted(p.stem for p in Path(MIGRATIONS_DIR).glob("[0-9]*.py"))
 
 

@@ -1,6 +1,6 @@
 """No token, national ID number or phone number in a log line: what gunicorn's access and error logs show of
 a request (checkup.web.log_redaction.RedactingLogger), the app's own log records, and the deploy files that
-turn the redaction on. The whole journey against a real gunicorn is tests/test_log_privacy_journey.py."""
+turn the redaction on. The whole journey against a real gunicorn is tests/privacy/test_log_privacy_journey.py."""
 import datetime
 import io
 import logging
@@ -14,9 +14,9 @@ from werkzeug.routing import IntegerConverter, PathConverter
 
 from checkup.web.log_redaction import (HIDDEN, RedactingFilter, RedactingLogger, protect_app_logs, redact_path,
                                    redact_query, redact_text, redact_url)
-from tests.test_deploy_files import (UNITS, check_gunicorn_command, commands_of, procfile, unit, values)
+from tests.web.test_deploy_files import (UNITS, check_gunicorn_command, commands_of, procfile, unit, values)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NUMBER = "11010519880808312X"
 PHONE = "13800138000"
 TOKENS = ["Qy7pV3kPq0_Z9xS2mB8wL1nR4tY6uE5aC0dF3gH7jK2",  # secrets.token_urlsafe(32)
