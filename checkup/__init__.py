@@ -3,6 +3,12 @@ from pathlib import Path
 
 from flask import Flask
 
+from checkup import cli, task_kinds  # noqa: F401 (task_kinds: every task handler registered, as in the worker)
+from checkup.blueprints import BLUEPRINTS
+from checkup.config import build_config
+from checkup.core import key_check, tasks
+from checkup.web import app as web
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -14,16 +20,12 @@ def create_app(config=None):
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    from checkup.config import build_config
-
     app.config.update(build_config(app.instance_path, config))
 
-    from checkup.web import app as web
-
     web.init_app(app)
-
-    from checkup import task_kinds  # noqa: F401  (every task handler registered, here as in the worker)
-    from checkup.services.admin import key_check
-
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    cli.init_app(app)
+    tasks.app_factory = create_app  # a worker process without an app builds its own with this
     key_check.check_at_start(app)  # a wrong CHECKUP_NATIONAL_ID_KEY stops here, not as blank ID numbers
     return app

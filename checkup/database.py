@@ -6,7 +6,7 @@ from playhouse.db_url import connect
 from playhouse.migrations import Runner
 from werkzeug.exceptions import ServiceUnavailable
 
-from checkup.core import locks
+from checkup.core import key_check, locks
 from checkup.models.base import db
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
@@ -72,8 +72,6 @@ def upgrade():
     with db.connection_context(), locks.exclusive("db-upgrade"):
         applied = Runner(db.obj, MIGRATIONS_DIR).up()
         if has_app_context():
-            from checkup.services.admin import key_check
-
             key_check.record_fingerprint()
         return applied
 

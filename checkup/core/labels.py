@@ -1,6 +1,13 @@
 """Translatable labels for the stored codes (sex, tiers, result types), shared by forms and pages."""
 from flask_babel import lazy_gettext as _l
 
+from checkup.models.accounts import ADMIN, CLIENT, COUNSELOR, HR, PHYSICIAN, SCHEDULER
+
+ROLE_LABELS = {
+    CLIENT: _l("Client"), HR: _l("HR contact"), SCHEDULER: _l("Scheduler"),
+    PHYSICIAN: _l("Physician"), COUNSELOR: _l("Counselor"), ADMIN: _l("Administrator"),
+}
+
 LABELS = {
     "sex": {"male": _l("Male"), "female": _l("Female"), "any": _l("Any")},
     "size_tier": {"large": _l("Large"), "medium": _l("Medium"), "small": _l("Small")},

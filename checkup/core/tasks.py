@@ -339,6 +339,7 @@ def dispatch_due(limit: int | None = None, seconds: float | None = None) -> int:
 # --- rq entry points (imported by the work horse by reference; the only job functions there are) ----
 
 _worker_app = None
+app_factory = None  # set by create_app: how a worker process without an app context builds one
 
 
 def _in_app(fn, *args):
@@ -347,9 +348,9 @@ def _in_app(fn, *args):
             return fn(*args)
     global _worker_app
     if _worker_app is None:
-        from checkup import create_app
-
-        _worker_app = create_app()
+        if app_factory is None:
+            raise RuntimeError("no app factory: start workers with `flask --app wsgi worker`")
+        _worker_app = app_factory()
     with _worker_app.app_context(), db.connection_context():
         return fn(*args)
 

@@ -6,6 +6,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from checkup.forms import max_len, required
 from checkup.forms.auth import PHONE
+from checkup.core.labels import ROLE_LABELS
 from checkup.models.accounts import HR, STAFF_ROLES
 
 
@@ -15,8 +16,6 @@ class CheckboxList(SelectMultipleField):
 
 
 def role_choices():
-    from checkup.web.templating import ROLE_LABELS
-
     return [(role, ROLE_LABELS[role]) for role in STAFF_ROLES + (HR,)]
 
 

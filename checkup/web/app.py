@@ -1,5 +1,6 @@
-"""Wiring the web layer: extensions, sessions, security headers, error pages, blueprints, CLI."""
-from flask import jsonify, render_template, request
+"""Wiring the web layer: extensions, sessions, security headers, error pages (the blueprints and the CLI
+are registered by create_app, which sits above both)."""
+from flask import abort, flash, jsonify, make_response, redirect, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -9,8 +10,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from checkup import database
-from checkup.web.extensions import babel, csrf, htmx, limiter, login_manager
 from checkup.core.errors import DomainError
+from checkup.services.accounts import accounts
+from checkup.services.admin import health
+from checkup.web import locale, log_redaction, templating
+from checkup.web.extensions import babel, csrf, htmx, limiter, login_manager
+from checkup.web.guards import login_url_for_current, wants_fragment
+from checkup.web.log_redaction import redact_path
 
 BACKGROUND_HEADER = "X-Checkup-Background"  # static/js/idle.js: this htmx request is a timed poll
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -24,33 +30,6 @@ class SessionInterface(SecureCookieSessionInterface):
         return app.config["FORCE_SECURE_COOKIES"] or request.is_secure
 
 
-def shown_locale():
-    """The language a page was shown in, to keep on a new account; "" when the visitor neither chose one nor
-    sent Accept-Language (then what we send them follows CHECKUP_CLIENT_LOCALE)."""
-    from flask import session
-    from flask_babel import get_locale
-
-    if session.get("locale") or request.accept_languages:
-        return str(get_locale())
-    return ""
-
-
-def select_locale():
-    """The account's language, else the one chosen this session, else the browser's."""
-    from flask import current_app, has_request_context, session
-    from flask_login import current_user
-
-    if not has_request_context():  # jobs and CLI: the default, unless force_locale says otherwise
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
-    languages = list(current_app.config["LANGUAGES"])
-    chosen = session.get("locale")
-    if current_user and current_user.is_authenticated and current_user.locale:
-        chosen = current_user.locale
-    if chosen in languages:
-        return chosen
-    return request.accept_languages.best_match(languages) or "en"
-
-
 class BoundedIntConverter(IntegerConverter):
     """``<int:...>`` ids beyond a 32-bit key cannot exist: 404 at routing, not a database error."""
 
@@ -61,20 +40,9 @@ class BoundedIntConverter(IntegerConverter):
 
 def _refuse_nul_bytes():
     """No field of ours may hold a NUL byte (PostgreSQL rejects them): a clear 400, never a 500."""
-    from flask import abort
-
     values = list(request.args.values()) + list(request.form.values()) + [request.path]
     if any("\x00" in value for value in values):
         abort(400)
-
-
-def _visitor_locale(app):
-    """The language chosen this session, else the browser's: what a page can use without the account."""
-    from flask import session
-
-    languages = list(app.config["LANGUAGES"])
-    chosen = session.get("locale")
-    return chosen if chosen in languages else request.accept_languages.best_match(languages) or "en"
 
 
 def init_app(app):
@@ -86,36 +54,25 @@ def init_app(app):
     database.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
-    babel.init_app(app, locale_selector=select_locale,
+    babel.init_app(app, locale_selector=locale.select_locale,
                    default_translation_directories=str(app.root_path + "/translations"))
     limiter.init_app(app)
     _init_login(app)
-    _register_blueprints(app)
     _register_errors(app)
     _register_headers(app)
-    from checkup import cli
-    from checkup.web import log_redaction
-    from checkup.web import templating
 
     log_redaction.protect_app_logs(app)  # no token, ID or phone number in the app's log lines
 
     templating.init_app(app)
-    cli.init_app(app)
 
 
 def _init_login(app):
-    from flask import redirect
-
-    from checkup.services.accounts import accounts
-
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = None  # the server-side session row is the protection
 
     @login_manager.user_loader
     def load_user(token):
-        from flask import flash
-
         try:
             # a part of a page polling on a timer (static/js/idle.js marks it) is no sign of anybody there
             return accounts.load_session(token, activity=request.headers.get(BACKGROUND_HEADER) != "1")
@@ -125,8 +82,6 @@ def _init_login(app):
 
     @login_manager.unauthorized_handler
     def unauthorized():
-        from checkup.web.guards import login_url_for_current
-
         target = login_url_for_current()
         if htmx:
             response = app.response_class("", status=401)
@@ -135,24 +90,13 @@ def _init_login(app):
         return redirect(target)
 
 
-def _register_blueprints(app):
-    from checkup.blueprints import BLUEPRINTS
-
-    for blueprint in BLUEPRINTS:
-        app.register_blueprint(blueprint)
-
-
 def _error_page(status, title, message):
-    from checkup.web.guards import wants_fragment
-
     template = "errors/_error.html" if wants_fragment() else "errors/error.html"
     response = app_response(render_template(template, status=status, title=title, message=message), status)
     return response
 
 
 def app_response(body, status):
-    from flask import make_response
-
     return make_response(body, status)
 
 
@@ -195,7 +139,7 @@ def _register_errors(app):
     def database_unavailable(error):
         # A plain page: the usual layout would load the signed-in account (and its language) from the very
         # database that cannot be reached, so the language comes from the session or the browser.
-        with force_locale(_visitor_locale(app)):
+        with force_locale(locale.visitor_locale(app)):
             body = render_template("errors/unavailable.html", title=_("Service unavailable"),
                                    message=_("The portal cannot reach its database just now. Nothing you "
                                              "sent has been saved; please try again in a few minutes."))
@@ -205,8 +149,6 @@ def _register_errors(app):
 
     @app.errorhandler(Exception)
     def unexpected(error):
-        from checkup.web.log_redaction import redact_path
-
         app.logger.exception("Unhandled error on %s %s", request.method, redact_path(request.path))
         return _error_page(500, titles[500](), messages[500]())
 
@@ -231,7 +173,5 @@ def _register_headers(app):
     @app.get("/healthz")
     @limiter.exempt
     def healthz():
-        from checkup.core import health
-
         report = health.check(app.config)
         return jsonify(report), 200 if report["status"] == "ok" else 503

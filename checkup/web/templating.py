@@ -1,9 +1,15 @@
 """Template helpers: localized names, navigation for the signed-in roles, formatting."""
-from flask import url_for
-from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from decimal import Decimal
 
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from flask_login import current_user
+from markupsafe import escape
+
+from checkup.core import clock
+from checkup.core.i18n import is_chinese, localized
+from checkup.core.labels import ROLE_LABELS, choice_label
 from checkup.models.accounts import ADMIN, CLIENT, COUNSELOR, HR, PHYSICIAN, SCHEDULER
 
 NAVIGATION = [
@@ -40,28 +46,7 @@ NAVIGATION = [
     (COUNSELOR, "reenrollment.index", _l("Re-enrollment")),
 ]
 
-ROLE_LABELS = {
-    CLIENT: _l("Client"), HR: _l("HR contact"), SCHEDULER: _l("Scheduler"),
-    PHYSICIAN: _l("Physician"), COUNSELOR: _l("Counselor"), ADMIN: _l("Administrator"),
-}
-
 DIRECTORY_ROLES = (ADMIN, SCHEDULER, COUNSELOR)
-
-
-def is_chinese():
-    locale = get_locale()
-    return bool(locale) and locale.language == "zh"
-
-
-def localized(obj, field="name"):
-    """``obj.name_zh`` in Chinese when it has one, else ``obj.name_en``."""
-    if obj is None:
-        return ""
-    if is_chinese():
-        value = getattr(obj, f"{field}_zh", "")
-        if value:
-            return value
-    return getattr(obj, f"{field}_en", "")
 
 
 def navigation():
@@ -80,15 +65,11 @@ def navigation():
 
 def money(value):
     """Amounts always with two decimals (SQLite hands back 380 for 380.00)."""
-    from decimal import Decimal
-
     return f"{Decimal(value or 0):.2f}"
 
 
 def center_time(moment, pattern="%Y-%m-%d %H:%M"):
     """A stored UTC timestamp shown in the center's time zone."""
-    from checkup.core import clock
-
     local = clock.from_utc(moment)
     return local.strftime(pattern) if local else ""
 
@@ -97,9 +78,6 @@ def _escape_lazy_strings():
     """Flask-Babel's lazy strings declare themselves safe HTML (``__html__`` returns the raw text), so a
     value interpolated into one (an unknown code a user typed, say) would reach the page unescaped.
     Our translations hold no markup: escape them like any other text."""
-    from flask_babel.speaklater import LazyString
-    from markupsafe import escape
-
     LazyString.__html__ = lambda self: str(escape(str(self)))
 
 
@@ -112,8 +90,6 @@ def init_app(app):
     _escape_lazy_strings()
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["center_time"] = center_time
-    from checkup.core.labels import choice_label
-
     app.jinja_env.globals.update(localized=localized, navigation=navigation, role_labels=ROLE_LABELS,
                                  choice_label=choice_label, is_chinese=is_chinese, pct=pct,
                                  appointment_status=lambda code: choice_label("appointment_status", code),

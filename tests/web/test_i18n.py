@@ -158,7 +158,8 @@ def test_browser_language_picks_chinese(client):
 def test_lazy_and_plural_strings_translate(app):
     from flask_babel import force_locale, ngettext
 
-    from checkup.web.templating import NAVIGATION, ROLE_LABELS
+    from checkup.core.labels import ROLE_LABELS
+    from checkup.web.templating import NAVIGATION
 
     with app.test_request_context("/"), force_locale("zh"):
         assert str(NAVIGATION[0][2]) == "我的体检"

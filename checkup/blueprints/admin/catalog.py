@@ -11,7 +11,7 @@ from checkup.forms.catalog import ItemForm, QuickItemForm, RangeForm, values_of
 from checkup.models.accounts import ADMIN
 from checkup.services.catalog import catalog
 from checkup.core.errors import Conflict, ValidationError
-from checkup.web.templating import localized
+from checkup.core.i18n import localized
 
 bp = Blueprint("catalog", __name__, url_prefix="/admin/catalog")
 restrict_blueprint(bp, ADMIN)

@@ -11,7 +11,7 @@ from checkup.services.admin import management
 from checkup.services.care import reenrollment
 from checkup.services.care import renewals
 from checkup.core.errors import NotFound, ValidationError
-from checkup.web.templating import is_chinese, localized
+from checkup.core.i18n import is_chinese, localized
 
 bp = Blueprint("management", __name__, url_prefix="/admin")
 restrict_blueprint(bp, ADMIN)

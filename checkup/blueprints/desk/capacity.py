@@ -17,7 +17,7 @@ from checkup.services.booking import capacity_import
 from checkup.core import clock
 from checkup.services.booking.availability import shift_month
 from checkup.core.errors import ValidationError
-from checkup.web.templating import localized
+from checkup.core.i18n import localized
 
 bp = Blueprint("capacity", __name__, url_prefix="/desk/capacity")
 restrict_blueprint(bp, SCHEDULER, ADMIN)

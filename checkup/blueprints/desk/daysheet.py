@@ -13,7 +13,7 @@ from checkup.services.groups import enrollment_identity
 from checkup.services.exam import exam_day
 from checkup.services.catalog import packages
 from checkup.core.errors import DomainError
-from checkup.web.templating import is_chinese
+from checkup.core.i18n import is_chinese
 
 bp = Blueprint("daysheet", __name__, url_prefix="/desk/day")
 restrict_blueprint(bp, SCHEDULER, ADMIN)

@@ -9,7 +9,7 @@ from checkup.models.accounts import PHYSICIAN
 from checkup.services.exam import report_review
 from checkup.services.exam import reports
 from checkup.core.errors import Conflict, ValidationError
-from checkup.web.templating import is_chinese
+from checkup.core.i18n import is_chinese
 
 bp = Blueprint("review", __name__, url_prefix="/exam/review")
 restrict_blueprint(bp, PHYSICIAN)

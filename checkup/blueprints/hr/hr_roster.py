@@ -18,7 +18,7 @@ from checkup.services.groups.roster import roster_file
 from checkup.core.errors import Conflict, ValidationError
 from checkup.services.groups.roster.roster_file import MAX_ROWS
 from checkup.core.upload_files import size_text
-from checkup.web.templating import is_chinese
+from checkup.core.i18n import is_chinese
 
 bp = Blueprint("hr_roster", __name__, url_prefix="/hr/contracts/<int:contract_id>/roster")
 restrict_blueprint(bp, HR)

@@ -18,7 +18,7 @@ from checkup.core import clock
 from checkup.services.booking import waitlist
 from checkup.core.errors import DomainError, ValidationError
 from checkup.services.catalog.packages import preparation_notes
-from checkup.web.templating import is_chinese
+from checkup.core.i18n import is_chinese
 
 bp = Blueprint("booking", __name__, url_prefix="/me")
 restrict_blueprint(bp, CLIENT)

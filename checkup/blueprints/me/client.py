@@ -13,7 +13,7 @@ from checkup.services.accounts import clients
 from checkup.services.groups import enrollment_identity
 from checkup.core.errors import DomainError, ValidationError
 from checkup.services.catalog import packages as package_service
-from checkup.web.templating import is_chinese
+from checkup.core.i18n import is_chinese
 
 bp = Blueprint("client", __name__, url_prefix="/me")
 restrict_blueprint(bp, CLIENT)

@@ -16,7 +16,7 @@ from checkup.core import clock
 from checkup.services.groups import group_booking
 from checkup.core.errors import Conflict, ValidationError
 from checkup.services.catalog.packages import preparation_notes
-from checkup.web.templating import is_chinese
+from checkup.core.i18n import is_chinese
 
 bp = Blueprint("group_booking", __name__, url_prefix="/me/group")
 restrict_blueprint(bp, CLIENT)

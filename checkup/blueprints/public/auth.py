@@ -11,7 +11,7 @@ from checkup.forms.auth import (ConfirmRegistrationForm, ForgotPasswordForm, Log
                                  ResetPasswordForm)
 from checkup.services.accounts import accounts
 from checkup.core.errors import ValidationError
-from checkup.web.app import shown_locale
+from checkup.web.locale import shown_locale
 
 bp = link_tokens.protect(Blueprint("auth", __name__))
 REGISTRATION_LINK = "registration"  # the link_tokens kind of the welcome email's confirmation link

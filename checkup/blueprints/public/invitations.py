@@ -19,7 +19,7 @@ from checkup.services.groups import enrollment_identity
 from checkup.services.groups import invitation_links
 from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.services.groups.invitations import GROUP_BOOKING_ENDPOINT
-from checkup.web.app import shown_locale
+from checkup.web.locale import shown_locale
 
 bp = link_tokens.protect(Blueprint("invitations", __name__))
 

@@ -212,7 +212,7 @@ def preview(segment, sample_size=5):
 def describe(segment):
     """(label, value) lines a person can read: what the segment asks for."""
     from checkup.core.labels import choice_label
-    from checkup.web.templating import localized
+    from checkup.core.i18n import localized
 
     if segment is None:
         return [(_l("Segment"), _l("The stored segment could not be read; this campaign reaches nobody."))]
@@ -243,7 +243,7 @@ def describe(segment):
 def form_choices():
     """(organizations as (id, name), exam items as (id, 'CODE · name')) for the segment form's lists."""
     from checkup.services.accounts import organizations
-    from checkup.web.templating import localized
+    from checkup.core.i18n import localized
 
     items = ExamItem.select().where(ExamItem.active == True).order_by(ExamItem.code)  # noqa: E712
     return organizations.choices(), [(item.id, f"{item.code} · {localized(item)}") for item in items]

@@ -1,5 +1,6 @@
 """Liveness of the parts the portal depends on, and whether background work is keeping up."""
 from checkup.models.base import db
+from checkup.services.admin import task_overview
 
 
 def check(config):
@@ -26,8 +27,6 @@ def check(config):
 
 
 def _task_figures():
-    from checkup.services.admin import task_overview
-
     attention = task_overview.attention()
     age = attention.oldest_due_seconds
     return {"oldest_queued_seconds": None if age is None else round(age, 1), "dead_tasks": attention.dead}

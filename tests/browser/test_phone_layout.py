@@ -1,0 +1,126 @@
+"""Every client and HR page on a 375 px phone: nothing scrolls sideways, chart labels are readable.
+
+The walk is test_crawl's (same frontier: same-origin links from the role's home and /account, at most
+two concrete paths per pattern), but each page is measured instead of audited: the document may not be
+wider than the window, and every chart label (the server-drawn SVG charts' text, and Chart.js axes and
+legends) must be drawn at 12 px or more. Accessibility and downloads are test_crawl's business.
+
+Run with ``-rA`` (or ``-s``) to see each page's width and smallest chart label.
+"""
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+
+from tests.browser.helpers import ROLES
+from tests.browser.test_crawl import Crawl
+
+PHONE = {"width": 375, "height": 740}
+SMALLEST_LABEL_PX = 12
+PHONE_ROLES = [email for email, (role, _home, _links) in ROLES.items() if role in ("client", "hr")]
+# The fewest pages each walk must measure: below today's counts, far above "the walk went nowhere".
+MINIMUM_PAGES = {"client@demo.test": 15, "hr@acme.demo.test": 10}
+
+# [document width, window width, smallest chart label in CSS px (null: no chart), where it is].
+MEASURE = """() => {
+  const labels = [];
+  for (const text of document.querySelectorAll('svg text')) {
+    const box = text.getBoundingClientRect();
+    if (!box.width || !text.getScreenCTM()) continue;
+    // The rendered size: the font size in the SVG's units times the SVG's scale on screen.
+    const scale = Math.hypot(text.getScreenCTM().a, text.getScreenCTM().b);
+    labels.push([parseFloat(getComputedStyle(text).fontSize) * scale, text.closest('svg').id || 'svg']);
+  }
+  if (typeof Chart !== 'undefined') {
+    for (const canvas of document.querySelectorAll('canvas')) {
+      const chart = Chart.getChart(canvas);
+      if (!chart) continue;
+      for (const scale of Object.values(chart.scales)) {
+        if (scale.options.display === false || scale.options.ticks.display === false) continue;
+        labels.push([Chart.helpers.toFont(scale.options.ticks.font).size, canvas.dataset.chart + ' ' + scale.id]);
+      }
+      if (chart.legend && chart.legend.options.display) {
+        labels.push([Chart.helpers.toFont(chart.legend.options.labels.font).size, canvas.dataset.chart + ' legend']);
+      }
+    }
+  }
+  labels.sort((a, b) => a[0] - b[0]);
+  return [document.documentElement.scrollWidth, window.innerWidth, labels.length ? labels[0][0] : null,
+          labels.length ? labels[0][1] : null];
+}"""
+
+# The elements that stick out past the window's right edge (the first few), to say what to fix.
+OVERFLOWING = """() => {
+  const right = window.innerWidth, out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.right > right + 0.5 && box.width > 0) {
+      out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+               (el.classList.length ? '.' + [...el.classList].join('.') : '') + ' (' + Math.round(box.right) + ')');
+    }
+  }
+  return out.slice(0, 6);
+}"""
+
+
+class PhoneWalk(Crawl):
+    """test_crawl's walk, measuring each HTML page at phone width."""
+
+    def __init__(self, page, base_url, **kwargs):
+        super().__init__(page, base_url, **kwargs)
+        self.measured = {}  # target -> (scrollWidth, innerWidth, smallest chart label px or None)
+
+    def visit(self, target):
+        page = self.page
+        try:
+            response = page.goto(self.origin + target, wait_until="load")
+        except PlaywrightError:  # an attachment ("Download is starting"): not a page
+            return
+        if response is None or "text/html" not in response.headers.get("content-type", ""):
+            return
+        self.visited.append(target)
+        if response.status >= 400:
+            self.problems.append(f"{target}: HTTP {response.status}")
+        if urlsplit_path(page.url) == "/login":
+            self.problems.append(f"{target}: sent back to the sign-in page")
+        try:  # htmx "load" triggers and Chart.js drawing happen around the load event: let them land
+            page.wait_for_function("!document.querySelector('.htmx-request')", timeout=5000)
+        except PlaywrightError:
+            self.problems.append(f"{target}: an htmx request was still running after 5 s")
+        document_width, window_width, label_px, label_of = page.evaluate(MEASURE)
+        self.measured[target] = (document_width, window_width, label_px)
+        if document_width > window_width:
+            self.problems.append(f"{target}: scrolls sideways at {window_width} px (document {document_width} px; "
+                                 f"sticking out: {', '.join(page.evaluate(OVERFLOWING))})")
+        if label_px is not None and label_px < SMALLEST_LABEL_PX - 0.05:
+            self.problems.append(f"{target}: chart label drawn at {label_px:.1f} px in {label_of} "
+                                 f"(want >= {SMALLEST_LABEL_PX})")
+        for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))"):
+            self.enqueue(href, page.url)
+
+    def fetch_downloads(self):
+        """Downloads are files, not pages: test_crawl requests them."""
+
+    def table(self, label):
+        lines = [f"\nphone walk {label}: {len(self.visited)} pages"]
+        for target, (document_width, window_width, label_px) in self.measured.items():
+            chart = f"  chart labels >= {label_px:.1f} px" if label_px is not None else ""
+            lines.append(f"  {document_width:>5} / {window_width} px  {target}{chart}")
+        print("\n".join(lines))
+
+
+def urlsplit_path(url):
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).path
+
+
+@pytest.mark.parametrize("email", PHONE_ROLES)
+def test_every_page_fits_a_phone(signed_in, base_url, email):
+    page = signed_in(email, viewport=PHONE)
+    home = ROLES[email][1]
+    walk = PhoneWalk(page, base_url).run(home, "/account")
+    walk.table(email)
+
+    assert home in walk.visited and "/account" in walk.visited
+    assert len(walk.visited) >= MINIMUM_PAGES[email], \
+        f"{email}: the walk only reached {len(walk.visited)} pages: {walk.visited}"
+    assert not walk.problems, f"{len(walk.problems)} problem(s) at 375 px as {email}:\n" + "\n".join(walk.problems)
