@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import make_database, redis_url  # noqa: E402
 from checkup import create_app, database  # noqa: E402
-from checkup.models.base import db  # noqa: E402
-from checkup.models import User  # noqa: E402
 from checkup.demo import demo  # noqa: E402
+from checkup.models import User  # noqa: E402
+from checkup.models.base import db  # noqa: E402
 from tests.support.live_server import Browserless, GunicornServer, signed_in_cookie  # noqa: E402
 
 ACCOUNTS = ["admin@demo.test", "scheduler@demo.test", "physician@demo.test", "counselor@demo.test",

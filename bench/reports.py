@@ -41,19 +41,31 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import make_database  # noqa: E402
 from checkup import create_app, database  # noqa: E402
-from checkup.core import tasks  # noqa: E402
-from checkup.models import Task  # noqa: E402
-from checkup.models.base import db  # noqa: E402
-from checkup.models import (Appointment, AppointmentItem, Client, ExamItem, Package, ReferenceRange, Report,  # noqa: E402
-                            Result, Slot, User)
-from checkup.models.appointments import CHECKED_IN, COMPLETED  # noqa: E402
-from checkup.models.base import utcnow  # noqa: E402
-from checkup.core import clock  # noqa: E402
-from checkup.demo import demo
-from checkup.services.exam import report_pdf
-from checkup.services.exam import report_review
-from checkup.services.exam import reports
+from checkup.core import (
+    clock,  # noqa: E402
+    tasks,  # noqa: E402
+)
 from checkup.core.audit import Actor  # noqa: E402
+from checkup.demo import demo
+from checkup.models import (  # noqa: E402
+    Appointment,
+    AppointmentItem,
+    Client,
+    ExamItem,
+    Package,
+    ReferenceRange,
+    Report,
+    Result,
+    Slot,
+    Task,  # noqa: E402
+    User,
+)
+from checkup.models.appointments import CHECKED_IN, COMPLETED  # noqa: E402
+from checkup.models.base import (
+    db,  # noqa: E402
+    utcnow,  # noqa: E402
+)
+from checkup.services.exam import report_pdf, report_review, reports
 from tests import factories  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/12"

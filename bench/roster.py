@@ -43,13 +43,14 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import make_database  # noqa: E402
 from checkup import create_app, database  # noqa: E402
-from checkup.models.base import db  # noqa: E402
-from checkup.models import Client, Enrollment, RosterImport  # noqa: E402
-from checkup.models.base import utcnow  # noqa: E402
 from checkup.core import national_id  # noqa: E402
-from checkup.services.groups.roster import roster
-from checkup.services.groups.roster import roster_file
 from checkup.core.audit import Actor  # noqa: E402
+from checkup.models import Client, Enrollment, RosterImport  # noqa: E402
+from checkup.models.base import (
+    db,  # noqa: E402
+    utcnow,  # noqa: E402
+)
+from checkup.services.groups.roster import roster, roster_file
 from tests import factories  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/11"

@@ -48,14 +48,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from peewee import fn  # noqa: E402
+
 from bench.common import make_database  # noqa: E402
 from checkup import create_app, database  # noqa: E402
 from checkup.core import tasks  # noqa: E402
-from checkup.models.base import db  # noqa: E402
 from checkup.models import Message, User  # noqa: E402
-from checkup.models.base import utcnow  # noqa: E402
+from checkup.models.base import (
+    db,  # noqa: E402
+    utcnow,  # noqa: E402
+)
 from checkup.models.tasks import DONE, Task  # noqa: E402
-from peewee import fn  # noqa: E402
 
 SECRET_KEY = "bench-tasks-secret"
 NATIONAL_ID_KEY = "bench-tasks-national-id"

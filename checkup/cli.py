@@ -1,9 +1,24 @@
 """flask --app wsgi <command>: db upgrade/status, seed-demo, worker."""
+import time
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from rq import Worker
 
 from checkup import database
+from checkup.core import locks, periodic, tasks
+from checkup.demo import demo
+from checkup.models import Task
+from checkup.models.base import db
+from checkup.services.admin import document_check
+from checkup.services.booking import waitlist
+from checkup.services.exam import report_pdf
+from checkup.services.groups import invitations
+from checkup.services.mail import booking_mail
 
 db_cli = AppGroup("db", help="Database schema migrations.")
 
@@ -26,9 +41,6 @@ def db_status():
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when the database already has data.")
 def seed_demo(force, if_empty):
     """Load the demo center: catalog, organizations, clients and one account per role."""
-    from checkup.models.base import db
-    from checkup.demo import demo
-
     with db.connection_context():
         if not demo.database_is_empty() and not force:
             if if_empty:
@@ -40,8 +52,6 @@ def seed_demo(force, if_empty):
 
 
 def _worker_class():
-    from rq import Worker
-
     class PromptWorker(Worker):
         """rq's worker, but leaving its pubsub thread without waiting for it: with redis-py 8, stopping the
         thread waits out its 60 s read, so a burst or SIGTERM'd worker lingered a minute after its work."""
@@ -65,19 +75,10 @@ def worker(burst, queues):
     """Run an rq worker whose jobs run task rows inside this app's context. On start it asks for every
     due task to be run (work owed while Redis was away). When Redis goes away it reconnects with
     back-off; with --burst it exits non-zero instead."""
-    import time
-
-    from redis import Redis
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.exceptions import TimeoutError as RedisTimeoutError
-    from checkup.core import tasks
-    from checkup.models.base import db
-
     url = current_app.config.get("REDIS_URL")
     if not url:
         raise click.ClickException("CHECKUP_REDIS_URL is not set; without Redis tasks run inline.")
     _Worker = _worker_class()
-    from checkup.services.exam import report_pdf
 
     report_pdf.warm_up()  # font and catalogs loaded once here, inherited by every forked work horse
     if not db.is_closed():
@@ -106,8 +107,6 @@ def worker(burst, queues):
 def cron():
     """The one scheduler: owes the periodic tasks on their schedule and wakes the dispatcher (run beside
     `flask worker`). A second `flask cron` waits until the first stops, then takes over."""
-    from checkup.core import locks, periodic
-
     click.echo("waiting to be the only scheduler…")
     with locks.held_for_life("cron", wait=True) as lock:
         click.echo("scheduler running")
@@ -120,9 +119,6 @@ def cron():
 @click.option("--day", default=None, help="YYYY-MM-DD; default: tomorrow at the center.")
 def send_reminders(day):
     """Email every client booked on the day a reminder (each appointment at most once)."""
-    from checkup.models.base import db
-    from checkup.services.mail import booking_mail
-
     with db.connection_context():
         click.echo(f"reminders sent: {booking_mail.send_reminders(day)}")
 
@@ -130,9 +126,6 @@ def send_reminders(day):
 @click.command("expire-offers")
 def expire_offers():
     """Release waitlist holds whose time is up and offer the places to the next in line."""
-    from checkup.models.base import db
-    from checkup.services.booking import waitlist
-
     with db.connection_context():
         click.echo(f"offers expired: {waitlist.expire_offers()}")
 
@@ -142,9 +135,6 @@ def expire_offers():
               help="Minutes a report PDF may sit in pending/rendering before it is queued again.")
 def requeue_reports(older_than):
     """Owe again the report PDFs stuck in pending/rendering with no task to make them (an old backup restored)."""
-    from checkup.models.base import db
-    from checkup.services.exam import report_pdf
-
     with db.connection_context():
         click.echo(f"reports re-queued: {len(report_pdf.requeue_stuck_reports(older_than))}")
 
@@ -152,9 +142,6 @@ def requeue_reports(older_than):
 @click.command("send-invitation-reminders")
 def send_invitation_reminders():
     """Remind invited employees who have not booked their company checkup (each at most every 3 days)."""
-    from checkup.models.base import db
-    from checkup.services.groups import invitations
-
     with db.connection_context():
         click.echo(f"invitation reminders sent: {invitations.send_invitation_reminders()}")
 
@@ -165,10 +152,6 @@ def run_periodic(only):
     """Run every periodic task once, here and now, then every other task that is due (the embedded
     set-up's cron line: every 15 minutes). Each task is idempotent, so running them more often than
     their interval is harmless; with Redis, prefer `flask cron` beside `flask worker`."""
-    from checkup.core import periodic, tasks
-    from checkup.models.base import db
-    from checkup.models import Task
-
     with db.connection_context():
         kinds = {kind for kind, _seconds in periodic.SCHEDULE}
         if only and only not in kinds:
@@ -184,9 +167,6 @@ def run_periodic(only):
 def verify_documents():
     """Check every ready report PDF and group document against its checksum; render again those whose
     file is missing or changed (after a restore of the database and the documents folders)."""
-    from checkup.models.base import db
-    from checkup.services.admin import document_check
-
     with db.connection_context():
         checked, damaged = document_check.verify_documents()
     for item in damaged:

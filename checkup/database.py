@@ -1,9 +1,11 @@
 """Binding the peewee proxy to a real database, per-request connections and migrations."""
 from pathlib import Path
 
-from flask import has_app_context
+from flask import has_app_context, request
+from peewee import InterfaceError, OperationalError
 from playhouse.db_url import connect
 from playhouse.migrations import Runner
+from playhouse.pool import MaxConnectionsExceeded
 from werkzeug.exceptions import ServiceUnavailable
 
 from checkup.core import key_check, locks
@@ -39,10 +41,6 @@ NO_CONNECTION_ENDPOINTS = frozenset({"healthz", "static"})
 
 
 def init_app(app):
-    from flask import request
-    from peewee import InterfaceError, OperationalError
-    from playhouse.pool import MaxConnectionsExceeded
-
     db.initialize(open_database(app.config["DATABASE_URL"]))
 
     @app.before_request

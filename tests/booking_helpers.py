@@ -1,9 +1,9 @@
 """Shared set-up for booking tests: a small center with one package, one CT item and open days."""
 import datetime
 
+from checkup.core import clock
 from checkup.models import Appointment, AppointmentItem, ResourceDay, Slot, WaitlistEntry
 from checkup.models.appointments import PLACE_STATUSES
-from checkup.core import clock
 from tests import factories
 
 

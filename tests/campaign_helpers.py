@@ -3,10 +3,10 @@ import datetime
 import itertools
 from decimal import Decimal
 
+from checkup.core import audit
 from checkup.models import Appointment, Finding, Report, Slot
 from checkup.models.appointments import COMPLETED
 from checkup.models.care import MARKETING_EMAIL
-from checkup.core import audit
 from checkup.services.accounts import consents
 from tests import factories
 

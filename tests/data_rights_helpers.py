@@ -4,12 +4,12 @@ import io
 import json
 import zipfile
 
+from checkup.core import audit
+from checkup.core.audit import Actor
 from checkup.models import Report
 from checkup.models.care import MARKETING_EMAIL, SERVICE_REMINDERS
-from checkup.core import audit
 from checkup.services.accounts import consents
 from checkup.services.exam import reports
-from checkup.core.audit import Actor
 from tests import factories
 from tests.report_helpers import ReportWorld
 

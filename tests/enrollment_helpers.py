@@ -4,10 +4,10 @@ import itertools
 import re
 from decimal import Decimal
 
+from checkup.core import clock
 from checkup.models import Appointment, Enrollment
 from checkup.models.appointments import LIVE_STATUSES
 from checkup.models.base import utcnow
-from checkup.core import clock
 from tests import factories
 from tests.booking_helpers import Center
 

@@ -2,10 +2,10 @@
 import datetime
 import itertools
 
-from checkup.models import ResourceDay, Slot
-from checkup.services.booking import booking
 from checkup.core import clock
 from checkup.core.audit import Actor
+from checkup.models import ResourceDay, Slot
+from checkup.services.booking import booking
 from tests import factories
 
 _sequence = itertools.count(21)

@@ -4,9 +4,19 @@ import itertools
 import re
 from decimal import Decimal
 
-from checkup.models import (Client, Department, ExamItem, Organization, Package, PackageItem, ReferenceRange,
-                            Resource, User, UserRole)
 from checkup.core import passwords
+from checkup.models import (
+    Client,
+    Department,
+    ExamItem,
+    Organization,
+    Package,
+    PackageItem,
+    ReferenceRange,
+    Resource,
+    User,
+    UserRole,
+)
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -118,9 +128,9 @@ def make_contract(organization=None, status="active", categories=None, **fields)
     otherwise a list of labels or of dicts of ``make_category`` keyword arguments (with ``label``).
     An active or closed contract is marked HR-confirmed and activated/closed now.
     """
+    from checkup.core import clock
     from checkup.models import GroupContract
     from checkup.models.base import utcnow
-    from checkup.core import clock
 
     today = clock.today()
     n = next(_counter)

@@ -1,10 +1,10 @@
 """Shared set-up for follow-up, referral and re-check tests: a signed report, counselors, a head, an admin."""
 import datetime
 
+from checkup.core.audit import Actor
 from checkup.models import FollowUp, StaffDepartment
 from checkup.models.base import utcnow
 from checkup.services.exam import reports
-from checkup.core.audit import Actor
 from tests import factories
 from tests.report_helpers import ReportWorld
 

@@ -2,10 +2,10 @@
 import datetime
 from decimal import Decimal
 
+from checkup.core.audit import Actor
 from checkup.models import Appointment, AppointmentItem, Result, Slot
 from checkup.models.appointments import CHECKED_IN, COMPLETED
 from checkup.services.booking import booking
-from checkup.core.audit import Actor
 from tests import factories
 from tests.booking_helpers import Center
 

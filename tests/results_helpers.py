@@ -2,9 +2,9 @@
 import datetime
 from decimal import Decimal
 
+from checkup.core.audit import Actor
 from checkup.models import Appointment, Report
 from checkup.services.booking import booking
-from checkup.core.audit import Actor
 from tests import factories
 from tests.booking_helpers import Center
 

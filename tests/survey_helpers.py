@@ -4,10 +4,10 @@ import itertools
 import re
 from decimal import Decimal
 
+from checkup.core import clock
 from checkup.models import Appointment, Report, Survey
 from checkup.models.appointments import COMPLETED
 from checkup.models.base import utcnow
-from checkup.core import clock
 from checkup.services.care import surveys
 
 _sequence = itertools.count(1)

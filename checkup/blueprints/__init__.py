@@ -1,45 +1,25 @@
-"""One blueprint per area; the order here is the order they register."""
-from checkup.blueprints.me import account
-from checkup.blueprints.admin import admin
-from checkup.blueprints.admin import admin_accounts
-from checkup.blueprints.public import auth
-from checkup.blueprints.me import booking
-from checkup.blueprints.desk import capacity
-from checkup.blueprints.admin import care_rules
-from checkup.blueprints.admin import catalog
-from checkup.blueprints.me import client
-from checkup.blueprints.desk import daysheet
-from checkup.blueprints.desk import desk_booking
-from checkup.blueprints.desk import directory
-from checkup.blueprints.exam import exam
-from checkup.blueprints.public import home
-from checkup.blueprints.hr import hr
-from checkup.blueprints.me import reports
-from checkup.blueprints.exam import review
-from checkup.blueprints.care import management
-from checkup.blueprints.desk import contracts
-from checkup.blueprints.hr import hr_contracts
-from checkup.blueprints.hr import hr_roster
-from checkup.blueprints.public import invitations
-from checkup.blueprints.me import group_booking
-from checkup.blueprints.hr import hr_booking
-from checkup.blueprints.care import campaigns
-from checkup.blueprints.public import privacy
-from checkup.blueprints.me import consultations
-from checkup.blueprints.public import surveys
-from checkup.blueprints.hr import group_documents
-from checkup.blueprints.care import care_followups
-from checkup.blueprints.care import care_referrals
-from checkup.blueprints.admin import care_settings
-from checkup.blueprints.admin import break_glass
-from checkup.blueprints.admin import data_requests
-from checkup.blueprints.desk.staff_homes import care, desk
+"""Every blueprint, one package per audience and URL prefix; the order here is the order they register.
 
-BLUEPRINTS = [home.bp, auth.bp, account.bp, client.bp, hr.bp, desk, exam.exam, exam.alerts, care, admin.bp,
-              admin_accounts.bp, catalog.bp, directory.bp, booking.bp, booking.offer_links, capacity.bp,
-              desk_booking.bp,
-              daysheet.bp, review.bp, reports.bp, care_rules.bp, management.bp, management.care,
+/ /login /register /invite /survey /preferences -> public/   /me /account -> me/   /hr -> hr/
+/desk /directory -> desk/   /exam -> exam/   /care -> care/   /admin -> admin/
+"""
+from checkup.blueprints.admin import (admin, admin_accounts, break_glass, care_rules, care_settings, catalog,
+                                      catalog_packages, data_requests, management)
+from checkup.blueprints.care import campaigns, care_followups, care_referrals, reenrollment
+from checkup.blueprints.care import home as care_home
+from checkup.blueprints.desk import capacity, contracts, daysheet, desk_booking, directory
+from checkup.blueprints.desk import home as desk_home
+from checkup.blueprints.exam import exam, review
+from checkup.blueprints.hr import group_documents, hr, hr_booking, hr_contracts, hr_roster
+from checkup.blueprints.me import account, booking, client, consultations, group_booking, reports
+from checkup.blueprints.public import auth, home, invitations, privacy, surveys
+
+# catalog_packages adds the package and resource views to catalog.bp (the admin's one catalog area)
+_CATALOG_VIEWS = catalog_packages
+
+BLUEPRINTS = [home.bp, auth.bp, account.bp, client.bp, hr.bp, desk_home.bp, exam.exam, exam.alerts, care_home.bp,
+              admin.bp, admin_accounts.bp, catalog.bp, directory.bp, booking.bp, booking.offer_links, capacity.bp,
+              desk_booking.bp, daysheet.bp, review.bp, reports.bp, care_rules.bp, management.bp, reenrollment.bp,
               contracts.bp, hr_contracts.bp, hr_roster.bp, invitations.bp, group_booking.bp, hr_booking.bp,
-              privacy.bp, campaigns.bp,
-              surveys.bp, consultations.bp, group_documents.bp,
+              privacy.bp, campaigns.bp, surveys.bp, consultations.bp, group_documents.bp,
               care_followups.bp, care_referrals.bp, care_settings.bp, break_glass.bp, data_requests.bp]

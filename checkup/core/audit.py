@@ -1,42 +1,44 @@
 """Audit events: who, when, what, from where."""
+from __future__ import annotations
+
 import json
 from dataclasses import dataclass
 
-from peewee import ForeignKeyField
+from peewee import ForeignKeyField, Model
 
-from checkup.models import Appointment, AuditEvent, Client
+from checkup.models import Appointment, AuditEvent, Client, User
 
 
 @dataclass(frozen=True)
 class Actor:
     """The user acting and the address they act from; views build it, services record it."""
 
-    user: object = None
+    user: User | None = None
     ip: str = ""
 
     @property
-    def user_id(self):
+    def user_id(self) -> int | None:
         return self.user.id if self.user is not None else None
 
 
 SYSTEM = Actor()
 
 
-def record(actor, action, obj=None, **detail):
+def record(actor: Actor, action: str, obj: Model | None = None, **detail: object) -> AuditEvent:
     """Write one audit event. ``obj`` is a model instance (its table name and id are kept); the client
     whose record it touches is kept too (see ``client_of``)."""
     return AuditEvent.create(
         user=actor.user_id,
         action=action,
         object_type=obj._meta.table_name if obj is not None else "",
-        object_id=str(obj._pk) if obj is not None else "",  # not get_id(): User overrides it
+        object_id=str(_key(obj)) if obj is not None else "",
         ip=(actor.ip or "")[:64],
         detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else "",
         client_id=client_of(obj, detail.get("client")),
     )
 
 
-def client_of(obj, named=None):
+def client_of(obj: Model | None, named: object = None) -> int | None:
     """The id of the client an event is about, or None: ``named`` (a ``client=`` detail), the client
     itself, the object's own client (appointments, follow-ups, consents, accounts …), or the client of
     its appointment (reports, results, alerts). At most one small query, for an object whose client is
@@ -50,20 +52,30 @@ def client_of(obj, named=None):
     if isinstance(obj, Client):
         return obj.id
     fields = obj._meta.fields
+    client_id: int | None  # read from peewee's row data, which its stubs leave untyped
     for name in ("client", "appointment"):
         field = fields.get(name)
         if not isinstance(field, ForeignKeyField) or field.rel_model not in (Client, Appointment):
             continue
         if name == "client":
-            if "client" in obj.__data__ or obj._pk is None:
-                return obj.__data__.get("client")
+            if "client" in obj.__data__ or _key(obj) is None:
+                client_id = obj.__data__.get("client")
+                return client_id
             model = type(obj)  # a bare ``Model(id=…)``: its client was not loaded
-            return model.select(model.client).where(model._meta.primary_key == obj._pk).scalar()
+            client_id = model.select(field).where(model._meta.primary_key == _key(obj)).scalar()
+            return client_id
         loaded = obj.__rel__.get("appointment")
         if loaded is not None:
-            return loaded.client_id
+            client_id = loaded.client_id
+            return client_id
         appointment_id = obj.__data__.get("appointment")
         if appointment_id is None:
             return None
-        return Appointment.select(Appointment.client).where(Appointment.id == appointment_id).scalar()
+        client_id = Appointment.select(Appointment.client).where(Appointment.id == appointment_id).scalar()
+        return client_id
     return None
+
+
+def _key(obj: Model) -> object:
+    """The primary key's value (not get_id(): User overrides it for Flask-Login)."""
+    return obj._pk  # type: ignore[attr-defined]  # peewee's stubs leave out Model._pk

@@ -2,12 +2,12 @@
 import datetime
 
 
-def _escape(text):
+def _escape(text: object) -> str:
     return (str(text).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
             .replace("\r\n", "\\n").replace("\n", "\\n"))
 
 
-def _fold(line):
+def _fold(line: str) -> str:
     """Lines longer than 75 octets continue on the next line after a space (RFC 5545)."""
     data = line.encode("utf-8")
     parts = []
@@ -21,12 +21,13 @@ def _fold(line):
     return b"\r\n ".join(parts).decode("utf-8")
 
 
-def appointment_ics(uid, start, end, summary, location, description):
+def appointment_ics(uid: str, start: datetime.datetime, end: datetime.datetime, summary: object, location: object,
+                    description: object) -> bytes:
     """``start``/``end`` are aware datetimes; the file states them in UTC."""
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
 
-    def utc(moment):
-        return moment.astimezone(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    def utc(moment: datetime.datetime) -> str:
+        return moment.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
 
     lines = [
         "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Checkup Portal//Booking//EN", "METHOD:PUBLISH",

@@ -2,17 +2,18 @@
 from flask_babel import get_locale
 
 
-def is_chinese():
+def is_chinese() -> bool:
     locale = get_locale()
     return bool(locale) and locale.language == "zh"
 
 
-def localized(obj, field="name"):
+def localized(obj: object, field: str = "name") -> str:
     """``obj.name_zh`` in Chinese when it has one, else ``obj.name_en``."""
     if obj is None:
         return ""
     if is_chinese():
-        value = getattr(obj, f"{field}_zh", "")
+        value: str = getattr(obj, f"{field}_zh", "")
         if value:
             return value
-    return getattr(obj, f"{field}_en", "")
+    english: str = getattr(obj, f"{field}_en", "")
+    return english

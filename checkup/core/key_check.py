@@ -16,12 +16,12 @@ import hmac
 import logging
 from pathlib import Path
 
-from flask import current_app
+from flask import Flask, current_app
 from peewee import OperationalError, ProgrammingError, SqliteDatabase
 
-from checkup.models.base import db
-from checkup.models import Client, Setting
 from checkup.core import national_id
+from checkup.models import Client, Setting
+from checkup.models.base import db
 
 log = logging.getLogger(__name__)
 
@@ -37,21 +37,22 @@ class NationalIdKeyMismatch(RuntimeError):
     """CHECKUP_NATIONAL_ID_KEY is not the key this database's national ID numbers were stored with."""
 
 
-def fingerprint(secret):
+def fingerprint(secret: str) -> str:
     """The fingerprint of a national-ID key: HMAC-SHA256 of a fixed label, hex."""
     return hmac.new(secret.encode(), _LABEL, hashlib.sha256).hexdigest()
 
 
-def stored_fingerprint():
+def stored_fingerprint() -> str | None:
     """The fingerprint recorded in the database, or None (one query; raises if there is no setting table)."""
-    return Setting.select(Setting.value).where(Setting.key == SETTING_KEY).scalar()
+    stored: str | None = Setting.select(Setting.value).where(Setting.key == SETTING_KEY).scalar()
+    return stored
 
 
-def _current_fingerprint():
+def _current_fingerprint() -> str:
     return fingerprint(current_app.config["NATIONAL_ID_KEY"])
 
 
-def record_fingerprint():
+def record_fingerprint() -> bool:
     """Record the fingerprint of the app's key unless one is recorded already; returns True if it did.
 
     Raises NationalIdKeyMismatch when the recorded one differs, or when a national ID number already
@@ -70,19 +71,19 @@ def record_fingerprint():
     return True
 
 
-def _refuse_another_key(stored):
+def _refuse_another_key(stored: str) -> None:
     if not hmac.compare_digest(stored, _current_fingerprint()):
         raise NationalIdKeyMismatch(
             "CHECKUP_NATIONAL_ID_KEY is not the key this database's national ID numbers were stored "
             f"with: its fingerprint differs from the one recorded in the setting {SETTING_KEY}. {_ADVICE}")
 
 
-def _sqlite_file_missing(database):
+def _sqlite_file_missing(database: SqliteDatabase) -> bool:
     path = database.database
     return not path or path == ":memory:" or not Path(path).exists()
 
 
-def check_at_start(app):
+def check_at_start(app: Flask) -> str:
     """Refuse to start (NationalIdKeyMismatch, a RuntimeError) when the app's national-ID key is not the
     database's. Returns what it found: "matched", "not recorded", "not migrated" or "unreachable".
 

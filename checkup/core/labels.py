@@ -1,14 +1,22 @@
 """Translatable labels for the stored codes (sex, tiers, result types), shared by forms and pages."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from flask_babel import lazy_gettext as _l
 
 from checkup.models.accounts import ADMIN, CLIENT, COUNSELOR, HR, PHYSICIAN, SCHEDULER
 
-ROLE_LABELS = {
+if TYPE_CHECKING:
+    from flask_babel.speaklater import LazyString
+
+ROLE_LABELS: dict[str, LazyString] = {
     CLIENT: _l("Client"), HR: _l("HR contact"), SCHEDULER: _l("Scheduler"),
     PHYSICIAN: _l("Physician"), COUNSELOR: _l("Counselor"), ADMIN: _l("Administrator"),
 }
 
-LABELS = {
+LABELS: dict[str, dict[str, LazyString]] = {
     "sex": {"male": _l("Male"), "female": _l("Female"), "any": _l("Any")},
     "size_tier": {"large": _l("Large"), "medium": _l("Medium"), "small": _l("Small")},
     "value_tier": {"vip": _l("VIP"), "important": _l("Important"), "general": _l("General")},
@@ -23,11 +31,11 @@ LABELS = {
 }
 
 
-def choices(kind, codes=None):
+def choices(kind: str, codes: Iterable[str] | None = None) -> list[tuple[str, LazyString]]:
     """(code, label) pairs for a select field."""
     labels = LABELS[kind]
     return [(code, labels[code]) for code in (codes or labels)]
 
 
-def choice_label(kind, code):
+def choice_label(kind: str, code: str) -> str | LazyString:
     return LABELS.get(kind, {}).get(code, code)

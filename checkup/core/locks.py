@@ -19,12 +19,16 @@ import fcntl
 import hashlib
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Protocol, TypeGuard
 
-from peewee import PostgresqlDatabase, SqliteDatabase
+from peewee import Database, PostgresqlDatabase, SqliteDatabase
 
 from checkup.models.base import db
+
+if TYPE_CHECKING:
+    from psycopg2.extensions import connection as PgConnection
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 
@@ -45,30 +49,42 @@ def _check_name(name: str) -> None:
         raise ValueError(f"lock names are short lower-case words with dashes, not {name!r}")
 
 
-def _database():
-    return db.obj
+def _database() -> Database:
+    database: Database = db.obj  # the proxy's target: untyped in peewee's stubs
+    return database
 
 
-def _in_memory(database) -> bool:
+def _in_memory(database: Database) -> bool:
     return not database.database or database.database == ":memory:"
 
 
 def _database_file() -> str:
     if _in_memory(_database()):
         raise RuntimeError("an in-memory SQLite database has no file to lock beside")
-    return os.path.abspath(_database().database)
+    path: str = _database().database  # SQLite's file name (untyped in peewee's stubs)
+    return os.path.abspath(path)
 
 
-def _is_postgres(database) -> bool:
+def _is_postgres(database: Database) -> TypeGuard[PostgresqlDatabase]:
     return isinstance(database, PostgresqlDatabase)
 
 
 # --- the two back ends ---------------------------------------------------------------------------------
 
+class _Lock(Protocol):
+    """What each back end's lock does."""
+
+    def acquire(self, wait: bool) -> bool: ...
+
+    def release(self) -> None: ...
+
+    def still_held(self) -> bool: ...
+
+
 class _AdvisoryLock:
     """A session advisory lock held on one raw connection (unlocked on that same connection)."""
 
-    def __init__(self, connection, name: str):
+    def __init__(self, connection: PgConnection, name: str) -> None:
         self.connection = connection
         self.key = advisory_key(name)
 
@@ -102,7 +118,7 @@ class _AdvisoryLock:
 class _FileLock:
     """An exclusive ``flock`` on a file beside the SQLite database (per open file, so also between threads)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path) -> None:
         self.path = path
         self.fd: int | None = None
 
@@ -154,7 +170,7 @@ class _Unshared:
         return True
 
 
-def _lock_for(name: str):
+def _lock_for(name: str) -> _Lock:
     """The lock object for ``name`` on the bound database, using the current peewee connection."""
     _check_name(name)
     database = _database()
@@ -196,7 +212,7 @@ def try_exclusive(name: str) -> Iterator[bool]:
 class LifeLock:
     """What ``held_for_life`` yields: ``held`` (was the lock got) and ``still_held()`` (is it still)."""
 
-    def __init__(self, lock, held: bool):
+    def __init__(self, lock: _Lock, held: bool) -> None:
         self._lock = lock
         self.held = held
 
@@ -219,7 +235,7 @@ def held_for_life(name: str, wait: bool = False) -> Iterator[LifeLock]:
     ``still_held()`` turns False and the holder should stop (e.g. ``run_scheduler(stop=...)``)."""
     _check_name(name)
     database = _database()
-    own = None
+    own: PostgresqlDatabase | None = None
     if not _is_postgres(database):
         lock = _lock_for(name)
     else:

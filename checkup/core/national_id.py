@@ -16,16 +16,16 @@ _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 
 
-def normalize(value):
+def normalize(value: str | None) -> str:
     """Upper case, no spaces, and full-width digits/letters (from Chinese input methods) made ASCII."""
     return unicodedata.normalize("NFKC", value or "").strip().upper().replace(" ", "")
 
 
-def check_digit(first17):
+def check_digit(first17: str) -> str:
     return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS)) % 11]
 
 
-def problem(value):
+def problem(value: str | None) -> str | None:
     """None if ``value`` is a well-formed 18-digit ID, else a short English reason code."""
     value = normalize(value)
     if len(value) != 18 or not value[:17].isascii() or not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
@@ -39,30 +39,30 @@ def problem(value):
     return None
 
 
-def birth_date(value):
+def birth_date(value: str | None) -> datetime.date:
     value = normalize(value)
     return datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
 
 
-def sex(value):
+def sex(value: str | None) -> str:
     """The 17th digit is odd for men and even for women."""
     return "male" if int(normalize(value)[16]) % 2 else "female"
 
 
-def _key_bytes(purpose):
+def _key_bytes(purpose: str) -> bytes:
     secret = current_app.config["NATIONAL_ID_KEY"].encode()
     return hmac.new(secret, purpose.encode(), hashlib.sha256).digest()
 
 
-def lookup_hash(value):
+def lookup_hash(value: str | None) -> str:
     return hmac.new(_key_bytes("lookup"), normalize(value).encode(), hashlib.sha256).hexdigest()
 
 
-def encrypt(value):
+def encrypt(value: str | None) -> str:
     return Fernet(base64.urlsafe_b64encode(_key_bytes("encrypt"))).encrypt(normalize(value).encode()).decode()
 
 
-def decrypt(cipher):
+def decrypt(cipher: str | None) -> str:
     if not cipher:
         return ""
     try:
@@ -71,7 +71,7 @@ def decrypt(cipher):
         return ""
 
 
-def mask(value):
+def mask(value: str | None) -> str:
     """Show the region code and the last two characters only: 110105**********3X."""
     value = normalize(value)
     if len(value) < 8:
@@ -79,5 +79,5 @@ def mask(value):
     return value[:6] + "*" * (len(value) - 8) + value[-2:]
 
 
-def masked_from_cipher(cipher):
+def masked_from_cipher(cipher: str | None) -> str:
     return mask(decrypt(cipher)) if cipher else ""

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime
 import logging
 import time
+from collections.abc import Callable
 
 from checkup.core import tasks
-from checkup.models.base import utcnow
+from checkup.models.base import db, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def owe_due(now: datetime.datetime | None = None, only: str | None = None, fresh
     """Owe every periodic kind whose current interval has no task yet (``fresh``: one more run of each
     now, whatever the interval). Returns the task ids written or found."""
     now = now or utcnow()
-    epoch = int(now.replace(tzinfo=datetime.timezone.utc).timestamp())
+    epoch = int(now.replace(tzinfo=datetime.UTC).timestamp())
     ids = []
     for kind, seconds in SCHEDULE:
         if only and kind != only:
@@ -47,12 +48,10 @@ def owe_due(now: datetime.datetime | None = None, only: str | None = None, fresh
     return ids
 
 
-def run_scheduler(stop=lambda: False, tick: float = TICK_SECONDS) -> None:
+def run_scheduler(stop: Callable[[], bool] = lambda: False, tick: float = TICK_SECONDS) -> None:
     """The body of ``flask cron`` once it holds the lock: every tick, owe the periodic tasks that are due
     and wake the dispatcher for rows whose retry time has come. Database or Redis errors are logged and
     the loop goes on (they are what the next tick heals)."""
-    from checkup.models.base import db
-
     while not stop():
         try:
             with db.connection_context():

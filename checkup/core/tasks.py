@@ -21,16 +21,23 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, TypeVar, TypeVarTuple
 
-from flask import current_app, has_app_context
+from flask import Flask, current_app, has_app_context
+from peewee import Expression, PostgresqlDatabase
+from redis import Redis
+from rq import Queue
 
-from checkup.models.base import db
-from checkup.models.base import utcnow
+from checkup.models.base import db, utcnow
 from checkup.models.tasks import DEAD, DONE, FAILED, QUEUED, RUNNING, Task
 
 log = logging.getLogger(__name__)
+
+_HandlerT = TypeVar("_HandlerT", bound=Callable[..., Any])
+_T = TypeVar("_T")
+_Args = TypeVarTuple("_Args")
 
 # After the n-th failed attempt the next comes this many seconds later; after the last, the task is dead.
 RETRY_DELAYS = (60, 5 * 60, 30 * 60, 2 * 60 * 60, 6 * 60 * 60)
@@ -55,14 +62,14 @@ class UnknownTaskKind(LookupError):
     """``defer`` was asked for a kind no handler is registered for."""
 
 
-def handler(name: str, lease_minutes: float = 10) -> Callable:
+def handler(name: str, lease_minutes: float = 10) -> Callable[[_HandlerT], _HandlerT]:
     """Register ``fn`` as the handler of task kind ``name`` (one handler per name)."""
-    def register(fn):
+    def register(fn: _HandlerT) -> _HandlerT:
         existing = REGISTRY.get(name)
         if existing is not None and existing.run.__qualname__ != fn.__qualname__:
             raise ValueError(f"task kind {name!r} is already handled by {existing.run.__qualname__}")
         REGISTRY[name] = Kind(name, fn, datetime.timedelta(minutes=lease_minutes))
-        fn.task_kind = name
+        fn.task_kind = name  # type: ignore[attr-defined]  # a function takes attributes; its type does not say so
         return fn
     return register
 
@@ -99,12 +106,13 @@ def defer(kind: str, *args: Any, dedupe_key: str | None = None, caused_by: int |
     row = {"kind": kind, "args_json": json.dumps(list(args)), "created_at": now,
            "next_attempt_at": now + (delay or datetime.timedelta(0)), "caused_by": caused_by,
            "dedupe_key": (dedupe_key or f"{kind}:{uuid.uuid4().hex}")[:160]}
+    task_id: int  # the queries' results are untyped in peewee's stubs
     if dedupe_key is None:
         task_id = Task.insert(**row).execute()
     else:
-        task_id = Task.select(Task.id).where(Task.dedupe_key == row["dedupe_key"]).scalar()
-        if task_id is not None:
-            return task_id  # owed already: nothing more to write or wake
+        owed: int | None = Task.select(Task.id).where(Task.dedupe_key == row["dedupe_key"]).scalar()
+        if owed is not None:
+            return owed  # owed already: nothing more to write or wake
         Task.insert(**row).on_conflict_ignore().execute()
         task_id = Task.select(Task.id).where(Task.dedupe_key == row["dedupe_key"]).scalar()
     if not delay:
@@ -118,17 +126,15 @@ def inline() -> bool:
     return not config.get("REDIS_URL") or bool(config.get("JOBS_INLINE"))
 
 
-_clients: dict[str, Any] = {}
+_clients: dict[str, Redis] = {}
 # Set while a drain job waits in the queue: a burst of wake-ups enqueues one job, not one per task
 # (rq forks a process per job, which costs more than most tasks).
 DISPATCH_WANTED = "checkup:dispatch-wanted"
 
 
-def redis_connection(url: str | None = None):
+def redis_connection(url: str | None = None) -> Redis:
     """This process's Redis client for ``url`` (one connection pool, reused), giving up quickly: an
     outage must never hang a page."""
-    from redis import Redis
-
     url = url or current_app.config["REDIS_URL"]
     client = _clients.get(url)
     if client is None:
@@ -137,9 +143,7 @@ def redis_connection(url: str | None = None):
     return client
 
 
-def queue(connection=None, name: str = "default"):
-    from rq import Queue
-
+def queue(connection: Redis | None = None, name: str = "default") -> Queue:
     return Queue(name, connection=connection or redis_connection())
 
 
@@ -191,7 +195,7 @@ def wake_dispatcher() -> bool:
 
 # --- running ---------------------------------------------------------------------------------------
 
-def _due(now: datetime.datetime):
+def _due(now: datetime.datetime) -> Expression:
     return Task.state.in_((QUEUED, FAILED)) & (Task.next_attempt_at <= now)
 
 
@@ -234,7 +238,7 @@ def claim_next(now: datetime.datetime | None = None) -> Task | None:
         query = Task.select().where(_due(now)).order_by(Task.next_attempt_at, Task.id).limit(1)
         if _is_postgres():
             with db.atomic():
-                task = query.for_update(skip_locked=True).first()
+                task: Task | None = query.for_update(skip_locked=True).first()
                 if task is not None and _claim(task, now):
                     return task
                 if task is None:
@@ -249,8 +253,6 @@ def claim_next(now: datetime.datetime | None = None) -> Task | None:
 
 
 def _is_postgres() -> bool:
-    from peewee import PostgresqlDatabase
-
     return isinstance(db.obj, PostgresqlDatabase)
 
 
@@ -338,11 +340,12 @@ def dispatch_due(limit: int | None = None, seconds: float | None = None) -> int:
 
 # --- rq entry points (imported by the work horse by reference; the only job functions there are) ----
 
-_worker_app = None
-app_factory = None  # set by create_app: how a worker process without an app context builds one
+_worker_app: Flask | None = None
+# set by create_app: how a worker process without an app context builds one
+app_factory: Callable[[], Flask] | None = None
 
 
-def _in_app(fn, *args):
+def _in_app(fn: Callable[[*_Args], _T], *args: *_Args) -> _T:
     if has_app_context():
         with db.connection_context():
             return fn(*args)
@@ -398,14 +401,16 @@ def discard(task_id: int, reason: str) -> bool:
 def oldest_queued_age(now: datetime.datetime | None = None) -> float | None:
     """Seconds the oldest due-but-not-run task has waited (None when nothing waits)."""
     now = now or utcnow()
-    oldest = Task.select(Task.next_attempt_at).where(_due(now)).order_by(Task.next_attempt_at).limit(1).scalar()
+    oldest: datetime.datetime | None = (Task.select(Task.next_attempt_at).where(_due(now))
+                                        .order_by(Task.next_attempt_at).limit(1).scalar())
     return None if oldest is None else max(0.0, (now - oldest).total_seconds())
 
 
 def purge_done(older_than_days: int = 14) -> int:
     """Delete finished tasks older than ``older_than_days`` (failed and dead ones stay for staff)."""
     cutoff = utcnow() - datetime.timedelta(days=older_than_days)
-    return Task.delete().where(Task.state == DONE, Task.finished_at < cutoff).execute()
+    deleted: int = Task.delete().where(Task.state == DONE, Task.finished_at < cutoff).execute()
+    return deleted
 
 
 # --- kinds every installation has --------------------------------------------------------------------

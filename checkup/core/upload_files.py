@@ -9,11 +9,13 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Generator, Sequence
 
 from flask_babel import lazy_gettext as _l
 
 from checkup.core import xlsx_reader
 from checkup.core.errors import ValidationError
+from checkup.core.xlsx_reader import CellValue
 
 CSV, XLSX = "csv", "xlsx"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -27,18 +29,22 @@ _DECLARATIONS = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # text files hold no such characters
 
 
+# (row number, cells) from a CSV (text cells) or a workbook; a generator, to close when stopping early
+Records = Generator[tuple[int, Sequence[CellValue]], None, None]
+
+
 class UploadRefused(ValidationError):
     """The file as a whole cannot be used: empty, too large, not what it claims, unreadable, unsafe."""
 
 
-def size_text(count):
+def size_text(count: int) -> str:
     """10485760 -> '10 MB', 2048 -> '2 KB' (for messages)."""
     if count >= 1024 * 1024:
         return f"{round(count / (1024 * 1024), 1):g} MB"
     return f"{max(1, count // 1024)} KB"
 
 
-def file_kind(filename, content, max_bytes):
+def file_kind(filename: str | None, content: bytes, max_bytes: int) -> str:
     """CSV or XLSX, checked by the name and by the bytes themselves; UploadRefused otherwise."""
     name = (filename or "").strip().lower()
     if not content:
@@ -62,7 +68,7 @@ def file_kind(filename, content, max_bytes):
     raise UploadRefused(_l("Upload a CSV or XLSX file (a name ending in .csv or .xlsx)."))
 
 
-def check_workbook(content):
+def check_workbook(content: bytes) -> None:
     """Refuse a zip that is not a workbook, unpacks to far more than it weighs, or declares XML entities."""
     unreadable = _l("This file is not a readable XLSX workbook. Save it again from Excel as .xlsx, or as CSV.")
     too_big = _l("The workbook is too large once unpacked. Split it into smaller files.")
@@ -93,7 +99,7 @@ def check_workbook(content):
         raise UploadRefused(unreadable)
 
 
-def _declares_entities(archive, info):
+def _declares_entities(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
     """True for a part with a DOCTYPE or ENTITY declaration, or in UTF-16 (where a byte scan is blind).
 
     Excel never writes either; refusing them here keeps entity expansion and external entities out,
@@ -114,7 +120,7 @@ def _declares_entities(archive, info):
             tail = chunk[-16:]
 
 
-def decode_text(content):
+def decode_text(content: bytes) -> str:
     """The text of a CSV: UTF-8 (with or without BOM) or GB18030, as Excel in a Chinese locale saves it."""
     unreadable = _l("This file is not a readable CSV file. Save it as CSV (UTF-8) or XLSX and try again.")
     if b"\x00" in content:
@@ -132,7 +138,7 @@ def decode_text(content):
     return text
 
 
-def csv_records(text, max_columns):
+def csv_records(text: str, max_columns: int) -> Generator[tuple[int, list[str]], None, None]:
     """(row number, [text cells]) of every record, blank ones included, so numbers match the file."""
     try:
         for number, record in enumerate(csv.reader(io.StringIO(text, newline="")), 1):
@@ -142,7 +148,7 @@ def csv_records(text, max_columns):
                                "again."))
 
 
-def xlsx_records(content, max_columns):
+def xlsx_records(content: bytes, max_columns: int) -> Generator[tuple[int, list[CellValue]], None, None]:
     """(row number, [cell values]) of the first worksheet, rows without any cell left out.
 
     Read by ``xlsx_reader`` (C expat, declarations refused). A formula gives the value last computed,
@@ -161,7 +167,7 @@ def xlsx_records(content, max_columns):
         archive.close()
 
 
-def open_records(filename, content, max_bytes, max_columns):
+def open_records(filename: str | None, content: bytes, max_bytes: int, max_columns: int) -> tuple[str, Records]:
     """(CSV or XLSX, its records): a generator to close when stopping early. UploadRefused for a bad file."""
     kind = file_kind(filename, content, max_bytes)
     if kind == XLSX:

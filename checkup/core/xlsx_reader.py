@@ -10,8 +10,13 @@ byte scan in ``upload_files`` refused such parts already; this is the second loc
 A formula cell gives the value the spreadsheet last computed, which is what the user saw; a formula
 never computed gives its own text, "=…", as plain text. Nothing is ever evaluated here.
 """
+from __future__ import annotations
+
+import datetime
 import posixpath
 import zipfile
+from collections.abc import Callable, Iterator
+from typing import Literal, NoReturn, overload
 from xml.parsers import expat
 
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
@@ -26,16 +31,30 @@ SHARED_STRINGS = "/sharedStrings"
 STYLES = "/styles"
 OFFICE_DOCUMENT = "/officeDocument"
 
+# A cell as an import sees it: text, a number, a boolean, a date (a time of day, for a fraction below one), or empty.
+CellValue = str | int | float | bool | datetime.datetime | datetime.time | None
+Row = tuple[int, list[CellValue]]
+StartHandler = Callable[[str, dict[str, str]], object]
+EndHandler = Callable[[str], object]
+TextHandler = Callable[[str], object]
+
 
 class XlsxError(Exception):
     """The workbook cannot be read: a missing or malformed part, or a refused XML declaration."""
 
 
-def _refuse(*_args):
+def _refuse(*_args: object) -> NoReturn:
     raise XlsxError("XML declarations (document types, entities) are not allowed")
 
 
-def _parse(archive, path, start=None, end=None, text=None, chunks=False):
+@overload
+def _parse(archive: zipfile.ZipFile, path: str, start: StartHandler | None = None, end: EndHandler | None = None,
+           text: TextHandler | None = None, *, chunks: Literal[True]) -> Iterator[None]: ...
+@overload
+def _parse(archive: zipfile.ZipFile, path: str, start: StartHandler | None = None, end: EndHandler | None = None,
+           text: TextHandler | None = None, chunks: Literal[False] = False) -> None: ...
+def _parse(archive: zipfile.ZipFile, path: str, start: StartHandler | None = None, end: EndHandler | None = None,
+           text: TextHandler | None = None, chunks: bool = False) -> Iterator[None] | None:
     """Run expat over a part; with ``chunks`` a generator that yields after every chunk fed."""
     parser = expat.ParserCreate(namespace_separator="|")
     parser.buffer_text = True
@@ -50,7 +69,7 @@ def _parse(archive, path, start=None, end=None, text=None, chunks=False):
     if text:
         parser.CharacterDataHandler = text
 
-    def run():
+    def run() -> Iterator[None]:
         try:
             with archive.open(path) as part:
                 while True:
@@ -71,16 +90,16 @@ def _parse(archive, path, start=None, end=None, text=None, chunks=False):
     return None
 
 
-def _local(name):
+def _local(name: str) -> str:
     return name.rpartition("|")[2]
 
 
-def _relationships(archive, part):
+def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str | None, tuple[str, str]]:
     """{relationship id: (type, target part path)} of a part."""
     folder, name = posixpath.split(part)
-    found = {}
+    found: dict[str | None, tuple[str, str]] = {}
 
-    def start(tag, attrs):
+    def start(tag: str, attrs: dict[str, str]) -> None:
         if _local(tag) == "Relationship" and attrs.get("TargetMode") != "External":
             target = attrs.get("Target", "")
             path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
@@ -90,13 +109,14 @@ def _relationships(archive, part):
     return found
 
 
-def _workbook(archive):
+def _workbook(archive: zipfile.ZipFile) -> tuple[str, list[str | None], bool]:
     """(workbook part, first worksheet's id, 1904 date system?)."""
     main = next((path for kind, path in _relationships(archive, "").values() if kind.endswith(OFFICE_DOCUMENT)),
                 "xl/workbook.xml")
-    sheets, flags = [], {}
+    sheets: list[str | None] = []
+    flags: dict[str, bool] = {}
 
-    def start(tag, attrs):
+    def start(tag: str, attrs: dict[str, str]) -> None:
         local = _local(tag)
         if local == "sheet":
             sheets.append(next((v for k, v in attrs.items() if _local(k) == "id" and "|" in k), None))
@@ -107,10 +127,12 @@ def _workbook(archive):
     return main, sheets, flags.get("date1904", False)
 
 
-def _shared_strings(archive, path):
-    strings, parts, state = [], [], {"in_t": False, "phonetic": 0}
+def _shared_strings(archive: zipfile.ZipFile, path: str) -> list[str]:
+    strings: list[str] = []
+    parts: list[str] = []
+    state = {"in_t": False, "phonetic": 0}
 
-    def start(tag, attrs):
+    def start(tag: str, attrs: dict[str, str]) -> None:
         local = _local(tag)
         if local == "si":
             parts.clear()
@@ -119,7 +141,7 @@ def _shared_strings(archive, path):
         elif local == "t" and not state["phonetic"]:
             state["in_t"] = True
 
-    def end(tag):
+    def end(tag: str) -> None:
         local = _local(tag)
         if local == "si":
             strings.append("".join(parts))
@@ -128,7 +150,7 @@ def _shared_strings(archive, path):
         elif local == "t":
             state["in_t"] = False
 
-    def text(data):
+    def text(data: str) -> None:
         if state["in_t"]:
             parts.append(data)
 
@@ -136,11 +158,13 @@ def _shared_strings(archive, path):
     return strings
 
 
-def _date_styles(archive, path):
+def _date_styles(archive: zipfile.ZipFile, path: str) -> set[int]:
     """The set of cell style indexes whose number format shows a date."""
-    custom, formats, state = {}, [], {"in_xfs": False}
+    custom: dict[str | None, str] = {}
+    formats: list[str] = []
+    state = {"in_xfs": False}
 
-    def start(tag, attrs):
+    def start(tag: str, attrs: dict[str, str]) -> None:
         local = _local(tag)
         if local == "numFmt":
             custom[attrs.get("numFmtId")] = attrs.get("formatCode", "")
@@ -149,20 +173,21 @@ def _date_styles(archive, path):
         elif local == "xf" and state["in_xfs"]:
             formats.append(attrs.get("numFmtId", "0"))
 
-    def end(tag):
+    def end(tag: str) -> None:
         if _local(tag) == "cellXfs":
             state["in_xfs"] = False
 
     _parse(archive, path, start, end)
-    def shows_a_date(format_id):
+
+    def shows_a_date(format_id: str) -> bool:
         if format_id in custom:
-            return is_date_format(custom[format_id])
+            return bool(is_date_format(custom[format_id]))
         return format_id.isdigit() and int(format_id) in DATE_FORMAT_IDS
 
     return {index for index, format_id in enumerate(formats) if shows_a_date(format_id)}
 
 
-def _column(reference):
+def _column(reference: str) -> int:
     """'AB12' -> 28."""
     number = 0
     for char in reference:
@@ -176,13 +201,20 @@ def _column(reference):
 class _Sheet:
     """expat handlers collecting finished rows as (row number, [values of the first ``width`` columns])."""
 
-    def __init__(self, strings, date_styles, epoch, width):
+    def __init__(self, strings: list[str], date_styles: set[int], epoch: datetime.datetime, width: int) -> None:
         self.strings, self.date_styles, self.epoch, self.width = strings, date_styles, epoch, width
-        self.finished, self.row_number, self.cells, self.column = [], 0, None, 0
-        self.kind, self.style, self.target, self.in_cell = "n", None, None, False
-        self.value, self.formula, self.inline, self.has_formula = [], [], [], False
+        self.finished: list[Row] = []
+        self.row_number, self.column = 0, 0
+        self.cells: list[CellValue] | None = None
+        self.kind, self.in_cell = "n", False
+        self.style: str | None = None
+        self.target: list[str] | None = None  # the text list the current element's characters go to
+        self.value: list[str] = []
+        self.formula: list[str] = []
+        self.inline: list[str] = []
+        self.has_formula = False
 
-    def start(self, tag, attrs):
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
         local = _local(tag)
         if local == "c":
             reference = attrs.get("r")
@@ -202,7 +234,7 @@ class _Sheet:
             self.row_number = int(number) if number and number.isdigit() else self.row_number + 1
             self.cells, self.column = [None] * self.width, 0
 
-    def end(self, tag):
+    def end(self, tag: str) -> None:
         local = _local(tag)
         if local in ("v", "f", "t"):
             self.target = None
@@ -216,11 +248,11 @@ class _Sheet:
             self.finished.append((self.row_number, self.cells))
             self.cells = None
 
-    def text(self, data):
+    def text(self, data: str) -> None:
         if self.target is not None:
             self.target.append(data)
 
-    def _value(self):
+    def _value(self) -> CellValue:
         value = "".join(self.value)
         if self.has_formula and not value and self.kind != "inlineStr":
             formula = "".join(self.formula)
@@ -245,13 +277,14 @@ class _Sheet:
             return value
         if self.style is not None and self.style.isdigit() and int(self.style) in self.date_styles:
             try:
-                return from_excel(number, self.epoch)
+                moment: datetime.datetime | datetime.time = from_excel(number, self.epoch)
+                return moment
             except (ValueError, OverflowError, TypeError):
                 return number
         return number
 
 
-def rows(archive, width):
+def rows(archive: zipfile.ZipFile, width: int) -> Iterator[Row]:
     """(row number, values) of the workbook's first worksheet, streamed; raises XlsxError."""
     main, sheet_ids, date1904 = _workbook(archive)
     related = _relationships(archive, main)

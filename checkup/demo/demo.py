@@ -1,25 +1,37 @@
 """The demo center: catalog, organizations, clients and one account per role."""
 import datetime
+from decimal import Decimal
 
-from checkup.demo import demo_data
-from checkup.models.base import db
-from checkup.models import (Client, Department, ExamItem, Organization, Package, PackageItem, ReferenceRange,
-                            Resource, User, UserRole)
-from checkup.models.accounts import ADMIN, CLIENT, COUNSELOR, HR, PHYSICIAN, SCHEDULER
-from checkup.core import national_id
-from checkup.core import passwords
+from checkup.core import clock, national_id, passwords
+from checkup.core.audit import SYSTEM, Actor
 from checkup.core.errors import DomainError
-
-DEMO_PASSWORD = "checkup-demo"
-ACCOUNTS = [
-    ("admin@demo.test", "陈静", [ADMIN]),
-    ("scheduler@demo.test", "钱佳怡", [SCHEDULER]),
-    ("physician@demo.test", "孙立华", [PHYSICIAN]),
-    ("counselor@demo.test", "周晓梅", [COUNSELOR]),
-    ("hr@acme.demo.test", "刘芳", [HR]),
-]
-DEMO_CLIENT = dict(email="client@demo.test", name="林晓", sex="female", birth_date=datetime.date(1988, 5, 20),
-                   phone="13900139000", national_id="110105198805200026")
+from checkup.demo import demo_data
+from checkup.demo.accounts import ACCOUNTS, DEMO_CLIENT, DEMO_PASSWORD
+from checkup.demo.demo_care import seed_care
+from checkup.demo.demo_groups import seed_groups
+from checkup.demo.demo_history import seed_history
+from checkup.models import (
+    Appointment,
+    AppointmentItem,
+    Client,
+    Department,
+    ExamItem,
+    Organization,
+    Package,
+    PackageItem,
+    ReferenceRange,
+    Resource,
+    Result,
+    Slot,
+    User,
+    UserRole,
+)
+from checkup.models.accounts import CLIENT, HR
+from checkup.models.appointments import CHECKED_IN
+from checkup.models.base import db
+from checkup.services.booking import booking, capacity
+from checkup.services.catalog.packages import age_on
+from checkup.services.exam import exam_day, report_pdf, reports, results
 
 
 def database_is_empty():
@@ -84,16 +96,12 @@ def seed(history=True):
     scheduler = User.get(User.email == "scheduler@demo.test")
     if history:  # before _exam_day: the demo client's recent report then shows last year's values
         counselor = User.get(User.email == "counselor@demo.test")
-        from checkup.demo.demo_history import seed_history
 
         booked += seed_history(client, physician, scheduler, counselor)
-        from checkup.demo.demo_care import seed_care
-        from checkup.demo.demo_groups import seed_groups
 
         seed_groups(scheduler)  # Acme's contracts and roster, linked to the history's checkups
         seed_care()  # follow-ups worked on, referrals, surveys, a campaign, renewal and re-enrollment material
     booked += _exam_day(client, physician, scheduler)
-    from checkup.services.booking import capacity
 
     capacity.recount_booked()  # the history was written directly: make every counter match it
     return {"exam items": item_count, "packages": len(demo_data.PACKAGES),
@@ -102,12 +110,6 @@ def seed(history=True):
 
 def _capacity_and_bookings(demo_client):
     """Weekday capacity for today and the next 60 days and a few upcoming appointments (one for the demo client)."""
-    from checkup.models import Slot
-    from checkup.services.booking import booking
-    from checkup.services.booking import capacity
-    from checkup.core import clock
-    from checkup.core.audit import SYSTEM
-
     today = clock.today()
     specs = [capacity.SlotSpec(*spec) for spec in capacity.DEFAULT_SLOTS]
     # Today is open too (even on a weekend), so the exam-day screens have a day to show (see _exam_day).
@@ -157,11 +159,6 @@ NUMERIC_NORMAL = {"HEIGHT": "165", "WEIGHT": "58.5", "BMI": "21.5", "SBP": "118"
 
 def _normal_value(item, ranges, client, day):
     """A plausible in-range value (numbers: the middle of the client's range) for demo results."""
-    from decimal import Decimal
-
-    from checkup.services.exam import results
-    from checkup.services.catalog.packages import age_on
-
     if item.result_type == "choice" and item.choice_list:
         return item.choice_list[0]
     if item.result_type != "numeric":
@@ -184,9 +181,6 @@ def _normal_value(item, ranges, client, day):
 
 def _enter_results(actor, appointment, client, plan):
     """Record ``plan`` ({item code: value or (text, abnormal)}; "*": every item) through the station service."""
-    from checkup.models import AppointmentItem, ReferenceRange
-    from checkup.services.exam import results
-
     items = list(ExamItem.select().join(AppointmentItem, on=(AppointmentItem.item == ExamItem.id))
                  .where(AppointmentItem.appointment == appointment.id).order_by(ExamItem.id))
     ranges = {}
@@ -205,9 +199,6 @@ def _enter_results(actor, appointment, client, plan):
 def _place(client, slot, package_code):
     """Book ``client`` into ``slot`` with the booking rules (places, items, audit) but without its clock checks
     (today's slots may be over already, the past one surely is) and without a confirmation email."""
-    from checkup.services.booking import booking
-    from checkup.core.audit import SYSTEM
-
     offer = booking.quote(client, package_code)
     with db.atomic():
         return booking._create(SYSTEM, client, slot, offer, None, "desk")
@@ -216,15 +207,6 @@ def _place(client, slot, package_code):
 def _exam_day(demo_client, physician, scheduler):
     """Today at the center (booked, checked in with partial results, a critical value, one ready to sign)
     and the demo client's checkup of ten days ago, signed with its PDF. Returns the appointments made."""
-    from checkup.models import Appointment, Result, Slot
-    from checkup.models.appointments import CHECKED_IN
-    from checkup.services.booking import capacity
-    from checkup.core import clock
-    from checkup.services.exam import exam_day
-    from checkup.services.exam import report_pdf
-    from checkup.services.exam import reports
-    from checkup.core.audit import Actor
-
     desk, doctor = Actor(scheduler, "127.0.0.1"), Actor(physician, "127.0.0.1")
     today = clock.today()
     slots = list(Slot.select().where(Slot.day == today).order_by(Slot.start_time))
@@ -251,7 +233,7 @@ def _exam_day(demo_client, physician, scheduler):
         capacity.open_resource_days([day], capacity.default_resource_capacities())
     appointment = _place(demo_client, slot, "BASIC-F")
     made += 1
-    morning = clock.local(day, datetime.time(9, 0)).astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    morning = clock.local(day, datetime.time(9, 0)).astimezone(datetime.UTC).replace(tzinfo=None)
     Appointment.update(status=CHECKED_IN, created_at=morning - datetime.timedelta(days=14)).where(
         Appointment.id == appointment.id).execute()
     with db.atomic():

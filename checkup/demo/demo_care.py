@@ -5,13 +5,30 @@ import datetime
 import json
 import random
 
-from checkup.models.base import db
-from checkup.models import (Appointment, Campaign, Client, Consent, ContactAttempt, Consultation, Department,
-                            FollowUp, Message, Package, Referral, Report, Setting, Slot, StaffDepartment, Survey,
-                            User)
+from checkup.core import clock
+from checkup.models import (
+    Appointment,
+    Campaign,
+    Client,
+    Consent,
+    Consultation,
+    ContactAttempt,
+    Department,
+    FollowUp,
+    Message,
+    Package,
+    Referral,
+    Report,
+    Setting,
+    Slot,
+    StaffDepartment,
+    Survey,
+    User,
+)
 from checkup.models.appointments import COMPLETED
-from checkup.models.base import utcnow
+from checkup.models.base import db, utcnow
 from checkup.models.care import HEALTH_TARGETING, MARKETING_EMAIL, SERVICE_REMINDERS, SURVEY_AREAS
+from checkup.services.care import renewals
 
 CARE_SEED = 20261130
 ATTEMPT_NOTES = {
@@ -110,7 +127,7 @@ def _surveys(rng, now, counselor):
 
 def _campaign(counselor, now):
     recipients = list(Client.select().where(Client.id.in_(
-        Consent.select(Consent.client).where(Consent.purpose == MARKETING_EMAIL, Consent.granted == True)),  # noqa: E712
+        Consent.select(Consent.client).where(Consent.purpose == MARKETING_EMAIL, Consent.granted == True)),
         Client.email != "").order_by(Client.id))
     sent_at = now - datetime.timedelta(days=12)
     campaign = Campaign.create(
@@ -168,9 +185,6 @@ def _lapsed_clients(today, rng):
 
 def seed_care():
     """Runs after the history and the groups; returns how many follow-ups are open."""
-    from checkup.core import clock
-    from checkup.services.care import renewals
-
     rng = random.Random(CARE_SEED)
     now = utcnow()
     counselor = User.get(User.email == "counselor@demo.test")

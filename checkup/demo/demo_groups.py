@@ -4,11 +4,24 @@ import datetime
 import random
 from decimal import Decimal
 
-from checkup.models.base import db
-from checkup.models import (Appointment, AppointmentItem, Client, ContractCategory, Enrollment, GroupContract,
-                            Organization, Package, Slot, User)
+from checkup.core import clock
+from checkup.models import (
+    Appointment,
+    AppointmentItem,
+    Client,
+    ContractCategory,
+    Enrollment,
+    GroupContract,
+    Organization,
+    Package,
+    Slot,
+    User,
+)
 from checkup.models.appointments import BOOKED, COMPLETED, NO_SHOW
-from checkup.models.base import utcnow
+from checkup.models.base import db, utcnow
+from checkup.services.booking import booking
+from checkup.services.catalog.packages import age_on
+from checkup.services.groups import summary_releases
 
 GROUP_SEED = 20261129
 # (label, sex, age_min, age_max, package code, company pays, add-ons allowed)
@@ -44,8 +57,6 @@ def _contract(organization, name, year, start, end, status, creator, **fields):
 
 
 def _category_for(client, categories, today):
-    from checkup.services.catalog.packages import age_on
-
     if client.department in MANAGEMENT_DEPARTMENTS and age_on(client.birth_date, today) >= 30:
         return categories["Management"]
     return categories["Men" if client.sex == "male" else "Women"]
@@ -55,13 +66,13 @@ def _group_priced(appointment_ids, discount):
     """Appointments of a company-paid contract: the company pays the package at the contract discount."""
     for appointment in Appointment.select().where(Appointment.id.in_(appointment_ids)):
         package_total = sum((i.price for i in AppointmentItem.select().where(
-            AppointmentItem.appointment == appointment.id, AppointmentItem.is_addon == False)), Decimal(0))  # noqa: E712
+            AppointmentItem.appointment == appointment.id, AppointmentItem.is_addon == False)), Decimal(0))
         company = (package_total * (100 - discount) / 100).quantize(Decimal("0.01"))
         Appointment.update(source="group", company_amount=company,
                            self_amount=max(Decimal(0), appointment.total_price - package_total)).where(
             Appointment.id == appointment.id).execute()
         AppointmentItem.update(payer="company").where(AppointmentItem.appointment == appointment.id,
-                                                      AppointmentItem.is_addon == False).execute()  # noqa: E712
+                                                      AppointmentItem.is_addon == False).execute()
 
 
 def _slot(day, start):
@@ -87,8 +98,6 @@ def _new_employees(rng, acme, today):
 
 
 def _appointment(client, category, slot, status, scheduler):
-    from checkup.services.booking import booking
-
     offer = booking.quote(client, category.package.code)
     appointment = Appointment.create(
         exam_code=booking._new_exam_code(slot.day), client=client, slot=slot, day=slot.day,
@@ -102,8 +111,6 @@ def _appointment(client, category, slot, status, scheduler):
 
 def seed_groups(scheduler):
     """Acme's contracts and roster; returns the active contract. Call after the history is seeded."""
-    from checkup.core import clock
-
     rng = random.Random(GROUP_SEED)
     today = clock.today()
     admin = User.get(User.email == "admin@demo.test")
@@ -138,7 +145,7 @@ def seed_groups(scheduler):
                               invite_count=1)
         _group_priced([v.id for visits in completed.values() for v in visits], Decimal("12"))
 
-        open_slots = list(Slot.select().where(Slot.day > today + datetime.timedelta(days=2), Slot.closed == False)  # noqa: E712
+        open_slots = list(Slot.select().where(Slot.day > today + datetime.timedelta(days=2), Slot.closed == False)
                           .order_by(Slot.day, Slot.start_time).limit(40))
         for index, (state, client) in enumerate(_new_employees(rng, acme, today)):
             category = _category_for(client, categories, today)
@@ -162,7 +169,6 @@ def seed_groups(scheduler):
         # eleven months ago: its anniversary is a month away, so a renewal task opens for the account manager
         _contract(huaxin, f"{last_year} drivers' checkup", last_year, today - datetime.timedelta(days=335),
                   today - datetime.timedelta(days=280), "closed", admin)
-    from checkup.services.groups import summary_releases
 
     # last year's closed contract has its final summary released (PDF and XLSX), small cells suppressed
     summary_releases.release_final(old.id)

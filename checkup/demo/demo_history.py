@@ -3,11 +3,32 @@ import datetime
 import random
 from decimal import Decimal
 
+from peewee import chunked
+
+from checkup.core import clock
+from checkup.core.audit import Actor
 from checkup.demo import demo_data
+from checkup.demo.accounts import ACCOUNTS, DEMO_CLIENT
 from checkup.demo.demo_report_texts import ADVICE, FINDINGS_ZH, FLAG_WORDS, GENERAL_ADVICE, OTHER_ADVICE
+from checkup.models import (
+    Appointment,
+    AppointmentItem,
+    Client,
+    CriticalAlert,
+    Department,
+    FollowUp,
+    Organization,
+    ReferenceRange,
+    Report,
+    Result,
+    Slot,
+)
+from checkup.models.appointments import COMPLETED
 from checkup.models.base import db
-from checkup.models import Client, Department, Organization, ReferenceRange, Report
-from checkup.demo.demo import ACCOUNTS, DEMO_CLIENT
+from checkup.services.booking import booking
+from checkup.services.catalog.packages import age_on
+from checkup.services.exam import report_pdf, reports, results
+
 # Acme's group checkup: generated employees (deterministic), each with a signed, published report from
 # about a year ago and one from the last two months, so reports show year-over-year trends.
 HISTORY_SEED = 20240415
@@ -200,9 +221,6 @@ class _Profile:
 
 def _visit_values(profile, items, ranges, client, day, year, overrides):
     """{item code: (text, abnormal)} for every item of a visit; height, weight and BMI agree."""
-    from checkup.services.exam import results
-    from checkup.services.catalog.packages import age_on
-
     age = age_on(client.birth_date, day)
     values = {}
     for item in items:
@@ -249,24 +267,13 @@ def _history_report_text(abnormal):
 
 
 def _utc(day, time):
-    from checkup.core import clock
-
-    return clock.local(day, time).astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return clock.local(day, time).astimezone(datetime.UTC).replace(tzinfo=None)
 
 
 def _history_visit(doctor, counselor, client, slot, package_code, values_fn, context, texts=None):
     """A completed appointment with every item resulted (bulk insert, flags by the station rules) and its
     report signed two days later (back-dated, not yet rendered); returns the report's id. A critical value
     gets its alert, acknowledged by the care team; ``texts`` = (summary, advice) instead of generated ones."""
-    from peewee import chunked
-
-    from checkup.models import Appointment, AppointmentItem, CriticalAlert, FollowUp, Report, Result
-    from checkup.models.appointments import COMPLETED
-    from checkup.services.booking import booking
-    from checkup.services.exam import reports
-    from checkup.services.exam import results
-    from checkup.services.catalog.packages import age_on
-
     day = slot.day
     offer = booking.quote(client, package_code)
     morning = _utc(day, slot.start_time) + datetime.timedelta(minutes=20)
@@ -323,19 +330,13 @@ def _history_visit(doctor, counselor, client, slot, package_code, values_fn, con
 def seed_history(demo_client, physician, scheduler, counselor):
     """Acme's group checkups of last year and this year, and the demo client's checkup of last year: every
     report signed by the physician and published with its PDF. Returns the appointments made."""
-    from checkup.models import Slot
-    from checkup.core import clock
-    from checkup.services.exam import report_pdf
-    from checkup.core.audit import Actor
-    from checkup.services.catalog.packages import age_on
-
     rng = random.Random(HISTORY_SEED)
     doctor = Actor(physician, "127.0.0.1")
     today = clock.today()
     ranges = {}
     for row in ReferenceRange.select():
         ranges.setdefault(row.item_id, []).append(row)
-    now = clock.now().astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    now = clock.now().astimezone(datetime.UTC).replace(tzinfo=None)
     context = {"signed_by_then": now - datetime.timedelta(hours=1), "ranges": ranges, "scheduler": scheduler, "close_follow_ups": True,
                "departments": {d.id: d.code for d in Department.select()}}
     slots = {}

@@ -5,7 +5,7 @@ from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired
 
 from checkup.forms import max_len
-from checkup.services.privacy.care_access import REASON_MAX
+from checkup.services.access.care_access import REASON_MAX
 
 
 class BreakGlassForm(FlaskForm):

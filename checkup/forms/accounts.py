@@ -4,9 +4,9 @@ from wtforms import EmailField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Email, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from checkup.core.labels import ROLE_LABELS
 from checkup.forms import max_len, required
 from checkup.forms.auth import PHONE
-from checkup.core.labels import ROLE_LABELS
 from checkup.models.accounts import HR, STAFF_ROLES
 
 

@@ -6,6 +6,7 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, 
 from checkup.forms import max_len, required
 from checkup.core.labels import choices
 from checkup.core.passwords import MAX_LENGTH, MIN_LENGTH
+import datetime
 
 PHONE = Regexp(r"^\+?[0-9][0-9 \-]{6,19}$", message=_l("Enter a phone number, digits only (e.g. 13800138000)."))
 
@@ -46,8 +47,6 @@ class RegisterForm(FlaskForm):
                 if getattr(self, f"consent_{purpose}").data}
 
     def validate_birth_date(self, field):
-        import datetime
-
         if field.data and not (datetime.date(1900, 1, 1) <= field.data <= datetime.date.today()):
             raise ValidationError(_l("Enter a real date of birth."))
 

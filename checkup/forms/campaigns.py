@@ -6,12 +6,12 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
+from checkup.core.labels import choices
 from checkup.forms import max_len, required
 from checkup.forms.directory import clean_text
 from checkup.models.directory import VALUE_TIERS
 from checkup.services.care.campaign_segments import LAST_EXAM_LABELS, LAST_EXAM_MODES, MAX_AGE
 from checkup.services.care.campaigns import BODY_MAX, KIND_LABELS, KINDS
-from checkup.core.labels import choices
 
 SEGMENT_FIELDS = ("age_min", "age_max", "sex", "organization_id", "value_tiers", "last_exam", "last_exam_date",
                   "tags", "finding_item_id")

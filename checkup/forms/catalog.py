@@ -6,10 +6,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Optional, StopValidation
 
+from checkup.core.labels import choices as label_choices
 from checkup.forms import max_len, required
 from checkup.models import ExamItem, Package, Resource
 from checkup.services.catalog.catalog import AGE_LIMIT, CAPACITY_LIMIT, DESCRIPTION_LIMIT, MONEY_LIMIT, parse_number
-from checkup.core.labels import choices as label_choices
 
 FALSE_VALUES = (False, "false", "", "0", "off")
 

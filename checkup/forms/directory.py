@@ -7,9 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, NumberRange, Optional, ValidationError
 
+from checkup.core.labels import choices
 from checkup.forms import max_len, required
 from checkup.forms.auth import PHONE
-from checkup.core.labels import choices
 from checkup.services.accounts.organizations import LONG_TEXT_MAX, MAX_EMPLOYEES, is_web_address
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

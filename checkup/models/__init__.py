@@ -3,17 +3,33 @@ from checkup.models.access import BreakGlassAccess
 from checkup.models.accounts import LoginSession, PasswordResetToken, User, UserRole
 from checkup.models.appointments import Appointment, AppointmentItem, WaitlistEntry
 from checkup.models.audit import AuditEvent
-from checkup.models.care import (Campaign, Consent, ContactAttempt, Consultation, Message,
-                                 Referral, RenewalTask, Setting, StaffDepartment, Survey)
 from checkup.models.capacity import ResourceDay, Slot
-from checkup.models.tasks import Task
-from checkup.models.results import (AdviceSnippet, CriticalAlert, Finding, FollowUp, FollowUpRule, Report,
-                                    Result)
+from checkup.models.care import (
+                                 Campaign,
+                                 Consent,
+                                 Consultation,
+                                 ContactAttempt,
+                                 Message,
+                                 Referral,
+                                 RenewalTask,
+                                 Setting,
+                                 StaffDepartment,
+                                 Survey,
+)
 from checkup.models.catalog import Department, ExamItem, Package, PackageItem, ReferenceRange, Resource
 from checkup.models.data_requests import DataExport, DataRequest
 from checkup.models.directory import Client, Organization
-from checkup.models.groups import (ContractCategory, ContractReservation, Enrollment, GroupContract, GroupDocument,
-                                   RosterImport, SummaryRelease)
+from checkup.models.groups import (
+                                 ContractCategory,
+                                 ContractReservation,
+                                 Enrollment,
+                                 GroupContract,
+                                 GroupDocument,
+                                 RosterImport,
+                                 SummaryRelease,
+)
+from checkup.models.results import AdviceSnippet, CriticalAlert, Finding, FollowUp, FollowUpRule, Report, Result
+from checkup.models.tasks import Task
 
 ALL_MODELS = [
     Organization, Client,

@@ -1,7 +1,6 @@
 """Post-checkup care: contact attempts, staff departments, settings, consultations, referrals,
 satisfaction surveys, consents, campaigns, the message log and contract renewal tasks."""
-from peewee import (BooleanField, Check, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
-                    TextField)
+from peewee import BooleanField, CharField, Check, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from checkup.models.accounts import User
 from checkup.models.base import BaseModel, utcnow

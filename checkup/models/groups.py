@@ -1,8 +1,17 @@
 """Group checkups: contracts with a company, their categories, reserved places, the roster
 (enrollments), roster imports, the released versions of the group summary and the group documents
 (summary report, billing statement)."""
-from peewee import (BooleanField, Check, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
-                    IntegerField, TextField)
+from peewee import (
+    BooleanField,
+    CharField,
+    Check,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
 
 from checkup.models.accounts import User
 from checkup.models.appointments import Appointment

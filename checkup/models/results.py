@@ -1,6 +1,5 @@
 """Exam results, critical-value alerts, findings, reports (versioned) and the follow-ups signing creates."""
-from peewee import (BooleanField, CharField, DateTimeField, DecimalField, ForeignKeyField, IntegerField,
-                    TextField)
+from peewee import BooleanField, CharField, DateTimeField, DecimalField, ForeignKeyField, IntegerField, TextField
 
 from checkup.models.accounts import User
 from checkup.models.appointments import Appointment

@@ -24,6 +24,7 @@ class Task(BaseModel):
     started_at = DateTimeField(null=True)
     finished_at = DateTimeField(null=True)
     caused_by = ForeignKeyField(User, null=True, backref="tasks", on_delete="SET NULL")
+    caused_by_id: int | None  # the raw key peewee sets beside ``caused_by`` (read without loading the user)
 
     class Meta:
         indexes = ((("state", "next_attempt_at"), False), (("kind", "state"), False))

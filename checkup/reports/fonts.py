@@ -13,6 +13,8 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 
 BODY_FONT = "CheckupSans"
 FONT_FILE = Path(__file__).with_name("fonts") / "DroidSansFallbackFull.ttf"
@@ -36,12 +38,8 @@ def register_fonts():
         if BODY_FONT in pdfmetrics.getRegisteredFontNames():
             pass
         elif FONT_FILE.exists():
-            from reportlab.pdfbase.ttfonts import TTFont
-
             pdfmetrics.registerFont(TTFont(BODY_FONT, str(FONT_FILE)))
         else:
-            from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
             font = UnicodeCIDFont(FALLBACK_CID_FONT)
             font.fontName = font.name = BODY_FONT  # same name either way, so documents never branch
             pdfmetrics.registerFont(font)

@@ -1,6 +1,9 @@
 """Writing XLSX exports safely: every text cell that a spreadsheet would run as a formula is neutralised."""
 import io
 
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -22,9 +25,6 @@ def safe_cell(value):
 
 def workbook_bytes(sheets):
     """``sheets``: [(title, header_row, rows)] → XLSX bytes; header bold, every cell through ``safe_cell``."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     book = Workbook(write_only=False)
     book.remove(book.active)
     bold = Font(bold=True)

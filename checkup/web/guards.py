@@ -5,9 +5,9 @@ from urllib.parse import urlsplit
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from checkup.web.extensions import htmx
-from checkup.models.accounts import ADMIN, CLIENT, COUNSELOR, HR, PHYSICIAN, SCHEDULER
 from checkup.core.audit import Actor
+from checkup.models.accounts import ADMIN, CLIENT, COUNSELOR, HR, PHYSICIAN, SCHEDULER
+from checkup.web.extensions import htmx, login_manager
 
 # The landing page of each role, in the order a multi-role account prefers them.
 HOME_BY_ROLE = [
@@ -59,8 +59,6 @@ def render_page(page, fragment=None, status=200, **context):
 
 def _check(roles):
     if not current_user.is_authenticated:
-        from checkup.web.extensions import login_manager
-
         return login_manager.unauthorized()
     if roles and not current_user.has_role(*roles):
         abort(403)

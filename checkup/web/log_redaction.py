@@ -12,6 +12,7 @@ import logging
 import re
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
+from flask.logging import default_handler
 from gunicorn.glogging import Logger
 
 HIDDEN = "…"
@@ -115,8 +116,6 @@ def _add_filter(target):
 def protect_app_logs(app):
     """Every record of the app's loggers (``checkup`` and ``checkup.*``) is scrubbed by the handler that
     writes it: Flask's default handler, and any handler set on the app's logger."""
-    from flask.logging import default_handler
-
     for handler in (default_handler, *app.logger.handlers):
         _add_filter(handler)
 

@@ -2,8 +2,13 @@
 // The data lives in a <script type="application/json"> block (not executed, so CSP allows it);
 // each chart has a data table beside it, so the figures are readable without the drawing.
 (function () {
+  // Axis ticks, legends and tooltips in CSS pixels (Chart.js draws on a canvas, which the page's CSS does
+  // not size): 14 px, readable on a phone too (tests/browser/test_phone_layout.py wants 12 at least).
+  var FONT_SIZE = 14;
+
   function draw() {
     if (typeof Chart === "undefined") { return; }
+    Chart.defaults.font.size = FONT_SIZE;
     document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
       if (canvas.dataset.drawn) { return; }
       var source = document.getElementById(canvas.dataset.chart);

@@ -3,8 +3,8 @@ import re
 
 import pytest
 
-from checkup.models import AuditEvent, Client, Consent, LoginSession, PasswordResetToken, User
 from checkup.core import passwords
+from checkup.models import AuditEvent, Client, Consent, LoginSession, PasswordResetToken, User
 from tests import factories
 from tests.conftest import PASSWORD
 

@@ -5,11 +5,11 @@ import re
 
 import pytest
 
+from checkup.core.audit import Actor
+from checkup.core.errors import NotFound, ValidationError
 from checkup.models import AuditEvent, Consent
 from checkup.models.care import HEALTH_TARGETING, MARKETING_EMAIL, SERVICE_REMINDERS
 from checkup.services.accounts import consents
-from checkup.core.audit import Actor
-from checkup.core.errors import NotFound, ValidationError
 from tests import factories
 
 pytestmark = pytest.mark.both_dbs

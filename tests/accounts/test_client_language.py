@@ -5,11 +5,11 @@ import re
 import pytest
 
 from checkup import create_app
+from checkup.core.audit import Actor
 from checkup.models import User
 from checkup.services.accounts import accounts
 from checkup.services.booking import booking
 from checkup.services.care import surveys
-from checkup.core.audit import Actor
 from tests import factories
 from tests.conftest import base_config
 from tests.report_helpers import ReportWorld

@@ -4,12 +4,11 @@ import re
 
 import pytest
 
+from checkup.core import audit
 from checkup.models import AuditEvent, Campaign, Consent, Message
 from checkup.models.care import HEALTH_TARGETING, MARKETING_EMAIL, SERVICE_REMINDERS
-from checkup.core import audit
-from checkup.services.care import campaign_segments
-from checkup.services.care import campaigns
 from checkup.services.accounts import consents
+from checkup.services.care import campaign_segments, campaigns
 from checkup.services.mail import messages
 from tests.campaign_helpers import consenting_client
 from tests.factories import make_client, make_user, sign_in_directly
@@ -162,7 +161,7 @@ def test_a_forged_token_is_a_404(app, client, token):
     assert response.status_code == 404
     assert client.post("/preferences", data={"action": "unsubscribe_all"}).status_code == 404  # nothing kept
     assert client.post(f"/preferences/{token}/unsubscribe").status_code == 404
-    assert Consent.select().where(Consent.granted == False).count() == 0  # noqa: E712
+    assert Consent.select().where(Consent.granted == False).count() == 0
 
 
 def test_a_token_signed_with_another_key_is_a_404(app, client):
@@ -186,7 +185,7 @@ def test_unsubscribe_through_the_link_takes_effect_before_the_next_send(app, cli
     assert "unsubscribed from all marketing" in client.get("/preferences").get_data(as_text=True)
     answers = consents.current(leaving.id)
     assert answers == {SERVICE_REMINDERS: True, MARKETING_EMAIL: False, HEALTH_TARGETING: False}
-    assert {r.source for r in Consent.select().where(Consent.granted == False)} == {"unsubscribe_link"}  # noqa: E712
+    assert {r.source for r in Consent.select().where(Consent.granted == False)} == {"unsubscribe_link"}
     assert [c.id for c in campaign_segments.audience(segment)] == [staying.id]
 
     campaign = Campaign.create(name="Spring", subject="Spring offers", body="Hello", status="queued",

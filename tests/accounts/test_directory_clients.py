@@ -5,10 +5,9 @@ import re
 
 import pytest
 
-from checkup.models import AuditEvent, Client
 from checkup.core import national_id
-from tests.factories import (make_client, make_client_with_id, make_organization, national_id_for,
-                             sign_in_directly)
+from checkup.models import AuditEvent, Client
+from tests.factories import make_client, make_client_with_id, make_organization, national_id_for, sign_in_directly
 
 pytestmark = pytest.mark.both_dbs
 

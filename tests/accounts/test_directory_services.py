@@ -3,11 +3,10 @@ import datetime
 
 import pytest
 
-from checkup.models import AuditEvent, Client, Organization
-from checkup.services.accounts import clients
-from checkup.services.accounts import organizations
 from checkup.core.audit import SYSTEM
 from checkup.core.errors import NotFound, ValidationError
+from checkup.models import AuditEvent, Client, Organization
+from checkup.services.accounts import clients, organizations
 from tests.factories import make_client, make_client_with_id, make_organization, national_id_for
 
 pytestmark = pytest.mark.both_dbs

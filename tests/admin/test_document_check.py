@@ -3,17 +3,16 @@ import json
 
 import pytest
 
+from checkup.core.audit import Actor
+from checkup.core.stored_files import sha256_of
 from checkup.models import GroupDocument, Report, Task
 from checkup.services.admin import document_check
-from checkup.services.groups import group_documents
 from checkup.services.exam import report_pdf
-from checkup.services.groups import summary_releases
-from checkup.core.audit import Actor
-from checkup.services.exam.report_pdf import sha256_of
+from checkup.services.groups import group_documents, summary_releases
 from tests import factories
+from tests.exam.test_reports_pdf import signed
 from tests.group_documents_helpers import GroupWorld
 from tests.report_helpers import ReportWorld
-from tests.exam.test_reports_pdf import signed
 
 pytestmark = pytest.mark.both_dbs
 

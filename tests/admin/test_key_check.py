@@ -4,9 +4,9 @@ import shutil
 import pytest
 
 from checkup import create_app, database
-from checkup.models.base import db
-from checkup.models import Setting
 from checkup.core import key_check
+from checkup.models import Setting
+from checkup.models.base import db
 from tests.conftest import base_config
 
 KEY_A, KEY_B = "national-id-key-A", "national-id-key-B"

@@ -6,14 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from checkup.models import (Appointment, AuditEvent, Enrollment, FollowUp, Referral, RenewalTask, Report, Slot,
-                            Survey)
+from checkup.core import clock
+from checkup.core.audit import Actor
+from checkup.models import Appointment, AuditEvent, Enrollment, FollowUp, Referral, RenewalTask, Report, Slot, Survey
 from checkup.models.appointments import CANCELLED, COMPLETED, NO_SHOW
 from checkup.models.base import utcnow
-from checkup.core import clock
 from checkup.services.admin import management
 from checkup.services.care import renewals
-from checkup.core.audit import Actor
 from tests import factories
 
 pytestmark = pytest.mark.both_dbs
@@ -40,7 +39,7 @@ def figures(app):
     _appointment(person, past, COMPLETED, source="group", price="500", start=datetime.time(9))
     _appointment(person, past, NO_SHOW, start=datetime.time(10))
     yesterday = today - datetime.timedelta(days=1)
-    starts = clock.local(yesterday, datetime.time(8)).astimezone(datetime.timezone.utc)
+    starts = clock.local(yesterday, datetime.time(8)).astimezone(datetime.UTC)
     _appointment(person, yesterday, CANCELLED,
                  cancelled_at=starts.replace(tzinfo=None) - datetime.timedelta(hours=3))
     report = Report.create(appointment=Appointment.select().first(), status="published")

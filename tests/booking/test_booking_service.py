@@ -3,11 +3,11 @@ import datetime
 
 import pytest
 
-from checkup.models import Appointment, AppointmentItem, AuditEvent, ResourceDay, Slot
-from checkup.services.booking import booking
 from checkup.core import clock
 from checkup.core.audit import Actor
 from checkup.core.errors import NotFound, PermissionDenied, ValidationError
+from checkup.models import Appointment, AppointmentItem, AuditEvent, ResourceDay, Slot
+from checkup.services.booking import booking
 from tests import factories
 from tests.booking_helpers import Center, assert_counters_consistent
 

@@ -3,10 +3,9 @@ import re
 
 import pytest
 
-from checkup.models import Appointment, Slot, WaitlistEntry
-from checkup.services.booking import booking
-from checkup.services.booking import waitlist
 from checkup.core.audit import Actor
+from checkup.models import Appointment, Slot, WaitlistEntry
+from checkup.services.booking import booking, waitlist
 from tests import factories
 from tests.booking_helpers import Center, assert_counters_consistent
 
@@ -100,7 +99,7 @@ def test_another_clients_appointment_is_a_404_like_a_missing_one(client, center,
 def test_waitlist_offer_holds_the_place_and_claim_books_it(app, client, center, me, outbox):
     blockers = [booking.book(Actor(), factories.make_client().id, s.id, "BASIC")
                 for s in (center.slot, center.slot, center.slot2, center.slot2)]
-    response = client.post(f"/me/waitlist/BASIC", data={"day": center.day.isoformat()})
+    response = client.post("/me/waitlist/BASIC", data={"day": center.day.isoformat()})
     assert response.status_code == 303 and WaitlistEntry.select().count() == 1
     booking.cancel(Actor(), blockers[0].id, "changed plans")  # frees a place → offered to me, held
     slot = Slot.get_by_id(center.slot.id)

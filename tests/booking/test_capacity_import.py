@@ -5,11 +5,10 @@ import io
 import pytest
 from openpyxl import Workbook
 
-from checkup.models import AuditEvent, ResourceDay, Slot
-from checkup.services.booking import booking
-from checkup.services.booking import capacity_import
 from checkup.core import clock
 from checkup.core.audit import Actor
+from checkup.models import AuditEvent, ResourceDay, Slot
+from checkup.services.booking import booking, capacity_import
 from checkup.services.booking.capacity_import import ImportFileError, ImportRejected
 from tests import factories
 from tests.booking_helpers import Center, assert_counters_consistent
@@ -176,7 +175,7 @@ def test_files_over_the_size_and_row_limits_are_refused(app):
 
 def test_header_may_be_in_any_order_with_extra_columns_and_a_bom(app):
     day = ahead(4).isoformat()
-    content = "\ufeffCapacity,Note,Date,End,Start\n12,first,{0},08:30,07:30\n".format(day).encode("utf-8")
+    content = f"\ufeffCapacity,Note,Date,End,Start\n12,first,{day},08:30,07:30\n".encode()
     assert capacity_import.import_capacity(Actor(), "x.csv", content).created == 1
     assert Slot.get().capacity == 12
 

@@ -4,10 +4,10 @@ import re
 
 import pytest
 
-from checkup.models import AuditEvent, ResourceDay, Slot
-from checkup.services.booking import booking
 from checkup.core import clock
 from checkup.core.audit import Actor
+from checkup.models import AuditEvent, ResourceDay, Slot
+from checkup.services.booking import booking
 from tests import factories
 from tests.booking_helpers import Center, assert_counters_consistent
 
@@ -252,7 +252,7 @@ def test_closing_a_day_lists_who_to_reschedule_then_reopening(app, http):
     assert AuditEvent.select().where(AuditEvent.action == "capacity.day_closed").count() == 1
     reopened = http.post(f"/desk/capacity/{center.day}/reopen")
     assert reopened.status_code == 303
-    assert Slot.select().where(Slot.closed == True).count() == 0  # noqa: E712
+    assert Slot.select().where(Slot.closed == True).count() == 0
     assert "Close this day" in text(http.get(f"/desk/capacity/{center.day}"))
 
 
@@ -263,7 +263,7 @@ def test_closing_a_day_without_slots_is_refused(app, http):
     center = Center()
     too_long = http.post(f"/desk/capacity/{center.day}/close", data={"note": "x" * 201})
     assert too_long.status_code == 422 and "at most 200" in text(too_long)
-    assert Slot.select().where(Slot.closed == True).count() == 0  # noqa: E712
+    assert Slot.select().where(Slot.closed == True).count() == 0
 
 
 # --- the weekly template -------------------------------------------------------------------------

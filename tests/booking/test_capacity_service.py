@@ -3,13 +3,12 @@ import datetime
 
 import pytest
 
-from checkup.models import AuditEvent, ResourceDay, Slot
-from checkup.services.booking import booking
-from checkup.services.booking import capacity
 from checkup.core import clock
 from checkup.core.audit import Actor
-from checkup.services.booking.capacity import SlotSpec
 from checkup.core.errors import NotFound, ValidationError
+from checkup.models import AuditEvent, ResourceDay, Slot
+from checkup.services.booking import booking, capacity
+from checkup.services.booking.capacity import SlotSpec
 from tests import factories
 from tests.booking_helpers import Center, assert_counters_consistent
 
@@ -154,7 +153,7 @@ def test_closing_a_day_lists_its_appointments_and_stops_booking(app):
     listed = capacity.close_day(Actor(), center.day, "Public holiday")
     assert [a.id for a in listed] == [kept.id]
     assert listed[0].client.name == "王芳" and listed[0].client.phone == "13800000001"
-    assert Slot.select().where(Slot.day == center.day, Slot.closed == False).count() == 0  # noqa: E712
+    assert Slot.select().where(Slot.day == center.day, Slot.closed == False).count() == 0
     with pytest.raises(ValidationError, match="closed"):
         booking.book(Actor(), person("Zhang").id, center.slot2.id, "BASIC")
     event = AuditEvent.get(AuditEvent.action == "capacity.day_closed")

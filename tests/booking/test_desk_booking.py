@@ -1,9 +1,9 @@
 """Front desk: find appointments, phone booking, staff cancel and reschedule (audited override)."""
 import pytest
 
+from checkup.core.audit import Actor
 from checkup.models import Appointment, AuditEvent
 from checkup.services.booking import booking
-from checkup.core.audit import Actor
 from tests import factories
 from tests.booking_helpers import Center, assert_counters_consistent
 

@@ -3,11 +3,11 @@ import datetime
 
 import pytest
 
+from checkup.core import clock
+from checkup.core.audit import Actor
 from checkup.models import Appointment, Slot
 from checkup.services.booking import booking
 from checkup.services.mail import booking_mail
-from checkup.core import clock
-from checkup.core.audit import Actor
 from tests import factories
 from tests.booking_helpers import Center
 

@@ -46,11 +46,11 @@ def center_time(stack, moment):
 
 def checked_in_client(stack):
     """A new client (with an email, no login) booked today into a slot of their own and checked in."""
+    from checkup.core import clock
+    from checkup.core.audit import SYSTEM
     from checkup.models import Client, ExamItem, Package, PackageItem, Slot
     from checkup.services.booking import booking
-    from checkup.core import clock
     from checkup.services.exam import exam_day
-    from checkup.core.audit import SYSTEM
 
     suffix = unique()
     name, email = f"郑海涛{suffix}", f"care-{suffix}@example.com"
@@ -90,10 +90,10 @@ def campaign_clients(stack, tag, marketing):
 def lapsed_clients(stack):
     """Two clients whose only completed checkup was 11 months (and a few days) ago, both consenting to
     service reminders; the second has booked again for next week. Returns (due, booked) as dicts."""
+    from checkup.core import clock
     from checkup.models import Appointment, Client, Package, Slot
     from checkup.models.appointments import BOOKED, COMPLETED
     from checkup.models.care import SERVICE_REMINDERS
-    from checkup.core import clock
     from checkup.services.accounts import consents
     from checkup.services.care import reenrollment
 

@@ -174,10 +174,10 @@ def complete_with_signed_reports(stack, contract_id, skip_client_ids, high_gluco
     the first one's value is ``private_value``) and a normal total cholesterol. Returns the number completed."""
     from decimal import Decimal
 
+    from checkup.core import clock
     from checkup.models import Appointment, Enrollment, ExamItem, Finding, Report, Result, Slot, User
     from checkup.models.appointments import COMPLETED
     from checkup.models.base import utcnow
-    from checkup.core import clock
 
     with stack.database():
         glucose = ExamItem.get(ExamItem.code == "FPG")

@@ -10,8 +10,16 @@ import uuid
 from playwright.sync_api import expect
 
 from tests.browser.helpers import axe_check, has_horizontal_scroll
-from tests.browser.live_data import (center_today, day_slots, link_path, live_app, new_client, outbox_messages,
-                                     plain_text, weekday_on_or_after)
+from tests.browser.live_data import (
+    center_today,
+    day_slots,
+    link_path,
+    live_app,
+    new_client,
+    outbox_messages,
+    plain_text,
+    weekday_on_or_after,
+)
 
 PHONE = {"width": 375, "height": 740}
 MIN_TARGET = 24  # CSS px: WCAG 2.2 target size (minimum)
@@ -218,9 +226,8 @@ def test_waitlisted_client_claims_a_freed_place(new_context, base_url, live_serv
 
     # The wanted day is fully booked: someone holds the 07:30 place and every slot is set to what is booked
     with live_app(live_server):
-        from checkup.services.booking import booking
-        from checkup.services.booking import capacity
         from checkup.core.audit import SYSTEM
+        from checkup.services.booking import booking, capacity
 
         slots = day_slots(wanted_day)
         assert slots, f"the demo opens {wanted_day}"

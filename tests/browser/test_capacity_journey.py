@@ -47,8 +47,8 @@ def test_scheduler_applies_template_then_closes_and_reopens_a_day(signed_in, bas
 
     # One client is booked on the day that will be closed
     with live_app(live_server):
-        from checkup.services.booking import booking
         from checkup.core.audit import SYSTEM
+        from checkup.services.booking import booking
 
         slots = day_slots(closing)
         assert [s.start_time.strftime("%H:%M") for s in slots] == ["07:30", "08:30", "09:30", "10:30",

@@ -16,10 +16,22 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.care_journey_helpers import (JOB_TIMEOUT, JOB_TIMEOUT_MS, body_text, campaign_clients,
-                                                center_time, checked_in_client, enter_station_results,
-                                                lapsed_clients, pdf_text, review_and_sign, sign_in, subjects,
-                                                unique, wait_for_mail)
+from tests.browser.care_journey_helpers import (
+    JOB_TIMEOUT,
+    JOB_TIMEOUT_MS,
+    body_text,
+    campaign_clients,
+    center_time,
+    checked_in_client,
+    enter_station_results,
+    lapsed_clients,
+    pdf_text,
+    review_and_sign,
+    sign_in,
+    subjects,
+    unique,
+    wait_for_mail,
+)
 from tests.browser.journey_stack import _bind_live_database, browser_context_args, stack  # noqa: F401 (fixtures)
 from tests.browser.live_data import link_path
 
@@ -55,7 +67,7 @@ def test_signed_report_opens_a_and_c_follow_ups_with_due_times(stack, new_contex
 
     with stack.database():
         from checkup.models import Finding, FollowUp, Report
-        from checkup.services.exam.report_review import follow_up_rules
+        from checkup.services.catalog.care_rules import follow_up_rules
 
         report = Report.get(Report.appointment == booked["id"])
         assert report.status in ("signed", "published")

@@ -79,9 +79,9 @@ def test_a_client_downloads_their_data_and_sees_who_accessed_their_record(stack,
 
 
 def test_a_deletion_request_is_handled_end_to_end_by_the_admin(stack, new_context):
+    from checkup.core import audit
     from checkup.models import Client
     from checkup.models.care import MARKETING_EMAIL
-    from checkup.core import audit
     from checkup.services.accounts import consents
     from tests import factories
 

@@ -26,11 +26,11 @@ STATION_ITEMS = {"GEN": ["SBP", "DBP"], "LAB-GLU": ["FPG"]}
 
 def _client_booked_today(live_server):
     """A client with a login, booked through the booking service into a slot of their own today."""
+    from checkup.core import passwords
+    from checkup.core.audit import SYSTEM
     from checkup.models import Client, ExamItem, Package, PackageItem, Slot, User, UserRole
     from checkup.models.accounts import CLIENT
     from checkup.services.booking import booking
-    from checkup.core import passwords
-    from checkup.core.audit import SYSTEM
 
     suffix = uuid.uuid4().hex[:6]
     email = f"journey-{suffix}@example.com"

@@ -22,12 +22,20 @@ from decimal import Decimal
 
 from playwright.sync_api import expect
 
-from tests.browser.care_journey_helpers import (JOB_TIMEOUT_MS, body_text, pdf_text, sign_in, unique,
-                                                wait_for_mail)
-from tests.browser.group_journey_helpers import (FAULTS, active_contract_for, choose_open_day,
-                                                 complete_with_signed_reports, csv_file, dashboard_counts,
-                                                 employee_statuses, faulty_rows, large_roster_rows, make_roster,
-                                                 xlsx_file)
+from tests.browser.care_journey_helpers import JOB_TIMEOUT_MS, body_text, pdf_text, sign_in, unique, wait_for_mail
+from tests.browser.group_journey_helpers import (
+    FAULTS,
+    active_contract_for,
+    choose_open_day,
+    complete_with_signed_reports,
+    csv_file,
+    dashboard_counts,
+    employee_statuses,
+    faulty_rows,
+    large_roster_rows,
+    make_roster,
+    xlsx_file,
+)
 from tests.browser.journey_stack import _bind_live_database, browser_context_args, stack  # noqa: F401 (fixtures)
 from tests.browser.live_data import link_path
 

@@ -9,6 +9,7 @@ Run with ``-rA`` (or ``-s``) to see each page's width and smallest chart label.
 """
 import pytest
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
 
 from tests.browser.helpers import ROLES
 from tests.browser.test_crawl import Crawl
@@ -43,18 +44,30 @@ MEASURE = """() => {
     }
   }
   labels.sort((a, b) => a[0] - b[0]);
-  return [document.documentElement.scrollWidth, window.innerWidth, labels.length ? labels[0][0] : null,
-          labels.length ? labels[0][1] : null];
+  // A table in a box that scrolls sideways runs off the screen just the same: count the widest one.
+  let inner = 0;
+  for (const el of document.querySelectorAll('main *')) {
+    const overflow = getComputedStyle(el).overflowX;
+    if ((overflow === 'auto' || overflow === 'scroll') && el.scrollWidth > el.clientWidth + 1) {
+      inner = Math.max(inner, el.scrollWidth - el.clientWidth);
+    }
+  }
+  return [document.documentElement.scrollWidth, window.innerWidth, inner,
+          labels.length ? labels[0][0] : null, labels.length ? labels[0][1] : null];
 }"""
 
-# The elements that stick out past the window's right edge (the first few), to say what to fix.
+# What runs off the screen (the first few): elements past the window's right edge, and boxes that
+# scroll sideways inside the page, to say what to fix.
 OVERFLOWING = """() => {
   const right = window.innerWidth, out = [];
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+                       (el.classList.length ? '.' + [...el.classList].join('.') : '');
   for (const el of document.body.querySelectorAll('*')) {
     const box = el.getBoundingClientRect();
-    if (box.right > right + 0.5 && box.width > 0) {
-      out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
-               (el.classList.length ? '.' + [...el.classList].join('.') : '') + ' (' + Math.round(box.right) + ')');
+    if (box.right > right + 0.5 && box.width > 0) out.push(name(el) + ' (right edge at ' + Math.round(box.right) + ')');
+    const overflow = getComputedStyle(el).overflowX;
+    if ((overflow === 'auto' || overflow === 'scroll') && el.scrollWidth > el.clientWidth + 1) {
+      out.push(name(el) + ' (scrolls ' + (el.scrollWidth - el.clientWidth) + ' px sideways)');
     }
   }
   return out.slice(0, 6);
@@ -66,7 +79,7 @@ class PhoneWalk(Crawl):
 
     def __init__(self, page, base_url, **kwargs):
         super().__init__(page, base_url, **kwargs)
-        self.measured = {}  # target -> (scrollWidth, innerWidth, smallest chart label px or None)
+        self.measured = {}  # target -> (scrollWidth, innerWidth, px hidden in a scrolling box, smallest label px)
 
     def visit(self, target):
         page = self.page
@@ -85,11 +98,11 @@ class PhoneWalk(Crawl):
             page.wait_for_function("!document.querySelector('.htmx-request')", timeout=5000)
         except PlaywrightError:
             self.problems.append(f"{target}: an htmx request was still running after 5 s")
-        document_width, window_width, label_px, label_of = page.evaluate(MEASURE)
-        self.measured[target] = (document_width, window_width, label_px)
-        if document_width > window_width:
-            self.problems.append(f"{target}: scrolls sideways at {window_width} px (document {document_width} px; "
-                                 f"sticking out: {', '.join(page.evaluate(OVERFLOWING))})")
+        document_width, window_width, hidden, label_px, label_of = page.evaluate(MEASURE)
+        self.measured[target] = (document_width, window_width, hidden, label_px)
+        if document_width > window_width or hidden:
+            self.problems.append(f"{target}: scrolls sideways at {window_width} px (document {document_width} px, "
+                                 f"{hidden} px hidden in a scrolling box): {', '.join(page.evaluate(OVERFLOWING))}")
         if label_px is not None and label_px < SMALLEST_LABEL_PX - 0.05:
             self.problems.append(f"{target}: chart label drawn at {label_px:.1f} px in {label_of} "
                                  f"(want >= {SMALLEST_LABEL_PX})")
@@ -101,9 +114,9 @@ class PhoneWalk(Crawl):
 
     def table(self, label):
         lines = [f"\nphone walk {label}: {len(self.visited)} pages"]
-        for target, (document_width, window_width, label_px) in self.measured.items():
-            chart = f"  chart labels >= {label_px:.1f} px" if label_px is not None else ""
-            lines.append(f"  {document_width:>5} / {window_width} px  {target}{chart}")
+        for target, (document_width, window_width, hidden, label_px) in self.measured.items():
+            chart = f", chart labels >= {label_px:.1f} px" if label_px is not None else ""
+            lines.append(f"  {document_width:>5} / {window_width} px, {hidden:>4} px in a scrolling box{chart}  {target}")
         print("\n".join(lines))
 
 
@@ -124,3 +137,26 @@ def test_every_page_fits_a_phone(signed_in, base_url, email):
     assert len(walk.visited) >= MINIMUM_PAGES[email], \
         f"{email}: the walk only reached {len(walk.visited)} pages: {walk.visited}"
     assert not walk.problems, f"{len(walk.problems)} problem(s) at 375 px as {email}:\n" + "\n".join(walk.problems)
+
+
+def test_hr_employee_table_stacks_into_labelled_cards_on_a_phone(signed_in, base_url):
+    """Below 600 px each employee is a card whose lines say which column they are; on a desktop the same
+    markup is a plain table with its header row."""
+    cell = "#employee-results tbody tr:first-child td[data-label='Status']"
+    looks = f"""() => {{
+      const td = document.querySelector("{cell}");
+      return [getComputedStyle(td.closest('table')).display, getComputedStyle(td, '::before').content,
+              td.closest('table').querySelector('thead').getBoundingClientRect().height];
+    }}"""
+    phone = signed_in("hr@acme.demo.test", viewport=PHONE)
+    phone.goto(base_url + "/hr/employees")
+    expect(phone.locator(cell)).to_be_visible()
+    display, label, header_height = phone.evaluate(looks)
+    assert (display, label) == ("block", '"Status"') and header_height <= 1
+    assert phone.get_by_role("columnheader", name="Status").count() == 1  # still a table to a screen reader
+    phone.context.close()
+
+    desktop = signed_in("hr@acme.demo.test", viewport={"width": 1280, "height": 900})
+    desktop.goto(base_url + "/hr/employees")
+    display, label, header_height = desktop.evaluate(looks)
+    assert (display, label) == ("table", "none") and header_height > 10

@@ -8,9 +8,9 @@ from tests.browser.live_data import center_today, live_app, new_client, weekday_
 
 
 def _checked_in_appointment(live_server):
-    from checkup.models import (Appointment, Department, ExamItem, Package, PackageItem, ReferenceRange, Slot)
-    from checkup.services.booking import booking
     from checkup.core.audit import Actor
+    from checkup.models import Appointment, Department, ExamItem, Package, PackageItem, ReferenceRange, Slot
+    from checkup.services.booking import booking
 
     today = center_today(live_server)
     with live_app(live_server):

@@ -5,17 +5,14 @@ import socket
 
 import pytest
 
-from checkup.core import tasks
+from checkup.core import audit, clock, tasks
+from checkup.core.audit import Actor
+from checkup.core.errors import Conflict, ValidationError
 from checkup.models import AuditEvent, Campaign, Message
 from checkup.models.base import utcnow
 from checkup.models.care import HEALTH_TARGETING, MARKETING_EMAIL
-from checkup.core import audit
-from checkup.services.care import campaign_segments
-from checkup.services.care import campaigns
-from checkup.core import clock
 from checkup.services.accounts import consents
-from checkup.core.audit import Actor
-from checkup.core.errors import Conflict, ValidationError
+from checkup.services.care import campaign_segments, campaigns
 from tests import factories
 from tests.campaign_helpers import checkup, consenting_client, signed_report
 from tests.task_helpers import redis_app, run_worker  # noqa: F401  (the fixture)

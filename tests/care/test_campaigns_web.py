@@ -5,11 +5,10 @@ import re
 
 import pytest
 
+from checkup.core.audit import Actor
 from checkup.models import AuditEvent, Campaign, Message
 from checkup.models.care import HEALTH_TARGETING, MARKETING_EMAIL
-from checkup.services.care import campaign_segments
-from checkup.services.care import campaigns
-from checkup.core.audit import Actor
+from checkup.services.care import campaign_segments, campaigns
 from tests import factories
 from tests.campaign_helpers import consenting_client
 from tests.factories import row_counts, sign_in_directly

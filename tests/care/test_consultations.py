@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from checkup.models import AuditEvent, Consultation, User
 from checkup.core import clock
-from checkup.services.care import consultations
 from checkup.core.audit import Actor
 from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.models import AuditEvent, Consultation, User
+from checkup.services.care import consultations
 from tests import factories
 from tests.report_helpers import ReportWorld
 from tests.survey_helpers import published_report
@@ -155,7 +155,7 @@ def test_scheduling_needs_a_physician_and_a_future_time_in_center_time(app, worl
     assert (scheduled.status, scheduled.physician_id, scheduled.handled_by_id) == (
         "scheduled", world.physician.id, world.counselor.id)
     local = clock.local(world.today + datetime.timedelta(days=1), datetime.time(10, 0))
-    assert scheduled.scheduled_at == local.astimezone(datetime.timezone.utc).replace(tzinfo=None)  # stored UTC
+    assert scheduled.scheduled_at == local.astimezone(datetime.UTC).replace(tzinfo=None)  # stored UTC
     [mail] = notices(outbox)
     assert mail["To"] == world.client_user.email
     assert f"{world.today + datetime.timedelta(days=1)} 10:00" in mail.get_content()

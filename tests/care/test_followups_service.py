@@ -4,13 +4,11 @@ import datetime
 
 import pytest
 
+from checkup.core import clock
+from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.models import AuditEvent, ContactAttempt, FollowUp, Setting, StaffDepartment, User
 from checkup.models.base import utcnow
-from checkup.core import clock
-from checkup.services.care import followup_actions
-from checkup.services.care import followup_assignment
-from checkup.services.care import followups
-from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.services.care import followup_actions, followup_assignment, followups
 from tests.followup_helpers import CareWorld
 
 pytestmark = pytest.mark.both_dbs
@@ -97,7 +95,7 @@ def test_counselors_see_their_own_and_the_pool_heads_their_department_admins_all
 
 
 def test_a_follow_up_one_may_not_see_needs_the_glass_broken_and_a_missing_one_is_not_found(world):
-    from checkup.services.privacy.care_access import NoCareRelationship
+    from checkup.services.access.care_access import NoCareRelationship
 
     world.sign()
     theirs = world.follow_ups()["B"].id

@@ -5,14 +5,13 @@ from decimal import Decimal
 
 import pytest
 
+from checkup.core.audit import Actor
+from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.models import Appointment, AppointmentItem, AuditEvent, FollowUp, ResourceDay, Result, Slot
 from checkup.models.appointments import CHECKED_IN
 from checkup.services.booking import booking
-from checkup.services.care import followup_actions
-from checkup.services.care import recheck
+from checkup.services.care import followup_actions, recheck
 from checkup.services.exam import reports
-from checkup.core.audit import Actor
-from checkup.core.errors import Conflict, NotFound, ValidationError
 from tests import factories
 from tests.booking_helpers import Center, assert_counters_consistent
 

@@ -4,10 +4,10 @@ from decimal import Decimal
 
 import pytest
 
+from checkup.core import clock
 from checkup.models import Appointment, AppointmentItem, Finding, Message, Report, Slot
 from checkup.models.appointments import BOOKED, COMPLETED
 from checkup.models.care import MARKETING_EMAIL, SERVICE_REMINDERS
-from checkup.core import clock
 from checkup.services.accounts import consents
 from checkup.services.care import reenrollment
 from tests import factories

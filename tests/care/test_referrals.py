@@ -6,10 +6,10 @@ import io
 import pypdf
 import pytest
 
+from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.models import AuditEvent, Referral
 from checkup.models.base import utcnow
 from checkup.services.care import referrals
-from checkup.core.errors import Conflict, NotFound, ValidationError
 from tests import factories
 from tests.followup_helpers import CareWorld
 
@@ -132,7 +132,7 @@ def test_decline_straight_from_proposed_and_from_accepted(world):
 
 
 def test_who_sees_a_referral(world):
-    from checkup.services.privacy.care_access import NoCareRelationship
+    from checkup.services.access.care_access import NoCareRelationship
 
     referral = refer(world)
     assert referrals.get(world.as_(world.chen), referral.id).id == referral.id  # heads chemistry

@@ -5,13 +5,13 @@ import hashlib
 
 import pytest
 
-from checkup.models import AuditEvent, Client, FollowUp, FollowUpRule, Message, Report, Survey, User
-from checkup.models.base import utcnow
 from checkup.core import clock
-from checkup.services.exam import reports
-from checkup.services.care import surveys
 from checkup.core.audit import Actor
 from checkup.core.errors import NotFound, ValidationError
+from checkup.models import AuditEvent, Client, FollowUp, FollowUpRule, Message, Report, Survey, User
+from checkup.models.base import utcnow
+from checkup.services.care import surveys
+from checkup.services.exam import reports
 from tests.report_helpers import ReportWorld
 from tests.survey_helpers import answered, published_report, sent_survey, survey_mails, token_from
 
@@ -173,7 +173,7 @@ def test_a_low_score_goes_to_a_counselor_by_the_assignment_rule(app, world, outb
 
 
 def _utc(day, hour, minute=0):
-    return clock.local(day, datetime.time(hour, minute)).astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return clock.local(day, datetime.time(hour, minute)).astimezone(datetime.UTC).replace(tzinfo=None)
 
 
 def test_the_dashboard_averages_by_area_and_center_time_month(app, world, monkeypatch, count_queries):

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from checkup.models import FollowUp, Survey
 from checkup.core import clock
+from checkup.models import FollowUp, Survey
 from tests import factories
 from tests.report_helpers import ReportWorld
 from tests.survey_helpers import answered, sent_survey
@@ -98,7 +98,7 @@ def test_a_low_score_appears_on_the_dashboard_with_its_follow_up(app, client, wo
 
 def test_the_dashboard_page_runs_a_fixed_number_of_queries(app, client, world, count_queries):
     factories.sign_in_directly(client, factories.make_user("counselor"))
-    now = clock.now().astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    now = clock.now().astimezone(datetime.UTC).replace(tzinfo=None)
     answered(world, now - datetime.timedelta(days=3), 2, comment="Slow")
     with count_queries() as few:
         assert client.get("/care/surveys").status_code == 200

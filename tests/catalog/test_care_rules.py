@@ -2,7 +2,7 @@
 import pytest
 
 from checkup.models import AdviceSnippet, AuditEvent, FollowUpRule
-from checkup.services.exam import report_review
+from checkup.services.catalog import care_rules
 
 pytestmark = pytest.mark.both_dbs
 
@@ -24,7 +24,7 @@ def test_changing_a_rule_changes_what_signing_uses_and_is_audited(client, admin)
     response = client.post("/admin/care/rules/significant", data={"significant-level": "A",
                                                                   "significant-due_hours": "48"})
     assert response.status_code == 303
-    assert report_review.follow_up_rules()["significant"] == ("A", 48)
+    assert care_rules.follow_up_rules()["significant"] == ("A", 48)
     assert FollowUpRule.get(FollowUpRule.kind == "significant").due_hours == 48
     assert AuditEvent.select().where(AuditEvent.action == "care.rule_changed").count() == 1
 
@@ -34,10 +34,10 @@ def test_changing_a_rule_changes_what_signing_uses_and_is_audited(client, admin)
                                   {"mild-level": "C", "mild-due_hours": "abc"},
                                   {"mild-level": "C", "mild-due_hours": "999999"}])
 def test_bad_rule_input_changes_nothing(client, admin, data):
-    before = report_review.follow_up_rules()["mild"]
+    before = care_rules.follow_up_rules()["mild"]
     response = client.post("/admin/care/rules/mild", data=data)
     assert response.status_code == 422
-    assert report_review.follow_up_rules()["mild"] == before
+    assert care_rules.follow_up_rules()["mild"] == before
 
 
 def test_unknown_rule_is_404(client, admin):

@@ -3,10 +3,10 @@ from decimal import Decimal
 
 import pytest
 
-from checkup.models import AuditEvent, ReferenceRange
-from checkup.services.catalog import catalog
 from checkup.core.audit import Actor
 from checkup.core.errors import ValidationError
+from checkup.models import AuditEvent, ReferenceRange
+from checkup.services.catalog import catalog
 from tests import factories
 
 pytestmark = pytest.mark.both_dbs

@@ -3,8 +3,8 @@ import pytest
 from playhouse.schema_diff import diff_models
 
 from checkup import database
-from checkup.models.base import db
 from checkup.models import ALL_MODELS
+from checkup.models.base import db
 
 pytestmark = pytest.mark.both_dbs
 

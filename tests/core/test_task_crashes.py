@@ -19,17 +19,21 @@ from collections import Counter
 import pypdf
 import pytest
 
-from checkup.core import periodic, tasks
+from checkup.core import periodic, stored_files, tasks
+from checkup.core.audit import Actor
 from checkup.models import Appointment, Message, Report, Task
 from checkup.models.base import utcnow
 from checkup.services.booking import booking
-from checkup.services.exam import report_pdf
-from checkup.services.exam import reports
-from checkup.core.audit import Actor
+from checkup.services.exam import report_pdf, reports
 from tests import factories
 from tests.report_helpers import ReportWorld
-from tests.task_helpers import own_redis_app  # noqa: F401  (the fixture)
-from tests.task_helpers import ROOT, run_burst_worker, run_cli, worker_env
+from tests.task_helpers import (
+    ROOT,
+    own_redis_app,  # noqa: F401  (the fixture)
+    run_burst_worker,
+    run_cli,
+    worker_env,
+)
 
 REPORT_READY = "Your checkup report is ready"
 SURVEY = "How was your checkup?"
@@ -72,7 +76,7 @@ def assert_one_valid_pdf(report_id, attempts=None):
     folder = report_pdf.reports_dir() / str(report.appointment_id)
     assert sorted(p.name for p in folder.iterdir()) == [f"{report.version}.pdf"]  # no temp file left
     path = folder / f"{report.version}.pdf"
-    assert report_pdf.sha256_of(path) == report.pdf_checksum
+    assert stored_files.sha256_of(path) == report.pdf_checksum
     reader = pypdf.PdfReader(str(path))
     assert len(reader.pages) >= 2 and "王芳" in reader.pages[0].extract_text()
     if attempts is not None:

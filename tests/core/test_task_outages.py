@@ -9,16 +9,21 @@ import pypdf
 import pytest
 
 from checkup import create_app
-from checkup.core import tasks
+from checkup.core import stored_files, tasks
 from checkup.models import Appointment, Message, Report, Task
 from checkup.models.base import utcnow
-from checkup.services.exam import report_pdf
-from checkup.services.exam import reports
+from checkup.services.exam import report_pdf, reports
 from tests import factories
 from tests.conftest import PASSWORD, FreshContextClient, base_config
 from tests.report_helpers import ReportWorld
-from tests.task_helpers import own_redis_app  # noqa: F401  (the fixture)
-from tests.task_helpers import CLOSED_REDIS_URL, HangingServer, ThrowAwayRedis, run_burst_worker, run_cli
+from tests.task_helpers import (
+    CLOSED_REDIS_URL,
+    HangingServer,
+    ThrowAwayRedis,
+    own_redis_app,  # noqa: F401  (the fixture)
+    run_burst_worker,
+    run_cli,
+)
 
 ROLES = ("client", "hr", "scheduler", "physician", "counselor", "admin")
 REPORT_READY = "Your checkup report is ready"
@@ -96,7 +101,7 @@ def assert_one_valid_pdf(report_id):
     folder = report_pdf.reports_dir() / str(report.appointment_id)
     assert sorted(p.name for p in folder.iterdir()) == [f"{report.version}.pdf"]  # no temp file either
     path = folder / f"{report.version}.pdf"
-    assert report_pdf.sha256_of(path) == report.pdf_checksum
+    assert stored_files.sha256_of(path) == report.pdf_checksum
     assert len(pypdf.PdfReader(str(path)).pages) >= 1
     return report
 

@@ -7,9 +7,8 @@ import threading
 import pytest
 
 from checkup.core import periodic, tasks
-from checkup.models.base import db
 from checkup.models import Message, Task
-from checkup.models.base import utcnow
+from checkup.models.base import db, utcnow
 from checkup.services.accounts import accounts
 from tests.conftest import PASSWORD
 from tests.task_helpers import redis_app, run_worker  # noqa: F401  (redis_app is a fixture)

@@ -3,15 +3,12 @@ and Acme's employees and the demo client have last year's and this year's report
 import datetime
 import time
 
-from checkup.models.base import db
+from checkup.core import clock, stored_files
+from checkup.demo import demo
 from checkup.models import Appointment, Client, Organization, Report, Result, Slot, User
 from checkup.models.appointments import BOOKED, CHECKED_IN, COMPLETED, LIVE_STATUSES
-from checkup.core import clock
-from checkup.demo import demo
-from checkup.services.exam import report_pdf
-from checkup.services.exam import reports
-from checkup.services.exam import stations
-from checkup.services.exam import report_review
+from checkup.models.base import db
+from checkup.services.exam import report_pdf, report_review, reports, stations
 from tests.booking_helpers import assert_counters_consistent
 
 
@@ -56,7 +53,7 @@ def test_seed_demo_fills_an_empty_portal(app):
         assert Report.get_by_id(report.id).status == report_review.PUBLISHED
         path = report_pdf.file_for(report)
         assert path.is_file() and path.read_bytes().startswith(b"%PDF")
-        assert report_pdf.sha256_of(path) == report.pdf_checksum
+        assert stored_files.sha256_of(path) == report.pdf_checksum
         assert last_year.signed_at < report.signed_at
         trends = [row for row in reports.snapshot_rows(report) if row["trend"]]
         assert len(trends) >= 20, "the recent report shows last year's values"
@@ -108,10 +105,10 @@ def _check_history(today):
     assert len(every) >= 62
     for report in every:
         assert report.pdf_state == report_review.PDF_READY and report.signed_at is not None
-        assert report.signed_at <= datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+        assert report.signed_at <= datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
         path = report_pdf.file_for(report)
         assert path.is_file(), report.id
-        assert report_pdf.sha256_of(path) == report.pdf_checksum
+        assert stored_files.sha256_of(path) == report.pdf_checksum
 
     for slot in Slot.select().where(Slot.day < today):
         taken = Appointment.select().where(Appointment.slot == slot.id).count()
@@ -123,8 +120,18 @@ def _check_history(today):
 
 def _check_groups_and_care(today):
     """Acme's active contract has a roster in every state; every counselor screen has something to show."""
-    from checkup.models import (Campaign, Consent, ContactAttempt, Enrollment, FollowUp, GroupContract, Message,
-                                Referral, RenewalTask, Survey)
+    from checkup.models import (
+        Campaign,
+        Consent,
+        ContactAttempt,
+        Enrollment,
+        FollowUp,
+        GroupContract,
+        Message,
+        Referral,
+        RenewalTask,
+        Survey,
+    )
     from checkup.models.care import REFERRAL_STATUSES
     from checkup.services.care import reenrollment
 

@@ -3,8 +3,18 @@ reference ranges that cover every numeric item, packages that fit their sex and 
 clients complete): the loader can trust what it reads."""
 from decimal import Decimal
 
-from checkup.demo.demo_data import (CLIENTS, DEPARTMENTS, EXAM_ITEMS, FEMALE_ONLY_ITEMS, MALE_ONLY_ITEMS, NO_RANGE_ITEMS,
-                               ORGANIZATIONS, PACKAGES, REFERENCE_RANGES, RESOURCES)
+from checkup.demo.demo_data import (
+    CLIENTS,
+    DEPARTMENTS,
+    EXAM_ITEMS,
+    FEMALE_ONLY_ITEMS,
+    MALE_ONLY_ITEMS,
+    NO_RANGE_ITEMS,
+    ORGANIZATIONS,
+    PACKAGES,
+    REFERENCE_RANGES,
+    RESOURCES,
+)
 
 _SEXES = ("male", "female")
 _CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")

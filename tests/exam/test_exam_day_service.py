@@ -4,12 +4,12 @@ import json
 
 import pytest
 
-from checkup.models import Appointment, AuditEvent, ResourceDay, Slot
-from checkup.services.booking import booking
 from checkup.core import clock
-from checkup.services.exam import exam_day
 from checkup.core.audit import Actor
 from checkup.core.errors import NotFound, ValidationError
+from checkup.models import Appointment, AuditEvent, ResourceDay, Slot
+from checkup.services.booking import booking
+from checkup.services.exam import exam_day
 from tests import factories
 from tests.booking_helpers import assert_counters_consistent
 from tests.exam_day_helpers import ExamDay, booked_client, center_today, freeze_clock

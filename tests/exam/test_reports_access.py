@@ -4,8 +4,7 @@ import json
 import pytest
 
 from checkup.models import AdviceSnippet, AuditEvent, Report, Result
-from checkup.services.exam import report_pdf
-from checkup.services.exam import reports
+from checkup.services.exam import report_pdf, reports
 from tests import factories
 from tests.report_helpers import ReportWorld
 

@@ -7,11 +7,11 @@ import os
 import pypdf
 import pytest
 
+from checkup.core import stored_files
 from checkup.models import Report
 from checkup.models.base import utcnow
 from checkup.reports.client_report import ClientReportRenderer
-from checkup.services.exam import report_pdf
-from checkup.services.exam import reports
+from checkup.services.exam import report_pdf, reports
 from tests.report_helpers import ReportWorld
 
 
@@ -101,7 +101,7 @@ def test_a_failing_render_leaves_no_partial_file_records_failed_and_raises(app, 
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(report_pdf.os, "replace", broken_replace)
+    monkeypatch.setattr(stored_files.os, "replace", broken_replace)
     with pytest.raises(OSError):
         report_pdf.render_report_pdf(report.id)
     failed = Report.get_by_id(report.id)
@@ -115,13 +115,13 @@ def test_a_failing_render_leaves_no_partial_file_records_failed_and_raises(app, 
 
 def test_write_atomically_replaces_the_whole_file(tmp_path):
     target = tmp_path / "7" / "1.pdf"
-    checksum = report_pdf.write_atomically(target, b"first version")
+    checksum = stored_files.write_atomically(target, b"first version")
     assert target.read_bytes() == b"first version" and checksum == hashlib.sha256(b"first version").hexdigest()
     stale = target.parent / ".1.pdf.abandoned.tmp"
     stale.write_bytes(b"half")
     old = datetime.datetime.now().timestamp() - 3600
     os.utime(stale, (old, old))
-    report_pdf.write_atomically(target, b"second")
+    stored_files.write_atomically(target, b"second")
     assert sorted(p.name for p in target.parent.iterdir()) == ["1.pdf"]  # a killed writer's leftover is swept
 
 

@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 
-from checkup.models import Appointment, AuditEvent, Finding, FollowUp, FollowUpRule, Report, Result
-from checkup.services.exam import reports
-from checkup.services.exam import report_review
 from checkup.core.errors import Conflict, DomainError, ValidationError
+from checkup.models import Appointment, AuditEvent, Finding, FollowUp, FollowUpRule, Report, Result
+from checkup.services.catalog import care_rules
+from checkup.services.exam import report_review, reports
 from tests.report_helpers import ReportWorld
 
 
@@ -87,7 +87,7 @@ def test_an_edited_rule_table_is_used_and_missing_kinds_fall_back_to_defaults(ap
     report = reports.sign(world.actor(), world.appointment.id, "Slightly high glucose.", "")
     [follow_up] = FollowUp.select().where(FollowUp.report == report.id)
     assert (follow_up.level, follow_up.due_at) == ("B", report.signed_at + datetime.timedelta(hours=48))
-    assert report_review.follow_up_rules()["critical"] == ("A", 24)
+    assert care_rules.follow_up_rules()["critical"] == ("A", 24)
 
 
 def test_a_normal_checkup_signs_without_follow_ups(app, world):

@@ -8,10 +8,9 @@ import time
 import pypdf
 import pytest
 
-from checkup.core import tasks
+from checkup.core import stored_files, tasks
 from checkup.models import Report, Task
-from checkup.services.exam import report_pdf
-from checkup.services.exam import reports
+from checkup.services.exam import report_pdf, reports
 from tests.conftest import REDIS_URL
 from tests.report_helpers import ReportWorld
 from tests.task_helpers import redis_app  # noqa: F401  (the fixture)
@@ -63,7 +62,7 @@ def assert_one_valid_pdf(report):
     folder = report_pdf.reports_dir() / str(report.appointment_id)
     assert sorted(p.name for p in folder.iterdir()) == [f"{report.version}.pdf"]  # no temp file left either
     path = folder / f"{report.version}.pdf"
-    assert report_pdf.sha256_of(path) == report.pdf_checksum
+    assert stored_files.sha256_of(path) == report.pdf_checksum
     reader = pypdf.PdfReader(str(path))
     assert len(reader.pages) >= 2 and "王芳" in reader.pages[0].extract_text()
 

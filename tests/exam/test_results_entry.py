@@ -4,10 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from checkup.models import AuditEvent, CriticalAlert, Result
-from checkup.services.exam import results
-from checkup.services.exam import stations
 from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.models import AuditEvent, CriticalAlert, Result
+from checkup.services.exam import results, stations
 from tests import factories
 from tests.factories import row_counts
 from tests.results_helpers import Lab

@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import pytest
 
+from checkup.core.errors import ValidationError
 from checkup.models import ExamItem, ReferenceRange
 from checkup.services.exam import results
-from checkup.core.errors import ValidationError
 from tests import factories
 
 GLUCOSE = ReferenceRange(id=1, sex="any", age_min=0, age_max=120, low=Decimal("3.9"), high=Decimal("6.1"),

@@ -3,10 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from checkup.models import AuditEvent, CriticalAlert, Result
-from checkup.services.exam import results
-from checkup.services.exam import results_import
 from checkup.core.errors import ValidationError
+from checkup.models import AuditEvent, CriticalAlert, Result
+from checkup.services.exam import results, results_import
 from tests import factories
 from tests.factories import row_counts
 from tests.results_helpers import Lab

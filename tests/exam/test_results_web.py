@@ -3,8 +3,8 @@ import io
 
 import pytest
 
-from checkup.models import Appointment, AuditEvent, CriticalAlert, Result
 from checkup.core import clock
+from checkup.models import Appointment, AuditEvent, CriticalAlert, Result
 from checkup.services.exam import results
 from tests import factories
 from tests.factories import row_counts, sign_in_directly

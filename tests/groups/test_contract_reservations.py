@@ -5,12 +5,11 @@ import threading
 
 import pytest
 
-from checkup.models import AuditEvent, ContractReservation, Slot
 from checkup.core import clock
-from checkup.services.groups import contract_reservations
-from checkup.services.groups import contracts
 from checkup.core.audit import Actor
 from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.models import AuditEvent, ContractReservation, Slot
+from checkup.services.groups import contract_reservations, contracts
 from tests import factories
 
 pytestmark = pytest.mark.both_dbs

@@ -5,13 +5,12 @@ from decimal import Decimal
 
 import pytest
 
-from checkup.models import AuditEvent, ContractCategory, Enrollment, GroupContract
-from checkup.models.base import utcnow
 from checkup.core import clock
-from checkup.services.groups import contract_categories
-from checkup.services.groups import contracts
 from checkup.core.audit import Actor
 from checkup.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from checkup.models import AuditEvent, ContractCategory, Enrollment, GroupContract
+from checkup.models.base import utcnow
+from checkup.services.groups import contract_categories, contracts
 from tests import factories
 
 pytestmark = pytest.mark.both_dbs

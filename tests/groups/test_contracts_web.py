@@ -5,9 +5,9 @@ from html.parser import HTMLParser
 
 import pytest
 
+from checkup.core import clock
 from checkup.models import AuditEvent, ContractCategory, ContractReservation, GroupContract, Slot
 from checkup.models.base import utcnow
-from checkup.core import clock
 from tests import factories
 
 pytestmark = pytest.mark.both_dbs

@@ -12,16 +12,13 @@ import re
 
 import pytest
 
-from checkup.models import Appointment, AuditEvent, Client, Enrollment, RosterImport, Slot, User
-from checkup.services.booking import booking
-from checkup.services.groups import enrollments
-from checkup.services.groups import group_booking
-from checkup.services.groups import invitation_links
-from checkup.services.groups import invitations
 from checkup.core import national_id
-from checkup.services.groups.roster import roster
 from checkup.core.audit import Actor
 from checkup.core.errors import Conflict, ValidationError
+from checkup.models import Appointment, AuditEvent, Client, Enrollment, RosterImport, Slot, User
+from checkup.services.booking import booking
+from checkup.services.groups import enrollments, group_booking, invitation_links, invitations
+from checkup.services.groups.roster import roster
 from tests import factories
 from tests.booking_helpers import Center
 from tests.conftest import PASSWORD

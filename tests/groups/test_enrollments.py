@@ -5,11 +5,11 @@ import pytest
 from openpyxl import load_workbook
 from peewee import JOIN
 
+from checkup.core.audit import Actor
+from checkup.core.errors import NotFound
 from checkup.models import Appointment, AuditEvent, Enrollment
 from checkup.services.groups import enrollments
-from checkup.core.audit import Actor
 from checkup.services.groups.enrollments import EmployeeFilters, enrollment_status
-from checkup.core.errors import NotFound
 from tests import factories
 from tests.enrollment_helpers import Roster
 

@@ -6,17 +6,20 @@ from decimal import Decimal
 
 import pytest
 
-from checkup.models.base import db
-from checkup.models import (Appointment, AppointmentItem, AuditEvent, ContractReservation, Enrollment,
-                            GroupContract, Slot)
-from checkup.models.base import utcnow
-from checkup.services.booking import availability
-from checkup.services.booking import booking
-from checkup.services.booking import capacity
-from checkup.services.groups import group_booking
-from checkup.services.booking import waitlist
 from checkup.core.audit import Actor
 from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.models import (
+    Appointment,
+    AppointmentItem,
+    AuditEvent,
+    ContractReservation,
+    Enrollment,
+    GroupContract,
+    Slot,
+)
+from checkup.models.base import db, utcnow
+from checkup.services.booking import availability, booking, capacity, waitlist
+from checkup.services.groups import group_booking
 from tests import factories
 from tests.booking_helpers import assert_counters_consistent
 from tests.group_booking_helpers import GroupCenter, enroll, reserve

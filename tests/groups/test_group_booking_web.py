@@ -4,10 +4,10 @@ import re
 
 import pytest
 
+from checkup.core.audit import Actor
 from checkup.models import Appointment, AuditEvent, GroupContract, Slot
 from checkup.services.booking import booking
 from checkup.services.groups import group_booking
-from checkup.core.audit import Actor
 from tests import factories
 from tests.booking_helpers import assert_counters_consistent
 from tests.group_booking_helpers import GroupCenter, enroll, reserve

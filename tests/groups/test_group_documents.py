@@ -11,16 +11,15 @@ import openpyxl
 import pypdf
 import pytest
 
+from checkup.core.audit import Actor
+from checkup.core.stored_files import sha256_of
 from checkup.models import AuditEvent, Enrollment, GroupContract, GroupDocument, SummaryRelease
 from checkup.models.base import utcnow
-from checkup.services.groups import group_documents
-from checkup.services.groups import summary_releases
-from checkup.core.audit import Actor
-from checkup.services.exam.report_pdf import sha256_of
+from checkup.services.groups import group_documents, summary_releases
 from tests import factories
+from tests.exam.test_reports_worker import ROOT, worker_env
 from tests.group_documents_helpers import GroupWorld
 from tests.task_helpers import redis_app  # noqa: F401  (the fixture)
-from tests.exam.test_reports_worker import ROOT, worker_env
 
 FORMULA = '=HYPERLINK("http://evil.example","x")'
 

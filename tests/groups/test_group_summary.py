@@ -3,8 +3,7 @@ import json
 
 import pytest
 
-from checkup.services.groups import enrollments
-from checkup.services.groups import group_summary
+from checkup.services.groups import enrollments, group_summary
 from tests import factories
 from tests.group_documents_helpers import GroupWorld
 

@@ -3,10 +3,10 @@ import hashlib
 
 import pytest
 
-from checkup.models import AuditEvent, Enrollment, Message, User
-from checkup.services.groups import invitations
 from checkup.core.audit import Actor
 from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.models import AuditEvent, Enrollment, Message, User
+from checkup.services.groups import invitations
 from tests import factories
 from tests.conftest import PASSWORD
 from tests.enrollment_helpers import Roster, invite_links, move_clock

@@ -5,16 +5,22 @@ import zipfile
 
 import pytest
 
-from checkup.models import AuditEvent, Client, RosterImport
-from checkup.services.groups.roster import roster
-from checkup.services.groups.roster import roster_file
-from checkup.core import upload_files
-from checkup.core import xlsx_reader
-from checkup.services.groups.roster.roster_file import HEADERS_ZH, read_roster
+from checkup.core import upload_files, xlsx_reader
 from checkup.core.upload_files import UploadRefused
+from checkup.models import AuditEvent, Client, RosterImport
+from checkup.services.groups.roster import roster, roster_file
+from checkup.services.groups.roster.roster_file import HEADERS_ZH, read_roster
 from tests.roster_helpers import RosterWorld, as_rows, csv_bytes, employee, xlsx_bytes
-from tests.upload_helpers import (BILLION_LAUGHS, EXTERNAL_ENTITY, LAUGHING_SHEET, MAIN, rewritten, sheet_part,
-                                   workbook_shell, zip_of)
+from tests.upload_helpers import (
+    BILLION_LAUGHS,
+    EXTERNAL_ENTITY,
+    LAUGHING_SHEET,
+    MAIN,
+    rewritten,
+    sheet_part,
+    workbook_shell,
+    zip_of,
+)
 
 
 def refused(filename, content):
@@ -53,8 +59,8 @@ def test_flask_accepts_a_request_carrying_the_largest_allowed_file(app):
     ("roster.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a readable CSV"),
     ("roster.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "Old Excel files"),
     ("roster.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "Old Excel files"),
-    ("roster.txt", "employee number,name\n".encode(), "CSV or XLSX"),
-    ("roster", "employee number,name\n".encode(), "CSV or XLSX"),
+    ("roster.txt", b"employee number,name\n", "CSV or XLSX"),
+    ("roster", b"employee number,name\n", "CSV or XLSX"),
     ("roster.xlsx", zip_of(readme__txt="hello"), "not a readable XLSX"),  # a zip, but not a workbook
     ("roster.xlsx", b"PK\x03\x04" + b"\x00" * 50, "not a readable XLSX"),  # a broken zip
     ("roster.csv", b"", "empty"),
@@ -174,7 +180,7 @@ def test_a_long_run_of_blank_rows_ends_the_data(app, monkeypatch):
 
 
 @pytest.mark.parametrize("content, says", [(b"\r\n\r\n", "The file is empty"),
-                                            ("employee number,name,sex,birth date\r\n".encode(), "no rows")])
+                                            (b"employee number,name,sex,birth date\r\n", "no rows")])
 def test_a_file_without_rows_is_refused(app, content, says):
     assert says in refused("r.csv", content)
 

@@ -3,12 +3,10 @@ import json
 
 import pytest
 
-from checkup.core import tasks
-from checkup.models import AuditEvent, Client, Enrollment, GroupContract, RosterImport
-from checkup.core import national_id
-from checkup.services.groups.roster import roster
-from checkup.services.groups.roster import roster_commit
+from checkup.core import national_id, tasks
 from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.models import AuditEvent, Client, Enrollment, GroupContract, RosterImport
+from checkup.services.groups.roster import roster, roster_commit
 from tests import factories
 from tests.conftest import REDIS_URL
 from tests.roster_helpers import RosterWorld, csv_bytes, employee

@@ -4,8 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from checkup.services.groups.roster import roster_file
-from checkup.services.groups.roster import roster_rules
+from checkup.services.groups.roster import roster_file, roster_rules
 from checkup.services.groups.roster.roster_rules import check_row, check_rows
 from tests.factories import national_id_for
 

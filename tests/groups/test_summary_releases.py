@@ -12,12 +12,11 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from checkup.models import Appointment, AuditEvent, GroupDocument, SummaryRelease
-from checkup.models.appointments import COMPLETED
-from checkup.services.groups import group_summary
-from checkup.services.groups import summary_releases
 from checkup.core.audit import Actor
 from checkup.core.errors import Conflict
+from checkup.models import Appointment, AuditEvent, GroupDocument, SummaryRelease
+from checkup.models.appointments import COMPLETED
+from checkup.services.groups import group_summary, summary_releases
 from tests import factories
 from tests.group_documents_helpers import GroupWorld
 from tests.groups.test_group_summary import assert_no_subtraction_reveals_a_hidden_cell

@@ -6,13 +6,13 @@ import socket
 
 import pytest
 
-from checkup.models import Campaign, Message
-from checkup.models.care import MARKETING_EMAIL, SERVICE_REMINDERS
-from checkup.models.base import utcnow
-from checkup.services.care import campaigns
-from checkup.services.accounts import consents
-from checkup.services.mail import messages
 from checkup.core.audit import Actor
+from checkup.models import Campaign, Message
+from checkup.models.base import utcnow
+from checkup.models.care import MARKETING_EMAIL, SERVICE_REMINDERS
+from checkup.services.accounts import consents
+from checkup.services.care import campaigns
+from checkup.services.mail import messages
 from tests import factories
 from tests.campaign_helpers import consenting_client
 

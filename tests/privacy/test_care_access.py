@@ -6,9 +6,9 @@ import pytest
 
 from checkup.models import AuditEvent, BreakGlassAccess, Consultation, FollowUp, Report
 from checkup.models.base import utcnow
-from checkup.services.privacy import care_access
+from checkup.services.access import care_access
+from checkup.services.access.care_access import NoCareRelationship
 from checkup.services.exam import reports
-from checkup.services.privacy.care_access import NoCareRelationship
 from tests import factories
 from tests.followup_helpers import CareWorld
 

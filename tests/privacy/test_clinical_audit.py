@@ -12,10 +12,9 @@ import pytest
 
 from checkup.models import Appointment, AuditEvent, Consultation, FollowUp
 from checkup.models.appointments import CHECKED_IN
-from checkup.services.privacy import care_access
+from checkup.services.access import care_access
 from checkup.services.care import referrals
-from checkup.services.exam import report_pdf
-from checkup.services.exam import reports
+from checkup.services.exam import report_pdf, reports
 from tests import factories
 from tests.followup_helpers import CareWorld
 
@@ -49,8 +48,8 @@ def world(app):
                                              question=f"Question {MARKER}", handled_by=world.anna)
     # a second client at the stations today, with a result entered and none signed yet
     other = factories.make_client(name="Zhao Station", email="station@example.com")
-    from checkup.services.booking import booking
     from checkup.core.audit import Actor
+    from checkup.services.booking import booking
 
     world.today = booking.book(Actor(), other.id, world.center.slot.id, "FULL")
     Appointment.update(status=CHECKED_IN).where(Appointment.id == world.today.id).execute()

@@ -6,21 +6,29 @@ import json
 
 import pytest
 
-from checkup.models import (Appointment, AuditEvent, Client, Consent, DataExport, DataRequest, LoginSession, Message,
-                            Report, Result, Task, User)
-from checkup.models.base import utcnow
-from checkup.models.care import CONSENT_PURPOSES
-from checkup.services.accounts import accounts
-from checkup.services.privacy import anonymization
-from checkup.core import audit
-from checkup.core import clock
-from checkup.services.accounts import consents
-from checkup.services.privacy import data_export
-from checkup.services.privacy import data_rights
-from checkup.core import national_id
-from checkup.services.exam import report_pdf
+from checkup.core import audit, clock, national_id
 from checkup.core.audit import Actor
 from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.models import (
+    Appointment,
+    AuditEvent,
+    Client,
+    Consent,
+    DataExport,
+    DataRequest,
+    LoginSession,
+    Message,
+    Report,
+    Result,
+    Task,
+    User,
+)
+from checkup.models.base import utcnow
+from checkup.models.care import CONSENT_PURPOSES
+from checkup.services.access import access_log
+from checkup.services.accounts import accounts, consents
+from checkup.services.exam import report_pdf
+from checkup.services.privacy import anonymization, data_export, data_rights, deadlines
 from tests import factories
 from tests.data_rights_helpers import RightsWorld, zip_contents
 
@@ -44,8 +52,8 @@ def on_day(monkeypatch, day):
     (datetime.date(2026, 3, 11), datetime.date(2026, 4, 1)),  # Wednesday
 ])
 def test_a_request_is_due_fifteen_working_days_later_weekends_skipped(asked, due):
-    assert data_rights.due_date(asked) == due
-    assert data_rights.add_working_days(asked, 0) == asked
+    assert deadlines.due_date(asked) == due
+    assert deadlines.add_working_days(asked, 0) == asked
 
 
 @pytest.mark.both_dbs
@@ -297,7 +305,7 @@ def test_the_access_list_shows_staff_as_role_and_number_and_only_this_client(app
     audit.record(audit.SYSTEM, "waitlist.offered", world.client)  # the system's
 
     with count_queries() as few:
-        page = data_rights.staff_accesses(world.client.id)
+        page = access_log.staff_accesses(world.client.id)
     rows = [(a.user_id, a.roles, str(a.purpose)) for a in page.items]
     assert rows == [
         (counselor.id, ("admin", "counselor"), "Read the notes of your consultations"),
@@ -308,11 +316,11 @@ def test_the_access_list_shows_staff_as_role_and_number_and_only_this_client(app
     for _ in range(40):
         audit.record(Actor(world.physician), "report.downloaded", world.report, client=world.client.id)
     with count_queries() as many:
-        page = data_rights.staff_accesses(world.client.id, 2)
+        page = access_log.staff_accesses(world.client.id, 2)
     assert few.count == many.count == 3
     assert (page.number, page.pages, page.total) == (2, 2, 43)
-    assert data_rights.purpose_of("break_glass.opened") == "Accessed your record"
-    assert str(data_rights.purpose_of("referral.scheduled")) == "Updated your referral"
+    assert access_log.purpose_of("break_glass.opened") == "Accessed your record"
+    assert str(access_log.purpose_of("referral.scheduled")) == "Updated your referral"
 
 
 def test_audit_events_know_their_client_through_the_object(app, world):

@@ -7,11 +7,10 @@ import re
 
 import pytest
 
-from checkup.models import AuditEvent, Client, DataExport, DataRequest, User
 from checkup.core import audit
-from checkup.services.privacy import data_export
-from checkup.services.privacy import data_rights
 from checkup.core.audit import Actor
+from checkup.models import AuditEvent, Client, DataExport, DataRequest, User
+from checkup.services.privacy import data_export, data_rights
 from tests.data_rights_helpers import RightsWorld, zip_contents
 from tests.factories import sign_in_directly
 

@@ -18,8 +18,19 @@ import pytest
 from flask import url_for
 from werkzeug.routing import BuildError
 
-from checkup.models import (AppointmentItem, Consultation, CriticalAlert, Enrollment, Finding, FollowUp,
-                            GroupContract, Referral, Report, Result, User)
+from checkup.models import (
+    AppointmentItem,
+    Consultation,
+    CriticalAlert,
+    Enrollment,
+    Finding,
+    FollowUp,
+    GroupContract,
+    Referral,
+    Report,
+    Result,
+    User,
+)
 from checkup.models.base import utcnow
 from tests import factories
 from tests.enrollment_helpers import Roster

@@ -12,9 +12,17 @@ from pathlib import Path
 import pytest
 from werkzeug.routing import IntegerConverter, PathConverter
 
-from checkup.web.log_redaction import (HIDDEN, RedactingFilter, RedactingLogger, protect_app_logs, redact_path,
-                                   redact_query, redact_text, redact_url)
-from tests.web.test_deploy_files import (UNITS, check_gunicorn_command, commands_of, procfile, unit, values)
+from checkup.web.log_redaction import (
+    HIDDEN,
+    RedactingFilter,
+    RedactingLogger,
+    protect_app_logs,
+    redact_path,
+    redact_query,
+    redact_text,
+    redact_url,
+)
+from tests.web.test_deploy_files import UNITS, check_gunicorn_command, commands_of, procfile, unit, values
 
 ROOT = Path(__file__).resolve().parents[2]
 NUMBER = "11010519880808312X"

@@ -21,13 +21,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from checkup.models.base import db
-from checkup.models import Slot
-from checkup.services.booking import booking
-from checkup.services.groups import invitations
-from checkup.services.care import surveys
-from checkup.services.booking import waitlist
 from checkup.core.audit import Actor
+from checkup.models import Slot
+from checkup.models.base import db
+from checkup.services.booking import booking, waitlist
+from checkup.services.care import surveys
+from checkup.services.groups import invitations
 from tests import factories
 from tests.conftest import PASSWORD, REDIS_URL, reachable, service_missing
 from tests.enrollment_helpers import Roster

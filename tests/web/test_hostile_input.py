@@ -10,7 +10,7 @@ import pytest
 from flask_wtf import FlaskForm
 
 import checkup.forms
-from tests.web.test_permissions import ANY, PUBLIC, RULES, ROLES, _urls, http_as, world  # noqa: F401 (world is a fixture)
+from tests.web.test_permissions import ANY, PUBLIC, ROLES, RULES, _urls, http_as, world  # noqa: F401 (world is a fixture)
 
 ROOT = Path(checkup.__file__).parent
 HOSTILE = [

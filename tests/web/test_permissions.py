@@ -1,8 +1,8 @@
 """Every route x every role (and anonymous) → the expected answer. A new route without a rule fails here."""
 import pytest
 
-from checkup.services.booking import booking
 from checkup.core.audit import Actor
+from checkup.services.booking import booking
 from tests import factories
 from tests.booking_helpers import Center
 

@@ -2,15 +2,14 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
+from checkup.core.errors import ValidationError
 from checkup.forms import apply_errors
 from checkup.forms.tasks import DiscardTaskForm
 from checkup.models.accounts import ADMIN
-from checkup.services.admin import admin_overview
-from checkup.services.privacy import care_access
+from checkup.services.access import care_access
+from checkup.services.admin import admin_overview, task_overview
 from checkup.services.privacy import data_rights
-from checkup.services.admin import task_overview
-from checkup.core.errors import ValidationError
+from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 restrict_blueprint(bp, ADMIN)

@@ -2,13 +2,13 @@
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from checkup.web.guards import actor, render_page, restrict_blueprint
+from checkup.core.errors import DomainError, ValidationError
 from checkup.forms import apply_errors
 from checkup.forms.accounts import AccountForm, RolesForm, role_choices
-from checkup.models import Organization
 from checkup.models.accounts import ADMIN, ALL_ROLES
+from checkup.services.accounts import organizations
 from checkup.services.accounts import accounts
-from checkup.core.errors import DomainError, ValidationError
+from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("admin_accounts", __name__, url_prefix="/admin/accounts")
 restrict_blueprint(bp, ADMIN)
@@ -16,8 +16,7 @@ restrict_blueprint(bp, ADMIN)
 
 def _prepare(form):
     form.roles.choices = role_choices()
-    form.organization.choices = [("", "—")] + [(str(o.id), o.name) for o in Organization.select().order_by(
-        Organization.name)]
+    form.organization.choices = [("", "—")] + [(str(pk), name) for pk, name in organizations.name_choices()]
     return form
 
 

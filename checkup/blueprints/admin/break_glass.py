@@ -4,13 +4,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from checkup.web.guards import actor, home_endpoint, is_safe_next, render_page, roles_required
+from checkup.core.errors import ValidationError
 from checkup.forms import apply_errors
 from checkup.forms.access import BreakGlassForm, ReviewAccessForm
 from checkup.models.accounts import ADMIN, COUNSELOR, PHYSICIAN
-from checkup.services.privacy import care_access
-from checkup.services.privacy.care_access import NoCareRelationship
-from checkup.core.errors import ValidationError
+from checkup.services.access import care_access
+from checkup.services.access.care_access import NoCareRelationship
+from checkup.web.guards import actor, home_endpoint, is_safe_next, render_page, roles_required
 
 bp = Blueprint("break_glass", __name__)
 

@@ -2,12 +2,12 @@
 from flask import Blueprint, flash, redirect, url_for
 from flask_babel import gettext as _
 
-from checkup.web.guards import actor, render_page, restrict_blueprint
+from checkup.core.errors import ValidationError
 from checkup.forms import apply_errors
 from checkup.forms.care_rules import RuleForm, SnippetForm
 from checkup.models.accounts import ADMIN
 from checkup.services.catalog import care_rules
-from checkup.core.errors import ValidationError
+from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("care_rules", __name__, url_prefix="/admin/care")
 restrict_blueprint(bp, ADMIN)

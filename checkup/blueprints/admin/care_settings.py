@@ -2,12 +2,12 @@
 from flask import Blueprint, flash, redirect, url_for
 from flask_babel import gettext as _
 
-from checkup.web.guards import actor, render_page, restrict_blueprint
+from checkup.core.errors import ValidationError
 from checkup.forms import apply_errors
 from checkup.forms.followups import AssignmentSettingsForm, StaffDepartmentForm
 from checkup.models.accounts import ADMIN
 from checkup.services.care import followup_assignment
-from checkup.core.errors import ValidationError
+from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("care_settings", __name__, url_prefix="/admin/care/assignment")
 restrict_blueprint(bp, ADMIN)

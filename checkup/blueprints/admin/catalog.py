@@ -5,13 +5,14 @@ Packages and resources live in ``catalog_packages`` on the same blueprint (impor
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
+from checkup.core.arguments import id_from_text
+from checkup.core.errors import Conflict, ValidationError
+from checkup.core.i18n import localized
 from checkup.forms import apply_errors
 from checkup.forms.catalog import ItemForm, QuickItemForm, RangeForm, values_of
 from checkup.models.accounts import ADMIN
 from checkup.services.catalog import catalog
-from checkup.core.errors import Conflict, ValidationError
-from checkup.core.i18n import localized
+from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
 
 bp = Blueprint("catalog", __name__, url_prefix="/admin/catalog")
 restrict_blueprint(bp, ADMIN)
@@ -74,7 +75,7 @@ def index():
 @bp.get("/items")
 def items():
     search = request.args.get("q", "").strip()[:100]
-    department = catalog.as_id(request.args.get("department", ""))
+    department = id_from_text(request.args.get("department", ""))
     rows = catalog.list_items(search, department)
     return render_page("catalog/items.html", "catalog/_item_rows.html", items=rows, search=search,
                        department=department, departments=catalog.departments())
@@ -221,6 +222,3 @@ def range_delete(item_id, range_id):
                                ranges=catalog.item_ranges(item_id))
     flash(_("Reference range deleted."), "success")
     return redirect(url_for("catalog.item_detail", item_id=item_id, _anchor="ranges"), code=303)
-
-
-from checkup.blueprints.admin import catalog_packages  # noqa: E402,F401  (registers package and resource views)

@@ -3,11 +3,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from checkup.blueprints.admin.catalog import add_rule_errors, bp, validated_field
-from checkup.web.guards import actor, render_page, wants_fragment
+from checkup.core.errors import ValidationError
 from checkup.forms import apply_errors
 from checkup.forms.catalog import PackageForm, ResourceForm, values_of
 from checkup.services.catalog import catalog_packages as packages
-from checkup.core.errors import ValidationError
+from checkup.web.guards import actor, render_page, wants_fragment
 
 PACKAGE_FIELDS = packages.PACKAGE_FIELDS + ("items",)
 

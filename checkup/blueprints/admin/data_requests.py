@@ -4,15 +4,15 @@ The views parse input and call ``checkup.services.privacy.data_rights``."""
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from checkup.web.guards import actor, render_page, restrict_blueprint
+from checkup.core import clock
+from checkup.core.arguments import parse_page
+from checkup.core.errors import Conflict, ValidationError
 from checkup.forms import apply_errors
 from checkup.forms.data_requests import CompleteRequestForm, RefuseRequestForm
 from checkup.models.accounts import ADMIN
 from checkup.models.data_requests import DELETION, REQUEST_KINDS, REQUEST_STATUSES
-from checkup.core import clock
 from checkup.services.privacy import data_rights
-from checkup.services.admin.admin_overview import parse_page
-from checkup.core.errors import Conflict, ValidationError
+from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("data_requests", __name__, url_prefix="/admin/data-requests")
 restrict_blueprint(bp, ADMIN)

@@ -2,13 +2,12 @@
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from checkup.web.guards import actor, render_page, restrict_blueprint
+from checkup.core.errors import Conflict, ValidationError
 from checkup.forms import apply_errors
 from checkup.forms.campaigns import SEGMENT_FIELDS, CampaignForm
 from checkup.models.accounts import ADMIN, COUNSELOR
-from checkup.services.care import campaign_segments
-from checkup.services.care import campaigns
-from checkup.core.errors import Conflict, ValidationError
+from checkup.services.care import campaign_segments, campaigns
+from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("campaigns", __name__, url_prefix="/care/campaigns")
 restrict_blueprint(bp, COUNSELOR, ADMIN)

@@ -1,26 +1,21 @@
 """Counselors' follow-up worklist: filters, bulk assign, the detail page with its contact log, closing,
 referrals and re-check booking; the department head's view. Rules live in services/followup*.py."""
 import uuid
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 
-from checkup.web.guards import actor, is_safe_next, render_page, restrict_blueprint
+from checkup.core import clock
+from checkup.core.errors import DomainError, NotFound, ValidationError
 from checkup.forms import apply_errors
 from checkup.forms.followups import AssignForm, AttemptForm, CloseForm, RecheckForm, ReferralForm
 from checkup.models.accounts import ADMIN, COUNSELOR
-from checkup.services.booking import availability
-from checkup.services.booking import booking
-from checkup.core import clock
-from checkup.services.care import followup_actions
-from checkup.services.care import followup_assignment
-from checkup.services.care import followups
-from checkup.services.care import recheck
-from checkup.services.care import referrals
-from checkup.core.errors import DomainError, NotFound, ValidationError
+from checkup.services.booking import availability, booking
+from checkup.services.care import followup_actions, followup_assignment, followups, recheck, referrals
+from checkup.web.guards import actor, is_safe_next, render_page, restrict_blueprint
 
 bp = Blueprint("care_followups", __name__, url_prefix="/care")
 restrict_blueprint(bp, COUNSELOR, ADMIN)
@@ -98,8 +93,6 @@ def bulk_assign():
 
 
 def _query_pairs(url):
-    from urllib.parse import parse_qsl
-
     return parse_qsl(urlsplit(url).query)
 
 

@@ -2,13 +2,12 @@
 from flask import Blueprint, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 
-from checkup.web.guards import actor, render_page, restrict_blueprint
+from checkup.core.errors import DomainError, NotFound, ValidationError
 from checkup.forms import apply_errors
 from checkup.forms.followups import DeclineForm, OutcomeForm, ScheduleForm
 from checkup.models.accounts import ADMIN, COUNSELOR
-from checkup.services.care import followups
-from checkup.services.care import referrals
-from checkup.core.errors import DomainError, NotFound, ValidationError
+from checkup.services.care import followups, referrals
+from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("care_referrals", __name__, url_prefix="/care/referrals")
 restrict_blueprint(bp, COUNSELOR, ADMIN)

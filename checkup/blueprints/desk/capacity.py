@@ -6,18 +6,17 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
-from checkup.web.uploads import run_import
+from checkup.core import clock
+from checkup.core.errors import ValidationError
+from checkup.core.i18n import localized
 from checkup.forms import apply_errors
 from checkup.forms.capacity import CapacityForm, CloseDayForm, ImportForm, ReopenDayForm, template_form
 from checkup.models.accounts import ADMIN, SCHEDULER
-from checkup.models.catalog import Resource
-from checkup.services.booking import capacity
-from checkup.services.booking import capacity_import
-from checkup.core import clock
+from checkup.services.catalog import catalog
+from checkup.services.booking import capacity, capacity_import
 from checkup.services.booking.availability import shift_month
-from checkup.core.errors import ValidationError
-from checkup.core.i18n import localized
+from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
+from checkup.web.uploads import run_import
 
 bp = Blueprint("capacity", __name__, url_prefix="/desk/capacity")
 restrict_blueprint(bp, SCHEDULER, ADMIN)
@@ -202,7 +201,7 @@ def reopen(day):
 # --- the weekly template -------------------------------------------------------------------------
 
 def _active_resources():
-    resources = list(Resource.select().where(Resource.active == True).order_by(Resource.code))  # noqa: E712
+    resources = catalog.resources(active_only=True)
     return resources, {r.id: f"{r.code} · {localized(r)}" for r in resources}
 
 

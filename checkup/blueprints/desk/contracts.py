@@ -9,21 +9,29 @@ import datetime
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
+from checkup.core import clock
+from checkup.core.errors import Conflict, ValidationError
 from checkup.forms import apply_errors
 from checkup.forms.catalog import values_of
-from checkup.forms.contracts import (ActionForm, ActiveContractForm, CategoryForm, CloseForm, ContractForm,
-                                     ReservationForm)
+from checkup.forms.contracts import (
+    ActionForm,
+    ActiveContractForm,
+    CategoryForm,
+    CloseForm,
+    ContractForm,
+    ReservationForm,
+)
 from checkup.models.accounts import ADMIN, SCHEDULER
 from checkup.models.groups import ACTIVE, CONTRACT_STATUSES, DRAFT
-from checkup.core import clock
-from checkup.services.groups import contract_categories
-from checkup.services.groups import contract_reservations
-from checkup.services.groups import contracts
-from checkup.services.groups import group_summary
 from checkup.services.accounts import organizations
-from checkup.services.groups import summary_releases
-from checkup.core.errors import Conflict, ValidationError
+from checkup.services.groups import (
+    contract_categories,
+    contract_reservations,
+    contracts,
+    group_summary,
+    summary_releases,
+)
+from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
 
 bp = Blueprint("contracts", __name__, url_prefix="/desk/contracts")
 restrict_blueprint(bp, ADMIN, SCHEDULER)
@@ -68,11 +76,12 @@ def _contract_data(contract):
 
 def contract_edit_page(ep, contract, draft_only=False):
     """The edit form of a contract: every field on a draft, only window end and notes on an active one."""
-    if contract.status != DRAFT and (draft_only or contract.status != ACTIVE):
-        flash(_("Only a draft contract can be changed here.") if draft_only
-              else _("A closed contract cannot be changed."), "error")
+    try:
+        scope = contracts.edit_scope(contract, draft_only)
+    except Conflict as exc:
+        flash(exc.message, "error")
         return redirect(url_for(f"{ep}.detail", contract_id=contract.id), code=303)
-    kind = ContractForm if contract.status == DRAFT else ActiveContractForm
+    kind = ContractForm if scope == contracts.EVERY_FIELD else ActiveContractForm
     form = kind(data=_contract_data(contract)) if request.method == "GET" else kind()
     if kind is ContractForm:
         form.without_organization()
@@ -263,11 +272,7 @@ def _day_arg(contract):
         day = datetime.date.fromisoformat(raw) if len(raw) == 10 else None
     except ValueError:
         day = None
-    first_reservable = clock.today() + datetime.timedelta(days=contract.reservation_release_days + 1)
-    earliest = max(contract.window_start, first_reservable)
-    if day is None or not contract.window_start <= day <= contract.window_end:
-        day = earliest if earliest <= contract.window_end else None
-    return day
+    return contract_reservations.day_to_reserve(contract, day)
 
 
 @bp.route("/<int:contract_id>/reservations/new", methods=["GET", "POST"])

@@ -4,16 +4,16 @@ import datetime
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
-from checkup.models.accounts import ADMIN, SCHEDULER
-from checkup.services.booking import availability
-from checkup.services.accounts import clients
 from checkup.core import clock
-from checkup.services.groups import enrollment_identity
-from checkup.services.exam import exam_day
-from checkup.services.catalog import packages
 from checkup.core.errors import DomainError
 from checkup.core.i18n import is_chinese
+from checkup.models.accounts import ADMIN, SCHEDULER
+from checkup.services.accounts import clients
+from checkup.services.booking import availability
+from checkup.services.catalog import packages
+from checkup.services.exam import exam_day
+from checkup.services.groups import enrollment_identity
+from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
 
 bp = Blueprint("daysheet", __name__, url_prefix="/desk/day")
 restrict_blueprint(bp, SCHEDULER, ADMIN)

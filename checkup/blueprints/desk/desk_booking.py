@@ -4,16 +4,14 @@ import uuid
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from checkup.web.guards import actor, render_page, restrict_blueprint
+from checkup.core import clock
+from checkup.core.errors import DomainError, ValidationError
 from checkup.forms.booking import DeskBookingForm, StaffCancelForm
 from checkup.models.accounts import ADMIN, SCHEDULER
-from checkup.services.booking import appointments
-from checkup.services.booking import availability
-from checkup.services.booking import booking
-from checkup.services.mail import booking_mail
-from checkup.core import clock
+from checkup.services.booking import appointments, availability, booking
 from checkup.services.catalog import packages
-from checkup.core.errors import DomainError, ValidationError
+from checkup.services.mail import booking_mail
+from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("desk_booking", __name__, url_prefix="/desk")
 restrict_blueprint(bp, SCHEDULER, ADMIN)

@@ -7,19 +7,17 @@ from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from checkup.web.guards import actor, render_page, restrict_blueprint, roles_required, wants_fragment
+from checkup.core import audit
+from checkup.core.errors import Conflict, ValidationError
 from checkup.forms import apply_errors
 from checkup.forms.directory import ClientForm, OrganizationForm, clean_text
 from checkup.forms.privacy import StaffConsentForm
 from checkup.models.accounts import ADMIN, COUNSELOR, SCHEDULER
 from checkup.models.care import CONSENT_PURPOSES
 from checkup.models.directory import SIZE_TIERS, VALUE_TIERS
-from checkup.core import audit
-from checkup.services.accounts import clients
-from checkup.services.accounts import consents
+from checkup.services.accounts import clients, consents, organizations
 from checkup.services.mail import messages
-from checkup.services.accounts import organizations
-from checkup.core.errors import Conflict, ValidationError
+from checkup.web.guards import actor, render_page, restrict_blueprint, roles_required, wants_fragment
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
 restrict_blueprint(bp, ADMIN, SCHEDULER, COUNSELOR)

@@ -4,16 +4,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from checkup.web.guards import (actor, home_endpoint, is_safe_next, render_page, restrict_blueprint,
-                                       wants_fragment)
-from checkup.web.uploads import run_import
+from checkup.core.errors import Conflict, ValidationError
 from checkup.forms.results import AcknowledgeForm, InstrumentImportForm
 from checkup.models.accounts import COUNSELOR, PHYSICIAN
 from checkup.services.catalog import catalog
-from checkup.services.exam import results
-from checkup.services.exam import results_import
-from checkup.services.exam import stations
-from checkup.core.errors import Conflict, ValidationError
+from checkup.services.exam import results, results_import, stations
+from checkup.web.guards import actor, home_endpoint, is_safe_next, render_page, restrict_blueprint, wants_fragment
+from checkup.web.uploads import run_import
 
 exam = Blueprint("exam", __name__, url_prefix="/exam")
 restrict_blueprint(exam, PHYSICIAN)

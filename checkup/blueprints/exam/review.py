@@ -2,14 +2,13 @@
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from checkup.web.guards import actor, render_page, restrict_blueprint
+from checkup.core.errors import Conflict, ValidationError
+from checkup.core.i18n import is_chinese
 from checkup.forms import apply_errors
 from checkup.forms.review import AmendForm, ReportTextForm, SignForm
 from checkup.models.accounts import PHYSICIAN
-from checkup.services.exam import report_review
-from checkup.services.exam import reports
-from checkup.core.errors import Conflict, ValidationError
-from checkup.core.i18n import is_chinese
+from checkup.services.exam import report_review, reports
+from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("review", __name__, url_prefix="/exam/review")
 restrict_blueprint(bp, PHYSICIAN)

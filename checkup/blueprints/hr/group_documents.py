@@ -10,12 +10,10 @@ from flask import Blueprint, current_app, flash, redirect, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from checkup.web.guards import actor, render_page, roles_required, wants_fragment
-from checkup.models.accounts import ADMIN, HR, SCHEDULER
-from checkup.services.groups import group_documents
-from checkup.services.groups import group_summary
-from checkup.services.groups import summary_releases
 from checkup.core.errors import Conflict, ValidationError
+from checkup.models.accounts import ADMIN, HR, SCHEDULER
+from checkup.services.groups import group_documents, group_summary, summary_releases
+from checkup.web.guards import actor, render_page, roles_required, wants_fragment
 
 bp = Blueprint("group_documents", __name__)
 HR_AREA, DESK_AREA = "hr", "desk"

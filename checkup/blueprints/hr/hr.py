@@ -6,17 +6,14 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from checkup.core import tasks
-from checkup.web.guards import actor, render_page, restrict_blueprint
+from checkup.core.errors import Conflict, ValidationError
 from checkup.forms import apply_errors
 from checkup.forms.directory import clean_text
 from checkup.forms.hr_profile import HrProfileForm
 from checkup.models.accounts import HR
-from checkup.services.groups import contracts
-from checkup.services.groups import enrollments
-from checkup.services.accounts import hr_profile
-from checkup.services.groups import invitations
-from checkup.services.accounts import organizations
-from checkup.core.errors import Conflict, ValidationError
+from checkup.services.accounts import hr_profile, organizations
+from checkup.services.groups import contracts, enrollments, invitations
+from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("hr", __name__, url_prefix="/hr")
 restrict_blueprint(bp, HR)

@@ -9,14 +9,13 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from checkup.web.guards import actor, render_page, restrict_blueprint
+from checkup.core.errors import DomainError, ValidationError
 from checkup.forms import apply_errors
 from checkup.forms.booking import ConfirmForm, RescheduleForm, StaffCancelForm
 from checkup.models.accounts import HR
-from checkup.services.booking import availability
-from checkup.services.booking import booking
+from checkup.services.booking import availability, booking
 from checkup.services.groups import group_booking
-from checkup.core.errors import DomainError, ValidationError
+from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("hr_booking", __name__, url_prefix="/hr/employees")
 restrict_blueprint(bp, HR)

@@ -7,14 +7,19 @@ from flask import Blueprint, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from checkup.blueprints.desk.contracts import (category_page, contract_edit_page, delete_category_action, detail_page,
-                                          list_page, new_contract_page)
-from checkup.web.guards import actor, restrict_blueprint
+from checkup.blueprints.desk.contracts import (
+    category_page,
+    contract_edit_page,
+    delete_category_action,
+    detail_page,
+    list_page,
+    new_contract_page,
+)
+from checkup.core.errors import Conflict, ValidationError
 from checkup.forms.contracts import ActionForm
 from checkup.models.accounts import HR
-from checkup.services.groups import contract_categories
-from checkup.services.groups import contracts
-from checkup.core.errors import Conflict, ValidationError
+from checkup.services.groups import contract_categories, contracts
+from checkup.web.guards import actor, restrict_blueprint
 
 bp = Blueprint("hr_contracts", __name__, url_prefix="/hr/contracts")
 restrict_blueprint(bp, HR)

@@ -9,16 +9,15 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from checkup.web.guards import actor, render_page, restrict_blueprint
-from checkup.web.uploads import run_import
+from checkup.core.errors import Conflict, ValidationError
+from checkup.core.i18n import is_chinese
+from checkup.core.upload_files import size_text
 from checkup.forms.roster import RosterUploadForm
 from checkup.models.accounts import HR
-from checkup.services.groups.roster import roster
-from checkup.services.groups.roster import roster_file
-from checkup.core.errors import Conflict, ValidationError
+from checkup.services.groups.roster import roster, roster_file
 from checkup.services.groups.roster.roster_file import MAX_ROWS
-from checkup.core.upload_files import size_text
-from checkup.core.i18n import is_chinese
+from checkup.web.guards import actor, render_page, restrict_blueprint
+from checkup.web.uploads import run_import
 
 bp = Blueprint("hr_roster", __name__, url_prefix="/hr/contracts/<int:contract_id>/roster")
 restrict_blueprint(bp, HR)

@@ -3,12 +3,11 @@ from flask import Blueprint, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from checkup.web.guards import render_page
+from checkup.core.errors import ValidationError
 from checkup.forms import apply_errors
 from checkup.forms.auth import ChangePasswordForm, ProfileForm
-from checkup.services.accounts import accounts
-from checkup.services.accounts import clients
-from checkup.core.errors import ValidationError
+from checkup.services.accounts import accounts, clients
+from checkup.web.guards import render_page
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 

@@ -5,20 +5,17 @@ from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from checkup.web import link_tokens
-from checkup.web.guards import actor, render_page, restrict_blueprint
+from checkup.core import clock
+from checkup.core.errors import DomainError, ValidationError
+from checkup.core.i18n import is_chinese
 from checkup.forms import apply_errors
 from checkup.forms.booking import CancelForm, ClaimForm, ConfirmForm, RescheduleForm, WaitlistForm
 from checkup.models.accounts import CLIENT
-from checkup.services.booking import appointments
-from checkup.services.booking import availability
-from checkup.services.booking import booking
-from checkup.services.mail import booking_mail
-from checkup.core import clock
-from checkup.services.booking import waitlist
-from checkup.core.errors import DomainError, ValidationError
+from checkup.services.booking import appointments, availability, booking, waitlist
 from checkup.services.catalog.packages import preparation_notes
-from checkup.core.i18n import is_chinese
+from checkup.services.mail import booking_mail
+from checkup.web import link_tokens
+from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("booking", __name__, url_prefix="/me")
 restrict_blueprint(bp, CLIENT)

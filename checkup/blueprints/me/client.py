@@ -4,16 +4,16 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from checkup.web.guards import render_page, restrict_blueprint
-from checkup.web.extensions import limiter
+from checkup.core.errors import DomainError, ValidationError
+from checkup.core.i18n import is_chinese
 from checkup.forms import apply_errors
 from checkup.forms.enrollment_identity import EarlierRecordForm
 from checkup.models.accounts import CLIENT
 from checkup.services.accounts import clients
-from checkup.services.groups import enrollment_identity
-from checkup.core.errors import DomainError, ValidationError
 from checkup.services.catalog import packages as package_service
-from checkup.core.i18n import is_chinese
+from checkup.services.groups import enrollment_identity
+from checkup.web.extensions import limiter
+from checkup.web.guards import render_page, restrict_blueprint
 
 bp = Blueprint("client", __name__, url_prefix="/me")
 restrict_blueprint(bp, CLIENT)

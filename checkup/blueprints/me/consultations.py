@@ -3,12 +3,12 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from checkup.web.guards import actor, render_page, roles_required
+from checkup.core.errors import Conflict, ValidationError
 from checkup.forms import apply_errors
 from checkup.forms.consultations import CancelForm, ClientCancelForm, CompleteForm, RequestForm, ScheduleForm
 from checkup.models.accounts import ADMIN, CLIENT, COUNSELOR, PHYSICIAN
 from checkup.services.care import consultations
-from checkup.core.errors import Conflict, ValidationError
+from checkup.web.guards import actor, render_page, roles_required
 
 bp = Blueprint("consultations", __name__)
 STAFF = (COUNSELOR, ADMIN)

@@ -6,17 +6,16 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from checkup.web.guards import actor, render_page, restrict_blueprint
+from checkup.core import clock
+from checkup.core.errors import Conflict, ValidationError
+from checkup.core.i18n import is_chinese
 from checkup.forms import apply_errors
 from checkup.forms.booking import ConfirmForm
 from checkup.models.accounts import CLIENT
-from checkup.services.booking import availability
-from checkup.services.booking import booking
-from checkup.core import clock
-from checkup.services.groups import group_booking
-from checkup.core.errors import Conflict, ValidationError
+from checkup.services.booking import availability, booking
 from checkup.services.catalog.packages import preparation_notes
-from checkup.core.i18n import is_chinese
+from checkup.services.groups import group_booking
+from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("group_booking", __name__, url_prefix="/me/group")
 restrict_blueprint(bp, CLIENT)
@@ -74,7 +73,7 @@ def book(enrollment_id):
                    percent=group_booking.percent)
     offer, addons, error = _offer(enrollment, _addons())
     context.update(offer=offer, addons=addons, error=error)
-    if offer is None or not context["open"] or context["booking_status"] != group_booking.NOT_BOOKED:
+    if not group_booking.may_choose_time(enrollment, offer):
         return render_page("group_booking/book.html", **context)
     context.update(_picker(enrollment, offer, addons))
     choices = booking.addon_choices(offer.package) if enrollment.category.addons_allowed else []

@@ -3,12 +3,11 @@ from flask import Blueprint, abort, render_template, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from checkup.web.guards import actor, render_page, roles_required
+from checkup.core.errors import NotFound
 from checkup.models.accounts import ADMIN, CLIENT, COUNSELOR, PHYSICIAN
 from checkup.services.admin import document_check
-from checkup.services.exam import report_pdf
-from checkup.services.exam import reports
-from checkup.core.errors import NotFound
+from checkup.services.exam import report_pdf, reports
+from checkup.web.guards import actor, render_page, roles_required
 
 bp = Blueprint("reports", __name__)
 

@@ -3,14 +3,13 @@ from flask import Blueprint, current_app, flash, redirect, request, session, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from checkup.web import link_tokens
-from checkup.web.guards import actor, home_endpoint, is_safe_next, redirect_home, render_page
-from checkup.web.extensions import limiter
-from checkup.forms import apply_errors
-from checkup.forms.auth import (ConfirmRegistrationForm, ForgotPasswordForm, LoginForm, RegisterForm,
-                                 ResetPasswordForm)
-from checkup.services.accounts import accounts
 from checkup.core.errors import ValidationError
+from checkup.forms import apply_errors
+from checkup.forms.auth import ConfirmRegistrationForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
+from checkup.services.accounts import accounts
+from checkup.web import link_tokens
+from checkup.web.extensions import limiter
+from checkup.web.guards import actor, home_endpoint, is_safe_next, redirect_home, render_page
 from checkup.web.locale import shown_locale
 
 bp = link_tokens.protect(Blueprint("auth", __name__))

@@ -10,24 +10,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from checkup.blueprints.public.auth import sign_in
-from checkup.web import link_tokens
-from checkup.web.guards import render_page
-from checkup.web.extensions import limiter
+from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.forms import apply_errors
 from checkup.forms.auth import ResetPasswordForm
-from checkup.services.groups import enrollment_identity
-from checkup.services.groups import invitation_links
-from checkup.core.errors import Conflict, NotFound, ValidationError
-from checkup.services.groups.invitations import GROUP_BOOKING_ENDPOINT
+from checkup.services.groups import enrollment_identity, invitation_links
+from checkup.web import link_tokens
+from checkup.web.extensions import limiter
+from checkup.web.guards import render_page
 from checkup.web.locale import shown_locale
 
 bp = link_tokens.protect(Blueprint("invitations", __name__))
 
 
 def _booking_url(enrollment_id):
-    if GROUP_BOOKING_ENDPOINT in current_app.view_functions:
-        return url_for(GROUP_BOOKING_ENDPOINT, enrollment_id=enrollment_id)
-    return url_for("client.home")
+    return url_for("group_booking.book", enrollment_id=enrollment_id)
 
 
 def _dead(message, status=404):

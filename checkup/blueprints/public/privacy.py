@@ -5,18 +5,18 @@ from flask import Blueprint, current_app, flash, redirect, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from checkup.web import link_tokens
-from checkup.web.guards import actor, render_page, roles_required, wants_fragment
-from checkup.web.extensions import csrf, limiter
+from checkup.core.arguments import parse_page
+from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.forms import apply_errors
 from checkup.forms.privacy import ConsentForm, CorrectionForm, DeletionForm
 from checkup.models.accounts import CLIENT
 from checkup.models.care import CONSENT_PURPOSES
+from checkup.services.access import access_log
 from checkup.services.accounts import consents
-from checkup.services.privacy import data_export
-from checkup.services.privacy import data_rights
-from checkup.services.admin.admin_overview import parse_page
-from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.services.privacy import data_export, data_rights, deadlines
+from checkup.web import link_tokens
+from checkup.web.extensions import csrf, limiter
+from checkup.web.guards import actor, render_page, roles_required, wants_fragment
 
 bp = link_tokens.protect(Blueprint("privacy", __name__))
 
@@ -42,7 +42,7 @@ def index():
     return render_page("privacy/index.html", form=form, rows=rows, purposes=CONSENT_PURPOSES,
                        history=consents.history(client_id), labels=consents.PURPOSE_LABELS,
                        explanations=consents.PURPOSE_EXPLANATIONS, sources=consents.SOURCE_LABELS,
-                       export=data_export.latest(client_id), accesses=data_rights.staff_accesses(client_id),
+                       export=data_export.latest(client_id), accesses=access_log.staff_accesses(client_id),
                        requests=data_rights.client_requests(client_id), **_rights_labels())
 
 
@@ -62,7 +62,7 @@ def _rights_labels():
     return dict(request_kinds=data_rights.KIND_LABELS, request_statuses=data_rights.STATUS_LABELS,
                 request_fields=data_rights.FIELD_LABELS, export_states=data_export.STATE_LABELS,
                 export_days=data_export.EXPORT_DAYS, export_available=data_export.is_available,
-                answer_days=data_rights.ANSWER_WORKING_DAYS)
+                answer_days=deadlines.ANSWER_WORKING_DAYS)
 
 
 def _export_block(export, status=200):
@@ -99,7 +99,7 @@ def export_download(export_id):
 @bp.get("/me/privacy/accesses", endpoint="accesses")
 @roles_required(CLIENT)
 def accesses():
-    result = data_rights.staff_accesses(_own_client_id(), parse_page(request.args.get("page", "1")))
+    result = access_log.staff_accesses(_own_client_id(), parse_page(request.args.get("page", "1")))
     return render_page("privacy/accesses.html", "privacy/_accesses.html", accesses=result)
 
 
@@ -134,7 +134,7 @@ def correction():
     return _submit("privacy/correction.html", form,
                    lambda: data_rights.request_correction(actor(), client_id, form.field.data, form.details.data),
                    _("Your correction request is with us. We answer within %(days)d working days.",
-                     days=data_rights.ANSWER_WORKING_DAYS))
+                     days=deadlines.ANSWER_WORKING_DAYS))
 
 
 @bp.route("/me/privacy/deletion", methods=["GET", "POST"], endpoint="deletion")
@@ -150,7 +150,7 @@ def deletion():
     return _submit("privacy/deletion.html", form,
                    lambda: data_rights.request_deletion(actor(), client_id, form.confirmed.data, form.reason.data),
                    _("Your deletion request is with us. We answer within %(days)d working days and tell you by "
-                     "email.", days=data_rights.ANSWER_WORKING_DAYS),
+                     "email.", days=deadlines.ANSWER_WORKING_DAYS),
                    pending=pending)
 
 

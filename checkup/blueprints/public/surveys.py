@@ -2,12 +2,12 @@
 from flask import Blueprint, current_app, redirect, request, url_for
 from werkzeug.routing import BuildError
 
-from checkup.web import link_tokens
-from checkup.web.guards import actor, render_page, roles_required
-from checkup.web.extensions import limiter
+from checkup.core.errors import ValidationError
 from checkup.models.accounts import ADMIN, COUNSELOR
 from checkup.services.care import surveys
-from checkup.core.errors import ValidationError
+from checkup.web import link_tokens
+from checkup.web.extensions import limiter
+from checkup.web.guards import actor, render_page, roles_required
 
 bp = link_tokens.protect(Blueprint("surveys", __name__))
 

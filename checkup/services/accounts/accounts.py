@@ -11,19 +11,15 @@ import secrets
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-
-from checkup.core import tasks
-from checkup.models.base import db
 from peewee import JOIN
 
+from checkup.core import audit, passwords, tasks
+from checkup.core.errors import NotFound, PermissionDenied, ValidationError
 from checkup.models import Client, LoginSession, Organization, PasswordResetToken, User, UserRole
 from checkup.models.accounts import ALL_ROLES, CLIENT, HR
-from checkup.models.base import utcnow
+from checkup.models.base import db, utcnow
 from checkup.models.care import MARKETING_EMAIL, SERVICE_REMINDERS
-from checkup.core import audit
-from checkup.core import passwords
 from checkup.services.accounts import consents as consents_service
-from checkup.core.errors import NotFound, PermissionDenied, ValidationError
 
 INVITATION_MINUTES = 72 * 60
 CONFIRMATION_MINUTES = 72 * 60  # a registration link
@@ -196,7 +192,7 @@ def load_session(token, activity=True):
     now = utcnow()
     row = (LoginSession.select(LoginSession, User).join(User)
            .where(LoginSession.token_hash == _digest(token), LoginSession.expires_at > now,
-                  User.is_active == True)  # noqa: E712
+                  User.is_active == True)
            .first())
     if row is None:
         return None

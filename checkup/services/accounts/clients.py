@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, IntegrityError
 
-from checkup.models.base import db
-from checkup.models import Client, Organization, User
-from checkup.models.directory import SEXES, VALUE_TIERS
-from checkup.core import audit
-from checkup.core import national_id
+from checkup.core import audit, national_id
+from checkup.core.arguments import valid_id
 from checkup.core.errors import NotFound, ValidationError
-from checkup.services.accounts.organizations import changed_fields, length_errors, paginate, valid_id
+from checkup.core.pagination import paginate
+from checkup.models import Client, Organization, User
+from checkup.models.base import db
+from checkup.models.directory import SEXES, VALUE_TIERS
+from checkup.services.accounts.organizations import changed_fields, length_errors
 
 CLIENT_FIELDS = ("name", "sex", "birth_date", "phone", "email", "address", "occupation", "notes",
                  "organization", "employee_no", "department", "value_tier", "tags")

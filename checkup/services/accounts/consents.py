@@ -8,12 +8,13 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from peewee import JOIN, fn
 
-from checkup.models.base import db
-from checkup.models import Client, Consent, User
-from checkup.models.accounts import ADMIN, SCHEDULER
-from checkup.models.care import CONSENT_PURPOSES, HEALTH_TARGETING, MARKETING_EMAIL, SERVICE_REMINDERS
+from checkup.core import links
 from checkup.core import audit
 from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.models import Client, Consent, User
+from checkup.models.accounts import ADMIN, SCHEDULER
+from checkup.models.base import db
+from checkup.models.care import CONSENT_PURPOSES, HEALTH_TARGETING, MARKETING_EMAIL, SERVICE_REMINDERS
 
 # What "unsubscribe from all marketing" withdraws (service reminders are not marketing).
 MARKETING_PURPOSES = (MARKETING_EMAIL, HEALTH_TARGETING)
@@ -53,7 +54,7 @@ def _latest_ids(purpose):
 
 def consented_ids(purpose):
     """A sub-query of the ids of clients whose current answer for ``purpose`` is yes."""
-    return Consent.select(Consent.client).where(Consent.id.in_(_latest_ids(purpose)), Consent.granted == True)  # noqa: E712
+    return Consent.select(Consent.client).where(Consent.id.in_(_latest_ids(purpose)), Consent.granted == True)
 
 
 def has_consent(client_id, purpose):
@@ -104,7 +105,7 @@ def client_id_from_token(token):
 
 
 def manage_url(client_id):
-    return current_app.config["BASE_URL"].rstrip("/") + f"/preferences/{manage_token(client_id)}"
+    return links.preferences(manage_token(client_id))
 
 
 def unsubscribe_url(client_id):

@@ -2,12 +2,17 @@
 manager and the relationship notes are the center's and stay out of HR's reach."""
 from flask_babel import lazy_gettext as _l
 
-from checkup.models.base import db
-from checkup.models import Organization
 from checkup.core import audit
 from checkup.core.errors import ValidationError
-from checkup.services.accounts.organizations import (MAX_EMPLOYEES, changed_fields, get_organization, is_web_address,
-                                            length_errors)
+from checkup.models import Organization
+from checkup.models.base import db
+from checkup.services.accounts.organizations import (
+    MAX_EMPLOYEES,
+    changed_fields,
+    get_organization,
+    is_web_address,
+    length_errors,
+)
 
 HR_FIELDS = ("address", "phone", "fax", "website", "email", "manager", "business_scope", "employee_count",
              "health_contact")

@@ -3,58 +3,26 @@
 Every write raises ValidationError (with field errors, nothing written) or NotFound;
 none of these functions reads the Flask request.
 """
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from peewee import CharField, IntegrityError, fn
 
-from checkup.models.base import db
+from checkup.core import audit
+from checkup.core.arguments import valid_id
+from checkup.core.errors import NotFound, ValidationError
+from checkup.core.pagination import paginate
 from checkup.models import Client, Organization, User, UserRole
 from checkup.models.accounts import HR
+from checkup.models.base import db
 from checkup.models.directory import SIZE_TIERS, VALUE_TIERS
-from checkup.core import audit
-from checkup.core.errors import NotFound, ValidationError
 
-PER_PAGE = 50
 LONG_TEXT_MAX = 4000  # TextFields have no column limit; this keeps notes readable
 MAX_EMPLOYEES = 10_000_000
-_MAX_ID = 2**31 - 1  # beyond this PostgreSQL's integer (and SQLite's binding) would fail, not just miss
 
 ORGANIZATION_FIELDS = ("name", "address", "phone", "fax", "website", "email", "manager", "business_scope",
                        "employee_count", "health_contact", "relationship_notes", "size_tier", "value_tier",
                        "account_manager")
-
-
-# --- shared by the directory's list pages ----------------------------------------------
-
-@dataclass
-class Page:
-    items: list
-    number: int
-    pages: int
-    total: int
-    per_page: int
-
-    @property
-    def has_prev(self):
-        return self.number > 1
-
-    @property
-    def has_next(self):
-        return self.number < self.pages
-
-
-def paginate(query, number, per_page=PER_PAGE):
-    """Page ``number`` of ``query`` (clamped into range) in two queries: a count and the rows."""
-    total = query.count()
-    pages = max(1, -(-total // per_page))
-    number = min(max(1, number or 1), pages)
-    return Page(list(query.paginate(number, per_page)), number, pages, total, per_page)
-
-
-def valid_id(value):
-    return isinstance(value, int) and 0 < value <= _MAX_ID
 
 
 def length_errors(model, values, long_fields=()):
@@ -116,7 +84,7 @@ def hr_contacts(organization_id):
     """The organization's active HR contact accounts: (name, email) only."""
     return list(User.select(User.name, User.email).join(UserRole)
                 .where(User.organization == organization_id, UserRole.role == HR,
-                       User.is_active == True)  # noqa: E712
+                       User.is_active == True)
                 .order_by(User.name).tuples())
 
 
@@ -206,3 +174,8 @@ def update_organization(actor, organization_id, values):
     except IntegrityError:
         raise _name_conflict()
     return get_organization(organization.id)
+
+
+def name_choices():
+    """(id, name) of every organization, by name: the choices of an account's organization field."""
+    return [(o.id, o.name) for o in Organization.select(Organization.id, Organization.name).order_by(Organization.name)]

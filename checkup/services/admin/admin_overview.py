@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 from peewee import JOIN
 
+from checkup.core.arguments import parse_page
 from checkup.models import AuditEvent, Client, ExamItem, Organization, Package, Resource, User
 
 PAGE_SIZE = 50
@@ -10,11 +11,11 @@ PAGE_SIZE = 50
 
 def counts():
     return {
-        "accounts": User.select().where(User.is_active == True).count(),  # noqa: E712
+        "accounts": User.select().where(User.is_active == True).count(),
         "clients": Client.select().count(),
         "organizations": Organization.select().count(),
-        "items": ExamItem.select().where(ExamItem.active == True).count(),  # noqa: E712
-        "packages": Package.select().where(Package.active == True).count(),  # noqa: E712
+        "items": ExamItem.select().where(ExamItem.active == True).count(),
+        "packages": Package.select().where(Package.active == True).count(),
         "resources": Resource.select().count(),
     }
 
@@ -32,13 +33,6 @@ class Pager:
     @property
     def has_next(self):
         return self.page < self.pages
-
-
-def parse_page(value):
-    try:
-        return max(1, min(int(value), 100000))
-    except (TypeError, ValueError):
-        return 1
 
 
 def audit_page(page, action=""):

@@ -9,13 +9,12 @@ whose file is intact is left alone, so running the check twice owes nothing more
 """
 from dataclasses import dataclass, replace
 
-from checkup.core import tasks
-from checkup.models.base import db
+from checkup.core import stored_files, tasks
 from checkup.models import GroupDocument, Report
-from checkup.models.base import utcnow
-from checkup.services.groups import group_documents
+from checkup.models.base import db, utcnow
 from checkup.services.exam import report_pdf
 from checkup.services.exam.report_review import PDF_PENDING, PDF_READY
+from checkup.services.groups import group_documents
 
 MISSING, CHANGED = "missing", "changed"
 
@@ -35,7 +34,7 @@ def _problem(path, checksum):
     """None when ``path`` is a file whose sha256 is ``checksum``; else MISSING or CHANGED."""
     if path is None or not path.is_file():
         return MISSING
-    return None if checksum and report_pdf.sha256_of(path) == checksum else CHANGED
+    return None if checksum and stored_files.sha256_of(path) == checksum else CHANGED
 
 
 def damaged_reports():

@@ -1,4 +1,6 @@
 """Liveness of the parts the portal depends on, and whether background work is keeping up."""
+from redis import Redis
+
 from checkup.models.base import db
 from checkup.services.admin import task_overview
 
@@ -17,8 +19,6 @@ def check(config):
         report.update(status="error", database=f"error: {type(exc).__name__}")
     if config.get("REDIS_URL"):
         try:
-            from redis import Redis
-
             Redis.from_url(config["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2).ping()
             report["redis"] = "ok"
         except Exception as exc:  # connection refused, timeout, auth

@@ -5,12 +5,14 @@ import datetime
 from collections import Counter, defaultdict
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from checkup.core import clock
 from checkup.models import Appointment, FollowUp, Package, Referral, Slot, Survey, User
 from checkup.models.appointments import CANCELLED, COMPLETED, NO_SHOW
 from checkup.models.base import utcnow
-from checkup.core import clock
+from checkup.reports.spreadsheet import workbook_bytes
 from checkup.services.care import reenrollment
 
 LATE_CANCEL_HOURS = 24
@@ -62,7 +64,7 @@ def package_mix(rows):
 
 def revenue(rows):
     totals = defaultdict(Decimal)
-    for _, status, source, price, *_ in rows:
+    for _day, status, source, price, *_rest in rows:
         if status == COMPLETED:
             totals["group" if source == "group" else "individual"] += Decimal(price or 0)
     return {"individual": totals["individual"], "group": totals["group"],
@@ -74,9 +76,9 @@ def attendance(rows, today):
     completed = sum(1 for r in past if r[1] == COMPLETED)
     no_show = sum(1 for r in past if r[1] == NO_SHOW)
     late = 0
-    for day, status, _, _, cancelled_at, _, start_time in rows:
+    for day, status, _source, _price, cancelled_at, _booked, start_time in rows:
         if status == CANCELLED and cancelled_at is not None:
-            starts = clock.local(day, start_time).astimezone(datetime.timezone.utc).replace(tzinfo=None)
+            starts = clock.local(day, start_time).astimezone(datetime.UTC).replace(tzinfo=None)
             if starts - cancelled_at < datetime.timedelta(hours=LATE_CANCEL_HOURS):
                 late += 1
     return {"no_show_rate": _percent(no_show, completed + no_show), "no_shows": no_show,
@@ -136,10 +138,6 @@ def dashboard(today=None):
 
 def workbook(data, chinese=False):
     """The dashboard as an XLSX workbook (bytes)."""
-    from flask_babel import gettext as _
-
-    from checkup.reports.spreadsheet import workbook_bytes
-
     def package_name(package):
         if package is None:
             return _("No package")

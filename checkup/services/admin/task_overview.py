@@ -11,20 +11,20 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
-from checkup.core import tasks
-from checkup.models.base import db
-from checkup.models import User
-from checkup.models.tasks import DEAD, DONE, FAILED, QUEUED, RUNNING, Task
-from checkup.core import audit
-from checkup.services.admin.admin_overview import parse_page
+from checkup.core import audit, tasks
+from checkup.core.arguments import parse_page
 from checkup.core.errors import NotFound, ValidationError
-from checkup.services.accounts.organizations import Page, paginate
+from checkup.core.pagination import Page, paginate
+from checkup.models import User
+from checkup.models.base import db
+from checkup.models.tasks import DEAD, DONE, FAILED, QUEUED, RUNNING, Task
 
 PER_PAGE = 25
 # A due task older than this means no worker or dispatcher is picking work up: the dashboard warns.
@@ -124,8 +124,9 @@ def summary(now: datetime.datetime | None = None) -> Summary:
     """Counts of every kind in every state (one grouped query) and the oldest due task's age (one more)."""
     counts: dict[str, dict[str, int]] = {}
     totals = {state: 0 for state in STATE_ORDER}
-    rows = (Task.select(Task.kind, Task.state, fn.COUNT(Task.id))
-            .group_by(Task.kind, Task.state).order_by(Task.kind).tuples())
+    # peewee's stubs type the rows of .tuples() as models: these are (kind, state, count)
+    rows = cast(Iterable[tuple[str, str, int]], Task.select(Task.kind, Task.state, fn.COUNT(Task.id))
+                .group_by(Task.kind, Task.state).order_by(Task.kind).tuples())
     for kind, state, n in rows:
         counts.setdefault(kind, {state: 0 for state in STATE_ORDER})[state] = n
         totals[state] = totals.get(state, 0) + n

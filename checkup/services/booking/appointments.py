@@ -1,9 +1,9 @@
 """Listing appointments: a client's own, and the front desk's search."""
-from peewee import JOIN
+from peewee import JOIN, fn
 
+from checkup.core import clock
 from checkup.models import Appointment, Client, Package, Slot
 from checkup.models.appointments import LIVE_STATUSES
-from checkup.core import clock
 
 
 def _with_slot_and_package():
@@ -35,8 +35,6 @@ def search(query, limit=50):
 
 def day_counts(days):
     """{day: {status: count}} for the given days, in one query."""
-    from peewee import fn
-
     counts = {day: {} for day in days}
     rows = (Appointment.select(Appointment.day, Appointment.status, fn.COUNT(Appointment.id).alias("n"))
             .where(Appointment.day.in_(list(days))).group_by(Appointment.day, Appointment.status))

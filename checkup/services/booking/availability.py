@@ -8,8 +8,8 @@ import datetime
 
 from peewee import fn
 
-from checkup.models import ContractReservation, ResourceDay, Slot
 from checkup.core import clock
+from checkup.models import ContractReservation, ResourceDay, Slot
 
 
 def _resource_room(days, resource_ids):
@@ -45,7 +45,7 @@ def month_days(year, month, resource_ids=(), reserved_for=None):
     now = clock.now()
     today = now.date()
     free = {}
-    slots = (Slot.select().where(Slot.day.between(max(first, today), last), Slot.closed == False)  # noqa: E712
+    slots = (Slot.select().where(Slot.day.between(max(first, today), last), Slot.closed == False)
              .order_by(Slot.day, Slot.start_time))
     extra = _reserved_left(reserved_for, max(first, today), last)
     for slot in slots:
@@ -62,7 +62,7 @@ def day_slots(day, resource_ids=(), reserved_for=None):
     ``reserved_for``: a contract whose remaining reserved places count as free for its employees.
     """
     now = clock.now()
-    slots = [s for s in Slot.select().where(Slot.day == day, Slot.closed == False).order_by(Slot.start_time)  # noqa: E712
+    slots = [s for s in Slot.select().where(Slot.day == day, Slot.closed == False).order_by(Slot.start_time)
              if clock.local(s.day, s.start_time) > now]
     if not _resource_room([day], list(resource_ids)).get(day, False):
         return [(slot, 0) for slot in slots]

@@ -9,6 +9,7 @@ reservation row first, then the slot (``reserved - 1, booked + 1``).
 """
 import datetime
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -16,15 +17,21 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
-from checkup.core import tasks
-from checkup.models.base import db
-from checkup.models import (Appointment, AppointmentItem, Client, ContractReservation, ExamItem, Package,
-                            PackageItem, ResourceDay, Slot)
-from checkup.models.appointments import BOOKED, CANCELLED, LIVE_STATUSES
-from checkup.models.base import utcnow
-from checkup.core import audit
-from checkup.core import clock
+from checkup.core import audit, clock, tasks
 from checkup.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from checkup.models import (
+    Appointment,
+    AppointmentItem,
+    Client,
+    ContractReservation,
+    ExamItem,
+    Package,
+    PackageItem,
+    ResourceDay,
+    Slot,
+)
+from checkup.models.appointments import BOOKED, CANCELLED, LIVE_STATUSES
+from checkup.models.base import db, utcnow
 from checkup.services.catalog.packages import age_on, ineligibility
 
 EXAM_CODE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"  # no look-alikes (0/O, 1/I, 5/S, 8/B)
@@ -102,13 +109,13 @@ def slot_or_none(slot_id):
 def addon_choices(package):
     """Active items not already in the package, which may be bought on top of it."""
     in_package = PackageItem.select(PackageItem.item).where(PackageItem.package == package.id)
-    return list(ExamItem.select().where(ExamItem.active == True, ExamItem.id.not_in(in_package))  # noqa: E712
+    return list(ExamItem.select().where(ExamItem.active == True, ExamItem.id.not_in(in_package))
                 .order_by(ExamItem.department, ExamItem.code))
 
 
 def quote(client, package_code, addon_codes=()):
     """Price and items for a package plus add-ons; raises ValidationError for anything not allowed."""
-    package = Package.get_or_none((Package.code == (package_code or "")) & (Package.active == True))  # noqa: E712
+    package = Package.get_or_none((Package.code == (package_code or "")) & (Package.active == True))
     if package is None:
         raise ValidationError(_l("Choose a package from the list."), {"package": _l("Choose a package from the list.")})
     reason = ineligibility(package, client.sex, age_on(client.birth_date))
@@ -138,7 +145,7 @@ def _claim_reserved(slot_id, contract_id):
                    ContractReservation.remaining > 0, ContractReservation.released_at.is_null()).execute()):
         return False
     if (Slot.update(booked=Slot.booked + 1, reserved=Slot.reserved - 1)
-            .where(Slot.id == slot_id, Slot.closed == False, Slot.reserved > 0).execute()):  # noqa: E712
+            .where(Slot.id == slot_id, Slot.closed == False, Slot.reserved > 0).execute()):
         return True
     # a closed day (or a drifted counter): give the reservation its place back and try the public pool
     (ContractReservation.update(remaining=ContractReservation.remaining + 1)
@@ -159,7 +166,7 @@ def _claim(slot_id, day, resource_ids, held=False, reserved_for=None):
         taken = 1
     else:
         taken = (Slot.update(booked=Slot.booked + 1)
-                 .where(Slot.id == slot_id, Slot.closed == False,  # noqa: E712
+                 .where(Slot.id == slot_id, Slot.closed == False,
                         Slot.booked + Slot.held + Slot.reserved < Slot.capacity).execute())
     if taken != 1:
         raise PlaceTaken(_l("Sorry, this time slot just filled up. Please choose another time."))
@@ -331,16 +338,16 @@ def cancel(actor, appointment_id, reason, client_id=None, staff=False):
     return appointment
 
 
+# Rules a move must pass, by appointment source: rule(appointment, slot) -> the contract id whose reserved
+# places the new slot may give (or None), raising ValidationError when the move is refused. The groups
+# domain, which builds on this module, registers the one for group appointments.
+MOVE_RULES: dict[str, Callable[[Appointment, Slot], int | None]] = {}
+
+
 def _group_contract_for_move(appointment, slot):
-    """The contract whose reserved places a group appointment may take in ``slot`` (None for others).
-
-    Raises ValidationError when the contract's window or status refuses the move.
-    """
-    if appointment.source != "group":
-        return None
-    from checkup.services.groups import group_booking  # group_booking builds on this module
-
-    return group_booking.contract_for_move(appointment, slot)
+    """The contract whose reserved places a group appointment may take in ``slot`` (None for others)."""
+    rule = MOVE_RULES.get(appointment.source)
+    return rule(appointment, slot) if rule else None
 
 
 def reschedule(actor, appointment_id, new_slot_id, client_id=None, staff=False, reason=""):

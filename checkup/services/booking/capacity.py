@@ -4,14 +4,14 @@ import datetime
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from peewee import fn
 
-from checkup.core import tasks
-from checkup.models.base import db
-from checkup.models import Appointment, AppointmentItem, Client, Resource, ResourceDay, Slot
-from checkup.models.appointments import LIVE_STATUSES
-from checkup.core import audit
-from checkup.core import clock
+from checkup.core import audit, clock, tasks
+from checkup.core.arguments import valid_id
 from checkup.core.errors import NotFound, ValidationError
+from checkup.models import Appointment, AppointmentItem, Client, ContractReservation, Resource, ResourceDay, Slot
+from checkup.models.appointments import LIVE_STATUSES, PLACE_STATUSES
+from checkup.models.base import db
 
 # A morning-heavy day, as checkups are mostly done fasting.
 DEFAULT_SLOTS = [
@@ -99,7 +99,7 @@ def open_resource_days(days, capacities):
 
 
 def default_resource_capacities():
-    return {r.id: r.daily_capacity for r in Resource.select().where(Resource.active == True)}  # noqa: E712
+    return {r.id: r.daily_capacity for r in Resource.select().where(Resource.active == True)}
 
 
 def apply_template(actor, start, end, weekdays, specs, resource_capacities=None):
@@ -189,7 +189,7 @@ def _parse_capacity(capacity):
 def set_slot_capacity(actor, slot_id, capacity):
     """Change one slot's capacity; never below its bookings, holds and places reserved for companies
     (the bookings are listed in the refusal)."""
-    slot = Slot.get_or_none(Slot.id == slot_id) if _plausible_id(slot_id) else None
+    slot = Slot.get_or_none(Slot.id == slot_id) if valid_id(slot_id) else None
     if slot is None:
         raise NotFound(_l("No such slot."))
     _parse_capacity(capacity)
@@ -224,7 +224,7 @@ def resource_appointments(resource_id, day):
 
 def set_resource_capacity(actor, resource_day_id, capacity):
     """Change one resource day's capacity; never below its bookings (those are listed in the refusal)."""
-    row = ResourceDay.get_or_none(ResourceDay.id == resource_day_id) if _plausible_id(resource_day_id) else None
+    row = ResourceDay.get_or_none(ResourceDay.id == resource_day_id) if valid_id(resource_day_id) else None
     if row is None:
         raise NotFound(_l("No such resource day."))
     _parse_capacity(capacity)
@@ -326,13 +326,8 @@ def capacity_day(day):
     return CapacityDay(day, slots, resources, live_appointments(day) if slots else [])
 
 
-def _plausible_id(value):
-    """Ids beyond 32 bits are unknown (and would overflow SQLite's integer binding)."""
-    return isinstance(value, int) and 0 < value < 2 ** 31
-
-
 def get_slot(slot_id):
-    slot = Slot.get_or_none(Slot.id == slot_id) if _plausible_id(slot_id) else None
+    slot = Slot.get_or_none(Slot.id == slot_id) if valid_id(slot_id) else None
     if slot is None:
         raise NotFound(_l("No such slot."))
     return slot
@@ -340,7 +335,7 @@ def get_slot(slot_id):
 
 def get_resource_day(resource_day_id):
     row = (ResourceDay.select(ResourceDay, Resource).join(Resource)
-           .where(ResourceDay.id == resource_day_id).first()) if _plausible_id(resource_day_id) else None
+           .where(ResourceDay.id == resource_day_id).first()) if valid_id(resource_day_id) else None
     if row is None:
         raise NotFound(_l("No such resource day."))
     return row
@@ -353,11 +348,6 @@ def recount_booked(days=None):
     For data made outside the booking service (the demo's history, a migration of old records). A
     capacity below the recounted places is raised to them.
     """
-    from peewee import fn
-
-    from checkup.models import AppointmentItem, ContractReservation
-    from checkup.models.appointments import PLACE_STATUSES
-
     slots = Slot.select()
     resource_days = ResourceDay.select()
     if days is not None:

@@ -14,17 +14,22 @@ import re
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
 from peewee import IntegrityError
 
-from checkup.core import tasks
-from checkup.models.base import db
-from checkup.models import Slot
-from checkup.core import audit
-from checkup.core import clock
-from checkup.core import upload_files
-from checkup.services.booking.capacity import (DEFAULT_SLOTS, FIRST_YEAR, LAST_YEAR, MAX_CAPACITY, default_resource_capacities,
-                                       open_resource_days)
+from checkup.core import audit, clock, tasks, upload_files
 from checkup.core.errors import Conflict, ValidationError
+from checkup.models import Slot
+from checkup.models.base import db
+from checkup.services.booking.capacity import (
+    DEFAULT_SLOTS,
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_CAPACITY,
+    default_resource_capacities,
+    open_resource_days,
+)
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -104,7 +109,6 @@ def read_rows(filename, content):
 def _xlsx_records(content):
     """Rows of the first sheet through openpyxl, which gives spreadsheet dates and times as Python values."""
     unreadable = _l("This file is not a readable XLSX workbook. Save it again from Excel as .xlsx, or as CSV.")
-    from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -377,9 +381,6 @@ def template_csv(today=None):
 
 def template_xlsx(today=None):
     """An XLSX workbook with the header and two example rows (real date and time cells)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "capacity"

@@ -6,14 +6,11 @@ import secrets
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from checkup.core import tasks
-from checkup.models.base import db
-from checkup.models import Client, ResourceDay, Slot, WaitlistEntry
-from checkup.core import audit
-from checkup.services.booking import availability
-from checkup.services.booking import booking
-from checkup.core import clock
+from checkup.core import audit, clock, tasks
 from checkup.core.errors import NotFound, ValidationError
+from checkup.models import Client, ResourceDay, Slot, WaitlistEntry
+from checkup.models.base import db
+from checkup.services.booking import availability, booking
 
 WAITING, OFFERED, CLAIMED, EXPIRED, LEFT = "waiting", "offered", "claimed", "expired", "left"
 
@@ -23,7 +20,7 @@ def _digest(token):
 
 
 def _utcnow():
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 def join(actor, client_id, day, package_code, addon_codes=()):
@@ -65,7 +62,7 @@ def _hold(slot, resource_ids):
     """Hold one place in the slot and each resource; False if any is full (nothing held then)."""
     with db.atomic() as txn:
         if not (Slot.update(held=Slot.held + 1)
-                .where(Slot.id == slot.id, Slot.closed == False,  # noqa: E712
+                .where(Slot.id == slot.id, Slot.closed == False,
                        Slot.booked + Slot.held + Slot.reserved < Slot.capacity).execute()):
             txn.rollback()
             return False

@@ -10,19 +10,21 @@ import json
 from flask_babel import lazy_gettext as _l
 from peewee import Value, fn
 
+from checkup.core import clock
+from checkup.core.errors import ValidationError
+from checkup.core.i18n import localized
+from checkup.core.labels import choice_label
 from checkup.models import Appointment, Client, ExamItem, Finding, Organization, Report
 from checkup.models.appointments import COMPLETED
 from checkup.models.care import HEALTH_TARGETING, MARKETING_EMAIL
 from checkup.models.directory import SEXES, VALUE_TIERS
-from checkup.core import clock
-from checkup.services.accounts import consents
-from checkup.core.errors import ValidationError
+from checkup.services.accounts import consents, organizations
 from checkup.services.exam.report_review import CURRENT_SIGNED
 
 MAX_AGE = 120
 LAST_EXAM_MODES = ("", "before", "after", "none")
 MAX_TAGS = 20
-EMPTY = {"age_min": None, "age_max": None, "sex": "", "organization_id": None, "value_tiers": [],
+EMPTY: dict[str, object] = {"age_min": None, "age_max": None, "sex": "", "organization_id": None, "value_tiers": [],
          "last_exam": "", "last_exam_date": "", "tags": [], "finding_item_id": None}
 LAST_EXAM_LABELS = {
     "": _l("Any (or none)"), "before": _l("Last completed checkup before the date"),
@@ -211,9 +213,6 @@ def preview(segment, sample_size=5):
 
 def describe(segment):
     """(label, value) lines a person can read: what the segment asks for."""
-    from checkup.core.labels import choice_label
-    from checkup.core.i18n import localized
-
     if segment is None:
         return [(_l("Segment"), _l("The stored segment could not be read; this campaign reaches nobody."))]
     lines = []
@@ -242,8 +241,5 @@ def describe(segment):
 
 def form_choices():
     """(organizations as (id, name), exam items as (id, 'CODE · name')) for the segment form's lists."""
-    from checkup.services.accounts import organizations
-    from checkup.core.i18n import localized
-
-    items = ExamItem.select().where(ExamItem.active == True).order_by(ExamItem.code)  # noqa: E712
+    items = ExamItem.select().where(ExamItem.active == True).order_by(ExamItem.code)
     return organizations.choices(), [(item.id, f"{item.code} · {localized(item)}") for item in items]

@@ -11,17 +11,14 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, SQL, NodeList, PostgresqlDatabase, fn
 
-from checkup.core import tasks
-from checkup.models.base import db
-from checkup.models import Appointment, Campaign, Client, Consent, Message, User
-from checkup.models.base import utcnow
-from checkup.models.care import HEALTH_TARGETING, MARKETING_EMAIL
-from checkup.services.accounts import accounts
-from checkup.core import audit
-from checkup.services.care import campaign_segments
-from checkup.services.accounts import consents
-from checkup.services.mail import messages
+from checkup.core import audit, tasks
 from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.models import Appointment, Campaign, Client, Consent, Message, User
+from checkup.models.base import db, utcnow
+from checkup.models.care import HEALTH_TARGETING, MARKETING_EMAIL
+from checkup.services.accounts import accounts, consents
+from checkup.services.care import campaign_segments
+from checkup.services.mail import messages
 
 KINDS = ("newsletter", "lecture", "seasonal")
 KIND_LABELS = {"newsletter": _l("Health newsletter"), "lecture": _l("Lecture invitation"),
@@ -94,7 +91,7 @@ def campaign_counts(campaign_ids):
     unsubscribed = (Message.select(Message.campaign, fn.COUNT(fn.DISTINCT(Consent.client)))
                     .join(Consent, on=(Consent.client == Message.client))
                     .where(Message.campaign.in_(campaign_ids), Consent.purpose == MARKETING_EMAIL,
-                           Consent.granted == False, Consent.source == "unsubscribe_link",  # noqa: E712
+                           Consent.granted == False, Consent.source == "unsubscribe_link",
                            Consent.at >= Message.created_at)
                     .group_by(Message.campaign).tuples())
     for cid, number in unsubscribed:
@@ -221,6 +218,10 @@ def may_still_receive(campaign_id, client_id):
     campaign = Campaign.get_or_none(Campaign.id == campaign_id)
     segment = campaign_segments.load(campaign.segment_json) if campaign else None
     return segment is not None and _still_consents(client_id, purposes_of(segment))
+
+
+messages.CAMPAIGN_RULES["still_wanted"] = may_still_receive
+messages.campaign_messages_sent.connect(refresh_progress)
 
 
 @tasks.handler("campaign.send", lease_minutes=60)

@@ -14,16 +14,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
-from checkup.core import tasks
-from checkup.models.base import db
+from checkup.core import audit, clock, tasks
+from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.models import Appointment, Client, Consultation, Package, Report, User, UserRole
 from checkup.models.accounts import PHYSICIAN
+from checkup.models.base import db
+from checkup.services.access import care_access
 from checkup.services.accounts import accounts
-from checkup.core import audit
-from checkup.core import clock
-from checkup.services.mail import messages
 from checkup.services.exam import reports
-from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.services.mail import messages
 
 log = logging.getLogger(__name__)
 REQUESTED, SCHEDULED, COMPLETED, CANCELLED = "requested", "scheduled", "completed", "cancelled"
@@ -151,8 +150,6 @@ def staff_list(status=None):
 def staff_detail(actor, consultation_id):
     """One consultation for client care; the view of its question and notes is audited. Counselors see the
     ones waiting to be taken and their own (or those of clients they care for); anyone else breaks the glass."""
-    from checkup.services.privacy import care_access
-
     consultation = _get(consultation_id)
     care_access.require(actor, consultation.client_id)
     audit.record(actor, "consultation.viewed", consultation, client=consultation.client_id)
@@ -161,7 +158,7 @@ def staff_detail(actor, consultation_id):
 
 def physicians():
     """Active accounts holding the physician role, by name."""
-    return list(User.select().join(UserRole).where(UserRole.role == PHYSICIAN, User.is_active == True)  # noqa: E712
+    return list(User.select().join(UserRole).where(UserRole.role == PHYSICIAN, User.is_active == True)
                 .order_by(User.name, User.id))
 
 
@@ -173,7 +170,7 @@ def _physician(physician_id):
     if not 0 < physician_id < 2**31:
         return None
     return (User.select().join(UserRole)
-            .where(User.id == physician_id, UserRole.role == PHYSICIAN, User.is_active == True)  # noqa: E712
+            .where(User.id == physician_id, UserRole.role == PHYSICIAN, User.is_active == True)
             .first())
 
 
@@ -190,7 +187,7 @@ def parse_local(value):
 
 
 def _to_utc(moment):
-    return moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(datetime.UTC).replace(tzinfo=None)
 
 
 def schedule(actor, consultation_id, physician_id, when):
@@ -275,8 +272,6 @@ def _cancel(actor, consultation, action, reason):
 def for_client_record(actor, client_id):
     """The client's consultations for their record, for staff caring for the client (None for others);
     audited when any notes are shown."""
-    from checkup.services.privacy import care_access
-
     if care_access.relationship(actor.user, client_id) is None:
         return None
     items = client_list(client_id)

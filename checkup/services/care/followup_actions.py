@@ -5,16 +5,14 @@ see), writes inside one transaction and records an audit event. Closed follow-up
 """
 from flask_babel import lazy_gettext as _l
 
-from checkup.models.base import db
+from checkup.core import audit
+from checkup.core.arguments import valid_id
+from checkup.core.errors import Conflict, ValidationError
 from checkup.models import ContactAttempt, FollowUp
-from checkup.models.base import utcnow
+from checkup.models.base import db, utcnow
 from checkup.models.care import CONTACT_CHANNELS, CONTACT_OUTCOMES
 from checkup.models.results import FOLLOW_UP_OUTCOMES
-from checkup.core import audit
-from checkup.services.care import followup_assignment
-from checkup.services.care import followups
-from checkup.core.errors import Conflict, ValidationError
-from checkup.services.accounts.organizations import valid_id
+from checkup.services.care import followup_assignment, followups
 
 # "recheck_normal" is set only by the re-check's signed normal result (services/recheck.py)
 CLOSING_OUTCOMES = tuple(code for code in FOLLOW_UP_OUTCOMES if code != "recheck_normal")

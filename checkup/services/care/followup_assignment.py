@@ -1,6 +1,6 @@
 """Who works a follow-up: the admin's assignment rule, counselors' departments and the settings behind them.
 
-Signing a report calls ``place_new`` for each follow-up it opens: the follow-up gets the department of
+Signing a report opens follow-ups; ``place_new`` runs for each (the exam domain's ``follow_up_opened`` event): the follow-up gets the department of
 its findings (the most frequent among their items) and an assignee by the rule in Setting
 ``followup.assignment``:
 
@@ -14,13 +14,14 @@ With no active counselor at all the follow-up stays in the unassigned pool.
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 
-from checkup.models.base import db
-from checkup.models import Department, ExamItem, FollowUp, Setting, StaffDepartment, User, UserRole
-from checkup.models.accounts import COUNSELOR
 from checkup.core import audit
+from checkup.core.arguments import valid_id
 from checkup.core.audit import SYSTEM
 from checkup.core.errors import NotFound, ValidationError
-from checkup.services.accounts.organizations import valid_id
+from checkup.models import Department, ExamItem, FollowUp, Setting, StaffDepartment, User, UserRole
+from checkup.models.accounts import COUNSELOR
+from checkup.models.base import db
+from checkup.services.exam import events
 
 ASSIGNMENT_KEY = "followup.assignment"
 UNREACHABLE_KEY = "followup.unreachable_after"
@@ -83,14 +84,14 @@ def save_settings(actor, mode, attempts):
 def counselors():
     """Active accounts holding the counselor role, by name."""
     return list(User.select().join(UserRole)
-                .where(UserRole.role == COUNSELOR, User.is_active == True)  # noqa: E712
+                .where(UserRole.role == COUNSELOR, User.is_active == True)
                 .order_by(User.name, User.id))
 
 
 def is_counselor(user_id):
     return valid_id(user_id) and (User.select().join(UserRole)
                                   .where(User.id == user_id, UserRole.role == COUNSELOR,
-                                         User.is_active == True).exists())  # noqa: E712
+                                         User.is_active == True).exists())
 
 
 def staff_departments():
@@ -138,7 +139,7 @@ def remove_department(actor, membership_id):
 
 def head_department_ids(user_id):
     return [row.department_id for row in StaffDepartment.select(StaffDepartment.department)
-            .where(StaffDepartment.user == user_id, StaffDepartment.is_head == True)]  # noqa: E712
+            .where(StaffDepartment.user == user_id, StaffDepartment.is_head == True)]
 
 
 # --- placing a new follow-up -------------------------------------------------------------------------
@@ -190,3 +191,8 @@ def place_new(follow_up_id, item_ids=(), actor=SYSTEM):
         audit.record(actor, "followup.assigned", FollowUp(id=follow_up_id), assignee=assignee, rule=assignment_mode(),
                      automatic=True)
     return assignee
+
+
+@events.follow_up_opened.connect
+def _place_opened(follow_up_id, item_ids=()):
+    place_new(follow_up_id, item_ids)

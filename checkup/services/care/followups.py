@@ -13,15 +13,27 @@ from dataclasses import dataclass, field, replace
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, Case, fn
 
-from checkup.models import (Appointment, Client, ContactAttempt, Department, ExamItem, Finding, FollowUp, Referral,
-                            Report, Slot, User)
+from checkup.core import audit, clock
+from checkup.core.arguments import valid_id
+from checkup.core.errors import NotFound
+from checkup.core.pagination import paginate
+from checkup.models import (
+    Appointment,
+    Client,
+    ContactAttempt,
+    Department,
+    ExamItem,
+    Finding,
+    FollowUp,
+    Referral,
+    Report,
+    Slot,
+    User,
+)
 from checkup.models.accounts import ADMIN, COUNSELOR
 from checkup.models.results import FOLLOW_UP_OUTCOMES
-from checkup.core import audit
-from checkup.core import clock
+from checkup.services.access import care_access
 from checkup.services.care import followup_assignment
-from checkup.core.errors import NotFound
-from checkup.services.accounts.organizations import paginate, valid_id
 
 OPEN, CLOSED = "open", "closed"
 LEVELS = ("A", "B", "C")
@@ -57,7 +69,7 @@ def label(kind, code):
 
 @dataclass(frozen=True)
 class Viewer:
-    user_id: int = None
+    user_id: int | None = None
     is_admin: bool = False
     is_counselor: bool = False
     head_of: tuple = ()
@@ -116,7 +128,7 @@ class Filters:
     level: str = ""
     status: str = OPEN
     due: str = ""
-    department: int = None
+    department: int | None = None
     assignee: str = ""  # "" any | "me" | "none" | a counselor's id as text
     page: int = 1
 
@@ -139,7 +151,7 @@ class Filters:
 
 def utc(moment):
     """An aware datetime as the naive UTC the database stores."""
-    return moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(datetime.UTC).replace(tzinfo=None)
 
 
 def _day_bounds():
@@ -228,7 +240,7 @@ class FindingRow:
     unit: str = ""
     reference: str = ""
     flag: str = ""
-    item_id: int = None
+    item_id: int | None = None
 
 
 @dataclass
@@ -238,8 +250,8 @@ class Detail:
     findings: list = field(default_factory=list)
     attempts: list = field(default_factory=list)
     referrals: list = field(default_factory=list)
-    recheck: Appointment = None
-    report: Report = None
+    recheck: Appointment | None = None
+    report: Report | None = None
     can_close_unreachable: bool = False
     unreachable_after: int = 0
 
@@ -280,8 +292,6 @@ def detail(actor, follow_up_id):
 
     NotFound when missing. The findings are clinical: a counselor sees the follow-ups they may work on;
     anyone else, the admin included, breaks the glass for the client first (NoCareRelationship)."""
-    from checkup.services.privacy import care_access
-
     if not valid_id(follow_up_id):
         raise _not_found()
     viewer = viewer_for(actor)

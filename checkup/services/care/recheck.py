@@ -6,7 +6,7 @@ resource the items need are claimed by the same conditional UPDATEs in the same 
 the appointment (source "recheck") and links it to the follow-up — all of it, or nothing.
 
 When the re-check's report is signed and every re-checked item came back normal, the follow-up closes
-with the outcome "recheck_normal" (``close_if_normal``, called by ``reports.sign``); otherwise it stays
+with the outcome "recheck_normal" (``close_if_normal``, on the exam domain's ``report_signed`` event); otherwise it stays
 open for the counselor, and the new report's own findings open their own follow-ups as usual.
 """
 from decimal import Decimal
@@ -15,17 +15,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
-from checkup.core import tasks
-from checkup.models.base import db
+from checkup.core import audit, tasks
+from checkup.core.arguments import valid_id
+from checkup.core.errors import Conflict, ValidationError
 from checkup.models import Appointment, AppointmentItem, Client, ExamItem, FollowUp, Report, Result
 from checkup.models.appointments import LIVE_STATUSES
+from checkup.models.base import db
 from checkup.models.results import ABNORMAL_FLAGS
-from checkup.core import audit
 from checkup.services.booking import booking
-from checkup.services.care import followup_actions
-from checkup.services.care import followups
-from checkup.core.errors import Conflict, ValidationError
-from checkup.services.accounts.organizations import valid_id
+from checkup.services.care import followup_actions, followups
+from checkup.services.exam import events
 
 SOURCE = "recheck"
 RECHECK_NORMAL = "recheck_normal"
@@ -145,3 +144,8 @@ def close_if_normal(actor, report):
     day = Appointment.get_by_id(report.appointment_id).day
     note = _("Re-check on %(day)s: every re-checked item was normal.", day=day.isoformat())
     return [row.id for row in waiting if followup_actions.close_by_system(actor, row.id, RECHECK_NORMAL, note)]
+
+
+@events.report_signed.connect
+def _close_answered(report, actor):
+    close_if_normal(actor, report)

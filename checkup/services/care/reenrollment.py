@@ -7,15 +7,12 @@ from flask import current_app
 from flask_babel import gettext as _
 from peewee import JOIN, fn
 
-from checkup.core import tasks
-from checkup.models.base import db
+from checkup.core import audit, clock, tasks
 from checkup.models import Appointment, AppointmentItem, Client, ExamItem, Finding, Message, Package, Report
 from checkup.models.appointments import COMPLETED, LIVE_STATUSES
+from checkup.models.base import db
 from checkup.models.care import SERVICE_REMINDERS
-from checkup.services.accounts import accounts
-from checkup.core import audit
-from checkup.core import clock
-from checkup.services.accounts import consents
+from checkup.services.accounts import accounts, consents
 from checkup.services.mail import messages
 
 DUE_AFTER_MONTHS = 11
@@ -70,7 +67,7 @@ def suggestion(client_id, last_day):
     if appointment is None:
         return None, []
     in_package = {row.item_id for row in AppointmentItem.select(AppointmentItem.item)
-                  .where(AppointmentItem.appointment == appointment.id, AppointmentItem.is_addon == False)}  # noqa: E712
+                  .where(AppointmentItem.appointment == appointment.id, AppointmentItem.is_addon == False)}
     report = (Report.select().where(Report.appointment == appointment.id, Report.status.in_(("signed", "published")))
               .order_by(Report.version.desc()).first())
     items = []

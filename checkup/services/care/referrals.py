@@ -12,14 +12,18 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, Case, fn
 
-from checkup.models.base import db
-from checkup.models import Client, Department, FollowUp, Referral, User
-from checkup.models.base import utcnow
-from checkup.core import audit
-from checkup.core import clock
-from checkup.services.care import followups
+from checkup.core import audit, clock
+from checkup.core.arguments import valid_id
 from checkup.core.errors import Conflict, NotFound, ValidationError
-from checkup.services.accounts.organizations import paginate, valid_id
+from checkup.core.labels import choice_label
+from checkup.core.pagination import paginate
+from checkup.models import Client, Department, FollowUp, Referral, User
+from checkup.models.base import db, utcnow
+from checkup.reports.referral_letter import ReferralLetterRenderer
+from checkup.services.access import care_access
+from checkup.services.care import followups
+from checkup.services.catalog.packages import age_on
+from checkup.services.exam.results import FLAG_LABELS
 
 INTERNAL, EXTERNAL = "internal", "external"
 TARGET_KINDS = (INTERNAL, EXTERNAL)
@@ -72,8 +76,6 @@ def get(actor, referral_id):
     """The referral with client, department, follow-up and creator. NotFound when missing;
     NoCareRelationship for staff who neither made it nor may work on its follow-up (the admin included)
     unless they broke the glass for the client."""
-    from checkup.services.privacy import care_access
-
     if not valid_id(referral_id):
         raise _not_found()
     referral = _select().where(Referral.id == referral_id).first()
@@ -264,10 +266,6 @@ def report():
 def letter_data(referral):
     """Plain data for ``ReferralLetterRenderer.build``: client, findings with values from the report's
     snapshot, reason, target, center and the referring counselor."""
-    from checkup.core.labels import choice_label
-    from checkup.services.catalog.packages import age_on
-    from checkup.services.exam.results import FLAG_LABELS
-
     client = referral.client
     findings = []
     if referral.follow_up_id:
@@ -289,8 +287,6 @@ def letter_data(referral):
 
 def letter_pdf(actor, referral_id):
     """(PDF bytes, file name) of the referral letter; the download is audited "referral.letter_downloaded"."""
-    from checkup.reports.referral_letter import ReferralLetterRenderer
-
     referral = get(actor, referral_id)
     data = letter_data(referral)
     pdf = ReferralLetterRenderer().build(data)

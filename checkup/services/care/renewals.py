@@ -6,14 +6,11 @@ import json
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 
-from checkup.core import tasks
-from checkup.models.base import db
+from checkup.core import audit, clock, tasks
+from checkup.core.errors import NotFound, ValidationError
 from checkup.models import Appointment, Enrollment, GroupContract, Organization, RenewalTask
 from checkup.models.appointments import COMPLETED, NO_SHOW
-from checkup.models.base import utcnow
-from checkup.core import audit
-from checkup.core import clock
-from checkup.core.errors import NotFound, ValidationError
+from checkup.models.base import db, utcnow
 
 LEAD_DAYS = 60  # the task opens this long before the anniversary of the booking window's start
 

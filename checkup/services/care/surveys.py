@@ -17,16 +17,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, SQL, Case, IntegrityError, fn
 
-from checkup.core import tasks
-from checkup.models.base import db
+from checkup.core import links
+from checkup.core import audit, clock, tasks
+from checkup.core.errors import DomainError, NotFound, ValidationError
 from checkup.models import Appointment, Client, FollowUp, FollowUpRule, Report, Survey, User
+from checkup.models.base import db
 from checkup.models.care import SURVEY_AREAS
 from checkup.services.accounts import accounts
-from checkup.core import audit
-from checkup.core import clock
 from checkup.services.care import followup_assignment
+from checkup.services.exam import events
 from checkup.services.mail import messages
-from checkup.core.errors import DomainError, NotFound, ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class SurveyClosed(DomainError):
 
 def utc_now():
     """The center clock's now as stored timestamps are kept (naive UTC), so tests can move time."""
-    return clock.now().astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return clock.now().astimezone(datetime.UTC).replace(tzinfo=None)
 
 
 def digest(token):
@@ -66,11 +66,12 @@ def digest(token):
 
 
 def survey_url(token):
-    return current_app.config["BASE_URL"].rstrip("/") + f"/survey/{token}"
+    return links.survey(token)
 
 
 # --- sending -------------------------------------------------------------------------------------
 
+@events.report_published.connect
 def queue_survey(report_id):
     """Owe the satisfaction survey of a just-published report (in the publishing transaction)."""
     return tasks.defer("mail.survey", report_id)
@@ -233,7 +234,7 @@ def _month_starts(months):
 
 def _utc_midnight(day):
     local = clock.local(day, datetime.time(0, 0))
-    return local.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return local.astimezone(datetime.UTC).replace(tzinfo=None)
 
 
 def _low_condition():

@@ -1,14 +1,29 @@
 """The admin's follow-up rule table and advice-snippet library."""
 from flask_babel import lazy_gettext as _l
 
-from checkup.models.base import db
-from checkup.models import AdviceSnippet, FollowUpRule
 from checkup.core import audit
 from checkup.core.errors import NotFound, ValidationError
-from checkup.services.exam.report_review import DEFAULT_RULES, KIND_ORDER, follow_up_rules
+from checkup.models import AdviceSnippet, FollowUpRule
+from checkup.models.base import db
 
 LEVELS = ("A", "B", "C")
+# the shipped rule per finding kind: (level, hours until the follow-up is due)
+DEFAULT_RULES = {
+    "critical": ("A", 24),
+    "significant": ("B", 7 * 24),
+    "mild": ("C", 30 * 24),
+    "observation": ("C", 30 * 24),
+}
+KIND_ORDER = {"critical": 0, "significant": 1, "mild": 2, "observation": 3}
 MAX_DUE_HOURS = 24 * 365
+
+
+def follow_up_rules():
+    """{kind: (level, due_hours)} from the admin's table, falling back to the shipped defaults."""
+    rules = dict(DEFAULT_RULES)
+    for rule in FollowUpRule.select():
+        rules[rule.kind] = (rule.level, rule.due_hours)
+    return rules
 
 
 def rule_table():

@@ -11,11 +11,12 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, IntegrityError, fn, prefetch
 
-from checkup.models.base import db
-from checkup.models import Department, ExamItem, Package, PackageItem, ReferenceRange, Resource
-from checkup.models.catalog import PACKAGE_SEXES, RESULT_TYPES
 from checkup.core import audit
+from checkup.core.arguments import id_from_text, storable_id
 from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.models import Department, ExamItem, Package, PackageItem, ReferenceRange, Resource
+from checkup.models.base import db
+from checkup.models.catalog import PACKAGE_SEXES, RESULT_TYPES
 
 AGE_LIMIT = 150
 CAPACITY_LIMIT = 10000
@@ -30,7 +31,7 @@ MONEY_LIMIT = Decimal("99999999.99")
 def reference_table(query="", limit=200):
     """Active items (with department) matching ``query`` and their reference ranges, in two queries."""
     items = (ExamItem.select(ExamItem, Department).join(Department)
-             .where(ExamItem.active == True)  # noqa: E712
+             .where(ExamItem.active == True)
              .order_by(Department.sort_order, ExamItem.code))
     if query:
         term = f"%{query}%"
@@ -119,16 +120,6 @@ class Checker:
         return self.values
 
 
-def as_id(value):
-    text = str(value if value is not None else "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
-
-
-def storable_id(value):
-    """``value`` if it can be a row id; None for ids no column holds (a URL may carry 10**30)."""
-    return value if isinstance(value, int) and 0 < value < 2**31 else None
-
-
 def changes_of(obj, values):
     return {k: [str(getattr(obj, k)), str(v)] for k, v in values.items() if getattr(obj, k) != v}
 
@@ -145,7 +136,7 @@ def departments():
 
 def resources(active_only=False):
     query = Resource.select().order_by(Resource.code)
-    return list(query.where(Resource.active == True) if active_only else query)  # noqa: E712
+    return list(query.where(Resource.active == True) if active_only else query)
 
 
 def list_items(search="", department_id=None, limit=500):
@@ -189,12 +180,12 @@ def item_problems(values, item_id=None):
             ReferenceRange.select().where(ReferenceRange.item == item_id).exists()):
         check.errors["result_type"] = _l("This item has reference ranges; delete them before making it non-numeric.")
     check.money("price")
-    department_id = as_id(check.values.get("department"))
+    department_id = id_from_text(check.values.get("department"))
     if department_id is None or not Department.select().where(Department.id == department_id).exists():
         check.errors["department"] = _l("Choose a department from the list.")
     check.values["department"] = department_id
     resource = check.values.get("resource")
-    resource_id = as_id(resource) if resource not in (None, "") else None
+    resource_id = id_from_text(resource) if resource not in (None, "") else None
     if resource not in (None, "") and (resource_id is None or not Resource.select().where(
             Resource.id == resource_id).exists()):
         check.errors["resource"] = _l("Choose a resource from the list, or none.")

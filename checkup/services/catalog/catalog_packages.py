@@ -8,14 +8,21 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, IntegrityError, fn
 
-from checkup.models.base import db
-from checkup.models import Department, ExamItem, Package, PackageItem, Resource
-from checkup.models.catalog import PACKAGE_SEXES
 from checkup.core import audit
-from checkup.services.catalog.catalog import (AGE_LIMIT, CAPACITY_LIMIT, CENT, DESCRIPTION_LIMIT, FIX_FIELDS, Checker,
-                                      as_id, changes_of, storable_id)
+from checkup.core.arguments import id_from_text, storable_id
 from checkup.core.errors import NotFound, ValidationError
-
+from checkup.models import Department, ExamItem, Package, PackageItem, Resource
+from checkup.models.base import db
+from checkup.models.catalog import PACKAGE_SEXES
+from checkup.services.catalog.catalog import (
+    AGE_LIMIT,
+    CAPACITY_LIMIT,
+    CENT,
+    DESCRIPTION_LIMIT,
+    FIX_FIELDS,
+    Checker,
+    changes_of,
+)
 
 # --- packages --------------------------------------------------------------------------------
 
@@ -56,7 +63,7 @@ def package_item_ids(package_id):
 def items_by_department(include_ids=()):
     """[(department, [items])] of active items (plus ``include_ids``) in one query, for choosing."""
     query = (ExamItem.select(ExamItem, Department).join(Department)
-             .where((ExamItem.active == True) | ExamItem.id.in_(list(include_ids) or [0]))  # noqa: E712
+             .where((ExamItem.active == True) | ExamItem.id.in_(list(include_ids) or [0]))
              .order_by(Department.sort_order, Department.code, ExamItem.code))
     groups = []
     for item in query:
@@ -82,7 +89,7 @@ def package_problems(values, package_id=None):
     check.money("price")
     check.values["active"] = bool(check.values.get("active", True))
     raw_ids = list(values.get("items") or [])
-    ids = {as_id(i) for i in raw_ids[:ITEM_LIMIT + 1]}
+    ids = {id_from_text(i) for i in raw_ids[:ITEM_LIMIT + 1]}
     if not raw_ids:
         check.errors["items"] = _l("Choose at least one item.")
     elif len(raw_ids) > ITEM_LIMIT or None in ids or (

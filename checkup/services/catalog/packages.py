@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-
 from checkup.models import Department, ExamItem, Package, PackageItem
 
 
@@ -34,14 +33,14 @@ def ineligibility(package, sex, age):
 def offers_for(sex, birth_date):
     """Every active package, eligible first, each with the reason it is not offered if it is not."""
     age = age_on(birth_date)
-    packages = list(Package.select().where(Package.active == True).order_by(Package.price))  # noqa: E712
+    packages = list(Package.select().where(Package.active == True).order_by(Package.price))
     result = [Offer(p, not (r := ineligibility(p, sex, age)), r) for p in packages]
     return sorted(result, key=lambda o: not o.eligible)
 
 
 def package_with_items(code):
     """A package and its items (with department and resource) in a fixed number of queries."""
-    package = Package.get_or_none((Package.code == code) & (Package.active == True))  # noqa: E712
+    package = Package.get_or_none((Package.code == code) & (Package.active == True))
     if package is None:
         return None, []
     items = list(ExamItem.select(ExamItem, Department).join(Department)

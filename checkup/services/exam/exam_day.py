@@ -18,20 +18,16 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
-from checkup.models.base import db
-from checkup.models import (Appointment, AppointmentItem, AuditEvent, Client, Department, ExamItem, Package,
-                            Slot)
-from checkup.models.appointments import BOOKED, CANCELLED, CHECKED_IN, COMPLETED, NO_SHOW
-from checkup.models.base import utcnow
-from checkup.reports.exam_sheet import ExamSheetRenderer
-from checkup.core import audit
-from checkup.services.booking import booking
-from checkup.core import clock
-from checkup.services.groups import enrollment_identity
-from checkup.core import national_id
+from checkup.core import audit, clock, national_id
 from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.core.labels import choice_label
+from checkup.models import Appointment, AppointmentItem, AuditEvent, Client, Department, ExamItem, Package, Slot
+from checkup.models.appointments import BOOKED, CANCELLED, CHECKED_IN, COMPLETED, NO_SHOW
+from checkup.models.base import db, utcnow
+from checkup.reports.exam_sheet import ExamSheetRenderer
+from checkup.services.booking import booking
 from checkup.services.catalog.packages import age_on
+from checkup.services.groups import enrollment_identity
 
 STATUSES = (BOOKED, CHECKED_IN, COMPLETED, NO_SHOW, CANCELLED)
 IDENTITY_FIELDS = ("name", "birth_date", "national_id")
@@ -60,7 +56,7 @@ class DaySheetRow:
     is_today: bool
     checked_in_at: object = None  # aware datetime in the center's zone, from the audit log
     roster_record: bool = False  # a record a company roster made, not yet confirmed as anyone's own
-    roster_id_hash: str = None
+    roster_id_hash: str | None = None
     known_elsewhere: bool = False  # another record of the center holds the roster's ID number
 
     @property
@@ -247,7 +243,7 @@ def mark_no_show(actor, appointment_id):
 def walk_in_slots():
     """Today's slots still under way or to come that have a free place, earliest first."""
     now = clock.now()
-    slots = Slot.select().where(Slot.day == now.date(), Slot.closed == False,  # noqa: E712
+    slots = Slot.select().where(Slot.day == now.date(), Slot.closed == False,
                                 Slot.booked + Slot.held < Slot.capacity).order_by(Slot.start_time)
     return [s for s in slots if clock.local(s.day, s.end_time) > now]
 

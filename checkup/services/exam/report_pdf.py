@@ -8,10 +8,7 @@ task: an exception marks the report ``failed`` with the reason (shown to staff) 
 again on schedule, so a full or read-only disk heals by itself once fixed.
 """
 import datetime
-import hashlib
 import logging
-import os
-import tempfile
 import time
 from pathlib import Path
 
@@ -19,19 +16,21 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from checkup.core import tasks
-from checkup.models import Appointment, Client, Finding, Package, Report, User
-from checkup.models.base import utcnow
-from checkup.services.accounts import accounts
-from checkup.core import clock
-from checkup.services.mail import messages
+from checkup.core import clock, tasks
 from checkup.core.labels import choice_label
+from checkup.core.stored_files import sha256_of, write_atomically
+from checkup.models import Appointment, Client, Finding, Package, Report, User
+from checkup.models.base import db, utcnow
+from checkup.reports.client_report import ClientReportRenderer
+from checkup.reports.fonts import register_fonts
+from checkup.services.accounts import accounts
 from checkup.services.catalog.packages import age_on
 from checkup.services.exam.report_review import DRAFT, PDF_FAILED, PDF_PENDING, PDF_READY, PDF_RENDERING
 from checkup.services.exam.reports import publish, queue_pdf, snapshot_rows
+from checkup.services.exam.results import FLAG_LABELS
+from checkup.services.mail import messages
 
 log = logging.getLogger(__name__)
-STALE_TEMP_SECONDS = 10 * 60
 MAX_TRENDS = 24
 
 
@@ -48,19 +47,9 @@ def file_for(report):
     return reports_dir() / (report.pdf_path or relative_path(report))
 
 
-def sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 16), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 # --- the document's data ---------------------------------------------------------------------------
 
 def _flag_label(flag):
-    from checkup.services.exam.results import FLAG_LABELS
-
     return str(FLAG_LABELS.get(flag, flag)) if flag and flag != "N" else ""
 
 
@@ -137,8 +126,6 @@ def _load(report_id):
 
 def render_bytes(report_id):
     """The PDF of a signed report version, in the client's language. Raises LookupError if missing."""
-    from checkup.reports.client_report import ClientReportRenderer
-
     loaded = _load(report_id)
     if loaded is None:
         raise LookupError(f"report {report_id} does not exist")
@@ -154,53 +141,11 @@ def warm_up():
     translation catalogs. ``flask worker`` calls it before rq forks a work horse per job, so the
     horses inherit them instead of each parsing the 4 MB font again (~0.1-0.25 s, more than a
     render takes)."""
-    from checkup.reports.client_report import ClientReportRenderer
-    from checkup.reports.fonts import register_fonts
-
     register_fonts()
     for locale in current_app.config.get("LANGUAGES") or ("en",):
         with force_locale(locale):
             _("Checkup report")
     return ClientReportRenderer
-
-
-# --- writing the file ------------------------------------------------------------------------------
-
-def _remove_stale_temps(folder, name):
-    now = time.time()
-    for leftover in folder.glob(f".{name}.*.tmp"):
-        try:
-            if now - leftover.stat().st_mtime > STALE_TEMP_SECONDS:
-                leftover.unlink()
-        except FileNotFoundError:
-            pass
-
-
-def write_file_atomically(target, write):
-    """Call ``write(fh)`` on a temp file beside ``target``, fsync it and rename it into place, so a reader
-    sees the old file or the whole new one; a failure leaves no temp file behind."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temps(target.parent, target.name)  # left by a worker killed mid-write
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def write_atomically(target, data):
-    """Write ``data`` to ``target`` atomically (see write_file_atomically); returns its sha256."""
-    write_file_atomically(target, lambda fh: fh.write(data))
-    return hashlib.sha256(data).hexdigest()
 
 
 @tasks.handler("report.render_pdf")
@@ -237,8 +182,6 @@ def render_report_pdf(report_id):
 
 
 def _publish_and_notify(report_id):
-    from checkup.models.base import db
-
     with db.atomic():
         if publish(report_id):
             tasks.defer("mail.report_ready", report_id)

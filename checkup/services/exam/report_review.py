@@ -8,12 +8,23 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
-from checkup.models import (AdviceSnippet, Appointment, AppointmentItem, Client, Department, ExamItem, Finding,
-                            FollowUpRule, Package, Report, Result, User)
+from checkup.core.errors import NotFound
+from checkup.models import (
+    AdviceSnippet,
+    Appointment,
+    AppointmentItem,
+    Client,
+    Department,
+    ExamItem,
+    Finding,
+    Package,
+    Report,
+    Result,
+    User,
+)
 from checkup.models.appointments import CHECKED_IN, COMPLETED
 from checkup.models.results import ABNORMAL, CRITICAL_FLAGS, CRITICAL_HIGH, CRITICAL_LOW, HIGH, LOW
-from checkup.core.errors import NotFound
-
+from checkup.services.catalog.care_rules import KIND_ORDER
 
 DRAFT, SIGNED, PUBLISHED, SUPERSEDED = "draft", "signed", "published", "superseded"
 CURRENT_SIGNED = (SIGNED, PUBLISHED)  # the version in force once signed
@@ -22,15 +33,8 @@ PDF_NONE, PDF_PENDING, PDF_RENDERING, PDF_READY, PDF_FAILED = "none", "pending",
 REVIEWABLE_STATUSES = (CHECKED_IN, COMPLETED)
 
 # The rule table shipped by migration 0003; used for any kind the admin's table lacks.
-DEFAULT_RULES = {
-    "critical": ("A", 24),
-    "significant": ("B", 7 * 24),
-    "mild": ("C", 30 * 24),
-    "observation": ("C", 30 * 24),
-}
 # H/L beyond the bound by more than this share of the range width is "significant", else "mild".
 SIGNIFICANT_SHARE = Decimal("0.2")
-KIND_ORDER = {"critical": 0, "significant": 1, "mild": 2, "observation": 3}
 VERIFICATION_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"
 MAX_OBSERVATIONS = 20
 
@@ -102,15 +106,7 @@ def trend_arrow(current, previous):
     return "↑" if current > previous else "↓" if current < previous else "→"
 
 
-def follow_up_rules():
-    """{kind: (level, due_hours)} from the admin's table, falling back to the shipped defaults."""
-    rules = dict(DEFAULT_RULES)
-    for rule in FollowUpRule.select():
-        rules[rule.kind] = (rule.level, rule.due_hours)
-    return rules
-
-
-def _new_verification_code():
+def new_verification_code():
     raw = "".join(secrets.choice(VERIFICATION_ALPHABET) for _ in range(12))
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
@@ -121,12 +117,12 @@ def _new_verification_code():
 class ReviewRow:
     item: ExamItem
     department: Department
-    result: Result = None
+    result: Result | None = None
     previous_value: str = ""
-    previous_num: Decimal = None
-    previous_day: datetime.date = None
+    previous_num: Decimal | None = None
+    previous_day: datetime.date | None = None
     trend: str = ""
-    kind: str = None
+    kind: str | None = None
     advice_key: str = ""
 
     @property
@@ -211,7 +207,7 @@ def review_data(appointment_id):
         earlier = (Result.select(Result, Appointment).join(Appointment)
                    .where(Appointment.client == appointment.client_id, Appointment.day < appointment.day,
                           Appointment.status == COMPLETED, Result.item.in_(item_ids),
-                          Result.skipped == False)  # noqa: E712
+                          Result.skipped == False)
                    .order_by(Appointment.day.desc(), Result.id.desc()))
         for row in earlier:
             previous.setdefault(row.item_id, row)
@@ -270,7 +266,7 @@ def ready_for_review(limit=200):
     ids = [a.id for a in candidates]
     items = dict(AppointmentItem.select(AppointmentItem.appointment, fn.COUNT(AppointmentItem.id))
                  .where(AppointmentItem.appointment.in_(ids)).group_by(AppointmentItem.appointment).tuples())
-    done = ((Result.skipped == True) | Result.value_num.is_null(False) | (Result.value_text != ""))  # noqa: E712
+    done = ((Result.skipped == True) | Result.value_num.is_null(False) | (Result.value_text != ""))
     results = dict(Result.select(Result.appointment, fn.COUNT(Result.id))
                    .join(AppointmentItem, on=((AppointmentItem.appointment == Result.appointment)
                                               & (AppointmentItem.item == Result.item)))

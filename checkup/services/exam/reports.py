@@ -12,24 +12,35 @@ import logging
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, IntegrityError
 
-from checkup.core import tasks
-from checkup.models.base import db
-from checkup.models import (Appointment, Client, ExamItem, Finding, FollowUp, Package, Report,
-                            Result)
-from checkup.models.appointments import COMPLETED
-from checkup.models.base import utcnow
-from checkup.core import audit
-from checkup.services.care import followup_assignment
-from checkup.services.care import recheck
+from checkup.core import audit, tasks
 from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.models import Appointment, Client, ExamItem, Finding, FollowUp, Package, Report, Result
+from checkup.models.appointments import COMPLETED
+from checkup.models.base import db, utcnow
+from checkup.services.access import care_access  # who may see what builds on the reports
+from checkup.services.catalog.care_rules import follow_up_rules
+from checkup.services.exam import events
+from checkup.services.exam import results as result_service  # the station rules: parsing and flags
 
 log = logging.getLogger(__name__)
 
 # the read side shared with the review pages
-from checkup.services.exam.report_review import (CURRENT_SIGNED, DRAFT, MAX_OBSERVATIONS,  # noqa: E402
-                                            PDF_PENDING, PDF_READY, PUBLISHED, REVIEWABLE_STATUSES, SIGNED,
-                                            SUPERSEDED, _new_verification_code, follow_up_rules, is_signed,
-                                            number_text, result_value, review_data)
+from checkup.services.exam.report_review import (  # noqa: E402
+    CURRENT_SIGNED,
+    DRAFT,
+    MAX_OBSERVATIONS,
+    PDF_PENDING,
+    PDF_READY,
+    PUBLISHED,
+    REVIEWABLE_STATUSES,
+    SIGNED,
+    SUPERSEDED,
+    is_signed,
+    new_verification_code,
+    number_text,
+    result_value,
+    review_data,
+)
 
 # --- snapshot, findings, follow-ups ----------------------------------------------------------------
 
@@ -110,7 +121,7 @@ def _write_follow_ups(report, client_id, findings, rules, signed_at, carry_from=
         if not carried:
             created = FollowUp.create(client=client_id, report=report.id, level=level, summary=summary,
                                       due_at=signed_at + datetime.timedelta(hours=due_hours))
-            followup_assignment.place_new(created.id, [f["item"] for f in findings if f["level"] == level])
+            events.follow_up_opened.send(created.id, item_ids=[f["item"] for f in findings if f["level"] == level])
         levels.append(level)
     return levels
 
@@ -193,7 +204,7 @@ def sign(actor, appointment_id, summary, advice, findings=(), signed_at=None, qu
         _signing_checks(data, summary)
         now = signed_at or utcnow()
         values = dict(status=SIGNED, summary=summary, advice=advice, results_snapshot=_snapshot(data),
-                      signed_by=actor.user_id, signed_at=now, verification_code=_new_verification_code(),
+                      signed_by=actor.user_id, signed_at=now, verification_code=new_verification_code(),
                       pdf_state=PDF_PENDING, pdf_updated_at=now)
         draft = next((r for r in data.reports if r.status == DRAFT), None)
         if draft is not None:
@@ -209,7 +220,7 @@ def sign(actor, appointment_id, summary, advice, findings=(), signed_at=None, qu
         rules = follow_up_rules()
         written = _write_findings(report, data, observations, rules)
         levels = _write_follow_ups(report, data.appointment.client_id, written, rules, now)
-        recheck.close_if_normal(actor, report)  # a normal re-check closes the follow-up that booked it
+        events.report_signed.send(report, actor=actor)  # care: a normal re-check closes the follow-up that booked it
         Appointment.update(status=COMPLETED, live_day=None, updated_at=now).where(
             Appointment.id == data.appointment.id).execute()
         audit.record(actor, "report.signed", report, appointment=data.appointment.id, version=report.version,
@@ -221,8 +232,6 @@ def sign(actor, appointment_id, summary, advice, findings=(), signed_at=None, qu
 
 def _apply_changes(appointment, changes):
     """Write amended values (the only path that changes a result after signing); returns what changed."""
-    from checkup.services.exam import results as result_service  # the station rules: parsing and flags
-
     changes = list(changes or ())
     if not changes:
         return []
@@ -294,14 +303,14 @@ def amend(actor, report_id, reason, summary, advice, changes=(), findings=None):
         report = Report.create(appointment=appointment.id, version=old.version + 1, status=SIGNED,
                                summary=summary, advice=advice, results_snapshot=_snapshot(data),
                                amendment_reason=reason[:500], signed_by=actor.user_id, signed_at=now,
-                               verification_code=_new_verification_code(), pdf_state=PDF_PENDING,
+                               verification_code=new_verification_code(), pdf_state=PDF_PENDING,
                                pdf_updated_at=now)
         rules = follow_up_rules()
         written = _write_findings(report, data, observations, rules)
         earlier = [r.id for r in Report.select(Report.id).where(Report.appointment == appointment.id,
                                                                 Report.id != report.id)]
         levels = _write_follow_ups(report, appointment.client_id, written, rules, now, carry_from=earlier)
-        recheck.close_if_normal(actor, report)  # an amendment that makes a re-check normal closes its follow-up
+        events.report_signed.send(report, actor=actor)  # care: an amendment can make a re-check normal
         audit.record(actor, "report.amended", report, appointment=appointment.id, version=report.version,
                      replaces=old.id, reason=reason[:500], changes=changed, follow_ups=levels)
         queue_pdf(report.id)
@@ -314,9 +323,7 @@ def publish(report_id):
     Publishing queues the satisfaction survey (one per checkup: an amended version sends none)."""
     published = Report.update(status=PUBLISHED).where(Report.id == report_id, Report.status == SIGNED).execute() == 1
     if published:
-        from checkup.services.care.surveys import queue_survey  # post-checkup care hangs off publication
-
-        queue_survey(report_id)
+        events.report_published.send(report_id)  # care: the satisfaction survey
     return published
 
 
@@ -373,8 +380,6 @@ def report_for_staff(actor, report_id):
     """Any signed version whose PDF is ready (staff may read superseded versions too), for staff with a
     care relationship to the client (or who broke the glass): NotFound when missing, NoCareRelationship
     when unrelated."""
-    from checkup.services.privacy import care_access  # who may see what builds on the reports
-
     report = report_with_appointment(report_id)
     if report is None or report.status == DRAFT or report.pdf_state != PDF_READY:
         raise NotFound(_l("We could not find that report."))

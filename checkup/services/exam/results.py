@@ -22,14 +22,23 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
-from checkup.models.base import db
-from checkup.models import (Appointment, AppointmentItem, Client, CriticalAlert, Department, ExamItem,
-                            ReferenceRange, Report, Result)
-from checkup.models.appointments import CHECKED_IN, COMPLETED
-from checkup.models.base import utcnow
-from checkup.models.results import ABNORMAL, CRITICAL_FLAGS, CRITICAL_HIGH, CRITICAL_LOW, HIGH, LOW, NORMAL
 from checkup.core import audit
 from checkup.core.errors import NotFound, ValidationError
+from checkup.models import (
+    Appointment,
+    AppointmentItem,
+    Client,
+    CriticalAlert,
+    Department,
+    ExamItem,
+    ReferenceRange,
+    Report,
+    Result,
+)
+from checkup.models.appointments import CHECKED_IN, COMPLETED
+from checkup.models.base import db, utcnow
+from checkup.models.results import ABNORMAL, CRITICAL_FLAGS, CRITICAL_HIGH, CRITICAL_LOW, HIGH, LOW, NORMAL
+from checkup.services.access import care_access
 from checkup.services.catalog.packages import age_on
 
 # A report in one of these states froze the results (superseded versions were signed once too).
@@ -193,10 +202,10 @@ class Entry:
 
     item: ExamItem
     value_text: str = ""
-    value_num: Decimal = None
+    value_num: Decimal | None = None
     flag: str = ""
-    ref_low: Decimal = None
-    ref_high: Decimal = None
+    ref_low: Decimal | None = None
+    ref_high: Decimal | None = None
     skipped: bool = False
     skip_reason: str = ""
 
@@ -334,8 +343,8 @@ class StationRow:
     """One item of an appointment at a station: the item, its stored result and its client's range."""
 
     item: ExamItem
-    result: Result = None
-    range: ReferenceRange = None
+    result: Result | None = None
+    range: ReferenceRange | None = None
 
 
 @dataclass
@@ -372,9 +381,6 @@ def station_sheet_for(actor, appointment_id, department_id):
     """The station sheet a physician opens: only for a client they care for (at the stations today, in
     their reviews, their signed reports; else NoCareRelationship: break the glass), and its view of
     results already entered is audited ("results.station_viewed")."""
-    from checkup.core import audit
-    from checkup.services.privacy import care_access
-
     sheet = station_sheet(appointment_id, department_id)
     care_access.require(actor, sheet.appointment.client_id)
     shown = [row.result.item_id for row in sheet.rows if row.result is not None]

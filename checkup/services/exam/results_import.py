@@ -1,16 +1,26 @@
 """Instrument import: a lab analyser's CSV export, validated row by row, then committed all or nothing."""
+import csv
 import datetime
+import io
 import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from checkup.models.base import db
-from checkup.models import Appointment, AppointmentItem, Client, ExamItem, ReferenceRange, Report, Result
 from checkup.core import audit
 from checkup.core.errors import Conflict, ValidationError
-from checkup.services.exam.results import (LOCKED_REPORT_STATUSES, Entry, client_age, entry_refusal, numeric_flag,
-                                      parse_value, range_for, store_result)
+from checkup.models import Appointment, AppointmentItem, Client, ExamItem, ReferenceRange, Report, Result
+from checkup.models.base import db
+from checkup.services.exam.results import (
+    LOCKED_REPORT_STATUSES,
+    Entry,
+    client_age,
+    entry_refusal,
+    numeric_flag,
+    parse_value,
+    range_for,
+    store_result,
+)
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 20000
@@ -50,9 +60,6 @@ class ImportResult:
 
 def _import_rows(filename, data_bytes):
     """[(row number, {column: text})] under the header; ImportFileError for a file that cannot be used."""
-    import csv
-    import io
-
     if not (filename or "").strip().lower().endswith(".csv"):
         raise ImportFileError(_l("Upload the analyser's CSV export (a file name ending in .csv)."))
     if not data_bytes:

@@ -4,14 +4,11 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
-from checkup.models.base import db
-from checkup.models import (Appointment, AppointmentItem, Client, CriticalAlert, Department, ExamItem, Result,
-                            Slot, User)
-from checkup.models.appointments import CHECKED_IN
-from checkup.models.base import utcnow
-from checkup.core import audit
-from checkup.core import clock
+from checkup.core import audit, clock
 from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.models import Appointment, AppointmentItem, Client, CriticalAlert, Department, ExamItem, Result, Slot, User
+from checkup.models.appointments import CHECKED_IN
+from checkup.models.base import db, utcnow
 from checkup.services.exam.results import MAX_NOTE_LENGTH
 
 

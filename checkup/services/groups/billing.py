@@ -13,11 +13,11 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
+from checkup.core.labels import choice_label
 from checkup.models import Appointment, AppointmentItem, Client, ContractCategory, Enrollment, Package
 from checkup.models.appointments import COMPLETED, NO_SHOW
 from checkup.models.groups import ACTIVE, CLOSED
 from checkup.services.groups.group_summary import get_contract
-from checkup.core.labels import choice_label
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -74,7 +74,7 @@ def _self_paid_addons(contract_id):
                  .join(Appointment, on=(Enrollment.appointment == Appointment.id))
                  .where(Enrollment.contract == contract_id, Appointment.status == COMPLETED))
     rows = (AppointmentItem.select(AppointmentItem.appointment, AppointmentItem.price)
-            .where(AppointmentItem.appointment.in_(completed), AppointmentItem.is_addon == True,  # noqa: E712
+            .where(AppointmentItem.appointment.in_(completed), AppointmentItem.is_addon == True,
                    AppointmentItem.payer == "self").tuples())
     paid = {}
     for appointment_id, price in rows:  # summed as Decimal here: SQLite's SUM would answer a float

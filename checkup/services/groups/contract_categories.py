@@ -9,14 +9,14 @@ concurrent activation. Raises ValidationError, NotFound or Conflict; writes noth
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 
-from checkup.models.base import db
-from checkup.models import ContractCategory, Enrollment, GroupContract, Package
-from checkup.models.base import utcnow
-from checkup.models.groups import DRAFT
 from checkup.core import audit
-from checkup.services.catalog import packages
-from checkup.services.catalog.catalog import FIX_FIELDS, Checker, as_id, storable_id
+from checkup.core.arguments import id_from_text, storable_id
 from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.models import ContractCategory, Enrollment, GroupContract, Package
+from checkup.models.base import db, utcnow
+from checkup.models.groups import DRAFT
+from checkup.services.catalog import packages
+from checkup.services.catalog.catalog import FIX_FIELDS, Checker
 
 CATEGORY_FIELDS = ("label", "sex", "age_min", "age_max", "package", "company_pays", "addons_allowed", "position")
 CATEGORY_SEXES = ("", "male", "female")
@@ -44,7 +44,7 @@ def get_category(contract, category_id):
 
 def package_choices(include_id=None):
     """(id, "code · name") of the packages offered (plus ``include_id``, the one a category already uses)."""
-    query = Package.select().where((Package.active == True) | (Package.id == (include_id or 0)))  # noqa: E712
+    query = Package.select().where((Package.active == True) | (Package.id == (include_id or 0)))
     return [(p.id, f"{p.code} · {p.name_en}") for p in query.order_by(Package.code)]
 
 
@@ -82,7 +82,7 @@ def category_problems(values, contract, category=None):
     age_max = check.number("age_max", whole=True, minimum=0, maximum=AGE_LIMIT)
     if age_min is not None and age_max is not None and age_min > age_max:
         check.errors.setdefault("age_max", _l("The highest age must not be below the lowest age."))
-    package_id = as_id(check.values.get("package"))
+    package_id = id_from_text(check.values.get("package"))
     package = package_id and Package.get_or_none(Package.id == package_id)
     check.values["package"] = package.id if package else None
     if not package:

@@ -12,16 +12,14 @@ import logging
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
-from checkup.core import tasks
-from checkup.models.base import db
-from checkup.models import ContractReservation, GroupContract, Slot
-from checkup.models.base import utcnow
-from checkup.models.groups import ACTIVE, DRAFT
-from checkup.core import audit
-from checkup.core import clock
+from checkup.core import audit, clock, tasks
+from checkup.core.arguments import id_from_text, storable_id
 from checkup.core.audit import SYSTEM
-from checkup.services.catalog.catalog import FIX_FIELDS, as_id, parse_number, storable_id
 from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.models import ContractReservation, GroupContract, Slot
+from checkup.models.base import db, utcnow
+from checkup.models.groups import ACTIVE, DRAFT
+from checkup.services.catalog.catalog import FIX_FIELDS, parse_number
 
 log = logging.getLogger(__name__)
 MAX_PLACES = 10000
@@ -46,11 +44,25 @@ def get_reservation(contract, reservation_id):
     return reservation
 
 
+def first_reservable_day(contract, today=None):
+    """Places are reserved only on days after the contract's release horizon (``reserve`` refuses earlier)."""
+    return (today or clock.today()) + datetime.timedelta(days=contract.reservation_release_days + 1)
+
+
+def day_to_reserve(contract, day=None):
+    """``day`` if it lies in the contract's window, else the first day places can be reserved on (None when
+    the window has no such day left)."""
+    if day is not None and contract.window_start <= day <= contract.window_end:
+        return day
+    earliest = max(contract.window_start, first_reservable_day(contract))
+    return earliest if earliest <= contract.window_end else None
+
+
 def slots_to_reserve(contract, day):
     """The open slots of ``day`` (inside the contract's window, today or later), each with its free places."""
     if day is None or not contract.window_start <= day <= contract.window_end or day < clock.today():
         return []
-    return list(Slot.select().where(Slot.day == day, Slot.closed == False).order_by(Slot.start_time))  # noqa: E712
+    return list(Slot.select().where(Slot.day == day, Slot.closed == False).order_by(Slot.start_time))
 
 
 def _places(raw):
@@ -70,14 +82,14 @@ def reserve(actor, contract_id, slot_id, places):
     reservation of the same slot adds to the first. Raises NotFound, Conflict or ValidationError
     (``places``: not enough free places; ``slot``: a slot the contract cannot reserve).
     """
-    contract_id = storable_id(as_id(contract_id))
+    contract_id = storable_id(id_from_text(contract_id))
     contract = contract_id and GroupContract.get_or_none(GroupContract.id == contract_id)
     if not contract:
         raise NotFound(_l("No such contract."))
     if contract.status not in (DRAFT, ACTIVE):
         raise Conflict(_l("Places can be reserved only for a draft or active contract."))
     places = _places(places)
-    slot_id = storable_id(as_id(slot_id))
+    slot_id = storable_id(id_from_text(slot_id))
     slot = slot_id and Slot.get_or_none(Slot.id == slot_id)
     if not slot:
         raise ValidationError(FIX_FIELDS, {"slot": _l("Choose a slot from the list.")})
@@ -105,7 +117,7 @@ def reserve(actor, contract_id, slot_id, places):
                 if not grown:
                     raise Conflict(_l("This slot's reserved places were already given back for this contract."))
             claimed = (Slot.update(reserved=Slot.reserved + places)
-                       .where(Slot.id == slot.id, Slot.closed == False,  # noqa: E712
+                       .where(Slot.id == slot.id, Slot.closed == False,
                               Slot.booked + Slot.held + Slot.reserved + places <= Slot.capacity).execute())
             if not claimed:
                 free = Slot.get_by_id(slot.id).free

@@ -11,17 +11,15 @@ import datetime
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 
-from checkup.core import tasks
-from checkup.models.base import db
-from checkup.models import (ContractCategory, ContractReservation, Enrollment, GroupContract, Organization,
-                            Package, Slot)
-from checkup.models.accounts import ADMIN, SCHEDULER
-from checkup.models.base import utcnow
-from checkup.models.groups import ACTIVE, CLOSED, CONTRACT_STATUSES, DRAFT
-from checkup.core import audit
-from checkup.core import clock
-from checkup.services.catalog.catalog import FIX_FIELDS, Checker, as_id, storable_id
+from checkup.core import audit, clock, tasks
+from checkup.core.arguments import id_from_text, storable_id
 from checkup.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from checkup.models import ContractCategory, ContractReservation, Enrollment, GroupContract, Organization, Package, Slot
+from checkup.models.accounts import ADMIN, SCHEDULER
+from checkup.models.base import db, utcnow
+from checkup.models.groups import ACTIVE, CLOSED, CONTRACT_STATUSES, DRAFT
+from checkup.services.catalog.catalog import FIX_FIELDS, Checker
+from checkup.services.groups import contract_reservations
 
 STATUS_LABELS = {DRAFT: _l("Draft"), ACTIVE: _l("Active"), CLOSED: _l("Closed")}
 CONTRACT_FIELDS = ("name", "year", "window_start", "window_end", "discount_percent", "no_show_charge_percent",
@@ -178,7 +176,7 @@ def _changes(contract, values):
 
 def create_contract(actor, organization_id, values):
     """A new draft contract for the organization. Raises ValidationError (also for an unknown organization)."""
-    organization_id = as_id(organization_id)
+    organization_id = id_from_text(organization_id)
     organization = organization_id and Organization.get_or_none(Organization.id == organization_id)
     if not organization:
         clean, errors = contract_problems(values, 0)
@@ -198,18 +196,28 @@ def create_contract(actor, organization_id, values):
     return _get(contract.id)
 
 
-def update_contract(actor, contract, values, draft_only=False):
-    """Save the fields a contract's status allows: all of them on a draft; on an active contract only the
-    notes and a later window end. ``draft_only`` (HR) refuses anything but a draft. Raises Conflict or
-    ValidationError."""
-    contract = _get(contract.id)
+EVERY_FIELD, WINDOW_AND_NOTES = "every_field", "window_and_notes"
+
+
+def edit_scope(contract, draft_only=False):
+    """What may be changed on ``contract``: EVERY_FIELD of a draft, or on an active contract only the
+    notes and a later window end (WINDOW_AND_NOTES). ``draft_only`` (HR) refuses anything but a draft.
+    Raises Conflict when nothing may be changed."""
     if contract.status == DRAFT:
+        return EVERY_FIELD
+    if contract.status == ACTIVE and not draft_only:
+        return WINDOW_AND_NOTES
+    raise Conflict(_l("Only a draft contract can be changed here.") if draft_only
+                   else _l("A closed contract cannot be changed."))
+
+
+def update_contract(actor, contract, values, draft_only=False):
+    """Save the fields a contract's status allows (``edit_scope``). Raises Conflict or ValidationError."""
+    contract = _get(contract.id)
+    if edit_scope(contract, draft_only) == EVERY_FIELD:
         clean, errors = contract_problems(values, contract.organization_id, contract)
-    elif contract.status == ACTIVE and not draft_only:
-        clean, errors = _active_problems(values, contract)
     else:
-        raise Conflict(_l("Only a draft contract can be changed here.") if draft_only
-                       else _l("A closed contract cannot be changed."))
+        clean, errors = _active_problems(values, contract)
     if errors:
         raise ValidationError(FIX_FIELDS, errors)
     diff = _changes(contract, clean)
@@ -275,8 +283,6 @@ def activate(actor, contract_id):
 def close(actor, contract_id):
     """Active → closed (admin or scheduler): releases every place still reserved, then enqueues the group
     documents task. Raises PermissionDenied, NotFound or Conflict."""
-    from checkup.services.groups import contract_reservations
-
     _require_staff(actor)
     contract = _get(contract_id)
     if contract.status != ACTIVE:

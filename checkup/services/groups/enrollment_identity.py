@@ -29,13 +29,11 @@ import unicodedata
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
-from checkup.models.base import db
+from checkup.core import audit, clock, national_id
+from checkup.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from checkup.models import Appointment, AuditEvent, Client, Enrollment, User
 from checkup.models.appointments import BOOKED, CANCELLED
-from checkup.core import audit
-from checkup.core import clock
-from checkup.core import national_id
-from checkup.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from checkup.models.base import db
 
 INVITATION, DETAILS, FRONT_DESK = "invitation", "details", "front_desk"
 DETAIL_ATTEMPTS = 5

@@ -13,14 +13,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, Case, fn
 
+from checkup.core import audit, clock
+from checkup.core.pagination import paginate
 from checkup.models import Appointment, Client, ContractCategory, Enrollment, GroupContract, User
 from checkup.models.appointments import BOOKED, CHECKED_IN, COMPLETED, NO_SHOW
 from checkup.models.groups import ACTIVE, CLOSED, DRAFT
-from checkup.core import audit
-from checkup.core import clock
-from checkup.services.groups import contracts
 from checkup.reports import spreadsheet
-from checkup.services.accounts.organizations import paginate
+from checkup.services.groups import contracts
 
 NOT_INVITED, INVITED = "not_invited", "invited"
 # the order of the dashboard, the chart and the status filter
@@ -147,7 +146,7 @@ class EmployeeFilters:
     search: str = ""
     status: str = ""
     department: str = ""
-    category_id: int = None
+    category_id: int | None = None
 
     def as_args(self):
         return {"q": self.search, "status": self.status, "department": self.department,

@@ -20,21 +20,17 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
+from checkup.core import audit, clock
+from checkup.core.arguments import valid_id
+from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.models import Appointment, ContractCategory, Enrollment, GroupContract, Organization, Package
 from checkup.models.appointments import BOOKED, CANCELLED, CHECKED_IN, COMPLETED, NO_SHOW
 from checkup.models.groups import ACTIVE
-from checkup.core import audit
 from checkup.services.booking import booking
-from checkup.core import clock
-from checkup.core.errors import Conflict, NotFound, ValidationError
 
 NOT_BOOKED = "not_booked"
 COMPANY, SELF = "company", "self"
 HR_SOURCE, EMPLOYEE_SOURCE = "hr", "employee"
-
-
-def _plausible_id(value):
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2 ** 31
 
 
 def _with_terms():
@@ -48,7 +44,7 @@ def _with_terms():
 def get_enrollment(enrollment_id, client_id=None, organization_id=None):
     """An enrollment with its terms; with ``client_id`` only that client's, with ``organization_id`` only
     that organization's. Another's is a NotFound exactly like a missing one."""
-    query = _with_terms().where(Enrollment.id == enrollment_id) if _plausible_id(enrollment_id) else None
+    query = _with_terms().where(Enrollment.id == enrollment_id) if valid_id(enrollment_id) else None
     if query is not None and client_id is not None:
         query = query.where(Enrollment.client == client_id)
     if query is not None and organization_id is not None:
@@ -195,7 +191,7 @@ def book(actor, enrollment_id, slot_id, addon_codes=(), idempotency_key=None, cl
     contract = enrollment.contract
     _check_open(contract)
     offer = quote(enrollment, addon_codes)
-    slot = booking.slot_or_none(slot_id) if _plausible_id(slot_id) else None
+    slot = booking.slot_or_none(slot_id) if valid_id(slot_id) else None
     if slot is None:
         raise ValidationError(_l("Choose a time from the list."), {"slot": _l("Choose a time from the list.")})
     _check_in_window(contract, slot)
@@ -223,7 +219,7 @@ def reschedule(actor, enrollment_id, slot_id, client_id=None, organization_id=No
     enrollment = get_enrollment(enrollment_id, client_id=client_id, organization_id=organization_id)
     appointment = _live_or_refuse(enrollment)
     before = appointment.day
-    moved = booking.reschedule(actor, appointment.id, slot_id if _plausible_id(slot_id) else None,
+    moved = booking.reschedule(actor, appointment.id, slot_id if valid_id(slot_id) else None,
                                client_id=enrollment.client_id)
     audit.record(actor, "group_booking.rescheduled", enrollment, appointment=appointment.id, before=str(before),
                  after=str(moved.day), source=HR_SOURCE if organization_id is not None else EMPLOYEE_SOURCE)
@@ -254,9 +250,18 @@ def contract_for_move(appointment, slot):
     return contract.id
 
 
+booking.MOVE_RULES["group"] = contract_for_move
+
+
+def may_choose_time(enrollment, offer):
+    """Is the employee shown the time picker? There is a package to book (``offer``), the contract takes
+    bookings now, and the enrollment has no checkup booked or done yet."""
+    return offer is not None and is_open(enrollment.contract) and status_of(enrollment) == NOT_BOOKED
+
+
 def slot_in_window(contract, slot_id):
     """The slot if it lies within the contract's window, else None (for pages picking a time)."""
-    slot = booking.slot_or_none(slot_id) if _plausible_id(slot_id) else None
+    slot = booking.slot_or_none(slot_id) if valid_id(slot_id) else None
     if slot is None or not contract.window_start <= slot.day <= contract.window_end:
         return None
     return slot

@@ -22,17 +22,15 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from checkup.core import tasks
-from checkup.models.base import db
-from checkup.models import GroupDocument, SummaryRelease, User
-from checkup.models.base import utcnow
-from checkup.core import audit
-from checkup.services.groups import billing
-from checkup.services.groups import contracts
-from checkup.services.groups import group_summary
-from checkup.services.catalog.catalog import storable_id
+from checkup.core import audit, tasks
+from checkup.core.arguments import storable_id
 from checkup.core.errors import Conflict, NotFound, ValidationError
-from checkup.services.exam.report_pdf import sha256_of, write_atomically
+from checkup.core.stored_files import sha256_of, write_atomically
+from checkup.models import GroupDocument, SummaryRelease, User
+from checkup.models.base import db, utcnow
+from checkup.reports.billing_statement import BillingStatementRenderer, statement_workbook
+from checkup.reports.group_summary import GroupSummaryRenderer, summary_workbook
+from checkup.services.groups import billing, contracts, group_summary
 
 log = logging.getLogger(__name__)
 
@@ -182,12 +180,9 @@ def render_bytes(document):
     live data (a summary document without a release raises)."""
     with force_locale(_locale_of(document)):
         if document.kind == SUMMARY:
-            from checkup.reports.group_summary import GroupSummaryRenderer, summary_workbook
-
             release = SummaryRelease.get_by_id(document.release_id)
             data = group_summary.present(json.loads(release.figures_json), release)
             return GroupSummaryRenderer().build(data) if document.fmt == "pdf" else summary_workbook(data)
-        from checkup.reports.billing_statement import BillingStatementRenderer, statement_workbook
 
         data = billing.statement_data(document.contract_id)
         return BillingStatementRenderer().build(data) if document.fmt == "pdf" else statement_workbook(data)

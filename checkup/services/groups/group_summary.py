@@ -33,15 +33,24 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
-from checkup.models import (Appointment, Client, ContractCategory, Enrollment, ExamItem, Finding, GroupContract,
-                            Report, Result)
+from checkup.core import clock
+from checkup.core.arguments import storable_id
+from checkup.core.errors import NotFound
+from checkup.core.labels import choice_label
+from checkup.models import (
+    Appointment,
+    Client,
+    ContractCategory,
+    Enrollment,
+    ExamItem,
+    Finding,
+    GroupContract,
+    Report,
+    Result,
+)
 from checkup.models.appointments import COMPLETED
 from checkup.models.groups import FINAL, INTERIM
 from checkup.models.results import CRITICAL_HIGH, CRITICAL_LOW, HIGH, LOW
-from checkup.core import clock
-from checkup.services.catalog.catalog import storable_id
-from checkup.core.errors import NotFound
-from checkup.core.labels import choice_label
 from checkup.services.catalog.packages import age_on
 from checkup.services.groups.suppression import clamp_k, suppress
 

@@ -12,15 +12,14 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
-from checkup.models.base import db
+from checkup.core import audit, passwords
+from checkup.core.errors import Conflict, NotFound
 from checkup.models import Client, Enrollment, GroupContract, Organization, User, UserRole
 from checkup.models.accounts import CLIENT
+from checkup.models.base import db
 from checkup.models.groups import ACTIVE
 from checkup.services.accounts import accounts
-from checkup.core import audit
 from checkup.services.groups import enrollment_identity
-from checkup.core import passwords
-from checkup.core.errors import Conflict, NotFound
 from checkup.services.groups.invitations import now_utc, token_hash
 
 INVALID = _l("This invitation link is not valid any more: it may have expired, been replaced by a newer one "

@@ -24,17 +24,21 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, Case, Value, fn
 
-from checkup.core import tasks
-from checkup.models.base import db
+from checkup.core import links
+from checkup.core import audit, clock, tasks
+from checkup.core.errors import Conflict, ValidationError
 from checkup.models import Appointment, Client, Enrollment, GroupContract, Organization, User
+from checkup.models.base import db
 from checkup.models.groups import ACTIVE
 from checkup.services.accounts import accounts
-from checkup.core import audit
-from checkup.core import clock
+from checkup.services.groups.enrollments import (
+    APPOINTMENT_STATES,
+    INVITED,
+    NOT_BOOKED,
+    contract_for_hr,
+    enrollment_status,
+)
 from checkup.services.mail import messages
-from checkup.services.groups.enrollments import (APPOINTMENT_STATES, INVITED, NOT_BOOKED, contract_for_hr,
-                                          enrollment_status)
-from checkup.core.errors import Conflict, ValidationError
 
 ALL, NOT_YET_BOOKED, SELECTED = "all", "not_booked", "selected"
 MODES = (ALL, NOT_YET_BOOKED, SELECTED)
@@ -43,13 +47,12 @@ CHUNK = 500  # ids per IN (...) list: well inside every database's parameter lim
 REMINDER_EVERY = datetime.timedelta(days=3)
 STUCK_AFTER = datetime.timedelta(hours=1)  # a marked enrollment still without a link: its job was lost
 INVITE_KIND, REMINDER_KIND = "invitation", "invite_reminder"
-GROUP_BOOKING_ENDPOINT = "group_booking.book"
 PENDING = "pending:"  # the token column of an enrollment whose invitation email is still to go out
 
 
 def now_utc():
     """The center's clock as naive UTC (tests move ``clock.now``)."""
-    return clock.now().astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return clock.now().astimezone(datetime.UTC).replace(tzinfo=None)
 
 
 def pending_marker(enrollment_id):
@@ -66,17 +69,6 @@ def token_hash(token):
 
 def link_days():
     return int(current_app.config.get("INVITATION_DAYS") or 14)
-
-
-def base_url():
-    return current_app.config["BASE_URL"].rstrip("/")
-
-
-def booking_path(enrollment_id):
-    """Where an invited employee books: the group booking page once it exists, else their home."""
-    if GROUP_BOOKING_ENDPOINT in current_app.view_functions:
-        return f"/me/group/{enrollment_id}/book"
-    return "/me"
 
 
 def _chunks(ids, size=CHUNK):
@@ -230,7 +222,7 @@ def send_invitation_batch(contract_id, enrollment_ids):
 
 def _invitation_text(template, enrollment, token, expires):
     contract = enrollment.contract
-    link = f"{base_url()}/invite/{token}" if token else f"{base_url()}/login?next={booking_path(enrollment.id)}"
+    link = links.invitation(token) if token else links.sign_in(links.group_booking_path(enrollment.id))
     return render_template(template, name=enrollment.client.name, company=contract.organization.name,
                            contract=contract, link=link, has_account=token is None,
                            expires=clock.from_utc(expires).strftime("%Y-%m-%d") if expires else "",

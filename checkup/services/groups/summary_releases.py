@@ -19,16 +19,14 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
-from checkup.core import tasks
-from checkup.models.base import db
+from checkup.core import audit, tasks
+from checkup.core.arguments import storable_id
+from checkup.core.errors import Conflict, NotFound, PermissionDenied
 from checkup.models import GroupDocument, SummaryRelease
 from checkup.models.accounts import ADMIN, SCHEDULER
+from checkup.models.base import db
 from checkup.models.groups import ACTIVE, FINAL, INTERIM
-from checkup.core import audit
-from checkup.services.groups import group_documents
-from checkup.services.groups import group_summary
-from checkup.services.catalog.catalog import storable_id
-from checkup.core.errors import Conflict, NotFound, PermissionDenied
+from checkup.services.groups import group_documents, group_summary
 
 LIST_LIMIT = 50
 

@@ -6,20 +6,15 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from peewee import JOIN
 
-from checkup.models.base import db
+from checkup.core import links
+from checkup.core import calendar_file, clock, tasks
 from checkup.models import Appointment, AppointmentItem, Client, ExamItem, Package, Slot, User, WaitlistEntry
 from checkup.models.appointments import BOOKED
-from checkup.models.base import utcnow
-from checkup.core import tasks
+from checkup.models.base import db, utcnow
 from checkup.services.accounts import accounts
-from checkup.core import calendar_file
-from checkup.core import clock
-from checkup.services.mail import messages
+from checkup.services.booking import waitlist  # waitlist owes this mail
 from checkup.services.catalog.packages import preparation_notes
-
-
-def _link(path):
-    return current_app.config["BASE_URL"].rstrip("/") + path
+from checkup.services.mail import messages
 
 
 def _recipient(client):
@@ -64,7 +59,7 @@ def send_confirmation(appointment_id):
         chinese = locale == "zh"
         text = render_template("email/booking_confirmation.txt", appointment=appointment,
                                notes=preparation_notes(items, chinese), center=current_app.config["CENTER_NAME"],
-                               link=_link("/me/appointments"))
+                               link=links.my_appointments())
         return messages.send_owed(
             "booking_confirmation", email, _("Your checkup on %(day)s is booked", day=appointment.day.isoformat()),
             text, client_id=appointment.client_id, user_id=user_id,
@@ -74,8 +69,6 @@ def send_confirmation(appointment_id):
 @tasks.handler("mail.waitlist_offer")
 def send_waitlist_offer(entry_id):
     """Offer a held place; the link's token is minted now (a retry mints a new one)."""
-    from checkup.services.booking import waitlist  # waitlist owes this mail
-
     entry = (WaitlistEntry.select(WaitlistEntry, Slot, Client).join(Slot).join_from(WaitlistEntry, Client)
              .where(WaitlistEntry.id == entry_id).first())
     if entry is None:
@@ -88,7 +81,7 @@ def send_waitlist_offer(entry_id):
         return None
     with force_locale(locale):
         text = render_template("email/waitlist_offer.txt", entry=entry, center=current_app.config["CENTER_NAME"],
-                               link=_link(f"/me/waitlist/offer/{token}"),
+                               link=links.waitlist_offer(token),
                                hours=current_app.config.get("WAITLIST_HOLD_HOURS", 2))
         return messages.send_owed("waitlist_offer", email,
                                   _("A place is free on %(day)s — held for you", day=entry.day.isoformat()), text,
@@ -131,6 +124,6 @@ def send_reminder(appointment_id):
     with force_locale(locale):
         text = render_template("email/booking_reminder.txt", appointment=appointment,
                                notes=preparation_notes(items, locale == "zh"), center=current_app.config["CENTER_NAME"],
-                               link=_link("/me/appointments"))
+                               link=links.my_appointments())
         return messages.send_owed("booking_reminder", email, _("Reminder: your checkup is tomorrow"), text,
                                   client_id=appointment.client_id, user_id=user_id)

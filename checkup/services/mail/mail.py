@@ -43,7 +43,7 @@ def build_message(to, subject, text, html=None, attachments=(), headers=None):
     message["From"] = config["MAIL_SENDER"]
     message["To"] = to
     message["Subject"] = str(subject)
-    message["Date"] = datetime.datetime.now(datetime.timezone.utc)
+    message["Date"] = datetime.datetime.now(datetime.UTC)
     message["Message-ID"] = make_msgid(domain="checkup.test")
     for name, value in (headers or {}).items():
         message[name] = value

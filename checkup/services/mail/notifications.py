@@ -8,14 +8,11 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from checkup.core import links
 from checkup.core import tasks
 from checkup.models import User
 from checkup.services.accounts import accounts
 from checkup.services.mail import messages
-
-
-def _link(path):
-    return current_app.config["BASE_URL"].rstrip("/") + path
 
 
 def _send_to_user(user, kind, subject_fn, template, **context):
@@ -35,10 +32,10 @@ def send_welcome_email(user_id, consents=()):
     if user.registration_pending:
         token = accounts.issue_confirmation_token(user, consents)
         return _send_to_user(user, "welcome", lambda: _("Confirm your email address for %(center)s", center=center),
-                             "email/confirm_registration.txt", confirm_url=_link(f"/register/confirm/{token}"),
+                             "email/confirm_registration.txt", confirm_url=links.registration_confirm(token),
                              hours=accounts.CONFIRMATION_MINUTES // 60)
     return _send_to_user(user, "welcome", lambda: _("Welcome to %(center)s", center=center),
-                         "email/welcome.txt", login_url=_link("/login"))
+                         "email/welcome.txt", login_url=links.sign_in())
 
 
 @tasks.handler("mail.account_exists")
@@ -50,7 +47,7 @@ def send_account_exists(user_id):
     if user is None or not user.is_active:
         return None
     return _send_to_user(user, "account_exists", lambda: _("Someone tried to register with your email address"),
-                         "email/account_exists.txt", login_url=_link("/login"), forgot_url=_link("/password/forgot"))
+                         "email/account_exists.txt", login_url=links.sign_in(), forgot_url=links.forgot_password())
 
 
 @tasks.handler("mail.password_reset")
@@ -60,7 +57,7 @@ def send_password_reset(user_id):
         return None
     token = accounts.issue_reset_token(user)
     return _send_to_user(user, "password_reset", lambda: _("Reset your password"), "email/password_reset.txt",
-                         reset_url=_link(f"/password/reset/{token}"),
+                         reset_url=links.password_reset(token),
                          minutes=current_app.config["PASSWORD_RESET_MINUTES"])
 
 
@@ -72,5 +69,5 @@ def send_account_invitation(user_id):
     token = accounts.issue_reset_token(user, minutes=accounts.INVITATION_MINUTES)
     return _send_to_user(user, "account_invitation",
                          lambda: _("Your %(center)s staff account", center=current_app.config["CENTER_NAME"]),
-                         "email/account_invitation.txt", reset_url=_link(f"/password/reset/{token}"),
+                         "email/account_invitation.txt", reset_url=links.password_reset(token),
                          minutes=accounts.INVITATION_MINUTES)

@@ -20,22 +20,31 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from peewee import fn
 
-from checkup.core import tasks
-from checkup.models.base import db
-from checkup.models import (Appointment, Client, Consultation, Enrollment, Finding, Message, PasswordResetToken,
-                            Report, Result, User, UserRole, WaitlistEntry)
+from checkup.core import audit, clock, tasks
+from checkup.core.errors import Conflict, NotFound
+from checkup.models import (
+    Appointment,
+    Client,
+    Consultation,
+    Enrollment,
+    Finding,
+    Message,
+    PasswordResetToken,
+    Report,
+    Result,
+    User,
+    UserRole,
+    WaitlistEntry,
+)
 from checkup.models.accounts import CLIENT
 from checkup.models.appointments import LIVE_STATUSES
-from checkup.models.base import utcnow
+from checkup.models.base import db, utcnow
 from checkup.models.care import CONSENT_PURPOSES
-from checkup.services.accounts import accounts
-from checkup.core import audit
-from checkup.core import clock
-from checkup.services.accounts import consents
-from checkup.services.exam import report_pdf
+from checkup.services.accounts import accounts, consents
 from checkup.services.booking import waitlist
-from checkup.core.errors import Conflict, NotFound
+from checkup.services.exam import report_pdf
 from checkup.services.exam.report_review import PDF_NONE
+from checkup.services.privacy import data_export  # the copies of the data go with it
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +85,6 @@ def anonymize_client(actor, client_id, reason):
     "request" (their deletion request) or "inactive" (the retention task). Idempotent: an anonymized
     client is returned as it is. Raises NotFound for an unknown client, Conflict while a checkup is
     booked (cancelling it frees the place for others, so staff do it first)."""
-    from checkup.services.privacy import data_export  # the copies of the data go with it
-
     with db.atomic():
         client = Client.get_or_none(Client.id == client_id)
         if client is None:

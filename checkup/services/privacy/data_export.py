@@ -23,22 +23,43 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
-from checkup.core import tasks
-from checkup.models.base import db
-from checkup.models import (Appointment, AppointmentItem, Client, Consent, ContactAttempt, Consultation,
-                            ContractCategory, DataExport, DataRequest, Enrollment, ExamItem, Finding, FollowUp,
-                            GroupContract, Message, Organization, Package, Referral, Report, Result, Slot, Survey, User,
-                            UserRole, WaitlistEntry)
-from checkup.models.base import utcnow
-from checkup.models.data_requests import DONE, EXPORT, OPEN
-from checkup.core import audit
-from checkup.core import clock
-from checkup.services.privacy import data_rights
-from checkup.core import national_id
-from checkup.services.exam import report_pdf
+from checkup.core import audit, clock, national_id, stored_files, tasks
+from checkup.core.arguments import valid_id
 from checkup.core.errors import NotFound
-from checkup.services.accounts.organizations import valid_id
+from checkup.models import (
+    Appointment,
+    AppointmentItem,
+    Client,
+    Consent,
+    Consultation,
+    ContactAttempt,
+    ContractCategory,
+    DataExport,
+    DataRequest,
+    Enrollment,
+    ExamItem,
+    Finding,
+    FollowUp,
+    GroupContract,
+    Message,
+    Organization,
+    Package,
+    Referral,
+    Report,
+    Result,
+    Slot,
+    Survey,
+    User,
+    UserRole,
+    WaitlistEntry,
+)
+from checkup.models.base import db, utcnow
+from checkup.models.data_requests import DONE, EXPORT, OPEN
+from checkup.services.access import access_log
+from checkup.services.admin import document_check  # it re-renders through report_pdf, as this module reads it
+from checkup.services.exam import report_pdf
 from checkup.services.exam.report_review import DRAFT, PDF_READY
+from checkup.services.privacy import deadlines
 
 PENDING, BUILDING, READY, FAILED, EXPIRED = "pending", "building", "ready", "failed", "expired"
 BUSY_STATES = (PENDING, BUILDING)
@@ -98,7 +119,7 @@ def request_export(actor, client_id):
             tasks.defer("data_export.build", current.id, caused_by=actor.user_id)
             return DataExport.get_by_id(current.id)
         request = DataRequest.create(client=client.id, kind=EXPORT, requested_by=actor.user_id,
-                                     due_on=data_rights.due_date(clock.today()))
+                                     due_on=deadlines.due_date(clock.today()))
         export = DataExport.create(request=request.id, client=client.id, state=PENDING, updated_at=utcnow())
         audit.record(actor, "data_request.export_requested", request, client=client.id)
         tasks.defer("data_export.build", export.id, caused_by=actor.user_id)
@@ -112,7 +133,7 @@ def is_available(export, now=None):
 def _file_ok(export):
     path = file_for(export)
     return bool(export.checksum) and path is not None and path.is_file() and \
-        report_pdf.sha256_of(path) == export.checksum
+        stored_files.sha256_of(path) == export.checksum
 
 
 def download(actor, export_id, client_id):
@@ -231,7 +252,7 @@ def record_data(client_id):
                           for r in DataRequest.select().where(DataRequest.client == client_id)
                           .order_by(DataRequest.id)],
         "record_accesses": [{"at": a.at, "by": {"roles": list(a.roles), "account_id": a.user_id},
-                             "purpose": str(a.purpose)} for a in data_rights.all_staff_accesses(client_id)],
+                             "purpose": str(a.purpose)} for a in access_log.all_staff_accesses(client_id)],
     }
     pdfs = [(report, by_id[report.appointment_id]) for report in signed if report.pdf_state == PDF_READY]
     return data, pdfs
@@ -257,8 +278,6 @@ def _claim(export_id):
 
 def _missing_pdfs(pdfs):
     """The ids of the report PDFs not on disk as recorded (document_check owes their render again)."""
-    from checkup.services.admin import document_check  # it re-renders through report_pdf, as this module reads it
-
     return {report.id for report, _appointment in pdfs if not document_check.report_file_ready(report)}
 
 
@@ -330,8 +349,8 @@ def _write_zip(target, data, pdfs, progress):
                               compress_type=zipfile.ZIP_STORED)
                 progress(done)
 
-    report_pdf.write_file_atomically(target, write)
-    return report_pdf.sha256_of(target), target.stat().st_size
+    stored_files.write_file_atomically(target, write)
+    return stored_files.sha256_of(target), target.stat().st_size
 
 
 # --- deleting ------------------------------------------------------------------------------------

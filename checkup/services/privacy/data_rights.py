@@ -1,13 +1,12 @@
-"""Clients' data rights (PIPL art. 44–47): requests to correct or delete their data, the staff queue
-that answers them, and the list of staff accesses to a client's record.
+"""Clients' data rights (PIPL art. 44–47): requests to correct or delete their data and the staff queue
+that answers them (the list of staff accesses a client reads is services/access/access_log.py).
 
 A request is a ``DataRequest`` row, ``open`` until an administrator marks it ``done`` (with a note the
 client reads) or ``refused`` (with the reason). It is due 15 working days (Monday to Friday) after the
-day it was made; overdue requests head the queue. Marking a deletion done anonymizes the client in the
-same transaction (services.anonymization). Every step is audited and the client is emailed the outcome.
-Exports (a copy of their data) are requests too, made and closed by the worker: services.data_export.
+day it was made (deadlines.py); overdue requests head the queue. Marking a deletion done anonymizes the client in the
+same transaction (services/privacy/anonymization.py). Every step is audited and the client is emailed the outcome.
+Exports (a copy of their data) are requests too, made and closed by the worker: services/privacy/data_export.py.
 """
-import datetime
 from dataclasses import dataclass
 
 from flask import current_app, render_template
@@ -16,26 +15,31 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, Case
 
-from checkup.core import tasks
-from checkup.models.base import db
-from checkup.models import AuditEvent, Client, DataRequest, Message, User, UserRole
-from checkup.models.accounts import ADMIN, COUNSELOR, HR, PHYSICIAN, SCHEDULER
-from checkup.models.base import utcnow
-from checkup.models.data_requests import (CORRECTION, DELETION, DONE, EXPORT, OPEN, REFUSED, REQUEST_KINDS,
-                                          REQUEST_STATUSES)
-from checkup.services.accounts import accounts
-from checkup.core import audit
-from checkup.core import clock
-from checkup.services.mail import messages
+from checkup.core import audit, clock, tasks
+from checkup.core.arguments import valid_id
 from checkup.core.errors import Conflict, NotFound, ValidationError
-from checkup.services.accounts.organizations import paginate, valid_id
+from checkup.core.pagination import paginate
+from checkup.models import Client, DataRequest, Message, User
+from checkup.models.base import db, utcnow
+from checkup.models.data_requests import (
+    CORRECTION,
+    DELETION,
+    DONE,
+    EXPORT,
+    OPEN,
+    REFUSED,
+    REQUEST_KINDS,
+    REQUEST_STATUSES,
+)
+from checkup.services.accounts import accounts
+from checkup.services.mail import messages
+from checkup.services.privacy import anonymization
+from checkup.services.privacy.deadlines import due_date
 
-ANSWER_WORKING_DAYS = 15
 DETAILS_MAX = 2000
 NOTE_MAX = 2000
 MAX_OPEN_CORRECTIONS = 5
 QUEUE_PAGE_SIZE = 30
-ACCESS_PAGE_SIZE = 25
 CLIENT_LIST_LIMIT = 50
 
 KIND_LABELS = {CORRECTION: _l("Correction"), DELETION: _l("Deletion"), EXPORT: _l("Copy of the data")}
@@ -48,91 +52,6 @@ FIELD_LABELS = {
     "employer": _l("Employer, department or employee number"),
     "results": _l("My results or report"), "other": _l("Something else"),
 }
-
-# Roles whose actions on a record are "accesses" the client is shown (HR: bookings for employees).
-ACCESS_ROLES = (ADMIN, SCHEDULER, PHYSICIAN, COUNSELOR, HR)
-ROLE_ORDER = {role: n for n, role in enumerate(ACCESS_ROLES)}
-
-# What an audited action meant, in the client's words; then by area; then a general phrase.
-ACTION_PURPOSES = {
-    "directory.client_viewed": _l("Opened your client record"),
-    "directory.client_created": _l("Created your client record"),
-    "directory.client_updated": _l("Updated your client record"),
-    "directory.consents_viewed": _l("Looked at your consent choices"),
-    "consent.granted": _l("Recorded a consent you gave"),
-    "consent.withdrawn": _l("Recorded a consent you withdrew"),
-    "booking.booked": _l("Booked a checkup for you"),
-    "booking.cancelled": _l("Cancelled your appointment"),
-    "booking.cancelled_override": _l("Cancelled your appointment"),
-    "booking.rescheduled": _l("Moved your appointment"),
-    "booking.rescheduled_override": _l("Moved your appointment"),
-    "group_booking.booked": _l("Booked your company checkup"),
-    "group_booking.rescheduled": _l("Moved your company checkup"),
-    "group_booking.cancelled": _l("Cancelled your company checkup"),
-    "exam_day.checked_in": _l("Checked you in on your exam day"),
-    "exam_day.no_show": _l("Recorded that you did not come"),
-    "exam_day.exam_sheet_printed": _l("Printed your exam sheet"),
-    "results.entered": _l("Entered an exam result"),
-    "results.critical": _l("Recorded a result that needed urgent attention"),
-    "results.alert_acknowledged": _l("Acted on an urgent result"),
-    "report.draft_saved": _l("Worked on your report"),
-    "report.signed": _l("Signed your report"),
-    "report.amended": _l("Amended your report"),
-    "report.pdf_retried": _l("Had your report PDF made again"),
-    "report.downloaded": _l("Opened your report PDF"),
-    "followup.viewed": _l("Opened your follow-up"),
-    "followup.contact_logged": _l("Recorded a contact with you"),
-    "followup.closed": _l("Closed your follow-up"),
-    "followup.recheck_booked": _l("Booked a re-check for you"),
-    "referral.created": _l("Referred you to a specialist"),
-    "referral.letter_downloaded": _l("Printed your referral letter"),
-    "consultation.viewed": _l("Opened your consultation request"),
-    "consultation.scheduled": _l("Scheduled your consultation"),
-    "consultation.completed": _l("Recorded your consultation"),
-    "consultation.notes_viewed": _l("Read the notes of your consultations"),
-    "account.activated": _l("Reactivated your account"),
-    "account.deactivated": _l("Deactivated your account"),
-    "data_request.viewed": _l("Opened your data request"),
-    "data_request.done": _l("Answered your data request"),
-    "data_request.refused": _l("Refused your data request"),
-    "client.anonymized": _l("Deleted your personal data"),
-    "enrollment.linked": _l("Joined your company checkup to your own record"),
-    "access.break_glass": _l("Opened your record without being in charge of your care (reviewed by the administrator)"),
-    "referral.viewed": _l("Opened your referral"),
-    "results.station_viewed": _l("Looked at your exam results at a station"),
-}
-AREA_PURPOSES = {
-    "directory": _l("Worked on your client record"), "booking": _l("Worked on your appointment"),
-    "group_booking": _l("Worked on your company checkup"), "exam_day": _l("Worked on your exam day"),
-    "results": _l("Worked on your results"), "report": _l("Worked on your report"),
-    "followup": _l("Worked on your follow-up"), "referral": _l("Updated your referral"),
-    "consultation": _l("Worked on your consultation"), "consent": _l("Worked on your consent choices"),
-    "account": _l("Changed your account"), "data_request": _l("Worked on your data request"),
-}
-GENERAL_PURPOSE = _l("Accessed your record")
-
-
-def purpose_of(action):
-    """The words a client reads for an audited action."""
-    if action in ACTION_PURPOSES:
-        return ACTION_PURPOSES[action]
-    return AREA_PURPOSES.get(action.partition(".")[0], GENERAL_PURPOSE)
-
-
-# --- dates -----------------------------------------------------------------------------------------
-
-def add_working_days(day, count):
-    """The ``count``-th Monday-to-Friday after ``day`` (public holidays are not known here)."""
-    while count > 0:
-        day += datetime.timedelta(days=1)
-        if day.weekday() < 5:
-            count -= 1
-    return day
-
-
-def due_date(requested_on):
-    return add_working_days(requested_on, ANSWER_WORKING_DAYS)
-
 
 # --- the client's side -----------------------------------------------------------------------------
 
@@ -204,51 +123,6 @@ def client_requests(client_id):
 def open_deletion(client_id):
     return DataRequest.get_or_none(DataRequest.client == client_id, DataRequest.kind == DELETION,
                                    DataRequest.status == OPEN)
-
-
-# --- who accessed the record -------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Access:
-    at: datetime.datetime
-    user_id: int
-    roles: tuple
-    purpose: object
-
-
-def _access_events(client_id):
-    own_accounts = User.select(User.id).where(User.client == client_id)
-    staff = UserRole.select(UserRole.user).where(UserRole.role.in_(ACCESS_ROLES))
-    return (AuditEvent.select(AuditEvent.id, AuditEvent.at, AuditEvent.action, AuditEvent.user)
-            .where(AuditEvent.client_id == client_id, AuditEvent.user.in_(staff),
-                   AuditEvent.user.not_in(own_accounts))
-            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
-
-
-def _as_accesses(events):
-    """Events as Access rows, the roles of their accounts read in one query."""
-    roles = {}
-    user_ids = {event.user_id for event in events}
-    if user_ids:
-        for row in UserRole.select(UserRole.user, UserRole.role).where(UserRole.user.in_(user_ids),
-                                                                       UserRole.role.in_(ACCESS_ROLES)):
-            roles.setdefault(row.user_id, []).append(row.role)
-    return [Access(event.at, event.user_id, tuple(sorted(roles.get(event.user_id, ()), key=ROLE_ORDER.get)),
-                   purpose_of(event.action)) for event in events]
-
-
-def staff_accesses(client_id, page=1):
-    """One page (newest first) of what staff and HR did with the client's record, from the audit log:
-    when, the roles and account number of who did it (never a name) and what it was for. The client's
-    own actions and the system's are left out. Three queries whatever the page holds."""
-    result = paginate(_access_events(client_id), page, ACCESS_PAGE_SIZE)
-    result.items = _as_accesses(result.items)
-    return result
-
-
-def all_staff_accesses(client_id):
-    """Every staff access to the record, newest first (for the copy of the client's data)."""
-    return _as_accesses(list(_access_events(client_id)))
 
 
 # --- the staff queue ---------------------------------------------------------------------------------
@@ -335,7 +209,6 @@ def complete(actor, request_id, note):
     or too long), NotFound, Conflict (already answered, an export, or a deletion that cannot run yet).
     The client is emailed once the transaction commits."""
     note = _closing_note(note, "note", _l("Say what was done: the client reads this."))
-    from checkup.services.privacy import anonymization  # deletion builds on this module's records
 
     with db.atomic():
         request = _close(actor, request_id, DONE, note)

@@ -24,21 +24,16 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
-from checkup.core import tasks
-from checkup.models.base import db
-from checkup.models import ContractCategory, GroupContract, RosterImport, User
-from checkup.models.base import utcnow
-from checkup.models.groups import ACTIVE, DRAFT
-from checkup.core import audit
-from checkup.core import clock
-from checkup.services.groups import contracts
-from checkup.services.groups.roster import roster_commit
-from checkup.services.groups.roster import roster_file
-from checkup.services.groups.roster import roster_rules
+from checkup.core import audit, clock, tasks
+from checkup.core.arguments import storable_id
 from checkup.core.audit import Actor
-from checkup.services.catalog.catalog import storable_id
 from checkup.core.errors import Conflict, NotFound, ValidationError
-from checkup.services.accounts.organizations import Page
+from checkup.core.pagination import Page
+from checkup.models import ContractCategory, GroupContract, RosterImport, User
+from checkup.models.base import db, utcnow
+from checkup.models.groups import ACTIVE, DRAFT
+from checkup.services.groups import contracts
+from checkup.services.groups.roster import roster_commit, roster_file, roster_rules
 
 VALIDATING, READY, IMPORTING, IMPORTED, FAILED, DISCARDED = (
     "validating", "ready", "importing", "imported", "failed", "discarded")

@@ -18,10 +18,9 @@ compared. Re-importing a file never duplicates anyone. Reads are prefetched once
 from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 
-from checkup.models.base import db
-from checkup.models import Client, ContractCategory, Enrollment
-from checkup.models.base import utcnow
 from checkup.core import national_id
+from checkup.models import Client, ContractCategory, Enrollment
+from checkup.models.base import db, utcnow
 from checkup.services.groups.roster.roster_rules import RowError
 
 # values per IN (...) and rows per INSERT: fewer round trips, still far inside SQLite's 32,766 bound variables

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from checkup.core.upload_files import XLSX, UploadRefused, open_records
 
@@ -175,9 +177,6 @@ def template_csv(category_label="", chinese=False):
 
 def template_xlsx(category_label="", chinese=False):
     """An XLSX with the header and one example row; ID, phone and employee number columns are text."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "roster"

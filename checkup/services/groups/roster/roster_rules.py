@@ -9,11 +9,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from checkup.core import national_id
-from checkup.services.groups.contract_rules import match_category
 from checkup.services.catalog.packages import age_on
+from checkup.services.groups.contract_rules import match_category
 from checkup.services.groups.roster.roster_file import FIELDS
 
 EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
@@ -64,7 +65,7 @@ class RowError:
     row: int
     column: str
     code: str
-    params: dict = None
+    params: dict | None = None
 
     def packed(self):
         return [self.row, self.column, self.code, self.params or {}]

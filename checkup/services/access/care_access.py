@@ -18,18 +18,26 @@ import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, fn
+from peewee import JOIN
 
-from checkup.models.base import db
-from checkup.models import (Appointment, BreakGlassAccess, Client, Consultation, FollowUp, Referral, Report,
-                            StaffDepartment, User)
+from checkup.core import audit, clock
+from checkup.core.arguments import valid_id
+from checkup.core.errors import NotFound, PermissionDenied, ValidationError
+from checkup.core.pagination import paginate
+from checkup.models import (
+    Appointment,
+    BreakGlassAccess,
+    Client,
+    Consultation,
+    FollowUp,
+    Referral,
+    Report,
+    StaffDepartment,
+    User,
+)
 from checkup.models.accounts import COUNSELOR, PHYSICIAN
 from checkup.models.appointments import CHECKED_IN, COMPLETED
-from checkup.models.base import utcnow
-from checkup.core import audit
-from checkup.core import clock
-from checkup.core.errors import NotFound, PermissionDenied, ValidationError
-from checkup.services.accounts.organizations import paginate, valid_id
+from checkup.models.base import db, utcnow
 
 REASON_MAX = 500
 REVIEW_PAGE_SIZE = 25
@@ -72,7 +80,7 @@ def _physician_related(user_id, client_id):
 
 def _counselor_related(user_id, client_id):
     heads = StaffDepartment.select(StaffDepartment.department).where(StaffDepartment.user == user_id,
-                                                                    StaffDepartment.is_head == True)  # noqa: E712
+                                                                    StaffDepartment.is_head == True)
     follow_up = FollowUp.select().where(
         FollowUp.client == client_id,
         (FollowUp.assignee == user_id) | (FollowUp.assignee.is_null() & (FollowUp.status == "open"))

@@ -2,21 +2,17 @@
 from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from checkup.core import tasks
-from checkup.web.guards import actor, render_page, restrict_blueprint
-from checkup.forms.care import RenewalDoneForm, RunReenrollmentForm
-from checkup.models.accounts import ADMIN, COUNSELOR
 from checkup.core import audit
-from checkup.services.admin import management
-from checkup.services.care import reenrollment
-from checkup.services.care import renewals
 from checkup.core.errors import NotFound, ValidationError
 from checkup.core.i18n import is_chinese, localized
+from checkup.forms.care import RenewalDoneForm
+from checkup.models.accounts import ADMIN
+from checkup.services.admin import management
+from checkup.services.care import renewals
+from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("management", __name__, url_prefix="/admin")
 restrict_blueprint(bp, ADMIN)
-care = Blueprint("reenrollment", __name__, url_prefix="/care/reenrollment")
-restrict_blueprint(care, COUNSELOR, ADMIN)
 
 
 @bp.get("/management")
@@ -59,19 +55,3 @@ def renewal_done(task_id):
         return redirect(url_for(".renewal_tasks"), 303)
     flash(_("Renewal task closed."), "success")
     return redirect(url_for(".renewal_tasks"), 303)
-
-
-@care.get("")
-def index():
-    return render_page("management/reenrollment.html", funnel=reenrollment.funnel(),
-                       due=reenrollment.due_clients(limit=50), sent=reenrollment.recent_invitations(),
-                       form=RunReenrollmentForm())
-
-
-@care.post("/run")
-def run():
-    form = RunReenrollmentForm()
-    if form.validate_on_submit():
-        reenrollment.run_now(actor())
-        flash(_("Invitations are being sent to every client who is due."), "success")
-    return redirect(url_for(".index"), 303)

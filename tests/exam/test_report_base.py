@@ -1,0 +1,72 @@
+"""Every PDF the center prints stands on one base renderer: fonts, styles, page frame, "page X of Y", bytes out."""
+import ast
+import io
+from pathlib import Path
+
+from pypdf import PdfReader
+from reportlab.platypus import Paragraph
+
+from checkup.reports.base import BaseRenderer
+from checkup.reports.billing_statement import BillingStatementRenderer
+from checkup.reports.client_report import ClientReportRenderer
+from checkup.reports.exam_sheet import ExamSheetRenderer
+from checkup.reports.fonts import MixedText
+from checkup.reports.group_summary import GroupSummaryRenderer
+from checkup.reports.referral_letter import ReferralLetterRenderer
+from tests.exam.test_exam_day_pdf import sheet_data
+
+RENDERERS = (ClientReportRenderer, ExamSheetRenderer, ReferralLetterRenderer, BillingStatementRenderer,
+             GroupSummaryRenderer)
+REPORTS = Path(__file__).resolve().parents[2] / "checkup" / "reports"
+
+
+class LongNotice(BaseRenderer):
+    def document_title(self, data):
+        return "Notice"
+
+    def story(self, data):
+        return [Paragraph(self.text(f"Line {n}: 体检 & <b>not bold</b>"), self.styles["Normal"])
+                for n in range(data["lines"])]
+
+
+def pdf_text(pdf):
+    reader = PdfReader(io.BytesIO(pdf))
+    return len(reader.pages), "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_every_pdf_renderer_writes_only_its_story_on_the_shared_base():
+    for renderer in RENDERERS:
+        assert issubclass(renderer, BaseRenderer), renderer
+        assert renderer.build is BaseRenderer.build, renderer  # fonts, page frame and numbering come from the base
+        assert isinstance(renderer().mixed, MixedText), renderer
+
+
+def test_a_document_on_the_base_numbers_its_pages_and_renders_the_same_bytes_twice(app):
+    with app.app_context():
+        pdf = LongNotice().build({"lines": 200})
+        assert pdf == LongNotice().build({"lines": 200})
+    pages, text = pdf_text(pdf)
+    assert pages >= 3
+    assert "Page 1 of " + str(pages) in text and f"Page {pages} of {pages}" in text
+    assert "Line 199: 体检 & <b>not bold</b>" in text  # user text is escaped and Chinese is set in the CJK font
+
+
+def test_the_exam_sheet_mixes_fonts_like_every_other_document(app):
+    pdf = ExamSheetRenderer().build(sheet_data(stations=[{"name": "Laboratory", "other_name": "检验科", "code": "LAB",
+                                                          "items": [{"code": "GLU", "name": "Glucose",
+                                                                     "other_name": "血糖", "prep_note": "Fast ≥ 8 h",
+                                                                     "is_addon": False}]}]))
+    _pages, text = pdf_text(pdf)
+    for expected in ("检验科", "血糖", "Fast >= 8 h", "Page 1 of 1"):  # ≥ is in neither font: written as >=
+        assert expected in text, expected
+
+
+def test_the_reports_package_takes_plain_data_and_never_reaches_for_models_web_or_the_request():
+    for module in REPORTS.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text())):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            for name in names:
+                assert not name.startswith(("checkup.models", "checkup.web", "checkup.services", "checkup.blueprints")), \
+                    (module.name, name)
+                assert name.split(".")[0] != "flask", (module.name, name)  # flask_babel's gettext only
