@@ -5,12 +5,14 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install worker translations clean
+.PHONY: run test install lint lock worker translations clean
 
-$(STAMP): pyproject.toml
+# Everything from the lockfile (exact versions, tested together), then the app itself without resolving again.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -qq --upgrade pip
-	$(BIN)/python -m pip install -qq -e '.[test]'
+	$(BIN)/python -m pip install -qq -r requirements.lock
+	$(BIN)/python -m pip install -qq --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -22,6 +24,18 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Style, import contracts (.importlinter) and types; CI runs this before the tests.
+lint: $(STAMP)
+	$(BIN)/ruff check checkup tests bench
+	$(BIN)/ruff format --check checkup tests bench
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+# Re-pin requirements.lock from pyproject.toml (app, test and lint dependencies).
+lock: $(STAMP)
+	$(BIN)/python -m pip install -qq pip-tools
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --extra test --extra lint --output-file requirements.lock pyproject.toml
 
 worker: $(STAMP)
 	$(FLASK) worker

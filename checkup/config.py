@@ -27,6 +27,9 @@ SETTINGS = [
     ("MAIL_USE_TLS", "CHECKUP_MAIL_USE_TLS", _bool, False),
     ("MAIL_SENDER", "CHECKUP_MAIL_SENDER", str, "Checkup Portal <no-reply@checkup.test>"),
     ("OUTBOX_DIR", "CHECKUP_OUTBOX_DIR", str, None),
+    # accept addresses in the reserved `test` domain (RFC 2606: the demo's accounts are there) on the
+    # registration and password forms; unset: yes while mail goes to the outbox folder, no with SMTP
+    ("ALLOW_TEST_EMAIL_DOMAINS", "CHECKUP_ALLOW_TEST_EMAIL_DOMAINS", _bool, None),
     ("BASE_URL", "CHECKUP_BASE_URL", str, "http://127.0.0.1:5000"),
     ("FORCE_SECURE_COOKIES", "CHECKUP_SECURE_COOKIES", _bool, False),
     ("TRUST_PROXY", "CHECKUP_TRUST_PROXY", _bool, False),
@@ -95,6 +98,8 @@ def build_config(instance_path, overrides=None):
         config["DATABASE_URL"] = f"sqlite:///{instance / 'checkup.db'}"
     if not config["OUTBOX_DIR"]:
         config["OUTBOX_DIR"] = str(instance / "outbox")
+    if config["ALLOW_TEST_EMAIL_DOMAINS"] is None:
+        config["ALLOW_TEST_EMAIL_DOMAINS"] = not config["MAIL_SERVER"]
     if not config["REPORTS_DIR"]:
         config["REPORTS_DIR"] = str(instance / "reports")
     if not config["GROUP_DOCS_DIR"]:

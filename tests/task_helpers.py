@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from tests.conftest import REDIS_URL, reachable, service_missing
+from tests.conftest import REDIS_URL, WORKER_NUMBER, reachable, service_missing
 
 ROOT = os.path.dirname(os.path.dirname(__file__))
 
@@ -55,10 +55,18 @@ def run_cli(app, *args, **extra):
 CLOSED_REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there: every connection is refused at once
 
 
-def free_port(start=6390, stop=6490):
+# throw-away Redis servers listen on 6390-6489, each pytest-xdist worker on a block of its own (gw1 on
+# 6490-6589, ...): one worker's server restarted on its port is never taken by another worker's
+THROWAWAY_PORTS = 100
+THROWAWAY_FIRST_PORT = 6390 + THROWAWAY_PORTS * WORKER_NUMBER
+
+
+def free_port(start=None, stop=None):
     """A local TCP port nobody listens on, from ``start`` up (throw-away Redis servers live there)."""
     import socket
 
+    start = THROWAWAY_FIRST_PORT if start is None else start
+    stop = THROWAWAY_FIRST_PORT + THROWAWAY_PORTS if stop is None else stop
     for port in range(start, stop):
         with socket.socket() as probe:
             try:

@@ -3,8 +3,17 @@
 / /login /register /invite /survey /preferences -> public/   /me /account -> me/   /hr -> hr/
 /desk /directory -> desk/   /exam -> exam/   /care -> care/   /admin -> admin/
 """
-from checkup.blueprints.admin import (admin, admin_accounts, break_glass, care_rules, care_settings, catalog,
-                                      catalog_packages, data_requests, management)
+from checkup.blueprints.admin import (
+    admin,
+    admin_accounts,
+    break_glass,
+    care_rules,
+    care_settings,
+    catalog,
+    catalog_packages,
+    data_requests,
+    management,
+)
 from checkup.blueprints.care import campaigns, care_followups, care_referrals, reenrollment
 from checkup.blueprints.care import home as care_home
 from checkup.blueprints.desk import capacity, contracts, daysheet, desk_booking, directory

@@ -2,6 +2,9 @@
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import DataRequired, Length
 
+# re-exported: it lives with the form round trip (checkup/web/form_round_trip.py)
+from checkup.web.form_round_trip import apply_errors as apply_errors
+
 
 def required():
     return DataRequired(message=_l("This field is required."))
@@ -9,14 +12,3 @@ def required():
 
 def max_len(n):
     return Length(max=n, message=_l("Use at most %(max)d characters."))
-
-
-def apply_errors(form, error):
-    """Put a service's field errors next to the fields; returns True if any were placed."""
-    placed = False
-    for name, message in error.field_errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = list(field.errors) + [message]
-            placed = True
-    return placed

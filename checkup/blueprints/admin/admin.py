@@ -2,13 +2,12 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from checkup.core.errors import ValidationError
-from checkup.forms import apply_errors
 from checkup.forms.tasks import DiscardTaskForm
 from checkup.models.accounts import ADMIN
 from checkup.services.access import care_access
 from checkup.services.admin import admin_overview, task_overview
 from checkup.services.privacy import data_rights
+from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -64,11 +63,6 @@ def task_retry(task_id):
 def task_discard(task_id):
     task_overview.listed_task(task_id)  # a missing task is a 404 whatever the form holds
     form = DiscardTaskForm()
-    if form.validate_on_submit():
-        try:
-            task_overview.discard(actor(), task_id, form.reason.data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            return _listing_after_action(_("Task %(id)s discarded; it will not be tried again.", id=task_id))
+    if submit(form, lambda: task_overview.discard(actor(), task_id, form.reason.data)).done:
+        return _listing_after_action(_("Task %(id)s discarded; it will not be tried again.", id=task_id))
     return _listing_after_action(task_id=task_id, form=form)

@@ -2,12 +2,11 @@
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from checkup.core.errors import DomainError, ValidationError
-from checkup.forms import apply_errors
+from checkup.core.errors import DomainError
 from checkup.forms.accounts import AccountForm, RolesForm, role_choices
 from checkup.models.accounts import ADMIN, ALL_ROLES
-from checkup.services.accounts import organizations
-from checkup.services.accounts import accounts
+from checkup.services.accounts import accounts, organizations
+from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("admin_accounts", __name__, url_prefix="/admin/accounts")
@@ -37,17 +36,14 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 def create():
     form = _prepare(AccountForm())
-    if form.validate_on_submit():
-        try:
-            user = accounts.create_account(actor(), form.email.data, form.name.data, form.roles.data,
-                                           _org_id(form), form.phone.data or "")
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Account created. %(email)s has been sent a link to choose a password.", email=user.email),
-                  "success")
-            return redirect(url_for("admin_accounts.detail", user_id=user.id), code=303)
-    return render_page("admin/account_new.html", form=form, status=422 if form.errors else 200)
+    outcome = submit(form, lambda: accounts.create_account(actor(), form.email.data, form.name.data, form.roles.data,
+                                                           _org_id(form), form.phone.data or ""))
+    if outcome.done:
+        user = outcome.result
+        flash(_("Account created. %(email)s has been sent a link to choose a password.", email=user.email),
+              "success")
+        return redirect(url_for("admin_accounts.detail", user_id=user.id), code=303)
+    return render_page("admin/account_new.html", form=form, status=outcome.status)
 
 
 @bp.get("/<int:user_id>")
@@ -62,14 +58,9 @@ def detail(user_id):
 def update_roles(user_id):
     user = accounts.get_user(user_id)
     form = _prepare(RolesForm())
-    if form.validate_on_submit():
-        try:
-            accounts.set_roles(actor(), user.id, form.roles.data, _org_id(form))
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Roles saved."), "success")
-            return redirect(url_for("admin_accounts.detail", user_id=user.id), code=303)
+    if submit(form, lambda: accounts.set_roles(actor(), user.id, form.roles.data, _org_id(form))).done:
+        flash(_("Roles saved."), "success")
+        return redirect(url_for("admin_accounts.detail", user_id=user.id), code=303)
     return render_page("admin/account_detail.html", user=user, form=form, status=422)
 
 

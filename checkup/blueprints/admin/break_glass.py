@@ -4,12 +4,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from checkup.core.errors import ValidationError
-from checkup.forms import apply_errors
 from checkup.forms.access import BreakGlassForm, ReviewAccessForm
 from checkup.models.accounts import ADMIN, COUNSELOR, PHYSICIAN
 from checkup.services.access import care_access
 from checkup.services.access.care_access import NoCareRelationship
+from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, home_endpoint, is_safe_next, render_page, roles_required
 
 bp = Blueprint("break_glass", __name__)
@@ -31,16 +30,11 @@ def no_relationship(error):
 @roles_required(PHYSICIAN, COUNSELOR, ADMIN)
 def open_record(client_id):
     form = BreakGlassForm()
-    if form.validate_on_submit():
-        try:
-            care_access.break_glass(actor(), client_id, form.reason.data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("The record is open to you for %(minutes)d minutes. This access is logged and reviewed.",
-                    minutes=care_access.minutes()), "warning")
-            target = form.next.data if is_safe_next(form.next.data) else url_for(home_endpoint(current_user))
-            return redirect(target, code=303)
+    if submit(form, lambda: care_access.break_glass(actor(), client_id, form.reason.data)).done:
+        flash(_("The record is open to you for %(minutes)d minutes. This access is logged and reviewed.",
+                minutes=care_access.minutes()), "warning")
+        target = form.next.data if is_safe_next(form.next.data) else url_for(home_endpoint(current_user))
+        return redirect(target, code=303)
     return _form_page(form, client_id, 422)
 
 

@@ -2,11 +2,10 @@
 from flask import Blueprint, flash, redirect, url_for
 from flask_babel import gettext as _
 
-from checkup.core.errors import ValidationError
-from checkup.forms import apply_errors
 from checkup.forms.care_rules import RuleForm, SnippetForm
 from checkup.models.accounts import ADMIN
 from checkup.services.catalog import care_rules
+from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("care_rules", __name__, url_prefix="/admin/care")
@@ -29,14 +28,9 @@ def index():
 @bp.post("/rules/<kind>")
 def save_rule(kind):
     form = RuleForm(prefix=kind)
-    if form.validate_on_submit():
-        try:
-            care_rules.set_rule(actor(), kind, form.level.data, form.due_hours.data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Rule saved. It applies to reports signed from now on."), "success")
-            return redirect(url_for("care_rules.index"), code=303)
+    if submit(form, lambda: care_rules.set_rule(actor(), kind, form.level.data, form.due_hours.data)).done:
+        flash(_("Rule saved. It applies to reports signed from now on."), "success")
+        return redirect(url_for("care_rules.index"), code=303)
     forms = {k: RuleForm(prefix=k, data={"level": level, "due_hours": hours})
              for k, level, hours in care_rules.rule_table()}
     forms[kind] = form
@@ -46,14 +40,9 @@ def save_rule(kind):
 @bp.post("/advice")
 def add_snippet():
     form = SnippetForm()
-    if form.validate_on_submit():
-        try:
-            care_rules.save_snippet(actor(), form.key.data, form.text_en.data, form.text_zh.data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Advice saved."), "success")
-            return redirect(url_for("care_rules.index"), code=303)
+    if submit(form, lambda: care_rules.save_snippet(actor(), form.key.data, form.text_en.data, form.text_zh.data)).done:
+        flash(_("Advice saved."), "success")
+        return redirect(url_for("care_rules.index"), code=303)
     return _page(snippet_form=form, status=422)
 
 

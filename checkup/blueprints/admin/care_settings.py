@@ -3,10 +3,10 @@ from flask import Blueprint, flash, redirect, url_for
 from flask_babel import gettext as _
 
 from checkup.core.errors import ValidationError
-from checkup.forms import apply_errors
 from checkup.forms.followups import AssignmentSettingsForm, StaffDepartmentForm
 from checkup.models.accounts import ADMIN
 from checkup.services.care import followup_assignment
+from checkup.web.form_round_trip import apply_errors, submit
 from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("care_settings", __name__, url_prefix="/admin/care/assignment")
@@ -41,14 +41,10 @@ def index():
 @bp.post("")
 def save():
     form = AssignmentSettingsForm()
-    if form.validate_on_submit():
-        try:
-            followup_assignment.save_settings(actor(), form.mode.data, form.unreachable_after.data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Assignment settings saved. They apply to follow-ups created from now on."), "success")
-            return redirect(url_for("care_settings.index"), code=303)
+    if submit(form, lambda: followup_assignment.save_settings(actor(), form.mode.data,
+                                                              form.unreachable_after.data)).done:
+        flash(_("Assignment settings saved. They apply to follow-ups created from now on."), "success")
+        return redirect(url_for("care_settings.index"), code=303)
     return _page(settings_form=form, status=422)
 
 

@@ -6,12 +6,12 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_babel import gettext as _
 
 from checkup.core.arguments import id_from_text
-from checkup.core.errors import Conflict, ValidationError
+from checkup.core.errors import Conflict
 from checkup.core.i18n import localized
-from checkup.forms import apply_errors
 from checkup.forms.catalog import ItemForm, QuickItemForm, RangeForm, values_of
 from checkup.models.accounts import ADMIN
 from checkup.services.catalog import catalog
+from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
 
 bp = Blueprint("catalog", __name__, url_prefix="/admin/catalog")
@@ -84,17 +84,13 @@ def items():
 @bp.route("/items/new", methods=["GET", "POST"])
 def item_new():
     form = _prepare_item_form(ItemForm())
-    if form.validate_on_submit():
-        try:
-            item = catalog.create_item(actor(), values_of(form, ITEM_FIELDS))
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Item %(code)s added.", code=item.code), "success")
-            return redirect(url_for("catalog.item_detail", item_id=item.id), code=303)
-    elif form.is_submitted():
+    outcome = submit(form, lambda: catalog.create_item(actor(), values_of(form, ITEM_FIELDS)))
+    if outcome.done:
+        flash(_("Item %(code)s added.", code=outcome.result.code), "success")
+        return redirect(url_for("catalog.item_detail", item_id=outcome.result.id), code=303)
+    if outcome.invalid:
         add_rule_errors(form, lambda: catalog.item_problems(values_of(form, ITEM_FIELDS))[1])
-    return render_page("catalog/item_form.html", form=form, item=None, status=422 if form.errors else 200)
+    return render_page("catalog/item_form.html", form=form, item=None, status=outcome.status)
 
 
 @bp.get("/items/<int:item_id>")
@@ -109,17 +105,13 @@ def item_edit(item_id):
     item = catalog.get_item(item_id)
     form = ItemForm(data=_item_form_data(item)) if request.method == "GET" else ItemForm()
     _prepare_item_form(form, item)
-    if form.validate_on_submit():
-        try:
-            catalog.update_item(actor(), item.id, values_of(form, ITEM_FIELDS))
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Item %(code)s saved.", code=form.code.data), "success")
-            return redirect(url_for("catalog.item_detail", item_id=item.id), code=303)
-    elif form.is_submitted():
+    outcome = submit(form, lambda: catalog.update_item(actor(), item.id, values_of(form, ITEM_FIELDS)))
+    if outcome.done:
+        flash(_("Item %(code)s saved.", code=form.code.data), "success")
+        return redirect(url_for("catalog.item_detail", item_id=item.id), code=303)
+    if outcome.invalid:
         add_rule_errors(form, lambda: catalog.item_problems(values_of(form, ITEM_FIELDS), item.id)[1])
-    return render_page("catalog/item_form.html", form=form, item=item, status=422 if form.errors else 200)
+    return render_page("catalog/item_form.html", form=form, item=item, status=outcome.status)
 
 
 @bp.post("/items/validate/<field>")
@@ -171,16 +163,12 @@ def item_row_form(item_id):
 def item_row_save(item_id):
     item = catalog.get_item(item_id)
     form = _quick_form(item, request.form)
-    if form.validate_on_submit():
-        try:
-            item = catalog.update_item(actor(), item.id, values_of(form, QUICK_FIELDS))
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            if not wants_fragment():
-                flash(_("Item %(code)s saved.", code=item.code), "success")
-                return redirect(url_for("catalog.items"), code=303)
-            return render_template("catalog/_item_row.html", item=item)
+    outcome = submit(form, lambda: catalog.update_item(actor(), item.id, values_of(form, QUICK_FIELDS)))
+    if outcome.done:
+        if not wants_fragment():
+            flash(_("Item %(code)s saved.", code=outcome.result.code), "success")
+            return redirect(url_for("catalog.items"), code=303)
+        return render_template("catalog/_item_row.html", item=outcome.result)
     return render_page("catalog/item_quick_edit.html", "catalog/_item_row_form.html", item=item, form=form,
                        status=invalid_status())
 
@@ -191,27 +179,21 @@ def item_row_save(item_id):
 def range_add(item_id):
     item = catalog.get_item(item_id)
     form = RangeForm()
-    form_error = None
-    if form.validate_on_submit():
-        try:
-            catalog.add_range(actor(), item.id, values_of(form, catalog.RANGE_FIELDS))
-        except ValidationError as exc:
-            if not apply_errors(form, exc):
-                form_error = exc.message
-        else:
-            if not wants_fragment():
-                flash(_("Reference range added."), "success")
-                return redirect(url_for("catalog.item_detail", item_id=item.id, _anchor="ranges"), code=303)
-            return render_template("catalog/_range_added.html", item=item, ranges=catalog.item_ranges(item.id),
-                                   range_form=RangeForm(formdata=None))
+    outcome = submit(form, lambda: catalog.add_range(actor(), item.id, values_of(form, catalog.RANGE_FIELDS)))
+    if outcome.done:
+        if not wants_fragment():
+            flash(_("Reference range added."), "success")
+            return redirect(url_for("catalog.item_detail", item_id=item.id, _anchor="ranges"), code=303)
+        return render_template("catalog/_range_added.html", item=item, ranges=catalog.item_ranges(item.id),
+                               range_form=RangeForm(formdata=None))
     if wants_fragment():
         response = make_response(render_template("catalog/_range_form.html", item=item, range_form=form,
-                                                 range_error=form_error))
+                                                 range_error=outcome.form_error))
         response.headers["HX-Retarget"] = "#range-form"
         response.headers["HX-Reswap"] = "outerHTML"
         return response
     return render_page("catalog/item_detail.html", item=item, ranges=catalog.item_ranges(item.id),
-                       range_form=form, range_error=form_error, status=422)
+                       range_form=form, range_error=outcome.form_error, status=422)
 
 
 @bp.post("/items/<int:item_id>/ranges/<int:range_id>/delete")

@@ -3,10 +3,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from checkup.blueprints.admin.catalog import add_rule_errors, bp, validated_field
-from checkup.core.errors import ValidationError
-from checkup.forms import apply_errors
 from checkup.forms.catalog import PackageForm, ResourceForm, values_of
 from checkup.services.catalog import catalog_packages as packages
+from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, wants_fragment
 
 PACKAGE_FIELDS = packages.PACKAGE_FIELDS + ("items",)
@@ -28,25 +27,20 @@ def _package_form_page(form, package, status=200):
 
 
 def _save_package(form, package=None):
-    """Validate and save; a redirect on success, else None with the errors placed on ``form``."""
-    if form.validate_on_submit():
-        try:
-            saved = packages.save_package(actor(), values_of(form, PACKAGE_FIELDS), package.id if package else None)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Package %(code)s saved.", code=saved.code), "success")
-            return redirect(url_for("catalog.package_list"), code=303)
-    elif form.is_submitted():
-        add_rule_errors(form, lambda: packages.package_problems(values_of(form, PACKAGE_FIELDS),
-                                                                package.id if package else None)[1])
-    return None
+    """Validate and save; a redirect on success, else the form page with the errors placed on ``form``."""
+    package_id = package.id if package else None
+    outcome = submit(form, lambda: packages.save_package(actor(), values_of(form, PACKAGE_FIELDS), package_id))
+    if outcome.done:
+        flash(_("Package %(code)s saved.", code=outcome.result.code), "success")
+        return redirect(url_for("catalog.package_list"), code=303)
+    if outcome.invalid:
+        add_rule_errors(form, lambda: packages.package_problems(values_of(form, PACKAGE_FIELDS), package_id)[1])
+    return _package_form_page(form, package, outcome.status)
 
 
 @bp.route("/packages/new", methods=["GET", "POST"])
 def package_new():
-    form = PackageForm()
-    return _save_package(form) or _package_form_page(form, None, 422 if form.errors else 200)
+    return _save_package(PackageForm())
 
 
 @bp.route("/packages/<int:package_id>/edit", methods=["GET", "POST"])
@@ -58,7 +52,7 @@ def package_edit(package_id):
         form = PackageForm(data=data)
     else:
         form = PackageForm()
-    return _save_package(form, package) or _package_form_page(form, package, 422 if form.errors else 200)
+    return _save_package(form, package)
 
 
 @bp.post("/packages/validate/<field>")
@@ -94,19 +88,15 @@ def _resource_page(resource_id=None):
         form = ResourceForm(data={k: getattr(resource, k) for k in packages.RESOURCE_FIELDS})
     else:
         form = ResourceForm()
-    if form.validate_on_submit():
-        try:
-            saved = packages.save_resource(actor(), values_of(form, packages.RESOURCE_FIELDS), resource_id)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Resource %(code)s saved.", code=saved.code), "success")
-            return redirect(url_for("catalog.resource_list"), code=303)
-    elif form.is_submitted():
+    outcome = submit(form, lambda: packages.save_resource(actor(), values_of(form, packages.RESOURCE_FIELDS),
+                                                          resource_id))
+    if outcome.done:
+        flash(_("Resource %(code)s saved.", code=outcome.result.code), "success")
+        return redirect(url_for("catalog.resource_list"), code=303)
+    if outcome.invalid:
         add_rule_errors(form, lambda: packages.resource_problems(values_of(form, packages.RESOURCE_FIELDS),
                                                                  resource_id)[1])
-    return render_page("catalog/resource_form.html", form=form, resource=resource,
-                       status=422 if form.errors else 200)
+    return render_page("catalog/resource_form.html", form=form, resource=resource, status=outcome.status)
 
 
 @bp.route("/resources/new", methods=["GET", "POST"])

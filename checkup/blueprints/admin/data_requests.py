@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from checkup.core import clock
 from checkup.core.arguments import parse_page
 from checkup.core.errors import Conflict, ValidationError
-from checkup.forms import apply_errors
 from checkup.forms.data_requests import CompleteRequestForm, RefuseRequestForm
 from checkup.models.accounts import ADMIN
 from checkup.models.data_requests import DELETION, REQUEST_KINDS, REQUEST_STATUSES
 from checkup.services.privacy import data_rights
+from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("data_requests", __name__, url_prefix="/admin/data-requests")
@@ -50,18 +50,13 @@ def detail(request_id):
 
 def _answer(request_id, form, answer, message, **forms):
     data_rights.get_request(request_id)  # a missing request is a 404 whatever the form holds
-    if form.validate_on_submit():
-        try:
-            answer()
-        except ValidationError as exc:
-            if not apply_errors(form, exc):
-                return _detail(request_id, error=exc.message, status=exc.status, **forms)
-            return _detail(request_id, status=422, **forms)
-        except Conflict as exc:
-            return _detail(request_id, error=exc.message, status=exc.status, **forms)
+    outcome = submit(form, answer, refusals=(ValidationError, Conflict))
+    if outcome.done:
         flash(message, "success")
         return redirect(url_for("data_requests.detail", request_id=request_id), code=303)
-    return _detail(request_id, status=422, **forms)
+    # a refusal answers its own status (409 for a request answered meanwhile)
+    return _detail(request_id, error=outcome.form_error, status=outcome.error.status if outcome.error else 422,
+                   **forms)
 
 
 @bp.post("/<int:request_id>/done", endpoint="complete")

@@ -3,10 +3,10 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from checkup.core.errors import Conflict, ValidationError
-from checkup.forms import apply_errors
 from checkup.forms.campaigns import SEGMENT_FIELDS, CampaignForm
 from checkup.models.accounts import ADMIN, COUNSELOR
 from checkup.services.care import campaign_segments, campaigns
+from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("campaigns", __name__, url_prefix="/care/campaigns")
@@ -56,23 +56,18 @@ def _segment_errors(form):
 
 def _save(form, campaign=None):
     """Validate and save the draft: a redirect on success, else the form page with the errors in place."""
-    error = None
-    if form.validate_on_submit():
-        try:
-            saved = campaigns.save_draft(actor(), form.message_values(), form.segment_values(),
-                                         campaign.id if campaign else None)
-        except ValidationError as exc:
-            if not apply_errors(form, exc):
-                error = exc.message
-        except Conflict as exc:
-            flash(exc.message, "error")
-            return redirect(url_for("campaigns.detail", campaign_id=campaign.id), code=303)
-        else:
-            flash(_("Campaign %(name)s saved as a draft.", name=saved.name), "success")
-            return redirect(url_for("campaigns.detail", campaign_id=saved.id), code=303)
-    else:
+    try:
+        outcome = submit(form, lambda: campaigns.save_draft(actor(), form.message_values(), form.segment_values(),
+                                                            campaign.id if campaign else None))
+    except Conflict as exc:  # sent meanwhile: no longer a draft
+        flash(exc.message, "error")
+        return redirect(url_for("campaigns.detail", campaign_id=campaign.id), code=303)
+    if outcome.done:
+        flash(_("Campaign %(name)s saved as a draft.", name=outcome.result.name), "success")
+        return redirect(url_for("campaigns.detail", campaign_id=outcome.result.id), code=303)
+    if outcome.invalid:
         _add_problems(form, _segment_problems(form))
-    return _form_page(form, campaign, status=422, error=error)
+    return _form_page(form, campaign, status=422, error=outcome.form_error)
 
 
 @bp.get("", endpoint="index")

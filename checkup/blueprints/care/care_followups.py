@@ -10,11 +10,11 @@ from werkzeug.datastructures import MultiDict
 
 from checkup.core import clock
 from checkup.core.errors import DomainError, NotFound, ValidationError
-from checkup.forms import apply_errors
 from checkup.forms.followups import AssignForm, AttemptForm, CloseForm, RecheckForm, ReferralForm
 from checkup.models.accounts import ADMIN, COUNSELOR
 from checkup.services.booking import availability, booking
 from checkup.services.care import followup_actions, followup_assignment, followups, recheck, referrals
+from checkup.web.form_round_trip import place_refusal
 from checkup.web.guards import actor, is_safe_next, render_page, restrict_blueprint
 
 bp = Blueprint("care_followups", __name__, url_prefix="/care")
@@ -84,9 +84,8 @@ def bulk_assign():
     except NotFound:
         raise
     except DomainError as exc:
-        placed = isinstance(exc, ValidationError) and apply_errors(form, exc)
         filters = _filters(MultiDict(_query_pairs(target)))
-        context = _list_context(filters, form, None if placed else exc.message)
+        context = _list_context(filters, form, place_refusal(form, exc))
         return render_page("care/followups.html", status=exc.status, next_url=target, **context)
     flash(ngettext("%(num)d follow-up assigned.", "%(num)d follow-ups assigned.", changed), "success")
     return redirect(target, code=303)
@@ -120,8 +119,7 @@ def _failed(follow_up_id, exc, name, form):
     """A refused action: 404 stays 404; field errors go next to the fields (422); others on top."""
     if isinstance(exc, NotFound):
         raise exc
-    placed = isinstance(exc, ValidationError) and apply_errors(form, exc)
-    return _detail_page(follow_up_id, status=exc.status, error=None if placed else exc.message, **{name: form})
+    return _detail_page(follow_up_id, status=exc.status, error=place_refusal(form, exc), **{name: form})
 
 
 def _done(follow_up_id, message):
@@ -203,7 +201,8 @@ def recheck_booking(follow_up_id):
         except DomainError as exc:
             if isinstance(exc, NotFound):
                 raise
-            if not (isinstance(exc, ValidationError) and apply_errors(form, exc)) or "items" in exc.field_errors:
+            error = place_refusal(form, exc)
+            if "items" in exc.field_errors:  # the ticked items are no form field: their message goes on top
                 error = exc.message
             status = 409 if isinstance(exc, booking.PlaceTaken) else exc.status
         else:

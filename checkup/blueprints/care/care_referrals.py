@@ -2,11 +2,11 @@
 from flask import Blueprint, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 
-from checkup.core.errors import DomainError, NotFound, ValidationError
-from checkup.forms import apply_errors
+from checkup.core.errors import DomainError, NotFound
 from checkup.forms.followups import DeclineForm, OutcomeForm, ScheduleForm
 from checkup.models.accounts import ADMIN, COUNSELOR
 from checkup.services.care import followups, referrals
+from checkup.web.form_round_trip import place_refusal
 from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("care_referrals", __name__, url_prefix="/care/referrals")
@@ -68,8 +68,8 @@ def _transition(referral_id, action):
     except NotFound:
         raise
     except DomainError as exc:
-        placed = form is not None and isinstance(exc, ValidationError) and apply_errors(form, exc)
-        return _detail_page(referral_id, status=exc.status, error=None if placed else exc.message,
+        return _detail_page(referral_id, status=exc.status,
+                            error=place_refusal(form, exc) if form is not None else exc.message,
                             **({name: form} if form is not None else {}))
     flash(_("Referral updated."), "success")
     return redirect(url_for("care_referrals.detail", referral_id=referral_id), code=303)

@@ -9,12 +9,12 @@ from flask_babel import ngettext
 from checkup.core import clock
 from checkup.core.errors import ValidationError
 from checkup.core.i18n import localized
-from checkup.forms import apply_errors
 from checkup.forms.capacity import CapacityForm, CloseDayForm, ImportForm, ReopenDayForm, template_form
 from checkup.models.accounts import ADMIN, SCHEDULER
-from checkup.services.catalog import catalog
 from checkup.services.booking import capacity, capacity_import
 from checkup.services.booking.availability import shift_month
+from checkup.services.catalog import catalog
+from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
 from checkup.web.uploads import run_import
 
@@ -126,18 +126,15 @@ def day(day):
 def slot_save(slot_id):
     slot = capacity.get_slot(slot_id)
     form = slot_form(slot, request.form)
-    if form.validate_on_submit():
-        try:
-            slot = capacity.set_slot_capacity(actor(), slot.id, form.capacity.data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            if wants_fragment():
-                return render_template("capacity/_slot_row.html", slot=slot, form=slot_form(slot), saved=True,
-                                       fill_state=fill_state)
-            flash(_("Capacity of %(time)s saved: %(n)s places.", time=slot.start_time.strftime("%H:%M"),
-                    n=slot.capacity), "success")
-            return redirect(url_for("capacity.day", day=slot.day.isoformat()), code=303)
+    outcome = submit(form, lambda: capacity.set_slot_capacity(actor(), slot.id, form.capacity.data))
+    if outcome.done:
+        slot = outcome.result
+        if wants_fragment():
+            return render_template("capacity/_slot_row.html", slot=slot, form=slot_form(slot), saved=True,
+                                   fill_state=fill_state)
+        flash(_("Capacity of %(time)s saved: %(n)s places.", time=slot.start_time.strftime("%H:%M"),
+                n=slot.capacity), "success")
+        return redirect(url_for("capacity.day", day=slot.day.isoformat()), code=303)
     if wants_fragment():
         return render_template("capacity/_slot_row.html", slot=slot, form=form, fill_state=fill_state), 200
     return _day_page(slot.day, status=422, slot_forms={slot.id: form})
@@ -147,19 +144,14 @@ def slot_save(slot_id):
 def resource_save(resource_day_id):
     row = capacity.get_resource_day(resource_day_id)
     form = resource_form(row, request.form)
-    if form.validate_on_submit():
-        try:
-            capacity.set_resource_capacity(actor(), row.id, form.capacity.data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            row = capacity.get_resource_day(row.id)
-            if wants_fragment():
-                return render_template("capacity/_resource_row.html", row=row, form=resource_form(row), saved=True,
-                                       fill_state=fill_state)
-            flash(_("Capacity of %(resource)s saved: %(n)s places.", resource=localized(row.resource),
-                    n=row.capacity), "success")
-            return redirect(url_for("capacity.day", day=row.day.isoformat()), code=303)
+    if submit(form, lambda: capacity.set_resource_capacity(actor(), row.id, form.capacity.data)).done:
+        row = capacity.get_resource_day(row.id)
+        if wants_fragment():
+            return render_template("capacity/_resource_row.html", row=row, form=resource_form(row), saved=True,
+                                   fill_state=fill_state)
+        flash(_("Capacity of %(resource)s saved: %(n)s places.", resource=localized(row.resource),
+                n=row.capacity), "success")
+        return redirect(url_for("capacity.day", day=row.day.isoformat()), code=303)
     if wants_fragment():
         return render_template("capacity/_resource_row.html", row=row, form=form, fill_state=fill_state), 200
     return _day_page(row.day, status=422, resource_forms={row.id: form})
@@ -169,33 +161,26 @@ def resource_save(resource_day_id):
 def close(day):
     day = _day(day)
     form = CloseDayForm()
-    if form.validate_on_submit():
-        try:
-            appointments = capacity.close_day(actor(), day, form.note.data or "")
-        except ValidationError as exc:
-            return _day_page(day, status=422, close_form=form, error=exc.message)
-        if appointments:
-            flash(ngettext("The day is closed. %(num)d appointment needs rescheduling; it is listed below.",
-                           "The day is closed. %(num)d appointments need rescheduling; they are listed below.",
-                           len(appointments)), "warning")
-        else:
-            flash(_("The day is closed. Nobody was booked on it."), "success")
-        return redirect(url_for("capacity.day", day=day.isoformat(), _anchor="appointments"), code=303)
-    return _day_page(day, status=422, close_form=form)
+    outcome = submit(form, lambda: capacity.close_day(actor(), day, form.note.data or ""))
+    if not outcome.done:
+        return _day_page(day, status=422, close_form=form, error=outcome.form_error)
+    if outcome.result:
+        flash(ngettext("The day is closed. %(num)d appointment needs rescheduling; it is listed below.",
+                       "The day is closed. %(num)d appointments need rescheduling; they are listed below.",
+                       len(outcome.result)), "warning")
+    else:
+        flash(_("The day is closed. Nobody was booked on it."), "success")
+    return redirect(url_for("capacity.day", day=day.isoformat(), _anchor="appointments"), code=303)
 
 
 @bp.post("/<day>/reopen")
 def reopen(day):
     day = _day(day)
-    form = ReopenDayForm()
-    if form.validate_on_submit():
-        try:
-            capacity.reopen_day(actor(), day)
-        except ValidationError as exc:
-            return _day_page(day, status=422, error=exc.message)
-        flash(_("The day is open for booking again."), "success")
-        return redirect(url_for("capacity.day", day=day.isoformat()), code=303)
-    return _day_page(day, status=422)
+    outcome = submit(ReopenDayForm(), lambda: capacity.reopen_day(actor(), day))
+    if not outcome.done:
+        return _day_page(day, status=422, error=outcome.form_error)
+    flash(_("The day is open for booking again."), "success")
+    return redirect(url_for("capacity.day", day=day.isoformat()), code=303)
 
 
 # --- the weekly template -------------------------------------------------------------------------

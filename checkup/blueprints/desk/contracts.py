@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 
 from checkup.core import clock
 from checkup.core.errors import Conflict, ValidationError
-from checkup.forms import apply_errors
 from checkup.forms.catalog import values_of
 from checkup.forms.contracts import (
     ActionForm,
@@ -22,7 +21,7 @@ from checkup.forms.contracts import (
     ReservationForm,
 )
 from checkup.models.accounts import ADMIN, SCHEDULER
-from checkup.models.groups import ACTIVE, CONTRACT_STATUSES, DRAFT
+from checkup.models.groups import CONTRACT_STATUSES, DRAFT
 from checkup.services.accounts import organizations
 from checkup.services.groups import (
     contract_categories,
@@ -31,6 +30,7 @@ from checkup.services.groups import (
     group_summary,
     summary_releases,
 )
+from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
 
 bp = Blueprint("contracts", __name__, url_prefix="/desk/contracts")
@@ -85,20 +85,15 @@ def contract_edit_page(ep, contract, draft_only=False):
     form = kind(data=_contract_data(contract)) if request.method == "GET" else kind()
     if kind is ContractForm:
         form.without_organization()
-    form_error = None
-    if form.validate_on_submit():
-        try:
-            contracts.update_contract(actor(), contract, values_of(form, contracts.CONTRACT_FIELDS), draft_only)
-        except ValidationError as exc:
-            form_error = None if apply_errors(form, exc) else exc.message
-        except Conflict as exc:
-            form_error = exc.message
-        else:
-            flash(_("Contract %(name)s saved.", name=form.name.data if kind is ContractForm else contract.name),
-                  "success")
-            return redirect(url_for(f"{ep}.detail", contract_id=contract.id), code=303)
-    return render_page("contracts/form.html", ep=ep, form=form, contract=contract, form_error=form_error,
-                       status=422 if form.errors or form_error else 200)
+    outcome = submit(form, lambda: contracts.update_contract(actor(), contract,
+                                                             values_of(form, contracts.CONTRACT_FIELDS), draft_only),
+                     refusals=(ValidationError, Conflict))
+    if outcome.done:
+        flash(_("Contract %(name)s saved.", name=form.name.data if kind is ContractForm else contract.name),
+              "success")
+        return redirect(url_for(f"{ep}.detail", contract_id=contract.id), code=303)
+    return render_page("contracts/form.html", ep=ep, form=form, contract=contract, form_error=outcome.form_error,
+                       status=outcome.status)
 
 
 def new_contract_page(ep, organization_id=None):
@@ -109,18 +104,14 @@ def new_contract_page(ep, organization_id=None):
         form.organization.choices = [("", "—")] + [(str(pk), name) for pk, name in organizations.choices()]
     else:
         form.without_organization()
-    form_error = None
-    if form.validate_on_submit():
-        chosen = organization_id if organization_id is not None else form.organization.data
-        try:
-            contract = contracts.create_contract(actor(), chosen, values_of(form, contracts.CONTRACT_FIELDS))
-        except ValidationError as exc:
-            form_error = None if apply_errors(form, exc) else exc.message
-        else:
-            flash(_("Draft contract %(name)s created. Add its categories next.", name=contract.name), "success")
-            return redirect(url_for(f"{ep}.detail", contract_id=contract.id), code=303)
-    return render_page("contracts/form.html", ep=ep, form=form, contract=None, form_error=form_error,
-                       status=422 if form.errors or form_error else 200)
+    chosen = organization_id if organization_id is not None else form.organization.data
+    outcome = submit(form, lambda: contracts.create_contract(actor(), chosen,
+                                                             values_of(form, contracts.CONTRACT_FIELDS)))
+    if outcome.done:
+        flash(_("Draft contract %(name)s created. Add its categories next.", name=outcome.result.name), "success")
+        return redirect(url_for(f"{ep}.detail", contract_id=outcome.result.id), code=303)
+    return render_page("contracts/form.html", ep=ep, form=form, contract=None, form_error=outcome.form_error,
+                       status=outcome.status)
 
 
 def _category_form(category=None):
@@ -141,23 +132,19 @@ def category_page(ep, contract, category_id=None):
         flash(_("Categories can only be changed while the contract is a draft."), "error")
         return redirect(url_for(f"{ep}.detail", contract_id=contract.id), code=303)
     form = _category_form(category)
-    form_error = None
-    if form.validate_on_submit():
+
+    def save():
         values = values_of(form, contract_categories.CATEGORY_FIELDS)
-        try:
-            if category is None:
-                saved = contract_categories.add_category(actor(), contract, values)
-            else:
-                saved = contract_categories.update_category(actor(), contract, category.id, values)
-        except ValidationError as exc:
-            form_error = None if apply_errors(form, exc) else exc.message
-        except Conflict as exc:
-            form_error = exc.message
-        else:
-            flash(_("Category %(label)s saved.", label=saved.label), "success")
-            return redirect(url_for(f"{ep}.detail", contract_id=contract.id, _anchor="categories"), code=303)
+        if category is None:
+            return contract_categories.add_category(actor(), contract, values)
+        return contract_categories.update_category(actor(), contract, category.id, values)
+
+    outcome = submit(form, save, refusals=(ValidationError, Conflict))
+    if outcome.done:
+        flash(_("Category %(label)s saved.", label=outcome.result.label), "success")
+        return redirect(url_for(f"{ep}.detail", contract_id=contract.id, _anchor="categories"), code=303)
     return render_page("contracts/category_form.html", ep=ep, form=form, contract=contract, category=category,
-                       form_error=form_error, status=422 if form.errors or form_error else 200)
+                       form_error=outcome.form_error, status=outcome.status)
 
 
 def delete_category_action(ep, contract, category_id):
@@ -284,22 +271,16 @@ def reservation_new(contract_id):
     form.slot.choices = [("", "—")] + [
         (str(s.id), _("%(start)s–%(end)s (%(free)s free of %(capacity)s)", start=s.start_time.strftime("%H:%M"),
                       end=s.end_time.strftime("%H:%M"), free=s.free, capacity=s.capacity)) for s in slots]
-    form_error = None
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            reservation = contract_reservations.reserve(actor(), contract.id, form.slot.data, form.places.data)
-        except ValidationError as exc:
-            form_error = None if apply_errors(form, exc) else exc.message
-        except Conflict as exc:
-            form_error = exc.message
-        else:
-            flash(_("%(n)s places reserved on %(day)s at %(time)s.", n=form.places.data,
-                    day=reservation.slot.day.isoformat(), time=reservation.slot.start_time.strftime("%H:%M")),
-                  "success")
-            return redirect(url_for("contracts.detail", contract_id=contract.id, _anchor="reservations"), code=303)
+    outcome = submit(form, lambda: contract_reservations.reserve(actor(), contract.id, form.slot.data,
+                                                                 form.places.data),
+                     refusals=(ValidationError, Conflict))
+    if outcome.done:
+        slot = outcome.result.slot
+        flash(_("%(n)s places reserved on %(day)s at %(time)s.", n=form.places.data, day=slot.day.isoformat(),
+                time=slot.start_time.strftime("%H:%M")), "success")
+        return redirect(url_for("contracts.detail", contract_id=contract.id, _anchor="reservations"), code=303)
     return render_page("contracts/reservation_form.html", ep=STAFF, form=form, contract=contract, day=day,
-                       slots=slots, form_error=form_error,
-                       status=422 if request.method == "POST" else 200)
+                       slots=slots, form_error=outcome.form_error, status=outcome.status)
 
 
 @bp.post("/<int:contract_id>/reservations/<int:reservation_id>/cancel")

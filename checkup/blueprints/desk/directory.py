@@ -9,7 +9,6 @@ from flask_login import current_user
 
 from checkup.core import audit
 from checkup.core.errors import Conflict, ValidationError
-from checkup.forms import apply_errors
 from checkup.forms.directory import ClientForm, OrganizationForm, clean_text
 from checkup.forms.privacy import StaffConsentForm
 from checkup.models.accounts import ADMIN, COUNSELOR, SCHEDULER
@@ -17,6 +16,7 @@ from checkup.models.care import CONSENT_PURPOSES
 from checkup.models.directory import SIZE_TIERS, VALUE_TIERS
 from checkup.services.accounts import clients, consents, organizations
 from checkup.services.mail import messages
+from checkup.web.form_round_trip import apply_errors, submit
 from checkup.web.guards import actor, render_page, restrict_blueprint, roles_required, wants_fragment
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
@@ -45,11 +45,6 @@ def _number_arg(name, source=None):
 def _choice_arg(name, allowed):
     value = request.args.get(name, "")
     return value if value in allowed else ""
-
-
-def _form_failed(form, error):
-    """Field errors go next to their fields; anything else becomes the form's own message."""
-    return None if apply_errors(form, error) else error.message
 
 
 # --- clients ---------------------------------------------------------------------------
@@ -88,17 +83,12 @@ def _client_form(**kwargs):
 @roles_required(*EDITORS)
 def client_new():
     form = _client_form()
-    form_error = None
-    if form.validate_on_submit():
-        try:
-            client = clients.create_client(actor(), form.values())
-        except ValidationError as exc:
-            form_error = _form_failed(form, exc)
-        else:
-            flash(_("Client record created."), "success")
-            return redirect(url_for("directory.client_detail", client_id=client.id), code=303)
-    return render_page("directory/client_form.html", form=form, client=None, form_error=form_error,
-                       status=422 if form.errors or form_error else 200)
+    outcome = submit(form, lambda: clients.create_client(actor(), form.values()))
+    if outcome.done:
+        flash(_("Client record created."), "success")
+        return redirect(url_for("directory.client_detail", client_id=outcome.result.id), code=303)
+    return render_page("directory/client_form.html", form=form, client=None, form_error=outcome.form_error,
+                       status=outcome.status)
 
 
 @bp.get("/clients/<int:client_id>")
@@ -117,17 +107,12 @@ def client_edit(client_id):
         form = _client_form(data=_client_data(client))
     else:
         form = _client_form()
-    form_error = None
-    if form.validate_on_submit():
-        try:
-            clients.update_client(actor(), client.id, form.values())
-        except ValidationError as exc:
-            form_error = _form_failed(form, exc)
-        else:
-            flash(_("Client record saved."), "success")
-            return redirect(url_for("directory.client_detail", client_id=client.id), code=303)
-    return render_page("directory/client_form.html", form=form, client=client, form_error=form_error,
-                       status=422 if form.errors or form_error else 200)
+    outcome = submit(form, lambda: clients.update_client(actor(), client.id, form.values()))
+    if outcome.done:
+        flash(_("Client record saved."), "success")
+        return redirect(url_for("directory.client_detail", client_id=client.id), code=303)
+    return render_page("directory/client_form.html", form=form, client=client, form_error=outcome.form_error,
+                       status=outcome.status)
 
 
 @bp.route("/clients/<int:client_id>/consents", methods=["GET", "POST"])
@@ -185,17 +170,12 @@ def organizations_list():
 @roles_required(*EDITORS)
 def organization_new():
     form = OrganizationForm()
-    form_error = None
-    if form.validate_on_submit():
-        try:
-            organization = organizations.create_organization(actor(), form.values())
-        except ValidationError as exc:
-            form_error = _form_failed(form, exc)
-        else:
-            flash(_("Organization created."), "success")
-            return redirect(url_for("directory.organization_detail", organization_id=organization.id), code=303)
-    return render_page("directory/organization_form.html", form=form, organization=None, form_error=form_error,
-                       status=422 if form.errors or form_error else 200)
+    outcome = submit(form, lambda: organizations.create_organization(actor(), form.values()))
+    if outcome.done:
+        flash(_("Organization created."), "success")
+        return redirect(url_for("directory.organization_detail", organization_id=outcome.result.id), code=303)
+    return render_page("directory/organization_form.html", form=form, organization=None,
+                       form_error=outcome.form_error, status=outcome.status)
 
 
 @bp.get("/organizations/<int:organization_id>")
@@ -211,14 +191,9 @@ def organization_detail(organization_id):
 def organization_edit(organization_id):
     organization = organizations.get_organization(organization_id)
     form = OrganizationForm(obj=organization) if request.method == "GET" else OrganizationForm()
-    form_error = None
-    if form.validate_on_submit():
-        try:
-            organizations.update_organization(actor(), organization.id, form.values())
-        except ValidationError as exc:
-            form_error = _form_failed(form, exc)
-        else:
-            flash(_("Organization saved."), "success")
-            return redirect(url_for("directory.organization_detail", organization_id=organization.id), code=303)
+    outcome = submit(form, lambda: organizations.update_organization(actor(), organization.id, form.values()))
+    if outcome.done:
+        flash(_("Organization saved."), "success")
+        return redirect(url_for("directory.organization_detail", organization_id=organization.id), code=303)
     return render_page("directory/organization_form.html", form=form, organization=organization,
-                       form_error=form_error, status=422 if form.errors or form_error else 200)
+                       form_error=outcome.form_error, status=outcome.status)

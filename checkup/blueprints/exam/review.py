@@ -4,10 +4,10 @@ from flask_babel import gettext as _
 
 from checkup.core.errors import Conflict, ValidationError
 from checkup.core.i18n import is_chinese
-from checkup.forms import apply_errors
 from checkup.forms.review import AmendForm, ReportTextForm, SignForm
 from checkup.models.accounts import PHYSICIAN
 from checkup.services.exam import report_review, reports
+from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("review", __name__, url_prefix="/exam/review")
@@ -56,21 +56,15 @@ def save_draft(appointment_id):
 @bp.post("/<int:appointment_id>/sign")
 def sign(appointment_id):
     form = SignForm()
-    error = None
-    if form.validate_on_submit():
-        try:
-            reports.sign(actor(), appointment_id, form.summary.data, form.advice.data,
-                         findings=form.observation_list())
-        except ValidationError as exc:
-            if not apply_errors(form, exc):
-                error = exc.message
-        except Conflict as exc:
-            error = exc.message
-        else:
-            flash(_("Report signed. The PDF is being prepared."), "success")
-            return redirect(url_for("review.appointment", appointment_id=appointment_id), code=303)
+    outcome = submit(form, lambda: reports.sign(actor(), appointment_id, form.summary.data, form.advice.data,
+                                                findings=form.observation_list()),
+                     refusals=(ValidationError, Conflict))
+    if outcome.done:
+        flash(_("Report signed. The PDF is being prepared."), "success")
+        return redirect(url_for("review.appointment", appointment_id=appointment_id), code=303)
+    # field errors answer 422; a refusal of the report as a whole (already signed, …) 409
     return _review_page(report_review.review_data(appointment_id), form, status=422 if form.errors else 409,
-                        error=error)
+                        error=outcome.form_error)
 
 
 @bp.get("/reports/<int:report_id>/status")
@@ -112,19 +106,14 @@ def amend(report_id):
         return render_page("review/amend.html", data=data, report=report, form=form, error=None,
                            values={}, status=200 if report.status in report_review.CURRENT_SIGNED else 409)
     form = AmendForm()
-    error, values = None, {key: request.form.get(key, "") for key in request.form if key.startswith("value-")}
-    if form.validate_on_submit():
-        try:
-            new = reports.amend(actor(), report_id, form.reason.data, form.summary.data, form.advice.data,
-                                changes=_amend_changes(data), findings=form.observation_list())
-        except ValidationError as exc:
-            if not apply_errors(form, exc):
-                error = exc.message
-        except Conflict as exc:
-            error = exc.message
-        else:
-            flash(_("Amendment signed as version %(version)s. The client will be told.", version=new.version),
-                  "success")
-            return redirect(url_for("review.appointment", appointment_id=report.appointment_id), code=303)
-    return render_page("review/amend.html", data=data, report=report, form=form, error=error, values=values,
-                       status=422)
+    values = {key: request.form.get(key, "") for key in request.form if key.startswith("value-")}
+    outcome = submit(form, lambda: reports.amend(actor(), report_id, form.reason.data, form.summary.data,
+                                                 form.advice.data, changes=_amend_changes(data),
+                                                 findings=form.observation_list()),
+                     refusals=(ValidationError, Conflict))
+    if outcome.done:
+        flash(_("Amendment signed as version %(version)s. The client will be told.", version=outcome.result.version),
+              "success")
+        return redirect(url_for("review.appointment", appointment_id=report.appointment_id), code=303)
+    return render_page("review/amend.html", data=data, report=report, form=form, error=outcome.form_error,
+                       values=values, status=422)

@@ -7,12 +7,12 @@ from flask_login import current_user
 
 from checkup.core import tasks
 from checkup.core.errors import Conflict, ValidationError
-from checkup.forms import apply_errors
 from checkup.forms.directory import clean_text
 from checkup.forms.hr_profile import HrProfileForm
 from checkup.models.accounts import HR
 from checkup.services.accounts import hr_profile, organizations
 from checkup.services.groups import contracts, enrollments, invitations
+from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("hr", __name__, url_prefix="/hr")
@@ -69,17 +69,12 @@ def profile_edit():
     organization = organizations.get_organization(_org_id())
     form = HrProfileForm(data=hr_profile.profile_values(organization)) if request.method == "GET" \
         else HrProfileForm()
-    form_error = None
-    if form.validate_on_submit():
-        try:
-            hr_profile.update_profile(actor(), organization.id, form.values())
-        except ValidationError as exc:
-            form_error = None if apply_errors(form, exc) else exc.message
-        else:
-            flash(_("Company profile saved."), "success")
-            return redirect(url_for("hr.home"), code=303)
-    return render_page("hr/profile_form.html", form=form, organization=organization, form_error=form_error,
-                       status=422 if form.errors or form_error else 200)
+    outcome = submit(form, lambda: hr_profile.update_profile(actor(), organization.id, form.values()))
+    if outcome.done:
+        flash(_("Company profile saved."), "success")
+        return redirect(url_for("hr.home"), code=303)
+    return render_page("hr/profile_form.html", form=form, organization=organization, form_error=outcome.form_error,
+                       status=outcome.status)
 
 
 # --- employees ---------------------------------------------------------------------------------

@@ -9,16 +9,17 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from checkup.core.errors import DomainError, ValidationError
-from checkup.forms import apply_errors
+from checkup.core.errors import Conflict, PermissionDenied, ValidationError
 from checkup.forms.booking import ConfirmForm, RescheduleForm, StaffCancelForm
 from checkup.models.accounts import HR
 from checkup.services.booking import availability, booking
 from checkup.services.groups import group_booking
+from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("hr_booking", __name__, url_prefix="/hr/employees")
 restrict_blueprint(bp, HR)
+REFUSALS = (ValidationError, PermissionDenied, Conflict)  # shown on the page; a NotFound stays a 404
 
 
 def _enrollment(enrollment_id):
@@ -95,21 +96,25 @@ def _day_of(slot_id):
     return slot.day if slot is not None else None
 
 
+def _page_again(enrollment, outcome, message_field, slot_id=None, **forms):
+    """After a POST that changed nothing: the form that did not parse (422), or the service's refusal on
+    the page read afresh (showing ``slot_id``'s day), its message at ``message_field`` when no field owns it."""
+    if outcome.error is None:
+        return _page(enrollment, 422, **forms)
+    if outcome.form_error:
+        message_field.errors.append(outcome.form_error)
+    return _page(_enrollment(enrollment.id), _refused(outcome.error), day=_day_of(slot_id), **forms)
+
+
 @bp.post("/<int:enrollment_id>/book")
 def book(enrollment_id):
     enrollment = _enrollment(enrollment_id)
     form = ConfirmForm()
-    if not form.validate_on_submit():
-        return _page(enrollment, 422, book_form=form)
-    try:
-        appointment = group_booking.book(actor(), enrollment.id, form.slot.data, (), form.idempotency_key.data,
-                                         **_scope())
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        apply_errors(form, exc) or form.slot.errors.append(exc.message)
-        return _page(_enrollment(enrollment_id), _refused(exc), day=_day_of(form.slot.data), book_form=form)
-    flash(_("Booked for %(name)s on %(day)s.", name=enrollment.client.name, day=appointment.day.isoformat()),
+    outcome = submit(form, lambda: group_booking.book(actor(), enrollment.id, form.slot.data, (),
+                                                      form.idempotency_key.data, **_scope()), refusals=REFUSALS)
+    if not outcome.done:
+        return _page_again(enrollment, outcome, form.slot, form.slot.data, book_form=form)
+    flash(_("Booked for %(name)s on %(day)s.", name=enrollment.client.name, day=outcome.result.day.isoformat()),
           "success")
     return redirect(url_for("hr_booking.detail", enrollment_id=enrollment.id), code=303)
 
@@ -118,16 +123,11 @@ def book(enrollment_id):
 def reschedule(enrollment_id):
     enrollment = _enrollment(enrollment_id)
     form = RescheduleForm()
-    if not form.validate_on_submit():
-        return _page(enrollment, 422, move_form=form)
-    try:
-        moved = group_booking.reschedule(actor(), enrollment.id, form.slot.data, **_scope())
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        apply_errors(form, exc) or form.slot.errors.append(exc.message)
-        return _page(_enrollment(enrollment_id), _refused(exc), day=_day_of(form.slot.data), move_form=form)
-    flash(_("Moved to %(day)s.", day=moved.day.isoformat()), "success")
+    outcome = submit(form, lambda: group_booking.reschedule(actor(), enrollment.id, form.slot.data, **_scope()),
+                     refusals=REFUSALS)
+    if not outcome.done:
+        return _page_again(enrollment, outcome, form.slot, form.slot.data, move_form=form)
+    flash(_("Moved to %(day)s.", day=outcome.result.day.isoformat()), "success")
     return redirect(url_for("hr_booking.detail", enrollment_id=enrollment.id), code=303)
 
 
@@ -135,14 +135,9 @@ def reschedule(enrollment_id):
 def cancel(enrollment_id):
     enrollment = _enrollment(enrollment_id)
     form = StaffCancelForm()
-    if not form.validate_on_submit():
-        return _page(enrollment, 422, cancel_form=form)
-    try:
-        group_booking.cancel(actor(), enrollment.id, form.reason.data, **_scope())
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        apply_errors(form, exc) or form.reason.errors.append(exc.message)
-        return _page(_enrollment(enrollment_id), _refused(exc), cancel_form=form)
+    outcome = submit(form, lambda: group_booking.cancel(actor(), enrollment.id, form.reason.data, **_scope()),
+                     refusals=REFUSALS)
+    if not outcome.done:
+        return _page_again(enrollment, outcome, form.reason, cancel_form=form)
     flash(_("The appointment is cancelled."), "success")
     return redirect(url_for("hr_booking.detail", enrollment_id=enrollment.id), code=303)

@@ -3,10 +3,9 @@ from flask import Blueprint, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from checkup.core.errors import ValidationError
-from checkup.forms import apply_errors
 from checkup.forms.auth import ChangePasswordForm, ProfileForm
 from checkup.services.accounts import accounts, clients
+from checkup.web.form_round_trip import submit
 from checkup.web.guards import render_page
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -45,13 +44,9 @@ def update_profile():
 @bp.post("/password")
 def change_password():
     form = ChangePasswordForm(prefix="pw")
-    if form.validate_on_submit():
-        try:
-            accounts.change_password(current_user, form.current_password.data, form.new_password.data,
-                                     keep_token=current_user.session_token)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Your password has been changed. Other devices have been signed out."), "success")
-            return redirect(url_for("account.profile"), code=303)
+    if submit(form, lambda: accounts.change_password(current_user, form.current_password.data,
+                                                     form.new_password.data,
+                                                     keep_token=current_user.session_token)).done:
+        flash(_("Your password has been changed. Other devices have been signed out."), "success")
+        return redirect(url_for("account.profile"), code=303)
     return _page(ProfileForm(obj=current_user), form, 422)

@@ -8,13 +8,13 @@ from flask_login import current_user
 from checkup.core import clock
 from checkup.core.errors import DomainError, ValidationError
 from checkup.core.i18n import is_chinese
-from checkup.forms import apply_errors
 from checkup.forms.booking import CancelForm, ClaimForm, ConfirmForm, RescheduleForm, WaitlistForm
 from checkup.models.accounts import CLIENT
 from checkup.services.booking import appointments, availability, booking, waitlist
 from checkup.services.catalog.packages import preparation_notes
 from checkup.services.mail import booking_mail
 from checkup.web import link_tokens
+from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("booking", __name__, url_prefix="/me")
@@ -69,19 +69,18 @@ def confirm(code):
     form = ConfirmForm(data={"slot": request.args.get("slot", type=int), "idempotency_key": uuid.uuid4().hex})
     if request.method == "POST":
         form = ConfirmForm()
-        if form.validate_on_submit():
-            try:
-                appointment = booking.book(actor(), current_user.client_id, form.slot.data, code, addons,
-                                           form.idempotency_key.data)
-            except booking.PlaceTaken as exc:
-                return _taken(exc, _quote_or_404(code, addons)[0], code, addons, form.slot.data)
-            except ValidationError as exc:
-                if "package" in exc.field_errors:
-                    abort(404)
-                apply_errors(form, exc) or form.slot.errors.append(exc.message)
-            else:
-                flash(_("Your checkup is booked. A confirmation email is on its way."), "success")
-                return redirect(url_for("booking.appointment", appointment_id=appointment.id), code=303)
+        try:
+            outcome = submit(form, lambda: booking.book(actor(), current_user.client_id, form.slot.data, code,
+                                                        addons, form.idempotency_key.data))
+        except booking.PlaceTaken as exc:
+            return _taken(exc, _quote_or_404(code, addons)[0], code, addons, form.slot.data)
+        if outcome.error is not None and "package" in outcome.error.field_errors:
+            abort(404)
+        if outcome.form_error:
+            form.slot.errors.append(outcome.form_error)
+        if outcome.done:
+            flash(_("Your checkup is booked. A confirmation email is on its way."), "success")
+            return redirect(url_for("booking.appointment", appointment_id=outcome.result.id), code=303)
     offer, error = _quote_or_404(code, addons)
     if error:
         return redirect(url_for("booking.choose", code=code))
@@ -127,14 +126,14 @@ def appointment_ics(appointment_id):
 def cancel(appointment_id):
     item = booking.get_appointment(appointment_id, current_user.client_id)
     form = CancelForm()
-    if form.validate_on_submit():
-        try:
-            booking.cancel(actor(), item.id, form.reason_text(), client_id=current_user.client_id)
-        except ValidationError as exc:
-            apply_errors(form, exc) or flash(str(exc.message), "error")
-        else:
-            flash(_("Your appointment has been cancelled."), "success")
-            return redirect(url_for("booking.appointment_list"), code=303)
+    outcome = submit(form, lambda: booking.cancel(actor(), item.id, form.reason_text(),
+                                                  client_id=current_user.client_id))
+    if outcome.done:
+        flash(_("Your appointment has been cancelled."), "success")
+        return redirect(url_for("booking.appointment_list"), code=303)
+    if outcome.form_error:
+        flash(str(outcome.form_error), "error")
+    # a refusal no field owns (too late to cancel) is flashed on the page answered with 200
     return render_page("booking/cancel.html", appointment=item, form=form, locked=booking.cutoff_passed(item),
                        status=422 if form.errors else 200)
 

@@ -6,13 +6,13 @@ from flask_login import current_user
 
 from checkup.core.errors import DomainError, ValidationError
 from checkup.core.i18n import is_chinese
-from checkup.forms import apply_errors
 from checkup.forms.enrollment_identity import EarlierRecordForm
 from checkup.models.accounts import CLIENT
 from checkup.services.accounts import clients
 from checkup.services.catalog import packages as package_service
 from checkup.services.groups import enrollment_identity
 from checkup.web.extensions import limiter
+from checkup.web.form_round_trip import apply_errors
 from checkup.web.guards import render_page, restrict_blueprint
 
 bp = Blueprint("client", __name__, url_prefix="/me")

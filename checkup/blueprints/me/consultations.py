@@ -4,10 +4,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from checkup.core.errors import Conflict, ValidationError
-from checkup.forms import apply_errors
 from checkup.forms.consultations import CancelForm, ClientCancelForm, CompleteForm, RequestForm, ScheduleForm
 from checkup.models.accounts import ADMIN, CLIENT, COUNSELOR, PHYSICIAN
 from checkup.services.care import consultations
+from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, roles_required
 
 bp = Blueprint("consultations", __name__)
@@ -54,14 +54,12 @@ def my_list():
 @roles_required(CLIENT)
 def new_request():
     form = RequestForm()
-    if not form.validate_on_submit():
-        return _my_page(form, status=422)
-    try:
-        consultations.request_consultation(actor(), current_user.client_id, form.report.data, form.mode.data,
-                                           form.preferred_times.data, form.question.data)
-    except (ValidationError, Conflict) as exc:
-        placed = apply_errors(form, exc)
-        return _my_page(form, error=None if placed else exc.message, status=422 if placed else exc.status)
+    outcome = submit(form, lambda: consultations.request_consultation(
+        actor(), current_user.client_id, form.report.data, form.mode.data, form.preferred_times.data,
+        form.question.data), refusals=(ValidationError, Conflict))
+    if not outcome.done:
+        # a refusal answers its own status (409: this report already has an open consultation)
+        return _my_page(form, error=outcome.form_error, status=outcome.error.status if outcome.error else 422)
     flash(_("Your request is with our client care team. We will contact you to arrange a time."), "success")
     return redirect(url_for("consultations.my_list"), code=303)
 
@@ -107,17 +105,14 @@ def staff_detail(consultation_id):
 
 
 def _staff_action(consultation_id, form, call, done_message, form_name):
-    if form.validate_on_submit():
-        try:
-            call(form)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        except Conflict as exc:
-            flash(str(exc.message), "error")
-            return redirect(url_for("consultations.staff_detail", consultation_id=consultation_id), code=303)
-        else:
-            flash(done_message, "success")
-            return redirect(url_for("consultations.staff_detail", consultation_id=consultation_id), code=303)
+    try:
+        outcome = submit(form, lambda: call(form))
+    except Conflict as exc:  # the consultation moved on meanwhile: its page as it is now
+        flash(str(exc.message), "error")
+        return redirect(url_for("consultations.staff_detail", consultation_id=consultation_id), code=303)
+    if outcome.done:
+        flash(done_message, "success")
+        return redirect(url_for("consultations.staff_detail", consultation_id=consultation_id), code=303)
     return _detail_page(consultation_id, status=422, **{form_name: form})
 
 

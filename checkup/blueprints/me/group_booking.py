@@ -9,12 +9,12 @@ from flask_login import current_user
 from checkup.core import clock
 from checkup.core.errors import Conflict, ValidationError
 from checkup.core.i18n import is_chinese
-from checkup.forms import apply_errors
 from checkup.forms.booking import ConfirmForm
 from checkup.models.accounts import CLIENT
 from checkup.services.booking import availability, booking
 from checkup.services.catalog.packages import preparation_notes
 from checkup.services.groups import group_booking
+from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("group_booking", __name__, url_prefix="/me/group")
@@ -87,24 +87,23 @@ def confirm(enrollment_id):
     status, taken = 200, False
     if request.method == "POST":
         form = ConfirmForm()
-        if form.validate_on_submit():
-            try:
-                appointment = group_booking.book(actor(), enrollment.id, form.slot.data, _addons(),
-                                                 form.idempotency_key.data, client_id=current_user.client_id)
-            except booking.PlaceTaken as exc:
-                form.slot.errors = [exc.message]
-                status, taken = 409, True
-            except Conflict as exc:
-                flash(str(exc.message), "error")
-                return redirect(url_for("group_booking.book", enrollment_id=enrollment.id), code=303)
-            except ValidationError as exc:
-                apply_errors(form, exc) or form.slot.errors.append(exc.message)
-                status = 422
-            else:
-                flash(_("Your checkup is booked. A confirmation email is on its way."), "success")
-                return redirect(url_for("booking.appointment", appointment_id=appointment.id), code=303)
+        try:
+            outcome = submit(form, lambda: group_booking.book(actor(), enrollment.id, form.slot.data, _addons(),
+                                                              form.idempotency_key.data,
+                                                              client_id=current_user.client_id))
+        except booking.PlaceTaken as exc:  # the confirm page again, with other times that day
+            form.slot.errors = [exc.message]
+            status, taken = 409, True
+        except Conflict as exc:
+            flash(str(exc.message), "error")
+            return redirect(url_for("group_booking.book", enrollment_id=enrollment.id), code=303)
         else:
-            status = 422
+            if outcome.done:
+                flash(_("Your checkup is booked. A confirmation email is on its way."), "success")
+                return redirect(url_for("booking.appointment", appointment_id=outcome.result.id), code=303)
+            if outcome.form_error:
+                form.slot.errors.append(outcome.form_error)
+            status = outcome.status
     offer, addons, error = _offer(enrollment, _addons())
     slot = group_booking.slot_in_window(enrollment.contract, form.slot.data)
     if offer is None or slot is None or (error and request.method == "GET"):

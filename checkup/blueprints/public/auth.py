@@ -4,11 +4,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from checkup.core.errors import ValidationError
-from checkup.forms import apply_errors
 from checkup.forms.auth import ConfirmRegistrationForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
 from checkup.services.accounts import accounts
 from checkup.web import link_tokens
 from checkup.web.extensions import limiter
+from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, home_endpoint, is_safe_next, redirect_home, render_page
 from checkup.web.locale import shown_locale
 
@@ -44,18 +44,13 @@ def login():
     if current_user.is_authenticated:
         return redirect_home()
     form = LoginForm()
-    error = None
-    if form.validate_on_submit():
-        try:
-            user = accounts.authenticate(form.email.data, form.password.data)
-        except ValidationError as exc:
-            error = exc.message
-        else:
-            sign_in(user)
-            target = request.args.get("next", "")
-            return redirect(target if is_safe_next(target) else url_for(home_endpoint(user)), code=303)
-    status = 200 if request.method == "GET" or error is None and not form.errors else 422
-    return render_page("auth/login.html", form=form, error=error, status=status)
+    outcome = submit(form, lambda: accounts.authenticate(form.email.data, form.password.data))
+    if outcome.done:
+        user = outcome.result
+        sign_in(user)
+        target = request.args.get("next", "")
+        return redirect(target if is_safe_next(target) else url_for(home_endpoint(user)), code=303)
+    return render_page("auth/login.html", form=form, error=outcome.form_error, status=outcome.status)
 
 
 @bp.post("/logout")
@@ -79,16 +74,12 @@ def register():
     if current_user.is_authenticated:
         return redirect_home()
     form = RegisterForm()
-    if form.validate_on_submit():
-        try:
-            accounts.register_client(form.email.data, form.password.data, form.name.data, form.sex.data,
-                                     form.birth_date.data, form.phone.data, shown_locale(),
-                                     consents=list(form.consent_answers()), ip=request.remote_addr or "")
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            return redirect(url_for("auth.registration_sent"), code=303)
-    return render_page("auth/register.html", form=form, status=422 if form.errors else 200)
+    outcome = submit(form, lambda: accounts.register_client(
+        form.email.data, form.password.data, form.name.data, form.sex.data, form.birth_date.data, form.phone.data,
+        shown_locale(), consents=list(form.consent_answers()), ip=request.remote_addr or ""))
+    if outcome.done:
+        return redirect(url_for("auth.registration_sent"), code=303)
+    return render_page("auth/register.html", form=form, status=outcome.status)
 
 
 @bp.get("/register/sent")
@@ -111,18 +102,16 @@ def confirm_registration(token=None):
     if from_link:
         return link_tokens.hold(REGISTRATION_LINK, token, "auth.confirm_registration")
     form = ConfirmRegistrationForm()
-    if form.validate_on_submit():
-        try:
-            user = accounts.confirm_registration(token, form.password.data, request.remote_addr or "")
-        except ValidationError as exc:
-            if not apply_errors(form, exc):
-                return _registration_link_invalid(exc)
-        else:
-            sign_in(user)  # a fresh session: the held link goes with the old one
-            flash(_("Welcome! Your account is ready."), "success")
-            return redirect(url_for("client.home"), code=303)
+    outcome = submit(form, lambda: accounts.confirm_registration(token, form.password.data,
+                                                                 request.remote_addr or ""))
+    if outcome.form_error:  # no field owns it: the link itself is spent or invalid
+        return _registration_link_invalid(outcome.error)
+    if outcome.done:
+        sign_in(outcome.result)  # a fresh session: the held link goes with the old one
+        flash(_("Welcome! Your account is ready."), "success")
+        return redirect(url_for("client.home"), code=303)
     return render_page("auth/confirm_registration.html", form=form, link=link_tokens.fingerprint(token),
-                       status=422 if form.errors else 200)
+                       status=outcome.status)
 
 
 def _registration_link_invalid(error):
@@ -158,20 +147,16 @@ def reset_password(token=None):
     if from_link:
         return link_tokens.hold(link_tokens.RESET, token, "auth.reset_password")
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            accounts.reset_password(token, form.password.data, request.remote_addr or "")
-        except ValidationError as exc:
-            if not apply_errors(form, exc):
-                return render_page("auth/reset_invalid.html", message=exc.message, status=400)
-        else:
-            link_tokens.release(link_tokens.RESET)
-            if current_user.is_authenticated:
-                logout_user()
-            flash(_("Your password has been set. Sign in with it now."), "success")
-            return redirect(url_for("auth.login"), code=303)
-    return render_page("auth/reset.html", form=form, link=link_tokens.fingerprint(token),
-                       status=422 if form.errors else 200)
+    outcome = submit(form, lambda: accounts.reset_password(token, form.password.data, request.remote_addr or ""))
+    if outcome.form_error:  # no field owns it: the link itself is spent or invalid
+        return render_page("auth/reset_invalid.html", message=outcome.form_error, status=400)
+    if outcome.done:
+        link_tokens.release(link_tokens.RESET)
+        if current_user.is_authenticated:
+            logout_user()
+        flash(_("Your password has been set. Sign in with it now."), "success")
+        return redirect(url_for("auth.login"), code=303)
+    return render_page("auth/reset.html", form=form, link=link_tokens.fingerprint(token), status=outcome.status)
 
 
 @bp.post("/session/keepalive")

@@ -5,17 +5,17 @@ they sign in as usual. Opened while signed in to one's own client account, it of
 (the roster's record joins it: services/enrollment_identity). Either way they land on booking their
 company checkup.
 """
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from checkup.blueprints.public.auth import sign_in
-from checkup.core.errors import Conflict, NotFound, ValidationError
-from checkup.forms import apply_errors
+from checkup.core.errors import Conflict, NotFound
 from checkup.forms.auth import ResetPasswordForm
 from checkup.services.groups import enrollment_identity, invitation_links
 from checkup.web import link_tokens
 from checkup.web.extensions import limiter
+from checkup.web.form_round_trip import submit
 from checkup.web.guards import render_page
 from checkup.web.locale import shown_locale
 
@@ -64,22 +64,20 @@ def landing(token=None):
     if from_link:
         return link_tokens.hold(link_tokens.INVITATION, token, "invitations.landing")
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            user, enrollment = invitation_links.accept_invitation(token, form.password.data,
-                                                                  shown_locale(), ip)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        except NotFound as exc:
-            return _dead(exc.message)
-        except Conflict as exc:
-            return _dead(exc.message, status=409)
-        else:
-            sign_in(user)
-            flash(_("Welcome! Your account is ready. Now choose the day of your checkup."), "success")
-            return redirect(_booking_url(enrollment.id), code=303)
+    try:
+        outcome = submit(form, lambda: invitation_links.accept_invitation(token, form.password.data,
+                                                                          shown_locale(), ip))
+    except NotFound as exc:
+        return _dead(exc.message)
+    except Conflict as exc:
+        return _dead(exc.message, status=409)
+    if outcome.done:
+        user, enrollment = outcome.result
+        sign_in(user)
+        flash(_("Welcome! Your account is ready. Now choose the day of your checkup."), "success")
+        return redirect(_booking_url(enrollment.id), code=303)
     return render_page("invitations/set_password.html", form=form, invitation=invitation,
-                       link=link_tokens.fingerprint(token), status=422 if form.errors else 200)
+                       link=link_tokens.fingerprint(token), status=outcome.status)
 
 
 def _use_account(token, invitation, ip):

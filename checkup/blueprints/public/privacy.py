@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from checkup.core.arguments import parse_page
 from checkup.core.errors import Conflict, NotFound, ValidationError
-from checkup.forms import apply_errors
 from checkup.forms.privacy import ConsentForm, CorrectionForm, DeletionForm
 from checkup.models.accounts import CLIENT
 from checkup.models.care import CONSENT_PURPOSES
@@ -16,6 +15,7 @@ from checkup.services.accounts import consents
 from checkup.services.privacy import data_export, data_rights, deadlines
 from checkup.web import link_tokens
 from checkup.web.extensions import csrf, limiter
+from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, roles_required, wants_fragment
 
 bp = link_tokens.protect(Blueprint("privacy", __name__))
@@ -109,17 +109,15 @@ def _request_page(template, form, status=200, error=None, **context):
                        **_rights_labels())
 
 
-def _submit(template, form, submit, done_message, **context):
+def _ask(template, form, ask, done_message, **context):
     """The form round trip of a data request: the service decides; its field errors go next to the
     fields (422), a refusal (409) above the form; success goes back to the privacy page."""
-    try:
-        submit()
-    except (ValidationError, Conflict) as exc:
-        placed = apply_errors(form, exc)
-        return _request_page(template, form, status=exc.status if not placed else 422,
-                             error=None if placed else exc.message, **context)
-    flash(done_message, "success")
-    return redirect(url_for("privacy.index", _anchor="requests-heading"), code=303)
+    outcome = submit(form, ask, refusals=(ValidationError, Conflict))
+    if outcome.done:
+        flash(done_message, "success")
+        return redirect(url_for("privacy.index", _anchor="requests-heading"), code=303)
+    return _request_page(template, form, status=outcome.error.status if outcome.error else 422,
+                         error=outcome.form_error, **context)
 
 
 @bp.route("/me/privacy/correction", methods=["GET", "POST"], endpoint="correction")
@@ -129,12 +127,10 @@ def correction():
     if request.method == "GET":
         return _request_page("privacy/correction.html", CorrectionForm(formdata=None))
     form = CorrectionForm()
-    if not form.validate_on_submit():
-        return _request_page("privacy/correction.html", form, status=422)
-    return _submit("privacy/correction.html", form,
-                   lambda: data_rights.request_correction(actor(), client_id, form.field.data, form.details.data),
-                   _("Your correction request is with us. We answer within %(days)d working days.",
-                     days=deadlines.ANSWER_WORKING_DAYS))
+    return _ask("privacy/correction.html", form,
+                lambda: data_rights.request_correction(actor(), client_id, form.field.data, form.details.data),
+                _("Your correction request is with us. We answer within %(days)d working days.",
+                  days=deadlines.ANSWER_WORKING_DAYS))
 
 
 @bp.route("/me/privacy/deletion", methods=["GET", "POST"], endpoint="deletion")
@@ -145,13 +141,11 @@ def deletion():
     if request.method == "GET":
         return _request_page("privacy/deletion.html", DeletionForm(formdata=None), pending=pending)
     form = DeletionForm()
-    if not form.validate_on_submit():
-        return _request_page("privacy/deletion.html", form, status=422, pending=pending)
-    return _submit("privacy/deletion.html", form,
-                   lambda: data_rights.request_deletion(actor(), client_id, form.confirmed.data, form.reason.data),
-                   _("Your deletion request is with us. We answer within %(days)d working days and tell you by "
-                     "email.", days=deadlines.ANSWER_WORKING_DAYS),
-                   pending=pending)
+    return _ask("privacy/deletion.html", form,
+                lambda: data_rights.request_deletion(actor(), client_id, form.confirmed.data, form.reason.data),
+                _("Your deletion request is with us. We answer within %(days)d working days and tell you by "
+                  "email.", days=deadlines.ANSWER_WORKING_DAYS),
+                pending=pending)
 
 
 # --- the manage link (no sign-in) --------------------------------------------------------------------
