@@ -28,4 +28,5 @@ def appointment_ics(uid: str, start: datetime.datetime, end: datetime.datetime, 
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("method", "PUBLISH")
     calendar.add_component(event)
-    return calendar.to_ical()
+    ics: bytes = calendar.to_ical()  # icalendar leaves it unannotated
+    return ics

@@ -9,6 +9,9 @@ byte scan in ``upload_files`` refused such parts already; this is the second loc
 
 A formula cell gives the value the spreadsheet last computed, which is what the user saw; a formula
 never computed gives its own text, "=…", as plain text. Nothing is ever evaluated here.
+
+python-calamine reads 3× quicker but was kept out (bench/RESULTS.md, "XLSX reading"): it builds the
+whole rectangle up to the farthest cell, so a 1 KiB sheet aborts the process, and it blanks error values.
 """
 from __future__ import annotations
 

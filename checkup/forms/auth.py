@@ -1,13 +1,14 @@
+import datetime
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 
-from checkup.forms import max_len, required
 from checkup.core.labels import choices
 from checkup.core.passwords import MAX_LENGTH, MIN_LENGTH
-import datetime
+from checkup.forms import max_len, required
 
 PHONE = Regexp(r"^\+?[0-9][0-9 \-]{6,19}$", message=_l("Enter a phone number, digits only (e.g. 13800138000)."))
 

@@ -8,8 +8,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from peewee import JOIN, fn
 
-from checkup.core import links
-from checkup.core import audit
+from checkup.core import audit, links
 from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.models import Client, Consent, User
 from checkup.models.accounts import ADMIN, SCHEDULER

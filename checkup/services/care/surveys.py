@@ -17,8 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, SQL, Case, IntegrityError, fn
 
-from checkup.core import links
-from checkup.core import audit, clock, tasks
+from checkup.core import audit, clock, links, tasks
 from checkup.core.errors import DomainError, NotFound, ValidationError
 from checkup.models import Appointment, Client, FollowUp, FollowUpRule, Report, Survey, User
 from checkup.models.base import db

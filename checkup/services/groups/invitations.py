@@ -24,8 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, Case, Value, fn
 
-from checkup.core import links
-from checkup.core import audit, clock, tasks
+from checkup.core import audit, clock, links, tasks
 from checkup.core.errors import Conflict, ValidationError
 from checkup.models import Appointment, Client, Enrollment, GroupContract, Organization, User
 from checkup.models.base import db

@@ -6,8 +6,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from peewee import JOIN
 
-from checkup.core import links
-from checkup.core import calendar_file, clock, tasks
+from checkup.core import calendar_file, clock, links, tasks
 from checkup.models import Appointment, AppointmentItem, Client, ExamItem, Package, Slot, User, WaitlistEntry
 from checkup.models.appointments import BOOKED
 from checkup.models.base import db, utcnow

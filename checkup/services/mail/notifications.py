@@ -8,8 +8,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from checkup.core import links
-from checkup.core import tasks
+from checkup.core import links, tasks
 from checkup.models import User
 from checkup.services.accounts import accounts
 from checkup.services.mail import messages
