@@ -58,6 +58,9 @@ class AppointmentItem(BaseModel):
         indexes = ((("appointment", "item"), True),)
 
 
+WAITING, OFFERED, CLAIMED, EXPIRED, LEFT = "waiting", "offered", "claimed", "expired", "left"
+
+
 class WaitlistEntry(BaseModel):
     client = ForeignKeyField(Client, backref="waitlist_entries", on_delete="CASCADE")
     day = DateField(index=True)

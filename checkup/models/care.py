@@ -40,6 +40,9 @@ class Setting(BaseModel):
     value = CharField(max_length=500, default="")
 
 
+REQUESTED, SCHEDULED, COMPLETED, CANCELLED = "requested", "scheduled", "completed", "cancelled"
+
+
 class Consultation(BaseModel):
     """A client's request for an expert consultation about a report, scheduled with a physician."""
 
@@ -58,6 +61,9 @@ class Consultation(BaseModel):
 
 
 REFERRAL_STATUSES = ("proposed", "accepted", "scheduled", "completed", "declined")
+
+
+INTERNAL, EXTERNAL = "internal", "external"
 
 
 class Referral(BaseModel):
@@ -123,6 +129,9 @@ class Consent(BaseModel):
 
     class Meta:
         indexes = ((("client", "purpose", "at"), False),)
+
+
+DRAFT, QUEUED, SENDING, SENT, FAILED = "draft", "queued", "sending", "sent", "failed"
 
 
 class Campaign(BaseModel):

@@ -35,6 +35,9 @@ class DataRequest(BaseModel):
         indexes = ((("status", "due_on"), False), (("client", "kind"), False))
 
 
+PENDING, BUILDING, READY, FAILED, EXPIRED = "pending", "building", "ready", "failed", "expired"
+
+
 class DataExport(BaseModel):
     """A ZIP of everything held about a client, made by the worker and downloadable until ``expires_at``;
     the file is deleted after that (state ``expired``). ``updated_at`` is the worker's claim token."""

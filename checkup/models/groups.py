@@ -152,6 +152,12 @@ class SummaryRelease(BaseModel):
         indexes = ((("contract", "number"), True),)
 
 
+SUMMARY, BILLING = "summary", "billing"
+
+
+PENDING, RENDERING, READY, FAILED = "pending", "rendering", "ready", "failed"
+
+
 class GroupDocument(BaseModel):
     """A generated group summary report or billing statement (PDF or XLSX) and its job state. A summary
     is always the rendering of one release (``release``) in one language (``locale``)."""

@@ -54,6 +54,12 @@ class CriticalAlert(BaseModel):
     note = CharField(max_length=500, default="")
 
 
+DRAFT, SIGNED, PUBLISHED, SUPERSEDED = "draft", "signed", "published", "superseded"
+
+
+PDF_NONE, PDF_PENDING, PDF_RENDERING, PDF_READY, PDF_FAILED = "none", "pending", "rendering", "ready", "failed"
+
+
 class Report(BaseModel):
     """A version of an appointment's report. Signing freezes the results into ``results_snapshot``."""
 
@@ -101,6 +107,9 @@ class FollowUpRule(BaseModel):
 FOLLOW_UP_KINDS = ("finding", "service")  # from a signed report's findings | service recovery (low survey score)
 FOLLOW_UP_OUTCOMES = ("advice_given", "recheck_booked", "referred", "declined", "unreachable",
                       "recheck_normal", "resolved")
+
+
+OPEN, CLOSED = "open", "closed"
 
 
 class FollowUp(BaseModel):

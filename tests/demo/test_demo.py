@@ -8,6 +8,7 @@ from checkup.demo import demo
 from checkup.models import Appointment, Client, Organization, Report, Result, Slot, User
 from checkup.models.appointments import BOOKED, CHECKED_IN, COMPLETED, LIVE_STATUSES
 from checkup.models.base import db
+from checkup.models.results import PDF_READY, PUBLISHED
 from checkup.services.exam import report_pdf, report_review, reports, stations
 from tests.booking_helpers import assert_counters_consistent
 
@@ -49,8 +50,8 @@ def test_seed_demo_fills_an_empty_portal(app):
         report, last_year = published
         assert today - datetime.timedelta(days=20) < report.appointment.day < today
         assert 330 < (report.appointment.day - last_year.appointment.day).days < 400
-        assert report.pdf_state == report_review.PDF_READY
-        assert Report.get_by_id(report.id).status == report_review.PUBLISHED
+        assert report.pdf_state == PDF_READY
+        assert Report.get_by_id(report.id).status == PUBLISHED
         path = report_pdf.file_for(report)
         assert path.is_file() and path.read_bytes().startswith(b"%PDF")
         assert stored_files.sha256_of(path) == report.pdf_checksum
@@ -67,7 +68,7 @@ def _check_history(today):
     """At least 30 Acme employees with last year's and this year's published reports, trends, one critical."""
     acme = Organization.get(Organization.name == "Acme Manufacturing")
     done = (Report.select(Report, Appointment).join(Appointment).join(Client)
-            .where(Client.organization == acme.id, Report.status == report_review.PUBLISHED))
+            .where(Client.organization == acme.id, Report.status == PUBLISHED))
     by_client = {}
     for report in done:
         by_client.setdefault(report.appointment.client_id, []).append(report)
@@ -101,10 +102,10 @@ def _check_history(today):
         rows = reports.snapshot_rows(newer)
         assert sum(1 for row in rows if row["previous"]) >= len(rows) * 0.9, "trends show"
 
-    every = list(Report.select().where(Report.status == report_review.PUBLISHED))
+    every = list(Report.select().where(Report.status == PUBLISHED))
     assert len(every) >= 62
     for report in every:
-        assert report.pdf_state == report_review.PDF_READY and report.signed_at is not None
+        assert report.pdf_state == PDF_READY and report.signed_at is not None
         assert report.signed_at <= datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
         path = report_pdf.file_for(report)
         assert path.is_file(), report.id

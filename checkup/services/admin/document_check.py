@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 from checkup.core import stored_files, tasks
 from checkup.models import GroupDocument, Report
 from checkup.models.base import db, utcnow
+from checkup.models.results import PDF_PENDING, PDF_READY
 from checkup.services.exam import report_pdf
-from checkup.services.exam.report_review import PDF_PENDING, PDF_READY
 from checkup.services.groups import group_documents
 
 MISSING, CHANGED = "missing", "changed"

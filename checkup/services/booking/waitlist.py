@@ -9,10 +9,9 @@ from flask_babel import lazy_gettext as _l
 from checkup.core import audit, clock, tasks
 from checkup.core.errors import NotFound, ValidationError
 from checkup.models import Client, ResourceDay, Slot, WaitlistEntry
+from checkup.models.appointments import CLAIMED, EXPIRED, LEFT, OFFERED, WAITING
 from checkup.models.base import db
 from checkup.services.booking import availability, booking
-
-WAITING, OFFERED, CLAIMED, EXPIRED, LEFT = "waiting", "offered", "claimed", "expired", "left"
 
 
 def _digest(token):

@@ -15,7 +15,7 @@ from checkup.core import audit, tasks
 from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.models import Appointment, Campaign, Client, Consent, Message, User
 from checkup.models.base import db, utcnow
-from checkup.models.care import HEALTH_TARGETING, MARKETING_EMAIL
+from checkup.models.care import DRAFT, FAILED, HEALTH_TARGETING, MARKETING_EMAIL, QUEUED, SENDING, SENT
 from checkup.services.accounts import accounts, consents
 from checkup.services.care import campaign_segments
 from checkup.services.mail import messages
@@ -23,7 +23,6 @@ from checkup.services.mail import messages
 KINDS = ("newsletter", "lecture", "seasonal")
 KIND_LABELS = {"newsletter": _l("Health newsletter"), "lecture": _l("Lecture invitation"),
                "seasonal": _l("Seasonal package")}
-DRAFT, QUEUED, SENDING, SENT, FAILED = "draft", "queued", "sending", "sent", "failed"
 STATUS_LABELS = {DRAFT: _l("Draft"), QUEUED: _l("Queued"), SENDING: _l("Sending"), SENT: _l("Sent"),
                  FAILED: _l("Failed")}
 BUSY = (QUEUED, SENDING)

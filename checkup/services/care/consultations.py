@@ -19,13 +19,13 @@ from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.models import Appointment, Client, Consultation, Package, Report, User, UserRole
 from checkup.models.accounts import PHYSICIAN
 from checkup.models.base import db
+from checkup.models.care import CANCELLED, COMPLETED, REQUESTED, SCHEDULED
 from checkup.services.access import care_access
 from checkup.services.accounts import accounts
 from checkup.services.exam import reports
 from checkup.services.mail import messages
 
 log = logging.getLogger(__name__)
-REQUESTED, SCHEDULED, COMPLETED, CANCELLED = "requested", "scheduled", "completed", "cancelled"
 STATUSES = (REQUESTED, SCHEDULED, COMPLETED, CANCELLED)
 OPEN_STATUSES = (REQUESTED, SCHEDULED)
 MODES = ("phone", "in_person")

@@ -31,11 +31,10 @@ from checkup.models import (
     User,
 )
 from checkup.models.accounts import ADMIN, COUNSELOR
-from checkup.models.results import FOLLOW_UP_OUTCOMES
+from checkup.models.results import CLOSED, FOLLOW_UP_OUTCOMES, OPEN
 from checkup.services.access import care_access
 from checkup.services.care import followup_assignment
 
-OPEN, CLOSED = "open", "closed"
 LEVELS = ("A", "B", "C")
 STATUSES = (OPEN, CLOSED, "all")
 DUE_FILTERS = ("overdue", "today", "week")

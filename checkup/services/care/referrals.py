@@ -19,13 +19,13 @@ from checkup.core.labels import choice_label
 from checkup.core.pagination import paginate
 from checkup.models import Client, Department, FollowUp, Referral, User
 from checkup.models.base import db, utcnow
+from checkup.models.care import EXTERNAL, INTERNAL
 from checkup.reports.referral_letter import ReferralLetterRenderer
 from checkup.services.access import care_access
 from checkup.services.care import followups
 from checkup.services.catalog.packages import age_on
 from checkup.services.exam.results import FLAG_LABELS
 
-INTERNAL, EXTERNAL = "internal", "external"
 TARGET_KINDS = (INTERNAL, EXTERNAL)
 OPEN_STATUSES = ("proposed", "accepted", "scheduled")
 DECIDED_STATUSES = ("completed", "declined")

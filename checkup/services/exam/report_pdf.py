@@ -21,11 +21,11 @@ from checkup.core.labels import choice_label
 from checkup.core.stored_files import sha256_of, write_atomically
 from checkup.models import Appointment, Client, Finding, Package, Report, User
 from checkup.models.base import db, utcnow
+from checkup.models.results import DRAFT, PDF_FAILED, PDF_PENDING, PDF_READY, PDF_RENDERING
 from checkup.reports.client_report import ClientReportRenderer
 from checkup.reports.fonts import register_fonts
 from checkup.services.accounts import accounts
 from checkup.services.catalog.packages import age_on
-from checkup.services.exam.report_review import DRAFT, PDF_FAILED, PDF_PENDING, PDF_READY, PDF_RENDERING
 from checkup.services.exam.reports import publish, queue_pdf, snapshot_rows
 from checkup.services.exam.results import FLAG_LABELS
 from checkup.services.mail import messages

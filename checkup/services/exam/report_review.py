@@ -23,13 +23,21 @@ from checkup.models import (
     User,
 )
 from checkup.models.appointments import CHECKED_IN, COMPLETED
-from checkup.models.results import ABNORMAL, CRITICAL_FLAGS, CRITICAL_HIGH, CRITICAL_LOW, HIGH, LOW
+from checkup.models.results import (
+    ABNORMAL,
+    CRITICAL_FLAGS,
+    CRITICAL_HIGH,
+    CRITICAL_LOW,
+    HIGH,
+    LOW,
+    PUBLISHED,
+    SIGNED,
+    SUPERSEDED,
+)
 from checkup.services.catalog.care_rules import KIND_ORDER
 
-DRAFT, SIGNED, PUBLISHED, SUPERSEDED = "draft", "signed", "published", "superseded"
 CURRENT_SIGNED = (SIGNED, PUBLISHED)  # the version in force once signed
 EVER_SIGNED = (SIGNED, PUBLISHED, SUPERSEDED)
-PDF_NONE, PDF_PENDING, PDF_RENDERING, PDF_READY, PDF_FAILED = "none", "pending", "rendering", "ready", "failed"
 REVIEWABLE_STATUSES = (CHECKED_IN, COMPLETED)
 
 # The rule table shipped by migration 0003; used for any kind the admin's table lacks.

@@ -25,16 +25,11 @@ from checkup.services.exam import results as result_service  # the station rules
 log = logging.getLogger(__name__)
 
 # the read side shared with the review pages
+from checkup.models.results import DRAFT, PDF_PENDING, PDF_READY, PUBLISHED, SIGNED, SUPERSEDED
 from checkup.services.exam.report_review import (  # noqa: E402
     CURRENT_SIGNED,
-    DRAFT,
     MAX_OBSERVATIONS,
-    PDF_PENDING,
-    PDF_READY,
-    PUBLISHED,
     REVIEWABLE_STATUSES,
-    SIGNED,
-    SUPERSEDED,
     is_signed,
     new_verification_code,
     number_text,

@@ -28,16 +28,15 @@ from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.core.stored_files import sha256_of, write_atomically
 from checkup.models import GroupDocument, SummaryRelease, User
 from checkup.models.base import db, utcnow
+from checkup.models.groups import BILLING, FAILED, PENDING, READY, RENDERING, SUMMARY
 from checkup.reports.billing_statement import BillingStatementRenderer, statement_workbook
 from checkup.reports.group_summary import GroupSummaryRenderer, summary_workbook
 from checkup.services.groups import billing, contracts, group_summary
 
 log = logging.getLogger(__name__)
 
-SUMMARY, BILLING = "summary", "billing"
 KINDS = (SUMMARY, BILLING)
 FORMATS = ("pdf", "xlsx")
-PENDING, RENDERING, READY, FAILED = "pending", "rendering", "ready", "failed"
 BUSY_STATES = (PENDING, RENDERING)
 STALE_MINUTES = 10  # a claim this old belongs to a worker that died
 MIMETYPES = {"pdf": "application/pdf",

@@ -40,10 +40,10 @@ from checkup.models.accounts import CLIENT
 from checkup.models.appointments import LIVE_STATUSES
 from checkup.models.base import db, utcnow
 from checkup.models.care import CONSENT_PURPOSES
+from checkup.models.results import PDF_NONE
 from checkup.services.accounts import accounts, consents
 from checkup.services.booking import waitlist
 from checkup.services.exam import report_pdf
-from checkup.services.exam.report_review import PDF_NONE
 from checkup.services.privacy import data_export  # the copies of the data go with it
 
 log = logging.getLogger(__name__)

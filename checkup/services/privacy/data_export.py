@@ -54,14 +54,13 @@ from checkup.models import (
     WaitlistEntry,
 )
 from checkup.models.base import db, utcnow
-from checkup.models.data_requests import DONE, EXPORT, OPEN
+from checkup.models.data_requests import BUILDING, DONE, EXPIRED, EXPORT, FAILED, OPEN, PENDING, READY
+from checkup.models.results import DRAFT, PDF_READY
 from checkup.services.access import access_log
 from checkup.services.admin import document_check  # it re-renders through report_pdf, as this module reads it
 from checkup.services.exam import report_pdf
-from checkup.services.exam.report_review import DRAFT, PDF_READY
 from checkup.services.privacy import deadlines
 
-PENDING, BUILDING, READY, FAILED, EXPIRED = "pending", "building", "ready", "failed", "expired"
 BUSY_STATES = (PENDING, BUILDING)
 EXPORT_DAYS = 7  # a ready copy can be downloaded this long, then it is deleted
 STALE_MINUTES = 30  # a claim this old belongs to a worker that died
