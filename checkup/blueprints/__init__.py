@@ -1,8 +1,9 @@
 """Every blueprint, one package per audience and URL prefix; the order here is the order they register.
 
 / /login /register /invite /survey /preferences -> public/   /me /account -> me/   /hr -> hr/
-/desk /directory -> desk/   /exam -> exam/   /care -> care/   /admin -> admin/
+/desk /directory -> desk/   /exam -> exam/   /care -> care/   /admin -> admin/   /access -> access/
 """
+from checkup.blueprints.access import break_glass as access_break_glass
 from checkup.blueprints.admin import (
     admin,
     admin_accounts,
@@ -15,20 +16,27 @@ from checkup.blueprints.admin import (
     management,
 )
 from checkup.blueprints.care import campaigns, care_followups, care_referrals, reenrollment
+from checkup.blueprints.care import consultations as care_consultations
 from checkup.blueprints.care import home as care_home
+from checkup.blueprints.care import surveys as care_surveys
 from checkup.blueprints.desk import capacity, contracts, daysheet, desk_booking, directory
+from checkup.blueprints.desk import group_documents as desk_group_documents
 from checkup.blueprints.desk import home as desk_home
-from checkup.blueprints.exam import exam, review
-from checkup.blueprints.hr import group_documents, hr, hr_booking, hr_contracts, hr_roster
-from checkup.blueprints.me import account, booking, client, consultations, group_booking, reports
-from checkup.blueprints.public import auth, home, invitations, privacy, surveys
+from checkup.blueprints.exam import consultations as exam_consultations
+from checkup.blueprints.exam import exam, report_files, review
+from checkup.blueprints.hr import group_documents as hr_group_documents
+from checkup.blueprints.hr import hr, hr_booking, hr_contracts, hr_roster
+from checkup.blueprints.me import account, booking, client, consultations, group_booking, privacy, reports
+from checkup.blueprints.public import auth, home, invitations, preferences, surveys
 
 # catalog_packages adds the package and resource views to catalog.bp (the admin's one catalog area)
 _CATALOG_VIEWS = catalog_packages
 
 BLUEPRINTS = [home.bp, auth.bp, account.bp, client.bp, hr.bp, desk_home.bp, exam.exam, exam.alerts, care_home.bp,
               admin.bp, admin_accounts.bp, catalog.bp, directory.bp, booking.bp, booking.offer_links, capacity.bp,
-              desk_booking.bp, daysheet.bp, review.bp, reports.bp, care_rules.bp, management.bp, reenrollment.bp,
-              contracts.bp, hr_contracts.bp, hr_roster.bp, invitations.bp, group_booking.bp, hr_booking.bp,
-              privacy.bp, campaigns.bp, surveys.bp, consultations.bp, group_documents.bp,
-              care_followups.bp, care_referrals.bp, care_settings.bp, break_glass.bp, data_requests.bp]
+              desk_booking.bp, daysheet.bp, review.bp, report_files.bp, reports.bp, care_rules.bp, management.bp,
+              reenrollment.bp, contracts.bp, hr_contracts.bp, hr_roster.bp, invitations.bp, group_booking.bp,
+              hr_booking.bp, privacy.bp, preferences.bp, campaigns.bp, surveys.bp, care_surveys.bp, consultations.bp,
+              care_consultations.bp, exam_consultations.bp, hr_group_documents.bp, desk_group_documents.bp,
+              care_followups.bp, care_referrals.bp, care_settings.bp, break_glass.bp, access_break_glass.bp,
+              data_requests.bp]

@@ -159,16 +159,16 @@ def test_an_amended_report_keeps_the_signers_relationship(world):
 # unrelated account: related → the page; unrelated → the break-the-glass form (403); the desk's role is
 # refused whatever the relationship.
 CLINICAL_ROUTES = {
-    "reports.staff_download": lambda w: f"/exam/review/reports/{w.report.id}.pdf",
+    "report_files.download": lambda w: f"/exam/review/reports/{w.report.id}.pdf",
     "care_followups.detail": lambda w: f"/care/followups/{w.follow_ups()['A'].id}",
     "care_referrals.detail": lambda w: f"/care/referrals/{w.referral.id}",
     "care_referrals.letter": lambda w: f"/care/referrals/{w.referral.id}/letter.pdf",
-    "consultations.staff_detail": lambda w: f"/care/consultations/{w.consultation.id}",
+    "care_consultations.detail": lambda w: f"/care/consultations/{w.consultation.id}",
     "exam.result_form": lambda w: f"/exam/appointments/{w.appointment.id}/stations/{w.liver.department.code}",
 }
-ROUTE_ROLES = {"reports.staff_download": {"physician", "counselor", "admin"},
+ROUTE_ROLES = {"report_files.download": {"physician", "counselor", "admin"},
                "care_followups.detail": {"counselor", "admin"}, "care_referrals.detail": {"counselor", "admin"},
-               "care_referrals.letter": {"counselor", "admin"}, "consultations.staff_detail": {"counselor", "admin"},
+               "care_referrals.letter": {"counselor", "admin"}, "care_consultations.detail": {"counselor", "admin"},
                "exam.result_form": {"physician"}}
 
 

@@ -102,8 +102,8 @@ def test_every_screen_showing_clinical_content_is_audited(app, world):
                 unaudited.append(f"{role} {url} ({endpoint})")
     assert unaudited == []
     # the walk reached the screens it is about
-    assert {"reports.staff_download", "care_followups.detail", "care_referrals.detail", "review.appointment",
-            "consultations.staff_detail"} <= shown, sorted(shown)
+    assert {"report_files.download", "care_followups.detail", "care_referrals.detail", "review.appointment",
+            "care_consultations.detail"} <= shown, sorted(shown)
 
 
 def test_the_scheduler_sees_no_clinical_content_anywhere(app, world):

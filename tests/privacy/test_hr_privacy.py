@@ -41,8 +41,8 @@ pytestmark = pytest.mark.both_dbs
 SECRETS = ["7731.5", "XQ-VALUE-HEPATIC", "FINDING-ZEBRA", "SUMMARY-ZEBRA", "ADVICE-ZEBRA", "FOLLOWUP-ZEBRA",
            "OUTCOME-ZEBRA", "REFERRAL-ZEBRA", "CONSULT-ZEBRA", "ALERT-ZEBRA", "ADDON-ZEBRA", "4321.99", "4,321.99",
            "VERIFY7731"]
-HEALTH_AREAS = ("reports.", "review.", "exam.", "alerts.", "care", "consultations.", "surveys.", "desk_booking.",
-                "directory.", "daysheet.", "booking.", "group_booking.")
+HEALTH_AREAS = ("reports.", "report_files.", "review.", "exam.", "exam_consultations.", "alerts.", "care",
+                "consultations.", "surveys.", "desk_booking.", "directory.", "daysheet.", "booking.", "group_booking.")
 MAX_PAGES = 400
 
 
@@ -234,7 +234,7 @@ def test_group_documents_hr_asks_for_hold_no_individual_detail(app, client, worl
     sign_in_directly(client, world.hr)
     contract = world.roster.contract.id
     summary_releases.release_final(contract)
-    if "group_documents.hr_request" in app.view_functions:
+    if "hr_group_documents.request" in app.view_functions:
         for kind, fmt in itertools.product(("summary", "billing"), ("pdf", "xlsx")):
             response = client.post(f"/hr/contracts/{contract}/documents", data={"kind": kind, "fmt": fmt})
             assert response.status_code < 500

@@ -52,8 +52,8 @@ def _example_path(rule, token):
 def test_every_token_route_of_the_app_is_redacted_and_no_other_route_is_touched(app):
     token_rules = [r for r in app.url_map.iter_rules() if "token" in r.arguments]
     assert {r.endpoint for r in token_rules} >= {"auth.reset_password", "invitations.landing", "surveys.survey",
-                                                 "offer_links.open", "privacy.preferences",
-                                                 "privacy.one_click_unsubscribe"}
+                                                 "offer_links.open", "preferences.index",
+                                                 "preferences.one_click_unsubscribe"}
     for rule in token_rules:
         for token in TOKENS + ["short-one"]:
             path = _example_path(rule, token)

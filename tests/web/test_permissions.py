@@ -47,7 +47,7 @@ RULES = {
     "admin_accounts.update_roles": {ADMIN}, "admin_accounts.set_active": {ADMIN},
     "review.index": {DOC}, "review.appointment": {DOC}, "review.save_draft": {DOC}, "review.sign": {DOC},
     "review.pdf_status": {DOC}, "review.retry_pdf": {DOC}, "review.amend": {DOC},
-    "reports.my_reports": {CLIENT}, "reports.download": {CLIENT}, "reports.staff_download": {DOC, CARE, ADMIN},
+    "reports.my_reports": {CLIENT}, "reports.download": {CLIENT}, "report_files.download": {DOC, CARE, ADMIN},
 }
 CATALOG = ["index", "items", "item_new", "item_detail", "item_edit", "item_delete", "item_row", "item_row_form",
            "item_row_save", "item_validate", "range_add", "range_delete", "package_list", "package_new",
@@ -82,9 +82,9 @@ RULES.update({"group_booking.index": {CLIENT}, "group_booking.book": {CLIENT}, "
               "hr_booking.cancel": {HR}})
 
 # --- group documents (each area keeps its own block) ---
-RULES.update({**{f"group_documents.hr_{name}": {HR} for name in (
+RULES.update({**{f"hr_group_documents.{name}": {HR} for name in (
     "documents", "request", "status", "retry", "download", "preview", "release")},
-    **{f"group_documents.desk_{name}": {ADMIN, SCHED} for name in (
+    **{f"desk_group_documents.{name}": {ADMIN, SCHED} for name in (
         "documents", "request", "status", "retry", "download", "preview", "release")}})
 
 # --- follow-ups and referrals (each area keeps its own block) ---
@@ -96,16 +96,16 @@ RULES.update({**{f"care_followups.{name}": {CARE, ADMIN} for name in (
     **{f"care_settings.{name}": {ADMIN} for name in ("index", "save", "add_member", "remove_member")}})
 
 # --- consents, campaigns, surveys, consultations (each area keeps its own block) ---
-RULES.update({"privacy.index": {CLIENT}, "privacy.save": {CLIENT}, "privacy.preferences": PUBLIC,
-              "privacy.preferences_save": PUBLIC, "privacy.one_click_unsubscribe": PUBLIC,
+RULES.update({"privacy.index": {CLIENT}, "privacy.save": {CLIENT}, "preferences.index": PUBLIC,
+              "preferences.save": PUBLIC, "preferences.one_click_unsubscribe": PUBLIC,
               **{f"campaigns.{name}": {CARE, ADMIN} for name in (
                   "index", "new", "edit", "preview", "detail", "send", "status")}})
-RULES.update({"surveys.survey": PUBLIC, "surveys.thanks": PUBLIC, "surveys.dashboard": {CARE, ADMIN},
+RULES.update({"surveys.survey": PUBLIC, "surveys.thanks": PUBLIC, "care_surveys.dashboard": {CARE, ADMIN},
               "consultations.my_list": {CLIENT}, "consultations.new_request": {CLIENT},
-              "consultations.my_cancel": {CLIENT}, "consultations.staff_list": {CARE, ADMIN},
-              "consultations.staff_detail": {CARE, ADMIN}, "consultations.schedule": {CARE, ADMIN},
-              "consultations.complete": {CARE, ADMIN}, "consultations.staff_cancel": {CARE, ADMIN},
-              "consultations.physician_list": {DOC}})
+              "consultations.my_cancel": {CLIENT}, "care_consultations.list": {CARE, ADMIN},
+              "care_consultations.detail": {CARE, ADMIN}, "care_consultations.schedule": {CARE, ADMIN},
+              "care_consultations.complete": {CARE, ADMIN}, "care_consultations.cancel": {CARE, ADMIN},
+              "exam_consultations.list": {DOC}})
 
 # --- re-enrollment and management (each area keeps its own block) ---
 RULES.update({"management.dashboard": {ADMIN}, "management.export": {ADMIN}, "management.renewal_tasks": {ADMIN},
@@ -122,7 +122,7 @@ RULES.update({**{f"privacy.{name}": {CLIENT} for name in (
 RULES.update({"auth.registration_sent": PUBLIC, "auth.confirm_registration": PUBLIC, "auth.keepalive": ANY})
 
 # --- break the glass (tests/privacy/test_care_access.py covers the relationships themselves) ---
-RULES.update({"break_glass.open_record": {DOC, CARE, ADMIN}, "break_glass.review_list": {ADMIN},
+RULES.update({"access_break_glass.open_record": {DOC, CARE, ADMIN}, "break_glass.review_list": {ADMIN},
               "break_glass.review": {ADMIN}})
 
 
@@ -134,7 +134,7 @@ GET_STATUS = {
     ("invitations.landing", None): 404,
     # consents and campaigns: the token is forged and campaign_id names no campaign (tests/accounts/test_consents.py,
     # tests/care/test_campaigns_web.py cover real ones)
-    ("privacy.preferences", None): 404,
+    ("preferences.index", None): 404,
     **{(f"campaigns.{name}", role): 404 for name in ("edit", "detail", "send", "status") for role in (CARE, ADMIN)},
     # contracts: the world's contract is active, so category forms (and HR's draft-only edit) go to its page
     ("contracts.category_new", ADMIN): 303, ("contracts.category_new", SCHED): 303,
@@ -152,11 +152,11 @@ GET_STATUS = {
     # the world's physician has no care relationship with the booked (not yet checked-in) client: the
     # break-the-glass form (tests/privacy/test_care_access.py covers related and unrelated accounts)
     ("exam.result_form", DOC): 403,
-    ("reports.staff_download", DOC): 404, ("reports.staff_download", CARE): 404,
-    ("reports.staff_download", ADMIN): 404,
+    ("report_files.download", DOC): 404, ("report_files.download", CARE): 404,
+    ("report_files.download", ADMIN): 404,
     # surveys and consultations: the token and consultation_id name nothing (their own tests cover real ones)
-    ("surveys.survey", None): 404, ("consultations.staff_detail", CARE): 404,
-    ("consultations.staff_detail", ADMIN): 404,
+    ("surveys.survey", None): 404, ("care_consultations.detail", CARE): 404,
+    ("care_consultations.detail", ADMIN): 404,
     # follow-ups and referrals: follow_up_id, referral_id and department_id name nothing here
     # (tests/care/test_followups_web.py and tests/care/test_referrals.py cover real ones)
     **{(f"care_followups.{name}", role): 404 for name in ("detail", "recheck_booking", "department")
@@ -166,9 +166,9 @@ GET_STATUS = {
     ("hr_roster.detail", HR): 404, ("hr_roster.status", HR): 404,
     # group documents: document_id names no document (tests/groups/test_group_documents.py covers real ones)
     # and release_number names no release of the summary
-    ("group_documents.hr_status", HR): 404, ("group_documents.hr_download", HR): 404,
-    ("group_documents.hr_release", HR): 404,
-    **{(f"group_documents.desk_{name}", role): 404 for name in ("status", "download", "release")
+    ("hr_group_documents.status", HR): 404, ("hr_group_documents.download", HR): 404,
+    ("hr_group_documents.release", HR): 404,
+    **{(f"desk_group_documents.{name}", role): 404 for name in ("status", "download", "release")
        for role in (ADMIN, SCHED)},
     # data rights: export_id and request_id name nothing (tests/privacy/test_data_rights_web.py covers real ones)
     ("privacy.export_status", CLIENT): 404, ("privacy.export_download", CLIENT): 404,

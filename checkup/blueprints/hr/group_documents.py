@@ -1,178 +1,61 @@
-"""Group documents of a contract: the released summaries and the billing statement, for HR and the center.
-
-The same pages under two prefixes: ``/hr/contracts/<id>/...`` for HR (its own organization's
-contracts only; any other answers 404 like a missing one) and ``/desk/contracts/<id>/...`` for the
-center's admins and schedulers. Both list and download the released versions of the summary (the
-center releases them from the contract's page) and request billing statements. The views parse input
-and call ``checkup.services.groups.group_documents`` and ``checkup.services.groups.summary_releases``.
+"""Group documents of HR's own organization's contracts: the released summaries and the billing statement,
+at ``/hr/contracts/<id>/documents`` and ``/summary`` (any other organization's contract answers 404 like a
+missing one). The same pages as the center's, whose views these share (``desk/group_documents.py``).
 """
-from flask import Blueprint, current_app, flash, redirect, request, send_file, url_for
-from flask_babel import gettext as _
-from flask_login import current_user
+from flask import Blueprint
 
-from checkup.core.errors import Conflict, ValidationError
-from checkup.models.accounts import ADMIN, HR, SCHEDULER
-from checkup.services.groups import group_documents, group_summary, summary_releases
-from checkup.web.guards import actor, render_page, roles_required, wants_fragment
+from checkup.blueprints.desk.group_documents import (
+    HR_AREA,
+    documents_page,
+    download_document,
+    request_document,
+    retry_document,
+    status_page,
+    summary_page,
+)
+from checkup.models.accounts import HR
+from checkup.web.guards import roles_required
 
-bp = Blueprint("group_documents", __name__)
-HR_AREA, DESK_AREA = "hr", "desk"
-CONTRACT_ENDPOINTS = {HR_AREA: "hr_contracts.detail", DESK_AREA: "contracts.detail"}
-
-
-def _organization(area):
-    """HR's scope is its own organization (an HR account without one sees nothing); staff see all."""
-    return (current_user.organization_id or 0) if area == HR_AREA else None
+bp = Blueprint("hr_group_documents", __name__, url_prefix="/hr/contracts/<int:contract_id>")
 
 
-def _context(area, contract, **extra):
-    releases = summary_releases.releases(contract.id)
-    return dict(area=area, contract=contract, contract_endpoint=CONTRACT_ENDPOINTS[area],
-                documents=group_documents.documents(contract.id), refusals=group_documents.refusals(contract),
-                releases=releases, release_documents=group_documents.release_documents([r.id for r in releases]),
-                reason_labels=group_summary.RELEASE_REASONS, languages=current_app.config["LANGUAGES"],
-                kind_labels=group_documents.KIND_LABELS, k=group_summary.suppression_k(), error=None,
-                **extra)
-
-
-def _list(area, contract_id):
-    contract = group_documents.contract_for(contract_id, _organization(area))
-    return render_page("group_documents/page.html", "group_documents/_documents.html", **_context(area, contract))
-
-
-def _request(area, contract_id):
-    contract = group_documents.contract_for(contract_id, _organization(area))
-    kind, fmt = request.form.get("kind", "")[:20], request.form.get("fmt", "")[:10]
-    try:
-        document = group_documents.request(actor(), contract.id, kind, fmt, _organization(area))
-    except (ValidationError, Conflict) as exc:
-        # htmx ignores 4xx swaps: the fragment with the message answers 200; a full page answers 422/409
-        status = 200 if wants_fragment() else exc.status
-        return render_page("group_documents/page.html", "group_documents/_documents.html", status=status,
-                           **dict(_context(area, contract), error=exc.message))
-    if wants_fragment():
-        return render_page("group_documents/page.html", "group_documents/_documents.html", **_context(area, contract))
-    flash(_("%(document)s requested; it is being prepared.", document=group_documents.KIND_LABELS[document.kind]),
-          "success")
-    return redirect(url_for(f"group_documents.{area}_documents", contract_id=contract.id), code=303)
-
-
-def _status(area, contract_id, document_id):
-    document = group_documents.get_document(contract_id, document_id, _organization(area))
-    return render_page("group_documents/status.html", "group_documents/_status.html", area=area, document=document,
-                       kind_labels=group_documents.KIND_LABELS)
-
-
-def _retry(area, contract_id, document_id):
-    try:
-        document = group_documents.retry(actor(), contract_id, document_id, _organization(area))
-    except Conflict as exc:
-        flash(exc.message, "error")
-        document = group_documents.get_document(contract_id, document_id, _organization(area))
-    if wants_fragment():
-        return render_page("group_documents/status.html", "group_documents/_status.html", area=area,
-                           document=document, kind_labels=group_documents.KIND_LABELS)
-    return redirect(url_for(f"group_documents.{area}_documents", contract_id=document.contract_id), code=303)
-
-
-def _download(area, contract_id, document_id):
-    path, mimetype, name = group_documents.download(actor(), contract_id, document_id, _organization(area))
-    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _preview(area, contract_id, number=None):
-    """A released summary on screen (the latest unless ``number``), from its frozen figures."""
-    contract, release, data = summary_releases.view(actor(), contract_id, number, _organization(area))
-    return render_page("group_documents/preview.html", area=area, contract=contract, release=release, data=data,
-                       releases=summary_releases.releases(contract.id), reason_labels=group_summary.RELEASE_REASONS,
-                       contract_endpoint=CONTRACT_ENDPOINTS[area])
-
-
-# --- HR ----------------------------------------------------------------------------------------------
-
-@bp.get("/hr/contracts/<int:contract_id>/documents")
+@bp.get("/documents")
 @roles_required(HR)
-def hr_documents(contract_id):
-    return _list(HR_AREA, contract_id)
+def documents(contract_id):
+    return documents_page(HR_AREA, contract_id)
 
 
-@bp.post("/hr/contracts/<int:contract_id>/documents")
+@bp.post("/documents", endpoint="request")
 @roles_required(HR)
-def hr_request(contract_id):
-    return _request(HR_AREA, contract_id)
+def request_new(contract_id):
+    return request_document(HR_AREA, contract_id)
 
 
-@bp.get("/hr/contracts/<int:contract_id>/documents/<int:document_id>")
+@bp.get("/documents/<int:document_id>")
 @roles_required(HR)
-def hr_status(contract_id, document_id):
-    return _status(HR_AREA, contract_id, document_id)
+def status(contract_id, document_id):
+    return status_page(HR_AREA, contract_id, document_id)
 
 
-@bp.post("/hr/contracts/<int:contract_id>/documents/<int:document_id>/retry")
+@bp.post("/documents/<int:document_id>/retry")
 @roles_required(HR)
-def hr_retry(contract_id, document_id):
-    return _retry(HR_AREA, contract_id, document_id)
+def retry(contract_id, document_id):
+    return retry_document(HR_AREA, contract_id, document_id)
 
 
-@bp.get("/hr/contracts/<int:contract_id>/documents/<int:document_id>/download")
+@bp.get("/documents/<int:document_id>/download")
 @roles_required(HR)
-def hr_download(contract_id, document_id):
-    return _download(HR_AREA, contract_id, document_id)
+def download(contract_id, document_id):
+    return download_document(HR_AREA, contract_id, document_id)
 
 
-@bp.get("/hr/contracts/<int:contract_id>/summary")
+@bp.get("/summary")
 @roles_required(HR)
-def hr_preview(contract_id):
-    return _preview(HR_AREA, contract_id)
+def preview(contract_id):
+    return summary_page(HR_AREA, contract_id)
 
 
-@bp.get("/hr/contracts/<int:contract_id>/summary/<int:release_number>")
+@bp.get("/summary/<int:release_number>")
 @roles_required(HR)
-def hr_release(contract_id, release_number):
-    return _preview(HR_AREA, contract_id, release_number)
-
-
-# --- the center's staff ------------------------------------------------------------------------------
-
-@bp.get("/desk/contracts/<int:contract_id>/documents")
-@roles_required(ADMIN, SCHEDULER)
-def desk_documents(contract_id):
-    return _list(DESK_AREA, contract_id)
-
-
-@bp.post("/desk/contracts/<int:contract_id>/documents")
-@roles_required(ADMIN, SCHEDULER)
-def desk_request(contract_id):
-    return _request(DESK_AREA, contract_id)
-
-
-@bp.get("/desk/contracts/<int:contract_id>/documents/<int:document_id>")
-@roles_required(ADMIN, SCHEDULER)
-def desk_status(contract_id, document_id):
-    return _status(DESK_AREA, contract_id, document_id)
-
-
-@bp.post("/desk/contracts/<int:contract_id>/documents/<int:document_id>/retry")
-@roles_required(ADMIN, SCHEDULER)
-def desk_retry(contract_id, document_id):
-    return _retry(DESK_AREA, contract_id, document_id)
-
-
-@bp.get("/desk/contracts/<int:contract_id>/documents/<int:document_id>/download")
-@roles_required(ADMIN, SCHEDULER)
-def desk_download(contract_id, document_id):
-    return _download(DESK_AREA, contract_id, document_id)
-
-
-@bp.get("/desk/contracts/<int:contract_id>/summary")
-@roles_required(ADMIN, SCHEDULER)
-def desk_preview(contract_id):
-    return _preview(DESK_AREA, contract_id)
-
-
-@bp.get("/desk/contracts/<int:contract_id>/summary/<int:release_number>")
-@roles_required(ADMIN, SCHEDULER)
-def desk_release(contract_id, release_number):
-    return _preview(DESK_AREA, contract_id, release_number)
+def release(contract_id, release_number):
+    return summary_page(HR_AREA, contract_id, release_number)

@@ -1,18 +1,14 @@
-"""The satisfaction survey: the public single-use page (no sign-in) and the counselors' dashboard."""
-from flask import Blueprint, current_app, redirect, request, url_for
-from werkzeug.routing import BuildError
+"""The satisfaction survey: the public single-use page (no sign-in). Client care's dashboard of the answers
+is /care/surveys (care/surveys.py)."""
+from flask import Blueprint, redirect, request, url_for
 
 from checkup.core.errors import ValidationError
-from checkup.models.accounts import ADMIN, COUNSELOR
 from checkup.services.care import surveys
 from checkup.web import link_tokens
 from checkup.web.extensions import limiter
-from checkup.web.guards import actor, render_page, roles_required
+from checkup.web.guards import actor, render_page
 
 bp = link_tokens.protect(Blueprint("surveys", __name__))
-
-# The follow-up worklist's page of one follow-up, when that area provides it; else the client's record.
-FOLLOW_UP_ENDPOINT, FOLLOW_UP_ARG = "care_followups.detail", "follow_up_id"
 
 
 def _scores_page(survey, link, values=None, errors=None, status=200):
@@ -52,20 +48,3 @@ def answer(token=None):
 @bp.get("/survey/thanks")
 def thanks():
     return render_page("surveys/thanks.html")
-
-
-def follow_up_link(survey):
-    """Where a low score's follow-up is worked on (the client's record until the worklist has a page)."""
-    if survey.follow_up_id and FOLLOW_UP_ENDPOINT in current_app.view_functions:
-        try:
-            return url_for(FOLLOW_UP_ENDPOINT, **{FOLLOW_UP_ARG: survey.follow_up_id})
-        except BuildError:
-            pass
-    return url_for("directory.client_detail", client_id=survey.client_id)
-
-
-@bp.get("/care/surveys")
-@roles_required(COUNSELOR, ADMIN)
-def dashboard():
-    return render_page("surveys/dashboard.html", data=surveys.dashboard(), fields=surveys.SCORE_FIELDS,
-                       labels=surveys.SCORE_LABELS, follow_up_link=follow_up_link)

@@ -17,16 +17,12 @@ from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.models import Appointment, Client, ExamItem, Finding, FollowUp, Package, Report, Result
 from checkup.models.appointments import COMPLETED
 from checkup.models.base import db, utcnow
+from checkup.models.results import DRAFT, PDF_PENDING, PDF_READY, PUBLISHED, SIGNED, SUPERSEDED
 from checkup.services.access import care_access  # who may see what builds on the reports
 from checkup.services.catalog.care_rules import follow_up_rules
 from checkup.services.exam import events
 from checkup.services.exam import results as result_service  # the station rules: parsing and flags
-
-log = logging.getLogger(__name__)
-
-# the read side shared with the review pages
-from checkup.models.results import DRAFT, PDF_PENDING, PDF_READY, PUBLISHED, SIGNED, SUPERSEDED
-from checkup.services.exam.report_review import (  # noqa: E402
+from checkup.services.exam.report_review import (  # the read side shared with the review pages
     CURRENT_SIGNED,
     MAX_OBSERVATIONS,
     REVIEWABLE_STATUSES,
@@ -36,6 +32,8 @@ from checkup.services.exam.report_review import (  # noqa: E402
     result_value,
     review_data,
 )
+
+log = logging.getLogger(__name__)
 
 # --- snapshot, findings, follow-ups ----------------------------------------------------------------
 

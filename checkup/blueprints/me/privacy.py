@@ -1,10 +1,11 @@
 """The client's privacy page: consents, and their data rights (a copy of their data, who accessed their
-record, correction and deletion requests); and the manage/unsubscribe page every email links to (no
-sign-in; the signed token in the address names the client)."""
+record, correction and deletion requests). The manage/unsubscribe page every email links to, without
+sign-in, is /preferences (public/preferences.py)."""
 from flask import Blueprint, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from checkup.blueprints.public.preferences import saved_message
 from checkup.core.arguments import parse_page
 from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.forms.privacy import ConsentForm, CorrectionForm, DeletionForm
@@ -13,24 +14,17 @@ from checkup.models.care import CONSENT_PURPOSES
 from checkup.services.access import access_log
 from checkup.services.accounts import consents
 from checkup.services.privacy import data_export, data_rights, deadlines
-from checkup.web import link_tokens
-from checkup.web.extensions import csrf, limiter
+from checkup.web.extensions import limiter
 from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, roles_required, wants_fragment
 
-bp = link_tokens.protect(Blueprint("privacy", __name__))
+bp = Blueprint("privacy", __name__)
 
 
 def _own_client_id():
     if not current_user.client_id:
         raise NotFound(_("No client record is linked to this account."))
     return current_user.client_id
-
-
-def _saved_message(changed):
-    if changed:
-        return _("Your choices are saved. They apply from now on."), "success"
-    return _("Nothing changed: these were already your choices."), "info"
 
 
 @bp.get("/me/privacy", endpoint="index")
@@ -52,7 +46,7 @@ def save():
     client_id = _own_client_id()
     form = ConsentForm()
     changed = consents.record_changes(actor(), client_id, form.answers(), "privacy_page")
-    flash(*_saved_message(changed))
+    flash(*saved_message(changed))
     return redirect(url_for("privacy.index"), code=303)
 
 
@@ -146,51 +140,3 @@ def deletion():
                 _("Your deletion request is with us. We answer within %(days)d working days and tell you by "
                   "email.", days=deadlines.ANSWER_WORKING_DAYS),
                 pending=pending)
-
-
-# --- the manage link (no sign-in) --------------------------------------------------------------------
-
-def _preferences_page(client, token, status=200):
-    form = ConsentForm.for_client(consents.current(client.id))
-    return render_page("privacy/preferences.html", form=form, link=link_tokens.fingerprint(token),
-                       purposes=CONSENT_PURPOSES, labels=consents.PURPOSE_LABELS,
-                       explanations=consents.PURPOSE_EXPLANATIONS, masked_name=consents.mask_name(client.name),
-                       masked_email=consents.mask_email(client.email), status=status)
-
-
-@bp.get("/preferences", endpoint="preferences")
-@bp.get("/preferences/<token>", endpoint="preferences")
-def preferences(token=None):
-    """The emailed link checks its token and trades it for the session (303 to /preferences without it),
-    where the page is shown and saved (checkup/web/link_tokens.py)."""
-    if token is not None:
-        consents.client_for_token(token)  # a forged link is a 404 here
-        return link_tokens.hold(link_tokens.PREFERENCES, token, "privacy.preferences")
-    token = link_tokens.held(link_tokens.PREFERENCES)
-    return _preferences_page(consents.client_for_token(token), token)
-
-
-@bp.post("/preferences", endpoint="preferences_save")
-@limiter.limit("60/hour")
-def preferences_save():
-    client = consents.client_for_token(link_tokens.held(link_tokens.PREFERENCES))
-    if request.form.get("action") == "unsubscribe_all":
-        consents.withdraw_marketing(actor(), client.id, "unsubscribe_link")
-        flash(_("You are unsubscribed from all marketing email. No further newsletter or offer will be sent."),
-              "success")
-    else:
-        changed = consents.record_changes(actor(), client.id, ConsentForm().answers(), "unsubscribe_link")
-        flash(*_saved_message(changed))
-    return redirect(url_for("privacy.preferences"), code=303)
-
-
-@bp.post("/preferences/<token>/unsubscribe", endpoint="one_click_unsubscribe")
-@csrf.exempt  # RFC 8058: the mail program POSTs "List-Unsubscribe=One-Click"; the signed token is the credential
-@limiter.limit("60/hour")
-def one_click_unsubscribe(token):
-    # The address must keep the token (mail programs POST to it); the access log hides it.
-    client = consents.client_for_token(token)
-    consents.withdraw_marketing(actor(), client.id, "unsubscribe_link")
-    link_tokens.keep(link_tokens.PREFERENCES, token)  # the page's own forms post to /preferences
-    flash(_("You are unsubscribed from all marketing email. No further newsletter or offer will be sent."), "success")
-    return _preferences_page(client, token)

@@ -1,0 +1,90 @@
+"""Client care's consultations: the list, one consultation's page, scheduling it with a physician, completing
+or cancelling it. The client asks at /me/consultations (me/consultations.py); the status and mode labels
+every consultation page uses, and the section on a client's record, are provided here."""
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from checkup.core.errors import Conflict
+from checkup.forms.consultations import CancelForm, CompleteForm, ScheduleForm
+from checkup.models.accounts import ADMIN, COUNSELOR
+from checkup.services.care import consultations
+from checkup.web.form_round_trip import submit
+from checkup.web.guards import actor, render_page, roles_required
+
+bp = Blueprint("care_consultations", __name__, url_prefix="/care/consultations")
+STAFF = (COUNSELOR, ADMIN)
+STATUS_FILTERS = ("open",) + consultations.STATUSES + ("all",)
+
+
+@bp.app_context_processor
+def labels():
+    return {"consultation_status": consultations.status_label, "consultation_mode": consultations.mode_label}
+
+
+@bp.app_template_global()
+def consultation_record(client_id):
+    """The consultations shown on a client's record, for client care and admins only (None for others)."""
+    if not current_user.is_authenticated or not current_user.has_role(*STAFF):
+        return None
+    return consultations.for_client_record(actor(), client_id)
+
+
+@bp.get("", endpoint="list")
+@roles_required(*STAFF)
+def consultation_list():
+    shown = request.args.get("status", "open")
+    shown = shown if shown in STATUS_FILTERS else "open"
+    return render_page("consultations/staff_list.html", "consultations/_staff_rows.html", shown=shown,
+                       filters=STATUS_FILTERS, items=consultations.staff_list(shown))
+
+
+def _detail_page(consultation_id, schedule_form=None, complete_form=None, cancel_form=None, status=200):
+    consultation = consultations.staff_detail(actor(), consultation_id)
+    doctors = consultations.physicians()
+    schedule_form = schedule_form or ScheduleForm(formdata=None, physician=str(consultation.physician_id or ""))
+    schedule_form.physician.choices = [("", "—")] + [(str(d.id), d.name) for d in doctors]
+    return render_page("consultations/staff_detail.html", consultation=consultation, schedule_form=schedule_form,
+                       complete_form=complete_form or CompleteForm(formdata=None),
+                       cancel_form=cancel_form or CancelForm(formdata=None), status=status)
+
+
+@bp.get("/<int:consultation_id>")
+@roles_required(*STAFF)
+def detail(consultation_id):
+    return _detail_page(consultation_id)
+
+
+def _staff_action(consultation_id, form, call, done_message, form_name):
+    try:
+        outcome = submit(form, lambda: call(form))
+    except Conflict as exc:  # the consultation moved on meanwhile: its page as it is now
+        flash(str(exc.message), "error")
+        return redirect(url_for("care_consultations.detail", consultation_id=consultation_id), code=303)
+    if outcome.done:
+        flash(done_message, "success")
+        return redirect(url_for("care_consultations.detail", consultation_id=consultation_id), code=303)
+    return _detail_page(consultation_id, status=422, **{form_name: form})
+
+
+@bp.post("/<int:consultation_id>/schedule")
+@roles_required(*STAFF)
+def schedule(consultation_id):
+    return _staff_action(consultation_id, ScheduleForm(), lambda f: consultations.schedule(
+        actor(), consultation_id, f.physician.data, f.scheduled_at.data),
+        _("Consultation scheduled. The client has been emailed."), "schedule_form")
+
+
+@bp.post("/<int:consultation_id>/complete")
+@roles_required(*STAFF)
+def complete(consultation_id):
+    return _staff_action(consultation_id, CompleteForm(), lambda f: consultations.complete(
+        actor(), consultation_id, f.notes.data), _("Consultation completed; the notes are on the client's record."),
+        "complete_form")
+
+
+@bp.post("/<int:consultation_id>/cancel")
+@roles_required(*STAFF)
+def cancel(consultation_id):
+    return _staff_action(consultation_id, CancelForm(), lambda f: consultations.cancel_by_staff(
+        actor(), consultation_id, f.reason.data), _("Consultation cancelled."), "cancel_form")
