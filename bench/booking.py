@@ -11,6 +11,7 @@ answers (409), overbookings found in the database afterwards (must be 0) and 5xx
 (must be 0). Email jobs go to Redis when it is reachable (as in production), else
 run inline.
 """
+
 import argparse
 import datetime
 import queue
@@ -46,8 +47,9 @@ def setup(app, accounts, per_slot):
     for d in range(DAYS):
         day = first + datetime.timedelta(days=d)
         for s in range(SLOTS_PER_DAY):
-            slots.append(Slot.create(day=day, start_time=datetime.time(7 + s), end_time=datetime.time(8 + s),
-                                     capacity=per_slot))
+            slots.append(
+                Slot.create(day=day, start_time=datetime.time(7 + s), end_time=datetime.time(8 + s), capacity=per_slot)
+            )
     users = [factories.make_user("client", email=f"bench{i}@example.com") for i in range(accounts)]
     return package, slots, [signed_in_cookie(app, user) for user in users]
 
@@ -64,8 +66,16 @@ def main():
     folder = tempfile.mkdtemp(prefix="checkup-bench-")
     url, drop = make_database(args.db, folder)
     redis = redis_url()
-    app = create_app({"INSTANCE_PATH": folder, "DATABASE_URL": url, "SECRET_KEY": "bench", "REDIS_URL": redis,
-                      "NATIONAL_ID_KEY": "bench", "OUTBOX_DIR": f"{folder}/outbox"})
+    app = create_app(
+        {
+            "INSTANCE_PATH": folder,
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench",
+            "REDIS_URL": redis,
+            "NATIONAL_ID_KEY": "bench",
+            "OUTBOX_DIR": f"{folder}/outbox",
+        }
+    )
     try:
         with app.app_context():
             database.upgrade()
@@ -90,8 +100,10 @@ def main():
                     _, _, html = agent.get(f"/me/book/BASIC/confirm?slot={slot_id}")
                     key = re.search(r'name="idempotency_key" type="hidden" value="([0-9a-f]+)"', html).group(1)
                     started = time.perf_counter()
-                    status, _, _ = agent.post("/me/book/BASIC/confirm", {"slot": slot_id, "idempotency_key": key,
-                                                                          "csrf_token": agent.csrf(html)})
+                    status, _, _ = agent.post(
+                        "/me/book/BASIC/confirm",
+                        {"slot": slot_id, "idempotency_key": key, "csrf_token": agent.csrf(html)},
+                    )
                     with lock:
                         latencies.append(time.perf_counter() - started)
                         statuses.append(status)
@@ -104,21 +116,31 @@ def main():
                 thread.join()
             elapsed = time.perf_counter() - began
         with app.app_context():
-            over = Slot.select().where(Slot.booked > Slot.capacity).count() + \
-                ResourceDay.select().where(ResourceDay.booked > ResourceDay.capacity).count()
-            mismatched = sum(1 for s in Slot.select() if s.booked != Appointment.select().where(
-                Appointment.slot == s.id, Appointment.status == "booked").count())
+            over = (
+                Slot.select().where(Slot.booked > Slot.capacity).count()
+                + ResourceDay.select().where(ResourceDay.booked > ResourceDay.capacity).count()
+            )
+            mismatched = sum(
+                1
+                for s in Slot.select()
+                if s.booked
+                != Appointment.select().where(Appointment.slot == s.id, Appointment.status == "booked").count()
+            )
             db.close()
         confirmed = statuses.count(303)
         cuts = statistics.quantiles(latencies, n=100)
-        print(f"database         {args.db}  (gunicorn {args.workers} workers x {args.threads} threads, "
-              f"{args.clients} clients, jobs {'on Redis' if redis else 'inline'})")
+        print(
+            f"database         {args.db}  (gunicorn {args.workers} workers x {args.threads} threads, "
+            f"{args.clients} clients, jobs {'on Redis' if redis else 'inline'})"
+        )
         print(f"attempts         {len(statuses)} in {elapsed:.1f} s")
         print(f"confirmed        {confirmed}  ({confirmed / elapsed:.1f} bookings/s)")
         print(f"slot full (409)  {statuses.count(409)}")
         print(f"5xx              {sum(1 for s in statuses if s >= 500)}")
         print(f"other statuses   {sorted(set(s for s in statuses if s not in (303, 409) and s < 500))}")
-        print(f"confirm latency  p50 {cuts[49] * 1000:.0f} ms  p95 {cuts[94] * 1000:.0f} ms  p99 {cuts[98] * 1000:.0f} ms")
+        print(
+            f"confirm latency  p50 {cuts[49] * 1000:.0f} ms  p95 {cuts[94] * 1000:.0f} ms  p99 {cuts[98] * 1000:.0f} ms"
+        )
         print(f"overbookings     {over}   counter mismatches {mismatched}")
     finally:
         drop()

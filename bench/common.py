@@ -1,4 +1,5 @@
 """What every benchmark needs: a throw-away database and, when it runs, Redis."""
+
 import os
 import socket
 

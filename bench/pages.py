@@ -11,6 +11,7 @@ open its pages in random order for ``--seconds``. Every page view that reads res
 row, so the run mixes reads with small writes, as real use does. Reported: pages per second,
 p50/p95/p99 per role, the ten slowest pages by p95, and 5xx (must be 0).
 """
+
 import argparse
 import collections
 import random
@@ -33,8 +34,14 @@ from checkup.models import User  # noqa: E402
 from checkup.models.base import db  # noqa: E402
 from tests.support.live_server import Browserless, GunicornServer, signed_in_cookie  # noqa: E402
 
-ACCOUNTS = ["admin@demo.test", "scheduler@demo.test", "physician@demo.test", "counselor@demo.test",
-            "hr@acme.demo.test", "client@demo.test"]
+ACCOUNTS = [
+    "admin@demo.test",
+    "scheduler@demo.test",
+    "physician@demo.test",
+    "counselor@demo.test",
+    "hr@acme.demo.test",
+    "client@demo.test",
+]
 SKIP = re.compile(r"^/(static/|logout|language)|\.(pdf|xlsx|csv|ics)(\?|$)|/download|/export")
 LINK = re.compile(r'<a [^>]*href="(/[^"#]*)"')
 
@@ -69,9 +76,18 @@ def main():
     folder = tempfile.mkdtemp(prefix="checkup-bench-pages-")
     url, drop = make_database(args.db, folder)
     redis = redis_url() if args.db == "postgres" else None
-    app = create_app({"INSTANCE_PATH": folder, "DATABASE_URL": url, "SECRET_KEY": "bench", "REDIS_URL": redis,
-                      "NATIONAL_ID_KEY": "bench", "OUTBOX_DIR": f"{folder}/outbox", "JOBS_INLINE": redis is None,
-                      "REPORTS_DIR": f"{folder}/reports"})
+    app = create_app(
+        {
+            "INSTANCE_PATH": folder,
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench",
+            "REDIS_URL": redis,
+            "NATIONAL_ID_KEY": "bench",
+            "OUTBOX_DIR": f"{folder}/outbox",
+            "JOBS_INLINE": redis is None,
+            "REPORTS_DIR": f"{folder}/reports",
+        }
+    )
     try:
         with app.app_context():
             database.upgrade()
@@ -115,13 +131,17 @@ def main():
                 thread.join()
             elapsed = time.perf_counter() - began
         total = sum(len(v) for v in results.values())
-        print(f"\n{args.db}: {args.users} users, gunicorn {args.workers}×{args.threads}, {elapsed:.0f} s: "
-              f"{total} pages, {total / elapsed:.1f} pages/s, statuses {dict(statuses)}")
+        print(
+            f"\n{args.db}: {args.users} users, gunicorn {args.workers}×{args.threads}, {elapsed:.0f} s: "
+            f"{total} pages, {total / elapsed:.1f} pages/s, statuses {dict(statuses)}"
+        )
         print("| role account | pages | views | p50 | p95 | p99 |\n|---|---|---|---|---|---|")
         for email in ACCOUNTS:
             times = [t for (who, _p), v in results.items() if who == email for t in v]
-            print(f"| {email} | {len(pages[email])} | {len(times)} | {percentile(times, 50) * 1000:.0f} ms | "
-                  f"{percentile(times, 95) * 1000:.0f} ms | {percentile(times, 99) * 1000:.0f} ms |")
+            print(
+                f"| {email} | {len(pages[email])} | {len(times)} | {percentile(times, 50) * 1000:.0f} ms | "
+                f"{percentile(times, 95) * 1000:.0f} ms | {percentile(times, 99) * 1000:.0f} ms |"
+            )
         print("\nslowest pages by p95:")
         slowest = sorted(results.items(), key=lambda kv: percentile(kv[1], 95), reverse=True)[:10]
         for (email, path), times in slowest:

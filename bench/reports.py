@@ -23,6 +23,7 @@ checkup a year earlier, so their report also carries the "compared with your pre
     every report is "ready" (and until the workers exit: the "report ready" e-mails are queued
     jobs too). Prints reports/minute and pages/s and checks every PDF against its stored sha256.
 """
+
 import argparse
 import datetime
 import os
@@ -109,11 +110,37 @@ ABNORMAL_TEXT = {
     "FUNDUS": "Retinal arteriosclerosis grade 1.",
 }
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
-GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英",
-         "霞", "平", "刚", "桂英", "晓东", "建华", "志强"]
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "晓东",
+    "建华",
+    "志强",
+]
 
 
 # --- set-up ---------------------------------------------------------------------------------------
+
 
 def redis_connection():
     from redis import Redis
@@ -125,7 +152,7 @@ def redis_connection():
 
 def chunks(rows, size=CHUNK):
     for start in range(0, len(rows), size):
-        yield rows[start:start + size]
+        yield rows[start : start + size]
 
 
 def decimals_of(*numbers):
@@ -174,14 +201,18 @@ def seed(n, rng):
     from checkup.models import PackageItem
 
     def codes(package_code):
-        return [items_by_id[pi.item_id].code for pi in PackageItem.select().where(
-            PackageItem.package == packages[package_code].id).order_by(PackageItem.id)]
+        return [
+            items_by_id[pi.item_id].code
+            for pi in PackageItem.select()
+            .where(PackageItem.package == packages[package_code].id)
+            .order_by(PackageItem.id)
+        ]
 
     items_by_id = {item.id: item for item in items.values()}
     plan = {}
     for sex, basic, comp in (("male", "BASIC-M", "COMP-M"), ("female", "BASIC-F", "COMP-F")):
         chosen = codes(basic)
-        chosen += [c for c in codes(comp) if c not in chosen][:ITEMS_PER_APPOINTMENT - len(chosen)]
+        chosen += [c for c in codes(comp) if c not in chosen][: ITEMS_PER_APPOINTMENT - len(chosen)]
         plan[sex] = (packages[basic], chosen)
     ranges = {}
     for r in ReferenceRange.select():
@@ -196,8 +227,12 @@ def seed(n, rng):
     today = clock.today()
     days = [today - datetime.timedelta(days=1 + d) for d in range(-(-n // 100))]
     earlier_days = [day - datetime.timedelta(days=364) for day in days]
-    Slot.insert_many([{"day": day, "start_time": datetime.time(8), "end_time": datetime.time(9), "capacity": 100}
-                      for day in days + earlier_days]).execute()
+    Slot.insert_many(
+        [
+            {"day": day, "start_time": datetime.time(8), "end_time": datetime.time(9), "capacity": 100}
+            for day in days + earlier_days
+        ]
+    ).execute()
     slots = {s.day: s.id for s in Slot.select()}
 
     clients = []
@@ -205,33 +240,67 @@ def seed(n, rng):
         sex = "male" if i % 2 == 0 else "female"
         age = rng.randint(25, 65)
         birth = today - datetime.timedelta(days=age * 365 + rng.randint(30, 330))
-        clients.append({"name": rng.choice(SURNAMES) + rng.choice(GIVEN), "sex": sex, "birth_date": birth,
-                        "email": f"client{i}@bench.test", "phone": f"139{i:08d}", "occupation": "Engineer"})
+        clients.append(
+            {
+                "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
+                "sex": sex,
+                "birth_date": birth,
+                "email": f"client{i}@bench.test",
+                "phone": f"139{i:08d}",
+                "occupation": "Engineer",
+            }
+        )
     with db.atomic():
         for part in chunks(clients):
             Client.insert_many(part).execute()
     client_rows = list(Client.select().order_by(Client.id))
     with db.atomic():
-        accounts = [{"email": c.email, "name": c.name, "password_hash": "!bench-no-login", "client": c.id,
-                     "locale": "zh" if rng.random() < CHINESE_SHARE else "en"} for c in client_rows]
+        accounts = [
+            {
+                "email": c.email,
+                "name": c.name,
+                "password_hash": "!bench-no-login",
+                "client": c.id,
+                "locale": "zh" if rng.random() < CHINESE_SHARE else "en",
+            }
+            for c in client_rows
+        ]
         for part in chunks(accounts):
             User.insert_many(part).execute()
         appointments = []
         for i, c in enumerate(client_rows):
             day = days[i // 100]
-            appointments.append({"exam_code": f"{day:%y%m%d}B{i:05d}", "client": c.id, "slot": slots[day],
-                                 "day": day, "package": plan[c.sex][0].id, "status": CHECKED_IN,
-                                 "source": "individual", "total_price": Decimal("680.00"),
-                                 "self_amount": Decimal("680.00")})
+            appointments.append(
+                {
+                    "exam_code": f"{day:%y%m%d}B{i:05d}",
+                    "client": c.id,
+                    "slot": slots[day],
+                    "day": day,
+                    "package": plan[c.sex][0].id,
+                    "status": CHECKED_IN,
+                    "source": "individual",
+                    "total_price": Decimal("680.00"),
+                    "self_amount": Decimal("680.00"),
+                }
+            )
         repeat = set()
         for i, c in enumerate(client_rows):
             if rng.random() < REPEAT_SHARE:
                 day = earlier_days[i // 100]
                 repeat.add(c.id)
-                appointments.append({"exam_code": f"{day:%y%m%d}P{i:05d}", "client": c.id,
-                                     "slot": slots[day], "day": day, "package": plan[c.sex][0].id,
-                                     "status": COMPLETED, "source": "individual",
-                                     "total_price": Decimal("680.00"), "self_amount": Decimal("680.00")})
+                appointments.append(
+                    {
+                        "exam_code": f"{day:%y%m%d}P{i:05d}",
+                        "client": c.id,
+                        "slot": slots[day],
+                        "day": day,
+                        "package": plan[c.sex][0].id,
+                        "status": COMPLETED,
+                        "source": "individual",
+                        "total_price": Decimal("680.00"),
+                        "self_amount": Decimal("680.00"),
+                    }
+                )
         for part in chunks(appointments):
             Appointment.insert_many(part).execute()
     appointment_rows = list(Appointment.select().order_by(Appointment.id))
@@ -246,11 +315,26 @@ def seed(n, rng):
         package, chosen = plan[client.sex]
         for index, code in enumerate(chosen):
             item = items[code]
-            item_rows.append({"appointment": appointment.id, "item": item.id, "price": item.price,
-                              "is_addon": index >= 50, "resource": item.resource_id})
+            item_rows.append(
+                {
+                    "appointment": appointment.id,
+                    "item": item.id,
+                    "price": item.price,
+                    "is_addon": index >= 50,
+                    "resource": item.resource_id,
+                }
+            )
             abnormal = rng.random() < ABNORMAL_SHARE
-            row = {"appointment": appointment.id, "item": item.id, "unit": item.unit, "value_num": None,
-                   "ref_low": None, "ref_high": None, "entered_by": physician.id, "entered_at": now}
+            row = {
+                "appointment": appointment.id,
+                "item": item.id,
+                "unit": item.unit,
+                "value_num": None,
+                "ref_low": None,
+                "ref_high": None,
+                "entered_by": physician.id,
+                "entered_at": now,
+            }
             if item.result_type == "numeric":
                 reference = range_for(item, client.sex, age)
                 if reference is None:  # height, weight
@@ -261,17 +345,29 @@ def seed(n, rng):
                     row.update(ref_low=reference.low, ref_high=reference.high)
                 row.update(value_num=value, value_text=format(value, "f"), flag=flag)
                 if client.id in earlier_ids and index < 50:  # last year's package: numbers for the trends
-                    before, before_flag = (value, flag) if reference is None else \
-                        numeric_result(rng, reference, rng.random() < ABNORMAL_SHARE)
-                    result_rows.append(dict(row, appointment=earlier_ids[client.id], value_num=before,
-                                            value_text=format(before, "f"), flag=before_flag))
+                    before, before_flag = (
+                        (value, flag)
+                        if reference is None
+                        else numeric_result(rng, reference, rng.random() < ABNORMAL_SHARE)
+                    )
+                    result_rows.append(
+                        dict(
+                            row,
+                            appointment=earlier_ids[client.id],
+                            value_num=before,
+                            value_text=format(before, "f"),
+                            flag=before_flag,
+                        )
+                    )
             elif item.result_type == "choice":
                 options = item.choices.split("|")
-                row.update(value_text=rng.choice(options[1:]) if abnormal else options[0],
-                           flag="A" if abnormal else "N")
+                row.update(
+                    value_text=rng.choice(options[1:]) if abnormal else options[0], flag="A" if abnormal else "N"
+                )
             else:
                 text = (ABNORMAL_TEXT if abnormal else NORMAL_TEXT).get(
-                    code, "Abnormal, see the physician's note." if abnormal else "No abnormality detected.")
+                    code, "Abnormal, see the physician's note." if abnormal else "No abnormality detected."
+                )
                 row.update(value_text=text, flag="A" if abnormal else "N")
             abnormal_count += row["flag"] != "N"
             result_count += 1
@@ -281,19 +377,29 @@ def seed(n, rng):
             AppointmentItem.insert_many(part).execute()
         for part in chunks(result_rows, 300):
             Result.insert_many(part).execute()
-    return physician, [a.id for a in appointment_rows], result_count, abnormal_count, len(earlier_ids), \
-        time.perf_counter() - started
+    return (
+        physician,
+        [a.id for a in appointment_rows],
+        result_count,
+        abnormal_count,
+        len(earlier_ids),
+        time.perf_counter() - started,
+    )
 
 
 def sign_all(physician, appointment_ids, rng):
     """The real sign service for every appointment (the PDF job only queued: JOBS_INLINE off)."""
     actor = Actor(physician, "127.0.0.1")
-    summary = ("Overall the checkup shows a healthy adult. The abnormal results below are mostly mild; "
-               "please read the follow-up level next to each one and bring this report to your next visit.")
-    advice = ("Keep a balanced diet with less salt, sugar and fat, exercise at least 150 minutes a week, "
-              "sleep seven to eight hours and avoid smoking and heavy drinking.\n\n"
-              "Recheck the flagged laboratory values in three months; see a specialist for any finding "
-              "marked level A or B.")
+    summary = (
+        "Overall the checkup shows a healthy adult. The abnormal results below are mostly mild; "
+        "please read the follow-up level next to each one and bring this report to your next visit."
+    )
+    advice = (
+        "Keep a balanced diet with less salt, sugar and fat, exercise at least 150 minutes a week, "
+        "sleep seven to eight hours and avoid smoking and heavy drinking.\n\n"
+        "Recheck the flagged laboratory values in three months; see a specialist for any finding "
+        "marked level A or B."
+    )
     started = time.perf_counter()
     ids = []
     for appointment_id in appointment_ids:
@@ -303,6 +409,7 @@ def sign_all(physician, appointment_ids, rng):
 
 
 # --- measurements ---------------------------------------------------------------------------------
+
 
 def pages_of(data_or_path):
     import io
@@ -322,7 +429,7 @@ def percentile(values, p):
 
 def in_process(report_ids, k):
     """Render K reports in this process; returns a dict of figures."""
-    sample = report_ids[::max(1, len(report_ids) // k)][:k]
+    sample = report_ids[:: max(1, len(report_ids) // k)][:k]
     cold_started = time.perf_counter()
     report_pdf.render_bytes(sample[0])  # imports, font registration: paid once per process
     cold = time.perf_counter() - cold_started
@@ -341,19 +448,32 @@ def in_process(report_ids, k):
 
 def reset_reports(app):
     """Every signed report back to signed/pending with no file, as right after signing."""
-    Report.update(status=report_review.SIGNED, pdf_state=report_review.PDF_PENDING, pdf_path="", pdf_checksum="",
-                  pdf_attempts=0, pdf_error="", pdf_updated_at=utcnow()).where(
-        Report.status != report_review.DRAFT).execute()
+    Report.update(
+        status=report_review.SIGNED,
+        pdf_state=report_review.PDF_PENDING,
+        pdf_path="",
+        pdf_checksum="",
+        pdf_attempts=0,
+        pdf_error="",
+        pdf_updated_at=utcnow(),
+    ).where(Report.status != report_review.DRAFT).execute()
     for key in ("REPORTS_DIR", "OUTBOX_DIR"):
         shutil.rmtree(app.config[key], ignore_errors=True)
 
 
 def worker_env(app):
-    env = dict(os.environ, CHECKUP_DATABASE_URL=app.config["DATABASE_URL"], CHECKUP_REDIS_URL=REDIS_URL,
-               CHECKUP_SECRET_KEY=app.config["SECRET_KEY"], CHECKUP_NATIONAL_ID_KEY=app.config["NATIONAL_ID_KEY"],
-               CHECKUP_OUTBOX_DIR=app.config["OUTBOX_DIR"], CHECKUP_BASE_URL=app.config["BASE_URL"],
-               CHECKUP_REPORTS_DIR=app.config["REPORTS_DIR"], CHECKUP_JOBS_INLINE="0",
-               CHECKUP_REPORT_RENDER_DELAY_SECONDS="0")
+    env = dict(
+        os.environ,
+        CHECKUP_DATABASE_URL=app.config["DATABASE_URL"],
+        CHECKUP_REDIS_URL=REDIS_URL,
+        CHECKUP_SECRET_KEY=app.config["SECRET_KEY"],
+        CHECKUP_NATIONAL_ID_KEY=app.config["NATIONAL_ID_KEY"],
+        CHECKUP_OUTBOX_DIR=app.config["OUTBOX_DIR"],
+        CHECKUP_BASE_URL=app.config["BASE_URL"],
+        CHECKUP_REPORTS_DIR=app.config["REPORTS_DIR"],
+        CHECKUP_JOBS_INLINE="0",
+        CHECKUP_REPORT_RENDER_DELAY_SECONDS="0",
+    )
     env.pop("CHECKUP_MAIL_SERVER", None)
     return env
 
@@ -372,9 +492,16 @@ def with_workers(app, redis, report_ids, count, folder):
         db.close()
     logs = [open(Path(folder) / f"worker-{count}-{i}.log", "w") for i in range(count)]
     started = time.perf_counter()
-    workers = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
-                                env=worker_env(app), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-               for log in logs]
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
+            env=worker_env(app),
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        for log in logs
+    ]
     all_ready = None
     try:
         with app.app_context():
@@ -403,7 +530,11 @@ def with_workers(app, redis, report_ids, count, folder):
         bad, pages = 0, 0
         for r in rows:
             path = report_pdf.file_for(r)
-            if r.pdf_state != report_review.PDF_READY or not path.exists() or report_pdf.sha256_of(path) != r.pdf_checksum:
+            if (
+                r.pdf_state != report_review.PDF_READY
+                or not path.exists()
+                or report_pdf.sha256_of(path) != r.pdf_checksum
+            ):
                 bad += 1
                 continue
             pages += pages_of(path)
@@ -411,9 +542,19 @@ def with_workers(app, redis, report_ids, count, folder):
         attempts = sum(r.pdf_attempts for r in rows)
     outbox = Path(app.config["OUTBOX_DIR"])
     mails = len(list(outbox.iterdir())) if outbox.exists() else 0
-    return {"workers": count, "queued": queued, "all_ready": all_ready, "exited": exited, "states": states,
-            "bad": bad, "pages": pages, "published": published, "attempts": attempts, "mails": mails,
-            "failures": failures}
+    return {
+        "workers": count,
+        "queued": queued,
+        "all_ready": all_ready,
+        "exited": exited,
+        "states": states,
+        "bad": bad,
+        "pages": pages,
+        "published": published,
+        "attempts": attempts,
+        "mails": mails,
+        "failures": failures,
+    }
 
 
 def main():
@@ -433,9 +574,18 @@ def main():
     redis.flushdb()
     folder = tempfile.mkdtemp(prefix="checkup-bench-reports-")
     url, drop = make_database(args.db, folder, "bench_reports")
-    app = create_app({"INSTANCE_PATH": folder, "DATABASE_URL": url, "SECRET_KEY": "bench", "REDIS_URL": REDIS_URL,
-                      "NATIONAL_ID_KEY": "bench", "OUTBOX_DIR": f"{folder}/outbox",
-                      "REPORTS_DIR": f"{folder}/reports", "JOBS_INLINE": False})
+    app = create_app(
+        {
+            "INSTANCE_PATH": folder,
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench",
+            "REDIS_URL": REDIS_URL,
+            "NATIONAL_ID_KEY": "bench",
+            "OUTBOX_DIR": f"{folder}/outbox",
+            "REPORTS_DIR": f"{folder}/reports",
+            "JOBS_INLINE": False,
+        }
+    )
     try:
         with app.app_context():
             database.upgrade()
@@ -444,12 +594,16 @@ def main():
                 report_ids, sign_s = sign_all(physician, appointment_ids, rng)
                 queued_by_signing = Task.select().where(Task.kind == "report.render_pdf").count()
             redis.flushdb()
-            print(f"database         {args.db}   reports {len(report_ids)}   results {result_count} "
-                  f"({result_count / len(report_ids):.0f} per report, {abnormal / result_count:.1%} abnormal); "
-                  f"{repeats} clients with last year's checkup (trend table)")
-            print(f"seeding          {seed_s:.1f} s (bulk inserts)   signing {sign_s:.1f} s "
-                  f"({sign_s / len(report_ids) * 1000:.0f} ms each, real sign service; "
-                  f"{queued_by_signing} PDF tasks owed, Redis flushed)")
+            print(
+                f"database         {args.db}   reports {len(report_ids)}   results {result_count} "
+                f"({result_count / len(report_ids):.0f} per report, {abnormal / result_count:.1%} abnormal); "
+                f"{repeats} clients with last year's checkup (trend table)"
+            )
+            print(
+                f"seeding          {seed_s:.1f} s (bulk inserts)   signing {sign_s:.1f} s "
+                f"({sign_s / len(report_ids) * 1000:.0f} ms each, real sign service; "
+                f"{queued_by_signing} PDF tasks owed, Redis flushed)"
+            )
             with db.connection_context():
                 if args.profile:
                     import cProfile
@@ -463,28 +617,40 @@ def main():
                     figures = in_process(report_ids, args.sample)
             redis.flushdb()
         render, job, pages = figures["render"], figures["job"], figures["pages"]
-        print(f"in-process       {figures['k']} reports, {min(pages)}–{max(pages)} pages "
-              f"(median {statistics.median(pages):g}), {statistics.mean(figures['sizes']) / 1024:.0f} KiB avg; "
-              f"first render in the process {figures['cold'] * 1000:.0f} ms")
-        print(f"  render_bytes   p50 {percentile(render, 50) * 1000:.0f} ms  p95 {percentile(render, 95) * 1000:.0f} ms"
-              f"  max {max(render) * 1000:.0f} ms   ({sum(pages) / sum(render):.1f} pages/s on one core)")
+        print(
+            f"in-process       {figures['k']} reports, {min(pages)}–{max(pages)} pages "
+            f"(median {statistics.median(pages):g}), {statistics.mean(figures['sizes']) / 1024:.0f} KiB avg; "
+            f"first render in the process {figures['cold'] * 1000:.0f} ms"
+        )
+        print(
+            f"  render_bytes   p50 {percentile(render, 50) * 1000:.0f} ms  p95 {percentile(render, 95) * 1000:.0f} ms"
+            f"  max {max(render) * 1000:.0f} ms   ({sum(pages) / sum(render):.1f} pages/s on one core)"
+        )
         for count in sorted(set(pages)):
             subset = [t for t, p in zip(render, pages) if p == count]
-            print(f"  {count}-page        {len(subset)} reports: render_bytes p50 {percentile(subset, 50) * 1000:.0f} ms"
-                  f"  p95 {percentile(subset, 95) * 1000:.0f} ms")
-        print(f"  whole job      p50 {percentile(job, 50) * 1000:.0f} ms  p95 {percentile(job, 95) * 1000:.0f} ms"
-              f"  max {max(job) * 1000:.0f} ms")
+            print(
+                f"  {count}-page        {len(subset)} reports: render_bytes p50 {percentile(subset, 50) * 1000:.0f} ms"
+                f"  p95 {percentile(subset, 95) * 1000:.0f} ms"
+            )
+        print(
+            f"  whole job      p50 {percentile(job, 50) * 1000:.0f} ms  p95 {percentile(job, 95) * 1000:.0f} ms"
+            f"  max {max(job) * 1000:.0f} ms"
+        )
         for count in worker_counts:
             r = with_workers(app, redis, report_ids, count, folder)
             ready = r["all_ready"]
             if ready:
-                print(f"workers {count}        {r['queued']} jobs, all ready in {ready:.1f} s  ->  "
-                      f"{len(report_ids) / ready * 60:.0f} reports/min, {r['pages'] / ready:.1f} pages/s; "
-                      f"workers exited after {r['exited']:.1f} s (incl. {r['mails']} 'report ready' e-mails)")
+                print(
+                    f"workers {count}        {r['queued']} jobs, all ready in {ready:.1f} s  ->  "
+                    f"{len(report_ids) / ready * 60:.0f} reports/min, {r['pages'] / ready:.1f} pages/s; "
+                    f"workers exited after {r['exited']:.1f} s (incl. {r['mails']} 'report ready' e-mails)"
+                )
             else:
                 print(f"workers {count}        {r['queued']} jobs, NOT all ready after {r['exited']:.1f} s")
-            print(f"  check          states {r['states']}, bad or missing PDFs {r['bad']}, published "
-                  f"{r['published']}, attempts {r['attempts']}, pages {r['pages']}, worker failures {r['failures']}")
+            print(
+                f"  check          states {r['states']}, bad or missing PDFs {r['bad']}, published "
+                f"{r['published']}, attempts {r['attempts']}, pages {r['pages']}, worker failures {r['failures']}"
+            )
     finally:
         redis.flushdb()
         if args.keep:

@@ -23,6 +23,7 @@ enrollments unchanged). Prints seconds per phase, rows/s, and the peak memory: t
 With ``--worker``, validation and import run as rq jobs in a ``flask worker --burst`` subprocess on a
 dedicated Redis DB, timed from the upload until the import is ``imported``.
 """
+
 import argparse
 import csv
 import datetime
@@ -56,17 +57,63 @@ from tests import factories  # noqa: E402
 REDIS_URL = "redis://127.0.0.1:6379/11"
 CHUNK = 500
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
-GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英",
-         "霞", "平", "刚", "桂英", "晓东", "建华", "志强", "海燕", "俊杰", "雪梅", "文博", "子涵"]
-REGIONS = ["110101", "110105", "110108", "310101", "310104", "310115", "440103", "440106", "440305", "330106",
-           "320102", "510104", "420102", "610113", "370102", "120101"]
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "晓东",
+    "建华",
+    "志强",
+    "海燕",
+    "俊杰",
+    "雪梅",
+    "文博",
+    "子涵",
+]
+REGIONS = [
+    "110101",
+    "110105",
+    "110108",
+    "310101",
+    "310104",
+    "310115",
+    "440103",
+    "440106",
+    "440305",
+    "330106",
+    "320102",
+    "510104",
+    "420102",
+    "610113",
+    "370102",
+    "120101",
+]
 DEPARTMENTS = ["生产部", "质量部", "研发部", "销售部", "财务部", "人力资源部", "采购部", "物流部", "行政部", "信息部"]
 FAULTS = ["checksum", "id_sex", "date", "sex", "phone", "email", "name", "duplicate", "category"]
 
 
 def chunks(rows, size=CHUNK):
     for start in range(0, len(rows), size):
-        yield rows[start:start + size]
+        yield rows[start : start + size]
 
 
 def rss_mb():
@@ -74,6 +121,7 @@ def rss_mb():
 
 
 # --- the people ------------------------------------------------------------------------------------------
+
 
 class People:
     """Unique made-up people: national IDs, mobiles, names."""
@@ -98,8 +146,13 @@ class People:
             if phone not in self.phones:
                 self.phones.add(phone)
                 break
-        return {"sex": sex, "born": born, "national_id": number, "phone": phone,
-                "name": rng.choice(SURNAMES) + rng.choice(GIVEN)}
+        return {
+            "sex": sex,
+            "born": born,
+            "national_id": number,
+            "phone": phone,
+            "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
+        }
 
 
 def seed_directory(people, count, organization_id):
@@ -108,10 +161,18 @@ def seed_directory(people, count, organization_id):
     rows = []
     for n in range(count):
         p = people.person()
-        rows.append({"name": p["name"], "sex": p["sex"], "birth_date": p["born"], "phone": p["phone"],
-                     "national_id_hash": national_id.lookup_hash(p["national_id"]),
-                     "national_id_cipher": national_id.encrypt(p["national_id"]),
-                     "organization": organization_id if n % 4 == 0 else None, "created_at": now})
+        rows.append(
+            {
+                "name": p["name"],
+                "sex": p["sex"],
+                "birth_date": p["born"],
+                "phone": p["phone"],
+                "national_id_hash": national_id.lookup_hash(p["national_id"]),
+                "national_id_cipher": national_id.encrypt(p["national_id"]),
+                "organization": organization_id if n % 4 == 0 else None,
+                "created_at": now,
+            }
+        )
     with db.atomic():
         for part in chunks(rows):
             Client.insert_many(part).execute()
@@ -123,8 +184,15 @@ def roster_rows(people, n, faulty_share, rng):
     for i in range(n):
         p = people.person()
         label = "Women" if p["sex"] == "female" and rng.random() < 0.1 else ""  # most rows let sex and age decide
-        employees.append({**p, "employee_no": f"A{i + 1:06d}", "email": f"emp{i + 1}@acme-bench.example",
-                          "department": rng.choice(DEPARTMENTS), "category": label})
+        employees.append(
+            {
+                **p,
+                "employee_no": f"A{i + 1:06d}",
+                "email": f"emp{i + 1}@acme-bench.example",
+                "department": rng.choice(DEPARTMENTS),
+                "category": label,
+            }
+        )
     faults = {}
     # in file order, so a copied employee number is final when copied
     for index, position in enumerate(sorted(rng.sample(range(1, n), int(n * faulty_share)))):
@@ -152,9 +220,19 @@ def roster_rows(people, n, faulty_share, rng):
             e["category"] = "Interns"
     rows = [list(roster_file.HEADERS_ZH)]
     for e in employees:
-        rows.append([e["employee_no"], e["name"], e.get("sex_text", "男" if e["sex"] == "male" else "女"),
-                     e.get("born_text", e["born"]), e["national_id"], e["phone"], e["email"], e["department"],
-                     e["category"]])
+        rows.append(
+            [
+                e["employee_no"],
+                e["name"],
+                e.get("sex_text", "男" if e["sex"] == "male" else "女"),
+                e.get("born_text", e["born"]),
+                e["national_id"],
+                e["phone"],
+                e["email"],
+                e["department"],
+                e["category"],
+            ]
+        )
     return rows, employees, faults
 
 
@@ -163,13 +241,32 @@ def seed_known(employees, share_by_id, share_by_phone, rng):
     now = utcnow()
     clean = [e for e in employees if "fault" not in e]
     chosen = rng.sample(clean, int(len(employees) * (share_by_id + share_by_phone)))
-    by_id = chosen[:int(len(employees) * share_by_id)]
-    by_phone = chosen[len(by_id):]
-    rows = [{"name": e["name"], "sex": e["sex"], "birth_date": e["born"], "phone": e["phone"],
-             "national_id_hash": national_id.lookup_hash(e["national_id"]),
-             "national_id_cipher": national_id.encrypt(e["national_id"]), "created_at": now} for e in by_id]
-    rows += [{"name": e["name"], "sex": e["sex"], "birth_date": e["born"], "phone": e["phone"],
-              "national_id_hash": None, "national_id_cipher": None, "created_at": now} for e in by_phone]
+    by_id = chosen[: int(len(employees) * share_by_id)]
+    by_phone = chosen[len(by_id) :]
+    rows = [
+        {
+            "name": e["name"],
+            "sex": e["sex"],
+            "birth_date": e["born"],
+            "phone": e["phone"],
+            "national_id_hash": national_id.lookup_hash(e["national_id"]),
+            "national_id_cipher": national_id.encrypt(e["national_id"]),
+            "created_at": now,
+        }
+        for e in by_id
+    ]
+    rows += [
+        {
+            "name": e["name"],
+            "sex": e["sex"],
+            "birth_date": e["born"],
+            "phone": e["phone"],
+            "national_id_hash": None,
+            "national_id_cipher": None,
+            "created_at": now,
+        }
+        for e in by_phone
+    ]
     with db.atomic():
         for part in chunks(rows):
             Client.insert_many(part).execute()
@@ -199,6 +296,7 @@ def file_bytes(rows, kind):
 
 # --- the measurement -----------------------------------------------------------------------------------------
 
+
 def timed_validation():
     """Wrap roster.validate_import so upload() reports how long the row check took (the rest is reading)."""
     original = roster.validate_import
@@ -224,8 +322,14 @@ def one_import(actor, organization_id, contract_id, filename, content):
     started = time.perf_counter()
     done = roster.request_commit(actor, organization_id, contract_id, uploaded.id)
     commit_s = time.perf_counter() - started
-    return {"read": upload_s - spent["validate"], "validate": spent["validate"], "commit": commit_s,
-            "total": upload_s + commit_s, "cpu": time.process_time() - cpu, "import": RosterImport.get_by_id(done.id)}
+    return {
+        "read": upload_s - spent["validate"],
+        "validate": spent["validate"],
+        "commit": commit_s,
+        "total": upload_s + commit_s,
+        "cpu": time.process_time() - cpu,
+        "import": RosterImport.get_by_id(done.id),
+    }
 
 
 def through_worker(app, actor, organization_id, contract_id, filename, content, folder):
@@ -234,13 +338,25 @@ def through_worker(app, actor, organization_id, contract_id, filename, content, 
     redis = Redis.from_url(REDIS_URL)
     redis.flushdb()
     app.config.update(REDIS_URL=REDIS_URL, ROSTER_JOB_ROWS=500)
-    env = dict(os.environ, CHECKUP_DATABASE_URL=app.config["DATABASE_URL"], CHECKUP_REDIS_URL=REDIS_URL,
-               CHECKUP_SECRET_KEY=app.config["SECRET_KEY"], CHECKUP_NATIONAL_ID_KEY=app.config["NATIONAL_ID_KEY"],
-               CHECKUP_OUTBOX_DIR=f"{folder}/outbox", CHECKUP_REPORTS_DIR=f"{folder}/reports")
+    env = dict(
+        os.environ,
+        CHECKUP_DATABASE_URL=app.config["DATABASE_URL"],
+        CHECKUP_REDIS_URL=REDIS_URL,
+        CHECKUP_SECRET_KEY=app.config["SECRET_KEY"],
+        CHECKUP_NATIONAL_ID_KEY=app.config["NATIONAL_ID_KEY"],
+        CHECKUP_OUTBOX_DIR=f"{folder}/outbox",
+        CHECKUP_REPORTS_DIR=f"{folder}/reports",
+    )
 
     def run_worker():
-        finished = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"], env=env,
-                                  cwd=ROOT, capture_output=True, text=True, timeout=600)
+        finished = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert finished.returncode == 0, finished.stderr[-2000:]
 
     started = time.perf_counter()
@@ -258,11 +374,13 @@ def through_worker(app, actor, organization_id, contract_id, filename, content, 
 
 def report(label, figures, rows):
     i = figures["import"]
-    print(f"{label:<16} read {figures['read']:.2f} s   check {figures['validate']:.2f} s   "
-          f"import {figures['commit']:.2f} s   total {figures['total']:.2f} s "
-          f"(this process's CPU {figures['cpu']:.2f} s)   {rows / figures['total']:,.0f} rows/s\n"
-          f"{'':<16} state {i.state}: {i.valid_rows} valid, {i.error_rows} with "
-          f"problems")
+    print(
+        f"{label:<16} read {figures['read']:.2f} s   check {figures['validate']:.2f} s   "
+        f"import {figures['commit']:.2f} s   total {figures['total']:.2f} s "
+        f"(this process's CPU {figures['cpu']:.2f} s)   {rows / figures['total']:,.0f} rows/s\n"
+        f"{'':<16} state {i.state}: {i.valid_rows} valid, {i.error_rows} with "
+        f"problems"
+    )
 
 
 def main():
@@ -280,8 +398,17 @@ def main():
 
     folder = tempfile.mkdtemp(prefix="checkup-bench-roster-")
     url, drop = make_database(args.db, folder, "bench_roster")
-    app = create_app({"INSTANCE_PATH": folder, "DATABASE_URL": url, "SECRET_KEY": "bench", "NATIONAL_ID_KEY": "bench",
-                      "REDIS_URL": None, "OUTBOX_DIR": f"{folder}/outbox", "ROSTER_JOB_ROWS": 10**9})
+    app = create_app(
+        {
+            "INSTANCE_PATH": folder,
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench",
+            "NATIONAL_ID_KEY": "bench",
+            "REDIS_URL": None,
+            "OUTBOX_DIR": f"{folder}/outbox",
+            "ROSTER_JOB_ROWS": 10**9,
+        }
+    )
     try:
         with app.app_context():
             database.upgrade()
@@ -289,10 +416,14 @@ def main():
                 started = time.perf_counter()
                 organization = factories.make_organization("Acme Bench Manufacturing")
                 hr = factories.make_user("hr", email="hr@acme-bench.example", organization=organization)
-                contract = factories.make_contract(organization, categories=[
-                    {"label": "Men under 40", "sex": "male", "age_max": 39},
-                    {"label": "Men 40 and over", "sex": "male", "age_min": 40},
-                    {"label": "Women", "sex": "female"}])
+                contract = factories.make_contract(
+                    organization,
+                    categories=[
+                        {"label": "Men under 40", "sex": "male", "age_max": 39},
+                        {"label": "Men 40 and over", "sex": "male", "age_min": 40},
+                        {"label": "Women", "sex": "female"},
+                    ],
+                )
                 people = People(rng)
                 seed_directory(people, args.directory, organization.id)
                 rows, employees, faults = roster_rows(people, args.rows, args.faulty, rng)
@@ -300,14 +431,20 @@ def main():
                 content = file_bytes(rows, args.format)
                 seed_s = time.perf_counter() - started
                 clients_before = Client.select().count()
-            print(f"machine          load average {' '.join(f'{v:.1f}' for v in os.getloadavg())} "
-                  f"on {os.cpu_count()} CPUs")
-            print(f"database         {args.db}   roster {args.rows:,} rows ({args.format}, "
-                  f"{len(content) / 1024 / 1024:.2f} MB), {sum(faults.values())} faulty: "
-                  + ", ".join(f"{k} {v}" for k, v in sorted(faults.items())))
-            print(f"directory        {clients_before:,} "
-                  f"clients before the import ({known_id} roster employees known by ID, {known_phone} by phone and "
-                  f"name); seeding {seed_s:.1f} s")
+            print(
+                f"machine          load average {' '.join(f'{v:.1f}' for v in os.getloadavg())} "
+                f"on {os.cpu_count()} CPUs"
+            )
+            print(
+                f"database         {args.db}   roster {args.rows:,} rows ({args.format}, "
+                f"{len(content) / 1024 / 1024:.2f} MB), {sum(faults.values())} faulty: "
+                + ", ".join(f"{k} {v}" for k, v in sorted(faults.items()))
+            )
+            print(
+                f"directory        {clients_before:,} "
+                f"clients before the import ({known_id} roster employees known by ID, {known_phone} by phone and "
+                f"name); seeding {seed_s:.1f} s"
+            )
             actor = Actor(hr, "127.0.0.1")
             filename = f"roster.{args.format}"
             base_rss = rss_mb()
@@ -315,11 +452,13 @@ def main():
                 if args.worker:
                     figures = through_worker(app, actor, organization.id, contract.id, filename, content, folder)
                     i = figures["import"]
-                    print(f"rq worker        upload {figures['queued']:.2f} s, "
-                          f"checked after {figures['checked']:.2f} s, "
-                          f"imported after {figures['total']:.2f} s ({args.rows / figures['total']:,.0f} rows/s, "
-                          f"including two worker start-ups); state {i.state}: {i.valid_rows} valid, "
-                          f"{i.error_rows} with problems")
+                    print(
+                        f"rq worker        upload {figures['queued']:.2f} s, "
+                        f"checked after {figures['checked']:.2f} s, "
+                        f"imported after {figures['total']:.2f} s ({args.rows / figures['total']:,.0f} rows/s, "
+                        f"including two worker start-ups); state {i.state}: {i.valid_rows} valid, "
+                        f"{i.error_rows} with problems"
+                    )
                 else:
                     if args.tracemalloc:
                         tracemalloc.start()
@@ -333,11 +472,18 @@ def main():
                     second = one_import(actor, organization.id, contract.id, filename, content)
                     report("same file again", second, args.rows)
                     enrolled_again = Enrollment.select().where(Enrollment.contract == contract.id).count()
-                    print(f"check            enrollments {enrolled:,} after the first import, {enrolled_again:,} "
-                          f"after the second (no duplicates); clients {Client.select().count():,}")
-                    print(f"memory           peak RSS {peak_rss:.0f} MB (before the import {base_rss:.0f} MB)"
-                          + (f"; peak of Python allocations {python_peak:.0f} MB (tracemalloc)"
-                             if python_peak is not None else ""))
+                    print(
+                        f"check            enrollments {enrolled:,} after the first import, {enrolled_again:,} "
+                        f"after the second (no duplicates); clients {Client.select().count():,}"
+                    )
+                    print(
+                        f"memory           peak RSS {peak_rss:.0f} MB (before the import {base_rss:.0f} MB)"
+                        + (
+                            f"; peak of Python allocations {python_peak:.0f} MB (tracemalloc)"
+                            if python_peak is not None
+                            else ""
+                        )
+                    )
     finally:
         if not db.is_closed():
             db.close()

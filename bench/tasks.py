@@ -30,6 +30,7 @@ server received exactly M messages, one per address, each addressed to its envel
 report font and catalogs: about a second); "steady" is (rows - 1) / (last finished_at - first
 finished_at), the rate once the first task has run.
 """
+
 import argparse
 import collections
 import datetime
@@ -68,6 +69,7 @@ CHUNK = 500
 
 # --- the machine ---------------------------------------------------------------------------------------
 
+
 def machine(redis):
     cpu = "?"
     with open("/proc/cpuinfo") as fh:
@@ -82,12 +84,19 @@ def machine(redis):
                 memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
                 break
     postgres = db.execute_sql("SHOW server_version").fetchone()[0]
-    return {"nproc": os.cpu_count(), "cpu": cpu, "memory": memory, "python": platform.python_version(),
-            "postgres": postgres, "redis": redis.info("server")["redis_version"],
-            "date": datetime.date.today().isoformat()}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory": memory,
+        "python": platform.python_version(),
+        "postgres": postgres,
+        "redis": redis.info("server")["redis_version"],
+        "date": datetime.date.today().isoformat(),
+    }
 
 
 # --- processes -------------------------------------------------------------------------------------------
+
 
 class Workers:
     """``count`` burst workers, each in its own process group (its forked work horses with it), so
@@ -98,9 +107,16 @@ class Workers:
         self.procs = []
         try:
             for log in self.logs:
-                self.procs.append(subprocess.Popen(
-                    [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"], env=env, cwd=ROOT,
-                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+                self.procs.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
+                        env=env,
+                        cwd=ROOT,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
+                )
         except BaseException:
             self.stop()
             raise
@@ -130,17 +146,25 @@ class Workers:
 
 def worker_env(config, redis_url, folder, mail_port=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKUP_")}
-    env.update(CHECKUP_DATABASE_URL=config["DATABASE_URL"], CHECKUP_REDIS_URL=redis_url,
-               CHECKUP_SECRET_KEY=SECRET_KEY, CHECKUP_NATIONAL_ID_KEY=NATIONAL_ID_KEY, CHECKUP_JOBS_INLINE="0",
-               CHECKUP_OUTBOX_DIR=f"{folder}/outbox", CHECKUP_REPORTS_DIR=f"{folder}/reports",
-               CHECKUP_GROUP_DOCS_DIR=f"{folder}/group_documents", CHECKUP_BASE_URL="http://127.0.0.1:5000",
-               CHECKUP_CLIENT_LOCALE="en")
+    env.update(
+        CHECKUP_DATABASE_URL=config["DATABASE_URL"],
+        CHECKUP_REDIS_URL=redis_url,
+        CHECKUP_SECRET_KEY=SECRET_KEY,
+        CHECKUP_NATIONAL_ID_KEY=NATIONAL_ID_KEY,
+        CHECKUP_JOBS_INLINE="0",
+        CHECKUP_OUTBOX_DIR=f"{folder}/outbox",
+        CHECKUP_REPORTS_DIR=f"{folder}/reports",
+        CHECKUP_GROUP_DOCS_DIR=f"{folder}/group_documents",
+        CHECKUP_BASE_URL="http://127.0.0.1:5000",
+        CHECKUP_CLIENT_LOCALE="en",
+    )
     if mail_port:
         env.update(CHECKUP_MAIL_SERVER="127.0.0.1", CHECKUP_MAIL_PORT=str(mail_port))
     return env
 
 
 # --- the SMTP server ----------------------------------------------------------------------------------------
+
 
 class Inbox:
     """aiosmtpd handler: remembers each message's envelope recipients and To header."""
@@ -152,8 +176,9 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):
         from email import message_from_bytes
 
-        to = message_from_bytes(envelope.content if isinstance(envelope.content, bytes)
-                                else envelope.content.encode()).get("To", "")
+        to = message_from_bytes(
+            envelope.content if isinstance(envelope.content, bytes) else envelope.content.encode()
+        ).get("To", "")
         with self.lock:
             self.messages.append((tuple(r.lower() for r in envelope.rcpt_tos), to.lower()))
         return "250 Message accepted for delivery"
@@ -166,6 +191,7 @@ def free_port():
 
 
 # --- phases -------------------------------------------------------------------------------------------------
+
 
 def clear_tables():
     with db.connection_context():
@@ -189,8 +215,11 @@ def done_count():
 
 def steady_rate():
     """(rows done - 1) / (last finished_at - first finished_at), and the state counts."""
-    first, last, count = Task.select(fn.MIN(Task.finished_at), fn.MAX(Task.finished_at),
-                                     fn.COUNT(Task.id)).where(Task.state == DONE).scalar(as_tuple=True)
+    first, last, count = (
+        Task.select(fn.MIN(Task.finished_at), fn.MAX(Task.finished_at), fn.COUNT(Task.id))
+        .where(Task.state == DONE)
+        .scalar(as_tuple=True)
+    )
     states = {state: c for state, c in Task.select(Task.state, fn.COUNT(Task.id)).group_by(Task.state).tuples()}
     span = (last - first).total_seconds() if first and last else 0
     return ((count - 1) / span if span > 0 else None), states
@@ -233,11 +262,21 @@ def with_workers(label, count, env, folder, target, finished, timeout, redis):
     with db.connection_context():
         steady, states = steady_rate()
         reached = finished()
-    return {"label": label, "done": all_done, "elapsed": elapsed, "reached": reached, "target": target,
-            "steady": steady, "states": states, "drained": drained, "left_in_queue": queue.count,
-            "failed_jobs": FailedJobRegistry(queue=queue).count,
-            "quit_normally": sum("done, quitting" in (Path(folder) / f"worker-{label}-{i}.log").read_text()
-                                 for i in range(count))}
+    return {
+        "label": label,
+        "done": all_done,
+        "elapsed": elapsed,
+        "reached": reached,
+        "target": target,
+        "steady": steady,
+        "states": states,
+        "drained": drained,
+        "left_in_queue": queue.count,
+        "failed_jobs": FailedJobRegistry(queue=queue).count,
+        "quit_normally": sum(
+            "done, quitting" in (Path(folder) / f"worker-{label}-{i}.log").read_text() for i in range(count)
+        ),
+    }
 
 
 def with_threads(app, count, n, timeout):
@@ -262,19 +301,38 @@ def with_threads(app, count, n, timeout):
     with db.connection_context():
         steady, states = steady_rate()
         reached = done_count()
-    return {"label": "threads", "done": elapsed if reached >= n else None, "elapsed": elapsed, "reached": reached,
-            "target": n, "steady": steady, "states": states, "ran": ran, "errors": errors}
+    return {
+        "label": "threads",
+        "done": elapsed if reached >= n else None,
+        "elapsed": elapsed,
+        "reached": reached,
+        "target": n,
+        "steady": steady,
+        "states": states,
+        "ran": ran,
+        "errors": errors,
+    }
 
 
 def make_users(m):
     now = utcnow()
-    rows = [{"email": f"bench{i:05d}@tasks-bench.test", "name": f"Bench User {i}", "password_hash": "!bench-no-login",
-             "locale": "zh" if i % 2 else "en", "created_at": now} for i in range(m)]
+    rows = [
+        {
+            "email": f"bench{i:05d}@tasks-bench.test",
+            "name": f"Bench User {i}",
+            "password_hash": "!bench-no-login",
+            "locale": "zh" if i % 2 else "en",
+            "created_at": now,
+        }
+        for i in range(m)
+    ]
     with db.connection_context(), db.atomic():
         for start in range(0, m, CHUNK):
-            User.insert_many(rows[start:start + CHUNK]).execute()
-        return [(u.id, u.email) for u in User.select(User.id, User.email).where(
-            User.email.endswith("@tasks-bench.test")).order_by(User.id)]
+            User.insert_many(rows[start : start + CHUNK]).execute()
+        return [
+            (u.id, u.email)
+            for u in User.select(User.id, User.email).where(User.email.endswith("@tasks-bench.test")).order_by(User.id)
+        ]
 
 
 def defer_welcomes(user_ids):
@@ -291,8 +349,7 @@ def sent_count():
 
 # --- output ---------------------------------------------------------------------------------------------------
 
-HEADER = ("| what | N | defer + commit | all done (from start) | tasks/s | steady tasks/s |\n"
-          "|---|---|---|---|---|---|")
+HEADER = "| what | N | defer + commit | all done (from start) | tasks/s | steady tasks/s |\n|---|---|---|---|---|---|"
 
 
 def row(what, n, figures, defer_s):
@@ -309,12 +366,15 @@ def details(figures):
     parts = [f"task states {figures['states']}"]
     if "failed_jobs" in figures:
         drained = f"{figures['drained']:.2f} s" if figures["drained"] is not None else "—"
-        parts.append(f"queue empty at {drained}, {figures['left_in_queue']} jobs left, "
-                     f"{figures['failed_jobs']} failed rq jobs, {figures['quit_normally']} workers had quit on "
-                     f"their own")
+        parts.append(
+            f"queue empty at {drained}, {figures['left_in_queue']} jobs left, "
+            f"{figures['failed_jobs']} failed rq jobs, {figures['quit_normally']} workers had quit on "
+            f"their own"
+        )
     if "ran" in figures:
-        parts.append(f"rows run per thread {figures['ran']}" + (f", errors {figures['errors']}" if figures["errors"]
-                                                                  else ""))
+        parts.append(
+            f"rows run per thread {figures['ran']}" + (f", errors {figures['errors']}" if figures["errors"] else "")
+        )
     return "; ".join(parts)
 
 
@@ -327,12 +387,18 @@ def check_inbox(inbox, users, m):
     expected = {e.lower() for _u, e in users}
     with db.connection_context():
         statuses = dict(Message.select(Message.status, fn.COUNT(Message.id)).group_by(Message.status).tuples())
-    ok = (len(received) == m and set(per_address) == expected and all(c == 1 for c in per_address.values())
-          and all(rcpts == (to,) for rcpts, to in received))
-    line = (f"server received {len(received)} messages for {len(per_address)} addresses (at most "
-            f"{max(per_address.values(), default=0)} per address, {len(expected - set(per_address))} missing, "
-            f"{len(set(per_address) - expected)} unexpected); Message rows {statuses}  ->  "
-            + ("exactly once: OK" if ok else "EXACTLY-ONCE VIOLATED"))
+    ok = (
+        len(received) == m
+        and set(per_address) == expected
+        and all(c == 1 for c in per_address.values())
+        and all(rcpts == (to,) for rcpts, to in received)
+    )
+    line = (
+        f"server received {len(received)} messages for {len(per_address)} addresses (at most "
+        f"{max(per_address.values(), default=0)} per address, {len(expected - set(per_address))} missing, "
+        f"{len(set(per_address) - expected)} unexpected); Message rows {statuses}  ->  "
+        + ("exactly once: OK" if ok else "EXACTLY-ONCE VIOLATED")
+    )
     return ok, line
 
 
@@ -342,8 +408,12 @@ def main():
     parser.add_argument("--emails", type=int, default=300, help="users owed a welcome e-mail")
     parser.add_argument("--workers", type=int, default=2, help="worker subprocesses (and dispatcher threads)")
     parser.add_argument("--redis-db", type=int, default=10, help="a Redis DB index nobody else uses (must be empty)")
-    parser.add_argument("--phase-timeout", type=float, default=90,
-                        help="seconds before a phase is given up (its rate so far is reported)")
+    parser.add_argument(
+        "--phase-timeout",
+        type=float,
+        default=90,
+        help="seconds before a phase is given up (its rate so far is reported)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database and folder (worker logs)")
     args = parser.parse_args()
     # a SIGTERM (like Ctrl-C) unwinds through the clean-up below: workers, SMTP server, database, Redis DB
@@ -358,9 +428,19 @@ def main():
         raise SystemExit(f"Redis DB {args.redis_db} is not empty: choose an unused one with --redis-db")
     folder = tempfile.mkdtemp(prefix="checkup-bench-tasks-")
     url, drop = make_database("postgres", folder, "bench_tasks")
-    app = create_app({"INSTANCE_PATH": f"{folder}/instance", "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY,
-                      "NATIONAL_ID_KEY": NATIONAL_ID_KEY, "REDIS_URL": redis_url, "JOBS_INLINE": False,
-                      "MAIL_SERVER": None, "OUTBOX_DIR": f"{folder}/outbox", "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {
+            "INSTANCE_PATH": f"{folder}/instance",
+            "DATABASE_URL": url,
+            "SECRET_KEY": SECRET_KEY,
+            "NATIONAL_ID_KEY": NATIONAL_ID_KEY,
+            "REDIS_URL": redis_url,
+            "JOBS_INLINE": False,
+            "MAIL_SERVER": None,
+            "OUTBOX_DIR": f"{folder}/outbox",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     controller = None
     results, checks = [], []
     n, m, w = args.tasks, args.emails, args.workers
@@ -370,8 +450,10 @@ def main():
             with db.connection_context():
                 info = machine(redis)
             load = " ".join(f"{v:.2f}" for v in os.getloadavg())
-            print(f"machine          {info['nproc']} CPUs ({info['cpu']}), {info['memory']}, Python {info['python']}, "
-                  f"PostgreSQL {info['postgres']}, Redis {info['redis']}, {info['date']}; load average {load}")
+            print(
+                f"machine          {info['nproc']} CPUs ({info['cpu']}), {info['memory']}, Python {info['python']}, "
+                f"PostgreSQL {info['postgres']}, Redis {info['redis']}, {info['date']}; load average {load}"
+            )
             env = worker_env(app.config, redis_url, folder)
 
             def report(what, count, figures, defer_s):
@@ -383,19 +465,29 @@ def main():
             clear_tables()
             redis.flushdb()
             defer_s = defer_noops(n)
-            print(f"{n} noop rows deferred and committed in {defer_s:.2f} s; "
-                  f"{tasks.queue(redis).count} rq jobs queued by the wake-ups")
+            print(
+                f"{n} noop rows deferred and committed in {defer_s:.2f} s; "
+                f"{tasks.queue(redis).count} rq jobs queued by the wake-ups"
+            )
             print(HEADER)
-            report(f"noop, woken: drain jobs (one waiting at a time), {w} workers", n,
-                   with_workers("woken", w, env, folder, n, done_count, args.phase_timeout, redis), defer_s)
+            report(
+                f"noop, woken: drain jobs (one waiting at a time), {w} workers",
+                n,
+                with_workers("woken", w, env, folder, n, done_count, args.phase_timeout, redis),
+                defer_s,
+            )
 
             # (2) wake-ups lost: the workers' perform_due drains the table
             clear_tables()
             redis.flushdb()
             defer_s = defer_noops(n)
             redis.flushdb()
-            report(f"noop, wake-ups lost: `perform_due` drains (SKIP LOCKED), {w} workers", n,
-                   with_workers("lost", w, env, folder, n, done_count, args.phase_timeout, redis), defer_s)
+            report(
+                f"noop, wake-ups lost: `perform_due` drains (SKIP LOCKED), {w} workers",
+                n,
+                with_workers("lost", w, env, folder, n, done_count, args.phase_timeout, redis),
+                defer_s,
+            )
 
             # (3) no Redis: dispatch_due threads in this process
             clear_tables()
@@ -403,8 +495,12 @@ def main():
             app.config["REDIS_URL"] = None
             defer_s = defer_noops(n, delay=datetime.timedelta(milliseconds=1))
             time.sleep(0.01)
-            report(f"noop, no Redis: {w} `dispatch_due()` threads in one process", n,
-                   with_threads(app, w, n, args.phase_timeout), defer_s)
+            report(
+                f"noop, no Redis: {w} `dispatch_due()` threads in one process",
+                n,
+                with_threads(app, w, n, args.phase_timeout),
+                defer_s,
+            )
             app.config["REDIS_URL"] = redis_url
 
             # (4) welcome e-mails through SMTP: woken, then with the wake-ups lost

@@ -12,6 +12,7 @@ far corner) is read in a child process limited to ``--memory-limit`` MiB of addr
 that builds the whole rectangle fails there and not here.
 python-calamine is imported only here (``pip install python-calamine``); the portal does not use it.
 """
+
 import argparse
 import datetime
 import io
@@ -44,8 +45,19 @@ def roster_bytes(rows):
     sheet = book.create_sheet("roster")
     sheet.append(HEADER)
     for n in range(rows):
-        sheet.append([f"E{n:06d}", f"员工{n}", "男" if n % 2 else "女", datetime.datetime(1980 + n % 30, 1 + n % 12, 1 + n % 28),
-                      f"11010519{80 + n % 20}0101{n % 1000:03d}X", f"139{n:08d}", f"e{n}@example.com", "财务部", ""])
+        sheet.append(
+            [
+                f"E{n:06d}",
+                f"员工{n}",
+                "男" if n % 2 else "女",
+                datetime.datetime(1980 + n % 30, 1 + n % 12, 1 + n % 28),
+                f"11010519{80 + n % 20}0101{n % 1000:03d}X",
+                f"139{n:08d}",
+                f"e{n}@example.com",
+                "财务部",
+                "",
+            ]
+        )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -55,18 +67,18 @@ def handmade(sheet_data, doctype=""):
     """A minimal workbook around ``sheet_data`` (the inside of <sheetData>), as other tools write them."""
     parts = {
         "[Content_Types].xml": f'<Types xmlns="{CONTENT_TYPES}"><Default Extension="rels" ContentType="{PACKAGE}'
-                               'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
-                               f'<Override PartName="/xl/workbook.xml" ContentType="{SHEETML}sheet.main+xml"/>'
-                               '<Override PartName="/xl/worksheets/sheet1.xml" '
-                               f'ContentType="{SHEETML}worksheet+xml"/></Types>',
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{SHEETML}sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        f'ContentType="{SHEETML}worksheet+xml"/></Types>',
         "_rels/.rels": f'<Relationships xmlns="{PACKAGE_REL}"><Relationship Id="rId1" '
-                       f'Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        f'Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
         "xl/workbook.xml": f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets><sheet name="s" sheetId="1" '
-                           'r:id="rId1"/></sheets></workbook>',
+        'r:id="rId1"/></sheets></workbook>',
         "xl/_rels/workbook.xml.rels": f'<Relationships xmlns="{PACKAGE_REL}"><Relationship Id="rId1" '
-                                      f'Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        f'Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
         "xl/worksheets/sheet1.xml": f'<?xml version="1.0" encoding="UTF-8"?>{doctype}'
-                                    f'<worksheet xmlns="{MAIN}"><sheetData>{sheet_data}</sheetData></worksheet>',
+        f'<worksheet xmlns="{MAIN}"><sheetData>{sheet_data}</sheetData></worksheet>',
     }
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -76,6 +88,7 @@ def handmade(sheet_data, doctype=""):
 
 
 # --- the readers, each giving [[cell, ...] * WIDTH] -------------------------------------------------------
+
 
 def read_ours(data):
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -105,8 +118,10 @@ def read_calamine(data):
 def read_openpyxl(data):
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
-        return [list(row) + [None] * (WIDTH - len(row))
-                for row in book.worksheets[0].iter_rows(max_col=WIDTH, values_only=True)]
+        return [
+            list(row) + [None] * (WIDTH - len(row))
+            for row in book.worksheets[0].iter_rows(max_col=WIDTH, values_only=True)
+        ]
     finally:
         book.close()
 
@@ -137,17 +152,21 @@ def outcome(fn, data):
 
 # --- fidelity and safety cases ---------------------------------------------------------------------------
 
-ENTITIES = ('<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
-            '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>')
+ENTITIES = (
+    '<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+    '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>'
+)
 CASES = {
-    "error values (#N/A, #DIV/0!)": handmade('<row r="1"><c r="A1" t="e"><v>#N/A</v></c>'
-                                             '<c r="B1" t="e"><f>1/0</f><v>#DIV/0!</v></c></row>'),
-    "formulas never computed": handmade('<row r="1"><c r="A1"><f>SUM(B1:B9)</f></c>'
-                                        '<c r="B1" t="str"><f>CONCAT(C1,D1)</f></c></row>'),
-    "entities declared, used in text": handmade('<row r="1"><c r="A1" t="inlineStr"><is><t>&c;</t></is></c></row>',
-                                                ENTITIES),
-    "entities declared, not used": handmade('<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>',
-                                            ENTITIES),
+    "error values (#N/A, #DIV/0!)": handmade(
+        '<row r="1"><c r="A1" t="e"><v>#N/A</v></c><c r="B1" t="e"><f>1/0</f><v>#DIV/0!</v></c></row>'
+    ),
+    "formulas never computed": handmade(
+        '<row r="1"><c r="A1"><f>SUM(B1:B9)</f></c><c r="B1" t="str"><f>CONCAT(C1,D1)</f></c></row>'
+    ),
+    "entities declared, used in text": handmade(
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>&c;</t></is></c></row>', ENTITIES
+    ),
+    "entities declared, not used": handmade('<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>', ENTITIES),
 }
 FAR_CORNER = handmade('<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>2</v></c></row>')
 
@@ -163,8 +182,13 @@ def far_corner(reader, limit_mib):
     def limit():
         resource.setrlimit(resource.RLIMIT_AS, (limit_mib << 20, limit_mib << 20))
 
-    child = subprocess.run([sys.executable, __file__, "--probe", reader], input=FAR_CORNER, capture_output=True,
-                           preexec_fn=limit, timeout=120)
+    child = subprocess.run(
+        [sys.executable, __file__, "--probe", reader],
+        input=FAR_CORNER,
+        capture_output=True,
+        preexec_fn=limit,
+        timeout=120,
+    )
     if child.returncode == 0:
         return child.stdout.decode().strip()
     last = (child.stderr.decode(errors="replace").strip().splitlines() or ["?"])[0]

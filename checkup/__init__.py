@@ -1,4 +1,5 @@
 """Checkup Portal: the application factory."""
+
 from pathlib import Path
 
 from flask import Flask
@@ -16,8 +17,13 @@ def create_app(config=None):
     """Build the app. ``config`` (a mapping) overrides environment settings; tests pass one."""
     config = dict(config or {})
     instance_path = config.pop("INSTANCE_PATH", None) or str(ROOT / "instance")
-    app = Flask(__name__, instance_path=instance_path, instance_relative_config=False,
-                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=False,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     app.config.update(build_config(app.instance_path, config))

@@ -1,4 +1,5 @@
 """flask --app wsgi <command>: db upgrade/status, seed-demo, worker."""
+
 import time
 
 import click
@@ -131,8 +132,14 @@ def expire_offers():
 
 
 @click.command("requeue-reports")
-@click.option("--older-than", "older_than", default=10, show_default=True, type=int,
-              help="Minutes a report PDF may sit in pending/rendering before it is queued again.")
+@click.option(
+    "--older-than",
+    "older_than",
+    default=10,
+    show_default=True,
+    type=int,
+    help="Minutes a report PDF may sit in pending/rendering before it is queued again.",
+)
 def requeue_reports(older_than):
     """Owe again the report PDFs stuck in pending/rendering with no task to make them (an old backup restored)."""
     with db.connection_context():
@@ -170,8 +177,10 @@ def verify_documents():
     with db.connection_context():
         checked, damaged = document_check.verify_documents()
     for item in damaged:
-        click.echo(f"{item.kind} {item.id}: file {item.problem} ({item.path}); "
-                   + ("render queued" if item.queued else "changed meanwhile, left alone"))
+        click.echo(
+            f"{item.kind} {item.id}: file {item.problem} ({item.path}); "
+            + ("render queued" if item.queued else "changed meanwhile, left alone")
+        )
     queued = sum(item.queued for item in damaged)
     click.echo(f"documents checked: {checked}; missing or changed: {len(damaged)}; renders queued: {queued}")
 

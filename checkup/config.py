@@ -1,4 +1,5 @@
 """Settings: defaults, then CHECKUP_* environment variables, then a mapping given to create_app."""
+
 import os
 import secrets
 from pathlib import Path

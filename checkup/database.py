@@ -1,4 +1,5 @@
 """Binding the peewee proxy to a real database, per-request connections and migrations."""
+
 from pathlib import Path
 
 from flask import has_app_context, request
@@ -51,8 +52,7 @@ def init_app(app):
             db.connect(reuse_if_open=True)
         except (OperationalError, InterfaceError, MaxConnectionsExceeded) as error:
             # the endpoint, not the path: a path may hold a token
-            app.logger.error("database unreachable (%s %s): %s", request.method, request.endpoint,
-                             type(error).__name__)
+            app.logger.error("database unreachable (%s %s): %s", request.method, request.endpoint, type(error).__name__)
             raise DatabaseUnavailable() from error
 
     @app.teardown_request
@@ -77,4 +77,3 @@ def upgrade():
 def migration_status():
     with db.connection_context():
         return Runner(db.obj, MIGRATIONS_DIR).status()
-

@@ -2,6 +2,7 @@
 (services/exam/events.py). ``create_app`` imports this one, so
 the web processes, the workers and the CLI share one complete registry; ``tasks.defer`` refuses a kind
 no module registered, and tests/core/test_task_queue.py checks every kind named in the code."""
+
 from checkup.services.booking import waitlist
 from checkup.services.care import (
     campaigns,

@@ -1,4 +1,5 @@
 """Set-up for consent and campaign tests: clients with consents, past checkups, reports with findings."""
+
 import datetime
 import itertools
 from decimal import Decimal
@@ -16,8 +17,7 @@ _codes = itertools.count(1)
 def consenting_client(name="王芳", email=None, purposes=(MARKETING_EMAIL,), source="registration", **fields):
     """A client with an email who said yes to ``purposes`` (recorded like a registration)."""
     n = next(_codes)
-    client = factories.make_client(name=name, email=email if email is not None else f"client{n}@example.com",
-                                   **fields)
+    client = factories.make_client(name=name, email=email if email is not None else f"client{n}@example.com", **fields)
     if purposes:
         consents.record_changes(audit.SYSTEM, client.id, {p: True for p in purposes}, source)
     return client
@@ -25,10 +25,18 @@ def consenting_client(name="王芳", email=None, purposes=(MARKETING_EMAIL,), so
 
 def checkup(client, day, status=COMPLETED, created_at=None):
     """An appointment of ``client`` on ``day`` (completed unless told), written straight to the model."""
-    slot, _ = Slot.get_or_create(day=day, start_time=datetime.time(8, 0),
-                                 defaults={"end_time": datetime.time(9, 0), "capacity": 100})
-    values = {"exam_code": f"C{next(_codes):08d}", "client": client, "slot": slot, "day": day, "status": status,
-              "total_price": Decimal("300.00"), "self_amount": Decimal("300.00")}
+    slot, _ = Slot.get_or_create(
+        day=day, start_time=datetime.time(8, 0), defaults={"end_time": datetime.time(9, 0), "capacity": 100}
+    )
+    values = {
+        "exam_code": f"C{next(_codes):08d}",
+        "client": client,
+        "slot": slot,
+        "day": day,
+        "status": status,
+        "total_price": Decimal("300.00"),
+        "self_amount": Decimal("300.00"),
+    }
     if created_at is not None:
         values["created_at"] = created_at
     return Appointment.create(**values)
@@ -37,8 +45,9 @@ def checkup(client, day, status=COMPLETED, created_at=None):
 def signed_report(client, day, items_with_findings=(), status="published"):
     """A completed checkup on ``day`` whose report in force has a finding on each of ``items_with_findings``."""
     appointment = checkup(client, day)
-    report = Report.create(appointment=appointment, status=status, signed_at=datetime.datetime(day.year, day.month,
-                                                                                               day.day, 10))
+    report = Report.create(
+        appointment=appointment, status=status, signed_at=datetime.datetime(day.year, day.month, day.day, 10)
+    )
     for item in items_with_findings:
         Finding.create(report=report, item=item, text=f"{item.code} abnormal", level="C")
     return report

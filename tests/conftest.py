@@ -1,4 +1,5 @@
 """Fixtures: an app per test on a fresh SQLite copy (and PostgreSQL for `both_dbs` tests), factories."""
+
 import os
 import shutil
 import socket
@@ -9,47 +10,19 @@ from flask.testing import FlaskClient
 
 from checkup import create_app
 from checkup.models.base import db
+from tests.support import parallel, speedups
+
+speedups.memoize_url_rule_builders()
+speedups.share_compiled_templates()
 
 REQUIRE_SERVICES = os.environ.get("CHECKUP_REQUIRE_SERVICES") == "1"
-
-# Parallel runs (pytest-xdist, `make test`): every worker process gets its own PostgreSQL database and its
-# own Redis DB indexes, so one worker's TRUNCATE/DELETE or FLUSHDB never reaches another's data.
-XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", ... ; "" without xdist
-WORKER_NUMBER = int(XDIST_WORKER[2:]) if XDIST_WORKER[2:].isdigit() else 0
-# Each worker owns REDIS_DB_STRIDE consecutive Redis DB indexes counted down from the base: the first for
-# REDIS_URL, the next one up for tests that want a DB of their own (tests/privacy/test_log_privacy_journey.py
-# takes REDIS_URL's index + 1). Base 14 (the default): gw0 14+15, gw1 12+13, gw2 10+11, ...; base 13 (CI):
-# gw0 13+14, gw1 11+12, ...
-REDIS_DB_STRIDE = 2
-
-
-def _worker_redis_url(base_url, worker_number):
-    parts = urlsplit(base_url)
-    base = int(parts.path.strip("/") or 0)
-    index = base - REDIS_DB_STRIDE * worker_number
-    if index < 0:
-        raise pytest.UsageError(
-            f"Redis DB {base} (CHECKUP_TEST_REDIS_URL) leaves no DB index for xdist worker {worker_number}: "
-            f"each worker takes {REDIS_DB_STRIDE} indexes counting down from it; use fewer workers (-n) "
-            "or a higher base index")
-    return parts._replace(path=f"/{index}").geturl()
-
-
-def _worker_postgres_url():
-    """A database of this process's own: the given URL's name plus the xdist worker, or one named by pid."""
-    given = os.environ.get("CHECKUP_TEST_DATABASE_URL")
-    if not given:
-        # each pytest process (each xdist worker too) gets its own database, so parallel runs never collide
-        return f"postgresql://postgres@127.0.0.1:5432/checkup_test_{os.getpid()}", True
-    if not XDIST_WORKER:
-        return given, False  # created (and dropped) by whoever gave it
-    parts = urlsplit(given)
-    return parts._replace(path=f"/{parts.path.lstrip('/')}_{XDIST_WORKER}").geturl(), True
-
-
-POSTGRES_URL, OWN_POSTGRES_DATABASE = _worker_postgres_url()
-REDIS_BASE_URL = os.environ.get("CHECKUP_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
-REDIS_URL = _worker_redis_url(REDIS_BASE_URL, WORKER_NUMBER)
+# Every pytest process (each pytest-xdist worker too) has a PostgreSQL database and Redis DB indexes of its
+# own, so one worker's table reset or FLUSHDB never reaches another's data (tests/support/parallel.py).
+POSTGRES_URL, OWN_POSTGRES_DATABASE = parallel.worker_postgres_url(
+    os.environ.get("CHECKUP_TEST_DATABASE_URL"), os.getpid()
+)
+REDIS_URL = parallel.worker_redis_url(os.environ.get("CHECKUP_TEST_REDIS_URL", "redis://127.0.0.1:6379/14"))
+XDIST_WORKER, WORKER_NUMBER = parallel.XDIST_WORKER, parallel.WORKER_NUMBER
 PASSWORD = "correct horse battery"
 
 
@@ -95,59 +68,48 @@ class FreshContextClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
-def _memoize_url_rule_builders():
-    """Every test makes its own app, and werkzeug compiles two URL-builder functions (ast + compile())
-    for each of the app's ~240 routes each time: ~0.1 s per app, minutes per run. A builder is the same
-    function for the same rule text, parts and default names (the rule it builds for is passed in as
-    ``self``), so the test process compiles each one once. Rules whose defaults fill one of their own
-    variables bake the value into the code and are compiled every time, as before."""
-    from werkzeug.routing.rules import Rule
-
-    original = getattr(Rule, "_compile_builder", None)
-    if original is None or getattr(original, "memoized", False):
-        return
-    builders = {}
-
-    def compile_builder(self, append_unknown=True):
-        defaults = self.defaults or {}
-        if any(dynamic and name in defaults for dynamic, name in self._trace):
-            return original(self, append_unknown)
-        key = (self.rule, tuple(self._trace), tuple(defaults), append_unknown)
-        if key not in builders:
-            builders[key] = original(self, append_unknown)
-        return builders[key]
-
-    compile_builder.memoized = True
-    Rule._compile_builder = compile_builder
+def pytest_addoption(parser):
+    parser.addoption(
+        "--sqlite-only",
+        action="store_true",
+        default=False,
+        help="Checkup: run the both_dbs tests on SQLite only and leave out the tests that need "
+        "PostgreSQL (make test-fast)",
+    )
 
 
-_memoize_url_rule_builders()
+def _needs_postgres(item):
+    info = getattr(item, "_fixtureinfo", None)
+    names = info.names_closure if info is not None else ()
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return any("postgres" in name for name in names) or params.get("stack") == "postgresql"
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook turns the marks into node ids
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (--dist loadgroup), the tests sharing a module-scoped fixture (a journey's
-    servers and its state, one catalog extraction) go to one worker together and run there in order:
-    one group per module and module-scoped parameter (a journey's sqlite and postgresql stacks may run
-    on different workers)."""
-    if not XDIST_WORKER:
-        return
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None:
-            continue
-        shared = sorted(name for name in info.names_closure
-                        if any(d.scope == "module" for d in info.name2fixturedefs.get(name, ())))
-        if not shared:
-            continue
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        group = item.nodeid.split("::", 1)[0] + "".join(f"[{params[n]}]" for n in shared if n in params)
-        item.add_marker(pytest.mark.xdist_group(group))
+    if config.getoption("sqlite_only", False):
+        dropped = [item for item in items if _needs_postgres(item)]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = [item for item in items if not _needs_postgres(item)]
+    parallel.record_groups(config, items)  # on a pytest-xdist worker: the tests that must share one
+
+
+try:
+    import xdist  # noqa: F401
+except ImportError:  # the suite still runs in one process without pytest-xdist
+    pass
+else:
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_xdist_make_scheduler(config, log):
+        return parallel.make_scheduler(config, log)
 
 
 def pytest_generate_tests(metafunc):
     if "app" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_dbs"):
-        metafunc.parametrize("app", ["sqlite", "postgres"], indirect=True)
+        backends = ["sqlite"] if metafunc.config.getoption("sqlite_only", False) else ["sqlite", "postgres"]
+        metafunc.parametrize("app", backends, indirect=True)
 
 
 @pytest.fixture(scope="session")
@@ -175,8 +137,14 @@ def postgres_database():
     name = parts.path.lstrip("/")
 
     def maintenance(statement, *args):
-        admin = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
-                                 password=parts.password, dbname="postgres", connect_timeout=5)
+        admin = psycopg2.connect(
+            host=parts.hostname,
+            port=parts.port or 5432,
+            user=parts.username or "postgres",
+            password=parts.password,
+            dbname="postgres",
+            connect_timeout=5,
+        )
         admin.autocommit = True
         try:
             with admin.cursor() as cur:
@@ -192,59 +160,17 @@ def postgres_database():
     with conn.cursor() as cur:
         cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
     conn.close()
-    yield {"url": POSTGRES_URL, "migrated": False, "reset": _PostgresReset()}
+    yield {"url": POSTGRES_URL, "migrated": False, "reset": speedups.PostgresReset()}
     if OWN_POSTGRES_DATABASE:
         if not db.is_closed():
             db.close()
         maintenance(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-class _PostgresReset:
-    """Empties every table but schema_migration and restarts their sequences, as
-    ``TRUNCATE ... RESTART IDENTITY CASCADE`` would, in a few milliseconds instead of ~0.3-1 s.
-
-    TRUNCATE makes new files for every one of the ~50 tables (and fsyncs) each time; the tables of one
-    test hold a handful of rows, so DELETE with foreign-key triggers off (session_replication_role =
-    replica, superuser only; the whole table goes, so no reference is left dangling) is much cheaper.
-    Without the privilege it falls back to TRUNCATE."""
-
-    def __init__(self):
-        self.statements = {}
-
-    def _prepare(self, tables):
-        if not tables:
-            return ""
-        quoted = ", ".join(f'"{t}"' for t in tables)
-        try:
-            with db.atomic():
-                db.execute_sql("SET LOCAL session_replication_role = replica")
-        except Exception:  # noqa: BLE001 - not a superuser: the slow, always allowed way
-            return f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"
-        names = ", ".join(f"'{t}'" for t in tables)
-        # sequences owned by the emptied tables' columns (what RESTART IDENTITY restarts), back to their start
-        restart = ("SELECT setval(s.oid, ps.start_value, false) FROM pg_class s "
-                   "JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i') "
-                   "JOIN pg_class t ON t.oid = d.refobjid "
-                   "JOIN pg_namespace n ON n.oid = s.relnamespace AND n.nspname = current_schema() "
-                   "JOIN pg_sequences ps ON ps.schemaname = n.nspname AND ps.sequencename = s.relname "
-                   f"WHERE s.relkind = 'S' AND t.relname IN ({names}) AND ps.last_value IS NOT NULL")
-        deletes = "".join(f'DELETE FROM "{t}";' for t in tables)
-        return f"SET LOCAL session_replication_role = replica; {deletes} {restart}"
-
-    def __call__(self):
-        tables = tuple(t for t in db.get_tables() if t != "schema_migration")  # a test may have added one
-        if tables not in self.statements:
-            self.statements[tables] = self._prepare(tables)
-        if self.statements[tables]:
-            with db.atomic():
-                db.execute_sql(self.statements[tables])
-
-
 @pytest.fixture
 def app(request, tmp_path, sqlite_template):
     """The app bound to a fresh database, inside an app context."""
     from checkup import database
-
     from checkup.core import tasks
 
     tasks._redis_paused_until = 0.0  # a dead Redis met by an earlier test is not this test's business

@@ -1,5 +1,6 @@
 """Shared set-up for the data-rights tests: a client with a signed report (PDF on disk), an administrator,
 and a second client whose data must never show up in the first one's answers."""
+
 import io
 import json
 import zipfile
@@ -21,14 +22,18 @@ class RightsWorld(ReportWorld):
     def __init__(self):
         super().__init__(name="王芳", email="wang@example.com")
         self.all_results()
-        self.report = Report.get_by_id(reports.sign(self.actor(), self.appointment.id, "Glucose high.",
-                                                    "Repeat fasting glucose.").id)
-        consents.record_changes(audit.SYSTEM, self.client.id, {SERVICE_REMINDERS: True, MARKETING_EMAIL: True},
-                                "registration")
+        self.report = Report.get_by_id(
+            reports.sign(self.actor(), self.appointment.id, "Glucose high.", "Repeat fasting glucose.").id
+        )
+        consents.record_changes(
+            audit.SYSTEM, self.client.id, {SERVICE_REMINDERS: True, MARKETING_EMAIL: True}, "registration"
+        )
         self.admin = factories.make_user("admin", email="boss@example.com", name="Director Zhao")
-        other = factories.make_user("client", email="other@example.com",
-                                    client=factories.make_client(name="Other Person", email="other@example.com",
-                                                                 phone="13911112222"))
+        other = factories.make_user(
+            "client",
+            email="other@example.com",
+            client=factories.make_client(name="Other Person", email="other@example.com", phone="13911112222"),
+        )
         self.other_client = other.client
         self.other_user = other
 

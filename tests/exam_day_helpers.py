@@ -1,4 +1,5 @@
 """Set-up for exam-day tests: a small catalog, slots on the center's real "today", and a clock to set."""
+
 import datetime
 import itertools
 
@@ -32,12 +33,25 @@ class ExamDay:
         self.ct = factories.make_resource("CT", capacity=ct_capacity)
         self.lab = factories.make_department("LAB", name_en="Laboratory", name_zh="检验科", sort_order=1)
         self.imaging = factories.make_department("IMG", name_en="Imaging", name_zh="影像科", sort_order=2)
-        self.blood = factories.make_item("WBC", self.lab, name_en="White blood cells", name_zh="白细胞计数",
-                                         prep_note_en="Fast 8 hours.", prep_note_zh="空腹8小时")
-        self.glucose = factories.make_item("GLU", self.lab, name_en="Fasting glucose", name_zh="空腹血糖",
-                                           prep_note_en="Fast 8 hours.")
-        self.ct_item = factories.make_item("CT-CHEST", self.imaging, name_en="Chest CT", name_zh="胸部CT",
-                                           resource=self.ct, prep_note_en="Remove metal objects.")
+        self.blood = factories.make_item(
+            "WBC",
+            self.lab,
+            name_en="White blood cells",
+            name_zh="白细胞计数",
+            prep_note_en="Fast 8 hours.",
+            prep_note_zh="空腹8小时",
+        )
+        self.glucose = factories.make_item(
+            "GLU", self.lab, name_en="Fasting glucose", name_zh="空腹血糖", prep_note_en="Fast 8 hours."
+        )
+        self.ct_item = factories.make_item(
+            "CT-CHEST",
+            self.imaging,
+            name_en="Chest CT",
+            name_zh="胸部CT",
+            resource=self.ct,
+            prep_note_en="Remove metal objects.",
+        )
         self.basic = factories.make_package("BASIC", [self.blood, self.glucose], name_zh="基础套餐")
         self.with_ct = factories.make_package("CT-PKG", [self.blood, self.glucose, self.ct_item])
         self.early = self._slot(self.today, 8, 9, slot_capacity)

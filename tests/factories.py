@@ -1,4 +1,5 @@
 """Small factories for test data."""
+
 import datetime
 import itertools
 import re
@@ -44,8 +45,14 @@ def make_user(*roles, email=None, name="Test User", password=PASSWORD, organizat
         organization = make_organization()
     if "client" in roles and client is None:
         client = make_client(email=email or f"user{n}@example.com")
-    user = User.create(email=email or f"user{n}@example.com", name=name, password_hash=_password_hash(password),
-                       organization=organization, client=client, **fields)
+    user = User.create(
+        email=email or f"user{n}@example.com",
+        name=name,
+        password_hash=_password_hash(password),
+        organization=organization,
+        client=client,
+        **fields,
+    )
     UserRole.insert_many([{"user": user.id, "role": r} for r in roles]).execute()
     return user
 
@@ -57,33 +64,43 @@ def make_department(code=None, **fields):
 
 def make_resource(code=None, capacity=10, **fields):
     code = code or f"R{next(_counter)}"
-    return Resource.create(code=code, name_en=fields.pop("name_en", f"Resource {code}"), daily_capacity=capacity,
-                           **fields)
+    return Resource.create(
+        code=code, name_en=fields.pop("name_en", f"Resource {code}"), daily_capacity=capacity, **fields
+    )
 
 
 def make_item(code=None, department=None, price="10.00", **fields):
     code = code or f"IT{next(_counter)}"
     department = department or make_department()
-    return ExamItem.create(code=code, name_en=fields.pop("name_en", f"Item {code}"), department=department,
-                           price=Decimal(price), **fields)
+    return ExamItem.create(
+        code=code, name_en=fields.pop("name_en", f"Item {code}"), department=department, price=Decimal(price), **fields
+    )
 
 
 def make_range(item, sex="any", low="1", high="10", age_min=0, age_max=120, **fields):
-    return ReferenceRange.create(item=item, sex=sex, low=Decimal(low) if low is not None else None,
-                                 high=Decimal(high) if high is not None else None, age_min=age_min,
-                                 age_max=age_max, **fields)
+    return ReferenceRange.create(
+        item=item,
+        sex=sex,
+        low=Decimal(low) if low is not None else None,
+        high=Decimal(high) if high is not None else None,
+        age_min=age_min,
+        age_max=age_max,
+        **fields,
+    )
 
 
 def make_package(code=None, items=(), price="100.00", **fields):
     code = code or f"P{next(_counter)}"
-    package = Package.create(code=code, name_en=fields.pop("name_en", f"Package {code}"), price=Decimal(price),
-                             **fields)
+    package = Package.create(
+        code=code, name_en=fields.pop("name_en", f"Package {code}"), price=Decimal(price), **fields
+    )
     for item in items:
         PackageItem.create(package=package, item=item)
     return package
 
 
 # --- directory ------------------------------------------------------------------------
+
 
 def national_id_for(birth_date=datetime.date(1985, 6, 1), sex="female", region="110105", sequence=12):
     """A valid resident ID number for that birth date and sex (the 17th digit is odd for men)."""
@@ -98,8 +115,14 @@ def make_client_with_id(number=None, name="李雷", sex="female", birth_date=dat
     from checkup.core import national_id
 
     number = number or national_id_for(birth_date, sex)
-    return make_client(name=name, sex=sex, birth_date=birth_date, national_id_hash=national_id.lookup_hash(number),
-                       national_id_cipher=national_id.encrypt(number), **fields)
+    return make_client(
+        name=name,
+        sex=sex,
+        birth_date=birth_date,
+        national_id_hash=national_id.lookup_hash(number),
+        national_id_cipher=national_id.encrypt(number),
+        **fields,
+    )
 
 
 def row_counts(*models):
@@ -121,6 +144,7 @@ def sign_in_directly(http, user):
 
 # --- group contracts ---------------------------------------------------------------------
 
+
 def make_contract(organization=None, status="active", categories=None, **fields):
     """A group contract whose window runs from today to today + 60 days at the center.
 
@@ -134,8 +158,13 @@ def make_contract(organization=None, status="active", categories=None, **fields)
 
     today = clock.today()
     n = next(_counter)
-    values = {"name": f"Contract {n}", "year": today.year, "window_start": today,
-              "window_end": today + datetime.timedelta(days=60), "status": status}
+    values = {
+        "name": f"Contract {n}",
+        "year": today.year,
+        "window_start": today,
+        "window_end": today + datetime.timedelta(days=60),
+        "status": status,
+    }
     if status in ("active", "closed"):
         values.update(hr_confirmed_at=utcnow(), activated_at=utcnow())
     if status == "closed":
@@ -153,8 +182,9 @@ def make_category(contract, label, package=None, **fields):
     """A category of ``contract`` (any sex and age unless given) on ``package`` or a fresh 300.00 package."""
     from checkup.models import ContractCategory
 
-    return ContractCategory.create(contract=contract, label=label, package=package or make_package(price="300.00"),
-                                   **fields)
+    return ContractCategory.create(
+        contract=contract, label=label, package=package or make_package(price="300.00"), **fields
+    )
 
 
 _FRESH_VALUES = re.compile(r'("X-CSRFToken": "|name="csrf_token" value="|name="next" value="|data-csrf-token=")[^"]*')

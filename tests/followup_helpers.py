@@ -1,4 +1,5 @@
 """Shared set-up for follow-up, referral and re-check tests: a signed report, counselors, a head, an admin."""
+
 import datetime
 
 from checkup.core.audit import Actor
@@ -26,20 +27,31 @@ class CareWorld(ReportWorld):
 
     def sign(self):
         self.all_results()
-        self.report = reports.sign(self.actor(), self.appointment.id, "Glucose critical.", "See a doctor.",
-                                   queue_job=False)
+        self.report = reports.sign(
+            self.actor(), self.appointment.id, "Glucose critical.", "See a doctor.", queue_job=False
+        )
         return self.report
 
     def follow_ups(self):
         return {f.level: f for f in FollowUp.select().where(FollowUp.report == self.report.id)}
 
-    def extra(self, level="B", due_in_hours=48, assignee=None, department=None, status="open", closed_at=None,
-              kind="finding"):
+    def extra(
+        self, level="B", due_in_hours=48, assignee=None, department=None, status="open", closed_at=None, kind="finding"
+    ):
         """Another follow-up on the signed report, with the due time (from now) and the owner given."""
         due = utcnow() + datetime.timedelta(hours=due_in_hours)
-        return FollowUp.create(client=self.client, report=self.report, level=level, due_at=due, assignee=assignee,
-                               department=department, status=status, closed_at=closed_at, kind=kind,
-                               summary=f"extra {level}")
+        return FollowUp.create(
+            client=self.client,
+            report=self.report,
+            level=level,
+            due_at=due,
+            assignee=assignee,
+            department=department,
+            status=status,
+            closed_at=closed_at,
+            kind=kind,
+            summary=f"extra {level}",
+        )
 
     @staticmethod
     def as_(user):

@@ -13,6 +13,7 @@ so 39 enrolled, 36 completed, LDL-C high in 20, glucose high in 10. Everyone in 
 "Lab" (a department of 3). ALT high in 4 people (never listed: fewer than k). Ten people once had
 "Haemoglobin low" on a superseded report version, and two have it on a draft: neither counts.
 """
+
 import datetime
 from decimal import Decimal
 
@@ -33,20 +34,28 @@ class GroupWorld:
         self.hb = factories.make_item("HB", lab, name_en="Haemoglobin")
         self.addon = factories.make_item("TUMOR", lab, price="120.00", name_en="Tumour markers")
         self.staff_package = factories.make_package("STAFF", [self.ldl, self.glu, self.alt, self.hb], price="300.00")
-        self.manager_package = factories.make_package("MGMT", [self.ldl, self.glu, self.alt, self.hb],
-                                                      price="555.55")
+        self.manager_package = factories.make_package("MGMT", [self.ldl, self.glu, self.alt, self.hb], price="555.55")
         self.contract = factories.make_contract(
-            self.organization, name="Annual checkup", status=status, discount_percent=Decimal(discount),
+            self.organization,
+            name="Annual checkup",
+            status=status,
+            discount_percent=Decimal(discount),
             no_show_charge_percent=Decimal(no_show_percent),
-            categories=[{"label": "Staff", "package": self.staff_package},
-                        {"label": "Management", "package": self.manager_package},
-                        {"label": "Interns", "company_pays": False}])
+            categories=[
+                {"label": "Staff", "package": self.staff_package},
+                {"label": "Management", "package": self.manager_package},
+                {"label": "Interns", "company_pays": False},
+            ],
+        )
         self.staff, self.management, self.interns = list(
-            ContractCategory.select().where(ContractCategory.contract == self.contract.id)
-            .order_by(ContractCategory.position))
+            ContractCategory.select()
+            .where(ContractCategory.contract == self.contract.id)
+            .order_by(ContractCategory.position)
+        )
         self.day = self.contract.window_start
-        self.slot = Slot.create(day=self.day, start_time=datetime.time(8, 0), end_time=datetime.time(9, 0),
-                                capacity=100)
+        self.slot = Slot.create(
+            day=self.day, start_time=datetime.time(8, 0), end_time=datetime.time(9, 0), capacity=100
+        )
         self.enrollments = []
         self.completed = []
         self.physician = factories.make_user("physician", name="Dr. Lin")
@@ -62,18 +71,36 @@ class GroupWorld:
     def employee(self, band, sex, department="Assembly", status=COMPLETED, category=None, name=None):
         self._n += 1
         n = self._n
-        client = factories.make_client(name=name or f"Employee {n:02d}", sex=sex,
-                                       birth_date=self.birth_date(BANDS[band]), organization=self.organization)
+        client = factories.make_client(
+            name=name or f"Employee {n:02d}",
+            sex=sex,
+            birth_date=self.birth_date(BANDS[band]),
+            organization=self.organization,
+        )
         category = category or self.staff
         appointment = None
         if status is not None:
             company = Decimal("270.00") if category.company_pays else Decimal("0")
-            appointment = Appointment.create(exam_code=f"G{self.contract.id:03d}{n:04d}", client=client,
-                                             slot=self.slot, day=self.day, package=category.package,
-                                             status=status, source="group", total_price=Decimal("300.00"),
-                                             company_amount=company, self_amount=Decimal("300.00") - company)
-        enrollment = Enrollment.create(contract=self.contract, client=client, category=category,
-                                       employee_no=f"E{n:03d}", department=department, appointment=appointment)
+            appointment = Appointment.create(
+                exam_code=f"G{self.contract.id:03d}{n:04d}",
+                client=client,
+                slot=self.slot,
+                day=self.day,
+                package=category.package,
+                status=status,
+                source="group",
+                total_price=Decimal("300.00"),
+                company_amount=company,
+                self_amount=Decimal("300.00") - company,
+            )
+        enrollment = Enrollment.create(
+            contract=self.contract,
+            client=client,
+            category=category,
+            employee_no=f"E{n:03d}",
+            department=department,
+            appointment=appointment,
+        )
         self.enrollments.append(enrollment)
         if status == COMPLETED:
             self.completed.append(appointment)
@@ -83,14 +110,19 @@ class GroupWorld:
         """A report version with findings [(item, flag)] (results created once per appointment and item)."""
         report = Report.create(appointment=appointment, status=status, version=version)
         for item, flag in findings:
-            result = (Result.get_or_none(Result.appointment == appointment.id, Result.item == item.id)
-                      or Result.create(appointment=appointment, item=item, value_text="x", flag=flag))
+            result = Result.get_or_none(Result.appointment == appointment.id, Result.item == item.id) or Result.create(
+                appointment=appointment, item=item, value_text="x", flag=flag
+            )
             Finding.create(report=report, result=result, item=item, text=f"{item.name_en} {flag}", level="C")
         return report
 
     def _build(self):
         plan = [  # band, people done, LDL high, GLU high, males among the done
-            ("<30", 3, 2, 0, 2), ("30–39", 12, 5, 3, 6), ("40–49", 11, 6, 3, 6), ("50–59", 10, 7, 4, 5)]
+            ("<30", 3, 2, 0, 2),
+            ("30–39", 12, 5, 3, 6),
+            ("40–49", 11, 6, 3, 6),
+            ("50–59", 10, 7, 4, 5),
+        ]
         alt_left, hb_left, draft_hb_left = 4, 10, 2
         for band, done, ldl, glu, males in plan:
             for i in range(done):
@@ -120,5 +152,6 @@ class GroupWorld:
         self.no_show, _a = self.employee("40–49", "female", status=NO_SHOW)
 
     def add_self_paid_addon(self, appointment, price="120.00"):
-        return AppointmentItem.create(appointment=appointment, item=self.addon, price=Decimal(price), payer="self",
-                                      is_addon=True)
+        return AppointmentItem.create(
+            appointment=appointment, item=self.addon, price=Decimal(price), payer="self", is_addon=True
+        )

@@ -1,4 +1,5 @@
 """Shared set-up for result tests: a small lab with ranges, a package using it, checked-in appointments."""
+
 import datetime
 from decimal import Decimal
 
@@ -17,14 +18,14 @@ class Lab:
         self.lab = self.center.blood.department
         self.internal = factories.make_department("INT", name_en="Internal medicine")
         self.glu = factories.make_item("GLU", self.lab, unit="mmol/L", name_en="Fasting glucose")
-        factories.make_range(self.glu, low="3.9", high="6.1", critical_low=Decimal("2.8"),
-                             critical_high=Decimal("25"))
+        factories.make_range(self.glu, low="3.9", high="6.1", critical_low=Decimal("2.8"), critical_high=Decimal("25"))
         self.hb = factories.make_item("HB", self.lab, unit="g/L", name_en="Haemoglobin")
         factories.make_range(self.hb, low="110", high="160")
         factories.make_range(self.hb, sex="male", low="130", high="175", age_min=18)
         factories.make_range(self.hb, sex="female", low="115", high="150", age_min=18)
-        self.urine = factories.make_item("URO", self.lab, result_type="choice", choices="negative|trace|positive",
-                                         name_en="Urine protein")
+        self.urine = factories.make_item(
+            "URO", self.lab, result_type="choice", choices="negative|trace|positive", name_en="Urine protein"
+        )
         self.abdomen = factories.make_item("ABD", self.internal, result_type="text", name_en="Abdomen")
         self.package = factories.make_package("FULL", [self.glu, self.hb, self.urine, self.abdomen])
         self.physician = factories.make_user("physician", name="Dr. Lin")
@@ -33,8 +34,9 @@ class Lab:
     def actor(self):
         return Actor(self.physician, "127.0.0.1")
 
-    def appointment(self, status="checked_in", sex="female", birth_date=datetime.date(1985, 6, 1), name="王芳",
-                    day=None):
+    def appointment(
+        self, status="checked_in", sex="female", birth_date=datetime.date(1985, 6, 1), name="王芳", day=None
+    ):
         client = factories.make_client(name=name, sex=sex, birth_date=birth_date)
         appointment = booking.book(Actor(), client.id, self.center.slot.id, "FULL")
         changes = {"status": status}

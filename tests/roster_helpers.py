@@ -1,4 +1,5 @@
 """Roster files for tests: rows of made-up employees as CSV or XLSX bytes, and an HR world with a contract."""
+
 import datetime
 import io
 
@@ -12,9 +13,17 @@ SURNAMES = "王李张刘陈杨黄赵吴周"
 def employee(n, **changes):
     """A valid roster row (dict by English header) for employee ``n``: a woman born in 1980 + n % 20."""
     born = datetime.date(1980 + n % 20, 1 + n % 12, 1 + n % 28)
-    values = {"employee number": f"E{n:05d}", "name": f"{SURNAMES[n % 10]}员工{n}", "sex": "女",
-              "birth date": born.isoformat(), "national ID": factories.national_id_for(born, "female", sequence=n),
-              "phone": f"139{n:08d}", "email": f"e{n}@acme.example", "department": f"部门{n % 5}", "category": ""}
+    values = {
+        "employee number": f"E{n:05d}",
+        "name": f"{SURNAMES[n % 10]}员工{n}",
+        "sex": "女",
+        "birth date": born.isoformat(),
+        "national ID": factories.national_id_for(born, "female", sequence=n),
+        "phone": f"139{n:08d}",
+        "email": f"e{n}@acme.example",
+        "department": f"部门{n % 5}",
+        "category": "",
+    }
     values.update(changes)
     return values
 

@@ -1,4 +1,5 @@
 """Real Redis and real `flask worker` subprocesses for task tests."""
+
 import os
 import subprocess
 import sys
@@ -26,12 +27,18 @@ def redis_app(app):
 
 def worker_env(app, **extra):
     """The environment of a worker (or any CLI subprocess) that shares the test app's database and folders."""
-    env = dict(os.environ, CHECKUP_DATABASE_URL=app.config["DATABASE_URL"],
-               CHECKUP_REDIS_URL=app.config.get("REDIS_URL") or "",
-               CHECKUP_SECRET_KEY=app.config["SECRET_KEY"], CHECKUP_NATIONAL_ID_KEY=app.config["NATIONAL_ID_KEY"],
-               CHECKUP_OUTBOX_DIR=app.config["OUTBOX_DIR"], CHECKUP_BASE_URL=app.config["BASE_URL"],
-               CHECKUP_CLIENT_LOCALE=app.config["CLIENT_LOCALE"], CHECKUP_REPORTS_DIR=app.config["REPORTS_DIR"],
-               CHECKUP_GROUP_DOCS_DIR=app.config["GROUP_DOCS_DIR"])
+    env = dict(
+        os.environ,
+        CHECKUP_DATABASE_URL=app.config["DATABASE_URL"],
+        CHECKUP_REDIS_URL=app.config.get("REDIS_URL") or "",
+        CHECKUP_SECRET_KEY=app.config["SECRET_KEY"],
+        CHECKUP_NATIONAL_ID_KEY=app.config["NATIONAL_ID_KEY"],
+        CHECKUP_OUTBOX_DIR=app.config["OUTBOX_DIR"],
+        CHECKUP_BASE_URL=app.config["BASE_URL"],
+        CHECKUP_CLIENT_LOCALE=app.config["CLIENT_LOCALE"],
+        CHECKUP_REPORTS_DIR=app.config["REPORTS_DIR"],
+        CHECKUP_GROUP_DOCS_DIR=app.config["GROUP_DOCS_DIR"],
+    )
     if not env["CHECKUP_REDIS_URL"]:
         env.pop("CHECKUP_REDIS_URL")
     env.pop("CHECKUP_MAIL_SERVER", None)
@@ -41,13 +48,25 @@ def worker_env(app, **extra):
 
 def run_worker(app, **extra):
     """One `flask worker --burst`: runs what is queued on Redis, then exits."""
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
-                          env=worker_env(app, **extra), cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
+        env=worker_env(app, **extra),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def run_cli(app, *args, **extra):
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], env=worker_env(app, **extra),
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        env=worker_env(app, **extra),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 # --- Redis outages: a throw-away server we start and stop, a port that refuses, one that hangs ------
@@ -98,13 +117,29 @@ class ThrowAwayRedis:
 
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                                             "--save", "", "--appendonly", "no", "--protected-mode", "no"],
-                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self.process = subprocess.Popen(
+                [
+                    "redis-server",
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--protected-mode",
+                    "no",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             while time.monotonic() < deadline and self.process.poll() is None:
                 try:
-                    if Redis.from_url(self.url, socket_timeout=1, socket_connect_timeout=1).ping() \
-                            and self.process.poll() is None:  # ours answers, not someone else's
+                    if (
+                        Redis.from_url(self.url, socket_timeout=1, socket_connect_timeout=1).ping()
+                        and self.process.poll() is None
+                    ):  # ours answers, not someone else's
                         return self
                 except Exception:
                     time.sleep(0.05)
@@ -209,9 +244,14 @@ def run_burst_worker(app, grace=5, timeout=90, **extra):
     import threading
     import time
 
-    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
-                               env=worker_env(app, **extra), cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
+        env=worker_env(app, **extra),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines, marks = [], {}
 
     def read():

@@ -1,4 +1,5 @@
 """Hostile spreadsheet uploads for the import tests: XML entity attacks, zip bombs, hand-built zips."""
+
 import io
 import zipfile
 
@@ -13,10 +14,12 @@ ENTITIES = b"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 ]>
 """
 BILLION_LAUGHS = ENTITIES.replace(b"ROOT", b"sst") + (
-    b'<sst xmlns="' + MAIN + b'" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>')
+    b'<sst xmlns="' + MAIN + b'" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>'
+)
 LAUGHING_SHEET = ENTITIES.replace(b"ROOT", b"worksheet") + (
     b'<worksheet xmlns="' + MAIN + b'"><sheetData>'
-    b'<row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>')
+    b'<row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>'
+)
 EXTERNAL_ENTITY = b"""<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
 <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>

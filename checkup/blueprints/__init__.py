@@ -3,6 +3,7 @@
 / /login /register /invite /survey /preferences -> public/   /me /account -> me/   /hr -> hr/
 /desk /directory -> desk/   /exam -> exam/   /care -> care/   /admin -> admin/   /access -> access/
 """
+
 from checkup.blueprints.access import break_glass as access_break_glass
 from checkup.blueprints.admin import (
     admin,
@@ -32,11 +33,51 @@ from checkup.blueprints.public import auth, home, invitations, preferences, surv
 # catalog_packages adds the package and resource views to catalog.bp (the admin's one catalog area)
 _CATALOG_VIEWS = catalog_packages
 
-BLUEPRINTS = [home.bp, auth.bp, account.bp, client.bp, hr.bp, desk_home.bp, exam.exam, exam.alerts, care_home.bp,
-              admin.bp, admin_accounts.bp, catalog.bp, directory.bp, booking.bp, booking.offer_links, capacity.bp,
-              desk_booking.bp, daysheet.bp, review.bp, report_files.bp, reports.bp, care_rules.bp, management.bp,
-              reenrollment.bp, contracts.bp, hr_contracts.bp, hr_roster.bp, invitations.bp, group_booking.bp,
-              hr_booking.bp, privacy.bp, preferences.bp, campaigns.bp, surveys.bp, care_surveys.bp, consultations.bp,
-              care_consultations.bp, exam_consultations.bp, hr_group_documents.bp, desk_group_documents.bp,
-              care_followups.bp, care_referrals.bp, care_settings.bp, break_glass.bp, access_break_glass.bp,
-              data_requests.bp]
+BLUEPRINTS = [
+    home.bp,
+    auth.bp,
+    account.bp,
+    client.bp,
+    hr.bp,
+    desk_home.bp,
+    exam.exam,
+    exam.alerts,
+    care_home.bp,
+    admin.bp,
+    admin_accounts.bp,
+    catalog.bp,
+    directory.bp,
+    booking.bp,
+    booking.offer_links,
+    capacity.bp,
+    desk_booking.bp,
+    daysheet.bp,
+    review.bp,
+    report_files.bp,
+    reports.bp,
+    care_rules.bp,
+    management.bp,
+    reenrollment.bp,
+    contracts.bp,
+    hr_contracts.bp,
+    hr_roster.bp,
+    invitations.bp,
+    group_booking.bp,
+    hr_booking.bp,
+    privacy.bp,
+    preferences.bp,
+    campaigns.bp,
+    surveys.bp,
+    care_surveys.bp,
+    consultations.bp,
+    care_consultations.bp,
+    exam_consultations.bp,
+    hr_group_documents.bp,
+    desk_group_documents.bp,
+    care_followups.bp,
+    care_referrals.bp,
+    care_settings.bp,
+    break_glass.bp,
+    access_break_glass.bp,
+    data_requests.bp,
+]

@@ -1,4 +1,5 @@
 """Numbers that arrive from outside (URL arguments, form fields, import cells) as ids and page numbers."""
+
 from typing import TypeGuard
 
 MAX_ID = 2**31 - 1  # beyond this PostgreSQL's integer (and SQLite's binding) would fail, not just miss

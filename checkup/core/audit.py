@@ -1,4 +1,5 @@
 """Audit events: who, when, what, from where."""
+
 from __future__ import annotations
 
 import json

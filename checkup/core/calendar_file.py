@@ -3,6 +3,7 @@
 The ``icalendar`` library writes the file: escaping, line folding (never inside a UTF-8 character) and
 CRLF line ends as RFC 5545 wants them.
 """
+
 import datetime
 
 from icalendar import Calendar, Event
@@ -10,8 +11,9 @@ from icalendar import Calendar, Event
 PRODUCT_ID = "-//Checkup Portal//Booking//EN"
 
 
-def appointment_ics(uid: str, start: datetime.datetime, end: datetime.datetime, summary: object, location: object,
-                    description: object) -> bytes:
+def appointment_ics(
+    uid: str, start: datetime.datetime, end: datetime.datetime, summary: object, location: object, description: object
+) -> bytes:
     """``start``/``end`` are aware datetimes; the file states them in UTC."""
     event = Event()
     event.add("uid", uid)

@@ -1,4 +1,5 @@
 """The center's clock: one configured time zone for cutoffs, reminders and "today"."""
+
 import datetime
 from typing import overload
 from zoneinfo import ZoneInfo

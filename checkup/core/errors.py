@@ -1,4 +1,5 @@
 """The small family of domain errors services raise; views turn them into 4xx pages or fragments."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -1,4 +1,5 @@
 """The language of the current request or forced locale, and names stored in both languages."""
+
 from flask_babel import get_locale
 
 

@@ -11,6 +11,7 @@ held numbers before this check existed is never tied to a wrong key. The check a
 and writes nothing: a database not yet migrated, without a fingerprint yet, or not reachable (logged)
 starts unchecked.
 """
+
 import hashlib
 import hmac
 import logging
@@ -28,9 +29,11 @@ log = logging.getLogger(__name__)
 SETTING_KEY = "national_id.key_fingerprint"
 _LABEL = b"checkup-portal: national ID key fingerprint, v1"
 MATCHED, NOT_RECORDED, NOT_MIGRATED, UNREACHABLE = "matched", "not recorded", "not migrated", "unreachable"
-_ADVICE = ("Start with the original key (CHECKUP_NATIONAL_ID_KEY, or the file instance/national_id_key "
-           "when that variable is unset). With another key, stored ID numbers would show blank and new "
-           "ones would be stored under a key the others do not share.")
+_ADVICE = (
+    "Start with the original key (CHECKUP_NATIONAL_ID_KEY, or the file instance/national_id_key "
+    "when that variable is unset). With another key, stored ID numbers would show blank and new "
+    "ones would be stored under a key the others do not share."
+)
 
 
 class NationalIdKeyMismatch(RuntimeError):
@@ -61,12 +64,17 @@ def record_fingerprint() -> bool:
     if stored is not None:
         _refuse_another_key(stored)
         return False
-    sample = (Client.select(Client.national_id_cipher)
-              .where(Client.national_id_cipher.is_null(False), Client.national_id_cipher != "").limit(1).scalar())
+    sample = (
+        Client.select(Client.national_id_cipher)
+        .where(Client.national_id_cipher.is_null(False), Client.national_id_cipher != "")
+        .limit(1)
+        .scalar()
+    )
     if sample and not national_id.decrypt(sample):
         raise NationalIdKeyMismatch(
             "CHECKUP_NATIONAL_ID_KEY cannot decrypt the national ID numbers already stored in this database, "
-            f"so it is not the key they were stored with. {_ADVICE}")
+            f"so it is not the key they were stored with. {_ADVICE}"
+        )
     Setting.insert(key=SETTING_KEY, value=_current_fingerprint()).on_conflict_ignore().execute()
     return True
 
@@ -75,7 +83,8 @@ def _refuse_another_key(stored: str) -> None:
     if not hmac.compare_digest(stored, _current_fingerprint()):
         raise NationalIdKeyMismatch(
             "CHECKUP_NATIONAL_ID_KEY is not the key this database's national ID numbers were stored "
-            f"with: its fingerprint differs from the one recorded in the setting {SETTING_KEY}. {_ADVICE}")
+            f"with: its fingerprint differs from the one recorded in the setting {SETTING_KEY}. {_ADVICE}"
+        )
 
 
 def _sqlite_file_missing(database: SqliteDatabase) -> bool:

@@ -1,4 +1,5 @@
 """Translatable labels for the stored codes (sex, tiers, result types), shared by forms and pages."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -12,8 +13,12 @@ if TYPE_CHECKING:
     from flask_babel.speaklater import LazyString
 
 ROLE_LABELS: dict[str, LazyString] = {
-    CLIENT: _l("Client"), HR: _l("HR contact"), SCHEDULER: _l("Scheduler"),
-    PHYSICIAN: _l("Physician"), COUNSELOR: _l("Counselor"), ADMIN: _l("Administrator"),
+    CLIENT: _l("Client"),
+    HR: _l("HR contact"),
+    SCHEDULER: _l("Scheduler"),
+    PHYSICIAN: _l("Physician"),
+    COUNSELOR: _l("Counselor"),
+    ADMIN: _l("Administrator"),
 }
 
 LABELS: dict[str, dict[str, LazyString]] = {
@@ -21,13 +26,28 @@ LABELS: dict[str, dict[str, LazyString]] = {
     "size_tier": {"large": _l("Large"), "medium": _l("Medium"), "small": _l("Small")},
     "value_tier": {"vip": _l("VIP"), "important": _l("Important"), "general": _l("General")},
     "result_type": {"numeric": _l("Numeric"), "text": _l("Text"), "choice": _l("Choice")},
-    "finding_kind": {"critical": _l("Critical value"), "significant": _l("Clearly abnormal"),
-                     "mild": _l("Mildly abnormal"), "observation": _l("Physician's observation")},
-    "appointment_status": {"booked": _l("Booked"), "checked_in": _l("Checked in"), "completed": _l("Completed"),
-                           "cancelled": _l("Cancelled"), "no_show": _l("No-show")},
-    "message_status": {"queued": _l("Waiting to be sent"), "sending": _l("Sending"),
-                       "uncertain": _l("Maybe delivered: the connection broke during the send; not sent again"), "sent": _l("Sent"), "bounced": _l("Bounced: the address was refused"),
-                       "failed": _l("Not delivered"), "withdrawn": _l("Not sent: consent withdrawn")},
+    "finding_kind": {
+        "critical": _l("Critical value"),
+        "significant": _l("Clearly abnormal"),
+        "mild": _l("Mildly abnormal"),
+        "observation": _l("Physician's observation"),
+    },
+    "appointment_status": {
+        "booked": _l("Booked"),
+        "checked_in": _l("Checked in"),
+        "completed": _l("Completed"),
+        "cancelled": _l("Cancelled"),
+        "no_show": _l("No-show"),
+    },
+    "message_status": {
+        "queued": _l("Waiting to be sent"),
+        "sending": _l("Sending"),
+        "uncertain": _l("Maybe delivered: the connection broke during the send; not sent again"),
+        "sent": _l("Sent"),
+        "bounced": _l("Bounced: the address was refused"),
+        "failed": _l("Not delivered"),
+        "withdrawn": _l("Not sent: consent withdrawn"),
+    },
 }
 
 

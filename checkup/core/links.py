@@ -3,6 +3,7 @@
 Emails are composed by workers, outside any request, where ``url_for`` has no host to build on; so the
 paths live here, in one table, and tests/web/test_links.py matches each against the app's routes: a
 renamed route cannot leave a dead link in an email."""
+
 from urllib.parse import quote
 
 from flask import current_app

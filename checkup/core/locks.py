@@ -12,6 +12,7 @@ holds it. Both use the current peewee connection (PostgreSQL) and release in ``f
 connection of its own that nothing else closes, and ``still_held()`` says whether it was lost with
 that connection.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -71,6 +72,7 @@ def _is_postgres(database: Database) -> TypeGuard[PostgresqlDatabase]:
 
 # --- the two back ends ---------------------------------------------------------------------------------
 
+
 class _Lock(Protocol):
     """What each back end's lock does."""
 
@@ -107,9 +109,11 @@ class _AdvisoryLock:
         high, low = (self.key >> 32) & 0xFFFFFFFF, self.key & 0xFFFFFFFF
         try:
             with self.connection.cursor() as cursor:
-                cursor.execute("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                               "AND pid = pg_backend_pid() AND classid = %s AND objid = %s AND objsubid = 1",
-                               (high, low))
+                cursor.execute(
+                    "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                    "AND pid = pg_backend_pid() AND classid = %s AND objid = %s AND objsubid = 1",
+                    (high, low),
+                )
                 return cursor.fetchone() is not None
         except Exception:  # a dropped connection: whatever the driver raises, the lock is lost
             return False
@@ -183,6 +187,7 @@ def _lock_for(name: str) -> _Lock:
 
 # --- what commands use ---------------------------------------------------------------------------------
 
+
 @contextlib.contextmanager
 def exclusive(name: str) -> Iterator[None]:
     """Hold lock ``name`` for the ``with`` block, waiting as long as another process holds it.
@@ -239,9 +244,17 @@ def held_for_life(name: str, wait: bool = False) -> Iterator[LifeLock]:
     if not _is_postgres(database):
         lock = _lock_for(name)
     else:
-        own = PostgresqlDatabase(database.database, **{
-            **database.connect_params, "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
-            "keepalives_count": 3, "application_name": f"checkup {name} lock"})
+        own = PostgresqlDatabase(
+            database.database,
+            **{
+                **database.connect_params,
+                "keepalives": 1,
+                "keepalives_idle": 30,
+                "keepalives_interval": 10,
+                "keepalives_count": 3,
+                "application_name": f"checkup {name} lock",
+            },
+        )
         own.connect()
         lock = _AdvisoryLock(own.connection(), name)
     try:

@@ -3,6 +3,7 @@
 The database never holds the number in clear: a keyed HMAC finds a client by ID,
 and Fernet ciphertext lets staff screens show it masked.
 """
+
 import base64
 import datetime
 import hashlib
@@ -28,7 +29,12 @@ def check_digit(first17: str) -> str:
 def problem(value: str | None) -> str | None:
     """None if ``value`` is a well-formed 18-digit ID, else a short English reason code."""
     value = normalize(value)
-    if len(value) != 18 or not value[:17].isascii() or not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    if (
+        len(value) != 18
+        or not value[:17].isascii()
+        or not value[:17].isdigit()
+        or not (value[17].isdigit() or value[17] == "X")
+    ):
         return "format"
     try:
         datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))

@@ -1,4 +1,5 @@
 """One page of a query's rows, in two queries (a count and the rows)."""
+
 from dataclasses import dataclass
 from typing import Any
 

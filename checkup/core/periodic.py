@@ -5,6 +5,7 @@ Each entry is a task kind and its interval. ``owe_due`` writes one task per kind
 owed once per interval. ``flask cron`` holds a lock so that only one scheduler is active at a time; a
 second one waits for the lock and takes over when the first stops.
 """
+
 from __future__ import annotations
 
 import datetime

@@ -1,5 +1,6 @@
 """Files the portal keeps (report PDFs, group documents, data exports): written atomically, checked by
 their sha256."""
+
 import hashlib
 import os
 import tempfile

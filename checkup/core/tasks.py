@@ -13,6 +13,7 @@ with the error and is tried again after ``RETRY_DELAYS``; after the last, it is 
 for staff (the admin's "Background work" page). A row left ``running`` by a worker that died is taken
 back when its lease runs out.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -64,6 +65,7 @@ class UnknownTaskKind(LookupError):
 
 def handler(name: str, lease_minutes: float = 10) -> Callable[[_HandlerT], _HandlerT]:
     """Register ``fn`` as the handler of task kind ``name`` (one handler per name)."""
+
     def register(fn: _HandlerT) -> _HandlerT:
         existing = REGISTRY.get(name)
         if existing is not None and existing.run.__qualname__ != fn.__qualname__:
@@ -71,6 +73,7 @@ def handler(name: str, lease_minutes: float = 10) -> Callable[[_HandlerT], _Hand
         REGISTRY[name] = Kind(name, fn, datetime.timedelta(minutes=lease_minutes))
         fn.task_kind = name  # type: ignore[attr-defined]  # a function takes attributes; its type does not say so
         return fn
+
     return register
 
 
@@ -94,8 +97,14 @@ def _hook(point: str, task: Task) -> None:
 
 # --- owing work ------------------------------------------------------------------------------------
 
-def defer(kind: str, *args: Any, dedupe_key: str | None = None, caused_by: int | None = None,
-          delay: datetime.timedelta | None = None) -> int:
+
+def defer(
+    kind: str,
+    *args: Any,
+    dedupe_key: str | None = None,
+    caused_by: int | None = None,
+    delay: datetime.timedelta | None = None,
+) -> int:
     """Owe ``kind(*args)``: write its row (in the caller's transaction, if any) and wake a worker once
     that commits. With ``dedupe_key``, a second call with the same key owes nothing more. Returns the
     task id. Raises UnknownTaskKind for a kind without handler, TypeError for arguments that are not
@@ -103,9 +112,14 @@ def defer(kind: str, *args: Any, dedupe_key: str | None = None, caused_by: int |
     if kind not in REGISTRY:
         raise UnknownTaskKind(kind)
     now = utcnow()
-    row = {"kind": kind, "args_json": json.dumps(list(args)), "created_at": now,
-           "next_attempt_at": now + (delay or datetime.timedelta(0)), "caused_by": caused_by,
-           "dedupe_key": (dedupe_key or f"{kind}:{uuid.uuid4().hex}")[:160]}
+    row = {
+        "kind": kind,
+        "args_json": json.dumps(list(args)),
+        "created_at": now,
+        "next_attempt_at": now + (delay or datetime.timedelta(0)),
+        "caused_by": caused_by,
+        "dedupe_key": (dedupe_key or f"{kind}:{uuid.uuid4().hex}")[:160],
+    }
     task_id: int  # the queries' results are untyped in peewee's stubs
     if dedupe_key is None:
         task_id = Task.insert(**row).execute()
@@ -138,8 +152,9 @@ def redis_connection(url: str | None = None) -> Redis:
     url = url or current_app.config["REDIS_URL"]
     client = _clients.get(url)
     if client is None:
-        client = _clients[url] = Redis.from_url(url, socket_timeout=REDIS_TIMEOUT_SECONDS,
-                                                socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
+        client = _clients[url] = Redis.from_url(
+            url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS
+        )
     return client
 
 
@@ -165,8 +180,11 @@ def _enqueue_drain() -> bool:
         return True
     except Exception:  # connection refused, timeout, auth: the row stays due for the dispatcher
         _redis_paused_until = time.monotonic() + REDIS_PAUSE_SECONDS
-        log.warning("Redis did not take a wake-up; tasks wait for the dispatcher (next try in %s s)",
-                    REDIS_PAUSE_SECONDS, exc_info=True)
+        log.warning(
+            "Redis did not take a wake-up; tasks wait for the dispatcher (next try in %s s)",
+            REDIS_PAUSE_SECONDS,
+            exc_info=True,
+        )
         return False
 
 
@@ -195,6 +213,7 @@ def wake_dispatcher() -> bool:
 
 # --- running ---------------------------------------------------------------------------------------
 
+
 def _due(now: datetime.datetime) -> Expression:
     return Task.state.in_((QUEUED, FAILED)) & (Task.next_attempt_at <= now)
 
@@ -208,10 +227,19 @@ def _lease_for(kind_name: str) -> datetime.timedelta:
 
 def _claim(task: Task, now: datetime.datetime) -> bool:
     """Take ``task`` for one run: a conditional UPDATE, so of two claimants exactly one wins."""
-    claimed = (Task.update(state=RUNNING, attempts=Task.attempts + 1, started_at=now, finished_at=None,
-                           lease_until=now + _lease_for(task.kind))
-               .where(Task.id == task.id, Task.state == task.state, Task.attempts == task.attempts,
-                      Task.next_attempt_at <= now).execute())
+    claimed = (
+        Task.update(
+            state=RUNNING,
+            attempts=Task.attempts + 1,
+            started_at=now,
+            finished_at=None,
+            lease_until=now + _lease_for(task.kind),
+        )
+        .where(
+            Task.id == task.id, Task.state == task.state, Task.attempts == task.attempts, Task.next_attempt_at <= now
+        )
+        .execute()
+    )
     if claimed:
         task.state, task.attempts, task.started_at = RUNNING, task.attempts + 1, now
     return bool(claimed)
@@ -265,13 +293,22 @@ def _execute(task: Task) -> str:
         _hook("claimed", task)
         kind.run(*json.loads(task.args_json))
     except Exception as error:  # any failure is recorded on the row and retried on schedule
-        log.warning("task %s (%s) attempt %s failed: %s", task.id, task.kind, task.attempts, error,
-                    exc_info=not isinstance(error, RetryLater))
+        log.warning(
+            "task %s (%s) attempt %s failed: %s",
+            task.id,
+            task.kind,
+            task.attempts,
+            error,
+            exc_info=not isinstance(error, RetryLater),
+        )
         return _finish_failed(task, _describe(error))
     finally:
         _current.reset(token)
-    (Task.update(state=DONE, finished_at=utcnow(), lease_until=None, last_error="")
-     .where(Task.id == task.id, Task.state == RUNNING, Task.attempts == task.attempts).execute())
+    (
+        Task.update(state=DONE, finished_at=utcnow(), lease_until=None, last_error="")
+        .where(Task.id == task.id, Task.state == RUNNING, Task.attempts == task.attempts)
+        .execute()
+    )
     return DONE
 
 
@@ -305,8 +342,11 @@ def _finish_failed(task: Task, error: str, final: bool = False) -> str:
         state, next_at = DEAD, task.next_attempt_at
     else:
         state, next_at = FAILED, utcnow() + datetime.timedelta(seconds=delays[task.attempts - 1])
-    (Task.update(state=state, last_error=error, next_attempt_at=next_at, lease_until=None, finished_at=utcnow())
-     .where(Task.id == task.id, Task.state == RUNNING, Task.attempts == task.attempts).execute())
+    (
+        Task.update(state=state, last_error=error, next_attempt_at=next_at, lease_until=None, finished_at=utcnow())
+        .where(Task.id == task.id, Task.state == RUNNING, Task.attempts == task.attempts)
+        .execute()
+    )
     return state
 
 
@@ -317,7 +357,9 @@ def recover_abandoned(now: datetime.datetime | None = None) -> int:
     taken = 0
     for task in Task.select().where(Task.state == RUNNING, Task.lease_until < now):
         taken += _finish_failed(task, "The worker stopped while running this task (its lease ran out).") in (
-            FAILED, DEAD)
+            FAILED,
+            DEAD,
+        )
     return taken
 
 
@@ -383,10 +425,14 @@ def _drain() -> int:
 
 # --- what staff see --------------------------------------------------------------------------------
 
+
 def retry_now(task_id: int) -> bool:
     """A failed or dead task is due again now (the admin's "retry"). Returns whether it was."""
-    changed = (Task.update(state=FAILED, next_attempt_at=utcnow(), finished_at=None)
-               .where(Task.id == task_id, Task.state.in_((FAILED, DEAD))).execute())
+    changed = (
+        Task.update(state=FAILED, next_attempt_at=utcnow(), finished_at=None)
+        .where(Task.id == task_id, Task.state.in_((FAILED, DEAD)))
+        .execute()
+    )
     if changed:
         db.after_commit(lambda: wake(task_id))
     return bool(changed)
@@ -394,15 +440,19 @@ def retry_now(task_id: int) -> bool:
 
 def discard(task_id: int, reason: str) -> bool:
     """A failed or dead task will not be tried again (the admin's "discard")."""
-    return bool(Task.update(state=DEAD, next_attempt_at=utcnow(), last_error=f"Discarded: {reason}"[:2000])
-                .where(Task.id == task_id, Task.state.in_((FAILED, DEAD))).execute())
+    return bool(
+        Task.update(state=DEAD, next_attempt_at=utcnow(), last_error=f"Discarded: {reason}"[:2000])
+        .where(Task.id == task_id, Task.state.in_((FAILED, DEAD)))
+        .execute()
+    )
 
 
 def oldest_queued_age(now: datetime.datetime | None = None) -> float | None:
     """Seconds the oldest due-but-not-run task has waited (None when nothing waits)."""
     now = now or utcnow()
-    oldest: datetime.datetime | None = (Task.select(Task.next_attempt_at).where(_due(now))
-                                        .order_by(Task.next_attempt_at).limit(1).scalar())
+    oldest: datetime.datetime | None = (
+        Task.select(Task.next_attempt_at).where(_due(now)).order_by(Task.next_attempt_at).limit(1).scalar()
+    )
     return None if oldest is None else max(0.0, (now - oldest).total_seconds())
 
 
@@ -414,6 +464,7 @@ def purge_done(older_than_days: int = 14) -> int:
 
 
 # --- kinds every installation has --------------------------------------------------------------------
+
 
 @handler("tasks.noop")
 def noop(*_args: Any) -> None:

@@ -5,6 +5,7 @@ refused file leaves no trace. ``open_records`` gives the records of a CSV or of 
 first sheet as ``(row number as the spreadsheet shows it, [cell values])``; a workbook may skip
 empty rows, so numbers can jump.
 """
+
 import csv
 import io
 import re
@@ -50,20 +51,29 @@ def file_kind(filename: str | None, content: bytes, max_bytes: int) -> str:
     if not content:
         raise UploadRefused(_l("The file is empty."))
     if len(content) > max_bytes:
-        raise UploadRefused(_l("The file is larger than %(size)s. Split it into smaller files.",
-                               size=size_text(max_bytes)))
+        raise UploadRefused(
+            _l("The file is larger than %(size)s. Split it into smaller files.", size=size_text(max_bytes))
+        )
     if content.startswith(OLE_MAGIC) or name.endswith(".xls"):
         raise UploadRefused(_l("Old Excel files (.xls) cannot be read. Save it as .xlsx or CSV and upload again."))
     if name.endswith(".xlsx"):
         if not content.startswith(ZIP_MAGIC):
-            raise UploadRefused(_l("This file is named .xlsx but is not an Excel workbook. Save it again from "
-                                   "Excel as .xlsx, or as CSV."))
+            raise UploadRefused(
+                _l(
+                    "This file is named .xlsx but is not an Excel workbook. Save it again from "
+                    "Excel as .xlsx, or as CSV."
+                )
+            )
         check_workbook(content)
         return XLSX
     if name.endswith(".csv"):
         if content.startswith(ZIP_MAGIC):
-            raise UploadRefused(_l("This file is named .csv but is a packed file (perhaps a workbook). Save it "
-                                   "as CSV, or upload it with its .xlsx name."))
+            raise UploadRefused(
+                _l(
+                    "This file is named .csv but is a packed file (perhaps a workbook). Save it "
+                    "as CSV, or upload it with its .xlsx name."
+                )
+            )
         return CSV
     raise UploadRefused(_l("Upload a CSV or XLSX file (a name ending in .csv or .xlsx)."))
 
@@ -81,17 +91,24 @@ def check_workbook(content: bytes) -> None:
             if any(part not in names for part in XLSX_PARTS):
                 raise UploadRefused(unreadable)
             if any(info.flag_bits & 0x1 for info in entries):
-                raise UploadRefused(_l("The workbook is protected with a password. Remove the password and "
-                                       "upload it again."))
+                raise UploadRefused(
+                    _l("The workbook is protected with a password. Remove the password and upload it again.")
+                )
             if sum(info.file_size for info in entries) > MAX_UNPACKED_BYTES:
                 raise UploadRefused(too_big)
-            if any(info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1)
-                   for info in entries):
+            if any(
+                info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1)
+                for info in entries
+            ):
                 raise UploadRefused(too_big)
             for info in entries:
                 if info.filename.endswith((".xml", ".rels")) and _declares_entities(archive, info):
-                    raise UploadRefused(_l("The workbook contains XML declarations that are not allowed "
-                                           "(document types or entities). Save it again from Excel."))
+                    raise UploadRefused(
+                        _l(
+                            "The workbook contains XML declarations that are not allowed "
+                            "(document types or entities). Save it again from Excel."
+                        )
+                    )
     except UploadRefused:
         raise
     # zipfile raises NotImplementedError for a compression method it cannot read: an unreadable file
@@ -144,8 +161,7 @@ def csv_records(text: str, max_columns: int) -> Generator[tuple[int, list[str]],
         for number, record in enumerate(csv.reader(io.StringIO(text, newline="")), 1):
             yield number, record[:max_columns]
     except csv.Error:
-        raise UploadRefused(_l("This file is not a readable CSV file. Save it as CSV (UTF-8) or XLSX and try "
-                               "again."))
+        raise UploadRefused(_l("This file is not a readable CSV file. Save it as CSV (UTF-8) or XLSX and try again."))
 
 
 def xlsx_records(content: bytes, max_columns: int) -> Generator[tuple[int, list[CellValue]], None, None]:

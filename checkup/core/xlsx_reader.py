@@ -13,6 +13,7 @@ never computed gives its own text, "=…", as plain text. Nothing is ever evalua
 python-calamine reads 3× quicker but was kept out (bench/RESULTS.md, "XLSX reading"): it builds the
 whole rectangle up to the farthest cell, so a 1 KiB sheet aborts the process, and it blanks error values.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -27,8 +28,9 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, fr
 
 CHUNK = 1 << 16
 # built-in number formats that show dates: the common ones and the East Asian ones (27-31, 36, 50-58)
-DATE_FORMAT_IDS = {i for i, code in BUILTIN_FORMATS.items() if is_date_format(code)} | \
-    set(range(27, 32)) | {36} | set(range(50, 59))
+DATE_FORMAT_IDS = (
+    {i for i, code in BUILTIN_FORMATS.items() if is_date_format(code)} | set(range(27, 32)) | {36} | set(range(50, 59))
+)
 WORKSHEET = "/worksheet"
 SHARED_STRINGS = "/sharedStrings"
 STYLES = "/styles"
@@ -51,13 +53,32 @@ def _refuse(*_args: object) -> NoReturn:
 
 
 @overload
-def _parse(archive: zipfile.ZipFile, path: str, start: StartHandler | None = None, end: EndHandler | None = None,
-           text: TextHandler | None = None, *, chunks: Literal[True]) -> Iterator[None]: ...
+def _parse(
+    archive: zipfile.ZipFile,
+    path: str,
+    start: StartHandler | None = None,
+    end: EndHandler | None = None,
+    text: TextHandler | None = None,
+    *,
+    chunks: Literal[True],
+) -> Iterator[None]: ...
 @overload
-def _parse(archive: zipfile.ZipFile, path: str, start: StartHandler | None = None, end: EndHandler | None = None,
-           text: TextHandler | None = None, chunks: Literal[False] = False) -> None: ...
-def _parse(archive: zipfile.ZipFile, path: str, start: StartHandler | None = None, end: EndHandler | None = None,
-           text: TextHandler | None = None, chunks: bool = False) -> Iterator[None] | None:
+def _parse(
+    archive: zipfile.ZipFile,
+    path: str,
+    start: StartHandler | None = None,
+    end: EndHandler | None = None,
+    text: TextHandler | None = None,
+    chunks: Literal[False] = False,
+) -> None: ...
+def _parse(
+    archive: zipfile.ZipFile,
+    path: str,
+    start: StartHandler | None = None,
+    end: EndHandler | None = None,
+    text: TextHandler | None = None,
+    chunks: bool = False,
+) -> Iterator[None] | None:
     """Run expat over a part; with ``chunks`` a generator that yields after every chunk fed."""
     parser = expat.ParserCreate(namespace_separator="|")
     parser.buffer_text = True
@@ -114,8 +135,10 @@ def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str | None, tupl
 
 def _workbook(archive: zipfile.ZipFile) -> tuple[str, list[str | None], bool]:
     """(workbook part, first worksheet's id, 1904 date system?)."""
-    main = next((path for kind, path in _relationships(archive, "").values() if kind.endswith(OFFICE_DOCUMENT)),
-                "xl/workbook.xml")
+    main = next(
+        (path for kind, path in _relationships(archive, "").values() if kind.endswith(OFFICE_DOCUMENT)),
+        "xl/workbook.xml",
+    )
     sheets: list[str | None] = []
     flags: dict[str, bool] = {}
 

@@ -1,4 +1,5 @@
 """The demo's sign-in accounts (one per role) and its demo client, as the README lists them."""
+
 import datetime
 
 from checkup.models.accounts import ADMIN, COUNSELOR, HR, PHYSICIAN, SCHEDULER
@@ -11,5 +12,11 @@ ACCOUNTS = [
     ("counselor@demo.test", "周晓梅", [COUNSELOR]),
     ("hr@acme.demo.test", "刘芳", [HR]),
 ]
-DEMO_CLIENT = dict(email="client@demo.test", name="林晓", sex="female", birth_date=datetime.date(1988, 5, 20),
-                   phone="13900139000", national_id="110105198805200026")
+DEMO_CLIENT = dict(
+    email="client@demo.test",
+    name="林晓",
+    sex="female",
+    birth_date=datetime.date(1988, 5, 20),
+    phone="13900139000",
+    national_id="110105198805200026",
+)

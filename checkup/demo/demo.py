@@ -1,4 +1,5 @@
 """The demo center: catalog, organizations, clients and one account per role."""
+
 import datetime
 from decimal import Decimal
 
@@ -42,16 +43,26 @@ def _catalog():
     departments = {}
     for order, (code, name_en, name_zh) in enumerate(demo_data.DEPARTMENTS):
         departments[code] = Department.create(code=code, name_en=name_en, name_zh=name_zh, sort_order=order)
-    resources = {code: Resource.create(code=code, name_en=en, name_zh=zh, daily_capacity=cap)
-                 for code, en, zh, cap in demo_data.RESOURCES}
+    resources = {
+        code: Resource.create(code=code, name_en=en, name_zh=zh, daily_capacity=cap)
+        for code, en, zh, cap in demo_data.RESOURCES
+    }
     items = {}
     for row in demo_data.EXAM_ITEMS:
-        data = dict(row, department=departments[row["department"]],
-                    resource=resources[row["resource"]] if row["resource"] else None)
+        data = dict(
+            row,
+            department=departments[row["department"]],
+            resource=resources[row["resource"]] if row["resource"] else None,
+        )
         items[row["code"]] = ExamItem.create(**data)
-    ReferenceRange.insert_many([
-        dict(item=items[code], sex=sex, age_min=a0, age_max=a1, low=lo, high=hi, critical_low=clo, critical_high=chi)
-        for code, sex, a0, a1, lo, hi, clo, chi in demo_data.REFERENCE_RANGES]).execute()
+    ReferenceRange.insert_many(
+        [
+            dict(
+                item=items[code], sex=sex, age_min=a0, age_max=a1, low=lo, high=hi, critical_low=clo, critical_high=chi
+            )
+            for code, sex, a0, a1, lo, hi, clo, chi in demo_data.REFERENCE_RANGES
+        ]
+    ).execute()
     for row in demo_data.PACKAGES:
         package = Package.create(**{k: v for k, v in row.items() if k != "items"})
         PackageItem.insert_many([{"package": package.id, "item": items[c].id} for c in row["items"]]).execute()
@@ -61,8 +72,12 @@ def _catalog():
 def _directory():
     organizations = {row["name"]: Organization.create(**row) for row in demo_data.ORGANIZATIONS}
     for row in demo_data.CLIENTS:
-        data = dict(row, birth_date=datetime.date.fromisoformat(row["birth_date"]), tags=",".join(row["tags"]),
-                    organization=organizations.get(row["organization"]))
+        data = dict(
+            row,
+            birth_date=datetime.date.fromisoformat(row["birth_date"]),
+            tags=",".join(row["tags"]),
+            organization=organizations.get(row["organization"]),
+        )
         Client.create(**data)
     return organizations
 
@@ -85,12 +100,24 @@ def seed(history=True):
         for email, name, roles in ACCOUNTS:
             _account(email, name, roles, password_hash, organization=acme if HR in roles else None)
         nid = DEMO_CLIENT["national_id"]
-        client = Client.create(name=DEMO_CLIENT["name"], sex=DEMO_CLIENT["sex"],
-                               birth_date=DEMO_CLIENT["birth_date"], phone=DEMO_CLIENT["phone"],
-                               email=DEMO_CLIENT["email"], national_id_hash=national_id.lookup_hash(nid),
-                               national_id_cipher=national_id.encrypt(nid), occupation="Teacher")
-        _account(DEMO_CLIENT["email"], DEMO_CLIENT["name"], [CLIENT], password_hash, client=client,
-                 phone=DEMO_CLIENT["phone"])
+        client = Client.create(
+            name=DEMO_CLIENT["name"],
+            sex=DEMO_CLIENT["sex"],
+            birth_date=DEMO_CLIENT["birth_date"],
+            phone=DEMO_CLIENT["phone"],
+            email=DEMO_CLIENT["email"],
+            national_id_hash=national_id.lookup_hash(nid),
+            national_id_cipher=national_id.encrypt(nid),
+            occupation="Teacher",
+        )
+        _account(
+            DEMO_CLIENT["email"],
+            DEMO_CLIENT["name"],
+            [CLIENT],
+            password_hash,
+            client=client,
+            phone=DEMO_CLIENT["phone"],
+        )
     booked = _capacity_and_bookings(client)
     physician = User.get(User.email == "physician@demo.test")
     scheduler = User.get(User.email == "scheduler@demo.test")
@@ -104,8 +131,13 @@ def seed(history=True):
     booked += _exam_day(client, physician, scheduler)
 
     capacity.recount_booked()  # the history was written directly: make every counter match it
-    return {"exam items": item_count, "packages": len(demo_data.PACKAGES),
-            "organizations": len(organizations), "accounts": len(ACCOUNTS) + 1, "appointments": booked}
+    return {
+        "exam items": item_count,
+        "packages": len(demo_data.PACKAGES),
+        "organizations": len(organizations),
+        "accounts": len(ACCOUNTS) + 1,
+        "appointments": booked,
+    }
 
 
 def _capacity_and_bookings(demo_client):
@@ -118,8 +150,10 @@ def _capacity_and_bookings(demo_client):
         capacity.apply_template(SYSTEM, today, today, {today.weekday()}, specs)
     open_slots = list(Slot.select().where(Slot.day > today).order_by(Slot.day, Slot.start_time).limit(60))
     plans = [(demo_client, "BASIC-F", ["TSH"], 7)]
-    plans += [(c, "BASIC-M" if c.sex == "male" else "BASIC-F", [], 3 + i)
-              for i, c in enumerate(Client.select().where(Client.id != demo_client.id).order_by(Client.id).limit(8))]
+    plans += [
+        (c, "BASIC-M" if c.sex == "male" else "BASIC-F", [], 3 + i)
+        for i, c in enumerate(Client.select().where(Client.id != demo_client.id).order_by(Client.id).limit(8))
+    ]
     booked = 0
     for person, package, addons, index in plans:
         slot = open_slots[index % len(open_slots)]
@@ -136,25 +170,66 @@ def _capacity_and_bookings(demo_client):
 # as {item code: value or (text, abnormal)}; "*" = every item of the package, normal unless listed).
 TODAY_VISITS = [
     ("李娜", 0, "BASIC-F", "complete", {"*": None, "ALT": "58", "TC": "5.86", "US-ABD": ("Mild fatty liver.", True)}),
-    ("王伟", 0, "BASIC-M", "critical", {"HEIGHT": "172", "WEIGHT": "81.5", "BMI": "27.5", "SBP": "148",
-                                        "DBP": "92", "FPG": "27.8"}),
-    ("刘洋", 1, "BASIC-M", "partial", {"HEIGHT": "178", "WEIGHT": "70.2", "BMI": "22.2", "SBP": "122", "DBP": "78",
-                                       "WBC": "6.4", "RBC": "5.1", "HGB": "151", "PLT": "236"}),
+    (
+        "王伟",
+        0,
+        "BASIC-M",
+        "critical",
+        {"HEIGHT": "172", "WEIGHT": "81.5", "BMI": "27.5", "SBP": "148", "DBP": "92", "FPG": "27.8"},
+    ),
+    (
+        "刘洋",
+        1,
+        "BASIC-M",
+        "partial",
+        {
+            "HEIGHT": "178",
+            "WEIGHT": "70.2",
+            "BMI": "22.2",
+            "SBP": "122",
+            "DBP": "78",
+            "WBC": "6.4",
+            "RBC": "5.1",
+            "HGB": "151",
+            "PLT": "236",
+        },
+    ),
     ("赵敏", 2, "BASIC-F", "booked", {}),
     ("孙浩然", 4, "BASIC-M", "booked", {}),
 ]
 # The demo client's last checkup, ten days ago: every item resulted, a few abnormal, signed.
-PAST_RESULTS = {"*": None, "WEIGHT": "63.0", "BMI": "24.6", "TC": "5.62", "TG": "1.92", "ALT": "46",
-                "US-ABD": ("Liver echo slightly increased; mild fatty liver.", True)}
-PAST_SUMMARY = ("Overall in good health. Blood lipids slightly raised (total cholesterol, triglycerides), ALT mildly "
-                "raised and mild fatty liver on ultrasound; BMI at the upper end of normal.\n"
-                "总体健康状况良好。血脂轻度升高，谷丙转氨酶轻度升高，腹部超声提示轻度脂肪肝。")
-PAST_ADVICE = ("Reduce fried and sugary food and alcohol, exercise 150 minutes a week, and recheck blood lipids and "
-               "liver function in 3 months.\n"
-               "减少油炸、甜食及饮酒，每周运动150分钟，3个月后复查血脂和肝功能。")
+PAST_RESULTS = {
+    "*": None,
+    "WEIGHT": "63.0",
+    "BMI": "24.6",
+    "TC": "5.62",
+    "TG": "1.92",
+    "ALT": "46",
+    "US-ABD": ("Liver echo slightly increased; mild fatty liver.", True),
+}
+PAST_SUMMARY = (
+    "Overall in good health. Blood lipids slightly raised (total cholesterol, triglycerides), ALT mildly "
+    "raised and mild fatty liver on ultrasound; BMI at the upper end of normal.\n"
+    "总体健康状况良好。血脂轻度升高，谷丙转氨酶轻度升高，腹部超声提示轻度脂肪肝。"
+)
+PAST_ADVICE = (
+    "Reduce fried and sugary food and alcohol, exercise 150 minutes a week, and recheck blood lipids and "
+    "liver function in 3 months.\n"
+    "减少油炸、甜食及饮酒，每周运动150分钟，3个月后复查血脂和肝功能。"
+)
 TEXT_NORMAL = {"ECG": "Sinus rhythm, normal ECG.", "DR-CHEST": "No abnormality in heart, lungs or diaphragm."}
-NUMERIC_NORMAL = {"HEIGHT": "165", "WEIGHT": "58.5", "BMI": "21.5", "SBP": "118", "DBP": "76", "HR": "72",
-                  "VA-R": "5.0", "VA-L": "5.0", "U-PH": "6.0", "U-SG": "1.015"}
+NUMERIC_NORMAL = {
+    "HEIGHT": "165",
+    "WEIGHT": "58.5",
+    "BMI": "21.5",
+    "SBP": "118",
+    "DBP": "76",
+    "HR": "72",
+    "VA-R": "5.0",
+    "VA-L": "5.0",
+    "U-PH": "6.0",
+    "U-SG": "1.015",
+}
 
 
 def _normal_value(item, ranges, client, day):
@@ -181,8 +256,12 @@ def _normal_value(item, ranges, client, day):
 
 def _enter_results(actor, appointment, client, plan):
     """Record ``plan`` ({item code: value or (text, abnormal)}; "*": every item) through the station service."""
-    items = list(ExamItem.select().join(AppointmentItem, on=(AppointmentItem.item == ExamItem.id))
-                 .where(AppointmentItem.appointment == appointment.id).order_by(ExamItem.id))
+    items = list(
+        ExamItem.select()
+        .join(AppointmentItem, on=(AppointmentItem.item == ExamItem.id))
+        .where(AppointmentItem.appointment == appointment.id)
+        .order_by(ExamItem.id)
+    )
     ranges = {}
     for row in ReferenceRange.select().where(ReferenceRange.item.in_([i.id for i in items])):
         ranges.setdefault(row.item_id, []).append(row)
@@ -235,7 +314,8 @@ def _exam_day(demo_client, physician, scheduler):
     made += 1
     morning = clock.local(day, datetime.time(9, 0)).astimezone(datetime.UTC).replace(tzinfo=None)
     Appointment.update(status=CHECKED_IN, created_at=morning - datetime.timedelta(days=14)).where(
-        Appointment.id == appointment.id).execute()
+        Appointment.id == appointment.id
+    ).execute()
     with db.atomic():
         _enter_results(doctor, appointment, demo_client, PAST_RESULTS)
         Result.update(entered_at=morning).where(Result.appointment == appointment.id).execute()

@@ -1,4 +1,5 @@
 """WTForms classes: parsing and field-level messages. Business rules stay in services."""
+
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import DataRequired, Length
 

@@ -21,16 +21,23 @@ def role_choices():
 
 class AccountForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[required(), max_len(100)])
-    email = EmailField(_l("Email"), validators=[required(), max_len(254),
-                                                 Email(message=_l("Enter a valid email address."),
-                                                       check_deliverability=False)])
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            required(),
+            max_len(254),
+            Email(message=_l("Enter a valid email address."), check_deliverability=False),
+        ],
+    )
     phone = StringField(_l("Phone"), validators=[Optional(), PHONE])
     roles = CheckboxList(_l("Roles"), choices=[], validate_choice=False)
-    organization = SelectField(_l("Organization (HR contacts only)"), choices=[], coerce=str,
-                               validators=[Optional()], validate_choice=False)
+    organization = SelectField(
+        _l("Organization (HR contacts only)"), choices=[], coerce=str, validators=[Optional()], validate_choice=False
+    )
 
 
 class RolesForm(FlaskForm):
     roles = CheckboxList(_l("Roles"), choices=[], validate_choice=False)
-    organization = SelectField(_l("Organization (HR contacts only)"), choices=[], coerce=str,
-                               validators=[Optional()], validate_choice=False)
+    organization = SelectField(
+        _l("Organization (HR contacts only)"), choices=[], coerce=str, validators=[Optional()], validate_choice=False
+    )

@@ -1,4 +1,5 @@
 """Capacity forms: inline capacities, closing a day, the weekly template, the import upload."""
+
 import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -15,14 +16,27 @@ from checkup.services.booking.capacity import DEFAULT_SLOTS, MAX_CAPACITY, SlotS
 TEMPLATE_ROWS = 8  # slot rows on the template form: the defaults and room to add more
 MAX_TEMPLATE_ROWS = 24
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]  # browsers send 07:30, some 07:30:00
-WEEKDAYS = [(0, _l("Monday")), (1, _l("Tuesday")), (2, _l("Wednesday")), (3, _l("Thursday")),
-            (4, _l("Friday")), (5, _l("Saturday")), (6, _l("Sunday"))]
+WEEKDAYS = [
+    (0, _l("Monday")),
+    (1, _l("Tuesday")),
+    (2, _l("Wednesday")),
+    (3, _l("Thursday")),
+    (4, _l("Friday")),
+    (5, _l("Saturday")),
+    (6, _l("Sunday")),
+]
 WORKING_DAYS = [0, 1, 2, 3, 4]
 
 
 def capacity_field(label=None):
-    return NumberField(label or _l("Capacity"), [NumberRequired()], whole=True, minimum=0, maximum=MAX_CAPACITY,
-                       render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    return NumberField(
+        label or _l("Capacity"),
+        [NumberRequired()],
+        whole=True,
+        minimum=0,
+        maximum=MAX_CAPACITY,
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
 
 
 def date_required():
@@ -36,9 +50,12 @@ class CapacityForm(FlaskForm):
 
 
 class CloseDayForm(FlaskForm):
-    note = StringField(_l("Reason (shown in the audit log)"), validators=[Optional(), max_len(200)],
-                       filters=[lambda v: v.strip() if isinstance(v, str) else v],
-                       description=_l("For example: public holiday, equipment maintenance."))
+    note = StringField(
+        _l("Reason (shown in the audit log)"),
+        validators=[Optional(), max_len(200)],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        description=_l("For example: public holiday, equipment maintenance."),
+    )
 
 
 class ReopenDayForm(FlaskForm):
@@ -54,8 +71,10 @@ class SlotRowForm(Form):
 
     @property
     def is_blank(self):
-        return all(not (f.raw_data and str(f.raw_data[0]).strip()) and f.data is None
-                   for f in (self.start, self.end, self.capacity))
+        return all(
+            not (f.raw_data and str(f.raw_data[0]).strip()) and f.data is None
+            for f in (self.start, self.end, self.capacity)
+        )
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
@@ -64,7 +83,8 @@ class SlotRowForm(Form):
         for name in ("start", "end", "capacity"):
             if self[name].data is None:
                 self[name].errors = list(self[name].errors) + [
-                    _l("Fill in start, end and capacity, or leave the whole row empty.")]
+                    _l("Fill in start, end and capacity, or leave the whole row empty.")
+                ]
                 ok = False
         return ok
 
@@ -79,8 +99,11 @@ class TemplateForm(FlaskForm):
 
     def filled_rows(self):
         """[(row index, SlotSpec)] of the rows that are not blank."""
-        return [(index, SlotSpec(entry.form.start.data, entry.form.end.data, entry.form.capacity.data))
-                for index, entry in enumerate(self.slots) if not entry.form.is_blank]
+        return [
+            (index, SlotSpec(entry.form.start.data, entry.form.end.data, entry.form.capacity.data))
+            for index, entry in enumerate(self.slots)
+            if not entry.form.is_blank
+        ]
 
     def resource_capacities(self):
         return {int(name.split("_", 1)[1]): self[name].data for name in self.resource_names}
@@ -102,9 +125,12 @@ def template_form(resources, labels, formdata=None, today=None):
         form = form_class(formdata=formdata)
     else:
         today = today or datetime.date.today()
-        data = {"start": today + datetime.timedelta(days=1), "end": today + datetime.timedelta(days=28),
-                "weekdays": WORKING_DAYS,
-                "slots": [{"start": s, "end": e, "capacity": c} for s, e, c in DEFAULT_SLOTS]}
+        data = {
+            "start": today + datetime.timedelta(days=1),
+            "end": today + datetime.timedelta(days=28),
+            "weekdays": WORKING_DAYS,
+            "slots": [{"start": s, "end": e, "capacity": c} for s, e, c in DEFAULT_SLOTS],
+        }
         data.update({f"resource_{r.id}": r.daily_capacity for r in resources})
         form = form_class(formdata=None, data=data)
     for number, entry in enumerate(form.slots, 1):  # labels that say which row (read by screen readers)
@@ -115,8 +141,9 @@ def template_form(resources, labels, formdata=None, today=None):
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("CSV or XLSX file"), validators=[FileRequired(message=_l("Choose a file to upload."))],
-                     render_kw={"accept": ".csv,.xlsx,text/csv,"
-                                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
-                     description=_l("Columns: date (YYYY-MM-DD), start and end (HH:MM), capacity. "
-                                    "At most 5000 rows and 2 MB."))
+    file = FileField(
+        _l("CSV or XLSX file"),
+        validators=[FileRequired(message=_l("Choose a file to upload."))],
+        render_kw={"accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+        description=_l("Columns: date (YYYY-MM-DD), start and end (HH:MM), capacity. At most 5000 rows and 2 MB."),
+    )

@@ -1,4 +1,5 @@
 """Forms of the care and management screens that belong to no single worklist."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
@@ -8,8 +9,10 @@ from checkup.forms import max_len
 
 
 class RenewalDoneForm(FlaskForm):
-    note = TextAreaField(_l("What was agreed"), validators=[
-        InputRequired(message=_l("Write what was agreed with the company.")), max_len(1000)])
+    note = TextAreaField(
+        _l("What was agreed"),
+        validators=[InputRequired(message=_l("Write what was agreed with the company.")), max_len(1000)],
+    )
 
 
 class RunReenrollmentForm(FlaskForm):

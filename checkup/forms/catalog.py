@@ -1,4 +1,5 @@
 """Catalog forms: parsing and field-level messages. Codes, overlaps and cross-field rules are in the services."""
+
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -86,18 +87,28 @@ class ItemForm(FlaskForm):
     code = text(_l("Code"), ExamItem.code, is_required=True, description=CODE_HINT)
     name_en = text(_l("Name (English)"), ExamItem.name_en, is_required=True)
     name_zh = text(_l("Name (Chinese)"), ExamItem.name_zh)
-    department = SelectField(_l("Department / station"), choices=[], validate_choice=False,
-                             validators=[required()])
+    department = SelectField(_l("Department / station"), choices=[], validate_choice=False, validators=[required()])
     unit = text(_l("Unit"), ExamItem.unit, description=_l("For numeric results, e.g. mmol/L."))
     result_type = SelectField(_l("Result type"), choices=label_choices("result_type"), validators=[required()])
-    choices = text(_l("Choices"), ExamItem.choices,
-                   description=_l("For choice items: the options separated by |, e.g. Normal|Abnormal."))
+    choices = text(
+        _l("Choices"),
+        ExamItem.choices,
+        description=_l("For choice items: the options separated by |, e.g. Normal|Abnormal."),
+    )
     price = money(_l("Price"), description=_l("In yuan, up to 2 decimal places."))
-    prep_note_en = text(_l("Preparation note (English)"), ExamItem.prep_note_en, area=True,
-                        description=_l("Shown to clients before the exam, e.g. fasting for 8 hours."))
+    prep_note_en = text(
+        _l("Preparation note (English)"),
+        ExamItem.prep_note_en,
+        area=True,
+        description=_l("Shown to clients before the exam, e.g. fasting for 8 hours."),
+    )
     prep_note_zh = text(_l("Preparation note (Chinese)"), ExamItem.prep_note_zh, area=True)
-    resource = SelectField(_l("Limited resource"), choices=[], validate_choice=False,
-                           description=_l("The scarce equipment or room this item takes (CT, gastroscopy, …), if any."))
+    resource = SelectField(
+        _l("Limited resource"),
+        choices=[],
+        validate_choice=False,
+        description=_l("The scarce equipment or room this item takes (CT, gastroscopy, …), if any."),
+    )
     active = active_field()
 
 
@@ -131,8 +142,9 @@ class PackageForm(FlaskForm):
     name_zh = text(_l("Name (Chinese)"), Package.name_zh)
     description_en = text(_l("Description (English)"), limit=DESCRIPTION_LIMIT, area=True)
     description_zh = text(_l("Description (Chinese)"), limit=DESCRIPTION_LIMIT, area=True)
-    sex = SelectField(_l("Eligible sex"), choices=label_choices("sex", ["any", "male", "female"]),
-                      validators=[required()])
+    sex = SelectField(
+        _l("Eligible sex"), choices=label_choices("sex", ["any", "male", "female"]), validators=[required()]
+    )
     age_min = whole(_l("From age"), 0, AGE_LIMIT, default=0)
     age_max = whole(_l("To age"), 0, AGE_LIMIT, default=120)
     price = money(_l("Package price"), description=_l("What the client pays for the whole package."))
@@ -144,8 +156,12 @@ class ResourceForm(FlaskForm):
     code = text(_l("Code"), Resource.code, is_required=True, description=CODE_HINT)
     name_en = text(_l("Name (English)"), Resource.name_en, is_required=True)
     name_zh = text(_l("Name (Chinese)"), Resource.name_zh)
-    daily_capacity = whole(_l("Default daily capacity"), 0, CAPACITY_LIMIT,
-                           description=_l("How many exams it can take a day, 0 to %(n)d.", n=CAPACITY_LIMIT))
+    daily_capacity = whole(
+        _l("Default daily capacity"),
+        0,
+        CAPACITY_LIMIT,
+        description=_l("How many exams it can take a day, 0 to %(n)d.", n=CAPACITY_LIMIT),
+    )
     active = active_field()
 
 

@@ -1,5 +1,6 @@
 """Consultation forms: parsing and rendering only; every rule (ownership, lengths, times) is in the service,
 so another client's report answers 404 whatever else the form holds."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
@@ -9,10 +10,17 @@ from checkup.services.care.consultations import MAX_NOTES, MAX_PREFERRED, MAX_QU
 
 class RequestForm(FlaskForm):
     report = SelectField(_l("Report to discuss"), choices=[], validate_choice=False)
-    mode = RadioField(_l("How would you like to talk?"), choices=[(m, MODE_LABELS[m]) for m in MODES],
-                      validate_choice=False, default="phone")
-    preferred_times = StringField(_l("When suits you?"), render_kw={"maxlength": MAX_PREFERRED},
-                                  description=_l("For example: weekday mornings, or Tuesday after 3 pm."))
+    mode = RadioField(
+        _l("How would you like to talk?"),
+        choices=[(m, MODE_LABELS[m]) for m in MODES],
+        validate_choice=False,
+        default="phone",
+    )
+    preferred_times = StringField(
+        _l("When suits you?"),
+        render_kw={"maxlength": MAX_PREFERRED},
+        description=_l("For example: weekday mornings, or Tuesday after 3 pm."),
+    )
     question = TextAreaField(_l("Your question"), render_kw={"maxlength": MAX_QUESTION, "rows": 5})
 
 

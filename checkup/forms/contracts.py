@@ -1,5 +1,6 @@
 """Forms for group contracts, their categories and reserved places. The rules live in the services
 (``contracts``, ``contract_categories``, ``contract_reservations``); these parse and label."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField
@@ -16,8 +17,12 @@ SEX_CHOICES = [("", _l("Any")), ("male", _l("Male")), ("female", _l("Female"))]
 
 
 def _date(label, **kwargs):
-    return DateField(label, validators=[InputRequired(message=_l("This field is required."))],
-                     render_kw={"min": f"{FIRST_YEAR}-01-01", "max": f"{LAST_YEAR}-12-31"}, **kwargs)
+    return DateField(
+        label,
+        validators=[InputRequired(message=_l("This field is required."))],
+        render_kw={"min": f"{FIRST_YEAR}-01-01", "max": f"{LAST_YEAR}-12-31"},
+        **kwargs,
+    )
 
 
 def _percent(label, **kwargs):
@@ -25,26 +30,37 @@ def _percent(label, **kwargs):
 
 
 def _notes():
-    return text(_l("Notes"), limit=NOTES_LIMIT, area=True,
-                description=_l("Terms agreed with the company, contacts, anything the center should remember."))
+    return text(
+        _l("Notes"),
+        limit=NOTES_LIMIT,
+        area=True,
+        description=_l("Terms agreed with the company, contacts, anything the center should remember."),
+    )
 
 
 class ContractForm(FlaskForm):
     """Every field of a draft contract (the organization only when the center creates one)."""
 
     organization = SelectField(_l("Organization"), choices=[], validate_choice=False, validators=[required()])
-    name = text(_l("Contract name"), GroupContract.name, is_required=True,
-                description=_l("For example: Annual checkup 2025."))
+    name = text(
+        _l("Contract name"), GroupContract.name, is_required=True, description=_l("For example: Annual checkup 2025.")
+    )
     year = NumberField(_l("Year"), [NumberRequired()], whole=True, minimum=FIRST_YEAR, maximum=LAST_YEAR)
     window_start = _date(_l("Booking window from"))
     window_end = _date(_l("Booking window to"))
     discount_percent = _percent(_l("Discount (%)"), description=_l("Off the package prices, 0 to 100."))
-    no_show_charge_percent = _percent(_l("No-show charge (%)"),
-                                      description=_l("Share of the package price the company pays for a no-show."))
+    no_show_charge_percent = _percent(
+        _l("No-show charge (%)"), description=_l("Share of the package price the company pays for a no-show.")
+    )
     reservation_release_days = NumberField(
-        _l("Release reserved places (days before)"), [NumberRequired()], whole=True, minimum=0,
-        maximum=MAX_RELEASE_DAYS, default=3,
-        description=_l("Unused reserved places go back to everyone this many days before their day."))
+        _l("Release reserved places (days before)"),
+        [NumberRequired()],
+        whole=True,
+        minimum=0,
+        maximum=MAX_RELEASE_DAYS,
+        default=3,
+        description=_l("Unused reserved places go back to everyone this many days before their day."),
+    )
     notes = _notes()
 
     def without_organization(self):
@@ -60,18 +76,40 @@ class ActiveContractForm(FlaskForm):
 
 
 class CategoryForm(FlaskForm):
-    label = text(_l("Label"), ContractCategory.label, is_required=True,
-                 description=_l("For example: management, over 40, food handlers. Unique in the contract."))
+    label = text(
+        _l("Label"),
+        ContractCategory.label,
+        is_required=True,
+        description=_l("For example: management, over 40, food handlers. Unique in the contract."),
+    )
     sex = SelectField(_l("Sex"), choices=SEX_CHOICES, default="")
-    age_min = NumberField(_l("From age"), [Optional()], whole=True, minimum=0, maximum=AGE_LIMIT,
-                          description=_l("Leave blank for no lower limit."))
-    age_max = NumberField(_l("To age"), [Optional()], whole=True, minimum=0, maximum=AGE_LIMIT,
-                          description=_l("Leave blank for no upper limit."))
+    age_min = NumberField(
+        _l("From age"),
+        [Optional()],
+        whole=True,
+        minimum=0,
+        maximum=AGE_LIMIT,
+        description=_l("Leave blank for no lower limit."),
+    )
+    age_max = NumberField(
+        _l("To age"),
+        [Optional()],
+        whole=True,
+        minimum=0,
+        maximum=AGE_LIMIT,
+        description=_l("Leave blank for no upper limit."),
+    )
     package = SelectField(_l("Package"), choices=[], validate_choice=False, validators=[required()])
     company_pays = BooleanField(_l("The company pays the package"), default=True, false_values=FALSE_VALUES)
     addons_allowed = BooleanField(_l("Employees may add self-paid items"), default=True, false_values=FALSE_VALUES)
-    position = NumberField(_l("Position in the list"), [Optional()], whole=True, minimum=0, maximum=POSITION_LIMIT,
-                           description=_l("Leave blank to add it at the end."))
+    position = NumberField(
+        _l("Position in the list"),
+        [Optional()],
+        whole=True,
+        minimum=0,
+        maximum=POSITION_LIMIT,
+        description=_l("Leave blank to add it at the end."),
+    )
 
 
 class ReservationForm(FlaskForm):
@@ -84,5 +122,7 @@ class ActionForm(FlaskForm):
 
 
 class CloseForm(FlaskForm):
-    understood = BooleanField(_l("I understand: unused reserved places go back to everyone and no more bookings "
-                                 "are taken."), validators=[InputRequired(message=_l("Tick the box to confirm."))])
+    understood = BooleanField(
+        _l("I understand: unused reserved places go back to everyone and no more bookings are taken."),
+        validators=[InputRequired(message=_l("Tick the box to confirm."))],
+    )

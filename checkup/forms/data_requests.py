@@ -1,5 +1,6 @@
 """Forms of the staff queue of data requests: "done" with a note, "refuse" with a reason (both required,
 checked by the service)."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
@@ -12,5 +13,6 @@ class CompleteRequestForm(FlaskForm):
 
 
 class RefuseRequestForm(FlaskForm):
-    reason = TextAreaField(_l("Why it is refused (the client reads this)"),
-                           render_kw={"maxlength": NOTE_MAX, "rows": 4})
+    reason = TextAreaField(
+        _l("Why it is refused (the client reads this)"), render_kw={"maxlength": NOTE_MAX, "rows": 4}
+    )

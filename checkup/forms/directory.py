@@ -1,4 +1,5 @@
 """Forms for organizations and client records. Uniqueness and ID-number rules live in the services."""
+
 import datetime
 import re
 
@@ -45,38 +46,74 @@ class OrganizationForm(FlaskForm):
     address = StringField(_l("Address"), validators=[max_len(300)], filters=[clean_text])
     phone = StringField(_l("Phone"), validators=_phone(), filters=[clean_text])
     fax = StringField(_l("Fax"), validators=_phone(), filters=[clean_text])
-    website = StringField(_l("Website"), validators=[Optional(), max_len(200), _web_address], filters=[clean_text],
-                          description=_l("Starting with http:// or https://"))
+    website = StringField(
+        _l("Website"),
+        validators=[Optional(), max_len(200), _web_address],
+        filters=[clean_text],
+        description=_l("Starting with http:// or https://"),
+    )
     email = EmailField(_l("Email"), validators=_email(), filters=[clean_text])
     manager = StringField(_l("Manager"), validators=[max_len(100)], filters=[clean_text])
     business_scope = TextAreaField(_l("Business scope"), validators=[max_len(LONG_TEXT_MAX)], filters=[clean_text])
-    employee_count = IntegerField(_l("Number of employees"), validators=[
-        Optional(), NumberRange(min=0, max=MAX_EMPLOYEES,
-                                message=_l("Enter a whole number from 0 to %(max)d.", max=MAX_EMPLOYEES))],
-        render_kw={"min": 0, "max": MAX_EMPLOYEES, "inputmode": "numeric"})
-    health_contact = StringField(_l("Health contact"), validators=[max_len(100)], filters=[clean_text],
-                                 description=_l("The person who arranges checkups on the company's side"))
-    relationship_notes = TextAreaField(_l("Relationship notes"), validators=[max_len(LONG_TEXT_MAX)],
-                                       filters=[clean_text])
+    employee_count = IntegerField(
+        _l("Number of employees"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=0, max=MAX_EMPLOYEES, message=_l("Enter a whole number from 0 to %(max)d.", max=MAX_EMPLOYEES)
+            ),
+        ],
+        render_kw={"min": 0, "max": MAX_EMPLOYEES, "inputmode": "numeric"},
+    )
+    health_contact = StringField(
+        _l("Health contact"),
+        validators=[max_len(100)],
+        filters=[clean_text],
+        description=_l("The person who arranges checkups on the company's side"),
+    )
+    relationship_notes = TextAreaField(
+        _l("Relationship notes"), validators=[max_len(LONG_TEXT_MAX)], filters=[clean_text]
+    )
     size_tier = SelectField(_l("Size"), choices=choices("size_tier"), default="medium")
     value_tier = SelectField(_l("Value tier"), choices=choices("value_tier"), default="general")
-    account_manager = StringField(_l("Account manager at the center"), validators=[max_len(100)],
-                                  filters=[clean_text])
+    account_manager = StringField(_l("Account manager at the center"), validators=[max_len(100)], filters=[clean_text])
 
     def values(self):
-        return {name: self[name].data for name in (
-            "name", "address", "phone", "fax", "website", "email", "manager", "business_scope", "employee_count",
-            "health_contact", "relationship_notes", "size_tier", "value_tier", "account_manager")}
+        return {
+            name: self[name].data
+            for name in (
+                "name",
+                "address",
+                "phone",
+                "fax",
+                "website",
+                "email",
+                "manager",
+                "business_scope",
+                "employee_count",
+                "health_contact",
+                "relationship_notes",
+                "size_tier",
+                "value_tier",
+                "account_manager",
+            )
+        }
 
 
 class ClientForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[required(), max_len(100)], filters=[clean_text])
     sex = SelectField(_l("Sex"), choices=[("", "—")] + choices("sex", ["male", "female"]), validators=[required()])
-    birth_date = DateField(_l("Date of birth"), validators=[InputRequired(message=_l("This field is required."))],
-                           render_kw={"max": "2100-01-01"})
-    national_id = SecretTextField(_l("National ID number"), validators=[Optional(), max_len(30)],
-                                  filters=[clean_text],
-                                  render_kw={"autocomplete": "off", "spellcheck": "false", "maxlength": 30})
+    birth_date = DateField(
+        _l("Date of birth"),
+        validators=[InputRequired(message=_l("This field is required."))],
+        render_kw={"max": "2100-01-01"},
+    )
+    national_id = SecretTextField(
+        _l("National ID number"),
+        validators=[Optional(), max_len(30)],
+        filters=[clean_text],
+        render_kw={"autocomplete": "off", "spellcheck": "false", "maxlength": 30},
+    )
     remove_national_id = BooleanField(_l("Remove the recorded ID number"))
     phone = StringField(_l("Phone"), validators=_phone(), filters=[clean_text])
     email = EmailField(_l("Email"), validators=_email(), filters=[clean_text])
@@ -87,8 +124,12 @@ class ClientForm(FlaskForm):
     employee_no = StringField(_l("Employee number"), validators=[max_len(50)], filters=[clean_text])
     department = StringField(_l("Company department"), validators=[max_len(100)], filters=[clean_text])
     value_tier = SelectField(_l("Value tier"), choices=choices("value_tier"), default="general")
-    tags = StringField(_l("Tags"), validators=[max_len(300)], filters=[clean_text],
-                       description=_l("Separate tags with commas, e.g. diabetes, annual, VIP"))
+    tags = StringField(
+        _l("Tags"),
+        validators=[max_len(300)],
+        filters=[clean_text],
+        description=_l("Separate tags with commas, e.g. diabetes, annual, VIP"),
+    )
 
     def set_organizations(self, pairs):
         self.organization.choices = [("", "—")] + [(str(pk), name) for pk, name in pairs]
@@ -99,9 +140,25 @@ class ClientForm(FlaskForm):
             raise ValidationError(_l("Enter a real date of birth."))
 
     def values(self):
-        data = {name: self[name].data for name in (
-            "name", "sex", "birth_date", "national_id", "remove_national_id", "phone", "email", "address",
-            "occupation", "notes", "employee_no", "department", "value_tier", "tags")}
+        data = {
+            name: self[name].data
+            for name in (
+                "name",
+                "sex",
+                "birth_date",
+                "national_id",
+                "remove_national_id",
+                "phone",
+                "email",
+                "address",
+                "occupation",
+                "notes",
+                "employee_no",
+                "department",
+                "value_tier",
+                "tags",
+            )
+        }
         chosen = self.organization.data or ""
         data["organization"] = int(chosen) if chosen.isascii() and chosen.isdigit() else None
         return data

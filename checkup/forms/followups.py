@@ -1,4 +1,5 @@
 """Forms of the follow-up worklist, referrals and the admin's assignment settings."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -26,14 +27,14 @@ def _choices(kind, codes):
 
 class AttemptForm(FlaskForm):
     channel = SelectField(_l("Channel"), choices=_choices("channel", CONTACT_CHANNELS), validators=[required()])
-    outcome = SelectField(_l("Outcome"), choices=_choices("contact_outcome", CONTACT_OUTCOMES),
-                          validators=[required()])
+    outcome = SelectField(_l("Outcome"), choices=_choices("contact_outcome", CONTACT_OUTCOMES), validators=[required()])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), max_len(2000)])
 
 
 class CloseForm(FlaskForm):
-    outcome_code = SelectField(_l("Outcome"), choices=[("", "—")] + _choices("outcome_code", CLOSING_OUTCOMES),
-                               validators=[required()])
+    outcome_code = SelectField(
+        _l("Outcome"), choices=[("", "—")] + _choices("outcome_code", CLOSING_OUTCOMES), validators=[required()]
+    )
     note = TextAreaField(_l("Closing note"), validators=[required(), max_len(500)])
 
 
@@ -44,19 +45,24 @@ class AssignForm(FlaskForm):
 
 
 class ReferralForm(FlaskForm):
-    target_kind = RadioField(_l("Refer to"), choices=_choices("target_kind", ("internal", "external")),
-                             default="internal", validators=[required()])
-    department = SelectField(_l("Department"), choices=[], coerce=str, validate_choice=False,
-                             validators=[Optional()])
+    target_kind = RadioField(
+        _l("Refer to"),
+        choices=_choices("target_kind", ("internal", "external")),
+        default="internal",
+        validators=[required()],
+    )
+    department = SelectField(_l("Department"), choices=[], coerce=str, validate_choice=False, validators=[Optional()])
     hospital = StringField(_l("Hospital"), validators=[Optional(), max_len(200)])
     hospital_department = StringField(_l("Hospital department"), validators=[Optional(), max_len(100)])
     reason = TextAreaField(_l("Reason"), validators=[required(), max_len(4000)])
 
 
 class ScheduleForm(FlaskForm):
-    scheduled_for = DateTimeLocalField(_l("Specialist appointment"), format="%Y-%m-%dT%H:%M",
-                                       validators=[InputRequired(message=_l(
-                                           "Enter the date and time of the specialist appointment."))])
+    scheduled_for = DateTimeLocalField(
+        _l("Specialist appointment"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(message=_l("Enter the date and time of the specialist appointment."))],
+    )
 
 
 class OutcomeForm(FlaskForm):
@@ -73,16 +79,23 @@ class RecheckForm(FlaskForm):
 
 
 class AssignmentSettingsForm(FlaskForm):
-    mode = SelectField(_l("Assign new follow-ups"), choices=[(m, MODE_LABELS[m]) for m in ASSIGNMENT_MODES],
-                       validators=[required()])
-    unreachable_after = IntegerField(_l("Contact attempts before \"unreachable\" may close a follow-up"), validators=[
-        InputRequired(message=_l("Enter a whole number.")),
-        NumberRange(min=1, max=MAX_UNREACHABLE_AFTER,
-                    message=_l("Enter a whole number from 1 to %(max)s.", max=MAX_UNREACHABLE_AFTER))])
+    mode = SelectField(
+        _l("Assign new follow-ups"), choices=[(m, MODE_LABELS[m]) for m in ASSIGNMENT_MODES], validators=[required()]
+    )
+    unreachable_after = IntegerField(
+        _l('Contact attempts before "unreachable" may close a follow-up'),
+        validators=[
+            InputRequired(message=_l("Enter a whole number.")),
+            NumberRange(
+                min=1,
+                max=MAX_UNREACHABLE_AFTER,
+                message=_l("Enter a whole number from 1 to %(max)s.", max=MAX_UNREACHABLE_AFTER),
+            ),
+        ],
+    )
 
 
 class StaffDepartmentForm(FlaskForm):
     user = SelectField(_l("Counselor"), choices=[], coerce=str, validate_choice=False, validators=[required()])
-    department = SelectField(_l("Department"), choices=[], coerce=str, validate_choice=False,
-                             validators=[required()])
+    department = SelectField(_l("Department"), choices=[], coerce=str, validate_choice=False, validators=[required()])
     is_head = BooleanField(_l("Heads this department"))

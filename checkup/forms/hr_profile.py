@@ -1,4 +1,5 @@
 """HR's form for its company profile: the directory's organization form without the center's fields."""
+
 from checkup.forms.directory import OrganizationForm
 from checkup.services.accounts.hr_profile import HR_FIELDS
 

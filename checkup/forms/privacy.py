@@ -1,5 +1,6 @@
 """The privacy page's forms: consent checkboxes (also on the manage link; never ticked unless consent is in
 force), and the requests to correct or delete one's data. Rules are in the services."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
@@ -26,11 +27,15 @@ class ConsentForm(FlaskForm):
 class StaffConsentForm(ConsentForm):
     """What a client told our staff, recorded on the client's page with how they said it."""
 
-    source = RadioField(_l("How did the client give these answers?"),
-                        choices=[(s, SOURCE_LABELS[s]) for s in STAFF_SOURCES], validate_choice=False)
+    source = RadioField(
+        _l("How did the client give these answers?"),
+        choices=[(s, SOURCE_LABELS[s]) for s in STAFF_SOURCES],
+        validate_choice=False,
+    )
     version = HiddenField()  # consents.answers_version when the page was shown
-    confirmed = BooleanField(_l("The client gave these answers themselves (signed form, at the desk or on the phone)"),
-                             default=False)
+    confirmed = BooleanField(
+        _l("The client gave these answers themselves (signed form, at the desk or on the phone)"), default=False
+    )
 
     def seen_version(self):
         text = (self.version.data or "").strip()
@@ -38,14 +43,16 @@ class StaffConsentForm(ConsentForm):
 
 
 class CorrectionForm(FlaskForm):
-    field = SelectField(_l("What is wrong?"), choices=[("", "—")] + list(FIELD_LABELS.items()),
-                        validate_choice=False)
-    details = TextAreaField(_l("What is wrong, and what should it be?"),
-                            render_kw={"maxlength": DETAILS_MAX, "rows": 5},
-                            description=_l("For example: my phone number is 139 1234 5678, not 138 1234 5678."))
+    field = SelectField(_l("What is wrong?"), choices=[("", "—")] + list(FIELD_LABELS.items()), validate_choice=False)
+    details = TextAreaField(
+        _l("What is wrong, and what should it be?"),
+        render_kw={"maxlength": DETAILS_MAX, "rows": 5},
+        description=_l("For example: my phone number is 139 1234 5678, not 138 1234 5678."),
+    )
 
 
 class DeletionForm(FlaskForm):
     reason = TextAreaField(_l("Why (optional)"), render_kw={"maxlength": DETAILS_MAX, "rows": 3})
-    confirmed = BooleanField(_l("I understand what is deleted and what is kept, and I want my data deleted."),
-                             default=False)
+    confirmed = BooleanField(
+        _l("I understand what is deleted and what is kept, and I want my data deleted."), default=False
+    )

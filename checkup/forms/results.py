@@ -1,4 +1,5 @@
 """Exam station forms: the instrument import upload and acknowledging a critical alert."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -8,10 +9,12 @@ from checkup.forms import max_len
 
 
 class InstrumentImportForm(FlaskForm):
-    file = FileField(_l("Analyser CSV export"), validators=[FileRequired(message=_l("Choose a file to upload."))],
-                     render_kw={"accept": ".csv,text/csv"},
-                     description=_l("Columns: exam_code, item_code, value, unit, time. "
-                                    "At most 20,000 rows and 2 MB."))
+    file = FileField(
+        _l("Analyser CSV export"),
+        validators=[FileRequired(message=_l("Choose a file to upload."))],
+        render_kw={"accept": ".csv,text/csv"},
+        description=_l("Columns: exam_code, item_code, value, unit, time. At most 20,000 rows and 2 MB."),
+    )
 
 
 class AcknowledgeForm(FlaskForm):

@@ -1,4 +1,5 @@
 """The roster upload form (the commit and discard buttons need only the CSRF token CSRFProtect checks)."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -7,7 +8,8 @@ ACCEPT = ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spre
 
 
 class RosterUploadForm(FlaskForm):
-    file = FileField(_l("Roster file (CSV or XLSX)"),
-                     validators=[FileRequired(message=_l("Choose a file to upload."))],
-                     render_kw={"accept": ACCEPT})  # the hint (columns, limits) comes from the page
-
+    file = FileField(
+        _l("Roster file (CSV or XLSX)"),
+        validators=[FileRequired(message=_l("Choose a file to upload."))],
+        render_kw={"accept": ACCEPT},
+    )  # the hint (columns, limits) comes from the page

@@ -1,4 +1,5 @@
 """Forms of the admin's "Background work" page: retry (a button) and discard (a button with a reason)."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
@@ -13,5 +14,4 @@ class RetryTaskForm(FlaskForm):
 
 
 class DiscardTaskForm(FlaskForm):
-    reason = TextAreaField(_l("Why discard it"), validators=[DataRequired(message=REASON_MISSING),
-                                                             max_len(MAX_REASON)])
+    reason = TextAreaField(_l("Why discard it"), validators=[DataRequired(message=REASON_MISSING), max_len(MAX_REASON)])

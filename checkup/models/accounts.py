@@ -1,4 +1,5 @@
 """Accounts, roles, login sessions and password-reset tokens."""
+
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField
 
 from checkup.models.base import BaseModel, utcnow

@@ -1,4 +1,5 @@
 """Appointments, the items they perform, and the waitlist."""
+
 from peewee import BooleanField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField, TextField
 
 from checkup.models.accounts import User

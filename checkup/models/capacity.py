@@ -4,6 +4,7 @@ Counters live beside their capacity and are only ever changed by conditional
 UPDATEs (see services/booking.py); the CHECK constraints make overbooking
 impossible even if a bug slipped past the service.
 """
+
 from peewee import BooleanField, Check, DateField, ForeignKeyField, IntegerField, TimeField
 
 from checkup.models.base import BaseModel
@@ -19,14 +20,20 @@ class Slot(BaseModel):
     held = IntegerField(default=0)  # places held for waitlist offers
     # places reserved for group contracts (models/groups.ContractReservation); the column carries its
     # own CHECKs because SQLite cannot add table constraints to an existing table
-    reserved = IntegerField(default=0, constraints=[Check("reserved >= 0"),
-                                                    Check("booked + held + reserved <= capacity")])
+    reserved = IntegerField(
+        default=0, constraints=[Check("reserved >= 0"), Check("booked + held + reserved <= capacity")]
+    )
     closed = BooleanField(default=False)
 
     class Meta:
         indexes = ((("day", "start_time"), True),)
-        constraints = [Check("capacity >= 0"), Check("booked >= 0"), Check("held >= 0"),
-                       Check("booked + held <= capacity"), Check("start_time < end_time")]
+        constraints = [
+            Check("capacity >= 0"),
+            Check("booked >= 0"),
+            Check("held >= 0"),
+            Check("booked + held <= capacity"),
+            Check("start_time < end_time"),
+        ]
 
     @property
     def free(self):
@@ -42,8 +49,12 @@ class ResourceDay(BaseModel):
 
     class Meta:
         indexes = ((("resource", "day"), True),)
-        constraints = [Check("capacity >= 0"), Check("booked >= 0"), Check("held >= 0"),
-                       Check("booked + held <= capacity")]
+        constraints = [
+            Check("capacity >= 0"),
+            Check("booked >= 0"),
+            Check("held >= 0"),
+            Check("booked + held <= capacity"),
+        ]
 
     @property
     def free(self):

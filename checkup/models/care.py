@@ -1,5 +1,6 @@
 """Post-checkup care: contact attempts, staff departments, settings, consultations, referrals,
 satisfaction surveys, consents, campaigns, the message log and contract renewal tasks."""
+
 from peewee import BooleanField, CharField, Check, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from checkup.models.accounts import User
@@ -162,7 +163,9 @@ class Message(BaseModel):
     dedupe_key = CharField(max_length=120, unique=True)
     email = CharField(max_length=254, default="")
     subject = CharField(max_length=200, default="")
-    status = CharField(max_length=10, default="sending")  # queued | sending | sent | bounced | failed | uncertain | withdrawn
+    status = CharField(
+        max_length=10, default="sending"
+    )  # queued | sending | sent | bounced | failed | uncertain | withdrawn
     error = CharField(max_length=300, default="")
     created_at = DateTimeField(default=utcnow, index=True)
     sent_at = DateTimeField(null=True)

@@ -1,4 +1,5 @@
 """The exam catalog: departments (stations), limited resources, items, reference ranges, packages."""
+
 from peewee import BooleanField, CharField, Check, DecimalField, ForeignKeyField, IntegerField, TextField
 
 from checkup.models.base import BaseModel

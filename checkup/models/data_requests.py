@@ -1,5 +1,6 @@
 """Clients' data rights (PIPL art. 44–47): their requests to correct or delete their data or to have a
 copy of it, and the copies (ZIP files) made for them."""
+
 from peewee import BigIntegerField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from checkup.models.accounts import User

@@ -1,4 +1,5 @@
 """Organizations (corporate customers) and client records."""
+
 from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from checkup.models.base import BaseModel, utcnow

@@ -1,6 +1,7 @@
 """Group checkups: contracts with a company, their categories, reserved places, the roster
 (enrollments), roster imports, the released versions of the group summary and the group documents
 (summary report, billing statement)."""
+
 from peewee import (
     BooleanField,
     CharField,
@@ -46,10 +47,12 @@ class GroupContract(BaseModel):
 
     class Meta:
         indexes = ((("organization", "name"), True),)
-        constraints = [Check("window_start <= window_end"),
-                       Check("discount_percent >= 0 AND discount_percent <= 100"),
-                       Check("no_show_charge_percent >= 0 AND no_show_charge_percent <= 100"),
-                       Check("reservation_release_days >= 0")]
+        constraints = [
+            Check("window_start <= window_end"),
+            Check("discount_percent >= 0 AND discount_percent <= 100"),
+            Check("no_show_charge_percent >= 0 AND no_show_charge_percent <= 100"),
+            Check("reservation_release_days >= 0"),
+        ]
 
 
 class ContractCategory(BaseModel):

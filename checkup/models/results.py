@@ -1,4 +1,5 @@
 """Exam results, critical-value alerts, findings, reports (versioned) and the follow-ups signing creates."""
+
 from peewee import BooleanField, CharField, DateTimeField, DecimalField, ForeignKeyField, IntegerField, TextField
 
 from checkup.models.accounts import User
@@ -105,8 +106,15 @@ class FollowUpRule(BaseModel):
 
 
 FOLLOW_UP_KINDS = ("finding", "service")  # from a signed report's findings | service recovery (low survey score)
-FOLLOW_UP_OUTCOMES = ("advice_given", "recheck_booked", "referred", "declined", "unreachable",
-                      "recheck_normal", "resolved")
+FOLLOW_UP_OUTCOMES = (
+    "advice_given",
+    "recheck_booked",
+    "referred",
+    "declined",
+    "unreachable",
+    "recheck_normal",
+    "resolved",
+)
 
 
 OPEN, CLOSED = "open", "closed"
@@ -132,8 +140,7 @@ class FollowUp(BaseModel):
     closed_by = ForeignKeyField(User, null=True, backref="follow_ups_closed", on_delete="SET NULL")
     attempt_count = IntegerField(default=0)
     # a re-check booked from this follow-up; its normal result closes the follow-up
-    recheck_appointment = ForeignKeyField(Appointment, null=True, backref="rechecks_for",
-                                          on_delete="SET NULL")
+    recheck_appointment = ForeignKeyField(Appointment, null=True, backref="rechecks_for", on_delete="SET NULL")
 
 
 class AdviceSnippet(BaseModel):

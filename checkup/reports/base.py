@@ -8,6 +8,7 @@ Every piece of user or catalog text goes through ``text``: escaped (never read a
 Chinese runs in the embedded CJK font (``fonts.MixedText``).
 Output is invariant (no timestamps or random ids), so the same data renders to the same bytes.
 """
+
 import abc
 import functools
 import io
@@ -78,8 +79,13 @@ class BaseRenderer(abc.ABC):
 
     def _get_stylesheet(self):
         """The "Normal" style and the document's own ``_styles``, each of which starts from "Normal"."""
-        normal = ParagraphStyle("Normal", fontName=self.font, fontSize=self.font_size,
-                                leading=self.font_size * self.leading_ratio, wordWrap="CJK")
+        normal = ParagraphStyle(
+            "Normal",
+            fontName=self.font,
+            fontSize=self.font_size,
+            leading=self.font_size * self.leading_ratio,
+            wordWrap="CJK",
+        )
         styles = {"Normal": normal}
         for name, attributes in self._styles().items():
             styles[name] = ParagraphStyle(name, parent=normal, **attributes)
@@ -133,8 +139,14 @@ class BaseRenderer(abc.ABC):
         """Drawn once the page count is known: "page X of Y" at the foot of the page, on the right."""
         canvas.saveState()
         canvas.setFillColor(colors.grey)
-        self.mixed.draw(canvas, self.pagesize[0] - self.page_number_right, self.page_number_bottom,
-                        self.page_label(data, page, total), self.page_number_size, align="right")
+        self.mixed.draw(
+            canvas,
+            self.pagesize[0] - self.page_number_right,
+            self.page_number_bottom,
+            self.page_label(data, page, total),
+            self.page_number_size,
+            align="right",
+        )
         canvas.restoreState()
 
     # --- output -----------------------------------------------------------------------------------
@@ -146,11 +158,23 @@ class BaseRenderer(abc.ABC):
     def build(self, data):
         """``data`` as PDF bytes (the same data always gives the same bytes)."""
         buffer = io.BytesIO()
-        doc = BaseDocTemplate(buffer, pagesize=self.pagesize, leftMargin=self.left_margin,
-                              rightMargin=self.right_margin, topMargin=self.top_margin,
-                              bottomMargin=self.bottom_margin, invariant=True, title=self.document_title(data),
-                              author=self.document_author(data), creator="Checkup Portal")
+        doc = BaseDocTemplate(
+            buffer,
+            pagesize=self.pagesize,
+            leftMargin=self.left_margin,
+            rightMargin=self.right_margin,
+            topMargin=self.top_margin,
+            bottomMargin=self.bottom_margin,
+            invariant=True,
+            title=self.document_title(data),
+            author=self.document_author(data),
+            creator="Checkup Portal",
+        )
         doc.addPageTemplates(self._page_templates(data))
-        doc.build(self.story(data), canvasmaker=functools.partial(
-            NumberedCanvas, on_page_end=lambda canvas, page, total: self._on_page_end(canvas, data, page, total)))
+        doc.build(
+            self.story(data),
+            canvasmaker=functools.partial(
+                NumberedCanvas, on_page_end=lambda canvas, page, total: self._on_page_end(canvas, data, page, total)
+            ),
+        )
         return buffer.getvalue()

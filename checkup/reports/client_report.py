@@ -1,6 +1,7 @@
 """The client's checkup report as a PDF (see ``base.BaseRenderer``): a cover, then the findings, summary,
 results by department, trends and the signature, every page after the cover under a running head.
 """
+
 from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
@@ -48,8 +49,13 @@ class ClientReportRenderer(BaseRenderer):
     def _page_templates(self, data):
         """The cover has the whole frame; later pages give ``header_height`` to the running head."""
         first = Frame(self.left_margin, self.bottom_margin, self.content_width, self.content_height, id="first")
-        other = Frame(self.left_margin, self.bottom_margin, self.content_width,
-                      self.content_height - self.header_height, id="other")
+        other = Frame(
+            self.left_margin,
+            self.bottom_margin,
+            self.content_width,
+            self.content_height - self.header_height,
+            id="other",
+        )
         return [
             PageTemplate(id="First", frames=[first], onPage=lambda c, d: self._on_first_page(c, d, data)),
             PageTemplate(id="Other", frames=[other], onPage=lambda c, d: self._on_other_pages(c, d, data)),
@@ -64,23 +70,35 @@ class ClientReportRenderer(BaseRenderer):
     def _on_other_pages(self, canvas, doc, data):
         canvas.saveState()
         client, exam = data.get("client", {}), data.get("exam", {})
-        self._draw_running_head(canvas, self.pagesize[1] - self.top_margin + 2 * mm,
-                                data.get("center", {}).get("name", ""),
-                                f"{client.get('name', '')} · {exam.get('code', '')} · {exam.get('date', '')}")
+        self._draw_running_head(
+            canvas,
+            self.pagesize[1] - self.top_margin + 2 * mm,
+            data.get("center", {}).get("name", ""),
+            f"{client.get('name', '')} · {exam.get('code', '')} · {exam.get('date', '')}",
+        )
         self._footer(canvas, data)
         canvas.restoreState()
 
     def _footer(self, canvas, data):
         canvas.setFillColor(colors.grey)
-        self.mixed.draw(canvas, self.left_margin, 10 * mm,
-                        _("Verification code: %(code)s", code=data.get("verification_code", "")), 7.5)
+        self.mixed.draw(
+            canvas,
+            self.left_margin,
+            10 * mm,
+            _("Verification code: %(code)s", code=data.get("verification_code", "")),
+            7.5,
+        )
 
     # --- content ----------------------------------------------------------------------------------
 
     def _cover(self, data):
         client, exam, center = data.get("client", {}), data.get("exam", {}), data.get("center", {})
-        story = [Spacer(1, 30 * mm), self.paragraph(center.get("name", ""), "Subtitle"),
-                 self.paragraph(_("Health checkup report"), "Title"), Spacer(1, 12 * mm)]
+        story = [
+            Spacer(1, 30 * mm),
+            self.paragraph(center.get("name", ""), "Subtitle"),
+            self.paragraph(_("Health checkup report"), "Title"),
+            Spacer(1, 12 * mm),
+        ]
         rows = [
             (_("Full name"), client.get("name", "")),
             (_("Sex"), client.get("sex", "")),
@@ -92,17 +110,24 @@ class ClientReportRenderer(BaseRenderer):
         ]
         if data.get("amendment_reason"):
             rows.append((_("Amended because"), data["amendment_reason"]))
-        table = Table([[self.paragraph(k), self.paragraph(v)] for k, v in rows], colWidths=[40 * mm, 90 * mm],
-                      hAlign="CENTER")
-        table.setStyle(TableStyle([
-            ("LINEBELOW", (0, 0), (-1, -1), 0.4, self.rule_color),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-        ]))
+        table = Table(
+            [[self.paragraph(k), self.paragraph(v)] for k, v in rows], colWidths=[40 * mm, 90 * mm], hAlign="CENTER"
+        )
+        table.setStyle(
+            TableStyle(
+                [
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.4, self.rule_color),
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                    ("TOPPADDING", (0, 0), (-1, -1), 5),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+                ]
+            )
+        )
         story += [table, Spacer(1, 20 * mm)]
         if center.get("phone"):
-            story.append(self.paragraph(_("Questions about your report? Call %(phone)s.", phone=center["phone"]),
-                                        "Subtitle"))
+            story.append(
+                self.paragraph(_("Questions about your report? Call %(phone)s.", phone=center["phone"]), "Subtitle")
+            )
         story += [NextPageTemplate("Other"), PageBreak()]
         return story
 
@@ -121,7 +146,8 @@ class ClientReportRenderer(BaseRenderer):
                 ("BACKGROUND", (0, 0), (-1, 0), self.header_fill),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.3, self.rule_color),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+                ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
             ]
             for index, row in enumerate(department.get("rows", []), start=1):
                 flag = row.get("flag", "")
@@ -134,12 +160,23 @@ class ClientReportRenderer(BaseRenderer):
                     value_markup = f"<b>{value_markup}</b>"
                     flag_markup = f"<b>{flag_markup}</b>"
                     style.append(("TEXTCOLOR", (1, index), (-1, index), self.abnormal_color))
-                    style.append(("BACKGROUND", (0, index), (-1, index),
-                                  self.critical_fill if flag in CRITICAL_FLAGS else self.abnormal_fill))
-                rows.append([self.paragraph(row.get("name", ""), "Cell"),
-                             Paragraph(value_markup, s["Cell"]), self.paragraph(row.get("unit", ""), "Cell"),
-                             self.paragraph(row.get("reference", ""), "Cell"),
-                             Paragraph(flag_markup, s["Cell"])])
+                    style.append(
+                        (
+                            "BACKGROUND",
+                            (0, index),
+                            (-1, index),
+                            self.critical_fill if flag in CRITICAL_FLAGS else self.abnormal_fill,
+                        )
+                    )
+                rows.append(
+                    [
+                        self.paragraph(row.get("name", ""), "Cell"),
+                        Paragraph(value_markup, s["Cell"]),
+                        self.paragraph(row.get("unit", ""), "Cell"),
+                        self.paragraph(row.get("reference", ""), "Cell"),
+                        Paragraph(flag_markup, s["Cell"]),
+                    ]
+                )
             table = Table(rows, colWidths=widths, repeatRows=1)
             table.setStyle(TableStyle(style))
             story += [self.paragraph(department.get("name", ""), "Department"), table]
@@ -152,13 +189,22 @@ class ClientReportRenderer(BaseRenderer):
             return story + [self.paragraph(_("No abnormal findings."))]
         rows = [[self.paragraph(_("Finding"), "Cell"), self.paragraph(_("Follow-up"), "Cell")]]
         for finding in findings:
-            rows.append([self.paragraph(finding.get("text", ""), "Cell"),
-                         self.paragraph(finding.get("level_label", finding.get("level", "")), "Cell")])
+            rows.append(
+                [
+                    self.paragraph(finding.get("text", ""), "Cell"),
+                    self.paragraph(finding.get("level_label", finding.get("level", "")), "Cell"),
+                ]
+            )
         table = Table(rows, colWidths=[0.75 * self.content_width, 0.25 * self.content_width], repeatRows=1)
-        table.setStyle(TableStyle([
-            ("BACKGROUND", (0, 0), (-1, 0), self.header_fill),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.3, self.rule_color), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ]))
+        table.setStyle(
+            TableStyle(
+                [
+                    ("BACKGROUND", (0, 0), (-1, 0), self.header_fill),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.3, self.rule_color),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
         return story + [table]
 
     def _summary_and_advice(self, data):
@@ -174,21 +220,29 @@ class ClientReportRenderer(BaseRenderer):
         if not trends:
             return []
         arrows = {"↑": _("higher"), "↓": _("lower"), "→": _("same")}
-        rows = [[self.paragraph(h, "Cell") for h in
-                 (_("Item"), _("Previous"), _("This year"), _("Unit"), _("Trend"))]]
+        rows = [[self.paragraph(h, "Cell") for h in (_("Item"), _("Previous"), _("This year"), _("Unit"), _("Trend"))]]
         for trend in trends:
             previous = trend.get("previous", "")
             if trend.get("previous_day"):
                 previous = f"{previous} ({trend['previous_day']})"
-            values = (trend.get("name", ""), previous, trend.get("current", ""), trend.get("unit", ""),
-                      arrows.get(trend.get("arrow", ""), ""))
+            values = (
+                trend.get("name", ""),
+                previous,
+                trend.get("current", ""),
+                trend.get("unit", ""),
+                arrows.get(trend.get("arrow", ""), ""),
+            )
             rows.append([self.paragraph(value, "Cell") for value in values])
         widths = [w * self.content_width for w in (0.34, 0.24, 0.16, 0.14, 0.12)]
         table = Table(rows, colWidths=widths, repeatRows=1)
-        table.setStyle(TableStyle([
-            ("BACKGROUND", (0, 0), (-1, 0), self.header_fill),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.3, self.rule_color),
-        ]))
+        table.setStyle(
+            TableStyle(
+                [
+                    ("BACKGROUND", (0, 0), (-1, 0), self.header_fill),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.3, self.rule_color),
+                ]
+            )
+        )
         return [self.paragraph(_("Compared with your previous checkup"), "Heading"), table]
 
     def _signature(self, data):
@@ -208,5 +262,11 @@ class ClientReportRenderer(BaseRenderer):
 
     def story(self, data):
         """The report for ``data`` (see ``checkup.services.exam.report_pdf.document_data``)."""
-        return (self._cover(data) + self._findings(data) + self._summary_and_advice(data) + self._results(data)
-                + self._trends(data) + self._signature(data))
+        return (
+            self._cover(data)
+            + self._findings(data)
+            + self._summary_and_advice(data)
+            + self._results(data)
+            + self._trends(data)
+            + self._signature(data)
+        )

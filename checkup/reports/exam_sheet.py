@@ -4,6 +4,7 @@
 ``data`` comes from ``checkup.services.exam.exam_day.exam_sheet_data``, with its wording already
 translated (``data["labels"]``), so this renderer needs no Flask.
 """
+
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
@@ -62,8 +63,9 @@ class ExamSheetRenderer(BaseRenderer):
     def qr_code(self, value):
         widget = QrCodeWidget(value)
         x0, y0, x1, y1 = widget.getBounds()
-        drawing = Drawing(self.qr_size, self.qr_size,
-                          transform=[self.qr_size / (x1 - x0), 0, 0, self.qr_size / (y1 - y0), 0, 0])
+        drawing = Drawing(
+            self.qr_size, self.qr_size, transform=[self.qr_size / (x1 - x0), 0, 0, self.qr_size / (y1 - y0), 0, 0]
+        )
         drawing.add(widget)
         return drawing
 
@@ -73,12 +75,18 @@ class ExamSheetRenderer(BaseRenderer):
     def header(self, data):
         labels = data["labels"]
         facts = [
-            (labels["sex"], data["sex"]), (labels["age"], data["age"]), (labels["birth_date"], data["birth_date"]),
+            (labels["sex"], data["sex"]),
+            (labels["age"], data["age"]),
+            (labels["birth_date"], data["birth_date"]),
         ]
         if data.get("masked_national_id"):
             facts.append((labels["national_id"], data["masked_national_id"]))
-        facts += [(labels["date"], data["day"]), (labels["time"], data["slot"]),
-                  (labels["package"], data["package"]), (labels["exam_code"], data["exam_code"])]
+        facts += [
+            (labels["date"], data["day"]),
+            (labels["time"], data["slot"]),
+            (labels["package"], data["package"]),
+            (labels["exam_code"], data["exam_code"]),
+        ]
         left = [
             self.paragraph(data["center_name"], "center"),
             self.paragraph(labels["title"], "title"),
@@ -87,15 +95,26 @@ class ExamSheetRenderer(BaseRenderer):
             Spacer(1, 1 * mm),
             self.fact_grid(facts),
         ]
-        right = [self.qr_code(data["exam_code"]), Spacer(1, 1 * mm), self.barcode(data["exam_code"]),
-                 Spacer(1, 4 * mm)]  # the barcode's human-readable line hangs below its bars
+        right = [
+            self.qr_code(data["exam_code"]),
+            Spacer(1, 1 * mm),
+            self.barcode(data["exam_code"]),
+            Spacer(1, 4 * mm),
+        ]  # the barcode's human-readable line hangs below its bars
         right_width = max(self.qr_size, 45 * mm)
         table = Table([[left, right]], colWidths=[self.content_width - right_width, right_width])
-        table.setStyle(TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "RIGHT"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ("LINEBELOW", (0, 0), (-1, 0), 0.8, self.rule_color), ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
-        ]))
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("ALIGN", (1, 0), (1, 0), "RIGHT"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                    ("LINEBELOW", (0, 0), (-1, 0), 0.8, self.rule_color),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
+                ]
+            )
+        )
         return [table, Spacer(1, 2 * mm)]
 
     def fact_grid(self, facts, columns=2):
@@ -103,12 +122,19 @@ class ExamSheetRenderer(BaseRenderer):
         cells = [[self.paragraph(label, "small"), self.paragraph(value)] for label, value in facts]
         rows = []
         for start in range(0, len(cells), columns):
-            row = sum(cells[start:start + columns], [])
+            row = sum(cells[start : start + columns], [])
             rows.append(row + [""] * (2 * columns - len(row)))
         table = Table(rows, colWidths=[20 * mm, 42 * mm] * columns, hAlign="LEFT")
-        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                                   ("TOPPADDING", (0, 0), (-1, -1), 0.5 * mm),
-                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5 * mm)]))
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 0.5 * mm),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5 * mm),
+                ]
+            )
+        )
         return table
 
     def station(self, station, labels):
@@ -117,8 +143,10 @@ class ExamSheetRenderer(BaseRenderer):
         if station.get("other_name"):
             title += f" &nbsp;<font size=9>{m(station['other_name'])}</font>"
         # the station's name and the column heads are table rows, so both repeat when a station runs on
-        rows = [[Paragraph(title, s["station"]), "", "", ""],
-                [self.paragraph(labels[key], "cell_head") for key in ("done", "item", "prep", "station_signature")]]
+        rows = [
+            [Paragraph(title, s["station"]), "", "", ""],
+            [self.paragraph(labels[key], "cell_head") for key in ("done", "item", "prep", "station_signature")],
+        ]
         for item in station["items"]:
             name = m(item["name"])
             if item.get("is_addon"):
@@ -129,14 +157,20 @@ class ExamSheetRenderer(BaseRenderer):
                 cell.append(Paragraph(detail, s["small"]))
             rows.append([CheckBox(self.checkbox_size), cell, self.paragraph(item.get("prep_note"), "small"), ""])
         table = Table(rows, colWidths=self.column_widths, repeatRows=2, spaceBefore=4 * mm)
-        table.setStyle(TableStyle([
-            ("FONTNAME", (0, 0), (-1, -1), self.font),
-            ("SPAN", (0, 0), (-1, 0)), ("LEFTPADDING", (0, 0), (-1, 0), 0),
-            ("VALIGN", (0, 1), (-1, -1), "MIDDLE"),
-            ("BACKGROUND", (0, 1), (-1, 1), self.header_fill),
-            ("GRID", (0, 1), (-1, -1), 0.5, self.rule_color),
-            ("TOPPADDING", (0, 2), (-1, -1), 2 * mm), ("BOTTOMPADDING", (0, 2), (-1, -1), 2 * mm),
-        ]))
+        table.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), self.font),
+                    ("SPAN", (0, 0), (-1, 0)),
+                    ("LEFTPADDING", (0, 0), (-1, 0), 0),
+                    ("VALIGN", (0, 1), (-1, -1), "MIDDLE"),
+                    ("BACKGROUND", (0, 1), (-1, 1), self.header_fill),
+                    ("GRID", (0, 1), (-1, -1), 0.5, self.rule_color),
+                    ("TOPPADDING", (0, 2), (-1, -1), 2 * mm),
+                    ("BOTTOMPADDING", (0, 2), (-1, -1), 2 * mm),
+                ]
+            )
+        )
         return [table]
 
     # --- document ---------------------------------------------------------------------------
@@ -162,7 +196,12 @@ class ExamSheetRenderer(BaseRenderer):
         """Whose sheet this is, at the foot of every page, left of "page X of Y"."""
         canvas.saveState()
         canvas.setFillColor(colors.grey)
-        self.mixed.draw(canvas, self.left_margin, self.page_number_bottom,
-                        f"{data['exam_code']} · {data['client_name']} · {data['day']} {data['slot']}", 8)
+        self.mixed.draw(
+            canvas,
+            self.left_margin,
+            self.page_number_bottom,
+            f"{data['exam_code']} · {data['client_name']} · {data['day']} {data['slot']}",
+            8,
+        )
         canvas.restoreState()
         super()._on_page_end(canvas, data, page, total)

@@ -7,6 +7,7 @@ fall back to the built-in STSong-Light CID font, which is not embedded (viewers 
 DroidSansFallbackFull has no Latin letters, digits or punctuation: ``MixedText`` sets text in
 Helvetica and switches to ``BODY_FONT`` only for the runs Helvetica cannot show.
 """
+
 import threading
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -80,8 +81,10 @@ class MixedText:
 
     def markup(self, text):
         """Escaped Paragraph markup for ``text`` (user text is never read as markup); newlines become <br/>."""
-        return "".join((escape(run) if font == self.latin else f'<font name="{font}">{escape(run)}</font>')
-                       .replace("\n", "<br/>") for font, run in self.runs(text))
+        return "".join(
+            (escape(run) if font == self.latin else f'<font name="{font}">{escape(run)}</font>').replace("\n", "<br/>")
+            for font, run in self.runs(text)
+        )
 
     def width(self, text, size):
         return sum(pdfmetrics.stringWidth(run, font, size) for font, run in self.runs(text))

@@ -1,6 +1,7 @@
 """What the group summary and the billing statement PDFs share (on ``base.BaseRenderer``): their styles,
 the page with the contract in its running head and the document's title at its foot, and text tables.
 """
+
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.units import mm
@@ -31,9 +32,12 @@ class GroupDocumentRenderer(BaseRenderer):
         canvas.saveState()
         self._draw_band(canvas, 6 * mm)
         contract = data.get("contract", {})
-        self._draw_running_head(canvas, self.pagesize[1] - self.top_margin + 5 * mm,
-                                data.get("center", {}).get("name", ""),
-                                f"{contract.get('organization', '')} · {contract.get('name', '')}")
+        self._draw_running_head(
+            canvas,
+            self.pagesize[1] - self.top_margin + 5 * mm,
+            data.get("center", {}).get("name", ""),
+            f"{contract.get('organization', '')} · {contract.get('name', '')}",
+        )
         self.mixed.draw(canvas, self.left_margin, 10 * mm, self.document_title(data), 7.5)
         canvas.restoreState()
 
@@ -44,17 +48,24 @@ class GroupDocumentRenderer(BaseRenderer):
 
     def title_block(self, data, subtitle):
         contract = data.get("contract", {})
-        return [self.paragraph(self.document_title(data), "Title"),
-                self.paragraph(f"{contract.get('organization', '')} — {contract.get('name', '')} "
-                               f"({contract.get('year', '')})", "Subtitle"),
-                self.paragraph(subtitle, "Subtitle")]
+        return [
+            self.paragraph(self.document_title(data), "Title"),
+            self.paragraph(
+                f"{contract.get('organization', '')} — {contract.get('name', '')} ({contract.get('year', '')})",
+                "Subtitle",
+            ),
+            self.paragraph(subtitle, "Subtitle"),
+        ]
 
     def table(self, header, rows, fractions, right_from=1, total_rows=0):
         """A table of text: ``header`` then ``rows`` (lists of strings); columns from ``right_from``
         align right; the last ``total_rows`` rows are shaded as totals."""
+
         def cells(row, header_row=False):
-            return [self.paragraph(value, "Cell" if j < right_from or header_row else "CellRight")
-                    for j, value in enumerate(row)]
+            return [
+                self.paragraph(value, "Cell" if j < right_from or header_row else "CellRight")
+                for j, value in enumerate(row)
+            ]
 
         body = [cells(header, header_row=True)] + [cells(row) for row in rows]
         table = Table(body, colWidths=[f * self.content_width for f in fractions], repeatRows=1)
@@ -62,7 +73,8 @@ class GroupDocumentRenderer(BaseRenderer):
             ("BACKGROUND", (0, 0), (-1, 0), self.header_fill),
             ("LINEBELOW", (0, 0), (-1, -1), 0.3, self.rule_color),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ("TOPPADDING", (0, 0), (-1, -1), 2),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
         ]
         if total_rows and rows:
             style.append(("BACKGROUND", (0, len(body) - total_rows), (-1, -1), self.total_fill))

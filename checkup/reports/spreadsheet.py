@@ -1,4 +1,5 @@
 """Writing XLSX exports safely: every text cell that a spreadsheet would run as a formula is neutralised."""
+
 import io
 
 from openpyxl import Workbook
@@ -36,7 +37,9 @@ def workbook_bytes(sheets):
         for row in rows:
             sheet.append([safe_cell(v) for v in row])
         for index, heading in enumerate(header, start=1):
-            sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(10, len(str(heading)) + 4)
+            sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(
+                10, len(str(heading)) + 4
+            )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

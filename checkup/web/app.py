@@ -1,5 +1,6 @@
 """Wiring the web layer: extensions, sessions, security headers, error pages (the blueprints and the CLI
 are registered by create_app, which sits above both)."""
+
 from flask import abort, flash, jsonify, make_response, redirect, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import force_locale
@@ -19,8 +20,10 @@ from checkup.web.guards import login_url_for_current, wants_fragment
 from checkup.web.log_redaction import redact_path
 
 BACKGROUND_HEADER = "X-Checkup-Background"  # static/js/idle.js: this htmx request is a timed poll
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -54,8 +57,9 @@ def init_app(app):
     database.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
-    babel.init_app(app, locale_selector=locale.select_locale,
-                   default_translation_directories=str(app.root_path + "/translations"))
+    babel.init_app(
+        app, locale_selector=locale.select_locale, default_translation_directories=str(app.root_path + "/translations")
+    )
     limiter.init_app(app)
     _init_login(app)
     _register_errors(app)
@@ -102,9 +106,13 @@ def app_response(body, status):
 
 def _register_errors(app):
     titles = {
-        400: lambda: _("Bad request"), 401: lambda: _("Please sign in"), 403: lambda: _("Not allowed"),
-        404: lambda: _("Page not found"), 405: lambda: _("Not allowed"),
-        413: lambda: _("File too large"), 429: lambda: _("Too many attempts"),
+        400: lambda: _("Bad request"),
+        401: lambda: _("Please sign in"),
+        403: lambda: _("Not allowed"),
+        404: lambda: _("Page not found"),
+        405: lambda: _("Not allowed"),
+        413: lambda: _("File too large"),
+        429: lambda: _("Too many attempts"),
         500: lambda: _("Something went wrong"),
     }
     messages = {
@@ -113,16 +121,21 @@ def _register_errors(app):
         403: lambda: _("Your account does not have access to this page."),
         404: lambda: _("We could not find what you were looking for."),
         405: lambda: _("This address does not accept that kind of request."),
-        413: lambda: _("The file is larger than the portal accepts (%(mb)d MB).",
-                       mb=max(1, (app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024))),
+        413: lambda: _(
+            "The file is larger than the portal accepts (%(mb)d MB).",
+            mb=max(1, (app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)),
+        ),
         429: lambda: _("Too many attempts in a short time. Wait a minute and try again."),
         500: lambda: _("The portal hit an unexpected problem. It has been logged; please try again."),
     }
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return _error_page(400, _("Form expired"),
-                           _("This form has expired or was sent from elsewhere. Reload the page and try again."))
+        return _error_page(
+            400,
+            _("Form expired"),
+            _("This form has expired or was sent from elsewhere. Reload the page and try again."),
+        )
 
     @app.errorhandler(DomainError)
     def domain_error(error):
@@ -140,9 +153,14 @@ def _register_errors(app):
         # A plain page: the usual layout would load the signed-in account (and its language) from the very
         # database that cannot be reached, so the language comes from the session or the browser.
         with force_locale(locale.visitor_locale(app)):
-            body = render_template("errors/unavailable.html", title=_("Service unavailable"),
-                                   message=_("The portal cannot reach its database just now. Nothing you "
-                                             "sent has been saved; please try again in a few minutes."))
+            body = render_template(
+                "errors/unavailable.html",
+                title=_("Service unavailable"),
+                message=_(
+                    "The portal cannot reach its database just now. Nothing you "
+                    "sent has been saved; please try again in a few minutes."
+                ),
+            )
         response = app_response(body, 503)
         response.headers["Retry-After"] = "60"
         return response

@@ -2,6 +2,7 @@
 
 The database proxy is not one of them: it lives with the models (checkup.models.base), which must not
 import the web layer."""
+
 from flask_babel import Babel
 from flask_htmx import HTMX
 from flask_limiter import Limiter

@@ -12,6 +12,7 @@ The service's field messages land beside the fields; a message no field owns is 
 for the top of the form. Which refusals become messages is the caller's choice (``refusals``); any other
 domain error goes on to the app's error pages (a NotFound stays a 404).
 """
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -56,8 +57,7 @@ class Outcome:
         return 422 if self.submitted and not self.done else 200
 
 
-def submit(form, action: Callable[[], Any],
-           refusals: tuple[type[DomainError], ...] = (ValidationError,)) -> Outcome:
+def submit(form, action: Callable[[], Any], refusals: tuple[type[DomainError], ...] = (ValidationError,)) -> Outcome:
     """Validate ``form`` (nothing happens unless it was sent); when it parses, call ``action()`` — the
     service, which reads the form's data. One of ``refusals`` raised by it is placed on the form (its field
     messages beside the fields, or ``form_error``); any other exception propagates untouched."""

@@ -1,4 +1,5 @@
 """Who may see what: the one module with role checks, safe redirects and fragment selection."""
+
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -67,6 +68,7 @@ def _check(roles):
 
 def roles_required(*roles):
     """Only signed-in accounts holding one of ``roles`` pass; others get the login page or 403."""
+
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):

@@ -6,6 +6,7 @@ in the address bar, the history, a Referer header or a form's address. The page'
 back from the session. Each form carries a fingerprint of the token it was shown for (``link``): a page
 left open in another tab cannot act on a link of the same kind opened later.
 """
+
 import hashlib
 
 from flask import redirect, request, session, url_for

@@ -1,4 +1,5 @@
 """Which language a request is served in."""
+
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user

@@ -8,6 +8,7 @@ segment is shown as "…", the query string of a route whose query may name a pe
 cookies (the session holds a traded token) are never written. The app's own log records pass the same
 scrub (``protect_app_logs``), in the web processes and in the workers.
 """
+
 import logging
 import re
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
@@ -22,14 +23,16 @@ HIDDEN = "…"
 TOKEN_PREFIXES = ("password/reset", "invite", "me/waitlist/offer", "preferences", "survey", "register/confirm")
 LITERAL_SEGMENTS = {"survey": {"thanks"}}  # pages that live under a token prefix without a token
 _TOKEN_SEGMENT = re.compile(
-    r"(?P<prefix>/(?:%s))/(?P<token>[A-Za-z0-9_.~%%\-]+)" % "|".join(re.escape(p) for p in TOKEN_PREFIXES))
+    r"(?P<prefix>/(?:%s))/(?P<token>[A-Za-z0-9_.~%%\-]+)" % "|".join(re.escape(p) for p in TOKEN_PREFIXES)
+)
 # A path segment shaped like a signed or random token, on any route (a new link kind not listed above).
 _TOKEN_SHAPED = re.compile(r"^(?=[A-Za-z0-9_.\-]*\d)(?=[A-Za-z0-9_.\-]*[A-Za-z])[A-Za-z0-9_.\-]{32,}$")
 
 # Routes whose query string may carry a name, phone, ID number or a token path (``next``): dropped whole.
 PRIVATE_QUERY_PATHS = re.compile(
     r"^/(?:login|register|directory/clients|desk/appointments|desk/day/walk-in|hr/employees(?:\.xlsx)?"
-    r"|admin/accounts)/?$")
+    r"|admin/accounts)/?$"
+)
 # Elsewhere, these parameters' values are hidden.
 PRIVATE_PARAMETERS = frozenset({"q", "next", "token", "search", "phone", "email", "national_id", "id_number"})
 _PRIVATE_PARAMETER = re.compile(r"(?P<name>[?&](?:%s)=)[^&#\s\"']*" % "|".join(sorted(PRIVATE_PARAMETERS)))
@@ -39,8 +42,9 @@ _NATIONAL_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<![0-9A-Za-z+])(?:\+?86[- ]?)?1[3-9]\d{9}(?![0-9A-Za-z])")
 
 # Request and response headers / environ keys (gunicorn's ``{name}i``, ``{name}o``, ``{name}e`` atoms).
-_SECRET_HEADERS = frozenset({"cookie", "set-cookie", "http_cookie", "authorization", "http_authorization",
-                             "x-csrftoken", "http_x_csrftoken"})
+_SECRET_HEADERS = frozenset(
+    {"cookie", "set-cookie", "http_cookie", "authorization", "http_authorization", "x-csrftoken", "http_x_csrftoken"}
+)
 
 
 def _token_segment(match):
@@ -67,8 +71,10 @@ def redact_query(path, query):
     if PRIVATE_QUERY_PATHS.match(path or "") or is_token_path(path):
         return HIDDEN
     pairs = parse_qsl(query, keep_blank_values=True)
-    return "&".join(f"{quote(name, safe='')}={HIDDEN if name in PRIVATE_PARAMETERS else quote(value, safe='')}"
-                    for name, value in pairs)
+    return "&".join(
+        f"{quote(name, safe='')}={HIDDEN if name in PRIVATE_PARAMETERS else quote(value, safe='')}"
+        for name, value in pairs
+    )
 
 
 def redact_url(url):
@@ -134,8 +140,11 @@ class RedactingLogger(Logger):
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
         path = environ.get("PATH_INFO") or ""
-        atoms["r"] = "%s %s %s" % (environ.get("REQUEST_METHOD"), redact_url(environ.get("RAW_URI") or path),
-                                   environ.get("SERVER_PROTOCOL"))
+        atoms["r"] = "%s %s %s" % (
+            environ.get("REQUEST_METHOD"),
+            redact_url(environ.get("RAW_URI") or path),
+            environ.get("SERVER_PROTOCOL"),
+        )
         atoms["U"] = redact_path(path)
         atoms["q"] = redact_query(path, environ.get("QUERY_STRING") or "")
         atoms["f"] = redact_url(environ.get("HTTP_REFERER") or "-")

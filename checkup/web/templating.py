@@ -1,4 +1,5 @@
 """Template helpers: localized names, navigation for the signed-in roles, formatting."""
+
 from decimal import Decimal
 
 from flask import url_for
@@ -90,8 +91,14 @@ def init_app(app):
     _escape_lazy_strings()
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["center_time"] = center_time
-    app.jinja_env.globals.update(localized=localized, navigation=navigation, role_labels=ROLE_LABELS,
-                                 choice_label=choice_label, is_chinese=is_chinese, pct=pct,
-                                 appointment_status=lambda code: choice_label("appointment_status", code),
-                                 finding_kind=lambda code: choice_label("finding_kind", code))
+    app.jinja_env.globals.update(
+        localized=localized,
+        navigation=navigation,
+        role_labels=ROLE_LABELS,
+        choice_label=choice_label,
+        is_chinese=is_chinese,
+        pct=pct,
+        appointment_status=lambda code: choice_label("appointment_status", code),
+        finding_kind=lambda code: choice_label("finding_kind", code),
+    )
     app.jinja_env.globals["languages"] = app.config["LANGUAGES"]

@@ -1,4 +1,5 @@
 """The shared shape of an import upload: validate the form, run the importer, collect row problems."""
+
 from checkup.core.errors import Conflict, ValidationError
 
 

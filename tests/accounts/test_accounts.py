@@ -1,4 +1,5 @@
 """Registration, password reset, profile and password change."""
+
 import re
 
 import pytest
@@ -10,8 +11,15 @@ from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.both_dbs
 
-GOOD = {"name": "王小明", "email": "Xiaoming@Example.com", "phone": "13800138000", "sex": "male",
-        "birth_date": "1990-02-03", "password": "a-long-password", "confirm": "a-long-password"}
+GOOD = {
+    "name": "王小明",
+    "email": "Xiaoming@Example.com",
+    "phone": "13800138000",
+    "sex": "male",
+    "birth_date": "1990-02-03",
+    "password": "a-long-password",
+    "confirm": "a-long-password",
+}
 
 
 def _confirm_link(mail):
@@ -64,8 +72,11 @@ def test_register_with_a_taken_email_answers_exactly_like_a_new_registration(app
     taken = intruder.post("/register", data=GOOD)
 
     # from outside the two answers are one: status, headers, body, no cookie, the same page after it
-    assert (new.status_code, new.headers["Location"]) == (taken.status_code, taken.headers["Location"]) == \
-        (303, "/register/sent")
+    assert (
+        (new.status_code, new.headers["Location"])
+        == (taken.status_code, taken.headers["Location"])
+        == (303, "/register/sent")
+    )
     assert sorted(new.headers.items()) == sorted(taken.headers.items())
     assert "Set-Cookie" not in new.headers and new.get_data() == taken.get_data()
     new_page, taken_page = newcomer.get("/register/sent"), intruder.get("/register/sent")
@@ -78,8 +89,12 @@ def test_register_with_a_taken_email_answers_exactly_like_a_new_registration(app
     assert User.select().count() == 2 and Client.select().count() == 2
     owner = User.get_by_id(owner.id)
     assert (owner.name, owner.password_hash, owner.is_active) == ("Owner Name", owner_hash, True)
-    assert AuditEvent.select().where(AuditEvent.action == "account.registration_attempt",
-                                     AuditEvent.object_id == str(owner.id)).count() == 1
+    assert (
+        AuditEvent.select()
+        .where(AuditEvent.action == "account.registration_attempt", AuditEvent.object_id == str(owner.id))
+        .count()
+        == 1
+    )
     # the owner hears of it, with the ways in and no reset token
     mails = {mail["To"]: mail for mail in outbox()}
     assert set(mails) == {"someone.new@example.com", "xiaoming@example.com"}
@@ -103,8 +118,16 @@ def _counting(function, calls, name):
 def test_a_second_registration_of_a_pending_address_replaces_the_first(client, outbox):
     """Someone registered the address first (their password, a newsletter tick); its owner registers too:
     the first link dies, the owner's own details and answers count, and only their password opens it."""
-    client.post("/register", data=dict(GOOD, name="Someone Else", password="intruders-password",
-                                       confirm="intruders-password", consent_marketing_email="y"))
+    client.post(
+        "/register",
+        data=dict(
+            GOOD,
+            name="Someone Else",
+            password="intruders-password",
+            confirm="intruders-password",
+            consent_marketing_email="y",
+        ),
+    )
     client.post("/register", data=GOOD)
     first, second = [_confirm_link(mail) for mail in outbox()]
     assert client.get(first).status_code == 400
@@ -116,17 +139,20 @@ def test_a_second_registration_of_a_pending_address_replaces_the_first(client, o
     assert Consent.select().count() == 0 and User.select().count() == 1
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("email", "not-an-email", "Enter a valid email address."),
-    ("password", "short", "Use 10 to 128 characters."),
-    ("confirm", "different-password", "The two passwords do not match."),
-    ("sex", "other", "Not a valid choice"),
-    ("birth_date", "2090-01-01", "Enter a real date of birth."),
-    ("birth_date", "yesterday", "Not a valid date value."),
-    ("phone", "call me", "Enter a phone number"),
-    ("name", "x" * 101, "Use at most 100 characters."),
-    ("name", "", "This field is required."),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("email", "not-an-email", "Enter a valid email address."),
+        ("password", "short", "Use 10 to 128 characters."),
+        ("confirm", "different-password", "The two passwords do not match."),
+        ("sex", "other", "Not a valid choice"),
+        ("birth_date", "2090-01-01", "Enter a real date of birth."),
+        ("birth_date", "yesterday", "Not a valid date value."),
+        ("phone", "call me", "Enter a phone number"),
+        ("name", "x" * 101, "Use at most 100 characters."),
+        ("name", "", "This field is required."),
+    ],
+)
 def test_register_rejects_bad_input_next_to_the_field(client, field, value, message):
     data = dict(GOOD, **{field: value})
     response = client.post("/register", data=data)
@@ -205,12 +231,19 @@ def test_change_password_needs_current_one_and_keeps_this_session(app, client, m
     login(user)
     other = app.test_client()
     login(user, http=other)
-    wrong = client.post("/account/password", data={"pw-current_password": "wrong-one-here",
-                                                   "pw-new_password": "new-password-123",
-                                                   "pw-confirm": "new-password-123"})
+    wrong = client.post(
+        "/account/password",
+        data={
+            "pw-current_password": "wrong-one-here",
+            "pw-new_password": "new-password-123",
+            "pw-confirm": "new-password-123",
+        },
+    )
     assert wrong.status_code == 422 and "current password is not correct" in wrong.get_data(as_text=True)
-    ok = client.post("/account/password", data={"pw-current_password": PASSWORD, "pw-new_password": "new-password-123",
-                                                "pw-confirm": "new-password-123"})
+    ok = client.post(
+        "/account/password",
+        data={"pw-current_password": PASSWORD, "pw-new_password": "new-password-123", "pw-confirm": "new-password-123"},
+    )
     assert ok.status_code == 303
     assert client.get("/desk").status_code == 200
     assert other.get("/desk").status_code == 302
@@ -218,6 +251,7 @@ def test_change_password_needs_current_one_and_keeps_this_session(app, client, m
 
 
 # --- only the newest emailed link works -------------------------------------------------------------------
+
 
 def _link_works(http, link):
     """Whether an emailed link still opens its form (400: invalid or expired)."""
@@ -258,9 +292,10 @@ def test_changing_the_password_ends_emailed_links(client, make_user, login, outb
     client.post("/password/forgot", data={"email": "desk@example.com"})
     link = _reset_link(outbox()[-1])
     login(user)
-    changed = client.post("/account/password", data={"pw-current_password": PASSWORD,
-                                                     "pw-new_password": "new-password-123",
-                                                     "pw-confirm": "new-password-123"})
+    changed = client.post(
+        "/account/password",
+        data={"pw-current_password": PASSWORD, "pw-new_password": "new-password-123", "pw-confirm": "new-password-123"},
+    )
     assert changed.status_code == 303
     client.post("/logout")
     assert not _link_works(client, link)

@@ -1,4 +1,5 @@
 """Admin: staff and HR accounts, roles, deactivation, audit log."""
+
 import re
 
 import pytest
@@ -17,8 +18,9 @@ def admin(make_user, login):
 
 
 def test_create_staff_account_sends_a_set_password_link(client, admin, outbox):
-    response = client.post("/admin/accounts/new", data={"name": "Dr. Wu", "email": "Wu@Example.com",
-                                                        "roles": ["physician", "counselor"]})
+    response = client.post(
+        "/admin/accounts/new", data={"name": "Dr. Wu", "email": "Wu@Example.com", "roles": ["physician", "counselor"]}
+    )
     assert response.status_code == 303
     user = User.get(User.email == "wu@example.com")
     assert user.role_names == {"physician", "counselor"}
@@ -26,21 +28,28 @@ def test_create_staff_account_sends_a_set_password_link(client, admin, outbox):
     link = re.search(r"http://localhost(/password/reset/\S+)", mail.get_content()).group(1)
     client.post("/logout")
     assert client.get(link).headers["Location"] == "/password/reset"  # the token is traded for the session
-    assert client.post("/password/reset", data={"password": "doctor-password", "confirm": "doctor-password"}
-                       ).status_code == 303
-    assert client.post("/login", data={"email": "wu@example.com", "password": "doctor-password"}).headers[
-        "Location"] == "/exam"
+    assert (
+        client.post("/password/reset", data={"password": "doctor-password", "confirm": "doctor-password"}).status_code
+        == 303
+    )
+    assert (
+        client.post("/login", data={"email": "wu@example.com", "password": "doctor-password"}).headers["Location"]
+        == "/exam"
+    )
 
 
-@pytest.mark.parametrize("data,message", [
-    ({"name": "X", "email": "x@example.com", "roles": []}, "Choose at least one role."),
-    ({"name": "X", "email": "x@example.com", "roles": ["hr"]}, "Choose the organization"),
-    ({"name": "X", "email": "x@example.com", "roles": ["hr", "admin"]}, "exactly one role"),
-    ({"name": "X", "email": "x@example.com", "roles": ["superuser"]}, "Choose at least one role."),
-    ({"name": "X", "email": "boss@example.com", "roles": ["admin"]}, "already exists"),
-    ({"name": "", "email": "x@example.com", "roles": ["admin"]}, "This field is required."),
-    ({"name": "X", "email": "nope", "roles": ["admin"]}, "Enter a valid email address."),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        ({"name": "X", "email": "x@example.com", "roles": []}, "Choose at least one role."),
+        ({"name": "X", "email": "x@example.com", "roles": ["hr"]}, "Choose the organization"),
+        ({"name": "X", "email": "x@example.com", "roles": ["hr", "admin"]}, "exactly one role"),
+        ({"name": "X", "email": "x@example.com", "roles": ["superuser"]}, "Choose at least one role."),
+        ({"name": "X", "email": "boss@example.com", "roles": ["admin"]}, "already exists"),
+        ({"name": "", "email": "x@example.com", "roles": ["admin"]}, "This field is required."),
+        ({"name": "X", "email": "nope", "roles": ["admin"]}, "Enter a valid email address."),
+    ],
+)
 def test_bad_account_input_is_shown_and_changes_nothing(client, admin, data, message):
     before = User.select().count()
     response = client.post("/admin/accounts/new", data=data)
@@ -51,15 +60,19 @@ def test_bad_account_input_is_shown_and_changes_nothing(client, admin, data, mes
 
 def test_hr_account_belongs_to_its_organization(client, admin):
     org = factories.make_organization("Acme")
-    response = client.post("/admin/accounts/new", data={"name": "HR", "email": "hr@acme-corp.example.com", "roles": ["hr"],
-                                                        "organization": str(org.id)})
+    response = client.post(
+        "/admin/accounts/new",
+        data={"name": "HR", "email": "hr@acme-corp.example.com", "roles": ["hr"], "organization": str(org.id)},
+    )
     assert response.status_code == 303
     assert User.get(User.email == "hr@acme-corp.example.com").organization_id == org.id
 
 
 def test_roles_change_is_audited_and_own_admin_role_is_kept(client, admin, make_user):
     staff = make_user("scheduler")
-    assert client.post(f"/admin/accounts/{staff.id}/roles", data={"roles": ["scheduler", "counselor"]}).status_code == 303
+    assert (
+        client.post(f"/admin/accounts/{staff.id}/roles", data={"roles": ["scheduler", "counselor"]}).status_code == 303
+    )
     assert {r.role for r in UserRole.select().where(UserRole.user == staff.id)} == {"scheduler", "counselor"}
     event = AuditEvent.get(AuditEvent.action == "account.roles_changed")
     assert event.user_id == admin.id and event.object_id == str(staff.id)

@@ -1,4 +1,5 @@
 """Signing in and out: sessions that really end, rotation, generic errors, safe redirects, htmx walls."""
+
 import pytest
 
 from checkup.models import AuditEvent, LoginSession, User
@@ -76,8 +77,17 @@ def test_deactivation_ends_sessions(app, make_user, login):
     assert User.get_by_id(staff.id).is_active is False
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)",
-                                    "http:/evil", "https:evil.example"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "http:/evil",
+        "https:evil.example",
+    ],
+)
 def test_next_only_redirects_to_local_paths(client, make_user, target):
     user = make_user("admin")
     response = client.post("/login?next=" + target, data={"email": user.email, "password": PASSWORD})
@@ -98,8 +108,9 @@ def test_anonymous_page_request_redirects_to_login_with_next(client):
 
 
 def test_htmx_request_at_auth_wall_gets_hx_redirect(client):
-    response = client.get("/admin/accounts?q=x", headers={"HX-Request": "true",
-                                                          "HX-Current-URL": "http://localhost/admin/accounts"})
+    response = client.get(
+        "/admin/accounts?q=x", headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/admin/accounts"}
+    )
     assert response.status_code == 401
     assert response.headers["HX-Redirect"].startswith("/login")
     assert response.get_data() == b""
@@ -149,6 +160,7 @@ def test_huge_ids_and_nul_bytes_are_clean_4xx(client, make_user, login):
 
 # --- idle logins end ----------------------------------------------------------------------------------
 
+
 def move_clock(monkeypatch, **delta):
     """From now on the sessions' clock reads ``delta`` later than it did (calls add up)."""
     import datetime
@@ -160,8 +172,7 @@ def move_clock(monkeypatch, **delta):
     monkeypatch.setattr(accounts, "utcnow", lambda: real() + shift)
 
 
-@pytest.mark.parametrize("role, home, minutes", [("scheduler", "/desk", 30), ("hr", "/hr", 30),
-                                                 ("client", "/me", 120)])
+@pytest.mark.parametrize("role, home, minutes", [("scheduler", "/desk", 30), ("hr", "/hr", 30), ("client", "/me", 120)])
 def test_an_idle_login_ends_and_says_why(client, make_user, login, monkeypatch, role, home, minutes):
     user = make_user(role)
     login(user)
@@ -181,8 +192,9 @@ def test_an_idle_login_ends_and_says_why(client, make_user, login, monkeypatch, 
     assert "without activity" not in client.get(again.headers["Location"]).get_data(as_text=True)
 
 
-def test_the_idle_limit_comes_from_the_settings_and_an_htmx_request_is_sent_to_sign_in(app, client, make_user,
-                                                                                       login, monkeypatch):
+def test_the_idle_limit_comes_from_the_settings_and_an_htmx_request_is_sent_to_sign_in(
+    app, client, make_user, login, monkeypatch
+):
     app.config["IDLE_MINUTES_STAFF"] = 10
     login(make_user("physician"))
     move_clock(monkeypatch, minutes=11, seconds=1)
@@ -232,8 +244,12 @@ def test_signed_in_pages_carry_the_idle_warning_without_inline_script(client, ma
     box = re.search(r'<div id="idle-warning"[^>]*>', html).group(0)
     assert 'role="alert"' in box and 'data-idle-seconds="1800"' in box
     assert 'data-keepalive-url="/session/keepalive"' in box and "data-csrf-token=" in box
-    assert re.search(r'<template id="idle-warning-content">.*You will be signed out in 2 minutes without '
-                     r'activity\..*<button type="button">Stay signed in</button>', html, re.S)
+    assert re.search(
+        r'<template id="idle-warning-content">.*You will be signed out in 2 minutes without '
+        r'activity\..*<button type="button">Stay signed in</button>',
+        html,
+        re.S,
+    )
     scripts = re.findall(r"<script([^>]*)>", html)
     assert ' src="/static/js/idle.js" defer' in scripts
     assert all("src=" in attrs for attrs in scripts)  # CSP script-src 'self': nothing inline

@@ -1,5 +1,6 @@
 """One rule decides the language of what the center sends: the account's own choice, else for clients the
 center's default for clients (CHECKUP_CLIENT_LOCALE, Chinese unless set), for staff the portal's default."""
+
 import re
 
 import pytest
@@ -18,8 +19,15 @@ from tests.survey_helpers import published_report
 pytestmark = pytest.mark.both_dbs
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-REGISTRATION = {"name": "王小明", "email": "xiaoming@example.com", "phone": "13800138000", "sex": "male",
-                "birth_date": "1990-02-03", "password": "a-long-password", "confirm": "a-long-password"}
+REGISTRATION = {
+    "name": "王小明",
+    "email": "xiaoming@example.com",
+    "phone": "13800138000",
+    "sex": "male",
+    "birth_date": "1990-02-03",
+    "password": "a-long-password",
+    "confirm": "a-long-password",
+}
 
 
 def test_the_shipped_default_for_clients_is_chinese_and_an_unknown_language_is_refused(tmp_path):
@@ -64,8 +72,9 @@ def test_registration_keeps_the_language_the_page_was_shown_in(client):
 
 
 def test_registration_in_english_keeps_english(client):
-    response = client.post("/register", data=dict(REGISTRATION, email="en@example.com"),
-                           headers={"Accept-Language": "en-GB"})
+    response = client.post(
+        "/register", data=dict(REGISTRATION, email="en@example.com"), headers={"Accept-Language": "en-GB"}
+    )
     assert response.status_code in (302, 303)
     assert User.get(User.email == "en@example.com").locale == "en"
 

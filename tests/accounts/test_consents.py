@@ -1,5 +1,6 @@
 """Consents: an append-only history whose latest answer wins, never pre-ticked, recorded at registration only when
 ticked, changed on the privacy page or through the manage link in every email (no sign-in), effective at once."""
+
 import re
 
 import pytest
@@ -15,8 +16,15 @@ from tests.factories import make_client, make_user, sign_in_directly
 
 pytestmark = pytest.mark.both_dbs
 
-REGISTRATION = {"name": "Lin Mei", "email": "lin.mei@example.com", "phone": "13800000000", "sex": "female",
-                "birth_date": "1990-04-05", "password": "a-long-password", "confirm": "a-long-password"}
+REGISTRATION = {
+    "name": "Lin Mei",
+    "email": "lin.mei@example.com",
+    "phone": "13800000000",
+    "sex": "female",
+    "birth_date": "1990-04-05",
+    "password": "a-long-password",
+    "confirm": "a-long-password",
+}
 
 
 def checkboxes(html):
@@ -33,6 +41,7 @@ def path_of(url):
 
 # --- the history -------------------------------------------------------------------------------------
 
+
 def test_the_latest_answer_wins_and_the_history_keeps_every_answer(app):
     client = make_client(email="a@example.com")
     assert consents.has_consent(client.id, MARKETING_EMAIL) is False  # never asked is no
@@ -44,15 +53,20 @@ def test_the_latest_answer_wins_and_the_history_keeps_every_answer(app):
     consents.record_changes(audit.SYSTEM, client.id, {MARKETING_EMAIL: False}, "privacy_page")
     assert consents.consented_ids(MARKETING_EMAIL).count() == 0
     assert [e.action for e in AuditEvent.select().order_by(AuditEvent.id)] == [
-        "consent.granted", "consent.withdrawn", "consent.granted", "consent.withdrawn"]
+        "consent.granted",
+        "consent.withdrawn",
+        "consent.granted",
+        "consent.withdrawn",
+    ]
 
 
 def test_only_changes_are_recorded(app):
     client = make_client(email="b@example.com")
     # an unticked box for a purpose never asked is no change: nothing is written
     assert consents.record_changes(audit.SYSTEM, client.id, {SERVICE_REMINDERS: False}, "privacy_page") == []
-    assert consents.record_changes(audit.SYSTEM, client.id, {SERVICE_REMINDERS: True, MARKETING_EMAIL: False},
-                                   "privacy_page") == [SERVICE_REMINDERS]
+    assert consents.record_changes(
+        audit.SYSTEM, client.id, {SERVICE_REMINDERS: True, MARKETING_EMAIL: False}, "privacy_page"
+    ) == [SERVICE_REMINDERS]
     assert consents.record_changes(audit.SYSTEM, client.id, {SERVICE_REMINDERS: True}, "privacy_page") == []
     assert Consent.select().count() == 1
     with pytest.raises(ValueError):
@@ -67,6 +81,7 @@ def test_masks_show_enough_to_recognise_oneself_and_no_more(app):
 
 
 # --- the client's privacy page ------------------------------------------------------------------------
+
 
 @pytest.fixture
 def client_user(client, make_user):
@@ -94,8 +109,12 @@ def test_saving_the_privacy_page_records_only_what_changed(client, client_user):
     response = client.post("/me/privacy", data={"marketing_email": "y"})
     assert response.status_code == 303 and response.headers["Location"] == "/me/privacy"
     [row] = Consent.select()
-    assert (row.purpose, row.granted, row.source, row.recorded_by_id) == (MARKETING_EMAIL, True, "privacy_page",
-                                                                           client_user.id)
+    assert (row.purpose, row.granted, row.source, row.recorded_by_id) == (
+        MARKETING_EMAIL,
+        True,
+        "privacy_page",
+        client_user.id,
+    )
     client.post("/me/privacy", data={"marketing_email": "y"})
     assert Consent.select().count() == 1
     client.post("/me/privacy", data={})
@@ -108,10 +127,13 @@ def test_saving_the_privacy_page_records_only_what_changed(client, client_user):
 
 # --- registration --------------------------------------------------------------------------------------
 
+
 def test_registration_offers_unticked_consents(client):
     html = client.get("/register").get_data(as_text=True)
     assert sorted(re.search(r'name="([^"]+)"', b).group(1) for b in checkboxes(html)) == [
-        "consent_marketing_email", "consent_service_reminders"]
+        "consent_marketing_email",
+        "consent_service_reminders",
+    ]
     assert ticked(html) == []
 
 
@@ -139,6 +161,7 @@ def test_registration_without_ticks_records_nothing(client, outbox):
 
 
 # --- the manage link ---------------------------------------------------------------------------------
+
 
 def test_manage_link_works_logged_out_and_shows_only_masked_details(app, client):
     person = consenting_client(name="Jane Smith", email="jane.smith@example.com")
@@ -172,8 +195,9 @@ def test_a_token_signed_with_another_key_is_a_404(app, client):
 
 
 def test_unsubscribe_through_the_link_takes_effect_before_the_next_send(app, client, outbox):
-    leaving = consenting_client(name="Leaving", email="leaving@example.com",
-                                purposes=(MARKETING_EMAIL, HEALTH_TARGETING, SERVICE_REMINDERS))
+    leaving = consenting_client(
+        name="Leaving", email="leaving@example.com", purposes=(MARKETING_EMAIL, HEALTH_TARGETING, SERVICE_REMINDERS)
+    )
     staying = consenting_client(name="Staying", email="staying@example.com")
     segment = campaign_segments.clean_segment({})
     assert campaign_segments.audience(segment).count() == 2
@@ -188,8 +212,13 @@ def test_unsubscribe_through_the_link_takes_effect_before_the_next_send(app, cli
     assert {r.source for r in Consent.select().where(Consent.granted == False)} == {"unsubscribe_link"}
     assert [c.id for c in campaign_segments.audience(segment)] == [staying.id]
 
-    campaign = Campaign.create(name="Spring", subject="Spring offers", body="Hello", status="queued",
-                               segment_json=campaign_segments.dump(segment))
+    campaign = Campaign.create(
+        name="Spring",
+        subject="Spring offers",
+        body="Hello",
+        status="queued",
+        segment_json=campaign_segments.dump(segment),
+    )
     campaigns.send_campaign(campaign.id)
     assert [m["To"] for m in outbox()] == ["staying@example.com"]
 

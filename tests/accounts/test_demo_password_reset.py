@@ -1,6 +1,7 @@
 """The demo's accounts live in the reserved `test` domain (client@demo.test, hr@acme.demo.test): where
 mail goes to the outbox folder, they can ask for a new password like anyone; other malformed or
 special-use addresses are still refused, and a portal that sends real mail refuses `.test` too."""
+
 import re
 
 import pytest
@@ -44,8 +45,19 @@ def test_every_demo_address_passes_the_forms_check(app, client, outbox):
     assert outbox() == []
 
 
-@pytest.mark.parametrize("email", ["client@demo", "client@localhost", "client@demo.invalid", "client@demo.local",
-                                   "client.demo.test", "client@@demo.test", "client@-demo.test", ""])
+@pytest.mark.parametrize(
+    "email",
+    [
+        "client@demo",
+        "client@localhost",
+        "client@demo.invalid",
+        "client@demo.local",
+        "client.demo.test",
+        "client@@demo.test",
+        "client@-demo.test",
+        "",
+    ],
+)
 def test_garbage_is_still_refused(client, outbox, email):
     response = client.post("/password/forgot", data={"email": email})
 
@@ -66,21 +78,33 @@ def test_a_portal_that_sends_real_mail_refuses_test_addresses(app, client, outbo
 
 
 def test_registration_takes_a_test_address_in_the_demo_set_up(client, outbox):
-    response = client.post("/register", data={
-        "name": "演示用户", "email": "new.client@demo.test", "phone": "13800138000", "sex": "female",
-        "birth_date": "1990-01-01", "password": "a-long-password", "confirm": "a-long-password"})
+    response = client.post(
+        "/register",
+        data={
+            "name": "演示用户",
+            "email": "new.client@demo.test",
+            "phone": "13800138000",
+            "sex": "female",
+            "birth_date": "1990-01-01",
+            "password": "a-long-password",
+            "confirm": "a-long-password",
+        },
+    )
 
     assert response.status_code == 303
     assert [mail["To"].addresses[0].addr_spec for mail in outbox()] == ["new.client@demo.test"]
     assert User.get(User.email == "new.client@demo.test").is_active is False  # waits for the emailed link
 
 
-@pytest.mark.parametrize("settings,allowed", [
-    ({}, True),                                          # the embedded default: mail to the outbox folder
-    ({"MAIL_SERVER": "smtp.example.com"}, False),       # real mail: real addresses only
-    ({"MAIL_SERVER": "smtp.example.com", "ALLOW_TEST_EMAIL_DOMAINS": True}, True),
-    ({"ALLOW_TEST_EMAIL_DOMAINS": False}, False),
-])
+@pytest.mark.parametrize(
+    "settings,allowed",
+    [
+        ({}, True),  # the embedded default: mail to the outbox folder
+        ({"MAIL_SERVER": "smtp.example.com"}, False),  # real mail: real addresses only
+        ({"MAIL_SERVER": "smtp.example.com", "ALLOW_TEST_EMAIL_DOMAINS": True}, True),
+        ({"ALLOW_TEST_EMAIL_DOMAINS": False}, False),
+    ],
+)
 def test_test_addresses_are_allowed_by_default_only_without_smtp(tmp_path, monkeypatch, settings, allowed):
     for env in ("CHECKUP_MAIL_SERVER", "CHECKUP_ALLOW_TEST_EMAIL_DOMAINS"):
         monkeypatch.delenv(env, raising=False)

@@ -1,4 +1,5 @@
 """Who reaches the directory: admins and schedulers edit, counselors only read, nobody else gets in."""
+
 import datetime
 
 import pytest
@@ -20,13 +21,21 @@ def records():
 
 
 def _read_urls(ids):
-    return ["/directory/clients", f"/directory/clients/{ids['client']}", "/directory/organizations",
-            f"/directory/organizations/{ids['org']}"]
+    return [
+        "/directory/clients",
+        f"/directory/clients/{ids['client']}",
+        "/directory/organizations",
+        f"/directory/organizations/{ids['org']}",
+    ]
 
 
 def _write_urls(ids):
-    return ["/directory/clients/new", f"/directory/clients/{ids['client']}/edit", "/directory/organizations/new",
-            f"/directory/organizations/{ids['org']}/edit"]
+    return [
+        "/directory/clients/new",
+        f"/directory/clients/{ids['client']}/edit",
+        "/directory/organizations/new",
+        f"/directory/organizations/{ids['org']}/edit",
+    ]
 
 
 @pytest.mark.parametrize("role", ["client", "hr", "physician"])
@@ -60,9 +69,20 @@ def test_counselors_read_and_search_but_never_edit(client, make_user, records):
         assert client.get(url).status_code == 403, url
         assert client.post(url, data=CLIENT_DATA | ORG_DATA).status_code == 403, url
     assert Client.get_by_id(records["client"]).name == "王芳" and Organization.select().count() == 1
-    assert not AuditEvent.select().where(AuditEvent.action.in_(
-        ["directory.client_created", "directory.client_updated", "directory.organization_created",
-         "directory.organization_updated"])).exists()
+    assert (
+        not AuditEvent.select()
+        .where(
+            AuditEvent.action.in_(
+                [
+                    "directory.client_created",
+                    "directory.client_updated",
+                    "directory.organization_created",
+                    "directory.organization_updated",
+                ]
+            )
+        )
+        .exists()
+    )
 
 
 def test_a_counselor_viewing_a_client_is_audited(client, make_user, records):
@@ -76,9 +96,11 @@ def test_a_counselor_viewing_a_client_is_audited(client, make_user, records):
 def test_admins_and_schedulers_see_edit_links_and_can_write(client, make_user, records, roles):
     sign_in_directly(client, make_user(*roles))
     assert f"/directory/clients/{records['client']}/edit" in client.get(
-        f"/directory/clients/{records['client']}").get_data(as_text=True)
+        f"/directory/clients/{records['client']}"
+    ).get_data(as_text=True)
     assert f"/directory/organizations/{records['org']}/edit" in client.get(
-        f"/directory/organizations/{records['org']}").get_data(as_text=True)
+        f"/directory/organizations/{records['org']}"
+    ).get_data(as_text=True)
     assert "/directory/clients/new" in client.get("/directory/clients").get_data(as_text=True)
     assert "/directory/organizations/new" in client.get("/directory/organizations").get_data(as_text=True)
     for url in _write_urls(records):
@@ -87,10 +109,20 @@ def test_admins_and_schedulers_see_edit_links_and_can_write(client, make_user, r
     assert client.post("/directory/organizations/new", data=ORG_DATA).status_code == 303
 
 
-@pytest.mark.parametrize("url", ["/directory/clients/0", "/directory/clients/4242", "/directory/clients/4242/edit",
-                                 "/directory/clients/99999999999999999999", "/directory/clients/abc",
-                                 "/directory/organizations/4242", "/directory/organizations/0/edit",
-                                 "/directory/organizations/99999999999999999999/edit", "/directory/nowhere"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/directory/clients/0",
+        "/directory/clients/4242",
+        "/directory/clients/4242/edit",
+        "/directory/clients/99999999999999999999",
+        "/directory/clients/abc",
+        "/directory/organizations/4242",
+        "/directory/organizations/0/edit",
+        "/directory/organizations/99999999999999999999/edit",
+        "/directory/nowhere",
+    ],
+)
 def test_unknown_records_are_a_404_page(client, make_user, url):
     sign_in_directly(client, make_user("admin"))
     response = client.get(url)
@@ -115,11 +147,16 @@ def test_forms_carry_labels_for_every_input_and_scoped_headers(client, make_user
     import re
 
     sign_in_directly(client, make_user("admin"))
-    for url in ["/directory/clients/new", f"/directory/clients/{records['client']}/edit",
-                "/directory/organizations/new", f"/directory/organizations/{records['org']}/edit",
-                "/directory/clients", "/directory/organizations"]:
+    for url in [
+        "/directory/clients/new",
+        f"/directory/clients/{records['client']}/edit",
+        "/directory/organizations/new",
+        f"/directory/organizations/{records['org']}/edit",
+        "/directory/clients",
+        "/directory/organizations",
+    ]:
         html = client.get(url).get_data(as_text=True)
-        main = html.split('<main', 1)[1]
+        main = html.split("<main", 1)[1]
         for input_id in re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', main):
             assert f'for="{input_id}"' in main, (url, input_id)
         assert "<th>" not in main

@@ -1,4 +1,5 @@
 """Client records: create, edit, view and search; the national ID is stored protected and shown masked."""
+
 import datetime
 import json
 import re
@@ -13,10 +14,22 @@ pytestmark = pytest.mark.both_dbs
 
 BORN = datetime.date(1990, 2, 3)
 NUMBER = national_id_for(BORN, "male", sequence=45)
-GOOD = {"name": "张伟", "sex": "male", "birth_date": "1990-02-03", "national_id": NUMBER, "phone": "13800138000",
-        "email": "Zhang.Wei@Example.com", "address": "北京市朝阳区建国路1号", "occupation": "Engineer",
-        "notes": "Swimming", "organization": "", "employee_no": "E-1001", "department": "R&D",
-        "value_tier": "important", "tags": "diabetes, annual，diabetes ,"}
+GOOD = {
+    "name": "张伟",
+    "sex": "male",
+    "birth_date": "1990-02-03",
+    "national_id": NUMBER,
+    "phone": "13800138000",
+    "email": "Zhang.Wei@Example.com",
+    "address": "北京市朝阳区建国路1号",
+    "occupation": "Engineer",
+    "notes": "Swimming",
+    "organization": "",
+    "employee_no": "E-1001",
+    "department": "R&D",
+    "value_tier": "important",
+    "tags": "diabetes, annual，diabetes ,",
+}
 
 
 @pytest.fixture
@@ -49,17 +62,43 @@ def test_creating_a_client_stores_the_id_only_as_hash_and_ciphertext(client, sch
 
 def test_detail_page_shows_every_field_masks_the_id_and_audits_the_view(client, scheduler, make_user):
     org = make_organization("Acme Ltd")
-    record = make_client_with_id(NUMBER, name="张伟", sex="male", birth_date=BORN, phone="13800138000",
-                                 email="zw@example.com", address="建国路1号", occupation="Engineer", notes="Swimming",
-                                 organization=org, employee_no="E-1001", department="R&D", value_tier="vip",
-                                 tags="diabetes, annual")
+    record = make_client_with_id(
+        NUMBER,
+        name="张伟",
+        sex="male",
+        birth_date=BORN,
+        phone="13800138000",
+        email="zw@example.com",
+        address="建国路1号",
+        occupation="Engineer",
+        notes="Swimming",
+        organization=org,
+        employee_no="E-1001",
+        department="R&D",
+        value_tier="vip",
+        tags="diabetes, annual",
+    )
     make_user("client", client=record, email="zw.portal@example.com")
     response = client.get(f"/directory/clients/{record.id}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    for shown in ("张伟", "1990-02-03", "13800138000", "zw@example.com", "建国路1号", "Engineer", "Swimming",
-                  "Acme Ltd", "E-1001", "R&amp;D", "VIP", "diabetes", "annual", "zw.portal@example.com",
-                  national_id.mask(NUMBER)):
+    for shown in (
+        "张伟",
+        "1990-02-03",
+        "13800138000",
+        "zw@example.com",
+        "建国路1号",
+        "Engineer",
+        "Swimming",
+        "Acme Ltd",
+        "E-1001",
+        "R&amp;D",
+        "VIP",
+        "diabetes",
+        "annual",
+        "zw.portal@example.com",
+        national_id.mask(NUMBER),
+    ):
         assert shown in html, shown
     assert NUMBER not in html and NUMBER[6:14] not in html
     viewed = AuditEvent.get(AuditEvent.action == "directory.client_viewed")
@@ -75,10 +114,13 @@ def test_detail_says_when_there_is_no_portal_account_and_no_id(client, scheduler
 def test_the_full_id_never_reaches_any_page_nor_the_audit_log(client, scheduler):
     client.post("/directory/clients/new", data=GOOD)
     record = Client.get()
-    pages = [client.get(url, follow_redirects=True) for url in (
-        "/directory/clients", f"/directory/clients/{record.id}", f"/directory/clients/{record.id}/edit")]
-    pages += [client.post("/directory/clients", data=data) for data in ({"q": NUMBER},
-                                                                        {"q": NUMBER.lower(), "org": "xyz"})]
+    pages = [
+        client.get(url, follow_redirects=True)
+        for url in ("/directory/clients", f"/directory/clients/{record.id}", f"/directory/clients/{record.id}/edit")
+    ]
+    pages += [
+        client.post("/directory/clients", data=data) for data in ({"q": NUMBER}, {"q": NUMBER.lower(), "org": "xyz"})
+    ]
     pages.append(client.post("/directory/clients", data={"q": NUMBER}, headers={"HX-Request": "true"}))
     pages.append(client.post(f"/directory/clients/{record.id}/edit", data=dict(GOOD, national_id=NUMBER, name="")))
     pages.append(client.post("/directory/clients/new", data=dict(GOOD, sex="female")))
@@ -149,8 +191,10 @@ def test_bad_input_is_refused_next_to_the_field_and_nothing_is_written(client, s
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert message in html and f'id="{field}-error"' in html
-    assert Client.select().count() == 0 and AuditEvent.select().where(
-        AuditEvent.action == "directory.client_created").count() == 0
+    assert (
+        Client.select().count() == 0
+        and AuditEvent.select().where(AuditEvent.action == "directory.client_created").count() == 0
+    )
 
 
 def test_a_client_can_be_created_without_an_id_and_joined_to_an_organization(client, scheduler):
@@ -171,10 +215,23 @@ def test_edit_page_never_echoes_the_recorded_number(client, scheduler):
 
 
 def _edit(client, record, **changes):
-    data = dict(GOOD, national_id="", name=record.name, sex=record.sex, birth_date=record.birth_date.isoformat(),
-                phone=record.phone, email=record.email, address=record.address, occupation=record.occupation,
-                notes=record.notes, organization=str(record.organization_id or ""), employee_no=record.employee_no,
-                department=record.department, value_tier=record.value_tier, tags=record.tags)
+    data = dict(
+        GOOD,
+        national_id="",
+        name=record.name,
+        sex=record.sex,
+        birth_date=record.birth_date.isoformat(),
+        phone=record.phone,
+        email=record.email,
+        address=record.address,
+        occupation=record.occupation,
+        notes=record.notes,
+        organization=str(record.organization_id or ""),
+        employee_no=record.employee_no,
+        department=record.department,
+        value_tier=record.value_tier,
+        tags=record.tags,
+    )
     data.update(changes)
     return client.post(f"/directory/clients/{record.id}/edit", data=data)
 

@@ -1,4 +1,5 @@
 """Organizations: list, search, filter, detail, create and edit, with their validation rules."""
+
 import json
 import re
 
@@ -9,11 +10,22 @@ from tests.factories import make_client, make_organization, make_user, sign_in_d
 
 pytestmark = pytest.mark.both_dbs
 
-GOOD = {"name": "Acme Ltd", "address": "上海市浦东新区世纪大道100号", "phone": "021-5555 1234", "fax": "021-5555 1235",
-        "website": "https://acme.example.com/about", "email": "HR@Acme.example.com", "manager": "Mr Chen",
-        "business_scope": "Precision tools", "employee_count": "1200", "health_contact": "Ms Li",
-        "relationship_notes": "Annual checkup every May", "size_tier": "large", "value_tier": "vip",
-        "account_manager": "Xu Min"}
+GOOD = {
+    "name": "Acme Ltd",
+    "address": "上海市浦东新区世纪大道100号",
+    "phone": "021-5555 1234",
+    "fax": "021-5555 1235",
+    "website": "https://acme.example.com/about",
+    "email": "HR@Acme.example.com",
+    "manager": "Mr Chen",
+    "business_scope": "Precision tools",
+    "employee_count": "1200",
+    "health_contact": "Ms Li",
+    "relationship_notes": "Annual checkup every May",
+    "size_tier": "large",
+    "value_tier": "vip",
+    "account_manager": "Xu Min",
+}
 
 
 @pytest.fixture
@@ -31,7 +43,12 @@ def test_creating_an_organization_saves_every_field_and_audits_it(client, schedu
     org = Organization.get()
     assert response.headers["Location"] == f"/directory/organizations/{org.id}"
     assert (org.name, org.employee_count, org.size_tier, org.value_tier, org.email) == (
-        "Acme Ltd", 1200, "large", "vip", "hr@acme.example.com")
+        "Acme Ltd",
+        1200,
+        "large",
+        "vip",
+        "hr@acme.example.com",
+    )
     event = AuditEvent.get(AuditEvent.action == "directory.organization_created")
     assert event.user_id == scheduler.id and event.object_id == str(org.id) and "website" in _detail(event)["fields"]
 
@@ -45,41 +62,59 @@ def test_detail_shows_every_field_the_clients_on_file_and_hr_contacts(client, sc
     make_user("hr", organization=org, name="Hu Rong", email="hu.rong@acme.example.com", phone="13812345678")
     make_user("hr", organization=org, name="Gone Away", email="gone@acme.example.com", is_active=False)
     html = client.get(f"/directory/organizations/{org.id}").get_data(as_text=True)
-    for shown in ("Acme Ltd", "上海市浦东新区世纪大道100号", "021-5555 1234", "021-5555 1235", "Mr Chen", "Precision tools",
-                  "1200", "Ms Li", "Annual checkup every May", "Large", "VIP", "Xu Min", "hr@acme.example.com",
-                  'href="https://acme.example.com/about"', "Hu Rong", "hu.rong@acme.example.com"):
+    for shown in (
+        "Acme Ltd",
+        "上海市浦东新区世纪大道100号",
+        "021-5555 1234",
+        "021-5555 1235",
+        "Mr Chen",
+        "Precision tools",
+        "1200",
+        "Ms Li",
+        "Annual checkup every May",
+        "Large",
+        "VIP",
+        "Xu Min",
+        "hr@acme.example.com",
+        'href="https://acme.example.com/about"',
+        "Hu Rong",
+        "hu.rong@acme.example.com",
+    ):
         assert shown in html, shown
     assert re.search(r"Clients on file</dt>\s*<dd>2\b", html)
     assert "13812345678" not in html and "Gone Away" not in html
     assert f'href="/directory/clients?org={org.id}"' in html
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("name", "", "This field is required."),
-    ("name", "   ", "This field is required."),
-    ("name", "x" * 201, "Use at most 200 characters."),
-    ("address", "x" * 301, "Use at most 300 characters."),
-    ("email", "hr-at-acme", "Enter a valid email address."),
-    ("website", "javascript:alert(1)", "starting with http:// or https://"),
-    ("website", "ftp://acme.example.com", "starting with http:// or https://"),
-    ("website", "www.acme.example.com", "starting with http:// or https://"),
-    ("website", "http://[::1", "starting with http:// or https://"),
-    ("website", "https://" + "a" * 200 + ".com", "Use at most 200 characters."),
-    ("phone", "call us", "Enter a phone number"),
-    ("fax", "12", "Enter a phone number"),
-    ("manager", "x" * 101, "Use at most 100 characters."),
-    ("business_scope", "x" * 4001, "Use at most 4000 characters."),
-    ("employee_count", "-1", "Enter a whole number from 0 to 10000000."),
-    ("employee_count", "10000001", "Enter a whole number from 0 to 10000000."),
-    ("employee_count", "99999999999999999999999", "Enter a whole number from 0 to 10000000."),
-    ("employee_count", "many", "Not a valid integer value."),
-    ("employee_count", "12.5", "Not a valid integer value."),
-    ("health_contact", "x" * 101, "Use at most 100 characters."),
-    ("relationship_notes", "x" * 4001, "Use at most 4000 characters."),
-    ("size_tier", "huge", "Not a valid choice"),
-    ("value_tier", "gold", "Not a valid choice"),
-    ("account_manager", "x" * 101, "Use at most 100 characters."),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("name", "", "This field is required."),
+        ("name", "   ", "This field is required."),
+        ("name", "x" * 201, "Use at most 200 characters."),
+        ("address", "x" * 301, "Use at most 300 characters."),
+        ("email", "hr-at-acme", "Enter a valid email address."),
+        ("website", "javascript:alert(1)", "starting with http:// or https://"),
+        ("website", "ftp://acme.example.com", "starting with http:// or https://"),
+        ("website", "www.acme.example.com", "starting with http:// or https://"),
+        ("website", "http://[::1", "starting with http:// or https://"),
+        ("website", "https://" + "a" * 200 + ".com", "Use at most 200 characters."),
+        ("phone", "call us", "Enter a phone number"),
+        ("fax", "12", "Enter a phone number"),
+        ("manager", "x" * 101, "Use at most 100 characters."),
+        ("business_scope", "x" * 4001, "Use at most 4000 characters."),
+        ("employee_count", "-1", "Enter a whole number from 0 to 10000000."),
+        ("employee_count", "10000001", "Enter a whole number from 0 to 10000000."),
+        ("employee_count", "99999999999999999999999", "Enter a whole number from 0 to 10000000."),
+        ("employee_count", "many", "Not a valid integer value."),
+        ("employee_count", "12.5", "Not a valid integer value."),
+        ("health_contact", "x" * 101, "Use at most 100 characters."),
+        ("relationship_notes", "x" * 4001, "Use at most 4000 characters."),
+        ("size_tier", "huge", "Not a valid choice"),
+        ("value_tier", "gold", "Not a valid choice"),
+        ("account_manager", "x" * 101, "Use at most 100 characters."),
+    ],
+)
 def test_bad_input_is_refused_next_to_the_field_and_nothing_is_written(client, scheduler, field, value, message):
     response = client.post("/directory/organizations/new", data=dict(GOOD, **{field: value}))
     html = response.get_data(as_text=True)
@@ -126,8 +161,11 @@ def test_renaming_onto_another_organization_is_refused(client, scheduler):
 
 
 def test_unknown_organizations_are_404(client, scheduler):
-    for url in ("/directory/organizations/4242", "/directory/organizations/4242/edit",
-                "/directory/organizations/99999999999999999999"):
+    for url in (
+        "/directory/organizations/4242",
+        "/directory/organizations/4242/edit",
+        "/directory/organizations/99999999999999999999",
+    ):
         assert client.get(url).status_code == 404
     assert client.post("/directory/organizations/4242/edit", data=GOOD).status_code == 404
 
@@ -146,13 +184,21 @@ def companies():
     return acme
 
 
-@pytest.mark.parametrize("query,expected", [
-    ({"q": "acme"}, {"Acme Ltd"}), ({"q": "100%"}, {"Gamma 100%"}), ({"q": "%"}, {"Gamma 100%"}),
-    ({"size": "large"}, {"Acme Ltd", "Gamma 100%"}), ({"value": "general"}, {"Beta Corp"}),
-    ({"size": "large", "value": "vip"}, {"Acme Ltd"}), ({"size": "huge"}, {"Acme Ltd", "Beta Corp", "Gamma 100%"}),
-    ({"q": "x" * 5000}, set()), ({"page": "abc"}, {"Acme Ltd", "Beta Corp", "Gamma 100%"}),
-    ({"page": "-5"}, {"Acme Ltd", "Beta Corp", "Gamma 100%"}),
-])
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ({"q": "acme"}, {"Acme Ltd"}),
+        ({"q": "100%"}, {"Gamma 100%"}),
+        ({"q": "%"}, {"Gamma 100%"}),
+        ({"size": "large"}, {"Acme Ltd", "Gamma 100%"}),
+        ({"value": "general"}, {"Beta Corp"}),
+        ({"size": "large", "value": "vip"}, {"Acme Ltd"}),
+        ({"size": "huge"}, {"Acme Ltd", "Beta Corp", "Gamma 100%"}),
+        ({"q": "x" * 5000}, set()),
+        ({"page": "abc"}, {"Acme Ltd", "Beta Corp", "Gamma 100%"}),
+        ({"page": "-5"}, {"Acme Ltd", "Beta Corp", "Gamma 100%"}),
+    ],
+)
 def test_list_search_and_filters(client, scheduler, companies, query, expected):
     response = client.get("/directory/organizations", query_string=query)
     assert response.status_code == 200 and _names(response) == expected

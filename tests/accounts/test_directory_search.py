@@ -1,5 +1,6 @@
 """The client list: active search (POSTed, never in an address), exact lookup by full ID, filters, paging,
 fragments, query counts."""
+
 import datetime
 import re
 
@@ -33,20 +34,40 @@ def _names(response):
 @pytest.fixture
 def people():
     acme = make_organization("Acme Ltd")
-    make_client_with_id(NUMBER, name="王芳", sex="female", birth_date=BORN, phone="13800138000",
-                        email="wang.fang@example.com", organization=acme, employee_no="A-77")
+    make_client_with_id(
+        NUMBER,
+        name="王芳",
+        sex="female",
+        birth_date=BORN,
+        phone="13800138000",
+        email="wang.fang@example.com",
+        organization=acme,
+        employee_no="A-77",
+    )
     make_client(name="李娜", phone="13911112222", email="lina@example.org")
-    make_client(name="张伟", sex="male", phone="13700000000", email="zw@example.net", organization=acme,
-                employee_no="A-78")
+    make_client(
+        name="张伟", sex="male", phone="13700000000", email="zw@example.net", organization=acme, employee_no="A-78"
+    )
     make_client(name="Zhou Jie", sex="male", email="zhou@example.com")
     return acme
 
 
-@pytest.mark.parametrize("query,expected", [
-    ("王", {"王芳"}), ("zhou", {"Zhou Jie"}), ("1391111", {"李娜"}), ("LINA@EXAMPLE", {"李娜"}),
-    ("A-7", {"王芳", "张伟"}), ("example.com", {"王芳", "Zhou Jie"}), ("", {"王芳", "李娜", "张伟", "Zhou Jie"}),
-    ("nobody", set()), ("%", set()), ("_", set()), ("\\", set()),
-])
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("王", {"王芳"}),
+        ("zhou", {"Zhou Jie"}),
+        ("1391111", {"李娜"}),
+        ("LINA@EXAMPLE", {"李娜"}),
+        ("A-7", {"王芳", "张伟"}),
+        ("example.com", {"王芳", "Zhou Jie"}),
+        ("", {"王芳", "李娜", "张伟", "Zhou Jie"}),
+        ("nobody", set()),
+        ("%", set()),
+        ("_", set()),
+        ("\\", set()),
+    ],
+)
 def test_search_matches_name_phone_email_and_employee_number(client, staff, people, query, expected):
     response = _search(client, q=query)
     assert response.status_code == 200 and _names(response) == expected
@@ -98,7 +119,9 @@ def test_the_list_masks_every_id(client, staff, people):
 def test_htmx_gets_the_results_fragment_and_a_plain_request_the_whole_page(client, staff, people):
     page = _search(client, q="王")
     html = page.get_data(as_text=True)
-    assert "<html" in html and 'id="client-results"' in html and 'hx-trigger="search, keyup delay:200ms changed"' in html
+    assert (
+        "<html" in html and 'id="client-results"' in html and 'hx-trigger="search, keyup delay:200ms changed"' in html
+    )
     assert 'hx-post="/directory/clients"' in html and 'method="post"' in html and "hx-get" not in html
     assert "HX-Request" in page.headers.get("Vary", "")
     fragment = _search(client, headers={"HX-Request": "true"}, q="王")
@@ -130,7 +153,7 @@ def test_the_pages_of_a_search_post_the_search_again(client, staff, people):
         make_client(name=f"Acme {n:02d}", organization=people)
     html = _search(client, q="Acme", org=people.id).get_data(as_text=True)
     assert "Page 1 of 2" in html and "?q=" not in html and "q=Acme" not in html
-    pager = html[html.index('class="pager"'):]
+    pager = html[html.index('class="pager"') :]
     assert 'method="post" action="/directory/clients"' in pager and 'hx-post="/directory/clients"' in pager
     assert all(f'name="{n}" value="{v}"' in pager for n, v in (("q", "Acme"), ("org", people.id), ("page", 2)))
     second = _search(client, q="Acme", org=people.id, page="2").get_data(as_text=True)
@@ -146,9 +169,24 @@ def test_an_id_lookup_is_kept_by_its_hash_for_the_next_request_not_by_the_number
     assert _names(again) == {"王芳"} and NUMBER not in again.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("query", ["page=abc", "page=-5", "page=0", "page=99999", "page=99999999999999999999",
-                                   "page=%C2%B2", "org=xyz", "org=-1", "org=99999999999999999999", "org=0",
-                                   "q=" + "x" * 5000, "by_id=1&page=2", "q=%E2%80%AE"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=abc",
+        "page=-5",
+        "page=0",
+        "page=99999",
+        "page=99999999999999999999",
+        "page=%C2%B2",
+        "org=xyz",
+        "org=-1",
+        "org=99999999999999999999",
+        "org=0",
+        "q=" + "x" * 5000,
+        "by_id=1&page=2",
+        "q=%E2%80%AE",
+    ],
+)
 def test_odd_query_strings_never_break_the_list(client, staff, people, query):
     response = client.get(f"/directory/clients?{query}")
     assert response.status_code == 200
@@ -162,8 +200,11 @@ def test_nul_bytes_in_a_search_are_refused_cleanly(client, staff, people):
 
 def _fill(n, organization, start=0):
     for i in range(start, start + n):
-        make_client_with_id(national_id_for(BORN, "female", sequence=i), name=f"Person {i:02d}",
-                            organization=organization if i % 2 else None)
+        make_client_with_id(
+            national_id_for(BORN, "female", sequence=i),
+            name=f"Person {i:02d}",
+            organization=organization if i % 2 else None,
+        )
 
 
 def test_the_list_runs_a_fixed_number_of_queries_whatever_its_length(client, staff, count_queries):
@@ -191,8 +232,8 @@ def test_the_fragment_runs_a_fixed_number_of_queries_too(client, staff, count_qu
 
 def test_quick_search_on_the_desk_is_a_plain_post_form_to_the_client_list(client, staff, people):
     html = client.get("/desk").get_data(as_text=True)
-    quick = html[html.rindex("<form", 0, html.index("directory-quick-search")):]
-    quick = quick[:quick.index("</form>")]
+    quick = html[html.rindex("<form", 0, html.index("directory-quick-search")) :]
+    quick = quick[: quick.index("</form>")]
     assert 'method="post" action="/directory/clients"' in quick and 'name="q"' in quick
     assert 'name="csrf_token"' in quick and 'for="quick-q"' in html
     result = client.post("/directory/clients", data={"q": "李"})  # what the form sends for 李

@@ -1,4 +1,5 @@
 """The directory services hold their rules without the forms in front of them (CLI, jobs, imports)."""
+
 import datetime
 
 import pytest
@@ -22,9 +23,20 @@ def _errors(call, *args):
 
 
 def test_client_rules_are_checked_by_the_service(app):
-    errors = _errors(clients.create_client, SYSTEM, dict(PERSON, name=" ", sex="x", value_tier="gold",
-                                                         birth_date=datetime.date(1850, 1, 1), organization=4242,
-                                                         address="x" * 301, notes="x" * 4001))
+    errors = _errors(
+        clients.create_client,
+        SYSTEM,
+        dict(
+            PERSON,
+            name=" ",
+            sex="x",
+            value_tier="gold",
+            birth_date=datetime.date(1850, 1, 1),
+            organization=4242,
+            address="x" * 301,
+            notes="x" * 4001,
+        ),
+    )
     assert set(errors) == {"name", "sex", "value_tier", "birth_date", "organization", "address", "notes"}
     assert Client.select().count() == 0
 
@@ -69,9 +81,18 @@ def test_client_summary_and_stats_still_serve_the_other_screens(app):
 
 def test_organization_rules_are_checked_by_the_service(app):
     make_organization("Acme Ltd")
-    errors = _errors(organizations.create_organization, SYSTEM, {
-        "name": "ACME LTD", "website": "javascript:alert(1)", "employee_count": 10_000_001, "size_tier": "huge",
-        "value_tier": "gold", "business_scope": "x" * 4001})
+    errors = _errors(
+        organizations.create_organization,
+        SYSTEM,
+        {
+            "name": "ACME LTD",
+            "website": "javascript:alert(1)",
+            "employee_count": 10_000_001,
+            "size_tier": "huge",
+            "value_tier": "gold",
+            "business_scope": "x" * 4001,
+        },
+    )
     assert set(errors) == {"name", "website", "employee_count", "size_tier", "value_tier", "business_scope"}
     assert Organization.select().count() == 1
 
@@ -79,8 +100,9 @@ def test_organization_rules_are_checked_by_the_service(app):
 def test_a_race_on_the_same_organization_name_ends_as_a_field_error(app, monkeypatch):
     make_organization("Acme Ltd")
     monkeypatch.setattr(organizations, "_name_taken", lambda *a, **k: False)
-    errors = _errors(organizations.create_organization, SYSTEM,
-                     {"name": "Acme Ltd", "size_tier": "large", "value_tier": "vip"})
+    errors = _errors(
+        organizations.create_organization, SYSTEM, {"name": "Acme Ltd", "size_tier": "large", "value_tier": "vip"}
+    )
     assert "already on file" in str(errors["name"]) and Organization.select().count() == 1
 
 

@@ -1,4 +1,5 @@
 """`flask verify-documents`: a ready document whose file is missing or changed is made again by the task table."""
+
 import json
 
 import pytest
@@ -24,8 +25,11 @@ def verify(app):
 
 
 def render_tasks(kind, object_id):
-    return [task for task in Task.select().where(Task.kind == kind).order_by(Task.id)
-            if json.loads(task.args_json) == [object_id]]
+    return [
+        task
+        for task in Task.select().where(Task.kind == kind).order_by(Task.id)
+        if json.loads(task.args_json) == [object_id]
+    ]
 
 
 @pytest.fixture
@@ -85,7 +89,8 @@ def test_when_the_render_fails_the_report_stays_pending_with_its_task_owed(app, 
     checked, damaged = document_check.verify_documents()
 
     assert checked == 1 and [(d.kind, d.id, d.problem, d.queued) for d in damaged] == [
-        ("report", report.id, "missing", True)]
+        ("report", report.id, "missing", True)
+    ]
     again = Report.get_by_id(report.id)
     assert again.pdf_state == "failed" and again.pdf_checksum == ""
     owed = render_tasks("report.render_pdf", report.id)[-1]
@@ -98,8 +103,9 @@ def test_a_missing_or_changed_group_document_is_made_again(app):
     staff = factories.make_user("admin")
     billing = group_documents.request(Actor(staff), world.contract.id, "billing", "pdf")
     release = summary_releases.release_final(world.contract.id)
-    summary = GroupDocument.get(GroupDocument.release == release.id, GroupDocument.fmt == "xlsx",
-                                GroupDocument.locale == "en")
+    summary = GroupDocument.get(
+        GroupDocument.release == release.id, GroupDocument.fmt == "xlsx", GroupDocument.locale == "en"
+    )
     assert billing.state == summary.state == "ready"
     group_documents.file_for(billing).unlink()
     group_documents.file_for(summary).write_bytes(b"not a workbook")

@@ -1,4 +1,5 @@
 """The national-ID key fingerprint: recorded by `db upgrade`, and the app refuses to start with another key."""
+
 import shutil
 
 import pytest

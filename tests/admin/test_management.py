@@ -1,4 +1,5 @@
 """The management dashboard's figures, its export, and contract renewal tasks."""
+
 import datetime
 import io
 import json
@@ -18,14 +19,33 @@ from tests import factories
 pytestmark = pytest.mark.both_dbs
 
 
-def _appointment(client, day, status, source="individual", price="300", package=None, code=None,
-                 cancelled_at=None, start=datetime.time(8)):
+def _appointment(
+    client,
+    day,
+    status,
+    source="individual",
+    price="300",
+    package=None,
+    code=None,
+    cancelled_at=None,
+    start=datetime.time(8),
+):
     slot = Slot.get_or_none(Slot.day == day, Slot.start_time == start) or Slot.create(
-        day=day, start_time=start, end_time=datetime.time(start.hour + 1), capacity=50)
-    return Appointment.create(exam_code=code or f"M{Appointment.select().count():07d}", client=client, slot=slot,
-                              day=day, package=package, status=status, source=source, total_price=Decimal(price),
-                              company_amount=Decimal(price) if source == "group" else 0,
-                              self_amount=0 if source == "group" else Decimal(price), cancelled_at=cancelled_at)
+        day=day, start_time=start, end_time=datetime.time(start.hour + 1), capacity=50
+    )
+    return Appointment.create(
+        exam_code=code or f"M{Appointment.select().count():07d}",
+        client=client,
+        slot=slot,
+        day=day,
+        package=package,
+        status=status,
+        source=source,
+        total_price=Decimal(price),
+        company_amount=Decimal(price) if source == "group" else 0,
+        self_amount=0 if source == "group" else Decimal(price),
+        cancelled_at=cancelled_at,
+    )
 
 
 @pytest.fixture
@@ -40,15 +60,28 @@ def figures(app):
     _appointment(person, past, NO_SHOW, start=datetime.time(10))
     yesterday = today - datetime.timedelta(days=1)
     starts = clock.local(yesterday, datetime.time(8)).astimezone(datetime.UTC)
-    _appointment(person, yesterday, CANCELLED,
-                 cancelled_at=starts.replace(tzinfo=None) - datetime.timedelta(hours=3))
+    _appointment(person, yesterday, CANCELLED, cancelled_at=starts.replace(tzinfo=None) - datetime.timedelta(hours=3))
     report = Report.create(appointment=Appointment.select().first(), status="published")
     counselor = factories.make_user("counselor", email="sla@example.com", name="陈顾问")
     now = utcnow()
-    FollowUp.create(client=person, report=report, level="A", due_at=now, status="closed",
-                    closed_at=now - datetime.timedelta(hours=1), closed_by=counselor)
-    FollowUp.create(client=person, report=report, level="A", due_at=now - datetime.timedelta(days=2),
-                    status="closed", closed_at=now, closed_by=counselor)
+    FollowUp.create(
+        client=person,
+        report=report,
+        level="A",
+        due_at=now,
+        status="closed",
+        closed_at=now - datetime.timedelta(hours=1),
+        closed_by=counselor,
+    )
+    FollowUp.create(
+        client=person,
+        report=report,
+        level="A",
+        due_at=now - datetime.timedelta(days=2),
+        status="closed",
+        closed_at=now,
+        closed_by=counselor,
+    )
     FollowUp.create(client=person, report=report, level="C", due_at=now - datetime.timedelta(days=1))
     for status in ("completed", "completed", "declined", "proposed"):
         Referral.create(client=person, target_kind="external", hospital="市第一医院", reason="x", status=status)
@@ -95,11 +128,20 @@ def test_dashboard_with_no_data_renders_empty_states(app, client, login):
 def test_renewal_task_opens_once_before_the_anniversary_with_last_years_figures(app):
     today = clock.today()
     organization = factories.make_organization("Acme Renewal Ltd", account_manager="刘经理")
-    contract = factories.make_contract(organization, status="closed", name="2026 checkup",
-                                       window_start=today - datetime.timedelta(days=340),
-                                       window_end=today - datetime.timedelta(days=200))
-    later = factories.make_contract(organization, status="active", name="far away",
-                                    window_start=today, window_end=today + datetime.timedelta(days=30))
+    contract = factories.make_contract(
+        organization,
+        status="closed",
+        name="2026 checkup",
+        window_start=today - datetime.timedelta(days=340),
+        window_end=today - datetime.timedelta(days=200),
+    )
+    later = factories.make_contract(
+        organization,
+        status="active",
+        name="far away",
+        window_start=today,
+        window_end=today + datetime.timedelta(days=30),
+    )
     category = contract.categories[0] if contract.categories else factories.make_category(contract, "all")
     person = factories.make_client(name="吴磊")
     appointment = _appointment(person, today - datetime.timedelta(days=300), COMPLETED, source="group")
@@ -114,9 +156,12 @@ def test_renewal_task_opens_once_before_the_anniversary_with_last_years_figures(
 
 def test_renewal_task_done_needs_a_note(app, client, login):
     today = clock.today()
-    contract = factories.make_contract(factories.make_organization("Beta Renewal"), status="active",
-                                       window_start=today - datetime.timedelta(days=330),
-                                       window_end=today + datetime.timedelta(days=10))
+    contract = factories.make_contract(
+        factories.make_organization("Beta Renewal"),
+        status="active",
+        window_start=today - datetime.timedelta(days=330),
+        window_end=today + datetime.timedelta(days=10),
+    )
     renewals.create_due_tasks(today)
     task = RenewalTask.get(RenewalTask.contract == contract.id)
     login(factories.make_user("admin", email="boss@example.com"))

@@ -1,6 +1,7 @@
 """The admin's Background work page: counts by kind and state, the failed and dead tasks a page at a time,
 "retry now" and "discard" (audited), the dashboard's warning, the task figures of /healthz, and a 503
 (never a 500) when the database is out of reach."""
+
 import datetime
 import json
 import uuid
@@ -33,15 +34,23 @@ def woken(monkeypatch):
     return ids
 
 
-def make_task(state=DEAD, kind="tasks.noop", args=(7,), error="", attempts=6, caused_by=None, created_ago=60,
-              due_ago=0):
+def make_task(
+    state=DEAD, kind="tasks.noop", args=(7,), error="", attempts=6, caused_by=None, created_ago=60, due_ago=0
+):
     """A task row as the runner would have left it (the kind need not be registered to be listed)."""
     now = utcnow()
-    return Task.create(kind=kind, args_json=json.dumps(list(args)), dedupe_key=f"{kind}:{uuid.uuid4().hex}",
-                       state=state, attempts=attempts, last_error=error, caused_by=caused_by,
-                       created_at=now - datetime.timedelta(seconds=created_ago),
-                       next_attempt_at=now - datetime.timedelta(seconds=due_ago),
-                       finished_at=None if state in (QUEUED, RUNNING) else now)
+    return Task.create(
+        kind=kind,
+        args_json=json.dumps(list(args)),
+        dedupe_key=f"{kind}:{uuid.uuid4().hex}",
+        state=state,
+        attempts=attempts,
+        last_error=error,
+        caused_by=caused_by,
+        created_at=now - datetime.timedelta(seconds=created_ago),
+        next_attempt_at=now - datetime.timedelta(seconds=due_ago),
+        finished_at=None if state in (QUEUED, RUNNING) else now,
+    )
 
 
 def task_events(action):
@@ -49,6 +58,7 @@ def task_events(action):
 
 
 # --- who may use it ------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("role", ["client", "hr", "scheduler", "physician", "counselor"])
 def test_only_admins_see_or_touch_background_work(client, make_user, role):
@@ -69,9 +79,14 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
 
 # --- what the page shows -------------------------------------------------------------------------------
 
+
 def test_the_page_lists_a_dead_task_with_its_error_and_who_caused_it(client, admin):
-    dead = make_task(kind="mail.booking_confirmation", args=(41, "en"), caused_by=admin,
-                     error="SMTPServerDisconnected: Connection unexpectedly closed")
+    dead = make_task(
+        kind="mail.booking_confirmation",
+        args=(41, "en"),
+        caused_by=admin,
+        error="SMTPServerDisconnected: Connection unexpectedly closed",
+    )
     failed = make_task(state=FAILED, kind="pdf.report", attempts=2, error="OSError: disk full", due_ago=-600)
     make_task(state=DONE, kind="pdf.report", args=(999,))
     make_task(state=QUEUED, kind="mail.booking_confirmation", attempts=0)
@@ -79,7 +94,7 @@ def test_the_page_lists_a_dead_task_with_its_error_and_who_caused_it(client, adm
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<h1>Background work</h1>" in html
     assert f'id="task-{dead.id}"' in html and "SMTPServerDisconnected: Connection unexpectedly closed" in html
-    assert "<code>mail.booking_confirmation</code>" in html and '[41, &#34;en&#34;]' in html
+    assert "<code>mail.booking_confirmation</code>" in html and "[41, &#34;en&#34;]" in html
     assert "Ada Admin" in html
     # a failed task shows when it is tried next, in the center's time zone; the done task is not listed
     assert f'id="task-{failed.id}"' in html and center_time(Task.get_by_id(failed.id).next_attempt_at) in html
@@ -87,8 +102,14 @@ def test_the_page_lists_a_dead_task_with_its_error_and_who_caused_it(client, adm
     # counts by kind and state
     assert '<th scope="row"><code>pdf.report</code></th>' in html
     pdf_row = html.split('<th scope="row"><code>pdf.report</code></th>')[1].split("</tr>")[0]
-    assert [cell.split(">")[1] for cell in pdf_row.split("<td")[1:]] == ["0</td", "0</td", "1</td", "0</td",
-                                                                         "1</td", "2</td"]
+    assert [cell.split(">")[1] for cell in pdf_row.split("<td")[1:]] == [
+        "0</td",
+        "0</td",
+        "1</td",
+        "0</td",
+        "1</td",
+        "2</td",
+    ]
 
 
 def test_filters_narrow_the_list_and_unknown_values_are_ignored(client, admin):
@@ -98,8 +119,15 @@ def test_filters_narrow_the_list_and_unknown_values_are_ignored(client, admin):
     assert "dead-mail" in only_dead and "failed-pdf" not in only_dead
     only_pdf = client.get("/admin/tasks?kind=pdf.report").get_data(as_text=True)
     assert "failed-pdf" in only_pdf and "dead-mail" not in only_pdf
-    for query in ("state=done", "state=%27%20OR%201=1", "kind=no.such.kind", "page=-3", "page=abc",
-                  "page=99999999999999999999", "kind=" + "x" * 5000):
+    for query in (
+        "state=done",
+        "state=%27%20OR%201=1",
+        "kind=no.such.kind",
+        "page=-3",
+        "page=abc",
+        "page=99999999999999999999",
+        "kind=" + "x" * 5000,
+    ):
         response = client.get(f"/admin/tasks?{query}")
         html = response.get_data(as_text=True)
         assert response.status_code == 200, query
@@ -129,8 +157,13 @@ def test_the_list_issues_a_fixed_number_of_queries(client, admin, make_user, cou
     with count_queries() as few:
         assert client.get("/admin/tasks").status_code == 200
     for n in range(30):
-        make_task(state=FAILED if n % 2 else DEAD, kind=f"kind.{n % 4}", caused_by=make_user("scheduler"),
-                  error=f"error {n}", due_ago=-60)
+        make_task(
+            state=FAILED if n % 2 else DEAD,
+            kind=f"kind.{n % 4}",
+            caused_by=make_user("scheduler"),
+            error=f"error {n}",
+            due_ago=-60,
+        )
     with count_queries() as many:
         html = client.get("/admin/tasks").get_data(as_text=True)
     assert "error 29" in html and "Page 1 of 2" in html
@@ -138,6 +171,7 @@ def test_the_list_issues_a_fixed_number_of_queries(client, admin, make_user, cou
 
 
 # --- retry ---------------------------------------------------------------------------------------------
+
 
 def test_retry_makes_a_dead_task_due_now_and_is_audited(client, admin, woken):
     task = make_task(error="SMTP down", attempts=6)
@@ -162,6 +196,7 @@ def test_retry_through_htmx_swaps_the_overview_in_place(client, admin, woken):
 
 
 # --- discard -------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("reason", ["", "   ", "x" * 501])
 def test_discard_needs_a_reason_and_changes_nothing_without_one(client, admin, reason):
@@ -194,6 +229,7 @@ def test_discard_with_a_reason_buries_the_task_and_is_audited(client, admin):
 
 # --- what is not there ---------------------------------------------------------------------------------
 
+
 def test_a_missing_task_or_one_not_failed_answers_404_like_a_missing_page(client, admin):
     others = [make_task(state=state, due_ago=-3600) for state in (QUEUED, RUNNING, DONE)]
     missing_page = client.get("/admin/no-such-page")
@@ -210,6 +246,7 @@ def test_a_missing_task_or_one_not_failed_answers_404_like_a_missing_page(client
 
 # --- the dashboard -------------------------------------------------------------------------------------
 
+
 def test_the_dashboard_links_the_page_and_warns_only_when_work_is_dead_or_waiting(client, admin):
     def dashboard():
         return client.get("/admin").get_data(as_text=True)
@@ -221,8 +258,11 @@ def test_the_dashboard_links_the_page_and_warns_only_when_work_is_dead_or_waitin
     assert 'id="task-warning"' not in dashboard()
     Task.update(next_attempt_at=utcnow() - datetime.timedelta(minutes=20)).where(Task.id == recent.id).execute()
     html = dashboard()
-    assert 'id="task-warning"' in html and "has waited 20 minutes" in html and "dead" not in html.split(
-        'id="task-warning"')[1].split("</div>")[0]
+    assert (
+        'id="task-warning"' in html
+        and "has waited 20 minutes" in html
+        and "dead" not in html.split('id="task-warning"')[1].split("</div>")[0]
+    )
     Task.delete().where(Task.id == recent.id).execute()
     make_task(state=DEAD, error="gave up")
     warning = dashboard().split('id="task-warning"')[1].split("</div>")[0]
@@ -231,6 +271,7 @@ def test_the_dashboard_links_the_page_and_warns_only_when_work_is_dead_or_waitin
 
 
 # --- /healthz ------------------------------------------------------------------------------------------
+
 
 def test_healthz_reports_the_oldest_due_task_and_the_dead_ones(client):
     report = client.get("/healthz").get_json()

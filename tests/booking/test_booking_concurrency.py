@@ -3,6 +3,7 @@
 The server is a separate gunicorn process (2 workers x 8 threads) on the test's database;
 the 50 clients are threads released together by a barrier, each with its own session.
 """
+
 import re
 import threading
 

@@ -1,4 +1,5 @@
 """The booking rules, on SQLite and PostgreSQL: claims, limits, one per day, idempotency, cutoffs."""
+
 import datetime
 
 import pytest
@@ -69,12 +70,15 @@ def test_same_idempotency_key_books_once(center):
     assert Appointment.select().count() == 1
 
 
-@pytest.mark.parametrize("package,addons,message", [
-    ("NOPE", [], "Choose a package"),
-    ("MEN", [], "for men only"),
-    ("BASIC", ["WBC"], "cannot be added"),
-    ("BASIC", ["UNKNOWN"], "cannot be added"),
-])
+@pytest.mark.parametrize(
+    "package,addons,message",
+    [
+        ("NOPE", [], "Choose a package"),
+        ("MEN", [], "for men only"),
+        ("BASIC", ["WBC"], "cannot be added"),
+        ("BASIC", ["UNKNOWN"], "cannot be added"),
+    ],
+)
 def test_bad_choices_are_refused(center, package, addons, message):
     with pytest.raises(ValidationError, match=message):
         booking.book(Actor(), client().id, center.slot.id, package, addons)
@@ -82,8 +86,12 @@ def test_bad_choices_are_refused(center, package, addons, message):
 
 
 def test_past_closed_and_missing_slots_are_refused(center):
-    past = Slot.create(day=clock.today() - datetime.timedelta(days=1), start_time=datetime.time(8),
-                       end_time=datetime.time(9), capacity=5)
+    past = Slot.create(
+        day=clock.today() - datetime.timedelta(days=1),
+        start_time=datetime.time(8),
+        end_time=datetime.time(9),
+        capacity=5,
+    )
     with pytest.raises(ValidationError, match="already passed"):
         booking.book(Actor(), client().id, past.id, "BASIC")
     Slot.update(closed=True).where(Slot.id == center.slot.id).execute()

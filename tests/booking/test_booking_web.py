@@ -1,4 +1,5 @@
 """The client's booking pages: choose, confirm, list, reschedule, cancel, waitlist offer and claim."""
+
 import re
 
 import pytest
@@ -87,8 +88,12 @@ def test_list_reschedule_and_cancel(client, center, me):
 def test_another_clients_appointment_is_a_404_like_a_missing_one(client, center, me):
     other = factories.make_client()
     theirs = booking.book(Actor(), other.id, center.slot.id, "BASIC")
-    for path in (f"/me/appointments/{theirs.id}", f"/me/appointments/{theirs.id}/cancel",
-                 f"/me/appointments/{theirs.id}/reschedule", f"/me/appointments/{theirs.id}/calendar.ics"):
+    for path in (
+        f"/me/appointments/{theirs.id}",
+        f"/me/appointments/{theirs.id}/cancel",
+        f"/me/appointments/{theirs.id}/reschedule",
+        f"/me/appointments/{theirs.id}/calendar.ics",
+    ):
         mine, missing = client.get(path), client.get(path.replace(str(theirs.id), "999999"))
         assert mine.status_code == missing.status_code == 404
         assert factories.page_shape(mine) == factories.page_shape(missing)
@@ -97,8 +102,10 @@ def test_another_clients_appointment_is_a_404_like_a_missing_one(client, center,
 
 
 def test_waitlist_offer_holds_the_place_and_claim_books_it(app, client, center, me, outbox):
-    blockers = [booking.book(Actor(), factories.make_client().id, s.id, "BASIC")
-                for s in (center.slot, center.slot, center.slot2, center.slot2)]
+    blockers = [
+        booking.book(Actor(), factories.make_client().id, s.id, "BASIC")
+        for s in (center.slot, center.slot, center.slot2, center.slot2)
+    ]
     response = client.post("/me/waitlist/BASIC", data={"day": center.day.isoformat()})
     assert response.status_code == 303 and WaitlistEntry.select().count() == 1
     booking.cancel(Actor(), blockers[0].id, "changed plans")  # frees a place → offered to me, held
@@ -117,8 +124,9 @@ def test_waitlist_offer_holds_the_place_and_claim_books_it(app, client, center, 
     assert reused.status_code == 410 and "expired or was already used" in reused.get_data(as_text=True)
 
 
-def test_an_offer_link_opened_signed_out_keeps_its_token_out_of_the_sign_in_address(app, client, center, me,
-                                                                                    outbox, login):
+def test_an_offer_link_opened_signed_out_keeps_its_token_out_of_the_sign_in_address(
+    app, client, center, me, outbox, login
+):
     for s in (center.slot, center.slot, center.slot2, center.slot2):
         booking.book(Actor(), factories.make_client().id, s.id, "BASIC")
     waitlist.join(Actor(), me.client_id, center.day, "BASIC")
@@ -149,7 +157,8 @@ def test_expired_offer_passes_to_the_next_in_line(app, center):
     Slot.update(capacity=3).where(Slot.id == center.slot.id).execute()
     assert waitlist.offer_free_places(center.day.isoformat()) == 1
     WaitlistEntry.update(offer_expires_at=datetime.datetime(2000, 1, 1)).where(
-        WaitlistEntry.client == first.id).execute()
+        WaitlistEntry.client == first.id
+    ).execute()
     waitlist.expire_offers()
     statuses = {e.client_id: e.status for e in WaitlistEntry.select()}
     assert statuses == {first.id: "expired", second.id: "offered"}

@@ -1,4 +1,5 @@
 """Capacity import: CSV and XLSX, every row checked first, all rows or nothing, on SQLite and PostgreSQL."""
+
 import datetime
 import io
 
@@ -45,8 +46,11 @@ def problems_of(filename, content):
 
 
 def nothing_written():
-    return (Slot.select().count() == 0 and ResourceDay.select().count() == 0
-            and not AuditEvent.select().where(AuditEvent.action.startswith("capacity.")).exists())
+    return (
+        Slot.select().count() == 0
+        and ResourceDay.select().count() == 0
+        and not AuditEvent.select().where(AuditEvent.action.startswith("capacity.")).exists()
+    )
 
 
 @pytest.fixture
@@ -59,33 +63,47 @@ def test_csv_import_opens_slots_and_resource_days(app):
     ct = factories.make_resource("CT", capacity=3)
     factories.make_resource("OFF", capacity=3, active=False)
     day1, day2 = ahead(10), ahead(11)
-    result = capacity_import.import_capacity(Actor(), "april.CSV", csv_bytes(
-        (day1, "07:30", "08:30", 30), (day1, "8:30", "09:30", 25), (day2, "07:30", "08:30", 0)))
+    result = capacity_import.import_capacity(
+        Actor(),
+        "april.CSV",
+        csv_bytes((day1, "07:30", "08:30", 30), (day1, "8:30", "09:30", 25), (day2, "07:30", "08:30", 0)),
+    )
     assert (result.created, result.updated, result.unchanged, result.resource_days) == (3, 0, 0, 2)
     assert sorted((s.day, s.start_time, s.end_time, s.capacity) for s in Slot.select()) == [
-        (day1, T(7, 30), T(8, 30), 30), (day1, T(8, 30), T(9, 30), 25), (day2, T(7, 30), T(8, 30), 0)]
-    assert sorted((r.day, r.resource_id, r.capacity) for r in ResourceDay.select()) == [(day1, ct.id, 3),
-                                                                                       (day2, ct.id, 3)]
+        (day1, T(7, 30), T(8, 30), 30),
+        (day1, T(8, 30), T(9, 30), 25),
+        (day2, T(7, 30), T(8, 30), 0),
+    ]
+    assert sorted((r.day, r.resource_id, r.capacity) for r in ResourceDay.select()) == [
+        (day1, ct.id, 3),
+        (day2, ct.id, 3),
+    ]
     assert AuditEvent.select().where(AuditEvent.action == "capacity.imported").count() == 1
 
 
 def test_xlsx_import_reads_date_and_time_cells_and_text(app):
     day = ahead(9)
-    content = xlsx_bytes((day, T(7, 30), T(8, 30), 30),
-                         (day.isoformat(), "08:30", "09:30", "20"),
-                         (datetime.datetime.combine(day, T(0)), 0.4375, 0.4791666666666667, 12.0))  # 10:30–11:30
+    content = xlsx_bytes(
+        (day, T(7, 30), T(8, 30), 30),
+        (day.isoformat(), "08:30", "09:30", "20"),
+        (datetime.datetime.combine(day, T(0)), 0.4375, 0.4791666666666667, 12.0),
+    )  # 10:30–11:30
     result = capacity_import.import_capacity(Actor(), "capacity.xlsx", content)
     assert result.created == 3
     assert sorted((s.start_time, s.end_time, s.capacity) for s in Slot.select()) == [
-        (T(7, 30), T(8, 30), 30), (T(8, 30), T(9, 30), 20), (T(10, 30), T(11, 30), 12)]
+        (T(7, 30), T(8, 30), 30),
+        (T(8, 30), T(9, 30), 20),
+        (T(10, 30), T(11, 30), 12),
+    ]
 
 
 def test_import_updates_existing_slots_but_not_below_bookings(app):
     center = Center(slot_capacity=5, days_ahead=4)
     booking.book(Actor(), factories.make_client(name="王芳").id, center.slot.id, "BASIC")
     day = center.day.isoformat()
-    ok = capacity_import.import_capacity(Actor(), "x.csv", csv_bytes((day, "08:00", "09:00", 9),
-                                                                     (day, "09:00", "10:00", 5)))
+    ok = capacity_import.import_capacity(
+        Actor(), "x.csv", csv_bytes((day, "08:00", "09:00", 9), (day, "09:00", "10:00", 5))
+    )
     assert (ok.created, ok.updated, ok.unchanged) == (0, 1, 1)
     assert Slot.get_by_id(center.slot.id).capacity == 9
     found, problems = problems_of("x.csv", csv_bytes((day, "08:00", "09:00", 0), (day, "10:00", "11:00", 5)))
@@ -99,24 +117,39 @@ def test_every_bad_row_is_reported_by_row_and_column_and_nothing_is_written(app)
     factories.make_resource("CT", capacity=3)
     good = ahead(5).isoformat()
     content = csv_bytes(
-        (good, "07:30", "08:30", 30),          # row 2: fine
+        (good, "07:30", "08:30", 30),  # row 2: fine
         ("2026-02-30", "07:30", "08:30", 30),  # row 3: no such date
-        ("05/03/2030", "7h30", "08:30", 30),   # row 4: date and start in the wrong format
-        (good, "09:00", "08:00", 10),          # row 5: ends before it starts
-        (good, "10:00", "11:00", "ten"),       # row 6: capacity not a number
-        (good, "11:00", "12:00", 10001),       # row 7: capacity too large
-        (good, "12:00", "13:00", -1),          # row 8: negative
-        (good, "07:30", "08:00", 5),           # row 9: same date and start as row 2
+        ("05/03/2030", "7h30", "08:30", 30),  # row 4: date and start in the wrong format
+        (good, "09:00", "08:00", 10),  # row 5: ends before it starts
+        (good, "10:00", "11:00", "ten"),  # row 6: capacity not a number
+        (good, "11:00", "12:00", 10001),  # row 7: capacity too large
+        (good, "12:00", "13:00", -1),  # row 8: negative
+        (good, "07:30", "08:00", 5),  # row 9: same date and start as row 2
         (ahead(-1).isoformat(), "07:30", "08:30", 3),  # row 10: in the past
-        (good, "24:00", "25:00", 3),           # row 11: no such times
-        (good, "", "", ""),                    # row 12: empty cells
-        (good, "08:00", "09:00", 3),           # row 13: overlaps row 2 (07:30–08:30)
-        (good, "13:30", "14:30", "12.5"),      # row 14: not a whole number
+        (good, "24:00", "25:00", 3),  # row 11: no such times
+        (good, "", "", ""),  # row 12: empty cells
+        (good, "08:00", "09:00", 3),  # row 13: overlaps row 2 (07:30–08:30)
+        (good, "13:30", "14:30", "12.5"),  # row 14: not a whole number
     )
     found, problems = problems_of("bad.csv", content)
-    assert found == {(3, "date"), (4, "date"), (4, "start"), (5, "end"), (6, "capacity"), (7, "capacity"),
-                     (8, "capacity"), (9, "start"), (10, "date"), (11, "start"), (11, "end"),
-                     (12, "start"), (12, "end"), (12, "capacity"), (13, "start"), (14, "capacity")}
+    assert found == {
+        (3, "date"),
+        (4, "date"),
+        (4, "start"),
+        (5, "end"),
+        (6, "capacity"),
+        (7, "capacity"),
+        (8, "capacity"),
+        (9, "start"),
+        (10, "date"),
+        (11, "start"),
+        (11, "end"),
+        (12, "start"),
+        (12, "end"),
+        (12, "capacity"),
+        (13, "start"),
+        (14, "capacity"),
+    }
     assert [p.row for p in problems] == sorted(p.row for p in problems)
     assert "Row 2" in str(next(p.message for p in problems if p.row == 9))
     assert nothing_written()
@@ -133,26 +166,37 @@ def test_rows_overlapping_existing_slots_or_on_closed_days_are_refused(app):
 
 def test_xlsx_with_bad_rows_reports_them_all(app):
     day = ahead(8)
-    content = xlsx_bytes((day, T(7, 30), T(8, 30), 30), ("tomorrow", T(8, 30), T(9, 30), 30),
-                         (day, T(9, 30), T(9, 0), 2.5), (day, datetime.datetime(2030, 1, 1, 9), T(11), 3))
+    content = xlsx_bytes(
+        (day, T(7, 30), T(8, 30), 30),
+        ("tomorrow", T(8, 30), T(9, 30), 30),
+        (day, T(9, 30), T(9, 0), 2.5),
+        (day, datetime.datetime(2030, 1, 1, 9), T(11), 3),
+    )
     found, _ = problems_of("c.xlsx", content)
     assert found == {(3, "date"), (4, "end"), (4, "capacity"), (5, "start")}
     assert nothing_written()
 
 
-@pytest.mark.parametrize("filename, content, message", [
-    ("capacity.pdf", b"%PDF-1.4", "CSV or XLSX"),
-    ("capacity", b"date,start,end,capacity\n", "CSV or XLSX"),
-    ("old.xls", b"\xd0\xcf\x11\xe0", ".xls"),
-    ("fake.xlsx", b"date,start,end,capacity\n2030-01-01,07:30,08:30,3\n", "named .xlsx but is not an Excel workbook"),
-    ("broken.xlsx", b"PK\x03\x04garbage", "not a readable XLSX"),
-    ("binary.csv", b"\x00\x01\x02PK", "not a readable CSV"),
-    ("empty.csv", b"", "empty"),
-    ("blank.csv", b"\n\n ,, \n", "empty"),
-    ("noheader.csv", b"2030-01-01,07:30,08:30,3\n", "header"),
-    ("onlyheader.csv", b"date,start,end,capacity\n", "no rows"),
-    ("latin.csv", b"date,start,end,capacity\n\xff\xfe\xfa,07:30,08:30,3\n", None),
-])
+@pytest.mark.parametrize(
+    "filename, content, message",
+    [
+        ("capacity.pdf", b"%PDF-1.4", "CSV or XLSX"),
+        ("capacity", b"date,start,end,capacity\n", "CSV or XLSX"),
+        ("old.xls", b"\xd0\xcf\x11\xe0", ".xls"),
+        (
+            "fake.xlsx",
+            b"date,start,end,capacity\n2030-01-01,07:30,08:30,3\n",
+            "named .xlsx but is not an Excel workbook",
+        ),
+        ("broken.xlsx", b"PK\x03\x04garbage", "not a readable XLSX"),
+        ("binary.csv", b"\x00\x01\x02PK", "not a readable CSV"),
+        ("empty.csv", b"", "empty"),
+        ("blank.csv", b"\n\n ,, \n", "empty"),
+        ("noheader.csv", b"2030-01-01,07:30,08:30,3\n", "header"),
+        ("onlyheader.csv", b"date,start,end,capacity\n", "no rows"),
+        ("latin.csv", b"date,start,end,capacity\n\xff\xfe\xfa,07:30,08:30,3\n", None),
+    ],
+)
 def test_unusable_files_are_refused_with_a_clear_message(app, filename, content, message):
     with pytest.raises((ImportFileError, ImportRejected)) as refused:
         capacity_import.import_capacity(Actor(), filename, content)
@@ -199,9 +243,11 @@ def test_downloaded_templates_parse_back_and_import(app, scheduler_http, kind):
 
 def test_upload_page_imports_a_good_file_and_redirects(app, scheduler_http):
     day = ahead(12)
-    response = scheduler_http.post("/desk/capacity/import", data={
-        "file": (io.BytesIO(xlsx_bytes((day, T(7, 30), T(8, 30), 30))), "capacity.xlsx")},
-        content_type="multipart/form-data")
+    response = scheduler_http.post(
+        "/desk/capacity/import",
+        data={"file": (io.BytesIO(xlsx_bytes((day, T(7, 30), T(8, 30), 30))), "capacity.xlsx")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 303
     assert f"month={day:%Y-%m}" in response.headers["Location"]
     page = scheduler_http.get(response.headers["Location"]).get_data(as_text=True)
@@ -211,26 +257,32 @@ def test_upload_page_imports_a_good_file_and_redirects(app, scheduler_http):
 
 def test_upload_page_lists_every_problem_in_a_table_and_writes_nothing(app, scheduler_http):
     good = ahead(5).isoformat()
-    content = csv_bytes((good, "07:30", "08:30", 30), ("2030-13-01", "07:30", "08:30", 30),
-                        (good, "09:00", "08:00", "many"))
-    response = scheduler_http.post("/desk/capacity/import", data={"file": (io.BytesIO(content), "c.csv")},
-                                   content_type="multipart/form-data")
+    content = csv_bytes(
+        (good, "07:30", "08:30", 30), ("2030-13-01", "07:30", "08:30", 30), (good, "09:00", "08:00", "many")
+    )
+    response = scheduler_http.post(
+        "/desk/capacity/import", data={"file": (io.BytesIO(content), "c.csv")}, content_type="multipart/form-data"
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Nothing was imported" in page and "Problems in the file" in page
-    assert page.count("<tr><td class=\"num\">") == 3  # row 3 date, row 4 end, row 4 capacity
+    assert page.count('<tr><td class="num">') == 3  # row 3 date, row 4 end, row 4 capacity
     assert "<code>date</code>" in page and "<code>capacity</code>" in page
     assert nothing_written()
 
 
-@pytest.mark.parametrize("filename, content, message", [
-    ("notes.txt", b"hello", "CSV or XLSX"),
-    ("fake.xlsx", b"not a zip", "named .xlsx but is not an Excel workbook"),
-    ("empty.csv", b"", "empty"),
-])
+@pytest.mark.parametrize(
+    "filename, content, message",
+    [
+        ("notes.txt", b"hello", "CSV or XLSX"),
+        ("fake.xlsx", b"not a zip", "named .xlsx but is not an Excel workbook"),
+        ("empty.csv", b"", "empty"),
+    ],
+)
 def test_upload_page_refuses_wrong_or_unreadable_files(app, scheduler_http, filename, content, message):
-    response = scheduler_http.post("/desk/capacity/import", data={"file": (io.BytesIO(content), filename)},
-                                   content_type="multipart/form-data")
+    response = scheduler_http.post(
+        "/desk/capacity/import", data={"file": (io.BytesIO(content), filename)}, content_type="multipart/form-data"
+    )
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert nothing_written()

@@ -1,4 +1,5 @@
 """The scheduler's capacity screens: calendar, day page with inline edits, close/reopen, weekly template."""
+
 import datetime
 import re
 
@@ -33,14 +34,23 @@ def text(response):
 
 # --- who may come in -----------------------------------------------------------------------------
 
+
 def _paths():
     day = (datetime.date.today() + datetime.timedelta(days=3)).isoformat()
-    return [("get", "/desk/capacity"), ("get", f"/desk/capacity/{day}"), ("get", "/desk/capacity/template"),
-            ("post", "/desk/capacity/template"), ("get", "/desk/capacity/import"),
-            ("post", "/desk/capacity/import"), ("get", "/desk/capacity/import/template.csv"),
-            ("get", "/desk/capacity/import/template.xlsx"), ("post", "/desk/capacity/slots/1"),
-            ("post", "/desk/capacity/resources/1"), ("post", f"/desk/capacity/{day}/close"),
-            ("post", f"/desk/capacity/{day}/reopen")]
+    return [
+        ("get", "/desk/capacity"),
+        ("get", f"/desk/capacity/{day}"),
+        ("get", "/desk/capacity/template"),
+        ("post", "/desk/capacity/template"),
+        ("get", "/desk/capacity/import"),
+        ("post", "/desk/capacity/import"),
+        ("get", "/desk/capacity/import/template.csv"),
+        ("get", "/desk/capacity/import/template.xlsx"),
+        ("post", "/desk/capacity/slots/1"),
+        ("post", "/desk/capacity/resources/1"),
+        ("post", f"/desk/capacity/{day}/close"),
+        ("post", f"/desk/capacity/{day}/reopen"),
+    ]
 
 
 @pytest.mark.parametrize("role", ["client", "hr", "physician", "counselor"])
@@ -62,8 +72,13 @@ def test_signed_out_visitors_are_sent_to_sign_in(app, client):
 def test_scheduler_and_admin_may_use_every_page(app, client, make_user, role):
     center = Center()
     factories.sign_in_directly(client, make_user(role))
-    for path in ("/desk/capacity", f"/desk/capacity/{center.day}", "/desk/capacity/template",
-                 "/desk/capacity/import", "/desk/capacity/import/template.csv"):
+    for path in (
+        "/desk/capacity",
+        f"/desk/capacity/{center.day}",
+        "/desk/capacity/template",
+        "/desk/capacity/import",
+        "/desk/capacity/import/template.csv",
+    ):
         assert client.get(path).status_code == 200, path
 
 
@@ -74,6 +89,7 @@ def test_navigation_links_to_the_calendar_for_schedulers(app, http):
 
 # --- the month calendar --------------------------------------------------------------------------
 
+
 def test_calendar_shows_booked_over_capacity_per_day_and_resource(app, http):
     center = Center(slot_capacity=4, ct_capacity=2)
     booking.book(Actor(), person("王芳").id, center.slot.id, "CT-PKG")
@@ -82,11 +98,15 @@ def test_calendar_shows_booked_over_capacity_per_day_and_resource(app, http):
     response = http.get(f"/desk/capacity?month={center.day:%Y-%m}")
     page = text(response)
     assert response.status_code == 200 and "<html" in page
-    cell = re.search(rf'<li class="cal-day[^"]*">\s*<a class="cal-date" href="/desk/capacity/{center.day}">'
-                     r'(.*?)</li>\s*(?=<li class="cal-day|</ol>)', page, re.S).group(1)
+    cell = re.search(
+        rf'<li class="cal-day[^"]*">\s*<a class="cal-date" href="/desk/capacity/{center.day}">'
+        r'(.*?)</li>\s*(?=<li class="cal-day|</ol>)',
+        page,
+        re.S,
+    ).group(1)
     assert re.search(r"1<span aria-hidden=\"true\">/</span><span class=\"visually-hidden\">of</span>8", cell)
     assert "Plenty of room" in cell and "CT</abbr> 1/2" in cell
-    assert 'fill-closed' in page and "Closed" in page
+    assert "fill-closed" in page and "Closed" in page
     if closed_day.month == center.day.month:
         assert f'href="/desk/capacity/{closed_day}"' in page
 
@@ -114,11 +134,12 @@ def test_calendar_fragment_for_htmx_and_full_page_otherwise(app, http):
     assert "<html" not in text(fragment) and "May 2030" in text(fragment)
     assert 'class="capacity-month"' in text(fragment)
     assert "HX-Request" in fragment.headers.get("Vary", "")
-    assert 'month=2030-04' in text(fragment) and 'month=2030-06' in text(fragment)
+    assert "month=2030-04" in text(fragment) and "month=2030-06" in text(fragment)
 
 
-@pytest.mark.parametrize("month", ["2026-13", "abc", "", "2026-00", "99999-01", "1999-12", "2026-1", "../..",
-                                   "2026-05-01", "２０２６-０５"])
+@pytest.mark.parametrize(
+    "month", ["2026-13", "abc", "", "2026-00", "99999-01", "1999-12", "2026-1", "../..", "2026-05-01", "２０２６-０５"]
+)
 def test_malformed_months_show_this_month(app, http, month):
     response = http.get("/desk/capacity", query_string={"month": month})
     today = clock.today()
@@ -150,8 +171,10 @@ def test_calendar_query_count_does_not_grow_with_slots(app, http, count_queries)
 
 # --- a day ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("bad", ["2026-02-30", "2026-13-01", "tomorrow", "20260301", "2026-3-1", "0001-01-01",
-                                 "9999-12-31", "2026-03-01x"])
+
+@pytest.mark.parametrize(
+    "bad", ["2026-02-30", "2026-13-01", "tomorrow", "20260301", "2026-3-1", "0001-01-01", "9999-12-31", "2026-03-01x"]
+)
 def test_malformed_or_unreasonable_days_are_not_found(app, http, bad):
     assert http.get(f"/desk/capacity/{bad}").status_code == 404
     assert http.post(f"/desk/capacity/{bad}/close", data={"note": "x"}).status_code == 404
@@ -170,8 +193,9 @@ def test_day_page_lists_slots_resources_and_appointments(app, http):
 
 def test_inline_slot_edit_swaps_the_row_with_htmx(app, http):
     center = Center()
-    response = http.post(f"/desk/capacity/slots/{center.slot.id}", data={f"slot-{center.slot.id}-capacity": "12"},
-                         headers=HX)
+    response = http.post(
+        f"/desk/capacity/slots/{center.slot.id}", data={f"slot-{center.slot.id}-capacity": "12"}, headers=HX
+    )
     assert response.status_code == 200
     row = text(response)
     assert "<html" not in row
@@ -202,22 +226,39 @@ def test_capacity_below_bookings_is_refused_beside_the_field_listing_names(app, 
     assert_counters_consistent()
 
 
-@pytest.mark.parametrize("value, message", [("abc", "whole number"), ("", "required"), ("-3", "0 or more"),
-                                            ("10001", "10000 or less"), ("99999999999999999999", "whole number"),
-                                            ("1e3", "whole number"), ("2.5", "whole number")])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("abc", "whole number"),
+        ("", "required"),
+        ("-3", "0 or more"),
+        ("10001", "10000 or less"),
+        ("99999999999999999999", "whole number"),
+        ("1e3", "whole number"),
+        ("2.5", "whole number"),
+    ],
+)
 def test_bad_capacities_are_refused_with_a_message(app, http, value, message):
     center = Center()
-    for url, name in ((f"/desk/capacity/slots/{center.slot.id}", f"slot-{center.slot.id}-capacity"),
-                      (f"/desk/capacity/resources/{center.ct_day.id}", f"resource-{center.ct_day.id}-capacity")):
+    for url, name in (
+        (f"/desk/capacity/slots/{center.slot.id}", f"slot-{center.slot.id}-capacity"),
+        (f"/desk/capacity/resources/{center.ct_day.id}", f"resource-{center.ct_day.id}-capacity"),
+    ):
         response = http.post(url, data={name: value})
         assert response.status_code == 422 and message in text(response)
         assert http.post(url, data={name: value}, headers=HX).status_code == 200
     assert Slot.get_by_id(center.slot.id).capacity == 5 and ResourceDay.get_by_id(center.ct_day.id).capacity == 3
 
 
-@pytest.mark.parametrize("path", ["/desk/capacity/slots/999999", "/desk/capacity/resources/999999",
-                                  "/desk/capacity/slots/99999999999999999999999",
-                                  "/desk/capacity/resources/18446744073709551617"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/desk/capacity/slots/999999",
+        "/desk/capacity/resources/999999",
+        "/desk/capacity/slots/99999999999999999999999",
+        "/desk/capacity/resources/18446744073709551617",
+    ],
+)
 def test_unknown_ids_are_not_found(app, http, path):
     assert http.post(path, data={"capacity": "3"}).status_code == 404
 
@@ -242,8 +283,10 @@ def test_closing_a_day_lists_who_to_reschedule_then_reopening(app, http):
     assert response.headers["Location"].endswith(f"/desk/capacity/{center.day}#appointments")
     page = text(http.get(f"/desk/capacity/{center.day}"))
     assert "2 appointments need rescheduling" in page and "Appointments to reschedule" in page
-    for appointment, name, phone, slot in ((a, "王芳", "13800000001", "08:00–09:00"),
-                                            (b, "Li Lei", "13900000002", "09:00–10:00")):
+    for appointment, name, phone, slot in (
+        (a, "王芳", "13800000001", "08:00–09:00"),
+        (b, "Li Lei", "13900000002", "09:00–10:00"),
+    ):
         row = re.search(rf"<tr>\s*<td>{name}</td>(.*?)</tr>", page, re.S).group(1)
         assert phone in row and appointment.exam_code in row and slot in row
     assert "Reopen for booking" in page
@@ -268,9 +311,13 @@ def test_closing_a_day_without_slots_is_refused(app, http):
 
 # --- the weekly template -------------------------------------------------------------------------
 
+
 def template_data(start, end, rows, weekdays=("0", "1", "2", "3", "4"), **extra):
-    data = {"start": start.isoformat() if hasattr(start, "isoformat") else start,
-            "end": end.isoformat() if hasattr(end, "isoformat") else end, "weekdays": list(weekdays)}
+    data = {
+        "start": start.isoformat() if hasattr(start, "isoformat") else start,
+        "end": end.isoformat() if hasattr(end, "isoformat") else end,
+        "weekdays": list(weekdays),
+    }
     for index, row in enumerate(rows):
         for key, value in zip(("start", "end", "capacity"), row):
             data[f"slots-{index}-{key}"] = value
@@ -293,16 +340,27 @@ def test_template_post_opens_slots_and_reports_counts(app, http):
     today = clock.today()
     monday = today + datetime.timedelta(days=(7 - today.weekday()) % 7 + 7)
     rows = [("08:00", "09:00", "10"), ("", "", ""), ("09:00", "10:00", "4"), ("", "", "")]
-    response = http.post("/desk/capacity/template", data=template_data(
-        monday, monday + datetime.timedelta(days=6), rows, weekdays=("0", "2"), **{f"resource_{ct.id}": "2"}))
+    response = http.post(
+        "/desk/capacity/template",
+        data=template_data(
+            monday, monday + datetime.timedelta(days=6), rows, weekdays=("0", "2"), **{f"resource_{ct.id}": "2"}
+        ),
+    )
     assert response.status_code == 303 and f"month={monday:%Y-%m}" in response.headers["Location"]
     assert "4 slots opened, 0 updated." in text(http.get(response.headers["Location"]))
     assert Slot.select().count() == 4
     assert sorted({s.day.weekday() for s in Slot.select()}) == [0, 2]
     assert [r.capacity for r in ResourceDay.select()] == [2, 2]
-    again = http.post("/desk/capacity/template", data=template_data(
-        monday, monday + datetime.timedelta(days=6), [("08:00", "09:00", "12")], weekdays=("0", "2"),
-        **{f"resource_{ct.id}": "2"}))
+    again = http.post(
+        "/desk/capacity/template",
+        data=template_data(
+            monday,
+            monday + datetime.timedelta(days=6),
+            [("08:00", "09:00", "12")],
+            weekdays=("0", "2"),
+            **{f"resource_{ct.id}": "2"},
+        ),
+    )
     assert again.status_code == 303
     assert "0 slots opened, 2 updated." in text(http.get(again.headers["Location"]))
 
@@ -314,8 +372,14 @@ def _field_error(page, field_id):
 
 def test_template_errors_appear_next_to_their_fields(app, http):
     tomorrow = clock.today() + datetime.timedelta(days=1)
-    rows = [("08:00", "09:00", "10"), ("10:00", "09:30", "5"), ("", "", ""), ("08:30", "09:30", "5"),
-            ("11:00", "12:00", "10001"), ("13:00", "", "")]
+    rows = [
+        ("08:00", "09:00", "10"),
+        ("10:00", "09:30", "5"),
+        ("", "", ""),
+        ("08:30", "09:30", "5"),
+        ("11:00", "12:00", "10001"),
+        ("13:00", "", ""),
+    ]
     response = http.post("/desk/capacity/template", data=template_data(tomorrow, tomorrow, rows))
     page = text(response)
     assert response.status_code == 422
@@ -330,22 +394,27 @@ def test_template_errors_appear_next_to_their_fields(app, http):
     assert Slot.select().count() == 0
 
 
-@pytest.mark.parametrize("start, end, weekdays, field, message", [
-    (5, 1, ("0",), "end", "before the start date"),
-    (1, 500, ("0",), "end", "at most one year"),
-    (-3, 1, ("0",), "start", "today or later"),
-    (1, 5, (), "weekdays", "at least one weekday"),
-    (1, 5, ("9",), "weekdays", "valid choice"),
-    (1, 5, ("abc",), "weekdays", "Invalid choice"),
-    ("2026-02-30", 5, ("0",), "start", "Not a valid date"),
-    ("99999-01-01", 5, ("0",), "start", "Not a valid date"),
-    ("", 5, ("0",), "start", "required"),
-])
+@pytest.mark.parametrize(
+    "start, end, weekdays, field, message",
+    [
+        (5, 1, ("0",), "end", "before the start date"),
+        (1, 500, ("0",), "end", "at most one year"),
+        (-3, 1, ("0",), "start", "today or later"),
+        (1, 5, (), "weekdays", "at least one weekday"),
+        (1, 5, ("9",), "weekdays", "valid choice"),
+        (1, 5, ("abc",), "weekdays", "Invalid choice"),
+        ("2026-02-30", 5, ("0",), "start", "Not a valid date"),
+        ("99999-01-01", 5, ("0",), "start", "Not a valid date"),
+        ("", 5, ("0",), "start", "required"),
+    ],
+)
 def test_template_rejects_bad_dates_and_weekdays(app, http, start, end, weekdays, field, message):
     today = clock.today()
-    as_date = (lambda v: today + datetime.timedelta(days=v) if isinstance(v, int) else v)
-    response = http.post("/desk/capacity/template", data=template_data(
-        as_date(start), as_date(end), [("08:00", "09:00", "10")], weekdays=weekdays))
+    as_date = lambda v: today + datetime.timedelta(days=v) if isinstance(v, int) else v
+    response = http.post(
+        "/desk/capacity/template",
+        data=template_data(as_date(start), as_date(end), [("08:00", "09:00", "10")], weekdays=weekdays),
+    )
     page = text(response)
     assert response.status_code == 422
     error = _field_error(page, field)
@@ -355,16 +424,20 @@ def test_template_rejects_bad_dates_and_weekdays(app, http, start, end, weekdays
 
 def test_template_with_only_empty_rows_asks_for_a_slot(app, http):
     tomorrow = clock.today() + datetime.timedelta(days=1)
-    response = http.post("/desk/capacity/template", data=template_data(tomorrow, tomorrow, [("", "", "")] * 8,
-                                                                      weekdays=[str(tomorrow.weekday())]))
+    response = http.post(
+        "/desk/capacity/template",
+        data=template_data(tomorrow, tomorrow, [("", "", "")] * 8, weekdays=[str(tomorrow.weekday())]),
+    )
     assert response.status_code == 422 and "Add at least one slot" in text(response)
 
 
 def test_template_bad_resource_capacity_is_shown_beside_it(app, http):
     ct = factories.make_resource("CT", capacity=7)
     tomorrow = clock.today() + datetime.timedelta(days=1)
-    response = http.post("/desk/capacity/template", data=template_data(
-        tomorrow, tomorrow, [("08:00", "09:00", "10")], **{f"resource_{ct.id}": "many"}))
+    response = http.post(
+        "/desk/capacity/template",
+        data=template_data(tomorrow, tomorrow, [("08:00", "09:00", "10")], **{f"resource_{ct.id}": "many"}),
+    )
     assert response.status_code == 422 and "whole number" in _field_error(text(response), f"resource_{ct.id}")
 
 
@@ -374,8 +447,9 @@ def test_day_page_query_count_does_not_grow_with_appointments(app, http, count_q
     with count_queries() as few:
         assert http.get(f"/desk/capacity/{center.day}").status_code == 200
     for n in range(12):
-        booking.book(Actor(), person(f"Client {n}", f"1380000{n:04d}").id,
-                     (center.slot if n % 2 else center.slot2).id, "CT-PKG")
+        booking.book(
+            Actor(), person(f"Client {n}", f"1380000{n:04d}").id, (center.slot if n % 2 else center.slot2).id, "CT-PKG"
+        )
     with count_queries() as many:
         page = text(http.get(f"/desk/capacity/{center.day}"))
     assert "Client 11" in page and "13800000011" in page

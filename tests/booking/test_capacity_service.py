@@ -1,4 +1,5 @@
 """The scheduler's capacity rules, on SQLite and PostgreSQL: templates, capacities below bookings, closing days."""
+
 import datetime
 
 import pytest
@@ -61,8 +62,7 @@ def test_template_updates_capacity_but_never_below_bookings(app):
     booking.book(Actor(), person("王芳").id, center.slot.id, "BASIC")
     booking.book(Actor(), person("李雷").id, center.slot.id, "BASIC")
     specs = [SlotSpec(T(8), T(9), 1), SlotSpec(T(9), T(10), 7)]
-    counts = capacity.apply_template(Actor(), center.day, center.day, {center.day.weekday()}, specs,
-                                     {center.ct.id: 6})
+    counts = capacity.apply_template(Actor(), center.day, center.day, {center.day.weekday()}, specs, {center.ct.id: 6})
     assert (counts["created"], counts["updated"], counts["kept"]) == (0, 1, 1)
     assert Slot.get_by_id(center.slot.id).capacity == 5  # 2 booked: 1 would be too low
     assert Slot.get_by_id(center.slot2.id).capacity == 7
@@ -78,21 +78,29 @@ def test_template_leaves_closed_days_closed(app):
     assert Slot.select().where(Slot.day == monday).count() == 1
 
 
-@pytest.mark.parametrize("start_offset, end_offset, weekdays, specs, field", [
-    (5, 4, {0}, SPECS, "end"),
-    (1, 400, {0}, SPECS, "end"),
-    (-1, 3, {0}, SPECS, "start"),
-    (1, 3, set(), SPECS, "weekdays"),
-    (1, 3, {0}, [SlotSpec(T(9), T(8), 3)], "slots-0-end"),
-    (1, 3, {0}, [SlotSpec(T(8), T(9), 3), SlotSpec(T(8, 30), T(9, 30), 3)], "slots-1-start"),
-    (1, 3, {0}, [SlotSpec(T(8), T(9), 10001)], "slots-0-capacity"),
-    (1, 3, {0}, [], "slots"),
-])
+@pytest.mark.parametrize(
+    "start_offset, end_offset, weekdays, specs, field",
+    [
+        (5, 4, {0}, SPECS, "end"),
+        (1, 400, {0}, SPECS, "end"),
+        (-1, 3, {0}, SPECS, "start"),
+        (1, 3, set(), SPECS, "weekdays"),
+        (1, 3, {0}, [SlotSpec(T(9), T(8), 3)], "slots-0-end"),
+        (1, 3, {0}, [SlotSpec(T(8), T(9), 3), SlotSpec(T(8, 30), T(9, 30), 3)], "slots-1-start"),
+        (1, 3, {0}, [SlotSpec(T(8), T(9), 10001)], "slots-0-capacity"),
+        (1, 3, {0}, [], "slots"),
+    ],
+)
 def test_template_refuses_bad_input_and_writes_nothing(app, start_offset, end_offset, weekdays, specs, field):
     today = clock.today()
     with pytest.raises(ValidationError) as refused:
-        capacity.apply_template(Actor(), today + datetime.timedelta(days=start_offset),
-                                today + datetime.timedelta(days=end_offset), weekdays, specs)
+        capacity.apply_template(
+            Actor(),
+            today + datetime.timedelta(days=start_offset),
+            today + datetime.timedelta(days=end_offset),
+            weekdays,
+            specs,
+        )
     assert field in refused.value.field_errors
     assert Slot.select().count() == 0 and AuditEvent.select().count() == 0
 
@@ -138,7 +146,7 @@ def test_capacity_out_of_range_or_not_an_integer_is_refused(app, value):
 
 
 def test_unknown_slot_and_resource_day_are_not_found(app):
-    for bad in (0, 999999, 2 ** 40):
+    for bad in (0, 999999, 2**40):
         with pytest.raises(NotFound):
             capacity.set_slot_capacity(Actor(), bad, 3)
         with pytest.raises(NotFound):

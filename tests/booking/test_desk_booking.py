@@ -1,4 +1,5 @@
 """Front desk: find appointments, phone booking, staff cancel and reschedule (audited override)."""
+
 import pytest
 
 from checkup.core.audit import Actor
@@ -39,8 +40,8 @@ def test_the_search_is_posted_and_never_read_from_the_address(client, center, de
     assert appointment.exam_code not in client.get("/desk/appointments?q=赵六").get_data(as_text=True)
     for page in ("/desk/appointments", "/desk"):
         html = client.get(page).get_data(as_text=True)
-        form = html[html.rindex("<form", 0, html.index('role="search"') + 20):]
-        form = form[:form.index("</form>")]
+        form = html[html.rindex("<form", 0, html.index('role="search"') + 20) :]
+        form = form[: form.index("</form>")]
         assert 'method="post" action="/desk/appointments"' in form and 'name="csrf_token"' in form
         assert "hx-get" not in form and "hx-push-url" not in form
 
@@ -60,8 +61,10 @@ def test_phone_booking(client, center, desk):
     person = factories.make_client()
     page = client.get(f"/desk/clients/{person.id}/book?package=BASIC&day={center.day}")
     assert "08:00–09:00" in page.get_data(as_text=True)
-    response = client.post(f"/desk/clients/{person.id}/book", data={"package": "BASIC", "slot": center.slot.id,
-                                                                     "idempotency_key": "desk-1"})
+    response = client.post(
+        f"/desk/clients/{person.id}/book",
+        data={"package": "BASIC", "slot": center.slot.id, "idempotency_key": "desk-1"},
+    )
     assert response.status_code == 303
     appointment = Appointment.get(Appointment.client == person.id)
     assert appointment.source == "desk" and appointment.booked_by_id == desk.id

@@ -1,4 +1,5 @@
 """Day-before reminders: every booked client once, never twice; through the CLI as cron would run it."""
+
 import datetime
 
 import pytest
@@ -19,8 +20,9 @@ def test_reminders_go_once_to_tomorrows_booked_clients(app, outbox):
     kept = booking.book(Actor(), factories.make_client(email="kept@example.com").id, center.slot.id, "BASIC")
     gone = booking.book(Actor(), factories.make_client(email="gone@example.com").id, center.slot2.id, "BASIC")
     booking.cancel(Actor(), gone.id, "changed plans", staff=True)
-    later = Slot.create(day=center.day + datetime.timedelta(days=1), start_time=datetime.time(8),
-                        end_time=datetime.time(9), capacity=3)
+    later = Slot.create(
+        day=center.day + datetime.timedelta(days=1), start_time=datetime.time(8), end_time=datetime.time(9), capacity=3
+    )
     booking.book(Actor(), factories.make_client(email="later@example.com").id, later.id, "BASIC")
     assert booking_mail.send_reminders() == 1
     assert booking_mail.send_reminders() == 0

@@ -1,5 +1,6 @@
 """Helpers of the post-checkup care journey (tests/browser/test_care_journey.py): signing in on a journey
 stack, arranging clients in its database, and the exam-day steps that lead to a signed report."""
+
 import datetime
 import io
 import uuid
@@ -44,6 +45,7 @@ def center_time(stack, moment):
 
 # --- arranging data -------------------------------------------------------------------------------------
 
+
 def checked_in_client(stack):
     """A new client (with an email, no login) booked today into a slot of their own and checked in."""
     from checkup.core import clock
@@ -55,18 +57,27 @@ def checked_in_client(stack):
     suffix = unique()
     name, email = f"郑海涛{suffix}", f"care-{suffix}@example.com"
     with stack.database():
-        package = Package.create(code=f"CARE-{suffix}", name_en="Care journey check", name_zh="随访流程体检",
-                                 price="150.00")
+        package = Package.create(
+            code=f"CARE-{suffix}", name_en="Care journey check", name_zh="随访流程体检", price="150.00"
+        )
         items = {code: ExamItem.get(ExamItem.code == code) for codes in STATION_ITEMS.values() for code in codes}
         PackageItem.insert_many([{"package": package.id, "item": item.id} for item in items.values()]).execute()
-        client = Client.create(name=name, sex="male", birth_date=datetime.date(1975, 3, 14), phone="13700137555",
-                               email=email)
-        slot = Slot.create(day=clock.today(), start_time=datetime.time(0, 1), end_time=datetime.time(23, 59),
-                           capacity=3)
+        client = Client.create(
+            name=name, sex="male", birth_date=datetime.date(1975, 3, 14), phone="13700137555", email=email
+        )
+        slot = Slot.create(
+            day=clock.today(), start_time=datetime.time(0, 1), end_time=datetime.time(23, 59), capacity=3
+        )
         appointment = booking.book(SYSTEM, client.id, slot.id, package.code, source="desk", allow_started=True)
         exam_day.check_in(SYSTEM, appointment.id, exam_day.IDENTITY_FIELDS)
-        return {"id": appointment.id, "exam_code": appointment.exam_code, "client_id": client.id, "name": name,
-                "email": email, "items": {code: item.id for code, item in items.items()}}
+        return {
+            "id": appointment.id,
+            "exam_code": appointment.exam_code,
+            "client_id": client.id,
+            "name": name,
+            "email": email,
+            "items": {code: item.id for code, item in items.items()},
+        }
 
 
 def campaign_clients(stack, tag, marketing):
@@ -80,8 +91,13 @@ def campaign_clients(stack, tag, marketing):
     with stack.database():
         for n, consented in enumerate(marketing):
             suffix = unique()
-            client = Client.create(name=f"韩雪{suffix}", sex="female", birth_date=datetime.date(1984, 9, n + 1),
-                                   email=f"campaign-{suffix}@example.com", tags=f"vip, {tag}")
+            client = Client.create(
+                name=f"韩雪{suffix}",
+                sex="female",
+                birth_date=datetime.date(1984, 9, n + 1),
+                email=f"campaign-{suffix}@example.com",
+                tags=f"vip, {tag}",
+            )
             consents.record(None, client.id, MARKETING_EMAIL, consented, "registration")
             made.append((client.id, client.email))
     return made
@@ -104,22 +120,36 @@ def lapsed_clients(stack):
         package = Package.get(Package.code == "COMP")
         for n, upcoming in enumerate((None, today + datetime.timedelta(days=7))):
             suffix = unique()
-            client = Client.create(name=f"冯建国{suffix}", sex="male", birth_date=datetime.date(1970, 4, n + 1),
-                                   email=f"lapsed-{suffix}@example.com")
+            client = Client.create(
+                name=f"冯建国{suffix}",
+                sex="male",
+                birth_date=datetime.date(1970, 4, n + 1),
+                email=f"lapsed-{suffix}@example.com",
+            )
             for day, status in ((last_day, COMPLETED), (upcoming, BOOKED)):
                 if day is None:
                     continue
                 slot = Slot.get_or_none(Slot.day == day, Slot.start_time == datetime.time(6, 45)) or Slot.create(
-                    day=day, start_time=datetime.time(6, 45), end_time=datetime.time(7, 30), capacity=5)
-                Appointment.create(exam_code=f"RE{suffix}{status[0]}".upper(), client=client, slot=slot, day=day,
-                                   live_day=day if status == BOOKED else None, package=package, status=status,
-                                   total_price=package.price, self_amount=package.price)
+                    day=day, start_time=datetime.time(6, 45), end_time=datetime.time(7, 30), capacity=5
+                )
+                Appointment.create(
+                    exam_code=f"RE{suffix}{status[0]}".upper(),
+                    client=client,
+                    slot=slot,
+                    day=day,
+                    live_day=day if status == BOOKED else None,
+                    package=package,
+                    status=status,
+                    total_price=package.price,
+                    self_amount=package.price,
+                )
             consents.record(None, client.id, SERVICE_REMINDERS, True, "registration")
             made.append({"id": client.id, "name": client.name, "email": client.email, "last_day": last_day})
     return made
 
 
 # --- the exam day in the browser --------------------------------------------------------------------------
+
 
 def enter_station_results(page, stack, station_name, station_code, client_name, values, flags):
     """At a station: open the client from the worklist, type ``values`` ({label: value}), check the live
@@ -155,6 +185,7 @@ def review_and_sign(page, stack, booked, summary):
 
 # --- reading what came out ----------------------------------------------------------------------------------
 
+
 def pdf_text(body):
     assert body.startswith(b"%PDF"), body[:40]
     return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(body)).pages)
@@ -170,6 +201,7 @@ def subjects(stack, to):
 
 def wait_for_mail(stack, to, subject=None):
     """The (first) message to ``to``, with ``subject`` if given, waiting for the worker (inline: already there)."""
+
     def found():
         return next((m for m in stack.messages(to=to) if subject is None or m["Subject"] == subject), None)
 

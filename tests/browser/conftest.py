@@ -5,6 +5,7 @@ pytest-playwright's ``page``/``context`` (``base_url`` is the live server, so ``
 works), fails if the page logs a JS error or a CSP violation, and can call ``login_as`` and
 ``axe_check`` from ``tests.browser.helpers``.
 """
+
 import os
 import threading
 from pathlib import Path
@@ -14,14 +15,22 @@ import pytest
 from tests.conftest import service_missing
 
 CHROMIUM = os.environ.get("CHECKUP_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 HERE = Path(__file__).resolve().parent
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "allow_console_error(text): a browser console error containing "
-                            "text is expected in this test")
+    config.addinivalue_line(
+        "markers", "allow_console_error(text): a browser console error containing text is expected in this test"
+    )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -43,22 +52,25 @@ def live_server(tmp_path_factory):
     from werkzeug.serving import make_server
 
     from checkup import create_app, database
-    from checkup.models.base import db
     from checkup.demo import demo
+    from checkup.models.base import db
 
     folder = tmp_path_factory.mktemp("live")
-    app = create_app({
-        "INSTANCE_PATH": str(folder / "instance"),
-        "DATABASE_URL": f"sqlite:///{folder / 'live.db'}",
-        "SECRET_KEY": "browser-test-secret-key",
-        "NATIONAL_ID_KEY": "browser-test-national-id-key",
-        "REDIS_URL": None,
-        "MAIL_SERVER": None,
-        "JOBS_INLINE": True,
-        "CLIENT_LOCALE": "en",  # the journeys read mail in English (test_client_language: the shipped default)
-        # signed_in() reuses a login for the whole run, which may outlast the idle limits (tests/accounts/test_auth.py)
-        "IDLE_MINUTES_STAFF": 24 * 60, "IDLE_MINUTES_CLIENT": 24 * 60,
-    })
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(folder / "instance"),
+            "DATABASE_URL": f"sqlite:///{folder / 'live.db'}",
+            "SECRET_KEY": "browser-test-secret-key",
+            "NATIONAL_ID_KEY": "browser-test-national-id-key",
+            "REDIS_URL": None,
+            "MAIL_SERVER": None,
+            "JOBS_INLINE": True,
+            "CLIENT_LOCALE": "en",  # the journeys read mail in English (test_client_language: the shipped default)
+            # signed_in() reuses a login for the whole run, which may outlast the idle limits (tests/accounts/test_auth.py)
+            "IDLE_MINUTES_STAFF": 24 * 60,
+            "IDLE_MINUTES_CLIENT": 24 * 60,
+        }
+    )
     with app.app_context():
         database.upgrade()
         with db.connection_context():

@@ -1,5 +1,6 @@
 """Helpers of the group checkup journey (tests/browser/test_group_journey.py): the roster files HR uploads,
 reading HR's pages, and the completed checkups with signed reports arranged in the stack's database."""
+
 import csv
 import datetime
 import io
@@ -11,8 +12,17 @@ from playwright.sync_api import expect
 
 from tests.browser.care_journey_helpers import unique
 
-ROSTER_HEADER = ["employee number", "name", "sex", "birth date", "national ID", "phone", "email", "department",
-                 "category"]
+ROSTER_HEADER = [
+    "employee number",
+    "name",
+    "sex",
+    "birth date",
+    "national ID",
+    "phone",
+    "email",
+    "department",
+    "category",
+]
 STATUS_COLUMNS = ["Not invited", "Invited", "Booked", "Checked in", "Completed", "No-show", "Total"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 GIVEN = ["建华", "丽娟", "志强", "秀英", "国平", "海燕", "文博", "静怡", "子豪", "雨桐", "浩然", "梦琪", "俊杰"]
@@ -31,8 +41,17 @@ class Employee:
     category: str
 
     def row(self):
-        return [self.number, self.name, "男" if self.sex == "male" else "女", self.born, self.national_id,
-                self.phone, self.email, self.department, self.category]
+        return [
+            self.number,
+            self.name,
+            "男" if self.sex == "male" else "女",
+            self.born,
+            self.national_id,
+            self.phone,
+            self.email,
+            self.department,
+            self.category,
+        ]
 
 
 @dataclass
@@ -62,8 +81,12 @@ def make_roster(window_start):
     suffix = unique()
     rng = random.Random(suffix)
     roster = Roster(suffix)
-    plan = ([("male", 33, "Assembly", "Men")] * 12 + [("female", 44, "Assembly", "Women")] * 11
-            + [("male", 54, "Finance", "Management")] * 2 + [("female", 52, "Finance", "Management")])
+    plan = (
+        [("male", 33, "Assembly", "Men")] * 12
+        + [("female", 44, "Assembly", "Women")] * 11
+        + [("male", 54, "Finance", "Management")] * 2
+        + [("female", 52, "Finance", "Management")]
+    )
     ids = set()
     for n, (sex, age, department, category) in enumerate(plan, 1):
         number = None
@@ -73,8 +96,19 @@ def make_roster(window_start):
         ids.add(number)
         name = f"{SURNAMES[n % len(SURNAMES)]}{GIVEN[n % len(GIVEN)]}{suffix[:3]}"
         email = "" if n == 20 else f"emp{n:02d}-{suffix}@example.com"
-        roster.employees.append(Employee(f"J{suffix}-{n:03d}", name, sex, born, number,
-                                         f"139{rng.randint(10**7, 10**8 - 1)}", email, department, category))
+        roster.employees.append(
+            Employee(
+                f"J{suffix}-{n:03d}",
+                name,
+                sex,
+                born,
+                number,
+                f"139{rng.randint(10**7, 10**8 - 1)}",
+                email,
+                department,
+                category,
+            )
+        )
     return roster
 
 
@@ -110,8 +144,11 @@ def xlsx_file(rows, name):
             sheet.cell(sheet.max_row, 4).number_format = "yyyy-mm-dd"
     out = io.BytesIO()
     workbook.save(out)
-    return {"name": name, "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "buffer": out.getvalue()}
+    return {
+        "name": name,
+        "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "buffer": out.getvalue(),
+    }
 
 
 def csv_file(rows, name):
@@ -125,13 +162,15 @@ def csv_file(rows, name):
 
 # --- reading HR's pages --------------------------------------------------------------------------------
 
+
 def dashboard_counts(page, stack, contract_id):
     """HR's dashboard, the contract's "All employees" row: {status label: number}."""
     page.goto(stack.url + "/hr")
     section = page.locator(f"section[aria-labelledby='contract-{contract_id}']")
     expect(section).to_be_visible()
-    row = section.locator("table", has=page.locator("caption", has_text="Employees by status (the figures")) \
-        .locator("tbody tr", has=page.get_by_role("rowheader", name="All employees"))
+    row = section.locator("table", has=page.locator("caption", has_text="Employees by status (the figures")).locator(
+        "tbody tr", has=page.get_by_role("rowheader", name="All employees")
+    )
     expect(row).to_have_count(1)
     return dict(zip(STATUS_COLUMNS, (int(t) for t in row.locator("td").all_inner_texts())))
 
@@ -153,7 +192,8 @@ def choose_open_day(page, earliest, months=3):
     moving on month by month; returns the day once its times are shown."""
     for _ in range(months):
         hrefs = page.locator("#picker table.month td.open a").evaluate_all(
-            "links => links.map(a => a.getAttribute('href'))")
+            "links => links.map(a => a.getAttribute('href'))"
+        )
         for href in hrefs:
             day = datetime.date.fromisoformat(re.search(r"day=(\d{4}-\d{2}-\d{2})", href).group(1))
             if day >= earliest:
@@ -167,6 +207,7 @@ def choose_open_day(page, earliest, months=3):
 
 
 # --- results, arranged in the database ------------------------------------------------------------------
+
 
 def complete_with_signed_reports(stack, contract_id, skip_client_ids, high_glucose, private_value, private_summary):
     """Every enrollment of the contract except ``skip_client_ids`` gets a completed appointment with a signed
@@ -184,33 +225,68 @@ def complete_with_signed_reports(stack, contract_id, skip_client_ids, high_gluco
         cholesterol = ExamItem.get(ExamItem.code == "TC")
         physician = User.get(User.email == "physician@demo.test")
         day = clock.today()
-        slot = (Slot.get_or_none(Slot.day == day, Slot.start_time == datetime.time(0, 5))
-                or Slot.create(day=day, start_time=datetime.time(0, 5), end_time=datetime.time(0, 35), capacity=60,
-                               closed=True))  # the arranged visits only: nobody can book it
-        enrollments = list(Enrollment.select().where(Enrollment.contract == contract_id,
-                                                     Enrollment.client.not_in(list(skip_client_ids)))
-                           .order_by(Enrollment.id))
+        slot = Slot.get_or_none(Slot.day == day, Slot.start_time == datetime.time(0, 5)) or Slot.create(
+            day=day, start_time=datetime.time(0, 5), end_time=datetime.time(0, 35), capacity=60, closed=True
+        )  # the arranged visits only: nobody can book it
+        enrollments = list(
+            Enrollment.select()
+            .where(Enrollment.contract == contract_id, Enrollment.client.not_in(list(skip_client_ids)))
+            .order_by(Enrollment.id)
+        )
         for n, enrollment in enumerate(enrollments):
             category = enrollment.category
             price = category.package.price
             appointment = Appointment.create(
-                exam_code=f"GJ{contract_id:04d}{n:03d}{unique()[:3]}".upper(), client=enrollment.client_id,
-                slot=slot, day=day, package=category.package_id, status=COMPLETED, source="group",
-                total_price=price, company_amount=price if category.company_pays else Decimal("0"),
-                self_amount=Decimal("0") if category.company_pays else price)
+                exam_code=f"GJ{contract_id:04d}{n:03d}{unique()[:3]}".upper(),
+                client=enrollment.client_id,
+                slot=slot,
+                day=day,
+                package=category.package_id,
+                status=COMPLETED,
+                source="group",
+                total_price=price,
+                company_amount=price if category.company_pays else Decimal("0"),
+                self_amount=Decimal("0") if category.company_pays else price,
+            )
             Enrollment.update(appointment=appointment.id).where(Enrollment.id == enrollment.id).execute()
             high = n % 2 == 0 and n < 2 * high_glucose
             value = private_value if n == 0 else ("8.4" if high else "5.1")
-            sugar = Result.create(appointment=appointment, item=glucose, value_text=value,
-                                  value_num=Decimal(value), unit="mmol/L", flag="H" if high else "",
-                                  ref_low=Decimal("3.9"), ref_high=Decimal("6.1"), entered_by=physician)
-            Result.create(appointment=appointment, item=cholesterol, value_text="4.6", value_num=Decimal("4.6"),
-                          unit="mmol/L", ref_high=Decimal("5.2"), entered_by=physician)
-            report = Report.create(appointment=appointment, status="signed", version=1, signed_by=physician,
-                                   signed_at=utcnow(), summary=private_summary if n == 0 else "Checked.")
+            sugar = Result.create(
+                appointment=appointment,
+                item=glucose,
+                value_text=value,
+                value_num=Decimal(value),
+                unit="mmol/L",
+                flag="H" if high else "",
+                ref_low=Decimal("3.9"),
+                ref_high=Decimal("6.1"),
+                entered_by=physician,
+            )
+            Result.create(
+                appointment=appointment,
+                item=cholesterol,
+                value_text="4.6",
+                value_num=Decimal("4.6"),
+                unit="mmol/L",
+                ref_high=Decimal("5.2"),
+                entered_by=physician,
+            )
+            report = Report.create(
+                appointment=appointment,
+                status="signed",
+                version=1,
+                signed_by=physician,
+                signed_at=utcnow(),
+                summary=private_summary if n == 0 else "Checked.",
+            )
             if high:
-                Finding.create(report=report, result=sugar, item=glucose, level="C",
-                               text=f"Fasting plasma glucose {value} mmol/L, high")
+                Finding.create(
+                    report=report,
+                    result=sugar,
+                    item=glucose,
+                    level="C",
+                    text=f"Fasting plasma glucose {value} mmol/L, high",
+                )
         return len(enrollments)
 
 
@@ -223,8 +299,19 @@ def large_roster_rows(count, category):
         sex = "男" if n % 2 else "女"
         born = datetime.date(1970 + n % 30, 1 + n % 12, 1 + n % 28)
         phone = f"139{rng.randrange(10**8):08d}"
-        rows.append([f"BIG-{suffix}-{n:05d}", f"{SURNAMES[n % len(SURNAMES)]}员工{suffix}{n}", sex, born, "", phone,
-                     "", "Plant", category])
+        rows.append(
+            [
+                f"BIG-{suffix}-{n:05d}",
+                f"{SURNAMES[n % len(SURNAMES)]}员工{suffix}{n}",
+                sex,
+                born,
+                "",
+                phone,
+                "",
+                "Plant",
+                category,
+            ]
+        )
     return rows
 
 
@@ -235,6 +322,7 @@ def active_contract_for(stack, hr_email, category):
 
     with stack.database():
         organization = User.get(User.email == hr_email).organization
-        contract = factories.make_contract(organization, status="active", categories=[category],
-                                           name=f"Plant staff {unique()}")
+        contract = factories.make_contract(
+            organization, status="active", categories=[category], name=f"Plant staff {unique()}"
+        )
         return contract.id

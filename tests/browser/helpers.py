@@ -1,4 +1,5 @@
 """Helpers for the browser tests: signing in, axe-core checks, layout checks."""
+
 import functools
 from pathlib import Path
 

@@ -8,6 +8,7 @@ one stack per backend for the whole module, its state shared by the module's ste
 The test process reaches the same database through ``stack.database()`` (binds the peewee proxy for
 the block and restores it) and reads the outbox folder the server writes to.
 """
+
 import contextlib
 import email
 import email.policy
@@ -60,15 +61,22 @@ class Stack:
             self.database_url = urlsplit(POSTGRES_URL)._replace(path=f"/{self.db_name}").geturl()
         else:
             self.database_url = f"sqlite:///{self.folder / 'journey.db'}"
-        self.env = dict(os.environ, CHECKUP_DATABASE_URL=self.database_url, CHECKUP_SECRET_KEY="journey-secret-key",
-                        CHECKUP_NATIONAL_ID_KEY="journey-national-id-key", CHECKUP_OUTBOX_DIR=str(self.outbox),
-                        CHECKUP_BASE_URL=self.url, CHECKUP_REPORTS_DIR=str(self.instance / "reports"),
-                        CHECKUP_GROUP_DOCS_DIR=str(self.instance / "group_documents"),
-                        CHECKUP_EXPORTS_DIR=str(self.instance / "exports"),
-                        CHECKUP_LOGIN_LIMIT_PER_IP="100000/minute", CHECKUP_LOGIN_LIMIT_PER_ACCOUNT="1000/minute",
-                        CHECKUP_JOBS_INLINE="0",
-                        # the journeys read mail in English; test_client_language checks the shipped default
-                        CHECKUP_CLIENT_LOCALE="en")
+        self.env = dict(
+            os.environ,
+            CHECKUP_DATABASE_URL=self.database_url,
+            CHECKUP_SECRET_KEY="journey-secret-key",
+            CHECKUP_NATIONAL_ID_KEY="journey-national-id-key",
+            CHECKUP_OUTBOX_DIR=str(self.outbox),
+            CHECKUP_BASE_URL=self.url,
+            CHECKUP_REPORTS_DIR=str(self.instance / "reports"),
+            CHECKUP_GROUP_DOCS_DIR=str(self.instance / "group_documents"),
+            CHECKUP_EXPORTS_DIR=str(self.instance / "exports"),
+            CHECKUP_LOGIN_LIMIT_PER_IP="100000/minute",
+            CHECKUP_LOGIN_LIMIT_PER_ACCOUNT="1000/minute",
+            CHECKUP_JOBS_INLINE="0",
+            # the journeys read mail in English; test_client_language checks the shipped default
+            CHECKUP_CLIENT_LOCALE="en",
+        )
         self.env.pop("CHECKUP_MAIL_SERVER", None)
         if backend == "postgresql":
             self.env["CHECKUP_REDIS_URL"] = REDIS_URL
@@ -80,8 +88,14 @@ class Stack:
         return self.instance / "outbox"
 
     def _flask(self, *args, timeout=300):
-        done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=self.env,
-                              capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
         return done.stdout
@@ -100,8 +114,23 @@ class Stack:
                 service_missing(f"Redis not reachable for the journey: {error}")
         self._flask("db", "upgrade")
         self._flask("seed-demo", timeout=600)
-        self._spawn([sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{self.port}",
-                     "--log-level", "warning", "wsgi:app"], "gunicorn")
+        self._spawn(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-w",
+                "2",
+                "--threads",
+                "4",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+                "wsgi:app",
+            ],
+            "gunicorn",
+        )
         if self.backend == "postgresql":
             self._spawn([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], "worker")
         deadline = time.monotonic() + 60
@@ -115,8 +144,14 @@ class Stack:
 
     def _spawn(self, args, name):
         log = open(self.folder / f"{name}.log", "w")
-        self.processes.append((subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                                start_new_session=True), log))
+        self.processes.append(
+            (
+                subprocess.Popen(
+                    args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                ),
+                log,
+            )
+        )
 
     def logs(self):
         return "\n".join(p.read_text(errors="replace")[-4000:] for p in self.folder.glob("*.log"))
@@ -141,10 +176,19 @@ class Stack:
         from checkup.models.base import db
 
         previous = db.obj
-        app = create_app({"INSTANCE_PATH": str(self.instance), "DATABASE_URL": self.database_url,
-                          "SECRET_KEY": "journey-secret-key", "NATIONAL_ID_KEY": "journey-national-id-key",
-                          "OUTBOX_DIR": str(self.outbox), "BASE_URL": self.url, "REDIS_URL": None,
-                          "JOBS_INLINE": True, "CLIENT_LOCALE": "en"})
+        app = create_app(
+            {
+                "INSTANCE_PATH": str(self.instance),
+                "DATABASE_URL": self.database_url,
+                "SECRET_KEY": "journey-secret-key",
+                "NATIONAL_ID_KEY": "journey-national-id-key",
+                "OUTBOX_DIR": str(self.outbox),
+                "BASE_URL": self.url,
+                "REDIS_URL": None,
+                "JOBS_INLINE": True,
+                "CLIENT_LOCALE": "en",
+            }
+        )
         try:
             with app.app_context(), db.connection_context():
                 yield app
@@ -175,6 +219,7 @@ class Stack:
 
 
 # --- the fixtures a journey module imports -----------------------------------------------------------
+
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def stack(request, tmp_path_factory):

@@ -3,6 +3,7 @@
 The live server runs in a thread of this process, so a test can open the same app's context and
 call the services directly (peewee connections are per thread; the SQLite file is shared).
 """
+
 import contextlib
 import datetime
 import email

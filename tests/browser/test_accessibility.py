@@ -2,6 +2,7 @@
 
 Homes and /account are covered in test_roles; the phone width in test_layout.
 """
+
 import pytest
 from playwright.sync_api import expect
 
@@ -10,8 +11,15 @@ from tests.browser.live_data import live_app
 
 PAGES = {
     "client@demo.test": ["/me/packages", "/me/packages/{package}"],
-    "admin@demo.test": ["/admin/accounts", "/admin/accounts/new", "/admin/accounts/{account}", "/admin/audit",
-                        "/admin/catalog/items", "/directory/clients", "/directory/organizations"],
+    "admin@demo.test": [
+        "/admin/accounts",
+        "/admin/accounts/new",
+        "/admin/accounts/{account}",
+        "/admin/audit",
+        "/admin/catalog/items",
+        "/directory/clients",
+        "/directory/organizations",
+    ],
     "scheduler@demo.test": ["/no-such-page"],
 }
 
@@ -59,12 +67,28 @@ def test_background_work_page_passes_axe(signed_in, base_url, live_server):
 
     with live_app(live_server):
         now = utcnow()
-        dead = Task.create(kind="tasks.noop", args_json=json.dumps([1]), dedupe_key=f"axe:{uuid.uuid4().hex}",
-                           state=DEAD, attempts=6, last_error="SMTPServerDisconnected: Connection closed",
-                           created_at=now, next_attempt_at=now, finished_at=now)
-        Task.create(kind="tasks.noop", args_json=json.dumps([2]), dedupe_key=f"axe:{uuid.uuid4().hex}",
-                    state=FAILED, attempts=2, last_error="OSError: disk full", created_at=now,
-                    next_attempt_at=now + datetime.timedelta(hours=1), finished_at=now)
+        dead = Task.create(
+            kind="tasks.noop",
+            args_json=json.dumps([1]),
+            dedupe_key=f"axe:{uuid.uuid4().hex}",
+            state=DEAD,
+            attempts=6,
+            last_error="SMTPServerDisconnected: Connection closed",
+            created_at=now,
+            next_attempt_at=now,
+            finished_at=now,
+        )
+        Task.create(
+            kind="tasks.noop",
+            args_json=json.dumps([2]),
+            dedupe_key=f"axe:{uuid.uuid4().hex}",
+            state=FAILED,
+            attempts=2,
+            last_error="OSError: disk full",
+            created_at=now,
+            next_attempt_at=now + datetime.timedelta(hours=1),
+            finished_at=now,
+        )
     page = signed_in("admin@demo.test")
     page.goto(base_url + "/admin/tasks")
     expect(page.get_by_role("heading", level=1)).to_have_text("Background work")

@@ -1,5 +1,6 @@
 """Sign-in, registration and password-reset pages: errors where the person looks, and accessible; the
 warning before an idle login ends."""
+
 import uuid
 
 import pytest
@@ -26,11 +27,14 @@ def test_wrong_password_shows_the_generic_error_next_to_the_form(page, base_url)
     axe_check(page)
 
 
-@pytest.mark.parametrize("path, heading", [
-    ("/login", "Sign in"),
-    ("/register", "Create an account"),
-    ("/password/forgot", "Reset your password"),
-])
+@pytest.mark.parametrize(
+    "path, heading",
+    [
+        ("/login", "Sign in"),
+        ("/register", "Create an account"),
+        ("/password/forgot", "Reset your password"),
+    ],
+)
 def test_public_pages_pass_axe(page, base_url, path, heading):
     page.goto(base_url + path)
     expect(page.get_by_role("heading", level=1)).to_have_text(heading)
@@ -89,8 +93,7 @@ def test_registration_shows_errors_by_the_fields_then_opens_from_the_email(page,
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, 王小明")
 
 
-def test_an_idle_page_warns_two_minutes_before_and_stay_signed_in_keeps_the_login(new_context, base_url,
-                                                                                  live_server):
+def test_an_idle_page_warns_two_minutes_before_and_stay_signed_in_keeps_the_login(new_context, base_url, live_server):
     """The page's own clock is moved (Playwright's clock): the notice comes N - 2 minutes after loading,
     is announced (role="alert"), and its button refreshes the session on the server."""
     from tests.browser.helpers import login_as
@@ -112,9 +115,13 @@ def test_an_idle_page_warns_two_minutes_before_and_stay_signed_in_keeps_the_logi
         from checkup.models import LoginSession, User
 
         def last_seen():
-            return (LoginSession.select(LoginSession.last_seen_at).join(User)
-                    .where(User.email == "scheduler@demo.test").order_by(LoginSession.last_seen_at.desc())
-                    .scalar())
+            return (
+                LoginSession.select(LoginSession.last_seen_at)
+                .join(User)
+                .where(User.email == "scheduler@demo.test")
+                .order_by(LoginSession.last_seen_at.desc())
+                .scalar()
+            )
 
         before = last_seen()
     with page.expect_response("**/session/keepalive") as answer:

@@ -3,6 +3,7 @@
 Each journey uses its own days (and the waitlist its own client), so the tests do not depend on
 each other or on the order they run in.
 """
+
 import datetime
 import re
 import uuid
@@ -238,8 +239,9 @@ def test_waitlisted_client_claims_a_freed_place(new_context, base_url, live_serv
 
     # The client sees the day as full and joins its waitlist
     page.goto(base_url + "/me/packages")
-    page.locator("article").filter(has=page.get_by_role("heading", name="Basic checkup (male)")) \
-        .get_by_role("button", name="Book").click()
+    page.locator("article").filter(has=page.get_by_role("heading", name="Basic checkup (male)")).get_by_role(
+        "button", name="Book"
+    ).click()
     show_month(page, wanted_day)
     full_day = day_link(page, wanted_day)
     expect(full_day).to_have_accessible_name(re.compile(rf"^{wanted_day.day} full ?, {long_date(wanted_day)}$"))

@@ -3,6 +3,7 @@ no care relationship with anyone, opens a client's follow-up; the portal shows n
 break-the-glass form; a missing reason is refused at its field; with a reason the record opens; the
 admin's home then counts the access, and the review list shows it until it is marked reviewed.
 axe runs on every new page state."""
+
 import re
 
 from playwright.sync_api import expect
@@ -18,8 +19,13 @@ def _an_open_follow_up(stack):
     from checkup.models import Client, FollowUp
 
     with stack.database():
-        row = (FollowUp.select(FollowUp, Client).join(Client).where(FollowUp.status == "open")
-               .order_by(FollowUp.id).first())
+        row = (
+            FollowUp.select(FollowUp, Client)
+            .join(Client)
+            .where(FollowUp.status == "open")
+            .order_by(FollowUp.id)
+            .first()
+        )
         return row.id, row.client.name
 
 

@@ -3,6 +3,7 @@
 The template goes on weeks after the demo's 60 days of capacity, so it opens new slots and no other
 test uses those days.
 """
+
 import datetime
 import re
 
@@ -51,8 +52,7 @@ def test_scheduler_applies_template_then_closes_and_reopens_a_day(signed_in, bas
         from checkup.services.booking import booking
 
         slots = day_slots(closing)
-        assert [s.start_time.strftime("%H:%M") for s in slots] == ["07:30", "08:30", "09:30", "10:30",
-                                                                     "13:30", "14:30"]
+        assert [s.start_time.strftime("%H:%M") for s in slots] == ["07:30", "08:30", "09:30", "10:30", "13:30", "14:30"]
         client = new_client("Holiday Client", phone="13600136000")
         appointment = booking.book(SYSTEM, client.id, slots[2].id, "COMP", [])
         exam_code = appointment.exam_code
@@ -88,8 +88,9 @@ def test_scheduler_applies_template_then_closes_and_reopens_a_day(signed_in, bas
     with live_app(live_server):
         from checkup.models import AuditEvent
 
-        logged = (AuditEvent.select().where(AuditEvent.action == "capacity.day_closed")
-                  .order_by(AuditEvent.id.desc()).first())
+        logged = (
+            AuditEvent.select().where(AuditEvent.action == "capacity.day_closed").order_by(AuditEvent.id.desc()).first()
+        )
         assert '"Public holiday"' in logged.detail and closing.isoformat() in logged.detail
         assert logged.user_id is not None  # the scheduler, not the system
 

@@ -11,6 +11,7 @@ Runs on SQLite (jobs inline in the web process) and on PostgreSQL with a real rq
 report PDF, the survey, the campaign and the invitations are sent by the worker (the test waits for them).
 The steps share the stack and run in order; each arranges clients of its own with unique names.
 """
+
 import datetime
 import re
 
@@ -58,11 +59,24 @@ def test_signed_report_opens_a_and_c_follow_ups_with_due_times(stack, new_contex
     booked = checked_in_client(stack)
     items = booked["items"]
     doctor = sign_in(new_context, stack, PHYSICIAN)
-    enter_station_results(doctor, stack, "General examination", "GEN", booked["name"],
-                          {"Systolic blood pressure": "142", "Diastolic blood pressure": "78"},
-                          {f"flag-{items['SBP']}": "High"})  # 142 against 90–139: mildly raised
-    enter_station_results(doctor, stack, "Blood glucose", "LAB-GLU", booked["name"],
-                          {"Fasting plasma glucose": "27.5"}, {f"flag-{items['FPG']}": "Critical high"})
+    enter_station_results(
+        doctor,
+        stack,
+        "General examination",
+        "GEN",
+        booked["name"],
+        {"Systolic blood pressure": "142", "Diastolic blood pressure": "78"},
+        {f"flag-{items['SBP']}": "High"},
+    )  # 142 against 90–139: mildly raised
+    enter_station_results(
+        doctor,
+        stack,
+        "Blood glucose",
+        "LAB-GLU",
+        booked["name"],
+        {"Fasting plasma glucose": "27.5"},
+        {f"flag-{items['FPG']}": "Critical high"},
+    )
     review_and_sign(doctor, stack, booked, "Fasting glucose critically high; systolic pressure slightly raised.")
 
     with stack.database():
@@ -96,7 +110,8 @@ def test_counselor_logs_attempts_refers_to_cardiology_and_records_the_outcome(st
     booked, a_id = stack.state["booked"], stack.state["a_id"]
     care = sign_in(new_context, stack, COUNSELOR)
     _worklist_row(care, stack, "A · urgent", "Blood glucose", booked["name"]).get_by_role(
-        "link", name=booked["name"]).click()
+        "link", name=booked["name"]
+    ).click()
     expect(care).to_have_url(f"{stack.url}/care/followups/{a_id}")
     expect(care.get_by_role("heading", level=1)).to_have_text(f"Follow-up of {booked['name']}")
     findings = care.locator("section", has=care.locator("#findings-heading"))
@@ -161,8 +176,10 @@ def test_counselor_logs_attempts_refers_to_cardiology_and_records_the_outcome(st
 
         referral = Referral.get_by_id(referral_id)
         follow_up = FollowUp.get_by_id(a_id)
-        attempts = [a.outcome for a in ContactAttempt.select().where(ContactAttempt.follow_up == a_id)
-                    .order_by(ContactAttempt.id)]
+        attempts = [
+            a.outcome
+            for a in ContactAttempt.select().where(ContactAttempt.follow_up == a_id).order_by(ContactAttempt.id)
+        ]
     assert attempts == ["no_answer", "reached"] and follow_up.attempt_count == 2
     assert (referral.follow_up_id, referral.target_kind, referral.hospital_department) == (a_id, "external", "心内科")
     assert referral.status == "completed" and referral.outcome.startswith("Seen by cardiology")
@@ -284,8 +301,11 @@ def test_reenrollment_invites_the_lapsed_client_but_not_the_one_who_booked(stack
         with stack.database():
             from checkup.models import Message
 
-            return Message.select().where(Message.client == due["id"], Message.kind == "reenrollment",
-                                          Message.status == "sent").exists()
+            return (
+                Message.select()
+                .where(Message.client == due["id"], Message.kind == "reenrollment", Message.status == "sent")
+                .exists()
+            )
 
     stack.wait_for(invitation_recorded, timeout=JOB_TIMEOUT, message="the invitation's message row")
     assert subjects(stack, booked["email"]) == []

@@ -8,6 +8,7 @@ Markup assumed for the inline edit on /admin/catalog/items:
   for the English name, and a button named "Save…";
 - saving swaps the row back showing the new name, with no full page load.
 """
+
 import re
 from pathlib import Path
 
@@ -31,8 +32,10 @@ def test_admin_edits_catalog_item_inline(signed_in, base_url):
     first = rows.first
     edit = first.get_by_role("button", name=EDIT).or_(first.get_by_role("link", name=EDIT))
     if edit.count() == 0:
-        pytest.fail("templates/catalog/items.html exists but its first row has no inline Edit control; "
-                    "the catalog markup changed, so adapt this test to it")
+        pytest.fail(
+            "templates/catalog/items.html exists but its first row has no inline Edit control; "
+            "the catalog markup changed, so adapt this test to it"
+        )
     page.evaluate("window.__marker = 1")
 
     edit.click()

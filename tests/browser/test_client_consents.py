@@ -1,6 +1,7 @@
 """Staff record a client's consent answers in the browser: the front desk records a signed paper form
 (a missing "how" is refused by the field first), a counselor may only record a withdrawal, and the
 client page shows the answers and the history who recorded them. axe runs on each state."""
+
 import uuid
 
 from playwright.sync_api import expect

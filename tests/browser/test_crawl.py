@@ -9,6 +9,7 @@ requested, not opened: they must answer < 500, and an HR contact must not reach 
 
 Run with ``-rA`` (or ``-s``) to see how many pages each role visited.
 """
+
 import re
 from collections import defaultdict, deque
 from urllib.parse import urljoin, urlsplit
@@ -110,7 +111,7 @@ class Crawl:
             self.downloads[target] = (response.status, content_type, response.headers.get("content-disposition", ""))
             return
         self.visited.append(target)
-        where = target if page.url == self.origin + target else f"{target} (-> {page.url[len(self.origin):]})"
+        where = target if page.url == self.origin + target else f"{target} (-> {page.url[len(self.origin) :]})"
         if response.status >= 400:
             self.problems.append(f"{where}: HTTP {response.status}")
         if self.signed_in and urlsplit(page.url).path == "/login":
@@ -146,8 +147,11 @@ class Crawl:
     def fetch(self, url):
         """(status, content type, content disposition) of a GET with the page's cookies, not opened."""
         response = self.page.request.get(self.origin + url)
-        info = (response.status, response.headers.get("content-type", ""),
-                response.headers.get("content-disposition", ""))
+        info = (
+            response.status,
+            response.headers.get("content-type", ""),
+            response.headers.get("content-disposition", ""),
+        )
         response.dispose()
         return info
 
@@ -164,11 +168,23 @@ class Crawl:
 
     def report(self, label):
         patterns = sorted({pattern_of(urlsplit(url).path) for url in self.visited})
-        print(f"\ncrawl {label}: {len(self.visited)} pages ({len(patterns)} patterns), "
-              f"{len(self.downloads)} downloads, {len(self.queue)} links left unvisited")
+        print(
+            f"\ncrawl {label}: {len(self.visited)} pages ({len(patterns)} patterns), "
+            f"{len(self.downloads)} downloads, {len(self.queue)} links left unvisited"
+        )
         print("  pages: " + " ".join(patterns))
-        print("  downloads: " + " ".join(sorted({f"{pattern_of(url)} [{info[0]} {info[2] or info[1]}]"
-                                                 for url, info in self.downloads.items() if info})))
+        print(
+            "  downloads: "
+            + " ".join(
+                sorted(
+                    {
+                        f"{pattern_of(url)} [{info[0]} {info[2] or info[1]}]"
+                        for url, info in self.downloads.items()
+                        if info
+                    }
+                )
+            )
+        )
         return "\n".join(self.problems)
 
 
@@ -180,11 +196,15 @@ def test_every_reachable_page_works_and_passes_axe(signed_in, base_url, email):
     problems = crawl.report(email)
 
     assert home in crawl.visited and "/account" in crawl.visited
-    assert len(crawl.visited) >= MINIMUM_PAGES[email], \
+    assert len(crawl.visited) >= MINIMUM_PAGES[email], (
         f"{email}: the crawl only reached {len(crawl.visited)} pages: {crawl.visited}"
+    )
     if ROLES[email][0] == "hr":
-        leaks = [f"{url} ({info[2] or info[1]})" for url, info in crawl.reachable_downloads().items()
-                 if HR_FORBIDDEN_URL.search(url) or HR_FORBIDDEN_FILE.search(info[2])]
+        leaks = [
+            f"{url} ({info[2] or info[1]})"
+            for url, info in crawl.reachable_downloads().items()
+            if HR_FORBIDDEN_URL.search(url) or HR_FORBIDDEN_FILE.search(info[2])
+        ]
         assert not leaks, f"an HR contact can download medical documents: {leaks}"
     assert not problems, f"{len(crawl.problems)} problem(s) crawling as {email}:\n{problems}"
 

@@ -7,6 +7,7 @@ the client is signed out and told by email.
 Runs on SQLite (jobs inline in the web process) and on PostgreSQL with a real rq worker on Redis, where the
 ZIP and the email are made by the worker (the test waits for them). axe runs on every new page state.
 """
+
 import io
 import json
 import re
@@ -28,10 +29,21 @@ def _demo_people(stack):
     with stack.database():
         me = Client.get(Client.email == CLIENT)
         admin = User.get(User.email == ADMIN)
-        other = (Appointment.select(Appointment, Client).join(Client)
-                 .where(Appointment.client != me.id, Client.email != "").order_by(Appointment.id).first())
-        return {"id": me.id, "name": me.name, "admin_id": admin.id, "admin_name": admin.name,
-                "other_name": other.client.name, "other_code": other.exam_code}
+        other = (
+            Appointment.select(Appointment, Client)
+            .join(Client)
+            .where(Appointment.client != me.id, Client.email != "")
+            .order_by(Appointment.id)
+            .first()
+        )
+        return {
+            "id": me.id,
+            "name": me.name,
+            "admin_id": admin.id,
+            "admin_name": admin.name,
+            "other_name": other.client.name,
+            "other_code": other.exam_code,
+        }
 
 
 def test_a_client_downloads_their_data_and_sees_who_accessed_their_record(stack, new_context):
@@ -87,8 +99,9 @@ def test_a_deletion_request_is_handled_end_to_end_by_the_admin(stack, new_contex
 
     name, email = f"Deletion Tester {unique()}", f"delete-{unique()}@example.com"
     with stack.database():
-        user = factories.make_user("client", email=email, name=name,
-                                   client=factories.make_client(name=name, email=email, phone="13600136000"))
+        user = factories.make_user(
+            "client", email=email, name=name, client=factories.make_client(name=name, email=email, phone="13600136000")
+        )
         consents.record_changes(audit.SYSTEM, user.client_id, {MARKETING_EMAIL: True}, "registration")
         client_id = user.client_id
 
@@ -106,8 +119,9 @@ def test_a_deletion_request_is_handled_end_to_end_by_the_admin(stack, new_contex
     me.get_by_role("button", name="Ask to delete my data").click()
     expect(me).to_have_url(re.compile(r"/me/privacy(#.*)?$"))
     expect(me.locator(".flash.success")).to_contain_text("Your deletion request is with us.")
-    request_row = me.locator("section", has=me.locator("#your-data-heading")).locator("tbody tr").filter(
-        has_text="Deletion")
+    request_row = (
+        me.locator("section", has=me.locator("#your-data-heading")).locator("tbody tr").filter(has_text="Deletion")
+    )
     expect(request_row).to_contain_text("Being handled")
     expect(request_row).to_contain_text("We answer by")
 
@@ -126,7 +140,8 @@ def test_a_deletion_request_is_handled_end_to_end_by_the_admin(stack, new_contex
     admin.get_by_label("What was done (the client reads this)").fill("Your personal data is deleted, as you asked.")
     admin.get_by_role("button", name="Delete the data and mark done").click()
     expect(admin.locator(".flash.success")).to_have_text(
-        "The client's data is deleted and the client is told by email.")
+        "The client's data is deleted and the client is told by email."
+    )
     expect(admin.locator("main .facts")).to_contain_text("Done")
     expect(admin.locator("main .facts")).to_contain_text(f"Deleted client #{client_id}")
     axe_check(admin)

@@ -7,6 +7,7 @@ signs in and downloads it; the counselor sees the critical-value task and acknow
 The client is new (own login, own package of three demo items at two stations) and booked today into a
 slot of their own, so the journey neither depends on nor disturbs the demo's day or other tests.
 """
+
 import datetime
 import io
 import re
@@ -36,20 +37,25 @@ def _client_booked_today(live_server):
     email = f"journey-{suffix}@example.com"
     today = center_today(live_server)
     with live_app(live_server):
-        package = Package.create(code=f"JRNY-{suffix}", name_en="Journey check", name_zh="流程体检",
-                                 price="120.00")
+        package = Package.create(code=f"JRNY-{suffix}", name_en="Journey check", name_zh="流程体检", price="120.00")
         items = {code: ExamItem.get(ExamItem.code == code) for codes in STATION_ITEMS.values() for code in codes}
         PackageItem.insert_many([{"package": package.id, "item": item.id} for item in items.values()]).execute()
-        client = Client.create(name=CLIENT_NAME, sex="male", birth_date=datetime.date(1980, 6, 1),
-                               phone="13700137123", email=email)
-        user = User.create(email=email, name=CLIENT_NAME, client=client,
-                           password_hash=passwords.hash_password(CLIENT_PASSWORD))
+        client = Client.create(
+            name=CLIENT_NAME, sex="male", birth_date=datetime.date(1980, 6, 1), phone="13700137123", email=email
+        )
+        user = User.create(
+            email=email, name=CLIENT_NAME, client=client, password_hash=passwords.hash_password(CLIENT_PASSWORD)
+        )
         UserRole.create(user=user, role=CLIENT)
         # A slot of its own that lasts the whole day: the desk can book (and check in) at any hour.
         slot = Slot.create(day=today, start_time=datetime.time(0, 0), end_time=datetime.time(23, 59), capacity=5)
         appointment = booking.book(SYSTEM, client.id, slot.id, package.code, source="desk", allow_started=True)
-        return {"id": appointment.id, "exam_code": appointment.exam_code, "email": email,
-                "items": {code: item.id for code, item in items.items()}}
+        return {
+            "id": appointment.id,
+            "exam_code": appointment.exam_code,
+            "email": email,
+            "items": {code: item.id for code, item in items.items()},
+        }
 
 
 def _pdf_text(body):

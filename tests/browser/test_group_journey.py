@@ -16,6 +16,7 @@ Runs on SQLite (jobs inline in the web process) and on PostgreSQL with a real rq
 invitation emails and the summary PDF come from the worker (the test waits for them). The steps share the
 stack and run in order; names, emails and the contract are unique to the run.
 """
+
 import datetime
 import re
 from decimal import Decimal
@@ -173,7 +174,8 @@ def test_hr_fixes_a_faulty_roster_and_imports_it(stack, new_context):
     expect(hr.get_by_role("button", name="Import the 22 correct rows")).to_be_visible()
     hr.get_by_role("button", name="Fix the file first (discard this upload)").click()
     expect(hr.locator(".flash.info")).to_have_text(
-        "The file was discarded; nothing was imported. Correct it and upload it again.")
+        "The file was discarded; nothing was imported. Correct it and upload it again."
+    )
     expect(hr.get_by_role("heading", level=1)).to_contain_text("Roster import")
     expect(hr.locator("table tbody tr").first).to_contain_text("Discarded")
     with stack.database():
@@ -202,8 +204,10 @@ def test_hr_fixes_a_faulty_roster_and_imports_it(stack, new_context):
     with stack.database():
         from checkup.models import Client, Enrollment
 
-        enrolled = {e.employee_no: (e.category.label, e.client.name, e.department) for e in
-                    Enrollment.select().join(Client).where(Enrollment.contract == contract_id)}
+        enrolled = {
+            e.employee_no: (e.category.label, e.client.name, e.department)
+            for e in Enrollment.select().join(Client).where(Enrollment.contract == contract_id)
+        }
     assert enrolled == {e.number: (e.category, e.name, e.department) for e in roster.employees}
 
 
@@ -222,8 +226,9 @@ def test_invited_employee_sets_a_password_and_books_with_the_price_split(stack, 
     expect(confirm).to_contain_text("1 employee has no email address and is left out.")
     confirm.get_by_role("button", name="Send 25 invitations").click()
     # SQLite runs tasks inline (sent before the page answers); PostgreSQL owes them to the rq worker
-    expect(_flash(hr)).to_have_text("25 invitations are being sent." if stack.backend == "postgresql"
-                                    else "25 invitations sent.")
+    expect(_flash(hr)).to_have_text(
+        "25 invitations are being sent." if stack.backend == "postgresql" else "25 invitations sent."
+    )
     progress = hr.locator("#invitation-progress")
     if progress.count():  # the worker was not done when the page loaded: the bar polls until it is
         expect(progress).to_contain_text("Every invitation has been sent.", timeout=JOB_TIMEOUT_MS)
@@ -300,8 +305,15 @@ def test_hr_sees_the_progress_move(stack, new_context):
     contract_id = stack.state["contract_id"]
     hr = sign_in(new_context, stack, HR)
     counts = dashboard_counts(hr, stack, contract_id)
-    assert counts == {"Not invited": 1, "Invited": 24, "Booked": 1, "Checked in": 0, "Completed": 0, "No-show": 0,
-                      "Total": 26}
+    assert counts == {
+        "Not invited": 1,
+        "Invited": 24,
+        "Booked": 1,
+        "Checked in": 0,
+        "Completed": 0,
+        "No-show": 0,
+        "Total": 26,
+    }
     section = hr.locator(f"section[aria-labelledby='contract-{contract_id}']")
     expect(section.locator("svg desc")).to_contain_text("Booked: 1")
     by_category = section.locator("table", has=hr.locator("caption", has_text="Employees by category and status"))
@@ -315,9 +327,15 @@ def test_hr_sees_the_progress_move(stack, new_context):
 def _hr_page_texts(hr, stack, contract_id):
     """The HTML of every HR page about the contract (and the dashboard), as the browser got it."""
     texts = {}
-    for path in ("/hr", f"/hr/employees?contract={contract_id}", f"/hr/contracts/{contract_id}",
-                 f"/hr/contracts/{contract_id}/documents", f"/hr/contracts/{contract_id}/summary",
-                 f"/hr/contracts/{contract_id}/roster", f"/hr/invitations?contract={contract_id}"):
+    for path in (
+        "/hr",
+        f"/hr/employees?contract={contract_id}",
+        f"/hr/contracts/{contract_id}",
+        f"/hr/contracts/{contract_id}/documents",
+        f"/hr/contracts/{contract_id}/summary",
+        f"/hr/contracts/{contract_id}/roster",
+        f"/hr/invitations?contract={contract_id}",
+    ):
         response = hr.goto(stack.url + path)
         assert response.status == 200, (path, response.status)
         texts[path] = hr.content()
@@ -327,8 +345,14 @@ def _hr_page_texts(hr, stack, contract_id):
 def test_hr_gets_the_group_summary_pdf_with_small_cells_suppressed(stack, new_context):
     contract_id = stack.state["contract_id"]
     private_summary = unique("Private physician summary ")
-    completed = complete_with_signed_reports(stack, contract_id, [stack.state["booked_client_id"]], high_glucose=12,
-                                             private_value=PRIVATE_VALUE, private_summary=private_summary)
+    completed = complete_with_signed_reports(
+        stack,
+        contract_id,
+        [stack.state["booked_client_id"]],
+        high_glucose=12,
+        private_value=PRIVATE_VALUE,
+        private_summary=private_summary,
+    )
     assert completed == 25
     hr = sign_in(new_context, stack, HR)
     counts = dashboard_counts(hr, stack, contract_id)
@@ -382,7 +406,11 @@ def test_hr_gets_the_group_summary_pdf_with_small_cells_suppressed(stack, new_co
 
         documents = list(GroupDocument.select().where(GroupDocument.contract == contract_id))
     assert sorted((d.kind, d.fmt, d.locale) for d in documents) == [
-        ("summary", "pdf", "en"), ("summary", "pdf", "zh"), ("summary", "xlsx", "en"), ("summary", "xlsx", "zh")]
+        ("summary", "pdf", "en"),
+        ("summary", "pdf", "zh"),
+        ("summary", "xlsx", "en"),
+        ("summary", "xlsx", "zh"),
+    ]
 
     # HR never sees an individual result: not on any page about the contract
     for path, html in _hr_page_texts(hr, stack, contract_id).items():
@@ -399,7 +427,8 @@ def test_hr_imports_a_large_roster_in_the_background_and_may_leave_meanwhile(sta
     hr = sign_in(new_context, stack, HR)
     hr.goto(f"{stack.url}/hr/contracts/{contract_id}/roster")
     hr.get_by_label("Roster file (CSV or XLSX)").set_input_files(
-        csv_file(large_roster_rows(count, "Plant"), "plant-staff.csv"))
+        csv_file(large_roster_rows(count, "Plant"), "plant-staff.csv")
+    )
     hr.get_by_role("button", name="Upload and check").click()
     expect(hr.get_by_role("heading", level=1)).to_have_text("Roster file plant-staff.csv")
     hr.goto(f"{stack.url}/hr")  # leave while the check runs, then come back through the list of files

@@ -1,4 +1,5 @@
 """htmx swaps: parts of the page update in place, without a full page load."""
+
 from playwright.sync_api import expect
 
 
@@ -11,7 +12,9 @@ def test_physician_active_search_updates_the_table_in_place(signed_in, base_url)
     page.evaluate("window.__marker = 1")
 
     search = page.get_by_role("searchbox", name="Search items by code or name")
-    with page.expect_response(lambda r: "/exam/ranges?q=ALT" in r.url and r.request.headers.get("hx-request") == "true"):
+    with page.expect_response(
+        lambda r: "/exam/ranges?q=ALT" in r.url and r.request.headers.get("hx-request") == "true"
+    ):
         search.press_sequentially("ALT", delay=30)
 
     alt_row = rows.filter(has=page.locator("td", has_text="Alanine aminotransferase"))
@@ -27,9 +30,14 @@ def test_the_directorys_active_search_posts_and_keeps_the_number_out_of_the_addr
     page.goto(base_url + "/directory/clients")
     page.evaluate("window.__marker = 1")
     search = page.get_by_role("searchbox", name="Search by name, phone, email, employee number or full ID number")
-    with page.expect_response(lambda r: r.url == base_url + "/directory/clients" and r.request.method == "POST"
-                              and r.request.headers.get("hx-request") == "true"
-                              and "110105198805200026" in (r.request.post_data or "")):
+    with page.expect_response(
+        lambda r: (
+            r.url == base_url + "/directory/clients"
+            and r.request.method == "POST"
+            and r.request.headers.get("hx-request") == "true"
+            and "110105198805200026" in (r.request.post_data or "")
+        )
+    ):
         search.press_sequentially("110105198805200026", delay=20)  # the demo client's ID number, in full
     results = page.locator("#client-results")
     expect(results).to_contain_text("Looked up by ID number 110105**********")

@@ -1,4 +1,5 @@
 """Layout on a phone: nothing scrolls sideways. Set CHECKUP_SCREENSHOTS=/some/dir to keep screenshots."""
+
 import os
 from pathlib import Path
 
@@ -51,8 +52,7 @@ def test_public_pages_fit_a_phone_and_skip_link_works(new_context, base_url):
 def test_screenshots_for_review(new_context, signed_in, base_url, width):
     pages = {
         "client@demo.test": ["/me", "/me/packages", "/me/packages/{first}", "/account"],
-        "admin@demo.test": ["/admin", "/admin/accounts", "/admin/audit", "/admin/catalog/items",
-                            "/directory/clients"],
+        "admin@demo.test": ["/admin", "/admin/accounts", "/admin/audit", "/admin/catalog/items", "/directory/clients"],
         "physician@demo.test": ["/exam"],
         "hr@acme.demo.test": ["/hr"],
         "scheduler@demo.test": ["/desk", "/no-such-page"],

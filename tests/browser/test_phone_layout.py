@@ -9,6 +9,7 @@ test_crawl's business.
 
 Run with ``-s`` to see each page's width and smallest chart label.
 """
+
 from urllib.parse import urlsplit
 
 import pytest
@@ -107,11 +108,14 @@ class PhoneWalk(Crawl):
         document_width, window_width, hidden, label_px, label_of = page.evaluate(MEASURE)
         self.measured[target] = (document_width, window_width, hidden, label_px)
         if document_width > window_width or hidden:
-            self.problems.append(f"{target}: scrolls sideways at {window_width} px (document {document_width} px, "
-                                 f"{hidden} px hidden in a scrolling box): {', '.join(page.evaluate(OVERFLOWING))}")
+            self.problems.append(
+                f"{target}: scrolls sideways at {window_width} px (document {document_width} px, "
+                f"{hidden} px hidden in a scrolling box): {', '.join(page.evaluate(OVERFLOWING))}"
+            )
         if label_px is not None and label_px < SMALLEST_LABEL_PX - 0.05:
-            self.problems.append(f"{target}: chart label drawn at {label_px:.1f} px in {label_of} "
-                                 f"(want >= {SMALLEST_LABEL_PX})")
+            self.problems.append(
+                f"{target}: chart label drawn at {label_px:.1f} px in {label_of} (want >= {SMALLEST_LABEL_PX})"
+            )
         pattern = pattern_of(urlsplit(target).path)
         if pattern not in self.audited:
             self.audited.add(pattern)
@@ -129,7 +133,9 @@ class PhoneWalk(Crawl):
         lines = [f"\nphone walk {label}: {len(self.visited)} pages"]
         for target, (document_width, window_width, hidden, label_px) in self.measured.items():
             chart = f", chart labels >= {label_px:.1f} px" if label_px is not None else ""
-            lines.append(f"  {document_width:>5} / {window_width} px, {hidden:>4} px in a scrolling box{chart}  {target}")
+            lines.append(
+                f"  {document_width:>5} / {window_width} px, {hidden:>4} px in a scrolling box{chart}  {target}"
+            )
         print("\n".join(lines))
 
 
@@ -141,8 +147,9 @@ def test_every_page_fits_a_phone(signed_in, base_url, email):
     walk.table(email)
 
     assert home in walk.visited and "/account" in walk.visited
-    assert len(walk.visited) >= MINIMUM_PAGES[email], \
+    assert len(walk.visited) >= MINIMUM_PAGES[email], (
         f"{email}: the walk only reached {len(walk.visited)} pages: {walk.visited}"
+    )
     assert not walk.problems, f"{len(walk.problems)} problem(s) at 375 px as {email}:\n" + "\n".join(walk.problems)
 
 

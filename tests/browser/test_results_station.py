@@ -1,4 +1,5 @@
 """A physician at a station: the flag follows the typing (nothing stored), one row saves in place."""
+
 import datetime
 from decimal import Decimal
 
@@ -15,10 +16,16 @@ def _checked_in_appointment(live_server):
     today = center_today(live_server)
     with live_app(live_server):
         station = Department.create(code="BT-LAB", name_en="Browser lab")
-        glucose = ExamItem.create(code="BT-GLU", name_en="Browser glucose", department=station, unit="mmol/L",
-                                  price=Decimal("10"))
-        ReferenceRange.create(item=glucose, low=Decimal("3.9"), high=Decimal("6.1"), critical_low=Decimal("2.8"),
-                              critical_high=Decimal("25"))
+        glucose = ExamItem.create(
+            code="BT-GLU", name_en="Browser glucose", department=station, unit="mmol/L", price=Decimal("10")
+        )
+        ReferenceRange.create(
+            item=glucose,
+            low=Decimal("3.9"),
+            high=Decimal("6.1"),
+            critical_low=Decimal("2.8"),
+            critical_high=Decimal("25"),
+        )
         package = Package.create(code="BT-PKG", name_en="Browser package", price=Decimal("10"))
         PackageItem.create(package=package, item=glucose)
         day = weekday_on_or_after(today + datetime.timedelta(days=2))

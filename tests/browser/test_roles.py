@@ -1,4 +1,5 @@
 """Each demo role: lands on its home, sees only its navigation, pages pass axe, signing out ends the session."""
+
 import re
 
 import pytest

@@ -1,5 +1,6 @@
 """Campaigns: segments (a health criterion only with the client's consent), only consented clients receive it,
 sending is idempotent and honours a withdrawal between batches, the counts, and a real rq worker."""
+
 import datetime
 import socket
 
@@ -19,8 +20,12 @@ from tests.task_helpers import redis_app, run_worker  # noqa: F401  (the fixture
 
 pytestmark = pytest.mark.both_dbs
 
-MESSAGE = {"name": "Spring newsletter", "kind": "newsletter", "subject": "Spring health tips",
-           "body": "Drink water and walk daily."}
+MESSAGE = {
+    "name": "Spring newsletter",
+    "kind": "newsletter",
+    "subject": "Spring health tips",
+    "body": "Drink water and walk daily.",
+}
 
 
 def audience(**segment):
@@ -42,6 +47,7 @@ def counselor(app):
 
 
 # --- segments ---------------------------------------------------------------------------------------
+
 
 def test_segment_by_age_sex_organization_and_tier(app):
     acme = factories.make_organization("Acme")
@@ -116,20 +122,38 @@ def test_only_clients_with_marketing_consent_in_force_and_an_email_are_reached(a
 
 def test_segment_validation_names_the_fields(app):
     with pytest.raises(ValidationError) as caught:
-        campaign_segments.clean_segment({"age_min": "50", "age_max": "40", "sex": "other", "organization_id": "999",
-                                         "value_tiers": ["gold"], "last_exam": "before", "finding_item_id": "abc",
-                                         "tags": ",".join(f"t{i}" for i in range(30))})
-    assert set(caught.value.field_errors) == {"age_max", "sex", "organization_id", "value_tiers", "last_exam_date",
-                                              "finding_item_id", "tags"}
+        campaign_segments.clean_segment(
+            {
+                "age_min": "50",
+                "age_max": "40",
+                "sex": "other",
+                "organization_id": "999",
+                "value_tiers": ["gold"],
+                "last_exam": "before",
+                "finding_item_id": "abc",
+                "tags": ",".join(f"t{i}" for i in range(30)),
+            }
+        )
+    assert set(caught.value.field_errors) == {
+        "age_max",
+        "sex",
+        "organization_id",
+        "value_tiers",
+        "last_exam_date",
+        "finding_item_id",
+        "tags",
+    }
     with pytest.raises(ValidationError) as caught:
-        campaign_segments.clean_segment({"age_min": "99999999999", "last_exam": "after",
-                                         "last_exam_date": "2024-13-01"})
+        campaign_segments.clean_segment(
+            {"age_min": "99999999999", "last_exam": "after", "last_exam_date": "2024-13-01"}
+        )
     assert set(caught.value.field_errors) == {"age_min", "last_exam_date"}
     assert campaign_segments.load("{not json") is None
     assert campaign_segments.audience(None).count() == 0
 
 
 # --- composing ----------------------------------------------------------------------------------------
+
 
 def test_a_draft_is_validated_saved_and_audited(app, counselor):
     with pytest.raises(ValidationError) as caught:
@@ -162,6 +186,7 @@ def test_sending_needs_a_draft_with_an_audience(app, counselor):
 
 # --- sending ------------------------------------------------------------------------------------------
 
+
 def test_only_consented_clients_receive_it_and_a_rerun_sends_nothing(app, counselor, outbox):
     consenting_client("One", email="one@example.com")
     consenting_client("Two", email="two@example.com")
@@ -170,8 +195,9 @@ def test_only_consented_clients_receive_it_and_a_rerun_sends_nothing(app, counse
     campaign = campaigns.queue_send(counselor, draft(counselor).id)
     assert sorted(m["To"] for m in outbox()) == ["one@example.com", "two@example.com"]
     assert all("Drink water" in m.get_content() and "/preferences/" in m.get_content() for m in outbox())
-    assert {m.dedupe_key for m in Message.select()} == {f"campaign:{campaign.id}:{c}" for c in
-                                                       [m.client_id for m in Message.select()]}
+    assert {m.dedupe_key for m in Message.select()} == {
+        f"campaign:{campaign.id}:{c}" for c in [m.client_id for m in Message.select()]
+    }
     # a retried or restarted job (the row says it is still sending) sends nobody a second copy
     Campaign.update(status="sending").where(Campaign.id == campaign.id).execute()
     assert campaigns.send_campaign(campaign.id) == 0
@@ -184,8 +210,14 @@ def test_a_client_claimed_by_a_killed_run_is_not_sent_again(app, counselor, outb
     consenting_client("Second", email="second@example.com")
     campaign = draft(counselor)
     Campaign.update(status="sending").where(Campaign.id == campaign.id).execute()
-    Message.create(client=first, campaign=campaign, kind="campaign", dedupe_key=f"campaign:{campaign.id}:{first.id}",
-                   email=first.email, status="sending")  # claimed, then the worker died before SMTP
+    Message.create(
+        client=first,
+        campaign=campaign,
+        kind="campaign",
+        dedupe_key=f"campaign:{campaign.id}:{first.id}",
+        email=first.email,
+        status="sending",
+    )  # claimed, then the worker died before SMTP
     assert campaigns.send_campaign(campaign.id) == 1
     assert [m["To"] for m in outbox()] == ["second@example.com"]
 
@@ -261,17 +293,36 @@ def test_counts_sent_bounced_unsubscribed_and_booked_within_30_days(app, counsel
     page_leaver = consenting_client("PageLeaver", email="pageleaver@example.com")
     consenting_client("Bounce", email="bounce@example.com")
     campaign = campaigns.queue_send(counselor, draft(counselor).id)
-    assert sorted(received) == ["booker@example.com", "late@example.com", "leaver@example.com",
-                                "pageleaver@example.com"]
+    assert sorted(received) == [
+        "booker@example.com",
+        "late@example.com",
+        "leaver@example.com",
+        "pageleaver@example.com",
+    ]
     sent_at = {m.client_id: m.created_at for m in Message.select()}
-    checkup(booker, clock.today() + datetime.timedelta(days=7), status="booked",
-            created_at=sent_at[booker.id] + datetime.timedelta(days=5))
-    checkup(booker, clock.today() + datetime.timedelta(days=60), status="booked",
-            created_at=sent_at[booker.id] + datetime.timedelta(days=6))  # the same recipient counts once
-    checkup(late, clock.today() + datetime.timedelta(days=90), status="booked",
-            created_at=sent_at[late.id] + datetime.timedelta(days=40))
-    checkup(leaver, clock.today() - datetime.timedelta(days=400), created_at=sent_at[leaver.id]
-            - datetime.timedelta(days=400))  # booked long before the campaign
+    checkup(
+        booker,
+        clock.today() + datetime.timedelta(days=7),
+        status="booked",
+        created_at=sent_at[booker.id] + datetime.timedelta(days=5),
+    )
+    checkup(
+        booker,
+        clock.today() + datetime.timedelta(days=60),
+        status="booked",
+        created_at=sent_at[booker.id] + datetime.timedelta(days=6),
+    )  # the same recipient counts once
+    checkup(
+        late,
+        clock.today() + datetime.timedelta(days=90),
+        status="booked",
+        created_at=sent_at[late.id] + datetime.timedelta(days=40),
+    )
+    checkup(
+        leaver,
+        clock.today() - datetime.timedelta(days=400),
+        created_at=sent_at[leaver.id] - datetime.timedelta(days=400),
+    )  # booked long before the campaign
     consents.withdraw_marketing(audit.SYSTEM, leaver.id, "unsubscribe_link")
     consents.record_changes(audit.SYSTEM, page_leaver.id, {MARKETING_EMAIL: False}, "privacy_page")
 
@@ -285,8 +336,9 @@ def test_counts_sent_bounced_unsubscribed_and_booked_within_30_days(app, counsel
 def test_a_stalled_campaign_is_requeued_and_finishes_once(app, counselor, outbox):
     consenting_client("Reader", email="reader@example.com")
     campaign = draft(counselor)
-    Campaign.update(status="sending", queued_at=utcnow() - datetime.timedelta(hours=1),
-                    target_count=1).where(Campaign.id == campaign.id).execute()
+    Campaign.update(status="sending", queued_at=utcnow() - datetime.timedelta(hours=1), target_count=1).where(
+        Campaign.id == campaign.id
+    ).execute()
     fresh = draft(counselor)
     Campaign.update(status="queued", queued_at=utcnow()).where(Campaign.id == fresh.id).execute()
     assert campaigns.requeue_stalled_campaigns(older_than_minutes=15) == [campaign.id]

@@ -1,5 +1,6 @@
 """Campaign pages: list with counts (a fixed number of queries), compose with inline errors, the live audience
 count fragment, send with confirmation, progress, and who may use them."""
+
 import datetime
 import re
 
@@ -15,9 +16,20 @@ from tests.factories import row_counts, sign_in_directly
 
 pytestmark = pytest.mark.both_dbs
 
-GOOD = {"name": "Autumn lecture", "kind": "lecture", "subject": "Join our talk on blood pressure",
-        "body": "Saturday 10:00, ground floor.", "age_min": "40", "age_max": "70", "sex": "", "organization_id": "",
-        "last_exam": "", "last_exam_date": "", "tags": "", "finding_item_id": ""}
+GOOD = {
+    "name": "Autumn lecture",
+    "kind": "lecture",
+    "subject": "Join our talk on blood pressure",
+    "body": "Saturday 10:00, ground floor.",
+    "age_min": "40",
+    "age_max": "70",
+    "sex": "",
+    "organization_id": "",
+    "last_exam": "",
+    "last_exam_date": "",
+    "tags": "",
+    "finding_item_id": "",
+}
 HTMX = {"HX-Request": "true"}
 
 
@@ -27,8 +39,9 @@ def counselor(client, make_user):
 
 
 def make_campaign(author, name="Newsletter", **segment):
-    return campaigns.save_draft(Actor(author), {"name": name, "kind": "newsletter", "subject": f"{name} subject",
-                                                "body": "Text"}, segment)
+    return campaigns.save_draft(
+        Actor(author), {"name": name, "kind": "newsletter", "subject": f"{name} subject", "body": "Text"}, segment
+    )
 
 
 def test_the_list_shows_each_campaign_with_its_counts(client, counselor):
@@ -40,7 +53,7 @@ def test_the_list_shows_each_campaign_with_its_counts(client, counselor):
     assert response.status_code == 200
     assert "Summer" in html and "Winter" in html and "Cora Counselor" in html
     assert f'href="/care/campaigns/{sent.id}"' in html
-    assert "Booked within 30 days" in html and "<th scope=\"col\">" in html
+    assert "Booked within 30 days" in html and '<th scope="col">' in html
 
 
 def test_the_list_issues_a_fixed_number_of_queries(client, counselor, count_queries):
@@ -65,10 +78,18 @@ def test_composing_a_campaign_saves_a_draft_and_audits_it(client, counselor):
     campaign = Campaign.get()
     assert response.headers["Location"] == f"/care/campaigns/{campaign.id}"
     assert (campaign.name, campaign.kind, campaign.status, campaign.created_by_id) == (
-        "Autumn lecture", "lecture", "draft", counselor.id)
+        "Autumn lecture",
+        "lecture",
+        "draft",
+        counselor.id,
+    )
     segment = campaign_segments.load(campaign.segment_json)
     assert (segment["age_min"], segment["age_max"], segment["value_tiers"], segment["tags"]) == (
-        40, 70, ["vip", "important"], ["annual"])
+        40,
+        70,
+        ["vip", "important"],
+        ["annual"],
+    )
     assert AuditEvent.select().where(AuditEvent.action == "campaign.created").count() == 1
     detail = client.get(f"/care/campaigns/{campaign.id}").get_data(as_text=True)
     assert "Autumn lecture" in detail and "40–70" in detail and "annual" in detail
@@ -76,8 +97,10 @@ def test_composing_a_campaign_saves_a_draft_and_audits_it(client, counselor):
 
 def test_errors_are_shown_next_to_the_fields_and_nothing_is_saved(client, counselor):
     before = row_counts(Campaign, AuditEvent)
-    response = client.post("/care/campaigns/new", data=dict(GOOD, name="", age_min="70", age_max="40",
-                                                            organization_id="999999", last_exam="after"))
+    response = client.post(
+        "/care/campaigns/new",
+        data=dict(GOOD, name="", age_min="70", age_max="40", organization_id="999999", last_exam="after"),
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'id="name-error"' in html and "This field is required." in html
@@ -99,11 +122,13 @@ def test_the_preview_fragment_counts_the_audience_live(client, counselor):
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
     assert '<strong class="audience-count">1</strong>' in html and "F****" in html and "Forty" not in html
-    html = client.post("/care/campaigns/preview", data=dict(GOOD, age_min="", age_max=""),
-                       headers=HTMX).get_data(as_text=True)
+    html = client.post("/care/campaigns/preview", data=dict(GOOD, age_min="", age_max=""), headers=HTMX).get_data(
+        as_text=True
+    )
     assert '<strong class="audience-count">2</strong>' in html
-    html = client.post("/care/campaigns/preview", data=dict(GOOD, finding_item_id=str(item.id)),
-                       headers=HTMX).get_data(as_text=True)
+    html = client.post("/care/campaigns/preview", data=dict(GOOD, finding_item_id=str(item.id)), headers=HTMX).get_data(
+        as_text=True
+    )
     assert '<strong class="audience-count">0</strong>' in html
     response = client.post("/care/campaigns/preview", data=dict(GOOD, age_min="90"), headers=HTMX)
     html = response.get_data(as_text=True)
@@ -115,8 +140,15 @@ def test_the_preview_fragment_counts_the_audience_live(client, counselor):
 
 
 def test_a_draft_can_be_edited_and_a_sent_campaign_cannot(client, counselor):
-    campaign = make_campaign(counselor, "Draft", sex="female", last_exam="before", last_exam_date="2024-01-01",
-                             tags="annual, vip", value_tiers=["vip"])
+    campaign = make_campaign(
+        counselor,
+        "Draft",
+        sex="female",
+        last_exam="before",
+        last_exam_date="2024-01-01",
+        tags="annual, vip",
+        value_tiers=["vip"],
+    )
     page = client.get(f"/care/campaigns/{campaign.id}/edit").get_data(as_text=True)
     assert 'value="Draft"' in page and '<option selected value="female">' in page
     assert 'value="2024-01-01"' in page and 'value="annual, vip"' in page
@@ -164,9 +196,16 @@ def test_the_status_fragment_polls_while_sending(client, counselor):
     assert client.get(f"/care/campaigns/{campaign.id}/status").status_code == 200  # a page without htmx
 
 
-@pytest.mark.parametrize("path", ["/care/campaigns/999999", "/care/campaigns/999999/edit",
-                                  "/care/campaigns/999999/send", "/care/campaigns/999999/status",
-                                  "/care/campaigns/99999999999999"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/care/campaigns/999999",
+        "/care/campaigns/999999/edit",
+        "/care/campaigns/999999/send",
+        "/care/campaigns/999999/status",
+        "/care/campaigns/99999999999999",
+    ],
+)
 def test_a_missing_campaign_is_a_404(client, counselor, path):
     assert client.get(path).status_code == 404
 

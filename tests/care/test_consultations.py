@@ -1,6 +1,7 @@
 """Consultations: a client asks about their own published report (another's is a 404 like a missing one),
 client care schedules it with a physician in the future, completes it with notes kept on the client's record,
 and every step is audited."""
+
 import datetime
 import json
 
@@ -39,8 +40,14 @@ def other_client(world):
 
 def ask(world, **changes):
     values = dict(ASK, **changes)
-    return consultations.request_consultation(Actor(world.client_user), world.client.id, world.report.id,
-                                              values["mode"], values["preferred_times"], values["question"])
+    return consultations.request_consultation(
+        Actor(world.client_user),
+        world.client.id,
+        world.report.id,
+        values["mode"],
+        values["preferred_times"],
+        values["question"],
+    )
 
 
 def tomorrow_at(world, hour):
@@ -52,22 +59,29 @@ def notices(outbox):
 
 
 def actions():
-    return [e.action for e in AuditEvent.select().where(AuditEvent.action.startswith("consultation."))
-            .order_by(AuditEvent.id)]
+    return [
+        e.action
+        for e in AuditEvent.select().where(AuditEvent.action.startswith("consultation.")).order_by(AuditEvent.id)
+    ]
 
 
 # --- the client --------------------------------------------------------------------------------------
+
 
 def test_a_client_asks_about_their_own_report_from_their_page(app, client, world):
     factories.sign_in_directly(client, world.client_user)
     page = client.get("/me/consultations").get_data(as_text=True)
     assert world.report.appointment.exam_code in page and 'name="preferred_times"' in page
-    assert '<legend>How would you like to talk?</legend>' in page
+    assert "<legend>How would you like to talk?</legend>" in page
     response = client.post("/me/consultations", data=dict(ASK, report=str(world.report.id)))
     assert response.status_code == 303
     consultation = Consultation.get()
     assert (consultation.client_id, consultation.report_id, consultation.status, consultation.mode) == (
-        world.client.id, world.report.id, "requested", "phone")
+        world.client.id,
+        world.report.id,
+        "requested",
+        "phone",
+    )
     assert consultation.question == "Is my glucose a worry?"
     listed = client.get("/me/consultations").get_data(as_text=True)
     assert "Requested" in listed and "Cancel" in listed
@@ -95,8 +109,17 @@ def test_an_unpublished_report_cannot_be_discussed_yet(app, world):
         consultations.request_consultation(Actor(world.client_user), world.client.id, signed_only.id, "phone", "x", "y")
 
 
-@pytest.mark.parametrize("field,value", [("mode", "video"), ("mode", ""), ("preferred_times", "  "),
-                                         ("preferred_times", "x" * 301), ("question", ""), ("question", "q" * 2001)])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("mode", "video"),
+        ("mode", ""),
+        ("preferred_times", "  "),
+        ("preferred_times", "x" * 301),
+        ("question", ""),
+        ("question", "q" * 2001),
+    ],
+)
 def test_a_request_needs_a_mode_times_and_a_question(app, client, world, field, value):
     factories.sign_in_directly(client, world.client_user)
     response = client.post("/me/consultations", data=dict(ASK, report=str(world.report.id), **{field: value}))
@@ -118,8 +141,9 @@ def test_no_report_chosen_is_an_inline_error_and_one_open_request_per_report(app
 def test_a_client_cancels_only_their_own_open_request(app, client, world):
     mine = ask(world)
     other_user, theirs = other_client(world)
-    other = consultations.request_consultation(Actor(other_user), other_user.client_id, theirs.id, "phone", "any",
-                                               "Question")
+    other = consultations.request_consultation(
+        Actor(other_user), other_user.client_id, theirs.id, "phone", "any", "Question"
+    )
     factories.sign_in_directly(client, world.client_user)
     assert client.post(f"/me/consultations/{other.id}/cancel").status_code == 404
     assert Consultation.get_by_id(other.id).status == "requested"
@@ -132,15 +156,20 @@ def test_a_client_cancels_only_their_own_open_request(app, client, world):
 
 # --- client care --------------------------------------------------------------------------------------
 
+
 def test_scheduling_needs_a_physician_and_a_future_time_in_center_time(app, world, outbox):
     consultation = ask(world)
     actor = Actor(world.counselor)
-    bad = [(world.counselor.id, tomorrow_at(world, 10), "physician"),  # not a physician
-           ("abc", tomorrow_at(world, 10), "physician"), (2**40, tomorrow_at(world, 10), "physician"),
-           (world.physician.id, f"{world.today}T11:00", "scheduled_at"),  # an hour ago
-           (world.physician.id, "2025-13-01T10:00", "scheduled_at"), (world.physician.id, "soon", "scheduled_at"),
-           (world.physician.id, "99999-01-01T10:00", "scheduled_at"),
-           (world.physician.id, f"{world.today + datetime.timedelta(days=400)}T10:00", "scheduled_at")]
+    bad = [
+        (world.counselor.id, tomorrow_at(world, 10), "physician"),  # not a physician
+        ("abc", tomorrow_at(world, 10), "physician"),
+        (2**40, tomorrow_at(world, 10), "physician"),
+        (world.physician.id, f"{world.today}T11:00", "scheduled_at"),  # an hour ago
+        (world.physician.id, "2025-13-01T10:00", "scheduled_at"),
+        (world.physician.id, "soon", "scheduled_at"),
+        (world.physician.id, "99999-01-01T10:00", "scheduled_at"),
+        (world.physician.id, f"{world.today + datetime.timedelta(days=400)}T10:00", "scheduled_at"),
+    ]
     for physician_id, when, field in bad:
         with pytest.raises(ValidationError) as invalid:
             consultations.schedule(actor, consultation.id, physician_id, when)
@@ -153,7 +182,10 @@ def test_scheduling_needs_a_physician_and_a_future_time_in_center_time(app, worl
 
     scheduled = consultations.schedule(actor, consultation.id, world.physician.id, tomorrow_at(world, 10))
     assert (scheduled.status, scheduled.physician_id, scheduled.handled_by_id) == (
-        "scheduled", world.physician.id, world.counselor.id)
+        "scheduled",
+        world.physician.id,
+        world.counselor.id,
+    )
     local = clock.local(world.today + datetime.timedelta(days=1), datetime.time(10, 0))
     assert scheduled.scheduled_at == local.astimezone(datetime.UTC).replace(tzinfo=None)  # stored UTC
     [mail] = notices(outbox)
@@ -163,8 +195,13 @@ def test_scheduling_needs_a_physician_and_a_future_time_in_center_time(app, worl
 
     moved = consultations.schedule(actor, consultation.id, world.physician.id, tomorrow_at(world, 15))
     assert clock.from_utc(moved.scheduled_at).hour == 15 and len(notices(outbox)) == 2
-    detail = json.loads(AuditEvent.select().where(AuditEvent.action == "consultation.scheduled")
-                        .order_by(AuditEvent.id.desc()).first().detail)
+    detail = json.loads(
+        AuditEvent.select()
+        .where(AuditEvent.action == "consultation.scheduled")
+        .order_by(AuditEvent.id.desc())
+        .first()
+        .detail
+    )
     assert detail["moved"] is True and detail["physician"] == world.physician.id
 
 
@@ -172,8 +209,11 @@ def test_the_notice_goes_out_in_the_clients_language(app, world, outbox):
     User.update(locale="zh").where(User.id == world.client_user.id).execute()
     consultation = ask(world)
     consultations.schedule(Actor(world.counselor), consultation.id, world.physician.id, tomorrow_at(world, 9))
-    [mail] = [m for m in outbox() if m["To"] == world.client_user.email and m.get_content_type() == "text/plain"
-              and "您好" in m.get_content()]  # the subject waits for its translation; the greeting has one
+    [mail] = [
+        m
+        for m in outbox()
+        if m["To"] == world.client_user.email and m.get_content_type() == "text/plain" and "您好" in m.get_content()
+    ]  # the subject waits for its translation; the greeting has one
     assert f"{world.today + datetime.timedelta(days=1)} 09:00" in mail.get_content()
 
 
@@ -203,8 +243,10 @@ def test_staff_cancel_needs_a_reason_and_keeps_it_in_the_notes(app, world):
         consultations.cancel_by_staff(Actor(world.counselor), consultation.id, "")
     cancelled = consultations.cancel_by_staff(Actor(world.counselor), consultation.id, "Client asked by phone")
     assert cancelled.status == "cancelled" and "Client asked by phone" in cancelled.notes
-    assert json.loads(AuditEvent.get(AuditEvent.action == "consultation.cancelled").detail)["reason"] == \
-        "Client asked by phone"
+    assert (
+        json.loads(AuditEvent.get(AuditEvent.action == "consultation.cancelled").detail)["reason"]
+        == "Client asked by phone"
+    )
 
 
 def test_the_staff_pages_schedule_complete_and_show_errors_inline(app, client, world):
@@ -213,12 +255,16 @@ def test_the_staff_pages_schedule_complete_and_show_errors_inline(app, client, w
     page = client.get(f"/care/consultations/{consultation.id}")
     assert page.status_code == 200 and "Is my glucose a worry?" in page.get_data(as_text=True)
     assert AuditEvent.select().where(AuditEvent.action == "consultation.viewed").count() == 1
-    bad = client.post(f"/care/consultations/{consultation.id}/schedule",
-                      data={"physician": str(world.physician.id), "scheduled_at": f"{world.today}T08:00"})
+    bad = client.post(
+        f"/care/consultations/{consultation.id}/schedule",
+        data={"physician": str(world.physician.id), "scheduled_at": f"{world.today}T08:00"},
+    )
     assert bad.status_code == 422 and 'id="scheduled_at-error"' in bad.get_data(as_text=True)
     assert Consultation.get_by_id(consultation.id).status == "requested"
-    good = client.post(f"/care/consultations/{consultation.id}/schedule",
-                       data={"physician": str(world.physician.id), "scheduled_at": tomorrow_at(world, 10)})
+    good = client.post(
+        f"/care/consultations/{consultation.id}/schedule",
+        data={"physician": str(world.physician.id), "scheduled_at": tomorrow_at(world, 10)},
+    )
     assert good.status_code == 303
     done = client.post(f"/care/consultations/{consultation.id}/complete", data={"notes": "All clear"})
     assert done.status_code == 303 and Consultation.get_by_id(consultation.id).notes == "All clear"
@@ -264,8 +310,9 @@ def test_a_physician_sees_only_the_consultations_scheduled_with_them(app, client
     other_doctor = factories.make_user("physician", name="Dr Other")
     extra = published_report(world)
     theirs = consultations.request_consultation(Actor(), world.client.id, extra.id, "phone", "Any", "Other question")
-    waiting = consultations.request_consultation(Actor(), world.client.id, published_report(world).id, "phone",
-                                                 "Any", "Not yet scheduled")
+    waiting = consultations.request_consultation(
+        Actor(), world.client.id, published_report(world).id, "phone", "Any", "Not yet scheduled"
+    )
     consultations.schedule(Actor(world.counselor), mine.id, world.physician.id, tomorrow_at(world, 10))
     consultations.schedule(Actor(world.counselor), theirs.id, other_doctor.id, tomorrow_at(world, 11))
     factories.sign_in_directly(client, world.physician)

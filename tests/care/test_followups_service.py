@@ -1,5 +1,6 @@
 """Follow-up worklist rules: assignment on signing, who sees what, filters, overdue first, contact
 attempts and closing, the department's service level, and the audit of every view of findings."""
+
 import datetime
 
 import pytest
@@ -29,13 +30,20 @@ def worklist(world, user, **filters):
 
 # --- assignment when a report is signed --------------------------------------------------------------
 
+
 def test_signing_gives_each_follow_up_its_department_and_a_counselor_in_turn(world):
     world.sign()
     made = world.follow_ups()
-    assert {level: f.department_id for level, f in made.items()} == {"A": world.chem.id, "B": world.us.id,
-                                                                    "C": world.chem.id}
-    assert {level: f.assignee_id for level, f in made.items()} == {"A": world.anna.id, "B": world.bo.id,
-                                                                  "C": world.chen.id}
+    assert {level: f.department_id for level, f in made.items()} == {
+        "A": world.chem.id,
+        "B": world.us.id,
+        "C": world.chem.id,
+    }
+    assert {level: f.assignee_id for level, f in made.items()} == {
+        "A": world.anna.id,
+        "B": world.bo.id,
+        "C": world.chen.id,
+    }
     assert AuditEvent.select().where(AuditEvent.action == "followup.assigned").count() == 3
 
 
@@ -81,6 +89,7 @@ def test_settings_are_validated_and_audited(world):
 
 # --- who sees what -----------------------------------------------------------------------------------
 
+
 def test_counselors_see_their_own_and_the_pool_heads_their_department_admins_all(world, make_user):
     world.sign()
     made = world.follow_ups()
@@ -119,8 +128,10 @@ def test_every_view_of_the_findings_is_audited_with_values_from_the_snapshot(wor
     assert data.client.id == world.client.id
     followups.detail(world.as_(world.chen), follow_up.id)
     events = list(AuditEvent.select().where(AuditEvent.action == "followup.viewed").order_by(AuditEvent.id))
-    assert [(e.user_id, e.object_id) for e in events] == [(world.anna.id, str(follow_up.id)),
-                                                         (world.chen.id, str(follow_up.id))]
+    assert [(e.user_id, e.object_id) for e in events] == [
+        (world.anna.id, str(follow_up.id)),
+        (world.chen.id, str(follow_up.id)),
+    ]
 
 
 def test_a_service_recovery_follow_up_shows_no_findings(world):
@@ -130,6 +141,7 @@ def test_a_service_recovery_follow_up_shows_no_findings(world):
 
 
 # --- filters and order -------------------------------------------------------------------------------
+
 
 def test_overdue_open_items_come_first_then_by_due_time(world):
     world.sign()
@@ -158,8 +170,9 @@ def test_filters_by_level_status_due_department_and_assignee(world, monkeypatch)
 
     overdue = at(-30, level="A", assignee=world.anna, department=world.chem)
     today = at(3, level="B", department=world.us)
-    week_end = followups.utc(clock.local(clock.today() + datetime.timedelta(days=7 - now.weekday()),
-                                         datetime.time(0, 0)))
+    week_end = followups.utc(
+        clock.local(clock.today() + datetime.timedelta(days=7 - now.weekday()), datetime.time(0, 0))
+    )
     later = at((week_end - base).total_seconds() / 3600 + 1, level="C", assignee=world.bo)
     closed_yesterday = at(-20, level="A", status="closed", closed_at=utcnow())
 
@@ -203,6 +216,7 @@ def test_home_counts(world):
 
 # --- assigning ---------------------------------------------------------------------------------------
 
+
 def test_bulk_assign_is_all_or_nothing_and_only_to_counselors(world):
     world.sign()
     made = world.follow_ups()
@@ -216,8 +230,10 @@ def test_bulk_assign_is_all_or_nothing_and_only_to_counselors(world):
         followup_actions.assign(world.as_(world.anna), [], world.anna.id)
     assert followup_actions.assign(world.as_(world.anna), [p.id for p in pool], world.bo.id) == 2
     assert {FollowUp.get_by_id(p.id).assignee_id for p in pool} == {world.bo.id}
-    assert AuditEvent.select().where(AuditEvent.action == "followup.assigned",
-                                     AuditEvent.user == world.anna.id).count() == 2
+    assert (
+        AuditEvent.select().where(AuditEvent.action == "followup.assigned", AuditEvent.user == world.anna.id).count()
+        == 2
+    )
 
 
 def test_take_assigns_to_me_and_an_admin_who_is_no_counselor_cannot_take(world):
@@ -234,6 +250,7 @@ def test_take_assigns_to_me_and_an_admin_who_is_no_counselor_cannot_take(world):
 
 # --- contact attempts and closing --------------------------------------------------------------------
 
+
 def test_contact_attempts_are_logged_counted_and_audited(world):
     world.sign()
     follow_up = world.follow_ups()["A"]
@@ -242,8 +259,10 @@ def test_contact_attempts_are_logged_counted_and_audited(world):
     followup_actions.log_attempt(anna, follow_up.id, "sms", "reached", "")
     assert FollowUp.get_by_id(follow_up.id).attempt_count == 2
     attempts = list(ContactAttempt.select().order_by(ContactAttempt.id))
-    assert [(a.channel, a.outcome, a.by_id) for a in attempts] == [("phone", "no_answer", world.anna.id),
-                                                                   ("sms", "reached", world.anna.id)]
+    assert [(a.channel, a.outcome, a.by_id) for a in attempts] == [
+        ("phone", "no_answer", world.anna.id),
+        ("sms", "reached", world.anna.id),
+    ]
     assert AuditEvent.select().where(AuditEvent.action == "followup.contact_logged").count() == 2
     with pytest.raises(ValidationError) as error:
         followup_actions.log_attempt(anna, follow_up.id, "pigeon", "maybe", "x" * 2001)
@@ -285,6 +304,7 @@ def test_closing_rules(world):
 
 
 # --- the department's service level ------------------------------------------------------------------
+
 
 def test_department_sla_counts_on_time_closings_by_level_and_open_overdue(world):
     world.sign()

@@ -1,6 +1,7 @@
 """Follow-up pages: the worklist with filters (page and htmx fragment), bulk assign, the detail page with
 its forms and inline errors, 404 for what one may not see, the head's department page, the counselor
 home, the admin's assignment settings, and a worklist whose query count does not grow with its rows."""
+
 import re
 
 import pytest
@@ -29,6 +30,7 @@ def text(response):
 
 # --- the worklist --------------------------------------------------------------------------------------
 
+
 @pytest.mark.both_dbs
 def test_worklist_page_filters_and_fragment(app, world):
     http = http_for(app, world.admin)
@@ -47,8 +49,11 @@ def test_worklist_page_filters_and_fragment(app, world):
 def test_overdue_items_show_a_text_badge_on_top(app, world):
     late = world.extra("C", due_in_hours=-3, assignee=world.anna)
     html = text(http_for(app, world.anna).get("/care/followups"))
-    assert html.index(f'id="pick-{late.id}"') < html.index('<span class="badge danger">Overdue</span>') \
+    assert (
+        html.index(f'id="pick-{late.id}"')
+        < html.index('<span class="badge danger">Overdue</span>')
         < html.index(f'id="pick-{world.follow_ups()["A"].id}"')
+    )
 
 
 def test_a_counselor_only_lists_their_own_and_the_pool(app, world):
@@ -63,9 +68,10 @@ def test_a_counselor_only_lists_their_own_and_the_pool(app, world):
 def test_bulk_assign(app, world):
     http = http_for(app, world.anna)
     pool = [world.extra("C"), world.extra("B")]
-    response = http.post("/care/followups/assign", data={"ids": [str(p.id) for p in pool],
-                                                         "assignee": str(world.bo.id),
-                                                         "next": "/care/followups?assignee=none"})
+    response = http.post(
+        "/care/followups/assign",
+        data={"ids": [str(p.id) for p in pool], "assignee": str(world.bo.id), "next": "/care/followups?assignee=none"},
+    )
     assert response.status_code == 303 and response.headers["Location"].endswith("/care/followups?assignee=none")
     assert {FollowUp.get_by_id(p.id).assignee_id for p in pool} == {world.bo.id}
 
@@ -75,17 +81,21 @@ def test_bulk_assign_errors_are_shown_and_nothing_changes(app, world):
     pool = world.extra("C")
     nothing = http.post("/care/followups/assign", data={"assignee": str(world.bo.id)})
     assert nothing.status_code == 422 and "Tick at least one follow-up." in text(nothing)
-    not_counselor = http.post("/care/followups/assign", data={"ids": [str(pool.id)],
-                                                              "assignee": str(world.physician.id)})
+    not_counselor = http.post(
+        "/care/followups/assign", data={"ids": [str(pool.id)], "assignee": str(world.physician.id)}
+    )
     assert not_counselor.status_code == 422
     assert 'id="bulk-assignee-error"' in text(not_counselor) and "active counselors only" in text(not_counselor)
     garbage = http.post("/care/followups/assign", data={"ids": ["abc"], "assignee": "x"})
     assert garbage.status_code == 404
-    others = http.post("/care/followups/assign", data={"ids": [str(world.follow_ups()["B"].id)],
-                                                       "assignee": str(world.anna.id)})
+    others = http.post(
+        "/care/followups/assign", data={"ids": [str(world.follow_ups()["B"].id)], "assignee": str(world.anna.id)}
+    )
     assert others.status_code == 404
-    outside = http.post("/care/followups/assign", data={"ids": [str(pool.id)], "assignee": str(world.bo.id),
-                                                        "next": "https://evil.example/"})
+    outside = http.post(
+        "/care/followups/assign",
+        data={"ids": [str(pool.id)], "assignee": str(world.bo.id), "next": "https://evil.example/"},
+    )
     assert outside.status_code == 303 and outside.headers["Location"].endswith("/care/followups")
     assert FollowUp.get_by_id(world.follow_ups()["B"].id).assignee_id == world.bo.id
 
@@ -96,8 +106,9 @@ def test_worklist_query_count_does_not_grow_with_rows(app, world, count_queries)
     with count_queries() as few:
         assert http.get("/care/followups?status=all").status_code == 200
     for n in range(12):
-        world.extra("ABC"[n % 3], assignee=[world.anna, world.bo, None][n % 3],
-                    department=[world.chem, None, world.us][n % 3])
+        world.extra(
+            "ABC"[n % 3], assignee=[world.anna, world.bo, None][n % 3], department=[world.chem, None, world.us][n % 3]
+        )
     with count_queries() as many:
         assert http.get("/care/followups?status=all").status_code == 200
     assert few.count == many.count
@@ -112,6 +123,7 @@ def test_worklist_query_count_does_not_grow_with_rows(app, world, count_queries)
 
 # --- one follow-up -------------------------------------------------------------------------------------
 
+
 @pytest.mark.both_dbs
 def test_detail_shows_contact_details_findings_and_is_audited(app, world):
     world.client.phone, world.client.address = "13800001111", "1 Long Street"
@@ -120,8 +132,16 @@ def test_detail_shows_contact_details_findings_and_is_audited(app, world):
     response = http_for(app, world.anna).get(f"/care/followups/{follow_up.id}")
     html = text(response)
     assert response.status_code == 200
-    for expected in ("王芳", "13800001111", "1 Long Street", "Fasting glucose", "25.1", "mmol/L", "3.9–6.1",
-                     "No contact attempts yet."):
+    for expected in (
+        "王芳",
+        "13800001111",
+        "1 Long Street",
+        "Fasting glucose",
+        "25.1",
+        "mmol/L",
+        "3.9–6.1",
+        "No contact attempts yet.",
+    ):
         assert expected in html, expected
     [event] = AuditEvent.select().where(AuditEvent.action == "followup.viewed")
     assert event.user_id == world.anna.id and event.object_id == str(follow_up.id)
@@ -140,12 +160,16 @@ def test_another_counselors_follow_up_shows_no_finding_and_offers_only_to_break_
     mine, missing = http.get(f"/care/followups/{theirs}/recheck"), http.get("/care/followups/987654/recheck")
     assert mine.status_code == missing.status_code == 404
     assert factories.page_shape(mine, f"/care/followups/{theirs}/recheck") == factories.page_shape(
-        missing, "/care/followups/987654/recheck")
-    for action, data in (("take", {}), ("assign", {"assignee": str(world.bo.id)}),
-                         ("attempts", {"channel": "phone", "outcome": "reached"}),
-                         ("attempts", {"channel": "nonsense"}),
-                         ("close", {"outcome_code": "resolved", "note": "x"}),
-                         ("referrals", {"target_kind": "internal", "reason": "x"})):
+        missing, "/care/followups/987654/recheck"
+    )
+    for action, data in (
+        ("take", {}),
+        ("assign", {"assignee": str(world.bo.id)}),
+        ("attempts", {"channel": "phone", "outcome": "reached"}),
+        ("attempts", {"channel": "nonsense"}),
+        ("close", {"outcome_code": "resolved", "note": "x"}),
+        ("referrals", {"target_kind": "internal", "reason": "x"}),
+    ):
         assert http.post(f"/care/followups/{theirs}/{action}", data=data).status_code == 404, action
     assert http.get("/care/followups/99999999999").status_code == 404
     assert ContactAttempt.select().count() == 0 and FollowUp.get_by_id(theirs).assignee_id == world.anna.id
@@ -159,8 +183,10 @@ def test_contact_log_form_with_inline_errors(app, world):
     assert bad.status_code == 422
     assert re.search(r'id="channel-error" class="field-error">Choose how you contacted the client.', text(bad))
     assert ContactAttempt.select().count() == 0
-    good = http.post(f"/care/followups/{follow_up.id}/attempts",
-                     data={"channel": "phone", "outcome": "no_answer", "notes": "<script>x</script>"})
+    good = http.post(
+        f"/care/followups/{follow_up.id}/attempts",
+        data={"channel": "phone", "outcome": "no_answer", "notes": "<script>x</script>"},
+    )
     assert good.status_code == 303
     html = text(http.get(f"/care/followups/{follow_up.id}"))
     assert "&lt;script&gt;x&lt;/script&gt;" in html and "No answer" in html
@@ -175,8 +201,13 @@ def test_close_form(app, world):
     blank = http.post(f"/care/followups/{follow_up.id}/close", data={"outcome_code": "resolved", "note": ""})
     assert blank.status_code == 422 and 'id="note-error"' in text(blank)
     assert FollowUp.get_by_id(follow_up.id).status == "open"
-    assert http.post(f"/care/followups/{follow_up.id}/close",
-                     data={"outcome_code": "referred", "note": "Referred to endocrinology."}).status_code == 303
+    assert (
+        http.post(
+            f"/care/followups/{follow_up.id}/close",
+            data={"outcome_code": "referred", "note": "Referred to endocrinology."},
+        ).status_code
+        == 303
+    )
     again = http.post(f"/care/followups/{follow_up.id}/close", data={"outcome_code": "resolved", "note": "x"})
     assert again.status_code == 409 and "already closed" in text(again)
     html = text(http.get(f"/care/followups/{follow_up.id}"))
@@ -204,6 +235,7 @@ def test_referral_form_errors_stay_on_the_follow_up(app, world):
 
 # --- the department head, the home page, the admin's settings ----------------------------------------
 
+
 def test_department_head_page(app, world):
     chen = http_for(app, world.chen)
     page = chen.get(f"/care/departments/{world.chem.id}")
@@ -230,12 +262,17 @@ def test_admin_assignment_settings(app, world):
     assert bad.status_code == 422 and Setting.select().where(Setting.key == "followup.assignment").count() == 0
     assert http.post("/admin/care/assignment", data={"mode": "department", "unreachable_after": "4"}).status_code == 303
     assert Setting.get(Setting.key == "followup.unreachable_after").value == "4"
-    missing = http.post("/admin/care/assignment/departments", data={"user": str(world.physician.id),
-                                                                     "department": str(world.us.id)})
+    missing = http.post(
+        "/admin/care/assignment/departments", data={"user": str(world.physician.id), "department": str(world.us.id)}
+    )
     assert missing.status_code == 422 and "Choose an active counselor." in text(missing)
-    assert http.post("/admin/care/assignment/departments", data={"user": str(world.bo.id),
-                                                                 "department": str(world.us.id),
-                                                                 "is_head": "y"}).status_code == 303
+    assert (
+        http.post(
+            "/admin/care/assignment/departments",
+            data={"user": str(world.bo.id), "department": str(world.us.id), "is_head": "y"},
+        ).status_code
+        == 303
+    )
     row = StaffDepartment.get(StaffDepartment.user == world.bo.id)
     assert row.is_head and row.department_id == world.us.id
     assert "Bo" in text(http.get("/admin/care/assignment"))

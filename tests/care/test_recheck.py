@@ -1,5 +1,6 @@
 """Re-check from a follow-up: booked through the booking rules (slot and limited resource claimed, counters
 consistent), and a normal re-check result closes the follow-up by itself while an abnormal one does not."""
+
 import datetime
 from decimal import Decimal
 
@@ -35,14 +36,19 @@ class RecheckWorld:
         [self.follow_up] = FollowUp.select().where(FollowUp.report == self.report.id)
         self.follow_up = FollowUp.get_by_id(self.follow_up.id)
         self.day = self.center.day + datetime.timedelta(days=1)
-        self.slot = Slot.create(day=self.day, start_time=datetime.time(8, 0), end_time=datetime.time(9, 0),
-                                capacity=3)
+        self.slot = Slot.create(day=self.day, start_time=datetime.time(8, 0), end_time=datetime.time(9, 0), capacity=3)
         self.ct_day = ResourceDay.create(resource=self.center.ct, day=self.day, capacity=1)
 
     @staticmethod
     def result(appointment, item, flag, value, skipped=False):
-        return Result.create(appointment=appointment.id, item=item, value_text=value, flag=flag, skipped=skipped,
-                             skip_reason="declined" if skipped else "")
+        return Result.create(
+            appointment=appointment.id,
+            item=item,
+            value_text=value,
+            flag=flag,
+            skipped=skipped,
+            skip_reason="declined" if skipped else "",
+        )
 
     def actor(self, user=None):
         return Actor(user or self.counselor, "127.0.0.1")
@@ -54,8 +60,7 @@ class RecheckWorld:
 
     def sign_recheck(self, appointment, flag, skipped=False):
         Appointment.update(status=CHECKED_IN).where(Appointment.id == appointment.id).execute()
-        self.result(appointment, self.center.ct_item, flag=flag, value="" if skipped else "No nodule",
-                    skipped=skipped)
+        self.result(appointment, self.center.ct_item, flag=flag, value="" if skipped else "No nodule", skipped=skipped)
         return reports.sign(Actor(self.physician), appointment.id, "Re-check.", "", queue_job=False)
 
 
@@ -93,8 +98,16 @@ def test_a_recheck_claims_the_slot_and_the_limited_resource_in_one_go(world):
 def test_a_full_resource_refuses_and_claims_nothing(world):
     ResourceDay.update(booked=1).where(ResourceDay.id == world.ct_day.id).execute()
     other = factories.make_client(name="Other")
-    blocker = Appointment.create(exam_code="HOLDSCT01", client=other, slot=world.slot, day=world.day,
-                                 live_day=world.day, package=world.center.with_ct, total_price=380, self_amount=380)
+    blocker = Appointment.create(
+        exam_code="HOLDSCT01",
+        client=other,
+        slot=world.slot,
+        day=world.day,
+        live_day=world.day,
+        package=world.center.with_ct,
+        total_price=380,
+        self_amount=380,
+    )
     AppointmentItem.create(appointment=blocker, item=world.center.ct_item, price=300, resource=world.center.ct)
     Slot.update(booked=1).where(Slot.id == world.slot.id).execute()
     with pytest.raises(booking.PlaceTaken):
@@ -104,8 +117,17 @@ def test_a_full_resource_refuses_and_claims_nothing(world):
     assert Appointment.select().where(Appointment.source == "recheck").count() == 0
 
 
-@pytest.mark.parametrize("kwargs", [{"item_ids": []}, {"item_ids": [999999]}, {"item_ids": ["CT"]},
-                                    {"slot_id": None}, {"slot_id": 999999}, {"slot_id": 2**40}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"item_ids": []},
+        {"item_ids": [999999]},
+        {"item_ids": ["CT"]},
+        {"slot_id": None},
+        {"slot_id": 999999},
+        {"slot_id": 2**40},
+    ],
+)
 def test_bad_choices_are_refused(world, kwargs):
     with pytest.raises(ValidationError):
         world.book(**kwargs)
@@ -149,8 +171,14 @@ def test_an_amendment_that_makes_the_recheck_normal_closes_the_follow_up(world):
     appointment = world.book()
     report = world.sign_recheck(appointment, "A")
     ct = Result.get(Result.appointment == appointment.id, Result.item == world.center.ct_item.id)
-    reports.amend(Actor(world.physician), report.id, "Second reading: no nodule", "Re-check normal.", "",
-                  changes=[{"result_id": ct.id, "value": "5", "abnormal": False}])
+    reports.amend(
+        Actor(world.physician),
+        report.id,
+        "Second reading: no nodule",
+        "Re-check normal.",
+        "",
+        changes=[{"result_id": ct.id, "value": "5", "abnormal": False}],
+    )
     follow_up = FollowUp.get_by_id(world.follow_up.id)
     assert (follow_up.status, follow_up.outcome_code) == ("closed", "recheck_normal")
 
@@ -170,12 +198,20 @@ def test_booking_a_recheck_from_the_page(app, world):
     assert f'value="{world.center.ct_item.id}" checked' in html
     none_ticked = http.get(f"/care/followups/{world.follow_up.id}/recheck?day={world.day}&picked=1")
     assert "08:00–09:00" not in none_ticked.get_data(as_text=True)
-    bad = http.post(f"/care/followups/{world.follow_up.id}/recheck",
-                    data={"items": [str(world.center.ct_item.id)], "day": str(world.day), "slot": "abc"})
+    bad = http.post(
+        f"/care/followups/{world.follow_up.id}/recheck",
+        data={"items": [str(world.center.ct_item.id)], "day": str(world.day), "slot": "abc"},
+    )
     assert bad.status_code == 422 and "Choose a time from the list." in bad.get_data(as_text=True)
-    response = http.post(f"/care/followups/{world.follow_up.id}/recheck",
-                         data={"items": [str(world.center.ct_item.id)], "day": str(world.day),
-                               "slot": str(world.slot.id), "idempotency_key": "page-1"})
+    response = http.post(
+        f"/care/followups/{world.follow_up.id}/recheck",
+        data={
+            "items": [str(world.center.ct_item.id)],
+            "day": str(world.day),
+            "slot": str(world.slot.id),
+            "idempotency_key": "page-1",
+        },
+    )
     assert response.status_code == 303
     follow_up = FollowUp.get_by_id(world.follow_up.id)
     assert follow_up.recheck_appointment_id is not None

@@ -1,4 +1,5 @@
 """Annual re-enrollment: who is invited (and who is not), one invitation per checkup cycle, the funnel."""
+
 import datetime
 from decimal import Decimal
 
@@ -17,10 +18,18 @@ pytestmark = pytest.mark.both_dbs
 
 def _completed(client, day, package, items=(), findings=()):
     slot = Slot.get_or_none(Slot.day == day) or Slot.create(
-        day=day, start_time=datetime.time(8), end_time=datetime.time(9), capacity=50)
-    appointment = Appointment.create(exam_code=f"R{client.id:05d}{day:%y%m%d}", client=client, slot=slot, day=day,
-                                     package=package, status=COMPLETED, total_price=Decimal("300"),
-                                     self_amount=Decimal("300"))
+        day=day, start_time=datetime.time(8), end_time=datetime.time(9), capacity=50
+    )
+    appointment = Appointment.create(
+        exam_code=f"R{client.id:05d}{day:%y%m%d}",
+        client=client,
+        slot=slot,
+        day=day,
+        package=package,
+        status=COMPLETED,
+        total_price=Decimal("300"),
+        self_amount=Decimal("300"),
+    )
     for item in items:
         AppointmentItem.create(appointment=appointment, item=item, price=Decimal("10"))
     report = Report.create(appointment=appointment, status="published", signed_at=datetime.datetime(2026, 1, 1))
@@ -49,13 +58,35 @@ def world(app):
     no_consent = client("王强", "quiet@example.com", eleven_months, consent=False)
     consents.record(None, no_consent.id, MARKETING_EMAIL, True, "registration")  # marketing is not enough
     booked = client("赵敏", "booked@example.com", eleven_months - datetime.timedelta(days=30))
-    future = Slot.create(day=today + datetime.timedelta(days=5), start_time=datetime.time(8),
-                         end_time=datetime.time(9), capacity=5, booked=1)
-    Appointment.create(exam_code="UPCOMING1", client=booked, slot=future, day=future.day, live_day=future.day,
-                       package=package, status=BOOKED, total_price=Decimal("300"), self_amount=Decimal("300"))
+    future = Slot.create(
+        day=today + datetime.timedelta(days=5),
+        start_time=datetime.time(8),
+        end_time=datetime.time(9),
+        capacity=5,
+        booked=1,
+    )
+    Appointment.create(
+        exam_code="UPCOMING1",
+        client=booked,
+        slot=future,
+        day=future.day,
+        live_day=future.day,
+        package=package,
+        status=BOOKED,
+        total_price=Decimal("300"),
+        self_amount=Decimal("300"),
+    )
     no_email = client("孙丽", "", eleven_months)
-    return {"today": today, "due": due, "recent": recent, "no_consent": no_consent, "booked": booked,
-            "no_email": no_email, "tsh": tsh, "package": package}
+    return {
+        "today": today,
+        "due": due,
+        "recent": recent,
+        "no_consent": no_consent,
+        "booked": booked,
+        "no_email": no_email,
+        "tsh": tsh,
+        "package": package,
+    }
 
 
 def test_months_before_keeps_the_day_or_takes_the_month_end():
@@ -102,11 +133,24 @@ def test_funnel_counts_invited_booked_and_completed(world):
     flow = reenrollment.funnel()
     assert (flow["invited"], flow["booked"], flow["completed"]) == (1, 0, 0)
     assert flow["due"] == 1  # still due until they book
-    slot = Slot.create(day=world["today"] + datetime.timedelta(days=3), start_time=datetime.time(10),
-                       end_time=datetime.time(11), capacity=5, booked=1)
-    Appointment.create(exam_code="AGAIN0001", client=world["due"], slot=slot, day=slot.day, live_day=slot.day,
-                       package=world["package"], status=BOOKED, total_price=Decimal("300"),
-                       self_amount=Decimal("300"))
+    slot = Slot.create(
+        day=world["today"] + datetime.timedelta(days=3),
+        start_time=datetime.time(10),
+        end_time=datetime.time(11),
+        capacity=5,
+        booked=1,
+    )
+    Appointment.create(
+        exam_code="AGAIN0001",
+        client=world["due"],
+        slot=slot,
+        day=slot.day,
+        live_day=slot.day,
+        package=world["package"],
+        status=BOOKED,
+        total_price=Decimal("300"),
+        self_amount=Decimal("300"),
+    )
     flow = reenrollment.funnel()
     assert (flow["due"], flow["invited"], flow["booked"], flow["rate"]) == (0, 1, 1, 100.0)
 

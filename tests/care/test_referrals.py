@@ -1,5 +1,6 @@
 """Referrals: created from a follow-up, the status machine with its dates, the letter PDF, the report,
 and the pages (transition forms with inline errors, audited letter download, 404 for others')."""
+
 import datetime
 import io
 
@@ -26,8 +27,13 @@ def pdf_text(data):
 
 
 def refer(world, user=None, level="A", **fields):
-    values = {"target_kind": "internal", "department_id": world.chem.id, "hospital": "", "hospital_department": "",
-              "reason": "Fasting glucose 25.1: endocrinology review."}
+    values = {
+        "target_kind": "internal",
+        "department_id": world.chem.id,
+        "hospital": "",
+        "hospital_department": "",
+        "reason": "Fasting glucose 25.1: endocrinology review.",
+    }
     values.update(fields)
     return referrals.create(world.as_(user or world.anna), world.follow_ups()[level].id, **values)
 
@@ -40,26 +46,44 @@ def http_for(app, user):
 
 # --- creating ----------------------------------------------------------------------------------------
 
+
 @pytest.mark.both_dbs
 def test_a_referral_from_a_follow_up_to_a_department_or_a_hospital(world):
     internal = refer(world)
     assert (internal.status, internal.client_id, internal.department_id, internal.created_by_id) == (
-        "proposed", world.client.id, world.chem.id, world.anna.id)
-    external = refer(world, target_kind="external", department_id=world.chem.id, hospital="Peking Union Hospital",
-                     hospital_department="Endocrinology")
+        "proposed",
+        world.client.id,
+        world.chem.id,
+        world.anna.id,
+    )
+    external = refer(
+        world,
+        target_kind="external",
+        department_id=world.chem.id,
+        hospital="Peking Union Hospital",
+        hospital_department="Endocrinology",
+    )
     assert (external.department_id, external.hospital, external.hospital_department) == (
-        None, "Peking Union Hospital", "Endocrinology")
+        None,
+        "Peking Union Hospital",
+        "Endocrinology",
+    )
     assert AuditEvent.select().where(AuditEvent.action == "referral.created").count() == 2
 
 
-@pytest.mark.parametrize("fields, errors", [
-    ({"target_kind": "moon"}, {"target_kind"}),
-    ({"department_id": 987654}, {"department"}),
-    ({"target_kind": "external", "hospital": ""}, {"hospital"}),
-    ({"target_kind": "external", "hospital": "H" * 201, "hospital_department": "D" * 101},
-     {"hospital", "hospital_department"}),
-    ({"reason": "   "}, {"reason"}),
-])
+@pytest.mark.parametrize(
+    "fields, errors",
+    [
+        ({"target_kind": "moon"}, {"target_kind"}),
+        ({"department_id": 987654}, {"department"}),
+        ({"target_kind": "external", "hospital": ""}, {"hospital"}),
+        (
+            {"target_kind": "external", "hospital": "H" * 201, "hospital_department": "D" * 101},
+            {"hospital", "hospital_department"},
+        ),
+        ({"reason": "   "}, {"reason"}),
+    ],
+)
 def test_bad_referrals_are_refused_and_nothing_is_written(world, fields, errors):
     with pytest.raises(ValidationError) as error:
         refer(world, **fields)
@@ -72,12 +96,14 @@ def test_only_a_visible_open_follow_up_can_refer(world):
         refer(world, user=world.bo)  # Anna's follow-up
     followups_a = world.follow_ups()["A"]
     from checkup.services.care import followup_actions
+
     followup_actions.close(world.as_(world.anna), followups_a.id, "advice_given", "Advised.")
     with pytest.raises(Conflict):
         refer(world)
 
 
 # --- the status machine ------------------------------------------------------------------------------
+
 
 @pytest.mark.both_dbs
 def test_proposed_accepted_scheduled_completed_with_dates(world):
@@ -91,8 +117,9 @@ def test_proposed_accepted_scheduled_completed_with_dates(world):
     assert done.accepted_at and done.scheduled_at and done.completed_at and done.declined_at is None
     # stored as UTC: 09:30 in Shanghai is 01:30 UTC
     assert done.scheduled_for == datetime.datetime(2031, 5, 6, 1, 30)
-    actions = [e.action for e in AuditEvent.select().where(AuditEvent.action.startswith("referral."))
-               .order_by(AuditEvent.id)]
+    actions = [
+        e.action for e in AuditEvent.select().where(AuditEvent.action.startswith("referral.")).order_by(AuditEvent.id)
+    ]
     assert actions == ["referral.created", "referral.accepted", "referral.scheduled", "referral.completed"]
 
 
@@ -148,15 +175,36 @@ def test_who_sees_a_referral(world):
 
 # --- the letter --------------------------------------------------------------------------------------
 
+
 @pytest.mark.both_dbs
 def test_the_letter_has_the_client_findings_reason_target_and_a_signature_line(world):
-    referral = refer(world, target_kind="external", hospital="北京协和医院", hospital_department="内分泌科",
-                     reason="Fasting glucose critically high <b>today</b>.")
+    referral = refer(
+        world,
+        target_kind="external",
+        hospital="北京协和医院",
+        hospital_department="内分泌科",
+        reason="Fasting glucose critically high <b>today</b>.",
+    )
     pdf, filename = referrals.letter_pdf(world.as_(world.anna), referral.id)
     text = pdf_text(pdf)
-    for expected in ("王芳", "Female", "Referral letter", "北京协和医院", "内分泌科", "Fasting glucose", "空腹血糖",
-                     "25.1", "mmol/L", "3.9–6.1", "Critical high", "Fasting glucose critically high <b>today</b>.",
-                     "Anna", "Signature", "Checkup Portal Health Center", f"R{referral.id:06d}"):
+    for expected in (
+        "王芳",
+        "Female",
+        "Referral letter",
+        "北京协和医院",
+        "内分泌科",
+        "Fasting glucose",
+        "空腹血糖",
+        "25.1",
+        "mmol/L",
+        "3.9–6.1",
+        "Critical high",
+        "Fasting glucose critically high <b>today</b>.",
+        "Anna",
+        "Signature",
+        "Checkup Portal Health Center",
+        f"R{referral.id:06d}",
+    ):
         assert expected in text, expected
     assert filename == f"referral-R{referral.id:06d}.pdf"
     [event] = AuditEvent.select().where(AuditEvent.action == "referral.letter_downloaded")
@@ -164,6 +212,7 @@ def test_the_letter_has_the_client_findings_reason_target_and_a_signature_line(w
 
 
 # --- the report --------------------------------------------------------------------------------------
+
 
 @pytest.mark.both_dbs
 def test_report_conversion_open_by_age_and_by_target(world):
@@ -195,11 +244,14 @@ def test_an_empty_report(world):
 
 # --- pages -------------------------------------------------------------------------------------------
 
+
 @pytest.mark.both_dbs
 def test_pages_list_detail_transitions_letter_and_report(app, world):
     http = http_for(app, world.anna)
-    response = http.post(f"/care/followups/{world.follow_ups()['A'].id}/referrals",
-                         data={"target_kind": "internal", "department": str(world.chem.id), "reason": "Review."})
+    response = http.post(
+        f"/care/followups/{world.follow_ups()['A'].id}/referrals",
+        data={"target_kind": "internal", "department": str(world.chem.id), "reason": "Review."},
+    )
     assert response.status_code == 303
     referral = Referral.get()
     assert response.headers["Location"].endswith(f"/care/referrals/{referral.id}")
@@ -213,8 +265,10 @@ def test_pages_list_detail_transitions_letter_and_report(app, world):
     assert Referral.get_by_id(referral.id).status == "accepted"
     wrong = http.post(f"/care/referrals/{referral.id}/complete", data={"outcome": "Seen."})
     assert wrong.status_code == 409 and "Only a scheduled referral" in wrong.get_data(as_text=True)
-    assert http.post(f"/care/referrals/{referral.id}/schedule",
-                     data={"scheduled_for": "2031-03-04T10:15"}).status_code == 303
+    assert (
+        http.post(f"/care/referrals/{referral.id}/schedule", data={"scheduled_for": "2031-03-04T10:15"}).status_code
+        == 303
+    )
     empty = http.post(f"/care/referrals/{referral.id}/complete", data={"outcome": ""})
     assert empty.status_code == 422 and "Record the outcome" in empty.get_data(as_text=True)
     assert http.post(f"/care/referrals/{referral.id}/complete", data={"outcome": "Seen."}).status_code == 303

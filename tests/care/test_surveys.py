@@ -1,5 +1,6 @@
 """Satisfaction surveys: sent once per checkup when its report is published, single use, expiry,
 score validation, service recovery on a low score, and the dashboard's figures."""
+
 import datetime
 import hashlib
 
@@ -17,8 +18,15 @@ from tests.survey_helpers import answered, published_report, sent_survey, survey
 
 pytestmark = pytest.mark.both_dbs
 
-GOOD = {"overall": "5", "booking": "4", "front_desk": "5", "stations": "4", "report_clarity": "5",
-        "staff_attitude": "5", "comment": "Quick and friendly."}
+GOOD = {
+    "overall": "5",
+    "booking": "4",
+    "front_desk": "5",
+    "stations": "4",
+    "report_clarity": "5",
+    "staff_attitude": "5",
+    "comment": "Quick and friendly.",
+}
 
 
 @pytest.fixture
@@ -107,10 +115,21 @@ def test_an_unknown_token_is_not_found(app, token):
         surveys.survey_for_token(token)
 
 
-@pytest.mark.parametrize("field,value", [
-    ("overall", ""), ("overall", "0"), ("overall", "6"), ("overall", "abc"), ("overall", "3.5"), ("overall", "-1"),
-    ("overall", "99999999999999999999999"), ("booking", "7"), ("staff_attitude", "two"), ("comment", "x" * 2001),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("overall", ""),
+        ("overall", "0"),
+        ("overall", "6"),
+        ("overall", "abc"),
+        ("overall", "3.5"),
+        ("overall", "-1"),
+        ("overall", "99999999999999999999999"),
+        ("booking", "7"),
+        ("staff_attitude", "two"),
+        ("comment", "x" * 2001),
+    ],
+)
 def test_scores_must_be_whole_numbers_from_1_to_5_and_comments_short(app, world, outbox, field, value):
     survey, token = sent_survey(world, outbox)
     with pytest.raises(ValidationError) as invalid:
@@ -134,7 +153,11 @@ def test_a_low_score_opens_one_service_recovery_follow_up(app, world, outbox):
     surveys.answer(Actor(None, "10.0.0.9"), token, dict(GOOD, overall="3", front_desk="1", comment=comment))
     [follow_up] = FollowUp.select().where(FollowUp.kind == "service")
     assert (follow_up.client_id, follow_up.report_id, follow_up.level, follow_up.status) == (
-        world.client.id, survey.report_id, "B", "open")
+        world.client.id,
+        survey.report_id,
+        "B",
+        "open",
+    )
     due = follow_up.due_at - before
     assert datetime.timedelta(hours=71) < due <= datetime.timedelta(hours=72, minutes=1)
     assert "Front desk 1/5" in follow_up.summary and "Overall" not in follow_up.summary
@@ -190,8 +213,12 @@ def test_the_dashboard_averages_by_area_and_center_time_month(app, world, monkey
     low = answered(world, _utc(datetime.date(2025, 4, 2), 9), 2, booking=1, comment="Rude at booking")
     answered(world, _utc(datetime.date(2024, 6, 20), 9), 1)  # 12 months back: outside the window
     unanswered = published_report(world)
-    Survey.create(report=unanswered, client=world.client, sent_at=_utc(datetime.date(2025, 6, 12), 9),
-                  expires_at=_utc(datetime.date(2025, 7, 12), 9))
+    Survey.create(
+        report=unanswered,
+        client=world.client,
+        sent_at=_utc(datetime.date(2025, 6, 12), 9),
+        expires_at=_utc(datetime.date(2025, 7, 12), 9),
+    )
 
     with count_queries() as counted:
         data = surveys.dashboard()
@@ -203,8 +230,13 @@ def test_the_dashboard_averages_by_area_and_center_time_month(app, world, monkey
     assert by_month[datetime.date(2025, 6, 1)]["averages"]["front_desk"] is None
     assert by_month[datetime.date(2025, 5, 1)]["averages"]["overall"] == 4.0
     assert by_month[datetime.date(2025, 4, 1)]["averages"] == {
-        "overall": 2.0, "booking": 1.0, "front_desk": None, "stations": None, "report_clarity": None,
-        "staff_attitude": None}
+        "overall": 2.0,
+        "booking": 1.0,
+        "front_desk": None,
+        "stations": None,
+        "report_clarity": None,
+        "staff_attitude": None,
+    }
     assert by_month[datetime.date(2025, 3, 1)]["responses"] == 0
     areas = {a["field"]: a for a in data["areas"]}
     assert (areas["overall"]["average"], areas["overall"]["responses"]) == (3.5, 4)

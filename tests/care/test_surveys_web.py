@@ -1,4 +1,5 @@
 """The public survey page (no sign-in, accessible radio groups, 404/410) and the counselors' dashboard."""
+
 import datetime
 import re
 
@@ -30,8 +31,10 @@ def test_the_survey_page_works_signed_out_with_a_labelled_radio_group_per_score(
     assert html.count("<fieldset") == len(FIELDS) and html.count("<legend>") == len(FIELDS)
     for name in FIELDS:
         for score in range(1, 6):
-            assert f'<label for="{name}-{score}"><input type="radio" id="{name}-{score}" name="{name}" ' \
-                   f'value="{score}"' in html
+            assert (
+                f'<label for="{name}-{score}"><input type="radio" id="{name}-{score}" name="{name}" '
+                f'value="{score}"' in html
+            )
     assert '<label for="comment">' in html and 'id="comment"' in html and 'maxlength="2000"' in html
     assert 'name="csrf_token"' in html and "<script>" not in html and "style=" not in html
     assert world.appointment.exam_code not in html and "25.1" not in html  # nothing private on a link page

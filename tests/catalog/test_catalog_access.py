@@ -1,4 +1,5 @@
 """Admin catalog: only administrators get in, every page is a full page, and htmx gets fragments."""
+
 import re
 
 import pytest
@@ -7,15 +8,28 @@ from checkup.models import ExamItem
 from tests import factories
 
 GET_PAGES = [
-    "/admin/catalog/items", "/admin/catalog/items/new", "/admin/catalog/items/{item}",
-    "/admin/catalog/items/{item}/edit", "/admin/catalog/items/{item}/row/edit",
-    "/admin/catalog/packages", "/admin/catalog/packages/new", "/admin/catalog/packages/{package}/edit",
-    "/admin/catalog/resources", "/admin/catalog/resources/new", "/admin/catalog/resources/{resource}/edit",
+    "/admin/catalog/items",
+    "/admin/catalog/items/new",
+    "/admin/catalog/items/{item}",
+    "/admin/catalog/items/{item}/edit",
+    "/admin/catalog/items/{item}/row/edit",
+    "/admin/catalog/packages",
+    "/admin/catalog/packages/new",
+    "/admin/catalog/packages/{package}/edit",
+    "/admin/catalog/resources",
+    "/admin/catalog/resources/new",
+    "/admin/catalog/resources/{resource}/edit",
 ]
 POSTS = [
-    "/admin/catalog/items/new", "/admin/catalog/items/{item}/edit", "/admin/catalog/items/{item}/delete",
-    "/admin/catalog/items/{item}/row", "/admin/catalog/items/validate/code", "/admin/catalog/items/{item}/ranges",
-    "/admin/catalog/packages/new", "/admin/catalog/packages/{package}/active", "/admin/catalog/resources/new",
+    "/admin/catalog/items/new",
+    "/admin/catalog/items/{item}/edit",
+    "/admin/catalog/items/{item}/delete",
+    "/admin/catalog/items/{item}/row",
+    "/admin/catalog/items/validate/code",
+    "/admin/catalog/items/{item}/ranges",
+    "/admin/catalog/packages/new",
+    "/admin/catalog/packages/{package}/active",
+    "/admin/catalog/resources/new",
 ]
 
 
@@ -51,7 +65,7 @@ def test_every_page_works_as_a_full_page_and_names_its_inputs(client, make_user,
         response = client.get(url.format(**catalog_rows))
         page = response.get_data(as_text=True)
         assert response.status_code == 200 and "<html" in page and 'aria-label="Catalog"' in page, url
-        assert '<th>' not in page, url  # every header cell has a scope
+        assert "<th>" not in page, url  # every header cell has a scope
         for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", page):
             if 'type="hidden"' not in tag:
                 input_id = re.search(r'\bid="([^"]+)"', tag).group(1)

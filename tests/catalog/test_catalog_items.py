@@ -1,4 +1,5 @@
 """Admin catalog: exam items — list and active search, full-page forms, inline row edits, validation, delete."""
+
 from decimal import Decimal
 
 import pytest
@@ -27,9 +28,20 @@ def lab(app):
 
 
 def item_data(dept, **overrides):
-    data = {"code": "GLU", "name_en": "Fasting glucose", "name_zh": "空腹血糖", "department": str(dept.id),
-            "unit": "mmol/L", "result_type": "numeric", "choices": "", "price": "25.50",
-            "prep_note_en": "Fast for 8 hours.", "prep_note_zh": "", "resource": "", "active": "y"}
+    data = {
+        "code": "GLU",
+        "name_en": "Fasting glucose",
+        "name_zh": "空腹血糖",
+        "department": str(dept.id),
+        "unit": "mmol/L",
+        "result_type": "numeric",
+        "choices": "",
+        "price": "25.50",
+        "prep_note_en": "Fast for 8 hours.",
+        "prep_note_zh": "",
+        "resource": "",
+        "active": "y",
+    }
     data.update(overrides)
     return data
 
@@ -44,9 +56,11 @@ def catalog_events():
 
 # --- the list ---------------------------------------------------------------------------------------
 
+
 def test_items_list_shows_items_with_bilingual_names_and_two_decimal_prices(client, admin, lab):
-    factories.make_item("ALT", department=lab, name_en="Alanine aminotransferase", name_zh="丙氨酸氨基转移酶",
-                        price="30")
+    factories.make_item(
+        "ALT", department=lab, name_en="Alanine aminotransferase", name_zh="丙氨酸氨基转移酶", price="30"
+    )
     page = html(client.get("/admin/catalog/items"))
     assert "<html" in page and 'id="item-rows"' in page
     assert "ALT" in page and "Alanine aminotransferase" in page and "30.00" in page
@@ -85,6 +99,7 @@ def test_items_list_runs_the_same_number_of_queries_for_3_or_30_items(client, ad
 
 # --- new and edit pages -----------------------------------------------------------------------------
 
+
 def test_admin_adds_an_item_and_it_is_audited(client, admin, lab):
     resource = factories.make_resource("GASTRO")
     form = html(client.get("/admin/catalog/items/new"))
@@ -99,25 +114,27 @@ def test_admin_adds_an_item_and_it_is_audited(client, admin, lab):
     assert "Fasting glucose" in html(client.get(response.headers["Location"]))
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("code", "", "This field is required."),
-    ("name_en", "", "This field is required."),
-    ("name_en", "x" * 121, "Use at most 120 characters."),
-    ("unit", "u" * 31, "Use at most 30 characters."),
-    ("code", "has space", "no spaces"),
-    ("price", "abc", "Enter a number, such as 12 or 12.5."),
-    ("price", "NaN", "Enter a number, such as 12 or 12.5."),
-    ("price", "1e3", "Enter a number, such as 12 or 12.5."),
-    ("price", "-5", "Enter 0 or more."),
-    ("price", "12.345", "Use at most 2 decimal places."),
-    ("price", "", "This field is required."),
-    ("department", "999", "Choose a department from the list."),
-    ("department", "abc", "Choose a department from the list."),
-    ("resource", "999", "Choose a resource from the list"),
-    ("result_type", "photo", "Not a valid choice"),
-])
-def test_bad_item_input_is_reported_next_to_the_field_and_nothing_is_written(client, admin, lab, field, value,
-                                                                              message):
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("code", "", "This field is required."),
+        ("name_en", "", "This field is required."),
+        ("name_en", "x" * 121, "Use at most 120 characters."),
+        ("unit", "u" * 31, "Use at most 30 characters."),
+        ("code", "has space", "no spaces"),
+        ("price", "abc", "Enter a number, such as 12 or 12.5."),
+        ("price", "NaN", "Enter a number, such as 12 or 12.5."),
+        ("price", "1e3", "Enter a number, such as 12 or 12.5."),
+        ("price", "-5", "Enter 0 or more."),
+        ("price", "12.345", "Use at most 2 decimal places."),
+        ("price", "", "This field is required."),
+        ("department", "999", "Choose a department from the list."),
+        ("department", "abc", "Choose a department from the list."),
+        ("resource", "999", "Choose a resource from the list"),
+        ("result_type", "photo", "Not a valid choice"),
+    ],
+)
+def test_bad_item_input_is_reported_next_to_the_field_and_nothing_is_written(client, admin, lab, field, value, message):
     response = client.post("/admin/catalog/items/new", data=item_data(lab, **{field: value}))
     assert response.status_code == 422
     page = html(response)
@@ -128,8 +145,9 @@ def test_bad_item_input_is_reported_next_to_the_field_and_nothing_is_written(cli
 def test_choice_items_need_their_options(client, admin, lab):
     response = client.post("/admin/catalog/items/new", data=item_data(lab, result_type="choice", choices=""))
     assert response.status_code == 422 and "List at least two options" in html(response)
-    ok = client.post("/admin/catalog/items/new", data=item_data(lab, result_type="choice",
-                                                                 choices=" Normal | Abnormal |Normal"))
+    ok = client.post(
+        "/admin/catalog/items/new", data=item_data(lab, result_type="choice", choices=" Normal | Abnormal |Normal")
+    )
     assert ok.status_code == 303
     assert ExamItem.get().choice_list == ["Normal", "Abnormal"]
 
@@ -172,6 +190,7 @@ def test_missing_items_are_404(client, admin):
 
 # --- inline validation ------------------------------------------------------------------------------
 
+
 def test_inline_validation_reports_one_field_and_writes_nothing(client, admin, lab):
     factories.make_item("GLU", department=lab)
     before = factories.row_counts(ExamItem, AuditEvent), catalog_events()
@@ -196,15 +215,24 @@ def test_inline_validation_on_the_edit_page_accepts_the_items_own_code(client, a
 
 # --- inline row edit --------------------------------------------------------------------------------
 
+
 def test_edit_row_swaps_in_a_form_and_save_swaps_back_the_row(client, admin, lab):
     item = factories.make_item("GLU", department=lab, price="10", name_en="Glucose")
     row_form = html(client.get(f"/admin/catalog/items/{item.id}/row/edit", headers=HX))
     assert row_form.lstrip().startswith("<tr") and "<html" not in row_form
     assert f'name="item-{item.id}-price"' in row_form and f'form="item-{item.id}-form"' in row_form
     prefix = f"item-{item.id}-"
-    saved = client.post(f"/admin/catalog/items/{item.id}/row", headers=HX, data={
-        prefix + "name_en": "Blood glucose", prefix + "name_zh": "血糖", prefix + "unit": "mmol/L",
-        prefix + "price": "11.5", prefix + "active": "y"})
+    saved = client.post(
+        f"/admin/catalog/items/{item.id}/row",
+        headers=HX,
+        data={
+            prefix + "name_en": "Blood glucose",
+            prefix + "name_zh": "血糖",
+            prefix + "unit": "mmol/L",
+            prefix + "price": "11.5",
+            prefix + "active": "y",
+        },
+    )
     assert saved.status_code == 200
     row = html(saved)
     assert row.lstrip().startswith("<tr") and "Blood glucose" in row and "11.50" in row and "<input" not in row
@@ -234,14 +262,17 @@ def test_row_edit_works_without_javascript(client, admin, lab):
     page = html(client.get(f"/admin/catalog/items/{item.id}/row/edit"))
     assert "<html" in page and f'action="/admin/catalog/items/{item.id}/row"' in page
     prefix = f"item-{item.id}-"
-    response = client.post(f"/admin/catalog/items/{item.id}/row", data={
-        prefix + "name_en": "Glucose", prefix + "price": "9", prefix + "unit": ""})
+    response = client.post(
+        f"/admin/catalog/items/{item.id}/row",
+        data={prefix + "name_en": "Glucose", prefix + "price": "9", prefix + "unit": ""},
+    )
     assert response.status_code == 303 and response.headers["Location"].endswith("/admin/catalog/items")
     assert ExamItem.get_by_id(item.id).active is False  # an unticked box is sent as nothing
     assert client.get(f"/admin/catalog/items/{item.id}/row").status_code == 302
 
 
 # --- delete -----------------------------------------------------------------------------------------
+
 
 def test_deleting_an_item_used_by_a_package_is_refused_with_the_package_named(client, admin, lab):
     item = factories.make_item("GLU", department=lab)
@@ -273,17 +304,29 @@ def test_htmx_delete_redirects_the_whole_page(client, admin, lab):
 
 # --- the service on its own ----------------------------------------------------------------------------
 
+
 def test_service_collects_every_field_problem_at_once_and_writes_nothing(lab):
     with pytest.raises(ValidationError) as raised:
-        catalog.create_item(Actor(), {"code": "", "name_en": "n" * 200, "department": lab.id, "result_type": "choice",
-                                      "choices": "only one", "price": "-1"})
+        catalog.create_item(
+            Actor(),
+            {
+                "code": "",
+                "name_en": "n" * 200,
+                "department": lab.id,
+                "result_type": "choice",
+                "choices": "only one",
+                "price": "-1",
+            },
+        )
     assert set(raised.value.field_errors) == {"code", "name_en", "choices", "price"}
     assert ExamItem.select().count() == 0 and catalog_events() == 0
 
 
 def test_service_updates_only_what_it_is_given_and_refuses_a_used_item_delete(lab):
-    item = catalog.create_item(Actor(), {"code": "GLU", "name_en": "Glucose", "department": lab.id,
-                                         "result_type": "numeric", "price": Decimal("10")})
+    item = catalog.create_item(
+        Actor(),
+        {"code": "GLU", "name_en": "Glucose", "department": lab.id, "result_type": "numeric", "price": Decimal("10")},
+    )
     updated = catalog.update_item(Actor(), item.id, {"price": "12.5"})
     assert (updated.price, updated.name_en, updated.department_id) == (Decimal("12.50"), "Glucose", lab.id)
     factories.make_package("BASIC", items=[item])
@@ -291,4 +334,6 @@ def test_service_updates_only_what_it_is_given_and_refuses_a_used_item_delete(la
         catalog.delete_item(Actor(), item.id)
     assert "BASIC" in str(refused.value.message)
     assert [e.action for e in AuditEvent.select().order_by(AuditEvent.id)] == [
-        "catalog.item_created", "catalog.item_updated"]
+        "catalog.item_created",
+        "catalog.item_updated",
+    ]

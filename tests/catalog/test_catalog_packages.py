@@ -1,4 +1,5 @@
 """Admin catalog: packages (items grouped by department, totals, activation) and limited resources."""
+
 from decimal import Decimal
 
 import pytest
@@ -22,15 +23,27 @@ def admin(make_user, login):
 def items(app):
     lab = factories.make_department("LAB", name_en="Laboratory", sort_order=1)
     img = factories.make_department("IMG", name_en="Imaging", sort_order=2)
-    return [factories.make_item("GLU", department=lab, price="25.50"),
-            factories.make_item("ALT", department=lab, price="30"),
-            factories.make_item("CT1", department=img, price="400")]
+    return [
+        factories.make_item("GLU", department=lab, price="25.50"),
+        factories.make_item("ALT", department=lab, price="30"),
+        factories.make_item("CT1", department=img, price="400"),
+    ]
 
 
 def package_data(chosen, **overrides):
-    data = {"code": "BASIC", "name_en": "Basic checkup", "name_zh": "基础体检", "description_en": "For adults.",
-            "description_zh": "", "sex": "any", "age_min": "18", "age_max": "70", "price": "399",
-            "items": [str(i.id) for i in chosen], "active": "y"}
+    data = {
+        "code": "BASIC",
+        "name_en": "Basic checkup",
+        "name_zh": "基础体检",
+        "description_en": "For adults.",
+        "description_zh": "",
+        "sex": "any",
+        "age_min": "18",
+        "age_max": "70",
+        "price": "399",
+        "items": [str(i.id) for i in chosen],
+        "active": "y",
+    }
     data.update(overrides)
     return data
 
@@ -40,6 +53,7 @@ def html(response):
 
 
 # --- packages ---------------------------------------------------------------------------------------
+
 
 def test_package_form_groups_items_by_department(client, admin, items):
     page = html(client.get("/admin/catalog/packages/new"))
@@ -59,20 +73,23 @@ def test_admin_creates_a_package_and_the_list_shows_count_and_item_total(client,
     assert ">2<" in row and "55.50" in row and "399.00" in row
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("code", "", "This field is required."),
-    ("name_en", "n" * 121, "Use at most 120 characters."),
-    ("description_en", "d" * 2001, "Use at most 2000 characters."),
-    ("price", "abc", "Enter a number"),
-    ("price", "-1", "Enter 0 or more."),
-    ("age_min", "x", "Enter a whole number"),
-    ("age_max", "10", "The highest age must not be below the lowest age."),
-    ("sex", "other", "Not a valid choice"),
-    ("items", [], "Choose at least one item."),
-    ("items", ["999"], "Choose items from the list."),
-    ("items", ["abc"], "Choose items from the list."),
-    ("items", [str(n) for n in range(1, 2000)], "Choose items from the list."),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("code", "", "This field is required."),
+        ("name_en", "n" * 121, "Use at most 120 characters."),
+        ("description_en", "d" * 2001, "Use at most 2000 characters."),
+        ("price", "abc", "Enter a number"),
+        ("price", "-1", "Enter 0 or more."),
+        ("age_min", "x", "Enter a whole number"),
+        ("age_max", "10", "The highest age must not be below the lowest age."),
+        ("sex", "other", "Not a valid choice"),
+        ("items", [], "Choose at least one item."),
+        ("items", ["999"], "Choose items from the list."),
+        ("items", ["abc"], "Choose items from the list."),
+        ("items", [str(n) for n in range(1, 2000)], "Choose items from the list."),
+    ],
+)
 def test_bad_package_input_is_reported_next_to_the_field(client, admin, items, field, value, message):
     response = client.post("/admin/catalog/packages/new", data=package_data(items, **{field: value}))
     assert response.status_code == 422
@@ -102,8 +119,9 @@ def test_editing_a_package_replaces_its_items(client, admin, items):
     page = html(client.get(f"/admin/catalog/packages/{package.id}/edit"))
     assert 'value="BASIC"' in page and f'value="{items[0].id}" checked' in page
     assert f'value="{items[2].id}" checked' not in page
-    response = client.post(f"/admin/catalog/packages/{package.id}/edit",
-                           data=package_data([items[2]], price="450.5", sex="female"))
+    response = client.post(
+        f"/admin/catalog/packages/{package.id}/edit", data=package_data([items[2]], price="450.5", sex="female")
+    )
     assert response.status_code == 303
     package = Package.get_by_id(package.id)
     assert package.price == Decimal("450.50") and package.sex == "female"
@@ -138,7 +156,7 @@ def test_packages_list_runs_the_same_number_of_queries_for_3_or_30(client, admin
     with count_queries() as few:
         client.get("/admin/catalog/packages")
     for n in range(27):
-        factories.make_package(f"Q{n}", items=items[:n % 3 + 1])
+        factories.make_package(f"Q{n}", items=items[: n % 3 + 1])
     with count_queries() as many:
         page = html(client.get("/admin/catalog/packages"))
     assert page.count('<tr id="package-') == 30
@@ -160,32 +178,40 @@ def test_missing_packages_are_404(client, admin):
 
 # --- limited resources --------------------------------------------------------------------------------
 
+
 def test_admin_adds_and_edits_a_resource(client, admin):
-    response = client.post("/admin/catalog/resources/new", data={
-        "code": "CT", "name_en": "CT scanner", "name_zh": "CT机", "daily_capacity": "40", "active": "y"})
+    response = client.post(
+        "/admin/catalog/resources/new",
+        data={"code": "CT", "name_en": "CT scanner", "name_zh": "CT机", "daily_capacity": "40", "active": "y"},
+    )
     assert response.status_code == 303
     resource = Resource.get(Resource.code == "CT")
     assert resource.daily_capacity == 40
     factories.make_item("CT1", resource=resource)
     page = html(client.get("/admin/catalog/resources"))
     assert "CT scanner" in page and ">40<" in page and ">1<" in page
-    edit = client.post(f"/admin/catalog/resources/{resource.id}/edit", data={
-        "code": "CT", "name_en": "CT scanner", "daily_capacity": "35"})
+    edit = client.post(
+        f"/admin/catalog/resources/{resource.id}/edit",
+        data={"code": "CT", "name_en": "CT scanner", "daily_capacity": "35"},
+    )
     assert edit.status_code == 303
     resource = Resource.get_by_id(resource.id)
     assert resource.daily_capacity == 35 and resource.active is False  # deactivated, never deleted
     assert AuditEvent.select().where(AuditEvent.action ** "catalog.resource_%").count() == 2
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("daily_capacity", "abc", "Enter a whole number"),
-    ("daily_capacity", "10001", "Enter 10000 or less."),
-    ("daily_capacity", "-1", "Enter 0 or more."),
-    ("daily_capacity", "2.5", "Enter a whole number"),
-    ("code", "CT", "already used"),
-    ("name_en", "", "This field is required."),
-    ("name_zh", "长" * 101, "Use at most 100 characters."),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("daily_capacity", "abc", "Enter a whole number"),
+        ("daily_capacity", "10001", "Enter 10000 or less."),
+        ("daily_capacity", "-1", "Enter 0 or more."),
+        ("daily_capacity", "2.5", "Enter a whole number"),
+        ("code", "CT", "already used"),
+        ("name_en", "", "This field is required."),
+        ("name_zh", "长" * 101, "Use at most 100 characters."),
+    ],
+)
 def test_bad_resource_input_is_reported_next_to_the_field(client, admin, field, value, message):
     factories.make_resource("CT")
     data = {"code": "MRI", "name_en": "MRI", "daily_capacity": "10", field: value}
@@ -199,8 +225,13 @@ def test_bad_resource_input_is_reported_next_to_the_field(client, admin, field, 
 def test_resource_inline_validation_and_query_count(client, admin, count_queries):
     factories.make_resource("CT")
     before = factories.row_counts(Resource, AuditEvent)
-    bad = html(client.post("/admin/catalog/resources/validate/daily_capacity", headers=HX,
-                           data={"code": "MRI", "name_en": "MRI", "daily_capacity": "lots"}))
+    bad = html(
+        client.post(
+            "/admin/catalog/resources/validate/daily_capacity",
+            headers=HX,
+            data={"code": "MRI", "name_en": "MRI", "daily_capacity": "lots"},
+        )
+    )
     assert "Enter a whole number" in bad
     assert factories.row_counts(Resource, AuditEvent) == before
     factories.make_resource()

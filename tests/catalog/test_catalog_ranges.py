@@ -1,4 +1,5 @@
 """Admin catalog: reference ranges of an item — the rules, and adding/deleting them with htmx or plain forms."""
+
 from decimal import Decimal
 
 import pytest
@@ -12,8 +13,15 @@ from tests import factories
 pytestmark = pytest.mark.both_dbs
 
 HX = {"HX-Request": "true"}
-GOOD = {"sex": "male", "age_min": "18", "age_max": "59", "low": "3.9", "high": "6.1", "critical_low": "2.8",
-        "critical_high": "25"}
+GOOD = {
+    "sex": "male",
+    "age_min": "18",
+    "age_max": "59",
+    "low": "3.9",
+    "high": "6.1",
+    "critical_low": "2.8",
+    "critical_high": "25",
+}
 
 
 @pytest.fixture
@@ -34,30 +42,38 @@ def html(response):
 
 # --- the rules, at the service --------------------------------------------------------------------
 
+
 def test_a_valid_range_is_stored_with_exact_decimals_and_audited(glucose):
     row = catalog.add_range(Actor(), glucose.id, GOOD)
     row = ReferenceRange.get_by_id(row.id)
     assert (row.sex, row.age_min, row.age_max) == ("male", 18, 59)
     assert (row.low, row.high, row.critical_low, row.critical_high) == (
-        Decimal("3.9"), Decimal("6.1"), Decimal("2.8"), Decimal("25"))
+        Decimal("3.9"),
+        Decimal("6.1"),
+        Decimal("2.8"),
+        Decimal("25"),
+    )
     assert AuditEvent.get(AuditEvent.action == "catalog.range_added").object_id == str(glucose.id)
 
 
-@pytest.mark.parametrize("changes,field,message", [
-    ({"low": "7", "high": "6"}, "high", "The high value must not be below the low value."),
-    ({"age_min": "60", "age_max": "18"}, "age_max", "The highest age must not be below the lowest age."),
-    ({"age_max": "151"}, "age_max", "Enter 150 or less."),
-    ({"age_min": "-1"}, "age_min", "Enter 0 or more."),
-    ({"age_min": "x"}, "age_min", "Enter a whole number"),
-    ({"age_min": ""}, "age_min", "This field is required."),
-    ({"low": "abc"}, "low", "Enter a number"),
-    ({"high": "Infinity"}, "high", "Enter a number"),
-    ({"low": "1.23456"}, "low", "Use at most 4 decimal places."),
-    ({"low": "", "high": "", "critical_low": "", "critical_high": ""}, "low", "Give a low value, a high value"),
-    ({"critical_low": "4"}, "critical_low", "The critical low must not be above the low value."),
-    ({"critical_high": "6"}, "critical_high", "The critical high must not be below the high value."),
-    ({"sex": "other"}, "sex", "Choose any, male or female."),
-])
+@pytest.mark.parametrize(
+    "changes,field,message",
+    [
+        ({"low": "7", "high": "6"}, "high", "The high value must not be below the low value."),
+        ({"age_min": "60", "age_max": "18"}, "age_max", "The highest age must not be below the lowest age."),
+        ({"age_max": "151"}, "age_max", "Enter 150 or less."),
+        ({"age_min": "-1"}, "age_min", "Enter 0 or more."),
+        ({"age_min": "x"}, "age_min", "Enter a whole number"),
+        ({"age_min": ""}, "age_min", "This field is required."),
+        ({"low": "abc"}, "low", "Enter a number"),
+        ({"high": "Infinity"}, "high", "Enter a number"),
+        ({"low": "1.23456"}, "low", "Use at most 4 decimal places."),
+        ({"low": "", "high": "", "critical_low": "", "critical_high": ""}, "low", "Give a low value, a high value"),
+        ({"critical_low": "4"}, "critical_low", "The critical low must not be above the low value."),
+        ({"critical_high": "6"}, "critical_high", "The critical high must not be below the high value."),
+        ({"sex": "other"}, "sex", "Choose any, male or female."),
+    ],
+)
 def test_each_broken_rule_is_a_field_error_and_nothing_is_written(glucose, changes, field, message):
     with pytest.raises(ValidationError) as raised:
         catalog.add_range(Actor(), glucose.id, dict(GOOD, **changes))
@@ -90,6 +106,7 @@ def test_one_sided_ranges_are_allowed(glucose):
 
 # --- adding and deleting over HTTP ----------------------------------------------------------------
 
+
 def test_htmx_add_returns_the_rows_and_a_fresh_form(client, admin, glucose):
     response = client.post(f"/admin/catalog/items/{glucose.id}/ranges", data=GOOD, headers=HX)
     assert response.status_code == 200
@@ -101,8 +118,7 @@ def test_htmx_add_returns_the_rows_and_a_fresh_form(client, admin, glucose):
 
 
 def test_htmx_add_with_errors_swaps_the_form_in_place(client, admin, glucose):
-    response = client.post(f"/admin/catalog/items/{glucose.id}/ranges", data=dict(GOOD, low="7", high="6"),
-                           headers=HX)
+    response = client.post(f"/admin/catalog/items/{glucose.id}/ranges", data=dict(GOOD, low="7", high="6"), headers=HX)
     assert response.status_code == 200  # htmx swaps only 2xx
     assert response.headers["HX-Retarget"] == "#range-form" and response.headers["HX-Reswap"] == "outerHTML"
     body = html(response)
@@ -153,7 +169,7 @@ def test_a_range_is_deleted_only_through_its_own_item(client, admin, glucose):
 def test_detail_page_lists_ranges_and_the_physician_table_still_works(client, admin, make_user, login, glucose):
     factories.make_range(glucose, sex="female", low="3.5", high="5.5", age_min=0, age_max=17)
     page = html(client.get(f"/admin/catalog/items/{glucose.id}"))
-    assert "Fasting glucose" in page and "0–17" in page and "3.5" in page and 'hx-confirm=' in page
+    assert "Fasting glucose" in page and "0–17" in page and "3.5" in page and "hx-confirm=" in page
     assert [item.code for item in catalog.reference_table("GLU")] == ["GLU"]
     doctor = client.application.test_client()
     login(make_user("physician"), http=doctor)

@@ -1,5 +1,6 @@
 """One process at a time: named locks on PostgreSQL (advisory) and SQLite (a file beside the database),
 and two `flask db upgrade` started together against an empty database, which apply each migration once."""
+
 import contextlib
 import fcntl
 import os
@@ -150,8 +151,10 @@ def test_a_lost_life_lock_is_noticed(app):
         assert lock.still_held()
         if app.config["BACKEND"] == "postgres":
             # the connection dies (server restart, network): the lock goes with it, and another may take it
-            db.execute_sql("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
-                           "WHERE application_name = 'checkup cron lock'")
+            db.execute_sql(
+                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                "WHERE application_name = 'checkup cron lock'"
+            )
         else:
             locks.lock_file_path("cron").unlink()  # someone removed the lock file: a new one is unlocked
         assert not lock.still_held()
@@ -167,18 +170,28 @@ def test_lock_names_are_checked(app):
 
 # --- two upgrades at once, in real processes ------------------------------------------------------------
 
+
 def upgrade_env(database_url):
-    env = dict(os.environ, CHECKUP_DATABASE_URL=database_url, CHECKUP_SECRET_KEY="test-secret-key",
-               CHECKUP_NATIONAL_ID_KEY="test-national-id-key")
+    env = dict(
+        os.environ,
+        CHECKUP_DATABASE_URL=database_url,
+        CHECKUP_SECRET_KEY="test-secret-key",
+        CHECKUP_NATIONAL_ID_KEY="test-national-id-key",
+    )
     for name in ("CHECKUP_REDIS_URL", "CHECKUP_MAIL_SERVER"):
         env.pop(name, None)
     return env
 
 
 def start_upgrade(database_url):
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT,
-                            env=upgrade_env(database_url), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        cwd=ROOT,
+        env=upgrade_env(database_url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_until(predicate, what, processes, timeout=60):
@@ -244,8 +257,9 @@ def test_two_upgrades_at_once_on_a_fresh_sqlite_file_apply_each_migration_once(t
     race_two_upgrades(f"sqlite:///{database}", hold, release, lambda: blocked_flocks(lock_path))
     with contextlib.closing(sqlite3.connect(database)) as connection:
         rows = connection.execute("SELECT name, count(*) FROM schema_migration GROUP BY name ORDER BY name").fetchall()
-        fingerprints = connection.execute("SELECT count(*) FROM setting WHERE key = 'national_id.key_fingerprint'"
-                                          ).fetchone()[0]
+        fingerprints = connection.execute(
+            "SELECT count(*) FROM setting WHERE key = 'national_id.key_fingerprint'"
+        ).fetchone()[0]
     assert rows == [(name, 1) for name in MIGRATIONS]
     assert fingerprints == 1
 
@@ -262,8 +276,14 @@ def empty_postgres_database():
     name = f"checkup_locks_{os.getpid()}_{uuid.uuid4().hex[:8]}"
 
     def maintenance(statement):
-        admin = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
-                                 password=parts.password, dbname="postgres", connect_timeout=5)
+        admin = psycopg2.connect(
+            host=parts.hostname,
+            port=parts.port or 5432,
+            user=parts.username or "postgres",
+            password=parts.password,
+            dbname="postgres",
+            connect_timeout=5,
+        )
         admin.autocommit = True
         try:
             with admin.cursor() as cursor:
@@ -285,6 +305,7 @@ def test_two_upgrades_at_once_on_an_empty_postgres_database_apply_each_migration
     holder.autocommit = True
     key = locks.advisory_key("db-upgrade")
     try:
+
         def hold():
             with holder.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_lock(%s)", (key,))
@@ -295,8 +316,10 @@ def test_two_upgrades_at_once_on_an_empty_postgres_database_apply_each_migration
 
         def waiters():
             with holder.cursor() as cursor:
-                cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-                               "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+                cursor.execute(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                )
                 return cursor.fetchone()[0]
 
         race_two_upgrades(empty_postgres_database, hold, release, waiters)

@@ -1,4 +1,5 @@
 """Migrations build exactly the schema the models describe, on SQLite and on PostgreSQL."""
+
 import pytest
 from playhouse.schema_diff import diff_models
 

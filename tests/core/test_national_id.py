@@ -1,4 +1,5 @@
 """Resident ID numbers: validation, derived sex and birth date, masking, keyed hash, encryption."""
+
 import datetime
 
 import pytest
@@ -21,9 +22,14 @@ def test_lower_case_x_and_spaces_are_normalized():
     assert national_id.problem("11010519491231002x") is None
 
 
-@pytest.mark.parametrize("born,sex", [
-    (datetime.date(1990, 2, 3), "male"), (datetime.date(2000, 2, 29), "female"), (datetime.date(1900, 1, 1), "male"),
-])
+@pytest.mark.parametrize(
+    "born,sex",
+    [
+        (datetime.date(1990, 2, 3), "male"),
+        (datetime.date(2000, 2, 29), "female"),
+        (datetime.date(1900, 1, 1), "male"),
+    ],
+)
 def test_numbers_built_from_a_birth_date_and_sex_validate(born, sex):
     number = national_id_for(born, sex)
     assert national_id.problem(number) is None
@@ -48,8 +54,18 @@ def test_a_single_mistyped_digit_is_caught():
     assert national_id.problem(typo) == "checksum"
 
 
-@pytest.mark.parametrize("value", ["", "1234", "11010519491231002", "110105194912310029X", "X10105194912310029",
-                                   "1101051949123100AX", "11010519491231002Y"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "1234",
+        "11010519491231002",
+        "110105194912310029X",
+        "X10105194912310029",
+        "1101051949123100AX",
+        "11010519491231002Y",
+    ],
+)
 def test_malformed_numbers_are_a_format_problem(value):
     assert national_id.problem(value) == "format"
 

@@ -8,6 +8,7 @@ exactly one email per recipient and kind, one valid PDF per report, and nothing 
 5. the worker and its horse are killed together;
 
 and two `flask cron` schedulers at once: one runs, the other waits and takes over when it dies."""
+
 import datetime
 import os
 import signal
@@ -52,6 +53,7 @@ def fresh_wake_pause(monkeypatch):
 
 # --- helpers -----------------------------------------------------------------------------------------
 
+
 def wait_for(predicate, timeout=30, message="condition", every=0.1):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -92,8 +94,11 @@ def assert_nothing_left_owed():
 def wait_out_the_lease(task_id):
     task = Task.get_by_id(task_id)
     assert task.state == "running" and task.lease_until is not None
-    wait_for(lambda: utcnow() > Task.get_by_id(task_id).lease_until + datetime.timedelta(milliseconds=100),
-             timeout=15, message="the lease to run out")
+    wait_for(
+        lambda: utcnow() > Task.get_by_id(task_id).lease_until + datetime.timedelta(milliseconds=100),
+        timeout=15,
+        message="the lease to run out",
+    )
 
 
 def booker(center, email="booker@example.com"):
@@ -124,6 +129,7 @@ def crash_once(kind, point_name):
 
 # --- 1. after commit, before the wake-up ------------------------------------------------------------------
 
+
 @pytest.mark.both_dbs
 @pytest.mark.parametrize("recovery", ["burst-worker", "run-periodic"])
 def test_a_wake_up_lost_after_commit_is_made_good_by_the_dispatcher(own_redis_app, monkeypatch, outbox, recovery):
@@ -132,7 +138,9 @@ def test_a_wake_up_lost_after_commit_is_made_good_by_the_dispatcher(own_redis_ap
     user, appointment = booker(world.center)
     assert tasks.queue().count == 0  # nothing reached Redis
     assert Counter((t.kind, t.state) for t in Task.select()) == {
-        ("mail.booking_confirmation", "queued"): 2, ("report.render_pdf", "queued"): 1}
+        ("mail.booking_confirmation", "queued"): 2,
+        ("report.render_pdf", "queued"): 1,
+    }
 
     if recovery == "burst-worker":
         done = run_burst_worker(own_redis_app)  # at start it asks for every due row (perform_due)
@@ -141,8 +149,11 @@ def test_a_wake_up_lost_after_commit_is_made_good_by_the_dispatcher(own_redis_ap
         done = run_cli(own_redis_app, "run-periodic")
         assert done.returncode == 0, done.stderr[-3000:]
 
-    expected = {(user.email, confirmation_subject(world.center.day)): 1, (world.client_user.email, REPORT_READY): 1,
-                (world.client_user.email, SURVEY): 1}
+    expected = {
+        (user.email, confirmation_subject(world.center.day)): 1,
+        (world.client_user.email, REPORT_READY): 1,
+        (world.client_user.email, SURVEY): 1,
+    }
     assert sent_mail(outbox) == expected
     assert_one_valid_pdf(report.id, attempts=1)
     assert Counter(m.status for m in Message.select()) == {"sent": 3}
@@ -158,9 +169,9 @@ def test_a_wake_up_lost_after_commit_is_made_good_by_the_dispatcher(own_redis_ap
 
 # --- 2. after the claim, before the send ------------------------------------------------------------------
 
+
 @pytest.mark.both_dbs
-def test_a_task_claimed_by_a_process_that_died_is_taken_back_after_its_lease_and_sent_once(app, monkeypatch,
-                                                                                          outbox):
+def test_a_task_claimed_by_a_process_that_died_is_taken_back_after_its_lease_and_sent_once(app, monkeypatch, outbox):
     app.config.update(TASK_LEASE_SECONDS=1, TASK_RETRY_DELAYS=[0, 0, 0, 0, 0])
     from tests.booking_helpers import Center
 
@@ -197,6 +208,7 @@ def test_a_task_claimed_by_a_process_that_died_is_taken_back_after_its_lease_and
 
 # --- 3. after the SMTP server accepted, before the row is marked sent -------------------------------------
 
+
 @pytest.fixture
 def smtp_server(app):
     """A real local SMTP server (aiosmtpd) that records every message it accepts."""
@@ -224,8 +236,7 @@ def smtp_server(app):
 
 
 @pytest.mark.both_dbs
-def test_a_crash_after_the_mail_server_accepted_never_sends_the_email_again(app, monkeypatch, smtp_server,
-                                                                           outbox):
+def test_a_crash_after_the_mail_server_accepted_never_sends_the_email_again(app, monkeypatch, smtp_server, outbox):
     app.config.update(TASK_LEASE_SECONDS=1, TASK_RETRY_DELAYS=[0, 0, 0, 0, 0])
     from tests.booking_helpers import Center
 
@@ -247,8 +258,10 @@ def test_a_crash_after_the_mail_server_accepted_never_sends_the_email_again(app,
     assert len(smtp_server) == 1  # never sent again
     message = Message.get_by_id(message.id)
     # not delivered for sure, not sent again: "failed" (the brief) or "uncertain" (messages.UNCERTAIN)
-    assert message.status in ("failed", "uncertain") and "may have gone out" in message.error, \
-        (message.status, message.error)
+    assert message.status in ("failed", "uncertain") and "may have gone out" in message.error, (
+        message.status,
+        message.error,
+    )
     assert message.retry_at is None and message.attempts == 1
     task = Task.get_by_id(task.id)
     assert (task.state, task.attempts) == ("done", 2)
@@ -265,10 +278,12 @@ def test_a_crash_after_the_mail_server_accepted_never_sends_the_email_again(app,
     http = app.test_client()
     factories.sign_in_directly(http, scheduler)
     page = http.get(f"/directory/clients/{user.client_id}").get_data(as_text=True)
-    assert confirmation_subject(center.day) in page and "not sent again" in page.replace("not tried again",
-                                                                                         "not sent again")
-    assert "may have gone out" in page or "Maybe delivered" in page, \
+    assert confirmation_subject(center.day) in page and "not sent again" in page.replace(
+        "not tried again", "not sent again"
+    )
+    assert "may have gone out" in page or "Maybe delivered" in page, (
         "staff are told the message was not delivered, yet the mail server accepted it"
+    )
 
 
 @pytest.mark.both_dbs
@@ -303,6 +318,7 @@ def test_a_message_the_stuck_sweep_gave_up_on_is_not_sent_again_by_its_task(app,
 
 # --- 4 and 5. a work horse killed mid-PDF; the worker and its horse killed together --------------------------
 
+
 def _pgid(pid):
     try:
         return os.getpgid(pid)
@@ -329,9 +345,13 @@ def gone(pid):
 
 def start_worker(app, log_path):
     log = open(log_path, "w")
-    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
-                               env=worker_env(app, CHECKUP_REPORT_RENDER_DELAY_SECONDS=120, **CRASH_ENV),
-                               cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+        env=worker_env(app, CHECKUP_REPORT_RENDER_DELAY_SECONDS=120, **CRASH_ENV),
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     process.log = log
     return process
 
@@ -352,8 +372,9 @@ def kill_mid_render(app, report, tmp_path, also_the_worker):
     when ``also_the_worker``), stop whatever is left; returns the render task, left ``running``."""
     worker = start_worker(app, tmp_path / "worker.log")
     try:
-        wait_for(lambda: Report.get_by_id(report.id).pdf_state == "rendering", timeout=45,
-                 message="the render to start")
+        wait_for(
+            lambda: Report.get_by_id(report.id).pdf_state == "rendering", timeout=45, message="the render to start"
+        )
         horse = wait_for(lambda: work_horse_of(worker.pid), timeout=10, message="the work horse")
         if also_the_worker:
             for pid in (horse, worker.pid):
@@ -417,11 +438,16 @@ def test_a_worker_killed_with_its_horse_mid_pdf_is_recovered_by_the_next_worker(
 
 # --- D. two schedulers ----------------------------------------------------------------------------------------
 
+
 def start_cron(app, log_path):
     log = open(log_path, "w")
-    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "cron"],
-                               env=worker_env(app, PYTHONUNBUFFERED="1"), cwd=ROOT, stdout=log,
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "cron"],
+        env=worker_env(app, PYTHONUNBUFFERED="1"),
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     process.log, process.log_path = log, log_path
     return process
 
@@ -438,7 +464,7 @@ def periodic_rows(started, now):
     for task in Task.select().where(Task.kind.in_(list(kinds))):
         prefix = f"periodic:{task.kind}:"
         assert task.dedupe_key.startswith(prefix), (task.kind, task.dedupe_key)
-        interval = int(task.dedupe_key[len(prefix):])
+        interval = int(task.dedupe_key[len(prefix) :])
         assert started // kinds[task.kind] <= interval <= now // kinds[task.kind], (task.kind, interval)
         rows.setdefault(task.kind, []).append(interval)
     return rows
@@ -459,11 +485,17 @@ def test_two_cron_schedulers_one_runs_one_waits_and_takes_over(own_redis_app, tm
     started = int(time.time())
     crons = [start_cron(own_redis_app, tmp_path / f"cron-{n}.log") for n in (1, 2)]
     try:
-        active = wait_for(lambda: next((c for c in crons if said(c, "scheduler running")), None), timeout=20,
-                          message="a scheduler to start")
+        active = wait_for(
+            lambda: next((c for c in crons if said(c, "scheduler running")), None),
+            timeout=20,
+            message="a scheduler to start",
+        )
         waiting = next(c for c in crons if c is not active)
-        wait_for(lambda: said(waiting, "waiting to be the only scheduler"), timeout=20,
-                 message="the second scheduler to start waiting")
+        wait_for(
+            lambda: said(waiting, "waiting to be the only scheduler"),
+            timeout=20,
+            message="the second scheduler to start waiting",
+        )
         time.sleep(20)  # two ticks of the active one (every 15 s)
         assert active.poll() is None and waiting.poll() is None  # both still run...
         assert not said(waiting, "scheduler running"), waiting.log_path.read_text()  # ...one schedules

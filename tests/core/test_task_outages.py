@@ -2,6 +2,7 @@
 Redis hanging, and a reports folder that cannot be written. Pages answer, the owed work is rows in the
 task table, and once things are back the dispatcher (a worker, `run-periodic`, `cron`) delivers every
 email exactly once and every PDF once; nobody types a command about the work itself."""
+
 import time
 from collections import Counter
 
@@ -39,6 +40,7 @@ def fresh_wake_pause(monkeypatch):
 
 
 # --- helpers -----------------------------------------------------------------------------------------
+
 
 @pytest.fixture(params=["closed-port", "stopped-redis"])
 def down_redis(request, app):
@@ -113,9 +115,9 @@ def assert_nothing_left_owed():
 
 # --- A. Redis down ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.both_dbs
-def test_pages_answer_while_redis_is_down_and_a_worker_delivers_everything_once_it_is_back(app, down_redis,
-                                                                                       outbox):
+def test_pages_answer_while_redis_is_down_and_a_worker_delivers_everything_once_it_is_back(app, down_redis, outbox):
     users = {role: factories.make_user(role, email=f"{role}-outage@example.com") for role in ROLES}
     for role, user in users.items():  # every role signs in: 303, no 5xx
         started = time.monotonic()
@@ -133,8 +135,9 @@ def test_pages_answer_while_redis_is_down_and_a_worker_delivers_everything_once_
     assert http.get(booked.headers["Location"]).status_code == 200
 
     doctor = signed_in(app, world.physician)
-    signed = doctor.post(f"/exam/review/{world.appointment.id}/sign", data={"summary": "Glucose critical",
-                                                                             "advice": "See a doctor"})
+    signed = doctor.post(
+        f"/exam/review/{world.appointment.id}/sign", data={"summary": "Glucose critical", "advice": "See a doctor"}
+    )
     assert signed.status_code == 303, signed.get_data(as_text=True)[:500]
     report = Report.get(Report.appointment == world.appointment.id)
     assert (report.status, report.pdf_state) == ("signed", "pending")
@@ -145,8 +148,11 @@ def test_pages_answer_while_redis_is_down_and_a_worker_delivers_everything_once_
     assert forgot.status_code == 303
 
     # every owed email and the PDF are rows, none run (Redis is down, nothing runs them inline)
-    assert task_states() == {("mail.booking_confirmation", "queued"): 2, ("report.render_pdf", "queued"): 1,
-                             ("mail.password_reset", "queued"): 1}
+    assert task_states() == {
+        ("mail.booking_confirmation", "queued"): 2,
+        ("report.render_pdf", "queued"): 1,
+        ("mail.password_reset", "queued"): 1,
+    }
     assert {t.attempts for t in Task.select()} == {0}
     confirmation = Task.get((Task.kind == "mail.booking_confirmation") & (Task.caused_by == booker.id))
     assert confirmation.args_json == f"[{appointment.id}]"
@@ -159,9 +165,12 @@ def test_pages_answer_while_redis_is_down_and_a_worker_delivers_everything_once_
     finished = run_burst_worker(app)
     assert finished.finished_its_work, finished.output[-3000:]
 
-    expected = {(booker.email, f"Your checkup on {world.center.day.isoformat()} is booked"): 1,
-                (world.client_user.email, REPORT_READY): 1, (world.client_user.email, SURVEY): 1,
-                (users["counselor"].email, RESET): 1}
+    expected = {
+        (booker.email, f"Your checkup on {world.center.day.isoformat()} is booked"): 1,
+        (world.client_user.email, REPORT_READY): 1,
+        (world.client_user.email, SURVEY): 1,
+        (users["counselor"].email, RESET): 1,
+    }
     assert sent_mail(outbox) == expected  # the service booking's client was examined by then: no confirmation
     assert_one_valid_pdf(report.id)
     assert Counter(m.status for m in Message.select()) == {"sent": 4}
@@ -201,8 +210,16 @@ def app_with_limiter_on(app, tmp_path):
     made = []
 
     def build(redis_url, **extra):
-        real = create_app(base_config(tmp_path, DATABASE_URL=app.config["DATABASE_URL"], REDIS_URL=redis_url,
-                                      RATELIMIT_ENABLED=True, LOGIN_LIMIT_PER_ACCOUNT="3/minute", **extra))
+        real = create_app(
+            base_config(
+                tmp_path,
+                DATABASE_URL=app.config["DATABASE_URL"],
+                REDIS_URL=redis_url,
+                RATELIMIT_ENABLED=True,
+                LOGIN_LIMIT_PER_ACCOUNT="3/minute",
+                **extra,
+            )
+        )
         real.test_client_class = FreshContextClient
         made.append(real)
         return real
@@ -219,8 +236,10 @@ def test_login_works_with_the_rate_limiter_storage_on_a_dead_redis(app_with_limi
             assert post_login(real.test_client(), user).status_code == 303
             assert time.monotonic() - started < 5
         http = real.test_client()
-        wrong = [http.post("/login", data={"email": users[0].email, "password": "not the password"}).status_code
-                 for _ in range(3)]
+        wrong = [
+            http.post("/login", data={"email": users[0].email, "password": "not the password"}).status_code
+            for _ in range(3)
+        ]
         assert wrong == [422, 422, 422]
         # the limits fall back to this process's memory: the fourth try in the minute is refused
         assert post_login(http, users[0]).status_code == 429
@@ -276,11 +295,13 @@ def test_a_burst_worker_exits_promptly_once_the_queue_is_empty(own_redis_app):
     for _ in range(3):
         worker = run_burst_worker(own_redis_app, grace=8)
         assert "done, quitting" in worker.output, worker.output[-3000:]
-        assert worker.returncode == 0 and worker.quit_seconds < 5, \
+        assert worker.returncode == 0 and worker.quit_seconds < 5, (
             f"the burst worker was still running {worker.quit_seconds:.1f} s after 'done, quitting'"
+        )
 
 
 # --- C. The reports folder cannot be written, then can again -----------------------------------------------
+
 
 def broken_reports_dir(app, tmp_path):
     """REPORTS_DIR under a regular file: every mkdir there fails (NotADirectoryError), even for root."""
@@ -290,8 +311,7 @@ def broken_reports_dir(app, tmp_path):
     return blocker
 
 
-def test_a_report_whose_folder_cannot_be_written_is_retried_by_the_dispatcher_until_it_can(app, tmp_path,
-                                                                                          outbox):
+def test_a_report_whose_folder_cannot_be_written_is_retried_by_the_dispatcher_until_it_can(app, tmp_path, outbox):
     app.config["TASK_RETRY_DELAYS"] = [1, 1, 1, 1, 1]
     blocker = broken_reports_dir(app, tmp_path)
     world = ReportWorld()

@@ -1,4 +1,5 @@
 """The task table: work owed is a row written with the change that owes it; Redis only wakes workers."""
+
 import datetime
 import pathlib
 import re
@@ -39,6 +40,7 @@ def recording_kinds():
 
 
 # --- owing ---------------------------------------------------------------------------------------
+
 
 @pytest.mark.both_dbs
 def test_a_task_commits_with_the_change_that_owes_it_and_runs_after_commit(app, recording_kinds):
@@ -97,6 +99,7 @@ def test_no_job_is_named_by_a_dotted_path_any_more():
 
 # --- failing, retrying, dying --------------------------------------------------------------------
 
+
 @pytest.mark.both_dbs
 def test_a_failure_is_recorded_and_retried_on_schedule_then_dead(app, recording_kinds):
     app.config["TASK_RETRY_DELAYS"] = (60, 300)
@@ -127,8 +130,9 @@ def test_a_task_left_running_by_a_dead_worker_is_taken_back_after_its_lease(app,
     app.config["REDIS_URL"], app.config["JOBS_INLINE"] = "redis://127.0.0.1:1/0", False  # owed, not run
     task_id = tasks.defer("test.record", 5)
     # as if a worker had claimed it and died
-    Task.update(state="running", attempts=1, started_at=utcnow(),
-                lease_until=utcnow() - datetime.timedelta(seconds=1)).where(Task.id == task_id).execute()
+    Task.update(
+        state="running", attempts=1, started_at=utcnow(), lease_until=utcnow() - datetime.timedelta(seconds=1)
+    ).where(Task.id == task_id).execute()
     assert tasks.recover_abandoned() == 1
     taken = Task.get_by_id(task_id)
     assert taken.state == "failed" and "lease" in taken.last_error
@@ -172,6 +176,7 @@ def test_concurrent_dispatchers_run_each_task_once(app, recording_kinds):
 
 # --- Redis only wakes ----------------------------------------------------------------------------
 
+
 def test_with_redis_down_the_owing_change_stands_and_the_task_waits(app, recording_kinds):
     app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
     task_id = tasks.defer("test.record", 1)  # the wake-up fails quietly
@@ -193,9 +198,18 @@ def test_after_redis_failed_once_wake_ups_wait_for_the_dispatcher_without_trying
 
 @pytest.mark.both_dbs
 def test_a_registration_mail_goes_through_a_real_rq_worker_once(redis_app, client, outbox):
-    response = client.post("/register", data={
-        "name": "Queue Person", "email": "queued@example.com", "phone": "13800000000", "sex": "female",
-        "birth_date": "1991-01-01", "password": PASSWORD, "confirm": PASSWORD})
+    response = client.post(
+        "/register",
+        data={
+            "name": "Queue Person",
+            "email": "queued@example.com",
+            "phone": "13800000000",
+            "sex": "female",
+            "birth_date": "1991-01-01",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+        },
+    )
     assert response.status_code == 303
     [task] = Task.select().where(Task.kind == "mail.welcome")
     assert task.state == "queued" and outbox() == []
@@ -206,16 +220,21 @@ def test_a_registration_mail_goes_through_a_real_rq_worker_once(redis_app, clien
     assert message["To"] == "queued@example.com" and "Queue Person" in message.get_content()
     assert Task.get_by_id(task.id).state == "done"
     [row] = Message.select().where(Message.kind == "welcome")
-    assert (row.status, row.email, row.user_id is not None, row.client_id is not None) == \
-        ("sent", "queued@example.com", True, True)
+    assert (row.status, row.email, row.user_id is not None, row.client_id is not None) == (
+        "sent",
+        "queued@example.com",
+        True,
+        True,
+    )
     # the same task run again (a late duplicate) sends nothing more
     Task.update(state="queued").where(Task.id == task.id).execute()
     assert tasks.run(task.id) == "done" and len(outbox()) == 1
 
 
 def test_a_flushed_redis_loses_nothing(redis_app, outbox):
-    accounts.register_client("lost@example.com", PASSWORD, "Lost Wakeup", "male", datetime.date(1980, 1, 1),
-                             "13900000000")
+    accounts.register_client(
+        "lost@example.com", PASSWORD, "Lost Wakeup", "male", datetime.date(1980, 1, 1), "13900000000"
+    )
     tasks.queue().connection.flushdb()  # Redis restarted empty
     finished = run_worker(redis_app)  # a worker's start asks for every due row to run
     assert finished.returncode == 0, finished.stderr[-3000:]
@@ -229,6 +248,7 @@ def test_a_burst_worker_with_redis_down_exits_non_zero(app):
 
 
 # --- periodic work -------------------------------------------------------------------------------
+
 
 @pytest.mark.both_dbs
 def test_periodic_work_is_owed_once_per_interval_however_often_the_scheduler_ticks(app):
@@ -260,8 +280,11 @@ def _start_redis(port):
         from tests.conftest import service_missing
 
         service_missing("redis-server is not installed")
-    return subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _wait(predicate, seconds, what):
@@ -290,8 +313,13 @@ def test_the_worker_survives_redis_going_away_and_comes_back_to_work(app, tmp_pa
         _wait(lambda: reachable(url, port), 10, "redis")
         app.config["REDIS_URL"] = url
         log = open(tmp_path / "worker.log", "w")
-        worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], env=worker_env(app),
-                                  cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+            env=worker_env(app),
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         first = tasks.defer("tasks.noop", 1)
         _wait(lambda: Task.get_by_id(first).state == "done", 30, "the first task")
 

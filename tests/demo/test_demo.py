@@ -1,5 +1,6 @@
 """`flask seed-demo` on an empty database: every role can log in to a portal that has a day going on,
 and Acme's employees and the demo client have last year's and this year's reports (with trends)."""
+
 import datetime
 import time
 
@@ -35,8 +36,10 @@ def test_seed_demo_fills_an_empty_portal(app):
         statuses = [a.status for a in Appointment.select().where(Appointment.day == today)]
         assert 4 <= len(statuses) <= 6, statuses
         assert statuses.count(BOOKED) >= 1 and statuses.count(CHECKED_IN) >= 2, statuses
-        progress = [stations.appointment_progress(a.id) for a in
-                    Appointment.select().where(Appointment.day == today, Appointment.status == CHECKED_IN)]
+        progress = [
+            stations.appointment_progress(a.id)
+            for a in Appointment.select().where(Appointment.day == today, Appointment.status == CHECKED_IN)
+        ]
         assert any(0 < p.done < p.total for p in progress), "someone is halfway through the stations"
         assert any(a.day == today for a in report_review.ready_for_review()), "one client of today is ready to sign"
 
@@ -67,8 +70,12 @@ def test_seed_demo_fills_an_empty_portal(app):
 def _check_history(today):
     """At least 30 Acme employees with last year's and this year's published reports, trends, one critical."""
     acme = Organization.get(Organization.name == "Acme Manufacturing")
-    done = (Report.select(Report, Appointment).join(Appointment).join(Client)
-            .where(Client.organization == acme.id, Report.status == PUBLISHED))
+    done = (
+        Report.select(Report, Appointment)
+        .join(Appointment)
+        .join(Client)
+        .where(Client.organization == acme.id, Report.status == PUBLISHED)
+    )
     by_client = {}
     for report in done:
         by_client.setdefault(report.appointment.client_id, []).append(report)
@@ -84,16 +91,22 @@ def _check_history(today):
     assert {c.sex for c in employees} == {"male", "female"}
     assert all(c.employee_no.startswith("A") and c.email.endswith("@example.com") for c in employees)
 
-    recent = (Result.select(Result.flag).join(Appointment).join(Client)
-              .where(Client.organization == acme.id, Appointment.status == COMPLETED,
-                     Appointment.day > today - datetime.timedelta(days=90)))
+    recent = (
+        Result.select(Result.flag)
+        .join(Appointment)
+        .join(Client)
+        .where(
+            Client.organization == acme.id,
+            Appointment.status == COMPLETED,
+            Appointment.day > today - datetime.timedelta(days=90),
+        )
+    )
     flags = [r.flag for r in recent]
     assert [f for f in flags if f in ("HH", "LL")] == ["HH"], "exactly one critical value among Acme's this year"
     abnormal = sum(f in ("H", "L", "A") for f in flags)
     assert 0.05 * len(flags) < abnormal < 0.25 * len(flags), (abnormal, len(flags))
     assert {"H", "L", "A"} <= set(flags)
-    critical = (Result.select().join(Appointment)
-                .where(Appointment.client.in_(with_both), Result.flag == "HH").get())
+    critical = Result.select().join(Appointment).where(Appointment.client.in_(with_both), Result.flag == "HH").get()
     assert critical.alerts.count() == 1 and critical.alerts[0].acknowledged_at is not None
 
     for client_id in with_both:
@@ -113,8 +126,7 @@ def _check_history(today):
 
     for slot in Slot.select().where(Slot.day < today):
         taken = Appointment.select().where(Appointment.slot == slot.id).count()
-        live = Appointment.select().where(Appointment.slot == slot.id,
-                                          Appointment.status.in_(LIVE_STATUSES)).count()
+        live = Appointment.select().where(Appointment.slot == slot.id, Appointment.status.in_(LIVE_STATUSES)).count()
         assert taken <= slot.capacity and live == 0, slot.day
     assert_counters_consistent()
 
@@ -141,11 +153,15 @@ def _check_groups_and_care(today):
     assert active.categories.count() == 3
     roster = list(Enrollment.select().where(Enrollment.contract == active.id))
     assert len(roster) >= 40
-    states = {"not_invited" if e.invited_at is None else (e.appointment.status if e.appointment else "invited")
-              for e in roster}
+    states = {
+        "not_invited" if e.invited_at is None else (e.appointment.status if e.appointment else "invited")
+        for e in roster
+    }
     assert {"not_invited", "invited", BOOKED, COMPLETED, "no_show"} <= states
-    assert GroupContract.select().where(GroupContract.organization == acme.id,
-                                        GroupContract.status == "closed").count() == 1
+    assert (
+        GroupContract.select().where(GroupContract.organization == acme.id, GroupContract.status == "closed").count()
+        == 1
+    )
 
     open_ones = FollowUp.select().where(FollowUp.status == "open")
     assert {f.level for f in open_ones} >= {"B", "C"}

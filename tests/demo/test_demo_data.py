@@ -1,6 +1,7 @@
 """The demo data's own consistency rules (codes, names in both languages, item applicability by sex,
 reference ranges that cover every numeric item, packages that fit their sex and age, organizations and
 clients complete): the loader can trust what it reads."""
+
 from decimal import Decimal
 
 from checkup.demo.demo_data import (
@@ -18,15 +19,61 @@ from checkup.demo.demo_data import (
 
 _SEXES = ("male", "female")
 _CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
-_ITEM_KEYS = {"code", "name_en", "name_zh", "department", "unit", "result_type", "choices", "price",
-              "prep_note_en", "prep_note_zh", "resource"}
-_PACKAGE_KEYS = {"code", "name_en", "name_zh", "description_en", "description_zh", "sex", "age_min",
-                 "age_max", "price", "items"}
-_ORG_KEYS = {"name", "address", "phone", "fax", "website", "email", "manager", "business_scope",
-             "employee_count", "health_contact", "relationship_notes", "size_tier", "value_tier",
-             "account_manager"}
-_CLIENT_KEYS = {"name", "sex", "birth_date", "phone", "email", "address", "occupation", "organization",
-                "employee_no", "department", "value_tier", "tags"}
+_ITEM_KEYS = {
+    "code",
+    "name_en",
+    "name_zh",
+    "department",
+    "unit",
+    "result_type",
+    "choices",
+    "price",
+    "prep_note_en",
+    "prep_note_zh",
+    "resource",
+}
+_PACKAGE_KEYS = {
+    "code",
+    "name_en",
+    "name_zh",
+    "description_en",
+    "description_zh",
+    "sex",
+    "age_min",
+    "age_max",
+    "price",
+    "items",
+}
+_ORG_KEYS = {
+    "name",
+    "address",
+    "phone",
+    "fax",
+    "website",
+    "email",
+    "manager",
+    "business_scope",
+    "employee_count",
+    "health_contact",
+    "relationship_notes",
+    "size_tier",
+    "value_tier",
+    "account_manager",
+}
+_CLIENT_KEYS = {
+    "name",
+    "sex",
+    "birth_date",
+    "phone",
+    "email",
+    "address",
+    "occupation",
+    "organization",
+    "employee_no",
+    "department",
+    "value_tier",
+    "tags",
+}
 
 
 def _require(cond, message):
@@ -84,8 +131,10 @@ def check():
         _require(it["result_type"] in ("numeric", "text", "choice"), f"item {code}: bad result_type")
         if it["result_type"] == "choice":
             opts = it["choices"].split("|")
-            _require(len(opts) >= 2 and all(o.strip() == o and o for o in opts) and len(set(opts)) == len(opts),
-                     f"item {code}: choices must be >= 2 distinct non-empty options")
+            _require(
+                len(opts) >= 2 and all(o.strip() == o and o for o in opts) and len(set(opts)) == len(opts),
+                f"item {code}: choices must be >= 2 distinct non-empty options",
+            )
         else:
             _require(it["choices"] == "", f"item {code}: choices only for choice items")
         if it["result_type"] != "numeric":
@@ -99,8 +148,11 @@ def check():
     _require(len(items) >= 64, f"need >= 64 exam items, have {len(items)}")
     used_depts = {it["department"] for it in EXAM_ITEMS}
     _require(set(dept_codes) == used_depts, f"departments without items: {set(dept_codes) - used_depts}")
-    for name, codes in (("FEMALE_ONLY_ITEMS", FEMALE_ONLY_ITEMS), ("MALE_ONLY_ITEMS", MALE_ONLY_ITEMS),
-                        ("NO_RANGE_ITEMS", NO_RANGE_ITEMS)):
+    for name, codes in (
+        ("FEMALE_ONLY_ITEMS", FEMALE_ONLY_ITEMS),
+        ("MALE_ONLY_ITEMS", MALE_ONLY_ITEMS),
+        ("NO_RANGE_ITEMS", NO_RANGE_ITEMS),
+    ):
         _require(codes <= set(items), f"{name} has unknown codes {codes - set(items)}")
     _require(not FEMALE_ONLY_ITEMS & MALE_ONLY_ITEMS, "an item cannot be both male-only and female-only")
 
@@ -116,16 +168,19 @@ def check():
         _require(sex == "any" or sex in _item_sexes(code), f"{code}: {sex} row for an item not applying to {sex}")
         if sex == "any":
             _require(len(_item_sexes(code)) == 2, f"{code}: single-sex item must use a {_item_sexes(code)[0]} row")
-        _require(isinstance(age_min, int) and isinstance(age_max, int) and 0 <= age_min <= age_max <= 120,
-                 f"{code}: bad ages {age_min}-{age_max}")
+        _require(
+            isinstance(age_min, int) and isinstance(age_max, int) and 0 <= age_min <= age_max <= 120,
+            f"{code}: bad ages {age_min}-{age_max}",
+        )
         for v in (low, high, crit_low, crit_high):
             _require(v is None or isinstance(v, Decimal), f"{code}: limits must be Decimal or None")
             _require(v is None or v == v.quantize(Decimal("0.0001")), f"{code}: at most 4 decimal places")
         _require(low is not None or high is not None, f"{code}: a range needs low and/or high")
         _require(low is None or high is None or low <= high, f"{code}: low {low} > high {high}")
         _require(crit_low is None or (low is not None and crit_low <= low), f"{code}: critical_low must be <= low")
-        _require(crit_high is None or (high is not None and crit_high >= high),
-                 f"{code}: critical_high must be >= high")
+        _require(
+            crit_high is None or (high is not None and crit_high >= high), f"{code}: critical_high must be >= high"
+        )
         rows_by_item.setdefault(code, []).append(row)
     for code, it in items.items():
         if it["result_type"] != "numeric":
@@ -140,8 +195,10 @@ def check():
                 if age_max < 18:
                     continue
                 _require(age_min <= expected, f"{code} ({sex}): ages {expected}-{age_min - 1} not covered")
-                _require(age_min >= expected or expected == 18 and age_min < 18,
-                         f"{code} ({sex}): overlapping age ranges around {age_min}")
+                _require(
+                    age_min >= expected or expected == 18 and age_min < 18,
+                    f"{code} ({sex}): overlapping age ranges around {age_min}",
+                )
                 expected = age_max + 1
             _require(expected == 121, f"{code} ({sex}): ages {expected}-120 not covered")
 
@@ -162,8 +219,10 @@ def check():
         wrong = [c for c in p["items"] if not set(package_sexes) <= set(_item_sexes(c))]
         _require(not wrong, f"package {code} ({p['sex']}): items not valid for every sex: {wrong}")
         total = sum(items[c]["price"] for c in p["items"])
-        _require(_is_money(p["price"]) and total * Decimal("0.5") <= p["price"] <= total,
-                 f"package {code}: price {p['price']} should be a discount on the item sum {total}")
+        _require(
+            _is_money(p["price"]) and total * Decimal("0.5") <= p["price"] <= total,
+            f"package {code}: price {p['price']} should be a discount on the item sum {total}",
+        )
     _require(len(PACKAGES) >= 7, f"need >= 7 packages, have {len(PACKAGES)}")
 
     # Organizations
@@ -176,8 +235,10 @@ def check():
         _require(o["size_tier"] in ("large", "medium", "small"), f"{o['name']}: bad size_tier")
         _require(o["value_tier"] in ("vip", "important", "general"), f"{o['name']}: bad value_tier")
         _require(o["email"].endswith("@example.com"), f"{o['name']}: email must be @example.com")
-        _require(o["website"].startswith("https://") and o["website"].endswith(".example.com"),
-                 f"{o['name']}: website must be https://*.example.com")
+        _require(
+            o["website"].startswith("https://") and o["website"].endswith(".example.com"),
+            f"{o['name']}: website must be https://*.example.com",
+        )
         _require(isinstance(o["employee_count"], int) and o["employee_count"] > 0, f"{o['name']}: employee_count")
 
     # Clients
@@ -186,8 +247,10 @@ def check():
         who = c.get("name")
         _require(set(c) == _CLIENT_KEYS, f"client {who}: keys {sorted(set(c) ^ _CLIENT_KEYS)}")
         _require(c["sex"] in _SEXES, f"client {who}: bad sex")
-        _require(_valid_date(c["birth_date"]) and c["birth_date"] <= "2006-12-31",
-                 f"client {who}: birth_date must be a real YYYY-MM-DD date of an adult")
+        _require(
+            _valid_date(c["birth_date"]) and c["birth_date"] <= "2006-12-31",
+            f"client {who}: birth_date must be a real YYYY-MM-DD date of an adult",
+        )
         _require(len(c["phone"]) == 11 and c["phone"].isdigit() and c["phone"][0] == "1", f"client {who}: phone")
         _require(c["email"].endswith("@example.com"), f"client {who}: email must be @example.com")
         _require(c["organization"] is None or c["organization"] in org_names, f"client {who}: unknown organization")
@@ -196,8 +259,10 @@ def check():
         else:
             _require(c["employee_no"] and c["department"], f"client {who}: employee_no/department required")
         _require(c["value_tier"] in ("vip", "important", "general"), f"client {who}: bad value_tier")
-        _require(isinstance(c["tags"], list) and all(isinstance(t, str) and t and "," not in t for t in c["tags"]),
-                 f"client {who}: tags must be a list of non-empty strings without commas")
+        _require(
+            isinstance(c["tags"], list) and all(isinstance(t, str) and t and "," not in t for t in c["tags"]),
+            f"client {who}: tags must be a list of non-empty strings without commas",
+        )
     emails = [c["email"] for c in CLIENTS]
     _require(len(set(emails)) == len(emails), "duplicate client emails")
 

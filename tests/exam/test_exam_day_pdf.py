@@ -1,4 +1,5 @@
 """The printed exam sheet: a real PDF with the client's Chinese name, the exam code, the items, page numbers."""
+
 import io
 import json
 
@@ -19,12 +20,36 @@ def pdf_text(pdf):
 
 def sheet_data(**overrides):
     labels = {key: str(value) for key, value in exam_day.SHEET_LABELS.items()}
-    data = {"center_name": "Checkup Portal Health Center", "exam_code": "241124ACDEF", "client_name": "王芳",
-            "sex": "Female", "age": 39, "birth_date": "1985-06-01", "masked_national_id": "110105**********2X",
-            "day": "2024-11-24", "slot": "10:00–11:00", "package": "Basic", "status": "Booked", "labels": labels,
-            "stations": [{"name": "Laboratory", "other_name": "检验科", "code": "LAB", "items": [
-                {"code": "WBC", "name": "White blood cells", "other_name": "白细胞计数",
-                 "prep_note": "Fast 8 hours.", "is_addon": False}]}]}
+    data = {
+        "center_name": "Checkup Portal Health Center",
+        "exam_code": "241124ACDEF",
+        "client_name": "王芳",
+        "sex": "Female",
+        "age": 39,
+        "birth_date": "1985-06-01",
+        "masked_national_id": "110105**********2X",
+        "day": "2024-11-24",
+        "slot": "10:00–11:00",
+        "package": "Basic",
+        "status": "Booked",
+        "labels": labels,
+        "stations": [
+            {
+                "name": "Laboratory",
+                "other_name": "检验科",
+                "code": "LAB",
+                "items": [
+                    {
+                        "code": "WBC",
+                        "name": "White blood cells",
+                        "other_name": "白细胞计数",
+                        "prep_note": "Fast 8 hours.",
+                        "is_addon": False,
+                    }
+                ],
+            }
+        ],
+    }
     data.update(overrides)
     return data
 
@@ -42,12 +67,22 @@ def test_scheduler_prints_the_exam_sheet_of_a_checked_in_client(app, client, mon
     assert response.data.startswith(b"%PDF")
     reader, text = pdf_text(response.data)
     assert len(reader.pages) == 1
-    for expected in ("王芳", appointment.exam_code, "White blood cells", "Fasting glucose", "Chest CT",
-                     "Laboratory", "Imaging", "Fast 8 hours.", "Remove metal objects.", "Page 1 of 1",
-                     "10:00–11:00"):
+    for expected in (
+        "王芳",
+        appointment.exam_code,
+        "White blood cells",
+        "Fasting glucose",
+        "Chest CT",
+        "Laboratory",
+        "Imaging",
+        "Fast 8 hours.",
+        "Remove metal objects.",
+        "Page 1 of 1",
+        "10:00–11:00",
+    ):
         assert expected in text, expected
     assert text.index("Laboratory") < text.index("Imaging")  # stations in their sort order
-    event, = AuditEvent.select().where(AuditEvent.action == "exam_day.exam_sheet_printed")
+    (event,) = AuditEvent.select().where(AuditEvent.action == "exam_day.exam_sheet_printed")
     assert (event.user_id, event.object_id) == (desk.id, str(appointment.id))
     assert json.loads(event.detail)["exam_code"] == appointment.exam_code
 
@@ -63,10 +98,13 @@ def test_the_sheet_in_chinese_names_stations_and_items_in_chinese(app, client, m
 
 
 def test_a_long_item_list_runs_over_pages_numbered_x_of_y(app):
-    items = [{"code": f"IT{i}", "name": f"Examination number {i}", "other_name": "检查", "prep_note": "",
-              "is_addon": False} for i in range(60)]
-    pdf = ExamSheetRenderer().build(sheet_data(stations=[{"name": "Laboratory", "other_name": "", "code": "LAB",
-                                                          "items": items}]))
+    items = [
+        {"code": f"IT{i}", "name": f"Examination number {i}", "other_name": "检查", "prep_note": "", "is_addon": False}
+        for i in range(60)
+    ]
+    pdf = ExamSheetRenderer().build(
+        sheet_data(stations=[{"name": "Laboratory", "other_name": "", "code": "LAB", "items": items}])
+    )
     reader, text = pdf_text(pdf)
     pages = len(reader.pages)
     assert pages >= 3
@@ -75,11 +113,28 @@ def test_a_long_item_list_runs_over_pages_numbered_x_of_y(app):
 
 
 def test_markup_in_user_text_is_printed_literally(app):
-    pdf = ExamSheetRenderer().build(sheet_data(
-        client_name="<b>&amp; 王<i>芳", package="<font size=40>Big</font>",
-        stations=[{"name": "Lab & <Co>", "other_name": "", "code": "L", "items": [
-            {"code": "X1", "name": "A<br/>B", "other_name": "", "prep_note": "Bring <urine> & stool",
-             "is_addon": True}]}]))
+    pdf = ExamSheetRenderer().build(
+        sheet_data(
+            client_name="<b>&amp; 王<i>芳",
+            package="<font size=40>Big</font>",
+            stations=[
+                {
+                    "name": "Lab & <Co>",
+                    "other_name": "",
+                    "code": "L",
+                    "items": [
+                        {
+                            "code": "X1",
+                            "name": "A<br/>B",
+                            "other_name": "",
+                            "prep_note": "Bring <urine> & stool",
+                            "is_addon": True,
+                        }
+                    ],
+                }
+            ],
+        )
+    )
     _reader, text = pdf_text(pdf)
     for literal in ("<b>&amp; 王<i>芳", "<font size=40>Big</font>", "Lab & <Co>", "A<br/>B", "Bring <urine> & stool"):
         assert literal in text, literal

@@ -1,4 +1,5 @@
 """The exam day at the front desk, service level: day sheet, check-in, no-show, walk-in."""
+
 import datetime
 import json
 
@@ -34,9 +35,11 @@ def audit_events(action):
 
 # --- day sheet ----------------------------------------------------------------------------------
 
+
 def test_day_sheet_lists_the_days_appointments_by_slot_with_client_details(app, day, desk, monkeypatch):
-    wang, early = booked_client(day, monkeypatch, day.early, "王芳", phone="13800000001",
-                                birth_date=datetime.date(1980, 3, 15))
+    wang, early = booked_client(
+        day, monkeypatch, day.early, "王芳", phone="13800000001", birth_date=datetime.date(1980, 3, 15)
+    )
     li, late = booked_client(day, monkeypatch, day.late, "李雷", with_id=False, sex="male", phone="13900000002")
     gone, cancelled = booked_client(day, monkeypatch, day.early, "赵六")
     booking.cancel(desk, cancelled.id, "changed plans", staff=True)
@@ -49,8 +52,12 @@ def test_day_sheet_lists_the_days_appointments_by_slot_with_client_details(app, 
     assert [group.slot.start_time.hour for group in sheet.slots] == [8, 10, 11]
     assert [[row.name for row in group.rows] for group in sheet.slots] == [["王芳"], [], ["李雷"]]
     first = sheet.slots[0].rows[0]
-    assert (first.exam_code, first.sex, first.phone, first.package.code) == (early.exam_code, "female",
-                                                                               "13800000001", "BASIC")
+    assert (first.exam_code, first.sex, first.phone, first.package.code) == (
+        early.exam_code,
+        "female",
+        "13800000001",
+        "BASIC",
+    )
     expected_age = day.today.year - 1980 - ((day.today.month, day.today.day) < (3, 15))
     assert first.age == expected_age
     assert first.masked_national_id.startswith("110105") and "*" * 10 in first.masked_national_id
@@ -87,6 +94,7 @@ def test_another_day_is_shown_and_not_today(app, day, monkeypatch):
 
 # --- check-in -----------------------------------------------------------------------------------
 
+
 def test_check_in_needs_every_identity_field_confirmed_and_is_audited(app, day, desk, monkeypatch):
     client, appointment = booked_client(day, monkeypatch, day.mid, "王芳")
     freeze_clock(monkeypatch, 9, 50)
@@ -100,9 +108,13 @@ def test_check_in_needs_every_identity_field_confirmed_and_is_audited(app, day, 
     checked = exam_day.check_in(desk, appointment.id, ["name", "birth_date", "national_id", "nonsense"])
 
     assert checked.status == "checked_in"
-    event, = audit_events("exam_day.checked_in")
-    assert (event.user_id, event.ip, event.object_type, event.object_id) == (desk.user_id, "10.0.0.7", "appointment",
-                                                                             str(appointment.id))
+    (event,) = audit_events("exam_day.checked_in")
+    assert (event.user_id, event.ip, event.object_type, event.object_id) == (
+        desk.user_id,
+        "10.0.0.7",
+        "appointment",
+        str(appointment.id),
+    )
     assert json.loads(event.detail)["identity_confirmed"] == ["birth_date", "name", "national_id"]
     assert_counters_consistent()  # a checked-in client keeps their places
     assert Slot.get_by_id(day.mid.id).booked == 1
@@ -137,13 +149,17 @@ def test_check_in_on_another_day_is_refused_with_the_appointments_date(app, day,
 
 
 def test_unknown_appointment_is_not_found(app, desk):
-    for action in (lambda: exam_day.check_in(desk, 987654, IDENTITY), lambda: exam_day.mark_no_show(desk, 987654),
-                   lambda: exam_day.exam_sheet_data(987654)):
+    for action in (
+        lambda: exam_day.check_in(desk, 987654, IDENTITY),
+        lambda: exam_day.mark_no_show(desk, 987654),
+        lambda: exam_day.exam_sheet_data(987654),
+    ):
         with pytest.raises(NotFound):
             action()
 
 
 # --- no-show ------------------------------------------------------------------------------------
+
 
 def test_no_show_only_after_the_slot_has_ended_and_it_frees_the_places(app, day, desk, monkeypatch):
     _client, appointment = booked_client(day, monkeypatch, day.mid, package="CT-PKG")
@@ -159,7 +175,7 @@ def test_no_show_only_after_the_slot_has_ended_and_it_frees_the_places(app, day,
     assert Slot.get_by_id(day.mid.id).booked == 0
     assert ResourceDay.get(ResourceDay.day == day.today).booked == 0  # the CT place is free for a walk-in
     assert_counters_consistent()
-    event, = audit_events("exam_day.no_show")
+    (event,) = audit_events("exam_day.no_show")
     assert event.user_id == desk.user_id and event.object_id == str(appointment.id)
     with pytest.raises(ValidationError, match="Only a booked appointment"):
         exam_day.mark_no_show(desk, appointment.id)
@@ -192,6 +208,7 @@ def test_a_checked_in_client_is_never_a_no_show(app, day, desk, monkeypatch):
 
 # --- walk-in ------------------------------------------------------------------------------------
 
+
 def test_a_walk_in_goes_into_the_slot_under_way_and_is_checked_in_at_once(app, day, desk, monkeypatch):
     freeze_clock(monkeypatch, 10, 20)
     client = factories.make_client_with_id(name="路人甲")
@@ -199,8 +216,9 @@ def test_a_walk_in_goes_into_the_slot_under_way_and_is_checked_in_at_once(app, d
     appointment = exam_day.register_walk_in(desk, client.id, "CT-PKG", IDENTITY)
 
     assert (appointment.status, appointment.source, appointment.slot_id) == ("checked_in", "walk_in", day.mid.id)
-    assert [e.action for e in AuditEvent.select().where(AuditEvent.object_id == str(appointment.id))
-            .order_by(AuditEvent.id)] == ["booking.booked", "exam_day.checked_in"]
+    assert [
+        e.action for e in AuditEvent.select().where(AuditEvent.object_id == str(appointment.id)).order_by(AuditEvent.id)
+    ] == ["booking.booked", "exam_day.checked_in"]
     assert_counters_consistent()
 
 
@@ -237,19 +255,28 @@ def test_only_walk_ins_may_book_a_slot_already_under_way(app, day, monkeypatch):
         booking.book(Actor(), client.id, day.mid.id, "BASIC")
     with pytest.raises(ValidationError, match="already passed"):  # an ended slot stays closed even to walk-ins
         booking.book(Actor(), client.id, day.early.id, "BASIC", source="walk_in", allow_started=True)
-    assert booking.book(Actor(), client.id, day.mid.id, "BASIC", source="walk_in", allow_started=True).slot_id == \
-        day.mid.id
+    assert (
+        booking.book(Actor(), client.id, day.mid.id, "BASIC", source="walk_in", allow_started=True).slot_id
+        == day.mid.id
+    )
 
 
 # --- exam sheet data ----------------------------------------------------------------------------
+
 
 def test_exam_sheet_data_groups_items_by_station_in_station_order(app, day, monkeypatch):
     client, appointment = booked_client(day, monkeypatch, day.mid, "王芳", package="CT-PKG")
     data = exam_day.exam_sheet_data(appointment.id)
     assert (data["client_name"], data["exam_code"], data["day"], data["slot"]) == (
-        "王芳", appointment.exam_code, day.today.isoformat(), "10:00–11:00")
+        "王芳",
+        appointment.exam_code,
+        day.today.isoformat(),
+        "10:00–11:00",
+    )
     assert [(s["name"], [i["code"] for i in s["items"]]) for s in data["stations"]] == [
-        ("Laboratory", ["GLU", "WBC"]), ("Imaging", ["CT-CHEST"])]
+        ("Laboratory", ["GLU", "WBC"]),
+        ("Imaging", ["CT-CHEST"]),
+    ]
     assert data["stations"][0]["items"][1]["prep_note"] == "Fast 8 hours."
     chinese = exam_day.exam_sheet_data(appointment.id, chinese=True)
     assert chinese["stations"][0]["name"] == "检验科"

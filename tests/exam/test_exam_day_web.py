@@ -1,4 +1,5 @@
 """The front desk's day sheet in the browser's terms: the page, htmx check-in, no-show, walk-in, access."""
+
 import pytest
 
 from checkup.models import Appointment, AuditEvent
@@ -66,16 +67,18 @@ def test_htmx_check_in_swaps_the_row_to_checked_in_with_the_exam_sheet_link(app,
     assert ">Check in</button>" not in row
     assert "HX-Request" in response.headers["Vary"]
     assert Appointment.get_by_id(appointment.id).status == "checked_in"
-    assert AuditEvent.select().where(AuditEvent.action == "exam_day.checked_in",
-                                     AuditEvent.user == desk.id).count() == 1
+    assert (
+        AuditEvent.select().where(AuditEvent.action == "exam_day.checked_in", AuditEvent.user == desk.id).count() == 1
+    )
     assert_counters_consistent()
 
 
 def test_check_in_without_confirming_identity_keeps_the_row_and_says_why(app, client, day, desk, monkeypatch):
     _wang, appointment = booked_client(day, monkeypatch, day.mid, "王芳")
     freeze_clock(monkeypatch, 9, 45)
-    response = client.post(f"/desk/day/appointments/{appointment.id}/check-in", data={"verified": ["name"]},
-                           headers=HTMX)
+    response = client.post(
+        f"/desk/day/appointments/{appointment.id}/check-in", data={"verified": ["name"]}, headers=HTMX
+    )
     row = response.get_data(as_text=True)
     assert response.status_code == 200  # htmx 2 drops 4xx answers; the row carries the error
     assert 'role="alert"' in row and "Confirm the client&#39;s identity" in row and ">Check in</button>" in row
@@ -123,8 +126,9 @@ def test_a_walk_in_is_found_booked_for_now_and_checked_in(app, client, day, desk
     refused = client.post("/desk/day/walk-in", data={"client": person.id, "package": "BASIC"})
     assert refused.status_code == 422 and Appointment.select().count() == 0
 
-    response = client.post("/desk/day/walk-in", data={"client": person.id, "package": "BASIC",
-                                                      "verified": ["name", "birth_date"]})
+    response = client.post(
+        "/desk/day/walk-in", data={"client": person.id, "package": "BASIC", "verified": ["name", "birth_date"]}
+    )
     assert response.status_code == 303
     appointment = Appointment.get(Appointment.client == person.id)
     assert (appointment.status, appointment.source, appointment.slot_id) == ("checked_in", "walk_in", day.mid.id)
@@ -145,8 +149,11 @@ def test_other_roles_are_refused_everything_on_the_day_sheet(app, client, day, m
     factories.sign_in_directly(client, factories.make_user(role))
     for url in ("/desk/day", "/desk/day/walk-in", f"/desk/day/appointments/{appointment.id}/exam-sheet.pdf"):
         assert client.get(url).status_code == 403, url
-    for url in (f"/desk/day/appointments/{appointment.id}/check-in", f"/desk/day/appointments/{appointment.id}/no-show",
-                "/desk/day/walk-in"):
+    for url in (
+        f"/desk/day/appointments/{appointment.id}/check-in",
+        f"/desk/day/appointments/{appointment.id}/no-show",
+        "/desk/day/walk-in",
+    ):
         assert client.post(url, data=IDENTITY).status_code == 403, url
     assert Appointment.get_by_id(appointment.id).status == "booked"
     assert AuditEvent.select().where(AuditEvent.action.startswith("exam_day.")).count() == 0

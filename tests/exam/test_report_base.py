@@ -1,4 +1,5 @@
 """Every PDF the center prints stands on one base renderer: fonts, styles, page frame, "page X of Y", bytes out."""
+
 import ast
 import io
 from pathlib import Path
@@ -15,8 +16,13 @@ from checkup.reports.group_summary import GroupSummaryRenderer
 from checkup.reports.referral_letter import ReferralLetterRenderer
 from tests.exam.test_exam_day_pdf import sheet_data
 
-RENDERERS = (ClientReportRenderer, ExamSheetRenderer, ReferralLetterRenderer, BillingStatementRenderer,
-             GroupSummaryRenderer)
+RENDERERS = (
+    ClientReportRenderer,
+    ExamSheetRenderer,
+    ReferralLetterRenderer,
+    BillingStatementRenderer,
+    GroupSummaryRenderer,
+)
 REPORTS = Path(__file__).resolve().parents[2] / "checkup" / "reports"
 
 
@@ -25,8 +31,10 @@ class LongNotice(BaseRenderer):
         return "Notice"
 
     def story(self, data):
-        return [Paragraph(self.text(f"Line {n}: 体检 & <b>not bold</b>"), self.styles["Normal"])
-                for n in range(data["lines"])]
+        return [
+            Paragraph(self.text(f"Line {n}: 体检 & <b>not bold</b>"), self.styles["Normal"])
+            for n in range(data["lines"])
+        ]
 
 
 def pdf_text(pdf):
@@ -52,10 +60,26 @@ def test_a_document_on_the_base_numbers_its_pages_and_renders_the_same_bytes_twi
 
 
 def test_the_exam_sheet_mixes_fonts_like_every_other_document(app):
-    pdf = ExamSheetRenderer().build(sheet_data(stations=[{"name": "Laboratory", "other_name": "检验科", "code": "LAB",
-                                                          "items": [{"code": "GLU", "name": "Glucose",
-                                                                     "other_name": "血糖", "prep_note": "Fast ≥ 8 h",
-                                                                     "is_addon": False}]}]))
+    pdf = ExamSheetRenderer().build(
+        sheet_data(
+            stations=[
+                {
+                    "name": "Laboratory",
+                    "other_name": "检验科",
+                    "code": "LAB",
+                    "items": [
+                        {
+                            "code": "GLU",
+                            "name": "Glucose",
+                            "other_name": "血糖",
+                            "prep_note": "Fast ≥ 8 h",
+                            "is_addon": False,
+                        }
+                    ],
+                }
+            ]
+        )
+    )
     _pages, text = pdf_text(pdf)
     for expected in ("检验科", "血糖", "Fast >= 8 h", "Page 1 of 1"):  # ≥ is in neither font: written as >=
         assert expected in text, expected
@@ -64,9 +88,15 @@ def test_the_exam_sheet_mixes_fonts_like_every_other_document(app):
 def test_the_reports_package_takes_plain_data_and_never_reaches_for_models_web_or_the_request():
     for module in REPORTS.glob("*.py"):
         for node in ast.walk(ast.parse(module.read_text())):
-            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             for name in names:
-                assert not name.startswith(("checkup.models", "checkup.web", "checkup.services", "checkup.blueprints")), \
-                    (module.name, name)
+                assert not name.startswith(
+                    ("checkup.models", "checkup.web", "checkup.services", "checkup.blueprints")
+                ), (module.name, name)
                 assert name.split(".")[0] != "flask", (module.name, name)  # flask_babel's gettext only

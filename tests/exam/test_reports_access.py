@@ -1,4 +1,5 @@
 """Who may read a report PDF, the review pages, the polling status fragment; every view audited."""
+
 import json
 
 import pytest
@@ -54,7 +55,9 @@ def test_another_clients_report_answers_exactly_like_a_missing_one(app, world):
     assert theirs.status_code == missing.status_code == 404
     # the page echoes its own path (language switch) and a fresh CSRF token (it carries a timestamp);
     # apart from those the answers are identical
-    assert factories.page_shape(theirs, f"/me/reports/{report.id}.pdf") == factories.page_shape(missing, "/me/reports/987654.pdf")
+    assert factories.page_shape(theirs, f"/me/reports/{report.id}.pdf") == factories.page_shape(
+        missing, "/me/reports/987654.pdf"
+    )
     assert theirs.headers.get("Content-Type") == missing.headers.get("Content-Type")
     assert f"/me/reports/{report.id}.pdf" not in http.get("/me/reports").get_data(as_text=True)
     assert downloads() == []
@@ -70,8 +73,7 @@ def test_hr_never_downloads_a_report(app, world):
     assert downloads() == []
 
 
-@pytest.mark.parametrize("role, status", [("physician", 403), ("counselor", 200), ("admin", 403),
-                                          ("scheduler", 403)])
+@pytest.mark.parametrize("role, status", [("physician", 403), ("counselor", 200), ("admin", 403), ("scheduler", 403)])
 def test_staff_download_through_the_review_area_needs_a_care_relationship(app, world, role, status):
     """A physician who neither examined nor reviewed the client and the admin get the break-the-glass
     form; a counselor may take the report's open follow-ups from the pool, so is related; the desk has no
@@ -113,8 +115,10 @@ def test_the_physician_reviews_signs_and_watches_the_pdf_become_ready(app, world
     assert refused.status_code == 422 and Report.select().count() == 0
 
     monkeypatch.setattr(reports, "queue_pdf", lambda report_id: None)  # as if the worker had not run yet
-    signed = http.post(f"/exam/review/{world.appointment.id}/sign",
-                       data={"summary": "Glucose critical", "advice": "See a doctor", "observations": "Obese\n"})
+    signed = http.post(
+        f"/exam/review/{world.appointment.id}/sign",
+        data={"summary": "Glucose critical", "advice": "See a doctor", "observations": "Obese\n"},
+    )
     assert signed.status_code == 303
     report = Report.get()
     assert report.status == "signed" and report.pdf_state == "pending"
@@ -141,11 +145,14 @@ def test_an_amendment_through_the_page_needs_a_reason(app, world):
     done = http.post(f"/exam/review/reports/{report.id}/amend", data=dict(data, reason="Haemolysed sample"))
     assert done.status_code == 303
     assert [(r.version, r.status) for r in Report.select().order_by(Report.version)] == [
-        (1, "superseded"), (2, "published")]
+        (1, "superseded"),
+        (2, "published"),
+    ]
     assert Result.get_by_id(glu.id).value_text == "5.3"
     detail = json.loads(AuditEvent.get(AuditEvent.action == "report.amended").detail)
-    assert detail["changes"] == [{"item": "GLU", "before": "25.1", "before_flag": "HH", "after": "5.3",
-                                  "after_flag": ""}]
+    assert detail["changes"] == [
+        {"item": "GLU", "before": "25.1", "before_flag": "HH", "after": "5.3", "after_flag": ""}
+    ]
 
 
 @pytest.mark.both_dbs

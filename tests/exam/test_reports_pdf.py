@@ -1,4 +1,5 @@
 """The report PDF: content (Chinese name, values, flags, pages), escaping, atomic idempotent job, sweeper."""
+
 import datetime
 import hashlib
 import io
@@ -39,9 +40,23 @@ def test_the_pdf_shows_the_chinese_name_values_flags_and_trends(app, world):
     pages, text = pdf_text(path.read_bytes())
     assert pages >= 2
     assert "王芳" in text and world.appointment.exam_code in text
-    for expected in ("25.1", "mmol/L", "3.9–6.1", "Critical high", "52", "High", "Fatty liver, mild", "Abnormal",
-                     "空腹血糖", "Repeat fasting glucose this week.", "李医生", report.verification_code,
-                     f"Page 1 of {pages}", "5.5 (", "higher"):
+    for expected in (
+        "25.1",
+        "mmol/L",
+        "3.9–6.1",
+        "Critical high",
+        "52",
+        "High",
+        "Fatty liver, mild",
+        "Abnormal",
+        "空腹血糖",
+        "Repeat fasting glucose this week.",
+        "李医生",
+        report.verification_code,
+        f"Page 1 of {pages}",
+        "5.5 (",
+        "higher",
+    ):
         assert expected in text, expected
     assert report.pdf_checksum == hashlib.sha256(path.read_bytes()).hexdigest()
     assert report.pdf_attempts == 1 and report.pdf_path == f"{world.appointment.id}/1.pdf"
@@ -57,10 +72,28 @@ def test_user_text_that_looks_like_markup_renders_literally(app):
 
 
 def test_the_renderer_takes_plain_data_and_gives_bytes():
-    data = {"client": {"name": "张伟", "sex": "Male", "age": "40"}, "exam": {"code": "X1", "date": "2026-01-02"},
-            "departments": [{"name": "Lab", "rows": [{"name": "WBC", "value": "12.5", "unit": "10^9/L",
-                                                      "reference": "3.5–9.5", "flag": "H", "flag_label": "High"}]}],
-            "findings": [], "verification_code": "ABCD-EFGH-JKLM", "signature": {"physician": "Dr", "signed_at": "x"}}
+    data = {
+        "client": {"name": "张伟", "sex": "Male", "age": "40"},
+        "exam": {"code": "X1", "date": "2026-01-02"},
+        "departments": [
+            {
+                "name": "Lab",
+                "rows": [
+                    {
+                        "name": "WBC",
+                        "value": "12.5",
+                        "unit": "10^9/L",
+                        "reference": "3.5–9.5",
+                        "flag": "H",
+                        "flag_label": "High",
+                    }
+                ],
+            }
+        ],
+        "findings": [],
+        "verification_code": "ABCD-EFGH-JKLM",
+        "signature": {"physician": "Dr", "signed_at": "x"},
+    }
     first = ClientReportRenderer().build(data)
     assert first == ClientReportRenderer().build(data)  # deterministic: a re-render gives the same bytes
     pages, text = pdf_text(first)

@@ -1,4 +1,5 @@
 """Review and sign-off: findings and follow-ups by the rule table, locked results, amendments."""
+
 import datetime
 import json
 from decimal import Decimal
@@ -17,31 +18,39 @@ def world(app):
     return ReportWorld()
 
 
-@pytest.mark.parametrize("flag, value, low, high, kind", [
-    ("HH", "25", "3.9", "6.1", "critical"),
-    ("LL", "1.0", "3.9", "6.1", "critical"),
-    ("A", None, None, None, "significant"),
-    ("H", "50.1", "9", "50", "mild"),          # just above the bound
-    ("H", "58.2", "9", "50", "mild"),          # 8.2 over a width of 41 is exactly 20 %: still mild
-    ("H", "58.3", "9", "50", "significant"),   # beyond 20 % of the range width
-    ("L", "3.1", "3.5", "9.5", "mild"),
-    ("L", "2.2", "3.5", "9.5", "significant"),
-    ("H", "5.9", None, "5", "mild"),            # one-sided range: 20 % of the bound itself
-    ("H", "6.1", None, "5", "significant"),
-    ("H", None, "1", "2", "mild"),              # no number to measure: the milder reading
-    ("N", "5", "1", "10", None),
-    ("", "5", None, None, None),                # no range: not flagged, not a finding
-])
+@pytest.mark.parametrize(
+    "flag, value, low, high, kind",
+    [
+        ("HH", "25", "3.9", "6.1", "critical"),
+        ("LL", "1.0", "3.9", "6.1", "critical"),
+        ("A", None, None, None, "significant"),
+        ("H", "50.1", "9", "50", "mild"),  # just above the bound
+        ("H", "58.2", "9", "50", "mild"),  # 8.2 over a width of 41 is exactly 20 %: still mild
+        ("H", "58.3", "9", "50", "significant"),  # beyond 20 % of the range width
+        ("L", "3.1", "3.5", "9.5", "mild"),
+        ("L", "2.2", "3.5", "9.5", "significant"),
+        ("H", "5.9", None, "5", "mild"),  # one-sided range: 20 % of the bound itself
+        ("H", "6.1", None, "5", "significant"),
+        ("H", None, "1", "2", "mild"),  # no number to measure: the milder reading
+        ("N", "5", "1", "10", None),
+        ("", "5", None, None, None),  # no range: not flagged, not a finding
+    ],
+)
 def test_finding_kind_follows_the_twenty_percent_rule(flag, value, low, high, kind):
-    as_decimal = (lambda v: Decimal(v) if v is not None else None)
+    as_decimal = lambda v: Decimal(v) if v is not None else None
     assert report_review.finding_kind(flag, as_decimal(value), as_decimal(low), as_decimal(high)) == kind
 
 
 @pytest.mark.both_dbs
 def test_signing_creates_findings_and_follow_ups_by_the_rule_table_and_locks_results(app, world, outbox):
     world.all_results()
-    report = reports.sign(world.actor(), world.appointment.id, "Glucose critically high.", "See a doctor today.",
-                          findings=["Thyroid nodule palpable"])
+    report = reports.sign(
+        world.actor(),
+        world.appointment.id,
+        "Glucose critically high.",
+        "See a doctor today.",
+        findings=["Thyroid nodule palpable"],
+    )
 
     report = Report.get_by_id(report.id)
     assert (report.status, report.version) == ("published", 1)  # inline job: the PDF is ready, so published
@@ -51,8 +60,12 @@ def test_signing_creates_findings_and_follow_ups_by_the_rule_table_and_locks_res
     assert snapshot["GLU"]["value"] == "25.1" and snapshot["GLU"]["flag"] == "HH"
 
     findings = {(f.item_id, f.source): f.level for f in Finding.select().where(Finding.report == report.id)}
-    assert findings == {(world.glu.id, "auto"): "A", (world.liver.id, "auto"): "B", (world.alt.id, "auto"): "C",
-                        (None, "physician"): "C"}
+    assert findings == {
+        (world.glu.id, "auto"): "A",
+        (world.liver.id, "auto"): "B",
+        (world.alt.id, "auto"): "C",
+        (None, "physician"): "C",
+    }
     follow_ups = {f.level: f for f in FollowUp.select().where(FollowUp.report == report.id)}
     assert set(follow_ups) == {"A", "B", "C"}
     assert follow_ups["A"].due_at == report.signed_at + datetime.timedelta(hours=24)
@@ -68,6 +81,7 @@ def test_signing_creates_findings_and_follow_ups_by_the_rule_table_and_locks_res
     assert event.user_id == world.physician.id and event.object_id == str(report.id)
 
     from checkup.services.exam import results
+
     assert results.is_locked(world.appointment.id)
     with pytest.raises(DomainError):
         results.record_result(world.actor(), world.appointment.id, world.wbc.id, "7.0")
@@ -145,8 +159,14 @@ def test_an_amendment_needs_a_reason_keeps_the_old_version_and_notifies_the_clie
     assert "reason" in no_reason.value.field_errors
     assert Result.get_by_id(glu.id).value_text == "25.1"
 
-    second = reports.amend(world.actor(), first.id, "Sample was haemolysed; re-tested", "Glucose normal on re-test.",
-                           "", changes=[{"result_id": glu.id, "value": "5.2"}])
+    second = reports.amend(
+        world.actor(),
+        first.id,
+        "Sample was haemolysed; re-tested",
+        "Glucose normal on re-test.",
+        "",
+        changes=[{"result_id": glu.id, "value": "5.2"}],
+    )
     old, new = Report.get_by_id(first.id), Report.get_by_id(second.id)
     assert (old.status, old.version) == ("superseded", 1)
     assert (new.status, new.version, new.amendment_reason) == ("published", 2, "Sample was haemolysed; re-tested")
@@ -172,13 +192,11 @@ def test_an_amendment_needs_a_reason_keeps_the_old_version_and_notifies_the_clie
     with pytest.raises(Conflict):
         reports.amend(world.actor(), first.id, "Again", "Summary", "")  # a superseded version
     with pytest.raises(ValidationError):
-        reports.amend(world.actor(), second.id, "Typo", "Summary", "",
-                      changes=[{"result_id": glu.id, "value": "five"}])
+        reports.amend(world.actor(), second.id, "Typo", "Summary", "", changes=[{"result_id": glu.id, "value": "five"}])
     assert Report.get_by_id(second.id).status == "published"
 
 
-def test_review_data_puts_abnormal_first_with_previous_values_in_a_fixed_number_of_queries(app, world,
-                                                                                          count_queries):
+def test_review_data_puts_abnormal_first_with_previous_values_in_a_fixed_number_of_queries(app, world, count_queries):
     world.all_results()
     world.last_year({world.glu: 5.5, world.alt: 60, world.wbc: 6.2})
     with count_queries() as q:

@@ -1,4 +1,5 @@
 """Report PDFs through real rq workers on real Redis, including a work horse killed mid-render."""
+
 import os
 import signal
 import subprocess
@@ -19,19 +20,33 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 
 
 def worker_env(app, delay=0):
-    env = dict(os.environ, CHECKUP_DATABASE_URL=app.config["DATABASE_URL"], CHECKUP_REDIS_URL=REDIS_URL,
-               CHECKUP_SECRET_KEY=app.config["SECRET_KEY"], CHECKUP_NATIONAL_ID_KEY=app.config["NATIONAL_ID_KEY"],
-               CHECKUP_OUTBOX_DIR=app.config["OUTBOX_DIR"], CHECKUP_BASE_URL=app.config["BASE_URL"],
-               CHECKUP_CLIENT_LOCALE=app.config["CLIENT_LOCALE"],
-               CHECKUP_REPORTS_DIR=app.config["REPORTS_DIR"], CHECKUP_REPORT_RENDER_DELAY_SECONDS=str(delay),
-               CHECKUP_TASK_LEASE_SECONDS="2", CHECKUP_TASK_RETRY_DELAYS="0,0,0,0,0")
+    env = dict(
+        os.environ,
+        CHECKUP_DATABASE_URL=app.config["DATABASE_URL"],
+        CHECKUP_REDIS_URL=REDIS_URL,
+        CHECKUP_SECRET_KEY=app.config["SECRET_KEY"],
+        CHECKUP_NATIONAL_ID_KEY=app.config["NATIONAL_ID_KEY"],
+        CHECKUP_OUTBOX_DIR=app.config["OUTBOX_DIR"],
+        CHECKUP_BASE_URL=app.config["BASE_URL"],
+        CHECKUP_CLIENT_LOCALE=app.config["CLIENT_LOCALE"],
+        CHECKUP_REPORTS_DIR=app.config["REPORTS_DIR"],
+        CHECKUP_REPORT_RENDER_DELAY_SECONDS=str(delay),
+        CHECKUP_TASK_LEASE_SECONDS="2",
+        CHECKUP_TASK_RETRY_DELAYS="0,0,0,0,0",
+    )
     env.pop("CHECKUP_MAIL_SERVER", None)
     return env
 
 
 def burst_worker(app):
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
-                          env=worker_env(app), cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
+        env=worker_env(app),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def wait_for(predicate, timeout=45, message="condition"):
@@ -88,14 +103,20 @@ def test_a_killed_work_horse_still_ends_with_exactly_one_ready_pdf(redis_app, tm
     world.all_results()
     report = reports.sign(world.actor(), world.appointment.id, "Summary", "Advice")
     log = open(tmp_path / "worker.log", "w")
-    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
-                              env=worker_env(redis_app, delay=120), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+        env=worker_env(redis_app, delay=120),
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_for(lambda: Report.get_by_id(report.id).pdf_state == "rendering", message="the job to start rendering")
         horse = wait_for(lambda: work_horse_of(worker.pid), timeout=10, message="the work horse")
         os.kill(horse, signal.SIGKILL)
-        wait_for(lambda: _pgid(horse) is None or not os.path.exists(f"/proc/{horse}"), timeout=10,
-                 message="the horse to die")
+        wait_for(
+            lambda: _pgid(horse) is None or not os.path.exists(f"/proc/{horse}"), timeout=10, message="the horse to die"
+        )
     finally:
         worker.send_signal(signal.SIGTERM)  # the machine goes away too: nothing retries in the background
         try:

@@ -1,4 +1,5 @@
 """Result entry at the stations: who may write what and when, critical alerts, worklists, progress."""
+
 import datetime
 from decimal import Decimal
 
@@ -20,7 +21,9 @@ def lab(app):
 
 
 def audit_actions():
-    return [e.action for e in AuditEvent.select().where(AuditEvent.action.startswith("results.")).order_by(AuditEvent.id)]
+    return [
+        e.action for e in AuditEvent.select().where(AuditEvent.action.startswith("results.")).order_by(AuditEvent.id)
+    ]
 
 
 def test_a_value_is_stored_with_its_flag_range_unit_and_author(lab):
@@ -45,8 +48,8 @@ def test_saving_again_updates_the_one_result(lab):
 def test_the_clients_sex_and_age_on_the_exam_day_choose_the_range(lab):
     man = lab.appointment(sex="male", birth_date=datetime.date(1980, 1, 1), name="张伟")
     boy = lab.appointment(sex="male", birth_date=lab.center.day - datetime.timedelta(days=365 * 10), name="小明")
-    assert results.record_result(lab.actor, man.id, "HB", "128").flag == "L"   # men: 130–175
-    assert results.record_result(lab.actor, boy.id, "HB", "128").flag == "N"   # any: 110–160
+    assert results.record_result(lab.actor, man.id, "HB", "128").flag == "L"  # men: 130–175
+    assert results.record_result(lab.actor, boy.id, "HB", "128").flag == "N"  # any: 110–160
     assert Result.get(Result.appointment == man.id).ref_low == Decimal("130")
 
 
@@ -113,9 +116,15 @@ def test_choice_and_text_results(lab):
         results.record_result(lab.actor, appointment.id, "ABD", "x" * 501)
 
 
-@pytest.mark.parametrize("reason,stored", [("declined", "declined"), ("pregnant", "pregnant"),
-                                           ("not_possible", "not_possible"),
-                                           ("  client   felt faint ", "client felt faint")])
+@pytest.mark.parametrize(
+    "reason,stored",
+    [
+        ("declined", "declined"),
+        ("pregnant", "pregnant"),
+        ("not_possible", "not_possible"),
+        ("  client   felt faint ", "client felt faint"),
+    ],
+)
 def test_a_skipped_item_keeps_its_reason(lab, reason, stored):
     appointment = lab.appointment()
     result = results.record_result(lab.actor, appointment.id, "GLU", "", skipped=True, skip_reason=reason)
@@ -134,6 +143,7 @@ def test_skipping_needs_a_reason(lab, reason):
 
 # --- critical values ------------------------------------------------------------------------------
 
+
 def test_a_critical_value_opens_an_alert_at_once(lab):
     appointment = lab.appointment()
     result = results.record_result(lab.actor, appointment.id, "GLU", "2.8")
@@ -147,10 +157,10 @@ def test_a_critical_value_opens_an_alert_at_once(lab):
 def test_one_alert_per_critical_value_change(lab):
     appointment = lab.appointment()
     results.record_result(lab.actor, appointment.id, "GLU", "30")
-    results.record_result(lab.actor, appointment.id, "GLU", "30")      # saved again: same value, no new alert
+    results.record_result(lab.actor, appointment.id, "GLU", "30")  # saved again: same value, no new alert
     assert CriticalAlert.select().count() == 1
-    results.record_result(lab.actor, appointment.id, "GLU", "31")      # a new critical value: a new alert
-    results.record_result(lab.actor, appointment.id, "GLU", "5")       # normal: none
+    results.record_result(lab.actor, appointment.id, "GLU", "31")  # a new critical value: a new alert
+    results.record_result(lab.actor, appointment.id, "GLU", "5")  # normal: none
     assert CriticalAlert.select().count() == 2
     assert audit_actions().count("results.critical") == 2
 
@@ -186,6 +196,7 @@ def test_acknowledging_unknown_alert_or_overlong_note(lab):
 
 # --- worklists and progress -----------------------------------------------------------------------
 
+
 def test_the_worklist_shows_checked_in_clients_with_pending_items_at_the_station(lab):
     day = lab.center.day
     waiting = lab.appointment(name="Waiting")
@@ -202,7 +213,10 @@ def test_the_worklist_shows_checked_in_clients_with_pending_items_at_the_station
     assert rows[0].appointment.id == waiting.id
     # the other station still waits for "Finished here"
     assert {r.appointment.client.name for r in stations.station_worklist(lab.internal.id, day)} == {
-        "Waiting", "Half done", "Finished here"}
+        "Waiting",
+        "Half done",
+        "Finished here",
+    }
     assert dict((d.code, n) for d, n in stations.station_overview(day))["LAB"] == 2
 
 

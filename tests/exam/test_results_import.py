@@ -1,4 +1,5 @@
 """Instrument import: every row checked first, each problem by row and column, then all or nothing."""
+
 from decimal import Decimal
 
 import pytest
@@ -30,11 +31,13 @@ def written():
 
 def test_a_clean_file_is_stored_in_full(lab):
     first, second = lab.appointment(name="甲"), lab.appointment(name="乙")
-    results.record_result(lab.actor, first.id, "HB", "120")   # entered at the station, replaced by the analyser
-    data = csv_bytes(f"{first.exam_code},GLU,5.2,mmol/L,2026-03-02 08:15",
-                     f"{first.exam_code},HB,131,g/L,08:16",
-                     f"{second.exam_code},GLU,1.5,mmol/L,",
-                     f"{second.exam_code},HB,158.25,g/L,2026-03-02T08:20:05")
+    results.record_result(lab.actor, first.id, "HB", "120")  # entered at the station, replaced by the analyser
+    data = csv_bytes(
+        f"{first.exam_code},GLU,5.2,mmol/L,2026-03-02 08:15",
+        f"{first.exam_code},HB,131,g/L,08:16",
+        f"{second.exam_code},GLU,1.5,mmol/L,",
+        f"{second.exam_code},HB,158.25,g/L,2026-03-02T08:20:05",
+    )
     outcome = results_import.import_instrument_csv(lab.actor, "analyser.csv", data)
     assert (outcome.rows, outcome.created, outcome.updated, outcome.critical, outcome.appointments) == (4, 3, 1, 1, 2)
     stored = {(r.appointment_id, r.item.code): r for r in Result.select()}
@@ -55,6 +58,7 @@ def good_row(lab):
 
 def bad_rows(lab):
     """Each kind of bad row: (label, row builder, column reported, words of the message)."""
+
     def booked():
         return f"{lab.appointment(status='booked', name='B').exam_code},GLU,5,mmol/L,"
 
@@ -76,19 +80,30 @@ def bad_rows(lab):
 
     return {
         "unknown exam code": (lambda: "NOSUCHCODE,GLU,5,mmol/L,", "exam_code", "No appointment"),
-        "unknown item code": (lambda: f"{lab.appointment(name='U').exam_code},XYZ,5,mmol/L,", "item_code",
-                              "No exam item"),
+        "unknown item code": (
+            lambda: f"{lab.appointment(name='U').exam_code},XYZ,5,mmol/L,",
+            "item_code",
+            "No exam item",
+        ),
         "item not in appointment": (not_in_appointment, "item_code", "not part of"),
         "unit mismatch": (lambda: f"{lab.appointment(name='M').exam_code},GLU,90,mg/dL,", "unit", "mmol/L"),
-        "unparsable value": (lambda: f"{lab.appointment(name='V').exam_code},GLU,5..2,mmol/L,", "value",
-                             "Enter a number"),
-        "not a number at all": (lambda: f"{lab.appointment(name='N').exam_code},GLU,NaN,mmol/L,", "value",
-                                "Enter a number"),
-        "too many decimals": (lambda: f"{lab.appointment(name='X').exam_code},GLU,5.00001,mmol/L,", "value",
-                              "4 decimal"),
+        "unparsable value": (
+            lambda: f"{lab.appointment(name='V').exam_code},GLU,5..2,mmol/L,",
+            "value",
+            "Enter a number",
+        ),
+        "not a number at all": (
+            lambda: f"{lab.appointment(name='N').exam_code},GLU,NaN,mmol/L,",
+            "value",
+            "Enter a number",
+        ),
+        "too many decimals": (
+            lambda: f"{lab.appointment(name='X').exam_code},GLU,5.00001,mmol/L,",
+            "value",
+            "4 decimal",
+        ),
         "empty value": (lambda: f"{lab.appointment(name='E').exam_code},GLU,,mmol/L,", "value", "empty"),
-        "bad time": (lambda: f"{lab.appointment(name='Ti').exam_code},GLU,5,mmol/L,yesterday", "time",
-                     "Not a time"),
+        "bad time": (lambda: f"{lab.appointment(name='Ti').exam_code},GLU,5,mmol/L,yesterday", "time", "Not a time"),
         "not checked in": (booked, "exam_code", "checked-in"),
         "locked by a signed report": (signed, "exam_code", "locked"),
         "text item": (text_item, "item_code", "not a numeric"),
@@ -96,10 +111,24 @@ def bad_rows(lab):
     }
 
 
-@pytest.mark.parametrize("kind", ["unknown exam code", "unknown item code", "item not in appointment",
-                                  "unit mismatch", "unparsable value", "not a number at all", "too many decimals",
-                                  "empty value", "bad time", "not checked in", "locked by a signed report",
-                                  "text item", "duplicate row"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "unknown exam code",
+        "unknown item code",
+        "item not in appointment",
+        "unit mismatch",
+        "unparsable value",
+        "not a number at all",
+        "too many decimals",
+        "empty value",
+        "bad time",
+        "not checked in",
+        "locked by a signed report",
+        "text item",
+        "duplicate row",
+    ],
+)
 def test_each_bad_row_is_reported_and_nothing_is_written(lab, good_row, kind):
     build, column, words = bad_rows(lab)[kind]
     bad = build()
@@ -109,8 +138,9 @@ def test_each_bad_row_is_reported_and_nothing_is_written(lab, good_row, kind):
     problems = caught.value.problems
     assert problems, kind
     last_row = 2 + bad.count("\n") + 1
-    assert [(p.row, p.column) for p in problems] == [(last_row, column)], [(p.row, p.column, str(p.message))
-                                                                           for p in problems]
+    assert [(p.row, p.column) for p in problems] == [(last_row, column)], [
+        (p.row, p.column, str(p.message)) for p in problems
+    ]
     assert words in str(problems[0].message)
     assert written() == before
 
@@ -120,19 +150,26 @@ def test_every_problem_of_the_file_is_listed_at_once(lab, good_row):
     data = csv_bytes("NOPE,GLU,5,mmol/L,", good_row, f"{booked.exam_code},GLU,abc,mg/dL,")
     with pytest.raises(results_import.ImportRejected) as caught:
         results_import.import_instrument_csv(lab.actor, "lis.csv", data)
-    assert [(p.row, p.column) for p in caught.value.problems] == [(2, "exam_code"), (4, "exam_code"), (4, "value"),
-                                                                  (4, "unit")]
+    assert [(p.row, p.column) for p in caught.value.problems] == [
+        (2, "exam_code"),
+        (4, "exam_code"),
+        (4, "value"),
+        (4, "unit"),
+    ]
     assert Result.select().count() == 0
 
 
-@pytest.mark.parametrize("filename,data,words", [
-    ("lis.txt", csv_bytes("A,GLU,5,mmol/L,"), "CSV export"),
-    ("lis.csv", b"", "empty"),
-    ("lis.csv", b"exam_code,item_code,value\nA,B,1\n", "missing: unit, time"),
-    ("lis.csv", HEADER.encode(), "no rows"),
-    ("lis.csv", b"\x00\x01\x02binary", "not a readable CSV"),
-    ("lis.csv", b"x" * (2 * 1024 * 1024 + 1), "larger than 2 MB"),
-])
+@pytest.mark.parametrize(
+    "filename,data,words",
+    [
+        ("lis.txt", csv_bytes("A,GLU,5,mmol/L,"), "CSV export"),
+        ("lis.csv", b"", "empty"),
+        ("lis.csv", b"exam_code,item_code,value\nA,B,1\n", "missing: unit, time"),
+        ("lis.csv", HEADER.encode(), "no rows"),
+        ("lis.csv", b"\x00\x01\x02binary", "not a readable CSV"),
+        ("lis.csv", b"x" * (2 * 1024 * 1024 + 1), "larger than 2 MB"),
+    ],
+)
 def test_files_that_cannot_be_used(lab, filename, data, words):
     with pytest.raises(results_import.ImportFileError) as caught:
         results_import.import_instrument_csv(lab.actor, filename, data)
@@ -150,8 +187,13 @@ def test_at_most_20000_rows(lab, good_row):
 def test_a_large_file_checks_in_a_fixed_number_of_queries(lab, count_queries):
     appointments = [lab.appointment(name=f"c{n}") for n in range(3)]
     few = csv_bytes(f"{appointments[0].exam_code},GLU,5,mmol/L,")
-    many = csv_bytes(*[f"{a.exam_code},{code},{value},{unit}," for a in appointments
-                       for code, value, unit in (("GLU", "5", "mmol/L"), ("HB", "120", "g/L"))])
+    many = csv_bytes(
+        *[
+            f"{a.exam_code},{code},{value},{unit},"
+            for a in appointments
+            for code, value, unit in (("GLU", "5", "mmol/L"), ("HB", "120", "g/L"))
+        ]
+    )
     with count_queries() as q_few:
         results_import.validate_instrument_rows(results_import._import_rows("a.csv", few))
     with count_queries() as q_many:

@@ -1,4 +1,5 @@
 """Exam station pages: worklists, the result form with live flags, instrument import, critical alerts."""
+
 import io
 
 import pytest
@@ -45,7 +46,7 @@ def test_the_physician_home_offers_stations_alerts_and_the_ranges(doctor, lab):
     html = page(doctor.get("/exam"))
     assert "Exam stations" in html and "/exam/stations/LAB" in html and "/exam/stations/INT" in html
     assert "Open critical values" in html and "危急" in html and "Critical low" in html
-    assert f'/exam/alerts/{CriticalAlert.get().id}/acknowledge' in html
+    assert f"/exam/alerts/{CriticalAlert.get().id}/acknowledge" in html
     assert "/exam/ranges" in html and "/exam/import" in html
     assert "1 client waiting" in html
 
@@ -86,9 +87,15 @@ def test_the_flag_endpoint_answers_and_never_writes(doctor, lab):
 
 def test_saving_the_whole_station(doctor, lab):
     appointment = today_appointment(lab)
-    data = {f"value-{lab.glu.id}": "30", f"value-{lab.hb.id}": "", f"skip-{lab.hb.id}": "1",
-            f"reason-{lab.hb.id}": "other", f"reason_other-{lab.hb.id}": "Needle phobia",
-            f"value-{lab.urine.id}": "trace", f"abnormal-{lab.urine.id}": "1"}
+    data = {
+        f"value-{lab.glu.id}": "30",
+        f"value-{lab.hb.id}": "",
+        f"skip-{lab.hb.id}": "1",
+        f"reason-{lab.hb.id}": "other",
+        f"reason_other-{lab.hb.id}": "Needle phobia",
+        f"value-{lab.urine.id}": "trace",
+        f"abnormal-{lab.urine.id}": "1",
+    }
     response = doctor.post(form_url(appointment), data=data)
     assert response.status_code == 303 and response.headers["Location"] == "/exam/stations/LAB"
     stored = {r.item.code: r for r in Result.select()}
@@ -100,8 +107,7 @@ def test_saving_the_whole_station(doctor, lab):
 
 def test_a_bad_row_is_shown_and_the_good_ones_are_saved(doctor, lab):
     appointment = today_appointment(lab)
-    response = doctor.post(form_url(appointment), data={f"value-{lab.glu.id}": "five",
-                                                        f"value-{lab.hb.id}": "120"})
+    response = doctor.post(form_url(appointment), data={f"value-{lab.glu.id}": "five", f"value-{lab.hb.id}": "120"})
     assert response.status_code == 422
     html = page(response)
     assert "Enter a number" in html and 'value="five"' in html and 'aria-invalid="true"' in html
@@ -110,8 +116,11 @@ def test_a_bad_row_is_shown_and_the_good_ones_are_saved(doctor, lab):
 
 def test_saving_one_item_with_htmx_swaps_its_row_and_the_progress(doctor, lab):
     appointment = today_appointment(lab)
-    response = doctor.post(form_url(appointment), headers=HX,
-                           data={"only": str(lab.glu.id), f"value-{lab.glu.id}": "5.5", f"value-{lab.hb.id}": "99"})
+    response = doctor.post(
+        form_url(appointment),
+        headers=HX,
+        data={"only": str(lab.glu.id), f"value-{lab.glu.id}": "5.5", f"value-{lab.hb.id}": "99"},
+    )
     html = page(response)
     assert response.status_code == 200 and html.lstrip().startswith(f'<tr id="row-{lab.glu.id}"')
     assert 'hx-swap-oob="true"' in html and "1 of 4 items done" in html and "Normal" in html
@@ -173,11 +182,13 @@ def test_counselors_see_and_acknowledge_critical_values(app, lab):
 def test_acknowledge_ignores_an_unsafe_next(doctor, lab):
     appointment = today_appointment(lab)
     results.record_result(lab.actor, appointment.id, "GLU", "40")
-    response = doctor.post(f"/exam/alerts/{CriticalAlert.get().id}/acknowledge",
-                           data={"note": "", "next": "//evil.example/x"})
+    response = doctor.post(
+        f"/exam/alerts/{CriticalAlert.get().id}/acknowledge", data={"note": "", "next": "//evil.example/x"}
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/exam"
-    again = doctor.post(f"/exam/alerts/{CriticalAlert.get().id}/acknowledge", data={"next": "/exam"},
-                        follow_redirects=True)
+    again = doctor.post(
+        f"/exam/alerts/{CriticalAlert.get().id}/acknowledge", data={"next": "/exam"}, follow_redirects=True
+    )
     assert "already acknowledged" in page(again)
 
 
@@ -192,19 +203,20 @@ def test_only_physicians_and_counselors_acknowledge(app, lab, role):
 
 
 def upload(http, content, name="lis.csv"):
-    return http.post("/exam/import", data={"file": (io.BytesIO(content), name)},
-                     content_type="multipart/form-data")
+    return http.post("/exam/import", data={"file": (io.BytesIO(content), name)}, content_type="multipart/form-data")
 
 
 def test_instrument_import_page(doctor, lab):
     appointment = today_appointment(lab)
     assert "Analyser CSV export" in page(doctor.get("/exam/import"))
-    bad = upload(doctor, f"exam_code,item_code,value,unit,time\n{appointment.exam_code},GLU,5,mg/dL,\n"
-                         f"NOPE,GLU,5,mmol/L,\n".encode())
+    bad = upload(
+        doctor,
+        f"exam_code,item_code,value,unit,time\n{appointment.exam_code},GLU,5,mg/dL,\nNOPE,GLU,5,mmol/L,\n".encode(),
+    )
     html = page(bad)
     assert bad.status_code == 422 and "Problems in the file" in html
-    assert "<td class=\"num\">2</td><td><code>unit</code></td>" in html
-    assert "<td class=\"num\">3</td><td><code>exam_code</code></td>" in html
+    assert '<td class="num">2</td><td><code>unit</code></td>' in html
+    assert '<td class="num">3</td><td><code>exam_code</code></td>' in html
     assert Result.select().count() == 0
     good = upload(doctor, f"exam_code,item_code,value,unit,time\n{appointment.exam_code},GLU,5,mmol/L,\n".encode())
     assert good.status_code == 303

@@ -1,5 +1,6 @@
 """Places reserved for a contract: never more than a slot has, given back exactly once (by hand, by the
 periodic release job, or when the contract closes)."""
+
 import datetime
 import threading
 
@@ -25,8 +26,9 @@ def days(n):
 
 
 def make_slot(day, capacity=10, hour=8, **fields):
-    return Slot.create(day=day, start_time=datetime.time(hour, 0), end_time=datetime.time(hour + 1, 0),
-                       capacity=capacity, **fields)
+    return Slot.create(
+        day=day, start_time=datetime.time(hour, 0), end_time=datetime.time(hour + 1, 0), capacity=capacity, **fields
+    )
 
 
 def fresh(model, row):
@@ -72,10 +74,14 @@ def test_reserve_refuses_bad_place_counts(scheduler, places):
 
 def test_reserve_refuses_slots_the_contract_cannot_hold(scheduler):
     contract = factories.make_contract(reservation_release_days=5)
-    cases = [make_slot(days(70)).id,  # after the window
-             make_slot(days(4)).id,  # within the release period
-             make_slot(days(12), closed=True).id,  # a closed day
-             999999, "abc", None]
+    cases = [
+        make_slot(days(70)).id,  # after the window
+        make_slot(days(4)).id,  # within the release period
+        make_slot(days(12), closed=True).id,  # a closed day
+        999999,
+        "abc",
+        None,
+    ]
     for slot_id in cases:
         with pytest.raises(ValidationError) as refused:
             contract_reservations.reserve(scheduler, contract.id, slot_id, 1)
@@ -105,7 +111,8 @@ def test_cancel_gives_the_remaining_places_back(scheduler):
 def _book_into_reservation(reservation):
     """What the group booking does: a reserved place becomes a booked one."""
     ContractReservation.update(remaining=ContractReservation.remaining - 1).where(
-        ContractReservation.id == reservation.id).execute()
+        ContractReservation.id == reservation.id
+    ).execute()
     Slot.update(reserved=Slot.reserved - 1, booked=Slot.booked + 1).where(Slot.id == reservation.slot_id).execute()
 
 

@@ -1,5 +1,6 @@
 """Group contracts in the services: validation of every field, the draft → active → closed machine,
 draft-only categories and HR's confirmation, audit events."""
+
 import datetime
 from decimal import Decimal
 
@@ -28,9 +29,16 @@ def org(app):
 
 def good_values(**changes):
     today = clock.today()
-    values = {"name": "Annual checkup", "year": today.year, "window_start": today,
-              "window_end": today + datetime.timedelta(days=30), "discount_percent": Decimal("12.50"),
-              "no_show_charge_percent": Decimal("50"), "reservation_release_days": 3, "notes": "Signed in May."}
+    values = {
+        "name": "Annual checkup",
+        "year": today.year,
+        "window_start": today,
+        "window_end": today + datetime.timedelta(days=30),
+        "discount_percent": Decimal("12.50"),
+        "no_show_charge_percent": Decimal("50"),
+        "reservation_release_days": 3,
+        "notes": "Signed in May.",
+    }
     values.update(changes)
     return values
 
@@ -40,6 +48,7 @@ def actions():
 
 
 # --- creating and editing ------------------------------------------------------------------------
+
 
 def test_create_draft_stores_every_field_and_audits(scheduler, org):
     contract = contracts.create_contract(scheduler, org.id, good_values())
@@ -52,14 +61,23 @@ def test_create_draft_stores_every_field_and_audits(scheduler, org):
 
 TOO_LONG = "x" * 201
 BAD_FIELDS = [
-    ("name", "", "name"), ("name", "   ", "name"), ("name", TOO_LONG, "name"),
-    ("year", 1999, "year"), ("year", 2101, "year"), ("year", "twenty", "year"), ("year", None, "year"),
-    ("window_start", "2025-13-01", "window_start"), ("window_start", None, "window_start"),
-    ("window_start", datetime.date(1990, 1, 1), "window_start"), ("window_end", "soon", "window_end"),
-    ("discount_percent", Decimal("-1"), "discount_percent"), ("discount_percent", "100.01", "discount_percent"),
-    ("discount_percent", "1.234", "discount_percent"), ("discount_percent", "lots", "discount_percent"),
-    ("no_show_charge_percent", "101", "no_show_charge_percent"), ("no_show_charge_percent", None,
-                                                                  "no_show_charge_percent"),
+    ("name", "", "name"),
+    ("name", "   ", "name"),
+    ("name", TOO_LONG, "name"),
+    ("year", 1999, "year"),
+    ("year", 2101, "year"),
+    ("year", "twenty", "year"),
+    ("year", None, "year"),
+    ("window_start", "2025-13-01", "window_start"),
+    ("window_start", None, "window_start"),
+    ("window_start", datetime.date(1990, 1, 1), "window_start"),
+    ("window_end", "soon", "window_end"),
+    ("discount_percent", Decimal("-1"), "discount_percent"),
+    ("discount_percent", "100.01", "discount_percent"),
+    ("discount_percent", "1.234", "discount_percent"),
+    ("discount_percent", "lots", "discount_percent"),
+    ("no_show_charge_percent", "101", "no_show_charge_percent"),
+    ("no_show_charge_percent", None, "no_show_charge_percent"),
     ("reservation_release_days", -1, "reservation_release_days"),
     ("reservation_release_days", 366, "reservation_release_days"),
     ("reservation_release_days", "1.5", "reservation_release_days"),
@@ -88,8 +106,9 @@ def test_window_must_not_end_before_it_starts_nor_last_over_two_years(scheduler,
 
 
 def test_percentages_accept_the_bounds(scheduler, org):
-    contract = contracts.create_contract(scheduler, org.id, good_values(discount_percent="0",
-                                                                        no_show_charge_percent="100"))
+    contract = contracts.create_contract(
+        scheduler, org.id, good_values(discount_percent="0", no_show_charge_percent="100")
+    )
     assert contract.discount_percent == 0 and contract.no_show_charge_percent == 100
 
 
@@ -111,10 +130,15 @@ def test_an_unknown_organization_is_a_field_error(scheduler, organization_id):
 
 def test_a_draft_takes_every_field(scheduler, org):
     contract = contracts.create_contract(scheduler, org.id, good_values())
-    saved = contracts.update_contract(scheduler, contract, good_values(name="Renamed", discount_percent="5",
-                                                                       reservation_release_days=7, year=2030))
+    saved = contracts.update_contract(
+        scheduler, contract, good_values(name="Renamed", discount_percent="5", reservation_release_days=7, year=2030)
+    )
     assert (saved.name, saved.discount_percent, saved.reservation_release_days, saved.year) == (
-        "Renamed", Decimal("5"), 7, 2030)
+        "Renamed",
+        Decimal("5"),
+        7,
+        2030,
+    )
     event = AuditEvent.select().where(AuditEvent.action == "contract.updated").get()
     assert "Renamed" in event.detail
 
@@ -122,8 +146,9 @@ def test_a_draft_takes_every_field(scheduler, org):
 def test_an_active_contract_only_takes_notes_and_a_later_end(scheduler, org):
     contract = factories.make_contract(org, status="active", name="Live")
     later = contract.window_end + datetime.timedelta(days=10)
-    saved = contracts.update_contract(scheduler, contract, good_values(name="Hijack", discount_percent="90",
-                                                                       window_end=later, notes="Extended"))
+    saved = contracts.update_contract(
+        scheduler, contract, good_values(name="Hijack", discount_percent="90", window_end=later, notes="Extended")
+    )
     assert (saved.name, saved.discount_percent, saved.window_end, saved.notes) == ("Live", 0, later, "Extended")
     with pytest.raises(ValidationError) as shorter:
         contracts.update_contract(scheduler, saved, {"window_end": later - datetime.timedelta(days=1), "notes": ""})
@@ -156,12 +181,18 @@ def test_a_draft_window_cannot_leave_its_reserved_slots_outside(scheduler, org):
 
 # --- accessors and the list ------------------------------------------------------------------------
 
+
 def test_another_organizations_contract_is_not_found_like_a_missing_one(org):
     contract = factories.make_contract(org)
     other = factories.make_organization()
     assert contracts.contract_for_org(contract.id, org.id).id == contract.id
-    for contract_id, organization_id in [(contract.id, other.id), (999999, org.id), (contract.id, None),
-                                         (10**15, org.id), ("1", org.id)]:
+    for contract_id, organization_id in [
+        (contract.id, other.id),
+        (999999, org.id),
+        (contract.id, None),
+        (10**15, org.id),
+        ("1", org.id),
+    ]:
         with pytest.raises(NotFound) as missing:
             contracts.contract_for_org(contract_id, organization_id)
         assert str(missing.value.message) == "No such contract."
@@ -186,9 +217,18 @@ def test_list_counts_categories_enrollments_and_reserved_places(scheduler, org):
 
 # --- categories ------------------------------------------------------------------------------------
 
+
 def category_values(pkg, **changes):
-    values = {"label": "Over 40", "sex": "", "age_min": 40, "age_max": None, "package": pkg.id,
-              "company_pays": True, "addons_allowed": False, "position": None}
+    values = {
+        "label": "Over 40",
+        "sex": "",
+        "age_min": 40,
+        "age_max": None,
+        "package": pkg.id,
+        "company_pays": True,
+        "addons_allowed": False,
+        "position": None,
+    }
     values.update(changes)
     return values
 
@@ -198,19 +238,33 @@ def test_add_category_on_a_draft(scheduler, org):
     package = factories.make_package()
     category = contract_categories.add_category(scheduler, contract, category_values(package))
     assert (category.label, category.sex, category.age_min, category.age_max, category.package_id) == (
-        "Over 40", "", 40, None, package.id)
+        "Over 40",
+        "",
+        40,
+        None,
+        package.id,
+    )
     assert category.company_pays and not category.addons_allowed and category.position == 0
-    second = contract_categories.add_category(scheduler, contract, category_values(package, label="Young",
-                                                                                    age_min=None, age_max=39))
+    second = contract_categories.add_category(
+        scheduler, contract, category_values(package, label="Young", age_min=None, age_max=39)
+    )
     assert second.position == 1
     assert "contract.category_added" in actions()
 
 
 BAD_CATEGORY = [
-    ({"label": ""}, "label"), ({"label": "y" * 101}, "label"), ({"sex": "other"}, "sex"),
-    ({"age_min": -1}, "age_min"), ({"age_min": 121}, "age_min"), ({"age_max": "old"}, "age_max"),
-    ({"age_min": 50, "age_max": 40}, "age_max"), ({"package": None}, "package"), ({"package": 999999}, "package"),
-    ({"package": "abc"}, "package"), ({"position": -3}, "position"), ({"position": 1001}, "position"),
+    ({"label": ""}, "label"),
+    ({"label": "y" * 101}, "label"),
+    ({"sex": "other"}, "sex"),
+    ({"age_min": -1}, "age_min"),
+    ({"age_min": 121}, "age_min"),
+    ({"age_max": "old"}, "age_max"),
+    ({"age_min": 50, "age_max": 40}, "age_max"),
+    ({"package": None}, "package"),
+    ({"package": 999999}, "package"),
+    ({"package": "abc"}, "package"),
+    ({"position": -3}, "position"),
+    ({"position": 1001}, "position"),
 ]
 
 
@@ -226,12 +280,14 @@ def test_category_refuses_each_bad_field(scheduler, org, changes, field):
 def test_category_label_is_unique_per_contract_whatever_the_case(scheduler, org):
     contract = factories.make_contract(org, status="draft", categories=["Management"])
     with pytest.raises(ValidationError) as taken:
-        contract_categories.add_category(scheduler, contract,
-                                         category_values(factories.make_package(), label="MANAGEMENT"))
+        contract_categories.add_category(
+            scheduler, contract, category_values(factories.make_package(), label="MANAGEMENT")
+        )
     assert "label" in taken.value.field_errors
     other = factories.make_contract(org, status="draft", categories=[])
-    assert contract_categories.add_category(scheduler, other, category_values(factories.make_package(),
-                                                                              label="Management")).id
+    assert contract_categories.add_category(
+        scheduler, other, category_values(factories.make_package(), label="Management")
+    ).id
 
 
 def test_category_package_must_be_offered_and_fit_its_sex_and_ages(scheduler, org):
@@ -240,15 +296,19 @@ def test_category_package_must_be_offered_and_fit_its_sex_and_ages(scheduler, or
     men = factories.make_package(sex="male")
     over_40 = factories.make_package(age_min=40)
     under_60 = factories.make_package(age_max=60)
-    refusals = [(retired, {}), (men, {"sex": ""}), (men, {"sex": "female"}), (over_40, {"age_min": 30}),
-                (under_60, {"age_min": None, "age_max": 65})]
+    refusals = [
+        (retired, {}),
+        (men, {"sex": ""}),
+        (men, {"sex": "female"}),
+        (over_40, {"age_min": 30}),
+        (under_60, {"age_min": None, "age_max": 65}),
+    ]
     for package, changes in refusals:
         with pytest.raises(ValidationError) as refused:
             contract_categories.add_category(scheduler, contract, category_values(package, **changes))
         assert "package" in refused.value.field_errors, (package.code, changes)
     assert contract_categories.add_category(scheduler, contract, category_values(men, label="Men", sex="male"))
-    assert contract_categories.add_category(scheduler, contract, category_values(over_40, label="Senior",
-                                                                                 age_min=45))
+    assert contract_categories.add_category(scheduler, contract, category_values(over_40, label="Senior", age_min=45))
 
 
 def test_categories_change_only_while_draft(scheduler, org):
@@ -273,12 +333,15 @@ def test_any_category_change_clears_hr_confirmation(scheduler, org):
     def confirmed():
         return GroupContract.get_by_id(contract.id).hr_confirmed_at is not None
 
-    for change in (lambda: contract_categories.add_category(scheduler, contract, category_values(package)),
-                   lambda: contract_categories.update_category(
-                       hr, contract, staff_id, category_values(package, label="Everyone",
-                                                                                age_min=None)),
-                   lambda: contract_categories.delete_category(
-                       scheduler, contract, ContractCategory.get(ContractCategory.label == "Over 40").id)):
+    for change in (
+        lambda: contract_categories.add_category(scheduler, contract, category_values(package)),
+        lambda: contract_categories.update_category(
+            hr, contract, staff_id, category_values(package, label="Everyone", age_min=None)
+        ),
+        lambda: contract_categories.delete_category(
+            scheduler, contract, ContractCategory.get(ContractCategory.label == "Over 40").id
+        ),
+    ):
         contract_categories.confirm_categories(hr, contract)
         assert confirmed()
         change()
@@ -290,8 +353,9 @@ def test_a_category_of_another_contract_is_not_found(scheduler, org):
     mine = factories.make_contract(org, status="draft", categories=["Staff"])
     theirs = factories.make_contract(status="draft", categories=["Theirs"])
     with pytest.raises(NotFound):
-        contract_categories.update_category(scheduler, mine, theirs.categories[0].id,
-                                            category_values(factories.make_package()))
+        contract_categories.update_category(
+            scheduler, mine, theirs.categories[0].id, category_values(factories.make_package())
+        )
     with pytest.raises(NotFound):
         contract_categories.delete_category(scheduler, mine, theirs.categories[0].id)
     assert ContractCategory.select().count() == 2
@@ -299,8 +363,9 @@ def test_a_category_of_another_contract_is_not_found(scheduler, org):
 
 def test_a_category_with_enrolled_employees_cannot_be_deleted(scheduler, org):
     contract = factories.make_contract(org, status="draft", categories=["Staff"])
-    Enrollment.create(contract=contract, client=factories.make_client(), category=contract.categories[0],
-                      employee_no="E7")
+    Enrollment.create(
+        contract=contract, client=factories.make_client(), category=contract.categories[0], employee_no="E7"
+    )
     with pytest.raises(Conflict):
         contract_categories.delete_category(scheduler, contract, contract.categories[0].id)
     assert ContractCategory.select().count() == 1
@@ -317,6 +382,7 @@ def test_confirming_needs_a_category_and_a_draft(org):
 
 
 # --- activating and closing ---------------------------------------------------------------------------
+
 
 def confirmed_draft(org, **fields):
     return factories.make_contract(org, status="draft", hr_confirmed_at=utcnow(), **fields)
@@ -370,13 +436,15 @@ def test_close_an_active_contract_enqueues_its_documents(scheduler, org, monkeyp
     with pytest.raises(Conflict):
         contracts.close(scheduler, factories.make_contract(org, status="draft").id)
     with pytest.raises(PermissionDenied):
-        contracts.close(Actor(factories.make_user("hr", organization=org)),
-                        factories.make_contract(org, status="active").id)
+        contracts.close(
+            Actor(factories.make_user("hr", organization=org)), factories.make_contract(org, status="active").id
+        )
     assert actions().count("contract.closed") == 1 and len(queued) == 1
 
 
 def make_slot(day, capacity=10, start=datetime.time(8, 0), **fields):
     from checkup.models import Slot
 
-    return Slot.create(day=day, start_time=start, end_time=datetime.time(start.hour + 1, 0), capacity=capacity,
-                       **fields)
+    return Slot.create(
+        day=day, start_time=start, end_time=datetime.time(start.hour + 1, 0), capacity=capacity, **fields
+    )

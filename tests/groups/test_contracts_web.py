@@ -1,4 +1,5 @@
 """Group contract pages: the center's (/desk/contracts) and HR's (/hr/contracts)."""
+
 import datetime
 import re
 from html.parser import HTMLParser
@@ -30,9 +31,16 @@ def hr(client, org):
 
 def form_values(**changes):
     today = clock.today()
-    values = {"name": "Annual checkup", "year": str(today.year), "window_start": today.isoformat(),
-              "window_end": (today + datetime.timedelta(days=30)).isoformat(), "discount_percent": "10",
-              "no_show_charge_percent": "50", "reservation_release_days": "3", "notes": ""}
+    values = {
+        "name": "Annual checkup",
+        "year": str(today.year),
+        "window_start": today.isoformat(),
+        "window_end": (today + datetime.timedelta(days=30)).isoformat(),
+        "discount_percent": "10",
+        "no_show_charge_percent": "50",
+        "reservation_release_days": "3",
+        "notes": "",
+    }
     values.update(changes)
     return values
 
@@ -46,6 +54,7 @@ def audited(action):
 
 
 # --- the center's pages -------------------------------------------------------------------------------
+
 
 def test_staff_list_filters_by_status_and_organization(client, staff, org):
     factories.make_contract(org, name="Acme live")
@@ -82,13 +91,20 @@ def test_staff_create_a_draft_for_an_organization(client, staff, org):
     assert audited("contract.created") == 1
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("organization", "", "This field is required."), ("organization", "999999", "Choose an organization"),
-    ("name", "", "This field is required."), ("year", "1850", "Enter 2000 or more."),
-    ("window_end", "2000-01-01", "must not end before it starts"), ("window_start", "31/12/2025", "Not a valid date"),
-    ("discount_percent", "150", "Enter 100 or less."), ("no_show_charge_percent", "-5", "Enter 0 or more."),
-    ("reservation_release_days", "x", "Enter a whole number"),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("organization", "", "This field is required."),
+        ("organization", "999999", "Choose an organization"),
+        ("name", "", "This field is required."),
+        ("year", "1850", "Enter 2000 or more."),
+        ("window_end", "2000-01-01", "must not end before it starts"),
+        ("window_start", "31/12/2025", "Not a valid date"),
+        ("discount_percent", "150", "Enter 100 or less."),
+        ("no_show_charge_percent", "-5", "Enter 0 or more."),
+        ("reservation_release_days", "x", "Enter a whole number"),
+    ],
+)
 def test_staff_create_shows_each_error_beside_its_field(client, staff, org, field, value, message):
     response = client.post("/desk/contracts/new", data={**form_values(organization=str(org.id)), field: value})
     assert response.status_code == 422
@@ -101,27 +117,53 @@ def test_staff_detail_edit_and_category_pages(client, staff, org):
     package = factories.make_package(name_en="Executive")
     detail = text(client.get(f"/desk/contracts/{contract.id}"))
     assert "Draft one" in detail and "Add at least one category." in detail
-    assert client.post(f"/desk/contracts/{contract.id}/edit",
-                       data=form_values(name="Draft renamed")).status_code == 303
+    assert client.post(f"/desk/contracts/{contract.id}/edit", data=form_values(name="Draft renamed")).status_code == 303
     assert GroupContract.get_by_id(contract.id).name == "Draft renamed"
-    response = client.post(f"/desk/contracts/{contract.id}/categories/new",
-                           data={"label": "Managers", "sex": "", "age_min": "40", "age_max": "",
-                                 "package": str(package.id), "company_pays": "y"})
+    response = client.post(
+        f"/desk/contracts/{contract.id}/categories/new",
+        data={
+            "label": "Managers",
+            "sex": "",
+            "age_min": "40",
+            "age_max": "",
+            "package": str(package.id),
+            "company_pays": "y",
+        },
+    )
     assert response.status_code == 303
     category = ContractCategory.get()
     assert (category.label, category.age_min, category.age_max, category.company_pays, category.addons_allowed) == (
-        "Managers", 40, None, True, False)
+        "Managers",
+        40,
+        None,
+        True,
+        False,
+    )
     assert "Executive" in text(client.get(f"/desk/contracts/{contract.id}"))
-    bad = client.post(f"/desk/contracts/{contract.id}/categories/{category.id}/edit",
-                      data={"label": "Managers", "age_min": "50", "age_max": "45", "package": str(package.id)})
+    bad = client.post(
+        f"/desk/contracts/{contract.id}/categories/{category.id}/edit",
+        data={"label": "Managers", "age_min": "50", "age_max": "45", "package": str(package.id)},
+    )
     assert bad.status_code == 422 and 'id="age_max-error"' in text(bad)
-    assert client.post(f"/desk/contracts/{contract.id}/categories/{category.id}/edit",
-                       data={"label": "Leaders", "package": str(package.id)}).status_code == 303
+    assert (
+        client.post(
+            f"/desk/contracts/{contract.id}/categories/{category.id}/edit",
+            data={"label": "Leaders", "package": str(package.id)},
+        ).status_code
+        == 303
+    )
     assert ContractCategory.get_by_id(category.id).label == "Leaders"
     assert client.post(f"/desk/contracts/{contract.id}/categories/{category.id}/delete").status_code == 303
     assert ContractCategory.select().count() == 0
-    assert [audited(a) for a in ("contract.updated", "contract.category_added", "contract.category_updated",
-                                 "contract.category_deleted")] == [1, 1, 1, 1]
+    assert [
+        audited(a)
+        for a in (
+            "contract.updated",
+            "contract.category_added",
+            "contract.category_updated",
+            "contract.category_deleted",
+        )
+    ] == [1, 1, 1, 1]
 
 
 def test_an_active_contract_edits_only_its_end_and_notes(client, staff, org):
@@ -129,16 +171,22 @@ def test_an_active_contract_edits_only_its_end_and_notes(client, staff, org):
     form = text(client.get(f"/desk/contracts/{contract.id}/edit"))
     assert 'name="window_end"' in form and 'name="name"' not in form
     later = contract.window_end + datetime.timedelta(days=5)
-    assert client.post(f"/desk/contracts/{contract.id}/edit",
-                       data={"window_end": later.isoformat(), "notes": "More time"}).status_code == 303
+    assert (
+        client.post(
+            f"/desk/contracts/{contract.id}/edit", data={"window_end": later.isoformat(), "notes": "More time"}
+        ).status_code
+        == 303
+    )
     assert GroupContract.get_by_id(contract.id).window_end == later
-    earlier = client.post(f"/desk/contracts/{contract.id}/edit",
-                          data={"window_end": contract.window_start.isoformat(), "notes": ""})
+    earlier = client.post(
+        f"/desk/contracts/{contract.id}/edit", data={"window_end": contract.window_start.isoformat(), "notes": ""}
+    )
     assert earlier.status_code == 422 and "can only be extended" in text(earlier)
     new_category = client.get(f"/desk/contracts/{contract.id}/categories/new")
     assert new_category.status_code == 303
-    assert client.post(f"/desk/contracts/{contract.id}/categories/{contract.categories[0].id}/delete").status_code \
-        == 303
+    assert (
+        client.post(f"/desk/contracts/{contract.id}/categories/{contract.categories[0].id}/delete").status_code == 303
+    )
     assert ContractCategory.select().count() == 1
 
 
@@ -167,12 +215,19 @@ def test_staff_reserve_and_give_back_places(client, staff, org):
     slot = Slot.create(day=day, start_time=datetime.time(8), end_time=datetime.time(9), capacity=5, booked=1)
     page = text(client.get(f"/desk/contracts/{contract.id}/reservations/new?day={day.isoformat()}"))
     assert "4 free of 5" in page
-    too_many = client.post(f"/desk/contracts/{contract.id}/reservations/new",
-                           data={"day": day.isoformat(), "slot": str(slot.id), "places": "5"})
+    too_many = client.post(
+        f"/desk/contracts/{contract.id}/reservations/new",
+        data={"day": day.isoformat(), "slot": str(slot.id), "places": "5"},
+    )
     assert too_many.status_code == 422 and "Only 4 places are free" in text(too_many)
     assert Slot.get_by_id(slot.id).reserved == 0
-    assert client.post(f"/desk/contracts/{contract.id}/reservations/new",
-                       data={"day": day.isoformat(), "slot": str(slot.id), "places": "3"}).status_code == 303
+    assert (
+        client.post(
+            f"/desk/contracts/{contract.id}/reservations/new",
+            data={"day": day.isoformat(), "slot": str(slot.id), "places": "3"},
+        ).status_code
+        == 303
+    )
     assert Slot.get_by_id(slot.id).reserved == 3
     reservation = ContractReservation.get()
     assert client.post(f"/desk/contracts/{contract.id}/reservations/{reservation.id}/cancel").status_code == 303
@@ -183,17 +238,25 @@ def test_staff_reserve_and_give_back_places(client, staff, org):
 
 def test_unknown_and_odd_ids_are_404_never_500(client, staff, org):
     contract = factories.make_contract(org)
-    for path in ("/desk/contracts/999999", "/desk/contracts/99999999999", f"/desk/contracts/{contract.id}/categories/"
-                 "999999/edit", "/desk/contracts/999999/reservations/new"):
+    for path in (
+        "/desk/contracts/999999",
+        "/desk/contracts/99999999999",
+        f"/desk/contracts/{contract.id}/categories/999999/edit",
+        "/desk/contracts/999999/reservations/new",
+    ):
         assert client.get(path).status_code == 404, path
-    for path in ("/desk/contracts/999999/activate", f"/desk/contracts/{contract.id}/reservations/999999/cancel",
-                 f"/desk/contracts/{contract.id}/categories/999999/delete"):
+    for path in (
+        "/desk/contracts/999999/activate",
+        f"/desk/contracts/{contract.id}/reservations/999999/cancel",
+        f"/desk/contracts/{contract.id}/categories/999999/delete",
+    ):
         assert client.post(path).status_code == 404, path
     bad_slot = client.post(f"/desk/contracts/{contract.id}/reservations/new", data={"slot": "abc", "places": "1e9"})
     assert bad_slot.status_code == 422
 
 
 # --- HR's pages ------------------------------------------------------------------------------------------
+
 
 def test_hr_sees_only_its_own_contracts(client, hr, org):
     factories.make_contract(org, name="Ours")
@@ -214,13 +277,22 @@ def test_hr_edits_categories_and_confirms_but_cannot_activate(client, hr, org):
     contract = factories.make_contract(org, status="draft", categories=[])
     package = factories.make_package()
     assert client.post(f"/hr/contracts/{contract.id}/confirm").status_code == 422  # nothing to confirm yet
-    assert client.post(f"/hr/contracts/{contract.id}/categories/new",
-                       data={"label": "Everyone", "package": str(package.id)}).status_code == 303
+    assert (
+        client.post(
+            f"/hr/contracts/{contract.id}/categories/new", data={"label": "Everyone", "package": str(package.id)}
+        ).status_code
+        == 303
+    )
     assert client.post(f"/hr/contracts/{contract.id}/confirm").status_code == 303
     assert GroupContract.get_by_id(contract.id).hr_confirmed_at is not None
     category = ContractCategory.get()
-    assert client.post(f"/hr/contracts/{contract.id}/categories/{category.id}/edit",
-                       data={"label": "All staff", "package": str(package.id)}).status_code == 303
+    assert (
+        client.post(
+            f"/hr/contracts/{contract.id}/categories/{category.id}/edit",
+            data={"label": "All staff", "package": str(package.id)},
+        ).status_code
+        == 303
+    )
     assert GroupContract.get_by_id(contract.id).hr_confirmed_at is None  # a change needs a new confirmation
     assert client.post(f"/hr/contracts/{contract.id}/edit", data=form_values(name="Ours 2025")).status_code == 303
     assert GroupContract.get_by_id(contract.id).name == "Ours 2025"
@@ -241,8 +313,11 @@ def test_hr_cannot_edit_an_active_contract(client, hr, org):
 def test_another_organizations_contract_is_a_404_like_a_missing_one_on_every_hr_url(app, client, hr, org):
     theirs = factories.make_contract(status="draft", categories=["Theirs"], name="Secret deal")
     category_id = theirs.categories[0].id
-    urls = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("hr_contracts.")
-            and "contract_id" in rule.arguments]
+    urls = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("hr_contracts.") and "contract_id" in rule.arguments
+    ]
     assert len(urls) == 6
 
     for rule in urls:
@@ -286,15 +361,27 @@ def test_pages_have_labelled_fields_unique_ids_and_one_heading(client, org):
     active = factories.make_contract(org, name="Live")
     day = clock.today() + datetime.timedelta(days=10)
     Slot.create(day=day, start_time=datetime.time(8), end_time=datetime.time(9), capacity=5)
-    staff_pages = ["/desk/contracts", "/desk/contracts/new", f"/desk/contracts/{contract.id}",
-                   f"/desk/contracts/{active.id}", f"/desk/contracts/{contract.id}/edit",
-                   f"/desk/contracts/{active.id}/edit", f"/desk/contracts/{contract.id}/categories/new",
-                   f"/desk/contracts/{contract.id}/categories/{contract.categories[0].id}/edit",
-                   f"/desk/contracts/{active.id}/reservations/new?day={day.isoformat()}"]
-    hr_pages = ["/hr/contracts", "/hr/contracts/new", f"/hr/contracts/{contract.id}",
-                f"/hr/contracts/{contract.id}/categories/new"]
-    for user, pages in ((factories.make_user("admin"), staff_pages),
-                        (factories.make_user("hr", organization=org), hr_pages)):
+    staff_pages = [
+        "/desk/contracts",
+        "/desk/contracts/new",
+        f"/desk/contracts/{contract.id}",
+        f"/desk/contracts/{active.id}",
+        f"/desk/contracts/{contract.id}/edit",
+        f"/desk/contracts/{active.id}/edit",
+        f"/desk/contracts/{contract.id}/categories/new",
+        f"/desk/contracts/{contract.id}/categories/{contract.categories[0].id}/edit",
+        f"/desk/contracts/{active.id}/reservations/new?day={day.isoformat()}",
+    ]
+    hr_pages = [
+        "/hr/contracts",
+        "/hr/contracts/new",
+        f"/hr/contracts/{contract.id}",
+        f"/hr/contracts/{contract.id}/categories/new",
+    ]
+    for user, pages in (
+        (factories.make_user("admin"), staff_pages),
+        (factories.make_user("hr", organization=org), hr_pages),
+    ):
         factories.sign_in_directly(client, user)
         for path in pages:
             response = client.get(path)

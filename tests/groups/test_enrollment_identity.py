@@ -6,6 +6,7 @@ roster's own record holds. The enrollment joins the person's own record only on 
 invitation while signed in, the birth date and ID digits of their earlier record, or the ID card at the
 front desk — each audited. Invitations to a record with an account go to the account's own address.
 """
+
 import datetime
 import json
 import re
@@ -58,17 +59,32 @@ class Company:
 
 def row(**values):
     """One roster row for a woman born on BORN, as HR would type her (employee number E00001)."""
-    values = {"employee number": "E00001", "name": "陈静", "birth date": BORN.isoformat(), "sex": "女",
-              "national ID": "", "phone": "", "email": "chen.jing@acme-hr.example", "department": "Sales",
-              **values}
+    values = {
+        "employee number": "E00001",
+        "name": "陈静",
+        "birth date": BORN.isoformat(),
+        "sex": "女",
+        "national ID": "",
+        "phone": "",
+        "email": "chen.jing@acme-hr.example",
+        "department": "Sales",
+        **values,
+    }
     return employee(1, **values)
 
 
 def private_client(center, with_account=True, **fields):
     """A private client of the center (not anyone's employee) with an ID on file, maybe an account, and
     a booked checkup of her own."""
-    client = factories.make_client_with_id(STRANGER_ID, name="陈静", sex="female", birth_date=BORN,
-                                           phone="13912345678", email="chen@private.example", **fields)
+    client = factories.make_client_with_id(
+        STRANGER_ID,
+        name="陈静",
+        sex="female",
+        birth_date=BORN,
+        phone="13912345678",
+        email="chen@private.example",
+        **fields,
+    )
     if with_account:
         factories.make_user("client", client=client, email="chen@private.example")
     appointment = booking.book(Actor(), client.id, center.slot.id, "BASIC")
@@ -84,7 +100,8 @@ def _main(html, company, roster_import):
     """The page's main part, with what differs between two companies by design blanked."""
     block = html.split("<main", 1)[-1].split("</main>", 1)[0]
     block = block.replace(f"/hr/contracts/{company.contract.id}/roster", "ROSTER").replace(
-        f"imports/{roster_import.id}", "imports/ID")
+        f"imports/{roster_import.id}", "imports/ID"
+    )
     for name in (company.contract.name, company.org.name):
         block = block.replace(name, "NAME")
     return re.sub(r'name="csrf_token" value="[^"]*"', "CSRF", block)
@@ -92,11 +109,13 @@ def _main(html, company, roster_import):
 
 def another_day(center):
     """A slot the day after the center's day (a client may hold one live appointment a day)."""
-    return Slot.create(day=center.day + datetime.timedelta(days=1), start_time=datetime.time(8),
-                       end_time=datetime.time(9), capacity=5)
+    return Slot.create(
+        day=center.day + datetime.timedelta(days=1), start_time=datetime.time(8), end_time=datetime.time(9), capacity=5
+    )
 
 
 # --- the attack: what HR sees ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("known_by", ["phone", "national ID"])
 def test_a_strangers_row_looks_to_hr_exactly_like_a_made_up_persons(app, known_by, count_queries):
@@ -104,8 +123,10 @@ def test_a_strangers_row_looks_to_hr_exactly_like_a_made_up_persons(app, known_b
     stranger, _appointment = private_client(center)
     before = dict(Client.get_by_id(stranger.id).__data__)
     real, made_up = Company(center.basic), Company(center.basic)
-    rows = {real: row(**{known_by: "13912345678" if known_by == "phone" else STRANGER_ID}),
-            made_up: row(**{known_by: "13900009999" if known_by == "phone" else MADE_UP_ID})}
+    rows = {
+        real: row(**{known_by: "13912345678" if known_by == "phone" else STRANGER_ID}),
+        made_up: row(**{known_by: "13900009999" if known_by == "phone" else MADE_UP_ID}),
+    }
 
     seen = {}
     for company, values in rows.items():
@@ -119,17 +140,26 @@ def test_a_strangers_row_looks_to_hr_exactly_like_a_made_up_persons(app, known_b
         detail = http.get(base).get_data(as_text=True)
         stored = RosterImport.get_by_id(done.id)
         employees = enrollments.employee_page(company.org.id, company.contract.id, enrollments.EmployeeFilters())
-        event = json.loads(AuditEvent.get(AuditEvent.action == "roster.imported",
-                                          AuditEvent.object_id == str(done.id)).detail)
+        event = json.loads(
+            AuditEvent.get(AuditEvent.action == "roster.imported", AuditEvent.object_id == str(done.id)).detail
+        )
         event.pop("contract")
         seen[company] = {
-            "preview": (uploaded.state, uploaded.total_rows, uploaded.valid_rows, uploaded.error_rows,
-                        uploaded.errors_json),
+            "preview": (
+                uploaded.state,
+                uploaded.total_rows,
+                uploaded.valid_rows,
+                uploaded.error_rows,
+                uploaded.errors_json,
+            ),
             "result": (stored.state, stored.valid_rows, stored.error_rows, stored.processed_rows, stored.message),
-            "page": _main(detail, company, done), "refused_again": "no longer waiting" in page,
-            "employees": [(r.employee_no, r.name, r.department, r.category, r.status, r.has_email)
-                          for r in employees.items],
-            "audit": event, "queries": queries.count,
+            "page": _main(detail, company, done),
+            "refused_again": "no longer waiting" in page,
+            "employees": [
+                (r.employee_no, r.name, r.department, r.category, r.status, r.has_email) for r in employees.items
+            ],
+            "audit": event,
+            "queries": queries.count,
         }
     assert seen[real] == seen[made_up]
     assert "known to the center" not in seen[real]["page"] and "linked" not in seen[real]["page"]
@@ -150,8 +180,9 @@ def test_the_import_flash_says_only_how_many_rows_were_imported(app):
     http = app.test_client()
     factories.sign_in_directly(http, company.hr)
     uploaded = company.upload([row(phone="13912345678")])
-    page = http.post(f"/hr/contracts/{company.contract.id}/roster/imports/{uploaded.id}/commit",
-                     follow_redirects=True).get_data(as_text=True)
+    page = http.post(
+        f"/hr/contracts/{company.contract.id}/roster/imports/{uploaded.id}/commit", follow_redirects=True
+    ).get_data(as_text=True)
     assert "Imported 1 employee." in page and "already known" not in page and "linked" not in page
 
 
@@ -183,6 +214,7 @@ def test_hr_cannot_book_move_or_cancel_the_strangers_own_checkup(app, outbox):
 
 # --- proof (a): the invitation, opened while signed in --------------------------------------------------
 
+
 def _open_link(http, token):
     """The invitation page for ``token`` (following the trade of the link for the session, if any)."""
     response = http.get(f"/invite/{token}", follow_redirects=True)
@@ -197,8 +229,7 @@ def test_opening_the_invitation_signed_in_joins_the_enrollment_to_ones_own_recor
     enrollment = company.enrollment()
     record = enrollment.client
     token = company.invite(outbox, enrollment)
-    hr_booked = group_booking.book(company.actor, enrollment.id, another_day(center).id,
-                                   organization_id=company.org.id)
+    hr_booked = group_booking.book(company.actor, enrollment.id, another_day(center).id, organization_id=company.org.id)
 
     http = app.test_client()
     factories.sign_in_directly(http, User.get(User.client == own.id))
@@ -292,6 +323,7 @@ def test_a_join_that_would_give_her_two_checkups_the_same_day_changes_nothing(ap
 
 # --- proof (b): birth date and last four ID characters, at first sign-in --------------------------------
 
+
 def _accepted(app, outbox, company, enrollment):
     """The invitee chose a password from the invitation: a signed-in test client on the roster's record."""
     token = company.invite(outbox, enrollment)
@@ -367,6 +399,7 @@ def test_an_ordinary_account_has_nothing_to_join(app):
 
 # --- proof (c): the ID card at the front desk ------------------------------------------------------------
 
+
 @pytest.fixture
 def desk_day(app, monkeypatch):
     """Today's exam day, a company whose HR booked a roster row into today's 10:00 slot, the desk's session."""
@@ -382,8 +415,9 @@ def desk_day(app, monkeypatch):
 
 
 def _earlier_client(**fields):
-    return factories.make_client_with_id(STRANGER_ID, name="陈静", sex="female", birth_date=BORN,
-                                         phone="13912345678", **fields)
+    return factories.make_client_with_id(
+        STRANGER_ID, name="陈静", sex="female", birth_date=BORN, phone="13912345678", **fields
+    )
 
 
 def test_the_desk_joins_the_rosters_record_to_the_earlier_one_by_the_id_card(desk_day):
@@ -392,13 +426,19 @@ def test_the_desk_joins_the_rosters_record_to_the_earlier_one_by_the_id_card(des
     sheet = http.get("/desk/day").get_data(as_text=True)
     assert "company roster" in sheet and "Join the records" in sheet
 
-    unknown = http.post(f"/desk/day/appointments/{appointment.id}/join-record",
-                        data={"national_id": MADE_UP_ID}, headers={"HX-Request": "true"})
+    unknown = http.post(
+        f"/desk/day/appointments/{appointment.id}/join-record",
+        data={"national_id": MADE_UP_ID},
+        headers={"HX-Request": "true"},
+    )
     assert "no other record with this ID number" in unknown.get_data(as_text=True)
     assert Appointment.get_by_id(appointment.id).client_id == enrollment.client_id
 
-    joined = http.post(f"/desk/day/appointments/{appointment.id}/join-record",
-                       data={"national_id": STRANGER_ID.lower()}, headers={"HX-Request": "true"})
+    joined = http.post(
+        f"/desk/day/appointments/{appointment.id}/join-record",
+        data={"national_id": STRANGER_ID.lower()},
+        headers={"HX-Request": "true"},
+    )
     assert "Records joined" in joined.get_data(as_text=True)
     assert Appointment.get_by_id(appointment.id).client_id == earlier.id
     assert Enrollment.get_by_id(enrollment.id).client_id == earlier.id
@@ -426,8 +466,9 @@ def test_check_in_asks_to_join_first_when_another_record_holds_the_rosters_id(ap
     company.commit(company.upload([row(**{"national ID": STRANGER_ID}), employee(2, category="")]))
     earlier = _earlier_client()
     held = group_booking.book(company.actor, company.enrollment().id, day.mid.id, organization_id=company.org.id)
-    fresh = group_booking.book(company.actor, company.enrollment("E00002").id, day.mid.id,
-                               organization_id=company.org.id)
+    fresh = group_booking.book(
+        company.actor, company.enrollment("E00002").id, day.mid.id, organization_id=company.org.id
+    )
     http = app.test_client()
     factories.sign_in_directly(http, factories.make_user("scheduler"))
     everything = {"verified": ["name", "birth_date", "national_id"]}
@@ -450,6 +491,7 @@ def test_check_in_asks_to_join_first_when_another_record_holds_the_rosters_id(ap
 
 
 # --- item 4: an invitation to a record with an account goes to the account's own address ----------------
+
 
 def test_an_invitation_goes_to_the_accounts_address_not_the_one_on_the_roster(app, outbox):
     company = Roster()

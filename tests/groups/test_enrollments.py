@@ -1,4 +1,5 @@
 """What HR sees of its roster: the status rule, the dashboard counts, the employee list and its export."""
+
 import io
 
 import pytest
@@ -29,11 +30,20 @@ def roster(app):
     return roster
 
 
-@pytest.mark.parametrize("invited,appointment,expected", [
-    (False, None, "not_invited"), (True, None, "invited"), (False, "cancelled", "not_invited"),
-    (True, "cancelled", "invited"), (True, "booked", "booked"), (False, "booked", "booked"),
-    (True, "checked_in", "checked_in"), (True, "completed", "completed"), (True, "no_show", "no_show"),
-])
+@pytest.mark.parametrize(
+    "invited,appointment,expected",
+    [
+        (False, None, "not_invited"),
+        (True, None, "invited"),
+        (False, "cancelled", "not_invited"),
+        (True, "cancelled", "invited"),
+        (True, "booked", "booked"),
+        (False, "booked", "booked"),
+        (True, "checked_in", "checked_in"),
+        (True, "completed", "completed"),
+        (True, "no_show", "no_show"),
+    ],
+)
 def test_status_derives_from_the_current_appointment(invited, appointment, expected):
     import datetime
 
@@ -41,24 +51,40 @@ def test_status_derives_from_the_current_appointment(invited, appointment, expec
 
 
 def test_sql_status_agrees_with_the_rule_for_every_enrollment(roster):
-    rows = (Enrollment.select(Enrollment.invited_at, Appointment.status, enrollments.status_sql().alias("s"))
-            .join(Appointment, JOIN.LEFT_OUTER, on=(Enrollment.appointment == Appointment.id)).tuples())
+    rows = (
+        Enrollment.select(Enrollment.invited_at, Appointment.status, enrollments.status_sql().alias("s"))
+        .join(Appointment, JOIN.LEFT_OUTER, on=(Enrollment.appointment == Appointment.id))
+        .tuples()
+    )
     assert [s for _, _, s in rows] == [enrollment_status(i, a) for i, a, _ in rows]
-    assert sorted(s for _, _, s in rows) == sorted(["not_invited", "invited", "invited", "booked", "checked_in",
-                                                    "completed", "no_show"])
+    assert sorted(s for _, _, s in rows) == sorted(
+        ["not_invited", "invited", "invited", "booked", "checked_in", "completed", "no_show"]
+    )
 
 
 def test_dashboard_counts_overall_by_department_and_by_category(roster, count_queries):
     with count_queries() as q:
         (progress,) = enrollments.dashboard(roster.org.id)
     assert q.count == 3
-    assert progress.totals.by_status == {"not_invited": 1, "invited": 2, "booked": 1, "checked_in": 1,
-                                         "completed": 1, "no_show": 1}
+    assert progress.totals.by_status == {
+        "not_invited": 1,
+        "invited": 2,
+        "booked": 1,
+        "checked_in": 1,
+        "completed": 1,
+        "no_show": 1,
+    }
     assert progress.totals.total == 7
     departments = {name: counts.by_status for name, counts in progress.by_department}
     assert [name for name, _ in progress.by_department] == ["Plant", "Sales", ""]
-    assert departments["Sales"] == {"not_invited": 1, "invited": 2, "booked": 0, "checked_in": 0, "completed": 0,
-                                    "no_show": 0}
+    assert departments["Sales"] == {
+        "not_invited": 1,
+        "invited": 2,
+        "booked": 0,
+        "checked_in": 0,
+        "completed": 0,
+        "no_show": 0,
+    }
     assert departments[""]["no_show"] == 1
     categories = dict(progress.by_category)
     assert [label for label, _ in progress.by_category] == ["Staff", "Managers"]
@@ -83,8 +109,9 @@ def test_dashboard_leaves_out_contracts_closed_long_ago_and_other_organizations(
     from checkup.core import clock
 
     long_ago = clock.today() - datetime.timedelta(days=800)
-    factories.make_contract(roster.org, status="closed", window_start=long_ago,
-                            window_end=long_ago + datetime.timedelta(days=30))
+    factories.make_contract(
+        roster.org, status="closed", window_start=long_ago, window_end=long_ago + datetime.timedelta(days=30)
+    )
     factories.make_contract(roster.org, status="draft")
     factories.make_contract(status="active")  # another company's
     shown = [p.contract.status for p in enrollments.dashboard(roster.org.id)]
@@ -101,18 +128,25 @@ def test_another_organizations_contract_is_not_found(roster):
         enrollments.contract_for_hr(roster.org.id, 10**12)
 
 
-@pytest.mark.parametrize("filters,names", [
-    (EmployeeFilters(), {"Ann Not", "Ben Invited", "Cat Cancelled", "Dan Booked", "Eve CheckedIn", "Fay Completed",
-                         "Gus NoShow"}),
-    (EmployeeFilters(status="invited"), {"Ben Invited", "Cat Cancelled"}),
-    (EmployeeFilters(status="completed"), {"Fay Completed"}),
-    (EmployeeFilters(department="Plant"), {"Dan Booked", "Eve CheckedIn", "Fay Completed"}),
-    (EmployeeFilters(department="-"), {"Gus NoShow"}),
-    (EmployeeFilters(search="ben"), {"Ben Invited"}),
-    (EmployeeFilters(search="%"), set()),
-    (EmployeeFilters(status="bogus"), {"Ann Not", "Ben Invited", "Cat Cancelled", "Dan Booked", "Eve CheckedIn",
-                                       "Fay Completed", "Gus NoShow"}),
-])
+@pytest.mark.parametrize(
+    "filters,names",
+    [
+        (
+            EmployeeFilters(),
+            {"Ann Not", "Ben Invited", "Cat Cancelled", "Dan Booked", "Eve CheckedIn", "Fay Completed", "Gus NoShow"},
+        ),
+        (EmployeeFilters(status="invited"), {"Ben Invited", "Cat Cancelled"}),
+        (EmployeeFilters(status="completed"), {"Fay Completed"}),
+        (EmployeeFilters(department="Plant"), {"Dan Booked", "Eve CheckedIn", "Fay Completed"}),
+        (EmployeeFilters(department="-"), {"Gus NoShow"}),
+        (EmployeeFilters(search="ben"), {"Ben Invited"}),
+        (EmployeeFilters(search="%"), set()),
+        (
+            EmployeeFilters(status="bogus"),
+            {"Ann Not", "Ben Invited", "Cat Cancelled", "Dan Booked", "Eve CheckedIn", "Fay Completed", "Gus NoShow"},
+        ),
+    ],
+)
 def test_employee_list_filters(roster, filters, names):
     page = enrollments.employee_page(roster.org.id, roster.contract.id, filters)
     assert {row.name for row in page.items} == names
@@ -122,9 +156,19 @@ def test_employee_list_by_category_and_rows_carry_status_only(roster):
     managers = roster.categories["Managers"].id
     page = enrollments.employee_page(roster.org.id, roster.contract.id, EmployeeFilters(category_id=managers))
     assert {(row.name, row.status, row.category) for row in page.items} == {
-        ("Dan Booked", "booked", "Managers"), ("Fay Completed", "completed", "Managers")}
-    assert set(vars(page.items[0])) == {"enrollment_id", "employee_no", "name", "department", "category", "status",
-                                        "invited_at", "has_email"}
+        ("Dan Booked", "booked", "Managers"),
+        ("Fay Completed", "completed", "Managers"),
+    }
+    assert set(vars(page.items[0])) == {
+        "enrollment_id",
+        "employee_no",
+        "name",
+        "department",
+        "category",
+        "status",
+        "invited_at",
+        "has_email",
+    }
 
 
 def test_employee_list_pages(roster):
@@ -137,11 +181,11 @@ def test_employee_list_pages(roster):
 
 
 def test_export_neutralises_formulas_and_is_audited(roster):
-    roster.employee("=HYPERLINK(\"http://evil.test\",\"x\")", department="+cmd|' /C calc'!A0",
-                    employee_no="@SUM(1)")
+    roster.employee('=HYPERLINK("http://evil.test","x")', department="+cmd|' /C calc'!A0", employee_no="@SUM(1)")
     hr = factories.make_user("hr", organization=roster.org)
-    filename, data = enrollments.export_employees(Actor(hr, "10.0.0.1"), roster.org.id, roster.contract.id,
-                                                  EmployeeFilters())
+    filename, data = enrollments.export_employees(
+        Actor(hr, "10.0.0.1"), roster.org.id, roster.contract.id, EmployeeFilters()
+    )
     assert filename.endswith(".xlsx")
     sheet = load_workbook(io.BytesIO(data)).active
     rows = list(sheet.iter_rows(values_only=True))

@@ -1,5 +1,6 @@
 """Group booking rules, on SQLite and PostgreSQL: price split, add-ons, window and contract status, one
 appointment per enrollment, reserved places consumed and never exceeded, counters kept with ``reserved``."""
+
 import datetime
 import threading
 from decimal import Decimal
@@ -35,8 +36,9 @@ def world(app):
 
 def book(world, slot=None, addons=(), enrollment=None, **kw):
     enrollment = enrollment or world.enrollment
-    return group_booking.book(Actor(), enrollment.id, (slot or world.slot).id, addons,
-                              client_id=enrollment.client_id, **kw)
+    return group_booking.book(
+        Actor(), enrollment.id, (slot or world.slot).id, addons, client_id=enrollment.client_id, **kw
+    )
 
 
 def _reload(model):
@@ -48,7 +50,10 @@ def test_company_pays_the_discounted_package_and_the_employee_the_addons(world):
     assert appointment.source == "group" and appointment.status == "booked"
     # BASIC is 100.00 with 10 % off → the company pays 90.00; the 15.00 add-on is self-paid at list price
     assert (appointment.company_amount, appointment.self_amount, appointment.total_price) == (
-        Decimal("90.00"), Decimal("15.00"), Decimal("105.00"))
+        Decimal("90.00"),
+        Decimal("15.00"),
+        Decimal("105.00"),
+    )
     stored = _reload(appointment)
     assert (stored.company_amount, stored.self_amount) == (Decimal("90.00"), Decimal("15.00"))
     payers = {(i.item.code, i.payer, i.is_addon) for i in AppointmentItem.select()}
@@ -60,12 +65,16 @@ def test_company_pays_the_discounted_package_and_the_employee_the_addons(world):
 
 def test_employee_pays_the_discounted_package_when_the_company_does_not(app):
     world = GroupCenter(discount="12.5", company_pays=False)
-    Enrollment.update(category=factories.make_category(world.contract, "Managers", package=world.with_ct,
-                                                       company_pays=False)).execute()
+    Enrollment.update(
+        category=factories.make_category(world.contract, "Managers", package=world.with_ct, company_pays=False)
+    ).execute()
     appointment = book(world, addons=["EYE"])
     # CT-PKG is 380.00; 12.5 % off → 332.50, paid by the employee with the add-on
     assert (appointment.company_amount, appointment.self_amount, appointment.total_price) == (
-        Decimal("0.00"), Decimal("347.50"), Decimal("347.50"))
+        Decimal("0.00"),
+        Decimal("347.50"),
+        Decimal("347.50"),
+    )
     assert {i.payer for i in AppointmentItem.select()} == {"self"}
     assert_counters_consistent()
 
@@ -73,7 +82,10 @@ def test_employee_pays_the_discounted_package_when_the_company_does_not(app):
 def test_the_quote_shows_the_split_before_booking(world):
     offer = group_booking.quote(_reload(world.enrollment), ["EYE"])
     assert (offer.package_price, offer.company_amount, offer.self_amount) == (
-        Decimal("90.00"), Decimal("90.00"), Decimal("15.00"))
+        Decimal("90.00"),
+        Decimal("90.00"),
+        Decimal("15.00"),
+    )
     assert group_booking.terms(_reload(world.enrollment)).company_amount == Decimal("90.00")
     assert group_booking.percent(Decimal("12.50")) == "12.5" and group_booking.percent(Decimal("10.00")) == "10"
 
@@ -111,8 +123,9 @@ def test_only_days_within_the_window_are_bookable(world):
     with pytest.raises(ValidationError, match="booking window") as refused:
         book(world, slot=after)
     assert "slot" in refused.value.field_errors
-    GroupContract.update(window_start=world.day + datetime.timedelta(days=1),
-                         window_end=world.day + datetime.timedelta(days=5)).execute()
+    GroupContract.update(
+        window_start=world.day + datetime.timedelta(days=1), window_end=world.day + datetime.timedelta(days=5)
+    ).execute()
     with pytest.raises(ValidationError, match="booking window"):
         book(world)  # the center's day is now before the window
     assert book(world, slot=after).day == after.day
@@ -128,8 +141,9 @@ def test_only_an_active_contract_takes_bookings(app, status):
 
 
 def test_a_window_that_ended_takes_no_bookings(world):
-    GroupContract.update(window_start=world.day - datetime.timedelta(days=30),
-                         window_end=world.day - datetime.timedelta(days=10)).execute()
+    GroupContract.update(
+        window_start=world.day - datetime.timedelta(days=30), window_end=world.day - datetime.timedelta(days=10)
+    ).execute()
     with pytest.raises(ValidationError, match="ended on"):
         book(world)
 
@@ -158,7 +172,8 @@ def test_cancelling_through_my_appointments_frees_the_enrollment_too(world):
 def test_a_used_or_missed_appointment_blocks_a_new_booking(world, status):
     appointment = book(world)
     Appointment.update(status=status, live_day=None if status == "no_show" else appointment.day).where(
-        Appointment.id == appointment.id).execute()
+        Appointment.id == appointment.id
+    ).execute()
     if status == "no_show":
         booking._release(appointment.slot_id, appointment.day, [])  # a no-show gives the place back
     with pytest.raises(Conflict):
@@ -174,7 +189,7 @@ def test_another_clients_enrollment_is_not_found(world):
     with pytest.raises(NotFound):
         group_booking.get_enrollment(world.enrollment.id, organization_id=other_org.id)
     with pytest.raises(NotFound):
-        group_booking.get_enrollment(2 ** 40)
+        group_booking.get_enrollment(2**40)
     assert Appointment.select().count() == 0
 
 
@@ -203,8 +218,9 @@ def test_a_booking_takes_a_public_place_when_the_reservation_is_used_up_or_relea
 
 
 def test_another_contracts_reservation_is_not_taken(world):
-    rival = factories.make_contract(factories.make_organization(), categories=[{"label": "All",
-                                                                                "package": world.basic}])
+    rival = factories.make_contract(
+        factories.make_organization(), categories=[{"label": "All", "package": world.basic}]
+    )
     reserve(rival, world.slot, 5)  # the whole slot is held for the rival company
     with pytest.raises(booking.PlaceTaken):
         book(world)
@@ -217,8 +233,10 @@ def test_free_places_exclude_reservations_except_for_the_contracts_employees(wor
     own = dict((s.id, n) for s, n in availability.day_slots(world.day, reserved_for=world.contract.id))
     assert (public[world.slot.id], own[world.slot.id]) == (3, 5)
     month = (world.day.year, world.day.month)
-    assert availability.month_days(*month)[world.day] + 2 == availability.month_days(
-        *month, reserved_for=world.contract.id)[world.day]
+    assert (
+        availability.month_days(*month)[world.day] + 2
+        == availability.month_days(*month, reserved_for=world.contract.id)[world.day]
+    )
 
 
 def test_capacity_never_goes_below_booked_held_and_reserved(world):
@@ -268,14 +286,15 @@ def test_rescheduling_stays_in_the_window_and_takes_a_reserved_place(world):
 def test_hr_actions_are_audited_as_hr(world):
     hr = factories.make_user("hr", organization=world.organization)
     actor = Actor(hr, "10.0.0.1")
-    appointment = group_booking.book(actor, world.enrollment.id, world.slot.id,
-                                     organization_id=world.organization.id)
+    appointment = group_booking.book(actor, world.enrollment.id, world.slot.id, organization_id=world.organization.id)
     group_booking.reschedule(actor, world.enrollment.id, world.slot2.id, organization_id=world.organization.id)
     group_booking.cancel(actor, world.enrollment.id, "Employee on leave", organization_id=world.organization.id)
-    events = list(AuditEvent.select().where(AuditEvent.action.startswith("group_booking."))
-                  .order_by(AuditEvent.id))
-    assert [e.action for e in events] == ["group_booking.booked", "group_booking.rescheduled",
-                                          "group_booking.cancelled"]
+    events = list(AuditEvent.select().where(AuditEvent.action.startswith("group_booking.")).order_by(AuditEvent.id))
+    assert [e.action for e in events] == [
+        "group_booking.booked",
+        "group_booking.rescheduled",
+        "group_booking.cancelled",
+    ]
     assert all(e.user_id == hr.id and '"source": "hr"' in e.detail for e in events)
     assert appointment.booked_by_id == hr.id
 

@@ -1,5 +1,6 @@
 """Group booking pages: the employee's /me/group (list, choose, confirm with the price split) and HR's
 on-behalf pages under /hr/employees/<id>/ — status and day only, audited, 404 for others' enrollments."""
+
 import re
 
 import pytest
@@ -39,6 +40,7 @@ def _text(response):
 
 # --- the employee ------------------------------------------------------------------------------------
 
+
 def test_my_company_checkups_list_the_contract_and_what_the_company_pays(client, world, employee):
     html = _text(client.get("/me/group"))
     assert world.organization.name in html and world.contract.name in html and "Staff" in html
@@ -53,8 +55,9 @@ def test_the_list_issues_a_fixed_number_of_queries(client, world, employee, coun
     with count_queries() as one:
         client.get("/me/group")
     for days in (1, 2, 3):
-        other = factories.make_contract(factories.make_organization(), categories=[{"label": "All",
-                                                                                    "package": world.basic}])
+        other = factories.make_contract(
+            factories.make_organization(), categories=[{"label": "All", "package": world.basic}]
+        )
         enrollment = enroll(other, client=world.employee)
         group_booking.book(Actor(), enrollment.id, world.later_slot(days).id, client_id=world.employee.id)
     with count_queries() as four:
@@ -87,8 +90,9 @@ def test_addons_are_not_offered_when_the_category_refuses_them(app, client):
     factories.sign_in_directly(client, factories.make_user("client", client=world.employee))
     html = _text(client.get(f"/me/group/{world.enrollment.id}/book?day={world.day}&addons=EYE"))
     assert 'name="addons"' not in html and "does not include extra examinations" in html
-    response = client.post(f"/me/group/{world.enrollment.id}/confirm?addons=EYE",
-                           data={"slot": world.slot.id, "idempotency_key": "x1"})
+    response = client.post(
+        f"/me/group/{world.enrollment.id}/confirm?addons=EYE", data={"slot": world.slot.id, "idempotency_key": "x1"}
+    )
     assert response.status_code == 422 and "does not include extra examinations" in _text(response)
     assert Appointment.select().count() == 0
 
@@ -108,8 +112,10 @@ def test_confirm_shows_the_split_and_books_into_my_appointments(client, world, e
     assert appointment.source == "group" and appointment.company_amount == 90
     assert appointment.exam_code in _text(client.get("/me/appointments"))
     assert "See my appointment" in _text(client.get("/me/group"))
-    assert AuditEvent.select().where(AuditEvent.action == "group_booking.booked",
-                                     AuditEvent.user == employee.id).count() == 1
+    assert (
+        AuditEvent.select().where(AuditEvent.action == "group_booking.booked", AuditEvent.user == employee.id).count()
+        == 1
+    )
     assert len(outbox()) == 1
     # booked: the choose page says so instead of offering times
     assert "Your checkup is booked for" in _text(client.get(f"/me/group/{world.enrollment.id}/book"))
@@ -118,14 +124,16 @@ def test_confirm_shows_the_split_and_books_into_my_appointments(client, world, e
 def test_a_day_outside_the_window_is_refused_inline(client, world, employee):
     outside = world.later_slot(1)
     GroupContract.update(window_end=world.day).execute()
-    response = client.post(f"/me/group/{world.enrollment.id}/confirm",
-                           data={"slot": outside.id, "idempotency_key": "k2"})
+    response = client.post(
+        f"/me/group/{world.enrollment.id}/confirm", data={"slot": outside.id, "idempotency_key": "k2"}
+    )
     assert response.status_code == 303  # a slot the window does not offer: back to choosing, with the reason
     assert "booking window" in _text(client.get(response.headers["Location"]))
     assert Appointment.select().count() == 0
     GroupContract.update(status="closed").execute()
-    refused = client.post(f"/me/group/{world.enrollment.id}/confirm",
-                          data={"slot": world.slot.id, "idempotency_key": "k3"})
+    refused = client.post(
+        f"/me/group/{world.enrollment.id}/confirm", data={"slot": world.slot.id, "idempotency_key": "k3"}
+    )
     assert refused.status_code == 422 and "not open for booking" in _text(refused)
     assert Appointment.select().count() == 0
     assert "not open for booking" in _text(client.get(f"/me/group/{world.enrollment.id}/book"))
@@ -134,8 +142,9 @@ def test_a_day_outside_the_window_is_refused_inline(client, world, employee):
 def test_a_full_slot_answers_409_with_alternatives(client, world, employee):
     Slot.update(capacity=1).where(Slot.id == world.slot.id).execute()
     booking.book(Actor(), factories.make_client().id, world.slot.id, "BASIC")
-    response = client.post(f"/me/group/{world.enrollment.id}/confirm",
-                           data={"slot": world.slot.id, "idempotency_key": "k4"})
+    response = client.post(
+        f"/me/group/{world.enrollment.id}/confirm", data={"slot": world.slot.id, "idempotency_key": "k4"}
+    )
     assert response.status_code == 409 and "just filled up" in _text(response)
     assert f"confirm?slot={world.slot2.id}" in _text(response)
 
@@ -148,7 +157,7 @@ def test_another_employees_enrollment_answers_like_a_missing_one(client, world, 
         assert a.status_code == b.status_code == 404
         assert factories.page_shape(a, path) == factories.page_shape(b, missing_path)
     assert client.post(f"/me/group/{theirs.id}/confirm", data={"slot": world.slot.id}).status_code == 404
-    assert client.get(f"/me/group/{2 ** 40}/book").status_code == 404
+    assert client.get(f"/me/group/{2**40}/book").status_code == 404
     assert Appointment.select().count() == 0
 
 
@@ -165,6 +174,7 @@ def test_rescheduling_from_my_appointments_keeps_the_window(client, world, emplo
 
 # --- HR on the employee's behalf ----------------------------------------------------------------------
 
+
 def test_hr_sees_status_and_day_but_no_examinations(client, world, hr):
     group_booking.book(Actor(), world.enrollment.id, world.slot.id, ["EYE"], client_id=world.employee.id)
     html = _text(client.get(f"/hr/employees/{world.enrollment.id}/booking"))
@@ -176,8 +186,9 @@ def test_hr_sees_status_and_day_but_no_examinations(client, world, hr):
 def test_hr_books_on_behalf_and_it_is_audited(client, world, hr):
     page = _text(client.get(f"/hr/employees/{world.enrollment.id}/booking?day={world.day}"))
     assert f'value="{world.slot.id}"' in page and "Not booked yet" in page
-    response = client.post(f"/hr/employees/{world.enrollment.id}/book",
-                           data={"slot": world.slot.id, "idempotency_key": "hr-1"})
+    response = client.post(
+        f"/hr/employees/{world.enrollment.id}/book", data={"slot": world.slot.id, "idempotency_key": "hr-1"}
+    )
     assert response.status_code == 303
     appointment = Appointment.get()
     assert appointment.booked_by_id == hr.id and appointment.company_amount == 90
@@ -207,7 +218,7 @@ def test_hr_errors_are_shown_inline_and_change_nothing(client, world, hr):
     response = client.post(f"/hr/employees/{world.enrollment.id}/book", data={"slot": outside.id})
     assert response.status_code == 422 and "booking window" in _text(response)
     assert client.post(f"/hr/employees/{world.enrollment.id}/book", data={"slot": "x"}).status_code == 422
-    assert client.post(f"/hr/employees/{world.enrollment.id}/book", data={"slot": 2 ** 40}).status_code == 422
+    assert client.post(f"/hr/employees/{world.enrollment.id}/book", data={"slot": 2**40}).status_code == 422
     bad_day = client.get(f"/hr/employees/{world.enrollment.id}/booking?day={outside.day}")
     assert bad_day.status_code == 200 and "Choose a day from" in _text(bad_day)
     assert client.get(f"/hr/employees/{world.enrollment.id}/booking?day=not-a-day").status_code == 200
@@ -215,15 +226,20 @@ def test_hr_errors_are_shown_inline_and_change_nothing(client, world, hr):
 
 
 def test_another_organizations_employee_is_not_found_for_hr(client, world, hr):
-    other_contract = factories.make_contract(factories.make_organization(), categories=[{"label": "All",
-                                                                                         "package": world.basic}])
+    other_contract = factories.make_contract(
+        factories.make_organization(), categories=[{"label": "All", "package": world.basic}]
+    )
     theirs = enroll(other_contract)
     path, missing_path = f"/hr/employees/{theirs.id}/booking", "/hr/employees/987654/booking"
     a, b = client.get(path), client.get(missing_path)
-    assert a.status_code == b.status_code == 404 and factories.page_shape(a, path) == factories.page_shape(b, missing_path)
+    assert a.status_code == b.status_code == 404 and factories.page_shape(a, path) == factories.page_shape(
+        b, missing_path
+    )
     for action in ("book", "reschedule", "cancel"):
-        assert client.post(f"/hr/employees/{theirs.id}/{action}",
-                           data={"slot": world.slot.id, "reason": "x"}).status_code == 404
+        assert (
+            client.post(f"/hr/employees/{theirs.id}/{action}", data={"slot": world.slot.id, "reason": "x"}).status_code
+            == 404
+        )
     assert Appointment.select().count() == 0
 
 

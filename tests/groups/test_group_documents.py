@@ -1,5 +1,6 @@
 """Group documents end to end: the center releases the summary, HR and staff request billing statements,
 a job renders them, downloads are scoped and audited."""
+
 import datetime
 import io
 import json
@@ -52,8 +53,9 @@ def request_document(http, world, kind, fmt, area="hr"):
 
 
 def released_document(release, fmt, locale="en"):
-    return GroupDocument.get(GroupDocument.release == release.id, GroupDocument.fmt == fmt,
-                             GroupDocument.locale == locale)
+    return GroupDocument.get(
+        GroupDocument.release == release.id, GroupDocument.fmt == fmt, GroupDocument.locale == locale
+    )
 
 
 def download(http, world, document, area="hr"):
@@ -97,8 +99,13 @@ def test_hr_downloads_the_released_summary_pdf_with_suppressed_cells_and_no_smal
     assert "Employee 01" not in text and "E001" not in text  # aggregates only, nobody named
     [event] = downloads()
     assert (event.user_id, event.object_id) == (hr.id, str(document.id))
-    assert json.loads(event.detail) == {"contract": world.contract.id, "kind": "summary", "fmt": "pdf",
-                                        "release": 1, "locale": "en"}
+    assert json.loads(event.detail) == {
+        "contract": world.contract.id,
+        "kind": "summary",
+        "fmt": "pdf",
+        "release": 1,
+        "locale": "en",
+    }
 
 
 def test_the_summary_xlsx_hides_the_same_cells_and_neutralises_formulas(world, hr_client):
@@ -130,7 +137,15 @@ def test_the_billing_statement_as_pdf_and_xlsx(world, hr_client):
     xlsx = download(hr_client, world, request_document(hr_client, world, "billing", "xlsx")).data
     book = openpyxl.load_workbook(io.BytesIO(xlsx))
     lines = list(book["Employees"].iter_rows(values_only=True))
-    assert lines[0] == ("Employee number", "Full name", "Company department", "Category", "Date", "Status", "Company amount")
+    assert lines[0] == (
+        "Employee number",
+        "Full name",
+        "Company department",
+        "Category",
+        "Date",
+        "Status",
+        "Company amount",
+    )
     assert ("'=1+1", "Employee 01", "Lab", "Staff", world.day.isoformat(), "Completed", 270) in lines
     assert lines[-1][0] == "Total" and lines[-1][-1] == 10775
     assert len(downloads()) == 2
@@ -142,14 +157,21 @@ def test_a_real_rq_worker_renders_the_released_documents(redis_app, world):
     made = list(GroupDocument.select().where(GroupDocument.release == release.id))
     assert len(made) == 4 and {d.state for d in made} == {"pending"}  # owed, woken through Redis
     env = dict(worker_env(redis_app), CHECKUP_GROUP_DOCS_DIR=redis_app.config["GROUP_DOCS_DIR"])
-    finished = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"], env=env,
-                              cwd=ROOT, capture_output=True, text=True, timeout=180)
+    finished = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert finished.returncode == 0, finished.stderr[-3000:]
     ready = [GroupDocument.get_by_id(d.id) for d in made]
     assert [(d.state, d.error) for d in ready] == [("ready", "")] * 4
     paths = [group_documents.file_for(d) for d in ready]
-    assert all(sha256_of(p) == d.checksum and d.path.startswith(f"{world.contract.id}/{d.id}-")
-               for p, d in zip(paths, ready))
+    assert all(
+        sha256_of(p) == d.checksum and d.path.startswith(f"{world.contract.id}/{d.id}-") for p, d in zip(paths, ready)
+    )
     assert sorted(p.name for p in paths[0].parent.iterdir()) == sorted(p.name for p in paths)  # no temp file left
     pdf = released_document(release, "pdf")
     assert "* not shown" in pdf_text(group_documents.file_for(pdf).read_bytes())
@@ -196,8 +218,9 @@ def test_center_staff_request_billing_and_download_for_any_company(app, world, m
 
 
 def test_the_status_fragment_polls_while_the_document_is_being_made(world, hr_client):
-    pending = GroupDocument.create(contract=world.contract, kind="billing", fmt="pdf", state="pending",
-                                   updated_at=utcnow())
+    pending = GroupDocument.create(
+        contract=world.contract, kind="billing", fmt="pdf", state="pending", updated_at=utcnow()
+    )
     url = f"{documents_url(world)}/{pending.id}"
     fragment = hr_client.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
     assert 'hx-trigger="every 2s"' in fragment and "<html" not in fragment and "Queued" in fragment
@@ -290,8 +313,11 @@ def test_a_second_request_while_one_is_pending_reuses_it(world, hr, app):
 def test_closing_a_contract_releases_the_final_summary_once_in_both_formats_and_languages(world, app):
     made = summary_releases.release_for_closed_contract(world.contract.id)
     assert sorted((d.kind, d.fmt, d.locale, d.state) for d in made) == [
-        ("summary", "pdf", "en", "ready"), ("summary", "pdf", "zh", "ready"),
-        ("summary", "xlsx", "en", "ready"), ("summary", "xlsx", "zh", "ready")]
+        ("summary", "pdf", "en", "ready"),
+        ("summary", "pdf", "zh", "ready"),
+        ("summary", "xlsx", "en", "ready"),
+        ("summary", "xlsx", "zh", "ready"),
+    ]
     [release] = SummaryRelease.select()
     assert (release.number, release.reason, release.counted, release.completed) == (1, "final", 36, 36)
     # the task run again (a retry, a late duplicate) makes nothing more

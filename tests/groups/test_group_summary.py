@@ -1,4 +1,5 @@
 """The group summary's figures on a roster of 39 employees (see tests/group_documents_helpers.py)."""
+
 import json
 
 import pytest
@@ -26,8 +27,11 @@ def participation(data, key):
 
 def prevalence(data, key):
     t = table(data, "prevalence", key)
-    return {"sizes": {c["label"]: c["size"].text for c in t["columns"]}, "total": t["total"].text,
-            "rows": {row["label"]: ([c.text for c in row["cells"]], row["total"].text) for row in t["rows"]}}
+    return {
+        "sizes": {c["label"]: c["size"].text for c in t["columns"]},
+        "total": t["total"].text,
+        "rows": {row["label"]: ([c.text for c in row["cells"]], row["total"].text) for row in t["rows"]},
+    }
 
 
 def assert_no_subtraction_reveals_a_hidden_cell(data):
@@ -49,19 +53,31 @@ def test_participation_by_band_sex_department_and_category(app):
     data = group_summary.summary_data(world.contract.id, k=5)
 
     assert participation(data, "band") == {
-        "<30": ("*", "*", "*"), "30–39": ("14", "12", "85.7%"), "40–49": ("12", "11", "91.7%"),
+        "<30": ("*", "*", "*"),
+        "30–39": ("14", "12", "85.7%"),
+        "40–49": ("12", "11", "91.7%"),
         "50–59": ("*", "*", "*"),  # hidden beside "<30": otherwise 39 − 14 − 12 − 10 = 3
-        "60+": ("0", "0", "—")}
+        "60+": ("0", "0", "—"),
+    }
     assert participation(data, "sex") == {"Male": ("20", "19", "95.0%"), "Female": ("19", "17", "89.5%")}
     # HR's dashboard shows department and category counts exactly: so does the summary (a small "Lab"
     # and four managers included), while bands and sexes stay suppressed
-    assert participation(data, "department") == {"Assembly": ("24", "21", "87.5%"), "Lab": ("3", "3", "100.0%"),
-                                                 "Office": ("12", "12", "100.0%")}
-    assert participation(data, "category") == {"Staff": ("35", "32", "91.4%"), "Management": ("4", "4", "100.0%"),
-                                               "Interns": ("0", "0", "—")}
+    assert participation(data, "department") == {
+        "Assembly": ("24", "21", "87.5%"),
+        "Lab": ("3", "3", "100.0%"),
+        "Office": ("12", "12", "100.0%"),
+    }
+    assert participation(data, "category") == {
+        "Staff": ("35", "32", "91.4%"),
+        "Management": ("4", "4", "100.0%"),
+        "Interns": ("0", "0", "—"),
+    }
     overall = data["overall"]
-    assert (shown(overall["enrolled"]), shown(overall["completed"]), overall["rate"].text) == \
-        ((39, None), (36, None), "92.3%")
+    assert (shown(overall["enrolled"]), shown(overall["completed"]), overall["rate"].text) == (
+        (39, None),
+        (36, None),
+        "92.3%",
+    )
     assert_no_subtraction_reveals_a_hidden_cell(data)
 
 
@@ -152,12 +168,16 @@ def test_department_and_category_counts_are_those_of_the_hr_dashboard(app):
         return [(row["label"], row["enrolled"].count, row["completed"].count) for row in table["rows"]]
 
     assert counts(table(data, "participation", "department")) == [
-        (department or "No department", c.total, c["completed"]) for department, c in progress.by_department]
+        (department or "No department", c.total, c["completed"]) for department, c in progress.by_department
+    ]
     assert counts(table(data, "participation", "category")) == [
-        (label, c.total, c["completed"]) for label, c in progress.by_category]
+        (label, c.total, c["completed"]) for label, c in progress.by_category
+    ]
     overall = data["overall"]
-    assert (overall["enrolled"].count, overall["completed"].count) == (progress.totals.total,
-                                                                      progress.totals["completed"])
+    assert (overall["enrolled"].count, overall["completed"].count) == (
+        progress.totals.total,
+        progress.totals["completed"],
+    )
 
 
 def hidden_figures(value):
@@ -200,16 +220,20 @@ def test_a_group_where_nearly_everyone_has_the_finding_is_hidden_too(app):
     """12 of 12 (or 11 of 12) examined men aged 30–39 with high glucose would say it of each of them."""
     GLU_HIGH = (1, "high")
     groups = [("30-39", None), ("40-49", None), ("50-59", None)]
-    reported = [("30-39", n) for n in range(12)] + [("40-49", 100 + n) for n in range(15)] \
+    reported = (
+        [("30-39", n) for n in range(12)]
+        + [("40-49", 100 + n) for n in range(15)]
         + [("50-59", 200 + n) for n in range(15)]
+    )
     findings = {appointment: set() for _group, appointment in reported}
     for n in range(12):
         findings[n].add(GLU_HIGH)  # every one of the 30–39 group
     for n in range(10):
         findings[100 + n].add(GLU_HIGH)
         findings[200 + n].add(GLU_HIGH)
-    [t] = group_summary.prevalence_tables([group_summary.PrevalenceSpec("band", groups, reported, set())], findings,
-                                          [GLU_HIGH], k=10)
+    [t] = group_summary.prevalence_tables(
+        [group_summary.PrevalenceSpec("band", groups, reported, set())], findings, [GLU_HIGH], k=10
+    )
     cells = t["rows"][0]["cells"]
     assert cells[0] == {"hidden": True}, "12 of 12 is hidden"
     assert sum(1 for c in cells if c.get("hidden")) >= 2, "and it cannot be worked out from the row total"

@@ -1,4 +1,5 @@
 """Small-cell suppression as a pure function: what is hidden, and that nothing hidden can be worked out."""
+
 from itertools import product
 
 import pytest
@@ -28,15 +29,16 @@ def brute_force_values(table, row_totals, col_totals, mask, cell, limit=None):
     index = {c: n for n, c in enumerate(hidden)}
     possible = set()
     for guess in product(range(limit + 1), repeat=len(hidden)):
+
         def value(i, j):
             return guess[index[(i, j)]] if (i, j) in index else table[i][j]
 
         rows_ok = row_totals is None or all(
-            mask.rows[i] or sum(value(i, j) for j in range(len(table[0]))) == row_totals[i]
-            for i in range(len(table)))
+            mask.rows[i] or sum(value(i, j) for j in range(len(table[0]))) == row_totals[i] for i in range(len(table))
+        )
         cols_ok = col_totals is None or all(
-            mask.cols[j] or sum(value(i, j) for i in range(len(table))) == col_totals[j]
-            for j in range(len(table[0])))
+            mask.cols[j] or sum(value(i, j) for i in range(len(table))) == col_totals[j] for j in range(len(table[0]))
+        )
         if rows_ok and cols_ok:
             possible.add(guess[index[cell]])
     return possible
@@ -45,12 +47,24 @@ def brute_force_values(table, row_totals, col_totals, mask, cell, limit=None):
 # table, row totals, column totals, k, the cells that must be hidden (exactly)
 CASES = [
     pytest.param([[12, 20], [15, 30]], [32, 45], [27, 50], 10, set(), id="nothing small"),
-    pytest.param([[3, 20, 30], [12, 15, 40]], [53, 67], [15, 35, 70], 10,
-                 {(0, 0), (0, 1), (1, 0), (1, 1)}, id="one small cell hides a rectangle"),
+    pytest.param(
+        [[3, 20, 30], [12, 15, 40]],
+        [53, 67],
+        [15, 35, 70],
+        10,
+        {(0, 0), (0, 1), (1, 0), (1, 1)},
+        id="one small cell hides a rectangle",
+    ),
     pytest.param([[0, 20], [12, 30]], [20, 42], [12, 50], 10, set(), id="zero is not a small count"),
     pytest.param([[3], [12], [20]], None, [35], 10, {(0, 0), (1, 0)}, id="one column with its total"),
-    pytest.param([[2, 0, 5, 9], [1, 11, 30, 22], [0, 4, 20, 18]], [16, 64, 42], None, 10,
-                 {(0, 0), (0, 2), (0, 3), (1, 0), (1, 1), (2, 1), (2, 3)}, id="rows only"),
+    pytest.param(
+        [[2, 0, 5, 9], [1, 11, 30, 22], [0, 4, 20, 18]],
+        [16, 64, 42],
+        None,
+        10,
+        {(0, 0), (0, 2), (0, 3), (1, 0), (1, 1), (2, 1), (2, 3)},
+        id="rows only",
+    ),
     pytest.param([[6, 14], [4, 40]], [20, 44], [10, 54], 5, {(1, 0), (0, 0), (1, 1), (0, 1)}, id="k of 5"),
 ]
 
@@ -119,8 +133,9 @@ def test_derivable_finds_what_subtraction_reveals():
     assert derivable(relations, rectangle) == []
 
 
-@pytest.mark.parametrize("configured, used", [(10, 10), (5, 5), (4, 5), (1, 5), (0, 5), (-3, 5), ("x", 5),
-                                              (None, 5), (25, 25)])
+@pytest.mark.parametrize(
+    "configured, used", [(10, 10), (5, 5), (4, 5), (1, 5), (0, 5), (-3, 5), ("x", 5), (None, 5), (25, 25)]
+)
 def test_k_is_never_below_five(configured, used):
     assert clamp_k(configured) == used
     assert MIN_K == 5
@@ -131,7 +146,6 @@ def test_a_low_k_is_clamped_inside_suppress():
     assert mask.cells[0][0]  # 4 < 5 even though 2 was asked for
 
 
-
 def test_the_audit_closes_a_derivation_no_single_equation_shows():
     # two blocks of small cells joined by one small cell (1, 2): every row and column holds two or more
     # hidden cells, yet (1, 2) = row 1 - (column 0 + column 1 - row 0), all published figures
@@ -139,8 +153,7 @@ def test_the_audit_closes_a_derivation_no_single_equation_shows():
     row_totals = [sum(r) for r in table]
     col_totals = [sum(c) for c in zip(*table)]
     relations = _relations(4, 4, row_totals, col_totals, None)
-    primary = Mask(cells=[[0 < v < 10 for v in row] for row in table], rows=[False] * 4, cols=[False] * 4,
-                   grand=False)
+    primary = Mask(cells=[[0 < v < 10 for v in row] for row in table], rows=[False] * 4, cols=[False] * 4, grand=False)
     assert all(sum(1 for m in parts + [total] if primary.hidden(m)) != 1 for parts, total in relations)
     assert ("cell", 1, 2) in derivable(relations, primary)
 
@@ -158,8 +171,7 @@ def test_an_empty_table_hides_nothing():
 def test_members_the_caller_withholds_are_hidden_with_what_would_give_them_away():
     """A release hides a cell or total that moved too little since an earlier one, whatever its value."""
     table, row_totals, col_totals = [[12, 15, 20], [30, 11, 14]], [47, 55], [42, 26, 34]
-    mask = suppress(table, row_totals=row_totals, col_totals=col_totals, k=10,
-                    hidden=[("cell", 0, 1), ("row", 1)])
+    mask = suppress(table, row_totals=row_totals, col_totals=col_totals, k=10, hidden=[("cell", 0, 1), ("row", 1)])
     assert mask.cells[0][1] and mask.rows[1]
     assert hidden_cells(mask) - {(0, 1)}, "a lone hidden cell would follow from its row or column"
     assert_nothing_derivable(table, row_totals, col_totals, None, mask)

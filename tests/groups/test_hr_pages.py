@@ -1,4 +1,5 @@
 """HR's pages: the dashboard, the employee list and its export, invitations, the company profile."""
+
 import io
 
 import pytest
@@ -115,10 +116,16 @@ def test_export_follows_the_filters(client, hr, roster):
     assert [r[1] for r in rows[1:]] == ["Ben Invited"]
 
 
-@pytest.mark.parametrize("method,path", [
-    ("get", "/hr/employees"), ("get", "/hr/employees.xlsx"), ("get", "/hr/invitations"),
-    ("get", "/hr/invitations/progress"), ("post", "/hr/invitations"),
-])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("get", "/hr/employees"),
+        ("get", "/hr/employees.xlsx"),
+        ("get", "/hr/invitations"),
+        ("get", "/hr/invitations/progress"),
+        ("post", "/hr/invitations"),
+    ],
+)
 def test_another_organizations_contract_answers_like_a_missing_one(client, hr, stranger, method, path):
     def ask(contract_id):
         if method == "post":
@@ -138,11 +145,14 @@ def test_bad_contract_values_are_404_not_500(client, hr, value):
 
 
 def test_bad_filter_values_are_ignored(client, hr):
-    response = client.get("/hr/employees", query_string={"status": "nope", "category": "x", "page": "-4",
-                                                         "department": "z" * 500, "q": "q" * 500})
+    response = client.get(
+        "/hr/employees",
+        query_string={"status": "nope", "category": "x", "page": "-4", "department": "z" * 500, "q": "q" * 500},
+    )
     assert response.status_code == 200
-    response = client.post("/hr/employees", data={"status": "nope", "category": "x", "page": "-4",
-                                                  "department": "z" * 500, "q": "q" * 500})
+    response = client.post(
+        "/hr/employees", data={"status": "nope", "category": "x", "page": "-4", "department": "z" * 500, "q": "q" * 500}
+    )
     assert response.status_code == 200
 
 
@@ -159,8 +169,9 @@ def test_invitations_confirm_then_send(client, hr, roster, outbox):
     assert "1 employee has no email address and could not be invited." in after
     assert "1 employee was invited already and was left out." in after
     assert "2 employees have booked already and were left out." in after
-    assert [m["To"] for m in outbox()] == [Enrollment.get(Enrollment.employee_no == _no(roster, "Ann Not"))
-                                          .client.email]
+    assert [m["To"] for m in outbox()] == [
+        Enrollment.get(Enrollment.employee_no == _no(roster, "Ann Not")).client.email
+    ]
 
 
 def _no(roster, name):
@@ -173,11 +184,13 @@ def test_invite_selected_employees_from_the_list(client, hr, roster, outbox):
     ben = Enrollment.get(Enrollment.employee_no == _no(roster, "Ben Invited"))
     listing = text(client.get("/hr/employees"))
     assert f'name="ids" value="{ben.id}"' in listing
-    confirm = client.get("/hr/invitations", query_string={"contract": roster.contract.id, "mode": "selected",
-                                                          "ids": [ben.id]})
+    confirm = client.get(
+        "/hr/invitations", query_string={"contract": roster.contract.id, "mode": "selected", "ids": [ben.id]}
+    )
     assert "1 of them was invited before and gets a new link" in text(confirm)
-    response = client.post("/hr/invitations", data={"contract": roster.contract.id, "mode": "selected",
-                                                    "ids": [ben.id]})
+    response = client.post(
+        "/hr/invitations", data={"contract": roster.contract.id, "mode": "selected", "ids": [ben.id]}
+    )
     assert response.status_code == 303 and [m["To"] for m in outbox()] == [ben.client.email]
 
 
@@ -199,22 +212,41 @@ def test_progress_fragment(client, hr, roster):
 def test_hr_edits_contact_fields_but_not_the_centers(client, hr, roster):
     page = text(client.get("/hr/profile"))
     assert 'name="phone"' in page and 'name="name"' not in page and 'name="value_tier"' not in page
-    response = client.post("/hr/profile", data={
-        "address": "1 Factory Road", "phone": "021 5555 0101", "fax": "", "website": "https://acme.test",
-        "email": "HR@ACME.EXAMPLE.COM", "manager": "Ms Li", "business_scope": "Machines", "employee_count": "320",
-        "health_contact": "Mr Wu", "name": "Renamed", "value_tier": "vip", "account_manager": "Me"})
+    response = client.post(
+        "/hr/profile",
+        data={
+            "address": "1 Factory Road",
+            "phone": "021 5555 0101",
+            "fax": "",
+            "website": "https://acme.test",
+            "email": "HR@ACME.EXAMPLE.COM",
+            "manager": "Ms Li",
+            "business_scope": "Machines",
+            "employee_count": "320",
+            "health_contact": "Mr Wu",
+            "name": "Renamed",
+            "value_tier": "vip",
+            "account_manager": "Me",
+        },
+    )
     assert response.status_code == 303
     org = Organization.get_by_id(roster.org.id)
     assert (org.address, org.phone, org.email, org.employee_count, org.health_contact) == (
-        "1 Factory Road", "021 5555 0101", "hr@acme.example.com", 320, "Mr Wu")
+        "1 Factory Road",
+        "021 5555 0101",
+        "hr@acme.example.com",
+        320,
+        "Mr Wu",
+    )
     assert (org.name, org.value_tier, org.account_manager) == ("Acme Test Co", "general", "")
     event = AuditEvent.get(AuditEvent.action == "hr.profile_updated")
     assert event.user_id == hr.id and "address" in event.detail
 
 
 def test_profile_errors_are_shown_and_nothing_is_saved(client, hr, roster):
-    response = client.post("/hr/profile", data={"website": "javascript:alert(1)", "employee_count": "-5",
-                                                "address": "Changed"})
+    response = client.post(
+        "/hr/profile", data={"website": "javascript:alert(1)", "employee_count": "-5", "address": "Changed"}
+    )
     assert response.status_code == 422
     assert "Enter a web address starting with http:// or https://." in text(response)
     assert Organization.get_by_id(roster.org.id).address == ""

@@ -1,4 +1,5 @@
 """Invitations: waves, personal single-use links, the set-password landing, reminders, idempotent jobs."""
+
 import hashlib
 
 import pytest
@@ -60,8 +61,13 @@ def test_not_yet_booked_reinvites_the_invited_with_a_fresh_link(roster, outbox):
 def test_selected_employees_only_and_only_of_this_contract(roster, outbox):
     other = Roster(center=roster.center, name="Other Co")
     stranger = other.employee("Stranger")
-    plan = invitations.send_invitations(hr_actor(roster), roster.org.id, roster.contract.id, "selected",
-                                        [str(roster.ann.id), str(stranger.id), "junk", "-3"])
+    plan = invitations.send_invitations(
+        hr_actor(roster),
+        roster.org.id,
+        roster.contract.id,
+        "selected",
+        [str(roster.ann.id), str(stranger.id), "junk", "-3"],
+    )
     assert plan.sent == 1 and [m["To"] for m in outbox()] == [roster.ann.client.email]
     assert reload(stranger).invited_at is None
 
@@ -84,8 +90,9 @@ def test_only_an_active_contract_of_ones_own_organization(roster, outbox):
 
 
 @pytest.mark.parametrize("default", ["zh", "en"])
-def test_email_in_the_clients_default_without_an_account_else_in_the_accounts_language(app, roster, monkeypatch,
-                                                                                        default):
+def test_email_in_the_clients_default_without_an_account_else_in_the_accounts_language(
+    app, roster, monkeypatch, default
+):
     app.config["CLIENT_LOCALE"] = default
     factories.make_user("client", client=roster.ben.client, email="ben.account@example.com", locale="en")
     seen = {}
@@ -140,6 +147,7 @@ def test_lost_jobs_are_resumed_by_the_daily_run(roster, outbox, monkeypatch):
 
 
 # --- the landing -------------------------------------------------------------------------------
+
 
 def _invite(roster, outbox, enrollment=None):
     ids = [(enrollment or roster.ann).id]
@@ -217,8 +225,9 @@ def test_an_employee_with_an_account_spends_the_link_and_signs_in(roster, outbox
     factories.make_user("client", client=roster.ann.client, email="ann.login@example.com")
     response = client.get(f"/invite/{token}")
     assert response.status_code == 303
-    assert response.headers["Location"].startswith("/login?next=") and f"group/{roster.ann.id}/book" in \
-        response.headers["Location"].replace("%2F", "/")
+    assert response.headers["Location"].startswith(
+        "/login?next="
+    ) and f"group/{roster.ann.id}/book" in response.headers["Location"].replace("%2F", "/")
     assert reload(roster.ann).invite_used_at is not None
     assert AuditEvent.select().where(AuditEvent.action == "invitation.used").count() == 1
     assert client.get(f"/invite/{token}").status_code == 404
@@ -241,6 +250,7 @@ def test_a_link_of_a_contract_no_longer_active_is_dead(roster, outbox, client):
 
 
 # --- reminders ---------------------------------------------------------------------------------
+
 
 def test_reminders_go_to_the_invited_who_have_not_booked_at_most_every_three_days(roster, outbox, monkeypatch):
     invitations.send_invitations(hr_actor(roster), roster.org.id, roster.contract.id, "not_booked")

@@ -1,4 +1,5 @@
 """Roster files as files: size, real type, zip bombs, XML entity attacks, encodings, headers, plain-text cells."""
+
 import io
 import time
 import zipfile
@@ -34,11 +35,24 @@ def test_csv_and_xlsx_give_the_same_rows(app):
     from_csv, from_xlsx = read_roster("r.csv", csv_bytes(people)), read_roster("r.XLSX", xlsx_bytes(people))
     assert (from_csv.kind, from_xlsx.kind) == ("csv", "xlsx")
     assert from_csv.rows == from_xlsx.rows
-    assert from_csv.rows[1] == (3, ["E00002", people[1]["name"], "女", people[1]["birth date"],
-                                    people[1]["national ID"], "13900000002", "e2@acme.example", "部门2", ""])
+    assert from_csv.rows[1] == (
+        3,
+        [
+            "E00002",
+            people[1]["name"],
+            "女",
+            people[1]["birth date"],
+            people[1]["national ID"],
+            "13900000002",
+            "e2@acme.example",
+            "部门2",
+            "",
+        ],
+    )
 
 
 # --- size and type --------------------------------------------------------------------------------------
+
 
 def test_a_file_over_the_size_limit_is_refused(app):
     app.config["UPLOAD_MAX_BYTES"] = 1024
@@ -52,25 +66,29 @@ def test_flask_accepts_a_request_carrying_the_largest_allowed_file(app):
     assert app.config["MAX_CONTENT_LENGTH"] > app.config["UPLOAD_MAX_BYTES"] == 10 * 1024 * 1024
 
 
-@pytest.mark.parametrize("filename, content, says", [
-    ("roster.xlsx", "employee number,name\nE1,王芳\n".encode(), "not an Excel workbook"),
-    ("roster.csv", None, "packed file"),  # a real workbook renamed .csv
-    ("roster.csv", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00<<>>", "not a readable CSV"),
-    ("roster.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a readable CSV"),
-    ("roster.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "Old Excel files"),
-    ("roster.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "Old Excel files"),
-    ("roster.txt", b"employee number,name\n", "CSV or XLSX"),
-    ("roster", b"employee number,name\n", "CSV or XLSX"),
-    ("roster.xlsx", zip_of(readme__txt="hello"), "not a readable XLSX"),  # a zip, but not a workbook
-    ("roster.xlsx", b"PK\x03\x04" + b"\x00" * 50, "not a readable XLSX"),  # a broken zip
-    ("roster.csv", b"", "empty"),
-])
+@pytest.mark.parametrize(
+    "filename, content, says",
+    [
+        ("roster.xlsx", "employee number,name\nE1,王芳\n".encode(), "not an Excel workbook"),
+        ("roster.csv", None, "packed file"),  # a real workbook renamed .csv
+        ("roster.csv", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00<<>>", "not a readable CSV"),
+        ("roster.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a readable CSV"),
+        ("roster.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "Old Excel files"),
+        ("roster.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "Old Excel files"),
+        ("roster.txt", b"employee number,name\n", "CSV or XLSX"),
+        ("roster", b"employee number,name\n", "CSV or XLSX"),
+        ("roster.xlsx", zip_of(readme__txt="hello"), "not a readable XLSX"),  # a zip, but not a workbook
+        ("roster.xlsx", b"PK\x03\x04" + b"\x00" * 50, "not a readable XLSX"),  # a broken zip
+        ("roster.csv", b"", "empty"),
+    ],
+)
 def test_the_real_type_is_checked_by_content(app, filename, content, says):
     content = xlsx_bytes([employee(1)]) if content is None else content
     assert says in refused(filename, content)
 
 
 # --- zip bombs and XML attacks ----------------------------------------------------------------------------
+
 
 def test_a_zip_bomb_is_refused_without_unpacking_it(app):
     bomb = workbook_shell(xl__worksheets__sheet1__xml=b"\x20" * (60 * 1024 * 1024))
@@ -90,13 +108,16 @@ def test_a_zip_of_thousands_of_entries_is_refused(app):
     assert "not a readable XLSX" in refused("many.xlsx", many)
 
 
-@pytest.mark.parametrize("part, content", [
-    ("xl/sharedStrings.xml", BILLION_LAUGHS),
-    ("sheet", LAUGHING_SHEET),
-    ("sheet", EXTERNAL_ENTITY),
-    ("sheet", EXTERNAL_ENTITY.replace(b"DOCTYPE", b"doctype")),
-    ("sheet", EXTERNAL_ENTITY.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")),
-])
+@pytest.mark.parametrize(
+    "part, content",
+    [
+        ("xl/sharedStrings.xml", BILLION_LAUGHS),
+        ("sheet", LAUGHING_SHEET),
+        ("sheet", EXTERNAL_ENTITY),
+        ("sheet", EXTERNAL_ENTITY.replace(b"DOCTYPE", b"doctype")),
+        ("sheet", EXTERNAL_ENTITY.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")),
+    ],
+)
 def test_xml_entity_attacks_are_refused(app, part, content):
     workbook = xlsx_bytes([employee(1)])
     attacked = rewritten(workbook, sheet_part(workbook) if part == "sheet" else part, content)
@@ -117,8 +138,11 @@ def test_the_workbook_reader_refuses_declarations_on_its_own(app, content):
 def test_nothing_is_stored_when_a_file_is_refused(app):
     world = RosterWorld()
     workbook = xlsx_bytes([employee(1)])
-    for filename, content in (("a.xlsx", rewritten(workbook, sheet_part(workbook), EXTERNAL_ENTITY)),
-                              ("b.csv", b"\x00\x01binary"), ("c.csv", "name\n王芳\n".encode())):
+    for filename, content in (
+        ("a.xlsx", rewritten(workbook, sheet_part(workbook), EXTERNAL_ENTITY)),
+        ("b.csv", b"\x00\x01binary"),
+        ("c.csv", "name\n王芳\n".encode()),
+    ):
         with pytest.raises(UploadRefused):
             roster.upload(world.actor(), world.organization.id, world.contract.id, filename, content)
     assert RosterImport.select().count() == 0 and Client.select().count() == 0
@@ -126,6 +150,7 @@ def test_nothing_is_stored_when_a_file_is_refused(app):
 
 
 # --- encodings -----------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
 def test_csv_in_utf8_with_or_without_bom_or_gb18030(app, encoding):
@@ -135,20 +160,26 @@ def test_csv_in_utf8_with_or_without_bom_or_gb18030(app, encoding):
     assert parsed.columns == roster_file.FIELDS
 
 
-@pytest.mark.parametrize("content", [
-    "employee number,name,sex,birth date\nE1,王芳,女,1985-06-01\n".encode("utf-16"),
-    b"employee number,name,sex,birth date\nE1,\x1b[31mred,F,1985-06-01\n",
-    b"employee number,name,sex,birth date\nE1,\xff\xff\xff\xff,F,1985-06-01\n",
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "employee number,name,sex,birth date\nE1,王芳,女,1985-06-01\n".encode("utf-16"),
+        b"employee number,name,sex,birth date\nE1,\x1b[31mred,F,1985-06-01\n",
+        b"employee number,name,sex,birth date\nE1,\xff\xff\xff\xff,F,1985-06-01\n",
+    ],
+)
 def test_csv_that_is_not_utf8_or_gb18030_text_is_refused(app, content):
     assert "not a readable CSV" in refused("r.csv", content)
 
 
 # --- headers, rows and cells ---------------------------------------------------------------------------------
 
+
 def test_headers_in_chinese_with_hints_in_any_order_with_extra_columns(app):
-    rows = [["备注", "姓名", "*工号", "性别（男/女）", "出生日期（YYYY-MM-DD）", "手机号"],
-            ["note", "王芳", "E1", "女", "1985-06-01", "13800138000"]]
+    rows = [
+        ["备注", "姓名", "*工号", "性别（男/女）", "出生日期（YYYY-MM-DD）", "手机号"],
+        ["note", "王芳", "E1", "女", "1985-06-01", "13800138000"],
+    ]
     parsed = read_roster("r.xlsx", xlsx_bytes(rows=rows))
     assert parsed.columns == ("employee_no", "name", "sex", "birth_date", "phone")
     assert parsed.rows == [(2, ["E1", "王芳", "女", "1985-06-01", "", "13800138000", "", "", ""])]
@@ -179,8 +210,9 @@ def test_a_long_run_of_blank_rows_ends_the_data(app, monkeypatch):
     assert [number for number, _ in read_roster("r.xlsx", xlsx_bytes(rows=rows)).rows] == [2]
 
 
-@pytest.mark.parametrize("content, says", [(b"\r\n\r\n", "The file is empty"),
-                                            (b"employee number,name,sex,birth date\r\n", "no rows")])
+@pytest.mark.parametrize(
+    "content, says", [(b"\r\n\r\n", "The file is empty"), (b"employee number,name,sex,birth date\r\n", "no rows")]
+)
 def test_a_file_without_rows_is_refused(app, content, says):
     assert says in refused("r.csv", content)
 
@@ -207,11 +239,14 @@ def test_formula_looking_cells_are_kept_as_plain_text(app):
 
 # --- the templates -------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("chinese", [False, True])
 def test_templates_hold_the_header_and_one_example_row_that_passes(app, chinese):
     world = RosterWorld(categories=["Office staff"])
-    for filename, content in (("t.csv", roster_file.template_csv("Office staff", chinese)),
-                              ("t.xlsx", roster_file.template_xlsx("Office staff", chinese))):
+    for filename, content in (
+        ("t.csv", roster_file.template_csv("Office staff", chinese)),
+        ("t.xlsx", roster_file.template_xlsx("Office staff", chinese)),
+    ):
         parsed = read_roster(filename, content)
         assert parsed.columns == roster_file.FIELDS and len(parsed.rows) == 1
         result = roster.upload(world.actor(), world.organization.id, world.contract.id, filename, content)
@@ -221,9 +256,11 @@ def test_templates_hold_the_header_and_one_example_row_that_passes(app, chinese)
 # --- the workbook reader, on workbooks written by hand as Excel and other tools write them -----------------
 
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-STYLES_XML = (f'<styleSheet xmlns="{MAIN.decode()}"><numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy/mm/dd"/>'
-              '</numFmts><cellXfs count="4"><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="164"/>'
-              '<xf numFmtId="31"/></cellXfs></styleSheet>')
+STYLES_XML = (
+    f'<styleSheet xmlns="{MAIN.decode()}"><numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy/mm/dd"/>'
+    '</numFmts><cellXfs count="4"><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="164"/>'
+    '<xf numFmtId="31"/></cellXfs></styleSheet>'
+)
 
 
 def handmade(sheet_data, shared="", date1904=False, prefix=""):
@@ -231,21 +268,24 @@ def handmade(sheet_data, shared="", date1904=False, prefix=""):
     strings, styles (1: built-in date 14, 2: custom yyyy/mm/dd, 3: Chinese built-in date 31)."""
     p = f"{prefix}:" if prefix else ""
     xmlns = f'xmlns{":" + prefix if prefix else ""}="{MAIN.decode()}"'
-    return zip_of(**{
-        "[Content_Types].xml": "<Types/>",
-        "_rels__.rels": f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                        f'<Relationship Id="rId1" Type="{R}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-        "xl__workbook.xml": f'<{p}workbook {xmlns} xmlns:r="{R}"><{p}workbookPr date1904="{int(date1904)}"/>'
-                            f'<{p}sheets><{p}sheet name="Roster" sheetId="1" r:id="rId7"/></{p}sheets></{p}workbook>',
-        "xl___rels__workbook.xml.rels": (
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rId7" Type="{R}/worksheet" Target="/xl/worksheets/data.xml"/>'
-            f'<Relationship Id="rId8" Type="{R}/sharedStrings" Target="sharedStrings.xml"/>'
-            f'<Relationship Id="rId9" Type="{R}/styles" Target="styles.xml"/></Relationships>'),
-        "xl__worksheets__data.xml": f"<{p}worksheet {xmlns}><{p}sheetData>{sheet_data}</{p}sheetData></{p}worksheet>",
-        "xl__sharedStrings.xml": f'<sst xmlns="{MAIN.decode()}">{shared}</sst>',
-        "xl__styles.xml": STYLES_XML,
-    })
+    return zip_of(
+        **{
+            "[Content_Types].xml": "<Types/>",
+            "_rels__.rels": f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{R}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+            "xl__workbook.xml": f'<{p}workbook {xmlns} xmlns:r="{R}"><{p}workbookPr date1904="{int(date1904)}"/>'
+            f'<{p}sheets><{p}sheet name="Roster" sheetId="1" r:id="rId7"/></{p}sheets></{p}workbook>',
+            "xl___rels__workbook.xml.rels": (
+                '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                f'<Relationship Id="rId7" Type="{R}/worksheet" Target="/xl/worksheets/data.xml"/>'
+                f'<Relationship Id="rId8" Type="{R}/sharedStrings" Target="sharedStrings.xml"/>'
+                f'<Relationship Id="rId9" Type="{R}/styles" Target="styles.xml"/></Relationships>'
+            ),
+            "xl__worksheets__data.xml": f"<{p}worksheet {xmlns}><{p}sheetData>{sheet_data}</{p}sheetData></{p}worksheet>",
+            "xl__sharedStrings.xml": f'<sst xmlns="{MAIN.decode()}">{shared}</sst>',
+            "xl__styles.xml": STYLES_XML,
+        }
+    )
 
 
 def read(content, width=6):
@@ -253,46 +293,65 @@ def read(content, width=6):
 
 
 def test_reader_shared_rich_inline_strings_numbers_booleans_errors():
-    shared = ("<si><t>employee number</t></si>"
-              "<si><r><t>王</t></r><r><rPr><b/></rPr><t>芳</t></r><rPh sb=\"0\" eb=\"1\"><t>ワン</t></rPh></si>")
-    sheet = ('<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
-             '<row r="2"><c r="A2" t="inlineStr"><is><t>E 1</t></is></c><c r="B2"><v>42</v></c>'
-             '<c r="C2"><v>1.5E3</v></c><c r="D2" t="b"><v>1</v></c><c r="E2" t="e"><v>#N/A</v></c>'
-             '<c r="F2"><v>-7</v></c></row>')
-    assert read(handmade(sheet, shared)) == [(1, ["employee number", "王芳", None, None, None, None]),
-                                             (2, ["E 1", 42, 1500.0, True, "#N/A", -7])]
+    shared = (
+        "<si><t>employee number</t></si>"
+        '<si><r><t>王</t></r><r><rPr><b/></rPr><t>芳</t></r><rPh sb="0" eb="1"><t>ワン</t></rPh></si>'
+    )
+    sheet = (
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>E 1</t></is></c><c r="B2"><v>42</v></c>'
+        '<c r="C2"><v>1.5E3</v></c><c r="D2" t="b"><v>1</v></c><c r="E2" t="e"><v>#N/A</v></c>'
+        '<c r="F2"><v>-7</v></c></row>'
+    )
+    assert read(handmade(sheet, shared)) == [
+        (1, ["employee number", "王芳", None, None, None, None]),
+        (2, ["E 1", 42, 1500.0, True, "#N/A", -7]),
+    ]
 
 
 def test_reader_formulas_give_their_last_value_or_their_text_never_a_result_of_ours():
-    sheet = ('<row r="1"><c r="A1"><f>1+2</f><v>3</v></c><c r="B1" t="str"><f>A1&amp;"x"</f><v>3x</v></c>'
-             '<c r="C1"><f>SUM(A1:A9)</f></c><c r="D1" t="inlineStr"><is><t>=1+2</t></is></c></row>')
+    sheet = (
+        '<row r="1"><c r="A1"><f>1+2</f><v>3</v></c><c r="B1" t="str"><f>A1&amp;"x"</f><v>3x</v></c>'
+        '<c r="C1"><f>SUM(A1:A9)</f></c><c r="D1" t="inlineStr"><is><t>=1+2</t></is></c></row>'
+    )
     assert read(handmade(sheet)) == [(1, [3, "3x", "=SUM(A1:A9)", "=1+2", None, None])]
 
 
 def test_reader_dates_by_cell_style_and_the_1904_calendar():
     import datetime
 
-    sheet = ('<row r="1"><c r="A1" s="1"><v>31199</v></c><c r="B1" s="2"><v>31199</v></c>'
-             '<c r="C1" s="3"><v>31199</v></c><c r="D1" s="0"><v>31199</v></c><c r="E1"><v>31199</v></c></row>')
+    sheet = (
+        '<row r="1"><c r="A1" s="1"><v>31199</v></c><c r="B1" s="2"><v>31199</v></c>'
+        '<c r="C1" s="3"><v>31199</v></c><c r="D1" s="0"><v>31199</v></c><c r="E1"><v>31199</v></c></row>'
+    )
     day = datetime.datetime(1985, 6, 1)
     assert read(handmade(sheet)) == [(1, [day, day, day, 31199, 31199, None])]
-    assert read(handmade('<row r="1"><c r="A1" s="1"><v>29746</v></c></row>', date1904=True))[0][1][0] == \
-        datetime.datetime(1904, 1, 1) + datetime.timedelta(days=29746)
+    assert read(handmade('<row r="1"><c r="A1" s="1"><v>29746</v></c></row>', date1904=True))[0][1][
+        0
+    ] == datetime.datetime(1904, 1, 1) + datetime.timedelta(days=29746)
 
 
 def test_reader_positions_gaps_width_and_prefixed_names():
-    sheet = ('<x:row><x:c t="inlineStr"><x:is><x:t>a</x:t></x:is></x:c><x:c><x:v>2</x:v></x:c></x:row>'
-             '<x:row r="5"><x:c r="C5"><x:v>3</x:v></x:c><x:c r="H5"><x:v>99</x:v></x:c></x:row>'
-             '<x:row><x:c r="AA6"><x:v>1</x:v></x:c></x:row>')
-    assert read(handmade(sheet, prefix="x"), width=3) == [(1, ["a", 2, None]), (5, [None, None, 3]),
-                                                          (6, [None, None, None])]
+    sheet = (
+        '<x:row><x:c t="inlineStr"><x:is><x:t>a</x:t></x:is></x:c><x:c><x:v>2</x:v></x:c></x:row>'
+        '<x:row r="5"><x:c r="C5"><x:v>3</x:v></x:c><x:c r="H5"><x:v>99</x:v></x:c></x:row>'
+        '<x:row><x:c r="AA6"><x:v>1</x:v></x:c></x:row>'
+    )
+    assert read(handmade(sheet, prefix="x"), width=3) == [
+        (1, ["a", 2, None]),
+        (5, [None, None, 3]),
+        (6, [None, None, None]),
+    ]
 
 
-@pytest.mark.parametrize("broken", [
-    lambda wb: rewritten(wb, "xl/worksheets/data.xml", b"<worksheet><sheetData><row>"),  # cut short
-    lambda wb: rewritten(wb, "xl/sharedStrings.xml", b"<sst><si><t>only one</t></si></sst>"),  # index 5 missing
-    lambda wb: zip_of(**{"[Content_Types].xml": "<Types/>", "xl__workbook.xml": "<workbook/>"}),  # no relationships
-])
+@pytest.mark.parametrize(
+    "broken",
+    [
+        lambda wb: rewritten(wb, "xl/worksheets/data.xml", b"<worksheet><sheetData><row>"),  # cut short
+        lambda wb: rewritten(wb, "xl/sharedStrings.xml", b"<sst><si><t>only one</t></si></sst>"),  # index 5 missing
+        lambda wb: zip_of(**{"[Content_Types].xml": "<Types/>", "xl__workbook.xml": "<workbook/>"}),  # no relationships
+    ],
+)
 def test_reader_refuses_a_broken_workbook(app, broken):
     workbook = handmade('<row r="1"><c r="A1" t="s"><v>5</v></c></row>')
     with pytest.raises(UploadRefused):
@@ -302,10 +361,16 @@ def test_reader_refuses_a_broken_workbook(app, broken):
 def test_rows_a_workbook_leaves_out_count_as_blank_rows(app, monkeypatch):
     monkeypatch.setattr(roster_file, "BLANK_RUN_END", 5)
     header = "".join(f'<c t="inlineStr"><is><t>{h}</t></is></c>' for h in roster_file.HEADERS_EN[:4])
-    person = '<c t="inlineStr"><is><t>E{n}</t></is></c><c t="inlineStr"><is><t>王芳</t></is></c>' \
-             '<c t="inlineStr"><is><t>女</t></is></c><c s="1"><v>31199</v></c>'
-    sheet = (f'<row r="1">{header}</row><row r="2">{person.format(n=1)}</row>'
-             f'<row r="5">{person.format(n=2)}</row><row r="12">{person.format(n=3)}</row>')
+    person = (
+        '<c t="inlineStr"><is><t>E{n}</t></is></c><c t="inlineStr"><is><t>王芳</t></is></c>'
+        '<c t="inlineStr"><is><t>女</t></is></c><c s="1"><v>31199</v></c>'
+    )
+    sheet = (
+        f'<row r="1">{header}</row><row r="2">{person.format(n=1)}</row>'
+        f'<row r="5">{person.format(n=2)}</row><row r="12">{person.format(n=3)}</row>'
+    )
     parsed = read_roster("r.xlsx", handmade(sheet))
     assert [(number, values[0], values[3]) for number, values in parsed.rows] == [
-        (2, "E1", "1985-06-01"), (5, "E2", "1985-06-01")]  # rows 6-11 are six blank rows: the data ended
+        (2, "E1", "1985-06-01"),
+        (5, "E2", "1985-06-01"),
+    ]  # rows 6-11 are six blank rows: the data ended

@@ -1,4 +1,5 @@
 """Roster import, service side: preview, all-or-nothing commit, a record of its own per row, re-import, jobs."""
+
 import json
 
 import pytest
@@ -42,9 +43,17 @@ def test_a_clean_roster_is_checked_then_imported_with_records_of_its_own(world):
     assert (result.state, result.rows_json) == ("imported", "")
     second = Client.get(Client.employee_no == "E00002")
     assert (second.organization_id, second.department, second.sex, second.phone) == (
-        world.organization.id, "销售部", "female", "13900000002")
+        world.organization.id,
+        "销售部",
+        "female",
+        "13900000002",
+    )
     assert (second.value_tier, second.tags, second.address, second.birth_date.isoformat()) == (
-        "general", "", "", employee(2)["birth date"])
+        "general",
+        "",
+        "",
+        employee(2)["birth date"],
+    )
     assert second.created_at.year >= 2024
     assert national_id.decrypt(second.national_id_cipher) == employee(2)["national ID"]
     # the roster's ID is kept apart from the unique one: a roster record never claims a person's number
@@ -158,13 +167,18 @@ def test_reimporting_updates_category_and_department_without_duplicates(app):
     world = RosterWorld(categories=["All staff", "Managers"])
     staff = {"category": "All staff"}  # both categories fit anyone: the label picks one
     commit(world, upload(world, [employee(1, **staff), employee(2, **staff)]))
-    commit(world, upload(world, [employee(1, category="Managers", department="总经办"), employee(2, **staff),
-                                 employee(3, **staff)]))
+    commit(
+        world,
+        upload(
+            world, [employee(1, category="Managers", department="总经办"), employee(2, **staff), employee(3, **staff)]
+        ),
+    )
     assert Client.select().count() == 3 and Enrollment.select().count() == 3
     moved = Enrollment.get(Enrollment.employee_no == "E00001")
     assert (moved.category.label, moved.department) == ("Managers", "总经办")
-    detail = json.loads(AuditEvent.select().where(AuditEvent.action == "roster.imported")
-                        .order_by(AuditEvent.id.desc()).first().detail)
+    detail = json.loads(
+        AuditEvent.select().where(AuditEvent.action == "roster.imported").order_by(AuditEvent.id.desc()).first().detail
+    )
     assert (detail["enrolled"], detail["updated"], detail["unchanged"]) == (1, 1, 1)
 
 
@@ -172,16 +186,22 @@ def test_rows_the_roster_makes_impossible_are_reported(world):
     commit(world, upload(world, [employee(1), employee(2), employee(3, **{"national ID": ""})]))
     known = employee(8)
     factories.make_client_with_id(known["national ID"], name=known["name"], phone=known["phone"])
-    rows = [employee(5, **{"employee number": "E00001"}),  # row 2: E00001 is someone else on the roster
-            employee(2, **{"employee number": "E09999"}),  # row 3: she is on the roster already, as E00002
-            employee(8, phone="13700000000"),  # row 4: a client of the center: none of the roster's business
-            employee(9, name=known["name"], phone=known["phone"], **{"national ID": ""}),  # row 5: likewise
-            employee(6, name=employee(7)["name"], phone=employee(7)["phone"], **{"national ID": ""}),  # row 6
-            employee(7, **{"national ID": ""}),  # row 7: same name and phone as row 6
-            employee(3, **{"employee number": "E08888", "national ID": ""})]  # row 8: E00003, by name and phone
+    rows = [
+        employee(5, **{"employee number": "E00001"}),  # row 2: E00001 is someone else on the roster
+        employee(2, **{"employee number": "E09999"}),  # row 3: she is on the roster already, as E00002
+        employee(8, phone="13700000000"),  # row 4: a client of the center: none of the roster's business
+        employee(9, name=known["name"], phone=known["phone"], **{"national ID": ""}),  # row 5: likewise
+        employee(6, name=employee(7)["name"], phone=employee(7)["phone"], **{"national ID": ""}),  # row 6
+        employee(7, **{"national ID": ""}),  # row 7: same name and phone as row 6
+        employee(3, **{"employee number": "E08888", "national ID": ""}),
+    ]  # row 8: E00003, by name and phone
     result = upload(world, rows)
-    assert errors_of(result) == [(2, "employee_no", "employee_taken"), (3, "employee_no", "already_enrolled"),
-                                 (7, "phone", "duplicate_person"), (8, "employee_no", "already_enrolled")]
+    assert errors_of(result) == [
+        (2, "employee_no", "employee_taken"),
+        (3, "employee_no", "already_enrolled"),
+        (7, "phone", "duplicate_person"),
+        (8, "employee_no", "already_enrolled"),
+    ]
     assert (result.valid_rows, result.error_rows) == (3, 4)
     page = roster.error_page(roster.get_import(world.organization.id, world.contract.id, result.id, True)[1])
     assert page.items[1].reason == "This person is already on the roster with employee number E00002."
@@ -253,6 +273,7 @@ def test_validation_reports_progress_as_it_goes(world, monkeypatch, app):
         def recorded(done):
             progress(done)
             seen.append(RosterImport.select(RosterImport.processed_rows).scalar())
+
         return original(rows, categories, day, today, recorded, every)
 
     monkeypatch.setattr(roster.roster_rules, "check_rows", spying)
@@ -262,6 +283,7 @@ def test_validation_reports_progress_as_it_goes(world, monkeypatch, app):
 
 
 # --- through a real rq worker -------------------------------------------------------------------------
+
 
 def test_a_large_roster_is_checked_and_imported_by_background_jobs(redis_app):
     redis_app.config["ROSTER_JOB_ROWS"] = 5

@@ -1,4 +1,5 @@
 """HR's roster pages: upload, preview with paged problems, polling status, commit or discard, templates, 404s."""
+
 import io
 import re
 
@@ -76,11 +77,14 @@ def test_discarding_keeps_nothing(http, world):
     assert Client.select().count() == 0
 
 
-@pytest.mark.parametrize("content, filename, says", [
-    (b"employee number,name\r\nE1,x\r\n", "roster.xlsx", "is named .xlsx but is not an Excel workbook"),
-    (None, "roster.csv", "packed file"),
-    ("姓名,手机\r\n王芳,1\r\n".encode(), "roster.csv", "missing: employee number"),
-])
+@pytest.mark.parametrize(
+    "content, filename, says",
+    [
+        (b"employee number,name\r\nE1,x\r\n", "roster.xlsx", "is named .xlsx but is not an Excel workbook"),
+        (None, "roster.csv", "packed file"),
+        ("姓名,手机\r\n王芳,1\r\n".encode(), "roster.csv", "missing: employee number"),
+    ],
+)
 def test_a_refused_file_is_explained_next_to_the_field_and_nothing_is_stored(http, world, content, filename, says):
     content = xlsx_bytes([employee(1)]) if content is None else content
     response = post_file(http, world, content, filename)
@@ -146,18 +150,26 @@ def test_another_organizations_contract_and_import_are_404_like_missing_ones(app
     other = RosterWorld()
     theirs = roster.upload(other.actor(), other.organization.id, other.contract.id, "r.csv", csv_bytes([employee(1)]))
 
-    pairs = [(f"/hr/contracts/{other.contract.id}/roster", "/hr/contracts/987654/roster"),
-             (f"/hr/contracts/{other.contract.id}/roster/template.csv", "/hr/contracts/987654/roster/template.csv"),
-             (f"{base(world)}/imports/{theirs.id}", f"{base(world)}/imports/987654"),
-             (f"{base(world)}/imports/{theirs.id}/status", f"{base(world)}/imports/987654/status")]
+    pairs = [
+        (f"/hr/contracts/{other.contract.id}/roster", "/hr/contracts/987654/roster"),
+        (f"/hr/contracts/{other.contract.id}/roster/template.csv", "/hr/contracts/987654/roster/template.csv"),
+        (f"{base(world)}/imports/{theirs.id}", f"{base(world)}/imports/987654"),
+        (f"{base(world)}/imports/{theirs.id}/status", f"{base(world)}/imports/987654/status"),
+    ]
     for their_path, missing_path in pairs:
         their_answer, missing_answer = http.get(their_path), http.get(missing_path)
         assert their_answer.status_code == missing_answer.status_code == 404
         assert factories.page_shape(their_answer, their_path) == factories.page_shape(missing_answer, missing_path)
     for action in ("commit", "discard"):
         assert http.post(f"/hr/contracts/{other.contract.id}/roster/imports/{theirs.id}/{action}").status_code == 404
-    assert http.post(f"/hr/contracts/{other.contract.id}/roster", data={"file": (io.BytesIO(b"x"), "r.csv")},
-                     content_type="multipart/form-data").status_code == 404
+    assert (
+        http.post(
+            f"/hr/contracts/{other.contract.id}/roster",
+            data={"file": (io.BytesIO(b"x"), "r.csv")},
+            content_type="multipart/form-data",
+        ).status_code
+        == 404
+    )
     assert RosterImport.get_by_id(theirs.id).state == "ready" and RosterImport.select().count() == 1
 
 

@@ -6,6 +6,7 @@ computed only when the center releases it, HR can only fetch released versions (
 same), a new interim release waits for k more people, and no figure of one release differs from
 another's by what fewer than k people did.
 """
+
 import io
 import re
 
@@ -61,8 +62,9 @@ def release(staff_client, world):
 
 
 def stored(number, world):
-    return summary_releases.figures_of(SummaryRelease.get(SummaryRelease.contract == world.contract.id,
-                                                          SummaryRelease.number == number))
+    return summary_releases.figures_of(
+        SummaryRelease.get(SummaryRelease.contract == world.contract.id, SummaryRelease.number == number)
+    )
 
 
 class Newcomers:
@@ -97,8 +99,10 @@ def main(html):
 
 # --- the attack: asking again --------------------------------------------------------------------------
 
+
 def test_hr_asking_again_after_an_employee_completes_gets_the_same_frozen_release(
-        app, world, staff_client, hr_client, monkeypatch):
+    app, world, staff_client, hr_client, monkeypatch
+):
     release(staff_client, world)
     page, files, screen = hr_answers(hr_client, world)
     assert len(files) == 4 and "Release 1 (interim)" in page and "LDL-C (high)" in screen
@@ -140,6 +144,7 @@ def test_a_release_is_never_recomputed_whatever_changes_afterwards(app, world, s
 
 # --- an interim release waits for k more people ----------------------------------------------------
 
+
 def test_an_interim_release_is_refused_until_k_more_people_completed(app, world, staff, staff_client):
     page = release(staff_client, world)
     assert "Summary release 1 is published" in page
@@ -151,8 +156,9 @@ def test_an_interim_release_is_refused_until_k_more_people_completed(app, world,
     assert "a new one needs at least 10 more employees with a completed checkup and a signed report (0 so far)" in page
     newcomers = Newcomers(world)
     for n in range(9):
-        newcomers.complete("40–49" if n % 2 else "30–39", "female" if n % 3 else "male",
-                           [(world.ldl, "H")] if n < 4 else [])
+        newcomers.complete(
+            "40–49" if n % 2 else "30–39", "female" if n % 3 else "male", [(world.ldl, "H")] if n < 4 else []
+        )
     page = release(staff_client, world)
     assert "(9 so far)" in page and "Summary release 2" not in page
     with pytest.raises(Conflict):
@@ -170,8 +176,9 @@ def test_an_interim_release_is_refused_until_k_more_people_completed(app, world,
     assert [r.number for r in summary_releases.releases(world.contract.id)] == [2, 1]
 
 
-def test_the_first_release_needs_k_people_and_only_an_active_contract_takes_interim_releases(app, world, staff,
-                                                                                             staff_client):
+def test_the_first_release_needs_k_people_and_only_an_active_contract_takes_interim_releases(
+    app, world, staff, staff_client
+):
     app.config["SUPPRESSION_K"] = 40  # more than the 36 who completed
     page = release(staff_client, world)
     assert "once at least 40 employees have completed their checkup with a signed report (36 so far)" in page
@@ -186,6 +193,7 @@ def test_the_first_release_needs_k_people_and_only_an_active_contract_takes_inte
 
 
 # --- differencing two releases -------------------------------------------------------------------------
+
 
 def table_of(figures, key):
     return next(t for t in figures["prevalence"] if t["key"] == key)
@@ -229,8 +237,10 @@ def assert_passes_suppression(figures, k):
         for row in table["rows"]:
             for cell, column in zip(row["cells"], table["columns"]):
                 if shown(cell):
-                    assert cell["n"] == 0 or (cell["n"] >= k and column["size"]["n"] - cell["n"] >= k), \
-                        (table["key"], row)
+                    assert cell["n"] == 0 or (cell["n"] >= k and column["size"]["n"] - cell["n"] >= k), (
+                        table["key"],
+                        row,
+                    )
             assert not shown(row["total"]) or row["total"]["n"] >= k
     assert_no_subtraction_reveals_a_hidden_cell(group_summary.present(figures))
 
@@ -240,8 +250,9 @@ def assert_no_difference_isolates_fewer_than_k(before, after, newcomers, k):
     for key, finding, group, change in differences(before, after):
         index = 1 if key == "band" else 2
         people = sum(1 for person in newcomers if group is None or person[index] == group)
-        assert (people == 0 and change == 0) or (people >= k and (
-            change == 0 or (abs(change) >= k and people - abs(change) >= k))), (key, finding, group, change, people)
+        assert (people == 0 and change == 0) or (
+            people >= k and (change == 0 or (abs(change) >= k and people - abs(change) >= k))
+        ), (key, finding, group, change, people)
 
 
 def test_differencing_releases_cannot_isolate_fewer_than_k_people(app, world, staff_client):
@@ -258,8 +269,11 @@ def test_differencing_releases_cannot_isolate_fewer_than_k_people(app, world, st
     # glucose, and one aged 40–49 with nothing: eight in all, enough for a release
     batch = Newcomers(world)
     for n in range(7):
-        batch.complete("30–39", "male" if n < 4 else "female",
-                       ([(world.ldl, "H")] if n == 0 else []) + ([(world.glu, "H")] if n < 6 else []))
+        batch.complete(
+            "30–39",
+            "male" if n < 4 else "female",
+            ([(world.ldl, "H")] if n == 0 else []) + ([(world.glu, "H")] if n < 6 else []),
+        )
     batch.complete("40–49", "female")
     page = release(staff_client, world)
     assert "Summary release 2 is published" in page
@@ -310,8 +324,7 @@ def test_the_final_release_is_always_made_and_checked_against_the_interim_one(ap
     assert department["Assembly"] == 23
 
 
-def test_staff_see_the_releases_on_the_contract_page_and_hr_on_its_documents_page(app, world, staff_client,
-                                                                                   hr_client):
+def test_staff_see_the_releases_on_the_contract_page_and_hr_on_its_documents_page(app, world, staff_client, hr_client):
     page = staff_client.get(f"/desk/contracts/{world.contract.id}").get_data(as_text=True)
     assert "No summary has been released yet." in page and "Release an interim summary</button>" in page
     release(staff_client, world)
@@ -321,6 +334,7 @@ def test_staff_see_the_releases_on_the_contract_page_and_hr_on_its_documents_pag
     assert f'href="/hr/contracts/{world.contract.id}/summary/1"' in hr_page
     assert hr_page.count("/download") == 4  # PDF and XLSX, English and Chinese
     chinese = GroupDocument.get(GroupDocument.fmt == "xlsx", GroupDocument.locale == "zh")
-    book = load_workbook(io.BytesIO(hr_client.get(
-        f"/hr/contracts/{world.contract.id}/documents/{chinese.id}/download").data))
+    book = load_workbook(
+        io.BytesIO(hr_client.get(f"/hr/contracts/{world.contract.id}/documents/{chinese.id}/download").data)
+    )
     assert book.sheetnames[0] != "Participation"  # the Chinese workbook speaks Chinese

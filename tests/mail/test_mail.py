@@ -1,4 +1,5 @@
 """Mail goes to a real SMTP server when one is configured, else to the outbox folder."""
+
 import pytest
 
 from checkup.services.mail import mail

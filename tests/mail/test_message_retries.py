@@ -1,6 +1,7 @@
 """A message the mail server did not take is tried again later, never twice once sent, never after the
 client withdrew consent, and given up after MAX_ATTEMPTS; a permanent refusal is a bounce, a temporary
 one (4xx) is retried. Real SMTP servers (aiosmtpd) and a closed port play the mail server."""
+
 import datetime
 import socket
 
@@ -57,8 +58,9 @@ def mail_server_down(app):
 
 
 def send(client, kind="survey", key=None):
-    return messages.send_once(client, kind, key or f"{kind}:{client.id}", "How was your checkup?",
-                              "Tell us in two minutes.")
+    return messages.send_once(
+        client, kind, key or f"{kind}:{client.id}", "How was your checkup?", "Tell us in two minutes."
+    )
 
 
 def test_a_failed_send_keeps_the_text_and_is_tried_again_once_its_time_has_come(app, outbox):
@@ -105,8 +107,11 @@ def test_a_campaign_or_a_reminder_is_not_retried_once_consent_was_withdrawn(app,
     consents.record_changes(None, lapsed.id, {SERVICE_REMINDERS: True}, "privacy_page")
     counselor = Actor(factories.make_user("counselor"))
     mail_server_down(app)
-    campaign = campaigns.save_draft(counselor, {"name": "Lecture", "kind": "lecture", "subject": "Blood pressure",
-                                                "body": "Come along on Friday."}, {})
+    campaign = campaigns.save_draft(
+        counselor,
+        {"name": "Lecture", "kind": "lecture", "subject": "Blood pressure", "body": "Come along on Friday."},
+        {},
+    )
     campaigns.queue_send(counselor, campaign.id)
     reminder = send(lapsed, kind="reenrollment")
     assert Message.select().where(Message.status == "failed").count() == 3
@@ -183,13 +188,30 @@ def test_a_group_invitation_is_not_kept_for_a_retry(app):
 
 def test_a_message_left_sending_by_a_dead_worker_is_marked_maybe_delivered_and_not_sent(app, outbox):
     client = factories.make_client(name="褚二", email="chu@example.com")
-    stuck = Message.create(client=client.id, kind="survey", dedupe_key="survey:stuck", email=client.email,
-                           subject="How was your checkup?", status="sending", body="text",
-                           created_at=utcnow() - datetime.timedelta(hours=2))
-    fresh = Message.create(client=client.id, kind="survey", dedupe_key="survey:fresh", email=client.email,
-                           subject="How was your checkup?", status="sending", body="text")
+    stuck = Message.create(
+        client=client.id,
+        kind="survey",
+        dedupe_key="survey:stuck",
+        email=client.email,
+        subject="How was your checkup?",
+        status="sending",
+        body="text",
+        created_at=utcnow() - datetime.timedelta(hours=2),
+    )
+    fresh = Message.create(
+        client=client.id,
+        kind="survey",
+        dedupe_key="survey:fresh",
+        email=client.email,
+        subject="How was your checkup?",
+        status="sending",
+        body="text",
+    )
     messages.retry_failed()
-    assert (Message.get_by_id(stuck.id).status, Message.get_by_id(stuck.id).body) == ("uncertain", "")  # maybe delivered: never again
+    assert (Message.get_by_id(stuck.id).status, Message.get_by_id(stuck.id).body) == (
+        "uncertain",
+        "",
+    )  # maybe delivered: never again
     assert Message.get_by_id(fresh.id).status == "sending"  # may still be on its way
     assert outbox() == []
 
@@ -285,8 +307,9 @@ def test_campaign_counts_tell_a_due_retry_from_a_message_given_up(app):
     for name in ("Due", "GivenUp"):
         consenting_client(name, email=f"{name.lower()}@example.com")
     mail_server_down(app)
-    campaign = campaigns.save_draft(counselor, {"name": "Lecture", "kind": "lecture", "subject": "Sleep",
-                                                "body": "Sleep well."}, {})
+    campaign = campaigns.save_draft(
+        counselor, {"name": "Lecture", "kind": "lecture", "subject": "Sleep", "body": "Sleep well."}, {}
+    )
     campaigns.queue_send(counselor, campaign.id)
     Message.update(retry_at=None).where(Message.email == "givenup@example.com").execute()
     counts = campaigns.campaign_counts([campaign.id])[campaign.id]

@@ -1,5 +1,6 @@
 """Staff see clinical data through a care relationship; anyone else breaks the glass, with a reason, for a
 limited time, and the admin reviews every such access."""
+
 import datetime
 
 import pytest
@@ -65,8 +66,10 @@ def test_breaking_the_glass_opens_the_record_for_a_while_and_is_reviewed_by_the_
     assert refused.status_code == 422 and "Say why you need to open this record." in refused.get_data(as_text=True)
     assert BreakGlassAccess.select().count() == 0
 
-    opened = http.post(f"/access/clients/{world.client.id}/break-glass",
-                       data={"reason": "Anna is ill; the client phoned about her glucose", "next": pdf_url(world)})
+    opened = http.post(
+        f"/access/clients/{world.client.id}/break-glass",
+        data={"reason": "Anna is ill; the client phoned about her glucose", "next": pdf_url(world)},
+    )
     assert opened.status_code == 303 and opened.headers["Location"].endswith(pdf_url(world))
     assert http.get(pdf_url(world)).status_code == 200 and downloads(world.bo) == 1
     [grant] = BreakGlassAccess.select()
@@ -104,14 +107,19 @@ def test_the_admin_administers_and_sees_no_clinical_content_by_default(app, worl
 
 def test_a_scheduler_cannot_break_the_glass(app, world):
     desk = factories.make_user("scheduler", email="desk@example.com")
-    assert http_for(app, desk).post(f"/access/clients/{world.client.id}/break-glass",
-                                    data={"reason": "curious"}).status_code == 403
+    assert (
+        http_for(app, desk)
+        .post(f"/access/clients/{world.client.id}/break-glass", data={"reason": "curious"})
+        .status_code
+        == 403
+    )
     assert BreakGlassAccess.select().count() == 0
 
 
 def test_breaking_the_glass_for_a_missing_client_is_a_404(app, world):
-    assert http_for(app, world.bo).post("/access/clients/987654/break-glass",
-                                        data={"reason": "typo"}).status_code == 404
+    assert (
+        http_for(app, world.bo).post("/access/clients/987654/break-glass", data={"reason": "typo"}).status_code == 404
+    )
 
 
 def test_relationships_by_role(world):
@@ -141,8 +149,9 @@ def test_a_referral_page_view_is_audited(app, world):
     from checkup.services.care import referrals
 
     follow_up = world.follow_ups()["A"]
-    referral = referrals.create(world.as_(world.anna), follow_up.id, "internal", world.chem.id, "", "",
-                                "Fasting glucose critically high")
+    referral = referrals.create(
+        world.as_(world.anna), follow_up.id, "internal", world.chem.id, "", "", "Fasting glucose critically high"
+    )
     assert http_for(app, world.anna).get(f"/care/referrals/{referral.id}").status_code == 200
     [event] = AuditEvent.select().where(AuditEvent.action == "referral.viewed")
     assert event.user_id == world.anna.id and str(world.client.id) in event.detail
@@ -166,28 +175,41 @@ CLINICAL_ROUTES = {
     "care_consultations.detail": lambda w: f"/care/consultations/{w.consultation.id}",
     "exam.result_form": lambda w: f"/exam/appointments/{w.appointment.id}/stations/{w.liver.department.code}",
 }
-ROUTE_ROLES = {"report_files.download": {"physician", "counselor", "admin"},
-               "care_followups.detail": {"counselor", "admin"}, "care_referrals.detail": {"counselor", "admin"},
-               "care_referrals.letter": {"counselor", "admin"}, "care_consultations.detail": {"counselor", "admin"},
-               "exam.result_form": {"physician"}}
+ROUTE_ROLES = {
+    "report_files.download": {"physician", "counselor", "admin"},
+    "care_followups.detail": {"counselor", "admin"},
+    "care_referrals.detail": {"counselor", "admin"},
+    "care_referrals.letter": {"counselor", "admin"},
+    "care_consultations.detail": {"counselor", "admin"},
+    "exam.result_form": {"physician"},
+}
 
 
 @pytest.fixture
 def related_world(world):
     from checkup.services.care import referrals
 
-    world.referral = referrals.create(world.as_(world.anna), world.follow_ups()["A"].id, "internal", world.chem.id,
-                                      "", "", "Glucose")
-    world.consultation = Consultation.create(client=world.client, report=world.report, mode="phone",
-                                             question="Is it serious?", status="scheduled", handled_by=world.anna)
+    world.referral = referrals.create(
+        world.as_(world.anna), world.follow_ups()["A"].id, "internal", world.chem.id, "", "", "Glucose"
+    )
+    world.consultation = Consultation.create(
+        client=world.client,
+        report=world.report,
+        mode="phone",
+        question="Is it serious?",
+        status="scheduled",
+        handled_by=world.anna,
+    )
     granted_admin = factories.make_user("admin", email="granted-admin@example.com")
     care_access.break_glass(world.as_(granted_admin), world.client.id, "Complaint")
     world.accounts = {
         "physician": (world.physician, factories.make_user("physician", email="other-doc@example.com")),
         "counselor": (world.anna, world.bo),
         "admin": (granted_admin, world.admin),
-        "scheduler": (factories.make_user("scheduler", email="desk1@example.com"),
-                      factories.make_user("scheduler", email="desk2@example.com")),
+        "scheduler": (
+            factories.make_user("scheduler", email="desk1@example.com"),
+            factories.make_user("scheduler", email="desk2@example.com"),
+        ),
     }
     return world
 

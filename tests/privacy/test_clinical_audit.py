@@ -5,6 +5,7 @@ finding, a referral's reason and a consultation's question. Every GET route is t
 staff member with a care relationship (and as the admin after breaking the glass): whatever answers
 with the marker in its HTML or PDF text must have written an audit event during that very request.
 """
+
 import io
 
 import pypdf
@@ -37,15 +38,23 @@ def world(app):
     world.result(world.glu, 25.1, flag="HH", low=3.9, high=6.1)
     world.result(world.alt, 52, flag="H", low=9, high=50)
     world.result(world.liver, value_text=f"Fatty liver {MARKER}", flag="A")
-    world.report = reports.sign(world.actor(), world.appointment.id, f"Summary {MARKER}", f"Advice {MARKER}",
-                                findings=[f"Observation {MARKER}"], queue_job=False)
+    world.report = reports.sign(
+        world.actor(),
+        world.appointment.id,
+        f"Summary {MARKER}",
+        f"Advice {MARKER}",
+        findings=[f"Observation {MARKER}"],
+        queue_job=False,
+    )
     report_pdf.render_report_pdf(world.report.id)
     FollowUp.update(assignee=world.anna.id).where(FollowUp.report == world.report.id).execute()
     follow_up = world.follow_ups()["A"]
-    world.referral = referrals.create(world.as_(world.anna), follow_up.id, "internal", world.chem.id, "", "",
-                                      f"Reason {MARKER}")
-    world.consultation = Consultation.create(client=world.client, report=world.report, mode="phone",
-                                             question=f"Question {MARKER}", handled_by=world.anna)
+    world.referral = referrals.create(
+        world.as_(world.anna), follow_up.id, "internal", world.chem.id, "", "", f"Reason {MARKER}"
+    )
+    world.consultation = Consultation.create(
+        client=world.client, report=world.report, mode="phone", question=f"Question {MARKER}", handled_by=world.anna
+    )
     # a second client at the stations today, with a result entered and none signed yet
     other = factories.make_client(name="Zhao Station", email="station@example.com")
     from checkup.core.audit import Actor
@@ -60,11 +69,21 @@ def world(app):
 def _values(world):
     follow_up = world.follow_ups()["B"]  # the liver ultrasound's: its finding row carries the marker
     return {
-        "report_id": world.report.id, "appointment_id": world.appointment.id, "client_id": world.client.id,
-        "follow_up_id": follow_up.id, "referral_id": world.referral.id, "consultation_id": world.consultation.id,
-        "department_code": world.liver.department.code, "day": world.center.day.isoformat(),
-        "user_id": world.physician.id, "department_id": world.chem.id, "token": "no-such-token",
-        "code": "FULL", "item_id": world.liver.id, "package_id": world.package.id, "slot_id": world.center.slot.id,
+        "report_id": world.report.id,
+        "appointment_id": world.appointment.id,
+        "client_id": world.client.id,
+        "follow_up_id": follow_up.id,
+        "referral_id": world.referral.id,
+        "consultation_id": world.consultation.id,
+        "department_code": world.liver.department.code,
+        "day": world.center.day.isoformat(),
+        "user_id": world.physician.id,
+        "department_id": world.chem.id,
+        "token": "no-such-token",
+        "code": "FULL",
+        "item_id": world.liver.id,
+        "package_id": world.package.id,
+        "slot_id": world.center.slot.id,
         "filename": "css/app.css",
     }
 
@@ -86,8 +105,12 @@ def _get_routes(app, values):
 @pytest.mark.both_dbs
 def test_every_screen_showing_clinical_content_is_audited(app, world):
     care_access.break_glass(world.as_(world.admin), world.client.id, "Audit walk")
-    staff = {"physician": world.physician, "counselor": world.anna, "admin": world.admin,
-             "scheduler": factories.make_user("scheduler", email="desk-walk@example.com")}
+    staff = {
+        "physician": world.physician,
+        "counselor": world.anna,
+        "admin": world.admin,
+        "scheduler": factories.make_user("scheduler", email="desk-walk@example.com"),
+    }
     unaudited, shown = [], set()
     for role, user in staff.items():
         http = app.test_client()
@@ -102,14 +125,22 @@ def test_every_screen_showing_clinical_content_is_audited(app, world):
                 unaudited.append(f"{role} {url} ({endpoint})")
     assert unaudited == []
     # the walk reached the screens it is about
-    assert {"report_files.download", "care_followups.detail", "care_referrals.detail", "review.appointment",
-            "care_consultations.detail"} <= shown, sorted(shown)
+    assert {
+        "report_files.download",
+        "care_followups.detail",
+        "care_referrals.detail",
+        "review.appointment",
+        "care_consultations.detail",
+    } <= shown, sorted(shown)
 
 
 def test_the_scheduler_sees_no_clinical_content_anywhere(app, world):
     desk = factories.make_user("scheduler", email="desk-only@example.com")
     http = app.test_client()
     factories.sign_in_directly(http, desk)
-    leaked = [url for endpoint, url in _get_routes(app, _values(world))
-              if (answer := http.get(url)).status_code == 200 and MARKER in _text(answer)]
+    leaked = [
+        url
+        for endpoint, url in _get_routes(app, _values(world))
+        if (answer := http.get(url)).status_code == 200 and MARKER in _text(answer)
+    ]
     assert leaked == []

@@ -1,6 +1,7 @@
 """Clients' data rights, the services: requests due 15 working days later (weekends skipped), answered
 or refused with an email; deletion anonymizes the client and keeps their reports; the copy of their data
 (ZIP) holds their record and PDFs and nobody else's; the staff accesses they are shown; retention."""
+
 import datetime
 import json
 
@@ -44,13 +45,17 @@ def on_day(monkeypatch, day):
 
 # --- due dates -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("asked, due", [
-    (datetime.date(2026, 3, 6), datetime.date(2026, 3, 27)),  # Friday: three weeks later
-    (datetime.date(2026, 3, 7), datetime.date(2026, 3, 27)),  # Saturday counts from Monday
-    (datetime.date(2026, 3, 8), datetime.date(2026, 3, 27)),  # Sunday too
-    (datetime.date(2026, 3, 9), datetime.date(2026, 3, 30)),  # Monday: the Monday three weeks later
-    (datetime.date(2026, 3, 11), datetime.date(2026, 4, 1)),  # Wednesday
-])
+
+@pytest.mark.parametrize(
+    "asked, due",
+    [
+        (datetime.date(2026, 3, 6), datetime.date(2026, 3, 27)),  # Friday: three weeks later
+        (datetime.date(2026, 3, 7), datetime.date(2026, 3, 27)),  # Saturday counts from Monday
+        (datetime.date(2026, 3, 8), datetime.date(2026, 3, 27)),  # Sunday too
+        (datetime.date(2026, 3, 9), datetime.date(2026, 3, 30)),  # Monday: the Monday three weeks later
+        (datetime.date(2026, 3, 11), datetime.date(2026, 4, 1)),  # Wednesday
+    ],
+)
 def test_a_request_is_due_fifteen_working_days_later_weekends_skipped(asked, due):
     assert deadlines.due_date(asked) == due
     assert deadlines.add_working_days(asked, 0) == asked
@@ -62,8 +67,9 @@ def test_a_correction_is_asked_answered_and_emailed(app, world, monkeypatch, out
     with pytest.raises(ValidationError) as refused:
         data_rights.request_correction(world.as_client(), world.client.id, "shoe_size", "  ")
     assert set(refused.value.field_errors) == {"field", "details"}
-    request = data_rights.request_correction(world.as_client(), world.client.id, "phone",
-                                             "My phone is 13900001111, not 13800000000.")
+    request = data_rights.request_correction(
+        world.as_client(), world.client.id, "phone", "My phone is 13900001111, not 13800000000."
+    )
     assert (request.kind, request.status, request.due_on) == ("correction", "open", datetime.date(2026, 3, 27))
     assert data_rights.queue_counts(datetime.date(2026, 3, 27)) == {"open": 1, "overdue": 0}
     assert data_rights.queue_counts(datetime.date(2026, 3, 30)) == {"open": 1, "overdue": 1}
@@ -72,8 +78,11 @@ def test_a_correction_is_asked_answered_and_emailed(app, world, monkeypatch, out
         data_rights.complete(world.as_admin(), request.id, " ")
     assert "note" in no_note.value.field_errors
     done = data_rights.complete(world.as_admin(), request.id, "Phone number corrected to 13900001111.")
-    assert (done.status, done.handled_by_id, done.note) == ("done", world.admin.id,
-                                                            "Phone number corrected to 13900001111.")
+    assert (done.status, done.handled_by_id, done.note) == (
+        "done",
+        world.admin.id,
+        "Phone number corrected to 13900001111.",
+    )
     assert done.handled_at is not None and done.outcome_email == ""  # sent, then forgotten
     with pytest.raises(Conflict):
         data_rights.complete(world.as_admin(), request.id, "again")
@@ -84,16 +93,18 @@ def test_a_correction_is_asked_answered_and_emailed(app, world, monkeypatch, out
     assert [m["Subject"] for m in mail] == ["Your data request is done"]
     body = mail[0].get_content()
     assert "Phone number corrected to 13900001111." in body and "Correction: Phone" in body
-    actions = [e.action for e in AuditEvent.select().where(AuditEvent.object_type == "data_request")
-               .order_by(AuditEvent.id)]
+    actions = [
+        e.action for e in AuditEvent.select().where(AuditEvent.object_type == "data_request").order_by(AuditEvent.id)
+    ]
     assert actions == ["data_request.created", "data_request.done"]
     assert Message.get(Message.kind == "data_request").client_id == world.client.id
 
 
 @pytest.mark.both_dbs
 def test_a_refusal_needs_a_reason_and_tells_the_client_why(app, world, outbox):
-    request = data_rights.request_correction(world.as_client(), world.client.id, "results",
-                                             "My glucose was normal at home.")
+    request = data_rights.request_correction(
+        world.as_client(), world.client.id, "results", "My glucose was normal at home."
+    )
     with pytest.raises(ValidationError) as no_reason:
         data_rights.refuse(world.as_admin(), request.id, "")
     assert "reason" in no_reason.value.field_errors
@@ -121,12 +132,21 @@ def test_a_client_has_at_most_five_corrections_and_one_deletion_waiting(app, wor
 
 # --- deletion ----------------------------------------------------------------------------------------
 
+
 @pytest.mark.both_dbs
 def test_deletion_anonymizes_the_client_and_keeps_their_reports(app, world, outbox):
     number = factories.national_id_for()
-    Client.update(national_id_hash=national_id.lookup_hash(number), national_id_cipher=national_id.encrypt(number),
-                  phone="13800000000", address="1 Garden Road", notes="Prefers mornings", employee_no="E-77",
-                  department="Sales", occupation="Engineer", tags="vip").where(Client.id == world.client.id).execute()
+    Client.update(
+        national_id_hash=national_id.lookup_hash(number),
+        national_id_cipher=national_id.encrypt(number),
+        phone="13800000000",
+        address="1 Garden Road",
+        notes="Prefers mornings",
+        employee_no="E-77",
+        department="Sales",
+        occupation="Engineer",
+        tags="vip",
+    ).where(Client.id == world.client.id).execute()
     accounts.start_session(world.client_user)
     export = data_export.request_export(world.as_client(), world.client.id)
     export_file = data_export.file_for(DataExport.get_by_id(export.id))
@@ -193,6 +213,7 @@ def test_an_export_request_is_never_answered_by_hand(app, world):
 
 # --- the copy of one's data ----------------------------------------------------------------------------
 
+
 @pytest.mark.both_dbs
 def test_the_export_zip_holds_the_record_and_pdfs_and_nobody_elses(app, world):
     # the other client's own history must stay out
@@ -212,9 +233,22 @@ def test_the_export_zip_holds_the_record_and_pdfs_and_nobody_elses(app, world):
     assert DataRequest.get_by_id(export.request_id).status == "done"
     path, name = data_export.download(world.as_client(), export.id, world.client.id)
     names, record, text, pdfs = zip_contents(path.read_bytes())
-    assert set(record) == {"about", "client", "account", "consents", "appointments", "follow_ups", "referrals",
-                           "consultations", "surveys", "messages", "company_checkups", "waitlist", "data_requests",
-                           "record_accesses"}
+    assert set(record) == {
+        "about",
+        "client",
+        "account",
+        "consents",
+        "appointments",
+        "follow_ups",
+        "referrals",
+        "consultations",
+        "surveys",
+        "messages",
+        "company_checkups",
+        "waitlist",
+        "data_requests",
+        "record_accesses",
+    }
     assert record["client"]["name"] == "王芳" and record["account"]["email"] == "wang@example.com"
     assert record["account"]["roles"] == ["client"] and "password_hash" not in text
     [appointment] = record["appointments"]
@@ -231,12 +265,16 @@ def test_the_export_zip_holds_the_record_and_pdfs_and_nobody_elses(app, world):
     for foreign in ("Other Person", "other@example.com", "13911112222", "Other Name", other_appointment.exam_code):
         assert foreign not in text
     assert name.startswith("my-checkup-data-") and name.endswith(".zip")
-    assert [e.action for e in AuditEvent.select().where(AuditEvent.action.startswith("data_request.export"))
-            .order_by(AuditEvent.id)] == ["data_request.export_requested", "data_request.export_ready",
-                                          "data_request.export_downloaded"]
+    assert [
+        e.action
+        for e in AuditEvent.select().where(AuditEvent.action.startswith("data_request.export")).order_by(AuditEvent.id)
+    ] == ["data_request.export_requested", "data_request.export_ready", "data_request.export_downloaded"]
     downloaded = AuditEvent.get(AuditEvent.action == "data_request.export_downloaded")
-    assert (downloaded.user_id, downloaded.client_id, downloaded.ip) == (world.client_user.id, world.client.id,
-                                                                         "10.0.0.1")
+    assert (downloaded.user_id, downloaded.client_id, downloaded.ip) == (
+        world.client_user.id,
+        world.client.id,
+        "10.0.0.1",
+    )
 
 
 def test_another_clients_export_answers_like_a_missing_one(app, world):
@@ -295,6 +333,7 @@ def test_an_expired_export_is_deleted_by_the_periodic_task(app, world):
 
 # --- who accessed the record -----------------------------------------------------------------------
 
+
 @pytest.mark.both_dbs
 def test_the_access_list_shows_staff_as_role_and_number_and_only_this_client(app, world, count_queries):
     counselor = factories.make_user("counselor", "admin", email="care@example.com", name="Counselor Qian")
@@ -327,8 +366,15 @@ def test_audit_events_know_their_client_through_the_object(app, world):
     appointment = Appointment.get_by_id(world.appointment.id)
     result = Result.get(Result.appointment == appointment.id)
     consent = Consent.get(Consent.client == world.client.id)
-    for obj in (world.client, appointment, Appointment(id=appointment.id), world.report, result, consent,
-                world.client_user):
+    for obj in (
+        world.client,
+        appointment,
+        Appointment(id=appointment.id),
+        world.report,
+        result,
+        consent,
+        world.client_user,
+    ):
         assert audit.client_of(obj) == world.client.id, obj
     assert audit.client_of(None, str(world.client.id)) == world.client.id
     assert audit.client_of(world.physician) is None and audit.client_of(None) is None
@@ -359,6 +405,7 @@ def test_the_migration_fills_in_the_client_of_events_already_recorded(app, world
 
 
 # --- retention -------------------------------------------------------------------------------------
+
 
 def _age(client_user, years):
     then = utcnow() - datetime.timedelta(days=365 * years + 10)

@@ -2,6 +2,7 @@
 download link; another client's copy is a 404), who accessed the record (role and number, never a
 name), correction and deletion requests; the administrators' queue (overdue first), a correction done
 with a link to the client's record, a refusal, a deletion carried out end to end."""
+
 import datetime
 import re
 
@@ -41,6 +42,7 @@ def html(response):
 
 
 # --- the client ------------------------------------------------------------------------------------
+
 
 @pytest.mark.both_dbs
 def test_the_client_asks_for_a_copy_and_downloads_it_from_the_status_block(app, world, client_http):
@@ -107,7 +109,7 @@ def test_the_client_sees_who_accessed_the_record_as_role_and_number(app, world, 
     with count_queries() as many:
         fragment = html(client_http.get("/me/privacy/accesses?page=2", headers=HTMX))
     assert few.count == many.count
-    assert fragment.lstrip().startswith("<div id=\"accesses\">")
+    assert fragment.lstrip().startswith('<div id="accesses">')
     assert "Page 2 of 3" in fragment and 'rel="prev"' in fragment
 
 
@@ -137,6 +139,7 @@ def test_a_deletion_request_needs_the_confirmation(app, world, client_http):
 
 # --- the administrators ----------------------------------------------------------------------------
 
+
 def _requests(world):
     early = data_rights.request_correction(world.as_client(), world.client.id, "phone", "13900001111 is right")
     late = data_rights.request_correction(Actor(world.other_user), world.other_client.id, "name", "Other Name")
@@ -153,9 +156,11 @@ def test_the_queue_puts_overdue_requests_on_top(app, world, admin_http, count_qu
     with count_queries() as few:
         admin_http.get("/admin/data-requests", headers=HTMX)
     for n in range(10):
-        data_rights.request_correction(Actor(world.other_user), world.other_client.id, "address", f"No. {n}") \
-            if n < 3 else DataRequest.create(client=world.client.id, kind="correction", field="other", details="x",
-                                             due_on=datetime.date(2030, 1, 1))
+        data_rights.request_correction(
+            Actor(world.other_user), world.other_client.id, "address", f"No. {n}"
+        ) if n < 3 else DataRequest.create(
+            client=world.client.id, kind="correction", field="other", details="x", due_on=datetime.date(2030, 1, 1)
+        )
     with count_queries() as many:
         rows = html(admin_http.get("/admin/data-requests?status=open&kind=correction", headers=HTMX))
     assert few.count == many.count and rows.count("<tr>") == 13
@@ -176,22 +181,26 @@ def test_a_correction_is_done_with_a_link_to_the_record(app, world, admin_http, 
     assert any(m["Subject"] == "Your data request is done" for m in outbox())
     page = html(admin_http.get(f"/admin/data-requests/{early.id}"))
     assert "Phone corrected." in page and "Director Zhao" in page and 'name="note"' not in page
-    assert admin_http.post(f"/admin/data-requests/{early.id}/refuse",
-                           data={"reason": "late"}).status_code == 409
+    assert admin_http.post(f"/admin/data-requests/{early.id}/refuse", data={"reason": "late"}).status_code == 409
 
 
 def test_a_refusal_needs_a_reason(app, world, admin_http):
     early, _late = _requests(world)
     assert admin_http.post(f"/admin/data-requests/{early.id}/refuse", data={"reason": " "}).status_code == 422
-    assert admin_http.post(f"/admin/data-requests/{early.id}/refuse",
-                           data={"reason": "The number on file is the one you gave us."}).status_code == 303
+    assert (
+        admin_http.post(
+            f"/admin/data-requests/{early.id}/refuse", data={"reason": "The number on file is the one you gave us."}
+        ).status_code
+        == 303
+    )
     assert DataRequest.get_by_id(early.id).status == "refused"
     assert admin_http.post("/admin/data-requests/999999/refuse", data={"reason": "x"}).status_code == 404
 
 
 @pytest.mark.both_dbs
-def test_a_deletion_runs_from_the_client_page_to_the_admin_and_signs_the_client_out(app, world, client_http,
-                                                                                    admin_http, outbox):
+def test_a_deletion_runs_from_the_client_page_to_the_admin_and_signs_the_client_out(
+    app, world, client_http, admin_http, outbox
+):
     assert client_http.post("/me/privacy/deletion", data={"confirmed": "y", "reason": "Moving"}).status_code == 303
     request = DataRequest.get(DataRequest.kind == "deletion")
     detail = html(admin_http.get(f"/admin/data-requests/{request.id}"))

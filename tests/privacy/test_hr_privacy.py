@@ -7,6 +7,7 @@ page reachable from the HR pages (links, htmx targets and GET forms, page and fr
 those details in any answer — pages, fragments, XLSX and PDF alike. The report and result URLs answer
 403 or 404.
 """
+
 import io
 import itertools
 import re
@@ -38,11 +39,38 @@ from tests.factories import sign_in_directly
 
 pytestmark = pytest.mark.both_dbs
 
-SECRETS = ["7731.5", "XQ-VALUE-HEPATIC", "FINDING-ZEBRA", "SUMMARY-ZEBRA", "ADVICE-ZEBRA", "FOLLOWUP-ZEBRA",
-           "OUTCOME-ZEBRA", "REFERRAL-ZEBRA", "CONSULT-ZEBRA", "ALERT-ZEBRA", "ADDON-ZEBRA", "4321.99", "4,321.99",
-           "VERIFY7731"]
-HEALTH_AREAS = ("reports.", "report_files.", "review.", "exam.", "exam_consultations.", "alerts.", "care",
-                "consultations.", "surveys.", "desk_booking.", "directory.", "daysheet.", "booking.", "group_booking.")
+SECRETS = [
+    "7731.5",
+    "XQ-VALUE-HEPATIC",
+    "FINDING-ZEBRA",
+    "SUMMARY-ZEBRA",
+    "ADVICE-ZEBRA",
+    "FOLLOWUP-ZEBRA",
+    "OUTCOME-ZEBRA",
+    "REFERRAL-ZEBRA",
+    "CONSULT-ZEBRA",
+    "ALERT-ZEBRA",
+    "ADDON-ZEBRA",
+    "4321.99",
+    "4,321.99",
+    "VERIFY7731",
+]
+HEALTH_AREAS = (
+    "reports.",
+    "report_files.",
+    "review.",
+    "exam.",
+    "exam_consultations.",
+    "alerts.",
+    "care",
+    "consultations.",
+    "surveys.",
+    "desk_booking.",
+    "directory.",
+    "daysheet.",
+    "booking.",
+    "group_booking.",
+)
 MAX_PAGES = 400
 
 
@@ -52,8 +80,9 @@ class World:
 
     def __init__(self):
         self.roster = Roster()
-        self.addon = factories.make_item("ADDON", self.roster.center.blood.department, price="4321.99",
-                                         name_en="ADDON-ZEBRA screening")
+        self.addon = factories.make_item(
+            "ADDON", self.roster.center.blood.department, price="4321.99", name_en="ADDON-ZEBRA screening"
+        )
         self.done = [self.roster.employee(f"Done {n}", "completed", department="Plant") for n in range(3)]
         self.roster.employee("Booked One", "booked")
         self.roster.employee("Invited One", "invited")
@@ -68,22 +97,47 @@ class World:
         appointment, client = enrollment.appointment, enrollment.client
         blood = self.roster.center.blood
         AppointmentItem.create(appointment=appointment, item=blood, price=Decimal("20.00"), payer="company")
-        AppointmentItem.create(appointment=appointment, item=self.addon, price=Decimal("4321.99"), payer="self",
-                               is_addon=True)
-        numeric = Result.create(appointment=appointment, item=blood, value_num=Decimal("7731.5"),
-                                value_text="7731.5", flag="HH", unit="x10^9/L")
+        AppointmentItem.create(
+            appointment=appointment, item=self.addon, price=Decimal("4321.99"), payer="self", is_addon=True
+        )
+        numeric = Result.create(
+            appointment=appointment,
+            item=blood,
+            value_num=Decimal("7731.5"),
+            value_text="7731.5",
+            flag="HH",
+            unit="x10^9/L",
+        )
         Result.create(appointment=appointment, item=self.addon, value_text="XQ-VALUE-HEPATIC steatosis", flag="A")
         CriticalAlert.create(result=numeric, appointment=appointment, note="ALERT-ZEBRA called the client")
         for version, status in ((1, "superseded"), (2, "published")):
-            report = Report.create(appointment=appointment, version=version, status=status,
-                                   summary=f"SUMMARY-ZEBRA {n}", advice=f"ADVICE-ZEBRA {n}",
-                                   signed_at=utcnow(), verification_code=f"VERIFY7731{n}{version}",
-                                   results_snapshot='{"WBC": "7731.5"}')
+            report = Report.create(
+                appointment=appointment,
+                version=version,
+                status=status,
+                summary=f"SUMMARY-ZEBRA {n}",
+                advice=f"ADVICE-ZEBRA {n}",
+                signed_at=utcnow(),
+                verification_code=f"VERIFY7731{n}{version}",
+                results_snapshot='{"WBC": "7731.5"}',
+            )
         Finding.create(report=report, result=numeric, item=blood, text=f"FINDING-ZEBRA {n}", level="A")
-        follow_up = FollowUp.create(client=client, report=report, level="A", due_at=utcnow(),
-                                    summary=f"FOLLOWUP-ZEBRA {n}", outcome="OUTCOME-ZEBRA", department=blood.department)
-        Referral.create(follow_up=follow_up, client=client, target_kind="external", hospital="City Hospital",
-                        reason=f"REFERRAL-ZEBRA {n}")
+        follow_up = FollowUp.create(
+            client=client,
+            report=report,
+            level="A",
+            due_at=utcnow(),
+            summary=f"FOLLOWUP-ZEBRA {n}",
+            outcome="OUTCOME-ZEBRA",
+            department=blood.department,
+        )
+        Referral.create(
+            follow_up=follow_up,
+            client=client,
+            target_kind="external",
+            hospital="City Hospital",
+            reason=f"REFERRAL-ZEBRA {n}",
+        )
         Consultation.create(client=client, report=report, mode="phone", question="CONSULT-ZEBRA question")
         self.last_appointment = appointment
 
@@ -178,8 +232,19 @@ def crawl(http, start):
 def guessed_urls(app, world):
     """Every /hr GET URL with every id of every kind of object the database holds (and a missing one)."""
     ids = set()
-    for model in (Report, Result, Finding, FollowUp, Referral, Consultation, CriticalAlert, AppointmentItem,
-                  Enrollment, GroupContract, User):
+    for model in (
+        Report,
+        Result,
+        Finding,
+        FollowUp,
+        Referral,
+        Consultation,
+        CriticalAlert,
+        AppointmentItem,
+        Enrollment,
+        GroupContract,
+        User,
+    ):
         ids |= {row.id for row in model.select(model.id)}
     ids |= {world.last_appointment.id, 0, 999999}
     contracts = sorted({world.roster.contract.id, world.other.contract.id, 999999})
@@ -212,8 +277,11 @@ def test_hr_never_sees_an_employees_health_data(app, client, world):
     assert {"/hr", "/hr/employees", "/hr/invitations"} <= pages, "the crawl reached the HR pages"
     assert any(key.startswith("/hr/employees.xlsx") for key in pages), "the crawl reached the export"
     assert any(world.done[0].client.name in readable(r) for r in answers.values()), "the roster is shown"
-    problems = [(key, response.status_code, leaks(readable(response))) for key, response in answers.items()
-                if response.status_code >= 500 or leaks(readable(response))]
+    problems = [
+        (key, response.status_code, leaks(readable(response)))
+        for key, response in answers.items()
+        if response.status_code >= 500 or leaks(readable(response))
+    ]
     assert problems == []
 
 
@@ -240,8 +308,7 @@ def test_group_documents_hr_asks_for_hold_no_individual_detail(app, client, worl
             assert response.status_code < 500
     answers = crawl(client, [f"/hr/contracts/{contract}/documents", f"/hr/contracts/{contract}"])
     assert sum(1 for (key, _f) in answers if key.endswith("/download")) >= 4, "the crawl read the released files"
-    problems = [(key, leaks(readable(r))) for key, r in answers.items()
-                if r.status_code >= 500 or leaks(readable(r))]
+    problems = [(key, leaks(readable(r))) for key, r in answers.items() if r.status_code >= 500 or leaks(readable(r))]
     assert problems == []
 
 
@@ -267,12 +334,23 @@ def test_report_and_result_urls_are_closed_to_hr(app, client, world):
     appointment = world.done[0].appointment
     report = Report.get(Report.appointment == appointment.id, Report.status == "published")
     result = Result.get(Result.appointment == appointment.id)
-    values = {"report_id": report.id, "appointment_id": appointment.id, "result_id": result.id,
-              "client_id": world.done[0].client_id, "enrollment_id": world.done[0].id,
-              "follow_up_id": FollowUp.select().first().id, "referral_id": Referral.select().first().id,
-              "consultation_id": Consultation.select().first().id, "alert_id": CriticalAlert.select().first().id,
-              "item_id": world.roster.center.blood.id, "department_code": "LAB", "code": appointment.exam_code,
-              "day": appointment.day.isoformat(), "token": "no-such-token", "station": "LAB"}
+    values = {
+        "report_id": report.id,
+        "appointment_id": appointment.id,
+        "result_id": result.id,
+        "client_id": world.done[0].client_id,
+        "enrollment_id": world.done[0].id,
+        "follow_up_id": FollowUp.select().first().id,
+        "referral_id": Referral.select().first().id,
+        "consultation_id": Consultation.select().first().id,
+        "alert_id": CriticalAlert.select().first().id,
+        "item_id": world.roster.center.blood.id,
+        "department_code": "LAB",
+        "code": appointment.exam_code,
+        "day": appointment.day.isoformat(),
+        "token": "no-such-token",
+        "station": "LAB",
+    }
     checked, problems = 0, []
     with app.test_request_context():
         targets = []

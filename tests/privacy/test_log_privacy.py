@@ -1,6 +1,7 @@
 """No token, national ID number or phone number in a log line: what gunicorn's access and error logs show of
 a request (checkup.web.log_redaction.RedactingLogger), the app's own log records, and the deploy files that
 turn the redaction on. The whole journey against a real gunicorn is tests/privacy/test_log_privacy_journey.py."""
+
 import datetime
 import io
 import logging
@@ -27,14 +28,17 @@ from tests.web.test_deploy_files import UNITS, check_gunicorn_command, commands_
 ROOT = Path(__file__).resolve().parents[2]
 NUMBER = "11010519880808312X"
 PHONE = "13800138000"
-TOKENS = ["Qy7pV3kPq0_Z9xS2mB8wL1nR4tY6uE5aC0dF3gH7jK2",  # secrets.token_urlsafe(32)
-          "eyJ1Ijo0MiwibiI6ImFiYyJ9.ZmH2kQ.Xq3v9aTuG4b8s2LrN0c7Wd1YhE5",  # an itsdangerous-signed payload
-          "MQ.ZmH2kQ.r8Vt0c1PzQnXk2LmA7sB9dE3fG4"]
+TOKENS = [
+    "Qy7pV3kPq0_Z9xS2mB8wL1nR4tY6uE5aC0dF3gH7jK2",  # secrets.token_urlsafe(32)
+    "eyJ1Ijo0MiwibiI6ImFiYyJ9.ZmH2kQ.Xq3v9aTuG4b8s2LrN0c7Wd1YhE5",  # an itsdangerous-signed payload
+    "MQ.ZmH2kQ.r8Vt0c1PzQnXk2LmA7sB9dE3fG4",
+]
 _ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 
 
 def _example_path(rule, token):
     """The rule's path with every argument filled: ``token`` for a token, a plausible value otherwise."""
+
     def value(match):
         name = match.group("name")
         converter = rule._converters[name]
@@ -51,9 +55,14 @@ def _example_path(rule, token):
 
 def test_every_token_route_of_the_app_is_redacted_and_no_other_route_is_touched(app):
     token_rules = [r for r in app.url_map.iter_rules() if "token" in r.arguments]
-    assert {r.endpoint for r in token_rules} >= {"auth.reset_password", "invitations.landing", "surveys.survey",
-                                                 "offer_links.open", "preferences.index",
-                                                 "preferences.one_click_unsubscribe"}
+    assert {r.endpoint for r in token_rules} >= {
+        "auth.reset_password",
+        "invitations.landing",
+        "surveys.survey",
+        "offer_links.open",
+        "preferences.index",
+        "preferences.one_click_unsubscribe",
+    }
     for rule in token_rules:
         for token in TOKENS + ["short-one"]:
             path = _example_path(rule, token)
@@ -72,26 +81,31 @@ def test_a_signed_or_random_segment_on_a_route_not_listed_is_hidden_too():
     assert redact_path("/me/privacy/export/12/download") == "/me/privacy/export/12/download"
 
 
-@pytest.mark.parametrize("path,query,shown", [
-    ("/login", f"next=%2Fme%2Fwaitlist%2Foffer%2F{TOKENS[0]}", HIDDEN),
-    ("/directory/clients", f"q={NUMBER}&org=3", HIDDEN),
-    ("/desk/appointments", f"q={PHONE}", HIDDEN),
-    ("/desk/day/walk-in", f"q={PHONE}", HIDDEN),
-    ("/hr/employees", "q=Ann&contract=2", HIDDEN),
-    ("/hr/employees.xlsx", "q=Ann&contract=2", HIDDEN),
-    ("/admin/accounts", "q=zhang%40example.com", HIDDEN),
-    ("/exam/ranges", "q=ALT", f"q={HIDDEN}"),
-    ("/desk/day", "day=2026-03-02", "day=2026-03-02"),
-    ("/care/followups", "level=A&next=%2Fx", f"level=A&next={HIDDEN}"),
-    ("/directory/organizations", "", ""),
-])
+@pytest.mark.parametrize(
+    "path,query,shown",
+    [
+        ("/login", f"next=%2Fme%2Fwaitlist%2Foffer%2F{TOKENS[0]}", HIDDEN),
+        ("/directory/clients", f"q={NUMBER}&org=3", HIDDEN),
+        ("/desk/appointments", f"q={PHONE}", HIDDEN),
+        ("/desk/day/walk-in", f"q={PHONE}", HIDDEN),
+        ("/hr/employees", "q=Ann&contract=2", HIDDEN),
+        ("/hr/employees.xlsx", "q=Ann&contract=2", HIDDEN),
+        ("/admin/accounts", "q=zhang%40example.com", HIDDEN),
+        ("/exam/ranges", "q=ALT", f"q={HIDDEN}"),
+        ("/desk/day", "day=2026-03-02", "day=2026-03-02"),
+        ("/care/followups", "level=A&next=%2Fx", f"level=A&next={HIDDEN}"),
+        ("/directory/organizations", "", ""),
+    ],
+)
 def test_query_strings_that_may_name_a_person_are_dropped(path, query, shown):
     assert redact_query(path, query) == shown
 
 
 def test_free_text_loses_tokens_ids_phones_and_private_parameters():
-    text = (f"GET /password/reset/{TOKENS[1]} from /login?next=/invite/{TOKENS[0]}&q={PHONE} "
-            f"id {NUMBER} {NUMBER.lower()} phone {PHONE} +86 {PHONE} +86{PHONE}; task 12 took 1300013800 ms")
+    text = (
+        f"GET /password/reset/{TOKENS[1]} from /login?next=/invite/{TOKENS[0]}&q={PHONE} "
+        f"id {NUMBER} {NUMBER.lower()} phone {PHONE} +86 {PHONE} +86{PHONE}; task 12 took 1300013800 ms"
+    )
     clean = redact_text(text)
     for secret in TOKENS[:2] + [NUMBER, NUMBER.lower(), PHONE]:
         assert secret not in clean
@@ -108,13 +122,22 @@ def _access_line(tmp_path, environ_extra=None, access_format=None):
     if access_format:
         config.set("access_log_format", access_format)
     logger = RedactingLogger(config)
-    environ = {"REQUEST_METHOD": "GET", "RAW_URI": "/", "PATH_INFO": "/", "QUERY_STRING": "",
-               "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": "test"}
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/",
+        "PATH_INFO": "/",
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_USER_AGENT": "test",
+    }
     environ.update(environ_extra or {})
-    response = types.SimpleNamespace(status="303 SEE OTHER", sent=0,
-                                     headers=[("Location", "/password/reset"), ("Set-Cookie", "s=secret")])
-    request = types.SimpleNamespace(headers=[(k[5:].replace("_", "-"), v) for k, v in environ.items()
-                                             if k.startswith("HTTP_")])
+    response = types.SimpleNamespace(
+        status="303 SEE OTHER", sent=0, headers=[("Location", "/password/reset"), ("Set-Cookie", "s=secret")]
+    )
+    request = types.SimpleNamespace(
+        headers=[(k[5:].replace("_", "-"), v) for k, v in environ.items() if k.startswith("HTTP_")]
+    )
     logger.access(response, request, environ, datetime.timedelta(milliseconds=5))
     for handler in logger.access_log.handlers:
         handler.flush()
@@ -123,23 +146,45 @@ def _access_line(tmp_path, environ_extra=None, access_format=None):
 
 def test_the_access_line_of_a_link_shows_no_token_query_referer_or_cookie(tmp_path):
     token = TOKENS[0]
-    line = _access_line(tmp_path, {
-        "RAW_URI": f"/invite/{token}?ref={token}", "PATH_INFO": f"/invite/{token}", "QUERY_STRING": f"ref={token}",
-        "HTTP_REFERER": f"http://127.0.0.1/login?next=%2Fme%2Fwaitlist%2Foffer%2F{TOKENS[2]}",
-        "HTTP_COOKIE": f"checkup_session={TOKENS[1]}"})
+    line = _access_line(
+        tmp_path,
+        {
+            "RAW_URI": f"/invite/{token}?ref={token}",
+            "PATH_INFO": f"/invite/{token}",
+            "QUERY_STRING": f"ref={token}",
+            "HTTP_REFERER": f"http://127.0.0.1/login?next=%2Fme%2Fwaitlist%2Foffer%2F{TOKENS[2]}",
+            "HTTP_COOKIE": f"checkup_session={TOKENS[1]}",
+        },
+    )
     assert '"GET /invite/…?… HTTP/1.1" 303' in line and '"http://127.0.0.1/login?…"' in line
     assert all(t not in line for t in TOKENS)
-    custom = _access_line(tmp_path, {
-        "RAW_URI": f"/directory/clients?q={NUMBER}", "PATH_INFO": "/directory/clients", "QUERY_STRING": f"q={NUMBER}",
-        "HTTP_REFERER": f"http://127.0.0.1/survey/{token}", "HTTP_COOKIE": f"checkup_session={TOKENS[1]}",
-        "HTTP_HX_CURRENT_URL": f"http://127.0.0.1/preferences/{TOKENS[2]}"},
+    custom = _access_line(
+        tmp_path,
+        {
+            "RAW_URI": f"/directory/clients?q={NUMBER}",
+            "PATH_INFO": "/directory/clients",
+            "QUERY_STRING": f"q={NUMBER}",
+            "HTTP_REFERER": f"http://127.0.0.1/survey/{token}",
+            "HTTP_COOKIE": f"checkup_session={TOKENS[1]}",
+            "HTTP_HX_CURRENT_URL": f"http://127.0.0.1/preferences/{TOKENS[2]}",
+        },
         access_format="%(r)s|%(U)s|%(q)s|%(f)s|%({cookie}i)s|%({hx-current-url}i)s|%({referer}i)s|"
-                      "%({query_string}e)s|%({raw_uri}e)s|%({set-cookie}o)s")
+        "%({query_string}e)s|%({raw_uri}e)s|%({set-cookie}o)s",
+    )
     assert NUMBER not in custom and all(t not in custom for t in TOKENS) and "secret" not in custom
     fields = custom.splitlines()[-1].split("|")
-    assert fields == ["GET /directory/clients?… HTTP/1.1", "/directory/clients", HIDDEN, "http://127.0.0.1/survey/…",
-                      HIDDEN, "http://127.0.0.1/preferences/…", "http://127.0.0.1/survey/…", HIDDEN,
-                      "/directory/clients?…", HIDDEN]
+    assert fields == [
+        "GET /directory/clients?… HTTP/1.1",
+        "/directory/clients",
+        HIDDEN,
+        "http://127.0.0.1/survey/…",
+        HIDDEN,
+        "http://127.0.0.1/preferences/…",
+        "http://127.0.0.1/survey/…",
+        HIDDEN,
+        "/directory/clients?…",
+        HIDDEN,
+    ]
 
 
 def test_the_error_log_and_the_apps_log_records_are_scrubbed(app):
@@ -175,12 +220,16 @@ def test_a_process_running_the_app_writes_its_log_records_scrubbed(app):
 
     from tests.task_helpers import worker_env
 
-    script = ("import logging, wsgi\n"
-              "logging.getLogger('checkup.core.tasks').warning('task 3 failed: %s at %s', "
-              f"'no client with phone {PHONE} or ID {NUMBER}', '/invite/{TOKENS[0]}')\n"
-              "wsgi.app.logger.error('Unhandled error on GET /password/reset/%s', " f"'{TOKENS[1]}')\n")
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=worker_env(app), capture_output=True,
-                          text=True, timeout=120)
+    script = (
+        "import logging, wsgi\n"
+        "logging.getLogger('checkup.core.tasks').warning('task 3 failed: %s at %s', "
+        f"'no client with phone {PHONE} or ID {NUMBER}', '/invite/{TOKENS[0]}')\n"
+        "wsgi.app.logger.error('Unhandled error on GET /password/reset/%s', "
+        f"'{TOKENS[1]}')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=worker_env(app), capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert "task 3 failed: no client with phone … or ID … at /invite/…" in done.stderr
     assert "Unhandled error on GET /password/reset/…" in done.stderr

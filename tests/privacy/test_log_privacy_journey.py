@@ -9,6 +9,7 @@ bookmark still has a search in its address; pages at dead links load their style
 Referer. Every answer's ``Location`` is checked too: no token or personal identifier is ever sent back
 into an address.
 """
+
 import datetime
 import email
 import email.policy
@@ -55,8 +56,9 @@ class Portal:
         self.folder = folder
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = worker_env(app, CHECKUP_LOGIN_LIMIT_PER_IP="100000/minute",
-                              CHECKUP_LOGIN_LIMIT_PER_ACCOUNT="1000/minute")
+        self.env = worker_env(
+            app, CHECKUP_LOGIN_LIMIT_PER_IP="100000/minute", CHECKUP_LOGIN_LIMIT_PER_ACCOUNT="1000/minute"
+        )
         self.env["CHECKUP_REDIS_URL"] = redis_url
         self.access_log = folder / "access.log"
         self.logs = {"gunicorn": folder / "gunicorn.log", "worker": folder / "worker.log"}
@@ -68,11 +70,30 @@ class Portal:
         self.processes.append((process, out))
 
     def start(self):
-        self._spawn("gunicorn", [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4",
-                                 "--bind", f"127.0.0.1:{self.port}", "--no-control-socket",
-                                 "--access-logfile", str(self.access_log), "--error-logfile", "-",
-                                 "--log-level", "debug", "--logger-class", "checkup.web.log_redaction.RedactingLogger",
-                                 "wsgi:app"])
+        self._spawn(
+            "gunicorn",
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--no-control-socket",
+                "--access-logfile",
+                str(self.access_log),
+                "--error-logfile",
+                "-",
+                "--log-level",
+                "debug",
+                "--logger-class",
+                "checkup.web.log_redaction.RedactingLogger",
+                "wsgi:app",
+            ],
+        )
         self._spawn("worker", [sys.executable, "-m", "flask", "--app", "wsgi", "worker"])
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -166,8 +187,9 @@ def redis_url(app):
 def test_searches_and_emailed_links_leave_no_id_phone_or_token_in_any_log(app, tmp_path, redis_url):
     Agent.locations = []
     scheduler = factories.make_user("scheduler", email="desk@example.com")
-    factories.make_client_with_id(NUMBER, name="钱多多", sex="male", birth_date=BORN, phone=PHONE,
-                                  email="qian@example.com")
+    factories.make_client_with_id(
+        NUMBER, name="钱多多", sex="male", birth_date=BORN, phone=PHONE, email="qian@example.com"
+    )
     factories.make_user("client", email="forgetful@example.com")
     world = ReportWorld(name="孙悦", email="sun.yue@example.com")
     report = published_report(world)
@@ -208,15 +230,17 @@ def test_searches_and_emailed_links_leave_no_id_phone_or_token_in_any_log(app, t
         # A password reset through its emailed link.
         visitor = Agent(portal.url)
         _, _, page = visitor.get("/password/forgot")
-        assert visitor.post("/password/forgot", {"email": "forgetful@example.com",
-                                                 **visitor.form_fields(page)})[0] == 303
+        assert (
+            visitor.post("/password/forgot", {"email": "forgetful@example.com", **visitor.form_fields(page)})[0] == 303
+        )
         link = _mail(app, "forgetful@example.com", r"/password/reset/[A-Za-z0-9_.\-]+", portal, redis_url)
         tokens["reset"] = link.rsplit("/", 1)[1]
         reader = Agent(portal.url)
         html = reader.follow_link(link, "/password/reset")
-        status, headers, _ = reader.post("/password/reset", {"password": "a-brand-new-password",
-                                                             "confirm": "a-brand-new-password",
-                                                             **reader.form_fields(html)})
+        status, headers, _ = reader.post(
+            "/password/reset",
+            {"password": "a-brand-new-password", "confirm": "a-brand-new-password", **reader.form_fields(html)},
+        )
         assert status == 303 and headers["Location"] == "/login"
         Agent(portal.url).login("forgetful@example.com", "a-brand-new-password")
 
@@ -225,8 +249,9 @@ def test_searches_and_emailed_links_leave_no_id_phone_or_token_in_any_log(app, t
         tokens["invitation"] = link.rsplit("/", 1)[1]
         employee_agent = Agent(portal.url)
         html = employee_agent.follow_link(link, "/invite")
-        status, headers, _ = employee_agent.post("/invite", {"password": PASSWORD, "confirm": PASSWORD,
-                                                            **employee_agent.form_fields(html)})
+        status, headers, _ = employee_agent.post(
+            "/invite", {"password": PASSWORD, "confirm": PASSWORD, **employee_agent.form_fields(html)}
+        )
         assert status == 303 and f"/me/group/{employee.id}/book" in headers["Location"]
 
         # The satisfaction survey, then the email preferences its footer links to, then one-click unsubscribe.
@@ -234,15 +259,20 @@ def test_searches_and_emailed_links_leave_no_id_phone_or_token_in_any_log(app, t
         tokens["survey"] = link.rsplit("/", 1)[1]
         client_agent = Agent(portal.url)
         html = client_agent.follow_link(link, "/survey")
-        status, headers, _ = client_agent.post("/survey", {"overall": "5", "comment": "Quick and kind",
-                                                           **client_agent.form_fields(html)})
+        status, headers, _ = client_agent.post(
+            "/survey", {"overall": "5", "comment": "Quick and kind", **client_agent.form_fields(html)}
+        )
         assert status == 303 and headers["Location"] == "/survey/thanks"
         assert client_agent.get(link)[0] == 410  # used: its page is answered at the token address
         manage = _mail(app, "sun.yue@example.com", r"/preferences/[A-Za-z0-9_.\-]+", portal, redis_url)
         tokens["preferences"] = manage.rsplit("/", 1)[1]
         html = client_agent.follow_link(manage, "/preferences")
-        assert client_agent.post("/preferences", {"action": "save", "service_reminders": "y",
-                                                  **client_agent.form_fields(html)})[0] == 303
+        assert (
+            client_agent.post(
+                "/preferences", {"action": "save", "service_reminders": "y", **client_agent.form_fields(html)}
+            )[0]
+            == 303
+        )
         mail_program = Agent(portal.url)
         assert mail_program.post(manage + "/unsubscribe", {"List-Unsubscribe": "One-Click"})[0] == 200
 
@@ -256,8 +286,9 @@ def test_searches_and_emailed_links_leave_no_id_phone_or_token_in_any_log(app, t
         assert status == 302 and headers["Location"].startswith("/login?next=")
         sign_in_page = headers["Location"]
         _, _, page = waiter.get(sign_in_page)
-        status, headers, _ = waiter.post(sign_in_page, {"email": "waiting@example.com", "password": PASSWORD,
-                                                        **waiter.form_fields(page)})
+        status, headers, _ = waiter.post(
+            sign_in_page, {"email": "waiting@example.com", "password": PASSWORD, **waiter.form_fields(page)}
+        )
         assert status == 303 and headers["Location"] == "/me/waitlist/offer"
         _, _, page = waiter.get("/me/waitlist/offer")
         status, headers, _ = waiter.post("/me/waitlist/offer", waiter.form_fields(page))
@@ -275,12 +306,21 @@ def test_searches_and_emailed_links_leave_no_id_phone_or_token_in_any_log(app, t
     logs = portal.written()
     access = logs["access.log"]
     # The journey is in the access log, its token routes redacted …
-    for line in ('"GET /password/reset/… HTTP/1.1" 303', '"GET /invite/… HTTP/1.1" 303',
-                 '"GET /survey/… HTTP/1.1" 303', '"GET /survey/… HTTP/1.1" 410', '"GET /preferences/… HTTP/1.1" 303',
-                 '"POST /preferences/…/unsubscribe HTTP/1.1" 200', '"GET /me/waitlist/offer/… HTTP/1.1" 303',
-                 '"GET /me/waitlist/offer/… HTTP/1.1" 410', '"POST /me/waitlist/offer HTTP/1.1" 303',
-                 '"GET /login?… HTTP/1.1" 200', '"POST /directory/clients HTTP/1.1" 200',
-                 '"GET /directory/clients?… HTTP/1.1" 200', '"POST /password/reset HTTP/1.1" 303'):
+    for line in (
+        '"GET /password/reset/… HTTP/1.1" 303',
+        '"GET /invite/… HTTP/1.1" 303',
+        '"GET /survey/… HTTP/1.1" 303',
+        '"GET /survey/… HTTP/1.1" 410',
+        '"GET /preferences/… HTTP/1.1" 303',
+        '"POST /preferences/…/unsubscribe HTTP/1.1" 200',
+        '"GET /me/waitlist/offer/… HTTP/1.1" 303',
+        '"GET /me/waitlist/offer/… HTTP/1.1" 410',
+        '"POST /me/waitlist/offer HTTP/1.1" 303',
+        '"GET /login?… HTTP/1.1" 200',
+        '"POST /directory/clients HTTP/1.1" 200',
+        '"GET /directory/clients?… HTTP/1.1" 200',
+        '"POST /password/reset HTTP/1.1" 303',
+    ):
         assert line in access, line
     assert '"http://127.0.0.1:%d/survey/…"' % portal.port in access
     assert '"http://127.0.0.1:%d/me/waitlist/offer/…"' % portal.port in access

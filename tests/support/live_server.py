@@ -1,4 +1,5 @@
 """A real gunicorn server process on 127.0.0.1 and a tiny cookie-keeping HTTP client (stdlib only)."""
+
 import os
 import re
 import socket
@@ -19,30 +20,70 @@ def free_port():
         return probe.getsockname()[1]
 
 
+class _PortTaken(Exception):
+    pass
+
+
 class GunicornServer:
     """``with GunicornServer(app.config) as base_url:`` serves the same database as the test's app."""
 
     def __init__(self, config, workers=2, threads=8, **env):
         self.port = free_port()
-        self.env = dict(os.environ, CHECKUP_DATABASE_URL=config["DATABASE_URL"],
-                        CHECKUP_SECRET_KEY=config["SECRET_KEY"], CHECKUP_NATIONAL_ID_KEY=config["NATIONAL_ID_KEY"],
-                        CHECKUP_OUTBOX_DIR=config["OUTBOX_DIR"], CHECKUP_CLIENT_LOCALE=config["CLIENT_LOCALE"],
-                        CHECKUP_LOGIN_LIMIT_PER_IP="100000/minute",
-                        CHECKUP_LOGIN_LIMIT_PER_ACCOUNT="1000/minute", **env)
+        self.env = dict(
+            os.environ,
+            CHECKUP_DATABASE_URL=config["DATABASE_URL"],
+            CHECKUP_SECRET_KEY=config["SECRET_KEY"],
+            CHECKUP_NATIONAL_ID_KEY=config["NATIONAL_ID_KEY"],
+            CHECKUP_OUTBOX_DIR=config["OUTBOX_DIR"],
+            CHECKUP_CLIENT_LOCALE=config["CLIENT_LOCALE"],
+            CHECKUP_LOGIN_LIMIT_PER_IP="100000/minute",
+            CHECKUP_LOGIN_LIMIT_PER_ACCOUNT="1000/minute",
+            **env,
+        )
         self.env.pop("CHECKUP_REDIS_URL", None)
         self.env.pop("CHECKUP_MAIL_SERVER", None)
-        self.args = [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads),
-                     "-b", f"127.0.0.1:{self.port}", "--log-level", "warning", "wsgi:app"]
+        self.workers, self.threads = workers, threads
         self.process = None
 
+    @property
+    def args(self):
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(self.workers),
+            "--threads",
+            str(self.threads),
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ]
+
     def __enter__(self):
-        self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True)
+        # free_port() only found a port free a moment ago: another process (another pytest-xdist worker's
+        # server, an outgoing connection) may take it before gunicorn binds it; then try another one
+        for attempt in range(3):
+            self.process = subprocess.Popen(
+                self.args, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            )
+            try:
+                return self._wait_until_up()
+            except _PortTaken:
+                self.port = free_port()
+        raise RuntimeError(f"gunicorn found no free port in 3 attempts (last {self.port})")
+
+    def _wait_until_up(self):
         base = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError("gunicorn exited:\n" + self.process.stdout.read())
+                output = self.process.stdout.read()
+                if "Connection in use" in output or "Address already in use" in output:
+                    raise _PortTaken(output)
+                raise RuntimeError("gunicorn exited:\n" + output)
             try:
                 with urllib.request.urlopen(base + "/healthz", timeout=2):
                     return base

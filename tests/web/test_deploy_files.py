@@ -1,5 +1,6 @@
 """The deploy files run real commands: every Procfile line and systemd unit names a `flask --app wsgi`
 command the app has (with options it takes) or gunicorn with options it knows, and the units restart."""
+
 import re
 import shlex
 import tomllib
@@ -143,8 +144,16 @@ def test_the_env_example_names_only_real_settings_in_a_form_systemd_and_honcho_b
         names.append(name)
         assert name in known, f"{name} is not a setting in checkup/config.py"
         assert re.fullmatch(r'[A-Za-z0-9_./:+-]*|"[^"\\$`]*"', value), f"{name}: quote this value"
-    required = {"CHECKUP_DATABASE_URL", "CHECKUP_REDIS_URL", "CHECKUP_SECRET_KEY", "CHECKUP_NATIONAL_ID_KEY",
-                "CHECKUP_BASE_URL", "CHECKUP_TRUST_PROXY", "CHECKUP_REPORTS_DIR", "CHECKUP_GROUP_DOCS_DIR"}
+    required = {
+        "CHECKUP_DATABASE_URL",
+        "CHECKUP_REDIS_URL",
+        "CHECKUP_SECRET_KEY",
+        "CHECKUP_NATIONAL_ID_KEY",
+        "CHECKUP_BASE_URL",
+        "CHECKUP_TRUST_PROXY",
+        "CHECKUP_REPORTS_DIR",
+        "CHECKUP_GROUP_DOCS_DIR",
+    }
     assert required <= set(names) and len(names) == len(set(names))
 
 

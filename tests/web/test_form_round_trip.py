@@ -1,4 +1,5 @@
 """The one form round trip every form view uses (checkup/web/form_round_trip.py)."""
+
 import pytest
 from flask_wtf import FlaskForm
 from wtforms import StringField

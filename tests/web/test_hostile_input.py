@@ -1,6 +1,7 @@
 """What a scanner does: every route, as every role allowed on it, with every parameter name the portal reads
 (query strings and form fields alike) set to hostile values, by GET and by POST wherever the route takes
 them. Nothing may answer 5xx."""
+
 import importlib
 import pkgutil
 import re
@@ -39,8 +40,9 @@ def _parameter_names():
         form = stack.pop()
         stack.extend(form.__subclasses__())
         names.update(name for name, _field in getattr(form, "_unbound_fields", None) or [])
-        names.update(name for name in vars(form) if not name.startswith("_") and hasattr(vars(form)[name],
-                                                                                          "field_class"))
+        names.update(
+            name for name in vars(form) if not name.startswith("_") and hasattr(vars(form)[name], "field_class")
+        )
     names.discard("csrf_token")
     return sorted(names)
 
@@ -67,7 +69,7 @@ def test_hostile_values_in_every_parameter_never_give_a_server_error(app, world,
                 answers.append(("GET", http.get(url, query_string=params).status_code))
             if "POST" in methods:
                 answers.append(("POST", http.post(url, data=params).status_code))
-            problems.extend(f"{method} {url} as {role} with {value[:30]!r}: {status}"
-                            for method, status in answers if status >= 500)
+            problems.extend(
+                f"{method} {url} as {role} with {value[:30]!r}: {status}" for method, status in answers if status >= 500
+            )
     assert problems == []
-

@@ -1,4 +1,5 @@
 """The Simplified Chinese catalog: complete for the code as it is now, placeholders intact, compiled, served."""
+
 import gettext
 import re
 import subprocess
@@ -40,9 +41,13 @@ def extracted(tmp_path_factory):
     """The messages in the code right now, extracted exactly as the project does it."""
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     result = subprocess.run(
-        _pybabel() + ["extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--no-location",
-                      "-o", str(pot), "."],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
+        _pybabel()
+        + ["extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--no-location", "-o", str(pot), "."],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, f"pybabel extract failed:\n{result.stdout}\n{result.stderr}"
     catalog = _read_po(pot)
     assert len(catalog) > 100, "extraction found suspiciously few messages"
@@ -94,8 +99,10 @@ def test_placeholders_match(zh_catalog):
             expected |= placeholders(other)
         for translated in _strings(message):
             if translated and placeholders(translated) != expected:
-                wrong.append(f"{ids[0]!r}\n    -> {translated!r}: {sorted(placeholders(translated))} "
-                             f"instead of {sorted(expected)}")
+                wrong.append(
+                    f"{ids[0]!r}\n    -> {translated!r}: {sorted(placeholders(translated))} "
+                    f"instead of {sorted(expected)}"
+                )
             # "%%" in a template string renders as "%"; a lone "%" in the translation would break formatting.
             if translated and ("%%" in ids[0]) != ("%%" in translated):
                 wrong.append(f"{ids[0]!r}\n    -> {translated!r}: '%%' differs")
@@ -112,8 +119,10 @@ def test_compiled_catalog_matches_the_po(tmp_path, zh_catalog):
     with open(ZH_MO, "rb") as fh:
         actual = gettext.GNUTranslations(fh)._catalog
     stale = sorted(str(k) for k in set(expected) | set(actual) if expected.get(k) != actual.get(k))
-    assert not stale, (f"messages.mo is out of date with messages.po ({len(stale)} differences, e.g. "
-                       f"{stale[:5]}): run pybabel compile -d checkup/translations")
+    assert not stale, (
+        f"messages.mo is out of date with messages.po ({len(stale)} differences, e.g. "
+        f"{stale[:5]}): run pybabel compile -d checkup/translations"
+    )
 
 
 def test_choosing_chinese_translates_the_pages(client, make_user, login):

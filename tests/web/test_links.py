@@ -1,4 +1,5 @@
 """Every address an email carries (checkup/core/links.py) is a route the app serves."""
+
 import inspect
 from urllib.parse import urlsplit
 
@@ -7,13 +8,19 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from checkup.core import links
 
-BUILDERS = [(name, fn) for name, fn in inspect.getmembers(links, inspect.isfunction)
-            if fn.__module__ == links.__name__ and name != "absolute"]
+BUILDERS = [
+    (name, fn)
+    for name, fn in inspect.getmembers(links, inspect.isfunction)
+    if fn.__module__ == links.__name__ and name != "absolute"
+]
 
 
 def _sample_args(fn):
-    return [7 if parameter.annotation is int else "sample-token" for parameter in
-            inspect.signature(fn).parameters.values() if parameter.default is inspect.Parameter.empty]
+    return [
+        7 if parameter.annotation is int else "sample-token"
+        for parameter in inspect.signature(fn).parameters.values()
+        if parameter.default is inspect.Parameter.empty
+    ]
 
 
 @pytest.mark.parametrize("name, builder", BUILDERS, ids=[name for name, _ in BUILDERS])
@@ -21,7 +28,7 @@ def test_each_emailed_link_is_served(app, name, builder):
     with app.app_context():
         address = builder(*_sample_args(builder))
     base = app.config["BASE_URL"].rstrip("/")
-    path = address[len(base):] if address.startswith(base) else address
+    path = address[len(base) :] if address.startswith(base) else address
     assert path.startswith("/")
     adapter = app.url_map.bind("localhost")
     try:

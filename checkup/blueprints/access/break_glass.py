@@ -1,6 +1,7 @@
 """Break the glass: staff without a care relationship open a client's clinical record with a reason
 (time-limited, audited). Any staff role that reads records may; the admin reviews every such access at
 /admin/break-glass (admin/break_glass.py)."""
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,8 +17,9 @@ bp = Blueprint("access_break_glass", __name__, url_prefix="/access")
 
 
 def _form_page(form, client_id, status):
-    return render_template("access/break_glass.html", form=form, client_id=client_id,
-                           minutes=care_access.minutes()), status
+    return render_template(
+        "access/break_glass.html", form=form, client_id=client_id, minutes=care_access.minutes()
+    ), status
 
 
 @bp.app_errorhandler(NoCareRelationship)
@@ -32,8 +34,13 @@ def no_relationship(error):
 def open_record(client_id):
     form = BreakGlassForm()
     if submit(form, lambda: care_access.break_glass(actor(), client_id, form.reason.data)).done:
-        flash(_("The record is open to you for %(minutes)d minutes. This access is logged and reviewed.",
-                minutes=care_access.minutes()), "warning")
+        flash(
+            _(
+                "The record is open to you for %(minutes)d minutes. This access is logged and reviewed.",
+                minutes=care_access.minutes(),
+            ),
+            "warning",
+        )
         target = form.next.data if is_safe_next(form.next.data) else url_for(home_endpoint(current_user))
         return redirect(target, code=303)
     return _form_page(form, client_id, 422)

@@ -1,4 +1,5 @@
 """Center management: the dashboard, the audit log and the background work (failed and dead tasks)."""
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -16,8 +17,13 @@ restrict_blueprint(bp, ADMIN)
 
 @bp.get("")
 def dashboard():
-    return render_page("admin/dashboard.html", counts=admin_overview.counts(), attention=task_overview.attention(),
-                       data_requests=data_rights.queue_counts(), break_glass=care_access.to_review_count())
+    return render_page(
+        "admin/dashboard.html",
+        counts=admin_overview.counts(),
+        attention=task_overview.attention(),
+        data_requests=data_rights.queue_counts(),
+        break_glass=care_access.to_review_count(),
+    )
 
 
 @bp.get("/audit")
@@ -25,14 +31,21 @@ def audit_log():
     page = request.args.get("page", "1")
     action = request.args.get("action", "").strip()[:60]
     events, pager = admin_overview.audit_page(page, action)
-    return render_page("admin/audit.html", "admin/_audit_rows.html", events=events, pager=pager, action=action,
-                       actions=admin_overview.audit_actions())
+    return render_page(
+        "admin/audit.html",
+        "admin/_audit_rows.html",
+        events=events,
+        pager=pager,
+        action=action,
+        actions=admin_overview.audit_actions(),
+    )
 
 
 @bp.get("/tasks")
 def tasks():
-    view = task_overview.overview(request.args.get("page", "1"), request.args.get("state", ""),
-                                  request.args.get("kind", ""))
+    view = task_overview.overview(
+        request.args.get("page", "1"), request.args.get("state", ""), request.args.get("kind", "")
+    )
     return render_page("admin/tasks.html", "admin/_tasks.html", view=view)
 
 
@@ -40,8 +53,9 @@ def _listing_after_action(message=None, task_id=None, form=None):
     """The list the buttons were pressed on (its filters come back as hidden fields). htmx: the overview
     swapped in place, a refused reason shown at its field (200: htmx 2 drops 4xx); otherwise a redirect
     after success, or the page with the error (422)."""
-    view = task_overview.overview(request.form.get("page", "1"), request.form.get("state", ""),
-                                  request.form.get("kind", ""))
+    view = task_overview.overview(
+        request.form.get("page", "1"), request.form.get("state", ""), request.form.get("kind", "")
+    )
     if form is not None:
         view.errors[task_id] = [str(error) for error in form.reason.errors]
         view.reasons[task_id] = form.reason.data or ""

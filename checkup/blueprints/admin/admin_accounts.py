@@ -1,4 +1,5 @@
 """Admin: staff and HR accounts, their roles, deactivation."""
+
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
@@ -36,12 +37,15 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 def create():
     form = _prepare(AccountForm())
-    outcome = submit(form, lambda: accounts.create_account(actor(), form.email.data, form.name.data, form.roles.data,
-                                                           _org_id(form), form.phone.data or ""))
+    outcome = submit(
+        form,
+        lambda: accounts.create_account(
+            actor(), form.email.data, form.name.data, form.roles.data, _org_id(form), form.phone.data or ""
+        ),
+    )
     if outcome.done:
         user = outcome.result
-        flash(_("Account created. %(email)s has been sent a link to choose a password.", email=user.email),
-              "success")
+        flash(_("Account created. %(email)s has been sent a link to choose a password.", email=user.email), "success")
         return redirect(url_for("admin_accounts.detail", user_id=user.id), code=303)
     return render_page("admin/account_new.html", form=form, status=outcome.status)
 
@@ -49,8 +53,7 @@ def create():
 @bp.get("/<int:user_id>")
 def detail(user_id):
     user = accounts.get_user(user_id)
-    form = _prepare(RolesForm(data={"roles": sorted(user.role_names),
-                                    "organization": str(user.organization_id or "")}))
+    form = _prepare(RolesForm(data={"roles": sorted(user.role_names), "organization": str(user.organization_id or "")}))
     return render_page("admin/account_detail.html", user=user, form=form)
 
 

@@ -1,5 +1,6 @@
 """The admin's review of break-the-glass accesses: staff who opened a client's clinical record without a
 care relationship (the opening itself is /access/clients/<id>/break-glass, access/break_glass.py)."""
+
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
@@ -17,8 +18,9 @@ def review_list():
     state = "reviewed" if request.args.get("state") == "reviewed" else "open"
     page = request.args.get("page", "1")
     result = care_access.review_list(state, int(page) if page.isdigit() and len(page) < 7 else 1)
-    return render_page("access/review.html", "access/_review_rows.html", result=result, state=state,
-                       form=ReviewAccessForm())
+    return render_page(
+        "access/review.html", "access/_review_rows.html", result=result, state=state, form=ReviewAccessForm()
+    )
 
 
 @bp.post("/admin/break-glass/<int:access_id>/review")

@@ -1,4 +1,5 @@
 """Admin: the follow-up rule table and the advice library physicians draw on."""
+
 from flask import Blueprint, flash, redirect, url_for
 from flask_babel import gettext as _
 
@@ -14,10 +15,17 @@ restrict_blueprint(bp, ADMIN)
 
 def _page(rule_forms=None, snippet_form=None, status=200):
     rows = care_rules.rule_table()
-    forms = rule_forms or {kind: RuleForm(prefix=kind, data={"level": level, "due_hours": hours})
-                           for kind, level, hours in rows}
-    return render_page("admin/care_rules.html", rows=rows, forms=forms, snippets=care_rules.snippets(),
-                       snippet_form=snippet_form or SnippetForm(), status=status)
+    forms = rule_forms or {
+        kind: RuleForm(prefix=kind, data={"level": level, "due_hours": hours}) for kind, level, hours in rows
+    }
+    return render_page(
+        "admin/care_rules.html",
+        rows=rows,
+        forms=forms,
+        snippets=care_rules.snippets(),
+        snippet_form=snippet_form or SnippetForm(),
+        status=status,
+    )
 
 
 @bp.get("")
@@ -31,8 +39,9 @@ def save_rule(kind):
     if submit(form, lambda: care_rules.set_rule(actor(), kind, form.level.data, form.due_hours.data)).done:
         flash(_("Rule saved. It applies to reports signed from now on."), "success")
         return redirect(url_for("care_rules.index"), code=303)
-    forms = {k: RuleForm(prefix=k, data={"level": level, "due_hours": hours})
-             for k, level, hours in care_rules.rule_table()}
+    forms = {
+        k: RuleForm(prefix=k, data={"level": level, "due_hours": hours}) for k, level, hours in care_rules.rule_table()
+    }
     forms[kind] = form
     return _page(rule_forms=forms, status=422)
 

@@ -1,4 +1,5 @@
 """Admin: how new follow-ups are assigned, when "unreachable" may close one, counselors' departments."""
+
 from flask import Blueprint, flash, redirect, url_for
 from flask_babel import gettext as _
 
@@ -16,16 +17,26 @@ restrict_blueprint(bp, ADMIN)
 def _member_form(form=None):
     form = form or StaffDepartmentForm()
     form.user.choices = [("", "—")] + [(str(u.id), f"{u.name} <{u.email}>") for u in followup_assignment.counselors()]
-    form.department.choices = [("", "—")] + [(str(d.id), d.name_en + (f" {d.name_zh}" if d.name_zh else ""))
-                                              for d in followup_assignment.departments()]
+    form.department.choices = [("", "—")] + [
+        (str(d.id), d.name_en + (f" {d.name_zh}" if d.name_zh else "")) for d in followup_assignment.departments()
+    ]
     return form
 
 
 def _page(settings_form=None, member_form=None, status=200):
-    settings_form = settings_form or AssignmentSettingsForm(data={
-        "mode": followup_assignment.assignment_mode(), "unreachable_after": followup_assignment.unreachable_after()})
-    return render_page("admin/care_settings.html", settings_form=settings_form, member_form=_member_form(member_form),
-                       rows=followup_assignment.staff_departments(), status=status)
+    settings_form = settings_form or AssignmentSettingsForm(
+        data={
+            "mode": followup_assignment.assignment_mode(),
+            "unreachable_after": followup_assignment.unreachable_after(),
+        }
+    )
+    return render_page(
+        "admin/care_settings.html",
+        settings_form=settings_form,
+        member_form=_member_form(member_form),
+        rows=followup_assignment.staff_departments(),
+        status=status,
+    )
 
 
 def _number(value):
@@ -41,8 +52,9 @@ def index():
 @bp.post("")
 def save():
     form = AssignmentSettingsForm()
-    if submit(form, lambda: followup_assignment.save_settings(actor(), form.mode.data,
-                                                              form.unreachable_after.data)).done:
+    if submit(
+        form, lambda: followup_assignment.save_settings(actor(), form.mode.data, form.unreachable_after.data)
+    ).done:
         flash(_("Assignment settings saved. They apply to follow-ups created from now on."), "success")
         return redirect(url_for("care_settings.index"), code=303)
     return _page(settings_form=form, status=422)
@@ -52,8 +64,9 @@ def save():
 def add_member():
     form = _member_form()
     try:
-        followup_assignment.set_department(actor(), _number(form.user.data), _number(form.department.data),
-                                           form.is_head.data)
+        followup_assignment.set_department(
+            actor(), _number(form.user.data), _number(form.department.data), form.is_head.data
+        )
     except ValidationError as exc:
         apply_errors(form, exc)
         return _page(member_form=form, status=422)

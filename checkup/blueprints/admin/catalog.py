@@ -2,6 +2,7 @@
 
 Packages and resources live in ``catalog_packages`` on the same blueprint (imported at the end).
 """
+
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -56,8 +57,10 @@ def validated_field(form, field, problems):
 def _prepare_item_form(form, item=None):
     form.department.choices = [("", "—")] + [(str(d.id), f"{d.code} · {localized(d)}") for d in catalog.departments()]
     form.resource.choices = [("", _("None"))] + [
-        (str(r.id), f"{r.code} · {localized(r)}") for r in catalog.resources()
-        if r.active or (item is not None and r.id == item.resource_id)]
+        (str(r.id), f"{r.code} · {localized(r)}")
+        for r in catalog.resources()
+        if r.active or (item is not None and r.id == item.resource_id)
+    ]
     return form
 
 
@@ -77,8 +80,14 @@ def items():
     search = request.args.get("q", "").strip()[:100]
     department = id_from_text(request.args.get("department", ""))
     rows = catalog.list_items(search, department)
-    return render_page("catalog/items.html", "catalog/_item_rows.html", items=rows, search=search,
-                       department=department, departments=catalog.departments())
+    return render_page(
+        "catalog/items.html",
+        "catalog/_item_rows.html",
+        items=rows,
+        search=search,
+        department=department,
+        departments=catalog.departments(),
+    )
 
 
 @bp.route("/items/new", methods=["GET", "POST"])
@@ -96,8 +105,9 @@ def item_new():
 @bp.get("/items/<int:item_id>")
 def item_detail(item_id):
     item = catalog.get_item(item_id)
-    return render_page("catalog/item_detail.html", item=item, ranges=catalog.item_ranges(item.id),
-                       range_form=RangeForm(formdata=None))
+    return render_page(
+        "catalog/item_detail.html", item=item, ranges=catalog.item_ranges(item.id), range_form=RangeForm(formdata=None)
+    )
 
 
 @bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
@@ -119,8 +129,9 @@ def item_edit(item_id):
 def item_validate(field, item_id=None):
     item = catalog.get_item(item_id) if item_id is not None else None
     form = _prepare_item_form(ItemForm(), item)
-    return validated_field(form, field, lambda: catalog.item_problems(
-        values_of(form, ITEM_FIELDS), item.id if item else None)[1])
+    return validated_field(
+        form, field, lambda: catalog.item_problems(values_of(form, ITEM_FIELDS), item.id if item else None)[1]
+    )
 
 
 @bp.post("/items/<int:item_id>/delete")
@@ -128,14 +139,16 @@ def item_delete(item_id):
     try:
         item = catalog.delete_item(actor(), item_id)
     except Conflict as exc:
-        flash(_("%(code)s was not deleted. %(reason)s", code=catalog.get_item(item_id).code, reason=exc.message),
-              "error")
+        flash(
+            _("%(code)s was not deleted. %(reason)s", code=catalog.get_item(item_id).code, reason=exc.message), "error"
+        )
         return go("catalog.item_detail", item_id=item_id)
     flash(_("Item %(code)s deleted.", code=item.code), "success")
     return go("catalog.items")
 
 
 # --- inline edit of a row in the items list ------------------------------------------------------
+
 
 def _quick_form(item, formdata=None):
     prefix = f"item-{item.id}"
@@ -155,8 +168,7 @@ def item_row(item_id):
 @bp.get("/items/<int:item_id>/row/edit")
 def item_row_form(item_id):
     item = catalog.get_item(item_id)
-    return render_page("catalog/item_quick_edit.html", "catalog/_item_row_form.html", item=item,
-                       form=_quick_form(item))
+    return render_page("catalog/item_quick_edit.html", "catalog/_item_row_form.html", item=item, form=_quick_form(item))
 
 
 @bp.post("/items/<int:item_id>/row")
@@ -169,11 +181,13 @@ def item_row_save(item_id):
             flash(_("Item %(code)s saved.", code=outcome.result.code), "success")
             return redirect(url_for("catalog.items"), code=303)
         return render_template("catalog/_item_row.html", item=outcome.result)
-    return render_page("catalog/item_quick_edit.html", "catalog/_item_row_form.html", item=item, form=form,
-                       status=invalid_status())
+    return render_page(
+        "catalog/item_quick_edit.html", "catalog/_item_row_form.html", item=item, form=form, status=invalid_status()
+    )
 
 
 # --- reference ranges -----------------------------------------------------------------------------
+
 
 @bp.post("/items/<int:item_id>/ranges")
 def range_add(item_id):
@@ -184,23 +198,35 @@ def range_add(item_id):
         if not wants_fragment():
             flash(_("Reference range added."), "success")
             return redirect(url_for("catalog.item_detail", item_id=item.id, _anchor="ranges"), code=303)
-        return render_template("catalog/_range_added.html", item=item, ranges=catalog.item_ranges(item.id),
-                               range_form=RangeForm(formdata=None))
+        return render_template(
+            "catalog/_range_added.html",
+            item=item,
+            ranges=catalog.item_ranges(item.id),
+            range_form=RangeForm(formdata=None),
+        )
     if wants_fragment():
-        response = make_response(render_template("catalog/_range_form.html", item=item, range_form=form,
-                                                 range_error=outcome.form_error))
+        response = make_response(
+            render_template("catalog/_range_form.html", item=item, range_form=form, range_error=outcome.form_error)
+        )
         response.headers["HX-Retarget"] = "#range-form"
         response.headers["HX-Reswap"] = "outerHTML"
         return response
-    return render_page("catalog/item_detail.html", item=item, ranges=catalog.item_ranges(item.id),
-                       range_form=form, range_error=outcome.form_error, status=422)
+    return render_page(
+        "catalog/item_detail.html",
+        item=item,
+        ranges=catalog.item_ranges(item.id),
+        range_form=form,
+        range_error=outcome.form_error,
+        status=422,
+    )
 
 
 @bp.post("/items/<int:item_id>/ranges/<int:range_id>/delete")
 def range_delete(item_id, range_id):
     catalog.delete_range(actor(), item_id, range_id)
     if wants_fragment():  # every remaining row, so the empty-table message comes back after the last one
-        return render_template("catalog/_range_rows.html", item=catalog.get_item(item_id),
-                               ranges=catalog.item_ranges(item_id))
+        return render_template(
+            "catalog/_range_rows.html", item=catalog.get_item(item_id), ranges=catalog.item_ranges(item_id)
+        )
     flash(_("Reference range deleted."), "success")
     return redirect(url_for("catalog.item_detail", item_id=item_id, _anchor="ranges"), code=303)

@@ -1,4 +1,5 @@
 """Admin: the catalog's packages and limited resources (views of the ``catalog`` blueprint)."""
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -13,17 +14,25 @@ PACKAGE_FIELDS = packages.PACKAGE_FIELDS + ("items",)
 
 # --- packages -------------------------------------------------------------------------------------
 
+
 @bp.get("/packages")
 def package_list():
     search = request.args.get("q", "").strip()[:100]
-    return render_page("catalog/packages.html", "catalog/_package_rows.html", packages=packages.list_packages(search),
-                       search=search)
+    return render_page(
+        "catalog/packages.html", "catalog/_package_rows.html", packages=packages.list_packages(search), search=search
+    )
 
 
 def _package_form_page(form, package, status=200):
     selected = {int(i) for i in (form.items.data or []) if str(i).isdigit() and len(str(i)) < 10}
-    return render_page("catalog/package_form.html", form=form, package=package, selected=selected,
-                       groups=packages.items_by_department(selected), status=status)
+    return render_page(
+        "catalog/package_form.html",
+        form=form,
+        package=package,
+        selected=selected,
+        groups=packages.items_by_department(selected),
+        status=status,
+    )
 
 
 def _save_package(form, package=None):
@@ -60,8 +69,11 @@ def package_edit(package_id):
 def package_validate(field, package_id=None):
     package = packages.get_package(package_id) if package_id is not None else None
     form = PackageForm()
-    return validated_field(form, field, lambda: packages.package_problems(
-        values_of(form, PACKAGE_FIELDS), package.id if package else None)[1])
+    return validated_field(
+        form,
+        field,
+        lambda: packages.package_problems(values_of(form, PACKAGE_FIELDS), package.id if package else None)[1],
+    )
 
 
 @bp.post("/packages/<int:package_id>/active")
@@ -70,12 +82,17 @@ def package_active(package_id):
     package = packages.set_package_active(actor(), package_id, active)
     if wants_fragment():
         return render_template("catalog/_package_row.html", package=packages.package_row(package.id))
-    flash(_("Package %(code)s is now offered.", code=package.code) if active else
-          _("Package %(code)s is no longer offered.", code=package.code), "success")
+    flash(
+        _("Package %(code)s is now offered.", code=package.code)
+        if active
+        else _("Package %(code)s is no longer offered.", code=package.code),
+        "success",
+    )
     return redirect(url_for("catalog.package_list"), code=303)
 
 
 # --- limited resources ----------------------------------------------------------------------------
+
 
 @bp.get("/resources")
 def resource_list():
@@ -88,14 +105,16 @@ def _resource_page(resource_id=None):
         form = ResourceForm(data={k: getattr(resource, k) for k in packages.RESOURCE_FIELDS})
     else:
         form = ResourceForm()
-    outcome = submit(form, lambda: packages.save_resource(actor(), values_of(form, packages.RESOURCE_FIELDS),
-                                                          resource_id))
+    outcome = submit(
+        form, lambda: packages.save_resource(actor(), values_of(form, packages.RESOURCE_FIELDS), resource_id)
+    )
     if outcome.done:
         flash(_("Resource %(code)s saved.", code=outcome.result.code), "success")
         return redirect(url_for("catalog.resource_list"), code=303)
     if outcome.invalid:
-        add_rule_errors(form, lambda: packages.resource_problems(values_of(form, packages.RESOURCE_FIELDS),
-                                                                 resource_id)[1])
+        add_rule_errors(
+            form, lambda: packages.resource_problems(values_of(form, packages.RESOURCE_FIELDS), resource_id)[1]
+        )
     return render_page("catalog/resource_form.html", form=form, resource=resource, status=outcome.status)
 
 
@@ -114,5 +133,10 @@ def resource_edit(resource_id):
 def resource_validate(field, resource_id=None):
     resource = packages.get_resource(resource_id) if resource_id is not None else None
     form = ResourceForm()
-    return validated_field(form, field, lambda: packages.resource_problems(
-        values_of(form, packages.RESOURCE_FIELDS), resource.id if resource else None)[1])
+    return validated_field(
+        form,
+        field,
+        lambda: packages.resource_problems(
+            values_of(form, packages.RESOURCE_FIELDS), resource.id if resource else None
+        )[1],
+    )

@@ -1,4 +1,5 @@
 """Center management figures (admin), contract renewal tasks (admin) and the re-enrollment funnel (care)."""
+
 from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
@@ -26,17 +27,20 @@ def dashboard():
 def export():
     data = management.dashboard()
     audit.record(actor(), "management.exported", None, start=str(data["start"]), end=str(data["today"]))
-    return Response(management.workbook(data, chinese=is_chinese()),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename=management-{data['today']}.xlsx"})
+    return Response(
+        management.workbook(data, chinese=is_chinese()),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f"attachment; filename=management-{data['today']}.xlsx"},
+    )
 
 
 @bp.get("/renewals")
 def renewal_tasks():
     status = request.args.get("status", "open")
     status = status if status in ("open", "done", "all") else "open"
-    return render_page("management/renewals.html", tasks=renewals.task_list(status), shown=status,
-                       form=RenewalDoneForm())
+    return render_page(
+        "management/renewals.html", tasks=renewals.task_list(status), shown=status, form=RenewalDoneForm()
+    )
 
 
 @bp.post("/renewals/<int:task_id>/done")

@@ -1,4 +1,5 @@
 """Client care: email campaigns (compose, segment with a live audience count, send, progress and counts)."""
+
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
@@ -45,20 +46,33 @@ def _audience(form):
 
 def _form_page(form, campaign=None, status=200, error=None):
     count, names = _audience(form)
-    return render_page("campaigns/form.html", form=form, campaign=campaign, error=error, count=count, names=names,
-                       segment_errors=_segment_errors(form), status=status)
+    return render_page(
+        "campaigns/form.html",
+        form=form,
+        campaign=campaign,
+        error=error,
+        count=count,
+        names=names,
+        segment_errors=_segment_errors(form),
+        status=status,
+    )
 
 
 def _segment_errors(form):
-    return [(form[name].label.text, " ".join(map(str, form[name].errors))) for name in SEGMENT_FIELDS
-            if form[name].errors]
+    return [
+        (form[name].label.text, " ".join(map(str, form[name].errors))) for name in SEGMENT_FIELDS if form[name].errors
+    ]
 
 
 def _save(form, campaign=None):
     """Validate and save the draft: a redirect on success, else the form page with the errors in place."""
     try:
-        outcome = submit(form, lambda: campaigns.save_draft(actor(), form.message_values(), form.segment_values(),
-                                                            campaign.id if campaign else None))
+        outcome = submit(
+            form,
+            lambda: campaigns.save_draft(
+                actor(), form.message_values(), form.segment_values(), campaign.id if campaign else None
+            ),
+        )
     except Conflict as exc:  # sent meanwhile: no longer a draft
         flash(exc.message, "error")
         return redirect(url_for("campaigns.detail", campaign_id=campaign.id), code=303)
@@ -72,8 +86,12 @@ def _save(form, campaign=None):
 
 @bp.get("", endpoint="index")
 def index():
-    return render_page("campaigns/index.html", rows=campaigns.list_campaigns(), kinds=campaigns.KIND_LABELS,
-                       statuses=campaigns.STATUS_LABELS)
+    return render_page(
+        "campaigns/index.html",
+        rows=campaigns.list_campaigns(),
+        kinds=campaigns.KIND_LABELS,
+        statuses=campaigns.STATUS_LABELS,
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -104,15 +122,19 @@ def preview():
     form.validate()
     _add_problems(form, _segment_problems(form))
     count, names = _audience(form)
-    return render_page("campaigns/preview.html", "campaigns/_preview.html", count=count, names=names,
-                       segment_errors=_segment_errors(form))
+    return render_page(
+        "campaigns/preview.html",
+        "campaigns/_preview.html",
+        count=count,
+        names=names,
+        segment_errors=_segment_errors(form),
+    )
 
 
 @bp.get("/<int:campaign_id>")
 def detail(campaign_id):
     data = campaigns.detail(campaign_id)
-    return render_page("campaigns/detail.html", kinds=campaigns.KIND_LABELS, statuses=campaigns.STATUS_LABELS,
-                       **data)
+    return render_page("campaigns/detail.html", kinds=campaigns.KIND_LABELS, statuses=campaigns.STATUS_LABELS, **data)
 
 
 @bp.route("/<int:campaign_id>/send", methods=["GET", "POST"])
@@ -140,5 +162,10 @@ def send(campaign_id):
 @bp.get("/<int:campaign_id>/status")
 def status(campaign_id):
     campaign, counts = campaigns.progress(campaign_id)
-    return render_page("campaigns/status.html", "campaigns/_status.html", campaign=campaign, counts=counts,
-                       statuses=campaigns.STATUS_LABELS)
+    return render_page(
+        "campaigns/status.html",
+        "campaigns/_status.html",
+        campaign=campaign,
+        counts=counts,
+        statuses=campaigns.STATUS_LABELS,
+    )

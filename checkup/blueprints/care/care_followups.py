@@ -1,5 +1,6 @@
 """Counselors' follow-up worklist: filters, bulk assign, the detail page with its contact log, closing,
 referrals and re-check booking; the department head's view. Rules live in services/followup*.py."""
+
 import uuid
 from urllib.parse import parse_qsl, urlsplit
 
@@ -38,9 +39,14 @@ def _number(value):
 
 
 def _filters(args):
-    return followups.Filters(level=args.get("level", ""), status=args.get("status", "") or followups.OPEN,
-                             due=args.get("due", ""), department=_number(args.get("department")),
-                             assignee=args.get("assignee", "")[:12], page=_number(args.get("page")) or 1).cleaned()
+    return followups.Filters(
+        level=args.get("level", ""),
+        status=args.get("status", "") or followups.OPEN,
+        due=args.get("due", ""),
+        department=_number(args.get("department")),
+        assignee=args.get("assignee", "")[:12],
+        page=_number(args.get("page")) or 1,
+    ).cleaned()
 
 
 def _assignee_choices():
@@ -48,7 +54,7 @@ def _assignee_choices():
 
 
 def _assignee_value(raw):
-    """"" → None (the pool); a number → that id; anything else → 0, which no counselor has."""
+    """ "" → None (the pool); a number → that id; anything else → 0, which no counselor has."""
     raw = raw or ""
     return None if raw == "" else (_number(raw) or 0)
 
@@ -59,13 +65,20 @@ def _list_context(filters, assign_form=None, error=None, department=None):
     if department is not None:
         args.pop("department", None)
         args["department_id"] = department.id
-    return {"filters": filters, "result": followups.worklist(actor(), filters),
-            "departments": followup_assignment.departments(), "assignee_choices": _assignee_choices(),
-            "assign_form": assign_form or AssignForm(), "error": error, "list_args": args,
-            "list_endpoint": "care_followups.department" if department is not None else "care_followups.index"}
+    return {
+        "filters": filters,
+        "result": followups.worklist(actor(), filters),
+        "departments": followup_assignment.departments(),
+        "assignee_choices": _assignee_choices(),
+        "assign_form": assign_form or AssignForm(),
+        "error": error,
+        "list_args": args,
+        "list_endpoint": "care_followups.department" if department is not None else "care_followups.index",
+    }
 
 
 # --- the worklist --------------------------------------------------------------------------------------
+
 
 @bp.get("/followups")
 def index():
@@ -78,7 +91,7 @@ def bulk_assign():
     form = AssignForm()
     target = request.form.get("next", "")
     target = target if is_safe_next(target) and target.startswith("/care/") else url_for("care_followups.index")
-    ids = [_number(v) or 0 for v in request.form.getlist("ids")[:followup_actions.MAX_BULK + 1]]
+    ids = [_number(v) or 0 for v in request.form.getlist("ids")[: followup_actions.MAX_BULK + 1]]
     try:
         changed = followup_actions.assign(actor(), ids, _assignee_value(form.assignee.data))
     except NotFound:
@@ -97,22 +110,30 @@ def _query_pairs(url):
 
 # --- one follow-up -------------------------------------------------------------------------------------
 
+
 def _referral_form(form=None):
     form = form or ReferralForm()
-    form.department.choices = [("", "—")] + [(str(d.id), d.name_en + (f" {d.name_zh}" if d.name_zh else ""))
-                                              for d in followup_assignment.departments()]
+    form.department.choices = [("", "—")] + [
+        (str(d.id), d.name_en + (f" {d.name_zh}" if d.name_zh else "")) for d in followup_assignment.departments()
+    ]
     return form
 
 
 def _detail_page(follow_up_id, status=200, error=None, **forms):
     data = followups.detail(actor(), follow_up_id)
     assign_form = forms.get("assign_form") or AssignForm(data={"assignee": str(data.follow_up.assignee_id or "")})
-    return render_page("care/followups_detail.html", data=data, status=status, error=error,
-                       attempt_form=forms.get("attempt_form") or AttemptForm(),
-                       close_form=forms.get("close_form") or CloseForm(),
-                       referral_form=_referral_form(forms.get("referral_form")),
-                       assign_form=assign_form, assignee_choices=_assignee_choices(),
-                       live_recheck=recheck.live_recheck(data.follow_up))
+    return render_page(
+        "care/followups_detail.html",
+        data=data,
+        status=status,
+        error=error,
+        attempt_form=forms.get("attempt_form") or AttemptForm(),
+        close_form=forms.get("close_form") or CloseForm(),
+        referral_form=_referral_form(forms.get("referral_form")),
+        assign_form=assign_form,
+        assignee_choices=_assignee_choices(),
+        live_recheck=recheck.live_recheck(data.follow_up),
+    )
 
 
 def _failed(follow_up_id, exc, name, form):
@@ -175,8 +196,15 @@ def close(follow_up_id):
 def refer(follow_up_id):
     form = _referral_form()
     try:
-        referral = referrals.create(actor(), follow_up_id, form.target_kind.data, _number(form.department.data),
-                                    form.hospital.data, form.hospital_department.data, form.reason.data)
+        referral = referrals.create(
+            actor(),
+            follow_up_id,
+            form.target_kind.data,
+            _number(form.department.data),
+            form.hospital.data,
+            form.hospital_department.data,
+            form.reason.data,
+        )
     except DomainError as exc:
         return _failed(follow_up_id, exc, "referral_form", form)
     flash(_("Referral proposed."), "success")
@@ -206,19 +234,34 @@ def recheck_booking(follow_up_id):
                 error = exc.message
             status = 409 if isinstance(exc, booking.PlaceTaken) else exc.status
         else:
-            flash(_("Re-check booked for %(day)s: exam code %(code)s.", day=appointment.day.isoformat(),
-                    code=appointment.exam_code), "success")
+            flash(
+                _(
+                    "Re-check booked for %(day)s: exam code %(code)s.",
+                    day=appointment.day.isoformat(),
+                    code=appointment.exam_code,
+                ),
+                "success",
+            )
             return redirect(url_for("care_followups.detail", follow_up_id=follow_up.id), code=303)
     try:
         resources = recheck.quote_for(follow_up, chosen).resource_ids if chosen else []
     except ValidationError as exc:
         error, resources = error or exc.message, []
-    return render_page("care/followups_recheck.html", follow_up=follow_up, items=items, chosen=set(chosen),
-                       day=day, slots=availability.day_slots(day, resources) if chosen else [], form=form,
-                       error=error, status=status)
+    return render_page(
+        "care/followups_recheck.html",
+        follow_up=follow_up,
+        items=items,
+        chosen=set(chosen),
+        day=day,
+        slots=availability.day_slots(day, resources) if chosen else [],
+        form=form,
+        error=error,
+        status=status,
+    )
 
 
 # --- the department head's view ------------------------------------------------------------------------
+
 
 @bp.get("/departments/<int:department_id>")
 def department(department_id):
@@ -226,5 +269,10 @@ def department(department_id):
     args = MultiDict(request.args)
     args["department"] = str(department.id)
     filters = _filters(args)
-    return render_page("care/followups_department.html", "care/_followups_results.html", department=department,
-                       sla=followups.sla(department.id), **_list_context(filters, department=department))
+    return render_page(
+        "care/followups_department.html",
+        "care/_followups_results.html",
+        department=department,
+        sla=followups.sla(department.id),
+        **_list_context(filters, department=department),
+    )

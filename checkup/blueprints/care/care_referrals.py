@@ -1,4 +1,5 @@
 """Referrals: the list with filters, one referral with its next steps, the letter PDF and the report."""
+
 from flask import Blueprint, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 
@@ -12,8 +13,11 @@ from checkup.web.guards import actor, render_page, restrict_blueprint
 bp = Blueprint("care_referrals", __name__, url_prefix="/care/referrals")
 restrict_blueprint(bp, COUNSELOR, ADMIN)
 # action: (template name, form factory); the decline form is prefixed so its field ids differ from completing's
-FORMS = {"schedule": ("schedule_form", ScheduleForm), "complete": ("complete_form", OutcomeForm),
-         "decline": ("decline_form", lambda: DeclineForm(prefix="decline"))}
+FORMS = {
+    "schedule": ("schedule_form", ScheduleForm),
+    "complete": ("complete_form", OutcomeForm),
+    "decline": ("decline_form", lambda: DeclineForm(prefix="decline")),
+}
 
 
 @bp.context_processor
@@ -34,12 +38,18 @@ def _number(value):
 
 @bp.get("")
 def index():
-    filters = referrals.ListFilters(status=request.args.get("status", ""),
-                                    target_kind=request.args.get("target", ""),
-                                    page=_number(request.args.get("page")) or 1).cleaned()
-    return render_page("care/referrals.html", "care/_referrals_results.html", filters=filters,
-                       result=referrals.referral_list(actor(), filters),
-                       statuses=("open",) + referrals.OPEN_STATUSES + referrals.DECIDED_STATUSES)
+    filters = referrals.ListFilters(
+        status=request.args.get("status", ""),
+        target_kind=request.args.get("target", ""),
+        page=_number(request.args.get("page")) or 1,
+    ).cleaned()
+    return render_page(
+        "care/referrals.html",
+        "care/_referrals_results.html",
+        filters=filters,
+        result=referrals.referral_list(actor(), filters),
+        statuses=("open",) + referrals.OPEN_STATUSES + referrals.DECIDED_STATUSES,
+    )
 
 
 @bp.get("/report")
@@ -62,15 +72,22 @@ def _transition(referral_id, action):
     name, form_class = FORMS.get(action, (None, None))
     form = form_class() if form_class else None
     try:
-        referrals.transition(actor(), referral_id, action,
-                             scheduled_for=form.scheduled_for.data if action == "schedule" else None,
-                             outcome=form.outcome.data if action in ("complete", "decline") else "")
+        referrals.transition(
+            actor(),
+            referral_id,
+            action,
+            scheduled_for=form.scheduled_for.data if action == "schedule" else None,
+            outcome=form.outcome.data if action in ("complete", "decline") else "",
+        )
     except NotFound:
         raise
     except DomainError as exc:
-        return _detail_page(referral_id, status=exc.status,
-                            error=place_refusal(form, exc) if form is not None else exc.message,
-                            **({name: form} if form is not None else {}))
+        return _detail_page(
+            referral_id,
+            status=exc.status,
+            error=place_refusal(form, exc) if form is not None else exc.message,
+            **({name: form} if form is not None else {}),
+        )
     flash(_("Referral updated."), "success")
     return redirect(url_for("care_referrals.detail", referral_id=referral_id), code=303)
 

@@ -1,6 +1,7 @@
 """Client care's consultations: the list, one consultation's page, scheduling it with a physician, completing
 or cancelling it. The client asks at /me/consultations (me/consultations.py); the status and mode labels
 every consultation page uses, and the section on a client's record, are provided here."""
+
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -35,8 +36,13 @@ def consultation_record(client_id):
 def consultation_list():
     shown = request.args.get("status", "open")
     shown = shown if shown in STATUS_FILTERS else "open"
-    return render_page("consultations/staff_list.html", "consultations/_staff_rows.html", shown=shown,
-                       filters=STATUS_FILTERS, items=consultations.staff_list(shown))
+    return render_page(
+        "consultations/staff_list.html",
+        "consultations/_staff_rows.html",
+        shown=shown,
+        filters=STATUS_FILTERS,
+        items=consultations.staff_list(shown),
+    )
 
 
 def _detail_page(consultation_id, schedule_form=None, complete_form=None, cancel_form=None, status=200):
@@ -44,9 +50,14 @@ def _detail_page(consultation_id, schedule_form=None, complete_form=None, cancel
     doctors = consultations.physicians()
     schedule_form = schedule_form or ScheduleForm(formdata=None, physician=str(consultation.physician_id or ""))
     schedule_form.physician.choices = [("", "—")] + [(str(d.id), d.name) for d in doctors]
-    return render_page("consultations/staff_detail.html", consultation=consultation, schedule_form=schedule_form,
-                       complete_form=complete_form or CompleteForm(formdata=None),
-                       cancel_form=cancel_form or CancelForm(formdata=None), status=status)
+    return render_page(
+        "consultations/staff_detail.html",
+        consultation=consultation,
+        schedule_form=schedule_form,
+        complete_form=complete_form or CompleteForm(formdata=None),
+        cancel_form=cancel_form or CancelForm(formdata=None),
+        status=status,
+    )
 
 
 @bp.get("/<int:consultation_id>")
@@ -70,21 +81,34 @@ def _staff_action(consultation_id, form, call, done_message, form_name):
 @bp.post("/<int:consultation_id>/schedule")
 @roles_required(*STAFF)
 def schedule(consultation_id):
-    return _staff_action(consultation_id, ScheduleForm(), lambda f: consultations.schedule(
-        actor(), consultation_id, f.physician.data, f.scheduled_at.data),
-        _("Consultation scheduled. The client has been emailed."), "schedule_form")
+    return _staff_action(
+        consultation_id,
+        ScheduleForm(),
+        lambda f: consultations.schedule(actor(), consultation_id, f.physician.data, f.scheduled_at.data),
+        _("Consultation scheduled. The client has been emailed."),
+        "schedule_form",
+    )
 
 
 @bp.post("/<int:consultation_id>/complete")
 @roles_required(*STAFF)
 def complete(consultation_id):
-    return _staff_action(consultation_id, CompleteForm(), lambda f: consultations.complete(
-        actor(), consultation_id, f.notes.data), _("Consultation completed; the notes are on the client's record."),
-        "complete_form")
+    return _staff_action(
+        consultation_id,
+        CompleteForm(),
+        lambda f: consultations.complete(actor(), consultation_id, f.notes.data),
+        _("Consultation completed; the notes are on the client's record."),
+        "complete_form",
+    )
 
 
 @bp.post("/<int:consultation_id>/cancel")
 @roles_required(*STAFF)
 def cancel(consultation_id):
-    return _staff_action(consultation_id, CancelForm(), lambda f: consultations.cancel_by_staff(
-        actor(), consultation_id, f.reason.data), _("Consultation cancelled."), "cancel_form")
+    return _staff_action(
+        consultation_id,
+        CancelForm(),
+        lambda f: consultations.cancel_by_staff(actor(), consultation_id, f.reason.data),
+        _("Consultation cancelled."),
+        "cancel_form",
+    )

@@ -1,4 +1,5 @@
 """Client care's landing page (/care): clients, open critical-value alerts, follow-ups due."""
+
 from flask import Blueprint, request
 
 from checkup.forms.results import AcknowledgeForm
@@ -14,5 +15,10 @@ restrict_blueprint(bp, COUNSELOR)
 
 @bp.get("", endpoint="home")
 def care_home():
-    return render_page("care/home.html", stats=clients.directory_stats(), alerts=stations.open_alerts(),
-                       ack_form=AcknowledgeForm(next=request.path), follow_ups=followups.home_counts(actor()))
+    return render_page(
+        "care/home.html",
+        stats=clients.directory_stats(),
+        alerts=stations.open_alerts(),
+        ack_form=AcknowledgeForm(next=request.path),
+        follow_ups=followups.home_counts(actor()),
+    )

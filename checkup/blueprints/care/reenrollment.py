@@ -1,4 +1,5 @@
 """Client care: next year's checkup — who is due, and inviting them (/care/reenrollment)."""
+
 from flask import Blueprint, flash, redirect, url_for
 from flask_babel import gettext as _
 
@@ -13,9 +14,13 @@ restrict_blueprint(bp, COUNSELOR, ADMIN)
 
 @bp.get("")
 def index():
-    return render_page("management/reenrollment.html", funnel=reenrollment.funnel(),
-                       due=reenrollment.due_clients(limit=50), sent=reenrollment.recent_invitations(),
-                       form=RunReenrollmentForm())
+    return render_page(
+        "management/reenrollment.html",
+        funnel=reenrollment.funnel(),
+        due=reenrollment.due_clients(limit=50),
+        sent=reenrollment.recent_invitations(),
+        form=RunReenrollmentForm(),
+    )
 
 
 @bp.post("/run")

@@ -1,5 +1,6 @@
 """Client care's survey dashboard: the answers to the satisfaction survey (the public page that collects
 them is /survey, public/surveys.py) and the follow-ups low scores opened."""
+
 from flask import Blueprint, current_app, url_for
 from werkzeug.routing import BuildError
 
@@ -26,5 +27,10 @@ def follow_up_link(survey):
 @bp.get("")
 @roles_required(COUNSELOR, ADMIN)
 def dashboard():
-    return render_page("surveys/dashboard.html", data=surveys.dashboard(), fields=surveys.SCORE_FIELDS,
-                       labels=surveys.SCORE_LABELS, follow_up_link=follow_up_link)
+    return render_page(
+        "surveys/dashboard.html",
+        data=surveys.dashboard(),
+        fields=surveys.SCORE_FIELDS,
+        labels=surveys.SCORE_LABELS,
+        follow_up_link=follow_up_link,
+    )

@@ -1,4 +1,5 @@
 """Scheduler: the capacity calendar, a day's slots and resources, the weekly template, the import."""
+
 import datetime
 import re
 
@@ -72,30 +73,44 @@ def _month_arg(year, month):
 
 # --- the month calendar --------------------------------------------------------------------------
 
+
 @bp.get("")
 def calendar():
     today = clock.today()
     year, month = _month(request.args.get("month"), today)
     first = datetime.date(year, month, 1)
-    return render_page("capacity/calendar.html", "capacity/_month.html", days=capacity.month_calendar(year, month),
-                       lead=first.weekday(), first=first, today=today, fill_state=fill_state,
-                       prev_month=_month_arg(*shift_month(year, month, -1)),
-                       next_month=_month_arg(*shift_month(year, month, 1)),
-                       shown_month=_month_arg(year, month), this_month=_month_arg(today.year, today.month))
+    return render_page(
+        "capacity/calendar.html",
+        "capacity/_month.html",
+        days=capacity.month_calendar(year, month),
+        lead=first.weekday(),
+        first=first,
+        today=today,
+        fill_state=fill_state,
+        prev_month=_month_arg(*shift_month(year, month, -1)),
+        next_month=_month_arg(*shift_month(year, month, 1)),
+        shown_month=_month_arg(year, month),
+        this_month=_month_arg(today.year, today.month),
+    )
 
 
 # --- one day -------------------------------------------------------------------------------------
 
+
 def _capacity_form(prefix, current, label, formdata):
-    form = (CapacityForm(prefix=prefix, formdata=None, data={"capacity": current}) if formdata is None
-            else CapacityForm(prefix=prefix))
+    form = (
+        CapacityForm(prefix=prefix, formdata=None, data={"capacity": current})
+        if formdata is None
+        else CapacityForm(prefix=prefix)
+    )
     form.capacity.label.text = label  # every row's input says which slot or resource it sets
     return form
 
 
 def slot_form(slot, formdata=None):
-    label = _("Capacity %(start)s–%(end)s", start=slot.start_time.strftime("%H:%M"),
-              end=slot.end_time.strftime("%H:%M"))
+    label = _(
+        "Capacity %(start)s–%(end)s", start=slot.start_time.strftime("%H:%M"), end=slot.end_time.strftime("%H:%M")
+    )
     return _capacity_form(f"slot-{slot.id}", slot.capacity, label, formdata)
 
 
@@ -110,11 +125,20 @@ def _day_page(day, status=200, slot_forms=None, resource_forms=None, close_form=
     forms.update(slot_forms or {})
     res_forms = {r.id: resource_form(r) for r in sheet.resources}
     res_forms.update(resource_forms or {})
-    return render_page("capacity/day.html", sheet=sheet, slot_forms=forms, resource_forms=res_forms,
-                       close_form=close_form or CloseDayForm(formdata=None), reopen_form=ReopenDayForm(formdata=None),
-                       fill_state=fill_state, today=clock.today(), page_error=error,
-                       prev_day=day - datetime.timedelta(days=1), next_day=day + datetime.timedelta(days=1),
-                       status=status)
+    return render_page(
+        "capacity/day.html",
+        sheet=sheet,
+        slot_forms=forms,
+        resource_forms=res_forms,
+        close_form=close_form or CloseDayForm(formdata=None),
+        reopen_form=ReopenDayForm(formdata=None),
+        fill_state=fill_state,
+        today=clock.today(),
+        page_error=error,
+        prev_day=day - datetime.timedelta(days=1),
+        next_day=day + datetime.timedelta(days=1),
+        status=status,
+    )
 
 
 @bp.get("/<day>")
@@ -130,10 +154,13 @@ def slot_save(slot_id):
     if outcome.done:
         slot = outcome.result
         if wants_fragment():
-            return render_template("capacity/_slot_row.html", slot=slot, form=slot_form(slot), saved=True,
-                                   fill_state=fill_state)
-        flash(_("Capacity of %(time)s saved: %(n)s places.", time=slot.start_time.strftime("%H:%M"),
-                n=slot.capacity), "success")
+            return render_template(
+                "capacity/_slot_row.html", slot=slot, form=slot_form(slot), saved=True, fill_state=fill_state
+            )
+        flash(
+            _("Capacity of %(time)s saved: %(n)s places.", time=slot.start_time.strftime("%H:%M"), n=slot.capacity),
+            "success",
+        )
         return redirect(url_for("capacity.day", day=slot.day.isoformat()), code=303)
     if wants_fragment():
         return render_template("capacity/_slot_row.html", slot=slot, form=form, fill_state=fill_state), 200
@@ -147,10 +174,13 @@ def resource_save(resource_day_id):
     if submit(form, lambda: capacity.set_resource_capacity(actor(), row.id, form.capacity.data)).done:
         row = capacity.get_resource_day(row.id)
         if wants_fragment():
-            return render_template("capacity/_resource_row.html", row=row, form=resource_form(row), saved=True,
-                                   fill_state=fill_state)
-        flash(_("Capacity of %(resource)s saved: %(n)s places.", resource=localized(row.resource),
-                n=row.capacity), "success")
+            return render_template(
+                "capacity/_resource_row.html", row=row, form=resource_form(row), saved=True, fill_state=fill_state
+            )
+        flash(
+            _("Capacity of %(resource)s saved: %(n)s places.", resource=localized(row.resource), n=row.capacity),
+            "success",
+        )
         return redirect(url_for("capacity.day", day=row.day.isoformat()), code=303)
     if wants_fragment():
         return render_template("capacity/_resource_row.html", row=row, form=form, fill_state=fill_state), 200
@@ -165,9 +195,14 @@ def close(day):
     if not outcome.done:
         return _day_page(day, status=422, close_form=form, error=outcome.form_error)
     if outcome.result:
-        flash(ngettext("The day is closed. %(num)d appointment needs rescheduling; it is listed below.",
-                       "The day is closed. %(num)d appointments need rescheduling; they are listed below.",
-                       len(outcome.result)), "warning")
+        flash(
+            ngettext(
+                "The day is closed. %(num)d appointment needs rescheduling; it is listed below.",
+                "The day is closed. %(num)d appointments need rescheduling; they are listed below.",
+                len(outcome.result),
+            ),
+            "warning",
+        )
     else:
         flash(_("The day is closed. Nobody was booked on it."), "success")
     return redirect(url_for("capacity.day", day=day.isoformat(), _anchor="appointments"), code=303)
@@ -184,6 +219,7 @@ def reopen(day):
 
 
 # --- the weekly template -------------------------------------------------------------------------
+
 
 def _active_resources():
     resources = catalog.resources(active_only=True)
@@ -225,36 +261,64 @@ def template():
     if form.validate_on_submit():
         rows = form.filled_rows()
         try:
-            counts = capacity.apply_template(actor(), form.start.data, form.end.data, set(form.weekdays.data),
-                                             [spec for _index, spec in rows], form.resource_capacities())
+            counts = capacity.apply_template(
+                actor(),
+                form.start.data,
+                form.end.data,
+                set(form.weekdays.data),
+                [spec for _index, spec in rows],
+                form.resource_capacities(),
+            )
         except ValidationError as exc:
             form_errors = _place_template_errors(form, rows, exc)
         else:
-            flash(_("%(created)s slots opened, %(updated)s updated.", created=counts["created"],
-                    updated=counts["updated"]), "success")
+            flash(
+                _(
+                    "%(created)s slots opened, %(updated)s updated.",
+                    created=counts["created"],
+                    updated=counts["updated"],
+                ),
+                "success",
+            )
             if counts["kept"]:
-                flash(_("%(n)s slots kept their capacity: more places are booked in them than the template "
-                        "allows.", n=counts["kept"]), "warning")
+                flash(
+                    _(
+                        "%(n)s slots kept their capacity: more places are booked in them than the template allows.",
+                        n=counts["kept"],
+                    ),
+                    "warning",
+                )
             if counts["closed_days"]:
                 flash(_("%(n)s closed days were left closed.", n=counts["closed_days"]), "info")
-            return redirect(url_for("capacity.calendar", month=_month_arg(form.start.data.year,
-                                                                          form.start.data.month)), code=303)
+            return redirect(
+                url_for("capacity.calendar", month=_month_arg(form.start.data.year, form.start.data.month)), code=303
+            )
     return render_page("capacity/template.html", form=form, form_errors=form_errors, status=422)
 
 
 # --- import from a file --------------------------------------------------------------------------
+
 
 @bp.route("/import", methods=["GET", "POST"])
 def import_file():
     form = ImportForm()
     if request.method == "GET":
         return render_page("capacity/import.html", form=form, problems=[])
-    result, problems, status = run_import(form, capacity_import.MAX_BYTES,
-                                          lambda name, content: capacity_import.import_capacity(actor(), name, content))
+    result, problems, status = run_import(
+        form, capacity_import.MAX_BYTES, lambda name, content: capacity_import.import_capacity(actor(), name, content)
+    )
     if result is not None:
-        flash(_("Imported: %(created)s slots opened, %(updated)s updated, %(unchanged)s unchanged; "
-                "%(resources)s resource days opened.", created=result.created, updated=result.updated,
-                unchanged=result.unchanged, resources=result.resource_days), "success")
+        flash(
+            _(
+                "Imported: %(created)s slots opened, %(updated)s updated, %(unchanged)s unchanged; "
+                "%(resources)s resource days opened.",
+                created=result.created,
+                updated=result.updated,
+                unchanged=result.unchanged,
+                resources=result.resource_days,
+            ),
+            "success",
+        )
         first = result.days[0]
         return redirect(url_for("capacity.calendar", month=_month_arg(first.year, first.month)), code=303)
     return render_page("capacity/import.html", form=form, problems=problems, status=status)

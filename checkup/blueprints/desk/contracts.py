@@ -4,6 +4,7 @@ release the group summary.
 The category and contract-form views are shared with HR's pages (``hr_contracts``): they take the
 endpoint prefix and an already-authorised contract, so the organization check stays in one place.
 """
+
 import datetime
 
 from flask import Blueprint, flash, redirect, request, url_for
@@ -51,23 +52,34 @@ def _id_arg(name):
 
 # --- shared with HR's pages ------------------------------------------------------------------------
 
+
 def _release_context(ep, contract):
     """The staff page's summary releases and whether an interim one may be made now (HR's page: none)."""
     if ep != STAFF:
         return {"releases": [], "release_refusal": None}
     refusal = summary_releases.interim_refusal(contract) if contract.status != DRAFT else None
-    return {"releases": summary_releases.releases(contract.id), "release_refusal": refusal,
-            "reason_labels": group_summary.RELEASE_REASONS}
+    return {
+        "releases": summary_releases.releases(contract.id),
+        "release_refusal": refusal,
+        "reason_labels": group_summary.RELEASE_REASONS,
+    }
 
 
 def detail_page(ep, contract, status=200, action_error=None, close_form=None):
-    return render_page("contracts/detail.html", ep=ep, contract=contract, status=status,
-                       categories=contract_categories.categories_of(contract.id),
-                       reservations=contract_reservations.reservations_of(contract.id),
-                       activation_problems=contracts.activation_problems(contract) if contract.status == DRAFT else [],
-                       close_form=close_form or CloseForm(formdata=None),
-                       action_error=action_error, status_label=contracts.status_label, today=clock.today(),
-                       **_release_context(ep, contract))
+    return render_page(
+        "contracts/detail.html",
+        ep=ep,
+        contract=contract,
+        status=status,
+        categories=contract_categories.categories_of(contract.id),
+        reservations=contract_reservations.reservations_of(contract.id),
+        activation_problems=contracts.activation_problems(contract) if contract.status == DRAFT else [],
+        close_form=close_form or CloseForm(formdata=None),
+        action_error=action_error,
+        status_label=contracts.status_label,
+        today=clock.today(),
+        **_release_context(ep, contract),
+    )
 
 
 def _contract_data(contract):
@@ -85,39 +97,48 @@ def contract_edit_page(ep, contract, draft_only=False):
     form = kind(data=_contract_data(contract)) if request.method == "GET" else kind()
     if kind is ContractForm:
         form.without_organization()
-    outcome = submit(form, lambda: contracts.update_contract(actor(), contract,
-                                                             values_of(form, contracts.CONTRACT_FIELDS), draft_only),
-                     refusals=(ValidationError, Conflict))
+    outcome = submit(
+        form,
+        lambda: contracts.update_contract(actor(), contract, values_of(form, contracts.CONTRACT_FIELDS), draft_only),
+        refusals=(ValidationError, Conflict),
+    )
     if outcome.done:
-        flash(_("Contract %(name)s saved.", name=form.name.data if kind is ContractForm else contract.name),
-              "success")
+        flash(_("Contract %(name)s saved.", name=form.name.data if kind is ContractForm else contract.name), "success")
         return redirect(url_for(f"{ep}.detail", contract_id=contract.id), code=303)
-    return render_page("contracts/form.html", ep=ep, form=form, contract=contract, form_error=outcome.form_error,
-                       status=outcome.status)
+    return render_page(
+        "contracts/form.html", ep=ep, form=form, contract=contract, form_error=outcome.form_error, status=outcome.status
+    )
 
 
 def new_contract_page(ep, organization_id=None):
     """A new draft: staff choose the organization, HR's is their own (``organization_id``)."""
-    form = ContractForm() if request.method == "POST" else ContractForm(
-        data={"year": clock.today().year, "organization": str(_id_arg("org") or "")})
+    form = (
+        ContractForm()
+        if request.method == "POST"
+        else ContractForm(data={"year": clock.today().year, "organization": str(_id_arg("org") or "")})
+    )
     if organization_id is None:
         form.organization.choices = [("", "—")] + [(str(pk), name) for pk, name in organizations.choices()]
     else:
         form.without_organization()
     chosen = organization_id if organization_id is not None else form.organization.data
-    outcome = submit(form, lambda: contracts.create_contract(actor(), chosen,
-                                                             values_of(form, contracts.CONTRACT_FIELDS)))
+    outcome = submit(
+        form, lambda: contracts.create_contract(actor(), chosen, values_of(form, contracts.CONTRACT_FIELDS))
+    )
     if outcome.done:
         flash(_("Draft contract %(name)s created. Add its categories next.", name=outcome.result.name), "success")
         return redirect(url_for(f"{ep}.detail", contract_id=outcome.result.id), code=303)
-    return render_page("contracts/form.html", ep=ep, form=form, contract=None, form_error=outcome.form_error,
-                       status=outcome.status)
+    return render_page(
+        "contracts/form.html", ep=ep, form=form, contract=None, form_error=outcome.form_error, status=outcome.status
+    )
 
 
 def _category_form(category=None):
     if request.method == "GET" and category is not None:
-        form = CategoryForm(data={name: getattr(category, name) for name in contract_categories.CATEGORY_FIELDS
-                                  if name != "package"} | {"package": str(category.package_id)})
+        form = CategoryForm(
+            data={name: getattr(category, name) for name in contract_categories.CATEGORY_FIELDS if name != "package"}
+            | {"package": str(category.package_id)}
+        )
     else:
         form = CategoryForm()
     offered = contract_categories.package_choices(category.package_id if category else None)
@@ -143,8 +164,15 @@ def category_page(ep, contract, category_id=None):
     if outcome.done:
         flash(_("Category %(label)s saved.", label=outcome.result.label), "success")
         return redirect(url_for(f"{ep}.detail", contract_id=contract.id, _anchor="categories"), code=303)
-    return render_page("contracts/category_form.html", ep=ep, form=form, contract=contract, category=category,
-                       form_error=outcome.form_error, status=outcome.status)
+    return render_page(
+        "contracts/category_form.html",
+        ep=ep,
+        form=form,
+        contract=contract,
+        category=category,
+        form_error=outcome.form_error,
+        status=outcome.status,
+    )
 
 
 def delete_category_action(ep, contract, category_id):
@@ -160,20 +188,32 @@ def delete_category_action(ep, contract, category_id):
 
 
 def list_page(ep, rows, **context):
-    return render_page("contracts/list.html", "contracts/_rows.html", ep=ep, rows=rows,
-                       status_label=contracts.status_label, statuses=CONTRACT_STATUSES, **context)
+    return render_page(
+        "contracts/list.html",
+        "contracts/_rows.html",
+        ep=ep,
+        rows=rows,
+        status_label=contracts.status_label,
+        statuses=CONTRACT_STATUSES,
+        **context,
+    )
 
 
 # --- the center's pages ------------------------------------------------------------------------------
+
 
 @bp.get("")
 def index():
     status = request.args.get("status", "")
     status = status if status in CONTRACT_STATUSES else ""
     organization_id = _id_arg("org")
-    return list_page(STAFF, contracts.list_contracts(status or None, organization_id), status_filter=status,
-                     organization_id=organization_id,
-                     organization_choices=[] if wants_fragment() else organizations.choices())
+    return list_page(
+        STAFF,
+        contracts.list_contracts(status or None, organization_id),
+        status_filter=status,
+        organization_id=organization_id,
+        organization_choices=[] if wants_fragment() else organizations.choices(),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -232,8 +272,7 @@ def close(contract_id):
     except Conflict as exc:
         flash(exc.message, "error")
     else:
-        flash(_("Contract %(name)s is closed; the group documents are being prepared.", name=contract.name),
-              "success")
+        flash(_("Contract %(name)s is closed; the group documents are being prepared.", name=contract.name), "success")
     return redirect(url_for("contracts.detail", contract_id=contract.id), code=303)
 
 
@@ -247,8 +286,10 @@ def release_summary(contract_id):
         except Conflict as exc:
             flash(exc.message, "error")
         else:
-            flash(_("Summary release %(number)s is published; its documents are being prepared.",
-                    number=release.number), "success")
+            flash(
+                _("Summary release %(number)s is published; its documents are being prepared.", number=release.number),
+                "success",
+            )
     return redirect(url_for("contracts.detail", contract_id=contract.id, _anchor="summary-releases"), code=303)
 
 
@@ -269,18 +310,45 @@ def reservation_new(contract_id):
     slots = contract_reservations.slots_to_reserve(contract, day)
     form = ReservationForm() if request.method == "POST" else ReservationForm(formdata=None)
     form.slot.choices = [("", "—")] + [
-        (str(s.id), _("%(start)s–%(end)s (%(free)s free of %(capacity)s)", start=s.start_time.strftime("%H:%M"),
-                      end=s.end_time.strftime("%H:%M"), free=s.free, capacity=s.capacity)) for s in slots]
-    outcome = submit(form, lambda: contract_reservations.reserve(actor(), contract.id, form.slot.data,
-                                                                 form.places.data),
-                     refusals=(ValidationError, Conflict))
+        (
+            str(s.id),
+            _(
+                "%(start)s–%(end)s (%(free)s free of %(capacity)s)",
+                start=s.start_time.strftime("%H:%M"),
+                end=s.end_time.strftime("%H:%M"),
+                free=s.free,
+                capacity=s.capacity,
+            ),
+        )
+        for s in slots
+    ]
+    outcome = submit(
+        form,
+        lambda: contract_reservations.reserve(actor(), contract.id, form.slot.data, form.places.data),
+        refusals=(ValidationError, Conflict),
+    )
     if outcome.done:
         slot = outcome.result.slot
-        flash(_("%(n)s places reserved on %(day)s at %(time)s.", n=form.places.data, day=slot.day.isoformat(),
-                time=slot.start_time.strftime("%H:%M")), "success")
+        flash(
+            _(
+                "%(n)s places reserved on %(day)s at %(time)s.",
+                n=form.places.data,
+                day=slot.day.isoformat(),
+                time=slot.start_time.strftime("%H:%M"),
+            ),
+            "success",
+        )
         return redirect(url_for("contracts.detail", contract_id=contract.id, _anchor="reservations"), code=303)
-    return render_page("contracts/reservation_form.html", ep=STAFF, form=form, contract=contract, day=day,
-                       slots=slots, form_error=outcome.form_error, status=outcome.status)
+    return render_page(
+        "contracts/reservation_form.html",
+        ep=STAFF,
+        form=form,
+        contract=contract,
+        day=day,
+        slots=slots,
+        form_error=outcome.form_error,
+        status=outcome.status,
+    )
 
 
 @bp.post("/<int:contract_id>/reservations/<int:reservation_id>/cancel")
@@ -293,6 +361,12 @@ def reservation_cancel(contract_id, reservation_id):
         except Conflict as exc:
             flash(exc.message, "error")
         else:
-            flash(_("%(n)s reserved places on %(day)s went back to everyone.", n=given,
-                    day=reservation.slot.day.isoformat()), "success")
+            flash(
+                _(
+                    "%(n)s reserved places on %(day)s went back to everyone.",
+                    n=given,
+                    day=reservation.slot.day.isoformat(),
+                ),
+                "success",
+            )
     return redirect(url_for("contracts.detail", contract_id=contract.id, _anchor="reservations"), code=303)

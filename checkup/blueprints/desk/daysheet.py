@@ -1,4 +1,5 @@
 """Front desk on the exam day: the day sheet, check-in, no-shows, walk-ins and the printed exam sheet."""
+
 import datetime
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
@@ -26,16 +27,19 @@ def _day_url(day):
 @bp.get("", endpoint="today")
 def today():
     day = availability.parse_day(request.args.get("day")) or clock.today()
-    return render_page("desk/day.html", sheet=exam_day.day_sheet(day), prev_day=day - datetime.timedelta(days=1),
-                       next_day=day + datetime.timedelta(days=1))
+    return render_page(
+        "desk/day.html",
+        sheet=exam_day.day_sheet(day),
+        prev_day=day - datetime.timedelta(days=1),
+        next_day=day + datetime.timedelta(days=1),
+    )
 
 
 def _row_answer(appointment_id, error=None, message=None):
     """htmx: the row swapped in place, an error shown in it (200: htmx 2 drops 4xx); else back to the day."""
     row = exam_day.sheet_row(appointment_id)
     if wants_fragment():
-        response = make_response(render_template("desk/_day_row.html", row=row, row_error=error,
-                                                 row_message=message))
+        response = make_response(render_template("desk/_day_row.html", row=row, row_error=error, row_message=message))
         response.headers["Vary"] = "HX-Request"
         return response
     if error:
@@ -97,17 +101,27 @@ def walk_in():
             error, status = _("Choose the client first."), 422
         else:
             try:
-                appointment = exam_day.register_walk_in(actor(), client.id, chosen,
-                                                        request.form.getlist("verified"))
+                appointment = exam_day.register_walk_in(actor(), client.id, chosen, request.form.getlist("verified"))
             except DomainError as exc:
                 error, status = str(exc.message), exc.status
             else:
                 flash(_("Walk-in checked in: exam code %(code)s.", code=appointment.exam_code), "success")
                 return redirect(url_for("daysheet.today", _anchor=f"appointment-{appointment.id}"), code=303)
-    return render_page("desk/walk_in.html", query=query, id_typed=id_typed, client=client, found=found,
-                       offers=offers, chosen=chosen, slots=exam_day.walk_in_slots(), error=error, status=status,
-                       identity_fields=exam_day.IDENTITY_FIELDS if client and client.national_id_masked
-                       else exam_day.IDENTITY_FIELDS[:2])
+    return render_page(
+        "desk/walk_in.html",
+        query=query,
+        id_typed=id_typed,
+        client=client,
+        found=found,
+        offers=offers,
+        chosen=chosen,
+        slots=exam_day.walk_in_slots(),
+        error=error,
+        status=status,
+        identity_fields=exam_day.IDENTITY_FIELDS
+        if client and client.national_id_masked
+        else exam_day.IDENTITY_FIELDS[:2],
+    )
 
 
 @bp.get("/appointments/<int:appointment_id>/exam-sheet.pdf")

@@ -1,4 +1,5 @@
 """Front desk: find any appointment, book by phone for a client, change or cancel with a reason."""
+
 import uuid
 
 from flask import Blueprint, flash, redirect, request, url_for
@@ -21,8 +22,9 @@ restrict_blueprint(bp, SCHEDULER, ADMIN)
 def search():
     """The search (exam code, name or phone) comes only as a POSTed form: never in an address."""
     query = request.form.get("q", "").strip()[:100]
-    return render_page("desk/appointments.html", "desk/_appointment_rows.html", query=query,
-                       results=appointments.search(query))
+    return render_page(
+        "desk/appointments.html", "desk/_appointment_rows.html", query=query, results=appointments.search(query)
+    )
 
 
 @bp.get("/appointments/<int:appointment_id>")
@@ -31,9 +33,15 @@ def detail(appointment_id):
     appointment, items = booking_mail.appointment_details(appointment_id)
     day = availability.parse_day(request.args.get("day")) or appointment.day
     resources = booking.resource_ids_of(appointment.id)
-    return render_page("desk/appointment.html", appointment=appointment, items=items, day=day,
-                       slots=availability.day_slots(day, resources), locked=booking.cutoff_passed(appointment),
-                       form=StaffCancelForm())
+    return render_page(
+        "desk/appointment.html",
+        appointment=appointment,
+        items=items,
+        day=day,
+        slots=availability.day_slots(day, resources),
+        locked=booking.cutoff_passed(appointment),
+        form=StaffCancelForm(),
+    )
 
 
 @bp.post("/appointments/<int:appointment_id>/cancel")
@@ -80,8 +88,15 @@ def book_for_client(client_id):
     error, status = None, 200
     if request.method == "POST" and form.validate_on_submit():
         try:
-            appointment = booking.book(actor(), client.id, form.slot.data, form.package.data, [],
-                                       form.idempotency_key.data or None, source="desk")
+            appointment = booking.book(
+                actor(),
+                client.id,
+                form.slot.data,
+                form.package.data,
+                [],
+                form.idempotency_key.data or None,
+                source="desk",
+            )
         except DomainError as exc:
             error, status = exc.message, (409 if isinstance(exc, booking.PlaceTaken) else 422)
         else:
@@ -92,5 +107,14 @@ def book_for_client(client_id):
     day = form.day.data or clock.today()
     code = form.package.data or (offers[0].package.code if offers else "")
     resources = booking.quote(client, code).resource_ids if code in {o.package.code for o in offers} else []
-    return render_page("desk/book.html", client=client, offers=offers, form=form, code=code, day=day,
-                       error=error, slots=availability.day_slots(day, resources) if code else [], status=status)
+    return render_page(
+        "desk/book.html",
+        client=client,
+        offers=offers,
+        form=form,
+        code=code,
+        day=day,
+        error=error,
+        slots=availability.day_slots(day, resources) if code else [],
+        status=status,
+    )

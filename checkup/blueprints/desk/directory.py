@@ -3,6 +3,7 @@
 Admins and schedulers read and write; counselors read and search, and record a client's consent
 withdrawals (consents.may_record_grants).
 """
+
 from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -27,8 +28,10 @@ ID_LOOKUP_KEY = "directory_id_lookup"
 
 @bp.context_processor
 def directory_context():
-    return {"can_edit": current_user.is_authenticated and current_user.has_role(*EDITORS),
-            "is_web_address": organizations.is_web_address}
+    return {
+        "can_edit": current_user.is_authenticated and current_user.has_role(*EDITORS),
+        "is_web_address": organizations.is_web_address,
+    }
 
 
 def _search_arg():
@@ -48,6 +51,7 @@ def _choice_arg(name, allowed):
 
 
 # --- clients ---------------------------------------------------------------------------
+
 
 @bp.route("/clients", methods=["GET", "POST"], endpoint="clients")
 def clients_list():
@@ -70,9 +74,15 @@ def clients_list():
     if lookup:
         clients.record_id_lookup(actor(), result.total)
     return render_page(
-        "directory/clients.html", "directory/_client_results.html", search=search, searched=posted,
-        id_lookup_masked=lookup.get("masked", "") if lookup else "", organization_id=organization_id, result=result,
-        organization_choices=[] if wants_fragment() else organizations.choices())
+        "directory/clients.html",
+        "directory/_client_results.html",
+        search=search,
+        searched=posted,
+        id_lookup_masked=lookup.get("masked", "") if lookup else "",
+        organization_id=organization_id,
+        result=result,
+        organization_choices=[] if wants_fragment() else organizations.choices(),
+    )
 
 
 def _client_form(**kwargs):
@@ -87,16 +97,22 @@ def client_new():
     if outcome.done:
         flash(_("Client record created."), "success")
         return redirect(url_for("directory.client_detail", client_id=outcome.result.id), code=303)
-    return render_page("directory/client_form.html", form=form, client=None, form_error=outcome.form_error,
-                       status=outcome.status)
+    return render_page(
+        "directory/client_form.html", form=form, client=None, form_error=outcome.form_error, status=outcome.status
+    )
 
 
 @bp.get("/clients/<int:client_id>")
 def client_detail(client_id):
     client = clients.view_client(actor(), client_id)
-    return render_page("directory/client_detail.html", client=client, consent_rows=consents.latest_rows(client.id),
-                       consent_labels=consents.PURPOSE_LABELS, sent=messages.client_messages(client.id),
-                       kind_labels=messages.KIND_LABELS)
+    return render_page(
+        "directory/client_detail.html",
+        client=client,
+        consent_rows=consents.latest_rows(client.id),
+        consent_labels=consents.PURPOSE_LABELS,
+        sent=messages.client_messages(client.id),
+        kind_labels=messages.KIND_LABELS,
+    )
 
 
 @bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])
@@ -111,8 +127,9 @@ def client_edit(client_id):
     if outcome.done:
         flash(_("Client record saved."), "success")
         return redirect(url_for("directory.client_detail", client_id=client.id), code=303)
-    return render_page("directory/client_form.html", form=form, client=client, form_error=outcome.form_error,
-                       status=outcome.status)
+    return render_page(
+        "directory/client_form.html", form=form, client=client, form_error=outcome.form_error, status=outcome.status
+    )
 
 
 @bp.route("/clients/<int:client_id>/consents", methods=["GET", "POST"])
@@ -123,16 +140,26 @@ def client_consents(client_id):
     if request.method == "POST":
         form = StaffConsentForm()
         try:
-            changed = consents.record_for_client(actor(), client.id, form.answers(), form.source.data or "",
-                                                 bool(form.confirmed.data), form.seen_version())
+            changed = consents.record_for_client(
+                actor(),
+                client.id,
+                form.answers(),
+                form.source.data or "",
+                bool(form.confirmed.data),
+                form.seen_version(),
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
             error, status = exc.message, 422
         except Conflict as exc:
             form, error, status = None, exc.message, 409  # show the answers in force now
         else:
-            flash(_("The client's answers are recorded. They apply from the next message.") if changed else
-                  _("Nothing changed: these were already the client's answers."), "success" if changed else "info")
+            flash(
+                _("The client's answers are recorded. They apply from the next message.")
+                if changed
+                else _("Nothing changed: these were already the client's answers."),
+                "success" if changed else "info",
+            )
             return redirect(url_for("directory.client_consents", client_id=client.id), code=303)
     else:
         form = None
@@ -141,10 +168,19 @@ def client_consents(client_id):
     if form is None:  # shown afresh: the answers in force and their version
         form = StaffConsentForm.for_client({purpose: row is not None and row.granted for purpose, row in rows.items()})
         form.version.data = str(consents.answers_version(client.id))
-    return render_page("directory/client_consents.html", client=client, form=form, rows=rows,
-                       purposes=CONSENT_PURPOSES, history=consents.history(client.id),
-                       labels=consents.PURPOSE_LABELS, sources=consents.SOURCE_LABELS, error=error,
-                       may_grant=consents.may_record_grants(actor()), status=status)
+    return render_page(
+        "directory/client_consents.html",
+        client=client,
+        form=form,
+        rows=rows,
+        purposes=CONSENT_PURPOSES,
+        history=consents.history(client.id),
+        labels=consents.PURPOSE_LABELS,
+        sources=consents.SOURCE_LABELS,
+        error=error,
+        may_grant=consents.may_record_grants(actor()),
+        status=status,
+    )
 
 
 def _client_data(client):
@@ -155,15 +191,22 @@ def _client_data(client):
 
 # --- organizations ---------------------------------------------------------------------
 
+
 @bp.get("/organizations", endpoint="organizations")
 def organizations_list():
     search = _search_arg()
     size_tier, value_tier = _choice_arg("size", SIZE_TIERS), _choice_arg("value", VALUE_TIERS)
     result = organizations.search_organizations(search, size_tier, value_tier, _number_arg("page") or 1)
-    return render_page("directory/organizations.html", "directory/_organization_results.html", result=result,
-                       search=search, size_tier=size_tier, value_tier=value_tier,
-                       size_tiers=SIZE_TIERS, value_tiers=VALUE_TIERS)
-
+    return render_page(
+        "directory/organizations.html",
+        "directory/_organization_results.html",
+        result=result,
+        search=search,
+        size_tier=size_tier,
+        value_tier=value_tier,
+        size_tiers=SIZE_TIERS,
+        value_tiers=VALUE_TIERS,
+    )
 
 
 @bp.route("/organizations/new", methods=["GET", "POST"])
@@ -174,16 +217,24 @@ def organization_new():
     if outcome.done:
         flash(_("Organization created."), "success")
         return redirect(url_for("directory.organization_detail", organization_id=outcome.result.id), code=303)
-    return render_page("directory/organization_form.html", form=form, organization=None,
-                       form_error=outcome.form_error, status=outcome.status)
+    return render_page(
+        "directory/organization_form.html",
+        form=form,
+        organization=None,
+        form_error=outcome.form_error,
+        status=outcome.status,
+    )
 
 
 @bp.get("/organizations/<int:organization_id>")
 def organization_detail(organization_id):
     organization = organizations.get_organization(organization_id)
-    return render_page("directory/organization_detail.html", organization=organization,
-                       client_count=organizations.roster_size(organization.id),
-                       hr_contacts=organizations.hr_contacts(organization.id))
+    return render_page(
+        "directory/organization_detail.html",
+        organization=organization,
+        client_count=organizations.roster_size(organization.id),
+        hr_contacts=organizations.hr_contacts(organization.id),
+    )
 
 
 @bp.route("/organizations/<int:organization_id>/edit", methods=["GET", "POST"])
@@ -195,5 +246,10 @@ def organization_edit(organization_id):
     if outcome.done:
         flash(_("Organization saved."), "success")
         return redirect(url_for("directory.organization_detail", organization_id=organization.id), code=303)
-    return render_page("directory/organization_form.html", form=form, organization=organization,
-                       form_error=outcome.form_error, status=outcome.status)
+    return render_page(
+        "directory/organization_form.html",
+        form=form,
+        organization=organization,
+        form_error=outcome.form_error,
+        status=outcome.status,
+    )

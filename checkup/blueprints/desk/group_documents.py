@@ -7,6 +7,7 @@ The views are shared with HR's pages (``hr/group_documents.py``, the same pages 
 the area, which scopes HR to its own organization's contracts (any other answers 404 like a missing one)
 and names the area's endpoints.
 """
+
 from flask import Blueprint, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -29,12 +30,22 @@ def _organization(area):
 
 def _context(area, contract, **extra):
     releases = summary_releases.releases(contract.id)
-    return dict(area=area, ep=ENDPOINTS[area], contract=contract, contract_endpoint=CONTRACT_ENDPOINTS[area],
-                documents=group_documents.documents(contract.id), refusals=group_documents.refusals(contract),
-                releases=releases, release_documents=group_documents.release_documents([r.id for r in releases]),
-                reason_labels=group_summary.RELEASE_REASONS, languages=current_app.config["LANGUAGES"],
-                kind_labels=group_documents.KIND_LABELS, k=group_summary.suppression_k(), error=None,
-                **extra)
+    return dict(
+        area=area,
+        ep=ENDPOINTS[area],
+        contract=contract,
+        contract_endpoint=CONTRACT_ENDPOINTS[area],
+        documents=group_documents.documents(contract.id),
+        refusals=group_documents.refusals(contract),
+        releases=releases,
+        release_documents=group_documents.release_documents([r.id for r in releases]),
+        reason_labels=group_summary.RELEASE_REASONS,
+        languages=current_app.config["LANGUAGES"],
+        kind_labels=group_documents.KIND_LABELS,
+        k=group_summary.suppression_k(),
+        error=None,
+        **extra,
+    )
 
 
 def documents_page(area, contract_id):
@@ -50,19 +61,31 @@ def request_document(area, contract_id):
     except (ValidationError, Conflict) as exc:
         # htmx ignores 4xx swaps: the fragment with the message answers 200; a full page answers 422/409
         status = 200 if wants_fragment() else exc.status
-        return render_page("group_documents/page.html", "group_documents/_documents.html", status=status,
-                           **dict(_context(area, contract), error=exc.message))
+        return render_page(
+            "group_documents/page.html",
+            "group_documents/_documents.html",
+            status=status,
+            **dict(_context(area, contract), error=exc.message),
+        )
     if wants_fragment():
         return render_page("group_documents/page.html", "group_documents/_documents.html", **_context(area, contract))
-    flash(_("%(document)s requested; it is being prepared.", document=group_documents.KIND_LABELS[document.kind]),
-          "success")
+    flash(
+        _("%(document)s requested; it is being prepared.", document=group_documents.KIND_LABELS[document.kind]),
+        "success",
+    )
     return redirect(url_for(f"{ENDPOINTS[area]}.documents", contract_id=contract.id), code=303)
 
 
 def status_page(area, contract_id, document_id):
     document = group_documents.get_document(contract_id, document_id, _organization(area))
-    return render_page("group_documents/status.html", "group_documents/_status.html", area=area,
-                       ep=ENDPOINTS[area], document=document, kind_labels=group_documents.KIND_LABELS)
+    return render_page(
+        "group_documents/status.html",
+        "group_documents/_status.html",
+        area=area,
+        ep=ENDPOINTS[area],
+        document=document,
+        kind_labels=group_documents.KIND_LABELS,
+    )
 
 
 def retry_document(area, contract_id, document_id):
@@ -72,8 +95,14 @@ def retry_document(area, contract_id, document_id):
         flash(exc.message, "error")
         document = group_documents.get_document(contract_id, document_id, _organization(area))
     if wants_fragment():
-        return render_page("group_documents/status.html", "group_documents/_status.html", area=area,
-                           ep=ENDPOINTS[area], document=document, kind_labels=group_documents.KIND_LABELS)
+        return render_page(
+            "group_documents/status.html",
+            "group_documents/_status.html",
+            area=area,
+            ep=ENDPOINTS[area],
+            document=document,
+            kind_labels=group_documents.KIND_LABELS,
+        )
     return redirect(url_for(f"{ENDPOINTS[area]}.documents", contract_id=document.contract_id), code=303)
 
 
@@ -87,12 +116,21 @@ def download_document(area, contract_id, document_id):
 def summary_page(area, contract_id, number=None):
     """A released summary on screen (the latest unless ``number``), from its frozen figures."""
     contract, release, data = summary_releases.view(actor(), contract_id, number, _organization(area))
-    return render_page("group_documents/preview.html", area=area, ep=ENDPOINTS[area], contract=contract,
-                       release=release, data=data, releases=summary_releases.releases(contract.id),
-                       reason_labels=group_summary.RELEASE_REASONS, contract_endpoint=CONTRACT_ENDPOINTS[area])
+    return render_page(
+        "group_documents/preview.html",
+        area=area,
+        ep=ENDPOINTS[area],
+        contract=contract,
+        release=release,
+        data=data,
+        releases=summary_releases.releases(contract.id),
+        reason_labels=group_summary.RELEASE_REASONS,
+        contract_endpoint=CONTRACT_ENDPOINTS[area],
+    )
 
 
 # --- the center's staff ------------------------------------------------------------------------------
+
 
 @bp.get("/documents")
 @roles_required(ADMIN, SCHEDULER)

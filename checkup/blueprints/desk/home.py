@@ -1,4 +1,5 @@
 """The front desk's landing page (/desk)."""
+
 import datetime
 
 from flask import Blueprint

@@ -1,4 +1,5 @@
 """The physician's consultations: the ones client care scheduled with them (care/consultations.py)."""
+
 from flask import Blueprint
 from flask_login import current_user
 

@@ -1,4 +1,5 @@
 """Exam stations: station picker, worklists, result entry with live flags, instrument import, critical alerts."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -27,7 +28,7 @@ def _number(value):
 
 
 def range_text(row):
-    """"3.9–6.1 (critical ≤2.8 / ≥25)" for a reference range row."""
+    """ "3.9–6.1 (critical ≤2.8 / ≥25)" for a reference range row."""
     text = f"{_number(row.low)}–{_number(row.high)}"
     critical = []
     if row.critical_low is not None:
@@ -42,14 +43,21 @@ def range_text(row):
 @exam.app_context_processor
 def result_helpers():
     """Flag and range helpers for the station pages and the alert lists on the care home page."""
-    return {"flag_label": lambda code: results.FLAG_LABELS.get(code, code),
-            "flag_class": lambda code: FLAG_CLASSES.get(code, "info"), "range_text": range_text}
+    return {
+        "flag_label": lambda code: results.FLAG_LABELS.get(code, code),
+        "flag_class": lambda code: FLAG_CLASSES.get(code, "info"),
+        "range_text": range_text,
+    }
 
 
 @exam.get("", endpoint="home")
 def home():
-    return render_page("exam/home.html", stations=stations.station_overview(), alerts=stations.open_alerts(),
-                       ack_form=AcknowledgeForm(next=request.path))
+    return render_page(
+        "exam/home.html",
+        stations=stations.station_overview(),
+        alerts=stations.open_alerts(),
+        ack_form=AcknowledgeForm(next=request.path),
+    )
 
 
 @exam.get("/ranges")
@@ -61,11 +69,13 @@ def ranges():
 @exam.get("/stations/<department_code>")
 def station(department_code):
     department = results.get_department(department_code)
-    return render_page("exam/station.html", "exam/_worklist.html", department=department,
-                       rows=stations.station_worklist(department.id))
+    return render_page(
+        "exam/station.html", "exam/_worklist.html", department=department, rows=stations.station_worklist(department.id)
+    )
 
 
 # --- result entry ---------------------------------------------------------------------------------
+
 
 def _entries_from(form, item_ids):
     """{item id: values} from the station form's ``<field>-<item id>`` inputs."""
@@ -73,15 +83,16 @@ def _entries_from(form, item_ids):
     for item_id in item_ids:
         reason = form.get(f"reason-{item_id}", "")[:40]
         if reason == results.OTHER_REASON:
-            reason = form.get(f"reason_other-{item_id}", "").strip()[:results.MAX_SKIP_REASON + 1] \
-                or results.OTHER_REASON
+            reason = (
+                form.get(f"reason_other-{item_id}", "").strip()[: results.MAX_SKIP_REASON + 1] or results.OTHER_REASON
+            )
         entries[item_id] = {
-            "value": form.get(f"value-{item_id}", "")[:results.MAX_TEXT_LENGTH + 1],
+            "value": form.get(f"value-{item_id}", "")[: results.MAX_TEXT_LENGTH + 1],
             "abnormal": bool(form.get(f"abnormal-{item_id}")),
             "skipped": bool(form.get(f"skip-{item_id}")),
             "skip_reason": reason,
             "reason_code": form.get(f"reason-{item_id}", "")[:40],
-            "reason_other": form.get(f"reason_other-{item_id}", "")[:results.MAX_SKIP_REASON + 1],
+            "reason_other": form.get(f"reason_other-{item_id}", "")[: results.MAX_SKIP_REASON + 1],
         }
     return entries
 
@@ -93,25 +104,40 @@ def _drafts(sheet, entries=None, errors=None):
         item_id = row.item.id
         if entries and item_id in entries and item_id in (errors or {}):
             typed = entries[item_id]
-            drafts[item_id] = dict(value=typed["value"], abnormal=typed["abnormal"], skipped=typed["skipped"],
-                                   reason_code=typed["reason_code"], reason_other=typed["reason_other"],
-                                   error=errors[item_id])
+            drafts[item_id] = dict(
+                value=typed["value"],
+                abnormal=typed["abnormal"],
+                skipped=typed["skipped"],
+                reason_code=typed["reason_code"],
+                reason_other=typed["reason_other"],
+                error=errors[item_id],
+            )
             continue
         result = row.result
         if result is None:
-            drafts[item_id] = dict(value="", abnormal=False, skipped=False, reason_code="", reason_other="",
-                                   error=None)
+            drafts[item_id] = dict(value="", abnormal=False, skipped=False, reason_code="", reason_other="", error=None)
             continue
         listed = result.skip_reason in results.SKIP_REASONS
-        drafts[item_id] = dict(value=result.value_text, abnormal=result.flag == "A", skipped=result.skipped,
-                               reason_code=result.skip_reason if listed else ("other" if result.skip_reason else ""),
-                               reason_other="" if listed else result.skip_reason, error=None)
+        drafts[item_id] = dict(
+            value=result.value_text,
+            abnormal=result.flag == "A",
+            skipped=result.skipped,
+            reason_code=result.skip_reason if listed else ("other" if result.skip_reason else ""),
+            reason_other="" if listed else result.skip_reason,
+            error=None,
+        )
     return drafts
 
 
 def _form_context(sheet, drafts, saved_ids=()):
-    return dict(sheet=sheet, drafts=drafts, progress=stations.appointment_progress(sheet.appointment.id),
-                skip_reasons=results.SKIP_REASONS, flag_labels=results.FLAG_LABELS, saved_ids=set(saved_ids))
+    return dict(
+        sheet=sheet,
+        drafts=drafts,
+        progress=stations.appointment_progress(sheet.appointment.id),
+        skip_reasons=results.SKIP_REASONS,
+        flag_labels=results.FLAG_LABELS,
+        saved_ids=set(saved_ids),
+    )
 
 
 @exam.route("/appointments/<int:appointment_id>/stations/<department_code>", methods=["GET", "POST"])
@@ -139,46 +165,72 @@ def result_form(appointment_id, department_code):
         row = next(r for r in fresh.rows if r.item.id == only)
         return render_template("exam/_saved_row.html", row=row, **_form_context(fresh, drafts, saved_ids))
     if outcome.errors:
-        return render_page("exam/result_form.html", status=422, form_error=_(
-            "Some results were not saved. Correct the rows marked below."), **_form_context(fresh, drafts, saved_ids))
-    flash(ngettext("%(num)d result saved.", "%(num)d results saved.", len(outcome.saved)) if outcome.saved
-          else _("Nothing to save."),
-          "success" if outcome.saved else "info")
+        return render_page(
+            "exam/result_form.html",
+            status=422,
+            form_error=_("Some results were not saved. Correct the rows marked below."),
+            **_form_context(fresh, drafts, saved_ids),
+        )
+    flash(
+        ngettext("%(num)d result saved.", "%(num)d results saved.", len(outcome.saved))
+        if outcome.saved
+        else _("Nothing to save."),
+        "success" if outcome.saved else "info",
+    )
     station_done = all(row.result is not None for row in fresh.rows)
     if station_done and only is None:
         return redirect(url_for("exam.station", department_code=department.code), code=303)
-    return redirect(url_for("exam.result_form", appointment_id=appointment_id, department_code=department.code),
-                    code=303)
+    return redirect(
+        url_for("exam.result_form", appointment_id=appointment_id, department_code=department.code), code=303
+    )
 
 
 @exam.post("/appointments/<int:appointment_id>/items/<int:item_id>/flag")
 def flag(appointment_id, item_id):
     """The flag for what is typed so far. Reads only: it never stores the value."""
-    flag_value, row, error = results.preview_flag(appointment_id, item_id, request.form.get(f"value-{item_id}", ""),
-                                                  abnormal=bool(request.form.get(f"abnormal-{item_id}")))
-    return render_template("exam/_flag.html", item_id=item_id, flag=flag_value, range=row, error=error,
-                           flag_labels=results.FLAG_LABELS)
+    flag_value, row, error = results.preview_flag(
+        appointment_id,
+        item_id,
+        request.form.get(f"value-{item_id}", ""),
+        abnormal=bool(request.form.get(f"abnormal-{item_id}")),
+    )
+    return render_template(
+        "exam/_flag.html", item_id=item_id, flag=flag_value, range=row, error=error, flag_labels=results.FLAG_LABELS
+    )
 
 
 # --- instrument import ----------------------------------------------------------------------------
+
 
 @exam.route("/import", methods=["GET", "POST"])
 def import_results():
     form = InstrumentImportForm()
     if request.method == "GET":
         return render_page("exam/import.html", form=form, problems=[])
-    outcome, problems, status = run_import(form, results_import.MAX_IMPORT_BYTES,
-                                           lambda name, content: results_import.import_instrument_csv(actor(), name,
-                                                                                                      content))
+    outcome, problems, status = run_import(
+        form,
+        results_import.MAX_IMPORT_BYTES,
+        lambda name, content: results_import.import_instrument_csv(actor(), name, content),
+    )
     if outcome is not None:
-        flash(_("Imported %(rows)s results for %(clients)s clients: %(created)s new, %(updated)s replaced, "
-                "%(critical)s critical.", rows=outcome.rows, clients=outcome.appointments,
-                created=outcome.created, updated=outcome.updated, critical=outcome.critical), "success")
+        flash(
+            _(
+                "Imported %(rows)s results for %(clients)s clients: %(created)s new, %(updated)s replaced, "
+                "%(critical)s critical.",
+                rows=outcome.rows,
+                clients=outcome.appointments,
+                created=outcome.created,
+                updated=outcome.updated,
+                critical=outcome.critical,
+            ),
+            "success",
+        )
         return redirect(url_for("exam.import_results"), code=303)
     return render_page("exam/import.html", form=form, problems=problems, status=status)
 
 
 # --- critical alerts ------------------------------------------------------------------------------
+
 
 @alerts.post("/<int:alert_id>/acknowledge")
 def acknowledge(alert_id):

@@ -1,4 +1,5 @@
 """The chief physician's review: appointments ready to sign, the review page, sign-off, PDF progress, amendments."""
+
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
@@ -16,7 +17,9 @@ restrict_blueprint(bp, PHYSICIAN)
 
 @bp.get("", endpoint="index")
 def index():
-    return render_page("review/index.html", ready=report_review.ready_for_review(), signed=report_review.recently_signed())
+    return render_page(
+        "review/index.html", ready=report_review.ready_for_review(), signed=report_review.recently_signed()
+    )
 
 
 def _form_for(data, form_class=ReportTextForm):
@@ -28,8 +31,15 @@ def _form_for(data, form_class=ReportTextForm):
 
 
 def _review_page(data, form, status=200, error=None):
-    return render_page("review/appointment.html", data=data, appointment=data.appointment, form=form,
-                       report=data.current, error=error, status=status)
+    return render_page(
+        "review/appointment.html",
+        data=data,
+        appointment=data.appointment,
+        form=form,
+        report=data.current,
+        error=error,
+        status=status,
+    )
 
 
 @bp.get("/<int:appointment_id>")
@@ -56,15 +66,20 @@ def save_draft(appointment_id):
 @bp.post("/<int:appointment_id>/sign")
 def sign(appointment_id):
     form = SignForm()
-    outcome = submit(form, lambda: reports.sign(actor(), appointment_id, form.summary.data, form.advice.data,
-                                                findings=form.observation_list()),
-                     refusals=(ValidationError, Conflict))
+    outcome = submit(
+        form,
+        lambda: reports.sign(
+            actor(), appointment_id, form.summary.data, form.advice.data, findings=form.observation_list()
+        ),
+        refusals=(ValidationError, Conflict),
+    )
     if outcome.done:
         flash(_("Report signed. The PDF is being prepared."), "success")
         return redirect(url_for("review.appointment", appointment_id=appointment_id), code=303)
     # field errors answer 422; a refusal of the report as a whole (already signed, …) 409
-    return _review_page(report_review.review_data(appointment_id), form, status=422 if form.errors else 409,
-                        error=outcome.form_error)
+    return _review_page(
+        report_review.review_data(appointment_id), form, status=422 if form.errors else 409, error=outcome.form_error
+    )
 
 
 @bp.get("/reports/<int:report_id>/status")
@@ -103,17 +118,36 @@ def amend(report_id):
     if request.method == "GET":
         reports.record_view(actor(), "results.viewed", data.appointment, screen="amend", report=report.id)
         form = _form_for(data, AmendForm)
-        return render_page("review/amend.html", data=data, report=report, form=form, error=None,
-                           values={}, status=200 if report.status in report_review.CURRENT_SIGNED else 409)
+        return render_page(
+            "review/amend.html",
+            data=data,
+            report=report,
+            form=form,
+            error=None,
+            values={},
+            status=200 if report.status in report_review.CURRENT_SIGNED else 409,
+        )
     form = AmendForm()
     values = {key: request.form.get(key, "") for key in request.form if key.startswith("value-")}
-    outcome = submit(form, lambda: reports.amend(actor(), report_id, form.reason.data, form.summary.data,
-                                                 form.advice.data, changes=_amend_changes(data),
-                                                 findings=form.observation_list()),
-                     refusals=(ValidationError, Conflict))
+    outcome = submit(
+        form,
+        lambda: reports.amend(
+            actor(),
+            report_id,
+            form.reason.data,
+            form.summary.data,
+            form.advice.data,
+            changes=_amend_changes(data),
+            findings=form.observation_list(),
+        ),
+        refusals=(ValidationError, Conflict),
+    )
     if outcome.done:
-        flash(_("Amendment signed as version %(version)s. The client will be told.", version=outcome.result.version),
-              "success")
+        flash(
+            _("Amendment signed as version %(version)s. The client will be told.", version=outcome.result.version),
+            "success",
+        )
         return redirect(url_for("review.appointment", appointment_id=report.appointment_id), code=303)
-    return render_page("review/amend.html", data=data, report=report, form=form, error=outcome.form_error,
-                       values=values, status=422)
+    return render_page(
+        "review/amend.html", data=data, report=report, form=form, error=outcome.form_error, values=values, status=422
+    )

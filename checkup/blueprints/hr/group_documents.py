@@ -2,6 +2,7 @@
 at ``/hr/contracts/<id>/documents`` and ``/summary`` (any other organization's contract answers 404 like a
 missing one). The same pages as the center's, whose views these share (``desk/group_documents.py``).
 """
+
 from flask import Blueprint
 
 from checkup.blueprints.desk.group_documents import (

@@ -1,5 +1,6 @@
 """The HR contact's pages: the dashboard, the employee list (status only) and its export, invitations,
 the company profile. HR sees its own organization only, and never health data."""
+
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -23,10 +24,13 @@ BOOKING_ENDPOINT = "hr_booking.detail"  # HR books on an employee's behalf (the 
 
 @bp.context_processor
 def hr_context():
-    return {"statuses": enrollments.STATUSES, "status_label": enrollments.status_label,
-            "contract_status": contracts.status_label,
-            "booking_endpoint": BOOKING_ENDPOINT if BOOKING_ENDPOINT in current_app.view_functions else None,
-            "has_endpoint": lambda endpoint: endpoint in current_app.view_functions}
+    return {
+        "statuses": enrollments.STATUSES,
+        "status_label": enrollments.status_label,
+        "contract_status": contracts.status_label,
+        "booking_endpoint": BOOKING_ENDPOINT if BOOKING_ENDPOINT in current_app.view_functions else None,
+        "has_endpoint": lambda endpoint: endpoint in current_app.view_functions,
+    }
 
 
 def _org_id():
@@ -57,27 +61,37 @@ def _pick_contract(source):
 
 # --- dashboard and profile ---------------------------------------------------------------------
 
+
 @bp.get("")
 def home():
     organization = organizations.get_organization(_org_id())
-    return render_page("hr/home.html", organization=organization, progress=enrollments.dashboard(organization.id),
-                       roster_size=organizations.roster_size(organization.id))
+    return render_page(
+        "hr/home.html",
+        organization=organization,
+        progress=enrollments.dashboard(organization.id),
+        roster_size=organizations.roster_size(organization.id),
+    )
 
 
 @bp.route("/profile", methods=["GET", "POST"])
 def profile_edit():
     organization = organizations.get_organization(_org_id())
-    form = HrProfileForm(data=hr_profile.profile_values(organization)) if request.method == "GET" \
-        else HrProfileForm()
+    form = HrProfileForm(data=hr_profile.profile_values(organization)) if request.method == "GET" else HrProfileForm()
     outcome = submit(form, lambda: hr_profile.update_profile(actor(), organization.id, form.values()))
     if outcome.done:
         flash(_("Company profile saved."), "success")
         return redirect(url_for("hr.home"), code=303)
-    return render_page("hr/profile_form.html", form=form, organization=organization, form_error=outcome.form_error,
-                       status=outcome.status)
+    return render_page(
+        "hr/profile_form.html",
+        form=form,
+        organization=organization,
+        form_error=outcome.form_error,
+        status=outcome.status,
+    )
 
 
 # --- employees ---------------------------------------------------------------------------------
+
 
 def _filters():
     """The list's filters; the name or employee number searched for comes only in a POSTed form (never in
@@ -85,8 +99,11 @@ def _filters():
     args = request.values
     status = args.get("status", "")
     return enrollments.EmployeeFilters(
-        search=clean_text(request.form.get("q", ""))[:100], status=status if status in enrollments.STATUSES else "",
-        department=clean_text(args.get("department", ""))[:100], category_id=_number(args.get("category")))
+        search=clean_text(request.form.get("q", ""))[:100],
+        status=status if status in enrollments.STATUSES else "",
+        department=clean_text(args.get("department", ""))[:100],
+        category_id=_number(args.get("category")),
+    )
 
 
 @bp.route("/employees", methods=["GET", "POST"])
@@ -117,11 +134,22 @@ def export_employees():
 
 # --- invitations -------------------------------------------------------------------------------
 
+
 def _invitations_page(contract, choices, mode="", ids=(), plan=None, error=None, status=200):
     figures = invitations.overview(_org_id(), contract.id)[1] if contract else None
     sent = max(_number(request.args.get("sent")) or 0, figures.pending if figures else 0)
-    return render_page("hr/invitations.html", contract=contract, contracts=choices, figures=figures, mode=mode,
-                       ids=ids, plan=plan, error=error, sent_total=sent, status=status)
+    return render_page(
+        "hr/invitations.html",
+        contract=contract,
+        contracts=choices,
+        figures=figures,
+        mode=mode,
+        ids=ids,
+        plan=plan,
+        error=error,
+        sent_total=sent,
+        status=status,
+    )
 
 
 @bp.get("/invitations")
@@ -154,21 +182,47 @@ def send_invitations():
 
 def _flash_result(plan):
     if plan.sent:
-        flash(ngettext("%(num)d invitation sent.", "%(num)d invitations sent.", plan.sent) if
-              tasks.inline() else
-              ngettext("%(num)d invitation is being sent.", "%(num)d invitations are being sent.", plan.sent),
-              "success")
+        flash(
+            ngettext("%(num)d invitation sent.", "%(num)d invitations sent.", plan.sent)
+            if tasks.inline()
+            else ngettext("%(num)d invitation is being sent.", "%(num)d invitations are being sent.", plan.sent),
+            "success",
+        )
     else:
         flash(_("No invitation was sent."), "info")
     notes = [
-        (plan.resend, lambda n: ngettext("%(num)d of them had been invited before and got a new link.",
-                                         "%(num)d of them had been invited before and got a new link.", n)),
-        (plan.no_email, lambda n: ngettext("%(num)d employee has no email address and could not be invited.",
-                                           "%(num)d employees have no email address and could not be invited.", n)),
-        (plan.already_invited, lambda n: ngettext("%(num)d employee was invited already and was left out.",
-                                                  "%(num)d employees were invited already and were left out.", n)),
-        (plan.booked, lambda n: ngettext("%(num)d employee has booked already and was left out.",
-                                         "%(num)d employees have booked already and were left out.", n)),
+        (
+            plan.resend,
+            lambda n: ngettext(
+                "%(num)d of them had been invited before and got a new link.",
+                "%(num)d of them had been invited before and got a new link.",
+                n,
+            ),
+        ),
+        (
+            plan.no_email,
+            lambda n: ngettext(
+                "%(num)d employee has no email address and could not be invited.",
+                "%(num)d employees have no email address and could not be invited.",
+                n,
+            ),
+        ),
+        (
+            plan.already_invited,
+            lambda n: ngettext(
+                "%(num)d employee was invited already and was left out.",
+                "%(num)d employees were invited already and were left out.",
+                n,
+            ),
+        ),
+        (
+            plan.booked,
+            lambda n: ngettext(
+                "%(num)d employee has booked already and was left out.",
+                "%(num)d employees have booked already and were left out.",
+                n,
+            ),
+        ),
     ]
     for count, message in notes:
         if count:
@@ -182,5 +236,6 @@ def invitation_progress():
         abort(404)
     contract, pending = invitations.invitation_progress(_org_id(), contract.id)
     total = max(_number(request.args.get("sent")) or 0, pending)
-    return render_page("hr/invitation_progress.html", "hr/_invitation_progress.html", contract=contract,
-                       pending=pending, total=total)
+    return render_page(
+        "hr/invitation_progress.html", "hr/_invitation_progress.html", contract=contract, pending=pending, total=total
+    )

@@ -3,6 +3,7 @@
 HR sees the status, day and time and the package name only — never the items, results or report.
 Every action is audited with the HR user as the actor (services/group_booking.py).
 """
+
 import uuid
 
 from flask import Blueprint, flash, redirect, request, url_for
@@ -57,8 +58,11 @@ def _page(enrollment, status=200, day=None, book_form=None, move_form=None, canc
         day_error = _("Choose a day from %(start)s to %(end)s.", start=first.isoformat(), end=last.isoformat())
         day = None
     slots, package_error = [], None
-    can_book = live is None and group_booking.status_of(enrollment) == group_booking.NOT_BOOKED \
+    can_book = (
+        live is None
+        and group_booking.status_of(enrollment) == group_booking.NOT_BOOKED
         and group_booking.is_open(contract)
+    )
     if live is not None:
         resources = booking.resource_ids_of(live.id)
     else:
@@ -67,18 +71,36 @@ def _page(enrollment, status=200, day=None, book_form=None, move_form=None, canc
         except ValidationError as exc:
             resources, package_error, can_book = [], exc.message, False
     if day is None and first <= last:
-        day = live.day if live is not None and first <= live.day <= last else \
-            _first_open_day(first, last, resources, contract.id)
+        day = (
+            live.day
+            if live is not None and first <= live.day <= last
+            else _first_open_day(first, last, resources, contract.id)
+        )
     if day is not None and (can_book or live is not None):
-        slots = [(s, n) for s, n in availability.day_slots(day, resources, reserved_for=contract.id)
-                 if live is None or s.id != live.slot_id]
+        slots = [
+            (s, n)
+            for s, n in availability.day_slots(day, resources, reserved_for=contract.id)
+            if live is None or s.id != live.slot_id
+        ]
     return render_page(
-        "hr_booking/detail.html", status=status, enrollment=enrollment, contract=contract, live=live,
-        booking_status=group_booking.status_of(enrollment), can_book=can_book, day=day, first=first, last=last,
-        slots=slots, day_error=day_error, package_error=package_error,
+        "hr_booking/detail.html",
+        status=status,
+        enrollment=enrollment,
+        contract=contract,
+        live=live,
+        booking_status=group_booking.status_of(enrollment),
+        can_book=can_book,
+        day=day,
+        first=first,
+        last=last,
+        slots=slots,
+        day_error=day_error,
+        package_error=package_error,
         locked=booking.cutoff_passed(live) if live is not None else False,
         book_form=book_form or ConfirmForm(data={"idempotency_key": uuid.uuid4().hex}),
-        move_form=move_form or RescheduleForm(), cancel_form=cancel_form or StaffCancelForm())
+        move_form=move_form or RescheduleForm(),
+        cancel_form=cancel_form or StaffCancelForm(),
+    )
 
 
 @bp.get("/<int:enrollment_id>/booking")
@@ -110,12 +132,16 @@ def _page_again(enrollment, outcome, message_field, slot_id=None, **forms):
 def book(enrollment_id):
     enrollment = _enrollment(enrollment_id)
     form = ConfirmForm()
-    outcome = submit(form, lambda: group_booking.book(actor(), enrollment.id, form.slot.data, (),
-                                                      form.idempotency_key.data, **_scope()), refusals=REFUSALS)
+    outcome = submit(
+        form,
+        lambda: group_booking.book(actor(), enrollment.id, form.slot.data, (), form.idempotency_key.data, **_scope()),
+        refusals=REFUSALS,
+    )
     if not outcome.done:
         return _page_again(enrollment, outcome, form.slot, form.slot.data, book_form=form)
-    flash(_("Booked for %(name)s on %(day)s.", name=enrollment.client.name, day=outcome.result.day.isoformat()),
-          "success")
+    flash(
+        _("Booked for %(name)s on %(day)s.", name=enrollment.client.name, day=outcome.result.day.isoformat()), "success"
+    )
     return redirect(url_for("hr_booking.detail", enrollment_id=enrollment.id), code=303)
 
 
@@ -123,8 +149,9 @@ def book(enrollment_id):
 def reschedule(enrollment_id):
     enrollment = _enrollment(enrollment_id)
     form = RescheduleForm()
-    outcome = submit(form, lambda: group_booking.reschedule(actor(), enrollment.id, form.slot.data, **_scope()),
-                     refusals=REFUSALS)
+    outcome = submit(
+        form, lambda: group_booking.reschedule(actor(), enrollment.id, form.slot.data, **_scope()), refusals=REFUSALS
+    )
     if not outcome.done:
         return _page_again(enrollment, outcome, form.slot, form.slot.data, move_form=form)
     flash(_("Moved to %(day)s.", day=outcome.result.day.isoformat()), "success")
@@ -135,8 +162,9 @@ def reschedule(enrollment_id):
 def cancel(enrollment_id):
     enrollment = _enrollment(enrollment_id)
     form = StaffCancelForm()
-    outcome = submit(form, lambda: group_booking.cancel(actor(), enrollment.id, form.reason.data, **_scope()),
-                     refusals=REFUSALS)
+    outcome = submit(
+        form, lambda: group_booking.cancel(actor(), enrollment.id, form.reason.data, **_scope()), refusals=REFUSALS
+    )
     if not outcome.done:
         return _page_again(enrollment, outcome, form.reason, cancel_form=form)
     flash(_("The appointment is cancelled."), "success")

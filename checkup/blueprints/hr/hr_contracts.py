@@ -3,6 +3,7 @@ center and confirms the categories; activating, closing and reserving places are
 
 Another organization's contract answers exactly like a missing one (404), on every URL here.
 """
+
 from flask import Blueprint, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user

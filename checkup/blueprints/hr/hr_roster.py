@@ -4,6 +4,7 @@ Another organization's contract or import is a 404 like a missing one (the servi
 the HR account's organization). The file never reaches the disk: it is read from the request in
 memory, up to one byte over the limit so the service can tell it is too large.
 """
+
 from flask import Blueprint, current_app, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -34,9 +35,16 @@ def _limits():
 
 
 def _index_page(contract, form, status=200):
-    return render_page("roster/index.html", contract=contract, form=form, imports=roster.imports_of(contract.id),
-                       state_labels=roster.STATE_LABELS, accepts=roster.accepts_imports(contract), status=status,
-                       **_limits())
+    return render_page(
+        "roster/index.html",
+        contract=contract,
+        form=form,
+        imports=roster.imports_of(contract.id),
+        state_labels=roster.STATE_LABELS,
+        accepts=roster.accepts_imports(contract),
+        status=status,
+        **_limits(),
+    )
 
 
 @bp.get("")
@@ -50,20 +58,29 @@ def upload(contract_id):
     contract = roster.contract_for_hr(_organization_id(), contract_id)
     form = RosterUploadForm()
     created, _problems, status = run_import(
-        form, current_app.config["UPLOAD_MAX_BYTES"],
-        lambda name, content: roster.upload(actor(), _organization_id(), contract.id, name, content))
+        form,
+        current_app.config["UPLOAD_MAX_BYTES"],
+        lambda name, content: roster.upload(actor(), _organization_id(), contract.id, name, content),
+    )
     if created is not None:
         return redirect(url_for(".detail", contract_id=contract.id, import_id=created.id), code=303)
     return _index_page(contract, form, status=status)
 
 
 def _detail_context(contract, roster_import, page=1):
-    return {"contract": contract, "roster_import": roster_import, "state_labels": roster.STATE_LABELS,
-            "errors": roster.error_page(roster_import, page), "progress": roster.progress_percent(roster_import),
-            "running": roster_import.state in roster.RUNNING, "may_discard": roster.may_discard(roster_import),
-            "may_commit": roster_import.state == roster.READY and roster_import.valid_rows > 0
-            and roster.accepts_imports(contract),
-            "message": roster.message_text(roster_import)}
+    return {
+        "contract": contract,
+        "roster_import": roster_import,
+        "state_labels": roster.STATE_LABELS,
+        "errors": roster.error_page(roster_import, page),
+        "progress": roster.progress_percent(roster_import),
+        "running": roster_import.state in roster.RUNNING,
+        "may_discard": roster.may_discard(roster_import),
+        "may_commit": roster_import.state == roster.READY
+        and roster_import.valid_rows > 0
+        and roster.accepts_imports(contract),
+        "message": roster.message_text(roster_import),
+    }
 
 
 def _page_arg():
@@ -74,8 +91,9 @@ def _page_arg():
 @bp.get("/imports/<int:import_id>")
 def detail(contract_id, import_id):
     contract, roster_import = roster.get_import(_organization_id(), contract_id, import_id, with_errors=True)
-    return render_page("roster/detail.html", "roster/_errors.html",
-                       **_detail_context(contract, roster_import, _page_arg()))
+    return render_page(
+        "roster/detail.html", "roster/_errors.html", **_detail_context(contract, roster_import, _page_arg())
+    )
 
 
 @bp.get("/imports/<int:import_id>/status")
@@ -87,8 +105,9 @@ def status(contract_id, import_id):
 
 def _decision_refused(contract_id, import_id, exc, status):
     contract, roster_import = roster.get_import(_organization_id(), contract_id, import_id, with_errors=True)
-    return render_page("roster/detail.html", page_error=exc.message, status=status,
-                       **_detail_context(contract, roster_import))
+    return render_page(
+        "roster/detail.html", page_error=exc.message, status=status, **_detail_context(contract, roster_import)
+    )
 
 
 @bp.post("/imports/<int:import_id>/commit")
@@ -100,8 +119,9 @@ def commit(contract_id, import_id):
     except Conflict as exc:
         return _decision_refused(contract_id, import_id, exc, 409)
     if roster_import.state == roster.IMPORTED:
-        flash(ngettext("Imported %(num)d employee.", "Imported %(num)d employees.", roster_import.valid_rows),
-              "success")
+        flash(
+            ngettext("Imported %(num)d employee.", "Imported %(num)d employees.", roster_import.valid_rows), "success"
+        )
     elif roster_import.state == roster.IMPORTING:
         flash(_("The import has started. You can leave this page and come back."), "info")
     return redirect(url_for(".detail", contract_id=contract_id, import_id=import_id), code=303)

@@ -1,4 +1,5 @@
 """A signed-in person's own profile and password."""
+
 from flask import Blueprint, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -19,8 +20,9 @@ def signed_in():
 
 def _page(profile_form, password_form, status=200):
     client = clients.client_summary(current_user.client_id) if current_user.client_id else None
-    return render_page("account/profile.html", profile_form=profile_form, password_form=password_form,
-                       client=client, status=status)
+    return render_page(
+        "account/profile.html", profile_form=profile_form, password_form=password_form, client=client, status=status
+    )
 
 
 @bp.get("")
@@ -44,9 +46,12 @@ def update_profile():
 @bp.post("/password")
 def change_password():
     form = ChangePasswordForm(prefix="pw")
-    if submit(form, lambda: accounts.change_password(current_user, form.current_password.data,
-                                                     form.new_password.data,
-                                                     keep_token=current_user.session_token)).done:
+    if submit(
+        form,
+        lambda: accounts.change_password(
+            current_user, form.current_password.data, form.new_password.data, keep_token=current_user.session_token
+        ),
+    ).done:
         flash(_("Your password has been changed. Other devices have been signed out."), "success")
         return redirect(url_for("account.profile"), code=303)
     return _page(ProfileForm(obj=current_user), form, 422)

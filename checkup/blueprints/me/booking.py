@@ -1,4 +1,5 @@
 """The client's booking: choose add-ons and a time, confirm; view, reschedule, cancel; waitlist."""
+
 import uuid
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
@@ -47,11 +48,18 @@ def _picker(offer, addons, endpoint, **url_args):
     year, month = availability.parse_month(request.args.get("month"), today)
     day = availability.parse_day(request.args.get("day"))
     return dict(
-        year=year, month=month, grid=availability.month_grid(year, month),
-        free=availability.month_days(year, month, offer.resource_ids), today=today, day=day,
+        year=year,
+        month=month,
+        grid=availability.month_grid(year, month),
+        free=availability.month_days(year, month, offer.resource_ids),
+        today=today,
+        day=day,
         slots=availability.day_slots(day, offer.resource_ids) if day else [],
-        prev=availability.shift_month(year, month, -1), next=availability.shift_month(year, month, 1),
-        picker_endpoint=endpoint, picker_args=dict(url_args, addons=addons))
+        prev=availability.shift_month(year, month, -1),
+        next=availability.shift_month(year, month, 1),
+        picker_endpoint=endpoint,
+        picker_args=dict(url_args, addons=addons),
+    )
 
 
 @bp.get("/book/<code>")
@@ -59,8 +67,16 @@ def choose(code):
     addons = _addons()
     offer, error = _quote_or_404(code, addons)
     context = _picker(offer, addons, "booking.choose", code=code)
-    return render_page("booking/choose.html", "booking/_panel.html", offer=offer, addons=addons, error=error,
-                       addon_choices=booking.addon_choices(offer.package), waitlist_form=WaitlistForm(), **context)
+    return render_page(
+        "booking/choose.html",
+        "booking/_panel.html",
+        offer=offer,
+        addons=addons,
+        error=error,
+        addon_choices=booking.addon_choices(offer.package),
+        waitlist_form=WaitlistForm(),
+        **context,
+    )
 
 
 @bp.route("/book/<code>/confirm", methods=["GET", "POST"])
@@ -70,8 +86,12 @@ def confirm(code):
     if request.method == "POST":
         form = ConfirmForm()
         try:
-            outcome = submit(form, lambda: booking.book(actor(), current_user.client_id, form.slot.data, code,
-                                                        addons, form.idempotency_key.data))
+            outcome = submit(
+                form,
+                lambda: booking.book(
+                    actor(), current_user.client_id, form.slot.data, code, addons, form.idempotency_key.data
+                ),
+            )
         except booking.PlaceTaken as exc:
             return _taken(exc, _quote_or_404(code, addons)[0], code, addons, form.slot.data)
         if outcome.error is not None and "package" in outcome.error.field_errors:
@@ -88,54 +108,84 @@ def confirm(code):
     if slot is None:
         flash(_("Choose a time from the list."), "error")
         return redirect(url_for("booking.choose", code=code, addons=addons), code=303)
-    return render_page("booking/confirm.html", offer=offer, addons=addons, slot=slot, form=form,
-                       notes=preparation_notes(offer.items, is_chinese()), status=422 if form.errors else 200)
+    return render_page(
+        "booking/confirm.html",
+        offer=offer,
+        addons=addons,
+        slot=slot,
+        form=form,
+        notes=preparation_notes(offer.items, is_chinese()),
+        status=422 if form.errors else 200,
+    )
 
 
 def _taken(exc, offer, code, addons, slot_id):
     slot = booking.slot_or_none(slot_id)
     alternatives = availability.day_slots(slot.day, offer.resource_ids) if slot else []
-    return render_page("booking/taken.html", message=exc.message, offer=offer, code=code, addons=addons,
-                       slot=slot, alternatives=[(s, free) for s, free in alternatives if free], status=409)
+    return render_page(
+        "booking/taken.html",
+        message=exc.message,
+        offer=offer,
+        code=code,
+        addons=addons,
+        slot=slot,
+        alternatives=[(s, free) for s, free in alternatives if free],
+        status=409,
+    )
 
 
 @bp.get("/appointments")
 def appointment_list():
     upcoming, past = appointments.for_client(current_user.client_id)
-    return render_page("booking/appointments.html", upcoming=upcoming, past=past,
-                       waiting=waitlist.entries_for(current_user.client_id))
+    return render_page(
+        "booking/appointments.html", upcoming=upcoming, past=past, waiting=waitlist.entries_for(current_user.client_id)
+    )
 
 
 @bp.get("/appointments/<int:appointment_id>")
 def appointment(appointment_id):
     item = booking.get_appointment(appointment_id, current_user.client_id)
     details, items = booking_mail.appointment_details(item.id)
-    return render_page("booking/appointment.html", appointment=details, items=items,
-                       notes=preparation_notes(items, is_chinese()), locked=booking.cutoff_passed(details))
+    return render_page(
+        "booking/appointment.html",
+        appointment=details,
+        items=items,
+        notes=preparation_notes(items, is_chinese()),
+        locked=booking.cutoff_passed(details),
+    )
 
 
 @bp.get("/appointments/<int:appointment_id>/calendar.ics")
 def appointment_ics(appointment_id):
     booking.get_appointment(appointment_id, current_user.client_id)
     details, items = booking_mail.appointment_details(appointment_id)
-    return Response(booking_mail.ics_for(details, items, is_chinese()), mimetype="text/calendar",
-                    headers={"Content-Disposition": f'attachment; filename="checkup-{details.exam_code}.ics"'})
+    return Response(
+        booking_mail.ics_for(details, items, is_chinese()),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="checkup-{details.exam_code}.ics"'},
+    )
 
 
 @bp.route("/appointments/<int:appointment_id>/cancel", methods=["GET", "POST"])
 def cancel(appointment_id):
     item = booking.get_appointment(appointment_id, current_user.client_id)
     form = CancelForm()
-    outcome = submit(form, lambda: booking.cancel(actor(), item.id, form.reason_text(),
-                                                  client_id=current_user.client_id))
+    outcome = submit(
+        form, lambda: booking.cancel(actor(), item.id, form.reason_text(), client_id=current_user.client_id)
+    )
     if outcome.done:
         flash(_("Your appointment has been cancelled."), "success")
         return redirect(url_for("booking.appointment_list"), code=303)
     if outcome.form_error:
         flash(str(outcome.form_error), "error")
     # a refusal no field owns (too late to cancel) is flashed on the page answered with 200
-    return render_page("booking/cancel.html", appointment=item, form=form, locked=booking.cutoff_passed(item),
-                       status=422 if form.errors else 200)
+    return render_page(
+        "booking/cancel.html",
+        appointment=item,
+        form=form,
+        locked=booking.cutoff_passed(item),
+        status=422 if form.errors else 200,
+    )
 
 
 @bp.route("/appointments/<int:appointment_id>/reschedule", methods=["GET", "POST"])
@@ -158,8 +208,14 @@ def reschedule(appointment_id):
     context["free"] = availability.month_days(context["year"], context["month"], resources)
     if context["day"]:
         context["slots"] = availability.day_slots(context["day"], resources)
-    return render_page("booking/reschedule.html", "booking/_reschedule_panel.html", appointment=item, form=form,
-                       locked=booking.cutoff_passed(item), **context)
+    return render_page(
+        "booking/reschedule.html",
+        "booking/_reschedule_panel.html",
+        appointment=item,
+        form=form,
+        locked=booking.cutoff_passed(item),
+        **context,
+    )
 
 
 @bp.post("/waitlist/<code>")
@@ -173,8 +229,10 @@ def join_waitlist(code):
         waitlist.join(actor(), current_user.client_id, day, code, addons)
     except ValidationError as exc:
         flash(str(exc.message), "error")
-        return redirect(url_for("booking.choose", code=code, addons=addons, month=day.strftime("%Y-%m"),
-                                day=day.isoformat()), code=303)
+        return redirect(
+            url_for("booking.choose", code=code, addons=addons, month=day.strftime("%Y-%m"), day=day.isoformat()),
+            code=303,
+        )
     flash(_("You are on the waitlist for %(day)s. We will email you if a place becomes free.", day=day), "success")
     return redirect(url_for("booking.appointment_list"), code=303)
 

@@ -1,5 +1,6 @@
 """The client's own pages: home, the package catalog, and joining an earlier record to an account made
 from a company invitation."""
+
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -22,8 +23,11 @@ restrict_blueprint(bp, CLIENT)
 @bp.get("")
 def home():
     client = clients.client_summary(current_user.client_id)
-    return render_page("client/home.html", client=client,
-                       earlier_records=enrollment_identity.offers_earlier_records(current_user.client_id))
+    return render_page(
+        "client/home.html",
+        client=client,
+        earlier_records=enrollment_identity.offers_earlier_records(current_user.client_id),
+    )
 
 
 @bp.route("/earlier-records", methods=["GET", "POST"])
@@ -35,8 +39,9 @@ def earlier_records():
     error, status = None, 200
     if offered and form.validate_on_submit():
         try:
-            enrollment_identity.join_earlier_record(current_user, form.birth_date.data, form.id_last4.data,
-                                                    request.remote_addr or "")
+            enrollment_identity.join_earlier_record(
+                current_user, form.birth_date.data, form.id_last4.data, request.remote_addr or ""
+            )
         except ValidationError as exc:
             error, status = exc.message, 422
             apply_errors(form, exc)
@@ -64,5 +69,10 @@ def package_detail(code):
         abort(404)
     client = clients.client_summary(current_user.client_id)
     reason = package_service.ineligibility(package, client.sex, package_service.age_on(client.birth_date))
-    return render_page("client/package.html", package=package, items=items, reason=reason,
-                       notes=package_service.preparation_notes(items, is_chinese()))
+    return render_page(
+        "client/package.html",
+        package=package,
+        items=items,
+        reason=reason,
+        notes=package_service.preparation_notes(items, is_chinese()),
+    )

@@ -1,5 +1,6 @@
 """The client's consultation requests (/me). Client care schedules them (care/consultations.py); physicians
 see theirs (exam/consultations.py)."""
+
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -19,9 +20,17 @@ def _my_page(form=None, error=None, status=200):
     reports = consultations.requestable_reports(client_id)
     form = form or RequestForm()
     form.report.choices = [("", "—")] + [
-        (str(r.id), f"{r.appointment.day.isoformat()} · {r.appointment.exam_code}") for r in reports]
-    return render_page("consultations/my_list.html", form=form, reports=reports, error=error,
-                       items=consultations.client_list(client_id), cancel_form=ClientCancelForm(), status=status)
+        (str(r.id), f"{r.appointment.day.isoformat()} · {r.appointment.exam_code}") for r in reports
+    ]
+    return render_page(
+        "consultations/my_list.html",
+        form=form,
+        reports=reports,
+        error=error,
+        items=consultations.client_list(client_id),
+        cancel_form=ClientCancelForm(),
+        status=status,
+    )
 
 
 @bp.get("/me/consultations")
@@ -38,9 +47,18 @@ def my_list():
 @roles_required(CLIENT)
 def new_request():
     form = RequestForm()
-    outcome = submit(form, lambda: consultations.request_consultation(
-        actor(), current_user.client_id, form.report.data, form.mode.data, form.preferred_times.data,
-        form.question.data), refusals=(ValidationError, Conflict))
+    outcome = submit(
+        form,
+        lambda: consultations.request_consultation(
+            actor(),
+            current_user.client_id,
+            form.report.data,
+            form.mode.data,
+            form.preferred_times.data,
+            form.question.data,
+        ),
+        refusals=(ValidationError, Conflict),
+    )
     if not outcome.done:
         # a refusal answers its own status (409: this report already has an open consultation)
         return _my_page(form, error=outcome.form_error, status=outcome.error.status if outcome.error else 422)

@@ -1,5 +1,6 @@
 """An employee books the checkup their company's contract offers: the category's package, a day in the
 window, add-ons when allowed; the confirm page shows what the company pays and what they pay."""
+
 import uuid
 
 from flask import Blueprint, flash, redirect, request, url_for
@@ -47,30 +48,51 @@ def _picker(enrollment, offer, addons):
     day = availability.parse_day(request.args.get("day"))
     if day is not None and not first <= day <= last:
         day = None
-    in_window = {d: n for d, n in availability.month_days(year, month, offer.resource_ids, reserved_for=contract.id)
-                 .items() if first <= d <= last}
+    in_window = {
+        d: n
+        for d, n in availability.month_days(year, month, offer.resource_ids, reserved_for=contract.id).items()
+        if first <= d <= last
+    }
     return dict(
-        year=year, month=month, grid=availability.month_grid(year, month), free=in_window, today=clock.today(),
-        day=day, prev=availability.shift_month(year, month, -1), next=availability.shift_month(year, month, 1),
+        year=year,
+        month=month,
+        grid=availability.month_grid(year, month),
+        free=in_window,
+        today=clock.today(),
+        day=day,
+        prev=availability.shift_month(year, month, -1),
+        next=availability.shift_month(year, month, 1),
         slots=availability.day_slots(day, offer.resource_ids, reserved_for=contract.id) if day else [],
-        picker_endpoint="group_booking.book", picker_args=dict(enrollment_id=enrollment.id, addons=addons),
-        window_first=first, window_last=last)
+        picker_endpoint="group_booking.book",
+        picker_args=dict(enrollment_id=enrollment.id, addons=addons),
+        window_first=first,
+        window_last=last,
+    )
 
 
 @bp.get("")
 def index():
     enrollments = group_booking.enrollments_for_client(current_user.client_id)
-    return render_page("group_booking/index.html", enrollments=enrollments, status_of=group_booking.status_of,
-                       is_open=group_booking.is_open, terms=group_booking.terms, percent=group_booking.percent)
+    return render_page(
+        "group_booking/index.html",
+        enrollments=enrollments,
+        status_of=group_booking.status_of,
+        is_open=group_booking.is_open,
+        terms=group_booking.terms,
+        percent=group_booking.percent,
+    )
 
 
 @bp.get("/<int:enrollment_id>/book")
 def book(enrollment_id):
     enrollment = _enrollment(enrollment_id)
-    context = dict(enrollment=enrollment, live=group_booking.live_appointment(enrollment),
-                   booking_status=group_booking.status_of(enrollment),
-                   open=group_booking.is_open(enrollment.contract),
-                   percent=group_booking.percent)
+    context = dict(
+        enrollment=enrollment,
+        live=group_booking.live_appointment(enrollment),
+        booking_status=group_booking.status_of(enrollment),
+        open=group_booking.is_open(enrollment.contract),
+        percent=group_booking.percent,
+    )
     offer, addons, error = _offer(enrollment, _addons())
     context.update(offer=offer, addons=addons, error=error)
     if not group_booking.may_choose_time(enrollment, offer):
@@ -88,9 +110,17 @@ def confirm(enrollment_id):
     if request.method == "POST":
         form = ConfirmForm()
         try:
-            outcome = submit(form, lambda: group_booking.book(actor(), enrollment.id, form.slot.data, _addons(),
-                                                              form.idempotency_key.data,
-                                                              client_id=current_user.client_id))
+            outcome = submit(
+                form,
+                lambda: group_booking.book(
+                    actor(),
+                    enrollment.id,
+                    form.slot.data,
+                    _addons(),
+                    form.idempotency_key.data,
+                    client_id=current_user.client_id,
+                ),
+            )
         except booking.PlaceTaken as exc:  # the confirm page again, with other times that day
             form.slot.errors = [exc.message]
             status, taken = 409, True
@@ -112,9 +142,21 @@ def confirm(enrollment_id):
         return redirect(url_for("group_booking.book", enrollment_id=enrollment.id, addons=addons), code=303)
     alternatives = []
     if taken:
-        alternatives = [(s, free) for s, free in availability.day_slots(slot.day, offer.resource_ids,
-                                                                         reserved_for=enrollment.contract_id)
-                        if free and s.id != slot.id]
-    return render_page("group_booking/confirm.html", enrollment=enrollment, offer=offer, addons=addons, slot=slot,
-                       form=form, taken=taken, alternatives=alternatives, percent=group_booking.percent,
-                       notes=preparation_notes(offer.items, is_chinese()), status=status)
+        alternatives = [
+            (s, free)
+            for s, free in availability.day_slots(slot.day, offer.resource_ids, reserved_for=enrollment.contract_id)
+            if free and s.id != slot.id
+        ]
+    return render_page(
+        "group_booking/confirm.html",
+        enrollment=enrollment,
+        offer=offer,
+        addons=addons,
+        slot=slot,
+        form=form,
+        taken=taken,
+        alternatives=alternatives,
+        percent=group_booking.percent,
+        notes=preparation_notes(offer.items, is_chinese()),
+        status=status,
+    )

@@ -1,6 +1,7 @@
 """The client's privacy page: consents, and their data rights (a copy of their data, who accessed their
 record, correction and deletion requests). The manage/unsubscribe page every email links to, without
 sign-in, is /preferences (public/preferences.py)."""
+
 from flask import Blueprint, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -33,11 +34,20 @@ def index():
     client_id = _own_client_id()
     rows = consents.latest_rows(client_id)
     form = ConsentForm.for_client({p: row is not None and row.granted for p, row in rows.items()})
-    return render_page("privacy/index.html", form=form, rows=rows, purposes=CONSENT_PURPOSES,
-                       history=consents.history(client_id), labels=consents.PURPOSE_LABELS,
-                       explanations=consents.PURPOSE_EXPLANATIONS, sources=consents.SOURCE_LABELS,
-                       export=data_export.latest(client_id), accesses=access_log.staff_accesses(client_id),
-                       requests=data_rights.client_requests(client_id), **_rights_labels())
+    return render_page(
+        "privacy/index.html",
+        form=form,
+        rows=rows,
+        purposes=CONSENT_PURPOSES,
+        history=consents.history(client_id),
+        labels=consents.PURPOSE_LABELS,
+        explanations=consents.PURPOSE_EXPLANATIONS,
+        sources=consents.SOURCE_LABELS,
+        export=data_export.latest(client_id),
+        accesses=access_log.staff_accesses(client_id),
+        requests=data_rights.client_requests(client_id),
+        **_rights_labels(),
+    )
 
 
 @bp.post("/me/privacy", endpoint="save")
@@ -52,16 +62,23 @@ def save():
 
 # --- data rights (PIPL art. 44-47) -------------------------------------------------------------------
 
+
 def _rights_labels():
-    return dict(request_kinds=data_rights.KIND_LABELS, request_statuses=data_rights.STATUS_LABELS,
-                request_fields=data_rights.FIELD_LABELS, export_states=data_export.STATE_LABELS,
-                export_days=data_export.EXPORT_DAYS, export_available=data_export.is_available,
-                answer_days=deadlines.ANSWER_WORKING_DAYS)
+    return dict(
+        request_kinds=data_rights.KIND_LABELS,
+        request_statuses=data_rights.STATUS_LABELS,
+        request_fields=data_rights.FIELD_LABELS,
+        export_states=data_export.STATE_LABELS,
+        export_days=data_export.EXPORT_DAYS,
+        export_available=data_export.is_available,
+        answer_days=deadlines.ANSWER_WORKING_DAYS,
+    )
 
 
 def _export_block(export, status=200):
-    return render_page("privacy/export_status.html", "privacy/_export.html", export=export, status=status,
-                       **_rights_labels())
+    return render_page(
+        "privacy/export_status.html", "privacy/_export.html", export=export, status=status, **_rights_labels()
+    )
 
 
 @bp.post("/me/privacy/export", endpoint="request_export")
@@ -98,9 +115,15 @@ def accesses():
 
 
 def _request_page(template, form, status=200, error=None, **context):
-    return render_page(template, form=form, status=status, error=error,
-                       retention_years=current_app.config["RECORD_RETENTION_YEARS"], **context,
-                       **_rights_labels())
+    return render_page(
+        template,
+        form=form,
+        status=status,
+        error=error,
+        retention_years=current_app.config["RECORD_RETENTION_YEARS"],
+        **context,
+        **_rights_labels(),
+    )
 
 
 def _ask(template, form, ask, done_message, **context):
@@ -110,8 +133,9 @@ def _ask(template, form, ask, done_message, **context):
     if outcome.done:
         flash(done_message, "success")
         return redirect(url_for("privacy.index", _anchor="requests-heading"), code=303)
-    return _request_page(template, form, status=outcome.error.status if outcome.error else 422,
-                         error=outcome.form_error, **context)
+    return _request_page(
+        template, form, status=outcome.error.status if outcome.error else 422, error=outcome.form_error, **context
+    )
 
 
 @bp.route("/me/privacy/correction", methods=["GET", "POST"], endpoint="correction")
@@ -121,10 +145,15 @@ def correction():
     if request.method == "GET":
         return _request_page("privacy/correction.html", CorrectionForm(formdata=None))
     form = CorrectionForm()
-    return _ask("privacy/correction.html", form,
-                lambda: data_rights.request_correction(actor(), client_id, form.field.data, form.details.data),
-                _("Your correction request is with us. We answer within %(days)d working days.",
-                  days=deadlines.ANSWER_WORKING_DAYS))
+    return _ask(
+        "privacy/correction.html",
+        form,
+        lambda: data_rights.request_correction(actor(), client_id, form.field.data, form.details.data),
+        _(
+            "Your correction request is with us. We answer within %(days)d working days.",
+            days=deadlines.ANSWER_WORKING_DAYS,
+        ),
+    )
 
 
 @bp.route("/me/privacy/deletion", methods=["GET", "POST"], endpoint="deletion")
@@ -135,8 +164,13 @@ def deletion():
     if request.method == "GET":
         return _request_page("privacy/deletion.html", DeletionForm(formdata=None), pending=pending)
     form = DeletionForm()
-    return _ask("privacy/deletion.html", form,
-                lambda: data_rights.request_deletion(actor(), client_id, form.confirmed.data, form.reason.data),
-                _("Your deletion request is with us. We answer within %(days)d working days and tell you by "
-                  "email.", days=deadlines.ANSWER_WORKING_DAYS),
-                pending=pending)
+    return _ask(
+        "privacy/deletion.html",
+        form,
+        lambda: data_rights.request_deletion(actor(), client_id, form.confirmed.data, form.reason.data),
+        _(
+            "Your deletion request is with us. We answer within %(days)d working days and tell you by email.",
+            days=deadlines.ANSWER_WORKING_DAYS,
+        ),
+        pending=pending,
+    )

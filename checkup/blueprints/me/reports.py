@@ -1,4 +1,5 @@
 """The client's own report PDFs (staff read theirs at /exam/review/reports: exam/report_files.py). Never HR."""
+
 from flask import Blueprint, abort
 from flask_login import current_user
 

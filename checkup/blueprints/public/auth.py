@@ -1,4 +1,5 @@
 """Sign in and out, registration, password reset, the idle-session keepalive, language switch."""
+
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -38,8 +39,9 @@ def sign_in(user):
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_account_key,
-               deduct_when=_failed)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_account_key, deduct_when=_failed
+)
 def login():
     if current_user.is_authenticated:
         return redirect_home()
@@ -74,9 +76,20 @@ def register():
     if current_user.is_authenticated:
         return redirect_home()
     form = RegisterForm()
-    outcome = submit(form, lambda: accounts.register_client(
-        form.email.data, form.password.data, form.name.data, form.sex.data, form.birth_date.data, form.phone.data,
-        shown_locale(), consents=list(form.consent_answers()), ip=request.remote_addr or ""))
+    outcome = submit(
+        form,
+        lambda: accounts.register_client(
+            form.email.data,
+            form.password.data,
+            form.name.data,
+            form.sex.data,
+            form.birth_date.data,
+            form.phone.data,
+            shown_locale(),
+            consents=list(form.consent_answers()),
+            ip=request.remote_addr or "",
+        ),
+    )
     if outcome.done:
         return redirect(url_for("auth.registration_sent"), code=303)
     return render_page("auth/register.html", form=form, status=outcome.status)
@@ -102,21 +115,26 @@ def confirm_registration(token=None):
     if from_link:
         return link_tokens.hold(REGISTRATION_LINK, token, "auth.confirm_registration")
     form = ConfirmRegistrationForm()
-    outcome = submit(form, lambda: accounts.confirm_registration(token, form.password.data,
-                                                                 request.remote_addr or ""))
+    outcome = submit(form, lambda: accounts.confirm_registration(token, form.password.data, request.remote_addr or ""))
     if outcome.form_error:  # no field owns it: the link itself is spent or invalid
         return _registration_link_invalid(outcome.error)
     if outcome.done:
         sign_in(outcome.result)  # a fresh session: the held link goes with the old one
         flash(_("Welcome! Your account is ready."), "success")
         return redirect(url_for("client.home"), code=303)
-    return render_page("auth/confirm_registration.html", form=form, link=link_tokens.fingerprint(token),
-                       status=outcome.status)
+    return render_page(
+        "auth/confirm_registration.html", form=form, link=link_tokens.fingerprint(token), status=outcome.status
+    )
 
 
 def _registration_link_invalid(error):
-    return render_page("auth/reset_invalid.html", message=error.message, again_url=url_for("auth.register"),
-                       again_label=_("Register again"), status=400)
+    return render_page(
+        "auth/reset_invalid.html",
+        message=error.message,
+        again_url=url_for("auth.register"),
+        again_label=_("Register again"),
+        status=400,
+    )
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -125,9 +143,14 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data, request.remote_addr or "")
-        flash(_("If an account exists for that email, we have sent a link to reset the password. "
+        flash(
+            _(
+                "If an account exists for that email, we have sent a link to reset the password. "
                 "It works once, within %(minutes)s minutes.",
-                minutes=current_app.config["PASSWORD_RESET_MINUTES"]), "info")
+                minutes=current_app.config["PASSWORD_RESET_MINUTES"],
+            ),
+            "info",
+        )
         return redirect(url_for("auth.login"), code=303)
     return render_page("auth/forgot.html", form=form, status=422 if form.errors else 200)
 

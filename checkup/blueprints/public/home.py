@@ -1,4 +1,5 @@
 """The root: send each visitor to the page they need."""
+
 from flask import Blueprint, redirect, url_for
 from flask_login import current_user
 

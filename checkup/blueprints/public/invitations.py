@@ -5,6 +5,7 @@ they sign in as usual. Opened while signed in to one's own client account, it of
 (the roster's record joins it: services/enrollment_identity). Either way they land on booking their
 company checkup.
 """
+
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -65,8 +66,9 @@ def landing(token=None):
         return link_tokens.hold(link_tokens.INVITATION, token, "invitations.landing")
     form = ResetPasswordForm()
     try:
-        outcome = submit(form, lambda: invitation_links.accept_invitation(token, form.password.data,
-                                                                          shown_locale(), ip))
+        outcome = submit(
+            form, lambda: invitation_links.accept_invitation(token, form.password.data, shown_locale(), ip)
+        )
     except NotFound as exc:
         return _dead(exc.message)
     except Conflict as exc:
@@ -76,8 +78,13 @@ def landing(token=None):
         sign_in(user)
         flash(_("Welcome! Your account is ready. Now choose the day of your checkup."), "success")
         return redirect(_booking_url(enrollment.id), code=303)
-    return render_page("invitations/set_password.html", form=form, invitation=invitation,
-                       link=link_tokens.fingerprint(token), status=outcome.status)
+    return render_page(
+        "invitations/set_password.html",
+        form=form,
+        invitation=invitation,
+        link=link_tokens.fingerprint(token),
+        status=outcome.status,
+    )
 
 
 def _use_account(token, invitation, ip):
@@ -92,5 +99,9 @@ def _use_account(token, invitation, ip):
         link_tokens.release(link_tokens.INVITATION)
         flash(_("Your company checkup is now in your account. Choose the day of your checkup."), "success")
         return redirect(_booking_url(enrollment.id), code=303)
-    return render_page("invitations/use_account.html", invitation=invitation, link=link_tokens.fingerprint(token),
-                       offered=enrollment_identity.may_join_by_invitation(invitation.client))
+    return render_page(
+        "invitations/use_account.html",
+        invitation=invitation,
+        link=link_tokens.fingerprint(token),
+        offered=enrollment_identity.may_join_by_invitation(invitation.client),
+    )

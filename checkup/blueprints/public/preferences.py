@@ -1,5 +1,6 @@
 """The manage/unsubscribe page every email links to (no sign-in; the signed token in the address names the
 client). The signed-in client's own privacy page is /me/privacy (me/privacy.py)."""
+
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
@@ -22,10 +23,17 @@ def saved_message(changed):
 
 def _preferences_page(client, token, status=200):
     form = ConsentForm.for_client(consents.current(client.id))
-    return render_page("privacy/preferences.html", form=form, link=link_tokens.fingerprint(token),
-                       purposes=CONSENT_PURPOSES, labels=consents.PURPOSE_LABELS,
-                       explanations=consents.PURPOSE_EXPLANATIONS, masked_name=consents.mask_name(client.name),
-                       masked_email=consents.mask_email(client.email), status=status)
+    return render_page(
+        "privacy/preferences.html",
+        form=form,
+        link=link_tokens.fingerprint(token),
+        purposes=CONSENT_PURPOSES,
+        labels=consents.PURPOSE_LABELS,
+        explanations=consents.PURPOSE_EXPLANATIONS,
+        masked_name=consents.mask_name(client.name),
+        masked_email=consents.mask_email(client.email),
+        status=status,
+    )
 
 
 @bp.get("/preferences", endpoint="index")
@@ -46,8 +54,9 @@ def preferences_save():
     client = consents.client_for_token(link_tokens.held(link_tokens.PREFERENCES))
     if request.form.get("action") == "unsubscribe_all":
         consents.withdraw_marketing(actor(), client.id, "unsubscribe_link")
-        flash(_("You are unsubscribed from all marketing email. No further newsletter or offer will be sent."),
-              "success")
+        flash(
+            _("You are unsubscribed from all marketing email. No further newsletter or offer will be sent."), "success"
+        )
     else:
         changed = consents.record_changes(actor(), client.id, ConsentForm().answers(), "unsubscribe_link")
         flash(*saved_message(changed))

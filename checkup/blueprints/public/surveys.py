@@ -1,5 +1,6 @@
 """The satisfaction survey: the public single-use page (no sign-in). Client care's dashboard of the answers
 is /care/surveys (care/surveys.py)."""
+
 from flask import Blueprint, redirect, request, url_for
 
 from checkup.core.errors import ValidationError
@@ -12,9 +13,17 @@ bp = link_tokens.protect(Blueprint("surveys", __name__))
 
 
 def _scores_page(survey, link, values=None, errors=None, status=200):
-    return render_page("surveys/answer.html", survey=survey, link=link, values=values or {}, errors=errors or {},
-                       fields=surveys.SCORE_FIELDS, labels=surveys.SCORE_LABELS, max_comment=surveys.MAX_COMMENT,
-                       status=status)
+    return render_page(
+        "surveys/answer.html",
+        survey=survey,
+        link=link,
+        values=values or {},
+        errors=errors or {},
+        fields=surveys.SCORE_FIELDS,
+        labels=surveys.SCORE_LABELS,
+        max_comment=surveys.MAX_COMMENT,
+        status=status,
+    )
 
 
 def _closed_page(error):

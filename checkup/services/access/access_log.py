@@ -1,5 +1,6 @@
 """What staff did with a client's record, as the client reads it (PIPL art. 45): from the audit log,
 when, the roles and account number of who did it (never a name) and what it was for."""
+
 import datetime
 from dataclasses import dataclass
 
@@ -64,12 +65,18 @@ ACTION_PURPOSES = {
     "results.station_viewed": _l("Looked at your exam results at a station"),
 }
 AREA_PURPOSES = {
-    "directory": _l("Worked on your client record"), "booking": _l("Worked on your appointment"),
-    "group_booking": _l("Worked on your company checkup"), "exam_day": _l("Worked on your exam day"),
-    "results": _l("Worked on your results"), "report": _l("Worked on your report"),
-    "followup": _l("Worked on your follow-up"), "referral": _l("Updated your referral"),
-    "consultation": _l("Worked on your consultation"), "consent": _l("Worked on your consent choices"),
-    "account": _l("Changed your account"), "data_request": _l("Worked on your data request"),
+    "directory": _l("Worked on your client record"),
+    "booking": _l("Worked on your appointment"),
+    "group_booking": _l("Worked on your company checkup"),
+    "exam_day": _l("Worked on your exam day"),
+    "results": _l("Worked on your results"),
+    "report": _l("Worked on your report"),
+    "followup": _l("Worked on your follow-up"),
+    "referral": _l("Updated your referral"),
+    "consultation": _l("Worked on your consultation"),
+    "consent": _l("Worked on your consent choices"),
+    "account": _l("Changed your account"),
+    "data_request": _l("Worked on your data request"),
 }
 GENERAL_PURPOSE = _l("Accessed your record")
 
@@ -92,10 +99,11 @@ class Access:
 def _access_events(client_id):
     own_accounts = User.select(User.id).where(User.client == client_id)
     staff = UserRole.select(UserRole.user).where(UserRole.role.in_(ACCESS_ROLES))
-    return (AuditEvent.select(AuditEvent.id, AuditEvent.at, AuditEvent.action, AuditEvent.user)
-            .where(AuditEvent.client_id == client_id, AuditEvent.user.in_(staff),
-                   AuditEvent.user.not_in(own_accounts))
-            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
+    return (
+        AuditEvent.select(AuditEvent.id, AuditEvent.at, AuditEvent.action, AuditEvent.user)
+        .where(AuditEvent.client_id == client_id, AuditEvent.user.in_(staff), AuditEvent.user.not_in(own_accounts))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
 
 
 def _as_accesses(events):
@@ -103,11 +111,19 @@ def _as_accesses(events):
     roles = {}
     user_ids = {event.user_id for event in events}
     if user_ids:
-        for row in UserRole.select(UserRole.user, UserRole.role).where(UserRole.user.in_(user_ids),
-                                                                       UserRole.role.in_(ACCESS_ROLES)):
+        for row in UserRole.select(UserRole.user, UserRole.role).where(
+            UserRole.user.in_(user_ids), UserRole.role.in_(ACCESS_ROLES)
+        ):
             roles.setdefault(row.user_id, []).append(row.role)
-    return [Access(event.at, event.user_id, tuple(sorted(roles.get(event.user_id, ()), key=ROLE_ORDER.get)),
-                   purpose_of(event.action)) for event in events]
+    return [
+        Access(
+            event.at,
+            event.user_id,
+            tuple(sorted(roles.get(event.user_id, ()), key=ROLE_ORDER.get)),
+            purpose_of(event.action),
+        )
+        for event in events
+    ]
 
 
 def staff_accesses(client_id, page=1):

@@ -14,6 +14,7 @@ Anyone else (the admin included) may open a client's clinical record only by bre
 reason is required, the access lasts ``BREAK_GLASS_MINUTES`` and every such access is listed for the
 admin's review (with a count on the admin's home page). Every grant and every review is audited.
 """
+
 import datetime
 
 from flask import current_app
@@ -58,19 +59,26 @@ def minutes():
 
 # --- relationships -----------------------------------------------------------------------------------
 
+
 def _physician_related(user_id, client_id):
     today = clock.today()
-    examined_today = Appointment.select().where(Appointment.client == client_id, Appointment.day == today,
-                                                Appointment.status.in_((CHECKED_IN, COMPLETED)))
+    examined_today = Appointment.select().where(
+        Appointment.client == client_id, Appointment.day == today, Appointment.status.in_((CHECKED_IN, COMPLETED))
+    )
     if examined_today.exists():
         return "exam_day"
-    signed = (Report.select().join(Appointment)
-              .where(Appointment.client == client_id, Report.signed_by == user_id))
+    signed = Report.select().join(Appointment).where(Appointment.client == client_id, Report.signed_by == user_id)
     if signed.exists():
         return "signed_report"
-    unsigned = (Appointment.select().join(Report, JOIN.LEFT_OUTER, on=(Report.appointment == Appointment.id))
-                .where(Appointment.client == client_id, Appointment.status.in_((CHECKED_IN, COMPLETED)),
-                       Report.id.is_null() | (Report.status == "draft")))
+    unsigned = (
+        Appointment.select()
+        .join(Report, JOIN.LEFT_OUTER, on=(Report.appointment == Appointment.id))
+        .where(
+            Appointment.client == client_id,
+            Appointment.status.in_((CHECKED_IN, COMPLETED)),
+            Report.id.is_null() | (Report.status == "draft"),
+        )
+    )
     if unsigned.exists():
         return "review_queue"
     if Consultation.select().where(Consultation.client == client_id, Consultation.physician == user_id).exists():
@@ -79,19 +87,22 @@ def _physician_related(user_id, client_id):
 
 
 def _counselor_related(user_id, client_id):
-    heads = StaffDepartment.select(StaffDepartment.department).where(StaffDepartment.user == user_id,
-                                                                    StaffDepartment.is_head == True)
+    heads = StaffDepartment.select(StaffDepartment.department).where(
+        StaffDepartment.user == user_id, StaffDepartment.is_head == True
+    )
     follow_up = FollowUp.select().where(
         FollowUp.client == client_id,
-        (FollowUp.assignee == user_id) | (FollowUp.assignee.is_null() & (FollowUp.status == "open"))
-        | FollowUp.department.in_(heads))
+        (FollowUp.assignee == user_id)
+        | (FollowUp.assignee.is_null() & (FollowUp.status == "open"))
+        | FollowUp.department.in_(heads),
+    )
     if follow_up.exists():
         return "follow_up"
     if Referral.select().where(Referral.client == client_id, Referral.created_by == user_id).exists():
         return "referral"
     consultation = Consultation.select().where(
-        Consultation.client == client_id,
-        (Consultation.handled_by == user_id) | (Consultation.status == "requested"))
+        Consultation.client == client_id, (Consultation.handled_by == user_id) | (Consultation.status == "requested")
+    )
     if consultation.exists():
         return "consultation"
     return None
@@ -100,9 +111,14 @@ def _counselor_related(user_id, client_id):
 def active_grant(user_id, client_id, now=None):
     """The break-the-glass access of ``user_id`` to ``client_id`` still running, or None."""
     now = now or utcnow()
-    return (BreakGlassAccess.select().where(BreakGlassAccess.user == user_id, BreakGlassAccess.client == client_id,
-                                            BreakGlassAccess.expires_at > now)
-            .order_by(BreakGlassAccess.expires_at.desc()).first())
+    return (
+        BreakGlassAccess.select()
+        .where(
+            BreakGlassAccess.user == user_id, BreakGlassAccess.client == client_id, BreakGlassAccess.expires_at > now
+        )
+        .order_by(BreakGlassAccess.expires_at.desc())
+        .first()
+    )
 
 
 def relationship(user, client_id):
@@ -139,6 +155,7 @@ def require_glass_broken(actor, client_id):
 
 # --- breaking the glass ------------------------------------------------------------------------------
 
+
 def break_glass(actor, client_id, reason):
     """Open ``client_id``'s clinical record to the acting staff member for ``minutes()`` minutes.
 
@@ -155,8 +172,14 @@ def break_glass(actor, client_id, reason):
         raise NotFound(_l("We could not find that client."))
     now = utcnow()
     with db.atomic():
-        grant = BreakGlassAccess.create(user=actor.user_id, client=client_id, reason=reason, ip=actor.ip or "",
-                                        created_at=now, expires_at=now + datetime.timedelta(minutes=minutes()))
+        grant = BreakGlassAccess.create(
+            user=actor.user_id,
+            client=client_id,
+            reason=reason,
+            ip=actor.ip or "",
+            created_at=now,
+            expires_at=now + datetime.timedelta(minutes=minutes()),
+        )
         audit.record(actor, "access.break_glass", grant, client=client_id, minutes=minutes(), reason=reason)
     return grant
 
@@ -170,17 +193,26 @@ def review_list(state="open", page=1):
     """A page of accesses (open: not reviewed yet, oldest first; reviewed: newest first) with the staff
     member, the client and the reviewer, in a fixed number of queries."""
     staff, reviewer = User.alias("staff"), User.alias("reviewer")
-    query = (BreakGlassAccess.select(BreakGlassAccess, staff, Client, reviewer)
-             .join(staff, on=(BreakGlassAccess.user == staff.id), attr="staff")
-             .join_from(BreakGlassAccess, Client)
-             .join_from(BreakGlassAccess, reviewer, JOIN.LEFT_OUTER, on=(BreakGlassAccess.reviewed_by == reviewer.id),
-                        attr="reviewer"))
+    query = (
+        BreakGlassAccess.select(BreakGlassAccess, staff, Client, reviewer)
+        .join(staff, on=(BreakGlassAccess.user == staff.id), attr="staff")
+        .join_from(BreakGlassAccess, Client)
+        .join_from(
+            BreakGlassAccess,
+            reviewer,
+            JOIN.LEFT_OUTER,
+            on=(BreakGlassAccess.reviewed_by == reviewer.id),
+            attr="reviewer",
+        )
+    )
     if state == "reviewed":
-        query = query.where(BreakGlassAccess.reviewed_at.is_null(False)).order_by(BreakGlassAccess.reviewed_at.desc(),
-                                                                                  BreakGlassAccess.id.desc())
+        query = query.where(BreakGlassAccess.reviewed_at.is_null(False)).order_by(
+            BreakGlassAccess.reviewed_at.desc(), BreakGlassAccess.id.desc()
+        )
     else:
-        query = query.where(BreakGlassAccess.reviewed_at.is_null()).order_by(BreakGlassAccess.created_at,
-                                                                             BreakGlassAccess.id)
+        query = query.where(BreakGlassAccess.reviewed_at.is_null()).order_by(
+            BreakGlassAccess.created_at, BreakGlassAccess.id
+        )
     return paginate(query, page, REVIEW_PAGE_SIZE)
 
 
@@ -188,8 +220,11 @@ def mark_reviewed(actor, access_id, note):
     """The admin has looked at an access (with an optional note); audited. NotFound if it is not open."""
     note = (note or "").strip()[:500]
     with db.atomic():
-        changed = (BreakGlassAccess.update(reviewed_by=actor.user_id, reviewed_at=utcnow(), review_note=note)
-                   .where(BreakGlassAccess.id == access_id, BreakGlassAccess.reviewed_at.is_null()).execute())
+        changed = (
+            BreakGlassAccess.update(reviewed_by=actor.user_id, reviewed_at=utcnow(), review_note=note)
+            .where(BreakGlassAccess.id == access_id, BreakGlassAccess.reviewed_at.is_null())
+            .execute()
+        )
         if not changed:
             raise NotFound(_l("There is no access waiting for review with this number."))
         audit.record(actor, "access.break_glass_reviewed", BreakGlassAccess.get_by_id(access_id), note=note)

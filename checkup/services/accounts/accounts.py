@@ -4,6 +4,7 @@ staff invitation, registration), staff administration.
 Every function here raises ValidationError / NotFound / PermissionDenied with a
 user-facing message; none of them reads the Flask request.
 """
+
 import datetime
 import hashlib
 import secrets
@@ -41,11 +42,15 @@ def _digest(token):
 
 def check_password_rules(password, field="password"):
     if len(password or "") < passwords.MIN_LENGTH:
-        raise ValidationError(_l("Use at least %(n)s characters.", n=passwords.MIN_LENGTH), {field: _l(
-            "Use at least %(n)s characters.", n=passwords.MIN_LENGTH)})
+        raise ValidationError(
+            _l("Use at least %(n)s characters.", n=passwords.MIN_LENGTH),
+            {field: _l("Use at least %(n)s characters.", n=passwords.MIN_LENGTH)},
+        )
     if len(password) > passwords.MAX_LENGTH:
-        raise ValidationError(_l("Use at most %(n)s characters.", n=passwords.MAX_LENGTH), {field: _l(
-            "Use at most %(n)s characters.", n=passwords.MAX_LENGTH)})
+        raise ValidationError(
+            _l("Use at most %(n)s characters.", n=passwords.MAX_LENGTH),
+            {field: _l("Use at most %(n)s characters.", n=passwords.MAX_LENGTH)},
+        )
 
 
 def _email_taken(email, exclude_id=None):
@@ -63,6 +68,7 @@ def get_user(user_id):
 
 
 # --- registration -----------------------------------------------------------------
+
 
 def register_client(email, password, name, sex, birth_date, phone, locale="", consents=(), ip=""):
     """Start a client's own registration. The answer is the same whatever the address, so the form
@@ -95,8 +101,15 @@ def register_client(email, password, name, sex, birth_date, phone, locale="", co
     with db.atomic():
         if existing is None:
             client = Client.create(sex=sex, birth_date=birth_date, email=email, **fields)
-            user = User.create(email=email, password_hash=password_hash, client=client, locale=locale or "",
-                               is_active=False, registration_pending=True, **fields)
+            user = User.create(
+                email=email,
+                password_hash=password_hash,
+                client=client,
+                locale=locale or "",
+                is_active=False,
+                registration_pending=True,
+                **fields,
+            )
             UserRole.create(user=user, role=CLIENT)
         else:
             user = existing
@@ -136,6 +149,7 @@ def check_confirmation_token(token):
 
 # --- login sessions ----------------------------------------------------------------
 
+
 def authenticate(email, password):
     """Return the active user whose credentials these are; one generic error otherwise."""
     user = User.get_or_none(User.email == normalize_email(email))
@@ -156,9 +170,15 @@ def start_session(user, ip="", user_agent=""):
     now = utcnow()
     hours = current_app.config["SESSION_HOURS"]
     with db.atomic():
-        LoginSession.create(token_hash=_digest(token), user=user, created_at=now, last_seen_at=now,
-                            expires_at=now + datetime.timedelta(hours=hours), ip=(ip or "")[:64],
-                            user_agent=(user_agent or "")[:255])
+        LoginSession.create(
+            token_hash=_digest(token),
+            user=user,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + datetime.timedelta(hours=hours),
+            ip=(ip or "")[:64],
+            user_agent=(user_agent or "")[:255],
+        )
         User.update(last_login_at=now).where(User.id == user.id).execute()
         audit.record(audit.Actor(user, ip), "auth.login", user)
     user.session_token = token
@@ -190,10 +210,12 @@ def load_session(token, activity=True):
     if not token or not isinstance(token, str) or len(token) > 100:
         return None
     now = utcnow()
-    row = (LoginSession.select(LoginSession, User).join(User)
-           .where(LoginSession.token_hash == _digest(token), LoginSession.expires_at > now,
-                  User.is_active == True)
-           .first())
+    row = (
+        LoginSession.select(LoginSession, User)
+        .join(User)
+        .where(LoginSession.token_hash == _digest(token), LoginSession.expires_at > now, User.is_active == True)
+        .first()
+    )
     if row is None:
         return None
     user = row.user
@@ -231,6 +253,7 @@ def end_all_sessions(user_id):
 
 # --- emailed links (password reset, staff invitation, registration) --------------------------------
 
+
 def _serializer(salt):
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
@@ -257,8 +280,9 @@ def _mint_link(user, minutes, salt, **payload):
     nonce = secrets.token_urlsafe(24)
     with db.atomic():
         _revoke_links(user.id)
-        PasswordResetToken.create(nonce_hash=_digest(nonce), user=user,
-                                  expires_at=utcnow() + datetime.timedelta(minutes=minutes))
+        PasswordResetToken.create(
+            nonce_hash=_digest(nonce), user=user, expires_at=utcnow() + datetime.timedelta(minutes=minutes)
+        )
     return _serializer(salt).dumps({"u": user.id, "n": nonce, **payload})
 
 
@@ -286,9 +310,12 @@ def _link_row(token, salt):
         raise _invalid_link(salt)
     if not isinstance(data, dict) or not isinstance(data.get("n"), str):
         raise _invalid_link(salt)
-    row = (PasswordResetToken.select(PasswordResetToken, User).join(User)
-           .where(PasswordResetToken.nonce_hash == _digest(data["n"]), PasswordResetToken.user == data.get("u"))
-           .first())
+    row = (
+        PasswordResetToken.select(PasswordResetToken, User)
+        .join(User)
+        .where(PasswordResetToken.nonce_hash == _digest(data["n"]), PasswordResetToken.user == data.get("u"))
+        .first()
+    )
     if row is None or row.used_at is not None or row.expires_at < utcnow():
         raise _invalid_link(salt)
     # a reset link needs a working account; a registration link one that still waits for it
@@ -324,18 +351,23 @@ def reset_password(token, new_password, ip=""):
 def change_password(user, current_password, new_password, keep_token=None):
     """Change one's own password; other sessions end, the current one stays, emailed links die."""
     if not passwords.verify_password(user.password_hash, current_password or ""):
-        raise ValidationError(_l("The current password is not correct."),
-                              {"current_password": _l("The current password is not correct.")})
+        raise ValidationError(
+            _l("The current password is not correct."), {"current_password": _l("The current password is not correct.")}
+        )
     check_password_rules(new_password, field="new_password")
     with db.atomic():
         User.update(password_hash=passwords.hash_password(new_password)).where(User.id == user.id).execute()
-        (LoginSession.delete().where(LoginSession.user == user.id,
-                                     LoginSession.token_hash != _digest(keep_token or "")).execute())
+        (
+            LoginSession.delete()
+            .where(LoginSession.user == user.id, LoginSession.token_hash != _digest(keep_token or ""))
+            .execute()
+        )
         _revoke_links(user.id)
         audit.record(audit.Actor(user), "account.password_changed", user)
 
 
 # --- profile -----------------------------------------------------------------------
+
 
 def update_profile(user, name, phone, locale):
     with db.atomic():
@@ -368,17 +400,22 @@ def set_locale(user, locale):
 
 # --- staff administration ------------------------------------------------------------
 
+
 def _clean_roles(roles, organization_id=None):
     roles = sorted(set(roles or []))
     unknown = [r for r in roles if r not in ALL_ROLES]
     if unknown or not roles:
         raise ValidationError(_l("Choose at least one role."), {"roles": _l("Choose at least one role.")})
     if (CLIENT in roles or HR in roles) and len(roles) > 1:
-        raise ValidationError(_l("Client and HR accounts hold exactly one role."),
-                              {"roles": _l("Client and HR accounts hold exactly one role.")})
+        raise ValidationError(
+            _l("Client and HR accounts hold exactly one role."),
+            {"roles": _l("Client and HR accounts hold exactly one role.")},
+        )
     if HR in roles and not organization_id:
-        raise ValidationError(_l("An HR account belongs to an organization."),
-                              {"organization": _l("Choose the organization this HR contact belongs to.")})
+        raise ValidationError(
+            _l("An HR account belongs to an organization."),
+            {"organization": _l("Choose the organization this HR contact belongs to.")},
+        )
     return roles
 
 
@@ -389,12 +426,18 @@ def create_account(actor, email, name, roles, organization_id=None, phone=""):
     if CLIENT in roles:
         raise ValidationError(_l("Clients register themselves."), {"roles": _l("Clients register themselves.")})
     if _email_taken(email):
-        raise ValidationError(_l("An account with this email already exists."),
-                              {"email": _l("An account with this email already exists.")})
+        raise ValidationError(
+            _l("An account with this email already exists."),
+            {"email": _l("An account with this email already exists.")},
+        )
     with db.atomic():
-        user = User.create(email=email, name=name.strip(), phone=(phone or "").strip(),
-                           password_hash=passwords.hash_password(secrets.token_urlsafe(32)),
-                           organization=organization_id if HR in roles else None)
+        user = User.create(
+            email=email,
+            name=name.strip(),
+            phone=(phone or "").strip(),
+            password_hash=passwords.hash_password(secrets.token_urlsafe(32)),
+            organization=organization_id if HR in roles else None,
+        )
         UserRole.insert_many([{"user": user.id, "role": r} for r in roles]).execute()
         audit.record(actor, "account.create", user, roles=roles)
         tasks.defer("mail.account_invitation", user.id, caused_by=actor.user_id)
@@ -405,14 +448,17 @@ def set_roles(actor, user_id, roles, organization_id=None):
     user = get_user(user_id)
     current = set(user.role_names)
     if CLIENT in current:
-        raise ValidationError(_l("A client account's role cannot be changed."),
-                              {"roles": _l("A client account's role cannot be changed.")})
+        raise ValidationError(
+            _l("A client account's role cannot be changed."),
+            {"roles": _l("A client account's role cannot be changed.")},
+        )
     roles = _clean_roles(roles, organization_id)
     if CLIENT in roles:
         raise ValidationError(_l("Clients register themselves."), {"roles": _l("Clients register themselves.")})
     if actor.user_id == user.id and "admin" in current and "admin" not in roles:
-        raise ValidationError(_l("You cannot remove your own admin role."),
-                              {"roles": _l("You cannot remove your own admin role.")})
+        raise ValidationError(
+            _l("You cannot remove your own admin role."), {"roles": _l("You cannot remove your own admin role.")}
+        )
     with db.atomic():
         UserRole.delete().where(UserRole.user == user.id).execute()
         UserRole.insert_many([{"user": user.id, "role": r} for r in roles]).execute()
@@ -440,8 +486,11 @@ def set_active(actor, user_id, active):
 
 def list_accounts(search="", role=None, limit=200):
     """Accounts with their roles in two queries, whatever the length."""
-    query = (User.select(User, Organization).join(Organization, JOIN.LEFT_OUTER, on=(User.organization == Organization.id))
-             .order_by(User.name))
+    query = (
+        User.select(User, Organization)
+        .join(Organization, JOIN.LEFT_OUTER, on=(User.organization == Organization.id))
+        .order_by(User.name)
+    )
     if search:
         term = search.strip()
         query = query.where(User.name.contains(term) | User.email.contains(term))  # contains() escapes % and _

@@ -4,6 +4,7 @@ National ID numbers are kept only as a keyed hash (lookup) and ciphertext (maske
 display); no function here returns, logs or audits the number in clear. Writes
 raise ValidationError (field errors, nothing written) or NotFound.
 """
+
 import datetime
 import re
 import unicodedata
@@ -21,8 +22,21 @@ from checkup.models.base import db
 from checkup.models.directory import SEXES, VALUE_TIERS
 from checkup.services.accounts.organizations import changed_fields, length_errors
 
-CLIENT_FIELDS = ("name", "sex", "birth_date", "phone", "email", "address", "occupation", "notes",
-                 "organization", "employee_no", "department", "value_tier", "tags")
+CLIENT_FIELDS = (
+    "name",
+    "sex",
+    "birth_date",
+    "phone",
+    "email",
+    "address",
+    "occupation",
+    "notes",
+    "organization",
+    "employee_no",
+    "department",
+    "value_tier",
+    "tags",
+)
 EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
 _ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 
@@ -51,8 +65,15 @@ def client_summary(client_id):
     client = Client.get_or_none(Client.id == client_id) if valid_id(client_id) else None
     if client is None:
         return None
-    return ClientSummary(client.id, client.name, client.sex, client.birth_date, client.phone, client.email,
-                         national_id.masked_from_cipher(client.national_id_cipher))
+    return ClientSummary(
+        client.id,
+        client.name,
+        client.sex,
+        client.birth_date,
+        client.phone,
+        client.email,
+        national_id.masked_from_cipher(client.national_id_cipher),
+    )
 
 
 def directory_stats():
@@ -61,6 +82,7 @@ def directory_stats():
 
 
 # --- reading ---------------------------------------------------------------------------
+
 
 def typed_national_id(text):
     """Normalized, with full-width digits folded to ASCII (an IME may type them; the same number
@@ -74,8 +96,9 @@ def looks_like_national_id(text):
 
 
 def _with_organization():
-    return (Client.select(Client, Organization)
-            .join(Organization, JOIN.LEFT_OUTER, on=(Client.organization == Organization.id)))
+    return Client.select(Client, Organization).join(
+        Organization, JOIN.LEFT_OUTER, on=(Client.organization == Organization.id)
+    )
 
 
 def national_id_lookup(text):
@@ -97,8 +120,12 @@ def search_clients(search="", organization_id=None, page=1, id_hash=None):
     elif looks_like_national_id(term):
         query = query.where(Client.national_id_hash == national_id.lookup_hash(typed_national_id(term)))
     elif term:
-        query = query.where(Client.name.contains(term) | Client.phone.contains(term)
-                            | Client.email.contains(term) | Client.employee_no.contains(term))
+        query = query.where(
+            Client.name.contains(term)
+            | Client.phone.contains(term)
+            | Client.email.contains(term)
+            | Client.employee_no.contains(term)
+        )
     if organization_id is not None:
         query = query.where(Client.organization == (organization_id if valid_id(organization_id) else 0))
     result = paginate(query, page)
@@ -132,6 +159,7 @@ def view_client(actor, client_id):
 
 # --- writing ---------------------------------------------------------------------------
 
+
 def normalize_tags(text):
     """'a, b，a ,, c' -> 'a, b, c': trimmed, de-duplicated, in the order given."""
     tags = []
@@ -163,7 +191,8 @@ def _clean(values):
         errors["value_tier"] = _l("Choose a value tier from the list.")
     organization_id = data["organization"]
     if organization_id is not None and not (
-            valid_id(organization_id) and Organization.select().where(Organization.id == organization_id).exists()):
+        valid_id(organization_id) and Organization.select().where(Organization.id == organization_id).exists()
+    ):
         errors["organization"] = _l("Choose an organization from the list.")
     return data, errors
 
@@ -248,8 +277,11 @@ def update_client(actor, client_id, values):
     id_change = _national_id_change(values, data, errors, client)
     if errors:
         _raise(errors)
-    changed = changed_fields({name: getattr(client, name) for name in CLIENT_FIELDS if name != "organization"}
-                             | {"organization": client.organization_id}, data)
+    changed = changed_fields(
+        {name: getattr(client, name) for name in CLIENT_FIELDS if name != "organization"}
+        | {"organization": client.organization_id},
+        data,
+    )
     updates = {name: data[name] for name in changed}
     if id_change is not None:
         updates.update(id_change)

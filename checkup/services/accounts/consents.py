@@ -3,6 +3,7 @@
 Never assumed: no row means no consent. Withdrawal is a new row and takes effect at once, because
 every sender asks ``consented_ids``/``has_consent`` at the moment it sends.
 """
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -29,26 +30,34 @@ PURPOSE_LABELS = {
     HEALTH_TARGETING: _l("Offers chosen using my checkup findings"),
 }
 PURPOSE_EXPLANATIONS = {
-    SERVICE_REMINDERS: _l("An email when your yearly checkup is due again, with the package you had last year. "
-                          "Messages about an appointment you booked and your report are sent either way."),
-    MARKETING_EMAIL: _l("Our health newsletter, invitations to health lectures and seasonal checkup packages, "
-                        "a few times a year."),
-    HEALTH_TARGETING: _l("We may use the findings in your latest report to choose which of those emails are "
-                         "relevant to you (for example a lecture on blood pressure). Without this, your results "
-                         "are never used for marketing."),
+    SERVICE_REMINDERS: _l(
+        "An email when your yearly checkup is due again, with the package you had last year. "
+        "Messages about an appointment you booked and your report are sent either way."
+    ),
+    MARKETING_EMAIL: _l(
+        "Our health newsletter, invitations to health lectures and seasonal checkup packages, a few times a year."
+    ),
+    HEALTH_TARGETING: _l(
+        "We may use the findings in your latest report to choose which of those emails are "
+        "relevant to you (for example a lecture on blood pressure). Without this, your results "
+        "are never used for marketing."
+    ),
 }
 SOURCE_LABELS = {
-    "registration": _l("when registering"), "privacy_page": _l("on the privacy page"),
-    "unsubscribe_link": _l("through the link in an email"), "staff": _l("recorded by our staff"),
-    "import": _l("imported"), "staff_paper": _l("on a signed paper form"),
-    "staff_in_person": _l("in person, recorded by our staff"), "staff_phone": _l("by phone, recorded by our staff"),
+    "registration": _l("when registering"),
+    "privacy_page": _l("on the privacy page"),
+    "unsubscribe_link": _l("through the link in an email"),
+    "staff": _l("recorded by our staff"),
+    "import": _l("imported"),
+    "staff_paper": _l("on a signed paper form"),
+    "staff_in_person": _l("in person, recorded by our staff"),
+    "staff_phone": _l("by phone, recorded by our staff"),
     "data_deletion": _l("when the client's data was deleted"),
 }
 
 
 def _latest_ids(purpose):
-    return (Consent.select(fn.MAX(Consent.id)).where(Consent.purpose == purpose)
-            .group_by(Consent.client))
+    return Consent.select(fn.MAX(Consent.id)).where(Consent.purpose == purpose).group_by(Consent.client)
 
 
 def consented_ids(purpose):
@@ -57,8 +66,12 @@ def consented_ids(purpose):
 
 
 def has_consent(client_id, purpose):
-    latest = (Consent.select(Consent.granted).where(Consent.client == client_id, Consent.purpose == purpose)
-              .order_by(Consent.id.desc()).first())
+    latest = (
+        Consent.select(Consent.granted)
+        .where(Consent.client == client_id, Consent.purpose == purpose)
+        .order_by(Consent.id.desc())
+        .first()
+    )
     return bool(latest and latest.granted)
 
 
@@ -75,13 +88,22 @@ def record(actor, client_id, purpose, granted, source):
     if purpose not in CONSENT_PURPOSES:
         raise ValueError(f"unknown consent purpose {purpose!r}")
     granted = bool(granted)
-    if has_consent(client_id, purpose) == granted and Consent.select().where(
-            Consent.client == client_id, Consent.purpose == purpose).exists():
+    if (
+        has_consent(client_id, purpose) == granted
+        and Consent.select().where(Consent.client == client_id, Consent.purpose == purpose).exists()
+    ):
         return False
-    row = Consent.create(client=client_id, purpose=purpose, granted=granted, source=source,
-                         recorded_by=actor.user_id if actor else None)
-    audit.record(actor or audit.Actor(), "consent.granted" if granted else "consent.withdrawn", row, purpose=purpose,
-                 source=source, client=client_id)
+    row = Consent.create(
+        client=client_id, purpose=purpose, granted=granted, source=source, recorded_by=actor.user_id if actor else None
+    )
+    audit.record(
+        actor or audit.Actor(),
+        "consent.granted" if granted else "consent.withdrawn",
+        row,
+        purpose=purpose,
+        source=source,
+        client=client_id,
+    )
     return True
 
 
@@ -114,6 +136,7 @@ def unsubscribe_url(client_id):
 
 # --- reading and changing one client's answers ------------------------------------------------------
 
+
 def latest_rows(client_id):
     """{purpose: the Consent row in force, or None when never asked}."""
     rows = {purpose: None for purpose in CONSENT_PURPOSES}
@@ -124,8 +147,13 @@ def latest_rows(client_id):
 
 def history(client_id, limit=200):
     """Every answer the client gave, newest first."""
-    return list(Consent.select(Consent, User).join(User, JOIN.LEFT_OUTER, on=(Consent.recorded_by == User.id))
-                .where(Consent.client == client_id).order_by(Consent.id.desc()).limit(limit))
+    return list(
+        Consent.select(Consent, User)
+        .join(User, JOIN.LEFT_OUTER, on=(Consent.recorded_by == User.id))
+        .where(Consent.client == client_id)
+        .order_by(Consent.id.desc())
+        .limit(limit)
+    )
 
 
 def record_changes(actor, client_id, answers, source):
@@ -183,14 +211,20 @@ def record_for_client(actor, client_id, answers, source, client_confirmed, seen_
         if not may_record_grants(actor):
             for purpose in CONSENT_PURPOSES:
                 if answers.get(purpose) and not has_consent(client_id, purpose):
-                    errors[purpose] = _l("Only the front desk or an administrator records a consent being "
-                                         "given. You can record a withdrawal.")
+                    errors[purpose] = _l(
+                        "Only the front desk or an administrator records a consent being "
+                        "given. You can record a withdrawal."
+                    )
         if errors:
             raise ValidationError(_l("Nothing was recorded: check the marked fields."), errors)
         if answers_version(client_id) != seen_version:
-            raise Conflict(_l("The client's answers changed while this page was open (for example through "
-                              "the link in an email). Nothing was recorded: check the answers below and record "
-                              "again."))
+            raise Conflict(
+                _l(
+                    "The client's answers changed while this page was open (for example through "
+                    "the link in an email). Nothing was recorded: check the answers below and record "
+                    "again."
+                )
+            )
         return record_changes(actor, client_id, answers, source)
 
 

@@ -1,5 +1,6 @@
 """The company profile as HR keeps it: the contact fields only. The name, the tiers, the account
 manager and the relationship notes are the center's and stay out of HR's reach."""
+
 from flask_babel import lazy_gettext as _l
 
 from checkup.core import audit
@@ -14,8 +15,17 @@ from checkup.services.accounts.organizations import (
     length_errors,
 )
 
-HR_FIELDS = ("address", "phone", "fax", "website", "email", "manager", "business_scope", "employee_count",
-             "health_contact")
+HR_FIELDS = (
+    "address",
+    "phone",
+    "fax",
+    "website",
+    "email",
+    "manager",
+    "business_scope",
+    "employee_count",
+    "health_contact",
+)
 
 
 def profile_values(organization):
@@ -34,8 +44,7 @@ def _clean(values):
     if data["website"] and not is_web_address(data["website"]):
         errors["website"] = _l("Enter a web address starting with http:// or https://.")
     count = data["employee_count"]
-    if count is not None and (not isinstance(count, int) or isinstance(count, bool)
-                              or not 0 <= count <= MAX_EMPLOYEES):
+    if count is not None and (not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_EMPLOYEES):
         errors["employee_count"] = _l("Enter a whole number from 0 to %(max)d.", max=MAX_EMPLOYEES)
     if errors:
         raise ValidationError(_l("Please correct the marked fields."), errors)
@@ -52,6 +61,7 @@ def update_profile(actor, organization_id, values):
     with db.atomic():
         if changed:
             Organization.update(**{name: data[name] for name in changed}).where(
-                Organization.id == organization.id).execute()
+                Organization.id == organization.id
+            ).execute()
         audit.record(actor, "hr.profile_updated", organization, fields=changed)
     return get_organization(organization.id)

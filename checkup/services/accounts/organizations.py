@@ -3,6 +3,7 @@
 Every write raises ValidationError (with field errors, nothing written) or NotFound;
 none of these functions reads the Flask request.
 """
+
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
@@ -20,9 +21,22 @@ from checkup.models.directory import SIZE_TIERS, VALUE_TIERS
 LONG_TEXT_MAX = 4000  # TextFields have no column limit; this keeps notes readable
 MAX_EMPLOYEES = 10_000_000
 
-ORGANIZATION_FIELDS = ("name", "address", "phone", "fax", "website", "email", "manager", "business_scope",
-                       "employee_count", "health_contact", "relationship_notes", "size_tier", "value_tier",
-                       "account_manager")
+ORGANIZATION_FIELDS = (
+    "name",
+    "address",
+    "phone",
+    "fax",
+    "website",
+    "email",
+    "manager",
+    "business_scope",
+    "employee_count",
+    "health_contact",
+    "relationship_notes",
+    "size_tier",
+    "value_tier",
+    "account_manager",
+)
 
 
 def length_errors(model, values, long_fields=()):
@@ -30,8 +44,7 @@ def length_errors(model, values, long_fields=()):
     errors = {}
     for name, value in values.items():
         field = model._meta.fields.get(name)
-        limit = LONG_TEXT_MAX if name in long_fields else (
-            field.max_length if isinstance(field, CharField) else None)
+        limit = LONG_TEXT_MAX if name in long_fields else (field.max_length if isinstance(field, CharField) else None)
         if limit and isinstance(value, str) and len(value) > limit:
             errors[name] = _l("Use at most %(max)d characters.", max=limit)
     return errors
@@ -42,6 +55,7 @@ def changed_fields(before, after):
 
 
 # --- reading ---------------------------------------------------------------------------
+
 
 def get_organization(organization_id):
     if not valid_id(organization_id):
@@ -75,17 +89,24 @@ def search_organizations(search="", size_tier="", value_tier="", page=1):
 def _client_counts(organization_ids):
     if not organization_ids:
         return {}
-    rows = (Client.select(Client.organization, fn.COUNT(Client.id).alias("n"))
-            .where(Client.organization.in_(organization_ids)).group_by(Client.organization).tuples())
+    rows = (
+        Client.select(Client.organization, fn.COUNT(Client.id).alias("n"))
+        .where(Client.organization.in_(organization_ids))
+        .group_by(Client.organization)
+        .tuples()
+    )
     return dict(rows)
 
 
 def hr_contacts(organization_id):
     """The organization's active HR contact accounts: (name, email) only."""
-    return list(User.select(User.name, User.email).join(UserRole)
-                .where(User.organization == organization_id, UserRole.role == HR,
-                       User.is_active == True)
-                .order_by(User.name).tuples())
+    return list(
+        User.select(User.name, User.email)
+        .join(UserRole)
+        .where(User.organization == organization_id, UserRole.role == HR, User.is_active == True)
+        .order_by(User.name)
+        .tuples()
+    )
 
 
 def choices():
@@ -94,6 +115,7 @@ def choices():
 
 
 # --- writing ---------------------------------------------------------------------------
+
 
 def _name_taken(name, exclude_id=None):
     query = Organization.select().where(fn.LOWER(Organization.name) == fn.LOWER(name))
@@ -109,8 +131,9 @@ def is_web_address(value):
         host = parts.hostname
     except ValueError:  # e.g. an unclosed IPv6 bracket
         return False
-    return (parts.scheme in ("http", "https") and bool(host) and "\\" not in value
-            and not any(c.isspace() for c in value))
+    return (
+        parts.scheme in ("http", "https") and bool(host) and "\\" not in value and not any(c.isspace() for c in value)
+    )
 
 
 def _clean(values, exclude_id=None):
@@ -143,8 +166,9 @@ def _clean(values, exclude_id=None):
 
 
 def _name_conflict():
-    return ValidationError(_l("Please correct the marked fields."),
-                           {"name": _l("An organization with this name is already on file.")})
+    return ValidationError(
+        _l("Please correct the marked fields."), {"name": _l("An organization with this name is already on file.")}
+    )
 
 
 def create_organization(actor, values):
@@ -153,8 +177,12 @@ def create_organization(actor, values):
     try:
         with db.atomic():
             organization = Organization.create(**data)
-            audit.record(actor, "directory.organization_created", organization,
-                         fields=sorted(k for k, v in data.items() if v not in ("", None)))
+            audit.record(
+                actor,
+                "directory.organization_created",
+                organization,
+                fields=sorted(k for k, v in data.items() if v not in ("", None)),
+            )
     except IntegrityError:  # a concurrent create took the name between the check and the insert
         raise _name_conflict()
     return organization
@@ -169,7 +197,8 @@ def update_organization(actor, organization_id, values):
         with db.atomic():
             if changed:
                 Organization.update(**{name: data[name] for name in changed}).where(
-                    Organization.id == organization.id).execute()
+                    Organization.id == organization.id
+                ).execute()
             audit.record(actor, "directory.organization_updated", organization, fields=changed)
     except IntegrityError:
         raise _name_conflict()

@@ -1,4 +1,5 @@
 """Figures for the admin dashboard and the audit log listing."""
+
 from dataclasses import dataclass
 
 from peewee import JOIN

@@ -7,6 +7,7 @@ deterministic for a report, so a report's PDF comes back with the same checksum)
 whose file is intact is left alone, so running the check twice owes nothing more.
 ``flask --app wsgi verify-documents`` runs it.
 """
+
 from dataclasses import dataclass, replace
 
 from checkup.core import stored_files, tasks
@@ -40,8 +41,11 @@ def _problem(path, checksum):
 def damaged_reports():
     """(how many ready report PDFs were checked, [(report, Damaged)] for those whose file is missing or
     differs from ``pdf_checksum``). Changes nothing."""
-    rows = (Report.select(Report.id, Report.appointment, Report.version, Report.pdf_path, Report.pdf_checksum)
-            .where(Report.pdf_state == PDF_READY).order_by(Report.id))
+    rows = (
+        Report.select(Report.id, Report.appointment, Report.version, Report.pdf_path, Report.pdf_checksum)
+        .where(Report.pdf_state == PDF_READY)
+        .order_by(Report.id)
+    )
     checked, found = 0, []
     for report in rows.iterator():
         checked += 1
@@ -55,9 +59,11 @@ def damaged_reports():
 def damaged_group_documents():
     """(how many ready group documents were checked, [(document, Damaged)] for those whose file is
     missing or differs from ``checksum``). Changes nothing."""
-    rows = (GroupDocument.select(GroupDocument.id, GroupDocument.contract, GroupDocument.path,
-                                 GroupDocument.checksum)
-            .where(GroupDocument.state == group_documents.READY).order_by(GroupDocument.id))
+    rows = (
+        GroupDocument.select(GroupDocument.id, GroupDocument.contract, GroupDocument.path, GroupDocument.checksum)
+        .where(GroupDocument.state == group_documents.READY)
+        .order_by(GroupDocument.id)
+    )
     checked, found = 0, []
     for document in rows.iterator():
         checked += 1
@@ -80,9 +86,11 @@ def report_file_ready(report):
 def _requeue_report(report):
     """Back to pending and owe its render, unless the row moved meanwhile (then someone else has it)."""
     with db.atomic():
-        moved = (Report.update(pdf_state=PDF_PENDING, pdf_checksum="", pdf_error="", pdf_updated_at=utcnow())
-                 .where(Report.id == report.id, Report.pdf_state == PDF_READY,
-                        Report.pdf_checksum == report.pdf_checksum).execute())
+        moved = (
+            Report.update(pdf_state=PDF_PENDING, pdf_checksum="", pdf_error="", pdf_updated_at=utcnow())
+            .where(Report.id == report.id, Report.pdf_state == PDF_READY, Report.pdf_checksum == report.pdf_checksum)
+            .execute()
+        )
         if moved:
             tasks.defer("report.render_pdf", report.id)
     return bool(moved)
@@ -90,9 +98,15 @@ def _requeue_report(report):
 
 def _requeue_group_document(document):
     with db.atomic():
-        moved = (GroupDocument.update(state=group_documents.PENDING, checksum="", error="", updated_at=utcnow())
-                 .where(GroupDocument.id == document.id, GroupDocument.state == group_documents.READY,
-                        GroupDocument.checksum == document.checksum).execute())
+        moved = (
+            GroupDocument.update(state=group_documents.PENDING, checksum="", error="", updated_at=utcnow())
+            .where(
+                GroupDocument.id == document.id,
+                GroupDocument.state == group_documents.READY,
+                GroupDocument.checksum == document.checksum,
+            )
+            .execute()
+        )
         if moved:
             tasks.defer("group_document.render", document.id)
     return bool(moved)

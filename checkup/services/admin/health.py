@@ -1,4 +1,5 @@
 """Liveness of the parts the portal depends on, and whether background work is keeping up."""
+
 from redis import Redis
 
 from checkup.models.base import db

@@ -7,6 +7,7 @@ make a failed or dead task due now ("retry") or give it up with a reason ("disca
 Kinds are shown by the name stored on the row: a kind nobody handles any more (renamed, removed) is
 listed like any other, so nothing owed can hide from this page.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -33,8 +34,7 @@ STALE_AFTER = datetime.timedelta(minutes=15)
 LISTED_STATES = (FAILED, DEAD)
 # Column order of the counts table: from owed, through running, to finished.
 STATE_ORDER = (QUEUED, RUNNING, FAILED, DEAD, DONE)
-STATE_LABELS = {QUEUED: _l("Queued"), RUNNING: _l("Running"), FAILED: _l("Failed"), DEAD: _l("Dead"),
-                DONE: _l("Done")}
+STATE_LABELS = {QUEUED: _l("Queued"), RUNNING: _l("Running"), FAILED: _l("Failed"), DEAD: _l("Dead"), DONE: _l("Done")}
 MAX_REASON = 500
 ARGUMENTS_SHOWN = 300  # characters of a task's arguments shown in the list
 NO_SUCH_TASK = _l("There is no failed or dead background task with this number.")
@@ -125,8 +125,13 @@ def summary(now: datetime.datetime | None = None) -> Summary:
     counts: dict[str, dict[str, int]] = {}
     totals = {state: 0 for state in STATE_ORDER}
     # peewee's stubs type the rows of .tuples() as models: these are (kind, state, count)
-    rows = cast(Iterable[tuple[str, str, int]], Task.select(Task.kind, Task.state, fn.COUNT(Task.id))
-                .group_by(Task.kind, Task.state).order_by(Task.kind).tuples())
+    rows = cast(
+        Iterable[tuple[str, str, int]],
+        Task.select(Task.kind, Task.state, fn.COUNT(Task.id))
+        .group_by(Task.kind, Task.state)
+        .order_by(Task.kind)
+        .tuples(),
+    )
     for kind, state, n in rows:
         counts.setdefault(kind, {state: 0 for state in STATE_ORDER})[state] = n
         totals[state] = totals.get(state, 0) + n
@@ -141,9 +146,12 @@ def overview(page: object = 1, state: object = "", kind: object = "") -> Overvie
     shown = summary()
     state = state if state in LISTED_STATES else ""
     kind = kind if isinstance(kind, str) and kind in shown.kind_names else ""
-    query = (Task.select(Task, User).join(User, JOIN.LEFT_OUTER, on=(Task.caused_by == User.id))
-             .where(Task.state.in_((state,) if state else LISTED_STATES))
-             .order_by(Task.created_at.desc(), Task.id.desc()))
+    query = (
+        Task.select(Task, User)
+        .join(User, JOIN.LEFT_OUTER, on=(Task.caused_by == User.id))
+        .where(Task.state.in_((state,) if state else LISTED_STATES))
+        .order_by(Task.created_at.desc(), Task.id.desc())
+    )
     if kind:
         query = query.where(Task.kind == kind)
     result = paginate(query, parse_page(page), PER_PAGE)
@@ -154,10 +162,17 @@ def overview(page: object = 1, state: object = "", kind: object = "") -> Overvie
 def _listed(task: Task) -> ListedTask:
     user = task.caused_by if task.caused_by_id is not None else None
     return ListedTask(
-        id=task.id, kind=task.kind, state=task.state, arguments=describe_arguments(task.args_json),
-        attempts=task.attempts, next_attempt_at=task.next_attempt_at if task.state == FAILED else None,
-        last_error=task.last_error, created_at=task.created_at, finished_at=task.finished_at,
-        caused_by=(user.name or user.email) if user is not None else None)
+        id=task.id,
+        kind=task.kind,
+        state=task.state,
+        arguments=describe_arguments(task.args_json),
+        attempts=task.attempts,
+        next_attempt_at=task.next_attempt_at if task.state == FAILED else None,
+        last_error=task.last_error,
+        created_at=task.created_at,
+        finished_at=task.finished_at,
+        caused_by=(user.name or user.email) if user is not None else None,
+    )
 
 
 def describe_arguments(args_json: str) -> str:
@@ -167,7 +182,7 @@ def describe_arguments(args_json: str) -> str:
         text = json.dumps(json.loads(args_json), ensure_ascii=False, separators=(", ", ": "))
     except (TypeError, ValueError):
         text = str(args_json or "")
-    return text if len(text) <= ARGUMENTS_SHOWN else text[:ARGUMENTS_SHOWN - 1] + "…"
+    return text if len(text) <= ARGUMENTS_SHOWN else text[: ARGUMENTS_SHOWN - 1] + "…"
 
 
 def listed_task(task_id: int) -> Task:
@@ -204,6 +219,7 @@ def discard(actor: audit.Actor, task_id: int, reason: str) -> Task:
             raise ValidationError(too_long, {"reason": too_long})
         if not tasks.discard(task.id, reason):
             raise NotFound(NO_SUCH_TASK)
-        audit.record(actor, "task.discard", task, kind=task.kind, state=task.state, attempts=task.attempts,
-                     reason=reason)
+        audit.record(
+            actor, "task.discard", task, kind=task.kind, state=task.state, attempts=task.attempts, reason=reason
+        )
     return task

@@ -7,6 +7,7 @@ resources in id order: concurrent bookings lock rows in the same order. A group 
 may instead take one of its contract's reserved places (``reserved_for``): the
 reservation row first, then the slot (``reserved - 1, booked + 1``).
 """
+
 import datetime
 import secrets
 from collections.abc import Callable
@@ -109,8 +110,11 @@ def slot_or_none(slot_id):
 def addon_choices(package):
     """Active items not already in the package, which may be bought on top of it."""
     in_package = PackageItem.select(PackageItem.item).where(PackageItem.package == package.id)
-    return list(ExamItem.select().where(ExamItem.active == True, ExamItem.id.not_in(in_package))
-                .order_by(ExamItem.department, ExamItem.code))
+    return list(
+        ExamItem.select()
+        .where(ExamItem.active == True, ExamItem.id.not_in(in_package))
+        .order_by(ExamItem.department, ExamItem.code)
+    )
 
 
 def quote(client, package_code, addon_codes=()):
@@ -140,16 +144,29 @@ def _slot_start(slot):
 
 def _claim_reserved(slot_id, contract_id):
     """Turn one of the contract's reserved places in the slot into a booking; False if none is left."""
-    if not (ContractReservation.update(remaining=ContractReservation.remaining - 1)
-            .where(ContractReservation.contract == contract_id, ContractReservation.slot == slot_id,
-                   ContractReservation.remaining > 0, ContractReservation.released_at.is_null()).execute()):
+    if not (
+        ContractReservation.update(remaining=ContractReservation.remaining - 1)
+        .where(
+            ContractReservation.contract == contract_id,
+            ContractReservation.slot == slot_id,
+            ContractReservation.remaining > 0,
+            ContractReservation.released_at.is_null(),
+        )
+        .execute()
+    ):
         return False
-    if (Slot.update(booked=Slot.booked + 1, reserved=Slot.reserved - 1)
-            .where(Slot.id == slot_id, Slot.closed == False, Slot.reserved > 0).execute()):
+    if (
+        Slot.update(booked=Slot.booked + 1, reserved=Slot.reserved - 1)
+        .where(Slot.id == slot_id, Slot.closed == False, Slot.reserved > 0)
+        .execute()
+    ):
         return True
     # a closed day (or a drifted counter): give the reservation its place back and try the public pool
-    (ContractReservation.update(remaining=ContractReservation.remaining + 1)
-     .where(ContractReservation.contract == contract_id, ContractReservation.slot == slot_id).execute())
+    (
+        ContractReservation.update(remaining=ContractReservation.remaining + 1)
+        .where(ContractReservation.contract == contract_id, ContractReservation.slot == slot_id)
+        .execute()
+    )
     return False
 
 
@@ -160,29 +177,36 @@ def _claim(slot_id, day, resource_ids, held=False, reserved_for=None):
     has one left, else a public place.
     """
     if held:
-        taken = (Slot.update(booked=Slot.booked + 1, held=Slot.held - 1)
-                 .where(Slot.id == slot_id, Slot.held > 0).execute())
+        taken = (
+            Slot.update(booked=Slot.booked + 1, held=Slot.held - 1).where(Slot.id == slot_id, Slot.held > 0).execute()
+        )
     elif reserved_for is not None and _claim_reserved(slot_id, reserved_for):
         taken = 1
     else:
-        taken = (Slot.update(booked=Slot.booked + 1)
-                 .where(Slot.id == slot_id, Slot.closed == False,
-                        Slot.booked + Slot.held + Slot.reserved < Slot.capacity).execute())
+        taken = (
+            Slot.update(booked=Slot.booked + 1)
+            .where(Slot.id == slot_id, Slot.closed == False, Slot.booked + Slot.held + Slot.reserved < Slot.capacity)
+            .execute()
+        )
     if taken != 1:
         raise PlaceTaken(_l("Sorry, this time slot just filled up. Please choose another time."))
     for resource_id in resource_ids:
         query = ResourceDay.update(booked=ResourceDay.booked + 1, **({"held": ResourceDay.held - 1} if held else {}))
         condition = (ResourceDay.held > 0) if held else (ResourceDay.booked + ResourceDay.held < ResourceDay.capacity)
         if query.where(ResourceDay.resource == resource_id, ResourceDay.day == day, condition).execute() != 1:
-            raise PlaceTaken(_l("Sorry, an examination in your choice is fully booked on this day. "
-                                "Please choose another day."))
+            raise PlaceTaken(
+                _l("Sorry, an examination in your choice is fully booked on this day. Please choose another day.")
+            )
 
 
 def _release(slot_id, day, resource_ids):
     Slot.update(booked=Slot.booked - 1).where(Slot.id == slot_id, Slot.booked > 0).execute()
     for resource_id in resource_ids:
-        (ResourceDay.update(booked=ResourceDay.booked - 1)
-         .where(ResourceDay.resource == resource_id, ResourceDay.day == day, ResourceDay.booked > 0).execute())
+        (
+            ResourceDay.update(booked=ResourceDay.booked - 1)
+            .where(ResourceDay.resource == resource_id, ResourceDay.day == day, ResourceDay.booked > 0)
+            .execute()
+        )
 
 
 def _new_exam_code(day):
@@ -200,13 +224,17 @@ def _bookable_slot(slot_id, allow_started=False):
     if slot is None:
         raise ValidationError(_l("Choose a time from the list."), {"slot": _l("Choose a time from the list.")})
     if slot.closed:
-        raise ValidationError(_l("The center is closed on that day. Please choose another day."),
-                              {"slot": _l("The center is closed on that day.")})
+        raise ValidationError(
+            _l("The center is closed on that day. Please choose another day."),
+            {"slot": _l("The center is closed on that day.")},
+        )
     now = clock.now()
     under_way = allow_started and slot.day == now.date() and clock.local(slot.day, slot.end_time) > now
     if _slot_start(slot) <= now and not under_way:
-        raise ValidationError(_l("That time has already passed. Please choose a later time."),
-                              {"slot": _l("That time has already passed.")})
+        raise ValidationError(
+            _l("That time has already passed. Please choose a later time."),
+            {"slot": _l("That time has already passed.")},
+        )
     return slot
 
 
@@ -215,12 +243,25 @@ def _check_one_per_day(client_id, day, except_id=None):
     if except_id:
         query = query.where(Appointment.id != except_id)
     if query.exists():
-        raise ValidationError(_l("You already have an appointment on %(day)s. One checkup per day.", day=day),
-                              {"slot": _l("You already have an appointment on this day.")})
+        raise ValidationError(
+            _l("You already have an appointment on %(day)s. One checkup per day.", day=day),
+            {"slot": _l("You already have an appointment on this day.")},
+        )
 
 
-def book(actor, client_id, slot_id, package_code, addon_codes=(), idempotency_key=None, source="individual",
-         allow_started=False, offer=None, reserved_for=None, on_booked=None):
+def book(
+    actor,
+    client_id,
+    slot_id,
+    package_code,
+    addon_codes=(),
+    idempotency_key=None,
+    source="individual",
+    allow_started=False,
+    offer=None,
+    reserved_for=None,
+    on_booked=None,
+):
     """Book a slot for a client: all places claimed in one transaction, or none.
 
     The same ``idempotency_key`` returns the appointment it already made. ``allow_started`` lets the
@@ -250,8 +291,10 @@ def book(actor, client_id, slot_id, package_code, addon_codes=(), idempotency_ke
             existing = Appointment.get_or_none(Appointment.idempotency_key == key)
             if existing is not None and existing.client_id == client_id:
                 return existing
-        raise ValidationError(_l("You already have an appointment on that day. One checkup per day."),
-                              {"slot": _l("You already have an appointment on this day.")})
+        raise ValidationError(
+            _l("You already have an appointment on that day. One checkup per day."),
+            {"slot": _l("You already have an appointment on this day.")},
+        )
     return appointment
 
 
@@ -260,13 +303,33 @@ def _create(actor, client, slot, offer, key, source, held=False, reserved_for=No
     _check_one_per_day(client.id, slot.day)
     _claim(slot.id, slot.day, offer.resource_ids, held=held, reserved_for=reserved_for)
     appointment = Appointment.create(
-        exam_code=_new_exam_code(slot.day), client=client, slot=slot, day=slot.day, live_day=slot.day,
-        package=offer.package, status=BOOKED, source=source, total_price=offer.total,
-        company_amount=offer.company_amount, self_amount=offer.self_amount, idempotency_key=key,
-        booked_by=actor.user_id)
-    AppointmentItem.insert_many([
-        {"appointment": appointment.id, "item": line.item.id, "price": line.price, "payer": line.payer,
-         "is_addon": line.is_addon, "resource": line.item.resource_id} for line in offer.lines]).execute()
+        exam_code=_new_exam_code(slot.day),
+        client=client,
+        slot=slot,
+        day=slot.day,
+        live_day=slot.day,
+        package=offer.package,
+        status=BOOKED,
+        source=source,
+        total_price=offer.total,
+        company_amount=offer.company_amount,
+        self_amount=offer.self_amount,
+        idempotency_key=key,
+        booked_by=actor.user_id,
+    )
+    AppointmentItem.insert_many(
+        [
+            {
+                "appointment": appointment.id,
+                "item": line.item.id,
+                "price": line.price,
+                "payer": line.payer,
+                "is_addon": line.is_addon,
+                "resource": line.item.resource_id,
+            }
+            for line in offer.lines
+        ]
+    ).execute()
     audit.record(actor, "booking.booked", appointment, slot=str(slot.day), source=source)
     return appointment
 
@@ -282,8 +345,14 @@ def book_held(actor, entry):
 
 
 def resource_ids_of(appointment_id):
-    return sorted({row.resource_id for row in AppointmentItem.select(AppointmentItem.resource)
-                   .where(AppointmentItem.appointment == appointment_id, AppointmentItem.resource.is_null(False))})
+    return sorted(
+        {
+            row.resource_id
+            for row in AppointmentItem.select(AppointmentItem.resource).where(
+                AppointmentItem.appointment == appointment_id, AppointmentItem.resource.is_null(False)
+            )
+        }
+    )
 
 
 def get_appointment(appointment_id, client_id=None):
@@ -307,13 +376,19 @@ def _check_change_allowed(appointment, staff, reason):
         raise ValidationError(_l("This appointment can no longer be changed."))
     if cutoff_passed(appointment):
         if not staff:
-            raise PermissionDenied(_l("Changes are possible until %(hours)s hours before your appointment. "
-                                      "Please call the center at %(phone)s.",
-                                      hours=current_app.config.get("BOOKING_CUTOFF_HOURS", 24),
-                                      phone=current_app.config.get("CENTER_PHONE", "")))
+            raise PermissionDenied(
+                _l(
+                    "Changes are possible until %(hours)s hours before your appointment. "
+                    "Please call the center at %(phone)s.",
+                    hours=current_app.config.get("BOOKING_CUTOFF_HOURS", 24),
+                    phone=current_app.config.get("CENTER_PHONE", ""),
+                )
+            )
         if not (reason or "").strip():
-            raise ValidationError(_l("Give a reason for changing an appointment after the cutoff."),
-                                  {"reason": _l("Give a reason for changing an appointment after the cutoff.")})
+            raise ValidationError(
+                _l("Give a reason for changing an appointment after the cutoff."),
+                {"reason": _l("Give a reason for changing an appointment after the cutoff.")},
+            )
         return True
     return False
 
@@ -326,14 +401,19 @@ def cancel(actor, appointment_id, reason, client_id=None, staff=False):
     with db.atomic():
         appointment = get_appointment(appointment_id, client_id)
         override = _check_change_allowed(appointment, staff, reason)
-        changed = (Appointment.update(status=CANCELLED, live_day=None, cancelled_at=utcnow(),
-                                      cancel_reason=reason[:300], updated_at=utcnow())
-                   .where(Appointment.id == appointment.id, Appointment.status == BOOKED).execute())
+        changed = (
+            Appointment.update(
+                status=CANCELLED, live_day=None, cancelled_at=utcnow(), cancel_reason=reason[:300], updated_at=utcnow()
+            )
+            .where(Appointment.id == appointment.id, Appointment.status == BOOKED)
+            .execute()
+        )
         if changed != 1:
             raise ValidationError(_l("This appointment can no longer be changed."))
         _release(appointment.slot_id, appointment.day, resource_ids_of(appointment.id))
-        audit.record(actor, "booking.cancelled_override" if override else "booking.cancelled", appointment,
-                     reason=reason[:300])
+        audit.record(
+            actor, "booking.cancelled_override" if override else "booking.cancelled", appointment, reason=reason[:300]
+        )
         tasks.defer("waitlist.offer_places", appointment.day.isoformat())
     return appointment
 
@@ -368,10 +448,18 @@ def reschedule(actor, appointment_id, new_slot_id, client_id=None, staff=False, 
         old_slot_id, old_day = appointment.slot_id, appointment.day
         _claim(slot.id, slot.day, resources, reserved_for=contract_id)
         _release(old_slot_id, old_day, resources)
-        (Appointment.update(slot=slot, day=slot.day, live_day=slot.day, reminder_sent_at=None,
-                            updated_at=utcnow())
-         .where(Appointment.id == appointment.id).execute())
-        audit.record(actor, "booking.rescheduled_override" if override else "booking.rescheduled", appointment,
-                     before=str(old_day), after=str(slot.day), reason=(reason or "")[:300])
+        (
+            Appointment.update(slot=slot, day=slot.day, live_day=slot.day, reminder_sent_at=None, updated_at=utcnow())
+            .where(Appointment.id == appointment.id)
+            .execute()
+        )
+        audit.record(
+            actor,
+            "booking.rescheduled_override" if override else "booking.rescheduled",
+            appointment,
+            before=str(old_day),
+            after=str(slot.day),
+            reason=(reason or "")[:300],
+        )
         tasks.defer("waitlist.offer_places", old_day.isoformat())
     return Appointment.get_by_id(appointment.id)

@@ -1,4 +1,5 @@
 """The scheduler's capacity: weekly templates, slot and resource capacities, closing days."""
+
 import calendar
 import datetime
 from dataclasses import dataclass
@@ -43,14 +44,23 @@ def spec_problems(specs):
         if spec.start >= spec.end:
             problems.append((index, "end", _l("Slot %(n)s ends before it starts.", n=index + 1)))
         if not 0 <= spec.capacity <= MAX_CAPACITY:
-            problems.append((index, "capacity", _l("Slot %(n)s needs a capacity from 0 to %(max)s.",
-                                                   n=index + 1, max=MAX_CAPACITY)))
+            problems.append(
+                (index, "capacity", _l("Slot %(n)s needs a capacity from 0 to %(max)s.", n=index + 1, max=MAX_CAPACITY))
+            )
     ordered = sorted(range(len(specs)), key=lambda i: specs[i].start)
     for before, after in zip(ordered, ordered[1:]):
         if specs[after].start < specs[before].end:
-            problems.append((after, "start", _l("Slots %(a)s and %(b)s overlap.",
-                                                a=specs[before].start.strftime("%H:%M"),
-                                                b=specs[after].start.strftime("%H:%M"))))
+            problems.append(
+                (
+                    after,
+                    "start",
+                    _l(
+                        "Slots %(a)s and %(b)s overlap.",
+                        a=specs[before].start.strftime("%H:%M"),
+                        b=specs[after].start.strftime("%H:%M"),
+                    ),
+                )
+            )
     return problems
 
 
@@ -87,14 +97,20 @@ def open_resource_days(days, capacities):
     days = sorted(set(days))
     if not days or not capacities:
         return 0
-    existing = {(row.resource_id, row.day) for row in
-                ResourceDay.select(ResourceDay.resource, ResourceDay.day)
-                .where(ResourceDay.day.between(days[0], days[-1]), ResourceDay.resource.in_(list(capacities)))}
-    rows = [{"resource": resource_id, "day": day, "capacity": capacity}
-            for day in days for resource_id, capacity in sorted(capacities.items())
-            if (resource_id, day) not in existing]
+    existing = {
+        (row.resource_id, row.day)
+        for row in ResourceDay.select(ResourceDay.resource, ResourceDay.day).where(
+            ResourceDay.day.between(days[0], days[-1]), ResourceDay.resource.in_(list(capacities))
+        )
+    }
+    rows = [
+        {"resource": resource_id, "day": day, "capacity": capacity}
+        for day in days
+        for resource_id, capacity in sorted(capacities.items())
+        if (resource_id, day) not in existing
+    ]
     for chunk in range(0, len(rows), 200):
-        ResourceDay.insert_many(rows[chunk:chunk + 200]).execute()
+        ResourceDay.insert_many(rows[chunk : chunk + 200]).execute()
     return len(rows)
 
 
@@ -118,8 +134,10 @@ def apply_template(actor, start, end, weekdays, specs, resource_capacities=None)
         message = _l("The end date is before the start date.")
         raise ValidationError(message, {"end": message})
     if (end - start).days > MAX_RANGE_DAYS:
-        raise ValidationError(_l("Apply a template to at most one year at a time."),
-                              {"end": _l("Apply a template to at most one year at a time.")})
+        raise ValidationError(
+            _l("Apply a template to at most one year at a time."),
+            {"end": _l("Apply a template to at most one year at a time.")},
+        )
     if not weekdays:
         raise ValidationError(_l("Choose at least one weekday."), {"weekdays": _l("Choose at least one weekday.")})
     validate_specs(specs)
@@ -141,35 +159,54 @@ def apply_template(actor, start, end, weekdays, specs, resource_capacities=None)
             for spec in specs:
                 slot = existing.get((day, spec.start))
                 if slot is None:
-                    new_slots.append({"day": day, "start_time": spec.start, "end_time": spec.end,
-                                      "capacity": spec.capacity})
+                    new_slots.append(
+                        {"day": day, "start_time": spec.start, "end_time": spec.end, "capacity": spec.capacity}
+                    )
                 elif (slot.capacity, slot.end_time) != (spec.capacity, spec.end):
-                    changed = (Slot.update(capacity=spec.capacity, end_time=spec.end)
-                               .where(Slot.id == slot.id,
-                                      Slot.booked + Slot.held + Slot.reserved <= spec.capacity).execute())
+                    changed = (
+                        Slot.update(capacity=spec.capacity, end_time=spec.end)
+                        .where(Slot.id == slot.id, Slot.booked + Slot.held + Slot.reserved <= spec.capacity)
+                        .execute()
+                    )
                     counts["updated" if changed else "kept"] += 1
         for chunk in range(0, len(new_slots), 200):
-            Slot.insert_many(new_slots[chunk:chunk + 200]).execute()
+            Slot.insert_many(new_slots[chunk : chunk + 200]).execute()
         counts["created"] = len(new_slots)
         if days and resources:
             current = ResourceDay.select().where(ResourceDay.day.in_(days), ResourceDay.resource.in_(list(resources)))
             for row in current:
                 if row.capacity != resources[row.resource_id]:
-                    (ResourceDay.update(capacity=resources[row.resource_id])
-                     .where(ResourceDay.id == row.id,
-                            ResourceDay.booked + ResourceDay.held <= resources[row.resource_id]).execute())
+                    (
+                        ResourceDay.update(capacity=resources[row.resource_id])
+                        .where(
+                            ResourceDay.id == row.id,
+                            ResourceDay.booked + ResourceDay.held <= resources[row.resource_id],
+                        )
+                        .execute()
+                    )
             counts["resource_days"] = open_resource_days(days, resources)
-        audit.record(actor, "capacity.template_applied", None, start=str(start), end=str(end),
-                     weekdays=sorted(weekdays), slots=len(specs), **counts)
+        audit.record(
+            actor,
+            "capacity.template_applied",
+            None,
+            start=str(start),
+            end=str(end),
+            weekdays=sorted(weekdays),
+            slots=len(specs),
+            **counts,
+        )
         tasks.defer("waitlist.offer_places_between", start.isoformat(), end.isoformat())
     return counts
 
 
 def live_appointments(day):
     """Live appointments of a day with their clients, for rescheduling lists."""
-    return list(Appointment.select(Appointment, Client).join(Client)
-                .where(Appointment.day == day, Appointment.status.in_(LIVE_STATUSES))
-                .order_by(Appointment.id))
+    return list(
+        Appointment.select(Appointment, Client)
+        .join(Client)
+        .where(Appointment.day == day, Appointment.status.in_(LIVE_STATUSES))
+        .order_by(Appointment.id)
+    )
 
 
 def _names(appointments):
@@ -194,18 +231,27 @@ def set_slot_capacity(actor, slot_id, capacity):
         raise NotFound(_l("No such slot."))
     _parse_capacity(capacity)
     with db.atomic():
-        changed = (Slot.update(capacity=capacity)
-                   .where(Slot.id == slot.id, Slot.booked + Slot.held + Slot.reserved <= capacity).execute())
+        changed = (
+            Slot.update(capacity=capacity)
+            .where(Slot.id == slot.id, Slot.booked + Slot.held + Slot.reserved <= capacity)
+            .execute()
+        )
         if not changed:
             slot = Slot.get_by_id(slot.id)
             names = _names([a for a in live_appointments(slot.day) if a.slot_id == slot.id])
             if slot.reserved and slot.booked + slot.held <= capacity:
-                message = _l("%(n)s places of this slot are reserved for company contracts. "
-                             "The capacity cannot go below %(min)s.", n=slot.reserved,
-                             min=slot.booked + slot.held + slot.reserved)
+                message = _l(
+                    "%(n)s places of this slot are reserved for company contracts. "
+                    "The capacity cannot go below %(min)s.",
+                    n=slot.reserved,
+                    min=slot.booked + slot.held + slot.reserved,
+                )
             else:
-                message = _l("%(n)s places are already booked in this slot: %(names)s. Move them first.",
-                             n=slot.booked + slot.held, names=names)
+                message = _l(
+                    "%(n)s places are already booked in this slot: %(names)s. Move them first.",
+                    n=slot.booked + slot.held,
+                    names=names,
+                )
             raise ValidationError(message, {"capacity": message})
         audit.record(actor, "capacity.slot_changed", slot, before=slot.capacity, after=capacity)
         if capacity > slot.capacity:
@@ -215,11 +261,18 @@ def set_slot_capacity(actor, slot_id, capacity):
 
 def resource_appointments(resource_id, day):
     """Live appointments of a day that use a limited resource, with their clients."""
-    return list(Appointment.select(Appointment, Client).join(Client)
-                .where(Appointment.day == day, Appointment.status.in_(LIVE_STATUSES),
-                       Appointment.id.in_(AppointmentItem.select(AppointmentItem.appointment)
-                                          .where(AppointmentItem.resource == resource_id)))
-                .order_by(Appointment.id))
+    return list(
+        Appointment.select(Appointment, Client)
+        .join(Client)
+        .where(
+            Appointment.day == day,
+            Appointment.status.in_(LIVE_STATUSES),
+            Appointment.id.in_(
+                AppointmentItem.select(AppointmentItem.appointment).where(AppointmentItem.resource == resource_id)
+            ),
+        )
+        .order_by(Appointment.id)
+    )
 
 
 def set_resource_capacity(actor, resource_day_id, capacity):
@@ -229,13 +282,19 @@ def set_resource_capacity(actor, resource_day_id, capacity):
         raise NotFound(_l("No such resource day."))
     _parse_capacity(capacity)
     with db.atomic():
-        changed = (ResourceDay.update(capacity=capacity)
-                   .where(ResourceDay.id == row.id, ResourceDay.booked + ResourceDay.held <= capacity).execute())
+        changed = (
+            ResourceDay.update(capacity=capacity)
+            .where(ResourceDay.id == row.id, ResourceDay.booked + ResourceDay.held <= capacity)
+            .execute()
+        )
         if not changed:
             row = ResourceDay.get_by_id(row.id)
             names = _names(resource_appointments(row.resource_id, row.day))
-            message = _l("%(n)s places are already booked for this resource that day: %(names)s. Move them first.",
-                         n=row.booked + row.held, names=names)
+            message = _l(
+                "%(n)s places are already booked for this resource that day: %(names)s. Move them first.",
+                n=row.booked + row.held,
+                names=names,
+            )
             raise ValidationError(message, {"capacity": message})
         audit.record(actor, "capacity.resource_changed", row, before=row.capacity, after=capacity)
         if capacity > row.capacity:
@@ -290,12 +349,18 @@ def month_calendar(year, month):
     """Every day of the month with its slots and resource days, in two queries."""
     first = datetime.date(year, month, 1)
     last = datetime.date(year, month, calendar.monthrange(year, month)[1])
-    days = {first + datetime.timedelta(days=i): CalendarDay(first + datetime.timedelta(days=i), [], [])
-            for i in range((last - first).days + 1)}
+    days = {
+        first + datetime.timedelta(days=i): CalendarDay(first + datetime.timedelta(days=i), [], [])
+        for i in range((last - first).days + 1)
+    }
     for slot in Slot.select().where(Slot.day.between(first, last)).order_by(Slot.day, Slot.start_time):
         days[slot.day].slots.append(slot)
-    for row in (ResourceDay.select(ResourceDay, Resource).join(Resource)
-                .where(ResourceDay.day.between(first, last)).order_by(ResourceDay.day, Resource.code)):
+    for row in (
+        ResourceDay.select(ResourceDay, Resource)
+        .join(Resource)
+        .where(ResourceDay.day.between(first, last))
+        .order_by(ResourceDay.day, Resource.code)
+    ):
         days[row.day].resources.append(row)
     return list(days.values())
 
@@ -321,8 +386,9 @@ class CapacityDay:
 def capacity_day(day):
     """The day's slots, resource days (with resources) and live appointments, in three queries."""
     slots = list(Slot.select().where(Slot.day == day).order_by(Slot.start_time))
-    resources = list(ResourceDay.select(ResourceDay, Resource).join(Resource)
-                     .where(ResourceDay.day == day).order_by(Resource.code))
+    resources = list(
+        ResourceDay.select(ResourceDay, Resource).join(Resource).where(ResourceDay.day == day).order_by(Resource.code)
+    )
     return CapacityDay(day, slots, resources, live_appointments(day) if slots else [])
 
 
@@ -334,8 +400,11 @@ def get_slot(slot_id):
 
 
 def get_resource_day(resource_day_id):
-    row = (ResourceDay.select(ResourceDay, Resource).join(Resource)
-           .where(ResourceDay.id == resource_day_id).first()) if valid_id(resource_day_id) else None
+    row = (
+        (ResourceDay.select(ResourceDay, Resource).join(Resource).where(ResourceDay.id == resource_day_id).first())
+        if valid_id(resource_day_id)
+        else None
+    )
     if row is None:
         raise NotFound(_l("No such resource day."))
     return row
@@ -352,27 +421,41 @@ def recount_booked(days=None):
     resource_days = ResourceDay.select()
     if days is not None:
         slots, resource_days = slots.where(Slot.day.in_(days)), resource_days.where(ResourceDay.day.in_(days))
-    per_slot = dict(Appointment.select(Appointment.slot, fn.COUNT(Appointment.id))
-                    .where(Appointment.status.in_(PLACE_STATUSES)).group_by(Appointment.slot).tuples())
-    per_resource = dict((((r, d), n) for r, d, n in
-                         AppointmentItem.select(AppointmentItem.resource, Appointment.day,
-                                                fn.COUNT(fn.DISTINCT(Appointment.id)))
-                         .join(Appointment)
-                         .where(Appointment.status.in_(PLACE_STATUSES), AppointmentItem.resource.is_null(False))
-                         .group_by(AppointmentItem.resource, Appointment.day).tuples()))
-    per_reservation = dict(ContractReservation.select(ContractReservation.slot, fn.SUM(ContractReservation.remaining))
-                           .where(ContractReservation.released_at.is_null())
-                           .group_by(ContractReservation.slot).tuples())
+    per_slot = dict(
+        Appointment.select(Appointment.slot, fn.COUNT(Appointment.id))
+        .where(Appointment.status.in_(PLACE_STATUSES))
+        .group_by(Appointment.slot)
+        .tuples()
+    )
+    per_resource = dict(
+        (
+            ((r, d), n)
+            for r, d, n in AppointmentItem.select(
+                AppointmentItem.resource, Appointment.day, fn.COUNT(fn.DISTINCT(Appointment.id))
+            )
+            .join(Appointment)
+            .where(Appointment.status.in_(PLACE_STATUSES), AppointmentItem.resource.is_null(False))
+            .group_by(AppointmentItem.resource, Appointment.day)
+            .tuples()
+        )
+    )
+    per_reservation = dict(
+        ContractReservation.select(ContractReservation.slot, fn.SUM(ContractReservation.remaining))
+        .where(ContractReservation.released_at.is_null())
+        .group_by(ContractReservation.slot)
+        .tuples()
+    )
     with db.atomic():
         for slot in slots:
             wanted = per_slot.get(slot.id, 0)
             reserved = int(per_reservation.get(slot.id) or 0)
             if (slot.booked, slot.reserved) != (wanted, reserved):
-                Slot.update(booked=wanted, reserved=reserved,
-                            capacity=max(slot.capacity, wanted + slot.held + reserved)).where(
-                    Slot.id == slot.id).execute()
+                Slot.update(
+                    booked=wanted, reserved=reserved, capacity=max(slot.capacity, wanted + slot.held + reserved)
+                ).where(Slot.id == slot.id).execute()
         for row in resource_days:
             wanted = per_resource.get((row.resource_id, row.day), 0)
             if row.booked != wanted:
                 ResourceDay.update(booked=wanted, capacity=max(row.capacity, wanted + row.held)).where(
-                    ResourceDay.id == row.id).execute()
+                    ResourceDay.id == row.id
+                ).execute()

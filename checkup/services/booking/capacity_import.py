@@ -7,6 +7,7 @@ transaction: new slots are created, existing ones get the file's end time and
 capacity, and every active limited resource gets its default capacity on the file's
 days where it has none yet.
 """
+
 import csv
 import datetime
 import io
@@ -36,8 +37,15 @@ MAX_ROWS = 5000
 MAX_COLUMNS = 30
 COLUMNS = ("date", "start", "end", "capacity")
 # Header names understood besides the English ones (a Chinese spreadsheet may use these).
-HEADER_ALIASES = {"日期": "date", "开始": "start", "开始时间": "start", "结束": "end", "结束时间": "end",
-                  "容量": "capacity", "名额": "capacity"}
+HEADER_ALIASES = {
+    "日期": "date",
+    "开始": "start",
+    "开始时间": "start",
+    "结束": "end",
+    "结束时间": "end",
+    "容量": "capacity",
+    "名额": "capacity",
+}
 DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 TIME_PATTERN = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::(00))?")
 WHOLE_PATTERN = re.compile(r"[0-9]{1,9}")
@@ -51,8 +59,9 @@ class ImportRejected(ValidationError):
     """Some rows are wrong; ``problems`` lists each one. Nothing was written."""
 
     def __init__(self, problems):
-        message = _l("%(n)s problems found. Nothing was imported; correct the file and upload it again.",
-                     n=len(problems))
+        message = _l(
+            "%(n)s problems found. Nothing was imported; correct the file and upload it again.", n=len(problems)
+        )
         super().__init__(message)
         self.problems = problems
 
@@ -85,6 +94,7 @@ class ImportResult:
 
 
 # --- reading the file ---------------------------------------------------------------------------
+
 
 def read_rows(filename, content):
     """[(row number, {column: raw value})] of a CSV or XLSX file's non-blank data rows.
@@ -148,14 +158,17 @@ def _rows_under_header(records):
             names = [_header_name(v) for v in record]
             missing = [c for c in COLUMNS if c not in names]
             if missing:
-                raise ImportFileError(_l("The first row must be the header: date, start, end, capacity "
-                                         "(missing: %(missing)s). Download the template to see the layout.",
-                                         missing=", ".join(missing)))
+                raise ImportFileError(
+                    _l(
+                        "The first row must be the header: date, start, end, capacity "
+                        "(missing: %(missing)s). Download the template to see the layout.",
+                        missing=", ".join(missing),
+                    )
+                )
             header = {c: names.index(c) for c in COLUMNS}
             continue
         if len(rows) >= MAX_ROWS:
-            raise ImportFileError(_l("The file has more than %(max)s rows. Split it into smaller files.",
-                                     max=MAX_ROWS))
+            raise ImportFileError(_l("The file has more than %(max)s rows. Split it into smaller files.", max=MAX_ROWS))
         rows.append((number, {c: (record[i] if i < len(record) else None) for c, i in header.items()}))
     if header is None:
         raise ImportFileError(_l("The file is empty."))
@@ -165,6 +178,7 @@ def _rows_under_header(records):
 
 
 # --- checking the values ------------------------------------------------------------------------
+
 
 def parse_date(value):
     """A cell → date, or ValueError. Text must be YYYY-MM-DD."""
@@ -227,11 +241,15 @@ def check_rows(raw_rows, today):
         row_problems = []
         parsed = {}
         for column, parser, message in (
-                ("date", parse_date, _l("Not a date. Write it as YYYY-MM-DD, such as 2026-03-02.")),
-                ("start", parse_time, _l("Not a time. Write it as HH:MM, such as 07:30.")),
-                ("end", parse_time, _l("Not a time. Write it as HH:MM, such as 08:30.")),
-                ("capacity", parse_capacity, _l("The capacity must be a whole number from 0 to %(max)s.",
-                                                max=MAX_CAPACITY))):
+            ("date", parse_date, _l("Not a date. Write it as YYYY-MM-DD, such as 2026-03-02.")),
+            ("start", parse_time, _l("Not a time. Write it as HH:MM, such as 07:30.")),
+            ("end", parse_time, _l("Not a time. Write it as HH:MM, such as 08:30.")),
+            (
+                "capacity",
+                parse_capacity,
+                _l("The capacity must be a whole number from 0 to %(max)s.", max=MAX_CAPACITY),
+            ),
+        ):
             if _blank(values[column]):
                 row_problems.append(RowProblem(number, column, _l("This cell is empty.")))
                 continue
@@ -246,8 +264,11 @@ def check_rows(raw_rows, today):
         if "date" in parsed and "start" in parsed:
             key = (parsed["date"], parsed["start"])
             if key in seen:
-                row_problems.append(RowProblem(number, "start", _l(
-                    "Row %(row)s already has a slot on this date at this time.", row=seen[key])))
+                row_problems.append(
+                    RowProblem(
+                        number, "start", _l("Row %(row)s already has a slot on this date at this time.", row=seen[key])
+                    )
+                )
             else:
                 seen[key] = number
         problems += row_problems
@@ -278,19 +299,28 @@ def check_against_database(rows):
     for day, day_rows in by_day.items():
         slots = existing.get(day, {})
         if slots and all(s.closed for s in slots.values()):
-            problems += [RowProblem(r.row, "date", _l("The center is closed on this day. Reopen it first."))
-                         for r in day_rows]
+            problems += [
+                RowProblem(r.row, "date", _l("The center is closed on this day. Reopen it first.")) for r in day_rows
+            ]
             continue
         for row in day_rows:
             slot = slots.get(row.start)
             if slot is not None and slot.booked + slot.held + slot.reserved > row.capacity:
-                problems.append(RowProblem(row.row, "capacity", _l(
-                    "%(n)s places are already booked in this slot; the capacity cannot be lower. Move them first.",
-                    n=slot.booked + slot.held + slot.reserved)))
+                problems.append(
+                    RowProblem(
+                        row.row,
+                        "capacity",
+                        _l(
+                            "%(n)s places are already booked in this slot; the capacity cannot be lower. Move them first.",
+                            n=slot.booked + slot.held + slot.reserved,
+                        ),
+                    )
+                )
         # The day as it would be after the import: the file's slots plus the stored ones it leaves alone.
         intervals = [(r.start, r.end, r) for r in day_rows]
-        intervals += [(s.start_time, s.end_time, None) for start, s in slots.items()
-                      if start not in {r.start for r in day_rows}]
+        intervals += [
+            (s.start_time, s.end_time, None) for start, s in slots.items() if start not in {r.start for r in day_rows}
+        ]
         intervals.sort(key=lambda i: (i[0], i[1]))
         latest = None
         for interval in intervals:
@@ -298,11 +328,19 @@ def check_against_database(rows):
                 culprit = interval[2] or latest[2]
                 if culprit is not None:
                     other = latest if culprit is interval[2] else interval
-                    where = (_l("row %(row)s", row=other[2].row) if other[2] is not None
-                             else _l("the existing slot"))
-                    problems.append(RowProblem(culprit.row, "start", _l(
-                        "Overlaps %(where)s (%(start)s–%(end)s).", where=where, start=_hhmm(other[0]),
-                        end=_hhmm(other[1]))))
+                    where = _l("row %(row)s", row=other[2].row) if other[2] is not None else _l("the existing slot")
+                    problems.append(
+                        RowProblem(
+                            culprit.row,
+                            "start",
+                            _l(
+                                "Overlaps %(where)s (%(start)s–%(end)s).",
+                                where=where,
+                                start=_hhmm(other[0]),
+                                end=_hhmm(other[1]),
+                            ),
+                        )
+                    )
             if latest is None or interval[1] > latest[1]:
                 latest = interval
     return problems
@@ -334,27 +372,44 @@ def import_capacity(actor, filename, content):
             for row in rows:
                 slot = existing.get(row.day, {}).get(row.start)
                 if slot is None:
-                    new_slots.append({"day": row.day, "start_time": row.start, "end_time": row.end,
-                                      "capacity": row.capacity})
+                    new_slots.append(
+                        {"day": row.day, "start_time": row.start, "end_time": row.end, "capacity": row.capacity}
+                    )
                 elif (slot.capacity, slot.end_time) == (row.capacity, row.end):
                     result.unchanged += 1
                 else:
-                    changed = (Slot.update(capacity=row.capacity, end_time=row.end)
-                               .where(Slot.id == slot.id, Slot.booked + Slot.held + Slot.reserved <= row.capacity).execute())
+                    changed = (
+                        Slot.update(capacity=row.capacity, end_time=row.end)
+                        .where(Slot.id == slot.id, Slot.booked + Slot.held + Slot.reserved <= row.capacity)
+                        .execute()
+                    )
                     if not changed:  # a booking arrived since the check
                         raise _Changed()
                     result.updated += 1
             for chunk in range(0, len(new_slots), 200):
-                Slot.insert_many(new_slots[chunk:chunk + 200]).execute()
+                Slot.insert_many(new_slots[chunk : chunk + 200]).execute()
             result.created = len(new_slots)
             result.resource_days = open_resource_days(result.days, default_resource_capacities())
-            audit.record(actor, "capacity.imported", None, file=(filename or "")[:100], rows=len(rows),
-                         created=result.created, updated=result.updated, resource_days=result.resource_days,
-                         first=str(result.days[0]), last=str(result.days[-1]))
+            audit.record(
+                actor,
+                "capacity.imported",
+                None,
+                file=(filename or "")[:100],
+                rows=len(rows),
+                created=result.created,
+                updated=result.updated,
+                resource_days=result.resource_days,
+                first=str(result.days[0]),
+                last=str(result.days[-1]),
+            )
             tasks.defer("waitlist.offer_places_between", result.days[0].isoformat(), result.days[-1].isoformat())
     except (_Changed, IntegrityError):
-        raise Conflict(_l("Bookings or slots changed while the file was being imported. Nothing was imported; "
-                          "upload the file again."))
+        raise Conflict(
+            _l(
+                "Bookings or slots changed while the file was being imported. Nothing was imported; "
+                "upload the file again."
+            )
+        )
     return result
 
 
@@ -363,6 +418,7 @@ class _Changed(Exception):
 
 
 # --- the template to download -------------------------------------------------------------------
+
 
 def _example_rows(today):
     day = today + datetime.timedelta(days=7 + (7 - today.weekday()) % 7)  # a Monday at least a week ahead

@@ -1,4 +1,5 @@
 """The waitlist: a full day's freed places are offered, in order, with a real hold on the place."""
+
 import datetime
 import hashlib
 import secrets
@@ -32,19 +33,33 @@ def join(actor, client_id, day, package_code, addon_codes=()):
         raise ValidationError(_l("Choose a day after today."), {"day": _l("Choose a day after today.")})
     slots = availability.day_slots(day, offer.resource_ids)
     if not slots:
-        raise ValidationError(_l("The center is not open for checkups on that day."),
-                              {"day": _l("The center is not open for checkups on that day.")})
+        raise ValidationError(
+            _l("The center is not open for checkups on that day."),
+            {"day": _l("The center is not open for checkups on that day.")},
+        )
     if any(free for _, free in slots):
-        raise ValidationError(_l("That day still has free places: book one instead."),
-                              {"day": _l("That day still has free places: book one instead.")})
-    if (WaitlistEntry.select().where(WaitlistEntry.client == client.id, WaitlistEntry.day == day,
-                                     WaitlistEntry.status.in_([WAITING, OFFERED])).exists()):
-        raise ValidationError(_l("You are already on the waitlist for that day."),
-                              {"day": _l("You are already on the waitlist for that day.")})
+        raise ValidationError(
+            _l("That day still has free places: book one instead."),
+            {"day": _l("That day still has free places: book one instead.")},
+        )
+    if (
+        WaitlistEntry.select()
+        .where(
+            WaitlistEntry.client == client.id, WaitlistEntry.day == day, WaitlistEntry.status.in_([WAITING, OFFERED])
+        )
+        .exists()
+    ):
+        raise ValidationError(
+            _l("You are already on the waitlist for that day."),
+            {"day": _l("You are already on the waitlist for that day.")},
+        )
     with db.atomic():
-        entry = WaitlistEntry.create(client=client, day=day, package=offer.package,
-                                     addon_codes=",".join(sorted({line.item.code for line in offer.lines
-                                                                  if line.is_addon})))
+        entry = WaitlistEntry.create(
+            client=client,
+            day=day,
+            package=offer.package,
+            addon_codes=",".join(sorted({line.item.code for line in offer.lines if line.is_addon})),
+        )
         audit.record(actor, "waitlist.joined", entry, day=str(day))
     return entry
 
@@ -60,15 +75,23 @@ def _entry_resources(entry):
 def _hold(slot, resource_ids):
     """Hold one place in the slot and each resource; False if any is full (nothing held then)."""
     with db.atomic() as txn:
-        if not (Slot.update(held=Slot.held + 1)
-                .where(Slot.id == slot.id, Slot.closed == False,
-                       Slot.booked + Slot.held + Slot.reserved < Slot.capacity).execute()):
+        if not (
+            Slot.update(held=Slot.held + 1)
+            .where(Slot.id == slot.id, Slot.closed == False, Slot.booked + Slot.held + Slot.reserved < Slot.capacity)
+            .execute()
+        ):
             txn.rollback()
             return False
         for resource_id in resource_ids:
-            if not (ResourceDay.update(held=ResourceDay.held + 1)
-                    .where(ResourceDay.resource == resource_id, ResourceDay.day == slot.day,
-                           ResourceDay.booked + ResourceDay.held < ResourceDay.capacity).execute()):
+            if not (
+                ResourceDay.update(held=ResourceDay.held + 1)
+                .where(
+                    ResourceDay.resource == resource_id,
+                    ResourceDay.day == slot.day,
+                    ResourceDay.booked + ResourceDay.held < ResourceDay.capacity,
+                )
+                .execute()
+            ):
                 txn.rollback()
                 return False
     return True
@@ -77,8 +100,11 @@ def _hold(slot, resource_ids):
 def _unhold(slot_id, day, resource_ids):
     Slot.update(held=Slot.held - 1).where(Slot.id == slot_id, Slot.held > 0).execute()
     for resource_id in resource_ids:
-        (ResourceDay.update(held=ResourceDay.held - 1)
-         .where(ResourceDay.resource == resource_id, ResourceDay.day == day, ResourceDay.held > 0).execute())
+        (
+            ResourceDay.update(held=ResourceDay.held - 1)
+            .where(ResourceDay.resource == resource_id, ResourceDay.day == day, ResourceDay.held > 0)
+            .execute()
+        )
 
 
 @tasks.handler("waitlist.offer_places")
@@ -88,8 +114,11 @@ def offer_free_places(day_iso):
     expire_offers()
     made = 0
     hours = current_app.config.get("WAITLIST_HOLD_HOURS", 2)
-    waiting = list(WaitlistEntry.select().where(WaitlistEntry.day == day, WaitlistEntry.status == WAITING)
-                   .order_by(WaitlistEntry.created_at, WaitlistEntry.id))
+    waiting = list(
+        WaitlistEntry.select()
+        .where(WaitlistEntry.day == day, WaitlistEntry.status == WAITING)
+        .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+    )
     for entry in waiting:
         resources = _entry_resources(entry)
         if resources is None:
@@ -114,17 +143,24 @@ def mint_offer_token(entry_id):
     """A fresh link token for a live offer (the previous one, if any, stops working); None when the
     offer is no longer open."""
     token = secrets.token_urlsafe(24)
-    changed = (WaitlistEntry.update(token_hash=_digest(token))
-               .where(WaitlistEntry.id == entry_id, WaitlistEntry.status == OFFERED,
-                      WaitlistEntry.offer_expires_at > _utcnow()).execute())
+    changed = (
+        WaitlistEntry.update(token_hash=_digest(token))
+        .where(
+            WaitlistEntry.id == entry_id, WaitlistEntry.status == OFFERED, WaitlistEntry.offer_expires_at > _utcnow()
+        )
+        .execute()
+    )
     return token if changed else None
 
 
 @tasks.handler("waitlist.offer_places_between")
 def offer_free_places_between(start_iso, end_iso):
     start, end = datetime.date.fromisoformat(start_iso), datetime.date.fromisoformat(end_iso)
-    days = (WaitlistEntry.select(WaitlistEntry.day).distinct()
-            .where(WaitlistEntry.status == WAITING, WaitlistEntry.day.between(start, end)))
+    days = (
+        WaitlistEntry.select(WaitlistEntry.day)
+        .distinct()
+        .where(WaitlistEntry.status == WAITING, WaitlistEntry.day.between(start, end))
+    )
     return sum(offer_free_places(row.day.isoformat()) for row in days)
 
 
@@ -132,13 +168,15 @@ def offer_free_places_between(start_iso, end_iso):
 def expire_offers():
     """Release the holds of offers past their time and pass the places on. Returns how many expired."""
     now = _utcnow()
-    expired = list(WaitlistEntry.select().where(WaitlistEntry.status == OFFERED,
-                                                WaitlistEntry.offer_expires_at <= now))
+    expired = list(WaitlistEntry.select().where(WaitlistEntry.status == OFFERED, WaitlistEntry.offer_expires_at <= now))
     days = set()
     for entry in expired:
         with db.atomic():
-            if (WaitlistEntry.update(status=EXPIRED, token_hash=None)
-                    .where(WaitlistEntry.id == entry.id, WaitlistEntry.status == OFFERED).execute()):
+            if (
+                WaitlistEntry.update(status=EXPIRED, token_hash=None)
+                .where(WaitlistEntry.id == entry.id, WaitlistEntry.status == OFFERED)
+                .execute()
+            ):
                 _unhold(entry.slot_id, entry.day, [int(r) for r in entry.held_resources.split(",") if r])
                 audit.record(audit.SYSTEM, "waitlist.offer_expired", entry)
                 if entry.day not in days:
@@ -160,8 +198,11 @@ def claim(actor, token, client_id):
         entry = find_offer(token)
         if entry.client_id != client_id:
             raise NotFound(_l("We could not find that offer."))
-        if not (WaitlistEntry.update(status=CLAIMED, token_hash=None)
-                .where(WaitlistEntry.id == entry.id, WaitlistEntry.status == OFFERED).execute()):
+        if not (
+            WaitlistEntry.update(status=CLAIMED, token_hash=None)
+            .where(WaitlistEntry.id == entry.id, WaitlistEntry.status == OFFERED)
+            .execute()
+        ):
             raise ValidationError(_l("This offer has expired or was already used. You can join the waitlist again."))
         appointment = booking.book_held(actor, entry)
         audit.record(actor, "waitlist.claimed", entry, appointment=appointment.id)
@@ -170,9 +211,11 @@ def claim(actor, token, client_id):
 
 
 def entries_for(client_id):
-    return list(WaitlistEntry.select().where(WaitlistEntry.client == client_id,
-                                             WaitlistEntry.status.in_([WAITING, OFFERED]))
-                .order_by(WaitlistEntry.day))
+    return list(
+        WaitlistEntry.select()
+        .where(WaitlistEntry.client == client_id, WaitlistEntry.status.in_([WAITING, OFFERED]))
+        .order_by(WaitlistEntry.day)
+    )
 
 
 def leave(actor, entry_id, client_id):
@@ -186,5 +229,3 @@ def leave(actor, entry_id, client_id):
         audit.record(actor, "waitlist.left", entry)
         if entry.status == OFFERED:
             tasks.defer("waitlist.offer_places", entry.day.isoformat())
-
-

@@ -4,6 +4,7 @@ with the client's consent, a finding in their latest report) intersected with th
 A segment is a plain dict kept as JSON on the campaign. ``audience`` is evaluated at the moment it runs,
 so a consent withdrawn a second ago already leaves the client out.
 """
+
 import datetime
 import json
 
@@ -24,16 +25,28 @@ from checkup.services.exam.report_review import CURRENT_SIGNED
 MAX_AGE = 120
 LAST_EXAM_MODES = ("", "before", "after", "none")
 MAX_TAGS = 20
-EMPTY: dict[str, object] = {"age_min": None, "age_max": None, "sex": "", "organization_id": None, "value_tiers": [],
-         "last_exam": "", "last_exam_date": "", "tags": [], "finding_item_id": None}
+EMPTY: dict[str, object] = {
+    "age_min": None,
+    "age_max": None,
+    "sex": "",
+    "organization_id": None,
+    "value_tiers": [],
+    "last_exam": "",
+    "last_exam_date": "",
+    "tags": [],
+    "finding_item_id": None,
+}
 LAST_EXAM_LABELS = {
-    "": _l("Any (or none)"), "before": _l("Last completed checkup before the date"),
-    "after": _l("A completed checkup on or after the date"), "none": _l("Never had a completed checkup"),
+    "": _l("Any (or none)"),
+    "before": _l("Last completed checkup before the date"),
+    "after": _l("A completed checkup on or after the date"),
+    "none": _l("Never had a completed checkup"),
 }
 _MAX_ID = 2**31 - 1
 
 
 # --- cleaning ---------------------------------------------------------------------------------------
+
 
 def _whole(value, name, errors, low=0, high=MAX_AGE):
     if value in (None, ""):
@@ -135,6 +148,7 @@ def dump(segment):
 
 # --- the audience -----------------------------------------------------------------------------------
 
+
 def _years_before(day, years):
     try:
         return day.replace(year=day.year - years)
@@ -154,15 +168,21 @@ def _tags_expression():
 
 def _latest_report_findings(item_id):
     """Clients with a finding on ``item_id`` in the report in force of their most recent reported checkup."""
-    latest = (Appointment.select(Appointment.client.alias("client_id"), fn.MAX(Appointment.day).alias("day"))
-              .join(Report, on=(Report.appointment == Appointment.id))
-              .where(Report.status.in_(CURRENT_SIGNED))
-              .group_by(Appointment.client).alias("latest"))
-    return (Appointment.select(Appointment.client)
-            .join(latest, on=((Appointment.client == latest.c.client_id) & (Appointment.day == latest.c.day)))
-            .switch(Appointment).join(Report, on=(Report.appointment == Appointment.id))
-            .join(Finding, on=(Finding.report == Report.id))
-            .where(Report.status.in_(CURRENT_SIGNED), Finding.item == item_id))
+    latest = (
+        Appointment.select(Appointment.client.alias("client_id"), fn.MAX(Appointment.day).alias("day"))
+        .join(Report, on=(Report.appointment == Appointment.id))
+        .where(Report.status.in_(CURRENT_SIGNED))
+        .group_by(Appointment.client)
+        .alias("latest")
+    )
+    return (
+        Appointment.select(Appointment.client)
+        .join(latest, on=((Appointment.client == latest.c.client_id) & (Appointment.day == latest.c.day)))
+        .switch(Appointment)
+        .join(Report, on=(Report.appointment == Appointment.id))
+        .join(Finding, on=(Finding.report == Report.id))
+        .where(Report.status.in_(CURRENT_SIGNED), Finding.item == item_id)
+    )
 
 
 def audience(segment, today=None):
@@ -198,8 +218,10 @@ def audience(segment, today=None):
             condition = match if condition is None else (condition | match)
         query = query.where(condition)
     if segment["finding_item_id"]:
-        query = query.where(Client.id.in_(consents.consented_ids(HEALTH_TARGETING)),
-                            Client.id.in_(_latest_report_findings(segment["finding_item_id"])))
+        query = query.where(
+            Client.id.in_(consents.consented_ids(HEALTH_TARGETING)),
+            Client.id.in_(_latest_report_findings(segment["finding_item_id"])),
+        )
     return query
 
 

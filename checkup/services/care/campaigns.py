@@ -5,6 +5,7 @@ Only clients whose marketing consent is in force when their batch is sent receiv
 once more just before each message). Every message is claimed by ``campaign:<id>:<client>`` before it
 goes out, so a retried or restarted job never sends anyone the campaign twice.
 """
+
 import datetime
 from dataclasses import dataclass
 
@@ -21,10 +22,18 @@ from checkup.services.care import campaign_segments
 from checkup.services.mail import messages
 
 KINDS = ("newsletter", "lecture", "seasonal")
-KIND_LABELS = {"newsletter": _l("Health newsletter"), "lecture": _l("Lecture invitation"),
-               "seasonal": _l("Seasonal package")}
-STATUS_LABELS = {DRAFT: _l("Draft"), QUEUED: _l("Queued"), SENDING: _l("Sending"), SENT: _l("Sent"),
-                 FAILED: _l("Failed")}
+KIND_LABELS = {
+    "newsletter": _l("Health newsletter"),
+    "lecture": _l("Lecture invitation"),
+    "seasonal": _l("Seasonal package"),
+}
+STATUS_LABELS = {
+    DRAFT: _l("Draft"),
+    QUEUED: _l("Queued"),
+    SENDING: _l("Sending"),
+    SENT: _l("Sent"),
+    FAILED: _l("Failed"),
+}
 BUSY = (QUEUED, SENDING)
 FIELDS = ("name", "kind", "subject", "body")
 BODY_MAX = 20000
@@ -46,6 +55,7 @@ class Counts:
 
 # --- reading ----------------------------------------------------------------------------------------
 
+
 def get_campaign(campaign_id):
     campaign = Campaign.get_or_none(Campaign.id == campaign_id)
     if campaign is None:
@@ -55,9 +65,12 @@ def get_campaign(campaign_id):
 
 def list_campaigns():
     """Every campaign, newest first, with its author and counts: a fixed number of queries."""
-    rows = list(Campaign.select(Campaign, User.name.alias("author"))
-                .join(User, on=(Campaign.created_by == User.id), join_type=JOIN.LEFT_OUTER)
-                .order_by(Campaign.id.desc()).objects())
+    rows = list(
+        Campaign.select(Campaign, User.name.alias("author"))
+        .join(User, on=(Campaign.created_by == User.id), join_type=JOIN.LEFT_OUTER)
+        .order_by(Campaign.id.desc())
+        .objects()
+    )
     counts = campaign_counts([c.id for c in rows])
     return [(campaign, counts[campaign.id]) for campaign in rows]
 
@@ -79,28 +92,44 @@ def campaign_counts(campaign_ids):
     if not campaign_ids:
         return counts
     no_retry = Message.retry_at.is_null()
-    by_status = (Message.select(Message.campaign, Message.status, no_retry, fn.COUNT(Message.id))
-                 .where(Message.campaign.in_(campaign_ids))
-                 .group_by(Message.campaign, Message.status, no_retry).tuples())
+    by_status = (
+        Message.select(Message.campaign, Message.status, no_retry, fn.COUNT(Message.id))
+        .where(Message.campaign.in_(campaign_ids))
+        .group_by(Message.campaign, Message.status, no_retry)
+        .tuples()
+    )
     for cid, status, final, number in by_status:
         if status == "failed" and final:
             status = "gave_up"
         if status in ("sent", "bounced", "failed", "gave_up", "withdrawn"):
             setattr(counts[cid], status, getattr(counts[cid], status) + number)
-    unsubscribed = (Message.select(Message.campaign, fn.COUNT(fn.DISTINCT(Consent.client)))
-                    .join(Consent, on=(Consent.client == Message.client))
-                    .where(Message.campaign.in_(campaign_ids), Consent.purpose == MARKETING_EMAIL,
-                           Consent.granted == False, Consent.source == "unsubscribe_link",
-                           Consent.at >= Message.created_at)
-                    .group_by(Message.campaign).tuples())
+    unsubscribed = (
+        Message.select(Message.campaign, fn.COUNT(fn.DISTINCT(Consent.client)))
+        .join(Consent, on=(Consent.client == Message.client))
+        .where(
+            Message.campaign.in_(campaign_ids),
+            Consent.purpose == MARKETING_EMAIL,
+            Consent.granted == False,
+            Consent.source == "unsubscribe_link",
+            Consent.at >= Message.created_at,
+        )
+        .group_by(Message.campaign)
+        .tuples()
+    )
     for cid, number in unsubscribed:
         counts[cid].unsubscribed = number
-    booked = (Message.select(Message.campaign, fn.COUNT(fn.DISTINCT(Appointment.client)))
-              .join(Appointment, on=(Appointment.client == Message.client))
-              .where(Message.campaign.in_(campaign_ids), Message.status == "sent",
-                     Appointment.created_at >= Message.created_at,
-                     Appointment.created_at <= _plus_days(Message.created_at, BOOKING_WINDOW_DAYS))
-              .group_by(Message.campaign).tuples())
+    booked = (
+        Message.select(Message.campaign, fn.COUNT(fn.DISTINCT(Appointment.client)))
+        .join(Appointment, on=(Appointment.client == Message.client))
+        .where(
+            Message.campaign.in_(campaign_ids),
+            Message.status == "sent",
+            Appointment.created_at >= Message.created_at,
+            Appointment.created_at <= _plus_days(Message.created_at, BOOKING_WINDOW_DAYS),
+        )
+        .group_by(Message.campaign)
+        .tuples()
+    )
     for cid, number in booked:
         counts[cid].booked = number
     return counts
@@ -112,8 +141,14 @@ def detail(campaign_id):
     segment = campaign_segments.load(campaign.segment_json)
     author = User.get_or_none(User.id == campaign.created_by_id) if campaign.created_by_id else None
     audience = campaign_segments.preview(segment) if campaign.status == DRAFT else None
-    return {"campaign": campaign, "segment": segment, "description": campaign_segments.describe(segment),
-            "counts": campaign_counts([campaign.id])[campaign.id], "author": author, "audience": audience}
+    return {
+        "campaign": campaign,
+        "segment": segment,
+        "description": campaign_segments.describe(segment),
+        "counts": campaign_counts([campaign.id])[campaign.id],
+        "author": author,
+        "audience": audience,
+    }
 
 
 def progress(campaign_id):
@@ -123,6 +158,7 @@ def progress(campaign_id):
 
 
 # --- composing ---------------------------------------------------------------------------------------
+
 
 def _clean(values):
     data, errors = {}, {}
@@ -171,6 +207,7 @@ def save_draft(actor, values, segment_values, campaign_id=None):
 
 # --- sending -----------------------------------------------------------------------------------------
 
+
 def queue_send(actor, campaign_id):
     """Freeze a draft and hand it to the send job. Raises Conflict unless it is a draft, ValidationError
     when its segment reaches nobody right now."""
@@ -179,11 +216,15 @@ def queue_send(actor, campaign_id):
         raise Conflict(_l("This campaign has already been sent."))
     count = campaign_segments.audience(campaign_segments.load(campaign.segment_json)).count()
     if count == 0:
-        raise ValidationError(_l("No client with marketing consent matches this segment; there is nobody to send "
-                                 "it to."))
+        raise ValidationError(
+            _l("No client with marketing consent matches this segment; there is nobody to send it to.")
+        )
     with db.atomic():
-        queued = (Campaign.update(status=QUEUED, queued_at=utcnow(), target_count=count)
-                  .where(Campaign.id == campaign.id, Campaign.status == DRAFT).execute())
+        queued = (
+            Campaign.update(status=QUEUED, queued_at=utcnow(), target_count=count)
+            .where(Campaign.id == campaign.id, Campaign.status == DRAFT)
+            .execute()
+        )
         if not queued:
             raise Conflict(_l("This campaign has already been sent."))
         audit.record(actor, "campaign.sent", campaign, target_count=count, name=campaign.name)
@@ -245,28 +286,43 @@ def send_campaign(campaign_id):
     reached = Message.select(Message.client).where(Message.campaign == campaign.id)
     sent_now, last_id = 0, 0
     while True:
-        batch = list(campaign_segments.audience(segment)
-                     .where(Client.id > last_id, Client.id.not_in(reached)).order_by(Client.id).limit(BATCH_SIZE))
+        batch = list(
+            campaign_segments.audience(segment)
+            .where(Client.id > last_id, Client.id.not_in(reached))
+            .order_by(Client.id)
+            .limit(BATCH_SIZE)
+        )
         if not batch:
             break
         locales = _locales([c.id for c in batch])
         for client in batch:
             if not _still_consents(client.id, purposes):
                 continue  # withdrawn after the batch was chosen
-            message = messages.send_once(client, "campaign", f"campaign:{campaign.id}:{client.id}", campaign.subject,
-                                         campaign.body, campaign_id=campaign.id,
-                                         locale=locales.get(client.id) or accounts.language_of(None), one_click=True)
+            message = messages.send_once(
+                client,
+                "campaign",
+                f"campaign:{campaign.id}:{client.id}",
+                campaign.subject,
+                campaign.body,
+                campaign_id=campaign.id,
+                locale=locales.get(client.id) or accounts.language_of(None),
+                one_click=True,
+            )
             if message is not None and message.status == "sent":
                 sent_now += 1
         last_id = batch[-1].id
         refresh_progress(campaign.id)
     refresh_progress(campaign.id)
-    finished = (Campaign.update(status=SENT, finished_at=utcnow())
-                .where(Campaign.id == campaign.id, Campaign.status == SENDING).execute())
+    finished = (
+        Campaign.update(status=SENT, finished_at=utcnow())
+        .where(Campaign.id == campaign.id, Campaign.status == SENDING)
+        .execute()
+    )
     if finished:
         counts = campaign_counts([campaign.id])[campaign.id]
-        audit.record(audit.SYSTEM, "campaign.finished", campaign, sent=counts.sent, bounced=counts.bounced,
-                     failed=counts.failed)
+        audit.record(
+            audit.SYSTEM, "campaign.finished", campaign, sent=counts.sent, bounced=counts.bounced, failed=counts.failed
+        )
     return sent_now
 
 
@@ -275,13 +331,23 @@ def requeue_stalled_campaigns(older_than_minutes=STALLED_MINUTES):
     """Periodic sweeper: a queued or sending campaign with no new message for a while (its task dead, or
     a database restored from before it was sent): owe its sending again. Safe because sending is idempotent. Returns the ids."""
     cutoff = utcnow() - datetime.timedelta(minutes=older_than_minutes)
-    last_message = (Message.select(Message.campaign, fn.MAX(Message.created_at).alias("last_at"))
-                    .where(Message.campaign.is_null(False)).group_by(Message.campaign).alias("last_message"))
-    stalled = (Campaign.select(Campaign.id)
-               .join(last_message, join_type=JOIN.LEFT_OUTER, on=(last_message.c.campaign_id == Campaign.id))
-               .where(Campaign.status.in_(BUSY), Campaign.queued_at <= cutoff,
-                      last_message.c.last_at.is_null() | (last_message.c.last_at <= cutoff))
-               .order_by(Campaign.id).tuples())
+    last_message = (
+        Message.select(Message.campaign, fn.MAX(Message.created_at).alias("last_at"))
+        .where(Message.campaign.is_null(False))
+        .group_by(Message.campaign)
+        .alias("last_message")
+    )
+    stalled = (
+        Campaign.select(Campaign.id)
+        .join(last_message, join_type=JOIN.LEFT_OUTER, on=(last_message.c.campaign_id == Campaign.id))
+        .where(
+            Campaign.status.in_(BUSY),
+            Campaign.queued_at <= cutoff,
+            last_message.c.last_at.is_null() | (last_message.c.last_at <= cutoff),
+        )
+        .order_by(Campaign.id)
+        .tuples()
+    )
     ids = [cid for (cid,) in stalled]
     for cid in ids:
         tasks.defer("campaign.send", cid)

@@ -5,6 +5,7 @@ with a physician, and the notes stay on the client's record.
 staff). Every change, and every view of the notes, is audited. Another client's consultation or report
 is NotFound, exactly like a missing one.
 """
+
 import datetime
 import logging
 
@@ -29,8 +30,12 @@ log = logging.getLogger(__name__)
 STATUSES = (REQUESTED, SCHEDULED, COMPLETED, CANCELLED)
 OPEN_STATUSES = (REQUESTED, SCHEDULED)
 MODES = ("phone", "in_person")
-STATUS_LABELS = {REQUESTED: _l("Requested"), SCHEDULED: _l("Scheduled"), COMPLETED: _l("Completed"),
-                 CANCELLED: _l("Cancelled")}
+STATUS_LABELS = {
+    REQUESTED: _l("Requested"),
+    SCHEDULED: _l("Scheduled"),
+    COMPLETED: _l("Completed"),
+    CANCELLED: _l("Cancelled"),
+}
 MODE_LABELS = {"phone": _l("By phone"), "in_person": _l("In person at the center")}
 MAX_QUESTION, MAX_PREFERRED, MAX_NOTES, MAX_REASON = 2000, 300, 5000, 300
 MAX_DAYS_AHEAD = 365
@@ -53,10 +58,16 @@ def _line(value):
 
 def _query():
     """Consultations with their client, report, appointment, package and physician: one query per list."""
-    return (Consultation.select(Consultation, Client, Report, Appointment, Package, Physician)
-            .join(Client).switch(Consultation)
-            .join(Report, JOIN.LEFT_OUTER).join(Appointment, JOIN.LEFT_OUTER).join(Package, JOIN.LEFT_OUTER)
-            .switch(Consultation).join(Physician, JOIN.LEFT_OUTER, on=(Consultation.physician == Physician.id)))
+    return (
+        Consultation.select(Consultation, Client, Report, Appointment, Package, Physician)
+        .join(Client)
+        .switch(Consultation)
+        .join(Report, JOIN.LEFT_OUTER)
+        .join(Appointment, JOIN.LEFT_OUTER)
+        .join(Package, JOIN.LEFT_OUTER)
+        .switch(Consultation)
+        .join(Physician, JOIN.LEFT_OUTER, on=(Consultation.physician == Physician.id))
+    )
 
 
 def _get(consultation_id, client_id=None):
@@ -73,6 +84,7 @@ def _get(consultation_id, client_id=None):
 
 # --- the client --------------------------------------------------------------------------------
 
+
 def requestable_reports(client_id):
     """The client's current published reports: what a consultation can be about."""
     return reports.client_reports(client_id)
@@ -80,8 +92,12 @@ def requestable_reports(client_id):
 
 def client_list(client_id):
     """The client's own consultations, newest first."""
-    return list(_query().where(Consultation.client == client_id)
-                .order_by(Consultation.created_at.desc(), Consultation.id.desc()).limit(LIST_LIMIT))
+    return list(
+        _query()
+        .where(Consultation.client == client_id)
+        .order_by(Consultation.created_at.desc(), Consultation.id.desc())
+        .limit(LIST_LIMIT)
+    )
 
 
 def request_consultation(actor, client_id, report_id, mode, preferred_times, question):
@@ -115,12 +131,14 @@ def request_consultation(actor, client_id, report_id, mode, preferred_times, que
     if errors:
         raise ValidationError(next(iter(errors.values())), errors)
     with db.atomic():
-        open_one = Consultation.select().where(Consultation.client == client_id, Consultation.report == report.id,
-                                               Consultation.status.in_(OPEN_STATUSES))
+        open_one = Consultation.select().where(
+            Consultation.client == client_id, Consultation.report == report.id, Consultation.status.in_(OPEN_STATUSES)
+        )
         if open_one.exists():
             raise Conflict(_l("You already have an open consultation about this report."))
-        consultation = Consultation.create(client=client_id, report=report.id, mode=mode,
-                                           preferred_times=preferred_times, question=question)
+        consultation = Consultation.create(
+            client=client_id, report=report.id, mode=mode, preferred_times=preferred_times, question=question
+        )
         audit.record(actor, "consultation.requested", consultation, client=client_id, report=report.id, mode=mode)
     return consultation
 
@@ -132,6 +150,7 @@ def cancel_by_client(actor, client_id, consultation_id):
 
 
 # --- client care --------------------------------------------------------------------------------
+
 
 def staff_list(status=None):
     """Counselors' list: one status (allow-listed) or all open ones; requested oldest first, then by time."""
@@ -158,8 +177,12 @@ def staff_detail(actor, consultation_id):
 
 def physicians():
     """Active accounts holding the physician role, by name."""
-    return list(User.select().join(UserRole).where(UserRole.role == PHYSICIAN, User.is_active == True)
-                .order_by(User.name, User.id))
+    return list(
+        User.select()
+        .join(UserRole)
+        .where(UserRole.role == PHYSICIAN, User.is_active == True)
+        .order_by(User.name, User.id)
+    )
 
 
 def _physician(physician_id):
@@ -169,9 +192,12 @@ def _physician(physician_id):
         return None
     if not 0 < physician_id < 2**31:
         return None
-    return (User.select().join(UserRole)
-            .where(User.id == physician_id, UserRole.role == PHYSICIAN, User.is_active == True)
-            .first())
+    return (
+        User.select()
+        .join(UserRole)
+        .where(User.id == physician_id, UserRole.role == PHYSICIAN, User.is_active == True)
+        .first()
+    )
 
 
 def parse_local(value):
@@ -209,14 +235,33 @@ def schedule(actor, consultation_id, physician_id, when):
     if errors:
         raise ValidationError(next(iter(errors.values())), errors)
     with db.atomic():
-        changed = (Consultation.update(status=SCHEDULED, physician=physician.id, scheduled_at=_to_utc(moment),
-                                       handled_by=actor.user_id, updated_at=_to_utc(now))
-                   .where(Consultation.id == consultation.id, Consultation.status.in_(OPEN_STATUSES)).execute())
+        changed = (
+            Consultation.update(
+                status=SCHEDULED,
+                physician=physician.id,
+                scheduled_at=_to_utc(moment),
+                handled_by=actor.user_id,
+                updated_at=_to_utc(now),
+            )
+            .where(Consultation.id == consultation.id, Consultation.status.in_(OPEN_STATUSES))
+            .execute()
+        )
         if changed != 1:
-            raise Conflict(_l("This consultation can no longer be changed (status: %(status)s).",
-                              status=status_label(consultation.status)))
-        audit.record(actor, "consultation.scheduled", consultation, client=consultation.client_id,
-                     physician=physician.id, at=moment.isoformat(), moved=consultation.status == SCHEDULED)
+            raise Conflict(
+                _l(
+                    "This consultation can no longer be changed (status: %(status)s).",
+                    status=status_label(consultation.status),
+                )
+            )
+        audit.record(
+            actor,
+            "consultation.scheduled",
+            consultation,
+            client=consultation.client_id,
+            physician=physician.id,
+            at=moment.isoformat(),
+            moved=consultation.status == SCHEDULED,
+        )
         tasks.defer("mail.consultation_scheduled", consultation.id, caused_by=actor.user_id)
     return _get(consultation.id)
 
@@ -232,13 +277,18 @@ def complete(actor, consultation_id, notes):
         message = _l("Use at most %(max)d characters.", max=MAX_NOTES)
         raise ValidationError(message, {"notes": message})
     with db.atomic():
-        changed = (Consultation.update(status=COMPLETED, notes=notes, handled_by=actor.user_id,
-                                       updated_at=_to_utc(clock.now()))
-                   .where(Consultation.id == consultation.id, Consultation.status == SCHEDULED).execute())
+        changed = (
+            Consultation.update(
+                status=COMPLETED, notes=notes, handled_by=actor.user_id, updated_at=_to_utc(clock.now())
+            )
+            .where(Consultation.id == consultation.id, Consultation.status == SCHEDULED)
+            .execute()
+        )
         if changed != 1:
             raise Conflict(_l("Only a scheduled consultation can be completed."))
-        audit.record(actor, "consultation.completed", consultation, client=consultation.client_id,
-                     notes_length=len(notes))
+        audit.record(
+            actor, "consultation.completed", consultation, client=consultation.client_id, notes_length=len(notes)
+        )
     return _get(consultation.id)
 
 
@@ -259,13 +309,19 @@ def _cancel(actor, consultation, action, reason):
     if note:
         values["notes"] = (consultation.notes + "\n" + note).strip()
     with db.atomic():
-        changed = (Consultation.update(**values)
-                   .where(Consultation.id == consultation.id, Consultation.status.in_(OPEN_STATUSES)).execute())
+        changed = (
+            Consultation.update(**values)
+            .where(Consultation.id == consultation.id, Consultation.status.in_(OPEN_STATUSES))
+            .execute()
+        )
         if changed != 1:
-            raise Conflict(_l("This consultation can no longer be changed (status: %(status)s).",
-                              status=status_label(consultation.status)))
-        audit.record(actor, action, consultation, client=consultation.client_id, reason=reason,
-                     was=consultation.status)
+            raise Conflict(
+                _l(
+                    "This consultation can no longer be changed (status: %(status)s).",
+                    status=status_label(consultation.status),
+                )
+            )
+        audit.record(actor, action, consultation, client=consultation.client_id, reason=reason, was=consultation.status)
     return _get(consultation.id)
 
 
@@ -276,23 +332,30 @@ def for_client_record(actor, client_id):
         return None
     items = client_list(client_id)
     if any(c.notes for c in items):
-        audit.record(actor, "consultation.notes_viewed", None, client=client_id,
-                     consultations=[c.id for c in items if c.notes])
+        audit.record(
+            actor, "consultation.notes_viewed", None, client=client_id, consultations=[c.id for c in items if c.notes]
+        )
     return items
 
 
 # --- physicians ---------------------------------------------------------------------------------
 
+
 def physician_list(actor, physician_id):
     """A physician's scheduled consultations, soonest first (read-only); the view of the questions is audited."""
-    items = list(_query().where(Consultation.physician == physician_id, Consultation.status == SCHEDULED)
-                 .order_by(Consultation.scheduled_at, Consultation.id).limit(LIST_LIMIT))
+    items = list(
+        _query()
+        .where(Consultation.physician == physician_id, Consultation.status == SCHEDULED)
+        .order_by(Consultation.scheduled_at, Consultation.id)
+        .limit(LIST_LIMIT)
+    )
     if items:
         audit.record(actor, "consultation.list_viewed", None, consultations=[c.id for c in items])
     return items
 
 
 # --- email ----------------------------------------------------------------------------------------
+
 
 @tasks.handler("mail.consultation_scheduled")
 def send_scheduled_notice(consultation_id):
@@ -310,11 +373,21 @@ def send_scheduled_notice(consultation_id):
     locale = accounts.language_of(account)
     when = clock.from_utc(consultation.scheduled_at).strftime("%Y-%m-%d %H:%M")
     with force_locale(locale):
-        text = render_template("email/consultation_scheduled.txt", client=client, when=when,
-                               mode=str(mode_label(consultation.mode)),
-                               physician=physician.name if physician else "",
-                               center=current_app.config["CENTER_NAME"],
-                               phone=current_app.config.get("CENTER_PHONE", ""),
-                               link=current_app.config["BASE_URL"].rstrip("/") + "/me/consultations")
-        return messages.send_owed("consultation", email, _("Your consultation is scheduled"), text,
-                                  client_id=client.id, user_id=account.id if account else None)
+        text = render_template(
+            "email/consultation_scheduled.txt",
+            client=client,
+            when=when,
+            mode=str(mode_label(consultation.mode)),
+            physician=physician.name if physician else "",
+            center=current_app.config["CENTER_NAME"],
+            phone=current_app.config.get("CENTER_PHONE", ""),
+            link=current_app.config["BASE_URL"].rstrip("/") + "/me/consultations",
+        )
+        return messages.send_owed(
+            "consultation",
+            email,
+            _("Your consultation is scheduled"),
+            text,
+            client_id=client.id,
+            user_id=account.id if account else None,
+        )

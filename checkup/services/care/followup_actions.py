@@ -3,6 +3,7 @@
 Every function checks visibility first (``followups.get_visible``: NotFound for what the actor may not
 see), writes inside one transaction and records an audit event. Closed follow-ups take no more work.
 """
+
 from flask_babel import lazy_gettext as _l
 
 from checkup.core import audit
@@ -59,8 +60,9 @@ def assign(actor, follow_up_ids, assignee_id):
             if row.assignee_id == assignee_id:
                 continue
             FollowUp.update(assignee=assignee_id).where(FollowUp.id == row.id).execute()
-            audit.record(actor, "followup.assigned", row, before=row.assignee_id, assignee=assignee_id,
-                         bulk=len(ids) > 1)
+            audit.record(
+                actor, "followup.assigned", row, before=row.assignee_id, assignee=assignee_id, bulk=len(ids) > 1
+            )
             changed += 1
     return changed
 
@@ -90,12 +92,11 @@ def log_attempt(actor, follow_up_id, channel, outcome, notes=""):
             raise ValidationError(next(iter(errors.values())), errors)
         if follow_up.status != followups.OPEN:
             raise _closed()
-        attempt = ContactAttempt.create(follow_up=follow_up.id, channel=channel, outcome=outcome, notes=notes,
-                                        by=actor.user_id, at=utcnow())
-        (FollowUp.update(attempt_count=FollowUp.attempt_count + 1)
-         .where(FollowUp.id == follow_up.id).execute())
-        audit.record(actor, "followup.contact_logged", follow_up, channel=channel, outcome=outcome,
-                     attempt=attempt.id)
+        attempt = ContactAttempt.create(
+            follow_up=follow_up.id, channel=channel, outcome=outcome, notes=notes, by=actor.user_id, at=utcnow()
+        )
+        (FollowUp.update(attempt_count=FollowUp.attempt_count + 1).where(FollowUp.id == follow_up.id).execute())
+        audit.record(actor, "followup.contact_logged", follow_up, channel=channel, outcome=outcome, attempt=attempt.id)
     return attempt
 
 
@@ -120,13 +121,24 @@ def close(actor, follow_up_id, outcome_code, note):
             raise _closed()
         needed = followup_assignment.unreachable_after()
         if outcome_code == "unreachable" and follow_up.attempt_count < needed:
-            errors["outcome_code"] = _l("Unreachable needs at least %(n)s contact attempts; %(done)s so far.",
-                                        n=needed, done=follow_up.attempt_count)
+            errors["outcome_code"] = _l(
+                "Unreachable needs at least %(n)s contact attempts; %(done)s so far.",
+                n=needed,
+                done=follow_up.attempt_count,
+            )
         if errors:
             raise ValidationError(next(iter(errors.values())), errors)
-        closed = (FollowUp.update(status=followups.CLOSED, outcome_code=outcome_code, outcome=note,
-                                  closed_at=utcnow(), closed_by=actor.user_id)
-                  .where(FollowUp.id == follow_up.id, FollowUp.status == followups.OPEN).execute())
+        closed = (
+            FollowUp.update(
+                status=followups.CLOSED,
+                outcome_code=outcome_code,
+                outcome=note,
+                closed_at=utcnow(),
+                closed_by=actor.user_id,
+            )
+            .where(FollowUp.id == follow_up.id, FollowUp.status == followups.OPEN)
+            .execute()
+        )
         if closed != 1:
             raise _closed()
         audit.record(actor, "followup.closed", follow_up, outcome=outcome_code, attempts=follow_up.attempt_count)
@@ -135,10 +147,17 @@ def close(actor, follow_up_id, outcome_code, note):
 
 def close_by_system(actor, follow_up_id, outcome_code, note):
     """Close a follow-up without a person's visibility check (the re-check hook); False if already closed."""
-    closed = (FollowUp.update(status=followups.CLOSED, outcome_code=outcome_code, outcome=note[:MAX_CLOSING_NOTE],
-                              closed_at=utcnow(), closed_by=None)
-              .where(FollowUp.id == follow_up_id, FollowUp.status == followups.OPEN).execute())
+    closed = (
+        FollowUp.update(
+            status=followups.CLOSED,
+            outcome_code=outcome_code,
+            outcome=note[:MAX_CLOSING_NOTE],
+            closed_at=utcnow(),
+            closed_by=None,
+        )
+        .where(FollowUp.id == follow_up_id, FollowUp.status == followups.OPEN)
+        .execute()
+    )
     if closed:
         audit.record(actor, "followup.closed", FollowUp(id=follow_up_id), outcome=outcome_code, automatic=True)
     return bool(closed)
-

@@ -11,6 +11,7 @@ its findings (the most frequent among their items) and an assignee by the rule i
 
 With no active counselor at all the follow-up stays in the unassigned pool.
 """
+
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 
@@ -31,11 +32,14 @@ ASSIGNMENT_MODES = (ROUND_ROBIN, BY_DEPARTMENT)
 DEFAULT_UNREACHABLE_AFTER = 3
 MAX_UNREACHABLE_AFTER = 20
 
-MODE_LABELS = {ROUND_ROBIN: _l("Round robin among all counselors"),
-               BY_DEPARTMENT: _l("By department (counselors of the findings' department)")}
+MODE_LABELS = {
+    ROUND_ROBIN: _l("Round robin among all counselors"),
+    BY_DEPARTMENT: _l("By department (counselors of the findings' department)"),
+}
 
 
 # --- settings ----------------------------------------------------------------------------------------
+
 
 def get_setting(key, default=""):
     row = Setting.get_or_none(Setting.key == key)
@@ -81,24 +85,34 @@ def save_settings(actor, mode, attempts):
 
 # --- counselors and their departments ----------------------------------------------------------------
 
+
 def counselors():
     """Active accounts holding the counselor role, by name."""
-    return list(User.select().join(UserRole)
-                .where(UserRole.role == COUNSELOR, User.is_active == True)
-                .order_by(User.name, User.id))
+    return list(
+        User.select()
+        .join(UserRole)
+        .where(UserRole.role == COUNSELOR, User.is_active == True)
+        .order_by(User.name, User.id)
+    )
 
 
 def is_counselor(user_id):
-    return valid_id(user_id) and (User.select().join(UserRole)
-                                  .where(User.id == user_id, UserRole.role == COUNSELOR,
-                                         User.is_active == True).exists())
+    return valid_id(user_id) and (
+        User.select()
+        .join(UserRole)
+        .where(User.id == user_id, UserRole.role == COUNSELOR, User.is_active == True)
+        .exists()
+    )
 
 
 def staff_departments():
     """Every counselor-department row with its user and department, for the admin's screen."""
-    return list(StaffDepartment.select(StaffDepartment, User, Department).join(User)
-                .join_from(StaffDepartment, Department)
-                .order_by(User.name, Department.sort_order, Department.code))
+    return list(
+        StaffDepartment.select(StaffDepartment, User, Department)
+        .join(User)
+        .join_from(StaffDepartment, Department)
+        .order_by(User.name, Department.sort_order, Department.code)
+    )
 
 
 def departments():
@@ -115,17 +129,24 @@ def set_department(actor, user_id, department_id, is_head):
     if errors:
         raise ValidationError(next(iter(errors.values())), errors)
     with db.atomic():
-        changed = (StaffDepartment.update(is_head=bool(is_head))
-                   .where(StaffDepartment.user == user_id, StaffDepartment.department == department_id).execute())
+        changed = (
+            StaffDepartment.update(is_head=bool(is_head))
+            .where(StaffDepartment.user == user_id, StaffDepartment.department == department_id)
+            .execute()
+        )
         if not changed:
             try:
                 with db.atomic():
                     StaffDepartment.create(user=user_id, department=department_id, is_head=bool(is_head))
             except IntegrityError:
-                (StaffDepartment.update(is_head=bool(is_head))
-                 .where(StaffDepartment.user == user_id, StaffDepartment.department == department_id).execute())
-        audit.record(actor, "care.staff_department_set", None, user=user_id, department=department_id,
-                     head=bool(is_head))
+                (
+                    StaffDepartment.update(is_head=bool(is_head))
+                    .where(StaffDepartment.user == user_id, StaffDepartment.department == department_id)
+                    .execute()
+                )
+        audit.record(
+            actor, "care.staff_department_set", None, user=user_id, department=department_id, head=bool(is_head)
+        )
 
 
 def remove_department(actor, membership_id):
@@ -138,11 +159,16 @@ def remove_department(actor, membership_id):
 
 
 def head_department_ids(user_id):
-    return [row.department_id for row in StaffDepartment.select(StaffDepartment.department)
-            .where(StaffDepartment.user == user_id, StaffDepartment.is_head == True)]
+    return [
+        row.department_id
+        for row in StaffDepartment.select(StaffDepartment.department).where(
+            StaffDepartment.user == user_id, StaffDepartment.is_head == True
+        )
+    ]
 
 
 # --- placing a new follow-up -------------------------------------------------------------------------
+
 
 def department_for(item_ids):
     """The department most of the items belong to (ties: the department listed first); None without items."""
@@ -162,15 +188,20 @@ def choose_assignee(department_id=None):
     """The counselor the rule gives a new follow-up of ``department_id``; None when there is none."""
     candidates = [u.id for u in counselors()]
     if assignment_mode() == BY_DEPARTMENT and department_id:
-        members = {row.user_id for row in StaffDepartment.select(StaffDepartment.user)
-                   .where(StaffDepartment.department == department_id)}
+        members = {
+            row.user_id
+            for row in StaffDepartment.select(StaffDepartment.user).where(StaffDepartment.department == department_id)
+        }
         in_department = [u for u in candidates if u in members]
         candidates = in_department or candidates
     if not candidates:
         return None
-    open_counts = dict(FollowUp.select(FollowUp.assignee, fn.COUNT(FollowUp.id))
-                       .where(FollowUp.status == "open", FollowUp.assignee.in_(candidates))
-                       .group_by(FollowUp.assignee).tuples())
+    open_counts = dict(
+        FollowUp.select(FollowUp.assignee, fn.COUNT(FollowUp.id))
+        .where(FollowUp.status == "open", FollowUp.assignee.in_(candidates))
+        .group_by(FollowUp.assignee)
+        .tuples()
+    )
     last = get_setting(LAST_ASSIGNEE_KEY, "")
     last = int(last) if last.isdigit() else 0
     ordered = sorted(candidates)
@@ -188,8 +219,14 @@ def place_new(follow_up_id, item_ids=(), actor=SYSTEM):
     FollowUp.update(department=department_id, assignee=assignee).where(FollowUp.id == follow_up_id).execute()
     if assignee is not None:
         _put_setting(LAST_ASSIGNEE_KEY, str(assignee))
-        audit.record(actor, "followup.assigned", FollowUp(id=follow_up_id), assignee=assignee, rule=assignment_mode(),
-                     automatic=True)
+        audit.record(
+            actor,
+            "followup.assigned",
+            FollowUp(id=follow_up_id),
+            assignee=assignee,
+            rule=assignment_mode(),
+            automatic=True,
+        )
     return assignee
 
 

@@ -6,6 +6,7 @@ a counselor sees the follow-ups assigned to them and the unassigned pool; a depa
 Anything else answers NotFound, exactly like a follow-up that does not exist.
 Every view of a client's findings writes the audit event "followup.viewed".
 """
+
 import datetime
 import json
 from dataclasses import dataclass, field, replace
@@ -44,17 +45,36 @@ LABELS = {
     "level": {"A": _l("A · urgent"), "B": _l("B · soon"), "C": _l("C · routine")},
     "status": {OPEN: _l("Open"), CLOSED: _l("Closed"), "all": _l("All")},
     "due": {"overdue": _l("Overdue"), "today": _l("Due today"), "week": _l("Due this week")},
-    "outcome_code": {"advice_given": _l("Advice given"), "recheck_booked": _l("Re-check booked"),
-                     "referred": _l("Referred"), "declined": _l("Client declined"),
-                     "unreachable": _l("Unreachable"), "recheck_normal": _l("Re-check normal"),
-                     "resolved": _l("Resolved")},
-    "channel": {"phone": _l("Phone"), "sms": _l("SMS"), "email": _l("Email"), "visit": _l("Visit"),
-                "online": _l("Online")},
-    "contact_outcome": {"reached": _l("Reached"), "no_answer": _l("No answer"), "wrong_number": _l("Wrong number"),
-                        "refused": _l("Refused")},
+    "outcome_code": {
+        "advice_given": _l("Advice given"),
+        "recheck_booked": _l("Re-check booked"),
+        "referred": _l("Referred"),
+        "declined": _l("Client declined"),
+        "unreachable": _l("Unreachable"),
+        "recheck_normal": _l("Re-check normal"),
+        "resolved": _l("Resolved"),
+    },
+    "channel": {
+        "phone": _l("Phone"),
+        "sms": _l("SMS"),
+        "email": _l("Email"),
+        "visit": _l("Visit"),
+        "online": _l("Online"),
+    },
+    "contact_outcome": {
+        "reached": _l("Reached"),
+        "no_answer": _l("No answer"),
+        "wrong_number": _l("Wrong number"),
+        "refused": _l("Refused"),
+    },
     "kind": {"finding": _l("Findings"), "service": _l("Service recovery")},
-    "referral_status": {"proposed": _l("Proposed"), "accepted": _l("Accepted"), "scheduled": _l("Scheduled"),
-                        "completed": _l("Completed"), "declined": _l("Declined")},
+    "referral_status": {
+        "proposed": _l("Proposed"),
+        "accepted": _l("Accepted"),
+        "scheduled": _l("Scheduled"),
+        "completed": _l("Completed"),
+        "declined": _l("Declined"),
+    },
     "target_kind": {"internal": _l("Our specialist department"), "external": _l("External hospital")},
 }
 assert set(LABELS["outcome_code"]) == set(FOLLOW_UP_OUTCOMES)
@@ -65,6 +85,7 @@ def label(kind, code):
 
 
 # --- who sees what -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Viewer:
@@ -105,8 +126,12 @@ def get_visible(viewer, follow_up_id):
     """The follow-up with its client, or NotFound when missing or not ``viewer``'s to see."""
     if not valid_id(follow_up_id):
         raise _not_found()
-    follow_up = (FollowUp.select(FollowUp, Client).join(Client)
-                 .where(FollowUp.id == follow_up_id, visible_condition(viewer)).first())
+    follow_up = (
+        FollowUp.select(FollowUp, Client)
+        .join(Client)
+        .where(FollowUp.id == follow_up_id, visible_condition(viewer))
+        .first()
+    )
     if follow_up is None:
         raise _not_found()
     return follow_up
@@ -122,6 +147,7 @@ def can_see(viewer, follow_up):
 
 # --- the worklist ------------------------------------------------------------------------------------
 
+
 @dataclass
 class Filters:
     level: str = ""
@@ -133,18 +159,26 @@ class Filters:
 
     def cleaned(self):
         """The same filters with anything outside the allow-lists dropped."""
-        return Filters(level=self.level if self.level in LEVELS else "",
-                       status=self.status if self.status in STATUSES else OPEN,
-                       due=self.due if self.due in DUE_FILTERS else "",
-                       department=self.department if valid_id(self.department) else None,
-                       assignee=self.assignee if (self.assignee in ("me", "none") or (
-                           str(self.assignee).isdigit() and valid_id(int(self.assignee)))) else "",
-                       page=self.page if isinstance(self.page, int) and 0 < self.page < 10**6 else 1)
+        return Filters(
+            level=self.level if self.level in LEVELS else "",
+            status=self.status if self.status in STATUSES else OPEN,
+            due=self.due if self.due in DUE_FILTERS else "",
+            department=self.department if valid_id(self.department) else None,
+            assignee=self.assignee
+            if (self.assignee in ("me", "none") or (str(self.assignee).isdigit() and valid_id(int(self.assignee))))
+            else "",
+            page=self.page if isinstance(self.page, int) and 0 < self.page < 10**6 else 1,
+        )
 
     def query_args(self):
         """The filters as URL arguments (empty ones left out), for pager links and redirects."""
-        args = {"level": self.level, "status": self.status if self.status != OPEN else "", "due": self.due,
-                "department": self.department, "assignee": self.assignee}
+        args = {
+            "level": self.level,
+            "status": self.status if self.status != OPEN else "",
+            "due": self.due,
+            "department": self.department,
+            "assignee": self.assignee,
+        }
         return {key: value for key, value in args.items() if value}
 
 
@@ -197,15 +231,20 @@ def worklist(actor, filters):
     viewer = viewer_for(actor)
     now_utc = utc(clock.now())
     assignee = User.alias("assignee_user")
-    query = (FollowUp.select(FollowUp, Client, Department, assignee)
-             .join(Client, on=(FollowUp.client == Client.id))
-             .join_from(FollowUp, Department, JOIN.LEFT_OUTER, on=(FollowUp.department == Department.id))
-             .join_from(FollowUp, assignee, JOIN.LEFT_OUTER, on=(FollowUp.assignee == assignee.id),
-                        attr="assignee_user")
-             .where(visible_condition(viewer)))
+    query = (
+        FollowUp.select(FollowUp, Client, Department, assignee)
+        .join(Client, on=(FollowUp.client == Client.id))
+        .join_from(FollowUp, Department, JOIN.LEFT_OUTER, on=(FollowUp.department == Department.id))
+        .join_from(FollowUp, assignee, JOIN.LEFT_OUTER, on=(FollowUp.assignee == assignee.id), attr="assignee_user")
+        .where(visible_condition(viewer))
+    )
     query = _apply(query, filters, viewer)
-    query = query.order_by(Case(None, [(overdue_condition(now_utc), 0)], 1),
-                           Case(None, [(FollowUp.status == OPEN, 0)], 1), FollowUp.due_at, FollowUp.id)
+    query = query.order_by(
+        Case(None, [(overdue_condition(now_utc), 0)], 1),
+        Case(None, [(FollowUp.status == OPEN, 0)], 1),
+        FollowUp.due_at,
+        FollowUp.id,
+    )
     page = paginate(query, filters.page, PER_PAGE)
     for row in page.items:
         row.is_overdue = row.status == OPEN and row.due_at < now_utc
@@ -217,18 +256,31 @@ def home_counts(actor):
     viewer = viewer_for(actor)
     now_utc = utc(clock.now())
     is_open = FollowUp.status == OPEN
-    row = (FollowUp.select(
-        fn.SUM(Case(None, [(is_open & (FollowUp.assignee == viewer.user_id), 1)], 0)).alias("mine"),
-        fn.SUM(Case(None, [(is_open & FollowUp.assignee.is_null(), 1)], 0)).alias("pool"),
-        fn.SUM(Case(None, [(overdue_condition(now_utc), 1)], 0)).alias("overdue"))
-        .where(visible_condition(viewer)).dicts().first()) or {}
+    row = (
+        FollowUp.select(
+            fn.SUM(Case(None, [(is_open & (FollowUp.assignee == viewer.user_id), 1)], 0)).alias("mine"),
+            fn.SUM(Case(None, [(is_open & FollowUp.assignee.is_null(), 1)], 0)).alias("pool"),
+            fn.SUM(Case(None, [(overdue_condition(now_utc), 1)], 0)).alias("overdue"),
+        )
+        .where(visible_condition(viewer))
+        .dicts()
+        .first()
+    ) or {}
     counts = {key: int(row.get(key) or 0) for key in ("mine", "pool", "overdue")}
-    counts["head_of"] = list(Department.select().where(Department.id.in_(list(viewer.head_of)))
-                             .order_by(Department.sort_order, Department.code)) if viewer.head_of else []
+    counts["head_of"] = (
+        list(
+            Department.select()
+            .where(Department.id.in_(list(viewer.head_of)))
+            .order_by(Department.sort_order, Department.code)
+        )
+        if viewer.head_of
+        else []
+    )
     return counts
 
 
 # --- one follow-up -----------------------------------------------------------------------------------
+
 
 @dataclass
 class FindingRow:
@@ -274,15 +326,26 @@ def finding_rows(follow_up, report=None):
     if report is not None and report.results_snapshot:
         snapshot = {row["code"]: row for row in json.loads(report.results_snapshot).get("rows", [])}
     rows = []
-    for finding in (Finding.select(Finding, ExamItem).join(ExamItem, JOIN.LEFT_OUTER)
-                    .where(Finding.report == follow_up.report_id, Finding.level == follow_up.level)
-                    .order_by(Finding.id)):
+    for finding in (
+        Finding.select(Finding, ExamItem)
+        .join(ExamItem, JOIN.LEFT_OUTER)
+        .where(Finding.report == follow_up.report_id, Finding.level == follow_up.level)
+        .order_by(Finding.id)
+    ):
         item = finding.item if finding.item_id else None
         snap = snapshot.get(item.code, {}) if item else {}
-        rows.append(FindingRow(text=finding.text, code=item.code if item else "",
-                               name=(item.name_en + (f" {item.name_zh}" if item.name_zh else "")) if item else "",
-                               value=snap.get("value", ""), unit=snap.get("unit", ""), reference=_reference(snap),
-                               flag=snap.get("flag", ""), item_id=item.id if item else None))
+        rows.append(
+            FindingRow(
+                text=finding.text,
+                code=item.code if item else "",
+                name=(item.name_en + (f" {item.name_zh}" if item.name_zh else "")) if item else "",
+                value=snap.get("value", ""),
+                unit=snap.get("unit", ""),
+                reference=_reference(snap),
+                flag=snap.get("flag", ""),
+                item_id=item.id if item else None,
+            )
+        )
     return rows
 
 
@@ -295,39 +358,66 @@ def detail(actor, follow_up_id):
         raise _not_found()
     viewer = viewer_for(actor)
     assignee = User.alias("assignee_user")
-    follow_up = (FollowUp.select(FollowUp, Client, Department, assignee).join(Client)
-                 .join_from(FollowUp, Department, JOIN.LEFT_OUTER, on=(FollowUp.department == Department.id))
-                 .join_from(FollowUp, assignee, JOIN.LEFT_OUTER, on=(FollowUp.assignee == assignee.id),
-                        attr="assignee_user")
-                 .where(FollowUp.id == follow_up_id).first())
+    follow_up = (
+        FollowUp.select(FollowUp, Client, Department, assignee)
+        .join(Client)
+        .join_from(FollowUp, Department, JOIN.LEFT_OUTER, on=(FollowUp.department == Department.id))
+        .join_from(FollowUp, assignee, JOIN.LEFT_OUTER, on=(FollowUp.assignee == assignee.id), attr="assignee_user")
+        .where(FollowUp.id == follow_up_id)
+        .first()
+    )
     if follow_up is None:
         raise _not_found()
     if not can_see(replace(viewer, is_admin=False), follow_up):
         care_access.require_glass_broken(actor, follow_up.client_id)
     report = Report.get_or_none(Report.id == follow_up.report_id)
     by = User.alias("attempt_by")
-    attempts = list(ContactAttempt.select(ContactAttempt, by)
-                    .join(by, JOIN.LEFT_OUTER, on=(ContactAttempt.by == by.id), attr="attempt_by")
-                    .where(ContactAttempt.follow_up == follow_up.id)
-                    .order_by(ContactAttempt.at.desc(), ContactAttempt.id.desc()))
-    referrals = list(Referral.select(Referral, Department)
-                     .join(Department, JOIN.LEFT_OUTER, on=(Referral.department == Department.id))
-                     .where(Referral.follow_up == follow_up.id).order_by(Referral.id.desc()))
+    attempts = list(
+        ContactAttempt.select(ContactAttempt, by)
+        .join(by, JOIN.LEFT_OUTER, on=(ContactAttempt.by == by.id), attr="attempt_by")
+        .where(ContactAttempt.follow_up == follow_up.id)
+        .order_by(ContactAttempt.at.desc(), ContactAttempt.id.desc())
+    )
+    referrals = list(
+        Referral.select(Referral, Department)
+        .join(Department, JOIN.LEFT_OUTER, on=(Referral.department == Department.id))
+        .where(Referral.follow_up == follow_up.id)
+        .order_by(Referral.id.desc())
+    )
     recheck = None
     if follow_up.recheck_appointment_id:
-        recheck = (Appointment.select(Appointment, Slot).join(Slot)
-                   .where(Appointment.id == follow_up.recheck_appointment_id).first())
+        recheck = (
+            Appointment.select(Appointment, Slot)
+            .join(Slot)
+            .where(Appointment.id == follow_up.recheck_appointment_id)
+            .first()
+        )
     needed = followup_assignment.unreachable_after()
     follow_up.is_overdue = follow_up.status == OPEN and follow_up.due_at < utc(clock.now())
-    data = Detail(follow_up=follow_up, client=follow_up.client, findings=finding_rows(follow_up, report),
-                  attempts=attempts, referrals=referrals, recheck=recheck, report=report,
-                  can_close_unreachable=follow_up.attempt_count >= needed, unreachable_after=needed)
-    audit.record(actor, "followup.viewed", follow_up, client=follow_up.client_id, level=follow_up.level,
-                 findings=len(data.findings))
+    data = Detail(
+        follow_up=follow_up,
+        client=follow_up.client,
+        findings=finding_rows(follow_up, report),
+        attempts=attempts,
+        referrals=referrals,
+        recheck=recheck,
+        report=report,
+        can_close_unreachable=follow_up.attempt_count >= needed,
+        unreachable_after=needed,
+    )
+    audit.record(
+        actor,
+        "followup.viewed",
+        follow_up,
+        client=follow_up.client_id,
+        level=follow_up.level,
+        findings=len(data.findings),
+    )
     return data
 
 
 # --- the department head's view ----------------------------------------------------------------------
+
 
 def department_for_viewer(actor, department_id):
     """The department if ``actor`` heads it (or is the admin); NotFound otherwise, like a missing one."""
@@ -343,12 +433,13 @@ def sla(department_id=None):
     now_utc = utc(clock.now())
     closed = FollowUp.status == CLOSED
     on_time = closed & (FollowUp.closed_at <= FollowUp.due_at)
-    query = (FollowUp.select(FollowUp.level,
-                             fn.SUM(Case(None, [(closed, 1)], 0)).alias("closed"),
-                             fn.SUM(Case(None, [(on_time, 1)], 0)).alias("on_time"),
-                             fn.SUM(Case(None, [(FollowUp.status == OPEN, 1)], 0)).alias("open"),
-                             fn.SUM(Case(None, [(overdue_condition(now_utc), 1)], 0)).alias("overdue"))
-             .group_by(FollowUp.level))
+    query = FollowUp.select(
+        FollowUp.level,
+        fn.SUM(Case(None, [(closed, 1)], 0)).alias("closed"),
+        fn.SUM(Case(None, [(on_time, 1)], 0)).alias("on_time"),
+        fn.SUM(Case(None, [(FollowUp.status == OPEN, 1)], 0)).alias("open"),
+        fn.SUM(Case(None, [(overdue_condition(now_utc), 1)], 0)).alias("overdue"),
+    ).group_by(FollowUp.level)
     if department_id is not None:
         query = query.where(FollowUp.department == department_id)
     found = {row["level"]: row for row in query.dicts()}

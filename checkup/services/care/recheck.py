@@ -9,6 +9,7 @@ When the re-check's report is signed and every re-checked item came back normal,
 with the outcome "recheck_normal" (``close_if_normal``, on the exam domain's ``report_signed`` event); otherwise it stays
 open for the counselor, and the new report's own findings open their own follow-ups as usual.
 """
+
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -49,8 +50,11 @@ def item_choices(follow_up):
     """(items one may re-check, ids ticked by default): the original checkup's items and the finding items."""
     report = Report.get_or_none(Report.id == follow_up.report_id)
     finding_ids = [row.item_id for row in followups.finding_rows(follow_up, report) if row.item_id]
-    performed = (AppointmentItem.select(AppointmentItem.item)
-                 .where(AppointmentItem.appointment == report.appointment_id)) if report else None
+    performed = (
+        (AppointmentItem.select(AppointmentItem.item).where(AppointmentItem.appointment == report.appointment_id))
+        if report
+        else None
+    )
     condition = ExamItem.id.in_(finding_ids or [0])
     if performed is not None:
         condition = condition | ExamItem.id.in_(performed)
@@ -62,8 +66,9 @@ def live_recheck(follow_up):
     """The follow-up's re-check appointment while it is still to happen (booked or checked in), else None."""
     if not follow_up.recheck_appointment_id:
         return None
-    return Appointment.get_or_none(Appointment.id == follow_up.recheck_appointment_id,
-                                   Appointment.status.in_(LIVE_STATUSES))
+    return Appointment.get_or_none(
+        Appointment.id == follow_up.recheck_appointment_id, Appointment.status.in_(LIVE_STATUSES)
+    )
 
 
 def options(actor, follow_up_id):
@@ -109,12 +114,21 @@ def book(actor, follow_up_id, item_ids, slot_id, idempotency_key=None):
         with db.atomic():
             slot = booking._bookable_slot(slot_id)
             appointment = booking._create(actor, client, slot, offer, key, SOURCE)
-            linked = (FollowUp.update(recheck_appointment=appointment.id)
-                      .where(FollowUp.id == follow_up.id, FollowUp.status == followups.OPEN).execute())
+            linked = (
+                FollowUp.update(recheck_appointment=appointment.id)
+                .where(FollowUp.id == follow_up.id, FollowUp.status == followups.OPEN)
+                .execute()
+            )
             if linked != 1:
                 raise Conflict(_l("This follow-up is already closed."))
-            audit.record(actor, "followup.recheck_booked", follow_up, appointment=appointment.id,
-                         items=[line.item.code for line in offer.lines], day=str(slot.day))
+            audit.record(
+                actor,
+                "followup.recheck_booked",
+                follow_up,
+                appointment=appointment.id,
+                items=[line.item.code for line in offer.lines],
+                day=str(slot.day),
+            )
             tasks.defer("mail.booking_confirmation", appointment.id, caused_by=actor.user_id)
     except IntegrityError:
         if key:
@@ -129,16 +143,23 @@ def book(actor, follow_up_id, item_ids, slot_id, idempotency_key=None):
 def close_if_normal(actor, report):
     """After ``report`` is signed: close the open follow-ups whose re-check it is when every re-checked
     item's result is normal (not flagged, not skipped). Returns the ids closed. Runs in the signing transaction."""
-    waiting = list(FollowUp.select(FollowUp.id).where(FollowUp.recheck_appointment == report.appointment_id,
-                                                      FollowUp.status == followups.OPEN))
+    waiting = list(
+        FollowUp.select(FollowUp.id).where(
+            FollowUp.recheck_appointment == report.appointment_id, FollowUp.status == followups.OPEN
+        )
+    )
     if not waiting:
         return []
-    item_ids = {row.item_id for row in AppointmentItem.select(AppointmentItem.item)
-                .where(AppointmentItem.appointment == report.appointment_id)}
+    item_ids = {
+        row.item_id
+        for row in AppointmentItem.select(AppointmentItem.item).where(
+            AppointmentItem.appointment == report.appointment_id
+        )
+    }
     results = {r.item_id: r for r in Result.select().where(Result.appointment == report.appointment_id)}
     normal = bool(item_ids) and all(
-        item in results and not results[item].skipped and results[item].flag not in ABNORMAL_FLAGS
-        for item in item_ids)
+        item in results and not results[item].skipped and results[item].flag not in ABNORMAL_FLAGS for item in item_ids
+    )
     if not normal:
         return []
     day = Appointment.get_by_id(report.appointment_id).day

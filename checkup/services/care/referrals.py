@@ -5,6 +5,7 @@ from any of the first three. Each step is a conditional UPDATE on the status it 
 acting at once cannot both move it; a step the status does not allow is refused with a message saying
 why. A counselor sees the referrals of the follow-ups they may see and those they made; the admin all.
 """
+
 import datetime
 from dataclasses import dataclass, replace
 
@@ -45,8 +46,12 @@ REFUSALS = {
     "decline": _l("This referral is already %(status)s; it can no longer be declined."),
 }
 # days open: (more than, at most, label)
-AGE_BUCKETS = ((0, 7, _l("0–7 days")), (7, 30, _l("8–30 days")), (30, 90, _l("31–90 days")),
-               (90, None, _l("Over 90 days")))
+AGE_BUCKETS = (
+    (0, 7, _l("0–7 days")),
+    (7, 30, _l("8–30 days")),
+    (30, 90, _l("31–90 days")),
+    (90, None, _l("Over 90 days")),
+)
 
 
 def _not_found():
@@ -64,12 +69,13 @@ def _visible(viewer):
 
 def _select():
     creator = User.alias("creator")
-    return (Referral.select(Referral, Client, Department, FollowUp, creator)
-            .join(Client, on=(Referral.client == Client.id))
-            .join_from(Referral, Department, JOIN.LEFT_OUTER, on=(Referral.department == Department.id))
-            .join_from(Referral, FollowUp, JOIN.LEFT_OUTER, on=(Referral.follow_up == FollowUp.id))
-            .join_from(Referral, creator, JOIN.LEFT_OUTER, on=(Referral.created_by == creator.id),
-                       attr="creator"))
+    return (
+        Referral.select(Referral, Client, Department, FollowUp, creator)
+        .join(Client, on=(Referral.client == Client.id))
+        .join_from(Referral, Department, JOIN.LEFT_OUTER, on=(Referral.department == Department.id))
+        .join_from(Referral, FollowUp, JOIN.LEFT_OUTER, on=(Referral.follow_up == FollowUp.id))
+        .join_from(Referral, creator, JOIN.LEFT_OUTER, on=(Referral.created_by == creator.id), attr="creator")
+    )
 
 
 def get(actor, referral_id):
@@ -82,8 +88,12 @@ def get(actor, referral_id):
     if referral is None:
         raise _not_found()
     viewer = followups.viewer_for(actor)
-    mine = viewer.is_counselor and (referral.created_by_id == viewer.user_id or (
-        referral.follow_up_id is not None and followups.can_see(replace(viewer, is_admin=False), referral.follow_up)))
+    mine = viewer.is_counselor and (
+        referral.created_by_id == viewer.user_id
+        or (
+            referral.follow_up_id is not None and followups.can_see(replace(viewer, is_admin=False), referral.follow_up)
+        )
+    )
     if not mine:
         care_access.require_glass_broken(actor, referral.client_id)
     return referral
@@ -106,6 +116,7 @@ def target_text(referral):
 
 
 # --- creating and moving -----------------------------------------------------------------------------
+
 
 def create(actor, follow_up_id, target_kind, department_id, hospital, hospital_department, reason):
     """Propose a referral from an open follow-up the actor may see; audited "referral.created"."""
@@ -137,12 +148,21 @@ def create(actor, follow_up_id, target_kind, department_id, hospital, hospital_d
             raise ValidationError(next(iter(errors.values())), errors)
         if follow_up.status != followups.OPEN:
             raise Conflict(_l("This follow-up is already closed."))
-        referral = Referral.create(follow_up=follow_up.id, client=follow_up.client_id, target_kind=target_kind,
-                                   department=department_id, hospital=hospital,
-                                   hospital_department=hospital_department, reason=reason,
-                                   created_by=actor.user_id, proposed_at=utcnow(), updated_at=utcnow())
-        audit.record(actor, "referral.created", referral, follow_up=follow_up.id, client=follow_up.client_id,
-                     target=target_kind)
+        referral = Referral.create(
+            follow_up=follow_up.id,
+            client=follow_up.client_id,
+            target_kind=target_kind,
+            department=department_id,
+            hospital=hospital,
+            hospital_department=hospital_department,
+            reason=reason,
+            created_by=actor.user_id,
+            proposed_at=utcnow(),
+            updated_at=utcnow(),
+        )
+        audit.record(
+            actor, "referral.created", referral, follow_up=follow_up.id, client=follow_up.client_id, target=target_kind
+        )
     return referral
 
 
@@ -183,12 +203,18 @@ def transition(actor, referral_id, action, scheduled_for=None, outcome=""):
         moved = Referral.update(**values).where(Referral.id == referral.id, Referral.status.in_(sources)).execute()
         if moved != 1:
             raise Conflict(_l("Someone else changed this referral a moment ago. Reload the page."))
-        audit.record(actor, f"referral.{target}", referral, before=referral.status,
-                     **({"scheduled_for": values["scheduled_for"]} if "scheduled_for" in values else {}))
+        audit.record(
+            actor,
+            f"referral.{target}",
+            referral,
+            before=referral.status,
+            **({"scheduled_for": values["scheduled_for"]} if "scheduled_for" in values else {}),
+        )
     return get(actor, referral_id)
 
 
 # --- lists and the report ----------------------------------------------------------------------------
+
 
 @dataclass
 class ListFilters:
@@ -197,9 +223,11 @@ class ListFilters:
     page: int = 1
 
     def cleaned(self):
-        return ListFilters(self.status if self.status in ("open",) + OPEN_STATUSES + DECIDED_STATUSES else "",
-                           self.target_kind if self.target_kind in TARGET_KINDS else "",
-                           self.page if isinstance(self.page, int) and 0 < self.page < 10**6 else 1)
+        return ListFilters(
+            self.status if self.status in ("open",) + OPEN_STATUSES + DECIDED_STATUSES else "",
+            self.target_kind if self.target_kind in TARGET_KINDS else "",
+            self.page if isinstance(self.page, int) and 0 < self.page < 10**6 else 1,
+        )
 
 
 def referral_list(actor, filters):
@@ -230,38 +258,72 @@ def report():
         if at_most is not None:
             condition &= Referral.proposed_at >= now_utc - datetime.timedelta(days=at_most)
         ages.append(_count_when(condition).alias(f"age{index}"))
-    totals = Referral.select(*[_count_when(Referral.status == status).alias(status) for status in
-                               OPEN_STATUSES + DECIDED_STATUSES], *ages).dicts().first() or {}
+    totals = (
+        Referral.select(
+            *[_count_when(Referral.status == status).alias(status) for status in OPEN_STATUSES + DECIDED_STATUSES],
+            *ages,
+        )
+        .dicts()
+        .first()
+        or {}
+    )
     counts = {status: int(totals.get(status) or 0) for status in OPEN_STATUSES + DECIDED_STATUSES}
     decided = counts["completed"] + counts["declined"]
-    by_age = [(bucket_label, int(totals.get(f"age{index}") or 0))
-              for index, (_more, _most, bucket_label) in enumerate(AGE_BUCKETS)]
-    rows = (Referral.select(Referral.target_kind, Referral.department, Referral.hospital,
-                            fn.COUNT(Referral.id).alias("total"),
-                            _count_when(Referral.status == "completed").alias("completed"),
-                            _count_when(Referral.status == "declined").alias("declined"),
-                            _count_when(Referral.status.in_(OPEN_STATUSES)).alias("open"))
-            .group_by(Referral.target_kind, Referral.department, Referral.hospital).dicts())
+    by_age = [
+        (bucket_label, int(totals.get(f"age{index}") or 0))
+        for index, (_more, _most, bucket_label) in enumerate(AGE_BUCKETS)
+    ]
+    rows = (
+        Referral.select(
+            Referral.target_kind,
+            Referral.department,
+            Referral.hospital,
+            fn.COUNT(Referral.id).alias("total"),
+            _count_when(Referral.status == "completed").alias("completed"),
+            _count_when(Referral.status == "declined").alias("declined"),
+            _count_when(Referral.status.in_(OPEN_STATUSES)).alias("open"),
+        )
+        .group_by(Referral.target_kind, Referral.department, Referral.hospital)
+        .dicts()
+    )
     rows = list(rows)
-    names = {d.id: d for d in Department.select().where(
-        Department.id.in_([r["department"] for r in rows if r["department"]] or [0]))}
+    names = {
+        d.id: d
+        for d in Department.select().where(Department.id.in_([r["department"] for r in rows if r["department"]] or [0]))
+    }
     targets = []
     for row in rows:
         department = names.get(row["department"])
-        name = (department.name_en + (f" {department.name_zh}" if department.name_zh else "")) if department \
+        name = (
+            (department.name_en + (f" {department.name_zh}" if department.name_zh else ""))
+            if department
             else row["hospital"] or "—"
+        )
         done = int(row["completed"] or 0) + int(row["declined"] or 0)
-        targets.append({"kind": row["target_kind"], "name": name, "total": int(row["total"] or 0),
-                        "completed": int(row["completed"] or 0), "declined": int(row["declined"] or 0),
-                        "open": int(row["open"] or 0),
-                        "conversion": round(100 * int(row["completed"] or 0) / done) if done else None})
+        targets.append(
+            {
+                "kind": row["target_kind"],
+                "name": name,
+                "total": int(row["total"] or 0),
+                "completed": int(row["completed"] or 0),
+                "declined": int(row["declined"] or 0),
+                "open": int(row["open"] or 0),
+                "conversion": round(100 * int(row["completed"] or 0) / done) if done else None,
+            }
+        )
     targets.sort(key=lambda t: (-t["total"], t["name"]))
-    return {"counts": counts, "decided": decided, "total": sum(counts.values()),
-            "conversion": round(100 * counts["completed"] / decided) if decided else None,
-            "by_age": by_age, "targets": targets}
+    return {
+        "counts": counts,
+        "decided": decided,
+        "total": sum(counts.values()),
+        "conversion": round(100 * counts["completed"] / decided) if decided else None,
+        "by_age": by_age,
+        "targets": targets,
+    }
 
 
 # --- the letter --------------------------------------------------------------------------------------
+
 
 def letter_data(referral):
     """Plain data for ``ReferralLetterRenderer.build``: client, findings with values from the report's
@@ -270,16 +332,28 @@ def letter_data(referral):
     findings = []
     if referral.follow_up_id:
         for row in followups.finding_rows(FollowUp.get_by_id(referral.follow_up_id)):
-            findings.append({"name": row.name or row.text, "value": row.value, "unit": row.unit,
-                             "reference": row.reference, "text": row.text if not row.code else "",
-                             "flag": str(FLAG_LABELS.get(row.flag, row.flag)) if row.flag and row.flag != "N" else ""})
+            findings.append(
+                {
+                    "name": row.name or row.text,
+                    "value": row.value,
+                    "unit": row.unit,
+                    "reference": row.reference,
+                    "text": row.text if not row.code else "",
+                    "flag": str(FLAG_LABELS.get(row.flag, row.flag)) if row.flag and row.flag != "N" else "",
+                }
+            )
     today = clock.today()
     return {
         "center": {"name": current_app.config["CENTER_NAME"], "phone": current_app.config.get("CENTER_PHONE", "")},
-        "client": {"name": client.name, "sex": str(choice_label("sex", client.sex)),
-                   "age": str(age_on(client.birth_date, today)) if client.birth_date else ""},
+        "client": {
+            "name": client.name,
+            "sex": str(choice_label("sex", client.sex)),
+            "age": str(age_on(client.birth_date, today)) if client.birth_date else "",
+        },
         "target": {"kind": str(followups.label("target_kind", referral.target_kind)), "name": target_text(referral)},
-        "reason": referral.reason, "findings": findings, "date": today.isoformat(),
+        "reason": referral.reason,
+        "findings": findings,
+        "date": today.isoformat(),
         "number": f"R{referral.id:06d}",
         "referred_by": referral.creator.name if referral.created_by_id and referral.creator else "",
     }
@@ -292,4 +366,3 @@ def letter_pdf(actor, referral_id):
     pdf = ReferralLetterRenderer().build(data)
     audit.record(actor, "referral.letter_downloaded", referral, client=referral.client_id)
     return pdf, f"referral-{data['number']}.pdf"
-

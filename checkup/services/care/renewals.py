@@ -1,5 +1,6 @@
 """Contract renewal: a group contract approaching its anniversary opens a task for the account manager,
 with last year's figures, so the company is called before its employees drift elsewhere."""
+
 import datetime
 import json
 
@@ -25,15 +26,23 @@ def anniversary(contract):
 
 def figures(contract_id):
     """Last year's figures: enrolled, completed, no-shows, what the company paid for completed exams."""
-    rows = (Enrollment.select(Appointment.status, fn.COUNT(Enrollment.id), fn.SUM(Appointment.company_amount))
-            .join(Appointment, on=(Enrollment.appointment == Appointment.id))
-            .where(Enrollment.contract == contract_id).group_by(Appointment.status).tuples())
+    rows = (
+        Enrollment.select(Appointment.status, fn.COUNT(Enrollment.id), fn.SUM(Appointment.company_amount))
+        .join(Appointment, on=(Enrollment.appointment == Appointment.id))
+        .where(Enrollment.contract == contract_id)
+        .group_by(Appointment.status)
+        .tuples()
+    )
     by_status = {status: (count, amount) for status, count, amount in rows}
     enrolled = Enrollment.select().where(Enrollment.contract == contract_id).count()
     completed = by_status.get(COMPLETED, (0, 0))
-    return {"enrolled": enrolled, "completed": completed[0], "no_show": by_status.get(NO_SHOW, (0, 0))[0],
-            "company_amount": f"{float(completed[1] or 0):.2f}",
-            "participation": round(100 * completed[0] / enrolled, 1) if enrolled else None}
+    return {
+        "enrolled": enrolled,
+        "completed": completed[0],
+        "no_show": by_status.get(NO_SHOW, (0, 0))[0],
+        "company_amount": f"{float(completed[1] or 0):.2f}",
+        "participation": round(100 * completed[0] / enrolled, 1) if enrolled else None,
+    }
 
 
 @tasks.handler("renewal.create_due_tasks")
@@ -43,8 +52,11 @@ def create_due_tasks(today=None):
     horizon = today + datetime.timedelta(days=LEAD_DAYS)
     opened = 0
     taken = RenewalTask.select(RenewalTask.contract)
-    contracts = (GroupContract.select(GroupContract, Organization).join(Organization)
-                 .where(GroupContract.status.in_(("active", "closed")), GroupContract.id.not_in(taken)))
+    contracts = (
+        GroupContract.select(GroupContract, Organization)
+        .join(Organization)
+        .where(GroupContract.status.in_(("active", "closed")), GroupContract.id.not_in(taken))
+    )
     for contract in contracts:
         due = anniversary(contract)
         if not (today <= due <= horizon):
@@ -53,8 +65,12 @@ def create_due_tasks(today=None):
             with db.atomic():
                 # call a month before the anniversary, or today when that is already past
                 call_on = max(today, due - datetime.timedelta(days=30))
-                RenewalTask.create(contract=contract.id, account_manager=contract.organization.account_manager,
-                                   due_on=call_on, figures_json=json.dumps(figures(contract.id)))
+                RenewalTask.create(
+                    contract=contract.id,
+                    account_manager=contract.organization.account_manager,
+                    due_on=call_on,
+                    figures_json=json.dumps(figures(contract.id)),
+                )
         except IntegrityError:  # a concurrent run opened it first
             continue
         opened += 1
@@ -62,9 +78,12 @@ def create_due_tasks(today=None):
 
 
 def task_list(status="open"):
-    query = (RenewalTask.select(RenewalTask, GroupContract, Organization)
-             .join(GroupContract).join(Organization)
-             .order_by(RenewalTask.due_on, RenewalTask.id))
+    query = (
+        RenewalTask.select(RenewalTask, GroupContract, Organization)
+        .join(GroupContract)
+        .join(Organization)
+        .order_by(RenewalTask.due_on, RenewalTask.id)
+    )
     if status in ("open", "done"):
         query = query.where(RenewalTask.status == status)
     tasks = list(query)
@@ -78,8 +97,11 @@ def complete(actor, task_id, note):
     if not note:
         message = _l("Write what was agreed with the company.")
         raise ValidationError(message, {"note": message})
-    updated = (RenewalTask.update(status="done", note=note, done_at=utcnow(), done_by=actor.user_id)
-               .where(RenewalTask.id == task_id, RenewalTask.status == "open").execute())
+    updated = (
+        RenewalTask.update(status="done", note=note, done_at=utcnow(), done_by=actor.user_id)
+        .where(RenewalTask.id == task_id, RenewalTask.status == "open")
+        .execute()
+    )
     if not updated:
         raise NotFound(_l("This renewal task does not exist or is already done."))
     task = RenewalTask.get_by_id(task_id)

@@ -6,6 +6,7 @@ again) never sends a second survey. ``answer`` stores the scores once: a conditi
 ``answered_at IS NULL`` lets exactly one submission win. A low score opens a service-recovery
 follow-up. ``dashboard`` gives the counselors' figures in a fixed number of queries.
 """
+
 import datetime
 import hashlib
 import logging
@@ -31,8 +32,12 @@ log = logging.getLogger(__name__)
 
 SCORE_FIELDS = ("overall",) + SURVEY_AREAS
 SCORE_LABELS = {
-    "overall": _l("Overall"), "booking": _l("Booking"), "front_desk": _l("Front desk"),
-    "stations": _l("Examination rooms"), "report_clarity": _l("Report clarity"), "staff_attitude": _l("Staff attitude"),
+    "overall": _l("Overall"),
+    "booking": _l("Booking"),
+    "front_desk": _l("Front desk"),
+    "stations": _l("Examination rooms"),
+    "report_clarity": _l("Report clarity"),
+    "staff_attitude": _l("Staff attitude"),
 }
 VALID_DAYS = 30
 SEND_WITHIN_DAYS = 60  # a survey months after the visit is noise (and back-filled history stays quiet)
@@ -70,6 +75,7 @@ def survey_url(token):
 
 # --- sending -------------------------------------------------------------------------------------
 
+
 @events.report_published.connect
 def queue_survey(report_id):
     """Owe the satisfaction survey of a just-published report (in the publishing transaction)."""
@@ -85,8 +91,9 @@ def send_survey(report_id):
     like the "report ready" email, so it needs no marketing consent and is not held back by the
     service-reminders choice; the message still carries the manage/unsubscribe footer.
     """
-    report = (Report.select(Report, Appointment, Client).join(Appointment).join(Client)
-              .where(Report.id == report_id).first())
+    report = (
+        Report.select(Report, Appointment, Client).join(Appointment).join(Client).where(Report.id == report_id).first()
+    )
     if report is None or report.status != "published":
         return None
     appointment, client = report.appointment, report.appointment.client
@@ -102,16 +109,30 @@ def send_survey(report_id):
     now = utc_now()
     try:
         with db.atomic():
-            survey = Survey.create(report=report.id, client=client.id, token_hash=digest(token),
-                                   expires_at=now + datetime.timedelta(days=VALID_DAYS))
+            survey = Survey.create(
+                report=report.id,
+                client=client.id,
+                token_hash=digest(token),
+                expires_at=now + datetime.timedelta(days=VALID_DAYS),
+            )
     except IntegrityError:
         return None  # another worker got here first
     locale = accounts.language_of(account)
     message = messages.send_once(
-        client, "survey", f"survey:{appointment.id}", lambda: _("How was your checkup?"),
-        lambda: render_template("email/survey.txt", client=client, appointment=appointment, link=survey_url(token),
-                                days=VALID_DAYS, center=current_app.config["CENTER_NAME"]),
-        locale=locale)
+        client,
+        "survey",
+        f"survey:{appointment.id}",
+        lambda: _("How was your checkup?"),
+        lambda: render_template(
+            "email/survey.txt",
+            client=client,
+            appointment=appointment,
+            link=survey_url(token),
+            days=VALID_DAYS,
+            center=current_app.config["CENTER_NAME"],
+        ),
+        locale=locale,
+    )
     if message is None:  # the appointment's survey was sent before (its row was since removed)
         Survey.delete().where(Survey.id == survey.id).execute()
         return None
@@ -121,6 +142,7 @@ def send_survey(report_id):
 
 
 # --- answering -----------------------------------------------------------------------------------
+
 
 def _closed_reason(survey, now):
     if survey.answered_at is not None:
@@ -135,8 +157,13 @@ def survey_for_token(token):
     token = str(token or "")
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise NotFound(_l("We could not find that survey."))
-    survey = (Survey.select(Survey, Report, Appointment).join(Report).join(Appointment)
-              .where(Survey.token_hash == digest(token)).first())
+    survey = (
+        Survey.select(Survey, Report, Appointment)
+        .join(Report)
+        .join(Appointment)
+        .where(Survey.token_hash == digest(token))
+        .first()
+    )
     if survey is None:
         raise NotFound(_l("We could not find that survey."))
     closed = _closed_reason(survey, utc_now())
@@ -182,16 +209,26 @@ def answer(actor, token, values):
     scores, comment = clean_answers(values)
     now = utc_now()
     with db.atomic():
-        stored = (Survey.update(answered_at=now, comment=comment, **scores)
-                  .where(Survey.id == survey.id, Survey.answered_at.is_null(), Survey.expires_at > now)
-                  .execute())
+        stored = (
+            Survey.update(answered_at=now, comment=comment, **scores)
+            .where(Survey.id == survey.id, Survey.answered_at.is_null(), Survey.expires_at > now)
+            .execute()
+        )
         if stored != 1:
             raise _closed_reason(Survey.get_by_id(survey.id), now) or SurveyClosed(
-                _l("This survey has already been answered. Thank you!"), "answered")
+                _l("This survey has already been answered. Thank you!"), "answered"
+            )
         low = low_areas(scores)
         follow_up = _open_recovery(survey, scores, comment, low, now) if low else None
-        audit.record(actor, "survey.answered", survey, client=survey.client_id, overall=scores["overall"],
-                     low=low, follow_up=follow_up.id if follow_up else None)
+        audit.record(
+            actor,
+            "survey.answered",
+            survey,
+            client=survey.client_id,
+            overall=scores["overall"],
+            low=low,
+            follow_up=follow_up.id if follow_up else None,
+        )
     return Survey.get_by_id(survey.id)
 
 
@@ -212,17 +249,24 @@ def recovery_summary(scores, comment, low):
 
 def _open_recovery(survey, scores, comment, low, now):
     level, due_hours = _recovery_rule()
-    follow_up = FollowUp.create(client=survey.client_id, report=survey.report_id, level=level, kind="service",
-                                due_at=now + datetime.timedelta(hours=due_hours),
-                                summary=recovery_summary(scores, comment, low))
+    follow_up = FollowUp.create(
+        client=survey.client_id,
+        report=survey.report_id,
+        level=level,
+        kind="service",
+        due_at=now + datetime.timedelta(hours=due_hours),
+        summary=recovery_summary(scores, comment, low),
+    )
     followup_assignment.place_new(follow_up.id)  # the worklist's assignment rule picks the counselor
     Survey.update(follow_up=follow_up.id).where(Survey.id == survey.id).execute()
-    audit.record(audit.SYSTEM, "followup.service_recovery_opened", follow_up, survey=survey.id,
-                 client=survey.client_id, low=low)
+    audit.record(
+        audit.SYSTEM, "followup.service_recovery_opened", follow_up, survey=survey.id, client=survey.client_id, low=low
+    )
     return follow_up
 
 
 # --- the dashboard -------------------------------------------------------------------------------
+
 
 def _month_starts(months):
     """The first day of each of the last ``months`` months (oldest first, this month last) and of the next."""
@@ -257,15 +301,20 @@ def dashboard(months=DASHBOARD_MONTHS):
     starts = _month_starts(months)
     bounds = [_utc_midnight(day) for day in starts]
     start, end = bounds[0], bounds[-1]
-    bucket = Case(None, [((Survey.answered_at >= bounds[i]) & (Survey.answered_at < bounds[i + 1]), i)
-                         for i in range(months)])
+    bucket = Case(
+        None, [((Survey.answered_at >= bounds[i]) & (Survey.answered_at < bounds[i + 1]), i) for i in range(months)]
+    )
     columns = [bucket.alias("bucket"), fn.COUNT(Survey.id).alias("responses")]
     for name in SCORE_FIELDS:
         field = getattr(Survey, name)
         columns += [fn.SUM(field).alias(f"{name}_sum"), fn.COUNT(field).alias(f"{name}_n")]
-    rows = {row["bucket"]: row for row in
-            Survey.select(*columns).where(Survey.answered_at >= start, Survey.answered_at < end)
-            .group_by(SQL("bucket")).dicts()}
+    rows = {
+        row["bucket"]: row
+        for row in Survey.select(*columns)
+        .where(Survey.answered_at >= start, Survey.answered_at < end)
+        .group_by(SQL("bucket"))
+        .dicts()
+    }
     by_month, totals = [], {name: [0, 0] for name in SCORE_FIELDS}
     for i in range(months):
         row = rows.get(i) or {}
@@ -276,25 +325,48 @@ def dashboard(months=DASHBOARD_MONTHS):
             totals[name][0] += total
             totals[name][1] += count
         by_month.append({"month": starts[i], "responses": row.get("responses") or 0, "averages": averages})
-    areas = [{"field": name, "label": SCORE_LABELS[name], "average": _average(*totals[name]),
-              "responses": totals[name][1]} for name in SCORE_FIELDS]
+    areas = [
+        {"field": name, "label": SCORE_LABELS[name], "average": _average(*totals[name]), "responses": totals[name][1]}
+        for name in SCORE_FIELDS
+    ]
 
     sent_in_window = Survey.sent_at >= start
-    counts = Survey.select(
-        fn.SUM(Case(None, [(sent_in_window, 1)], 0)).alias("sent"),
-        fn.SUM(Case(None, [(sent_in_window & Survey.answered_at.is_null(False), 1)], 0)).alias("answered"),
-        fn.SUM(Case(None, [((Survey.answered_at >= start) & _low_condition(), 1)], 0)).alias("low"),
-    ).where((Survey.sent_at >= start) | (Survey.answered_at >= start)).dicts().get()
+    counts = (
+        Survey.select(
+            fn.SUM(Case(None, [(sent_in_window, 1)], 0)).alias("sent"),
+            fn.SUM(Case(None, [(sent_in_window & Survey.answered_at.is_null(False), 1)], 0)).alias("answered"),
+            fn.SUM(Case(None, [((Survey.answered_at >= start) & _low_condition(), 1)], 0)).alias("low"),
+        )
+        .where((Survey.sent_at >= start) | (Survey.answered_at >= start))
+        .dicts()
+        .get()
+    )
     sent, answered = int(counts["sent"] or 0), int(counts["answered"] or 0)
 
-    comments = list(Survey.select(Survey, Client).join(Client)
-                    .where(Survey.answered_at >= start, Survey.comment != "")
-                    .order_by(Survey.answered_at.desc(), Survey.id.desc()).limit(RECENT_ROWS))
-    low = list(Survey.select(Survey, Client, FollowUp).join(Client)
-               .switch(Survey).join(FollowUp, JOIN.LEFT_OUTER)
-               .where(Survey.answered_at >= start, _low_condition())
-               .order_by(Survey.answered_at.desc(), Survey.id.desc()).limit(RECENT_ROWS))
-    return {"months": by_month, "areas": areas, "sent": sent, "answered": answered,
-            "response_rate": round(100.0 * answered / sent, 1) if sent else None,
-            "low_count": int(counts["low"] or 0), "comments": comments, "low": low,
-            "since": starts[0]}
+    comments = list(
+        Survey.select(Survey, Client)
+        .join(Client)
+        .where(Survey.answered_at >= start, Survey.comment != "")
+        .order_by(Survey.answered_at.desc(), Survey.id.desc())
+        .limit(RECENT_ROWS)
+    )
+    low = list(
+        Survey.select(Survey, Client, FollowUp)
+        .join(Client)
+        .switch(Survey)
+        .join(FollowUp, JOIN.LEFT_OUTER)
+        .where(Survey.answered_at >= start, _low_condition())
+        .order_by(Survey.answered_at.desc(), Survey.id.desc())
+        .limit(RECENT_ROWS)
+    )
+    return {
+        "months": by_month,
+        "areas": areas,
+        "sent": sent,
+        "answered": answered,
+        "response_rate": round(100.0 * answered / sent, 1) if sent else None,
+        "low_count": int(counts["low"] or 0),
+        "comments": comments,
+        "low": low,
+        "since": starts[0],
+    }

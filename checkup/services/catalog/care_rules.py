@@ -1,4 +1,5 @@
 """The admin's follow-up rule table and advice-snippet library."""
+
 from flask_babel import lazy_gettext as _l
 
 from checkup.core import audit

@@ -5,6 +5,7 @@ Every write runs in ``db.atomic()`` and records an audit event. Bad input raises
 raises ``NotFound``; a refused delete raises ``Conflict``. The ``*_problems``
 functions only read, so inline validation can call them safely.
 """
+
 import re
 from decimal import Decimal
 
@@ -30,17 +31,21 @@ MONEY_LIMIT = Decimal("99999999.99")
 
 def reference_table(query="", limit=200):
     """Active items (with department) matching ``query`` and their reference ranges, in two queries."""
-    items = (ExamItem.select(ExamItem, Department).join(Department)
-             .where(ExamItem.active == True)
-             .order_by(Department.sort_order, ExamItem.code))
+    items = (
+        ExamItem.select(ExamItem, Department)
+        .join(Department)
+        .where(ExamItem.active == True)
+        .order_by(Department.sort_order, ExamItem.code)
+    )
     if query:
         term = f"%{query}%"
-        items = items.where(ExamItem.code ** term | ExamItem.name_en ** term | ExamItem.name_zh ** term)
+        items = items.where(ExamItem.code**term | ExamItem.name_en**term | ExamItem.name_zh**term)
     ranges = ReferenceRange.select().order_by(ReferenceRange.sex, ReferenceRange.age_min)
     return prefetch(items.limit(limit), ranges)
 
 
 # --- parsing and checks shared with the forms ------------------------------------------------
+
 
 def parse_number(raw, whole=False, places=2, minimum=None, maximum=None):
     """Text (or a number) -> int/Decimal within bounds; None for blank. Raises ValueError(message)."""
@@ -126,8 +131,20 @@ def changes_of(obj, values):
 
 # --- items -----------------------------------------------------------------------------------
 
-ITEM_FIELDS = ("code", "name_en", "name_zh", "department", "unit", "result_type", "choices", "price",
-               "prep_note_en", "prep_note_zh", "resource", "active")
+ITEM_FIELDS = (
+    "code",
+    "name_en",
+    "name_zh",
+    "department",
+    "unit",
+    "result_type",
+    "choices",
+    "price",
+    "prep_note_en",
+    "prep_note_zh",
+    "resource",
+    "active",
+)
 
 
 def departments():
@@ -141,12 +158,15 @@ def resources(active_only=False):
 
 def list_items(search="", department_id=None, limit=500):
     """Items with department and resource, filtered, in one query whatever the length."""
-    query = (ExamItem.select(ExamItem, Department, Resource).join(Department)
-             .join_from(ExamItem, Resource, JOIN.LEFT_OUTER)
-             .order_by(Department.sort_order, ExamItem.code))
+    query = (
+        ExamItem.select(ExamItem, Department, Resource)
+        .join(Department)
+        .join_from(ExamItem, Resource, JOIN.LEFT_OUTER)
+        .order_by(Department.sort_order, ExamItem.code)
+    )
     if search:
         term = f"%{search}%"
-        query = query.where(ExamItem.code ** term | ExamItem.name_en ** term | ExamItem.name_zh ** term)
+        query = query.where(ExamItem.code**term | ExamItem.name_en**term | ExamItem.name_zh**term)
     if department_id:
         query = query.where(ExamItem.department == department_id)
     return list(query.limit(limit))
@@ -154,8 +174,13 @@ def list_items(search="", department_id=None, limit=500):
 
 def get_item(item_id):
     item_id = storable_id(item_id)
-    item = item_id and (ExamItem.select(ExamItem, Department, Resource).join(Department)
-                        .join_from(ExamItem, Resource, JOIN.LEFT_OUTER).where(ExamItem.id == item_id).first())
+    item = item_id and (
+        ExamItem.select(ExamItem, Department, Resource)
+        .join(Department)
+        .join_from(ExamItem, Resource, JOIN.LEFT_OUTER)
+        .where(ExamItem.id == item_id)
+        .first()
+    )
     if item is None:
         raise NotFound(_l("No such exam item."))
     return item
@@ -176,8 +201,11 @@ def item_problems(values, item_id=None):
             check.errors["choices"] = _l("List at least two options separated by |, such as Normal|Abnormal.")
         elif len(check.values["choices"]) > ExamItem.choices.max_length:
             check.errors["choices"] = _l("Use at most %(max)d characters.", max=ExamItem.choices.max_length)
-    if item_id is not None and check.values.get("result_type") in ("text", "choice") and (
-            ReferenceRange.select().where(ReferenceRange.item == item_id).exists()):
+    if (
+        item_id is not None
+        and check.values.get("result_type") in ("text", "choice")
+        and (ReferenceRange.select().where(ReferenceRange.item == item_id).exists())
+    ):
         check.errors["result_type"] = _l("This item has reference ranges; delete them before making it non-numeric.")
     check.money("price")
     department_id = id_from_text(check.values.get("department"))
@@ -186,8 +214,9 @@ def item_problems(values, item_id=None):
     check.values["department"] = department_id
     resource = check.values.get("resource")
     resource_id = id_from_text(resource) if resource not in (None, "") else None
-    if resource not in (None, "") and (resource_id is None or not Resource.select().where(
-            Resource.id == resource_id).exists()):
+    if resource not in (None, "") and (
+        resource_id is None or not Resource.select().where(Resource.id == resource_id).exists()
+    ):
         check.errors["resource"] = _l("Choose a resource from the list, or none.")
     check.values["resource"] = resource_id
     check.values["active"] = bool(check.values.get("active", True))
@@ -232,8 +261,13 @@ def update_item(actor, item_id, changes):
 def delete_item(actor, item_id):
     """Delete an item and its ranges; raises Conflict naming the packages that still use it."""
     item = get_item(item_id)
-    codes = [p.code for p in Package.select(Package.code).join(PackageItem)
-             .where(PackageItem.item == item.id).order_by(Package.code)]
+    codes = [
+        p.code
+        for p in Package.select(Package.code)
+        .join(PackageItem)
+        .where(PackageItem.item == item.id)
+        .order_by(Package.code)
+    ]
     if codes:
         raise Conflict(_l("Used by package(s): %(codes)s; remove it from them first.", codes=", ".join(codes)))
     try:
@@ -252,16 +286,20 @@ RANGE_FIELDS = ("sex", "age_min", "age_max", "low", "high", "critical_low", "cri
 
 
 def item_ranges(item_id):
-    return list(ReferenceRange.select().where(ReferenceRange.item == item_id)
-                .order_by(ReferenceRange.sex, ReferenceRange.age_min, ReferenceRange.id))
+    return list(
+        ReferenceRange.select()
+        .where(ReferenceRange.item == item_id)
+        .order_by(ReferenceRange.sex, ReferenceRange.age_min, ReferenceRange.id)
+    )
 
 
 def add_range(actor, item_id, values):
     """Add a reference range to a numeric item. Raises ValidationError for any broken rule."""
     item = get_item(item_id)
     if item.result_type != "numeric":
-        raise ValidationError(_l("Reference ranges apply to numeric items only; %(code)s is not numeric.",
-                                 code=item.code))
+        raise ValidationError(
+            _l("Reference ranges apply to numeric items only; %(code)s is not numeric.", code=item.code)
+        )
     check = Checker(values)
     check.one_of("sex", PACKAGE_SEXES, _l("Choose any, male or female."))
     age_min = check.number("age_min", required=True, whole=True, minimum=0, maximum=AGE_LIMIT)
@@ -281,27 +319,47 @@ def add_range(actor, item_id, values):
     if c_low is not None and c_high is not None and c_low > c_high:
         check.errors.setdefault("critical_high", _l("The critical high must not be below the critical low."))
     if not check.errors:
-        overlap = (ReferenceRange.select().where(
-            ReferenceRange.item == item.id, ReferenceRange.sex == check.values["sex"],
-            ReferenceRange.age_min <= age_max, ReferenceRange.age_max >= age_min).first())
+        overlap = (
+            ReferenceRange.select()
+            .where(
+                ReferenceRange.item == item.id,
+                ReferenceRange.sex == check.values["sex"],
+                ReferenceRange.age_min <= age_max,
+                ReferenceRange.age_max >= age_min,
+            )
+            .first()
+        )
         if overlap:
-            check.errors["age_min"] = _l("Ages %(a)s–%(b)s overlap the existing %(c)s–%(d)s band for this sex.",
-                                         a=age_min, b=age_max, c=overlap.age_min, d=overlap.age_max)
+            check.errors["age_min"] = _l(
+                "Ages %(a)s–%(b)s overlap the existing %(c)s–%(d)s band for this sex.",
+                a=age_min,
+                b=age_max,
+                c=overlap.age_min,
+                d=overlap.age_max,
+            )
     values = check.raise_if_any()
     with db.atomic():
         row = ReferenceRange.create(item=item.id, **{k: values[k] for k in RANGE_FIELDS})
-        audit.record(actor, "catalog.range_added", item, range_id=row.id,
-                     **{k: values[k] for k in RANGE_FIELDS})
+        audit.record(actor, "catalog.range_added", item, range_id=row.id, **{k: values[k] for k in RANGE_FIELDS})
     return row
 
 
 def delete_range(actor, item_id, range_id):
     range_id, item_id = storable_id(range_id), storable_id(item_id)
-    row = range_id and item_id and ReferenceRange.get_or_none((ReferenceRange.id == range_id)
-                                                              & (ReferenceRange.item == item_id))
+    row = (
+        range_id
+        and item_id
+        and ReferenceRange.get_or_none((ReferenceRange.id == range_id) & (ReferenceRange.item == item_id))
+    )
     if not row:
         raise NotFound(_l("No such reference range."))
     with db.atomic():
         row.delete_instance()
-        audit.record(actor, "catalog.range_deleted", row.item, range_id=range_id, sex=row.sex,
-                     ages=f"{row.age_min}-{row.age_max}")
+        audit.record(
+            actor,
+            "catalog.range_deleted",
+            row.item,
+            range_id=range_id,
+            sex=row.sex,
+            ages=f"{row.age_min}-{row.age_max}",
+        )

@@ -3,6 +3,7 @@
 Same contract as ``checkup.services.catalog.catalog``: writes in ``db.atomic()`` with an audit
 event; ValidationError / NotFound on bad input; ``*_problems`` only read.
 """
+
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -27,19 +28,36 @@ from checkup.services.catalog.catalog import (
 # --- packages --------------------------------------------------------------------------------
 
 ITEM_LIMIT = 500  # far beyond any real package; keeps the IN (...) list small
-PACKAGE_FIELDS = ("code", "name_en", "name_zh", "description_en", "description_zh", "sex", "age_min", "age_max",
-                  "price", "active")
+PACKAGE_FIELDS = (
+    "code",
+    "name_en",
+    "name_zh",
+    "description_en",
+    "description_zh",
+    "sex",
+    "age_min",
+    "age_max",
+    "price",
+    "active",
+)
 
 
 def list_packages(search="", only_id=None):
     """Packages with their item count and the total of their item prices, in one query."""
-    query = (Package.select(Package, fn.COUNT(ExamItem.id).alias("item_count"),
-                            fn.COALESCE(fn.SUM(ExamItem.price), 0).alias("items_total"))
-             .join(PackageItem, JOIN.LEFT_OUTER).join(ExamItem, JOIN.LEFT_OUTER)
-             .group_by(Package.id).order_by(Package.code))
+    query = (
+        Package.select(
+            Package,
+            fn.COUNT(ExamItem.id).alias("item_count"),
+            fn.COALESCE(fn.SUM(ExamItem.price), 0).alias("items_total"),
+        )
+        .join(PackageItem, JOIN.LEFT_OUTER)
+        .join(ExamItem, JOIN.LEFT_OUTER)
+        .group_by(Package.id)
+        .order_by(Package.code)
+    )
     if search:
         term = f"%{search}%"
-        query = query.where(Package.code ** term | Package.name_en ** term | Package.name_zh ** term)
+        query = query.where(Package.code**term | Package.name_en**term | Package.name_zh**term)
     if only_id is not None:
         query = query.where(Package.id == only_id)
     packages = list(query)
@@ -62,9 +80,12 @@ def package_item_ids(package_id):
 
 def items_by_department(include_ids=()):
     """[(department, [items])] of active items (plus ``include_ids``) in one query, for choosing."""
-    query = (ExamItem.select(ExamItem, Department).join(Department)
-             .where((ExamItem.active == True) | ExamItem.id.in_(list(include_ids) or [0]))
-             .order_by(Department.sort_order, Department.code, ExamItem.code))
+    query = (
+        ExamItem.select(ExamItem, Department)
+        .join(Department)
+        .where((ExamItem.active == True) | ExamItem.id.in_(list(include_ids) or [0]))
+        .order_by(Department.sort_order, Department.code, ExamItem.code)
+    )
     groups = []
     for item in query:
         if not groups or groups[-1][0].id != item.department_id:
@@ -89,11 +110,14 @@ def package_problems(values, package_id=None):
     check.money("price")
     check.values["active"] = bool(check.values.get("active", True))
     raw_ids = list(values.get("items") or [])
-    ids = {id_from_text(i) for i in raw_ids[:ITEM_LIMIT + 1]}
+    ids = {id_from_text(i) for i in raw_ids[: ITEM_LIMIT + 1]}
     if not raw_ids:
         check.errors["items"] = _l("Choose at least one item.")
-    elif len(raw_ids) > ITEM_LIMIT or None in ids or (
-            ExamItem.select().where(ExamItem.id.in_(list(ids))).count() != len(ids)):
+    elif (
+        len(raw_ids) > ITEM_LIMIT
+        or None in ids
+        or (ExamItem.select().where(ExamItem.id.in_(list(ids))).count() != len(ids))
+    ):
         check.errors["items"] = _l("Choose items from the list.")
     clean = {k: check.values.get(k) for k in PACKAGE_FIELDS}
     clean["items"] = sorted(i for i in ids if i is not None)
@@ -149,8 +173,12 @@ RESOURCE_FIELDS = ("code", "name_en", "name_zh", "daily_capacity", "active")
 
 def list_resources():
     """Resources with the number of items that consume each, in one query."""
-    return list(Resource.select(Resource, fn.COUNT(ExamItem.id).alias("item_count"))
-                .join(ExamItem, JOIN.LEFT_OUTER).group_by(Resource.id).order_by(Resource.code))
+    return list(
+        Resource.select(Resource, fn.COUNT(ExamItem.id).alias("item_count"))
+        .join(ExamItem, JOIN.LEFT_OUTER)
+        .group_by(Resource.id)
+        .order_by(Resource.code)
+    )
 
 
 def get_resource(resource_id):

@@ -1,4 +1,5 @@
 """Which packages a client may book, and why the others are not offered."""
+
 import datetime
 from dataclasses import dataclass
 
@@ -43,9 +44,13 @@ def package_with_items(code):
     package = Package.get_or_none((Package.code == code) & (Package.active == True))
     if package is None:
         return None, []
-    items = list(ExamItem.select(ExamItem, Department).join(Department)
-                 .join_from(ExamItem, PackageItem).where(PackageItem.package == package.id)
-                 .order_by(Department.sort_order, ExamItem.code))
+    items = list(
+        ExamItem.select(ExamItem, Department)
+        .join(Department)
+        .join_from(ExamItem, PackageItem)
+        .where(PackageItem.package == package.id)
+        .order_by(Department.sort_order, ExamItem.code)
+    )
     return package, items
 
 
@@ -58,6 +63,3 @@ def preparation_notes(items, chinese=False):
             seen.add(note)
             notes.append(note)
     return notes
-
-
-

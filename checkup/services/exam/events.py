@@ -6,6 +6,7 @@ services/care/recheck.py closes the follow-ups a normal re-check answers, servic
 the satisfaction survey. The exam domain imports none of them; checkup/task_kinds.py imports them so
 every process has its receivers connected.
 """
+
 from blinker import Namespace
 
 _signals = Namespace()

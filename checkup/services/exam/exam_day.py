@@ -12,6 +12,7 @@ A record a company roster made (HR's data) is marked on the sheet: before check-
 ID card and join it to the center's earlier record of the person (``enrollment_identity.join_at_desk``);
 checking it in with the ID number confirmed makes that number the record's own.
 """
+
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -100,13 +101,24 @@ class DaySheet:
 def _row(appointment, now, today):
     client, slot = appointment.client, appointment.slot
     return DaySheetRow(
-        appointment_id=appointment.id, day=appointment.day, exam_code=appointment.exam_code, status=appointment.status,
-        source=appointment.source, client_id=client.id, name=client.name, sex=client.sex,
-        age=age_on(client.birth_date, appointment.day), birth_date=client.birth_date, phone=client.phone,
+        appointment_id=appointment.id,
+        day=appointment.day,
+        exam_code=appointment.exam_code,
+        status=appointment.status,
+        source=appointment.source,
+        client_id=client.id,
+        name=client.name,
+        sex=client.sex,
+        age=age_on(client.birth_date, appointment.day),
+        birth_date=client.birth_date,
+        phone=client.phone,
         masked_national_id=national_id.masked_from_cipher(client.national_id_cipher),
-        package=appointment.package, slot_ended=clock.local(slot.day, slot.end_time) <= now,
-        is_today=appointment.day == today, roster_record=enrollment_identity.is_roster_record(client),
-        roster_id_hash=client.roster_id_hash if enrollment_identity.is_roster_record(client) else None)
+        package=appointment.package,
+        slot_ended=clock.local(slot.day, slot.end_time) <= now,
+        is_today=appointment.day == today,
+        roster_record=enrollment_identity.is_roster_record(client),
+        roster_id_hash=client.roster_id_hash if enrollment_identity.is_roster_record(client) else None,
+    )
 
 
 def _mark_known_elsewhere(rows):
@@ -117,15 +129,21 @@ def _mark_known_elsewhere(rows):
 
 
 def _with_client_package_slot():
-    return (Appointment.select(Appointment, Client, Package, Slot).join_from(Appointment, Client)
-            .join_from(Appointment, Package, JOIN.LEFT_OUTER).join_from(Appointment, Slot))
+    return (
+        Appointment.select(Appointment, Client, Package, Slot)
+        .join_from(Appointment, Client)
+        .join_from(Appointment, Package, JOIN.LEFT_OUTER)
+        .join_from(Appointment, Slot)
+    )
 
 
 def _check_in_times(appointment_ids):
     """{appointment id: aware check-in time} from the audit log, in one query (even for none: a fixed count)."""
-    events = (AuditEvent.select(AuditEvent.object_id, AuditEvent.at)
-              .where(AuditEvent.action == "exam_day.checked_in", AuditEvent.object_type == "appointment",
-                     AuditEvent.object_id.in_([str(i) for i in appointment_ids])))
+    events = AuditEvent.select(AuditEvent.object_id, AuditEvent.at).where(
+        AuditEvent.action == "exam_day.checked_in",
+        AuditEvent.object_type == "appointment",
+        AuditEvent.object_id.in_([str(i) for i in appointment_ids]),
+    )
     return {int(e.object_id): clock.from_utc(e.at) for e in events}
 
 
@@ -134,8 +152,9 @@ def day_sheet(day):
     now, today = clock.now(), clock.today()
     slots = list(Slot.select().where(Slot.day == day).order_by(Slot.start_time))
     by_slot = {s.id: DaySheetSlot(s, ended=clock.local(s.day, s.end_time) <= now) for s in slots}
-    appointments = list(_with_client_package_slot().where(Appointment.day == day)
-                        .order_by(Slot.start_time, Client.name, Appointment.id))
+    appointments = list(
+        _with_client_package_slot().where(Appointment.day == day).order_by(Slot.start_time, Client.name, Appointment.id)
+    )
     counts = {status: 0 for status in STATUSES}
     rows = []
     for appointment in appointments:
@@ -165,8 +184,13 @@ def sheet_row(appointment_id):
 
 
 def _appointment(appointment_id):
-    appointment = (Appointment.select(Appointment, Client, Slot).join_from(Appointment, Client)
-                   .join_from(Appointment, Slot).where(Appointment.id == appointment_id).first())
+    appointment = (
+        Appointment.select(Appointment, Client, Slot)
+        .join_from(Appointment, Client)
+        .join_from(Appointment, Slot)
+        .where(Appointment.id == appointment_id)
+        .first()
+    )
     if appointment is None:
         raise NotFound(_l("We could not find that appointment."))
     return appointment
@@ -181,8 +205,10 @@ def _confirmed_identity(client, verified_fields):
     confirmed = {f for f in (verified_fields or ()) if f in IDENTITY_FIELDS}
     missing = [f for f in required_identity_fields(client) if f not in confirmed]
     if missing:
-        message = _l("Confirm the client's identity first: tick that the name, birth date and ID number "
-                     "(when on file) match the person at the desk.")
+        message = _l(
+            "Confirm the client's identity first: tick that the name, birth date and ID number "
+            "(when on file) match the person at the desk."
+        )
         raise ValidationError(message, {f: message for f in missing})
     return sorted(confirmed & set(required_identity_fields(client)))
 
@@ -198,21 +224,34 @@ def check_in(actor, appointment_id, verified_fields):
     appointment = _appointment(appointment_id)
     today = clock.today()
     if appointment.day != today:
-        raise ValidationError(_l("This appointment is on %(day)s. Clients can be checked in on the day of "
-                                 "their appointment only (today is %(today)s).",
-                                 day=appointment.day.isoformat(), today=today.isoformat()))
+        raise ValidationError(
+            _l(
+                "This appointment is on %(day)s. Clients can be checked in on the day of "
+                "their appointment only (today is %(today)s).",
+                day=appointment.day.isoformat(),
+                today=today.isoformat(),
+            )
+        )
     if appointment.status != BOOKED:
-        raise ValidationError(_l("Only a booked appointment can be checked in; this one is %(status)s.",
-                                 status=choice_label("appointment_status", appointment.status)))
+        raise ValidationError(
+            _l(
+                "Only a booked appointment can be checked in; this one is %(status)s.",
+                status=choice_label("appointment_status", appointment.status),
+            )
+        )
     confirmed = _confirmed_identity(appointment.client, verified_fields)
     with db.atomic():
         enrollment_identity.confirm_at_check_in(appointment.client, confirmed)
-        changed = (Appointment.update(status=CHECKED_IN, updated_at=utcnow())
-                   .where(Appointment.id == appointment.id, Appointment.status == BOOKED).execute())
+        changed = (
+            Appointment.update(status=CHECKED_IN, updated_at=utcnow())
+            .where(Appointment.id == appointment.id, Appointment.status == BOOKED)
+            .execute()
+        )
         if changed != 1:
             raise Conflict(_l("Someone else changed this appointment just now. Reload the day sheet."))
-        audit.record(actor, "exam_day.checked_in", appointment, identity_confirmed=confirmed,
-                     exam_code=appointment.exam_code)
+        audit.record(
+            actor, "exam_day.checked_in", appointment, identity_confirmed=confirmed, exam_code=appointment.exam_code
+        )
     return Appointment.get_by_id(appointment.id)
 
 
@@ -224,15 +263,26 @@ def mark_no_show(actor, appointment_id):
     appointment = _appointment(appointment_id)
     slot = appointment.slot
     if clock.local(slot.day, slot.end_time) > clock.now():
-        raise ValidationError(_l("A client can be marked as a no-show only after their time slot has ended "
-                                 "(%(end)s on %(day)s).", end=slot.end_time.strftime("%H:%M"),
-                                 day=slot.day.isoformat()))
+        raise ValidationError(
+            _l(
+                "A client can be marked as a no-show only after their time slot has ended (%(end)s on %(day)s).",
+                end=slot.end_time.strftime("%H:%M"),
+                day=slot.day.isoformat(),
+            )
+        )
     if appointment.status != BOOKED:
-        raise ValidationError(_l("Only a booked appointment can be marked as a no-show; this one is %(status)s.",
-                                 status=choice_label("appointment_status", appointment.status)))
+        raise ValidationError(
+            _l(
+                "Only a booked appointment can be marked as a no-show; this one is %(status)s.",
+                status=choice_label("appointment_status", appointment.status),
+            )
+        )
     with db.atomic():
-        changed = (Appointment.update(status=NO_SHOW, live_day=None, updated_at=utcnow())
-                   .where(Appointment.id == appointment.id, Appointment.status == BOOKED).execute())
+        changed = (
+            Appointment.update(status=NO_SHOW, live_day=None, updated_at=utcnow())
+            .where(Appointment.id == appointment.id, Appointment.status == BOOKED)
+            .execute()
+        )
         if changed != 1:
             raise Conflict(_l("Someone else changed this appointment just now. Reload the day sheet."))
         booking._release(appointment.slot_id, appointment.day, booking.resource_ids_of(appointment.id))
@@ -243,8 +293,11 @@ def mark_no_show(actor, appointment_id):
 def walk_in_slots():
     """Today's slots still under way or to come that have a free place, earliest first."""
     now = clock.now()
-    slots = Slot.select().where(Slot.day == now.date(), Slot.closed == False,
-                                Slot.booked + Slot.held < Slot.capacity).order_by(Slot.start_time)
+    slots = (
+        Slot.select()
+        .where(Slot.day == now.date(), Slot.closed == False, Slot.booked + Slot.held < Slot.capacity)
+        .order_by(Slot.start_time)
+    )
     return [s for s in slots if clock.local(s.day, s.end_time) > now]
 
 
@@ -263,8 +316,7 @@ def register_walk_in(actor, client_id, package_code, verified_fields=None):
     appointment = None
     for slot in walk_in_slots():
         try:
-            appointment = booking.book(actor, client.id, slot.id, package_code, source="walk_in",
-                                       allow_started=True)
+            appointment = booking.book(actor, client.id, slot.id, package_code, source="walk_in", allow_started=True)
             break
         except booking.PlaceTaken:
             continue  # that slot (or a resource) filled up meanwhile: try the next one
@@ -289,22 +341,25 @@ def exam_sheet_data(appointment_id, chinese=False):
     if appointment is None:
         raise NotFound(_l("We could not find that appointment."))
     client, slot = appointment.client, appointment.slot
-    rows = (AppointmentItem.select(AppointmentItem, ExamItem, Department)
-            .join(ExamItem).join(Department)
-            .where(AppointmentItem.appointment == appointment.id)
-            .order_by(Department.sort_order, Department.code, ExamItem.code))
+    rows = (
+        AppointmentItem.select(AppointmentItem, ExamItem, Department)
+        .join(ExamItem)
+        .join(Department)
+        .where(AppointmentItem.appointment == appointment.id)
+        .order_by(Department.sort_order, Department.code, ExamItem.code)
+    )
     stations, by_department = [], {}
     for row in rows:
         item, department = row.item, row.item.department
         if department.id not in by_department:
             name, other = _text(department, chinese)
-            by_department[department.id] = {"name": name, "other_name": other, "code": department.code,
-                                            "items": []}
+            by_department[department.id] = {"name": name, "other_name": other, "code": department.code, "items": []}
             stations.append(by_department[department.id])
         name, other = _text(item, chinese)
         prep = (item.prep_note_zh or item.prep_note_en) if chinese else (item.prep_note_en or item.prep_note_zh)
         by_department[department.id]["items"].append(
-            {"code": item.code, "name": name, "other_name": other, "prep_note": prep, "is_addon": row.is_addon})
+            {"code": item.code, "name": name, "other_name": other, "prep_note": prep, "is_addon": row.is_addon}
+        )
     package_name, _other = _text(appointment.package, chinese) if appointment.package else ("", "")
     return {
         "center_name": current_app.config["CENTER_NAME"],
@@ -333,10 +388,21 @@ def print_exam_sheet(actor, appointment_id, chinese=False):
 
 # The sheet's fixed wording, translated here so the renderer stays free of Flask.
 SHEET_LABELS = {
-    "title": _l("Exam sheet"), "client": _l("Client"), "sex": _l("Sex"), "age": _l("Age"),
-    "birth_date": _l("Birth date"), "national_id": _l("ID number"), "exam_code": _l("Exam code"),
-    "date": _l("Date"), "time": _l("Time"), "package": _l("Package"), "done": _l("Done"),
-    "item": _l("Examination"), "prep": _l("Preparation"), "addon": _l("add-on"),
-    "page": _l("Page %(page)s of %(pages)s"), "station_signature": _l("Station signature"),
+    "title": _l("Exam sheet"),
+    "client": _l("Client"),
+    "sex": _l("Sex"),
+    "age": _l("Age"),
+    "birth_date": _l("Birth date"),
+    "national_id": _l("ID number"),
+    "exam_code": _l("Exam code"),
+    "date": _l("Date"),
+    "time": _l("Time"),
+    "package": _l("Package"),
+    "done": _l("Done"),
+    "item": _l("Examination"),
+    "prep": _l("Preparation"),
+    "addon": _l("add-on"),
+    "page": _l("Page %(page)s of %(pages)s"),
+    "station_signature": _l("Station signature"),
     "no_items": _l("No examinations on this appointment."),
 }

@@ -7,6 +7,7 @@ renamed into place, and its sha256 is stored. Rendering is deterministic, so run
 task: an exception marks the report ``failed`` with the reason (shown to staff) and the task is tried
 again on schedule, so a full or read-only disk heals by itself once fixed.
 """
+
 import datetime
 import logging
 import time
@@ -49,6 +50,7 @@ def file_for(report):
 
 # --- the document's data ---------------------------------------------------------------------------
 
+
 def _flag_label(flag):
     return str(FLAG_LABELS.get(flag, flag)) if flag and flag != "N" else ""
 
@@ -58,8 +60,11 @@ def _localized(row, field, chinese):
 
 
 def _level_label(level):
-    return {"A": _("Level A: contact within 24 hours"), "B": _("Level B: see a doctor soon"),
-            "C": _("Level C: recheck at your next visit")}.get(level, level or "—")
+    return {
+        "A": _("Level A: contact within 24 hours"),
+        "B": _("Level B: see a doctor soon"),
+        "C": _("Level C: recheck at your next visit"),
+    }.get(level, level or "—")
 
 
 def _locale_of(client_id):
@@ -83,31 +88,56 @@ def document_data(report, appointment, client, package, signer, findings, chines
             reference = f"≤ {row['ref_high']}"
         elif row.get("ref_low"):
             reference = f"≥ {row['ref_low']}"
-        by_code[code]["rows"].append({
-            "name": _localized(row, "name", chinese) or row["code"], "value": row.get("value", ""),
-            "unit": row.get("unit", ""), "reference": reference, "flag": row.get("flag", ""),
-            "flag_label": _flag_label(row.get("flag", "")), "skipped": row.get("skipped", False),
-            "skip_reason": row.get("skip_reason", ""),
-        })
-    trends = [{"name": _localized(row, "name", chinese) or row["code"], "unit": row.get("unit", ""),
-               "previous": row.get("previous", ""), "previous_day": row.get("previous_day", ""),
-               "current": row.get("value", ""), "arrow": row.get("trend", "")}
-              for row in rows if row.get("previous") and row.get("value_num") and not row.get("skipped")]
+        by_code[code]["rows"].append(
+            {
+                "name": _localized(row, "name", chinese) or row["code"],
+                "value": row.get("value", ""),
+                "unit": row.get("unit", ""),
+                "reference": reference,
+                "flag": row.get("flag", ""),
+                "flag_label": _flag_label(row.get("flag", "")),
+                "skipped": row.get("skipped", False),
+                "skip_reason": row.get("skip_reason", ""),
+            }
+        )
+    trends = [
+        {
+            "name": _localized(row, "name", chinese) or row["code"],
+            "unit": row.get("unit", ""),
+            "previous": row.get("previous", ""),
+            "previous_day": row.get("previous_day", ""),
+            "current": row.get("value", ""),
+            "arrow": row.get("trend", ""),
+        }
+        for row in rows
+        if row.get("previous") and row.get("value_num") and not row.get("skipped")
+    ]
     signed_at = clock.from_utc(report.signed_at)
     return {
         "center": {"name": current_app.config["CENTER_NAME"], "phone": current_app.config.get("CENTER_PHONE", "")},
-        "client": {"name": client.name, "sex": str(choice_label("sex", client.sex)),
-                   "age": str(age_on(client.birth_date, appointment.day))},
-        "exam": {"package": (package.name_zh if chinese and package and package.name_zh else
-                             package.name_en if package else ""),
-                 "date": appointment.day.isoformat(), "code": appointment.exam_code},
+        "client": {
+            "name": client.name,
+            "sex": str(choice_label("sex", client.sex)),
+            "age": str(age_on(client.birth_date, appointment.day)),
+        },
+        "exam": {
+            "package": (
+                package.name_zh if chinese and package and package.name_zh else package.name_en if package else ""
+            ),
+            "date": appointment.day.isoformat(),
+            "code": appointment.exam_code,
+        },
         "departments": departments,
         "findings": [{"text": f.text, "level": f.level, "level_label": _level_label(f.level)} for f in findings],
-        "summary": report.summary, "advice": report.advice,
+        "summary": report.summary,
+        "advice": report.advice,
         "trends": trends[:MAX_TRENDS],
-        "signature": {"physician": signer.name if signer else "",
-                      "signed_at": signed_at.strftime("%Y-%m-%d %H:%M") if signed_at else ""},
-        "verification_code": report.verification_code or "", "version": str(report.version),
+        "signature": {
+            "physician": signer.name if signer else "",
+            "signed_at": signed_at.strftime("%Y-%m-%d %H:%M") if signed_at else "",
+        },
+        "verification_code": report.verification_code or "",
+        "version": str(report.version),
         "amendment_reason": report.amendment_reason,
     }
 
@@ -160,23 +190,34 @@ def render_report_pdf(report_id):
     if report is None or report.status == DRAFT:
         return None
     target = reports_dir() / relative_path(report)
-    if report.pdf_state == PDF_READY and report.pdf_checksum and target.exists() \
-            and sha256_of(target) == report.pdf_checksum:
+    if (
+        report.pdf_state == PDF_READY
+        and report.pdf_checksum
+        and target.exists()
+        and sha256_of(target) == report.pdf_checksum
+    ):
         _publish_and_notify(report.id)
         return str(target)
-    Report.update(pdf_state=PDF_RENDERING, pdf_attempts=Report.pdf_attempts + 1, pdf_updated_at=utcnow(),
-                  pdf_error="").where(Report.id == report.id).execute()
+    Report.update(
+        pdf_state=PDF_RENDERING, pdf_attempts=Report.pdf_attempts + 1, pdf_updated_at=utcnow(), pdf_error=""
+    ).where(Report.id == report.id).execute()
     try:
         delay = float(current_app.config.get("REPORT_RENDER_DELAY_SECONDS") or 0)
         if delay > 0:  # test-only hook: time to kill the worker mid-render
             time.sleep(delay)
         checksum = write_atomically(target, render_bytes(report.id))
     except Exception as exc:
-        Report.update(pdf_state=PDF_FAILED, pdf_error=f"{type(exc).__name__}: {exc}"[:500],
-                      pdf_updated_at=utcnow()).where(Report.id == report.id).execute()
+        Report.update(
+            pdf_state=PDF_FAILED, pdf_error=f"{type(exc).__name__}: {exc}"[:500], pdf_updated_at=utcnow()
+        ).where(Report.id == report.id).execute()
         raise
-    Report.update(pdf_state=PDF_READY, pdf_path=relative_path(report), pdf_checksum=checksum, pdf_error="",
-                  pdf_updated_at=utcnow()).where(Report.id == report.id).execute()
+    Report.update(
+        pdf_state=PDF_READY,
+        pdf_path=relative_path(report),
+        pdf_checksum=checksum,
+        pdf_error="",
+        pdf_updated_at=utcnow(),
+    ).where(Report.id == report.id).execute()
     _publish_and_notify(report.id)
     return str(target)
 
@@ -192,12 +233,22 @@ def requeue_stuck_reports(older_than_minutes=10):
     render task left to run (``flask requeue-reports``: e.g. after restoring an old database). The task
     table retries a failed render by itself. Returns the report ids queued."""
     cutoff = utcnow() - datetime.timedelta(minutes=older_than_minutes)
-    stuck = [r.id for r in Report.select(Report.id).where(
-        Report.status != DRAFT, Report.pdf_state.in_((PDF_PENDING, PDF_RENDERING)),
-        Report.pdf_updated_at.is_null() | (Report.pdf_updated_at <= cutoff)).order_by(Report.id)]
+    stuck = [
+        r.id
+        for r in Report.select(Report.id)
+        .where(
+            Report.status != DRAFT,
+            Report.pdf_state.in_((PDF_PENDING, PDF_RENDERING)),
+            Report.pdf_updated_at.is_null() | (Report.pdf_updated_at <= cutoff),
+        )
+        .order_by(Report.id)
+    ]
     for report_id in stuck:
-        (Report.update(pdf_state=PDF_PENDING, pdf_updated_at=utcnow())
-         .where(Report.id == report_id, Report.pdf_state.in_((PDF_PENDING, PDF_RENDERING))).execute())
+        (
+            Report.update(pdf_state=PDF_PENDING, pdf_updated_at=utcnow())
+            .where(Report.id == report_id, Report.pdf_state.in_((PDF_PENDING, PDF_RENDERING)))
+            .execute()
+        )
         queue_pdf(report_id)
     if stuck:
         log.info("re-queued report PDFs: %s", stuck)
@@ -205,6 +256,7 @@ def requeue_stuck_reports(older_than_minutes=10):
 
 
 # --- emails --------------------------------------------------------------------------------------
+
 
 def _send_to_client(report_id, kind, template, subject):
     report = Report.get_or_none(Report.id == report_id)
@@ -217,22 +269,30 @@ def _send_to_client(report_id, kind, template, subject):
     if not email:
         return None
     with force_locale(locale):
-        text = render_template(template, client=client, appointment=appointment, report=report,
-                               center=current_app.config["CENTER_NAME"],
-                               link=current_app.config["BASE_URL"].rstrip("/") + "/me/reports")
-        return messages.send_owed(kind, email, subject(), text, client_id=client.id,
-                                  user_id=account.id if account else None)
+        text = render_template(
+            template,
+            client=client,
+            appointment=appointment,
+            report=report,
+            center=current_app.config["CENTER_NAME"],
+            link=current_app.config["BASE_URL"].rstrip("/") + "/me/reports",
+        )
+        return messages.send_owed(
+            kind, email, subject(), text, client_id=client.id, user_id=account.id if account else None
+        )
 
 
 @tasks.handler("mail.report_ready")
 def send_report_ready(report_id):
     """Task: tell the client their report can be downloaded."""
-    return _send_to_client(report_id, "report_ready", "email/report_ready.txt",
-                           lambda: _("Your checkup report is ready"))
+    return _send_to_client(
+        report_id, "report_ready", "email/report_ready.txt", lambda: _("Your checkup report is ready")
+    )
 
 
 @tasks.handler("mail.report_amended")
 def send_amendment_notice(report_id):
     """Task: tell the client their report was amended (with the reason)."""
-    return _send_to_client(report_id, "report_amended", "email/report_amended.txt",
-                           lambda: _("Your checkup report was amended"))
+    return _send_to_client(
+        report_id, "report_amended", "email/report_amended.txt", lambda: _("Your checkup report was amended")
+    )

@@ -1,5 +1,6 @@
 """Reading an appointment for review: rows with flags and previous values, findings implied, advice
 suggested; the report states and the follow-up rule table. Pure reads — signing is in reports.py."""
+
 import datetime
 import secrets
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ MAX_OBSERVATIONS = 20
 
 
 # --- small pure helpers -----------------------------------------------------------------------------
+
 
 def number_text(value):
     """A Decimal as people write it: no exponent, no trailing zeros ("5.40" -> "5.4")."""
@@ -121,6 +123,7 @@ def new_verification_code():
 
 # --- review ------------------------------------------------------------------------------------------
 
+
 @dataclass
 class ReviewRow:
     item: ExamItem
@@ -189,8 +192,9 @@ class ReviewData:
 
     @property
     def can_sign(self):
-        return (not self.signed and not self.pending and self.appointment.status in REVIEWABLE_STATUSES
-                and bool(self.rows))
+        return (
+            not self.signed and not self.pending and self.appointment.status in REVIEWABLE_STATUSES and bool(self.rows)
+        )
 
 
 def review_data(appointment_id):
@@ -200,23 +204,37 @@ def review_data(appointment_id):
     mild), then normal, then items still pending; each with the client's previous value of that
     item from an earlier completed checkup and a trend arrow. Raises NotFound.
     """
-    appointment = (Appointment.select(Appointment, Client, Package).join(Client)
-                   .join_from(Appointment, Package, JOIN.LEFT_OUTER)
-                   .where(Appointment.id == appointment_id).first())
+    appointment = (
+        Appointment.select(Appointment, Client, Package)
+        .join(Client)
+        .join_from(Appointment, Package, JOIN.LEFT_OUTER)
+        .where(Appointment.id == appointment_id)
+        .first()
+    )
     if appointment is None:
         raise NotFound(_l("We could not find that appointment."))
-    items = list(ExamItem.select(ExamItem, Department).join(Department)
-                 .join_from(ExamItem, AppointmentItem)
-                 .where(AppointmentItem.appointment == appointment.id))
+    items = list(
+        ExamItem.select(ExamItem, Department)
+        .join(Department)
+        .join_from(ExamItem, AppointmentItem)
+        .where(AppointmentItem.appointment == appointment.id)
+    )
     results = {r.item_id: r for r in Result.select().where(Result.appointment == appointment.id)}
     item_ids = [item.id for item in items]
     previous = {}
     if item_ids:
-        earlier = (Result.select(Result, Appointment).join(Appointment)
-                   .where(Appointment.client == appointment.client_id, Appointment.day < appointment.day,
-                          Appointment.status == COMPLETED, Result.item.in_(item_ids),
-                          Result.skipped == False)
-                   .order_by(Appointment.day.desc(), Result.id.desc()))
+        earlier = (
+            Result.select(Result, Appointment)
+            .join(Appointment)
+            .where(
+                Appointment.client == appointment.client_id,
+                Appointment.day < appointment.day,
+                Appointment.status == COMPLETED,
+                Result.item.in_(item_ids),
+                Result.skipped == False,
+            )
+            .order_by(Appointment.day.desc(), Result.id.desc())
+        )
         for row in earlier:
             previous.setdefault(row.item_id, row)
     rows = []
@@ -235,8 +253,12 @@ def review_data(appointment_id):
                 row.advice_key = f"{item.code}:{direction(result.flag)}"
         rows.append(row)
     rows.sort(key=ReviewRow.sort_key)
-    reports = list(Report.select(Report, User).join(User, JOIN.LEFT_OUTER, on=(Report.signed_by == User.id))
-                   .where(Report.appointment == appointment.id).order_by(Report.version.desc()))
+    reports = list(
+        Report.select(Report, User)
+        .join(User, JOIN.LEFT_OUTER, on=(Report.signed_by == User.id))
+        .where(Report.appointment == appointment.id)
+        .order_by(Report.version.desc())
+    )
     keys = sorted({row.advice_key for row in rows if row.advice_key})
     snippets = {s.key: s for s in AdviceSnippet.select().where(AdviceSnippet.key.in_(keys))} if keys else {}
     data = ReviewData(appointment=appointment, rows=rows, reports=reports, snippets=snippets)
@@ -265,32 +287,48 @@ def ready_for_review(limit=200):
     Three queries: the unsigned candidates, then item and done-result counts grouped by appointment.
     """
     signed = Report.select(Report.appointment).where(Report.status.in_(EVER_SIGNED))
-    candidates = list(Appointment.select(Appointment, Client, Package).join(Client)
-                      .join_from(Appointment, Package, JOIN.LEFT_OUTER)
-                      .where(Appointment.status.in_(REVIEWABLE_STATUSES), Appointment.id.not_in(signed))
-                      .order_by(Appointment.day, Appointment.id))
+    candidates = list(
+        Appointment.select(Appointment, Client, Package)
+        .join(Client)
+        .join_from(Appointment, Package, JOIN.LEFT_OUTER)
+        .where(Appointment.status.in_(REVIEWABLE_STATUSES), Appointment.id.not_in(signed))
+        .order_by(Appointment.day, Appointment.id)
+    )
     if not candidates:
         return []
     ids = [a.id for a in candidates]
-    items = dict(AppointmentItem.select(AppointmentItem.appointment, fn.COUNT(AppointmentItem.id))
-                 .where(AppointmentItem.appointment.in_(ids)).group_by(AppointmentItem.appointment).tuples())
-    done = ((Result.skipped == True) | Result.value_num.is_null(False) | (Result.value_text != ""))
-    results = dict(Result.select(Result.appointment, fn.COUNT(Result.id))
-                   .join(AppointmentItem, on=((AppointmentItem.appointment == Result.appointment)
-                                              & (AppointmentItem.item == Result.item)))
-                   .where(Result.appointment.in_(ids), done).group_by(Result.appointment).tuples())
+    items = dict(
+        AppointmentItem.select(AppointmentItem.appointment, fn.COUNT(AppointmentItem.id))
+        .where(AppointmentItem.appointment.in_(ids))
+        .group_by(AppointmentItem.appointment)
+        .tuples()
+    )
+    done = (Result.skipped == True) | Result.value_num.is_null(False) | (Result.value_text != "")
+    results = dict(
+        Result.select(Result.appointment, fn.COUNT(Result.id))
+        .join(
+            AppointmentItem,
+            on=((AppointmentItem.appointment == Result.appointment) & (AppointmentItem.item == Result.item)),
+        )
+        .where(Result.appointment.in_(ids), done)
+        .group_by(Result.appointment)
+        .tuples()
+    )
     return [a for a in candidates if items.get(a.id) and items[a.id] == results.get(a.id)][:limit]
 
 
 def recently_signed(limit=20):
     """The latest signed versions with their PDF state, newest first (for the review home page)."""
-    return list(Report.select(Report, Appointment, Client).join(Appointment).join(Client)
-                .where(Report.status.in_(CURRENT_SIGNED))
-                .order_by(Report.signed_at.desc(), Report.id.desc()).limit(limit))
+    return list(
+        Report.select(Report, Appointment, Client)
+        .join(Appointment)
+        .join(Client)
+        .where(Report.status.in_(CURRENT_SIGNED))
+        .order_by(Report.signed_at.desc(), Report.id.desc())
+        .limit(limit)
+    )
 
 
 def is_signed(appointment_id):
     """True once any version was signed: results are then locked."""
     return Report.select().where(Report.appointment == appointment_id, Report.status.in_(EVER_SIGNED)).exists()
-
-

@@ -5,6 +5,7 @@ and the follow-ups the rule table calls for, completes the appointment and queue
 After that results change only through ``amend``: a new version with a reason; the old one is
 kept as "superseded". The report rows are the source of truth; ``report_pdf`` renders them.
 """
+
 import datetime
 import json
 import logging
@@ -37,23 +38,34 @@ log = logging.getLogger(__name__)
 
 # --- snapshot, findings, follow-ups ----------------------------------------------------------------
 
+
 def _snapshot(data):
     rows = []
     for row in data.rows:
         result = row.result
-        rows.append({
-            "code": row.item.code, "name_en": row.item.name_en, "name_zh": row.item.name_zh,
-            "department": row.department.code, "department_en": row.department.name_en,
-            "department_zh": row.department.name_zh, "department_order": row.department.sort_order,
-            "value": row.value, "value_num": number_text(result.value_num) if result else "",
-            "unit": row.unit, "flag": row.flag,
-            "ref_low": number_text(result.ref_low) if result else "",
-            "ref_high": number_text(result.ref_high) if result else "",
-            "skipped": bool(result and result.skipped), "skip_reason": result.skip_reason if result else "",
-            "previous": row.previous_value,
-            "previous_day": row.previous_day.isoformat() if row.previous_day else "",
-            "trend": row.trend, "kind": row.kind or "",
-        })
+        rows.append(
+            {
+                "code": row.item.code,
+                "name_en": row.item.name_en,
+                "name_zh": row.item.name_zh,
+                "department": row.department.code,
+                "department_en": row.department.name_en,
+                "department_zh": row.department.name_zh,
+                "department_order": row.department.sort_order,
+                "value": row.value,
+                "value_num": number_text(result.value_num) if result else "",
+                "unit": row.unit,
+                "flag": row.flag,
+                "ref_low": number_text(result.ref_low) if result else "",
+                "ref_high": number_text(result.ref_high) if result else "",
+                "skipped": bool(result and result.skipped),
+                "skip_reason": result.skip_reason if result else "",
+                "previous": row.previous_value,
+                "previous_day": row.previous_day.isoformat() if row.previous_day else "",
+                "trend": row.trend,
+                "kind": row.kind or "",
+            }
+        )
     return json.dumps({"rows": rows}, ensure_ascii=False)
 
 
@@ -74,12 +86,29 @@ def _write_findings(report, data, observations, rules):
     """Insert the report's findings (auto from abnormal rows, then the physician's); returns them as dicts."""
     findings = []
     for row in data.abnormal_rows:
-        findings.append({"report": report.id, "result": row.result.id, "item": row.item.id,
-                         "text": finding_text(row)[:500], "level": rules[row.kind][0], "source": "auto",
-                         "kind": row.kind})
+        findings.append(
+            {
+                "report": report.id,
+                "result": row.result.id,
+                "item": row.item.id,
+                "text": finding_text(row)[:500],
+                "level": rules[row.kind][0],
+                "source": "auto",
+                "kind": row.kind,
+            }
+        )
     for text in observations:
-        findings.append({"report": report.id, "result": None, "item": None, "text": text[:500],
-                         "level": rules["observation"][0], "source": "physician", "kind": "observation"})
+        findings.append(
+            {
+                "report": report.id,
+                "result": None,
+                "item": None,
+                "text": text[:500],
+                "level": rules["observation"][0],
+                "source": "physician",
+                "kind": "observation",
+            }
+        )
     if findings:
         Finding.insert_many([{k: v for k, v in f.items() if k != "kind"} for f in findings]).execute()
     return findings
@@ -108,12 +137,23 @@ def _write_follow_ups(report, client_id, findings, rules, signed_at, carry_from=
     levels = []
     for level, due_hours in sorted(_due_hours_by_level(findings, rules).items()):
         summary = _follow_up_summary(findings, level)
-        carried = (FollowUp.update(report=report.id, summary=summary)
-                   .where(FollowUp.report.in_(list(carry_from)), FollowUp.level == level,
-                          FollowUp.status == "open").execute()) if carry_from else 0
+        carried = (
+            (
+                FollowUp.update(report=report.id, summary=summary)
+                .where(FollowUp.report.in_(list(carry_from)), FollowUp.level == level, FollowUp.status == "open")
+                .execute()
+            )
+            if carry_from
+            else 0
+        )
         if not carried:
-            created = FollowUp.create(client=client_id, report=report.id, level=level, summary=summary,
-                                      due_at=signed_at + datetime.timedelta(hours=due_hours))
+            created = FollowUp.create(
+                client=client_id,
+                report=report.id,
+                level=level,
+                summary=summary,
+                due_at=signed_at + datetime.timedelta(hours=due_hours),
+            )
             events.follow_up_opened.send(created.id, item_ids=[f["item"] for f in findings if f["level"] == level])
         levels.append(level)
     return levels
@@ -139,6 +179,7 @@ def queue_pdf(report_id):
 
 # --- draft, sign, amend --------------------------------------------------------------------------------
 
+
 def save_draft(actor, appointment_id, summary, advice):
     """Keep the physician's summary and advice as a draft (version 1) until signing. Raises Conflict once signed."""
     summary, advice = (summary or "").strip(), (advice or "").strip()
@@ -152,8 +193,9 @@ def save_draft(actor, appointment_id, summary, advice):
         if draft is None:
             try:
                 with db.atomic():
-                    draft = Report.create(appointment=appointment.id, version=1, status=DRAFT,
-                                          summary=summary, advice=advice)
+                    draft = Report.create(
+                        appointment=appointment.id, version=1, status=DRAFT, summary=summary, advice=advice
+                    )
             except IntegrityError:
                 raise Conflict(_l("Someone else saved this report a moment ago. Reload the page."))
         else:
@@ -169,8 +211,9 @@ def _signing_checks(data, summary):
         raise Conflict(_l("This appointment has no exam items to sign."))
     if data.pending:
         names = ", ".join(row.item.code for row in data.pending[:10])
-        raise ValidationError(_l("Every item needs a result or a reason it was skipped. Still pending: %(items)s.",
-                                 items=names))
+        raise ValidationError(
+            _l("Every item needs a result or a reason it was skipped. Still pending: %(items)s.", items=names)
+        )
     if not summary:
         message = _l("Write a summary before signing.")
         raise ValidationError(message, {"summary": message})
@@ -196,9 +239,17 @@ def sign(actor, appointment_id, summary, advice, findings=(), signed_at=None, qu
             raise Conflict(_l("This report is already signed. Changes need an amendment."))
         _signing_checks(data, summary)
         now = signed_at or utcnow()
-        values = dict(status=SIGNED, summary=summary, advice=advice, results_snapshot=_snapshot(data),
-                      signed_by=actor.user_id, signed_at=now, verification_code=new_verification_code(),
-                      pdf_state=PDF_PENDING, pdf_updated_at=now)
+        values = dict(
+            status=SIGNED,
+            summary=summary,
+            advice=advice,
+            results_snapshot=_snapshot(data),
+            signed_by=actor.user_id,
+            signed_at=now,
+            verification_code=new_verification_code(),
+            pdf_state=PDF_PENDING,
+            pdf_updated_at=now,
+        )
         draft = next((r for r in data.reports if r.status == DRAFT), None)
         if draft is not None:
             if Report.update(**values).where(Report.id == draft.id, Report.status == DRAFT).execute() != 1:
@@ -215,9 +266,17 @@ def sign(actor, appointment_id, summary, advice, findings=(), signed_at=None, qu
         levels = _write_follow_ups(report, data.appointment.client_id, written, rules, now)
         events.report_signed.send(report, actor=actor)  # care: a normal re-check closes the follow-up that booked it
         Appointment.update(status=COMPLETED, live_day=None, updated_at=now).where(
-            Appointment.id == data.appointment.id).execute()
-        audit.record(actor, "report.signed", report, appointment=data.appointment.id, version=report.version,
-                     findings=len(written), follow_ups=levels)
+            Appointment.id == data.appointment.id
+        ).execute()
+        audit.record(
+            actor,
+            "report.signed",
+            report,
+            appointment=data.appointment.id,
+            version=report.version,
+            findings=len(written),
+            follow_ups=levels,
+        )
         if queue_job:
             queue_pdf(report.id)
     return report
@@ -234,8 +293,12 @@ def _apply_changes(appointment, changes):
             wanted[int(change["result_id"])] = change
         except (KeyError, TypeError, ValueError):
             raise ValidationError(_l("We could not find that result."))
-    rows = {r.id: r for r in Result.select(Result, ExamItem).join(ExamItem)
-            .where(Result.appointment == appointment.id, Result.id.in_(list(wanted)))}
+    rows = {
+        r.id: r
+        for r in Result.select(Result, ExamItem)
+        .join(ExamItem)
+        .where(Result.appointment == appointment.id, Result.id.in_(list(wanted)))
+    }
     if set(rows) != set(wanted):
         raise ValidationError(_l("We could not find that result."))
     client = Client.get_by_id(appointment.client_id)
@@ -243,19 +306,34 @@ def _apply_changes(appointment, changes):
     for result_id, change in sorted(wanted.items()):
         result = rows[result_id]
         try:
-            entry = result_service.check_entry(result.item, client, appointment, change.get("value"),
-                                               abnormal=bool(change.get("abnormal")))
+            entry = result_service.check_entry(
+                result.item, client, appointment, change.get("value"), abnormal=bool(change.get("abnormal"))
+            )
         except ValidationError as exc:
             message = f"{result.item.code}: {exc.message}"
             raise ValidationError(message, {f"value-{result_id}": exc.message})
         before = (result.value_text, result.flag)
         if before == (entry.value_text, entry.flag) and not result.skipped:
             continue
-        Result.update(value_text=entry.value_text, value_num=entry.value_num, flag=entry.flag,
-                      ref_low=entry.ref_low, ref_high=entry.ref_high, skipped=False, skip_reason="",
-                      entered_at=utcnow()).where(Result.id == result.id).execute()
-        changed.append({"item": result.item.code, "before": result_value(result), "before_flag": result.flag,
-                        "after": entry.value_text, "after_flag": entry.flag})
+        Result.update(
+            value_text=entry.value_text,
+            value_num=entry.value_num,
+            flag=entry.flag,
+            ref_low=entry.ref_low,
+            ref_high=entry.ref_high,
+            skipped=False,
+            skip_reason="",
+            entered_at=utcnow(),
+        ).where(Result.id == result.id).execute()
+        changed.append(
+            {
+                "item": result.item.code,
+                "before": result_value(result),
+                "before_flag": result.flag,
+                "after": entry.value_text,
+                "after_flag": entry.flag,
+            }
+        )
     return changed
 
 
@@ -283,29 +361,49 @@ def amend(actor, report_id, reason, summary, advice, changes=(), findings=None):
         if old.status not in CURRENT_SIGNED:
             raise Conflict(_l("Only the current signed version of a report can be amended."))
         if findings is None:
-            findings = [f.text for f in Finding.select().where(Finding.report == old.id,
-                                                               Finding.source == "physician")]
+            findings = [f.text for f in Finding.select().where(Finding.report == old.id, Finding.source == "physician")]
         observations = _clean_observations(findings)
-        if (Report.update(status=SUPERSEDED).where(Report.id == old.id, Report.status.in_(CURRENT_SIGNED))
-                .execute() != 1):
+        if (
+            Report.update(status=SUPERSEDED).where(Report.id == old.id, Report.status.in_(CURRENT_SIGNED)).execute()
+            != 1
+        ):
             raise Conflict(_l("Someone else amended this report a moment ago. Reload the page."))
         appointment = Appointment.get_by_id(old.appointment_id)
         changed = _apply_changes(appointment, changes)
         data = review_data(appointment.id)
         now = utcnow()
-        report = Report.create(appointment=appointment.id, version=old.version + 1, status=SIGNED,
-                               summary=summary, advice=advice, results_snapshot=_snapshot(data),
-                               amendment_reason=reason[:500], signed_by=actor.user_id, signed_at=now,
-                               verification_code=new_verification_code(), pdf_state=PDF_PENDING,
-                               pdf_updated_at=now)
+        report = Report.create(
+            appointment=appointment.id,
+            version=old.version + 1,
+            status=SIGNED,
+            summary=summary,
+            advice=advice,
+            results_snapshot=_snapshot(data),
+            amendment_reason=reason[:500],
+            signed_by=actor.user_id,
+            signed_at=now,
+            verification_code=new_verification_code(),
+            pdf_state=PDF_PENDING,
+            pdf_updated_at=now,
+        )
         rules = follow_up_rules()
         written = _write_findings(report, data, observations, rules)
-        earlier = [r.id for r in Report.select(Report.id).where(Report.appointment == appointment.id,
-                                                                Report.id != report.id)]
+        earlier = [
+            r.id for r in Report.select(Report.id).where(Report.appointment == appointment.id, Report.id != report.id)
+        ]
         levels = _write_follow_ups(report, appointment.client_id, written, rules, now, carry_from=earlier)
         events.report_signed.send(report, actor=actor)  # care: an amendment can make a re-check normal
-        audit.record(actor, "report.amended", report, appointment=appointment.id, version=report.version,
-                     replaces=old.id, reason=reason[:500], changes=changed, follow_ups=levels)
+        audit.record(
+            actor,
+            "report.amended",
+            report,
+            appointment=appointment.id,
+            version=report.version,
+            replaces=old.id,
+            reason=reason[:500],
+            changes=changed,
+            follow_ups=levels,
+        )
         queue_pdf(report.id)
         tasks.defer("mail.report_amended", report.id, caused_by=actor.user_id)
     return report
@@ -336,11 +434,13 @@ def retry_pdf(actor, report_id):
 
 # --- reading reports --------------------------------------------------------------------------------
 
+
 def report_with_appointment(report_id):
     if not isinstance(report_id, int):
         return None
-    return (Report.select(Report, Appointment, Client).join(Appointment).join(Client)
-            .where(Report.id == report_id).first())
+    return (
+        Report.select(Report, Appointment, Client).join(Appointment).join(Client).where(Report.id == report_id).first()
+    )
 
 
 def pdf_status(report_id):
@@ -353,18 +453,25 @@ def pdf_status(report_id):
 
 def client_reports(client_id):
     """The client's published reports, the latest version per checkup, newest checkup first."""
-    return list(Report.select(Report, Appointment, Package).join(Appointment)
-                .join(Package, JOIN.LEFT_OUTER)
-                .where(Appointment.client == client_id, Report.status == PUBLISHED,
-                       Report.pdf_state == PDF_READY)
-                .order_by(Appointment.day.desc(), Report.version.desc()))
+    return list(
+        Report.select(Report, Appointment, Package)
+        .join(Appointment)
+        .join(Package, JOIN.LEFT_OUTER)
+        .where(Appointment.client == client_id, Report.status == PUBLISHED, Report.pdf_state == PDF_READY)
+        .order_by(Appointment.day.desc(), Report.version.desc())
+    )
 
 
 def report_for_client(report_id, client_id):
     """The client's own current, published report; NotFound for anything else (also other clients')."""
     report = report_with_appointment(report_id)
-    if (report is None or client_id is None or report.appointment.client_id != client_id
-            or report.status != PUBLISHED or report.pdf_state != PDF_READY):
+    if (
+        report is None
+        or client_id is None
+        or report.appointment.client_id != client_id
+        or report.status != PUBLISHED
+        or report.pdf_state != PDF_READY
+    ):
         raise NotFound(_l("We could not find that report."))
     return report
 
@@ -381,8 +488,14 @@ def report_for_staff(actor, report_id):
 
 
 def record_download(actor, report):
-    audit.record(actor, "report.downloaded", report, appointment=report.appointment_id, version=report.version,
-                 client=report.appointment.client_id)
+    audit.record(
+        actor,
+        "report.downloaded",
+        report,
+        appointment=report.appointment_id,
+        version=report.version,
+        client=report.appointment.client_id,
+    )
 
 
 def record_view(actor, action, obj, **detail):

@@ -15,6 +15,7 @@ report is signed). Once a report version is signed the results are locked: only 
 amendment (the review service) changes them. Every write is audited; a critical value
 opens a ``CriticalAlert`` at once — it does not wait for the report.
 """
+
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -58,17 +59,25 @@ SKIP_REASONS = {
     "pregnant": _l("Pregnant"),
     "not_possible": _l("Not possible today"),
 }
+
+
 def skip_reason_label(reason):
     """The reason as a person reads it (a listed code is translated, free text shown as typed)."""
     return SKIP_REASONS.get(reason, reason)
 
 
 FLAG_LABELS = {
-    NORMAL: _l("Normal"), HIGH: _l("High"), LOW: _l("Low"), CRITICAL_HIGH: _l("Critical high"),
-    CRITICAL_LOW: _l("Critical low"), ABNORMAL: _l("Abnormal"), "": _l("Not flagged"),
+    NORMAL: _l("Normal"),
+    HIGH: _l("High"),
+    LOW: _l("Low"),
+    CRITICAL_HIGH: _l("Critical high"),
+    CRITICAL_LOW: _l("Critical low"),
+    ABNORMAL: _l("Abnormal"),
+    "": _l("Not flagged"),
 }
 
 # --- flags ----------------------------------------------------------------------------------------
+
 
 def parse_value(raw):
     """Text (or a Decimal/int) -> Decimal, strictly; raises ValidationError with a message for people.
@@ -115,8 +124,7 @@ def _range_key(row, client_sex):
 
 def range_for(ranges, client_sex, client_age):
     """The reference range that applies to a client among ``ranges`` (one item's rows), or None."""
-    matching = [r for r in ranges
-                if r.sex in ("any", client_sex) and r.age_min <= client_age <= r.age_max]
+    matching = [r for r in ranges if r.sex in ("any", client_sex) and r.age_min <= client_age <= r.age_max]
     return min(matching, key=lambda r: _range_key(r, client_sex)) if matching else None
 
 
@@ -158,10 +166,12 @@ def client_age(appointment, client):
 
 # --- checks shared by station entry and instrument import ----------------------------------------
 
+
 def is_locked(appointment_id):
     """True once any report version of the appointment has been signed."""
-    return Report.select().where(Report.appointment == appointment_id,
-                                 Report.status.in_(LOCKED_REPORT_STATUSES)).exists()
+    return (
+        Report.select().where(Report.appointment == appointment_id, Report.status.in_(LOCKED_REPORT_STATUSES)).exists()
+    )
 
 
 def entry_refusal(appointment, locked):
@@ -210,15 +220,20 @@ class Entry:
     skip_reason: str = ""
 
 
-def check_entry(item, client, appointment, raw_value, abnormal=False, skipped=False, skip_reason="",
-                ranges=None):
+def check_entry(item, client, appointment, raw_value, abnormal=False, skipped=False, skip_reason="", ranges=None):
     """An Entry for the value, or ValidationError — reads only, so the live flag can use it."""
     if skipped:
         return Entry(item, skipped=True, skip_reason=_check_skip_reason(skip_reason))
     if item.result_type == "numeric":
         flag, row, number = flag_for(item, client.sex, client_age(appointment, client), raw_value, ranges=ranges)
-        return Entry(item, value_text=format(number, "f"), value_num=number, flag=flag,
-                     ref_low=row.low if row else None, ref_high=row.high if row else None)
+        return Entry(
+            item,
+            value_text=format(number, "f"),
+            value_num=number,
+            flag=flag,
+            ref_low=row.low if row else None,
+            ref_high=row.high if row else None,
+        )
     text = _check_text(item, raw_value)
     return Entry(item, value_text=text, flag=ABNORMAL if abnormal else NORMAL)
 
@@ -229,9 +244,19 @@ def store_result(actor, appointment, entry, source, existing=None):
     Returns (result, created, alert or None). Runs inside the caller's transaction.
     """
     item = entry.item
-    values = dict(value_text=entry.value_text, value_num=entry.value_num, unit=item.unit, flag=entry.flag,
-                  ref_low=entry.ref_low, ref_high=entry.ref_high, skipped=entry.skipped,
-                  skip_reason=entry.skip_reason, entered_by=actor.user_id, entered_at=utcnow(), source=source)
+    values = dict(
+        value_text=entry.value_text,
+        value_num=entry.value_num,
+        unit=item.unit,
+        flag=entry.flag,
+        ref_low=entry.ref_low,
+        ref_high=entry.ref_high,
+        skipped=entry.skipped,
+        skip_reason=entry.skip_reason,
+        entered_by=actor.user_id,
+        entered_at=utcnow(),
+        source=source,
+    )
     created = existing is None
     if created:
         try:
@@ -241,35 +266,46 @@ def store_result(actor, appointment, entry, source, existing=None):
             existing = Result.get(Result.appointment == appointment.id, Result.item == item.id)
             created = False
     if not created:
-        changed = (existing.skipped != entry.skipped or existing.value_text != entry.value_text
-                   or existing.flag != entry.flag)
+        changed = (
+            existing.skipped != entry.skipped or existing.value_text != entry.value_text or existing.flag != entry.flag
+        )
         Result.update(**values).where(Result.id == existing.id).execute()
         result = Result.get_by_id(existing.id)
     alert = None
     if entry.flag in CRITICAL_FLAGS and (created or changed):
         alert = CriticalAlert.create(result=result.id, appointment=appointment.id)
-        audit.record(actor, "results.critical", result, appointment=appointment.id, item=item.code,
-                     flag=entry.flag, alert=alert.id)
+        audit.record(
+            actor,
+            "results.critical",
+            result,
+            appointment=appointment.id,
+            item=item.code,
+            flag=entry.flag,
+            alert=alert.id,
+        )
     return result, created, alert
 
 
 # --- station entry --------------------------------------------------------------------------------
 
+
 def get_appointment(appointment_id):
-    appointment = (Appointment.select(Appointment, Client).join(Client)
-                   .where(Appointment.id == appointment_id).first())
+    appointment = Appointment.select(Appointment, Client).join(Client).where(Appointment.id == appointment_id).first()
     if appointment is None:
         raise NotFound(_l("We could not find that appointment."))
     return appointment
 
 
 def _appointment_item(appointment_id, item_code_or_id):
-    query = (ExamItem.select().join(AppointmentItem, on=(AppointmentItem.item == ExamItem.id))
-             .where(AppointmentItem.appointment == appointment_id))
+    query = (
+        ExamItem.select()
+        .join(AppointmentItem, on=(AppointmentItem.item == ExamItem.id))
+        .where(AppointmentItem.appointment == appointment_id)
+    )
     if isinstance(item_code_or_id, int) and not isinstance(item_code_or_id, bool):
         query = query.where(ExamItem.id == item_code_or_id)
     else:
-        query = query.where(ExamItem.code == str(item_code_or_id or "")[:ExamItem.code.max_length])
+        query = query.where(ExamItem.code == str(item_code_or_id or "")[: ExamItem.code.max_length])
     item = query.first()
     if item is None:
         message = _l("This item is not part of the client's checkup.")
@@ -277,8 +313,9 @@ def _appointment_item(appointment_id, item_code_or_id):
     return item
 
 
-def record_result(actor, appointment_id, item_code_or_id, raw_value, abnormal=False, skipped=False,
-                  skip_reason="", source="station"):
+def record_result(
+    actor, appointment_id, item_code_or_id, raw_value, abnormal=False, skipped=False, skip_reason="", source="station"
+):
     """Store one item's result (insert or update) and return the Result.
 
     Guarantees: only items of the appointment; only while it is checked in (or completed
@@ -298,8 +335,17 @@ def record_result(actor, appointment_id, item_code_or_id, raw_value, abnormal=Fa
         entry = check_entry(item, appointment.client, appointment, raw_value, abnormal, skipped, skip_reason)
         existing = Result.get_or_none(Result.appointment == appointment.id, Result.item == item.id)
         result, created, alert = store_result(actor, appointment, entry, source, existing)
-        audit.record(actor, "results.entered", result, appointment=appointment.id, item=item.code,
-                     flag=entry.flag, skipped=entry.skipped, source=source, created=created)
+        audit.record(
+            actor,
+            "results.entered",
+            result,
+            appointment=appointment.id,
+            item=item.code,
+            flag=entry.flag,
+            skipped=entry.skipped,
+            source=source,
+            created=created,
+        )
     result.new_alert = alert
     return result
 
@@ -324,15 +370,19 @@ def preview_flag(appointment_id, item_id, raw_value, abnormal=False):
 
 
 def _station_item(appointment_id, item_id):
-    item = (ExamItem.select().join(AppointmentItem, on=(AppointmentItem.item == ExamItem.id))
-            .where(AppointmentItem.appointment == appointment_id, ExamItem.id == item_id).first())
+    item = (
+        ExamItem.select()
+        .join(AppointmentItem, on=(AppointmentItem.item == ExamItem.id))
+        .where(AppointmentItem.appointment == appointment_id, ExamItem.id == item_id)
+        .first()
+    )
     if item is None:
         raise NotFound(_l("This item is not part of the client's checkup."))
     return item
 
 
 def get_department(code):
-    department = Department.get_or_none(Department.code == str(code or "")[:Department.code.max_length])
+    department = Department.get_or_none(Department.code == str(code or "")[: Department.code.max_length])
     if department is None:
         raise NotFound(_l("No such station."))
     return department
@@ -361,12 +411,17 @@ def station_sheet(appointment_id, department_id):
     """The items of one appointment at one station with their results and ranges (four queries)."""
     appointment = get_appointment(appointment_id)
     department = Department.get_by_id(department_id)
-    items = list(ExamItem.select().join(AppointmentItem, on=(AppointmentItem.item == ExamItem.id))
-                 .where(AppointmentItem.appointment == appointment.id, ExamItem.department == department.id)
-                 .order_by(ExamItem.code))
+    items = list(
+        ExamItem.select()
+        .join(AppointmentItem, on=(AppointmentItem.item == ExamItem.id))
+        .where(AppointmentItem.appointment == appointment.id, ExamItem.department == department.id)
+        .order_by(ExamItem.code)
+    )
     item_ids = [i.id for i in items]
-    results = {r.item_id: r for r in Result.select().where(Result.appointment == appointment.id,
-                                                           Result.item.in_(item_ids or [0]))}
+    results = {
+        r.item_id: r
+        for r in Result.select().where(Result.appointment == appointment.id, Result.item.in_(item_ids or [0]))
+    }
     ranges = {}
     for row in ReferenceRange.select().where(ReferenceRange.item.in_(item_ids or [0])):
         ranges.setdefault(row.item_id, []).append(row)
@@ -385,8 +440,14 @@ def station_sheet_for(actor, appointment_id, department_id):
     care_access.require(actor, sheet.appointment.client_id)
     shown = [row.result.item_id for row in sheet.rows if row.result is not None]
     if shown:
-        audit.record(actor, "results.station_viewed", sheet.appointment, client=sheet.appointment.client_id,
-                     department=sheet.department.code, items=len(shown))
+        audit.record(
+            actor,
+            "results.station_viewed",
+            sheet.appointment,
+            client=sheet.appointment.client_id,
+            department=sheet.department.code,
+            items=len(shown),
+        )
     return sheet
 
 
@@ -412,10 +473,17 @@ def save_station(actor, appointment_id, department_id, entries):
         if blank and not values.get("skipped"):
             continue
         try:
-            outcome.saved.append(record_result(actor, appointment_id, item_id, values.get("value"),
-                                               abnormal=bool(values.get("abnormal")),
-                                               skipped=bool(values.get("skipped")),
-                                               skip_reason=values.get("skip_reason") or ""))
+            outcome.saved.append(
+                record_result(
+                    actor,
+                    appointment_id,
+                    item_id,
+                    values.get("value"),
+                    abnormal=bool(values.get("abnormal")),
+                    skipped=bool(values.get("skipped")),
+                    skip_reason=values.get("skip_reason") or "",
+                )
+            )
         except ValidationError as exc:
             outcome.errors[item_id] = exc.message
     return outcome

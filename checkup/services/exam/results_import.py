@@ -1,4 +1,5 @@
 """Instrument import: a lab analyser's CSV export, validated row by row, then committed all or nothing."""
+
 import csv
 import datetime
 import io
@@ -27,8 +28,6 @@ MAX_IMPORT_ROWS = 20000
 IMPORT_COLUMNS = ("exam_code", "item_code", "value", "unit", "time")
 
 
-
-
 class ImportFileError(ValidationError):
     """The file as a whole cannot be used: not CSV, unreadable, empty, too large, no header."""
 
@@ -37,8 +36,9 @@ class ImportRejected(ValidationError):
     """Some rows are wrong; ``problems`` lists each one. Nothing was written."""
 
     def __init__(self, problems):
-        super().__init__(_l("%(n)s problems found. Nothing was imported; correct the file and upload it again.",
-                            n=len(problems)))
+        super().__init__(
+            _l("%(n)s problems found. Nothing was imported; correct the file and upload it again.", n=len(problems))
+        )
         self.problems = problems
 
 
@@ -86,13 +86,19 @@ def _import_rows(filename, data_bytes):
                 names = [cell.strip().lstrip("\ufeff").lower() for cell in record[:30]]
                 missing = [c for c in IMPORT_COLUMNS if c not in names]
                 if missing:
-                    raise ImportFileError(_l("The first row must be the header: %(columns)s (missing: %(missing)s).",
-                                             columns=", ".join(IMPORT_COLUMNS), missing=", ".join(missing)))
+                    raise ImportFileError(
+                        _l(
+                            "The first row must be the header: %(columns)s (missing: %(missing)s).",
+                            columns=", ".join(IMPORT_COLUMNS),
+                            missing=", ".join(missing),
+                        )
+                    )
                 header = {c: names.index(c) for c in IMPORT_COLUMNS}
                 continue
             if len(rows) >= MAX_IMPORT_ROWS:
-                raise ImportFileError(_l("The file has more than %(max)s rows. Split it into smaller files.",
-                                         max=MAX_IMPORT_ROWS))
+                raise ImportFileError(
+                    _l("The file has more than %(max)s rows. Split it into smaller files.", max=MAX_IMPORT_ROWS)
+                )
             rows.append((number, {c: (record[i].strip() if i < len(record) else "") for c, i in header.items()}))
     except csv.Error:
         raise ImportFileError(unreadable)
@@ -133,24 +139,38 @@ def _import_context(rows):
     item_codes = sorted({v["item_code"] for _n, v in rows if v["item_code"]})
     appointments, items = {}, {}
     for chunk in range(0, len(codes), 500):
-        for a in (Appointment.select(Appointment, Client).join(Client)
-                  .where(Appointment.exam_code.in_(codes[chunk:chunk + 500]))):
+        for a in (
+            Appointment.select(Appointment, Client)
+            .join(Client)
+            .where(Appointment.exam_code.in_(codes[chunk : chunk + 500]))
+        ):
             appointments[a.exam_code] = a
     for chunk in range(0, len(item_codes), 500):
-        for i in ExamItem.select().where(ExamItem.code.in_(item_codes[chunk:chunk + 500])):
+        for i in ExamItem.select().where(ExamItem.code.in_(item_codes[chunk : chunk + 500])):
             items[i.code] = i
     appointment_ids = [a.id for a in appointments.values()] or [0]
     item_ids = [i.id for i in items.values()] or [0]
     planned, locked, ranges, existing = set(), set(), {}, {}
     for chunk in range(0, len(appointment_ids), 500):
-        ids = appointment_ids[chunk:chunk + 500]
-        planned |= {(r.appointment_id, r.item_id) for r in
-                    AppointmentItem.select(AppointmentItem.appointment, AppointmentItem.item)
-                    .where(AppointmentItem.appointment.in_(ids), AppointmentItem.item.in_(item_ids))}
-        locked |= {r.appointment_id for r in Report.select(Report.appointment)
-                   .where(Report.appointment.in_(ids), Report.status.in_(LOCKED_REPORT_STATUSES))}
-        existing.update({(r.appointment_id, r.item_id): r for r in Result.select()
-                         .where(Result.appointment.in_(ids), Result.item.in_(item_ids))})
+        ids = appointment_ids[chunk : chunk + 500]
+        planned |= {
+            (r.appointment_id, r.item_id)
+            for r in AppointmentItem.select(AppointmentItem.appointment, AppointmentItem.item).where(
+                AppointmentItem.appointment.in_(ids), AppointmentItem.item.in_(item_ids)
+            )
+        }
+        locked |= {
+            r.appointment_id
+            for r in Report.select(Report.appointment).where(
+                Report.appointment.in_(ids), Report.status.in_(LOCKED_REPORT_STATUSES)
+            )
+        }
+        existing.update(
+            {
+                (r.appointment_id, r.item_id): r
+                for r in Result.select().where(Result.appointment.in_(ids), Result.item.in_(item_ids))
+            }
+        )
     for row in ReferenceRange.select().where(ReferenceRange.item.in_(item_ids)):
         ranges.setdefault(row.item_id, []).append(row)
     return _ImportContext(appointments, items, planned, locked, ranges, existing)
@@ -173,24 +193,26 @@ def validate_instrument_rows(rows):
             row_problems.append(RowProblem(number, "item_code", _l("No exam item has this code.")))
         if appointment is not None and item is not None:
             if (appointment.id, item.id) not in context.planned:
-                row_problems.append(RowProblem(number, "item_code",
-                                               _l("This item is not part of this client's checkup.")))
+                row_problems.append(
+                    RowProblem(number, "item_code", _l("This item is not part of this client's checkup."))
+                )
             elif item.result_type != "numeric":
-                row_problems.append(RowProblem(number, "item_code",
-                                               _l("This item is not a numeric result; enter it at the station.")))
+                row_problems.append(
+                    RowProblem(number, "item_code", _l("This item is not a numeric result; enter it at the station."))
+                )
         if appointment is not None:
             refusal = entry_refusal(appointment, appointment.id in context.locked)
             if refusal:
                 row_problems.append(RowProblem(number, "exam_code", refusal))
         if item is not None and values["unit"] != item.unit:
-            row_problems.append(RowProblem(number, "unit", _l("The unit must be “%(unit)s” for this item.",
-                                                              unit=item.unit)))
+            row_problems.append(
+                RowProblem(number, "unit", _l("The unit must be “%(unit)s” for this item.", unit=item.unit))
+            )
         try:
             measured = _parse_time(values["time"])
         except ValueError:
             measured = None
-            row_problems.append(RowProblem(number, "time", _l(
-                "Not a time. Write it as YYYY-MM-DD HH:MM or HH:MM.")))
+            row_problems.append(RowProblem(number, "time", _l("Not a time. Write it as YYYY-MM-DD HH:MM or HH:MM.")))
         entry = None
         if values["value"] and (item is None or item.result_type == "numeric"):
             try:
@@ -201,14 +223,22 @@ def validate_instrument_rows(rows):
                 if item is not None and appointment is not None and not row_problems:
                     client = appointment.client
                     row = range_for(context.ranges.get(item.id, []), client.sex, client_age(appointment, client))
-                    entry = Entry(item, value_text=format(number_value, "f"), value_num=number_value,
-                                  flag=numeric_flag(number_value, row),
-                                  ref_low=row.low if row else None, ref_high=row.high if row else None)
+                    entry = Entry(
+                        item,
+                        value_text=format(number_value, "f"),
+                        value_num=number_value,
+                        flag=numeric_flag(number_value, row),
+                        ref_low=row.low if row else None,
+                        ref_high=row.high if row else None,
+                    )
         if appointment is not None and item is not None:
             key = (appointment.id, item.id)
             if key in seen:
-                row_problems.append(RowProblem(number, "item_code", _l(
-                    "Row %(row)s already has this item for this exam code.", row=seen[key])))
+                row_problems.append(
+                    RowProblem(
+                        number, "item_code", _l("Row %(row)s already has this item for this exam code.", row=seen[key])
+                    )
+                )
             else:
                 seen[key] = number
         problems += row_problems
@@ -235,18 +265,37 @@ def import_instrument_csv(actor, filename, data_bytes):
         appointment_ids = sorted({a.id for _n, a, _e, _t in good})
         for chunk in range(0, len(appointment_ids), 500):
             # a signature that landed after validation wins: import nothing
-            signed = Report.select().where(Report.appointment.in_(appointment_ids[chunk:chunk + 500]),
-                                           Report.status.in_(LOCKED_REPORT_STATUSES)).exists()
+            signed = (
+                Report.select()
+                .where(
+                    Report.appointment.in_(appointment_ids[chunk : chunk + 500]),
+                    Report.status.in_(LOCKED_REPORT_STATUSES),
+                )
+                .exists()
+            )
             if signed:
-                raise Conflict(_l("A report was signed while the file was being imported. Nothing was imported; "
-                                  "upload the file again."))
+                raise Conflict(
+                    _l(
+                        "A report was signed while the file was being imported. Nothing was imported; "
+                        "upload the file again."
+                    )
+                )
         for _number, appointment, entry, _measured in good:
-            stored, created, alert = store_result(actor, appointment, entry, "instrument",
-                                            context.existing.get((appointment.id, entry.item.id)))
+            stored, created, alert = store_result(
+                actor, appointment, entry, "instrument", context.existing.get((appointment.id, entry.item.id))
+            )
             result.created += created
             result.updated += not created
             result.critical += alert is not None
-        audit.record(actor, "results.imported", None, file=(filename or "")[:100], rows=result.rows,
-                     created=result.created, updated=result.updated, critical=result.critical,
-                     appointments=result.appointments)
+        audit.record(
+            actor,
+            "results.imported",
+            None,
+            file=(filename or "")[:100],
+            rows=result.rows,
+            created=result.created,
+            updated=result.updated,
+            critical=result.critical,
+            appointments=result.appointments,
+        )
     return result

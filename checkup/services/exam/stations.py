@@ -1,4 +1,5 @@
 """Stations' worklists, appointment progress and critical-value alerts (who acknowledged them, when)."""
+
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -30,14 +31,19 @@ class Progress:
 def appointment_progress(appointment_id):
     """Items done (a result or a recorded skip) and pending for an appointment, overall and per station."""
     done = fn.COUNT(Result.id)
-    rows = (Department.select(Department, fn.COUNT(AppointmentItem.id).alias("total"), done.alias("done"))
-            .join(ExamItem, on=(ExamItem.department == Department.id))
-            .join(AppointmentItem, on=(AppointmentItem.item == ExamItem.id))
-            .join(Result, JOIN.LEFT_OUTER, on=((Result.appointment == AppointmentItem.appointment)
-                                                & (Result.item == AppointmentItem.item)))
-            .where(AppointmentItem.appointment == appointment_id)
-            .group_by(Department.id)
-            .order_by(Department.sort_order, Department.code))
+    rows = (
+        Department.select(Department, fn.COUNT(AppointmentItem.id).alias("total"), done.alias("done"))
+        .join(ExamItem, on=(ExamItem.department == Department.id))
+        .join(AppointmentItem, on=(AppointmentItem.item == ExamItem.id))
+        .join(
+            Result,
+            JOIN.LEFT_OUTER,
+            on=((Result.appointment == AppointmentItem.appointment) & (Result.item == AppointmentItem.item)),
+        )
+        .where(AppointmentItem.appointment == appointment_id)
+        .group_by(Department.id)
+        .order_by(Department.sort_order, Department.code)
+    )
     progress = Progress()
     for department in rows:
         progress.by_department.append((department, department.done, department.total))
@@ -61,17 +67,24 @@ def station_worklist(department_id, day=None):
     day = day or clock.today()
     total = fn.COUNT(AppointmentItem.id)
     done = fn.COUNT(Result.id)
-    query = (Appointment.select(Appointment, Client, Slot, total.alias("total"), done.alias("done"))
-             .join(Client, on=(Appointment.client == Client.id))
-             .switch(Appointment).join(Slot, on=(Appointment.slot == Slot.id))
-             .switch(Appointment).join(AppointmentItem, on=(AppointmentItem.appointment == Appointment.id))
-             .join(ExamItem, on=(AppointmentItem.item == ExamItem.id))
-             .join(Result, JOIN.LEFT_OUTER, on=((Result.appointment == AppointmentItem.appointment)
-                                                & (Result.item == AppointmentItem.item)))
-             .where(Appointment.status == CHECKED_IN, Appointment.day == day, ExamItem.department == department_id)
-             .group_by(Appointment.id, Client.id, Slot.id)
-             .having(total > done)
-             .order_by(Slot.start_time, Appointment.updated_at, Appointment.id))
+    query = (
+        Appointment.select(Appointment, Client, Slot, total.alias("total"), done.alias("done"))
+        .join(Client, on=(Appointment.client == Client.id))
+        .switch(Appointment)
+        .join(Slot, on=(Appointment.slot == Slot.id))
+        .switch(Appointment)
+        .join(AppointmentItem, on=(AppointmentItem.appointment == Appointment.id))
+        .join(ExamItem, on=(AppointmentItem.item == ExamItem.id))
+        .join(
+            Result,
+            JOIN.LEFT_OUTER,
+            on=((Result.appointment == AppointmentItem.appointment) & (Result.item == AppointmentItem.item)),
+        )
+        .where(Appointment.status == CHECKED_IN, Appointment.day == day, ExamItem.department == department_id)
+        .group_by(Appointment.id, Client.id, Slot.id)
+        .having(total > done)
+        .order_by(Slot.start_time, Appointment.updated_at, Appointment.id)
+    )
     return [WorklistRow(a, a.total - a.done, a.done) for a in query]
 
 
@@ -80,14 +93,19 @@ def station_overview(day=None):
     day = day or clock.today()
     total = fn.COUNT(AppointmentItem.id)
     done = fn.COUNT(Result.id)
-    pending = (Appointment.select(Appointment.id, ExamItem.department.alias("department_id"))
-               .join(AppointmentItem, on=(AppointmentItem.appointment == Appointment.id))
-               .join(ExamItem, on=(AppointmentItem.item == ExamItem.id))
-               .join(Result, JOIN.LEFT_OUTER, on=((Result.appointment == AppointmentItem.appointment)
-                                                  & (Result.item == AppointmentItem.item)))
-               .where(Appointment.status == CHECKED_IN, Appointment.day == day)
-               .group_by(Appointment.id, ExamItem.department)
-               .having(total > done))
+    pending = (
+        Appointment.select(Appointment.id, ExamItem.department.alias("department_id"))
+        .join(AppointmentItem, on=(AppointmentItem.appointment == Appointment.id))
+        .join(ExamItem, on=(AppointmentItem.item == ExamItem.id))
+        .join(
+            Result,
+            JOIN.LEFT_OUTER,
+            on=((Result.appointment == AppointmentItem.appointment) & (Result.item == AppointmentItem.item)),
+        )
+        .where(Appointment.status == CHECKED_IN, Appointment.day == day)
+        .group_by(Appointment.id, ExamItem.department)
+        .having(total > done)
+    )
     waiting = {}
     for row in pending.dicts():
         waiting[row["department_id"]] = waiting.get(row["department_id"], 0) + 1
@@ -97,16 +115,20 @@ def station_overview(day=None):
 
 # --- critical alerts ------------------------------------------------------------------------------
 
+
 def open_alerts(limit=200):
     """Unacknowledged critical alerts, oldest first, with result, item, appointment and client (one query)."""
-    return list(CriticalAlert.select(CriticalAlert, Result, ExamItem, Appointment, Client)
-                .join(Result, on=(CriticalAlert.result == Result.id))
-                .join(ExamItem, on=(Result.item == ExamItem.id))
-                .switch(CriticalAlert).join(Appointment, on=(CriticalAlert.appointment == Appointment.id))
-                .join(Client, on=(Appointment.client == Client.id))
-                .where(CriticalAlert.acknowledged_at.is_null())
-                .order_by(CriticalAlert.created_at, CriticalAlert.id)
-                .limit(limit))
+    return list(
+        CriticalAlert.select(CriticalAlert, Result, ExamItem, Appointment, Client)
+        .join(Result, on=(CriticalAlert.result == Result.id))
+        .join(ExamItem, on=(Result.item == ExamItem.id))
+        .switch(CriticalAlert)
+        .join(Appointment, on=(CriticalAlert.appointment == Appointment.id))
+        .join(Client, on=(Appointment.client == Client.id))
+        .where(CriticalAlert.acknowledged_at.is_null())
+        .order_by(CriticalAlert.created_at, CriticalAlert.id)
+        .limit(limit)
+    )
 
 
 def get_alert(alert_id):
@@ -128,12 +150,21 @@ def acknowledge_alert(actor, alert_id, note=""):
         message = _l("Use at most %(max)d characters.", max=MAX_NOTE_LENGTH)
         raise ValidationError(message, {"note": message})
     with db.atomic():
-        taken = (CriticalAlert.update(acknowledged_by=actor.user_id, acknowledged_at=utcnow(), note=note)
-                 .where(CriticalAlert.id == alert.id, CriticalAlert.acknowledged_at.is_null()).execute())
+        taken = (
+            CriticalAlert.update(acknowledged_by=actor.user_id, acknowledged_at=utcnow(), note=note)
+            .where(CriticalAlert.id == alert.id, CriticalAlert.acknowledged_at.is_null())
+            .execute()
+        )
         if not taken:
             by = User.get_or_none(User.id == alert.acknowledged_by_id) if alert.acknowledged_by_id else None
             who = by.name if by else _l("someone else")
             raise Conflict(_l("This alert was already acknowledged by %(who)s.", who=who))
-        audit.record(actor, "results.alert_acknowledged", alert, appointment=alert.appointment_id,
-                     result=alert.result_id, note=note)
+        audit.record(
+            actor,
+            "results.alert_acknowledged",
+            alert,
+            appointment=alert.appointment_id,
+            result=alert.result_id,
+            note=note,
+        )
     return CriticalAlert.get_by_id(alert.id)

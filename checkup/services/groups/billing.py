@@ -6,6 +6,7 @@ no-show. Add-ons the employees paid themselves are listed apart and never enter 
 Amounts are Decimal, rounded half-up to 2 places per line; totals are sums of the rounded lines.
 Billing is not health data: lines name the employee, never an exam item or a result.
 """
+
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
@@ -54,28 +55,48 @@ def _package_name(package):
 
 
 def _categories(contract):
-    rows = (ContractCategory.select(ContractCategory, Package).join(Package)
-            .where(ContractCategory.contract == contract.id).order_by(ContractCategory.position, ContractCategory.id))
+    rows = (
+        ContractCategory.select(ContractCategory, Package)
+        .join(Package)
+        .where(ContractCategory.contract == contract.id)
+        .order_by(ContractCategory.position, ContractCategory.id)
+    )
     categories = {}
     for category in rows:
         unit = category_price(category.package.price, contract.discount_percent) if category.company_pays else ZERO
         categories[category.id] = {
-            "id": category.id, "label": category.label, "package": _package_name(category.package),
-            "list_price": money(category.package.price), "company_pays": category.company_pays,
-            "unit_price": unit, "no_show_price": no_show_charge(unit, contract.no_show_charge_percent),
-            "completed": 0, "completed_amount": ZERO, "no_shows": 0, "no_show_amount": ZERO, "amount": ZERO,
+            "id": category.id,
+            "label": category.label,
+            "package": _package_name(category.package),
+            "list_price": money(category.package.price),
+            "company_pays": category.company_pays,
+            "unit_price": unit,
+            "no_show_price": no_show_charge(unit, contract.no_show_charge_percent),
+            "completed": 0,
+            "completed_amount": ZERO,
+            "no_shows": 0,
+            "no_show_amount": ZERO,
+            "amount": ZERO,
         }
     return categories
 
 
 def _self_paid_addons(contract_id):
     """{appointment id: (number of add-ons, amount)} the employee paid for, on completed checkups."""
-    completed = (Enrollment.select(Enrollment.appointment)
-                 .join(Appointment, on=(Enrollment.appointment == Appointment.id))
-                 .where(Enrollment.contract == contract_id, Appointment.status == COMPLETED))
-    rows = (AppointmentItem.select(AppointmentItem.appointment, AppointmentItem.price)
-            .where(AppointmentItem.appointment.in_(completed), AppointmentItem.is_addon == True,
-                   AppointmentItem.payer == "self").tuples())
+    completed = (
+        Enrollment.select(Enrollment.appointment)
+        .join(Appointment, on=(Enrollment.appointment == Appointment.id))
+        .where(Enrollment.contract == contract_id, Appointment.status == COMPLETED)
+    )
+    rows = (
+        AppointmentItem.select(AppointmentItem.appointment, AppointmentItem.price)
+        .where(
+            AppointmentItem.appointment.in_(completed),
+            AppointmentItem.is_addon == True,
+            AppointmentItem.payer == "self",
+        )
+        .tuples()
+    )
     paid = {}
     for appointment_id, price in rows:  # summed as Decimal here: SQLite's SUM would answer a float
         count, amount = paid.get(appointment_id, (0, ZERO))
@@ -88,14 +109,22 @@ def statement_data(contract_id):
     contract = get_contract(contract_id)
     categories = _categories(contract)
     addons = _self_paid_addons(contract.id)
-    query = (Enrollment.select(Enrollment.employee_no.alias("employee_no"), Enrollment.department.alias("department"),
-                               Enrollment.category.alias("category"), Client.name.alias("name"),
-                               Appointment.id.alias("appointment"), Appointment.day.alias("day"),
-                               Appointment.status.alias("status"))
-             .join(Client, on=(Enrollment.client == Client.id))
-             .switch(Enrollment).join(Appointment, JOIN.LEFT_OUTER, on=(Enrollment.appointment == Appointment.id))
-             .where(Enrollment.contract == contract.id)
-             .order_by(Enrollment.department, Enrollment.employee_no, Enrollment.id))
+    query = (
+        Enrollment.select(
+            Enrollment.employee_no.alias("employee_no"),
+            Enrollment.department.alias("department"),
+            Enrollment.category.alias("category"),
+            Client.name.alias("name"),
+            Appointment.id.alias("appointment"),
+            Appointment.day.alias("day"),
+            Appointment.status.alias("status"),
+        )
+        .join(Client, on=(Enrollment.client == Client.id))
+        .switch(Enrollment)
+        .join(Appointment, JOIN.LEFT_OUTER, on=(Enrollment.appointment == Appointment.id))
+        .where(Enrollment.contract == contract.id)
+        .order_by(Enrollment.department, Enrollment.employee_no, Enrollment.id)
+    )
     lines = []
     self_paid = {"employees": 0, "count": 0, "amount": ZERO}
     for row in query.dicts():
@@ -110,9 +139,18 @@ def statement_data(contract_id):
             category["no_shows"] += 1
             category["no_show_amount"] += amount
         category["amount"] += amount
-        lines.append({"employee_no": row["employee_no"], "name": row["name"], "department": row["department"],
-                      "category": category["label"], "date": row["day"].isoformat() if row["day"] else "",
-                      "status": status, "status_label": status_label(status), "amount": amount})
+        lines.append(
+            {
+                "employee_no": row["employee_no"],
+                "name": row["name"],
+                "department": row["department"],
+                "category": category["label"],
+                "date": row["day"].isoformat() if row["day"] else "",
+                "status": status,
+                "status_label": status_label(status),
+                "amount": amount,
+            }
+        )
         if status == COMPLETED and row["appointment"] in addons:
             # only the total: which employee bought extra tests (and for how much) hints at health concerns
             count, paid = addons[row["appointment"]]
@@ -122,16 +160,22 @@ def statement_data(contract_id):
     summary = list(categories.values())
     return {
         "center": {"name": current_app.config["CENTER_NAME"]},
-        "contract": {"id": contract.id, "name": contract.name, "year": contract.year,
-                     "organization": contract.organization.name, "status": contract.status,
-                     "window": f"{contract.window_start.isoformat()} – {contract.window_end.isoformat()}",
-                     "discount_percent": money(contract.discount_percent),
-                     "no_show_charge_percent": money(contract.no_show_charge_percent)},
+        "contract": {
+            "id": contract.id,
+            "name": contract.name,
+            "year": contract.year,
+            "organization": contract.organization.name,
+            "status": contract.status,
+            "window": f"{contract.window_start.isoformat()} – {contract.window_end.isoformat()}",
+            "discount_percent": money(contract.discount_percent),
+            "no_show_charge_percent": money(contract.no_show_charge_percent),
+        },
         "categories": summary,
         "lines": lines,
         "self_paid": self_paid,
         "totals": {
-            "completed": sum(c["completed"] for c in summary), "no_shows": sum(c["no_shows"] for c in summary),
+            "completed": sum(c["completed"] for c in summary),
+            "no_shows": sum(c["no_shows"] for c in summary),
             "completed_amount": sum((c["completed_amount"] for c in summary), ZERO),
             "no_show_amount": sum((c["no_show_amount"] for c in summary), ZERO),
             "company": sum((c["amount"] for c in summary), ZERO),

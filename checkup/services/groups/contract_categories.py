@@ -6,6 +6,7 @@ contract is never activated on categories HR has not seen. Each write first upda
 conditionally (``status = draft``): that both checks the status and serialises the write against a
 concurrent activation. Raises ValidationError, NotFound or Conflict; writes nothing on error.
 """
+
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 
@@ -26,17 +27,23 @@ POSITION_LIMIT = 1000
 
 def categories_of(contract_id):
     """The contract's categories with their packages, in order, in one query."""
-    return list(ContractCategory.select(ContractCategory, Package).join(Package)
-                .where(ContractCategory.contract == contract_id)
-                .order_by(ContractCategory.position, ContractCategory.label))
+    return list(
+        ContractCategory.select(ContractCategory, Package)
+        .join(Package)
+        .where(ContractCategory.contract == contract_id)
+        .order_by(ContractCategory.position, ContractCategory.label)
+    )
 
 
 def get_category(contract, category_id):
     """One category of ``contract``; a category of any other contract is NotFound, like a missing one."""
     category_id = storable_id(category_id)
-    category = category_id and (ContractCategory.select(ContractCategory, Package).join(Package)
-                                .where(ContractCategory.id == category_id,
-                                       ContractCategory.contract == contract.id).first())
+    category = category_id and (
+        ContractCategory.select(ContractCategory, Package)
+        .join(Package)
+        .where(ContractCategory.id == category_id, ContractCategory.contract == contract.id)
+        .first()
+    )
     if not category:
         raise NotFound(_l("No such category."))
     return category
@@ -56,8 +63,10 @@ def _require_draft(contract):
 def _package_problem(package, sex, age_min, age_max):
     """Why the package cannot serve everyone the category admits (as far as the rules decide), or ''."""
     if package.sex != "any" and sex != package.sex:
-        return _l("%(reason)s Set the category's sex to match, or choose another package.",
-                  reason=packages.ineligibility(package, sex or "any", package.age_min))
+        return _l(
+            "%(reason)s Set the category's sex to match, or choose another package.",
+            reason=packages.ineligibility(package, sex or "any", package.age_min),
+        )
     for age in [a for a in (age_min, age_max) if a is not None] or [package.age_min]:
         reason = packages.ineligibility(package, package.sex if package.sex != "any" else sex, age)
         if reason:
@@ -70,8 +79,9 @@ def category_problems(values, contract, category=None):
     check = Checker(values)
     label = check.text("label", ContractCategory.label.max_length, required=True)
     if label and "label" not in check.errors:
-        taken = ContractCategory.select().where(ContractCategory.contract == contract.id,
-                                                fn.LOWER(ContractCategory.label) == label.lower())
+        taken = ContractCategory.select().where(
+            ContractCategory.contract == contract.id, fn.LOWER(ContractCategory.label) == label.lower()
+        )
         if category is not None:
             taken = taken.where(ContractCategory.id != category.id)
         if taken.exists():
@@ -102,22 +112,29 @@ def category_problems(values, contract, category=None):
 
 
 def _next_position(contract_id):
-    highest = (ContractCategory.select(fn.MAX(ContractCategory.position))
-               .where(ContractCategory.contract == contract_id).scalar())
+    highest = (
+        ContractCategory.select(fn.MAX(ContractCategory.position))
+        .where(ContractCategory.contract == contract_id)
+        .scalar()
+    )
     return min(POSITION_LIMIT, (highest if highest is not None else -1) + 1)
 
 
 def _unconfirm(contract):
     """Clear HR's confirmation, only while still a draft (the row lock orders us against activation)."""
-    changed = (GroupContract.update(hr_confirmed_at=None)
-               .where(GroupContract.id == contract.id, GroupContract.status == DRAFT).execute())
+    changed = (
+        GroupContract.update(hr_confirmed_at=None)
+        .where(GroupContract.id == contract.id, GroupContract.status == DRAFT)
+        .execute()
+    )
     if not changed:
         raise Conflict(_l("Categories can only be changed while the contract is a draft."))
 
 
 def _label_taken(values):
-    return ValidationError(FIX_FIELDS, {"label": _l("This contract already has a category called %(label)s.",
-                                                    label=values["label"])})
+    return ValidationError(
+        FIX_FIELDS, {"label": _l("This contract already has a category called %(label)s.", label=values["label"])}
+    )
 
 
 def add_category(actor, contract, values):
@@ -130,8 +147,14 @@ def add_category(actor, contract, values):
         with db.atomic():
             _unconfirm(contract)
             category = ContractCategory.create(contract=contract.id, **clean)
-            audit.record(actor, "contract.category_added", contract, category=category.id, label=category.label,
-                         package=category.package_id)
+            audit.record(
+                actor,
+                "contract.category_added",
+                contract,
+                category=category.id,
+                label=category.label,
+                package=category.package_id,
+            )
     except IntegrityError:
         raise _label_taken(clean)
     return get_category(contract, category.id)
@@ -144,8 +167,11 @@ def update_category(actor, contract, category_id, values):
     clean, errors = category_problems(values, contract, category)
     if errors:
         raise ValidationError(FIX_FIELDS, errors)
-    diff = {k: [str(getattr(category, k if k != "package" else "package_id")), str(v)] for k, v in clean.items()
-            if getattr(category, k if k != "package" else "package_id") != v}
+    diff = {
+        k: [str(getattr(category, k if k != "package" else "package_id")), str(v)]
+        for k, v in clean.items()
+        if getattr(category, k if k != "package" else "package_id") != v
+    }
     try:
         with db.atomic():
             _unconfirm(contract)
@@ -161,16 +187,18 @@ def delete_category(actor, contract, category_id):
     category = get_category(contract, category_id)
     _require_draft(contract)
     if Enrollment.select().where(Enrollment.category == category.id).exists():
-        raise Conflict(_l("Employees are enrolled in the category %(label)s; it cannot be deleted.",
-                          label=category.label))
+        raise Conflict(
+            _l("Employees are enrolled in the category %(label)s; it cannot be deleted.", label=category.label)
+        )
     try:
         with db.atomic():
             _unconfirm(contract)
             ContractCategory.delete().where(ContractCategory.id == category.id).execute()
             audit.record(actor, "contract.category_deleted", contract, category=category.id, label=category.label)
     except IntegrityError:  # an enrollment arrived meanwhile
-        raise Conflict(_l("Employees are enrolled in the category %(label)s; it cannot be deleted.",
-                          label=category.label))
+        raise Conflict(
+            _l("Employees are enrolled in the category %(label)s; it cannot be deleted.", label=category.label)
+        )
     return category
 
 
@@ -180,8 +208,11 @@ def confirm_categories(actor, contract):
     if not ContractCategory.select().where(ContractCategory.contract == contract.id).exists():
         raise ValidationError(_l("Add at least one category before confirming."))
     with db.atomic():
-        changed = (GroupContract.update(hr_confirmed_at=utcnow())
-                   .where(GroupContract.id == contract.id, GroupContract.status == DRAFT).execute())
+        changed = (
+            GroupContract.update(hr_confirmed_at=utcnow())
+            .where(GroupContract.id == contract.id, GroupContract.status == DRAFT)
+            .execute()
+        )
         if not changed:
             raise Conflict(_l("Categories can only be changed while the contract is a draft."))
         audit.record(actor, "contract.categories_confirmed", contract)

@@ -6,6 +6,7 @@ overbooks a slot, on SQLite or PostgreSQL, however many people click at once. Gi
 compare-and-set on ``reservation.remaining`` (it also moves when an employee books into a reserved
 place), then ``slot.reserved - remaining`` in the same transaction: each place goes back exactly once.
 """
+
 import datetime
 import logging
 
@@ -29,16 +30,22 @@ CAS_ATTEMPTS = 20  # a reservation's remaining changes only when someone books; 
 
 def reservations_of(contract_id):
     """The contract's reservations with their slots, by day and time, in one query."""
-    return list(ContractReservation.select(ContractReservation, Slot).join(Slot)
-                .where(ContractReservation.contract == contract_id)
-                .order_by(Slot.day, Slot.start_time))
+    return list(
+        ContractReservation.select(ContractReservation, Slot)
+        .join(Slot)
+        .where(ContractReservation.contract == contract_id)
+        .order_by(Slot.day, Slot.start_time)
+    )
 
 
 def get_reservation(contract, reservation_id):
     reservation_id = storable_id(reservation_id)
-    reservation = reservation_id and (ContractReservation.select(ContractReservation, Slot).join(Slot)
-                                      .where(ContractReservation.id == reservation_id,
-                                             ContractReservation.contract == contract.id).first())
+    reservation = reservation_id and (
+        ContractReservation.select(ContractReservation, Slot)
+        .join(Slot)
+        .where(ContractReservation.id == reservation_id, ContractReservation.contract == contract.id)
+        .first()
+    )
     if not reservation:
         raise NotFound(_l("No such reservation."))
     return reservation
@@ -99,37 +106,61 @@ def reserve(actor, contract_id, slot_id, places):
     if slot.closed:
         raise ValidationError(FIX_FIELDS, {"slot": _l("The day is closed.")})
     if slot.day <= today + datetime.timedelta(days=contract.reservation_release_days):
-        raise ValidationError(FIX_FIELDS, {"slot": _l(
-            "Reserved places are given back %(n)s days before their day; choose a later day.",
-            n=contract.reservation_release_days)})
-    existing = ContractReservation.get_or_none(ContractReservation.contract == contract.id,
-                                               ContractReservation.slot == slot.id)
+        raise ValidationError(
+            FIX_FIELDS,
+            {
+                "slot": _l(
+                    "Reserved places are given back %(n)s days before their day; choose a later day.",
+                    n=contract.reservation_release_days,
+                )
+            },
+        )
+    existing = ContractReservation.get_or_none(
+        ContractReservation.contract == contract.id, ContractReservation.slot == slot.id
+    )
     if existing is not None and existing.released_at is not None:
         raise Conflict(_l("This slot's reserved places were already given back for this contract."))
     try:
         with db.atomic():
             # the reservation row before the slot row, the order booking and give-back lock them in
             if existing is not None:
-                grown = (ContractReservation.update(places=ContractReservation.places + places,
-                                                    remaining=ContractReservation.remaining + places)
-                         .where(ContractReservation.id == existing.id,
-                                ContractReservation.released_at.is_null()).execute())
+                grown = (
+                    ContractReservation.update(
+                        places=ContractReservation.places + places, remaining=ContractReservation.remaining + places
+                    )
+                    .where(ContractReservation.id == existing.id, ContractReservation.released_at.is_null())
+                    .execute()
+                )
                 if not grown:
                     raise Conflict(_l("This slot's reserved places were already given back for this contract."))
-            claimed = (Slot.update(reserved=Slot.reserved + places)
-                       .where(Slot.id == slot.id, Slot.closed == False,
-                              Slot.booked + Slot.held + Slot.reserved + places <= Slot.capacity).execute())
+            claimed = (
+                Slot.update(reserved=Slot.reserved + places)
+                .where(
+                    Slot.id == slot.id,
+                    Slot.closed == False,
+                    Slot.booked + Slot.held + Slot.reserved + places <= Slot.capacity,
+                )
+                .execute()
+            )
             if not claimed:
                 free = Slot.get_by_id(slot.id).free
-                raise ValidationError(FIX_FIELDS, {"places": _l(
-                    "Only %(free)s places are free in this slot; %(n)s cannot be reserved.", free=free, n=places)})
+                raise ValidationError(
+                    FIX_FIELDS,
+                    {
+                        "places": _l(
+                            "Only %(free)s places are free in this slot; %(n)s cannot be reserved.", free=free, n=places
+                        )
+                    },
+                )
             if existing is None:
-                reservation = ContractReservation.create(contract=contract.id, slot=slot.id, places=places,
-                                                         remaining=places)
+                reservation = ContractReservation.create(
+                    contract=contract.id, slot=slot.id, places=places, remaining=places
+                )
             else:
                 reservation = existing
-            audit.record(actor, "contract.places_reserved", contract, slot=slot.id, day=slot.day.isoformat(),
-                         places=places)
+            audit.record(
+                actor, "contract.places_reserved", contract, slot=slot.id, day=slot.day.isoformat(), places=places
+            )
     except IntegrityError:  # someone created this contract's reservation of the slot at the same moment
         raise Conflict(_l("The reservation changed meanwhile; reload the page and try again."))
     return get_reservation(contract, reservation.id)
@@ -143,8 +174,11 @@ def _give_back(reservation_id, delete_unused=False):
         if row is None or row.released_at is not None:
             return None
         remaining = row.remaining
-        guard = (ContractReservation.id == row.id) & ContractReservation.released_at.is_null() & (
-            ContractReservation.remaining == remaining)
+        guard = (
+            (ContractReservation.id == row.id)
+            & ContractReservation.released_at.is_null()
+            & (ContractReservation.remaining == remaining)
+        )
         if delete_unused and remaining == row.places:
             changed = ContractReservation.delete().where(guard & (ContractReservation.places == row.places)).execute()
         else:
@@ -152,8 +186,11 @@ def _give_back(reservation_id, delete_unused=False):
         if not changed:
             continue  # an employee booked into a reserved place meanwhile: read again
         if remaining:
-            returned = (Slot.update(reserved=Slot.reserved - remaining)
-                        .where(Slot.id == row.slot_id, Slot.reserved >= remaining).execute())
+            returned = (
+                Slot.update(reserved=Slot.reserved - remaining)
+                .where(Slot.id == row.slot_id, Slot.reserved >= remaining)
+                .execute()
+            )
             if not returned:
                 raise Conflict(_l("The slot's reserved count does not match its reservations."))
         return remaining
@@ -168,16 +205,26 @@ def cancel_reservation(actor, contract, reservation_id):
         given = _give_back(reservation.id, delete_unused=True)
         if given is None:
             raise Conflict(_l("These places were already given back."))
-        audit.record(actor, "contract.reservation_cancelled", contract, slot=reservation.slot_id,
-                     day=reservation.slot.day.isoformat(), places_returned=given)
+        audit.record(
+            actor,
+            "contract.reservation_cancelled",
+            contract,
+            slot=reservation.slot_id,
+            day=reservation.slot.day.isoformat(),
+            places_returned=given,
+        )
     return given
 
 
 def release_all(contract_id):
     """Give back every place still reserved for the contract (when it closes). Returns the places given."""
     total = 0
-    ids = [r.id for r in ContractReservation.select(ContractReservation.id)
-           .where(ContractReservation.contract == contract_id, ContractReservation.released_at.is_null())]
+    ids = [
+        r.id
+        for r in ContractReservation.select(ContractReservation.id).where(
+            ContractReservation.contract == contract_id, ContractReservation.released_at.is_null()
+        )
+    ]
     for reservation_id in ids:
         total += _give_back(reservation_id) or 0
     return total
@@ -191,11 +238,14 @@ def release_due_reservations():
     today = clock.today()
     horizon = today + datetime.timedelta(days=MAX_RELEASE_HORIZON)
     # read them all first: an open cursor would pin SQLite's snapshot and block our own writes
-    candidates = list(ContractReservation.select(ContractReservation.id, Slot.day,
-                                                 GroupContract.reservation_release_days)
-                      .join(Slot).join_from(ContractReservation, GroupContract)
-                      .where(ContractReservation.released_at.is_null(), Slot.day <= horizon)
-                      .order_by(Slot.day).tuples())
+    candidates = list(
+        ContractReservation.select(ContractReservation.id, Slot.day, GroupContract.reservation_release_days)
+        .join(Slot)
+        .join_from(ContractReservation, GroupContract)
+        .where(ContractReservation.released_at.is_null(), Slot.day <= horizon)
+        .order_by(Slot.day)
+        .tuples()
+    )
     released = 0
     for reservation_id, day, release_days in candidates:
         if day > today + datetime.timedelta(days=release_days):
@@ -205,10 +255,15 @@ def release_due_reservations():
                 given = _give_back(reservation_id)
                 if given is not None:
                     reservation = ContractReservation.get_by_id(reservation_id)
-                    audit.record(SYSTEM, "contract.reservation_released", reservation.contract,
-                                 slot=reservation.slot_id, day=day.isoformat(), places_returned=given)
+                    audit.record(
+                        SYSTEM,
+                        "contract.reservation_released",
+                        reservation.contract,
+                        slot=reservation.slot_id,
+                        day=day.isoformat(),
+                        places_returned=given,
+                    )
                     released += 1
         except Conflict:
             log.exception("reservation %s could not be released; the next run tries again", reservation_id)
     return released
-

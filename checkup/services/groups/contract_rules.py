@@ -1,4 +1,5 @@
 """Which contract category an employee belongs to: sex, age band and label rules."""
+
 from flask_babel import lazy_gettext as _l
 
 

@@ -6,6 +6,7 @@ Every write runs in ``db.atomic()`` and records an audit event. Bad input raises
 organization's, for HR) raises ``NotFound``; a change the status does not allow raises ``Conflict``.
 State changes are conditional UPDATEs on the status, so two people clicking at once change it once.
 """
+
 import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -22,8 +23,16 @@ from checkup.services.catalog.catalog import FIX_FIELDS, Checker
 from checkup.services.groups import contract_reservations
 
 STATUS_LABELS = {DRAFT: _l("Draft"), ACTIVE: _l("Active"), CLOSED: _l("Closed")}
-CONTRACT_FIELDS = ("name", "year", "window_start", "window_end", "discount_percent", "no_show_charge_percent",
-                   "reservation_release_days", "notes")
+CONTRACT_FIELDS = (
+    "name",
+    "year",
+    "window_start",
+    "window_end",
+    "discount_percent",
+    "no_show_charge_percent",
+    "reservation_release_days",
+    "notes",
+)
 ACTIVE_EDITABLE = ("notes", "window_end")  # an active contract only takes notes and a later end of window
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 MAX_WINDOW_DAYS = 731  # two years: a longer booking window is a typing mistake
@@ -37,6 +46,7 @@ def status_label(status):
 
 # --- reading ---------------------------------------------------------------------------------
 
+
 def _not_found():
     return NotFound(_l("No such contract."))
 
@@ -45,8 +55,7 @@ def _get(contract_id, organization_id=None):
     contract_id = storable_id(contract_id)
     if contract_id is None:
         raise _not_found()
-    query = (GroupContract.select(GroupContract, Organization).join(Organization)
-             .where(GroupContract.id == contract_id))
+    query = GroupContract.select(GroupContract, Organization).join(Organization).where(GroupContract.id == contract_id)
     if organization_id is not None:
         query = query.where(GroupContract.organization == organization_id)
     contract = query.first()
@@ -70,15 +79,24 @@ def contract_for_org(contract_id, organization_id):
 def list_contracts(status=None, organization_id=None):
     """Contracts (newest window first) with organization, ``category_count``, ``enrollment_count`` and
     ``reserved_remaining``, in one query whatever the number of rows."""
-    categories = (ContractCategory.select(fn.COUNT(ContractCategory.id))
-                  .where(ContractCategory.contract == GroupContract.id))
+    categories = ContractCategory.select(fn.COUNT(ContractCategory.id)).where(
+        ContractCategory.contract == GroupContract.id
+    )
     enrollments = Enrollment.select(fn.COUNT(Enrollment.id)).where(Enrollment.contract == GroupContract.id)
-    reserved = (ContractReservation.select(fn.COALESCE(fn.SUM(ContractReservation.remaining), 0))
-                .where(ContractReservation.contract == GroupContract.id))
-    query = (GroupContract.select(GroupContract, Organization, categories.alias("category_count"),
-                                  enrollments.alias("enrollment_count"), reserved.alias("reserved_remaining"))
-             .join(Organization)
-             .order_by(GroupContract.window_start.desc(), Organization.name, GroupContract.name))
+    reserved = ContractReservation.select(fn.COALESCE(fn.SUM(ContractReservation.remaining), 0)).where(
+        ContractReservation.contract == GroupContract.id
+    )
+    query = (
+        GroupContract.select(
+            GroupContract,
+            Organization,
+            categories.alias("category_count"),
+            enrollments.alias("enrollment_count"),
+            reserved.alias("reserved_remaining"),
+        )
+        .join(Organization)
+        .order_by(GroupContract.window_start.desc(), Organization.name, GroupContract.name)
+    )
     if status in CONTRACT_STATUSES:
         query = query.where(GroupContract.status == status)
     if organization_id is not None:
@@ -95,6 +113,7 @@ def contracts_for_org(organization_id):
 
 # --- validation --------------------------------------------------------------------------------
 
+
 def _date(check, name):
     value = check.values.get(name)
     if isinstance(value, datetime.datetime):
@@ -109,25 +128,34 @@ def _date(check, name):
         check.errors.setdefault(name, _l("This field is required."))
         return None
     if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        check.errors.setdefault(name, _l("Enter a date between %(first)s and %(last)s.", first=FIRST_YEAR,
-                                         last=LAST_YEAR))
+        check.errors.setdefault(
+            name, _l("Enter a date between %(first)s and %(last)s.", first=FIRST_YEAR, last=LAST_YEAR)
+        )
         return None
     check.values[name] = value
     return value
 
 
 def _name_taken(organization_id, name, exclude_id=None):
-    query = GroupContract.select().where(GroupContract.organization == organization_id,
-                                         fn.LOWER(GroupContract.name) == name.lower())
+    query = GroupContract.select().where(
+        GroupContract.organization == organization_id, fn.LOWER(GroupContract.name) == name.lower()
+    )
     if exclude_id is not None:
         query = query.where(GroupContract.id != exclude_id)
     return query.exists()
 
 
 def _reservations_outside(contract_id, start, end):
-    return (ContractReservation.select().join(Slot)
-            .where(ContractReservation.contract == contract_id, ContractReservation.released_at.is_null(),
-                   (Slot.day < start) | (Slot.day > end)).count())
+    return (
+        ContractReservation.select()
+        .join(Slot)
+        .where(
+            ContractReservation.contract == contract_id,
+            ContractReservation.released_at.is_null(),
+            (Slot.day < start) | (Slot.day > end),
+        )
+        .count()
+    )
 
 
 def contract_problems(values, organization_id, contract=None):
@@ -144,8 +172,9 @@ def contract_problems(values, organization_id, contract=None):
         elif contract is not None:
             outside = _reservations_outside(contract.id, start, end)
             if outside:
-                check.errors.setdefault("window_start", _l(
-                    "%(n)s reserved slots lie outside this window; cancel them first.", n=outside))
+                check.errors.setdefault(
+                    "window_start", _l("%(n)s reserved slots lie outside this window; cancel them first.", n=outside)
+                )
     for percent in ("discount_percent", "no_show_charge_percent"):
         check.number(percent, required=True, places=2, minimum=0, maximum=100)
     check.number("reservation_release_days", required=True, whole=True, minimum=0, maximum=MAX_RELEASE_DAYS)
@@ -161,8 +190,10 @@ def _active_problems(values, contract):
     end = _date(check, "window_end")
     if end is not None:
         if end < contract.window_end:
-            check.errors["window_end"] = _l("An active contract's window can only be extended (it ends on "
-                                            "%(day)s).", day=contract.window_end.isoformat())
+            check.errors["window_end"] = _l(
+                "An active contract's window can only be extended (it ends on %(day)s).",
+                day=contract.window_end.isoformat(),
+            )
         elif (end - contract.window_start).days > MAX_WINDOW_DAYS:
             check.errors["window_end"] = _l("The window may last at most %(n)s days.", n=MAX_WINDOW_DAYS)
     return {k: check.values.get(k) for k in ACTIVE_EDITABLE}, check.errors
@@ -173,6 +204,7 @@ def _changes(contract, values):
 
 
 # --- writing -----------------------------------------------------------------------------------
+
 
 def create_contract(actor, organization_id, values):
     """A new draft contract for the organization. Raises ValidationError (also for an unknown organization)."""
@@ -187,12 +219,14 @@ def create_contract(actor, organization_id, values):
         raise ValidationError(FIX_FIELDS, errors)
     try:
         with db.atomic():
-            contract = GroupContract.create(organization=organization.id, status=DRAFT, created_by=actor.user_id,
-                                            **clean)
+            contract = GroupContract.create(
+                organization=organization.id, status=DRAFT, created_by=actor.user_id, **clean
+            )
             audit.record(actor, "contract.created", contract, organization=organization.id, name=contract.name)
     except IntegrityError:  # a concurrent save took the name
-        raise ValidationError(FIX_FIELDS, {"name": _l("This organization already has a contract called %(name)s.",
-                                                      name=clean["name"])})
+        raise ValidationError(
+            FIX_FIELDS, {"name": _l("This organization already has a contract called %(name)s.", name=clean["name"])}
+        )
     return _get(contract.id)
 
 
@@ -207,8 +241,9 @@ def edit_scope(contract, draft_only=False):
         return EVERY_FIELD
     if contract.status == ACTIVE and not draft_only:
         return WINDOW_AND_NOTES
-    raise Conflict(_l("Only a draft contract can be changed here.") if draft_only
-                   else _l("A closed contract cannot be changed."))
+    raise Conflict(
+        _l("Only a draft contract can be changed here.") if draft_only else _l("A closed contract cannot be changed.")
+    )
 
 
 def update_contract(actor, contract, values, draft_only=False):
@@ -223,14 +258,19 @@ def update_contract(actor, contract, values, draft_only=False):
     diff = _changes(contract, clean)
     try:
         with db.atomic():
-            updated = (GroupContract.update(**clean)
-                       .where(GroupContract.id == contract.id, GroupContract.status == contract.status).execute())
+            updated = (
+                GroupContract.update(**clean)
+                .where(GroupContract.id == contract.id, GroupContract.status == contract.status)
+                .execute()
+            )
             if not updated:
                 raise Conflict(_l("The contract changed status meanwhile; reload the page."))
             audit.record(actor, "contract.updated", contract, changes=diff)
     except IntegrityError:
-        raise ValidationError(FIX_FIELDS, {"name": _l("This organization already has a contract called %(name)s.",
-                                                      name=clean.get("name", ""))})
+        raise ValidationError(
+            FIX_FIELDS,
+            {"name": _l("This organization already has a contract called %(name)s.", name=clean.get("name", ""))},
+        )
     return _get(contract.id)
 
 
@@ -245,16 +285,18 @@ def activation_problems(contract):
     problems = []
     if contract.status != DRAFT:
         return [_l("Only a draft contract can be activated.")]
-    categories = list(ContractCategory.select(ContractCategory, Package).join(Package)
-                      .where(ContractCategory.contract == contract.id))
+    categories = list(
+        ContractCategory.select(ContractCategory, Package).join(Package).where(ContractCategory.contract == contract.id)
+    )
     if not categories:
         problems.append(_l("Add at least one category."))
     elif contract.hr_confirmed_at is None:
         problems.append(_l("The company's HR contact has not confirmed the categories yet."))
     inactive = sorted(c.label for c in categories if not c.package.active)
     if inactive:
-        problems.append(_l("These categories use a package that is no longer offered: %(labels)s.",
-                           labels=", ".join(inactive)))
+        problems.append(
+            _l("These categories use a package that is no longer offered: %(labels)s.", labels=", ".join(inactive))
+        )
     if contract.window_end < clock.today():
         problems.append(_l("The booking window has already ended; extend it first."))
     return problems
@@ -271,9 +313,15 @@ def activate(actor, contract_id):
     if problems:
         raise ValidationError(" ".join(str(p) for p in problems))
     with db.atomic():
-        changed = (GroupContract.update(status=ACTIVE, activated_at=utcnow())
-                   .where(GroupContract.id == contract.id, GroupContract.status == DRAFT,
-                          GroupContract.hr_confirmed_at.is_null(False)).execute())
+        changed = (
+            GroupContract.update(status=ACTIVE, activated_at=utcnow())
+            .where(
+                GroupContract.id == contract.id,
+                GroupContract.status == DRAFT,
+                GroupContract.hr_confirmed_at.is_null(False),
+            )
+            .execute()
+        )
         if not changed:
             raise Conflict(_l("The contract changed meanwhile; reload the page."))
         audit.record(actor, "contract.activated", contract)
@@ -288,8 +336,11 @@ def close(actor, contract_id):
     if contract.status != ACTIVE:
         raise Conflict(_l("Only an active contract can be closed."))
     with db.atomic():
-        changed = (GroupContract.update(status=CLOSED, closed_at=utcnow())
-                   .where(GroupContract.id == contract.id, GroupContract.status == ACTIVE).execute())
+        changed = (
+            GroupContract.update(status=CLOSED, closed_at=utcnow())
+            .where(GroupContract.id == contract.id, GroupContract.status == ACTIVE)
+            .execute()
+        )
         if not changed:
             raise Conflict(_l("The contract changed meanwhile; reload the page."))
         released = contract_reservations.release_all(contract.id)

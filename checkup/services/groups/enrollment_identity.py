@@ -23,6 +23,7 @@ At check-in, once the desk has confirmed the ID number, a roster record becomes 
 is its own from then on), unless the center has another record with that number: then the desk joins
 them first.
 """
+
 import re
 import unicodedata
 
@@ -42,13 +43,18 @@ REFUSED_ACTION = "enrollment.link_refused"
 STAY_WITH_RECORD = {"break_glass_access"}
 _LAST4 = re.compile(r"[0-9]{3}[0-9X]")
 
-CANNOT_JOIN = _l("These records cannot be joined here: the earlier record is already on this company's "
-                 "roster or has another appointment the same day. Please call the center.")
-NO_MATCH = _l("We could not match these details to an earlier record without an account of its own. If you "
-              "have an account with us, sign in with it and open your invitation again; otherwise bring your "
-              "ID card to the front desk on the day of your checkup.")
-TOO_MANY = _l("Too many attempts. Bring your ID card to the front desk on the day of your checkup: they can "
-              "join your records.")
+CANNOT_JOIN = _l(
+    "These records cannot be joined here: the earlier record is already on this company's "
+    "roster or has another appointment the same day. Please call the center."
+)
+NO_MATCH = _l(
+    "We could not match these details to an earlier record without an account of its own. If you "
+    "have an account with us, sign in with it and open your invitation again; otherwise bring your "
+    "ID card to the front desk on the day of your checkup."
+)
+TOO_MANY = _l(
+    "Too many attempts. Bring your ID card to the front desk on the day of your checkup: they can join your records."
+)
 
 
 def is_roster_record(client):
@@ -87,8 +93,11 @@ def _join(actor, record, into, proof, whole=True, **detail):
     try:
         with db.atomic():
             # the claim: of two joins (or a join and a check-in) of one record at once, one wins
-            claimed = (Client.update(roster_unverified_since=None)
-                       .where(Client.id == record.id, Client.roster_unverified_since.is_null(False)).execute())
+            claimed = (
+                Client.update(roster_unverified_since=None)
+                .where(Client.id == record.id, Client.roster_unverified_since.is_null(False))
+                .execute()
+            )
             if not claimed:
                 raise Conflict(_l("Someone else changed this client's records just now. Try again."))
             if whole:
@@ -96,8 +105,16 @@ def _join(actor, record, into, proof, whole=True, **detail):
             else:
                 _move_enrollments(record, into)
             for enrollment in enrollments:
-                audit.record(actor, "enrollment.linked", enrollment, proof=proof, client=into.id,
-                             roster_record=record.id, contract=enrollment.contract_id, **detail)
+                audit.record(
+                    actor,
+                    "enrollment.linked",
+                    enrollment,
+                    proof=proof,
+                    client=into.id,
+                    roster_record=record.id,
+                    contract=enrollment.contract_id,
+                    **detail,
+                )
     except IntegrityError:
         raise Conflict(CANNOT_JOIN)
     return enrollments
@@ -105,12 +122,16 @@ def _join(actor, record, into, proof, whole=True, **detail):
 
 # --- (a) the invitation, opened while signed in ------------------------------------------------------------
 
+
 def may_join_by_invitation(record):
     """A roster record that holds only HR's data: no account, no checkup checked in, done or missed."""
     if not is_roster_record(record) or _has_account(record.id):
         return False
-    return not (Appointment.select()
-                .where(Appointment.client == record.id, Appointment.status.not_in((BOOKED, CANCELLED))).exists())
+    return not (
+        Appointment.select()
+        .where(Appointment.client == record.id, Appointment.status.not_in((BOOKED, CANCELLED)))
+        .exists()
+    )
 
 
 def join_by_invitation(actor, enrollment, account):
@@ -128,6 +149,7 @@ def join_by_invitation(actor, enrollment, account):
 
 
 # --- (b) the birth date and the last four characters of the ID, at first sign-in ---------------------------
+
 
 def offers_earlier_records(client_id):
     """Whether the account's home offers to join an earlier record: its record is a roster record. Depends on
@@ -148,9 +170,13 @@ def _last4(text):
 def _earlier_records(record, birth_date):
     """Records the person may mean: born that day, not this one, not a roster record, an ID on file, no
     account; the one with the roster's ID number, or without one in the roster, with the same name."""
-    query = (Client.select().where(Client.id != record.id, Client.birth_date == birth_date,
-                                   Client.roster_unverified_since.is_null(), Client.national_id_cipher.is_null(False),
-                                   Client.id.not_in(User.select(User.client).where(User.client.is_null(False)))))
+    query = Client.select().where(
+        Client.id != record.id,
+        Client.birth_date == birth_date,
+        Client.roster_unverified_since.is_null(),
+        Client.national_id_cipher.is_null(False),
+        Client.id.not_in(User.select(User.client).where(User.client.is_null(False))),
+    )
     if record.roster_id_hash:
         return query.where(Client.national_id_hash == record.roster_id_hash)
     return query.where(Client.name == record.name)
@@ -170,9 +196,15 @@ def join_earlier_record(user, birth_date, id_last4, ip=""):
         raise PermissionDenied(TOO_MANY)
     actor = audit.Actor(user, ip)
     last4 = _last4(id_last4)
-    matches = [] if last4 is None or birth_date is None else [
-        c for c in _earlier_records(record, birth_date)
-        if (national_id.decrypt(c.national_id_cipher) or "").upper().endswith(last4)]
+    matches = (
+        []
+        if last4 is None or birth_date is None
+        else [
+            c
+            for c in _earlier_records(record, birth_date)
+            if (national_id.decrypt(c.national_id_cipher) or "").upper().endswith(last4)
+        ]
+    )
     if len(matches) != 1:
         audit.record(actor, REFUSED_ACTION, record, proof=DETAILS)
         raise ValidationError(NO_MATCH)
@@ -182,6 +214,7 @@ def join_earlier_record(user, birth_date, id_last4, ip=""):
 
 
 # --- (c) the front desk, with the ID card ------------------------------------------------------------------
+
 
 def join_at_desk(actor, appointment_id, typed_national_id):
     """Proof (c): before check-in, the desk read the ID card of the person of a roster record's appointment
@@ -195,8 +228,9 @@ def join_at_desk(actor, appointment_id, typed_national_id):
         raise NotFound(_l("We could not find that appointment."))
     record = appointment.client
     if not is_roster_record(record) or appointment.status != BOOKED or appointment.day != clock.today():
-        raise ValidationError(_l("Only the record a company roster made can be joined, before check-in on the "
-                                 "day of the appointment."))
+        raise ValidationError(
+            _l("Only the record a company roster made can be joined, before check-in on the day of the appointment.")
+        )
     number = national_id.normalize(typed_national_id)
     if national_id.problem(number):
         message = _l("Type all 18 characters of the ID number on the card.")
@@ -210,6 +244,7 @@ def join_at_desk(actor, appointment_id, typed_national_id):
 
 
 # --- check-in ----------------------------------------------------------------------------------------------
+
 
 def held_elsewhere(id_hashes):
     """Which of these roster ID hashes another record holds as its own (one query, none for no hash)."""
@@ -225,12 +260,17 @@ def confirm_at_check_in(client, confirmed_fields):
     if not is_roster_record(client) or not client.roster_id_hash or "national_id" not in confirmed_fields:
         return
     if held_elsewhere([client.roster_id_hash]):
-        message = _l("The center has another record with this ID number. Check the ID card and join the "
-                     "records before checking in.")
+        message = _l(
+            "The center has another record with this ID number. Check the ID card and join the "
+            "records before checking in."
+        )
         raise ValidationError(message, {"national_id": message})
     try:
         with db.atomic():
-            (Client.update(national_id_hash=client.roster_id_hash, roster_unverified_since=None)
-             .where(Client.id == client.id).execute())
+            (
+                Client.update(national_id_hash=client.roster_id_hash, roster_unverified_since=None)
+                .where(Client.id == client.id)
+                .execute()
+            )
     except IntegrityError:  # another record took the number a moment ago
         raise Conflict(_l("Someone else changed this client's records just now. Reload the day sheet."))

@@ -6,6 +6,7 @@ result, finding, report, referral, follow-up, appointment item or price. Every f
 HR's ``organization_id`` and raises NotFound for another organization's contract, exactly as for a
 missing one.
 """
+
 import datetime
 from dataclasses import dataclass, field
 
@@ -28,8 +29,14 @@ STATUSES = (NOT_INVITED, INVITED, BOOKED, CHECKED_IN, COMPLETED, NO_SHOW)
 # the invitation state
 APPOINTMENT_STATES = (BOOKED, CHECKED_IN, COMPLETED, NO_SHOW)
 NOT_BOOKED = (NOT_INVITED, INVITED)
-STATUS_LABELS = {NOT_INVITED: _l("Not invited"), INVITED: _l("Invited"), BOOKED: _l("Booked"),
-                 CHECKED_IN: _l("Checked in"), COMPLETED: _l("Completed"), NO_SHOW: _l("No-show")}
+STATUS_LABELS = {
+    NOT_INVITED: _l("Not invited"),
+    INVITED: _l("Invited"),
+    BOOKED: _l("Booked"),
+    CHECKED_IN: _l("Checked in"),
+    COMPLETED: _l("Completed"),
+    NO_SHOW: _l("No-show"),
+}
 RECENT_DAYS = 365  # a closed contract stays on the dashboard this long after its window
 PER_PAGE = 50
 
@@ -43,8 +50,14 @@ def enrollment_status(invited_at, appointment_status):
 
 def status_sql():
     """``enrollment_status`` as a SQL expression over Enrollment LEFT JOIN Appointment (lists, counts, filters)."""
-    return Case(None, [(Appointment.status.in_(APPOINTMENT_STATES), Appointment.status),
-                       (Enrollment.invited_at.is_null(False), INVITED)], NOT_INVITED)
+    return Case(
+        None,
+        [
+            (Appointment.status.in_(APPOINTMENT_STATES), Appointment.status),
+            (Enrollment.invited_at.is_null(False), INVITED),
+        ],
+        NOT_INVITED,
+    )
 
 
 def status_label(status):
@@ -63,8 +76,11 @@ def contract_for_hr(organization_id, contract_id):
 def org_contracts(organization_id):
     """Every contract of the organization, active first, then drafts, then closed; newest window first."""
     rank = Case(GroupContract.status, [(ACTIVE, 0), (DRAFT, 1)], 2)
-    return list(GroupContract.select().where(GroupContract.organization == organization_id)
-                .order_by(rank, GroupContract.window_start.desc(), GroupContract.id.desc()))
+    return list(
+        GroupContract.select()
+        .where(GroupContract.organization == organization_id)
+        .order_by(rank, GroupContract.window_start.desc(), GroupContract.id.desc())
+    )
 
 
 def pick_contract(organization_id, contract_id=None, choices=None):
@@ -77,6 +93,7 @@ def pick_contract(organization_id, contract_id=None, choices=None):
 
 
 # --- counts ----------------------------------------------------------------------------------
+
 
 @dataclass
 class Counts:
@@ -118,15 +135,30 @@ def dashboard(organization_id):
     if not shown:
         return []
     ids = [c.id for c in shown]
-    categories = list(ContractCategory.select().where(ContractCategory.contract.in_(ids))
-                      .order_by(ContractCategory.position, ContractCategory.label))
+    categories = list(
+        ContractCategory.select()
+        .where(ContractCategory.contract.in_(ids))
+        .order_by(ContractCategory.position, ContractCategory.label)
+    )
     status = status_sql()
-    rows = (_with_appointment(Enrollment.select(Enrollment.contract, Enrollment.department, Enrollment.category,
-                                                status.alias("enrollment_status"), fn.COUNT(Enrollment.id)))
-            .where(Enrollment.contract.in_(ids))
-            .group_by(Enrollment.contract, Enrollment.department, Enrollment.category, status).tuples())
-    progress = {c.id: ContractProgress(c, Counts(), {}, {k.id: (k, Counts()) for k in categories
-                                                           if k.contract_id == c.id}) for c in shown}
+    rows = (
+        _with_appointment(
+            Enrollment.select(
+                Enrollment.contract,
+                Enrollment.department,
+                Enrollment.category,
+                status.alias("enrollment_status"),
+                fn.COUNT(Enrollment.id),
+            )
+        )
+        .where(Enrollment.contract.in_(ids))
+        .group_by(Enrollment.contract, Enrollment.department, Enrollment.category, status)
+        .tuples()
+    )
+    progress = {
+        c.id: ContractProgress(c, Counts(), {}, {k.id: (k, Counts()) for k in categories if k.contract_id == c.id})
+        for c in shown
+    }
     for contract_id, department, category_id, state, n in rows:
         entry = progress[contract_id]
         entry.totals.add(state, n)
@@ -141,6 +173,7 @@ def dashboard(organization_id):
 
 # --- the employee list -----------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class EmployeeFilters:
     search: str = ""
@@ -149,8 +182,7 @@ class EmployeeFilters:
     category_id: int | None = None
 
     def as_args(self):
-        return {"q": self.search, "status": self.status, "department": self.department,
-                "category": self.category_id}
+        return {"q": self.search, "status": self.status, "department": self.department, "category": self.category_id}
 
 
 @dataclass(frozen=True)
@@ -175,13 +207,25 @@ def _employee_query(contract, filters):
     status = status_sql()
     # the address invitations go to (an account's own, else the roster's): see services/invitations
     has_email = Case(None, [((User.id.is_null(False)) | (Client.email != ""), 1)], 0)
-    query = _with_appointment(
-        Enrollment.select(Enrollment.id, Enrollment.employee_no, Client.name, Enrollment.department,
-                          ContractCategory.label, status.alias("enrollment_status"), Enrollment.invited_at,
-                          has_email.alias("has_email"))
-        .join_from(Enrollment, Client).join_from(Enrollment, ContractCategory)
-        .join_from(Enrollment, User, JOIN.LEFT_OUTER, on=(User.client == Enrollment.client))
-    ).where(Enrollment.contract == contract.id).order_by(Enrollment.employee_no, Enrollment.id)
+    query = (
+        _with_appointment(
+            Enrollment.select(
+                Enrollment.id,
+                Enrollment.employee_no,
+                Client.name,
+                Enrollment.department,
+                ContractCategory.label,
+                status.alias("enrollment_status"),
+                Enrollment.invited_at,
+                has_email.alias("has_email"),
+            )
+            .join_from(Enrollment, Client)
+            .join_from(Enrollment, ContractCategory)
+            .join_from(Enrollment, User, JOIN.LEFT_OUTER, on=(User.client == Enrollment.client))
+        )
+        .where(Enrollment.contract == contract.id)
+        .order_by(Enrollment.employee_no, Enrollment.id)
+    )
     term = (filters.search or "").strip()
     if term:
         query = query.where(Client.name.contains(term) | Enrollment.employee_no.contains(term))
@@ -209,11 +253,20 @@ def employee_page(organization_id, contract_id, filters, page=1):
 
 def filter_choices(contract):
     """(departments, categories) of the contract's roster for the filter selects; two queries."""
-    departments = [d for (d,) in Enrollment.select(Enrollment.department).where(Enrollment.contract == contract.id)
-                   .distinct().order_by(Enrollment.department).tuples()]
-    categories = list(ContractCategory.select(ContractCategory.id, ContractCategory.label)
-                      .where(ContractCategory.contract == contract.id)
-                      .order_by(ContractCategory.position, ContractCategory.label).tuples())
+    departments = [
+        d
+        for (d,) in Enrollment.select(Enrollment.department)
+        .where(Enrollment.contract == contract.id)
+        .distinct()
+        .order_by(Enrollment.department)
+        .tuples()
+    ]
+    categories = list(
+        ContractCategory.select(ContractCategory.id, ContractCategory.label)
+        .where(ContractCategory.contract == contract.id)
+        .order_by(ContractCategory.position, ContractCategory.label)
+        .tuples()
+    )
     return departments, categories
 
 
@@ -223,12 +276,36 @@ def export_employees(actor, organization_id, contract_id, filters):
     Returns (filename, bytes)."""
     contract = contract_for_hr(organization_id, contract_id)
     rows = [_row(values) for values in _employee_query(contract, filters)]
-    header = [_("Employee number"), _("Full name"), _("Company department"), _("Category"), _("Status"),
-              _("Invited on"), _("Email on file")]
-    body = [[r.employee_no, r.name, r.department, r.category, str(r.status_label),
-             clock.from_utc(r.invited_at).strftime("%Y-%m-%d") if r.invited_at else "",
-             _("Yes") if r.has_email else _("No")] for r in rows]
+    header = [
+        _("Employee number"),
+        _("Full name"),
+        _("Company department"),
+        _("Category"),
+        _("Status"),
+        _("Invited on"),
+        _("Email on file"),
+    ]
+    body = [
+        [
+            r.employee_no,
+            r.name,
+            r.department,
+            r.category,
+            str(r.status_label),
+            clock.from_utc(r.invited_at).strftime("%Y-%m-%d") if r.invited_at else "",
+            _("Yes") if r.has_email else _("No"),
+        ]
+        for r in rows
+    ]
     data = spreadsheet.workbook_bytes([(_("Employees"), header, body)])
-    audit.record(actor, "hr.export", contract, rows=len(body), search=filters.search, status=filters.status,
-                 department=filters.department, category=filters.category_id)
+    audit.record(
+        actor,
+        "hr.export",
+        contract,
+        rows=len(body),
+        search=filters.search,
+        status=filters.status,
+        department=filters.department,
+        category=filters.category_id,
+    )
     return f"employees-{contract.id}-{clock.today().isoformat()}.xlsx", data

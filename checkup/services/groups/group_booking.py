@@ -15,6 +15,7 @@ Reserved places: a booking takes one of the contract's reserved places on the ch
 reservation has some left, else a public place. A cancelled or moved appointment gives its place to the
 public pool (the reservation is not refilled), which keeps the accounting to one counter per move.
 """
+
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -35,10 +36,14 @@ HR_SOURCE, EMPLOYEE_SOURCE = "hr", "employee"
 
 def _with_terms():
     """Enrollments with contract, organization, category, package and current appointment (one query)."""
-    return (Enrollment.select(Enrollment, GroupContract, Organization, ContractCategory, Package, Appointment)
-            .join(GroupContract).join(Organization)
-            .join_from(Enrollment, ContractCategory).join(Package)
-            .join_from(Enrollment, Appointment, JOIN.LEFT_OUTER))
+    return (
+        Enrollment.select(Enrollment, GroupContract, Organization, ContractCategory, Package, Appointment)
+        .join(GroupContract)
+        .join(Organization)
+        .join_from(Enrollment, ContractCategory)
+        .join(Package)
+        .join_from(Enrollment, Appointment, JOIN.LEFT_OUTER)
+    )
 
 
 def get_enrollment(enrollment_id, client_id=None, organization_id=None):
@@ -57,8 +62,11 @@ def get_enrollment(enrollment_id, client_id=None, organization_id=None):
 
 def enrollments_for_client(client_id):
     """The client's enrollments, newest contract first, with their terms and current appointment (one query)."""
-    return list(_with_terms().where(Enrollment.client == client_id)
-                .order_by(GroupContract.window_end.desc(), Enrollment.id.desc()))
+    return list(
+        _with_terms()
+        .where(Enrollment.client == client_id)
+        .order_by(GroupContract.window_end.desc(), Enrollment.id.desc())
+    )
 
 
 def status_of(enrollment):
@@ -89,14 +97,18 @@ def _check_open(contract):
     if contract.status != ACTIVE:
         raise ValidationError(_l("Your company's checkup contract is not open for booking."))
     if contract.window_end < clock.today():
-        raise ValidationError(_l("The booking window of this contract ended on %(day)s.",
-                                 day=contract.window_end.isoformat()))
+        raise ValidationError(
+            _l("The booking window of this contract ended on %(day)s.", day=contract.window_end.isoformat())
+        )
 
 
 def _check_in_window(contract, slot):
     if not contract.window_start <= slot.day <= contract.window_end:
-        message = _l("Choose a day from %(start)s to %(end)s, the booking window of your company's contract.",
-                     start=contract.window_start.isoformat(), end=contract.window_end.isoformat())
+        message = _l(
+            "Choose a day from %(start)s to %(end)s, the booking window of your company's contract.",
+            start=contract.window_start.isoformat(),
+            end=contract.window_end.isoformat(),
+        )
         raise ValidationError(message, {"slot": message})
 
 
@@ -115,24 +127,32 @@ def quote(enrollment, addon_codes=()):
         offer = booking.quote(enrollment.client, category.package.code, codes)
     except ValidationError as exc:
         if "package" in exc.field_errors:
-            message = _l("The package of your category cannot be booked for you: %(reason)s "
-                         "Please contact your HR department.", reason=str(exc.message))
+            message = _l(
+                "The package of your category cannot be booked for you: %(reason)s Please contact your HR department.",
+                reason=str(exc.message),
+            )
             if not category.package.active:
                 message = _l("The package of your category is no longer offered. Please contact your HR department.")
             raise ValidationError(message, {"package": message}) from exc
         raise
     package_payer = COMPANY if category.company_pays else SELF
-    lines = [booking.Line(line.item, line.price, SELF if line.is_addon else package_payer, line.is_addon)
-             for line in offer.lines]
-    return booking.Quote(offer.package, lines, discount_percent=enrollment.contract.discount_percent,
-                         company_pays=category.company_pays)
+    lines = [
+        booking.Line(line.item, line.price, SELF if line.is_addon else package_payer, line.is_addon)
+        for line in offer.lines
+    ]
+    return booking.Quote(
+        offer.package, lines, discount_percent=enrollment.contract.discount_percent, company_pays=category.company_pays
+    )
 
 
 def terms(enrollment):
     """The package alone at the contract's terms (a Quote without lines): ``package_price``,
     ``company_amount`` and ``self_amount`` for lists, with no query."""
-    return booking.Quote(enrollment.category.package, discount_percent=enrollment.contract.discount_percent,
-                         company_pays=enrollment.category.company_pays)
+    return booking.Quote(
+        enrollment.category.package,
+        discount_percent=enrollment.contract.discount_percent,
+        company_pays=enrollment.category.company_pays,
+    )
 
 
 def percent(value):
@@ -143,8 +163,10 @@ def percent(value):
 
 def _blocking_message(appointment):
     if appointment.status in (BOOKED, CHECKED_IN):
-        return _l("This checkup is already booked for %(day)s. Change or cancel that appointment instead.",
-                  day=appointment.day.isoformat())
+        return _l(
+            "This checkup is already booked for %(day)s. Change or cancel that appointment instead.",
+            day=appointment.day.isoformat(),
+        )
     if appointment.status == COMPLETED:
         return _l("This checkup has already taken place.")
     return _l("The appointment for this checkup was missed. Please contact your HR department or the center.")
@@ -162,24 +184,40 @@ def _current_for_booking(enrollment):
 
 def _link_enrollment(actor, enrollment, old_appointment_id, source):
     """The ``on_booked`` step: swap the enrollment's appointment compare-and-set, re-check the contract, audit."""
+
     def link(appointment):
         query = Enrollment.update(appointment=appointment.id).where(Enrollment.id == enrollment.id)
-        query = query.where(Enrollment.appointment.is_null() if old_appointment_id is None
-                            else Enrollment.appointment == old_appointment_id)
+        query = query.where(
+            Enrollment.appointment.is_null()
+            if old_appointment_id is None
+            else Enrollment.appointment == old_appointment_id
+        )
         if query.execute() != 1:
-            raise Conflict(_l("This checkup was booked a moment ago, perhaps in another window. "
-                              "See your appointments."))
-        if not GroupContract.select().where(GroupContract.id == enrollment.contract_id,
-                                            GroupContract.status == ACTIVE).exists():
+            raise Conflict(
+                _l("This checkup was booked a moment ago, perhaps in another window. See your appointments.")
+            )
+        if (
+            not GroupContract.select()
+            .where(GroupContract.id == enrollment.contract_id, GroupContract.status == ACTIVE)
+            .exists()
+        ):
             raise ValidationError(_l("Your company's checkup contract is not open for booking."))
-        audit.record(actor, "group_booking.booked", enrollment, appointment=appointment.id,
-                     contract=enrollment.contract_id, day=str(appointment.day), source=source,
-                     company_amount=str(appointment.company_amount), self_amount=str(appointment.self_amount))
+        audit.record(
+            actor,
+            "group_booking.booked",
+            enrollment,
+            appointment=appointment.id,
+            contract=enrollment.contract_id,
+            day=str(appointment.day),
+            source=source,
+            company_amount=str(appointment.company_amount),
+            self_amount=str(appointment.self_amount),
+        )
+
     return link
 
 
-def book(actor, enrollment_id, slot_id, addon_codes=(), idempotency_key=None, client_id=None,
-         organization_id=None):
+def book(actor, enrollment_id, slot_id, addon_codes=(), idempotency_key=None, client_id=None, organization_id=None):
     """Book the enrollment's checkup in a slot of the contract's window: the contract's reserved place
     on that slot when one is left, else a public place; the enrollment is linked in the same transaction.
 
@@ -202,9 +240,17 @@ def book(actor, enrollment_id, slot_id, addon_codes=(), idempotency_key=None, cl
             return existing  # a repeated submit of a booking already made
     old_id = _current_for_booking(enrollment)
     source = HR_SOURCE if organization_id is not None else EMPLOYEE_SOURCE
-    return booking.book(actor, enrollment.client_id, slot.id, offer.package.code, idempotency_key=key,
-                        source="group", offer=offer, reserved_for=contract.id,
-                        on_booked=_link_enrollment(actor, enrollment, old_id, source))
+    return booking.book(
+        actor,
+        enrollment.client_id,
+        slot.id,
+        offer.package.code,
+        idempotency_key=key,
+        source="group",
+        offer=offer,
+        reserved_for=contract.id,
+        on_booked=_link_enrollment(actor, enrollment, old_id, source),
+    )
 
 
 def _live_or_refuse(enrollment):
@@ -219,10 +265,18 @@ def reschedule(actor, enrollment_id, slot_id, client_id=None, organization_id=No
     enrollment = get_enrollment(enrollment_id, client_id=client_id, organization_id=organization_id)
     appointment = _live_or_refuse(enrollment)
     before = appointment.day
-    moved = booking.reschedule(actor, appointment.id, slot_id if valid_id(slot_id) else None,
-                               client_id=enrollment.client_id)
-    audit.record(actor, "group_booking.rescheduled", enrollment, appointment=appointment.id, before=str(before),
-                 after=str(moved.day), source=HR_SOURCE if organization_id is not None else EMPLOYEE_SOURCE)
+    moved = booking.reschedule(
+        actor, appointment.id, slot_id if valid_id(slot_id) else None, client_id=enrollment.client_id
+    )
+    audit.record(
+        actor,
+        "group_booking.rescheduled",
+        enrollment,
+        appointment=appointment.id,
+        before=str(before),
+        after=str(moved.day),
+        source=HR_SOURCE if organization_id is not None else EMPLOYEE_SOURCE,
+    )
     return moved
 
 
@@ -231,21 +285,25 @@ def cancel(actor, enrollment_id, reason, client_id=None, organization_id=None):
     enrollment = get_enrollment(enrollment_id, client_id=client_id, organization_id=organization_id)
     appointment = _live_or_refuse(enrollment)
     cancelled = booking.cancel(actor, appointment.id, reason, client_id=enrollment.client_id)
-    audit.record(actor, "group_booking.cancelled", enrollment, appointment=appointment.id,
-                 day=str(appointment.day), source=HR_SOURCE if organization_id is not None else EMPLOYEE_SOURCE)
+    audit.record(
+        actor,
+        "group_booking.cancelled",
+        enrollment,
+        appointment=appointment.id,
+        day=str(appointment.day),
+        source=HR_SOURCE if organization_id is not None else EMPLOYEE_SOURCE,
+    )
     return cancelled
 
 
 def contract_for_move(appointment, slot):
     """booking.reschedule's hook for a group appointment: the contract (id) whose reserved places the new
     slot may give, after checking the contract is active and the slot's day within its window."""
-    contract = (GroupContract.select().join(Enrollment)
-                .where(Enrollment.appointment == appointment.id).first())
+    contract = GroupContract.select().join(Enrollment).where(Enrollment.appointment == appointment.id).first()
     if contract is None:
         return None  # not (or no longer) an enrollment's current appointment: an ordinary move
     if contract.status != ACTIVE:
-        raise ValidationError(_l("Your company's checkup contract is not open for changes. "
-                                 "Please contact the center."))
+        raise ValidationError(_l("Your company's checkup contract is not open for changes. Please contact the center."))
     _check_in_window(contract, slot)
     return contract.id
 

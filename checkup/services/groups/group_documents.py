@@ -12,6 +12,7 @@ idempotent: a ready document whose file matches its checksum is left alone. Erro
 retries; the row says "failed" meanwhile. HR reaches only its own organization's documents: any
 other answers NotFound, exactly like a missing one. Every download is audited.
 """
+
 import datetime
 import hashlib
 import json
@@ -39,8 +40,7 @@ KINDS = (SUMMARY, BILLING)
 FORMATS = ("pdf", "xlsx")
 BUSY_STATES = (PENDING, RENDERING)
 STALE_MINUTES = 10  # a claim this old belongs to a worker that died
-MIMETYPES = {"pdf": "application/pdf",
-             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MIMETYPES = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 KIND_LABELS = {SUMMARY: _l("Group health summary"), BILLING: _l("Billing statement")}
 LIST_LIMIT = 30
 
@@ -67,6 +67,7 @@ def languages():
 
 # --- reading, scoped -------------------------------------------------------------------------------
 
+
 def contract_for(contract_id, organization_id=None):
     """The contract; NotFound when missing or (with ``organization_id``, HR's scope) another
     organization's. ``organization_id=None`` is the center's staff scope."""
@@ -79,8 +80,11 @@ def get_document(contract_id, document_id, organization_id=None):
     """A document of that contract (and organization); NotFound otherwise, and for a summary document
     that belongs to no release (nothing is shown that was not released)."""
     contract = contract_for(contract_id, organization_id)
-    document = (GroupDocument.get_or_none(GroupDocument.id == document_id, GroupDocument.contract == contract.id)
-                if storable_id(document_id) else None)
+    document = (
+        GroupDocument.get_or_none(GroupDocument.id == document_id, GroupDocument.contract == contract.id)
+        if storable_id(document_id)
+        else None
+    )
     if document is None or (document.kind == SUMMARY and document.release_id is None):
         raise NotFound(_l("No such document."))
     return document
@@ -88,16 +92,23 @@ def get_document(contract_id, document_id, organization_id=None):
 
 def documents(contract_id):
     """The contract's latest requested documents (billing statements), newest first (one query)."""
-    return list(GroupDocument.select().where(GroupDocument.contract == contract_id, GroupDocument.kind != SUMMARY)
-                .order_by(GroupDocument.created_at.desc(), GroupDocument.id.desc()).limit(LIST_LIMIT))
+    return list(
+        GroupDocument.select()
+        .where(GroupDocument.contract == contract_id, GroupDocument.kind != SUMMARY)
+        .order_by(GroupDocument.created_at.desc(), GroupDocument.id.desc())
+        .limit(LIST_LIMIT)
+    )
 
 
 def release_documents(release_ids):
     """{release id: [its documents, by format and language]} (one query)."""
     by_release = {release_id: [] for release_id in release_ids}
     if by_release:
-        for document in (GroupDocument.select().where(GroupDocument.release.in_(list(by_release)))
-                         .order_by(GroupDocument.fmt, GroupDocument.locale, GroupDocument.id)):
+        for document in (
+            GroupDocument.select()
+            .where(GroupDocument.release.in_(list(by_release)))
+            .order_by(GroupDocument.fmt, GroupDocument.locale, GroupDocument.id)
+        ):
             by_release[document.release_id].append(document)
     return by_release
 
@@ -112,6 +123,7 @@ def refusals(contract):
 
 # --- requesting ------------------------------------------------------------------------------------
 
+
 def request(actor, contract_id, kind, fmt, organization_id=None):
     """Create a pending billing statement and queue its job; returns the row.
 
@@ -121,8 +133,12 @@ def request(actor, contract_id, kind, fmt, organization_id=None):
     """
     contract = contract_for(contract_id, organization_id)
     if kind == SUMMARY:
-        raise Conflict(_l("The group summary is not made on request: the center releases it, and every released "
-                          "version is listed on this page."))
+        raise Conflict(
+            _l(
+                "The group summary is not made on request: the center releases it, and every released "
+                "version is listed on this page."
+            )
+        )
     errors = {}
     if kind not in KINDS:
         errors["kind"] = _l("Choose a billing statement.")
@@ -134,12 +150,17 @@ def request(actor, contract_id, kind, fmt, organization_id=None):
     if reason:
         raise Conflict(reason)
     with db.atomic():
-        busy = GroupDocument.get_or_none(GroupDocument.contract == contract.id, GroupDocument.kind == kind,
-                                         GroupDocument.fmt == fmt, GroupDocument.state.in_(BUSY_STATES))
+        busy = GroupDocument.get_or_none(
+            GroupDocument.contract == contract.id,
+            GroupDocument.kind == kind,
+            GroupDocument.fmt == fmt,
+            GroupDocument.state.in_(BUSY_STATES),
+        )
         if busy is not None:
             return busy
-        document = GroupDocument.create(contract=contract.id, kind=kind, fmt=fmt, state=PENDING,
-                                        requested_by=actor.user_id, updated_at=utcnow())
+        document = GroupDocument.create(
+            contract=contract.id, kind=kind, fmt=fmt, state=PENDING, requested_by=actor.user_id, updated_at=utcnow()
+        )
         audit.record(actor, "group.document_requested", document, contract=contract.id, kind=kind, fmt=fmt)
         queue(document.id)
     return GroupDocument.get_by_id(document.id)
@@ -156,15 +177,23 @@ def owe_summary_documents(release):
     made = []
     for fmt in FORMATS:
         for locale in languages():
-            document = GroupDocument.create(contract=release.contract_id, release=release.id, kind=SUMMARY, fmt=fmt,
-                                            locale=locale, state=PENDING, requested_by=release.released_by_id,
-                                            updated_at=utcnow())
+            document = GroupDocument.create(
+                contract=release.contract_id,
+                release=release.id,
+                kind=SUMMARY,
+                fmt=fmt,
+                locale=locale,
+                state=PENDING,
+                requested_by=release.released_by_id,
+                updated_at=utcnow(),
+            )
             queue(document.id)
             made.append(document)
     return made
 
 
 # --- the job -------------------------------------------------------------------------------------
+
 
 def _locale_of(document):
     """The document's own language, else that of whoever asked for it, else the portal's default."""
@@ -196,11 +225,14 @@ def _claim(document_id):
     """Move the row to rendering if nobody holds it; returns the claim token (a timestamp) or None."""
     now = utcnow()
     stale = now - datetime.timedelta(minutes=STALE_MINUTES)
-    claimable = (GroupDocument.state.in_((PENDING, FAILED, READY))
-                 | ((GroupDocument.state == RENDERING)
-                    & (GroupDocument.updated_at.is_null() | (GroupDocument.updated_at <= stale))))
-    claimed = (GroupDocument.update(state=RENDERING, updated_at=now, error="")
-               .where(GroupDocument.id == document_id, claimable).execute())
+    claimable = GroupDocument.state.in_((PENDING, FAILED, READY)) | (
+        (GroupDocument.state == RENDERING) & (GroupDocument.updated_at.is_null() | (GroupDocument.updated_at <= stale))
+    )
+    claimed = (
+        GroupDocument.update(state=RENDERING, updated_at=now, error="")
+        .where(GroupDocument.id == document_id, claimable)
+        .execute()
+    )
     return now if claimed else None
 
 
@@ -222,11 +254,15 @@ def generate(document_id):
         relative = f"{document.contract_id}/{document.id}-{_sha_prefix(data)}.{document.fmt}"
         checksum = write_atomically(docs_dir() / relative, data)
     except Exception as exc:
-        GroupDocument.update(state=FAILED, error=f"{type(exc).__name__}: {exc}"[:500],
-                             updated_at=utcnow()).where(mine).execute()
+        GroupDocument.update(state=FAILED, error=f"{type(exc).__name__}: {exc}"[:500], updated_at=utcnow()).where(
+            mine
+        ).execute()
         raise
-    done = GroupDocument.update(state=READY, path=relative, checksum=checksum, error="",
-                                updated_at=utcnow()).where(mine).execute()
+    done = (
+        GroupDocument.update(state=READY, path=relative, checksum=checksum, error="", updated_at=utcnow())
+        .where(mine)
+        .execute()
+    )
     return str(docs_dir() / relative) if done else None
 
 
@@ -238,8 +274,11 @@ def retry(actor, contract_id, document_id, organization_id=None):
     """Queue a failed document again; Conflict unless it failed."""
     document = get_document(contract_id, document_id, organization_id)
     with db.atomic():
-        moved = (GroupDocument.update(state=PENDING, updated_at=utcnow(), error="")
-                 .where(GroupDocument.id == document.id, GroupDocument.state == FAILED).execute())
+        moved = (
+            GroupDocument.update(state=PENDING, updated_at=utcnow(), error="")
+            .where(GroupDocument.id == document.id, GroupDocument.state == FAILED)
+            .execute()
+        )
         if not moved:
             raise Conflict(_l("Only a document that failed can be made again."))
         audit.record(actor, "group.document_retried", document)
@@ -251,12 +290,21 @@ def requeue_stuck_documents(older_than_minutes=STALE_MINUTES):
     """Sweeper: queue again every document pending or rendering for too long (a killed worker, a
     flushed Redis). Returns the ids queued."""
     cutoff = utcnow() - datetime.timedelta(minutes=older_than_minutes)
-    stuck = [d.id for d in GroupDocument.select(GroupDocument.id).where(
-        GroupDocument.state.in_(BUSY_STATES),
-        GroupDocument.updated_at.is_null() | (GroupDocument.updated_at <= cutoff)).order_by(GroupDocument.id)]
+    stuck = [
+        d.id
+        for d in GroupDocument.select(GroupDocument.id)
+        .where(
+            GroupDocument.state.in_(BUSY_STATES),
+            GroupDocument.updated_at.is_null() | (GroupDocument.updated_at <= cutoff),
+        )
+        .order_by(GroupDocument.id)
+    ]
     for document_id in stuck:
-        (GroupDocument.update(state=PENDING, updated_at=utcnow())
-         .where(GroupDocument.id == document_id, GroupDocument.state.in_(BUSY_STATES)).execute())
+        (
+            GroupDocument.update(state=PENDING, updated_at=utcnow())
+            .where(GroupDocument.id == document_id, GroupDocument.state.in_(BUSY_STATES))
+            .execute()
+        )
         queue(document_id)
     if stuck:
         log.info("re-queued group documents: %s", stuck)
@@ -265,6 +313,7 @@ def requeue_stuck_documents(older_than_minutes=STALE_MINUTES):
 
 # --- downloading ---------------------------------------------------------------------------------
 
+
 def download(actor, contract_id, document_id, organization_id=None):
     """(path, mimetype, download name) of a ready document whose file is intact; audited.
     NotFound for anything else (missing, another organization's, not ready, damaged)."""
@@ -272,6 +321,13 @@ def download(actor, contract_id, document_id, organization_id=None):
     if document.state != READY or not _file_ok(document):
         raise NotFound(_l("This document is not ready."))
     detail = {"release": document.release.number, "locale": document.locale} if document.kind == SUMMARY else {}
-    audit.record(actor, "group.document_downloaded", document, contract=document.contract_id,
-                 kind=document.kind, fmt=document.fmt, **detail)
+    audit.record(
+        actor,
+        "group.document_downloaded",
+        document,
+        contract=document.contract_id,
+        kind=document.kind,
+        fmt=document.fmt,
+        **detail,
+    )
     return file_for(document), MIMETYPES[document.fmt], download_name(document)

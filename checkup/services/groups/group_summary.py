@@ -24,6 +24,7 @@ Findings count only the latest signed or published (never draft or superseded) r
 completed appointment of the contract, grouped by exam item and direction ("LDL-C, high").
 No function here reads the Flask request.
 """
+
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -61,8 +62,12 @@ REPORTED_STATUSES = ("signed", "published")
 AGE_BANDS = (("<30", None, 29), ("30–39", 30, 39), ("40–49", 40, 49), ("50–59", 50, 59), ("60+", 60, None))
 SEXES = ("male", "female")
 DIRECTIONS = {"high": _l("high"), "low": _l("low"), "abnormal": _l("abnormal")}
-TABLE_TITLES = {"department": _l("By department"), "category": _l("By category"), "band": _l("By age band"),
-                "sex": _l("By sex")}
+TABLE_TITLES = {
+    "department": _l("By department"),
+    "category": _l("By category"),
+    "band": _l("By age band"),
+    "sex": _l("By sex"),
+}
 RELEASE_REASONS = {INTERIM: _l("interim"), FINAL: _l("final")}
 SCREENING_SHARE = Decimal(30)  # a finding this common calls for an on-site screening day
 LECTURE_SHARE = Decimal(10)
@@ -137,27 +142,47 @@ def direction_of(flag):
 
 # --- gathering (a fixed number of queries whatever the roster's size) ----------------------------
 
+
 def _people(contract):
     """One row per enrolled employee: groups, whether the checkup is completed, its appointment.
     Departments are grouped exactly as HR's dashboard groups them (the stored text; none is "")."""
-    query = (Enrollment.select(Enrollment.department.alias("department"), Client.sex.alias("sex"),
-                               Client.birth_date.alias("birth_date"), Enrollment.category.alias("category"),
-                               Appointment.id.alias("appointment"), Appointment.status.alias("status"))
-             .join(Client, on=(Enrollment.client == Client.id))
-             .switch(Enrollment).join(Appointment, JOIN.LEFT_OUTER, on=(Enrollment.appointment == Appointment.id))
-             .where(Enrollment.contract == contract.id).order_by(Enrollment.id))
+    query = (
+        Enrollment.select(
+            Enrollment.department.alias("department"),
+            Client.sex.alias("sex"),
+            Client.birth_date.alias("birth_date"),
+            Enrollment.category.alias("category"),
+            Appointment.id.alias("appointment"),
+            Appointment.status.alias("status"),
+        )
+        .join(Client, on=(Enrollment.client == Client.id))
+        .switch(Enrollment)
+        .join(Appointment, JOIN.LEFT_OUTER, on=(Enrollment.appointment == Appointment.id))
+        .where(Enrollment.contract == contract.id)
+        .order_by(Enrollment.id)
+    )
     people = []
     for row in query.dicts():
         completed = row["status"] == COMPLETED
-        people.append({"department": row["department"] or "", "category": row["category"],
-                       "sex": row["sex"], "band": age_band(row["birth_date"], contract.window_start),
-                       "completed": completed, "appointment": row["appointment"] if completed else None})
+        people.append(
+            {
+                "department": row["department"] or "",
+                "category": row["category"],
+                "sex": row["sex"],
+                "band": age_band(row["birth_date"], contract.window_start),
+                "completed": completed,
+                "appointment": row["appointment"] if completed else None,
+            }
+        )
     return people
 
 
 def _completed_appointments(contract_id):
-    return (Enrollment.select(Enrollment.appointment).join(Appointment, on=(Enrollment.appointment == Appointment.id))
-            .where(Enrollment.contract == contract_id, Appointment.status == COMPLETED))
+    return (
+        Enrollment.select(Enrollment.appointment)
+        .join(Appointment, on=(Enrollment.appointment == Appointment.id))
+        .where(Enrollment.contract == contract_id, Appointment.status == COMPLETED)
+    )
 
 
 def counted_reports(contract_id):
@@ -165,9 +190,10 @@ def counted_reports(contract_id):
     the contract, i.e. the people the findings count (one query)."""
     latest = {}
     for report_id, appointment_id, version in (
-            Report.select(Report.id, Report.appointment, Report.version)
-            .where(Report.appointment.in_(_completed_appointments(contract_id)),
-                   Report.status.in_(REPORTED_STATUSES)).tuples()):
+        Report.select(Report.id, Report.appointment, Report.version)
+        .where(Report.appointment.in_(_completed_appointments(contract_id)), Report.status.in_(REPORTED_STATUSES))
+        .tuples()
+    ):
         if appointment_id not in latest or version > latest[appointment_id][1]:
             latest[appointment_id] = (report_id, version)
     return {appointment_id: report_id for appointment_id, (report_id, _v) in latest.items()}
@@ -178,11 +204,18 @@ def _findings_by_appointment(contract_id, counted):
     (``counted_reports``); every counted appointment is a key, even without findings."""
     found = {appointment_id: set() for appointment_id in counted}
     appointment_of = {report_id: appointment_id for appointment_id, report_id in counted.items()}
-    rows = (Finding.select(Finding.report, Finding.item, Result.flag)
-            .join(Report, on=(Finding.report == Report.id))
-            .switch(Finding).join(Result, JOIN.LEFT_OUTER, on=(Finding.result == Result.id))
-            .where(Report.appointment.in_(_completed_appointments(contract_id)),
-                   Report.status.in_(REPORTED_STATUSES), Finding.item.is_null(False)).tuples())
+    rows = (
+        Finding.select(Finding.report, Finding.item, Result.flag)
+        .join(Report, on=(Finding.report == Report.id))
+        .switch(Finding)
+        .join(Result, JOIN.LEFT_OUTER, on=(Finding.result == Result.id))
+        .where(
+            Report.appointment.in_(_completed_appointments(contract_id)),
+            Report.status.in_(REPORTED_STATUSES),
+            Finding.item.is_null(False),
+        )
+        .tuples()
+    )
     for report_id, item_id, flag in rows:
         if report_id in appointment_of:
             found[appointment_of[report_id]].add((item_id, direction_of(flag)))
@@ -194,11 +227,14 @@ def _item_names(item_ids):
     the figures so a release reads the same in either language whatever the catalog becomes."""
     if not item_ids:
         return {}
-    return {str(i.id): {"en": i.name_en, "zh": i.name_zh or ""}
-            for i in ExamItem.select(ExamItem.id, ExamItem.name_en, ExamItem.name_zh).where(ExamItem.id.in_(item_ids))}
+    return {
+        str(i.id): {"en": i.name_en, "zh": i.name_zh or ""}
+        for i in ExamItem.select(ExamItem.id, ExamItem.name_en, ExamItem.name_zh).where(ExamItem.id.in_(item_ids))
+    }
 
 
 # --- participation ---------------------------------------------------------------------------------
+
 
 def participation_table(key, groups, people, k, exact=False):
     """Enrolled, completed and rate per group (``groups``: [(group key, stored label or None)]),
@@ -218,18 +254,22 @@ def participation_table(key, groups, people, k, exact=False):
         hide_total_size, hide_total_done = size_mask.cols[0], done_mask.cols[0]
 
     def line(size, done, hide_size, hide_done):
-        return {"enrolled": HIDDEN_FIGURE if hide_size else figure(size),
-                "completed": HIDDEN_FIGURE if hide_done else figure(done),
-                "rate": HIDDEN_FIGURE if hide_size or hide_done else figure(share=percent(done, size))}
+        return {
+            "enrolled": HIDDEN_FIGURE if hide_size else figure(size),
+            "completed": HIDDEN_FIGURE if hide_done else figure(done),
+            "rate": HIDDEN_FIGURE if hide_size or hide_done else figure(share=percent(done, size)),
+        }
 
-    rows = [dict(group=group, label=label, **line(enrolled[i], completed[i], hide_size[i], hide_done[i]))
-            for i, (group, label) in enumerate(groups)]
-    table = {"key": key, "rows": rows,
-             "total": line(total_enrolled, total_completed, hide_total_size, hide_total_done)}
+    rows = [
+        dict(group=group, label=label, **line(enrolled[i], completed[i], hide_size[i], hide_done[i]))
+        for i, (group, label) in enumerate(groups)
+    ]
+    table = {"key": key, "rows": rows, "total": line(total_enrolled, total_completed, hide_total_size, hide_total_done)}
     return table, {group for i, (group, _label) in enumerate(groups) if hide_done[i]}
 
 
 # --- findings --------------------------------------------------------------------------------------
+
 
 @dataclass
 class PrevalenceSpec:
@@ -296,20 +336,36 @@ def _prevalence_table(spec, findings, top, k, extra_cols, extra_members, totals_
     # a group where all, or all but a few, have the finding says it of each member: hide that cell too
     # (given as 1 so the primary rule takes it; the totals, and so what can be derived, are unchanged)
     screened = [[1 if _nearly_everyone(n, sizes[j], k) else n for j, n in enumerate(row)] for row in counts]
-    mask = suppress(screened, row_totals=row_totals, k=k, hidden_cols=hidden_cols,
-                    hidden=set(extra_members) | {("row", i) for i in totals_hidden})
+    mask = suppress(
+        screened,
+        row_totals=row_totals,
+        k=k,
+        hidden_cols=hidden_cols,
+        hidden=set(extra_members) | {("row", i) for i in totals_hidden},
+    )
     total_hidden = size_mask.rows[0]
-    columns = [{"group": group, "size": HIDDEN_FIGURE if size_mask.cells[0][j] else figure(sizes[j])}
-               for j, (group, _label) in enumerate(spec.groups)]
+    columns = [
+        {"group": group, "size": HIDDEN_FIGURE if size_mask.cells[0][j] else figure(sizes[j])}
+        for j, (group, _label) in enumerate(spec.groups)
+    ]
     rows = []
     for i, finding in enumerate(top):
-        cells = [HIDDEN_FIGURE if mask.cells[i][j] else figure(counts[i][j], percent(counts[i][j], sizes[j]))
-                 for j in range(len(spec.groups))]
-        row_total = (HIDDEN_FIGURE if mask.rows[i] else
-                     figure(row_totals[i], None if total_hidden else percent(row_totals[i], total)))
+        cells = [
+            HIDDEN_FIGURE if mask.cells[i][j] else figure(counts[i][j], percent(counts[i][j], sizes[j]))
+            for j in range(len(spec.groups))
+        ]
+        row_total = (
+            HIDDEN_FIGURE
+            if mask.rows[i]
+            else figure(row_totals[i], None if total_hidden else percent(row_totals[i], total))
+        )
         rows.append({"finding": list(finding), "cells": cells, "total": row_total})
-    return {"key": spec.key, "columns": columns, "rows": rows,
-            "total": HIDDEN_FIGURE if total_hidden else figure(total)}
+    return {
+        "key": spec.key,
+        "columns": columns,
+        "rows": rows,
+        "total": HIDDEN_FIGURE if total_hidden else figure(total),
+    }
 
 
 def _difference_hides(table, earlier, k):
@@ -327,8 +383,10 @@ def _difference_hides(table, earlier, k):
             if n is None or not shown(column["size"]) or not shown(old["columns"][n]["size"]):
                 continue
             # a moved person (a corrected birth date) changes a group without a changed report
-            people = max(before.people_changed(table["key"], column["group"]),
-                         abs(column["size"]["n"] - old["columns"][n]["size"]["n"]))
+            people = max(
+                before.people_changed(table["key"], column["group"]),
+                abs(column["size"]["n"] - old["columns"][n]["size"]["n"]),
+            )
             if 0 < people < k:
                 cols.add(j)
             else:
@@ -345,8 +403,11 @@ def _difference_hides(table, earlier, k):
                 now, then = row["cells"][j], was["cells"][n]
                 if shown(now) and shown(then) and _isolates(now["n"] - then["n"], people, k):
                     members.add(("cell", i, j))
-            if shown(row["total"]) and shown(was["total"]) and _isolates(
-                    row["total"]["n"] - was["total"]["n"], everyone, k):
+            if (
+                shown(row["total"])
+                and shown(was["total"])
+                and _isolates(row["total"]["n"] - was["total"]["n"], everyone, k)
+            ):
                 members.add(("row", i))
     return cols, members
 
@@ -409,6 +470,7 @@ def recommendations(table, participation_rate):
 
 # --- the whole summary -----------------------------------------------------------------------------
 
+
 def get_contract(contract_id):
     contract = GroupContract.get_or_none(GroupContract.id == contract_id) if storable_id(contract_id) else None
     if contract is None:
@@ -427,9 +489,12 @@ def figures(contract_id, k=None, earlier=()):
     contract = get_contract(contract_id)
     k = clamp_k(k if k is not None else suppression_k())
     people = _people(contract)
-    categories = list(ContractCategory.select(ContractCategory.id, ContractCategory.label)
-                      .where(ContractCategory.contract == contract.id)
-                      .order_by(ContractCategory.position, ContractCategory.label).tuples())
+    categories = list(
+        ContractCategory.select(ContractCategory.id, ContractCategory.label)
+        .where(ContractCategory.contract == contract.id)
+        .order_by(ContractCategory.position, ContractCategory.label)
+        .tuples()
+    )
     departments = sorted({p["department"] for p in people}, key=lambda d: (d == "", d))
     bands = [(label, None) for label, _low, _high in AGE_BANDS]
     sexes = [(sex, None) for sex in SEXES]
@@ -443,8 +508,10 @@ def figures(contract_id, k=None, earlier=()):
     findings = _findings_by_appointment(contract.id, counted)
     top, _counts = top_findings(findings, k)
     examined = [p for p in people if p["appointment"] in findings]
-    specs = [PrevalenceSpec("band", bands, [(p["band"], p["appointment"]) for p in examined], band_withheld),
-             PrevalenceSpec("sex", sexes, [(p["sex"], p["appointment"]) for p in examined], sex_withheld)]
+    specs = [
+        PrevalenceSpec("band", bands, [(p["band"], p["appointment"]) for p in examined], band_withheld),
+        PrevalenceSpec("sex", sexes, [(p["sex"], p["appointment"]) for p in examined], sex_withheld),
+    ]
     before = [_earlier(old, old_counted, counted, people) for old, old_counted in earlier]
     prevalence = prevalence_tables(specs, findings, top, k, before)
     overall = by_department["total"]
@@ -452,10 +519,17 @@ def figures(contract_id, k=None, earlier=()):
     result = {
         "version": FIGURES_VERSION,
         "center": {"name": current_app.config["CENTER_NAME"]},
-        "contract": {"id": contract.id, "name": contract.name, "year": contract.year,
-                     "organization": contract.organization.name, "status": contract.status,
-                     "window_start": contract.window_start.isoformat(), "window_end": contract.window_end.isoformat()},
-        "k": k, "as_of": clock.today().isoformat(),
+        "contract": {
+            "id": contract.id,
+            "name": contract.name,
+            "year": contract.year,
+            "organization": contract.organization.name,
+            "status": contract.status,
+            "window_start": contract.window_start.isoformat(),
+            "window_end": contract.window_end.isoformat(),
+        },
+        "k": k,
+        "as_of": clock.today().isoformat(),
         "participation": [by_department, by_category, by_band, by_sex],
         "examined": HIDDEN_FIGURE if 0 < len(examined) < k else figure(len(examined)),
         "prevalence": prevalence,
@@ -466,6 +540,7 @@ def figures(contract_id, k=None, earlier=()):
 
 
 # --- presenting stored figures ---------------------------------------------------------------------
+
 
 def finding_label(finding, names):
     item_id, direction = finding
@@ -487,23 +562,47 @@ def _advice_text(entry, names):
     kind = entry["kind"]
     topic = finding_label(entry["finding"], names) if "finding" in entry else ""
     if kind == "screening":
-        return [str(_l("Offer an on-site screening day on %(topic)s: %(share)s%% of the employees examined had "
-                       "it.", topic=topic, share=entry["share"])),
-                str(_l("Hold a health lecture on %(topic)s for all employees.", topic=topic))]
+        return [
+            str(
+                _l(
+                    "Offer an on-site screening day on %(topic)s: %(share)s%% of the employees examined had it.",
+                    topic=topic,
+                    share=entry["share"],
+                )
+            ),
+            str(_l("Hold a health lecture on %(topic)s for all employees.", topic=topic)),
+        ]
     if kind == "lecture":
         return [str(_l("Hold a health lecture on %(topic)s for all employees.", topic=topic))]
     if kind == "leaflet":
         return [str(_l("Share written advice on %(topic)s with the employees (leaflet or intranet).", topic=topic))]
     if kind == "encourage":
-        return [str(_l("Encourage employees to follow the advice in their own reports; the center's counselors "
-                       "are there to help them."))]
-    return [str(_l("Participation was %(rate)s%%: remind the employees who did not attend and plan the next "
-                   "checkup days early.", rate=entry["rate"]))]
+        return [
+            str(
+                _l(
+                    "Encourage employees to follow the advice in their own reports; the center's counselors "
+                    "are there to help them."
+                )
+            )
+        ]
+    return [
+        str(
+            _l(
+                "Participation was %(rate)s%%: remind the employees who did not attend and plan the next "
+                "checkup days early.",
+                rate=entry["rate"],
+            )
+        )
+    ]
 
 
 def _line(stored, label):
-    return {"label": label, "enrolled": cell_of(stored["enrolled"]), "completed": cell_of(stored["completed"]),
-            "rate": cell_of(stored["rate"])}
+    return {
+        "label": label,
+        "enrolled": cell_of(stored["enrolled"]),
+        "completed": cell_of(stored["completed"]),
+        "rate": cell_of(stored["rate"]),
+    }
 
 
 def present(stored, release=None):
@@ -515,33 +614,65 @@ def present(stored, release=None):
     k = stored["k"]
     participation = []
     for table in stored["participation"]:
-        participation.append({"key": table["key"], "title": TABLE_TITLES[table["key"]],
-                              "rows": [_line(row, _group_label(table["key"], row)) for row in table["rows"]],
-                              "total": _line(table["total"], _l("All employees"))})
+        participation.append(
+            {
+                "key": table["key"],
+                "title": TABLE_TITLES[table["key"]],
+                "rows": [_line(row, _group_label(table["key"], row)) for row in table["rows"]],
+                "total": _line(table["total"], _l("All employees")),
+            }
+        )
     prevalence = []
     for table in stored["prevalence"]:
-        prevalence.append({
-            "key": table["key"], "title": TABLE_TITLES[table["key"]],
-            "columns": [{"label": _group_label(table["key"], column), "size": cell_of(column["size"])}
-                        for column in table["columns"]],
-            "rows": [{"label": finding_label(tuple(row["finding"]), names), "cells": [cell_of(c) for c in row["cells"]],
-                      "total": cell_of(row["total"])} for row in table["rows"]],
-            "total": cell_of(table["total"])})
+        prevalence.append(
+            {
+                "key": table["key"],
+                "title": TABLE_TITLES[table["key"]],
+                "columns": [
+                    {"label": _group_label(table["key"], column), "size": cell_of(column["size"])}
+                    for column in table["columns"]
+                ],
+                "rows": [
+                    {
+                        "label": finding_label(tuple(row["finding"]), names),
+                        "cells": [cell_of(c) for c in row["cells"]],
+                        "total": cell_of(row["total"]),
+                    }
+                    for row in table["rows"]
+                ],
+                "total": cell_of(table["total"]),
+            }
+        )
     window = f"{stored['contract']['window_start']} – {stored['contract']['window_end']}"
     contract = dict(stored["contract"], window=window)
     data = {
-        "center": stored["center"], "contract": contract, "k": k, "marker": SUPPRESSED_MARK,
-        "legend": str(_l("%(mark)s not shown: fewer than %(k)d people, or a figure from which such a number "
-                         "could be worked out.", mark=SUPPRESSED_MARK, k=k)),
-        "overall": participation[0]["total"], "examined": cell_of(stored["examined"]),
-        "participation": participation, "prevalence": prevalence,
+        "center": stored["center"],
+        "contract": contract,
+        "k": k,
+        "marker": SUPPRESSED_MARK,
+        "legend": str(
+            _l(
+                "%(mark)s not shown: fewer than %(k)d people, or a figure from which such a number "
+                "could be worked out.",
+                mark=SUPPRESSED_MARK,
+                k=k,
+            )
+        ),
+        "overall": participation[0]["total"],
+        "examined": cell_of(stored["examined"]),
+        "participation": participation,
+        "prevalence": prevalence,
         "recommendations": [text for entry in stored["advice"] for text in _advice_text(entry, names)],
-        "generated_on": stored["as_of"], "release": None,
+        "generated_on": stored["as_of"],
+        "release": None,
     }
     if release is not None:
         released_on = clock.from_utc(release.released_at).date().isoformat()
-        data["release"] = {"number": release.number, "reason": str(RELEASE_REASONS.get(release.reason, release.reason)),
-                           "released_on": released_on}
+        data["release"] = {
+            "number": release.number,
+            "reason": str(RELEASE_REASONS.get(release.reason, release.reason)),
+            "released_on": released_on,
+        }
         data["generated_on"] = released_on
     return data
 

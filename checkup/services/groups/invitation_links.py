@@ -7,6 +7,7 @@ that is their proof, and the roster's record joins theirs (``enrollment_identity
 expired, used or superseded link, or one of a contract no longer active, is the same NotFound: the answer
 tells nothing about which it was.
 """
+
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -22,11 +23,15 @@ from checkup.services.accounts import accounts
 from checkup.services.groups import enrollment_identity
 from checkup.services.groups.invitations import now_utc, token_hash
 
-INVALID = _l("This invitation link is not valid any more: it may have expired, been replaced by a newer one "
-             "or been used already. Ask your HR contact for a new invitation, or sign in if you already have "
-             "an account.")
-EMAIL_TAKEN = _l("An account with this email address already exists. If it is yours, sign in with it, then open "
-                 "this link again to add your company checkup to it.")
+INVALID = _l(
+    "This invitation link is not valid any more: it may have expired, been replaced by a newer one "
+    "or been used already. Ask your HR contact for a new invitation, or sign in if you already have "
+    "an account."
+)
+EMAIL_TAKEN = _l(
+    "An account with this email address already exists. If it is yours, sign in with it, then open "
+    "this link again to add your company checkup to it."
+)
 
 
 @dataclass
@@ -48,11 +53,21 @@ def open_invitation(token):
     """The invitation behind a live link; NotFound(INVALID) otherwise. Writes nothing."""
     if not isinstance(token, str) or not 16 <= len(token) <= 100:
         raise NotFound(INVALID)
-    enrollment = (Enrollment.select(Enrollment, Client, GroupContract, Organization)
-                  .join_from(Enrollment, Client).join_from(Enrollment, GroupContract).join(Organization)
-                  .where(Enrollment.invite_token_hash == token_hash(token)).first())
-    if (enrollment is None or enrollment.invite_used_at is not None or enrollment.invite_expires_at is None
-            or enrollment.invite_expires_at <= now_utc() or enrollment.contract.status != ACTIVE):
+    enrollment = (
+        Enrollment.select(Enrollment, Client, GroupContract, Organization)
+        .join_from(Enrollment, Client)
+        .join_from(Enrollment, GroupContract)
+        .join(Organization)
+        .where(Enrollment.invite_token_hash == token_hash(token))
+        .first()
+    )
+    if (
+        enrollment is None
+        or enrollment.invite_used_at is not None
+        or enrollment.invite_expires_at is None
+        or enrollment.invite_expires_at <= now_utc()
+        or enrollment.contract.status != ACTIVE
+    ):
         raise NotFound(INVALID)
     account = User.get_or_none(User.client == enrollment.client_id)
     email = accounts.normalize_email(enrollment.client.email)
@@ -63,9 +78,16 @@ def open_invitation(token):
 def _spend(enrollment_id, token):
     """Mark the link used if it still is live: True for the one request that wins."""
     now = now_utc()
-    return bool(Enrollment.update(invite_used_at=now)
-                .where(Enrollment.id == enrollment_id, Enrollment.invite_token_hash == token_hash(token),
-                       Enrollment.invite_used_at.is_null(), Enrollment.invite_expires_at > now).execute())
+    return bool(
+        Enrollment.update(invite_used_at=now)
+        .where(
+            Enrollment.id == enrollment_id,
+            Enrollment.invite_token_hash == token_hash(token),
+            Enrollment.invite_used_at.is_null(),
+            Enrollment.invite_expires_at > now,
+        )
+        .execute()
+    )
 
 
 def redeem_with_account(token, ip=""):
@@ -78,8 +100,7 @@ def redeem_with_account(token, ip=""):
     with db.atomic():
         if not _spend(invitation.enrollment.id, token):
             raise NotFound(INVALID)
-        audit.record(audit.Actor(None, ip), "invitation.used", invitation.enrollment,
-                     account=invitation.account.id)
+        audit.record(audit.Actor(None, ip), "invitation.used", invitation.enrollment, account=invitation.account.id)
     return invitation.enrollment
 
 
@@ -99,9 +120,14 @@ def accept_invitation(token, password, locale="", ip=""):
         with db.atomic():
             if not _spend(invitation.enrollment.id, token):
                 raise NotFound(INVALID)
-            user = User.create(email=accounts.normalize_email(client.email), password_hash=password_hash,
-                               name=client.name, phone=client.phone, client=client.id,
-                               locale=locale if locale in ("en", "zh") else "")
+            user = User.create(
+                email=accounts.normalize_email(client.email),
+                password_hash=password_hash,
+                name=client.name,
+                phone=client.phone,
+                client=client.id,
+                locale=locale if locale in ("en", "zh") else "",
+            )
             UserRole.create(user=user, role=CLIENT)
             audit.record(audit.Actor(user, ip), "invitation.accepted", invitation.enrollment, user=user.id)
     except IntegrityError:  # a concurrent request created the account or took the email address

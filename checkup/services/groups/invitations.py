@@ -14,6 +14,7 @@ Where an invitation goes: to the roster's address while nobody has an account on
 once someone has, to that account's own address, with a sign-in link and no personal link (an account
 needs none, and an address HR typed or changed later must never reach an account it does not own).
 """
+
 import datetime
 import hashlib
 import secrets
@@ -73,10 +74,11 @@ def link_days():
 def _chunks(ids, size=CHUNK):
     ids = list(ids)
     for start in range(0, len(ids), size):
-        yield ids[start:start + size]
+        yield ids[start : start + size]
 
 
 # --- planning a wave -------------------------------------------------------------------------
+
 
 @dataclass
 class Plan:
@@ -103,11 +105,16 @@ def with_account(query):
 
 
 def _roster(contract_id, enrollment_ids=None):
-    query = (with_account(Enrollment.select(Enrollment.id, Enrollment.invited_at, Appointment.status,
-                                            recipient_sql().alias("recipient"))
-                          .join_from(Enrollment, Client))
-             .join_from(Enrollment, Appointment, JOIN.LEFT_OUTER, on=(Enrollment.appointment == Appointment.id))
-             .where(Enrollment.contract == contract_id).order_by(Enrollment.id))
+    query = (
+        with_account(
+            Enrollment.select(
+                Enrollment.id, Enrollment.invited_at, Appointment.status, recipient_sql().alias("recipient")
+            ).join_from(Enrollment, Client)
+        )
+        .join_from(Enrollment, Appointment, JOIN.LEFT_OUTER, on=(Enrollment.appointment == Appointment.id))
+        .where(Enrollment.contract == contract_id)
+        .order_by(Enrollment.id)
+    )
     if enrollment_ids is None:
         return list(query.tuples())
     rows = []
@@ -137,8 +144,9 @@ def plan_invitations(organization_id, contract_id, mode, enrollment_ids=()):
         raise ValidationError(_l("Choose whom to invite."), {"mode": _l("Choose whom to invite.")})
     ids = _clean_ids(enrollment_ids) if mode == SELECTED else None
     if mode == SELECTED and not ids:
-        raise ValidationError(_l("Select at least one employee in the list."),
-                              {"ids": _l("Select at least one employee in the list.")})
+        raise ValidationError(
+            _l("Select at least one employee in the list."), {"ids": _l("Select at least one employee in the list.")}
+        )
     plan = Plan(contract, mode, [])
     for enrollment_id, invited_at, appointment_status, email in _roster(contract.id, ids):
         status = enrollment_status(invited_at, appointment_status)
@@ -162,12 +170,28 @@ def send_invitations(actor, organization_id, contract_id, mode, enrollment_ids=(
     now = now_utc()
     with db.atomic():
         for chunk in _chunks(plan.to_send):
-            (Enrollment.update(invite_count=Enrollment.invite_count + 1, invited_at=now,
-                               invite_token_hash=Value(PENDING).concat(Enrollment.id),
-                               invite_expires_at=None, invite_used_at=None)
-             .where(Enrollment.id.in_(chunk), Enrollment.contract == plan.contract.id).execute())
-        audit.record(actor, "hr.invitations_sent", plan.contract, mode=mode, sent=plan.sent, resend=plan.resend,
-                     no_email=plan.no_email, already_invited=plan.already_invited, booked=plan.booked)
+            (
+                Enrollment.update(
+                    invite_count=Enrollment.invite_count + 1,
+                    invited_at=now,
+                    invite_token_hash=Value(PENDING).concat(Enrollment.id),
+                    invite_expires_at=None,
+                    invite_used_at=None,
+                )
+                .where(Enrollment.id.in_(chunk), Enrollment.contract == plan.contract.id)
+                .execute()
+            )
+        audit.record(
+            actor,
+            "hr.invitations_sent",
+            plan.contract,
+            mode=mode,
+            sent=plan.sent,
+            resend=plan.resend,
+            no_email=plan.no_email,
+            already_invited=plan.already_invited,
+            booked=plan.booked,
+        )
         for batch in _chunks(plan.to_send, BATCH_SIZE):
             tasks.defer("invitation.send_batch", plan.contract.id, batch, caused_by=actor.user_id)
     return plan
@@ -175,17 +199,26 @@ def send_invitations(actor, organization_id, contract_id, mode, enrollment_ids=(
 
 # --- the emails ------------------------------------------------------------------------------
 
+
 def _accounts(client_ids):
     if not client_ids:
         return {}
-    return {u.client_id: u for u in User.select(User.id, User.client, User.email, User.locale, User.is_active)
-            .where(User.client.in_(list(client_ids)))}
+    return {
+        u.client_id: u
+        for u in User.select(User.id, User.client, User.email, User.locale, User.is_active).where(
+            User.client.in_(list(client_ids))
+        )
+    }
 
 
 def _marked(contract_id, ids):
-    return (Enrollment.select(Enrollment, Client, GroupContract, Organization)
-            .join_from(Enrollment, Client).join_from(Enrollment, GroupContract).join(Organization)
-            .where(Enrollment.contract == contract_id, Enrollment.id.in_(ids), _is_pending()))
+    return (
+        Enrollment.select(Enrollment, Client, GroupContract, Organization)
+        .join_from(Enrollment, Client)
+        .join_from(Enrollment, GroupContract)
+        .join(Organization)
+        .where(Enrollment.contract == contract_id, Enrollment.id.in_(ids), _is_pending())
+    )
 
 
 @tasks.handler("invitation.send_batch", lease_minutes=30)
@@ -203,18 +236,28 @@ def send_invitation_batch(contract_id, enrollment_ids):
         # an account holder signs in: no personal link, and the mail goes to the account's own address
         token = None if account is not None else secrets.token_urlsafe(32)
         expires = None if account is not None else now_utc() + datetime.timedelta(days=link_days())
-        claimed = (Enrollment.update(invite_token_hash=token_hash(token) if token else None, invite_expires_at=expires)
-                   .where(Enrollment.id == enrollment.id,
-                          Enrollment.invite_token_hash == pending_marker(enrollment.id),
-                          Enrollment.invite_count == enrollment.invite_count).execute())
+        claimed = (
+            Enrollment.update(invite_token_hash=token_hash(token) if token else None, invite_expires_at=expires)
+            .where(
+                Enrollment.id == enrollment.id,
+                Enrollment.invite_token_hash == pending_marker(enrollment.id),
+                Enrollment.invite_count == enrollment.invite_count,
+            )
+            .execute()
+        )
         if not claimed:  # another run issued this wave's link already
             continue
         message = messages.send_once(
-            enrollment.client, INVITE_KIND, f"invite:{enrollment.id}:{enrollment.invite_count}",
-            lambda: _("Your company checkup: invitation from %(company)s",
-                      company=enrollment.contract.organization.name),
+            enrollment.client,
+            INVITE_KIND,
+            f"invite:{enrollment.id}:{enrollment.invite_count}",
+            lambda: _(
+                "Your company checkup: invitation from %(company)s", company=enrollment.contract.organization.name
+            ),
             lambda: _invitation_text("email/group_invitation.txt", enrollment, token, expires),
-            locale=accounts.language_of(account), email=account.email if account is not None else None)
+            locale=accounts.language_of(account),
+            email=account.email if account is not None else None,
+        )
         sent += message is not None and message.status == "sent"
     return sent
 
@@ -222,10 +265,17 @@ def send_invitation_batch(contract_id, enrollment_ids):
 def _invitation_text(template, enrollment, token, expires):
     contract = enrollment.contract
     link = links.invitation(token) if token else links.sign_in(links.group_booking_path(enrollment.id))
-    return render_template(template, name=enrollment.client.name, company=contract.organization.name,
-                           contract=contract, link=link, has_account=token is None,
-                           expires=clock.from_utc(expires).strftime("%Y-%m-%d") if expires else "",
-                           center=current_app.config["CENTER_NAME"], phone=current_app.config["CENTER_PHONE"])
+    return render_template(
+        template,
+        name=enrollment.client.name,
+        company=contract.organization.name,
+        contract=contract,
+        link=link,
+        has_account=token is None,
+        expires=clock.from_utc(expires).strftime("%Y-%m-%d") if expires else "",
+        center=current_app.config["CENTER_NAME"],
+        phone=current_app.config["CENTER_PHONE"],
+    )
 
 
 def pending_count(contract_id):
@@ -270,20 +320,31 @@ def overview(organization_id, contract_id):
 
 # --- reminders -------------------------------------------------------------------------------
 
+
 def _due_reminders(now):
     today = clock.today()
     cutoff = now - REMINDER_EVERY
-    return (with_account(Enrollment.select(Enrollment, Client, GroupContract, Organization)
-                         .join_from(Enrollment, Client).join_from(Enrollment, GroupContract).join(Organization))
-            .join_from(Enrollment, Appointment, JOIN.LEFT_OUTER, on=(Enrollment.appointment == Appointment.id))
-            .where(GroupContract.status == ACTIVE, GroupContract.window_start <= today,
-                   GroupContract.window_end >= today, Enrollment.invited_at.is_null(False),
-                   Enrollment.invited_at <= cutoff,
-                   Enrollment.invite_token_hash.is_null() | ~_is_pending(),
-                   (Enrollment.last_reminded_at.is_null()) | (Enrollment.last_reminded_at <= cutoff),
-                   Appointment.id.is_null() | Appointment.status.not_in(APPOINTMENT_STATES),
-                   fn.TRIM(recipient_sql()) != "")
-            .order_by(Enrollment.id))
+    return (
+        with_account(
+            Enrollment.select(Enrollment, Client, GroupContract, Organization)
+            .join_from(Enrollment, Client)
+            .join_from(Enrollment, GroupContract)
+            .join(Organization)
+        )
+        .join_from(Enrollment, Appointment, JOIN.LEFT_OUTER, on=(Enrollment.appointment == Appointment.id))
+        .where(
+            GroupContract.status == ACTIVE,
+            GroupContract.window_start <= today,
+            GroupContract.window_end >= today,
+            Enrollment.invited_at.is_null(False),
+            Enrollment.invited_at <= cutoff,
+            Enrollment.invite_token_hash.is_null() | ~_is_pending(),
+            (Enrollment.last_reminded_at.is_null()) | (Enrollment.last_reminded_at <= cutoff),
+            Appointment.id.is_null() | Appointment.status.not_in(APPOINTMENT_STATES),
+            fn.TRIM(recipient_sql()) != "",
+        )
+        .order_by(Enrollment.id)
+    )
 
 
 @tasks.handler("invitation.send_reminders", lease_minutes=30)
@@ -302,21 +363,34 @@ def send_invitation_reminders():
         token = None if account is not None else secrets.token_urlsafe(32)
         changes = {"last_reminded_at": now}
         if token:  # a fresh link: the earlier one is only in an older email
-            changes.update(invite_token_hash=token_hash(token), invite_expires_at=now + datetime.timedelta(
-                days=link_days()), invite_used_at=None)
-        claimed = (Enrollment.update(**changes)
-                   .where(Enrollment.id == enrollment.id,
-                          Enrollment.last_reminded_at.is_null() | (Enrollment.last_reminded_at <= cutoff),
-                          Enrollment.invite_token_hash.is_null() | ~_is_pending()).execute())
+            changes.update(
+                invite_token_hash=token_hash(token),
+                invite_expires_at=now + datetime.timedelta(days=link_days()),
+                invite_used_at=None,
+            )
+        claimed = (
+            Enrollment.update(**changes)
+            .where(
+                Enrollment.id == enrollment.id,
+                Enrollment.last_reminded_at.is_null() | (Enrollment.last_reminded_at <= cutoff),
+                Enrollment.invite_token_hash.is_null() | ~_is_pending(),
+            )
+            .execute()
+        )
         if not claimed:
             continue
         expires = changes.get("invite_expires_at")
         message = messages.send_once(
-            enrollment.client, REMINDER_KIND, f"invite-reminder:{enrollment.id}:{clock.today().isoformat()}",
-            lambda: _("Reminder: book your company checkup (%(company)s)",
-                      company=enrollment.contract.organization.name),
+            enrollment.client,
+            REMINDER_KIND,
+            f"invite-reminder:{enrollment.id}:{clock.today().isoformat()}",
+            lambda: _(
+                "Reminder: book your company checkup (%(company)s)", company=enrollment.contract.organization.name
+            ),
             lambda: _invitation_text("email/group_invitation_reminder.txt", enrollment, token, expires),
-            locale=accounts.language_of(account), email=account.email if account is not None else None)
+            locale=accounts.language_of(account),
+            email=account.email if account is not None else None,
+        )
         sent += message is not None and message.status == "sent"
     return sent
 
@@ -324,8 +398,12 @@ def send_invitation_reminders():
 def resume_stuck_invitations():
     """Send the links of waves whose background job never ran (worker lost, Redis flushed)."""
     stale = now_utc() - STUCK_AFTER
-    rows = (Enrollment.select(Enrollment.contract, Enrollment.id).join(GroupContract)
-            .where(GroupContract.status == ACTIVE, _is_pending(), Enrollment.invited_at <= stale).tuples())
+    rows = (
+        Enrollment.select(Enrollment.contract, Enrollment.id)
+        .join(GroupContract)
+        .where(GroupContract.status == ACTIVE, _is_pending(), Enrollment.invited_at <= stale)
+        .tuples()
+    )
     by_contract = {}
     for contract_id, enrollment_id in rows:
         by_contract.setdefault(contract_id, []).append(enrollment_id)

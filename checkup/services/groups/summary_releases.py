@@ -13,6 +13,7 @@ report version. The final release is always made once a checkup of the contract 
 Every release's figures pass suppression and are checked against every earlier release, so that no
 difference between two releases isolates fewer than k people (``group_summary.figures``).
 """
+
 import json
 from dataclasses import dataclass
 
@@ -37,27 +38,39 @@ def figures_of(release):
 
 def releases(contract_id):
     """The contract's releases, newest first (one query)."""
-    return list(SummaryRelease.select().where(SummaryRelease.contract == contract_id)
-                .order_by(SummaryRelease.number.desc()).limit(LIST_LIMIT))
+    return list(
+        SummaryRelease.select()
+        .where(SummaryRelease.contract == contract_id)
+        .order_by(SummaryRelease.number.desc())
+        .limit(LIST_LIMIT)
+    )
 
 
 def latest(contract_id):
-    return (SummaryRelease.select().where(SummaryRelease.contract == contract_id)
-            .order_by(SummaryRelease.number.desc()).first())
+    return (
+        SummaryRelease.select()
+        .where(SummaryRelease.contract == contract_id)
+        .order_by(SummaryRelease.number.desc())
+        .first()
+    )
 
 
 def get_release(contract_id, number, organization_id=None):
     """(contract, release ``number`` of it); NotFound for a missing one, or another organization's
     contract when ``organization_id`` is given (HR's scope)."""
     contract = group_documents.contract_for(contract_id, organization_id)
-    release = (SummaryRelease.get_or_none(SummaryRelease.contract == contract.id, SummaryRelease.number == number)
-               if storable_id(number) else None)
+    release = (
+        SummaryRelease.get_or_none(SummaryRelease.contract == contract.id, SummaryRelease.number == number)
+        if storable_id(number)
+        else None
+    )
     if release is None:
         raise NotFound(_l("No such release of the summary."))
     return contract, release
 
 
 # --- may the center release now? -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -76,56 +89,83 @@ class Progress:
 def changed_people(counted_then, counted_now):
     """How many people are counted in one of two releases and not the other, or on another report."""
     then = {int(appointment): report for appointment, report in counted_then.items()}
-    return sum(1 for appointment in set(then) | set(counted_now)
-               if then.get(appointment) != counted_now.get(appointment))
+    return sum(
+        1 for appointment in set(then) | set(counted_now) if then.get(appointment) != counted_now.get(appointment)
+    )
 
 
 def progress(contract):
     """``Progress`` of ``contract`` towards its next interim release (two queries)."""
     previous = latest(contract.id)
     then = json.loads(previous.counted_json) if previous is not None else {}
-    return Progress(previous, changed_people(then, group_summary.counted_reports(contract.id)),
-                    group_summary.suppression_k())
+    return Progress(
+        previous, changed_people(then, group_summary.counted_reports(contract.id)), group_summary.suppression_k()
+    )
 
 
 def interim_refusal(contract, state=None):
     """Why an interim summary cannot be released now (a user-facing message), or None when it can."""
     if contract.status != ACTIVE:
-        return _l("An interim summary can be released only while the contract is active; the final one is "
-                  "released when it closes.")
+        return _l(
+            "An interim summary can be released only while the contract is active; the final one is "
+            "released when it closes."
+        )
     state = state or progress(contract)
     if state.missing:
         if state.previous is None:
-            return _l("The first summary can be released once at least %(k)d employees have completed their "
-                      "checkup with a signed report (%(n)d so far): a smaller group could single someone out.",
-                      k=state.k, n=state.changed)
-        return _l("Release %(number)d is still current: a new one needs at least %(k)d more employees with a "
-                  "completed checkup and a signed report (%(n)d so far), so that comparing the two cannot single "
-                  "anyone out.", number=state.previous.number, k=state.k, n=state.changed)
+            return _l(
+                "The first summary can be released once at least %(k)d employees have completed their "
+                "checkup with a signed report (%(n)d so far): a smaller group could single someone out.",
+                k=state.k,
+                n=state.changed,
+            )
+        return _l(
+            "Release %(number)d is still current: a new one needs at least %(k)d more employees with a "
+            "completed checkup and a signed report (%(n)d so far), so that comparing the two cannot single "
+            "anyone out.",
+            number=state.previous.number,
+            k=state.k,
+            n=state.changed,
+        )
     return None
 
 
 # --- releasing ---------------------------------------------------------------------------------------
 
+
 def _release(actor, contract, reason):
     """Compute, freeze and number a release; owe its documents. In the caller's transaction."""
-    earlier = list(SummaryRelease.select().where(SummaryRelease.contract == contract.id)
-                   .order_by(SummaryRelease.number))
+    earlier = list(
+        SummaryRelease.select().where(SummaryRelease.contract == contract.id).order_by(SummaryRelease.number)
+    )
     figures, counted = group_summary.figures(
-        contract.id, earlier=[(figures_of(r), json.loads(r.counted_json)) for r in earlier])
+        contract.id, earlier=[(figures_of(r), json.loads(r.counted_json)) for r in earlier]
+    )
     try:
         with db.atomic():
             release = SummaryRelease.create(
-                contract=contract.id, number=(earlier[-1].number if earlier else 0) + 1, reason=reason,
-                k=figures["k"], completed=figures["participation"][0]["total"]["completed"]["n"],
-                counted=len(counted), figures_json=json.dumps(figures, ensure_ascii=False, sort_keys=True),
+                contract=contract.id,
+                number=(earlier[-1].number if earlier else 0) + 1,
+                reason=reason,
+                k=figures["k"],
+                completed=figures["participation"][0]["total"]["completed"]["n"],
+                counted=len(counted),
+                figures_json=json.dumps(figures, ensure_ascii=False, sort_keys=True),
                 counted_json=json.dumps({str(a): r for a, r in counted.items()}, sort_keys=True),
-                released_by=actor.user_id)
+                released_by=actor.user_id,
+            )
     except IntegrityError:  # two releases at once: the number was taken by the other
         raise Conflict(_l("Another release of this summary was made meanwhile; reload the page.")) from None
     group_documents.owe_summary_documents(release)
-    audit.record(actor, "group.summary_released", release, contract=contract.id, number=release.number,
-                 reason=reason, counted=release.counted)
+    audit.record(
+        actor,
+        "group.summary_released",
+        release,
+        contract=contract.id,
+        number=release.number,
+        reason=reason,
+        counted=release.counted,
+    )
     return release
 
 
@@ -169,6 +209,7 @@ def release_for_closed_contract(contract_id):
 
 
 # --- reading a release -------------------------------------------------------------------------------
+
 
 def view(actor, contract_id, number=None, organization_id=None):
     """(contract, release, data) of release ``number`` (default: the latest) for the on-screen view, in

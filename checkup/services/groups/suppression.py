@@ -19,6 +19,7 @@ one member is hidden gives that member away by subtraction.
 
 Pure functions: no database, no Flask.
 """
+
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -86,8 +87,9 @@ def _relations(n_rows, n_cols, row_totals, col_totals, grand_total):
     return [(parts, total) for parts, total in relations if parts]
 
 
-def suppress(table, row_totals=None, col_totals=None, k=10, grand_total=None, hidden_rows=(), hidden_cols=(),
-             hidden=()):
+def suppress(
+    table, row_totals=None, col_totals=None, k=10, grand_total=None, hidden_rows=(), hidden_cols=(), hidden=()
+):
     """The ``Mask`` of what to hide in ``table`` so no figure about fewer than ``k`` people is shown or
     can be worked out from the published totals by subtraction. ``k`` is clamped to at least ``MIN_K``.
 
@@ -110,11 +112,15 @@ def suppress(table, row_totals=None, col_totals=None, k=10, grand_total=None, hi
 
     small_rows = {i for i in range(n_rows) if i in set(hidden_rows) or _small(values[("row", i)], k)}
     small_cols = {j for j in range(n_cols) if j in set(hidden_cols) or _small(values[("col", j)], k)}
-    mask = Mask(cells=[[_small(v, k) or i in small_rows or j in small_cols for j, v in enumerate(row)]
-                       for i, row in enumerate(table)],
-                rows=[row_totals is not None and i in small_rows for i in range(n_rows)],
-                cols=[col_totals is not None and j in small_cols for j in range(n_cols)],
-                grand=_small(grand_total, k))
+    mask = Mask(
+        cells=[
+            [_small(v, k) or i in small_rows or j in small_cols for j, v in enumerate(row)]
+            for i, row in enumerate(table)
+        ],
+        rows=[row_totals is not None and i in small_rows for i in range(n_rows)],
+        cols=[col_totals is not None and j in small_cols for j in range(n_cols)],
+        grand=_small(grand_total, k),
+    )
     for member in map(tuple, hidden):
         if values.get(member) is not None:  # a total that is not published is not there to hide
             mask.hide(member)

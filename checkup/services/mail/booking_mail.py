@@ -1,4 +1,5 @@
 """Booking emails: confirmation with .ics, waitlist offers, day-before reminders. Task handlers taking ids."""
+
 import datetime
 
 from flask import current_app, render_template
@@ -19,19 +20,31 @@ from checkup.services.mail import messages
 def _recipient(client):
     """The client's email, language and account id (their account's language if they have one)."""
     account = User.get_or_none(User.client == client.id)
-    return (account.email if account else client.email), accounts.language_of(account), \
-        (account.id if account else None)
+    return (
+        (account.email if account else client.email),
+        accounts.language_of(account),
+        (account.id if account else None),
+    )
 
 
 def appointment_details(appointment_id):
     """An appointment with slot, package, client and its items (department order) in four queries."""
-    appointment = (Appointment.select(Appointment, Slot, Package, Client).join(Slot)
-                   .join_from(Appointment, Package, JOIN.LEFT_OUTER).join_from(Appointment, Client)
-                   .where(Appointment.id == appointment_id).first())
+    appointment = (
+        Appointment.select(Appointment, Slot, Package, Client)
+        .join(Slot)
+        .join_from(Appointment, Package, JOIN.LEFT_OUTER)
+        .join_from(Appointment, Client)
+        .where(Appointment.id == appointment_id)
+        .first()
+    )
     if appointment is None:
         return None, []
-    items = list(ExamItem.select().join(AppointmentItem).where(AppointmentItem.appointment == appointment.id)
-                 .order_by(ExamItem.department, ExamItem.code))
+    items = list(
+        ExamItem.select()
+        .join(AppointmentItem)
+        .where(AppointmentItem.appointment == appointment.id)
+        .order_by(ExamItem.department, ExamItem.code)
+    )
     return appointment, items
 
 
@@ -39,11 +52,13 @@ def ics_for(appointment, items, chinese=False):
     slot = appointment.slot
     notes = preparation_notes(items, chinese)
     return calendar_file.appointment_ics(
-        uid=f"{appointment.exam_code}@checkup-portal", start=clock.local(slot.day, slot.start_time),
+        uid=f"{appointment.exam_code}@checkup-portal",
+        start=clock.local(slot.day, slot.start_time),
         end=clock.local(slot.day, slot.end_time),
         summary=_("Health checkup at %(center)s", center=current_app.config["CENTER_NAME"]),
         location=current_app.config["CENTER_NAME"],
-        description=_("Exam code: %(code)s", code=appointment.exam_code) + "\n" + "\n".join(notes))
+        description=_("Exam code: %(code)s", code=appointment.exam_code) + "\n" + "\n".join(notes),
+    )
 
 
 @tasks.handler("mail.booking_confirmation")
@@ -56,20 +71,34 @@ def send_confirmation(appointment_id):
         return None
     with force_locale(locale):
         chinese = locale == "zh"
-        text = render_template("email/booking_confirmation.txt", appointment=appointment,
-                               notes=preparation_notes(items, chinese), center=current_app.config["CENTER_NAME"],
-                               link=links.my_appointments())
+        text = render_template(
+            "email/booking_confirmation.txt",
+            appointment=appointment,
+            notes=preparation_notes(items, chinese),
+            center=current_app.config["CENTER_NAME"],
+            link=links.my_appointments(),
+        )
         return messages.send_owed(
-            "booking_confirmation", email, _("Your checkup on %(day)s is booked", day=appointment.day.isoformat()),
-            text, client_id=appointment.client_id, user_id=user_id,
-            attachments=[("checkup.ics", ics_for(appointment, items, chinese), "text/calendar")])
+            "booking_confirmation",
+            email,
+            _("Your checkup on %(day)s is booked", day=appointment.day.isoformat()),
+            text,
+            client_id=appointment.client_id,
+            user_id=user_id,
+            attachments=[("checkup.ics", ics_for(appointment, items, chinese), "text/calendar")],
+        )
 
 
 @tasks.handler("mail.waitlist_offer")
 def send_waitlist_offer(entry_id):
     """Offer a held place; the link's token is minted now (a retry mints a new one)."""
-    entry = (WaitlistEntry.select(WaitlistEntry, Slot, Client).join(Slot).join_from(WaitlistEntry, Client)
-             .where(WaitlistEntry.id == entry_id).first())
+    entry = (
+        WaitlistEntry.select(WaitlistEntry, Slot, Client)
+        .join(Slot)
+        .join_from(WaitlistEntry, Client)
+        .where(WaitlistEntry.id == entry_id)
+        .first()
+    )
     if entry is None:
         return None
     email, locale, user_id = _recipient(entry.client)
@@ -79,12 +108,21 @@ def send_waitlist_offer(entry_id):
     if token is None:  # expired, claimed or left before the mail could go
         return None
     with force_locale(locale):
-        text = render_template("email/waitlist_offer.txt", entry=entry, center=current_app.config["CENTER_NAME"],
-                               link=links.waitlist_offer(token),
-                               hours=current_app.config.get("WAITLIST_HOLD_HOURS", 2))
-        return messages.send_owed("waitlist_offer", email,
-                                  _("A place is free on %(day)s — held for you", day=entry.day.isoformat()), text,
-                                  client_id=entry.client_id, user_id=user_id)
+        text = render_template(
+            "email/waitlist_offer.txt",
+            entry=entry,
+            center=current_app.config["CENTER_NAME"],
+            link=links.waitlist_offer(token),
+            hours=current_app.config.get("WAITLIST_HOLD_HOURS", 2),
+        )
+        return messages.send_owed(
+            "waitlist_offer",
+            email,
+            _("A place is free on %(day)s — held for you", day=entry.day.isoformat()),
+            text,
+            client_id=entry.client_id,
+            user_id=user_id,
+        )
 
 
 def send_reminders(day_iso=None):
@@ -92,12 +130,16 @@ def send_reminders(day_iso=None):
     the appointment is marked and the reminder task written in one transaction. Returns how many."""
     day = datetime.date.fromisoformat(day_iso) if day_iso else clock.today() + datetime.timedelta(days=1)
     sent = 0
-    for appointment in Appointment.select(Appointment.id).where(Appointment.day == day, Appointment.status == BOOKED,
-                                                                Appointment.reminder_sent_at.is_null()):
+    for appointment in Appointment.select(Appointment.id).where(
+        Appointment.day == day, Appointment.status == BOOKED, Appointment.reminder_sent_at.is_null()
+    ):
         with db.atomic():
             # claim the reminder first: a second run (or a second worker) finds it taken
-            claimed = (Appointment.update(reminder_sent_at=utcnow())
-                       .where(Appointment.id == appointment.id, Appointment.reminder_sent_at.is_null()).execute())
+            claimed = (
+                Appointment.update(reminder_sent_at=utcnow())
+                .where(Appointment.id == appointment.id, Appointment.reminder_sent_at.is_null())
+                .execute()
+            )
             if claimed:
                 tasks.defer("mail.booking_reminder", appointment.id)
                 sent += 1
@@ -121,8 +163,18 @@ def send_reminder(appointment_id):
     if not email:
         return None
     with force_locale(locale):
-        text = render_template("email/booking_reminder.txt", appointment=appointment,
-                               notes=preparation_notes(items, locale == "zh"), center=current_app.config["CENTER_NAME"],
-                               link=links.my_appointments())
-        return messages.send_owed("booking_reminder", email, _("Reminder: your checkup is tomorrow"), text,
-                                  client_id=appointment.client_id, user_id=user_id)
+        text = render_template(
+            "email/booking_reminder.txt",
+            appointment=appointment,
+            notes=preparation_notes(items, locale == "zh"),
+            center=current_app.config["CENTER_NAME"],
+            link=links.my_appointments(),
+        )
+        return messages.send_owed(
+            "booking_reminder",
+            email,
+            _("Reminder: your checkup is tomorrow"),
+            text,
+            client_id=appointment.client_id,
+            user_id=user_id,
+        )

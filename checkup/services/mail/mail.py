@@ -1,4 +1,5 @@
 """Outgoing email: SMTP when configured, else an .eml file per message in the outbox folder."""
+
 import datetime
 import os
 import smtplib

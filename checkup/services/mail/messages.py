@@ -9,6 +9,7 @@ the connection broke while the message was being handed over (the server may hav
 died between the claim and the hand-off (``sending`` for over STUCK_AFTER), it is not sent again.
 The text is kept only while a retry is due, then cleared (it may hold a survey link or findings).
 """
+
 import datetime
 import smtplib
 import uuid
@@ -28,19 +29,31 @@ from checkup.services.accounts import consents
 from checkup.services.mail import mail
 
 KIND_LABELS = {
-    "welcome": _l("Welcome"), "password_reset": _l("Password reset"), "account_invitation": _l("Staff account"),
+    "welcome": _l("Welcome"),
+    "password_reset": _l("Password reset"),
+    "account_invitation": _l("Staff account"),
     "account_exists": _l("Registration with an existing address"),
-    "booking_confirmation": _l("Booking confirmation"), "waitlist_offer": _l("Waitlist offer"),
-    "booking_reminder": _l("Checkup reminder"), "report_ready": _l("Report ready"),
-    "report_amended": _l("Report amended"), "consultation": _l("Consultation scheduled"),
-    "campaign": _l("Campaign"), "survey": _l("Satisfaction survey"), "reenrollment": _l("Yearly checkup reminder"),
-    "invitation": _l("Company checkup invitation"), "invite_reminder": _l("Company checkup reminder"),
+    "booking_confirmation": _l("Booking confirmation"),
+    "waitlist_offer": _l("Waitlist offer"),
+    "booking_reminder": _l("Checkup reminder"),
+    "report_ready": _l("Report ready"),
+    "report_amended": _l("Report amended"),
+    "consultation": _l("Consultation scheduled"),
+    "campaign": _l("Campaign"),
+    "survey": _l("Satisfaction survey"),
+    "reenrollment": _l("Yearly checkup reminder"),
+    "invitation": _l("Company checkup invitation"),
+    "invite_reminder": _l("Company checkup reminder"),
     "data_request": _l("Answer to a data request"),
 }
 
 # After the n-th failed attempt the next one comes this much later; after the last, none.
-RETRY_DELAYS = (datetime.timedelta(minutes=5), datetime.timedelta(minutes=30), datetime.timedelta(hours=2),
-                datetime.timedelta(hours=6))
+RETRY_DELAYS = (
+    datetime.timedelta(minutes=5),
+    datetime.timedelta(minutes=30),
+    datetime.timedelta(hours=2),
+    datetime.timedelta(hours=6),
+)
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 RETRY_BATCH = 200
 UNCERTAIN = "uncertain"  # the server may have it (the connection broke mid-send): never sent again
@@ -65,8 +78,10 @@ def unsubscribe_headers(client_id, one_click=False):
     """``List-Unsubscribe`` pointing at the manage page; with ``one_click`` the RFC 8058 address that
     withdraws marketing on a bare POST (mail programs show an "Unsubscribe" button for it)."""
     if one_click:
-        return {"List-Unsubscribe": f"<{consents.unsubscribe_url(client_id)}>",
-                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+        return {
+            "List-Unsubscribe": f"<{consents.unsubscribe_url(client_id)}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
     return {"List-Unsubscribe": f"<{consents.manage_url(client_id)}>"}
 
 
@@ -81,19 +96,30 @@ def send_owed(kind, email, subject, text, client_id=None, user_id=None, attachme
         return None
     task = tasks.current()
     key = f"{kind}:task:{task.id}" if task is not None else f"{kind}:{uuid.uuid4().hex}"
-    Message.insert(client=client_id, user=user_id, kind=kind, dedupe_key=key[:120], email=email,
-                   subject=str(subject)[:200], status="queued", attempts=0,
-                   created_at=utcnow()).on_conflict_ignore().execute()
+    Message.insert(
+        client=client_id,
+        user=user_id,
+        kind=kind,
+        dedupe_key=key[:120],
+        email=email,
+        subject=str(subject)[:200],
+        status="queued",
+        attempts=0,
+        created_at=utcnow(),
+    ).on_conflict_ignore().execute()
     message = Message.get(Message.dedupe_key == key[:120])
     if message.status == "sending":
-        message.status = _finish(message, UNCERTAIN, "The sending worker stopped; not sent again (it may have gone out).")
+        message.status = _finish(
+            message, UNCERTAIN, "The sending worker stopped; not sent again (it may have gone out)."
+        )
         return message
     if message.status not in ("queued", "failed"):
         return message  # sent, bounced, or maybe delivered: never again
-    claimed = (Message.update(status="sending", attempts=Message.attempts + 1, email=email, error="",
-                              retry_at=utcnow())
-               .where(Message.id == message.id, Message.status == message.status,
-                      Message.attempts == message.attempts).execute())
+    claimed = (
+        Message.update(status="sending", attempts=Message.attempts + 1, email=email, error="", retry_at=utcnow())
+        .where(Message.id == message.id, Message.status == message.status, Message.attempts == message.attempts)
+        .execute()
+    )
     if not claimed:
         return message  # another run has it
     now = utcnow()
@@ -118,7 +144,8 @@ def _will_retry(message, error):
     """The server did not take it: the message waits for the task's next attempt (``retry_at`` shows
     when, or None after the last), and the task is told to try again later."""
     Message.update(status="failed", error=str(error)[:300], retry_at=tasks.next_attempt_after_failure()).where(
-        Message.id == message.id).execute()
+        Message.id == message.id
+    ).execute()
     raise tasks.RetryLater(f"The mail server did not take the message: {error}")
 
 
@@ -138,9 +165,17 @@ def send_once(client, kind, dedupe_key, subject, text, campaign_id=None, locale=
         body = str(text() if callable(text) else text) + footer(client.id)
     try:
         with db.atomic():
-            message = Message.create(client=client.id, campaign=campaign_id, kind=kind, dedupe_key=dedupe_key[:120],
-                                     email=address, subject=subject, status="sending",
-                                     body=body if kind in RETRYABLE else "", one_click=one_click)
+            message = Message.create(
+                client=client.id,
+                campaign=campaign_id,
+                kind=kind,
+                dedupe_key=dedupe_key[:120],
+                email=address,
+                subject=subject,
+                status="sending",
+                body=body if kind in RETRYABLE else "",
+                one_click=one_click,
+            )
     except IntegrityError:
         return None
     message.body = body
@@ -152,8 +187,12 @@ def _deliver(message):
     """Hand the message to the mail server and record the outcome; returns the new status."""
     now = utcnow()
     try:
-        mail.send(message.email, message.subject, message.body,
-                  headers=unsubscribe_headers(message.client_id, message.one_click))
+        mail.send(
+            message.email,
+            message.subject,
+            message.body,
+            headers=unsubscribe_headers(message.client_id, message.one_click),
+        )
     except mail.DeliveryUncertain as error:  # the server may have it: never again
         return _finish(message, "failed", f"The connection broke during the send; not sent again: {error}")
     except smtplib.SMTPRecipientsRefused as error:
@@ -168,7 +207,8 @@ def _deliver(message):
 def _finish(message, status, error, **more):
     """A final state: no more tries, and the text is no longer kept."""
     Message.update(status=status, error=str(error)[:300], retry_at=None, body="", **more).where(
-        Message.id == message.id).execute()
+        Message.id == message.id
+    ).execute()
     return status
 
 
@@ -181,23 +221,34 @@ def _temporary(refused):
 def _failed(message, error, now):
     if message.kind not in RETRYABLE or message.attempts >= MAX_ATTEMPTS:
         return _finish(message, "failed", error)
-    Message.update(status="failed", error=str(error)[:300],
-                   retry_at=now + RETRY_DELAYS[message.attempts - 1]).where(Message.id == message.id).execute()
+    Message.update(status="failed", error=str(error)[:300], retry_at=now + RETRY_DELAYS[message.attempts - 1]).where(
+        Message.id == message.id
+    ).execute()
     return "failed"
 
 
 def due_retries(now):
-    return list(Message.select().where(Message.status == "failed", Message.retry_at.is_null(False),
-                                       Message.kind.in_(RETRYABLE),
-                                       Message.retry_at <= now).order_by(Message.retry_at).limit(RETRY_BATCH))
+    return list(
+        Message.select()
+        .where(
+            Message.status == "failed",
+            Message.retry_at.is_null(False),
+            Message.kind.in_(RETRYABLE),
+            Message.retry_at <= now,
+        )
+        .order_by(Message.retry_at)
+        .limit(RETRY_BATCH)
+    )
 
 
 def claim_retry(message, now):
     """Take a due message for one more try (a conditional UPDATE: of concurrent runs, one wins).
     While sending, ``retry_at`` holds when the try began (for the stuck sweep)."""
-    claimed = (Message.update(status="sending", attempts=Message.attempts + 1, retry_at=now)
-               .where(Message.id == message.id, Message.status == "failed",
-                      Message.attempts == message.attempts).execute())
+    claimed = (
+        Message.update(status="sending", attempts=Message.attempts + 1, retry_at=now)
+        .where(Message.id == message.id, Message.status == "failed", Message.attempts == message.attempts)
+        .execute()
+    )
     if claimed:
         message.attempts += 1
     return bool(claimed)
@@ -231,9 +282,16 @@ def give_up_stuck(now):
     """Messages left in ``sending`` by a worker that died mid-send: not delivered, and not sent again
     (the server may have taken them). Returns how many."""
     since = fn.COALESCE(Message.retry_at, Message.created_at)
-    return (Message.update(status=UNCERTAIN, retry_at=None, body="",
-                           error="The sending worker stopped; not sent again (it may have gone out).")
-            .where(Message.status == "sending", since < now - STUCK_AFTER).execute())
+    return (
+        Message.update(
+            status=UNCERTAIN,
+            retry_at=None,
+            body="",
+            error="The sending worker stopped; not sent again (it may have gone out).",
+        )
+        .where(Message.status == "sending", since < now - STUCK_AFTER)
+        .execute()
+    )
 
 
 @tasks.handler("mail.retry_failed")
@@ -254,6 +312,18 @@ def client_messages(client_id, limit=50):
     """The client's latest messages (newest first), for the staff client page."""
     if not Client.select().where(Client.id == client_id).exists():
         return []
-    return list(Message.select(Message.id, Message.kind, Message.subject, Message.status, Message.created_at,
-                               Message.sent_at, Message.attempts, Message.retry_at)
-                .where(Message.client == client_id).order_by(Message.id.desc()).limit(limit))
+    return list(
+        Message.select(
+            Message.id,
+            Message.kind,
+            Message.subject,
+            Message.status,
+            Message.created_at,
+            Message.sent_at,
+            Message.attempts,
+            Message.retry_at,
+        )
+        .where(Message.client == client_id)
+        .order_by(Message.id.desc())
+        .limit(limit)
+    )

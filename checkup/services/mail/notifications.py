@@ -4,6 +4,7 @@ invitation): task handlers taking a user id.
 A link that sets a password is minted when the email is sent, so no token is ever stored in the
 task table or a queue; a retried send mints a fresh one.
 """
+
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -30,11 +31,21 @@ def send_welcome_email(user_id, consents=()):
     center = current_app.config["CENTER_NAME"]
     if user.registration_pending:
         token = accounts.issue_confirmation_token(user, consents)
-        return _send_to_user(user, "welcome", lambda: _("Confirm your email address for %(center)s", center=center),
-                             "email/confirm_registration.txt", confirm_url=links.registration_confirm(token),
-                             hours=accounts.CONFIRMATION_MINUTES // 60)
-    return _send_to_user(user, "welcome", lambda: _("Welcome to %(center)s", center=center),
-                         "email/welcome.txt", login_url=links.sign_in())
+        return _send_to_user(
+            user,
+            "welcome",
+            lambda: _("Confirm your email address for %(center)s", center=center),
+            "email/confirm_registration.txt",
+            confirm_url=links.registration_confirm(token),
+            hours=accounts.CONFIRMATION_MINUTES // 60,
+        )
+    return _send_to_user(
+        user,
+        "welcome",
+        lambda: _("Welcome to %(center)s", center=center),
+        "email/welcome.txt",
+        login_url=links.sign_in(),
+    )
 
 
 @tasks.handler("mail.account_exists")
@@ -45,8 +56,14 @@ def send_account_exists(user_id):
     user = User.get_or_none(User.id == user_id)
     if user is None or not user.is_active:
         return None
-    return _send_to_user(user, "account_exists", lambda: _("Someone tried to register with your email address"),
-                         "email/account_exists.txt", login_url=links.sign_in(), forgot_url=links.forgot_password())
+    return _send_to_user(
+        user,
+        "account_exists",
+        lambda: _("Someone tried to register with your email address"),
+        "email/account_exists.txt",
+        login_url=links.sign_in(),
+        forgot_url=links.forgot_password(),
+    )
 
 
 @tasks.handler("mail.password_reset")
@@ -55,9 +72,14 @@ def send_password_reset(user_id):
     if user is None or not user.is_active:
         return None
     token = accounts.issue_reset_token(user)
-    return _send_to_user(user, "password_reset", lambda: _("Reset your password"), "email/password_reset.txt",
-                         reset_url=links.password_reset(token),
-                         minutes=current_app.config["PASSWORD_RESET_MINUTES"])
+    return _send_to_user(
+        user,
+        "password_reset",
+        lambda: _("Reset your password"),
+        "email/password_reset.txt",
+        reset_url=links.password_reset(token),
+        minutes=current_app.config["PASSWORD_RESET_MINUTES"],
+    )
 
 
 @tasks.handler("mail.account_invitation")
@@ -66,7 +88,11 @@ def send_account_invitation(user_id):
     if user is None or not user.is_active:
         return None
     token = accounts.issue_reset_token(user, minutes=accounts.INVITATION_MINUTES)
-    return _send_to_user(user, "account_invitation",
-                         lambda: _("Your %(center)s staff account", center=current_app.config["CENTER_NAME"]),
-                         "email/account_invitation.txt", reset_url=links.password_reset(token),
-                         minutes=accounts.INVITATION_MINUTES)
+    return _send_to_user(
+        user,
+        "account_invitation",
+        lambda: _("Your %(center)s staff account", center=current_app.config["CENTER_NAME"]),
+        "email/account_invitation.txt",
+        reset_url=links.password_reset(token),
+        minutes=accounts.INVITATION_MINUTES,
+    )

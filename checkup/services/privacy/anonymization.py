@@ -13,6 +13,7 @@ The daily task "retention.run" anonymizes client accounts without an exam, a boo
 snapshot) of checkups older than ``RECORD_RETENTION_YEARS``. The report row stays as the trace that
 there was one.
 """
+
 import datetime
 import logging
 
@@ -52,8 +53,19 @@ DELETED_NAME = "Deleted client #{id}"  # stored data, not interface text: the sa
 DELETED_EMAIL_DOMAIN = "deleted.invalid"  # RFC 2606: never a real mailbox
 UNUSABLE_PASSWORD = "!"  # no argon2 hash: never verifies
 CONSENT_SOURCE = "data_deletion"
-BLANKED_FIELDS = ("name", "phone", "email", "address", "occupation", "notes", "employee_no", "department", "tags",
-                  "national_id", "birth_date (year kept)")
+BLANKED_FIELDS = (
+    "name",
+    "phone",
+    "email",
+    "address",
+    "occupation",
+    "notes",
+    "employee_no",
+    "department",
+    "tags",
+    "national_id",
+    "birth_date (year kept)",
+)
 RETENTION_BATCH = 200
 
 
@@ -80,6 +92,7 @@ def retention_cutoff(today=None):
 
 # --- one client ----------------------------------------------------------------------------------
 
+
 def anonymize_client(actor, client_id, reason):
     """Delete the client's personal data and keep what the law requires (see the module). ``reason``:
     "request" (their deletion request) or "inactive" (the retention task). Idempotent: an anonymized
@@ -91,42 +104,78 @@ def anonymize_client(actor, client_id, reason):
             raise NotFound(_l("No such client."))
         if client.anonymized_at is not None:
             return client
-        live = (Appointment.select(Appointment.day).where(Appointment.client == client.id,
-                                                          Appointment.status.in_(LIVE_STATUSES))
-                .order_by(Appointment.day).first())
+        live = (
+            Appointment.select(Appointment.day)
+            .where(Appointment.client == client.id, Appointment.status.in_(LIVE_STATUSES))
+            .order_by(Appointment.day)
+            .first()
+        )
         if live is not None:
-            raise Conflict(_l("The client has a checkup booked on %(day)s. Cancel it first (the place goes to "
-                              "someone else), then delete the data.", day=live.day.isoformat()))
+            raise Conflict(
+                _l(
+                    "The client has a checkup booked on %(day)s. Cancel it first (the place goes to "
+                    "someone else), then delete the data.",
+                    day=live.day.isoformat(),
+                )
+            )
         for entry in WaitlistEntry.select(WaitlistEntry.id).where(
-                WaitlistEntry.client == client.id, WaitlistEntry.status.in_((waitlist.WAITING, waitlist.OFFERED))):
+            WaitlistEntry.client == client.id, WaitlistEntry.status.in_((waitlist.WAITING, waitlist.OFFERED))
+        ):
             waitlist.leave(actor, entry.id, client.id)
         withdrawn = consents.record_changes(actor, client.id, {p: False for p in CONSENT_PURPOSES}, CONSENT_SOURCE)
         name = DELETED_NAME.format(id=client.id)
-        Client.update(name=name, phone="", email="", address="", occupation="", notes="", employee_no="",
-                      department="", tags="", national_id_hash=None, national_id_cipher=None, roster_id_hash=None,
-                      birth_date=datetime.date(client.birth_date.year, 1, 1), anonymized_at=utcnow()
-                      ).where(Client.id == client.id).execute()
+        Client.update(
+            name=name,
+            phone="",
+            email="",
+            address="",
+            occupation="",
+            notes="",
+            employee_no="",
+            department="",
+            tags="",
+            national_id_hash=None,
+            national_id_cipher=None,
+            roster_id_hash=None,
+            birth_date=datetime.date(client.birth_date.year, 1, 1),
+            anonymized_at=utcnow(),
+        ).where(Client.id == client.id).execute()
         account_ids = [u.id for u in User.select(User.id).where(User.client == client.id)]
         for account_id in account_ids:
-            User.update(email=f"deleted-{account_id}@{DELETED_EMAIL_DOMAIN}", name=name, phone="",
-                        password_hash=UNUSABLE_PASSWORD, is_active=False).where(User.id == account_id).execute()
+            User.update(
+                email=f"deleted-{account_id}@{DELETED_EMAIL_DOMAIN}",
+                name=name,
+                phone="",
+                password_hash=UNUSABLE_PASSWORD,
+                is_active=False,
+            ).where(User.id == account_id).execute()
             accounts.end_all_sessions(account_id)
             PasswordResetToken.delete().where(PasswordResetToken.user == account_id).execute()
         for enrollment in Enrollment.select(Enrollment.id).where(Enrollment.client == client.id):
             # the roster keeps the row (the company's billing), not who it was
-            Enrollment.update(employee_no=f"deleted-{enrollment.id}", department="", invite_token_hash=None,
-                              invite_expires_at=None).where(Enrollment.id == enrollment.id).execute()
+            Enrollment.update(
+                employee_no=f"deleted-{enrollment.id}", department="", invite_token_hash=None, invite_expires_at=None
+            ).where(Enrollment.id == enrollment.id).execute()
         Message.update(email="", body="").where(Message.client == client.id).execute()
         Consultation.update(preferred_times="").where(Consultation.client == client.id).execute()
         exports = data_export.discard_for_client(client.id)
         purged = purge_old_records(actor, client_id=client.id)
-        audit.record(actor, "client.anonymized", client, reason=reason, fields=list(BLANKED_FIELDS),
-                     accounts=account_ids, consents_withdrawn=withdrawn, exports_deleted=exports,
-                     reports_purged=purged)
+        audit.record(
+            actor,
+            "client.anonymized",
+            client,
+            reason=reason,
+            fields=list(BLANKED_FIELDS),
+            accounts=account_ids,
+            consents_withdrawn=withdrawn,
+            exports_deleted=exports,
+            reports_purged=purged,
+        )
     return Client.get_by_id(client.id)
 
 
 # --- retention -------------------------------------------------------------------------------------
+
 
 def purge_old_records(actor, client_id=None, today=None):
     """Delete the results, findings and report files (PDF, frozen snapshot, summary and advice) of
@@ -138,10 +187,19 @@ def purge_old_records(actor, client_id=None, today=None):
         old = old.where(Appointment.client == client_id)
     purged = 0
     while True:
-        batch = list(Report.select().where(
-            Report.appointment.in_(old),
-            (Report.pdf_state != PDF_NONE) | (Report.pdf_path != "") | (Report.results_snapshot != "")
-            | (Report.summary != "") | (Report.advice != "")).order_by(Report.id).limit(RETENTION_BATCH))
+        batch = list(
+            Report.select()
+            .where(
+                Report.appointment.in_(old),
+                (Report.pdf_state != PDF_NONE)
+                | (Report.pdf_path != "")
+                | (Report.results_snapshot != "")
+                | (Report.summary != "")
+                | (Report.advice != ""),
+            )
+            .order_by(Report.id)
+            .limit(RETENTION_BATCH)
+        )
         if not batch:
             break
         for report in batch:
@@ -156,10 +214,24 @@ def purge_old_records(actor, client_id=None, today=None):
 def _purge_report(actor, report):
     path = report_pdf.file_for(report) if report.pdf_path else None
     Finding.delete().where(Finding.report == report.id).execute()
-    Report.update(pdf_state=PDF_NONE, pdf_path="", pdf_checksum="", pdf_error="", results_snapshot="", summary="",
-                  advice="", pdf_updated_at=utcnow()).where(Report.id == report.id).execute()
-    audit.record(actor, "retention.report_purged", report, appointment=report.appointment_id,
-                 version=report.version, years=retention_years())
+    Report.update(
+        pdf_state=PDF_NONE,
+        pdf_path="",
+        pdf_checksum="",
+        pdf_error="",
+        results_snapshot="",
+        summary="",
+        advice="",
+        pdf_updated_at=utcnow(),
+    ).where(Report.id == report.id).execute()
+    audit.record(
+        actor,
+        "retention.report_purged",
+        report,
+        appointment=report.appointment_id,
+        version=report.version,
+        years=retention_years(),
+    )
     if path is not None:  # after the rows: a failed commit leaves a file the row no longer names, never the reverse
         db.after_commit(lambda: _unlink(path))
 
@@ -177,17 +249,28 @@ def inactive_client_ids(today=None):
     since = years_before(today or clock.today(), inactive_years())
     since_moment = datetime.datetime.combine(since, datetime.time())
     recent_checkups = Appointment.select(Appointment.client).where(
-        (Appointment.day >= since) | Appointment.status.in_(LIVE_STATUSES))
+        (Appointment.day >= since) | Appointment.status.in_(LIVE_STATUSES)
+    )
     waiting = WaitlistEntry.select(WaitlistEntry.client).where(
-        WaitlistEntry.status.in_((waitlist.WAITING, waitlist.OFFERED)))
+        WaitlistEntry.status.in_((waitlist.WAITING, waitlist.OFFERED))
+    )
     client_accounts = UserRole.select(UserRole.user).where(UserRole.role == CLIENT)
     working_accounts = UserRole.select(UserRole.user).where(UserRole.role != CLIENT)  # staff or HR as well
-    query = (User.select(User.client).join(Client, on=(User.client == Client.id))
-             .where(User.id.in_(client_accounts), User.id.not_in(working_accounts), Client.anonymized_at.is_null(),
-                    User.created_at < since_moment, Client.created_at < since_moment,
-                    fn.COALESCE(User.last_login_at, User.created_at) < since_moment,
-                    Client.id.not_in(recent_checkups), Client.id.not_in(waiting))
-             .order_by(User.client))
+    query = (
+        User.select(User.client)
+        .join(Client, on=(User.client == Client.id))
+        .where(
+            User.id.in_(client_accounts),
+            User.id.not_in(working_accounts),
+            Client.anonymized_at.is_null(),
+            User.created_at < since_moment,
+            Client.created_at < since_moment,
+            fn.COALESCE(User.last_login_at, User.created_at) < since_moment,
+            Client.id.not_in(recent_checkups),
+            Client.id.not_in(waiting),
+        )
+        .order_by(User.client)
+    )
     return [row.client_id for row in query]
 
 

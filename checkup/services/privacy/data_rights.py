@@ -7,6 +7,7 @@ day it was made (deadlines.py); overdue requests head the queue. Marking a delet
 same transaction (services/privacy/anonymization.py). Every step is audited and the client is emailed the outcome.
 Exports (a copy of their data) are requests too, made and closed by the worker: services/privacy/data_export.py.
 """
+
 from dataclasses import dataclass
 
 from flask import current_app, render_template
@@ -46,14 +47,21 @@ KIND_LABELS = {CORRECTION: _l("Correction"), DELETION: _l("Deletion"), EXPORT: _
 STATUS_LABELS = {OPEN: _l("Being handled"), DONE: _l("Done"), REFUSED: _l("Request refused")}
 # What a client may say is wrong (correction requests).
 FIELD_LABELS = {
-    "name": _l("Name"), "sex": _l("Sex"), "birth_date": _l("Date of birth"),
-    "national_id": _l("National ID number"), "phone": _l("Phone"), "email": _l("Email address"),
-    "address": _l("Address"), "occupation": _l("Occupation"),
+    "name": _l("Name"),
+    "sex": _l("Sex"),
+    "birth_date": _l("Date of birth"),
+    "national_id": _l("National ID number"),
+    "phone": _l("Phone"),
+    "email": _l("Email address"),
+    "address": _l("Address"),
+    "occupation": _l("Occupation"),
     "employer": _l("Employer, department or employee number"),
-    "results": _l("My results or report"), "other": _l("Something else"),
+    "results": _l("My results or report"),
+    "other": _l("Something else"),
 }
 
 # --- the client's side -----------------------------------------------------------------------------
+
 
 def _client(client_id):
     client = Client.get_or_none(Client.id == client_id) if valid_id(client_id) else None
@@ -63,10 +71,10 @@ def _client(client_id):
 
 
 def _create(actor, client, kind, **values):
-    request = DataRequest.create(client=client.id, kind=kind, requested_by=actor.user_id,
-                                 due_on=due_date(clock.today()), **values)
-    audit.record(actor, "data_request.created", request, client=client.id, kind=kind,
-                 field=values.get("field", ""))
+    request = DataRequest.create(
+        client=client.id, kind=kind, requested_by=actor.user_id, due_on=due_date(clock.today()), **values
+    )
+    audit.record(actor, "data_request.created", request, client=client.id, kind=kind, field=values.get("field", ""))
     return request
 
 
@@ -86,11 +94,15 @@ def request_correction(actor, client_id, field, details):
     if errors:
         raise ValidationError(_l("Please correct the marked fields."), errors)
     with db.atomic():
-        waiting = DataRequest.select().where(DataRequest.client == client.id, DataRequest.kind == CORRECTION,
-                                             DataRequest.status == OPEN).count()
+        waiting = (
+            DataRequest.select()
+            .where(DataRequest.client == client.id, DataRequest.kind == CORRECTION, DataRequest.status == OPEN)
+            .count()
+        )
         if waiting >= MAX_OPEN_CORRECTIONS:
-            raise Conflict(_l("You have %(count)d correction requests waiting. We will answer them first.",
-                              count=waiting))
+            raise Conflict(
+                _l("You have %(count)d correction requests waiting. We will answer them first.", count=waiting)
+            )
         return _create(actor, client, CORRECTION, field=field, details=details)
 
 
@@ -108,24 +120,33 @@ def request_deletion(actor, client_id, confirmed, reason=""):
     if errors:
         raise ValidationError(_l("Please correct the marked fields."), errors)
     with db.atomic():
-        if DataRequest.select().where(DataRequest.client == client.id, DataRequest.kind == DELETION,
-                                      DataRequest.status == OPEN).exists():
+        if (
+            DataRequest.select()
+            .where(DataRequest.client == client.id, DataRequest.kind == DELETION, DataRequest.status == OPEN)
+            .exists()
+        ):
             raise Conflict(_l("Your request to delete your data is already with us."))
         return _create(actor, client, DELETION, details=reason)
 
 
 def client_requests(client_id):
     """The client's requests, newest first (one query)."""
-    return list(DataRequest.select().where(DataRequest.client == client_id)
-                .order_by(DataRequest.id.desc()).limit(CLIENT_LIST_LIMIT))
+    return list(
+        DataRequest.select()
+        .where(DataRequest.client == client_id)
+        .order_by(DataRequest.id.desc())
+        .limit(CLIENT_LIST_LIMIT)
+    )
 
 
 def open_deletion(client_id):
-    return DataRequest.get_or_none(DataRequest.client == client_id, DataRequest.kind == DELETION,
-                                   DataRequest.status == OPEN)
+    return DataRequest.get_or_none(
+        DataRequest.client == client_id, DataRequest.kind == DELETION, DataRequest.status == OPEN
+    )
 
 
 # --- the staff queue ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class QueueFilters:
@@ -138,8 +159,11 @@ def queue(filters):
     """A page of requests: open ones by due date (overdue first), closed ones latest first; with the
     client and who handled each (two queries)."""
     handler = User.alias()
-    query = (DataRequest.select(DataRequest, Client, handler).join(Client)
-             .join_from(DataRequest, handler, JOIN.LEFT_OUTER, on=(DataRequest.handled_by == handler.id)))
+    query = (
+        DataRequest.select(DataRequest, Client, handler)
+        .join(Client)
+        .join_from(DataRequest, handler, JOIN.LEFT_OUTER, on=(DataRequest.handled_by == handler.id))
+    )
     if filters.status in REQUEST_STATUSES:
         query = query.where(DataRequest.status == filters.status)
     if filters.kind in REQUEST_KINDS:
@@ -161,9 +185,17 @@ def queue_counts(today=None):
 
 def get_request(request_id):
     handler = User.alias()
-    request = (DataRequest.select(DataRequest, Client, handler).join(Client)
-               .join_from(DataRequest, handler, JOIN.LEFT_OUTER, on=(DataRequest.handled_by == handler.id))
-               .where(DataRequest.id == request_id).first()) if valid_id(request_id) else None
+    request = (
+        (
+            DataRequest.select(DataRequest, Client, handler)
+            .join(Client)
+            .join_from(DataRequest, handler, JOIN.LEFT_OUTER, on=(DataRequest.handled_by == handler.id))
+            .where(DataRequest.id == request_id)
+            .first()
+        )
+        if valid_id(request_id)
+        else None
+    )
     if request is None:
         raise NotFound(_l("No such request."))
     return request
@@ -172,8 +204,12 @@ def get_request(request_id):
 def view_request(actor, request_id):
     """A request for its staff page, with the client's other requests; the view is audited."""
     request = get_request(request_id)
-    others = list(DataRequest.select().where(DataRequest.client == request.client_id, DataRequest.id != request.id)
-                  .order_by(DataRequest.id.desc()).limit(CLIENT_LIST_LIMIT))
+    others = list(
+        DataRequest.select()
+        .where(DataRequest.client == request.client_id, DataRequest.id != request.id)
+        .order_by(DataRequest.id.desc())
+        .limit(CLIENT_LIST_LIMIT)
+    )
     audit.record(actor, "data_request.viewed", request, kind=request.kind)
     return request, others
 
@@ -195,9 +231,17 @@ def _close(actor, request_id, status, note):
         raise Conflict(_l("A copy of the data is made automatically; there is nothing to answer."))
     if request.status != OPEN:
         raise Conflict(_l("This request was already answered."))
-    changed = (DataRequest.update(status=status, handled_by=actor.user_id, handled_at=utcnow(), note=note,
-                                  outcome_email=outcome_address(request.client_id))
-               .where(DataRequest.id == request.id, DataRequest.status == OPEN).execute())
+    changed = (
+        DataRequest.update(
+            status=status,
+            handled_by=actor.user_id,
+            handled_at=utcnow(),
+            note=note,
+            outcome_email=outcome_address(request.client_id),
+        )
+        .where(DataRequest.id == request.id, DataRequest.status == OPEN)
+        .execute()
+    )
     if not changed:
         raise Conflict(_l("This request was already answered."))
     return request
@@ -232,6 +276,7 @@ def refuse(actor, request_id, reason):
 
 # --- the outcome email ---------------------------------------------------------------------------------
 
+
 def outcome_address(client_id):
     """Where the client reads our answer: their account's email, else the record's."""
     account = User.get_or_none(User.client == client_id)
@@ -250,13 +295,23 @@ def send_outcome(request_id):
     account = User.get_or_none(User.client == request.client_id)
     template = "email/data_request_done.txt" if request.status == DONE else "email/data_request_refused.txt"
     with force_locale(accounts.language_of(account)):
-        subject = (_("Your data request is done") if request.status == DONE
-                   else _("Your data request was refused"))
-        text = render_template(template, request=request, kind=KIND_LABELS[request.kind],
-                               field=FIELD_LABELS.get(request.field, ""), center=current_app.config["CENTER_NAME"],
-                               link=current_app.config["BASE_URL"].rstrip("/") + "/me/privacy")
-        message = messages.send_owed("data_request", request.outcome_email, subject, text,
-                                     client_id=request.client_id, user_id=account.id if account else None)
+        subject = _("Your data request is done") if request.status == DONE else _("Your data request was refused")
+        text = render_template(
+            template,
+            request=request,
+            kind=KIND_LABELS[request.kind],
+            field=FIELD_LABELS.get(request.field, ""),
+            center=current_app.config["CENTER_NAME"],
+            link=current_app.config["BASE_URL"].rstrip("/") + "/me/privacy",
+        )
+        message = messages.send_owed(
+            "data_request",
+            request.outcome_email,
+            subject,
+            text,
+            client_id=request.client_id,
+            user_id=account.id if account else None,
+        )
     DataRequest.update(outcome_email="").where(DataRequest.id == request.id).execute()
     if request.kind == DELETION and message is not None:
         Message.update(email="").where(Message.id == message.id).execute()

@@ -1,4 +1,5 @@
 """When a client's data request must be answered: 15 working days after the day it was made."""
+
 import datetime
 
 ANSWER_WORKING_DAYS = 15

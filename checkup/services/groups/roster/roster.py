@@ -9,6 +9,7 @@ click acts once. Importing writes every valid row in one transaction or nothing.
 discards are audited with counts, never row contents. Nothing HR sees (answers, counts, timings) depends on
 whether the center already knows a person: every row gets its own record (see ``roster_commit``).
 """
+
 import base64
 import datetime
 import hashlib
@@ -36,7 +37,13 @@ from checkup.services.groups import contracts
 from checkup.services.groups.roster import roster_commit, roster_file, roster_rules
 
 VALIDATING, READY, IMPORTING, IMPORTED, FAILED, DISCARDED = (
-    "validating", "ready", "importing", "imported", "failed", "discarded")
+    "validating",
+    "ready",
+    "importing",
+    "imported",
+    "failed",
+    "discarded",
+)
 RUNNING = (VALIDATING, IMPORTING)
 OPEN_CONTRACT = (DRAFT, ACTIVE)
 ERRORS_PER_PAGE = 50
@@ -44,17 +51,24 @@ MAX_STORED_ERRORS = 10_000
 PROGRESS_EVERY = 1000
 STALE_AFTER = datetime.timedelta(hours=1)  # a job still "running" after this has died; HR may discard it
 
-STATE_LABELS = {VALIDATING: _l("Checking rows"), READY: _l("Checked: waiting for your decision"),
-                IMPORTING: _l("Importing"), IMPORTED: _l("Imported"), FAILED: _l("Not imported"),
-                DISCARDED: _l("Discarded")}
+STATE_LABELS = {
+    VALIDATING: _l("Checking rows"),
+    READY: _l("Checked: waiting for your decision"),
+    IMPORTING: _l("Importing"),
+    IMPORTED: _l("Imported"),
+    FAILED: _l("Not imported"),
+    DISCARDED: _l("Discarded"),
+}
 MESSAGES = {
-    "contract_closed": _l("The contract no longer takes roster imports (only draft and active contracts do). "
-                          "Nothing was imported."),
+    "contract_closed": _l(
+        "The contract no longer takes roster imports (only draft and active contracts do). Nothing was imported."
+    ),
     "changed": _l("The roster changed after the file was checked. Nothing was imported; upload the file again."),
 }
 
 
 # --- the waiting rows, encrypted -----------------------------------------------------------------------
+
 
 def _fernet():
     secret = current_app.config["NATIONAL_ID_KEY"].encode()
@@ -75,6 +89,7 @@ def unpack_rows(text):
 
 # --- reading -----------------------------------------------------------------------------------------------
 
+
 @dataclass
 class ErrorLine:
     row: int
@@ -90,8 +105,12 @@ def contract_for_hr(organization_id, contract_id):
 
 def example_category(contract):
     """The label the template's example row carries: the contract's first category, if any."""
-    first = (ContractCategory.select(ContractCategory.label).where(ContractCategory.contract == contract.id)
-             .order_by(ContractCategory.position, ContractCategory.id).first())
+    first = (
+        ContractCategory.select(ContractCategory.label)
+        .where(ContractCategory.contract == contract.id)
+        .order_by(ContractCategory.position, ContractCategory.id)
+        .first()
+    )
     return first.label if first else ""
 
 
@@ -105,16 +124,22 @@ def _summary_columns():
 
 def imports_of(contract_id):
     """The contract's imports, newest first, without their rows or errors (one query)."""
-    return list(RosterImport.select(*_summary_columns()).where(RosterImport.contract == contract_id)
-                .order_by(RosterImport.created_at.desc(), RosterImport.id.desc()))
+    return list(
+        RosterImport.select(*_summary_columns())
+        .where(RosterImport.contract == contract_id)
+        .order_by(RosterImport.created_at.desc(), RosterImport.id.desc())
+    )
 
 
 def get_import(organization_id, contract_id, import_id, with_errors=False):
     """(contract, import) for HR of ``organization_id``; NotFound for another organization's or a missing one."""
     contract = contract_for_hr(organization_id, contract_id)
     columns = _summary_columns() + ([RosterImport.errors_json] if with_errors else [])
-    found = (RosterImport.select(*columns)
-             .where(RosterImport.id == (storable_id(import_id) or 0), RosterImport.contract == contract.id).first())
+    found = (
+        RosterImport.select(*columns)
+        .where(RosterImport.id == (storable_id(import_id) or 0), RosterImport.contract == contract.id)
+        .first()
+    )
     if found is None:
         raise NotFound(_l("No such roster import."))
     return contract, found
@@ -126,10 +151,16 @@ def error_page(roster_import, page=1):
     pages = max(1, -(-len(problems) // ERRORS_PER_PAGE))
     number = min(max(1, page or 1), pages)
     lines = []
-    for packed in problems[(number - 1) * ERRORS_PER_PAGE:number * ERRORS_PER_PAGE]:
+    for packed in problems[(number - 1) * ERRORS_PER_PAGE : number * ERRORS_PER_PAGE]:
         error = roster_rules.unpack_error(packed)
-        lines.append(ErrorLine(error.row, error.column, roster_rules.column_label(error.column),
-                               roster_rules.reason_text(error.code, error.params)))
+        lines.append(
+            ErrorLine(
+                error.row,
+                error.column,
+                roster_rules.column_label(error.column),
+                roster_rules.reason_text(error.code, error.params),
+            )
+        )
     return Page(lines, number, pages, len(problems), ERRORS_PER_PAGE)
 
 
@@ -155,6 +186,7 @@ def message_text(roster_import):
 
 # --- upload and checking --------------------------------------------------------------------------------------
 
+
 def _clean_filename(filename):
     name = os.path.basename((filename or "").replace("\\", "/"))
     return re.sub(r"[\x00-\x1f\x7f]", "", name)[:200]
@@ -179,11 +211,17 @@ def upload(actor, organization_id, contract_id, filename, content):
     _require_open(contract)
     roster = roster_file.read_roster(filename, content)
     with db.atomic():
-        roster_import = RosterImport.create(contract=contract.id, uploaded_by=actor.user_id,
-                                            filename=_clean_filename(filename), state=VALIDATING,
-                                            total_rows=len(roster.rows), rows_json=pack_rows(roster.rows))
-        audit.record(actor, "roster.uploaded", roster_import, contract=contract.id, rows=len(roster.rows),
-                     kind=roster.kind)
+        roster_import = RosterImport.create(
+            contract=contract.id,
+            uploaded_by=actor.user_id,
+            filename=_clean_filename(filename),
+            state=VALIDATING,
+            total_rows=len(roster.rows),
+            rows_json=pack_rows(roster.rows),
+        )
+        audit.record(
+            actor, "roster.uploaded", roster_import, contract=contract.id, rows=len(roster.rows), kind=roster.kind
+        )
         if _runs_as_job(len(roster.rows)):
             tasks.defer("roster.validate", roster_import.id, caused_by=actor.user_id)
     if not _runs_as_job(len(roster.rows)):
@@ -192,8 +230,11 @@ def upload(actor, organization_id, contract_id, filename, content):
 
 
 def _fail(import_id, from_state, code):
-    return (RosterImport.update(state=FAILED, message=code, rows_json="", finished_at=utcnow())
-            .where(RosterImport.id == import_id, RosterImport.state == from_state).execute())
+    return (
+        RosterImport.update(state=FAILED, message=code, rows_json="", finished_at=utcnow())
+        .where(RosterImport.id == import_id, RosterImport.state == from_state)
+        .execute()
+    )
 
 
 @tasks.handler("roster.validate", lease_minutes=30)
@@ -211,27 +252,42 @@ def validate_import(import_id):
         _fail(import_id, VALIDATING, "contract_closed")
         return
     raw_rows = unpack_rows(roster_import.rows_json)
-    categories = list(ContractCategory.select().where(ContractCategory.contract == contract.id)
-                      .order_by(ContractCategory.position, ContractCategory.id))
+    categories = list(
+        ContractCategory.select()
+        .where(ContractCategory.contract == contract.id)
+        .order_by(ContractCategory.position, ContractCategory.id)
+    )
 
     def progress(done):
-        (RosterImport.update(processed_rows=done)
-         .where(RosterImport.id == import_id, RosterImport.state == VALIDATING).execute())
+        (
+            RosterImport.update(processed_rows=done)
+            .where(RosterImport.id == import_id, RosterImport.state == VALIDATING)
+            .execute()
+        )
 
     # age bands are judged on the first day of the booking window
-    clean, errors = roster_rules.check_rows(raw_rows, categories, contract.window_start, clock.today(), progress,
-                                            PROGRESS_EVERY)
+    clean, errors = roster_rules.check_rows(
+        raw_rows, categories, contract.window_start, clock.today(), progress, PROGRESS_EVERY
+    )
     placed = roster_commit.plan(contract, clean)
     errors = sorted(errors + placed.errors, key=lambda e: (e.row, roster_rules.column_order(e.column)))
     valid = [row for row in clean if row["row"] not in placed.rejected]
-    (RosterImport.update(state=READY, processed_rows=len(raw_rows), valid_rows=len(valid),
-                         error_rows=len({e.row for e in errors}),
-                         errors_json=json.dumps([e.packed() for e in errors[:MAX_STORED_ERRORS]], ensure_ascii=False),
-                         rows_json=pack_rows(valid))
-     .where(RosterImport.id == import_id, RosterImport.state == VALIDATING).execute())
+    (
+        RosterImport.update(
+            state=READY,
+            processed_rows=len(raw_rows),
+            valid_rows=len(valid),
+            error_rows=len({e.row for e in errors}),
+            errors_json=json.dumps([e.packed() for e in errors[:MAX_STORED_ERRORS]], ensure_ascii=False),
+            rows_json=pack_rows(valid),
+        )
+        .where(RosterImport.id == import_id, RosterImport.state == VALIDATING)
+        .execute()
+    )
 
 
 # --- the decision ---------------------------------------------------------------------------------------------
+
 
 def request_commit(actor, organization_id, contract_id, import_id):
     """HR chose to import the valid rows: import them now, or queue the job for a large roster.
@@ -245,9 +301,11 @@ def request_commit(actor, organization_id, contract_id, import_id):
         raise ValidationError(_l("No row of this file can be imported. Correct the file and upload it again."))
     large = _runs_as_job(roster_import.valid_rows)
     with db.atomic():
-        claimed = (RosterImport.update(state=IMPORTING, processed_rows=0)
-                   .where(RosterImport.id == roster_import.id, RosterImport.state == READY,
-                          RosterImport.valid_rows > 0).execute())
+        claimed = (
+            RosterImport.update(state=IMPORTING, processed_rows=0)
+            .where(RosterImport.id == roster_import.id, RosterImport.state == READY, RosterImport.valid_rows > 0)
+            .execute()
+        )
         if not claimed:
             raise Conflict(_l("This import is no longer waiting for a decision."))
         if large:
@@ -275,16 +333,26 @@ def commit_import(import_id, user_id=None, ip=""):
     user = User.get_or_none(User.id == user_id) if user_id else None
     try:
         with db.atomic():
-            claimed = (RosterImport.update(state=IMPORTED, finished_at=utcnow())
-                       .where(RosterImport.id == import_id, RosterImport.state == IMPORTING).execute())
+            claimed = (
+                RosterImport.update(state=IMPORTED, finished_at=utcnow())
+                .where(RosterImport.id == import_id, RosterImport.state == IMPORTING)
+                .execute()
+            )
             if not claimed:
                 return
-            if GroupContract.select().where(GroupContract.id == contract.id,
-                                            GroupContract.status.in_(OPEN_CONTRACT)).count() == 0:
+            if (
+                GroupContract.select()
+                .where(GroupContract.id == contract.id, GroupContract.status.in_(OPEN_CONTRACT))
+                .count()
+                == 0
+            ):
                 raise _ContractClosed()
             counts = roster_commit.write(contract, rows)
-            (RosterImport.update(processed_rows=len(rows), rows_json="", message="")
-             .where(RosterImport.id == import_id).execute())
+            (
+                RosterImport.update(processed_rows=len(rows), rows_json="", message="")
+                .where(RosterImport.id == import_id)
+                .execute()
+            )
             audit.record(Actor(user, ip or ""), "roster.imported", roster_import, contract=contract.id, **counts)
     except _ContractClosed:
         _fail(import_id, IMPORTING, "contract_closed")
@@ -297,15 +365,25 @@ class _ContractClosed(Exception):
 
 
 def discard(actor, organization_id, contract_id, import_id):
-    """"Fix the file first": the waiting rows are deleted and the import is closed. Conflict if not waiting."""
+    """ "Fix the file first": the waiting rows are deleted and the import is closed. Conflict if not waiting."""
     _contract, roster_import = get_import(organization_id, contract_id, import_id)
     if not may_discard(roster_import):
         raise Conflict(_l("This import is no longer waiting for a decision."))
     with db.atomic():
-        changed = (RosterImport.update(state=DISCARDED, rows_json="", finished_at=utcnow())
-                   .where(RosterImport.id == roster_import.id, RosterImport.state == roster_import.state).execute())
+        changed = (
+            RosterImport.update(state=DISCARDED, rows_json="", finished_at=utcnow())
+            .where(RosterImport.id == roster_import.id, RosterImport.state == roster_import.state)
+            .execute()
+        )
         if not changed:
             raise Conflict(_l("This import is no longer waiting for a decision."))
-        audit.record(actor, "roster.discarded", roster_import, contract=roster_import.contract_id,
-                     rows=roster_import.total_rows, valid=roster_import.valid_rows, errors=roster_import.error_rows)
+        audit.record(
+            actor,
+            "roster.discarded",
+            roster_import,
+            contract=roster_import.contract_id,
+            rows=roster_import.total_rows,
+            valid=roster_import.valid_rows,
+            errors=roster_import.error_rows,
+        )
     return RosterImport.get_by_id(roster_import.id)

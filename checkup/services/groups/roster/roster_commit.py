@@ -15,6 +15,7 @@ the enrollment to their own record, that record's ID and phone are theirs, not H
 compared. Re-importing a file never duplicates anyone. Reads are prefetched once and writes batched, so a
 10,000-row roster costs a few dozen statements.
 """
+
 from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 
@@ -47,22 +48,41 @@ class Plan:
 def chunks(items, size=CHUNK):
     items = list(items)
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def _roster(contract_id):
     """The contract's enrollments by employee number, and those whose record is still the roster's by ID hash
     and by (phone, name): the ID and phone of a record someone joined are never compared (see module doc)."""
     by_employee, by_hash, by_phone = {}, {}, {}
-    query = (Enrollment.select(Enrollment.id, Enrollment.client, Enrollment.employee_no, Enrollment.category,
-                               Enrollment.department, Client.name, Client.roster_unverified_since,
-                               Client.roster_id_hash, Client.phone)
-             .join(Client).where(Enrollment.contract == contract_id).tuples())
-    for (enrollment_id, client_id, employee_no, category_id, department, name, roster_since, roster_hash,
-         phone) in query:
+    query = (
+        Enrollment.select(
+            Enrollment.id,
+            Enrollment.client,
+            Enrollment.employee_no,
+            Enrollment.category,
+            Enrollment.department,
+            Client.name,
+            Client.roster_unverified_since,
+            Client.roster_id_hash,
+            Client.phone,
+        )
+        .join(Client)
+        .where(Enrollment.contract == contract_id)
+        .tuples()
+    )
+    for enrollment_id, client_id, employee_no, category_id, department, name, roster_since, roster_hash, phone in query:
         from_roster = roster_since is not None
-        enrolled = Enrolled(enrollment_id, client_id, employee_no, category_id, department, name,
-                            roster_hash if from_roster else None, phone if from_roster else "")
+        enrolled = Enrolled(
+            enrollment_id,
+            client_id,
+            employee_no,
+            category_id,
+            department,
+            name,
+            roster_hash if from_roster else None,
+            phone if from_roster else "",
+        )
         by_employee[employee_no] = enrolled
         if enrolled.id_hash:
             by_hash[enrolled.id_hash] = enrolled
@@ -116,15 +136,39 @@ def plan(contract, rows):
     return result
 
 
-NEW_CLIENT_COLUMNS = ("name", "sex", "birth_date", "phone", "email", "organization", "employee_no", "department",
-                      "roster_id_hash", "national_id_cipher", "roster_unverified_since", "created_at")
+NEW_CLIENT_COLUMNS = (
+    "name",
+    "sex",
+    "birth_date",
+    "phone",
+    "email",
+    "organization",
+    "employee_no",
+    "department",
+    "roster_id_hash",
+    "national_id_cipher",
+    "roster_unverified_since",
+    "created_at",
+)
 ENROLLMENT_COLUMNS = ("contract", "client", "category", "employee_no", "department", "created_at")
 
 
 def _new_client_values(row, id_hash, organization_id, now):
     cipher = national_id.encrypt(row["national_id"]) if row["national_id"] else None
-    return (row["name"], row["sex"], row["birth_date"], row["phone"], row["email"], organization_id,
-            row["employee_no"], row["department"], id_hash, cipher, now, now)
+    return (
+        row["name"],
+        row["sex"],
+        row["birth_date"],
+        row["phone"],
+        row["email"],
+        organization_id,
+        row["employee_no"],
+        row["department"],
+        id_hash,
+        cipher,
+        now,
+        now,
+    )
 
 
 def _quoted(model, names):
@@ -135,8 +179,11 @@ def _insert(model, columns, rows, returning=()):
     """One multi-row INSERT per chunk, written directly: peewee's per-value query nodes cost more than the
     database itself at this size. Columns not given get the model's Python defaults. Returns the
     RETURNING rows (SQLite 3.35+ and PostgreSQL have RETURNING)."""
-    defaulted = [f for name, f in model._meta.fields.items()
-                 if name not in columns and not f.primary_key and f.default is not None and not callable(f.default)]
+    defaulted = [
+        f
+        for name, f in model._meta.fields.items()
+        if name not in columns and not f.primary_key and f.default is not None and not callable(f.default)
+    ]
     names = _quoted(model, list(columns) + [f.name for f in defaulted])
     extra = tuple(f.db_value(f.default) for f in defaulted)
     placeholders = "(" + ", ".join([db.param] * (len(columns) + len(extra))) + ")"
@@ -153,17 +200,26 @@ def _insert(model, columns, rows, returning=()):
 def write(contract, rows):
     """Write the roster rows; call inside ``db.atomic()``. Returns counts; raises RosterChanged."""
     result = plan(contract, rows)
-    categories = {c.id for c in ContractCategory.select(ContractCategory.id)
-                  .where(ContractCategory.contract == contract.id)}
+    categories = {
+        c.id for c in ContractCategory.select(ContractCategory.id).where(ContractCategory.contract == contract.id)
+    }
     if result.errors or any(row["category"] not in categories for row in rows):
         raise RosterChanged()
     now = Client.created_at.db_value(utcnow())
-    inserted = _insert(Client, NEW_CLIENT_COLUMNS,
-                       [_new_client_values(row, result.hashes.get(row["row"]), contract.organization_id, now)
-                        for row in result.new_rows], returning=("id", "employee_no"))
+    inserted = _insert(
+        Client,
+        NEW_CLIENT_COLUMNS,
+        [
+            _new_client_values(row, result.hashes.get(row["row"]), contract.organization_id, now)
+            for row in result.new_rows
+        ],
+        returning=("id", "employee_no"),
+    )
     new_ids = {employee_no: client_id for client_id, employee_no in inserted}
-    enrollments = [(contract.id, new_ids[row["employee_no"]], row["category"], row["employee_no"],
-                    row["department"], now) for row in result.new_rows]
+    enrollments = [
+        (contract.id, new_ids[row["employee_no"]], row["category"], row["employee_no"], row["department"], now)
+        for row in result.new_rows
+    ]
     _insert(Enrollment, ENROLLMENT_COLUMNS, enrollments)
     by_values = defaultdict(list)
     for enrollment_id, category_id, department in result.enrollment_updates:
@@ -171,5 +227,9 @@ def write(contract, rows):
     for (category_id, department), ids in by_values.items():
         for part in chunks(ids):
             Enrollment.update(category=category_id, department=department).where(Enrollment.id.in_(part)).execute()
-    return {"rows": len(rows), "enrolled": len(enrollments), "updated": len(result.enrollment_updates),
-            "unchanged": result.unchanged}
+    return {
+        "rows": len(rows),
+        "enrolled": len(enrollments),
+        "updated": len(result.enrollment_updates),
+        "unchanged": result.unchanged,
+    }

@@ -5,6 +5,7 @@ row count) through ``upload_files`` and returns every non-blank row as text cell
 with the row number a spreadsheet shows. Cell values are never interpreted beyond that: a cell
 starting with "=" stays the text it is. Rows are checked one by one later, by ``roster_rules``.
 """
+
 import csv
 import datetime
 import io
@@ -29,12 +30,20 @@ EXCEL_EPOCH = datetime.date(1899, 12, 30)
 LAST_EXCEL_SERIAL = 80_000  # 2119: a larger number in the birth date column is not a serial date
 
 # The template's header row, in English and in Chinese; both (and the aliases below) are understood.
-HEADERS_EN = ("employee number", "name", "sex", "birth date", "national ID", "phone", "email", "department",
-              "category")
+HEADERS_EN = ("employee number", "name", "sex", "birth date", "national ID", "phone", "email", "department", "category")
 HEADERS_ZH = ("工号", "姓名", "性别", "出生日期", "身份证号", "手机", "邮箱", "部门", "类别")
 ALIASES = {
-    "employee_no": ("employee no", "employee no.", "employee id", "staff number", "staff no", "员工编号", "员工号",
-                    "职工号", "工号编号"),
+    "employee_no": (
+        "employee no",
+        "employee no.",
+        "employee id",
+        "staff number",
+        "staff no",
+        "员工编号",
+        "员工号",
+        "职工号",
+        "工号编号",
+    ),
     "name": ("full name", "employee name", "员工姓名"),
     "sex": ("gender", "性别（男/女）"),
     "birth_date": ("date of birth", "birthday", "dob", "birth", "生日", "出生年月日"),
@@ -106,14 +115,19 @@ def _header(record):
         if field is None:
             continue
         if field in positions:
-            raise UploadRefused(_l("The column \"%(column)s\" appears twice in the header row. Keep one.",
-                                   column=cell_text(value)))
+            raise UploadRefused(
+                _l('The column "%(column)s" appears twice in the header row. Keep one.', column=cell_text(value))
+            )
         positions[field] = index
     missing = [HEADERS_EN[FIELDS.index(f)] for f in REQUIRED if f not in positions]
     if missing:
-        raise UploadRefused(_l("The first row must be the header with at least: employee number, name, sex, "
-                               "birth date (missing: %(missing)s). Download the template to see the layout.",
-                               missing=", ".join(missing)))
+        raise UploadRefused(
+            _l(
+                "The first row must be the header with at least: employee number, name, sex, "
+                "birth date (missing: %(missing)s). Download the template to see the layout.",
+                missing=", ".join(missing),
+            )
+        )
     return positions
 
 
@@ -156,14 +170,24 @@ def _too_many():
 
 # --- the template to download ----------------------------------------------------------------------
 
+
 def _headers(chinese):
     return list(HEADERS_ZH if chinese else HEADERS_EN)
 
 
 def example_row(category_label=""):
     """One made-up employee (a valid ID number for her birth date and sex)."""
-    return ["E0001", "王芳", "女", "1988-03-15", "110105198803152024", "13800138000", "wang.fang@example.com",
-            "财务部", category_label]
+    return [
+        "E0001",
+        "王芳",
+        "女",
+        "1988-03-15",
+        "110105198803152024",
+        "13800138000",
+        "wang.fang@example.com",
+        "财务部",
+        category_label,
+    ]
 
 
 def template_csv(category_label="", chinese=False):

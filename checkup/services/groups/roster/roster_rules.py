@@ -4,6 +4,7 @@ A problem is a ``RowError(row, column, code, params)``: the row number as the fi
 (one of ``roster_file.FIELDS``), a reason code and its parameters. Codes, not sentences, are stored, so
 the reason is shown in the reader's language (``reason_text``) even when a background job found it.
 """
+
 import datetime
 import re
 import unicodedata
@@ -21,10 +22,22 @@ from checkup.services.groups.roster.roster_file import FIELDS
 
 EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
 LIMITS = {"employee_no": 50, "name": 100, "email": 254, "department": 100, "category": 100}
-SEX_VALUES = {"male": "male", "m": "male", "man": "male", "男": "male", "男性": "male",
-              "female": "female", "f": "female", "woman": "female", "女": "female", "女性": "female"}
-_DATE_PARTS = re.compile(r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?"
-                         r"(?:[ T]0{1,2}:00(?::00)?)?")
+SEX_VALUES = {
+    "male": "male",
+    "m": "male",
+    "man": "male",
+    "男": "male",
+    "男性": "male",
+    "female": "female",
+    "f": "female",
+    "woman": "female",
+    "女": "female",
+    "女性": "female",
+}
+_DATE_PARTS = re.compile(
+    r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?"
+    r"(?:[ T]0{1,2}:00(?::00)?)?"
+)
 _DATE_COMPACT = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
 _ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 _MOBILE = re.compile(r"(?:\+?86)?(1[3-9][0-9]{9})")
@@ -33,9 +46,15 @@ _LANDLINE_DIGITS = re.compile(r"0[0-9]{9,11}")  # no dash: where the area code e
 _PHONE_NOISE = re.compile(r"[\s()（）\u2010-\u2015]")
 
 COLUMN_LABELS = {
-    "employee_no": _l("Employee number"), "name": _l("Full name"), "sex": _l("Sex"), "birth_date": _l("Birth date"),
-    "national_id": _l("National ID"), "phone": _l("Phone"), "email": _l("Email"),
-    "department": _l("Company department"), "category": _l("Category"),
+    "employee_no": _l("Employee number"),
+    "name": _l("Full name"),
+    "sex": _l("Sex"),
+    "birth_date": _l("Birth date"),
+    "national_id": _l("National ID"),
+    "phone": _l("Phone"),
+    "email": _l("Email"),
+    "department": _l("Company department"),
+    "category": _l("Category"),
 }
 REASONS = {
     "required": _l("This cell is empty; it is required."),
@@ -48,8 +67,9 @@ REASONS = {
     "id_checksum": _l("The last character does not match the rest of the ID number; check for a typing mistake."),
     "id_sex": _l("The ID number does not match the sex (its 17th digit is odd for men, even for women)."),
     "id_born": _l("The ID number does not match the birth date (digits 7 to 14 hold the birth date)."),
-    "phone": _l("Not a phone number: a mobile number of 11 digits starting with 1, or a landline such as "
-                "010-12345678."),
+    "phone": _l(
+        "Not a phone number: a mobile number of 11 digits starting with 1, or a landline such as 010-12345678."
+    ),
     "email": _l("Not an email address."),
     "duplicate_employee": _l("The same employee number is on row %(row)s."),
     "duplicate_id": _l("The same ID number is on row %(row)s."),
@@ -97,6 +117,7 @@ def _msgid(message):
 
 
 # --- single values -------------------------------------------------------------------------------------
+
 
 def parse_sex(text):
     return SEX_VALUES.get(unicodedata.normalize("NFKC", text).strip().casefold())
@@ -158,6 +179,7 @@ def id_problem(number, sex, born):
 
 # --- a whole row and the whole file ---------------------------------------------------------------------
 
+
 def check_row(number, values, categories, age_day, today):
     """(clean row dict or None, [RowError]) for one row; ``values`` follows roster_file.FIELDS."""
     (employee_no, name, sex_text, born_text, id_text, phone_text, email_text, department, label) = values
@@ -170,8 +192,13 @@ def check_row(number, values, categories, age_day, today):
     for column, value in (("employee_no", employee_no), ("name", name), ("sex", sex_text), ("birth_date", born_text)):
         if not value:
             error(column, "required")
-    for column, value in (("employee_no", employee_no), ("name", name), ("email", email_text),
-                          ("department", department), ("category", label)):
+    for column, value in (
+        ("employee_no", employee_no),
+        ("name", name),
+        ("email", email_text),
+        ("department", department),
+        ("category", label),
+    ):
         if len(value) > LIMITS[column]:
             error(column, "too_long", max=LIMITS[column])
     sex = parse_sex(sex_text) if sex_text else None
@@ -201,9 +228,18 @@ def check_row(number, values, categories, age_day, today):
             error("category", CATEGORY_REASON, msgid=_msgid(message))
     if errors:
         return None, errors
-    return {"row": number, "employee_no": employee_no, "name": name, "sex": sex, "birth_date": born.isoformat(),
-            "national_id": number_id, "phone": phone, "email": email, "department": department,
-            "category": category.id}, []
+    return {
+        "row": number,
+        "employee_no": employee_no,
+        "name": name,
+        "sex": sex,
+        "birth_date": born.isoformat(),
+        "national_id": number_id,
+        "phone": phone,
+        "email": email,
+        "department": department,
+        "category": category.id,
+    }, []
 
 
 def check_rows(raw_rows, categories, age_day, today, progress=None, every=500):
@@ -219,8 +255,9 @@ def check_rows(raw_rows, categories, age_day, today, progress=None, every=500):
         employee_no = unicodedata.normalize("NFKC", values[0]).strip()
         if employee_no:
             if employee_no in first_employee:
-                duplicates.append(RowError(number, "employee_no", "duplicate_employee",
-                                           {"row": first_employee[employee_no]}))
+                duplicates.append(
+                    RowError(number, "employee_no", "duplicate_employee", {"row": first_employee[employee_no]})
+                )
             else:
                 first_employee[employee_no] = number
         number_id = national_id.normalize(values[4]) if values[4] else ""
@@ -232,8 +269,9 @@ def check_rows(raw_rows, categories, age_day, today, progress=None, every=500):
         phone = parse_phone(values[5]) if values[5] else None
         if phone and values[1]:
             if (phone, values[1]) in first_person:
-                duplicates.append(RowError(number, "phone", "duplicate_person",
-                                           {"row": first_person[(phone, values[1])]}))
+                duplicates.append(
+                    RowError(number, "phone", "duplicate_person", {"row": first_person[(phone, values[1])]})
+                )
             else:
                 first_person[(phone, values[1])] = number
         errors += sorted(row_errors + duplicates, key=lambda e: column_order(e.column))
