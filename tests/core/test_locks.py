@@ -153,7 +153,7 @@ def test_a_lost_life_lock_is_noticed(app):
             # the connection dies (server restart, network): the lock goes with it, and another may take it
             db.execute_sql(
                 "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
-                "WHERE application_name = 'checkup cron lock'"
+                "WHERE application_name = 'checkup cron lock' AND datname = current_database()"
             )
         else:
             locks.lock_file_path("cron").unlink()  # someone removed the lock file: a new one is unlocked
