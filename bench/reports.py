@@ -16,7 +16,9 @@ checkup a year earlier, so their report also carries the "compared with your pre
 (a) In-process: K reports rendered one after the other, timing ``report_pdf.render_bytes`` (load,
     document data, reportlab build: what the job renders) and the whole job
     ``report_pdf.render_report_pdf`` (plus the atomic write, fsync, state updates and the e-mail
-    job). Prints p50/p95/max and the page counts (pypdf).
+    job) on the report put back to "pending", checked to have rendered (the job skips a report whose
+    PDF is already there), the order of the two alternating. Prints p50/p95/max and the page counts
+    (pypdf), and the machine's load average around each phase.
 (b) For each worker count: every report back to "signed" / pdf_state "pending", files and outbox
     removed, N render jobs enqueued on a dedicated Redis DB (flushed before and after), then that
     many ``flask --app wsgi worker --burst`` subprocesses started; timed from their start until
@@ -61,12 +63,13 @@ from checkup.models import (  # noqa: E402
     Task,  # noqa: E402
     User,
 )
+from checkup.models import results as report_states
 from checkup.models.appointments import CHECKED_IN, COMPLETED  # noqa: E402
 from checkup.models.base import (
     db,  # noqa: E402
     utcnow,  # noqa: E402
 )
-from checkup.services.exam import report_pdf, report_review, reports
+from checkup.services.exam import report_pdf, reports
 from tests import factories  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/12"
@@ -427,36 +430,70 @@ def percentile(values, p):
     return statistics.quantiles(ordered, n=100, method="inclusive")[p - 1]
 
 
+def back_to_pending(report_id):
+    """The report as right after signing (PDF pending, no file), so the job has to render it."""
+    report = Report.get_by_id(report_id)
+    path = report_pdf.file_for(report) if report.pdf_path else None
+    if path is not None and path.exists():
+        path.unlink()
+    Report.update(pdf_state=report_states.PDF_PENDING, pdf_path="", pdf_checksum="", pdf_error="").where(
+        Report.id == report_id
+    ).execute()
+
+
 def in_process(report_ids, k):
-    """Render K reports in this process; returns a dict of figures."""
+    """Render K reports in this process; returns a dict of figures.
+
+    Each sampled report is rendered twice: ``render_bytes`` alone and the whole job. The job leaves a report
+    whose PDF is already on disk (and matches its checksum) alone, so every report is put back to "pending"
+    first and the job is checked to have rendered it (one more attempt, state ready): a job that skipped the
+    render would time only the publishing around it. Which of the two goes first alternates, so neither
+    series gets the other's warm caches."""
     sample = report_ids[:: max(1, len(report_ids) // k)][:k]
     cold_started = time.perf_counter()
     report_pdf.render_bytes(sample[0])  # imports, font registration: paid once per process
     cold = time.perf_counter() - cold_started
     render, pages, sizes, job = [], [], [], []
-    for report_id in sample:  # interleaved, so a change in machine load hits both series alike
+
+    def timed_render(report_id):
         started = time.perf_counter()
         data = report_pdf.render_bytes(report_id)
         render.append(time.perf_counter() - started)
+        pages.append(pages_of(data))
+        sizes.append(len(data))
+
+    def timed_job(report_id):
+        back_to_pending(report_id)
+        attempts = Report.get_by_id(report_id).pdf_attempts
         started = time.perf_counter()
         report_pdf.render_report_pdf(report_id)
         job.append(time.perf_counter() - started)
-        pages.append(pages_of(data))
-        sizes.append(len(data))
+        after = Report.get_by_id(report_id)
+        if after.pdf_attempts != attempts + 1 or after.pdf_state != report_states.PDF_READY:
+            raise SystemExit(f"report {report_id}: the job did not render it ({after.pdf_state}, {after.pdf_attempts})")
+
+    for index, report_id in enumerate(sample):
+        first, second = (timed_render, timed_job) if index % 2 == 0 else (timed_job, timed_render)
+        first(report_id)
+        second(report_id)
     return {"k": len(sample), "cold": cold, "render": render, "job": job, "pages": pages, "sizes": sizes}
+
+
+def load():
+    return " ".join(f"{v:.1f}" for v in os.getloadavg())
 
 
 def reset_reports(app):
     """Every signed report back to signed/pending with no file, as right after signing."""
     Report.update(
-        status=report_review.SIGNED,
-        pdf_state=report_review.PDF_PENDING,
+        status=report_states.SIGNED,
+        pdf_state=report_states.PDF_PENDING,
         pdf_path="",
         pdf_checksum="",
         pdf_attempts=0,
         pdf_error="",
         pdf_updated_at=utcnow(),
-    ).where(Report.status != report_review.DRAFT).execute()
+    ).where(Report.status != report_states.DRAFT).execute()
     for key in ("REPORTS_DIR", "OUTBOX_DIR"):
         shutil.rmtree(app.config[key], ignore_errors=True)
 
@@ -507,7 +544,7 @@ def with_workers(app, redis, report_ids, count, folder):
         with app.app_context():
             while True:
                 with db.connection_context():
-                    ready = Report.select().where(Report.pdf_state == report_review.PDF_READY).count()
+                    ready = Report.select().where(Report.pdf_state == report_states.PDF_READY).count()
                 if ready >= len(report_ids) and all_ready is None:
                     all_ready = time.perf_counter() - started
                 if all(w.poll() is not None for w in workers):
@@ -531,14 +568,14 @@ def with_workers(app, redis, report_ids, count, folder):
         for r in rows:
             path = report_pdf.file_for(r)
             if (
-                r.pdf_state != report_review.PDF_READY
+                r.pdf_state != report_states.PDF_READY
                 or not path.exists()
                 or report_pdf.sha256_of(path) != r.pdf_checksum
             ):
                 bad += 1
                 continue
             pages += pages_of(path)
-        published = sum(1 for r in rows if r.status == report_review.PUBLISHED)
+        published = sum(1 for r in rows if r.status == report_states.PUBLISHED)
         attempts = sum(r.pdf_attempts for r in rows)
     outbox = Path(app.config["OUTBOX_DIR"])
     mails = len(list(outbox.iterdir())) if outbox.exists() else 0
@@ -604,6 +641,7 @@ def main():
                 f"({sign_s / len(report_ids) * 1000:.0f} ms each, real sign service; "
                 f"{queued_by_signing} PDF tasks owed, Redis flushed)"
             )
+            load_before = load()
             with db.connection_context():
                 if args.profile:
                     import cProfile
@@ -617,6 +655,7 @@ def main():
                     figures = in_process(report_ids, args.sample)
             redis.flushdb()
         render, job, pages = figures["render"], figures["job"], figures["pages"]
+        print(f"machine          load average {load_before} before the in-process renders, {load()} after")
         print(
             f"in-process       {figures['k']} reports, {min(pages)}–{max(pages)} pages "
             f"(median {statistics.median(pages):g}), {statistics.mean(figures['sizes']) / 1024:.0f} KiB avg; "
@@ -637,13 +676,15 @@ def main():
             f"  max {max(job) * 1000:.0f} ms"
         )
         for count in worker_counts:
+            load_before = load()
             r = with_workers(app, redis, report_ids, count, folder)
+            print(f"machine          load average {load_before} before {count} worker(s), {load()} after")
             ready = r["all_ready"]
             if ready:
                 print(
                     f"workers {count}        {r['queued']} jobs, all ready in {ready:.1f} s  ->  "
                     f"{len(report_ids) / ready * 60:.0f} reports/min, {r['pages'] / ready:.1f} pages/s; "
-                    f"workers exited after {r['exited']:.1f} s (incl. {r['mails']} 'report ready' e-mails)"
+                    f"workers exited after {r['exited']:.1f} s (incl. sending the {r['mails']} e-mails the publishing owed)"
                 )
             else:
                 print(f"workers {count}        {r['queued']} jobs, NOT all ready after {r['exited']:.1f} s")

@@ -17,6 +17,9 @@ def _seconds_list(value):
 SETTINGS = [
     ("DATABASE_URL", "CHECKUP_DATABASE_URL", str, None),
     ("REDIS_URL", "CHECKUP_REDIS_URL", str, None),
+    # PostgreSQL cancels any one SQL statement of a web request after this long (0: no limit); workers, cron
+    # and the CLI run without it
+    ("STATEMENT_TIMEOUT_MS", "CHECKUP_STATEMENT_TIMEOUT_MS", int, 10000),
     ("SECRET_KEY", "CHECKUP_SECRET_KEY", str, None),
     ("NATIONAL_ID_KEY", "CHECKUP_NATIONAL_ID_KEY", str, None),
     ("CENTER_NAME", "CHECKUP_CENTER_NAME", str, "Checkup Portal Health Center"),

@@ -1,12 +1,15 @@
 """Binding the peewee proxy to a real database, per-request connections and migrations."""
 
+import time
 from pathlib import Path
 
-from flask import has_app_context, request
+import psycopg2.errors
+import psycopg2.extensions
+from flask import current_app, has_app_context, has_request_context, request
 from peewee import InterfaceError, OperationalError
-from playhouse.db_url import connect
+from playhouse.db_url import connect, parse
 from playhouse.migrations import Runner
-from playhouse.pool import MaxConnectionsExceeded
+from playhouse.pool import MaxConnectionsExceeded, PooledPostgresqlDatabase
 from werkzeug.exceptions import ServiceUnavailable
 
 from checkup.core import key_check, locks
@@ -28,8 +31,91 @@ def open_database(url):
     scheme, _, rest = url.partition("://")
     if scheme in ("postgres", "postgresql"):
         # a pool per process: "closing" at the end of a request returns the connection for reuse
-        return connect(f"postgresql+pool://{rest}", max_connections=32, stale_timeout=300, timeout=10)
+        settings = parse(f"postgresql://{rest}")
+        return PostgresqlPool(
+            settings.pop("database"),
+            max_connections=32,
+            stale_timeout=300,
+            timeout=10,
+            connection_factory=PooledConnection,
+            **settings,
+        )
     return connect(url)
+
+
+# A pooled connection checked in this recently is handed out again without a round trip to prove it alive.
+PING_AFTER_IDLE_SECONDS = 10
+
+
+class PooledConnection(psycopg2.extensions.connection):
+    """psycopg2's connection, remembering when it went back to the pool and its statement_timeout."""
+
+    idle_since: float | None = None
+    statement_timeout_ms = 0  # the server's default: no limit
+
+
+class PostgresqlPool(PooledPostgresqlDatabase):
+    """peewee's pool, without a ``SELECT 1`` on every check-out, and with a statement_timeout for requests.
+
+    peewee proves a pooled connection alive with a round trip each time it hands it out: one extra query
+    per request. Here a connection that was in use within the last PING_AFTER_IDLE_SECONDS is handed out
+    as it is; one that sat longer is still pinged. A connection the server cut meanwhile (a restart) fails
+    its first statement: that request gets the "unavailable" page (web/app.py), and the pool drops the
+    connection when it comes back. Each check-out also sets the connection's
+    statement_timeout when it differs from what the caller needs (see ``statement_timeout_ms``): a
+    request's connection is cut off after CHECKUP_STATEMENT_TIMEOUT_MS, work outside a request (workers,
+    cron, the CLI) runs without a limit."""
+
+    def _is_closed(self, conn):
+        idle_since = getattr(conn, "idle_since", None)
+        if (
+            idle_since is not None
+            and time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS
+            and not conn.closed
+            and conn.get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_IDLE
+        ):
+            return False
+        return super()._is_closed(conn)
+
+    def _close(self, conn, close_conn=False):
+        if isinstance(conn, PooledConnection):
+            conn.idle_since = time.monotonic()
+        super()._close(conn, close_conn)
+
+    def _initialize_connection(self, conn):
+        super()._initialize_connection(conn)
+        apply_statement_timeout(conn, statement_timeout_ms())
+
+
+def statement_timeout_ms():
+    """The limit on one SQL statement here: CHECKUP_STATEMENT_TIMEOUT_MS inside a web request, none (0)
+    outside one."""
+    if not has_request_context():
+        return 0
+    return max(0, int(current_app.config.get("STATEMENT_TIMEOUT_MS") or 0))
+
+
+def apply_statement_timeout(conn, milliseconds):
+    """Set the connection's statement_timeout unless it already has that value (a round trip only when it
+    changes: in a web process, once per pooled connection)."""
+    if not isinstance(conn, PooledConnection) or conn.statement_timeout_ms == milliseconds:
+        return
+    with conn.cursor() as cursor:
+        cursor.execute("SET statement_timeout = %s", (int(milliseconds),))
+    conn.statement_timeout_ms = milliseconds
+
+
+def connection_lost():
+    """Whether this thread's open database connection has been found dead (the server closed it)."""
+    if db.is_closed():
+        return False
+    return bool(getattr(db.connection(), "closed", 0))
+
+
+def is_statement_timeout(error):
+    """Whether a database error is PostgreSQL cancelling a statement (statement_timeout, or a cancel request)."""
+    original = getattr(error, "orig", error)  # peewee keeps the driver's exception as ``orig``
+    return isinstance(original, psycopg2.errors.QueryCanceled)
 
 
 class DatabaseUnavailable(ServiceUnavailable):
@@ -50,7 +136,9 @@ def init_app(app):
             return
         try:
             db.connect(reuse_if_open=True)
-        except (OperationalError, InterfaceError, MaxConnectionsExceeded) as error:
+            # a connection opened before the request (a test's, a CLI's) gets the request's limit too
+            apply_statement_timeout(db.connection(), statement_timeout_ms())
+        except (OperationalError, InterfaceError, MaxConnectionsExceeded, psycopg2.Error) as error:
             # the endpoint, not the path: a path may hold a token
             app.logger.error("database unreachable (%s %s): %s", request.method, request.endpoint, type(error).__name__)
             raise DatabaseUnavailable() from error

@@ -3,9 +3,11 @@
 the web processes, the workers and the CLI share one complete registry; ``tasks.defer`` refuses a kind
 no module registered, and tests/core/test_task_queue.py checks every kind named in the code."""
 
+from checkup.services.admin import daily_rollup
 from checkup.services.booking import waitlist
 from checkup.services.care import (
     campaigns,
+    client_facts,
     consultations,
     followup_assignment,
     recheck,
@@ -14,15 +16,23 @@ from checkup.services.care import (
     surveys,
 )
 from checkup.services.exam import report_pdf
-from checkup.services.groups import contract_reservations, group_documents, invitations, summary_releases
+from checkup.services.groups import (
+    contract_reservations,
+    employee_exports,
+    group_documents,
+    invitations,
+    summary_releases,
+)
 from checkup.services.groups.roster import roster
 from checkup.services.mail import booking_mail, messages, notifications
 from checkup.services.privacy import anonymization, data_export, data_rights
 
 # imported for their @tasks.handler registrations
 REGISTERING_MODULES = (
+    daily_rollup,
     waitlist,
     campaigns,
+    client_facts,
     consultations,
     followup_assignment,
     recheck,
@@ -31,6 +41,7 @@ REGISTERING_MODULES = (
     surveys,
     report_pdf,
     contract_reservations,
+    employee_exports,
     group_documents,
     invitations,
     summary_releases,

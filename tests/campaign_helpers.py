@@ -9,6 +9,7 @@ from checkup.models import Appointment, Finding, Report, Slot
 from checkup.models.appointments import COMPLETED
 from checkup.models.care import MARKETING_EMAIL
 from checkup.services.accounts import consents
+from checkup.services.care import client_facts
 from tests import factories
 
 _codes = itertools.count(1)
@@ -39,7 +40,9 @@ def checkup(client, day, status=COMPLETED, created_at=None):
     }
     if created_at is not None:
         values["created_at"] = created_at
-    return Appointment.create(**values)
+    appointment = Appointment.create(**values)
+    client_facts.refresh([appointment.client_id])  # written straight to the table: the facts follow by hand
+    return appointment
 
 
 def signed_report(client, day, items_with_findings=(), status="published"):
@@ -50,4 +53,5 @@ def signed_report(client, day, items_with_findings=(), status="published"):
     )
     for item in items_with_findings:
         Finding.create(report=report, item=item, text=f"{item.code} abnormal", level="C")
+    client_facts.refresh([appointment.client_id])
     return report

@@ -31,6 +31,7 @@ SCHEDULE: tuple[tuple[str, int], ...] = (
     ("tasks.purge_done", DAY),
     ("data_export.purge_expired", HOUR),
     ("retention.run", DAY),
+    ("management.refresh_rollup", HOUR),
 )
 TICK_SECONDS = 15
 

@@ -31,6 +31,7 @@ from checkup.models.accounts import CLIENT, HR
 from checkup.models.appointments import CHECKED_IN
 from checkup.models.base import db
 from checkup.services.booking import booking, capacity
+from checkup.services.care import client_facts
 from checkup.services.catalog.packages import age_on
 from checkup.services.exam import exam_day, report_pdf, reports, results
 
@@ -131,6 +132,7 @@ def seed(history=True):
     booked += _exam_day(client, physician, scheduler)
 
     capacity.recount_booked()  # the history was written directly: make every counter match it
+    client_facts.rebuild_all()  # and every client's facts (last checkup, report in force, re-enrollment)
     return {
         "exam items": item_count,
         "packages": len(demo_data.PACKAGES),

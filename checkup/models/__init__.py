@@ -18,8 +18,10 @@ from checkup.models.care import (
     Survey,
 )
 from checkup.models.catalog import Department, ExamItem, Package, PackageItem, ReferenceRange, Resource
+from checkup.models.client_facts import ClientFacts
 from checkup.models.data_requests import DataExport, DataRequest
 from checkup.models.directory import Client, Organization
+from checkup.models.employee_exports import EmployeeExport
 from checkup.models.groups import (
     ContractCategory,
     ContractReservation,
@@ -30,6 +32,7 @@ from checkup.models.groups import (
     SummaryRelease,
 )
 from checkup.models.results import AdviceSnippet, CriticalAlert, Finding, FollowUp, FollowUpRule, Report, Result
+from checkup.models.rollups import DailyRollup, RollupDay
 from checkup.models.tasks import Task
 
 ALL_MODELS = [
@@ -66,6 +69,7 @@ ALL_MODELS = [
     RosterImport,
     SummaryRelease,
     GroupDocument,
+    EmployeeExport,
     ContactAttempt,
     StaffDepartment,
     Setting,
@@ -75,8 +79,11 @@ ALL_MODELS = [
     Consent,
     Campaign,
     Message,
+    ClientFacts,
     RenewalTask,
     Task,
+    DailyRollup,
+    RollupDay,
     DataRequest,
     DataExport,
 ]

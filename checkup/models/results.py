@@ -83,7 +83,8 @@ class Report(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("appointment", "version"), True),)
+        # (signed_at, id): the review page's "recently signed", newest first, without sorting every report
+        indexes = ((("appointment", "version"), True), (("signed_at", "id"), False))
 
 
 class Finding(BaseModel):

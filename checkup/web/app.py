@@ -1,11 +1,12 @@
 """Wiring the web layer: extensions, sessions, security headers, error pages (the blueprints and the CLI
 are registered by create_app, which sits above both)."""
 
-from flask import abort, flash, jsonify, make_response, redirect, render_template, request
+from flask import abort, flash, g, jsonify, make_response, redirect, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from peewee import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -94,6 +95,14 @@ def _init_login(app):
         return redirect(target)
 
 
+def _as_visitor_unless_loaded():
+    """An error page must not ask the database for the signed-in account again when that may be what
+    failed: if the account was not loaded yet, the page is shown as to a visitor (Flask-Login keeps the
+    loaded user in ``g._login_user`` and its template context asks for it on every page)."""
+    if "_login_user" not in g:
+        g._login_user = login_manager.anonymous_user()
+
+
 def _error_page(status, title, message):
     template = "errors/_error.html" if wants_fragment() else "errors/error.html"
     response = app_response(render_template(template, status=status, title=title, message=message), status)
@@ -152,6 +161,7 @@ def _register_errors(app):
     def database_unavailable(error):
         # A plain page: the usual layout would load the signed-in account (and its language) from the very
         # database that cannot be reached, so the language comes from the session or the browser.
+        g._login_user = login_manager.anonymous_user()
         with force_locale(locale.visitor_locale(app)):
             body = render_template(
                 "errors/unavailable.html",
@@ -170,26 +180,67 @@ def _register_errors(app):
         app.logger.exception("Unhandled error on %s %s", request.method, redact_path(request.path))
         return _error_page(500, titles[500](), messages[500]())
 
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(OperationalError)
+    def database_error(error):
+        if database.connection_lost():
+            # the server went away under this request (a restart, a cut connection): the same page as when
+            # it cannot be reached at the start; the pool drops the dead connection, the next request connects
+            app.logger.error("database connection lost (%s %s)", request.method, request.endpoint)
+            return database_unavailable(error)
+        if not database.is_statement_timeout(error):
+            return unexpected(error)
+        # PostgreSQL cancelled a statement that ran past CHECKUP_STATEMENT_TIMEOUT_MS: the request ends here
+        # (its transaction rolled back), the server is free again, and the visitor may retry
+        app.logger.warning("statement timeout on %s %s", request.method, request.endpoint)
+        _as_visitor_unless_loaded()  # the slow statement may have been the account's own lookup
+        response = _error_page(
+            503,
+            _("Taking too long"),
+            _(
+                "The portal stopped this request because it took too long. Please try again in a moment; "
+                "if it keeps happening, narrow your search or tell the center."
+            ),
+        )
+        response.headers["Retry-After"] = "30"
+        return response
+
+
+# Sent with every response unless the view set its own value.
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Content-Security-Policy", CSP),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+)
+
 
 def _register_headers(app):
     @app.after_request
     def headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
-        if request.is_secure:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        response.vary.add("HX-Request")
-        if not request.path.startswith("/static/"):  # pages, PDFs, exports, calendar files: never cached
-            response.headers.setdefault("Cache-Control", "no-store")
+        # one pass over the response's headers, not a case-insensitive search per header we add
+        present = {name.lower() for name, _value in response.headers.items()}
+        for name, value in SECURITY_HEADERS:
+            if name.lower() not in present:
+                response.headers.add(name, value)
+        if request.is_secure and "strict-transport-security" not in present:
+            response.headers.add("Strict-Transport-Security", "max-age=31536000")
+        if "vary" in present:
+            response.vary.add("HX-Request")
+        else:
+            response.headers.add("Vary", "HX-Request")
+        # pages, PDFs, exports, calendar files: never cached
+        if "cache-control" not in present and not request.path.startswith("/static/"):
+            response.headers.add("Cache-Control", "no-store")
         return response
+
+    figures = health.FiguresCache()  # this app's task figures, shared by its /healthz probes
 
     @app.get("/healthz")
     @limiter.exempt
     def healthz():
-        report = health.check(app.config)
+        report = health.check(app.config, figures)
         return jsonify(report), 200 if report["status"] == "ok" else 503

@@ -111,7 +111,7 @@ def lapsed_clients(stack):
     from checkup.models.appointments import BOOKED, COMPLETED
     from checkup.models.care import SERVICE_REMINDERS
     from checkup.services.accounts import consents
-    from checkup.services.care import reenrollment
+    from checkup.services.care import client_facts, reenrollment
 
     made = []
     with stack.database():
@@ -143,6 +143,7 @@ def lapsed_clients(stack):
                     total_price=package.price,
                     self_amount=package.price,
                 )
+            client_facts.refresh([client.id])  # the checkups were written straight to the table
             consents.record(None, client.id, SERVICE_REMINDERS, True, "registration")
             made.append({"id": client.id, "name": client.name, "email": client.email, "last_day": last_day})
     return made

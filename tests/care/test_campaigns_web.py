@@ -139,6 +139,27 @@ def test_the_preview_fragment_counts_the_audience_live(client, counselor):
     assert page.status_code == 200 and "<h1>" in page.get_data(as_text=True)
 
 
+def test_the_form_pages_leave_the_audience_count_to_a_request_of_their_own(client, counselor, count_queries):
+    """Counting a large audience takes a while: the form comes at once, the count is asked for once it loaded."""
+    consenting_client("Forty", birth_date=datetime.date(1980, 1, 1))
+    draft = make_campaign(counselor, "Lazy", age_min="40")
+    for url in ("/care/campaigns/new", f"/care/campaigns/{draft.id}/edit"):
+        with count_queries() as q:
+            response = client.get(url)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert not [sql for sql in q.queries if '"consent"' in sql]  # the audience was not counted
+        assert "audience-count" not in html and "Counting the clients this segment reaches…" in html
+        assert 'hx-trigger="load"' in html
+        assert 'formaction="/care/campaigns/preview"' in html  # without JavaScript: a button asks for it
+    fragment = client.post("/care/campaigns/preview", data=GOOD, headers=HTMX).get_data(as_text=True)
+    assert '<strong class="audience-count">1</strong>' in fragment
+    shown_again = client.post("/care/campaigns/new", data=dict(GOOD, name="", age_min="70", age_max="40"))
+    html = shown_again.get_data(as_text=True)
+    assert shown_again.status_code == 422 and 'hx-trigger="load"' not in html  # nothing to count: the errors show
+    assert "Correct the segment to see how many clients it reaches:" in html
+
+
 def test_a_draft_can_be_edited_and_a_sent_campaign_cannot(client, counselor):
     campaign = make_campaign(
         counselor,

@@ -6,11 +6,12 @@ from decimal import Decimal
 import pytest
 
 from checkup.core import clock
-from checkup.models import Appointment, AppointmentItem, Finding, Message, Report, Slot
+from checkup.models import Appointment, AppointmentItem, Client, ClientFacts, Consent, Finding, Message, Report, Slot
 from checkup.models.appointments import BOOKED, COMPLETED
 from checkup.models.care import MARKETING_EMAIL, SERVICE_REMINDERS
 from checkup.services.accounts import consents
-from checkup.services.care import reenrollment
+from checkup.services.care import client_facts, reenrollment
+from checkup.services.mail import mail
 from tests import factories
 
 pytestmark = pytest.mark.both_dbs
@@ -35,6 +36,7 @@ def _completed(client, day, package, items=(), findings=()):
     report = Report.create(appointment=appointment, status="published", signed_at=datetime.datetime(2026, 1, 1))
     for item in findings:
         Finding.create(report=report, item=item, text=f"{item.name_en} high", level="C")
+    client_facts.refresh([client.id])  # written straight to the tables: the facts follow by hand
     return appointment
 
 
@@ -129,10 +131,11 @@ def test_withdrawal_takes_effect_before_the_next_message(world, outbox):
 
 
 def test_funnel_counts_invited_booked_and_completed(world):
+    assert reenrollment.funnel()["due"] == 1
     reenrollment.send_invitations(world["today"])
     flow = reenrollment.funnel()
     assert (flow["invited"], flow["booked"], flow["completed"]) == (1, 0, 0)
-    assert flow["due"] == 1  # still due until they book
+    assert flow["due"] == 0  # invited: today's run has dealt with them
     slot = Slot.create(
         day=world["today"] + datetime.timedelta(days=3),
         start_time=datetime.time(10),
@@ -173,3 +176,201 @@ def test_run_periodic_runs_the_daily_job_from_the_command_line(world, app, outbo
     again = app.test_cli_runner().invoke(args=["run-periodic", "--only", "reenrollment.send_invitations"])
     assert "reenrollment.send_invitations: done" in again.output
     assert len(outbox()) == 1  # invited once this cycle
+
+
+# --- every due client once per cycle, in batches ------------------------------------------------------
+
+
+def _due_client(n, package, day, consent=True):
+    person = factories.make_client(name=f"到期{n}", email=f"due{n}@example.com", phone="")
+    _completed(person, day, package)
+    if consent:
+        consents.record(None, person.id, SERVICE_REMINDERS, True, "registration")
+    return person
+
+
+def _invitations():
+    return list(Message.select(Message.client, Message.dedupe_key).where(Message.kind == "reenrollment").tuples())
+
+
+def test_runs_in_batches_invite_every_due_client_exactly_once(world, outbox):
+    day = world["today"] - datetime.timedelta(days=400)
+    extra = [_due_client(n, world["package"], day - datetime.timedelta(days=n)) for n in range(7)]
+    due_ids = {c.id for c, _ in reenrollment.due_clients(world["today"])}
+    assert due_ids == {world["due"].id} | {c.id for c in extra}  # 8 due, more than the batch of 3
+    assert reenrollment.send_invitations(world["today"], batch=3) == 8
+    assert reenrollment.send_invitations(world["today"], batch=3) == 0
+    assert reenrollment.send_invitations(world["today"] + datetime.timedelta(days=3), batch=3) == 0
+    invitations = _invitations()
+    assert sorted(client_id for client_id, _ in invitations) == sorted(due_ids)
+    assert len(outbox()) == 8
+    marked = {f.client_id: f for f in ClientFacts.select().where(ClientFacts.client.in_(list(due_ids)))}
+    assert all(f.invited_for_day == f.last_exam_day and f.invited_at is not None for f in marked.values())
+    assert reenrollment.due_clients(world["today"]) == []
+
+
+def test_more_due_clients_than_the_default_batch_are_all_invited_once(world, outbox):
+    today, day = world["today"], world["today"] - datetime.timedelta(days=380)
+    slot = Slot.create(day=day, start_time=datetime.time(7), end_time=datetime.time(8), capacity=1000)
+    total = reenrollment.BATCH + 20
+    Client.insert_many(
+        [
+            {
+                "name": f"批量{n}",
+                "sex": "male",
+                "birth_date": datetime.date(1970, 1, 1),
+                "email": f"bulk{n}@example.com",
+            }
+            for n in range(total)
+        ]
+    ).execute()
+    ids = [c.id for c in Client.select(Client.id).where(Client.email.startswith("bulk")).order_by(Client.id)]
+    Appointment.insert_many(
+        [
+            {
+                "exam_code": f"B{client_id:07d}",
+                "client": client_id,
+                "slot": slot.id,
+                "day": day,
+                "status": COMPLETED,
+                "total_price": Decimal("300"),
+                "self_amount": Decimal("300"),
+            }
+            for client_id in ids
+        ]
+    ).execute()
+    Consent.insert_many(
+        [{"client": i, "purpose": SERVICE_REMINDERS, "granted": True, "source": "import"} for i in ids]
+    ).execute()
+    client_facts.rebuild_all()  # the rows were written in bulk: the facts follow in one go
+    assert reenrollment.due_count(today) == (total + 1, False)  # and world's own due client
+    assert reenrollment.send_invitations(today) == total + 1  # past the first batch of 500, in one run
+    assert reenrollment.send_invitations(today) == 0
+    invited = [client_id for client_id, _ in _invitations()]
+    assert len(invited) == len(set(invited)) == total + 1
+    assert set(ids) <= set(invited)
+    assert len(outbox()) == total + 1
+
+
+def test_a_run_that_stops_midway_sends_nobody_twice(world, outbox, monkeypatch):
+    day = world["today"] - datetime.timedelta(days=400)
+    for n in range(5):
+        _due_client(n, world["package"], day - datetime.timedelta(days=n))
+    real_send, calls = mail.send, []
+
+    def send_then_die(*args, **kwargs):
+        calls.append(args[0])
+        if len(calls) == 4:
+            raise RuntimeError("the worker was killed")
+        return real_send(*args, **kwargs)
+
+    monkeypatch.setattr(mail, "send", send_then_die)
+    with pytest.raises(RuntimeError):
+        reenrollment.send_invitations(world["today"], batch=2)
+    assert len(outbox()) == 3
+    monkeypatch.setattr(mail, "send", real_send)
+    assert reenrollment.send_invitations(world["today"], batch=2) == 2  # the rest, not the one it died on
+    invited = [client_id for client_id, _ in _invitations()]
+    assert len(invited) == len(set(invited)) == 6
+    assert [m["To"] for m in outbox()].count(calls[3]) == 0  # claimed before the crash: never sent again
+    assert len(outbox()) == 5
+
+
+def test_booking_or_completing_a_new_checkup_leaves_the_due_list(world):
+    due = world["due"]
+
+    def listed():
+        return due.id in {c.id for c, _ in reenrollment.due_clients(world["today"])}
+
+    assert listed()
+    slot = Slot.create(
+        day=world["today"] + datetime.timedelta(days=9),
+        start_time=datetime.time(8),
+        end_time=datetime.time(9),
+        capacity=5,
+        booked=1,
+    )
+    booked = Appointment.create(
+        exam_code="NEXT0001",
+        client=due,
+        slot=slot,
+        day=slot.day,
+        live_day=slot.day,
+        package=world["package"],
+        status=BOOKED,
+        total_price=Decimal("300"),
+        self_amount=Decimal("300"),
+    )
+    assert not listed()
+    Appointment.update(status="cancelled", live_day=None).where(Appointment.id == booked.id).execute()
+    assert listed()  # cancelled again: due again
+    _completed(due, world["today"] - datetime.timedelta(days=2), world["package"])
+    assert not listed()
+    facts = ClientFacts.get_by_id(due.id)
+    assert (facts.last_exam_day, facts.unreviewed_day) == ((world["today"] - datetime.timedelta(days=2),) * 2)
+    assert reenrollment.send_invitations(world["today"]) == 0
+
+
+def test_the_next_cycle_gets_its_own_invitation(world, outbox):
+    assert reenrollment.send_invitations(world["today"]) == 1
+    again = world["today"] - datetime.timedelta(days=20)
+    _completed(world["due"], again, world["package"])  # came back after the invitation
+    assert reenrollment.send_invitations(world["today"]) == 0
+    a_year_on = again + datetime.timedelta(days=340)
+    assert world["due"].id in [c.id for c, _ in reenrollment.due_clients(a_year_on)]
+    reenrollment.send_invitations(a_year_on)
+    assert sorted(key for client_id, key in _invitations() if client_id == world["due"].id) == sorted(
+        [
+            reenrollment.invitation_key(world["due"].id, reenrollment.months_before(world["today"], 11)),
+            reenrollment.invitation_key(world["due"].id, again),
+        ]
+    )
+
+
+def test_a_client_passed_over_by_a_run_is_invited_by_a_later_one(world, outbox):
+    quiet = world["no_consent"]
+    assert reenrollment.send_invitations(world["today"]) == 1
+    assert reenrollment.due_clients(world["today"]) == []  # the page lists only who became due since
+    consents.record(None, quiet.id, SERVICE_REMINDERS, True, "privacy_page")
+    assert reenrollment.due_clients(world["today"]) == []
+    assert [c.id for c, _ in reenrollment.due_clients(world["today"], reviewed_too=True)] == [quiet.id]
+    assert reenrollment.send_invitations(world["today"]) == 1
+    assert [m["To"] for m in outbox()] == ["due@example.com", "quiet@example.com"]
+
+
+def test_the_due_count_stops_at_its_cap(world):
+    day = world["today"] - datetime.timedelta(days=400)
+    for n in range(3):
+        _due_client(n, world["package"], day)
+    assert reenrollment.due_count(world["today"]) == (4, False)
+    assert reenrollment.due_count(world["today"], cap=2) == (2, True)
+    assert reenrollment.funnel()["due"] == 4
+
+
+def test_invitations_loaded_in_bulk_mark_their_cycle(world, outbox):
+    last_day = reenrollment.months_before(world["today"], 11)
+    Message.create(
+        client=world["due"],
+        kind="reenrollment",
+        dedupe_key=reenrollment.invitation_key(world["due"].id, last_day),
+        email="due@example.com",
+        status="sent",
+    )
+    client_facts.rebuild_all()
+    facts = ClientFacts.get_by_id(world["due"].id)
+    assert (facts.invited_for_day, facts.unreviewed_day) == (last_day, None)
+    assert reenrollment.due_clients(world["today"]) == []
+    assert reenrollment.send_invitations(world["today"]) == 0
+    assert outbox() == []
+
+
+def test_the_cycle_mark_and_the_message_row_commit_together(world, outbox, monkeypatch):
+    def mark_fails(*args):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(reenrollment, "_mark_invited", mark_fails)
+    with pytest.raises(RuntimeError):
+        reenrollment.send_invitations(world["today"])
+    assert _invitations() == [] and outbox() == []  # no row, no mail: the next run sends it
+    monkeypatch.undo()
+    assert reenrollment.send_invitations(world["today"]) == 1

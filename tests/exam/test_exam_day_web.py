@@ -32,7 +32,8 @@ def test_the_day_sheet_shows_todays_appointments_by_slot_with_counts(app, client
 
     assert "王芳" in page and "李雷" in page and "明天来" not in page
     assert early.exam_code in page and "13800000001" in page and "110105" in page
-    assert page.index("08:00–09:00") < page.index("王芳") < page.index("10:00–11:00") < page.index("李雷")
+    sheet = page[page.index('id="day-sheet"') :]  # after the counts and the slot navigation
+    assert sheet.index("08:00–09:00") < sheet.index("王芳") < sheet.index("10:00–11:00") < sheet.index("李雷")
     assert 'id="count-booked">2<' in page and 'id="count-cancelled">0<' in page and 'id="count-no_show">0<' in page
     assert page.count(">Check in</button>") == 2
     assert page.count(">Mark no-show</button>") == 1  # only the 08:00 slot has ended

@@ -171,6 +171,8 @@ RULES.update(
         "hr.profile_edit": {HR},
         "hr.employees": {HR},
         "hr.export_employees": {HR},
+        "hr.export_status": {HR},
+        "hr.export_download": {HR},
         "hr.invitations_page": {HR},
         "hr.send_invitations": {HR},
         "hr.invitation_progress": {HR},
@@ -369,6 +371,9 @@ GET_STATUS = {
     # data rights: export_id and request_id name nothing (tests/privacy/test_data_rights_web.py covers real ones)
     ("privacy.export_status", CLIENT): 404,
     ("privacy.export_download", CLIENT): 404,
+    # HR's employee exports: export_id names no export (tests/groups/test_employee_exports.py covers real ones)
+    ("hr.export_status", HR): 404,
+    ("hr.export_download", HR): 404,
     ("data_requests.detail", ADMIN): 404,
 }
 

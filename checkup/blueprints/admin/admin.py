@@ -28,16 +28,15 @@ def dashboard():
 
 @bp.get("/audit")
 def audit_log():
-    page = request.args.get("page", "1")
+    """Newest first; ``before``/``after`` (an event id) step to the older or newer page."""
     action = request.args.get("action", "").strip()[:60]
-    events, pager = admin_overview.audit_page(page, action)
+    events = admin_overview.audit_page(request.args.get("before"), request.args.get("after"), action)
     return render_page(
         "admin/audit.html",
         "admin/_audit_rows.html",
-        events=events,
-        pager=pager,
+        log=events,
         action=action,
-        actions=admin_overview.audit_actions(),
+        actions=[] if wants_fragment() else admin_overview.audit_actions(),
     )
 
 

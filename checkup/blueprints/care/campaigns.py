@@ -1,4 +1,5 @@
-"""Client care: email campaigns (compose, segment with a live audience count, send, progress and counts)."""
+"""Client care: email campaigns (compose, segment with a live audience count loaded after the form, send,
+progress and counts)."""
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -45,14 +46,12 @@ def _audience(form):
 
 
 def _form_page(form, campaign=None, status=200, error=None):
-    count, names = _audience(form)
+    """The form; its audience count is not counted here but loaded after the page (``preview``)."""
     return render_page(
         "campaigns/form.html",
         form=form,
         campaign=campaign,
         error=error,
-        count=count,
-        names=names,
         segment_errors=_segment_errors(form),
         status=status,
     )
@@ -117,7 +116,8 @@ def edit(campaign_id):
 
 @bp.post("/preview")
 def preview():
-    """The live audience count for the segment on the form (reads only; the form is not saved)."""
+    """The live audience count for the segment on the form (reads only; the form is not saved): the form
+    asks for it once loaded and on every change, or, without JavaScript, by its "count" button."""
     form = _prepared(CampaignForm())
     form.validate()
     _add_problems(form, _segment_problems(form))

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_babel import gettext as _
 
 from checkup.core import clock
+from checkup.core.arguments import id_from_text
 from checkup.core.errors import DomainError
 from checkup.core.i18n import is_chinese
 from checkup.models.accounts import ADMIN, SCHEDULER
@@ -26,20 +27,26 @@ def _day_url(day):
 
 @bp.get("", endpoint="today")
 def today():
+    """One page of the day: whole slots from ``slot`` on (``start`` rows into it), with every slot's counts."""
     day = availability.parse_day(request.args.get("day")) or clock.today()
+    slot_id, start = id_from_text(request.args.get("slot")), id_from_text(request.args.get("start"))
     return render_page(
         "desk/day.html",
-        sheet=exam_day.day_sheet(day),
+        sheet=exam_day.day_sheet(day, slot_id, start or 0),
         prev_day=day - datetime.timedelta(days=1),
         next_day=day + datetime.timedelta(days=1),
     )
 
 
 def _row_answer(appointment_id, error=None, message=None):
-    """htmx: the row swapped in place, an error shown in it (200: htmx 2 drops 4xx); else back to the day."""
+    """htmx: the row swapped in place, an error shown in it (200: htmx 2 drops 4xx), and the day's counts
+    out of band; else back to the day."""
     row = exam_day.sheet_row(appointment_id)
     if wants_fragment():
-        response = make_response(render_template("desk/_day_row.html", row=row, row_error=error, row_message=message))
+        counts = exam_day.day_counts(row.day) if not error else None
+        response = make_response(
+            render_template("desk/_day_row_answer.html", row=row, row_error=error, row_message=message, counts=counts)
+        )
         response.headers["Vary"] = "HX-Request"
         return response
     if error:

@@ -3,13 +3,14 @@
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
+from checkup.core.arguments import parse_page
 from checkup.core.errors import Conflict, ValidationError
 from checkup.core.i18n import is_chinese
 from checkup.forms.review import AmendForm, ReportTextForm, SignForm
 from checkup.models.accounts import PHYSICIAN
 from checkup.services.exam import report_review, reports
 from checkup.web.form_round_trip import submit
-from checkup.web.guards import actor, render_page, restrict_blueprint
+from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
 
 bp = Blueprint("review", __name__, url_prefix="/exam/review")
 restrict_blueprint(bp, PHYSICIAN)
@@ -17,9 +18,10 @@ restrict_blueprint(bp, PHYSICIAN)
 
 @bp.get("", endpoint="index")
 def index():
-    return render_page(
-        "review/index.html", ready=report_review.ready_for_review(), signed=report_review.recently_signed()
-    )
+    ready = report_review.review_queue(parse_page(request.args.get("page")))
+    if wants_fragment():
+        return render_page("review/index.html", "review/_ready.html", ready=ready)
+    return render_page("review/index.html", ready=ready, signed=report_review.recently_signed())
 
 
 def _form_for(data, form_class=ReportTextForm):

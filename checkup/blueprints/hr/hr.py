@@ -1,9 +1,9 @@
 """The HR contact's pages: the dashboard, the employee list (status only) and its export, invitations,
 the company profile. HR sees its own organization only, and never health data."""
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, send_file, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from checkup.core import tasks
@@ -12,7 +12,7 @@ from checkup.forms.directory import clean_text
 from checkup.forms.hr_profile import HrProfileForm
 from checkup.models.accounts import HR
 from checkup.services.accounts import hr_profile, organizations
-from checkup.services.groups import contracts, enrollments, invitations
+from checkup.services.groups import contracts, employee_exports, enrollments, invitations
 from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, restrict_blueprint
 
@@ -30,6 +30,7 @@ def hr_context():
         "contract_status": contracts.status_label,
         "booking_endpoint": BOOKING_ENDPOINT if BOOKING_ENDPOINT in current_app.view_functions else None,
         "has_endpoint": lambda endpoint: endpoint in current_app.view_functions,
+        "export_inline_limit": employee_exports.INLINE_LIMIT,
     }
 
 
@@ -120,14 +121,38 @@ def employees():
 
 @bp.route("/employees.xlsx", methods=["GET", "POST"])
 def export_employees():
-    """The list as shown, its search included (POSTed, like the list's own search)."""
+    """The list as shown, its search included (POSTed, like the list's own search): the file at once, or,
+    for a long list, made in the background (a GET only offers to start it)."""
     contract, _choices = _pick_contract(request.values)
     if contract is None:
         abort(404)
-    filename, data = enrollments.export_employees(actor(), _org_id(), contract.id, _filters())
+    filters = _filters()
+    if request.method == "GET" and employee_exports.too_long_for_now(_org_id(), contract.id, filters):
+        return render_page("hr/export_start.html", contract=contract, filters=filters)
+    outcome = employee_exports.export_or_owe(actor(), _org_id(), contract.id, filters, locale=str(get_locale()))
+    if isinstance(outcome, employee_exports.InlineExport):
+        return _xlsx(outcome.data, outcome.filename)
+    return redirect(url_for("hr.export_status", export_id=outcome.id), code=303)
+
+
+def _xlsx(data, filename):
     response = make_response(data)
     response.headers["Content-Type"] = XLSX_TYPE
     response.headers["Content-Disposition"] = f"attachment; filename={filename}"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/exports/<int:export_id>")
+def export_status(export_id):
+    """The export being made (the fragment polls itself), then its download link."""
+    return render_page("hr/export.html", "hr/_export_status.html", job=employee_exports.status(export_id, _org_id()))
+
+
+@bp.get("/exports/<int:export_id>/file")
+def export_download(export_id):
+    path, filename = employee_exports.download(actor(), export_id, _org_id())
+    response = send_file(path, mimetype=XLSX_TYPE, as_attachment=True, download_name=filename, max_age=0)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -5,6 +5,7 @@ import datetime
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from peewee import SQL, fn
 
 from checkup.core.pagination import paginate
 from checkup.models import AuditEvent, User, UserRole
@@ -97,11 +98,11 @@ class Access:
 
 
 def _access_events(client_id):
-    own_accounts = User.select(User.id).where(User.client == client_id)
+    own_account = User.select(SQL("1")).where(User.id == AuditEvent.user, User.client == client_id)
     staff = UserRole.select(UserRole.user).where(UserRole.role.in_(ACCESS_ROLES))
     return (
         AuditEvent.select(AuditEvent.id, AuditEvent.at, AuditEvent.action, AuditEvent.user)
-        .where(AuditEvent.client_id == client_id, AuditEvent.user.in_(staff), AuditEvent.user.not_in(own_accounts))
+        .where(AuditEvent.client_id == client_id, AuditEvent.user.in_(staff), ~fn.EXISTS(own_account))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     )
 

@@ -210,16 +210,18 @@ def load_session(token, activity=True):
     if not token or not isinstance(token, str) or len(token) > 100:
         return None
     now = utcnow()
-    row = (
-        LoginSession.select(LoginSession, User)
+    # one query on every signed-in request: the session, its user and one row per role of the user
+    rows = list(
+        LoginSession.select(LoginSession.id, LoginSession.last_seen_at, User, UserRole.role)
         .join(User)
+        .join(UserRole, JOIN.LEFT_OUTER, on=(UserRole.user == User.id), attr="granted")
         .where(LoginSession.token_hash == _digest(token), LoginSession.expires_at > now, User.is_active == True)
-        .first()
     )
-    if row is None:
+    if not rows:
         return None
+    row = rows[0]
     user = row.user
-    user._role_names = frozenset(r.role for r in UserRole.select(UserRole.role).where(UserRole.user == user.id))
+    user._role_names = frozenset(r.user.granted.role for r in rows if r.user.granted and r.user.granted.role)
     minutes = idle_minutes(user._role_names)
     unused = now - row.last_seen_at
     if unused > datetime.timedelta(minutes=minutes) + SEEN_EVERY:

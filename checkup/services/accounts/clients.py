@@ -14,12 +14,13 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN, IntegrityError
 
 from checkup.core import audit, national_id
-from checkup.core.arguments import valid_id
+from checkup.core.arguments import MAX_PAGE, valid_id
 from checkup.core.errors import NotFound, ValidationError
-from checkup.core.pagination import paginate
+from checkup.core.pagination import PER_PAGE, Page, peek
 from checkup.models import Client, Organization, User
 from checkup.models.base import db
 from checkup.models.directory import SEXES, VALUE_TIERS
+from checkup.services.accounts import client_search
 from checkup.services.accounts.organizations import changed_fields, length_errors
 
 CLIENT_FIELDS = (
@@ -109,29 +110,71 @@ def national_id_lookup(text):
 
 def search_clients(search="", organization_id=None, page=1, id_hash=None):
     """A page of clients by name, phone, email or employee number, or exactly by full national ID
-    (typed as ``search``, or already hashed as ``id_hash``).
+    (typed as ``search``, or already hashed as ``id_hash``); see ``client_search`` for how a term is read.
 
-    Each client carries ``national_id_masked``; two queries (count, rows) whatever the page length.
+    Each client carries ``national_id_masked``. Never a count over the directory: a page reads one row
+    more than it shows (``pagination.peek``), or, for a text search on PostgreSQL, counts its capped
+    candidates in the same query (``total`` is then exact). One query; two when an email or phone
+    number matched nobody exactly and is searched as text.
     """
-    query = _with_organization().order_by(Client.name, Client.id)
     term = (search or "").strip()
-    if id_hash is not None:
-        query = query.where(Client.national_id_hash == str(id_hash))
-    elif looks_like_national_id(term):
-        query = query.where(Client.national_id_hash == national_id.lookup_hash(typed_national_id(term)))
-    elif term:
-        query = query.where(
-            Client.name.contains(term)
-            | Client.phone.contains(term)
-            | Client.email.contains(term)
-            | Client.employee_no.contains(term)
-        )
-    if organization_id is not None:
-        query = query.where(Client.organization == (organization_id if valid_id(organization_id) else 0))
-    result = paginate(query, page)
+    in_organization = (
+        Client.organization == (organization_id if valid_id(organization_id) else 0)
+        if organization_id is not None
+        else None
+    )
+    if id_hash is not None or looks_like_national_id(term):
+        key = str(id_hash) if id_hash is not None else national_id.lookup_hash(typed_national_id(term))
+        result = _peek_clients(Client.national_id_hash == key, in_organization, page)
+    elif not term:
+        result = _peek_clients(None, in_organization, page)
+    else:
+        exact = client_search.exact_condition(term)
+        result = _peek_clients(exact, in_organization, page) if exact is not None else None
+        if result is None or not (result.items or (result.number > 1 and _any_client(exact, in_organization))):
+            result = _text_search(client_search.text_condition(term), in_organization, page)
     for client in result.items:
         client.national_id_masked = national_id.masked_from_cipher(client.national_id_cipher)
     return result
+
+
+def _where(query, *conditions):
+    conditions = [c for c in conditions if c is not None]
+    return query.where(*conditions) if conditions else query
+
+
+def _peek_clients(condition, in_organization, page):
+    query = _where(_with_organization(), condition, in_organization).order_by(Client.name, Client.id)
+    return peek(query, page, PER_PAGE)
+
+
+def _any_client(condition, in_organization):
+    return _where(Client.select(Client.id), condition, in_organization).exists()
+
+
+def _text_search(condition, in_organization, page):
+    """PostgreSQL: the page sorted out of the capped candidates, counted in the same query; too many
+    candidates (or SQLite): a plain peeked query."""
+    if not client_search.is_postgres():
+        return _peek_clients(condition, in_organization, page)
+    found = client_search.candidates(condition if in_organization is None else condition & in_organization)
+    number = min(max(1, page or 1), MAX_PAGE)
+    shown = (
+        found.ordered(found.cte.c.name, found.cte.c.id).limit(PER_PAGE).offset((number - 1) * PER_PAGE).alias("shown")
+    )
+    rows = list(
+        _with_organization()
+        .select_extend(found.found.alias("found"))
+        .join_from(Client, shown, on=(Client.id == shown.c.id))
+        .order_by(shown.c.name, shown.c.id)
+        .with_cte(found.cte)
+    )
+    total = rows[0].found if rows else (found.count() if number > 1 else 0)
+    if client_search.too_many(total):
+        return _peek_clients(condition, in_organization, page)
+    if not rows and total:  # a page past the end (the list shrank, or a forged page): the last one
+        return _text_search(condition, in_organization, -(-total // PER_PAGE))
+    return Page(rows, number, max(1, -(-total // PER_PAGE)), total, PER_PAGE)
 
 
 def record_id_lookup(actor, matches):

@@ -12,7 +12,7 @@ from peewee import CharField, IntegrityError, fn
 from checkup.core import audit
 from checkup.core.arguments import valid_id
 from checkup.core.errors import NotFound, ValidationError
-from checkup.core.pagination import paginate
+from checkup.core.pagination import peek
 from checkup.models import Client, Organization, User, UserRole
 from checkup.models.accounts import HR
 from checkup.models.base import db
@@ -71,7 +71,8 @@ def roster_size(organization_id):
 
 
 def search_organizations(search="", size_tier="", value_tier="", page=1):
-    """A page of organizations by name, each with ``client_count``; three queries whatever the length."""
+    """A page of organizations by name (anywhere in it; on PostgreSQL a trigram index answers), each with
+    ``client_count``; two queries whatever the length, and no count of the whole list (``peek``)."""
     query = Organization.select().order_by(Organization.name, Organization.id)
     if search:
         query = query.where(Organization.name.contains(search.strip()))
@@ -79,7 +80,7 @@ def search_organizations(search="", size_tier="", value_tier="", page=1):
         query = query.where(Organization.size_tier == size_tier)
     if value_tier in VALUE_TIERS:
         query = query.where(Organization.value_tier == value_tier)
-    result = paginate(query, page)
+    result = peek(query, page)
     counts = _client_counts([o.id for o in result.items])
     for organization in result.items:
         organization.client_count = counts.get(organization.id, 0)

@@ -1,11 +1,12 @@
-"""Figures for the admin dashboard and the audit log listing."""
+"""Figures for the admin dashboard and the audit log listing (keyset pages: no count, no OFFSET)."""
 
 from dataclasses import dataclass
 
-from peewee import JOIN
+from peewee import JOIN, PostgresqlDatabase
 
-from checkup.core.arguments import parse_page
+from checkup.core.arguments import id_from_text
 from checkup.models import AuditEvent, Client, ExamItem, Organization, Package, Resource, User
+from checkup.models.base import db
 
 PAGE_SIZE = 50
 
@@ -22,30 +23,60 @@ def counts():
 
 
 @dataclass
-class Pager:
-    page: int
-    pages: int
-    total: int
+class AuditPage:
+    """One page of the audit log, newest first, and the cursors of its neighbours (event ids): never
+    counted, never OFFSET — each page is read off the (action, id) or primary-key index."""
 
-    @property
-    def has_prev(self):
-        return self.page > 1
-
-    @property
-    def has_next(self):
-        return self.page < self.pages
+    events: list
+    newer: int | None  # ?after=<id>: the page of events just newer than this one, if there are any
+    older: int | None  # ?before=<id>: the page just older, if there are any
+    cursor: bool  # the page was asked for by a cursor (not the newest page)
 
 
-def audit_page(page, action=""):
-    """One page of audit events, newest first, with who did it, in two queries."""
-    query = AuditEvent.select(AuditEvent, User).join(User, JOIN.LEFT_OUTER).order_by(AuditEvent.id.desc())
+def audit_page(before=None, after=None, action=""):
+    """The events just older than ``before`` (or just newer than ``after``), else the newest ones, at most
+    PAGE_SIZE, with who did them: one query that reads one row more than it shows."""
+    query = AuditEvent.select(AuditEvent, User).join(User, JOIN.LEFT_OUTER)
     if action:
         query = query.where(AuditEvent.action == action)
-    total = query.count()
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(parse_page(page), pages)
-    return list(query.paginate(page, PAGE_SIZE)), Pager(page, pages, total)
+    before, after = id_from_text(before), id_from_text(after)
+    if after is not None and before is None:
+        rows = list(query.where(AuditEvent.id > after).order_by(AuditEvent.id.asc()).limit(PAGE_SIZE + 1))
+        more_newer = len(rows) > PAGE_SIZE
+        events = list(reversed(rows[:PAGE_SIZE]))
+        return AuditPage(events, events[0].id if more_newer else None, events[-1].id if events else None, True)
+    if before is not None:
+        query = query.where(AuditEvent.id < before)
+    rows = list(query.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE + 1))
+    events = rows[:PAGE_SIZE]
+    newer = events[0].id if before is not None and events else None
+    return AuditPage(events, newer, events[-1].id if len(rows) > PAGE_SIZE else None, before is not None)
+
+
+# A loose index scan: one index probe per distinct action, not a pass over every event. PostgreSQL has no
+# skip scan of its own; a LATERAL join keeps it a nested loop rather than a subplan run per row.
+_ACTIONS_POSTGRES = """
+WITH RECURSIVE found AS (
+    (SELECT action FROM audit_event ORDER BY action LIMIT 1)
+    UNION ALL
+    SELECT following.action FROM found CROSS JOIN LATERAL (
+        SELECT e.action FROM audit_event AS e WHERE e.action > found.action ORDER BY e.action LIMIT 1
+    ) AS following
+)
+SELECT action FROM found
+"""
+_ACTIONS_SQLITE = """
+WITH RECURSIVE found(action) AS (
+    SELECT min(action) FROM audit_event
+    UNION ALL
+    SELECT (SELECT min(e.action) FROM audit_event AS e WHERE e.action > found.action) FROM found
+    WHERE found.action IS NOT NULL
+)
+SELECT action FROM found WHERE action IS NOT NULL
+"""
 
 
 def audit_actions():
-    return [row.action for row in AuditEvent.select(AuditEvent.action).distinct().order_by(AuditEvent.action)]
+    """Every action the log holds, in order (for the filter), off the (action, id) index."""
+    sql = _ACTIONS_POSTGRES if isinstance(db.obj, PostgresqlDatabase) else _ACTIONS_SQLITE
+    return [action for (action,) in db.execute_sql(sql).fetchall()]

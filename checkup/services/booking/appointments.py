@@ -1,10 +1,18 @@
 """Listing appointments: a client's own, and the front desk's search."""
 
+import re
+from dataclasses import dataclass
+
 from peewee import JOIN, fn
 
 from checkup.core import clock
 from checkup.models import Appointment, Client, Package, Slot
 from checkup.models.appointments import LIVE_STATUSES
+from checkup.services.accounts import client_search
+from checkup.services.booking.booking import EXAM_CODE_ALPHABET
+
+SEARCH_LIMIT = 50
+_EXAM_CODE = re.compile(rf"[0-9]{{6}}[{EXAM_CODE_ALPHABET}]{{5}}")  # booking._new_exam_code: yymmdd + 5
 
 
 def _with_slot_and_package():
@@ -25,20 +33,73 @@ def for_client(client_id):
     return upcoming, past
 
 
-def search(query, limit=50):
-    """Appointments by exam code, client name or phone, newest day first, in one query."""
-    query = (query or "").strip()[:100]
-    if not query:
-        return []
-    return list(
+@dataclass
+class AppointmentMatches:
+    rows: list  # appointments with slot, package and client loaded, newest day first
+    more: bool  # more matched than are shown
+
+
+def looks_like_exam_code(text):
+    return bool(_EXAM_CODE.fullmatch(text))
+
+
+def search(query, limit=SEARCH_LIMIT):
+    """Appointments by exam code, client name or phone, newest day first: at most ``limit`` of them and
+    whether there are more (one row more is read, never counted).
+
+    An exam code, an email address or a phone number typed whole is looked up by its index alone; if it
+    finds nothing, or for anything else, the client's name or phone is searched as text (see
+    accounts.client_search; on PostgreSQL the matching clients are collected first, at most
+    CANDIDATE_CAP of them, and their appointments sorted). One query, two when an exact key missed.
+    """
+    term = (query or "").strip()[:100]
+    if not term:
+        return AppointmentMatches([], False)
+    exact = Appointment.exam_code == term.upper() if looks_like_exam_code(term.upper()) else None
+    exact = client_search.exact_condition(term) if exact is None else exact
+    if exact is not None:
+        rows, more = _matches(exact, limit)
+        if rows:
+            return AppointmentMatches(rows, more)
+    match = _client_text_condition(term)
+    if client_search.is_postgres():
+        candidates = client_search.candidates(match)
+        # too many candidates: the one-time filter stops the query before it joins their appointments
+        few = Appointment.client.in_(candidates.ids()) & (candidates.found <= client_search.CANDIDATE_CAP)
+        rows, more = _matches(few, limit, candidates)
+        if rows or not client_search.too_many(candidates.count()):
+            return AppointmentMatches(rows, more)
+    return AppointmentMatches(*_matches(match, limit))
+
+
+def _client_text_condition(term):
+    """The client's name (its start, for a short term) or phone; not email or employee number (the desk
+    finds a visit by who and how to call them)."""
+    if len(term) < client_search.SHORT_TERM:
+        return client_search.text_condition(term)
+    return Client.name.contains(term) | Client.phone.contains(term)
+
+
+def _matches(condition, limit, candidates=None):
+    """(up to ``limit`` appointments matching, whether more do); ``candidates``: the CTE the condition reads.
+    The page's ids are chosen first, reading only appointments (and clients), then its rows are joined."""
+    page = (
+        Appointment.select(Appointment.id)
+        .join_from(Appointment, Client)
+        .where(condition)
+        .order_by(Appointment.day.desc(), Appointment.id.desc())
+        .limit(limit + 1)
+    )
+    query = (
         Appointment.select(Appointment, Slot, Package, Client)
         .join(Slot)
         .join_from(Appointment, Package, JOIN.LEFT_OUTER)
         .join_from(Appointment, Client)
-        .where((Appointment.exam_code == query.upper()) | Client.name.contains(query) | Client.phone.contains(query))
-        .order_by(Appointment.day.desc())
-        .limit(limit)
+        .where(Appointment.id.in_(page))
+        .order_by(Appointment.day.desc(), Appointment.id.desc())
     )
+    rows = list(query if candidates is None else query.with_cte(candidates.cte))
+    return rows[:limit], len(rows) > limit
 
 
 def day_counts(days):

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from peewee import IntegrityError
+from peewee import SQL, IntegrityError, fn
 
 from checkup.core import audit, clock, tasks
 from checkup.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -109,10 +109,10 @@ def slot_or_none(slot_id):
 
 def addon_choices(package):
     """Active items not already in the package, which may be bought on top of it."""
-    in_package = PackageItem.select(PackageItem.item).where(PackageItem.package == package.id)
+    in_package = PackageItem.select(SQL("1")).where(PackageItem.package == package.id, PackageItem.item == ExamItem.id)
     return list(
         ExamItem.select()
-        .where(ExamItem.active == True, ExamItem.id.not_in(in_package))
+        .where(ExamItem.active == True, ~fn.EXISTS(in_package))
         .order_by(ExamItem.department, ExamItem.code)
     )
 

@@ -15,12 +15,10 @@ from checkup.core import clock
 from checkup.core.errors import ValidationError
 from checkup.core.i18n import localized
 from checkup.core.labels import choice_label
-from checkup.models import Appointment, Client, ExamItem, Finding, Organization, Report
-from checkup.models.appointments import COMPLETED
+from checkup.models import Client, ClientFacts, ExamItem, Finding, Organization
 from checkup.models.care import HEALTH_TARGETING, MARKETING_EMAIL
 from checkup.models.directory import SEXES, VALUE_TIERS
 from checkup.services.accounts import consents, organizations
-from checkup.services.exam.report_review import CURRENT_SIGNED
 
 MAX_AGE = 120
 LAST_EXAM_MODES = ("", "before", "after", "none")
@@ -156,8 +154,9 @@ def _years_before(day, years):
         return day.replace(year=day.year - years, day=28)
 
 
-def _completed():
-    return Appointment.select(Appointment.client).where(Appointment.status == COMPLETED)
+def _last_exam(condition):
+    """Clients whose latest completed checkup (a client fact) meets ``condition``."""
+    return ClientFacts.select(ClientFacts.client).where(condition)
 
 
 def _tags_expression():
@@ -168,20 +167,10 @@ def _tags_expression():
 
 def _latest_report_findings(item_id):
     """Clients with a finding on ``item_id`` in the report in force of their most recent reported checkup."""
-    latest = (
-        Appointment.select(Appointment.client.alias("client_id"), fn.MAX(Appointment.day).alias("day"))
-        .join(Report, on=(Report.appointment == Appointment.id))
-        .where(Report.status.in_(CURRENT_SIGNED))
-        .group_by(Appointment.client)
-        .alias("latest")
-    )
     return (
-        Appointment.select(Appointment.client)
-        .join(latest, on=((Appointment.client == latest.c.client_id) & (Appointment.day == latest.c.day)))
-        .switch(Appointment)
-        .join(Report, on=(Report.appointment == Appointment.id))
-        .join(Finding, on=(Finding.report == Report.id))
-        .where(Report.status.in_(CURRENT_SIGNED), Finding.item == item_id)
+        ClientFacts.select(ClientFacts.client)
+        .join(Finding, on=(Finding.report == ClientFacts.latest_report))
+        .where(Finding.item == item_id)
     )
 
 
@@ -205,11 +194,13 @@ def audience(segment, today=None):
     mode = segment["last_exam"]
     day = datetime.date.fromisoformat(segment["last_exam_date"]) if segment["last_exam_date"] else None
     if mode == "none":
-        query = query.where(Client.id.not_in(_completed()))
+        query = query.where(
+            ~fn.EXISTS(_last_exam(ClientFacts.last_exam_day.is_null(False)).where(ClientFacts.client == Client.id))
+        )
     elif mode == "after" and day:
-        query = query.where(Client.id.in_(_completed().where(Appointment.day >= day)))
+        query = query.where(Client.id.in_(_last_exam(ClientFacts.last_exam_day >= day)))
     elif mode == "before" and day:
-        query = query.where(Client.id.in_(_completed()), Client.id.not_in(_completed().where(Appointment.day >= day)))
+        query = query.where(Client.id.in_(_last_exam(ClientFacts.last_exam_day < day)))
     if segment["tags"]:
         framed = _tags_expression()
         condition = None

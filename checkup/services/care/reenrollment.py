@@ -1,23 +1,41 @@
 """Annual re-enrollment: clients whose last completed checkup was eleven months ago or more, with no
 upcoming appointment and a current consent to service reminders, get one personal invitation per
-checkup cycle (the dedupe key names the last exam's day, so a re-run or retry never sends twice)."""
+checkup cycle (the dedupe key names the last exam's day, so a re-run or retry never sends twice).
+
+Who is due is read from the client facts (models/client_facts.py): the last completed checkup, and the
+cycle the invitation went out for, marked in the transaction that writes the invitation's Message row.
+A new completed checkup starts a new cycle."""
 
 import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from peewee import JOIN, fn
+from peewee import JOIN, SQL, Case, Cast, PostgresqlDatabase, Select, Tuple, Value, fn
 
 from checkup.core import audit, clock, tasks
-from checkup.models import Appointment, AppointmentItem, Client, ExamItem, Finding, Message, Package, Report
+from checkup.models import (
+    Appointment,
+    AppointmentItem,
+    Client,
+    ClientFacts,
+    Consent,
+    ExamItem,
+    Finding,
+    Message,
+    Package,
+    Report,
+)
 from checkup.models.appointments import COMPLETED, LIVE_STATUSES
 from checkup.models.base import db
 from checkup.models.care import SERVICE_REMINDERS
+from checkup.models.client_facts import NOT_INVITED
 from checkup.services.accounts import accounts, consents
 from checkup.services.mail import messages
 
 DUE_AFTER_MONTHS = 11
 KIND = "reenrollment"
+BATCH = 500
+COUNT_CAP = 1000  # the due count on the pages stops here ("1000+"): it never reads a whole backlog
 
 
 def months_before(day, months):
@@ -32,40 +50,79 @@ def months_before(day, months):
     raise ValueError(day)
 
 
-def _last_exams():
-    return (
-        Appointment.select(Appointment.client, fn.MAX(Appointment.day).alias("last_day"))
-        .where(Appointment.status == COMPLETED)
-        .group_by(Appointment.client)
-    )
+def invitation_key(client_id, last_day):
+    """The dedupe key of a client's invitation for the cycle that began with the checkup on ``last_day``."""
+    return f"{KIND}:{client_id}:{last_day.isoformat()}"
 
 
-def due_clients(today=None, limit=None):
-    """[(client, last exam day)] due for an invitation today, oldest exam first."""
-    today = today or clock.today()
+def _due(today):
+    """Clients due for re-enrollment today, whether invited for this cycle or not: a completed checkup on or
+    before the cutoff as their latest, an address, no upcoming appointment and service reminders agreed to."""
     cutoff = months_before(today, DUE_AFTER_MONTHS)
-    last = _last_exams().alias("last")
-    upcoming = Appointment.select(Appointment.client).where(
-        Appointment.status.in_(LIVE_STATUSES), Appointment.day >= today
+    upcoming = Appointment.select(SQL("1")).where(
+        Appointment.client == ClientFacts.client, Appointment.status.in_(LIVE_STATUSES), Appointment.day >= today
     )
-    query = (
-        Client.select(Client, last.c.last_day)
-        .join(last, on=(last.c.client_id == Client.id))
+    return (
+        Client.select(Client, ClientFacts.last_exam_day)
+        .join(ClientFacts, on=(ClientFacts.client == Client.id))
         .where(
-            last.c.last_day <= cutoff,
+            ClientFacts.last_exam_day <= cutoff,
             Client.email != "",
-            Client.id.not_in(upcoming),
-            Client.id.in_(consents.consented_ids(SERVICE_REMINDERS)),
+            ~fn.EXISTS(upcoming),
+            _agrees_to_reminders(),
         )
-        .order_by(last.c.last_day, Client.id)
     )
+
+
+def _agrees_to_reminders():
+    """The client's latest answer on service reminders is yes, looked up per client by the consent index
+    (``consents.consented_ids`` groups every client's answers first: far slower when few clients are read)."""
+    later = Consent.alias("later")
+    newer = later.select(SQL("1")).where(
+        later.client == Consent.client, later.purpose == Consent.purpose, later.id > Consent.id
+    )
+    return fn.EXISTS(
+        Consent.select(SQL("1")).where(
+            Consent.client == ClientFacts.client,
+            Consent.purpose == SERVICE_REMINDERS,
+            Consent.granted == True,
+            ~fn.EXISTS(newer),
+        )
+    )
+
+
+def due_clients(today=None, limit=None, after=None, reviewed_too=False):
+    """[(client, last exam day)] due today and not invited for their current cycle, oldest exam first (then
+    by client id). By default only those the daily job has not looked at for this cycle yet: who became due
+    since its last run (an indexed range, small once the job runs daily). ``reviewed_too``: also those it
+    passed over then (no consent, no address or booked at the time) who are due now: the job's own list.
+    ``after`` = (day, client id) of the last one read continues from there."""
+    today = today or clock.today()
+    query = _due(today).where(NOT_INVITED if reviewed_too else _unreviewed(today))
+    if after is not None:
+        query = query.where(Tuple(ClientFacts.last_exam_day, ClientFacts.client) > Tuple(*after))
+    query = query.order_by(ClientFacts.last_exam_day, ClientFacts.client)
     if limit:
         query = query.limit(limit)
-    return [(client, _as_date(client.last_day)) for client in query.objects()]
+    return [(client, _as_date(client.last_exam_day)) for client in query.objects()]
+
+
+def _unreviewed(today):
+    # implies last_exam_day <= cutoff, which _due states too; this one reads the short index range
+    return ClientFacts.unreviewed_day <= months_before(today, DUE_AFTER_MONTHS)
+
+
+def due_count(today=None, cap=COUNT_CAP):
+    """(how many clients ``due_clients`` lists today, up to ``cap``; whether there are more): counted in the
+    database, and never more than ``cap`` + 1 rows read, however large a backlog."""
+    today = today or clock.today()
+    query = _due(today).where(_unreviewed(today)).select(SQL("1")).limit(cap + 1)
+    count = query.count()
+    return min(count, cap), count > cap
 
 
 def _as_date(value):
-    if isinstance(value, str):  # SQLite hands aggregates back as text
+    if isinstance(value, str):  # SQLite hands some values back as text
         return datetime.date.fromisoformat(value[:10])
     return value
 
@@ -141,64 +198,134 @@ def run_now(actor):
         return tasks.defer("reenrollment.send_invitations", caused_by=actor.user_id)
 
 
-@tasks.handler("reenrollment.send_invitations", lease_minutes=30)
-def send_invitations(today=None, batch=500):
-    """Daily job: invite every client who is due; returns how many invitations went out now."""
+def _mark_invited(client_id, last_day, at):
+    """The client's current cycle (the checkup on ``last_day``) has had its invitation."""
+    ClientFacts.update(invited_for_day=last_day, invited_at=at, unreviewed_day=None).where(
+        ClientFacts.client == client_id, ClientFacts.last_exam_day == last_day
+    ).execute()
+
+
+def _mark_reviewed(today):
+    """Every client whose cycle is due by ``today`` has been looked at (set-based, after a run): those not
+    invited were not to be invited then; the next runs still invite them once they are."""
+    return ClientFacts.update(unreviewed_day=None).where(_unreviewed(today)).execute()
+
+
+def _invite(client, last_day):
+    """Send one client's invitation; True when it went out now. The Message row and the cycle mark commit
+    together before the mail goes out: a crash or a second run never sends it again."""
+    # consent is re-read at the moment of sending: a withdrawal takes effect before the next message
+    if not consents.has_consent(client.id, SERVICE_REMINDERS):
+        return False
+    package, items = suggestion(client.id, last_day)
+    locale = accounts.language_of_client(client.id)
+    key = invitation_key(client.id, last_day)
+    message = messages.send_once(
+        client,
+        KIND,
+        key,
+        lambda: _("Time for your yearly checkup at %(center)s", center=current_app.config["CENTER_NAME"]),
+        lambda: _text(client, last_day, package, items, locale == "zh"),
+        locale=locale,
+        on_claim=lambda claimed: _mark_invited(client.id, last_day, claimed.created_at),
+    )
+    if message is None:  # the key was used before (a run that stopped, or rows loaded in bulk): mark the cycle
+        _mark_invited(client.id, last_day, Message.select(Message.created_at).where(Message.dedupe_key == key))
+        return False
+    return message.status == "sent"
+
+
+# a first run over a backlog (after a bulk load or an outage) sends thousands, each through the mail server
+@tasks.handler("reenrollment.send_invitations", lease_minutes=120)
+def send_invitations(today=None, batch=BATCH):
+    """Daily job: invite every client who is due and not yet invited for their current cycle, ``batch`` at a
+    time (oldest checkup first) until none is left; returns how many invitations went out now.
+
+    Each invitation commits on its own, with its cycle mark, so a retry or a second run sends nobody twice
+    and starts where this one stopped. A client left out now (consent withdrawn after the batch was read)
+    is not read again in this run. At the end every client due today counts as looked at for this cycle
+    (``due_clients`` then lists only who becomes due later)."""
     today = today or clock.today()
-    sent = 0
-    for client, last_day in due_clients(today, limit=batch):
-        # consent is re-read at the moment of sending: a withdrawal takes effect before the next message
-        if not consents.has_consent(client.id, SERVICE_REMINDERS):
-            continue
-        package, items = suggestion(client.id, last_day)
-        locale = accounts.language_of_client(client.id)
-        message = messages.send_once(
-            client,
-            KIND,
-            f"{KIND}:{client.id}:{last_day.isoformat()}",
-            lambda: _("Time for your yearly checkup at %(center)s", center=current_app.config["CENTER_NAME"]),
-            lambda: _text(client, last_day, package, items, locale == "zh"),
-            locale=locale,
-        )
-        if message is not None and message.status == "sent":
-            sent += 1
+    sent, after = 0, None
+    while True:
+        due = due_clients(today, limit=batch, after=after, reviewed_too=True)
+        if not due:
+            break
+        sent += sum(_invite(client, last_day) for client, last_day in due)
+        after = (due[-1][1], due[-1][0].id)
+    _mark_reviewed(today)
     return sent
 
 
+def rebuild_invitation_state():
+    """The cycle marks from the messages (after a bulk load wrote them straight to the tables): a client
+    counts as invited (and looked at) for the current cycle when the message keyed for its last exam day
+    exists. Set-based: one UPDATE. Returns the number of clients marked."""
+    if isinstance(db.obj, PostgresqlDatabase):
+        day_text = fn.to_char(ClientFacts.last_exam_day, "YYYY-MM-DD")
+    else:
+        day_text = ClientFacts.last_exam_day  # SQLite keeps dates as ISO text
+    key = Value(f"{KIND}:").concat(Cast(ClientFacts.client, "TEXT")).concat(":").concat(day_text)
+    invitation = Message.select(Message.created_at).where(Message.dedupe_key == key)
+    return (
+        ClientFacts.update(
+            invited_for_day=ClientFacts.last_exam_day,
+            invited_at=invitation,
+            unreviewed_day=None,
+        )
+        .where(ClientFacts.last_exam_day.is_null(False), NOT_INVITED, fn.EXISTS(invitation))
+        .execute()
+    )
+
+
 def funnel(since=None, until=None):
-    """Due → invited → booked → completed for invitations sent in [since, until) (default: last 365 days)."""
+    """Due → invited → booked → completed, counted in the database: ``due`` is how many ``due_clients``
+    lists (up to COUNT_CAP; ``due_more`` when there are more); the rest follow the clients first invited in
+    [since, until) (default: the last 365 days) to an appointment made after that invitation."""
     until = until or clock.today() + datetime.timedelta(days=1)
     since = since or until - datetime.timedelta(days=366)
     start = datetime.datetime.combine(since, datetime.time())
     end = datetime.datetime.combine(until, datetime.time())
-    invited = list(
-        Message.select(Message.client, Message.sent_at)
+    today = clock.today()
+    first = (
+        Message.select(Message.client.alias("client_id"), fn.MIN(Message.sent_at).alias("invited_at"))
         .where(Message.kind == KIND, Message.status == "sent", Message.sent_at >= start, Message.sent_at < end)
-        .tuples()
+        .group_by(Message.client)
+        .alias("first_invitation")
     )
-    first_invite = {}
-    for client_id, sent_at in invited:
-        first_invite[client_id] = min(sent_at, first_invite.get(client_id, sent_at))
-    booked, completed = set(), set()
-    if first_invite:
-        rows = (
-            Appointment.select(Appointment.client, Appointment.created_at, Appointment.status)
-            .where(Appointment.client.in_(list(first_invite)), Appointment.created_at >= start)
-            .tuples()
+    after_invitation = (
+        (Appointment.client == first.c.client_id)
+        & (Appointment.created_at >= first.c.invited_at)
+        & (Appointment.day >= since)  # implied (nothing is booked for a day already past): the day index serves
+    )
+    per_client = (
+        Select(
+            [first],
+            [
+                first.c.client_id,
+                fn.MAX(Case(None, [(Appointment.id.is_null(False), 1)], 0)).alias("booked"),
+                fn.MAX(Case(None, [(Appointment.status == COMPLETED, 1)], 0)).alias("completed"),
+            ],
         )
-        for client_id, created_at, status in rows:
-            if created_at >= first_invite[client_id]:
-                booked.add(client_id)
-                if status == COMPLETED:
-                    completed.add(client_id)
-    due_now = len(due_clients())
-    invited_count = len(first_invite)
+        .join(Appointment, JOIN.LEFT_OUTER, on=after_invitation)
+        .group_by(first.c.client_id)
+        .alias("per_client")
+    )
+    invited, booked, completed = (
+        Select([per_client], [fn.COUNT(SQL("*")), fn.SUM(per_client.c.booked), fn.SUM(per_client.c.completed)])
+        .bind(db)
+        .tuples()
+        .get()
+    )
+    booked, completed = int(booked or 0), int(completed or 0)
+    due, due_more = due_count(today)
     return {
-        "due": due_now,
-        "invited": invited_count,
-        "booked": len(booked),
-        "completed": len(completed),
-        "rate": round(100 * len(booked) / invited_count, 1) if invited_count else None,
+        "due": due,
+        "due_more": due_more,
+        "invited": invited,
+        "booked": booked,
+        "completed": completed,
+        "rate": round(100 * booked / invited, 1) if invited else None,
     }
 
 

@@ -5,7 +5,7 @@ import datetime
 import json
 
 from flask_babel import lazy_gettext as _l
-from peewee import IntegrityError, fn
+from peewee import SQL, IntegrityError, fn
 
 from checkup.core import audit, clock, tasks
 from checkup.core.errors import NotFound, ValidationError
@@ -51,11 +51,11 @@ def create_due_tasks(today=None):
     today = today or clock.today()
     horizon = today + datetime.timedelta(days=LEAD_DAYS)
     opened = 0
-    taken = RenewalTask.select(RenewalTask.contract)
+    taken = RenewalTask.select(SQL("1")).where(RenewalTask.contract == GroupContract.id)
     contracts = (
         GroupContract.select(GroupContract, Organization)
         .join(Organization)
-        .where(GroupContract.status.in_(("active", "closed")), GroupContract.id.not_in(taken))
+        .where(GroupContract.status.in_(("active", "closed")), ~fn.EXISTS(taken))
     )
     for contract in contracts:
         due = anniversary(contract)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from checkup.core import audit, clock, national_id
 from checkup.core.errors import Conflict, NotFound, ValidationError
@@ -31,6 +31,7 @@ from checkup.services.catalog.packages import age_on
 from checkup.services.groups import enrollment_identity
 
 STATUSES = (BOOKED, CHECKED_IN, COMPLETED, NO_SHOW, CANCELLED)
+SHEET_PAGE_ROWS = 50  # rows on one page of the day sheet (a day of 1,000 appointments is 20 pages)
 IDENTITY_FIELDS = ("name", "birth_date", "national_id")
 
 
@@ -59,6 +60,7 @@ class DaySheetRow:
     roster_record: bool = False  # a record a company roster made, not yet confirmed as anyone's own
     roster_id_hash: str | None = None
     known_elsewhere: bool = False  # another record of the center holds the roster's ID number
+    slot_id: int = 0
 
     @property
     def identity_fields(self):
@@ -76,16 +78,39 @@ class DaySheetRow:
 
 @dataclass
 class DaySheetSlot:
+    """A slot of the day with its appointments counted by status (cancelled ones included); ``rows`` are
+    filled only for the slots the page shows."""
+
     slot: Slot
     rows: list = field(default_factory=list)
     ended: bool = False
+    counts: dict = field(default_factory=dict)
+
+    @property
+    def expected(self):
+        """Appointments not cancelled: the rows the slot has on the sheet."""
+        return sum(n for status, n in self.counts.items() if status != CANCELLED)
+
+    @property
+    def waiting(self):
+        return self.counts.get(BOOKED, 0)
+
+
+@dataclass(frozen=True)
+class SheetPosition:
+    """Where a page of the day sheet starts: a slot, and how many of its rows come before (a slot with more
+    rows than a page is shown in parts)."""
+
+    slot_id: int
+    start: int = 0
 
 
 @dataclass
-class DaySheet:
+class DayCounts:
+    """The day's appointments counted by status, in total and per slot (every slot of the day, in order)."""
+
     day: object
-    is_today: bool
-    slots: list
+    slots: list  # DaySheetSlot, rows empty
     counts: dict
 
     @property
@@ -96,6 +121,23 @@ class DaySheet:
     def expected(self):
         """Everyone still coming or here today (not cancelled)."""
         return self.total - self.counts.get(CANCELLED, 0)
+
+
+@dataclass
+class DaySheet(DayCounts):
+    """One page of the day sheet: whole slots from ``position`` on, as many as fit in SHEET_PAGE_ROWS rows
+    (a bigger slot in parts); ``slots`` holds the shown slots with their rows, ``overview`` every slot of
+    the day with its counts (the page's navigation)."""
+
+    is_today: bool = False
+    overview: list = field(default_factory=list)
+    position: SheetPosition | None = None
+    earlier: SheetPosition | None = None
+    later: SheetPosition | None = None
+
+    @property
+    def shown_ids(self):
+        return {group.slot.id for group in self.slots}
 
 
 def _row(appointment, now, today):
@@ -118,6 +160,7 @@ def _row(appointment, now, today):
         is_today=appointment.day == today,
         roster_record=enrollment_identity.is_roster_record(client),
         roster_id_hash=client.roster_id_hash if enrollment_identity.is_roster_record(client) else None,
+        slot_id=appointment.slot_id,
     )
 
 
@@ -147,29 +190,106 @@ def _check_in_times(appointment_ids):
     return {int(e.object_id): clock.from_utc(e.at) for e in events}
 
 
-def day_sheet(day):
-    """The day's appointments by slot (cancelled ones only counted), with counts per status: three queries."""
-    now, today = clock.now(), clock.today()
-    slots = list(Slot.select().where(Slot.day == day).order_by(Slot.start_time))
-    by_slot = {s.id: DaySheetSlot(s, ended=clock.local(s.day, s.end_time) <= now) for s in slots}
-    appointments = list(
-        _with_client_package_slot().where(Appointment.day == day).order_by(Slot.start_time, Client.name, Appointment.id)
+def day_counts(day):
+    """The day's slots in order, each with its appointments counted by status, and the day's totals: one
+    query (grouped in SQL), whatever the number of appointments."""
+    now = clock.now()
+    rows = (
+        Slot.select(Slot, Appointment.status, fn.COUNT(Appointment.id).alias("n"))
+        .join(Appointment, JOIN.LEFT_OUTER, on=((Appointment.slot == Slot.id) & (Appointment.day == day)))
+        .where(Slot.day == day)
+        .group_by(Slot.id, Appointment.status)
+        .order_by(Slot.start_time, Slot.id)
+        .objects()
     )
-    counts = {status: 0 for status in STATUSES}
+    slots, counts = {}, {status: 0 for status in STATUSES}
+    for row in rows:
+        group = slots.get(row.id)
+        if group is None:
+            group = slots[row.id] = DaySheetSlot(row, ended=clock.local(row.day, row.end_time) <= now)
+        if row.status is not None:
+            group.counts[row.status] = row.n
+            counts[row.status] = counts.get(row.status, 0) + row.n
+    return DayCounts(day=day, slots=list(slots.values()), counts=counts)
+
+
+def _default_position(overview, is_today):
+    """Today: the first slot that still needs the desk (not over yet, or over with someone still booked,
+    to be marked a no-show); another day: the first slot."""
+    if is_today:
+        for group in overview:
+            if not group.ended or group.waiting:
+                return SheetPosition(group.slot.id)
+    return SheetPosition(overview[0].slot.id) if overview else None
+
+
+def _window(overview, index, start):
+    """(the slots a page starting at ``overview[index]``/``start`` shows, the position after it)."""
+    first = overview[index]
+    left = max(0, first.expected - start)
+    if left > SHEET_PAGE_ROWS:
+        return [first], SheetPosition(first.slot.id, start + SHEET_PAGE_ROWS)
+    shown, rows = [first], left
+    for group in overview[index + 1 :]:
+        if rows + group.expected > SHEET_PAGE_ROWS:
+            return shown, SheetPosition(group.slot.id)
+        shown.append(group)
+        rows += group.expected
+    return shown, None
+
+
+def _earlier(overview, index, start):
+    """The position of the page before one that starts at ``overview[index]``/``start``."""
+    if start > 0:
+        return SheetPosition(overview[index].slot.id, max(0, start - SHEET_PAGE_ROWS))
+    if index == 0:
+        return None
+    before = overview[index - 1]
+    if before.expected > SHEET_PAGE_ROWS:  # its last part
+        return SheetPosition(before.slot.id, (before.expected - 1) // SHEET_PAGE_ROWS * SHEET_PAGE_ROWS)
+    first, rows = index - 1, before.expected
+    while first > 0 and rows + overview[first - 1].expected <= SHEET_PAGE_ROWS:
+        first -= 1
+        rows += overview[first].expected
+    return SheetPosition(overview[first].slot.id)
+
+
+def day_sheet(day, slot_id=None, start=0):
+    """A page of the day sheet: the day's counts by status and per slot, and the rows (cancelled ones only
+    counted) of whole slots from ``slot_id`` (default: see ``_default_position``), skipping ``start``
+    rows of it, as many as fit in SHEET_PAGE_ROWS. Three queries, whatever the size of the day."""
+    today = clock.today()
+    overview = day_counts(day)
+    index_of = {group.slot.id: i for i, group in enumerate(overview.slots)}
+    position = SheetPosition(slot_id, max(0, start or 0)) if slot_id in index_of else None
+    position = position or _default_position(overview.slots, day == today)
+    sheet = DaySheet(day=day, slots=[], counts=overview.counts, is_today=day == today, overview=overview.slots)
+    if position is None:
+        return sheet
+    index = index_of[position.slot_id]
+    if position.start >= overview.slots[index].expected:
+        position = SheetPosition(position.slot_id)  # past the slot's end (rows went meanwhile): its start
+    shown, sheet.later = _window(overview.slots, index, position.start)
+    sheet.position, sheet.earlier = position, _earlier(overview.slots, index, position.start)
+    sheet.slots = [DaySheetSlot(g.slot, ended=g.ended, counts=g.counts) for g in shown]
+    by_slot = {group.slot.id: group for group in sheet.slots}
+    now = clock.now()
+    appointments = (
+        _with_client_package_slot()
+        .where(Appointment.day == day, Appointment.status != CANCELLED, Appointment.slot.in_(list(by_slot)))
+        .order_by(Slot.start_time, Slot.id, Client.name, Appointment.id)
+        .limit(SHEET_PAGE_ROWS + 1)  # + 1: a booking made since the counts does not make the page longer
+        .offset(position.start)
+    )
     rows = []
-    for appointment in appointments:
-        counts[appointment.status] = counts.get(appointment.status, 0) + 1
-        if appointment.status == CANCELLED:
-            continue
-        row = _row(appointment, now, today)
-        rows.append(row)
-        by_slot.setdefault(appointment.slot_id, DaySheetSlot(appointment.slot)).rows.append(row)
+    for appointment in list(appointments)[:SHEET_PAGE_ROWS]:
+        rows.append(_row(appointment, now, today))
+        by_slot[appointment.slot_id].rows.append(rows[-1])
     times = _check_in_times([r.appointment_id for r in rows if r.status != BOOKED])
     for row in rows:
         row.checked_in_at = times.get(row.appointment_id)
     _mark_known_elsewhere(rows)
-    ordered = sorted(by_slot.values(), key=lambda s: s.slot.start_time)
-    return DaySheet(day=day, is_today=day == today, slots=ordered, counts=counts)
+    return sheet
 
 
 def sheet_row(appointment_id):

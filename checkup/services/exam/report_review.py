@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, fn
+from peewee import JOIN, SQL, fn
 
 from checkup.core.errors import NotFound
+from checkup.core.pagination import paginate
 from checkup.models import (
     AdviceSnippet,
     Appointment,
@@ -46,6 +47,7 @@ REVIEWABLE_STATUSES = (CHECKED_IN, COMPLETED)
 SIGNIFICANT_SHARE = Decimal("0.2")
 VERIFICATION_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"
 MAX_OBSERVATIONS = 20
+REVIEW_PAGE_SIZE = 50
 
 
 # --- small pure helpers -----------------------------------------------------------------------------
@@ -281,40 +283,56 @@ def suggested_advice(data, chinese=False):
     return "\n\n".join(texts)
 
 
-def ready_for_review(limit=200):
-    """Checked-in or completed appointments whose items are all resulted or skipped and not yet signed.
+def _ready_ids():
+    """Ids of the appointments ready to sign, oldest first: checked in, every item resulted or skipped,
+    no version signed.
 
-    Three queries: the unsigned candidates, then item and done-result counts grouped by appointment.
+    Only checked-in appointments are candidates: ``reports.sign`` completes the appointment in the
+    signing transaction, so a completed one has its signed version (the anti-join still keeps any signed
+    one out). Anti-joins, not ``NOT IN``: each candidate costs a probe of the report (appointment,
+    version), appointment item and result (appointment, item) indexes, whatever the number of reports.
     """
-    signed = Report.select(Report.appointment).where(Report.status.in_(EVER_SIGNED))
-    candidates = list(
+    signed = Report.select(SQL("1")).where(Report.appointment == Appointment.id, Report.status.in_(EVER_SIGNED))
+    has_items = AppointmentItem.select(SQL("1")).where(AppointmentItem.appointment == Appointment.id)
+    done = (Result.skipped == True) | Result.value_num.is_null(False) | (Result.value_text != "")
+    resulted = Result.select(SQL("1")).where(
+        Result.appointment == AppointmentItem.appointment, Result.item == AppointmentItem.item, done
+    )
+    unfinished = AppointmentItem.select(SQL("1")).where(
+        AppointmentItem.appointment == Appointment.id, ~fn.EXISTS(resulted)
+    )
+    return (
+        Appointment.select(Appointment.id)
+        .where(Appointment.status == CHECKED_IN, ~fn.EXISTS(signed), fn.EXISTS(has_items), ~fn.EXISTS(unfinished))
+        .order_by(Appointment.day, Appointment.id)
+    )
+
+
+def _with_client_and_package(ids):
+    """The appointments ``ids`` with their client and package, in the ready list's order (one query)."""
+    if not ids:
+        return []
+    return list(
         Appointment.select(Appointment, Client, Package)
         .join(Client)
         .join_from(Appointment, Package, JOIN.LEFT_OUTER)
-        .where(Appointment.status.in_(REVIEWABLE_STATUSES), Appointment.id.not_in(signed))
+        .where(Appointment.id.in_(ids))
         .order_by(Appointment.day, Appointment.id)
     )
-    if not candidates:
-        return []
-    ids = [a.id for a in candidates]
-    items = dict(
-        AppointmentItem.select(AppointmentItem.appointment, fn.COUNT(AppointmentItem.id))
-        .where(AppointmentItem.appointment.in_(ids))
-        .group_by(AppointmentItem.appointment)
-        .tuples()
-    )
-    done = (Result.skipped == True) | Result.value_num.is_null(False) | (Result.value_text != "")
-    results = dict(
-        Result.select(Result.appointment, fn.COUNT(Result.id))
-        .join(
-            AppointmentItem,
-            on=((AppointmentItem.appointment == Result.appointment) & (AppointmentItem.item == Result.item)),
-        )
-        .where(Result.appointment.in_(ids), done)
-        .group_by(Result.appointment)
-        .tuples()
-    )
-    return [a for a in candidates if items.get(a.id) and items[a.id] == results.get(a.id)][:limit]
+
+
+def review_queue(page=1, per_page=REVIEW_PAGE_SIZE):
+    """One page of the appointments ready to sign (see ``_ready_ids``), oldest first, in three queries
+    whatever the number of appointments or reports: the count, the page's ids, their rows. The clients
+    and packages are joined to the page only, never to every candidate."""
+    result = paginate(_ready_ids(), page, per_page)
+    result.items = _with_client_and_package([row.id for row in result.items])
+    return result
+
+
+def ready_for_review(limit=200):
+    """The first ``limit`` appointments ready to sign, oldest first (two queries)."""
+    return _with_client_and_package([row.id for row in _ready_ids().limit(limit)])
 
 
 def recently_signed(limit=20):

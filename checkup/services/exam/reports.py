@@ -264,10 +264,12 @@ def sign(actor, appointment_id, summary, advice, findings=(), signed_at=None, qu
         rules = follow_up_rules()
         written = _write_findings(report, data, observations, rules)
         levels = _write_follow_ups(report, data.appointment.client_id, written, rules, now)
-        events.report_signed.send(report, actor=actor)  # care: a normal re-check closes the follow-up that booked it
         Appointment.update(status=COMPLETED, live_day=None, updated_at=now).where(
             Appointment.id == data.appointment.id
         ).execute()
+        # care: a normal re-check closes the follow-up that booked it; the client's facts (last checkup,
+        # report in force) follow, so the appointment is completed first
+        events.report_signed.send(report, actor=actor)
         audit.record(
             actor,
             "report.signed",

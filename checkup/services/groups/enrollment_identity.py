@@ -28,7 +28,7 @@ import re
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
-from peewee import IntegrityError
+from peewee import SQL, IntegrityError, fn
 
 from checkup.core import audit, clock, national_id
 from checkup.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -175,7 +175,7 @@ def _earlier_records(record, birth_date):
         Client.birth_date == birth_date,
         Client.roster_unverified_since.is_null(),
         Client.national_id_cipher.is_null(False),
-        Client.id.not_in(User.select(User.client).where(User.client.is_null(False))),
+        ~fn.EXISTS(User.select(SQL("1")).where(User.client == Client.id)),
     )
     if record.roster_id_hash:
         return query.where(Client.national_id_hash == record.roster_id_hash)

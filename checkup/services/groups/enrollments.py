@@ -270,12 +270,23 @@ def filter_choices(contract):
     return departments, categories
 
 
-def export_employees(actor, organization_id, contract_id, filters):
-    """The filtered employee list as XLSX bytes (formula-like cells neutralised); the export is audited.
+def count_employees(contract, filters, up_to=None):
+    """How many rows the filtered list has (at most ``up_to``: the count stops reading there)."""
+    query = _employee_query(contract, filters).order_by()
+    if up_to is not None:
+        query = query.limit(up_to)
+    return query.count()
 
-    Returns (filename, bytes)."""
-    contract = contract_for_hr(organization_id, contract_id)
-    rows = [_row(values) for values in _employee_query(contract, filters)]
+
+def employee_rows(contract, filters):
+    """Every row of the filtered list (status only), read as they come (an export)."""
+    for values in _employee_query(contract, filters).iterator():
+        yield _row(values)
+
+
+def export_sheet(rows):
+    """(title, header, body) of the employee list as XLSX: the list's own columns, status only, in the
+    current language. Every XLSX of the list (inline or made by the worker) is this sheet."""
     header = [
         _("Employee number"),
         _("Full name"),
@@ -297,15 +308,34 @@ def export_employees(actor, organization_id, contract_id, filters):
         ]
         for r in rows
     ]
-    data = spreadsheet.workbook_bytes([(_("Employees"), header, body)])
+    return _("Employees"), header, body
+
+
+def export_filename(contract):
+    return f"employees-{contract.id}-{clock.today().isoformat()}.xlsx"
+
+
+def audit_export(actor, contract, filters, **detail):
+    """Every export of the list (made now or by the worker) is audited with the filters it applied."""
     audit.record(
         actor,
         "hr.export",
         contract,
-        rows=len(body),
         search=filters.search,
         status=filters.status,
         department=filters.department,
         category=filters.category_id,
+        **detail,
     )
-    return f"employees-{contract.id}-{clock.today().isoformat()}.xlsx", data
+
+
+def export_employees(actor, organization_id, contract_id, filters):
+    """The filtered employee list as XLSX bytes (formula-like cells neutralised); the export is audited.
+    A long list is made by the worker instead (services/groups/employee_exports).
+
+    Returns (filename, bytes)."""
+    contract = contract_for_hr(organization_id, contract_id)
+    title, header, body = export_sheet(employee_rows(contract, filters))
+    data = spreadsheet.workbook_bytes([(title, header, body)])
+    audit_export(actor, contract, filters, rows=len(body))
+    return export_filename(contract), data

@@ -149,13 +149,17 @@ def _will_retry(message, error):
     raise tasks.RetryLater(f"The mail server did not take the message: {error}")
 
 
-def send_once(client, kind, dedupe_key, subject, text, campaign_id=None, locale="en", one_click=False, email=None):
+def send_once(
+    client, kind, dedupe_key, subject, text, campaign_id=None, locale="en", one_click=False, email=None, on_claim=None
+):
     """Send ``text`` (the manage/unsubscribe footer is appended) to the client once per ``dedupe_key``.
 
     Returns the Message row written now, or None when the key was already used or there is no address.
     ``subject``/``text`` may be callables taking no argument, evaluated in ``locale``.
     ``one_click``: a marketing message, whose one-click unsubscribe withdraws marketing consent.
     ``email``: send there instead of the client record's address (an account holder's own address).
+    ``on_claim(message)``: runs in the transaction that writes the Message row, before the mail goes out
+    (the caller records what the message stands for: both commit, or neither).
     """
     address = email or client.email
     if not address:
@@ -176,6 +180,8 @@ def send_once(client, kind, dedupe_key, subject, text, campaign_id=None, locale=
                 body=body if kind in RETRYABLE else "",
                 one_click=one_click,
             )
+            if on_claim is not None:
+                on_claim(message)
     except IntegrityError:
         return None
     message.body = body

@@ -19,7 +19,7 @@ import logging
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from peewee import fn
+from peewee import SQL, fn
 
 from checkup.core import audit, clock, tasks
 from checkup.core.errors import Conflict, NotFound
@@ -248,26 +248,29 @@ def inactive_client_ids(today=None):
     with nothing booked or waited for (an account that also works here, as staff or HR, is left alone)."""
     since = years_before(today or clock.today(), inactive_years())
     since_moment = datetime.datetime.combine(since, datetime.time())
-    recent_checkups = Appointment.select(Appointment.client).where(
-        (Appointment.day >= since) | Appointment.status.in_(LIVE_STATUSES)
+    # anti-joins (NOT EXISTS), never NOT IN: correlated on the client or account, each one index probe
+    recent_checkups = Appointment.select(SQL("1")).where(
+        Appointment.client == Client.id, (Appointment.day >= since) | Appointment.status.in_(LIVE_STATUSES)
     )
-    waiting = WaitlistEntry.select(WaitlistEntry.client).where(
-        WaitlistEntry.status.in_((waitlist.WAITING, waitlist.OFFERED))
+    waiting = WaitlistEntry.select(SQL("1")).where(
+        WaitlistEntry.client == Client.id, WaitlistEntry.status.in_((waitlist.WAITING, waitlist.OFFERED))
     )
     client_accounts = UserRole.select(UserRole.user).where(UserRole.role == CLIENT)
-    working_accounts = UserRole.select(UserRole.user).where(UserRole.role != CLIENT)  # staff or HR as well
+    working_accounts = UserRole.select(SQL("1")).where(  # staff or HR as well
+        UserRole.user == User.id, UserRole.role != CLIENT
+    )
     query = (
         User.select(User.client)
         .join(Client, on=(User.client == Client.id))
         .where(
             User.id.in_(client_accounts),
-            User.id.not_in(working_accounts),
+            ~fn.EXISTS(working_accounts),
             Client.anonymized_at.is_null(),
             User.created_at < since_moment,
             Client.created_at < since_moment,
             fn.COALESCE(User.last_login_at, User.created_at) < since_moment,
-            Client.id.not_in(recent_checkups),
-            Client.id.not_in(waiting),
+            ~fn.EXISTS(recent_checkups),
+            ~fn.EXISTS(waiting),
         )
         .order_by(User.client)
     )

@@ -1,0 +1,164 @@
+"""The query-plan guard: on PostgreSQL with a mid-size center (bench/dataset.py) and ``work_mem`` at its
+default, every page each demo account reaches is opened, and every SELECT it ran is EXPLAINed. A page
+fails when one of its queries
+
+* reads a table of more than BIG_TABLE rows with a sequential scan (the query grows with the center, not
+  with the page), or
+* returns more than MAX_ROWS rows (no page shows that many: it loaded what it does not show), or
+* filters through a SubPlan over such a table: a non-hashed SubPlan runs once per outer row, and a hashed
+  one (``NOT IN (SELECT …)``) falls to the non-hashed kind once its hash no longer fits in ``work_mem`` —
+  the cliff /exam/review went over at ~265k reports.
+
+The dataset is built once per run (~1 min); DATASET_SCALE sizes it so that the large tables are well past
+BIG_TABLE while the planner still has a real choice between an index and a scan.
+"""
+
+import json
+from urllib.parse import urlsplit
+
+import pytest
+
+from bench import dataset
+from checkup import create_app, database
+from checkup.demo import demo
+from checkup.demo.accounts import ACCOUNTS, DEMO_CLIENT
+from checkup.models import User
+from checkup.models.base import db
+from tests.conftest import POSTGRES_URL, base_config, reachable, service_missing
+from tests.support.live_server import signed_in_cookie
+from tests.support.page_crawl import Statements, crawl
+
+DATASET_SCALE = 0.05
+BIG_TABLE = 10_000
+MAX_ROWS = 300
+# Statements that are allowed to scan: (substring of the SQL, why). Keep this short and justified.
+ALLOWED = []
+
+
+def plan_nodes(plan):
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from plan_nodes(child)
+
+
+def plan_problems(plan, sizes):
+    """[str] what is wrong with one EXPLAIN (ANALYZE, FORMAT JSON) plan."""
+    problems = []
+    if plan.get("Actual Rows", 0) * plan.get("Actual Loops", 1) > MAX_ROWS:
+        problems.append(f"returns {plan['Actual Rows']:,} rows")
+    filters = " ".join(
+        str(node.get(key, ""))
+        for node in plan_nodes(plan)
+        for key in ("Filter", "Join Filter", "Hash Cond", "Index Cond")
+    )
+    for node in plan_nodes(plan):
+        relation = node.get("Relation Name")
+        if node["Node Type"] == "Seq Scan" and sizes.get(relation, 0) > BIG_TABLE:
+            problems.append(f"sequential scan of {relation} ({sizes[relation]:,} rows)")
+        name = node.get("Subplan Name", "")
+        if node.get("Parent Relationship") == "SubPlan" and name.startswith("SubPlan"):
+            touched = {n.get("Relation Name") for n in plan_nodes(node)} - {None}
+            big = sorted(r for r in touched if sizes.get(r, 0) > BIG_TABLE)
+            if big and f"hashed {name}" in filters:
+                problems.append(f"hashed {name} over {', '.join(big)} (NOT IN: falls off work_mem as it grows)")
+            elif big:
+                problems.append(f"{name} run per row over {', '.join(big)}")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def postgres_big_center(tmp_path_factory):
+    if not reachable(POSTGRES_URL, 5432):
+        service_missing(f"PostgreSQL is not reachable at {POSTGRES_URL}")
+    import psycopg2
+
+    parts = urlsplit(POSTGRES_URL)
+    name = f"{parts.path.lstrip('/')}_plans"
+    url = parts._replace(path=f"/{name}").geturl()
+    admin = psycopg2.connect(
+        host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres", dbname="postgres"
+    )
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{name}"')
+    folder = tmp_path_factory.mktemp("plans")
+    app = create_app(base_config(folder, DATABASE_URL=url))
+    try:
+        with app.app_context():
+            database.upgrade()
+            with db.connection_context():
+                demo.seed(history=True)
+            db.close()
+            dataset.build(url, DATASET_SCALE)
+        yield app, url
+    finally:
+        if not db.is_closed():
+            db.close()
+        if hasattr(db.obj, "close_all"):
+            db.obj.close_all()
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def explain_all(url, statements):
+    """{sql: [problem]} for the SELECTs among ``statements`` (text, params), each planned once."""
+    import psycopg2
+
+    found = {}
+    connection = psycopg2.connect(url)
+    try:
+        with connection.cursor() as cur:
+            cur.execute("SELECT relname, reltuples::bigint FROM pg_class WHERE relkind = 'r'")
+            sizes = dict(cur.fetchall())
+            for sql, params in statements:
+                if sql in found or not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                    continue
+                if any(allowed in sql for allowed, _why in ALLOWED):
+                    found[sql] = []
+                    continue
+                cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+                found[sql] = plan_problems(cur.fetchone()[0][0]["Plan"], sizes)
+    finally:
+        connection.close()
+    return found
+
+
+def test_no_page_scans_a_big_table_or_runs_a_subplan_over_one(postgres_big_center):
+    app, url = postgres_big_center
+    failures = []
+    visited = 0
+    db.initialize(database.open_database(url))  # other tests on this worker may have rebound the proxy
+    for email in [email for email, _name, _roles in ACCOUNTS] + [DEMO_CLIENT["email"]]:
+        with app.app_context():
+            with db.connection_context():
+                cookie = signed_in_cookie(app, User.get(User.email == email))
+            http = app.test_client()
+            for key, value in cookie.items():
+                http.set_cookie(key, value)
+            pages = crawl(app, http)
+            visited += len(pages)
+            for page in pages:
+                with Statements() as recorded:
+                    http.get(page.path, headers={"HX-Request": "true"} if page.fragment else {})
+                for sql, problems in explain_all(url, recorded.recorded).items():
+                    failures += [f"{email} {page.path}: {problem}\n    {sql[:300]}" for problem in problems]
+    assert visited > 60, f"the crawl reached only {visited} pages"
+    assert not failures, "\n".join(sorted(set(failures)))
+
+
+def test_the_guard_sees_a_seq_scan_and_a_hashed_not_in():
+    """The rules themselves, on plans PostgreSQL 15 prints for the two shapes that hurt."""
+    plan = json.loads(
+        """{"Node Type": "Seq Scan", "Relation Name": "appointment", "Filter": "(NOT (hashed SubPlan 1))",
+        "Plans": [{"Node Type": "Seq Scan", "Parent Relationship": "SubPlan", "Subplan Name": "SubPlan 1",
+        "Relation Name": "report"}]}"""
+    )
+    problems = plan_problems(plan, {"appointment": 300_000, "report": 264_000})
+    assert problems == [
+        "sequential scan of appointment (300,000 rows)",
+        "hashed SubPlan 1 over report (NOT IN: falls off work_mem as it grows)",
+        "sequential scan of report (264,000 rows)",
+    ]
+    assert plan_problems(plan, {"appointment": 50, "report": 50}) == []
