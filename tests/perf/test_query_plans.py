@@ -32,7 +32,27 @@ DATASET_SCALE = 0.05
 BIG_TABLE = 10_000
 MAX_ROWS = 300
 # Statements that are allowed to scan: (substring of the SQL, why). Keep this short and justified.
-ALLOWED = []
+# The three whole-contract aggregates below join the contract's enrollments to appointment by its primary
+# key: at this scale (~260 pages) hashing a scan of appointment is cheaper than one index probe per enrollment,
+# and with 16x the appointments PostgreSQL walks appointment_pkey instead (checked by hand); no index changes it.
+_CONTRACT_AGGREGATE = "whole-contract aggregate over enrollment ⟕ appointment(pk): the scan is the planner's choice only while appointment is small"
+ALLOWED = [
+    # HR dashboard: counts by contract, department, category and status (services/groups/enrollments.dashboard)
+    (
+        'AS "enrollment_status", COUNT("t1"."id") FROM "enrollment" AS "t1" LEFT OUTER JOIN "appointment" AS "t2"',
+        _CONTRACT_AGGREGATE,
+    ),
+    # HR invitations page: the figures (services/groups/invitations.overview)
+    (
+        'SELECT COUNT("t1"."id"), COALESCE(SUM(CASE WHEN (CASE WHEN ("t2"."status" IN (%s, %s, %s, %s)) THEN "t2"."status" WHEN ("t1"."invited_at" IS NOT NULL)',
+        _CONTRACT_AGGREGATE,
+    ),
+    # group summary: the reports of the contract's completed checkups (services/groups/group_summary.counted_reports)
+    (
+        'FROM "report" AS "t1" WHERE (("t1"."appointment_id" IN (SELECT "t2"."appointment_id" FROM "enrollment" AS "t2" INNER JOIN "appointment" AS "t3"',
+        _CONTRACT_AGGREGATE,
+    ),
+]
 
 
 def plan_nodes(plan):
@@ -156,9 +176,9 @@ def test_the_guard_sees_a_seq_scan_and_a_hashed_not_in():
         "Relation Name": "report"}]}"""
     )
     problems = plan_problems(plan, {"appointment": 300_000, "report": 264_000})
-    assert problems == [
-        "sequential scan of appointment (300,000 rows)",
+    assert sorted(problems) == [
         "hashed SubPlan 1 over report (NOT IN: falls off work_mem as it grows)",
+        "sequential scan of appointment (300,000 rows)",
         "sequential scan of report (264,000 rows)",
     ]
     assert plan_problems(plan, {"appointment": 50, "report": 50}) == []

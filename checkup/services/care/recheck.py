@@ -50,15 +50,19 @@ def item_choices(follow_up):
     """(items one may re-check, ids ticked by default): the original checkup's items and the finding items."""
     report = Report.get_or_none(Report.id == follow_up.report_id)
     finding_ids = [row.item_id for row in followups.finding_rows(follow_up, report) if row.item_id]
+    # the checkup's own items first, by the (appointment, item) index: a plain IN list, not an IN subquery
     performed = (
-        (AppointmentItem.select(AppointmentItem.item).where(AppointmentItem.appointment == report.appointment_id))
+        [
+            row.item_id
+            for row in AppointmentItem.select(AppointmentItem.item).where(
+                AppointmentItem.appointment == report.appointment_id
+            )
+        ]
         if report
-        else None
+        else []
     )
-    condition = ExamItem.id.in_(finding_ids or [0])
-    if performed is not None:
-        condition = condition | ExamItem.id.in_(performed)
-    items = list(ExamItem.select().where(condition).order_by(ExamItem.department, ExamItem.code))
+    wanted = list(dict.fromkeys(finding_ids + performed))
+    items = list(ExamItem.select().where(ExamItem.id.in_(wanted or [0])).order_by(ExamItem.department, ExamItem.code))
     return items, [i for i in dict.fromkeys(finding_ids)]
 
 

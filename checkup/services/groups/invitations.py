@@ -35,8 +35,10 @@ from checkup.services.groups.enrollments import (
     APPOINTMENT_STATES,
     INVITED,
     NOT_BOOKED,
+    NOT_INVITED,
     contract_for_hr,
     enrollment_status,
+    status_sql,
 )
 from checkup.services.mail import messages
 
@@ -299,21 +301,37 @@ class Overview:
     pending: int = 0
 
 
+def _count_where(condition):
+    return fn.COALESCE(fn.SUM(Case(None, [(condition, 1)], 0)), 0)
+
+
 def overview(organization_id, contract_id):
-    """The figures of the invitations page (two queries)."""
+    """The figures of the invitations page: counted in SQL (one row however large the roster), plus the
+    pending count of an active contract."""
     contract = contract_for_hr(organization_id, contract_id)
-    figures = Overview()
-    for _id, invited_at, appointment_status, email in _roster(contract.id):
-        status = enrollment_status(invited_at, appointment_status)
-        figures.total += 1
-        if status not in NOT_BOOKED:
-            figures.booked += 1
-            continue
-        if status == INVITED:
-            figures.invited += 1
-        else:
-            figures.not_invited += 1
-        figures.no_email += not (email or "").strip()
+    status = status_sql()
+    not_booked = status.in_(NOT_BOOKED)
+    no_address = fn.TRIM(fn.COALESCE(recipient_sql(), "")) == ""
+    query = (
+        with_account(
+            Enrollment.select(
+                fn.COUNT(Enrollment.id),
+                _count_where(status == NOT_INVITED),
+                _count_where(status == INVITED),
+                _count_where(not_booked & no_address),
+            ).join_from(Enrollment, Client)
+        )
+        .join_from(Enrollment, Appointment, JOIN.LEFT_OUTER, on=(Enrollment.appointment == Appointment.id))
+        .where(Enrollment.contract == contract.id)
+    )
+    total, not_invited, invited, no_email = (int(value or 0) for value in query.tuples().get())
+    figures = Overview(
+        total=total,
+        not_invited=not_invited,
+        invited=invited,
+        booked=total - not_invited - invited,
+        no_email=no_email,
+    )
     figures.pending = pending_count(contract.id) if contract.status == ACTIVE else 0
     return contract, figures
 
