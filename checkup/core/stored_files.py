@@ -20,6 +20,11 @@ def sha256_of(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
+def is_intact(path: Path | None, checksum: str | None) -> bool:
+    """The file at ``path`` is there and its content still has the recorded ``checksum``."""
+    return bool(checksum) and path is not None and path.is_file() and sha256_of(path) == checksum
+
+
 def _remove_stale_temps(folder: Path, name: str) -> None:
     now = time.time()
     for leftover in folder.glob(f".{name}.*.tmp"):

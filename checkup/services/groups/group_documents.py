@@ -26,7 +26,7 @@ from flask_babel import lazy_gettext as _l
 from checkup.core import audit, tasks
 from checkup.core.arguments import storable_id
 from checkup.core.errors import Conflict, NotFound, ValidationError
-from checkup.core.stored_files import sha256_of, write_atomically
+from checkup.core.stored_files import is_intact, write_atomically
 from checkup.models import GroupDocument, SummaryRelease, User
 from checkup.models.base import db, utcnow
 from checkup.models.groups import BILLING, FAILED, PENDING, READY, RENDERING, SUMMARY
@@ -217,8 +217,7 @@ def render_bytes(document):
 
 
 def _file_ok(document):
-    path = file_for(document)
-    return bool(document.checksum) and path is not None and path.is_file() and sha256_of(path) == document.checksum
+    return is_intact(file_for(document), document.checksum)
 
 
 def _claim(document_id):

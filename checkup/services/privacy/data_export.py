@@ -143,13 +143,7 @@ def is_available(export, now=None):
 
 
 def _file_ok(export):
-    path = file_for(export)
-    return (
-        bool(export.checksum)
-        and path is not None
-        and path.is_file()
-        and stored_files.sha256_of(path) == export.checksum
-    )
+    return stored_files.is_intact(file_for(export), export.checksum)
 
 
 def download(actor, export_id, client_id):
