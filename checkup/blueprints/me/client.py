@@ -22,12 +22,8 @@ restrict_blueprint(bp, CLIENT)
 
 @bp.get("")
 def home():
-    client = clients.client_summary(current_user.client_id)
-    return render_page(
-        "client/home.html",
-        client=client,
-        earlier_records=enrollment_identity.offers_earlier_records(current_user.client_id),
-    )
+    client, earlier_records = enrollment_identity.client_home(current_user.client_id)
+    return render_page("client/home.html", client=client, earlier_records=earlier_records)
 
 
 @bp.route("/earlier-records", methods=["GET", "POST"])

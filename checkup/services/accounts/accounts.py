@@ -16,6 +16,7 @@ from peewee import JOIN
 
 from checkup.core import audit, passwords, tasks
 from checkup.core.errors import NotFound, PermissionDenied, ValidationError
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Client, LoginSession, Organization, PasswordResetToken, User, UserRole
 from checkup.models.accounts import ALL_ROLES, CLIENT, HR
 from checkup.models.base import db, utcnow
@@ -200,6 +201,19 @@ def idle_minutes(role_names):
     return max(MIN_IDLE_MINUTES, int(current_app.config[key]))
 
 
+def _session_lookup(token_hash, now, active):
+    """One query on every signed-in request: the session, its user and one row per role of the user."""
+    return (
+        LoginSession.select(LoginSession.id, LoginSession.last_seen_at, User, UserRole.role)
+        .join(User)
+        .join(UserRole, JOIN.LEFT_OUTER, on=(UserRole.user == User.id), attr="granted")
+        .where(LoginSession.token_hash == token_hash, LoginSession.expires_at > now, User.is_active == active)
+    )
+
+
+_SESSION_LOOKUP = PreparedSelect(_session_lookup)
+
+
 def load_session(token, activity=True):
     """The user behind a live session token, with roles loaded; None if expired, ended or inactive.
 
@@ -210,13 +224,7 @@ def load_session(token, activity=True):
     if not token or not isinstance(token, str) or len(token) > 100:
         return None
     now = utcnow()
-    # one query on every signed-in request: the session, its user and one row per role of the user
-    rows = list(
-        LoginSession.select(LoginSession.id, LoginSession.last_seen_at, User, UserRole.role)
-        .join(User)
-        .join(UserRole, JOIN.LEFT_OUTER, on=(UserRole.user == User.id), attr="granted")
-        .where(LoginSession.token_hash == _digest(token), LoginSession.expires_at > now, User.is_active == True)
-    )
+    rows = _SESSION_LOOKUP.rows(_digest(token), now, True)
     if not rows:
         return None
     row = rows[0]

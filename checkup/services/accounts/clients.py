@@ -63,7 +63,11 @@ class ClientSummary:
 
 
 def client_summary(client_id):
-    client = Client.get_or_none(Client.id == client_id) if valid_id(client_id) else None
+    return summary_of(Client.get_or_none(Client.id == client_id) if valid_id(client_id) else None)
+
+
+def summary_of(client):
+    """The ClientSummary of a loaded record (None for None)."""
     if client is None:
         return None
     return ClientSummary(

@@ -31,10 +31,12 @@ from flask_babel import lazy_gettext as _l
 from peewee import SQL, IntegrityError, fn
 
 from checkup.core import audit, clock, national_id
+from checkup.core.arguments import valid_id
 from checkup.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from checkup.models import Appointment, AuditEvent, Client, Enrollment, User
 from checkup.models.appointments import BOOKED, CANCELLED
 from checkup.models.base import db
+from checkup.services.accounts import clients
 
 INVITATION, DETAILS, FRONT_DESK = "invitation", "details", "front_desk"
 DETAIL_ATTEMPTS = 5
@@ -149,6 +151,12 @@ def join_by_invitation(actor, enrollment, account):
 
 
 # --- (b) the birth date and the last four characters of the ID, at first sign-in ---------------------------
+
+
+def client_home(client_id):
+    """(ClientSummary or None, whether the home offers to join an earlier record) from one read of the record."""
+    client = Client.get_or_none(Client.id == client_id) if valid_id(client_id) else None
+    return clients.summary_of(client), is_roster_record(client)
 
 
 def offers_earlier_records(client_id):
