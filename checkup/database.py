@@ -84,7 +84,24 @@ class PostgresqlPool(PooledPostgresqlDatabase):
 
     def _initialize_connection(self, conn):
         super()._initialize_connection(conn)
+        plan_for_solid_state_storage(conn)
         apply_statement_timeout(conn, statement_timeout_ms())
+
+
+# PostgreSQL's stock random_page_cost (4) prices a random read as on a spinning disk: on a big center's
+# data it then prefers hashing all 300k appointments to 10k primary-key lookups (HR's invitation figures
+# for a 10,000-employee contract: 95 ms instead of 30 ms). Servers run on SSDs; a value a DBA chose is kept.
+STOCK_RANDOM_PAGE_COST = "4"
+SOLID_STATE_RANDOM_PAGE_COST = "1.1"
+
+
+def plan_for_solid_state_storage(conn):
+    """Price random reads as on an SSD for this connection, unless the server was tuned already."""
+    with conn.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        if cursor.fetchone()[0] == STOCK_RANDOM_PAGE_COST:
+            cursor.execute("SET random_page_cost = %s", (SOLID_STATE_RANDOM_PAGE_COST,))
+    conn.commit()
 
 
 def statement_timeout_ms():

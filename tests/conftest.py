@@ -55,6 +55,8 @@ def base_config(tmp_path, **extra):
         "BASE_URL": "http://localhost",
         # mail is asserted in English; tests/accounts/test_client_language.py checks the shipped default (Chinese)
         "CLIENT_LOCALE": "en",
+        # counted on every view: tests change the data between two views (tests/core/test_headline_figures.py)
+        "HEADLINE_MAX_AGE_SECONDS": 0,
     }
     config.update(extra)
     return config

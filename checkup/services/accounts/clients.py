@@ -16,6 +16,7 @@ from peewee import JOIN, IntegrityError
 from checkup.core import audit, national_id
 from checkup.core.arguments import MAX_PAGE, valid_id
 from checkup.core.errors import NotFound, ValidationError
+from checkup.core.headline_figures import headline
 from checkup.core.pagination import PER_PAGE, Page, peek
 from checkup.models import Client, Organization, User
 from checkup.models.base import db
@@ -82,8 +83,10 @@ def summary_of(client):
 
 
 def directory_stats():
-    """Headline counts for the staff landing pages."""
-    return {"clients": Client.select().count(), "organizations": Organization.select().count()}
+    """Headline counts for the staff landing pages (up to HEADLINE_MAX_AGE_SECONDS old)."""
+    return headline(
+        "directory.counts", lambda: {"clients": Client.select().count(), "organizations": Organization.select().count()}
+    )
 
 
 # --- reading ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from peewee import JOIN, PostgresqlDatabase
 
 from checkup.core.arguments import id_from_text
+from checkup.core.headline_figures import headline
 from checkup.models import AuditEvent, Client, ExamItem, Organization, Package, Resource, User
 from checkup.models.base import db
 
@@ -12,6 +13,11 @@ PAGE_SIZE = 50
 
 
 def counts():
+    """The dashboard's headline counts (up to HEADLINE_MAX_AGE_SECONDS old)."""
+    return headline("admin.counts", _counts)
+
+
+def _counts():
     return {
         "accounts": User.select().where(User.is_active == True).count(),
         "clients": Client.select().count(),
