@@ -9,7 +9,7 @@ from flask import current_app, has_app_context, has_request_context, request
 from peewee import InterfaceError, OperationalError
 from playhouse.db_url import connect, parse
 from playhouse.migrations import Runner
-from playhouse.pool import MaxConnectionsExceeded, PooledPostgresqlDatabase
+from playhouse.pool import MaxConnectionsExceeded, PooledPostgresqlDatabase, PooledSqliteDatabase
 from werkzeug.exceptions import ServiceUnavailable
 
 from checkup.core import key_check, locks
@@ -27,7 +27,19 @@ def open_database(url):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # IMMEDIATE: a transaction takes the write lock when it begins and waits (busy timeout)
         # for it, instead of failing when a reader upgrades to a writer under contention.
-        return connect(url, pragmas=SQLITE_PRAGMAS, timeout=10, lock_type="IMMEDIATE")
+        if not path or path == ":memory:":
+            return connect(url, pragmas=SQLITE_PRAGMAS, timeout=10, lock_type="IMMEDIATE")
+        # a pool per process, as for PostgreSQL: opening the file and setting its pragmas cost more than
+        # most pages' queries. A pooled connection serves one thread at a time, so it may change threads.
+        return PooledSqliteDatabase(
+            path,
+            pragmas=SQLITE_PRAGMAS,
+            timeout=10,
+            lock_type="IMMEDIATE",
+            max_connections=32,
+            stale_timeout=300,
+            check_same_thread=False,
+        )
     scheme, _, rest = url.partition("://")
     if scheme in ("postgres", "postgresql"):
         # a pool per process: "closing" at the end of a request returns the connection for reuse
