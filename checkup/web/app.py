@@ -15,7 +15,7 @@ from checkup import database
 from checkup.core.errors import DomainError
 from checkup.services.accounts import accounts
 from checkup.services.admin import health
-from checkup.web import locale, log_redaction, templating
+from checkup.web import locale, log_redaction, template_gettext, templating
 from checkup.web.extensions import babel, csrf, htmx, limiter, login_manager
 from checkup.web.guards import login_url_for_current, wants_fragment
 from checkup.web.log_redaction import redact_path
@@ -69,6 +69,7 @@ def init_app(app):
     log_redaction.protect_app_logs(app)  # no token, ID or phone number in the app's log lines
 
     templating.init_app(app)
+    template_gettext.init_app(app)
 
 
 def _init_login(app):
