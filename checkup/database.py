@@ -64,6 +64,7 @@ class PooledConnection(psycopg2.extensions.connection):
 
     idle_since: float | None = None
     statement_timeout_ms = 0  # the server's default: no limit
+    planned_for_ssd = False  # plan_for_solid_state_storage has run on it
 
 
 class PostgresqlPool(PooledPostgresqlDatabase):
@@ -108,12 +109,17 @@ SOLID_STATE_RANDOM_PAGE_COST = "1.1"
 
 
 def plan_for_solid_state_storage(conn):
-    """Price random reads as on an SSD for this connection, unless the server was tuned already."""
+    """Price random reads as on an SSD for this connection, unless the server was tuned already (once per
+    connection: peewee initializes a pooled connection again at every check-out)."""
+    if getattr(conn, "planned_for_ssd", False):
+        return
     with conn.cursor() as cursor:
         cursor.execute("SHOW random_page_cost")
         if cursor.fetchone()[0] == STOCK_RANDOM_PAGE_COST:
             cursor.execute("SET random_page_cost = %s", (SOLID_STATE_RANDOM_PAGE_COST,))
     conn.commit()
+    if isinstance(conn, PooledConnection):
+        conn.planned_for_ssd = True
 
 
 def statement_timeout_ms():
