@@ -30,6 +30,7 @@ SCHEDULE: tuple[tuple[str, int], ...] = (
     ("invitation.send_reminders", DAY),
     ("tasks.purge_done", DAY),
     ("data_export.purge_expired", HOUR),
+    ("hr_export.purge_expired", HOUR),
     ("retention.run", DAY),
     ("management.refresh_rollup", HOUR),
 )

@@ -174,3 +174,20 @@ def test_the_file_is_made_in_the_language_hr_asked_in(client, hr, roster):
     assert EmployeeExport.get_by_id(export_id).locale.startswith("zh")
     header = _rows(client.get(f"/hr/exports/{export_id}/file").data)[0]
     assert header[0] != "Employee number"
+
+
+def test_the_hourly_purge_deletes_every_old_file_without_waiting_for_the_next_export(client, hr, roster):
+    from checkup.core import periodic
+
+    assert ("hr_export.purge_expired", periodic.HOUR) in periodic.SCHEDULE
+    ids = [_export_id(client.post("/hr/employees.xlsx", data={"contract": roster.contract.id})) for _ in range(3)]
+    paths = [employee_exports.file_for(EmployeeExport.get_by_id(i)) for i in ids]
+    assert all(path.is_file() for path in paths)
+    old = utcnow() - datetime.timedelta(hours=employee_exports.EXPORT_HOURS, minutes=1)
+    EmployeeExport.update(ready_at=old).where(EmployeeExport.id.in_(ids[:2])).execute()
+
+    assert employee_exports.purge_expired(batch=1) == 2  # batch after batch until none is left
+
+    assert [path.exists() for path in paths] == [False, False, True]
+    assert [EmployeeExport.get_by_id(i).state for i in ids] == ["expired", "expired", "ready"]
+    assert employee_exports.purge_expired() == 0

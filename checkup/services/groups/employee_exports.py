@@ -11,7 +11,8 @@ An error marks it failed and is raised, so the task is tried again on schedule.
 
 Only an HR account of the export's organization reaches it: another organization's export answers
 NotFound exactly like a missing one. A download is audited (``hr.export_downloaded``) and possible for
-EXPORT_HOURS; older files are deleted when the organization next asks for an export.
+EXPORT_HOURS; older files are deleted by the hourly task ``hr_export.purge_expired`` (and when the
+organization next asks for an export).
 """
 
 import datetime
@@ -104,23 +105,32 @@ def export_or_owe(actor, organization_id, contract_id, filters, locale=""):
     return EmployeeExport.get_by_id(export.id)
 
 
-def _expire_old(organization_id):
-    """Delete the organization's files older than EXPORT_HOURS (their rows stay, marked expired)."""
+def _expire_old(organization_id=None, batch=100):
+    """Delete files older than EXPORT_HOURS (their rows stay, marked expired): the organization's, or
+    everybody's when ``organization_id`` is None; at most ``batch``. Returns how many were expired."""
     cutoff = utcnow() - datetime.timedelta(hours=EXPORT_HOURS)
-    old = list(
-        EmployeeExport.select()
-        .where(
-            EmployeeExport.organization == organization_id,
-            EmployeeExport.state == READY,
-            EmployeeExport.ready_at < cutoff,
-        )
-        .limit(100)
-    )
+    query = EmployeeExport.select().where(EmployeeExport.state == READY, EmployeeExport.ready_at < cutoff)
+    if organization_id is not None:
+        query = query.where(EmployeeExport.organization == organization_id)
+    old = list(query.order_by(EmployeeExport.id).limit(batch))
     for export in old:
         path = file_for(export)
         if path is not None:
             path.unlink(missing_ok=True)
         EmployeeExport.update(state=EXPIRED, path="", checksum="").where(EmployeeExport.id == export.id).execute()
+    return len(old)
+
+
+@tasks.handler("hr_export.purge_expired")
+def purge_expired(batch=100):
+    """Periodic task: delete every organization's export files older than EXPORT_HOURS, in batches until
+    none is left (an organization that never asks for another export keeps no employee list on disk)."""
+    expired = 0
+    while True:
+        done = _expire_old(batch=batch)
+        expired += done
+        if done < batch:
+            return expired
 
 
 # --- reading, scoped -------------------------------------------------------------------------------
