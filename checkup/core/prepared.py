@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from peewee import ModelSelect
+from peewee import Database, ModelSelect
 
 from checkup.models.base import db
 
@@ -23,7 +23,7 @@ class PreparedSelect:
         self._compiled: dict[type, tuple[str, ModelSelect]] = {}
         self._lock = threading.Lock()
 
-    def _prepared(self, database, params: Sequence[Any]) -> tuple[str, ModelSelect]:
+    def _prepared(self, database: Database, params: Sequence[Any]) -> tuple[str, ModelSelect]:
         kind = type(database)
         prepared = self._compiled.get(kind)
         if prepared is None:
@@ -40,4 +40,4 @@ class PreparedSelect:
         sql, template = self._prepared(database, params)
         cursor = database.execute_sql(sql, params)
         # the template query only describes the columns and joins: each cursor gets its own wrapper
-        return list(template._get_cursor_wrapper(cursor))
+        return list(template._get_cursor_wrapper(cursor))  # type: ignore[attr-defined]
