@@ -10,7 +10,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Worker
 
-from checkup import database
+from checkup import cli_mllp, database
 from checkup.core import locks, periodic, tasks
 from checkup.demo import demo
 from checkup.models import Task
@@ -194,3 +194,4 @@ def init_app(app):
     app.cli.add_command(seed_demo)
     app.cli.add_command(worker)
     app.cli.add_command(verify_documents)
+    app.cli.add_command(cli_mllp.mllp_command)

@@ -23,6 +23,12 @@ SETTINGS = [
     ("SECRET_KEY", "CHECKUP_SECRET_KEY", str, None),
     ("NATIONAL_ID_KEY", "CHECKUP_NATIONAL_ID_KEY", str, None),
     ("CENTER_NAME", "CHECKUP_CENTER_NAME", str, "Checkup Portal Health Center"),
+    # the center as the client's documents and mails name it, in each language (unset English name:
+    # CENTER_NAME; unset address: the documents leave the line out)
+    ("CENTER_NAME_EN", "CHECKUP_CENTER_NAME_EN", str, None),
+    ("CENTER_NAME_ZH", "CHECKUP_CENTER_NAME_ZH", str, "健康体检中心"),
+    ("CENTER_ADDRESS_EN", "CHECKUP_CENTER_ADDRESS_EN", str, ""),
+    ("CENTER_ADDRESS_ZH", "CHECKUP_CENTER_ADDRESS_ZH", str, ""),
     ("TIMEZONE", "CHECKUP_TIMEZONE", str, "Asia/Shanghai"),
     ("MAIL_SERVER", "CHECKUP_MAIL_SERVER", str, None),
     ("MAIL_PORT", "CHECKUP_MAIL_PORT", int, 25),
@@ -50,6 +56,16 @@ SETTINGS = [
     ("BOOKING_CUTOFF_HOURS", "CHECKUP_BOOKING_CUTOFF_HOURS", int, 24),
     ("WAITLIST_HOLD_HOURS", "CHECKUP_WAITLIST_HOLD_HOURS", int, 2),
     ("BOOKING_HORIZON_DAYS", "CHECKUP_BOOKING_HORIZON_DAYS", int, 120),
+    # money (services/money): pay at the desk or before (a prepaid booking holds its places this long, then
+    # is released); a refund after the cutoff keeps this share of what was charged; a refund above this
+    # amount needs a second person; the payment provider for online orders ("manual": the desk confirms a
+    # transfer) and the key its notifications are signed with (unset: derived from SECRET_KEY)
+    ("PAYMENT_POLICY", "CHECKUP_PAYMENT_POLICY", str, "at_desk"),
+    ("PAYMENT_HOLD_MINUTES", "CHECKUP_PAYMENT_HOLD_MINUTES", int, 30),
+    ("REFUND_LATE_FEE_PERCENT", "CHECKUP_REFUND_LATE_FEE_PERCENT", str, "10"),
+    ("REFUND_SECOND_PERSON_ABOVE", "CHECKUP_REFUND_SECOND_PERSON_ABOVE", str, "1000.00"),
+    ("PAYMENT_PROVIDER", "CHECKUP_PAYMENT_PROVIDER", str, "manual"),
+    ("PAYMENT_NOTIFY_KEY", "CHECKUP_PAYMENT_NOTIFY_KEY", str, None),
     # the language of mail and documents for a client who has no account or never chose a language
     ("CLIENT_LOCALE", "CHECKUP_CLIENT_LOCALE", str, "zh"),
     ("INVITATION_DAYS", "CHECKUP_INVITATION_DAYS", int, 14),  # a group invitation link lives this long
@@ -69,6 +85,7 @@ SETTINGS = [
     ("TASK_RETRY_DELAYS", "CHECKUP_TASK_RETRY_DELAYS", _seconds_list, None),
     # how long a staff member's break-the-glass access to a client's clinical record lasts
     ("BREAK_GLASS_MINUTES", "CHECKUP_BREAK_GLASS_MINUTES", int, 30),
+    ("CHIEF_MAY_SIGN_OWN_STATIONS", "CHECKUP_CHIEF_MAY_SIGN_OWN_STATIONS", _bool, False),  # 主检 of own stations
     ("TASK_LEASE_SECONDS", "CHECKUP_TASK_LEASE_SECONDS", int, None),
     # clients' data rights: where the ZIPs of their data are written (deleted after 7 days), how long
     # reports and results are kept, and after how long without an exam a client account is anonymized
@@ -100,6 +117,8 @@ def build_config(instance_path, overrides=None):
     instance = Path(instance_path)
     if not config["DATABASE_URL"]:
         config["DATABASE_URL"] = f"sqlite:///{instance / 'checkup.db'}"
+    if not config["CENTER_NAME_EN"]:
+        config["CENTER_NAME_EN"] = config["CENTER_NAME"]
     if not config["OUTBOX_DIR"]:
         config["OUTBOX_DIR"] = str(instance / "outbox")
     if config["ALLOW_TEST_EMAIL_DOMAINS"] is None:
@@ -137,3 +156,18 @@ def build_config(instance_path, overrides=None):
     if config["MAX_CONTENT_LENGTH"] is not None:  # None: no limit at all
         config["MAX_CONTENT_LENGTH"] = max(config["MAX_CONTENT_LENGTH"], config["UPLOAD_MAX_BYTES"] + 1024 * 1024)
     return config
+
+
+def center_identity(config, language):
+    """The center's name, address and phone as a client reading ``language`` ("zh" or "en") sees them:
+    {"name", "address", "phone"}. A Chinese name or address left empty falls back to the English one."""
+    chinese = language == "zh"
+    name_en, address_en = (
+        config.get("CENTER_NAME_EN") or config.get("CENTER_NAME", ""),
+        config.get("CENTER_ADDRESS_EN", ""),
+    )
+    return {
+        "name": (config.get("CENTER_NAME_ZH") if chinese else "") or name_en,
+        "address": (config.get("CENTER_ADDRESS_ZH") if chinese else "") or address_en,
+        "phone": config.get("CENTER_PHONE", ""),
+    }

@@ -4,7 +4,7 @@ the web processes, the workers and the CLI share one complete registry; ``tasks.
 no module registered, and tests/core/test_task_queue.py checks every kind named in the code."""
 
 from checkup.services.admin import daily_rollup
-from checkup.services.booking import waitlist
+from checkup.services.booking import payment_holds, waitlist
 from checkup.services.care import (
     campaigns,
     client_facts,
@@ -24,13 +24,18 @@ from checkup.services.groups import (
     summary_releases,
 )
 from checkup.services.groups.roster import roster
+from checkup.services.integrations import webhooks
 from checkup.services.mail import booking_mail, messages, notifications
+from checkup.services.money import ledger, providers
 from checkup.services.privacy import anonymization, data_export, data_rights
 
 # imported for their @tasks.handler registrations
 REGISTERING_MODULES = (
     daily_rollup,
     waitlist,
+    payment_holds,
+    ledger,  # also fills payment_holds.ON_BOOKED / ON_CANCELLED (charges, cancellation credits)
+    providers,
     campaigns,
     client_facts,
     consultations,
@@ -52,4 +57,5 @@ REGISTERING_MODULES = (
     anonymization,
     data_export,
     data_rights,
+    webhooks,
 )

@@ -17,6 +17,7 @@ class Center:
             "CT-CHEST", dept, price="300.00", resource=self.ct, prep_note_en="Remove metal objects."
         )
         self.eye = factories.make_item("EYE", dept, price="15.00", prep_note_en="Fast 8 hours.")
+        self.eye_module = factories.make_module("EYE", [self.eye], price="15.00")  # the add-on sold
         self.basic = factories.make_package("BASIC", [self.blood], price="100.00")
         self.with_ct = factories.make_package("CT-PKG", [self.blood, self.ct_item], price="380.00")
         self.men = factories.make_package("MEN", [self.blood], price="90.00", sex="male")

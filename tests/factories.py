@@ -99,6 +99,19 @@ def make_package(code=None, items=(), price="100.00", **fields):
     return package
 
 
+def make_module(code=None, items=(), price="50.00", **fields):
+    """An add-on module of ``items`` (what a client may buy on top of a package)."""
+    from checkup.models import AddonModule, AddonModuleItem
+
+    code = code or f"M{next(_counter)}"
+    module = AddonModule.create(
+        code=code, name_en=fields.pop("name_en", f"Module {code}"), price=Decimal(price), **fields
+    )
+    for item in items:
+        AddonModuleItem.create(module=module, item=item)
+    return module
+
+
 # --- directory ------------------------------------------------------------------------
 
 

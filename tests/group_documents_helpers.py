@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from checkup.models import Appointment, AppointmentItem, ContractCategory, Enrollment, Finding, Report, Result, Slot
 from checkup.models.appointments import BOOKED, COMPLETED, NO_SHOW
+from checkup.services.groups import billing
 from tests import factories
 
 BANDS = {"<30": 25, "30–39": 35, "40–49": 45, "50–59": 55}
@@ -80,7 +81,9 @@ class GroupWorld:
         category = category or self.staff
         appointment = None
         if status is not None:
-            company = Decimal("270.00") if category.company_pays else Decimal("0")
+            # booked as group booking books: the category's package at the contract's discount
+            price = billing.category_price(category.package.price, self.contract.discount_percent)
+            company = price if category.company_pays else Decimal("0")
             appointment = Appointment.create(
                 exam_code=f"G{self.contract.id:03d}{n:04d}",
                 client=client,
@@ -89,9 +92,9 @@ class GroupWorld:
                 package=category.package,
                 status=status,
                 source="group",
-                total_price=Decimal("300.00"),
+                total_price=price,
                 company_amount=company,
-                self_amount=Decimal("300.00") - company,
+                self_amount=price - company,
             )
         enrollment = Enrollment.create(
             contract=self.contract,

@@ -86,3 +86,34 @@ class ReportWorld:
 
     def actor(self, user=None):
         return Actor(user or self.physician, "127.0.0.1")
+
+    def chief_user(self, email="chief@example.com", name="郑主任"):
+        """A chief physician (主检医师), made on first use."""
+        if getattr(self, "_chief", None) is None:
+            self._chief = factories.make_user("chief", email=email, name=name)
+        return self._chief
+
+    def sign_stations(self, doctor=None, appointment=None):
+        """Every station of the checkup signs its conclusion (written straight to the model)."""
+        from checkup.models import ExamItem, StationConclusion
+        from checkup.models.base import utcnow
+
+        appointment = appointment or self.appointment
+        doctor = doctor or self.physician
+        departments = {
+            item.department_id
+            for item in ExamItem.select().join(AppointmentItem).where(AppointmentItem.appointment == appointment.id)
+        }
+        done = {
+            c.department_id for c in StationConclusion.select().where(StationConclusion.appointment == appointment.id)
+        }
+        for department_id in sorted(departments - done):
+            StationConclusion.create(
+                appointment=appointment.id,
+                department=department_id,
+                text="未见明显异常。",
+                status="signed",
+                saved_by=doctor.id,
+                signed_by=doctor.id,
+                signed_at=utcnow(),
+            )

@@ -2,6 +2,7 @@
 
 / /login /register /invite /survey /preferences -> public/   /me /account -> me/   /hr -> hr/
 /desk /directory -> desk/   /exam -> exam/   /care -> care/   /admin -> admin/   /access -> access/
+/api/v1 /fhir -> api/ (integrated systems: bearer tokens, no session)
 """
 
 from checkup.blueprints.access import break_glass as access_break_glass
@@ -12,26 +13,33 @@ from checkup.blueprints.admin import (
     care_rules,
     care_settings,
     catalog,
+    catalog_modules,
     catalog_packages,
     data_requests,
+    integrations,
     management,
 )
+from checkup.blueprints.api import fhir
+from checkup.blueprints.api import hl7 as api_hl7
+from checkup.blueprints.api import v1 as api_v1
 from checkup.blueprints.care import campaigns, care_followups, care_referrals, reenrollment
 from checkup.blueprints.care import consultations as care_consultations
 from checkup.blueprints.care import home as care_home
 from checkup.blueprints.care import surveys as care_surveys
-from checkup.blueprints.desk import capacity, contracts, daysheet, desk_booking, directory
+from checkup.blueprints.desk import capacity, cashier, contracts, daysheet, desk_booking, directory
 from checkup.blueprints.desk import group_documents as desk_group_documents
 from checkup.blueprints.desk import home as desk_home
+from checkup.blueprints.exam import chief, exam, report_files, review, stations_floor
 from checkup.blueprints.exam import consultations as exam_consultations
-from checkup.blueprints.exam import exam, report_files, review
 from checkup.blueprints.hr import group_documents as hr_group_documents
 from checkup.blueprints.hr import hr, hr_booking, hr_contracts, hr_roster
-from checkup.blueprints.me import account, booking, client, consultations, group_booking, privacy, reports
+from checkup.blueprints.hr import invoices as hr_invoices
+from checkup.blueprints.me import account, booking, client, consultations, exam_day, group_booking, privacy, reports
+from checkup.blueprints.me import invoices as me_invoices
 from checkup.blueprints.public import auth, home, invitations, preferences, surveys
 
-# catalog_packages adds the package and resource views to catalog.bp (the admin's one catalog area)
-_CATALOG_VIEWS = catalog_packages
+# catalog_packages and catalog_modules add their views to catalog.bp (the admin's one catalog area)
+_CATALOG_VIEWS = (catalog_packages, catalog_modules)
 
 BLUEPRINTS = [
     home.bp,
@@ -42,6 +50,8 @@ BLUEPRINTS = [
     desk_home.bp,
     exam.exam,
     exam.alerts,
+    stations_floor.bp,
+    exam_day.bp,
     care_home.bp,
     admin.bp,
     admin_accounts.bp,
@@ -53,6 +63,7 @@ BLUEPRINTS = [
     desk_booking.bp,
     daysheet.bp,
     review.bp,
+    chief.bp,
     report_files.bp,
     reports.bp,
     care_rules.bp,
@@ -80,4 +91,11 @@ BLUEPRINTS = [
     break_glass.bp,
     access_break_glass.bp,
     data_requests.bp,
+    cashier.bp,
+    me_invoices.bp,
+    hr_invoices.bp,
+    api_v1.bp,
+    api_hl7.bp,
+    fhir.bp,
+    integrations.bp,
 ]

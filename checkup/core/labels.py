@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 
-from checkup.models.accounts import ADMIN, CLIENT, COUNSELOR, HR, PHYSICIAN, SCHEDULER
+from checkup.models.accounts import ADMIN, CHIEF, CLIENT, COUNSELOR, HR, PHYSICIAN, SCHEDULER
 
 if TYPE_CHECKING:
     from flask_babel.speaklater import LazyString
@@ -17,6 +17,7 @@ ROLE_LABELS: dict[str, LazyString] = {
     HR: _l("HR contact"),
     SCHEDULER: _l("Scheduler"),
     PHYSICIAN: _l("Physician"),
+    CHIEF: _l("Chief physician"),
     COUNSELOR: _l("Counselor"),
     ADMIN: _l("Administrator"),
 }

@@ -31,6 +31,7 @@ SCHEDULE: tuple[tuple[str, int], ...] = (
     ("tasks.purge_done", DAY),
     ("data_export.purge_expired", HOUR),
     ("hr_export.purge_expired", HOUR),
+    ("money.post_missing_charges", HOUR),  # appointments booked by a path that owed no charge lines yet
     ("retention.run", DAY),
     ("management.refresh_rollup", HOUR),
 )

@@ -2,13 +2,15 @@
 
 import datetime
 
-from checkup.models.accounts import ADMIN, COUNSELOR, HR, PHYSICIAN, SCHEDULER
+from checkup.models.accounts import ADMIN, CHIEF, COUNSELOR, HR, PHYSICIAN, SCHEDULER
 
 DEMO_PASSWORD = "checkup-demo"
 ACCOUNTS = [
     ("admin@demo.test", "陈静", [ADMIN]),
     ("scheduler@demo.test", "钱佳怡", [SCHEDULER]),
     ("physician@demo.test", "孙立华", [PHYSICIAN]),
+    # the chief physician (主检医师) is a physician too: she may open stations and the reports' PDFs
+    ("chief@demo.test", "郑慧敏", [CHIEF, PHYSICIAN]),
     ("counselor@demo.test", "周晓梅", [COUNSELOR]),
     ("hr@acme.demo.test", "刘芳", [HR]),
 ]

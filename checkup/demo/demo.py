@@ -6,11 +6,16 @@ from decimal import Decimal
 from checkup.core import clock, national_id, passwords
 from checkup.core.audit import SYSTEM, Actor
 from checkup.core.errors import DomainError
-from checkup.demo import demo_data
+from checkup.demo import demo_data, demo_loinc, demo_report_texts
 from checkup.demo.accounts import ACCOUNTS, DEMO_CLIENT, DEMO_PASSWORD
+from checkup.demo.demo_advice import seed_advice
 from checkup.demo.demo_care import seed_care
+from checkup.demo.demo_derived import add_derived_items
+from checkup.demo.demo_floor import seed_floor
+from checkup.demo.demo_floor_day import seed_floor_day
 from checkup.demo.demo_groups import seed_groups
 from checkup.demo.demo_history import seed_history
+from checkup.demo.demo_money import seed_money
 from checkup.models import (
     Appointment,
     AppointmentItem,
@@ -30,6 +35,7 @@ from checkup.models import (
 from checkup.models.accounts import CLIENT, HR
 from checkup.models.appointments import CHECKED_IN
 from checkup.models.base import db
+from checkup.services.accounts import accounts
 from checkup.services.booking import booking, capacity
 from checkup.services.care import client_facts
 from checkup.services.catalog.packages import age_on
@@ -67,6 +73,8 @@ def _catalog():
     for row in demo_data.PACKAGES:
         package = Package.create(**{k: v for k, v in row.items() if k != "items"})
         PackageItem.insert_many([{"package": package.id, "item": items[c].id} for c in row["items"]]).execute()
+    seed_floor(departments, items)
+    demo_loinc.fill_loinc_codes()
     return len(items)
 
 
@@ -96,6 +104,7 @@ def seed(history=True):
     password_hash = passwords.hash_password(DEMO_PASSWORD)
     with db.atomic():
         item_count = _catalog()
+        item_count += add_derived_items()
         organizations = _directory()
         acme = organizations["Acme Manufacturing"]
         for email, name, roles in ACCOUNTS:
@@ -130,9 +139,12 @@ def seed(history=True):
         seed_groups(scheduler)  # Acme's contracts and roster, linked to the history's checkups
         seed_care()  # follow-ups worked on, referrals, surveys, a campaign, renewal and re-enrollment material
     booked += _exam_day(client, physician, scheduler)
+    seed_advice(physician, clock.today())  # the advice library; today's finished stations signed
+    booked += seed_floor_day(physician, scheduler)  # 300 more clients in flight today (boards, review queue)
 
     capacity.recount_booked()  # the history was written directly: make every counter match it
     client_facts.rebuild_all()  # and every client's facts (last checkup, report in force, re-enrollment)
+    seed_money(scheduler)  # the ledger: payments, a refund, invoices, a closed day, group statements
     return {
         "exam items": item_count,
         "packages": len(demo_data.PACKAGES),
@@ -151,7 +163,7 @@ def _capacity_and_bookings(demo_client):
     if today.weekday() >= 5:
         capacity.apply_template(SYSTEM, today, today, {today.weekday()}, specs)
     open_slots = list(Slot.select().where(Slot.day > today).order_by(Slot.day, Slot.start_time).limit(60))
-    plans = [(demo_client, "BASIC-F", ["TSH"], 7)]
+    plans = [(demo_client, "BASIC-F", ["THYROID"], 7)]
     plans += [
         (c, "BASIC-M" if c.sex == "male" else "BASIC-F", [], 3 + i)
         for i, c in enumerate(Client.select().where(Client.id != demo_client.id).order_by(Client.id).limit(8))
@@ -273,6 +285,11 @@ def _enter_results(actor, appointment, client, plan):
         if value is None:
             value = _normal_value(item, ranges, client, appointment.day)
         text, abnormal = value if isinstance(value, tuple) else (value, False)
+        text = (
+            demo_report_texts.in_language(text, accounts.language_of_client(client.id))
+            if item.result_type == "text"
+            else text
+        )
         results.record_result(actor, appointment.id, item.code, text, abnormal=abnormal)
     return len(chosen)
 
@@ -282,7 +299,7 @@ def _place(client, slot, package_code):
     (today's slots may be over already, the past one surely is) and without a confirmation email."""
     offer = booking.quote(client, package_code)
     with db.atomic():
-        return booking._create(SYSTEM, client, slot, offer, None, "desk")
+        return booking._create(SYSTEM, client, slot, offer, None, "desk", allow_second=True)  # demo: also booked later
 
 
 def _exam_day(demo_client, physician, scheduler):

@@ -17,6 +17,10 @@ D = Decimal
 # Departments (stations). Lab panels are separate stations so reports group like Chinese reports.
 # ---------------------------------------------------------------------------------------------
 DEPARTMENTS = [  # code, name_en, name_zh
+    # Stations without items of their own, first on the floor: lab items are drawn or handed in there
+    # (ITEM_STATIONS below).
+    ("DRAW", "Blood draw", "采血室"),
+    ("SAMPLE", "Sample collection", "留样处"),
     ("GEN", "General examination", "一般检查"),
     ("INT", "Internal medicine", "内科"),
     ("SURG", "Surgery", "外科"),
@@ -2005,5 +2009,203 @@ CLIENTS = [
         department="",
         value_tier="vip",
         tags=["drinker", "fatty-liver"],
+    ),
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# The exam floor (issue 13): specimen containers, stations, fasting, add-on modules, order rules.
+# ---------------------------------------------------------------------------------------------
+# Container of every lab item, by department (codes: checkup.models.catalog.CONTAINER_CODES), then the
+# exceptions: HbA1c from the EDTA tube, fasting glucose from the fluoride tube, serology from a plain red tube.
+_DEPARTMENT_CONTAINERS = {
+    "LAB-BLOOD": "EDTA",
+    "LAB-URINE": "URINE",
+    "LAB-STOOL": "STOOL",
+    "LAB-LIVER": "SST",
+    "LAB-KIDNEY": "SST",
+    "LAB-LIPID": "SST",
+    "LAB-GLU": "SST",
+    "LAB-ELEC": "SST",
+    "LAB-CARDIO": "SST",
+    "LAB-THYROID": "SST",
+    "LAB-TUMOR": "SST",
+    "LAB-INFECT": "RED",
+}
+_CONTAINER_EXCEPTIONS = {"HBA1C": "EDTA", "FPG": "FLU"}
+ITEM_CONTAINERS = {
+    item["code"]: _CONTAINER_EXCEPTIONS.get(item["code"], _DEPARTMENT_CONTAINERS[item["department"]])
+    for item in EXAM_ITEMS
+    if item["department"] in _DEPARTMENT_CONTAINERS
+}
+# Where the client goes for an item that is not done in its department's own room.
+ITEM_STATIONS = {code: "SAMPLE" if c in ("URINE", "STOOL") else "DRAW" for code, c in ITEM_CONTAINERS.items()}
+# Done fasting: the blood draw, abdominal ultrasound, the breath test and the endoscopies.
+FASTING_ITEMS = {item["code"] for item in EXAM_ITEMS if item["prep_note_en"] == _FAST_EN} | {
+    "US-ABD",
+    "C13-UBT",
+    "GASTRO",
+    "COLONO",
+}
+# (first station, then station, why in English, why in Chinese)
+STATION_ORDER_RULES = [
+    (
+        "US",
+        "ENDO",
+        "Abdominal ultrasound before gastroscopy: the scope leaves air in the stomach.",
+        "腹部彩超须在胃镜前完成：胃镜检查后胃肠内气体会影响超声检查。",
+    ),
+    (
+        "FUNC",
+        "ENDO",
+        "Breath test before gastroscopy: still fasting, no anaesthetic yet.",
+        "呼气试验须在胃镜前完成：保持空腹，且未使用麻醉药物。",
+    ),
+    (
+        "US",
+        "SAMPLE",
+        "Pelvic ultrasound with a full bladder first; hand in the urine sample afterwards.",
+        "先憋尿完成盆腔（妇科、泌尿系）彩超，再留取尿液标本。",
+    ),
+    (
+        "DRAW",
+        "ENDO",
+        "Blood is drawn before sedation for endoscopy.",
+        "无痛内镜麻醉前先完成抽血。",
+    ),
+]
+# Add-on modules sold on top of a package (sex: any/male/female; items by code).
+ADDON_MODULES = [
+    dict(
+        code="TUMOR-F",
+        name_en="Tumour markers for women",
+        name_zh="女性肿瘤标志物",
+        description_en="AFP, CEA, CA19-9, CA125 and CA15-3.",
+        description_zh="甲胎蛋白、癌胚抗原、CA19-9、CA125及CA15-3。",
+        sex="female",
+        age_min=18,
+        age_max=120,
+        price=D("320.00"),
+        items=["AFP", "CEA", "CA19-9", "CA125", "CA15-3"],
+    ),
+    dict(
+        code="TUMOR-M",
+        name_en="Tumour markers for men",
+        name_zh="男性肿瘤标志物",
+        description_en="AFP, CEA, CA19-9, total and free PSA.",
+        description_zh="甲胎蛋白、癌胚抗原、CA19-9、总PSA及游离PSA。",
+        sex="male",
+        age_min=18,
+        age_max=120,
+        price=D("300.00"),
+        items=["AFP", "CEA", "CA19-9", "TPSA", "FPSA"],
+    ),
+    dict(
+        code="THYROID",
+        name_en="Thyroid function",
+        name_zh="甲状腺功能",
+        description_en="TSH, free T3 and free T4.",
+        description_zh="促甲状腺激素、游离T3、游离T4。",
+        sex="any",
+        age_min=0,
+        age_max=120,
+        price=D("150.00"),
+        items=["TSH", "FT3", "FT4"],
+    ),
+    dict(
+        code="C13-UBT",
+        name_en="H. pylori breath test (C-13)",
+        name_zh="幽门螺杆菌呼气试验（碳13）",
+        description_en="Urea breath test for Helicobacter pylori infection.",
+        description_zh="碳13尿素呼气试验，检测幽门螺杆菌感染。",
+        sex="any",
+        age_min=0,
+        age_max=120,
+        price=D("150.00"),
+        items=["C13-UBT"],
+    ),
+    dict(
+        code="ECHO",
+        name_en="Echocardiography",
+        name_zh="心脏彩超",
+        description_en="Colour Doppler ultrasound of the heart.",
+        description_zh="彩色多普勒超声心动图。",
+        sex="any",
+        age_min=0,
+        age_max=120,
+        price=D("260.00"),
+        items=["US-ECHO"],
+    ),
+    dict(
+        code="BMD",
+        name_en="Bone density",
+        name_zh="骨密度",
+        description_en="Ultrasound bone densitometry (T-score), for adults from 35.",
+        description_zh="超声骨密度检测（T值），适合35岁以上成人。",
+        sex="any",
+        age_min=35,
+        age_max=120,
+        price=D("120.00"),
+        items=["BMD"],
+    ),
+    dict(
+        code="GASTRO-COLONO",
+        name_en="Painless gastroscopy and colonoscopy",
+        name_zh="无痛胃肠镜",
+        description_en="Under sedation, on the same morning; a companion must take you home.",
+        description_zh="麻醉下同日完成胃镜及肠镜检查；须有家属陪同返回。",
+        sex="any",
+        age_min=18,
+        age_max=75,
+        price=D("2280.00"),
+        items=["GASTRO", "COLONO"],
+    ),
+    dict(
+        code="CT-CHEST",
+        name_en="Low-dose chest CT",
+        name_zh="胸部低剂量螺旋CT",
+        description_en="Lung cancer screening by low-dose spiral CT.",
+        description_zh="低剂量螺旋CT肺癌筛查。",
+        sex="any",
+        age_min=18,
+        age_max=120,
+        price=D("480.00"),
+        items=["CT-CHEST"],
+    ),
+    dict(
+        code="GYN",
+        name_en="Gynaecological screening",
+        name_zh="妇科筛查",
+        description_en="Gynaecological exam, TCT, HPV genotyping and pelvic ultrasound.",
+        description_zh="妇科检查、TCT、HPV分型检测及妇科彩超。",
+        sex="female",
+        age_min=18,
+        age_max=120,
+        price=D("580.00"),
+        items=["GYN-EXAM", "TCT", "HPV", "US-GYN"],
+    ),
+    dict(
+        code="PROSTATE",
+        name_en="Prostate screening",
+        name_zh="前列腺筛查",
+        description_en="Total and free PSA and prostate ultrasound, for men from 40.",
+        description_zh="总PSA、游离PSA及前列腺彩超，适合40岁以上男性。",
+        sex="male",
+        age_min=40,
+        age_max=120,
+        price=D("300.00"),
+        items=["TPSA", "FPSA", "US-PROS"],
+    ),
+    dict(
+        code="CARDIO-RISK",
+        name_en="Cardiovascular risk markers",
+        name_zh="心脑血管风险指标",
+        description_en="Homocysteine, hs-CRP and arterial stiffness (ABI/PWV).",
+        description_zh="同型半胱氨酸、超敏C反应蛋白及动脉硬化检测（ABI/PWV）。",
+        sex="any",
+        age_min=30,
+        age_max=120,
+        price=D("260.00"),
+        items=["HCY", "HSCRP", "ABI-PWV"],
     ),
 ]

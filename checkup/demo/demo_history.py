@@ -10,7 +10,7 @@ from checkup.core import clock
 from checkup.core.audit import Actor
 from checkup.demo import demo_data
 from checkup.demo.accounts import ACCOUNTS, DEMO_CLIENT
-from checkup.demo.demo_report_texts import ADVICE, FINDINGS_ZH, FLAG_WORDS, GENERAL_ADVICE, OTHER_ADVICE
+from checkup.demo.demo_report_texts import ADVICE, FINDINGS_ZH, FLAG_WORDS, GENERAL_ADVICE, OTHER_ADVICE, in_language
 from checkup.models import (
     Appointment,
     AppointmentItem,
@@ -26,6 +26,7 @@ from checkup.models import (
 )
 from checkup.models.appointments import COMPLETED
 from checkup.models.base import db
+from checkup.services.accounts import accounts
 from checkup.services.booking import booking
 from checkup.services.catalog.packages import age_on
 from checkup.services.exam import report_pdf, reports, results
@@ -408,6 +409,7 @@ def _history_visit(doctor, counselor, client, slot, package_code, values_fn, con
     rows, abnormal = [], []
     for index, item in enumerate(items):
         text, marked = values[item.code]
+        text = in_language(text, accounts.language_of_client(client.id)) if item.result_type == "text" else text
         flag, row, number = results.flag_for(
             item, client.sex, age, text, abnormal=marked, ranges=context["ranges"].get(item.id, [])
         )

@@ -1,4 +1,9 @@
-"""Demo data: the wording of the generated reports (advice per finding group, Chinese findings, flags)."""
+"""Demo data: the wording of the generated reports (advice per finding group, Chinese findings, flags).
+
+A Chinese client's report is Chinese only: the demo's text results read in Chinese through
+``in_language`` (every English wording the demo enters has its Chinese here), and summaries and advice
+written in both languages, one line each, show only the client's lines (services/exam/report_pdf).
+"""
 
 ADVICE = [  # (item codes, advice en, advice zh): one paragraph per group with an abnormal result
     (
@@ -85,3 +90,36 @@ FLAG_WORDS = {
     "HH": ("critically high", "危急值"),
     "LL": ("critically low", "危急值"),
 }
+# the Chinese wording of the normal text results the demo enters (the abnormal ones: FINDINGS_ZH)
+NORMAL_TEXTS_ZH = {
+    "No abnormality found.": "未见明显异常",
+    "Heart and lungs normal on auscultation; abdomen soft, liver and spleen not palpable.": (
+        "心肺听诊未见异常，腹软，肝脾肋下未触及。"
+    ),
+    "No abnormality of skin, lymph nodes, thyroid, spine or limbs.": "皮肤、浅表淋巴结、甲状腺、脊柱四肢未见异常。",
+    "Ears, nose and throat normal.": "耳鼻咽喉未见异常。",
+    "Teeth and gums healthy.": "牙齿及牙龈未见异常。",
+    "Cornea clear, lens transparent.": "角膜透明，晶状体透明。",
+    "Optic disc and retina normal.": "视盘及视网膜未见异常。",
+    "Sinus rhythm, normal ECG.": "窦性心律，正常心电图。",
+    "No abnormality in heart, lungs or diaphragm.": "心、肺、膈未见异常。",
+    "Liver, gallbladder, pancreas and spleen normal.": "肝、胆、胰、脾未见异常。",
+    "Kidneys, ureters and bladder normal.": "双肾、输尿管及膀胱未见异常。",
+    "Thyroid normal in size and echo.": "甲状腺大小及回声未见异常。",
+    "Carotid intima-media thickness normal, no plaque.": "颈动脉内中膜厚度正常，未见斑块。",
+    "Both breasts normal.": "双乳未见异常。",
+    "Uterus and ovaries normal.": "子宫及双附件未见异常。",
+    "Prostate normal in size.": "前列腺大小正常。",
+    "Negative for intraepithelial lesion or malignancy (NILM).": "未见上皮内病变或恶性病变（NILM）。",
+    "Liver echo slightly increased; mild fatty liver.": "肝脏回声稍增强，轻度脂肪肝。",
+    "Negative": "阴性",
+    "Normal": "正常",
+}
+
+
+def in_language(text, language):
+    """The demo's wording of a text result in ``language`` ("zh" or "en"): its Chinese for "zh" when the
+    demo has one, else the text as it is. The demo enters a Chinese client's text results with this."""
+    if language != "zh":
+        return text
+    return NORMAL_TEXTS_ZH.get(text) or FINDINGS_ZH.get(text) or text

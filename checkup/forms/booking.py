@@ -1,6 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, Optional
 
 from checkup.forms import max_len, required
@@ -50,3 +59,9 @@ class DeskBookingForm(FlaskForm):
     day = DateField(_l("Day"), validators=[Optional()])
     slot = IntegerField(_l("Time"), validators=[InputRequired(message=_l("Choose a time from the list."))])
     idempotency_key = HiddenField(validators=[Optional(), Length(max=64)])
+    # add-on modules by code; the booking service checks them (eligibility, the package's own items)
+    addons = SelectMultipleField(_l("Add-on modules"), choices=[], validate_choice=False)
+    allow_second = BooleanField(
+        _l("Book a second checkup"),
+        description=_l("Only when the client asks for it: they already have an upcoming checkup. This is logged."),
+    )

@@ -9,7 +9,8 @@ from wtforms.validators import Optional, StopValidation
 
 from checkup.core.labels import choices as label_choices
 from checkup.forms import max_len, required
-from checkup.models import ExamItem, Package, Resource
+from checkup.models import AddonModule, ExamItem, Package, Resource
+from checkup.services.catalog import containers
 from checkup.services.catalog.catalog import AGE_LIMIT, CAPACITY_LIMIT, DESCRIPTION_LIMIT, MONEY_LIMIT, parse_number
 
 FALSE_VALUES = (False, "false", "", "0", "off")
@@ -109,6 +110,33 @@ class ItemForm(FlaskForm):
         validate_choice=False,
         description=_l("The scarce equipment or room this item takes (CT, gastroscopy, …), if any."),
     )
+    container = SelectField(
+        _l("Specimen container"),
+        choices=[],
+        validate_choice=False,
+        description=_l("The tube or cup it is collected into; none for physical and imaging examinations."),
+    )
+    station = SelectField(
+        _l("Station"),
+        choices=[],
+        validate_choice=False,
+        description=_l("Where the client goes for it, when not its department's own room (lab panels: blood draw)."),
+    )
+    fasting = BooleanField(
+        _l("Done fasting"),
+        default=False,
+        false_values=FALSE_VALUES,
+        description=_l("Its station comes before breakfast on the guide sheet."),
+    )
+    # optional: a form posted without them (an older page, a script) keeps "any sex, every age"
+    sex = SelectField(
+        _l("Eligible sex"),
+        choices=label_choices("sex", ["any", "male", "female"]),
+        validators=[Optional()],
+        validate_choice=False,
+    )
+    age_min = NumberField(_l("From age"), [Optional()], whole=True, minimum=0, maximum=AGE_LIMIT, default=0)
+    age_max = NumberField(_l("To age"), [Optional()], whole=True, minimum=0, maximum=AGE_LIMIT, default=120)
     active = active_field()
 
 
@@ -150,6 +178,34 @@ class PackageForm(FlaskForm):
     price = money(_l("Package price"), description=_l("What the client pays for the whole package."))
     items = SelectMultipleField(_l("Items"), choices=[], validate_choice=False)
     active = active_field()
+
+
+class ModuleForm(FlaskForm):
+    code = text(_l("Code"), AddonModule.code, is_required=True, description=CODE_HINT)
+    name_en = text(_l("Name (English)"), AddonModule.name_en, is_required=True)
+    name_zh = text(_l("Name (Chinese)"), AddonModule.name_zh)
+    description_en = text(_l("Description (English)"), limit=DESCRIPTION_LIMIT, area=True)
+    description_zh = text(_l("Description (Chinese)"), limit=DESCRIPTION_LIMIT, area=True)
+    sex = SelectField(
+        _l("Eligible sex"), choices=label_choices("sex", ["any", "male", "female"]), validators=[required()]
+    )
+    age_min = whole(_l("From age"), 0, AGE_LIMIT, default=0)
+    age_max = whole(_l("To age"), 0, AGE_LIMIT, default=120)
+    price = money(_l("Module price"), description=_l("What the client pays for the add-on."))
+    sort_order = NumberField(_l("Order in the list"), [Optional()], whole=True, minimum=0, maximum=10000, default=0)
+    items = SelectMultipleField(_l("Items"), choices=[], validate_choice=False)
+    active = active_field()
+
+
+class OrderRuleForm(FlaskForm):
+    before = SelectField(_l("This station first"), choices=[], validate_choice=False, validators=[required()])
+    after = SelectField(_l("Then this station"), choices=[], validate_choice=False, validators=[required()])
+    note_en = text(_l("Why (English)"), limit=200)
+    note_zh = text(_l("Why (Chinese)"), limit=200)
+
+
+def container_choices():
+    return containers.choices()
 
 
 class ResourceForm(FlaskForm):

@@ -1,9 +1,10 @@
-"""Exam station forms: the instrument import upload and acknowledging a critical alert."""
+"""Exam station forms: the instrument import upload, a conflict's choice, acknowledging a critical alert."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, StringField
+from wtforms.validators import AnyOf
 
 from checkup.forms import max_len
 
@@ -19,4 +20,16 @@ class InstrumentImportForm(FlaskForm):
 
 class AcknowledgeForm(FlaskForm):
     note = StringField(_l("Note (action taken)"), validators=[max_len(500)])
+    next = HiddenField()
+
+
+class ResolveConflictForm(FlaskForm):
+    """The station doctor's choice for an instrument value that differs from the entered one (the choice
+    comes from the button pressed: keep | take)."""
+
+    choice = HiddenField(
+        validators=[
+            AnyOf(("keep", "take"), message=_l("Choose to keep the entered value or to take the instrument value."))
+        ]
+    )
     next = HiddenField()

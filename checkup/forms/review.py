@@ -1,4 +1,7 @@
-"""Forms of the chief physician's review: summary and advice, sign-off, amendment."""
+"""Forms of the chief physician's review: summary and advice, sign-off, amendment; station conclusions and
+their reopening."""
+
+import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -8,6 +11,26 @@ from wtforms.validators import Optional
 from checkup.forms import max_len, required
 
 TEXT_LIMIT = 5000
+# "B: text" or "B：text" (a full-width colon, as typed with a Chinese keyboard): a finding with follow-up level B
+LEVEL_PREFIX = re.compile(r"^\s*([ABCabc])\s*[:：]\s*(.*)$")
+
+
+def observation_lines(text):
+    """[(level or "", text)] of the observations field: one finding a line, an optional "A:", "B:" or "C:"."""
+    found = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        match = LEVEL_PREFIX.match(line)
+        found.append((match.group(1).upper(), match.group(2).strip()) if match else ("", line))
+    return [(level, words) for level, words in found if words]
+
+
+def observations_text(observations):
+    """The observations field for the physician's findings already written, [(level or "", text)]: one a line,
+    "B: text" or the text alone."""
+    return "\n".join(f"{level}: {text}" if level else text for level, text in observations)
 
 
 class ReportTextForm(FlaskForm):
@@ -24,11 +47,14 @@ class ReportTextForm(FlaskForm):
         _l("Physician's observations"),
         validators=[Optional(), max_len(TEXT_LIMIT)],
         render_kw={"rows": 3},
-        description=_l("One per line. Each becomes a finding with a follow-up."),
+        description=_l(
+            "One per line. Start a line with A:, B: or C: for a follow-up of that level; a line without one "
+            "is a finding with no follow-up."
+        ),
     )
 
     def observation_list(self):
-        return [line.strip() for line in (self.observations.data or "").splitlines() if line.strip()]
+        return observation_lines(self.observations.data)
 
 
 class SignForm(ReportTextForm):
@@ -37,7 +63,29 @@ class SignForm(ReportTextForm):
 
 class AmendForm(SignForm):
     reason = StringField(
-        _l("Reason for the amendment"),
+        _l("Reason for the amendment (internal)"),
         validators=[required(), max_len(500)],
-        description=_l("Required. The client is told that the report was amended."),
+        description=_l("Required. For the center's records and the audit log; never shown to the client."),
+    )
+    # a real center tells the client why their report changed, in words written for them (更正说明)
+    client_note = TextAreaField(
+        _l("Note to the client"),
+        validators=[required(), max_len(500)],
+        render_kw={"rows": 2},
+        description=_l(
+            "Required. Printed on the amended report's cover next to the date, in words for the client "
+            "(e.g. “Liver function re-tested; values corrected.”)."
+        ),
+    )
+
+
+class StationConclusionForm(FlaskForm):
+    text = TextAreaField(_l("Station conclusion"), validators=[Optional(), max_len(2000)], render_kw={"rows": 4})
+
+
+class ReopenForm(FlaskForm):
+    reason = StringField(
+        _l("Reason for reopening"),
+        validators=[required(), max_len(500)],
+        description=_l("Required. The station doctor sees it and the audit log keeps it."),
     )

@@ -2,6 +2,7 @@
 
 from checkup.models.access import BreakGlassAccess
 from checkup.models.accounts import LoginSession, PasswordResetToken, User, UserRole
+from checkup.models.addon_modules import AddonModule, AddonModuleItem, AppointmentAddon
 from checkup.models.appointments import Appointment, AppointmentItem, WaitlistEntry
 from checkup.models.audit import AuditEvent
 from checkup.models.capacity import ResourceDay, Slot
@@ -17,7 +18,15 @@ from checkup.models.care import (
     StaffDepartment,
     Survey,
 )
-from checkup.models.catalog import Department, ExamItem, Package, PackageItem, ReferenceRange, Resource
+from checkup.models.catalog import (
+    Department,
+    ExamItem,
+    Package,
+    PackageItem,
+    ReferenceRange,
+    Resource,
+    StationOrderRule,
+)
 from checkup.models.client_facts import ClientFacts
 from checkup.models.data_requests import DataExport, DataRequest
 from checkup.models.directory import Client, Organization
@@ -31,8 +40,13 @@ from checkup.models.groups import (
     RosterImport,
     SummaryRelease,
 )
+from checkup.models.integrations import INTEGRATION_MODELS
+from checkup.models.money import MONEY_MODELS
+from checkup.models.result_conflicts import ResultConflict
 from checkup.models.results import AdviceSnippet, CriticalAlert, Finding, FollowUp, FollowUpRule, Report, Result
+from checkup.models.review import AdviceRule, ChiefReview, StationConclusion
 from checkup.models.rollups import DailyRollup, RollupDay
+from checkup.models.station_visits import StationVisit
 from checkup.models.tasks import Task
 
 ALL_MODELS = [
@@ -48,18 +62,27 @@ ALL_MODELS = [
     ReferenceRange,
     Package,
     PackageItem,
+    StationOrderRule,
+    AddonModule,
+    AddonModuleItem,
     Slot,
     ResourceDay,
     Appointment,
     AppointmentItem,
+    AppointmentAddon,
     WaitlistEntry,
     Result,
     CriticalAlert,
+    ResultConflict,
     Report,
     Finding,
     FollowUpRule,
     FollowUp,
     AdviceSnippet,
+    StationConclusion,
+    ChiefReview,
+    AdviceRule,
+    StationVisit,
     AuditEvent,
     BreakGlassAccess,
     GroupContract,
@@ -86,6 +109,8 @@ ALL_MODELS = [
     RollupDay,
     DataRequest,
     DataExport,
+    *MONEY_MODELS,
+    *INTEGRATION_MODELS,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS"]

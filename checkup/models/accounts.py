@@ -7,7 +7,8 @@ from checkup.models.directory import Client, Organization
 
 CLIENT, HR = "client", "hr"
 SCHEDULER, PHYSICIAN, COUNSELOR, ADMIN = "scheduler", "physician", "counselor", "admin"
-STAFF_ROLES = (SCHEDULER, PHYSICIAN, COUNSELOR, ADMIN)
+CHIEF = "chief"  # the chief physician (主检医师): reviews the whole checkup and signs the report
+STAFF_ROLES = (SCHEDULER, PHYSICIAN, CHIEF, COUNSELOR, ADMIN)
 ALL_ROLES = (CLIENT, HR) + STAFF_ROLES
 
 
@@ -57,7 +58,8 @@ class UserRole(BaseModel):
     role = CharField(max_length=20)
 
     class Meta:
-        indexes = ((("user", "role"), True),)
+        # (role, user): the holders of a staff role (the chief physicians' workload) without reading every client's row
+        indexes = ((("user", "role"), True), (("role", "user"), False))
 
 
 class LoginSession(BaseModel):

@@ -1,6 +1,15 @@
 """Appointments, the items they perform, and the waitlist."""
 
-from peewee import BooleanField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField, TextField
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
 
 from checkup.models.accounts import User
 from checkup.models.base import BaseModel, utcnow
@@ -35,9 +44,12 @@ class Appointment(BaseModel):
     cancelled_at = DateTimeField(null=True)
     cancel_reason = CharField(max_length=300, default="")
     reminder_sent_at = DateTimeField(null=True)
+    # SEQUENCE of the calendar invitation (UID from the exam code): one more at each move or cancellation
+    ics_sequence = IntegerField(default=0)
 
     class Meta:
-        indexes = ((("client", "live_day"), True),)
+        # (status, day, id): the review queue's checked-in appointments of its window, in order (migration 0023)
+        indexes = ((("client", "live_day"), True), (("status", "day", "id"), False))
 
     @property
     def is_live(self):

@@ -1,4 +1,5 @@
-"""The exam catalog: departments (stations), limited resources, items, reference ranges, packages."""
+"""The exam catalog: departments (stations), limited resources, items, reference ranges, packages, and the
+order rules between stations that the floor follows."""
 
 from peewee import BooleanField, CharField, Check, DecimalField, ForeignKeyField, IntegerField, TextField
 
@@ -6,6 +7,9 @@ from checkup.models.base import BaseModel
 
 RESULT_TYPES = ("numeric", "text", "choice")
 PACKAGE_SEXES = ("any", "male", "female")
+# Specimen containers, by the code printed on their labels (``<exam code>-<container code>``); physical and
+# imaging items take none (""). Names and colours are translated in services/catalog/containers.py.
+CONTAINER_CODES = ("EDTA", "SST", "RED", "CIT", "FLU", "HEP", "URINE", "STOOL")
 
 
 class Department(BaseModel):
@@ -38,6 +42,21 @@ class ExamItem(BaseModel):
     prep_note_zh = CharField(max_length=300, default="")
     resource = ForeignKeyField(Resource, null=True, backref="items", on_delete="RESTRICT")
     active = BooleanField(default=True)
+    # the specimen container the item is drawn into (one of CONTAINER_CODES), "" for none
+    container = CharField(max_length=10, default="")
+    # where the client goes for it, when not its department's own room (lab panels: the blood-draw room)
+    station = ForeignKeyField(Department, null=True, backref="station_items", on_delete="RESTRICT")
+    # must be done fasting: its station comes before breakfast on the guide sheet
+    fasting = BooleanField(default=False)
+    sex = CharField(max_length=6, default="any")
+    age_min = IntegerField(default=0)
+    age_max = IntegerField(default=120)
+    loinc = CharField(max_length=12, default="")  # the LOINC code an outside lab sends, "" for local-only items
+
+    @property
+    def station_id_or_department(self):
+        """The station the client goes to for this item: its own station, else its department."""
+        return self.station_id or self.department_id
 
     @property
     def choice_list(self):
@@ -80,3 +99,17 @@ class PackageItem(BaseModel):
 
     class Meta:
         indexes = ((("package", "item"), True),)
+
+
+class StationOrderRule(BaseModel):
+    """On the floor, ``before`` comes before ``after`` when a client has both (abdominal ultrasound before
+    gastroscopy: the scope fills the stomach with air)."""
+
+    before = ForeignKeyField(Department, backref="order_rules_before", on_delete="CASCADE")
+    after = ForeignKeyField(Department, backref="order_rules_after", on_delete="CASCADE")
+    note_en = CharField(max_length=200, default="")
+    note_zh = CharField(max_length=200, default="")
+
+    class Meta:
+        indexes = ((("before", "after"), True),)
+        constraints = [Check("before_id <> after_id")]

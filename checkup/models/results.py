@@ -31,6 +31,8 @@ class Result(BaseModel):
     entered_by = ForeignKeyField(User, null=True, backref="results_entered", on_delete="SET NULL")
     entered_at = DateTimeField(default=utcnow)
     source = CharField(max_length=12, default="station")  # station | instrument
+    # the language free text (text results) was written in: "zh" | "en" | "" (read it from the script)
+    language = CharField(max_length=5, default="")
 
     class Meta:
         indexes = ((("appointment", "item"), True),)
@@ -81,6 +83,8 @@ class Report(BaseModel):
     pdf_error = CharField(max_length=500, default="")
     pdf_updated_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
+    # what the client's report says about an amendment (``amendment_reason`` is the staff's, never printed)
+    amendment_note = CharField(max_length=500, default="")
 
     class Meta:
         # (signed_at, id): the review page's "recently signed", newest first, without sorting every report

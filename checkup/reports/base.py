@@ -5,7 +5,8 @@ templates, a numbered canvas ("page X of Y") and ``build(data) -> bytes``. A doc
 ``BaseRenderer``, writes its ``story`` and ``document_title``, adds its own ``_styles`` and, if it has
 any, draws its page furniture in ``_on_page``.
 Every piece of user or catalog text goes through ``text``: escaped (never read as Paragraph markup),
-Chinese runs in the embedded CJK font (``fonts.MixedText``).
+Chinese runs in the embedded CJK font (``fonts.MixedText``); ``paragraph`` sets it with Chinese line
+breaking that never cuts a Latin word or a number from its unit (``fonts.MixedParagraph``).
 Output is invariant (no timestamps or random ids), so the same data renders to the same bytes.
 """
 
@@ -19,9 +20,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as pdfcanvas
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
-from checkup.reports.fonts import LATIN_FONT, MixedText, register_fonts
+from checkup.reports.fonts import LATIN_FONT, MixedParagraph, MixedText, register_fonts
 
 
 class NumberedCanvas(pdfcanvas.Canvas):
@@ -100,7 +101,11 @@ class BaseRenderer(abc.ABC):
         return self.mixed.markup(value)
 
     def paragraph(self, value, style="Normal"):
-        return Paragraph(self.text(value), self.styles[style])
+        return self.markup_paragraph(self.text(value), style)
+
+    def markup_paragraph(self, markup, style="Normal"):
+        """A paragraph of markup made here (``text`` output wrapped in <b> and the like)."""
+        return MixedParagraph(markup, self.styles[style])
 
     # --- pages ------------------------------------------------------------------------------------
 

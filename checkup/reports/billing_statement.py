@@ -97,7 +97,15 @@ class BillingStatementRenderer(GroupDocumentRenderer):
             self.paragraph(
                 _("Amount due from the company: %(amount)s", amount=amount(totals["company"])), "Subheading"
             ),
-        ]
+        ] + (
+            [
+                self.paragraph(
+                    _("Included: credits for items not performed, %(amount)s.", amount=amount(data["credits"]))
+                )
+            ]
+            if data.get("credits")
+            else []
+        )
 
     def _lines(self, data):
         rows = [

@@ -1,5 +1,9 @@
 """The client's checkup report as a PDF (see ``base.BaseRenderer``): a cover, then the findings, summary,
 results by department, trends and the signature, every page after the cover under a running head.
+
+The report is in one language, the client's: the data arrives worded in it (names, flags as words,
+free text marked when it exists only in the other language; ``services/exam/report_pdf``) and the
+labels here are translated, so a Chinese report carries no English but units, codes and names.
 """
 
 from flask_babel import gettext as _
@@ -12,7 +16,6 @@ from reportlab.platypus import (
     NextPageTemplate,
     PageBreak,
     PageTemplate,
-    Paragraph,
     Spacer,
     Table,
     TableStyle,
@@ -39,6 +42,7 @@ class ClientReportRenderer(BaseRenderer):
             "Department": dict(fontSize=10.5, leading=14, spaceBefore=6, spaceAfter=3, textColor=self.accent),
             "Title": dict(fontSize=22, leading=28, alignment=TA_CENTER, spaceAfter=6, textColor=self.accent),
             "Subtitle": dict(fontSize=12, leading=16, alignment=TA_CENTER, spaceAfter=20),
+            "CenterAddress": dict(fontSize=9, leading=12, alignment=TA_CENTER, spaceBefore=-14, spaceAfter=20),
         }
 
     # --- pages ------------------------------------------------------------------------------------
@@ -93,12 +97,10 @@ class ClientReportRenderer(BaseRenderer):
 
     def _cover(self, data):
         client, exam, center = data.get("client", {}), data.get("exam", {}), data.get("center", {})
-        story = [
-            Spacer(1, 30 * mm),
-            self.paragraph(center.get("name", ""), "Subtitle"),
-            self.paragraph(_("Health checkup report"), "Title"),
-            Spacer(1, 12 * mm),
-        ]
+        story = [Spacer(1, 30 * mm), self.paragraph(center.get("name", ""), "Subtitle")]
+        if center.get("address"):
+            story.append(self.paragraph(center["address"], "CenterAddress"))
+        story += [self.paragraph(_("Health checkup report"), "Title"), Spacer(1, 12 * mm)]
         rows = [
             (_("Full name"), client.get("name", "")),
             (_("Sex"), client.get("sex", "")),
@@ -108,8 +110,11 @@ class ClientReportRenderer(BaseRenderer):
             (_("Exam code"), exam.get("code", "")),
             (_("Report version"), data.get("version", "")),
         ]
-        if data.get("amendment_reason"):
-            rows.append((_("Amended because"), data["amendment_reason"]))
+        amendment = data.get("amendment")
+        if amendment:  # what the client is told; the staff's reason for it is never printed
+            rows.append((_("Report amended"), amendment.get("date", "")))
+            if amendment.get("note"):
+                rows.append((_("Amended because"), amendment["note"]))
         table = Table(
             [[self.paragraph(k), self.paragraph(v)] for k, v in rows], colWidths=[40 * mm, 90 * mm], hAlign="CENTER"
         )
@@ -135,7 +140,6 @@ class ClientReportRenderer(BaseRenderer):
         return row.get("flag_label", row.get("flag", ""))
 
     def _results(self, data):
-        s = self.styles
         story = [self.paragraph(_("Results"), "Heading")]
         widths = [0.34, 0.16, 0.14, 0.2, 0.16]
         widths = [w * self.content_width for w in widths]
@@ -153,7 +157,13 @@ class ClientReportRenderer(BaseRenderer):
                 flag = row.get("flag", "")
                 value = row.get("value", "")
                 if row.get("skipped"):
-                    value = _("Not done") + (f" ({row['skip_reason']})" if row.get("skip_reason") else "")
+                    reason = row.get("skip_reason")
+                    if not reason:
+                        value = _("Not done")
+                    elif data.get("language") == "zh":
+                        value = f"{_('Not done')}（{reason}）"
+                    else:
+                        value = f"{_('Not done')} ({reason})"
                 value_markup = self.text(value)
                 flag_markup = self.text(self._flag_label(row))
                 if flag in ABNORMAL_FLAGS:
@@ -171,10 +181,10 @@ class ClientReportRenderer(BaseRenderer):
                 rows.append(
                     [
                         self.paragraph(row.get("name", ""), "Cell"),
-                        Paragraph(value_markup, s["Cell"]),
+                        self.markup_paragraph(value_markup, "Cell"),
                         self.paragraph(row.get("unit", ""), "Cell"),
                         self.paragraph(row.get("reference", ""), "Cell"),
-                        Paragraph(flag_markup, s["Cell"]),
+                        self.markup_paragraph(flag_markup, "Cell"),
                     ]
                 )
             table = Table(rows, colWidths=widths, repeatRows=1)

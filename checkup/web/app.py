@@ -1,7 +1,7 @@
 """Wiring the web layer: extensions, sessions, security headers, error pages (the blueprints and the CLI
 are registered by create_app, which sits above both)."""
 
-from flask import abort, flash, g, jsonify, make_response, redirect, render_template, request
+from flask import abort, flash, g, jsonify, make_response, redirect, render_template, request, send_from_directory
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -239,6 +239,14 @@ def _register_headers(app):
         return response
 
     figures = health.FiguresCache()  # this app's task figures, shared by its /healthz probes
+
+    @app.get("/favicon.ico")
+    @limiter.exempt
+    def favicon():
+        # pages carry the icon inline; a browser asks for /favicon.ico anyway when it shows a PDF or an image
+        response = send_from_directory(app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
+        response.headers["Cache-Control"] = "public, max-age=86400"
+        return response
 
     @app.get("/healthz")
     @limiter.exempt

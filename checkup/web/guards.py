@@ -7,13 +7,14 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from checkup.core.audit import Actor
-from checkup.models.accounts import ADMIN, CLIENT, COUNSELOR, HR, PHYSICIAN, SCHEDULER
+from checkup.models.accounts import ADMIN, CHIEF, CLIENT, COUNSELOR, HR, PHYSICIAN, SCHEDULER
 from checkup.web.extensions import htmx, login_manager
 
 # The landing page of each role, in the order a multi-role account prefers them.
 HOME_BY_ROLE = [
     (ADMIN, "admin.dashboard"),
     (SCHEDULER, "desk.home"),
+    (CHIEF, "review.index"),
     (PHYSICIAN, "exam.home"),
     (COUNSELOR, "care.home"),
     (HR, "hr.home"),

@@ -11,7 +11,7 @@ from markupsafe import escape
 from checkup.core import clock
 from checkup.core.i18n import is_chinese, localized
 from checkup.core.labels import ROLE_LABELS, choice_label
-from checkup.models.accounts import ADMIN, CLIENT, COUNSELOR, HR, PHYSICIAN, SCHEDULER
+from checkup.models.accounts import ADMIN, CHIEF, CLIENT, COUNSELOR, HR, PHYSICIAN, SCHEDULER
 
 NAVIGATION = [
     (CLIENT, "client.home", _l("My checkups")),
@@ -21,6 +21,7 @@ NAVIGATION = [
     (CLIENT, "client.packages", _l("Packages")),
     (CLIENT, "privacy.index", _l("Privacy")),
     (CLIENT, "group_booking.index", _l("Company checkup")),
+    (CLIENT, "me_money.index", _l("Payments and invoices")),
     (HR, "hr.home", _l("Company")),
     (HR, "hr_contracts.index", _l("Contracts")),
     (HR, "hr.employees", _l("Employees")),
@@ -30,8 +31,10 @@ NAVIGATION = [
     (SCHEDULER, "desk_booking.search", _l("Appointments")),
     (SCHEDULER, "capacity.calendar", _l("Capacity")),
     (SCHEDULER, "contracts.index", _l("Group contracts")),
+    (SCHEDULER, "desk_cashier.search", _l("Cashier")),
     (PHYSICIAN, "exam.home", _l("Exam stations")),
-    (PHYSICIAN, "review.index", _l("Review")),
+    (SCHEDULER, "floor.overview", _l("Exam floor")),
+    (CHIEF, "review.index", _l("Review")),
     (PHYSICIAN, "exam_consultations.list", _l("Consultations")),
     (COUNSELOR, "care.home", _l("Client care")),
     (COUNSELOR, "care_followups.index", _l("Follow-ups")),
@@ -44,6 +47,7 @@ NAVIGATION = [
     (ADMIN, "admin_accounts.index", _l("Accounts")),
     (ADMIN, "contracts.index", _l("Group contracts")),
     (ADMIN, "management.dashboard", _l("Management")),
+    (ADMIN, "integrations.index", _l("Hospital systems")),
     (COUNSELOR, "reenrollment.index", _l("Re-enrollment")),
 ]
 

@@ -29,7 +29,8 @@ STARTS = (datetime.time(7, 30), datetime.time(8), datetime.time(9, 15), datetime
 
 
 def old_figures(today):
-    """The appointment figures exactly as management.py computed them from raw rows before the rollup."""
+    """The appointment figures exactly as management.py computed them from raw rows before the rollup (revenue
+    is the ledger's now, services/money/revenue.py: tests/money/test_revenue.py)."""
     start = reenrollment.months_before(today, 12)
     rows = list(
         Appointment.select(
@@ -52,11 +53,8 @@ def old_figures(today):
     by_month = Counter(day.strftime("%Y-%m") for day in completed)
     weeks = sorted({week(today - datetime.timedelta(weeks=n)) for n in range(12)})
     months = sorted({reenrollment.months_before(today, n).strftime("%Y-%m") for n in range(12)})
-    totals = defaultdict(Decimal)
     late = 0
     for day, status, source, price, cancelled_at, _package, start_time in rows:
-        if status == COMPLETED:
-            totals["group" if source == "group" else "individual"] += Decimal(price or 0)
         if status == CANCELLED and cancelled_at is not None:
             starts = clock.local(day, start_time).astimezone(datetime.UTC).replace(tzinfo=None)
             if starts - cancelled_at < datetime.timedelta(hours=24):
@@ -75,11 +73,6 @@ def old_figures(today):
             "months": [(m, by_month.get(m, 0)) for m in months],
         },
         "packages": dict(Counter(p for _, status, _, _, _, p, _ in rows if status == COMPLETED)),
-        "revenue": {
-            "individual": totals["individual"],
-            "group": totals["group"],
-            "total": totals["individual"] + totals["group"],
-        },
         "attendance": {
             "no_show_rate": percent(absent, done + absent),
             "no_shows": absent,
@@ -148,7 +141,6 @@ def figures(data):
     return {
         "throughput": data["throughput"],
         "packages": {package.id if package else None: n for package, n in data["packages"]},
-        "revenue": data["revenue"],
         "attendance": data["attendance"],
     }
 

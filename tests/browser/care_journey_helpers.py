@@ -8,7 +8,7 @@ import uuid
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests.browser.helpers import DEMO_PASSWORD
+from tests.browser.helpers import DEMO_PASSWORD, ready_for_review_row
 
 JOB_TIMEOUT = 90  # seconds: a job on the rq worker of a busy machine (PDF rendering, mail)
 JOB_TIMEOUT_MS = JOB_TIMEOUT * 1000
@@ -170,10 +170,19 @@ def enter_station_results(page, stack, station_name, station_code, client_name, 
     expect(page.locator(".flash.success")).to_have_text(f"{count} result{'s' if count > 1 else ''} saved.")
 
 
+def sign_station_conclusions(page, stack, booked, station_codes):
+    """The station doctor signs each station's conclusion (the box under the station form, text suggested)."""
+    for station_code in station_codes:
+        page.goto(f"{stack.url}/exam/appointments/{booked['id']}/stations/{station_code}")
+        box = page.locator("#station-conclusion")
+        box.get_by_role("button", name="Sign the station conclusion").click()
+        expect(page.locator(".flash.success")).to_have_text("Station conclusion signed.")
+
+
 def review_and_sign(page, stack, booked, summary):
     """The chief physician's review: find the checkup among those ready, sign it, wait for the PDF."""
     page.goto(stack.url + "/exam/review")
-    ready = page.locator("#ready-heading ~ * tbody tr").filter(has_text=booked["exam_code"])
+    ready = ready_for_review_row(page, booked["exam_code"])
     expect(ready).to_contain_text(booked["name"])
     ready.get_by_role("link", name="Review").click()
     expect(page).to_have_url(f"{stack.url}/exam/review/{booked['id']}")

@@ -15,9 +15,13 @@ ROLES = {
     "hr@acme.demo.test": ("hr", "/hr", ["Company"]),
     "scheduler@demo.test": ("scheduler", "/desk", ["Front desk", "Clients", "Organizations"]),
     "physician@demo.test": ("physician", "/exam", ["Exam stations"]),
+    "chief@demo.test": ("chief", "/exam/review", ["Review", "Exam stations"]),
     "counselor@demo.test": ("counselor", "/care", ["Client care", "Clients", "Organizations"]),
     "admin@demo.test": ("admin", "/admin", ["Admin", "Catalog", "Accounts", "Clients", "Organizations"]),
 }
+# Demo accounts holding a second role on purpose (checkup/demo/accounts.py): the chief physician (主检医师) is
+# a physician too, so she also sees the physicians' navigation.
+ALSO_ROLES = {"chief@demo.test": ("physician",)}
 
 
 def navigation_by_role(app):
@@ -88,3 +92,16 @@ def nav_link_names(page: Page):
 
 def has_horizontal_scroll(page: Page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+
+
+def ready_for_review_row(page: Page, exam_code: str):
+    """On the chief physician's review page: the row of ``exam_code`` among the checkups ready to sign. The
+    list is oldest first, a page at a time, and the demo's floor day fills its first pages: the pager's "Next
+    page" (an htmx swap of the list) is followed until the row shows or the list ends."""
+    ready = page.locator("#ready-heading ~ * tbody tr").filter(has_text=exam_code)
+    number = 1
+    while not ready.count() and page.locator("#ready-list a[rel=next]").count():
+        number += 1
+        page.locator("#ready-list a[rel=next]").click()
+        expect(page.locator("#ready-list .pager")).to_contain_text(f"Page {number} of")
+    return ready

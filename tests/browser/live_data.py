@@ -42,6 +42,17 @@ def new_client(name, sex="male", birth_date=datetime.date(1980, 6, 1), phone="13
     return Client.create(name=name, sex=sex, birth_date=birth_date, phone=phone)
 
 
+def whole_day_slot(day, capacity=5):
+    """A slot of the test's own on ``day`` lasting the whole day (the desk can book and check in at any hour),
+    starting at the first minute after midnight no other slot starts at: the demo's floor day and the other
+    journeys of the run make theirs on the same day. Call inside live_app."""
+    from checkup.models import Slot
+
+    taken = {s.start_time for s in Slot.select(Slot.start_time).where(Slot.day == day)}
+    start = next(datetime.time(0, minute) for minute in range(60) if datetime.time(0, minute) not in taken)
+    return Slot.create(day=day, start_time=start, end_time=datetime.time(23, 59), capacity=capacity)
+
+
 def day_slots(day):
     from checkup.models import Slot
 

@@ -29,6 +29,7 @@ from tests.browser.care_journey_helpers import (
     pdf_text,
     review_and_sign,
     sign_in,
+    sign_station_conclusions,
     subjects,
     unique,
     wait_for_mail,
@@ -36,7 +37,7 @@ from tests.browser.care_journey_helpers import (
 from tests.browser.journey_stack import _bind_live_database, browser_context_args, stack  # noqa: F401 (fixtures)
 from tests.browser.live_data import link_path
 
-COUNSELOR, PHYSICIAN = "counselor@demo.test", "physician@demo.test"
+COUNSELOR, PHYSICIAN, CHIEF = "counselor@demo.test", "physician@demo.test", "chief@demo.test"
 SURVEY_SUBJECT = "How was your checkup?"
 OUTCOME = re.compile(r"^Outcome\b")  # a required field's label ends with an aria-hidden "*"
 
@@ -77,7 +78,9 @@ def test_signed_report_opens_a_and_c_follow_ups_with_due_times(stack, new_contex
         {"Fasting plasma glucose": "27.5"},
         {f"flag-{items['FPG']}": "Critical high"},
     )
-    review_and_sign(doctor, stack, booked, "Fasting glucose critically high; systolic pressure slightly raised.")
+    sign_station_conclusions(doctor, stack, booked, ("GEN", "LAB-GLU"))
+    chief = sign_in(new_context, stack, CHIEF)
+    review_and_sign(chief, stack, booked, "Fasting glucose critically high; systolic pressure slightly raised.")
 
     with stack.database():
         from checkup.models import Finding, FollowUp, Report

@@ -16,8 +16,8 @@ import uuid
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests.browser.helpers import axe_check, login_as
-from tests.browser.live_data import center_today, live_app, outbox_messages
+from tests.browser.helpers import axe_check, login_as, ready_for_review_row
+from tests.browser.live_data import center_today, live_app, outbox_messages, whole_day_slot
 
 CLIENT_NAME = "钱晓东"
 CLIENT_PASSWORD = "journey-password-42"
@@ -29,7 +29,7 @@ def _client_booked_today(live_server):
     """A client with a login, booked through the booking service into a slot of their own today."""
     from checkup.core import passwords
     from checkup.core.audit import SYSTEM
-    from checkup.models import Client, ExamItem, Package, PackageItem, Slot, User, UserRole
+    from checkup.models import Client, ExamItem, Package, PackageItem, User, UserRole
     from checkup.models.accounts import CLIENT
     from checkup.services.booking import booking
 
@@ -48,7 +48,7 @@ def _client_booked_today(live_server):
         )
         UserRole.create(user=user, role=CLIENT)
         # A slot of its own that lasts the whole day: the desk can book (and check in) at any hour.
-        slot = Slot.create(day=today, start_time=datetime.time(0, 0), end_time=datetime.time(23, 59), capacity=5)
+        slot = whole_day_slot(today)
         appointment = booking.book(SYSTEM, client.id, slot.id, package.code, source="desk", allow_started=True)
         return {
             "id": appointment.id,
@@ -101,13 +101,18 @@ def test_exam_day_from_check_in_to_downloaded_report(signed_in, new_context, bas
     expect(row.get_by_role("status")).to_have_text("Checked in.")
     expect(row.locator(".badge")).to_have_text("Checked in")
     assert desk.evaluate("window.__sameDocument === true"), "checking in reloaded the whole day sheet"
-    sheet_link = row.get_by_role("link", name="Exam sheet (PDF)")
+    sheet_link = row.get_by_role("button", name="Guide sheet (PDF)")
     expect(sheet_link).to_be_visible()
     axe_check(desk)
     headers, body = _fetch_pdf(desk, base_url, sheet_link.get_attribute("href"))
-    assert f"exam-sheet-{exam_code}.pdf" in headers.get("content-disposition", "")
+    assert f"guide-sheet-{exam_code}.pdf" in headers.get("content-disposition", "")
     sheet_text = _pdf_text(body)
-    assert exam_code in sheet_text and "Fasting plasma glucose" in sheet_text
+    assert exam_code in sheet_text and "Blood glucose" in sheet_text  # lab panels, drawn at the blood-draw room
+    labels_link = row.get_by_role("button", name="Specimen labels (PDF)")
+    headers, body = _fetch_pdf(desk, base_url, labels_link.get_attribute("href"))
+    assert f"labels-{exam_code}.pdf" in headers.get("content-disposition", "")
+    labels_text = _pdf_text(body)  # the demo floor catalog draws fasting glucose into the grey fluoride tube
+    assert f"{exam_code}-FLU" in labels_text and "Blood glucose" in labels_text
 
     # --- A physician at two stations: blood pressure high (abnormal), then glucose critical
     doctor = signed_in("physician@demo.test")
@@ -138,10 +143,20 @@ def test_exam_day_from_check_in_to_downloaded_report(signed_in, new_context, bas
     expect(alert).to_contain_text("Critical high")
     axe_check(doctor)
 
+    # --- Each station doctor signs the station's conclusion (the box under the station form)
+    for station_code in ("GEN", "LAB-GLU"):
+        doctor.goto(f"{base_url}/exam/appointments/{booked['id']}/stations/{station_code}")
+        box = doctor.locator("#station-conclusion")
+        expect(box.get_by_label("Station conclusion", exact=True)).not_to_have_value("")  # suggested from the results
+        box.get_by_role("button", name="Sign the station conclusion").click()
+        expect(doctor.locator(".flash.success")).to_have_text("Station conclusion signed.")
+
     # --- The chief physician reviews (abnormal results first) and signs
+    doctor = signed_in("chief@demo.test")
+    doctor.goto(base_url + "/exam")
     doctor.locator("header nav").get_by_role("link", name="Review", exact=True).click()
     expect(doctor).to_have_url(base_url + "/exam/review")
-    ready = doctor.locator("#ready-heading ~ * tbody tr").filter(has_text=exam_code)
+    ready = ready_for_review_row(doctor, exam_code)
     expect(ready).to_contain_text(CLIENT_NAME)
     axe_check(doctor)
     ready.get_by_role("link", name="Review").click()

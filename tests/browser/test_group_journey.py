@@ -258,10 +258,10 @@ def test_invited_employee_sets_a_password_and_books_with_the_price_split(stack, 
     expect(visitor.locator("#self-amount")).to_have_text("¥0.00")
 
     visitor.get_by_text("Add extra examinations at your own cost (optional)").click()
-    addon = visitor.locator("label[for=addon-TSH]")
+    addon = visitor.locator("label[for=addon-THYROID]")
     addon_price = re.search(r"¥([\d,]+\.\d\d)", addon.inner_text()).group(1)
-    visitor.locator("#addon-TSH").check()  # htmx swaps the price and the calendar
-    expect(visitor).to_have_url(re.compile(r"addons=TSH"))
+    visitor.locator("#addon-THYROID").check()  # htmx swaps the price and the calendar
+    expect(visitor).to_have_url(re.compile(r"addons=THYROID"))
     expect(visitor.locator("#self-amount")).to_have_text(f"¥{addon_price}")
     expect(visitor.locator("#company-amount")).to_have_text("¥359.10")
 

@@ -102,7 +102,7 @@ class PhoneWalk(Crawl):
         if urlsplit(page.url).path == "/login":
             self.problems.append(f"{target}: sent back to the sign-in page")
         try:  # htmx "load" triggers and Chart.js drawing happen around the load event: let them land
-            page.wait_for_function("!document.querySelector('.htmx-request')", timeout=5000)
+            page.wait_for_function("() => !document.querySelector('.htmx-request')", timeout=5000)
         except PlaywrightError:
             self.problems.append(f"{target}: an htmx request was still running after 5 s")
         document_width, window_width, hidden, label_px, label_of = page.evaluate(MEASURE)
@@ -180,7 +180,7 @@ def test_management_charts_keep_readable_labels_on_a_phone(signed_in, base_url):
     """The Chart.js charts (static/js/charts.js) draw their axes and legends at 12 px or more at 375 px."""
     page = signed_in("admin@demo.test", viewport=PHONE)
     page.goto(base_url + "/admin/management")
-    page.wait_for_function("document.querySelectorAll('canvas[data-drawn]').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('canvas[data-drawn]').length > 0")
     charts = page.locator("canvas[data-chart]").count()
     _document, _window, _hidden, label_px, label_of = page.evaluate(MEASURE)
     assert charts >= 2 and label_px is not None, f"{charts} chart(s) drawn, smallest label {label_px}"

@@ -10,14 +10,13 @@ from peewee import fn
 
 from checkup.core import audit, clock
 from checkup.models import (
+    AddonModule,
     Appointment,
     AuditEvent,
     Client,
-    ExamItem,
     GroupContract,
     Message,
     Organization,
-    PackageItem,
     RenewalTask,
     User,
     UserRole,
@@ -107,16 +106,17 @@ def test_staff_accesses_leave_out_the_clients_own_accounts_and_the_system(app):
     assert {a.user_id for a in access_log.all_staff_accesses(person.id)} == {doctor.id, hr.id}
 
 
-def test_addons_are_the_active_items_not_in_the_package(app):
+def test_addons_are_the_active_modules_that_add_an_item_to_the_package(app):
     inside, other, inactive = factories.make_item("IN1"), factories.make_item("OUT1"), factories.make_item("OFF1")
-    ExamItem.update(active=False).where(ExamItem.id == inactive.id).execute()
     package = factories.make_package("ADD", [inside])
     factories.make_package("ELSE", [other])
-    in_package = PackageItem.select(PackageItem.item).where(PackageItem.package == package.id)
-    old = ExamItem.select().where(ExamItem.active == True, ExamItem.id.not_in(in_package))
-    before = sorted(item.id for item in old)
-    assert other.id in before and inside.id not in before and inactive.id not in before
-    assert sorted(item.id for item in booking.addon_choices(package)) == before
+    adds = factories.make_module("ADDS", [inside, other])  # half in the package: still adds OUT1
+    factories.make_module("HAS", [inside])  # all in the package: nothing to add
+    off = factories.make_module("OFF", [inactive])
+    AddonModule.update(active=False).where(AddonModule.id == off.id).execute()
+    choices = booking.addon_choices(package)
+    assert [m.code for m in choices] == [adds.code]
+    assert [i.code for i in choices[0].offered_items] == ["OUT1"]
 
 
 def test_earlier_records_are_those_without_an_account(app):

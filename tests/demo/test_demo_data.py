@@ -9,6 +9,7 @@ from checkup.demo.demo_data import (
     DEPARTMENTS,
     EXAM_ITEMS,
     FEMALE_ONLY_ITEMS,
+    ITEM_STATIONS,
     MALE_ONLY_ITEMS,
     NO_RANGE_ITEMS,
     ORGANIZATIONS,
@@ -146,7 +147,7 @@ def check():
         _require(it["resource"] is None or it["resource"] in res_codes, f"item {code}: unknown resource")
         items[code] = it
     _require(len(items) >= 64, f"need >= 64 exam items, have {len(items)}")
-    used_depts = {it["department"] for it in EXAM_ITEMS}
+    used_depts = {it["department"] for it in EXAM_ITEMS} | set(ITEM_STATIONS.values())  # stations of lab items
     _require(set(dept_codes) == used_depts, f"departments without items: {set(dept_codes) - used_depts}")
     for name, codes in (
         ("FEMALE_ONLY_ITEMS", FEMALE_ONLY_ITEMS),

@@ -1,4 +1,5 @@
-"""The printed exam sheet: a real PDF with the client's Chinese name, the exam code, the items, page numbers."""
+"""The printed guide sheet (导检单): a real PDF with the client's Chinese name, the exam code, one line per
+station, the preparation reminders, page numbers."""
 
 import io
 import json
@@ -6,11 +7,12 @@ import json
 import pytest
 from pypdf import PdfReader
 
+from checkup.core.audit import Actor
 from checkup.models import AuditEvent
-from checkup.reports.exam_sheet import ExamSheetRenderer
+from checkup.reports.guide_sheet import GuideSheetRenderer
 from checkup.services.exam import exam_day
 from tests import factories
-from tests.exam_day_helpers import ExamDay, booked_client
+from tests.exam_day_helpers import ExamDay, booked_client, freeze_clock
 
 
 def pdf_text(pdf):
@@ -19,52 +21,52 @@ def pdf_text(pdf):
 
 
 def sheet_data(**overrides):
-    labels = {key: str(value) for key, value in exam_day.SHEET_LABELS.items()}
+    labels = {key: str(value) for key, value in exam_day.GUIDE_LABELS.items()}
     data = {
         "center_name": "Checkup Portal Health Center",
-        "exam_code": "241124ACDEF",
+        "exam_code": "K7MPQ4XRAB",
         "client_name": "王芳",
         "sex": "Female",
-        "age": 39,
-        "birth_date": "1985-06-01",
+        "age": "39 years",
         "masked_national_id": "110105**********2X",
         "day": "2024-11-24",
         "slot": "10:00–11:00",
         "package": "Basic",
-        "status": "Booked",
+        "addons": "",
         "labels": labels,
-        "stations": [
+        "stops": [
             {
-                "name": "Laboratory",
-                "other_name": "检验科",
+                "number": 1,
                 "code": "LAB",
-                "items": [
-                    {
-                        "code": "WBC",
-                        "name": "White blood cells",
-                        "other_name": "白细胞计数",
-                        "prep_note": "Fast 8 hours.",
-                        "is_addon": False,
-                    }
-                ],
+                "name": "Laboratory",
+                "fasting": True,
+                "items": "White blood cells",
+                "containers": "Purple",
             }
         ],
+        "prep_notes": ["Fast 8 hours."],
     }
     data.update(overrides)
     return data
 
 
+def _check_in(day, appointment, monkeypatch):
+    freeze_clock(monkeypatch, 9, 30)
+    return exam_day.check_in(Actor(), appointment.id, ["name", "birth_date", "national_id"])
+
+
 @pytest.mark.both_dbs
-def test_scheduler_prints_the_exam_sheet_of_a_checked_in_client(app, client, monkeypatch):
+def test_scheduler_prints_the_guide_sheet_of_a_checked_in_client(app, client, monkeypatch):
     day = ExamDay()
     _person, appointment = booked_client(day, monkeypatch, day.mid, "王芳", package="CT-PKG")
+    _check_in(day, appointment, monkeypatch)
     desk = factories.sign_in_directly(client, factories.make_user("scheduler"))
 
-    response = client.get(f"/desk/day/appointments/{appointment.id}/exam-sheet.pdf")
+    response = client.get(f"/desk/day/appointments/{appointment.id}/guide-sheet.pdf")
 
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
-    assert response.data.startswith(b"%PDF")
+    assert f"guide-sheet-{appointment.exam_code}.pdf" in response.headers["Content-Disposition"]
     reader, text = pdf_text(response.data)
     assert len(reader.pages) == 1
     for expected in (
@@ -82,7 +84,7 @@ def test_scheduler_prints_the_exam_sheet_of_a_checked_in_client(app, client, mon
     ):
         assert expected in text, expected
     assert text.index("Laboratory") < text.index("Imaging")  # stations in their sort order
-    (event,) = AuditEvent.select().where(AuditEvent.action == "exam_day.exam_sheet_printed")
+    (event,) = AuditEvent.select().where(AuditEvent.action == "exam_day.guide_sheet_printed")
     assert (event.user_id, event.object_id) == (desk.id, str(appointment.id))
     assert json.loads(event.detail)["exam_code"] == appointment.exam_code
 
@@ -90,49 +92,33 @@ def test_scheduler_prints_the_exam_sheet_of_a_checked_in_client(app, client, mon
 def test_the_sheet_in_chinese_names_stations_and_items_in_chinese(app, client, monkeypatch):
     day = ExamDay()
     _person, appointment = booked_client(day, monkeypatch, day.mid, "张伟", package="CT-PKG")
+    _check_in(day, appointment, monkeypatch)
     factories.sign_in_directly(client, factories.make_user("scheduler", locale="zh"))
     client.post("/language", data={"locale": "zh"})
-    _reader, text = pdf_text(client.get(f"/desk/day/appointments/{appointment.id}/exam-sheet.pdf").data)
+    _reader, text = pdf_text(client.get(f"/desk/day/appointments/{appointment.id}/guide-sheet.pdf").data)
     for expected in ("张伟", "检验科", "影像科", "白细胞计数", "空腹8小时", appointment.exam_code):
         assert expected in text, expected
 
 
-def test_a_long_item_list_runs_over_pages_numbered_x_of_y(app):
-    items = [
-        {"code": f"IT{i}", "name": f"Examination number {i}", "other_name": "检查", "prep_note": "", "is_addon": False}
-        for i in range(60)
+def test_a_long_station_list_runs_over_pages_numbered_x_of_y(app):
+    stops = [
+        {"number": i, "code": f"S{i}", "name": f"Station {i}", "fasting": False, "items": "An examination " * 30}
+        for i in range(1, 41)
     ]
-    pdf = ExamSheetRenderer().build(
-        sheet_data(stations=[{"name": "Laboratory", "other_name": "", "code": "LAB", "items": items}])
-    )
-    reader, text = pdf_text(pdf)
+    reader, text = pdf_text(GuideSheetRenderer().build(sheet_data(stops=stops)))
     pages = len(reader.pages)
-    assert pages >= 3
+    assert pages >= 2
     assert f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text
-    assert "Examination number 0" in text and "Examination number 59" in text
+    assert "Station 1" in text and "Station 40" in text
 
 
 def test_markup_in_user_text_is_printed_literally(app):
-    pdf = ExamSheetRenderer().build(
+    pdf = GuideSheetRenderer().build(
         sheet_data(
             client_name="<b>&amp; 王<i>芳",
             package="<font size=40>Big</font>",
-            stations=[
-                {
-                    "name": "Lab & <Co>",
-                    "other_name": "",
-                    "code": "L",
-                    "items": [
-                        {
-                            "code": "X1",
-                            "name": "A<br/>B",
-                            "other_name": "",
-                            "prep_note": "Bring <urine> & stool",
-                            "is_addon": True,
-                        }
-                    ],
-                }
-            ],
+            stops=[{"number": 1, "code": "L", "name": "Lab & <Co>", "fasting": False, "items": "A<br/>B"}],
+            prep_notes=["Bring <urine> & stool"],
         )
     )
     _reader, text = pdf_text(pdf)
@@ -141,7 +127,7 @@ def test_markup_in_user_text_is_printed_literally(app):
 
 
 def test_the_chinese_font_is_embedded_in_the_pdf(app):
-    pdf = ExamSheetRenderer().build(sheet_data())
+    pdf = GuideSheetRenderer().build(sheet_data())
     reader = PdfReader(io.BytesIO(pdf))
     fonts = set()
     for page in reader.pages:

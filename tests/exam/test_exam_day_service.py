@@ -152,7 +152,7 @@ def test_unknown_appointment_is_not_found(app, desk):
     for action in (
         lambda: exam_day.check_in(desk, 987654, IDENTITY),
         lambda: exam_day.mark_no_show(desk, 987654),
-        lambda: exam_day.exam_sheet_data(987654),
+        lambda: exam_day.guide_sheet_data(987654),
     ):
         with pytest.raises(NotFound):
             action()
@@ -264,21 +264,21 @@ def test_only_walk_ins_may_book_a_slot_already_under_way(app, day, monkeypatch):
 # --- exam sheet data ----------------------------------------------------------------------------
 
 
-def test_exam_sheet_data_groups_items_by_station_in_station_order(app, day, monkeypatch):
+def test_guide_sheet_data_has_one_line_per_station_in_station_order(app, day, monkeypatch):
     client, appointment = booked_client(day, monkeypatch, day.mid, "王芳", package="CT-PKG")
-    data = exam_day.exam_sheet_data(appointment.id)
+    data = exam_day.guide_sheet_data(appointment.id)
     assert (data["client_name"], data["exam_code"], data["day"], data["slot"]) == (
         "王芳",
         appointment.exam_code,
         day.today.isoformat(),
         "10:00–11:00",
     )
-    assert [(s["name"], [i["code"] for i in s["items"]]) for s in data["stations"]] == [
-        ("Laboratory", ["GLU", "WBC"]),
-        ("Imaging", ["CT-CHEST"]),
+    assert [(s["name"], s["items"]) for s in data["stops"]] == [
+        ("Laboratory", "Fasting glucose, White blood cells"),
+        ("Imaging", "Chest CT"),
     ]
-    assert data["stations"][0]["items"][1]["prep_note"] == "Fast 8 hours."
-    chinese = exam_day.exam_sheet_data(appointment.id, chinese=True)
-    assert chinese["stations"][0]["name"] == "检验科"
-    assert chinese["stations"][0]["items"][1]["name"] == "白细胞计数"
-    assert chinese["stations"][0]["items"][1]["prep_note"] == "空腹8小时"
+    assert data["prep_notes"] == ["Fast 8 hours.", "Remove metal objects."]
+    chinese = exam_day.guide_sheet_data(appointment.id, chinese=True)
+    assert chinese["stops"][0]["name"] == "检验科"
+    assert chinese["stops"][0]["items"] == "空腹血糖、白细胞计数"
+    assert "空腹8小时" in chinese["prep_notes"]

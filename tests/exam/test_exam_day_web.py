@@ -55,7 +55,9 @@ def test_the_scheduler_menu_has_today(app, client, desk):
 
 
 @pytest.mark.both_dbs
-def test_htmx_check_in_swaps_the_row_to_checked_in_with_the_exam_sheet_link(app, client, day, desk, monkeypatch):
+def test_htmx_check_in_swaps_the_row_to_checked_in_with_the_guide_sheet_and_labels_links(
+    app, client, day, desk, monkeypatch
+):
     _wang, appointment = booked_client(day, monkeypatch, day.mid, "王芳")
     freeze_clock(monkeypatch, 9, 45)
 
@@ -64,7 +66,8 @@ def test_htmx_check_in_swaps_the_row_to_checked_in_with_the_exam_sheet_link(app,
     row = response.get_data(as_text=True)
     assert response.status_code == 200
     assert row.strip().startswith("<tr") and "<html" not in row
-    assert "Checked in" in row and f"/desk/day/appointments/{appointment.id}/exam-sheet.pdf" in row
+    assert "Checked in" in row and f"/desk/day/appointments/{appointment.id}/guide-sheet.pdf" in row
+    assert f"/desk/day/appointments/{appointment.id}/labels.pdf" in row
     assert ">Check in</button>" not in row
     assert "HX-Request" in response.headers["Vary"]
     assert Appointment.get_by_id(appointment.id).status == "checked_in"
@@ -148,7 +151,12 @@ def test_the_directory_offers_walk_in_today(app, client, desk):
 def test_other_roles_are_refused_everything_on_the_day_sheet(app, client, day, monkeypatch, role):
     _wang, appointment = booked_client(day, monkeypatch, day.mid, "王芳")
     factories.sign_in_directly(client, factories.make_user(role))
-    for url in ("/desk/day", "/desk/day/walk-in", f"/desk/day/appointments/{appointment.id}/exam-sheet.pdf"):
+    for url in (
+        "/desk/day",
+        "/desk/day/walk-in",
+        f"/desk/day/appointments/{appointment.id}/guide-sheet.pdf",
+        f"/desk/day/appointments/{appointment.id}/labels.pdf",
+    ):
         assert client.get(url).status_code == 403, url
     for url in (
         f"/desk/day/appointments/{appointment.id}/check-in",
@@ -161,7 +169,8 @@ def test_other_roles_are_refused_everything_on_the_day_sheet(app, client, day, m
 
 
 def test_unknown_ids_are_404(app, client, desk):
-    assert client.get("/desk/day/appointments/999999/exam-sheet.pdf").status_code == 404
+    assert client.get("/desk/day/appointments/999999/guide-sheet.pdf").status_code == 404
+    assert client.get("/desk/day/appointments/999999/labels.pdf").status_code == 404
     assert client.post("/desk/day/appointments/999999/check-in", data=IDENTITY).status_code == 404
     assert client.post("/desk/day/appointments/999999/no-show", headers=HTMX).status_code == 404
     assert client.get("/desk/day/walk-in?client=999999").status_code == 200  # no such client: back to the search

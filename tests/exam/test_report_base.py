@@ -10,15 +10,17 @@ from reportlab.platypus import Paragraph
 from checkup.reports.base import BaseRenderer
 from checkup.reports.billing_statement import BillingStatementRenderer
 from checkup.reports.client_report import ClientReportRenderer
-from checkup.reports.exam_sheet import ExamSheetRenderer
 from checkup.reports.fonts import MixedText
 from checkup.reports.group_summary import GroupSummaryRenderer
+from checkup.reports.guide_sheet import GuideSheetRenderer
 from checkup.reports.referral_letter import ReferralLetterRenderer
+from checkup.reports.specimen_labels import SpecimenLabelRenderer
 from tests.exam.test_exam_day_pdf import sheet_data
 
 RENDERERS = (
     ClientReportRenderer,
-    ExamSheetRenderer,
+    GuideSheetRenderer,
+    SpecimenLabelRenderer,
     ReferralLetterRenderer,
     BillingStatementRenderer,
     GroupSummaryRenderer,
@@ -59,29 +61,15 @@ def test_a_document_on_the_base_numbers_its_pages_and_renders_the_same_bytes_twi
     assert "Line 199: 体检 & <b>not bold</b>" in text  # user text is escaped and Chinese is set in the CJK font
 
 
-def test_the_exam_sheet_mixes_fonts_like_every_other_document(app):
-    pdf = ExamSheetRenderer().build(
+def test_the_guide_sheet_mixes_fonts_like_every_other_document(app):
+    pdf = GuideSheetRenderer().build(
         sheet_data(
-            stations=[
-                {
-                    "name": "Laboratory",
-                    "other_name": "检验科",
-                    "code": "LAB",
-                    "items": [
-                        {
-                            "code": "GLU",
-                            "name": "Glucose",
-                            "other_name": "血糖",
-                            "prep_note": "Fast ≥ 8 h",
-                            "is_addon": False,
-                        }
-                    ],
-                }
-            ]
+            stops=[{"number": 1, "code": "LAB", "name": "检验科", "fasting": True, "items": "血糖", "containers": ""}],
+            prep_notes=["Fast ≥ 8 h"],
         )
     )
     _pages, text = pdf_text(pdf)
-    for expected in ("检验科", "血糖", "Fast >= 8 h", "Page 1 of 1"):  # ≥ is in neither font: written as >=
+    for expected in ("检验科", "血糖", "Fast ≥ 8 h", "Page 1 of 1"):  # ≥ from the standard Symbol font
         assert expected in text, expected
 
 

@@ -99,17 +99,19 @@ def test_a_superseded_version_is_for_staff_only(app, world):
     assert signed_in(app, world.physician).get(f"/exam/review/reports/{first.id}.pdf").status_code == 200
 
 
-def test_the_physician_reviews_signs_and_watches_the_pdf_become_ready(app, world, monkeypatch):
+def test_the_chief_physician_reviews_signs_and_watches_the_pdf_become_ready(app, world, monkeypatch):
     world.all_results()
+    world.sign_stations()
     AdviceSnippet.create(key="GLU:H", text_en="Recheck fasting glucose within a week.", text_zh="一周内复查空腹血糖。")
-    http = signed_in(app, world.physician)
+    chief = world.chief_user()
+    http = signed_in(app, chief)
     assert f"/exam/review/{world.appointment.id}" in http.get("/exam/review").get_data(as_text=True)
 
     page = http.get(f"/exam/review/{world.appointment.id}").get_data(as_text=True)
     assert page.index("Fasting glucose") < page.index("Item WBC")  # abnormal first
     assert "Recheck fasting glucose within a week." in page  # the advice library pre-fills the advice
     viewed = AuditEvent.get(AuditEvent.action == "results.viewed")
-    assert viewed.object_id == str(world.appointment.id) and viewed.user_id == world.physician.id
+    assert viewed.object_id == str(world.appointment.id) and viewed.user_id == chief.id
 
     refused = http.post(f"/exam/review/{world.appointment.id}/sign", data={"summary": "", "advice": "x"})
     assert refused.status_code == 422 and Report.select().count() == 0
@@ -117,7 +119,7 @@ def test_the_physician_reviews_signs_and_watches_the_pdf_become_ready(app, world
     monkeypatch.setattr(reports, "queue_pdf", lambda report_id: None)  # as if the worker had not run yet
     signed = http.post(
         f"/exam/review/{world.appointment.id}/sign",
-        data={"summary": "Glucose critical", "advice": "See a doctor", "observations": "Obese\n"},
+        data={"summary": "Glucose critical", "advice": "See a doctor", "observations": "C: Obese\n"},
     )
     assert signed.status_code == 303
     report = Report.get()
@@ -134,15 +136,19 @@ def test_the_physician_reviews_signs_and_watches_the_pdf_become_ready(app, world
 
 
 def test_an_amendment_through_the_page_needs_a_reason(app, world):
-    report = sign(world)
+    world.all_results()
+    report = reports.sign(world.actor(world.chief_user()), world.appointment.id, "Summary", "Advice")
     glu = Result.get(Result.item == world.glu.id)
-    http = signed_in(app, world.physician)
+    http = signed_in(app, world.chief_user())  # the chief physician who signed it
     assert http.get(f"/exam/review/reports/{report.id}/amend").status_code == 200
     data = {"summary": "Glucose normal on re-test", "advice": "", f"value-{glu.id}": "5.3"}
     refused = http.post(f"/exam/review/reports/{report.id}/amend", data=data)
     assert refused.status_code == 422 and Report.select().count() == 1
     assert Result.get_by_id(glu.id).value_text == "25.1"
-    done = http.post(f"/exam/review/reports/{report.id}/amend", data=dict(data, reason="Haemolysed sample"))
+    done = http.post(
+        f"/exam/review/reports/{report.id}/amend",
+        data=dict(data, reason="Haemolysed sample", client_note="Glucose re-tested; value corrected."),
+    )
     assert done.status_code == 303
     assert [(r.version, r.status) for r in Report.select().order_by(Report.version)] == [
         (1, "superseded"),

@@ -34,7 +34,7 @@ def world(app):
 
 
 @pytest.mark.both_dbs
-def test_the_pdf_shows_the_chinese_name_values_flags_and_trends(app, world):
+def test_the_pdf_shows_names_values_flags_and_trends_in_the_clients_language(app, world):
     report = signed(world)
     path = report_pdf.file_for(report)
     pages, text = pdf_text(path.read_bytes())
@@ -44,12 +44,12 @@ def test_the_pdf_shows_the_chinese_name_values_flags_and_trends(app, world):
         "25.1",
         "mmol/L",
         "3.9–6.1",
-        "Critical high",
+        "↑ Critical",
         "52",
-        "High",
+        "↑ High",
         "Fatty liver, mild",
         "Abnormal",
-        "空腹血糖",
+        "Fasting glucose: 25.1 mmol/L ↑ Critical (Reference range 3.9–6.1)",
         "Repeat fasting glucose this week.",
         "李医生",
         report.verification_code,
@@ -58,6 +58,7 @@ def test_the_pdf_shows_the_chinese_name_values_flags_and_trends(app, world):
         "higher",
     ):
         assert expected in text, expected
+    assert "空腹血糖" not in text and "[H]" not in text  # an English report: no Chinese, no flag codes
     assert report.pdf_checksum == hashlib.sha256(path.read_bytes()).hexdigest()
     assert report.pdf_attempts == 1 and report.pdf_path == f"{world.appointment.id}/1.pdf"
 

@@ -31,7 +31,7 @@ def written():
 
 def test_a_clean_file_is_stored_in_full(lab):
     first, second = lab.appointment(name="甲"), lab.appointment(name="乙")
-    results.record_result(lab.actor, first.id, "HB", "120")  # entered at the station, replaced by the analyser
+    results.record_result(lab.actor, first.id, "HB", "120")  # entered at the station: the analyser's 131 waits
     data = csv_bytes(
         f"{first.exam_code},GLU,5.2,mmol/L,2026-03-02 08:15",
         f"{first.exam_code},HB,131,g/L,08:16",
@@ -39,9 +39,10 @@ def test_a_clean_file_is_stored_in_full(lab):
         f"{second.exam_code},HB,158.25,g/L,2026-03-02T08:20:05",
     )
     outcome = results_import.import_instrument_csv(lab.actor, "analyser.csv", data)
-    assert (outcome.rows, outcome.created, outcome.updated, outcome.critical, outcome.appointments) == (4, 3, 1, 1, 2)
+    assert (outcome.rows, outcome.created, outcome.conflicts, outcome.critical, outcome.appointments) == (4, 3, 1, 1, 2)
     stored = {(r.appointment_id, r.item.code): r for r in Result.select()}
-    assert (stored[(first.id, "HB")].value_num, stored[(first.id, "HB")].source) == (131, "instrument")
+    assert (stored[(first.id, "HB")].value_num, stored[(first.id, "HB")].source) == (120, "station")
+    assert stored[(second.id, "HB")].source == "instrument"
     assert stored[(second.id, "GLU")].flag == "LL" and stored[(second.id, "HB")].flag == "H"
     assert stored[(first.id, "GLU")].ref_high == Decimal("6.1") and stored[(first.id, "GLU")].unit == "mmol/L"
     [alert] = CriticalAlert.select()

@@ -220,6 +220,6 @@ def test_instrument_import_page(doctor, lab):
     assert Result.select().count() == 0
     good = upload(doctor, f"exam_code,item_code,value,unit,time\n{appointment.exam_code},GLU,5,mmol/L,\n".encode())
     assert good.status_code == 303
-    assert "Imported 1 results" in page(doctor.get("/exam/import"))
+    assert "Imported 1 values for 1 clients: 1 new, 0 unchanged, 0 differing" in page(doctor.get("/exam/import"))
     assert Result.get().source == "instrument"
     assert upload(doctor, b"hello", name="lis.txt").status_code == 422

@@ -1,5 +1,5 @@
-"""The review list (/exam/review): who is ready to sign, chosen by anti-joins and paged in SQL, so the page
-costs the same whatever the number of reports already signed."""
+"""The review list (/exam/review): who is ready to sign (every item resulted, every station's conclusion signed),
+chosen by anti-joins and paged in SQL, so the page costs the same whatever the number of reports already signed."""
 
 import datetime
 from decimal import Decimal
@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from checkup.core import clock
-from checkup.models import Appointment, AppointmentItem, Report, Result, Slot
+from checkup.models import Appointment, AppointmentItem, Report, Result, Slot, StationConclusion
 from checkup.models.appointments import BOOKED, CHECKED_IN, COMPLETED
 from checkup.services.exam import report_review
 from tests import factories
@@ -26,9 +26,10 @@ class Desk:
         self.slot = Slot.create(day=clock.today(), start_time=datetime.time(8), end_time=datetime.time(9), capacity=500)
         self.count = 0
 
-    def appointment(self, status=CHECKED_IN, day=None, items=True, results="all"):
+    def appointment(self, status=CHECKED_IN, day=None, items=True, results="all", station="signed"):
         """``results``: "all" (every item done), "some" (one missing), "blank" (one without a value),
-        "skipped" (one skipped, the other done) or "none"."""
+        "skipped" (one skipped, the other done) or "none"; ``station``: the LAB station's conclusion
+        "signed", a "draft" or None."""
         self.count += 1
         client = factories.make_client(name=f"候诊{self.count}", email=f"wait{self.count}@example.com")
         appointment = Appointment.create(
@@ -57,6 +58,10 @@ class Desk:
             )
         if results == "blank":
             Result.create(appointment=appointment, item=self.items[1], value_text="")
+        if station:
+            StationConclusion.create(
+                appointment=appointment, department=self.items[0].department_id, text="未见异常。", status=station
+            )
         return appointment
 
 
@@ -82,6 +87,8 @@ def test_only_checked_in_checkups_with_every_item_done_and_nothing_signed_are_re
     Report.create(appointment=signed, status="draft", version=2)
     completed = desk.appointment(status=COMPLETED)
     Report.create(appointment=completed, status="published")
+    desk.appointment(station="draft")  # the station doctor has not signed the conclusion
+    desk.appointment(station=None)
 
     expected = [older.id, ready.id, skipped.id, drafted.id]
     assert [a.id for a in report_review.ready_for_review()] == expected
@@ -102,8 +109,8 @@ def test_the_queue_is_paged_in_sql_oldest_first(desk):
 
 
 def test_the_review_page_runs_a_fixed_number_of_queries_and_pages_with_htmx(app, desk, client, count_queries):
-    physician = factories.make_user("physician", email="doc@example.com")
-    sign_in_directly(client, physician)
+    chief = factories.make_user("chief", email="chief@example.com")
+    sign_in_directly(client, chief)
     desk.appointment()
     with count_queries() as few:
         assert client.get("/exam/review").status_code == 200

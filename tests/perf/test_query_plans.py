@@ -54,6 +54,23 @@ ALLOWED = [
     ),
 ]
 
+# Statements that may return more than MAX_ROWS because they read one exam day's floor, whose size is bounded by
+# the day's capacity (≤ a few thousand check-ins), never by years of history: the floor overview, the boards,
+# guidance and the stations' waiting counts fold the day's per-station progress in Python. They are still
+# checked for sequential scans and subplans. (Issue #13: to be folded in SQL or kept per poll.)
+_ONE_DAY = "one exam day's floor: bounded by the day's check-ins, not by history"
+DAY_BOUNDED = [
+    ('FROM "station_visit" AS "t1" WHERE ("t1"."day" = %s)', _ONE_DAY),
+    ('COALESCE("t2"."station_id", "t2"."department_id") AS "station_id", "t1"."status", COUNT("t3"."id")', _ONE_DAY),
+    ('SELECT "t1"."id", "t1"."status", COUNT("t2"."id"), COUNT("t3"."id"), MAX("t3"."entered_at")', _ONE_DAY),
+    ('SELECT "t1"."id", "t2"."department_id" AS "department_id" FROM "appointment" AS "t1" INNER JOIN', _ONE_DAY),
+    # the capacity page of one day lists its live appointments (the ones a closed day must move)
+    (
+        'FROM "appointment" AS "t1" INNER JOIN "client" AS "t2" ON ("t1"."client_id" = "t2"."id") WHERE (("t1"."day" = %s) AND ("t1"."status" IN (%s, %s))) ORDER BY "t1"."id"',
+        "one day's live appointments: bounded by the day's capacity",
+    ),
+]
+
 
 def plan_nodes(plan):
     yield plan
@@ -61,10 +78,10 @@ def plan_nodes(plan):
         yield from plan_nodes(child)
 
 
-def plan_problems(plan, sizes):
-    """[str] what is wrong with one EXPLAIN (ANALYZE, FORMAT JSON) plan."""
+def plan_problems(plan, sizes, day_bounded=False):
+    """[str] what is wrong with one EXPLAIN (ANALYZE, FORMAT JSON) plan (``day_bounded``: no row limit)."""
     problems = []
-    if plan.get("Actual Rows", 0) * plan.get("Actual Loops", 1) > MAX_ROWS:
+    if not day_bounded and plan.get("Actual Rows", 0) * plan.get("Actual Loops", 1) > MAX_ROWS:
         problems.append(f"returns {plan['Actual Rows']:,} rows")
     filters = " ".join(
         str(node.get(key, ""))
@@ -139,7 +156,8 @@ def explain_all(url, statements):
                     found[sql] = []
                     continue
                 cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
-                found[sql] = plan_problems(cur.fetchone()[0][0]["Plan"], sizes)
+                day_bounded = any(bounded in sql for bounded, _why in DAY_BOUNDED)
+                found[sql] = plan_problems(cur.fetchone()[0][0]["Plan"], sizes, day_bounded)
     finally:
         connection.close()
     return found

@@ -105,8 +105,13 @@ def _get_routes(app, values):
 @pytest.mark.both_dbs
 def test_every_screen_showing_clinical_content_is_audited(app, world):
     care_access.break_glass(world.as_(world.admin), world.client.id, "Audit walk")
+    # the review pages are a chief physician's; a report another physician signed opens to them once they break
+    # the glass (tests/exam/test_review_access.py)
+    chief = factories.make_user("chief", email="chief-walk@example.com")
+    care_access.break_glass(world.as_(chief), world.client.id, "Audit walk")
     staff = {
         "physician": world.physician,
+        "chief": chief,
         "counselor": world.anna,
         "admin": world.admin,
         "scheduler": factories.make_user("scheduler", email="desk-walk@example.com"),

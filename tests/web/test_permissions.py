@@ -10,13 +10,15 @@ from tests.booking_helpers import Center
 PUBLIC = "public"
 ANY = "any signed-in role"
 ADMIN, SCHED, DOC, CARE, HR, CLIENT = "admin", "scheduler", "physician", "counselor", "hr", "client"
-ROLES = [None, CLIENT, HR, SCHED, DOC, CARE, ADMIN]
+CHIEF = "chief"  # the chief physician (主检医师)
+ROLES = [None, CLIENT, HR, SCHED, DOC, CHIEF, CARE, ADMIN]
 STAFF_DIRECTORY = {ADMIN, SCHED, CARE}
 
 # endpoint: who may use it
 RULES = {
     "static": PUBLIC,
     "healthz": PUBLIC,
+    "favicon": PUBLIC,
     "home.index": PUBLIC,
     "auth.login": PUBLIC,
     "auth.logout": PUBLIC,
@@ -50,6 +52,9 @@ RULES = {
     "exam.result_form": {DOC},
     "exam.flag": {DOC},
     "exam.import_results": {DOC},
+    "exam.preview_import": {DOC},
+    "exam.conflicts": {DOC},
+    "exam.resolve_conflict": {DOC},
     "alerts.acknowledge": {DOC, CARE},
     "desk_booking.search": {SCHED, ADMIN},
     "desk_booking.detail": {SCHED, ADMIN},
@@ -60,7 +65,8 @@ RULES = {
     "daysheet.check_in": {SCHED, ADMIN},
     "daysheet.no_show": {SCHED, ADMIN},
     "daysheet.walk_in": {SCHED, ADMIN},
-    "daysheet.exam_sheet": {SCHED, ADMIN},
+    "daysheet.guide_sheet": {SCHED, ADMIN},
+    "daysheet.specimen_labels": {SCHED, ADMIN},
     "capacity.calendar": {SCHED, ADMIN},
     "capacity.day": {SCHED, ADMIN},
     "capacity.close": {SCHED, ADMIN},
@@ -89,16 +95,18 @@ RULES = {
     "admin_accounts.detail": {ADMIN},
     "admin_accounts.update_roles": {ADMIN},
     "admin_accounts.set_active": {ADMIN},
-    "review.index": {DOC},
-    "review.appointment": {DOC},
-    "review.save_draft": {DOC},
-    "review.sign": {DOC},
-    "review.pdf_status": {DOC},
-    "review.retry_pdf": {DOC},
-    "review.amend": {DOC},
+    "review.index": {CHIEF},
+    "review.appointment": {CHIEF},
+    "review.save_draft": {CHIEF},
+    "review.sign": {CHIEF},
+    "review.pdf_status": {CHIEF},
+    "review.retry_pdf": {CHIEF},
+    "review.amend": {CHIEF},
+    "station_conclusions.conclusion": {DOC, CHIEF},
+    "station_conclusions.reopen": {CHIEF},
     "reports.my_reports": {CLIENT},
     "reports.download": {CLIENT},
-    "report_files.download": {DOC, CARE, ADMIN},
+    "report_files.download": {DOC, CHIEF, CARE, ADMIN},
 }
 CATALOG = [
     "index",
@@ -122,6 +130,13 @@ CATALOG = [
     "resource_new",
     "resource_edit",
     "resource_validate",
+    "module_list",
+    "module_new",
+    "module_edit",
+    "module_validate",
+    "module_active",
+    "station_rules",
+    "station_rule_delete",
 ]
 RULES.update({f"catalog.{name}": {ADMIN} for name in CATALOG})
 RULES.update(
@@ -297,12 +312,87 @@ RULES.update({"auth.registration_sent": PUBLIC, "auth.confirm_registration": PUB
 # --- break the glass (tests/privacy/test_care_access.py covers the relationships themselves) ---
 RULES.update(
     {
-        "access_break_glass.open_record": {DOC, CARE, ADMIN},
+        "access_break_glass.open_record": {DOC, CHIEF, CARE, ADMIN},
         "break_glass.review_list": {ADMIN},
         "break_glass.review": {ADMIN},
     }
 )
 
+
+# --- money: cashier, invoices, statements (each area keeps its own block) ---
+RULES.update(
+    {
+        **{
+            f"desk_cashier.{name}": {SCHED, ADMIN}
+            for name in (
+                "search",
+                "appointment",
+                "pay",
+                "receipt",
+                "refund",
+                "not_performed",
+                "closing_page",
+                "invoice_list",
+                "issue_invoice",
+                "reverse_invoice",
+                "transfers",
+                "statement",
+                "draft_statement",
+                "credit_rule",
+                "issue_statement",
+                "statement_payment",
+            )
+        },
+        **{
+            f"me_money.{name}": {CLIENT}
+            for name in ("index", "appointment", "request_invoice", "pay_online", "receipt")
+        },
+        **{f"hr_money.{name}": {HR} for name in ("billing", "request_invoice")},
+    }
+)
+
+# --- the exam floor: scan box, queue boards, guidance; the client's "where next" (each area keeps its own block) ---
+RULES.update(
+    {
+        **{f"floor.{name}": {DOC, SCHED} for name in ("overview", "board", "guidance_screen", "client")},
+        **{f"floor.{name}": {DOC} for name in ("scan", "scan_anywhere", "visit", "done")},
+        **{f"me_exam_day.{name}": {CLIENT} for name in ("today", "card")},
+    }
+)
+
+# --- integrations: the API is open to the network and authenticated by token, never by session (tests/api/);
+# the admin registers the systems that use it (each area keeps its own block) ---
+API_TOKEN_VIEWS = (
+    "worklist_read",
+    "results_create",
+    "imaging_report_create",
+    "appointments_list",
+    "appointment_read",
+    "appointment_create",
+    "appointment_cancel",
+    "clients_list",
+    "client_read",
+    "client_create",
+    "reports_list",
+    "report_read",
+    "report_pdf_download",
+)
+RULES.update(
+    {
+        **{f"api_v1.{name}": PUBLIC for name in API_TOKEN_VIEWS + ("openapi_json", "docs")},
+        **{
+            f"integrations.{name}": {ADMIN}
+            for name in ("index", "register", "detail", "update", "rotate", "revoke", "add_webhook", "remove_webhook")
+        },
+    }
+)
+# HL7 in (POST /api/v1/hl7) and FHIR out (/fhir): by token only, as the API (tests/interop/)
+INTEROP_TOKEN_VIEWS = ("api_hl7.receive_hl7",) + tuple(
+    f"fhir.{name}"
+    for name in ("patient", "practitioner", "organization", "encounter", "encounter_everything", "observation")
+    + ("diagnostic_report",)
+)
+RULES.update({name: PUBLIC for name in INTEROP_TOKEN_VIEWS})
 
 # What an allowed GET answers when it is not a plain 200.
 GET_STATUS = {
@@ -332,15 +422,26 @@ GET_STATUS = {
     ("group_booking.confirm", CLIENT): 404,
     ("hr_booking.detail", HR): 404,
     ("catalog.index", ADMIN): 302,  # the catalog opens on its items
+    ("daysheet.guide_sheet", SCHED): 303,  # a booked client: back to the day sheet, the guide sheet after check-in
+    ("daysheet.guide_sheet", ADMIN): 303,
+    ("daysheet.specimen_labels", SCHED): 303,  # a booked client: back to the day sheet, labels after check-in
+    ("daysheet.specimen_labels", ADMIN): 303,
     ("catalog.item_row", ADMIN): 302,  # a row fragment asked for as a page: the item's page
     # report_id names no report here: allowed roles get the 404 (tests/exam/test_reports_access.py covers real ones)
-    ("review.pdf_status", DOC): 404,
-    ("review.amend", DOC): 404,
+    ("review.pdf_status", CHIEF): 404,
+    ("review.amend", CHIEF): 404,
     ("reports.download", CLIENT): 404,
     # the world's physician has no care relationship with the booked (not yet checked-in) client: the
     # break-the-glass form (tests/privacy/test_care_access.py covers related and unrelated accounts)
     ("exam.result_form", DOC): 403,
+    # and so the station conclusion box (a chief physician has the physicians' relationships: none here either)
+    ("station_conclusions.conclusion", DOC): 403,
+    ("station_conclusions.conclusion", CHIEF): 403,
+    # a booked checkup is not in the review queue: the chief physician meets the break-the-glass form
+    # (tests/exam/test_review_access.py covers the queue, a claim, a signature and breaking the glass)
+    ("review.appointment", CHIEF): 403,
     ("report_files.download", DOC): 404,
+    ("report_files.download", CHIEF): 404,
     ("report_files.download", CARE): 404,
     ("report_files.download", ADMIN): 404,
     # surveys and consultations: the token and consultation_id name nothing (their own tests cover real ones)
@@ -375,6 +476,14 @@ GET_STATUS = {
     ("hr.export_status", HR): 404,
     ("hr.export_download", HR): 404,
     ("data_requests.detail", ADMIN): 404,
+    # money: no receipt number given (tests/money/test_cashier_web.py covers real receipts)
+    ("desk_cashier.receipt", SCHED): 404,
+    ("desk_cashier.receipt", ADMIN): 404,
+    ("me_money.receipt", CLIENT): 404,
+    # integrations: a session is no API token (401), integration_id names no system here (tests/api/ cover real ones)
+    **{(f"api_v1.{name}", None): 401 for name in API_TOKEN_VIEWS},
+    **{(name, None): 401 for name in INTEROP_TOKEN_VIEWS},
+    ("integrations.detail", ADMIN): 404,
 }
 
 
@@ -404,6 +513,8 @@ def world(app):
         "release_number": 999999,
         "export_id": 999999,
         "request_id": 999999,
+        "invoice_id": 999999,
+        "statement_id": 999999,
         "consultation_id": 999999,
         "task_id": 999999,
         "access_id": 999999,
@@ -412,6 +523,9 @@ def world(app):
         "referral_id": 999999,
         "department_id": 999999,
         "membership_id": 999999,
+        "integration_id": 999999,
+        "key": 999999,
+        "endpoint_id": 999999,
         "user_id": users[DOC].id,
         "appointment_id": appointment.id,
         "code": "BASIC",
@@ -419,6 +533,7 @@ def world(app):
         "report_id": 999999,
         "department_code": "LAB",
         "alert_id": 999999,
+        "conflict_id": 999999,
         "entry_id": 999999,
         "day": center.day.isoformat(),
         "slot_id": center.slot.id,
@@ -426,6 +541,8 @@ def world(app):
         "item_id": center.blood.id,
         "range_id": item_range.id,
         "package_id": center.basic.id,
+        "module_id": center.eye_module.id,
+        "rule_id": 999999,
         "resource_id": center.ct.id,
         "client_id": users[CLIENT].client_id,
         "organization_id": org.id,

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from checkup.forms.access import BreakGlassForm
-from checkup.models.accounts import ADMIN, COUNSELOR, PHYSICIAN
+from checkup.models.accounts import ADMIN, CHIEF, COUNSELOR, PHYSICIAN
 from checkup.services.access import care_access
 from checkup.services.access.care_access import NoCareRelationship
 from checkup.web.form_round_trip import submit
@@ -30,7 +30,7 @@ def no_relationship(error):
 
 
 @bp.post("/clients/<int:client_id>/break-glass")
-@roles_required(PHYSICIAN, COUNSELOR, ADMIN)
+@roles_required(PHYSICIAN, CHIEF, COUNSELOR, ADMIN)
 def open_record(client_id):
     form = BreakGlassForm()
     if submit(form, lambda: care_access.break_glass(actor(), client_id, form.reason.data)).done:

@@ -9,9 +9,9 @@ from flask_babel import gettext as _
 from checkup.core.arguments import id_from_text
 from checkup.core.errors import Conflict
 from checkup.core.i18n import localized
-from checkup.forms.catalog import ItemForm, QuickItemForm, RangeForm, values_of
+from checkup.forms.catalog import ItemForm, QuickItemForm, RangeForm, container_choices, values_of
 from checkup.models.accounts import ADMIN
-from checkup.services.catalog import catalog
+from checkup.services.catalog import catalog, containers
 from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
 
@@ -61,12 +61,18 @@ def _prepare_item_form(form, item=None):
         for r in catalog.resources()
         if r.active or (item is not None and r.id == item.resource_id)
     ]
+    form.container.choices = container_choices()
+    form.station.choices = [("", _("Its department"))] + [
+        (str(d.id), f"{d.code} · {localized(d)}") for d in catalog.departments()
+    ]
     return form
 
 
 def _item_form_data(item):
-    data = {k: getattr(item, k) for k in ITEM_FIELDS if k not in ("department", "resource")}
-    data.update(department=str(item.department_id), resource=str(item.resource_id or ""))
+    data = {k: getattr(item, k) for k in ITEM_FIELDS if k not in catalog.FK_FIELDS}
+    data.update(
+        department=str(item.department_id), resource=str(item.resource_id or ""), station=str(item.station_id or "")
+    )
     return data
 
 
@@ -106,7 +112,11 @@ def item_new():
 def item_detail(item_id):
     item = catalog.get_item(item_id)
     return render_page(
-        "catalog/item_detail.html", item=item, ranges=catalog.item_ranges(item.id), range_form=RangeForm(formdata=None)
+        "catalog/item_detail.html",
+        item=item,
+        container=containers.container(item.container),
+        ranges=catalog.item_ranges(item.id),
+        range_form=RangeForm(formdata=None),
     )
 
 
@@ -214,6 +224,7 @@ def range_add(item_id):
     return render_page(
         "catalog/item_detail.html",
         item=item,
+        container=containers.container(item.container),
         ranges=catalog.item_ranges(item.id),
         range_form=form,
         range_error=outcome.form_error,

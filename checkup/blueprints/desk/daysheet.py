@@ -1,4 +1,5 @@
-"""Front desk on the exam day: the day sheet, check-in, no-shows, walk-ins and the printed exam sheet."""
+"""Front desk on the exam day: the day sheet, check-in, no-shows, walk-ins, and the prints of check-in: the
+guide sheet and the specimen labels."""
 
 import datetime
 
@@ -13,7 +14,7 @@ from checkup.models.accounts import ADMIN, SCHEDULER
 from checkup.services.accounts import clients
 from checkup.services.booking import availability
 from checkup.services.catalog import packages
-from checkup.services.exam import exam_day
+from checkup.services.exam import exam_day, specimens
 from checkup.services.groups import enrollment_identity
 from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
 
@@ -131,11 +132,30 @@ def walk_in():
     )
 
 
-@bp.get("/appointments/<int:appointment_id>/exam-sheet.pdf")
-def exam_sheet(appointment_id):
-    exam_code, pdf = exam_day.print_exam_sheet(actor(), appointment_id, chinese=is_chinese())
+def _pdf(print_document, appointment_id, filename):
+    """A printed document of the appointment (audited by the service), or back to the day sheet with the
+    reason it cannot be printed (not checked in, nothing to label)."""
+    try:
+        exam_code, pdf = print_document(actor(), appointment_id, chinese=is_chinese())
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(str(exc.message), "error")
+        return redirect(_day_url(exam_day.sheet_row(appointment_id).day) + f"#appointment-{appointment_id}", code=303)
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="exam-sheet-{exam_code}.pdf"'
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}-{exam_code}.pdf"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/appointments/<int:appointment_id>/guide-sheet.pdf")
+def guide_sheet(appointment_id):
+    """The guide sheet (导检单): one line per station in the suggested order; reprintable, every print audited."""
+    return _pdf(exam_day.print_guide_sheet, appointment_id, "guide-sheet")
+
+
+@bp.get("/appointments/<int:appointment_id>/labels.pdf")
+def specimen_labels(appointment_id):
+    """One 50 × 25 mm label per specimen container; reprintable, every print audited."""
+    return _pdf(specimens.print_labels, appointment_id, "labels")

@@ -79,8 +79,11 @@ def reschedule(appointment_id):
 def book_for_client(client_id):
     """Phone booking: the front desk picks package, day and time for a client on file."""
     client = booking.client_for(client_id)
-    offers = [o for o in packages.offers_for(client.sex, client.birth_date) if o.eligible]
     form = DeskBookingForm(formdata=request.args) if request.method == "GET" else DeskBookingForm()
+    # eligibility by the client's age on the exam day: the chosen slot's, else the day looked at
+    slot = booking.slot_or_none(form.slot.data) if request.method == "POST" else None
+    shown_day = slot.day if slot is not None else (form.day.data or clock.today())
+    offers = [o for o in packages.offers_for(client.sex, client.birth_date, shown_day) if o.eligible]
     form.package.choices = [(o.package.code, o.package.code) for o in offers]
     if request.method == "GET" and not form.idempotency_key.data:
         form.idempotency_key.data = uuid.uuid4().hex
@@ -93,9 +96,10 @@ def book_for_client(client_id):
                 client.id,
                 form.slot.data,
                 form.package.data,
-                [],
+                [code[:20] for code in (form.addons.data or [])[:30]],
                 form.idempotency_key.data or None,
                 source="desk",
+                allow_second=form.allow_second.data,
             )
         except DomainError as exc:
             error, status = exc.message, (409 if isinstance(exc, booking.PlaceTaken) else 422)
@@ -106,13 +110,20 @@ def book_for_client(client_id):
         status = 422
     day = form.day.data or clock.today()
     code = form.package.data or (offers[0].package.code if offers else "")
-    resources = booking.quote(client, code).resource_ids if code in {o.package.code for o in offers} else []
+    package = next((o.package for o in offers if o.package.code == code), None)
+    chosen = [c for c in (form.addons.data or []) if c]
+    try:
+        resources = booking.quote(client, code, chosen, day=day).resource_ids if package else []
+    except DomainError:  # an add-on not for this package: the times of the package alone
+        resources = booking.quote(client, code, day=day).resource_ids if package else []
     return render_page(
         "desk/book.html",
         client=client,
         offers=offers,
         form=form,
         code=code,
+        modules=booking.addon_choices(package, client, day=day) if package else [],
+        chosen=chosen,
         day=day,
         error=error,
         slots=availability.day_slots(day, resources) if code else [],

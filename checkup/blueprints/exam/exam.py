@@ -1,15 +1,17 @@
-"""Exam stations: station picker, worklists, result entry with live flags, instrument import, critical alerts."""
+"""Exam stations: station picker, worklists, result entry with live flags (derived items shown computed),
+instrument import with its preview, the station's conflict list (instrument vs entered), critical alerts."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from checkup.core.arguments import parse_page
 from checkup.core.errors import Conflict, ValidationError
-from checkup.forms.results import AcknowledgeForm, InstrumentImportForm
+from checkup.forms.results import AcknowledgeForm, InstrumentImportForm, ResolveConflictForm
 from checkup.models.accounts import COUNSELOR, PHYSICIAN
 from checkup.services.catalog import catalog
-from checkup.services.exam import results, results_import, stations
+from checkup.services.exam import result_conflicts, results, results_import, station_staff, stations
 from checkup.web.guards import actor, home_endpoint, is_safe_next, render_page, restrict_blueprint, wants_fragment
 from checkup.web.uploads import run_import
 
@@ -70,8 +72,58 @@ def ranges():
 def station(department_code):
     department = results.get_department(department_code)
     return render_page(
-        "exam/station.html", "exam/_worklist.html", department=department, rows=stations.station_worklist(department.id)
+        "exam/station.html",
+        "exam/_worklist.html",
+        department=department,
+        rows=stations.station_worklist(department.id),
+        open_conflicts=result_conflicts.open_count(department.id),
     )
+
+
+# --- instrument values that differ from entered ones -----------------------------------------------
+
+
+@exam.get("/stations/<department_code>/conflicts")
+def conflicts(department_code):
+    department = results.get_department(department_code)
+    day, day_error = result_conflicts.parse_day(request.args.get("day"))
+    listing = result_conflicts.conflict_list(
+        actor(), department, day, request.args.get("state", "open")[:10], parse_page(request.args.get("page"))
+    )
+    return render_page(
+        "exam/conflicts.html",
+        "exam/_conflicts.html",
+        listing=listing,
+        day_error=day_error,
+        choice_labels=result_conflicts.CHOICE_LABELS,
+        resolve_form=ResolveConflictForm(),
+    )
+
+
+@exam.post("/conflicts/<int:conflict_id>/resolve")
+def resolve_conflict(conflict_id):
+    conflict = result_conflicts.get_conflict(conflict_id)
+    form = ResolveConflictForm()
+    target = (
+        form.next.data
+        if is_safe_next(form.next.data)
+        else url_for("exam.conflicts", department_code=conflict.item.department.code)
+    )
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for e in form.choice.errors) or _("The form could not be read. Try again."), "error")
+        return redirect(target, code=303)
+    try:
+        result_conflicts.resolve_conflict(actor(), conflict_id, form.choice.data)
+    except (ValidationError, Conflict, station_staff.NotThisStation) as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(
+            _("Kept the entered value.")
+            if form.choice.data == result_conflicts.KEEP_ENTERED
+            else _("Took the instrument value."),
+            "success",
+        )
+    return redirect(target, code=303)
 
 
 # --- result entry ---------------------------------------------------------------------------------
@@ -206,7 +258,7 @@ def flag(appointment_id, item_id):
 def import_results():
     form = InstrumentImportForm()
     if request.method == "GET":
-        return render_page("exam/import.html", form=form, problems=[])
+        return render_page("exam/import.html", form=form, problems=[], preview=None)
     outcome, problems, status = run_import(
         form,
         results_import.MAX_IMPORT_BYTES,
@@ -215,18 +267,42 @@ def import_results():
     if outcome is not None:
         flash(
             _(
-                "Imported %(rows)s results for %(clients)s clients: %(created)s new, %(updated)s replaced, "
-                "%(critical)s critical.",
+                "Imported %(rows)s values for %(clients)s clients: %(created)s new, %(unchanged)s unchanged, "
+                "%(conflicts)s differing from the entered value (waiting in the stations' conflict lists), "
+                "%(critical)s critical; %(derived)s computed items updated.",
                 rows=outcome.rows,
                 clients=outcome.appointments,
                 created=outcome.created,
-                updated=outcome.updated,
+                unchanged=outcome.unchanged,
+                conflicts=outcome.conflicts,
                 critical=outcome.critical,
+                derived=outcome.derived,
             ),
-            "success",
+            "warning" if outcome.conflicts else "success",
         )
+        if outcome.ignored:
+            flash(
+                ngettext(
+                    "%(num)d row for a computed item was ignored.",
+                    "%(num)d rows for computed items were ignored.",
+                    outcome.ignored,
+                ),
+                "info",
+            )
         return redirect(url_for("exam.import_results"), code=303)
-    return render_page("exam/import.html", form=form, problems=problems, status=status)
+    return render_page("exam/import.html", form=form, problems=problems, preview=None, status=status)
+
+
+@exam.post("/import/preview")
+def preview_import():
+    """What the file would do (new, unchanged, conflicting, ignored): checks and counts, writes nothing."""
+    form = InstrumentImportForm()
+    preview, problems, status = run_import(form, results_import.MAX_IMPORT_BYTES, results_import.preview_instrument_csv)
+    if wants_fragment():
+        status = 200  # htmx swaps only 2xx answers: the problems are the answer to "check the file"
+    return render_page(
+        "exam/import.html", "exam/_import_preview.html", form=form, problems=problems, preview=preview, status=status
+    )
 
 
 # --- critical alerts ------------------------------------------------------------------------------

@@ -1,12 +1,13 @@
 """Signed reports' PDFs as downloads: the one way a report file leaves the center (``send_report``, shared with
-the client's /me/reports), and the staff's copy at /exam/review/reports/<id>.pdf. Physicians, client care and
-admins read reports, so the staff's download has its own blueprint, wider than the review's. Never HR."""
+the client's /me/reports), and the staff's copy at /exam/review/reports/<id>.pdf. Physicians, chief physicians,
+client care and admins read reports (each through a care relationship: ``reports.report_for_staff``), so the
+staff's download has its own blueprint, wider than the review's. Never HR."""
 
 from flask import Blueprint, abort, render_template, send_file
 from flask_babel import gettext as _
 
 from checkup.core.errors import NotFound
-from checkup.models.accounts import ADMIN, COUNSELOR, PHYSICIAN
+from checkup.models.accounts import ADMIN, CHIEF, COUNSELOR, PHYSICIAN
 from checkup.services.admin import document_check
 from checkup.services.exam import report_pdf, reports
 from checkup.web.guards import actor, roles_required
@@ -37,7 +38,7 @@ def send_report(report):
 
 
 @bp.get("/<int:report_id>.pdf", endpoint="download")
-@roles_required(PHYSICIAN, COUNSELOR, ADMIN)
+@roles_required(PHYSICIAN, CHIEF, COUNSELOR, ADMIN)
 def staff_download(report_id):
     try:
         report = reports.report_for_staff(actor(), report_id)

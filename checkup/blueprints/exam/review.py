@@ -1,35 +1,47 @@
-"""The chief physician's review: appointments ready to sign, the review page, sign-off, PDF progress, amendments."""
+"""The chief physician's review (主检): the queue of checkups ready to sign with the chief physicians' workload, the
+review page (summary and advice pre-filled from the advice library), sign-off, PDF progress, amendments."""
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from checkup.core.arguments import parse_page
-from checkup.core.errors import Conflict, ValidationError
+from checkup.core.errors import Conflict, PermissionDenied, ValidationError
 from checkup.core.i18n import is_chinese
-from checkup.forms.review import AmendForm, ReportTextForm, SignForm
-from checkup.models.accounts import PHYSICIAN
-from checkup.services.exam import report_review, reports
+from checkup.forms.review import AmendForm, ReopenForm, ReportTextForm, SignForm, observations_text
+from checkup.models.accounts import CHIEF
+from checkup.services.exam import chief_review, report_review, reports
 from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
 
 bp = Blueprint("review", __name__, url_prefix="/exam/review")
-restrict_blueprint(bp, PHYSICIAN)
+restrict_blueprint(bp, CHIEF)
 
 
 @bp.get("", endpoint="index")
 def index():
     ready = report_review.review_queue(parse_page(request.args.get("page")))
+    reviewers = report_review.reviewers_of(ready.items)
+    conflicts = report_review.open_conflict_counts(ready.items)
     if wants_fragment():
-        return render_page("review/index.html", "review/_ready.html", ready=ready)
-    return render_page("review/index.html", ready=ready, signed=report_review.recently_signed())
+        return render_page(
+            "review/index.html", "review/_ready.html", ready=ready, reviewers=reviewers, conflicts=conflicts
+        )
+    return render_page(
+        "review/index.html",
+        ready=ready,
+        reviewers=reviewers,
+        conflicts=conflicts,
+        workload=report_review.chief_workload(),
+        signed=report_review.recently_signed(),
+        window_days=report_review.REVIEW_WINDOW_DAYS,
+    )
 
 
 def _form_for(data, form_class=ReportTextForm):
-    current = data.current
-    if current is not None:
-        observations = "\n".join(f.text for f in data.findings if f.source == "physician")
-        return form_class(data={"summary": current.summary, "advice": current.advice, "observations": observations})
-    return form_class(data={"advice": report_review.suggested_advice(data, is_chinese())})
+    text = report_review.form_text(data, is_chinese())
+    return form_class(
+        data={"summary": text.summary, "advice": text.advice, "observations": observations_text(text.observations)}
+    )
 
 
 def _review_page(data, form, status=200, error=None):
@@ -40,13 +52,15 @@ def _review_page(data, form, status=200, error=None):
         form=form,
         report=data.current,
         error=error,
+        reopen_form=ReopenForm(),
+        may_sign_own=chief_review.may_sign_own_stations(),
         status=status,
     )
 
 
 @bp.get("/<int:appointment_id>")
 def appointment(appointment_id):
-    data = report_review.review_data(appointment_id)
+    data = report_review.review_for(actor(), appointment_id)
     reports.record_view(actor(), "results.viewed", data.appointment, screen="review")
     return _review_page(data, _form_for(data))
 
@@ -56,13 +70,13 @@ def save_draft(appointment_id):
     form = ReportTextForm()
     if form.validate_on_submit():
         try:
-            reports.save_draft(actor(), appointment_id, form.summary.data, form.advice.data)
+            chief_review.save_draft(actor(), appointment_id, form.summary.data, form.advice.data)
         except Conflict as exc:
             flash(exc.message, "error")
         else:
             flash(_("Draft saved."), "success")
         return redirect(url_for("review.appointment", appointment_id=appointment_id), code=303)
-    return _review_page(report_review.review_data(appointment_id), form, status=422)
+    return _review_page(report_review.review_for(actor(), appointment_id), form, status=422)
 
 
 @bp.post("/<int:appointment_id>/sign")
@@ -70,17 +84,20 @@ def sign(appointment_id):
     form = SignForm()
     outcome = submit(
         form,
-        lambda: reports.sign(
-            actor(), appointment_id, form.summary.data, form.advice.data, findings=form.observation_list()
+        lambda: chief_review.sign(
+            actor(), appointment_id, form.summary.data, form.advice.data, observations=form.observation_list()
         ),
-        refusals=(ValidationError, Conflict),
+        refusals=(ValidationError, Conflict, PermissionDenied),
     )
     if outcome.done:
         flash(_("Report signed. The PDF is being prepared."), "success")
         return redirect(url_for("review.appointment", appointment_id=appointment_id), code=303)
     # field errors answer 422; a refusal of the report as a whole (already signed, …) 409
     return _review_page(
-        report_review.review_data(appointment_id), form, status=422 if form.errors else 409, error=outcome.form_error
+        report_review.review_for(actor(), appointment_id),
+        form,
+        status=422 if form.errors else 409,
+        error=outcome.form_error,
     )
 
 
@@ -101,7 +118,7 @@ def _amend_changes(data):
     changes = []
     for row in data.rows:
         result = row.result
-        if result is None or not row.done:
+        if result is None or not row.done or row.computed:  # a computed item follows its inputs
             continue
         key = f"value-{result.id}"
         if key not in request.form:
@@ -116,7 +133,7 @@ def _amend_changes(data):
 @bp.route("/reports/<int:report_id>/amend", methods=["GET", "POST"])
 def amend(report_id):
     report = reports.pdf_status(report_id)
-    data = report_review.review_data(report.appointment_id)
+    data = report_review.review_for(actor(), report.appointment_id)
     if request.method == "GET":
         reports.record_view(actor(), "results.viewed", data.appointment, screen="amend", report=report.id)
         form = _form_for(data, AmendForm)
@@ -133,14 +150,15 @@ def amend(report_id):
     values = {key: request.form.get(key, "") for key in request.form if key.startswith("value-")}
     outcome = submit(
         form,
-        lambda: reports.amend(
+        lambda: chief_review.amend(
             actor(),
             report_id,
             form.reason.data,
             form.summary.data,
             form.advice.data,
             changes=_amend_changes(data),
-            findings=form.observation_list(),
+            observations=form.observation_list(),
+            client_note=form.client_note.data,
         ),
         refusals=(ValidationError, Conflict),
     )

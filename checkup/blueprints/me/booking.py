@@ -33,13 +33,14 @@ def _client():
     return booking.client_for(current_user.client_id)
 
 
-def _quote_or_404(code, addons):
+def _quote_or_404(code, addons, day=None):
+    """The quote for a checkup on ``day`` (eligibility by the client's age that day; today when none)."""
     try:
-        return booking.quote(_client(), code, addons), None
+        return booking.quote(_client(), code, addons, day=day), None
     except ValidationError as exc:
         if "package" in exc.field_errors:
             abort(404)
-        return booking.quote(_client(), code, []), exc.message
+        return booking.quote(_client(), code, [], day=day), exc.message
 
 
 def _picker(offer, addons, endpoint, **url_args):
@@ -65,7 +66,7 @@ def _picker(offer, addons, endpoint, **url_args):
 @bp.get("/book/<code>")
 def choose(code):
     addons = _addons()
-    offer, error = _quote_or_404(code, addons)
+    offer, error = _quote_or_404(code, addons, availability.parse_day(request.args.get("day")))
     context = _picker(offer, addons, "booking.choose", code=code)
     return render_page(
         "booking/choose.html",
@@ -73,7 +74,7 @@ def choose(code):
         offer=offer,
         addons=addons,
         error=error,
-        addon_choices=booking.addon_choices(offer.package),
+        addon_choices=booking.addon_choices(offer.package, _client(), day=context["day"]),
         waitlist_form=WaitlistForm(),
         **context,
     )
@@ -101,10 +102,10 @@ def confirm(code):
         if outcome.done:
             flash(_("Your checkup is booked. A confirmation email is on its way."), "success")
             return redirect(url_for("booking.appointment", appointment_id=outcome.result.id), code=303)
-    offer, error = _quote_or_404(code, addons)
+    slot = booking.slot_or_none(form.slot.data)
+    offer, error = _quote_or_404(code, addons, slot.day if slot is not None else None)
     if error:
         return redirect(url_for("booking.choose", code=code))
-    slot = booking.slot_or_none(form.slot.data)
     if slot is None:
         flash(_("Choose a time from the list."), "error")
         return redirect(url_for("booking.choose", code=code, addons=addons), code=303)

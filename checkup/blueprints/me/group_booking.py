@@ -98,7 +98,11 @@ def book(enrollment_id):
     if not group_booking.may_choose_time(enrollment, offer):
         return render_page("group_booking/book.html", **context)
     context.update(_picker(enrollment, offer, addons))
-    choices = booking.addon_choices(offer.package) if enrollment.category.addons_allowed else []
+    choices = (
+        booking.addon_choices(offer.package, enrollment.client, day=context.get("day"))
+        if enrollment.category.addons_allowed
+        else []
+    )
     return render_page("group_booking/book.html", "group_booking/_panel.html", addon_choices=choices, **context)
 
 

@@ -9,12 +9,12 @@ from peewee import SQL, fn
 
 from checkup.core.pagination import paginate
 from checkup.models import AuditEvent, User, UserRole
-from checkup.models.accounts import ADMIN, COUNSELOR, HR, PHYSICIAN, SCHEDULER
+from checkup.models.accounts import ADMIN, CHIEF, COUNSELOR, HR, PHYSICIAN, SCHEDULER
 
 ACCESS_PAGE_SIZE = 25
 
 # Roles whose actions on a record are "accesses" the client is shown (HR: bookings for employees).
-ACCESS_ROLES = (ADMIN, SCHEDULER, PHYSICIAN, COUNSELOR, HR)
+ACCESS_ROLES = (ADMIN, SCHEDULER, PHYSICIAN, CHIEF, COUNSELOR, HR)
 ROLE_ORDER = {role: n for n, role in enumerate(ACCESS_ROLES)}
 
 # What an audited action meant, in the client's words; then by area; then a general phrase.
@@ -35,7 +35,9 @@ ACTION_PURPOSES = {
     "group_booking.cancelled": _l("Cancelled your company checkup"),
     "exam_day.checked_in": _l("Checked you in on your exam day"),
     "exam_day.no_show": _l("Recorded that you did not come"),
-    "exam_day.exam_sheet_printed": _l("Printed your exam sheet"),
+    "exam_day.exam_sheet_printed": _l("Printed your exam sheet"),  # the events of the former exam sheet
+    "exam_day.guide_sheet_printed": _l("Printed your guide sheet"),
+    "exam_day.specimen_labels_printed": _l("Printed the labels for your samples"),
     "results.entered": _l("Entered an exam result"),
     "results.critical": _l("Recorded a result that needed urgent attention"),
     "results.alert_acknowledged": _l("Acted on an urgent result"),
@@ -64,6 +66,8 @@ ACTION_PURPOSES = {
     "access.break_glass": _l("Opened your record without being in charge of your care (reviewed by the administrator)"),
     "referral.viewed": _l("Opened your referral"),
     "results.station_viewed": _l("Looked at your exam results at a station"),
+    "results.conflicts_viewed": _l("Compared an instrument's value with your entered exam result"),
+    "station_conclusion.viewed": _l("Looked at your exam results at a station"),
 }
 AREA_PURPOSES = {
     "directory": _l("Worked on your client record"),

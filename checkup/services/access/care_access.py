@@ -4,6 +4,8 @@ relationship to the client, or anyone who "breaks the glass".
 Relationships (DESIGN.md, privacy rules):
 - a physician: the client is checked in or examined today (the stations), the client's report is in
   their review queue or was signed by them, or a consultation with the client is scheduled with them;
+- a chief physician (a CHIEF account, with or without the physician role): the same rules — the review
+  queue holds every checkup waiting to be signed, so the reports they review and sign are theirs to read;
 - a counselor: a follow-up of the client they may work on (theirs, the unassigned pool, or their
   department's as its head), a referral they made, or a consultation they handle or that waits for
   someone to take it;
@@ -36,7 +38,7 @@ from checkup.models import (
     StaffDepartment,
     User,
 )
-from checkup.models.accounts import COUNSELOR, PHYSICIAN
+from checkup.models.accounts import CHIEF, COUNSELOR, PHYSICIAN
 from checkup.models.appointments import CHECKED_IN, COMPLETED
 from checkup.models.base import db, utcnow
 
@@ -125,7 +127,7 @@ def relationship(user, client_id):
     """Why ``user`` may see ``client_id``'s clinical data ("exam_day", "follow_up", "break_glass", …), or None."""
     if user is None or client_id is None:
         return None
-    if user.has_role(PHYSICIAN):
+    if user.has_role(PHYSICIAN) or user.has_role(CHIEF):
         found = _physician_related(user.id, client_id)
         if found:
             return found
@@ -136,6 +138,56 @@ def relationship(user, client_id):
     if active_grant(user.id, client_id) is not None:
         return "break_glass"
     return None
+
+
+def related_condition(user, client_field):
+    """A WHERE condition true for the rows whose ``client_field`` is a client ``user`` has a relationship with
+    (the rules of ``relationship``, break the glass included), so a list keeps only those rows in the one
+    query that reads it. False (no row) for an anonymous user."""
+    if user is None:
+        return client_field.is_null() & client_field.is_null(False)
+    user_id, now, today = user.id, utcnow(), clock.today()
+    live = (CHECKED_IN, COMPLETED)
+    condition = client_field.in_(
+        BreakGlassAccess.select(BreakGlassAccess.client).where(
+            BreakGlassAccess.user == user_id, BreakGlassAccess.expires_at > now
+        )
+    )
+    if user.has_role(PHYSICIAN) or user.has_role(CHIEF):
+        examined_today = Appointment.select(Appointment.client).where(
+            Appointment.day == today, Appointment.status.in_(live)
+        )
+        signed = Report.select(Appointment.client).join(Appointment).where(Report.signed_by == user_id)
+        unsigned = (
+            Appointment.select(Appointment.client)
+            .join(Report, JOIN.LEFT_OUTER, on=(Report.appointment == Appointment.id))
+            .where(Appointment.status.in_(live), Report.id.is_null() | (Report.status == "draft"))
+        )
+        consulted = Consultation.select(Consultation.client).where(Consultation.physician == user_id)
+        condition = (
+            condition
+            | client_field.in_(examined_today)
+            | client_field.in_(signed)
+            | client_field.in_(unsigned)
+            | client_field.in_(consulted)
+        )
+    if user.has_role(COUNSELOR):
+        heads = StaffDepartment.select(StaffDepartment.department).where(
+            StaffDepartment.user == user_id, StaffDepartment.is_head == True
+        )
+        follow_ups = FollowUp.select(FollowUp.client).where(
+            (FollowUp.assignee == user_id)
+            | (FollowUp.assignee.is_null() & (FollowUp.status == "open"))
+            | FollowUp.department.in_(heads)
+        )
+        referred = Referral.select(Referral.client).where(Referral.created_by == user_id)
+        consultations = Consultation.select(Consultation.client).where(
+            (Consultation.handled_by == user_id) | (Consultation.status == "requested")
+        )
+        condition = (
+            condition | client_field.in_(follow_ups) | client_field.in_(referred) | client_field.in_(consultations)
+        )
+    return condition
 
 
 def require(actor, client_id):

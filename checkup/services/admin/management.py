@@ -19,6 +19,7 @@ from checkup.models.base import db, utcnow
 from checkup.reports.spreadsheet import workbook_bytes
 from checkup.services.admin import daily_rollup
 from checkup.services.care import reenrollment
+from checkup.services.money import revenue as money_revenue
 
 CENT = Decimal("0.01")
 
@@ -136,10 +137,11 @@ def package_mix(by_package):
     return [(names.get(k), n) for k, n in by_package.items()]
 
 
-def revenue(days):
-    individual = sum((d.individual_amount for d in days), Decimal(0))
-    group = sum((d.group_amount for d in days), Decimal(0))
-    return {"individual": individual, "group": group, "total": individual + group}
+def revenue(start, today):
+    """Revenue of the window from the ledger (services/money/revenue.py, the one source: the statements, the
+    HR billing page and the client's page agree with it to the cent): individual = paid by clients, group =
+    paid by companies."""
+    return money_revenue.between(start, today)
 
 
 def attendance(days, today):
@@ -279,7 +281,7 @@ def _dashboard(today):
         "today": today,
         "throughput": throughput(days, today),
         "packages": package_mix(by_package),
-        "revenue": revenue(days),
+        "revenue": revenue(start, today),
         "attendance": attendance(days, today),
         "sla": follow_up_sla(start),
         "referrals": referrals(start),

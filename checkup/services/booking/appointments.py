@@ -1,18 +1,18 @@
-"""Listing appointments: a client's own, and the front desk's search."""
+"""Appointments: a client's own, the front desk's search, and the calendar update a change owes."""
 
-import re
 from dataclasses import dataclass
 
 from peewee import JOIN, fn
 
-from checkup.core import clock
+from checkup.core import clock, tasks
 from checkup.models import Appointment, Client, Package, Slot
 from checkup.models.appointments import LIVE_STATUSES
 from checkup.services.accounts import client_search
-from checkup.services.booking.booking import EXAM_CODE_ALPHABET
+from checkup.services.booking import exam_codes
 
 SEARCH_LIMIT = 50
-_EXAM_CODE = re.compile(rf"[0-9]{{6}}[{EXAM_CODE_ALPHABET}]{{5}}")  # booking._new_exam_code: yymmdd + 5
+# the email each change owes (services/mail/booking_mail.py), with the event again: same UID, SEQUENCE + 1
+CALENDAR_CHANGE_MAILS = {"rescheduled": "mail.appointment_rescheduled", "cancelled": "mail.appointment_cancelled"}
 
 
 def _with_slot_and_package():
@@ -40,7 +40,18 @@ class AppointmentMatches:
 
 
 def looks_like_exam_code(text):
-    return bool(_EXAM_CODE.fullmatch(text))
+    return exam_codes.looks_like_exam_code(text)
+
+
+def owe_calendar_update(actor, appointment_id, change):
+    """Inside the transaction that moved (``change`` "rescheduled") or cancelled ("cancelled") the
+    appointment: its calendar event's SEQUENCE goes one up and the client's email with the updated or
+    cancelling .ics is owed (a task row that commits or rolls back with the change). Returns the sequence."""
+    kind = CALENDAR_CHANGE_MAILS[change]
+    Appointment.update(ics_sequence=Appointment.ics_sequence + 1).where(Appointment.id == appointment_id).execute()
+    sequence = Appointment.select(Appointment.ics_sequence).where(Appointment.id == appointment_id).scalar()
+    tasks.defer(kind, appointment_id, sequence, caused_by=getattr(actor, "user_id", None))
+    return sequence
 
 
 def search(query, limit=SEARCH_LIMIT):

@@ -9,19 +9,21 @@ reservation row first, then the slot (``reserved - 1, booked + 1``).
 """
 
 import datetime
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from peewee import SQL, IntegrityError, fn
+from peewee import IntegrityError, PostgresqlDatabase
 
 from checkup.core import audit, clock, tasks
+from checkup.core.arguments import valid_id
 from checkup.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from checkup.core.i18n import localized
 from checkup.models import (
     Appointment,
+    AppointmentAddon,
     AppointmentItem,
     Client,
     ContractReservation,
@@ -33,9 +35,14 @@ from checkup.models import (
 )
 from checkup.models.appointments import BOOKED, CANCELLED, LIVE_STATUSES
 from checkup.models.base import db, utcnow
-from checkup.services.catalog.packages import age_on, ineligibility
+from checkup.services.booking import appointments, exam_codes, payment_holds
+from checkup.services.catalog import addon_modules
+from checkup.services.catalog.addon_modules import active_modules_with_items
+from checkup.services.catalog.packages import age_on, fits, ineligibility, module_ineligibility
 
-EXAM_CODE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"  # no look-alikes (0/O, 1/I, 5/S, 8/B)
+# Checkups a client books for themself (or the desk or the waitlist for them): one upcoming at a time, unless
+# staff override. Company (group) checkups and walk-ins are not counted.
+INDIVIDUAL_SOURCES = ("individual", "desk", "waitlist")
 
 
 class PlaceTaken(Conflict):
@@ -51,9 +58,18 @@ class Line:
 
 
 @dataclass
+class ModuleLine:
+    """An add-on module bought, at its price for this package (what the package already has is not paid twice)."""
+
+    module: object  # AddonModule
+    price: Decimal
+
+
+@dataclass
 class Quote:
     package: Package
     lines: list = field(default_factory=list)
+    modules: list = field(default_factory=list)  # ModuleLine
     # a group contract's terms: its discount on the package, and whether the company pays the package
     discount_percent: Decimal = Decimal("0")
     company_pays: bool = False
@@ -102,40 +118,87 @@ def client_for(client_id):
 
 
 def slot_or_none(slot_id):
-    if not isinstance(slot_id, int):
+    if not valid_id(slot_id):  # also no number past a 32-bit key: none can exist
         return None
     return Slot.get_or_none(Slot.id == slot_id)
 
 
-def addon_choices(package):
-    """Active items not already in the package, which may be bought on top of it."""
-    in_package = PackageItem.select(SQL("1")).where(PackageItem.package == package.id, PackageItem.item == ExamItem.id)
-    return list(
-        ExamItem.select()
-        .where(ExamItem.active == True, ~fn.EXISTS(in_package))
-        .order_by(ExamItem.department, ExamItem.code)
-    )
+def _package_item_ids(package):
+    return {row.item_id for row in PackageItem.select(PackageItem.item).where(PackageItem.package == package.id)}
 
 
-def quote(client, package_code, addon_codes=()):
-    """Price and items for a package plus add-ons; raises ValidationError for anything not allowed."""
+def _new_items(module, taken, sex, age):
+    """The module's items the client gets from it: not already ``taken`` and fit for their sex and age."""
+    return [link.item for link in module.module_items if link.item_id not in taken and fits(link.item, sex, age)]
+
+
+def addon_choices(package, client=None, day=None):
+    """Active add-on modules that add an item to the package; with ``client``, only those fit for their sex
+    and their age on the exam ``day`` (today when no day is chosen yet). Three queries whatever the number
+    of modules."""
+    taken = _package_item_ids(package)
+    sex, age = (client.sex, age_on(client.birth_date, day or clock.today())) if client is not None else (None, None)
+    choices = []
+    for module in active_modules_with_items():
+        if client is not None and module_ineligibility(module, sex, age):
+            continue
+        items = [
+            link.item
+            for link in module.module_items
+            if link.item_id not in taken and (client is None or fits(link.item, sex, age))
+        ]
+        if items:
+            module.offered_price = addon_modules.module_price(module, items)
+            module.offered_items = items
+            choices.append(module)
+    return choices
+
+
+def quote(client, package_code, addon_codes=(), day=None):
+    """Price and items for a package plus add-on modules (by code), for a checkup on ``day`` (the slot's day;
+    today when none is chosen yet — ``book`` quotes again with the slot's day).
+
+    The package and every module must fit the client's sex and their age on ``day`` (else ValidationError with
+    the reason, on
+    "package" or "addons"); a package item that does not fit them (a sex-specific item) is left out. A
+    module's items already in the package are not added again, and its price drops in proportion. Raises
+    ValidationError for anything not allowed.
+    """
     package = Package.get_or_none((Package.code == (package_code or "")) & (Package.active == True))
     if package is None:
         raise ValidationError(_l("Choose a package from the list."), {"package": _l("Choose a package from the list.")})
-    reason = ineligibility(package, client.sex, age_on(client.birth_date))
+    sex, age = client.sex, age_on(client.birth_date, day or clock.today())
+    reason = ineligibility(package, sex, age)
     if reason:
         raise ValidationError(reason, {"package": reason})
     items = list(ExamItem.select().join(PackageItem).where(PackageItem.package == package.id).order_by(ExamItem.code))
-    lines = [Line(item, item.price, "self") for item in items]
-    codes = sorted({c for c in (addon_codes or []) if c})
+    lines = [Line(item, item.price, "self") for item in items if fits(item, sex, age)]
+    offer = Quote(package, lines)
+    codes = sorted({str(c)[:20] for c in (addon_codes or []) if c})[:30]
     if codes:
-        allowed = {item.code: item for item in addon_choices(package)}
-        unknown = [c for c in codes if c not in allowed]
+        modules = {m.code: m for m in active_modules_with_items(codes)}
+        unknown = [c for c in codes if c not in modules]
         if unknown:
-            message = _l("These items cannot be added to this package: %(codes)s.", codes=", ".join(unknown)[:200])
+            message = _l("These add-ons cannot be added to this package: %(codes)s.", codes=", ".join(unknown)[:200])
             raise ValidationError(message, {"addons": message})
-        lines += [Line(allowed[c], allowed[c].price, "self", True) for c in codes]
-    return Quote(package, lines)
+        taken = {item.id for item in items}
+        for code in codes:
+            module = modules[code]
+            reason = module_ineligibility(module, sex, age)
+            if reason:
+                raise ValidationError(reason, {"addons": reason})
+            new_items = _new_items(module, taken, sex, age)
+            if not new_items:
+                message = _l("Your choice already includes everything in %(name)s.", name=localized(module))
+                raise ValidationError(message, {"addons": message})
+            price = addon_modules.module_price(module, new_items)
+            offer.modules.append(ModuleLine(module, price))
+            offer.lines += [
+                Line(item, share, "self", True)
+                for item, share in zip(new_items, addon_modules.price_shares(price, new_items), strict=True)
+            ]
+            taken.update(item.id for item in new_items)
+    return offer
 
 
 def _slot_start(slot):
@@ -210,8 +273,7 @@ def _release(slot_id, day, resource_ids):
 
 
 def _new_exam_code(day):
-    suffix = "".join(secrets.choice(EXAM_CODE_ALPHABET) for _ in range(5))
-    return f"{day:%y%m%d}{suffix}"
+    return exam_codes.new_exam_code()  # date-free: a moved appointment keeps its code
 
 
 def _bookable_slot(slot_id, allow_started=False):
@@ -238,6 +300,51 @@ def _bookable_slot(slot_id, allow_started=False):
     return slot
 
 
+def _lock_client(client_id):
+    """Hold the client's row until the booking transaction ends, so two bookings for one client on different
+    days take turns at the one-upcoming check (neither sees the other's uncommitted appointment otherwise).
+    PostgreSQL: ``SELECT … FOR UPDATE``; SQLite opens every transaction IMMEDIATE (database.py), which already
+    serialises writers, so the plain read is enough there."""
+    query = Client.select(Client.id).where(Client.id == client_id)
+    if isinstance(db.obj, PostgresqlDatabase):
+        query = query.for_update()
+    query.scalar()
+
+
+def _check_one_upcoming(client_id, source, allow_second):
+    """One upcoming individual checkup per client: the other one, when staff override; else ValidationError.
+    Runs inside the booking transaction, the client's row locked first (``_lock_client``)."""
+    if source not in INDIVIDUAL_SOURCES:
+        return None
+    _lock_client(client_id)
+    other = (
+        Appointment.select(Appointment.id, Appointment.day, Appointment.exam_code)
+        .where(
+            Appointment.client == client_id,
+            Appointment.status.in_(LIVE_STATUSES),
+            Appointment.day >= clock.today(),
+            Appointment.source.in_(INDIVIDUAL_SOURCES),
+        )
+        .order_by(Appointment.day)
+        .first()
+    )
+    if other is None or allow_second:
+        return other
+    if source == "desk":
+        message = _l(
+            "This client already has an upcoming checkup on %(day)s (exam code %(code)s). Change that one, or "
+            "tick “Book a second checkup” to book another.",
+            day=other.day.isoformat(),
+            code=other.exam_code,
+        )
+    else:
+        message = _l(
+            "You already have an upcoming checkup on %(day)s. Change or cancel it instead of booking another.",
+            day=other.day.isoformat(),
+        )
+    raise ValidationError(message, {"slot": message})
+
+
 def _check_one_per_day(client_id, day, except_id=None):
     query = Appointment.select().where(Appointment.client == client_id, Appointment.live_day == day)
     if except_id:
@@ -261,6 +368,7 @@ def book(
     offer=None,
     reserved_for=None,
     on_booked=None,
+    allow_second=False,
 ):
     """Book a slot for a client: all places claimed in one transaction, or none.
 
@@ -269,7 +377,9 @@ def book(
     its own ``offer`` (a Quote with the contract's terms; ``package_code`` and ``addon_codes`` are then
     unused), ``reserved_for`` (the contract whose reserved places to take first) and ``on_booked``,
     called with the new appointment inside the transaction (what it raises undoes the booking).
-    Raises ValidationError (bad choice), PlaceTaken (full), NotFound (unknown client).
+    A client has one upcoming individual checkup at a time; ``allow_second`` (staff only) books another,
+    audited as ``booking.second_checkup_override``.
+    Raises ValidationError (bad choice, a second checkup), PlaceTaken (full), NotFound (unknown client).
     """
     key = (idempotency_key or "")[:64] or None
     if key:
@@ -277,13 +387,18 @@ def book(
         if existing is not None and existing.client_id == client_id:
             return existing
     client = _client(client_id)
-    offer = offer or quote(client, package_code, addon_codes)
+    if offer is None:  # eligibility by the client's age on the exam day, not today
+        slot = slot_or_none(slot_id)
+        offer = quote(client, package_code, addon_codes, day=slot.day if slot is not None else None)
     try:
         with db.atomic():
             slot = _bookable_slot(slot_id, allow_started=allow_started)
-            appointment = _create(actor, client, slot, offer, key, source, reserved_for=reserved_for)
+            appointment = _create(
+                actor, client, slot, offer, key, source, reserved_for=reserved_for, allow_second=allow_second
+            )
             if on_booked is not None:
                 on_booked(appointment)
+            payment_holds.booked(appointment)  # money: charges posted; a prepayment hold
             tasks.defer("mail.booking_confirmation", appointment.id, caused_by=actor.user_id)
     except IntegrityError:
         # a concurrent twin of this request (same key) or another booking the same day won the race
@@ -298,9 +413,11 @@ def book(
     return appointment
 
 
-def _create(actor, client, slot, offer, key, source, held=False, reserved_for=None):
-    """Claim the places and write the appointment with its item snapshot (inside the caller's transaction)."""
+def _create(actor, client, slot, offer, key, source, held=False, reserved_for=None, allow_second=False):
+    """Claim the places and write the appointment with its item and add-on snapshot (inside the caller's
+    transaction)."""
     _check_one_per_day(client.id, slot.day)
+    second_to = _check_one_upcoming(client.id, source, allow_second)
     _claim(slot.id, slot.day, offer.resource_ids, held=held, reserved_for=reserved_for)
     appointment = Appointment.create(
         exam_code=_new_exam_code(slot.day),
@@ -330,15 +447,35 @@ def _create(actor, client, slot, offer, key, source, held=False, reserved_for=No
             for line in offer.lines
         ]
     ).execute()
-    audit.record(actor, "booking.booked", appointment, slot=str(slot.day), source=source)
+    if offer.modules:
+        AppointmentAddon.insert_many(
+            [{"appointment": appointment.id, "module": m.module.id, "price": m.price} for m in offer.modules]
+        ).execute()
+    audit.record(
+        actor,
+        "booking.booked",
+        appointment,
+        slot=str(slot.day),
+        source=source,
+        addons=[m.module.code for m in offer.modules],
+    )
+    if second_to is not None:
+        audit.record(
+            actor, "booking.second_checkup_override", appointment, other=second_to.id, other_day=str(second_to.day)
+        )
     return appointment
 
 
 def book_held(actor, entry):
     """Book the place a waitlist offer holds (inside the caller's transaction)."""
-    offer = quote(entry.client, entry.package.code, [c for c in entry.addon_codes.split(",") if c])
-    held = [int(r) for r in entry.held_resources.split(",") if r]
     slot = entry.slot
+    offer = quote(
+        entry.client,
+        entry.package.code,
+        [c for c in entry.addon_codes.split(",") if c],
+        day=slot.day if slot is not None else None,
+    )
+    held = [int(r) for r in entry.held_resources.split(",") if r]
     if slot is None or offer.resource_ids != held or _slot_start(slot) <= clock.now():
         raise ValidationError(_l("This offer can no longer be booked. Please choose another time."))
     return _create(actor, entry.client, slot, offer, None, "waitlist", held=True)
@@ -411,10 +548,12 @@ def cancel(actor, appointment_id, reason, client_id=None, staff=False):
         if changed != 1:
             raise ValidationError(_l("This appointment can no longer be changed."))
         _release(appointment.slot_id, appointment.day, resource_ids_of(appointment.id))
+        payment_holds.cancelled(appointment, late=override)  # money: the cancellation credited
         audit.record(
             actor, "booking.cancelled_override" if override else "booking.cancelled", appointment, reason=reason[:300]
         )
         tasks.defer("waitlist.offer_places", appointment.day.isoformat())
+        appointments.owe_calendar_update(actor, appointment.id, "cancelled")  # the cancelling .ics, emailed
     return appointment
 
 
@@ -462,4 +601,5 @@ def reschedule(actor, appointment_id, new_slot_id, client_id=None, staff=False, 
             reason=(reason or "")[:300],
         )
         tasks.defer("waitlist.offer_places", old_day.isoformat())
+        appointments.owe_calendar_update(actor, appointment.id, "rescheduled")  # the updated .ics, emailed
     return Appointment.get_by_id(appointment.id)

@@ -23,8 +23,16 @@ def _utcnow():
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
+def check_one_upcoming(client_id):
+    """The booking's one-upcoming rule, asked when a client joins a waitlist (the offer would book a
+    waitlist checkup, which the rule counts): ValidationError when the client already has an upcoming
+    individual checkup. Runs inside the caller's transaction (it locks the client's row)."""
+    booking._check_one_upcoming(client_id, "waitlist", allow_second=False)
+
+
 def join(actor, client_id, day, package_code, addon_codes=()):
-    """Put a client on a day's waitlist for a package; refused if the day has room or is past."""
+    """Put a client on a day's waitlist for a package; refused if the day has room or is past, or if the
+    client already has an upcoming checkup (one at a time: change that one instead)."""
     client = Client.get_or_none(Client.id == client_id)
     if client is None:
         raise NotFound(_l("No such client."))
@@ -54,11 +62,12 @@ def join(actor, client_id, day, package_code, addon_codes=()):
             {"day": _l("You are already on the waitlist for that day.")},
         )
     with db.atomic():
+        check_one_upcoming(client.id)
         entry = WaitlistEntry.create(
             client=client,
             day=day,
             package=offer.package,
-            addon_codes=",".join(sorted({line.item.code for line in offer.lines if line.is_addon})),
+            addon_codes=",".join(sorted(m.module.code for m in offer.modules)),
         )
         audit.record(actor, "waitlist.joined", entry, day=str(day))
     return entry

@@ -15,9 +15,18 @@ from peewee import JOIN, IntegrityError, fn, prefetch
 from checkup.core import audit
 from checkup.core.arguments import id_from_text, storable_id
 from checkup.core.errors import Conflict, NotFound, ValidationError
-from checkup.models import Department, ExamItem, Package, PackageItem, ReferenceRange, Resource
+from checkup.models import (
+    AddonModule,
+    AddonModuleItem,
+    Department,
+    ExamItem,
+    Package,
+    PackageItem,
+    ReferenceRange,
+    Resource,
+)
 from checkup.models.base import db
-from checkup.models.catalog import PACKAGE_SEXES, RESULT_TYPES
+from checkup.models.catalog import CONTAINER_CODES, PACKAGE_SEXES, RESULT_TYPES
 
 AGE_LIMIT = 150
 CAPACITY_LIMIT = 10000
@@ -144,7 +153,14 @@ ITEM_FIELDS = (
     "prep_note_zh",
     "resource",
     "active",
+    "container",
+    "station",
+    "fasting",
+    "sex",
+    "age_min",
+    "age_max",
 )
+FK_FIELDS = ("department", "resource", "station")
 
 
 def departments():
@@ -220,7 +236,31 @@ def item_problems(values, item_id=None):
         check.errors["resource"] = _l("Choose a resource from the list, or none.")
     check.values["resource"] = resource_id
     check.values["active"] = bool(check.values.get("active", True))
+    _floor_problems(check)
     return {k: check.values.get(k) for k in ITEM_FIELDS}, check.errors
+
+
+def _floor_problems(check):
+    """The item's container, station, fasting flag and eligible sex and ages (issue 13)."""
+    check.values["container"] = str(check.values.get("container") or "").strip()
+    check.one_of("container", ("",) + CONTAINER_CODES, _l("Choose a container from the list, or none."))
+    station = check.values.get("station")
+    station_id = id_from_text(station) if station not in (None, "") else None
+    if station not in (None, "") and (
+        station_id is None or not Department.select().where(Department.id == station_id).exists()
+    ):
+        check.errors["station"] = _l("Choose a station from the list, or its department.")
+    check.values["station"] = station_id
+    check.values["fasting"] = bool(check.values.get("fasting", False))
+    check.values["sex"] = check.values.get("sex") or "any"
+    check.one_of("sex", PACKAGE_SEXES, _l("Choose any, male or female."))
+    for name, default in (("age_min", 0), ("age_max", 120)):
+        if check.values.get(name) in (None, ""):
+            check.values[name] = default
+    age_min = check.number("age_min", whole=True, minimum=0, maximum=AGE_LIMIT)
+    age_max = check.number("age_max", whole=True, minimum=0, maximum=AGE_LIMIT)
+    if age_min is not None and age_max is not None and age_min > age_max:
+        check.errors.setdefault("age_max", _l("The highest age must not be below the lowest age."))
 
 
 def create_item(actor, values):
@@ -240,13 +280,13 @@ def create_item(actor, values):
 def update_item(actor, item_id, changes):
     """Change some or all fields of an item; the result is checked as a whole. Raises ValidationError."""
     item = get_item(item_id)
-    current = {k: getattr(item, k) for k in ITEM_FIELDS if k not in ("department", "resource")}
-    current.update(department=item.department_id, resource=item.resource_id or "")
+    current = {k: getattr(item, k) for k in ITEM_FIELDS if k not in FK_FIELDS}
+    current.update(department=item.department_id, resource=item.resource_id or "", station=item.station_id or "")
     values, errors = item_problems(dict(current, **changes), item.id)
     if errors:
         raise ValidationError(FIX_FIELDS, errors)
-    diff = changes_of(item, {k: v for k, v in values.items() if k not in ("department", "resource")})
-    for key in ("department", "resource"):
+    diff = changes_of(item, {k: v for k, v in values.items() if k not in FK_FIELDS})
+    for key in FK_FIELDS:
         if getattr(item, f"{key}_id") != values[key]:
             diff[key] = [str(getattr(item, f"{key}_id")), str(values[key])]
     try:
@@ -270,6 +310,15 @@ def delete_item(actor, item_id):
     ]
     if codes:
         raise Conflict(_l("Used by package(s): %(codes)s; remove it from them first.", codes=", ".join(codes)))
+    modules = [
+        m.code
+        for m in AddonModule.select(AddonModule.code)
+        .join(AddonModuleItem)
+        .where(AddonModuleItem.item == item.id)
+        .order_by(AddonModule.code)
+    ]
+    if modules:
+        raise Conflict(_l("Used by add-on module(s): %(codes)s; remove it from them first.", codes=", ".join(modules)))
     try:
         with db.atomic():
             ReferenceRange.delete().where(ReferenceRange.item == item.id).execute()

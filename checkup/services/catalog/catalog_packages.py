@@ -15,6 +15,7 @@ from checkup.core.errors import NotFound, ValidationError
 from checkup.models import Department, ExamItem, Package, PackageItem, Resource
 from checkup.models.base import db
 from checkup.models.catalog import PACKAGE_SEXES
+from checkup.services.catalog import item_bundles
 from checkup.services.catalog.catalog import (
     AGE_LIMIT,
     CAPACITY_LIMIT,
@@ -124,37 +125,30 @@ def package_problems(values, package_id=None):
     return clean, check.errors
 
 
+PACKAGES = item_bundles.BundleKind(
+    Package,
+    PackageItem,
+    "package",
+    created="catalog.package_created",
+    updated="catalog.package_updated",
+    activated="catalog.package_activated",
+    deactivated="catalog.package_deactivated",
+)
+
+
 def save_package(actor, values, package_id=None):
     """Create (no id) or update a package and its item list, all or nothing. Raises ValidationError."""
     package = get_package(package_id) if package_id is not None else None
     values, errors = package_problems(values, package_id)
     if errors:
         raise ValidationError(FIX_FIELDS, errors)
-    item_ids = values.pop("items")
-    try:
-        with db.atomic():
-            if package is None:
-                package = Package.create(**values)
-                audit.record(actor, "catalog.package_created", package, code=package.code, items=item_ids)
-            else:
-                before = sorted(package_item_ids(package.id))
-                diff = changes_of(package, values)
-                if before != item_ids:
-                    diff["items"] = [before, item_ids]
-                Package.update(**values).where(Package.id == package.id).execute()
-                PackageItem.delete().where(PackageItem.package == package.id).execute()
-                audit.record(actor, "catalog.package_updated", package, changes=diff)
-            PackageItem.insert_many([{"package": package.id, "item": i} for i in item_ids]).execute()
-    except IntegrityError:
-        raise ValidationError(FIX_FIELDS, {"code": _l("The code %(code)s is already used.", code=values["code"])})
-    return get_package(package.id)
+    before = sorted(package_item_ids(package.id)) if package is not None else []
+    return get_package(item_bundles.save(PACKAGES, actor, package, values, before))
 
 
 def set_package_active(actor, package_id, active):
     package = get_package(package_id)
-    with db.atomic():
-        Package.update(active=bool(active)).where(Package.id == package.id).execute()
-        audit.record(actor, "catalog.package_activated" if active else "catalog.package_deactivated", package)
+    item_bundles.set_active(PACKAGES, actor, package, active)
     return get_package(package.id)
 
 

@@ -1,15 +1,17 @@
 """Which packages a client may book, and why the others are not offered."""
 
-import datetime
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from checkup.core import clock
+from checkup.core.i18n import localized
 from checkup.models import Department, ExamItem, Package, PackageItem
 
 
 def age_on(birth_date, day=None):
-    day = day or datetime.date.today()
+    """Age in whole years on ``day`` (today in the center's time zone by default)."""
+    day = day or clock.today()
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
@@ -31,9 +33,29 @@ def ineligibility(package, sex, age):
     return ""
 
 
-def offers_for(sex, birth_date):
-    """Every active package, eligible first, each with the reason it is not offered if it is not."""
-    age = age_on(birth_date)
+def fits(thing, sex, age):
+    """Does a package, module or item with eligible ``sex``/``age_min``/``age_max`` fit this client?"""
+    return thing.sex in ("any", sex) and thing.age_min <= age <= thing.age_max
+
+
+def module_ineligibility(module, sex, age):
+    """A user-facing reason the add-on module does not fit this sex and age, or ''."""
+    name = localized(module)
+    if module.sex != "any" and module.sex != sex:
+        if module.sex == "male":
+            return _l("The add-on %(name)s is for men only.", name=name)
+        return _l("The add-on %(name)s is for women only.", name=name)
+    if age < module.age_min:
+        return _l("The add-on %(name)s is for people aged %(n)s and over.", name=name, n=module.age_min)
+    if age > module.age_max:
+        return _l("The add-on %(name)s is for people aged up to %(n)s.", name=name, n=module.age_max)
+    return ""
+
+
+def offers_for(sex, birth_date, day=None):
+    """Every active package, eligible first, each with the reason it is not offered if it is not: by the
+    client's age on the exam ``day`` (today when no day is chosen yet)."""
+    age = age_on(birth_date, day)
     packages = list(Package.select().where(Package.active == True).order_by(Package.price))
     result = [Offer(p, not (r := ineligibility(p, sex, age)), r) for p in packages]
     return sorted(result, key=lambda o: not o.eligible)

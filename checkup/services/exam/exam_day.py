@@ -1,4 +1,4 @@
-"""The exam day at the front desk: the day sheet, check-in, no-shows, walk-ins and the exam sheet's data.
+"""The exam day at the front desk: the day sheet, check-in, no-shows, walk-ins and the guide sheet's data.
 
 Counters: a check-in keeps the places it booked (checked-in is live). A no-show, marked only once its
 slot is over, releases its slot and limited-resource places like a cancellation does, so
@@ -19,15 +19,18 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
+from checkup.config import center_identity
 from checkup.core import audit, clock, national_id
 from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.core.labels import choice_label
-from checkup.models import Appointment, AppointmentItem, AuditEvent, Client, Department, ExamItem, Package, Slot
+from checkup.models import AddonModule, Appointment, AppointmentAddon, AuditEvent, Client, Package, Slot
 from checkup.models.appointments import BOOKED, CANCELLED, CHECKED_IN, COMPLETED, NO_SHOW
 from checkup.models.base import db, utcnow
-from checkup.reports.exam_sheet import ExamSheetRenderer
+from checkup.reports.guide_sheet import GuideSheetRenderer
 from checkup.services.booking import booking
-from checkup.services.catalog.packages import age_on
+from checkup.services.catalog import containers, station_order
+from checkup.services.catalog.packages import age_on, preparation_notes
+from checkup.services.exam import specimens
 from checkup.services.groups import enrollment_identity
 
 STATUSES = (BOOKED, CHECKED_IN, COMPLETED, NO_SHOW, CANCELLED)
@@ -210,7 +213,16 @@ def day_counts(day):
         if row.status is not None:
             group.counts[row.status] = row.n
             counts[row.status] = counts.get(row.status, 0) + row.n
+    # GROUP BY answers a slot's statuses in no defined order (PostgreSQL hashes them): show them in the
+    # order of STATUSES, so the counters read the same on every database and after every refresh
+    for group in slots.values():
+        group.counts = {status: group.counts[status] for status in _status_order(group.counts)}
     return DayCounts(day=day, slots=list(slots.values()), counts=counts)
+
+
+def _status_order(counts):
+    """The statuses of ``counts`` in the order of STATUSES (any unknown one last, by name)."""
+    return [s for s in STATUSES if s in counts] + sorted(s for s in counts if s not in STATUSES)
 
 
 def _default_position(overview, is_today):
@@ -445,84 +457,119 @@ def register_walk_in(actor, client_id, package_code, verified_fields=None):
     return check_in(actor, appointment.id, verified_fields)
 
 
-def _text(value, chinese):
-    """(primary name, other-language name) of a catalog object."""
-    en, zh = value.name_en, value.name_zh
-    primary, other = (zh or en, en if zh else "") if chinese else (en, zh)
-    return primary, (other if other != primary else "")
+def _name(value, chinese):
+    """A catalog object's name in the sheet's language (the other language when it has none)."""
+    return (value.name_zh or value.name_en) if chinese else (value.name_en or value.name_zh)
 
 
-def exam_sheet_data(appointment_id, chinese=False):
-    """Everything the exam sheet PDF shows, as plain data (strings, dates, lists) in two queries.
+def _brief(stop_rows, station_id, chinese, addon_word):
+    """A station's examinations in brief: the panels drawn there (lab items done at another station) or the
+    items themselves, add-ons marked."""
+    parts, marks = [], {}
+    for row in stop_rows:
+        item = row.item
+        name = _name(item.department, chinese) if item.department_id != station_id else _name(item, chinese)
+        if name not in marks:
+            parts.append(name)
+            marks[name] = False
+        marks[name] = marks[name] or row.is_addon
+    words = [f"{name} ({addon_word})" if marks[name] else name for name in parts]
+    return ("、" if chinese else ", ").join(words)
 
-    Raises NotFound for an unknown appointment.
+
+def guide_sheet_data(appointment_id, chinese=False, printing=False):
+    """Everything the guide sheet (导检单) shows, as plain data, in four queries: the client, and one line per
+    station in the suggested order (``station_order``: fasting first, then the catalog's order rules), a
+    breakfast line after the last fasting station, and the distinct preparation notes.
+
+    Raises NotFound for an unknown appointment; ``printing``: ValidationError unless the client is checked in
+    (the desk prints the sheet at check-in, as the labels).
     """
-    appointment = _with_client_package_slot().where(Appointment.id == appointment_id).first()
-    if appointment is None:
-        raise NotFound(_l("We could not find that appointment."))
+    appointment = specimens.appointment_with_client(appointment_id)
+    if printing:
+        specimens.check_printable(appointment, GUIDE_REFUSAL)
     client, slot = appointment.client, appointment.slot
-    rows = (
-        AppointmentItem.select(AppointmentItem, ExamItem, Department)
-        .join(ExamItem)
-        .join(Department)
-        .where(AppointmentItem.appointment == appointment.id)
-        .order_by(Department.sort_order, Department.code, ExamItem.code)
-    )
-    stations, by_department = [], {}
+    rows = specimens.appointment_items(appointment.id)
+    stops, rows_by_stop = {}, {}
     for row in rows:
-        item, department = row.item, row.item.department
-        if department.id not in by_department:
-            name, other = _text(department, chinese)
-            by_department[department.id] = {"name": name, "other_name": other, "code": department.code, "items": []}
-            stations.append(by_department[department.id])
-        name, other = _text(item, chinese)
-        prep = (item.prep_note_zh or item.prep_note_en) if chinese else (item.prep_note_en or item.prep_note_zh)
-        by_department[department.id]["items"].append(
-            {"code": item.code, "name": name, "other_name": other, "prep_note": prep, "is_addon": row.is_addon}
+        item = row.item
+        station = item.station if item.station_id else item.department
+        if station.id not in stops:
+            stops[station.id] = station_order.Stop(
+                station.id, station.sort_order, station.code, name=_name(station, chinese)
+            )
+            rows_by_stop[station.id] = []
+        stops[station.id].fasting = stops[station.id].fasting or item.fasting
+        rows_by_stop[station.id].append(row)
+    ordered = station_order.order_stations(list(stops.values()), station_order.rule_pairs())
+    addon_word = str(GUIDE_LABELS["addon"])
+    lines = []
+    last_fasting = max((n for n, stop in enumerate(ordered) if stop.fasting), default=None)
+    for n, stop in enumerate(ordered, start=1):
+        codes = containers.in_draw_order(r.item.container for r in rows_by_stop[stop.station_id])
+        lines.append(
+            {
+                "number": n,
+                "code": stop.code,
+                "name": stop.name,
+                "fasting": stop.fasting,
+                "items": _brief(rows_by_stop[stop.station_id], stop.station_id, chinese, addon_word),
+                "containers": ("、" if chinese else ", ").join(str(containers.CONTAINERS[c].colour) for c in codes),
+            }
         )
-    package_name, _other = _text(appointment.package, chinese) if appointment.package else ("", "")
+        if last_fasting is not None and n - 1 == last_fasting and n < len(ordered):
+            lines.append({"breakfast": True})
+    addons = (
+        AddonModule.select(AddonModule.name_en, AddonModule.name_zh)
+        .join(AppointmentAddon)
+        .where(AppointmentAddon.appointment == appointment.id)
+        .order_by(AddonModule.sort_order, AddonModule.code)
+    )
     return {
-        "center_name": current_app.config["CENTER_NAME"],
+        "center_name": center_identity(current_app.config, "zh" if chinese else "en")["name"],
         "exam_code": appointment.exam_code,
         "client_name": client.name,
         "sex": str(choice_label("sex", client.sex)),
-        "age": age_on(client.birth_date, appointment.day),
-        "birth_date": client.birth_date.isoformat(),
+        "age": str(_l("%(n)s years", n=age_on(client.birth_date, appointment.day))),
         "masked_national_id": national_id.masked_from_cipher(client.national_id_cipher),
         "day": appointment.day.isoformat(),
         "slot": f"{slot.start_time:%H:%M}–{slot.end_time:%H:%M}",
-        "package": package_name,
-        "status": str(choice_label("appointment_status", appointment.status)),
-        "stations": stations,
-        "labels": {key: str(value) for key, value in SHEET_LABELS.items()},
+        "package": _name(appointment.package, chinese) if appointment.package else "",
+        "addons": ("、" if chinese else ", ").join(_name(m, chinese) for m in addons),
+        "stops": lines,
+        "prep_notes": preparation_notes([row.item for row in rows], chinese),
+        "labels": {key: str(value) for key, value in GUIDE_LABELS.items()},
     }
 
 
-def print_exam_sheet(actor, appointment_id, chinese=False):
-    """(exam code, PDF bytes) of the appointment's exam sheet; printing is audited. Raises NotFound."""
-    data = exam_sheet_data(appointment_id, chinese)
-    pdf = ExamSheetRenderer().build(data)
-    audit.record(actor, "exam_day.exam_sheet_printed", Appointment(id=appointment_id), exam_code=data["exam_code"])
+def print_guide_sheet(actor, appointment_id, chinese=False):
+    """(exam code, PDF bytes) of the appointment's guide sheet; every print (and reprint) is audited
+    ("exam_day.guide_sheet_printed"). Raises NotFound, or ValidationError for a client not checked in."""
+    data = guide_sheet_data(appointment_id, chinese, printing=True)
+    pdf = GuideSheetRenderer().build(data)
+    audit.record(actor, "exam_day.guide_sheet_printed", Appointment(id=appointment_id), exam_code=data["exam_code"])
     return data["exam_code"], pdf
 
 
+GUIDE_REFUSAL = _l("The guide sheet is printed once the client is checked in; this appointment is %(status)s.")
+
 # The sheet's fixed wording, translated here so the renderer stays free of Flask.
-SHEET_LABELS = {
-    "title": _l("Exam sheet"),
-    "client": _l("Client"),
-    "sex": _l("Sex"),
-    "age": _l("Age"),
-    "birth_date": _l("Birth date"),
+GUIDE_LABELS = {
+    "title": _l("Guide sheet"),
+    "sex_age": _l("Sex / age"),
     "national_id": _l("ID number"),
-    "exam_code": _l("Exam code"),
     "date": _l("Date"),
-    "time": _l("Time"),
     "package": _l("Package"),
+    "addons": _l("Add-ons"),
+    "number": _l("No."),
+    "station": _l("Station"),
+    "items": _l("Examinations"),
     "done": _l("Done"),
-    "item": _l("Examination"),
-    "prep": _l("Preparation"),
+    "fasting": _l("Fasting — before breakfast"),
+    "breakfast": _l("Breakfast: you may eat and drink now — the stations below need no fasting."),
+    "containers": _l("Tubes and cups"),
     "addon": _l("add-on"),
+    "reminders": _l("Before your examinations"),
     "page": _l("Page %(page)s of %(pages)s"),
-    "station_signature": _l("Station signature"),
     "no_items": _l("No examinations on this appointment."),
 }

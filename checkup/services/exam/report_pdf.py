@@ -6,6 +6,17 @@ renamed into place, and its sha256 is stored. Rendering is deterministic, so run
 (or two workers at once) leaves one file with the same checksum. It runs as the "report.render_pdf"
 task: an exception marks the report ``failed`` with the reason (shown to staff) and the task is tried
 again on schedule, so a full or read-only disk heals by itself once fixed.
+
+The report speaks the client's language only (``document_data``): catalog names in it, flags as that
+language writes them (↑ 偏高 / ↑ High), the standard result wording translated (未见明显异常 / No
+abnormality found.), findings composed from the snapshot rather than the staff's bilingual finding text,
+and free text (text results, observations, summary, advice) shown as written, with a discreet
+"(original in English)" when it exists only in the other language; of a bilingual text only the lines
+in the report's language are kept. The center's name, address and phone come from the configuration
+in that language.
+
+One email per version: "ready" for the first, "amended" for an amendment, owed when the version is
+published (its PDF is there to download), never both.
 """
 
 import datetime
@@ -16,19 +27,22 @@ from pathlib import Path
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN
 
+from checkup.config import center_identity
 from checkup.core import clock, tasks
 from checkup.core.labels import choice_label
 from checkup.core.stored_files import sha256_of, write_atomically
-from checkup.models import Appointment, Client, Finding, Package, Report, User
+from checkup.models import Appointment, Client, ExamItem, Finding, Package, Report, User
 from checkup.models.base import db, utcnow
 from checkup.models.results import DRAFT, PDF_FAILED, PDF_PENDING, PDF_READY, PDF_RENDERING
 from checkup.reports.client_report import ClientReportRenderer
-from checkup.reports.fonts import register_fonts
+from checkup.reports.fonts import register_fonts, text_language
 from checkup.services.accounts import accounts
 from checkup.services.catalog.packages import age_on
+from checkup.services.exam import derived_items
 from checkup.services.exam.reports import publish, queue_pdf, snapshot_rows
-from checkup.services.exam.results import FLAG_LABELS
 from checkup.services.mail import messages
 
 log = logging.getLogger(__name__)
@@ -51,12 +65,113 @@ def file_for(report):
 # --- the document's data ---------------------------------------------------------------------------
 
 
+# Flags as the report's language writes them, an arrow and a word (↑ 偏高, ↑ High), never a code.
+REPORT_FLAGS = {
+    "H": ("↑", _l("High")),
+    "L": ("↓", _l("Low")),
+    "A": ("", _l("Abnormal")),
+    "HH": ("↑", _l("Critical")),
+    "LL": ("↓", _l("Critical")),
+}
+# The standard wording of text and choice results in both languages: a result written in these words
+# reads in the report's language, whichever language it was entered in.
+STANDARD_WORDING = (
+    ("No abnormality found", "未见明显异常"),
+    ("No abnormality", "未见异常"),
+    ("Normal", "正常"),
+    ("Negative", "阴性"),
+    ("Positive", "阳性"),
+    ("Weakly positive", "弱阳性"),
+    ("Trace", "弱阳性"),
+    ("Not seen", "未见"),
+    ("Colour weakness", "色弱"),
+    ("Colour blindness", "色盲"),
+    ("HPV16/18 positive", "HPV16/18型阳性"),
+    ("Other high-risk type positive", "其他高危型阳性"),
+)
+_WORDING: dict[str, dict[str, str]] = {}
+for _en, _zh in STANDARD_WORDING:
+    _WORDING.setdefault(_en.casefold(), {"en": _en, "zh": _zh})
+    _WORDING.setdefault(_zh, {"en": _en, "zh": _zh})
+# after free text that exists only in the other language: the language it is written in
+ORIGINAL_IN = {"en": _l("(original in English)"), "zh": _l("(original in Chinese)")}
+
+
 def _flag_label(flag):
-    return str(FLAG_LABELS.get(flag, flag)) if flag and flag != "N" else ""
+    arrow, word = REPORT_FLAGS.get(flag, ("", ""))
+    return f"{arrow} {word}".strip()
+
+
+def _parenthesized(text, language):
+    return f"（{text}）" if language == "zh" else f"({text})"
 
 
 def _localized(row, field, chinese):
     return (row.get(f"{field}_zh") if chinese and row.get(f"{field}_zh") else row.get(f"{field}_en")) or ""
+
+
+def standard_wording(text, language):
+    """``text`` in ``language`` when it is standard result wording ("Negative", "未见明显异常"), else None."""
+    key = str(text or "").strip().rstrip(".。").strip()
+    found = _WORDING.get(key.casefold()) or _WORDING.get(key)
+    if found is None:
+        return None
+    return found[language] + ("." if language == "en" and str(text).strip().endswith(".") else "")
+
+
+def in_language(text, language, written_in=""):
+    """Free text for a report in ``language``: standard wording translated; of a bilingual text only its
+    lines in ``language`` (and those in no language: numbers, dashes); text that exists only in the other
+    language as written, followed by a discreet "(original in …)". ``written_in`` is the language the
+    text was recorded in, if known; otherwise it is read from the script."""
+    text = str(text or "").strip()
+    if not text:
+        return ""
+    standard = standard_wording(text, language)
+    if standard is not None:
+        return standard
+    lines = [line for line in text.splitlines()]
+    spoken = [text_language(line) for line in lines]
+    if not written_in and language in spoken and any(s and s != language for s in spoken):
+        return "\n".join(line for line, s in zip(lines, spoken, strict=True) if s in ("", language)).strip()
+    original = written_in or text_language(text)
+    if original and original != language:
+        return f"{text} {ORIGINAL_IN[original]}"  # the mark is in the report's language
+    return text
+
+
+def _reference(row):
+    if row.get("ref_low") and row.get("ref_high"):
+        return f"{row['ref_low']}–{row['ref_high']}"
+    if row.get("ref_high"):
+        return f"≤ {row['ref_high']}"
+    if row.get("ref_low"):
+        return f"≥ {row['ref_low']}"
+    return ""
+
+
+def _shown_value(row, language):
+    """A result's value as the report shows it: numbers as they are, words in the report's language."""
+    value = row.get("value", "")
+    if row.get("value_num"):
+        return value
+    return in_language(value, language, row.get("language", ""))
+
+
+def _finding_text(row, language):
+    """An abnormal result as a finding line, composed in the report's language from the snapshot row."""
+    chinese = language == "zh"
+    name = _localized(row, "name", chinese) or row["code"]
+    value, unit = _shown_value(row, language), row.get("unit", "")
+    value = f"{value}{'' if unit.startswith('%') else ' '}{unit}".strip() if unit else value
+    text = f"{name}{'：' if chinese else ': '}{value}"
+    flag = _flag_label(row.get("flag", ""))
+    if flag:
+        text = f"{text} {flag}"
+    reference = _reference(row)
+    if reference:
+        text += (" " if not chinese else "") + _parenthesized(f"{_('Reference range')} {reference}", language)
+    return text
 
 
 def _level_label(level):
@@ -72,32 +187,52 @@ def _locale_of(client_id):
     return accounts.language_of(account), account
 
 
+def _findings(findings, rows, language):
+    """The findings in the report's language: a result's from its snapshot row, an observation as written."""
+    by_code = {row["code"]: row for row in rows}
+    shown = []
+    for finding in findings:
+        row = by_code.get(finding.item_code) if finding.item_code else None
+        text = _finding_text(row, language) if row is not None else in_language(finding.text, language)
+        shown.append({"text": text, "level": finding.level, "level_label": _level_label(finding.level)})
+    return shown
+
+
+def _skip_reason(reason, language, names):
+    """A skipped row's reason in the report's language: a derived item's reason key ("derived:tg") worded now,
+    in the report's locale, its inputs named as the snapshot names them (``names``); anything else (typed
+    text, a listed code) as ``in_language`` words it."""
+    if derived_items.is_reason_key(reason):
+        return derived_items.reason_text(reason, names)
+    return in_language(reason, language)
+
+
 def document_data(report, appointment, client, package, signer, findings, chinese=False):
-    """Plain data for ``ClientReportRenderer.build`` from the report's frozen snapshot."""
+    """Plain data for ``ClientReportRenderer.build`` from the report's frozen snapshot, worded in one
+    language (Chinese with ``chinese``, else English). ``findings`` need ``item_code`` (see ``_load``)."""
+    language = "zh" if chinese else "en"
     rows = snapshot_rows(report)
+    names = {row["code"]: _localized(row, "name", chinese) or row["code"] for row in rows}
     departments, by_code = [], {}
     for row in sorted(rows, key=lambda r: (r.get("department_order", 0), r.get("department", ""), r["code"])):
         code = row.get("department", "")
         if code not in by_code:
             by_code[code] = {"name": _localized(row, "department", chinese) or code, "rows": []}
             departments.append(by_code[code])
-        reference = ""
-        if row.get("ref_low") and row.get("ref_high"):
-            reference = f"{row['ref_low']}–{row['ref_high']}"
-        elif row.get("ref_high"):
-            reference = f"≤ {row['ref_high']}"
-        elif row.get("ref_low"):
-            reference = f"≥ {row['ref_low']}"
+        name = _localized(row, "name", chinese) or row["code"]
+        if row.get("computed"):  # a derived item (BMI, eGFR, …): the client reads it was computed, not measured
+            name = f"{name}{'' if chinese else ' '}{_parenthesized(_('computed'), language)}"
         by_code[code]["rows"].append(
             {
-                "name": _localized(row, "name", chinese) or row["code"],
-                "value": row.get("value", ""),
+                "name": name,
+                "computed": bool(row.get("computed")),
+                "value": _shown_value(row, language),
                 "unit": row.get("unit", ""),
-                "reference": reference,
+                "reference": _reference(row),
                 "flag": row.get("flag", ""),
                 "flag_label": _flag_label(row.get("flag", "")),
                 "skipped": row.get("skipped", False),
-                "skip_reason": row.get("skip_reason", ""),
+                "skip_reason": _skip_reason(row.get("skip_reason", ""), language, names),
             }
         )
     trends = [
@@ -113,8 +248,15 @@ def document_data(report, appointment, client, package, signer, findings, chines
         if row.get("previous") and row.get("value_num") and not row.get("skipped")
     ]
     signed_at = clock.from_utc(report.signed_at)
+    amendment = None
+    if report.version > 1:  # the client hears when and, if the physician wrote it for them, why
+        amendment = {
+            "date": signed_at.date().isoformat() if signed_at else "",
+            "note": in_language(report.amendment_note, language),
+        }
     return {
-        "center": {"name": current_app.config["CENTER_NAME"], "phone": current_app.config.get("CENTER_PHONE", "")},
+        "language": language,
+        "center": center_identity(current_app.config, language),
         "client": {
             "name": client.name,
             "sex": str(choice_label("sex", client.sex)),
@@ -128,9 +270,9 @@ def document_data(report, appointment, client, package, signer, findings, chines
             "code": appointment.exam_code,
         },
         "departments": departments,
-        "findings": [{"text": f.text, "level": f.level, "level_label": _level_label(f.level)} for f in findings],
-        "summary": report.summary,
-        "advice": report.advice,
+        "findings": _findings(findings, rows, language),
+        "summary": in_language(report.summary, language),
+        "advice": in_language(report.advice, language),
         "trends": trends[:MAX_TRENDS],
         "signature": {
             "physician": signer.name if signer else "",
@@ -138,7 +280,7 @@ def document_data(report, appointment, client, package, signer, findings, chines
         },
         "verification_code": report.verification_code or "",
         "version": str(report.version),
-        "amendment_reason": report.amendment_reason,
+        "amendment": amendment,
     }
 
 
@@ -150,7 +292,13 @@ def _load(report_id):
     client = Client.get_by_id(appointment.client_id)
     package = Package.get_or_none(Package.id == appointment.package_id) if appointment.package_id else None
     signer = User.get_or_none(User.id == report.signed_by_id) if report.signed_by_id else None
-    findings = list(Finding.select().where(Finding.report == report.id).order_by(Finding.level, Finding.id))
+    findings = list(
+        Finding.select(Finding, ExamItem.code.alias("item_code"))
+        .join(ExamItem, JOIN.LEFT_OUTER)
+        .where(Finding.report == report.id)
+        .order_by(Finding.level, Finding.id)
+        .objects()
+    )
     return report, appointment, client, package, signer, findings
 
 
@@ -223,9 +371,13 @@ def render_report_pdf(report_id):
 
 
 def _publish_and_notify(report_id):
+    """Publish the version and owe its one email: "ready" for the first version, "amended" for a later one
+    (an amendment must not also say "ready"). Owed once per version, whoever publishes it."""
     with db.atomic():
         if publish(report_id):
-            tasks.defer("mail.report_ready", report_id)
+            version = Report.select(Report.version).where(Report.id == report_id).scalar()
+            kind = "mail.report_amended" if (version or 1) > 1 else "mail.report_ready"
+            tasks.defer(kind, report_id, dedupe_key=f"report-mail:{report_id}")
 
 
 def requeue_stuck_reports(older_than_minutes=10):
@@ -274,7 +426,7 @@ def _send_to_client(report_id, kind, template, subject):
             client=client,
             appointment=appointment,
             report=report,
-            center=current_app.config["CENTER_NAME"],
+            center=center_identity(current_app.config, locale)["name"],
             link=current_app.config["BASE_URL"].rstrip("/") + "/me/reports",
         )
         return messages.send_owed(
@@ -292,7 +444,8 @@ def send_report_ready(report_id):
 
 @tasks.handler("mail.report_amended")
 def send_amendment_notice(report_id):
-    """Task: tell the client their report was amended (with the reason)."""
+    """Task: tell the client their report was amended (the only email of an amended version; no reason,
+    no results: the report itself says what changed, in words written for the client)."""
     return _send_to_client(
         report_id, "report_amended", "email/report_amended.txt", lambda: _("Your checkup report was amended")
     )

@@ -1,5 +1,7 @@
-"""Reading an appointment for review: rows with flags and previous values, findings implied, advice
-suggested; the report states and the follow-up rule table. Pure reads — signing is in reports.py."""
+"""Reading an appointment for review: rows with flags and previous values, the station conclusions, findings
+implied and the summary conclusion and advice suggested from the advice library; the chief physicians' queue
+(checkups with every result in and every station signed) and their workload. Pure reads — signing is in
+reports.py, the chief physician's rules around it in chief_review.py."""
 
 import datetime
 import secrets
@@ -9,10 +11,11 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, SQL, fn
 
+from checkup.core import clock
 from checkup.core.errors import NotFound
+from checkup.core.i18n import localized
 from checkup.core.pagination import paginate
 from checkup.models import (
-    AdviceSnippet,
     Appointment,
     AppointmentItem,
     Client,
@@ -22,8 +25,12 @@ from checkup.models import (
     Package,
     Report,
     Result,
+    ResultConflict,
+    StationConclusion,
     User,
+    UserRole,
 )
+from checkup.models.accounts import CHIEF
 from checkup.models.appointments import CHECKED_IN, COMPLETED
 from checkup.models.results import (
     ABNORMAL,
@@ -36,7 +43,12 @@ from checkup.models.results import (
     SIGNED,
     SUPERSEDED,
 )
+from checkup.models.review import CONCLUSION_SIGNED, ChiefReview
+from checkup.services.access import care_access
 from checkup.services.catalog.care_rules import KIND_ORDER
+from checkup.services.catalog.packages import age_on
+from checkup.services.exam import advice, derived_items
+from checkup.services.exam.results import DERIVED_SOURCE, skip_reason_label
 
 CURRENT_SIGNED = (SIGNED, PUBLISHED)  # the version in force once signed
 EVER_SIGNED = (SIGNED, PUBLISHED, SUPERSEDED)
@@ -48,6 +60,10 @@ SIGNIFICANT_SHARE = Decimal("0.2")
 VERIFICATION_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"
 MAX_OBSERVATIONS = 20
 REVIEW_PAGE_SIZE = 50
+# The review queue holds the checkups of the last REVIEW_WINDOW_DAYS days: an older checked-in appointment
+# nobody finished (abandoned, a test booking) is not read again at every page; a chief physician opens it by
+# breaking the glass, and the front desk closes it.
+REVIEW_WINDOW_DAYS = 30
 
 
 # --- small pure helpers -----------------------------------------------------------------------------
@@ -142,6 +158,13 @@ class ReviewRow:
     def done(self):
         return self.result is not None and result_is_done(self.result)
 
+    input_names: dict | None = None  # {item code: name} of the checkup's items, for a derived item's reason
+
+    @property
+    def skip_label(self):
+        """Why the item was skipped, in the language of the moment (a derived item's reason key translated)."""
+        return skip_reason_label(self.result.skip_reason, self.input_names) if self.result is not None else ""
+
     @property
     def value(self):
         return result_value(self.result) if self.result else ""
@@ -162,6 +185,13 @@ class ReviewRow:
     def abnormal(self):
         return self.kind is not None
 
+    @property
+    def computed(self):
+        """A derived item (BMI, eGFR, …): computed from other results, never typed (shown as such)."""
+        if self.result is not None and self.result.source == DERIVED_SOURCE:
+            return True
+        return derived_items.is_derived(self.item.code)
+
     def sort_key(self):
         order = KIND_ORDER.get(self.kind, 5) if self.done else 9
         return (order, self.department.sort_order, self.department.code, self.item.code)
@@ -174,6 +204,29 @@ class ReviewData:
     reports: list = field(default_factory=list)  # every version, newest first
     snippets: dict = field(default_factory=dict)  # advice key -> AdviceSnippet
     findings: list = field(default_factory=list)  # of the current version, when signed
+    conclusions: dict = field(default_factory=dict)  # department id -> StationConclusion (with its signer)
+    suggestions: list = field(default_factory=list)  # advice.SuggestedFinding, from the advice library
+    claim: ChiefReview | None = None  # the chief physician reviewing it (a draft saved), with the user
+    age: int | None = None  # on the exam day
+    open_conflicts: list = field(default_factory=list)  # instrument values waiting for the station doctor
+
+    @property
+    def stations(self):
+        """[(Department, items done, items, StationConclusion or None)] in station order."""
+        seen = {}
+        for row in sorted(self.rows, key=lambda r: (r.department.sort_order, r.department.code)):
+            department, done, total = seen.get(row.department.id, (row.department, 0, 0))
+            seen[row.department.id] = (department, done + (1 if row.done else 0), total + 1)
+        return [(d, done, total, self.conclusions.get(d.id)) for d, done, total in seen.values()]
+
+    @property
+    def unsigned_stations(self):
+        return [s[0] for s in self.stations if s[3] is None or s[3].status != CONCLUSION_SIGNED]
+
+    @property
+    def station_doctor_ids(self):
+        """The users who signed a station conclusion of this checkup."""
+        return {c.signed_by_id for c in self.conclusions.values() if c.status == CONCLUSION_SIGNED and c.signed_by_id}
 
     @property
     def pending(self):
@@ -195,12 +248,17 @@ class ReviewData:
     @property
     def can_sign(self):
         return (
-            not self.signed and not self.pending and self.appointment.status in REVIEWABLE_STATUSES and bool(self.rows)
+            not self.signed
+            and not self.pending
+            and not self.unsigned_stations
+            and not self.open_conflicts
+            and self.appointment.status in REVIEWABLE_STATUSES
+            and bool(self.rows)
         )
 
 
 def review_data(appointment_id):
-    """Everything the review page and the snapshot need, in seven queries whatever the item count.
+    """Everything the review page and the snapshot need, in eleven queries whatever the item count.
 
     Rows: every item of the appointment with its result, abnormal first (critical, significant,
     mild), then normal, then items still pending; each with the client's previous value of that
@@ -255,37 +313,131 @@ def review_data(appointment_id):
                 row.advice_key = f"{item.code}:{direction(result.flag)}"
         rows.append(row)
     rows.sort(key=ReviewRow.sort_key)
+    names = {row.item.code: localized(row.item) for row in rows}  # a derived item's reason names its inputs
+    for row in rows:
+        row.input_names = names
     reports = list(
         Report.select(Report, User)
         .join(User, JOIN.LEFT_OUTER, on=(Report.signed_by == User.id))
         .where(Report.appointment == appointment.id)
         .order_by(Report.version.desc())
     )
-    keys = sorted({row.advice_key for row in rows if row.advice_key})
-    snippets = {s.key: s for s in AdviceSnippet.select().where(AdviceSnippet.key.in_(keys))} if keys else {}
+    snippets = advice.snippets_for(row.advice_key for row in rows if row.advice_key)
     data = ReviewData(appointment=appointment, rows=rows, reports=reports, snippets=snippets)
+    data.age = age_on(appointment.client.birth_date, appointment.day) if appointment.client.birth_date else None
+    rules = advice.rules_for(row.item.code for row in data.abnormal_rows)
+    data.suggestions = advice.suggest(data.abnormal_rows, appointment.client.sex, data.age, rules, snippets)
     current = data.current
     if current is not None and current.status in CURRENT_SIGNED:
         data.findings = list(Finding.select().where(Finding.report == current.id).order_by(Finding.id))
+    signer = User.alias()
+    data.conclusions = {
+        c.department_id: c
+        for c in StationConclusion.select(StationConclusion, signer)
+        .join(signer, JOIN.LEFT_OUTER, on=(StationConclusion.signed_by == signer.id), attr="signed_by")
+        .where(StationConclusion.appointment == appointment.id)
+    }
+    data.claim = (
+        ChiefReview.select(ChiefReview, User)
+        .join(User, on=(ChiefReview.chief == User.id))
+        .where(ChiefReview.appointment == appointment.id)
+        .first()
+    )
+    data.open_conflicts = open_conflicts(appointment.id)
     return data
 
 
+def open_conflicts(appointment_id):
+    """The appointment's instrument values still waiting for the station doctor's choice (keep the entered
+    value or take the instrument's), with their item, in item order (one query). Signing waits for them."""
+    return list(
+        ResultConflict.select(ResultConflict, ExamItem)
+        .join(ExamItem, on=(ResultConflict.item == ExamItem.id))
+        .where(ResultConflict.appointment == appointment_id, ResultConflict.choice == "")
+        .order_by(ExamItem.code, ResultConflict.id)
+    )
+
+
+def conflict_text(conflict):
+    """One open conflict as the refusal lists it: "GLU (entered 5.4, instrument 5.8)"."""
+    entered = number_text(conflict.entered_value) if _is_number(conflict.entered_value) else conflict.entered_value
+    if not entered:
+        entered = conflict.entered_skipped or "—"
+    return str(
+        _l(
+            "%(item)s (entered %(entered)s, instrument %(instrument)s)",
+            item=conflict.item.code,
+            entered=entered,
+            instrument=number_text(conflict.instrument_num),
+        )
+    )
+
+
+def _is_number(text):
+    try:
+        Decimal(str(text))
+    except ArithmeticError:
+        return False
+    return bool(str(text).strip())
+
+
+def open_conflict_counts(appointments):
+    """{appointment id: open conflicts} for a page of the queue (one query)."""
+    ids = [a.id for a in appointments]
+    if not ids:
+        return {}
+    query = (
+        ResultConflict.select(ResultConflict.appointment, fn.COUNT(ResultConflict.id).alias("n"))
+        .where(ResultConflict.appointment.in_(ids), ResultConflict.choice == "")
+        .group_by(ResultConflict.appointment)
+        .tuples()
+    )
+    return dict(query)
+
+
+@dataclass
+class ReportText:
+    """What the review and amend forms start with: the text already stored, else the library's suggestion."""
+
+    summary: str
+    advice: str
+    observations: list = field(default_factory=list)  # [(level or "", text)]: the chief physician's own findings
+    suggested: bool = False
+
+
+def form_text(data, chinese=False):
+    """The summary, advice and own observations the review or amend form shows: the current version's once
+    anything was written (a draft with text, or a signed version), else the summary conclusion and advice
+    suggested by the advice library (in the chief physician's language)."""
+    current = data.current
+    if current is not None and (current.summary or current.advice or current.status != "draft"):
+        observations = [(f.level, f.text) for f in data.findings if f.source == "physician"]
+        return ReportText(current.summary, current.advice, observations)
+    return ReportText(suggested_summary(data, chinese), suggested_advice(data, chinese), suggested=True)
+
+
+def suggested_summary(data, chinese=False):
+    """The numbered summary conclusion (总检结论) from the advice library, for the chief physician to edit."""
+    return advice.summary_text(data.suggestions, chinese)
+
+
 def suggested_advice(data, chinese=False):
-    """Advice snippets for the abnormal results, one paragraph each, for the physician to edit."""
-    texts = []
-    for row in data.abnormal_rows:
-        snippet = data.snippets.get(row.advice_key)
-        if snippet is None:
-            continue
-        text = (snippet.text_zh if chinese and snippet.text_zh else snippet.text_en).strip()
-        if text and text not in texts:
-            texts.append(text)
-    return "\n\n".join(texts)
+    """The numbered health advice (健康建议) from the advice library, for the chief physician to edit."""
+    return advice.advice_text(data.suggestions, chinese)
+
+
+def window_start():
+    """The first day of the review queue's window (``REVIEW_WINDOW_DAYS`` back from today)."""
+    return clock.today() - datetime.timedelta(days=REVIEW_WINDOW_DAYS)
 
 
 def _ready_ids():
-    """Ids of the appointments ready to sign, oldest first: checked in, every item resulted or skipped,
-    no version signed.
+    """Ids of the appointments ready to sign, oldest first: checked in within the window (the last
+    ``REVIEW_WINDOW_DAYS`` days), every item resulted or skipped, every station's conclusion signed, no version
+    signed.
+
+    The candidates are read off the appointment (status, day, id) index (migration 0023): only the window's
+    checked-in appointments, in queue order, whatever the number of older ones.
 
     Only checked-in appointments are candidates: ``reports.sign`` completes the appointment in the
     signing transaction, so a completed one has its signed version (the anti-join still keeps any signed
@@ -301,9 +453,26 @@ def _ready_ids():
     unfinished = AppointmentItem.select(SQL("1")).where(
         AppointmentItem.appointment == Appointment.id, ~fn.EXISTS(resulted)
     )
+    station_signed = StationConclusion.select(SQL("1")).where(
+        StationConclusion.appointment == AppointmentItem.appointment,
+        StationConclusion.department == ExamItem.department,
+        StationConclusion.status == CONCLUSION_SIGNED,
+    )
+    unsigned_station = (
+        AppointmentItem.select(SQL("1"))
+        .join(ExamItem, on=(AppointmentItem.item == ExamItem.id))
+        .where(AppointmentItem.appointment == Appointment.id, ~fn.EXISTS(station_signed))
+    )
     return (
         Appointment.select(Appointment.id)
-        .where(Appointment.status == CHECKED_IN, ~fn.EXISTS(signed), fn.EXISTS(has_items), ~fn.EXISTS(unfinished))
+        .where(
+            Appointment.status == CHECKED_IN,
+            Appointment.day >= window_start(),
+            ~fn.EXISTS(signed),
+            fn.EXISTS(has_items),
+            ~fn.EXISTS(unfinished),
+            ~fn.EXISTS(unsigned_station),
+        )
         .order_by(Appointment.day, Appointment.id)
     )
 
@@ -330,6 +499,53 @@ def review_queue(page=1, per_page=REVIEW_PAGE_SIZE):
     return result
 
 
+def reviewers_of(appointments):
+    """{appointment id: the chief physician (User) reviewing it} for a page of appointments (one query)."""
+    ids = [a.id for a in appointments]
+    if not ids:
+        return {}
+    query = (
+        ChiefReview.select(ChiefReview, User)
+        .join(User, on=(ChiefReview.chief == User.id))
+        .where(ChiefReview.appointment.in_(ids))
+    )
+    return {c.appointment_id: c.chief for c in query}
+
+
+@dataclass
+class Workload:
+    chief: User
+    signed_today: int = 0
+    in_progress: int = 0
+
+
+def chief_workload(day=None):
+    """[Workload] of every active chief physician: reports (first versions and amendments) signed on ``day``
+    (today, in the center's time zone) and checkups under review, most signed first. Two queries: the day's
+    reports read off the (signed_at, id) index, and the chiefs with their claims — never the history."""
+    day = day or clock.today()
+    day_start = clock.local(day, datetime.time(0)).astimezone(datetime.UTC).replace(tzinfo=None)
+    day_end = day_start + datetime.timedelta(days=1)
+    signed = {
+        row["signed_by"]: row["n"]
+        for row in Report.select(Report.signed_by, fn.COUNT(Report.id).alias("n"))
+        .where(Report.signed_at >= day_start, Report.signed_at < day_end, Report.signed_by.is_null(False))
+        .group_by(Report.signed_by)
+        .dicts()
+    }
+    claimed = fn.COUNT(ChiefReview.id)
+    chiefs = (
+        User.select(User, claimed.alias("in_progress"))
+        .join(UserRole, on=(UserRole.user == User.id))
+        .switch(User)
+        .join(ChiefReview, JOIN.LEFT_OUTER, on=(ChiefReview.chief == User.id))
+        .where(UserRole.role == CHIEF, User.is_active == True)
+        .group_by(User.id)
+    )
+    rows = [Workload(chief=u, signed_today=signed.get(u.id, 0), in_progress=u.in_progress) for u in chiefs]
+    return sorted(rows, key=lambda w: (-w.signed_today, -w.in_progress, w.chief.name))
+
+
 def ready_for_review(limit=200):
     """The first ``limit`` appointments ready to sign, oldest first (two queries)."""
     return _with_client_and_package([row.id for row in _ready_ids().limit(limit)])
@@ -350,3 +566,58 @@ def recently_signed(limit=20):
 def is_signed(appointment_id):
     """True once any version was signed: results are then locked."""
     return Report.select().where(Report.appointment == appointment_id, Report.status.in_(EVER_SIGNED)).exists()
+
+
+# --- who may open a checkup's review ------------------------------------------------------------------
+
+
+def review_relationship(user, appointment):
+    """Why ``user`` may open ``appointment``'s review, draft, sign or amend it, or None.
+
+    A chief physician's relationship to a checkup (DESIGN.md, privacy rules): it waits in the review queue
+    (ready to sign, within the window: ``_ready_ids``) — "review_queue"; they claimed it with a draft —
+    "review_claim"; they signed a version of it (the first or an amendment) — "signed_report". Anything else
+    — a published report another chief physician signed, an old checkup out of the window — only through a
+    running break-the-glass access to the client ("break_glass"), as for a physician. At most four small
+    queries, each on an index."""
+    if user is None or appointment is None:
+        return None
+    if user.has_role(CHIEF):
+        claimed = ChiefReview.select().where(ChiefReview.appointment == appointment.id, ChiefReview.chief == user.id)
+        if claimed.exists():
+            return "review_claim"
+        signed = Report.select().where(Report.appointment == appointment.id, Report.signed_by == user.id)
+        if signed.exists():
+            return "signed_report"
+        if _ready_ids().where(Appointment.id == appointment.id).exists():
+            return "review_queue"
+    if care_access.active_grant(user.id, appointment.client_id) is not None:
+        return "break_glass"
+    return None
+
+
+def require_review(actor, appointment):
+    """The acting user's relationship to ``appointment`` (see ``review_relationship``); raises
+    care_access.NoCareRelationship (the break-the-glass form) without one."""
+    found = review_relationship(actor.user, appointment)
+    if found is None:
+        raise care_access.NoCareRelationship(appointment.client_id)
+    return found
+
+
+def review_for(actor, appointment_id):
+    """``review_data`` for the acting chief physician: NotFound when the appointment does not exist,
+    NoCareRelationship when they have no relationship to it (``require_review``)."""
+    data = review_data(appointment_id)
+    require_review(actor, data.appointment)
+    return data
+
+
+def appointment_for_review(actor, appointment_id):
+    """The appointment itself (no results read) once ``require_review`` lets the acting user at it; NotFound
+    when it does not exist."""
+    appointment = Appointment.get_or_none(Appointment.id == appointment_id) if isinstance(appointment_id, int) else None
+    if appointment is None:
+        raise NotFound(_l("We could not find that appointment."))
+    require_review(actor, appointment)
+    return appointment

@@ -21,7 +21,7 @@ from checkup.models.base import db, utcnow
 from checkup.models.results import DRAFT, PDF_PENDING, PDF_READY, PUBLISHED, SIGNED, SUPERSEDED
 from checkup.services.access import care_access  # who may see what builds on the reports
 from checkup.services.catalog.care_rules import follow_up_rules
-from checkup.services.exam import events
+from checkup.services.exam import derived_items, events
 from checkup.services.exam import results as result_service  # the station rules: parsing and flags
 from checkup.services.exam.report_review import (  # the read side shared with the review pages
     CURRENT_SIGNED,
@@ -35,6 +35,9 @@ from checkup.services.exam.report_review import (  # the read side shared with t
 )
 
 log = logging.getLogger(__name__)
+
+# when the rule table names no kind for a level (one the library or the chief physician chose): hours until due
+DEFAULT_DUE_HOURS = {"A": 24, "B": 7 * 24, "C": 30 * 24}
 
 # --- snapshot, findings, follow-ups ----------------------------------------------------------------
 
@@ -64,6 +67,9 @@ def _snapshot(data):
                 "previous_day": row.previous_day.isoformat() if row.previous_day else "",
                 "trend": row.trend,
                 "kind": row.kind or "",
+                "computed": row.computed,  # a derived item (BMI, eGFR, …): the report says it was computed
+                # free text in the language it was written in ("" = read it from the script)
+                "language": getattr(result, "language", "") if result else "",
             }
         )
     return json.dumps({"rows": rows}, ensure_ascii=False)
@@ -82,44 +88,66 @@ def finding_text(row):
     return f"{name}: {value} [{row.flag}]" + (f" ({reference})" if reference else "")
 
 
-def _write_findings(report, data, observations, rules):
-    """Insert the report's findings (auto from abnormal rows, then the physician's); returns them as dicts."""
+def _level_hours(level, rules):
+    """Hours until a follow-up of ``level`` is due when the rule table's kind does not give them (a level the
+    advice library or the chief physician chose): the soonest of the rule table's kinds with that level."""
+    named = [hours for _kind, (rule_level, hours) in rules.items() if rule_level == level]
+    return min(named) if named else DEFAULT_DUE_HOURS[level]
+
+
+def _write_findings(report, data, observations, rules, levels=None):
+    """Insert the report's findings (auto from abnormal rows, then the physician's); returns them as dicts.
+
+    An abnormal row takes the rule table's level for its kind, or the one ``levels`` ({result id: level}, the
+    advice library's) gives it — except a critical value, which keeps the rule table's (A). An observation
+    is a text (the rule table's "observation" level) or a (level, text) pair: the level the physician chose,
+    "" for none. Each finding carries the hours its follow-up is due in ("due")."""
+    levels = levels or {}
     findings = []
     for row in data.abnormal_rows:
+        level, due = rules[row.kind]
+        chosen = levels.get(row.result.id)
+        if chosen and row.kind != "critical" and chosen != level:
+            level, due = chosen, _level_hours(chosen, rules)
         findings.append(
             {
                 "report": report.id,
                 "result": row.result.id,
                 "item": row.item.id,
                 "text": finding_text(row)[:500],
-                "level": rules[row.kind][0],
+                "level": level,
                 "source": "auto",
                 "kind": row.kind,
+                "due": due,
             }
         )
-    for text in observations:
+    for chosen, text in observations:
+        level, due = rules["observation"]
+        if chosen is not None and chosen != level:
+            level, due = chosen, (_level_hours(chosen, rules) if chosen else 0)
         findings.append(
             {
                 "report": report.id,
                 "result": None,
                 "item": None,
                 "text": text[:500],
-                "level": rules["observation"][0],
+                "level": level,
                 "source": "physician",
                 "kind": "observation",
+                "due": due,
             }
         )
     if findings:
-        Finding.insert_many([{k: v for k, v in f.items() if k != "kind"} for f in findings]).execute()
+        Finding.insert_many([{k: v for k, v in f.items() if k not in ("kind", "due")} for f in findings]).execute()
     return findings
 
 
-def _due_hours_by_level(findings, rules):
+def _due_hours_by_level(findings):
     hours = {}
     for finding in findings:
         level = finding["level"]
         if level:
-            due = rules[finding["kind"]][1]
+            due = finding["due"]
             hours[level] = min(due, hours.get(level, due))
     return hours
 
@@ -128,14 +156,14 @@ def _follow_up_summary(findings, level):
     return "; ".join(f["text"] for f in findings if f["level"] == level)[:500]
 
 
-def _write_follow_ups(report, client_id, findings, rules, signed_at, carry_from=()):
+def _write_follow_ups(report, client_id, findings, signed_at, carry_from=()):
     """One follow-up per level the findings call for, due ``due_hours`` after signing.
 
     On an amendment an open follow-up of an earlier version with the same level moves to the new
     version (the counselor keeps their contact log) instead of a duplicate being opened.
     """
     levels = []
-    for level, due_hours in sorted(_due_hours_by_level(findings, rules).items()):
+    for level, due_hours in sorted(_due_hours_by_level(findings).items()):
         summary = _follow_up_summary(findings, level)
         carried = (
             (
@@ -160,15 +188,19 @@ def _write_follow_ups(report, client_id, findings, rules, signed_at, carry_from=
 
 
 def _clean_observations(findings):
-    texts = []
-    for text in findings or ():
-        text = " ".join(str(text or "").split())
-        if text and text not in texts:
-            texts.append(text[:500])
-    if len(texts) > MAX_OBSERVATIONS:
+    """[(level or None, text)] of the physician's observations: a text alone takes the rule table's level
+    (None); a (level, text) pair keeps the level chosen ("" for no follow-up). Squeezed, duplicates dropped."""
+    cleaned, seen = [], set()
+    for finding in findings or ():
+        level, text = finding if isinstance(finding, tuple) else (None, finding)
+        text = " ".join(str(text or "").split())[:500]
+        if text and text not in seen:
+            seen.add(text)
+            cleaned.append((level, text))
+    if len(cleaned) > MAX_OBSERVATIONS:
         message = _l("Write at most %(n)d observations.", n=MAX_OBSERVATIONS)
         raise ValidationError(message, {"observations": message})
-    return texts
+    return cleaned
 
 
 def queue_pdf(report_id):
@@ -192,12 +224,16 @@ def save_draft(actor, appointment_id, summary, advice):
         draft = Report.get_or_none(Report.appointment == appointment.id, Report.status == DRAFT)
         if draft is None:
             try:
-                with db.atomic():
+                with db.atomic():  # a savepoint: a twin saving the first draft at the same moment may win
                     draft = Report.create(
                         appointment=appointment.id, version=1, status=DRAFT, summary=summary, advice=advice
                     )
             except IntegrityError:
-                raise Conflict(_l("Someone else saved this report a moment ago. Reload the page."))
+                # the twin's draft is committed now: this save updates it, as a save a moment later would
+                draft = Report.get_or_none(Report.appointment == appointment.id, Report.status == DRAFT)
+                if draft is None:  # not a draft any more: signed in between
+                    raise Conflict(_l("This report is already signed. Changes need an amendment."))
+                Report.update(summary=summary, advice=advice).where(Report.id == draft.id).execute()
         else:
             Report.update(summary=summary, advice=advice).where(Report.id == draft.id).execute()
         audit.record(actor, "report.draft_saved", draft, appointment=appointment.id)
@@ -219,7 +255,7 @@ def _signing_checks(data, summary):
         raise ValidationError(message, {"summary": message})
 
 
-def sign(actor, appointment_id, summary, advice, findings=(), signed_at=None, queue_job=True):
+def sign(actor, appointment_id, summary, advice, findings=(), signed_at=None, queue_job=True, levels=None, data=None):
     """Sign the appointment's report (version 1).
 
     Guarantees, in one transaction: every item is resulted or skipped; the report holds the
@@ -230,11 +266,16 @@ def sign(actor, appointment_id, summary, advice, findings=(), signed_at=None, qu
 
     Only the demo's history uses the last two: ``signed_at`` (naive UTC) back-dates the signature
     and the follow-ups' due times, and ``queue_job=False`` leaves the PDF to the caller.
+
+    The chief physician's signing (chief_review) passes ``levels``, a function of the review data giving
+    {result id: level} (the advice library's levels; a critical value keeps A), ``findings`` as (level, text)
+    pairs, and ``data``, the review data it already read in this transaction: each follow-up then opens
+    once, at its level.
     """
     summary, advice = (summary or "").strip(), (advice or "").strip()
     observations = _clean_observations(findings)
     with db.atomic():
-        data = review_data(appointment_id)
+        data = data if data is not None else review_data(appointment_id)
         if data.signed or is_signed(appointment_id):
             raise Conflict(_l("This report is already signed. Changes need an amendment."))
         _signing_checks(data, summary)
@@ -262,8 +303,8 @@ def sign(actor, appointment_id, summary, advice, findings=(), signed_at=None, qu
             except IntegrityError:
                 raise Conflict(_l("This report is already signed. Changes need an amendment."))
         rules = follow_up_rules()
-        written = _write_findings(report, data, observations, rules)
-        levels = _write_follow_ups(report, data.appointment.client_id, written, rules, now)
+        written = _write_findings(report, data, observations, rules, levels(data) if levels else None)
+        opened = _write_follow_ups(report, data.appointment.client_id, written, now)
         Appointment.update(status=COMPLETED, live_day=None, updated_at=now).where(
             Appointment.id == data.appointment.id
         ).execute()
@@ -277,15 +318,18 @@ def sign(actor, appointment_id, summary, advice, findings=(), signed_at=None, qu
             appointment=data.appointment.id,
             version=report.version,
             findings=len(written),
-            follow_ups=levels,
+            follow_ups=opened,
         )
         if queue_job:
             queue_pdf(report.id)
     return report
 
 
-def _apply_changes(appointment, changes):
-    """Write amended values (the only path that changes a result after signing); returns what changed."""
+def _apply_changes(actor, appointment, changes):
+    """Write amended values (the only path that changes a result after signing); returns what changed.
+
+    A derived item is never typed (refused like at the station); the derived items reading an amended value
+    are computed again from it (``results.recompute_derived``) and listed among the changes."""
     changes = list(changes or ())
     if not changes:
         return []
@@ -304,9 +348,13 @@ def _apply_changes(appointment, changes):
     if set(rows) != set(wanted):
         raise ValidationError(_l("We could not find that result."))
     client = Client.get_by_id(appointment.client_id)
+    appointment.client = client
     changed = []
     for result_id, change in sorted(wanted.items()):
         result = rows[result_id]
+        if derived_items.is_derived(result.item.code):
+            message = f"{result.item.code}: {result_service.DERIVED_REFUSAL}"
+            raise ValidationError(message, {f"value-{result_id}": str(result_service.DERIVED_REFUSAL)})
         try:
             entry = result_service.check_entry(
                 result.item, client, appointment, change.get("value"), abnormal=bool(change.get("abnormal"))
@@ -326,6 +374,7 @@ def _apply_changes(appointment, changes):
             skipped=False,
             skip_reason="",
             entered_at=utcnow(),
+            language=result_service.written_in(result.item, entry.value_text),
         ).where(Result.id == result.id).execute()
         changed.append(
             {
@@ -336,16 +385,52 @@ def _apply_changes(appointment, changes):
                 "after_flag": entry.flag,
             }
         )
+    if changed:
+        changed += _recompute_derived(actor, appointment, {c["item"] for c in changed})
     return changed
 
 
-def amend(actor, report_id, reason, summary, advice, changes=(), findings=None):
+def _recompute_derived(actor, appointment, codes):
+    """The derived items reading ``codes`` computed again after an amendment: their changes, as listed in the
+    audit event ("derived": true)."""
+    reading = derived_items.derived_codes_using(codes)
+    if not reading:
+        return []
+    before = {
+        r.item.code: r
+        for r in Result.select(Result, ExamItem)
+        .join(ExamItem)
+        .where(Result.appointment == appointment.id, ExamItem.code.in_(sorted(reading)))
+    }
+    written = result_service.recompute_derived(actor, {appointment.id: appointment}, {appointment.id: set(codes)})
+    changes = []
+    for result in written:
+        code = result.item.code
+        old = before.get(code)
+        changes.append(
+            {
+                "item": code,
+                "before": result_value(old) if old is not None else "",
+                "before_flag": old.flag if old is not None else "",
+                "after": result.value_text,
+                "after_flag": result.flag,
+                "derived": True,
+            }
+        )
+    return changes
+
+
+def amend(actor, report_id, reason, summary, advice, changes=(), findings=None, client_note="", levels=None):
     """Amend a signed report: a new version with ``reason``; the old one is kept as "superseded".
 
+    ``reason`` is the staff's (audit, review pages) and never reaches the client; ``client_note`` is what
+    the client's report says about the amendment, next to "amended on <date>" (optional).
+
     ``changes`` are {"result_id", "value", "abnormal"} dicts: the only way results change after
-    signing. ``findings`` (physician observations) default to the previous version's. Findings
+    signing; a derived item is refused, and the derived items reading a changed value are computed again. ``findings`` (physician observations) default to the previous version's. Findings
     and follow-ups are written for the new version (open follow-ups of the same level move to it),
-    the event "report.amended" is audited, the PDF job queued and the client notified.
+    the event "report.amended" is audited and the PDF job queued; its publication sends the client one
+    email ("amended", never also "ready"). ``levels`` and (level, text) ``findings`` as for ``sign``.
     Raises ValidationError (no reason, bad value), NotFound or Conflict (not the current version).
     """
     reason = " ".join((reason or "").split())
@@ -363,7 +448,10 @@ def amend(actor, report_id, reason, summary, advice, changes=(), findings=None):
         if old.status not in CURRENT_SIGNED:
             raise Conflict(_l("Only the current signed version of a report can be amended."))
         if findings is None:
-            findings = [f.text for f in Finding.select().where(Finding.report == old.id, Finding.source == "physician")]
+            findings = [
+                (f.level, f.text)
+                for f in Finding.select().where(Finding.report == old.id, Finding.source == "physician")
+            ]
         observations = _clean_observations(findings)
         if (
             Report.update(status=SUPERSEDED).where(Report.id == old.id, Report.status.in_(CURRENT_SIGNED)).execute()
@@ -371,7 +459,7 @@ def amend(actor, report_id, reason, summary, advice, changes=(), findings=None):
         ):
             raise Conflict(_l("Someone else amended this report a moment ago. Reload the page."))
         appointment = Appointment.get_by_id(old.appointment_id)
-        changed = _apply_changes(appointment, changes)
+        changed = _apply_changes(actor, appointment, changes)
         data = review_data(appointment.id)
         now = utcnow()
         report = Report.create(
@@ -382,6 +470,7 @@ def amend(actor, report_id, reason, summary, advice, changes=(), findings=None):
             advice=advice,
             results_snapshot=_snapshot(data),
             amendment_reason=reason[:500],
+            amendment_note=" ".join((client_note or "").split())[:500],
             signed_by=actor.user_id,
             signed_at=now,
             verification_code=new_verification_code(),
@@ -389,11 +478,11 @@ def amend(actor, report_id, reason, summary, advice, changes=(), findings=None):
             pdf_updated_at=now,
         )
         rules = follow_up_rules()
-        written = _write_findings(report, data, observations, rules)
+        written = _write_findings(report, data, observations, rules, levels(data) if levels else None)
         earlier = [
             r.id for r in Report.select(Report.id).where(Report.appointment == appointment.id, Report.id != report.id)
         ]
-        levels = _write_follow_ups(report, appointment.client_id, written, rules, now, carry_from=earlier)
+        opened = _write_follow_ups(report, appointment.client_id, written, now, carry_from=earlier)
         events.report_signed.send(report, actor=actor)  # care: an amendment can make a re-check normal
         audit.record(
             actor,
@@ -404,10 +493,9 @@ def amend(actor, report_id, reason, summary, advice, changes=(), findings=None):
             replaces=old.id,
             reason=reason[:500],
             changes=changed,
-            follow_ups=levels,
+            follow_ups=opened,
         )
-        queue_pdf(report.id)
-        tasks.defer("mail.report_amended", report.id, caused_by=actor.user_id)
+        queue_pdf(report.id)  # its publication owes the client's one email ("amended"; report_pdf)
     return report
 
 

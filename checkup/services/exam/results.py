@@ -14,6 +14,10 @@ Results can be written while the appointment is checked in (or completed, while 
 report is signed). Once a report version is signed the results are locked: only an
 amendment (the review service) changes them. Every write is audited; a critical value
 opens a ``CriticalAlert`` at once — it does not wait for the report.
+
+Derived items (BMI, eGFR, … — formulas in derived_items.py) are never typed: storing one of their
+inputs recomputes them in the same transaction (``recompute_derived``), stored with source "derived"
+and flagged like any result.
 """
 
 import re
@@ -25,6 +29,7 @@ from peewee import IntegrityError
 
 from checkup.core import audit
 from checkup.core.errors import NotFound, ValidationError
+from checkup.core.i18n import localized
 from checkup.models import (
     Appointment,
     AppointmentItem,
@@ -39,13 +44,17 @@ from checkup.models import (
 from checkup.models.appointments import CHECKED_IN, COMPLETED
 from checkup.models.base import db, utcnow
 from checkup.models.results import ABNORMAL, CRITICAL_FLAGS, CRITICAL_HIGH, CRITICAL_LOW, HIGH, LOW, NORMAL
+from checkup.reports.fonts import text_language
 from checkup.services.access import care_access
 from checkup.services.catalog.packages import age_on
+from checkup.services.exam import derived_items
 
 # A report in one of these states froze the results (superseded versions were signed once too).
 LOCKED_REPORT_STATUSES = ("signed", "published", "superseded")
 ENTRY_STATUSES = (CHECKED_IN, COMPLETED)
 SOURCES = ("station", "instrument")
+DERIVED_SOURCE = "derived"  # computed from other results (derived_items.py), never typed
+DERIVED_REFUSAL = _l("This item is computed from other results; it cannot be typed.")
 MAX_RAW_LENGTH = 32  # a number longer than this is a typing accident, not a measurement
 MAX_TEXT_LENGTH = Result.value_text.max_length
 MAX_SKIP_REASON = Result.skip_reason.max_length
@@ -61,8 +70,12 @@ SKIP_REASONS = {
 }
 
 
-def skip_reason_label(reason):
-    """The reason as a person reads it (a listed code is translated, free text shown as typed)."""
+def skip_reason_label(reason, names=None):
+    """The reason as a person reads it, in the language of the moment: a listed code or a derived item's
+    reason key ("derived:unmeasured:HIP", see ``derived_items.reason_text``; ``names`` {item code: name} of
+    the inputs) translated, free text as typed."""
+    if derived_items.is_reason_key(reason):
+        return derived_items.reason_text(reason, names)
     return SKIP_REASONS.get(reason, reason)
 
 
@@ -218,6 +231,19 @@ class Entry:
     ref_high: Decimal | None = None
     skipped: bool = False
     skip_reason: str = ""
+    language: str = ""  # the language free text is written in ("zh" | "en"), "" for numbers and neutral text
+
+
+def written_in(item, text):
+    """The language a text or choice result is written in, read from the script of what the doctor typed
+    ("zh", "en"), or "" when it has no words ("1+", "—"), when its lines are written in both languages (the
+    report keeps the lines of its own) or the item is numeric. The report marks a text that exists only in the
+    other language "(original in …)" by it. The script, not the screen's language: a doctor on the Chinese
+    screen may well type an English finding, and "1+" is in no language."""
+    if item.result_type == "numeric":
+        return ""
+    spoken = {text_language(line) for line in str(text or "").splitlines()} - {""}
+    return spoken.pop() if len(spoken) == 1 else ""
 
 
 def check_entry(item, client, appointment, raw_value, abnormal=False, skipped=False, skip_reason="", ranges=None):
@@ -235,13 +261,15 @@ def check_entry(item, client, appointment, raw_value, abnormal=False, skipped=Fa
             ref_high=row.high if row else None,
         )
     text = _check_text(item, raw_value)
-    return Entry(item, value_text=text, flag=ABNORMAL if abnormal else NORMAL)
+    return Entry(item, value_text=text, flag=ABNORMAL if abnormal else NORMAL, language=written_in(item, text))
 
 
-def store_result(actor, appointment, entry, source, existing=None):
+def store_result(actor, appointment, entry, source, existing=None, update_on_race=True):
     """Insert or update the Result for ``entry``; opens a CriticalAlert when a critical value is new.
 
-    Returns (result, created, alert or None). Runs inside the caller's transaction.
+    Returns (result, created, alert or None). Runs inside the caller's transaction. When another
+    writer inserted the row a moment ago, it is updated — or, with ``update_on_race=False`` (an
+    instrument value must not replace an entered one), IntegrityError is raised and nothing written.
     """
     item = entry.item
     values = dict(
@@ -256,6 +284,7 @@ def store_result(actor, appointment, entry, source, existing=None):
         entered_by=actor.user_id,
         entered_at=utcnow(),
         source=source,
+        language=entry.language,
     )
     created = existing is None
     if created:
@@ -263,6 +292,8 @@ def store_result(actor, appointment, entry, source, existing=None):
             with db.atomic():
                 result = Result.create(appointment=appointment.id, item=item.id, **values)
         except IntegrityError:  # another station saved it a moment ago: update that row instead
+            if not update_on_race:
+                raise
             existing = Result.get(Result.appointment == appointment.id, Result.item == item.id)
             created = False
     if not created:
@@ -296,7 +327,7 @@ def get_appointment(appointment_id):
     return appointment
 
 
-def _appointment_item(appointment_id, item_code_or_id):
+def appointment_item(appointment_id, item_code_or_id):
     query = (
         ExamItem.select()
         .join(AppointmentItem, on=(AppointmentItem.item == ExamItem.id))
@@ -321,13 +352,18 @@ def record_result(
     Guarantees: only items of the appointment; only while it is checked in (or completed
     with no signed report); values parsed strictly and flagged against the client's range,
     with the range and unit kept on the row; a new critical value opens a CriticalAlert
-    (audited ``results.critical``); every write audited ``results.entered``.
+    (audited ``results.critical``); every write audited ``results.entered``; the derived
+    items reading this item are recomputed in the same transaction (``recompute_derived``).
+    A value for a derived item itself is ignored: nothing is written and None is returned
+    (the station form refuses it with DERIVED_REFUSAL; see ``save_station``).
     Raises NotFound (no such appointment) or ValidationError (anything refused).
     """
     if source not in SOURCES:
         raise ValueError(f"unknown result source {source!r}")
     appointment = get_appointment(appointment_id)
-    item = _appointment_item(appointment.id, item_code_or_id)
+    item = appointment_item(appointment.id, item_code_or_id)
+    if derived_items.is_derived(item.code):
+        return None
     with db.atomic():
         refusal = entry_refusal(appointment, is_locked(appointment.id))
         if refusal:
@@ -346,8 +382,119 @@ def record_result(
             source=source,
             created=created,
         )
+        recompute_derived(actor, {appointment.id: appointment}, {appointment.id: {item.code}})
     result.new_alert = alert
     return result
+
+
+# --- derived items --------------------------------------------------------------------------------
+
+
+def _same_entry(result, entry):
+    return (
+        result.source == DERIVED_SOURCE
+        and result.skipped == entry.skipped
+        and result.value_text == entry.value_text
+        and result.flag == entry.flag
+        and result.skip_reason == entry.skip_reason
+    )
+
+
+def derived_entry(item, outcome, client_sex, age, ranges):
+    """The Entry a derived item's Outcome stores: its value flagged against the client's range, or a
+    skip whose reason is the key why it is not computed ("derived:tg"): the same whoever entered the input
+    and in whatever language; the station, the review page and the report translate it when showing it
+    (``skip_reason_label``)."""
+    if outcome.value is None:
+        return Entry(item, skipped=True, skip_reason=outcome.reason[:MAX_SKIP_REASON])
+    row = range_for(ranges, client_sex, age)
+    return Entry(
+        item,
+        value_text=format(outcome.value, "f"),
+        value_num=outcome.value,
+        flag=numeric_flag(outcome.value, row),
+        ref_low=row.low if row else None,
+        ref_high=row.high if row else None,
+    )
+
+
+def recompute_derived(actor, appointments, changed):
+    """Recompute the derived items that read the items just entered, changed or imported.
+
+    ``appointments``: {appointment id: Appointment with its client}; ``changed``: {appointment id:
+    item codes written}. Runs inside the caller's transaction, in four queries per 500 appointments
+    plus the writes. For each derived item of the appointment whose formula reads a changed code:
+    every input there → the value, flagged against the range (a critical one opens its alert);
+    an input skipped, in another unit, not part of the checkup, or values the formula refuses
+    (Friedewald with TG ≥ 4.5 mmol/L) → a skipped result whose reason is the note why; an input not
+    entered yet → left pending. An unchanged outcome writes nothing; a change is audited
+    ``results.derived``. Returns the Results written.
+    """
+    wanted = {aid: derived_items.derived_codes_using(codes) for aid, codes in changed.items()}
+    wanted = {aid: codes for aid, codes in wanted.items() if codes}
+    if not wanted:
+        return []
+    derived_codes = set().union(*wanted.values())
+    codes = sorted(derived_codes | {c for d in derived_codes for c in derived_items.FORMULAS[d].input_codes})
+    ids = sorted(wanted)
+    written = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        planned = {
+            (row.appointment_id, row.item.code): row.item
+            for row in AppointmentItem.select(AppointmentItem.appointment, ExamItem)
+            .join(ExamItem, on=(AppointmentItem.item == ExamItem.id))
+            .where(AppointmentItem.appointment.in_(chunk), ExamItem.code.in_(codes))
+        }
+        stored = {
+            (r.appointment_id, r.item.code): r
+            for r in Result.select(Result, ExamItem)
+            .join(ExamItem, on=(Result.item == ExamItem.id))
+            .where(Result.appointment.in_(chunk), ExamItem.code.in_(codes))
+        }
+        derived_ids = [item.id for (_a, code), item in planned.items() if code in derived_codes]
+        ranges = {}
+        for row in ReferenceRange.select().where(ReferenceRange.item.in_(derived_ids or [0])):
+            ranges.setdefault(row.item_id, []).append(row)
+        for aid in chunk:
+            appointment = appointments[aid]
+            client = appointment.client
+            age = client_age(appointment, client)
+            for code in sorted(wanted[aid]):
+                item = planned.get((aid, code))
+                if item is None:  # the derived item is not part of this checkup
+                    continue
+                inputs, unplanned = {}, None
+                for input_code in derived_items.FORMULAS[code].input_codes:
+                    result = stored.get((aid, input_code))
+                    if result is not None:
+                        inputs[input_code] = derived_items.InputValue(
+                            result.value_num, result.unit, result.skipped, localized(result.item)
+                        )
+                    elif (aid, input_code) not in planned:
+                        unplanned = input_code
+                outcome = derived_items.compute(code, inputs, client.sex, age)
+                if outcome is None and unplanned is not None:
+                    outcome = derived_items.Outcome(reason=derived_items.reason_key("unplanned", unplanned))
+                if outcome is None:
+                    continue
+                entry = derived_entry(item, outcome, client.sex, age, ranges.get(item.id, []))
+                current = stored.get((aid, code))
+                if current is not None and _same_entry(current, entry):
+                    continue
+                result, created, _alert = store_result(actor, appointment, entry, DERIVED_SOURCE, current)
+                audit.record(
+                    actor,
+                    "results.derived",
+                    result,
+                    appointment=aid,
+                    item=code,
+                    flag=entry.flag,
+                    skipped=entry.skipped,
+                    created=created,
+                )
+                written.append(result)
+    return written
 
 
 def preview_flag(appointment_id, item_id, raw_value, abnormal=False):
@@ -357,6 +504,8 @@ def preview_flag(appointment_id, item_id, raw_value, abnormal=False):
     """
     appointment = get_appointment(appointment_id)
     item = _station_item(appointment.id, item_id)
+    if derived_items.is_derived(item.code):
+        return "", None, DERIVED_REFUSAL
     if item.result_type != "numeric":
         return (ABNORMAL if abnormal else NORMAL), None, None
     if raw_value is None or not str(raw_value).strip():
@@ -395,6 +544,18 @@ class StationRow:
     item: ExamItem
     result: Result | None = None
     range: ReferenceRange | None = None
+    formula: derived_items.Formula | None = None  # a derived item: computed, never typed
+
+    @property
+    def derived(self):
+        return self.formula is not None
+
+    input_names: dict | None = None  # {item code: name} of the sheet's items, for a derived item's reason
+
+    @property
+    def skip_label(self):
+        """Why the item was skipped, in the language of the moment (a derived item's reason key translated)."""
+        return skip_reason_label(self.result.skip_reason, self.input_names) if self.result is not None else ""
 
 
 @dataclass
@@ -427,7 +588,17 @@ def station_sheet(appointment_id, department_id):
         ranges.setdefault(row.item_id, []).append(row)
     client = appointment.client
     age = client_age(appointment, client)
-    rows = [StationRow(i, results.get(i.id), range_for(ranges.get(i.id, []), client.sex, age)) for i in items]
+    names = {i.code: localized(i) for i in items}  # a derived item's reason names its inputs in the catalog's words
+    rows = [
+        StationRow(
+            i,
+            results.get(i.id),
+            range_for(ranges.get(i.id, []), client.sex, age),
+            derived_items.FORMULAS.get(i.code),
+            input_names=names,
+        )
+        for i in items
+    ]
     locked = is_locked(appointment.id)
     return StationSheet(appointment, department, rows, locked, entry_refusal(appointment, locked), age)
 
@@ -461,7 +632,8 @@ def save_station(actor, appointment_id, department_id, entries):
     """Save several items of one station; each item stands alone (one bad value does not block others).
 
     ``entries`` maps item id -> dict(value=..., abnormal=bool, skipped=bool, skip_reason=...).
-    Items with nothing typed and not skipped are left alone. Returns a StationSave.
+    Items with nothing typed and not skipped are left alone; a value (or a skip) posted for a derived
+    item is refused with DERIVED_REFUSAL on that row. Returns a StationSave.
     """
     sheet = station_sheet(appointment_id, department_id)
     by_id = {row.item.id: row.item for row in sheet.rows}
@@ -471,6 +643,9 @@ def save_station(actor, appointment_id, department_id, entries):
             raise NotFound(_l("This item is not part of the client's checkup."))
         blank = not str(values.get("value") or "").strip()
         if blank and not values.get("skipped"):
+            continue
+        if derived_items.is_derived(by_id[item_id].code):
+            outcome.errors[item_id] = DERIVED_REFUSAL
             continue
         try:
             outcome.saved.append(

@@ -1,10 +1,15 @@
-"""Instrument import: a lab analyser's CSV export, validated row by row, then committed all or nothing."""
+"""Instrument import: a lab analyser's CSV export, validated row by row, then committed all or nothing.
+
+An import never overwrites silently (result_conflicts.py): a value for an empty result is stored, the
+same value as the one entered is a no-op, a different one waits in the station's conflict list. Rows
+for derived items (an analyser's own eGFR, say) are ignored and counted: those items are computed
+here from their inputs. ``preview_instrument_csv`` tells all of this before anything is written."""
 
 import csv
 import datetime
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
@@ -12,6 +17,7 @@ from checkup.core import audit
 from checkup.core.errors import Conflict, ValidationError
 from checkup.models import Appointment, AppointmentItem, Client, ExamItem, ReferenceRange, Report, Result
 from checkup.models.base import db
+from checkup.services.exam import derived_items, result_conflicts
 from checkup.services.exam.results import (
     LOCKED_REPORT_STATUSES,
     Entry,
@@ -20,7 +26,7 @@ from checkup.services.exam.results import (
     numeric_flag,
     parse_value,
     range_for,
-    store_result,
+    recompute_derived,
 )
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -51,11 +57,26 @@ class RowProblem:
 
 @dataclass
 class ImportResult:
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
+    rows: int = 0  # rows with a value to apply (ignored rows not counted)
+    created: int = 0  # values for empty results, stored
+    unchanged: int = 0  # the same value as the one entered: nothing written
+    conflicts: int = 0  # differing from an entered value: waiting for the station doctor
     critical: int = 0
     appointments: int = 0
+    ignored: int = 0  # rows for derived items
+    derived: int = 0  # derived results computed or changed by the new values
+
+
+@dataclass
+class ImportPreview:
+    """What importing the file would do, counted from the database as it is now; nothing written."""
+
+    rows: int = 0
+    new: int = 0
+    unchanged: int = 0
+    conflicts: int = 0
+    appointments: int = 0
+    ignored: int = 0
 
 
 def _import_rows(filename, data_bytes):
@@ -131,6 +152,7 @@ class _ImportContext:
     locked: set  # appointment ids with a signed report
     ranges: dict  # item id -> [ReferenceRange]
     existing: dict  # (appointment id, item id) -> Result
+    ignored: list = field(default_factory=list)  # row numbers of derived items
 
 
 def _import_context(rows):
@@ -176,6 +198,15 @@ def _import_context(rows):
     return _ImportContext(appointments, items, planned, locked, ranges, existing)
 
 
+def unit_matches(given, expected):
+    """An analyser's unit against the item's: without case, the micro sign and Greek mu as one, and ``u``
+    for micro where the item's unit has it (``umol/L`` for µmol/L; ``U/L`` stays units, not micro)."""
+    if derived_items.same_unit(given, expected):
+        return True
+    micro = expected.replace("\u03bc", "\u00b5")
+    return "\u00b5" in micro and derived_items.same_unit(given, micro.replace("\u00b5", "u"))
+
+
 def validate_instrument_rows(rows):
     """(good rows [(number, appointment, Entry, time)], problems) — reads only."""
     context = _import_context(rows)
@@ -187,6 +218,9 @@ def validate_instrument_rows(rows):
                 row_problems.append(RowProblem(number, column, _l("This cell is empty.")))
         appointment = context.appointments.get(values["exam_code"])
         item = context.items.get(values["item_code"])
+        if item is not None and derived_items.is_derived(item.code):
+            context.ignored.append(number)  # computed here from its inputs; the analyser's own is not taken
+            continue
         if values["exam_code"] and appointment is None:
             row_problems.append(RowProblem(number, "exam_code", _l("No appointment has this exam code.")))
         if values["item_code"] and item is None:
@@ -204,7 +238,7 @@ def validate_instrument_rows(rows):
             refusal = entry_refusal(appointment, appointment.id in context.locked)
             if refusal:
                 row_problems.append(RowProblem(number, "exam_code", refusal))
-        if item is not None and values["unit"] != item.unit:
+        if item is not None and not unit_matches(values["unit"], item.unit):
             row_problems.append(
                 RowProblem(number, "unit", _l("The unit must be “%(unit)s” for this item.", unit=item.unit))
             )
@@ -247,20 +281,49 @@ def validate_instrument_rows(rows):
     return good, problems, context
 
 
-def import_instrument_csv(actor, filename, data_bytes):
-    """Validate every row of an analyser's CSV export, then store all its results in one transaction.
-
-    Columns: exam_code, item_code, value, unit, time. Returns an ImportResult. Raises
-    ImportFileError (the file as a whole), ImportRejected (each bad row by number and
-    column; nothing written) or Conflict (a report was signed while importing; nothing written).
-    """
+def _checked_rows(filename, data_bytes):
     rows = _import_rows(filename, data_bytes)
     good, problems, context = validate_instrument_rows(rows)
     if problems:
         order = {c: i for i, c in enumerate(IMPORT_COLUMNS)}
         problems.sort(key=lambda p: (p.row, order.get(p.column, len(order))))
         raise ImportRejected(problems)
-    result = ImportResult(rows=len(good), appointments=len({a.id for _n, a, _e, _t in good}))
+    if not good:
+        raise ImportFileError(_l("Every row of the file is for a computed item; there is nothing to import."))
+    return good, context
+
+
+def preview_instrument_csv(filename, data_bytes):
+    """Check the file as ``import_instrument_csv`` does and count what it would do — new values, values
+    equal to the entered ones, values that would wait as conflicts, ignored rows. Reads only.
+    Raises ImportFileError or ImportRejected like the import."""
+    good, context = _checked_rows(filename, data_bytes)
+    preview = ImportPreview(
+        rows=len(good), appointments=len({a.id for _n, a, _e, _t in good}), ignored=len(context.ignored)
+    )
+    for _number, appointment, entry, _measured in good:
+        kind = result_conflicts.classify(context.existing.get((appointment.id, entry.item.id)), entry)
+        preview.new += kind == result_conflicts.NEW
+        preview.unchanged += kind == result_conflicts.SAME
+        preview.conflicts += kind == result_conflicts.CONFLICT
+    return preview
+
+
+def import_instrument_csv(actor, filename, data_bytes):
+    """Validate every row of an analyser's CSV export, then apply all its values in one transaction.
+
+    Columns: exam_code, item_code, value, unit, time. Each value follows the conflict rule
+    (result_conflicts.apply_instrument_value): stored when the result is empty, nothing when equal,
+    a conflict for the station doctor when it differs — never a silent overwrite. Derived items
+    reading the new values are recomputed in the same transaction. Returns an ImportResult. Raises
+    ImportFileError (the file as a whole), ImportRejected (each bad row by number and
+    column; nothing written) or Conflict (a report was signed while importing; nothing written).
+    """
+    good, context = _checked_rows(filename, data_bytes)
+    result = ImportResult(
+        rows=len(good), appointments=len({a.id for _n, a, _e, _t in good}), ignored=len(context.ignored)
+    )
+    source_ref = (filename or "")[:200]
     with db.atomic():
         appointment_ids = sorted({a.id for _n, a, _e, _t in good})
         for chunk in range(0, len(appointment_ids), 500):
@@ -280,13 +343,38 @@ def import_instrument_csv(actor, filename, data_bytes):
                         "upload the file again."
                     )
                 )
-        for _number, appointment, entry, _measured in good:
-            stored, created, alert = store_result(
-                actor, appointment, entry, "instrument", context.existing.get((appointment.id, entry.item.id))
+        # the results as they are now, in this transaction: a station may have saved one since validation
+        current = {}
+        item_ids = sorted({e.item.id for _n, _a, e, _t in good})
+        for chunk in range(0, len(appointment_ids), 500):
+            current.update(
+                {
+                    (r.appointment_id, r.item_id): r
+                    for r in Result.select().where(
+                        Result.appointment.in_(appointment_ids[chunk : chunk + 500]), Result.item.in_(item_ids)
+                    )
+                }
             )
-            result.created += created
-            result.updated += not created
-            result.critical += alert is not None
+        appointments, changed = {}, {}
+        for _number, appointment, entry, _measured in good:
+            received = result_conflicts.apply_instrument_value(
+                actor,
+                appointment,
+                entry,
+                current.get((appointment.id, entry.item.id)),
+                result_conflicts.INSTRUMENT,
+                source_ref,
+            )
+            if received.kind == result_conflicts.NEW:
+                result.created += 1
+                result.critical += received.alert is not None
+                appointments[appointment.id] = appointment
+                changed.setdefault(appointment.id, set()).add(entry.item.code)
+            elif received.kind == result_conflicts.SAME:
+                result.unchanged += 1
+            else:
+                result.conflicts += 1
+        result.derived = len(recompute_derived(actor, appointments, changed))
         audit.record(
             actor,
             "results.imported",
@@ -294,8 +382,11 @@ def import_instrument_csv(actor, filename, data_bytes):
             file=(filename or "")[:100],
             rows=result.rows,
             created=result.created,
-            updated=result.updated,
+            unchanged=result.unchanged,
+            conflicts=result.conflicts,
             critical=result.critical,
             appointments=result.appointments,
+            ignored=result.ignored,
+            derived=result.derived,
         )
     return result

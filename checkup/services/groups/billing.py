@@ -1,10 +1,13 @@
-"""The billing statement of a group contract: what the company owes, employee by employee.
+"""The billing statement of a group contract: what the company owes, employee by employee — read from the
+ledger (services/money/settlement.py), the same figures as the HR billing page and the dashboard's group
+revenue (services/money/revenue.py).
 
-The company pays, for each employee of a category it pays for, the category's package price less the
-contract discount when the checkup is completed, and ``no_show_charge_percent`` of that price for a
-no-show. Add-ons the employees paid themselves are listed apart and never enter the company's total.
-Amounts are Decimal, rounded half-up to 2 places per line; totals are sums of the rounded lines.
-Billing is not health data: lines name the employee, never an exam item or a result.
+The company pays by what was done: the package booked under the contract when the checkup was completed
+(the category's, or the cheaper one the employee did), less the items not performed when the contract
+credits them; for a no-show, ``no_show_charge_percent`` of the package. Add-ons the employees paid
+themselves are listed apart, in total only, and never enter the company's total. Amounts are Decimal to
+the cent; totals are sums of the lines. Billing is not health data: lines name the employee, never an exam
+item or a result (a credit is "items not performed").
 """
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -12,13 +15,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN
 
+from checkup.core.audit import SYSTEM
 from checkup.core.labels import choice_label
-from checkup.models import Appointment, AppointmentItem, Client, ContractCategory, Enrollment, Package
+from checkup.models import ContractCategory, Package
 from checkup.models.appointments import COMPLETED, NO_SHOW
 from checkup.models.groups import ACTIVE, CLOSED
+from checkup.models.money import CREDIT_AT_ITEM_PRICE
 from checkup.services.groups.group_summary import get_contract
+from checkup.services.money import settlement
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -76,88 +81,48 @@ def _categories(contract):
             "completed_amount": ZERO,
             "no_shows": 0,
             "no_show_amount": ZERO,
+            "not_performed": ZERO,
             "amount": ZERO,
         }
     return categories
 
 
-def _self_paid_addons(contract_id):
-    """{appointment id: (number of add-ons, amount)} the employee paid for, on completed checkups."""
-    completed = (
-        Enrollment.select(Enrollment.appointment)
-        .join(Appointment, on=(Enrollment.appointment == Appointment.id))
-        .where(Enrollment.contract == contract_id, Appointment.status == COMPLETED)
-    )
-    rows = (
-        AppointmentItem.select(AppointmentItem.appointment, AppointmentItem.price)
-        .where(
-            AppointmentItem.appointment.in_(completed),
-            AppointmentItem.is_addon == True,
-            AppointmentItem.payer == "self",
-        )
-        .tuples()
-    )
-    paid = {}
-    for appointment_id, price in rows:  # summed as Decimal here: SQLite's SUM would answer a float
-        count, amount = paid.get(appointment_id, (0, ZERO))
-        paid[appointment_id] = (count + 1, amount + money(price))
-    return paid
-
-
 def statement_data(contract_id):
-    """Plain data of the statement of contract ``contract_id``; raises NotFound for a missing contract."""
+    """Plain data of the statement of contract ``contract_id`` (settled first: the outcome rows are written
+    once); raises NotFound for a missing contract."""
     contract = get_contract(contract_id)
+    settlement.settle_contract(SYSTEM, contract.id)
+    figures = settlement.figures(contract.id)
     categories = _categories(contract)
-    addons = _self_paid_addons(contract.id)
-    query = (
-        Enrollment.select(
-            Enrollment.employee_no.alias("employee_no"),
-            Enrollment.department.alias("department"),
-            Enrollment.category.alias("category"),
-            Client.name.alias("name"),
-            Appointment.id.alias("appointment"),
-            Appointment.day.alias("day"),
-            Appointment.status.alias("status"),
-        )
-        .join(Client, on=(Enrollment.client == Client.id))
-        .switch(Enrollment)
-        .join(Appointment, JOIN.LEFT_OUTER, on=(Enrollment.appointment == Appointment.id))
-        .where(Enrollment.contract == contract.id)
-        .order_by(Enrollment.department, Enrollment.employee_no, Enrollment.id)
-    )
     lines = []
-    self_paid = {"employees": 0, "count": 0, "amount": ZERO}
-    for row in query.dicts():
-        category = categories[row["category"]]
-        status, amount = row["status"] or "", ZERO
+    credits = ZERO
+    for line in figures["lines"]:
+        category = categories[line["category_id"]]
+        status, amount = line["status"], line["amount"]
         if status == COMPLETED:
-            amount = category["unit_price"]
             category["completed"] += 1
             category["completed_amount"] += amount
+            category["not_performed"] += line["not_performed"]
+            credits += line["not_performed"]
         elif status == NO_SHOW:
-            amount = category["no_show_price"]
             category["no_shows"] += 1
             category["no_show_amount"] += amount
         category["amount"] += amount
         lines.append(
             {
-                "employee_no": row["employee_no"],
-                "name": row["name"],
-                "department": row["department"],
+                "employee_no": line["employee_no"],
+                "name": line["name"],
+                "department": line["department"],
                 "category": category["label"],
-                "date": row["day"].isoformat() if row["day"] else "",
+                "date": line["date"],
                 "status": status,
                 "status_label": status_label(status),
+                "not_performed": line["not_performed"],
                 "amount": amount,
             }
         )
-        if status == COMPLETED and row["appointment"] in addons:
-            # only the total: which employee bought extra tests (and for how much) hints at health concerns
-            count, paid = addons[row["appointment"]]
-            self_paid["employees"] += 1
-            self_paid["count"] += count
-            self_paid["amount"] += paid
     summary = list(categories.values())
+    latest = settlement.versions(contract.id)[:1]
     return {
         "center": {"name": current_app.config["CENTER_NAME"]},
         "contract": {
@@ -169,16 +134,23 @@ def statement_data(contract_id):
             "window": f"{contract.window_start.isoformat()} – {contract.window_end.isoformat()}",
             "discount_percent": money(contract.discount_percent),
             "no_show_charge_percent": money(contract.no_show_charge_percent),
+            "credits_items": settlement.credit_rule(contract.id) == CREDIT_AT_ITEM_PRICE,
         },
+        "statement": (
+            {"version": latest[0].version, "status": latest[0].status, "total": money(latest[0].total)}
+            if latest
+            else None
+        ),
         "categories": summary,
         "lines": lines,
-        "self_paid": self_paid,
+        "self_paid": figures["self_paid"],
+        "credits": credits,
         "totals": {
             "completed": sum(c["completed"] for c in summary),
             "no_shows": sum(c["no_shows"] for c in summary),
             "completed_amount": sum((c["completed_amount"] for c in summary), ZERO),
             "no_show_amount": sum((c["no_show_amount"] for c in summary), ZERO),
-            "company": sum((c["amount"] for c in summary), ZERO),
-            "self_paid": self_paid["amount"],
+            "company": figures["total"],
+            "self_paid": figures["self_paid"]["amount"],
         },
     }

@@ -112,10 +112,10 @@ def _check_in_window(contract, slot):
         raise ValidationError(message, {"slot": message})
 
 
-def quote(enrollment, addon_codes=()):
+def quote(enrollment, addon_codes=(), day=None):
     """The category's package at the contract's terms, plus self-paid add-ons when the category allows them.
 
-    Package eligibility (sex, age) is checked as for any booking. Returns a booking.Quote whose
+    Package eligibility (sex, age on the exam ``day``) is checked as for any booking. Returns a booking.Quote whose
     ``company_amount``/``self_amount`` give the split; raises ValidationError ("package" or "addons").
     """
     category = enrollment.category
@@ -124,7 +124,7 @@ def quote(enrollment, addon_codes=()):
         message = _l("Your company's plan does not include extra examinations.")
         raise ValidationError(message, {"addons": message})
     try:
-        offer = booking.quote(enrollment.client, category.package.code, codes)
+        offer = booking.quote(enrollment.client, category.package.code, codes, day=day)
     except ValidationError as exc:
         if "package" in exc.field_errors:
             message = _l(
@@ -141,7 +141,11 @@ def quote(enrollment, addon_codes=()):
         for line in offer.lines
     ]
     return booking.Quote(
-        offer.package, lines, discount_percent=enrollment.contract.discount_percent, company_pays=category.company_pays
+        offer.package,
+        lines,
+        offer.modules,
+        discount_percent=enrollment.contract.discount_percent,
+        company_pays=category.company_pays,
     )
 
 
@@ -228,8 +232,8 @@ def book(actor, enrollment_id, slot_id, addon_codes=(), idempotency_key=None, cl
     enrollment = get_enrollment(enrollment_id, client_id=client_id, organization_id=organization_id)
     contract = enrollment.contract
     _check_open(contract)
-    offer = quote(enrollment, addon_codes)
     slot = booking.slot_or_none(slot_id) if valid_id(slot_id) else None
+    offer = quote(enrollment, addon_codes, day=slot.day if slot is not None else None)
     if slot is None:
         raise ValidationError(_l("Choose a time from the list."), {"slot": _l("Choose a time from the list.")})
     _check_in_window(contract, slot)

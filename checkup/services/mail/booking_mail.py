@@ -1,15 +1,18 @@
-"""Booking emails: confirmation with .ics, waitlist offers, day-before reminders. Task handlers taking ids."""
+"""Booking emails: confirmation with .ics, waitlist offers, day-before reminders, and the updated or
+cancelling .ics when an appointment moves or is cancelled. Task handlers taking ids."""
 
 import datetime
+from email.utils import parseaddr
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from peewee import JOIN
 
+from checkup.config import center_identity
 from checkup.core import calendar_file, clock, links, tasks
 from checkup.models import Appointment, AppointmentItem, Client, ExamItem, Package, Slot, User, WaitlistEntry
-from checkup.models.appointments import BOOKED
+from checkup.models.appointments import BOOKED, CANCELLED
 from checkup.models.base import db, utcnow
 from checkup.services.accounts import accounts
 from checkup.services.booking import waitlist  # waitlist owes this mail
@@ -48,16 +51,26 @@ def appointment_details(appointment_id):
     return appointment, items
 
 
-def ics_for(appointment, items, chinese=False):
+def ics_for(appointment, items, chinese=False, method=calendar_file.PUBLISH, email=""):
+    """The appointment's calendar event: the same UID for its whole life (the exam code, which never
+    changes), SEQUENCE = ``appointment.ics_sequence``. Emailed: ``method`` REQUEST or CANCEL, with the
+    center as organizer and the client (``email``) as attendee."""
     slot = appointment.slot
     notes = preparation_notes(items, chinese)
+    center = center_identity(current_app.config, "zh" if chinese else "en")
+    location = ", ".join(part for part in (center["name"], center["address"]) if part)
+    emailed = method != calendar_file.PUBLISH
     return calendar_file.appointment_ics(
         uid=f"{appointment.exam_code}@checkup-portal",
         start=clock.local(slot.day, slot.start_time),
         end=clock.local(slot.day, slot.end_time),
-        summary=_("Health checkup at %(center)s", center=current_app.config["CENTER_NAME"]),
-        location=current_app.config["CENTER_NAME"],
+        summary=_("Health checkup at %(center)s", center=center["name"]),
+        location=location,
         description=_("Exam code: %(code)s", code=appointment.exam_code) + "\n" + "\n".join(notes),
+        sequence=appointment.ics_sequence or 0,
+        method=method,
+        organizer=(parseaddr(current_app.config["MAIL_SENDER"])[1], center["name"]) if emailed else None,
+        attendee=(email, appointment.client.name) if emailed and email else None,
     )
 
 
@@ -75,7 +88,7 @@ def send_confirmation(appointment_id):
             "email/booking_confirmation.txt",
             appointment=appointment,
             notes=preparation_notes(items, chinese),
-            center=current_app.config["CENTER_NAME"],
+            center=center_identity(current_app.config, locale)["name"],
             link=links.my_appointments(),
         )
         return messages.send_owed(
@@ -85,7 +98,9 @@ def send_confirmation(appointment_id):
             text,
             client_id=appointment.client_id,
             user_id=user_id,
-            attachments=[("checkup.ics", ics_for(appointment, items, chinese), "text/calendar")],
+            attachments=[
+                ("checkup.ics", ics_for(appointment, items, chinese, calendar_file.REQUEST, email), "text/calendar")
+            ],
         )
 
 
@@ -111,7 +126,7 @@ def send_waitlist_offer(entry_id):
         text = render_template(
             "email/waitlist_offer.txt",
             entry=entry,
-            center=current_app.config["CENTER_NAME"],
+            center=center_identity(current_app.config, locale)["name"],
             link=links.waitlist_offer(token),
             hours=current_app.config.get("WAITLIST_HOLD_HOURS", 2),
         )
@@ -167,7 +182,7 @@ def send_reminder(appointment_id):
             "email/booking_reminder.txt",
             appointment=appointment,
             notes=preparation_notes(items, locale == "zh"),
-            center=current_app.config["CENTER_NAME"],
+            center=center_identity(current_app.config, locale)["name"],
             link=links.my_appointments(),
         )
         return messages.send_owed(
@@ -178,3 +193,61 @@ def send_reminder(appointment_id):
             client_id=appointment.client_id,
             user_id=user_id,
         )
+
+
+def _send_calendar_change(appointment_id, sequence, status, kind, template, subject, method):
+    """The email of one change to an appointment (``sequence``: its ``ics_sequence`` after the change),
+    with the event again: same UID, that SEQUENCE. A change overtaken by a later one sends nothing (the
+    later change owes its own email, with the newer event)."""
+    appointment, items = appointment_details(appointment_id)
+    if appointment is None or appointment.ics_sequence != sequence or appointment.status != status:
+        return None
+    email, locale, user_id = _recipient(appointment.client)
+    if not email:
+        return None
+    with force_locale(locale):
+        chinese = locale == "zh"
+        text = render_template(
+            template,
+            appointment=appointment,
+            notes=preparation_notes(items, chinese) if status == BOOKED else [],
+            center=center_identity(current_app.config, locale)["name"],
+            link=links.my_appointments(),
+        )
+        return messages.send_owed(
+            kind,
+            email,
+            subject(appointment),
+            text,
+            client_id=appointment.client_id,
+            user_id=user_id,
+            attachments=[("checkup.ics", ics_for(appointment, items, chinese, method, email), "text/calendar")],
+        )
+
+
+@tasks.handler("mail.appointment_rescheduled")
+def send_rescheduled(appointment_id, sequence):
+    """Task: the new date and time, with the updated event (METHOD:REQUEST, SEQUENCE ``sequence``)."""
+    return _send_calendar_change(
+        appointment_id,
+        sequence,
+        BOOKED,
+        "booking_moved",
+        "email/appointment_rescheduled.txt",
+        lambda a: _("Your checkup has moved to %(day)s", day=a.day.isoformat()),
+        calendar_file.REQUEST,
+    )
+
+
+@tasks.handler("mail.appointment_cancelled")
+def send_cancelled(appointment_id, sequence):
+    """Task: the cancellation, with the cancelling event (METHOD:CANCEL, SEQUENCE ``sequence``)."""
+    return _send_calendar_change(
+        appointment_id,
+        sequence,
+        CANCELLED,
+        "booking_cancelled",
+        "email/appointment_cancelled.txt",
+        lambda a: _("Your checkup on %(day)s is cancelled", day=a.day.isoformat()),
+        calendar_file.CANCEL,
+    )

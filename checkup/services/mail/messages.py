@@ -36,6 +36,8 @@ KIND_LABELS = {
     "booking_confirmation": _l("Booking confirmation"),
     "waitlist_offer": _l("Waitlist offer"),
     "booking_reminder": _l("Checkup reminder"),
+    "booking_moved": _l("Appointment moved"),
+    "booking_cancelled": _l("Appointment cancelled"),
     "report_ready": _l("Report ready"),
     "report_amended": _l("Report amended"),
     "consultation": _l("Consultation scheduled"),

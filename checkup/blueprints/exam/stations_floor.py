@@ -1,0 +1,118 @@
+"""The exam floor: the scan box (a station scans a label or types an exam code and the client's form opens),
+each station's queue board, the floor overview, the guidance screen and a client's place on the floor.
+
+Boards and guidance refresh themselves by polling (a plain ``every …`` trigger, which static/js/idle.js marks
+as background); the desk (导检) reads them too, only stations scan clients in and say done.
+"""
+
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from checkup.core.arguments import parse_page
+from checkup.core.errors import NotFound, ValidationError
+from checkup.models.accounts import PHYSICIAN, SCHEDULER
+from checkup.services.exam import guidance, results, station_queue
+from checkup.web.guards import actor, render_page, restrict_blueprint, roles_required, wants_fragment
+
+bp = Blueprint("floor", __name__, url_prefix="/exam/floor")
+restrict_blueprint(bp, PHYSICIAN, SCHEDULER)
+
+SCAN_FIELD_LIMIT = 100  # what a scanner or a person types; the service reads at most its own limit
+
+
+@bp.get("", endpoint="overview")
+def overview():
+    state = station_queue.floor_state()
+    return render_page("exam/floor.html", "exam/_floor.html", loads=list(state.loads.values()), day=state.day)
+
+
+@bp.get("/stations/<department_code>")
+def board(department_code):
+    station = results.get_department(department_code)
+    return render_page("exam/board.html", "exam/_board.html", board=station_queue.station_board(station))
+
+
+def _target(outcome):
+    if outcome.form == station_queue.RESULTS_FORM:
+        return url_for("exam.result_form", appointment_id=outcome.appointment.id, department_code=outcome.station.code)
+    return url_for(
+        "floor.visit",
+        department_code=outcome.station.code,
+        appointment_id=outcome.appointment.id,
+        container=outcome.container or None,
+    )
+
+
+def _open(url):
+    """The client's form, at once: htmx follows HX-Redirect with a full page load, a plain form the 303."""
+    if wants_fragment():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, code=303)
+
+
+def _scan_refused(error, department=None):
+    """The scan box again with the reason in it (nothing changed); htmx swaps only 2xx answers."""
+    status = 200 if wants_fragment() else error.status
+    return render_page(
+        "exam/scan.html", "exam/_scan_box.html", status=status, department=department, scan_error=str(error.message)
+    )
+
+
+@bp.post("/stations/<department_code>/scan")
+@roles_required(PHYSICIAN)
+def scan(department_code):
+    station = results.get_department(department_code)
+    try:
+        outcome = station_queue.scan_in(actor(), station, request.form.get("code", "")[:SCAN_FIELD_LIMIT])
+    except (NotFound, ValidationError) as exc:
+        return _scan_refused(exc, station)
+    return _open(_target(outcome))
+
+
+@bp.post("/scan")
+@roles_required(PHYSICIAN)
+def scan_anywhere():
+    """The exam home's box: no station chosen, so the client's place on the floor opens (where they are,
+    what is left, a button per station)."""
+    try:
+        appointment = guidance.find_on_the_floor(request.form.get("code", "")[:SCAN_FIELD_LIMIT])
+    except (NotFound, ValidationError) as exc:
+        return _scan_refused(exc)
+    return _open(url_for("floor.client", appointment_id=appointment.id))
+
+
+@bp.get("/stations/<department_code>/clients/<int:appointment_id>")
+@roles_required(PHYSICIAN)
+def visit(department_code, appointment_id):
+    """A station without result entry (the blood-draw room, the sample desk): the containers to fill here,
+    the scanned one marked, and the done button."""
+    station = results.get_department(department_code)
+    page = station_queue.visit_page(station, appointment_id)
+    return render_page("exam/visit.html", visit_page=page, scanned=request.args.get("container", "")[:10])
+
+
+@bp.post("/stations/<department_code>/clients/<int:appointment_id>/done")
+@roles_required(PHYSICIAN)
+def done(department_code, appointment_id):
+    station = results.get_department(department_code)
+    station_queue.finish_visit(actor(), station, appointment_id)
+    if wants_fragment():
+        return render_template("exam/_board.html", board=station_queue.station_board(station))
+    flash(_("Marked as done at this station."), "success")
+    return redirect(url_for("floor.board", department_code=station.code), code=303)
+
+
+@bp.get("/guidance")
+def guidance_screen():
+    listing = guidance.floor_guidance(parse_page(request.args.get("page")))
+    return render_page("exam/guidance.html", "exam/_guidance.html", listing=listing)
+
+
+@bp.get("/clients/<int:appointment_id>")
+def client(appointment_id):
+    """A checked-in client on the floor as the desk or a station sees them: where they are, the station
+    suggested next, each station's state."""
+    place = guidance.floor_place(appointment_id)
+    return render_page("exam/floor_client.html", "exam/_floor_client.html", place=place)

@@ -1,0 +1,219 @@
+"""Guidance (导检): the station to suggest next to a checked-in client, for the floor's guidance screen and
+the client's own phone.
+
+Among the stations the client still needs (not the one they are in), those allowed now are the ones no
+other remaining station must come before (the catalog's order rules), and — while a station with a fasting
+item remains — only the stations before breakfast (``station_order.order_stations`` draws that line). Of
+those, the least loaded (clients waiting there and in it, ``station_queue``) is suggested; a tie goes to
+the one that comes first in the suggested order.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+from checkup.core import clock
+from checkup.core.errors import NotFound
+from checkup.core.pagination import paginate
+from checkup.models import Appointment, Client, Slot
+from checkup.models.appointments import BOOKED, CHECKED_IN, COMPLETED
+from checkup.services.catalog import station_order
+from checkup.services.exam import specimens, station_queue
+
+GUIDE_PAGE_ROWS = 30
+
+
+def next_stop(stops, loads, rules):
+    """(the suggested next Stop or None, ``stops`` in the suggested order). ``stops``: the stations still
+    to do (station_order.Stop); ``loads``: {station id: clients waiting + in progress}; ``rules``: (before,
+    after) station id pairs. Pure."""
+    ordered = station_order.order_stations(stops, rules)
+    if not ordered:
+        return None, ordered
+    last_fasting = max((n for n, stop in enumerate(ordered) if stop.fasting), default=None)
+    before_breakfast = {s.station_id for s in ordered[: last_fasting + 1]} if last_fasting is not None else None
+    present = {s.station_id for s in ordered}
+    must_wait = {after for before, after in rules if before in present and before != after}
+    allowed = [
+        (loads.get(stop.station_id, 0), n, stop)
+        for n, stop in enumerate(ordered)
+        if stop.station_id not in must_wait and (before_breakfast is None or stop.station_id in before_breakfast)
+    ]
+    if not allowed:  # the rules make a cycle: follow the suggested order
+        return ordered[0], ordered
+    return min(allowed, key=lambda entry: entry[:2])[2], ordered
+
+
+@dataclass
+class Guide:
+    """Where a client stands on the floor and where to go next."""
+
+    appointment_id: int
+    current: object = None  # the Department they are in now, or None
+    next: object = None  # the suggested Department, or None (nothing left, or only the current one)
+    next_load: int = 0  # clients waiting at the suggested station and in it
+    still_to_do: list = field(default_factory=list)  # Departments in the suggested order (current excluded)
+    done: int = 0
+    total: int = 0
+    fasting_left: bool = False  # a station with a fasting item is still to do: no breakfast yet
+
+    @property
+    def finished(self):
+        return self.total > 0 and self.current is None and not self.still_to_do
+
+
+def _guide(appointment_id, state, stations, rules):
+    pairs = state.pairs.get(appointment_id, {})
+    current_id = state.current_station(appointment_id)
+    guide = Guide(appointment_id, current=stations.get(current_id), total=len(pairs))
+    guide.done = sum(1 for p in pairs.values() if p.done)
+    stops = [
+        station_order.Stop(
+            p.station_id, stations[p.station_id].sort_order, stations[p.station_id].code, fasting=p.fasting
+        )
+        for p in pairs.values()
+        if not p.done and p.station_id != current_id and p.station_id in stations
+    ]
+    loads = {sid: load.load for sid, load in state.loads.items()}
+    suggested, ordered = next_stop(stops, loads, rules)
+    guide.still_to_do = [stations[s.station_id] for s in ordered]
+    guide.fasting_left = any(s.fasting for s in ordered)
+    if suggested is not None:
+        guide.next = stations[suggested.station_id]
+        guide.next_load = loads.get(suggested.station_id, 0)
+    return guide
+
+
+@dataclass
+class GuideRow:
+    appointment: Appointment  # with client and slot
+    guide: Guide
+
+
+@dataclass
+class FloorGuidance:
+    page: object  # core.pagination.Page of GuideRow
+    loads: list  # StationLoad of every station, in floor order
+
+
+def floor_guidance(page_number=1, day=None):
+    """One page of the day's checked-in clients (by slot time, then name) with where each is and the
+    station suggested next, and every station's load. Six queries whatever the number of clients."""
+    day = day or clock.today()
+    query = (
+        Appointment.select(Appointment, Client, Slot)
+        .join_from(Appointment, Client)
+        .join_from(Appointment, Slot)
+        .where(Appointment.day == day, Appointment.status == CHECKED_IN)
+        .order_by(Slot.start_time, Client.name, Appointment.id)
+    )
+    page = paginate(query, page_number, GUIDE_PAGE_ROWS)
+    state = station_queue.floor_state(day, [a.id for a in page.items])
+    stations = {load.station.id: load.station for load in state.loads.values()}
+    rules = station_order.rule_pairs()
+    page.items = [GuideRow(a, _guide(a.id, state, stations, rules)) for a in page.items]
+    return FloorGuidance(page, list(state.loads.values()))
+
+
+# --- the client's own card -------------------------------------------------------------------------
+
+NOT_TODAY, NOT_CHECKED_IN, ON_THE_FLOOR, COMPLETE = "not_today", "not_checked_in", "on_the_floor", "complete"
+
+
+@dataclass
+class ClientCard:
+    appointment: Appointment
+    state: str  # NOT_TODAY | NOT_CHECKED_IN | ON_THE_FLOOR | COMPLETE
+    guide: Guide | None = None
+    as_of: datetime.datetime | None = None
+
+
+def todays_appointment_id(client_id):
+    """The id of the client's appointment today (booked, checked in or done), or None (one query)."""
+    row = (
+        Appointment.select(Appointment.id)
+        .where(
+            Appointment.client == client_id,
+            Appointment.day == clock.today(),
+            Appointment.status.in_((BOOKED, CHECKED_IN, COMPLETED)),
+        )
+        .order_by(Appointment.id.desc())
+        .first()
+    )
+    return row.id if row else None
+
+
+def client_card(client_id, appointment_id):
+    """The "where next" card of the client's own appointment: NotFound for anyone else's (the same answer as
+    a missing one). On the exam day, once checked in: where they are, the station suggested next and how
+    many are there, what is left. Five queries."""
+    appointment = (
+        Appointment.select(Appointment, Slot)
+        .join(Slot)
+        .where(Appointment.id == appointment_id, Appointment.client == client_id)
+        .first()
+    )
+    if appointment is None:
+        raise NotFound(_l("We could not find that appointment."))
+    if appointment.status == COMPLETED:
+        return ClientCard(appointment, COMPLETE)
+    if appointment.day != clock.today():
+        return ClientCard(appointment, NOT_TODAY)
+    if appointment.status != CHECKED_IN:
+        return ClientCard(appointment, NOT_CHECKED_IN)
+    state = station_queue.floor_state(appointment.day, [appointment.id])
+    stations = {load.station.id: load.station for load in state.loads.values()}
+    guide = _guide(appointment.id, state, stations, station_order.rule_pairs())
+    return ClientCard(appointment, COMPLETE if guide.finished else ON_THE_FLOOR, guide, clock.now())
+
+
+# --- a client's place on the floor, as the desk and the stations see it ----------------------------
+
+
+def find_on_the_floor(text):
+    """The appointment a scanned label or typed exam code names, if it is checked in today. Raises NotFound
+    or ValidationError (the scan box shows their message)."""
+    appointment, _container = specimens.find_by_scan(text)
+    station_queue.require_on_the_floor(appointment)
+    return appointment
+
+
+@dataclass
+class StationState:
+    station: object  # Department
+    pair: object  # station_queue.Pair
+    busy_elsewhere: bool
+
+    @property
+    def state(self):
+        if self.pair.done:
+            return "done"
+        if self.pair.in_progress:
+            return "in_progress"
+        return "elsewhere" if self.busy_elsewhere else "waiting"
+
+
+@dataclass
+class FloorPlace:
+    appointment: Appointment  # with client, package and slot
+    guide: Guide
+    stations: list  # StationState in the suggested order: done ones first, then the current, then the rest
+
+
+def floor_place(appointment_id):
+    """A client's place on the floor (six queries): where they are, the station suggested next, the state
+    of each of their stations. Raises NotFound."""
+    appointment = specimens.appointment_with_client(appointment_id)
+    state = station_queue.floor_state(appointment.day, [appointment.id])
+    departments = {load.station.id: load.station for load in state.loads.values()}
+    guide = _guide(appointment.id, state, departments, station_order.rule_pairs())
+    pairs = state.pairs.get(appointment.id, {})
+    busy = guide.current is not None
+    order = [p for p in pairs.values() if p.done]
+    order.sort(key=lambda p: (p.done_at or datetime.datetime.max, p.station_id))
+    if guide.current is not None:
+        order.append(pairs[guide.current.id])
+    order += [pairs[d.id] for d in guide.still_to_do]
+    stations = [StationState(departments[p.station_id], p, busy) for p in order if p.station_id in departments]
+    return FloorPlace(appointment, guide, stations)

@@ -1,0 +1,423 @@
+"""The ledger of one appointment: its charge lines (posted from the appointment), adjustments, and the
+balance per payer — always the sum of rows, never a stored figure.
+
+Charges come from the appointment's own snapshot, so a later catalog change never reprices a checkup: the
+package at the price booked for this client or contract (``company_amount`` for the company's part, the
+rest of ``self_amount`` for the client's), and each add-on item at its booked price and payer. Posting is
+idempotent (one row per ``line_key``): a second call, or a call after an add-on was added, writes only
+what is missing.
+
+Amounts are ``Decimal`` rounded half-up to the cent. SQL sums are taken in integer cents on SQLite (whose
+SUM of a NUMERIC column answers a float) and as NUMERIC on PostgreSQL.
+"""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN, PostgresqlDatabase, fn
+
+from checkup.core import audit, tasks
+from checkup.core.errors import NotFound, ValidationError
+from checkup.models import Appointment, AppointmentItem, Enrollment, ExamItem, Package
+from checkup.models.appointments import BOOKED, CANCELLED, CHECKED_IN, COMPLETED, NO_SHOW
+from checkup.models.base import db, utcnow
+from checkup.models.money import (
+    ADDON,
+    CANCELLATION,
+    COMPANY,
+    PACKAGE,
+    SELF,
+    Adjustment,
+    BalanceLock,
+    ChargeLine,
+    Payment,
+    Refund,
+)
+from checkup.services.booking import payment_holds
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+HUNDRED = Decimal(100)
+# appointments whose charges are posted (a cancelled one before money existed owes nothing)
+CHARGEABLE_STATUSES = (BOOKED, CHECKED_IN, COMPLETED, NO_SHOW)
+MAX_AMOUNT = Decimal("9999999999.99")  # NUMERIC(12,2)
+
+
+def money(value) -> Decimal:
+    """``value`` as Decimal to the cent, half-up (None → 0.00). Never goes through a float."""
+    if isinstance(value, float):
+        value = repr(value)  # a float from an SQLite sum: its shortest decimal form, never its binary value
+    return Decimal(value or 0).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def parse_amount(text, field_name="amount", allow_zero=False):
+    """A positive (or, with ``allow_zero``, zero) amount typed by a person: digits with at most two decimals;
+    else ValidationError on the field."""
+    raw = str(text or "").strip().replace(",", "").replace("¥", "").replace("￥", "")
+    message = _l("Enter an amount in yuan, such as 120 or 120.50.")
+    try:
+        value = Decimal(raw)
+    except (InvalidOperation, ValueError):
+        raise ValidationError(message, {field_name: message}) from None
+    if not value.is_finite():
+        raise ValidationError(message, {field_name: message})
+    if value.as_tuple().exponent < -2:  # finite: an int exponent
+        two = _l("Amounts have at most two decimals (fen).")
+        raise ValidationError(two, {field_name: two})
+    if value < 0 or (value == 0 and not allow_zero):
+        positive = _l("Enter an amount greater than zero.")
+        raise ValidationError(positive, {field_name: positive})
+    if value > MAX_AMOUNT:
+        raise ValidationError(message, {field_name: message})
+    return money(value)
+
+
+def is_postgres():
+    return isinstance(db.obj, PostgresqlDatabase)
+
+
+def sum_column(column):
+    """An exact SQL sum of a NUMERIC(12,2) column: NUMERIC on PostgreSQL, integer cents on SQLite."""
+    if is_postgres():
+        return fn.COALESCE(fn.SUM(column), 0)
+    return fn.COALESCE(fn.SUM(fn.ROUND(column * 100)), 0)
+
+
+def summed(value) -> Decimal:
+    """What ``sum_column`` answered, as Decimal to the cent."""
+    if is_postgres():
+        return money(value)
+    return (Decimal(int(round(value or 0))) / HUNDRED).quantize(CENT)
+
+
+# --- locking ---------------------------------------------------------------------------------------
+
+
+def lock_balance(key):
+    """Lock the balance ``key`` ("appointment:<id>" or "contract:<id>") until the transaction ends.
+
+    PostgreSQL: ``SELECT … FOR UPDATE`` on its BalanceLock row (created on first use). SQLite: the
+    database opens every transaction IMMEDIATE (database.open_database), which already serialises
+    writers; the row is touched all the same so both back ends run the same statements."""
+    if not db.in_transaction():
+        raise RuntimeError("lock_balance must run inside a transaction")
+    BalanceLock.insert(key=key, created_at=utcnow()).on_conflict_ignore().execute()
+    query = BalanceLock.select(BalanceLock.id).where(BalanceLock.key == key)
+    if is_postgres():
+        query = query.for_update()
+    query.scalar()
+
+
+# --- posting charges -------------------------------------------------------------------------------
+
+
+def contract_of(appointment_id):
+    """The contract an appointment was booked under (its enrollment), or None."""
+    return Enrollment.select(Enrollment.contract).where(Enrollment.appointment == appointment_id).scalar()
+
+
+def _charge_rows(appointment, contract_id, items, actor_id=None):
+    """The charge lines the appointment's snapshot calls for (without ids)."""
+    now = utcnow()
+    rows = []
+    addon_sum = {SELF: ZERO, COMPANY: ZERO}
+    for line in items:
+        payer = COMPANY if line.payer == COMPANY else SELF
+        addon_sum[payer] += money(line.price)
+        rows.append(
+            {
+                "appointment": appointment.id,
+                "contract": contract_id,
+                "kind": ADDON,
+                "line_key": f"addon:{line.item_id}",
+                "payer": payer,
+                "item": line.item_id,
+                "description": "",
+                "amount": money(line.price),
+                "created_by": actor_id,
+                "created_at": now,
+            }
+        )
+    package_code = appointment.package.code if appointment.package_id else ""
+    parts = {
+        COMPANY: money(appointment.company_amount) - addon_sum[COMPANY],
+        SELF: money(appointment.self_amount) - addon_sum[SELF],
+    }
+    for payer, amount in parts.items():
+        if amount > 0:
+            rows.append(
+                {
+                    "appointment": appointment.id,
+                    "contract": contract_id,
+                    "kind": PACKAGE,
+                    "line_key": f"package:{payer}",
+                    "payer": payer,
+                    "item": None,
+                    "description": package_code,
+                    "amount": amount,
+                    "created_by": actor_id,
+                    "created_at": now,
+                }
+            )
+    return rows
+
+
+def post_charges(appointment, actor_id=None):
+    """Write the appointment's missing charge lines (idempotent). Returns how many were written."""
+    return post_charges_for([appointment], actor_id)
+
+
+def post_charges_for(appointments, actor_id=None):
+    """``post_charges`` for many appointments in a fixed number of queries."""
+    appointments = [a for a in appointments if a.status in CHARGEABLE_STATUSES or a.status == CANCELLED]
+    if not appointments:
+        return 0
+    ids = [a.id for a in appointments]
+    contracts = dict(
+        Enrollment.select(Enrollment.appointment, Enrollment.contract).where(Enrollment.appointment.in_(ids)).tuples()
+    )
+    addons: dict[int, list] = {}
+    for line in AppointmentItem.select().where(AppointmentItem.appointment.in_(ids), AppointmentItem.is_addon == True):
+        addons.setdefault(line.appointment_id, []).append(line)
+    packages = {
+        p.id: p
+        for p in Package.select(Package.id, Package.code).where(Package.id.in_({a.package_id for a in appointments}))
+    }
+    posted = set(
+        ChargeLine.select(ChargeLine.appointment, ChargeLine.line_key).where(ChargeLine.appointment.in_(ids)).tuples()
+    )
+    has_any = {appointment_id for appointment_id, _key in posted}
+    rows = []
+    for appointment in appointments:
+        if appointment.status == CANCELLED and appointment.id not in has_any:
+            continue  # cancelled before the ledger knew it: nothing was ever owed
+        appointment.package = packages.get(appointment.package_id)
+        for row in _charge_rows(appointment, contracts.get(appointment.id), addons.get(appointment.id, []), actor_id):
+            if (appointment.id, row["line_key"]) not in posted:
+                rows.append(row)
+    for start in range(0, len(rows), 500):
+        ChargeLine.insert_many(rows[start : start + 500]).on_conflict_ignore().execute()
+    return len(rows)
+
+
+def ensure_charges(appointment_id):
+    """Post what is missing for one appointment (an appointment booked before the ledger, or by the waitlist)."""
+    appointment = Appointment.get_or_none(Appointment.id == appointment_id)
+    if appointment is None:
+        raise NotFound(_l("We could not find that appointment."))
+    if appointment.status in CHARGEABLE_STATUSES:
+        post_charges(appointment)
+    return appointment
+
+
+@tasks.handler("money.post_missing_charges", lease_minutes=60)
+def post_missing_charges(batch=1000):
+    """Charge lines for every chargeable appointment that has none yet (data from before the ledger).
+    Returns how many lines were written."""
+    written = 0
+    last_id = 0
+    while True:
+        chunk = list(
+            Appointment.select()
+            .where(
+                Appointment.id > last_id,
+                Appointment.status.in_(CHARGEABLE_STATUSES),
+                ~fn.EXISTS(ChargeLine.select(ChargeLine.id).where(ChargeLine.appointment == Appointment.id)),
+            )
+            .order_by(Appointment.id)
+            .limit(batch)
+        )
+        if not chunk:
+            return written
+        with db.atomic():
+            written += post_charges_for(chunk)
+        last_id = chunk[-1].id
+
+
+# --- balances --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Balance:
+    """One payer's account of an appointment: charged (charges + adjustments), paid, refunded, due."""
+
+    payer: str
+    charged: Decimal = ZERO
+    paid: Decimal = ZERO
+    refunded: Decimal = ZERO
+
+    @property
+    def received(self):
+        return self.paid - self.refunded
+
+    @property
+    def due(self):
+        """Still to pay (negative: owed back to the payer)."""
+        return self.charged - self.received
+
+
+@dataclass
+class Account:
+    appointment_id: int
+    balances: dict = field(default_factory=dict)
+
+    def of(self, payer):
+        return self.balances.setdefault(payer, Balance(payer))
+
+
+def account(appointment_id) -> Account:
+    """Both payers' balances of an appointment, summed from its rows (four small queries)."""
+    found: Account = accounts_of([appointment_id])[appointment_id]
+    return found
+
+
+def accounts_of(appointment_ids):
+    """{appointment id: Account} for many appointments (four grouped queries)."""
+    ids = list(appointment_ids)
+    result = {appointment_id: Account(appointment_id) for appointment_id in ids}
+    for item in result.values():
+        item.of(SELF)
+    if not ids:
+        return result
+    sums = (
+        (ChargeLine, ChargeLine.amount, "charged"),
+        (Adjustment, Adjustment.amount, "charged"),
+        (Payment, Payment.amount, "paid"),
+        (Refund, Refund.amount, "refunded"),
+    )
+    for model, column, attribute in sums:
+        query = (
+            model.select(model.appointment, model.payer, sum_column(column))
+            .where(model.appointment.in_(ids))
+            .group_by(model.appointment, model.payer)
+        )
+        for appointment_id, payer, value in query.tuples():
+            balance_of = result[appointment_id].of(payer)
+            setattr(balance_of, attribute, getattr(balance_of, attribute) + summed(value))
+    return result
+
+
+def client_overview(client_id):
+    """The client's appointments (newest first) with each one's account: what they pay, what the company
+    pays, paid or not. Six queries whatever the number of appointments."""
+    rows = list(
+        Appointment.select(Appointment, Package)
+        .join(Package, JOIN.LEFT_OUTER)
+        .where(Appointment.client == client_id)
+        .order_by(Appointment.day.desc(), Appointment.id.desc())
+    )
+    accounts = accounts_of([a.id for a in rows])
+    for row in rows:
+        row.account = accounts[row.id]
+    return rows
+
+
+def balance(appointment_id, payer=SELF) -> Balance:
+    return account(appointment_id).of(payer)
+
+
+def lines(appointment_id):
+    """The appointment's charge lines and adjustments, oldest first, with the item names joined (staff and
+    the client themself see them; HR never does)."""
+    charges = list(
+        ChargeLine.select(ChargeLine, ExamItem)
+        .join(ExamItem, on=(ChargeLine.item == ExamItem.id), join_type=JOIN.LEFT_OUTER)
+        .where(ChargeLine.appointment == appointment_id)
+        .order_by(ChargeLine.id)
+    )
+    adjustments = list(
+        Adjustment.select(Adjustment, ExamItem)
+        .join(ExamItem, on=(Adjustment.item == ExamItem.id), join_type=JOIN.LEFT_OUTER)
+        .where(Adjustment.appointment == appointment_id)
+        .order_by(Adjustment.id)
+    )
+    return charges, adjustments
+
+
+def payments_of(appointment_id):
+    """Payments of the appointment with their refunds (two queries), oldest first."""
+    payments = list(Payment.select().where(Payment.appointment == appointment_id).order_by(Payment.id))
+    refunds = list(Refund.select().where(Refund.appointment == appointment_id).order_by(Refund.id))
+    for payment in payments:
+        payment.refund_rows = [r for r in refunds if r.payment_id == payment.id]
+        payment.refunded = sum((money(r.amount) for r in payment.refund_rows), ZERO)
+        payment.left = money(payment.amount) - payment.refunded
+    return payments, refunds
+
+
+# --- adjustments -----------------------------------------------------------------------------------
+
+
+def late_fee_percent():
+    return Decimal(str(current_app.config.get("REFUND_LATE_FEE_PERCENT") or "0"))
+
+
+def credit_cancellation(appointment, late=False, actor_id=None):
+    """A cancelled appointment owes nothing — or, cancelled after the cutoff, the configured fee on what the
+    client had paid. One CANCELLATION adjustment per payer (idempotent)."""
+    current = account(appointment.id)
+    rows = []
+    for payer, state in current.balances.items():
+        if state.charged == 0:
+            continue
+        keep = ZERO
+        if late and payer == SELF:
+            keep = min(money(state.charged * late_fee_percent() / HUNDRED), max(state.received, ZERO))
+        credit = keep - state.charged
+        if credit == 0:
+            continue
+        reason = "cancelled after the cutoff: fee kept" if keep else "cancelled"
+        rows.append(
+            {
+                "appointment": appointment.id,
+                "contract": contract_of(appointment.id) if payer == COMPANY else None,
+                "kind": CANCELLATION,
+                "adjustment_key": f"cancellation:{payer}" + (":late" if late and payer == SELF else ""),
+                "payer": payer,
+                "amount": credit,
+                "reason": reason,
+                "created_by": actor_id,
+                "created_at": utcnow(),
+            }
+        )
+    if rows:
+        Adjustment.insert_many(rows).on_conflict_ignore().execute()
+    return rows
+
+
+def add_adjustment(actor, appointment_id, kind, amount, reason, payer=SELF, item_id=None, key=None):
+    """A manual adjustment (a discount, a correction): signed amount, a reason always; audited."""
+    reason = (reason or "").strip()[:300]
+    if not reason:
+        message = _l("Give a reason.")
+        raise ValidationError(message, {"reason": message})
+    with db.atomic():
+        lock_balance(f"appointment:{appointment_id}")
+        row = Adjustment.create(
+            appointment=appointment_id,
+            contract=contract_of(appointment_id) if payer == COMPANY else None,
+            kind=kind,
+            adjustment_key=key or f"{kind}:{utcnow().isoformat()}:{actor.user_id}",
+            payer=payer,
+            item=item_id,
+            amount=money(amount),
+            reason=reason,
+            created_by=actor.user_id,
+        )
+        audit.record(actor, "money.adjusted", row, appointment=appointment_id, kind=kind, amount=str(row.amount))
+    return row
+
+
+def _on_booked(appointment):
+    post_charges(appointment, appointment.booked_by_id)
+
+
+def _on_cancelled(appointment, late):
+    post_charges(Appointment.get_by_id(appointment.id))
+    credit_cancellation(appointment, late)
+
+
+payment_holds.ON_BOOKED["money.charges"] = _on_booked
+payment_holds.ON_CANCELLED["money.cancellation"] = _on_cancelled
