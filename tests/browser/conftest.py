@@ -14,6 +14,16 @@ import pytest
 
 from tests.conftest import service_missing
 
+try:
+    from playwright.sync_api import expect
+except ImportError:  # pragma: no cover - the browser tests skip themselves without Playwright
+    expect = None
+
+# CI runs two browsers, two live servers and PostgreSQL on two cores: an htmx answer that lands in well under
+# a second alone once took more than Playwright's default 5 s to appear there. Assertions wait up to 10 s.
+if expect is not None:
+    expect.set_options(timeout=10_000)
+
 CHROMIUM = os.environ.get("CHECKUP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
