@@ -27,6 +27,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -56,24 +57,25 @@ class Notification:
     method: str
 
 
-class PaymentProvider:
-    """What an adapter implements. ``name`` is stored on the order; ``method`` is the payment method its
-    payments are recorded with."""
+class PaymentProvider(ABC):
+    """What an adapter implements (``manual`` below is the one that works offline; WeChat Pay and Alipay
+    adapters subclass it the same way). ``name`` is stored on the order; ``method`` is the payment method
+    its payments are recorded with."""
 
     name = ""
     method = BANK_TRANSFER
 
+    @abstractmethod
     def open_order(self, order):
         """Open ``order`` at the provider; returns what the client is shown (a dict)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def verify(self, payload, signature):
         """The Notification ``payload`` carries if ``signature`` proves it came from the provider, else None."""
-        raise NotImplementedError
 
+    @abstractmethod
     def query(self, order):
         """Ask the provider about ``order`` (on timeout): a Notification if paid, else None."""
-        raise NotImplementedError
 
 
 def _notify_key():
