@@ -68,3 +68,11 @@ def submit(form, action: Callable[[], Any], refusals: tuple[type[DomainError], .
     except refusals as error:
         return Outcome(submitted=True, error=error, form_error=place_refusal(form, error))
     return Outcome(submitted=True, done=True, result=result)
+
+
+def refusal_of(error: DomainError) -> dict:
+    """A refusal a page shows beside its form without WTForms (message and field messages); a missing object
+    stays a 404 (the error is raised again)."""
+    if error.status == 404:
+        raise error
+    return {"message": str(error.message), "fields": {k: str(v) for k, v in error.field_errors.items()}}

@@ -15,19 +15,13 @@ from checkup.models.money import CREDIT_RULES, METHODS, REQUESTED, REVERSED, SEL
 from checkup.models.money import ISSUED as INVOICE_ISSUED
 from checkup.services.booking import appointments, booking
 from checkup.services.money import closing, invoices, ledger, payments, providers, refunds, settlement
+from checkup.web.form_round_trip import refusal_of
 from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("desk_cashier", __name__, url_prefix="/desk/cashier")
 restrict_blueprint(bp, SCHEDULER, ADMIN)
 
 SPLIT_ROWS = 3  # method rows on the payment form
-
-
-def _refused(error):
-    """A refusal the page shows (message and field messages); a missing object stays a 404."""
-    if error.status == 404:
-        raise error
-    return {"message": str(error.message), "fields": {k: str(v) for k, v in error.field_errors.items()}}
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -88,7 +82,7 @@ def pay(appointment_id):
     try:
         receipt_no = payments.take_payment(actor(), appointment_id, payments.parse_parts(rows))
     except DomainError as error:
-        return _appointment_page(appointment_id, _refused(error), request.form, status=422)
+        return _appointment_page(appointment_id, refusal_of(error), request.form, status=422)
     flash(_("Payment recorded. Receipt %(number)s.", number=receipt_no), "success")
     return redirect(url_for("desk_cashier.appointment", appointment_id=appointment_id) + "#receipts", code=303)
 
@@ -118,7 +112,7 @@ def refund(appointment_id):
         )
     except DomainError as error:
         kept = {k: v for k, v in form.items() if k != "approver_password"}
-        return _appointment_page(appointment_id, _refused(error), kept, status=422)
+        return _appointment_page(appointment_id, refusal_of(error), kept, status=422)
     flash(_("Refund recorded."), "success")
     return redirect(url_for("desk_cashier.appointment", appointment_id=appointment_id), code=303)
 
@@ -129,7 +123,7 @@ def not_performed(appointment_id):
     try:
         credited = refunds.credit_not_performed(actor(), appointment_id, request.form.get("credit_reason", ""))
     except DomainError as error:
-        return _appointment_page(appointment_id, _refused(error), request.form, status=422)
+        return _appointment_page(appointment_id, refusal_of(error), request.form, status=422)
     if credited:
         flash(_("Credited %(amount)s for items not performed.", amount=f"{credited:.2f}"), "success")
     else:
@@ -153,7 +147,7 @@ def closing_page():
         try:
             closing.close_day(actor(), day, request.form.get("counted_cash", ""), request.form.get("note", ""))
         except DomainError as error:
-            refusal = _refused(error)
+            refusal = refusal_of(error)
         else:
             flash(_("Day closed."), "success")
             return redirect(url_for("desk_cashier.closing_page", day=day.isoformat()), code=303)
@@ -192,7 +186,7 @@ def issue_invoice(invoice_id):
     try:
         invoices.issue(actor(), invoice_id, request.form.get("number", ""), issued_on)
     except DomainError as error:
-        refusal = _refused(error)
+        refusal = refusal_of(error)
         refusal["invoice_id"] = invoice_id
         rows = invoices.desk_list(REQUESTED)
         return render_page(
@@ -208,7 +202,7 @@ def reverse_invoice(invoice_id):
     try:
         invoices.reverse(actor(), invoice_id, request.form.get("reason", ""))
     except DomainError as error:
-        refusal = _refused(error)
+        refusal = refusal_of(error)
         refusal["invoice_id"] = invoice_id
         rows = invoices.desk_list(INVOICE_ISSUED)
         return render_page(
@@ -227,7 +221,7 @@ def transfers():
                 actor(), request.form.get("order_no", ""), request.form.get("reference", "")
             )
         except DomainError as error:
-            refusal = _refused(error)
+            refusal = refusal_of(error)
         else:
             flash(
                 _("Transfer confirmed.") if outcome == "paid" else _("This transfer was already recorded."), "success"
@@ -279,7 +273,7 @@ def credit_rule(contract_id):
     try:
         settlement.set_credit_rule(actor(), contract_id, request.form.get("rule", ""))
     except DomainError as error:
-        return _statement_page(contract_id, _refused(error), status=422)
+        return _statement_page(contract_id, refusal_of(error), status=422)
     flash(_("Contract terms saved."), "success")
     return redirect(url_for("desk_cashier.statement", contract_id=contract_id), code=303)
 
@@ -289,7 +283,7 @@ def issue_statement(contract_id, statement_id):
     try:
         settlement.issue_statement(actor(), statement_id, contract_id)
     except DomainError as error:
-        return _statement_page(contract_id, _refused(error), status=409)
+        return _statement_page(contract_id, refusal_of(error), status=409)
     flash(_("Statement issued."), "success")
     return redirect(url_for("desk_cashier.statement", contract_id=contract_id), code=303)
 
@@ -306,6 +300,6 @@ def statement_payment(contract_id, statement_id):
             contract_id=contract_id,
         )
     except DomainError as error:
-        return _statement_page(contract_id, _refused(error), status=422)
+        return _statement_page(contract_id, refusal_of(error), status=422)
     flash(_("Company payment recorded."), "success")
     return redirect(url_for("desk_cashier.statement", contract_id=contract_id), code=303)

@@ -9,6 +9,7 @@ from flask_login import current_user
 from checkup.core.errors import DomainError
 from checkup.models.accounts import HR
 from checkup.services.money import invoices, settlement
+from checkup.web.form_round_trip import refusal_of
 from checkup.web.guards import actor, render_page, roles_required
 
 bp = Blueprint("hr_money", __name__, url_prefix="/hr/contracts/<int:contract_id>/billing")
@@ -48,9 +49,7 @@ def request_invoice(contract_id):
             organization_id=current_user.organization_id,
         )
     except DomainError as error:
-        if error.status == 404:
-            raise
-        refusal = {"message": str(error.message), "fields": {k: str(v) for k, v in error.field_errors.items()}}
+        refusal = refusal_of(error)
         return _page(contract_id, refusal, form, status=422)
     flash(_("Invoice requested."), "success")
     return redirect(url_for("hr_money.billing", contract_id=contract_id), code=303)

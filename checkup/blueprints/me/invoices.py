@@ -11,6 +11,7 @@ from checkup.models.accounts import CLIENT
 from checkup.models.money import SELF
 from checkup.services.booking import booking, payment_holds
 from checkup.services.money import invoices, ledger, payments, providers, revenue
+from checkup.web.form_round_trip import refusal_of
 from checkup.web.guards import actor, render_page, roles_required
 
 bp = Blueprint("me_money", __name__, url_prefix="/me/money")
@@ -69,9 +70,7 @@ def request_invoice(appointment_id):
             client_id=current_user.client_id,
         )
     except DomainError as error:
-        if error.status == 404:
-            raise
-        refusal = {"message": str(error.message), "fields": {k: str(v) for k, v in error.field_errors.items()}}
+        refusal = refusal_of(error)
         return _page(appointment_id, refusal, form, status=422)
     flash(_("Invoice requested. It is emailed to you once issued."), "success")
     return redirect(url_for("me_money.appointment", appointment_id=appointment_id), code=303)
