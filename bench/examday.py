@@ -182,6 +182,8 @@ def main():
             "REDIS_URL": None,
             "NATIONAL_ID_KEY": "bench",
             "OUTBOX_DIR": f"{folder}/outbox",
+            # the in-process statement counts post without a form's token; the served app keeps CSRF on
+            "WTF_CSRF_ENABLED": False,
         }
     )
     try:
@@ -221,7 +223,8 @@ def main():
         jobs = {name: [] for name in BUDGETS}
         statuses, lock = [], threading.Lock()
         queue_of = {"check_in": list(to_check_in), "scan": scan_ids, "ready": list(ready)}
-        with GunicornServer(app.config, workers=args.workers, threads=args.threads) as base:
+        server = GunicornServer(app.config, workers=args.workers, threads=args.threads)
+        with server as base:
 
             def take(name):
                 with lock:
@@ -313,6 +316,8 @@ def main():
         )
         for name, (status, count) in query_counts.items():
             print(f"queries          {name:22s} {count:3d}  (status {status})")
+        if any(s >= 500 for s in statuses):
+            print("server log (the 5xx's traceback):\n" + server.output())
     finally:
         drop()
 

@@ -13,6 +13,7 @@ Output is invariant (no timestamps or random ids), so the same data renders to t
 import abc
 import functools
 import io
+import threading
 
 from flask_babel import gettext as _
 from reportlab.lib import colors
@@ -23,6 +24,12 @@ from reportlab.pdfgen import canvas as pdfcanvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
 from checkup.reports.fonts import LATIN_FONT, MixedParagraph, MixedText, register_fonts
+
+# reportlab's TrueType fonts are process-wide objects whose subsetting (at save) reads the font file through
+# one shared cursor: two threads of a gunicorn worker building PDFs at once corrupt each other's subset
+# (KeyError in makeSubset). One document is built at a time per process; the work is CPU-bound under the
+# GIL anyway, so the lock costs no throughput.
+_BUILD_LOCK = threading.Lock()
 
 
 class NumberedCanvas(pdfcanvas.Canvas):
@@ -176,10 +183,12 @@ class BaseRenderer(abc.ABC):
             creator="Checkup Portal",
         )
         doc.addPageTemplates(self._page_templates(data))
-        doc.build(
-            self.story(data),
-            canvasmaker=functools.partial(
-                NumberedCanvas, on_page_end=lambda canvas, page, total: self._on_page_end(canvas, data, page, total)
-            ),
-        )
+        story = self.story(data)
+        with _BUILD_LOCK:
+            doc.build(
+                story,
+                canvasmaker=functools.partial(
+                    NumberedCanvas, on_page_end=lambda canvas, page, total: self._on_page_end(canvas, data, page, total)
+                ),
+            )
         return buffer.getvalue()

@@ -88,3 +88,36 @@ def test_the_reports_package_takes_plain_data_and_never_reaches_for_models_web_o
                     ("checkup.models", "checkup.web", "checkup.services", "checkup.blueprints")
                 ), (module.name, name)
                 assert name.split(".")[0] != "flask", (module.name, name)  # flask_babel's gettext only
+
+
+def test_documents_built_at_once_in_threads_all_render(app):
+    """gunicorn's threads print guide sheets and labels at the same moment; reportlab's TrueType subsetting
+    reads the shared font file through one cursor, so two builds at once once failed with a KeyError."""
+    import threading
+
+    errors, pdfs = [], []
+
+    def build(number):
+        with app.app_context():
+            for round_ in range(4):
+                text = "".join(chr(0x4E00 + (number * 97 + round_ * 31 + k) % 20000) for k in range(300))
+                try:
+                    pdfs.append(LongNoticeCJK().build({"text": text}))
+                except Exception as error:  # noqa: BLE001 (collected: the assertion shows what failed)
+                    errors.append(repr(error))
+
+    threads = [threading.Thread(target=build, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(pdfs) == 32 and all(pdf.startswith(b"%PDF") for pdf in pdfs)
+
+
+class LongNoticeCJK(BaseRenderer):
+    def document_title(self, data):
+        return "Notice"
+
+    def story(self, data):
+        return [Paragraph(self.text(data["text"]), self.styles["Normal"])]
