@@ -208,11 +208,11 @@ def test_the_worklist_shows_checked_in_clients_with_pending_items_at_the_station
     results.record_result(lab.actor, half.id, "HB", "", skipped=True, skip_reason="declined")
     for code, value in (("GLU", "5"), ("HB", "120"), ("URO", "negative")):
         results.record_result(lab.actor, finished.id, code, value)
-    rows = stations.station_worklist(lab.lab.id, day)
+    rows = stations.station_worklist(lab.lab.id, day).items
     assert [(r.appointment.client.name, r.pending, r.done) for r in rows] == [("Waiting", 3, 0), ("Half done", 1, 2)]
     assert rows[0].appointment.id == waiting.id
     # the other station still waits for "Finished here"
-    assert {r.appointment.client.name for r in stations.station_worklist(lab.internal.id, day)} == {
+    assert {r.appointment.client.name for r in stations.station_worklist(lab.internal.id, day).items} == {
         "Waiting",
         "Half done",
         "Finished here",
@@ -224,11 +224,11 @@ def test_the_worklist_takes_a_fixed_number_of_queries(lab, count_queries):
     day = lab.center.day
     lab.appointment(name="one")
     with count_queries() as few:
-        assert len(stations.station_worklist(lab.lab.id, day)) == 1
+        assert len(stations.station_worklist(lab.lab.id, day).items) == 1
     for n in range(6):
         lab.appointment(name=f"client {n}")
     with count_queries() as many:
-        rows = stations.station_worklist(lab.lab.id, day)
+        rows = stations.station_worklist(lab.lab.id, day).items
         names = [(r.appointment.client.name, r.appointment.slot.start_time, r.pending) for r in rows]
     assert len(names) == 7
     assert few.count == many.count == 1

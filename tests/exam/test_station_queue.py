@@ -143,6 +143,47 @@ def test_the_floor_overview_counts_every_station(floor, monkeypatch):
     assert (loads["US"].waiting, loads["US"].load) == (1, 1), "甲 is in the draw room, 丙 has no ultrasound"
 
 
+def test_the_loads_may_be_a_few_seconds_old_but_a_clients_own_stations_are_read_now(floor, monkeypatch, app):
+    from checkup.core import headline_figures
+
+    app.config["FLOOR_LOADS_MAX_AGE_SECONDS"] = 5
+    now = [1000.0]
+    monkeypatch.setattr(headline_figures.time, "monotonic", lambda: now[0])
+    one = checked_in(floor, monkeypatch, "甲")
+    assert station_queue.station_loads()[floor.draw.id].waiting == 1
+    two = checked_in(floor, monkeypatch, "乙")
+    visit(one, floor.draw, minutes_ago=1)
+
+    # the counts are the ones kept 0 s ago; each client's own place is read now
+    assert station_queue.station_loads()[floor.draw.id].waiting == 1
+    state = station_queue.floor_state(appointment_ids=[one.id, two.id])
+    assert state.current_station(one.id) == floor.draw.id
+    assert state.pairs[two.id][floor.draw.id].done is False
+    assert state.loads[floor.draw.id].in_progress == 0, "the kept loads"
+
+    now[0] += 5.1
+    loads = station_queue.station_loads()
+    assert (loads[floor.draw.id].waiting, loads[floor.draw.id].in_progress) == (1, 1)
+    full = station_queue.floor_state()  # the whole day: counted now, from the same pairs
+    assert (full.loads[floor.draw.id].waiting, full.loads[floor.draw.id].in_progress) == (1, 1)
+
+
+def test_the_station_worklist_pages_a_long_queue(floor, monkeypatch, client, doctor):
+    from checkup.services.exam import stations
+
+    monkeypatch.setattr(stations, "WORKLIST_PAGE_ROWS", 2)
+    waiting = {checked_in(floor, monkeypatch, name).id for name in ("甲", "乙", "丙")}
+    first = stations.station_worklist(floor.gen.id)
+    assert len(first.items) == 2 and first.has_next
+    second = stations.station_worklist(floor.gen.id, page_number=2)
+    assert len(second.items) == 1 and not second.has_next
+    assert [r.appointment.id for r in first.items + second.items] != [] and {
+        r.appointment.id for r in first.items + second.items
+    } == waiting, "every client once, across the pages"
+    html = client.get("/exam/stations/GEN?page=2").get_data(as_text=True)
+    assert 'rel="prev"' in html and "Page 2" in html and 'rel="next"' not in html
+
+
 def test_the_station_says_done_and_the_client_leaves_the_board(floor, monkeypatch, client, doctor):
     appointment = checked_in(floor, monkeypatch, "王芳")
     visit(appointment, floor.draw, minutes_ago=3)

@@ -75,7 +75,7 @@ def station(department_code):
         "exam/station.html",
         "exam/_worklist.html",
         department=department,
-        rows=stations.station_worklist(department.id),
+        worklist=stations.station_worklist(department.id, page_number=parse_page(request.args.get("page"))),
         open_conflicts=result_conflicts.open_count(department.id),
     )
 

@@ -8,6 +8,7 @@ as background); the desk (导检) reads them too, only stations scan clients in 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from checkup.core import clock
 from checkup.core.arguments import parse_page
 from checkup.core.errors import NotFound, ValidationError
 from checkup.models.accounts import PHYSICIAN, SCHEDULER
@@ -22,8 +23,9 @@ SCAN_FIELD_LIMIT = 100  # what a scanner or a person types; the service reads at
 
 @bp.get("", endpoint="overview")
 def overview():
-    state = station_queue.floor_state()
-    return render_page("exam/floor.html", "exam/_floor.html", loads=list(state.loads.values()), day=state.day)
+    day = clock.today()
+    loads = station_queue.station_loads(day)
+    return render_page("exam/floor.html", "exam/_floor.html", loads=list(loads.values()), day=day)
 
 
 @bp.get("/stations/<department_code>")

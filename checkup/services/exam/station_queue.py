@@ -24,6 +24,7 @@ from peewee import JOIN, Case, IntegrityError, fn
 
 from checkup.core import audit, clock
 from checkup.core.errors import NotFound, ValidationError
+from checkup.core.headline_figures import headline
 from checkup.core.labels import choice_label
 from checkup.models import Appointment, AppointmentItem, Client, Department, ExamItem, Result, Slot, StationVisit
 from checkup.models.appointments import CHECKED_IN, COMPLETED
@@ -33,6 +34,7 @@ from checkup.services.catalog.packages import age_on
 from checkup.services.exam import derived_items, specimens
 
 FLOOR_STATUSES = (CHECKED_IN, COMPLETED)
+FLOOR_LOADS_MAX_AGE_SECONDS = 5.0  # app.config["FLOOR_LOADS_MAX_AGE_SECONDS"] overrides it (see station_loads)
 WAITING_SHOWN = 40  # rows of a board's waiting list (the count is always whole)
 DONE_SHOWN = 15  # the latest clients done at a station
 RESULTS_FORM, VISIT_FORM = "results", "visit"
@@ -370,24 +372,30 @@ def floor_stations():
     return list(Department.select().where(Department.id.in_(used)).order_by(Department.sort_order, Department.code))
 
 
-def floor_state(day=None, appointment_ids=None):
-    """The day's floor (see module doc) in three queries: the stations, every appointment at every
-    station, the day's visits. ``appointment_ids``: only these clients' pairs are kept (the counts still
-    cover everyone)."""
-    day = day or clock.today()
-    stations = floor_stations()
-    loads = {s.id: StationLoad(s) for s in stations}
+def _day_pairs(day, appointment_ids=None):
+    """{appointment id: {station id: Pair}} of the day, visits applied (two queries); ``appointment_ids``:
+    only these appointments' (read by the appointment index, not the whole day)."""
     pairs = {}
-    for row in _pair_query(day).group_by(Appointment.id, station_key()).tuples():
-        pair = _pair(row)
-        pairs.setdefault(pair.appointment_id, {})[pair.station_id] = pair
+    query = _pair_query(day)
     visits = StationVisit.select(
         StationVisit.appointment, StationVisit.station, StationVisit.started_at, StationVisit.finished_at
     ).where(StationVisit.day == day)
+    if appointment_ids is not None:
+        query = query.where(Appointment.id.in_(appointment_ids))
+        visits = visits.where(StationVisit.appointment.in_(appointment_ids))
+    for row in query.group_by(Appointment.id, station_key()).tuples():
+        pair = _pair(row)
+        pairs.setdefault(pair.appointment_id, {})[pair.station_id] = pair
     for appointment_id, station_id, started, finished in visits.tuples():
         pair = pairs.get(appointment_id, {}).get(station_id)
         if pair is not None:
             pair.started_at, pair.finished_at = started, finished
+    return pairs
+
+
+def _count_loads(stations, pairs):
+    """{station id: StationLoad}, in the floor's order, counted from every pair of the day."""
+    loads = {s.id: StationLoad(s) for s in stations}
     for stations_of in pairs.values():
         busy = any(p.in_progress for p in stations_of.values())
         for station_id, pair in stations_of.items():
@@ -403,10 +411,33 @@ def floor_state(day=None, appointment_ids=None):
                 load.waiting += 1
     for load in loads.values():
         load.average_minutes = _average(load._minutes)
-    if appointment_ids is not None:
-        wanted = set(appointment_ids)
-        pairs = {a: p for a, p in pairs.items() if a in wanted}
-    return FloorState(day, loads, pairs)
+    return loads
+
+
+def station_loads(day=None):
+    """{station id: StationLoad} of the day, in the floor's order: the floor overview's and guidance's
+    counts. Folding the whole day costs ~100 ms at 1,000 clients, so it is counted at most every
+    ``FLOOR_LOADS_MAX_AGE_SECONDS`` (5 s; 0 counts on every call) per process — the boards that poll
+    it refresh every 10 s. Never used for a decision about one client (their own pairs are read fresh)."""
+    day = day or clock.today()
+    return headline(
+        f"floor.loads.{day.isoformat()}",
+        lambda: _count_loads(floor_stations(), _day_pairs(day)),
+        max_age_key="FLOOR_LOADS_MAX_AGE_SECONDS",
+        default_max_age=FLOOR_LOADS_MAX_AGE_SECONDS,
+    )
+
+
+def floor_state(day=None, appointment_ids=None):
+    """The day's floor (see module doc). Without ``appointment_ids``: every pair of the day and the loads
+    counted from them, now (three queries). With them: only these clients' pairs, read now (two queries),
+    and the stations' loads from ``station_loads`` (which may be a few seconds old)."""
+    day = day or clock.today()
+    if appointment_ids is None:
+        pairs = _day_pairs(day)
+        return FloorState(day, _count_loads(floor_stations(), pairs), pairs)
+    wanted = list(appointment_ids)
+    return FloorState(day, station_loads(day), _day_pairs(day, wanted) if wanted else {})
 
 
 # --- scanning a client in, and done ---------------------------------------------------------------

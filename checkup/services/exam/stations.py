@@ -7,10 +7,13 @@ from peewee import JOIN, fn
 
 from checkup.core import audit, clock
 from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.core.headline_figures import headline
+from checkup.core.pagination import peek
 from checkup.models import Appointment, AppointmentItem, Client, CriticalAlert, Department, ExamItem, Result, Slot, User
 from checkup.models.appointments import CHECKED_IN
 from checkup.models.base import db, utcnow
 from checkup.services.exam.results import MAX_NOTE_LENGTH
+from checkup.services.exam.station_queue import FLOOR_LOADS_MAX_AGE_SECONDS
 
 
 @dataclass
@@ -59,8 +62,12 @@ class WorklistRow:
     done: int
 
 
-def station_worklist(department_id, day=None):
-    """Checked-in appointments of ``day`` (today) with items still pending at the station, in one query.
+WORKLIST_PAGE_ROWS = 50
+
+
+def station_worklist(department_id, day=None, page_number=1):
+    """One page (``WORKLIST_PAGE_ROWS``, peeked: no count) of the checked-in appointments of ``day`` (today)
+    with items still pending at the station, in one query: a floor of 1,000 clients is ~1,000 rows here.
 
     Ordered by slot time then check-in order; each row carries the station's pending and done counts.
     """
@@ -85,12 +92,24 @@ def station_worklist(department_id, day=None):
         .having(total > done)
         .order_by(Slot.start_time, Appointment.updated_at, Appointment.id)
     )
-    return [WorklistRow(a, a.total - a.done, a.done) for a in query]
+    page = peek(query, page_number, WORKLIST_PAGE_ROWS)
+    page.items = [WorklistRow(a, a.total - a.done, a.done) for a in page.items]
+    return page
 
 
 def station_overview(day=None):
-    """[(Department, clients waiting)] for every station, in two queries."""
+    """[(Department, clients waiting)] for every station, in two queries; a count over the whole day kept
+    for ``FLOOR_LOADS_MAX_AGE_SECONDS`` per process as the floor's loads are (core/headline_figures)."""
     day = day or clock.today()
+    return headline(
+        f"exam.station_overview.{day.isoformat()}",
+        lambda: _station_overview(day),
+        max_age_key="FLOOR_LOADS_MAX_AGE_SECONDS",
+        default_max_age=FLOOR_LOADS_MAX_AGE_SECONDS,
+    )
+
+
+def _station_overview(day):
     total = fn.COUNT(AppointmentItem.id)
     done = fn.COUNT(Result.id)
     pending = (
