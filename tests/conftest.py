@@ -58,6 +58,7 @@ def base_config(tmp_path, **extra):
         # counted on every view: tests change the data between two views (tests/core/test_headline_figures.py)
         "HEADLINE_MAX_AGE_SECONDS": 0,
         "FLOOR_LOADS_MAX_AGE_SECONDS": 0,
+        "FLOOR_BOARD_MAX_AGE_SECONDS": 0,
     }
     config.update(extra)
     return config

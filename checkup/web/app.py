@@ -17,10 +17,9 @@ from checkup.services.accounts import accounts
 from checkup.services.admin import health
 from checkup.web import locale, log_redaction, template_gettext, templating
 from checkup.web.extensions import babel, csrf, htmx, limiter, login_manager
-from checkup.web.guards import login_url_for_current, wants_fragment
+from checkup.web.guards import is_timed_poll, login_url_for_current, wants_fragment
 from checkup.web.log_redaction import redact_path
 
-BACKGROUND_HEADER = "X-Checkup-Background"  # static/js/idle.js: this htmx request is a timed poll
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
@@ -81,7 +80,7 @@ def _init_login(app):
     def load_user(token):
         try:
             # a part of a page polling on a timer (static/js/idle.js marks it) is no sign of anybody there
-            return accounts.load_session(token, activity=request.headers.get(BACKGROUND_HEADER) != "1")
+            return accounts.load_session(token, activity=not is_timed_poll())
         except accounts.SessionIdle as idle:  # shown on the sign-in page the protected page sends them to
             flash(_("You were signed out after %(minutes)d minutes without activity.", minutes=idle.minutes), "info")
             return None

@@ -48,6 +48,15 @@ def login_url_for_current():
     return url_for("auth.login", next=target) if is_safe_next(target) and target != "/" else url_for("auth.login")
 
 
+BACKGROUND_HEADER = "X-Checkup-Background"  # static/js/idle.js: this htmx request is a timed poll
+
+
+def is_timed_poll():
+    """A screen refreshing itself on a timer (not the person acting): it may be answered from a value kept
+    a few seconds, and it does not count as the person's activity."""
+    return request.headers.get(BACKGROUND_HEADER) == "1"
+
+
 def wants_fragment():
     """An htmx swap wants just the fragment; boosted and history-restore requests want the page."""
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request

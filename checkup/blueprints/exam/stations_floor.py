@@ -13,7 +13,7 @@ from checkup.core.arguments import parse_page
 from checkup.core.errors import NotFound, ValidationError
 from checkup.models.accounts import PHYSICIAN, SCHEDULER
 from checkup.services.exam import guidance, results, station_queue
-from checkup.web.guards import actor, render_page, restrict_blueprint, roles_required, wants_fragment
+from checkup.web.guards import actor, is_timed_poll, render_page, restrict_blueprint, roles_required, wants_fragment
 
 bp = Blueprint("floor", __name__, url_prefix="/exam/floor")
 restrict_blueprint(bp, PHYSICIAN, SCHEDULER)
@@ -31,7 +31,10 @@ def overview():
 @bp.get("/stations/<department_code>")
 def board(department_code):
     station = results.get_department(department_code)
-    return render_page("exam/board.html", "exam/_board.html", board=station_queue.station_board(station))
+    # the station's screens (and a hallway display) poll every 5 s: those polls share one reading per couple
+    # of seconds; opening the board, or acting on it, reads it now
+    board = station_queue.kept_station_board(station) if is_timed_poll() else station_queue.station_board(station)
+    return render_page("exam/board.html", "exam/_board.html", board=board)
 
 
 def _target(outcome):

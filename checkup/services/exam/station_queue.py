@@ -35,6 +35,7 @@ from checkup.services.exam import derived_items, specimens
 
 FLOOR_STATUSES = (CHECKED_IN, COMPLETED)
 FLOOR_LOADS_MAX_AGE_SECONDS = 5.0  # app.config["FLOOR_LOADS_MAX_AGE_SECONDS"] overrides it (see station_loads)
+FLOOR_BOARD_MAX_AGE_SECONDS = 2.0  # app.config["FLOOR_BOARD_MAX_AGE_SECONDS"]: a board's timed polls (kept_station_board)
 WAITING_SHOWN = 40  # rows of a board's waiting list (the count is always whole)
 DONE_SHOWN = 15  # the latest clients done at a station
 RESULTS_FORM, VISIT_FORM = "results", "visit"
@@ -326,6 +327,18 @@ def station_board(station, day=None):
 
     board.waiting, board.in_progress, board.done = (rows(entries) for entries in shown)
     return board
+
+
+def kept_station_board(station, day=None):
+    """``station_board`` as a screen's timed poll sees it: read at most every ``FLOOR_BOARD_MAX_AGE_SECONDS``
+    (2 s) per process and station, however many screens poll it (0: read on every call)."""
+    day = day or clock.today()
+    return headline(
+        f"floor.board.{station.id}.{day.isoformat()}",
+        lambda: station_board(station, day),
+        max_age_key="FLOOR_BOARD_MAX_AGE_SECONDS",
+        default_max_age=FLOOR_BOARD_MAX_AGE_SECONDS,
+    )
 
 
 # --- the whole floor ------------------------------------------------------------------------------
