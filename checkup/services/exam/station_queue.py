@@ -35,7 +35,7 @@ from checkup.services.exam import derived_items, specimens
 
 FLOOR_STATUSES = (CHECKED_IN, COMPLETED)
 FLOOR_LOADS_MAX_AGE_SECONDS = 5.0  # app.config["FLOOR_LOADS_MAX_AGE_SECONDS"] overrides it (see station_loads)
-FLOOR_BOARD_MAX_AGE_SECONDS = 2.0  # app.config["FLOOR_BOARD_MAX_AGE_SECONDS"]: a board's timed polls (kept_station_board)
+FLOOR_BOARD_MAX_AGE_SECONDS = 2.0  # app.config["FLOOR_BOARD_MAX_AGE_SECONDS"]: see kept_station_board
 WAITING_SHOWN = 40  # rows of a board's waiting list (the count is always whole)
 DONE_SHOWN = 15  # the latest clients done at a station
 RESULTS_FORM, VISIT_FORM = "results", "visit"
