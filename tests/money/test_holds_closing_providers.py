@@ -139,3 +139,17 @@ def test_an_order_with_no_notification_is_queried_on_timeout_and_closed(app):
     with pytest.raises(ValidationError):
         providers.confirm_transfer(desk.actor, "NO-SUCH-ORDER", "x")
     assert ledger.balance(desk.appointment.id).paid == Decimal("0.00")
+
+
+def test_a_transfer_that_arrives_after_its_order_was_closed_is_still_recorded(app):
+    """A bank transfer can arrive after the order's time ran out and it was closed: the money is on the center's
+    account, so the desk's confirmation records it (to be refunded if nothing is due any more), never
+    answers "already recorded" while the ledger has no payment."""
+    desk = Desk(package="BASIC")
+    order, _shown = providers.create_order(Actor(), desk.appointment.id, client_id=desk.client.id)
+    assert providers.query_order(order.id) == providers.CLOSED  # nothing heard in time
+    assert providers.confirm_transfer(desk.actor, order.order_no, "BANK-901") == "paid"
+    balance = ledger.balance(desk.appointment.id)
+    assert (balance.paid, balance.due) == (Decimal("100.00"), Decimal("0.00"))
+    assert providers.confirm_transfer(desk.actor, order.order_no, "BANK-901") == "duplicate"
+    assert ledger.balance(desk.appointment.id).paid == Decimal("100.00")

@@ -126,3 +126,35 @@ def test_invoice_requests_are_validated_and_only_ones_own(app):
     assert Invoice.get_by_id(invoice.id).status == ISSUED
     with pytest.raises(Conflict):
         invoices.issue(desk.actor, invoice.id, "044001900778", datetime.date.today())
+
+
+def test_the_invoice_desk_lists_the_latest_issued_and_reversed_invoices_first(app):
+    """A busy desk has issued more invoices than one list shows: the one just issued (to reverse it) and the one
+    just reversed must be on their lists, not pushed out by the oldest."""
+    desk = Desk()
+    long_ago = datetime.datetime(2024, 1, 5, 2, 0)
+    older = [
+        {
+            "payer": "self",
+            "title": "个人",
+            "email": f"old{n}@example.com",
+            "amount": Decimal("100.00"),
+            "status": ISSUED,
+            "requested_at": long_ago,
+            "number": f"04400{n:07d}",
+            "issued_on": long_ago.date(),
+            "issued_at": long_ago,
+        }
+        for n in range(invoices.DESK_LIST_LIMIT)
+    ]
+    Invoice.insert_many(older).execute()
+    _paid(desk, desk.appointment, (CASH, "380"))
+    invoice = invoices.request_for_appointment(desk.actor, desk.appointment.id, "个人", "", "wangfang@example.com")
+    assert [i.id for i in invoices.desk_list()] == [invoice.id]  # requests: a queue, oldest first
+    invoices.issue(desk.actor, invoice.id, "044001900555", datetime.date.today())
+    issued = invoices.desk_list(ISSUED)
+    assert len(issued) == invoices.DESK_LIST_LIMIT and issued[0].id == invoice.id
+    oldest_issued = Invoice.get(Invoice.number == "044000000000")
+    invoices.reverse(desk.actor, oldest_issued.id, "抬头有误")
+    invoices.reverse(desk.actor, invoice.id, "金额有误")
+    assert [i.id for i in invoices.desk_list(REVERSED)] == [invoice.id, oldest_issued.id]  # latest reversal first

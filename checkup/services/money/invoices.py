@@ -26,6 +26,7 @@ from checkup.services.money import ledger
 TAXPAYER_ID = re.compile(r"^[0-9A-Z]{15}$|^[0-9A-Z]{18}$|^[0-9A-Z]{20}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 OPEN_STATUSES = (REQUESTED, ISSUED)
+DESK_LIST_LIMIT = 100  # invoices on one list of the invoice desk
 
 # name -> issue(invoice) -> (number, date): an electronic-invoice platform adapter goes here; "manual" (the
 # desk types what the platform printed) needs none
@@ -188,16 +189,25 @@ def for_contract(contract_id):
     return list(Invoice.select().where(Invoice.contract == contract_id).order_by(Invoice.id))
 
 
-def desk_list(status=REQUESTED, limit=100):
-    """Invoices of one status for the desk, oldest request first, with who they are for (one query)."""
+def desk_list(status=REQUESTED, limit=DESK_LIST_LIMIT):
+    """Invoices of one status for the desk, with who they are for (one query): requests oldest first (a queue
+    to work through); issued ones latest issued first and reversed ones latest reversed first — the desk
+    reverses what it issued lately, and a list of the oldest would push those out once it is full."""
     status = status if status in (REQUESTED, ISSUED, REVERSED) else REQUESTED
-    return list(
+    query = (
         Invoice.select(Invoice, Appointment, Client, GroupContract, Organization)
         .join_from(Invoice, Appointment, JOIN.LEFT_OUTER)
         .join_from(Appointment, Client, JOIN.LEFT_OUTER)
         .join_from(Invoice, GroupContract, JOIN.LEFT_OUTER)
         .join_from(GroupContract, Organization, JOIN.LEFT_OUTER)
         .where(Invoice.status == status)
-        .order_by(Invoice.requested_at, Invoice.id)
-        .limit(limit)
     )
+    if status == REQUESTED:
+        query = query.order_by(Invoice.requested_at, Invoice.id)
+    elif status == ISSUED:
+        query = query.order_by(Invoice.issued_at.desc(), Invoice.id.desc())
+    else:
+        query = query.join_from(Invoice, InvoiceReversal).order_by(
+            InvoiceReversal.reversed_at.desc(), InvoiceReversal.id.desc()
+        )
+    return list(query.limit(limit))

@@ -11,7 +11,8 @@ The flow every provider shares:
    resend until answered) changes nothing — and takes the payment against the order's appointment
    (payments.take_payment, under the balance lock).
 3. No notification in time: ``query_order`` asks the provider (``query``) and, if it says paid, runs the
-   same path as a notification; an order still unpaid is closed.
+   same path as a notification; an order still unpaid is closed. Money that comes for a closed order after
+   all (a late bank transfer) is still recorded: the provider has it, so the ledger must.
 
 Where WeChat Pay and Alipay go: a class per provider in this module, registered in ``PROVIDERS``, with
 ``open_order`` (WeChat Pay v3 ``/v3/pay/transactions/native`` → ``code_url``; Alipay
@@ -193,9 +194,9 @@ def create_order(actor, appointment_id, client_id=None):
 
 
 def notify(provider_name, payload, signature):
-    """A provider's callback. Returns "paid" (a payment recorded now), "duplicate" (seen before: nothing
-    changes), "ignored" (not paid, or the order is closed). Raises PermissionDenied for a bad signature,
-    ValidationError for an amount that is not the order's."""
+    """A provider's callback. Returns "paid" (a payment recorded now, also on an order closed meanwhile),
+    "duplicate" (seen before, or the order is paid already: nothing changes), "ignored" (not paid). Raises
+    PermissionDenied for a bad signature, ValidationError for an amount that is not the order's."""
     adapter = PROVIDERS.get(provider_name)
     note = adapter.verify(payload, signature) if adapter is not None else None
     if note is None:
@@ -223,13 +224,14 @@ def _record(adapter, note):
             return "ignored"
         if note.amount != ledger.money(order.amount):
             raise ValidationError(_l("The amount paid is not the order's amount."))
+        # a closed order too: its time ran out, but the money was taken all the same (a bank transfer that
+        # arrives late) — recorded even if it is now more than due (refunded later), never dropped
         if (
             not ProviderOrder.update(state=PAID)
-            .where(ProviderOrder.id == order.id, ProviderOrder.state == OPEN)
+            .where(ProviderOrder.id == order.id, ProviderOrder.state.in_((OPEN, CLOSED)))
             .execute()
         ):
-            return "duplicate" if order.state == PAID else "ignored"
-        # the money has been taken by the provider: recorded even if it is now more than due (refunded later)
+            return "duplicate"  # paid already: an order has one payment
         payments.take_payment(
             SYSTEM,
             order.appointment_id,
