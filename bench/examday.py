@@ -16,6 +16,20 @@ clients booked for today whom the desk checks in during the run. Starts gunicorn
   specimen labels PDFs — timed together;
 - **review page**: the chief physician opens a ready checkup's review page (GET /exam/review/<id>).
 
+Two ways to load it:
+
+- **closed loop** (default): ``--clients`` threads repeat the four steps back to back with no pause — a
+  saturation test: on two cores the latencies are mostly queueing behind each other's CPU;
+- **paced** (``--pace N``): the steps arrive at random (Poisson) at N times the rates of a 1,000-client
+  day's busiest hour, whoever is still busy: ``PEAK_RATES`` below (scans: ~10 stations per client, a
+  quarter of the day's visits in the peak hour; one screen per station polling its board every 5 s; a third
+  of the check-ins in the peak hour; chief physicians opening a review page about three times per
+  checkup over the day, twice that rate at its peak). Latency is timed from when the step was due, so a
+  step that waited for a free client thread counts that wait. Runs ``--seconds``.
+
+    .venv/bin/python bench/examday.py --pace 1 --seconds 60
+    .venv/bin/python bench/examday.py --pace 3 --seconds 60
+
 Reported: p50/p95/p99 per page against its budget, 5xx (must be 0), the day's size (appointments,
 checked-in containers), and each page's SQL statement count, read in-process at this size (tests assert
 they do not grow with the number of clients).
@@ -24,6 +38,7 @@ they do not grow with the number of clients).
 import argparse
 import logging
 import os
+import queue
 import random
 import statistics
 import sys
@@ -52,6 +67,13 @@ from tests.support.live_server import Browserless, GunicornServer, signed_in_coo
 ON_THE_FLOOR = 1000
 BUDGETS = {"scan → station form": 150, "queue board": 150, "check-in + guide sheet + labels": 500, "review page": 300}
 POLL = {"HX-Request": "true", "X-Checkup-Background": "1"}
+# steps per second in a 1,000-client day's busiest hour (see the module doc); --pace multiplies them
+PEAK_RATES = {
+    "scan → station form": 1000 * 10 * 0.25 / 3600,
+    "queue board": 26 / 5,
+    "check-in + guide sheet + labels": 1000 * 0.35 / 3600,
+    "review page": 1000 * 3 * 2 / (8 * 3600),
+}
 
 
 def build_day(booked_extra):
@@ -169,6 +191,9 @@ def main():
     parser.add_argument("--rounds", type=int, default=40, help="rounds of the four pages per client")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--pace", type=float, default=None, help="paced: this many times the peak hour's rates")
+    parser.add_argument("--seconds", type=float, default=60, help="how long a paced run lasts")
+    parser.add_argument("--pool", type=int, default=16, help="client threads of a paced run")
     args = parser.parse_args()
 
     load_before = os.getloadavg()
@@ -190,7 +215,10 @@ def main():
         with app.app_context():
             database.upgrade()
             began = time.perf_counter()
-            build_day(booked_extra=args.clients * args.rounds)
+            booked = args.clients * args.rounds
+            if args.pace:
+                booked = int(PEAK_RATES["check-in + guide sheet + labels"] * args.pace * args.seconds * 1.5) + 20
+            build_day(booked_extra=booked)
             built = time.perf_counter() - began
             appointments, containers = day_size()
             codes, stations, to_check_in, ready = targets()
@@ -231,8 +259,9 @@ def main():
                     items = queue_of[name]
                     return items.pop() if items else None
 
-            def timed(name, steps):
-                started = time.perf_counter()
+            def timed(name, steps, due=None):
+                """Run ``steps``; the time from ``due`` (paced: when the step arrived) or from now."""
+                started = time.perf_counter() if due is None else due
                 for step in steps:
                     status = step()
                     with lock:
@@ -240,48 +269,118 @@ def main():
                 with lock:
                     jobs[name].append(time.perf_counter() - started)
 
-            def worker(seed):
-                rng = random.Random(seed)
-                doctor, desk, reviewer = (Agent(base, cookies[k]) for k in ("doctor", "desk", "chief"))
-                csrf_doctor = doctor.csrf(doctor.get("/exam/floor/stations/GEN")[2])
-                csrf_desk = desk.csrf(desk.get("/desk/day")[2])
-                for _round in range(args.rounds):
+            class Person:
+                """One client thread's three signed-in agents (each thread its own: agents keep cookies)."""
+
+                def __init__(self):
+                    self.doctor, self.desk, self.reviewer = (
+                        Agent(base, cookies[k]) for k in ("doctor", "desk", "chief")
+                    )
+                    self.csrf_doctor = self.doctor.csrf(self.doctor.get("/exam/floor/stations/GEN")[2])
+                    self.csrf_desk = self.desk.csrf(self.desk.get("/desk/day")[2])
+
+                def scan(self, rng, due=None):
                     appointment_id = take("scan")
-                    if appointment_id is not None:
-                        timed(
-                            "scan → station form",
-                            [
-                                lambda: doctor.post(
-                                    "/exam/floor/stations/GEN/scan",
-                                    {"code": codes[appointment_id], "csrf_token": csrf_doctor},
-                                )[0],
-                                lambda: doctor.get(f"/exam/appointments/{appointment_id}/stations/GEN")[0],
-                            ],
-                        )
+                    if appointment_id is None:
+                        return
+                    timed(
+                        "scan → station form",
+                        [
+                            lambda: self.doctor.post(
+                                "/exam/floor/stations/GEN/scan",
+                                {"code": codes[appointment_id], "csrf_token": self.csrf_doctor},
+                            )[0],
+                            lambda: self.doctor.get(f"/exam/appointments/{appointment_id}/stations/GEN")[0],
+                        ],
+                        due,
+                    )
+
+                def board(self, rng, due=None):
                     station = rng.choice(stations)
-                    timed("queue board", [lambda: doctor.request_with(f"/exam/floor/stations/{station}", POLL)[0]])
+                    path = f"/exam/floor/stations/{station}"
+                    timed("queue board", [lambda: self.doctor.request_with(path, POLL)[0]], due)
+
+                def check_in(self, rng, due=None):
                     booked_id = take("check_in")
-                    if booked_id is not None:
-                        timed(
-                            "check-in + guide sheet + labels",
-                            [
-                                lambda: desk.request_with(
-                                    f"/desk/day/appointments/{booked_id}/check-in",
-                                    {"HX-Request": "true"},
-                                    {"verified": ["name", "birth_date"], "csrf_token": csrf_desk},
-                                )[0],
-                                lambda: desk.get(f"/desk/day/appointments/{booked_id}/guide-sheet.pdf")[0],
-                                lambda: desk.get(f"/desk/day/appointments/{booked_id}/labels.pdf")[0],
-                            ],
-                        )
+                    if booked_id is None:
+                        return
+                    timed(
+                        "check-in + guide sheet + labels",
+                        [
+                            lambda: self.desk.request_with(
+                                f"/desk/day/appointments/{booked_id}/check-in",
+                                {"HX-Request": "true"},
+                                {"verified": ["name", "birth_date"], "csrf_token": self.csrf_desk},
+                            )[0],
+                            lambda: self.desk.get(f"/desk/day/appointments/{booked_id}/guide-sheet.pdf")[0],
+                            lambda: self.desk.get(f"/desk/day/appointments/{booked_id}/labels.pdf")[0],
+                        ],
+                        due,
+                    )
+
+                def review(self, rng, due=None):
                     if ready:
                         review_id = rng.choice(ready)
-                        timed("review page", [lambda: reviewer.get(f"/exam/review/{review_id}")[0]])
+                        timed("review page", [lambda: self.reviewer.get(f"/exam/review/{review_id}")[0]], due)
+
+            def closed_loop(seed):
+                rng, person = random.Random(seed), Person()
+                for _round in range(args.rounds):
+                    person.scan(rng)
+                    person.board(rng)
+                    person.check_in(rng)
+                    person.review(rng)
+
+            arrivals = queue.Queue()
+
+            def paced_thread(seed, person):
+                rng = random.Random(seed)
+                steps = {
+                    "scan → station form": person.scan,
+                    "queue board": person.board,
+                    "check-in + guide sheet + labels": person.check_in,
+                    "review page": person.review,
+                }
+                while (arrival := arrivals.get()) is not None:
+                    due, name = arrival
+                    steps[name](rng, due)
+
+            def schedule(seconds):
+                """Poisson arrivals of every step at its paced rate, handed to the pool when due."""
+                rng, now = random.Random(11), time.perf_counter()
+                timeline = []
+                for name, rate in PEAK_RATES.items():
+                    moment = now
+                    while (moment := moment + rng.expovariate(rate * args.pace)) < now + seconds:
+                        timeline.append((moment, name))
+                for due, name in sorted(timeline):
+                    time.sleep(max(0.0, due - time.perf_counter()))
+                    arrivals.put((due, name))
+                for _thread in range(args.pool):
+                    arrivals.put(None)
 
             started = time.perf_counter()
-            threads = [threading.Thread(target=worker, args=(n,)) for n in range(args.clients)]
-            for thread in threads:
-                thread.start()
+            if args.pace:
+                # signed in and warm before the clock starts: each thread's agents, and every page once on
+                # both workers (the first request of a gunicorn thread loads templates and connections)
+                people = [Person() for _ in range(args.pool)]
+                warm_rng = random.Random(5)
+                for person in people:
+                    person.board(warm_rng)
+                    person.review(warm_rng)
+                people[0].scan(warm_rng)
+                people[0].check_in(warm_rng)
+                for name in jobs:
+                    jobs[name].clear()
+                started = time.perf_counter()
+                threads = [threading.Thread(target=paced_thread, args=(n, p)) for n, p in enumerate(people)]
+                for thread in threads:
+                    thread.start()
+                schedule(args.seconds)
+            else:
+                threads = [threading.Thread(target=closed_loop, args=(n,)) for n in range(args.clients)]
+                for thread in threads:
+                    thread.start()
             for thread in threads:
                 thread.join()
             elapsed = time.perf_counter() - started
@@ -297,7 +396,11 @@ def main():
         )
         print(
             f"run              PostgreSQL, gunicorn {args.workers} workers x {args.threads} threads, "
-            f"{args.clients} clients, {elapsed:.1f} s"
+            + (
+                f"paced at {args.pace:g}x the peak hour's rates ({args.pool} client threads), {elapsed:.1f} s"
+                if args.pace
+                else f"{args.clients} clients in a closed loop, {elapsed:.1f} s"
+            )
         )
         for name, budget in BUDGETS.items():
             values = jobs[name]
