@@ -155,7 +155,10 @@ def count_queries(app, user, method, path, data=None, headers=None):
     logger.setLevel(logging.DEBUG)
     logger.addHandler(handler)
     try:
-        answer = http.open(path, method=method, data=data, headers=headers or {})
+        # a fresh app context of its own: the caller's would share ``g`` (and the first request's signed-in
+        # account, which Flask-Login keeps there) with every later request
+        with app.app_context():
+            answer = http.open(path, method=method, data=data, headers=headers or {})
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
