@@ -61,7 +61,7 @@ from checkup.models import Appointment, AppointmentItem, Client, ExamItem, Resou
 from checkup.models.appointments import BOOKED, CHECKED_IN  # noqa: E402
 from checkup.models.base import db  # noqa: E402
 from checkup.services.booking import capacity  # noqa: E402
-from checkup.services.exam import report_review, station_queue  # noqa: E402
+from checkup.services.exam import review_queue, station_queue  # noqa: E402
 from tests.support.live_server import Browserless, GunicornServer, signed_in_cookie  # noqa: E402
 
 ON_THE_FLOOR = 1000
@@ -133,7 +133,7 @@ def targets():
     to_check_in = [
         a.id for a in Appointment.select(Appointment.id).where(Appointment.day == today, Appointment.status == BOOKED)
     ]
-    ready = [a.id for a in report_review.ready_for_review(limit=500) if a.day == today]
+    ready = [a.id for a in review_queue.ready_for_review(limit=500) if a.day == today]
     stations = [load.station.code for load in state.loads.values()]
     return codes, stations, to_check_in, ready
 

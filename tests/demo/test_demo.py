@@ -10,7 +10,7 @@ from checkup.models import Appointment, Client, Organization, Report, Result, Sl
 from checkup.models.appointments import BOOKED, CHECKED_IN, COMPLETED, LIVE_STATUSES
 from checkup.models.base import db
 from checkup.models.results import PDF_READY, PUBLISHED
-from checkup.services.exam import report_pdf, report_review, reports, stations
+from checkup.services.exam import report_pdf, reports, review_queue, stations
 from tests.booking_helpers import assert_counters_consistent
 
 
@@ -42,7 +42,7 @@ def test_seed_demo_fills_an_empty_portal(app):
             for a in Appointment.select().where(Appointment.day == today, Appointment.status == CHECKED_IN)
         ]
         assert any(0 < p.done < p.total for p in progress), "someone is halfway through the stations"
-        assert any(a.day == today for a in report_review.ready_for_review()), "one client of today is ready to sign"
+        assert any(a.day == today for a in review_queue.ready_for_review()), "one client of today is ready to sign"
 
         alerts = stations.open_alerts()
         assert alerts and alerts[0].appointment.day == today

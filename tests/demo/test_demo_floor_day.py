@@ -7,7 +7,7 @@ from checkup.core import clock
 from checkup.demo import demo, demo_floor_day
 from checkup.models import Appointment, Result, StationVisit
 from checkup.models.appointments import CHECKED_IN
-from checkup.services.exam import guidance, report_review, station_queue
+from checkup.services.exam import guidance, review_queue, station_queue
 from tests.booking_helpers import assert_counters_consistent
 
 
@@ -29,7 +29,7 @@ def test_the_demo_floor_has_300_clients_in_every_state(app):
     board = station_queue.station_board(loads["GEN"].station)
     assert board.waiting and board.done and board.waiting_count == loads["GEN"].waiting
 
-    ready = report_review.ready_for_review(limit=500)
+    ready = review_queue.ready_for_review(limit=500)
     assert len([a for a in ready if a.day == today]) >= 40, "every station done and signed: the chief's queue"
 
     listing = guidance.floor_guidance()

@@ -22,7 +22,7 @@ from checkup.models import (
 )
 from checkup.models.appointments import CHECKED_IN, COMPLETED
 from checkup.services.access import care_access
-from checkup.services.exam import chief_review, report_review
+from checkup.services.exam import chief_review, report_review, review_queue
 from tests import factories
 from tests.factories import sign_in_directly
 from tests.report_helpers import ReportWorld
@@ -83,12 +83,12 @@ def test_a_physician_without_the_chief_role_cannot_review(app, world, client):
 
 def test_the_queue_waits_for_every_station_to_sign(world):
     world.all_results()
-    assert report_review.ready_for_review() == []  # results all in, stations not signed
+    assert review_queue.ready_for_review() == []  # results all in, stations not signed
     world.sign_stations()
     StationConclusion.update(status="draft").where(StationConclusion.department == world.glu.department_id).execute()
-    assert report_review.ready_for_review() == []  # one station's conclusion is still a draft
+    assert review_queue.ready_for_review() == []  # one station's conclusion is still a draft
     StationConclusion.update(status="signed").execute()
-    assert [a.id for a in report_review.ready_for_review()] == [world.appointment.id]
+    assert [a.id for a in review_queue.ready_for_review()] == [world.appointment.id]
     data = report_review.review_data(world.appointment.id)
     assert data.unsigned_stations == [] and data.can_sign
 
@@ -186,15 +186,15 @@ def test_a_draft_claims_the_checkup_and_the_workload_counts_it(app, world):
     first, second = world.chief_user(), factories.make_user("chief", email="chief2@example.com", name="王主任")
     factories.make_user("chief", email="gone@example.com", name="离职", is_active=False)
     chief_review.save_draft(world.actor(second), world.appointment.id, "草稿", "")
-    assert report_review.reviewers_of([world.appointment])[world.appointment.id].id == second.id
-    load = {w.chief.name: (w.signed_today, w.in_progress) for w in report_review.chief_workload()}
+    assert review_queue.reviewers_of([world.appointment])[world.appointment.id].id == second.id
+    load = {w.chief.name: (w.signed_today, w.in_progress) for w in review_queue.chief_workload()}
     assert load == {"郑主任": (0, 0), "王主任": (0, 1)}
 
     chief_review.sign(world.actor(first), world.appointment.id, "总检结论", "")
-    load = {w.chief.name: (w.signed_today, w.in_progress) for w in report_review.chief_workload()}
+    load = {w.chief.name: (w.signed_today, w.in_progress) for w in review_queue.chief_workload()}
     assert load == {"郑主任": (1, 0), "王主任": (0, 0)}
     yesterday = clock.today() - datetime.timedelta(days=1)
-    assert {w.chief.name: w.signed_today for w in report_review.chief_workload(yesterday)} == {"郑主任": 0, "王主任": 0}
+    assert {w.chief.name: w.signed_today for w in review_queue.chief_workload(yesterday)} == {"郑主任": 0, "王主任": 0}
 
 
 def test_an_amendment_keeps_the_levels(app, world):
@@ -253,7 +253,7 @@ def test_the_queue_page_runs_a_fixed_number_of_queries_oldest_first(app, world, 
     floor.ready()
     with count_queries() as few:
         assert client.get("/exam/review").status_code == 200
-    for _ in range(report_review.REVIEW_PAGE_SIZE + 3):
+    for _ in range(review_queue.REVIEW_PAGE_SIZE + 3):
         floor.ready()
     chief_review.save_draft(world.actor(world.chief_user()), older.id, "草稿", "")
     with count_queries() as many:
@@ -262,7 +262,7 @@ def test_the_queue_page_runs_a_fixed_number_of_queries_oldest_first(app, world, 
     assert many.count == few.count
     assert html.index("Q000001") < html.index("Q000002")  # oldest first
     assert "郑主任" in html and "Chief physicians today" in html
-    assert html.count("/exam/review/") - html.count("/exam/review/reports/") >= report_review.REVIEW_PAGE_SIZE
+    assert html.count("/exam/review/") - html.count("/exam/review/reports/") >= review_queue.REVIEW_PAGE_SIZE
 
 
 def test_the_review_page_runs_a_fixed_number_of_queries(app, world, client, count_queries):

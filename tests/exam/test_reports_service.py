@@ -9,7 +9,7 @@ import pytest
 from checkup.core.errors import Conflict, DomainError, ValidationError
 from checkup.models import Appointment, AuditEvent, Finding, FollowUp, FollowUpRule, Report, Result
 from checkup.services.catalog import care_rules
-from checkup.services.exam import report_review, reports
+from checkup.services.exam import report_review, reports, review_queue
 from tests.report_helpers import ReportWorld
 
 
@@ -214,13 +214,13 @@ def test_review_data_puts_abnormal_first_with_previous_values_in_a_fixed_number_
 
 def test_ready_for_review_lists_only_complete_unsigned_checkups(app, world):
     world.result(world.wbc, 6.2, low=3.5, high=9.5)
-    assert report_review.ready_for_review() == []
+    assert review_queue.ready_for_review() == []
     world.result(world.glu, 5.0, low=3.9, high=6.1)
     world.result(world.alt, None, skipped=True)
     world.result(world.liver, value_text="Normal")
-    assert report_review.ready_for_review() == []  # every result in; the stations have not signed yet
+    assert review_queue.ready_for_review() == []  # every result in; the stations have not signed yet
     world.sign_stations()
-    assert [a.id for a in report_review.ready_for_review()] == [world.appointment.id]
+    assert [a.id for a in review_queue.ready_for_review()] == [world.appointment.id]
     reports.sign(world.actor(), world.appointment.id, "Fine.", "")
-    assert report_review.ready_for_review() == []
-    assert [r.appointment_id for r in report_review.recently_signed()] == [world.appointment.id]
+    assert review_queue.ready_for_review() == []
+    assert [r.appointment_id for r in review_queue.recently_signed()] == [world.appointment.id]

@@ -11,7 +11,7 @@ from checkup.core import clock
 from checkup.models import Appointment, AuditEvent, ChiefReview, Report, Result
 from checkup.models.appointments import CHECKED_IN
 from checkup.services.access import care_access
-from checkup.services.exam import chief_review, report_review
+from checkup.services.exam import chief_review, report_review, review_queue
 from tests import factories
 from tests.factories import sign_in_directly
 from tests.report_helpers import ReportWorld
@@ -107,17 +107,17 @@ def test_a_checkup_in_the_queue_is_open_to_every_chief_and_a_claim_keeps_it_open
 
 
 def test_an_abandoned_checkup_out_of_the_window_is_not_in_the_queue_nor_open(app, world):
-    old = clock.today() - datetime.timedelta(days=report_review.REVIEW_WINDOW_DAYS + 1)
+    old = clock.today() - datetime.timedelta(days=review_queue.REVIEW_WINDOW_DAYS + 1)
     Appointment.update(day=old).where(Appointment.id == world.appointment.id).execute()
     assert Appointment.get_by_id(world.appointment.id).status == CHECKED_IN
-    assert report_review.ready_for_review() == []
+    assert review_queue.ready_for_review() == []
     assert report_review.review_relationship(world.chief_user(), world.appointment) is None
     assert signed_in(app, world.chief_user()).get(f"/exam/review/{world.appointment.id}").status_code == 403
-    edge = clock.today() - datetime.timedelta(days=report_review.REVIEW_WINDOW_DAYS)
+    edge = clock.today() - datetime.timedelta(days=review_queue.REVIEW_WINDOW_DAYS)
     Appointment.update(day=edge).where(Appointment.id == world.appointment.id).execute()
-    assert [a.id for a in report_review.ready_for_review()] == [world.appointment.id]
+    assert [a.id for a in review_queue.ready_for_review()] == [world.appointment.id]
     page = signed_in(app, world.chief_user()).get("/exam/review")
-    assert f"last {report_review.REVIEW_WINDOW_DAYS} days" in page.get_data(as_text=True)
+    assert f"last {review_queue.REVIEW_WINDOW_DAYS} days" in page.get_data(as_text=True)
 
 
 def test_a_missing_checkup_is_not_found_for_a_chief(app, world):

@@ -9,7 +9,7 @@ import pytest
 from checkup.core import clock
 from checkup.models import Appointment, AppointmentItem, Report, Result, Slot, StationConclusion
 from checkup.models.appointments import BOOKED, CHECKED_IN, COMPLETED
-from checkup.services.exam import report_review
+from checkup.services.exam import review_queue
 from tests import factories
 from tests.factories import sign_in_directly
 
@@ -91,8 +91,8 @@ def test_only_checked_in_checkups_with_every_item_done_and_nothing_signed_are_re
     desk.appointment(station=None)
 
     expected = [older.id, ready.id, skipped.id, drafted.id]
-    assert [a.id for a in report_review.ready_for_review()] == expected
-    page = report_review.review_queue()
+    assert [a.id for a in review_queue.ready_for_review()] == expected
+    page = review_queue.review_queue()
     assert [a.id for a in page.items] == expected and page.total == 4 and page.pages == 1
     assert page.items[0].client.name == older.client.name and page.items[0].package.code == "TWO"
 
@@ -101,11 +101,11 @@ def test_the_queue_is_paged_in_sql_oldest_first(desk):
     first_day = clock.today() - datetime.timedelta(days=3)
     made = [desk.appointment(day=first_day + datetime.timedelta(days=n % 3)) for n in range(7)]
     expected = [a.id for a in sorted(made, key=lambda a: (a.day, a.id))]
-    pages = [report_review.review_queue(number, per_page=3) for number in (1, 2, 3)]
+    pages = [review_queue.review_queue(number, per_page=3) for number in (1, 2, 3)]
     assert [[a.id for a in page.items] for page in pages] == [expected[:3], expected[3:6], expected[6:]]
     assert {(page.total, page.pages) for page in pages} == {(7, 3)}
-    assert report_review.review_queue(99, per_page=3).number == 3  # clamped to the last page
-    assert [a.id for a in report_review.ready_for_review(limit=2)] == expected[:2]
+    assert review_queue.review_queue(99, per_page=3).number == 3  # clamped to the last page
+    assert [a.id for a in review_queue.ready_for_review(limit=2)] == expected[:2]
 
 
 def test_the_review_page_runs_a_fixed_number_of_queries_and_pages_with_htmx(app, desk, client, count_queries):
@@ -114,13 +114,13 @@ def test_the_review_page_runs_a_fixed_number_of_queries_and_pages_with_htmx(app,
     desk.appointment()
     with count_queries() as few:
         assert client.get("/exam/review").status_code == 200
-    for _ in range(report_review.REVIEW_PAGE_SIZE + 5):
+    for _ in range(review_queue.REVIEW_PAGE_SIZE + 5):
         desk.appointment()
     with count_queries() as many:
         page = client.get("/exam/review")
     html = page.get_data(as_text=True)
     assert many.count == few.count
-    assert html.count("/exam/review/") - html.count("/exam/review/reports/") >= report_review.REVIEW_PAGE_SIZE
+    assert html.count("/exam/review/") - html.count("/exam/review/reports/") >= review_queue.REVIEW_PAGE_SIZE
     assert 'hx-target="#ready-list"' in html and "page=2" in html
     fragment = client.get("/exam/review?page=2", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<html" not in fragment and "R000" in fragment and "Recently signed" not in fragment

@@ -12,7 +12,7 @@ from checkup.core import clock
 from checkup.models import Appointment, AppointmentItem, Client, Slot
 from checkup.models.appointments import CHECKED_IN, COMPLETED
 from checkup.models.base import db
-from checkup.services.exam import report_review
+from checkup.services.exam import review_queue
 from tests.report_helpers import ReportWorld
 
 OLD_ROWS = 20000
@@ -21,7 +21,7 @@ OLD_ROWS = 20000
 def _old_appointments(world, n):
     """``n`` appointments of the last years, outside the window: most completed, one in ten left checked in."""
     client = Client.get_by_id(world.client.id)
-    first = clock.today() - datetime.timedelta(days=report_review.REVIEW_WINDOW_DAYS + 1)
+    first = clock.today() - datetime.timedelta(days=review_queue.REVIEW_WINDOW_DAYS + 1)
     slot = Slot.create(day=first, start_time=datetime.time(8), end_time=datetime.time(9), capacity=5)
     rows = [
         {
@@ -73,10 +73,10 @@ def test_the_queue_reads_its_window_off_the_status_day_index_on_postgresql(app):
     db.execute_sql("ANALYZE appointment")
     db.execute_sql("ANALYZE appointment_item")
 
-    assert [a.id for a in report_review.ready_for_review()] == [world.appointment.id]
-    assert report_review.review_queue().total == 1
+    assert [a.id for a in review_queue.ready_for_review()] == [world.appointment.id]
+    assert review_queue.review_queue().total == 1
 
-    plan = _plan(report_review._ready_ids())[0]["Plan"]
+    plan = _plan(review_queue.ready_ids())[0]["Plan"]
     on_appointment = [n for n in _nodes(plan) if n.get("Relation Name") == "appointment"]
     assert on_appointment, plan
     assert {n.get("Index Name") for n in on_appointment} == {"appointment_status_day_id"}, on_appointment
@@ -106,5 +106,5 @@ def test_old_abandoned_checkups_stay_out_of_the_queue(app):
     AppointmentItem.create(appointment=abandoned, item=world.wbc, price=Decimal("10"))
     world.result(world.wbc, 6.0, appointment=abandoned)
     world.sign_stations(appointment=abandoned)
-    assert [a.id for a in report_review.ready_for_review()] == [world.appointment.id]
-    assert report_review.review_queue().total == 1
+    assert [a.id for a in review_queue.ready_for_review()] == [world.appointment.id]
+    assert review_queue.review_queue().total == 1

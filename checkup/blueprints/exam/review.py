@@ -9,7 +9,7 @@ from checkup.core.errors import Conflict, PermissionDenied, ValidationError
 from checkup.core.i18n import is_chinese
 from checkup.forms.review import AmendForm, ReopenForm, ReportTextForm, SignForm, observations_text
 from checkup.models.accounts import CHIEF
-from checkup.services.exam import chief_review, report_review, reports
+from checkup.services.exam import chief_review, report_review, reports, review_queue
 from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
 
@@ -19,8 +19,8 @@ restrict_blueprint(bp, CHIEF)
 
 @bp.get("", endpoint="index")
 def index():
-    ready = report_review.review_queue(parse_page(request.args.get("page")))
-    reviewers = report_review.reviewers_of(ready.items)
+    ready = review_queue.review_queue(parse_page(request.args.get("page")))
+    reviewers = review_queue.reviewers_of(ready.items)
     conflicts = report_review.open_conflict_counts(ready.items)
     if wants_fragment():
         return render_page(
@@ -31,9 +31,9 @@ def index():
         ready=ready,
         reviewers=reviewers,
         conflicts=conflicts,
-        workload=report_review.chief_workload(),
-        signed=report_review.recently_signed(),
-        window_days=report_review.REVIEW_WINDOW_DAYS,
+        workload=review_queue.chief_workload(),
+        signed=review_queue.recently_signed(),
+        window_days=review_queue.REVIEW_WINDOW_DAYS,
     )
 
 
