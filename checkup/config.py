@@ -86,6 +86,10 @@ SETTINGS = [
     # how long a staff member's break-the-glass access to a client's clinical record lasts
     ("BREAK_GLASS_MINUTES", "CHECKUP_BREAK_GLASS_MINUTES", int, 30),
     ("CHIEF_MAY_SIGN_OWN_STATIONS", "CHECKUP_CHIEF_MAY_SIGN_OWN_STATIONS", _bool, False),  # 主检 of own stations
+    # the exam floor's station loads (overview, guidance) and a board's timed polls are read at most this
+    # often per process (services/exam/station_queue.py); 0 reads them on every request
+    ("FLOOR_LOADS_MAX_AGE_SECONDS", "CHECKUP_FLOOR_LOADS_MAX_AGE_SECONDS", float, 5.0),
+    ("FLOOR_BOARD_MAX_AGE_SECONDS", "CHECKUP_FLOOR_BOARD_MAX_AGE_SECONDS", float, 2.0),
     ("TASK_LEASE_SECONDS", "CHECKUP_TASK_LEASE_SECONDS", int, None),
     # clients' data rights: where the ZIPs of their data are written (deleted after 7 days), how long
     # reports and results are kept, and after how long without an exam a client account is anonymized
