@@ -17,6 +17,7 @@ PAGES = {
         "/admin/accounts/{account}",
         "/admin/audit",
         "/admin/catalog/items",
+        "/admin/catalog/station-staff",
         "/directory/clients",
         "/directory/organizations",
     ],

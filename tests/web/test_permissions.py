@@ -137,6 +137,9 @@ CATALOG = [
     "module_active",
     "station_rules",
     "station_rule_delete",
+    "station_staff_list",
+    "station_staff_add",
+    "station_staff_remove",
 ]
 RULES.update({f"catalog.{name}": {ADMIN} for name in CATALOG})
 RULES.update(

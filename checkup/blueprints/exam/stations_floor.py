@@ -7,12 +7,13 @@ as background); the desk (导检) reads them too, only stations scan clients in 
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from checkup.core import clock
 from checkup.core.arguments import parse_page
 from checkup.core.errors import NotFound, ValidationError
 from checkup.models.accounts import PHYSICIAN, SCHEDULER
-from checkup.services.exam import guidance, results, station_queue
+from checkup.services.exam import guidance, results, station_queue, station_staff
 from checkup.web.guards import actor, is_timed_poll, render_page, restrict_blueprint, roles_required, wants_fragment
 
 bp = Blueprint("floor", __name__, url_prefix="/exam/floor")
@@ -33,8 +34,21 @@ def board(department_code):
     station = results.get_department(department_code)
     # the station's screens (and a hallway display) poll every 5 s: those polls share one reading per couple
     # of seconds; opening the board, or acting on it, reads it now
-    board = station_queue.kept_station_board(station) if is_timed_poll() else station_queue.station_board(station)
-    return render_page("exam/board.html", "exam/_board.html", board=board)
+    if is_timed_poll():
+        return render_page("exam/board.html", "exam/_board.html", board=station_queue.kept_station_board(station))
+    return render_page(
+        "exam/board.html",
+        "exam/_board.html",
+        board=station_queue.station_board(station),
+        works_here=_works_here(station),
+    )
+
+
+def _works_here(station):
+    """For a physician's full page: whether they work at ``station`` (None for anyone else; one query)."""
+    if wants_fragment() or not current_user.has_role(PHYSICIAN):
+        return None
+    return station_staff.works_at(current_user, station.id)
 
 
 def _target(outcome):

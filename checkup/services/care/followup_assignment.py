@@ -106,11 +106,14 @@ def is_counselor(user_id):
 
 
 def staff_departments():
-    """Every counselor-department row with its user and department, for the admin's screen."""
+    """Every counselor's department row with its user and department, for the admin's screen (the same
+    table holds the stations physicians work at: those are the station staff page's, not listed here)."""
+    counselor = UserRole.select(UserRole.user).where(UserRole.role == COUNSELOR)
     return list(
         StaffDepartment.select(StaffDepartment, User, Department)
         .join(User)
         .join_from(StaffDepartment, Department)
+        .where(StaffDepartment.user.in_(counselor))
         .order_by(User.name, Department.sort_order, Department.code)
     )
 
