@@ -15,6 +15,7 @@ from checkup.blueprints.admin import (
     catalog,
     catalog_modules,
     catalog_packages,
+    catalog_stations,
     data_requests,
     integrations,
     management,
@@ -38,8 +39,9 @@ from checkup.blueprints.me import account, booking, client, consultations, exam_
 from checkup.blueprints.me import invoices as me_invoices
 from checkup.blueprints.public import auth, home, invitations, preferences, surveys
 
-# catalog_packages and catalog_modules add their views to catalog.bp (the admin's one catalog area)
-_CATALOG_VIEWS = (catalog_packages, catalog_modules)
+# catalog_packages, catalog_modules and catalog_stations add their views to catalog.bp (the admin's one
+# catalog area)
+_CATALOG_VIEWS = (catalog_packages, catalog_modules, catalog_stations)
 
 BLUEPRINTS = [
     home.bp,
