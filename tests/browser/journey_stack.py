@@ -221,16 +221,25 @@ class Stack:
 # --- the fixtures a journey module imports -----------------------------------------------------------
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def stack(request, tmp_path_factory):
-    name = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
-    stack = Stack(request.param, tmp_path_factory.mktemp(f"{name}-{request.param}"))
+@contextlib.contextmanager
+def running_stack(backend, folder, **env):
+    """A started Stack on ``backend`` with ``env`` added to its server's environment, stopped afterwards; its
+    ``state`` is the module's steps' shared notes."""
+    stack = Stack(backend, folder)
+    stack.env.update(env)
     try:
         stack.start()
         stack.state = {}
         yield stack
     finally:
         stack.stop()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def stack(request, tmp_path_factory):
+    name = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    with running_stack(request.param, tmp_path_factory.mktemp(f"{name}-{request.param}")) as stack:
+        yield stack
 
 
 @pytest.fixture(scope="module")

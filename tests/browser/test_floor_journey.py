@@ -22,7 +22,7 @@ from icalendar import Calendar
 from playwright.sync_api import expect
 
 from tests.browser.care_journey_helpers import JOB_TIMEOUT, JOB_TIMEOUT_MS, pdf_text, sign_in, unique, wait_for_mail
-from tests.browser.journey_stack import Stack, _bind_live_database, browser_context_args  # noqa: F401 (fixtures)
+from tests.browser.journey_stack import _bind_live_database, browser_context_args, running_stack  # noqa: F401 (fixtures)
 from tests.exam.test_report_language import LATIN_ALLOWED
 
 SCHEDULER, PHYSICIAN, CHIEF = "scheduler@demo.test", "physician@demo.test", "chief@demo.test"
@@ -35,13 +35,8 @@ MOVE_TIME = (datetime.time(6, 10), datetime.time(6, 50))  # the run's own slots 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     """The issue asks for PostgreSQL with a real worker: this journey runs on that stack only."""
-    stack = Stack("postgresql", tmp_path_factory.mktemp("floor-postgresql"))
-    try:
-        stack.start()
-        stack.state = {}
+    with running_stack("postgresql", tmp_path_factory.mktemp("floor-postgresql")) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 def _client_with_login(stack, name, sex, birth, locale, package_code=None):
