@@ -15,7 +15,7 @@ from checkup.services.care import (
     renewals,
     surveys,
 )
-from checkup.services.exam import report_pdf
+from checkup.services.exam import events, report_pdf
 from checkup.services.groups import (
     contract_reservations,
     employee_exports,
@@ -26,7 +26,7 @@ from checkup.services.groups import (
 from checkup.services.groups.roster import roster
 from checkup.services.integrations import webhooks
 from checkup.services.mail import booking_mail, messages, notifications
-from checkup.services.money import ledger, providers
+from checkup.services.money import hold_mail, ledger, outcomes, providers
 from checkup.services.privacy import anonymization, data_export, data_rights
 
 # imported for their @tasks.handler registrations
@@ -36,6 +36,7 @@ REGISTERING_MODULES = (
     payment_holds,
     ledger,  # also fills payment_holds.ON_BOOKED / ON_CANCELLED (charges, cancellation credits)
     providers,
+    hold_mail,
     campaigns,
     client_facts,
     consultations,
@@ -59,3 +60,8 @@ REGISTERING_MODULES = (
     data_rights,
     webhooks,
 )
+
+# Money sits below exam and may not import its events: its receivers are connected here, where both are known
+# (a contract's credits for items not performed when a report is signed, its no-show charge when marked).
+events.report_signed.connect(outcomes.on_report_signed)
+events.appointment_no_show.connect(outcomes.on_no_show)

@@ -19,7 +19,15 @@ SCOPES = (
     "clients:write",
     "fhir:read",
 )
-EVENTS = ("report.signed", "results.received")
+EVENTS = (
+    "appointment.booked",
+    "appointment.cancelled",
+    "appointment.checked_in",
+    "report.signed",
+    "report.amended",
+    "critical_value.raised",
+    "results.received",
+)
 PENDING, DELIVERED, FAILED, DEAD = "pending", "delivered", "failed", "dead"
 
 

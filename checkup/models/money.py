@@ -65,8 +65,9 @@ STATEMENT_STATUSES = (DRAFT, STATEMENT_ISSUED, PAID)
 CREDIT_AT_ITEM_PRICE, NO_CREDIT = "item_price", "none"
 CREDIT_RULES = (CREDIT_AT_ITEM_PRICE, NO_CREDIT)
 
-# prepayment holds
-HOLDING, HOLD_PAID, HOLD_EXPIRED = "holding", "paid", "expired"
+# prepayment holds: held → paid, or expired (unpaid in time: the booking was released), or closed (the booking
+# was cancelled while held)
+HOLDING, HOLD_PAID, HOLD_EXPIRED, HOLD_CLOSED = "holding", "paid", "expired", "closed"
 
 
 def amount_field(**kwargs):
@@ -293,6 +294,17 @@ class PaymentHold(BaseModel):
     state = CharField(max_length=8, default=HOLDING, index=True)
     created_at = DateTimeField(default=utcnow)
     settled_at = DateTimeField(null=True)
+
+    @property
+    def released(self):
+        """The booking was released because it was not paid in time (a release comes only after
+        ``expires_at``; a hold ended by a cancellation before this state existed was marked expired too)."""
+        return self.state == HOLD_EXPIRED and self.settled_at is not None and self.settled_at >= self.expires_at
+
+    @property
+    def minutes(self):
+        """How long the places were held, in whole minutes."""
+        return max(1, round((self.expires_at - self.created_at).total_seconds() / 60))
 
 
 MONEY_MODELS = [

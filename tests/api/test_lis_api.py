@@ -133,13 +133,13 @@ def test_refused_values_say_why_and_leave_the_others_stored(app, client, lab):
         client,
         token,
         appointment.exam_code,
-        {"external_id": "A", "item_code": "GLU", "value": "5.0", "unit": "mg/dL"},
+        {"external_id": "A", "item_code": "GLU", "value": "5.0", "unit": "mg/L"},  # no conversion known
         {"external_id": "B", "item_code": "NOPE", "value": "1"},
         {"external_id": "C", "item_code": "HB", "value": "abc"},
         {"external_id": "D", "item_code": "HB", "value": "140"},
     ).get_json()["results"]
     assert [o["outcome"] for o in body] == ["refused", "refused", "refused", "stored"]
-    assert "mg/dL" in body[0]["error"]
+    assert "mg/L" in body[0]["error"]
     assert Result.select().where(Result.appointment == appointment.id).count() == 1
 
 

@@ -81,7 +81,9 @@ def hold_runs_out(appointment_id):
     from checkup.models.money import PaymentHold
 
     past = utcnow() - datetime.timedelta(seconds=5)
-    assert PaymentHold.update(expires_at=past).where(PaymentHold.appointment == appointment_id).execute() == 1
+    hold = PaymentHold.get(PaymentHold.appointment == appointment_id)
+    booked_at = past - (hold.expires_at - hold.created_at)  # the whole hold moves back: it lasted as long
+    assert PaymentHold.update(created_at=booked_at, expires_at=past).where(PaymentHold.id == hold.id).execute() == 1
     task = Task.get(Task.dedupe_key == f"payment-hold:{appointment_id}")
     Task.update(next_attempt_at=past).where(Task.id == task.id).execute()
     return task.id

@@ -1,10 +1,11 @@
 """Money end to end (issue 15, "Done when"), in Chromium against a whole portal on PostgreSQL with a real rq
 worker on Redis, under ``CHECKUP_PAYMENT_POLICY=prepay``.
 
-A client books online and is shown the hold and what to pay → unpaid, the hold runs out and the operator's
-scheduler (`flask cron`) has the worker release the booking: the client sees it cancelled and the time free
-again → the desk takes a payment split across cash and WeChat Pay and prints the receipt → a cancelled
-booking is refunded with a reason → the client asks for an invoice, the desk issues it and reverses it (红冲)
+A client books online and is shown the hold and what to pay on the page the booking lands on, with "Pay now"
+→ unpaid, the hold runs out and the operator's scheduler (`flask cron`) has the worker release the booking:
+the client sees it cancelled because it was not paid in time, is emailed so, and the time is free again →
+the desk takes a payment split across cash and WeChat Pay and prints the receipt → a cancelled booking is
+refunded with a reason → the client asks for an invoice, the desk issues it and reverses it (红冲)
 → the cashier closes the day (日结) with the counted cash's difference recorded → a company's contract where
 one employee skipped two items and one did a cheaper package: the statement is settled and issued, and the
 statement, HR's billing page and the management dashboard's group revenue agree to the cent with the
@@ -24,7 +25,7 @@ from playwright.sync_api import expect
 
 from tests.browser.care_journey_helpers import JOB_TIMEOUT, JOB_TIMEOUT_MS, center_time, pdf_text, sign_in, unique
 from tests.browser.helpers import axe_check
-from tests.browser.journey_stack import Stack, _bind_live_database, browser_context_args  # noqa: F401 (fixtures)
+from tests.browser.journey_stack import _bind_live_database, browser_context_args, running_stack  # noqa: F401 (fixtures)
 from tests.browser.money_journey_helpers import (
     PASSWORD,
     body_package,
@@ -62,14 +63,10 @@ SKIPPED = ("B", "C")
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     """The issue asks for PostgreSQL with a real worker; the portal takes prepayment with a short hold."""
-    stack = Stack("postgresql", tmp_path_factory.mktemp("money-postgresql"))
-    stack.env.update(CHECKUP_PAYMENT_POLICY="prepay", CHECKUP_PAYMENT_HOLD_MINUTES=str(HOLD_MINUTES))
-    try:
-        stack.start()
-        stack.state = {}
+    folder = tmp_path_factory.mktemp("money-postgresql")
+    env = {"CHECKUP_PAYMENT_POLICY": "prepay", "CHECKUP_PAYMENT_HOLD_MINUTES": str(HOLD_MINUTES)}
+    with running_stack("postgresql", folder, **env) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 def _flash(page):
@@ -114,16 +111,21 @@ def test_an_unpaid_prepaid_booking_is_released_when_its_hold_runs_out(stack, new
     expect(me.get_by_text("Your checkup is booked.")).to_be_visible()
     expect(me).to_have_url(re.compile(r"/me/appointments/\d+$"))
     appointment_id = int(me.url.rsplit("/", 1)[1])
-
-    # what to pay, and until when the places are held: on the client's payments page
-    me.locator("header nav").get_by_role("link", name="Payments and invoices").click()
-    me.get_by_role("link", name=day.isoformat()).click()
-    expect(me.get_by_role("heading", level=1)).to_have_text(f"Prepaid check · {day.isoformat()}")
     with stack.database():
         hold = PaymentHold.get(PaymentHold.appointment == appointment_id)
         held_for = hold.expires_at - hold.created_at
         assert abs(held_for - datetime.timedelta(minutes=HOLD_MINUTES)) < datetime.timedelta(seconds=1)
     held_until = center_time(stack, hold.expires_at)
+
+    # the page the booking lands on says what to pay and until when the places are held, and leads to paying
+    expect(me.get_by_test_id("you-pay")).to_have_text("¥160.00")
+    expect(me.get_by_test_id("paid-state")).to_have_text("Unpaid: ¥160.00 due")
+    expect(me.get_by_test_id("hold-deadline")).to_have_text(
+        f"Your places are held until {held_until}. Unpaid by then, the booking is released."
+    )
+    axe_check(me)
+    me.get_by_role("button", name="Pay now").click()  # a link drawn as a button
+    expect(me.get_by_role("heading", level=1)).to_have_text(f"Prepaid check · {day.isoformat()}")
     expect(me.get_by_text(f"Your places are held until {held_until}. Unpaid by then")).to_be_visible()
     expect(me.get_by_test_id("due-self")).to_have_text("¥160.00")
     axe_check(me)
@@ -156,6 +158,21 @@ def test_an_unpaid_prepaid_booking_is_released_when_its_hold_runs_out(stack, new
     expect(me.get_by_role("button", name=re.compile(r"^Pay ¥"))).to_have_count(0)
     me.goto(f"{stack.url}/me/appointments/{appointment_id}")
     expect(me.locator("dl.facts dd").nth(1)).to_have_text("Cancelled")
+    expect(me.get_by_test_id("hold-released")).to_contain_text(
+        f"This booking was released because it was not paid within {HOLD_MINUTES} minutes of booking."
+    )
+    expect(me.get_by_role("button", name="Pay now")).to_have_count(0)
+    # and the client is told by email, in the release's own transaction (sent by the worker after it)
+    released_mail = stack.wait_for(
+        lambda: [m for m in stack.messages(to=choice["email"]) if "was not paid in time" in m["Subject"]],
+        timeout=JOB_TIMEOUT,
+        message="the release email in the outbox",
+    )
+    [mail] = released_mail
+    assert mail["Subject"] == f"Your booking for {day.isoformat()} was released: it was not paid in time"
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    assert "so the booking was released and the place is free for others" in text
+    assert f"/me/packages/{choice['code']}" in text  # how to book the same package again
     me.goto(booking_page)
     expect(the_time).to_contain_text("(1 free)")  # the place is back for anyone
 
@@ -411,7 +428,9 @@ def test_a_contract_statement_hr_billing_and_the_dashboard_agree_to_the_cent(sta
 
     # the center's finance settles the contract by what was done and issues the statement
     desk = sign_in(new_context, stack, DESK)
-    desk.goto(f"{stack.url}/desk/cashier/contracts/{contract_id}/statement")
+    desk.goto(f"{stack.url}/desk/contracts/{contract_id}")  # the contract's page leads to its statement
+    desk.get_by_role("link", name="Statement and company payments (结算单)").click()
+    expect(desk).to_have_url(f"{stack.url}/desk/cashier/contracts/{contract_id}/statement")
     expect(desk.get_by_role("heading", level=1)).to_contain_text(group["name"])
     desk.get_by_label("Items not performed").select_option(label="Credited at item price")
     desk.get_by_role("button", name="Save terms").click()
@@ -430,7 +449,11 @@ def test_a_contract_statement_hr_billing_and_the_dashboard_agree_to_the_cent(sta
 
     # HR: what the company owes, and the statement's lines (employees and money, never an exam item)
     hr = sign_in(new_context, stack, group["hr_email"], PASSWORD)
-    hr.goto(f"{stack.url}/hr/contracts/{contract_id}/billing")
+    hr.goto(f"{stack.url}/hr")
+    hr.locator("header nav").get_by_role("link", name="Contracts").click()
+    hr.get_by_role("link", name=group["name"]).click()
+    hr.get_by_role("link", name="Billing: what the company owes and has paid").click()
+    expect(hr).to_have_url(f"{stack.url}/hr/contracts/{contract_id}/billing")
     expect(hr.get_by_role("heading", level=1)).to_have_text(f"Billing · {group['name']}")
     hr_billed = shown_amount(hr.get_by_test_id("billed").inner_text())
     issued = hr.locator("main table tbody tr").first

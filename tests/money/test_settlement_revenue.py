@@ -1,83 +1,20 @@
 """Group settlement by what was done, statements in versions, and one source of revenue: the statement,
 the HR billing page, the dashboard and the client's page agree to the cent."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
 
-from checkup.core import clock
-from checkup.core.audit import Actor
 from checkup.core.errors import Conflict, ValidationError
-from checkup.models import Appointment, AppointmentItem, Enrollment, Result, Slot
+from checkup.models import Appointment, Result
 from checkup.models.appointments import BOOKED, COMPLETED, NO_SHOW
 from checkup.models.money import BANK_TRANSFER, DRAFT, PAID, STATEMENT_ISSUED, StatementVersion
 from checkup.services.admin import management
 from checkup.services.groups import billing
 from checkup.services.money import revenue, settlement
-from tests import factories
+from tests.money.money_helpers import Contract
 
 pytestmark = pytest.mark.both_dbs
-
-
-class Contract:
-    """Executive package (3 items, 900.00) and a standard one (400.00), 10% discount, no-shows at 50%."""
-
-    def __init__(self):
-        lab = factories.make_department("LAB")
-        self.ldl = factories.make_item("LDL", lab, price="500.00")
-        self.ct = factories.make_item("CTX", lab, price="300.00")
-        self.us = factories.make_item("US", lab, price="200.00")
-        self.addon = factories.make_item("TUMOR", lab, price="120.00", name_en="Tumour markers")
-        self.executive = factories.make_package("EXEC", [self.ldl, self.ct, self.us], price="900.00")
-        self.standard = factories.make_package("STD", [self.ldl], price="400.00")
-        self.contract = factories.make_contract(
-            discount_percent=Decimal("10"),
-            no_show_charge_percent=Decimal("50"),
-            categories=[{"label": "Executives", "package": self.executive}],
-        )
-        self.category = self.contract.categories[0]
-        self.today = clock.today()
-        self.slot = Slot.create(
-            day=self.today, start_time=datetime.time(0, 0), end_time=datetime.time(1, 0), capacity=50
-        )
-        self.finance = Actor(factories.make_user("admin", name="财务"))
-        self._n = 0
-
-    def employee(self, name, package, status=COMPLETED, done=None, addon=False):
-        self._n += 1
-        client = factories.make_client(name=name, organization=self.contract.organization)
-        price = billing.category_price(package.price, self.contract.discount_percent)
-        items = [self.ldl] if package == self.standard else [self.ldl, self.ct, self.us]
-        appointment = Appointment.create(
-            exam_code=f"S{self._n:05d}",
-            client=client,
-            slot=self.slot,
-            day=self.today,
-            package=package,
-            status=status,
-            source="group",
-            total_price=price + (Decimal("120.00") if addon else 0),
-            company_amount=price,
-            self_amount=Decimal("120.00") if addon else Decimal("0"),
-        )
-        for item in items:
-            AppointmentItem.create(appointment=appointment, item=item, price=item.price, payer="company")
-        if addon:
-            AppointmentItem.create(
-                appointment=appointment, item=self.addon, price=Decimal("120.00"), payer="self", is_addon=True
-            )
-        for item in items if done is None else done:
-            if status == COMPLETED:
-                Result.create(appointment=appointment, item=item, value_text="ok")
-        Enrollment.create(
-            contract=self.contract,
-            client=client,
-            category=self.category,
-            employee_no=f"E{self._n:03d}",
-            appointment=appointment,
-        )
-        return appointment
 
 
 def _world():

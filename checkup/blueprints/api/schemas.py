@@ -145,6 +145,8 @@ class ResultOutcome(BaseModel):
     flag: str | None
     critical_alert_id: int | None
     conflict_id: int | None
+    value: str | None = Field(None, description="The value as stored, in the catalog's unit (after conversion).")
+    unit: str | None = Field(None, description="The catalog's unit of the item.")
     error: str | None
 
 

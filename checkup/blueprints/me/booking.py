@@ -14,6 +14,7 @@ from checkup.models.accounts import CLIENT
 from checkup.services.booking import appointments, availability, booking, waitlist
 from checkup.services.catalog.packages import preparation_notes
 from checkup.services.mail import booking_mail
+from checkup.services.money import ledger
 from checkup.web import link_tokens
 from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, restrict_blueprint
@@ -139,7 +140,11 @@ def _taken(exc, offer, code, addons, slot_id):
 def appointment_list():
     upcoming, past = appointments.for_client(current_user.client_id)
     return render_page(
-        "booking/appointments.html", upcoming=upcoming, past=past, waiting=waitlist.entries_for(current_user.client_id)
+        "booking/appointments.html",
+        upcoming=upcoming,
+        past=past,
+        waiting=waitlist.entries_for(current_user.client_id),
+        money=ledger.client_money([a.id for a in upcoming + past]),
     )
 
 
@@ -153,6 +158,7 @@ def appointment(appointment_id):
         items=items,
         notes=preparation_notes(items, is_chinese()),
         locked=booking.cutoff_passed(details),
+        money=ledger.client_money([item.id])[item.id],
     )
 
 

@@ -35,7 +35,7 @@ from checkup.models import (
 )
 from checkup.models.appointments import BOOKED, CANCELLED, LIVE_STATUSES
 from checkup.models.base import db, utcnow
-from checkup.services.booking import appointments, exam_codes, payment_holds
+from checkup.services.booking import appointments, events, exam_codes, payment_holds
 from checkup.services.catalog import addon_modules
 from checkup.services.catalog.addon_modules import active_modules_with_items
 from checkup.services.catalog.packages import age_on, fits, ineligibility, module_ineligibility
@@ -463,6 +463,7 @@ def _create(actor, client, slot, offer, key, source, held=False, reserved_for=No
         audit.record(
             actor, "booking.second_checkup_override", appointment, other=second_to.id, other_day=str(second_to.day)
         )
+    events.appointment_booked.send(appointment, actor=actor)  # integrations: the webhook
     return appointment
 
 
@@ -552,6 +553,7 @@ def cancel(actor, appointment_id, reason, client_id=None, staff=False):
         audit.record(
             actor, "booking.cancelled_override" if override else "booking.cancelled", appointment, reason=reason[:300]
         )
+        events.appointment_cancelled.send(appointment, actor=actor)  # integrations: the webhook
         tasks.defer("waitlist.offer_places", appointment.day.isoformat())
         appointments.owe_calendar_update(actor, appointment.id, "cancelled")  # the cancelling .ics, emailed
     return appointment

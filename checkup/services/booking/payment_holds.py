@@ -4,7 +4,9 @@
 client makes online holds its places for ``CHECKUP_PAYMENT_HOLD_MINUTES`` (30) until paid. The hold is a
 ``PaymentHold`` row and a delayed ``booking.expire_payment_hold`` task, both written in the booking's own
 transaction; unpaid when the task runs, the appointment is cancelled and its places go back (and to the
-waitlist). The money domain marks a hold paid (``mark_paid``) when the balance is settled.
+waitlist), and the client is owed an email saying so, with the calendar event cancelled
+(``mail.payment_hold_released``, in the release's transaction). The money domain marks a hold paid
+(``mark_paid``) when the balance is settled; a cancellation while held closes it.
 
 Booking sits below money, so it does not import it: money fills ``ON_BOOKED`` / ``ON_CANCELLED`` (receivers
 called inside the booking's transaction: charges posted, a cancellation credited).
@@ -21,13 +23,16 @@ from checkup.core.audit import SYSTEM
 from checkup.models import Appointment, AppointmentItem, ResourceDay, Slot
 from checkup.models.appointments import BOOKED, CANCELLED
 from checkup.models.base import db, utcnow
-from checkup.models.money import HOLD_EXPIRED, HOLD_PAID, HOLDING, PaymentHold
+from checkup.models.money import HOLD_CLOSED, HOLD_EXPIRED, HOLD_PAID, HOLDING, PaymentHold
+from checkup.services.booking import events
 
 AT_DESK, PREPAY = "at_desk", "prepay"
 POLICIES = (AT_DESK, PREPAY)
 # only what a client books online is held for prepayment; the desk, groups and walk-ins pay at the desk
 PREPAY_SOURCES = ("individual",)
 
+# the email a release owes (services/money/hold_mail.py), with the calendar event cancelled: SEQUENCE + 1
+RELEASED_MAIL = "mail.payment_hold_released"
 # receiver(appointment) after a booking; receiver(appointment, late) after a cancellation (same transaction)
 ON_BOOKED: dict[str, Callable[[Appointment], None]] = {}
 ON_CANCELLED: dict[str, Callable[[Appointment, bool], None]] = {}
@@ -59,7 +64,7 @@ def booked(appointment):
 
 def cancelled(appointment, late=False):
     """Called by booking.cancel inside its transaction (``late``: after the cutoff, by staff override)."""
-    PaymentHold.update(state=HOLD_EXPIRED, settled_at=utcnow()).where(
+    PaymentHold.update(state=HOLD_CLOSED, settled_at=utcnow()).where(
         PaymentHold.appointment == appointment.id, PaymentHold.state == HOLDING
     ).execute()
     for receiver in ON_CANCELLED.values():
@@ -101,7 +106,8 @@ def expire_hold(appointment_id):
 
     Paid meanwhile (or cancelled, or checked in) — nothing happens. The appointment is cancelled with a
     conditional UPDATE, so a payment racing the expiry either marks the hold paid first (kept) or finds
-    it expired (and the desk refunds it)."""
+    it expired (and the desk refunds it). A release owes the client its email (``RELEASED_MAIL``) in the same
+    transaction."""
     with db.atomic():
         hold = PaymentHold.get_or_none(PaymentHold.appointment == appointment_id, PaymentHold.state == HOLDING)
         if hold is None:
@@ -115,7 +121,7 @@ def expire_hold(appointment_id):
         ):
             return False
         appointment = Appointment.get_by_id(appointment_id)
-        reason = str(_l("Not paid within %(minutes)s minutes", minutes=hold_minutes()))[:300]
+        reason = str(_l("Not paid within %(minutes)s minutes", minutes=hold.minutes))[:300]
         released = (
             Appointment.update(
                 status=CANCELLED, live_day=None, cancelled_at=utcnow(), cancel_reason=reason, updated_at=utcnow()
@@ -127,6 +133,10 @@ def expire_hold(appointment_id):
             return False
         _release_places(appointment)
         audit.record(SYSTEM, "booking.payment_hold_expired", appointment)
+        events.appointment_cancelled.send(appointment, actor=SYSTEM)  # integrations: the webhook
+        Appointment.update(ics_sequence=Appointment.ics_sequence + 1).where(Appointment.id == appointment_id).execute()
+        sequence = Appointment.select(Appointment.ics_sequence).where(Appointment.id == appointment_id).scalar()
+        tasks.defer(RELEASED_MAIL, appointment_id, sequence, dedupe_key=f"payment-hold-released:{appointment_id}")
         for receiver in ON_CANCELLED.values():
             receiver(appointment, False)
         tasks.defer("waitlist.offer_places", appointment.day.isoformat())

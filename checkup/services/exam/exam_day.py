@@ -30,7 +30,7 @@ from checkup.reports.guide_sheet import GuideSheetRenderer
 from checkup.services.booking import booking
 from checkup.services.catalog import containers, station_order
 from checkup.services.catalog.packages import age_on, preparation_notes
-from checkup.services.exam import specimens
+from checkup.services.exam import events, specimens
 from checkup.services.groups import enrollment_identity
 
 STATUSES = (BOOKED, CHECKED_IN, COMPLETED, NO_SHOW, CANCELLED)
@@ -384,6 +384,7 @@ def check_in(actor, appointment_id, verified_fields):
         audit.record(
             actor, "exam_day.checked_in", appointment, identity_confirmed=confirmed, exam_code=appointment.exam_code
         )
+        events.appointment_checked_in.send(appointment, actor=actor)  # integrations: the webhook
     return Appointment.get_by_id(appointment.id)
 
 
@@ -418,6 +419,7 @@ def mark_no_show(actor, appointment_id):
         if changed != 1:
             raise Conflict(_l("Someone else changed this appointment just now. Reload the day sheet."))
         booking._release(appointment.slot_id, appointment.day, booking.resource_ids_of(appointment.id))
+        events.appointment_no_show.send(appointment, actor=actor)  # money: a contract's no-show charge
         audit.record(actor, "exam_day.no_show", appointment, exam_code=appointment.exam_code)
     return Appointment.get_by_id(appointment.id)
 

@@ -47,7 +47,7 @@ from checkup.models.results import ABNORMAL, CRITICAL_FLAGS, CRITICAL_HIGH, CRIT
 from checkup.reports.fonts import text_language
 from checkup.services.access import care_access
 from checkup.services.catalog.packages import age_on
-from checkup.services.exam import derived_items
+from checkup.services.exam import derived_items, events
 
 # A report in one of these states froze the results (superseded versions were signed once too).
 LOCKED_REPORT_STATUSES = ("signed", "published", "superseded")
@@ -314,6 +314,7 @@ def store_result(actor, appointment, entry, source, existing=None, update_on_rac
             flag=entry.flag,
             alert=alert.id,
         )
+        events.critical_value_raised.send(alert, result=result, appointment=appointment)  # integrations: webhook
     return result, created, alert
 
 

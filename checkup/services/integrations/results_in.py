@@ -20,7 +20,7 @@ from checkup.models import Appointment, AppointmentItem, ExamItem
 from checkup.models.base import db, utcnow
 from checkup.models.integrations import ExternalResult, IntegrationClient
 from checkup.services.exam import result_conflicts
-from checkup.services.integrations import webhooks
+from checkup.services.integrations import units, webhooks
 
 STORED, SAME, CONFLICT, DUPLICATE, REFUSED = "stored", "same", "conflict", "duplicate", "refused"
 _KIND_OUTCOME = {result_conflicts.NEW: STORED, result_conflicts.SAME: SAME, result_conflicts.CONFLICT: CONFLICT}
@@ -49,6 +49,8 @@ class Outcome:
     flag: str = ""
     critical_alert_id: int | None = None
     conflict_id: int | None = None
+    value: str = ""
+    unit: str = ""
     error: str = ""
     objects: list[Any] = field(default_factory=list)
 
@@ -61,6 +63,8 @@ class Outcome:
             "flag": self.flag or None,
             "critical_alert_id": self.critical_alert_id,
             "conflict_id": self.conflict_id,
+            "value": self.value or None,
+            "unit": self.unit or None,
             "error": self.error or None,
         }
 
@@ -86,13 +90,6 @@ def _match(items: list[ExamItem], entry: IncomingResult) -> ExamItem | None:
         return next((i for i in items if i.code.upper() == code), None)
     loinc = entry.loinc.strip()
     return next((i for i in items if loinc and i.loinc == loinc), None)
-
-
-def _same_unit(sent: str, catalog: str) -> bool:
-    def norm(unit: str) -> str:
-        return unit.strip().lower().replace("μ", "u").replace("µ", "u").replace(" ", "")
-
-    return not sent.strip() or not catalog or norm(sent) == norm(catalog)
 
 
 def receive_results(
@@ -134,7 +131,9 @@ def _receive_one(
     item = _match(items, entry)
     if item is None:
         return Outcome(entry.external_id, REFUSED, error="No item of this checkup has that code or LOINC code.")
-    if not _same_unit(entry.unit, item.unit):
+    try:
+        value = units.convert(item.code, item.loinc or "", item.unit or "", entry.unit, entry.value)
+    except units.UnknownConversion:
         return Outcome(
             entry.external_id,
             REFUSED,
@@ -147,7 +146,7 @@ def _receive_one(
                 actor,
                 appointment.id,
                 item.code,
-                entry.value,
+                value,
                 source=client.name,
                 source_ref=entry.external_id,
             )
@@ -174,5 +173,7 @@ def _receive_one(
         flag=result.flag if result is not None and received.kind == result_conflicts.NEW else "",
         critical_alert_id=getattr(received.alert, "id", None),
         conflict_id=received.conflict.id if received.conflict is not None else None,
+        value=value.strip(),
+        unit=item.unit or "",
         objects=[o for o in (result, received.conflict) if o is not None],
     )

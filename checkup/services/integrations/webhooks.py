@@ -36,6 +36,7 @@ from checkup.models.integrations import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from checkup.services.booking import events as booking_events
 from checkup.services.exam import events
 
 SIGNATURE_HEADER = "X-Checkup-Signature"
@@ -175,11 +176,55 @@ def emit(event: str, data: dict[str, Any]) -> list[int]:
     return ids
 
 
+def _appointment_data(appointment, status: str) -> dict[str, Any]:
+    """What an appointment event says: ids and codes, never a name or an identifier of the person."""
+    return {
+        "appointment_id": appointment.id,
+        "exam_code": appointment.exam_code,
+        "client_id": appointment.client_id,
+        "day": appointment.day.isoformat(),
+        "status": status,
+    }
+
+
+@booking_events.appointment_booked.connect
+def _appointment_booked(appointment, **_):
+    emit("appointment.booked", _appointment_data(appointment, "booked"))
+
+
+@booking_events.appointment_cancelled.connect
+def _appointment_cancelled(appointment, **_):
+    emit("appointment.cancelled", _appointment_data(appointment, "cancelled"))
+
+
+@events.appointment_checked_in.connect
+def _appointment_checked_in(appointment, **_):
+    emit("appointment.checked_in", _appointment_data(appointment, "checked_in"))
+
+
+@events.critical_value_raised.connect
+def _critical_value_raised(alert, result=None, appointment=None, **_):
+    # the item and its flag, not the value: the receiver reads the value through /fhir with its own scope
+    emit(
+        "critical_value.raised",
+        {
+            "alert_id": alert.id,
+            "appointment_id": appointment.id,
+            "exam_code": appointment.exam_code,
+            "client_id": appointment.client_id,
+            "result_id": result.id,
+            "item_code": result.item.code,
+            "flag": result.flag,
+        },
+    )
+
+
 @events.report_signed.connect
 def _report_signed(report, actor=None, **_):
+    """A first version is `report.signed`; a later one (an amendment) is `report.amended`."""
     appointment = Appointment.get_by_id(report.appointment_id)
     emit(
-        "report.signed",
+        "report.amended" if report.version > 1 else "report.signed",
         {
             "report_id": report.id,
             "version": report.version,

@@ -33,6 +33,7 @@ from checkup.models.money import (
     BalanceLock,
     ChargeLine,
     Payment,
+    PaymentHold,
     Refund,
 )
 from checkup.services.booking import payment_holds
@@ -312,6 +313,24 @@ def client_overview(client_id):
     for row in rows:
         row.account = accounts[row.id]
     return rows
+
+
+@dataclass
+class ClientMoney:
+    """What a client reads about one appointment's money: their part, the company's, and the prepayment
+    hold (None when nothing was held)."""
+
+    own: Balance
+    company: Balance
+    hold: PaymentHold | None = None
+
+
+def client_money(appointment_ids):
+    """{appointment id: ClientMoney} for the client's appointment pages (five queries however many)."""
+    ids = list(appointment_ids)
+    found = accounts_of(ids)
+    holds = {h.appointment_id: h for h in PaymentHold.select().where(PaymentHold.appointment.in_(ids))} if ids else {}
+    return {i: ClientMoney(found[i].of(SELF), found[i].of(COMPANY), holds.get(i)) for i in ids}
 
 
 def balance(appointment_id, payer=SELF) -> Balance:

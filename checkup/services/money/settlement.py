@@ -1,6 +1,7 @@
 """Group settlement: the company is charged by what was done under the contract.
 
-``settle_contract`` writes what the outcomes call for, once each (idempotent keys):
+What each outcome calls for is written when it happens (services/money/outcomes.py: the report signed, the
+no-show marked); ``settle_contract`` writes whatever the ledger still lacks, once each (idempotent keys):
 
 - completed: the package booked under the contract stays charged (the category's package, or the cheaper
   one the employee actually did — the charge is the appointment's own); each package item not performed is
@@ -26,22 +27,19 @@ from peewee import JOIN, fn
 from checkup.core import audit
 from checkup.core.audit import SYSTEM
 from checkup.core.errors import Conflict, NotFound, ValidationError
-from checkup.models import Appointment, AppointmentItem, Client, ContractCategory, Enrollment, GroupContract, Result
+from checkup.models import Appointment, Client, ContractCategory, Enrollment, GroupContract
 from checkup.models.appointments import BOOKED, CANCELLED, CHECKED_IN, COMPLETED, NO_SHOW
 from checkup.models.base import db, utcnow
 from checkup.models.money import (
     ADDON,
     COMPANY,
-    CREDIT_AT_ITEM_PRICE,
     CREDIT_RULES,
     DRAFT,
     METHODS,
     NO_SHOW_CHARGE,
-    NO_SHOW_CREDIT,
     NOT_PERFORMED,
     PACKAGE,
     PAID,
-    SELF,
     STATEMENT_ISSUED,
     Adjustment,
     ChargeLine,
@@ -49,7 +47,7 @@ from checkup.models.money import (
     Payment,
     StatementVersion,
 )
-from checkup.services.money import ledger, revenue
+from checkup.services.money import ledger, outcomes, revenue
 
 
 def get_contract(contract_id, organization_id=None):
@@ -63,8 +61,7 @@ def get_contract(contract_id, organization_id=None):
 
 
 def credit_rule(contract_id):
-    terms = ContractMoneyTerms.get_or_none(ContractMoneyTerms.contract == contract_id)
-    return terms.not_performed_credit if terms else CREDIT_AT_ITEM_PRICE
+    return outcomes.credit_rule(contract_id)
 
 
 def set_credit_rule(actor, contract_id, rule):
@@ -87,137 +84,20 @@ def _appointments(contract_id):
     )
 
 
-def _net_by_appointment(ids, exclude_kinds=()):
-    """{(appointment id, payer): net of charge lines and adjustments} (four grouped queries)."""
-    net = defaultdict(lambda: ledger.ZERO)
-    for model in (ChargeLine, Adjustment):
-        query = model.select(model.appointment, model.payer, ledger.sum_column(model.amount)).where(
-            model.appointment.in_(ids), model.kind.not_in(exclude_kinds or ("",))
-        )
-        for appointment_id, payer, value in query.group_by(model.appointment, model.payer).tuples():
-            net[(appointment_id, payer)] += ledger.summed(value)
-    return net
-
-
 def settle_contract(actor, contract_id):
-    """Write the outcome rows of every appointment under the contract (see the module). Returns how many
-    rows were written. Idempotent; a fixed number of queries for the whole contract."""
+    """Write what the ledger still lacks for every appointment under the contract: its charges, and the rows
+    its outcome calls for (services/money/outcomes.py; most were written when the report was signed or the
+    no-show marked). Returns how many rows were written. Idempotent; a fixed number of queries for the whole
+    contract."""
     contract = get_contract(contract_id)
-    rule = credit_rule(contract_id)
-    written = 0
     with db.atomic():
         ledger.lock_balance(f"contract:{contract_id}")
         appointments = _appointments(contract_id)
-        written += ledger.post_charges_for(appointments, actor.user_id)
-        ids = [a.id for a in appointments]
-        if not ids:
-            return written
-        keys = set(
-            Adjustment.select(Adjustment.appointment, Adjustment.adjustment_key)
-            .where(Adjustment.appointment.in_(ids))
-            .tuples()
-        ) | set(
-            ChargeLine.select(ChargeLine.appointment, ChargeLine.line_key)
-            .where(ChargeLine.appointment.in_(ids))
-            .tuples()
-        )
-        package_company = dict(
-            ChargeLine.select(ChargeLine.appointment, ChargeLine.amount)
-            .where(ChargeLine.appointment.in_(ids), ChargeLine.line_key == f"{PACKAGE}:{COMPANY}")
-            .tuples()
-        )
-        now = utcnow()
-        adjustments, charges = [], []
-        no_shows = [a for a in appointments if a.status == NO_SHOW]
-        if no_shows:
-            net = _net_by_appointment([a.id for a in no_shows], exclude_kinds=(NO_SHOW_CHARGE,))
-            for appointment in no_shows:
-                for payer in (SELF, COMPANY):
-                    amount = net.get((appointment.id, payer), ledger.ZERO)
-                    if amount and (appointment.id, f"no_show:{payer}") not in keys:
-                        adjustments.append(
-                            {
-                                "appointment": appointment.id,
-                                "contract": contract_id,
-                                "kind": NO_SHOW_CREDIT,
-                                "adjustment_key": f"no_show:{payer}",
-                                "payer": payer,
-                                "item": None,
-                                "amount": -amount,
-                                "reason": "no-show",
-                                "created_by": actor.user_id,
-                                "created_at": now,
-                            }
-                        )
-                fee = ledger.money(
-                    ledger.money(package_company.get(appointment.id)) * contract.no_show_charge_percent / ledger.HUNDRED
-                )
-                if fee > 0 and (appointment.id, "no_show") not in keys:
-                    charges.append(
-                        {
-                            "appointment": appointment.id,
-                            "contract": contract_id,
-                            "kind": NO_SHOW_CHARGE,
-                            "line_key": "no_show",
-                            "payer": COMPANY,
-                            "item": None,
-                            "description": "",
-                            "amount": fee,
-                            "created_by": actor.user_id,
-                            "created_at": now,
-                        }
-                    )
-        completed = [a.id for a in appointments if a.status == COMPLETED and package_company.get(a.id)]
-        if completed and rule == CREDIT_AT_ITEM_PRICE:
-            done = set(
-                Result.select(Result.appointment, Result.item)
-                .where(Result.appointment.in_(completed), Result.skipped == False)
-                .tuples()
-            )
-            credited = defaultdict(lambda: ledger.ZERO)  # the credits written now, per appointment (negative)
-            # the company's adjustments so far (earlier credits, corrections), per appointment
-            existing = _net_by_appointment(completed, exclude_kinds=(PACKAGE, ADDON, NO_SHOW_CHARGE, NO_SHOW_CREDIT))
-            items = (
-                AppointmentItem.select(AppointmentItem.appointment, AppointmentItem.item, AppointmentItem.price)
-                .where(AppointmentItem.appointment.in_(completed), AppointmentItem.is_addon == False)
-                .order_by(AppointmentItem.appointment, AppointmentItem.item)
-                .tuples()
-            )
-            for appointment_id, item_id, price in items:
-                key = f"not_performed:package:{item_id}"
-                if (appointment_id, item_id) in done or (appointment_id, key) in keys:
-                    continue
-                room = (
-                    ledger.money(package_company[appointment_id])
-                    + existing[(appointment_id, COMPANY)]
-                    + credited[appointment_id]
-                )
-                amount = min(ledger.money(price), room)
-                if amount <= 0:
-                    continue
-                credited[appointment_id] -= amount
-                adjustments.append(
-                    {
-                        "appointment": appointment_id,
-                        "contract": contract_id,
-                        "kind": NOT_PERFORMED,
-                        "adjustment_key": key,
-                        "payer": COMPANY,
-                        "item": item_id,
-                        "amount": -amount,
-                        "reason": "item not performed (contract: credit at item price)",
-                        "created_by": actor.user_id,
-                        "created_at": now,
-                    }
-                )
-        if adjustments:
-            Adjustment.insert_many(adjustments).on_conflict_ignore().execute()
-        if charges:
-            ChargeLine.insert_many(charges).on_conflict_ignore().execute()
-        written += len(adjustments) + len(charges)
-        if adjustments or charges:
-            audit.record(actor, "money.contract_settled", contract, rows=len(adjustments) + len(charges))
-    return written
+        written = ledger.post_charges_for(appointments, actor.user_id)
+        outcome_rows = outcomes.write_outcomes(appointments, contract, actor.user_id)
+        if outcome_rows:
+            audit.record(actor, "money.contract_settled", contract, rows=outcome_rows)
+    return written + outcome_rows
 
 
 # --- the statement's figures -------------------------------------------------------------------------
