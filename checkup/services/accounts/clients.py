@@ -109,6 +109,22 @@ def _with_organization():
     )
 
 
+def _listed():
+    """The columns a list of clients shows (and the cipher its masked ID is made from), not whole records."""
+    return Client.select(
+        Client.id,
+        Client.name,
+        Client.sex,
+        Client.birth_date,
+        Client.national_id_cipher,
+        Client.phone,
+        Client.organization,
+        Client.employee_no,
+        Organization.id,
+        Organization.name,
+    ).join(Organization, JOIN.LEFT_OUTER, on=(Client.organization == Organization.id))
+
+
 def national_id_lookup(text):
     """What a search by full ID may keep (e.g. in a session): the keyed hash and the masked number."""
     number = typed_national_id(text)
@@ -119,7 +135,7 @@ def search_clients(search="", organization_id=None, page=1, id_hash=None):
     """A page of clients by name, phone, email or employee number, or exactly by full national ID
     (typed as ``search``, or already hashed as ``id_hash``); see ``client_search`` for how a term is read.
 
-    Each client carries ``national_id_masked``. Never a count over the directory: a page reads one row
+    Each client carries the columns a list shows and ``national_id_masked``. Never a count over the directory: a page reads one row
     more than it shows (``pagination.peek``), or, for a text search on PostgreSQL, counts its capped
     candidates in the same query (``total`` is then exact). One query; two when an email or phone
     number matched nobody exactly and is searched as text.
@@ -151,7 +167,7 @@ def _where(query, *conditions):
 
 
 def _peek_clients(condition, in_organization, page):
-    query = _where(_with_organization(), condition, in_organization).order_by(Client.name, Client.id)
+    query = _where(_listed(), condition, in_organization).order_by(Client.name, Client.id)
     return peek(query, page, PER_PAGE)
 
 
@@ -170,7 +186,7 @@ def _text_search(condition, in_organization, page):
         found.ordered(found.cte.c.name, found.cte.c.id).limit(PER_PAGE).offset((number - 1) * PER_PAGE).alias("shown")
     )
     rows = list(
-        _with_organization()
+        _listed()
         .select_extend(found.found.alias("found"))
         .join_from(Client, shown, on=(Client.id == shown.c.id))
         .order_by(shown.c.name, shown.c.id)

@@ -225,14 +225,32 @@ def worklist(actor, filters):
     """A page of the follow-ups ``actor`` may see, overdue open ones first, then by due time.
 
     Each row carries its client, department and assignee (joined): two queries whatever the page
-    length, plus one for the viewer's head departments.
+    length, plus one for the viewer's head departments. Only the columns the list shows are loaded.
     """
     filters = filters.cleaned()
     viewer = viewer_for(actor)
     now_utc = utc(clock.now())
     assignee = User.alias("assignee_user")
     query = (
-        FollowUp.select(FollowUp, Client, Department, assignee)
+        FollowUp.select(
+            FollowUp.id,
+            FollowUp.client,
+            FollowUp.level,
+            FollowUp.due_at,
+            FollowUp.status,
+            FollowUp.kind,
+            FollowUp.department,
+            FollowUp.assignee,
+            FollowUp.outcome_code,
+            FollowUp.attempt_count,
+            Client.id,
+            Client.name,
+            Department.id,
+            Department.name_en,
+            Department.name_zh,
+            assignee.id,
+            assignee.name,
+        )
         .join(Client, on=(FollowUp.client == Client.id))
         .join_from(FollowUp, Department, JOIN.LEFT_OUTER, on=(FollowUp.department == Department.id))
         .join_from(FollowUp, assignee, JOIN.LEFT_OUTER, on=(FollowUp.assignee == assignee.id), attr="assignee_user")

@@ -20,6 +20,7 @@ from peewee import JOIN, SQL, Case, IntegrityError, fn
 
 from checkup.core import audit, clock, links, tasks
 from checkup.core.errors import DomainError, NotFound, ValidationError
+from checkup.core.headline_figures import headline
 from checkup.models import Appointment, Client, FollowUp, FollowUpRule, Report, Survey, User
 from checkup.models.base import db
 from checkup.models.care import SURVEY_AREAS
@@ -292,13 +293,37 @@ def _average(total, count):
 
 
 def dashboard(months=DASHBOARD_MONTHS):
-    """The counselors' survey figures for the last ``months`` center-time months, in four queries.
+    """The counselors' survey figures for the last ``months`` center-time months, in four queries (two when
+    the figures were counted less than HEADLINE_MAX_AGE_SECONDS ago: they fold a year of surveys).
 
     Returns {"months": [{"month": date, "responses": n, "averages": {field: avg|None}}] (oldest first),
     "areas": [{"field", "label", "average", "responses"}] over the window, "sent", "answered",
-    "response_rate" (percent or None), "low_count", "comments": recent, "low": recent low scores}.
+    "response_rate" (percent or None), "low_count", "since", "comments": recent, "low": recent low scores}.
     """
     starts = _month_starts(months)
+    data = dict(headline(f"surveys.dashboard.{starts[0]}.{months}", lambda: _figures(starts, months)))
+    start = _utc_midnight(starts[0])
+    data["comments"] = list(
+        Survey.select(Survey, Client)
+        .join(Client)
+        .where(Survey.answered_at >= start, Survey.comment != "")
+        .order_by(Survey.answered_at.desc(), Survey.id.desc())
+        .limit(RECENT_ROWS)
+    )
+    data["low"] = list(
+        Survey.select(Survey, Client, FollowUp)
+        .join(Client)
+        .switch(Survey)
+        .join(FollowUp, JOIN.LEFT_OUTER)
+        .where(Survey.answered_at >= start, _low_condition())
+        .order_by(Survey.answered_at.desc(), Survey.id.desc())
+        .limit(RECENT_ROWS)
+    )
+    return data
+
+
+def _figures(starts, months):
+    """The dashboard's counted part (two queries over the window)."""
     bounds = [_utc_midnight(day) for day in starts]
     start, end = bounds[0], bounds[-1]
     bucket = Case(
@@ -342,23 +367,6 @@ def dashboard(months=DASHBOARD_MONTHS):
         .get()
     )
     sent, answered = int(counts["sent"] or 0), int(counts["answered"] or 0)
-
-    comments = list(
-        Survey.select(Survey, Client)
-        .join(Client)
-        .where(Survey.answered_at >= start, Survey.comment != "")
-        .order_by(Survey.answered_at.desc(), Survey.id.desc())
-        .limit(RECENT_ROWS)
-    )
-    low = list(
-        Survey.select(Survey, Client, FollowUp)
-        .join(Client)
-        .switch(Survey)
-        .join(FollowUp, JOIN.LEFT_OUTER)
-        .where(Survey.answered_at >= start, _low_condition())
-        .order_by(Survey.answered_at.desc(), Survey.id.desc())
-        .limit(RECENT_ROWS)
-    )
     return {
         "months": by_month,
         "areas": areas,
@@ -366,7 +374,5 @@ def dashboard(months=DASHBOARD_MONTHS):
         "answered": answered,
         "response_rate": round(100.0 * answered / sent, 1) if sent else None,
         "low_count": int(counts["low"] or 0),
-        "comments": comments,
-        "low": low,
         "since": starts[0],
     }

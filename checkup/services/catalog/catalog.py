@@ -173,9 +173,26 @@ def resources(active_only=False):
 
 
 def list_items(search="", department_id=None, limit=500):
-    """Items with department and resource, filtered, in one query whatever the length."""
+    """Items with department and resource, filtered, in one query whatever the length; only the columns
+    the list shows (code, names, unit, result type, price, active; the department's and resource's names)."""
     query = (
-        ExamItem.select(ExamItem, Department, Resource)
+        ExamItem.select(
+            ExamItem.id,
+            ExamItem.code,
+            ExamItem.name_en,
+            ExamItem.name_zh,
+            ExamItem.unit,
+            ExamItem.result_type,
+            ExamItem.price,
+            ExamItem.active,
+            ExamItem.resource,
+            Department.id,
+            Department.name_en,
+            Department.name_zh,
+            Resource.id,
+            Resource.name_en,
+            Resource.name_zh,
+        )
         .join(Department)
         .join_from(ExamItem, Resource, JOIN.LEFT_OUTER)
         .order_by(Department.sort_order, ExamItem.code)

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN, Case, fn
 
 from checkup.core import audit, clock
-from checkup.core.pagination import paginate
+from checkup.core.pagination import Page
 from checkup.models import Appointment, Client, ContractCategory, Enrollment, GroupContract, User
 from checkup.models.appointments import BOOKED, CHECKED_IN, COMPLETED, NO_SHOW
 from checkup.models.groups import ACTIVE, CLOSED, DRAFT
@@ -231,11 +231,16 @@ def _employee_query(contract, filters):
         query = query.where(Client.name.contains(term) | Enrollment.employee_no.contains(term))
     if filters.status in STATUSES:
         query = query.where(status == filters.status)
+    return _roster_filters(query, filters).tuples()
+
+
+def _roster_filters(query, filters):
+    """The filters on the enrollment's own columns (department, category)."""
     if filters.department:
         query = query.where(Enrollment.department == ("" if filters.department == "-" else filters.department))
     if filters.category_id is not None:
         query = query.where(Enrollment.category == filters.category_id)
-    return query.tuples()
+    return query
 
 
 def _row(values):
@@ -246,9 +251,11 @@ def _row(values):
 def employee_page(organization_id, contract_id, filters, page=1):
     """A page of the contract's employees (status only), searched and filtered; a count and the rows."""
     contract = contract_for_hr(organization_id, contract_id)
-    result = paginate(_employee_query(contract, filters), page, PER_PAGE)
-    result.items = [_row(values) for values in result.items]
-    return result
+    total = count_employees(contract, filters)
+    pages = max(1, -(-total // PER_PAGE))
+    number = min(max(1, page or 1), pages)
+    rows = _employee_query(contract, filters).paginate(number, PER_PAGE)
+    return Page([_row(values) for values in rows], number, pages, total, PER_PAGE)
 
 
 def filter_choices(contract):
@@ -271,8 +278,14 @@ def filter_choices(contract):
 
 
 def count_employees(contract, filters, up_to=None):
-    """How many rows the filtered list has (at most ``up_to``: the count stops reading there)."""
-    query = _employee_query(contract, filters).order_by()
+    """How many rows the filtered list has (at most ``up_to``: the count stops reading there).
+
+    Without a search or a status filter the roster alone is counted: the list's joins add no row (one
+    client and one category per enrollment, at most one account per client, one appointment)."""
+    if (filters.search or "").strip() or filters.status in STATUSES:
+        query = _employee_query(contract, filters).order_by()
+    else:
+        query = _roster_filters(Enrollment.select(Enrollment.id).where(Enrollment.contract == contract.id), filters)
     if up_to is not None:
         query = query.limit(up_to)
     return query.count()

@@ -1,0 +1,119 @@
+"""The session lookup runs on every signed-in request: its SQL is built once (both databases) and, on
+PostgreSQL, prepared on the server once per pooled connection, then only executed (checkup/core/prepared.py).
+A new connection prepares again, a statement the server lost is run as plain SQL and prepared again, and a
+lookup inside a transaction never risks it."""
+
+import pytest
+
+from checkup.core import prepared
+from checkup.core.prepared import PreparedSelect, server_statement
+from checkup.models.accounts import User
+from checkup.models.base import db
+
+pytestmark = pytest.mark.both_dbs
+
+
+def _users_named(name, active):
+    return User.select(User.id, User.email).where(User.name == name, User.is_active == active).order_by(User.id)
+
+
+USERS_NAMED = PreparedSelect(_users_named, name="checkup_test_users_named")
+
+
+def server_names():
+    return {name for (name,) in db.execute_sql("SELECT name FROM pg_prepared_statements").fetchall()}
+
+
+def on_postgres(app):
+    return app.config["BACKEND"] == "postgres"
+
+
+def test_the_rows_are_those_of_the_query(app, make_user):
+    first, second = make_user("hr", email="a@example.com"), make_user("hr", email="b@example.com")
+    User.update(name="Lin").where(User.id.in_([first.id, second.id])).execute()
+    for _ in range(3):  # prepared by the first call on PostgreSQL, executed by the others
+        rows = USERS_NAMED.rows("Lin", True)
+        assert [(u.id, u.email) for u in rows] == [(first.id, "a@example.com"), (second.id, "b@example.com")]
+    assert USERS_NAMED.rows("Nobody", True) == []
+    assert [u.id for u in USERS_NAMED.rows("Lin", False)] == []
+
+
+def test_postgres_prepares_once_per_connection_and_executes_it(app, make_user, count_queries):
+    make_user("hr", email="a@example.com")
+    if not on_postgres(app):
+        with count_queries() as q:
+            USERS_NAMED.rows("Lin", True)
+        assert q.queries[0].startswith("('SELECT")  # SQLite: the plain statement, as always
+        return
+    conn = db.connection()
+    with count_queries() as q:
+        USERS_NAMED.rows("Lin", True)
+        USERS_NAMED.rows("Lin", True)
+    # the PREPARE is the connection's setup, not one of the page's statements: one statement a lookup
+    assert q.count == 2 and all(line.startswith("('EXECUTE checkup_test_users_named") for line in q.queries)
+    assert "checkup_test_users_named" in server_names()
+    assert "checkup_test_users_named" in prepared.prepared_names(conn)
+
+
+def test_a_new_connection_prepares_again(app, make_user):
+    if not on_postgres(app):
+        pytest.skip("server-side statements are PostgreSQL's")
+    user = make_user("hr", email="a@example.com")
+    User.update(name="Lin").where(User.id == user.id).execute()
+    USERS_NAMED.rows("Lin", True)
+    old = db.connection()
+    db.close()
+    db.obj.close_all()  # the pool drops its connections: the next one is a new server session
+    db.connect()
+    assert db.connection() is not old
+    assert "checkup_test_users_named" not in server_names()
+    assert [u.id for u in USERS_NAMED.rows("Lin", True)] == [user.id]
+    assert "checkup_test_users_named" in server_names()
+
+
+def test_a_statement_the_server_lost_is_run_plainly_then_prepared_again(app, make_user, count_queries):
+    if not on_postgres(app):
+        pytest.skip("server-side statements are PostgreSQL's")
+    user = make_user("hr", email="a@example.com")
+    User.update(name="Lin").where(User.id == user.id).execute()
+    USERS_NAMED.rows("Lin", True)
+    db.execute_sql("DEALLOCATE ALL")  # as a pooler or a DISCARD ALL would
+    with count_queries() as q:
+        assert [u.id for u in USERS_NAMED.rows("Lin", True)] == [user.id]
+    assert q.queries[0].startswith("('EXECUTE") and q.queries[1].startswith("('SELECT")
+    assert "checkup_test_users_named" not in prepared.prepared_names(db.connection())
+    assert User.select().count() >= 1  # the connection is usable: no transaction was left aborted
+    assert [u.id for u in USERS_NAMED.rows("Lin", True)] == [user.id]
+    assert "checkup_test_users_named" in server_names()
+
+
+def test_inside_a_transaction_the_plain_select_runs(app, make_user, count_queries):
+    user = make_user("hr", email="a@example.com")
+    User.update(name="Lin").where(User.id == user.id).execute()
+    with db.atomic(), count_queries() as q:
+        assert [u.id for u in USERS_NAMED.rows("Lin", True)] == [user.id]
+    assert q.queries[0].startswith("('SELECT")
+
+
+def test_signed_in_pages_find_their_session_on_every_request(app, client, login, make_user, count_queries):
+    login(make_user("admin", email="admin@example.com"))
+    for _ in range(3):
+        with count_queries() as q:
+            assert client.get("/account").status_code == 200
+        assert any("login_session" in line or "EXECUTE checkup_session_lookup" in line for line in q.queries)
+    if on_postgres(app):
+        assert "checkup_session_lookup" in server_names()
+
+
+def test_placeholders_are_numbered_for_the_server():
+    sql = 'SELECT 1 FROM "t" WHERE "a" = %s AND "b" LIKE \'x%%\' AND "c" > %s'
+    assert server_statement(sql, 2) == 'SELECT 1 FROM "t" WHERE "a" = $1 AND "b" LIKE \'x%\' AND "c" > $2'
+    with pytest.raises(ValueError):
+        server_statement(sql, 3)
+
+
+def test_a_statement_name_is_used_once():
+    with pytest.raises(ValueError):
+        PreparedSelect(_users_named, name="checkup_test_users_named")
+    with pytest.raises(ValueError):
+        PreparedSelect(_users_named, name="bad name; DROP")
