@@ -171,8 +171,8 @@ def test_client_books_reschedules_and_cancels_on_a_phone(new_context, base_url, 
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Checkup on {first_day.isoformat()}")
     exam_code = page.locator(".exam-code").inner_text()
     assert re.fullmatch(r"T[A-Z0-9]{8}", exam_code), exam_code  # no date in it: a move keeps the code
-    expect(page.locator("dl.facts")).to_contain_text("08:30–09:30")
-    expect(page.locator("dl.facts")).to_contain_text("Booked")
+    expect(page.locator("dl.facts").first).to_contain_text("08:30–09:30")
+    expect(page.locator("dl.facts").first).to_contain_text("Booked")
     check_phone_page(page)
 
     # "My appointments" lists it
@@ -182,7 +182,7 @@ def test_client_books_reschedules_and_cancels_on_a_phone(new_context, base_url, 
     entry = upcoming.get_by_role("listitem").filter(has_text=exam_code)
     expect(entry).to_contain_text(f"{first_day.isoformat()} 08:30")
     check_phone_page(page)
-    entry.get_by_role("link").click()
+    entry.get_by_role("link").first.click()
     expect(page).to_have_url(appointment_url)
 
     # Reschedule to another day and time
@@ -201,7 +201,7 @@ def test_client_books_reschedules_and_cancels_on_a_phone(new_context, base_url, 
     expect(page).to_have_url(appointment_url)
     expect(page.get_by_text("Your appointment has been moved.")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Checkup on {second_day.isoformat()}")
-    expect(page.locator("dl.facts")).to_contain_text("10:30–11:30")
+    expect(page.locator("dl.facts").first).to_contain_text("10:30–11:30")
     expect(page.locator(".exam-code")).to_have_text(exam_code)
     check_phone_page(page)
 
@@ -219,7 +219,7 @@ def test_client_books_reschedules_and_cancels_on_a_phone(new_context, base_url, 
     expect(upcoming.get_by_role("listitem").filter(has_text=exam_code)).to_have_count(0)
     check_phone_page(page)
     page.goto(appointment_url)
-    expect(page.locator("dl.facts")).to_contain_text("Cancelled")
+    expect(page.locator("dl.facts").first).to_contain_text("Cancelled")
     expect(page.get_by_role("button", name="Change the time")).to_have_count(0)
     check_phone_page(page)
 
@@ -305,7 +305,7 @@ def test_waitlisted_client_claims_a_freed_place(new_context, base_url, live_serv
     expect(page.get_by_text("The place is yours. Your checkup is booked.")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Checkup on {wanted_day.isoformat()}")
     expect(page.locator(".exam-code")).to_have_text(re.compile(r"^T[A-Z0-9]{8}$"))
-    expect(page.locator("dl.facts")).to_contain_text("07:30–08:30")
+    expect(page.locator("dl.facts").first).to_contain_text("07:30–08:30")
 
     # The link works once
     response = page.goto(base_url + offer_path)
