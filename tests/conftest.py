@@ -57,6 +57,7 @@ def base_config(tmp_path, **extra):
         "CLIENT_LOCALE": "en",
         # counted on every view: tests change the data between two views (tests/core/test_headline_figures.py)
         "HEADLINE_MAX_AGE_SECONDS": 0,
+        "HEADLINE_REFRESH_AHEAD": False,
         "FLOOR_LOADS_MAX_AGE_SECONDS": 0,
         "FLOOR_BOARD_MAX_AGE_SECONDS": 0,
     }

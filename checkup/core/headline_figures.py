@@ -5,17 +5,27 @@ fold over the whole day's items, ~100 ms at 1,000 clients) are kept the same way
 and anything a decision is taken on are never read from here.
 
 When a kept value is too old, one thread counts again while the others keep answering with the old value
-(on a busy floor eight threads would otherwise all fold the day at the same moment)."""
+(on a busy floor eight threads would otherwise all fold the day at the same moment). Before that, once a
+kept value is past half its age limit, the next call starts counting again in a background thread and
+answers with the kept value: under steady traffic no request waits for a count (the management dashboard's
+figures take ~0.5 s to count on a big center), and a value is still never older than its limit. Only a
+value nobody asked for during the second half of its life is counted again in the request.
+``app.config["HEADLINE_REFRESH_AHEAD"] = False`` turns the background count off (the tests' setting)."""
 
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
+
+from checkup.models.base import db
 
 # app.config["HEADLINE_MAX_AGE_SECONDS"] overrides it; 0 counts on every call (the tests' setting)
 HEADLINE_MAX_AGE_SECONDS = 30.0
+
+# past this share of its age limit, a kept value is counted again in the background
+REFRESH_AHEAD_SHARE = 0.5
 
 _lock = threading.Lock()
 
@@ -35,8 +45,15 @@ def headline(
     counting: set[str] = current_app.extensions.setdefault("checkup.headlines_counting", set())
     with _lock:
         entry = kept.get(name)
-        if entry is not None and (time.monotonic() - entry[0] < max_age or name in counting):
-            return entry[1]  # fresh enough, or another thread is counting it again right now
+        if entry is not None:
+            age = time.monotonic() - entry[0]
+            if name in counting:
+                return entry[1]  # another thread is counting it again right now
+            if age < max_age:
+                if age >= max_age * REFRESH_AHEAD_SHARE and current_app.config.get("HEADLINE_REFRESH_AHEAD", True):
+                    counting.add(name)
+                    _count_in_background(current_app._get_current_object(), name, count, kept, counting)  # type: ignore[attr-defined]
+                return entry[1]
         counting.add(name)
     try:
         value = count()  # outside the lock: nobody waits on it (the first count ever may run twice)
@@ -46,3 +63,24 @@ def headline(
         with _lock:
             counting.discard(name)
     return value
+
+
+def _count_in_background(
+    app: Flask, name: str, count: Callable[[], Any], kept: dict[str, tuple[float, Any]], counting: set[str]
+) -> None:
+    """Count ``name`` again in a thread of its own (its own app context and pooled connection); a failure is
+    logged and the kept value stays until a request counts it again."""
+
+    def run() -> None:
+        try:
+            with app.app_context(), db.connection_context():
+                value = count()
+            with _lock:
+                kept[name] = (time.monotonic(), value)
+        except Exception:
+            app.logger.exception("headline figure %s could not be counted in the background", name)
+        finally:
+            with _lock:
+                counting.discard(name)
+
+    threading.Thread(target=run, name=f"headline {name}", daemon=True).start()

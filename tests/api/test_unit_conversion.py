@@ -6,7 +6,7 @@ import pytest
 
 from checkup.models import ExamItem, PackageItem, Result
 from checkup.models.integrations import ExternalResult
-from checkup.services.integrations import units
+from checkup.services.catalog import units
 from tests import factories
 from tests.api.api_helpers import post_json, token_for
 from tests.results_helpers import Lab
@@ -89,3 +89,8 @@ def test_an_item_the_table_does_not_know_is_never_converted():
     assert units.convert("ALT", "", "U/L", "u/l", "41") == "41"
     assert units.convert("UA", "", "µmol/L", "mg/dL", "5.06") == "301"
     assert units.convert("UA", "", "µmol/L", "mg/dL", "high") == "high"
+
+
+def test_hl7_powers_and_micro_signs_name_the_same_unit():
+    assert units.same_unit("10*9/L", "10^9/L") and units.same_unit("μmol/L", "umol/L")
+    assert not units.same_unit("mg/dL", "mmol/L")

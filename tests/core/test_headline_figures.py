@@ -92,3 +92,51 @@ def test_a_separate_limit_can_keep_a_value_shorter(app, monkeypatch):
     assert floor(count) == 1
     now[0] += 0.2
     assert floor(count) == 2
+
+
+def wait_until_counted(app, name):
+    import time as real_time
+
+    deadline = real_time.perf_counter() + 5
+    while name in app.extensions.get("checkup.headlines_counting", set()):
+        assert real_time.perf_counter() < deadline, "the background count never finished"
+        real_time.sleep(0.01)
+
+
+def test_past_half_its_age_a_value_is_counted_again_in_the_background(app, monkeypatch):
+    """Under steady traffic no request waits for a count, and a value is still never older than its limit."""
+    app.config["HEADLINE_MAX_AGE_SECONDS"] = 10
+    app.config["HEADLINE_REFRESH_AHEAD"] = True
+    now = [1000.0]
+    monkeypatch.setattr(headline_figures.time, "monotonic", lambda: now[0])
+    count, calls = counter()
+    assert headline_figures.headline("x", count) == 1
+    now[0] += 4.9
+    assert headline_figures.headline("x", count) == 1 and len(calls) == 1  # young: nothing counted
+    now[0] += 1.1  # past half its life: this call answers at once and counts again behind it
+    assert headline_figures.headline("x", count) == 1
+    wait_until_counted(app, "x")
+    assert len(calls) == 2
+    now[0] += 9.9  # the background count's value is the kept one now, with its own age
+    assert headline_figures.headline("x", lambda: "not counted") in (2, "not counted")
+    wait_until_counted(app, "x")
+    now[0] += 20  # nobody asked for it in the second half of its life: counted in the request
+    assert headline_figures.headline("x", lambda: "fresh") == "fresh"
+
+
+def test_a_failed_background_count_keeps_the_value_and_is_tried_again(app, monkeypatch):
+    app.config["HEADLINE_MAX_AGE_SECONDS"] = 10
+    app.config["HEADLINE_REFRESH_AHEAD"] = True
+    now = [1000.0]
+    monkeypatch.setattr(headline_figures.time, "monotonic", lambda: now[0])
+    assert headline_figures.headline("x", lambda: "kept") == "kept"
+    now[0] += 6
+
+    def broken():
+        raise RuntimeError("the database went away")
+
+    assert headline_figures.headline("x", broken) == "kept"
+    wait_until_counted(app, "x")
+    assert headline_figures.headline("x", lambda: "again") == "kept"  # a new background count starts
+    wait_until_counted(app, "x")
+    assert headline_figures.headline("x", lambda: "not yet") == "again"

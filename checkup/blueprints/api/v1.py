@@ -59,14 +59,14 @@ def results_create():
     ]
     if any(not (e.item_code or e.loinc) for e in entries):
         raise ValidationError("Name each result's item.", {"results": "Give item_code or loinc for each result."})
-    outcomes = results_in.receive_results(api_actor(), current_client(), sent.exam_code, entries)
-    appointment = results_in.appointment_by_exam_code(sent.exam_code)
-    note_objects(appointment, *(obj for o in outcomes for obj in o.objects))
+    received = results_in.receive_results(api_actor(), current_client(), sent.exam_code, entries)
+    appointment = received.appointment
+    note_objects(appointment, *(obj for o in received.outcomes for obj in o.objects))
     return json_answer(
         {
             "appointment_id": appointment.id,
             "exam_code": appointment.exam_code,
-            "results": [o.as_json() for o in outcomes],
+            "results": [o.as_json() for o in received.outcomes],
         }
     )
 

@@ -19,7 +19,9 @@ Mapping:
   (any repetition) — an exam code, or a specimen label ``<exam code>-<container>``;
 * OBX-3: the item by LOINC when the coding system is LN (``ExamItem.loinc``), else by the center's item
   code (the identifier, then the alternate identifier); it must be one of the checkup's items;
-* OBX-5 the value (NM, or SN without comparator), OBX-6 the unit, which must be the catalog's;
+* OBX-5 the value (NM, or SN without comparator), OBX-6 the unit: the catalog's, or one the catalog knows how to
+  convert from for that analyte (services/catalog/units.py, as for the REST API: 99 mg/dL of glucose is stored
+  as 5.50 mmol/L); any other unit is refused at OBX-6;
 * OBX-7 and OBX-8 (the analyser's range and flags) are only recorded: the flag is the catalog range's for the
   client's sex and age, one rule everywhere (services/exam/results.py);
 * OBX-11: F (final) and C (correction) are stored; P, I, R, S and X (not final, no result) are passed over;
@@ -45,6 +47,7 @@ from checkup.core.errors import NotFound, ValidationError
 from checkup.models import Appointment, AppointmentItem, ExamItem
 from checkup.models.base import db
 from checkup.models.catalog import CONTAINER_CODES
+from checkup.services.catalog import units
 from checkup.services.exam import result_conflicts, results
 
 ACCEPTED, ERROR, REJECTED = "AA", "AE", "AR"
@@ -403,13 +406,6 @@ def _number_text(obx):
     return _value(obx, 5)
 
 
-def _same_unit(sent, expected):
-    def norm(unit):
-        return "".join(unit.split()).lower().replace("*", "^")
-
-    return not sent or not expected or norm(sent) == norm(expected)
-
-
 def _receive_observation(actor, outcome, group, obx, sequence, control_id):
     """Store one OBX (a refusal is appended to ``outcome.refusals`` instead)."""
     status = _value(obx, 11).upper()
@@ -435,7 +431,14 @@ def _receive_observation(actor, outcome, group, obx, sequence, control_id):
         )
         return
     unit = _value(obx, 6)
-    if not _same_unit(unit, item.unit):
+    instrument = _value(obx, 18)
+    source_ref = " ".join(p for p in (control_id, f"OBX-{sequence}", instrument, _value(obx, 14)) if p)
+    try:
+        value = units.convert(item.code, item.loinc or "", item.unit or "", unit, _number_text(obx))
+        received = result_conflicts.receive_instrument_result(
+            actor, group.appointment.id, item.code, value, source=SOURCE, source_ref=source_ref[:200]
+        )
+    except units.UnknownConversion:
         outcome.refusals.append(
             Refusal(
                 "OBX",
@@ -443,21 +446,14 @@ def _receive_observation(actor, outcome, group, obx, sequence, control_id):
                 6,
                 DATA_TYPE,
                 _l(
-                    "%(item)s is reported in %(expected)s, not %(unit)s.",
+                    "%(item)s is kept in %(expected)s and no conversion from %(unit)s is known.",
                     item=item.code,
-                    expected=item.unit,
+                    expected=item.unit or "-",
                     unit=unit,
                 ),
             )
         )
         return
-    instrument = _value(obx, 18)
-    source_ref = " ".join(p for p in (control_id, f"OBX-{sequence}", instrument, _value(obx, 14)) if p)
-    try:
-        value = _number_text(obx)
-        received = result_conflicts.receive_instrument_result(
-            actor, group.appointment.id, item.code, value, source=SOURCE, source_ref=source_ref[:200]
-        )
     except ValidationError as error:
         where = 5 if item.result_type == "numeric" else 3
         outcome.refusals.append(Refusal("OBX", sequence, where, DATA_TYPE, error.message))

@@ -1,7 +1,8 @@
-"""Unit conversion for results in: the analytes a LIS commonly reports in conventional units (mg/dL, g/dL)
-where the catalog keeps SI units. An analyte is known by its catalog code or its LOINC code (mass and molar
-LOINC codes both name it); a conversion applies only from a unit listed for it to the catalog's unit.
-Anything else is refused by the caller — a guessed factor would store a wrong value silently.
+"""The catalog's knowledge of units, for results from outside (the REST API and HL7 ORU alike): the analytes a
+LIS commonly reports in conventional units (mg/dL, g/dL) where the catalog keeps SI units. An analyte is known
+by its catalog code or its LOINC code (mass and molar LOINC codes both name it); a conversion applies only from
+a unit listed for it to the catalog's unit. Anything else is refused by the caller — a guessed factor would
+store a wrong value silently.
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ ANALYTES = (
 
 
 def normalise(unit: str) -> str:
-    """Case, spaces and the two micro signs do not make a unit different."""
-    return "".join(unit.split()).lower().replace("μ", "u").replace("µ", "u")
+    """Case, spaces, the two micro signs and HL7's ``*`` for a power (``10*9/L``) do not make a unit different."""
+    return "".join(unit.split()).lower().replace("μ", "u").replace("µ", "u").replace("*", "^")
 
 
 def same_unit(sent: str, catalog: str) -> bool:
