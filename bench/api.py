@@ -33,8 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import make_database  # noqa: E402
-from checkup import create_app, database  # noqa: E402
+from bench.common import bench_app, make_database  # noqa: E402
+from checkup import database  # noqa: E402
 from checkup.core import clock  # noqa: E402
 from checkup.core.audit import SYSTEM  # noqa: E402
 from checkup.demo import demo  # noqa: E402
@@ -112,16 +112,7 @@ def main():
     load_before = os.getloadavg()
     folder = tempfile.mkdtemp(prefix="checkup-bench-api-")
     url, drop = make_database("postgres", folder, label="api")
-    app = create_app(
-        {
-            "INSTANCE_PATH": folder,
-            "DATABASE_URL": url,
-            "SECRET_KEY": "bench",
-            "REDIS_URL": None,
-            "NATIONAL_ID_KEY": "bench",
-            "OUTBOX_DIR": f"{folder}/outbox",
-        }
-    )
+    app = bench_app(folder, url)
     try:
         with app.app_context():
             database.upgrade()

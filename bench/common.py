@@ -1,7 +1,9 @@
-"""What every benchmark needs: a throw-away database and, when it runs, Redis."""
+"""What every benchmark needs: a throw-away database, the app configured on it and, when it runs, Redis."""
 
 import os
 import socket
+
+from checkup import create_app
 
 
 def make_database(kind, folder, label="bench"):
@@ -30,3 +32,19 @@ def redis_url():
         return "redis://127.0.0.1:6379/15"
     except OSError:
         return None
+
+
+def bench_app(folder, database_url, **config):
+    """The app a benchmark measures: its database at ``database_url``, instance and outbox in
+    ``folder``, throw-away keys, no Redis; ``config`` adds or overrides settings (``REDIS_URL=...``)."""
+    return create_app(
+        {
+            "INSTANCE_PATH": folder,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "bench",
+            "REDIS_URL": None,
+            "NATIONAL_ID_KEY": "bench",
+            "OUTBOX_DIR": f"{folder}/outbox",
+            **config,
+        }
+    )

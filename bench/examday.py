@@ -53,8 +53,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import make_database  # noqa: E402
-from checkup import create_app, database  # noqa: E402
+from bench.common import bench_app, make_database  # noqa: E402
+from checkup import database  # noqa: E402
 from checkup.core import clock  # noqa: E402
 from checkup.demo import demo, demo_floor_day  # noqa: E402
 from checkup.models import Appointment, AppointmentItem, Client, ExamItem, ResourceDay, Slot, User  # noqa: E402
@@ -202,18 +202,8 @@ def main():
     load_before = os.getloadavg()
     folder = tempfile.mkdtemp(prefix="checkup-bench-examday-")
     url, drop = make_database("postgres", folder, label="examday")
-    app = create_app(
-        {
-            "INSTANCE_PATH": folder,
-            "DATABASE_URL": url,
-            "SECRET_KEY": "bench",
-            "REDIS_URL": None,
-            "NATIONAL_ID_KEY": "bench",
-            "OUTBOX_DIR": f"{folder}/outbox",
-            # the in-process statement counts post without a form's token; the served app keeps CSRF on
-            "WTF_CSRF_ENABLED": False,
-        }
-    )
+    # the in-process statement counts post without a form's token; the served app keeps CSRF on
+    app = bench_app(folder, url, WTF_CSRF_ENABLED=False)
     try:
         with app.app_context():
             database.upgrade()

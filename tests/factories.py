@@ -146,9 +146,9 @@ def row_counts(*models):
 def sign_in_directly(http, user):
     """Log ``user`` in on test client ``http`` without the argon2 round trip of POST /login
     (tests of the sign-in page itself should keep using the ``login`` fixture)."""
-    from checkup.services.accounts import accounts
+    from checkup.services.accounts import sessions
 
-    token = accounts.start_session(user)
+    token = sessions.start_session(user)
     with http.session_transaction() as session:
         session["_user_id"] = token
         session["_fresh"] = True

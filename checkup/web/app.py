@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from checkup import database
 from checkup.core.errors import DomainError
-from checkup.services.accounts import accounts
+from checkup.services.accounts import sessions
 from checkup.services.admin import health
 from checkup.web import locale, log_redaction, template_gettext, templating
 from checkup.web.extensions import babel, csrf, htmx, limiter, login_manager
@@ -80,8 +80,8 @@ def _init_login(app):
     def load_user(token):
         try:
             # a part of a page polling on a timer (static/js/idle.js marks it) is no sign of anybody there
-            return accounts.load_session(token, activity=not is_timed_poll())
-        except accounts.SessionIdle as idle:  # shown on the sign-in page the protected page sends them to
+            return sessions.load_session(token, activity=not is_timed_poll())
+        except sessions.SessionIdle as idle:  # shown on the sign-in page the protected page sends them to
             flash(_("You were signed out after %(minutes)d minutes without activity.", minutes=idle.minutes), "info")
             return None
 

@@ -165,11 +165,11 @@ def move_clock(monkeypatch, **delta):
     """From now on the sessions' clock reads ``delta`` later than it did (calls add up)."""
     import datetime
 
-    from checkup.services.accounts import accounts
+    from checkup.services.accounts import sessions
 
-    real = accounts.utcnow
+    real = sessions.utcnow
     shift = datetime.timedelta(**delta)
-    monkeypatch.setattr(accounts, "utcnow", lambda: real() + shift)
+    monkeypatch.setattr(sessions, "utcnow", lambda: real() + shift)
 
 
 @pytest.mark.parametrize("role, home, minutes", [("scheduler", "/desk", 30), ("hr", "/hr", 30), ("client", "/me", 120)])

@@ -11,27 +11,24 @@ tests, tasks.defer runs the task after the transaction), the same handler a work
 """
 
 import json
-import socket
-import threading
 from decimal import Decimal
 
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
-from checkup.cli_mllp import message_handler
 from checkup.core.audit import SYSTEM, Actor
 from checkup.models import CriticalAlert, ExamItem, PackageItem, Result
 from checkup.models.integrations import DELIVERED, WebhookDelivery
 from checkup.models.result_conflicts import TAKE_INSTRUMENT, ResultConflict
 from checkup.services.exam import chief_review, result_conflicts, results, station_conclusions
 from checkup.services.integrations import webhooks
-from checkup.services.interop import mllp
 from tests import factories
 from tests.api.api_helpers import bearer, post_json, token_for
 from tests.api.test_webhooks import Receiver
 from tests.interop.hl7_helpers import msa, oru
 from tests.results_helpers import Lab
+from tests.support.mllp_link import mllp_listeners, send_and_read_ack
 
 ER7 = "x-application/hl7-v2+er7"
 
@@ -54,32 +51,8 @@ def lab(app):
 
 @pytest.fixture
 def mllp_listener(app):
-    servers = []
-
-    def start(client_name):
-        server = mllp.MllpServer(
-            ("127.0.0.1", 0), message_handler(app, client_name), mllp.parse_networks(["127.0.0.1/32"]), idle_seconds=5
-        )
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return server.server_address[1]
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
-def send_over_mllp(port, message):
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(mllp.frame(message))
-        reader, frames = mllp.FrameReader(), []
-        while not frames:
-            data = sock.recv(65536)
-            if not data:
-                break
-            frames += reader.feed(data)
-    return frames
+    with mllp_listeners(app) as start:
+        yield start
 
 
 def parse_every_resource(bundle):
@@ -145,7 +118,7 @@ def test_a_lis_round_trip_from_worklist_to_a_signed_report_and_its_fhir_bundle(a
         # HL7 ORU^R01 over MLLP, a real socket to the listener
         port = mllp_listener(lis.name)
         framed = oru(appointment.exam_code, ("2160-0^Creatinine^LN", "96", "µmol/L"), control="MLLP-1").encode()
-        [mllp_ack] = send_over_mllp(port, framed)
+        [mllp_ack] = send_and_read_ack(port, framed)
         assert msa(mllp_ack) == ("AA", "MLLP-1"), mllp_ack
         crea = Result.get(Result.appointment == appointment.id, Result.item == lab.crea.id)
         assert crea.value_text == "96" and crea.flag == "H"

@@ -1,17 +1,17 @@
 """`flask mllp`: a LIS box that speaks only MLLP sends ORU^R01 messages over a real TCP socket and gets one
 framed ACK per message, in order, whatever way the bytes arrive."""
 
+import functools
 import socket
-import threading
 
 import pytest
 
-from checkup.cli_mllp import message_handler
 from checkup.core.audit import Actor
 from checkup.models import AuditEvent, Result
 from checkup.services.integrations import clients
 from checkup.services.interop import mllp
 from tests.interop.hl7_helpers import lab_with_loinc, msa, oru
+from tests.support.mllp_link import mllp_listeners, read_acks, send_and_read_ack
 
 pytestmark = pytest.mark.both_dbs
 
@@ -28,31 +28,10 @@ def lis_client(app):
 
 @pytest.fixture
 def listener(app, lis_client):
-    """An MLLP listener on a free port of 127.0.0.1, handling messages as `flask mllp` does."""
-    servers = []
-
-    def start(allowed=("127.0.0.1/32",)):
-        server = mllp.MllpServer(
-            ("127.0.0.1", 0), message_handler(app, lis_client.name), mllp.parse_networks(allowed), idle_seconds=5
-        )
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return server.server_address[1]
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
-def read_frames(sock, count):
-    reader, frames = mllp.FrameReader(), []
-    while len(frames) < count:
-        data = sock.recv(65536)
-        if not data:
-            break
-        frames += reader.feed(data)
-    return frames
+    """``listener(allowed=...)``: the port of an MLLP listener on 127.0.0.1 for the LIS client, handling
+    messages as `flask mllp` does."""
+    with mllp_listeners(app) as start:
+        yield functools.partial(start, lis_client.name)
 
 
 def test_two_messages_in_one_write_and_one_split_across_writes_get_three_acks_in_order(lab, listener):
@@ -66,7 +45,7 @@ def test_two_messages_in_one_write_and_one_split_across_writes_get_three_acks_in
         framed = mllp.frame(three)
         sock.sendall(framed[:7])
         sock.sendall(framed[7:])
-        acks = read_frames(sock, 3)
+        acks = read_acks(sock, 3)
     assert [msa(ack) for ack in acks] == [("AA", "C1"), ("AA", "C2"), ("AE", "C3")]
     assert sorted(r.value_text for r in Result.select()) == ["1.9", "5.4"]
     events = list(AuditEvent.select().where(AuditEvent.action == "hl7.received").order_by(AuditEvent.id))
@@ -78,9 +57,7 @@ def test_gb18030_over_mllp_is_answered_in_gb18030(lab, listener):
     port = listener()
     appointment = lab.appointment()
     message = oru(appointment.exam_code, ("GLU^空腹血糖^L", "6.3", "mmol/L"), charset="GB18030").encode("gb18030")
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(mllp.frame(message))
-        [ack] = read_frames(sock, 1)
+    [ack] = send_and_read_ack(port, message)
     assert msa(ack, "gb18030") == ("AA", "MSG0001")
     assert Result.get().flag == "H"
 
@@ -89,9 +66,7 @@ def test_a_revoked_client_gets_ar_and_nothing_is_stored(app, lab, listener, lis_
     port = listener()
     appointment = lab.appointment()
     clients.revoke_client(Actor(), lis_client.id)
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(mllp.frame(oru(appointment.exam_code, ("GLU^^L", "5.4", "mmol/L")).encode()))
-        [ack] = read_frames(sock, 1)
+    [ack] = send_and_read_ack(port, oru(appointment.exam_code, ("GLU^^L", "5.4", "mmol/L")).encode())
     assert msa(ack) == ("AR", "MSG0001")
     assert Result.select().count() == 0
 

@@ -27,7 +27,7 @@ from checkup.models import (
 from checkup.models.base import utcnow
 from checkup.models.care import CONSENT_PURPOSES
 from checkup.services.access import access_log
-from checkup.services.accounts import accounts, consents
+from checkup.services.accounts import accounts, consents, sessions
 from checkup.services.exam import report_pdf
 from checkup.services.privacy import anonymization, data_export, data_rights, deadlines
 from tests import factories
@@ -147,7 +147,7 @@ def test_deletion_anonymizes_the_client_and_keeps_their_reports(app, world, outb
         occupation="Engineer",
         tags="vip",
     ).where(Client.id == world.client.id).execute()
-    accounts.start_session(world.client_user)
+    sessions.start_session(world.client_user)
     export = data_export.request_export(world.as_client(), world.client.id)
     export_file = data_export.file_for(DataExport.get_by_id(export.id))
     assert export_file.is_file()

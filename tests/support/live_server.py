@@ -153,8 +153,8 @@ def signed_in_cookie(app, user):
 
     Saves an argon2 verification per user when a test needs dozens of signed-in clients.
     """
-    from checkup.services.accounts import accounts
+    from checkup.services.accounts import sessions
 
-    token = accounts.start_session(user, "127.0.0.1", "test")
+    token = sessions.start_session(user, "127.0.0.1", "test")
     value = app.session_interface.get_signing_serializer(app).dumps({"_user_id": token, "_fresh": True})
     return {app.config["SESSION_COOKIE_NAME"]: value}

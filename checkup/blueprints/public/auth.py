@@ -6,7 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from checkup.core.errors import ValidationError
 from checkup.forms.auth import ConfirmRegistrationForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
-from checkup.services.accounts import accounts
+from checkup.services.accounts import accounts, sessions
 from checkup.web import link_tokens
 from checkup.web.extensions import limiter
 from checkup.web.form_round_trip import submit
@@ -33,7 +33,7 @@ def sign_in(user):
     if locale:
         session["locale"] = locale
     session.update(links)  # an offer link opened before signing in
-    accounts.start_session(user, request.remote_addr or "", request.user_agent.string or "")
+    sessions.start_session(user, request.remote_addr or "", request.user_agent.string or "")
     login_user(user)
 
 
@@ -58,7 +58,7 @@ def login():
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
-        accounts.end_session(current_user.session_token, actor())
+        sessions.end_session(current_user.session_token, actor())
         logout_user()
     locale = session.get("locale")
     session.clear()
@@ -186,7 +186,7 @@ def reset_password(token=None):
 @login_required
 def keepalive():
     """The "Stay signed in" button of the idle warning (static/js/idle.js): the idle time starts again."""
-    accounts.keep_session_alive(current_user.session_token)
+    sessions.keep_session_alive(current_user.session_token)
     return "", 204
 
 

@@ -1,5 +1,6 @@
-"""Accounts: registration, login sessions (and their idle timeout), emailed links (password reset,
-staff invitation, registration), staff administration.
+"""Accounts: registration, sign-in credentials, emailed links (password reset, staff invitation,
+registration), passwords, profile, staff administration. The login sessions an account signs in to
+are in ``sessions``.
 
 Every function here raises ValidationError / NotFound / PermissionDenied with a
 user-facing message; none of them reads the Flask request.
@@ -16,20 +17,18 @@ from peewee import JOIN
 
 from checkup.core import audit, passwords, tasks
 from checkup.core.errors import NotFound, PermissionDenied, ValidationError
-from checkup.core.prepared import PreparedSelect
-from checkup.models import Client, LoginSession, Organization, PasswordResetToken, User, UserRole
+from checkup.models import Client, Organization, PasswordResetToken, User, UserRole
 from checkup.models.accounts import ALL_ROLES, CLIENT, HR
 from checkup.models.base import db, utcnow
 from checkup.models.care import MARKETING_EMAIL, SERVICE_REMINDERS
 from checkup.services.accounts import consents as consents_service
+from checkup.services.accounts import sessions
 
 INVITATION_MINUTES = 72 * 60
 CONFIRMATION_MINUTES = 72 * 60  # a registration link
 LONGEST_LINK_MINUTES = max(INVITATION_MINUTES, CONFIRMATION_MINUTES)
 RESET_SALT, CONFIRM_SALT = "password-reset", "registration-confirm"  # a link of one kind is no use as the other
 REGISTRATION_CONSENTS = (SERVICE_REMINDERS, MARKETING_EMAIL)  # the boxes on the register form
-SEEN_EVERY = datetime.timedelta(seconds=60)  # how often a session's last_seen_at is written
-MIN_IDLE_MINUTES = 5  # the idle warning comes 2 minutes before the end
 GENERIC_LOGIN_ERROR = _l("The email or password is not correct.")
 
 
@@ -148,11 +147,12 @@ def check_confirmation_token(token):
     return _link_row(token, CONFIRM_SALT)[0].user
 
 
-# --- login sessions ----------------------------------------------------------------
+# --- sign-in ----------------------------------------------------------------------
 
 
 def authenticate(email, password):
-    """Return the active user whose credentials these are; one generic error otherwise."""
+    """Return the active user whose credentials these are (``sessions.start_session`` signs them in);
+    one generic error otherwise."""
     user = User.get_or_none(User.email == normalize_email(email))
     if user is None or not user.is_active:
         passwords.burn_time(password or "")
@@ -163,102 +163,6 @@ def authenticate(email, password):
         user.password_hash = passwords.hash_password(password)
         user.save(only=[User.password_hash])
     return user
-
-
-def start_session(user, ip="", user_agent=""):
-    """Create a server-side login session and return its secret token (kept only in the cookie)."""
-    token = secrets.token_urlsafe(32)
-    now = utcnow()
-    hours = current_app.config["SESSION_HOURS"]
-    with db.atomic():
-        LoginSession.create(
-            token_hash=_digest(token),
-            user=user,
-            created_at=now,
-            last_seen_at=now,
-            expires_at=now + datetime.timedelta(hours=hours),
-            ip=(ip or "")[:64],
-            user_agent=(user_agent or "")[:255],
-        )
-        User.update(last_login_at=now).where(User.id == user.id).execute()
-        audit.record(audit.Actor(user, ip), "auth.login", user)
-    user.session_token = token
-    return token
-
-
-class SessionIdle(Exception):
-    """The login session sat unused longer than its role allows and has just been ended."""
-
-    def __init__(self, minutes):
-        super().__init__(minutes)
-        self.minutes = minutes
-
-
-def idle_minutes(role_names):
-    """How long a login may sit unused: a client's 120 minutes by default, staff and HR 30 (they see
-    other people's data, often on shared desks); never below MIN_IDLE_MINUTES."""
-    key = "IDLE_MINUTES_CLIENT" if set(role_names) == {CLIENT} else "IDLE_MINUTES_STAFF"
-    return max(MIN_IDLE_MINUTES, int(current_app.config[key]))
-
-
-def _session_lookup(token_hash, now, active):
-    """One query on every signed-in request: the session, its user and one row per role of the user."""
-    return (
-        LoginSession.select(LoginSession.id, LoginSession.last_seen_at, User, UserRole.role)
-        .join(User)
-        .join(UserRole, JOIN.LEFT_OUTER, on=(UserRole.user == User.id), attr="granted")
-        .where(LoginSession.token_hash == token_hash, LoginSession.expires_at > now, User.is_active == active)
-    )
-
-
-_SESSION_LOOKUP = PreparedSelect(_session_lookup)
-
-
-def load_session(token, activity=True):
-    """The user behind a live session token, with roles loaded; None if expired, ended or inactive.
-
-    A session unused for longer than ``idle_minutes`` is ended here and SessionIdle raised. A request
-    that is the person's own (``activity``; a page polling on a timer is not) moves ``last_seen_at``,
-    written at most every SEEN_EVERY, so it may lag the last such request by that much: the session
-    ends between N and N + SEEN_EVERY minutes after it, never earlier."""
-    if not token or not isinstance(token, str) or len(token) > 100:
-        return None
-    now = utcnow()
-    rows = _SESSION_LOOKUP.rows(_digest(token), now, True)
-    if not rows:
-        return None
-    row = rows[0]
-    user = row.user
-    user._role_names = frozenset(r.user.granted.role for r in rows if r.user.granted and r.user.granted.role)
-    minutes = idle_minutes(user._role_names)
-    unused = now - row.last_seen_at
-    if unused > datetime.timedelta(minutes=minutes) + SEEN_EVERY:
-        with db.atomic():
-            if LoginSession.delete().where(LoginSession.id == row.id).execute():
-                audit.record(audit.Actor(user), "auth.idle_timeout", user, minutes=minutes)
-        raise SessionIdle(minutes)
-    user.session_token = token
-    user.idle_minutes = minutes  # base.html's idle warning
-    if activity and unused > SEEN_EVERY:
-        LoginSession.update(last_seen_at=now).where(LoginSession.id == row.id).execute()
-    return user
-
-
-def keep_session_alive(token):
-    """The "Stay signed in" button: the session's idle time starts again now."""
-    return LoginSession.update(last_seen_at=utcnow()).where(LoginSession.token_hash == _digest(token or "")).execute()
-
-
-def end_session(token, actor=None):
-    """Log out one browser: its token stops working at once, copied cookies included."""
-    deleted = LoginSession.delete().where(LoginSession.token_hash == _digest(token or "")).execute()
-    if deleted and actor is not None:
-        audit.record(actor, "auth.logout", actor.user)
-    return deleted
-
-
-def end_all_sessions(user_id):
-    return LoginSession.delete().where(LoginSession.user == user_id).execute()
 
 
 # --- emailed links (password reset, staff invitation, registration) --------------------------------
@@ -353,7 +257,7 @@ def reset_password(token, new_password, ip=""):
         row, _data = _link_row(token, RESET_SALT)
         _spend_link(row, RESET_SALT)
         User.update(password_hash=passwords.hash_password(new_password)).where(User.id == row.user_id).execute()
-        end_all_sessions(row.user_id)
+        sessions.end_all_sessions(row.user_id)
         audit.record(audit.Actor(row.user, ip), "auth.password_reset", row.user)
     return row.user
 
@@ -367,11 +271,7 @@ def change_password(user, current_password, new_password, keep_token=None):
     check_password_rules(new_password, field="new_password")
     with db.atomic():
         User.update(password_hash=passwords.hash_password(new_password)).where(User.id == user.id).execute()
-        (
-            LoginSession.delete()
-            .where(LoginSession.user == user.id, LoginSession.token_hash != _digest(keep_token or ""))
-            .execute()
-        )
+        sessions.end_other_sessions(user.id, keep_token)
         _revoke_links(user.id)
         audit.record(audit.Actor(user), "account.password_changed", user)
 
@@ -487,7 +387,7 @@ def set_active(actor, user_id, active):
         # an admin's decision ends a pending registration either way (its link no longer activates it)
         User.update(is_active=bool(active), registration_pending=False).where(User.id == user.id).execute()
         if not active:
-            end_all_sessions(user.id)
+            sessions.end_all_sessions(user.id)
             _revoke_links(user.id)
         audit.record(actor, "account.activated" if active else "account.deactivated", user)
     user.is_active = bool(active)

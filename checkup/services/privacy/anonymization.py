@@ -42,7 +42,7 @@ from checkup.models.appointments import LIVE_STATUSES
 from checkup.models.base import db, utcnow
 from checkup.models.care import CONSENT_PURPOSES
 from checkup.models.results import PDF_NONE
-from checkup.services.accounts import accounts, consents
+from checkup.services.accounts import consents, sessions
 from checkup.services.booking import waitlist
 from checkup.services.exam import report_pdf
 from checkup.services.privacy import data_export  # the copies of the data go with it
@@ -149,7 +149,7 @@ def anonymize_client(actor, client_id, reason):
                 password_hash=UNUSABLE_PASSWORD,
                 is_active=False,
             ).where(User.id == account_id).execute()
-            accounts.end_all_sessions(account_id)
+            sessions.end_all_sessions(account_id)
             PasswordResetToken.delete().where(PasswordResetToken.user == account_id).execute()
         for enrollment in Enrollment.select(Enrollment.id).where(Enrollment.client == client.id):
             # the roster keeps the row (the company's billing), not who it was
