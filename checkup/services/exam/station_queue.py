@@ -26,6 +26,7 @@ from checkup.core import audit, clock
 from checkup.core.errors import NotFound, ValidationError
 from checkup.core.headline_figures import headline
 from checkup.core.labels import choice_label
+from checkup.core.plain_rows import plain_tuples
 from checkup.models import Appointment, AppointmentItem, Client, Department, ExamItem, Result, Slot, StationVisit
 from checkup.models.appointments import CHECKED_IN, COMPLETED
 from checkup.models.base import db, utcnow
@@ -274,7 +275,9 @@ def _board_pairs(day, station_id, item_ids):
         .where(Appointment.day == day, Appointment.status.in_(FLOOR_STATUSES))
         .group_by(Appointment.id, Slot.id, visit.id)
     )
-    for appointment_id, status, total, resulted, last_at, fast, started, finished, start, updated in query.tuples():
+    for appointment_id, status, total, resulted, last_at, fast, started, finished, start, updated in plain_tuples(
+        query
+    ):
         pair = Pair(appointment_id, station_id, total, resulted, last_at, bool(fast), status == COMPLETED)
         pair.started_at, pair.finished_at = started, finished
         yield pair, start, updated
@@ -399,10 +402,10 @@ def _day_pairs(day, appointment_ids=None):
     if appointment_ids is not None:
         query = query.where(Appointment.id.in_(appointment_ids))
         visits = visits.where(StationVisit.appointment.in_(appointment_ids))
-    for row in query.group_by(Appointment.id, station_key()).tuples():
+    for row in plain_tuples(query.group_by(Appointment.id, station_key())):
         pair = _pair(row)
         pairs.setdefault(pair.appointment_id, {})[pair.station_id] = pair
-    for appointment_id, station_id, started, finished in visits.tuples():
+    for appointment_id, station_id, started, finished in plain_tuples(visits):
         pair = pairs.get(appointment_id, {}).get(station_id)
         if pair is not None:
             pair.started_at, pair.finished_at = started, finished
