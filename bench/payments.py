@@ -11,6 +11,7 @@ payment (lock, sum, write, commit), payments refused, and balances overpaid afte
 """
 
 import argparse
+import logging
 import statistics
 import sys
 import tempfile
@@ -79,6 +80,33 @@ def race(app, cashier, appointment_ids, amount, per_balance):
     return latencies, refused, errors
 
 
+def statements_per_payment(center):
+    """SQL statements of one payment (its balance's first, then a second one), counted from peewee's log
+    outside the timed rounds."""
+    records = []
+
+    class Counter(logging.Handler):
+        def emit(self, record):
+            if record.name == "peewee":  # not the pool's "peewee.pool" lines
+                records.append(record)
+
+    logger = logging.getLogger("peewee")
+    cashier, (appointment_id,) = book(center, 1)
+    counts = []
+    old_level, handler = logger.level, Counter(level=logging.DEBUG)
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+    try:
+        for amount in ("40.00", "60.00"):
+            records.clear()
+            payments.take_payment(Actor(cashier), appointment_id, [payments.Part(CASH, Decimal(amount))])
+            counts.append(len(records))
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+    return counts
+
+
 def percentile(values, share):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
@@ -135,6 +163,9 @@ def main():
                 f"p50 {statistics.median(racing):.0f} ms, p95 {percentile(racing, 0.95):.0f} ms, max {max(racing):.0f} ms"
             )
             print(f"overpaid balances: {overpaid}; errors: {len(errors)} {errors[:3]}")
+            with db.connection_context():
+                first, later = statements_per_payment(center)
+            print(f"SQL statements per payment: {first} the balance's first, {later} after")
     finally:
         db.close()
         if hasattr(db.obj, "close_all"):

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from peewee import fn
 
 from checkup.core import audit, tasks
 from checkup.core.audit import SYSTEM
@@ -73,6 +74,15 @@ def cancelled(appointment, late=False):
 
 def hold_of(appointment_id):
     return PaymentHold.get_or_none(PaymentHold.appointment == appointment_id)
+
+
+def awaiting_payment():
+    """An SQL condition on ``Appointment``: its hold still waits for payment (``mark_paid`` would change it)."""
+    return fn.EXISTS(
+        PaymentHold.select(PaymentHold.id).where(
+            PaymentHold.appointment == Appointment.id, PaymentHold.state == HOLDING
+        )
+    )
 
 
 def mark_paid(appointment_id):

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, PostgresqlDatabase, fn
+from peewee import JOIN, PostgresqlDatabase, Value, fn
 
 from checkup.core import audit, tasks
 from checkup.core.errors import NotFound, ValidationError
@@ -99,16 +99,22 @@ def summed(value) -> Decimal:
 def lock_balance(key):
     """Lock the balance ``key`` ("appointment:<id>" or "contract:<id>") until the transaction ends.
 
-    PostgreSQL: ``SELECT … FOR UPDATE`` on its BalanceLock row (created on first use). SQLite: the
+    PostgreSQL: ``SELECT … FOR UPDATE`` on its BalanceLock row, created on first use. SQLite: the
     database opens every transaction IMMEDIATE (database.open_database), which already serialises
-    writers; the row is touched all the same so both back ends run the same statements."""
+    writers; the row is touched all the same so both back ends run the same statements. One statement
+    once the row exists, two the first time."""
     if not db.in_transaction():
         raise RuntimeError("lock_balance must run inside a transaction")
-    BalanceLock.insert(key=key, created_at=utcnow()).on_conflict_ignore().execute()
     query = BalanceLock.select(BalanceLock.id).where(BalanceLock.key == key)
     if is_postgres():
         query = query.for_update()
-    query.scalar()
+    if query.scalar() is not None:
+        return
+    # First use. A row this transaction inserts is invisible to the others and their insert of the same key
+    # waits for our commit, so it is ours; if a racing transaction inserted it first, lock theirs.
+    inserted = BalanceLock.insert(key=key, created_at=utcnow()).on_conflict_ignore().execute()
+    if is_postgres() and inserted is None:
+        query.scalar()
 
 
 # --- posting charges -------------------------------------------------------------------------------
@@ -203,12 +209,51 @@ def post_charges_for(appointments, actor_id=None):
     return len(rows)
 
 
+def charges_missing():
+    """An SQL condition on ``Appointment``: true when a charge line its snapshot calls for is missing — an
+    add-on (one bought after the first charges too) without its line, or a payer's package part above zero
+    without its line. Exactly when ``post_charges`` would write something for a chargeable appointment, so a
+    caller that selects it skips ``post_charges``'s queries when nothing is missing."""
+
+    def posted(line_key):
+        return fn.EXISTS(
+            ChargeLine.select(ChargeLine.id).where(
+                ChargeLine.appointment == Appointment.id, ChargeLine.line_key == line_key
+            )
+        )
+
+    def package_part_unposted(payer, amount):
+        addons = AppointmentItem.select(fn.COALESCE(fn.SUM(AppointmentItem.price), 0)).where(
+            AppointmentItem.appointment == Appointment.id,
+            AppointmentItem.is_addon == True,
+            AppointmentItem.payer == COMPANY if payer == COMPANY else AppointmentItem.payer != COMPANY,
+        )
+        # compared in cents: SQLite does this arithmetic in floats
+        return (fn.ROUND((amount - addons) * 100) > 0) & ~posted(f"{PACKAGE}:{payer}")
+
+    addon_unposted = AppointmentItem.select(AppointmentItem.id).where(
+        AppointmentItem.appointment == Appointment.id,
+        AppointmentItem.is_addon == True,
+        ~posted(Value("addon:").concat(AppointmentItem.item.cast("TEXT"))),
+    )
+    return (
+        fn.EXISTS(addon_unposted)
+        | package_part_unposted(SELF, Appointment.self_amount)
+        | package_part_unposted(COMPANY, Appointment.company_amount)
+    )
+
+
 def ensure_charges(appointment_id):
-    """Post what is missing for one appointment (an appointment booked before the ledger, or by the waitlist)."""
-    appointment = Appointment.get_or_none(Appointment.id == appointment_id)
+    """Post what is missing for one appointment (an appointment booked before the ledger, or by the waitlist).
+    One query when nothing is."""
+    appointment = (
+        Appointment.select(Appointment, charges_missing().alias("charges_missing"))
+        .where(Appointment.id == appointment_id)
+        .first()
+    )
     if appointment is None:
         raise NotFound(_l("We could not find that appointment."))
-    if appointment.status in CHARGEABLE_STATUSES:
+    if appointment.status in CHARGEABLE_STATUSES and appointment.charges_missing:
         post_charges(appointment)
     return appointment
 
@@ -269,40 +314,41 @@ class Account:
 
 
 def account(appointment_id) -> Account:
-    """Both payers' balances of an appointment, summed from its rows (four small queries)."""
+    """Both payers' balances of an appointment, summed from its rows (one query)."""
     found: Account = accounts_of([appointment_id])[appointment_id]
     return found
 
 
+# the rows a balance sums, and the Balance attribute each adds to
+SUMMED = ((ChargeLine, "charged"), (Adjustment, "charged"), (Payment, "paid"), (Refund, "refunded"))
+
+
 def accounts_of(appointment_ids):
-    """{appointment id: Account} for many appointments (four grouped queries)."""
+    """{appointment id: Account} for many appointments: one query, the four grouped sums in a UNION ALL."""
     ids = list(appointment_ids)
     result = {appointment_id: Account(appointment_id) for appointment_id in ids}
     for item in result.values():
         item.of(SELF)
     if not ids:
         return result
-    sums = (
-        (ChargeLine, ChargeLine.amount, "charged"),
-        (Adjustment, Adjustment.amount, "charged"),
-        (Payment, Payment.amount, "paid"),
-        (Refund, Refund.amount, "refunded"),
-    )
-    for model, column, attribute in sums:
-        query = (
-            model.select(model.appointment, model.payer, sum_column(column))
+    query = None
+    for n, (model, _attribute) in enumerate(SUMMED):
+        sums = (
+            model.select(model.appointment, model.payer, Value(n), sum_column(model.amount))
             .where(model.appointment.in_(ids))
             .group_by(model.appointment, model.payer)
         )
-        for appointment_id, payer, value in query.tuples():
-            balance_of = result[appointment_id].of(payer)
-            setattr(balance_of, attribute, getattr(balance_of, attribute) + summed(value))
+        query = sums if query is None else query + sums  # peewee: ``+`` is UNION ALL
+    for appointment_id, payer, n, value in query.tuples():
+        attribute = SUMMED[n][1]
+        balance_of = result[appointment_id].of(payer)
+        setattr(balance_of, attribute, getattr(balance_of, attribute) + summed(value))
     return result
 
 
 def client_overview(client_id):
     """The client's appointments (newest first) with each one's account: what they pay, what the company
-    pays, paid or not. Six queries whatever the number of appointments."""
+    pays, paid or not. Two queries whatever the number of appointments."""
     rows = list(
         Appointment.select(Appointment, Package)
         .join(Package, JOIN.LEFT_OUTER)
@@ -326,7 +372,7 @@ class ClientMoney:
 
 
 def client_money(appointment_ids):
-    """{appointment id: ClientMoney} for the client's appointment pages (five queries however many)."""
+    """{appointment id: ClientMoney} for the client's appointment pages (two queries however many)."""
     ids = list(appointment_ids)
     found = accounts_of(ids)
     holds = {h.appointment_id: h for h in PaymentHold.select().where(PaymentHold.appointment.in_(ids))} if ids else {}

@@ -66,10 +66,13 @@ def take_payment(actor, appointment_id, parts, payer=SELF, provider_order_id=Non
     and summed after the lock) unless ``allow_over`` (money a provider already took, refunded later); every
     part is one immutable Payment row sharing one receipt number; audited; a prepaid hold is released
     (marked paid) once nothing is left to pay. Returns the receipt number.
-    Raises NotFound (no appointment), ValidationError (nothing due, more than due, a method not allowed).
+    Raises NotFound (no appointment), ValidationError (no part, nothing due, more than due, a method not allowed).
     """
     if payer not in (SELF, COMPANY):
         raise ValidationError(_l("Choose who pays."))
+    if not parts:
+        message = _l("Enter the amount received.")
+        raise ValidationError(message, {"amount_0": message})
     for part in parts:
         if part.method == COMPANY_ACCOUNT and payer != COMPANY:
             message = _l("The company account pays only what the company owes.")
@@ -78,10 +81,18 @@ def take_payment(actor, appointment_id, parts, payer=SELF, provider_order_id=Non
     receipt_no = new_receipt_no()
     with db.atomic():
         ledger.lock_balance(f"appointment:{appointment_id}")
-        appointment = Appointment.get_or_none(Appointment.id == appointment_id)
+        appointment = (
+            Appointment.select(
+                Appointment,
+                ledger.charges_missing().alias("charges_missing"),
+                payment_holds.awaiting_payment().alias("hold_awaiting"),
+            )
+            .where(Appointment.id == appointment_id)
+            .first()
+        )
         if appointment is None:
             raise NotFound(_l("We could not find that appointment."))
-        if appointment.status in ledger.CHARGEABLE_STATUSES:
+        if appointment.status in ledger.CHARGEABLE_STATUSES and appointment.charges_missing:
             ledger.post_charges(appointment)
         due = ledger.balance(appointment_id, payer).due
         if not allow_over:
@@ -91,29 +102,33 @@ def take_payment(actor, appointment_id, parts, payer=SELF, provider_order_id=Non
             if total > due:
                 message = _l("That is more than the balance due (%(due)s).", due=f"{due:.2f}")
                 raise ValidationError(message, {"amount_0": message})
-        rows = [
-            Payment.create(
-                appointment=appointment_id,
-                contract=ledger.contract_of(appointment_id) if payer == COMPANY else None,
-                payer=payer,
-                method=part.method,
-                amount=part.amount,
-                reference=part.reference,
-                receipt_no=receipt_no,
-                provider_order=provider_order_id,
-                cashier=actor.user_id,
-            )
-            for part in parts
-        ]
+        contract_id = ledger.contract_of(appointment_id) if payer == COMPANY else None
+        Payment.insert_many(
+            [
+                {
+                    "appointment": appointment_id,
+                    "contract": contract_id,
+                    "payer": payer,
+                    "method": part.method,
+                    "amount": part.amount,
+                    "reference": part.reference,
+                    "receipt_no": receipt_no,
+                    "provider_order": provider_order_id,
+                    "cashier": actor.user_id,
+                }
+                for part in parts
+            ]
+        ).execute()
         audit.record(
             actor,
             "money.payment_taken",
             appointment,
             receipt=receipt_no,
             payer=payer,
-            parts=[{"method": r.method, "amount": str(r.amount)} for r in rows],
+            parts=[{"method": part.method, "amount": str(part.amount)} for part in parts],
         )
-        if payer == SELF and due - total <= 0:
+        # a hold never returns to holding once paid, expired or closed: read after the lock, it is current
+        if payer == SELF and due - total <= 0 and appointment.hold_awaiting:
             payment_holds.mark_paid(appointment_id)
     return receipt_no
 
