@@ -72,27 +72,11 @@ def request_for_appointment(actor, appointment_id, title, taxpayer_id, email, cl
     query = Appointment.select().where(Appointment.id == appointment_id)
     if client_id is not None:
         query = query.where(Appointment.client == client_id)
-    appointment = query.first()
-    if appointment is None:
+    if not query.exists():
         raise NotFound(_l("We could not find that appointment."))
-    title, taxpayer_id, email = _clean_request(title, taxpayer_id, email, company=False)
-    with db.atomic():
-        ledger.lock_balance(f"appointment:{appointment_id}")
-        _check_none_open(Invoice.appointment == appointment_id)
-        amount = _paid(lambda m: m.appointment == appointment_id, SELF)
-        if amount <= 0:
-            raise Conflict(_l("Nothing has been paid on this appointment yet: an invoice can be asked for once it is."))
-        invoice = Invoice.create(
-            appointment=appointment_id,
-            payer=SELF,
-            title=title,
-            taxpayer_id=taxpayer_id,
-            email=email,
-            amount=amount,
-            requested_by=actor.user_id,
-        )
-        audit.record(actor, "money.invoice_requested", invoice, appointment=appointment_id, amount=str(amount))
-    return invoice
+    cleaned = _clean_request(title, taxpayer_id, email, company=False)
+    nothing_paid = _l("Nothing has been paid on this appointment yet: an invoice can be asked for once it is.")
+    return _record_request(actor, "appointment", appointment_id, SELF, cleaned, nothing_paid)
 
 
 def request_for_contract(actor, contract_id, title, taxpayer_id, email, organization_id=None):
@@ -100,26 +84,34 @@ def request_for_contract(actor, contract_id, title, taxpayer_id, email, organiza
     query = GroupContract.select().where(GroupContract.id == contract_id)
     if organization_id is not None:
         query = query.where(GroupContract.organization == organization_id)
-    contract = query.first()
-    if contract is None:
+    if not query.exists():
         raise NotFound(_l("We could not find that contract."))
-    title, taxpayer_id, email = _clean_request(title, taxpayer_id, email, company=True)
+    cleaned = _clean_request(title, taxpayer_id, email, company=True)
+    return _record_request(
+        actor, "contract", contract_id, COMPANY, cleaned, _l("The company has not paid anything on this contract yet.")
+    )
+
+
+def _record_request(actor, owner, owner_id, payer, cleaned, nothing_paid):
+    """The invoice request for what ``payer`` has paid on the ``owner`` ("appointment" or "contract") with
+    ``owner_id``, under that balance's lock: refused while another is open or when nothing is paid."""
+    title, taxpayer_id, email = cleaned
     with db.atomic():
-        ledger.lock_balance(f"contract:{contract_id}")
-        _check_none_open(Invoice.contract == contract_id)
-        amount = _paid(lambda m: m.contract == contract_id, COMPANY)
+        ledger.lock_balance(f"{owner}:{owner_id}")
+        _check_none_open(getattr(Invoice, owner) == owner_id)
+        amount = _paid(lambda model: getattr(model, owner) == owner_id, payer)
         if amount <= 0:
-            raise Conflict(_l("The company has not paid anything on this contract yet."))
+            raise Conflict(nothing_paid)
         invoice = Invoice.create(
-            contract=contract_id,
-            payer=COMPANY,
+            **{owner: owner_id},
+            payer=payer,
             title=title,
             taxpayer_id=taxpayer_id,
             email=email,
             amount=amount,
             requested_by=actor.user_id,
         )
-        audit.record(actor, "money.invoice_requested", invoice, contract=contract_id, amount=str(amount))
+        audit.record(actor, "money.invoice_requested", invoice, **{owner: owner_id}, amount=str(amount))
     return invoice
 
 
