@@ -1,10 +1,18 @@
 """The language of the current request or forced locale, and names stored in both languages."""
 
+from flask import g
 from flask_babel import get_locale
 
 
 def is_chinese() -> bool:
-    locale = get_locale()
+    # Flask-Babel keeps the locale it chose (or force_locale set) on g._flask_babel: read it straight, as
+    # lists ask once per row; get_locale() chooses it when it is not there yet (or outside any context)
+    try:
+        locale = g._flask_babel.babel_locale
+    except (AttributeError, RuntimeError):
+        locale = None
+    if locale is None:
+        locale = get_locale()
     return bool(locale) and locale.language == "zh"
 
 
