@@ -38,6 +38,7 @@ from checkup.core import clock
 from checkup.core.arguments import storable_id
 from checkup.core.errors import NotFound
 from checkup.core.labels import choice_label
+from checkup.core.plain_rows import plain_tuples
 from checkup.models import (
     Appointment,
     Client,
@@ -189,10 +190,10 @@ def counted_reports(contract_id):
     """{appointment id: report id}: the latest signed or published report of each completed checkup of
     the contract, i.e. the people the findings count (one query)."""
     latest = {}
-    for report_id, appointment_id, version in (
-        Report.select(Report.id, Report.appointment, Report.version)
-        .where(Report.appointment.in_(_completed_appointments(contract_id)), Report.status.in_(REPORTED_STATUSES))
-        .tuples()
+    for report_id, appointment_id, version in plain_tuples(
+        Report.select(Report.id, Report.appointment, Report.version).where(
+            Report.appointment.in_(_completed_appointments(contract_id)), Report.status.in_(REPORTED_STATUSES)
+        )
     ):
         if appointment_id not in latest or version > latest[appointment_id][1]:
             latest[appointment_id] = (report_id, version)

@@ -89,9 +89,9 @@ class Progress:
 def changed_people(counted_then, counted_now):
     """How many people are counted in one of two releases and not the other, or on another report."""
     then = {int(appointment): report for appointment, report in counted_then.items()}
-    return sum(
-        1 for appointment in set(then) | set(counted_now) if then.get(appointment) != counted_now.get(appointment)
-    )
+    # the (appointment, report) pairs in one and not the other, then their appointments (set operations:
+    # a 10,000-employee contract has thousands of them and the contract page asks on every view)
+    return len({appointment for appointment, _report in then.items() ^ counted_now.items()})
 
 
 def progress(contract):
