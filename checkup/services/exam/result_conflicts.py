@@ -1,7 +1,8 @@
 """Imports never overwrite silently: what an instrument value does when it meets a result already there.
 
-The rule (one function, ``apply_instrument_value``, for the analyser CSV import today and a REST or
-HL7 interface later — each passes its own ``source``):
+The rule (one function, ``apply_instrument_value``, for the analyser CSV import and one value from an
+interface such as HL7, and its batch form ``apply_instrument_values`` for a REST batch — each passes its own
+``source``):
 
 * no result for the item yet → the value is stored as an instrument result, flagged like any result
   (a critical value opens its alert), and the derived items reading it are recomputed;
@@ -76,6 +77,44 @@ def apply_instrument_value(actor, appointment, entry, existing, source=INSTRUMEN
     if kind == SAME:
         return Received(SAME, existing)
     return Received(CONFLICT, existing, conflict=_hold(actor, appointment, entry, existing, source, source_ref))
+
+
+def apply_instrument_values(actor, appointment, values, existing, source=INSTRUMENT):
+    """Apply the rule above to a batch of checked instrument values of one appointment, in the order given.
+
+    ``values``: (entry, source_ref) pairs, each checked as for ``apply_instrument_value``; ``existing``:
+    {item id: Result} as the caller read them in its transaction (left unchanged). Returns one Received per
+    value, what ``apply_instrument_value`` would answer value by value: a later value for an item meets the
+    earlier one (SAME or CONFLICT). The first new value of each item without a result is inserted in one
+    statement for the batch (``results.insert_new_results``); an item another writer stored after the
+    caller's read meets that writer's value through the per-value path, as do all the other values. Runs
+    inside the caller's transaction; the caller audits the NEW values and recomputes derived items.
+    """
+    current = dict(existing)
+    first_new = {}  # item id -> index of the value that stores it
+    for index, (entry, _ref) in enumerate(values):
+        if entry.item.id not in current and entry.item.id not in first_new:
+            first_new[entry.item.id] = index
+    inserted = results.insert_new_results(
+        actor, appointment, [values[index][0] for index in first_new.values()], INSTRUMENT
+    )
+    raced = [item_id for item_id in first_new if item_id not in inserted]
+    if raced:  # stored by another writer since the caller's read: the rule applies to that value
+        for row in Result.select().where(Result.appointment == appointment.id, Result.item.in_(raced)):
+            current[row.item_id] = row
+    received = []
+    for index, (entry, source_ref) in enumerate(values):
+        item_id = entry.item.id
+        if first_new.get(item_id) == index and item_id in inserted:
+            result, alert = inserted[item_id]
+            current[item_id] = result
+            received.append(Received(NEW, result, alert))
+            continue
+        outcome = apply_instrument_value(actor, appointment, entry, current.get(item_id), source, source_ref)
+        if outcome.kind == NEW:  # a raced row gone again by the read above: stored here after all
+            current[item_id] = outcome.result
+        received.append(outcome)
+    return received
 
 
 def _hold(actor, appointment, entry, existing, source, source_ref):

@@ -272,20 +272,7 @@ def store_result(actor, appointment, entry, source, existing=None, update_on_rac
     instrument value must not replace an entered one), IntegrityError is raised and nothing written.
     """
     item = entry.item
-    values = dict(
-        value_text=entry.value_text,
-        value_num=entry.value_num,
-        unit=item.unit,
-        flag=entry.flag,
-        ref_low=entry.ref_low,
-        ref_high=entry.ref_high,
-        skipped=entry.skipped,
-        skip_reason=entry.skip_reason,
-        entered_by=actor.user_id,
-        entered_at=utcnow(),
-        source=source,
-        language=entry.language,
-    )
+    values = _stored_values(actor, entry, source)
     created = existing is None
     if created:
         try:
@@ -304,18 +291,77 @@ def store_result(actor, appointment, entry, source, existing=None, update_on_rac
         result = Result.get_by_id(existing.id)
     alert = None
     if entry.flag in CRITICAL_FLAGS and (created or changed):
-        alert = CriticalAlert.create(result=result.id, appointment=appointment.id)
-        audit.record(
-            actor,
-            "results.critical",
-            result,
-            appointment=appointment.id,
-            item=item.code,
-            flag=entry.flag,
-            alert=alert.id,
-        )
-        events.critical_value_raised.send(alert, result=result, appointment=appointment)  # integrations: webhook
+        alert = _raise_alert(actor, appointment, result, entry)
     return result, created, alert
+
+
+def _stored_values(actor, entry, source):
+    """The columns a Result holds for ``entry`` besides its appointment and item."""
+    return dict(
+        value_text=entry.value_text,
+        value_num=entry.value_num,
+        unit=entry.item.unit,
+        flag=entry.flag,
+        ref_low=entry.ref_low,
+        ref_high=entry.ref_high,
+        skipped=entry.skipped,
+        skip_reason=entry.skip_reason,
+        entered_by=actor.user_id,
+        entered_at=utcnow(),
+        source=source,
+        language=entry.language,
+    )
+
+
+def _raise_alert(actor, appointment, result, entry):
+    """A new critical value's CriticalAlert, audited ``results.critical`` and announced (webhooks)."""
+    alert = CriticalAlert.create(result=result.id, appointment=appointment.id)
+    audit.record(
+        actor,
+        "results.critical",
+        result,
+        appointment=appointment.id,
+        item=entry.item.code,
+        flag=entry.flag,
+        alert=alert.id,
+    )
+    events.critical_value_raised.send(alert, result=result, appointment=appointment)  # integrations: webhook
+    return alert
+
+
+def insert_new_results(actor, appointment, entries, source):
+    """Insert the Results of ``entries`` (at most one per item, each with no result when the caller read)
+    in one statement; a critical value opens its CriticalAlert as ``store_result`` does.
+
+    An item another writer stored after the caller's read is left as that writer stored it and is not in
+    the answer: the caller applies its own rule to that row. Returns {item id: (result, alert or None)} for
+    the rows inserted. Runs inside the caller's transaction.
+    """
+    if not entries:
+        return {}
+    by_item = {entry.item.id: entry for entry in entries}
+    if len(by_item) != len(entries):
+        raise ValueError("insert_new_results takes at most one entry per item")
+    rows = {
+        item_id: dict(appointment=appointment.id, item=item_id, **_stored_values(actor, entry, source))
+        for item_id, entry in by_item.items()
+    }
+    # ON CONFLICT on the (appointment, item) key only: a race is no error (that would abort a PostgreSQL
+    # transaction, hence a savepoint per row), any other refusal still is
+    taken = (
+        Result.insert_many(list(rows.values()))
+        .on_conflict(conflict_target=(Result.appointment, Result.item), action="nothing")
+        .returning(Result.id, Result.item)
+        .tuples()
+        .execute()
+    )
+    stored = {}
+    for result_id, item_id in taken:
+        result = Result(id=result_id, **rows[item_id])
+        entry = by_item[item_id]
+        alert = _raise_alert(actor, appointment, result, entry) if entry.flag in CRITICAL_FLAGS else None
+        stored[item_id] = (result, alert)
+    return stored
 
 
 # --- station entry --------------------------------------------------------------------------------

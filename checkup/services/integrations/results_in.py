@@ -8,9 +8,10 @@ A value is idempotent by the sender's external id: sent again, it changes nothin
 
 A batch is read in a fixed number of queries whatever its length (the checkup and its client, its items, the
 external ids already used, the lock, the ranges, the results already there) and written in one transaction:
-the values one by one through the rule, then the external ids, the ``results.entered`` audit rows and the
+the new values in one INSERT (``result_conflicts.apply_instrument_values``; a value meeting one already there
+goes through the rule alone), then the external ids, the ``results.entered`` audit rows and the
 ``results.received`` webhook in one statement each, and the derived items recomputed once. Each value keeps its
-own outcome: every refusal is found before that value writes anything, so it leaves the others stored.
+own outcome: every refusal is found before anything is written, so it leaves the others stored.
 """
 
 from __future__ import annotations
@@ -87,11 +88,23 @@ class ReceivedResults:
 
 
 class _Used(NamedTuple):
-    """An external id already taken (stored earlier, or earlier in this batch)."""
+    """An external id already taken: stored earlier (its result id), or earlier in this batch (``first``, the
+    Outcome of that value, whose result id is known once the batch went through the rule)."""
 
     appointment_id: int
     value: str
     result_id: int | None
+    first: Outcome | None = None
+
+
+@dataclass
+class _Checked:
+    """A value that passed the checks, waiting for the rule with the rest of the batch."""
+
+    entry: IncomingResult
+    item: ExamItem
+    checked: results.Entry
+    outcome: Outcome  # completed by the rule's answer
 
 
 def appointment_by_exam_code(exam_code: str) -> Appointment:
@@ -139,7 +152,7 @@ def receive_results(
     appointment = appointment_by_exam_code(exam_code)
     with db.atomic():
         batch = _Batch(actor, client, appointment, entries)
-        outcomes = [batch.receive(entry, item) for entry, item in zip(entries, batch.matched, strict=True)]
+        outcomes = batch.receive(entries)
         batch.write()
         received = [o for o in outcomes if o.outcome in (STORED, CONFLICT)]
         if received:
@@ -179,20 +192,45 @@ class _Batch:
         row: Any
         for row in ReferenceRange.select().where(ReferenceRange.item.in_(item_ids)):
             self.ranges[row.item_id].append(row)
-        # read in the transaction: a value the station saved a moment ago meets the rule
+        # read in the transaction: a value the station saved a moment ago meets the rule (one saved after
+        # this read meets it too: the batch insert leaves it be and the rule applies to it)
         self.current: dict[int, Result] = {}
         for row in Result.select().where(Result.appointment == appointment.id, Result.item.in_(item_ids)):
             self.current[row.item_id] = row
+        self.pending: list[_Checked] = []
+        self.duplicates: list[tuple[Outcome, Outcome]] = []  # (a duplicate, the value it repeats in this batch)
         self.external_rows: list[dict[str, Any]] = []
         self.entered: list[tuple[Result, results.Entry]] = []
 
-    def receive(self, entry: IncomingResult, item: ExamItem | None) -> Outcome:
+    def receive(self, entries: list[IncomingResult]) -> list[Outcome]:
+        """Each entry's Outcome, in the order sent: the checks value by value, then the values that passed
+        them through the rule together (``result_conflicts.apply_instrument_values``: the new values in one
+        INSERT, a later value for an item meeting the earlier one as if sent alone after it)."""
+        outcomes = [self._check_one(entry, item) for entry, item in zip(entries, self.matched, strict=True)]
+        received = result_conflicts.apply_instrument_values(
+            self.actor,
+            self.appointment,
+            [(pending.checked, pending.entry.external_id) for pending in self.pending],
+            self.current,
+            source=self.client.name,
+        )
+        for pending, answer in zip(self.pending, received, strict=True):
+            self._settle(pending, answer)
+        for duplicate, first in self.duplicates:
+            duplicate.result_id = first.result_id
+        return outcomes
+
+    def _check_one(self, entry: IncomingResult, item: ExamItem | None) -> Outcome:
+        """The Outcome of a value refused or already received; else the Outcome the rule completes later."""
         external_id = entry.external_id
         seen = self.used.get(external_id)
         if seen is not None:
             if seen.appointment_id != self.appointment.id or seen.value != entry.value.strip():
                 return Outcome(external_id, REFUSED, error="This external id was already used for another value.")
-            return Outcome(external_id, DUPLICATE, result_id=seen.result_id)
+            duplicate = Outcome(external_id, DUPLICATE, result_id=seen.result_id)
+            if seen.first is not None:
+                self.duplicates.append((duplicate, seen.first))
+            return duplicate
         if item is None:
             return Outcome(external_id, REFUSED, error="No item of this checkup has that code or LOINC code.")
         try:
@@ -208,26 +246,23 @@ class _Batch:
             checked = self._check(item, value)
         except ValidationError as error:
             return Outcome(external_id, REFUSED, item_code=item.code, error=str(error.message))
-        received = result_conflicts.apply_instrument_value(
-            self.actor,
-            self.appointment,
-            checked,
-            self.current.get(item.id),
-            source=self.client.name,
-            source_ref=external_id,
-        )
-        result = received.result
+        outcome = Outcome(external_id, "", item_code=item.code, value=value.strip(), unit=item.unit or "")
+        self.pending.append(_Checked(entry, item, checked, outcome))
+        self.used[external_id] = _Used(self.appointment.id, entry.value.strip(), None, outcome)
+        return outcome
+
+    def _settle(self, pending: _Checked, received: result_conflicts.Received) -> None:
+        """Complete a checked value's Outcome with the rule's answer and owe its external id row."""
+        result, entry = received.result, pending.entry
         if received.kind == result_conflicts.NEW and result is not None:
-            self.current[item.id] = result  # a later value for the item in this batch meets this one
-            self.entered.append((result, checked))
+            self.entered.append((result, pending.checked))
         result_id = result.id if result is not None else None
-        self.used[external_id] = _Used(self.appointment.id, entry.value.strip(), result_id)
         self.external_rows.append(
             dict(
                 client=self.client.id,
-                external_id=external_id,
+                external_id=entry.external_id,
                 appointment=self.appointment.id,
-                item=item.id,
+                item=pending.item.id,
                 result=result_id,
                 value=entry.value.strip()[:500],
                 outcome=_KIND_OUTCOME[received.kind],
@@ -236,18 +271,13 @@ class _Batch:
                 received_at=utcnow(),
             )
         )
-        return Outcome(
-            external_id,
-            _KIND_OUTCOME[received.kind],
-            item_code=item.code,
-            result_id=result_id,
-            flag=result.flag if result is not None and received.kind == result_conflicts.NEW else "",
-            critical_alert_id=getattr(received.alert, "id", None),
-            conflict_id=received.conflict.id if received.conflict is not None else None,
-            value=value.strip(),
-            unit=item.unit or "",
-            objects=[o for o in (result, received.conflict) if o is not None],
-        )
+        outcome = pending.outcome
+        outcome.outcome = _KIND_OUTCOME[received.kind]
+        outcome.result_id = result_id
+        outcome.flag = result.flag if result is not None and received.kind == result_conflicts.NEW else ""
+        outcome.critical_alert_id = getattr(received.alert, "id", None)
+        outcome.conflict_id = received.conflict.id if received.conflict is not None else None
+        outcome.objects = [o for o in (result, received.conflict) if o is not None]
 
     def _check(self, item: ExamItem, value: str) -> results.Entry:
         """The checks an instrument value passes (as result_conflicts.receive_instrument_result makes them);
