@@ -130,3 +130,27 @@ def test_dashboard_shows_the_catalog_counts(client, admin):
     html = client.get("/admin").get_data(as_text=True)
     assert "built-in method" not in html
     assert '<p class="big-number">1</p>' in html
+
+
+def test_account_list_pages_by_address_and_a_search_pages_by_form(client, admin, make_user):
+    from checkup.services.accounts.accounts import ACCOUNTS_PER_PAGE
+
+    def rows(html):
+        return len(re.findall(r'href="/admin/accounts/\d+"', html))
+
+    for n in range(ACCOUNTS_PER_PAGE + 5):
+        make_user("hr", email=f"paged{n:03d}@example.com", name=f"Paged {n:03d}")
+    first = client.get("/admin/accounts?role=hr").get_data(as_text=True)
+    assert rows(first) == ACCOUNTS_PER_PAGE
+    assert "Accounts 1 to 50; more on the next page." in first
+    assert 'href="/admin/accounts?page=2&amp;role=hr"' in first
+    second = client.get("/admin/accounts?page=2&role=hr", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in second and rows(second) == 5
+    assert "paged054@example.com" in second and "paged000@example.com" not in second
+    assert "55 accounts." in second
+    searched = client.post("/admin/accounts", data={"q": "paged", "page": "2"}).get_data(as_text=True)
+    assert "paged054@example.com" in searched and "paged000@example.com" not in searched
+    assert 'name="q" value="paged"' in searched and "?q=" not in searched  # the term never enters an address
+    assert rows(client.get("/admin/accounts?page=abc").get_data(as_text=True)) == ACCOUNTS_PER_PAGE  # page 1
+    past = client.get("/admin/accounts?page=999").get_data(as_text=True)
+    assert "No more accounts on this page." in past and rows(past) == 0

@@ -26,12 +26,24 @@ def _org_id(form):
 
 @bp.route("", methods=["GET", "POST"])
 def index():
-    """A name or email searched for comes only as a POSTed form (never in an address); the role from either."""
+    """A name or email searched for comes only as a POSTed form (never in an address), its next pages too;
+    the role and the page of an unsearched list from the address."""
+    posted = request.method == "POST"
+    source = request.form if posted else request.args
     search = request.form.get("q", "").strip()[:100]
     role = request.values.get("role", "")
     role = role if role in ALL_ROLES else ""
-    users = accounts.list_accounts(search, role)
-    return render_page("admin/accounts.html", "admin/_account_rows.html", users=users, search=search, role=role)
+    page = source.get("page", "")
+    page = int(page) if page.isascii() and page.isdigit() and len(page) <= 6 else 1
+    result = accounts.list_accounts(search, role, page)
+    return render_page(
+        "admin/accounts.html",
+        "admin/_account_results.html",
+        result=result,
+        search=search,
+        searched=posted,
+        role=role,
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -17,6 +17,7 @@ from peewee import JOIN
 
 from checkup.core import audit, passwords, tasks
 from checkup.core.errors import NotFound, PermissionDenied, ValidationError
+from checkup.core.pagination import peek
 from checkup.models import Client, Organization, PasswordResetToken, User, UserRole
 from checkup.models.accounts import ALL_ROLES, CLIENT, HR
 from checkup.models.base import db, utcnow
@@ -394,9 +395,12 @@ def set_active(actor, user_id, active):
     return user
 
 
-def list_accounts(search="", role=None, limit=200):
-    """Accounts with their roles in two queries, whatever the length: the columns the list shows (name,
-    email, active, the organization's name), by name (ties by id, so a page never reorders)."""
+ACCOUNTS_PER_PAGE = 50
+
+
+def list_accounts(search="", role=None, page=1, per_page=ACCOUNTS_PER_PAGE):
+    """A Page of accounts with their roles, in two queries whatever the page: the columns the list shows
+    (name, email, active, the organization's name), by name (ties by id, so pages never reorder)."""
     query = (
         User.select(
             User.id, User.name, User.email, User.is_active, User.organization, Organization.id, Organization.name
@@ -409,12 +413,12 @@ def list_accounts(search="", role=None, limit=200):
         query = query.where(User.name.contains(term) | User.email.contains(term))  # contains() escapes % and _
     if role in ALL_ROLES:
         query = query.where(User.id.in_(UserRole.select(UserRole.user).where(UserRole.role == role)))
-    users = list(query.limit(limit))
+    result = peek(query, page, per_page)
     roles = {}
-    for user_id, role in (
-        UserRole.select(UserRole.user, UserRole.role).where(UserRole.user.in_([u.id for u in users])).tuples()
+    for user_id, role_name in (
+        UserRole.select(UserRole.user, UserRole.role).where(UserRole.user.in_([u.id for u in result.items])).tuples()
     ):
-        roles.setdefault(user_id, set()).add(role)
-    for user in users:
+        roles.setdefault(user_id, set()).add(role_name)
+    for user in result.items:
         user._role_names = frozenset(roles.get(user.id, ()))
-    return users
+    return result
