@@ -1,9 +1,10 @@
-"""One page of a query's rows: counted (a count and the rows), or peeked (the rows and one more)."""
+"""One page of a query's rows: counted (a count and the rows, or both in one query with a window count), or
+peeked (the rows and one more)."""
 
 from dataclasses import dataclass
 from typing import Any
 
-from peewee import SelectBase
+from peewee import SQL, Select, SelectBase, fn
 
 from checkup.core.arguments import MAX_PAGE
 
@@ -61,3 +62,23 @@ def page_of_rows(rows: list[Any], number: int, per_page: int = PER_PAGE) -> Page
     if not rows and number > 1:
         return Page([], number, None, None, per_page)  # past the end: how far it is, nobody counted
     return Page(rows, number, number, (number - 1) * per_page + len(rows), per_page)
+
+
+def whole_count() -> Any:
+    """The column to add last to a page's selection for ``counted_page``: how many rows the whole list has."""
+    return fn.COUNT(SQL("*")).over()
+
+
+def counted_page(query: Select, number: int | None, per_page: int) -> Page:
+    """Page ``number`` of ``query`` (tuples; its last column ``whole_count()``) in one query, where
+    ``paginate`` runs a count and then the rows: for pages that show a total and are read on every poll
+    (the exam floor's guidance, the review queue). Each item is the row without the count; a page past the
+    end is counted and clamped as ``paginate`` does (two more queries)."""
+    number = max(1, number or 1)
+    rows = list(query.tuples().paginate(number, per_page))
+    if not rows and number > 1:
+        page = paginate(query.tuples(), number, per_page)
+        page.items = [row[:-1] for row in page.items]
+        return page
+    total = rows[0][-1] if rows else 0
+    return Page([row[:-1] for row in rows], number, max(1, -(-total // per_page)), total, per_page)

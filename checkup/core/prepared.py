@@ -36,6 +36,8 @@ _NAME = re.compile(r"[a-z_][a-z0-9_]*")
 _prepared_on: "weakref.WeakKeyDictionary[Any, set[str]]" = weakref.WeakKeyDictionary()
 _prepared_lock = threading.Lock()
 _names_taken: set[str] = set()
+# {name: PreparedSelect}: what the query-plan guard (tests/perf) EXPLAINs when it meets ``EXECUTE name``
+_by_name: "dict[str, PreparedSelect]" = {}
 
 
 def server_statement(sql: str, count: int) -> str:
@@ -87,6 +89,7 @@ class PreparedSelect:
             if self.name in _names_taken:
                 raise ValueError(f"a prepared select is named {self.name!r} already")
             _names_taken.add(self.name)
+            _by_name[self.name] = self
         self._compiled: dict[type, tuple[str, ModelSelect]] = {}
         self._lock = threading.Lock()
 
@@ -101,6 +104,11 @@ class PreparedSelect:
             with self._lock:
                 prepared = self._compiled.setdefault(kind, (sql, query))
         return prepared
+
+    def compiled_sql(self, database: Database) -> str | None:
+        """The SQL built for ``database``'s kind (peewee's ``%s`` placeholders), once a call has built it."""
+        prepared = self._compiled.get(type(database))
+        return prepared[0] if prepared else None
 
     def rows(self, *params: Any) -> list:
         database = db.obj
@@ -138,3 +146,10 @@ class PreparedSelect:
         except psycopg2.errors.DuplicatePreparedStatement:
             conn.rollback()  # it was there already (nothing else is in this transaction: it was idle)
         _remember(conn, self.name, True)
+
+
+def statement_sql(name: str, database: Database) -> str | None:
+    """The SQL behind the prepared statement ``name`` on ``database``'s kind, or None (not ours, or not
+    built yet): a plan check reads ``EXECUTE name (...)`` as the select it runs."""
+    prepared = _by_name.get(name)
+    return prepared.compiled_sql(database) if prepared else None

@@ -14,12 +14,15 @@ BIG_TABLE while the planner still has a real choice between an index and a scan.
 """
 
 import json
+import re
 from urllib.parse import urlsplit
 
 import pytest
 
 from bench import dataset
 from checkup import create_app, database
+from checkup.core.prepared import server_statement
+from checkup.core.prepared import statement_sql as prepared_statement_sql
 from checkup.demo import demo
 from checkup.demo.accounts import ACCOUNTS, DEMO_CLIENT
 from checkup.models import User
@@ -28,6 +31,7 @@ from tests.conftest import POSTGRES_URL, base_config, reachable, service_missing
 from tests.support.live_server import signed_in_cookie
 from tests.support.page_crawl import Statements, crawl
 
+EXECUTE = re.compile(r"^EXECUTE (\w+)")
 DATASET_SCALE = 0.05
 BIG_TABLE = 10_000
 MAX_ROWS = 300
@@ -139,8 +143,22 @@ def postgres_big_center(tmp_path_factory):
         admin.close()
 
 
+def selects_run(statements):
+    """(sql, params, prepared) for each SELECT among ``statements``: a server-side prepared statement
+    (``EXECUTE name (...)``, core/prepared.py) is read as the SELECT behind it."""
+    for sql, params in statements:
+        prepared = EXECUTE.match(sql)
+        if prepared:
+            sql = prepared_statement_sql(prepared.group(1), db.obj)
+            assert sql is not None, f"{prepared.group(1)} is executed but not built by core/prepared.py"
+        if sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            yield sql, params, bool(prepared)
+
+
 def explain_all(url, statements):
-    """{sql: [problem]} for the SELECTs among ``statements`` (text, params), each planned once."""
+    """{sql: [problem]} for the SELECTs among ``statements`` (text, params), each planned once. A prepared
+    statement is planned twice: as run with these values, and with the generic plan PostgreSQL may switch
+    to after a few executions (the plan for any value)."""
     import psycopg2
 
     found = {}
@@ -149,24 +167,43 @@ def explain_all(url, statements):
         with connection.cursor() as cur:
             cur.execute("SELECT relname, reltuples::bigint FROM pg_class WHERE relkind = 'r'")
             sizes = dict(cur.fetchall())
-            for sql, params in statements:
-                if sql in found or not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            for sql, params, prepared in selects_run(statements):
+                if sql in found:
                     continue
                 if any(allowed in sql for allowed, _why in ALLOWED):
                     found[sql] = []
                     continue
-                cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
                 day_bounded = any(bounded in sql for bounded, _why in DAY_BOUNDED)
+                cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
                 found[sql] = plan_problems(cur.fetchone()[0][0]["Plan"], sizes, day_bounded)
+                if prepared:
+                    found[sql] += [
+                        f"{problem} (generic plan)" for problem in generic_plan_problems(cur, sql, params, sizes)
+                    ]
     finally:
         connection.close()
     return found
 
 
+def generic_plan_problems(cur, sql, params, sizes):
+    """What is wrong with the generic plan of ``sql`` (run once with ``params``): row counts aside, as the
+    values decide those."""
+    cur.execute("SET plan_cache_mode = force_generic_plan")
+    try:
+        cur.execute(f"PREPARE plan_guard AS {server_statement(sql, len(params))}")
+        execute = f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE plan_guard ({', '.join(['%s'] * len(params))})"
+        cur.execute(execute if params else "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE plan_guard", params)
+        problems = plan_problems(cur.fetchone()[0][0]["Plan"], sizes, day_bounded=True)
+    finally:
+        cur.execute("DEALLOCATE ALL")
+        cur.execute("RESET plan_cache_mode")
+    return problems
+
+
 def test_no_page_scans_a_big_table_or_runs_a_subplan_over_one(postgres_big_center):
     app, url = postgres_big_center
     failures = []
-    visited = 0
+    visited = executed = 0
     db.initialize(database.open_database(url))  # other tests on this worker may have rebound the proxy
     for email in [email for email, _name, _roles in ACCOUNTS] + [DEMO_CLIENT["email"]]:
         with app.app_context():
@@ -180,9 +217,11 @@ def test_no_page_scans_a_big_table_or_runs_a_subplan_over_one(postgres_big_cente
             for page in pages:
                 with Statements() as recorded:
                     http.get(page.path, headers={"HX-Request": "true"} if page.fragment else {})
+                executed += sum(1 for sql, _params in recorded.recorded if EXECUTE.match(sql))
                 for sql, problems in explain_all(url, recorded.recorded).items():
                     failures += [f"{email} {page.path}: {problem}\n    {sql[:300]}" for problem in problems]
     assert visited > 60, f"the crawl reached only {visited} pages"
+    assert executed > 0, "no prepared statement was planned (the review pages' reads are prepared)"
     assert not failures, "\n".join(sorted(set(failures)))
 
 

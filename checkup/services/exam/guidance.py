@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 from checkup.core import clock
+from checkup.core.arguments import valid_id
 from checkup.core.errors import NotFound
-from checkup.core.pagination import paginate
+from checkup.core.pagination import counted_page, whole_count
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Appointment, Client, Slot
 from checkup.models.appointments import BOOKED, CHECKED_IN, COMPLETED
 from checkup.services.catalog import station_order
@@ -97,18 +99,31 @@ class FloorGuidance:
     loads: list  # StationLoad of every station, in floor order
 
 
-def floor_guidance(page_number=1, day=None):
-    """One page of the day's checked-in clients (by slot time, then name) with where each is and the
-    station suggested next, and every station's load. Six queries whatever the number of clients."""
-    day = day or clock.today()
+def _checked_in_page(day, page_number):
+    """One page of the day's checked-in appointments, by slot time then name: only what the screen shows
+    (exam code, client name, slot start), counted in the same query."""
     query = (
-        Appointment.select(Appointment, Client, Slot)
+        Appointment.select(
+            Appointment.id, Appointment.exam_code, Client.id, Client.name, Slot.id, Slot.start_time, whole_count()
+        )
         .join_from(Appointment, Client)
         .join_from(Appointment, Slot)
         .where(Appointment.day == day, Appointment.status == CHECKED_IN)
         .order_by(Slot.start_time, Client.name, Appointment.id)
     )
-    page = paginate(query, page_number, GUIDE_PAGE_ROWS)
+    page = counted_page(query, page_number, GUIDE_PAGE_ROWS)
+    page.items = [
+        Appointment(id=aid, exam_code=code, client=Client(id=cid, name=name), slot=Slot(id=sid, start_time=start))
+        for aid, code, cid, name, sid, start in page.items
+    ]
+    return page
+
+
+def floor_guidance(page_number=1, day=None):
+    """One page of the day's checked-in clients (by slot time, then name) with where each is and the
+    station suggested next, and every station's load. Five queries whatever the number of clients."""
+    day = day or clock.today()
+    page = _checked_in_page(day, page_number)
     state = station_queue.floor_state(day, [a.id for a in page.items])
     stations = {load.station.id: load.station for load in state.loads.values()}
     rules = station_order.rule_pairs()
@@ -196,15 +211,32 @@ class StationState:
 
 @dataclass
 class FloorPlace:
-    appointment: Appointment  # with client, package and slot
+    appointment: Appointment  # its exam code, day and status, with the client's name
     guide: Guide
     stations: list  # StationState in the suggested order: done ones first, then the current, then the rest
+
+
+def _placed_appointment_query(appointment_id):
+    return (
+        Appointment.select(
+            Appointment.id, Appointment.exam_code, Appointment.day, Appointment.status, Client.id, Client.name
+        )
+        .join(Client)
+        .where(Appointment.id == appointment_id)
+    )
+
+
+# the desk's and the stations' screens poll a client's place every 10 s: its SQL is built once per process
+_PLACED_APPOINTMENT = PreparedSelect(_placed_appointment_query, "checkup_floor_placed_appointment")
 
 
 def floor_place(appointment_id):
     """A client's place on the floor (six queries): where they are, the station suggested next, the state
     of each of their stations. Raises NotFound."""
-    appointment = specimens.appointment_with_client(appointment_id)
+    found = _PLACED_APPOINTMENT.rows(appointment_id) if valid_id(appointment_id) else []
+    if not found:
+        raise NotFound(_l("We could not find that appointment."))
+    appointment = found[0]
     state = station_queue.floor_state(appointment.day, [appointment.id])
     departments = {load.station.id: load.station for load in state.loads.values()}
     guide = _guide(appointment.id, state, departments, station_order.rule_pairs())

@@ -11,8 +11,10 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
+from checkup.core.arguments import valid_id
 from checkup.core.errors import NotFound
 from checkup.core.i18n import localized
+from checkup.core.prepared import PreparedSelect
 from checkup.models import (
     Appointment,
     AppointmentItem,
@@ -246,6 +248,95 @@ class ReviewData:
         )
 
 
+# The review page's reads have the same shape for every checkup: their SQL is built once per process
+# (core.prepared), which on this page cost about as much CPU as everything else in review_data.
+
+
+def _appointment_query(appointment_id):
+    return (
+        Appointment.select(Appointment, Client, Package)
+        .join(Client)
+        .join_from(Appointment, Package, JOIN.LEFT_OUTER)
+        .where(Appointment.id == appointment_id)
+    )
+
+
+def _items_query(appointment_id):
+    return (
+        ExamItem.select(ExamItem, Department)
+        .join(Department)
+        .join_from(ExamItem, AppointmentItem)
+        .where(AppointmentItem.appointment == appointment_id)
+    )
+
+
+def _results_query(appointment_id):
+    return Result.select().where(Result.appointment == appointment_id)
+
+
+def _earlier_results_query(client_id, day, status, appointment_id, skipped):
+    """The client's results of earlier checkups in ``status`` for the items of ``appointment_id``, newest
+    first (``skipped``: False, the values only)."""
+    items = AppointmentItem.select(AppointmentItem.item).where(AppointmentItem.appointment == appointment_id)
+    return (
+        Result.select(Result, Appointment)
+        .join(Appointment)
+        .where(
+            Appointment.client == client_id,
+            Appointment.day < day,
+            Appointment.status == status,
+            Result.item.in_(items),
+            Result.skipped == skipped,
+        )
+        .order_by(Appointment.day.desc(), Result.id.desc())
+    )
+
+
+def _reports_query(appointment_id):
+    return (
+        Report.select(Report, User)
+        .join(User, JOIN.LEFT_OUTER, on=(Report.signed_by == User.id))
+        .where(Report.appointment == appointment_id)
+        .order_by(Report.version.desc())
+    )
+
+
+def _conclusions_query(appointment_id):
+    signer = User.alias()
+    return (
+        StationConclusion.select(StationConclusion, signer)
+        .join(signer, JOIN.LEFT_OUTER, on=(StationConclusion.signed_by == signer.id), attr="signed_by")
+        .where(StationConclusion.appointment == appointment_id)
+    )
+
+
+def _claim_query(appointment_id):
+    return (
+        ChiefReview.select(ChiefReview, User)
+        .join(User, on=(ChiefReview.chief == User.id))
+        .where(ChiefReview.appointment == appointment_id)  # one claim per appointment (unique)
+    )
+
+
+def _open_conflicts_query(appointment_id, choice):
+    return (
+        ResultConflict.select(ResultConflict, ExamItem)
+        .join(ExamItem, on=(ResultConflict.item == ExamItem.id))
+        .where(ResultConflict.appointment == appointment_id, ResultConflict.choice == choice)
+        .order_by(ExamItem.code, ResultConflict.id)
+    )
+
+
+_APPOINTMENT = PreparedSelect(_appointment_query, "checkup_review_appointment")
+_ITEMS = PreparedSelect(_items_query, "checkup_review_items")
+_RESULTS = PreparedSelect(_results_query, "checkup_review_results")
+_EARLIER_RESULTS = PreparedSelect(_earlier_results_query, "checkup_review_earlier_results")
+_REPORTS = PreparedSelect(_reports_query, "checkup_review_reports")
+_CONCLUSIONS = PreparedSelect(_conclusions_query, "checkup_review_conclusions")
+_CLAIM = PreparedSelect(_claim_query, "checkup_review_claim")
+_OPEN_CONFLICTS = PreparedSelect(_open_conflicts_query, "checkup_review_open_conflicts")
+
+
 def review_data(appointment_id):
     """Everything the review page and the snapshot need, in eleven queries whatever the item count.
 
@@ -253,37 +344,15 @@ def review_data(appointment_id):
     mild), then normal, then items still pending; each with the client's previous value of that
     item from an earlier completed checkup and a trend arrow. Raises NotFound.
     """
-    appointment = (
-        Appointment.select(Appointment, Client, Package)
-        .join(Client)
-        .join_from(Appointment, Package, JOIN.LEFT_OUTER)
-        .where(Appointment.id == appointment_id)
-        .first()
-    )
-    if appointment is None:
+    found = _APPOINTMENT.rows(appointment_id) if valid_id(appointment_id) else []
+    if not found:
         raise NotFound(_l("We could not find that appointment."))
-    items = list(
-        ExamItem.select(ExamItem, Department)
-        .join(Department)
-        .join_from(ExamItem, AppointmentItem)
-        .where(AppointmentItem.appointment == appointment.id)
-    )
-    results = {r.item_id: r for r in Result.select().where(Result.appointment == appointment.id)}
-    item_ids = [item.id for item in items]
+    appointment = found[0]
+    items = _ITEMS.rows(appointment.id)
+    results = {r.item_id: r for r in _RESULTS.rows(appointment.id)}
     previous = {}
-    if item_ids:
-        earlier = (
-            Result.select(Result, Appointment)
-            .join(Appointment)
-            .where(
-                Appointment.client == appointment.client_id,
-                Appointment.day < appointment.day,
-                Appointment.status == COMPLETED,
-                Result.item.in_(item_ids),
-                Result.skipped == False,
-            )
-            .order_by(Appointment.day.desc(), Result.id.desc())
-        )
+    if items:
+        earlier = _EARLIER_RESULTS.rows(appointment.client_id, appointment.day, COMPLETED, appointment.id, False)
         for row in earlier:
             previous.setdefault(row.item_id, row)
     rows = []
@@ -305,12 +374,7 @@ def review_data(appointment_id):
     names = {row.item.code: localized(row.item) for row in rows}  # a derived item's reason names its inputs
     for row in rows:
         row.input_names = names
-    reports = list(
-        Report.select(Report, User)
-        .join(User, JOIN.LEFT_OUTER, on=(Report.signed_by == User.id))
-        .where(Report.appointment == appointment.id)
-        .order_by(Report.version.desc())
-    )
+    reports = _REPORTS.rows(appointment.id)
     snippets = advice.snippets_for(row.advice_key for row in rows if row.advice_key)
     data = ReviewData(appointment=appointment, rows=rows, reports=reports, snippets=snippets)
     data.age = age_on(appointment.client.birth_date, appointment.day) if appointment.client.birth_date else None
@@ -319,19 +383,9 @@ def review_data(appointment_id):
     current = data.current
     if current is not None and current.status in CURRENT_SIGNED:
         data.findings = list(Finding.select().where(Finding.report == current.id).order_by(Finding.id))
-    signer = User.alias()
-    data.conclusions = {
-        c.department_id: c
-        for c in StationConclusion.select(StationConclusion, signer)
-        .join(signer, JOIN.LEFT_OUTER, on=(StationConclusion.signed_by == signer.id), attr="signed_by")
-        .where(StationConclusion.appointment == appointment.id)
-    }
-    data.claim = (
-        ChiefReview.select(ChiefReview, User)
-        .join(User, on=(ChiefReview.chief == User.id))
-        .where(ChiefReview.appointment == appointment.id)
-        .first()
-    )
+    data.conclusions = {c.department_id: c for c in _CONCLUSIONS.rows(appointment.id)}
+    claims = _CLAIM.rows(appointment.id)
+    data.claim = claims[0] if claims else None
     data.open_conflicts = open_conflicts(appointment.id)
     return data
 
@@ -339,12 +393,7 @@ def review_data(appointment_id):
 def open_conflicts(appointment_id):
     """The appointment's instrument values still waiting for the station doctor's choice (keep the entered
     value or take the instrument's), with their item, in item order (one query). Signing waits for them."""
-    return list(
-        ResultConflict.select(ResultConflict, ExamItem)
-        .join(ExamItem, on=(ResultConflict.item == ExamItem.id))
-        .where(ResultConflict.appointment == appointment_id, ResultConflict.choice == "")
-        .order_by(ExamItem.code, ResultConflict.id)
-    )
+    return _OPEN_CONFLICTS.rows(appointment_id, "")
 
 
 def conflict_text(conflict):
@@ -423,6 +472,20 @@ def is_signed(appointment_id):
 # --- who may open a checkup's review ------------------------------------------------------------------
 
 
+def _claimed_by_query(appointment_id, user_id):
+    return ChiefReview.select(ChiefReview.id).where(
+        ChiefReview.appointment == appointment_id, ChiefReview.chief == user_id
+    )
+
+
+def _signed_by_query(appointment_id, user_id):
+    return Report.select(Report.id).where(Report.appointment == appointment_id, Report.signed_by == user_id)
+
+
+_CLAIMED_BY = PreparedSelect(_claimed_by_query, "checkup_review_claimed_by")
+_SIGNED_BY = PreparedSelect(_signed_by_query, "checkup_review_signed_by")
+
+
 def review_relationship(user, appointment):
     """Why ``user`` may open ``appointment``'s review, draft, sign or amend it, or None.
 
@@ -435,13 +498,11 @@ def review_relationship(user, appointment):
     if user is None or appointment is None:
         return None
     if user.has_role(CHIEF):
-        claimed = ChiefReview.select().where(ChiefReview.appointment == appointment.id, ChiefReview.chief == user.id)
-        if claimed.exists():
+        if _CLAIMED_BY.rows(appointment.id, user.id):
             return "review_claim"
-        signed = Report.select().where(Report.appointment == appointment.id, Report.signed_by == user.id)
-        if signed.exists():
+        if _SIGNED_BY.rows(appointment.id, user.id):
             return "signed_report"
-        if review_queue.ready_ids().where(Appointment.id == appointment.id).exists():
+        if review_queue.is_ready(appointment.id):
             return "review_queue"
     if care_access.active_grant(user.id, appointment.client_id) is not None:
         return "break_glass"

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from peewee import JOIN, SQL, fn
 
 from checkup.core import clock
-from checkup.core.pagination import paginate
+from checkup.core.pagination import counted_page, whole_count
+from checkup.core.prepared import PreparedSelect
 from checkup.models import (
     Appointment,
     AppointmentItem,
@@ -57,9 +58,22 @@ def ready_ids():
     one out). Anti-joins, not ``NOT IN``: each candidate costs a probe of the report (appointment,
     version), appointment item and result (appointment, item) indexes, whatever the number of reports.
     """
-    signed = Report.select(SQL("1")).where(Report.appointment == Appointment.id, Report.status.in_(EVER_SIGNED))
+    return _ready_select(*_ready_parameters(window_start()))
+
+
+def _ready_parameters(first_day):
+    """The values ``_ready_select`` takes, in its SQL's parameter order."""
+    return (CHECKED_IN, first_day, *EVER_SIGNED, True, "", CONCLUSION_SIGNED)
+
+
+def _ready_select(status, first_day, signed, published, superseded, skipped, no_text, conclusion_signed):
+    """``ready_ids``'s query on explicit values (see ``_ready_parameters``), so that its SQL can be built
+    once (``is_ready``)."""
+    signed_version = Report.select(SQL("1")).where(
+        Report.appointment == Appointment.id, Report.status.in_((signed, published, superseded))
+    )
     has_items = AppointmentItem.select(SQL("1")).where(AppointmentItem.appointment == Appointment.id)
-    done = (Result.skipped == True) | Result.value_num.is_null(False) | (Result.value_text != "")
+    done = (Result.skipped == skipped) | Result.value_num.is_null(False) | (Result.value_text != no_text)
     resulted = Result.select(SQL("1")).where(
         Result.appointment == AppointmentItem.appointment, Result.item == AppointmentItem.item, done
     )
@@ -69,7 +83,7 @@ def ready_ids():
     station_signed = StationConclusion.select(SQL("1")).where(
         StationConclusion.appointment == AppointmentItem.appointment,
         StationConclusion.department == ExamItem.department,
-        StationConclusion.status == CONCLUSION_SIGNED,
+        StationConclusion.status == conclusion_signed,
     )
     unsigned_station = (
         AppointmentItem.select(SQL("1"))
@@ -79,9 +93,9 @@ def ready_ids():
     return (
         Appointment.select(Appointment.id)
         .where(
-            Appointment.status == CHECKED_IN,
-            Appointment.day >= window_start(),
-            ~fn.EXISTS(signed),
+            Appointment.status == status,
+            Appointment.day >= first_day,
+            ~fn.EXISTS(signed_version),
             fn.EXISTS(has_items),
             ~fn.EXISTS(unfinished),
             ~fn.EXISTS(unsigned_station),
@@ -90,12 +104,39 @@ def ready_ids():
     )
 
 
+def _one_ready_select(*parameters):
+    """``_ready_select`` narrowed to one appointment (its id the last parameter)."""
+    *ready, appointment_id = parameters
+    return _ready_select(*ready).where(Appointment.id == appointment_id)
+
+
+_ONE_READY = PreparedSelect(_one_ready_select, "checkup_review_one_ready")
+
+
+def is_ready(appointment_id):
+    """Whether the appointment waits in the review queue (``ready_ids``), in one query whose SQL is built
+    once per process (every review page asks it)."""
+    return bool(_ONE_READY.rows(*_ready_parameters(window_start()), appointment_id))
+
+
 def _with_client_and_package(ids):
-    """The appointments ``ids`` with their client and package, in the ready list's order (one query)."""
+    """The appointments ``ids`` with their client and package, in the ready list's order (one query): only
+    what the queue shows (day, exam code, client name, package code and name)."""
     if not ids:
         return []
     return list(
-        Appointment.select(Appointment, Client, Package)
+        Appointment.select(
+            Appointment.id,
+            Appointment.day,
+            Appointment.exam_code,
+            Appointment.package,
+            Client.id,
+            Client.name,
+            Package.id,
+            Package.code,
+            Package.name_en,
+            Package.name_zh,
+        )
         .join(Client)
         .join_from(Appointment, Package, JOIN.LEFT_OUTER)
         .where(Appointment.id.in_(ids))
@@ -104,11 +145,11 @@ def _with_client_and_package(ids):
 
 
 def review_queue(page=1, per_page=REVIEW_PAGE_SIZE):
-    """One page of the appointments ready to sign (see ``ready_ids``), oldest first, in three queries
-    whatever the number of appointments or reports: the count, the page's ids, their rows. The clients
-    and packages are joined to the page only, never to every candidate."""
-    result = paginate(ready_ids(), page, per_page)
-    result.items = _with_client_and_package([row.id for row in result.items])
+    """One page of the appointments ready to sign (see ``ready_ids``), oldest first, in two queries
+    whatever the number of appointments or reports: the page's ids counted with the whole list (a window
+    count), their rows. The clients and packages are joined to the page only, never to every candidate."""
+    result = counted_page(ready_ids().select_extend(whole_count()), page, per_page)
+    result.items = _with_client_and_package([appointment_id for (appointment_id,) in result.items])
     return result
 
 
@@ -165,9 +206,21 @@ def ready_for_review(limit=200):
 
 
 def recently_signed(limit=20):
-    """The latest signed versions with their PDF state, newest first (for the review home page)."""
+    """The latest signed versions with their PDF state, newest first (for the review home page): only what
+    it shows (no snapshot, summary or advice)."""
     return list(
-        Report.select(Report, Appointment, Client)
+        Report.select(
+            Report.id,
+            Report.appointment,
+            Report.version,
+            Report.status,
+            Report.signed_at,
+            Report.pdf_state,
+            Appointment.id,
+            Appointment.exam_code,
+            Client.id,
+            Client.name,
+        )
         .join(Appointment)
         .join(Client)
         .where(Report.status.in_(CURRENT_SIGNED))
