@@ -1,5 +1,6 @@
 """What HR sees of its roster: the status rule, the dashboard counts, the employee list and its export."""
 
+import datetime
 import io
 
 import pytest
@@ -45,8 +46,6 @@ def roster(app):
     ],
 )
 def test_status_derives_from_the_current_appointment(invited, appointment, expected):
-    import datetime
-
     assert enrollment_status(datetime.datetime(2025, 1, 1) if invited else None, appointment) == expected
 
 
@@ -104,8 +103,6 @@ def test_dashboard_query_count_does_not_grow_with_contracts_or_rows(roster, coun
 
 
 def test_dashboard_leaves_out_contracts_closed_long_ago_and_other_organizations(roster):
-    import datetime
-
     from checkup.core import clock
 
     long_ago = clock.today() - datetime.timedelta(days=800)
@@ -197,3 +194,44 @@ def test_export_neutralises_formulas_and_is_audited(roster):
     event = AuditEvent.get(AuditEvent.action == "hr.export")
     assert (event.user_id, event.object_id, event.ip) == (hr.id, str(roster.contract.id), "10.0.0.1")
     assert '"rows": 8' in event.detail
+
+
+def test_the_status_chart_is_laid_out_once_with_every_figure():
+    counts = enrollments.Counts()
+    for status, n in {"not_invited": 1, "invited": 200, "completed": 50}.items():
+        counts.add(status, n)
+    chart = counts.chart()
+    assert counts.figures == (1, 200, 0, 0, 50, 0, 251)
+    assert chart.description == "Not invited: 1; Invited: 200; Booked: 0; Checked in: 0; Completed: 50; No-show: 0"
+    assert [bar.status for bar in chart.bars] == list(enrollments.STATUSES) and chart.height == 190
+    bars = {bar.status: bar for bar in chart.bars}
+    # (baseline, top, width %, end %): the longest bar ends at 84 %, a quarter of it is 12 % long, a count
+    # too small to measure still shows a sliver, a zero none
+    assert (bars["not_invited"].baseline, bars["not_invited"].top) == (22, 8)
+    assert (bars["invited"].baseline, bars["invited"].width, bars["invited"].end) == (52, 48.0, 84.0)
+    assert (bars["completed"].width, bars["completed"].end) == (12.0, 48.0)
+    assert (bars["not_invited"].width, bars["not_invited"].end) == (0.3, 36.3)
+    assert (bars["booked"].width, bars["booked"].end, bars["booked"].count) == (0.0, 36.0, 0)
+
+
+def test_an_empty_roster_charts_zero_bars():
+    chart = enrollments.Counts().chart()
+    assert {(bar.count, bar.width) for bar in chart.bars} == {(0, 0.0)}
+
+
+def test_picking_a_listed_contract_needs_no_query_and_another_organizations_is_not_found(roster, count_queries):
+    choices = enrollments.org_contracts(roster.org.id)
+    with count_queries() as q:
+        assert enrollments.pick_contract(roster.org.id, roster.contract.id, choices) is choices[0]
+    assert q.count == 0
+    other = Roster(center=roster.center, name="Other Co")
+    with pytest.raises(NotFound):
+        enrollments.pick_contract(roster.org.id, other.contract.id, choices)
+
+
+def test_the_employee_page_rows_are_the_ones_peewee_reads(roster):
+    """The page reads its rows as the driver returns them (core/plain_rows): the same values and types."""
+    page = enrollments.employee_page(roster.org.id, roster.contract.id, EmployeeFilters())
+    assert page.items == list(enrollments.employee_rows(roster.contract, EmployeeFilters()))
+    invited = next(row for row in page.items if row.name == "Ben Invited")
+    assert isinstance(invited.invited_at, datetime.datetime) and invited.has_email is True

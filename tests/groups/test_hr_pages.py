@@ -53,6 +53,12 @@ def test_dashboard_shows_counts_chart_and_tables(client, hr, roster, stranger):
     assert roster.contract.name in html and stranger.contract.name not in html
     assert 'role="img"' in html
     assert "Not invited: 2; Invited: 1; Booked: 1; Checked in: 0; Completed: 1; No-show: 0" in html
+    # the longest bar (2 not invited) ends at 84 %, half of it is 24 % long; the table repeats every figure
+    assert 'width="48.0%"' in html and 'width="24.0%"' in html and '<text x="84.0%"' in html
+    assert (
+        '<td class="num" data-label="Not invited">2</td>' in html
+        and '<td class="num" data-label="Total">5</td>' in html
+    )
     assert "By department" in html and "By category" in html and "Managers" in html and "Plant" in html
     assert "Olga Other" not in html
 
@@ -66,6 +72,14 @@ def test_employee_list_shows_status_and_filters(client, hr, roster, stranger):
     fragment = client.post("/hr/employees", data={"q": "ann"}, headers={"HX-Request": "true"})
     assert "<h1>" not in text(fragment) and "Ann Not" in text(fragment) and "Ben Invited" not in text(fragment)
     assert "Ben Invited" in text(client.get("/hr/employees", query_string={"q": "ann"}))  # never read from an address
+
+
+def test_employee_rows_escape_names_and_label_each_checkbox(client, hr, roster):
+    roster.employee('<b>Al & "Bo"</b>', "booked")
+    html = main(client.get("/hr/employees"))
+    assert "<b>Al" not in html
+    assert 'class="visually-hidden">Select &lt;b&gt;Al &amp; &#34;Bo&#34;&lt;/b&gt;</label>' in html
+    assert '<span class="badge info">Booked</span>' in html and '<span class="badge ">Not invited</span>' in html
 
 
 def test_a_searched_list_exports_and_pages_by_post(client, hr, roster):

@@ -114,7 +114,7 @@ def employees():
     context = {"contract": contract, "contracts": choices, "filters": filters, "searched": request.method == "POST"}
     if contract is not None:
         page = _number(request.values.get("page"))
-        context["result"] = enrollments.employee_page(_org_id(), contract.id, filters, page)
+        context["result"] = enrollments.contract_employee_page(contract, filters, page)
         context["departments"], context["categories"] = enrollments.filter_choices(contract)
     return render_page("hr/employees.html", "hr/_employee_results.html" if contract else None, **context)
 
@@ -161,7 +161,7 @@ def export_download(export_id):
 
 
 def _invitations_page(contract, choices, mode="", ids=(), plan=None, error=None, status=200):
-    figures = invitations.overview(_org_id(), contract.id)[1] if contract else None
+    figures = invitations.overview(contract) if contract else None
     sent = max(_number(request.args.get("sent")) or 0, figures.pending if figures else 0)
     return render_page(
         "hr/invitations.html",

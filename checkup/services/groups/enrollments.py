@@ -16,6 +16,7 @@ from peewee import JOIN, Case, fn
 
 from checkup.core import audit, clock
 from checkup.core.pagination import Page
+from checkup.core.plain_rows import plain_tuples
 from checkup.models import Appointment, Client, ContractCategory, Enrollment, GroupContract, User
 from checkup.models.appointments import BOOKED, CHECKED_IN, COMPLETED, NO_SHOW
 from checkup.models.groups import ACTIVE, CLOSED, DRAFT
@@ -85,9 +86,11 @@ def org_contracts(organization_id):
 
 def pick_contract(organization_id, contract_id=None, choices=None):
     """The contract asked for (NotFound if not the organization's), else the first of ``org_contracts``
-    (None when the organization has none)."""
+    (None when the organization has none). ``choices``, the organization's ``org_contracts`` when the
+    caller has them, answer without another query."""
     if contract_id is not None:
-        return contract_for_hr(organization_id, contract_id)
+        chosen = next((c for c in choices or () if c.id == contract_id), None)
+        return chosen if chosen is not None else contract_for_hr(organization_id, contract_id)
     choices = org_contracts(organization_id) if choices is None else choices
     return choices[0] if choices else None
 
@@ -109,10 +112,58 @@ class Counts:
     def __getitem__(self, status):
         return self.by_status.get(status, 0)
 
-    def bars(self):
-        """(status, label, count, percent of the largest) for a bar chart, in STATUSES order."""
-        top = max(self.by_status.values(), default=0) or 1
-        return [(s, status_label(s), self[s], round(100 * self[s] / top)) for s in STATUSES]
+    @property
+    def figures(self):
+        """The counts in STATUSES order, then the total: one row of the dashboard's tables."""
+        counts = [self.by_status.get(s, 0) for s in STATUSES]
+        return (*counts, sum(self.by_status.values()))
+
+    def chart(self):
+        """The bar chart of these counts, laid out once here (see ``StatusChart``)."""
+        return StatusChart.of(self)
+
+
+# The dashboard's bar chart: a row of CHART_ROW px per status; the label in the first CHART_LABELS % of the
+# width, the longest bar ending at CHART_LABELS + CHART_BARS %, its number just after it.
+CHART_ROW, CHART_LABELS, CHART_BARS = 30, 36, 0.48
+CHART_MIN_BAR = 0.3  # a count above zero always shows a sliver of bar
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    status: str
+    label: str
+    count: int
+    baseline: int  # y of the label's and the number's baseline, px
+    top: int  # y of the bar's top, px
+    width: float  # the bar's length, % of the chart's width (2 decimals)
+    end: float  # where the bar ends and its number starts, % of the width (2 decimals)
+
+
+@dataclass(frozen=True)
+class StatusChart:
+    """A status bar chart's geometry and text, computed once in Python so the template only prints it."""
+
+    bars: tuple
+    height: int  # px
+    description: str  # "label: count; …" for the SVG's <desc>
+    bar_start: int = CHART_LABELS  # % of the width where every bar starts
+
+    @classmethod
+    def of(cls, counts):
+        top = max(counts.by_status.values(), default=0) or 1
+        bars = []
+        for index, status in enumerate(STATUSES):
+            count = counts[status]
+            percent = round(100 * count / top)
+            length = max(percent * CHART_BARS, CHART_MIN_BAR if count else 0)
+            y = index * CHART_ROW + 5
+            label = str(status_label(status))
+            bars.append(
+                ChartBar(status, label, count, y + 17, y + 3, round(length, 2), round(CHART_LABELS + length, 2))
+            )
+        description = "; ".join(f"{bar.label}: {bar.count}" for bar in bars)
+        return cls(tuple(bars), len(bars) * CHART_ROW + 10, description)
 
 
 @dataclass
@@ -135,13 +186,14 @@ def dashboard(organization_id):
     if not shown:
         return []
     ids = [c.id for c in shown]
-    categories = list(
-        ContractCategory.select()
+    # plain columns only, read as the driver returns them (core/plain_rows)
+    categories = plain_tuples(
+        ContractCategory.select(ContractCategory.id, ContractCategory.contract, ContractCategory.label)
         .where(ContractCategory.contract.in_(ids))
         .order_by(ContractCategory.position, ContractCategory.label)
     )
     status = status_sql()
-    rows = (
+    rows = plain_tuples(
         _with_appointment(
             Enrollment.select(
                 Enrollment.contract,
@@ -153,12 +205,10 @@ def dashboard(organization_id):
         )
         .where(Enrollment.contract.in_(ids))
         .group_by(Enrollment.contract, Enrollment.department, Enrollment.category, status)
-        .tuples()
     )
-    progress = {
-        c.id: ContractProgress(c, Counts(), {}, {k.id: (k, Counts()) for k in categories if k.contract_id == c.id})
-        for c in shown
-    }
+    progress = {c.id: ContractProgress(c, Counts(), {}, {}) for c in shown}
+    for category_id, contract_id, label in categories:
+        progress[contract_id].by_category[category_id] = (label, Counts())
     for contract_id, department, category_id, state, n in rows:
         entry = progress[contract_id]
         entry.totals.add(state, n)
@@ -167,7 +217,7 @@ def dashboard(organization_id):
             entry.by_category[category_id][1].add(state, n)
     for entry in progress.values():
         entry.by_department = sorted(entry.by_department.items(), key=lambda pair: (pair[0] == "", pair[0]))
-        entry.by_category = [(category.label, counts) for category, counts in entry.by_category.values()]
+        entry.by_category = list(entry.by_category.values())
     return [progress[c.id] for c in shown]
 
 
@@ -250,11 +300,16 @@ def _row(values):
 
 def employee_page(organization_id, contract_id, filters, page=1):
     """A page of the contract's employees (status only), searched and filtered; a count and the rows."""
-    contract = contract_for_hr(organization_id, contract_id)
+    return contract_employee_page(contract_for_hr(organization_id, contract_id), filters, page)
+
+
+def contract_employee_page(contract, filters, page=1):
+    """``employee_page`` of a contract already found for the organization (``pick_contract``)."""
     total = count_employees(contract, filters)
     pages = max(1, -(-total // PER_PAGE))
     number = min(max(1, page or 1), pages)
-    rows = _employee_query(contract, filters).paginate(number, PER_PAGE)
+    # plain columns only (core/plain_rows): the page's rows as the driver returns them
+    rows = plain_tuples(_employee_query(contract, filters).paginate(number, PER_PAGE))
     return Page([_row(values) for values in rows], number, pages, total, PER_PAGE)
 
 
@@ -262,17 +317,17 @@ def filter_choices(contract):
     """(departments, categories) of the contract's roster for the filter selects; two queries."""
     departments = [
         d
-        for (d,) in Enrollment.select(Enrollment.department)
-        .where(Enrollment.contract == contract.id)
-        .distinct()
-        .order_by(Enrollment.department)
-        .tuples()
+        for (d,) in plain_tuples(
+            Enrollment.select(Enrollment.department)
+            .where(Enrollment.contract == contract.id)
+            .distinct()
+            .order_by(Enrollment.department)
+        )
     ]
-    categories = list(
+    categories = plain_tuples(
         ContractCategory.select(ContractCategory.id, ContractCategory.label)
         .where(ContractCategory.contract == contract.id)
         .order_by(ContractCategory.position, ContractCategory.label)
-        .tuples()
     )
     return departments, categories
 

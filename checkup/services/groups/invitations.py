@@ -305,10 +305,10 @@ def _count_where(condition):
     return fn.COALESCE(fn.SUM(Case(None, [(condition, 1)], 0)), 0)
 
 
-def overview(organization_id, contract_id):
-    """The figures of the invitations page: counted in SQL (one row however large the roster), plus the
-    pending count of an active contract."""
-    contract = contract_for_hr(organization_id, contract_id)
+def overview(contract):
+    """The figures of the invitations page for a contract already found for the organization
+    (``enrollments.pick_contract``): counted in SQL (one row however large the roster), plus the pending
+    count of an active contract."""
     status = status_sql()
     not_booked = status.in_(NOT_BOOKED)
     no_address = fn.TRIM(fn.COALESCE(recipient_sql(), "")) == ""
@@ -333,7 +333,7 @@ def overview(organization_id, contract_id):
         no_email=no_email,
     )
     figures.pending = pending_count(contract.id) if contract.status == ACTIVE else 0
-    return contract, figures
+    return figures
 
 
 # --- reminders -------------------------------------------------------------------------------
