@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import make_database, redis_url  # noqa: E402
-from checkup import create_app, database  # noqa: E402
+from bench.common import bench_app, make_database, redis_url  # noqa: E402
+from checkup import database  # noqa: E402
 from checkup.core import clock  # noqa: E402
 from checkup.models import Appointment, ResourceDay, Slot  # noqa: E402
 from checkup.models.base import db  # noqa: E402
@@ -66,16 +66,7 @@ def main():
     folder = tempfile.mkdtemp(prefix="checkup-bench-")
     url, drop = make_database(args.db, folder)
     redis = redis_url()
-    app = create_app(
-        {
-            "INSTANCE_PATH": folder,
-            "DATABASE_URL": url,
-            "SECRET_KEY": "bench",
-            "REDIS_URL": redis,
-            "NATIONAL_ID_KEY": "bench",
-            "OUTBOX_DIR": f"{folder}/outbox",
-        }
-    )
+    app = bench_app(folder, url, REDIS_URL=redis)
     try:
         with app.app_context():
             database.upgrade()

@@ -412,24 +412,13 @@ DEFAULT_TARGETS = [
 
 def _demo_portal(kind, folder, redis, history, existing_url=None):
     """(app, drop): a throw-away database with the demo, or ``existing_url`` (already seeded; kept)."""
-    from bench.common import make_database
-    from checkup import create_app, database
+    from bench.common import bench_app, make_database
+    from checkup import database
     from checkup.demo import demo
     from checkup.models.base import db
 
     url, drop = (existing_url, lambda: None) if existing_url else make_database(kind, folder, "bench_ceiling")
-    app = create_app(
-        {
-            "INSTANCE_PATH": folder,
-            "DATABASE_URL": url,
-            "SECRET_KEY": "bench",
-            "REDIS_URL": redis,
-            "NATIONAL_ID_KEY": "bench",
-            "OUTBOX_DIR": f"{folder}/outbox",
-            "JOBS_INLINE": redis is None,
-            "REPORTS_DIR": f"{folder}/reports",
-        }
-    )
+    app = bench_app(folder, url, REDIS_URL=redis, JOBS_INLINE=redis is None, REPORTS_DIR=f"{folder}/reports")
     with app.app_context():
         database.upgrade()
         if not existing_url:

@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import make_database, redis_url  # noqa: E402
-from checkup import create_app, database  # noqa: E402
+from bench.common import bench_app, make_database, redis_url  # noqa: E402
+from checkup import database  # noqa: E402
 from checkup.demo import demo  # noqa: E402
 from checkup.models import User  # noqa: E402
 from checkup.models.base import db  # noqa: E402
@@ -76,18 +76,7 @@ def main():
     folder = tempfile.mkdtemp(prefix="checkup-bench-pages-")
     url, drop = make_database(args.db, folder)
     redis = redis_url() if args.db == "postgres" else None
-    app = create_app(
-        {
-            "INSTANCE_PATH": folder,
-            "DATABASE_URL": url,
-            "SECRET_KEY": "bench",
-            "REDIS_URL": redis,
-            "NATIONAL_ID_KEY": "bench",
-            "OUTBOX_DIR": f"{folder}/outbox",
-            "JOBS_INLINE": redis is None,
-            "REPORTS_DIR": f"{folder}/reports",
-        }
-    )
+    app = bench_app(folder, url, REDIS_URL=redis, JOBS_INLINE=redis is None, REPORTS_DIR=f"{folder}/reports")
     try:
         with app.app_context():
             database.upgrade()

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import ceiling  # noqa: E402
-from checkup import create_app  # noqa: E402
+from bench.common import bench_app  # noqa: E402
 from checkup.demo.accounts import ACCOUNTS, DEMO_CLIENT  # noqa: E402
 from checkup.models import Appointment, AuditEvent, Client, Result  # noqa: E402
 from checkup.models.accounts import User  # noqa: E402
@@ -60,18 +60,7 @@ def percentile(values, cut):
 
 
 def app_for(url, folder):
-    return create_app(
-        {
-            "INSTANCE_PATH": folder,
-            "DATABASE_URL": url,
-            "SECRET_KEY": "bench",
-            "NATIONAL_ID_KEY": "bench",
-            "OUTBOX_DIR": f"{folder}/outbox",
-            "JOBS_INLINE": True,
-            "REDIS_URL": None,
-            "RATELIMIT_ENABLED": False,
-        }
-    )
+    return bench_app(folder, url, JOBS_INLINE=True, RATELIMIT_ENABLED=False)
 
 
 def signed_in(app, http, email):

@@ -42,8 +42,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import make_database  # noqa: E402
-from checkup import create_app, database  # noqa: E402
+from bench.common import bench_app, make_database  # noqa: E402
+from checkup import database  # noqa: E402
 from checkup.core import (
     clock,  # noqa: E402
     tasks,  # noqa: E402
@@ -611,18 +611,7 @@ def main():
     redis.flushdb()
     folder = tempfile.mkdtemp(prefix="checkup-bench-reports-")
     url, drop = make_database(args.db, folder, "bench_reports")
-    app = create_app(
-        {
-            "INSTANCE_PATH": folder,
-            "DATABASE_URL": url,
-            "SECRET_KEY": "bench",
-            "REDIS_URL": REDIS_URL,
-            "NATIONAL_ID_KEY": "bench",
-            "OUTBOX_DIR": f"{folder}/outbox",
-            "REPORTS_DIR": f"{folder}/reports",
-            "JOBS_INLINE": False,
-        }
-    )
+    app = bench_app(folder, url, REDIS_URL=REDIS_URL, REPORTS_DIR=f"{folder}/reports", JOBS_INLINE=False)
     try:
         with app.app_context():
             database.upgrade()

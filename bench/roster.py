@@ -42,8 +42,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import make_database  # noqa: E402
-from checkup import create_app, database  # noqa: E402
+from bench.common import bench_app, make_database  # noqa: E402
+from checkup import database  # noqa: E402
 from checkup.core import national_id  # noqa: E402
 from checkup.core.audit import Actor  # noqa: E402
 from checkup.models import Client, Enrollment, RosterImport  # noqa: E402
@@ -427,17 +427,7 @@ def main():
 
     folder = tempfile.mkdtemp(prefix="checkup-bench-roster-")
     url, drop = make_database(args.db, folder, "bench_roster")
-    app = create_app(
-        {
-            "INSTANCE_PATH": folder,
-            "DATABASE_URL": url,
-            "SECRET_KEY": "bench",
-            "NATIONAL_ID_KEY": "bench",
-            "REDIS_URL": None,
-            "OUTBOX_DIR": f"{folder}/outbox",
-            "ROSTER_JOB_ROWS": 10**9,
-        }
-    )
+    app = bench_app(folder, url, ROSTER_JOB_ROWS=10**9)
     try:
         with app.app_context():
             database.upgrade()
