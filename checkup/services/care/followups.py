@@ -17,7 +17,9 @@ from peewee import JOIN, Case, fn
 from checkup.core import audit, clock
 from checkup.core.arguments import valid_id
 from checkup.core.errors import NotFound
-from checkup.core.pagination import paginate
+from checkup.core.pagination import Page, counted_page, whole_count
+from checkup.core.plain_rows import plain_tuples
+from checkup.core.prepared import PreparedSelect
 from checkup.models import (
     Appointment,
     Client,
@@ -221,11 +223,55 @@ def _apply(query, filters, viewer):
     return query
 
 
+@dataclass(frozen=True, slots=True)
+class Named:
+    """A joined row's name (its client, its assignee) without a model instance."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentName:
+    """A row's department as ``localized`` reads it."""
+
+    id: int
+    name_en: str
+    name_zh: str
+
+
+@dataclass(slots=True)
+class WorklistRow:
+    """One line of the worklist: the columns it shows, its labels translated once per page."""
+
+    id: int
+    client: Named
+    level: str
+    due_at: datetime.datetime
+    status: str
+    kind: str
+    department_id: int | None
+    department: DepartmentName | None
+    assignee_id: int | None
+    assignee_user: Named | None
+    outcome_code: str | None
+    attempt_count: int
+    is_overdue: bool
+    level_label: str
+    status_label: str
+    outcome_label: str
+
+
+def label_texts(kind):
+    """``label(kind, code)`` for every code of ``kind``, translated now: a page translates each label once."""
+    return {code: str(text) for code, text in LABELS.get(kind, {}).items()}
+
+
 def worklist(actor, filters):
     """A page of the follow-ups ``actor`` may see, overdue open ones first, then by due time.
 
-    Each row carries its client, department and assignee (joined): two queries whatever the page
-    length, plus one for the viewer's head departments. Only the columns the list shows are loaded.
+    Each row carries its client, department and assignee (joined) and the page its total (a window count):
+    one query whatever the page length, plus one for the viewer's head departments (and two more for a
+    page past the end). Only the columns the list shows are read, as plain values.
     """
     filters = filters.cleaned()
     viewer = viewer_for(actor)
@@ -234,26 +280,23 @@ def worklist(actor, filters):
     query = (
         FollowUp.select(
             FollowUp.id,
-            FollowUp.client,
+            Client.name,
             FollowUp.level,
             FollowUp.due_at,
             FollowUp.status,
             FollowUp.kind,
             FollowUp.department,
-            FollowUp.assignee,
-            FollowUp.outcome_code,
-            FollowUp.attempt_count,
-            Client.id,
-            Client.name,
-            Department.id,
             Department.name_en,
             Department.name_zh,
-            assignee.id,
+            FollowUp.assignee,
             assignee.name,
+            FollowUp.outcome_code,
+            FollowUp.attempt_count,
+            whole_count(),
         )
         .join(Client, on=(FollowUp.client == Client.id))
         .join_from(FollowUp, Department, JOIN.LEFT_OUTER, on=(FollowUp.department == Department.id))
-        .join_from(FollowUp, assignee, JOIN.LEFT_OUTER, on=(FollowUp.assignee == assignee.id), attr="assignee_user")
+        .join_from(FollowUp, assignee, JOIN.LEFT_OUTER, on=(FollowUp.assignee == assignee.id))
         .where(visible_condition(viewer))
     )
     query = _apply(query, filters, viewer)
@@ -263,9 +306,35 @@ def worklist(actor, filters):
         FollowUp.due_at,
         FollowUp.id,
     )
-    page = paginate(query, filters.page, PER_PAGE)
-    for row in page.items:
-        row.is_overdue = row.status == OPEN and row.due_at < now_utc
+    number = filters.page
+    rows = plain_tuples(query.paginate(number, PER_PAGE))
+    if rows:
+        total = rows[0][-1]
+        page = Page(rows, number, max(1, -(-total // PER_PAGE)), total, PER_PAGE)
+    else:
+        page = counted_page(query, number, PER_PAGE)  # empty, or past the end: counted and clamped
+    levels, statuses, outcomes = label_texts("level"), label_texts("status"), label_texts("outcome_code")
+    page.items = [
+        WorklistRow(
+            id=row[0],
+            client=Named(row[1]),
+            level=row[2],
+            due_at=row[3],
+            status=row[4],
+            kind=row[5],
+            department_id=row[6],
+            department=DepartmentName(row[6], row[7], row[8]) if row[6] is not None else None,
+            assignee_id=row[9],
+            assignee_user=Named(row[10]) if row[9] is not None and row[10] is not None else None,
+            outcome_code=row[11],
+            attempt_count=row[12],
+            is_overdue=row[4] == OPEN and row[3] < now_utc,
+            level_label=levels.get(row[2], row[2]),
+            status_label=statuses.get(row[4], row[4]),
+            outcome_label=outcomes.get(row[11], row[11]) if row[11] else "",
+        )
+        for row in page.items
+    ]
     return page
 
 
@@ -339,17 +408,13 @@ def finding_rows(follow_up, report=None):
     report's snapshot. A service-recovery follow-up has none."""
     if follow_up.kind != "finding":
         return []
-    report = report or Report.get_or_none(Report.id == follow_up.report_id)
+    if report is None:
+        report = next(iter(_REPORT.rows(follow_up.report_id)), None)
     snapshot = {}
     if report is not None and report.results_snapshot:
         snapshot = {row["code"]: row for row in json.loads(report.results_snapshot).get("rows", [])}
     rows = []
-    for finding in (
-        Finding.select(Finding, ExamItem)
-        .join(ExamItem, JOIN.LEFT_OUTER)
-        .where(Finding.report == follow_up.report_id, Finding.level == follow_up.level)
-        .order_by(Finding.id)
-    ):
+    for finding in _FINDINGS.rows(follow_up.report_id, follow_up.level):
         item = finding.item if finding.item_id else None
         snap = snapshot.get(item.code, {}) if item else {}
         rows.append(
@@ -367,6 +432,57 @@ def finding_rows(follow_up, report=None):
     return rows
 
 
+# the detail page's reads, built once per process (peewee's SQL building was most of the page's time)
+def _detail_follow_up_query(follow_up_id):
+    assignee = User.alias("assignee_user")
+    return (
+        FollowUp.select(FollowUp, Client, Department, assignee)
+        .join(Client)
+        .join_from(FollowUp, Department, JOIN.LEFT_OUTER, on=(FollowUp.department == Department.id))
+        .join_from(FollowUp, assignee, JOIN.LEFT_OUTER, on=(FollowUp.assignee == assignee.id), attr="assignee_user")
+        .where(FollowUp.id == follow_up_id)
+    )
+
+
+def _report_query(report_id):
+    return Report.select().where(Report.id == report_id)
+
+
+def _findings_query(report_id, level):
+    return (
+        Finding.select(Finding, ExamItem)
+        .join(ExamItem, JOIN.LEFT_OUTER)
+        .where(Finding.report == report_id, Finding.level == level)
+        .order_by(Finding.id)
+    )
+
+
+def _attempts_query(follow_up_id):
+    by = User.alias("attempt_by")
+    return (
+        ContactAttempt.select(ContactAttempt, by)
+        .join(by, JOIN.LEFT_OUTER, on=(ContactAttempt.by == by.id), attr="attempt_by")
+        .where(ContactAttempt.follow_up == follow_up_id)
+        .order_by(ContactAttempt.at.desc(), ContactAttempt.id.desc())
+    )
+
+
+def _referrals_query(follow_up_id):
+    return (
+        Referral.select(Referral, Department)
+        .join(Department, JOIN.LEFT_OUTER, on=(Referral.department == Department.id))
+        .where(Referral.follow_up == follow_up_id)
+        .order_by(Referral.id.desc())
+    )
+
+
+_DETAIL_FOLLOW_UP = PreparedSelect(_detail_follow_up_query, "checkup_followup_detail")
+_REPORT = PreparedSelect(_report_query, "checkup_followup_report")
+_FINDINGS = PreparedSelect(_findings_query, "checkup_followup_findings")
+_ATTEMPTS = PreparedSelect(_attempts_query, "checkup_followup_attempts")
+_REFERRALS = PreparedSelect(_referrals_query, "checkup_followup_referrals")
+
+
 def detail(actor, follow_up_id):
     """Everything the detail page shows; the view of the client's findings is audited ("followup.viewed").
 
@@ -375,33 +491,14 @@ def detail(actor, follow_up_id):
     if not valid_id(follow_up_id):
         raise _not_found()
     viewer = viewer_for(actor)
-    assignee = User.alias("assignee_user")
-    follow_up = (
-        FollowUp.select(FollowUp, Client, Department, assignee)
-        .join(Client)
-        .join_from(FollowUp, Department, JOIN.LEFT_OUTER, on=(FollowUp.department == Department.id))
-        .join_from(FollowUp, assignee, JOIN.LEFT_OUTER, on=(FollowUp.assignee == assignee.id), attr="assignee_user")
-        .where(FollowUp.id == follow_up_id)
-        .first()
-    )
+    follow_up = next(iter(_DETAIL_FOLLOW_UP.rows(follow_up_id)), None)
     if follow_up is None:
         raise _not_found()
     if not can_see(replace(viewer, is_admin=False), follow_up):
         care_access.require_glass_broken(actor, follow_up.client_id)
-    report = Report.get_or_none(Report.id == follow_up.report_id)
-    by = User.alias("attempt_by")
-    attempts = list(
-        ContactAttempt.select(ContactAttempt, by)
-        .join(by, JOIN.LEFT_OUTER, on=(ContactAttempt.by == by.id), attr="attempt_by")
-        .where(ContactAttempt.follow_up == follow_up.id)
-        .order_by(ContactAttempt.at.desc(), ContactAttempt.id.desc())
-    )
-    referrals = list(
-        Referral.select(Referral, Department)
-        .join(Department, JOIN.LEFT_OUTER, on=(Referral.department == Department.id))
-        .where(Referral.follow_up == follow_up.id)
-        .order_by(Referral.id.desc())
-    )
+    report = next(iter(_REPORT.rows(follow_up.report_id)), None)
+    attempts = _ATTEMPTS.rows(follow_up.id)
+    referrals = _REFERRALS.rows(follow_up.id)
     recheck = None
     if follow_up.recheck_appointment_id:
         recheck = (

@@ -21,6 +21,7 @@ from peewee import JOIN, SQL, Case, IntegrityError, fn
 from checkup.core import audit, clock, links, tasks
 from checkup.core.errors import DomainError, NotFound, ValidationError
 from checkup.core.headline_figures import headline
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Appointment, Client, FollowUp, FollowUpRule, Report, Survey, User
 from checkup.models.base import db
 from checkup.models.care import SURVEY_AREAS
@@ -292,6 +293,53 @@ def _average(total, count):
     return round(float(total) / count, 2) if count else None
 
 
+def _comments_query(start, no_comment, limit):
+    return (
+        Survey.select(
+            Survey.id, Survey.answered_at, Survey.client, Survey.overall, Survey.comment, Client.id, Client.name
+        )
+        .join(Client)
+        .where(Survey.answered_at >= start, Survey.comment != no_comment)
+        .order_by(Survey.answered_at.desc(), Survey.id.desc())
+        .limit(limit)
+    )
+
+
+def _low_query(start, *params):
+    *scores, limit = params
+    condition = None
+    for name, score in zip(SCORE_FIELDS, scores, strict=True):
+        low = getattr(Survey, name) <= score
+        condition = low if condition is None else condition | low
+    return (
+        Survey.select(
+            Survey.id,
+            Survey.answered_at,
+            Survey.client,
+            Survey.follow_up,
+            *(getattr(Survey, name) for name in SCORE_FIELDS),
+            Client.id,
+            Client.name,
+            FollowUp.id,
+            FollowUp.level,
+            FollowUp.due_at,
+            FollowUp.status,
+        )
+        .join(Client)
+        .switch(Survey)
+        .join(FollowUp, JOIN.LEFT_OUTER)
+        .where(Survey.answered_at >= start, condition)
+        .order_by(Survey.answered_at.desc(), Survey.id.desc())
+        .limit(limit)
+    )
+
+
+# the dashboard's two lists, built once per process and reading only the columns they show
+_COMMENTS = PreparedSelect(_comments_query, "checkup_survey_comments")
+_LOW = PreparedSelect(_low_query, "checkup_survey_low_scores")
+_LOW_PARAMS = (LOW_SCORE,) * len(SCORE_FIELDS)  # overall, then each area: _low_condition's order
+
+
 def dashboard(months=DASHBOARD_MONTHS):
     """The counselors' survey figures for the last ``months`` center-time months, in four queries (two when
     the figures were counted less than HEADLINE_MAX_AGE_SECONDS ago: they fold a year of surveys).
@@ -303,22 +351,8 @@ def dashboard(months=DASHBOARD_MONTHS):
     starts = _month_starts(months)
     data = dict(headline(f"surveys.dashboard.{starts[0]}.{months}", lambda: _figures(starts, months)))
     start = _utc_midnight(starts[0])
-    data["comments"] = list(
-        Survey.select(Survey, Client)
-        .join(Client)
-        .where(Survey.answered_at >= start, Survey.comment != "")
-        .order_by(Survey.answered_at.desc(), Survey.id.desc())
-        .limit(RECENT_ROWS)
-    )
-    data["low"] = list(
-        Survey.select(Survey, Client, FollowUp)
-        .join(Client)
-        .switch(Survey)
-        .join(FollowUp, JOIN.LEFT_OUTER)
-        .where(Survey.answered_at >= start, _low_condition())
-        .order_by(Survey.answered_at.desc(), Survey.id.desc())
-        .limit(RECENT_ROWS)
-    )
+    data["comments"] = _COMMENTS.rows(start, "", RECENT_ROWS)
+    data["low"] = _LOW.rows(start, *_LOW_PARAMS, RECENT_ROWS)
     return data
 
 

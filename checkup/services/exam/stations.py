@@ -1,5 +1,6 @@
 """Stations' worklists, appointment progress and critical-value alerts (who acknowledged them, when)."""
 
+import datetime
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -9,6 +10,7 @@ from checkup.core import audit, clock
 from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.core.headline_figures import headline
 from checkup.core.pagination import peek
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Appointment, AppointmentItem, Client, CriticalAlert, Department, ExamItem, Result, Slot, User
 from checkup.models.appointments import CHECKED_IN
 from checkup.models.base import db, utcnow
@@ -147,10 +149,58 @@ def _station_overview(day):
 # --- critical alerts ------------------------------------------------------------------------------
 
 
-def open_alerts(limit=200):
-    """Unacknowledged critical alerts, oldest first, with result, item, appointment and client (one query)."""
-    return list(
-        CriticalAlert.select(CriticalAlert, Result, ExamItem, Appointment, Client)
+@dataclass(frozen=True, slots=True)
+class AlertItem:
+    name_en: str
+    name_zh: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertResult:
+    value_text: str
+    unit: str
+    flag: str
+    item: AlertItem
+
+
+@dataclass(frozen=True, slots=True)
+class AlertClient:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertAppointment:
+    id: int
+    exam_code: str
+    day: datetime.date
+    client: AlertClient
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAlert:
+    """An open alert as the home pages list it: only what they show, as plain values."""
+
+    id: int
+    created_at: datetime.datetime
+    result: AlertResult
+    appointment: AlertAppointment
+
+
+def _open_alerts_query(limit):
+    return (
+        CriticalAlert.select(
+            CriticalAlert.id,
+            CriticalAlert.created_at,
+            Result.value_text,
+            Result.unit,
+            Result.flag,
+            ExamItem.name_en,
+            ExamItem.name_zh,
+            Appointment.id,
+            Appointment.exam_code,
+            Appointment.day,
+            Client.name,
+        )
         .join(Result, on=(CriticalAlert.result == Result.id))
         .join(ExamItem, on=(Result.item == ExamItem.id))
         .switch(CriticalAlert)
@@ -159,7 +209,38 @@ def open_alerts(limit=200):
         .where(CriticalAlert.acknowledged_at.is_null())
         .order_by(CriticalAlert.created_at, CriticalAlert.id)
         .limit(limit)
+        .tuples()
     )
+
+
+# the physicians' and the counselors' home pages read it on every visit
+_OPEN_ALERTS = PreparedSelect(_open_alerts_query, "checkup_open_alerts")
+
+
+def open_alerts(limit=200):
+    """Unacknowledged critical alerts, oldest first, with result, item, appointment and client (one query,
+    only the columns the alert list shows)."""
+    return [
+        OpenAlert(
+            alert_id,
+            created_at,
+            AlertResult(value_text, unit, flag, AlertItem(name_en, name_zh)),
+            AlertAppointment(appointment_id, exam_code, day, AlertClient(client_name)),
+        )
+        for (
+            alert_id,
+            created_at,
+            value_text,
+            unit,
+            flag,
+            name_en,
+            name_zh,
+            appointment_id,
+            exam_code,
+            day,
+            client_name,
+        ) in _OPEN_ALERTS.rows(limit)
+    ]
 
 
 def get_alert(alert_id):
