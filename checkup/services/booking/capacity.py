@@ -11,6 +11,7 @@ from peewee import fn
 from checkup.core import audit, clock, tasks
 from checkup.core.arguments import valid_id
 from checkup.core.errors import NotFound, ValidationError
+from checkup.core.plain_rows import plain_tuples
 from checkup.models import Appointment, AppointmentItem, Client, ContractReservation, Resource, ResourceDay, Slot
 from checkup.models.appointments import LIVE_STATUSES, PLACE_STATUSES
 from checkup.models.base import db
@@ -347,11 +348,38 @@ def reopen_day(actor, day):
         tasks.defer("waitlist.offer_places", day.isoformat())
 
 
+class CalendarSlot(NamedTuple):
+    """A slot as the month calendar counts it."""
+
+    capacity: int
+    booked: int
+    held: int
+    reserved: int
+    closed: bool
+
+
+class ResourceName(NamedTuple):
+    """What a calendar shows of a limited resource (``localized`` reads the names)."""
+
+    code: str
+    name_en: str
+    name_zh: str
+
+
+class CalendarResource(NamedTuple):
+    """A resource day as the month calendar shows it."""
+
+    booked: int
+    held: int
+    capacity: int
+    resource: ResourceName
+
+
 @dataclass
 class CalendarDay:
     day: datetime.date
-    slots: list
-    resources: list
+    slots: list  # CalendarSlot
+    resources: list  # CalendarResource
 
     @property
     def capacity(self):
@@ -372,22 +400,39 @@ class CalendarDay:
 
 
 def month_calendar(year, month):
-    """Every day of the month with its slots and resource days, in two queries."""
+    """Every day of the month with its slots and resource days, in two queries (read as plain rows: a month
+    has some two hundred)."""
     first = datetime.date(year, month, 1)
     last = datetime.date(year, month, calendar.monthrange(year, month)[1])
     days = {
         first + datetime.timedelta(days=i): CalendarDay(first + datetime.timedelta(days=i), [], [])
         for i in range((last - first).days + 1)
     }
-    for slot in Slot.select().where(Slot.day.between(first, last)).order_by(Slot.day, Slot.start_time):
-        days[slot.day].slots.append(slot)
-    for row in (
-        ResourceDay.select(ResourceDay, Resource)
+    slots = (
+        Slot.select(Slot.day, Slot.capacity, Slot.booked, Slot.held, Slot.reserved, Slot.closed)
+        .where(Slot.day.between(first, last))
+        .order_by(Slot.day, Slot.start_time)
+    )
+    for day, *counts in plain_tuples(slots):
+        days[day].slots.append(CalendarSlot(*counts))
+    resource_days = (
+        ResourceDay.select(
+            ResourceDay.day,
+            ResourceDay.booked,
+            ResourceDay.held,
+            ResourceDay.capacity,
+            Resource.code,
+            Resource.name_en,
+            Resource.name_zh,
+        )
         .join(Resource)
         .where(ResourceDay.day.between(first, last))
         .order_by(ResourceDay.day, Resource.code)
-    ):
-        days[row.day].resources.append(row)
+    )
+    names = {}
+    for day, booked, held, capacity, *resource in plain_tuples(resource_days):
+        name = names.get(resource[0]) or names.setdefault(resource[0], ResourceName(*resource))
+        days[day].resources.append(CalendarResource(booked, held, capacity, name))
     return list(days.values())
 
 

@@ -14,6 +14,7 @@ checking it in with the ID number confirmed makes that number the record's own.
 """
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -23,6 +24,8 @@ from checkup.config import center_identity
 from checkup.core import audit, clock, national_id
 from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.core.labels import choice_label
+from checkup.core.plain_rows import plain_tuples
+from checkup.core.prepared import PreparedSelect
 from checkup.models import AddonModule, Appointment, AppointmentAddon, AuditEvent, Client, Package, Slot
 from checkup.models.appointments import BOOKED, CANCELLED, CHECKED_IN, COMPLETED, NO_SHOW
 from checkup.models.base import db, utcnow
@@ -143,28 +146,97 @@ class DaySheet(DayCounts):
         return {group.slot.id for group in self.slots}
 
 
-def _row(appointment, now, today):
-    client, slot = appointment.client, appointment.slot
-    return DaySheetRow(
-        appointment_id=appointment.id,
-        day=appointment.day,
-        exam_code=appointment.exam_code,
-        status=appointment.status,
-        source=appointment.source,
-        client_id=client.id,
-        name=client.name,
-        sex=client.sex,
-        age=age_on(client.birth_date, appointment.day),
-        birth_date=client.birth_date,
-        phone=client.phone,
-        masked_national_id=national_id.masked_from_cipher(client.national_id_cipher),
-        package=appointment.package,
-        slot_ended=clock.local(slot.day, slot.end_time) <= now,
-        is_today=appointment.day == today,
-        roster_record=enrollment_identity.is_roster_record(client),
-        roster_id_hash=client.roster_id_hash if enrollment_identity.is_roster_record(client) else None,
-        slot_id=appointment.slot_id,
+class SheetPackage(NamedTuple):
+    """The package of a day-sheet row: what the sheet shows of it (``localized`` reads the names)."""
+
+    code: str
+    name_en: str
+    name_zh: str
+
+
+# the columns a day-sheet row shows, in the order _rows reads them: plain columns only (see plain_tuples)
+_ROW_COLUMNS = (
+    Appointment.id,
+    Appointment.day,
+    Appointment.exam_code,
+    Appointment.status,
+    Appointment.source,
+    Appointment.slot,
+    Slot.end_time,
+    Client.id,
+    Client.name,
+    Client.sex,
+    Client.birth_date,
+    Client.phone,
+    Client.national_id_cipher,
+    Client.roster_unverified_since,
+    Client.roster_id_hash,
+    Package.code,
+    Package.name_en,
+    Package.name_zh,
+)
+
+
+def _sheet_rows_select():
+    return (
+        Appointment.select(*_ROW_COLUMNS)
+        .join_from(Appointment, Client)
+        .join_from(Appointment, Package, JOIN.LEFT_OUTER)
+        .join_from(Appointment, Slot)
     )
+
+
+def _rows(query, now, today):
+    """DaySheetRows of a ``_sheet_rows_select`` query, read as plain rows: no model objects (a page has 50)."""
+    rows, ended, packages = [], {}, {}
+    for (
+        appointment_id,
+        day,
+        exam_code,
+        status,
+        source,
+        slot_id,
+        end_time,
+        client_id,
+        name,
+        sex,
+        birth_date,
+        phone,
+        cipher,
+        roster_since,
+        roster_id_hash,
+        *package,
+    ) in plain_tuples(query):
+        slot_ended = ended.get((day, end_time))
+        if slot_ended is None:
+            slot_ended = ended[day, end_time] = clock.local(day, end_time) <= now
+        package_code = package[0]
+        if package_code is not None and package_code not in packages:
+            packages[package_code] = SheetPackage(*package)
+        roster_record = roster_since is not None  # enrollment_identity.is_roster_record
+        rows.append(
+            DaySheetRow(
+                appointment_id=appointment_id,
+                day=day,
+                exam_code=exam_code,
+                status=status,
+                source=source,
+                client_id=client_id,
+                name=name,
+                sex=sex,
+                age=age_on(birth_date, day),
+                birth_date=birth_date,
+                phone=phone,
+                masked_national_id=national_id.masked_from_cipher(cipher),
+                package=packages.get(package_code),
+                slot_ended=slot_ended,
+                is_today=day == today,
+                roster_record=roster_record,
+                roster_id_hash=roster_id_hash if roster_record else None,
+                slot_id=slot_id,
+            )
+        )
+    return rows
 
 
 def _mark_known_elsewhere(rows):
@@ -172,15 +244,6 @@ def _mark_known_elsewhere(rows):
     held = enrollment_identity.held_elsewhere(r.roster_id_hash for r in rows if r.roster_record)
     for row in rows:
         row.known_elsewhere = row.roster_record and row.roster_id_hash in held
-
-
-def _with_client_package_slot():
-    return (
-        Appointment.select(Appointment, Client, Package, Slot)
-        .join_from(Appointment, Client)
-        .join_from(Appointment, Package, JOIN.LEFT_OUTER)
-        .join_from(Appointment, Slot)
-    )
 
 
 def _check_in_times(appointment_ids):
@@ -193,20 +256,27 @@ def _check_in_times(appointment_ids):
     return {int(e.object_id): clock.from_utc(e.at) for e in events}
 
 
-def day_counts(day):
-    """The day's slots in order, each with its appointments counted by status, and the day's totals: one
-    query (grouped in SQL), whatever the number of appointments."""
-    now = clock.now()
-    rows = (
+def _slot_status_counts(appointments_day, slots_day):
+    return (
         Slot.select(Slot, Appointment.status, fn.COUNT(Appointment.id).alias("n"))
-        .join(Appointment, JOIN.LEFT_OUTER, on=((Appointment.slot == Slot.id) & (Appointment.day == day)))
-        .where(Slot.day == day)
+        .join(Appointment, JOIN.LEFT_OUTER, on=((Appointment.slot == Slot.id) & (Appointment.day == appointments_day)))
+        .where(Slot.day == slots_day)
         .group_by(Slot.id, Appointment.status)
         .order_by(Slot.start_time, Slot.id)
         .objects()
     )
+
+
+# every day-sheet page and every check-in's answer counts the day: its SQL is built once per process
+_SLOT_STATUS_COUNTS = PreparedSelect(_slot_status_counts, "checkup_day_slot_status_counts")
+
+
+def day_counts(day):
+    """The day's slots in order, each with its appointments counted by status, and the day's totals: one
+    query (grouped in SQL), whatever the number of appointments."""
+    now = clock.now()
     slots, counts = {}, {status: 0 for status in STATUSES}
-    for row in rows:
+    for row in _SLOT_STATUS_COUNTS.rows(day, day):
         group = slots.get(row.id)
         if group is None:
             group = slots[row.id] = DaySheetSlot(row, ended=clock.local(row.day, row.end_time) <= now)
@@ -286,17 +356,16 @@ def day_sheet(day, slot_id=None, start=0):
     sheet.slots = [DaySheetSlot(g.slot, ended=g.ended, counts=g.counts) for g in shown]
     by_slot = {group.slot.id: group for group in sheet.slots}
     now = clock.now()
-    appointments = (
-        _with_client_package_slot()
+    query = (
+        _sheet_rows_select()
         .where(Appointment.day == day, Appointment.status != CANCELLED, Appointment.slot.in_(list(by_slot)))
         .order_by(Slot.start_time, Slot.id, Client.name, Appointment.id)
         .limit(SHEET_PAGE_ROWS + 1)  # + 1: a booking made since the counts does not make the page longer
         .offset(position.start)
     )
-    rows = []
-    for appointment in list(appointments)[:SHEET_PAGE_ROWS]:
-        rows.append(_row(appointment, now, today))
-        by_slot[appointment.slot_id].rows.append(rows[-1])
+    rows = _rows(query, now, today)[:SHEET_PAGE_ROWS]
+    for row in rows:
+        by_slot[row.slot_id].rows.append(row)
     times = _check_in_times([r.appointment_id for r in rows if r.status != BOOKED])
     for row in rows:
         row.checked_in_at = times.get(row.appointment_id)
@@ -306,10 +375,10 @@ def day_sheet(day, slot_id=None, start=0):
 
 def sheet_row(appointment_id):
     """One day-sheet row (for swapping a single row after an action), in two queries."""
-    appointment = _with_client_package_slot().where(Appointment.id == appointment_id).first()
-    if appointment is None:
+    found = _rows(_sheet_rows_select().where(Appointment.id == appointment_id), clock.now(), clock.today())
+    if not found:
         raise NotFound(_l("We could not find that appointment."))
-    row = _row(appointment, clock.now(), clock.today())
+    row = found[0]
     row.checked_in_at = _check_in_times([row.appointment_id]).get(row.appointment_id)
     _mark_known_elsewhere([row])
     return row
