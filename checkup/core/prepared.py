@@ -78,10 +78,18 @@ def _statement_missing(error: Exception) -> bool:
 class PreparedSelect:
     """``build(*params)`` returns a ModelSelect whose SQL parameters are exactly ``params``, in that order
     (checked on the first build); ``rows(*params)`` returns its model rows for new values. ``name`` is
-    the statement's name on a PostgreSQL server (default: the build function's)."""
+    the statement's name on a PostgreSQL server (default: the build function's).
 
-    def __init__(self, build: Callable[..., ModelSelect], name: str | None = None) -> None:
+    ``samples``: for a query that carries constants of its own among its parameters (statuses, keys,
+    flags): unusual values of ``build``'s parameters (e.g. ``-2_000_000_001`` for an id), which nothing in
+    the query equals. The first build uses them to find where each parameter stands among the query's
+    (once or several times); later calls put their values there and keep the constants."""
+
+    def __init__(
+        self, build: Callable[..., ModelSelect], name: str | None = None, samples: Sequence[Any] | None = None
+    ) -> None:
         self._build = build
+        self._samples = tuple(samples) if samples is not None else None
         self.name = name or "checkup_" + build.__name__.strip("_").lower()
         if not _NAME.fullmatch(self.name):
             raise ValueError(f"not a statement name: {self.name!r}")
@@ -90,20 +98,35 @@ class PreparedSelect:
                 raise ValueError(f"a prepared select is named {self.name!r} already")
             _names_taken.add(self.name)
             _by_name[self.name] = self
-        self._compiled: dict[type, tuple[str, ModelSelect]] = {}
+        # database kind: (SQL, the query describing its columns, its parameters, where each given one goes)
+        self._compiled: dict[type, tuple[str, ModelSelect, tuple, tuple]] = {}
         self._lock = threading.Lock()
 
-    def _prepared(self, database: Database, params: Sequence[Any]) -> tuple[str, ModelSelect]:
+    def _prepared(self, database: Database, params: Sequence[Any]) -> tuple[str, ModelSelect, tuple, tuple]:
         kind = type(database)
         prepared = self._compiled.get(kind)
         if prepared is None:
-            query = self._build(*params)
-            sql, compiled = query.sql()
-            if list(compiled) != list(params):
-                raise ValueError(f"the query's parameters {compiled!r} are not the ones given {list(params)!r}")
+            if self._samples is None:
+                query = self._build(*params)
+                sql, compiled = query.sql()
+                if list(compiled) != list(params):
+                    raise ValueError(f"the query's parameters {compiled!r} are not the ones given {list(params)!r}")
+                slots: tuple = tuple(range(len(params)))
+            else:
+                query = self._build(*self._samples)
+                sql, compiled = query.sql()
+                slots = tuple(_slot_of(value, self._samples) for value in compiled)
+                missing = set(range(len(self._samples))) - set(slots)
+                if missing:
+                    raise ValueError(f"samples {sorted(missing)} are not among the query's parameters {compiled!r}")
             with self._lock:
-                prepared = self._compiled.setdefault(kind, (sql, query))
+                prepared = self._compiled.setdefault(kind, (sql, query, tuple(compiled), slots))
         return prepared
+
+    def _values(self, prepared: tuple[str, ModelSelect, tuple, tuple], params: Sequence[Any]) -> list[Any]:
+        """The statement's parameters for ``params``: theirs where the samples stood, the constants elsewhere."""
+        _sql, _query, compiled, slots = prepared
+        return [constant if slot is None else params[slot] for constant, slot in zip(compiled, slots, strict=True)]
 
     def compiled_sql(self, database: Database) -> str | None:
         """The SQL built for ``database``'s kind (peewee's ``%s`` placeholders), once a call has built it."""
@@ -112,11 +135,13 @@ class PreparedSelect:
 
     def rows(self, *params: Any) -> list:
         database = db.obj
-        sql, template = self._prepared(database, params)
+        prepared = self._prepared(database, params)
+        sql, template = prepared[0], prepared[1]
+        values = self._values(prepared, params)
         if isinstance(database, PostgresqlDatabase):
-            cursor = self._execute_on_server(database, sql, params)
+            cursor = self._execute_on_server(database, sql, values)
         else:
-            cursor = database.execute_sql(sql, params)
+            cursor = database.execute_sql(sql, values)
         # the template query only describes the columns and joins: each cursor gets its own wrapper
         return list(template._get_cursor_wrapper(cursor))  # type: ignore[attr-defined]
 
@@ -146,6 +171,14 @@ class PreparedSelect:
         except psycopg2.errors.DuplicatePreparedStatement:
             conn.rollback()  # it was there already (nothing else is in this transaction: it was idle)
         _remember(conn, self.name, True)
+
+
+def _slot_of(value: Any, samples: Sequence[Any]) -> int | None:
+    """Which sample ``value`` is (same type and value), or None: one of the query's own constants."""
+    for index, sample in enumerate(samples):
+        if type(value) is type(sample) and value == sample:
+            return index
+    return None
 
 
 def statement_sql(name: str, database: Database) -> str | None:

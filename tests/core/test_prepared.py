@@ -117,3 +117,34 @@ def test_a_statement_name_is_used_once():
         PreparedSelect(_users_named, name="checkup_test_users_named")
     with pytest.raises(ValueError):
         PreparedSelect(_users_named, name="bad name; DROP")
+
+
+def _users_named_active(name):
+    # the query's own constant (True) sits among the parameters, the name twice
+    return User.select(User.id).where((User.name == name) | (User.email == name), User.is_active == True)  # noqa: E712
+
+
+USERS_NAMED_ACTIVE = PreparedSelect(
+    _users_named_active, name="checkup_test_users_named_active", samples=("\x01sample name\x01",)
+)
+
+
+def test_samples_find_the_parameters_among_the_querys_own_constants(app, make_user):
+    first = make_user("hr", email="c@example.com")
+    User.update(name="Wang").where(User.id == first.id).execute()
+    for _ in range(3):
+        assert [u.id for u in USERS_NAMED_ACTIVE.rows("Wang")] == [first.id]
+        assert [u.id for u in USERS_NAMED_ACTIVE.rows("c@example.com")] == [first.id]
+    assert USERS_NAMED_ACTIVE.rows("Nobody") == []
+    User.update(is_active=False).where(User.id == first.id).execute()
+    assert USERS_NAMED_ACTIVE.rows("Wang") == []  # the constant is kept, not replaced
+
+
+def test_a_sample_missing_from_the_query_is_refused(app):
+    unused = PreparedSelect(
+        lambda name: User.select(User.id).where(User.is_active == True),  # noqa: E712
+        name="checkup_test_sample_unused",
+        samples=("\x01never used\x01",),
+    )
+    with pytest.raises(ValueError, match="samples"):
+        unused.rows("x")

@@ -173,3 +173,23 @@ def test_a_prepaid_hold_is_marked_paid_only_by_the_payment_that_settles_it(app, 
         _pay(desk, held.id, "60", WECHAT_PAY)
     assert settling.count == 6  # the five, and the hold's update
     assert PaymentHold.get(PaymentHold.appointment == held.id).state == HOLD_PAID
+
+
+def test_a_balance_read_outside_a_transaction_is_prepared_and_right(app):
+    """The cashier's and the client's pages read a balance outside any transaction: on PostgreSQL that runs
+    the server-side prepared statement (its sums' kind as a literal, its appointment id typed)."""
+    from checkup.core.prepared import prepared_names
+    from checkup.models.base import db as database
+    from checkup.services.money import ledger
+
+    desk = Desk(package="BASIC")
+    appointment_id = desk.appointment.id
+    _pay(desk, appointment_id, "40")
+    for _ in range(3):
+        assert (
+            ledger.account(appointment_id).of("self").due
+            == ledger.accounts_of([appointment_id])[appointment_id].of("self").due
+            == Decimal("60.00")
+        )
+    if app.config["BACKEND"] == "postgres":
+        assert "checkup_one_account" in prepared_names(database.connection())

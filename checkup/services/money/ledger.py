@@ -16,10 +16,11 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, PostgresqlDatabase, Value, fn
+from peewee import JOIN, SQL, PostgresqlDatabase, Value, fn
 
 from checkup.core import audit, tasks
 from checkup.core.errors import NotFound, ValidationError
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Appointment, AppointmentItem, Enrollment, ExamItem, Package
 from checkup.models.appointments import BOOKED, CANCELLED, CHECKED_IN, COMPLETED, NO_SHOW
 from checkup.models.base import db, utcnow
@@ -105,16 +106,22 @@ def lock_balance(key):
     once the row exists, two the first time."""
     if not db.in_transaction():
         raise RuntimeError("lock_balance must run inside a transaction")
-    query = BalanceLock.select(BalanceLock.id).where(BalanceLock.key == key)
-    if is_postgres():
-        query = query.for_update()
-    if query.scalar() is not None:
+    if _LOCK_ROW.rows(key):
         return
     # First use. A row this transaction inserts is invisible to the others and their insert of the same key
     # waits for our commit, so it is ours; if a racing transaction inserted it first, lock theirs.
     inserted = BalanceLock.insert(key=key, created_at=utcnow()).on_conflict_ignore().execute()
     if is_postgres() and inserted is None:
-        query.scalar()
+        _LOCK_ROW.rows(key)
+
+
+def _lock_row(key):
+    query = BalanceLock.select(BalanceLock.id).where(BalanceLock.key == key)
+    return query.for_update() if is_postgres() else query
+
+
+# built once per database kind (core/prepared): a payment's few statements cost more to build than to run
+_LOCK_ROW = PreparedSelect(_lock_row, "checkup_balance_lock_row")
 
 
 # --- posting charges -------------------------------------------------------------------------------
@@ -314,9 +321,8 @@ class Account:
 
 
 def account(appointment_id) -> Account:
-    """Both payers' balances of an appointment, summed from its rows (one query)."""
-    found: Account = accounts_of([appointment_id])[appointment_id]
-    return found
+    """Both payers' balances of an appointment, summed from its rows (one query, built once per process)."""
+    return _accounts_from(_ONE_ACCOUNT.rows(appointment_id), [appointment_id])[appointment_id]
 
 
 # the rows a balance sums, and the Balance attribute each adds to
@@ -326,20 +332,37 @@ SUMMED = ((ChargeLine, "charged"), (Adjustment, "charged"), (Payment, "paid"), (
 def accounts_of(appointment_ids):
     """{appointment id: Account} for many appointments: one query, the four grouped sums in a UNION ALL."""
     ids = list(appointment_ids)
-    result = {appointment_id: Account(appointment_id) for appointment_id in ids}
-    for item in result.values():
-        item.of(SELF)
     if not ids:
-        return result
+        return {}
+    return _accounts_from(_sums(lambda model: model.appointment.in_(ids)).tuples(), ids)
+
+
+def _sums(condition):
+    """The four grouped sums of the rows ``condition(model)`` picks, as one UNION ALL (peewee: ``+``)."""
     query = None
     for n, (model, _attribute) in enumerate(SUMMED):
         sums = (
-            model.select(model.appointment, model.payer, Value(n), sum_column(model.amount))
-            .where(model.appointment.in_(ids))
+            model.select(model.appointment, model.payer, SQL(str(n)), sum_column(model.amount))  # our 0-3
+            .where(condition(model))
             .group_by(model.appointment, model.payer)
         )
-        query = sums if query is None else query + sums  # peewee: ``+`` is UNION ALL
-    for appointment_id, payer, n, value in query.tuples():
+        query = sums if query is None else query + sums
+    return query
+
+
+def _one_account(appointment_id):
+    return _sums(lambda model: model.appointment == appointment_id).tuples()
+
+
+# a payment reads its balance after the lock: the sums' SQL built once per database kind (core/prepared)
+_ONE_ACCOUNT = PreparedSelect(_one_account, "checkup_one_account", samples=(-2_000_000_001,))
+
+
+def _accounts_from(rows, ids):
+    result = {appointment_id: Account(appointment_id) for appointment_id in ids}
+    for item in result.values():
+        item.of(SELF)
+    for appointment_id, payer, n, value in rows:
         attribute = SUMMED[n][1]
         balance_of = result[appointment_id].of(payer)
         setattr(balance_of, attribute, getattr(balance_of, attribute) + summed(value))
