@@ -140,11 +140,14 @@ def test_samples_find_the_parameters_among_the_querys_own_constants(app, make_us
     assert USERS_NAMED_ACTIVE.rows("Wang") == []  # the constant is kept, not replaced
 
 
+# one name, one statement: built once for the module, as the app's own are, since the test runs per database
+SAMPLE_UNUSED = PreparedSelect(
+    lambda name: User.select(User.id).where(User.is_active == True),  # noqa: E712
+    name="checkup_test_sample_unused",
+    samples=("\x01never used\x01",),
+)
+
+
 def test_a_sample_missing_from_the_query_is_refused(app):
-    unused = PreparedSelect(
-        lambda name: User.select(User.id).where(User.is_active == True),  # noqa: E712
-        name="checkup_test_sample_unused",
-        samples=("\x01never used\x01",),
-    )
     with pytest.raises(ValueError, match="samples"):
-        unused.rows("x")
+        SAMPLE_UNUSED.rows("x")
