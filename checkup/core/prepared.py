@@ -145,6 +145,17 @@ class PreparedSelect:
         # the template query only describes the columns and joins: each cursor gets its own wrapper
         return list(template._get_cursor_wrapper(cursor))  # type: ignore[attr-defined]
 
+    def plain(self, *params: Any) -> list[tuple]:
+        """The rows as tuples as the driver returns them (core/plain_rows: only for selections of plain
+        columns); SQLite's go through peewee's conversions."""
+        database = db.obj
+        prepared = self._prepared(database, params)
+        values = self._values(prepared, params)
+        if isinstance(database, PostgresqlDatabase):
+            rows: list[tuple] = self._execute_on_server(database, prepared[0], values).fetchall()
+            return rows
+        return list(prepared[1].tuples()._get_cursor_wrapper(database.execute_sql(prepared[0], values)))  # type: ignore[attr-defined]
+
     def _execute_on_server(self, database: PostgresqlDatabase, sql: str, params: Sequence[Any]) -> Any:
         conn = database.connection()
         if conn.get_transaction_status() != psycopg2.extensions.TRANSACTION_STATUS_IDLE:

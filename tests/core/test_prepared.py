@@ -3,6 +3,8 @@ PostgreSQL, prepared on the server once per pooled connection, then only execute
 A new connection prepares again, a statement the server lost is run as plain SQL and prepared again, and a
 lookup inside a transaction never risks it."""
 
+import datetime
+
 import pytest
 
 from checkup.core import prepared
@@ -151,3 +153,20 @@ SAMPLE_UNUSED = PreparedSelect(
 def test_a_sample_missing_from_the_query_is_refused(app):
     with pytest.raises(ValueError, match="samples"):
         SAMPLE_UNUSED.rows("x")
+
+
+def _user_names_since(start):
+    return User.select(User.id, User.name, User.created_at).where(User.created_at >= start).order_by(User.id)
+
+
+USER_NAMES_SINCE = PreparedSelect(_user_names_since, name="checkup_test_user_names_since")
+
+
+def test_plain_rows_are_tuples_of_python_values_on_both_databases(app, make_user):
+    first = make_user("hr", email="plain@example.com")
+    start = datetime.datetime(2000, 1, 1)
+    for _ in range(3):  # PostgreSQL runs it prepared from the second call
+        rows = USER_NAMES_SINCE.plain(start)
+        assert rows == [(first.id, first.name, first.created_at)]
+        assert isinstance(rows[0][2], datetime.datetime)  # SQLite's text converted as peewee would
+    assert USER_NAMES_SINCE.plain(datetime.datetime(2999, 1, 1)) == []

@@ -64,17 +64,28 @@ def idle_minutes(role_names):
     return max(MIN_IDLE_MINUTES, int(current_app.config[key]))
 
 
+_USER_FIELDS = tuple(User._meta.sorted_fields)
+_USER_NAMES = tuple(field.name for field in _USER_FIELDS)
+
+
 def _session_lookup(token_hash, now, active):
-    """One query on every signed-in request: the session, its user and one row per role of the user."""
+    """One query on every signed-in request: the session, its user's columns and one row per role of the user."""
     return (
-        LoginSession.select(LoginSession.id, LoginSession.last_seen_at, User, UserRole.role)
+        LoginSession.select(LoginSession.id, LoginSession.last_seen_at, UserRole.role, *_USER_FIELDS)
         .join(User)
-        .join(UserRole, JOIN.LEFT_OUTER, on=(UserRole.user == User.id), attr="granted")
+        .join(UserRole, JOIN.LEFT_OUTER, on=(UserRole.user == User.id))
         .where(LoginSession.token_hash == token_hash, LoginSession.expires_at > now, User.is_active == active)
     )
 
 
 _SESSION_LOOKUP = PreparedSelect(_session_lookup)
+
+
+def _user_of(values):
+    """The User a row's columns describe, as peewee would build it from a select (no field marked changed)."""
+    user = User(__no_default__=1, **dict(zip(_USER_NAMES, values, strict=True)))
+    user._dirty.clear()
+    return user
 
 
 def load_session(token, activity=True):
@@ -87,23 +98,24 @@ def load_session(token, activity=True):
     if not token or not isinstance(token, str) or len(token) > 100:
         return None
     now = utcnow()
-    rows = _SESSION_LOOKUP.rows(_digest(token), now, True)
+    # plain columns as the driver returns them: building peewee's joined model rows cost more than the query
+    rows = _SESSION_LOOKUP.plain(_digest(token), now, True)
     if not rows:
         return None
-    row = rows[0]
-    user = row.user
-    user._role_names = frozenset(r.user.granted.role for r in rows if r.user.granted and r.user.granted.role)
+    session_id, last_seen_at = rows[0][0], rows[0][1]
+    user = _user_of(rows[0][3:])
+    user._role_names = frozenset(row[2] for row in rows if row[2])
     minutes = idle_minutes(user._role_names)
-    unused = now - row.last_seen_at
+    unused = now - last_seen_at
     if unused > datetime.timedelta(minutes=minutes) + SEEN_EVERY:
         with db.atomic():
-            if LoginSession.delete().where(LoginSession.id == row.id).execute():
+            if LoginSession.delete().where(LoginSession.id == session_id).execute():
                 audit.record(audit.Actor(user), "auth.idle_timeout", user, minutes=minutes)
         raise SessionIdle(minutes)
     user.session_token = token
     user.idle_minutes = minutes  # base.html's idle warning
     if activity and unused > SEEN_EVERY:
-        LoginSession.update(last_seen_at=now).where(LoginSession.id == row.id).execute()
+        LoginSession.update(last_seen_at=now).where(LoginSession.id == session_id).execute()
     return user
 
 
