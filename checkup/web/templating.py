@@ -8,15 +8,13 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup, escape
-from wtforms import Field, widgets
-from wtforms.meta import DefaultMeta
+from markupsafe import escape
 
 from checkup.core import clock
 from checkup.core.i18n import is_chinese, localized
 from checkup.core.labels import ROLE_LABELS, choice_label
 from checkup.models.accounts import ADMIN, CHIEF, CLIENT, COUNSELOR, HR, PHYSICIAN, SCHEDULER
-from checkup.web import template_gettext
+from checkup.web import form_controls, template_gettext
 
 NAVIGATION = [
     (CLIENT, "client.home", _l("My checkups")),
@@ -125,161 +123,10 @@ def pct(value):
     return "—" if value is None else f"{value}%"
 
 
-# --- form controls: what WTForms' widgets print, without their per-attribute Markup formatting -----------
-#
-# WTForms builds every attribute through ``Markup.format`` and looks up the field's flags with ``dir()``: about
-# a fifth of a sign-in page's time. ``form_control`` prints the same markup for the stock widgets below and
-# hands anything else (custom widgets, grouped selects, datalists, a custom Meta) to WTForms itself.
-
-
-def _clean_key(key):
-    key = key.rstrip("_")
-    if key.startswith(("data_", "aria_")):
-        key = key.replace("_", "-")
-    return key
-
-
-def _attributes(attrs):
-    """wtforms.widgets.html_params: sorted by name, ``True`` bare, ``False`` left out, values escaped (a
-    Markup value keeps its markup, but not a double quote)."""
-    parts = []
-    for key, value in sorted(attrs.items()):
-        if value is True:
-            parts.append(_clean_key(key))
-        elif value is not False:
-            quoted = str(escape(value)).replace('"', "&quot;")
-            parts.append(f'{_clean_key(key)}="{quoted}"')
-    return " ".join(parts)
-
-
-def _validation_attributes(widget, field, attrs):
-    flags = vars(field.flags)
-    for name in widget.validation_attrs:
-        if name in flags and name not in attrs:
-            value = flags[name]
-            attrs[name] = value() if callable(value) else value
-
-
-def _input(widget, field, attrs):
-    attrs.setdefault("id", field.id)
-    attrs.setdefault("type", widget.input_type)
-    if "value" not in attrs:
-        attrs["value"] = field._value()
-    _validation_attributes(widget, field, attrs)
-    attrs["name"] = field.name
-    return Markup(f"<input {_attributes(attrs)}>")
-
-
-def _password(widget, field, attrs):
-    if widget.hide_value:
-        attrs["value"] = ""
-    return _input(widget, field, attrs)
-
-
-def _checkbox(widget, field, attrs):
-    if getattr(field, "checked", field.data):
-        attrs.setdefault("checked", True)
-    return _input(widget, field, attrs)
-
-
-def _radio(widget, field, attrs):
-    if field.checked:
-        attrs.setdefault("checked", True)
-    return _input(widget, field, attrs)
-
-
-def _number(widget, field, attrs):
-    for name in ("step", "min", "max"):
-        if getattr(widget, name) is not None:
-            attrs.setdefault(name, getattr(widget, name))
-    return _input(widget, field, attrs)
-
-
-def _date_time(widget, field, attrs):
-    pattern = getattr(field, "format", None)
-    if pattern is not None:
-        pattern = pattern[0] if isinstance(pattern, list) else pattern
-        for name in ("min", "max"):
-            value = attrs.get(name, getattr(field.flags, name, None))
-            if callable(value):
-                value = value()
-            if hasattr(value, "strftime"):
-                attrs[name] = value.strftime(pattern)
-    return _input(widget, field, attrs)
-
-
-def _textarea(widget, field, attrs):
-    attrs.setdefault("id", field.id)
-    _validation_attributes(widget, field, attrs)
-    attrs["name"] = field.name
-    return Markup(f"<textarea {_attributes(attrs)}>\r\n{escape(field._value())}</textarea>")
-
-
-def _select(widget, field, attrs):
-    if field.has_groups():
-        return None
-    attrs.setdefault("id", field.id)
-    if widget.multiple:
-        attrs["multiple"] = True
-    _validation_attributes(widget, field, attrs)
-    attrs["name"] = field.name
-    html = [f"<select {_attributes(attrs)}>"]
-    for choice in field._iter_choices_normalized():
-        value = str(choice.value) if isinstance(choice.value, bool) else choice.value
-        option = {"value": value, **(choice.render_kw or {})}
-        if choice.selected:
-            option["selected"] = True
-        html.append(f"<option {_attributes(option)}>{escape(choice.label or choice.value)}</option>")
-    html.append("</select>")
-    return Markup("".join(html))
-
-
-_CONTROLS = {
-    widgets.TextInput: _input,
-    widgets.EmailInput: _input,
-    widgets.TelInput: _input,
-    widgets.URLInput: _input,
-    widgets.SearchInput: _input,
-    widgets.HiddenInput: _input,
-    widgets.PasswordInput: _password,
-    widgets.CheckboxInput: _checkbox,
-    widgets.RadioInput: _radio,
-    widgets.NumberInput: _number,
-    widgets.DateInput: _date_time,
-    widgets.TimeInput: _date_time,
-    widgets.DateTimeLocalInput: _date_time,
-    widgets.MonthInput: _date_time,
-    widgets.TextArea: _textarea,
-    widgets.Select: _select,
-}
-
-
-def form_control(field, attrs):
-    """``field(**attrs)``, the same markup, printed faster for WTForms' stock widgets."""
-    render = _CONTROLS.get(type(field.widget))
-    if (
-        render is None
-        or getattr(field, "_datalist", None) is not None
-        or type(field.meta).render_field is not DefaultMeta.render_field
-    ):
-        return field(**attrs)
-    given = {_clean_key(key): value for key, value in attrs.items()}
-    if field.render_kw is not None:
-        given = {**{_clean_key(key): value for key, value in field.render_kw.items()}, **given}
-    if "name" in given:  # WTForms refuses a second name
-        return field(**attrs)
-    return render(field.widget, field, given) or field(**attrs)
-
-
-def _print_fields_quickly():
-    """``{{ form.field }}`` (a CSRF token on every form) prints through ``form_control``: the same markup."""
-    Field.__html__ = lambda self: form_control(self, {})
-
-
 def init_app(app):
     _escape_lazy_strings()
     _translate_lazy_strings_quickly()
-    _print_fields_quickly()
+    form_controls.print_fields_quickly()
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["center_time"] = center_time
     app.jinja_env.globals.update(
@@ -289,7 +136,8 @@ def init_app(app):
         choice_label=choice_label,
         is_chinese=is_chinese,
         pct=pct,
-        form_control=form_control,
+        form_control=form_controls.form_control,
+        form_field=form_controls.form_field,
         appointment_status=lambda code: choice_label("appointment_status", code),
         finding_kind=lambda code: choice_label("finding_kind", code),
     )

@@ -1,4 +1,4 @@
-"""templates/_forms.html prints inputs with checkup/web/templating.form_control: byte for byte what
+"""templates/_forms.html prints inputs with checkup/web/form_controls.form_control: byte for byte what
 WTForms' own widgets print, for every stock widget our forms use, filled in or not, with errors or not."""
 
 import datetime
@@ -36,7 +36,7 @@ from wtforms.widgets import (
     TextInput,
 )
 
-from checkup.web.templating import form_control
+from checkup.web.form_controls import form_control
 
 
 class CheckboxList(SelectMultipleField):
