@@ -132,7 +132,7 @@ def _detail_page(follow_up_id, status=200, error=None, **forms):
         referral_form=_referral_form(forms.get("referral_form")),
         assign_form=assign_form,
         assignee_choices=_assignee_choices(),
-        live_recheck=recheck.live_recheck(data.follow_up),
+        live_recheck=recheck.live_recheck(data.follow_up, data.recheck),
     )
 
 
@@ -244,7 +244,7 @@ def recheck_booking(follow_up_id):
             )
             return redirect(url_for("care_followups.detail", follow_up_id=follow_up.id), code=303)
     try:
-        resources = recheck.quote_for(follow_up, chosen).resource_ids if chosen else []
+        resources = recheck.quote_for(follow_up, chosen, items).resource_ids if chosen else []
     except ValidationError as exc:
         error, resources = error or exc.message, []
     return render_page(
@@ -273,6 +273,6 @@ def department(department_id):
         "care/followups_department.html",
         "care/_followups_results.html",
         department=department,
-        sla=followups.sla(department.id),
+        sla=followups.department_sla(department.id),
         **_list_context(filters, department=department),
     )

@@ -16,8 +16,8 @@ restrict_blueprint(bp, COUNSELOR, ADMIN)
 def index():
     return render_page(
         "management/reenrollment.html",
-        funnel=reenrollment.funnel(),
-        due=reenrollment.due_clients(limit=50),
+        funnel=reenrollment.funnel_figures(),
+        due=reenrollment.due_names(),
         sent=reenrollment.recent_invitations(),
         form=RunReenrollmentForm(),
     )

@@ -15,6 +15,7 @@ from checkup.core import clock
 from checkup.core.errors import ValidationError
 from checkup.core.i18n import localized
 from checkup.core.labels import choice_label
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Client, ClientFacts, ExamItem, Finding, Organization
 from checkup.models.care import HEALTH_TARGETING, MARKETING_EMAIL
 from checkup.models.directory import SEXES, VALUE_TIERS
@@ -252,7 +253,19 @@ def describe(segment):
     return lines
 
 
+def _active_items_query():
+    return (
+        ExamItem.select(ExamItem.id, ExamItem.code, ExamItem.name_en, ExamItem.name_zh)
+        .where(ExamItem.active == True)
+        .order_by(ExamItem.code)
+    )
+
+
+# the form's item list: built once per process, prepared on PostgreSQL, only the columns the list shows
+_ACTIVE_ITEMS = PreparedSelect(_active_items_query, "checkup_campaign_active_items", samples=())
+
+
 def form_choices():
     """(organizations as (id, name), exam items as (id, 'CODE · name')) for the segment form's lists."""
-    items = ExamItem.select().where(ExamItem.active == True).order_by(ExamItem.code)
+    items = _ACTIVE_ITEMS.rows()
     return organizations.choices(), [(item.id, f"{item.code} · {localized(item)}") for item in items]

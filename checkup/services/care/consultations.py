@@ -17,6 +17,7 @@ from peewee import JOIN
 
 from checkup.core import audit, clock, tasks
 from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Appointment, Client, Consultation, Package, Report, User, UserRole
 from checkup.models.accounts import PHYSICIAN
 from checkup.models.base import db
@@ -70,13 +71,20 @@ def _query():
     )
 
 
+def _one_query(consultation_id):
+    return _query().where(Consultation.id == consultation_id)
+
+
+# one consultation with its joins, built once per process and prepared on PostgreSQL
+_ONE = PreparedSelect(_one_query, "checkup_consultation_one")
+
+
 def _get(consultation_id, client_id=None):
     if not isinstance(consultation_id, int) or not 0 < consultation_id < 2**31:
         raise NotFound(_l("We could not find that consultation."))
-    query = _query().where(Consultation.id == consultation_id)
-    if client_id is not None:
-        query = query.where(Consultation.client == client_id)
-    consultation = query.first()
+    consultation = next(iter(_ONE.rows(consultation_id)), None)
+    if consultation is not None and client_id is not None and consultation.client_id != client_id:
+        consultation = None
     if consultation is None:
         raise NotFound(_l("We could not find that consultation."))
     return consultation
@@ -175,14 +183,21 @@ def staff_detail(actor, consultation_id):
     return consultation
 
 
-def physicians():
-    """Active accounts holding the physician role, by name."""
-    return list(
+def _physicians_query():
+    return (
         User.select()
         .join(UserRole)
         .where(UserRole.role == PHYSICIAN, User.is_active == True)
         .order_by(User.name, User.id)
     )
+
+
+_PHYSICIANS = PreparedSelect(_physicians_query, "checkup_consultation_physicians", samples=())
+
+
+def physicians():
+    """Active accounts holding the physician role, by name."""
+    return _PHYSICIANS.rows()
 
 
 def _physician(physician_id):

@@ -19,6 +19,7 @@ from checkup.core import audit
 from checkup.core.arguments import valid_id
 from checkup.core.audit import SYSTEM
 from checkup.core.errors import NotFound, ValidationError
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Department, ExamItem, FollowUp, Setting, StaffDepartment, User, UserRole
 from checkup.models.accounts import COUNSELOR
 from checkup.models.base import db
@@ -41,9 +42,16 @@ MODE_LABELS = {
 # --- settings ----------------------------------------------------------------------------------------
 
 
+def _setting_query(key):
+    return Setting.select(Setting.value).where(Setting.key == key)
+
+
+_SETTING = PreparedSelect(_setting_query, "checkup_care_setting")
+
+
 def get_setting(key, default=""):
-    row = Setting.get_or_none(Setting.key == key)
-    return row.value if row is not None else default
+    rows = _SETTING.rows(key)  # the key is unique: one row or none
+    return rows[0].value if rows else default
 
 
 def _put_setting(key, value):
@@ -86,14 +94,22 @@ def save_settings(actor, mode, attempts):
 # --- counselors and their departments ----------------------------------------------------------------
 
 
-def counselors():
-    """Active accounts holding the counselor role, by name."""
-    return list(
+def _counselors_query():
+    return (
         User.select()
         .join(UserRole)
         .where(UserRole.role == COUNSELOR, User.is_active == True)
         .order_by(User.name, User.id)
     )
+
+
+# read by every worklist and follow-up page (filters, assignment): built once per process, prepared on PostgreSQL
+_COUNSELORS = PreparedSelect(_counselors_query, "checkup_care_counselors", samples=())
+
+
+def counselors():
+    """Active accounts holding the counselor role, by name."""
+    return _COUNSELORS.rows()
 
 
 def is_counselor(user_id):
@@ -161,13 +177,18 @@ def remove_department(actor, membership_id):
         audit.record(actor, "care.staff_department_removed", None, user=row.user_id, department=row.department_id)
 
 
+def _head_departments_query(user_id):
+    return StaffDepartment.select(StaffDepartment.department).where(
+        StaffDepartment.user == user_id, StaffDepartment.is_head == True
+    )
+
+
+# every care page asks it (who sees what): built once per process, prepared on PostgreSQL
+_HEAD_DEPARTMENTS = PreparedSelect(_head_departments_query, "checkup_care_head_departments", samples=(-2_000_000_001,))
+
+
 def head_department_ids(user_id):
-    return [
-        row.department_id
-        for row in StaffDepartment.select(StaffDepartment.department).where(
-            StaffDepartment.user == user_id, StaffDepartment.is_head == True
-        )
-    ]
+    return [row.department_id for row in _HEAD_DEPARTMENTS.rows(user_id)]
 
 
 # --- placing a new follow-up -------------------------------------------------------------------------

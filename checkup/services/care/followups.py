@@ -17,6 +17,7 @@ from peewee import JOIN, Case, fn
 from checkup.core import audit, clock
 from checkup.core.arguments import valid_id
 from checkup.core.errors import NotFound
+from checkup.core.headline_figures import headline
 from checkup.core.pagination import Page, counted_page, whole_count
 from checkup.core.plain_rows import plain_tuples
 from checkup.core.prepared import PreparedSelect
@@ -128,15 +129,18 @@ def get_visible(viewer, follow_up_id):
     """The follow-up with its client, or NotFound when missing or not ``viewer``'s to see."""
     if not valid_id(follow_up_id):
         raise _not_found()
-    follow_up = (
-        FollowUp.select(FollowUp, Client)
-        .join(Client)
-        .where(FollowUp.id == follow_up_id, visible_condition(viewer))
-        .first()
-    )
-    if follow_up is None:
+    # by its key, then ``can_see`` (the same rule as ``visible_condition``): one statement for every viewer
+    follow_up = next(iter(_VISIBLE_FOLLOW_UP.rows(follow_up_id)), None)
+    if follow_up is None or not can_see(viewer, follow_up):
         raise _not_found()
     return follow_up
+
+
+def _follow_up_query(follow_up_id):
+    return FollowUp.select(FollowUp, Client).join(Client).where(FollowUp.id == follow_up_id)
+
+
+_VISIBLE_FOLLOW_UP = PreparedSelect(_follow_up_query, "checkup_followup_with_client")
 
 
 def can_see(viewer, follow_up):
@@ -266,6 +270,37 @@ def label_texts(kind):
     return {code: str(text) for code, text in LABELS.get(kind, {}).items()}
 
 
+_ASSIGNEE = User.alias("assignee_user")
+
+
+def _worklist_selection():
+    """The worklist's columns, in ``WorklistRow``'s order (the page's total follows them)."""
+    return (
+        FollowUp.id,
+        Client.name,
+        FollowUp.level,
+        FollowUp.due_at,
+        FollowUp.status,
+        FollowUp.kind,
+        FollowUp.department,
+        Department.name_en,
+        Department.name_zh,
+        FollowUp.assignee,
+        _ASSIGNEE.name,
+        FollowUp.outcome_code,
+        FollowUp.attempt_count,
+    )
+
+
+def _worklist_columns(query):
+    """``query`` (a select of ``_worklist_selection``) joined to the client, department and assignee."""
+    return (
+        query.join(Client, on=(FollowUp.client == Client.id))
+        .join_from(FollowUp, Department, JOIN.LEFT_OUTER, on=(FollowUp.department == Department.id))
+        .join_from(FollowUp, _ASSIGNEE, JOIN.LEFT_OUTER, on=(FollowUp.assignee == _ASSIGNEE.id))
+    )
+
+
 def worklist(actor, filters):
     """A page of the follow-ups ``actor`` may see, overdue open ones first, then by due time.
 
@@ -276,43 +311,41 @@ def worklist(actor, filters):
     filters = filters.cleaned()
     viewer = viewer_for(actor)
     now_utc = utc(clock.now())
-    assignee = User.alias("assignee_user")
-    query = (
-        FollowUp.select(
-            FollowUp.id,
-            Client.name,
-            FollowUp.level,
-            FollowUp.due_at,
-            FollowUp.status,
-            FollowUp.kind,
-            FollowUp.department,
-            Department.name_en,
-            Department.name_zh,
-            FollowUp.assignee,
-            assignee.name,
-            FollowUp.outcome_code,
-            FollowUp.attempt_count,
-            whole_count(),
-        )
-        .join(Client, on=(FollowUp.client == Client.id))
-        .join_from(FollowUp, Department, JOIN.LEFT_OUTER, on=(FollowUp.department == Department.id))
-        .join_from(FollowUp, assignee, JOIN.LEFT_OUTER, on=(FollowUp.assignee == assignee.id))
-        .where(visible_condition(viewer))
-    )
-    query = _apply(query, filters, viewer)
-    query = query.order_by(
-        Case(None, [(overdue_condition(now_utc), 0)], 1),
-        Case(None, [(FollowUp.status == OPEN, 0)], 1),
-        FollowUp.due_at,
-        FollowUp.id,
-    )
     number = filters.page
-    rows = plain_tuples(query.paginate(number, PER_PAGE))
+    overdue_first = Case(None, [(overdue_condition(now_utc), 0)], 1)
+    open_first = Case(None, [(FollowUp.status == OPEN, 0)], 1)
+    # the page's follow-ups and the whole count, from follow_up alone (its indexes); the joins then read
+    # only the page's rows instead of every follow-up of the list
+    page_rows = (
+        _apply(
+            FollowUp.select(
+                FollowUp.id,
+                overdue_first.alias("overdue_first"),
+                open_first.alias("open_first"),
+                whole_count().alias("total"),
+            ).where(visible_condition(viewer)),
+            filters,
+            viewer,
+        )
+        .order_by(overdue_first, open_first, FollowUp.due_at, FollowUp.id)
+        .paginate(number, PER_PAGE)
+        .alias("page_rows")
+    )
+    rows = plain_tuples(
+        _worklist_columns(FollowUp.select(*_worklist_selection(), page_rows.c.total))
+        .join_from(FollowUp, page_rows, on=(FollowUp.id == page_rows.c.id))
+        .order_by(page_rows.c.overdue_first, page_rows.c.open_first, FollowUp.due_at, FollowUp.id)
+    )
     if rows:
         total = rows[0][-1]
         page = Page(rows, number, max(1, -(-total // PER_PAGE)), total, PER_PAGE)
-    else:
-        page = counted_page(query, number, PER_PAGE)  # empty, or past the end: counted and clamped
+    else:  # empty, or past the end: counted and clamped
+        query = _apply(
+            _worklist_columns(FollowUp.select(*_worklist_selection(), whole_count())).where(visible_condition(viewer)),
+            filters,
+            viewer,
+        ).order_by(overdue_first, open_first, FollowUp.due_at, FollowUp.id)
+        page = counted_page(query, number, PER_PAGE)
     levels, statuses, outcomes = label_texts("level"), label_texts("status"), label_texts("outcome_code")
     page.items = [
         WorklistRow(
@@ -349,7 +382,7 @@ def home_counts(actor):
             fn.SUM(Case(None, [(is_open & FollowUp.assignee.is_null(), 1)], 0)).alias("pool"),
             fn.SUM(Case(None, [(overdue_condition(now_utc), 1)], 0)).alias("overdue"),
         )
-        .where(visible_condition(viewer))
+        .where(is_open, visible_condition(viewer))  # each figure counts open ones: the status index reads only those
         .dicts()
         .first()
     ) or {}
@@ -541,6 +574,12 @@ def department_for_viewer(actor, department_id):
     if department is None or not (viewer.is_admin or department.id in viewer.head_of):
         raise NotFound(_l("We could not find that department."))
     return department
+
+
+def department_sla(department_id):
+    """``sla(department_id)`` as the department page's headline: counted at most once per
+    HEADLINE_MAX_AGE_SECONDS (core/headline_figures; it folds every follow-up the department ever had)."""
+    return headline(f"care.followup_sla.{department_id}", lambda: sla(department_id))
 
 
 def sla(department_id=None):

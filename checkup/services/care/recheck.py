@@ -19,7 +19,8 @@ from peewee import IntegrityError
 from checkup.core import audit, tasks
 from checkup.core.arguments import valid_id
 from checkup.core.errors import Conflict, ValidationError
-from checkup.models import Appointment, AppointmentItem, Client, ExamItem, FollowUp, Report, Result
+from checkup.core.prepared import PreparedSelect
+from checkup.models import Appointment, AppointmentItem, Client, ExamItem, Finding, FollowUp, Report, Result
 from checkup.models.appointments import LIVE_STATUSES
 from checkup.models.base import db
 from checkup.models.results import ABNORMAL_FLAGS
@@ -46,30 +47,57 @@ def _follow_up(actor, follow_up_id):
     return follow_up
 
 
-def item_choices(follow_up):
-    """(items one may re-check, ids ticked by default): the original checkup's items and the finding items."""
-    report = Report.get_or_none(Report.id == follow_up.report_id)
-    finding_ids = [row.item_id for row in followups.finding_rows(follow_up, report) if row.item_id]
-    # the checkup's own items first, by the (appointment, item) index: a plain IN list, not an IN subquery
-    performed = (
-        [
-            row.item_id
-            for row in AppointmentItem.select(AppointmentItem.item).where(
-                AppointmentItem.appointment == report.appointment_id
-            )
-        ]
-        if report
-        else []
+NO_LEVEL = "-"  # no finding has it: a service-recovery follow-up's findings are none
+
+
+def _finding_items_query(report_id, level):
+    return (
+        Finding.select(Finding.item)
+        .where(Finding.report == report_id, Finding.level == level, Finding.item.is_null(False))
+        .order_by(Finding.id)
     )
-    wanted = list(dict.fromkeys(finding_ids + performed))
-    items = list(ExamItem.select().where(ExamItem.id.in_(wanted or [0])).order_by(ExamItem.department, ExamItem.code))
-    return items, [i for i in dict.fromkeys(finding_ids)]
 
 
-def live_recheck(follow_up):
-    """The follow-up's re-check appointment while it is still to happen (booked or checked in), else None."""
+def _choices_query(report_id, level, same_report_id):
+    # the finding items and the checkup's own items (by the (appointment, item) index, the report's
+    # appointment by its key), as one set: a hash semi-join over the small catalog, no subplan
+    findings = Finding.select(Finding.item).where(Finding.report == report_id, Finding.level == level)
+    performed = (
+        AppointmentItem.select(AppointmentItem.item)
+        .join(Report, on=(Report.appointment == AppointmentItem.appointment))
+        .where(Report.id == same_report_id)
+    )
+    return (
+        # what the form shows and a re-check books (booking._create: the item and its resource; audit: the code)
+        ExamItem.select(
+            ExamItem.id, ExamItem.code, ExamItem.name_en, ExamItem.name_zh, ExamItem.price, ExamItem.resource
+        )
+        .where(ExamItem.id.in_(findings | performed))
+        .order_by(ExamItem.department, ExamItem.code)
+    )
+
+
+# built once per process, prepared on PostgreSQL: no report snapshot read or parsed, no SQL built per request
+_FINDING_ITEMS = PreparedSelect(_finding_items_query, "checkup_recheck_finding_items")
+_CHOICES = PreparedSelect(_choices_query, "checkup_recheck_choices")
+
+
+def item_choices(follow_up):
+    """(items one may re-check, ids ticked by default): the original checkup's items and the finding items,
+    each with its id, code, names, price and resource."""
+    level = follow_up.level if follow_up.kind == "finding" else NO_LEVEL
+    finding_ids = [row.item_id for row in _FINDING_ITEMS.rows(follow_up.report_id, level)] if level != NO_LEVEL else []
+    items = _CHOICES.rows(follow_up.report_id, level, follow_up.report_id)
+    return items, list(dict.fromkeys(finding_ids))
+
+
+def live_recheck(follow_up, appointment=None):
+    """The follow-up's re-check appointment while it is still to happen (booked or checked in), else None.
+    ``appointment``: that appointment as the caller read it already (the detail page's), not read again."""
     if not follow_up.recheck_appointment_id:
         return None
+    if appointment is not None and appointment.id == follow_up.recheck_appointment_id:
+        return appointment if appointment.status in LIVE_STATUSES else None
     return Appointment.get_or_none(
         Appointment.id == follow_up.recheck_appointment_id, Appointment.status.in_(LIVE_STATUSES)
     )
@@ -82,9 +110,11 @@ def options(actor, follow_up_id):
     return follow_up, items, default_ids
 
 
-def quote_for(follow_up, item_ids):
-    """The package-less quote for the chosen items; ValidationError for none or an item not on offer."""
-    items, _defaults = item_choices(follow_up)
+def quote_for(follow_up, item_ids, items=None):
+    """The package-less quote for the chosen items; ValidationError for none or an item not on offer.
+    ``items``: the follow-up's ``item_choices`` when the caller has them already."""
+    if items is None:
+        items, _defaults = item_choices(follow_up)
     allowed = {item.id: item for item in items}
     wanted = [i for i in dict.fromkeys(item_ids or ()) if valid_id(i)]
     if not wanted or len(wanted) != len(set(item_ids or ())) or any(i not in allowed for i in wanted):

@@ -13,6 +13,8 @@ from flask_babel import gettext as _
 from peewee import JOIN, SQL, Case, Cast, PostgresqlDatabase, Select, Tuple, Value, fn
 
 from checkup.core import audit, clock, tasks
+from checkup.core.headline_figures import headline
+from checkup.core.prepared import PreparedSelect
 from checkup.models import (
     Appointment,
     AppointmentItem,
@@ -105,6 +107,42 @@ def due_clients(today=None, limit=None, after=None, reviewed_too=False):
     if limit:
         query = query.limit(limit)
     return [(client, _as_date(client.last_exam_day)) for client in query.objects()]
+
+
+def _due_names_query(today, cutoff):
+    # ``_due`` and ``_unreviewed`` with ``cutoff`` = months_before(today, DUE_AFTER_MONTHS), as the page reads them
+    upcoming = Appointment.select(SQL("1")).where(
+        Appointment.client == ClientFacts.client, Appointment.status.in_(LIVE_STATUSES), Appointment.day >= today
+    )
+    return (
+        Client.select(Client.id, Client.name, ClientFacts.last_exam_day)
+        .join(ClientFacts, on=(ClientFacts.client == Client.id))
+        .where(
+            ClientFacts.last_exam_day <= cutoff,
+            Client.email != "",
+            ~fn.EXISTS(upcoming),
+            _agrees_to_reminders(),
+            ClientFacts.unreviewed_day <= cutoff,
+        )
+        .order_by(ClientFacts.last_exam_day, ClientFacts.client)
+        .limit(PAGE_DUE)
+        .objects()
+    )
+
+
+PAGE_DUE = 50
+# the page's list, built once per process and prepared on PostgreSQL (its planning cost more than its run)
+_DUE_NAMES = PreparedSelect(
+    _due_names_query, "checkup_reenrollment_due_names", samples=(datetime.date(1901, 1, 2), datetime.date(1901, 1, 3))
+)
+
+
+def due_names(today=None):
+    """The page's "due now": [(client with its id and name, last exam day)], the first PAGE_DUE ``due_clients``
+    lists (same clients, same order), without reading whole client rows."""
+    today = today or clock.today()
+    rows = _DUE_NAMES.rows(today, months_before(today, DUE_AFTER_MONTHS))
+    return [(client, _as_date(client.last_exam_day)) for client in rows]
 
 
 def _unreviewed(today):
@@ -329,11 +367,25 @@ def funnel(since=None, until=None):
     }
 
 
-def recent_invitations(limit=50):
-    return list(
-        Message.select(Message, Client)
+def _recent_query():
+    return (
+        Message.select(Message.id, Message.sent_at, Message.status, Client.id, Client.name)
         .join(Client)
         .where(Message.kind == KIND)
         .order_by(Message.id.desc())
-        .limit(limit)
+        .limit(PAGE_SENT)
     )
+
+
+PAGE_SENT = 50
+_RECENT = PreparedSelect(_recent_query, "checkup_reenrollment_recent", samples=())
+
+
+def recent_invitations():
+    """The latest PAGE_SENT invitations with their client's name (the columns the page shows)."""
+    return _RECENT.rows()
+
+
+def funnel_figures():
+    """``funnel()`` as the page's headline: counted at most once per HEADLINE_MAX_AGE_SECONDS (core/headline_figures)."""
+    return headline("care.reenrollment_funnel", funnel)

@@ -17,7 +17,8 @@ from checkup.core import audit, clock
 from checkup.core.arguments import valid_id
 from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.core.labels import choice_label
-from checkup.core.pagination import paginate
+from checkup.core.pagination import Page, paginate, whole_count
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Client, Department, FollowUp, Referral, User
 from checkup.models.base import db, utcnow
 from checkup.models.care import EXTERNAL, INTERNAL
@@ -78,13 +79,21 @@ def _select():
     )
 
 
+def _one_query(referral_id):
+    return _select().where(Referral.id == referral_id)
+
+
+# one referral with its joins, built once per process and prepared on PostgreSQL
+_ONE = PreparedSelect(_one_query, "checkup_referral_one")
+
+
 def get(actor, referral_id):
     """The referral with client, department, follow-up and creator. NotFound when missing;
     NoCareRelationship for staff who neither made it nor may work on its follow-up (the admin included)
     unless they broke the glass for the client."""
     if not valid_id(referral_id):
         raise _not_found()
-    referral = _select().where(Referral.id == referral_id).first()
+    referral = next(iter(_ONE.rows(referral_id)), None)
     if referral is None:
         raise _not_found()
     viewer = followups.viewer_for(actor)
@@ -240,7 +249,13 @@ def referral_list(actor, filters):
         query = query.where(Referral.status == filters.status)
     if filters.target_kind:
         query = query.where(Referral.target_kind == filters.target_kind)
-    return paginate(query.order_by(Referral.proposed_at.desc(), Referral.id.desc()), filters.page, PER_PAGE)
+    query = query.order_by(Referral.proposed_at.desc(), Referral.id.desc())
+    # the page and the whole count (a window) in one query; an empty page or one past the end as ``paginate``
+    rows = list(query.select_extend(whole_count().alias("whole_count")).paginate(filters.page, PER_PAGE))
+    if not rows:
+        return paginate(query, filters.page, PER_PAGE)
+    total = rows[0].whole_count
+    return Page(rows, filters.page, max(1, -(-total // PER_PAGE)), total, PER_PAGE)
 
 
 def _count_when(condition):

@@ -294,14 +294,21 @@ def _average(total, count):
 
 
 def _comments_query(start, no_comment, limit):
+    newest = (
+        Survey.select(Survey.id)
+        .where(Survey.answered_at >= start, Survey.comment != no_comment)
+        .order_by(Survey.answered_at.desc(), Survey.id.desc())
+        .limit(limit)
+        .alias("newest")
+    )
     return (
         Survey.select(
             Survey.id, Survey.answered_at, Survey.client, Survey.overall, Survey.comment, Client.id, Client.name
         )
+        .join(newest, on=(Survey.id == newest.c.id))
+        .switch(Survey)
         .join(Client)
-        .where(Survey.answered_at >= start, Survey.comment != no_comment)
         .order_by(Survey.answered_at.desc(), Survey.id.desc())
-        .limit(limit)
     )
 
 
@@ -311,6 +318,13 @@ def _low_query(start, *params):
     for name, score in zip(SCORE_FIELDS, scores, strict=True):
         low = getattr(Survey, name) <= score
         condition = low if condition is None else condition | low
+    newest = (
+        Survey.select(Survey.id)
+        .where(Survey.answered_at >= start, condition)
+        .order_by(Survey.answered_at.desc(), Survey.id.desc())
+        .limit(limit)
+        .alias("newest")
+    )
     return (
         Survey.select(
             Survey.id,
@@ -325,16 +339,17 @@ def _low_query(start, *params):
             FollowUp.due_at,
             FollowUp.status,
         )
+        .join(newest, on=(Survey.id == newest.c.id))
+        .switch(Survey)
         .join(Client)
         .switch(Survey)
         .join(FollowUp, JOIN.LEFT_OUTER)
-        .where(Survey.answered_at >= start, condition)
         .order_by(Survey.answered_at.desc(), Survey.id.desc())
-        .limit(limit)
     )
 
 
-# the dashboard's two lists, built once per process and reading only the columns they show
+# the dashboard's two lists, built once per process and reading only the columns they show; each picks its
+# rows from survey alone (newest first, by the answered_at index), then joins only those
 _COMMENTS = PreparedSelect(_comments_query, "checkup_survey_comments")
 _LOW = PreparedSelect(_low_query, "checkup_survey_low_scores")
 _LOW_PARAMS = (LOW_SCORE,) * len(SCORE_FIELDS)  # overall, then each area: _low_condition's order
