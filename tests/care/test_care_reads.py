@@ -8,7 +8,7 @@ import datetime
 import pytest
 
 from checkup.models import FollowUp
-from checkup.services.care import followups, recheck, reenrollment, referrals
+from checkup.services.care import followup_worklist, followups, recheck, reenrollment, referrals
 from tests.followup_helpers import CareWorld
 
 pytestmark = pytest.mark.both_dbs
@@ -39,7 +39,7 @@ def _reference_order(user_world, visible):
 
 
 def test_the_worklist_pages_keep_their_order_and_total(world, monkeypatch):
-    monkeypatch.setattr(followups, "PER_PAGE", 3)
+    monkeypatch.setattr(followup_worklist, "PER_PAGE", 3)
     for n in range(7):
         world.extra("ABC"[n % 3], due_in_hours=[-5, 30, 2, -1, 70, 9, 1][n], department=world.chem)
     world.extra("B", due_in_hours=-3, status="closed", closed_at=datetime.datetime(2026, 1, 1))
@@ -47,12 +47,12 @@ def test_the_worklist_pages_keep_their_order_and_total(world, monkeypatch):
     expected = _reference_order(world, everything)
     seen, totals = [], set()
     for number in (1, 2, 3, 4):
-        page = followups.worklist(world.as_(world.admin), followups.Filters(status="all", page=number))
+        page = followup_worklist.worklist(world.as_(world.admin), followup_worklist.Filters(status="all", page=number))
         seen += [row.id for row in page.items]
         totals.add(page.total)
         assert all(row.client.name == world.client.name for row in page.items)
     assert seen == expected and totals == {len(everything)}
-    past_end = followups.worklist(world.as_(world.admin), followups.Filters(status="all", page=9))
+    past_end = followup_worklist.worklist(world.as_(world.admin), followup_worklist.Filters(status="all", page=9))
     assert past_end.number == 4 and past_end.total == len(everything)  # clamped, as before
 
 
@@ -60,7 +60,7 @@ def test_the_home_counts_count_open_follow_ups_only(world):
     world.extra("B", due_in_hours=-3, status="closed", closed_at=datetime.datetime(2026, 1, 1), assignee=world.anna)
     world.extra("B", due_in_hours=-3, assignee=world.anna)
     world.extra("C", due_in_hours=5)
-    counts = followups.home_counts(world.as_(world.anna))
+    counts = followup_worklist.home_counts(world.as_(world.anna))
     visible = [f for f in FollowUp.select() if f.status == "open" and (f.assignee_id in (None, world.anna.id))]
     now = followups.utc(datetime.datetime.now(datetime.UTC))
     assert counts["mine"] == sum(1 for f in visible if f.assignee_id == world.anna.id)

@@ -9,7 +9,7 @@ from checkup.core import clock
 from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.models import AuditEvent, ContactAttempt, FollowUp, Setting, StaffDepartment, User
 from checkup.models.base import utcnow
-from checkup.services.care import followup_actions, followup_assignment, followups
+from checkup.services.care import followup_actions, followup_assignment, followup_detail, followup_worklist, followups
 from tests.followup_helpers import CareWorld
 
 pytestmark = pytest.mark.both_dbs
@@ -25,7 +25,7 @@ def ids(page):
 
 
 def worklist(world, user, **filters):
-    return followups.worklist(world.as_(user), followups.Filters(**filters))
+    return followup_worklist.worklist(world.as_(user), followup_worklist.Filters(**filters))
 
 
 # --- assignment when a report is signed --------------------------------------------------------------
@@ -109,24 +109,24 @@ def test_a_follow_up_one_may_not_see_needs_the_glass_broken_and_a_missing_one_is
     world.sign()
     theirs = world.follow_ups()["B"].id
     with pytest.raises(NoCareRelationship) as hidden:
-        followups.detail(world.as_(world.anna), theirs)
+        followup_detail.detail(world.as_(world.anna), theirs)
     assert hidden.value.client_id == world.client.id
     with pytest.raises(NotFound):
-        followups.detail(world.as_(world.anna), 987654)
+        followup_detail.detail(world.as_(world.anna), 987654)
     for bad in (0, -1, 2**40, "7"):
         with pytest.raises(NotFound):
-            followups.detail(world.as_(world.admin), bad)
+            followup_detail.detail(world.as_(world.admin), bad)
     assert AuditEvent.select().where(AuditEvent.action == "followup.viewed").count() == 0
 
 
 def test_every_view_of_the_findings_is_audited_with_values_from_the_snapshot(world):
     world.sign()
     follow_up = world.follow_ups()["A"]
-    data = followups.detail(world.as_(world.anna), follow_up.id)
+    data = followup_detail.detail(world.as_(world.anna), follow_up.id)
     [row] = data.findings
     assert (row.code, row.value, row.unit, row.reference, row.flag) == ("GLU", "25.1", "mmol/L", "3.9–6.1", "HH")
     assert data.client.id == world.client.id
-    followups.detail(world.as_(world.chen), follow_up.id)
+    followup_detail.detail(world.as_(world.chen), follow_up.id)
     events = list(AuditEvent.select().where(AuditEvent.action == "followup.viewed").order_by(AuditEvent.id))
     assert [(e.user_id, e.object_id) for e in events] == [
         (world.anna.id, str(follow_up.id)),
@@ -137,7 +137,7 @@ def test_every_view_of_the_findings_is_audited_with_values_from_the_snapshot(wor
 def test_a_service_recovery_follow_up_shows_no_findings(world):
     world.sign()
     service = world.extra("B", kind="service", assignee=world.anna)
-    assert followups.detail(world.as_(world.anna), service.id).findings == []
+    assert followup_detail.detail(world.as_(world.anna), service.id).findings == []
 
 
 # --- filters and order -------------------------------------------------------------------------------
@@ -197,7 +197,7 @@ def test_filters_by_level_status_due_department_and_assignee(world, monkeypatch)
 
 def test_paging_keeps_the_count(world):
     world.sign()
-    for _ in range(followups.PER_PAGE + 2):
+    for _ in range(followup_worklist.PER_PAGE + 2):
         world.extra("C")
     first = worklist(world, world.admin)
     second = worklist(world, world.admin, page=2)
@@ -209,9 +209,9 @@ def test_home_counts(world):
     world.sign()
     world.extra("C")
     world.extra("B", due_in_hours=-5, assignee=world.anna)
-    counts = followups.home_counts(world.as_(world.anna))
+    counts = followup_worklist.home_counts(world.as_(world.anna))
     assert (counts["mine"], counts["pool"], counts["overdue"]) == (2, 1, 1)
-    assert [d.id for d in followups.home_counts(world.as_(world.chen))["head_of"]] == [world.chem.id]
+    assert [d.id for d in followup_worklist.home_counts(world.as_(world.chen))["head_of"]] == [world.chem.id]
 
 
 # --- assigning ---------------------------------------------------------------------------------------

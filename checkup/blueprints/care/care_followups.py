@@ -14,7 +14,15 @@ from checkup.core.errors import DomainError, NotFound, ValidationError
 from checkup.forms.followups import AssignForm, AttemptForm, CloseForm, RecheckForm, ReferralForm
 from checkup.models.accounts import ADMIN, COUNSELOR
 from checkup.services.booking import availability, booking
-from checkup.services.care import followup_actions, followup_assignment, followups, recheck, referrals
+from checkup.services.care import (
+    followup_actions,
+    followup_assignment,
+    followup_detail,
+    followup_worklist,
+    followups,
+    recheck,
+    referrals,
+)
 from checkup.web.form_round_trip import place_refusal
 from checkup.web.guards import actor, is_safe_next, render_page, restrict_blueprint
 
@@ -39,7 +47,7 @@ def _number(value):
 
 
 def _filters(args):
-    return followups.Filters(
+    return followup_worklist.Filters(
         level=args.get("level", ""),
         status=args.get("status", "") or followups.OPEN,
         due=args.get("due", ""),
@@ -67,7 +75,7 @@ def _list_context(filters, assign_form=None, error=None, department=None):
         args["department_id"] = department.id
     return {
         "filters": filters,
-        "result": followups.worklist(actor(), filters),
+        "result": followup_worklist.worklist(actor(), filters),
         "departments": followup_assignment.departments(),
         "assignee_choices": _assignee_choices(),
         "assign_form": assign_form or AssignForm(),
@@ -120,7 +128,7 @@ def _referral_form(form=None):
 
 
 def _detail_page(follow_up_id, status=200, error=None, **forms):
-    data = followups.detail(actor(), follow_up_id)
+    data = followup_detail.detail(actor(), follow_up_id)
     assign_form = forms.get("assign_form") or AssignForm(data={"assignee": str(data.follow_up.assignee_id or "")})
     return render_page(
         "care/followups_detail.html",

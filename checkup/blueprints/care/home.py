@@ -5,7 +5,7 @@ from flask import Blueprint, request
 from checkup.forms.results import AcknowledgeForm
 from checkup.models.accounts import COUNSELOR
 from checkup.services.accounts import clients
-from checkup.services.care import followups
+from checkup.services.care import followup_worklist
 from checkup.services.exam import stations
 from checkup.web.guards import actor, render_page, restrict_blueprint
 
@@ -20,5 +20,5 @@ def care_home():
         stats=clients.directory_stats(),
         alerts=stations.open_alerts(),
         ack_form=AcknowledgeForm(next=request.path),
-        follow_ups=followups.home_counts(actor()),
+        follow_ups=followup_worklist.home_counts(actor()),
     )

@@ -40,7 +40,7 @@ def assign(actor, follow_up_ids, assignee_id):
     """
     ids = sorted({i for i in follow_up_ids or () if valid_id(i)})
     if len(ids) != len(set(follow_up_ids or ())):
-        raise followups._not_found()
+        raise followups.not_found()
     if not ids:
         message = _l("Tick at least one follow-up.")
         raise ValidationError(message, {"ids": message})
@@ -52,7 +52,7 @@ def assign(actor, follow_up_ids, assignee_id):
     with db.atomic():
         rows = list(FollowUp.select().where(FollowUp.id.in_(ids), followups.visible_condition(viewer)))
         if len(rows) != len(ids):
-            raise followups._not_found()
+            raise followups.not_found()
         if any(row.status != followups.OPEN for row in rows):
             raise Conflict(_l("Closed follow-ups cannot be reassigned."))
         changed = 0

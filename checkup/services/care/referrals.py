@@ -24,7 +24,7 @@ from checkup.models.base import db, utcnow
 from checkup.models.care import EXTERNAL, INTERNAL
 from checkup.reports.referral_letter import ReferralLetterRenderer
 from checkup.services.access import care_access
-from checkup.services.care import followups
+from checkup.services.care import followup_detail, followups
 from checkup.services.catalog.packages import age_on
 from checkup.services.exam.results import FLAG_LABELS
 
@@ -346,7 +346,7 @@ def letter_data(referral):
     client = referral.client
     findings = []
     if referral.follow_up_id:
-        for row in followups.finding_rows(FollowUp.get_by_id(referral.follow_up_id)):
+        for row in followup_detail.finding_rows(FollowUp.get_by_id(referral.follow_up_id)):
             findings.append(
                 {
                     "name": row.name or row.text,

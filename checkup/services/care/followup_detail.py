@@ -1,0 +1,190 @@
+"""One follow-up's page: the findings behind it with values and ranges, its contact attempts, referrals
+and recheck. Every view of a client's findings writes the audit event "followup.viewed"."""
+
+import json
+from dataclasses import dataclass, field, replace
+
+from peewee import JOIN
+
+from checkup.core import audit, clock
+from checkup.core.arguments import valid_id
+from checkup.core.prepared import PreparedSelect
+from checkup.models import (
+    Appointment,
+    Client,
+    ContactAttempt,
+    Department,
+    ExamItem,
+    Finding,
+    FollowUp,
+    Referral,
+    Report,
+    Slot,
+    User,
+)
+from checkup.models.results import OPEN
+from checkup.services.access import care_access
+from checkup.services.care import followup_assignment
+from checkup.services.care.followups import can_see, not_found, utc, viewer_for
+
+
+@dataclass
+class FindingRow:
+    text: str
+    code: str = ""
+    name: str = ""
+    value: str = ""
+    unit: str = ""
+    reference: str = ""
+    flag: str = ""
+    item_id: int | None = None
+
+
+@dataclass
+class Detail:
+    follow_up: FollowUp
+    client: Client
+    findings: list = field(default_factory=list)
+    attempts: list = field(default_factory=list)
+    referrals: list = field(default_factory=list)
+    recheck: Appointment | None = None
+    report: Report | None = None
+    can_close_unreachable: bool = False
+    unreachable_after: int = 0
+
+    @property
+    def finding_item_ids(self):
+        return [f.item_id for f in self.findings if f.item_id]
+
+
+def _reference(row):
+    low, high = row.get("ref_low", ""), row.get("ref_high", "")
+    return f"{low}–{high}" if low and high else f"≤ {high}" if high else f"≥ {low}" if low else ""
+
+
+def finding_rows(follow_up, report=None):
+    """The findings behind a follow-up (same report, same level) with values, units and ranges from the
+    report's snapshot. A service-recovery follow-up has none."""
+    if follow_up.kind != "finding":
+        return []
+    if report is None:
+        report = next(iter(_REPORT.rows(follow_up.report_id)), None)
+    snapshot = {}
+    if report is not None and report.results_snapshot:
+        snapshot = {row["code"]: row for row in json.loads(report.results_snapshot).get("rows", [])}
+    rows = []
+    for finding in _FINDINGS.rows(follow_up.report_id, follow_up.level):
+        item = finding.item if finding.item_id else None
+        snap = snapshot.get(item.code, {}) if item else {}
+        rows.append(
+            FindingRow(
+                text=finding.text,
+                code=item.code if item else "",
+                name=(item.name_en + (f" {item.name_zh}" if item.name_zh else "")) if item else "",
+                value=snap.get("value", ""),
+                unit=snap.get("unit", ""),
+                reference=_reference(snap),
+                flag=snap.get("flag", ""),
+                item_id=item.id if item else None,
+            )
+        )
+    return rows
+
+
+# the detail page's reads, built once per process (peewee's SQL building was most of the page's time)
+def _detail_follow_up_query(follow_up_id):
+    assignee = User.alias("assignee_user")
+    return (
+        FollowUp.select(FollowUp, Client, Department, assignee)
+        .join(Client)
+        .join_from(FollowUp, Department, JOIN.LEFT_OUTER, on=(FollowUp.department == Department.id))
+        .join_from(FollowUp, assignee, JOIN.LEFT_OUTER, on=(FollowUp.assignee == assignee.id), attr="assignee_user")
+        .where(FollowUp.id == follow_up_id)
+    )
+
+
+def _report_query(report_id):
+    return Report.select().where(Report.id == report_id)
+
+
+def _findings_query(report_id, level):
+    return (
+        Finding.select(Finding, ExamItem)
+        .join(ExamItem, JOIN.LEFT_OUTER)
+        .where(Finding.report == report_id, Finding.level == level)
+        .order_by(Finding.id)
+    )
+
+
+def _attempts_query(follow_up_id):
+    by = User.alias("attempt_by")
+    return (
+        ContactAttempt.select(ContactAttempt, by)
+        .join(by, JOIN.LEFT_OUTER, on=(ContactAttempt.by == by.id), attr="attempt_by")
+        .where(ContactAttempt.follow_up == follow_up_id)
+        .order_by(ContactAttempt.at.desc(), ContactAttempt.id.desc())
+    )
+
+
+def _referrals_query(follow_up_id):
+    return (
+        Referral.select(Referral, Department)
+        .join(Department, JOIN.LEFT_OUTER, on=(Referral.department == Department.id))
+        .where(Referral.follow_up == follow_up_id)
+        .order_by(Referral.id.desc())
+    )
+
+
+_DETAIL_FOLLOW_UP = PreparedSelect(_detail_follow_up_query, "checkup_followup_detail")
+_REPORT = PreparedSelect(_report_query, "checkup_followup_report")
+_FINDINGS = PreparedSelect(_findings_query, "checkup_followup_findings")
+_ATTEMPTS = PreparedSelect(_attempts_query, "checkup_followup_attempts")
+_REFERRALS = PreparedSelect(_referrals_query, "checkup_followup_referrals")
+
+
+def detail(actor, follow_up_id):
+    """Everything the detail page shows; the view of the client's findings is audited ("followup.viewed").
+
+    NotFound when missing. The findings are clinical: a counselor sees the follow-ups they may work on;
+    anyone else, the admin included, breaks the glass for the client first (NoCareRelationship)."""
+    if not valid_id(follow_up_id):
+        raise not_found()
+    viewer = viewer_for(actor)
+    follow_up = next(iter(_DETAIL_FOLLOW_UP.rows(follow_up_id)), None)
+    if follow_up is None:
+        raise not_found()
+    if not can_see(replace(viewer, is_admin=False), follow_up):
+        care_access.require_glass_broken(actor, follow_up.client_id)
+    report = next(iter(_REPORT.rows(follow_up.report_id)), None)
+    attempts = _ATTEMPTS.rows(follow_up.id)
+    referrals = _REFERRALS.rows(follow_up.id)
+    recheck = None
+    if follow_up.recheck_appointment_id:
+        recheck = (
+            Appointment.select(Appointment, Slot)
+            .join(Slot)
+            .where(Appointment.id == follow_up.recheck_appointment_id)
+            .first()
+        )
+    needed = followup_assignment.unreachable_after()
+    follow_up.is_overdue = follow_up.status == OPEN and follow_up.due_at < utc(clock.now())
+    data = Detail(
+        follow_up=follow_up,
+        client=follow_up.client,
+        findings=finding_rows(follow_up, report),
+        attempts=attempts,
+        referrals=referrals,
+        recheck=recheck,
+        report=report,
+        can_close_unreachable=follow_up.attempt_count >= needed,
+        unreachable_after=needed,
+    )
+    audit.record(
+        actor,
+        "followup.viewed",
+        follow_up,
+        client=follow_up.client_id,
+        level=follow_up.level,
+        findings=len(data.findings),
+    )
+    return data
