@@ -1,7 +1,17 @@
 """Post-checkup care: contact attempts, staff departments, settings, consultations, referrals,
 satisfaction surveys, consents, campaigns, the message log and contract renewal tasks."""
 
-from peewee import BooleanField, CharField, Check, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import (
+    SQL,
+    BooleanField,
+    CharField,
+    Check,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
 
 from checkup.models.accounts import User
 from checkup.models.base import BaseModel, utcnow
@@ -112,6 +122,27 @@ class Survey(BaseModel):
     comment = TextField(default="")
     follow_up = ForeignKeyField(FollowUp, null=True, backref="surveys", on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
+
+
+# any score at or below this (overall or one area) is a low score: it opens a service-recovery follow-up
+SURVEY_LOW_SCORE = 2
+
+
+def survey_low_condition():
+    """A low score anywhere on the survey, the bound written in the SQL (a parameter would keep PostgreSQL
+    from matching the partial index below, whose predicate this is)."""
+    bound = SQL(str(SURVEY_LOW_SCORE))
+    condition = Survey.overall <= bound
+    for name in SURVEY_AREAS:
+        condition = condition | (getattr(Survey, name) <= bound)
+    return condition
+
+
+# the counselors' "recent low scores": a few among a year of answered surveys, read newest first off this
+# index instead of walking every answered survey (migration 0025)
+Survey.add_index(
+    Survey.index(Survey.answered_at, Survey.id, name="survey_low_score_answered", where=survey_low_condition())
+)
 
 
 SERVICE_REMINDERS, MARKETING_EMAIL, HEALTH_TARGETING = "service_reminders", "marketing_email", "health_targeting"

@@ -24,7 +24,7 @@ from checkup.core.headline_figures import headline
 from checkup.core.prepared import PreparedSelect
 from checkup.models import Appointment, Client, FollowUp, FollowUpRule, Report, Survey, User
 from checkup.models.base import db
-from checkup.models.care import SURVEY_AREAS
+from checkup.models.care import SURVEY_AREAS, SURVEY_LOW_SCORE, survey_low_condition
 from checkup.services.accounts import accounts
 from checkup.services.care import followup_assignment
 from checkup.services.exam import events
@@ -44,7 +44,7 @@ SCORE_LABELS = {
 VALID_DAYS = 30
 SEND_WITHIN_DAYS = 60  # a survey months after the visit is noise (and back-filled history stays quiet)
 MAX_COMMENT = 2000
-LOW_SCORE = 2  # any score at or below this (overall or one area) opens a service-recovery follow-up
+LOW_SCORE = SURVEY_LOW_SCORE  # any score at or below this (overall or one area) opens a service-recovery follow-up
 # Service recovery: level B, due in 3 days, unless the admin added a FollowUpRule of kind "service".
 RECOVERY_LEVEL, RECOVERY_DUE_HOURS = "B", 72
 MAX_TOKEN_LENGTH = 100
@@ -282,13 +282,6 @@ def _utc_midnight(day):
     return local.astimezone(datetime.UTC).replace(tzinfo=None)
 
 
-def _low_condition():
-    condition = Survey.overall <= LOW_SCORE
-    for name in SURVEY_AREAS:
-        condition = condition | (getattr(Survey, name) <= LOW_SCORE)
-    return condition
-
-
 def _average(total, count):
     return round(float(total) / count, 2) if count else None
 
@@ -312,15 +305,10 @@ def _comments_query(start, no_comment, limit):
     )
 
 
-def _low_query(start, *params):
-    *scores, limit = params
-    condition = None
-    for name, score in zip(SCORE_FIELDS, scores, strict=True):
-        low = getattr(Survey, name) <= score
-        condition = low if condition is None else condition | low
+def _low_query(start, limit):
     newest = (
         Survey.select(Survey.id)
-        .where(Survey.answered_at >= start, condition)
+        .where(Survey.answered_at >= start, survey_low_condition())  # the partial index's own predicate
         .order_by(Survey.answered_at.desc(), Survey.id.desc())
         .limit(limit)
         .alias("newest")
@@ -352,7 +340,6 @@ def _low_query(start, *params):
 # rows from survey alone (newest first, by the answered_at index), then joins only those
 _COMMENTS = PreparedSelect(_comments_query, "checkup_survey_comments")
 _LOW = PreparedSelect(_low_query, "checkup_survey_low_scores")
-_LOW_PARAMS = (LOW_SCORE,) * len(SCORE_FIELDS)  # overall, then each area: _low_condition's order
 
 
 def dashboard(months=DASHBOARD_MONTHS):
@@ -367,7 +354,7 @@ def dashboard(months=DASHBOARD_MONTHS):
     data = dict(headline(f"surveys.dashboard.{starts[0]}.{months}", lambda: _figures(starts, months)))
     start = _utc_midnight(starts[0])
     data["comments"] = _COMMENTS.rows(start, "", RECENT_ROWS)
-    data["low"] = _LOW.rows(start, *_LOW_PARAMS, RECENT_ROWS)
+    data["low"] = _LOW.rows(start, RECENT_ROWS)
     return data
 
 
@@ -409,7 +396,7 @@ def _figures(starts, months):
         Survey.select(
             fn.SUM(Case(None, [(sent_in_window, 1)], 0)).alias("sent"),
             fn.SUM(Case(None, [(sent_in_window & Survey.answered_at.is_null(False), 1)], 0)).alias("answered"),
-            fn.SUM(Case(None, [((Survey.answered_at >= start) & _low_condition(), 1)], 0)).alias("low"),
+            fn.SUM(Case(None, [((Survey.answered_at >= start) & survey_low_condition(), 1)], 0)).alias("low"),
         )
         .where((Survey.sent_at >= start) | (Survey.answered_at >= start))
         .dicts()
