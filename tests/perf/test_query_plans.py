@@ -66,7 +66,7 @@ _ONE_DAY = "one exam day's floor: bounded by the day's check-ins, not by history
 DAY_BOUNDED = [
     ('FROM "station_visit" AS "t1" WHERE ("t1"."day" = %s)', _ONE_DAY),
     ('COALESCE("t2"."station_id", "t2"."department_id") AS "station_id", "t1"."status", COUNT("t3"."id")', _ONE_DAY),
-    ('SELECT "t1"."id", "t1"."status", COUNT("t2"."id"), COUNT("t3"."id"), MAX("t3"."entered_at")', _ONE_DAY),
+    ('SELECT "t1"."id", "t1"."status", "items_here"."total", COALESCE("settled_here"."resulted", 0)', _ONE_DAY),
     ('SELECT "t1"."id", "t2"."department_id" AS "department_id" FROM "appointment" AS "t1" INNER JOIN', _ONE_DAY),
     # the capacity page of one day lists its live appointments (the ones a closed day must move)
     (

@@ -16,14 +16,14 @@ from flask_babel import lazy_gettext as _l
 from checkup.core import clock
 from checkup.core.arguments import valid_id
 from checkup.core.errors import NotFound
-from checkup.core.pagination import counted_page, whole_count
+from checkup.core.pagination import Page, paginate, whole_count
 from checkup.core.prepared import PreparedSelect
 from checkup.models import Appointment, Client, Slot
 from checkup.models.appointments import BOOKED, CHECKED_IN, COMPLETED
 from checkup.services.catalog import station_order
 from checkup.services.exam import specimens, station_queue
 
-GUIDE_PAGE_ROWS = 30
+GUIDE_PAGE_ROWS = 30  # station_queue.FEW_CLIENTS: the page's floor reads are prepared for this many
 
 
 def next_stop(stops, loads, rules):
@@ -99,10 +99,8 @@ class FloorGuidance:
     loads: list  # StationLoad of every station, in floor order
 
 
-def _checked_in_page(day, page_number):
-    """One page of the day's checked-in appointments, by slot time then name: only what the screen shows
-    (exam code, client name, slot start), counted in the same query."""
-    query = (
+def _checked_in_query(day, limit, offset):
+    return (
         Appointment.select(
             Appointment.id, Appointment.exam_code, Client.id, Client.name, Slot.id, Slot.start_time, whole_count()
         )
@@ -110,8 +108,30 @@ def _checked_in_page(day, page_number):
         .join_from(Appointment, Slot)
         .where(Appointment.day == day, Appointment.status == CHECKED_IN)
         .order_by(Slot.start_time, Client.name, Appointment.id)
+        .limit(limit)
+        .offset(offset)
     )
-    page = counted_page(query, page_number, GUIDE_PAGE_ROWS)
+
+
+# the guidance screen polls its page every 10 s: its SQL is built once per process (values nothing equals
+# stand for the day, the limit and the offset)
+_CHECKED_IN_PAGE = PreparedSelect(
+    _checked_in_query, "checkup_floor_checked_in_page", (datetime.date(1901, 2, 3), -2_000_000_101, -2_000_000_102)
+)
+
+
+def _checked_in_page(day, page_number):
+    """One page of the day's checked-in appointments, by slot time then name: only what the screen shows
+    (exam code, client name, slot start), counted in the same query (as ``counted_page`` reads it, the select
+    prepared)."""
+    number = max(1, page_number or 1)
+    rows = _CHECKED_IN_PAGE.plain(day, GUIDE_PAGE_ROWS, (number - 1) * GUIDE_PAGE_ROWS)
+    if rows or number == 1:
+        total = rows[0][-1] if rows else 0
+        page = Page([row[:-1] for row in rows], number, max(1, -(-total // GUIDE_PAGE_ROWS)), total, GUIDE_PAGE_ROWS)
+    else:  # past the end: counted and clamped as counted_page does
+        page = paginate(_checked_in_query(day, None, None).tuples(), number, GUIDE_PAGE_ROWS)
+        page.items = [row[:-1] for row in page.items]
     page.items = [
         Appointment(id=aid, exam_code=code, client=Client(id=cid, name=name), slot=Slot(id=sid, start_time=start))
         for aid, code, cid, name, sid, start in page.items

@@ -17,16 +17,19 @@ number of clients.
 """
 
 import datetime
+import hashlib
+import threading
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, Case, IntegrityError, fn
+from peewee import JOIN, SQL, Case, IntegrityError, fn
 
 from checkup.core import audit, clock
 from checkup.core.errors import NotFound, ValidationError
 from checkup.core.headline_figures import headline
 from checkup.core.labels import choice_label
 from checkup.core.plain_rows import plain_tuples
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Appointment, AppointmentItem, Client, Department, ExamItem, Result, Slot, StationVisit
 from checkup.models.appointments import CHECKED_IN, COMPLETED
 from checkup.models.base import db, utcnow
@@ -56,11 +59,17 @@ def _not_computed():
     return ExamItem.code.not_in(sorted(derived_items.FORMULAS))
 
 
+def _fasting():
+    """1 when an item of the group is done fasting, else 0. The numbers are written in the SQL: as
+    parameters of a prepared statement PostgreSQL would take them for text ('0' is true in Python)."""
+    return fn.MAX(Case(None, [(ExamItem.fasting == True, SQL("1"))], SQL("0")))  # noqa: E712
+
+
 def _pair_query(day, *columns):
     """(appointment, station) rows of the day's checked-in and completed appointments: items there, items
     settled, the last result's time and whether one is done fasting. ``columns``: more to select."""
     key = station_key()
-    fasting = fn.MAX(Case(None, [(ExamItem.fasting == True, 1)], 0))  # noqa: E712
+    fasting = _fasting()
     return (
         AppointmentItem.select(
             Appointment.id,
@@ -149,42 +158,47 @@ def station_item_ids(station_id):
     ]
 
 
-def _open_elsewhere(day, station_id):
-    """Ids of the day's appointments in progress at a station other than ``station_id``: an open visit with
-    an item there still to do (one query, from the day's open visits: a few per client in the building)."""
-    query = (
-        StationVisit.select(StationVisit.appointment)
-        .join(Appointment, on=(StationVisit.appointment == Appointment.id))
-        .join_from(StationVisit, AppointmentItem, on=(AppointmentItem.appointment == StationVisit.appointment))
+def _open_elsewhere_query(day, station_id):
+    item = AppointmentItem.alias()
+    to_do = (
+        item.select(SQL("1"))
+        .join(ExamItem, on=(item.item == ExamItem.id))
         .join_from(
-            AppointmentItem,
-            ExamItem,
-            on=((AppointmentItem.item == ExamItem.id) & (station_key() == StationVisit.station)),
-        )
-        .join_from(
-            AppointmentItem,
+            item,
             Result,
             JOIN.LEFT_OUTER,
-            on=(
-                (Result.appointment == AppointmentItem.appointment)
-                & (Result.item == AppointmentItem.item)
-                & _result_done()
-            ),
+            on=((Result.appointment == item.appointment) & (Result.item == item.item) & _result_done()),
         )
         .where(
-            StationVisit.day == day,
-            StationVisit.finished_at.is_null(),
-            StationVisit.station != station_id,
-            # a visit's day is its appointment's: said again so the planner reads the day's appointments by
-            # their day index (without it, PostgreSQL merge-joined the appointment primary key: 44 ms on 300k)
-            Appointment.day == day,
-            Appointment.status == CHECKED_IN,
+            item.appointment == StationVisit.appointment,
+            station_key() == StationVisit.station,
             Result.id.is_null(),
             _not_computed(),
         )
-        .distinct()
     )
-    return {appointment_id for (appointment_id,) in query.tuples()}
+    return StationVisit.select(StationVisit.appointment).where(
+        StationVisit.day == day,
+        StationVisit.finished_at.is_null(),
+        StationVisit.station != station_id,
+        fn.EXISTS(to_do),
+    )
+
+
+# values nothing in the floor's queries equals, to find where the day and the station stand among the
+# parameters (the others are the queries' own constants)
+_SAMPLE_DAY, _SAMPLE_STATION = datetime.date(1901, 2, 3), -2_000_000_001
+# the boards' queries run on every board read (a station's screens poll every 5 s): built once per process
+_OPEN_ELSEWHERE = PreparedSelect(_open_elsewhere_query, "checkup_floor_open_elsewhere", (_SAMPLE_DAY, _SAMPLE_STATION))
+
+
+def _open_elsewhere(day, station_id):
+    """Ids of the day's appointments with an open visit at a station other than ``station_id`` and an item
+    there still to do (one query, from the day's open visits: a few per client in the building; each
+    visit's items are read by its appointment, so no plan walks the day's appointments or their items).
+
+    Completed appointments are not told apart here: the board, the only caller, reads them as done
+    everywhere before it asks whether a client is busy elsewhere."""
+    return {appointment_id for (appointment_id,) in _OPEN_ELSEWHERE.plain(day, station_id)}
 
 
 # --- a station's board ------------------------------------------------------------------------------
@@ -231,40 +245,46 @@ def _average(minutes):
     return round(sum(minutes) / len(minutes), 1) if minutes else None
 
 
-def _board_pairs(day, station_id, item_ids):
-    """(Pair, slot start, updated at) of every appointment of the day at the station: its items there
-    (``item_ids``), how many are settled, the last result's time and its visit here, in one query that reads
-    the day's appointments and their items by id (no client data: only the rows shown are read)."""
+def _board_query(day, station_id, item_ids):
     visit = StationVisit.alias()
-    fasting = fn.MAX(Case(None, [(ExamItem.fasting == True, 1)], 0))  # noqa: E712
-    query = (
+    day_ids = Appointment.select(Appointment.id).where(Appointment.day == day, Appointment.status.in_(FLOOR_STATUSES))
+    fasting = _fasting()
+    items = (
+        AppointmentItem.select(
+            AppointmentItem.appointment.alias("appointment_id"),
+            fn.COUNT(AppointmentItem.id).alias("total"),
+            fasting.alias("fasting"),
+        )
+        .join(ExamItem, on=(AppointmentItem.item == ExamItem.id))
+        .where(AppointmentItem.appointment.in_(day_ids), AppointmentItem.item.in_(item_ids))
+        .group_by(AppointmentItem.appointment)
+        .alias("items_here")
+    )
+    settled = (
+        Result.select(
+            Result.appointment.alias("appointment_id"),
+            fn.COUNT(Result.id).alias("resulted"),
+            fn.MAX(Result.entered_at).alias("last_at"),
+        )
+        .where(Result.appointment.in_(day_ids), Result.item.in_(item_ids), _result_done())
+        .group_by(Result.appointment)
+        .alias("settled_here")
+    )
+    return (
         Appointment.select(
             Appointment.id,
             Appointment.status,
-            fn.COUNT(AppointmentItem.id),
-            fn.COUNT(Result.id),
-            fn.MAX(Result.entered_at),
-            fasting,
+            items.c.total,
+            fn.COALESCE(settled.c.resulted, SQL("0")),
+            settled.c.last_at.converter(Result.entered_at.python_value),  # SQLite answers text
+            items.c.fasting,
             visit.started_at,
             visit.finished_at,
             Slot.start_time,
             Appointment.updated_at,
         )
-        .join(
-            AppointmentItem,
-            on=((AppointmentItem.appointment == Appointment.id) & AppointmentItem.item.in_(item_ids)),
-        )
-        .join_from(AppointmentItem, ExamItem, on=(AppointmentItem.item == ExamItem.id))
-        .join_from(
-            AppointmentItem,
-            Result,
-            JOIN.LEFT_OUTER,
-            on=(
-                (Result.appointment == AppointmentItem.appointment)
-                & (Result.item == AppointmentItem.item)
-                & _result_done()
-            ),
-        )
+        .join(items, on=(items.c.appointment_id == Appointment.id))
+        .join_from(Appointment, settled, JOIN.LEFT_OUTER, on=(settled.c.appointment_id == Appointment.id))
         .join_from(Appointment, Slot, on=(Appointment.slot == Slot.id))
         .join_from(
             Appointment,
@@ -273,11 +293,46 @@ def _board_pairs(day, station_id, item_ids):
             on=((visit.appointment == Appointment.id) & (visit.station == station_id)),
         )
         .where(Appointment.day == day, Appointment.status.in_(FLOOR_STATUSES))
-        .group_by(Appointment.id, Slot.id, visit.id)
     )
-    for appointment_id, status, total, resulted, last_at, fast, started, finished, start, updated in plain_tuples(
-        query
-    ):
+
+
+# {(station id, its item ids): the board's select}: built once per process and station (and catalog change)
+_board_selects: dict = {}
+_board_selects_lock = threading.Lock()
+
+
+def _board_select(station_id, item_ids):
+    key = (station_id, tuple(sorted(item_ids)))
+    prepared = _board_selects.get(key)
+    if prepared is None:
+        with _board_selects_lock:
+            prepared = _board_selects.get(key)
+            if prepared is None:
+                digest = hashlib.sha1(repr(key).encode()).hexdigest()[:12]
+                prepared = PreparedSelect(
+                    lambda day: _board_query(day, station_id, key[1]),
+                    f"checkup_floor_board_{station_id}_{digest}",
+                    (_SAMPLE_DAY,),
+                )
+                _board_selects[key] = prepared
+    return prepared
+
+
+def _board_pairs(day, station_id, item_ids):
+    """(Pair, slot start, updated at) of every appointment of the day at the station: its items there
+    (``item_ids``), how many are settled, the last result's time and its visit here, in one query (no client
+    data: only the rows shown are read). The items and the settled results are counted per appointment in
+    two grouped subqueries, each reading the day's appointments' rows by appointment (one index range each)
+    rather than probing a result per item (14,000 probes at 900 clients: most of the board's time). A
+    result is only ever saved for an item of the checkup and an appointment's items are never removed, so
+    counting the results by themselves counts the same ones.
+
+    The station's items are constants of the statement (one prepared statement per station): with the
+    station as a parameter instead, PostgreSQL's generic plan could not tell how many items it keeps and
+    chose nested loops over the items that cost a second."""
+    for appointment_id, status, total, resulted, last_at, fast, started, finished, start, updated in _board_select(
+        station_id, item_ids
+    ).plain(day):
         pair = Pair(appointment_id, station_id, total, resulted, last_at, bool(fast), status == COMPLETED)
         pair.started_at, pair.finished_at = started, finished
         yield pair, start, updated
@@ -301,8 +356,7 @@ def station_board(station, day=None):
     names of the clients shown (at most WAITING_SHOWN + DONE_SHOWN + those in progress)."""
     day = day or clock.today()
     board = Board(station=station, day=day)
-    item_ids = station_item_ids(station.id)
-    pairs = list(_board_pairs(day, station.id, item_ids))
+    pairs = list(_board_pairs(day, station.id, station_item_ids(station.id)))
     busy = _open_elsewhere(day, station.id)
     waiting, in_progress, done = [], [], []
     for pair, start, updated_at in pairs:
@@ -391,21 +445,60 @@ def floor_stations():
     return list(Department.select().where(Department.id.in_(used)).order_by(Department.sort_order, Department.code))
 
 
+def _visits_query(day):
+    return StationVisit.select(
+        StationVisit.appointment, StationVisit.station, StationVisit.started_at, StationVisit.finished_at
+    ).where(StationVisit.day == day)
+
+
+def _few_pairs_query(day, *appointment_ids):
+    return _pair_query(day).where(Appointment.id.in_(appointment_ids)).group_by(Appointment.id, station_key())
+
+
+def _few_visits_query(day, *appointment_ids):
+    return _visits_query(day).where(StationVisit.appointment.in_(appointment_ids))
+
+
+# A client's place (one appointment) and a page of the guidance screen (up to FEW_CLIENTS) are read on every
+# poll of the desk's and the stations' screens: their two reads are built once per process, for one
+# appointment and for FEW_CLIENTS (a shorter list is filled up with NO_APPOINTMENT, an id nothing has).
+FEW_CLIENTS = 30  # guidance.GUIDE_PAGE_ROWS
+NO_APPOINTMENT = -1
+_ID_SAMPLES = tuple(_SAMPLE_STATION - 1 - n for n in range(FEW_CLIENTS))
+_FEW_PAIRS = {
+    size: (
+        PreparedSelect(_few_pairs_query, f"checkup_floor_pairs_of_{size}", (_SAMPLE_DAY, *_ID_SAMPLES[:size])),
+        PreparedSelect(_few_visits_query, f"checkup_floor_visits_of_{size}", (_SAMPLE_DAY, *_ID_SAMPLES[:size])),
+    )
+    for size in (1, FEW_CLIENTS)
+}
+
+
+def _pair_rows(day, appointment_ids):
+    """(pair rows, visit rows) of the day, or of ``appointment_ids`` only (two queries)."""
+    if appointment_ids is None:
+        return (
+            plain_tuples(_pair_query(day).group_by(Appointment.id, station_key())),
+            plain_tuples(_visits_query(day)),
+        )
+    ids = list(appointment_ids)
+    size = 1 if len(ids) == 1 else FEW_CLIENTS
+    if len(ids) > size:
+        return plain_tuples(_few_pairs_query(day, *ids)), plain_tuples(_few_visits_query(day, *ids))
+    ids += [NO_APPOINTMENT] * (size - len(ids))
+    pairs_of, visits_of = _FEW_PAIRS[size]
+    return pairs_of.plain(day, *ids), visits_of.plain(day, *ids)
+
+
 def _day_pairs(day, appointment_ids=None):
     """{appointment id: {station id: Pair}} of the day, visits applied (two queries); ``appointment_ids``:
     only these appointments' (read by the appointment index, not the whole day)."""
     pairs = {}
-    query = _pair_query(day)
-    visits = StationVisit.select(
-        StationVisit.appointment, StationVisit.station, StationVisit.started_at, StationVisit.finished_at
-    ).where(StationVisit.day == day)
-    if appointment_ids is not None:
-        query = query.where(Appointment.id.in_(appointment_ids))
-        visits = visits.where(StationVisit.appointment.in_(appointment_ids))
-    for row in plain_tuples(query.group_by(Appointment.id, station_key())):
+    pair_rows, visit_rows = _pair_rows(day, appointment_ids)
+    for row in pair_rows:
         pair = _pair(row)
         pairs.setdefault(pair.appointment_id, {})[pair.station_id] = pair
-    for appointment_id, station_id, started, finished in plain_tuples(visits):
+    for appointment_id, station_id, started, finished in visit_rows:
         pair = pairs.get(appointment_id, {}).get(station_id)
         if pair is not None:
             pair.started_at, pair.finished_at = started, finished
