@@ -4,10 +4,11 @@ import datetime
 import re
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from checkup.core import clock
+from checkup.core.arguments import parse_page
 from checkup.core.errors import ValidationError
 from checkup.core.i18n import localized
 from checkup.forms.capacity import CapacityForm, CloseDayForm, ImportForm, ReopenDayForm, template_form
@@ -79,10 +80,13 @@ def calendar():
     today = clock.today()
     year, month = _month(request.args.get("month"), today)
     first = datetime.date(year, month, 1)
+    monday = first - datetime.timedelta(days=first.weekday())
     return render_page(
         "capacity/calendar.html",
         "capacity/_month.html",
         days=capacity.month_calendar(year, month),
+        # each day's short weekday name, formatted once per weekday rather than once per day
+        weekday_names=[format_date(monday + datetime.timedelta(days=n), "EEE") for n in range(7)],
         lead=first.weekday(),
         first=first,
         today=today,
@@ -120,7 +124,7 @@ def resource_form(row, formdata=None):
 
 
 def _day_page(day, status=200, slot_forms=None, resource_forms=None, close_form=None, error=None):
-    sheet = capacity.capacity_day(day)
+    sheet = capacity.capacity_day(day, parse_page(request.args.get("page")))
     forms = {s.id: slot_form(s) for s in sheet.slots}
     forms.update(slot_forms or {})
     res_forms = {r.id: resource_form(r) for r in sheet.resources}

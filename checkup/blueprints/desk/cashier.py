@@ -33,8 +33,8 @@ def search():
         "cashier/_rows.html",
         query=query,
         results=appointments.search(query),
-        orders=len(providers.open_orders()),
-        requested=len(invoices.desk_list(REQUESTED)),
+        orders=providers.open_order_count(),
+        requested=invoices.requested_count(),
     )
 
 
@@ -238,12 +238,13 @@ def transfers():
 
 def _statement_page(contract_id, refusal=None, status=200):
     contract = settlement.get_contract(contract_id)
+    versions = settlement.versions(contract_id)
     return render_page(
         "cashier/statement.html",
         status=status,
         contract=contract,
-        versions=settlement.versions(contract_id),
-        account=settlement.company_account(contract_id),
+        versions=versions,
+        account=settlement.company_account(contract_id, versions),
         rule=settlement.credit_rule(contract_id),
         rules=CREDIT_RULES,
         methods=METHODS,

@@ -112,17 +112,24 @@ def book_for_client(client_id):
     code = form.package.data or (offers[0].package.code if offers else "")
     package = next((o.package for o in offers if o.package.code == code), None)
     chosen = [c for c in (form.addons.data or []) if c]
-    try:
-        resources = booking.quote(client, code, chosen, day=day).resource_ids if package else []
-    except DomainError:  # an add-on not for this package: the times of the package alone
-        resources = booking.quote(client, code, day=day).resource_ids if package else []
+    offer = None
+    if package:
+        try:
+            offer = booking.quote(client, code, chosen, day=day)
+        except DomainError:  # an add-on not for this package: the times of the package alone
+            offer = booking.quote(client, code, day=day)
+    resources = offer.resource_ids if offer is not None else []
     return render_page(
         "desk/book.html",
         client=client,
         offers=offers,
         form=form,
         code=code,
-        modules=booking.addon_choices(package, client, day=day) if package else [],
+        modules=(
+            booking.addon_choices(package, client, day=day, package_item_ids=offer.package_item_ids)
+            if offer is not None
+            else []
+        ),
         chosen=chosen,
         day=day,
         error=error,

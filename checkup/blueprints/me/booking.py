@@ -2,7 +2,7 @@
 
 import uuid
 
-from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -31,7 +31,11 @@ def _addons():
 
 
 def _client():
-    return booking.client_for(current_user.client_id)
+    """The signed-in client, read once per request (a page quotes and lists add-ons for them)."""
+    client = g.get("booking_client")
+    if client is None:
+        client = g.booking_client = booking.client_for(current_user.client_id)
+    return client
 
 
 def _quote_or_404(code, addons, day=None):
@@ -44,7 +48,7 @@ def _quote_or_404(code, addons, day=None):
         return booking.quote(_client(), code, [], day=day), exc.message
 
 
-def _picker(offer, addons, endpoint, **url_args):
+def _picker(resource_ids, addons, endpoint, **url_args):
     """Month days with room for every resource of the choice, and the chosen day's slots."""
     today = clock.today()
     year, month = availability.parse_month(request.args.get("month"), today)
@@ -53,10 +57,10 @@ def _picker(offer, addons, endpoint, **url_args):
         year=year,
         month=month,
         grid=availability.month_grid(year, month),
-        free=availability.month_days(year, month, offer.resource_ids),
+        free=availability.month_days(year, month, resource_ids),
         today=today,
         day=day,
-        slots=availability.day_slots(day, offer.resource_ids) if day else [],
+        slots=availability.day_slots(day, resource_ids) if day else [],
         prev=availability.shift_month(year, month, -1),
         next=availability.shift_month(year, month, 1),
         picker_endpoint=endpoint,
@@ -68,14 +72,16 @@ def _picker(offer, addons, endpoint, **url_args):
 def choose(code):
     addons = _addons()
     offer, error = _quote_or_404(code, addons, availability.parse_day(request.args.get("day")))
-    context = _picker(offer, addons, "booking.choose", code=code)
+    context = _picker(offer.resource_ids, addons, "booking.choose", code=code)
     return render_page(
         "booking/choose.html",
         "booking/_panel.html",
         offer=offer,
         addons=addons,
         error=error,
-        addon_choices=booking.addon_choices(offer.package, _client(), day=context["day"]),
+        addon_choices=booking.addon_choices(
+            offer.package, _client(), day=context["day"], package_item_ids=offer.package_item_ids
+        ),
         waitlist_form=WaitlistForm(),
         **context,
     )
@@ -210,11 +216,7 @@ def reschedule(appointment_id):
         else:
             flash(_("Your appointment has been moved."), "success")
             return redirect(url_for("booking.appointment", appointment_id=item.id), code=303)
-    offer = booking.Quote(item.package)
-    context = _picker(offer, [], "booking.reschedule", appointment_id=item.id)
-    context["free"] = availability.month_days(context["year"], context["month"], resources)
-    if context["day"]:
-        context["slots"] = availability.day_slots(context["day"], resources)
+    context = _picker(resources, [], "booking.reschedule", appointment_id=item.id)
     return render_page(
         "booking/reschedule.html",
         "booking/_reschedule_panel.html",

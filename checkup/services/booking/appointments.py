@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from peewee import JOIN, fn
 
 from checkup.core import clock, tasks
+from checkup.core.arguments import valid_id
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Appointment, Client, Package, Slot
 from checkup.models.appointments import LIVE_STATUSES
 from checkup.services.accounts import client_search
@@ -19,17 +21,26 @@ def _with_slot_and_package():
     return Appointment.select(Appointment, Slot, Package).join(Slot).join_from(Appointment, Package, JOIN.LEFT_OUTER)
 
 
-def for_client(client_id):
-    """(upcoming live appointments, everything else) for one client, in one query."""
-    today = clock.today()
-    rows = list(
+def _client_appointments_query(client_id):
+    return (
         _with_slot_and_package()
         .where(Appointment.client == client_id)
         .order_by(Appointment.day.desc(), Slot.start_time.desc())
     )
+
+
+# the client's appointments page reads it on every visit: built once, prepared on PostgreSQL
+_CLIENT_APPOINTMENTS = PreparedSelect(_client_appointments_query, "checkup_client_appointments")
+
+
+def for_client(client_id):
+    """(upcoming live appointments, everything else) for one client, in one query."""
+    today = clock.today()
+    rows = _CLIENT_APPOINTMENTS.rows(client_id) if valid_id(client_id) else []
     upcoming = [a for a in rows if a.status in LIVE_STATUSES and a.day >= today]
     upcoming.reverse()
-    past = [a for a in rows if a not in upcoming]
+    upcoming_ids = {a.id for a in upcoming}
+    past = [a for a in rows if a.id not in upcoming_ids]
     return upcoming, past
 
 

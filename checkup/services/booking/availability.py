@@ -10,23 +10,69 @@ import datetime
 from peewee import fn
 
 from checkup.core import clock
+from checkup.core.prepared import PreparedSelect
 from checkup.models import ContractReservation, ResourceDay, Slot
 
+# a choice needs a few limited resources (a CT, an ultrasound): the prepared read takes up to this many
+RESOURCES_PREPARED = 4
 
-def _resource_room(days, resource_ids):
-    """{day: True if every resource has a free place that day} for the given days."""
-    if not resource_ids:
-        return {day: True for day in days}
-    rows = (
-        ResourceDay.select(ResourceDay.day, fn.COUNT(ResourceDay.id).alias("n"))
+
+def _open_resources_query(resource_ids, first, last):
+    """(day, how many of the resources have a free place that day) from ``first`` to ``last``."""
+    return (
+        ResourceDay.select(ResourceDay.day, fn.COUNT(fn.DISTINCT(ResourceDay.resource)))
         .where(
-            ResourceDay.resource.in_(resource_ids),
-            ResourceDay.day.in_(list(days)),
+            ResourceDay.resource.in_(list(resource_ids)),
+            ResourceDay.day.between(first, last),
             ResourceDay.booked + ResourceDay.held < ResourceDay.capacity,
         )
         .group_by(ResourceDay.day)
+        .tuples()
     )
-    complete = {row.day for row in rows if row.n == len(resource_ids)}
+
+
+def _open_resources_prepared(*params):
+    """``_open_resources_query`` for RESOURCES_PREPARED resource ids (repeated to fill), then the days."""
+    return _open_resources_query(params[:RESOURCES_PREPARED], *params[RESOURCES_PREPARED:])
+
+
+def _open_slots_query(first, last):
+    """The open slots from ``first`` to ``last``, as the columns their free places need."""
+    return (
+        Slot.select(Slot.id, Slot.day, Slot.start_time, Slot.capacity, Slot.booked, Slot.held, Slot.reserved)
+        .where(Slot.day.between(first, last), Slot.closed == False)
+        .order_by(Slot.day, Slot.start_time)
+        .tuples()
+    )
+
+
+def _day_open_slots_query(day):
+    return Slot.select().where(Slot.day == day, Slot.closed == False).order_by(Slot.start_time)
+
+
+_SAMPLE_DAYS = (datetime.date(1001, 1, 1), datetime.date(1001, 1, 2))
+# built once, prepared on PostgreSQL (plain columns, read as tuples): every booking page reads them
+_OPEN_RESOURCES = PreparedSelect(_open_resources_prepared, "checkup_availability_open_resources")
+_OPEN_SLOTS = PreparedSelect(_open_slots_query, "checkup_availability_open_slots", samples=_SAMPLE_DAYS)
+_DAY_OPEN_SLOTS = PreparedSelect(_day_open_slots_query, "checkup_availability_day_slots", samples=_SAMPLE_DAYS[:1])
+
+
+def _resource_room(days, resource_ids):
+    """{day: True if every resource has a free place that day} for the given days, in one query over the
+    span of the days (a row a day)."""
+    days = list(days)
+    wanted = sorted(set(resource_ids))
+    if not wanted:
+        return {day: True for day in days}
+    if not days:
+        return {}
+    first, last = min(days), max(days)
+    if len(wanted) <= RESOURCES_PREPARED:
+        padded = wanted + [wanted[-1]] * (RESOURCES_PREPARED - len(wanted))
+        rows = _OPEN_RESOURCES.rows(*padded, first, last)
+    else:
+        rows = list(_open_resources_query(wanted, first, last))
+    complete = {day for day, n in rows if n == len(wanted)}
     return {day: day in complete for day in days}
 
 
@@ -57,16 +103,17 @@ def month_days(year, month, resource_ids=(), reserved_for=None):
     now = clock.now()
     today = now.date()
     free = {}
-    slots = (
-        Slot.select()
-        .where(Slot.day.between(max(first, today), last), Slot.closed == False)
-        .order_by(Slot.day, Slot.start_time)
-    )
+    if max(first, today) > last:
+        return free  # a month gone by: nothing to read
+    # plain columns, not Slot objects: a month of a big center is a few hundred slots
+    slots = _OPEN_SLOTS.rows(max(first, today), last)
     extra = _reserved_left(reserved_for, max(first, today), last)
-    for slot in slots:
-        if slot.day == today and clock.local(slot.day, slot.start_time) <= now:
+    for slot_id, day, start_time, capacity, booked, held, reserved in slots:
+        if day == today and clock.local(day, start_time) <= now:
             continue
-        free[slot.day] = free.get(slot.day, 0) + slot.free + extra.get(slot.id, 0)
+        # Slot.free: the places not booked, held for the waitlist or reserved for a group
+        places = max(0, capacity - booked - held - reserved)
+        free[day] = free.get(day, 0) + places + extra.get(slot_id, 0)
     room = _resource_room(free.keys(), list(resource_ids))
     return {day: (places if room[day] else 0) for day, places in free.items()}
 
@@ -77,11 +124,7 @@ def day_slots(day, resource_ids=(), reserved_for=None):
     ``reserved_for``: a contract whose remaining reserved places count as free for its employees.
     """
     now = clock.now()
-    slots = [
-        s
-        for s in Slot.select().where(Slot.day == day, Slot.closed == False).order_by(Slot.start_time)
-        if clock.local(s.day, s.start_time) > now
-    ]
+    slots = [s for s in _DAY_OPEN_SLOTS.rows(day) if clock.local(s.day, s.start_time) > now]
     if not _resource_room([day], list(resource_ids)).get(day, False):
         return [(slot, 0) for slot in slots]
     extra = _reserved_left(reserved_for, day, day) if slots else {}

@@ -21,6 +21,7 @@ from checkup.core import audit, clock, tasks
 from checkup.core.arguments import valid_id
 from checkup.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from checkup.core.i18n import localized
+from checkup.core.prepared import PreparedSelect
 from checkup.models import (
     Appointment,
     AppointmentAddon,
@@ -73,6 +74,8 @@ class Quote:
     # a group contract's terms: its discount on the package, and whether the company pays the package
     discount_percent: Decimal = Decimal("0")
     company_pays: bool = False
+    # every item of the package (those that do not fit the client too): what an add-on cannot add again
+    package_item_ids: frozenset = frozenset()
 
     @property
     def package_price(self):
@@ -106,8 +109,29 @@ class Quote:
         return [line.item for line in self.lines]
 
 
+def _client_query(client_id):
+    return Client.select().where(Client.id == client_id).limit(1)
+
+
+def _package_query(code):
+    return Package.select().where((Package.code == code) & (Package.active == True)).limit(1)
+
+
+def _package_items_query(package_id):
+    return ExamItem.select().join(PackageItem).where(PackageItem.package == package_id).order_by(ExamItem.code)
+
+
+# built once, prepared on PostgreSQL: a client's booking pages read these on every visit
+_CLIENT = PreparedSelect(_client_query, "checkup_booking_client", samples=(-2_000_000_001,))
+_PACKAGE = PreparedSelect(_package_query, "checkup_booking_package", samples=("\x00no such code",))
+_PACKAGE_ITEMS = PreparedSelect(_package_items_query, "checkup_booking_package_items")
+
+
 def _client(client_id):
-    client = Client.get_or_none(Client.id == client_id)
+    if not valid_id(client_id):
+        raise NotFound(_l("No such client."))
+    found = _CLIENT.rows(client_id)
+    client = found[0] if found else None
     if client is None:
         raise NotFound(_l("No such client."))
     return client
@@ -132,11 +156,11 @@ def _new_items(module, taken, sex, age):
     return [link.item for link in module.module_items if link.item_id not in taken and fits(link.item, sex, age)]
 
 
-def addon_choices(package, client=None, day=None):
+def addon_choices(package, client=None, day=None, package_item_ids=None):
     """Active add-on modules that add an item to the package; with ``client``, only those fit for their sex
     and their age on the exam ``day`` (today when no day is chosen yet). Three queries whatever the number
-    of modules."""
-    taken = _package_item_ids(package)
+    of modules (two given ``package_item_ids``, the package's items a quote read already)."""
+    taken = _package_item_ids(package) if package_item_ids is None else package_item_ids
     sex, age = (client.sex, age_on(client.birth_date, day or clock.today())) if client is not None else (None, None)
     choices = []
     for module in active_modules_with_items():
@@ -164,16 +188,17 @@ def quote(client, package_code, addon_codes=(), day=None):
     module's items already in the package are not added again, and its price drops in proportion. Raises
     ValidationError for anything not allowed.
     """
-    package = Package.get_or_none((Package.code == (package_code or "")) & (Package.active == True))
+    found = _PACKAGE.rows(str(package_code or ""))
+    package = found[0] if found else None
     if package is None:
         raise ValidationError(_l("Choose a package from the list."), {"package": _l("Choose a package from the list.")})
     sex, age = client.sex, age_on(client.birth_date, day or clock.today())
     reason = ineligibility(package, sex, age)
     if reason:
         raise ValidationError(reason, {"package": reason})
-    items = list(ExamItem.select().join(PackageItem).where(PackageItem.package == package.id).order_by(ExamItem.code))
+    items = _PACKAGE_ITEMS.rows(package.id)
     lines = [Line(item, item.price, "self") for item in items if fits(item, sex, age)]
-    offer = Quote(package, lines)
+    offer = Quote(package, lines, package_item_ids=frozenset(item.id for item in items))
     codes = sorted({str(c)[:20] for c in (addon_codes or []) if c})[:30]
     if codes:
         modules = {m.code: m for m in active_modules_with_items(codes)}
@@ -482,23 +507,46 @@ def book_held(actor, entry):
     return _create(actor, entry.client, slot, offer, None, "waitlist", held=True)
 
 
-def resource_ids_of(appointment_id):
-    return sorted(
-        {
-            row.resource_id
-            for row in AppointmentItem.select(AppointmentItem.resource).where(
-                AppointmentItem.appointment == appointment_id, AppointmentItem.resource.is_null(False)
-            )
-        }
+def _resource_ids_query(appointment_id):
+    return (
+        AppointmentItem.select(AppointmentItem.resource)
+        .where(AppointmentItem.appointment == appointment_id, AppointmentItem.resource.is_null(False))
+        .tuples()
     )
+
+
+# the appointment pages (the client's reschedule, the desk's detail) read it on every visit
+_RESOURCE_IDS = PreparedSelect(_resource_ids_query, "checkup_booking_resource_ids")
+
+
+def resource_ids_of(appointment_id):
+    return sorted({resource_id for (resource_id,) in _RESOURCE_IDS.rows(appointment_id)})
+
+
+def _own_appointment_query(appointment_id, client_id):
+    return Appointment.select().where(Appointment.id == appointment_id, Appointment.client == client_id).limit(1)
+
+
+def _appointment_query(appointment_id):
+    return Appointment.select().where(Appointment.id == appointment_id).limit(1)
+
+
+# a client's appointment pages read it on every visit: built once, prepared on PostgreSQL
+_OWN_APPOINTMENT = PreparedSelect(
+    _own_appointment_query, "checkup_booking_own_appointment", samples=(-2_000_000_001, -2_000_000_002)
+)
+_APPOINTMENT = PreparedSelect(_appointment_query, "checkup_booking_appointment", samples=(-2_000_000_001,))
 
 
 def get_appointment(appointment_id, client_id=None):
     """An appointment; with ``client_id`` only that client's own (another's is a 404 like a missing one)."""
-    query = Appointment.select().where(Appointment.id == appointment_id)
-    if client_id is not None:
-        query = query.where(Appointment.client == client_id)
-    appointment = query.first()
+    if not valid_id(appointment_id):
+        found = []
+    elif client_id is not None:
+        found = _OWN_APPOINTMENT.rows(appointment_id, client_id)
+    else:
+        found = _APPOINTMENT.rows(appointment_id)
+    appointment = found[0] if found else None
     if appointment is None:
         raise NotFound(_l("We could not find that appointment."))
     return appointment

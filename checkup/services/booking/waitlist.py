@@ -8,7 +8,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from checkup.core import audit, clock, tasks
+from checkup.core.arguments import valid_id
 from checkup.core.errors import NotFound, ValidationError
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Client, ResourceDay, Slot, WaitlistEntry
 from checkup.models.appointments import CLAIMED, EXPIRED, LEFT, OFFERED, WAITING
 from checkup.models.base import db
@@ -219,12 +221,20 @@ def claim(actor, token, client_id):
     return appointment
 
 
-def entries_for(client_id):
-    return list(
+def _entries_query(client_id):
+    return (
         WaitlistEntry.select()
         .where(WaitlistEntry.client == client_id, WaitlistEntry.status.in_([WAITING, OFFERED]))
         .order_by(WaitlistEntry.day)
     )
+
+
+# the client's appointments page reads it on every visit: built once, prepared on PostgreSQL
+_ENTRIES = PreparedSelect(_entries_query, "checkup_waitlist_entries_for", samples=(-2_000_000_001,))
+
+
+def entries_for(client_id):
+    return _ENTRIES.rows(client_id) if valid_id(client_id) else []
 
 
 def leave(actor, entry_id, client_id):

@@ -203,3 +203,8 @@ def desk_list(status=REQUESTED, limit=DESK_LIST_LIMIT):
             InvoiceReversal.reversed_at.desc(), InvoiceReversal.id.desc()
         )
     return list(query.limit(limit))
+
+
+def requested_count(limit=DESK_LIST_LIMIT):
+    """How many invoices the requests list shows (``len(desk_list(REQUESTED))``), counted in the database."""
+    return Invoice.select(Invoice.id).where(Invoice.status == REQUESTED).limit(limit).count()

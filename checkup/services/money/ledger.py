@@ -334,6 +334,8 @@ def accounts_of(appointment_ids):
     ids = list(appointment_ids)
     if not ids:
         return {}
+    if len(ids) == 1:  # an appointment's own page: the statement built once (and prepared on PostgreSQL)
+        return _accounts_from(_ONE_ACCOUNT.rows(ids[0]), ids)
     return _accounts_from(_sums(lambda model: model.appointment.in_(ids)).tuples(), ids)
 
 
@@ -398,7 +400,11 @@ def client_money(appointment_ids):
     """{appointment id: ClientMoney} for the client's appointment pages (two queries however many)."""
     ids = list(appointment_ids)
     found = accounts_of(ids)
-    holds = {h.appointment_id: h for h in PaymentHold.select().where(PaymentHold.appointment.in_(ids))} if ids else {}
+    if len(ids) == 1:
+        hold_rows = _ONE_HOLD.rows(ids[0])
+    else:
+        hold_rows = list(PaymentHold.select().where(PaymentHold.appointment.in_(ids))) if ids else []
+    holds = {h.appointment_id: h for h in hold_rows}
     return {i: ClientMoney(found[i].of(SELF), found[i].of(COMPANY), holds.get(i)) for i in ids}
 
 
@@ -406,28 +412,54 @@ def balance(appointment_id, payer=SELF) -> Balance:
     return account(appointment_id).of(payer)
 
 
-def lines(appointment_id):
-    """The appointment's charge lines and adjustments, oldest first, with the item names joined (staff and
-    the client themself see them; HR never does)."""
-    charges = list(
+def _one_hold(appointment_id):
+    return PaymentHold.select().where(PaymentHold.appointment == appointment_id)
+
+
+def _charge_lines(appointment_id):
+    return (
         ChargeLine.select(ChargeLine, ExamItem)
         .join(ExamItem, on=(ChargeLine.item == ExamItem.id), join_type=JOIN.LEFT_OUTER)
         .where(ChargeLine.appointment == appointment_id)
         .order_by(ChargeLine.id)
     )
-    adjustments = list(
+
+
+def _adjustment_lines(appointment_id):
+    return (
         Adjustment.select(Adjustment, ExamItem)
         .join(ExamItem, on=(Adjustment.item == ExamItem.id), join_type=JOIN.LEFT_OUTER)
         .where(Adjustment.appointment == appointment_id)
         .order_by(Adjustment.id)
     )
-    return charges, adjustments
+
+
+def _payments(appointment_id):
+    return Payment.select().where(Payment.appointment == appointment_id).order_by(Payment.id)
+
+
+def _refunds(appointment_id):
+    return Refund.select().where(Refund.appointment == appointment_id).order_by(Refund.id)
+
+
+# an appointment's money pages (the client's, the cashier's) read these on every visit: built once, prepared
+_ONE_HOLD = PreparedSelect(_one_hold, "checkup_ledger_one_hold")
+_CHARGE_LINES = PreparedSelect(_charge_lines, "checkup_ledger_charge_lines")
+_ADJUSTMENT_LINES = PreparedSelect(_adjustment_lines, "checkup_ledger_adjustment_lines")
+_PAYMENTS = PreparedSelect(_payments, "checkup_ledger_payments")
+_REFUNDS = PreparedSelect(_refunds, "checkup_ledger_refunds")
+
+
+def lines(appointment_id):
+    """The appointment's charge lines and adjustments, oldest first, with the item names joined (staff and
+    the client themself see them; HR never does)."""
+    return _CHARGE_LINES.rows(appointment_id), _ADJUSTMENT_LINES.rows(appointment_id)
 
 
 def payments_of(appointment_id):
     """Payments of the appointment with their refunds (two queries), oldest first."""
-    payments = list(Payment.select().where(Payment.appointment == appointment_id).order_by(Payment.id))
-    refunds = list(Refund.select().where(Refund.appointment == appointment_id).order_by(Refund.id))
+    payments = _PAYMENTS.rows(appointment_id)
+    refunds = _REFUNDS.rows(appointment_id)
     for payment in payments:
         payment.refund_rows = [r for r in refunds if r.payment_id == payment.id]
         payment.refunded = sum((money(r.amount) for r in payment.refund_rows), ZERO)

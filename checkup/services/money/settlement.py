@@ -331,10 +331,13 @@ def record_company_payment(actor, statement_id, amount, method, reference="", co
     return payment
 
 
-def company_account(contract_id):
+def company_account(contract_id, all_versions=None):
     """What HR sees: the issued (and paid) versions with their totals and what was paid on each, what the
-    company owes now (latest issued or paid version less all the company's payments), and what was paid."""
-    shown = [v for v in versions(contract_id) if v.status in (STATEMENT_ISSUED, PAID)]
+    company owes now (latest issued or paid version less all the company's payments), and what was paid.
+    ``all_versions``: the contract's ``versions`` when the page read them already."""
+    if all_versions is None:
+        all_versions = versions(contract_id)
+    shown = [v for v in all_versions if v.status in (STATEMENT_ISSUED, PAID)]
     paid_by = dict(
         Payment.select(Payment.statement, ledger.sum_column(Payment.amount))
         .where(Payment.contract == contract_id, Payment.payer == COMPANY, Payment.statement.is_null(False))

@@ -27,6 +27,7 @@ from peewee import JOIN
 from checkup.core import audit, clock, national_id, stored_files, tasks
 from checkup.core.arguments import valid_id
 from checkup.core.errors import NotFound
+from checkup.core.prepared import PreparedSelect
 from checkup.models import (
     Appointment,
     AppointmentItem,
@@ -93,9 +94,18 @@ def download_name(export):
 # --- asking and reading ----------------------------------------------------------------------------
 
 
+def _latest_query(client_id):
+    return DataExport.select().where(DataExport.client == client_id).order_by(DataExport.id.desc()).limit(1)
+
+
+# the privacy page reads it on every visit: built once, prepared on PostgreSQL
+_LATEST = PreparedSelect(_latest_query, "checkup_data_export_latest", samples=(-2_000_000_001,))
+
+
 def latest(client_id):
     """The client's latest export, or None."""
-    return DataExport.select().where(DataExport.client == client_id).order_by(DataExport.id.desc()).first()
+    found = _LATEST.rows(client_id) if valid_id(client_id) else []
+    return found[0] if found else None
 
 
 def export_for_client(export_id, client_id):
