@@ -26,6 +26,10 @@ class User(BaseModel):
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)
 
+    class Meta:
+        # (name, id): the admin's account list is read off it in list order, not sorted from every account
+        indexes = ((("name", "id"), False),)
+
     # Flask-Login protocol. The id kept in the cookie is the login-session token,
     # so a copied cookie dies with its server-side session row.
     session_token = None

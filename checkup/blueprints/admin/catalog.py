@@ -55,16 +55,15 @@ def validated_field(form, field, problems):
 
 
 def _prepare_item_form(form, item=None):
-    form.department.choices = [("", "—")] + [(str(d.id), f"{d.code} · {localized(d)}") for d in catalog.departments()]
+    departments = [(str(d.id), f"{d.code} · {localized(d)}") for d in catalog.departments()]  # read once, listed twice
+    form.department.choices = [("", "—")] + departments
     form.resource.choices = [("", _("None"))] + [
         (str(r.id), f"{r.code} · {localized(r)}")
         for r in catalog.resources()
         if r.active or (item is not None and r.id == item.resource_id)
     ]
     form.container.choices = container_choices()
-    form.station.choices = [("", _("Its department"))] + [
-        (str(d.id), f"{d.code} · {localized(d)}") for d in catalog.departments()
-    ]
+    form.station.choices = [("", _("Its department"))] + departments
     return form
 
 
@@ -172,7 +171,7 @@ def item_row(item_id):
     item = catalog.get_item(item_id)
     if not wants_fragment():
         return redirect(url_for("catalog.items"))
-    return render_template("catalog/_item_row.html", item=item)
+    return render_template("catalog/_item_row.html", item=catalog.item_list_row(item))
 
 
 @bp.get("/items/<int:item_id>/row/edit")
@@ -190,7 +189,7 @@ def item_row_save(item_id):
         if not wants_fragment():
             flash(_("Item %(code)s saved.", code=outcome.result.code), "success")
             return redirect(url_for("catalog.items"), code=303)
-        return render_template("catalog/_item_row.html", item=outcome.result)
+        return render_template("catalog/_item_row.html", item=catalog.item_list_row(outcome.result))
     return render_page(
         "catalog/item_quick_edit.html", "catalog/_item_row_form.html", item=item, form=form, status=invalid_status()
     )

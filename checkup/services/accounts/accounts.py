@@ -9,6 +9,7 @@ user-facing message; none of them reads the Flask request.
 import datetime
 import hashlib
 import secrets
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -16,8 +17,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from peewee import JOIN
 
 from checkup.core import audit, passwords, tasks
+from checkup.core.arguments import MAX_PAGE
 from checkup.core.errors import NotFound, PermissionDenied, ValidationError
-from checkup.core.pagination import peek
+from checkup.core.pagination import page_of_rows
+from checkup.core.plain_rows import plain_tuples
 from checkup.models import Client, Organization, PasswordResetToken, User, UserRole
 from checkup.models.accounts import ALL_ROLES, CLIENT, HR
 from checkup.models.base import db, utcnow
@@ -398,13 +401,22 @@ def set_active(actor, user_id, active):
 ACCOUNTS_PER_PAGE = 50
 
 
+class AccountRow(NamedTuple):
+    """One account in the staff list: the columns it shows, its roles sorted, its organization's name (or None)."""
+
+    id: int
+    name: str
+    email: str
+    is_active: bool
+    organization_name: str | None
+    role_names: tuple[str, ...]
+
+
 def list_accounts(search="", role=None, page=1, per_page=ACCOUNTS_PER_PAGE):
-    """A Page of accounts with their roles, in two queries whatever the page: the columns the list shows
-    (name, email, active, the organization's name), by name (ties by id, so pages never reorder)."""
+    """A Page of AccountRows, in two queries whatever the page: the columns the list shows (name, email,
+    active, the organization's name) as plain rows, by name (ties by id, so pages never reorder)."""
     query = (
-        User.select(
-            User.id, User.name, User.email, User.is_active, User.organization, Organization.id, Organization.name
-        )
+        User.select(User.id, User.name, User.email, User.is_active, Organization.name)
         .join(Organization, JOIN.LEFT_OUTER, on=(User.organization == Organization.id))
         .order_by(User.name, User.id)
     )
@@ -413,12 +425,18 @@ def list_accounts(search="", role=None, page=1, per_page=ACCOUNTS_PER_PAGE):
         query = query.where(User.name.contains(term) | User.email.contains(term))  # contains() escapes % and _
     if role in ALL_ROLES:
         query = query.where(User.id.in_(UserRole.select(UserRole.user).where(UserRole.role == role)))
-    result = peek(query, page, per_page)
+    number = min(max(1, page or 1), MAX_PAGE)
+    rows = plain_tuples(query.limit(per_page + 1).offset((number - 1) * per_page))
     roles = {}
-    for user_id, role_name in (
-        UserRole.select(UserRole.user, UserRole.role).where(UserRole.user.in_([u.id for u in result.items])).tuples()
+    for user_id, role_name in plain_tuples(
+        UserRole.select(UserRole.user, UserRole.role).where(UserRole.user.in_([row[0] for row in rows[:per_page]]))
     ):
         roles.setdefault(user_id, set()).add(role_name)
-    for user in result.items:
-        user._role_names = frozenset(roles.get(user.id, ()))
-    return result
+    return page_of_rows(
+        [
+            AccountRow(user_id, name, email, bool(active), organization, tuple(sorted(roles.get(user_id, ()))))
+            for user_id, name, email, active, organization in rows
+        ],
+        number,
+        per_page,
+    )

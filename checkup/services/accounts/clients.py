@@ -18,6 +18,7 @@ from checkup.core.arguments import MAX_PAGE, valid_id
 from checkup.core.errors import NotFound, ValidationError
 from checkup.core.headline_figures import headline
 from checkup.core.pagination import PER_PAGE, Page, peek
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Client, Organization, User
 from checkup.models.base import db
 from checkup.models.directory import SEXES, VALUE_TIERS
@@ -205,9 +206,23 @@ def record_id_lookup(actor, matches):
     audit.record(actor, "directory.client_looked_up_by_national_id", matches=matches)
 
 
+def _client_query(client_id):
+    return _with_organization().where(Client.id == client_id).limit(1)
+
+
+def _portal_email_query(client_id):
+    return User.select(User.email).where(User.client == client_id).limit(1)
+
+
+# built once, prepared on PostgreSQL: every page of a client's record reads the first, its detail page both
+_CLIENT = PreparedSelect(_client_query, "checkup_directory_client", samples=(-2_000_000_001,))
+_PORTAL_EMAIL = PreparedSelect(_portal_email_query, "checkup_directory_portal_email", samples=(-2_000_000_001,))
+
+
 def get_client(client_id):
     """The client with its organization loaded and ``national_id_masked``; NotFound otherwise."""
-    client = _with_organization().where(Client.id == client_id).first() if valid_id(client_id) else None
+    found = _CLIENT.rows(client_id) if valid_id(client_id) else None
+    client = found[0] if found else None
     if client is None:
         raise NotFound(_l("No such client."))
     client.national_id_masked = national_id.masked_from_cipher(client.national_id_cipher)
@@ -217,8 +232,8 @@ def get_client(client_id):
 def view_client(actor, client_id):
     """The client for a detail page, with ``national_id_masked`` and ``portal_email``; the view is audited."""
     client = get_client(client_id)
-    account = User.select(User.email).where(User.client == client.id).first()
-    client.portal_email = account.email if account else ""
+    account = _PORTAL_EMAIL.plain(client.id)
+    client.portal_email = account[0][0] if account else ""
     audit.record(actor, "directory.client_viewed", client)
     return client
 

@@ -11,6 +11,7 @@ from peewee import JOIN, fn
 
 from checkup.core import audit, links
 from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Client, Consent, User
 from checkup.models.accounts import ADMIN, SCHEDULER
 from checkup.models.base import db
@@ -137,23 +138,41 @@ def unsubscribe_url(client_id):
 # --- reading and changing one client's answers ------------------------------------------------------
 
 
-def latest_rows(client_id):
-    """{purpose: the Consent row in force, or None when never asked}."""
-    rows = {purpose: None for purpose in CONSENT_PURPOSES}
-    for row in Consent.select().where(Consent.client == client_id).order_by(Consent.id):
-        rows[row.purpose] = row
-    return rows
+def _answers_query(client_id):
+    return Consent.select().where(Consent.client == client_id).order_by(Consent.id)
 
 
-def history(client_id, limit=200):
-    """Every answer the client gave, newest first."""
-    return list(
+def _history_query(client_id, limit):
+    return (
         Consent.select(Consent, User)
         .join(User, JOIN.LEFT_OUTER, on=(Consent.recorded_by == User.id))
         .where(Consent.client == client_id)
         .order_by(Consent.id.desc())
         .limit(limit)
     )
+
+
+def _version_query(client_id):
+    return Consent.select(fn.MAX(Consent.id)).where(Consent.client == client_id)
+
+
+# built once, prepared on PostgreSQL: a client's consent pages (staff's and the client's own) read them
+_ANSWERS = PreparedSelect(_answers_query, "checkup_consent_answers")
+_HISTORY = PreparedSelect(_history_query, "checkup_consent_history")
+_VERSION = PreparedSelect(_version_query, "checkup_consent_version")
+
+
+def latest_rows(client_id):
+    """{purpose: the Consent row in force, or None when never asked}."""
+    rows = {purpose: None for purpose in CONSENT_PURPOSES}
+    for row in _ANSWERS.rows(client_id):
+        rows[row.purpose] = row
+    return rows
+
+
+def history(client_id, limit=200):
+    """Every answer the client gave, newest first."""
+    return _HISTORY.rows(client_id, limit)
 
 
 def record_changes(actor, client_id, answers, source):
@@ -181,7 +200,7 @@ def record_changes(actor, client_id, answers, source):
 
 def answers_version(client_id):
     """The id of the client's latest answer (0 when none): a staff form is filled in as of this version."""
-    return Consent.select(fn.MAX(Consent.id)).where(Consent.client == client_id).scalar() or 0
+    return _VERSION.plain(client_id)[0][0] or 0
 
 
 def may_record_grants(actor):

@@ -7,11 +7,12 @@ none of these functions reads the Flask request.
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from peewee import CharField, IntegrityError, fn
+from peewee import SQL, CharField, IntegrityError, fn
 
 from checkup.core import audit
 from checkup.core.arguments import valid_id
 from checkup.core.errors import NotFound, ValidationError
+from checkup.core.headline_figures import headline
 from checkup.core.pagination import peek
 from checkup.models import Client, Organization, User, UserRole
 from checkup.models.accounts import HR
@@ -70,9 +71,18 @@ def roster_size(organization_id):
     return Client.select().where(Client.organization == organization_id).count()
 
 
+def clients_on_file(organization_id):
+    """``roster_size`` for the directory's organization page, up to HEADLINE_MAX_AGE_SECONDS old
+    (core/headline_figures): counting a 10,000-employee company's clients costs ~3 ms on PostgreSQL, more than
+    the rest of the page. Nothing is decided on it (the HR portal counts afresh)."""
+    return headline(f"directory.organization_clients.{int(organization_id)}", lambda: roster_size(organization_id))
+
+
 def search_organizations(search="", size_tier="", value_tier="", page=1):
     """A page of organizations by name (anywhere in it; on PostgreSQL a trigram index answers), each with
-    ``client_count``; two queries whatever the length, and no count of the whole list (``peek``)."""
+    ``client_count``; two queries whatever the length, and no count of the whole list (``peek``). The counts of
+    an unsearched page are up to HEADLINE_MAX_AGE_SECONDS old (core/headline_figures: a big company's clients
+    cost ~4 ms to count on PostgreSQL); a search's (any ids at all: nothing to keep them by) are counted afresh."""
     query = Organization.select().order_by(Organization.name, Organization.id)
     if search:
         query = query.where(Organization.name.contains(search.strip()))
@@ -81,7 +91,13 @@ def search_organizations(search="", size_tier="", value_tier="", page=1):
     if value_tier in VALUE_TIERS:
         query = query.where(Organization.value_tier == value_tier)
     result = peek(query, page)
-    counts = _client_counts([o.id for o in result.items])
+    ids = [o.id for o in result.items]
+    if search or not ids:
+        counts = _client_counts(ids)
+    else:  # an unsearched page's ids (a few lists: per tier filter and page) name its kept counts
+        counts = headline(
+            f"directory.organization_client_counts.{','.join(map(str, ids))}", lambda: _client_counts(ids)
+        )
     for organization in result.items:
         organization.client_count = counts.get(organization.id, 0)
     return result
@@ -91,7 +107,7 @@ def _client_counts(organization_ids):
     if not organization_ids:
         return {}
     rows = (
-        Client.select(Client.organization, fn.COUNT(Client.id).alias("n"))
+        Client.select(Client.organization, fn.COUNT(SQL("*")).alias("n"))  # *: read off the index alone
         .where(Client.organization.in_(organization_ids))
         .group_by(Client.organization)
         .tuples()

@@ -1,11 +1,14 @@
 """Figures for the admin dashboard and the audit log listing (keyset pages: no count, no OFFSET)."""
 
+import datetime
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from peewee import JOIN, PostgresqlDatabase
 
 from checkup.core.arguments import id_from_text
 from checkup.core.headline_figures import headline
+from checkup.core.plain_rows import plain_tuples
 from checkup.models import AuditEvent, Client, ExamItem, Organization, Package, Resource, User
 from checkup.models.base import db
 
@@ -39,21 +42,49 @@ class AuditPage:
     cursor: bool  # the page was asked for by a cursor (not the newest page)
 
 
+class AuditRow(NamedTuple):
+    """One event as the log shows it; ``user_email`` None for the system (no account)."""
+
+    id: int
+    at: datetime.datetime
+    user_email: str | None
+    action: str
+    object_type: str
+    object_id: str
+    ip: str
+    detail: str
+
+
 def audit_page(before=None, after=None, action=""):
     """The events just older than ``before`` (or just newer than ``after``), else the newest ones, at most
-    PAGE_SIZE, with who did them: one query that reads one row more than it shows."""
-    query = AuditEvent.select(AuditEvent, User).join(User, JOIN.LEFT_OUTER)
+    PAGE_SIZE, with who did them (AuditRows: plain rows of the shown columns, not model objects): one query
+    that reads one row more than it shows."""
+    query = AuditEvent.select(
+        AuditEvent.id,
+        AuditEvent.at,
+        User.email,
+        AuditEvent.action,
+        AuditEvent.object_type,
+        AuditEvent.object_id,
+        AuditEvent.ip,
+        AuditEvent.detail,
+    ).join(User, JOIN.LEFT_OUTER)
     if action:
         query = query.where(AuditEvent.action == action)
     before, after = id_from_text(before), id_from_text(after)
     if after is not None and before is None:
-        rows = list(query.where(AuditEvent.id > after).order_by(AuditEvent.id.asc()).limit(PAGE_SIZE + 1))
+        rows = [
+            AuditRow(*row)
+            for row in plain_tuples(
+                query.where(AuditEvent.id > after).order_by(AuditEvent.id.asc()).limit(PAGE_SIZE + 1)
+            )
+        ]
         more_newer = len(rows) > PAGE_SIZE
         events = list(reversed(rows[:PAGE_SIZE]))
         return AuditPage(events, events[0].id if more_newer else None, events[-1].id if events else None, True)
     if before is not None:
         query = query.where(AuditEvent.id < before)
-    rows = list(query.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE + 1))
+    rows = [AuditRow(*row) for row in plain_tuples(query.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE + 1))]
     events = rows[:PAGE_SIZE]
     newer = events[0].id if before is not None and events else None
     return AuditPage(events, newer, events[-1].id if len(rows) > PAGE_SIZE else None, before is not None)

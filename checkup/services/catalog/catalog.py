@@ -8,6 +8,7 @@ functions only read, so inline validation can call them safely.
 
 import re
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, IntegrityError, fn, prefetch
@@ -15,6 +16,8 @@ from peewee import JOIN, IntegrityError, fn, prefetch
 from checkup.core import audit
 from checkup.core.arguments import id_from_text, storable_id
 from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.core.i18n import is_chinese, localized
+from checkup.core.plain_rows import plain_tuples
 from checkup.models import (
     AddonModule,
     AddonModuleItem,
@@ -172,9 +175,28 @@ def resources(active_only=False):
     return list(query.where(Resource.active == True) if active_only else query)
 
 
+class ItemListRow(NamedTuple):
+    """One row of the catalog's item list, as shown: names in the page's language, the price as text."""
+
+    id: int
+    code: str
+    name: str
+    department: str
+    unit: str
+    result_type: str
+    price: str
+    resource: str
+    active: bool
+
+
+def _price_text(value):
+    return f"{Decimal(value or 0):.2f}"  # as web/templating's ``money`` filter shows it
+
+
 def list_items(search="", department_id=None, limit=500):
     """Items with department and resource, filtered, in one query whatever the length; only the columns
-    the list shows (code, names, unit, result type, price, active; the department's and resource's names)."""
+    the list shows (code, names, unit, result type, price, active; the department's and resource's names),
+    as plain rows with the names in the page's language and the price as shown (no model objects)."""
     query = (
         ExamItem.select(
             ExamItem.id,
@@ -185,11 +207,8 @@ def list_items(search="", department_id=None, limit=500):
             ExamItem.result_type,
             ExamItem.price,
             ExamItem.active,
-            ExamItem.resource,
-            Department.id,
             Department.name_en,
             Department.name_zh,
-            Resource.id,
             Resource.name_en,
             Resource.name_zh,
         )
@@ -202,7 +221,49 @@ def list_items(search="", department_id=None, limit=500):
         query = query.where(ExamItem.code**term | ExamItem.name_en**term | ExamItem.name_zh**term)
     if department_id:
         query = query.where(ExamItem.department == department_id)
-    return list(query.limit(limit))
+    chinese = is_chinese()
+    return [
+        ItemListRow(
+            item_id,
+            code,
+            (chinese and name_zh) or name_en,
+            (chinese and dept_zh) or dept_en,
+            unit,
+            result_type,
+            _price_text(price),
+            ((chinese and res_zh) or res_en) if res_en is not None else "",
+            bool(active),
+        )
+        for (
+            item_id,
+            code,
+            name_en,
+            name_zh,
+            unit,
+            result_type,
+            price,
+            active,
+            dept_en,
+            dept_zh,
+            res_en,
+            res_zh,
+        ) in plain_tuples(query.limit(limit))
+    ]
+
+
+def item_list_row(item):
+    """An ExamItem (its department and resource read as the model reads them) as a row of the item list."""
+    return ItemListRow(
+        item.id,
+        item.code,
+        localized(item),
+        localized(item.department),
+        item.unit,
+        item.result_type,
+        _price_text(item.price),
+        localized(item.resource) if item.resource_id else "",
+        bool(item.active),
+    )
 
 
 def get_item(item_id):

@@ -5,6 +5,7 @@ event; ValidationError / NotFound on bad input; ``*_problems`` only read.
 """
 
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, IntegrityError, fn
@@ -12,6 +13,8 @@ from peewee import JOIN, IntegrityError, fn
 from checkup.core import audit
 from checkup.core.arguments import id_from_text, storable_id
 from checkup.core.errors import NotFound, ValidationError
+from checkup.core.i18n import is_chinese
+from checkup.core.plain_rows import plain_tuples
 from checkup.models import Department, ExamItem, Package, PackageItem, Resource
 from checkup.models.base import db
 from checkup.models.catalog import PACKAGE_SEXES
@@ -79,19 +82,47 @@ def package_item_ids(package_id):
     return [row.item_id for row in PackageItem.select(PackageItem.item).where(PackageItem.package == package_id)]
 
 
+class ItemChoice(NamedTuple):
+    """One checkbox of a package's or module's item list: its name in the page's language, its price as shown."""
+
+    id: int
+    code: str
+    name: str
+    price: str
+    sex: str
+    active: bool
+
+
 def items_by_department(include_ids=()):
-    """[(department, [items])] of active items (plus ``include_ids``) in one query, for choosing."""
+    """[(department's name, [ItemChoice])] of active items (plus ``include_ids``) in one query, for choosing:
+    plain rows, the names in the page's language and the prices as shown worked out here once (not a
+    model object, a ``localized`` and a money macro per checkbox)."""
     query = (
-        ExamItem.select(ExamItem, Department)
+        ExamItem.select(
+            Department.id,
+            Department.name_en,
+            Department.name_zh,
+            ExamItem.id,
+            ExamItem.code,
+            ExamItem.name_en,
+            ExamItem.name_zh,
+            ExamItem.price,
+            ExamItem.sex,
+            ExamItem.active,
+        )
         .join(Department)
         .where((ExamItem.active == True) | ExamItem.id.in_(list(include_ids) or [0]))
         .order_by(Department.sort_order, Department.code, ExamItem.code)
     )
+    chinese = is_chinese()
     groups = []
-    for item in query:
-        if not groups or groups[-1][0].id != item.department_id:
-            groups.append((item.department, []))
-        groups[-1][1].append(item)
+    department_id = None
+    for dept_id, dept_en, dept_zh, item_id, code, name_en, name_zh, price, sex, active in plain_tuples(query):
+        if dept_id != department_id:
+            department_id = dept_id
+            groups.append(((chinese and dept_zh) or dept_en, []))
+        price_text = f"{price:.2f}" if price is not None else ""
+        groups[-1][1].append(ItemChoice(item_id, code, (chinese and name_zh) or name_en, price_text, sex, bool(active)))
     return groups
 
 
