@@ -7,7 +7,7 @@ from checkup.core import clock
 from checkup.demo import demo, demo_floor_day
 from checkup.models import Appointment, Result, StationVisit
 from checkup.models.appointments import CHECKED_IN
-from checkup.services.exam import guidance, review_queue, station_queue
+from checkup.services.exam import guidance, review_queue, station_board, station_queue
 from tests.booking_helpers import assert_counters_consistent
 
 
@@ -26,7 +26,7 @@ def test_the_demo_floor_has_300_clients_in_every_state(app):
     assert all(4 <= load.average_minutes <= 12 for load in loads.values() if load.average_minutes is not None)
     assert not any(load.station.code.startswith("LAB-") for load in loads.values()), "lab panels are no queue"
 
-    board = station_queue.station_board(loads["GEN"].station)
+    board = station_board.station_board(loads["GEN"].station)
     assert board.waiting and board.done and board.waiting_count == loads["GEN"].waiting
 
     ready = review_queue.ready_for_review(limit=500)

@@ -4,7 +4,7 @@ every station's waiting / in progress / done counts match, whether its items are
 import pytest
 
 from checkup.models import Result
-from checkup.services.exam import station_queue
+from checkup.services.exam import station_board, station_queue
 from tests.exam.test_station_queue import checked_in, make_floor, visit
 
 pytestmark = pytest.mark.both_dbs
@@ -20,7 +20,7 @@ def test_the_board_and_the_floor_overview_agree_for_every_station(app, monkeypat
         Result.create(appointment=clients[3].id, item=item.id, value_text="5", value_num=5, flag="N")
     state = station_queue.floor_state()
     for station in (floor.draw, floor.gen, floor.us, floor.endo):
-        board = station_queue.station_board(station)
+        board = station_board.station_board(station)
         load = state.loads[station.id]
         assert (board.waiting_count, len(board.in_progress), board.done_count) == (
             load.waiting,
@@ -28,10 +28,10 @@ def test_the_board_and_the_floor_overview_agree_for_every_station(app, monkeypat
             load.done,
         ), station.code
         assert board.average_minutes == load.average_minutes, station.code
-    gen = station_queue.station_board(floor.gen)
+    gen = station_board.station_board(floor.gen)
     assert [r.name for r in gen.in_progress] == ["客户1"] and [r.name for r in gen.done] == ["客户0"]
     assert "客户2" not in [r.name for r in gen.waiting] and [r.name for r in gen.waiting] == ["客户3", "客户4", "客户5"]
-    draw = station_queue.station_board(floor.draw)
+    draw = station_board.station_board(floor.draw)
     assert [r.name for r in draw.done] == ["客户3"] and draw.waiting_count == 3  # 客户0, 4, 5: 1 and 2 are in rooms
     assert set(station_queue.station_item_ids(floor.draw.id)) == {floor.blood.id, floor.glucose.id}
     assert floor.blood.id not in station_queue.station_item_ids(floor.blood.department_id)

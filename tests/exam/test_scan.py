@@ -7,7 +7,7 @@ import json
 import pytest
 
 from checkup.models import Appointment, AuditEvent, StationVisit
-from checkup.services.exam import exam_day, station_queue
+from checkup.services.exam import exam_day, station_board
 from tests import factories
 from tests.exam.test_station_queue import HTMX, checked_in, make_floor, visit
 from tests.exam_day_helpers import booked_client, freeze_clock
@@ -40,7 +40,7 @@ def test_scanning_an_exam_code_opens_the_result_form_and_marks_the_client_in_pro
     assert answer.headers["HX-Redirect"] == f"/exam/appointments/{appointment.id}/stations/GEN"
     stored = StationVisit.get(StationVisit.appointment == appointment.id)
     assert (stored.station_id, stored.started_by_id, stored.finished_at) == (floor.gen.id, doctor.id, None)
-    board = station_queue.station_board(floor.gen)
+    board = station_board.station_board(floor.gen)
     assert [row.name for row in board.in_progress] == ["王芳"] and board.waiting_count == 0
     event = AuditEvent.get(AuditEvent.action == "floor.scanned_in")
     assert json.loads(event.detail)["station"] == floor.gen.id and event.user_id == doctor.id

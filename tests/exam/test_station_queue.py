@@ -7,7 +7,7 @@ import pytest
 
 from checkup.core.audit import Actor
 from checkup.models import StationOrderRule, StationVisit
-from checkup.services.exam import exam_day, results, station_queue
+from checkup.services.exam import exam_day, results, station_board, station_queue
 from tests import factories
 from tests.exam_day_helpers import ExamDay, booked_client, freeze_clock
 
@@ -94,7 +94,7 @@ def test_the_board_sorts_clients_into_waiting_in_progress_and_done(floor, monkey
         results.record_result(Actor(), finished.id, code, "170")
     visit(elsewhere, floor.us, minutes_ago=3)
 
-    board = station_queue.station_board(floor.gen)
+    board = station_board.station_board(floor.gen)
 
     assert names(board.waiting) == ["候检甲"], "the one at ultrasound is not waiting here, nor the booked one"
     assert board.waiting_count == 1
@@ -111,7 +111,7 @@ def test_a_visit_finished_or_fully_resulted_is_done_and_counts_for_the_average(f
     visit(second, floor.us, minutes_ago=6)
     results.record_result(Actor(), second.id, "US-ABD", "No abnormality.")  # resulted: done about now
 
-    board = station_queue.station_board(floor.us)
+    board = station_board.station_board(floor.us)
 
     assert board.in_progress == [] and board.done_count == 2
     assert names(board.done) == ["乙", "甲"], "newest first"
@@ -121,9 +121,9 @@ def test_a_visit_finished_or_fully_resulted_is_done_and_counts_for_the_average(f
 def test_a_client_in_progress_elsewhere_waits_nowhere_until_that_station_is_done(floor, monkeypatch):
     appointment = checked_in(floor, monkeypatch, "王芳")
     inside = visit(appointment, floor.us, minutes_ago=2)
-    assert station_queue.station_board(floor.gen).waiting_count == 0
+    assert station_board.station_board(floor.gen).waiting_count == 0
     results.record_result(Actor(), appointment.id, "US-ABD", "Normal.")  # ultrasound done by its result
-    assert names(station_queue.station_board(floor.gen).waiting) == ["王芳"]
+    assert names(station_board.station_board(floor.gen).waiting) == ["王芳"]
     assert StationVisit.get_by_id(inside.id).finished_at is None, "read from the results, never stored"
 
 

@@ -13,7 +13,7 @@ from checkup.core import clock
 from checkup.core.arguments import parse_page
 from checkup.core.errors import NotFound, ValidationError
 from checkup.models.accounts import PHYSICIAN, SCHEDULER
-from checkup.services.exam import guidance, results, station_queue, station_staff
+from checkup.services.exam import guidance, results, station_board, station_queue, station_scan, station_staff
 from checkup.web.guards import actor, is_timed_poll, render_page, restrict_blueprint, roles_required, wants_fragment
 
 bp = Blueprint("floor", __name__, url_prefix="/exam/floor")
@@ -35,11 +35,11 @@ def board(department_code):
     # the station's screens (and a hallway display) poll every 5 s: those polls share one reading per couple
     # of seconds; opening the board, or acting on it, reads it now
     if is_timed_poll():
-        return render_page("exam/board.html", "exam/_board.html", board=station_queue.kept_station_board(station))
+        return render_page("exam/board.html", "exam/_board.html", board=station_board.kept_station_board(station))
     return render_page(
         "exam/board.html",
         "exam/_board.html",
-        board=station_queue.station_board(station),
+        board=station_board.station_board(station),
         works_here=_works_here(station),
     )
 
@@ -52,7 +52,7 @@ def _works_here(station):
 
 
 def _target(outcome):
-    if outcome.form == station_queue.RESULTS_FORM:
+    if outcome.form == station_scan.RESULTS_FORM:
         return url_for("exam.result_form", appointment_id=outcome.appointment.id, department_code=outcome.station.code)
     return url_for(
         "floor.visit",
@@ -84,7 +84,7 @@ def _scan_refused(error, department=None):
 def scan(department_code):
     station = results.get_department(department_code)
     try:
-        outcome = station_queue.scan_in(actor(), station, request.form.get("code", "")[:SCAN_FIELD_LIMIT])
+        outcome = station_scan.scan_in(actor(), station, request.form.get("code", "")[:SCAN_FIELD_LIMIT])
     except (NotFound, ValidationError) as exc:
         return _scan_refused(exc, station)
     return _open(_target(outcome))
@@ -108,7 +108,7 @@ def visit(department_code, appointment_id):
     """A station without result entry (the blood-draw room, the sample desk): the containers to fill here,
     the scanned one marked, and the done button."""
     station = results.get_department(department_code)
-    page = station_queue.visit_page(station, appointment_id)
+    page = station_scan.visit_page(station, appointment_id)
     return render_page("exam/visit.html", visit_page=page, scanned=request.args.get("container", "")[:10])
 
 
@@ -116,9 +116,9 @@ def visit(department_code, appointment_id):
 @roles_required(PHYSICIAN)
 def done(department_code, appointment_id):
     station = results.get_department(department_code)
-    station_queue.finish_visit(actor(), station, appointment_id)
+    station_scan.finish_visit(actor(), station, appointment_id)
     if wants_fragment():
-        return render_template("exam/_board.html", board=station_queue.station_board(station))
+        return render_template("exam/_board.html", board=station_board.station_board(station))
     flash(_("Marked as done at this station."), "success")
     return redirect(url_for("floor.board", department_code=station.code), code=303)
 

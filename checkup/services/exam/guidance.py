@@ -21,7 +21,7 @@ from checkup.core.prepared import PreparedSelect
 from checkup.models import Appointment, Client, Slot
 from checkup.models.appointments import BOOKED, CHECKED_IN, COMPLETED
 from checkup.services.catalog import station_order
-from checkup.services.exam import specimens, station_queue
+from checkup.services.exam import specimens, station_queue, station_scan
 
 GUIDE_PAGE_ROWS = 30  # station_queue.FEW_CLIENTS: the page's floor reads are prepared for this many
 
@@ -210,7 +210,7 @@ def find_on_the_floor(text):
     """The appointment a scanned label or typed exam code names, if it is checked in today. Raises NotFound
     or ValidationError (the scan box shows their message)."""
     appointment, _container = specimens.find_by_scan(text)
-    station_queue.require_on_the_floor(appointment)
+    station_scan.require_on_the_floor(appointment)
     return appointment
 
 
