@@ -104,9 +104,16 @@ class Enrollment(BaseModel):
     invite_expires_at = DateTimeField(null=True)
     invite_used_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
+    # the status HR sees (services/groups/enrollments.enrollment_status), kept by the database's triggers
+    # (migration 0023) whenever the appointment, its state or the invitation changes: never written here
+    status = CharField(max_length=12, default="not_invited")
 
     class Meta:
-        indexes = ((("contract", "client"), True), (("contract", "employee_no"), True))
+        indexes = (
+            (("contract", "client"), True),
+            (("contract", "employee_no"), True),
+            (("contract", "status", "department", "category"), False),  # HR's counts, off the index alone
+        )
 
 
 class RosterImport(BaseModel):

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, Case, fn
+from peewee import JOIN, SQL, Case, fn
 
 from checkup.core import audit, clock
 from checkup.core.pagination import Page
 from checkup.core.plain_rows import plain_tuples
-from checkup.models import Appointment, Client, ContractCategory, Enrollment, GroupContract, User
+from checkup.models import Client, ContractCategory, Enrollment, GroupContract, User
 from checkup.models.appointments import BOOKED, CHECKED_IN, COMPLETED, NO_SHOW
 from checkup.models.groups import ACTIVE, CLOSED, DRAFT
 from checkup.reports import spreadsheet
@@ -50,23 +50,14 @@ def enrollment_status(invited_at, appointment_status):
 
 
 def status_sql():
-    """``enrollment_status`` as a SQL expression over Enrollment LEFT JOIN Appointment (lists, counts, filters)."""
-    return Case(
-        None,
-        [
-            (Appointment.status.in_(APPOINTMENT_STATES), Appointment.status),
-            (Enrollment.invited_at.is_null(False), INVITED),
-        ],
-        NOT_INVITED,
-    )
+    """``enrollment_status`` in SQL (lists, counts, filters): the enrollment's kept ``status`` column, which
+    the database's triggers hold to that rule on every write that moves it (migration 0023), so no query
+    joins the appointments for it."""
+    return Enrollment.status
 
 
 def status_label(status):
     return STATUS_LABELS.get(status, status)
-
-
-def _with_appointment(query):
-    return query.join_from(Enrollment, Appointment, JOIN.LEFT_OUTER, on=(Enrollment.appointment == Appointment.id))
 
 
 def contract_for_hr(organization_id, contract_id):
@@ -193,18 +184,17 @@ def dashboard(organization_id):
         .order_by(ContractCategory.position, ContractCategory.label)
     )
     status = status_sql()
+    # grouped in the order of the index (contract, status, department, category): read off it alone
     rows = plain_tuples(
-        _with_appointment(
-            Enrollment.select(
-                Enrollment.contract,
-                Enrollment.department,
-                Enrollment.category,
-                status.alias("enrollment_status"),
-                fn.COUNT(Enrollment.id),
-            )
+        Enrollment.select(
+            Enrollment.contract,
+            Enrollment.department,
+            Enrollment.category,
+            status.alias("enrollment_status"),
+            fn.COUNT(SQL("*")),
         )
         .where(Enrollment.contract.in_(ids))
-        .group_by(Enrollment.contract, Enrollment.department, Enrollment.category, status)
+        .group_by(Enrollment.contract, status, Enrollment.department, Enrollment.category)
     )
     progress = {c.id: ContractProgress(c, Counts(), {}, {}) for c in shown}
     for category_id, contract_id, label in categories:
@@ -258,21 +248,19 @@ def _employee_query(contract, filters):
     # the address invitations go to (an account's own, else the roster's): see services/invitations
     has_email = Case(None, [((User.id.is_null(False)) | (Client.email != ""), 1)], 0)
     query = (
-        _with_appointment(
-            Enrollment.select(
-                Enrollment.id,
-                Enrollment.employee_no,
-                Client.name,
-                Enrollment.department,
-                ContractCategory.label,
-                status.alias("enrollment_status"),
-                Enrollment.invited_at,
-                has_email.alias("has_email"),
-            )
-            .join_from(Enrollment, Client)
-            .join_from(Enrollment, ContractCategory)
-            .join_from(Enrollment, User, JOIN.LEFT_OUTER, on=(User.client == Enrollment.client))
+        Enrollment.select(
+            Enrollment.id,
+            Enrollment.employee_no,
+            Client.name,
+            Enrollment.department,
+            ContractCategory.label,
+            status.alias("enrollment_status"),
+            Enrollment.invited_at,
+            has_email.alias("has_email"),
         )
+        .join_from(Enrollment, Client)
+        .join_from(Enrollment, ContractCategory)
+        .join_from(Enrollment, User, JOIN.LEFT_OUTER, on=(User.client == Enrollment.client))
         .where(Enrollment.contract == contract.id)
         .order_by(Enrollment.employee_no, Enrollment.id)
     )
@@ -335,12 +323,14 @@ def filter_choices(contract):
 def count_employees(contract, filters, up_to=None):
     """How many rows the filtered list has (at most ``up_to``: the count stops reading there).
 
-    Without a search or a status filter the roster alone is counted: the list's joins add no row (one
-    client and one category per enrollment, at most one account per client, one appointment)."""
-    if (filters.search or "").strip() or filters.status in STATUSES:
+    Without a search the roster alone is counted (the status is the enrollment's own column): the list's
+    joins add no row (one client and one category per enrollment, at most one account per client)."""
+    if (filters.search or "").strip():
         query = _employee_query(contract, filters).order_by()
     else:
         query = _roster_filters(Enrollment.select(Enrollment.id).where(Enrollment.contract == contract.id), filters)
+        if filters.status in STATUSES:
+            query = query.where(status_sql() == filters.status)
     if up_to is not None:
         query = query.limit(up_to)
     return query.count()

@@ -40,7 +40,6 @@ from checkup.core.errors import NotFound
 from checkup.core.labels import choice_label
 from checkup.core.plain_rows import plain_tuples
 from checkup.models import (
-    Appointment,
     Client,
     ContractCategory,
     Enrollment,
@@ -153,12 +152,10 @@ def _people(contract):
             Client.sex.alias("sex"),
             Client.birth_date.alias("birth_date"),
             Enrollment.category.alias("category"),
-            Appointment.id.alias("appointment"),
-            Appointment.status.alias("status"),
+            Enrollment.appointment.alias("appointment"),
+            Enrollment.status.alias("status"),  # kept: completed exactly when its appointment is
         )
         .join(Client, on=(Enrollment.client == Client.id))
-        .switch(Enrollment)
-        .join(Appointment, JOIN.LEFT_OUTER, on=(Enrollment.appointment == Appointment.id))
         .where(Enrollment.contract == contract.id)
         .order_by(Enrollment.id)
     )
@@ -179,10 +176,10 @@ def _people(contract):
 
 
 def _completed_appointments(contract_id):
-    return (
-        Enrollment.select(Enrollment.appointment)
-        .join(Appointment, on=(Enrollment.appointment == Appointment.id))
-        .where(Enrollment.contract == contract_id, Appointment.status == COMPLETED)
+    """The contract's completed appointments, off the enrollments' kept status (completed exactly when the
+    current appointment is): no appointment is read."""
+    return Enrollment.select(Enrollment.appointment).where(
+        Enrollment.contract == contract_id, Enrollment.status == COMPLETED
     )
 
 

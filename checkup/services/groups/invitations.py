@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from flask import current_app, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, Case, Value, fn
+from peewee import JOIN, SQL, Case, Value, fn
 
 from checkup.core import audit, clock, links, tasks
 from checkup.core.errors import Conflict, ValidationError
@@ -37,7 +37,6 @@ from checkup.services.groups.enrollments import (
     NOT_BOOKED,
     NOT_INVITED,
     contract_for_hr,
-    enrollment_status,
     status_sql,
 )
 from checkup.services.mail import messages
@@ -109,11 +108,10 @@ def with_account(query):
 def _roster(contract_id, enrollment_ids=None):
     query = (
         with_account(
-            Enrollment.select(
-                Enrollment.id, Enrollment.invited_at, Appointment.status, recipient_sql().alias("recipient")
-            ).join_from(Enrollment, Client)
+            Enrollment.select(Enrollment.id, status_sql(), recipient_sql().alias("recipient")).join_from(
+                Enrollment, Client
+            )
         )
-        .join_from(Enrollment, Appointment, JOIN.LEFT_OUTER, on=(Enrollment.appointment == Appointment.id))
         .where(Enrollment.contract == contract_id)
         .order_by(Enrollment.id)
     )
@@ -150,8 +148,7 @@ def plan_invitations(organization_id, contract_id, mode, enrollment_ids=()):
             _l("Select at least one employee in the list."), {"ids": _l("Select at least one employee in the list.")}
         )
     plan = Plan(contract, mode, [])
-    for enrollment_id, invited_at, appointment_status, email in _roster(contract.id, ids):
-        status = enrollment_status(invited_at, appointment_status)
+    for enrollment_id, status, email in _roster(contract.id, ids):
         if status not in NOT_BOOKED:
             plan.booked += 1
         elif mode == ALL and status == INVITED:
@@ -280,9 +277,13 @@ def _invitation_text(template, enrollment, token, expires):
     )
 
 
+def _pending(contract_id):
+    return Enrollment.select(fn.COUNT(Enrollment.id)).where(Enrollment.contract == contract_id, _is_pending())
+
+
 def pending_count(contract_id):
     """Enrollments of a wave still waiting for their email (the progress of the background jobs)."""
-    return Enrollment.select().where(Enrollment.contract == contract_id, _is_pending()).count()
+    return _pending(contract_id).scalar()
 
 
 def invitation_progress(organization_id, contract_id):
@@ -307,33 +308,31 @@ def _count_where(condition):
 
 def overview(contract):
     """The figures of the invitations page for a contract already found for the organization
-    (``enrollments.pick_contract``): counted in SQL (one row however large the roster), plus the pending
-    count of an active contract."""
+    (``enrollments.pick_contract``): one query however large the roster. The counts by status read the
+    enrollments' kept status alone (off the index); only the not yet booked ones are joined to their
+    addresses; the pending count is only for an active contract."""
     status = status_sql()
-    not_booked = status.in_(NOT_BOOKED)
     no_address = fn.TRIM(fn.COALESCE(recipient_sql(), "")) == ""
-    query = (
-        with_account(
-            Enrollment.select(
-                fn.COUNT(Enrollment.id),
-                _count_where(status == NOT_INVITED),
-                _count_where(status == INVITED),
-                _count_where(not_booked & no_address),
-            ).join_from(Enrollment, Client)
-        )
-        .join_from(Enrollment, Appointment, JOIN.LEFT_OUTER, on=(Enrollment.appointment == Appointment.id))
-        .where(Enrollment.contract == contract.id)
+    unreachable = with_account(Enrollment.select(fn.COUNT(Enrollment.id)).join_from(Enrollment, Client)).where(
+        Enrollment.contract == contract.id, status.in_(NOT_BOOKED), no_address
     )
-    total, not_invited, invited, no_email = (int(value or 0) for value in query.tuples().get())
-    figures = Overview(
+    pending = _pending(contract.id) if contract.status == ACTIVE else Value(0)
+    query = Enrollment.select(
+        fn.COUNT(SQL("*")),  # *: the counts by status are read off the index alone
+        _count_where(status == NOT_INVITED),
+        _count_where(status == INVITED),
+        unreachable,
+        pending,
+    ).where(Enrollment.contract == contract.id)
+    total, not_invited, invited, no_email, waiting = (int(value or 0) for value in query.tuples().get())
+    return Overview(
         total=total,
         not_invited=not_invited,
         invited=invited,
         booked=total - not_invited - invited,
         no_email=no_email,
+        pending=waiting,
     )
-    figures.pending = pending_count(contract.id) if contract.status == ACTIVE else 0
-    return figures
 
 
 # --- reminders -------------------------------------------------------------------------------
