@@ -48,3 +48,14 @@ def test_a_tuned_server_keeps_its_value(pg_app):
     with conn.cursor() as cursor:
         cursor.execute("RESET random_page_cost")
     conn.planned_for_ssd = False  # the next check-out sets it again
+
+
+def test_a_request_runs_without_parallel_workers_or_jit(pg_app, client):
+    pg_app.add_url_rule(
+        "/_test/planner",
+        endpoint="test_planner",
+        view_func=lambda: " ".join(
+            db.execute_sql(f"SHOW {name}").fetchone()[0] for name in ("max_parallel_workers_per_gather", "jit")
+        ),
+    )
+    assert client.get("/_test/planner").text == "0 off"
