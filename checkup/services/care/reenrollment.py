@@ -60,20 +60,20 @@ def invitation_key(client_id, last_day):
 def _due(today):
     """Clients due for re-enrollment today, whether invited for this cycle or not: a completed checkup on or
     before the cutoff as their latest, an address, no upcoming appointment and service reminders agreed to."""
-    cutoff = months_before(today, DUE_AFTER_MONTHS)
-    upcoming = Appointment.select(SQL("1")).where(
-        Appointment.client == ClientFacts.client, Appointment.status.in_(LIVE_STATUSES), Appointment.day >= today
-    )
     return (
         Client.select(Client, ClientFacts.last_exam_day)
         .join(ClientFacts, on=(ClientFacts.client == Client.id))
-        .where(
-            ClientFacts.last_exam_day <= cutoff,
-            Client.email != "",
-            ~fn.EXISTS(upcoming),
-            _agrees_to_reminders(),
-        )
+        .where(*_due_conditions(today, months_before(today, DUE_AFTER_MONTHS)))
     )
+
+
+def _due_conditions(today, cutoff):
+    """``_due``'s rule, with ``cutoff`` = months_before(today, DUE_AFTER_MONTHS) (a parameter of its own in
+    the page's prepared list)."""
+    upcoming = Appointment.select(SQL("1")).where(
+        Appointment.client == ClientFacts.client, Appointment.status.in_(LIVE_STATUSES), Appointment.day >= today
+    )
+    return (ClientFacts.last_exam_day <= cutoff, Client.email != "", ~fn.EXISTS(upcoming), _agrees_to_reminders())
 
 
 def _agrees_to_reminders():
@@ -111,19 +111,10 @@ def due_clients(today=None, limit=None, after=None, reviewed_too=False):
 
 def _due_names_query(today, cutoff):
     # ``_due`` and ``_unreviewed`` with ``cutoff`` = months_before(today, DUE_AFTER_MONTHS), as the page reads them
-    upcoming = Appointment.select(SQL("1")).where(
-        Appointment.client == ClientFacts.client, Appointment.status.in_(LIVE_STATUSES), Appointment.day >= today
-    )
     return (
         Client.select(Client.id, Client.name, ClientFacts.last_exam_day)
         .join(ClientFacts, on=(ClientFacts.client == Client.id))
-        .where(
-            ClientFacts.last_exam_day <= cutoff,
-            Client.email != "",
-            ~fn.EXISTS(upcoming),
-            _agrees_to_reminders(),
-            ClientFacts.unreviewed_day <= cutoff,
-        )
+        .where(*_due_conditions(today, cutoff), ClientFacts.unreviewed_day <= cutoff)
         .order_by(ClientFacts.last_exam_day, ClientFacts.client)
         .limit(PAGE_DUE)
         .objects()
