@@ -6,6 +6,7 @@ and Fernet ciphertext lets staff screens show it masked.
 
 import base64
 import datetime
+import functools
 import hashlib
 import hmac
 import unicodedata
@@ -56,8 +57,18 @@ def sex(value: str | None) -> str:
 
 
 def _key_bytes(purpose: str) -> bytes:
-    secret = current_app.config["NATIONAL_ID_KEY"].encode()
-    return hmac.new(secret, purpose.encode(), hashlib.sha256).digest()
+    return _derived_key(current_app.config["NATIONAL_ID_KEY"], purpose)
+
+
+@functools.lru_cache(maxsize=8)
+def _derived_key(secret: str, purpose: str) -> bytes:
+    """The key for ``purpose``, derived once per configured secret (a staff list masks one ID per row)."""
+    return hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).digest()
+
+
+@functools.lru_cache(maxsize=4)
+def _fernet(secret: str) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(_derived_key(secret, "encrypt")))
 
 
 def lookup_hash(value: str | None) -> str:
@@ -65,14 +76,14 @@ def lookup_hash(value: str | None) -> str:
 
 
 def encrypt(value: str | None) -> str:
-    return Fernet(base64.urlsafe_b64encode(_key_bytes("encrypt"))).encrypt(normalize(value).encode()).decode()
+    return _fernet(current_app.config["NATIONAL_ID_KEY"]).encrypt(normalize(value).encode()).decode()
 
 
 def decrypt(cipher: str | None) -> str:
     if not cipher:
         return ""
     try:
-        return Fernet(base64.urlsafe_b64encode(_key_bytes("encrypt"))).decrypt(cipher.encode()).decode()
+        return _fernet(current_app.config["NATIONAL_ID_KEY"]).decrypt(cipher.encode()).decode()
     except InvalidToken:
         return ""
 
