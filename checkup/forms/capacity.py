@@ -2,6 +2,7 @@
 
 import datetime
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -113,14 +114,31 @@ class TemplateForm(FlaskForm):
         return [self[name] for name in self.resource_names]
 
 
+# {((resource id, label), ...): its form class}: a class is made once per set of resources and labels
+_TEMPLATE_FORM_CLASSES: dict[tuple, type] = {}
+_TEMPLATE_FORM_CLASS_LIMIT = 64
+
+
+def _template_form_class(resources, labels):
+    key = tuple((r.id, labels[r.id]) for r in resources)
+    form_class = _TEMPLATE_FORM_CLASSES.get(key)
+    if form_class is None:
+        names = tuple(f"resource_{r.id}" for r in resources)
+        fields = {f"resource_{r.id}": capacity_field(labels[r.id]) for r in resources}
+        form_class = type("ResourceTemplateForm", (TemplateForm,), dict(fields, resource_names=names))
+        if len(_TEMPLATE_FORM_CLASSES) >= _TEMPLATE_FORM_CLASS_LIMIT:
+            _TEMPLATE_FORM_CLASSES.clear()
+        _TEMPLATE_FORM_CLASSES[key] = form_class
+    return form_class
+
+
 def template_form(resources, labels, formdata=None, today=None):
     """A TemplateForm with one capacity field per active resource (prefilled with its daily capacity).
 
-    ``labels`` maps resource id → label; with ``formdata=None`` the form shows the defaults.
+    ``labels`` maps resource id → label; with ``formdata=None`` the form shows the defaults. The form's
+    class is made once per set of resources and labels.
     """
-    names = tuple(f"resource_{r.id}" for r in resources)
-    fields = {f"resource_{r.id}": capacity_field(labels[r.id]) for r in resources}
-    form_class = type("ResourceTemplateForm", (TemplateForm,), dict(fields, resource_names=names))
+    form_class = _template_form_class(resources, labels)
     if formdata is not None:
         form = form_class(formdata=formdata)
     else:
@@ -133,10 +151,17 @@ def template_form(resources, labels, formdata=None, today=None):
         }
         data.update({f"resource_{r.id}": r.daily_capacity for r in resources})
         form = form_class(formdata=None, data=data)
-    for number, entry in enumerate(form.slots, 1):  # labels that say which row (read by screen readers)
-        entry.form.start.label.text = _l("Start of slot %(n)s", n=number)
-        entry.form.end.label.text = _l("End of slot %(n)s", n=number)
-        entry.form.capacity.label.text = _l("Capacity of slot %(n)s", n=number)
+    # labels that say which row (read by screen readers), each pattern translated once
+    start, end, capacity = (
+        gettext("Start of slot %(n)s"),
+        gettext("End of slot %(n)s"),
+        gettext("Capacity of slot %(n)s"),
+    )
+    for number, entry in enumerate(form.slots, 1):
+        row = {"n": number}
+        entry.form.start.label.text = start % row
+        entry.form.end.label.text = end % row
+        entry.form.capacity.label.text = capacity % row
     return form
 
 

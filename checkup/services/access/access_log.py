@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from peewee import SQL, fn
 
-from checkup.core.pagination import paginate
+from checkup.core.pagination import Page
+from checkup.core.prepared import PreparedSelect
 from checkup.models import AuditEvent, User, UserRole
 from checkup.models.accounts import ADMIN, CHIEF, COUNSELOR, HR, PHYSICIAN, SCHEDULER
 
@@ -111,33 +112,76 @@ def _access_events(client_id):
     )
 
 
+def _access_count_query(client_id):
+    return _access_events(client_id).select(fn.COUNT(SQL("*"))).order_by()
+
+
+def _access_page_query(client_id, limit, offset):
+    return (
+        _access_events(client_id).select(AuditEvent.at, AuditEvent.action, AuditEvent.user).limit(limit).offset(offset)
+    )
+
+
+# a client's id and the page's bounds are the parameters; the roles are the query's own constants
+_SAMPLE_ID, _SAMPLE_LIMIT, _SAMPLE_OFFSET = -2_000_000_001, 2_000_000_003, 2_000_000_005
+_ACCESS_COUNT = PreparedSelect(_access_count_query, "checkup_staff_access_count", samples=(_SAMPLE_ID,))
+_ACCESS_PAGE = PreparedSelect(
+    _access_page_query, "checkup_staff_access_page", samples=(_SAMPLE_ID, _SAMPLE_LIMIT, _SAMPLE_OFFSET)
+)
+
+
+def _roles_query(*user_ids):
+    return UserRole.select(UserRole.user, UserRole.role).where(
+        UserRole.user.in_(list(user_ids)), UserRole.role.in_(ACCESS_ROLES)
+    )
+
+
+# the roles of up to 1, 5 or a page's 25 accounts, prepared: fewer ids are padded with the last one
+_ROLE_SIZES = (1, 5, ACCESS_PAGE_SIZE)
+_ROLES_OF = {
+    size: PreparedSelect(
+        _roles_query, f"checkup_access_roles_of_{size}", samples=tuple(-2_000_000_001 - n for n in range(size))
+    )
+    for size in _ROLE_SIZES
+}
+
+
+def _roles_of(user_ids):
+    """{account id: its access roles, in ROLE_ORDER} for ``user_ids``, in one query (none when empty)."""
+    roles = {}
+    if user_ids:
+        ids = sorted(user_ids)
+        size = next((size for size in _ROLE_SIZES if size >= len(ids)), None)
+        if size is None:
+            rows = _roles_query(*ids).tuples()
+        else:
+            rows = _ROLES_OF[size].plain(*ids, *[ids[-1]] * (size - len(ids)))
+        for user_id, role in rows:
+            roles.setdefault(user_id, []).append(role)
+    return {user_id: tuple(sorted(found, key=ROLE_ORDER.get)) for user_id, found in roles.items()}
+
+
+def _accesses_of(rows):
+    """(at, action, user id) rows as Access rows."""
+    roles = _roles_of({user_id for _at, _action, user_id in rows})
+    return [Access(at, user_id, roles.get(user_id, ()), purpose_of(action)) for at, action, user_id in rows]
+
+
 def _as_accesses(events):
     """Events as Access rows, the roles of their accounts read in one query."""
-    roles = {}
-    user_ids = {event.user_id for event in events}
-    if user_ids:
-        for row in UserRole.select(UserRole.user, UserRole.role).where(
-            UserRole.user.in_(user_ids), UserRole.role.in_(ACCESS_ROLES)
-        ):
-            roles.setdefault(row.user_id, []).append(row.role)
-    return [
-        Access(
-            event.at,
-            event.user_id,
-            tuple(sorted(roles.get(event.user_id, ()), key=ROLE_ORDER.get)),
-            purpose_of(event.action),
-        )
-        for event in events
-    ]
+    return _accesses_of([(event.at, event.action, event.user_id) for event in events])
 
 
 def staff_accesses(client_id, page=1):
     """One page (newest first) of what staff and HR did with the client's record, from the audit log:
     when, the roles and account number of who did it (never a name) and what it was for. The client's
-    own actions and the system's are left out. Three queries whatever the page holds."""
-    result = paginate(_access_events(client_id), page, ACCESS_PAGE_SIZE)
-    result.items = _as_accesses(result.items)
-    return result
+    own actions and the system's are left out. Three queries whatever the page holds (the count and the
+    page prepared)."""
+    total = _ACCESS_COUNT.plain(client_id)[0][0]
+    pages = max(1, -(-total // ACCESS_PAGE_SIZE))
+    number = min(max(1, page or 1), pages)
+    rows = _ACCESS_PAGE.plain(client_id, ACCESS_PAGE_SIZE, (number - 1) * ACCESS_PAGE_SIZE)
+    return Page(_accesses_of(rows), number, pages, total, ACCESS_PAGE_SIZE)
 
 
 def all_staff_accesses(client_id):

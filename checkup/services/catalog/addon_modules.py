@@ -8,10 +8,11 @@ ValidationError / NotFound on bad input; ``module_problems`` only reads.
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, fn, prefetch
+from peewee import JOIN, fn
 
 from checkup.core.arguments import id_from_text, storable_id
 from checkup.core.errors import NotFound, ValidationError
+from checkup.core.prepared import PreparedSelect
 from checkup.models import AddonModule, AddonModuleItem, ExamItem
 from checkup.models.catalog import PACKAGE_SEXES
 from checkup.services.catalog import item_bundles
@@ -78,14 +79,61 @@ def module_item_ids(module_id):
     ]
 
 
+def _active_modules_query():
+    return AddonModule.select().where(AddonModule.active == True).order_by(AddonModule.sort_order, AddonModule.code)
+
+
+def _active_links_query():
+    return (
+        AddonModuleItem.select(AddonModuleItem, ExamItem)
+        .join(ExamItem)
+        .join_from(AddonModuleItem, AddonModule)
+        .where(AddonModule.active == True)
+        .order_by(ExamItem.code, AddonModuleItem.id)
+    )
+
+
+_ACTIVE_MODULES = PreparedSelect(_active_modules_query, "checkup_active_addon_modules", samples=())
+_ACTIVE_LINKS = PreparedSelect(_active_links_query, "checkup_active_addon_links", samples=())
+
+
+_MODULE_NAMES = tuple(field.name for field in AddonModule._meta.sorted_fields)
+_LINK_NAMES = tuple(field.name for field in AddonModuleItem._meta.sorted_fields)
+_ITEM_NAMES = tuple(field.name for field in ExamItem._meta.sorted_fields)
+
+
+def _model(model, names, values):
+    """A row of plain columns (core/plain_rows) as the model object peewee would build from it (its
+    ``__data__`` keyed by field name, nothing dirty), without peewee's per-field conversions and setattrs:
+    these few dozen rows are read on every booking page."""
+    row = model.__new__(model)
+    row.__data__ = dict(zip(names, values, strict=True))
+    row._dirty = set()
+    row.__rel__ = {}
+    return row
+
+
 def active_modules_with_items(codes=None):
-    """Active modules (only ``codes`` when given) with ``module_items`` and their items prefetched: two
-    queries whatever the number of modules."""
-    modules = AddonModule.select().where(AddonModule.active == True).order_by(AddonModule.sort_order, AddonModule.code)
+    """Active modules (only ``codes`` when given) with ``module_items`` (each link with its ``item`` and
+    ``module`` set, by item code) as a prefetch would set them: two prepared queries of plain columns
+    whatever the number of modules."""
+    modules = [_model(AddonModule, _MODULE_NAMES, row) for row in _ACTIVE_MODULES.plain()]
     if codes is not None:
-        modules = modules.where(AddonModule.code.in_(list(codes) or [""]))
-    links = AddonModuleItem.select(AddonModuleItem, ExamItem).join(ExamItem).order_by(ExamItem.code)
-    return prefetch(modules, links)
+        wanted = set(codes)
+        modules = [module for module in modules if module.code in wanted]
+    by_id = {module.id: module for module in modules}
+    for module in modules:
+        module.module_items = []
+    width = len(_LINK_NAMES)
+    for row in _ACTIVE_LINKS.plain():
+        link = _model(AddonModuleItem, _LINK_NAMES, row[:width])
+        module = by_id.get(link.module_id)
+        if module is None:
+            continue
+        link.__rel__["module"] = module
+        link.__rel__["item"] = _model(ExamItem, _ITEM_NAMES, row[width:])
+        module.module_items.append(link)
+    return modules
 
 
 def module_price(module, new_items):

@@ -11,6 +11,7 @@ from peewee import JOIN
 
 from checkup.config import center_identity
 from checkup.core import calendar_file, clock, links, tasks
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Appointment, AppointmentItem, Client, ExamItem, Package, Slot, User, WaitlistEntry
 from checkup.models.appointments import BOOKED, CANCELLED
 from checkup.models.base import db, utcnow
@@ -30,25 +31,36 @@ def _recipient(client):
     )
 
 
-def appointment_details(appointment_id):
-    """An appointment with slot, package, client and its items (department order) in four queries."""
-    appointment = (
+def _details_query(appointment_id):
+    return (
         Appointment.select(Appointment, Slot, Package, Client)
         .join(Slot)
         .join_from(Appointment, Package, JOIN.LEFT_OUTER)
         .join_from(Appointment, Client)
         .where(Appointment.id == appointment_id)
-        .first()
     )
-    if appointment is None:
-        return None, []
-    items = list(
+
+
+def _details_items_query(appointment_id):
+    return (
         ExamItem.select()
         .join(AppointmentItem)
-        .where(AppointmentItem.appointment == appointment.id)
+        .where(AppointmentItem.appointment == appointment_id)
         .order_by(ExamItem.department, ExamItem.code)
     )
-    return appointment, items
+
+
+_DETAILS = PreparedSelect(_details_query, "checkup_mail_appointment_details")
+_DETAILS_ITEMS = PreparedSelect(_details_items_query, "checkup_mail_appointment_items")
+
+
+def appointment_details(appointment_id):
+    """An appointment with slot, package, client and its items (department order) in two prepared queries."""
+    found = _DETAILS.rows(appointment_id)
+    if not found:
+        return None, []
+    appointment = found[0]
+    return appointment, _DETAILS_ITEMS.rows(appointment.id)
 
 
 def ics_for(appointment, items, chinese=False, method=calendar_file.PUBLISH, email=""):
