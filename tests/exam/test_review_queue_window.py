@@ -11,7 +11,8 @@ import pytest
 from checkup.core import clock
 from checkup.models import Appointment, AppointmentItem, Client, Slot
 from checkup.models.appointments import CHECKED_IN, COMPLETED
-from checkup.models.base import db
+from checkup.models.base import db, utcnow
+from checkup.models.review import CONCLUSION_SIGNED, StationConclusion
 from checkup.services.exam import review_queue
 from tests.report_helpers import ReportWorld
 
@@ -49,6 +50,20 @@ def _old_appointments(world, n):
             AppointmentItem.is_addon,
         ],
     ).execute()
+    # their stations signed, as a center's history has them: the queue's "a station signed" probe (one per
+    # window candidate) must not turn into reading the history's conclusions
+    old = Appointment.select(Appointment.id).where(Appointment.day < first)
+    StationConclusion.insert_from(
+        old.select(Appointment.id, world.wbc.department_id, "", CONCLUSION_SIGNED, utcnow(), ""),
+        [
+            StationConclusion.appointment,
+            StationConclusion.department,
+            StationConclusion.text,
+            StationConclusion.status,
+            StationConclusion.saved_at,
+            StationConclusion.reopen_reason,
+        ],
+    ).execute()
 
 
 def _plan(query):
@@ -72,6 +87,7 @@ def test_the_queue_reads_its_window_off_the_status_day_index_on_postgresql(app):
     _old_appointments(world, OLD_ROWS)
     db.execute_sql("ANALYZE appointment")
     db.execute_sql("ANALYZE appointment_item")
+    db.execute_sql("ANALYZE station_conclusion")
 
     assert [a.id for a in review_queue.ready_for_review()] == [world.appointment.id]
     assert review_queue.review_queue().total == 1

@@ -13,12 +13,13 @@ ID card and join it to the center's earlier record of the person (``enrollment_i
 checking it in with the ID number confirmed makes that number the record's own.
 """
 
+import datetime
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, fn
+from peewee import JOIN, Tuple, fn
 
 from checkup.config import center_identity
 from checkup.core import audit, clock, national_id
@@ -186,8 +187,44 @@ def _sheet_rows_select():
     )
 
 
-def _rows(query, now, today):
-    """DaySheetRows of a ``_sheet_rows_select`` query, read as plain rows: no model objects (a page has 50)."""
+def _page_rows_select(day, first_start, first_id, last_start, last_id, limit, offset):
+    """A page of the day's rows (cancelled ones left out) in the slots from (``first_start``, ``first_id``) to
+    (``last_start``, ``last_id``) in the day's slot order — the page's whole slots, consecutive in that order
+    (``_window``) — so that its SQL keeps one shape whatever the number of slots shown."""
+    slot_order = Tuple(Slot.start_time, Slot.id)
+    return (
+        _sheet_rows_select()
+        .where(
+            Appointment.day == day,
+            Appointment.status != CANCELLED,
+            Slot.day == day,
+            slot_order >= Tuple(first_start, first_id),
+            slot_order <= Tuple(last_start, last_id),
+        )
+        .order_by(Slot.start_time, Slot.id, Client.name, Appointment.id)
+        .limit(limit)
+        .offset(offset)
+    )
+
+
+# every day-sheet page reads one: its SQL is built (and planned, on PostgreSQL: more than the reading) once
+_PAGE_ROWS = PreparedSelect(
+    _page_rows_select,
+    "checkup_day_sheet_rows",
+    samples=(
+        datetime.date(1, 1, 3),
+        datetime.time(0, 0, 1),
+        -2_000_000_011,
+        datetime.time(0, 0, 2),
+        -2_000_000_012,
+        -2_000_000_013,
+        -2_000_000_014,
+    ),
+)
+
+
+def _rows(tuples, now, today):
+    """DaySheetRows of ``_sheet_rows_select`` rows read as plain tuples: no model objects (a page has 50)."""
     rows, ended, packages = [], {}, {}
     for (
         appointment_id,
@@ -206,7 +243,7 @@ def _rows(query, now, today):
         roster_since,
         roster_id_hash,
         *package,
-    ) in plain_tuples(query):
+    ) in tuples:
         slot_ended = ended.get((day, end_time))
         if slot_ended is None:
             slot_ended = ended[day, end_time] = clock.local(day, end_time) <= now
@@ -253,7 +290,7 @@ def _check_in_times(appointment_ids):
         AuditEvent.object_type == "appointment",
         AuditEvent.object_id.in_([str(i) for i in appointment_ids]),
     )
-    return {int(e.object_id): clock.from_utc(e.at) for e in events}
+    return {int(object_id): clock.from_utc(at) for object_id, at in plain_tuples(events)}
 
 
 def _slot_status_counts(appointments_day, slots_day):
@@ -356,14 +393,18 @@ def day_sheet(day, slot_id=None, start=0):
     sheet.slots = [DaySheetSlot(g.slot, ended=g.ended, counts=g.counts) for g in shown]
     by_slot = {group.slot.id: group for group in sheet.slots}
     now = clock.now()
-    query = (
-        _sheet_rows_select()
-        .where(Appointment.day == day, Appointment.status != CANCELLED, Appointment.slot.in_(list(by_slot)))
-        .order_by(Slot.start_time, Slot.id, Client.name, Appointment.id)
-        .limit(SHEET_PAGE_ROWS + 1)  # + 1: a booking made since the counts does not make the page longer
-        .offset(position.start)
+    first, last = sheet.slots[0].slot, sheet.slots[-1].slot
+    tuples = _PAGE_ROWS.plain(
+        day,
+        first.start_time,
+        first.id,
+        last.start_time,
+        last.id,
+        SHEET_PAGE_ROWS + 1,  # + 1: a booking made since the counts does not make the page longer
+        position.start,
     )
-    rows = _rows(query, now, today)[:SHEET_PAGE_ROWS]
+    # (a slot added to the range since the counts is not on this page)
+    rows = [row for row in _rows(tuples, now, today) if row.slot_id in by_slot][:SHEET_PAGE_ROWS]
     for row in rows:
         by_slot[row.slot_id].rows.append(row)
     times = _check_in_times([r.appointment_id for r in rows if r.status != BOOKED])
@@ -375,7 +416,9 @@ def day_sheet(day, slot_id=None, start=0):
 
 def sheet_row(appointment_id):
     """One day-sheet row (for swapping a single row after an action), in two queries."""
-    found = _rows(_sheet_rows_select().where(Appointment.id == appointment_id), clock.now(), clock.today())
+    found = _rows(
+        plain_tuples(_sheet_rows_select().where(Appointment.id == appointment_id)), clock.now(), clock.today()
+    )
     if not found:
         raise NotFound(_l("We could not find that appointment."))
     row = found[0]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from peewee import JOIN, SQL, fn
 
 from checkup.core import clock
-from checkup.core.pagination import counted_page, whole_count
+from checkup.core.pagination import Page, counted_page, whole_count
 from checkup.core.prepared import PreparedSelect
 from checkup.models import (
     Appointment,
@@ -58,22 +58,21 @@ def ready_ids():
     one out). Anti-joins, not ``NOT IN``: each candidate costs a probe of the report (appointment,
     version), appointment item and result (appointment, item) indexes, whatever the number of reports.
     """
-    return _ready_select(*_ready_parameters(window_start()))
+    return _ready_select(window_start())
 
 
-def _ready_parameters(first_day):
-    """The values ``_ready_select`` takes, in its SQL's parameter order."""
-    return (CHECKED_IN, first_day, *EVER_SIGNED, True, "", CONCLUSION_SIGNED)
-
-
-def _ready_select(status, first_day, signed, published, superseded, skipped, no_text, conclusion_signed):
-    """``ready_ids``'s query on explicit values (see ``_ready_parameters``), so that its SQL can be built
-    once (``is_ready``)."""
-    signed_version = Report.select(SQL("1")).where(
-        Report.appointment == Appointment.id, Report.status.in_((signed, published, superseded))
-    )
+def _ready_select(first_day):
+    """``ready_ids``'s query from ``first_day`` (the statuses and flags are constants of the SQL: the prepared
+    selects below give only the day and their own values)."""
+    signed_version = Report.select(SQL("1")).where(Report.appointment == Appointment.id, Report.status.in_(EVER_SIGNED))
     has_items = AppointmentItem.select(SQL("1")).where(AppointmentItem.appointment == Appointment.id)
-    done = (Result.skipped == skipped) | Result.value_num.is_null(False) | (Result.value_text != no_text)
+    # implied by the proof of the stations below (an item's station needs its signed conclusion), but one
+    # probe of the (appointment, status) index: most candidates (checked in today, stations still at work)
+    # have no signed conclusion yet and leave here, before each of their items is probed
+    any_station_signed = StationConclusion.select(SQL("1")).where(
+        StationConclusion.appointment == Appointment.id, StationConclusion.status == CONCLUSION_SIGNED
+    )
+    done = (Result.skipped == True) | Result.value_num.is_null(False) | (Result.value_text != "")  # noqa: E712
     resulted = Result.select(SQL("1")).where(
         Result.appointment == AppointmentItem.appointment, Result.item == AppointmentItem.item, done
     )
@@ -83,7 +82,7 @@ def _ready_select(status, first_day, signed, published, superseded, skipped, no_
     station_signed = StationConclusion.select(SQL("1")).where(
         StationConclusion.appointment == AppointmentItem.appointment,
         StationConclusion.department == ExamItem.department,
-        StationConclusion.status == conclusion_signed,
+        StationConclusion.status == CONCLUSION_SIGNED,
     )
     unsigned_station = (
         AppointmentItem.select(SQL("1"))
@@ -93,10 +92,11 @@ def _ready_select(status, first_day, signed, published, superseded, skipped, no_
     return (
         Appointment.select(Appointment.id)
         .where(
-            Appointment.status == status,
+            Appointment.status == CHECKED_IN,
             Appointment.day >= first_day,
             ~fn.EXISTS(signed_version),
             fn.EXISTS(has_items),
+            fn.EXISTS(any_station_signed),
             ~fn.EXISTS(unfinished),
             ~fn.EXISTS(unsigned_station),
         )
@@ -104,19 +104,31 @@ def _ready_select(status, first_day, signed, published, superseded, skipped, no_
     )
 
 
-def _one_ready_select(*parameters):
-    """``_ready_select`` narrowed to one appointment (its id the last parameter)."""
-    *ready, appointment_id = parameters
-    return _ready_select(*ready).where(Appointment.id == appointment_id)
+# values nothing in the queries equals, standing for the parameters while their SQL is built (core/prepared)
+_SAMPLE_DAY = datetime.date(1, 1, 2)
+_SAMPLE_ID, _SAMPLE_LIMIT, _SAMPLE_OFFSET = -2_000_000_001, -2_000_000_002, -2_000_000_003
 
 
-_ONE_READY = PreparedSelect(_one_ready_select, "checkup_review_one_ready")
+def _one_ready_select(first_day, appointment_id):
+    """``_ready_select`` narrowed to one appointment."""
+    return _ready_select(first_day).where(Appointment.id == appointment_id)
+
+
+def _ready_page_select(first_day, limit, offset):
+    """One page of ``_ready_select``'s ids, each with the whole list's count (``whole_count``)."""
+    return _ready_select(first_day).select_extend(whole_count()).limit(limit).offset(offset)
+
+
+_ONE_READY = PreparedSelect(_one_ready_select, "checkup_review_one_ready", samples=(_SAMPLE_DAY, _SAMPLE_ID))
+_READY_PAGE = PreparedSelect(
+    _ready_page_select, "checkup_review_ready_page", samples=(_SAMPLE_DAY, _SAMPLE_LIMIT, _SAMPLE_OFFSET)
+)
 
 
 def is_ready(appointment_id):
     """Whether the appointment waits in the review queue (``ready_ids``), in one query whose SQL is built
     once per process (every review page asks it)."""
-    return bool(_ONE_READY.rows(*_ready_parameters(window_start()), appointment_id))
+    return bool(_ONE_READY.plain(window_start(), appointment_id))
 
 
 def _with_client_and_package(ids):
@@ -148,7 +160,13 @@ def review_queue(page=1, per_page=REVIEW_PAGE_SIZE):
     """One page of the appointments ready to sign (see ``ready_ids``), oldest first, in two queries
     whatever the number of appointments or reports: the page's ids counted with the whole list (a window
     count), their rows. The clients and packages are joined to the page only, never to every candidate."""
-    result = counted_page(ready_ids().select_extend(whole_count()), page, per_page)
+    number = max(1, page or 1)
+    rows = _READY_PAGE.plain(window_start(), per_page, (number - 1) * per_page)
+    if rows or number == 1:
+        total = rows[0][-1] if rows else 0
+        result = Page([row[:-1] for row in rows], number, max(1, -(-total // per_page)), total, per_page)
+    else:  # past the end: counted and clamped as counted_page does
+        result = counted_page(ready_ids().select_extend(whole_count()), number, per_page)
     result.items = _with_client_and_package([appointment_id for (appointment_id,) in result.items])
     return result
 
