@@ -18,7 +18,8 @@ def _member_form(form=None):
     form = form or StaffDepartmentForm()
     form.user.choices = [("", "—")] + [(str(u.id), f"{u.name} <{u.email}>") for u in followup_assignment.counselors()]
     form.department.choices = [("", "—")] + [
-        (str(d.id), d.name_en + (f" {d.name_zh}" if d.name_zh else "")) for d in followup_assignment.departments()
+        (str(id_), name_en + (f" {name_zh}" if name_zh else ""))
+        for id_, name_en, name_zh in followup_assignment.department_names()
     ]
     return form
 

@@ -7,11 +7,10 @@ from flask_babel import gettext as _
 from checkup.blueprints.admin.catalog import bp, invalid_status
 from checkup.core.arguments import id_from_text
 from checkup.core.errors import ValidationError
-from checkup.core.i18n import localized
+from checkup.core.i18n import is_chinese, localized
 from checkup.forms.catalog import OrderRuleForm, values_of
 from checkup.forms.station_staff import StationStaffForm, station_staff_form
 from checkup.services.catalog import station_order
-from checkup.services.catalog.catalog import departments
 from checkup.services.exam import station_staff
 from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, wants_fragment
@@ -21,7 +20,11 @@ from checkup.web.guards import actor, render_page, wants_fragment
 
 def _rule_form(form=None):
     form = form or OrderRuleForm(formdata=None)
-    choices = [("", "—")] + [(str(d.id), f"{d.code} · {localized(d)}") for d in departments()]
+    chinese = is_chinese()
+    choices = [("", "—")] + [
+        (str(id_), f"{code} · {name_zh if chinese and name_zh else name_en}")
+        for id_, code, name_en, name_zh in station_order.station_choices()
+    ]
     form.before.choices = form.after.choices = choices
     return form
 

@@ -38,9 +38,7 @@ def export():
 def renewal_tasks():
     status = request.args.get("status", "open")
     status = status if status in ("open", "done", "all") else "open"
-    return render_page(
-        "management/renewals.html", tasks=renewals.task_list(status), shown=status, form=RenewalDoneForm()
-    )
+    return render_page("management/renewals.html", tasks=renewals.task_list(status), shown=status)
 
 
 @bp.post("/renewals/<int:task_id>/done")

@@ -18,15 +18,18 @@ admin's review (with a count on the admin's home page). Every grant and every re
 """
 
 import datetime
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN
+from peewee import JOIN, SQL, fn
 
 from checkup.core import audit, clock
 from checkup.core.arguments import valid_id
 from checkup.core.errors import NotFound, PermissionDenied, ValidationError
-from checkup.core.pagination import paginate
+from checkup.core.pagination import Page, paginate, whole_count
+from checkup.core.plain_rows import plain_tuples
+from checkup.core.prepared import PreparedSelect
 from checkup.models import (
     Appointment,
     BreakGlassAccess,
@@ -238,26 +241,47 @@ def break_glass(actor, client_id, reason):
 
 def to_review_count():
     """How many break-the-glass accesses the admin has not reviewed yet (the admin home's badge)."""
-    return BreakGlassAccess.select().where(BreakGlassAccess.reviewed_at.is_null()).count()
+    return plain_tuples(BreakGlassAccess.select(fn.COUNT(SQL("*"))).where(BreakGlassAccess.reviewed_at.is_null()))[0][0]
 
 
-def review_list(state="open", page=1):
-    """A page of accesses (open: not reviewed yet, oldest first; reviewed: newest first) with the staff
-    member, the client and the reviewer, in a fixed number of queries."""
+class ReviewRow(NamedTuple):
+    """One access as the review page shows it."""
+
+    id: int
+    created_at: datetime.datetime
+    expires_at: datetime.datetime
+    reason: str
+    reviewed_at: datetime.datetime | None
+    review_note: str
+    staff_name: str
+    staff_email: str
+    client_id: int
+    client_name: str
+    reviewer_name: str | None  # None: no reviewer (never for a reviewed access, unless the account was deleted)
+
+
+def _review_query(reviewed, limit, offset):
     staff, reviewer = User.alias("staff"), User.alias("reviewer")
     query = (
-        BreakGlassAccess.select(BreakGlassAccess, staff, Client, reviewer)
-        .join(staff, on=(BreakGlassAccess.user == staff.id), attr="staff")
-        .join_from(BreakGlassAccess, Client)
-        .join_from(
-            BreakGlassAccess,
-            reviewer,
-            JOIN.LEFT_OUTER,
-            on=(BreakGlassAccess.reviewed_by == reviewer.id),
-            attr="reviewer",
+        BreakGlassAccess.select(
+            BreakGlassAccess.id,
+            BreakGlassAccess.created_at,
+            BreakGlassAccess.expires_at,
+            BreakGlassAccess.reason,
+            BreakGlassAccess.reviewed_at,
+            BreakGlassAccess.review_note,
+            staff.name,
+            staff.email,
+            Client.id,
+            Client.name,
+            reviewer.name,
+            whole_count(),
         )
+        .join(staff, on=(BreakGlassAccess.user == staff.id))
+        .join_from(BreakGlassAccess, Client)
+        .join_from(BreakGlassAccess, reviewer, JOIN.LEFT_OUTER, on=(BreakGlassAccess.reviewed_by == reviewer.id))
     )
-    if state == "reviewed":
+    if reviewed:
         query = query.where(BreakGlassAccess.reviewed_at.is_null(False)).order_by(
             BreakGlassAccess.reviewed_at.desc(), BreakGlassAccess.id.desc()
         )
@@ -265,7 +289,42 @@ def review_list(state="open", page=1):
         query = query.where(BreakGlassAccess.reviewed_at.is_null()).order_by(
             BreakGlassAccess.created_at, BreakGlassAccess.id
         )
-    return paginate(query, page, REVIEW_PAGE_SIZE)
+    return query.limit(limit).offset(offset)
+
+
+def _open_review_query(limit, offset):
+    return _review_query(False, limit, offset)
+
+
+def _reviewed_review_query(limit, offset):
+    return _review_query(True, limit, offset)
+
+
+# the admin's review list is read on every visit of the page: its SQL is built once per process (values
+# nothing equals stand for the limit and the offset)
+_PAGE_SAMPLES = (-2_000_000_201, -2_000_000_202)
+_OPEN_REVIEW_PAGE = PreparedSelect(_open_review_query, "checkup_break_glass_open_page", _PAGE_SAMPLES)
+_REVIEWED_REVIEW_PAGE = PreparedSelect(_reviewed_review_query, "checkup_break_glass_reviewed_page", _PAGE_SAMPLES)
+
+
+def review_list(state="open", page=1):
+    """A page of accesses (open: not reviewed yet, oldest first; reviewed: newest first) with the staff
+    member, the client and the reviewer (``ReviewRow``), counted in the same query (as ``counted_page``
+    reads it, the select prepared)."""
+    reviewed = state == "reviewed"
+    number = max(1, page or 1)
+    prepared = _REVIEWED_REVIEW_PAGE if reviewed else _OPEN_REVIEW_PAGE
+    rows = prepared.plain(REVIEW_PAGE_SIZE, (number - 1) * REVIEW_PAGE_SIZE)
+    if rows or number == 1:
+        total = rows[0][-1] if rows else 0
+        result = Page(
+            [row[:-1] for row in rows], number, max(1, -(-total // REVIEW_PAGE_SIZE)), total, REVIEW_PAGE_SIZE
+        )
+    else:  # past the end: counted and clamped as counted_page does
+        result = paginate(_review_query(reviewed, None, None).tuples(), number, REVIEW_PAGE_SIZE)
+        result.items = [row[:-1] for row in result.items]
+    result.items = [ReviewRow(*row) for row in result.items]
+    return result
 
 
 def mark_reviewed(actor, access_id, note):

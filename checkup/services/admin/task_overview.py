@@ -11,20 +11,22 @@ listed like any other, so nothing owed can hide from this page.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import ClassVar, cast
+from typing import ClassVar
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, fn
+from peewee import JOIN, SQL, fn
 
 from checkup.core import audit, tasks
 from checkup.core.arguments import parse_page
 from checkup.core.errors import NotFound, ValidationError
-from checkup.core.pagination import Page, paginate
+from checkup.core.pagination import Page, paginate, whole_count
+from checkup.core.plain_rows import plain_tuples
+from checkup.core.prepared import PreparedSelect
 from checkup.models import User
-from checkup.models.base import db
+from checkup.models.base import db, utcnow
 from checkup.models.tasks import DEAD, DONE, FAILED, QUEUED, RUNNING, Task
 
 PER_PAGE = 25
@@ -114,64 +116,143 @@ class Overview:
         return {name: value for name, value in (("state", self.state), ("kind", self.kind)) if value}
 
 
+def _count_in_state(state):
+    return Task.select(fn.COUNT(SQL("*"))).where(Task.state == state)
+
+
+def _oldest_due(now):
+    """core.tasks.oldest_queued_age's select (the same due rule, the same index walk)."""
+    return (
+        Task.select(Task.next_attempt_at)
+        .where(Task.state.in_((QUEUED, FAILED)), Task.next_attempt_at <= now)
+        .order_by(Task.next_attempt_at)
+        .limit(1)
+    )
+
+
+# read on every visit of the admin's home page: built once per process (a moment nothing equals stands for now)
+_COUNT_IN_STATE = PreparedSelect(_count_in_state, "checkup_tasks_count_in_state")
+_OLDEST_DUE = PreparedSelect(_oldest_due, "checkup_tasks_oldest_due", samples=(datetime.datetime(1901, 2, 6, 7, 8, 9),))
+
+
 def attention(now: datetime.datetime | None = None) -> Attention:
-    """The dashboard's check, in two queries: how many tasks are dead, how long the oldest due one waited."""
-    dead = Task.select().where(Task.state == DEAD).count()
-    return Attention(dead, tasks.oldest_queued_age(now))
+    """The dashboard's check, in two queries: how many tasks are dead, how long the oldest due one waited
+    (as core.tasks.oldest_queued_age answers it; both selects prepared)."""
+    now = now or utcnow()
+    dead = _COUNT_IN_STATE.plain(DEAD)[0][0]
+    oldest = _OLDEST_DUE.plain(now)
+    return Attention(dead, max(0.0, (now - oldest[0][0]).total_seconds()) if oldest else None)
+
+
+def _summary_query():
+    return Task.select(Task.kind, Task.state, fn.COUNT(Task.id)).group_by(Task.kind, Task.state).order_by(Task.kind)
 
 
 def summary(now: datetime.datetime | None = None) -> Summary:
     """Counts of every kind in every state (one grouped query) and the oldest due task's age (one more)."""
     counts: dict[str, dict[str, int]] = {}
     totals = {state: 0 for state in STATE_ORDER}
-    # peewee's stubs type the rows of .tuples() as models: these are (kind, state, count)
-    rows = cast(
-        Iterable[tuple[str, str, int]],
-        Task.select(Task.kind, Task.state, fn.COUNT(Task.id))
-        .group_by(Task.kind, Task.state)
-        .order_by(Task.kind)
-        .tuples(),
-    )
-    for kind, state, n in rows:
+    for kind, state, n in plain_tuples(_summary_query()):
         counts.setdefault(kind, {state: 0 for state in STATE_ORDER})[state] = n
         totals[state] = totals.get(state, 0) + n
     kinds = [KindCounts(kind, by_state) for kind, by_state in sorted(counts.items())]
-    return Summary(kinds, totals, Attention(totals.get(DEAD, 0), tasks.oldest_queued_age(now)))
+    now = now or utcnow()
+    oldest = _OLDEST_DUE.plain(now)
+    age = max(0.0, (now - oldest[0][0]).total_seconds()) if oldest else None
+    return Summary(kinds, totals, Attention(totals.get(DEAD, 0), age))
+
+
+def _listed_query(state, kind, limit, offset):
+    query = (
+        Task.select(
+            Task.id,
+            Task.kind,
+            Task.state,
+            Task.args_json,
+            Task.attempts,
+            Task.next_attempt_at,
+            Task.last_error,
+            Task.created_at,
+            Task.finished_at,
+            Task.caused_by,
+            User.name,
+            User.email,
+            whole_count(),
+        )
+        .join(User, JOIN.LEFT_OUTER, on=(Task.caused_by == User.id))
+        .where(Task.state.in_((state,) if state else LISTED_STATES))
+        .order_by(Task.created_at.desc(), Task.id.desc())
+    )
+    if kind is not None:
+        query = query.where(Task.kind == kind)
+    return query.limit(limit).offset(offset)
+
+
+# the list's SQL is built once per process and filter shape (state: any, failed or dead; a kind or none):
+# values nothing equals stand for the kind, the limit and the offset
+_LISTED: dict[tuple[str, bool], PreparedSelect] = {
+    (state, by_kind): PreparedSelect(
+        functools.partial(_listed_query, state) if by_kind else functools.partial(_listed_query, state, None),
+        f"checkup_tasks_listed_{state or 'any'}{'_of_kind' if by_kind else ''}",
+        ("-no kind-", -2_000_000_401, -2_000_000_402) if by_kind else (-2_000_000_401, -2_000_000_402),
+    )
+    for state in ("", *LISTED_STATES)
+    for by_kind in (False, True)
+}
+
+
+def _listed_page(state: str, kind: str, number: int) -> Page:
+    """One page of failed and dead tasks, counted in the same query (as ``counted_page`` reads it, the
+    select prepared)."""
+    prepared = _LISTED[(state, bool(kind))]
+    limits = (PER_PAGE, (number - 1) * PER_PAGE)
+    rows = prepared.plain(kind, *limits) if kind else prepared.plain(*limits)
+    if rows or number == 1:
+        total = rows[0][-1] if rows else 0
+        return Page([row[:-1] for row in rows], number, max(1, -(-total // PER_PAGE)), total, PER_PAGE)
+    # past the end: counted and clamped as counted_page does
+    result = paginate(_listed_query(state, kind or None, None, None).tuples(), number, PER_PAGE)
+    result.items = [row[:-1] for row in result.items]
+    return result
 
 
 def overview(page: object = 1, state: object = "", kind: object = "") -> Overview:
     """The whole page: the summary and one page of failed and dead tasks, newest first, filtered by
     ``state`` (failed or dead) and ``kind`` (one that has rows). Filters outside those lists are ignored,
-    never passed to the database. Four queries whatever the page length."""
+    never passed to the database. Three queries whatever the page length."""
     shown = summary()
-    state = state if state in LISTED_STATES else ""
+    state = state if isinstance(state, str) and state in LISTED_STATES else ""
     kind = kind if isinstance(kind, str) and kind in shown.kind_names else ""
-    query = (
-        Task.select(Task, User)
-        .join(User, JOIN.LEFT_OUTER, on=(Task.caused_by == User.id))
-        .where(Task.state.in_((state,) if state else LISTED_STATES))
-        .order_by(Task.created_at.desc(), Task.id.desc())
-    )
-    if kind:
-        query = query.where(Task.kind == kind)
-    result = paginate(query, parse_page(page), PER_PAGE)
-    result.items = [_listed(task) for task in result.items]
+    result = _listed_page(state, kind, max(1, parse_page(page) or 1))
+    result.items = [_listed(*row) for row in result.items]
     return Overview(shown, result, state, kind)
 
 
-def _listed(task: Task) -> ListedTask:
-    user = task.caused_by if task.caused_by_id is not None else None
+def _listed(
+    task_id: int,
+    kind: str,
+    state: str,
+    args_json: str,
+    attempts: int,
+    next_attempt_at: datetime.datetime | None,
+    last_error: str,
+    created_at: datetime.datetime,
+    finished_at: datetime.datetime | None,
+    caused_by_id: int | None,
+    user_name: str | None,
+    user_email: str | None,
+) -> ListedTask:
     return ListedTask(
-        id=task.id,
-        kind=task.kind,
-        state=task.state,
-        arguments=describe_arguments(task.args_json),
-        attempts=task.attempts,
-        next_attempt_at=task.next_attempt_at if task.state == FAILED else None,
-        last_error=task.last_error,
-        created_at=task.created_at,
-        finished_at=task.finished_at,
-        caused_by=(user.name or user.email) if user is not None else None,
+        id=task_id,
+        kind=kind,
+        state=state,
+        arguments=describe_arguments(args_json),
+        attempts=attempts,
+        next_attempt_at=next_attempt_at if state == FAILED else None,
+        last_error=last_error,
+        created_at=created_at,
+        finished_at=finished_at,
+        caused_by=(user_name or user_email) if caused_by_id is not None and user_email is not None else None,
     )
 
 

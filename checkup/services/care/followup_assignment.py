@@ -12,6 +12,8 @@ its findings (the most frequent among their items) and an assignee by the rule i
 With no active counselor at all the follow-up stays in the unassigned pool.
 """
 
+from typing import NamedTuple
+
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 
@@ -19,6 +21,7 @@ from checkup.core import audit
 from checkup.core.arguments import valid_id
 from checkup.core.audit import SYSTEM
 from checkup.core.errors import NotFound, ValidationError
+from checkup.core.plain_rows import plain_tuples
 from checkup.core.prepared import PreparedSelect
 from checkup.models import Department, ExamItem, FollowUp, Setting, StaffDepartment, User, UserRole
 from checkup.models.accounts import COUNSELOR
@@ -94,9 +97,15 @@ def save_settings(actor, mode, attempts):
 # --- counselors and their departments ----------------------------------------------------------------
 
 
+class Counselor(NamedTuple):
+    id: int
+    name: str
+    email: str
+
+
 def _counselors_query():
     return (
-        User.select()
+        User.select(User.id, User.name, User.email)
         .join(UserRole)
         .where(UserRole.role == COUNSELOR, User.is_active == True)
         .order_by(User.name, User.id)
@@ -108,8 +117,8 @@ _COUNSELORS = PreparedSelect(_counselors_query, "checkup_care_counselors", sampl
 
 
 def counselors():
-    """Active accounts holding the counselor role, by name."""
-    return _COUNSELORS.rows()
+    """Active accounts holding the counselor role (``Counselor``: id, name, email), by name."""
+    return [Counselor(*row) for row in _COUNSELORS.plain()]
 
 
 def is_counselor(user_id):
@@ -121,12 +130,38 @@ def is_counselor(user_id):
     )
 
 
-def staff_departments():
-    """Every counselor's department row with its user and department, for the admin's screen (the same
-    table holds the stations physicians work at: those are the station staff page's, not listed here)."""
+class MemberUser(NamedTuple):
+    id: int
+    name: str
+
+
+class MemberDepartment(NamedTuple):
+    id: int
+    name_en: str
+    name_zh: str
+
+
+class MembershipRow(NamedTuple):
+    """One counselor's department as the admin's screen lists it."""
+
+    id: int
+    is_head: bool
+    user: MemberUser
+    department: MemberDepartment
+
+
+def _staff_departments_query():
     counselor = UserRole.select(UserRole.user).where(UserRole.role == COUNSELOR)
-    return list(
-        StaffDepartment.select(StaffDepartment, User, Department)
+    return (
+        StaffDepartment.select(
+            StaffDepartment.id,
+            StaffDepartment.is_head,
+            User.id,
+            User.name,
+            Department.id,
+            Department.name_en,
+            Department.name_zh,
+        )
         .join(User)
         .join_from(StaffDepartment, Department)
         .where(StaffDepartment.user.in_(counselor))
@@ -134,8 +169,30 @@ def staff_departments():
     )
 
 
+_STAFF_DEPARTMENTS = PreparedSelect(_staff_departments_query, "checkup_care_staff_departments", samples=())
+
+
+def staff_departments():
+    """Every counselor's department row (``MembershipRow``: its user and department), for the admin's screen
+    (the same table holds the stations physicians work at: those are the station staff page's, not listed
+    here). One prepared query of plain rows."""
+    return [
+        MembershipRow(row[0], row[1], MemberUser(row[2], row[3]), MemberDepartment(*row[4:7]))
+        for row in _STAFF_DEPARTMENTS.plain()
+    ]
+
+
 def departments():
     return list(Department.select().order_by(Department.sort_order, Department.code))
+
+
+def department_names():
+    """(id, name_en, name_zh) of every department, in the departments' order (a form's choices: plain rows)."""
+    return plain_tuples(
+        Department.select(Department.id, Department.name_en, Department.name_zh).order_by(
+            Department.sort_order, Department.code
+        )
+    )
 
 
 def set_department(actor, user_id, department_id, is_head):

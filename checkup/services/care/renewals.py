@@ -3,12 +3,15 @@ with last year's figures, so the company is called before its employees drift el
 
 import datetime
 import json
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from peewee import SQL, IntegrityError, fn
 
 from checkup.core import audit, clock, tasks
 from checkup.core.errors import NotFound, ValidationError
+from checkup.core.plain_rows import plain_tuples
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Appointment, Enrollment, GroupContract, Organization, RenewalTask
 from checkup.models.appointments import COMPLETED, NO_SHOW
 from checkup.models.base import db, utcnow
@@ -77,19 +80,50 @@ def create_due_tasks(today=None):
     return opened
 
 
-def task_list(status="open"):
+class RenewalRow(NamedTuple):
+    """One renewal task as the list shows it, with its contract and company and last year's figures."""
+
+    id: int
+    account_manager: str
+    due_on: datetime.date
+    status: str
+    note: str
+    done_at: datetime.datetime | None
+    contract_name: str
+    contract_year: int
+    organization_name: str
+    figures: dict
+
+
+def _task_list_query(status=None):
     query = (
-        RenewalTask.select(RenewalTask, GroupContract, Organization)
+        RenewalTask.select(
+            RenewalTask.id,
+            RenewalTask.account_manager,
+            RenewalTask.due_on,
+            RenewalTask.status,
+            RenewalTask.note,
+            RenewalTask.done_at,
+            GroupContract.name,
+            GroupContract.year,
+            Organization.name,
+            RenewalTask.figures_json,
+        )
         .join(GroupContract)
         .join(Organization)
         .order_by(RenewalTask.due_on, RenewalTask.id)
     )
-    if status in ("open", "done"):
-        query = query.where(RenewalTask.status == status)
-    tasks = list(query)
-    for task in tasks:
-        task.figures = json.loads(task.figures_json or "{}")
-    return tasks
+    return query if status is None else query.where(RenewalTask.status == status)
+
+
+# the list of one status is built once per process
+_TASKS_OF_STATUS = PreparedSelect(_task_list_query, "checkup_renewal_tasks_of_status")
+
+
+def task_list(status="open"):
+    """The renewal tasks (``RenewalRow``) of ``status`` (open, done; anything else: all), by due date."""
+    rows = _TASKS_OF_STATUS.plain(status) if status in ("open", "done") else plain_tuples(_task_list_query())
+    return [RenewalRow(*row[:-1], json.loads(row[-1] or "{}")) for row in rows]
 
 
 def complete(actor, task_id, note):

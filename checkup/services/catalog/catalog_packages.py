@@ -15,6 +15,7 @@ from checkup.core.arguments import id_from_text, storable_id
 from checkup.core.errors import NotFound, ValidationError
 from checkup.core.i18n import is_chinese
 from checkup.core.plain_rows import plain_tuples
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Department, ExamItem, Package, PackageItem, Resource
 from checkup.models.base import db
 from checkup.models.catalog import PACKAGE_SEXES
@@ -46,28 +47,64 @@ PACKAGE_FIELDS = (
 )
 
 
-def list_packages(search="", only_id=None):
-    """Packages with their item count and the total of their item prices, in one query."""
-    query = (
+class PackageListRow(NamedTuple):
+    """One package as the list shows it: its own columns, how many items it holds and their prices' total."""
+
+    id: int
+    code: str
+    name_en: str
+    name_zh: str
+    sex: str
+    age_min: int
+    age_max: int
+    price: Decimal
+    active: bool
+    item_count: int
+    items_total: Decimal
+
+
+def _packages_query():
+    return (
         Package.select(
-            Package,
-            fn.COUNT(ExamItem.id).alias("item_count"),
-            fn.COALESCE(fn.SUM(ExamItem.price), 0).alias("items_total"),
+            Package.id,
+            Package.code,
+            Package.name_en,
+            Package.name_zh,
+            Package.sex,
+            Package.age_min,
+            Package.age_max,
+            Package.price,
+            Package.active,
+            fn.COUNT(ExamItem.id),
+            fn.COALESCE(fn.SUM(ExamItem.price), 0),
         )
         .join(PackageItem, JOIN.LEFT_OUTER)
         .join(ExamItem, JOIN.LEFT_OUTER)
         .group_by(Package.id)
         .order_by(Package.code)
     )
-    if search:
-        term = f"%{search}%"
-        query = query.where(Package.code**term | Package.name_en**term | Package.name_zh**term)
+
+
+def _one_package_query(package_id):
+    return _packages_query().where(Package.id == package_id)
+
+
+# the list (and a row redrawn after a click) is built once per process: only the search runs its own SQL
+_ALL_PACKAGES = PreparedSelect(_packages_query, "checkup_catalog_package_list", samples=())
+_ONE_PACKAGE = PreparedSelect(_one_package_query, "checkup_catalog_package_row", samples=(-2_000_000_501,))
+
+
+def list_packages(search="", only_id=None):
+    """Packages (``PackageListRow``) with their item count and the total of their item prices, in one query."""
     if only_id is not None:
-        query = query.where(Package.id == only_id)
-    packages = list(query)
-    for package in packages:  # SQLite sums decimals as floats
-        package.items_total = Decimal(str(package.items_total)).quantize(CENT)
-    return packages
+        rows = _ONE_PACKAGE.plain(only_id)
+    elif search:
+        term = f"%{search}%"
+        rows = plain_tuples(_packages_query().where(Package.code**term | Package.name_en**term | Package.name_zh**term))
+    else:
+        rows = _ALL_PACKAGES.plain()
+    # SQLite sums decimals as floats
+    return [PackageListRow(*row[:-1], Decimal(str(row[-1])).quantize(CENT)) for row in rows]
 
 
 def get_package(package_id):

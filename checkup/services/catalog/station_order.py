@@ -15,6 +15,7 @@ suggestion (which may weigh queues first) share it. Rules are edited here too (a
 
 import heapq
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
@@ -22,6 +23,7 @@ from peewee import IntegrityError
 from checkup.core import audit
 from checkup.core.arguments import id_from_text, storable_id
 from checkup.core.errors import NotFound, ValidationError
+from checkup.core.plain_rows import plain_tuples
 from checkup.models import Department, StationOrderRule
 from checkup.models.base import db
 
@@ -90,15 +92,52 @@ def order_stations(stops, rules):
 # --- the rules, as the catalog page edits them -----------------------------------------------------
 
 
+class RuleStation(NamedTuple):
+    id: int
+    name_en: str
+    name_zh: str
+
+
+class RuleRow(NamedTuple):
+    """One rule as the list shows it: its note and both stations' names."""
+
+    id: int
+    note_en: str
+    note_zh: str
+    before: RuleStation
+    after: RuleStation
+
+
 def list_rules():
-    """Every rule with both stations, in one query."""
+    """Every rule with both stations (``RuleRow``), in one query of plain rows."""
     before, after = Department.alias(), Department.alias()
-    return list(
-        StationOrderRule.select(StationOrderRule, before, after)
+    rows = plain_tuples(
+        StationOrderRule.select(
+            StationOrderRule.id,
+            StationOrderRule.note_en,
+            StationOrderRule.note_zh,
+            before.id,
+            before.name_en,
+            before.name_zh,
+            after.id,
+            after.name_en,
+            after.name_zh,
+        )
         .join(before, on=(StationOrderRule.before == before.id))
         .switch(StationOrderRule)
         .join(after, on=(StationOrderRule.after == after.id))
         .order_by(before.sort_order, after.sort_order)
+    )
+    return [RuleRow(row[0], row[1], row[2], RuleStation(*row[3:6]), RuleStation(*row[6:9])) for row in rows]
+
+
+def station_choices():
+    """(id, code, name_en, name_zh) of every department, in the departments' order: the rule form's choices
+    (plain rows: the form needs no model)."""
+    return plain_tuples(
+        Department.select(Department.id, Department.code, Department.name_en, Department.name_zh).order_by(
+            Department.sort_order, Department.code
+        )
     )
 
 

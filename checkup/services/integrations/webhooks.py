@@ -25,6 +25,7 @@ from peewee import fn
 
 from checkup.core import audit, tasks
 from checkup.core.errors import NotFound, ValidationError
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Appointment
 from checkup.models.base import db, utcnow
 from checkup.models.integrations import (
@@ -134,16 +135,22 @@ def deliveries_of(client_id: int, limit: int = DELIVERIES_SHOWN) -> list[Webhook
     )
 
 
-def failing_counts():
-    """Client id -> deliveries failed or given up, for the list page (one query)."""
-    rows = (
+def _failing_counts_query():
+    return (
         WebhookDelivery.select(WebhookEndpoint.client, fn.COUNT(WebhookDelivery.id).alias("n"))
         .join(WebhookEndpoint)
         .where(WebhookDelivery.state.in_((FAILED, DEAD)))
         .group_by(WebhookEndpoint.client)
-        .tuples()
     )
-    return {client_id: count for client_id, count in rows}
+
+
+# read on every visit of the list page: built once per process
+_FAILING_COUNTS = PreparedSelect(_failing_counts_query, "checkup_webhook_failing_counts", samples=())
+
+
+def failing_counts():
+    """Client id -> deliveries failed or given up, for the list page (one query)."""
+    return {client_id: count for client_id, count in _FAILING_COUNTS.plain()}
 
 
 # --- owing and sending ------------------------------------------------------------------------------

@@ -8,18 +8,22 @@ same transaction (services/privacy/anonymization.py). Every step is audited and 
 Exports (a copy of their data) are requests too, made and closed by the worker: services/privacy/data_export.py.
 """
 
+import datetime
+import functools
+import threading
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, Case
+from peewee import JOIN, SQL, Case, fn
 
 from checkup.core import audit, clock, tasks
 from checkup.core.arguments import valid_id
 from checkup.core.errors import Conflict, NotFound, ValidationError
-from checkup.core.pagination import paginate
+from checkup.core.pagination import Page, paginate, whole_count
 from checkup.core.prepared import PreparedSelect
 from checkup.models import Client, DataRequest, Message, User
 from checkup.models.base import db, utcnow
@@ -166,32 +170,101 @@ class QueueFilters:
     page: int = 1
 
 
-def queue(filters):
-    """A page of requests: open ones by due date (overdue first), closed ones latest first; with the
-    client and who handled each (two queries)."""
+class QueueRow(NamedTuple):
+    """One request as the queue shows it."""
+
+    id: int
+    kind: str
+    status: str
+    field: str | None
+    created_at: datetime.datetime
+    due_on: datetime.date
+    handled_by_id: int | None
+    client_name: str
+    handler_name: str | None  # None: nobody handled it (open, or answered automatically)
+
+
+def _queue_query(status, kind, limit, offset):
     handler = User.alias()
     query = (
-        DataRequest.select(DataRequest, Client, handler)
+        DataRequest.select(
+            DataRequest.id,
+            DataRequest.kind,
+            DataRequest.status,
+            DataRequest.field,
+            DataRequest.created_at,
+            DataRequest.due_on,
+            DataRequest.handled_by,
+            Client.name,
+            handler.name,
+            whole_count(),
+        )
         .join(Client)
         .join_from(DataRequest, handler, JOIN.LEFT_OUTER, on=(DataRequest.handled_by == handler.id))
     )
-    if filters.status in REQUEST_STATUSES:
-        query = query.where(DataRequest.status == filters.status)
-    if filters.kind in REQUEST_KINDS:
-        query = query.where(DataRequest.kind == filters.kind)
-    if filters.status == OPEN:
+    if status in REQUEST_STATUSES:
+        query = query.where(DataRequest.status == status)
+    if kind in REQUEST_KINDS:
+        query = query.where(DataRequest.kind == kind)
+    if status == OPEN:
         query = query.order_by(DataRequest.due_on, DataRequest.id)
     else:  # open ones (all NULL handled_at) by due date, then the answered ones latest first
         open_first = Case(None, [(DataRequest.status == OPEN, 0)], 1)
         query = query.order_by(open_first, DataRequest.handled_at.desc(), DataRequest.due_on, DataRequest.id.desc())
-    return paginate(query, filters.page, QUEUE_PAGE_SIZE)
+    return query.limit(limit).offset(offset)
+
+
+# the queue's SQL is built once per process and filter (a handful): values nothing equals stand for the
+# limit and the offset
+_QUEUE_PAGES: dict[tuple[str, str], PreparedSelect] = {}
+_QUEUE_PAGES_LOCK = threading.Lock()
+
+
+def _queue_page_select(status, kind):
+    key = (status if status in REQUEST_STATUSES else "all", kind if kind in REQUEST_KINDS else "")
+    prepared = _QUEUE_PAGES.get(key)
+    if prepared is None:
+        with _QUEUE_PAGES_LOCK:
+            prepared = _QUEUE_PAGES.get(key)
+            if prepared is None:
+                prepared = _QUEUE_PAGES[key] = PreparedSelect(
+                    functools.partial(_queue_query, *key),
+                    f"checkup_data_request_queue_{key[0]}_{key[1] or 'any'}",
+                    (-2_000_000_301, -2_000_000_302),
+                )
+    return prepared
+
+
+def queue(filters):
+    """A page of requests (``QueueRow``): open ones by due date (overdue first), closed ones latest first;
+    with the client and who handled each, counted in the same query (as ``counted_page`` reads it, the
+    select prepared)."""
+    number = max(1, filters.page or 1)
+    rows = _queue_page_select(filters.status, filters.kind).plain(QUEUE_PAGE_SIZE, (number - 1) * QUEUE_PAGE_SIZE)
+    if rows or number == 1:
+        total = rows[0][-1] if rows else 0
+        result = Page([row[:-1] for row in rows], number, max(1, -(-total // QUEUE_PAGE_SIZE)), total, QUEUE_PAGE_SIZE)
+    else:  # past the end: counted and clamped as counted_page does
+        query = _queue_query(filters.status, filters.kind, None, None).tuples()
+        result = paginate(query, number, QUEUE_PAGE_SIZE)
+        result.items = [row[:-1] for row in result.items]
+    result.items = [QueueRow(*row) for row in result.items]
+    return result
+
+
+def _queue_counts_query(today):
+    overdue = fn.COUNT(Case(None, [(DataRequest.due_on < today, 1)], None))
+    return DataRequest.select(fn.COUNT(SQL("*")), overdue).where(DataRequest.status == OPEN, DataRequest.kind != EXPORT)
+
+
+# on the admin's home page and the queue: built once per process (a date nothing equals stands for today)
+_QUEUE_COUNTS = PreparedSelect(_queue_counts_query, "checkup_data_request_counts", (datetime.date(1901, 2, 5),))
 
 
 def queue_counts(today=None):
-    """{"open": n, "overdue": n} of the requests staff must answer (exports answer themselves)."""
-    today = today or clock.today()
-    waiting = DataRequest.select().where(DataRequest.status == OPEN, DataRequest.kind != EXPORT)
-    return {"open": waiting.count(), "overdue": waiting.where(DataRequest.due_on < today).count()}
+    """{"open": n, "overdue": n} of the requests staff must answer (exports answer themselves), in one query."""
+    waiting, overdue = _QUEUE_COUNTS.plain(today or clock.today())[0]
+    return {"open": waiting, "overdue": overdue}
 
 
 def get_request(request_id):
