@@ -162,7 +162,8 @@ class PreparedSelect:
             return database.execute_sql(sql, params)  # a failed EXECUTE must not spoil a transaction
         if not _is_prepared(conn, self.name):
             self._prepare(conn, sql, len(params))
-        execute = f"EXECUTE {self.name} ({', '.join(['%s'] * len(params))})"
+        # PostgreSQL takes no empty parentheses: a statement without parameters is EXECUTEd by its name alone
+        execute = f"EXECUTE {self.name} ({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {self.name}"
         try:
             return database.execute_sql(execute, params)
         except DatabaseError as error:

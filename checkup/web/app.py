@@ -61,6 +61,7 @@ def init_app(app):
         app, locale_selector=locale.select_locale, default_translation_directories=str(app.root_path + "/translations")
     )
     limiter.init_app(app)
+    locale.keep_wtforms_translations()
     _init_login(app)
     _register_errors(app)
     _register_headers(app)

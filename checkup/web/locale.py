@@ -1,8 +1,11 @@
-"""Which language a request is served in."""
+"""Which language a request is served in, and WTForms' messages kept per language."""
 
+import flask_wtf.i18n as flask_wtf_i18n
+from babel import support
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from wtforms.i18n import messages_path
 
 
 def shown_locale():
@@ -31,3 +34,26 @@ def visitor_locale(app):
     languages = list(app.config["LANGUAGES"])
     chosen = session.get("locale")
     return chosen if chosen in languages else request.accept_languages.best_match(languages) or "en"
+
+
+# WTForms' own messages ("Not a valid choice", a field's default label) in the request's language, loaded
+# once per language and process. Flask-WTF reads WTForms' catalog from disk and parses it again on every
+# request that translates one of them (a field without a label asks for its default one: the capacity
+# template's 24 slot fields did, ~7% of that page).
+_wtforms_catalogs: dict[str, support.Translations] = {}
+
+
+def _kept_wtforms_translations():
+    if not has_request_context() or "babel" not in current_app.extensions:
+        return None
+    locale = get_locale()
+    key = str(locale)
+    translations = _wtforms_catalogs.get(key)
+    if translations is None:
+        translations = _wtforms_catalogs[key] = support.Translations.load(messages_path(), [locale], domain="wtforms")
+    return translations
+
+
+def keep_wtforms_translations():
+    """Flask-WTF's per-request catalog lookup (flask_wtf.i18n._get_translations) answered from the kept ones."""
+    flask_wtf_i18n._get_translations = _kept_wtforms_translations

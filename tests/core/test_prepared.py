@@ -170,3 +170,17 @@ def test_plain_rows_are_tuples_of_python_values_on_both_databases(app, make_user
         assert rows == [(first.id, first.name, first.created_at)]
         assert isinstance(rows[0][2], datetime.datetime)  # SQLite's text converted as peewee would
     assert USER_NAMES_SINCE.plain(datetime.datetime(2999, 1, 1)) == []
+
+
+def _every_user_id():
+    return User.select(User.id).order_by(User.id)
+
+
+EVERY_USER_ID = PreparedSelect(_every_user_id, name="checkup_test_every_user_id")
+
+
+def test_a_statement_without_parameters_runs_prepared_too(app, make_user):
+    first = make_user("hr", email="none@example.com")
+    for _ in range(3):  # PostgreSQL EXECUTEs it by its name alone (no empty parentheses)
+        assert [row.id for row in EVERY_USER_ID.rows()] == [first.id]
+        assert EVERY_USER_ID.plain() == [(first.id,)]
