@@ -19,7 +19,7 @@ from checkup.models import (
     Result,
 )
 from checkup.services.booking import booking
-from checkup.services.exam import results, results_import
+from checkup.services.exam import results, results_import, station_sheets
 from tests import factories
 from tests.booking_helpers import Center
 from tests.factories import sign_in_directly
@@ -110,9 +110,9 @@ def test_a_typed_value_for_a_derived_item_is_ignored_by_the_service_and_refused_
     appointment = lab.appointment()
     assert results.record_result(lab.actor, appointment.id, "BMI", "30") is None
     assert stored(appointment, lab.bmi) is None
-    outcome = results.save_station(lab.actor, appointment.id, lab.gen.id, {lab.bmi.id: {"value": "30"}})
+    outcome = station_sheets.save_station(lab.actor, appointment.id, lab.gen.id, {lab.bmi.id: {"value": "30"}})
     assert outcome.saved == [] and "computed from other results" in str(outcome.errors[lab.bmi.id])
-    skipped = results.save_station(
+    skipped = station_sheets.save_station(
         lab.actor, appointment.id, lab.gen.id, {lab.bmi.id: {"value": "", "skipped": True, "skip_reason": "x"}}
     )
     assert lab.bmi.id in skipped.errors and stored(appointment, lab.bmi) is None

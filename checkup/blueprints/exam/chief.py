@@ -8,7 +8,7 @@ from checkup.core.errors import Conflict, ValidationError
 from checkup.core.i18n import is_chinese
 from checkup.forms.review import ReopenForm, StationConclusionForm
 from checkup.models.accounts import CHIEF, PHYSICIAN
-from checkup.services.exam import results, station_conclusions, station_staff
+from checkup.services.exam import station_conclusions, station_sheets, station_staff
 from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, restrict_blueprint
 
@@ -29,7 +29,7 @@ def _box(view, form, status=200, error=None):
 
 @bp.route("/<department_code>/conclusion", methods=["GET", "POST"])
 def conclusion(appointment_id, department_code):
-    department = results.get_department(department_code)
+    department = station_sheets.get_department(department_code)
     view = station_conclusions.station_view_for(actor(), appointment_id, department.id)
     if request.method == "GET":
         text = view.conclusion.text if view.conclusion else view.suggested_text(is_chinese())
@@ -55,7 +55,7 @@ def conclusion(appointment_id, department_code):
 
 @bp.post("/<department_code>/conclusion/reopen")
 def reopen(appointment_id, department_code):
-    department = results.get_department(department_code)
+    department = station_sheets.get_department(department_code)
     form = ReopenForm()  # the service checks the reason (after the role: a station doctor gets a 403)
     target = url_for("review.appointment", appointment_id=appointment_id)
     try:

@@ -11,7 +11,7 @@ from checkup.core.errors import Conflict, ValidationError
 from checkup.forms.results import AcknowledgeForm, InstrumentImportForm, ResolveConflictForm
 from checkup.models.accounts import COUNSELOR, PHYSICIAN
 from checkup.services.catalog import catalog
-from checkup.services.exam import result_conflicts, results, results_import, station_staff, stations
+from checkup.services.exam import result_conflicts, results, results_import, station_sheets, station_staff, stations
 from checkup.web.guards import actor, home_endpoint, is_safe_next, render_page, restrict_blueprint, wants_fragment
 from checkup.web.uploads import run_import
 
@@ -70,7 +70,7 @@ def ranges():
 
 @exam.get("/stations/<department_code>")
 def station(department_code):
-    department = results.get_department(department_code)
+    department = station_sheets.get_department(department_code)
     return render_page(
         "exam/station.html",
         "exam/_worklist.html",
@@ -86,7 +86,7 @@ def station(department_code):
 
 @exam.get("/stations/<department_code>/conflicts")
 def conflicts(department_code):
-    department = results.get_department(department_code)
+    department = station_sheets.get_department(department_code)
     day, day_error = result_conflicts.parse_day(request.args.get("day"))
     listing = result_conflicts.conflict_list(
         actor(), department, day, request.args.get("state", "open")[:10], parse_page(request.args.get("page"))
@@ -195,11 +195,11 @@ def _form_context(sheet, drafts, saved_ids=()):
 
 @exam.route("/appointments/<int:appointment_id>/stations/<department_code>", methods=["GET", "POST"])
 def result_form(appointment_id, department_code):
-    department = results.get_department(department_code)
+    department = station_sheets.get_department(department_code)
     if request.method == "GET":
-        sheet = results.station_sheet_for(actor(), appointment_id, department.id)
+        sheet = station_sheets.station_sheet_for(actor(), appointment_id, department.id)
         return render_page("exam/result_form.html", **_form_context(sheet, _drafts(sheet)))
-    sheet = results.station_sheet(appointment_id, department.id)  # entry is refused unless checked in today
+    sheet = station_sheets.station_sheet(appointment_id, department.id)  # entry is refused unless checked in today
     item_ids = [row.item.id for row in sheet.rows]
     only = request.form.get("only", type=int)
     if only is not None:
@@ -208,10 +208,10 @@ def result_form(appointment_id, department_code):
         item_ids = [only]
     entries = _entries_from(request.form, item_ids)
     if sheet.refusal:
-        outcome = results.StationSave(errors={i: sheet.refusal for i in item_ids})
+        outcome = station_sheets.StationSave(errors={i: sheet.refusal for i in item_ids})
     else:
-        outcome = results.save_station(actor(), appointment_id, department.id, entries)
-    fresh = results.station_sheet(appointment_id, department.id)
+        outcome = station_sheets.save_station(actor(), appointment_id, department.id, entries)
+    fresh = station_sheets.station_sheet(appointment_id, department.id)
     drafts = _drafts(fresh, entries, outcome.errors)
     saved_ids = [r.item_id for r in outcome.saved]
     if only is not None and wants_fragment():
@@ -241,7 +241,7 @@ def result_form(appointment_id, department_code):
 @exam.post("/appointments/<int:appointment_id>/items/<int:item_id>/flag")
 def flag(appointment_id, item_id):
     """The flag for what is typed so far. Reads only: it never stores the value."""
-    flag_value, row, error = results.preview_flag(
+    flag_value, row, error = station_sheets.preview_flag(
         appointment_id,
         item_id,
         request.form.get(f"value-{item_id}", ""),

@@ -13,7 +13,7 @@ from checkup.core import clock
 from checkup.core.arguments import parse_page
 from checkup.core.errors import NotFound, ValidationError
 from checkup.models.accounts import PHYSICIAN, SCHEDULER
-from checkup.services.exam import guidance, results, station_board, station_queue, station_scan, station_staff
+from checkup.services.exam import guidance, station_board, station_queue, station_scan, station_sheets, station_staff
 from checkup.web.guards import actor, is_timed_poll, render_page, restrict_blueprint, roles_required, wants_fragment
 
 bp = Blueprint("floor", __name__, url_prefix="/exam/floor")
@@ -31,7 +31,7 @@ def overview():
 
 @bp.get("/stations/<department_code>")
 def board(department_code):
-    station = results.get_department(department_code)
+    station = station_sheets.get_department(department_code)
     # the station's screens (and a hallway display) poll every 5 s: those polls share one reading per couple
     # of seconds; opening the board, or acting on it, reads it now
     if is_timed_poll():
@@ -82,7 +82,7 @@ def _scan_refused(error, department=None):
 @bp.post("/stations/<department_code>/scan")
 @roles_required(PHYSICIAN)
 def scan(department_code):
-    station = results.get_department(department_code)
+    station = station_sheets.get_department(department_code)
     try:
         outcome = station_scan.scan_in(actor(), station, request.form.get("code", "")[:SCAN_FIELD_LIMIT])
     except (NotFound, ValidationError) as exc:
@@ -107,7 +107,7 @@ def scan_anywhere():
 def visit(department_code, appointment_id):
     """A station without result entry (the blood-draw room, the sample desk): the containers to fill here,
     the scanned one marked, and the done button."""
-    station = results.get_department(department_code)
+    station = station_sheets.get_department(department_code)
     page = station_scan.visit_page(station, appointment_id)
     return render_page("exam/visit.html", visit_page=page, scanned=request.args.get("container", "")[:10])
 
@@ -115,7 +115,7 @@ def visit(department_code, appointment_id):
 @bp.post("/stations/<department_code>/clients/<int:appointment_id>/done")
 @roles_required(PHYSICIAN)
 def done(department_code, appointment_id):
-    station = results.get_department(department_code)
+    station = station_sheets.get_department(department_code)
     station_scan.finish_visit(actor(), station, appointment_id)
     if wants_fragment():
         return render_template("exam/_board.html", board=station_board.station_board(station))
