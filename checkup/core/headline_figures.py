@@ -35,30 +35,35 @@ def headline(
     count: Callable[[], Any],
     max_age_key: str = "HEADLINE_MAX_AGE_SECONDS",
     default_max_age: float = HEADLINE_MAX_AGE_SECONDS,
+    basis: Any = None,
 ) -> Any:
     """``count()``'s value, counted again when the one kept under ``name`` is older than
-    ``app.config[max_age_key]`` seconds (``default_max_age`` when unset; 0: count on every call)."""
+    ``app.config[max_age_key]`` seconds (``default_max_age`` when unset; 0: count on every call), or at once
+    when it was counted on another ``basis``: a cheap mark of what the figure follows that the page reads
+    anyway (the re-enrollment funnel passes its latest invitations, so a counselor who has just sent them
+    sees them counted)."""
     max_age = float(current_app.config.get(max_age_key, default_max_age))
     if max_age <= 0:
         return count()
-    kept: dict[str, tuple[float, Any]] = current_app.extensions.setdefault("checkup.headlines", {})
+    kept: dict[str, tuple[float, Any, Any]] = current_app.extensions.setdefault("checkup.headlines", {})
     counting: set[str] = current_app.extensions.setdefault("checkup.headlines_counting", set())
     with _lock:
         entry = kept.get(name)
-        if entry is not None:
+        if entry is not None and entry[2] == basis:
             age = time.monotonic() - entry[0]
             if name in counting:
                 return entry[1]  # another thread is counting it again right now
             if age < max_age:
                 if age >= max_age * REFRESH_AHEAD_SHARE and current_app.config.get("HEADLINE_REFRESH_AHEAD", True):
                     counting.add(name)
-                    _count_in_background(current_app._get_current_object(), name, count, kept, counting)  # type: ignore[attr-defined]
+                    app = current_app._get_current_object()  # type: ignore[attr-defined]
+                    _count_in_background(app, name, count, kept, counting, basis)
                 return entry[1]
         counting.add(name)
     try:
         value = count()  # outside the lock: nobody waits on it (the first count ever may run twice)
         with _lock:
-            kept[name] = (time.monotonic(), value)
+            kept[name] = (time.monotonic(), value, basis)
     finally:
         with _lock:
             counting.discard(name)
@@ -66,7 +71,12 @@ def headline(
 
 
 def _count_in_background(
-    app: Flask, name: str, count: Callable[[], Any], kept: dict[str, tuple[float, Any]], counting: set[str]
+    app: Flask,
+    name: str,
+    count: Callable[[], Any],
+    kept: dict[str, tuple[float, Any, Any]],
+    counting: set[str],
+    basis: Any,
 ) -> None:
     """Count ``name`` again in a thread of its own (its own app context and pooled connection); a failure is
     logged and the kept value stays until a request counts it again."""
@@ -76,7 +86,7 @@ def _count_in_background(
             with app.app_context(), db.connection_context():
                 value = count()
             with _lock:
-                kept[name] = (time.monotonic(), value)
+                kept[name] = (time.monotonic(), value, basis)
         except Exception:
             app.logger.exception("headline figure %s could not be counted in the background", name)
         finally:

@@ -140,3 +140,18 @@ def test_a_failed_background_count_keeps_the_value_and_is_tried_again(app, monke
     assert headline_figures.headline("x", lambda: "again") == "kept"  # a new background count starts
     wait_until_counted(app, "x")
     assert headline_figures.headline("x", lambda: "not yet") == "again"
+
+
+def test_a_kept_count_on_another_basis_is_counted_again_at_once(app, monkeypatch):
+    app.config["HEADLINE_MAX_AGE_SECONDS"] = 30
+    app.config["HEADLINE_REFRESH_AHEAD"] = False
+    now = [1000.0]
+    monkeypatch.setattr(headline_figures.time, "monotonic", lambda: now[0])
+    count, calls = counter()
+    assert headline_figures.headline("funnel", count, basis=((1, "queued"),)) == 1
+    now[0] += 1
+    assert headline_figures.headline("funnel", count, basis=((1, "queued"),)) == 1  # same basis: kept
+    assert headline_figures.headline("funnel", count, basis=((1, "sent"),)) == 2  # the invitation went out
+    assert headline_figures.headline("funnel", count, basis=((2, "queued"), (1, "sent"))) == 3  # a new one
+    assert headline_figures.headline("funnel", count, basis=((2, "queued"), (1, "sent"))) == 3
+    assert len(calls) == 3

@@ -14,11 +14,12 @@ restrict_blueprint(bp, COUNSELOR, ADMIN)
 
 @bp.get("")
 def index():
+    sent = reenrollment.recent_invitations()
     return render_page(
         "management/reenrollment.html",
-        funnel=reenrollment.funnel_figures(),
+        funnel=reenrollment.funnel_figures(sent),
         due=reenrollment.due_names(),
-        sent=reenrollment.recent_invitations(),
+        sent=sent,
         form=RunReenrollmentForm(),
     )
 

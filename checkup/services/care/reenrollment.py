@@ -377,6 +377,9 @@ def recent_invitations():
     return _RECENT.rows()
 
 
-def funnel_figures():
-    """``funnel()`` as the page's headline: counted at most once per HEADLINE_MAX_AGE_SECONDS (core/headline_figures)."""
-    return headline("care.reenrollment_funnel", funnel)
+def funnel_figures(recent):
+    """``funnel()`` as the page's headline: counted at most once per HEADLINE_MAX_AGE_SECONDS (core/headline_figures),
+    and again at once when the page's ``recent`` invitations (``recent_invitations``) changed: the counselor who
+    has just sent them, or whose queued ones went out, sees them counted."""
+    basis = tuple((message.id, message.status) for message in recent)
+    return headline("care.reenrollment_funnel", funnel, basis=basis)
