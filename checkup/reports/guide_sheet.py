@@ -3,7 +3,7 @@ as text and QR, then one line per station in the suggested order — fasting sta
 then the rest — each with its examinations in brief and a box for the station; then the preparation
 reminders. A basic package fits on one page.
 
-``data`` comes from ``checkup.services.exam.exam_day.guide_sheet_data``, its wording already translated
+``data`` comes from ``checkup.services.exam.guide_sheets.guide_sheet_data``, its wording already translated
 (``data["labels"]``), so this renderer needs no Flask.
 """
 

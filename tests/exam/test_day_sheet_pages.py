@@ -7,7 +7,7 @@ import re
 import pytest
 
 from checkup.core.audit import Actor
-from checkup.services.exam import exam_day
+from checkup.services.exam import day_sheets, exam_day
 from tests import factories
 from tests.exam_day_helpers import ExamDay, booked_client, freeze_clock
 
@@ -34,7 +34,7 @@ def busy_day(day, monkeypatch):
     for name, count in (("early", 3), ("mid", 4), ("late", 1)):
         for n in range(count):
             booked[name].append(booked_client(day, monkeypatch, getattr(day, name), f"{name}客户{n}")[1].id)
-    monkeypatch.setattr(exam_day, "SHEET_PAGE_ROWS", 3)
+    monkeypatch.setattr(day_sheets, "SHEET_PAGE_ROWS", 3)
     freeze_clock(monkeypatch, 9, 30)  # the 08:00 slot is over, with its three still booked
     return booked
 
@@ -44,22 +44,24 @@ def _shown(html):
 
 
 def test_a_page_holds_whole_slots_and_a_bigger_slot_comes_in_parts(day, busy_day):
-    first = exam_day.day_sheet(day.today)
+    first = day_sheets.day_sheet(day.today)
     assert [g.slot.id for g in first.slots] == [day.early.id]
     assert sum(len(g.rows) for g in first.slots) == 3
-    assert first.earlier is None and first.later == exam_day.SheetPosition(day.mid.id)
-    mid = exam_day.day_sheet(day.today, day.mid.id)
+    assert first.earlier is None and first.later == day_sheets.SheetPosition(day.mid.id)
+    mid = day_sheets.day_sheet(day.today, day.mid.id)
     assert [g.slot.id for g in mid.slots] == [day.mid.id] and len(mid.slots[0].rows) == 3
-    assert mid.later == exam_day.SheetPosition(day.mid.id, 3) and mid.earlier == exam_day.SheetPosition(day.early.id)
-    rest = exam_day.day_sheet(day.today, day.mid.id, 3)
+    assert mid.later == day_sheets.SheetPosition(day.mid.id, 3) and mid.earlier == day_sheets.SheetPosition(
+        day.early.id
+    )
+    rest = day_sheets.day_sheet(day.today, day.mid.id, 3)
     assert [(g.slot.id, len(g.rows)) for g in rest.slots] == [(day.mid.id, 1), (day.late.id, 1)]
-    assert rest.later is None and rest.earlier == exam_day.SheetPosition(day.mid.id, 0)
+    assert rest.later is None and rest.earlier == day_sheets.SheetPosition(day.mid.id, 0)
     seen = [r.appointment_id for sheet in (first, mid, rest) for g in sheet.slots for r in g.rows]
     assert sorted(seen) == sorted(busy_day["early"] + busy_day["mid"] + busy_day["late"])  # each once
 
 
 def test_every_slot_is_counted_on_every_page(day, busy_day):
-    sheet = exam_day.day_sheet(day.today, day.late.id)
+    sheet = day_sheets.day_sheet(day.today, day.late.id)
     assert [(g.slot.id, g.expected) for g in sheet.overview] == [(day.early.id, 3), (day.mid.id, 4), (day.late.id, 1)]
     assert sheet.counts["booked"] == 8 and sheet.expected == 8
 
@@ -68,12 +70,12 @@ def test_the_page_runs_the_same_queries_however_big_the_day(day, monkeypatch, co
     booked_client(day, monkeypatch, day.early, "一号")
     freeze_clock(monkeypatch, 9, 30)
     with count_queries() as small:
-        exam_day.day_sheet(day.today)
+        day_sheets.day_sheet(day.today)
     for n in range(8):
         booked_client(day, monkeypatch, day.mid, f"客户{n}")
     freeze_clock(monkeypatch, 9, 30)
     with count_queries() as large:
-        sheet = exam_day.day_sheet(day.today, day.mid.id)
+        sheet = day_sheets.day_sheet(day.today, day.mid.id)
     assert small.count == large.count == 3 and len(sheet.slots[0].rows) == 8
 
 
@@ -81,11 +83,11 @@ def test_today_opens_on_the_first_slot_that_still_needs_the_desk(day, monkeypatc
     booked_client(day, monkeypatch, day.early, "已到")
     booked_client(day, monkeypatch, day.mid, "稍后")
     freeze_clock(monkeypatch, 9, 30)
-    assert exam_day.day_sheet(day.today).position.slot_id == day.early.id  # over, someone still booked
-    early = exam_day.day_sheet(day.today).slots[0].rows[0]
+    assert day_sheets.day_sheet(day.today).position.slot_id == day.early.id  # over, someone still booked
+    early = day_sheets.day_sheet(day.today).slots[0].rows[0]
     exam_day.mark_no_show(Actor(factories.make_user("scheduler")), early.appointment_id)
-    assert exam_day.day_sheet(day.today).position.slot_id == day.mid.id
-    assert exam_day.day_sheet(day.tomorrow).position.slot_id == day.next_day.id  # another day: its first slot
+    assert day_sheets.day_sheet(day.today).position.slot_id == day.mid.id
+    assert day_sheets.day_sheet(day.tomorrow).position.slot_id == day.next_day.id  # another day: its first slot
 
 
 def test_the_page_links_every_slot_and_the_next_and_previous_pages(client, day, desk, busy_day):

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from checkup.core.audit import Actor
 from checkup.models import AuditEvent
 from checkup.reports.guide_sheet import GuideSheetRenderer
-from checkup.services.exam import exam_day
+from checkup.services.exam import exam_day, guide_sheets
 from tests import factories
 from tests.exam_day_helpers import ExamDay, booked_client, freeze_clock
 
@@ -21,7 +21,7 @@ def pdf_text(pdf):
 
 
 def sheet_data(**overrides):
-    labels = {key: str(value) for key, value in exam_day.GUIDE_LABELS.items()}
+    labels = {key: str(value) for key, value in guide_sheets.GUIDE_LABELS.items()}
     data = {
         "center_name": "Checkup Portal Health Center",
         "exam_code": "K7MPQ4XRAB",

@@ -10,7 +10,7 @@ from checkup.core.audit import Actor
 from checkup.core.errors import NotFound, ValidationError
 from checkup.models import Appointment, AuditEvent, ResourceDay, Slot
 from checkup.services.booking import booking
-from checkup.services.exam import exam_day
+from checkup.services.exam import day_sheets, exam_day, guide_sheets
 from tests import factories
 from tests.booking_helpers import assert_counters_consistent
 from tests.exam_day_helpers import ExamDay, booked_client, center_today, freeze_clock
@@ -46,7 +46,7 @@ def test_day_sheet_lists_the_days_appointments_by_slot_with_client_details(app, 
     booked_client(day, monkeypatch, day.next_day, "明天来")
     freeze_clock(monkeypatch, 10, 30)
 
-    sheet = exam_day.day_sheet(day.today)
+    sheet = day_sheets.day_sheet(day.today)
 
     assert sheet.is_today
     assert [group.slot.start_time.hour for group in sheet.slots] == [8, 10, 11]
@@ -73,20 +73,20 @@ def test_day_sheet_runs_the_same_few_queries_however_many_appointments(app, day,
     booked_client(day, monkeypatch, day.early, "一号")
     freeze_clock(monkeypatch, 10, 30)
     with count_queries() as small:
-        exam_day.day_sheet(day.today)
+        day_sheets.day_sheet(day.today)
     for n in range(5):
         booked_client(day, monkeypatch, day.late if n % 2 else day.mid, f"客户{n}")
     desk = Actor(factories.make_user("scheduler"))
     exam_day.check_in(desk, Appointment.select().order_by(Appointment.id.desc()).first().id, IDENTITY)
     with count_queries() as large:
-        sheet = exam_day.day_sheet(day.today)
+        sheet = day_sheets.day_sheet(day.today)
     assert sum(len(group.rows) for group in sheet.slots) == 6
     assert small.count == large.count == 3
 
 
 def test_another_day_is_shown_and_not_today(app, day, monkeypatch):
     booked_client(day, monkeypatch, day.next_day, "明天来")
-    sheet = exam_day.day_sheet(day.tomorrow)
+    sheet = day_sheets.day_sheet(day.tomorrow)
     assert not sheet.is_today
     row = sheet.slots[0].rows[0]
     assert row.name == "明天来" and not row.can_check_in and not row.can_mark_no_show
@@ -152,7 +152,7 @@ def test_unknown_appointment_is_not_found(app, desk):
     for action in (
         lambda: exam_day.check_in(desk, 987654, IDENTITY),
         lambda: exam_day.mark_no_show(desk, 987654),
-        lambda: exam_day.guide_sheet_data(987654),
+        lambda: guide_sheets.guide_sheet_data(987654),
     ):
         with pytest.raises(NotFound):
             action()
@@ -266,7 +266,7 @@ def test_only_walk_ins_may_book_a_slot_already_under_way(app, day, monkeypatch):
 
 def test_guide_sheet_data_has_one_line_per_station_in_station_order(app, day, monkeypatch):
     client, appointment = booked_client(day, monkeypatch, day.mid, "王芳", package="CT-PKG")
-    data = exam_day.guide_sheet_data(appointment.id)
+    data = guide_sheets.guide_sheet_data(appointment.id)
     assert (data["client_name"], data["exam_code"], data["day"], data["slot"]) == (
         "王芳",
         appointment.exam_code,
@@ -278,7 +278,7 @@ def test_guide_sheet_data_has_one_line_per_station_in_station_order(app, day, mo
         ("Imaging", "Chest CT"),
     ]
     assert data["prep_notes"] == ["Fast 8 hours.", "Remove metal objects."]
-    chinese = exam_day.guide_sheet_data(appointment.id, chinese=True)
+    chinese = guide_sheets.guide_sheet_data(appointment.id, chinese=True)
     assert chinese["stops"][0]["name"] == "检验科"
     assert chinese["stops"][0]["items"] == "空腹血糖、白细胞计数"
     assert "空腹8小时" in chinese["prep_notes"]

@@ -14,7 +14,7 @@ from checkup.models import Appointment, AuditEvent, Report, ResultConflict, Staf
 from checkup.models.appointments import COMPLETED
 from checkup.services.access import access_log, care_access
 from checkup.services.access.care_access import NoCareRelationship
-from checkup.services.exam import exam_day, result_conflicts, results, results_import, station_conclusions
+from checkup.services.exam import guide_sheets, result_conflicts, results, results_import, station_conclusions
 from checkup.services.exam.station_staff import NotThisStation
 from tests import factories
 from tests.factories import sign_in_directly
@@ -171,16 +171,16 @@ def test_the_guide_sheet_is_printed_only_after_check_in_in_the_clients_language(
     booked = lab.appointment(status="booked", name="未签到")
     with app.test_request_context():
         with pytest.raises(ValidationError, match="once the client is checked in"):
-            exam_day.print_guide_sheet(lab.actor, booked.id)
+            guide_sheets.print_guide_sheet(lab.actor, booked.id)
         cancelled = lab.appointment(status="cancelled", name="已取消")
         with pytest.raises(ValidationError):
-            exam_day.print_guide_sheet(lab.actor, cancelled.id)
+            guide_sheets.print_guide_sheet(lab.actor, cancelled.id)
         assert not AuditEvent.select().where(AuditEvent.action.startswith("exam_day.")).exists()
         checked_in = lab.appointment(name="已签到")
-        exam_code, pdf = exam_day.print_guide_sheet(lab.actor, checked_in.id, chinese=True)
+        exam_code, pdf = guide_sheets.print_guide_sheet(lab.actor, checked_in.id, chinese=True)
         assert pdf.startswith(b"%PDF") and exam_code == checked_in.exam_code
-        assert exam_day.guide_sheet_data(checked_in.id, chinese=True)["center_name"] == "和睦体检中心"
-        assert exam_day.guide_sheet_data(checked_in.id)["center_name"] == "Harmony Checkup Center"
+        assert guide_sheets.guide_sheet_data(checked_in.id, chinese=True)["center_name"] == "和睦体检中心"
+        assert guide_sheets.guide_sheet_data(checked_in.id)["center_name"] == "Harmony Checkup Center"
     event = AuditEvent.get(AuditEvent.action == "exam_day.guide_sheet_printed")
     assert event.client_id == checked_in.client_id
     assert "Printed your guide sheet" in [str(a.purpose) for a in access_log.staff_accesses(checked_in.client_id).items]

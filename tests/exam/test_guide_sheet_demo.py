@@ -11,7 +11,7 @@ from checkup.models import Appointment, Package
 from checkup.models.appointments import CHECKED_IN
 from checkup.models.base import db
 from checkup.reports.guide_sheet import GuideSheetRenderer
-from checkup.services.exam import exam_day, specimens
+from checkup.services.exam import guide_sheets, specimens
 
 
 def test_demo_packages_print_a_one_page_guide_sheet_and_a_label_per_tube(app):
@@ -22,7 +22,7 @@ def test_demo_packages_print_a_one_page_guide_sheet_and_a_label_per_tube(app):
         }
         for code in ("BASIC-F", "BASIC-M"):
             appointment = checked_in[code]
-            data = exam_day.guide_sheet_data(appointment.id, chinese=True)
+            data = guide_sheets.guide_sheet_data(appointment.id, chinese=True)
             pdf = GuideSheetRenderer().build(data)
             reader = PdfReader(io.BytesIO(pdf))
             assert len(reader.pages) == 1, code

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from checkup.models import Appointment, AuditEvent, StationVisit
-from checkup.services.exam import exam_day, station_board
+from checkup.services.exam import day_sheets, station_board
 from tests import factories
 from tests.exam.test_station_queue import HTMX, checked_in, make_floor, visit
 from tests.exam_day_helpers import booked_client, freeze_clock
@@ -146,5 +146,5 @@ def test_a_completed_checkup_cannot_be_scanned_in(floor, monkeypatch, client, do
     Appointment.update(status="completed").where(Appointment.id == appointment.id).execute()
     html = scan(client, "GEN", appointment.exam_code).get_data(as_text=True)
     assert "is complete: its report is signed." in html
-    assert exam_day.sheet_row(appointment.id).status == "completed"
+    assert day_sheets.sheet_row(appointment.id).status == "completed"
     assert StationVisit.select().count() == 0

@@ -11,7 +11,7 @@ from reportlab.lib.units import mm
 from checkup.core.audit import Actor
 from checkup.core.errors import NotFound, ValidationError
 from checkup.models import AuditEvent, StationOrderRule
-from checkup.services.exam import exam_day, specimens
+from checkup.services.exam import exam_day, guide_sheets, specimens
 from tests import factories
 from tests.exam_day_helpers import ExamDay, booked_client, freeze_clock
 
@@ -124,14 +124,14 @@ def test_a_scanned_label_or_typed_exam_code_finds_the_appointment(floor, monkeyp
 
 def test_the_guide_sheet_orders_stations_fasting_first_and_by_the_rules(floor, monkeypatch):
     appointment = checked_in(floor, monkeypatch)
-    data = exam_day.guide_sheet_data(appointment.id)
+    data = guide_sheets.guide_sheet_data(appointment.id)
     names = [s.get("name", "— breakfast —") for s in data["stops"]]
     # fasting: blood draw and ultrasound (before endoscopy, by the rule), endoscopy; then breakfast, the rest
     assert names == ["Ultrasound", "Endoscopy", "Blood draw", "— breakfast —", "Imaging", "Sample collection"]
     draw = data["stops"][2]
     assert draw["fasting"] and draw["items"] == "Laboratory, Liver function"  # panels, not 16 analytes
     assert draw["containers"] == "Yellow, Purple, Grey"
-    chinese = exam_day.guide_sheet_data(appointment.id, chinese=True)
+    chinese = guide_sheets.guide_sheet_data(appointment.id, chinese=True)
     assert chinese["stops"][2]["items"] == "检验科、肝功能"
 
 

@@ -14,7 +14,7 @@ from checkup.models.accounts import ADMIN, SCHEDULER
 from checkup.services.accounts import clients
 from checkup.services.booking import availability
 from checkup.services.catalog import packages
-from checkup.services.exam import exam_day, specimens
+from checkup.services.exam import day_sheets, exam_day, guide_sheets, specimens
 from checkup.services.groups import enrollment_identity
 from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
 
@@ -54,7 +54,7 @@ def today():
     slot_id, start = id_from_text(request.args.get("slot")), id_from_text(request.args.get("start"))
     return render_page(
         "desk/day.html",
-        sheet=exam_day.day_sheet(day, slot_id, start or 0),
+        sheet=day_sheets.day_sheet(day, slot_id, start or 0),
         prev_day=day - datetime.timedelta(days=1),
         next_day=day + datetime.timedelta(days=1),
         row_links=_row_links(),
@@ -64,9 +64,9 @@ def today():
 def _row_answer(appointment_id, error=None, message=None):
     """htmx: the row swapped in place, an error shown in it (200: htmx 2 drops 4xx), and the day's counts
     out of band; else back to the day."""
-    row = exam_day.sheet_row(appointment_id)
+    row = day_sheets.sheet_row(appointment_id)
     if wants_fragment():
-        counts = exam_day.day_counts(row.day) if not error else None
+        counts = day_sheets.day_counts(row.day) if not error else None
         response = make_response(
             render_template(
                 "desk/_day_row_answer.html",
@@ -170,7 +170,7 @@ def _pdf(print_document, appointment_id, filename):
         if exc.status == 404:
             raise
         flash(str(exc.message), "error")
-        return redirect(_day_url(exam_day.sheet_row(appointment_id).day) + f"#appointment-{appointment_id}", code=303)
+        return redirect(_day_url(day_sheets.sheet_row(appointment_id).day) + f"#appointment-{appointment_id}", code=303)
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{filename}-{exam_code}.pdf"'
@@ -181,7 +181,7 @@ def _pdf(print_document, appointment_id, filename):
 @bp.get("/appointments/<int:appointment_id>/guide-sheet.pdf")
 def guide_sheet(appointment_id):
     """The guide sheet (导检单): one line per station in the suggested order; reprintable, every print audited."""
-    return _pdf(exam_day.print_guide_sheet, appointment_id, "guide-sheet")
+    return _pdf(guide_sheets.print_guide_sheet, appointment_id, "guide-sheet")
 
 
 @bp.get("/appointments/<int:appointment_id>/labels.pdf")

@@ -1,0 +1,407 @@
+"""The front desk's day sheet: a day's appointments by slot, paged, with counts by status, who is checked in
+and when, and one row again after an action on it."""
+
+import datetime
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN, Tuple, fn
+
+from checkup.core import clock, national_id
+from checkup.core.errors import NotFound
+from checkup.core.plain_rows import plain_tuples
+from checkup.core.prepared import PreparedSelect
+from checkup.models import Appointment, AuditEvent, Client, Package, Slot
+from checkup.models.appointments import BOOKED, CANCELLED, CHECKED_IN, COMPLETED, NO_SHOW
+from checkup.services.catalog.packages import age_on
+from checkup.services.groups import enrollment_identity
+
+STATUSES = (BOOKED, CHECKED_IN, COMPLETED, NO_SHOW, CANCELLED)
+SHEET_PAGE_ROWS = 50  # rows on one page of the day sheet (a day of 1,000 appointments is 20 pages)
+IDENTITY_FIELDS = ("name", "birth_date", "national_id")
+
+
+STATUSES = (BOOKED, CHECKED_IN, COMPLETED, NO_SHOW, CANCELLED)
+SHEET_PAGE_ROWS = 50  # rows on one page of the day sheet (a day of 1,000 appointments is 20 pages)
+
+
+@dataclass
+class DaySheetRow:
+    appointment_id: int
+    day: object
+    exam_code: str
+    status: str
+    source: str
+    client_id: int
+    name: str
+    sex: str
+    age: int
+    birth_date: object
+    phone: str
+    masked_national_id: str
+    package: object
+    slot_ended: bool
+    is_today: bool
+    checked_in_at: object = None  # aware datetime in the center's zone, from the audit log
+    roster_record: bool = False  # a record a company roster made, not yet confirmed as anyone's own
+    roster_id_hash: str | None = None
+    known_elsewhere: bool = False  # another record of the center holds the roster's ID number
+    slot_id: int = 0
+
+    @property
+    def identity_fields(self):
+        """The fields the desk must confirm before checking this client in."""
+        return IDENTITY_FIELDS if self.masked_national_id else IDENTITY_FIELDS[:2]
+
+    @property
+    def can_check_in(self):
+        return self.status == BOOKED and self.is_today
+
+    @property
+    def can_mark_no_show(self):
+        return self.status == BOOKED and self.slot_ended
+
+
+@dataclass
+class DaySheetSlot:
+    """A slot of the day with its appointments counted by status (cancelled ones included); ``rows`` are
+    filled only for the slots the page shows."""
+
+    slot: Slot
+    rows: list = field(default_factory=list)
+    ended: bool = False
+    counts: dict = field(default_factory=dict)
+
+    @property
+    def expected(self):
+        """Appointments not cancelled: the rows the slot has on the sheet."""
+        return sum(n for status, n in self.counts.items() if status != CANCELLED)
+
+    @property
+    def waiting(self):
+        return self.counts.get(BOOKED, 0)
+
+
+@dataclass(frozen=True)
+class SheetPosition:
+    """Where a page of the day sheet starts: a slot, and how many of its rows come before (a slot with more
+    rows than a page is shown in parts)."""
+
+    slot_id: int
+    start: int = 0
+
+
+@dataclass
+class DayCounts:
+    """The day's appointments counted by status, in total and per slot (every slot of the day, in order)."""
+
+    day: object
+    slots: list  # DaySheetSlot, rows empty
+    counts: dict
+
+    @property
+    def total(self):
+        return sum(self.counts.values())
+
+    @property
+    def expected(self):
+        """Everyone still coming or here today (not cancelled)."""
+        return self.total - self.counts.get(CANCELLED, 0)
+
+
+@dataclass
+class DaySheet(DayCounts):
+    """One page of the day sheet: whole slots from ``position`` on, as many as fit in SHEET_PAGE_ROWS rows
+    (a bigger slot in parts); ``slots`` holds the shown slots with their rows, ``overview`` every slot of
+    the day with its counts (the page's navigation)."""
+
+    is_today: bool = False
+    overview: list = field(default_factory=list)
+    position: SheetPosition | None = None
+    earlier: SheetPosition | None = None
+    later: SheetPosition | None = None
+
+    @property
+    def shown_ids(self):
+        return {group.slot.id for group in self.slots}
+
+
+class SheetPackage(NamedTuple):
+    """The package of a day-sheet row: what the sheet shows of it (``localized`` reads the names)."""
+
+    code: str
+    name_en: str
+    name_zh: str
+
+
+# the columns a day-sheet row shows, in the order _rows reads them: plain columns only (see plain_tuples)
+_ROW_COLUMNS = (
+    Appointment.id,
+    Appointment.day,
+    Appointment.exam_code,
+    Appointment.status,
+    Appointment.source,
+    Appointment.slot,
+    Slot.end_time,
+    Client.id,
+    Client.name,
+    Client.sex,
+    Client.birth_date,
+    Client.phone,
+    Client.national_id_cipher,
+    Client.roster_unverified_since,
+    Client.roster_id_hash,
+    Package.code,
+    Package.name_en,
+    Package.name_zh,
+)
+
+
+def _sheet_rows_select():
+    return (
+        Appointment.select(*_ROW_COLUMNS)
+        .join_from(Appointment, Client)
+        .join_from(Appointment, Package, JOIN.LEFT_OUTER)
+        .join_from(Appointment, Slot)
+    )
+
+
+def _page_rows_select(day, first_start, first_id, last_start, last_id, limit, offset):
+    """A page of the day's rows (cancelled ones left out) in the slots from (``first_start``, ``first_id``) to
+    (``last_start``, ``last_id``) in the day's slot order — the page's whole slots, consecutive in that order
+    (``_window``) — so that its SQL keeps one shape whatever the number of slots shown."""
+    slot_order = Tuple(Slot.start_time, Slot.id)
+    return (
+        _sheet_rows_select()
+        .where(
+            Appointment.day == day,
+            Appointment.status != CANCELLED,
+            Slot.day == day,
+            slot_order >= Tuple(first_start, first_id),
+            slot_order <= Tuple(last_start, last_id),
+        )
+        .order_by(Slot.start_time, Slot.id, Client.name, Appointment.id)
+        .limit(limit)
+        .offset(offset)
+    )
+
+
+# every day-sheet page reads one: its SQL is built (and planned, on PostgreSQL: more than the reading) once
+_PAGE_ROWS = PreparedSelect(
+    _page_rows_select,
+    "checkup_day_sheet_rows",
+    samples=(
+        datetime.date(1, 1, 3),
+        datetime.time(0, 0, 1),
+        -2_000_000_011,
+        datetime.time(0, 0, 2),
+        -2_000_000_012,
+        -2_000_000_013,
+        -2_000_000_014,
+    ),
+)
+
+
+def _rows(tuples, now, today):
+    """DaySheetRows of ``_sheet_rows_select`` rows read as plain tuples: no model objects (a page has 50)."""
+    rows, ended, packages = [], {}, {}
+    for (
+        appointment_id,
+        day,
+        exam_code,
+        status,
+        source,
+        slot_id,
+        end_time,
+        client_id,
+        name,
+        sex,
+        birth_date,
+        phone,
+        cipher,
+        roster_since,
+        roster_id_hash,
+        *package,
+    ) in tuples:
+        slot_ended = ended.get((day, end_time))
+        if slot_ended is None:
+            slot_ended = ended[day, end_time] = clock.local(day, end_time) <= now
+        package_code = package[0]
+        if package_code is not None and package_code not in packages:
+            packages[package_code] = SheetPackage(*package)
+        roster_record = roster_since is not None  # enrollment_identity.is_roster_record
+        rows.append(
+            DaySheetRow(
+                appointment_id=appointment_id,
+                day=day,
+                exam_code=exam_code,
+                status=status,
+                source=source,
+                client_id=client_id,
+                name=name,
+                sex=sex,
+                age=age_on(birth_date, day),
+                birth_date=birth_date,
+                phone=phone,
+                masked_national_id=national_id.masked_from_cipher(cipher),
+                package=packages.get(package_code),
+                slot_ended=slot_ended,
+                is_today=day == today,
+                roster_record=roster_record,
+                roster_id_hash=roster_id_hash if roster_record else None,
+                slot_id=slot_id,
+            )
+        )
+    return rows
+
+
+def _mark_known_elsewhere(rows):
+    """One query (none without roster rows): which roster rows' ID numbers another record holds."""
+    held = enrollment_identity.held_elsewhere(r.roster_id_hash for r in rows if r.roster_record)
+    for row in rows:
+        row.known_elsewhere = row.roster_record and row.roster_id_hash in held
+
+
+def _check_in_times(appointment_ids):
+    """{appointment id: aware check-in time} from the audit log, in one query (even for none: a fixed count)."""
+    events = AuditEvent.select(AuditEvent.object_id, AuditEvent.at).where(
+        AuditEvent.action == "exam_day.checked_in",
+        AuditEvent.object_type == "appointment",
+        AuditEvent.object_id.in_([str(i) for i in appointment_ids]),
+    )
+    return {int(object_id): clock.from_utc(at) for object_id, at in plain_tuples(events)}
+
+
+def _slot_status_counts(appointments_day, slots_day):
+    return (
+        Slot.select(Slot, Appointment.status, fn.COUNT(Appointment.id).alias("n"))
+        .join(Appointment, JOIN.LEFT_OUTER, on=((Appointment.slot == Slot.id) & (Appointment.day == appointments_day)))
+        .where(Slot.day == slots_day)
+        .group_by(Slot.id, Appointment.status)
+        .order_by(Slot.start_time, Slot.id)
+        .objects()
+    )
+
+
+# every day-sheet page and every check-in's answer counts the day: its SQL is built once per process
+_SLOT_STATUS_COUNTS = PreparedSelect(_slot_status_counts, "checkup_day_slot_status_counts")
+
+
+def day_counts(day):
+    """The day's slots in order, each with its appointments counted by status, and the day's totals: one
+    query (grouped in SQL), whatever the number of appointments."""
+    now = clock.now()
+    slots, counts = {}, {status: 0 for status in STATUSES}
+    for row in _SLOT_STATUS_COUNTS.rows(day, day):
+        group = slots.get(row.id)
+        if group is None:
+            group = slots[row.id] = DaySheetSlot(row, ended=clock.local(row.day, row.end_time) <= now)
+        if row.status is not None:
+            group.counts[row.status] = row.n
+            counts[row.status] = counts.get(row.status, 0) + row.n
+    # GROUP BY answers a slot's statuses in no defined order (PostgreSQL hashes them): show them in the
+    # order of STATUSES, so the counters read the same on every database and after every refresh
+    for group in slots.values():
+        group.counts = {status: group.counts[status] for status in _status_order(group.counts)}
+    return DayCounts(day=day, slots=list(slots.values()), counts=counts)
+
+
+def _status_order(counts):
+    """The statuses of ``counts`` in the order of STATUSES (any unknown one last, by name)."""
+    return [s for s in STATUSES if s in counts] + sorted(s for s in counts if s not in STATUSES)
+
+
+def _default_position(overview, is_today):
+    """Today: the first slot that still needs the desk (not over yet, or over with someone still booked,
+    to be marked a no-show); another day: the first slot."""
+    if is_today:
+        for group in overview:
+            if not group.ended or group.waiting:
+                return SheetPosition(group.slot.id)
+    return SheetPosition(overview[0].slot.id) if overview else None
+
+
+def _window(overview, index, start):
+    """(the slots a page starting at ``overview[index]``/``start`` shows, the position after it)."""
+    first = overview[index]
+    left = max(0, first.expected - start)
+    if left > SHEET_PAGE_ROWS:
+        return [first], SheetPosition(first.slot.id, start + SHEET_PAGE_ROWS)
+    shown, rows = [first], left
+    for group in overview[index + 1 :]:
+        if rows + group.expected > SHEET_PAGE_ROWS:
+            return shown, SheetPosition(group.slot.id)
+        shown.append(group)
+        rows += group.expected
+    return shown, None
+
+
+def _earlier(overview, index, start):
+    """The position of the page before one that starts at ``overview[index]``/``start``."""
+    if start > 0:
+        return SheetPosition(overview[index].slot.id, max(0, start - SHEET_PAGE_ROWS))
+    if index == 0:
+        return None
+    before = overview[index - 1]
+    if before.expected > SHEET_PAGE_ROWS:  # its last part
+        return SheetPosition(before.slot.id, (before.expected - 1) // SHEET_PAGE_ROWS * SHEET_PAGE_ROWS)
+    first, rows = index - 1, before.expected
+    while first > 0 and rows + overview[first - 1].expected <= SHEET_PAGE_ROWS:
+        first -= 1
+        rows += overview[first].expected
+    return SheetPosition(overview[first].slot.id)
+
+
+def day_sheet(day, slot_id=None, start=0):
+    """A page of the day sheet: the day's counts by status and per slot, and the rows (cancelled ones only
+    counted) of whole slots from ``slot_id`` (default: see ``_default_position``), skipping ``start``
+    rows of it, as many as fit in SHEET_PAGE_ROWS. Three queries, whatever the size of the day."""
+    today = clock.today()
+    overview = day_counts(day)
+    index_of = {group.slot.id: i for i, group in enumerate(overview.slots)}
+    position = SheetPosition(slot_id, max(0, start or 0)) if slot_id in index_of else None
+    position = position or _default_position(overview.slots, day == today)
+    sheet = DaySheet(day=day, slots=[], counts=overview.counts, is_today=day == today, overview=overview.slots)
+    if position is None:
+        return sheet
+    index = index_of[position.slot_id]
+    if position.start >= overview.slots[index].expected:
+        position = SheetPosition(position.slot_id)  # past the slot's end (rows went meanwhile): its start
+    shown, sheet.later = _window(overview.slots, index, position.start)
+    sheet.position, sheet.earlier = position, _earlier(overview.slots, index, position.start)
+    sheet.slots = [DaySheetSlot(g.slot, ended=g.ended, counts=g.counts) for g in shown]
+    by_slot = {group.slot.id: group for group in sheet.slots}
+    now = clock.now()
+    first, last = sheet.slots[0].slot, sheet.slots[-1].slot
+    tuples = _PAGE_ROWS.plain(
+        day,
+        first.start_time,
+        first.id,
+        last.start_time,
+        last.id,
+        SHEET_PAGE_ROWS + 1,  # + 1: a booking made since the counts does not make the page longer
+        position.start,
+    )
+    # (a slot added to the range since the counts is not on this page)
+    rows = [row for row in _rows(tuples, now, today) if row.slot_id in by_slot][:SHEET_PAGE_ROWS]
+    for row in rows:
+        by_slot[row.slot_id].rows.append(row)
+    times = _check_in_times([r.appointment_id for r in rows if r.status != BOOKED])
+    for row in rows:
+        row.checked_in_at = times.get(row.appointment_id)
+    _mark_known_elsewhere(rows)
+    return sheet
+
+
+def sheet_row(appointment_id):
+    """One day-sheet row (for swapping a single row after an action), in two queries."""
+    found = _rows(
+        plain_tuples(_sheet_rows_select().where(Appointment.id == appointment_id)), clock.now(), clock.today()
+    )
+    if not found:
+        raise NotFound(_l("We could not find that appointment."))
+    row = found[0]
+    row.checked_in_at = _check_in_times([row.appointment_id]).get(row.appointment_id)
+    _mark_known_elsewhere([row])
+    return row
