@@ -209,24 +209,33 @@ def test_the_board_page_polls_itself_and_answers_the_poll_with_the_fragment(floo
     assert client.get("/exam/floor/stations/NOPE").status_code == 404
 
 
-def test_a_boards_timed_polls_share_one_reading_but_opening_the_board_reads_it_now(
-    floor, monkeypatch, client, doctor, app
+def test_a_board_is_shared_while_nothing_changes_and_read_again_at_once_when_anything_does(
+    floor, monkeypatch, client, doctor, app, count_queries
 ):
     from checkup.core import headline_figures
 
     app.config["FLOOR_BOARD_MAX_AGE_SECONDS"] = 2
+    app.config["HEADLINE_REFRESH_AHEAD"] = False
     now = [1000.0]
     monkeypatch.setattr(headline_figures.time, "monotonic", lambda: now[0])
     checked_in(floor, monkeypatch, "王芳")
-    assert 'id="board-waiting">1<' in client.get("/exam/floor/stations/GEN", headers=POLL).get_data(as_text=True)
-    checked_in(floor, monkeypatch, "李娜")
+    with count_queries() as first:
+        assert 'id="board-waiting">1<' in client.get("/exam/floor/stations/GEN", headers=POLL).get_data(as_text=True)
     now[0] += 1.5
-    kept = client.get("/exam/floor/stations/GEN", headers=POLL).get_data(as_text=True)
-    assert 'id="board-waiting">1<' in kept and "李娜" not in kept, "a poll within 2 s shares the last reading"
+    with count_queries() as shared:
+        opened = client.get("/exam/floor/stations/GEN", headers=HTMX).get_data(as_text=True)
+    assert 'id="board-waiting">1<' in opened
+    assert shared.count < first.count, "nothing changed: the reading is shared, only the change mark is read"
+    li_na = checked_in(floor, monkeypatch, "李娜")
+    polled = client.get("/exam/floor/stations/GEN", headers=POLL).get_data(as_text=True)
+    assert 'id="board-waiting">2<' in polled and "李娜" in polled, "a check-in moves the mark: read at once"
+    visit(li_na, floor.gen, minutes_ago=1)
     opened = client.get("/exam/floor/stations/GEN", headers=HTMX).get_data(as_text=True)
-    assert 'id="board-waiting">2<' in opened and "李娜" in opened, "not a timed poll: read now"
-    now[0] += 0.6
-    assert "李娜" in client.get("/exam/floor/stations/GEN", headers=POLL).get_data(as_text=True)
+    assert 'id="board-waiting">1<' in opened and 'id="board-in-progress">1<' in opened, "a visit too"
+    now[0] += 2.1
+    with count_queries() as aged:
+        client.get("/exam/floor/stations/GEN", headers=POLL)
+    assert aged.count == first.count, "two seconds on, the board is read again even if nothing changed"
 
 
 def test_a_board_runs_the_same_number_of_queries_for_2_or_24_clients(floor, monkeypatch, client, doctor, count_queries):

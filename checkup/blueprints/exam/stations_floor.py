@@ -32,16 +32,12 @@ def overview():
 @bp.get("/stations/<department_code>")
 def board(department_code):
     station = station_sheets.get_department(department_code)
-    # the station's screens (and a hallway display) poll every 5 s: those polls share one reading per couple
-    # of seconds; opening the board, or acting on it, reads it now
+    # opened or polled (the station's screens and a hallway display poll every 5 s), the board is read again
+    # as soon as anything on the floor changed, else shared (services/exam/station_board.kept_station_board)
+    board = station_board.kept_station_board(station)
     if is_timed_poll():
-        return render_page("exam/board.html", "exam/_board.html", board=station_board.kept_station_board(station))
-    return render_page(
-        "exam/board.html",
-        "exam/_board.html",
-        board=station_board.station_board(station),
-        works_here=_works_here(station),
-    )
+        return render_page("exam/board.html", "exam/_board.html", board=board)
+    return render_page("exam/board.html", "exam/_board.html", board=board, works_here=_works_here(station))
 
 
 def _works_here(station):
