@@ -15,8 +15,12 @@ therefore also have an age limit (the boards keep theirs two seconds at most), w
 SQLite the mark is a row written in the writer's transaction (one writer at a time), so it never runs ahead
 of the data."""
 
+from collections.abc import Callable
+from typing import Any
+
 from peewee import PostgresqlDatabase
 
+from checkup.core.headline_figures import headline
 from checkup.models.base import db
 
 _POSTGRES = "SELECT last_value, is_called FROM clinical_change_mark"
@@ -29,3 +33,22 @@ def clinical_mark() -> object:
         return tuple(db.execute_sql(_POSTGRES).fetchone())
     row = db.execute_sql(_SQLITE).fetchone()
     return row[0] if row else None
+
+
+# app.config["FLOOR_BOARD_MAX_AGE_SECONDS"] overrides it (0: read on every call, the tests' setting)
+KEPT_MAX_AGE_SECONDS = 2.0
+
+
+def kept_until_change(name: str, read: Callable[[], Any]) -> Any:
+    """``read()``'s value, shared by every request of this process until the mark moves or it is
+    ``FLOOR_BOARD_MAX_AGE_SECONDS`` (2 s) old, whichever comes first (core/headline_figures keeps it; one
+    thread reads again while the others answer with the kept value). ``name`` must say everything the value
+    depends on besides the data the mark follows (the station, the day, the page number), and take few
+    values: each is kept until the process ends."""
+    return headline(
+        name,
+        read,
+        max_age_key="FLOOR_BOARD_MAX_AGE_SECONDS",
+        default_max_age=KEPT_MAX_AGE_SECONDS,
+        basis=clinical_mark(),
+    )

@@ -93,6 +93,28 @@ def test_the_guidance_screen_pages_polls_and_keeps_its_query_count(floor, monkey
     assert second.count("<code>") == 4 and 'hx-get="/exam/floor/guidance?page=2"' in second
 
 
+@pytest.mark.both_dbs
+def test_the_guidance_screen_and_a_worklist_are_shared_until_the_floor_changes(
+    floor, monkeypatch, client, login, app, count_queries
+):
+    from checkup.core import headline_figures
+
+    app.config["FLOOR_BOARD_MAX_AGE_SECONDS"] = 2
+    app.config["HEADLINE_REFRESH_AHEAD"] = False
+    monkeypatch.setattr(headline_figures.time, "monotonic", lambda: 1000.0)
+    login(factories.make_user("scheduler", "physician", email="floor@example.com"))
+    checked_in(floor, monkeypatch, "甲")
+    for path in ("/exam/floor/guidance", f"/exam/stations/{floor.gen.code}"):
+        with count_queries() as first:
+            assert "甲" in client.get(path, headers=POLL).get_data(as_text=True)
+        with count_queries() as shared:
+            assert "甲" in client.get(path, headers=POLL).get_data(as_text=True)
+        assert shared.count < first.count, f"{path}: nothing changed, the reading is shared"
+    checked_in(floor, monkeypatch, "乙")
+    for path in ("/exam/floor/guidance", f"/exam/stations/{floor.gen.code}"):
+        assert "乙" in client.get(path, headers=POLL).get_data(as_text=True), f"{path}: a check-in is seen at once"
+
+
 # --- the client's own card ----------------------------------------------------------------------------
 
 

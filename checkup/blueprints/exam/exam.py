@@ -75,7 +75,7 @@ def station(department_code):
         "exam/station.html",
         "exam/_worklist.html",
         department=department,
-        worklist=stations.station_worklist(department.id, page_number=parse_page(request.args.get("page"))),
+        worklist=stations.kept_station_worklist(department.id, parse_page(request.args.get("page"))),
         open_conflicts=result_conflicts.open_count(department.id),
         works_here=station_staff.works_at(current_user, department.id) if current_user.has_role(PHYSICIAN) else None,
     )

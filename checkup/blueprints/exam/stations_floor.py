@@ -121,7 +121,7 @@ def done(department_code, appointment_id):
 
 @bp.get("/guidance")
 def guidance_screen():
-    listing = guidance.floor_guidance(parse_page(request.args.get("page")))
+    listing = guidance.kept_floor_guidance(parse_page(request.args.get("page")))
     return render_page("exam/guidance.html", "exam/_guidance.html", listing=listing)
 
 

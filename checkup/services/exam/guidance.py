@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
-from checkup.core import clock
+from checkup.core import change_marks, clock
 from checkup.core.arguments import valid_id
 from checkup.core.errors import NotFound
 from checkup.core.pagination import Page, paginate, whole_count
@@ -24,6 +24,7 @@ from checkup.services.catalog import station_order
 from checkup.services.exam import specimens, station_queue, station_scan
 
 GUIDE_PAGE_ROWS = 30  # station_queue.FEW_CLIENTS: the page's floor reads are prepared for this many
+KEPT_PAGES = 40  # pages of the guidance screen shared until the floor changes (1,200 clients); later ones are read
 
 
 def next_stop(stops, loads, rules):
@@ -149,6 +150,18 @@ def floor_guidance(page_number=1, day=None):
     rules = station_order.rule_pairs()
     page.items = [GuideRow(a, _guide(a.id, state, stations, rules)) for a in page.items]
     return FloorGuidance(page, list(state.loads.values()))
+
+
+def kept_floor_guidance(page_number=1, day=None):
+    """``floor_guidance`` as the guidance screens see it (they poll every 10 s, and the desk and the stations
+    open it): shared until anything on the floor changes (core/change_marks) or for 2 s at most. A page past
+    KEPT_PAGES is read on every call."""
+    day = day or clock.today()
+    if page_number > KEPT_PAGES:
+        return floor_guidance(page_number, day)
+    return change_marks.kept_until_change(
+        f"floor.guidance.{day.isoformat()}.{page_number}", lambda: floor_guidance(page_number, day)
+    )
 
 
 # --- the client's own card -------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from peewee import JOIN, SQL, fn
 
 from checkup.core import change_marks, clock
-from checkup.core.headline_figures import headline
 from checkup.core.prepared import PreparedSelect
 from checkup.models import Appointment, AppointmentItem, Client, Department, ExamItem, Result, Slot, StationVisit
 from checkup.models.appointments import COMPLETED
@@ -29,7 +28,6 @@ from checkup.services.exam.station_queue import (
 
 WAITING_SHOWN = 40  # rows of a board's waiting list (the count is always whole)
 DONE_SHOWN = 15  # the latest clients done at a station
-FLOOR_BOARD_MAX_AGE_SECONDS = 2.0  # app.config["FLOOR_BOARD_MAX_AGE_SECONDS"]: see kept_station_board
 
 
 @dataclass
@@ -219,10 +217,6 @@ def kept_station_board(station, day=None):
     process and station (0: read on every call). A board folds the whole day (~50 ms at 1,000 clients), and
     a floor of station screens, the desk and a hallway display asks for the same few boards all day."""
     day = day or clock.today()
-    return headline(
-        f"floor.board.{station.id}.{day.isoformat()}",
-        lambda: station_board(station, day),
-        max_age_key="FLOOR_BOARD_MAX_AGE_SECONDS",
-        default_max_age=FLOOR_BOARD_MAX_AGE_SECONDS,
-        basis=change_marks.clinical_mark(),
+    return change_marks.kept_until_change(
+        f"floor.board.{station.id}.{day.isoformat()}", lambda: station_board(station, day)
     )

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
-from checkup.core import audit, clock
+from checkup.core import audit, change_marks, clock
 from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.core.headline_figures import headline
 from checkup.core.pagination import peek
@@ -109,6 +109,22 @@ def station_worklist(department_id, day=None, page_number=1):
     page = peek(query, page_number, WORKLIST_PAGE_ROWS)
     page.items = [WorklistRow(a, a.total - a.done, a.done) for a in page.items]
     return page
+
+
+KEPT_WORKLIST_PAGES = 20  # pages of a station's worklist shared until the floor changes; later ones are read
+
+
+def kept_station_worklist(department_id, page_number=1):
+    """Today's ``station_worklist`` as the station's physicians open it: shared until anything on the floor
+    changes (core/change_marks: a result, a check-in, the catalog) or for 2 s at most. A page past
+    KEPT_WORKLIST_PAGES is read on every call."""
+    day = clock.today()
+    if page_number > KEPT_WORKLIST_PAGES:
+        return station_worklist(department_id, day, page_number)
+    return change_marks.kept_until_change(
+        f"exam.worklist.{department_id}.{day.isoformat()}.{page_number}",
+        lambda: station_worklist(department_id, day, page_number),
+    )
 
 
 def station_overview(day=None):
