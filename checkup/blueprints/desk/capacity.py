@@ -2,15 +2,18 @@
 
 import datetime
 import re
+from typing import NamedTuple
 
+from babel.dates import DateTimeFormat
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import format_date, ngettext
+from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from checkup.core import clock
 from checkup.core.arguments import parse_page
 from checkup.core.errors import ValidationError
-from checkup.core.i18n import localized
+from checkup.core.i18n import is_chinese, localized
 from checkup.forms.capacity import CapacityForm, CloseDayForm, ImportForm, ReopenDayForm, template_form
 from checkup.models.accounts import ADMIN, SCHEDULER
 from checkup.services.booking import capacity, capacity_import
@@ -39,6 +42,22 @@ def fill_state(booked, total, closed=False):
         return "full"
     ratio = booked / total
     return "low" if ratio < 0.5 else "busy" if ratio < 0.9 else "nearly"
+
+
+# what each fill_state is called (in a badge, never colour alone)
+FILL_LABELS = {
+    "closed": _l("Closed"),
+    "empty": _l("No places"),
+    "low": _l("Plenty of room"),
+    "busy": _l("Filling up"),
+    "nearly": _l("Nearly full"),
+    "full": _l("Full"),
+}
+
+
+def fill_labels():
+    """The fill states' names in the page's language, translated once for all its rows."""
+    return {state: str(label) for state, label in FILL_LABELS.items()}
 
 
 def invalid_status():
@@ -75,22 +94,113 @@ def _month_arg(year, month):
 # --- the month calendar --------------------------------------------------------------------------
 
 
+# a resource's fill is named on the calendar only when it leaves little or no room
+RESOURCE_FILLS_NAMED = ("full", "nearly", "empty")
+# Babel date fields that one month's days share (era, year, month): a long date differs only in its day
+_MONTH_FIELDS = frozenset(
+    ("G", "GG", "GGG", "GGGG", "y", "yy", "yyyy", "M", "MM", "MMM", "MMMM", "L", "LL", "LLL", "LLLL")
+)
+_DATE_FIELD = re.compile(r"%\((\w+)\)s")
+
+
+class CalendarResourceCell(NamedTuple):
+    state: str
+    code: str
+    name: str
+    used: int  # booked and held
+    capacity: int
+    note: str  # the fill's name, when RESOURCE_FILLS_NAMED names it
+
+
+class CalendarCell(NamedTuple):
+    """A day of the month calendar as printed, worked out once (the template only prints it: the month's
+    ~200 cells and resource lines cost a template call, a link and a date formatting each)."""
+
+    day: datetime.date
+    href: str
+    weekday: str
+    long_date: str
+    state: str  # a fill_state, 'none' without slots
+    label: str  # the state's fill label
+    booked: int
+    capacity: int
+    has_slots: bool
+    resources: list  # CalendarResourceCell
+
+
+def _long_dates(days):
+    """Each day's long date, as ``dateformat("long")`` prints it. One month's days differ only in their day
+    number: the locale's pattern is filled once and the day put in; any other pattern, day by day."""
+    locale = get_locale()
+    pattern = locale.date_formats["long"] if locale is not None else None
+    names = set(_DATE_FIELD.findall(getattr(pattern, "format", "")))
+    if (
+        not days
+        or pattern is None
+        or not names - {"d", "dd"} <= _MONTH_FIELDS
+        or len({(d.year, d.month) for d in days}) > 1
+    ):
+        return [format_date(day, "long") for day in days]
+    shared = DateTimeFormat(days[0], locale)
+    values = {name: shared[name] for name in names - {"d", "dd"}}
+    dates = []
+    for day in days:
+        values["d"], values["dd"] = str(day.day), f"{day.day:02d}"
+        dates.append(pattern.format % values)
+    return dates
+
+
+def _calendar_cells(days, labels):
+    """The month's CalendarDays as CalendarCells: fills, links, weekday names and dates worked out here."""
+    link = url_for("capacity.day", day="0000-00-00")
+    first = days[0].day if days else clock.today()
+    monday = first - datetime.timedelta(days=first.weekday())
+    # each day's short weekday name, formatted once per weekday rather than once per day
+    weekday_names = [format_date(monday + datetime.timedelta(days=n), "EEE") for n in range(7)]
+    long_dates = _long_dates([d.day for d in days])
+    chinese = is_chinese()
+    cells = []
+    for d, long_date in zip(days, long_dates, strict=True):
+        resources = []
+        for r in d.resources:
+            used = r.booked + r.held
+            rstate = fill_state(used, r.capacity)
+            name = (chinese and r.resource.name_zh) or r.resource.name_en
+            note = labels[rstate] if rstate in RESOURCE_FILLS_NAMED else ""
+            resources.append(CalendarResourceCell(rstate, r.resource.code, name, used, r.capacity, note))
+        booked, total = d.booked, d.capacity
+        state = fill_state(booked, total, d.closed) if d.slots else "none"
+        cells.append(
+            CalendarCell(
+                d.day,
+                link.replace("0000-00-00", d.day.isoformat()),
+                weekday_names[d.day.weekday()],
+                long_date,
+                state,
+                labels.get(state, ""),
+                booked,
+                total,
+                bool(d.slots),
+                resources,
+            )
+        )
+    return cells
+
+
 @bp.get("")
 def calendar():
     today = clock.today()
     year, month = _month(request.args.get("month"), today)
     first = datetime.date(year, month, 1)
-    monday = first - datetime.timedelta(days=first.weekday())
+    labels = fill_labels()
     return render_page(
         "capacity/calendar.html",
         "capacity/_month.html",
-        days=capacity.month_calendar(year, month),
-        # each day's short weekday name, formatted once per weekday rather than once per day
-        weekday_names=[format_date(monday + datetime.timedelta(days=n), "EEE") for n in range(7)],
+        days=_calendar_cells(capacity.month_calendar(year, month), labels),
+        fill_labels=labels,
         lead=first.weekday(),
         first=first,
         today=today,
-        fill_state=fill_state,
         prev_month=_month_arg(*shift_month(year, month, -1)),
         next_month=_month_arg(*shift_month(year, month, 1)),
         shown_month=_month_arg(year, month),
@@ -102,8 +212,10 @@ def calendar():
 
 
 def _capacity_form(prefix, current, label, formdata):
+    # a form only shown is built without its CSRF field (a third of its cost, a dozen rows a page): the row
+    # prints the request's token under the same name, and every post is checked by a form with the field
     form = (
-        CapacityForm(prefix=prefix, formdata=None, data={"capacity": current})
+        CapacityForm(prefix=prefix, formdata=None, data={"capacity": current}, meta={"csrf": False})
         if formdata is None
         else CapacityForm(prefix=prefix)
     )
@@ -125,18 +237,16 @@ def resource_form(row, formdata=None):
 
 def _day_page(day, status=200, slot_forms=None, resource_forms=None, close_form=None, error=None):
     sheet = capacity.capacity_day(day, parse_page(request.args.get("page")))
-    forms = {s.id: slot_form(s) for s in sheet.slots}
-    forms.update(slot_forms or {})
-    res_forms = {r.id: resource_form(r) for r in sheet.resources}
-    res_forms.update(resource_forms or {})
+    slot_forms, resource_forms = slot_forms or {}, resource_forms or {}
     return render_page(
         "capacity/day.html",
         sheet=sheet,
-        slot_forms=forms,
-        resource_forms=res_forms,
+        slot_forms={s.id: slot_forms.get(s.id) or slot_form(s) for s in sheet.slots},
+        resource_forms={r.id: resource_forms.get(r.id) or resource_form(r) for r in sheet.resources},
         close_form=close_form or CloseDayForm(formdata=None),
         reopen_form=ReopenDayForm(formdata=None),
         fill_state=fill_state,
+        fill_labels=fill_labels(),
         today=clock.today(),
         page_error=error,
         prev_day=day - datetime.timedelta(days=1),
@@ -159,7 +269,12 @@ def slot_save(slot_id):
         slot = outcome.result
         if wants_fragment():
             return render_template(
-                "capacity/_slot_row.html", slot=slot, form=slot_form(slot), saved=True, fill_state=fill_state
+                "capacity/_slot_row.html",
+                slot=slot,
+                form=slot_form(slot),
+                saved=True,
+                fill_state=fill_state,
+                fill_labels=fill_labels(),
             )
         flash(
             _("Capacity of %(time)s saved: %(n)s places.", time=slot.start_time.strftime("%H:%M"), n=slot.capacity),
@@ -167,7 +282,9 @@ def slot_save(slot_id):
         )
         return redirect(url_for("capacity.day", day=slot.day.isoformat()), code=303)
     if wants_fragment():
-        return render_template("capacity/_slot_row.html", slot=slot, form=form, fill_state=fill_state), 200
+        return render_template(
+            "capacity/_slot_row.html", slot=slot, form=form, fill_state=fill_state, fill_labels=fill_labels()
+        ), 200
     return _day_page(slot.day, status=422, slot_forms={slot.id: form})
 
 
@@ -179,7 +296,12 @@ def resource_save(resource_day_id):
         row = capacity.get_resource_day(row.id)
         if wants_fragment():
             return render_template(
-                "capacity/_resource_row.html", row=row, form=resource_form(row), saved=True, fill_state=fill_state
+                "capacity/_resource_row.html",
+                row=row,
+                form=resource_form(row),
+                saved=True,
+                fill_state=fill_state,
+                fill_labels=fill_labels(),
             )
         flash(
             _("Capacity of %(resource)s saved: %(n)s places.", resource=localized(row.resource), n=row.capacity),
@@ -187,7 +309,9 @@ def resource_save(resource_day_id):
         )
         return redirect(url_for("capacity.day", day=row.day.isoformat()), code=303)
     if wants_fragment():
-        return render_template("capacity/_resource_row.html", row=row, form=form, fill_state=fill_state), 200
+        return render_template(
+            "capacity/_resource_row.html", row=row, form=form, fill_state=fill_state, fill_labels=fill_labels()
+        ), 200
     return _day_page(row.day, status=422, resource_forms={row.id: form})
 
 

@@ -12,7 +12,6 @@ from checkup.core import audit, clock, tasks
 from checkup.core.arguments import MAX_PAGE, valid_id
 from checkup.core.errors import NotFound, ValidationError
 from checkup.core.pagination import Page, whole_count
-from checkup.core.plain_rows import plain_tuples
 from checkup.core.prepared import PreparedSelect
 from checkup.models import Appointment, AppointmentItem, Client, ContractReservation, Resource, ResourceDay, Slot
 from checkup.models.appointments import LIVE_STATUSES, PLACE_STATUSES
@@ -444,23 +443,16 @@ class CalendarDay:
         return self.booked / self.capacity if self.capacity else 0.0
 
 
-def month_calendar(year, month):
-    """Every day of the month with its slots and resource days, in two queries (read as plain rows: a month
-    has some two hundred)."""
-    first = datetime.date(year, month, 1)
-    last = datetime.date(year, month, calendar.monthrange(year, month)[1])
-    days = {
-        first + datetime.timedelta(days=i): CalendarDay(first + datetime.timedelta(days=i), [], [])
-        for i in range((last - first).days + 1)
-    }
-    slots = (
+def _month_slots_query(first, last):
+    return (
         Slot.select(Slot.day, Slot.capacity, Slot.booked, Slot.held, Slot.reserved, Slot.closed)
         .where(Slot.day.between(first, last))
         .order_by(Slot.day, Slot.start_time)
     )
-    for day, *counts in plain_tuples(slots):
-        days[day].slots.append(CalendarSlot(*counts))
-    resource_days = (
+
+
+def _month_resources_query(first, last):
+    return (
         ResourceDay.select(
             ResourceDay.day,
             ResourceDay.booked,
@@ -474,8 +466,26 @@ def month_calendar(year, month):
         .where(ResourceDay.day.between(first, last))
         .order_by(ResourceDay.day, Resource.code)
     )
+
+
+# built once, prepared on PostgreSQL: the capacity calendar reads both on every visit
+_MONTH_SLOTS = PreparedSelect(_month_slots_query, "checkup_capacity_month_slots")
+_MONTH_RESOURCES = PreparedSelect(_month_resources_query, "checkup_capacity_month_resources")
+
+
+def month_calendar(year, month):
+    """Every day of the month with its slots and resource days, in two queries (read as plain rows: a month
+    has some two hundred)."""
+    first = datetime.date(year, month, 1)
+    last = datetime.date(year, month, calendar.monthrange(year, month)[1])
+    days = {
+        first + datetime.timedelta(days=i): CalendarDay(first + datetime.timedelta(days=i), [], [])
+        for i in range((last - first).days + 1)
+    }
+    for day, *counts in _MONTH_SLOTS.plain(first, last):
+        days[day].slots.append(CalendarSlot(*counts))
     names = {}
-    for day, booked, held, capacity, *resource in plain_tuples(resource_days):
+    for day, booked, held, capacity, *resource in _MONTH_RESOURCES.plain(first, last):
         name = names.get(resource[0]) or names.setdefault(resource[0], ResourceName(*resource))
         days[day].resources.append(CalendarResource(booked, held, capacity, name))
     return list(days.values())

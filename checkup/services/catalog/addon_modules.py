@@ -65,18 +65,29 @@ def module_row(module_id):
     return rows[0]
 
 
+def _module_query(module_id):
+    return AddonModule.select().where(AddonModule.id == module_id)
+
+
+def _module_item_ids_query(module_id):
+    return AddonModuleItem.select(AddonModuleItem.item).where(AddonModuleItem.module == module_id)
+
+
+# built once, prepared on PostgreSQL: a module's edit page reads both
+_MODULE = PreparedSelect(_module_query, "checkup_catalog_addon_module")
+_MODULE_ITEM_IDS = PreparedSelect(_module_item_ids_query, "checkup_catalog_addon_module_item_ids")
+
+
 def get_module(module_id):
     module_id = storable_id(module_id)
-    module = module_id and AddonModule.get_or_none(AddonModule.id == module_id)
-    if not module:
+    rows = _MODULE.rows(module_id) if module_id else []
+    if not rows:
         raise NotFound(_l("No such add-on module."))
-    return module
+    return rows[0]
 
 
 def module_item_ids(module_id):
-    return [
-        row.item_id for row in AddonModuleItem.select(AddonModuleItem.item).where(AddonModuleItem.module == module_id)
-    ]
+    return [item_id for (item_id,) in _MODULE_ITEM_IDS.plain(module_id)]
 
 
 def _active_modules_query():

@@ -11,13 +11,14 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, IntegrityError, fn, prefetch
+from peewee import JOIN, IntegrityError, fn
 
 from checkup.core import audit
 from checkup.core.arguments import id_from_text, storable_id
 from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.core.i18n import is_chinese, localized
 from checkup.core.plain_rows import plain_tuples
+from checkup.core.prepared import PreparedSelect
 from checkup.models import (
     AddonModule,
     AddonModuleItem,
@@ -41,19 +42,87 @@ CENT = Decimal("0.01")
 MONEY_LIMIT = Decimal("99999999.99")
 
 
-def reference_table(query="", limit=200):
-    """Active items (with department) matching ``query`` and their reference ranges, in two queries."""
+class RangeTableItem(NamedTuple):
+    """One item of the physicians' reference table, as shown: names in the page's language, its ranges."""
+
+    code: str
+    name: str
+    department: str
+    unit: str
+    ranges: list  # RangeTableRow, by sex, then youngest first
+
+
+class RangeTableRow(NamedTuple):
+    sex: str
+    age_min: int
+    age_max: int
+    low: Decimal | None
+    high: Decimal | None
+    critical_low: Decimal | None
+    critical_high: Decimal | None
+
+
+def _range_items_query(limit, term=None):
     items = (
-        ExamItem.select(ExamItem, Department)
+        ExamItem.select(
+            ExamItem.id,
+            ExamItem.code,
+            ExamItem.name_en,
+            ExamItem.name_zh,
+            ExamItem.unit,
+            Department.name_en,
+            Department.name_zh,
+        )
         .join(Department)
         .where(ExamItem.active == True)
         .order_by(Department.sort_order, ExamItem.code)
     )
+    if term is not None:
+        items = items.where(ExamItem.code**term | ExamItem.name_en**term | ExamItem.name_zh**term)
+    return items.limit(limit)
+
+
+def _ranges_query(limit, term=None):
+    return (
+        ReferenceRange.select(
+            ReferenceRange.item,
+            ReferenceRange.sex,
+            ReferenceRange.age_min,
+            ReferenceRange.age_max,
+            ReferenceRange.low,
+            ReferenceRange.high,
+            ReferenceRange.critical_low,
+            ReferenceRange.critical_high,
+        )
+        .where(ReferenceRange.item.in_(_range_items_query(limit, term).select(ExamItem.id)))
+        .order_by(ReferenceRange.sex, ReferenceRange.age_min)
+    )
+
+
+# the unsearched table (what the page shows first) built once and prepared on PostgreSQL; a search is built
+# for its term
+_RANGE_ITEMS = PreparedSelect(_range_items_query, "checkup_reference_table_items", samples=(-2_000_000_301,))
+_RANGES = PreparedSelect(_ranges_query, "checkup_reference_table_ranges", samples=(-2_000_000_302,))
+
+
+def reference_table(query="", limit=200):
+    """Active items matching ``query`` (at most ``limit``, by department then code) with their reference
+    ranges, in two queries, as plain rows with the names in the page's language (no model objects: a
+    table of a hundred items with their ranges spent most of its time building them)."""
     if query:
         term = f"%{query}%"
-        items = items.where(ExamItem.code**term | ExamItem.name_en**term | ExamItem.name_zh**term)
-    ranges = ReferenceRange.select().order_by(ReferenceRange.sex, ReferenceRange.age_min)
-    return prefetch(items.limit(limit), ranges)
+        items, ranges = plain_tuples(_range_items_query(limit, term)), plain_tuples(_ranges_query(limit, term))
+    else:
+        items, ranges = _RANGE_ITEMS.plain(limit), _RANGES.plain(limit)
+    chinese = is_chinese()
+    table, by_item = [], {}
+    for item_id, code, name_en, name_zh, unit, dept_en, dept_zh in items:
+        row = RangeTableItem(code, (chinese and name_zh) or name_en, (chinese and dept_zh) or dept_en, unit, [])
+        table.append(row)
+        by_item[item_id] = row.ranges
+    for item_id, *values in ranges:
+        by_item[item_id].append(RangeTableRow(*values))
+    return table
 
 
 # --- parsing and checks shared with the forms ------------------------------------------------
@@ -166,13 +235,30 @@ ITEM_FIELDS = (
 FK_FIELDS = ("department", "resource", "station")
 
 
+def _departments_query():
+    return Department.select().order_by(Department.sort_order, Department.code)
+
+
+def _resources_query():
+    return Resource.select().order_by(Resource.code)
+
+
+def _active_resources_query():
+    return Resource.select().where(Resource.active == True).order_by(Resource.code)
+
+
+# built once, prepared on PostgreSQL: every item form lists both
+_DEPARTMENTS = PreparedSelect(_departments_query, "checkup_catalog_departments")
+_RESOURCES = PreparedSelect(_resources_query, "checkup_catalog_resources")
+_ACTIVE_RESOURCES = PreparedSelect(_active_resources_query, "checkup_catalog_active_resources", samples=())
+
+
 def departments():
-    return list(Department.select().order_by(Department.sort_order, Department.code))
+    return _DEPARTMENTS.rows()
 
 
 def resources(active_only=False):
-    query = Resource.select().order_by(Resource.code)
-    return list(query.where(Resource.active == True) if active_only else query)
+    return (_ACTIVE_RESOURCES if active_only else _RESOURCES).rows()
 
 
 class ItemListRow(NamedTuple):
@@ -266,18 +352,25 @@ def item_list_row(item):
     )
 
 
-def get_item(item_id):
-    item_id = storable_id(item_id)
-    item = item_id and (
+def _item_query(item_id):
+    return (
         ExamItem.select(ExamItem, Department, Resource)
         .join(Department)
         .join_from(ExamItem, Resource, JOIN.LEFT_OUTER)
         .where(ExamItem.id == item_id)
-        .first()
     )
-    if item is None:
+
+
+_ITEM = PreparedSelect(_item_query, "checkup_catalog_item")
+
+
+def get_item(item_id):
+    """The item with its department and resource (read as models: forms and writes use them)."""
+    item_id = storable_id(item_id)
+    rows = _ITEM.rows(item_id) if item_id else []
+    if not rows:
         raise NotFound(_l("No such exam item."))
-    return item
+    return rows[0]
 
 
 def item_problems(values, item_id=None):

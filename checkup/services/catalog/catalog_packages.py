@@ -107,16 +107,29 @@ def list_packages(search="", only_id=None):
     return [PackageListRow(*row[:-1], Decimal(str(row[-1])).quantize(CENT)) for row in rows]
 
 
+def _package_query(package_id):
+    return Package.select().where(Package.id == package_id)
+
+
+def _package_item_ids_query(package_id):
+    return PackageItem.select(PackageItem.item).where(PackageItem.package == package_id)
+
+
+# built once, prepared on PostgreSQL: a package's edit page reads both
+_PACKAGE = PreparedSelect(_package_query, "checkup_catalog_package")
+_PACKAGE_ITEM_IDS = PreparedSelect(_package_item_ids_query, "checkup_catalog_package_item_ids")
+
+
 def get_package(package_id):
     package_id = storable_id(package_id)
-    package = package_id and Package.get_or_none(Package.id == package_id)
-    if not package:
+    rows = _PACKAGE.rows(package_id) if package_id else []
+    if not rows:
         raise NotFound(_l("No such package."))
-    return package
+    return rows[0]
 
 
 def package_item_ids(package_id):
-    return [row.item_id for row in PackageItem.select(PackageItem.item).where(PackageItem.package == package_id)]
+    return [item_id for (item_id,) in _PACKAGE_ITEM_IDS.plain(package_id)]
 
 
 class ItemChoice(NamedTuple):
@@ -130,11 +143,8 @@ class ItemChoice(NamedTuple):
     active: bool
 
 
-def items_by_department(include_ids=()):
-    """[(department's name, [ItemChoice])] of active items (plus ``include_ids``) in one query, for choosing:
-    plain rows, the names in the page's language and the prices as shown worked out here once (not a
-    model object, a ``localized`` and a money macro per checkbox)."""
-    query = (
+def _choosable_items_query():
+    return (
         ExamItem.select(
             Department.id,
             Department.name_en,
@@ -148,13 +158,26 @@ def items_by_department(include_ids=()):
             ExamItem.active,
         )
         .join(Department)
-        .where((ExamItem.active == True) | ExamItem.id.in_(list(include_ids) or [0]))
         .order_by(Department.sort_order, Department.code, ExamItem.code)
     )
+
+
+# every item, built once and prepared on PostgreSQL (the inactive ones are left out below: a catalog holds a
+# few hundred items, and a query naming the chosen ids had to be built again for each page)
+_CHOOSABLE_ITEMS = PreparedSelect(_choosable_items_query, "checkup_catalog_choosable_items")
+
+
+def items_by_department(include_ids=()):
+    """[(department's name, [ItemChoice])] of active items (plus ``include_ids``) in one query, for choosing:
+    plain rows, the names in the page's language and the prices as shown worked out here once (not a
+    model object, a ``localized`` and a money macro per checkbox)."""
+    include = set(include_ids)
     chinese = is_chinese()
     groups = []
     department_id = None
-    for dept_id, dept_en, dept_zh, item_id, code, name_en, name_zh, price, sex, active in plain_tuples(query):
+    for dept_id, dept_en, dept_zh, item_id, code, name_en, name_zh, price, sex, active in _CHOOSABLE_ITEMS.plain():
+        if not active and item_id not in include:
+            continue
         if dept_id != department_id:
             department_id = dept_id
             groups.append(((chinese and dept_zh) or dept_en, []))
