@@ -19,18 +19,12 @@ restrict_blueprint(bp, CHIEF)
 
 @bp.get("", endpoint="index")
 def index():
-    ready = review_queue.review_queue(parse_page(request.args.get("page")))
-    reviewers = review_queue.reviewers_of(ready.items)
-    conflicts = report_review.open_conflict_counts(ready.items)
+    ready = review_queue.review_queue(parse_page(request.args.get("page")), chinese=is_chinese())
     if wants_fragment():
-        return render_page(
-            "review/index.html", "review/_ready.html", ready=ready, reviewers=reviewers, conflicts=conflicts
-        )
+        return render_page("review/index.html", "review/_ready.html", ready=ready)
     return render_page(
         "review/index.html",
         ready=ready,
-        reviewers=reviewers,
-        conflicts=conflicts,
         workload=review_queue.chief_workload(),
         signed=review_queue.recently_signed(),
         window_days=review_queue.REVIEW_WINDOW_DAYS,

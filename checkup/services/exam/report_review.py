@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, fn
+from peewee import JOIN
 
 from checkup.core.arguments import valid_id
 from checkup.core.errors import NotFound
@@ -417,20 +417,6 @@ def _is_number(text):
     except ArithmeticError:
         return False
     return bool(str(text).strip())
-
-
-def open_conflict_counts(appointments):
-    """{appointment id: open conflicts} for a page of the queue (one query)."""
-    ids = [a.id for a in appointments]
-    if not ids:
-        return {}
-    query = (
-        ResultConflict.select(ResultConflict.appointment, fn.COUNT(ResultConflict.id).alias("n"))
-        .where(ResultConflict.appointment.in_(ids), ResultConflict.choice == "")
-        .group_by(ResultConflict.appointment)
-        .tuples()
-    )
-    return dict(query)
 
 
 @dataclass

@@ -15,16 +15,19 @@ difference between two releases isolates fewer than k people (``group_summary.fi
 """
 
 import json
+import threading
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from peewee import IntegrityError
+from peewee import SQL, IntegrityError, Select, fn
 
 from checkup.core import audit, tasks
 from checkup.core.arguments import storable_id
 from checkup.core.errors import Conflict, NotFound, PermissionDenied
-from checkup.models import GroupDocument, SummaryRelease
+from checkup.core.prepared import PreparedSelect
+from checkup.models import Enrollment, GroupDocument, Report, SummaryRelease
 from checkup.models.accounts import ADMIN, SCHEDULER
+from checkup.models.appointments import COMPLETED
 from checkup.models.base import db
 from checkup.models.groups import ACTIVE, FINAL, INTERIM
 from checkup.services.groups import group_documents, group_summary
@@ -36,10 +39,24 @@ def figures_of(release):
     return json.loads(release.figures_json)
 
 
+# what a list of releases shows: not their frozen figures nor counted people (thousands of pairs each)
+_LISTED = (
+    SummaryRelease.id,
+    SummaryRelease.contract,
+    SummaryRelease.number,
+    SummaryRelease.reason,
+    SummaryRelease.k,
+    SummaryRelease.completed,
+    SummaryRelease.counted,
+    SummaryRelease.released_by,
+    SummaryRelease.released_at,
+)
+
+
 def releases(contract_id):
-    """The contract's releases, newest first (one query)."""
+    """The contract's releases, newest first (one query), without their figures and counted people."""
     return list(
-        SummaryRelease.select()
+        SummaryRelease.select(*_LISTED)
         .where(SummaryRelease.contract == contract_id)
         .order_by(SummaryRelease.number.desc())
         .limit(LIST_LIMIT)
@@ -53,6 +70,36 @@ def latest(contract_id):
         .order_by(SummaryRelease.number.desc())
         .first()
     )
+
+
+def _latest_counted(contract_id):
+    """The contract's latest release (None before the first) with whom it counted, not its figures."""
+    return (
+        SummaryRelease.select(*_LISTED, SummaryRelease.counted_json)
+        .where(SummaryRelease.contract == contract_id)
+        .order_by(SummaryRelease.number.desc())
+        .first()
+    )
+
+
+# {a release's counted_json: its (appointment, report) pairs}: a release is frozen once written, so what it
+# counted is parsed once per process (a 10,000-employee contract's is thousands of pairs), a few kept; keyed
+# by the text itself, which names what it holds whatever database the release came from
+_counted_pairs: dict[str, frozenset] = {}
+_counted_lock = threading.Lock()
+_COUNTED_KEPT = 8
+
+
+def _counted_of(release):
+    """The (appointment id, report id) pairs ``release`` counted (frozenset)."""
+    pairs = _counted_pairs.get(release.counted_json)
+    if pairs is None:
+        pairs = frozenset((int(a), r) for a, r in json.loads(release.counted_json).items())
+        with _counted_lock:
+            while len(_counted_pairs) >= _COUNTED_KEPT:
+                _counted_pairs.pop(next(iter(_counted_pairs)))
+            _counted_pairs[release.counted_json] = pairs
+    return pairs
 
 
 def get_release(contract_id, number, organization_id=None):
@@ -75,7 +122,8 @@ def get_release(contract_id, number, organization_id=None):
 @dataclass(frozen=True)
 class Progress:
     """Where an interim release stands: the previous release (or None), how many people changed in
-    the findings' count since, and how many it takes (k)."""
+    the findings' count since (before the first release: counted up to k, see ``progress``), and how many it
+    takes (k)."""
 
     previous: object
     changed: int
@@ -89,18 +137,51 @@ class Progress:
 def changed_people(counted_then, counted_now):
     """How many people are counted in one of two releases and not the other, or on another report."""
     then = {int(appointment): report for appointment, report in counted_then.items()}
+    return _changed(then.items(), counted_now)
+
+
+def _changed(pairs_then, counted_now):
     # the (appointment, report) pairs in one and not the other, then their appointments (set operations:
     # a 10,000-employee contract has thousands of them and the contract page asks on every view)
-    return len({appointment for appointment, _report in then.items() ^ counted_now.items()})
+    return len({appointment for appointment, _report in pairs_then ^ counted_now.items()})
 
 
 def progress(contract):
-    """``Progress`` of ``contract`` towards its next interim release (two queries)."""
-    previous = latest(contract.id)
-    then = json.loads(previous.counted_json) if previous is not None else {}
-    return Progress(
-        previous, changed_people(then, group_summary.counted_reports(contract.id)), group_summary.suppression_k()
+    """``Progress`` of ``contract`` towards its next interim release (two queries), read afresh on every call
+    (the previous release's counted people, frozen, are parsed once per process). Before the first release,
+    the people counted now are counted up to k only: past k the number decides nothing and is shown nowhere
+    (``interim_refusal``), and a 10,000-employee contract's thousands of reports are not read for it."""
+    k = group_summary.suppression_k()
+    previous = _latest_counted(contract.id)
+    if previous is None:
+        return Progress(None, _counted_people_up_to(contract.id, k), k)
+    return Progress(previous, _changed(_counted_of(previous), group_summary.counted_reports(contract.id)), k)
+
+
+def _counted_people_select(contract_id, most):
+    """The count of ``_counted_people_up_to`` as a select (an appointment is one enrollment's: the contract
+    enrolls a client once)."""
+    reported = Report.select(SQL("1")).where(
+        Report.appointment == Enrollment.appointment, Report.status.in_(group_summary.REPORTED_STATUSES)
     )
+    people = (
+        Enrollment.select(SQL("1"))
+        .where(Enrollment.contract == contract_id, Enrollment.status == COMPLETED, fn.EXISTS(reported))
+        .limit(most)
+    )
+    return Select((people.alias("counted_people"),), (fn.COUNT(SQL("1")),)).bind(db)
+
+
+# the contract page asks it on every view before the first release: its SQL built once per process
+_COUNTED_PEOPLE = PreparedSelect(
+    _counted_people_select, "checkup_release_counted_people", samples=(-2_000_000_001, -2_000_000_002)
+)
+
+
+def _counted_people_up_to(contract_id, most):
+    """How many people ``group_summary.counted_reports`` counts (completed, with a signed or published
+    report), up to ``most``: one query that stops reading there."""
+    return _COUNTED_PEOPLE.plain(contract_id, most)[0][0]
 
 
 def interim_refusal(contract, state=None):
