@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from checkup.core import clock
 from checkup.core.errors import DomainError, NotFound, ValidationError
+from checkup.core.i18n import localized
 from checkup.forms.followups import AssignForm, AttemptForm, CloseForm, RecheckForm, ReferralForm
 from checkup.models.accounts import ADMIN, COUNSELOR
 from checkup.services.booking import availability, booking
@@ -57,8 +58,8 @@ def _filters(args):
     ).cleaned()
 
 
-def _assignee_choices():
-    return [("", _("Unassigned (pool)"))] + [(str(u.id), u.name) for u in followup_assignment.counselors()]
+def _assignee_choices(counselors):
+    return [("", _("Unassigned (pool)"))] + [(str(u.id), u.name) for u in counselors]
 
 
 def _assignee_value(raw):
@@ -73,12 +74,13 @@ def _list_context(filters, assign_form=None, error=None, department=None):
     if department is not None:
         args.pop("department", None)
         args["department_id"] = department.id
+    catalogs = followup_assignment.care_catalogs()
     return {
         "filters": filters,
         "result": followup_worklist.worklist(actor(), filters),
-        "departments": followup_assignment.departments(),
-        "assignee_choices": _assignee_choices(),
-        "assign_form": assign_form or AssignForm(),
+        "department_options": [(d.id, localized(d)) for d in catalogs.departments],
+        "assignee_choices": _assignee_choices(catalogs.counselors),
+        "assign_form": assign_form,  # only a refused assignment brings one (its errors); a view builds none
         "error": error,
         "list_args": args,
         "list_endpoint": "care_followups.department" if department is not None else "care_followups.index",
@@ -119,17 +121,18 @@ def _query_pairs(url):
 # --- one follow-up -------------------------------------------------------------------------------------
 
 
-def _referral_form(form=None):
+def _referral_form(form=None, departments=None):
     form = form or ReferralForm()
     form.department.choices = [("", "—")] + [
-        (str(d.id), d.name_en + (f" {d.name_zh}" if d.name_zh else "")) for d in followup_assignment.departments()
+        (str(d.id), d.name_en + (f" {d.name_zh}" if d.name_zh else ""))
+        for d in (followup_assignment.departments() if departments is None else departments)
     ]
     return form
 
 
 def _detail_page(follow_up_id, status=200, error=None, **forms):
     data = followup_detail.detail(actor(), follow_up_id)
-    assign_form = forms.get("assign_form") or AssignForm(data={"assignee": str(data.follow_up.assignee_id or "")})
+    catalogs = followup_assignment.care_catalogs()
     return render_page(
         "care/followups_detail.html",
         data=data,
@@ -137,9 +140,9 @@ def _detail_page(follow_up_id, status=200, error=None, **forms):
         error=error,
         attempt_form=forms.get("attempt_form") or AttemptForm(),
         close_form=forms.get("close_form") or CloseForm(),
-        referral_form=_referral_form(forms.get("referral_form")),
-        assign_form=assign_form,
-        assignee_choices=_assignee_choices(),
+        referral_form=_referral_form(forms.get("referral_form"), catalogs.departments),
+        assign_form=forms.get("assign_form"),  # a refused assignment's errors; the page selects the assignee itself
+        assignee_choices=_assignee_choices(catalogs.counselors),
         live_recheck=recheck.live_recheck(data.follow_up, data.recheck),
     )
 

@@ -14,6 +14,7 @@ from peewee import JOIN, SQL, NodeList, PostgresqlDatabase, fn
 
 from checkup.core import audit, tasks
 from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Appointment, Campaign, Client, Consent, Message, User
 from checkup.models.base import db, utcnow
 from checkup.models.care import DRAFT, FAILED, HEALTH_TARGETING, MARKETING_EMAIL, QUEUED, SENDING, SENT
@@ -63,14 +64,22 @@ def get_campaign(campaign_id):
     return campaign
 
 
-def list_campaigns():
-    """Every campaign, newest first, with its author and counts: a fixed number of queries."""
-    rows = list(
+def _list_query():
+    return (
         Campaign.select(Campaign, User.name.alias("author"))
         .join(User, on=(Campaign.created_by == User.id), join_type=JOIN.LEFT_OUTER)
         .order_by(Campaign.id.desc())
         .objects()
     )
+
+
+_LIST = PreparedSelect(_list_query, "checkup_campaign_list", samples=())
+
+
+def list_campaigns():
+    """Every campaign, newest first, with its author and counts: a fixed number of queries (each built once
+    per process, prepared on PostgreSQL)."""
+    rows = _LIST.rows()
     counts = campaign_counts([c.id for c in rows])
     return [(campaign, counts[campaign.id]) for campaign in rows]
 
@@ -82,28 +91,17 @@ def _plus_days(column, days):
     return fn.strftime("%Y-%m-%d %H:%M:%f", column, f"+{int(days)} days")
 
 
-def campaign_counts(campaign_ids):
-    """{campaign id: Counts}: three grouped queries, whatever the number of campaigns.
-
-    Unsubscribed: recipients who withdrew marketing consent through an email link after their message.
-    Booked: recipients of a delivered message who made an appointment within 30 days after it.
-    """
-    counts = {cid: Counts() for cid in campaign_ids}
-    if not campaign_ids:
-        return counts
+def _by_status_query(*campaign_ids):
     no_retry = Message.retry_at.is_null()
-    by_status = (
+    return (
         Message.select(Message.campaign, Message.status, no_retry, fn.COUNT(Message.id))
         .where(Message.campaign.in_(campaign_ids))
         .group_by(Message.campaign, Message.status, no_retry)
-        .tuples()
     )
-    for cid, status, final, number in by_status:
-        if status == "failed" and final:
-            status = "gave_up"
-        if status in ("sent", "bounced", "failed", "gave_up", "withdrawn"):
-            setattr(counts[cid], status, getattr(counts[cid], status) + number)
-    unsubscribed = (
+
+
+def _unsubscribed_query(*campaign_ids):
+    return (
         Message.select(Message.campaign, fn.COUNT(fn.DISTINCT(Consent.client)))
         .join(Consent, on=(Consent.client == Message.client))
         .where(
@@ -114,11 +112,11 @@ def campaign_counts(campaign_ids):
             Consent.at >= Message.created_at,
         )
         .group_by(Message.campaign)
-        .tuples()
     )
-    for cid, number in unsubscribed:
-        counts[cid].unsubscribed = number
-    booked = (
+
+
+def _booked_query(*campaign_ids):
+    return (
         Message.select(Message.campaign, fn.COUNT(fn.DISTINCT(Appointment.client)))
         .join(Appointment, on=(Appointment.client == Message.client))
         .where(
@@ -128,8 +126,51 @@ def campaign_counts(campaign_ids):
             Appointment.created_at <= _plus_days(Message.created_at, BOOKING_WINDOW_DAYS),
         )
         .group_by(Message.campaign)
-        .tuples()
     )
+
+
+# the counts' queries built once per process for a few numbers of campaigns (the ids padded with -1, which
+# no campaign has), prepared on PostgreSQL; more campaigns than the largest size: built for the call
+_COUNT_SIZES = (1, 4, 16, 64)
+_COUNTS = {
+    size: tuple(
+        PreparedSelect(build, f"checkup_campaign_{kind}_{size}", tuple(-2_000_000_900 - i for i in range(size)))
+        for kind, build in (
+            ("by_status", _by_status_query),
+            ("unsubscribed", _unsubscribed_query),
+            ("booked", _booked_query),
+        )
+    )
+    for size in _COUNT_SIZES
+}
+
+
+def _count_rows(campaign_ids):
+    """The three counts' rows (by status, unsubscribed, booked) for ``campaign_ids``."""
+    size = next((size for size in _COUNT_SIZES if size >= len(campaign_ids)), None)
+    if size is None:
+        return [list(build(*campaign_ids).tuples()) for build in (_by_status_query, _unsubscribed_query, _booked_query)]
+    padded = list(campaign_ids) + [-1] * (size - len(campaign_ids))
+    return [prepared.plain(*padded) for prepared in _COUNTS[size]]
+
+
+def campaign_counts(campaign_ids):
+    """{campaign id: Counts}: three grouped queries, whatever the number of campaigns.
+
+    Unsubscribed: recipients who withdrew marketing consent through an email link after their message.
+    Booked: recipients of a delivered message who made an appointment within 30 days after it.
+    """
+    counts = {cid: Counts() for cid in campaign_ids}
+    if not campaign_ids:
+        return counts
+    by_status, unsubscribed, booked = _count_rows(campaign_ids)
+    for cid, status, final, number in by_status:
+        if status == "failed" and final:
+            status = "gave_up"
+        if status in ("sent", "bounced", "failed", "gave_up", "withdrawn"):
+            setattr(counts[cid], status, getattr(counts[cid], status) + number)
+    for cid, number in unsubscribed:
+        counts[cid].unsubscribed = number
     for cid, number in booked:
         counts[cid].booked = number
     return counts

@@ -15,13 +15,12 @@ With no active counselor at all the follow-up stays in the unassigned pool.
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from peewee import IntegrityError, fn
+from peewee import SQL, IntegrityError, fn
 
 from checkup.core import audit
 from checkup.core.arguments import valid_id
 from checkup.core.audit import SYSTEM
 from checkup.core.errors import NotFound, ValidationError
-from checkup.core.plain_rows import plain_tuples
 from checkup.core.prepared import PreparedSelect
 from checkup.models import Department, ExamItem, FollowUp, Setting, StaffDepartment, User, UserRole
 from checkup.models.accounts import COUNSELOR
@@ -74,8 +73,19 @@ def assignment_mode():
 
 def unreachable_after():
     """How many contact attempts a follow-up needs before it may close as "unreachable"."""
-    value = get_setting(UNREACHABLE_KEY, "")
+    return unreachable_after_of(get_setting(UNREACHABLE_KEY, ""))
+
+
+def unreachable_after_of(value):
+    """``unreachable_after`` from the setting's stored value (None or "": not set)."""
+    value = value or ""
     return int(value) if value.isdigit() and 1 <= int(value) <= MAX_UNREACHABLE_AFTER else DEFAULT_UNREACHABLE_AFTER
+
+
+def unreachable_after_column():
+    """The stored "unreachable" setting as a subquery (NULL when not set), for a read that wants it in its
+    own statement (``unreachable_after_of`` reads it)."""
+    return _setting_query(UNREACHABLE_KEY)
 
 
 def save_settings(actor, mode, attempts):
@@ -182,17 +192,70 @@ def staff_departments():
     ]
 
 
+class DepartmentName(NamedTuple):
+    """A department as lists and choices show it (``localized`` reads its names)."""
+
+    id: int
+    name_en: str
+    name_zh: str
+
+
+def _department_names_query():
+    return Department.select(Department.id, Department.name_en, Department.name_zh).order_by(
+        Department.sort_order, Department.code
+    )
+
+
+# every worklist and follow-up page lists them (filters, referral form): built once, prepared on PostgreSQL
+_DEPARTMENT_NAMES = PreparedSelect(_department_names_query, "checkup_care_department_names", samples=())
+
+
 def departments():
-    return list(Department.select().order_by(Department.sort_order, Department.code))
+    """Every department (``DepartmentName``: id, name_en, name_zh) in the departments' order."""
+    return [DepartmentName(*row) for row in _DEPARTMENT_NAMES.plain()]
 
 
 def department_names():
     """(id, name_en, name_zh) of every department, in the departments' order (a form's choices: plain rows)."""
-    return plain_tuples(
-        Department.select(Department.id, Department.name_en, Department.name_zh).order_by(
-            Department.sort_order, Department.code
-        )
+    return [tuple(row) for row in _DEPARTMENT_NAMES.plain()]
+
+
+class CareCatalogs(NamedTuple):
+    """What a follow-up page offers to choose from: every department and every active counselor."""
+
+    departments: list[DepartmentName]
+    counselors: list[Counselor]
+
+
+def _care_catalogs_query():
+    # one UNION ALL of both lists, each row tagged with its list (0: a department, 1: a counselor) and its
+    # order within it (departments by sort order and code, counselors by name and id)
+    departments = Department.select(
+        SQL("0"), Department.id, Department.name_en, Department.name_zh, Department.sort_order, Department.code
     )
+    # the role and the flag written into the SQL (as ``counselors`` asks them): with parameters instead,
+    # the statement's generic plan could not tell how few accounts are counselors and read every user
+    counselors = (
+        User.select(SQL("1"), User.id, User.name, User.email, SQL("0"), User.name)
+        .join(UserRole)
+        .where(UserRole.role == SQL(f"'{COUNSELOR}'"), User.is_active == SQL("TRUE"))
+    )
+    return departments.union_all(counselors).order_by(SQL("1"), SQL("5"), SQL("6"), SQL("2"))
+
+
+# the worklist and a follow-up's page list both: one statement instead of two, prepared on PostgreSQL
+_CARE_CATALOGS = PreparedSelect(_care_catalogs_query, "checkup_care_catalogs", samples=())
+
+
+def care_catalogs():
+    """Every department (as ``departments``) and every active counselor (as ``counselors``), in one query."""
+    departments, counselors = [], []
+    for kind, id_, first, second, _order, _name in _CARE_CATALOGS.plain():
+        if kind == 0:
+            departments.append(DepartmentName(id_, first, second))
+        else:
+            counselors.append(Counselor(id_, first, second))
+    return CareCatalogs(departments, counselors)
 
 
 def set_department(actor, user_id, department_id, is_head):

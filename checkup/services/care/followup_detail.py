@@ -93,9 +93,28 @@ def finding_rows(follow_up, report=None):
 
 # the detail page's reads, built once per process (peewee's SQL building was most of the page's time)
 def _detail_follow_up_query(follow_up_id):
+    """The follow-up with the columns the page shows of its client, department and assignee, and the
+    "unreachable" setting, in one statement (its report, clinical data, is read only once ``detail`` has
+    checked access)."""
     assignee = User.alias("assignee_user")
     return (
-        FollowUp.select(FollowUp, Client, Department, assignee)
+        FollowUp.select(
+            FollowUp,
+            # only what the page shows of the client, its department and assignee (no national ID read)
+            Client.id,
+            Client.name,
+            Client.sex,
+            Client.birth_date,
+            Client.phone,
+            Client.email,
+            Client.address,
+            Department.id,
+            Department.name_en,
+            Department.name_zh,
+            assignee.id,
+            assignee.name,
+            followup_assignment.unreachable_after_column().alias("unreachable_setting"),
+        )
         .join(Client)
         .join_from(FollowUp, Department, JOIN.LEFT_OUTER, on=(FollowUp.department == Department.id))
         .join_from(FollowUp, assignee, JOIN.LEFT_OUTER, on=(FollowUp.assignee == assignee.id), attr="assignee_user")
@@ -135,7 +154,7 @@ def _referrals_query(follow_up_id):
     )
 
 
-_DETAIL_FOLLOW_UP = PreparedSelect(_detail_follow_up_query, "checkup_followup_detail")
+_DETAIL_FOLLOW_UP = PreparedSelect(_detail_follow_up_query, "checkup_followup_detail", samples=(-2_000_000_001,))
 _REPORT = PreparedSelect(_report_query, "checkup_followup_report")
 _FINDINGS = PreparedSelect(_findings_query, "checkup_followup_findings")
 _ATTEMPTS = PreparedSelect(_attempts_query, "checkup_followup_attempts")
@@ -166,7 +185,7 @@ def detail(actor, follow_up_id):
             .where(Appointment.id == follow_up.recheck_appointment_id)
             .first()
         )
-    needed = followup_assignment.unreachable_after()
+    needed = followup_assignment.unreachable_after_of(follow_up.unreachable_setting)
     follow_up.is_overdue = follow_up.status == OPEN and follow_up.due_at < utc(clock.now())
     data = Detail(
         follow_up=follow_up,

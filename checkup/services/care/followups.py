@@ -156,10 +156,21 @@ def overdue_condition(now_utc, model=FollowUp):
 # --- the department head's view ----------------------------------------------------------------------
 
 
+def _department_query(department_id):
+    return Department.select(Department.id, Department.name_en, Department.name_zh).where(
+        Department.id == department_id
+    )
+
+
+_DEPARTMENT = PreparedSelect(_department_query, "checkup_care_department")
+
+
 def department_for_viewer(actor, department_id):
-    """The department if ``actor`` heads it (or is the admin); NotFound otherwise, like a missing one."""
+    """The department (``DepartmentName``: id, name_en, name_zh) if ``actor`` heads it (or is the admin);
+    NotFound otherwise, like a missing one."""
     viewer = viewer_for(actor)
-    department = Department.get_or_none(Department.id == department_id) if valid_id(department_id) else None
+    rows = _DEPARTMENT.plain(department_id) if valid_id(department_id) else []
+    department = followup_assignment.DepartmentName(*rows[0]) if rows else None
     if department is None or not (viewer.is_admin or department.id in viewer.head_of):
         raise NotFound(_l("We could not find that department."))
     return department

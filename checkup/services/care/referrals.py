@@ -7,6 +7,7 @@ why. A counselor sees the referrals of the follow-ups they may see and those the
 """
 
 import datetime
+import threading
 from dataclasses import dataclass, replace
 
 from flask import current_app
@@ -239,22 +240,112 @@ class ListFilters:
         )
 
 
-def referral_list(actor, filters):
-    """A page of visible referrals, newest first, with client, department and creator (two queries)."""
-    filters = filters.cleaned()
-    query = _select().where(_visible(followups.viewer_for(actor)))
-    if filters.status == "open":
+def _list_query(viewer, status, target_kind):
+    """The referrals ``viewer`` may see (``status``: "open", one status or "" for any), newest first."""
+    query = _select().where(_visible(viewer))
+    if status == "open":
         query = query.where(Referral.status.in_(OPEN_STATUSES))
-    elif filters.status:
-        query = query.where(Referral.status == filters.status)
-    if filters.target_kind:
-        query = query.where(Referral.target_kind == filters.target_kind)
-    query = query.order_by(Referral.proposed_at.desc(), Referral.id.desc())
-    # the page and the whole count (a window) in one query; an empty page or one past the end as ``paginate``
-    rows = list(query.select_extend(whole_count().alias("whole_count")).paginate(filters.page, PER_PAGE))
-    if not rows:
-        return paginate(query, filters.page, PER_PAGE)
-    total = rows[0].whole_count
+    elif status:
+        query = query.where(Referral.status == status)
+    if target_kind:
+        query = query.where(Referral.target_kind == target_kind)
+    return query.order_by(Referral.proposed_at.desc(), Referral.id.desc())
+
+
+def _list_select(viewer, status, target_kind, offset, per_page):
+    """A page of ``_list_query``, each row with the whole count; ``offset`` None: the first page."""
+    query = _list_query(viewer, status, target_kind).select_extend(whole_count().alias("whole_count")).limit(per_page)
+    return query.offset(offset) if offset is not None else query
+
+
+# values nothing in the query equals, standing for its parameters while its SQL is built (core/prepared)
+_SAMPLE_USER, _SAMPLE_STATUS, _SAMPLE_TARGET = -2_000_000_801, "\x00no status", "\x00no target"
+_SAMPLE_OFFSET, _SAMPLE_HEAD = -2_000_000_802, -2_000_000_810
+
+# {shape: (the list's select, its parameters' names)}: built once per process and shape (the viewer's kind, the filters set, first
+# page or not), prepared on PostgreSQL
+_list_selects: dict = {}
+_list_selects_lock = threading.Lock()
+
+
+def _list_shape(viewer, filters):
+    heads = len(viewer.head_of) if viewer.is_counselor and not viewer.is_admin else 0
+    status = filters.status if filters.status in ("", "open") else "one"
+    return (
+        viewer.is_admin,
+        viewer.is_counselor,
+        bool(viewer.user_id),
+        heads,
+        status,
+        bool(filters.target_kind),
+        filters.page == 1,
+        PER_PAGE,
+    )
+
+
+def _prepared_list(shape):
+    prepared = _list_selects.get(shape)
+    if prepared is None:
+        with _list_selects_lock:
+            prepared = _list_selects.get(shape)
+            if prepared is None:
+                prepared = _new_prepared_list(shape)
+                _list_selects[shape] = prepared
+    return prepared
+
+
+def _new_prepared_list(shape):
+    is_admin, is_counselor, has_user, heads, status, by_target, first_page, per_page = shape
+    # which parameters the SQL asks, in order of this list: the user's id where ``_visible`` asks it
+    names = []
+    if has_user and is_counselor and not is_admin:
+        names.append("user")
+    names += [f"head{i}" for i in range(heads)]
+    if status == "one":
+        names.append("status")
+    if by_target:
+        names.append("target")
+    if not first_page:
+        names.append("offset")
+    samples = {"user": _SAMPLE_USER, "status": _SAMPLE_STATUS, "target": _SAMPLE_TARGET, "offset": _SAMPLE_OFFSET}
+    samples.update({f"head{i}": _SAMPLE_HEAD - i for i in range(heads)})
+
+    def build(*values):
+        given = dict(zip(names, values, strict=True))
+        viewer = followups.Viewer(
+            given.get("user"), is_admin, is_counselor, tuple(given[f"head{i}"] for i in range(heads))
+        )
+        chosen = given.get("status", status if status == "open" else "")
+        return _list_select(viewer, chosen, given.get("target", ""), given.get("offset"), per_page)
+
+    name = "checkup_referral_list_{}_{}_{}{}{}_{}".format(
+        "admin" if is_admin else "counselor" if is_counselor else "nobody",
+        heads,
+        status or "any",
+        "_target" if by_target else "",
+        "_first" if first_page else "_later",
+        per_page,
+    )
+    return PreparedSelect(build, name, tuple(samples[name_] for name_ in names)), names
+
+
+def referral_list(actor, filters):
+    """A page of visible referrals, newest first, with client, department and creator: one query (its SQL
+    built once per process and shape of filters, prepared on PostgreSQL), two more for a page past the end."""
+    filters = filters.cleaned()
+    viewer = followups.viewer_for(actor)
+    prepared, names = _prepared_list(_list_shape(viewer, filters))
+    values = {
+        "user": viewer.user_id,
+        "status": filters.status,
+        "target": filters.target_kind,
+        "offset": (filters.page - 1) * PER_PAGE,
+    }
+    values.update({f"head{i}": department for i, department in enumerate(viewer.head_of)})
+    rows = prepared.rows(*[values[name] for name in names])
+    if not rows and filters.page > 1:  # past the end: counted and clamped
+        return paginate(_list_query(viewer, filters.status, filters.target_kind), filters.page, PER_PAGE)
+    total = rows[0].whole_count if rows else 0
     return Page(rows, filters.page, max(1, -(-total // PER_PAGE)), total, PER_PAGE)
 
 
