@@ -125,3 +125,26 @@ def test_the_review_page_runs_a_fixed_number_of_queries_and_pages_with_htmx(app,
     fragment = client.get("/exam/review?page=2", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<html" not in fragment and "R000" in fragment and "Recently signed" not in fragment
     assert fragment.count('href="/exam/review/') == 6 and 'rel="prev"' in fragment  # the last six of 56
+
+
+def test_the_queue_is_shared_until_anything_it_follows_changes(app, desk, client, count_queries, monkeypatch):
+    from checkup.core import headline_figures
+
+    app.config["FLOOR_BOARD_MAX_AGE_SECONDS"] = 2
+    app.config["HEADLINE_REFRESH_AHEAD"] = False
+    monkeypatch.setattr(headline_figures.time, "monotonic", lambda: 1000.0)
+    sign_in_directly(client, factories.make_user("chief", email="chief@example.com"))
+    waiting = desk.appointment(station="draft")
+    ready = desk.appointment()
+    htmx = {"HX-Request": "true"}
+    with count_queries() as first:
+        html = client.get("/exam/review", headers=htmx).get_data(as_text=True)
+    assert ready.exam_code in html and waiting.exam_code not in html
+    with count_queries() as shared:
+        assert ready.exam_code in client.get("/exam/review", headers=htmx).get_data(as_text=True)
+    assert shared.count < first.count, "nothing changed: the page is shared, only the change mark is read"
+    StationConclusion.update(status="signed").where(StationConclusion.appointment == waiting.id).execute()
+    html = client.get("/exam/review", headers=htmx).get_data(as_text=True)
+    assert waiting.exam_code in html, "a station signed: the queue is read again at once"
+    Appointment.update(status=COMPLETED).where(Appointment.id == ready.id).execute()
+    assert ready.exam_code not in client.get("/exam/review", headers=htmx).get_data(as_text=True)

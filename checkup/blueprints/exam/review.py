@@ -19,7 +19,7 @@ restrict_blueprint(bp, CHIEF)
 
 @bp.get("", endpoint="index")
 def index():
-    ready = review_queue.review_queue(parse_page(request.args.get("page")), chinese=is_chinese())
+    ready = review_queue.kept_review_queue(parse_page(request.args.get("page")), chinese=is_chinese())
     if wants_fragment():
         return render_page("review/index.html", "review/_ready.html", ready=ready)
     return render_page(

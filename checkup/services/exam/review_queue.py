@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from peewee import JOIN, SQL, Select, fn
 
-from checkup.core import clock
+from checkup.core import change_marks, clock
 from checkup.core.pagination import Page, counted_page, whole_count
 from checkup.core.prepared import PreparedSelect
 from checkup.models import (
@@ -275,6 +275,23 @@ def review_queue(page=1, per_page=REVIEW_PAGE_SIZE, chinese=False):
         result = counted_page(_ready_select(window_start(), shown=True), number, per_page)
     result.items = _queue_rows(result.items, chinese)
     return result
+
+
+KEPT_PAGES = 10  # pages of the queue shared until anything it follows changes; later ones are read
+
+
+def kept_review_queue(page=1, chinese=False):
+    """``review_queue`` as the chief physicians open it: shared until anything it follows changes
+    (core/change_marks: appointments, their items, results, station conclusions, reports, chief reviews,
+    result conflicts, clients) or for 2 s at most; a page past KEPT_PAGES is read on every call. Signing
+    proves readiness again (``is_ready``), so a page a moment old never lets anyone sign what is not ready."""
+    number = max(1, page or 1)
+    if number > KEPT_PAGES:
+        return review_queue(number, chinese=chinese)
+    return change_marks.kept_until_change(
+        f"review.queue.{window_start().isoformat()}.{number}.{int(bool(chinese))}",
+        lambda: review_queue(number, chinese=chinese),
+    )
 
 
 def reviewers_of(appointments):
