@@ -5,10 +5,11 @@ from flask_babel import get_locale
 
 
 def is_chinese() -> bool:
-    # Flask-Babel keeps the locale it chose (or force_locale set) on g._flask_babel: read it straight, as
-    # lists ask once per row; get_locale() chooses it when it is not there yet (or outside any context)
+    # Flask-Babel keeps the locale it chose (or force_locale set) on g._flask_babel: read it straight (from g
+    # itself, not through its proxy), as lists ask once per row; get_locale() chooses it when it is not there
+    # yet (or outside any context)
     try:
-        locale = g._flask_babel.babel_locale
+        locale = g._get_current_object()._flask_babel.babel_locale
     except (AttributeError, RuntimeError):
         locale = None
     if locale is None:

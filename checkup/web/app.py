@@ -76,6 +76,9 @@ def _init_login(app):
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = None  # the server-side session row is the protection
+    # with protection off Flask-Login still hashes the address and user agent on every request (~20 µs) to
+    # compare them with nothing: no identifier is made at all
+    login_manager._session_identifier_generator = lambda: None
 
     @login_manager.user_loader
     def load_user(token):
@@ -219,23 +222,27 @@ SECURITY_HEADERS = (
 )
 
 
+_LOWERED_SECURITY_HEADERS = tuple((name.lower(), name, value) for name, value in SECURITY_HEADERS)
+
+
 def _register_headers(app):
     @app.after_request
     def headers(response):
+        sent, current = response.headers, request._get_current_object()  # the request through its proxy once
         # one pass over the response's headers, not a case-insensitive search per header we add
-        present = {name.lower() for name, _value in response.headers.items()}
-        for name, value in SECURITY_HEADERS:
-            if name.lower() not in present:
-                response.headers.add(name, value)
-        if request.is_secure and "strict-transport-security" not in present:
-            response.headers.add("Strict-Transport-Security", "max-age=31536000")
+        present = {name.lower() for name, _value in sent.items()}
+        for lowered, name, value in _LOWERED_SECURITY_HEADERS:
+            if lowered not in present:
+                sent.add(name, value)
+        if current.is_secure and "strict-transport-security" not in present:
+            sent.add("Strict-Transport-Security", "max-age=31536000")
         if "vary" in present:
             response.vary.add("HX-Request")
         else:
-            response.headers.add("Vary", "HX-Request")
+            sent.add("Vary", "HX-Request")
         # pages, PDFs, exports, calendar files: never cached
-        if "cache-control" not in present and not request.path.startswith("/static/"):
-            response.headers.add("Cache-Control", "no-store")
+        if "cache-control" not in present and not current.path.startswith("/static/"):
+            sent.add("Cache-Control", "no-store")
         return response
 
     figures = health.FiguresCache()  # this app's task figures, shared by its /healthz probes

@@ -22,8 +22,9 @@ def select_locale():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = list(current_app.config["LANGUAGES"])
     chosen = session.get("locale")
-    if current_user and current_user.is_authenticated and current_user.locale:
-        chosen = current_user.locale
+    user = current_user._get_current_object()  # through the proxy once, not three times
+    if user is not None and user.is_authenticated and user.locale:
+        chosen = user.locale
     if chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages) or "en"

@@ -25,14 +25,14 @@ ALSO_ROLES = {"chief@demo.test": ("physician",)}
 
 
 def navigation_by_role(app):
-    """{role: set of English nav labels} from checkup.web.templating, so new links are covered automatically."""
-    from checkup.web import templating
+    """{role: set of English nav labels} from checkup.web.page_shell, so new links are covered automatically."""
+    from checkup.web import page_shell
 
     by_role = {}
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
-        for role, _endpoint, label in templating.NAVIGATION:
+        for role, _endpoint, label in page_shell.NAVIGATION:
             by_role.setdefault(role, set()).add(str(label))
-        for role in templating.DIRECTORY_ROLES:
+        for role in page_shell.DIRECTORY_ROLES:
             by_role.setdefault(role, set()).update({"Clients", "Organizations"})
     return by_role
 

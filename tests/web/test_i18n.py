@@ -168,7 +168,7 @@ def test_lazy_and_plural_strings_translate(app):
     from flask_babel import force_locale, ngettext
 
     from checkup.core.labels import ROLE_LABELS
-    from checkup.web.templating import NAVIGATION
+    from checkup.web.page_shell import NAVIGATION
 
     with app.test_request_context("/"), force_locale("zh"):
         assert str(NAVIGATION[0][2]) == "我的体检"

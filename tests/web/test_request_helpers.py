@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from flask_wtf.csrf import generate_csrf
 
 from checkup.core.i18n import is_chinese
-from checkup.web.templating import csrf_token, static_url
+from checkup.web.page_shell import csrf_token, static_url
 
 
 @contextlib.contextmanager
