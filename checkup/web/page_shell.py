@@ -207,6 +207,16 @@ def _flashes():
 
 def _build(app, translations, chinese, _root, endpoint, roles, idle_minutes, center_name):
     _ = translations.ugettext  # inserted as they are, as the templates' _() does (a translation is markup)
+    # the texts, each translated here and not inside an f-string: pybabel does not look into f-strings, and a
+    # text it does not find would leave the catalog at the next `make translations`
+    text = {
+        "portal": _("Checkup Portal"),
+        "sign_out": _("Sign out"),
+        "skip": _("Skip to content"),
+        "main": _("Main"),
+        "idle_warning": _("You will be signed out in 2 minutes without activity."),
+        "stay": _("Stay signed in"),
+    }
     authenticated = roles is not None
     idle = authenticated and idle_minutes
 
@@ -224,7 +234,7 @@ def _build(app, translations, chinese, _root, endpoint, roles, idle_minutes, cen
     )
     idle_script = f'<script src="{escape(static_url("js/idle.js"))}" defer></script>' if idle else ""
     title_end = (
-        f" · {_('Checkup Portal')}</title>\n"
+        f" · {text['portal']}</title>\n"
         f'  <link rel="icon" href="{_ICON}">\n'
         f'  <link rel="stylesheet" href="{escape(static_url("vendor/pico.min.css"))}">\n'
         f'  <link rel="stylesheet" href="{escape(static_url("css/app.css"))}">\n'
@@ -243,7 +253,7 @@ def _build(app, translations, chinese, _root, endpoint, roles, idle_minutes, cen
             "        <li>\n"
             f'          <form method="post" action="{escape(url_for("auth.logout"))}" class="inline-form">\n'
             f'            <input type="hidden" name="csrf_token" value="{CSRF}">\n'
-            f'            <button type="submit" class="link-button">{_("Sign out")}</button>\n'
+            f'            <button type="submit" class="link-button">{text["sign_out"]}</button>\n'
             "          </form>\n"
             "        </li>\n"
             "        "
@@ -258,11 +268,11 @@ def _build(app, translations, chinese, _root, endpoint, roles, idle_minutes, cen
     body = (
         "\n</head>\n"
         f"""<body hx-headers='{{"X-CSRFToken": "{CSRF}"}}'>\n"""
-        f'  <a class="skip-link" href="#main">{_("Skip to content")}</a>\n'
+        f'  <a class="skip-link" href="#main">{text["skip"]}</a>\n'
         '  <header class="site-header">\n'
-        f'    <nav class="container" aria-label="{_("Main")}">\n'
+        f'    <nav class="container" aria-label="{text["main"]}">\n'
         "      <ul>\n"
-        f'        <li><a href="{escape(url_for("home.index"))}" class="brand"><strong>{_("Checkup Portal")}</strong></a></li>\n'
+        f'        <li><a href="{escape(url_for("home.index"))}" class="brand"><strong>{text["portal"]}</strong></a></li>\n'
         "      </ul>\n"
         '      <ul class="nav-links">\n'
         f"        {links}\n"
@@ -288,8 +298,8 @@ def _build(app, translations, chinese, _root, endpoint, roles, idle_minutes, cen
             f'       data-keepalive-url="{escape(url_for("auth.keepalive"))}" data-csrf-token="{CSRF}"></div>\n'
             '  <template id="idle-warning-content">\n'
             '    <div class="flash warning">\n'
-            f"      <p>{_('You will be signed out in 2 minutes without activity.')}</p>\n"
-            f'      <button type="button">{_("Stay signed in")}</button>\n'
+            f"      <p>{text['idle_warning']}</p>\n"
+            f'      <button type="button">{text["stay"]}</button>\n'
             "    </div>\n"
             "  </template>\n"
             "  "
