@@ -8,13 +8,6 @@ from checkup.services.catalog import care_rules
 pytestmark = pytest.mark.both_dbs
 
 
-@pytest.fixture
-def admin(make_user, login):
-    user = make_user("admin")
-    login(user)
-    return user
-
-
 def test_page_lists_every_kind_with_its_defaults(client, admin):
     html = client.get("/admin/care").get_data(as_text=True)
     for label in ("Critical value", "Clearly abnormal", "Mildly abnormal", "Physician&#39;s observation"):

@@ -9,17 +9,9 @@ from checkup.core.errors import Conflict, ValidationError
 from checkup.models import AuditEvent, ExamItem, ReferenceRange
 from checkup.services.catalog import catalog
 from tests import factories
+from tests.catalog import HX
 
 pytestmark = pytest.mark.both_dbs
-
-HX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def admin(make_user, login):
-    user = make_user("admin")
-    login(user)
-    return user
 
 
 @pytest.fixture

@@ -9,17 +9,9 @@ from flask_babel import force_locale
 
 from checkup.services.catalog import catalog, catalog_packages
 from tests import factories
+from tests.catalog import HX
 
 pytestmark = pytest.mark.both_dbs
-
-HX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def admin(make_user, login):
-    user = make_user("admin")
-    login(user)
-    return user
 
 
 @pytest.fixture

@@ -6,17 +6,9 @@ import pytest
 
 from checkup.models import AuditEvent, Package, PackageItem, Resource
 from tests import factories
+from tests.catalog import HX
 
 pytestmark = pytest.mark.both_dbs
-
-HX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def admin(make_user, login):
-    user = make_user("admin")
-    login(user)
-    return user
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from checkup.core.errors import ValidationError
 from checkup.models import AuditEvent, ReferenceRange
 from checkup.services.catalog import catalog
 from tests import factories
+from tests.catalog import HX
 
 pytestmark = pytest.mark.both_dbs
 
-HX = {"HX-Request": "true"}
 GOOD = {
     "sex": "male",
     "age_min": "18",
@@ -22,13 +22,6 @@ GOOD = {
     "critical_low": "2.8",
     "critical_high": "25",
 }
-
-
-@pytest.fixture
-def admin(make_user, login):
-    user = make_user("admin")
-    login(user)
-    return user
 
 
 @pytest.fixture

@@ -16,13 +16,6 @@ pytestmark = pytest.mark.both_dbs
 
 
 @pytest.fixture
-def admin(make_user, login):
-    user = make_user("admin")
-    login(user)
-    return user
-
-
-@pytest.fixture
 def floor(app):
     class Floor:
         lab = factories.make_department("LAB-LIVER", name_en="Liver function", sort_order=1)
