@@ -185,6 +185,26 @@ class PreparedSelect:
         _remember(conn, self.name, True)
 
 
+class PerShape:
+    """What ``make(shape)`` builds (a PreparedSelect, or one with what goes with it), built once per process
+    and shape the first time that shape is asked for: a list whose SQL depends on which filters are set
+    keeps one prepared select for each combination met, and threads asking at once build it once."""
+
+    def __init__(self, make: Callable[[Any], Any]) -> None:
+        self._make = make
+        self._made: dict[Any, Any] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, shape: Any) -> Any:
+        made = self._made.get(shape)
+        if made is None:
+            with self._lock:
+                made = self._made.get(shape)
+                if made is None:
+                    made = self._made[shape] = self._make(shape)
+        return made
+
+
 def _slot_of(value: Any, samples: Sequence[Any]) -> int | None:
     """Which sample ``value`` is (same type and value), or None: one of the query's own constants."""
     for index, sample in enumerate(samples):

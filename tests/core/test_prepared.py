@@ -8,7 +8,7 @@ import datetime
 import pytest
 
 from checkup.core import prepared
-from checkup.core.prepared import PreparedSelect, server_statement
+from checkup.core.prepared import PerShape, PreparedSelect, server_statement
 from checkup.models.accounts import User
 from checkup.models.base import db
 
@@ -184,3 +184,30 @@ def test_a_statement_without_parameters_runs_prepared_too(app, make_user):
     for _ in range(3):  # PostgreSQL EXECUTEs it by its name alone (no empty parentheses)
         assert [row.id for row in EVERY_USER_ID.rows()] == [first.id]
         assert EVERY_USER_ID.plain() == [(first.id,)]
+
+
+def test_one_select_is_made_per_shape_even_when_threads_ask_at_once():
+    import threading
+
+    made = []
+    started = threading.Barrier(8)
+
+    def make(shape):
+        made.append(shape)
+        return object()
+
+    per_shape = PerShape(make)
+    got = []
+
+    def ask(shape):
+        started.wait()
+        got.append((shape, per_shape(shape)))
+
+    threads = [threading.Thread(target=ask, args=(("list", i % 2),)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(made) == [("list", 0), ("list", 1)]
+    assert len({id(value) for shape, value in got if shape == ("list", 0)}) == 1
+    assert per_shape(("list", 1)) is dict(got)[("list", 1)]

@@ -3,7 +3,6 @@ counts."""
 
 import datetime
 import functools
-import threading
 from dataclasses import dataclass
 
 from peewee import JOIN, SQL, Case, fn
@@ -12,7 +11,7 @@ from checkup.core import clock
 from checkup.core.arguments import valid_id
 from checkup.core.i18n import is_chinese
 from checkup.core.pagination import Page, counted_page, whole_count
-from checkup.core.prepared import PreparedSelect
+from checkup.core.prepared import PerShape, PreparedSelect
 from checkup.models import (
     Client,
     Department,
@@ -330,21 +329,13 @@ def _build(shape, names, *values):
     return _page_select(filters, viewer, moments, given.get("offset"), shape.per_page)
 
 
+def _new_page_select(shape):
+    names = shape.parameters()
+    return PreparedSelect(functools.partial(_build, shape, names), shape.name(), _sample_values(names))
+
+
 # {shape: its page select}: built once per process and shape, prepared on PostgreSQL (no planning per view)
-_page_selects: dict = {}
-_page_selects_lock = threading.Lock()
-
-
-def _prepared_page(shape):
-    prepared = _page_selects.get(shape)
-    if prepared is None:
-        with _page_selects_lock:
-            prepared = _page_selects.get(shape)
-            if prepared is None:
-                names = shape.parameters()
-                prepared = PreparedSelect(functools.partial(_build, shape, names), shape.name(), _sample_values(names))
-                _page_selects[shape] = prepared
-    return prepared
+_prepared_page = PerShape(_new_page_select)
 
 
 def _values(shape, viewer, filters, moments):
@@ -435,34 +426,30 @@ def _home_counts_select(viewer, now_utc):
     ).where(is_open, visible_condition(viewer))  # each figure counts open ones: the status index reads only those
 
 
-# {(admin, counselor, heads): the home counts' select}: built once per process and kind of viewer
-_home_selects: dict = {}
-
-
 def _heads_seen(viewer):
     """The head departments ``visible_condition`` asks about (the admin's condition asks none)."""
     return viewer.head_of if viewer.is_counselor and not viewer.is_admin else ()
 
 
+def _new_home_counts_select(key):
+    is_admin, is_counselor, heads = key
+
+    def build(user_id, now_utc, *head_of):
+        return _home_counts_select(Viewer(user_id, is_admin, is_counselor, head_of), now_utc)
+
+    return PreparedSelect(
+        build,
+        f"checkup_care_home_counts_{'admin' if is_admin else ''}{'counselor' if is_counselor else ''}_{heads}",
+        (_SAMPLE["user"], _SAMPLE["now"], *(_SAMPLE_HEAD - i for i in range(heads))),
+    )
+
+
+# {(admin, counselor, heads): the home counts' select}: built once per process and kind of viewer
+_home_selects = PerShape(_new_home_counts_select)
+
+
 def _prepared_home_counts(viewer):
-    key = (viewer.is_admin, viewer.is_counselor, len(_heads_seen(viewer)))
-    prepared = _home_selects.get(key)
-    if prepared is None:
-        with _page_selects_lock:
-            prepared = _home_selects.get(key)
-            if prepared is None:
-                heads = tuple(_SAMPLE_HEAD - i for i in range(key[2]))
-
-                def build(user_id, now_utc, *head_of):
-                    return _home_counts_select(Viewer(user_id, key[0], key[1], head_of), now_utc)
-
-                prepared = PreparedSelect(
-                    build,
-                    f"checkup_care_home_counts_{'admin' if key[0] else ''}{'counselor' if key[1] else ''}_{key[2]}",
-                    (_SAMPLE["user"], _SAMPLE["now"], *heads),
-                )
-                _home_selects[key] = prepared
-    return prepared
+    return _home_selects((viewer.is_admin, viewer.is_counselor, len(_heads_seen(viewer))))
 
 
 def home_counts(actor):

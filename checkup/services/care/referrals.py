@@ -7,7 +7,6 @@ why. A counselor sees the referrals of the follow-ups they may see and those the
 """
 
 import datetime
-import threading
 from dataclasses import dataclass, replace
 
 from flask import current_app
@@ -19,7 +18,7 @@ from checkup.core.arguments import valid_id
 from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.core.labels import choice_label
 from checkup.core.pagination import Page, paginate, whole_count
-from checkup.core.prepared import PreparedSelect
+from checkup.core.prepared import PerShape, PreparedSelect
 from checkup.models import Client, Department, FollowUp, Referral, User
 from checkup.models.base import db, utcnow
 from checkup.models.care import EXTERNAL, INTERNAL
@@ -262,11 +261,6 @@ def _list_select(viewer, status, target_kind, offset, per_page):
 _SAMPLE_USER, _SAMPLE_STATUS, _SAMPLE_TARGET = -2_000_000_801, "\x00no status", "\x00no target"
 _SAMPLE_OFFSET, _SAMPLE_HEAD = -2_000_000_802, -2_000_000_810
 
-# {shape: (the list's select, its parameters' names)}: built once per process and shape (the viewer's kind, the filters set, first
-# page or not), prepared on PostgreSQL
-_list_selects: dict = {}
-_list_selects_lock = threading.Lock()
-
 
 def _list_shape(viewer, filters):
     heads = len(viewer.head_of) if viewer.is_counselor and not viewer.is_admin else 0
@@ -281,17 +275,6 @@ def _list_shape(viewer, filters):
         filters.page == 1,
         PER_PAGE,
     )
-
-
-def _prepared_list(shape):
-    prepared = _list_selects.get(shape)
-    if prepared is None:
-        with _list_selects_lock:
-            prepared = _list_selects.get(shape)
-            if prepared is None:
-                prepared = _new_prepared_list(shape)
-                _list_selects[shape] = prepared
-    return prepared
 
 
 def _new_prepared_list(shape):
@@ -327,6 +310,11 @@ def _new_prepared_list(shape):
         per_page,
     )
     return PreparedSelect(build, name, tuple(samples[name_] for name_ in names)), names
+
+
+# {shape: (the list's select, its parameters' names)}: built once per process and shape (the viewer's kind, the
+# filters set, first page or not), prepared on PostgreSQL
+_prepared_list = PerShape(_new_prepared_list)
 
 
 def referral_list(actor, filters):

@@ -4,13 +4,12 @@ Who counts as waiting, in progress or done is station_queue's rule."""
 
 import datetime
 import hashlib
-import threading
 from dataclasses import dataclass, field
 
 from peewee import JOIN, SQL, fn
 
 from checkup.core import change_marks, clock
-from checkup.core.prepared import PreparedSelect
+from checkup.core.prepared import PerShape, PreparedSelect
 from checkup.models import Appointment, AppointmentItem, Client, Department, ExamItem, Result, Slot, StationVisit
 from checkup.models.appointments import COMPLETED
 from checkup.models.base import utcnow
@@ -117,26 +116,20 @@ def _board_query(day, station_id, item_ids):
     )
 
 
+def _new_board_select(key):
+    station_id, item_ids = key
+    digest = hashlib.sha1(repr(key).encode()).hexdigest()[:12]
+    return PreparedSelect(
+        lambda day: _board_query(day, station_id, item_ids), f"checkup_floor_board_{station_id}_{digest}", (SAMPLE_DAY,)
+    )
+
+
 # {(station id, its item ids): the board's select}: built once per process and station (and catalog change)
-_board_selects: dict = {}
-_board_selects_lock = threading.Lock()
+_board_selects = PerShape(_new_board_select)
 
 
 def _board_select(station_id, item_ids):
-    key = (station_id, tuple(sorted(item_ids)))
-    prepared = _board_selects.get(key)
-    if prepared is None:
-        with _board_selects_lock:
-            prepared = _board_selects.get(key)
-            if prepared is None:
-                digest = hashlib.sha1(repr(key).encode()).hexdigest()[:12]
-                prepared = PreparedSelect(
-                    lambda day: _board_query(day, station_id, key[1]),
-                    f"checkup_floor_board_{station_id}_{digest}",
-                    (SAMPLE_DAY,),
-                )
-                _board_selects[key] = prepared
-    return prepared
+    return _board_selects((station_id, tuple(sorted(item_ids))))
 
 
 def _board_pairs(day, station_id, item_ids):
