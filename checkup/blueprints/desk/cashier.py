@@ -237,7 +237,7 @@ def transfers():
 
 
 def _statement_page(contract_id, refusal=None, status=200):
-    contract = settlement.get_contract(contract_id)
+    contract = settlement.contract_with_organization(contract_id)
     versions = settlement.versions(contract_id)
     return render_page(
         "cashier/statement.html",

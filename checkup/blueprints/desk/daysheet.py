@@ -12,7 +12,7 @@ from checkup.core.errors import DomainError
 from checkup.core.i18n import is_chinese
 from checkup.models.accounts import ADMIN, SCHEDULER
 from checkup.services.accounts import clients
-from checkup.services.booking import availability
+from checkup.services.booking import availability, booking
 from checkup.services.catalog import packages
 from checkup.services.exam import day_sheets, exam_day, guide_sheets, specimens
 from checkup.services.groups import enrollment_identity
@@ -127,7 +127,7 @@ def walk_in():
     searching = request.method == "POST" and "q" in request.form
     query = request.form.get("q", "").strip()[:100]
     client_id = None if searching else request.values.get("client", type=int)
-    client = clients.client_summary(client_id) if client_id else None
+    client = clients.summary_of(booking.client_or_none(client_id)) if client_id else None
     found, id_typed = None, clients.looks_like_national_id(query)
     if client is None and query and not id_typed:  # a full ID is looked up in the directory (audited)
         found = clients.search_clients(query)

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from checkup.forms.auth import ChangePasswordForm, ProfileForm
 from checkup.services.accounts import accounts, clients
+from checkup.services.booking import booking
 from checkup.web.form_round_trip import submit
 from checkup.web.guards import render_page
 
@@ -19,7 +20,7 @@ def signed_in():
 
 
 def _page(profile_form, password_form, status=200):
-    client = clients.client_summary(current_user.client_id) if current_user.client_id else None
+    client = clients.summary_of(booking.client_or_none(current_user.client_id)) if current_user.client_id else None
     return render_page(
         "account/profile.html", profile_form=profile_form, password_form=password_form, client=client, status=status
     )

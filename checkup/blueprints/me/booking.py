@@ -203,7 +203,7 @@ def cancel(appointment_id):
 
 @bp.route("/appointments/<int:appointment_id>/reschedule", methods=["GET", "POST"])
 def reschedule(appointment_id):
-    item = booking.get_appointment(appointment_id, current_user.client_id)
+    item = booking.get_appointment(appointment_id, current_user.client_id, with_related="slot")
     resources = booking.resource_ids_of(item.id)
     form = RescheduleForm()
     if request.method == "POST" and form.validate_on_submit():

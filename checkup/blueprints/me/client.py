@@ -10,6 +10,7 @@ from checkup.core.i18n import is_chinese
 from checkup.forms.enrollment_identity import EarlierRecordForm
 from checkup.models.accounts import CLIENT
 from checkup.services.accounts import clients
+from checkup.services.booking import booking
 from checkup.services.catalog import packages as package_service
 from checkup.services.groups import enrollment_identity
 from checkup.web.extensions import limiter
@@ -53,7 +54,7 @@ def earlier_records():
 
 @bp.get("/packages")
 def packages():
-    client = clients.client_summary(current_user.client_id)
+    client = clients.summary_of(booking.client_or_none(current_user.client_id))
     offers = package_service.offers_for(client.sex, client.birth_date)
     return render_page("client/packages.html", offers=offers, client=client)
 
@@ -63,7 +64,7 @@ def package_detail(code):
     package, items = package_service.package_with_items(code)
     if package is None:
         abort(404)
-    client = clients.client_summary(current_user.client_id)
+    client = clients.summary_of(booking.client_or_none(current_user.client_id))
     reason = package_service.ineligibility(package, client.sex, package_service.age_on(client.birth_date))
     return render_page(
         "client/package.html",

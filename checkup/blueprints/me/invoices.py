@@ -28,7 +28,7 @@ def index():
 
 
 def _page(appointment_id, refusal=None, form=None, order=None, status=200):
-    item = booking.get_appointment(appointment_id, current_user.client_id)
+    item = booking.get_appointment(appointment_id, current_user.client_id, with_related="package")
     charges, adjustments = ledger.lines(appointment_id)
     paid, _refunds = ledger.payments_of(appointment_id)
     return render_page(

@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from peewee import IntegrityError, PostgresqlDatabase
+from peewee import JOIN, IntegrityError, PostgresqlDatabase
 
 from checkup.core import audit, clock, tasks
 from checkup.core.arguments import valid_id
@@ -139,6 +139,14 @@ def _client(client_id):
 
 def client_for(client_id):
     return _client(client_id)
+
+
+def client_or_none(client_id):
+    """The client's row, or None (as ``Client.get_or_none``): the same prepared statement as ``client_for``."""
+    if not valid_id(client_id):
+        return None
+    found = _CLIENT.rows(client_id)
+    return found[0] if found else None
 
 
 def slot_or_none(slot_id):
@@ -538,10 +546,46 @@ _OWN_APPOINTMENT = PreparedSelect(
 _APPOINTMENT = PreparedSelect(_appointment_query, "checkup_booking_appointment", samples=(-2_000_000_001,))
 
 
-def get_appointment(appointment_id, client_id=None):
-    """An appointment; with ``client_id`` only that client's own (another's is a 404 like a missing one)."""
+def _own_appointment_with_package_query(appointment_id, client_id):
+    return (
+        Appointment.select(Appointment, Package)
+        .join(Package, JOIN.LEFT_OUTER)
+        .where(Appointment.id == appointment_id, Appointment.client == client_id)
+        .limit(1)
+    )
+
+
+def _own_appointment_with_slot_query(appointment_id, client_id):
+    return (
+        Appointment.select(Appointment, Slot)
+        .join(Slot)
+        .where(Appointment.id == appointment_id, Appointment.client == client_id)
+        .limit(1)
+    )
+
+
+# the client's money page names the package, the reschedule page the slot: read with the appointment
+_OWN_APPOINTMENT_WITH = {
+    "package": PreparedSelect(
+        _own_appointment_with_package_query,
+        "checkup_booking_own_appointment_package",
+        samples=(-2_000_000_001, -2_000_000_002),
+    ),
+    "slot": PreparedSelect(
+        _own_appointment_with_slot_query,
+        "checkup_booking_own_appointment_slot",
+        samples=(-2_000_000_001, -2_000_000_002),
+    ),
+}
+
+
+def get_appointment(appointment_id, client_id=None, with_related=None):
+    """An appointment; with ``client_id`` only that client's own (another's is a 404 like a missing one).
+    ``with_related`` ("package" or "slot", with ``client_id``): that row attached, in the same query."""
     if not valid_id(appointment_id):
         found = []
+    elif client_id is not None and with_related is not None:
+        found = _OWN_APPOINTMENT_WITH[with_related].rows(appointment_id, client_id)
     elif client_id is not None:
         found = _OWN_APPOINTMENT.rows(appointment_id, client_id)
     else:

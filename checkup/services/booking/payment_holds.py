@@ -21,6 +21,7 @@ from peewee import fn
 
 from checkup.core import audit, tasks
 from checkup.core.audit import SYSTEM
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Appointment, AppointmentItem, ResourceDay, Slot
 from checkup.models.appointments import BOOKED, CANCELLED
 from checkup.models.base import db, utcnow
@@ -72,8 +73,16 @@ def cancelled(appointment, late=False):
         receiver(appointment, late)
 
 
+def _hold_query(appointment_id):
+    return PaymentHold.select().where(PaymentHold.appointment == appointment_id).limit(1)
+
+
+_HOLD = PreparedSelect(_hold_query, "checkup_payment_hold_of", samples=(-2_000_000_001,))
+
+
 def hold_of(appointment_id):
-    return PaymentHold.get_or_none(PaymentHold.appointment == appointment_id)
+    found = _HOLD.rows(appointment_id)
+    return found[0] if found else None
 
 
 def awaiting_payment():

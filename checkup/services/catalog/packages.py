@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from checkup.core import clock
 from checkup.core.i18n import localized
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Department, ExamItem, Package, PackageItem
 
 
@@ -52,28 +53,46 @@ def module_ineligibility(module, sex, age):
     return ""
 
 
+def _active_packages_query():
+    return Package.select().where(Package.active == True).order_by(Package.price)
+
+
+def _package_by_code_query(code):
+    return Package.select().where((Package.code == code) & (Package.active == True)).limit(1)
+
+
+def _package_items_query(package_id):
+    return (
+        ExamItem.select(ExamItem, Department)
+        .join(Department)
+        .join_from(ExamItem, PackageItem)
+        .where(PackageItem.package == package_id)
+        .order_by(Department.sort_order, ExamItem.code)
+    )
+
+
+# built once per process, prepared on PostgreSQL: the package pages (client's and desk's) read these on every visit
+_ACTIVE_PACKAGES = PreparedSelect(_active_packages_query, "checkup_packages_active", samples=())
+_PACKAGE_BY_CODE = PreparedSelect(_package_by_code_query, "checkup_packages_by_code", samples=("\x00no such code",))
+_PACKAGE_ITEMS = PreparedSelect(_package_items_query, "checkup_packages_items", samples=(-2_000_000_001,))
+
+
 def offers_for(sex, birth_date, day=None):
     """Every active package, eligible first, each with the reason it is not offered if it is not: by the
     client's age on the exam ``day`` (today when no day is chosen yet)."""
     age = age_on(birth_date, day)
-    packages = list(Package.select().where(Package.active == True).order_by(Package.price))
+    packages = _ACTIVE_PACKAGES.rows()
     result = [Offer(p, not (r := ineligibility(p, sex, age)), r) for p in packages]
     return sorted(result, key=lambda o: not o.eligible)
 
 
 def package_with_items(code):
     """A package and its items (with department and resource) in a fixed number of queries."""
-    package = Package.get_or_none((Package.code == code) & (Package.active == True))
-    if package is None:
+    found = _PACKAGE_BY_CODE.rows(code)
+    if not found:
         return None, []
-    items = list(
-        ExamItem.select(ExamItem, Department)
-        .join(Department)
-        .join_from(ExamItem, PackageItem)
-        .where(PackageItem.package == package.id)
-        .order_by(Department.sort_order, ExamItem.code)
-    )
-    return package, items
+    package = found[0]
+    return package, _PACKAGE_ITEMS.rows(package.id)
 
 
 def preparation_notes(items, chinese=False):

@@ -10,6 +10,7 @@ from peewee import fn
 
 from checkup.core import audit, clock
 from checkup.core.errors import Conflict, ValidationError
+from checkup.core.prepared import PreparedSelect
 from checkup.models.base import db
 from checkup.models.money import CASH, METHODS, CashierClosing, CashierClosingLine, Payment, Refund
 from checkup.services.money import ledger
@@ -33,32 +34,61 @@ def day_bounds(day):
     return start, start + datetime.timedelta(days=1)
 
 
-def day_summary(cashier_id, day):
-    """{method: MethodTotals} of what ``cashier_id`` took and refunded on ``day`` (two grouped queries)."""
-    start, end = day_bounds(day)
-    totals = {method: MethodTotals(method) for method in METHODS}
-    taken = (
+def _taken_query(cashier_id, start, end):
+    return (
         Payment.select(Payment.method, ledger.sum_column(Payment.amount), fn.COUNT(Payment.id))
         .where(Payment.cashier == cashier_id, Payment.received_at >= start, Payment.received_at < end)
         .group_by(Payment.method)
         .tuples()
     )
-    for method, amount, count in taken:
-        row = totals.setdefault(method, MethodTotals(method))
-        row.received, row.payments = ledger.summed(amount), int(count)
-    given = (
+
+
+def _given_query(cashier_id, start, end):
+    return (
         Refund.select(Refund.method, ledger.sum_column(Refund.amount))
         .where(Refund.refunded_by == cashier_id, Refund.refunded_at >= start, Refund.refunded_at < end)
         .group_by(Refund.method)
         .tuples()
     )
-    for method, amount in given:
+
+
+def _closing_query(cashier_id, day):
+    return CashierClosing.select().where(CashierClosing.cashier == cashier_id, CashierClosing.day == day).limit(1)
+
+
+def _recent_query(cashier_id, limit):
+    return (
+        CashierClosing.select()
+        .where(CashierClosing.cashier == cashier_id)
+        .order_by(CashierClosing.day.desc())
+        .limit(limit)
+    )
+
+
+_SAMPLE_START = datetime.datetime(1901, 2, 6, 7, 8, 9)
+_SAMPLE_END = datetime.datetime(1901, 2, 7, 7, 8, 9)
+# the day's closing page reads (SQL built once per process, prepared on PostgreSQL)
+_TAKEN = PreparedSelect(_taken_query, "checkup_closing_taken", samples=(-2_000_000_001, _SAMPLE_START, _SAMPLE_END))
+_GIVEN = PreparedSelect(_given_query, "checkup_closing_given", samples=(-2_000_000_001, _SAMPLE_START, _SAMPLE_END))
+_CLOSING = PreparedSelect(_closing_query, "checkup_closing_of_day", samples=(-2_000_000_001, datetime.date(1001, 1, 1)))
+_RECENT = PreparedSelect(_recent_query, "checkup_closing_recent", samples=(-2_000_000_001, -2_000_000_002))
+
+
+def day_summary(cashier_id, day):
+    """{method: MethodTotals} of what ``cashier_id`` took and refunded on ``day`` (two grouped queries)."""
+    start, end = day_bounds(day)
+    totals = {method: MethodTotals(method) for method in METHODS}
+    for method, amount, count in _TAKEN.rows(cashier_id, start, end):
+        row = totals.setdefault(method, MethodTotals(method))
+        row.received, row.payments = ledger.summed(amount), int(count)
+    for method, amount in _GIVEN.rows(cashier_id, start, end):
         totals.setdefault(method, MethodTotals(method)).refunded = ledger.summed(amount)
     return totals
 
 
 def closing_of(cashier_id, day):
-    return CashierClosing.get_or_none(CashierClosing.cashier == cashier_id, CashierClosing.day == day)
+    rows = _CLOSING.rows(cashier_id, day)
+    return rows[0] if rows else None
 
 
 def close_day(actor, day, counted_cash, note=""):
@@ -109,9 +139,4 @@ def close_day(actor, day, counted_cash, note=""):
 
 
 def recent_closings(cashier_id, limit=14):
-    return list(
-        CashierClosing.select()
-        .where(CashierClosing.cashier == cashier_id)
-        .order_by(CashierClosing.day.desc())
-        .limit(limit)
-    )
+    return _RECENT.rows(cashier_id, limit)

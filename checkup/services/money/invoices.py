@@ -17,6 +17,7 @@ from peewee import JOIN
 
 from checkup.core import audit
 from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.core.prepared import PerShape, PreparedSelect
 from checkup.models import Appointment, Client, GroupContract, Organization
 from checkup.models.base import db, utcnow
 from checkup.models.money import COMPANY, ISSUED, REQUESTED, REVERSED, SELF, Invoice, InvoiceReversal, Payment, Refund
@@ -173,19 +174,22 @@ def has_standing_invoice(appointment_id):
     return Invoice.select().where(Invoice.appointment == appointment_id, Invoice.status == ISSUED).exists()
 
 
+def _for_appointment_query(appointment_id):
+    return Invoice.select().where(Invoice.appointment == appointment_id).order_by(Invoice.id)
+
+
+_FOR_APPOINTMENT = PreparedSelect(_for_appointment_query, "checkup_invoices_for_appointment", samples=(-2_000_000_001,))
+
+
 def for_appointment(appointment_id):
-    return list(Invoice.select().where(Invoice.appointment == appointment_id).order_by(Invoice.id))
+    return _FOR_APPOINTMENT.rows(appointment_id)
 
 
 def for_contract(contract_id):
     return list(Invoice.select().where(Invoice.contract == contract_id).order_by(Invoice.id))
 
 
-def desk_list(status=REQUESTED, limit=DESK_LIST_LIMIT):
-    """Invoices of one status for the desk, with who they are for (one query): requests oldest first (a queue
-    to work through); issued ones latest issued first and reversed ones latest reversed first — the desk
-    reverses what it issued lately, and a list of the oldest would push those out once it is full."""
-    status = status if status in (REQUESTED, ISSUED, REVERSED) else REQUESTED
+def _desk_list_query(status, limit):
     query = (
         Invoice.select(Invoice, Appointment, Client, GroupContract, Organization)
         .join_from(Invoice, Appointment, JOIN.LEFT_OUTER)
@@ -202,7 +206,23 @@ def desk_list(status=REQUESTED, limit=DESK_LIST_LIMIT):
         query = query.join_from(Invoice, InvoiceReversal).order_by(
             InvoiceReversal.reversed_at.desc(), InvoiceReversal.id.desc()
         )
-    return list(query.limit(limit))
+    return query.limit(limit)
+
+
+# {status: the desk's list of that status}: built once per process and status, prepared on PostgreSQL
+_desk_lists = PerShape(
+    lambda status: PreparedSelect(
+        lambda limit: _desk_list_query(status, limit), f"checkup_invoice_desk_list_{status}", samples=(-2_000_000_001,)
+    )
+)
+
+
+def desk_list(status=REQUESTED, limit=DESK_LIST_LIMIT):
+    """Invoices of one status for the desk, with who they are for (one query): requests oldest first (a queue
+    to work through); issued ones latest issued first and reversed ones latest reversed first — the desk
+    reverses what it issued lately, and a list of the oldest would push those out once it is full."""
+    status = status if status in (REQUESTED, ISSUED, REVERSED) else REQUESTED
+    return _desk_lists(status).rows(limit)
 
 
 def requested_count(limit=DESK_LIST_LIMIT):

@@ -19,9 +19,10 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN, SQL, PostgresqlDatabase, Value, fn
 
 from checkup.core import audit, tasks
+from checkup.core.arguments import valid_id
 from checkup.core.errors import NotFound, ValidationError
-from checkup.core.prepared import PreparedSelect
-from checkup.models import Appointment, AppointmentItem, Enrollment, ExamItem, Package
+from checkup.core.prepared import PerShape, PreparedSelect
+from checkup.models import Appointment, AppointmentItem, Client, Enrollment, ExamItem, Package
 from checkup.models.appointments import BOOKED, CANCELLED, CHECKED_IN, COMPLETED, NO_SHOW
 from checkup.models.base import db, utcnow
 from checkup.models.money import (
@@ -250,14 +251,29 @@ def charges_missing():
     )
 
 
+def _charges_missing_of(appointment_id):
+    return (
+        Appointment.select(Appointment, charges_missing().alias("charges_missing"), Client, Package)
+        .join(Client)
+        .switch(Appointment)
+        .join(Package, JOIN.LEFT_OUTER)
+        .where(Appointment.id == appointment_id)
+        .limit(1)
+    )
+
+
+# the cashier's appointment page reads it (naming the client and the package) on every visit: built once,
+# prepared on PostgreSQL
+_CHARGES_MISSING = PreparedSelect(
+    _charges_missing_of, "checkup_ledger_appointment_charges_missing", samples=(-2_000_000_001,)
+)
+
+
 def ensure_charges(appointment_id):
     """Post what is missing for one appointment (an appointment booked before the ledger, or by the waitlist).
     One query when nothing is."""
-    appointment = (
-        Appointment.select(Appointment, charges_missing().alias("charges_missing"))
-        .where(Appointment.id == appointment_id)
-        .first()
-    )
+    found = _CHARGES_MISSING.rows(appointment_id) if valid_id(appointment_id) else []
+    appointment = found[0] if found else None
     if appointment is None:
         raise NotFound(_l("We could not find that appointment."))
     if appointment.status in CHARGEABLE_STATUSES and appointment.charges_missing:
@@ -336,6 +352,8 @@ def accounts_of(appointment_ids):
         return {}
     if len(ids) == 1:  # an appointment's own page: the statement built once (and prepared on PostgreSQL)
         return _accounts_from(_ONE_ACCOUNT.rows(ids[0]), ids)
+    if len(ids) <= IN_LIST_SHAPES:  # a client's few appointments: one statement per length of the list
+        return _accounts_from(_SOME_ACCOUNTS(len(ids)).rows(*ids), ids)
     return _accounts_from(_sums(lambda model: model.appointment.in_(ids)).tuples(), ids)
 
 
@@ -359,6 +377,31 @@ def _one_account(appointment_id):
 # a payment reads its balance after the lock: the sums' SQL built once per database kind (core/prepared)
 _ONE_ACCOUNT = PreparedSelect(_one_account, "checkup_one_account", samples=(-2_000_000_001,))
 
+# lists of up to this many appointment ids keep a prepared statement per length (a client's own pages)
+IN_LIST_SHAPES = 16
+
+
+def _in_list_samples(count):
+    return tuple(-2_000_000_001 - n for n in range(count))
+
+
+def _some_accounts(count):
+    def build(*ids):
+        return _sums(lambda model: model.appointment.in_(list(ids))).tuples()
+
+    return PreparedSelect(build, f"checkup_accounts_of_{count}", samples=_in_list_samples(count))
+
+
+def _some_holds(count):
+    def build(*ids):
+        return PaymentHold.select().where(PaymentHold.appointment.in_(list(ids)))
+
+    return PreparedSelect(build, f"checkup_ledger_holds_of_{count}", samples=_in_list_samples(count))
+
+
+_SOME_ACCOUNTS = PerShape(_some_accounts)
+_SOME_HOLDS = PerShape(_some_holds)
+
 
 def _accounts_from(rows, ids):
     result = {appointment_id: Account(appointment_id) for appointment_id in ids}
@@ -371,15 +414,24 @@ def _accounts_from(rows, ids):
     return result
 
 
-def client_overview(client_id):
-    """The client's appointments (newest first) with each one's account: what they pay, what the company
-    pays, paid or not. Two queries whatever the number of appointments."""
-    rows = list(
+def _client_appointments(client_id):
+    return (
         Appointment.select(Appointment, Package)
         .join(Package, JOIN.LEFT_OUTER)
         .where(Appointment.client == client_id)
         .order_by(Appointment.day.desc(), Appointment.id.desc())
     )
+
+
+_CLIENT_APPOINTMENTS = PreparedSelect(
+    _client_appointments, "checkup_ledger_client_appointments", samples=(-2_000_000_001,)
+)
+
+
+def client_overview(client_id):
+    """The client's appointments (newest first) with each one's account: what they pay, what the company
+    pays, paid or not. Two queries whatever the number of appointments."""
+    rows = _CLIENT_APPOINTMENTS.rows(client_id)
     accounts = accounts_of([a.id for a in rows])
     for row in rows:
         row.account = accounts[row.id]
@@ -402,6 +454,8 @@ def client_money(appointment_ids):
     found = accounts_of(ids)
     if len(ids) == 1:
         hold_rows = _ONE_HOLD.rows(ids[0])
+    elif 1 < len(ids) <= IN_LIST_SHAPES:
+        hold_rows = _SOME_HOLDS(len(ids)).rows(*ids)
     else:
         hold_rows = list(PaymentHold.select().where(PaymentHold.appointment.in_(ids))) if ids else []
     holds = {h.appointment_id: h for h in hold_rows}

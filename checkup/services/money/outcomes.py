@@ -25,6 +25,7 @@ from collections import defaultdict
 
 from checkup.core import audit
 from checkup.core.audit import SYSTEM
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Appointment, AppointmentItem, GroupContract, Result
 from checkup.models.appointments import COMPLETED, NO_SHOW
 from checkup.models.base import utcnow
@@ -44,10 +45,17 @@ from checkup.models.money import (
 from checkup.services.money import ledger
 
 
+def _terms_query(contract_id):
+    return ContractMoneyTerms.select().where(ContractMoneyTerms.contract == contract_id).limit(1)
+
+
+_TERMS = PreparedSelect(_terms_query, "checkup_outcomes_contract_terms", samples=(-2_000_000_001,))
+
+
 def credit_rule(contract_id):
     """How the contract credits items not performed (item price unless its terms say none)."""
-    terms = ContractMoneyTerms.get_or_none(ContractMoneyTerms.contract == contract_id)
-    return terms.not_performed_credit if terms else CREDIT_AT_ITEM_PRICE
+    terms = _TERMS.rows(contract_id)
+    return terms[0].not_performed_credit if terms else CREDIT_AT_ITEM_PRICE
 
 
 def net_by_appointment(ids, exclude_kinds=()):

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from checkup.core import audit, passwords
 from checkup.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Appointment, AppointmentItem, ExamItem, Result, User, UserRole
 from checkup.models.accounts import ADMIN, SCHEDULER
 from checkup.models.appointments import CANCELLED, COMPLETED
@@ -41,14 +42,22 @@ def second_person_above():
     return Decimal(str(current_app.config.get("REFUND_SECOND_PERSON_ABOVE") or "0"))
 
 
-def rule_for(appointment_id):
-    """Which rule a refund of this appointment follows (what the ledger's adjustments say)."""
-    keys = [
-        key
-        for (key,) in Adjustment.select(Adjustment.adjustment_key)
+def _self_adjustment_keys(appointment_id):
+    return (
+        Adjustment.select(Adjustment.adjustment_key)
         .where(Adjustment.appointment == appointment_id, Adjustment.payer == SELF)
         .tuples()
-    ]
+    )
+
+
+_SELF_ADJUSTMENT_KEYS = PreparedSelect(
+    _self_adjustment_keys, "checkup_refunds_self_adjustment_keys", samples=(-2_000_000_001,)
+)
+
+
+def rule_for(appointment_id):
+    """Which rule a refund of this appointment follows (what the ledger's adjustments say)."""
+    keys = [key for (key,) in _SELF_ADJUSTMENT_KEYS.rows(appointment_id)]
     if "cancellation:self:late" in keys:
         return AFTER_CUTOFF
     if "cancellation:self" in keys:

@@ -16,6 +16,7 @@ SQLite), never floats.
 
 from collections import defaultdict
 
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Appointment
 from checkup.models.appointments import CANCELLED, COMPLETED, NO_SHOW
 from checkup.models.money import COMPANY, NO_SHOW_CHARGE, SELF, Adjustment, ChargeLine
@@ -34,6 +35,17 @@ def _adjustment_condition():
     return Appointment.status.in_(OUTCOME_STATUSES)
 
 
+def _grouped_query(model, condition, extra, *keys):
+    columns = [key(model) for key in keys] + [model.payer, ledger.sum_column(model.amount)]
+    return (
+        model.select(*columns)
+        .join(Appointment, on=(model.appointment == Appointment.id))
+        .where(condition, *extra(model))
+        .group_by(*columns[:-1])
+        .tuples()
+    )
+
+
 def _grouped(where_charge, where_adjustment, *keys):
     """[(key values…, payer, Decimal)] of recognized rows, charge lines and adjustments summed apart."""
     rows = []
@@ -41,16 +53,28 @@ def _grouped(where_charge, where_adjustment, *keys):
         (ChargeLine, _charge_condition(), where_charge),
         (Adjustment, _adjustment_condition(), where_adjustment),
     ):
-        columns = [key(model) for key in keys] + [model.payer, ledger.sum_column(model.amount)]
-        query = (
-            model.select(*columns)
-            .join(Appointment, on=(model.appointment == Appointment.id))
-            .where(condition, *extra(model))
-            .group_by(*columns[:-1])
-            .tuples()
-        )
+        query = _grouped_query(model, condition, extra, *keys)
         rows.extend((*row[:-1], ledger.summed(row[-1])) for row in query)
     return rows
+
+
+def _client_own(client_id):
+    return lambda model: [Appointment.client == client_id, model.payer == SELF]
+
+
+def _client_charges(client_id):
+    return _grouped_query(ChargeLine, _charge_condition(), _client_own(client_id))
+
+
+def _client_adjustments(client_id):
+    return _grouped_query(Adjustment, _adjustment_condition(), _client_own(client_id))
+
+
+# the client's money page reads these on every visit: built once, prepared on PostgreSQL
+_CLIENT_CHARGES = PreparedSelect(_client_charges, "checkup_revenue_client_charges", samples=(-2_000_000_001,))
+_CLIENT_ADJUSTMENTS = PreparedSelect(
+    _client_adjustments, "checkup_revenue_client_adjustments", samples=(-2_000_000_001,)
+)
 
 
 def between(start, end):
@@ -103,5 +127,5 @@ def for_contracts(contract_ids):
 
 def for_client(client_id):
     """What the client has paid for themself, by what was done (their recognized own rows)."""
-    of = lambda model: [Appointment.client == client_id, model.payer == SELF]  # noqa: E731
-    return sum((amount for _payer, amount in _grouped(of, of)), ledger.ZERO)
+    rows = _CLIENT_CHARGES.rows(client_id) + _CLIENT_ADJUSTMENTS.rows(client_id)
+    return sum((ledger.summed(amount) for _payer, amount in rows), ledger.ZERO)

@@ -25,9 +25,11 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
 from checkup.core import audit
+from checkup.core.arguments import valid_id
 from checkup.core.audit import SYSTEM
 from checkup.core.errors import Conflict, NotFound, ValidationError
-from checkup.models import Appointment, Client, ContractCategory, Enrollment, GroupContract
+from checkup.core.prepared import PreparedSelect
+from checkup.models import Appointment, Client, ContractCategory, Enrollment, GroupContract, Organization
 from checkup.models.appointments import BOOKED, CANCELLED, CHECKED_IN, COMPLETED, NO_SHOW
 from checkup.models.base import db, utcnow
 from checkup.models.money import (
@@ -50,14 +52,58 @@ from checkup.models.money import (
 from checkup.services.money import ledger, outcomes, revenue
 
 
-def get_contract(contract_id, organization_id=None):
-    query = GroupContract.select().where(GroupContract.id == contract_id)
-    if organization_id is not None:
-        query = query.where(GroupContract.organization == organization_id)
-    contract = query.first()
-    if contract is None:
+def _contract_query(contract_id):
+    return GroupContract.select().where(GroupContract.id == contract_id).limit(1)
+
+
+def _organization_contract_query(contract_id, organization_id):
+    return (
+        GroupContract.select()
+        .where(GroupContract.id == contract_id, GroupContract.organization == organization_id)
+        .limit(1)
+    )
+
+
+def _contract_with_organization_query(contract_id):
+    return (
+        GroupContract.select(GroupContract, Organization)
+        .join(Organization)
+        .where(GroupContract.id == contract_id)
+        .limit(1)
+    )
+
+
+# the contract's row (SQL built once per process, prepared on PostgreSQL); of one organization (HR's pages)
+_CONTRACT = PreparedSelect(_contract_query, "checkup_settlement_contract", samples=(-2_000_000_001,))
+_ORGANIZATION_CONTRACT = PreparedSelect(
+    _organization_contract_query,
+    "checkup_settlement_organization_contract",
+    samples=(-2_000_000_001, -2_000_000_002),
+)
+_CONTRACT_WITH_ORGANIZATION = PreparedSelect(
+    _contract_with_organization_query, "checkup_settlement_contract_with_organization", samples=(-2_000_000_001,)
+)
+
+
+def _found(rows):
+    if not rows:
         raise NotFound(_l("We could not find that contract."))
-    return contract
+    return rows[0]
+
+
+def get_contract(contract_id, organization_id=None):
+    if not valid_id(contract_id):  # no row has it (and a prepared statement takes only 32-bit ids)
+        return _found([])
+    if organization_id is None:
+        return _found(_CONTRACT.rows(contract_id))
+    if not valid_id(organization_id):
+        return _found([])
+    return _found(_ORGANIZATION_CONTRACT.rows(contract_id, organization_id))
+
+
+def contract_with_organization(contract_id):
+    """The contract with its organization attached (the statement page names both): one query."""
+    return _found(_CONTRACT_WITH_ORGANIZATION.rows(contract_id) if valid_id(contract_id) else [])
 
 
 def credit_rule(contract_id):
@@ -217,13 +263,20 @@ def _differences(before_json, after_json):
     return moved
 
 
-def versions(contract_id):
-    """The contract's statement versions, newest first, each with its ``differences`` (parsed)."""
-    rows = list(
+def _versions_query(contract_id):
+    return (
         StatementVersion.select()
         .where(StatementVersion.contract == contract_id)
         .order_by(StatementVersion.version.desc())
     )
+
+
+_VERSIONS = PreparedSelect(_versions_query, "checkup_settlement_versions", samples=(-2_000_000_001,))
+
+
+def versions(contract_id):
+    """The contract's statement versions, newest first, each with its ``differences`` (parsed)."""
+    rows = _VERSIONS.rows(contract_id)
     for row in rows:
         row.differences = json.loads(row.differences_json or "[]")
     return rows
@@ -331,6 +384,20 @@ def record_company_payment(actor, statement_id, amount, method, reference="", co
     return payment
 
 
+def _paid_by_statement_query(contract_id):
+    return (
+        Payment.select(Payment.statement, ledger.sum_column(Payment.amount))
+        .where(Payment.contract == contract_id, Payment.payer == COMPANY, Payment.statement.is_null(False))
+        .group_by(Payment.statement)
+        .tuples()
+    )
+
+
+_PAID_BY_STATEMENT = PreparedSelect(
+    _paid_by_statement_query, "checkup_settlement_paid_by_statement", samples=(-2_000_000_001,)
+)
+
+
 def company_account(contract_id, all_versions=None):
     """What HR sees: the issued (and paid) versions with their totals and what was paid on each, what the
     company owes now (latest issued or paid version less all the company's payments), and what was paid.
@@ -338,12 +405,7 @@ def company_account(contract_id, all_versions=None):
     if all_versions is None:
         all_versions = versions(contract_id)
     shown = [v for v in all_versions if v.status in (STATEMENT_ISSUED, PAID)]
-    paid_by = dict(
-        Payment.select(Payment.statement, ledger.sum_column(Payment.amount))
-        .where(Payment.contract == contract_id, Payment.payer == COMPANY, Payment.statement.is_null(False))
-        .group_by(Payment.statement)
-        .tuples()
-    )
+    paid_by = dict(_PAID_BY_STATEMENT.rows(contract_id))
     for version in shown:
         version.paid = ledger.summed(paid_by.get(version.id))
         version.open = ledger.money(version.total) - version.paid
