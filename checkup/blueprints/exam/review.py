@@ -4,6 +4,7 @@ review page (summary and advice pre-filled from the advice library), sign-off, P
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
+from checkup.blueprints.exam.review_rows import pdf_statuses, results_rows
 from checkup.core.arguments import parse_page
 from checkup.core.errors import Conflict, PermissionDenied, ValidationError
 from checkup.core.i18n import is_chinese
@@ -22,11 +23,12 @@ def index():
     ready = review_queue.kept_review_queue(parse_page(request.args.get("page")), chinese=is_chinese())
     if wants_fragment():
         return render_page("review/index.html", "review/_ready.html", ready=ready)
+    signed = review_queue.recently_signed()
     return render_page(
         "review/index.html",
         ready=ready,
         workload=review_queue.chief_workload(),
-        signed=review_queue.recently_signed(),
+        signed=list(zip(signed, pdf_statuses(signed), strict=True)),
         window_days=review_queue.REVIEW_WINDOW_DAYS,
     )
 
@@ -43,6 +45,7 @@ def _review_page(data, form, status=200, error=None):
         "review/appointment.html",
         data=data,
         appointment=data.appointment,
+        results_rows=results_rows(data.rows),
         form=form,
         report=data.current,
         error=error,

@@ -9,6 +9,7 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from checkup.blueprints.exam.board_rows import board_rows
 from checkup.core import clock
 from checkup.core.arguments import parse_page
 from checkup.core.errors import NotFound, ValidationError
@@ -35,9 +36,12 @@ def board(department_code):
     # opened or polled (the station's screens and a hallway display poll every 5 s), the board is read again
     # as soon as anything on the floor changed, else shared (services/exam/station_board.kept_station_board)
     board = station_board.kept_station_board(station)
+    rows = board_rows(board, current_user.has_role(PHYSICIAN))
     if is_timed_poll():
-        return render_page("exam/board.html", "exam/_board.html", board=board)
-    return render_page("exam/board.html", "exam/_board.html", board=board, works_here=_works_here(station))
+        return render_page("exam/board.html", "exam/_board.html", board=board, board_rows=rows)
+    return render_page(
+        "exam/board.html", "exam/_board.html", board=board, board_rows=rows, works_here=_works_here(station)
+    )
 
 
 def _works_here(station):
@@ -114,7 +118,10 @@ def done(department_code, appointment_id):
     station = station_sheets.get_department(department_code)
     station_scan.finish_visit(actor(), station, appointment_id)
     if wants_fragment():
-        return render_template("exam/_board.html", board=station_board.station_board(station))
+        board = station_board.station_board(station)
+        return render_template(
+            "exam/_board.html", board=board, board_rows=board_rows(board, current_user.has_role(PHYSICIAN))
+        )
     flash(_("Marked as done at this station."), "success")
     return redirect(url_for("floor.board", department_code=station.code), code=303)
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from checkup.core.prepared import PerShape, PreparedSelect
 from checkup.models import AdviceRule, AdviceSnippet
 from checkup.models.results import ABNORMAL, CRITICAL_HIGH, CRITICAL_LOW, HIGH, LOW
 from checkup.models.review import ADVICE_FLAGS, RULE_SEXES
+from checkup.services.exam.plain_models import field_names, model_of
 
 LEVEL_ORDER = {"A": 0, "B": 1, "C": 2, "": 9}
 TEXT_EXCERPT = 60
@@ -100,18 +102,55 @@ def rule_matches(rule, result_type, flag, value_text, value_num, sex, age):
     return True
 
 
+# The review page reads the rules and snippets of its abnormal items on every view: each IN list's length
+# is rounded up to a size below (filled with NO_KEY, which no code or key equals: longer than the columns)
+# and each size's select is built once per process (core.prepared); a longer list is built as it comes.
+IN_SIZES = (1, 2, 4, 8, 16, 32, 64)
+NO_KEY = "~" * 41  # item_code holds 20 characters, an advice snippet's key 40
+_RULE_NAMES = field_names(AdviceRule)
+_SNIPPET_NAMES = field_names(AdviceSnippet)
+
+
+def _rules_query(*codes):
+    return (
+        AdviceRule.select()
+        .where(AdviceRule.item_code.in_(codes), AdviceRule.active == True)
+        .order_by(AdviceRule.item_code, AdviceRule.priority.desc(), AdviceRule.id)
+    )
+
+
+def _snippets_query(*keys):
+    return AdviceSnippet.select().where(AdviceSnippet.key.in_(keys))
+
+
+def _samples(size):
+    return tuple(f"~sample {n}~" for n in range(size))
+
+
+_rules_selects = PerShape(
+    lambda size: PreparedSelect(_rules_query, f"checkup_advice_rules_{size}", samples=_samples(size))
+)
+_snippets_selects = PerShape(
+    lambda size: PreparedSelect(_snippets_query, f"checkup_advice_snippets_{size}", samples=_samples(size))
+)
+
+
+def _in_rows(selects, build, names, model, values):
+    """``model`` objects of the select for ``values`` (an IN list): prepared for its size, padded."""
+    size = next((size for size in IN_SIZES if size >= len(values)), None)
+    if size is None:
+        return list(build(*values))
+    rows = selects(size).plain(*values, *[NO_KEY] * (size - len(values)))
+    return [model_of(model, names, row) for row in rows]
+
+
 def rules_for(item_codes):
     """{item code: [active rules, most specific first]} for ``item_codes`` (one query)."""
     codes = sorted(set(item_codes))
     found = {}
     if not codes:
         return found
-    query = (
-        AdviceRule.select()
-        .where(AdviceRule.item_code.in_(codes), AdviceRule.active == True)
-        .order_by(AdviceRule.item_code, AdviceRule.priority.desc(), AdviceRule.id)
-    )
-    for rule in query:
+    for rule in _in_rows(_rules_selects, _rules_query, _RULE_NAMES, AdviceRule, codes):
         found.setdefault(rule.item_code, []).append(rule)
     return found
 
@@ -119,7 +158,9 @@ def rules_for(item_codes):
 def snippets_for(keys):
     """{key: AdviceSnippet} of the admin's snippets for ``keys`` such as ``TG:H`` (one query)."""
     keys = sorted(set(keys))
-    return {s.key: s for s in AdviceSnippet.select().where(AdviceSnippet.key.in_(keys))} if keys else {}
+    if not keys:
+        return {}
+    return {s.key: s for s in _in_rows(_snippets_selects, _snippets_query, _SNIPPET_NAMES, AdviceSnippet, keys)}
 
 
 def matching_rules(rules, result_type, flag, value_text, value_num, sex, age):

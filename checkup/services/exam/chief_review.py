@@ -32,8 +32,7 @@ from checkup.services.exam.report_review import (
     MAX_OBSERVATIONS,
     appointment_for_review,
     conflict_text,
-    require_review,
-    review_data,
+    review_for,
 )
 
 TEXT_LIMIT = 500
@@ -144,8 +143,7 @@ def sign(actor, appointment_id, summary, advice_text, observations=()):
     require_chief(actor)
     observations = clean_observations(observations)
     with db.atomic():
-        data = review_data(appointment_id)
-        require_review(actor, data.appointment)
+        data = review_for(actor, appointment_id)  # the relationship checked before any result is read
         _check_may_sign(actor, data)
         library = _LibraryLevels()
         report = reports.sign(

@@ -45,6 +45,7 @@ from checkup.services.access import care_access
 from checkup.services.catalog.care_rules import KIND_ORDER
 from checkup.services.catalog.packages import age_on
 from checkup.services.exam import advice, derived_items, review_queue
+from checkup.services.exam.plain_models import field_names, model_of
 from checkup.services.exam.results import DERIVED_SOURCE, skip_reason_label
 from checkup.services.exam.review_queue import CURRENT_SIGNED, EVER_SIGNED
 
@@ -144,10 +145,10 @@ class ReviewRow:
     trend: str = ""
     kind: str | None = None
     advice_key: str = ""
+    done: bool = field(init=False, default=False)  # resulted or skipped (read many times by the page)
 
-    @property
-    def done(self):
-        return self.result is not None and result_is_done(self.result)
+    def __post_init__(self):
+        self.done = self.result is not None and result_is_done(self.result)
 
     input_names: dict | None = None  # {item code: name} of the checkup's items, for a derived item's reason
 
@@ -261,9 +262,21 @@ def _appointment_query(appointment_id):
     )
 
 
+# the items, results and station conclusions are read as plain columns and made into model objects here
+# (services/exam/plain_models): peewee's conversions of their hundred-odd rows cost more than the reads
+_ITEM_NAMES = field_names(ExamItem)
+_DEPARTMENT_NAMES = field_names(Department)
+_RESULT_NAMES = field_names(Result)
+_CONCLUSION_NAMES = field_names(StationConclusion)
+_USER_NAMES = field_names(User)
+# of an earlier result only what the row shows: its value and its checkup's day
+_EARLIER_FIELDS = (Result.item, Result.skipped, Result.value_num, Result.value_text, Appointment.day)
+_EARLIER_NAMES = ("item", "skipped", "value_num", "value_text")
+
+
 def _items_query(appointment_id):
     return (
-        ExamItem.select(ExamItem, Department)
+        ExamItem.select(*ExamItem._meta.sorted_fields, *Department._meta.sorted_fields)
         .join(Department)
         .join_from(ExamItem, AppointmentItem)
         .where(AppointmentItem.appointment == appointment_id)
@@ -276,10 +289,10 @@ def _results_query(appointment_id):
 
 def _earlier_results_query(client_id, day, status, appointment_id, skipped):
     """The client's results of earlier checkups in ``status`` for the items of ``appointment_id``, newest
-    first (``skipped``: False, the values only)."""
+    first (``skipped``: False, the values only): ``_EARLIER_FIELDS``."""
     items = AppointmentItem.select(AppointmentItem.item).where(AppointmentItem.appointment == appointment_id)
     return (
-        Result.select(Result, Appointment)
+        Result.select(*_EARLIER_FIELDS)
         .join(Appointment)
         .where(
             Appointment.client == client_id,
@@ -304,7 +317,9 @@ def _reports_query(appointment_id):
 def _conclusions_query(appointment_id):
     signer = User.alias()
     return (
-        StationConclusion.select(StationConclusion, signer)
+        StationConclusion.select(
+            *StationConclusion._meta.sorted_fields, *(getattr(signer, name) for name in _USER_NAMES)
+        )
         .join(signer, JOIN.LEFT_OUTER, on=(StationConclusion.signed_by == signer.id), attr="signed_by")
         .where(StationConclusion.appointment == appointment_id)
     )
@@ -344,27 +359,66 @@ def review_data(appointment_id):
     mild), then normal, then items still pending; each with the client's previous value of that
     item from an earlier completed checkup and a trend arrow. Raises NotFound.
     """
+    return _review_of(_appointment(appointment_id))
+
+
+def _appointment(appointment_id):
+    """The appointment with its client and package (one query; no results read); raises NotFound."""
     found = _APPOINTMENT.rows(appointment_id) if valid_id(appointment_id) else []
     if not found:
         raise NotFound(_l("We could not find that appointment."))
-    appointment = found[0]
-    items = _ITEMS.rows(appointment.id)
-    results = {r.item_id: r for r in _RESULTS.rows(appointment.id)}
+    return found[0]
+
+
+def _items(appointment_id):
+    """The appointment's exam items, each with its department (one object per department)."""
+    width = len(_ITEM_NAMES)
+    departments = {}
+    items = []
+    for values in _ITEMS.plain(appointment_id):
+        item = model_of(ExamItem, _ITEM_NAMES, values[:width])
+        department = departments.get(values[width])
+        if department is None:
+            department = departments[values[width]] = model_of(Department, _DEPARTMENT_NAMES, values[width:])
+        item.__rel__["department"] = department
+        items.append(item)
+    return items
+
+
+def _conclusions(appointment_id):
+    """{department id: StationConclusion}, each with its signer (None when nobody signed it)."""
+    width = len(_CONCLUSION_NAMES)
+    found = {}
+    for values in _CONCLUSIONS.plain(appointment_id):
+        conclusion = model_of(StationConclusion, _CONCLUSION_NAMES, values[:width])
+        signer = values[width:]
+        conclusion.__rel__["signed_by"] = model_of(User, _USER_NAMES, signer) if signer[0] is not None else None
+        found[conclusion.department_id] = conclusion
+    return found
+
+
+def _review_of(appointment):
+    items = _items(appointment.id)
+    results = {}
+    for values in _RESULTS.plain(appointment.id):
+        result = model_of(Result, _RESULT_NAMES, values)
+        results[result.item_id] = result
     previous = {}
     if items:
-        earlier = _EARLIER_RESULTS.rows(appointment.client_id, appointment.day, COMPLETED, appointment.id, False)
-        for row in earlier:
-            previous.setdefault(row.item_id, row)
+        earlier = _EARLIER_RESULTS.plain(appointment.client_id, appointment.day, COMPLETED, appointment.id, False)
+        for values in earlier:
+            if values[0] not in previous:
+                previous[values[0]] = (model_of(Result, _EARLIER_NAMES, values[:4]), values[4])
     rows = []
     for item in items:
         result = results.get(item.id)
         row = ReviewRow(item=item, department=item.department, result=result)
         before = previous.get(item.id)
         if before is not None:
-            row.previous_value = result_value(before)
-            row.previous_num = before.value_num
-            row.previous_day = before.appointment.day
-        if result is not None and result_is_done(result) and not result.skipped:
+            row.previous_value = result_value(before[0])
+            row.previous_num = before[0].value_num
+            row.previous_day = before[1]
+        if result is not None and row.done and not result.skipped:
             row.kind = finding_kind(result.flag, result.value_num, result.ref_low, result.ref_high)
             row.trend = trend_arrow(result.value_num, row.previous_num)
             if row.kind:
@@ -383,7 +437,7 @@ def review_data(appointment_id):
     current = data.current
     if current is not None and current.status in CURRENT_SIGNED:
         data.findings = list(Finding.select().where(Finding.report == current.id).order_by(Finding.id))
-    data.conclusions = {c.department_id: c for c in _CONCLUSIONS.rows(appointment.id)}
+    data.conclusions = _conclusions(appointment.id)
     claims = _CLAIM.rows(appointment.id)
     data.claim = claims[0] if claims else None
     data.open_conflicts = open_conflicts(appointment.id)
@@ -506,10 +560,11 @@ def require_review(actor, appointment):
 
 def review_for(actor, appointment_id):
     """``review_data`` for the acting chief physician: NotFound when the appointment does not exist,
-    NoCareRelationship when they have no relationship to it (``require_review``)."""
-    data = review_data(appointment_id)
-    require_review(actor, data.appointment)
-    return data
+    NoCareRelationship when they have no relationship to it (``require_review``). Nothing of the checkup's
+    results is read before that check."""
+    appointment = _appointment(appointment_id)
+    require_review(actor, appointment)
+    return _review_of(appointment)
 
 
 def appointment_for_review(actor, appointment_id):

@@ -18,11 +18,12 @@ import json
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, IntegrityError
+from peewee import JOIN, IntegrityError, fn
 
 from checkup.core import audit, clock
 from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.core.pagination import Page
+from checkup.core.prepared import PerShape, PreparedSelect
 from checkup.models import Appointment, AuditEvent, Client, ExamItem, ReferenceRange, Result, User
 from checkup.models.base import db, utcnow
 from checkup.models.result_conflicts import CHOICES, KEEP_ENTERED, TAKE_INSTRUMENT, ResultConflict
@@ -268,17 +269,22 @@ def resolve_conflict(actor, conflict_id, choice):
     return ResultConflict.get_by_id(conflict.id)
 
 
+def _open_count_query(department_id, day):
+    return ResultConflict.select(fn.COUNT(ResultConflict.id)).where(
+        ResultConflict.department == department_id, ResultConflict.day == day, ResultConflict.choice == ""
+    )
+
+
+_SAMPLE_STATION = -2_000_000_001  # ids and a day nothing has: where the values go in a prepared select
+_SAMPLE_DAY = datetime.date(1901, 2, 3)
+_SAMPLE_OFFSET = -2_000_000_003
+# the station page's badge and today's conflict list are read on every view: built once per process
+_OPEN_COUNT = PreparedSelect(_open_count_query, "checkup_conflicts_open_count", (_SAMPLE_STATION, _SAMPLE_DAY))
+
+
 def open_count(department_id, day=None):
     """Open conflicts at a station on ``day`` (today): the badge on the station page (one query)."""
-    return (
-        ResultConflict.select()
-        .where(
-            ResultConflict.department == department_id,
-            ResultConflict.day == (day or clock.today()),
-            ResultConflict.choice == "",
-        )
-        .count()
-    )
+    return _OPEN_COUNT.plain(department_id, day or clock.today())[0][0]
 
 
 def parse_day(text):
@@ -340,6 +346,85 @@ def _record_viewed(actor, department, day, rows):
     ).execute()
 
 
+def _listed_query(department_id, day):
+    resolver = User.alias()
+    return (
+        ResultConflict.select(ResultConflict, Appointment, Client, ExamItem, Result, resolver)
+        .join(Appointment, on=(ResultConflict.appointment == Appointment.id))
+        .join(Client, on=(Appointment.client == Client.id))
+        .switch(ResultConflict)
+        .join(ExamItem, on=(ResultConflict.item == ExamItem.id))
+        .switch(ResultConflict)
+        .join(Result, on=(ResultConflict.result == Result.id))
+        .switch(ResultConflict)
+        .join(resolver, JOIN.LEFT_OUTER, on=(ResultConflict.resolved_by == resolver.id), attr="resolver")
+        .where(ResultConflict.department == department_id, ResultConflict.day == day)
+        .order_by(ResultConflict.choice, ResultConflict.id)
+    )
+
+
+def _counted_query(department_id, day):
+    # counted without the joins that only bring columns (every one of them is a required foreign key, so
+    # none drops a row): PostgreSQL plans a count over two tables, not six, on every view
+    counted = ResultConflict.select().join(Appointment, on=(ResultConflict.appointment == Appointment.id))
+    return counted.where(ResultConflict.department == department_id, ResultConflict.day == day)
+
+
+def _in_state(query, state):
+    if state == "open":
+        return query.where(ResultConflict.choice == "")
+    if state == "resolved":
+        return query.where(ResultConflict.choice != "")
+    return query
+
+
+def _new_todays_selects(state):
+    """Today's (count, page) selects of conflicts in ``state``: (department id, day) and (department id,
+    day, offset)."""
+
+    def count(department_id, day):
+        return _in_state(_counted_query(department_id, day), state).select(fn.COUNT(ResultConflict.id))
+
+    def page(department_id, day, offset):
+        return _in_state(_listed_query(department_id, day), state).limit(PER_PAGE).offset(offset)
+
+    return (
+        PreparedSelect(count, f"checkup_conflicts_today_count_{state}", (_SAMPLE_STATION, _SAMPLE_DAY)),
+        PreparedSelect(page, f"checkup_conflicts_today_{state}", (_SAMPLE_STATION, _SAMPLE_DAY, _SAMPLE_OFFSET)),
+    )
+
+
+_todays_selects = PerShape(_new_todays_selects)
+
+
+def _todays_page(department, day, state, page):
+    """Today's page of the station's conflicts in ``state`` (two queries: the count, the rows)."""
+    count, rows = _todays_selects(state)
+    total = count.plain(department.id, day)[0][0]
+    pages = max(1, -(-total // PER_PAGE))
+    number = min(max(1, page or 1), pages)  # clamped as core.pagination.paginate does
+    return Page(rows.rows(department.id, day, (number - 1) * PER_PAGE), number, pages, total, PER_PAGE)
+
+
+def _other_days_page(actor, department, day, state, page):
+    """(page, open count) of another day's conflicts: only those of clients the physician cares for
+    (three queries)."""
+    query = _in_state(_visible(actor, day, _listed_query(department.id, day)), state)
+    counted = _in_state(_visible(actor, day, _counted_query(department.id, day)), state)
+    total = counted.count()
+    pages = max(1, -(-total // PER_PAGE))
+    number = min(max(1, page or 1), pages)  # clamped as core.pagination.paginate does
+    shown = Page(list(query.paginate(number, PER_PAGE)), number, pages, total, PER_PAGE)
+    waiting = _visible(
+        actor,
+        day,
+        ResultConflict.select()
+        .join(Appointment, on=(ResultConflict.appointment == Appointment.id))
+        .where(ResultConflict.department == department.id, ResultConflict.day == day, ResultConflict.choice == ""),
+    ).count()
+    return shown, waiting
+
+
 def conflict_list(actor, department, day, state="open", page=1):
     """A station's conflicts of one day, open ones first then oldest first, a page at a time: today's
     all, another day's only those of clients the physician cares for (``_visible``).
@@ -351,44 +436,11 @@ def conflict_list(actor, department, day, state="open", page=1):
     """
     station_staff.require(actor, department)
     state = state if state in STATES else "open"
-    resolver = User.alias()
-    query = (
-        ResultConflict.select(ResultConflict, Appointment, Client, ExamItem, Result, resolver)
-        .join(Appointment, on=(ResultConflict.appointment == Appointment.id))
-        .join(Client, on=(Appointment.client == Client.id))
-        .switch(ResultConflict)
-        .join(ExamItem, on=(ResultConflict.item == ExamItem.id))
-        .switch(ResultConflict)
-        .join(Result, on=(ResultConflict.result == Result.id))
-        .switch(ResultConflict)
-        .join(resolver, JOIN.LEFT_OUTER, on=(ResultConflict.resolved_by == resolver.id), attr="resolver")
-        .where(ResultConflict.department == department.id, ResultConflict.day == day)
-        .order_by(ResultConflict.choice, ResultConflict.id)
-    )
-    # counted without the joins that only bring columns (every one of them is a required foreign key, so
-    # none drops a row): PostgreSQL plans a count over two tables, not six, on every view
-    counted = ResultConflict.select().join(Appointment, on=(ResultConflict.appointment == Appointment.id))
-    counted = counted.where(ResultConflict.department == department.id, ResultConflict.day == day)
-    query, counted = _visible(actor, day, query), _visible(actor, day, counted)
-    if state == "open":
-        query, counted = query.where(ResultConflict.choice == ""), counted.where(ResultConflict.choice == "")
-    elif state == "resolved":
-        query, counted = query.where(ResultConflict.choice != ""), counted.where(ResultConflict.choice != "")
-    total = counted.count()
-    pages = max(1, -(-total // PER_PAGE))
-    number = min(max(1, page or 1), pages)  # clamped as core.pagination.paginate does
-    shown = Page(list(query.paginate(number, PER_PAGE)), number, pages, total, PER_PAGE)
-    waiting = (
-        _visible(
-            actor,
-            day,
-            ResultConflict.select()
-            .join(Appointment, on=(ResultConflict.appointment == Appointment.id))
-            .where(ResultConflict.department == department.id, ResultConflict.day == day, ResultConflict.choice == ""),
-        ).count()
-        if day != clock.today()
-        else open_count(department.id, day)
-    )
+    if day == clock.today():
+        shown = _todays_page(department, day, state, page)
+        waiting = open_count(department.id, day)
+    else:
+        shown, waiting = _other_days_page(actor, department, day, state, page)
     if shown.items:
         _record_viewed(actor, department, day, shown.items)
     return ConflictList(department, day, state, shown, waiting)

@@ -31,6 +31,7 @@ from checkup.models.accounts import CHIEF
 from checkup.models.appointments import CHECKED_IN
 from checkup.models.results import PUBLISHED, SIGNED, SUPERSEDED
 from checkup.models.review import CONCLUSION_SIGNED, ChiefReview
+from checkup.services.exam.plain_models import model_of
 
 CURRENT_SIGNED = (SIGNED, PUBLISHED)  # the version in force once signed
 EVER_SIGNED = (SIGNED, PUBLISHED, SUPERSEDED)
@@ -383,7 +384,18 @@ def _recently_signed_select(limit):
 _RECENTLY_SIGNED = PreparedSelect(_recently_signed_select, "checkup_review_recently_signed", samples=(_SAMPLE_LIMIT,))
 
 
+_SIGNED_REPORT_NAMES = ("id", "appointment", "version", "status", "signed_at", "pdf_state")
+
+
 def recently_signed(limit=20):
     """The latest signed versions with their PDF state, newest first (for the review home page): only what
-    it shows (no snapshot, summary or advice); one query whose SQL is built once per process."""
-    return _RECENTLY_SIGNED.rows(limit)
+    it shows (no snapshot, summary or advice); one query whose SQL is built once per process, its plain
+    rows made into the reports with their appointment and client as peewee would."""
+    signed = []
+    for values in _RECENTLY_SIGNED.plain(limit):
+        report = model_of(Report, _SIGNED_REPORT_NAMES, values[:6])
+        appointment = model_of(Appointment, ("id", "exam_code", "client"), values[6:9])
+        appointment.__rel__["client"] = model_of(Client, ("id", "name"), values[8:10])
+        report.__rel__["appointment"] = appointment
+        signed.append(report)
+    return signed

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from checkup.core import audit
 from checkup.core.errors import NotFound, ValidationError
 from checkup.core.i18n import localized
+from checkup.core.prepared import PreparedSelect
 from checkup.models import (
     Appointment,
     AppointmentItem,
@@ -66,11 +67,19 @@ def _station_item(appointment_id, item_id):
     return item
 
 
+def _department_query(code):
+    return Department.select().where(Department.code == code).limit(1)
+
+
+# every station page reads its department by code first: built once per process (core.prepared)
+_DEPARTMENT = PreparedSelect(_department_query, "checkup_station_department", samples=("~sample code~",))
+
+
 def get_department(code):
-    department = Department.get_or_none(Department.code == str(code or "")[: Department.code.max_length])
-    if department is None:
+    found = _DEPARTMENT.rows(str(code or "")[: Department.code.max_length])
+    if not found:
         raise NotFound(_l("No such station."))
-    return department
+    return found[0]
 
 
 @dataclass

@@ -17,6 +17,7 @@ from peewee import JOIN, IntegrityError, fn
 from checkup.core import audit
 from checkup.core.arguments import valid_id
 from checkup.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Department, ExamItem, StaffDepartment, User, UserRole
 from checkup.models.accounts import CHIEF, COUNSELOR, PHYSICIAN
 from checkup.models.base import db
@@ -32,16 +33,19 @@ class NotThisStation(PermissionDenied):
         )
 
 
+def _stations_of_query(user_id):
+    return StaffDepartment.select(StaffDepartment.department).where(StaffDepartment.user == user_id)
+
+
+# read on every station page: built once per process (core.prepared)
+_STATIONS_OF = PreparedSelect(_stations_of_query, "checkup_station_staff_stations_of")
+
+
 def works_at(user, department_id):
     """True when ``user`` is a member of the station, or is a member of no station at all (one query)."""
     if user is None:
         return False
-    stations = {
-        department_id
-        for (department_id,) in StaffDepartment.select(StaffDepartment.department)
-        .where(StaffDepartment.user == user.id)
-        .tuples()
-    }
+    stations = {department_id for (department_id,) in _STATIONS_OF.plain(user.id)}
     return not stations or department_id in stations
 
 
