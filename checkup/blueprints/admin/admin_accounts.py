@@ -64,7 +64,7 @@ def create():
 
 @bp.get("/<int:user_id>")
 def detail(user_id):
-    user = accounts.get_user(user_id)
+    user = accounts.get_user_with_roles(user_id)
     form = _prepare(RolesForm(data={"roles": sorted(user.role_names), "organization": str(user.organization_id or "")}))
     return render_page("admin/account_detail.html", user=user, form=form)
 

@@ -28,7 +28,6 @@ from checkup.core import audit, clock
 from checkup.core.arguments import valid_id
 from checkup.core.errors import NotFound, PermissionDenied, ValidationError
 from checkup.core.pagination import Page, paginate, whole_count
-from checkup.core.plain_rows import plain_tuples
 from checkup.core.prepared import PreparedSelect
 from checkup.models import (
     Appointment,
@@ -65,65 +64,137 @@ def minutes():
 # --- relationships -----------------------------------------------------------------------------------
 
 
-def _physician_related(user_id, client_id):
-    today = clock.today()
-    examined_today = Appointment.select().where(
-        Appointment.client == client_id, Appointment.day == today, Appointment.status.in_((CHECKED_IN, COMPLETED))
+# the relationship checks: each an existence probe (``SELECT 1 … LIMIT 1``) whose SQL is built once per
+# process and prepared on PostgreSQL; the samples are values no row holds
+_USER, _CLIENT, _DAY, _MOMENT = -2_000_000_002, -2_000_000_001, datetime.date(1900, 1, 2), datetime.datetime(1900, 1, 2)
+
+
+def _examined_today_query(client_id, today):
+    return (
+        Appointment.select(SQL("1"))
+        .where(
+            Appointment.client == client_id, Appointment.day == today, Appointment.status.in_((CHECKED_IN, COMPLETED))
+        )
+        .limit(1)
     )
-    if examined_today.exists():
-        return "exam_day"
-    signed = Report.select().join(Appointment).where(Appointment.client == client_id, Report.signed_by == user_id)
-    if signed.exists():
-        return "signed_report"
-    unsigned = (
-        Appointment.select()
+
+
+def _signed_query(user_id, client_id):
+    return (
+        Report.select(SQL("1"))
+        .join(Appointment)
+        .where(Appointment.client == client_id, Report.signed_by == user_id)
+        .limit(1)
+    )
+
+
+def _unsigned_query(client_id):
+    return (
+        Appointment.select(SQL("1"))
         .join(Report, JOIN.LEFT_OUTER, on=(Report.appointment == Appointment.id))
         .where(
             Appointment.client == client_id,
             Appointment.status.in_((CHECKED_IN, COMPLETED)),
             Report.id.is_null() | (Report.status == "draft"),
         )
+        .limit(1)
     )
-    if unsigned.exists():
-        return "review_queue"
-    if Consultation.select().where(Consultation.client == client_id, Consultation.physician == user_id).exists():
-        return "consultation"
-    return None
 
 
-def _counselor_related(user_id, client_id):
+def _physician_consultation_query(user_id, client_id):
+    return (
+        Consultation.select(SQL("1"))
+        .where(Consultation.client == client_id, Consultation.physician == user_id)
+        .limit(1)
+    )
+
+
+def _counselor_follow_up_query(user_id, client_id):
     heads = StaffDepartment.select(StaffDepartment.department).where(
         StaffDepartment.user == user_id, StaffDepartment.is_head == True
     )
-    follow_up = FollowUp.select().where(
-        FollowUp.client == client_id,
-        (FollowUp.assignee == user_id)
-        | (FollowUp.assignee.is_null() & (FollowUp.status == "open"))
-        | FollowUp.department.in_(heads),
+    return (
+        FollowUp.select(SQL("1"))
+        .where(
+            FollowUp.client == client_id,
+            (FollowUp.assignee == user_id)
+            | (FollowUp.assignee.is_null() & (FollowUp.status == "open"))
+            | FollowUp.department.in_(heads),
+        )
+        .limit(1)
     )
-    if follow_up.exists():
-        return "follow_up"
-    if Referral.select().where(Referral.client == client_id, Referral.created_by == user_id).exists():
-        return "referral"
-    consultation = Consultation.select().where(
-        Consultation.client == client_id, (Consultation.handled_by == user_id) | (Consultation.status == "requested")
-    )
-    if consultation.exists():
-        return "consultation"
-    return None
 
 
-def active_grant(user_id, client_id, now=None):
-    """The break-the-glass access of ``user_id`` to ``client_id`` still running, or None."""
-    now = now or utcnow()
+def _counselor_referral_query(user_id, client_id):
+    return Referral.select(SQL("1")).where(Referral.client == client_id, Referral.created_by == user_id).limit(1)
+
+
+def _counselor_consultation_query(user_id, client_id):
+    return (
+        Consultation.select(SQL("1"))
+        .where(
+            Consultation.client == client_id,
+            (Consultation.handled_by == user_id) | (Consultation.status == "requested"),
+        )
+        .limit(1)
+    )
+
+
+def _active_grant_query(user_id, client_id, now):
     return (
         BreakGlassAccess.select()
         .where(
             BreakGlassAccess.user == user_id, BreakGlassAccess.client == client_id, BreakGlassAccess.expires_at > now
         )
         .order_by(BreakGlassAccess.expires_at.desc())
-        .first()
+        .limit(1)
     )
+
+
+_EXAMINED_TODAY = PreparedSelect(_examined_today_query, "checkup_access_examined_today", samples=(_CLIENT, _DAY))
+_SIGNED = PreparedSelect(_signed_query, "checkup_access_signed_report", samples=(_USER, _CLIENT))
+_UNSIGNED = PreparedSelect(_unsigned_query, "checkup_access_review_queue", samples=(_CLIENT,))
+_PHYSICIAN_CONSULTATION = PreparedSelect(
+    _physician_consultation_query, "checkup_access_physician_consultation", samples=(_USER, _CLIENT)
+)
+_COUNSELOR_FOLLOW_UP = PreparedSelect(
+    _counselor_follow_up_query, "checkup_access_counselor_follow_up", samples=(_USER, _CLIENT)
+)
+_COUNSELOR_REFERRAL = PreparedSelect(
+    _counselor_referral_query, "checkup_access_counselor_referral", samples=(_USER, _CLIENT)
+)
+_COUNSELOR_CONSULTATION = PreparedSelect(
+    _counselor_consultation_query, "checkup_access_counselor_consultation", samples=(_USER, _CLIENT)
+)
+_ACTIVE_GRANT = PreparedSelect(_active_grant_query, "checkup_access_active_grant", samples=(_USER, _CLIENT, _MOMENT))
+
+
+def _physician_related(user_id, client_id):
+    today = clock.today()
+    if _EXAMINED_TODAY.plain(client_id, today):
+        return "exam_day"
+    if _SIGNED.plain(user_id, client_id):
+        return "signed_report"
+    if _UNSIGNED.plain(client_id):
+        return "review_queue"
+    if _PHYSICIAN_CONSULTATION.plain(user_id, client_id):
+        return "consultation"
+    return None
+
+
+def _counselor_related(user_id, client_id):
+    if _COUNSELOR_FOLLOW_UP.plain(user_id, client_id):
+        return "follow_up"
+    if _COUNSELOR_REFERRAL.plain(user_id, client_id):
+        return "referral"
+    if _COUNSELOR_CONSULTATION.plain(user_id, client_id):
+        return "consultation"
+    return None
+
+
+def active_grant(user_id, client_id, now=None):
+    """The break-the-glass access of ``user_id`` to ``client_id`` still running, or None."""
+    return next(iter(_ACTIVE_GRANT.rows(user_id, client_id, now or utcnow())), None)
 
 
 def relationship(user, client_id):
@@ -239,9 +310,16 @@ def break_glass(actor, client_id, reason):
     return grant
 
 
+def _to_review_count_query():
+    return BreakGlassAccess.select(fn.COUNT(SQL("*"))).where(BreakGlassAccess.reviewed_at.is_null())
+
+
+_TO_REVIEW_COUNT = PreparedSelect(_to_review_count_query, "checkup_access_to_review_count")
+
+
 def to_review_count():
     """How many break-the-glass accesses the admin has not reviewed yet (the admin home's badge)."""
-    return plain_tuples(BreakGlassAccess.select(fn.COUNT(SQL("*"))).where(BreakGlassAccess.reviewed_at.is_null()))[0][0]
+    return _TO_REVIEW_COUNT.plain()[0][0]
 
 
 class ReviewRow(NamedTuple):

@@ -17,10 +17,11 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from peewee import JOIN
 
 from checkup.core import audit, passwords, tasks
-from checkup.core.arguments import MAX_PAGE
+from checkup.core.arguments import MAX_PAGE, valid_id
 from checkup.core.errors import NotFound, PermissionDenied, ValidationError
 from checkup.core.pagination import page_of_rows
 from checkup.core.plain_rows import plain_tuples
+from checkup.core.prepared import PerShape, PreparedSelect
 from checkup.models import Client, Organization, PasswordResetToken, User, UserRole
 from checkup.models.accounts import ALL_ROLES, CLIENT, HR
 from checkup.models.base import db, utcnow
@@ -64,10 +65,30 @@ def _email_taken(email, exclude_id=None):
     return query.exists()
 
 
+def _user_query(user_id):
+    return User.select().where(User.id == user_id).limit(1)
+
+
+def _role_names_query(user_id):
+    return UserRole.select(UserRole.role).where(UserRole.user == user_id)
+
+
+# an account and its roles for the admin's pages, built once per process and prepared on PostgreSQL
+_USER = PreparedSelect(_user_query, "checkup_account_user", samples=(-2_000_000_001,))
+_ROLE_NAMES = PreparedSelect(_role_names_query, "checkup_account_role_names")
+
+
 def get_user(user_id):
-    user = User.get_or_none(User.id == user_id)
+    user = next(iter(_USER.rows(user_id)), None) if valid_id(user_id) else None
     if user is None:
         raise NotFound(_l("No such account."))
+    return user
+
+
+def get_user_with_roles(user_id):
+    """``get_user`` with its ``role_names`` read (the one query they would take when first asked for)."""
+    user = get_user(user_id)
+    user._role_names = frozenset(role for (role,) in _ROLE_NAMES.plain(user.id))
     return user
 
 
@@ -412,25 +433,66 @@ class AccountRow(NamedTuple):
     role_names: tuple[str, ...]
 
 
-def list_accounts(search="", role=None, page=1, per_page=ACCOUNTS_PER_PAGE):
-    """A Page of AccountRows, in two queries whatever the page: the columns the list shows (name, email,
-    active, the organization's name) as plain rows, by name (ties by id, so pages never reorder)."""
-    query = (
+def _accounts_query():
+    return (
         User.select(User.id, User.name, User.email, User.is_active, Organization.name)
         .join(Organization, JOIN.LEFT_OUTER, on=(User.organization == Organization.id))
         .order_by(User.name, User.id)
     )
-    if search:
-        term = search.strip()
-        query = query.where(User.name.contains(term) | User.email.contains(term))  # contains() escapes % and _
-    if role in ALL_ROLES:
-        query = query.where(User.id.in_(UserRole.select(UserRole.user).where(UserRole.role == role)))
+
+
+def _matching(search):
+    term = search.strip()
+    return User.name.contains(term) | User.email.contains(term)  # contains() escapes % and _
+
+
+def _holding(role):
+    return User.id.in_(UserRole.select(UserRole.user).where(UserRole.role == role))
+
+
+def _new_unsearched_accounts(shape):
+    """A page of the unsearched list for ``shape``: (a role chosen, rows per page)."""
+    by_role, per_page = shape
+
+    def build(*params):
+        query = _accounts_query().where(_holding(params[0])) if by_role else _accounts_query()
+        return query.limit(per_page + 1).offset(params[-1])
+
+    samples = ("-sample-role-",) * by_role + (-2_000_000_003,)
+    name = f"checkup_accounts_page{'_by_role' if by_role else ''}_{per_page}"
+    return PreparedSelect(build, name, samples)
+
+
+def _new_roles_of(count):
+    """The roles of ``count`` accounts (a page's): one select per count."""
+
+    def build(*user_ids):
+        return UserRole.select(UserRole.user, UserRole.role).where(UserRole.user.in_(list(user_ids)))
+
+    return PreparedSelect(build, f"checkup_accounts_roles_{count}")
+
+
+# {shape: its select}: built once per process and shape, prepared on PostgreSQL
+_unsearched_accounts = PerShape(_new_unsearched_accounts)
+_roles_of = PerShape(_new_roles_of)
+
+
+def list_accounts(search="", role=None, page=1, per_page=ACCOUNTS_PER_PAGE):
+    """A Page of AccountRows, in two queries whatever the page: the columns the list shows (name, email,
+    active, the organization's name) as plain rows, by name (ties by id, so pages never reorder)."""
     number = min(max(1, page or 1), MAX_PAGE)
-    rows = plain_tuples(query.limit(per_page + 1).offset((number - 1) * per_page))
+    if search:
+        query = _accounts_query().where(_matching(search))
+        if role in ALL_ROLES:
+            query = query.where(_holding(role))
+        rows = plain_tuples(query.limit(per_page + 1).offset((number - 1) * per_page))
+    elif role in ALL_ROLES:
+        rows = _unsearched_accounts((True, per_page)).plain(role, (number - 1) * per_page)
+    else:
+        rows = _unsearched_accounts((False, per_page)).plain((number - 1) * per_page)
+    shown = [row[0] for row in rows[:per_page]]
     roles = {}
-    for user_id, role_name in plain_tuples(
-        UserRole.select(UserRole.user, UserRole.role).where(UserRole.user.in_([row[0] for row in rows[:per_page]]))
-    ):
+    for user_id, role_name in _roles_of(len(shown)).plain(*shown):
         roles.setdefault(user_id, set()).add(role_name)
     return page_of_rows(
         [

@@ -17,7 +17,7 @@ from checkup.core import audit, national_id
 from checkup.core.arguments import MAX_PAGE, valid_id
 from checkup.core.errors import NotFound, ValidationError
 from checkup.core.headline_figures import headline
-from checkup.core.pagination import PER_PAGE, Page, peek
+from checkup.core.pagination import PER_PAGE, Page, page_of_rows, peek
 from checkup.core.prepared import PreparedSelect
 from checkup.models import Client, Organization, User
 from checkup.models.base import db
@@ -151,7 +151,8 @@ def search_clients(search="", organization_id=None, page=1, id_hash=None):
         key = str(id_hash) if id_hash is not None else national_id.lookup_hash(typed_national_id(term))
         result = _peek_clients(Client.national_id_hash == key, in_organization, page)
     elif not term:
-        result = _peek_clients(None, in_organization, page)
+        unsearched_in = None if organization_id is None else (organization_id if valid_id(organization_id) else 0)
+        result = _unsearched_page(unsearched_in, page)
     else:
         exact = client_search.exact_condition(term)
         result = _peek_clients(exact, in_organization, page) if exact is not None else None
@@ -170,6 +171,41 @@ def _where(query, *conditions):
 def _peek_clients(condition, in_organization, page):
     query = _where(_listed(), condition, in_organization).order_by(Client.name, Client.id)
     return peek(query, page, PER_PAGE)
+
+
+def _unsearched_query(offset):
+    return _listed().order_by(Client.name, Client.id).limit(PER_PAGE + 1).offset(offset)
+
+
+def _unsearched_in_organization_query(organization_id, offset):
+    return (
+        _listed()
+        .where(Client.organization == organization_id)
+        .order_by(Client.name, Client.id)
+        .limit(PER_PAGE + 1)
+        .offset(offset)
+    )
+
+
+# a page of the unsearched list (all clients, or one organization's): what ``_peek_clients`` reads, its SQL
+# built once per process and prepared on PostgreSQL
+_UNSEARCHED = PreparedSelect(_unsearched_query, "checkup_directory_clients", samples=(-2_000_000_003,))
+_UNSEARCHED_IN_ORGANIZATION = PreparedSelect(
+    _unsearched_in_organization_query,
+    "checkup_directory_organization_clients",
+    samples=(-2_000_000_001, -2_000_000_003),
+)
+
+
+def _unsearched_page(organization_id, page):
+    """``_peek_clients(None, in_organization, page)``: ``organization_id`` None for every client."""
+    number = min(max(1, page or 1), MAX_PAGE)
+    offset = (number - 1) * PER_PAGE
+    if organization_id is None:
+        rows = _UNSEARCHED.rows(offset)
+    else:
+        rows = _UNSEARCHED_IN_ORGANIZATION.rows(organization_id, offset)
+    return page_of_rows(rows, number, PER_PAGE)
 
 
 def _any_client(condition, in_organization):

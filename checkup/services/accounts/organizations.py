@@ -10,10 +10,11 @@ from flask_babel import lazy_gettext as _l
 from peewee import SQL, CharField, IntegrityError, fn
 
 from checkup.core import audit
-from checkup.core.arguments import valid_id
+from checkup.core.arguments import MAX_PAGE, valid_id
 from checkup.core.errors import NotFound, ValidationError
 from checkup.core.headline_figures import headline
-from checkup.core.pagination import peek
+from checkup.core.pagination import PER_PAGE, page_of_rows, peek
+from checkup.core.prepared import PerShape, PreparedSelect
 from checkup.models import Client, Organization, User, UserRole
 from checkup.models.accounts import HR
 from checkup.models.base import db
@@ -58,10 +59,22 @@ def changed_fields(before, after):
 # --- reading ---------------------------------------------------------------------------
 
 
+# the directory's reads, their SQL built once per process and prepared on PostgreSQL; the samples are values
+# no row holds
+_ID, _OFFSET = -2_000_000_001, -2_000_000_003
+
+
+def _organization_query(organization_id):
+    return Organization.select().where(Organization.id == organization_id).limit(1)
+
+
+_ORGANIZATION = PreparedSelect(_organization_query, "checkup_directory_organization", samples=(_ID,))
+
+
 def get_organization(organization_id):
     if not valid_id(organization_id):
         raise NotFound(_l("No such organization."))
-    organization = Organization.get_or_none(Organization.id == organization_id)
+    organization = next(iter(_ORGANIZATION.rows(organization_id)), None)
     if organization is None:
         raise NotFound(_l("No such organization."))
     return organization
@@ -83,14 +96,17 @@ def search_organizations(search="", size_tier="", value_tier="", page=1):
     ``client_count``; two queries whatever the length, and no count of the whole list (``peek``). The counts of
     an unsearched page are up to HEADLINE_MAX_AGE_SECONDS old (core/headline_figures: a big company's clients
     cost ~4 ms to count on PostgreSQL); a search's (any ids at all: nothing to keep them by) are counted afresh."""
-    query = Organization.select().order_by(Organization.name, Organization.id)
+    size_tier = size_tier if size_tier in SIZE_TIERS else ""
+    value_tier = value_tier if value_tier in VALUE_TIERS else ""
     if search:
+        query = Organization.select().order_by(Organization.name, Organization.id)
         query = query.where(Organization.name.contains(search.strip()))
-    if size_tier in SIZE_TIERS:
-        query = query.where(Organization.size_tier == size_tier)
-    if value_tier in VALUE_TIERS:
-        query = query.where(Organization.value_tier == value_tier)
-    result = peek(query, page)
+        result = peek(_where_tiers(query, size_tier, value_tier), page)
+    else:
+        number = min(max(1, page or 1), MAX_PAGE)
+        prepared = _unsearched_page((bool(size_tier), bool(value_tier)))
+        tiers = [tier for tier in (size_tier, value_tier) if tier]
+        result = page_of_rows(prepared.rows(*tiers, (number - 1) * PER_PAGE), number, PER_PAGE)
     ids = [o.id for o in result.items]
     if search or not ids:
         counts = _client_counts(ids)
@@ -101,6 +117,32 @@ def search_organizations(search="", size_tier="", value_tier="", page=1):
     for organization in result.items:
         organization.client_count = counts.get(organization.id, 0)
     return result
+
+
+def _where_tiers(query, size_tier, value_tier):
+    if size_tier:
+        query = query.where(Organization.size_tier == size_tier)
+    if value_tier:
+        query = query.where(Organization.value_tier == value_tier)
+    return query
+
+
+def _new_unsearched_page(shape):
+    """A page of the unsearched list, for ``shape``: (size tier set, value tier set)."""
+    by_size, by_value = shape
+
+    def build(*params):
+        size_tier, value_tier = (params[0] if by_size else "", params[int(by_size)] if by_value else "")
+        query = Organization.select().order_by(Organization.name, Organization.id)
+        return _where_tiers(query, size_tier, value_tier).limit(PER_PAGE + 1).offset(params[-1])
+
+    samples = ("-sample-size-tier-",) * by_size + ("-sample-value-tier-",) * by_value + (_OFFSET,)
+    name = "checkup_directory_organizations" + "_by_size" * by_size + "_by_value" * by_value
+    return PreparedSelect(build, name, samples)
+
+
+# {(size tier set, value tier set): a page's select}: built once per process and shape
+_unsearched_page = PerShape(_new_unsearched_page)
 
 
 def _client_counts(organization_ids):
@@ -117,18 +159,29 @@ def _client_counts(organization_ids):
 
 def hr_contacts(organization_id):
     """The organization's active HR contact accounts: (name, email) only."""
-    return list(
+    return _HR_CONTACTS.plain(organization_id)
+
+
+def _hr_contacts_query(organization_id):
+    return (
         User.select(User.name, User.email)
         .join(UserRole)
         .where(User.organization == organization_id, UserRole.role == HR, User.is_active == True)
         .order_by(User.name)
-        .tuples()
     )
+
+
+def _choices_query():
+    return Organization.select(Organization.id, Organization.name).order_by(Organization.name)
+
+
+_HR_CONTACTS = PreparedSelect(_hr_contacts_query, "checkup_directory_hr_contacts", samples=(_ID,))
+_CHOICES = PreparedSelect(_choices_query, "checkup_directory_organization_choices", samples=())
 
 
 def choices():
     """(id, name) of every organization, for select lists."""
-    return list(Organization.select(Organization.id, Organization.name).order_by(Organization.name).tuples())
+    return _CHOICES.plain()
 
 
 # --- writing ---------------------------------------------------------------------------
@@ -224,4 +277,4 @@ def update_organization(actor, organization_id, values):
 
 def name_choices():
     """(id, name) of every organization, by name: the choices of an account's organization field."""
-    return [(o.id, o.name) for o in Organization.select(Organization.id, Organization.name).order_by(Organization.name)]
+    return [(organization_id, name) for organization_id, name in _CHOICES.plain()]

@@ -8,7 +8,7 @@ from peewee import JOIN, PostgresqlDatabase
 
 from checkup.core.arguments import id_from_text
 from checkup.core.headline_figures import headline
-from checkup.core.plain_rows import plain_tuples
+from checkup.core.prepared import PerShape, PreparedSelect
 from checkup.models import AuditEvent, Client, ExamItem, Organization, Package, Resource, User
 from checkup.models.base import db
 
@@ -55,36 +55,54 @@ class AuditRow(NamedTuple):
     detail: str
 
 
+def _new_audit_page(shape):
+    """The select of one page of the log for ``shape``: (an action chosen, "newer" than an id, "older" than
+    one or the "newest")."""
+    by_action, direction = shape
+
+    def build(*params):
+        query = AuditEvent.select(
+            AuditEvent.id,
+            AuditEvent.at,
+            User.email,
+            AuditEvent.action,
+            AuditEvent.object_type,
+            AuditEvent.object_id,
+            AuditEvent.ip,
+            AuditEvent.detail,
+        ).join(User, JOIN.LEFT_OUTER)
+        if by_action:
+            query = query.where(AuditEvent.action == params[0])
+        if direction == "newer":
+            return query.where(AuditEvent.id > params[-1]).order_by(AuditEvent.id.asc()).limit(PAGE_SIZE + 1)
+        if direction == "older":
+            query = query.where(AuditEvent.id < params[-1])
+        return query.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE + 1)
+
+    samples = ("-sample-action-",) * by_action + (() if direction == "newest" else (-2_000_000_001,))
+    name = f"checkup_audit_page{'_by_action' if by_action else ''}_{direction}"
+    return PreparedSelect(build, name, samples)
+
+
+# {shape: a page's select}: built once per process and shape, prepared on PostgreSQL
+_audit_page = PerShape(_new_audit_page)
+
+
 def audit_page(before=None, after=None, action=""):
     """The events just older than ``before`` (or just newer than ``after``), else the newest ones, at most
     PAGE_SIZE, with who did them (AuditRows: plain rows of the shown columns, not model objects): one query
     that reads one row more than it shows."""
-    query = AuditEvent.select(
-        AuditEvent.id,
-        AuditEvent.at,
-        User.email,
-        AuditEvent.action,
-        AuditEvent.object_type,
-        AuditEvent.object_id,
-        AuditEvent.ip,
-        AuditEvent.detail,
-    ).join(User, JOIN.LEFT_OUTER)
-    if action:
-        query = query.where(AuditEvent.action == action)
+    chosen = (action,) if action else ()
     before, after = id_from_text(before), id_from_text(after)
     if after is not None and before is None:
-        rows = [
-            AuditRow(*row)
-            for row in plain_tuples(
-                query.where(AuditEvent.id > after).order_by(AuditEvent.id.asc()).limit(PAGE_SIZE + 1)
-            )
-        ]
+        rows = [AuditRow(*row) for row in _audit_page((bool(action), "newer")).plain(*chosen, after)]
         more_newer = len(rows) > PAGE_SIZE
         events = list(reversed(rows[:PAGE_SIZE]))
         return AuditPage(events, events[0].id if more_newer else None, events[-1].id if events else None, True)
     if before is not None:
-        query = query.where(AuditEvent.id < before)
-    rows = [AuditRow(*row) for row in plain_tuples(query.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE + 1))]
+        rows = [AuditRow(*row) for row in _audit_page((bool(action), "older")).plain(*chosen, before)]
+    else:
+        rows = [AuditRow(*row) for row in _audit_page((bool(action), "newest")).plain(*chosen)]
     events = rows[:PAGE_SIZE]
     newer = events[0].id if before is not None and events else None
     return AuditPage(events, newer, events[-1].id if len(rows) > PAGE_SIZE else None, before is not None)

@@ -13,7 +13,7 @@ from peewee import Value, fn
 
 from checkup.core import clock
 from checkup.core.errors import ValidationError
-from checkup.core.i18n import localized
+from checkup.core.i18n import is_chinese, localized
 from checkup.core.labels import choice_label
 from checkup.core.prepared import PreparedSelect
 from checkup.models import Client, ClientFacts, ExamItem, Finding, Organization
@@ -267,5 +267,8 @@ _ACTIVE_ITEMS = PreparedSelect(_active_items_query, "checkup_campaign_active_ite
 
 def form_choices():
     """(organizations as (id, name), exam items as (id, 'CODE · name')) for the segment form's lists."""
-    items = _ACTIVE_ITEMS.rows()
-    return organizations.choices(), [(item.id, f"{item.code} · {localized(item)}") for item in items]
+    chinese = is_chinese()  # what ``localized`` shows, read off plain rows
+    return organizations.choices(), [
+        (item_id, f"{code} · {name_zh if chinese and name_zh else name_en}")
+        for item_id, code, name_en, name_zh in _ACTIVE_ITEMS.plain()
+    ]

@@ -17,7 +17,7 @@ from peewee import JOIN
 
 from checkup.core import audit, clock, tasks
 from checkup.core.errors import Conflict, NotFound, ValidationError
-from checkup.core.prepared import PreparedSelect
+from checkup.core.prepared import PerShape, PreparedSelect
 from checkup.models import Appointment, Client, Consultation, Package, Report, User, UserRole
 from checkup.models.accounts import PHYSICIAN
 from checkup.models.base import db
@@ -98,14 +98,21 @@ def requestable_reports(client_id):
     return reports.client_reports(client_id)
 
 
-def client_list(client_id):
-    """The client's own consultations, newest first."""
-    return list(
+def _client_list_query(client_id):
+    return (
         _query()
         .where(Consultation.client == client_id)
         .order_by(Consultation.created_at.desc(), Consultation.id.desc())
         .limit(LIST_LIMIT)
     )
+
+
+_CLIENT_LIST = PreparedSelect(_client_list_query, "checkup_consultation_client_list", samples=(-2_000_000_001,))
+
+
+def client_list(client_id):
+    """The client's own consultations, newest first."""
+    return _CLIENT_LIST.rows(client_id)
 
 
 def request_consultation(actor, client_id, report_id, mode, preferred_times, question):
@@ -160,18 +167,33 @@ def cancel_by_client(actor, client_id, consultation_id):
 # --- client care --------------------------------------------------------------------------------
 
 
+def _new_staff_list(shown):
+    """The staff list's select for ``shown`` (one of STATUSES, "all" or "open"): its status and order are
+    part of its SQL, so each is one prepared select."""
+
+    def build():
+        query = _query()
+        if shown in STATUSES:
+            query = query.where(Consultation.status == shown)
+        elif shown != "all":
+            query = query.where(Consultation.status.in_(OPEN_STATUSES))
+        if shown in (COMPLETED, CANCELLED, "all"):
+            order = (Consultation.updated_at.desc(), Consultation.id.desc())
+        else:
+            order = (Consultation.scheduled_at.asc(nulls="first"), Consultation.created_at, Consultation.id)
+        return query.order_by(*order).limit(LIST_LIMIT)
+
+    return PreparedSelect(build, f"checkup_consultation_staff_{shown}", samples=())
+
+
+# {status shown: its select}: built once per process and status, prepared on PostgreSQL
+_staff_list = PerShape(_new_staff_list)
+
+
 def staff_list(status=None):
     """Counselors' list: one status (allow-listed) or all open ones; requested oldest first, then by time."""
-    query = _query()
-    if status in STATUSES:
-        query = query.where(Consultation.status == status)
-    elif status != "all":
-        query = query.where(Consultation.status.in_(OPEN_STATUSES))
-    if status in (COMPLETED, CANCELLED, "all"):
-        order = (Consultation.updated_at.desc(), Consultation.id.desc())
-    else:
-        order = (Consultation.scheduled_at.asc(nulls="first"), Consultation.created_at, Consultation.id)
-    return list(query.order_by(*order).limit(LIST_LIMIT))
+    shown = status if status in STATUSES or status == "all" else "open"
+    return _staff_list(shown).rows()
 
 
 def staff_detail(actor, consultation_id):
@@ -356,14 +378,23 @@ def for_client_record(actor, client_id):
 # --- physicians ---------------------------------------------------------------------------------
 
 
-def physician_list(actor, physician_id):
-    """A physician's scheduled consultations, soonest first (read-only); the view of the questions is audited."""
-    items = list(
+def _physician_list_query(physician_id):
+    return (
         _query()
         .where(Consultation.physician == physician_id, Consultation.status == SCHEDULED)
         .order_by(Consultation.scheduled_at, Consultation.id)
         .limit(LIST_LIMIT)
     )
+
+
+_PHYSICIAN_LIST = PreparedSelect(
+    _physician_list_query, "checkup_consultation_physician_list", samples=(-2_000_000_001,)
+)
+
+
+def physician_list(actor, physician_id):
+    """A physician's scheduled consultations, soonest first (read-only); the view of the questions is audited."""
+    items = _PHYSICIAN_LIST.rows(physician_id)
     if items:
         audit.record(actor, "consultation.list_viewed", None, consultations=[c.id for c in items])
     return items

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, Case, fn
+from peewee import JOIN, SQL, Case, fn
 
 from checkup.core import audit, clock
 from checkup.core.arguments import valid_id
@@ -338,36 +338,39 @@ def referral_list(actor, filters):
 
 
 def _count_when(condition):
-    return fn.SUM(Case(None, [(condition, 1)], 0))
+    # the 1 and 0 written into the SQL: as parameters of a prepared statement their type would be unknown
+    return fn.SUM(Case(None, [(condition, SQL("1"))], SQL("0")))
 
 
-def report():
-    """Conversion (completed / all decided), open referrals by age, and figures by target. Three queries."""
-    now_utc = followups.utc(clock.now())
+def _cutoff_days():
+    """The day counts the age buckets start or end at, each once, in order: the totals' parameters."""
+    return sorted({days for more_than, at_most, _label in AGE_BUCKETS for days in (more_than, at_most) if days})
+
+
+def _report_totals_query(*cutoffs):
+    """How many referrals are in each status and each open one's age bucket; ``cutoffs``: the moment each of
+    ``_cutoff_days`` days ago."""
+    at = dict(zip(_cutoff_days(), cutoffs, strict=True))
     ages = []
     for index, (more_than, at_most, _label) in enumerate(AGE_BUCKETS):
         condition = Referral.status.in_(OPEN_STATUSES)
         if more_than:
-            condition &= Referral.proposed_at < now_utc - datetime.timedelta(days=more_than)
+            condition &= Referral.proposed_at < at[more_than]
         if at_most is not None:
-            condition &= Referral.proposed_at >= now_utc - datetime.timedelta(days=at_most)
+            condition &= Referral.proposed_at >= at[at_most]
         ages.append(_count_when(condition).alias(f"age{index}"))
-    totals = (
+    return (
         Referral.select(
             *[_count_when(Referral.status == status).alias(status) for status in OPEN_STATUSES + DECIDED_STATUSES],
             *ages,
         )
+        .limit(1)
         .dicts()
-        .first()
-        or {}
     )
-    counts = {status: int(totals.get(status) or 0) for status in OPEN_STATUSES + DECIDED_STATUSES}
-    decided = counts["completed"] + counts["declined"]
-    by_age = [
-        (bucket_label, int(totals.get(f"age{index}") or 0))
-        for index, (_more, _most, bucket_label) in enumerate(AGE_BUCKETS)
-    ]
-    rows = (
+
+
+def _report_targets_query():
+    return (
         Referral.select(
             Referral.target_kind,
             Referral.department,
@@ -380,7 +383,30 @@ def report():
         .group_by(Referral.target_kind, Referral.department, Referral.hospital)
         .dicts()
     )
-    rows = list(rows)
+
+
+# the report's two figures, built once per process and prepared on PostgreSQL; the samples are moments no
+# referral was proposed at
+_REPORT_TOTALS = PreparedSelect(
+    _report_totals_query,
+    "checkup_referral_report_totals",
+    samples=tuple(datetime.datetime(1900, 1, 1, 0, 0, second) for second in range(len(_cutoff_days()))),
+)
+_REPORT_TARGETS = PreparedSelect(_report_targets_query, "checkup_referral_report_targets", samples=())
+
+
+def report():
+    """Conversion (completed / all decided), open referrals by age, and figures by target. Three queries."""
+    now_utc = followups.utc(clock.now())
+    cutoffs = [now_utc - datetime.timedelta(days=days) for days in _cutoff_days()]
+    totals = next(iter(_REPORT_TOTALS.rows(*cutoffs)), None) or {}
+    counts = {status: int(totals.get(status) or 0) for status in OPEN_STATUSES + DECIDED_STATUSES}
+    decided = counts["completed"] + counts["declined"]
+    by_age = [
+        (bucket_label, int(totals.get(f"age{index}") or 0))
+        for index, (_more, _most, bucket_label) in enumerate(AGE_BUCKETS)
+    ]
+    rows = _REPORT_TARGETS.rows()
     names = {
         d.id: d
         for d in Department.select().where(Department.id.in_([r["department"] for r in rows if r["department"]] or [0]))
