@@ -2,7 +2,6 @@
 are registered by create_app, which sits above both)."""
 
 from flask import abort, flash, g, jsonify, make_response, redirect, render_template, request, send_from_directory
-from flask.sessions import SecureCookieSessionInterface
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -15,7 +14,7 @@ from checkup import database
 from checkup.core.errors import DomainError
 from checkup.services.accounts import sessions
 from checkup.services.admin import health
-from checkup.web import locale, log_redaction, template_gettext, templating
+from checkup.web import locale, log_redaction, signed_values, template_gettext, templating
 from checkup.web.extensions import babel, csrf, htmx, limiter, login_manager
 from checkup.web.guards import is_timed_poll, login_url_for_current, wants_fragment
 from checkup.web.log_redaction import redact_path
@@ -24,13 +23,6 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 )
-
-
-class SessionInterface(SecureCookieSessionInterface):
-    """Mark the session cookie Secure whenever the request came over HTTPS."""
-
-    def get_cookie_secure(self, app):
-        return app.config["FORCE_SECURE_COOKIES"] or request.is_secure
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -53,14 +45,15 @@ def init_app(app):
     app.before_request(_refuse_nul_bytes)
     if app.config["TRUST_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
-    app.session_interface = SessionInterface()
+    signed_values.init_app(app)
     database.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
     babel.init_app(
         app, locale_selector=locale.select_locale, default_translation_directories=str(app.root_path + "/translations")
     )
-    limiter.init_app(app)
+    app.app_ctx_globals_class = locale.RequestGlobals
+    _init_limiter(app)
     locale.keep_wtforms_translations()
     _init_login(app)
     _register_errors(app)
@@ -70,6 +63,22 @@ def init_app(app):
 
     templating.init_app(app)
     template_gettext.init_app(app)
+
+
+def _init_limiter(app):
+    """Flask-Limiter, its check before every request left out. Every limit of ours decorates its route, and a
+    decorated route checks its own limits as it is called; the check before every request would only add
+    default, application or blueprint limits, of which there are none, and cost every page ~50 µs finding
+    that out. Should one of those ever be configured, the app refuses to start rather than not apply it."""
+    limiter.init_app(app)
+    manager = limiter.limit_manager
+    if manager.default_limits or manager.application_limits or getattr(manager, "_blueprint_limits", None):
+        raise RuntimeError(
+            "a default, application or blueprint rate limit needs Flask-Limiter's check on every request"
+        )
+    checks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in checks:  # not there when limits are off (RATELIMIT_ENABLED)
+        checks.remove(limiter._check_request_limit)
 
 
 def _init_login(app):

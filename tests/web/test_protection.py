@@ -2,34 +2,9 @@
 
 import re
 
-import pytest
-
-from checkup import create_app
 from checkup.models import User
-from tests.conftest import PASSWORD, FreshContextClient, base_config
-
-
-@pytest.fixture
-def real_app(app, tmp_path):
-    """The same database, with CSRF and rate limits on as in production."""
-    real = create_app(
-        base_config(
-            tmp_path,
-            DATABASE_URL=app.config["DATABASE_URL"],
-            WTF_CSRF_ENABLED=True,
-            RATELIMIT_ENABLED=True,
-            LOGIN_LIMIT_PER_ACCOUNT="3/minute",
-            LOGIN_LIMIT_PER_IP="6/minute",
-            RATELIMIT_STORAGE_URI="memory://",
-        )
-    )
-    real.test_client_class = FreshContextClient
-    with real.app_context():
-        yield real
-
-
-def _token(html):
-    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+from tests.conftest import PASSWORD
+from tests.web.conftest import csrf_token_in
 
 
 def test_form_without_csrf_token_is_refused_and_changes_nothing(real_app, make_user):
@@ -43,7 +18,7 @@ def test_form_without_csrf_token_is_refused_and_changes_nothing(real_app, make_u
 def test_form_with_token_works_and_htmx_header_token_works(real_app, make_user):
     user = make_user("admin")
     http = real_app.test_client()
-    token = _token(http.get("/login").get_data(as_text=True))
+    token = csrf_token_in(http.get("/login").get_data(as_text=True))
     assert http.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}).status_code == 303
     page = http.get("/admin/accounts").get_data(as_text=True)
     header_token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
@@ -58,7 +33,7 @@ def test_form_with_token_works_and_htmx_header_token_works(real_app, make_user):
 def test_login_is_throttled_per_account(real_app, make_user):
     user = make_user("admin")
     http = real_app.test_client()
-    token = _token(http.get("/login").get_data(as_text=True))
+    token = csrf_token_in(http.get("/login").get_data(as_text=True))
     for _ in range(3):
         assert (
             http.post(
@@ -77,7 +52,7 @@ def test_login_is_throttled_per_account(real_app, make_user):
 
 def test_login_is_throttled_per_address(real_app, make_user):
     http = real_app.test_client()
-    token = _token(http.get("/login").get_data(as_text=True))
+    token = csrf_token_in(http.get("/login").get_data(as_text=True))
     statuses = [
         http.post(
             "/login", data={"email": f"u{i}@example.com", "password": "wrong-wrong-wrong", "csrf_token": token}
@@ -85,6 +60,17 @@ def test_login_is_throttled_per_address(real_app, make_user):
         for i in range(7)
     ]
     assert statuses[:6] == [422] * 6 and statuses[6] == 429
+
+
+def test_limits_are_checked_by_their_routes_not_before_every_request(real_app, make_user):
+    """Every limit decorates its route: Flask-Limiter's check before each request is left out (web/app.py), and
+    the decorated routes still count (the two tests above); a page without a limit never touches the limiter."""
+    from checkup.web.extensions import limiter
+
+    assert limiter.enabled
+    assert limiter._check_request_limit not in real_app.before_request_funcs.get(None, [])
+    http = real_app.test_client()
+    assert all(http.get("/healthz").status_code == 200 for _ in range(30))
 
 
 def test_user_text_inside_a_translated_message_is_escaped(client, make_user, login):
