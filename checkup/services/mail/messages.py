@@ -22,6 +22,8 @@ from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 
 from checkup.core import tasks
+from checkup.core.arguments import valid_id
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Client, Message
 from checkup.models.base import db, utcnow
 from checkup.models.care import SERVICE_REMINDERS
@@ -316,11 +318,8 @@ def _still_wanted(message):
     return purpose is None or consents.has_consent(message.client_id, purpose)
 
 
-def client_messages(client_id, limit=50):
-    """The client's latest messages (newest first), for the staff client page."""
-    if not Client.select().where(Client.id == client_id).exists():
-        return []
-    return list(
+def _client_messages_query(client_id):
+    return (
         Message.select(
             Message.id,
             Message.kind,
@@ -333,5 +332,16 @@ def client_messages(client_id, limit=50):
         )
         .where(Message.client == client_id)
         .order_by(Message.id.desc())
-        .limit(limit)
+        .limit(CLIENT_MESSAGES_SHOWN)
     )
+
+
+CLIENT_MESSAGES_SHOWN = 50
+# the staff client page shows them on every view: SQL built once, prepared on PostgreSQL
+_CLIENT_MESSAGES = PreparedSelect(_client_messages_query, "checkup_mail_client_messages", samples=(-2_000_000_001,))
+
+
+def client_messages(client_id):
+    """The client's latest messages (newest first, at most CLIENT_MESSAGES_SHOWN), for the staff client page; none
+    for an id no client has (a message belongs to its client)."""
+    return _CLIENT_MESSAGES.rows(client_id) if valid_id(client_id) else []
