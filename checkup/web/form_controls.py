@@ -104,10 +104,15 @@ def _select(widget, field, attrs):
     html = [f"<select {_attributes(attrs)}>"]
     for choice in field._iter_choices_normalized():
         value = str(choice.value) if isinstance(choice.value, bool) else choice.value
-        option = {"value": value, **(choice.render_kw or {})}
-        if choice.selected:
-            option["selected"] = True
-        html.append(f"<option {_attributes(option)}>{escape(choice.label or choice.value)}</option>")
+        label = escape(choice.label or choice.value)
+        if choice.render_kw:
+            option = {"value": value, **choice.render_kw}
+            if choice.selected:
+                option["selected"] = True
+            html.append(f"<option {_attributes(option)}>{label}</option>")
+        else:  # what _attributes prints for these two (sorted: "selected" before "value"), without its dict and sort
+            quoted = str(escape(value)).replace('"', "&quot;")
+            html.append(f'<option {"selected " if choice.selected else ""}value="{quoted}">{label}</option>')
     html.append("</select>")
     return Markup("".join(html))
 

@@ -60,6 +60,8 @@ class EveryControl(Form):
     sized = SelectField("Size", coerce=int, choices=[(1, "one"), (2, "two")], validators=[DataRequired()])
     flag = SelectField("Flag", choices=[(True, "yes"), (False, "no")])
     tags = SelectMultipleField("Tags", choices=[("a", "A"), ("b", "B & C")])
+    # values that need escaping, one of them markup with a double quote in it
+    odd = SelectField("Odd", choices=[('q"&<', "quote"), (Markup('<i title="t">m</i>'), "markup"), (None, "none")])
     grouped = SelectField(
         "Grouped",
         choices=[SelectChoice("apple", "Apple", optgroup="Fruit"), SelectChoice("leek", "Leek", optgroup="Veg")],
@@ -97,6 +99,7 @@ FILLED = MultiDict(
         ("flag", "True"),
         ("tags", "a"),
         ("tags", "b"),
+        ("odd", 'q"&<'),
         ("grouped", "leek"),
         ("roles", "hr"),
         ("kind", "b"),
