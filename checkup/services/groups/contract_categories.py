@@ -13,6 +13,7 @@ from peewee import IntegrityError, fn
 from checkup.core import audit
 from checkup.core.arguments import id_from_text, storable_id
 from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.core.prepared import PreparedSelect
 from checkup.models import ContractCategory, Enrollment, GroupContract, Package
 from checkup.models.base import db, utcnow
 from checkup.models.groups import DRAFT
@@ -25,9 +26,8 @@ AGE_LIMIT = 120
 POSITION_LIMIT = 1000
 
 
-def categories_of(contract_id):
-    """The contract's categories with their packages, in order, in one query."""
-    return list(
+def _categories_select(contract_id):
+    return (
         ContractCategory.select(ContractCategory, Package)
         .join(Package)
         .where(ContractCategory.contract == contract_id)
@@ -35,15 +35,29 @@ def categories_of(contract_id):
     )
 
 
+def _category_select(category_id, contract_id):
+    return (
+        ContractCategory.select(ContractCategory, Package)
+        .join(Package)
+        .where(ContractCategory.id == category_id, ContractCategory.contract == contract_id)
+        .limit(1)
+    )
+
+
+# the contract pages read them on every view: their SQL built once per process
+_CATEGORIES = PreparedSelect(_categories_select, "checkup_contract_categories", samples=(-2_000_016_101,))
+_CATEGORY = PreparedSelect(_category_select, "checkup_contract_category", samples=(-2_000_016_102, -2_000_016_103))
+
+
+def categories_of(contract_id):
+    """The contract's categories with their packages, in order, in one query."""
+    return _CATEGORIES.rows(contract_id)
+
+
 def get_category(contract, category_id):
     """One category of ``contract``; a category of any other contract is NotFound, like a missing one."""
     category_id = storable_id(category_id)
-    category = category_id and (
-        ContractCategory.select(ContractCategory, Package)
-        .join(Package)
-        .where(ContractCategory.id == category_id, ContractCategory.contract == contract.id)
-        .first()
-    )
+    category = category_id and next(iter(_CATEGORY.rows(category_id, contract.id)), None)
     if not category:
         raise NotFound(_l("No such category."))
     return category

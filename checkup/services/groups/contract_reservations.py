@@ -17,6 +17,7 @@ from checkup.core import audit, clock, tasks
 from checkup.core.arguments import id_from_text, storable_id
 from checkup.core.audit import SYSTEM
 from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.core.prepared import PreparedSelect
 from checkup.models import ContractReservation, GroupContract, Slot
 from checkup.models.base import db, utcnow
 from checkup.models.groups import ACTIVE, DRAFT
@@ -28,9 +29,8 @@ MAX_RELEASE_HORIZON = 366  # release_days is at most 365 (services/contracts.MAX
 CAS_ATTEMPTS = 20  # a reservation's remaining changes only when someone books; a few retries always settle
 
 
-def reservations_of(contract_id):
-    """The contract's reservations with their slots, by day and time, in one query."""
-    return list(
+def _reservations_select(contract_id):
+    return (
         ContractReservation.select(ContractReservation, Slot)
         .join(Slot)
         .where(ContractReservation.contract == contract_id)
@@ -38,14 +38,30 @@ def reservations_of(contract_id):
     )
 
 
-def get_reservation(contract, reservation_id):
-    reservation_id = storable_id(reservation_id)
-    reservation = reservation_id and (
+def _reservation_select(reservation_id, contract_id):
+    return (
         ContractReservation.select(ContractReservation, Slot)
         .join(Slot)
-        .where(ContractReservation.id == reservation_id, ContractReservation.contract == contract.id)
-        .first()
+        .where(ContractReservation.id == reservation_id, ContractReservation.contract == contract_id)
+        .limit(1)
     )
+
+
+# the contract pages read them on every view: their SQL built once per process
+_RESERVATIONS = PreparedSelect(_reservations_select, "checkup_contract_reservations", samples=(-2_000_016_201,))
+_RESERVATION = PreparedSelect(
+    _reservation_select, "checkup_contract_reservation", samples=(-2_000_016_202, -2_000_016_203)
+)
+
+
+def reservations_of(contract_id):
+    """The contract's reservations with their slots, by day and time, in one query."""
+    return _RESERVATIONS.rows(contract_id)
+
+
+def get_reservation(contract, reservation_id):
+    reservation_id = storable_id(reservation_id)
+    reservation = reservation_id and next(iter(_RESERVATION.rows(reservation_id, contract.id)), None)
     if not reservation:
         raise NotFound(_l("No such reservation."))
     return reservation
@@ -65,11 +81,20 @@ def day_to_reserve(contract, day=None):
     return earliest if earliest <= contract.window_end else None
 
 
+def _slots_of_day_select(day):
+    return Slot.select().where(Slot.day == day, Slot.closed == False).order_by(Slot.start_time)
+
+
+_SLOTS_OF_DAY = PreparedSelect(
+    _slots_of_day_select, "checkup_contract_slots_to_reserve", samples=(datetime.date(1, 1, 2),)
+)
+
+
 def slots_to_reserve(contract, day):
     """The open slots of ``day`` (inside the contract's window, today or later), each with its free places."""
     if day is None or not contract.window_start <= day <= contract.window_end or day < clock.today():
         return []
-    return list(Slot.select().where(Slot.day == day, Slot.closed == False).order_by(Slot.start_time))
+    return _SLOTS_OF_DAY.rows(day)
 
 
 def _places(raw):

@@ -15,12 +15,13 @@ from peewee import SQL, IntegrityError, fn
 from checkup.core import audit, clock, tasks
 from checkup.core.arguments import id_from_text, storable_id
 from checkup.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from checkup.models import ContractCategory, ContractReservation, Enrollment, GroupContract, Organization, Package, Slot
+from checkup.core.prepared import PerShape, PreparedSelect
+from checkup.models import ContractCategory, ContractReservation, Enrollment, GroupContract, Organization, Slot
 from checkup.models.accounts import ADMIN, SCHEDULER
 from checkup.models.base import db, utcnow
 from checkup.models.groups import ACTIVE, CLOSED, CONTRACT_STATUSES, DRAFT
 from checkup.services.catalog.catalog import FIX_FIELDS, Checker
-from checkup.services.groups import contract_reservations
+from checkup.services.groups import contract_categories, contract_reservations
 
 STATUS_LABELS = {DRAFT: _l("Draft"), ACTIVE: _l("Active"), CLOSED: _l("Closed")}
 CONTRACT_FIELDS = (
@@ -51,14 +52,28 @@ def _not_found():
     return NotFound(_l("No such contract."))
 
 
+_SAMPLE_CONTRACT, _SAMPLE_ORG = -2_000_016_001, -2_000_016_002
+_SAMPLE_STATUS = "-sample-status-"
+
+
+def _one_select(contract_id, organization_id=None):
+    query = GroupContract.select(GroupContract, Organization).join(Organization).where(GroupContract.id == contract_id)
+    if organization_id is not None:
+        query = query.where(GroupContract.organization == organization_id)
+    return query.limit(1)
+
+
+# every contract page reads its contract: the SQL built once per process (staff's, and HR's in its organization)
+_ONE = PreparedSelect(_one_select, "checkup_contract_one", samples=(_SAMPLE_CONTRACT,))
+_ONE_OF_ORG = PreparedSelect(_one_select, "checkup_contract_one_of_org", samples=(_SAMPLE_CONTRACT, _SAMPLE_ORG))
+
+
 def _get(contract_id, organization_id=None):
     contract_id = storable_id(contract_id)
     if contract_id is None:
         raise _not_found()
-    query = GroupContract.select(GroupContract, Organization).join(Organization).where(GroupContract.id == contract_id)
-    if organization_id is not None:
-        query = query.where(GroupContract.organization == organization_id)
-    contract = query.first()
+    rows = _ONE.rows(contract_id) if organization_id is None else _ONE_OF_ORG.rows(contract_id, organization_id)
+    contract = rows[0] if rows else None
     if contract is None:
         raise _not_found()
     return contract
@@ -76,9 +91,7 @@ def contract_for_org(contract_id, organization_id):
     return _get(contract_id, organization_id)
 
 
-def list_contracts(status=None, organization_id=None):
-    """Contracts (newest window first) with organization, ``category_count``, ``enrollment_count`` and
-    ``reserved_remaining``, in one query whatever the number of rows."""
+def _list_select(status=None, organization_id=None):
     categories = ContractCategory.select(fn.COUNT(ContractCategory.id)).where(
         ContractCategory.contract == GroupContract.id
     )
@@ -98,11 +111,36 @@ def list_contracts(status=None, organization_id=None):
         .join(Organization)
         .order_by(GroupContract.window_start.desc(), Organization.name, GroupContract.name)
     )
-    if status in CONTRACT_STATUSES:
+    if status is not None:
         query = query.where(GroupContract.status == status)
     if organization_id is not None:
         query = query.where(GroupContract.organization == organization_id)
-    return list(query)
+    return query
+
+
+def _new_list_select(shape):
+    """The contract list's select for (a status filter?, an organization filter?)."""
+    by_status, by_org = shape
+    samples = ((_SAMPLE_STATUS,) if by_status else ()) + ((_SAMPLE_ORG,) if by_org else ())
+
+    def build(*values):
+        given = iter(values)
+        return _list_select(next(given) if by_status else None, next(given) if by_org else None)
+
+    name = "checkup_contract_list" + ("_by_status" if by_status else "") + ("_of_org" if by_org else "")
+    return PreparedSelect(build, name, samples)
+
+
+# {(status filter?, organization filter?): the list's select}, built once per process and shape
+_list_selects = PerShape(_new_list_select)
+
+
+def list_contracts(status=None, organization_id=None):
+    """Contracts (newest window first) with organization, ``category_count``, ``enrollment_count`` and
+    ``reserved_remaining``, in one query whatever the number of rows."""
+    by_status, by_org = status in CONTRACT_STATUSES, organization_id is not None
+    values = ((status,) if by_status else ()) + ((organization_id,) if by_org else ())
+    return _list_selects((by_status, by_org)).rows(*values)
 
 
 def contracts_for_org(organization_id):
@@ -286,9 +324,7 @@ def activation_problems(contract):
     problems = []
     if contract.status != DRAFT:
         return [_l("Only a draft contract can be activated.")]
-    categories = list(
-        ContractCategory.select(ContractCategory, Package).join(Package).where(ContractCategory.contract == contract.id)
-    )
+    categories = contract_categories.categories_of(contract.id)
     if not categories:
         problems.append(_l("Add at least one category."))
     elif contract.hr_confirmed_at is None:

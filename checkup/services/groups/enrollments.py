@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, SQL, Case, fn
+from peewee import JOIN, SQL, Case, Select, fn
 
 from checkup.core import audit, clock
 from checkup.core.pagination import Page
 from checkup.core.plain_rows import plain_tuples
+from checkup.core.prepared import PerShape, PreparedSelect
 from checkup.models import Client, ContractCategory, Enrollment, GroupContract, User
 from checkup.models.appointments import BOOKED, CHECKED_IN, COMPLETED, NO_SHOW
+from checkup.models.base import db
 from checkup.models.groups import ACTIVE, CLOSED, DRAFT
 from checkup.reports import spreadsheet
 from checkup.services.groups import contracts
@@ -40,6 +42,10 @@ STATUS_LABELS = {
 }
 RECENT_DAYS = 365  # a closed contract stays on the dashboard this long after its window
 PER_PAGE = 50
+# values nothing in a query equals, standing for the parameters of the prepared selects below
+_SAMPLE_ORG, _SAMPLE_CONTRACT, _SAMPLE_CATEGORY = -2_000_016_501, -2_000_016_502, -2_000_016_503
+_SAMPLE_OFFSET, _SAMPLE_UP_TO, _SAMPLE_ID = -2_000_016_504, -2_000_016_505, -2_000_016_600
+_SAMPLE_STATUS, _SAMPLE_DEPARTMENT = "-sample-status-", "-sample-department-"
 
 
 def enrollment_status(invited_at, appointment_status):
@@ -65,14 +71,23 @@ def contract_for_hr(organization_id, contract_id):
     return contracts.contract_for_org(contract_id, organization_id)
 
 
-def org_contracts(organization_id):
-    """Every contract of the organization, active first, then drafts, then closed; newest window first."""
-    rank = Case(GroupContract.status, [(ACTIVE, 0), (DRAFT, 1)], 2)
-    return list(
+def _org_contracts_select(organization_id):
+    # the ranks written in the SQL: as parameters of a prepared statement PostgreSQL would type them as text
+    rank = Case(GroupContract.status, [(ACTIVE, SQL("0")), (DRAFT, SQL("1"))], SQL("2"))
+    return (
         GroupContract.select()
         .where(GroupContract.organization == organization_id)
         .order_by(rank, GroupContract.window_start.desc(), GroupContract.id.desc())
     )
+
+
+# every HR page picking a contract reads them: the SQL built once per process
+_ORG_CONTRACTS = PreparedSelect(_org_contracts_select, "checkup_hr_org_contracts", samples=(_SAMPLE_ORG,))
+
+
+def org_contracts(organization_id):
+    """Every contract of the organization, active first, then drafts, then closed; newest window first."""
+    return _ORG_CONTRACTS.rows(organization_id)
 
 
 def pick_contract(organization_id, contract_id=None, choices=None):
@@ -170,22 +185,18 @@ def is_recent(contract, today=None):
     return contract.status != CLOSED or contract.window_end >= today - datetime.timedelta(days=RECENT_DAYS)
 
 
-def dashboard(organization_id):
-    """Progress of the organization's active, draft and recently closed contracts: counts by status
-    overall, by department and by category. Three queries whatever the size of the rosters."""
-    shown = [c for c in org_contracts(organization_id) if is_recent(c)]
-    if not shown:
-        return []
-    ids = [c.id for c in shown]
-    # plain columns only, read as the driver returns them (core/plain_rows)
-    categories = plain_tuples(
+def _dashboard_categories_select(*ids):
+    return (
         ContractCategory.select(ContractCategory.id, ContractCategory.contract, ContractCategory.label)
         .where(ContractCategory.contract.in_(ids))
         .order_by(ContractCategory.position, ContractCategory.label)
     )
+
+
+def _dashboard_counts_select(*ids):
     status = status_sql()
     # grouped in the order of the index (contract, status, department, category): read off it alone
-    rows = plain_tuples(
+    return (
         Enrollment.select(
             Enrollment.contract,
             Enrollment.department,
@@ -196,6 +207,32 @@ def dashboard(organization_id):
         .where(Enrollment.contract.in_(ids))
         .group_by(Enrollment.contract, status, Enrollment.department, Enrollment.category)
     )
+
+
+def _new_dashboard_selects(size):
+    """The dashboard's two selects for ``size`` contracts shown (an IN list of that length)."""
+    samples = tuple(_SAMPLE_ID - i for i in range(size))
+    return (
+        PreparedSelect(_dashboard_categories_select, f"checkup_hr_dashboard_categories_{size}", samples),
+        PreparedSelect(_dashboard_counts_select, f"checkup_hr_dashboard_counts_{size}", samples),
+    )
+
+
+# {number of contracts shown: (categories select, counts select)}, built once per process and length
+_dashboard_selects = PerShape(_new_dashboard_selects)
+
+
+def dashboard(organization_id):
+    """Progress of the organization's active, draft and recently closed contracts: counts by status
+    overall, by department and by category. Three queries whatever the size of the rosters."""
+    shown = [c for c in org_contracts(organization_id) if is_recent(c)]
+    if not shown:
+        return []
+    ids = [c.id for c in shown]
+    categories_select, counts_select = _dashboard_selects(len(ids))
+    # plain columns only, read as the driver returns them (core/plain_rows)
+    categories = categories_select.plain(*ids)
+    rows = counts_select.plain(*ids)
     progress = {c.id: ContractProgress(c, Counts(), {}, {}) for c in shown}
     for category_id, contract_id, label in categories:
         progress[contract_id].by_category[category_id] = (label, Counts())
@@ -244,9 +281,15 @@ class EmployeeRow:
 
 
 def _employee_query(contract, filters):
+    return _employee_select(contract.id, filters)
+
+
+def _employee_select(contract_id, filters, by_status=None):
+    """The list's select; ``by_status`` (default: the filter names a status) filters on ``filters.status``."""
     status = status_sql()
     # the address invitations go to (an account's own, else the roster's): see services/invitations
-    has_email = Case(None, [((User.id.is_null(False)) | (Client.email != ""), 1)], 0)
+    # 1 and 0 written in the SQL: as parameters of a prepared statement PostgreSQL would type them as text
+    has_email = Case(None, [((User.id.is_null(False)) | (Client.email != ""), SQL("1"))], SQL("0"))
     query = (
         Enrollment.select(
             Enrollment.id,
@@ -261,13 +304,13 @@ def _employee_query(contract, filters):
         .join_from(Enrollment, Client)
         .join_from(Enrollment, ContractCategory)
         .join_from(Enrollment, User, JOIN.LEFT_OUTER, on=(User.client == Enrollment.client))
-        .where(Enrollment.contract == contract.id)
+        .where(Enrollment.contract == contract_id)
         .order_by(Enrollment.employee_no, Enrollment.id)
     )
     term = (filters.search or "").strip()
     if term:
         query = query.where(Client.name.contains(term) | Enrollment.employee_no.contains(term))
-    if filters.status in STATUSES:
+    if filters.status in STATUSES if by_status is None else by_status:
         query = query.where(status == filters.status)
     return _roster_filters(query, filters).tuples()
 
@@ -291,32 +334,128 @@ def employee_page(organization_id, contract_id, filters, page=1):
     return contract_employee_page(contract_for_hr(organization_id, contract_id), filters, page)
 
 
+def _filter_shape(filters):
+    """Which of the list's filters (other than a search) are set: (status, department, category)."""
+    return (filters.status in STATUSES, bool(filters.department), filters.category_id is not None)
+
+
+def _filter_values(filters):
+    """The parameters of the set filters, in the order of ``_filter_shape`` ("-" is no department: "")."""
+    by_status, by_department, by_category = _filter_shape(filters)
+    return (
+        ((filters.status,) if by_status else ())
+        + (("" if filters.department == "-" else filters.department,) if by_department else ())
+        + ((filters.category_id,) if by_category else ())
+    )
+
+
+def _filters_of(shape, values):
+    """EmployeeFilters with the shape's set filters taking ``values`` (samples, on the first build)."""
+    by_status, by_department, by_category = shape
+    given = iter(values)
+    return EmployeeFilters(
+        status=next(given) if by_status else "",
+        department=next(given) if by_department else "",
+        category_id=next(given) if by_category else None,
+    )
+
+
+def _shape_name(shape):
+    return "".join(part for part, on in zip(("_status", "_department", "_category"), shape, strict=True) if on)
+
+
+def _filter_samples(shape):
+    by_status, by_department, by_category = shape
+    return (
+        ((_SAMPLE_STATUS,) if by_status else ())
+        + ((_SAMPLE_DEPARTMENT,) if by_department else ())
+        + ((_SAMPLE_CATEGORY,) if by_category else ())
+    )
+
+
+def _new_page_select(shape):
+    """A page of the unsearched list for a shape of filters: (contract, *filters, offset)."""
+
+    def build(contract_id, *values):
+        *filter_values, offset = values
+        query = _employee_select(contract_id, _filters_of(shape, filter_values), by_status=shape[0])
+        return query.limit(PER_PAGE).offset(offset)
+
+    samples = (_SAMPLE_CONTRACT, *_filter_samples(shape), _SAMPLE_OFFSET)
+    return PreparedSelect(build, "checkup_hr_employee_page" + _shape_name(shape), samples)
+
+
+def _roster_count_select(contract_id, filters, by_status, up_to=None):
+    """``count_employees`` without a search: the filtered roster's rows counted (at most ``up_to``)."""
+    query = _roster_filters(Enrollment.select(SQL("1")).where(Enrollment.contract == contract_id), filters)
+    if by_status:
+        query = query.where(status_sql() == filters.status)
+    if up_to is not None:
+        query = query.limit(up_to)
+    return Select([query.alias("_wrapped")], [fn.COUNT(SQL("1"))]).limit(1).bind(db)
+
+
+def _new_count_select(shape):
+    """The unsearched list's count for (a shape of filters, a limit?): (contract, *filters[, up_to])."""
+    filters_shape, limited = shape
+
+    def build(contract_id, *values):
+        filter_values = values[:-1] if limited else values
+        return _roster_count_select(
+            contract_id, _filters_of(filters_shape, filter_values), filters_shape[0], values[-1] if limited else None
+        )
+
+    samples = (_SAMPLE_CONTRACT, *_filter_samples(filters_shape)) + ((_SAMPLE_UP_TO,) if limited else ())
+    name = "checkup_hr_employee_count" + _shape_name(filters_shape) + ("_up_to" if limited else "")
+    return PreparedSelect(build, name, samples)
+
+
+# {shape of filters: a page's select}, {(shape of filters, a limit?): the count's select}: the list's SQL
+# built once per process and shape (a search, POSTed only, is built each time: its pattern may need escaping)
+_page_selects = PerShape(_new_page_select)
+_count_selects = PerShape(_new_count_select)
+
+
 def contract_employee_page(contract, filters, page=1):
     """``employee_page`` of a contract already found for the organization (``pick_contract``)."""
     total = count_employees(contract, filters)
     pages = max(1, -(-total // PER_PAGE))
     number = min(max(1, page or 1), pages)
     # plain columns only (core/plain_rows): the page's rows as the driver returns them
-    rows = plain_tuples(_employee_query(contract, filters).paginate(number, PER_PAGE))
+    if (filters.search or "").strip():
+        rows = plain_tuples(_employee_query(contract, filters).paginate(number, PER_PAGE))
+    else:
+        offset = (number - 1) * PER_PAGE
+        rows = _page_selects(_filter_shape(filters)).plain(contract.id, *_filter_values(filters), offset)
     return Page([_row(values) for values in rows], number, pages, total, PER_PAGE)
+
+
+def _departments_select(contract_id):
+    return (
+        Enrollment.select(Enrollment.department)
+        .where(Enrollment.contract == contract_id)
+        .distinct()
+        .order_by(Enrollment.department)
+    )
+
+
+def _categories_select(contract_id):
+    return (
+        ContractCategory.select(ContractCategory.id, ContractCategory.label)
+        .where(ContractCategory.contract == contract_id)
+        .order_by(ContractCategory.position, ContractCategory.label)
+    )
+
+
+# the employee list's filter choices: their SQL built once per process
+_DEPARTMENTS = PreparedSelect(_departments_select, "checkup_hr_roster_departments", samples=(_SAMPLE_CONTRACT,))
+_CATEGORIES = PreparedSelect(_categories_select, "checkup_hr_roster_categories", samples=(_SAMPLE_CONTRACT,))
 
 
 def filter_choices(contract):
     """(departments, categories) of the contract's roster for the filter selects; two queries."""
-    departments = [
-        d
-        for (d,) in plain_tuples(
-            Enrollment.select(Enrollment.department)
-            .where(Enrollment.contract == contract.id)
-            .distinct()
-            .order_by(Enrollment.department)
-        )
-    ]
-    categories = plain_tuples(
-        ContractCategory.select(ContractCategory.id, ContractCategory.label)
-        .where(ContractCategory.contract == contract.id)
-        .order_by(ContractCategory.position, ContractCategory.label)
-    )
+    departments = [d for (d,) in _DEPARTMENTS.plain(contract.id)]
+    categories = _CATEGORIES.plain(contract.id)
     return departments, categories
 
 
@@ -327,13 +466,11 @@ def count_employees(contract, filters, up_to=None):
     joins add no row (one client and one category per enrollment, at most one account per client)."""
     if (filters.search or "").strip():
         query = _employee_query(contract, filters).order_by()
-    else:
-        query = _roster_filters(Enrollment.select(Enrollment.id).where(Enrollment.contract == contract.id), filters)
-        if filters.status in STATUSES:
-            query = query.where(status_sql() == filters.status)
-    if up_to is not None:
-        query = query.limit(up_to)
-    return query.count()
+        if up_to is not None:
+            query = query.limit(up_to)
+        return query.count()
+    values = (contract.id, *_filter_values(filters)) + ((up_to,) if up_to is not None else ())
+    return _count_selects((_filter_shape(filters), up_to is not None)).plain(*values)[0][0]
 
 
 def employee_rows(contract, filters):

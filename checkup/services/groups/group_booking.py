@@ -24,7 +24,8 @@ from peewee import JOIN
 from checkup.core import audit, clock
 from checkup.core.arguments import valid_id
 from checkup.core.errors import Conflict, NotFound, ValidationError
-from checkup.models import Appointment, ContractCategory, Enrollment, GroupContract, Organization, Package
+from checkup.core.prepared import PerShape, PreparedSelect
+from checkup.models import Appointment, Client, ContractCategory, Enrollment, GroupContract, Organization, Package
 from checkup.models.appointments import BOOKED, CANCELLED, CHECKED_IN, COMPLETED, NO_SHOW
 from checkup.models.groups import ACTIVE
 from checkup.services.booking import booking
@@ -34,27 +35,65 @@ COMPANY, SELF = "company", "self"
 HR_SOURCE, EMPLOYEE_SOURCE = "hr", "employee"
 
 
-def _with_terms():
-    """Enrollments with contract, organization, category, package and current appointment (one query)."""
-    return (
-        Enrollment.select(Enrollment, GroupContract, Organization, ContractCategory, Package, Appointment)
+def _with_terms(with_client=False):
+    """Enrollments with contract, organization, category, package and current appointment (one query);
+    ``with_client``: and the enrolled client (whom every page and action about one enrollment reads)."""
+    models = (Enrollment, GroupContract, Organization, ContractCategory, Package, Appointment)
+    query = (
+        Enrollment.select(*models, *((Client,) if with_client else ()))
         .join(GroupContract)
         .join(Organization)
         .join_from(Enrollment, ContractCategory)
         .join(Package)
         .join_from(Enrollment, Appointment, JOIN.LEFT_OUTER)
     )
+    return query.join_from(Enrollment, Client) if with_client else query
+
+
+_SAMPLE_ENROLLMENT, _SAMPLE_CLIENT, _SAMPLE_ORG = -2_000_016_401, -2_000_016_402, -2_000_016_403
+
+
+def _new_one_select(shape):
+    """The select of ``get_enrollment`` for (scoped to a client?, scoped to an organization?)."""
+    by_client, by_org = shape
+    samples = (_SAMPLE_ENROLLMENT,) + ((_SAMPLE_CLIENT,) if by_client else ()) + ((_SAMPLE_ORG,) if by_org else ())
+
+    def build(enrollment_id, *scope):
+        given = iter(scope)
+        query = _with_terms(with_client=True).where(Enrollment.id == enrollment_id)
+        if by_client:
+            query = query.where(Enrollment.client == next(given))
+        if by_org:
+            query = query.where(GroupContract.organization == next(given))
+        return query.limit(1)
+
+    name = "checkup_group_enrollment" + ("_of_client" if by_client else "") + ("_of_org" if by_org else "")
+    return PreparedSelect(build, name, samples)
+
+
+# {(client scope?, organization scope?): the enrollment's select}: every booking page and action reads one
+_one_selects = PerShape(_new_one_select)
+
+
+def _client_enrollments_select(client_id):
+    return (
+        _with_terms()
+        .where(Enrollment.client == client_id)
+        .order_by(GroupContract.window_end.desc(), Enrollment.id.desc())
+    )
+
+
+_CLIENT_ENROLLMENTS = PreparedSelect(_client_enrollments_select, "checkup_group_client_enrollments", (_SAMPLE_CLIENT,))
 
 
 def get_enrollment(enrollment_id, client_id=None, organization_id=None):
-    """An enrollment with its terms; with ``client_id`` only that client's, with ``organization_id`` only
-    that organization's. Another's is a NotFound exactly like a missing one."""
-    query = _with_terms().where(Enrollment.id == enrollment_id) if valid_id(enrollment_id) else None
-    if query is not None and client_id is not None:
-        query = query.where(Enrollment.client == client_id)
-    if query is not None and organization_id is not None:
-        query = query.where(GroupContract.organization == organization_id)
-    enrollment = query.first() if query is not None else None
+    """An enrollment with its terms and client; with ``client_id`` only that client's, with ``organization_id``
+    only that organization's. Another's is a NotFound exactly like a missing one."""
+    enrollment = None
+    if valid_id(enrollment_id):
+        scope = tuple(value for value in (client_id, organization_id) if value is not None)
+        rows = _one_selects((client_id is not None, organization_id is not None)).rows(enrollment_id, *scope)
+        enrollment = rows[0] if rows else None
     if enrollment is None:
         raise NotFound(_l("We could not find that enrollment."))
     return enrollment
@@ -62,11 +101,7 @@ def get_enrollment(enrollment_id, client_id=None, organization_id=None):
 
 def enrollments_for_client(client_id):
     """The client's enrollments, newest contract first, with their terms and current appointment (one query)."""
-    return list(
-        _with_terms()
-        .where(Enrollment.client == client_id)
-        .order_by(GroupContract.window_end.desc(), Enrollment.id.desc())
-    )
+    return _CLIENT_ENROLLMENTS.rows(client_id)
 
 
 def status_of(enrollment):

@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from checkup.core import audit, tasks
 from checkup.core.arguments import storable_id
 from checkup.core.errors import Conflict, NotFound, ValidationError
+from checkup.core.prepared import PreparedSelect
 from checkup.core.stored_files import is_intact, write_atomically
 from checkup.models import GroupDocument, SummaryRelease, User
 from checkup.models.base import db, utcnow
@@ -76,15 +77,34 @@ def contract_for(contract_id, organization_id=None):
     return contracts.contract_for_org(contract_id, organization_id)
 
 
+def _document_select(document_id, contract_id):
+    # what get_or_none asks: the first row (LIMIT 1 OFFSET 0)
+    return (
+        GroupDocument.select()
+        .where(GroupDocument.id == document_id, GroupDocument.contract == contract_id)
+        .paginate(1, 1)
+    )
+
+
+def _documents_select(contract_id):
+    return (
+        GroupDocument.select()
+        .where(GroupDocument.contract == contract_id, GroupDocument.kind != SUMMARY)
+        .order_by(GroupDocument.created_at.desc(), GroupDocument.id.desc())
+        .limit(LIST_LIMIT)
+    )
+
+
+# a document's page (polled while it renders) and the documents page: their SQL built once per process
+_DOCUMENT = PreparedSelect(_document_select, "checkup_group_document", samples=(-2_000_016_801, -2_000_016_802))
+_DOCUMENTS = PreparedSelect(_documents_select, "checkup_group_document_list", samples=(-2_000_016_803,))
+
+
 def get_document(contract_id, document_id, organization_id=None):
     """A document of that contract (and organization); NotFound otherwise, and for a summary document
     that belongs to no release (nothing is shown that was not released)."""
     contract = contract_for(contract_id, organization_id)
-    document = (
-        GroupDocument.get_or_none(GroupDocument.id == document_id, GroupDocument.contract == contract.id)
-        if storable_id(document_id)
-        else None
-    )
+    document = next(iter(_DOCUMENT.rows(document_id, contract.id)), None) if storable_id(document_id) else None
     if document is None or (document.kind == SUMMARY and document.release_id is None):
         raise NotFound(_l("No such document."))
     return document
@@ -92,12 +112,7 @@ def get_document(contract_id, document_id, organization_id=None):
 
 def documents(contract_id):
     """The contract's latest requested documents (billing statements), newest first (one query)."""
-    return list(
-        GroupDocument.select()
-        .where(GroupDocument.contract == contract_id, GroupDocument.kind != SUMMARY)
-        .order_by(GroupDocument.created_at.desc(), GroupDocument.id.desc())
-        .limit(LIST_LIMIT)
-    )
+    return _DOCUMENTS.rows(contract_id)
 
 
 def release_documents(release_ids):

@@ -53,9 +53,8 @@ _LISTED = (
 )
 
 
-def releases(contract_id):
-    """The contract's releases, newest first (one query), without their figures and counted people."""
-    return list(
+def _releases_select(contract_id):
+    return (
         SummaryRelease.select(*_LISTED)
         .where(SummaryRelease.contract == contract_id)
         .order_by(SummaryRelease.number.desc())
@@ -63,23 +62,44 @@ def releases(contract_id):
     )
 
 
-def latest(contract_id):
-    return (
-        SummaryRelease.select()
-        .where(SummaryRelease.contract == contract_id)
-        .order_by(SummaryRelease.number.desc())
-        .first()
-    )
-
-
-def _latest_counted(contract_id):
-    """The contract's latest release (None before the first) with whom it counted, not its figures."""
+def _latest_counted_select(contract_id):
     return (
         SummaryRelease.select(*_LISTED, SummaryRelease.counted_json)
         .where(SummaryRelease.contract == contract_id)
         .order_by(SummaryRelease.number.desc())
-        .first()
+        .limit(1)
     )
+
+
+# the contract page reads both on every view: their SQL built once per process
+_RELEASES = PreparedSelect(_releases_select, "checkup_release_list", samples=(-2_000_016_301,))
+_LATEST_COUNTED = PreparedSelect(_latest_counted_select, "checkup_release_latest_counted", samples=(-2_000_016_302,))
+
+
+def releases(contract_id):
+    """The contract's releases, newest first (one query), without their figures and counted people."""
+    return _RELEASES.rows(contract_id)
+
+
+def _latest_select(contract_id):
+    return (
+        SummaryRelease.select()
+        .where(SummaryRelease.contract == contract_id)
+        .order_by(SummaryRelease.number.desc())
+        .limit(1)
+    )
+
+
+_LATEST = PreparedSelect(_latest_select, "checkup_release_latest", samples=(-2_000_016_303,))
+
+
+def latest(contract_id):
+    return next(iter(_LATEST.rows(contract_id)), None)
+
+
+def _latest_counted(contract_id):
+    """The contract's latest release (None before the first) with whom it counted, not its figures."""
+    return next(iter(_LATEST_COUNTED.rows(contract_id)), None)
 
 
 # {a release's counted_json: its (appointment, report) pairs}: a release is frozen once written, so what it

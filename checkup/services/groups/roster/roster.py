@@ -30,6 +30,7 @@ from checkup.core.arguments import storable_id
 from checkup.core.audit import Actor
 from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.core.pagination import Page
+from checkup.core.prepared import PreparedSelect
 from checkup.models import ContractCategory, GroupContract, RosterImport, User
 from checkup.models.base import db, utcnow
 from checkup.models.groups import ACTIVE, DRAFT
@@ -122,23 +123,44 @@ def _summary_columns():
     return [f for name, f in RosterImport._meta.fields.items() if name not in ("rows_json", "errors_json")]
 
 
-def imports_of(contract_id):
-    """The contract's imports, newest first, without their rows or errors (one query)."""
-    return list(
+def _imports_select(contract_id):
+    return (
         RosterImport.select(*_summary_columns())
         .where(RosterImport.contract == contract_id)
         .order_by(RosterImport.created_at.desc(), RosterImport.id.desc())
     )
 
 
+def _import_select(with_errors):
+    def build(import_id, contract_id):
+        columns = _summary_columns() + ([RosterImport.errors_json] if with_errors else [])
+        return (
+            RosterImport.select(*columns)
+            .where(RosterImport.id == import_id, RosterImport.contract == contract_id)
+            .limit(1)
+        )
+
+    return build
+
+
+# the roster page and an import's page (polled while it runs) read them: their SQL built once per process
+_IMPORTS = PreparedSelect(_imports_select, "checkup_roster_imports", samples=(-2_000_016_701,))
+_IMPORT = PreparedSelect(_import_select(False), "checkup_roster_import", samples=(-2_000_016_702, -2_000_016_703))
+_IMPORT_WITH_ERRORS = PreparedSelect(
+    _import_select(True), "checkup_roster_import_with_errors", samples=(-2_000_016_702, -2_000_016_703)
+)
+
+
+def imports_of(contract_id):
+    """The contract's imports, newest first, without their rows or errors (one query)."""
+    return _IMPORTS.rows(contract_id)
+
+
 def get_import(organization_id, contract_id, import_id, with_errors=False):
     """(contract, import) for HR of ``organization_id``; NotFound for another organization's or a missing one."""
     contract = contract_for_hr(organization_id, contract_id)
-    columns = _summary_columns() + ([RosterImport.errors_json] if with_errors else [])
-    found = (
-        RosterImport.select(*columns)
-        .where(RosterImport.id == (storable_id(import_id) or 0), RosterImport.contract == contract.id)
-        .first()
+    found = next(
+        iter((_IMPORT_WITH_ERRORS if with_errors else _IMPORT).rows(storable_id(import_id) or 0, contract.id)), None
     )
     if found is None:
         raise NotFound(_l("No such roster import."))
