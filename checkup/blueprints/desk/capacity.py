@@ -10,6 +10,7 @@ from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from checkup.blueprints.desk.capacity_rows import appointment_rows
 from checkup.core import clock
 from checkup.core.arguments import parse_page
 from checkup.core.errors import ValidationError
@@ -252,6 +253,7 @@ def _day_page(day, status=200, slot_forms=None, resource_forms=None, close_form=
         prev_day=day - datetime.timedelta(days=1),
         next_day=day + datetime.timedelta(days=1),
         status=status,
+        appointment_rows=appointment_rows,
     )
 
 

@@ -2,10 +2,12 @@
 guide sheet and the specimen labels."""
 
 import datetime
+import functools
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from checkup.blueprints.desk.day_rows import day_rows as print_day_rows
 from checkup.core import clock
 from checkup.core.arguments import id_from_text
 from checkup.core.errors import DomainError
@@ -57,7 +59,7 @@ def today():
         sheet=day_sheets.day_sheet(day, slot_id, start or 0),
         prev_day=day - datetime.timedelta(days=1),
         next_day=day + datetime.timedelta(days=1),
-        row_links=_row_links(),
+        day_rows=functools.partial(print_day_rows, row_links=_row_links()),
     )
 
 

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from checkup.blueprints.me.month_rows import month_weeks
 from checkup.core import clock
 from checkup.core.errors import DomainError, ValidationError
 from checkup.core.i18n import is_chinese
@@ -53,18 +54,22 @@ def _picker(resource_ids, addons, endpoint, **url_args):
     today = clock.today()
     year, month = availability.parse_month(request.args.get("month"), today)
     day = availability.parse_day(request.args.get("day"))
+    grid = availability.month_grid(year, month)
+    free = availability.month_days(year, month, resource_ids)
+    picker_args = dict(url_args, addons=addons)
     return dict(
         year=year,
         month=month,
-        grid=availability.month_grid(year, month),
-        free=availability.month_days(year, month, resource_ids),
+        grid=grid,
+        free=free,
+        month_weeks=month_weeks(year, month, grid, free, day, endpoint, picker_args),
         today=today,
         day=day,
         slots=availability.day_slots(day, resource_ids) if day else [],
         prev=availability.shift_month(year, month, -1),
         next=availability.shift_month(year, month, 1),
         picker_endpoint=endpoint,
-        picker_args=dict(url_args, addons=addons),
+        picker_args=picker_args,
     )
 
 

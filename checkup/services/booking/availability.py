@@ -10,6 +10,7 @@ import datetime
 from peewee import fn
 
 from checkup.core import clock
+from checkup.core.plain_models import models_of
 from checkup.core.prepared import PreparedSelect
 from checkup.models import ContractReservation, ResourceDay, Slot
 
@@ -69,7 +70,7 @@ def _resource_room(days, resource_ids):
     first, last = min(days), max(days)
     if len(wanted) <= RESOURCES_PREPARED:
         padded = wanted + [wanted[-1]] * (RESOURCES_PREPARED - len(wanted))
-        rows = _OPEN_RESOURCES.rows(*padded, first, last)
+        rows = _OPEN_RESOURCES.plain(*padded, first, last)
     else:
         rows = list(_open_resources_query(wanted, first, last))
     complete = {day for day, n in rows if n == len(wanted)}
@@ -106,7 +107,7 @@ def month_days(year, month, resource_ids=(), reserved_for=None):
     if max(first, today) > last:
         return free  # a month gone by: nothing to read
     # plain columns, not Slot objects: a month of a big center is a few hundred slots
-    slots = _OPEN_SLOTS.rows(max(first, today), last)
+    slots = _OPEN_SLOTS.plain(max(first, today), last)
     extra = _reserved_left(reserved_for, max(first, today), last)
     for slot_id, day, start_time, capacity, booked, held, reserved in slots:
         if day == today and clock.local(day, start_time) <= now:
@@ -124,7 +125,7 @@ def day_slots(day, resource_ids=(), reserved_for=None):
     ``reserved_for``: a contract whose remaining reserved places count as free for its employees.
     """
     now = clock.now()
-    slots = [s for s in _DAY_OPEN_SLOTS.rows(day) if clock.local(s.day, s.start_time) > now]
+    slots = [s for s in models_of(Slot, _DAY_OPEN_SLOTS.plain(day)) if clock.local(s.day, s.start_time) > now]
     if not _resource_room([day], list(resource_ids)).get(day, False):
         return [(slot, 0) for slot in slots]
     extra = _reserved_left(reserved_for, day, day) if slots else {}

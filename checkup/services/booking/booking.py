@@ -21,6 +21,7 @@ from checkup.core import audit, clock, tasks
 from checkup.core.arguments import valid_id
 from checkup.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from checkup.core.i18n import localized
+from checkup.core.plain_models import models_of
 from checkup.core.prepared import PreparedSelect
 from checkup.models import (
     Appointment,
@@ -204,7 +205,7 @@ def quote(client, package_code, addon_codes=(), day=None):
     reason = ineligibility(package, sex, age)
     if reason:
         raise ValidationError(reason, {"package": reason})
-    items = _PACKAGE_ITEMS.rows(package.id)
+    items = models_of(ExamItem, _PACKAGE_ITEMS.plain(package.id))  # plain columns: no peewee conversions
     lines = [Line(item, item.price, "self") for item in items if fits(item, sex, age)]
     offer = Quote(package, lines, package_item_ids=frozenset(item.id for item in items))
     codes = sorted({str(c)[:20] for c in (addon_codes or []) if c})[:30]

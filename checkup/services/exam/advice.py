@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from checkup.core.plain_models import field_names, model_of
 from checkup.core.prepared import PerShape, PreparedSelect
 from checkup.models import AdviceRule, AdviceSnippet
 from checkup.models.results import ABNORMAL, CRITICAL_HIGH, CRITICAL_LOW, HIGH, LOW
 from checkup.models.review import ADVICE_FLAGS, RULE_SEXES
-from checkup.services.exam.plain_models import field_names, model_of
 
 LEVEL_ORDER = {"A": 0, "B": 1, "C": 2, "": 9}
 TEXT_EXCERPT = 60

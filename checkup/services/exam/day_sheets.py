@@ -11,7 +11,7 @@ from peewee import JOIN, Tuple, fn
 from checkup.core import clock, national_id
 from checkup.core.errors import NotFound
 from checkup.core.plain_rows import plain_tuples
-from checkup.core.prepared import PreparedSelect
+from checkup.core.prepared import PerShape, PreparedSelect
 from checkup.models import Appointment, AuditEvent, Client, Package, Slot
 from checkup.models.appointments import BOOKED, CANCELLED, CHECKED_IN, COMPLETED, NO_SHOW
 from checkup.services.catalog.packages import age_on
@@ -263,14 +263,35 @@ def _mark_known_elsewhere(rows):
         row.known_elsewhere = row.roster_record and row.roster_id_hash in held
 
 
-def _check_in_times(appointment_ids):
-    """{appointment id: aware check-in time} from the audit log, in one query (even for none: a fixed count)."""
-    events = AuditEvent.select(AuditEvent.object_id, AuditEvent.at).where(
+def _check_in_times_query(*object_ids):
+    return AuditEvent.select(AuditEvent.object_id, AuditEvent.at).where(
         AuditEvent.action == "exam_day.checked_in",
         AuditEvent.object_type == "appointment",
-        AuditEvent.object_id.in_([str(i) for i in appointment_ids]),
+        AuditEvent.object_id.in_(list(object_ids)),
     )
-    return {int(object_id): clock.from_utc(at) for object_id, at in plain_tuples(events)}
+
+
+# a page's ids (up to SHEET_PAGE_ROWS) padded to the next of these lengths: one prepared select per length
+CHECK_IN_SIZES = (1, 4, 16, SHEET_PAGE_ROWS)
+NO_OBJECT_ID = "~" * 41  # longer than an audit event's object id (40): pads the list and matches nothing
+_check_in_selects = PerShape(
+    lambda size: PreparedSelect(
+        _check_in_times_query,
+        f"checkup_day_check_in_times_{size}",
+        samples=tuple(f"~sample {n}~" for n in range(size)),
+    )
+)
+
+
+def _check_in_times(appointment_ids):
+    """{appointment id: aware check-in time} from the audit log, in one query (even for none: a fixed count)."""
+    object_ids = [str(i) for i in appointment_ids]
+    size = next((size for size in CHECK_IN_SIZES if size >= len(object_ids)), None)
+    if size is None:
+        events = plain_tuples(_check_in_times_query(*object_ids))
+    else:
+        events = _check_in_selects(size).plain(*object_ids, *[NO_OBJECT_ID] * (size - len(object_ids)))
+    return {int(object_id): clock.from_utc(at) for object_id, at in events}
 
 
 def _slot_status_counts(appointments_day, slots_day):

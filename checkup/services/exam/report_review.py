@@ -14,6 +14,7 @@ from peewee import JOIN
 from checkup.core.arguments import valid_id
 from checkup.core.errors import NotFound
 from checkup.core.i18n import localized
+from checkup.core.plain_models import field_names, model_of
 from checkup.core.prepared import PreparedSelect
 from checkup.models import (
     Appointment,
@@ -45,7 +46,6 @@ from checkup.services.access import care_access
 from checkup.services.catalog.care_rules import KIND_ORDER
 from checkup.services.catalog.packages import age_on
 from checkup.services.exam import advice, derived_items, review_queue
-from checkup.services.exam.plain_models import field_names, model_of
 from checkup.services.exam.results import DERIVED_SOURCE, skip_reason_label
 from checkup.services.exam.review_queue import CURRENT_SIGNED, EVER_SIGNED
 
@@ -263,7 +263,7 @@ def _appointment_query(appointment_id):
 
 
 # the items, results and station conclusions are read as plain columns and made into model objects here
-# (services/exam/plain_models): peewee's conversions of their hundred-odd rows cost more than the reads
+# (core/plain_models): peewee's conversions of their hundred-odd rows cost more than the reads
 _ITEM_NAMES = field_names(ExamItem)
 _DEPARTMENT_NAMES = field_names(Department)
 _RESULT_NAMES = field_names(Result)

@@ -13,6 +13,7 @@ from peewee import JOIN, SQL, Select, fn
 
 from checkup.core import change_marks, clock
 from checkup.core.pagination import Page, counted_page, whole_count
+from checkup.core.plain_models import model_of
 from checkup.core.prepared import PreparedSelect
 from checkup.models import (
     Appointment,
@@ -31,7 +32,6 @@ from checkup.models.accounts import CHIEF
 from checkup.models.appointments import CHECKED_IN
 from checkup.models.results import PUBLISHED, SIGNED, SUPERSEDED
 from checkup.models.review import CONCLUSION_SIGNED, ChiefReview
-from checkup.services.exam.plain_models import model_of
 
 CURRENT_SIGNED = (SIGNED, PUBLISHED)  # the version in force once signed
 EVER_SIGNED = (SIGNED, PUBLISHED, SUPERSEDED)

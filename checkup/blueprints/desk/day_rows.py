@@ -1,0 +1,168 @@
+"""The day sheet's rows printed in Python (#16), byte for byte what the macro of templates/desk/_day_row.html
+printed: a page has up to 50 rows of a few dozen template expressions each, and the macro was most of the
+page's time. Values are escaped as the template escaped them; labels are translated once per page and the
+rows' addresses come as patterns (``row_links``); tests/booking/test_day_rows.py renders the macro beside them.
+The answer to an action on one row still prints it with the macro."""
+
+from flask_babel import gettext
+from markupsafe import Markup, escape
+
+from checkup.core.i18n import is_chinese
+from checkup.core.labels import choice_label
+from checkup.models.appointments import CHECKED_IN, COMPLETED
+from checkup.web.page_shell import csrf_token
+
+BADGES = {
+    "booked": "info",
+    "checked_in": "success",
+    "completed": "done",
+    "no_show": "warning",
+    "cancelled": "cancelled",
+}
+
+
+def _translated(translation):
+    """What ``{{ _("…") }}`` prints: the translation as it is (the template's gettext marks it safe)."""
+    return Markup(translation)
+
+
+def _status_label(code):
+    return escape(str(choice_label("appointment_status", code)))
+
+
+def _sex_label(sex, labels):
+    label = labels.get(sex)
+    return label if label is not None else escape(str(choice_label("sex", sex)))
+
+
+def day_rows(rows, row_links, row_error=None, row_message=None):
+    """The ``<tr>`` of each DaySheetRow (services/exam/day_sheets), as the macro's loop printed them."""
+    if not rows:
+        return Markup("")
+    status_labels = {code: _status_label(code) for code in BADGES}
+    sex_labels = {sex: escape(str(choice_label("sex", sex))) for sex in ("male", "female")}
+    identity_labels = {
+        "name": _translated(gettext("Full name")),
+        "birth_date": _translated(gettext("Birth date")),
+        "national_id": _translated(gettext("ID number")),
+    }
+    walk_in = '<span class="badge pending">%s</span>' % _translated(gettext("walk-in"))
+    roster = '<span class="badge info">%s</span>' % _translated(gettext("company roster"))
+    born = _translated(gettext("Born"))
+    identity_matches = _translated(gettext("Identity matches the person at the desk"))
+    check_in = _translated(gettext("Check in"))
+    join_question = _translated(gettext("Been here before? Join the records"))
+    join_help = _translated(
+        gettext(
+            "This record holds what the company typed. If the person has a record with us already, type the ID"
+            " number from their ID card to join the two."
+        )
+    )
+    known_elsewhere = '<p class="flash info">%s</p>' % _translated(
+        gettext("The center has another record with the ID number the company gave.")
+    )
+    id_on_card = _translated(gettext("ID number on the card"))
+    join = _translated(gettext("Join the records"))
+    guide_sheet = _translated(gettext("Guide sheet (PDF)"))
+    labels = _translated(gettext("Specimen labels (PDF)"))
+    no_show = _translated(gettext("Mark no-show"))
+    no_show_question = _translated(gettext("Mark %(name)s as a no-show?"))
+    csrf = escape(csrf_token())
+    chinese = is_chinese()
+    error = f'<p class="field-error" role="alert">{escape(row_error)}</p>' if row_error else ""
+    message = f'<p class="flash success" role="status">{escape(row_message)}</p>' if row_message else ""
+    detail, check_in_link, join_link = row_links["detail"], row_links["check_in"], row_links["join_record"]
+    guide_link, labels_link, no_show_link = row_links["guide_sheet"], row_links["specimen_labels"], row_links["no_show"]
+    out = []
+    for row in rows:
+        appointment_id = row.appointment_id
+        name = escape(row.name)
+        package = row.package
+        if package:
+            package_name = escape(package.name_zh if chinese and package.name_zh else package.name_en)
+        else:
+            package_name = ""
+        status = row.status
+        out.append(
+            f'\n<tr id="appointment-{escape(appointment_id)}">\n'
+            f'  <td><a href="{escape(detail % appointment_id)}">{name}</a>\n'
+            f"    {walk_in if row.source == 'walk_in' else ''}\n"
+            f"    {roster if row.roster_record else ''}\n"
+            f'    <br><small class="muted">{born} {escape(str(row.birth_date))}</small></td>\n'
+            f"  <td>{_sex_label(row.sex, sex_labels)}, {escape(row.age)}</td>\n"
+            f"  <td>{escape(row.phone or '—')}</td>\n"
+            "  <td>"
+            + (
+                f'<span class="directory-masked">{escape(row.masked_national_id)}</span>'
+                if row.masked_national_id
+                else "—"
+            )
+            + "</td>\n"
+            f"  <td>{package_name}</td>\n"
+            f"  <td><code>{escape(row.exam_code)}</code></td>\n"
+            f'  <td><span class="badge {escape(BADGES.get(status, ""))}">'
+            f"{status_labels[status] if status in status_labels else _status_label(status)}</span>\n"
+            "    "
+            + (
+                f'<br><small class="muted">{escape(row.checked_in_at.strftime("%H:%M"))}</small>'
+                if row.checked_in_at
+                else ""
+            )
+            + "</td>\n"
+            f"  <td>\n    {error}\n    {message}\n    "
+        )
+        if row.can_check_in:
+            action = escape(check_in_link % appointment_id)
+            out.append(
+                f'\n    <form method="post" action="{action}"\n'
+                f'          hx-post="{action}" hx-target="closest tr" hx-swap="outerHTML">\n'
+                f'      <input type="hidden" name="csrf_token" value="{csrf}">\n'
+                f"      <fieldset>\n        <legend><small>{identity_matches}</small></legend>\n        "
+            )
+            for f in row.identity_fields:
+                field = escape(f)
+                out.append(
+                    f'\n        <label for="verify-{escape(appointment_id)}-{field}"><input type="checkbox"'
+                    f' id="verify-{escape(appointment_id)}-{field}" name="verified" value="{field}">'
+                    f" {identity_labels[f]}</label>\n        "
+                )
+            out.append(f'\n      </fieldset>\n      <button type="submit">{check_in}</button>\n    </form>\n    ')
+            if row.roster_record:
+                action = escape(join_link % appointment_id)
+                out.append(
+                    f"\n    <details{' open' if row.known_elsewhere else ''}>\n"
+                    f"      <summary>{join_question}</summary>\n"
+                    f"      <p><small>{join_help}</small></p>\n"
+                    f"      {known_elsewhere if row.known_elsewhere else ''}\n"
+                    f'      <form method="post" action="{action}"\n'
+                    f'            hx-post="{action}" hx-target="closest tr" hx-swap="outerHTML">\n'
+                    f'        <input type="hidden" name="csrf_token" value="{csrf}">\n'
+                    f'        <label for="join-{escape(appointment_id)}">{id_on_card}</label>\n'
+                    f'        <input id="join-{escape(appointment_id)}" name="national_id" maxlength="40"'
+                    ' autocomplete="off" spellcheck="false">\n'
+                    f'        <button type="submit" class="secondary">{join}</button>\n'
+                    "      </form>\n    </details>\n    "
+                )
+            out.append("\n    ")
+        elif status in (CHECKED_IN, COMPLETED):
+            out.append(
+                '\n    <p class="actions">\n'
+                f'      <a role="button" class="secondary" href="{escape(guide_link % appointment_id)}"'
+                f' target="_blank" rel="noopener">{guide_sheet}</a>\n'
+                f'      <a role="button" class="secondary" href="{escape(labels_link % appointment_id)}"'
+                f' target="_blank" rel="noopener">{labels}</a>\n'
+                "    </p>\n    "
+            )
+        out.append("\n    ")
+        if row.can_mark_no_show:
+            action = escape(no_show_link % appointment_id)
+            out.append(
+                f'\n    <form method="post" action="{action}"\n'
+                f'          hx-post="{action}" hx-target="closest tr" hx-swap="outerHTML"\n'
+                f'          hx-confirm="{no_show_question % {"name": row.name}}">\n'
+                f'      <input type="hidden" name="csrf_token" value="{csrf}">\n'
+                f'      <button type="submit" class="secondary">{no_show}</button>\n'
+                "    </form>\n    "
+            )
+        out.append("\n  </td>\n</tr>")
+    return Markup("".join(out))
