@@ -6,6 +6,7 @@ Packages and resources live in ``catalog_packages`` on the same blueprint (impor
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from checkup.blueprints.admin import catalog_rows
 from checkup.core.arguments import id_from_text
 from checkup.core.errors import Conflict
 from checkup.core.i18n import localized
@@ -88,7 +89,7 @@ def items():
     return render_page(
         "catalog/items.html",
         "catalog/_item_rows.html",
-        items=rows,
+        item_rows_html=catalog_rows.item_rows(rows),
         search=search,
         department=department,
         departments=catalog.departments(),
@@ -166,12 +167,17 @@ def _quick_form(item, formdata=None):
     return QuickItemForm(prefix=prefix)
 
 
+def _item_row_page(row):
+    """One row of the list, swapped back after an inline edit."""
+    return render_template("catalog/_item_row.html", item=row, item_rows_html=catalog_rows.item_rows([row]))
+
+
 @bp.get("/items/<int:item_id>/row")
 def item_row(item_id):
     item = catalog.get_item(item_id)
     if not wants_fragment():
         return redirect(url_for("catalog.items"))
-    return render_template("catalog/_item_row.html", item=catalog.item_list_row(item))
+    return _item_row_page(catalog.item_list_row(item))
 
 
 @bp.get("/items/<int:item_id>/row/edit")
@@ -189,7 +195,7 @@ def item_row_save(item_id):
         if not wants_fragment():
             flash(_("Item %(code)s saved.", code=outcome.result.code), "success")
             return redirect(url_for("catalog.items"), code=303)
-        return render_template("catalog/_item_row.html", item=catalog.item_list_row(outcome.result))
+        return _item_row_page(catalog.item_list_row(outcome.result))
     return render_page(
         "catalog/item_quick_edit.html", "catalog/_item_row_form.html", item=item, form=form, status=invalid_status()
     )

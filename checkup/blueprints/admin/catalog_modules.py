@@ -3,6 +3,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from checkup.blueprints.admin import catalog_rows
 from checkup.blueprints.admin.catalog import add_rule_errors, bp, validated_field
 from checkup.forms.catalog import ModuleForm, values_of
 from checkup.services.catalog import addon_modules as modules
@@ -30,8 +31,9 @@ def _module_form_page(form, module, status=200):
         "catalog/module_form.html",
         form=form,
         module=module,
-        selected=selected,
-        groups=catalog_packages.items_by_department(selected),
+        item_checkboxes=catalog_rows.item_groups(
+            catalog_packages.items_by_department(selected), selected, with_sex=True
+        ),
         status=status,
     )
 

@@ -3,6 +3,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from checkup.blueprints.admin import catalog_rows
 from checkup.blueprints.admin.catalog import add_rule_errors, bp, validated_field
 from checkup.forms.catalog import PackageForm, ResourceForm, values_of
 from checkup.services.catalog import catalog_packages as packages
@@ -29,8 +30,7 @@ def _package_form_page(form, package, status=200):
         "catalog/package_form.html",
         form=form,
         package=package,
-        selected=selected,
-        groups=packages.items_by_department(selected),
+        item_checkboxes=catalog_rows.item_groups(packages.items_by_department(selected), selected),
         status=status,
     )
 

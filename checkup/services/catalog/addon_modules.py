@@ -34,9 +34,8 @@ MODULE_FIELDS = (
 )
 
 
-def list_modules(search="", only_id=None):
-    """Modules with their item count and the total of their items' list prices, in one query."""
-    query = (
+def _modules_query():
+    return (
         AddonModule.select(
             AddonModule,
             fn.COUNT(ExamItem.id).alias("item_count"),
@@ -47,12 +46,28 @@ def list_modules(search="", only_id=None):
         .group_by(AddonModule.id)
         .order_by(AddonModule.sort_order, AddonModule.code)
     )
-    if search:
-        term = f"%{search}%"
-        query = query.where(AddonModule.code**term | AddonModule.name_en**term | AddonModule.name_zh**term)
+
+
+def _one_module_query(module_id):
+    return _modules_query().where(AddonModule.id == module_id)
+
+
+# the list (and a row redrawn after a click) is built once per process: only the search runs its own SQL
+_ALL_MODULES = PreparedSelect(_modules_query, "checkup_catalog_addon_module_list", samples=())
+_ONE_MODULE = PreparedSelect(_one_module_query, "checkup_catalog_addon_module_row", samples=(-2_000_000_511,))
+
+
+def list_modules(search="", only_id=None):
+    """Modules with their item count and the total of their items' list prices, in one query."""
     if only_id is not None:
-        query = query.where(AddonModule.id == only_id)
-    modules = list(query)
+        modules = _ONE_MODULE.rows(only_id)
+    elif search:
+        term = f"%{search}%"
+        modules = list(
+            _modules_query().where(AddonModule.code**term | AddonModule.name_en**term | AddonModule.name_zh**term)
+        )
+    else:
+        modules = _ALL_MODULES.rows()
     for module in modules:  # SQLite sums decimals as floats
         module.items_total = Decimal(str(module.items_total)).quantize(CENT)
     return modules

@@ -18,7 +18,7 @@ from checkup.core.arguments import id_from_text, storable_id
 from checkup.core.errors import Conflict, NotFound, ValidationError
 from checkup.core.i18n import is_chinese, localized
 from checkup.core.plain_rows import plain_tuples
-from checkup.core.prepared import PreparedSelect
+from checkup.core.prepared import PerShape, PreparedSelect
 from checkup.models import (
     AddonModule,
     AddonModuleItem,
@@ -279,34 +279,62 @@ def _price_text(value):
     return f"{Decimal(value or 0):.2f}"  # as web/templating's ``money`` filter shows it
 
 
+_SAMPLE_TERM, _SAMPLE_DEPARTMENT, _SAMPLE_LIMIT = "\x00no such term", -2_000_000_311, -2_000_000_312
+
+
+def _item_list_query(shape):
+    """The item list's prepared select for ``shape`` = (searched, one department): its parameters are the
+    search term (when searched), the department (when one), then the limit."""
+    searched, one_department = shape
+
+    def build(*params):
+        values = iter(params)
+        query = (
+            ExamItem.select(
+                ExamItem.id,
+                ExamItem.code,
+                ExamItem.name_en,
+                ExamItem.name_zh,
+                ExamItem.unit,
+                ExamItem.result_type,
+                ExamItem.price,
+                ExamItem.active,
+                Department.name_en,
+                Department.name_zh,
+                Resource.name_en,
+                Resource.name_zh,
+            )
+            .join(Department)
+            .join_from(ExamItem, Resource, JOIN.LEFT_OUTER)
+            .order_by(Department.sort_order, ExamItem.code)
+        )
+        if searched:
+            term = next(values)
+            query = query.where(ExamItem.code**term | ExamItem.name_en**term | ExamItem.name_zh**term)
+        if one_department:
+            query = query.where(ExamItem.department == next(values))
+        return query.limit(next(values))
+
+    samples = [_SAMPLE_TERM] * searched + [_SAMPLE_DEPARTMENT] * one_department + [_SAMPLE_LIMIT]
+    name = "checkup_catalog_item_list" + "_searched" * searched + "_in_department" * one_department
+    return PreparedSelect(build, name, samples=samples)
+
+
+# the item list (with or without a search or a department) is built once per process and shape
+_ITEM_LIST = PerShape(_item_list_query)
+
+
 def list_items(search="", department_id=None, limit=500):
     """Items with department and resource, filtered, in one query whatever the length; only the columns
     the list shows (code, names, unit, result type, price, active; the department's and resource's names),
     as plain rows with the names in the page's language and the price as shown (no model objects)."""
-    query = (
-        ExamItem.select(
-            ExamItem.id,
-            ExamItem.code,
-            ExamItem.name_en,
-            ExamItem.name_zh,
-            ExamItem.unit,
-            ExamItem.result_type,
-            ExamItem.price,
-            ExamItem.active,
-            Department.name_en,
-            Department.name_zh,
-            Resource.name_en,
-            Resource.name_zh,
-        )
-        .join(Department)
-        .join_from(ExamItem, Resource, JOIN.LEFT_OUTER)
-        .order_by(Department.sort_order, ExamItem.code)
-    )
+    params = []
     if search:
-        term = f"%{search}%"
-        query = query.where(ExamItem.code**term | ExamItem.name_en**term | ExamItem.name_zh**term)
+        params.append(f"%{search}%")
     if department_id:
-        query = query.where(ExamItem.department == department_id)
+        params.append(department_id)
+    params.append(limit)
+    rows = _ITEM_LIST((bool(search), bool(department_id))).plain(*params)
     chinese = is_chinese()
     return [
         ItemListRow(
@@ -333,7 +361,7 @@ def list_items(search="", department_id=None, limit=500):
             dept_zh,
             res_en,
             res_zh,
-        ) in plain_tuples(query.limit(limit))
+        ) in rows
     ]
 
 

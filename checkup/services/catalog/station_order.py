@@ -23,7 +23,7 @@ from peewee import IntegrityError
 from checkup.core import audit
 from checkup.core.arguments import id_from_text, storable_id
 from checkup.core.errors import NotFound, ValidationError
-from checkup.core.plain_rows import plain_tuples
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Department, StationOrderRule
 from checkup.models.base import db
 
@@ -41,9 +41,18 @@ class Stop:
     other_name: str = ""
 
 
+def _rule_pairs_query():
+    return StationOrderRule.select(StationOrderRule.before, StationOrderRule.after)
+
+
+# every floor screen that suggests a next station reads the rules: their SQL is built once per process
+# (the rules table is not among the tables the clinical change mark follows, so the rows are read each time)
+_RULE_PAIRS = PreparedSelect(_rule_pairs_query, "checkup_station_order_rule_pairs")
+
+
 def rule_pairs():
     """Every order rule as (before station id, after station id), in one query."""
-    return [(r.before_id, r.after_id) for r in StationOrderRule.select(StationOrderRule.before, StationOrderRule.after)]
+    return _RULE_PAIRS.plain()
 
 
 def order_stations(stops, rules):
@@ -108,10 +117,9 @@ class RuleRow(NamedTuple):
     after: RuleStation
 
 
-def list_rules():
-    """Every rule with both stations (``RuleRow``), in one query of plain rows."""
+def _rules_query():
     before, after = Department.alias(), Department.alias()
-    rows = plain_tuples(
+    return (
         StationOrderRule.select(
             StationOrderRule.id,
             StationOrderRule.note_en,
@@ -128,17 +136,29 @@ def list_rules():
         .join(after, on=(StationOrderRule.after == after.id))
         .order_by(before.sort_order, after.sort_order)
     )
+
+
+def _station_choices_query():
+    return Department.select(Department.id, Department.code, Department.name_en, Department.name_zh).order_by(
+        Department.sort_order, Department.code
+    )
+
+
+# the rules page reads both on every view: built once per process
+_RULES = PreparedSelect(_rules_query, "checkup_station_order_rules")
+_STATION_CHOICES = PreparedSelect(_station_choices_query, "checkup_station_order_station_choices")
+
+
+def list_rules():
+    """Every rule with both stations (``RuleRow``), in one query of plain rows."""
+    rows = _RULES.plain()
     return [RuleRow(row[0], row[1], row[2], RuleStation(*row[3:6]), RuleStation(*row[6:9])) for row in rows]
 
 
 def station_choices():
     """(id, code, name_en, name_zh) of every department, in the departments' order: the rule form's choices
     (plain rows: the form needs no model)."""
-    return plain_tuples(
-        Department.select(Department.id, Department.code, Department.name_en, Department.name_zh).order_by(
-            Department.sort_order, Department.code
-        )
-    )
+    return _STATION_CHOICES.plain()
 
 
 def add_rule(actor, values):
