@@ -84,6 +84,14 @@ def test_every_extracted_message_has_a_chinese_translation(extracted, zh_catalog
     assert not missing, f"{len(missing)} messages lack a Chinese translation:\n" + "\n".join(missing)
 
 
+def test_every_translated_message_is_still_found_in_the_code(extracted, zh_catalog):
+    """A text the code still shows but pybabel no longer finds (a ``gettext`` call inside an f-string: pybabel
+    reads no f-string) would be dropped by the next ``make translations`` and shown in English."""
+    found = {message.id for message in extracted if message.id}
+    lost = [_id_text(message.id) for message in zh_catalog if message.id and message.id not in found]
+    assert not lost, f"{len(lost)} translated messages are no longer extracted from the code: {lost[:20]!r}"
+
+
 def test_catalog_header_is_not_fuzzy(zh_catalog):
     assert not zh_catalog.fuzzy, "the zh catalog header is marked fuzzy; msgfmt/pybabel would skip it"
 
