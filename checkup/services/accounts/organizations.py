@@ -80,8 +80,19 @@ def get_organization(organization_id):
     return organization
 
 
+def _roster_size_query(organization_id):
+    return Client.select(fn.COUNT(SQL("*"))).where(Client.organization == organization_id)
+
+
+# HR's dashboard counts its roster afresh on every view: SQL built once per process, prepared on PostgreSQL
+_ROSTER_SIZE = PreparedSelect(_roster_size_query, "checkup_directory_roster_size", samples=(_ID,))
+
+
 def roster_size(organization_id):
-    return Client.select().where(Client.organization == organization_id).count()
+    """How many client records the organization has (its roster), counted now."""
+    if not valid_id(organization_id):
+        return 0
+    return int(_ROSTER_SIZE.plain(organization_id)[0][0])
 
 
 def clients_on_file(organization_id):

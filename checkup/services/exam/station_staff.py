@@ -88,16 +88,24 @@ def _active_items():
     return ExamItem.select().where(ExamItem.active == True)  # noqa: E712
 
 
-def stations():
-    """The stations a physician can be assigned to, in the floor's order (one query): the departments an
-    active item is done or written up at (its department, or the room it sends the client to)."""
+def _stations_query():
     used_as_department = _active_items().select(ExamItem.department)
     used_as_station = _active_items().select(ExamItem.station).where(ExamItem.station.is_null(False))
-    return list(
+    return (
         Department.select()
         .where(Department.id.in_(used_as_department) | Department.id.in_(used_as_station))
         .order_by(Department.sort_order, Department.code)
     )
+
+
+# the station staff page reads both on every view: SQL built once per process, prepared on PostgreSQL
+_STATIONS = PreparedSelect(_stations_query, "checkup_station_staff_stations", samples=())
+
+
+def stations():
+    """The stations a physician can be assigned to, in the floor's order (one query): the departments an
+    active item is done or written up at (its department, or the room it sends the client to)."""
+    return _STATIONS.rows()
 
 
 def _station_clients_go_to(department_id):
@@ -128,11 +136,9 @@ def _physician(user_id, active_only=True):
     return query.first()
 
 
-def physicians_with_stations():
-    """Every active physician (chief physicians who are physicians too included), by name, with the stations
-    they work at in the floor's order — one query whatever the number of physicians."""
+def _physicians_with_stations_query():
     physician, chief, counselor = UserRole.alias(), UserRole.alias(), UserRole.alias()
-    rows = (
+    return (
         User.select(
             User.id,
             User.name,
@@ -152,8 +158,18 @@ def physicians_with_stations():
         .join_from(StaffDepartment, Department, JOIN.LEFT_OUTER, on=(StaffDepartment.department == Department.id))
         .where(User.is_active == True)  # noqa: E712
         .order_by(User.name, User.id, Department.sort_order, Department.code)
-        .tuples()
     )
+
+
+_PHYSICIANS_WITH_STATIONS = PreparedSelect(
+    _physicians_with_stations_query, "checkup_station_staff_physicians", samples=()
+)
+
+
+def physicians_with_stations():
+    """Every active physician (chief physicians who are physicians too included), by name, with the stations
+    they work at in the floor's order — one query whatever the number of physicians."""
+    rows = _PHYSICIANS_WITH_STATIONS.plain()
     listed = {}
     for user_id, name, email, chief_role, counselor_role, *station in rows:
         entry = listed.get(user_id)
