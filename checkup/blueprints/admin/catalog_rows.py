@@ -9,12 +9,7 @@ from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from checkup.core.labels import choice_label
-
-
-def _translated(translation):
-    """What ``{{ _("…") }}`` prints: the translation as it is (the template's gettext marks it safe). The
-    texts are written out in each ``gettext`` call, so pybabel still finds them."""
-    return Markup(translation)
+from checkup.web.row_printing import address_pattern, translated
 
 
 def item_groups(groups, selected, with_sex=False):
@@ -22,12 +17,12 @@ def item_groups(groups, selected, with_sex=False):
     .items_by_department), those in ``selected`` (ids) checked; ``with_sex``: the module form's note of an
     item's sex (a package has a sex of its own)."""
     if not groups:
-        empty = _translated(gettext("There are no active exam items yet."))
-        add_item = _translated(gettext("Add an item"))
+        empty = translated(gettext("There are no active exam items yet."))
+        add_item = translated(gettext("Add an item"))
         return Markup(
             f'\n    \n    <p>{empty} <a href="{escape(url_for("catalog.item_new"))}">{add_item}</a></p>\n    '
         )
-    inactive_text = _translated(gettext("inactive"))
+    inactive_text = translated(gettext("inactive"))
     inactive = f", {inactive_text}"
     sex_notes = {}
     parts = ["\n    "]
@@ -52,27 +47,20 @@ def item_groups(groups, selected, with_sex=False):
     return Markup("".join(parts))
 
 
-_SOME_ID = 987654321
-
-
-def _link_pattern(endpoint):
-    """An item's address as a ``%d`` pattern (url_for costs ~10 µs a call), as the list's template made it."""
-    return url_for(endpoint, item_id=_SOME_ID).replace("%", "%%").replace(str(_SOME_ID), "%d")
-
-
 def item_rows(items):
     """The ``<tr>`` of each row of the catalog's item list (services/catalog/catalog ``ItemListRow``), as
     templates/catalog/_item_rows.html's macro printed them (the newlines between them included)."""
     if not items:
-        no_match = _translated(gettext("No item matches."))
+        no_match = translated(gettext("No item matches."))
         return Markup(f'\n<tr><td colspan="9">{no_match}</td></tr>\n')
     detail, edit, row_form = (
-        _link_pattern(endpoint) for endpoint in ("catalog.item_detail", "catalog.item_edit", "catalog.item_row_form")
+        address_pattern(endpoint, "item_id")
+        for endpoint in ("catalog.item_detail", "catalog.item_edit", "catalog.item_row_form")
     )
-    active_text = _translated(gettext("Active"))
-    inactive_label = _translated(gettext("Inactive"))
+    active_text = translated(gettext("Active"))
+    inactive_label = translated(gettext("Inactive"))
     inactive_text = f'<span class="badge cancelled">{inactive_label}</span>'
-    edit_text = _translated(gettext("Edit"))
+    edit_text = translated(gettext("Edit"))
     type_labels = {}
     parts = []
     add = parts.append

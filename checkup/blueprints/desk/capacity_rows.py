@@ -6,11 +6,13 @@ old loop beside them."""
 from flask_babel import gettext
 from markupsafe import Markup, escape
 
+from checkup.web.row_printing import translated
+
 
 def appointment_rows(appointments, slot_times):
     """The ``<tr>`` of each DayAppointment (id, exam code, slot id, client's name, phone); ``slot_times`` maps
     a slot's id to its times as printed."""
-    no_phone_text = Markup(gettext("no phone"))  # outside the f-string: pybabel reads no f-string
+    no_phone_text = translated(gettext("no phone"))  # outside the f-string: pybabel reads no f-string
     no_phone = f'<span class="muted">{no_phone_text}</span>'
     out = []
     for _id, exam_code, slot_id, client_name, client_phone in appointments:

@@ -11,6 +11,7 @@ from checkup.core.i18n import is_chinese
 from checkup.core.labels import choice_label
 from checkup.models.appointments import CHECKED_IN, COMPLETED
 from checkup.web.page_shell import csrf_token
+from checkup.web.row_printing import translated
 
 BADGES = {
     "booked": "info",
@@ -19,11 +20,6 @@ BADGES = {
     "no_show": "warning",
     "cancelled": "cancelled",
 }
-
-
-def _translated(translation):
-    """What ``{{ _("…") }}`` prints: the translation as it is (the template's gettext marks it safe)."""
-    return Markup(translation)
 
 
 def _status_label(code):
@@ -42,31 +38,31 @@ def day_rows(rows, row_links, row_error=None, row_message=None):
     status_labels = {code: _status_label(code) for code in BADGES}
     sex_labels = {sex: escape(str(choice_label("sex", sex))) for sex in ("male", "female")}
     identity_labels = {
-        "name": _translated(gettext("Full name")),
-        "birth_date": _translated(gettext("Birth date")),
-        "national_id": _translated(gettext("ID number")),
+        "name": translated(gettext("Full name")),
+        "birth_date": translated(gettext("Birth date")),
+        "national_id": translated(gettext("ID number")),
     }
-    walk_in = '<span class="badge pending">%s</span>' % _translated(gettext("walk-in"))
-    roster = '<span class="badge info">%s</span>' % _translated(gettext("company roster"))
-    born = _translated(gettext("Born"))
-    identity_matches = _translated(gettext("Identity matches the person at the desk"))
-    check_in = _translated(gettext("Check in"))
-    join_question = _translated(gettext("Been here before? Join the records"))
-    join_help = _translated(
+    walk_in = '<span class="badge pending">%s</span>' % translated(gettext("walk-in"))
+    roster = '<span class="badge info">%s</span>' % translated(gettext("company roster"))
+    born = translated(gettext("Born"))
+    identity_matches = translated(gettext("Identity matches the person at the desk"))
+    check_in = translated(gettext("Check in"))
+    join_question = translated(gettext("Been here before? Join the records"))
+    join_help = translated(
         gettext(
             "This record holds what the company typed. If the person has a record with us already, type the ID"
             " number from their ID card to join the two."
         )
     )
-    known_elsewhere = '<p class="flash info">%s</p>' % _translated(
+    known_elsewhere = '<p class="flash info">%s</p>' % translated(
         gettext("The center has another record with the ID number the company gave.")
     )
-    id_on_card = _translated(gettext("ID number on the card"))
-    join = _translated(gettext("Join the records"))
-    guide_sheet = _translated(gettext("Guide sheet (PDF)"))
-    labels = _translated(gettext("Specimen labels (PDF)"))
-    no_show = _translated(gettext("Mark no-show"))
-    no_show_question = _translated(gettext("Mark %(name)s as a no-show?"))
+    id_on_card = translated(gettext("ID number on the card"))
+    join = translated(gettext("Join the records"))
+    guide_sheet = translated(gettext("Guide sheet (PDF)"))
+    labels = translated(gettext("Specimen labels (PDF)"))
+    no_show = translated(gettext("Mark no-show"))
+    no_show_question = translated(gettext("Mark %(name)s as a no-show?"))
     csrf = escape(csrf_token())
     chinese = is_chinese()
     error = f'<p class="field-error" role="alert">{escape(row_error)}</p>' if row_error else ""

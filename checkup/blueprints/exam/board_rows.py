@@ -5,15 +5,13 @@ board's time. Values are escaped as the template escaped them; labels and addres
 
 from dataclasses import dataclass
 
-from flask import url_for
 from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from checkup.core.labels import choice_label
 from checkup.web.page_shell import csrf_token
+from checkup.web.row_printing import address_pattern, translated
 from checkup.web.templating import center_time
-
-SOME_ID = 987654321  # an appointment id in an address made once per board and filled in per row
 
 
 @dataclass(frozen=True)
@@ -25,10 +23,6 @@ class BoardRows:
     done: Markup
 
 
-def _pattern(endpoint, **values):
-    return url_for(endpoint, appointment_id=SOME_ID, **values).replace("%", "%%").replace(str(SOME_ID), "%d")
-
-
 def _sex_label(sex, labels):
     label = labels.get(sex)
     return label if label is not None else escape(str(choice_label("sex", sex)))
@@ -37,12 +31,12 @@ def _sex_label(sex, labels):
 def board_rows(board, may_act):
     """The ``<tr>`` of ``board``'s clients in progress (with the done button when ``may_act``: a physician),
     waiting and done, as the template's loops printed them (the whitespace between them included)."""
-    client_link = _pattern("floor.client")
+    client_link = address_pattern("floor.client", "appointment_id")
     labels = {sex: escape(str(choice_label("sex", sex))) for sex in ("male", "female")}
     in_progress = []
     if may_act:
-        done_link = _pattern("floor.done", department_code=board.station.code)
-        done_text = Markup(gettext("Done here"))
+        done_link = address_pattern("floor.done", "appointment_id", department_code=board.station.code)
+        done_text = translated(gettext("Done here"))
         token = escape(csrf_token())
     for row in board.in_progress:
         started_at = row.pair.started_at

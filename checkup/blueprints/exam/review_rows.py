@@ -12,12 +12,7 @@ from checkup.blueprints.exam.exam import FLAG_CLASSES
 from checkup.core.i18n import is_chinese
 from checkup.services.exam.results import FLAG_LABELS
 from checkup.web.page_shell import csrf_token
-
-
-def _translated(translation):
-    """What ``{{ _("…") }}`` prints: the translation as it is (the template's gettext marks it safe). The
-    texts are written out in each ``gettext`` call, so pybabel still finds them."""
-    return Markup(translation)
+from checkup.web.row_printing import address_pattern, translated
 
 
 def _name(obj, chinese):
@@ -32,21 +27,21 @@ def _name(obj, chinese):
 def results_rows(rows):
     """The ``<tr>`` of each ReviewRow (services/exam/report_review), as the template's loop printed them
     (the whitespace between them included)."""
-    computed_text = _translated(gettext("computed"))
-    pending_text = _translated(gettext("Pending"))
-    skipped_text = _translated(gettext("Skipped"))
+    computed_text = translated(gettext("computed"))
+    pending_text = translated(gettext("Pending"))
+    skipped_text = translated(gettext("Skipped"))
     computed = f' <span class="badge info computed">{computed_text}</span>'
     pending = f'\n      <td colspan="4"><span class="badge pending">{pending_text}</span></td>\n      '
     skipped = f'\n      <td colspan="4"><span class="badge info">{skipped_text}</span> <small class="muted">'
     kind_labels = {
-        "critical": _translated(gettext("Critical")),
-        "significant": _translated(gettext("Significant")),
-        "mild": _translated(gettext("Mild")),
+        "critical": translated(gettext("Critical")),
+        "significant": translated(gettext("Significant")),
+        "mild": translated(gettext("Mild")),
     }
     trend_labels = {
-        "↑": _translated(gettext("higher than last time")),
-        "↓": _translated(gettext("lower than last time")),
-        "→": _translated(gettext("same as last time")),
+        "↑": translated(gettext("higher than last time")),
+        "↓": translated(gettext("lower than last time")),
+        "→": translated(gettext("same as last time")),
     }
     chinese = is_chinese()
     parts = []
@@ -80,26 +75,21 @@ def results_rows(rows):
     return Markup("".join(parts))
 
 
-SOME_ID = 987654321  # a report id in an address made once per page and filled in per row
-
-
-def _pattern(endpoint):
-    """``endpoint``'s address for a report as a pattern (url_for costs ~10 µs a call), as the templates make them."""
-    return url_for(endpoint, report_id=SOME_ID).replace("%", "%%").replace(str(SOME_ID), "%d")
-
-
 def pdf_statuses(reports):
     """Each report's PDF progress as templates/review/_pdf_status.html printed it when included in a list
     (the polling block of components/job_status.html around it, whitespace included), without an include,
     a macro import and a call per row: the review home page lists twenty."""
-    status_link, download_link = _pattern("review.pdf_status"), _pattern("report_files.download")
-    ready_text = _translated(gettext("PDF ready"))
-    download_text = _translated(gettext("Download the PDF (version %(version)s)"))
-    failed_text = _translated(gettext("PDF failed"))
-    again_text = _translated(gettext("Try again"))
-    rendering_text = _translated(gettext("Preparing the PDF…"))
-    queued_text = _translated(gettext("PDF queued…"))
-    check_text = _translated(gettext("Check again"))
+    status_link, download_link = (
+        address_pattern("review.pdf_status", "report_id"),
+        address_pattern("report_files.download", "report_id"),
+    )
+    ready_text = translated(gettext("PDF ready"))
+    download_text = translated(gettext("Download the PDF (version %(version)s)"))
+    failed_text = translated(gettext("PDF failed"))
+    again_text = translated(gettext("Try again"))
+    rendering_text = translated(gettext("Preparing the PDF…"))
+    queued_text = translated(gettext("PDF queued…"))
+    check_text = translated(gettext("Check again"))
     printed = []
     for report in reports:
         state = report.pdf_state

@@ -12,6 +12,8 @@ from flask import url_for
 from flask_babel import get_locale, gettext
 from markupsafe import Markup, escape
 
+from checkup.web.row_printing import translated
+
 DAY_MARK = "day=DAY"
 
 
@@ -27,8 +29,8 @@ def month_weeks(year, month, grid, free, day, picker_endpoint, picker_args):
     locale_name = str(get_locale())
     day_link = str(escape(url_for(picker_endpoint, month="%04d-%02d" % (year, month), day="DAY", **picker_args)))
     before, _mark, after = day_link.partition(DAY_MARK)
-    full = Markup(gettext("full"))
-    free_places = Markup(gettext("%(n)s free places"))
+    full = translated(gettext("full"))
+    free_places = translated(gettext("%(n)s free places"))
     out = []
     for week in grid:
         out.append("\n  <tr>\n    ")
