@@ -116,12 +116,18 @@ def forms():
     return [blank, filled, invalid, preset]
 
 
+def wtforms_printed(field, attrs):
+    """What WTForms itself prints for ``field(**attrs)``: once the app is made, ``Field.__call__`` goes through
+    form_control too (web/form_controls.print_fields_quickly), so the comparison asks the form's meta."""
+    return field.meta.render_field(field, dict(attrs))
+
+
 @pytest.mark.parametrize("attrs", ATTRS, ids=range(len(ATTRS)))
 def test_every_control_prints_what_wtforms_prints(attrs):
     checked = 0
     for form in forms():
         for field in form:
-            expected = field(**attrs)
+            expected = wtforms_printed(field, attrs)
             printed = form_control(field, dict(attrs))
             assert printed == expected, field.name
             assert isinstance(printed, Markup)
@@ -134,7 +140,7 @@ def test_each_radio_of_a_group_prints_what_wtforms_prints(attrs):
     radios = 0
     for form in forms():
         for option in form.kind:  # templates/_forms.html radio_group prints them one by one
-            assert form_control(option, dict(attrs)) == option(**attrs)
+            assert form_control(option, dict(attrs)) == wtforms_printed(option, attrs)
             radios += 1
     assert radios == 8
 
@@ -172,4 +178,4 @@ def test_a_field_printed_whole_in_a_template_is_printed_the_same(app):
     # {{ form.field }} (every form's CSRF token) goes through form_control once the app is made
     for form in forms():
         for field in form:
-            assert field.__html__() == field(), field.name
+            assert field.__html__() == wtforms_printed(field, {}), field.name

@@ -9,15 +9,18 @@ from flask_babel import gettext as _
 from checkup.blueprints.admin import catalog_rows
 from checkup.core.arguments import id_from_text
 from checkup.core.errors import Conflict
-from checkup.core.i18n import localized
+from checkup.core.i18n import is_chinese
 from checkup.forms.catalog import ItemForm, QuickItemForm, RangeForm, container_choices, values_of
 from checkup.models.accounts import ADMIN
 from checkup.services.catalog import catalog, containers
+from checkup.web.checked_fields import FieldChecks
 from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
 
 bp = Blueprint("catalog", __name__, url_prefix="/admin/catalog")
 restrict_blueprint(bp, ADMIN)
+# the catalog forms' fields that check themselves as they are left: field_checks(endpoint, args)(field)
+bp.add_app_template_global(FieldChecks, "field_checks")
 
 ITEM_FIELDS = catalog.ITEM_FIELDS
 QUICK_FIELDS = ("name_en", "name_zh", "unit", "price", "active")
@@ -55,13 +58,17 @@ def validated_field(form, field, problems):
     return render_template("catalog/_validated_field.html", f=form[field], endpoint=request.endpoint, args=args)
 
 
+def _choice(row, chinese):
+    """(id, "code · name"), the name as ``localized`` gives it (the language asked once per form, not per row)."""
+    return (str(row.id), f"{row.code} · {(chinese and row.name_zh) or row.name_en}")
+
+
 def _prepare_item_form(form, item=None):
-    departments = [(str(d.id), f"{d.code} · {localized(d)}") for d in catalog.departments()]  # read once, listed twice
+    chinese = is_chinese()
+    departments = [_choice(d, chinese) for d in catalog.departments()]  # read once, listed twice
     form.department.choices = [("", "—")] + departments
     form.resource.choices = [("", _("None"))] + [
-        (str(r.id), f"{r.code} · {localized(r)}")
-        for r in catalog.resources()
-        if r.active or (item is not None and r.id == item.resource_id)
+        _choice(r, chinese) for r in catalog.resources() if r.active or (item is not None and r.id == item.resource_id)
     ]
     form.container.choices = container_choices()
     form.station.choices = [("", _("Its department"))] + departments

@@ -9,6 +9,7 @@ from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from checkup.core.labels import choice_label
+from checkup.web.html_text import escaped
 from checkup.web.row_printing import address_pattern, translated
 
 
@@ -28,13 +29,13 @@ def item_groups(groups, selected, with_sex=False):
     parts = ["\n    "]
     add = parts.append
     for department_name, dept_items in groups:
-        add(f'\n    <fieldset class="item-group">\n      <legend>{escape(department_name)}</legend>\n      ')
+        add(f'\n    <fieldset class="item-group">\n      <legend>{escaped(department_name)}</legend>\n      ')
         for item in dept_items:
-            item_id = escape(item.id)
+            item_id = escaped(item.id)
             checked = "checked" if item.id in selected else ""
             add(f'\n      <label for="items-{item_id}">\n        <input type="checkbox" id="items-{item_id}" ')
-            add(f'name="items" value="{item_id}" {checked}>\n        {escape(item.code)} · {escape(item.name)} ')
-            add(f'<span class="muted">({escape(item.price)}')
+            add(f'name="items" value="{item_id}" {checked}>\n        {escaped(item.code)} · {escaped(item.name)} ')
+            add(f'<span class="muted">({escaped(item.price)}')
             if with_sex and item.sex != "any":
                 note = sex_notes.get(item.sex)
                 if note is None:
