@@ -10,7 +10,7 @@ from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from checkup.blueprints.desk.capacity_rows import appointment_rows
+from checkup.blueprints.desk.capacity_rows import appointment_rows, month_days, resource_rows, slot_rows
 from checkup.core import clock
 from checkup.core.arguments import parse_page
 from checkup.core.errors import ValidationError
@@ -197,11 +197,10 @@ def calendar():
     return render_page(
         "capacity/calendar.html",
         "capacity/_month.html",
-        days=_calendar_cells(capacity.month_calendar(year, month), labels),
+        month_days=month_days(_calendar_cells(capacity.month_calendar(year, month), labels), today),
         fill_labels=labels,
         lead=first.weekday(),
         first=first,
-        today=today,
         prev_month=_month_arg(*shift_month(year, month, -1)),
         next_month=_month_arg(*shift_month(year, month, 1)),
         shown_month=_month_arg(year, month),
@@ -237,17 +236,17 @@ def resource_form(row, formdata=None):
 
 
 def _day_page(day, status=200, slot_forms=None, resource_forms=None, close_form=None, error=None):
+    """The day page; ``slot_forms`` and ``resource_forms`` ({id: form}) are posted forms shown with their errors
+    (the other rows print their stored capacities: capacity_rows)."""
     sheet = capacity.capacity_day(day, parse_page(request.args.get("page")))
-    slot_forms, resource_forms = slot_forms or {}, resource_forms or {}
+    labels = fill_labels()
     return render_page(
         "capacity/day.html",
         sheet=sheet,
-        slot_forms={s.id: slot_forms.get(s.id) or slot_form(s) for s in sheet.slots},
-        resource_forms={r.id: resource_forms.get(r.id) or resource_form(r) for r in sheet.resources},
+        slot_rows=slot_rows(sheet.slots, slot_forms or {}, fill_state, labels),
+        resource_rows=resource_rows(sheet.resources, resource_forms or {}, fill_state, labels),
         close_form=close_form or CloseDayForm(formdata=None),
         reopen_form=ReopenDayForm(formdata=None),
-        fill_state=fill_state,
-        fill_labels=fill_labels(),
         today=clock.today(),
         page_error=error,
         prev_day=day - datetime.timedelta(days=1),

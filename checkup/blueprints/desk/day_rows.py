@@ -4,12 +4,13 @@ page's time. Values are escaped as the template escaped them; labels are transla
 rows' addresses come as patterns (``row_links``); tests/booking/test_day_rows.py renders the macro beside them.
 The answer to an action on one row still prints it with the macro."""
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from markupsafe import Markup, escape
 
 from checkup.core.i18n import is_chinese
 from checkup.core.labels import choice_label
 from checkup.models.appointments import CHECKED_IN, COMPLETED
+from checkup.web.html_text import escaped
 from checkup.web.page_shell import csrf_token
 from checkup.web.row_printing import translated
 
@@ -63,52 +64,47 @@ def day_rows(rows, row_links, row_error=None, row_message=None):
     labels = translated(gettext("Specimen labels (PDF)"))
     no_show = translated(gettext("Mark no-show"))
     no_show_question = translated(gettext("Mark %(name)s as a no-show?"))
-    csrf = escape(csrf_token())
+    csrf = escaped(csrf_token())
     chinese = is_chinese()
-    error = f'<p class="field-error" role="alert">{escape(row_error)}</p>' if row_error else ""
-    message = f'<p class="flash success" role="status">{escape(row_message)}</p>' if row_message else ""
-    detail, check_in_link, join_link = row_links["detail"], row_links["check_in"], row_links["join_record"]
-    guide_link, labels_link, no_show_link = row_links["guide_sheet"], row_links["specimen_labels"], row_links["no_show"]
+    error = f'<p class="field-error" role="alert">{escaped(row_error)}</p>' if row_error else ""
+    message = f'<p class="flash success" role="status">{escaped(row_message)}</p>' if row_message else ""
+    # the patterns escaped once: a row's id (digits) adds nothing to escape
+    detail, check_in_link, join_link = (escaped(row_links[name]) for name in ("detail", "check_in", "join_record"))
+    guide_link, labels_link, no_show_link = (
+        escaped(row_links[name]) for name in ("guide_sheet", "specimen_labels", "no_show")
+    )
     out = []
     for row in rows:
         appointment_id = row.appointment_id
-        name = escape(row.name)
+        row_id = escaped(appointment_id)
         package = row.package
         if package:
-            package_name = escape(package.name_zh if chinese and package.name_zh else package.name_en)
+            package_name = escaped(package.name_zh if chinese and package.name_zh else package.name_en)
         else:
             package_name = ""
         status = row.status
+        masked = row.masked_national_id
+        checked_in_at = row.checked_in_at
         out.append(
-            f'\n<tr id="appointment-{escape(appointment_id)}">\n'
-            f'  <td><a href="{escape(detail % appointment_id)}">{name}</a>\n'
+            f'\n<tr id="appointment-{row_id}">\n'
+            f'  <td><a href="{detail % appointment_id}">{escaped(row.name)}</a>\n'
             f"    {walk_in if row.source == 'walk_in' else ''}\n"
             f"    {roster if row.roster_record else ''}\n"
-            f'    <br><small class="muted">{born} {escape(str(row.birth_date))}</small></td>\n'
-            f"  <td>{_sex_label(row.sex, sex_labels)}, {escape(row.age)}</td>\n"
-            f"  <td>{escape(row.phone or '—')}</td>\n"
-            "  <td>"
-            + (
-                f'<span class="directory-masked">{escape(row.masked_national_id)}</span>'
-                if row.masked_national_id
-                else "—"
-            )
-            + "</td>\n"
+            f'    <br><small class="muted">{born} {escaped(str(row.birth_date))}</small></td>\n'
+            f"  <td>{_sex_label(row.sex, sex_labels)}, {escaped(row.age)}</td>\n"
+            f"  <td>{escaped(row.phone or '—')}</td>\n"
+            "  <td>" + (f'<span class="directory-masked">{escaped(masked)}</span>' if masked else "—") + "</td>\n"
             f"  <td>{package_name}</td>\n"
-            f"  <td><code>{escape(row.exam_code)}</code></td>\n"
-            f'  <td><span class="badge {escape(BADGES.get(status, ""))}">'
+            f"  <td><code>{escaped(row.exam_code)}</code></td>\n"
+            f'  <td><span class="badge {escaped(BADGES.get(status, ""))}">'
             f"{status_labels[status] if status in status_labels else _status_label(status)}</span>\n"
             "    "
-            + (
-                f'<br><small class="muted">{escape(row.checked_in_at.strftime("%H:%M"))}</small>'
-                if row.checked_in_at
-                else ""
-            )
+            + (f'<br><small class="muted">{escaped(checked_in_at.strftime("%H:%M"))}</small>' if checked_in_at else "")
             + "</td>\n"
             f"  <td>\n    {error}\n    {message}\n    "
         )
         if row.can_check_in:
-            action = escape(check_in_link % appointment_id)
+            action = check_in_link % appointment_id
             out.append(
                 f'\n    <form method="post" action="{action}"\n'
                 f'          hx-post="{action}" hx-target="closest tr" hx-swap="outerHTML">\n'
@@ -116,15 +112,15 @@ def day_rows(rows, row_links, row_error=None, row_message=None):
                 f"      <fieldset>\n        <legend><small>{identity_matches}</small></legend>\n        "
             )
             for f in row.identity_fields:
-                field = escape(f)
+                field = escaped(f)
                 out.append(
-                    f'\n        <label for="verify-{escape(appointment_id)}-{field}"><input type="checkbox"'
-                    f' id="verify-{escape(appointment_id)}-{field}" name="verified" value="{field}">'
+                    f'\n        <label for="verify-{row_id}-{field}"><input type="checkbox"'
+                    f' id="verify-{row_id}-{field}" name="verified" value="{field}">'
                     f" {identity_labels[f]}</label>\n        "
                 )
             out.append(f'\n      </fieldset>\n      <button type="submit">{check_in}</button>\n    </form>\n    ')
             if row.roster_record:
-                action = escape(join_link % appointment_id)
+                action = join_link % appointment_id
                 out.append(
                     f"\n    <details{' open' if row.known_elsewhere else ''}>\n"
                     f"      <summary>{join_question}</summary>\n"
@@ -133,8 +129,8 @@ def day_rows(rows, row_links, row_error=None, row_message=None):
                     f'      <form method="post" action="{action}"\n'
                     f'            hx-post="{action}" hx-target="closest tr" hx-swap="outerHTML">\n'
                     f'        <input type="hidden" name="csrf_token" value="{csrf}">\n'
-                    f'        <label for="join-{escape(appointment_id)}">{id_on_card}</label>\n'
-                    f'        <input id="join-{escape(appointment_id)}" name="national_id" maxlength="40"'
+                    f'        <label for="join-{row_id}">{id_on_card}</label>\n'
+                    f'        <input id="join-{row_id}" name="national_id" maxlength="40"'
                     ' autocomplete="off" spellcheck="false">\n'
                     f'        <button type="submit" class="secondary">{join}</button>\n'
                     "      </form>\n    </details>\n    "
@@ -143,15 +139,15 @@ def day_rows(rows, row_links, row_error=None, row_message=None):
         elif status in (CHECKED_IN, COMPLETED):
             out.append(
                 '\n    <p class="actions">\n'
-                f'      <a role="button" class="secondary" href="{escape(guide_link % appointment_id)}"'
+                f'      <a role="button" class="secondary" href="{guide_link % appointment_id}"'
                 f' target="_blank" rel="noopener">{guide_sheet}</a>\n'
-                f'      <a role="button" class="secondary" href="{escape(labels_link % appointment_id)}"'
+                f'      <a role="button" class="secondary" href="{labels_link % appointment_id}"'
                 f' target="_blank" rel="noopener">{labels}</a>\n'
                 "    </p>\n    "
             )
         out.append("\n    ")
         if row.can_mark_no_show:
-            action = escape(no_show_link % appointment_id)
+            action = no_show_link % appointment_id
             out.append(
                 f'\n    <form method="post" action="{action}"\n'
                 f'          hx-post="{action}" hx-target="closest tr" hx-swap="outerHTML"\n'
@@ -161,4 +157,32 @@ def day_rows(rows, row_links, row_error=None, row_message=None):
                 "    </form>\n    "
             )
         out.append("\n  </td>\n</tr>")
+    return Markup("".join(out))
+
+
+def slot_nav(overview, shown_ids, slot_link):
+    """The day sheet's slot navigation, one ``<li>`` per DaySheetSlot of ``overview`` with its counts, as the
+    page's loop (and its include of templates/desk/_slot_counts.html per slot) printed it; ``slot_link`` is
+    the address pattern of a slot's first page. An action's answer still prints a slot's counts with the
+    include."""
+    link = escaped(slot_link)
+    status_labels = {}
+    out = []
+    for group in overview:
+        slot = group.slot
+        slot_id = escaped(slot.id)
+        current = ' aria-current="true"' if slot.id in shown_ids else ""
+        counts = []
+        for status, n in group.counts.items():
+            if n and status != "cancelled":
+                label = status_labels.get(status)
+                if label is None:
+                    label = status_labels[status] = escaped(choice_label("appointment_status", status))
+                counts.append(f" · {label} {escaped(n)}")
+        expected = translated(ngettext("%(num)d expected", "%(num)d expected", group.expected))
+        out.append(
+            f'\n    <li><a href="{link % slot.id}#slot-{slot_id}"{current}>'
+            f"{slot.start_time.strftime('%H:%M')}–{slot.end_time.strftime('%H:%M')}</a>\n      "
+            f'\n<span id="slot-counts-{slot_id}" class="muted">{expected}{"".join(counts)}</span></li>\n  '
+        )
     return Markup("".join(out))

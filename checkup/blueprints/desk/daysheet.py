@@ -8,6 +8,7 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_babel import gettext as _
 
 from checkup.blueprints.desk.day_rows import day_rows as print_day_rows
+from checkup.blueprints.desk.day_rows import slot_nav
 from checkup.core import clock
 from checkup.core.arguments import id_from_text
 from checkup.core.errors import DomainError
@@ -57,6 +58,7 @@ def today():
         prev_day=day - datetime.timedelta(days=1),
         next_day=day + datetime.timedelta(days=1),
         day_rows=functools.partial(print_day_rows, row_links=_row_links()),
+        slot_nav=slot_nav,
     )
 
 

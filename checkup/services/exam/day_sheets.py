@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, Tuple, fn
+from peewee import JOIN, SQL, Tuple, fn
 
 from checkup.core import clock, national_id
 from checkup.core.errors import NotFound
@@ -20,10 +20,6 @@ from checkup.services.groups import enrollment_identity
 STATUSES = (BOOKED, CHECKED_IN, COMPLETED, NO_SHOW, CANCELLED)
 SHEET_PAGE_ROWS = 50  # rows on one page of the day sheet (a day of 1,000 appointments is 20 pages)
 IDENTITY_FIELDS = ("name", "birth_date", "national_id")
-
-
-STATUSES = (BOOKED, CHECKED_IN, COMPLETED, NO_SHOW, CANCELLED)
-SHEET_PAGE_ROWS = 50  # rows on one page of the day sheet (a day of 1,000 appointments is 20 pages)
 
 
 @dataclass
@@ -295,11 +291,18 @@ def _check_in_times(appointment_ids):
 
 
 def _slot_status_counts(appointments_day, slots_day):
+    """The day's slots, each joined to its appointments' counts by status: counted from the appointments alone,
+    then joined (grouping the join sorted a busy day's 1,300 rows by slot and status: twice the time)."""
+    counts = (
+        Appointment.select(Appointment.slot, Appointment.status, fn.COUNT(SQL("*")).alias("n"))
+        .where(Appointment.day == appointments_day)
+        .group_by(Appointment.slot, Appointment.status)
+        .alias("counts")
+    )
     return (
-        Slot.select(Slot, Appointment.status, fn.COUNT(Appointment.id).alias("n"))
-        .join(Appointment, JOIN.LEFT_OUTER, on=((Appointment.slot == Slot.id) & (Appointment.day == appointments_day)))
+        Slot.select(Slot, counts.c.status, counts.c.n)
+        .join(counts, JOIN.LEFT_OUTER, on=(counts.c.slot_id == Slot.id))
         .where(Slot.day == slots_day)
-        .group_by(Slot.id, Appointment.status)
         .order_by(Slot.start_time, Slot.id)
         .objects()
     )
