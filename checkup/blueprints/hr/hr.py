@@ -5,18 +5,19 @@ from flask import Blueprint, abort, current_app, flash, make_response, redirect,
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup, escape
 
+from checkup.blueprints.hr import dashboard_rows, employee_rows
 from checkup.core import tasks
 from checkup.core.errors import Conflict, ValidationError
 from checkup.forms.directory import clean_text
 from checkup.forms.hr_profile import HrProfileForm
 from checkup.models.accounts import HR
+from checkup.models.groups import ACTIVE
 from checkup.services.accounts import hr_profile, organizations
 from checkup.services.groups import contracts, employee_exports, enrollments, invitations
 from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, restrict_blueprint
-from checkup.web.templating import center_time
+from checkup.web.row_printing import address_pattern
 
 bp = Blueprint("hr", __name__, url_prefix="/hr")
 restrict_blueprint(bp, HR)
@@ -30,7 +31,6 @@ def hr_context():
         "statuses": enrollments.STATUSES,
         "status_label": enrollments.status_label,
         "contract_status": contracts.status_label,
-        "booking_endpoint": BOOKING_ENDPOINT if BOOKING_ENDPOINT in current_app.view_functions else None,
         "has_endpoint": lambda endpoint: endpoint in current_app.view_functions,
         "export_inline_limit": employee_exports.INLINE_LIMIT,
     }
@@ -65,18 +65,6 @@ def _pick_contract(source):
 # --- dashboard and profile ---------------------------------------------------------------------
 
 
-def counts_rows_html(rows, columns, empty_label):
-    """The rows of a dashboard counts table (hr/_chart.html counts_table) printed in Python, as the template
-    printed them: per (name, Counts) a <th> with the name (else ``empty_label``), then a cell per figure
-    named by its column's label; every value escaped."""
-    openers = [f'<td class="num" data-label="{escape(column["label"])}">' for column in columns]
-    parts = []
-    for name, counts in rows:
-        cells = "".join(f"{opener}{figure}</td>" for opener, figure in zip(openers, counts.figures, strict=False))
-        parts.append(f'\n  <tr>\n    <th scope="row">{escape(name or empty_label)}</th>\n    {cells}\n  </tr>\n  ')
-    return Markup("".join(parts))
-
-
 @bp.get("")
 def home():
     organization = organizations.get_organization(_org_id())
@@ -85,7 +73,7 @@ def home():
         organization=organization,
         progress=enrollments.dashboard(organization.id),
         roster_size=organizations.roster_size(organization.id),
-        counts_rows_html=counts_rows_html,
+        contract_section=dashboard_rows.ContractSections(),
     )
 
 
@@ -122,39 +110,12 @@ def _filters():
     )
 
 
-_BADGES = {"completed": "success", "no_show": "danger", "booked": "info", "checked_in": "info"}
-
-
-def employee_rows_html(rows, booking_link, status_names, select_label, labels, on_file, no_email):
-    """The employee list's rows (hr/_employee_results.html) printed in Python, as the template printed them:
-    every value escaped; ``labels`` (the columns' names), ``select_label``, ``on_file`` and ``no_email`` come
-    translated from the template; ``booking_link`` is the booking address with ``%d`` for the enrollment."""
-    l_number, l_name, l_department, l_category, l_status, l_invited, l_email = (str(label) for label in labels)
-    email_missing = f'<span class="badge warning">{no_email}</span>'
-    on_file = str(on_file)
-    parts = []
-    for row in rows:
-        number = escape(row.enrollment_id)
-        name = escape(row.name)
-        if booking_link:
-            name = f'<a href="{escape(booking_link % row.enrollment_id)}">{name}</a>'
-        invited = center_time(row.invited_at, "%Y-%m-%d") if row.invited_at else "—"
-        parts.append(
-            f"""
-    <tr>
-      <td class="pick"><input type="checkbox" name="ids" value="{number}" id="pick-{number}">
-          <label for="pick-{number}" class="visually-hidden">{select_label % {"name": row.name}}</label></td>
-      <td data-label="{l_number}">{escape(row.employee_no)}</td>
-      <td data-label="{l_name}">{name}</td>
-      <td data-label="{l_department}">{escape(row.department or "—")}</td>
-      <td data-label="{l_category}">{escape(row.category)}</td>
-      <td data-label="{l_status}"><span class="badge {_BADGES.get(row.status, "")}">{escape(status_names.get(row.status, ""))}</span></td>
-      <td data-label="{l_invited}">{escape(invited)}</td>
-      <td data-label="{l_email}">{on_file if row.has_email else email_missing}</td>
-    </tr>
-    """
-        )
-    return Markup("".join(parts))
+def _booking_link(contract):
+    """The rows' booking address as a pattern (``%d`` for the enrollment), while HR may book: the contract is
+    active and the group booking area is on."""
+    if contract.status != ACTIVE or BOOKING_ENDPOINT not in current_app.view_functions:
+        return None
+    return address_pattern(BOOKING_ENDPOINT, "enrollment_id")
 
 
 @bp.route("/employees", methods=["GET", "POST"])
@@ -162,8 +123,9 @@ def employees():
     contract, choices = _pick_contract(request.values)
     filters = _filters()
     context = {"contract": contract, "contracts": choices, "filters": filters, "searched": request.method == "POST"}
-    context["employee_rows_html"] = employee_rows_html
     if contract is not None:
+        context["employee_table"] = employee_rows.employee_table
+        context["booking_link"] = _booking_link(contract)
         page = _number(request.values.get("page"))
         context["result"] = enrollments.contract_employee_page(contract, filters, page)
         context["departments"], context["categories"] = enrollments.filter_choices(contract)

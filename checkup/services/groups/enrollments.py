@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, SQL, Case, Select, fn
+from peewee import JOIN, SQL, Case, PostgresqlDatabase, Select, Tuple, fn
 
 from checkup.core import audit, clock
 from checkup.core.pagination import Page
@@ -431,12 +431,38 @@ def contract_employee_page(contract, filters, page=1):
 
 
 def _departments_select(contract_id):
-    return (
-        Enrollment.select(Enrollment.department)
+    """The roster's departments, each once, by name. On PostgreSQL read by skipping through the index on
+    (contract, status, department, …): one probe per (status, department) pair the roster holds (~60 for a
+    10,000-employee roster of a dozen departments) instead of reading every employee's entry (0.5 against 1.9 ms
+    there). SQLite has no LATERAL: the plain DISTINCT."""
+    if not isinstance(db.obj, PostgresqlDatabase):
+        return (
+            Enrollment.select(Enrollment.department)
+            .where(Enrollment.contract == contract_id)
+            .distinct()
+            .order_by(Enrollment.department)
+        )
+    first = (
+        Enrollment.select(Enrollment.status, Enrollment.department)
         .where(Enrollment.contract == contract_id)
-        .distinct()
-        .order_by(Enrollment.department)
+        .order_by(Enrollment.status, Enrollment.department)
+        .limit(1)
     )
+    pairs = first.cte("roster_pairs", recursive=True, columns=("status", "department"))
+    later = Enrollment.alias("later")
+    following = (
+        later.select(later.status, later.department)
+        .where(
+            later.contract == contract_id,
+            Tuple(later.status, later.department) > Tuple(pairs.c.status, pairs.c.department),
+        )
+        .order_by(later.status, later.department)
+        .limit(1)
+        .alias("following")
+    )
+    step = Select([pairs], [following.c.status, following.c.department]).join(following, JOIN.LATERAL, on=SQL("TRUE"))
+    every_pair = pairs.union_all(step)
+    return every_pair.select_from(every_pair.c.department).distinct().order_by(every_pair.c.department).bind(db)
 
 
 def _categories_select(contract_id):
