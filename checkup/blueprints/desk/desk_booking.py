@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from checkup.core import clock
+from checkup.core.arguments import valid_id
 from checkup.core.errors import DomainError, ValidationError
 from checkup.forms.booking import DeskBookingForm, StaffCancelForm
 from checkup.models.accounts import ADMIN, SCHEDULER
@@ -29,8 +30,10 @@ def search():
 
 @bp.get("/appointments/<int:appointment_id>")
 def detail(appointment_id):
-    booking.get_appointment(appointment_id)
-    appointment, items = booking_mail.appointment_details(appointment_id)
+    # read once with its details (a forged id out of range is no appointment, not a database error)
+    appointment, items = booking_mail.appointment_details(appointment_id) if valid_id(appointment_id) else (None, [])
+    if appointment is None:
+        raise booking.appointment_not_found()
     day = availability.parse_day(request.args.get("day")) or appointment.day
     resources = booking.resource_ids_of(appointment.id)
     return render_page(
@@ -115,9 +118,9 @@ def book_for_client(client_id):
     offer = None
     if package:
         try:
-            offer = booking.quote(client, code, chosen, day=day)
+            offer = booking.quote(client, code, chosen, day=day, package=package)
         except DomainError:  # an add-on not for this package: the times of the package alone
-            offer = booking.quote(client, code, day=day)
+            offer = booking.quote(client, code, day=day, package=package)
     resources = offer.resource_ids if offer is not None else []
     return render_page(
         "desk/book.html",

@@ -13,6 +13,7 @@ from flask_login import current_user
 from checkup.core.errors import Conflict, PermissionDenied, ValidationError
 from checkup.forms.booking import ConfirmForm, RescheduleForm, StaffCancelForm
 from checkup.models.accounts import HR
+from checkup.models.appointments import BOOKED
 from checkup.services.booking import availability, booking
 from checkup.services.groups import group_booking
 from checkup.web.form_round_trip import submit
@@ -63,20 +64,24 @@ def _page(enrollment, status=200, day=None, book_form=None, move_form=None, canc
         and group_booking.status_of(enrollment) == group_booking.NOT_BOOKED
         and group_booking.is_open(contract)
     )
-    if live is not None:
-        resources = booking.resource_ids_of(live.id)
-    else:
+    locked = booking.cutoff_passed(live) if live is not None else False
+    resources = []
+    if live is None:
         try:
             resources = group_booking.quote(enrollment).resource_ids
         except ValidationError as exc:
-            resources, package_error, can_book = [], exc.message, False
-    if day is None and first <= last:
+            package_error, can_book = exc.message, False
+    # a day and its times show only beside a form to book or move (none for a checkup done, missed or locked)
+    choosing = can_book or (live is not None and live.status == BOOKED and not locked)
+    if choosing and live is not None:
+        resources = booking.resource_ids_of(live.id)
+    if choosing and day is None and first <= last:
         day = (
             live.day
             if live is not None and first <= live.day <= last
             else _first_open_day(first, last, resources, contract.id)
         )
-    if day is not None and (can_book or live is not None):
+    if choosing and day is not None:
         slots = [
             (s, n)
             for s, n in availability.day_slots(day, resources, reserved_for=contract.id)
@@ -96,7 +101,14 @@ def _page(enrollment, status=200, day=None, book_form=None, move_form=None, canc
         slots=slots,
         day_error=day_error,
         package_error=package_error,
-        locked=booking.cutoff_passed(live) if live is not None else False,
+        locked=locked,
+        **(_forms(book_form, move_form, cancel_form) if choosing else {}),
+    )
+
+
+def _forms(book_form, move_form, cancel_form):
+    """The page's forms (those a POST did not give, new): built only for a page that shows one."""
+    return dict(
         book_form=book_form or ConfirmForm(data={"idempotency_key": uuid.uuid4().hex}),
         move_form=move_form or RescheduleForm(),
         cancel_form=cancel_form or StaffCancelForm(),

@@ -131,11 +131,10 @@ _PACKAGE_ITEMS = PreparedSelect(_package_items_query, "checkup_booking_package_i
 def _client(client_id):
     if not valid_id(client_id):
         raise NotFound(_l("No such client."))
-    found = _CLIENT.rows(client_id)
-    client = found[0] if found else None
-    if client is None:
+    found = models_of(Client, _CLIENT.plain(client_id))  # plain columns: no peewee conversions
+    if not found:
         raise NotFound(_l("No such client."))
-    return client
+    return found[0]
 
 
 def client_for(client_id):
@@ -146,7 +145,7 @@ def client_or_none(client_id):
     """The client's row, or None (as ``Client.get_or_none``): the same prepared statement as ``client_for``."""
     if not valid_id(client_id):
         return None
-    found = _CLIENT.rows(client_id)
+    found = models_of(Client, _CLIENT.plain(client_id))
     return found[0] if found else None
 
 
@@ -187,7 +186,7 @@ def addon_choices(package, client=None, day=None, package_item_ids=None):
     return choices
 
 
-def quote(client, package_code, addon_codes=(), day=None):
+def quote(client, package_code, addon_codes=(), day=None, package=None):
     """Price and items for a package plus add-on modules (by code), for a checkup on ``day`` (the slot's day;
     today when none is chosen yet — ``book`` quotes again with the slot's day).
 
@@ -195,10 +194,12 @@ def quote(client, package_code, addon_codes=(), day=None):
     the reason, on
     "package" or "addons"); a package item that does not fit them (a sex-specific item) is left out. A
     module's items already in the package are not added again, and its price drops in proportion. Raises
-    ValidationError for anything not allowed.
+    ValidationError for anything not allowed. ``package``: the active package of that code when the caller
+    has read it already (an offer's), so it is not read again.
     """
-    found = _PACKAGE.rows(str(package_code or ""))
-    package = found[0] if found else None
+    if package is None or package.code != package_code:
+        found = models_of(Package, _PACKAGE.plain(str(package_code or "")))
+        package = found[0] if found else None
     if package is None:
         raise ValidationError(_l("Choose a package from the list."), {"package": _l("Choose a package from the list.")})
     sex, age = client.sex, age_on(client.birth_date, day or clock.today())
@@ -529,7 +530,7 @@ _RESOURCE_IDS = PreparedSelect(_resource_ids_query, "checkup_booking_resource_id
 
 
 def resource_ids_of(appointment_id):
-    return sorted({resource_id for (resource_id,) in _RESOURCE_IDS.rows(appointment_id)})
+    return sorted({resource_id for (resource_id,) in _RESOURCE_IDS.plain(appointment_id)})
 
 
 def _own_appointment_query(appointment_id, client_id):
@@ -593,8 +594,13 @@ def get_appointment(appointment_id, client_id=None, with_related=None):
         found = _APPOINTMENT.rows(appointment_id)
     appointment = found[0] if found else None
     if appointment is None:
-        raise NotFound(_l("We could not find that appointment."))
+        raise appointment_not_found()
     return appointment
+
+
+def appointment_not_found():
+    """What ``get_appointment`` raises for an appointment that is not there (or not the client's)."""
+    return NotFound(_l("We could not find that appointment."))
 
 
 def cutoff_passed(appointment):

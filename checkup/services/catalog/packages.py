@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from checkup.core import clock
 from checkup.core.i18n import localized
+from checkup.core.plain_models import models_of
 from checkup.core.prepared import PreparedSelect
 from checkup.models import Department, ExamItem, Package, PackageItem
 
@@ -41,15 +42,14 @@ def fits(thing, sex, age):
 
 def module_ineligibility(module, sex, age):
     """A user-facing reason the add-on module does not fit this sex and age, or ''."""
-    name = localized(module)
     if module.sex != "any" and module.sex != sex:
         if module.sex == "male":
-            return _l("The add-on %(name)s is for men only.", name=name)
-        return _l("The add-on %(name)s is for women only.", name=name)
+            return _l("The add-on %(name)s is for men only.", name=localized(module))
+        return _l("The add-on %(name)s is for women only.", name=localized(module))
     if age < module.age_min:
-        return _l("The add-on %(name)s is for people aged %(n)s and over.", name=name, n=module.age_min)
+        return _l("The add-on %(name)s is for people aged %(n)s and over.", name=localized(module), n=module.age_min)
     if age > module.age_max:
-        return _l("The add-on %(name)s is for people aged up to %(n)s.", name=name, n=module.age_max)
+        return _l("The add-on %(name)s is for people aged up to %(n)s.", name=localized(module), n=module.age_max)
     return ""
 
 
@@ -81,7 +81,7 @@ def offers_for(sex, birth_date, day=None):
     """Every active package, eligible first, each with the reason it is not offered if it is not: by the
     client's age on the exam ``day`` (today when no day is chosen yet)."""
     age = age_on(birth_date, day)
-    packages = _ACTIVE_PACKAGES.rows()
+    packages = models_of(Package, _ACTIVE_PACKAGES.plain())  # plain columns: no peewee conversions
     result = [Offer(p, not (r := ineligibility(p, sex, age)), r) for p in packages]
     return sorted(result, key=lambda o: not o.eligible)
 
