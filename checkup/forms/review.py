@@ -83,9 +83,11 @@ class StationConclusionForm(FlaskForm):
     text = TextAreaField(_l("Station conclusion"), validators=[Optional(), max_len(2000)], render_kw={"rows": 4})
 
 
+# the reopen form's field as the review page prints it once per signed station (blueprints/exam/review_rows),
+# without a form made for its label
+REOPEN_REASON_LABEL = _l("Reason for reopening")
+REOPEN_REASON_HINT = _l("Required. The station doctor sees it and the audit log keeps it.")
+
+
 class ReopenForm(FlaskForm):
-    reason = StringField(
-        _l("Reason for reopening"),
-        validators=[required(), max_len(500)],
-        description=_l("Required. The station doctor sees it and the audit log keeps it."),
-    )
+    reason = StringField(REOPEN_REASON_LABEL, validators=[required(), max_len(500)], description=REOPEN_REASON_HINT)

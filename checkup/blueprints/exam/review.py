@@ -4,11 +4,17 @@ review page (summary and advice pre-filled from the advice library), sign-off, P
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from checkup.blueprints.exam.review_rows import pdf_statuses, results_rows
+from checkup.blueprints.exam.review_rows import (
+    ready_rows,
+    results_rows,
+    signed_rows,
+    stations_rows,
+    suggestions_rows,
+)
 from checkup.core.arguments import parse_page
 from checkup.core.errors import Conflict, PermissionDenied, ValidationError
 from checkup.core.i18n import is_chinese
-from checkup.forms.review import AmendForm, ReopenForm, ReportTextForm, SignForm, observations_text
+from checkup.forms.review import AmendForm, ReportTextForm, SignForm, observations_text
 from checkup.models.accounts import CHIEF
 from checkup.services.exam import chief_review, report_review, reports, review_queue
 from checkup.web.form_round_trip import submit
@@ -22,13 +28,15 @@ restrict_blueprint(bp, CHIEF)
 def index():
     ready = review_queue.kept_review_queue(parse_page(request.args.get("page")), chinese=is_chinese())
     if wants_fragment():
-        return render_page("review/index.html", "review/_ready.html", ready=ready)
+        return render_page("review/index.html", "review/_ready.html", ready=ready, ready_rows=ready_rows(ready.items))
     signed = review_queue.recently_signed()
     return render_page(
         "review/index.html",
         ready=ready,
+        ready_rows=ready_rows(ready.items),
         workload=review_queue.chief_workload(),
-        signed=list(zip(signed, pdf_statuses(signed), strict=True)),
+        signed=signed,
+        signed_rows=signed_rows(signed),
         window_days=review_queue.REVIEW_WINDOW_DAYS,
     )
 
@@ -41,15 +49,18 @@ def _form_for(data, form_class=ReportTextForm):
 
 
 def _review_page(data, form, status=200, error=None):
+    state = data.page_state()
     return render_page(
         "review/appointment.html",
         data=data,
+        state=state,
         appointment=data.appointment,
+        stations_rows=stations_rows(state.stations, data.appointment.id, state.signed),
         results_rows=results_rows(data.rows),
+        suggestions_rows=suggestions_rows(data.suggestions) if data.suggestions and not state.signed else "",
         form=form,
         report=data.current,
         error=error,
-        reopen_form=ReopenForm(),
         may_sign_own=chief_review.may_sign_own_stations(),
         status=status,
     )

@@ -1,27 +1,24 @@
 """Rows of the chief physician's pages printed in Python (#16), byte for byte the markup their templates printed:
 the review page's results (templates/review/_results_table.html: a few dozen template expressions per row, and
-a checkup has 50-100 items) and the PDF progress of the review home page's signed reports (an include, a macro
-import and a call per row). Values are escaped as the templates escaped them; labels are translated once per
-page; tests/exam/test_review_rows.py renders the old templates beside them."""
+a checkup has 50-100 items), its stations with their reopen forms and the advice library's findings, and the PDF
+progress of the review home page's signed reports (an include, a macro import and a call per row). Values are
+escaped as the templates escaped them; labels are translated once per page; tests/exam/test_review_rows.py
+renders the old templates beside them."""
+
+import re
 
 from flask import url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from markupsafe import Markup, escape
 
 from checkup.blueprints.exam.exam import FLAG_CLASSES
 from checkup.core.i18n import is_chinese
+from checkup.forms.review import REOPEN_REASON_HINT, REOPEN_REASON_LABEL
+from checkup.models.review import CONCLUSION_SIGNED
 from checkup.services.exam.results import FLAG_LABELS
 from checkup.web.page_shell import csrf_token
-from checkup.web.row_printing import address_pattern, translated
-
-
-def _name(obj, chinese):
-    """``core.i18n.localized(obj)`` with the language asked once per table."""
-    if chinese:
-        value = obj.name_zh
-        if value:
-            return value
-    return obj.name_en
+from checkup.web.row_printing import address_pattern, localized_name, translated
+from checkup.web.templating import center_time
 
 
 def results_rows(rows):
@@ -43,35 +40,51 @@ def results_rows(rows):
         "↓": translated(gettext("lower than last time")),
         "→": translated(gettext("same as last time")),
     }
+    abnormal, normal = '\n    <tr class="abnormal">\n      <td>', "\n    <tr>\n      <td>"
     chinese = is_chinese()
+    departments = {}  # department id: its cell, escaped once (a station has several items)
+    flags = {}  # flag: its badge (FLAG_LABELS are lazy: translated at each print)
     parts = []
     add = parts.append
     for row in rows:
-        item = row.item
-        add('\n    <tr class="abnormal">\n      <td>' if row.kind is not None else "\n    <tr>\n      <td>")
-        add(f'{escape(_name(row.department, chinese))}</td>\n      <th scope="row">{escape(_name(item, chinese))} ')
-        add(f'<small class="muted">{escape(item.code)}</small>{computed if row.computed else ""}</th>\n      ')
+        item, kind = row.item, row.kind
+        department = row.department
+        cell = departments.get(department.id)
+        if cell is None:
+            cell = departments[department.id] = escape(localized_name(department, chinese))
+        add(
+            f'{abnormal if kind is not None else normal}{cell}</td>\n      <th scope="row">'
+            f'{escape(localized_name(item, chinese))} <small class="muted">{escape(item.code)}</small>'
+            f"{computed if row.computed else ''}</th>\n      "
+        )
         if not row.done:
             add(pending)
         elif row.result.skipped:
             add(f"{skipped}{escape(row.skip_label)}</small></td>\n      ")
         else:
             value = escape(row.value)
-            add(f"\n      <td><strong>{value}</strong></td>" if row.kind is not None else f"\n      <td>{value}</td>")
-            add(f"\n      <td>{escape(row.unit)}</td>\n      <td>{escape(row.reference)}</td>\n      <td>")
             flag = row.flag
+            badge = ""
             if flag and flag != "N":
-                label = escape(FLAG_LABELS.get(flag, flag))
-                add(f'<span class="badge {escape(FLAG_CLASSES.get(flag, "info"))}">{label}</span>')
-            add("</td>\n      ")
-        add(f"\n      <td>{kind_labels.get(row.kind, '') if row.kind else ''}</td>\n      <td>")
-        if row.previous_value:
-            add(f'{escape(row.previous_value)} <small class="muted">{escape(row.previous_day.isoformat())}</small>')
-        add("</td>\n      <td>")
-        if row.trend:
-            label = trend_labels.get(row.trend, "")
-            add(f'<span title="{label}" aria-label="{label}">{escape(row.trend)}</span>')
-        add("</td>\n    </tr>\n  ")
+                badge = flags.get(flag)
+                if badge is None:
+                    label = escape(FLAG_LABELS.get(flag, flag))
+                    badge = flags[flag] = f'<span class="badge {escape(FLAG_CLASSES.get(flag, "info"))}">{label}</span>'
+            add(
+                f"\n      <td>{f'<strong>{value}</strong>' if kind is not None else value}</td>"
+                f"\n      <td>{escape(row.unit)}</td>\n      <td>{escape(row.reference)}</td>\n      <td>{badge}</td>\n      "
+            )
+        previous = row.previous_value
+        if previous:
+            previous = f'{escape(previous)} <small class="muted">{escape(row.previous_day.isoformat())}</small>'
+        trend = row.trend
+        if trend:
+            label = trend_labels.get(trend, "")
+            trend = f'<span title="{label}" aria-label="{label}">{escape(trend)}</span>'
+        add(
+            f"\n      <td>{kind_labels.get(kind, '') if kind else ''}</td>\n      <td>{previous}</td>\n      <td>{trend}</td>"
+            "\n    </tr>\n  "
+        )
     return Markup("".join(parts))
 
 
@@ -123,3 +136,140 @@ def pdf_statuses(reports):
             )
         )
     return printed
+
+
+# a department code that url_for prints as it is (no character to quote): its place in an address made once per
+# page takes it as it stands; any other code gets its own url_for
+_PLAIN_CODE = re.compile(r"[A-Za-z0-9_.~-]+")
+_SOME_CODE = "zz-some-station-zz"
+
+
+def stations_rows(stations, appointment_id, signed):
+    """The ``<tr>`` of each station of ``ReviewData.stations`` (department, items done, items, conclusion or
+    None) as templates/review/appointment.html's loop printed them: with a reopen form for each signed
+    conclusion unless the report is ``signed``."""
+    not_signed = translated(gettext("Not signed"))  # outside the f-string: pybabel reads none
+    not_signed = f'<span class="badge pending">{not_signed}</span>'
+    if not signed:
+        reopen_text = translated(gettext("Reopen"))
+        reopen_button = translated(gettext("Reopen for the station doctor"))
+        label, hint = escape(str(REOPEN_REASON_LABEL)), escape(str(REOPEN_REASON_HINT))
+        token = escape(csrf_token())
+        pattern = (
+            url_for("station_conclusions.reopen", appointment_id=appointment_id, department_code=_SOME_CODE)
+            .replace("%", "%%")
+            .replace(_SOME_CODE, "%s")
+        )
+    chinese = is_chinese()
+    times = {}  # signed at: as the center's clock reads it (a station doctor signs several at a time)
+    parts = []
+    add = parts.append
+    for department, done, total, conclusion in stations:
+        add(f'\n      <tr>\n        <th scope="row">{escape(localized_name(department, chinese))}</th>\n')
+        add(f'        <td class="num">{done}/{total}</td>\n        <td class="prewrap">')
+        if conclusion is not None:
+            add(escape(conclusion.text))
+        add("</td>\n        <td>")
+        closed = conclusion is not None and conclusion.status == CONCLUSION_SIGNED
+        if closed:
+            signer = escape(conclusion.signed_by.name) if conclusion.signed_by_id else "—"
+            signed_at = conclusion.signed_at
+            time = times.get(signed_at)
+            if time is None:
+                time = times[signed_at] = escape(center_time(signed_at))
+            add(f'{signer} <small class="muted">{time}</small>\n            ')
+        else:
+            add(not_signed)
+        add("</td>\n        ")
+        if not signed:
+            add("\n        <td>")
+            if closed:
+                code = department.code
+                if _PLAIN_CODE.fullmatch(code):
+                    action = pattern % code
+                else:
+                    action = url_for("station_conclusions.reopen", appointment_id=appointment_id, department_code=code)
+                code = escape(code)
+                add(
+                    f"\n          <details><summary>{reopen_text}</summary>\n"
+                    f'          <form method="post" action="{escape(action)}" novalidate>\n'
+                    f'            <input type="hidden" name="csrf_token" value="{token}">\n'
+                    f'            <label for="reason-{code}">{label} <span aria-hidden="true">*</span></label>\n'
+                    f'            <input id="reason-{code}" name="reason" maxlength="500" required'
+                    f' aria-describedby="reason-{code}-hint">\n'
+                    f'            <small id="reason-{code}-hint" class="muted">{hint}</small>\n'
+                    f'            <button type="submit" class="secondary">{reopen_button}</button>\n'
+                    "          </form></details>\n        "
+                )
+            add("</td>\n        ")
+        add("\n      </tr>\n    ")
+    return Markup("".join(parts))
+
+
+_LEVEL_CLASSES = {"A": "error", "B": "warning"}
+
+
+def suggestions_rows(suggestions):
+    """The ``<tr>`` of each advice.SuggestedFinding (the advice library's findings the abnormal results call
+    for) as templates/review/appointment.html's loop printed them."""
+    no_entry = translated(gettext("(no entry in the library)"))  # outside the f-strings: pybabel reads none
+    by_rules = translated(gettext("by the rule table"))
+    no_entry = f' <small class="muted">{no_entry}</small>'
+    by_rules = f'<small class="muted">{by_rules}</small>'
+    chinese = is_chinese()
+    parts = []
+    add = parts.append
+    for suggestion in suggestions:
+        shown = "; ".join(f"{escape(localized_name(row.item, chinese))} {escape(row.value)}" for row in suggestion.rows)
+        level = suggestion.level
+        if level:
+            level = f'<span class="badge {_LEVEL_CLASSES.get(level, "info")}">{escape(level)}</span>'
+        else:
+            level = by_rules
+        add(
+            f'\n      <tr>\n        <th scope="row">{escape(suggestion.name(chinese))}'
+            f"{'' if suggestion.from_library else no_entry}</th>\n        <td>{shown}</td>\n"
+            f"        <td>{level}</td>\n      </tr>\n    "
+        )
+    return Markup("".join(parts))
+
+
+def ready_rows(rows):
+    """The ``<tr>`` of each review_queue.QueueRow of a page of the review queue, as templates/review/_ready.html's
+    loop printed them."""
+    review_link = address_pattern("review.appointment", "appointment_id")
+    review_text = translated(gettext("Review"))
+    parts = []
+    add = parts.append
+    for row in rows:
+        conflicts = ""
+        if row.conflicts:
+            settle = ngettext(
+                "%(num)d instrument value to settle", "%(num)d instrument values to settle", row.conflicts
+            )
+            conflicts = f' <span class="badge warning">{translated(settle)}</span>'
+        package = "—" if row.package_name is None else escape(row.package_name)
+        reviewer = "—" if row.reviewer_name is None else escape(row.reviewer_name)
+        add(
+            f"\n    <tr>\n      <td>{escape(row.day)}</td>\n      <td>{escape(row.exam_code)}</td>\n"
+            f"      <td>{escape(row.client.name)}{conflicts}</td>\n      <td>{package}</td>\n      <td>{reviewer}</td>\n"
+            f'      <td><a href="{escape(review_link % row.id)}">{review_text}</a></td>\n    </tr>\n  '
+        )
+    return Markup("".join(parts))
+
+
+def signed_rows(reports):
+    """The ``<tr>`` of each recently signed report (review_queue.recently_signed) with its PDF's progress, as
+    templates/review/index.html's loop printed them."""
+    review_link = address_pattern("review.appointment", "appointment_id")
+    parts = []
+    add = parts.append
+    for report, pdf_status in zip(reports, pdf_statuses(reports), strict=True):
+        appointment = report.appointment
+        add(
+            f"\n      <tr>\n        <td>{escape(center_time(report.signed_at))}</td>\n"
+            f'        <td><a href="{escape(review_link % report.appointment_id)}">{escape(appointment.exam_code)}</a></td>\n'
+            f"        <td>{escape(appointment.client.name)}</td>\n        <td>{escape(report.version)}</td>\n"
+            f"        <td>{pdf_status}</td>\n      </tr>\n    "
+        )
+    return Markup("".join(parts))

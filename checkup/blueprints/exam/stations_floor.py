@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from checkup.blueprints.exam.board_rows import board_rows
+from checkup.blueprints.exam.guidance_rows import guidance_rows, station_loads
 from checkup.core import clock
 from checkup.core.arguments import parse_page
 from checkup.core.errors import NotFound, ValidationError
@@ -129,7 +130,13 @@ def done(department_code, appointment_id):
 @bp.get("/guidance")
 def guidance_screen():
     listing = guidance.kept_floor_guidance(parse_page(request.args.get("page")))
-    return render_page("exam/guidance.html", "exam/_guidance.html", listing=listing)
+    return render_page(
+        "exam/guidance.html",
+        "exam/_guidance.html",
+        listing=listing,
+        station_loads=station_loads(listing.loads),
+        guidance_rows=guidance_rows(listing.page.items),
+    )
 
 
 @bp.get("/clients/<int:appointment_id>")

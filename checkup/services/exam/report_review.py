@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN
+from peewee import JOIN, SQL, fn
 
 from checkup.core.arguments import valid_id
 from checkup.core.errors import NotFound
-from checkup.core.i18n import localized
+from checkup.core.i18n import is_chinese
 from checkup.core.plain_models import field_names, model_of
 from checkup.core.prepared import PreparedSelect
 from checkup.models import (
@@ -213,7 +213,7 @@ class ReviewData:
 
     @property
     def unsigned_stations(self):
-        return [s[0] for s in self.stations if s[3] is None or s[3].status != CONCLUSION_SIGNED]
+        return _unsigned(self.stations)
 
     @property
     def station_doctor_ids(self):
@@ -239,14 +239,40 @@ class ReviewData:
 
     @property
     def can_sign(self):
+        return self._can_sign(self.signed, self.unsigned_stations)
+
+    def _can_sign(self, signed, unsigned_stations):
         return (
-            not self.signed
+            not signed
             and not self.pending
-            and not self.unsigned_stations
+            and not unsigned_stations
             and not self.open_conflicts
             and self.appointment.status in REVIEWABLE_STATUSES
             and bool(self.rows)
         )
+
+    def page_state(self):
+        """What the review page reads of the checkup's state, each worked out once (the stations fold every
+        row, and the page asks for them, the unsigned ones and whether it can be signed)."""
+        stations = self.stations
+        unsigned = _unsigned(stations)
+        signed = self.signed
+        return ReviewState(stations, unsigned, signed, self._can_sign(signed, unsigned))
+
+
+def _unsigned(stations):
+    """The Departments of ``stations`` (as ``ReviewData.stations``) whose conclusion is not signed."""
+    return [s[0] for s in stations if s[3] is None or s[3].status != CONCLUSION_SIGNED]
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    """``ReviewData``'s stations, unsigned stations, ``signed`` and ``can_sign``, as the review page shows them."""
+
+    stations: list
+    unsigned_stations: list
+    signed: bool
+    can_sign: bool
 
 
 # The review page's reads have the same shape for every checkup: their SQL is built once per process
@@ -255,7 +281,7 @@ class ReviewData:
 
 def _appointment_query(appointment_id):
     return (
-        Appointment.select(Appointment, Client, Package)
+        Appointment.select(*Appointment._meta.sorted_fields, *Client._meta.sorted_fields, *Package._meta.sorted_fields)
         .join(Client)
         .join_from(Appointment, Package, JOIN.LEFT_OUTER)
         .where(Appointment.id == appointment_id)
@@ -271,20 +297,23 @@ _CONCLUSION_NAMES = field_names(StationConclusion)
 _USER_NAMES = field_names(User)
 # of an earlier result only what the row shows: its value and its checkup's day
 _EARLIER_FIELDS = (Result.item, Result.skipped, Result.value_num, Result.value_text, Appointment.day)
-_EARLIER_NAMES = ("item", "skipped", "value_num", "value_text")
 
 
 def _items_query(appointment_id):
+    """The appointment's items, each with its department and its result (NULLs without one: one result an
+    item and appointment, a unique index)."""
     return (
-        ExamItem.select(*ExamItem._meta.sorted_fields, *Department._meta.sorted_fields)
+        ExamItem.select(*ExamItem._meta.sorted_fields, *Department._meta.sorted_fields, *Result._meta.sorted_fields)
         .join(Department)
         .join_from(ExamItem, AppointmentItem)
+        .join_from(
+            ExamItem,
+            Result,
+            JOIN.LEFT_OUTER,
+            on=((Result.item == ExamItem.id) & (Result.appointment == AppointmentItem.appointment)),
+        )
         .where(AppointmentItem.appointment == appointment_id)
     )
-
-
-def _results_query(appointment_id):
-    return Result.select().where(Result.appointment == appointment_id)
 
 
 def _earlier_results_query(client_id, day, status, appointment_id, skipped):
@@ -343,8 +372,7 @@ def _open_conflicts_query(appointment_id, choice):
 
 
 _APPOINTMENT = PreparedSelect(_appointment_query, "checkup_review_appointment")
-_ITEMS = PreparedSelect(_items_query, "checkup_review_items")
-_RESULTS = PreparedSelect(_results_query, "checkup_review_results")
+_ITEMS = PreparedSelect(_items_query, "checkup_review_items_results")
 _EARLIER_RESULTS = PreparedSelect(_earlier_results_query, "checkup_review_earlier_results")
 _REPORTS = PreparedSelect(_reports_query, "checkup_review_reports")
 _CONCLUSIONS = PreparedSelect(_conclusions_query, "checkup_review_conclusions")
@@ -353,7 +381,7 @@ _OPEN_CONFLICTS = PreparedSelect(_open_conflicts_query, "checkup_review_open_con
 
 
 def review_data(appointment_id):
-    """Everything the review page and the snapshot need, in eleven queries whatever the item count.
+    """Everything the review page and the snapshot need, in ten queries whatever the item count.
 
     Rows: every item of the appointment with its result, abnormal first (critical, significant,
     mild), then normal, then items still pending; each with the client's previous value of that
@@ -362,26 +390,45 @@ def review_data(appointment_id):
     return _review_of(_appointment(appointment_id))
 
 
+_APPOINTMENT_NAMES = field_names(Appointment)
+_CLIENT_NAMES = field_names(Client)
+_PACKAGE_NAMES = field_names(Package)
+_CLIENT_AT = len(_APPOINTMENT_NAMES)
+_PACKAGE_AT = _CLIENT_AT + len(_CLIENT_NAMES)
+
+
 def _appointment(appointment_id):
-    """The appointment with its client and package (one query; no results read); raises NotFound."""
-    found = _APPOINTMENT.rows(appointment_id) if valid_id(appointment_id) else []
+    """The appointment with its client and package (None without one), as peewee would make them from the
+    row (one query; no results read); raises NotFound."""
+    found = _APPOINTMENT.plain(appointment_id) if valid_id(appointment_id) else []
     if not found:
         raise NotFound(_l("We could not find that appointment."))
-    return found[0]
+    values = found[0]
+    appointment = model_of(Appointment, _APPOINTMENT_NAMES, values[:_CLIENT_AT])
+    appointment.__rel__["client"] = model_of(Client, _CLIENT_NAMES, values[_CLIENT_AT:_PACKAGE_AT])
+    package = values[_PACKAGE_AT:]
+    appointment.__rel__["package"] = model_of(Package, _PACKAGE_NAMES, package) if package[0] is not None else None
+    return appointment
+
+
+_ITEM_WIDTH = len(_ITEM_NAMES)
+_RESULT_AT = _ITEM_WIDTH + len(_DEPARTMENT_NAMES)
 
 
 def _items(appointment_id):
-    """The appointment's exam items, each with its department (one object per department)."""
-    width = len(_ITEM_NAMES)
+    """[(exam item, its Result or None)] of the appointment, each item with its department (one object per
+    department)."""
+    width, result_at = _ITEM_WIDTH, _RESULT_AT
     departments = {}
     items = []
     for values in _ITEMS.plain(appointment_id):
         item = model_of(ExamItem, _ITEM_NAMES, values[:width])
         department = departments.get(values[width])
         if department is None:
-            department = departments[values[width]] = model_of(Department, _DEPARTMENT_NAMES, values[width:])
+            department = departments[values[width]] = model_of(Department, _DEPARTMENT_NAMES, values[width:result_at])
         item.__rel__["department"] = department
-        items.append(item)
+        result = model_of(Result, _RESULT_NAMES, values[result_at:]) if values[result_at] is not None else None
+        items.append((item, result))
     return items
 
 
@@ -399,25 +446,24 @@ def _conclusions(appointment_id):
 
 def _review_of(appointment):
     items = _items(appointment.id)
-    results = {}
-    for values in _RESULTS.plain(appointment.id):
-        result = model_of(Result, _RESULT_NAMES, values)
-        results[result.item_id] = result
     previous = {}
     if items:
         earlier = _EARLIER_RESULTS.plain(appointment.client_id, appointment.day, COMPLETED, appointment.id, False)
-        for values in earlier:
-            if values[0] not in previous:
-                previous[values[0]] = (model_of(Result, _EARLIER_NAMES, values[:4]), values[4])
+        for item_id, skipped, value_num, value_text, day in earlier:  # newest first: the first of each item
+            if item_id not in previous:
+                previous[item_id] = (skipped, value_num, value_text, day)
     rows = []
-    for item in items:
-        result = results.get(item.id)
+    for item, result in items:
         row = ReviewRow(item=item, department=item.department, result=result)
         before = previous.get(item.id)
         if before is not None:
-            row.previous_value = result_value(before[0])
-            row.previous_num = before[0].value_num
-            row.previous_day = before[1]
+            skipped, value_num, value_text, day = before
+            # result_value of the earlier result, read as plain values
+            row.previous_value = (
+                "" if skipped else number_text(value_num) if value_num is not None else value_text or ""
+            )
+            row.previous_num = value_num
+            row.previous_day = day
         if result is not None and row.done and not result.skipped:
             row.kind = finding_kind(result.flag, result.value_num, result.ref_low, result.ref_high)
             row.trend = trend_arrow(result.value_num, row.previous_num)
@@ -425,7 +471,9 @@ def _review_of(appointment):
                 row.advice_key = f"{item.code}:{direction(result.flag)}"
         rows.append(row)
     rows.sort(key=ReviewRow.sort_key)
-    names = {row.item.code: localized(row.item) for row in rows}  # a derived item's reason names its inputs
+    chinese = is_chinese()  # localized(item), the language asked once
+    # a derived item's reason names its inputs
+    names = {row.item.code: row.item.name_zh if chinese and row.item.name_zh else row.item.name_en for row in rows}
     for row in rows:
         row.input_names = names
     reports = _REPORTS.rows(appointment.id)
@@ -512,18 +560,18 @@ def is_signed(appointment_id):
 # --- who may open a checkup's review ------------------------------------------------------------------
 
 
-def _claimed_by_query(appointment_id, user_id):
-    return ChiefReview.select(ChiefReview.id).where(
+def _ties_query(appointment_id, user_id):
+    """(whether ``user_id`` claimed the appointment, whether they signed a version of it): one row (none for an
+    appointment that does not exist), each answer one probe of an index, run once (not per row)."""
+    claimed = ChiefReview.select(SQL("1")).where(
         ChiefReview.appointment == appointment_id, ChiefReview.chief == user_id
     )
+    signed = Report.select(SQL("1")).where(Report.appointment == appointment_id, Report.signed_by == user_id)
+    return Appointment.select(fn.EXISTS(claimed), fn.EXISTS(signed)).where(Appointment.id == appointment_id)
 
 
-def _signed_by_query(appointment_id, user_id):
-    return Report.select(Report.id).where(Report.appointment == appointment_id, Report.signed_by == user_id)
-
-
-_CLAIMED_BY = PreparedSelect(_claimed_by_query, "checkup_review_claimed_by")
-_SIGNED_BY = PreparedSelect(_signed_by_query, "checkup_review_signed_by")
+# values nothing in the query equals, standing for the appointment and the user while its SQL is built
+_TIES = PreparedSelect(_ties_query, "checkup_review_ties", samples=(-2_000_000_011, -2_000_000_012))
 
 
 def review_relationship(user, appointment):
@@ -533,14 +581,16 @@ def review_relationship(user, appointment):
     (ready to sign, within the window: ``review_queue.ready_ids``) — "review_queue"; they claimed it with a draft —
     "review_claim"; they signed a version of it (the first or an amendment) — "signed_report". Anything else
     — a published report another chief physician signed, an old checkup out of the window — only through a
-    running break-the-glass access to the client ("break_glass"), as for a physician. At most four small
-    queries, each on an index."""
+    running break-the-glass access to the client ("break_glass"), as for a physician. At most three small
+    queries, each on an index (whether they claimed or signed it is one)."""
     if user is None or appointment is None:
         return None
     if user.has_role(CHIEF):
-        if _CLAIMED_BY.rows(appointment.id, user.id):
+        ties = _TIES.plain(appointment.id, user.id)
+        claimed, signed = ties[0] if ties else (False, False)
+        if claimed:
             return "review_claim"
-        if _SIGNED_BY.rows(appointment.id, user.id):
+        if signed:
             return "signed_report"
         if review_queue.is_ready(appointment.id):
             return "review_queue"
