@@ -9,6 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 
+from checkup.blueprints.care import recheck_rows
+from checkup.blueprints.care.followups_rows import worklist_rows
 from checkup.core import clock
 from checkup.core.errors import DomainError, NotFound, ValidationError
 from checkup.core.i18n import localized
@@ -68,16 +70,19 @@ def _assignee_value(raw):
     return None if raw == "" else (_number(raw) or 0)
 
 
-def _list_context(filters, assign_form=None, error=None, department=None):
-    """The worklist page's data; on a department's page its links stay on that page."""
+def _list_context(filters, assign_form=None, error=None, department=None, viewer=None):
+    """The worklist page's data; on a department's page its links stay on that page (``viewer``: the
+    actor's, when the view has it already)."""
     args = filters.query_args()
     if department is not None:
         args.pop("department", None)
         args["department_id"] = department.id
     catalogs = followup_assignment.care_catalogs()
+    result = followup_worklist.worklist(actor(), filters, viewer)
     return {
         "filters": filters,
-        "result": followup_worklist.worklist(actor(), filters),
+        "result": result,
+        "worklist_rows": worklist_rows(result.items),
         "department_options": [(d.id, localized(d)) for d in catalogs.departments],
         "assignee_choices": _assignee_choices(catalogs.counselors),
         "assign_form": assign_form,  # only a refused assignment brings one (its errors); a view builds none
@@ -258,13 +263,17 @@ def recheck_booking(follow_up_id):
         resources = recheck.quote_for(follow_up, chosen, items).resource_ids if chosen else []
     except ValidationError as exc:
         error, resources = error or exc.message, []
+    slots = availability.day_slots(day, resources) if chosen else []
+    ticked = set(chosen)
     return render_page(
         "care/followups_recheck.html",
         follow_up=follow_up,
         items=items,
-        chosen=set(chosen),
+        chosen=ticked,
+        item_choices=recheck_rows.item_choices(items, ticked),
         day=day,
-        slots=availability.day_slots(day, resources) if chosen else [],
+        slots=slots,
+        free_times=recheck_rows.free_times([(slot, places) for slot, places in slots if places]),
         form=form,
         error=error,
         status=status,
@@ -276,7 +285,8 @@ def recheck_booking(follow_up_id):
 
 @bp.get("/departments/<int:department_id>")
 def department(department_id):
-    department = followups.department_for_viewer(actor(), department_id)
+    viewer = followups.viewer_for(actor())  # one read of the actor's head departments serves both
+    department = followups.department_for_viewer(actor(), department_id, viewer)
     args = MultiDict(request.args)
     args["department"] = str(department.id)
     filters = _filters(args)
@@ -285,5 +295,5 @@ def department(department_id):
         "care/_followups_results.html",
         department=department,
         sla=followups.department_sla(department.id),
-        **_list_context(filters, department=department),
+        **_list_context(filters, department=department, viewer=viewer),
     )

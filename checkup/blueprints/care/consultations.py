@@ -47,9 +47,9 @@ def consultation_list():
 
 def _detail_page(consultation_id, schedule_form=None, complete_form=None, cancel_form=None, status=200):
     consultation = consultations.staff_detail(actor(), consultation_id)
-    doctors = consultations.physicians()
+    doctors = consultations.physician_names()
     schedule_form = schedule_form or ScheduleForm(formdata=None, physician=str(consultation.physician_id or ""))
-    schedule_form.physician.choices = [("", "—")] + [(str(d.id), d.name) for d in doctors]
+    schedule_form.physician.choices = [("", "—")] + [(str(id_), name) for id_, name in doctors]
     return render_page(
         "consultations/staff_detail.html",
         consultation=consultation,

@@ -167,7 +167,7 @@ def client_consents(client_id):
     rows = consents.latest_rows(client.id)
     if form is None:  # shown afresh: the answers in force and their version
         form = StaffConsentForm.for_client({purpose: row is not None and row.granted for purpose, row in rows.items()})
-        form.version.data = str(consents.answers_version(client.id))
+        form.version.data = str(consents.version_of(rows))
     return render_page(
         "directory/client_consents.html",
         client=client,

@@ -203,6 +203,12 @@ def answers_version(client_id):
     return _VERSION.plain(client_id)[0][0] or 0
 
 
+def version_of(rows):
+    """``answers_version`` as of ``latest_rows``' answers (0 when none): the latest answer of all is the
+    latest of its purpose, so they hold it (and it is the version of the very answers a form shows)."""
+    return max((row.id for row in rows.values() if row is not None), default=0)
+
+
 def may_record_grants(actor):
     """The front desk and administrators take signed forms; counselors, who send campaigns, may record a
     withdrawal the client tells them but not a consent being given."""

@@ -222,6 +222,23 @@ def physicians():
     return _PHYSICIANS.rows()
 
 
+def _physician_names_query():
+    return (
+        User.select(User.id, User.name)
+        .join(UserRole)
+        .where(UserRole.role == PHYSICIAN, User.is_active == True)
+        .order_by(User.name, User.id)
+    )
+
+
+_PHYSICIAN_NAMES = PreparedSelect(_physician_names_query, "checkup_consultation_physician_names", samples=())
+
+
+def physician_names():
+    """``physicians``' (id, name), as plain rows: what a form's choices show of them."""
+    return _PHYSICIAN_NAMES.plain()
+
+
 def _physician(physician_id):
     try:
         physician_id = int(physician_id)

@@ -3,8 +3,9 @@ and recheck. Every view of a client's findings writes the audit event "followup.
 
 import json
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
-from peewee import JOIN
+from peewee import JOIN, SQL, NodeList, PostgresqlDatabase, Value
 
 from checkup.core import audit, clock
 from checkup.core.arguments import valid_id
@@ -22,10 +23,23 @@ from checkup.models import (
     Slot,
     User,
 )
+from checkup.models.base import db
 from checkup.models.results import OPEN
 from checkup.services.access import care_access
 from checkup.services.care import followup_assignment
 from checkup.services.care.followups import can_see, not_found, utc, viewer_for
+
+NO_LEVEL = "-"  # no finding has it: a service-recovery follow-up's report has no findings' rows to pick
+
+
+class ShownReport(NamedTuple):
+    """What the page shows of a follow-up's report (its PDF link), and its findings' rows of the results
+    snapshot as ``_report_query`` picked them (JSON text)."""
+
+    id: int
+    status: str
+    pdf_state: str
+    finding_snapshot: str | None
 
 
 @dataclass
@@ -48,7 +62,7 @@ class Detail:
     attempts: list = field(default_factory=list)
     referrals: list = field(default_factory=list)
     recheck: Appointment | None = None
-    report: Report | None = None
+    report: ShownReport | None = None
     can_close_unreachable: bool = False
     unreachable_after: int = 0
 
@@ -64,28 +78,29 @@ def _reference(row):
 
 def finding_rows(follow_up, report=None):
     """The findings behind a follow-up (same report, same level) with values, units and ranges from the
-    report's snapshot. A service-recovery follow-up has none."""
+    report's snapshot. A service-recovery follow-up has none. ``report``: the follow-up's report as
+    ``_shown_report`` read it for the follow-up's level (with its ``finding_snapshot``), when the caller has it."""
     if follow_up.kind != "finding":
         return []
     if report is None:
-        report = next(iter(_REPORT.rows(follow_up.report_id)), None)
+        report = _shown_report(follow_up.level, follow_up.report_id)
     snapshot = {}
-    if report is not None and report.results_snapshot:
-        snapshot = {row["code"]: row for row in json.loads(report.results_snapshot).get("rows", [])}
+    if report is not None and report.finding_snapshot:
+        # the snapshot's rows of the findings' items only, in the snapshot's order (the last of a code wins)
+        snapshot = {row["code"]: row for row in json.loads(report.finding_snapshot)}
     rows = []
-    for finding in _FINDINGS.rows(follow_up.report_id, follow_up.level):
-        item = finding.item if finding.item_id else None
-        snap = snapshot.get(item.code, {}) if item else {}
+    for text, item_id, code, name_en, name_zh in _FINDINGS.plain(follow_up.report_id, follow_up.level):
+        snap = snapshot.get(code, {}) if item_id else {}
         rows.append(
             FindingRow(
-                text=finding.text,
-                code=item.code if item else "",
-                name=(item.name_en + (f" {item.name_zh}" if item.name_zh else "")) if item else "",
+                text=text,
+                code=code if item_id else "",
+                name=(name_en + (f" {name_zh}" if name_zh else "")) if item_id else "",
                 value=snap.get("value", ""),
                 unit=snap.get("unit", ""),
                 reference=_reference(snap),
                 flag=snap.get("flag", ""),
-                item_id=item.id if item else None,
+                item_id=item_id or None,
             )
         )
     return rows
@@ -122,13 +137,67 @@ def _detail_follow_up_query(follow_up_id):
     )
 
 
-def _report_query(report_id):
-    return Report.select().where(Report.id == report_id)
+_SNAPSHOT_OF = Report.alias("snapshot_of")  # named, so the snapshot's SQL below can name its columns
+
+
+def _finding_codes(level):
+    """The codes of the report's findings' items of ``level`` (SQL over ``_SNAPSHOT_OF``)."""
+    return NodeList(
+        (
+            SQL(
+                f"SELECT DISTINCT i.code FROM {Finding._meta.table_name} AS f"
+                f' JOIN {ExamItem._meta.table_name} AS i ON i.id = f.item_id WHERE f.report_id = "snapshot_of"."id"'
+                " AND f.level ="
+            ),
+            Value(level),
+        )
+    )
+
+
+def _report_query(level, report_id):
+    """What the page shows of the report (its PDF link) and, of its results snapshot, the rows of its
+    findings' items of ``level`` as a JSON array in the snapshot's order (``finding_snapshot``: NULL or "[]"
+    for none). The database picks them out (a signed report's snapshot is 20-40 kB of JSON: parsing all of
+    it in Python was a tenth of the page's time); the snapshot itself is not read."""
+    report = _SNAPSHOT_OF
+    snapshot = 'CASE WHEN "snapshot_of"."results_snapshot" <> \'\' THEN "snapshot_of"."results_snapshot"'
+    if isinstance(db.obj, PostgresqlDatabase):
+        # a LATERAL join, not a sub-select per row: the findings are joined, never a SubPlan over them
+        rows = NodeList(
+            (
+                SQL(
+                    "LATERAL (SELECT json_agg(e.value ORDER BY e.n)::text AS picked"
+                    f" FROM json_array_elements({snapshot}::json -> 'rows' END) WITH ORDINALITY AS e(value, n)"
+                    " JOIN ("
+                ),
+                _finding_codes(level),
+                SQL(") AS c ON c.code = e.value ->> 'code') AS s"),
+            )
+        )
+        return (
+            report.select(report.id, report.status, report.pdf_state, SQL("s.picked").alias("finding_snapshot"))
+            .from_(report, rows)
+            .where(report.id == report_id)
+        )
+    picked = NodeList(
+        (
+            SQL(
+                "(SELECT json_group_array(json(s.value)) FROM (SELECT j.value AS value"
+                f" FROM json_each({snapshot} END, '$.rows') AS j WHERE json_extract(j.value, '$.code') IN ("
+            ),
+            _finding_codes(level),
+            SQL(") ORDER BY j.key) AS s)"),
+        )
+    )
+    return report.select(report.id, report.status, report.pdf_state, picked.alias("finding_snapshot")).where(
+        report.id == report_id
+    )
 
 
 def _findings_query(report_id, level):
+    """Each finding's text and what the page shows of its item (id, code, names), as plain rows."""
     return (
-        Finding.select(Finding, ExamItem)
+        Finding.select(Finding.text, Finding.item, ExamItem.code, ExamItem.name_en, ExamItem.name_zh)
         .join(ExamItem, JOIN.LEFT_OUTER)
         .where(Finding.report == report_id, Finding.level == level)
         .order_by(Finding.id)
@@ -161,6 +230,11 @@ _ATTEMPTS = PreparedSelect(_attempts_query, "checkup_followup_attempts")
 _REFERRALS = PreparedSelect(_referrals_query, "checkup_followup_referrals")
 
 
+def _shown_report(level, report_id):
+    rows = _REPORT.plain(level, report_id)
+    return ShownReport(*rows[0]) if rows else None
+
+
 def detail(actor, follow_up_id):
     """Everything the detail page shows; the view of the client's findings is audited ("followup.viewed").
 
@@ -174,7 +248,8 @@ def detail(actor, follow_up_id):
         raise not_found()
     if not can_see(replace(viewer, is_admin=False), follow_up):
         care_access.require_glass_broken(actor, follow_up.client_id)
-    report = next(iter(_REPORT.rows(follow_up.report_id)), None)
+    level = follow_up.level if follow_up.kind == "finding" else NO_LEVEL
+    report = _shown_report(level, follow_up.report_id)
     attempts = _ATTEMPTS.rows(follow_up.id)
     referrals = _REFERRALS.rows(follow_up.id)
     recheck = None

@@ -354,8 +354,9 @@ def _values(shape, viewer, filters, moments):
     return [values[name] for name in shape.parameters()]
 
 
-def worklist(actor, filters):
-    """A page of the follow-ups ``actor`` may see, overdue open ones first, then by due time.
+def worklist(actor, filters, viewer=None):
+    """A page of the follow-ups ``actor`` may see, overdue open ones first, then by due time (``viewer``:
+    ``viewer_for(actor)`` when the caller has it already).
 
     Each row carries its client, department and assignee (joined) and the page its total (a window count):
     one query whatever the page length, its SQL built once per process and shape of filters (prepared on
@@ -364,7 +365,7 @@ def worklist(actor, filters):
     labels and department names once per page.
     """
     filters = filters.cleaned()
-    viewer = viewer_for(actor)
+    viewer = viewer or viewer_for(actor)
     moments = _day_bounds()
     now_utc = moments[0]
     number = filters.page

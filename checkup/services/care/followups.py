@@ -165,10 +165,10 @@ def _department_query(department_id):
 _DEPARTMENT = PreparedSelect(_department_query, "checkup_care_department")
 
 
-def department_for_viewer(actor, department_id):
+def department_for_viewer(actor, department_id, viewer=None):
     """The department (``DepartmentName``: id, name_en, name_zh) if ``actor`` heads it (or is the admin);
-    NotFound otherwise, like a missing one."""
-    viewer = viewer_for(actor)
+    NotFound otherwise, like a missing one. ``viewer``: ``viewer_for(actor)`` when the caller has it already."""
+    viewer = viewer or viewer_for(actor)
     rows = _DEPARTMENT.plain(department_id) if valid_id(department_id) else []
     department = followup_assignment.DepartmentName(*rows[0]) if rows else None
     if department is None or not (viewer.is_admin or department.id in viewer.head_of):
