@@ -35,13 +35,13 @@ class Desk:
 
     def soon_slot(self, hours=3):
         """A slot starting ``hours`` from now (inside the cancellation cutoff)."""
-        start = clock.now() + datetime.timedelta(hours=hours)
-        return Slot.create(
-            day=start.date(),
-            start_time=start.time().replace(second=0, microsecond=0),
-            end_time=(start + datetime.timedelta(hours=1)).time().replace(second=0, microsecond=0),
-            capacity=5,
-        )
+        start = (clock.now() + datetime.timedelta(hours=hours)).replace(second=0, microsecond=0)
+        day_ends = start.replace(hour=23, minute=59)
+        if start > day_ends - datetime.timedelta(minutes=2):  # a slot must start before it ends, the same day
+            start = day_ends - datetime.timedelta(minutes=2)
+        # an hour long, or until the day ends (a slot starting at 23:10 cannot end at 00:10)
+        end = min(start + datetime.timedelta(hours=1), day_ends)
+        return Slot.create(day=start.date(), start_time=start.time(), end_time=end.time(), capacity=5)
 
 
 class Contract:
