@@ -205,23 +205,6 @@ def staff_detail(actor, consultation_id):
     return consultation
 
 
-def _physicians_query():
-    return (
-        User.select()
-        .join(UserRole)
-        .where(UserRole.role == PHYSICIAN, User.is_active == True)
-        .order_by(User.name, User.id)
-    )
-
-
-_PHYSICIANS = PreparedSelect(_physicians_query, "checkup_consultation_physicians", samples=())
-
-
-def physicians():
-    """Active accounts holding the physician role, by name."""
-    return _PHYSICIANS.rows()
-
-
 def _physician_names_query():
     return (
         User.select(User.id, User.name)
@@ -235,7 +218,8 @@ _PHYSICIAN_NAMES = PreparedSelect(_physician_names_query, "checkup_consultation_
 
 
 def physician_names():
-    """``physicians``' (id, name), as plain rows: what a form's choices show of them."""
+    """The active accounts holding the physician role, by name, as plain (id, name) rows: what a form's
+    choices show of them."""
     return _PHYSICIAN_NAMES.plain()
 
 
