@@ -5,6 +5,7 @@
     .venv/bin/python bench/page_cost.py EMAIL /exam/review/12 --profile --top 30
     .venv/bin/python bench/page_cost.py EMAIL /me --sql                 # the statements, with their count
     .venv/bin/python bench/page_cost.py - /login                        # anonymous
+    .venv/bin/python bench/page_cost.py EMAIL --crawl --n 30            # every page the account reaches, dearest first
 
 Each path is asked ``--n`` times (after two unmeasured requests), in ``--rounds`` rounds; per request it
 prints the app's CPU (the process's CPU time: the test client runs in this process, so Flask, the views,
@@ -33,16 +34,16 @@ from bench.common import bench_app  # noqa: E402
 from checkup.models.accounts import User  # noqa: E402
 from checkup.models.base import db  # noqa: E402
 from tests.support.live_server import signed_in_cookie  # noqa: E402
-from tests.support.page_crawl import Statements  # noqa: E402
+from tests.support.page_crawl import Statements, crawl  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/checkup_big"
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def backend_ticks(admin, database):
-    """CPU ticks (user + system) of the backends connected to ``database``, but ``admin``'s own."""
+def backend_ticks(admin, name):
+    """CPU ticks (user + system) of the backends whose application_name is ``name`` (this process's app)."""
     with admin.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (database,))
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", (name,))
         pids = [row[0] for row in cursor.fetchall()]
     total = 0
     for pid in pids:
@@ -57,7 +58,10 @@ def backend_ticks(admin, database):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("email", help="a demo account, or - for no one")
-    parser.add_argument("paths", nargs="+")
+    parser.add_argument("paths", nargs="*")
+    parser.add_argument(
+        "--crawl", action="store_true", help="every full page the account reaches (as bench/pages_scale.py)"
+    )
     parser.add_argument("--url", default=DEFAULT_URL)
     parser.add_argument("--n", type=int, default=200, help="requests per round")
     parser.add_argument("--rounds", type=int, default=5)
@@ -69,19 +73,27 @@ def main():
     args = parser.parse_args()
 
     import psycopg2
-    import psycopg2.extensions
 
     folder = tempfile.mkdtemp(prefix="checkup-page-cost-")
-    app = bench_app(folder, args.url, JOBS_INLINE=True, RATELIMIT_ENABLED=False)
+    # the app's connections carry a name of their own: other processes on the same database are not counted
+    name = f"page_cost_{os.getpid()}"
+    app = bench_app(
+        folder,
+        args.url + ("&" if "?" in args.url else "?") + f"application_name={name}",
+        JOBS_INLINE=True,
+        RATELIMIT_ENABLED=False,
+    )
     http = app.test_client()
     if args.email != "-":
         with app.app_context(), db.connection_context():
             cookie = signed_in_cookie(app, User.get(User.email == args.email))
         for key, value in cookie.items():
             http.set_cookie(key, value)
-    dsn = psycopg2.extensions.parse_dsn(args.url.replace("postgresql://", "postgres://", 1))
     admin = psycopg2.connect(args.url)
     admin.autocommit = True
+    if args.crawl:
+        args.paths += [page.path for page in crawl(app, http) if not page.fragment]
+    lines = []
 
     for spec in args.paths:
         fragment, path = spec.startswith("HX:"), spec.removeprefix("HX:")
@@ -107,20 +119,25 @@ def main():
             continue
         app_ms, db_ms = [], []
         for _ in range(args.rounds):
-            ticks, cpu = backend_ticks(admin, dsn["dbname"]), time.process_time()
+            ticks, cpu = backend_ticks(admin, name), time.process_time()
             for _ in range(args.n):
                 ask()
             app_ms.append((time.process_time() - cpu) * 1000 / args.n)
-            db_ms.append((backend_ticks(admin, dsn["dbname"]) - ticks) * 1000 / TICKS / args.n)
-        print(
+            db_ms.append((backend_ticks(admin, name) - ticks) * 1000 / TICKS / args.n)
+        line = (
             f"{status} {spec:60} app {min(app_ms):5.2f}/{statistics.median(app_ms):5.2f} ms  "
-            f"db {min(db_ms):5.2f}/{statistics.median(db_ms):5.2f} ms  {len(recorded.recorded):2d} statements",
-            flush=True,
+            f"db {min(db_ms):5.2f}/{statistics.median(db_ms):5.2f} ms  {len(recorded.recorded):2d} statements"
         )
+        lines.append((statistics.median(app_ms) + statistics.median(db_ms), line))
+        print(line, flush=True)
         if args.sql:
             for statement in recorded.recorded:
                 print("   ", str(statement)[:300])
     admin.close()
+    if args.crawl:
+        print("\ndearest first (app + db, medians):")
+        for _cost, line in sorted(lines, reverse=True):
+            print(line)
 
 
 if __name__ == "__main__":
