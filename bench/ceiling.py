@@ -21,7 +21,8 @@ API (bench/pages_scale.py calls it with its own database and cookies)::
 
     result = measure(
         config,                       # the portal's app.config (DATABASE_URL, SECRET_KEY, ...)
-        [Target("/healthz", floor=0.40), Target("/me", cookies=client_cookie, label="client home", floor=0.15)],
+        [Target("/healthz", floor=0.40, seconds=6.0),   # seconds: this path's own length (and its bare run's)
+         Target("/me", cookies=client_cookie, label="client home", floor=0.15)],
         clients=16, seconds=10.0, warmup=1.0, workers=2, threads=8, processes=1,
         env={"CHECKUP_REDIS_URL": "redis://127.0.0.1:6379/15"},   # extra environment for the portal
         bare_seconds=None,            # each bare run; default half of seconds, at least 2
@@ -295,6 +296,7 @@ class Target:
     cookies: dict | None = None
     label: str | None = None
     floor: float | None = None  # the least share of the bare app's requests/s this path must reach
+    seconds: float | None = None  # counted seconds for this path (default: measure()'s)
 
 
 @dataclasses.dataclass
@@ -316,7 +318,7 @@ class Ceiling:
         rates = [run.rps for run in self.bare_runs]
         lines = [
             f"gunicorn {self.workers} workers × {self.threads} threads, {self.clients} keep-alive clients, "
-            f"{self.paths[0].seconds if self.paths else 0:.0f} s per path; bare Flask measured before the first "
+            f"{statistics.median(p.seconds for p in self.paths) if self.paths else 0:.0f} s per path (median); bare Flask measured before the first "
             f"path and after each ({min(rates):,.0f}–{max(rates):,.0f} req/s), each path's share against the two "
             f"around it; load average (1, 5, 15 min) {load}",
             "",
@@ -377,8 +379,12 @@ def measure(
         bare_runs = [drive(bare_base, BARE_PATH, None, **bare_knobs)]
         paths = []
         for target in targets:
-            figures = drive(base, target.path, target.cookies, label=target.label, seconds=seconds, **knobs)
-            bare_runs.append(drive(bare_base, BARE_PATH, None, **bare_knobs))
+            length = target.seconds or seconds
+            figures = drive(base, target.path, target.cookies, label=target.label, seconds=length, **knobs)
+            # the bare run after a path as long as the path's own, at least bare_seconds
+            bare_runs.append(
+                drive(bare_base, BARE_PATH, None, **dict(bare_knobs, seconds=max(length, bare_knobs["seconds"])))
+            )
             reference = (bare_runs[-2].rps + bare_runs[-1].rps) / 2
             figures.ratio = figures.rps / reference if reference else 0.0
             figures.floor = target.floor
