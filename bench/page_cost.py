@@ -6,6 +6,7 @@
     .venv/bin/python bench/page_cost.py EMAIL /me --sql                 # the statements, with their count
     .venv/bin/python bench/page_cost.py - /login                        # anonymous
     .venv/bin/python bench/page_cost.py EMAIL --crawl --n 30            # every page the account reaches, dearest first
+    .venv/bin/python bench/page_cost.py EMAIL PATH... --save DIR       # each page's HTML, CSRF tokens blanked
 
 Each path is asked ``--n`` times (after two unmeasured requests), in ``--rounds`` rounds; per request it
 prints the app's CPU (the process's CPU time: the test client runs in this process, so Flask, the views,
@@ -21,6 +22,7 @@ import argparse
 import cProfile
 import os
 import pstats
+import re
 import statistics
 import sys
 import tempfile
@@ -38,6 +40,8 @@ from tests.support.page_crawl import Statements, crawl  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/checkup_big"
 TICKS = os.sysconf("SC_CLK_TCK")
+# a CSRF token changes with the session: blanked so that two trees' pages compare byte for byte
+CSRF = re.compile(r'((?:name="csrf_token"[^>]*value=|content=|data-csrf-token=|"X-CSRFToken": )"?)[A-Za-z0-9._-]{20,}')
 
 
 def backend_ticks(admin, name):
@@ -67,6 +71,9 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--zh", action="store_true", help="ask in Chinese (Accept-Language: zh)")
     parser.add_argument("--sql", action="store_true", help="print the statements of one request")
+    parser.add_argument(
+        "--save", metavar="DIR", help="only save each page's HTML in DIR (CSRF tokens blanked), to compare trees"
+    )
     parser.add_argument("--profile", action="store_true", help="a cProfile of --n requests per path")
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--top", type=int, default=40)
@@ -106,6 +113,13 @@ def main():
 
         for _ in range(2):
             status = ask().status_code
+        if args.save:
+            body = CSRF.sub(r"\1-", ask().get_data(as_text=True))
+            target = Path(args.save) / (re.sub(r"[^A-Za-z0-9._-]", "_", spec) + (".zh" if args.zh else "") + ".html")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(body)
+            print(status, target)
+            continue
         with Statements() as recorded:
             ask()
         if args.profile:
