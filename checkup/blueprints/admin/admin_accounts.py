@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
+from checkup.blueprints.admin.account_rows import account_rows
 from checkup.core.errors import DomainError
 from checkup.forms.accounts import AccountForm, RolesForm, role_choices
 from checkup.models.accounts import ADMIN, ALL_ROLES
@@ -43,6 +44,7 @@ def index():
         search=search,
         searched=posted,
         role=role,
+        account_rows=account_rows,
     )
 
 
