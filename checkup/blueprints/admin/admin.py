@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from checkup.blueprints.admin.audit_rows import audit_rows
 from checkup.forms.tasks import DiscardTaskForm
 from checkup.models.accounts import ADMIN
 from checkup.services.access import care_access
@@ -35,6 +36,7 @@ def audit_log():
         "admin/audit.html",
         "admin/_audit_rows.html",
         log=events,
+        audit_rows=audit_rows,
         action=action,
         actions=[] if wants_fragment() else admin_overview.audit_actions(),
     )
