@@ -85,6 +85,17 @@ def test_taking_the_instrument_value_from_the_page(doctor, lab):
     assert "No open conflicts at this station on this day." in text(doctor.get("/exam/stations/LAB/conflicts"))
 
 
+def test_the_open_count_is_the_same_on_every_tab(doctor, lab):
+    # today's open tab takes the count from its own page's count; the other tabs count the open ones apart
+    conflicts_for(lab, 3)
+    first = ResultConflict.select().order_by(ResultConflict.id).first()
+    doctor.post(f"/exam/conflicts/{first.id}/resolve", data={"choice": "keep"})
+    for state in ("open", "resolved", "all"):
+        html = text(doctor.get(f"/exam/stations/LAB/conflicts?state={state}", headers=HX))
+        assert "2 open" in html, state
+    assert "2 open today" in text(doctor.get("/exam/stations/LAB"))
+
+
 def test_a_bad_choice_or_a_missing_conflict_changes_nothing(doctor, lab):
     conflicts_for(lab, 1)
     conflict = ResultConflict.get()

@@ -431,14 +431,15 @@ def conflict_list(actor, department, day, state="open", page=1):
 
     Only for a physician of the station (else station_staff.NotThisStation). Five queries whatever the page
     holds: the physician's stations, the page (count and rows, with the appointment, client, item,
-    current result and resolver joined), the open count, and the audit events ``results.conflicts_viewed``
-    (one per client shown, written when the page shows any value).
+    current result and resolver joined), the open count (today's open ones: the page's count), and the
+    audit events ``results.conflicts_viewed`` (one per client shown, written when the page shows any value).
     """
     station_staff.require(actor, department)
     state = state if state in STATES else "open"
     if day == clock.today():
         shown = _todays_page(department, day, state, page)
-        waiting = open_count(department.id, day)
+        # the open ones the page counted are the station's open ones: counted once
+        waiting = shown.total if state == "open" else open_count(department.id, day)
     else:
         shown, waiting = _other_days_page(actor, department, day, state, page)
     if shown.items:
