@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from checkup.blueprints.exam.ranges_rows import range_rows
 from checkup.core.arguments import parse_page
 from checkup.core.errors import Conflict, ValidationError
 from checkup.forms.results import AcknowledgeForm, InstrumentImportForm, ResolveConflictForm
@@ -65,7 +66,8 @@ def home():
 @exam.get("/ranges")
 def ranges():
     query = request.args.get("q", "").strip()[:100]
-    return render_page("exam/ranges.html", "exam/_ranges.html", query=query, items=catalog.reference_table(query))
+    ranges_printed = range_rows(catalog.reference_table(query))
+    return render_page("exam/ranges.html", "exam/_ranges.html", query=query, ranges_printed=ranges_printed)
 
 
 @exam.get("/stations/<department_code>")

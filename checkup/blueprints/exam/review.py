@@ -26,15 +26,18 @@ restrict_blueprint(bp, CHIEF)
 
 @bp.get("", endpoint="index")
 def index():
-    ready = review_queue.kept_review_queue(parse_page(request.args.get("page")), chinese=is_chinese())
+    page = parse_page(request.args.get("page"))
     if wants_fragment():
+        ready = review_queue.kept_review_queue(page, chinese=is_chinese())
         return render_page("review/index.html", "review/_ready.html", ready=ready, ready_rows=ready_rows(ready.items))
-    signed = review_queue.recently_signed()
+    # the queue, the signed reports and today's counts kept together until the clinical data changes (one mark)
+    home = review_queue.kept_review_home(page, chinese=is_chinese())
+    signed = home.signed
     return render_page(
         "review/index.html",
-        ready=ready,
-        ready_rows=ready_rows(ready.items),
-        workload=review_queue.chief_workload(),
+        ready=home.ready,
+        ready_rows=ready_rows(home.ready.items),
+        workload=review_queue.chief_workload(signed=home.signed_today),
         signed=signed,
         signed_rows=signed_rows(signed),
         window_days=review_queue.REVIEW_WINDOW_DAYS,

@@ -15,7 +15,9 @@ from checkup.blueprints.exam.exam import FLAG_CLASSES
 from checkup.core.i18n import is_chinese
 from checkup.forms.review import REOPEN_REASON_HINT, REOPEN_REASON_LABEL
 from checkup.models.review import CONCLUSION_SIGNED
+from checkup.services.exam.report_review import range_text, result_value
 from checkup.services.exam.results import FLAG_LABELS
+from checkup.web.html_text import escaped
 from checkup.web.page_shell import csrf_token
 from checkup.web.row_printing import address_pattern, localized_name, translated
 from checkup.web.templating import center_time
@@ -47,40 +49,44 @@ def results_rows(rows):
     parts = []
     add = parts.append
     for row in rows:
-        item, kind = row.item, row.kind
+        item, kind, result = row.item, row.kind, row.result
         department = row.department
         cell = departments.get(department.id)
         if cell is None:
-            cell = departments[department.id] = escape(localized_name(department, chinese))
+            cell = departments[department.id] = escaped(localized_name(department, chinese))
         add(
             f'{abnormal if kind is not None else normal}{cell}</td>\n      <th scope="row">'
-            f'{escape(localized_name(item, chinese))} <small class="muted">{escape(item.code)}</small>'
+            f'{escaped(localized_name(item, chinese))} <small class="muted">{escaped(item.code)}</small>'
             f"{computed if row.computed else ''}</th>\n      "
         )
         if not row.done:
             add(pending)
-        elif row.result.skipped:
-            add(f"{skipped}{escape(row.skip_label)}</small></td>\n      ")
+        elif result.skipped:
+            add(f"{skipped}{escaped(row.skip_label)}</small></td>\n      ")
         else:
-            value = escape(row.value)
-            flag = row.flag
+            value = escaped(result_value(result))
+            flag = result.flag
             badge = ""
             if flag and flag != "N":
                 badge = flags.get(flag)
                 if badge is None:
-                    label = escape(FLAG_LABELS.get(flag, flag))
-                    badge = flags[flag] = f'<span class="badge {escape(FLAG_CLASSES.get(flag, "info"))}">{label}</span>'
+                    label = escaped(FLAG_LABELS.get(flag, flag))
+                    badge = flags[flag] = (
+                        f'<span class="badge {escaped(FLAG_CLASSES.get(flag, "info"))}">{label}</span>'
+                    )
+            unit = result.unit or item.unit or ""
             add(
                 f"\n      <td>{f'<strong>{value}</strong>' if kind is not None else value}</td>"
-                f"\n      <td>{escape(row.unit)}</td>\n      <td>{escape(row.reference)}</td>\n      <td>{badge}</td>\n      "
+                f"\n      <td>{escaped(unit)}</td>\n      <td>{escaped(range_text(result.ref_low, result.ref_high))}</td>"
+                f"\n      <td>{badge}</td>\n      "
             )
         previous = row.previous_value
         if previous:
-            previous = f'{escape(previous)} <small class="muted">{escape(row.previous_day.isoformat())}</small>'
+            previous = f'{escaped(previous)} <small class="muted">{row.previous_day.isoformat()}</small>'
         trend = row.trend
         if trend:
             label = trend_labels.get(trend, "")
-            trend = f'<span title="{label}" aria-label="{label}">{escape(trend)}</span>'
+            trend = f'<span title="{label}" aria-label="{label}">{escaped(trend)}</span>'
         add(
             f"\n      <td>{kind_labels.get(kind, '') if kind else ''}</td>\n      <td>{previous}</td>\n      <td>{trend}</td>"
             "\n    </tr>\n  "

@@ -444,7 +444,9 @@ def _conclusions(appointment_id):
     return found
 
 
-def _review_of(appointment):
+def _review_of(appointment, claims=None, conflicts=True):
+    """``review_data`` of ``appointment`` (``claims``: its claim already read, as a list of none or one;
+    ``conflicts`` False: it is known that no instrument value waits in a conflict)."""
     items = _items(appointment.id)
     previous = {}
     if items:
@@ -486,9 +488,10 @@ def _review_of(appointment):
     if current is not None and current.status in CURRENT_SIGNED:
         data.findings = list(Finding.select().where(Finding.report == current.id).order_by(Finding.id))
     data.conclusions = _conclusions(appointment.id)
-    claims = _CLAIM.rows(appointment.id)
+    if claims is None:
+        claims = _CLAIM.rows(appointment.id)
     data.claim = claims[0] if claims else None
-    data.open_conflicts = open_conflicts(appointment.id)
+    data.open_conflicts = open_conflicts(appointment.id) if conflicts else []
     return data
 
 
@@ -574,6 +577,73 @@ def _ties_query(appointment_id, user_id):
 _TIES = PreparedSelect(_ties_query, "checkup_review_ties", samples=(-2_000_000_011, -2_000_000_012))
 
 
+def _appointment_ties_query(appointment_id, user_id, first_day):
+    """``_appointment_query``'s row followed by the appointment's claim with its chief physician (NULLs without
+    one: one claim an appointment, a unique index), whether ``user_id`` signed a version of it and whether it
+    waits in the review queue from ``first_day`` (``review_queue.is_ready``'s proof, run once): what
+    ``review_for`` needs to find the appointment and the chief physician's relationship to it, in one query
+    (none of the checkup's results is returned); last, whether any instrument value waits in a conflict
+    (``open_conflicts``, read only when one does: most checkups have none)."""
+    claimer = User.alias()
+    signed = Report.select(SQL("1")).where(Report.appointment == appointment_id, Report.signed_by == user_id)
+    ready = review_queue.one_ready_select(first_day, appointment_id)
+    open_conflict = ResultConflict.select(SQL("1")).where(
+        ResultConflict.appointment == appointment_id, ResultConflict.choice == ""
+    )
+    return (
+        Appointment.select(
+            *Appointment._meta.sorted_fields,
+            *Client._meta.sorted_fields,
+            *Package._meta.sorted_fields,
+            *ChiefReview._meta.sorted_fields,
+            *(getattr(claimer, name) for name in _USER_NAMES),
+            fn.EXISTS(signed),
+            fn.EXISTS(ready),
+            fn.EXISTS(open_conflict),
+        )
+        .join(Client)
+        .join_from(Appointment, Package, JOIN.LEFT_OUTER)
+        .join_from(Appointment, ChiefReview, JOIN.LEFT_OUTER, on=(ChiefReview.appointment == Appointment.id))
+        .join_from(ChiefReview, claimer, JOIN.LEFT_OUTER, on=(claimer.id == ChiefReview.chief))
+        .where(Appointment.id == appointment_id)
+    )
+
+
+_APPOINTMENT_TIES = PreparedSelect(
+    _appointment_ties_query,
+    "checkup_review_appointment_ties",
+    samples=(-2_000_000_021, -2_000_000_022, datetime.date(1, 1, 3)),
+)
+_CLAIM_NAMES = field_names(ChiefReview)
+_CLAIM_AT = _PACKAGE_AT + len(_PACKAGE_NAMES)
+_CLAIMER_AT = _CLAIM_AT + len(_CLAIM_NAMES)
+_CLAIMER_END = _CLAIMER_AT + len(_USER_NAMES)
+
+
+def _appointment_and_ties(appointment_id, user):
+    """(the appointment as ``_appointment`` makes it, its claim as ``_CLAIM`` reads it or None, whether ``user``
+    signed a version of it, whether it waits in the review queue, whether an instrument value of it waits in a
+    conflict): one query; raises NotFound."""
+    found = (
+        _APPOINTMENT_TIES.plain(appointment_id, user.id, review_queue.window_start())
+        if valid_id(appointment_id)
+        else []
+    )
+    if not found:
+        raise NotFound(_l("We could not find that appointment."))
+    values = found[0]
+    appointment = model_of(Appointment, _APPOINTMENT_NAMES, values[:_CLIENT_AT])
+    appointment.__rel__["client"] = model_of(Client, _CLIENT_NAMES, values[_CLIENT_AT:_PACKAGE_AT])
+    package = values[_PACKAGE_AT:_CLAIM_AT]
+    appointment.__rel__["package"] = model_of(Package, _PACKAGE_NAMES, package) if package[0] is not None else None
+    claim = None
+    if values[_CLAIM_AT] is not None:
+        claim = model_of(ChiefReview, _CLAIM_NAMES, values[_CLAIM_AT:_CLAIMER_AT])
+        claim.__rel__["chief"] = model_of(User, _USER_NAMES, values[_CLAIMER_AT:_CLAIMER_END])
+    signed, ready, conflicts = values[_CLAIMER_END:]
+    return appointment, claim, bool(signed), bool(ready), bool(conflicts)
+
+
 def review_relationship(user, appointment):
     """Why ``user`` may open ``appointment``'s review, draft, sign or amend it, or None.
 
@@ -585,14 +655,25 @@ def review_relationship(user, appointment):
     queries, each on an index (whether they claimed or signed it is one)."""
     if user is None or appointment is None:
         return None
+
+    def ties():
+        found = _TIES.plain(appointment.id, user.id)
+        claimed, signed = found[0] if found else (False, False)
+        return claimed, signed, lambda: review_queue.is_ready(appointment.id)
+
+    return _relationship(user, appointment, ties)
+
+
+def _relationship(user, appointment, ties):
+    """``review_relationship``'s answer, ``ties()`` giving (claimed by ``user``, signed by ``user``, a callable
+    telling whether it waits in the review queue): asked only of a chief physician, in this order."""
     if user.has_role(CHIEF):
-        ties = _TIES.plain(appointment.id, user.id)
-        claimed, signed = ties[0] if ties else (False, False)
+        claimed, signed, ready = ties()
         if claimed:
             return "review_claim"
         if signed:
             return "signed_report"
-        if review_queue.is_ready(appointment.id):
+        if ready():
             return "review_queue"
     if care_access.active_grant(user.id, appointment.client_id) is not None:
         return "break_glass"
@@ -612,9 +693,18 @@ def review_for(actor, appointment_id):
     """``review_data`` for the acting chief physician: NotFound when the appointment does not exist,
     NoCareRelationship when they have no relationship to it (``require_review``). Nothing of the checkup's
     results is read before that check."""
-    appointment = _appointment(appointment_id)
-    require_review(actor, appointment)
-    return _review_of(appointment)
+    user = actor.user
+    if user is None:
+        appointment = _appointment(appointment_id)
+        require_review(actor, appointment)  # raises: nobody signed in has no relationship
+        return _review_of(appointment)
+    # the appointment, its claim and the chief physician's ties to it read together (one query, no result);
+    # the relationship then decided from them as review_relationship decides it, in the same order
+    appointment, claim, signed, ready, conflicts = _appointment_and_ties(appointment_id, user)
+    claimed = claim is not None and claim.chief_id == user.id  # one claim an appointment
+    if _relationship(user, appointment, lambda: (claimed, signed, lambda: ready)) is None:
+        raise care_access.NoCareRelationship(appointment.client_id)
+    return _review_of(appointment, claims=[claim] if claim is not None else [], conflicts=conflicts)
 
 
 def appointment_for_review(actor, appointment_id):

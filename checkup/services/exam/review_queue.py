@@ -174,8 +174,9 @@ _SAMPLE_DAY = datetime.date(1, 1, 2)
 _SAMPLE_ID, _SAMPLE_LIMIT, _SAMPLE_OFFSET = -2_000_000_001, -2_000_000_002, -2_000_000_003
 
 
-def _one_ready_select(first_day, appointment_id):
-    """``_ready_select`` narrowed to one appointment."""
+def one_ready_select(first_day, appointment_id):
+    """``_ready_select`` narrowed to one appointment (``is_ready``'s query; the review page asks it within
+    its first read, services/exam/report_review)."""
     return _ready_select(first_day, appointment_id)
 
 
@@ -184,7 +185,7 @@ def _ready_page_select(first_day, limit, offset):
     return _ready_select(first_day, shown=True).limit(limit).offset(offset)
 
 
-_ONE_READY = PreparedSelect(_one_ready_select, "checkup_review_one_ready", samples=(_SAMPLE_DAY, _SAMPLE_ID))
+_ONE_READY = PreparedSelect(one_ready_select, "checkup_review_one_ready", samples=(_SAMPLE_DAY, _SAMPLE_ID))
 _READY_PAGE = PreparedSelect(
     _ready_page_select, "checkup_review_ready_page", samples=(_SAMPLE_DAY, _SAMPLE_LIMIT, _SAMPLE_OFFSET)
 )
@@ -192,7 +193,8 @@ _READY_PAGE = PreparedSelect(
 
 def is_ready(appointment_id):
     """Whether the appointment waits in the review queue (``ready_ids``), in one query whose SQL is built
-    once per process (every review page asks it)."""
+    once per process (drafting, signing and amending ask it; the review page asks the same proof within its
+    first read, report_review.review_for)."""
     return bool(_ONE_READY.plain(window_start(), appointment_id))
 
 
@@ -342,14 +344,22 @@ _SIGNED_ON_DAY = PreparedSelect(_signed_on_day_select, "checkup_review_signed_on
 _CHIEFS = PreparedSelect(_chiefs_select, "checkup_review_chiefs", samples=())
 
 
-def chief_workload(day=None):
-    """[Workload] of every active chief physician: reports (first versions and amendments) signed on ``day``
-    (today, in the center's time zone) and checkups under review, most signed first. Two queries: the day's
-    reports read off the (signed_at, id) index, and the chiefs with their claims — never the history."""
+def signed_on_day(day=None):
+    """{chief physician id: reports (first versions and amendments) signed on ``day``} (today, in the center's
+    time zone), one query off the (signed_at, id) index."""
     day = day or clock.today()
     day_start = clock.local(day, datetime.time(0)).astimezone(datetime.UTC).replace(tzinfo=None)
     day_end = day_start + datetime.timedelta(days=1)
-    signed = dict(_SIGNED_ON_DAY.plain(day_start, day_end))
+    return dict(_SIGNED_ON_DAY.plain(day_start, day_end))
+
+
+def chief_workload(day=None, signed=None):
+    """[Workload] of every active chief physician: reports (first versions and amendments) signed on ``day``
+    (today, in the center's time zone) and checkups under review, most signed first. Two queries: the day's
+    reports read off the (signed_at, id) index (``signed_on_day``; none when ``signed`` gives them), and the
+    chiefs with their claims — never the history."""
+    if signed is None:
+        signed = signed_on_day(day)
     rows = [Workload(chief=u, signed_today=signed.get(u.id, 0), in_progress=u.in_progress) for u in _CHIEFS.rows()]
     return sorted(rows, key=lambda w: (-w.signed_today, -w.in_progress, w.chief.name))
 
@@ -399,3 +409,31 @@ def recently_signed(limit=20):
         report.__rel__["appointment"] = appointment
         signed.append(report)
     return signed
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewHome:
+    """What the review home page shows of the clinical data: a page of the queue, the latest signed reports
+    and the reports each chief physician signed today ({user id: count})."""
+
+    ready: Page
+    signed: list
+    signed_today: dict
+
+
+def kept_review_home(page=1, chinese=False):
+    """``ReviewHome`` for the review home page, shared by every chief physician until anything it follows
+    changes (core/change_marks: the queue as ``kept_review_queue``; the signed reports, their PDF state, their
+    appointment and client are all followed) or for 2 s at most: one read of the mark instead of the day's
+    signed reports and the latest ones on every view. A page past KEPT_PAGES is read on every call. The chief
+    physicians themselves (names, accounts) are not followed: ``chief_workload`` reads them each time."""
+    number = max(1, page or 1)
+
+    def read():
+        return ReviewHome(review_queue(number, chinese=chinese), recently_signed(), signed_on_day())
+
+    if number > KEPT_PAGES:
+        return read()
+    return change_marks.kept_until_change(
+        f"review.home.{window_start().isoformat()}.{number}.{int(bool(chinese))}", read
+    )
