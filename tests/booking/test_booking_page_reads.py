@@ -56,6 +56,24 @@ def test_the_desk_reads_an_appointment_once_and_a_missing_one_is_the_same_404(ap
     assert "We could not find that appointment." in missing.get_data(as_text=True)
 
 
+def test_the_desk_reads_no_times_for_an_appointment_that_cannot_move(app, client, count_queries):
+    """Checked in, completed, cancelled: nothing to move or cancel, so neither the times nor a form."""
+    from checkup.models import Appointment
+
+    center = Center()
+    factories.sign_in_directly(client, factories.make_user("scheduler", email="desk@example.com"))
+    appointment = booking.book(Actor(), factories.make_client().id, center.slot.id, "BASIC")
+    Appointment.update(status="checked_in").where(Appointment.id == appointment.id).execute()
+    client.get(f"/desk/appointments/{appointment.id}")
+    with count_queries() as counted:
+        page = client.get(f"/desk/appointments/{appointment.id}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and appointment.exam_code in text
+    assert "Move to another time" not in text and "Guide sheet (PDF)" in text
+    # the session, the appointment with its slot, package and client, its items
+    assert len(counted.queries) == 3, counted.queries
+
+
 @pytest.fixture
 def world(app):
     return GroupCenter()

@@ -97,3 +97,28 @@ def test_no_rows(app):
         links = _row_links()
         old = render_template_string(OLD, rows=[], row_error=None, row_message=None, row_links=links)
         assert render_template_string(NEW, printed=day_rows([], links)) == old == ""
+
+
+COUNTS_OLD = '{% with counts=sheet %}{% include "desk/_day_counts.html" %}{% endwith %}'
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize(
+    "counts",
+    [
+        {},
+        {"booked": 3},
+        {"booked": 12, "checked_in": 4, "completed": 1, "no_show": 0, "cancelled": 2},
+        {"booked": 1, "odd<status>&": 5},
+    ],
+)
+def test_day_counts_as_the_include_printed_them(app, language, counts):
+    """The day's counts printed in Python (day_rows.day_counts) are the include's markup in the page."""
+    from checkup.blueprints.desk.day_rows import day_counts
+    from checkup.services.exam.day_sheets import DayCounts
+
+    sheet = DayCounts(day=DAY, slots=[], counts=counts)
+    with app.test_request_context("/"), force_locale(language):
+        old = render_template_string(COUNTS_OLD, sheet=sheet)
+        new = render_template_string(NEW, printed=day_counts(sheet))
+    assert new == old

@@ -338,3 +338,24 @@ def test_staff_see_the_releases_on_the_contract_page_and_hr_on_its_documents_pag
         io.BytesIO(hr_client.get(f"/hr/contracts/{world.contract.id}/documents/{chinese.id}/download").data)
     )
     assert book.sheetnames[0] != "Participation"  # the Chinese workbook speaks Chinese
+
+
+def test_the_contract_page_asks_for_the_latest_release_only_when_one_is_listed(
+    app, world, staff, staff_client, count_queries
+):
+    """Before the first release the listed releases (none) say there is no previous one: the page does not
+    ask for it; once one is listed, it reads it (its counted people) as before."""
+    page_url = f"/desk/contracts/{world.contract.id}"
+    staff_client.get(page_url)
+    with count_queries() as before:
+        page = staff_client.get(page_url).get_data(as_text=True)
+    assert "No summary has been released yet." in page and "Release an interim summary</button>" in page
+    release(staff_client, world)
+    staff_client.get(page_url)
+    with count_queries() as after:
+        page = staff_client.get(page_url).get_data(as_text=True)
+    assert "Release 1 is still current" in page
+    latest = [q for q in after.queries if "latest_counted" in q or "counted_json" in q]  # PostgreSQL / SQLite
+    assert len(latest) == 1 and not [q for q in before.queries if "latest_counted" in q or "counted_json" in q]
+    # before: the people counted so far; after: the latest release and the reports counted now
+    assert len(after.queries) == len(before.queries) + 1

@@ -245,8 +245,9 @@ def _day_page(day, status=200, slot_forms=None, resource_forms=None, close_form=
         sheet=sheet,
         slot_rows=slot_rows(sheet.slots, slot_forms or {}, fill_state, labels),
         resource_rows=resource_rows(sheet.resources, resource_forms or {}, fill_state, labels),
-        close_form=close_form or CloseDayForm(formdata=None),
-        reopen_form=ReopenDayForm(formdata=None),
+        # the day's one form shown (none without slots): built only then
+        close_form=close_form or (CloseDayForm(formdata=None) if sheet.slots and not sheet.closed else None),
+        reopen_form=ReopenDayForm(formdata=None) if sheet.slots and sheet.closed else None,
         today=clock.today(),
         page_error=error,
         prev_day=day - datetime.timedelta(days=1),

@@ -57,9 +57,10 @@ def _release_context(ep, contract):
     """The staff page's summary releases and whether an interim one may be made now (HR's page: none)."""
     if ep != STAFF:
         return {"releases": [], "release_refusal": None}
-    refusal = summary_releases.interim_refusal(contract) if contract.status != DRAFT else None
+    listed = summary_releases.releases(contract.id)  # first: none listed spares the latest one's query
+    refusal = summary_releases.interim_refusal(contract, listed=listed) if contract.status != DRAFT else None
     return {
-        "releases": summary_releases.releases(contract.id),
+        "releases": listed,
         "release_refusal": refusal,
         "reason_labels": group_summary.RELEASE_REASONS,
     }

@@ -186,3 +186,20 @@ def slot_nav(overview, shown_ids, slot_link):
             f'\n<span id="slot-counts-{slot_id}" class="muted">{expected}{"".join(counts)}</span></li>\n  '
         )
     return Markup("".join(out))
+
+
+def day_counts(counts):
+    """The day's counts by status (``counts``: a DayCounts, or the DaySheet), as templates/desk/_day_counts.html
+    printed them in the page (not out of band): its include cost more than its text. An action's answer
+    still prints them, out of band, with the include."""
+    out = [
+        '\n<dl id="day-counts" class="facts day-counts">\n'
+        f'  <dt>{translated(gettext("Expected"))}</dt><dd id="count-expected">{escaped(counts.expected)}</dd>\n  '
+    ]
+    for status, n in counts.counts.items():
+        out.append(
+            f"\n  <dt>{escaped(choice_label('appointment_status', status))}</dt>"
+            f'<dd id="count-{escaped(status)}">{escaped(n)}</dd>\n  '
+        )
+    out.append("\n</dl>")
+    return Markup("".join(out))

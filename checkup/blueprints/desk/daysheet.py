@@ -7,6 +7,7 @@ import functools
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from checkup.blueprints.desk.day_rows import day_counts as print_day_counts
 from checkup.blueprints.desk.day_rows import day_rows as print_day_rows
 from checkup.blueprints.desk.day_rows import slot_nav
 from checkup.core import clock
@@ -59,6 +60,7 @@ def today():
         next_day=day + datetime.timedelta(days=1),
         day_rows=functools.partial(print_day_rows, row_links=_row_links()),
         slot_nav=slot_nav,
+        day_counts=print_day_counts,
     )
 
 

@@ -10,6 +10,7 @@ from checkup.core.arguments import valid_id
 from checkup.core.errors import DomainError, ValidationError
 from checkup.forms.booking import DeskBookingForm, StaffCancelForm
 from checkup.models.accounts import ADMIN, SCHEDULER
+from checkup.models.appointments import BOOKED
 from checkup.services.booking import appointments, availability, booking
 from checkup.services.catalog import packages
 from checkup.services.mail import booking_mail
@@ -34,6 +35,8 @@ def detail(appointment_id):
     appointment, items = booking_mail.appointment_details(appointment_id) if valid_id(appointment_id) else (None, [])
     if appointment is None:
         raise booking.appointment_not_found()
+    if appointment.status != BOOKED:  # only a booked one is moved or cancelled: no times, no form shown
+        return render_page("desk/appointment.html", appointment=appointment, items=items)
     day = availability.parse_day(request.args.get("day")) or appointment.day
     resources = booking.resource_ids_of(appointment.id)
     return render_page(

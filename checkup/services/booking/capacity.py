@@ -509,25 +509,79 @@ class CapacityDay:
         return bool(self.slots) and all(s.closed for s in self.slots)
 
 
+class DaySlot(NamedTuple):
+    """A slot as the capacity day page shows it (read as a plain row: no model object)."""
+
+    id: int
+    day: datetime.date
+    start_time: datetime.time
+    end_time: datetime.time
+    capacity: int
+    booked: int
+    held: int
+    reserved: int
+    closed: bool
+
+
+class DayResource(NamedTuple):
+    """A resource day as the capacity day page shows it, with its resource's code and names."""
+
+    id: int
+    capacity: int
+    booked: int
+    held: int
+    resource: ResourceName
+
+
 def _day_slots_query(day):
-    return Slot.select().where(Slot.day == day).order_by(Slot.start_time)
+    return (
+        Slot.select(
+            Slot.id,
+            Slot.day,
+            Slot.start_time,
+            Slot.end_time,
+            Slot.capacity,
+            Slot.booked,
+            Slot.held,
+            Slot.reserved,
+            Slot.closed,
+        )
+        .where(Slot.day == day)
+        .order_by(Slot.start_time)
+    )
 
 
 def _day_resources_query(day):
     return (
-        ResourceDay.select(ResourceDay, Resource).join(Resource).where(ResourceDay.day == day).order_by(Resource.code)
+        ResourceDay.select(
+            ResourceDay.id,
+            ResourceDay.capacity,
+            ResourceDay.booked,
+            ResourceDay.held,
+            Resource.code,
+            Resource.name_en,
+            Resource.name_zh,
+        )
+        .join(Resource)
+        .where(ResourceDay.day == day)
+        .order_by(Resource.code)
     )
 
 
-# built once, prepared on PostgreSQL: the day page reads both on every visit
+# built once, prepared on PostgreSQL: the day page reads both on every visit (as plain rows: model objects
+# of a dozen slots and resource days with their resources cost more than the reading)
 _DAY_SLOTS = PreparedSelect(_day_slots_query, "checkup_capacity_day_slots")
 _DAY_RESOURCES = PreparedSelect(_day_resources_query, "checkup_capacity_day_resources")
 
 
 def capacity_day(day, page=1):
-    """The day's slots, resource days (with resources) and a page of its live appointments, in three queries."""
-    slots = _DAY_SLOTS.rows(day)
-    resources = _DAY_RESOURCES.rows(day)
+    """The day's slots (DaySlot), resource days with their resources (DayResource) and a page of its live
+    appointments, in three queries."""
+    slots = [DaySlot(*row) for row in _DAY_SLOTS.plain(day)]
+    resources = [
+        DayResource(row_id, capacity, booked, held, ResourceName(*names))
+        for row_id, capacity, booked, held, *names in _DAY_RESOURCES.plain(day)
+    ]
     appointments = day_appointments(day, page) if slots else Page([], 1, 1, 0, DAY_APPOINTMENTS_PER_PAGE)
     return CapacityDay(day, slots, resources, appointments)
 

@@ -166,13 +166,15 @@ def _changed(pairs_then, counted_now):
     return len({appointment for appointment, _report in pairs_then ^ counted_now.items()})
 
 
-def progress(contract):
+def progress(contract, listed=None):
     """``Progress`` of ``contract`` towards its next interim release (two queries), read afresh on every call
     (the previous release's counted people, frozen, are parsed once per process). Before the first release,
     the people counted now are counted up to k only: past k the number decides nothing and is shown nowhere
-    (``interim_refusal``), and a 10,000-employee contract's thousands of reports are not read for it."""
+    (``interim_refusal``), and a 10,000-employee contract's thousands of reports are not read for it.
+    ``listed``: the contract's ``releases`` read just before, if any: none listed is no previous release,
+    and the query for it is not asked."""
     k = group_summary.suppression_k()
-    previous = _latest_counted(contract.id)
+    previous = None if listed is not None and not listed else _latest_counted(contract.id)
     if previous is None:
         return Progress(None, _counted_people_up_to(contract.id, k), k)
     return Progress(previous, _changed(_counted_of(previous), group_summary.counted_reports(contract.id)), k)
@@ -204,14 +206,15 @@ def _counted_people_up_to(contract_id, most):
     return _COUNTED_PEOPLE.plain(contract_id, most)[0][0]
 
 
-def interim_refusal(contract, state=None):
-    """Why an interim summary cannot be released now (a user-facing message), or None when it can."""
+def interim_refusal(contract, state=None, listed=None):
+    """Why an interim summary cannot be released now (a user-facing message), or None when it can
+    (``listed``: as for ``progress``)."""
     if contract.status != ACTIVE:
         return _l(
             "An interim summary can be released only while the contract is active; the final one is "
             "released when it closes."
         )
-    state = state or progress(contract)
+    state = state or progress(contract, listed)
     if state.missing:
         if state.previous is None:
             return _l(

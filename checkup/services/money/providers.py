@@ -31,6 +31,7 @@ import secrets
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -39,6 +40,7 @@ from peewee import IntegrityError
 from checkup.core import audit, clock, tasks
 from checkup.core.audit import SYSTEM
 from checkup.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from checkup.core.prepared import PreparedSelect
 from checkup.models import Appointment
 from checkup.models.base import db, utcnow
 from checkup.models.money import BANK_TRANSFER, SELF, PaymentNotification, ProviderOrder
@@ -280,15 +282,34 @@ def query_order(order_id):
     return CLOSED
 
 
-def open_orders(limit=50):
-    """Open transfer orders for the desk, oldest first."""
-    return list(
-        ProviderOrder.select(ProviderOrder, Appointment)
+class OpenOrder(NamedTuple):
+    """An open transfer order as the desk lists it."""
+
+    order_no: str
+    exam_code: str
+    amount: Decimal
+    created_at: datetime.datetime
+
+
+def _open_orders_query(limit):
+    return (
+        ProviderOrder.select(
+            ProviderOrder.order_no, Appointment.exam_code, ProviderOrder.amount, ProviderOrder.created_at
+        )
         .join(Appointment)
         .where(ProviderOrder.state == OPEN)
         .order_by(ProviderOrder.created_at, ProviderOrder.id)
         .limit(limit)
     )
+
+
+# the desk's transfers page reads it on every visit: its SQL built once (prepared on PostgreSQL), plain rows
+_OPEN_ORDERS = PreparedSelect(_open_orders_query, "checkup_open_transfer_orders", samples=(-2_000_000_021,))
+
+
+def open_orders(limit=50):
+    """Open transfer orders for the desk (OpenOrder), oldest first."""
+    return [OpenOrder(*row) for row in _OPEN_ORDERS.plain(limit)]
 
 
 def open_order_count(limit=50):
