@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from checkup.blueprints.desk.directory_rows import client_rows
 from checkup.core import audit
 from checkup.core.errors import Conflict, ValidationError
 from checkup.forms.directory import ClientForm, OrganizationForm, clean_text
@@ -31,6 +32,7 @@ def directory_context():
     return {
         "can_edit": current_user.is_authenticated and current_user.has_role(*EDITORS),
         "is_web_address": organizations.is_web_address,
+        "client_rows": client_rows,
     }
 
 

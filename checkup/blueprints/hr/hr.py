@@ -67,12 +67,12 @@ def _pick_contract(source):
 
 @bp.get("")
 def home():
-    organization = organizations.get_organization(_org_id())
+    organization = organizations.organization_with_roster_size(_org_id())
     return render_page(
         "hr/home.html",
         organization=organization,
         progress=enrollments.dashboard(organization.id),
-        roster_size=organizations.roster_size(organization.id),
+        roster_size=organization.roster_size,
         contract_section=dashboard_rows.ContractSections(),
     )
 

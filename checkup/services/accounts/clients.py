@@ -197,15 +197,59 @@ _UNSEARCHED_IN_ORGANIZATION = PreparedSelect(
 )
 
 
+class ListedOrganization:
+    """A listed client's organization: what a list shows of it."""
+
+    __slots__ = ("id", "name")
+
+    def __init__(self, organization_id, name):
+        self.id, self.name = organization_id, name
+
+
+class ListedClient:
+    """A client as the unsearched list reads it (``_listed``'s columns as plain values, no model object):
+    the attributes the list's template reads of a Client, ``organization`` None or a ListedOrganization."""
+
+    __slots__ = (
+        "id",
+        "name",
+        "sex",
+        "birth_date",
+        "national_id_cipher",
+        "phone",
+        "organization_id",
+        "employee_no",
+        "organization",
+        "national_id_masked",
+    )
+
+    def __init__(self, row):
+        (
+            self.id,
+            self.name,
+            self.sex,
+            self.birth_date,
+            self.national_id_cipher,
+            self.phone,
+            self.organization_id,
+            self.employee_no,
+            organization_id,
+            organization_name,
+        ) = row
+        self.organization = None if organization_id is None else ListedOrganization(organization_id, organization_name)
+        self.national_id_masked = ""
+
+
 def _unsearched_page(organization_id, page):
-    """``_peek_clients(None, in_organization, page)``: ``organization_id`` None for every client."""
+    """``_peek_clients(None, in_organization, page)``: ``organization_id`` None for every client. The rows
+    read as plain values (core/plain_rows) into ListedClient objects."""
     number = min(max(1, page or 1), MAX_PAGE)
     offset = (number - 1) * PER_PAGE
     if organization_id is None:
-        rows = _UNSEARCHED.rows(offset)
+        rows = _UNSEARCHED.plain(offset)
     else:
-        rows = _UNSEARCHED_IN_ORGANIZATION.rows(organization_id, offset)
-    return page_of_rows(rows, number, PER_PAGE)
+        rows = _UNSEARCHED_IN_ORGANIZATION.plain(organization_id, offset)
+    return page_of_rows([ListedClient(row) for row in rows], number, PER_PAGE)
 
 
 def _any_client(condition, in_organization):
@@ -246,13 +290,20 @@ def _client_query(client_id):
     return _with_organization().where(Client.id == client_id).limit(1)
 
 
-def _portal_email_query(client_id):
-    return User.select(User.email).where(User.client == client_id).limit(1)
-
-
-# built once, prepared on PostgreSQL: every page of a client's record reads the first, its detail page both
+# built once, prepared on PostgreSQL: every page of a client's record reads it (the detail page the one below)
 _CLIENT = PreparedSelect(_client_query, "checkup_directory_client", samples=(-2_000_000_001,))
-_PORTAL_EMAIL = PreparedSelect(_portal_email_query, "checkup_directory_portal_email", samples=(-2_000_000_001,))
+
+
+def _client_with_portal_email_query(client_id):
+    """``_client_query`` with the client's portal account's email (``portal_email``, NULL for none)."""
+    email = User.select(User.email).where(User.client == Client.id).limit(1)
+    return _with_organization().select_extend(email.alias("portal_email")).where(Client.id == client_id).limit(1)
+
+
+# the detail page's read: the record and its portal email in one statement
+_CLIENT_WITH_PORTAL_EMAIL = PreparedSelect(
+    _client_with_portal_email_query, "checkup_directory_client_portal_email", samples=(-2_000_000_001,)
+)
 
 
 def get_client(client_id):
@@ -267,9 +318,12 @@ def get_client(client_id):
 
 def view_client(actor, client_id):
     """The client for a detail page, with ``national_id_masked`` and ``portal_email``; the view is audited."""
-    client = get_client(client_id)
-    account = _PORTAL_EMAIL.plain(client.id)
-    client.portal_email = account[0][0] if account else ""
+    found = _CLIENT_WITH_PORTAL_EMAIL.rows(client_id) if valid_id(client_id) else None
+    client = found[0] if found else None
+    if client is None:
+        raise NotFound(_l("No such client."))
+    client.national_id_masked = national_id.masked_from_cipher(client.national_id_cipher)
+    client.portal_email = client.portal_email or ""
     audit.record(actor, "directory.client_viewed", client)
     return client
 

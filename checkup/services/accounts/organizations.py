@@ -88,6 +88,30 @@ def _roster_size_query(organization_id):
 _ROSTER_SIZE = PreparedSelect(_roster_size_query, "checkup_directory_roster_size", samples=(_ID,))
 
 
+def _organization_and_roster_query(organization_id):
+    size = Client.select(fn.COUNT(SQL("*"))).where(Client.organization == organization_id)
+    return (
+        Organization.select(Organization, size.alias("roster_size")).where(Organization.id == organization_id).limit(1)
+    )
+
+
+# HR's dashboard: its organization and its roster counted afresh, in one statement
+_ORGANIZATION_AND_ROSTER = PreparedSelect(
+    _organization_and_roster_query, "checkup_hr_organization_roster", samples=(_ID,)
+)
+
+
+def organization_with_roster_size(organization_id):
+    """``get_organization`` with its ``roster_size`` (counted now) as the attribute ``roster_size``; one query."""
+    if not valid_id(organization_id):
+        raise NotFound(_l("No such organization."))
+    organization = next(iter(_ORGANIZATION_AND_ROSTER.rows(organization_id)), None)
+    if organization is None:
+        raise NotFound(_l("No such organization."))
+    organization.roster_size = int(organization.roster_size)
+    return organization
+
+
 def roster_size(organization_id):
     """How many client records the organization has (its roster), counted now."""
     if not valid_id(organization_id):

@@ -185,61 +185,64 @@ def is_recent(contract, today=None):
     return contract.status != CLOSED or contract.window_end >= today - datetime.timedelta(days=RECENT_DAYS)
 
 
-def _dashboard_categories_select(*ids):
-    return (
-        ContractCategory.select(ContractCategory.id, ContractCategory.contract, ContractCategory.label)
-        .where(ContractCategory.contract.in_(ids))
-        .order_by(ContractCategory.position, ContractCategory.label)
-    )
-
-
-def _dashboard_counts_select(*ids):
+def _dashboard_select(*ids):
+    """The dashboard's categories and counts in one statement: (kind, contract, text, id, status, number) rows,
+    first each category (kind 0: its label, id, no status, its position) in the contract's order, then the
+    counts (kind 1: department, category, status, how many)."""
     status = status_sql()
+    # the kinds written in the SQL: as parameters of a prepared statement PostgreSQL would type them as text
+    categories = ContractCategory.select(
+        SQL("0"),
+        ContractCategory.contract,
+        ContractCategory.label,
+        ContractCategory.id,
+        SQL("NULL"),
+        ContractCategory.position,
+    ).where(ContractCategory.contract.in_(ids))
     # grouped in the order of the index (contract, status, department, category): read off it alone
-    return (
+    counts = (
         Enrollment.select(
+            SQL("1"),
             Enrollment.contract,
             Enrollment.department,
             Enrollment.category,
-            status.alias("enrollment_status"),
+            status,
             fn.COUNT(SQL("*")),
         )
         .where(Enrollment.contract.in_(ids))
         .group_by(Enrollment.contract, status, Enrollment.department, Enrollment.category)
     )
+    # by output position: the kind, then (for the categories) their position and label
+    return (categories + counts).order_by(SQL("1"), SQL("6"), SQL("3"))
 
 
-def _new_dashboard_selects(size):
-    """The dashboard's two selects for ``size`` contracts shown (an IN list of that length)."""
+def _new_dashboard_select(size):
+    """The dashboard's select for ``size`` contracts shown (an IN list of that length)."""
     samples = tuple(_SAMPLE_ID - i for i in range(size))
-    return (
-        PreparedSelect(_dashboard_categories_select, f"checkup_hr_dashboard_categories_{size}", samples),
-        PreparedSelect(_dashboard_counts_select, f"checkup_hr_dashboard_counts_{size}", samples),
-    )
+    return PreparedSelect(_dashboard_select, f"checkup_hr_dashboard_{size}", samples)
 
 
-# {number of contracts shown: (categories select, counts select)}, built once per process and length
-_dashboard_selects = PerShape(_new_dashboard_selects)
+# {number of contracts shown: its select}, built once per process and length
+_dashboard_selects = PerShape(_new_dashboard_select)
 
 
 def dashboard(organization_id):
     """Progress of the organization's active, draft and recently closed contracts: counts by status
-    overall, by department and by category. Three queries whatever the size of the rosters."""
+    overall, by department and by category. Two queries whatever the size of the rosters."""
     shown = [c for c in org_contracts(organization_id) if is_recent(c)]
     if not shown:
         return []
     ids = [c.id for c in shown]
-    categories_select, counts_select = _dashboard_selects(len(ids))
     # plain columns only, read as the driver returns them (core/plain_rows)
-    categories = categories_select.plain(*ids)
-    rows = counts_select.plain(*ids)
+    rows = _dashboard_selects(len(ids)).plain(*ids)
     progress = {c.id: ContractProgress(c, Counts(), {}, {}) for c in shown}
-    for category_id, contract_id, label in categories:
-        progress[contract_id].by_category[category_id] = (label, Counts())
-    for contract_id, department, category_id, state, n in rows:
+    for kind, contract_id, text, category_id, state, n in rows:
         entry = progress[contract_id]
+        if not kind:
+            entry.by_category[category_id] = (text, Counts())
+            continue
         entry.totals.add(state, n)
-        entry.by_department.setdefault(department or "", Counts()).add(state, n)
+        entry.by_department.setdefault(text or "", Counts()).add(state, n)
         if category_id in entry.by_category:
             entry.by_category[category_id][1].add(state, n)
     for entry in progress.values():
@@ -416,32 +419,87 @@ _page_selects = PerShape(_new_page_select)
 _count_selects = PerShape(_new_count_select)
 
 
+def _new_counted_page_select(shape):
+    """The unsearched list's count and a page of its rows in one statement, for a shape of filters:
+    (contract, *filters, offset) -> rows of (count, *the page's row); one row of (count, NULL, ...) when the
+    page is empty. The count is the roster's alone, as ``count_employees``'s. Used for the first page only:
+    a page far past the end would join every row it skips."""
+
+    def build(contract_id, *values):
+        *filter_values, offset = values
+        filters = _filters_of(shape, filter_values)
+        counted = _roster_filters(
+            Enrollment.select(fn.COUNT(SQL("*")).alias("n")).where(Enrollment.contract == contract_id), filters
+        )
+        if shape[0]:
+            counted = counted.where(status_sql() == filters.status)
+        total = counted.alias("total")
+        page = _employee_select(contract_id, filters, by_status=shape[0]).limit(PER_PAGE).offset(offset).alias("page")
+        columns = [page.c.id, page.c.employee_no, page.c.name, page.c.department, page.c.label]
+        columns += [page.c.enrollment_status, page.c.invited_at, page.c.has_email]
+        return (
+            Select([total], [total.c.n, *columns])
+            .join(page, JOIN.LEFT_OUTER, on=SQL("1 = 1"))
+            .order_by(page.c.employee_no, page.c.id)
+            .bind(db)
+        )
+
+    samples = (_SAMPLE_CONTRACT, *_filter_samples(shape), _SAMPLE_OFFSET)
+    return PreparedSelect(build, "checkup_hr_employee_counted_page" + _shape_name(shape), samples)
+
+
+_counted_page_selects = PerShape(_new_counted_page_select)
+
+
 def contract_employee_page(contract, filters, page=1):
     """``employee_page`` of a contract already found for the organization (``pick_contract``)."""
+    if (filters.search or "").strip():
+        total = count_employees(contract, filters)
+        pages = max(1, -(-total // PER_PAGE))
+        number = min(max(1, page or 1), pages)
+        # plain columns only (core/plain_rows): the page's rows as the driver returns them
+        rows = plain_tuples(_employee_query(contract, filters).paginate(number, PER_PAGE))
+        return Page([_row(values) for values in rows], number, pages, total, PER_PAGE)
+    shape, values = _filter_shape(filters), _filter_values(filters)
+    if max(1, page or 1) == 1:
+        # the first page (never past the end) and the count in one statement
+        counted = _counted_page_selects(shape).plain(contract.id, *values, 0)
+        rows = [row[1:] for row in counted if row[1] is not None]
+        if not isinstance(db.obj, PostgresqlDatabase):
+            # SQLite's driver gives the subquery's datetime as text: peewee's conversion, as for the page alone
+            to_datetime = Enrollment.invited_at.python_value
+            rows = [(*row[:6], to_datetime(row[6]), row[7]) for row in rows]
+        total = counted[0][0]
+        return Page([_row(row) for row in rows], 1, max(1, -(-total // PER_PAGE)), total, PER_PAGE)
+    # a later page: counted first, so that a page past the end (shown as the last) joins no row it skips
     total = count_employees(contract, filters)
     pages = max(1, -(-total // PER_PAGE))
     number = min(max(1, page or 1), pages)
-    # plain columns only (core/plain_rows): the page's rows as the driver returns them
-    if (filters.search or "").strip():
-        rows = plain_tuples(_employee_query(contract, filters).paginate(number, PER_PAGE))
-    else:
-        offset = (number - 1) * PER_PAGE
-        rows = _page_selects(_filter_shape(filters)).plain(contract.id, *_filter_values(filters), offset)
-    return Page([_row(values) for values in rows], number, pages, total, PER_PAGE)
+    rows = _page_selects(shape).plain(contract.id, *values, (number - 1) * PER_PAGE)
+    return Page([_row(row) for row in rows], number, pages, total, PER_PAGE)
 
 
-def _departments_select(contract_id):
-    """The roster's departments, each once, by name. On PostgreSQL read by skipping through the index on
-    (contract, status, department, …): one probe per (status, department) pair the roster holds (~60 for a
-    10,000-employee roster of a dozen departments) instead of reading every employee's entry (0.5 against 1.9 ms
-    there). SQLite has no LATERAL: the plain DISTINCT."""
+def _filter_choices_select(contract_id):
+    """The employee list's filter choices in one statement: (kind, position, text, id) rows, first the
+    roster's departments (kind 0), each once, by name, then the contract's categories (kind 1: position,
+    label, id) in its order.
+
+    On PostgreSQL the departments are read by skipping through the index on (contract, status, department, …):
+    one probe per (status, department) pair the roster holds (~60 for a 10,000-employee roster of a dozen
+    departments) instead of reading every employee's entry (0.5 against 1.9 ms there). SQLite has no LATERAL:
+    the plain DISTINCT."""
+    # the kinds and the departments' position written in the SQL: as parameters of a prepared statement
+    # PostgreSQL would type them as text
+    categories = ContractCategory.select(
+        SQL("1"), ContractCategory.position, ContractCategory.label, ContractCategory.id
+    ).where(ContractCategory.contract == contract_id)
     if not isinstance(db.obj, PostgresqlDatabase):
-        return (
-            Enrollment.select(Enrollment.department)
+        departments = (
+            Enrollment.select(SQL("0"), SQL("0"), Enrollment.department, SQL("CAST(NULL AS INTEGER)"))
             .where(Enrollment.contract == contract_id)
             .distinct()
-            .order_by(Enrollment.department)
         )
+        return (departments + categories).order_by(SQL("1"), SQL("2"), SQL("3"))
     first = (
         Enrollment.select(Enrollment.status, Enrollment.department)
         .where(Enrollment.contract == contract_id)
@@ -462,26 +520,24 @@ def _departments_select(contract_id):
     )
     step = Select([pairs], [following.c.status, following.c.department]).join(following, JOIN.LATERAL, on=SQL("TRUE"))
     every_pair = pairs.union_all(step)
-    return every_pair.select_from(every_pair.c.department).distinct().order_by(every_pair.c.department).bind(db)
-
-
-def _categories_select(contract_id):
-    return (
-        ContractCategory.select(ContractCategory.id, ContractCategory.label)
-        .where(ContractCategory.contract == contract_id)
-        .order_by(ContractCategory.position, ContractCategory.label)
-    )
+    departments = Select(
+        [every_pair], [SQL("0"), SQL("0"), every_pair.c.department, SQL("CAST(NULL AS INTEGER)")]
+    ).distinct()
+    return (departments + categories).order_by(SQL("1"), SQL("2"), SQL("3")).with_cte(every_pair).bind(db)
 
 
 # the employee list's filter choices: their SQL built once per process
-_DEPARTMENTS = PreparedSelect(_departments_select, "checkup_hr_roster_departments", samples=(_SAMPLE_CONTRACT,))
-_CATEGORIES = PreparedSelect(_categories_select, "checkup_hr_roster_categories", samples=(_SAMPLE_CONTRACT,))
+_FILTER_CHOICES = PreparedSelect(_filter_choices_select, "checkup_hr_filter_choices", samples=(_SAMPLE_CONTRACT,))
 
 
 def filter_choices(contract):
-    """(departments, categories) of the contract's roster for the filter selects; two queries."""
-    departments = [d for (d,) in _DEPARTMENTS.plain(contract.id)]
-    categories = _CATEGORIES.plain(contract.id)
+    """(departments, categories) of the contract's roster for the filter selects; one query."""
+    departments, categories = [], []
+    for kind, _position, text, category_id in _FILTER_CHOICES.plain(contract.id):
+        if kind:
+            categories.append((category_id, text))
+        else:
+            departments.append(text)
     return departments, categories
 
 
