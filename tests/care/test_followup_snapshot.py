@@ -80,3 +80,59 @@ def test_a_service_recovery_follow_up_has_no_findings(app):
     world.sign()
     service = world.extra(kind="service")
     assert followup_detail.finding_rows(service) == [] == _as_before(service)
+
+
+@pytest.mark.both_dbs
+def test_the_page_keeps_a_signed_reports_picked_rows(app, count_queries):
+    """``detail`` reads the report and the findings in one statement; a signed report's picked snapshot rows
+    (it never changes) are read once per process, then kept: the rows are the same, one statement fewer.
+    A report not signed is read every time; a kept pair is for its report's signing only."""
+    world = CareWorld()
+    report = world.sign()
+    FollowUp.update(assignee=world.anna).where(FollowUp.report == report.id).execute()
+    levels = world.follow_ups()
+    followup_detail._kept_snapshots.clear()  # pairs of other tests' reports (same ids, other signings)
+    counts, picked = [], []
+    for _ in range(2):
+        for follow_up in levels.values():
+            with count_queries() as q:
+                data = followup_detail.detail(world.as_(world.anna), follow_up.id)
+            assert data.findings == _as_before(follow_up) and data.findings
+            assert data.report.id == report.id and data.report.status == report.status
+            counts.append(q.count)
+            picked.append(sum(1 for sql in q.queries if "json_" in sql or "checkup_followup_report " in sql))
+    assert picked == [1] * len(levels) + [0] * len(levels)
+    assert counts[-1] == counts[len(levels) - 1] - 1
+    assert {key[1] for key in followup_detail._kept_snapshots} == {report.verification_code}
+
+    # a draft's rows are picked on every view
+    Report.update(status="draft").where(Report.id == report.id).execute()
+    follow_up = levels["A"]
+    with count_queries() as draft:
+        data = followup_detail.detail(world.as_(world.anna), follow_up.id)
+    assert data.findings == _as_before(follow_up) and draft.count == counts[len(levels) - 1]
+
+    # the kept size is bounded
+    followup_detail._kept_snapshots.clear()
+    Report.update(status="signed").where(Report.id == report.id).execute()
+    kept = followup_detail.KEPT_SNAPSHOTS
+    try:
+        followup_detail.KEPT_SNAPSHOTS = 1
+        for follow_up in levels.values():
+            followup_detail.detail(world.as_(world.anna), follow_up.id)
+        assert len(followup_detail._kept_snapshots) == 1
+    finally:
+        followup_detail.KEPT_SNAPSHOTS = kept
+
+
+@pytest.mark.both_dbs
+def test_the_page_of_a_service_follow_up_reads_no_snapshot(app, count_queries):
+    world = CareWorld()
+    world.sign()
+    service = world.extra(kind="service", assignee=world.anna)
+    FollowUp.update(assignee=world.anna).where(FollowUp.report == world.report.id).execute()
+    finding = world.follow_ups()["B"]
+    followup_detail._kept_snapshots.clear()
+    data = followup_detail.detail(world.as_(world.anna), service.id)
+    assert data.findings == [] and data.report.id == world.report.id and not followup_detail._kept_snapshots
+    assert followup_detail.detail(world.as_(world.anna), finding.id).findings == _as_before(finding)

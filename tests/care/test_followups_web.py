@@ -233,6 +233,36 @@ def test_referral_form_errors_stay_on_the_follow_up(app, world):
     assert 'id="hospital-error"' in text(response) and 'id="reason-error"' in text(response)
 
 
+@pytest.mark.both_dbs
+def test_the_detail_pages_fresh_form_fields_are_kept_per_language_and_setting(app, world):
+    """A GET's fresh forms print the same fields on every open follow-up: printed once per language,
+    department choices and "unreachable" setting, then kept (care_followups._kept_fields); a refused form's
+    fields (its values and errors) are printed each time and never kept."""
+    from checkup.blueprints.care import care_followups
+    from checkup.services.care import followup_assignment
+
+    http = http_for(app, world.anna)
+    made = world.follow_ups()
+    care_followups._kept_fields.clear()
+    other = world.extra("C", assignee=world.anna)
+    pages = [text(http.get(f"/care/followups/{follow_up.id}")) for follow_up in (made["A"], other)]
+    assert len(care_followups._kept_fields) == 1
+    chinese = text(http.get(f"/care/followups/{made['A'].id}", headers={"Accept-Language": "zh"}))
+    assert len(care_followups._kept_fields) == 2 and chinese.count("<label") == pages[0].count("<label")
+    kept = care_followups._kept_fields.copy()
+    for html in pages:
+        assert 'id="channel-field"' in html and 'id="reason-field"' in html and 'id="note-field"' in html
+        assert "Unreachable is possible after 3 contact attempts." in html
+    bad = http.post(f"/care/followups/{made['A'].id}/attempts", data={"channel": "pigeon", "notes": "<b>x</b>"})
+    assert bad.status_code == 422 and 'id="channel-error"' in text(bad) and "&lt;b&gt;x&lt;/b&gt;" in text(bad)
+    assert care_followups._kept_fields == kept
+    again = text(http.get(f"/care/followups/{made['A'].id}"))
+    assert 'id="channel-error"' not in again and "&lt;b&gt;x&lt;/b&gt;" not in again
+    followup_assignment._put_setting(followup_assignment.UNREACHABLE_KEY, "5")
+    assert "Unreachable is possible after 5 contact attempts." in text(http.get(f"/care/followups/{made['A'].id}"))
+    assert len(care_followups._kept_fields) == 3
+
+
 # --- the department head, the home page, the admin's settings ----------------------------------------
 
 

@@ -4,9 +4,9 @@ referrals and re-check booking; the department head's view. Rules live in servic
 import uuid
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, get_template_attribute, redirect, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 
 from checkup.blueprints.care import recheck_rows
@@ -135,17 +135,52 @@ def _referral_form(form=None, departments=None):
     return form
 
 
+_FORMS = "care/_followup_forms.html"
+# (language, the referral form's department choices, the unreachable setting): the fields of a GET's fresh
+# forms as templates/care/_followup_forms.html prints them (the same for every follow-up: no value, no error)
+_kept_fields: dict = {}
+KEPT_FIELDS = 32
+
+
+def _form_fields(attempt_form, referral_form, close_form, unreachable_after, fresh):
+    """The three forms' fields as printed HTML (the page prints them between each form's CSRF token and its
+    button); ``fresh``: forms a GET built, with nothing filled in, kept per process once printed."""
+    key = (str(get_locale()), tuple(referral_form.department.choices), unreachable_after) if fresh else None
+    fields = _kept_fields.get(key) if fresh else None
+    if fields is None:
+        fields = (
+            get_template_attribute(_FORMS, "attempt_fields")(attempt_form),
+            get_template_attribute(_FORMS, "referral_fields")(referral_form),
+            get_template_attribute(_FORMS, "close_fields")(close_form, unreachable_after),
+        )
+        if fresh:
+            if len(_kept_fields) >= KEPT_FIELDS:
+                _kept_fields.clear()
+            _kept_fields[key] = fields
+    return fields
+
+
 def _detail_page(follow_up_id, status=200, error=None, **forms):
     data = followup_detail.detail(actor(), follow_up_id)
     catalogs = followup_assignment.care_catalogs()
+    attempt_form = forms.get("attempt_form") or AttemptForm()
+    close_form = forms.get("close_form") or CloseForm()
+    referral_form = _referral_form(forms.get("referral_form"), catalogs.departments)
+    fields = ("", "", "")
+    if data.follow_up.status == "open":  # the page prints the forms of an open follow-up only
+        fresh = request.method == "GET" and not forms
+        fields = _form_fields(attempt_form, referral_form, close_form, data.unreachable_after, fresh)
     return render_page(
         "care/followups_detail.html",
         data=data,
         status=status,
         error=error,
-        attempt_form=forms.get("attempt_form") or AttemptForm(),
-        close_form=forms.get("close_form") or CloseForm(),
-        referral_form=_referral_form(forms.get("referral_form"), catalogs.departments),
+        attempt_form=attempt_form,
+        close_form=close_form,
+        referral_form=referral_form,
+        attempt_fields=fields[0],
+        referral_fields=fields[1],
+        close_fields=fields[2],
         assign_form=forms.get("assign_form"),  # a refused assignment's errors; the page selects the assignee itself
         assignee_choices=_assignee_choices(catalogs.counselors),
         live_recheck=recheck.live_recheck(data.follow_up, data.recheck),

@@ -5,9 +5,10 @@ Values are escaped as the template escaped them; labels are translated once per 
 is a pattern; tests/care/test_followups_rows.py renders the old loop beside them."""
 
 from flask_babel import gettext
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from checkup.services.care import followups
+from checkup.web.html_text import escaped
 from checkup.web.row_printing import address_pattern, translated
 
 _LEVEL_BADGES = {"A": "danger", "B": "warning"}  # any other level: "info"
@@ -21,30 +22,32 @@ def worklist_rows(items):
         return Markup(f'\n    <tr><td colspan="8">{empty}</td></tr>\n    ')
     overdue = f' <span class="badge danger">{translated(gettext("Overdue"))}</span>'
     unassigned = translated(gettext("Unassigned"))
-    service = f'<br><small class="muted">{escape(followups.label("kind", "service"))}</small>'
+    service = f'<br><small class="muted">{escaped(followups.label("kind", "service"))}</small>'
     # the text before and after the client's name, translated once (the name, escaped, goes between)
     select_before, _name, select_after = translated(
         gettext("Select the follow-up of %(name)s", name="%(name)s")
     ).partition("%(name)s")
     select_after = select_after.replace("%(name)s", "")  # the template joined whatever followed each mark
-    detail_link = escape(address_pattern("care_followups.detail", "follow_up_id"))
+    detail_link = escaped(address_pattern("care_followups.detail", "follow_up_id"))
     parts = []
     add = parts.append
     for f in items:
-        name = escape(f.client.name)
+        name = escaped(f.client.name)
         add("\n    <tr>\n      <td>")
         if f.status == "open":
             add(
                 f'<label for="pick-{f.id}"><input type="checkbox" id="pick-{f.id}" name="ids" value="{f.id}">'
                 f'<span class="visually-hidden">{select_before}{name}{select_after}</span></label>'
             )
-        add(f'</td>\n      <td><span class="badge {_LEVEL_BADGES.get(f.level, "info")}">{escape(f.level_label)}</span>')
+        add(
+            f'</td>\n      <td><span class="badge {_LEVEL_BADGES.get(f.level, "info")}">{escaped(f.level_label)}</span>'
+        )
         add(f'</td>\n      <td><a href="{detail_link % f.id}">{name}</a>\n        ')
-        add(f"{service if f.kind == 'service' else ''}</td>\n      <td>{escape(f.due_text)}")
+        add(f"{service if f.kind == 'service' else ''}</td>\n      <td>{escaped(f.due_text)}")
         add(f"{overdue if f.is_overdue else ''}</td>\n      <td>")
-        add(f"{escape(f.department_name) if f.department_id else '—'}</td>\n      <td>")
-        assignee = escape(f.assignee_user.name) if f.assignee_id and f.assignee_user else unassigned
-        add(f"{assignee}</td>\n      <td>{escape(f.status_label)}")
-        add(f" · {escape(f.outcome_label)}" if f.outcome_code else "")
-        add(f'</td>\n      <td class="num">{escape(f.attempt_count)}</td>\n    </tr>\n    ')
+        add(f"{escaped(f.department_name) if f.department_id else '—'}</td>\n      <td>")
+        assignee = escaped(f.assignee_user.name) if f.assignee_id and f.assignee_user else unassigned
+        add(f"{assignee}</td>\n      <td>{escaped(f.status_label)}")
+        add(f" · {escaped(f.outcome_label)}" if f.outcome_code else "")
+        add(f'</td>\n      <td class="num">{escaped(f.attempt_count)}</td>\n    </tr>\n    ')
     return Markup("".join(parts))

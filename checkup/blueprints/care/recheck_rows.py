@@ -4,9 +4,10 @@ free times. Values are escaped as the template escaped them; labels are translat
 tests/care/test_recheck_rows.py renders the old loops beside them."""
 
 from flask_babel import gettext
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from checkup.core.i18n import is_chinese
+from checkup.web.html_text import escaped
 from checkup.web.row_printing import translated
 from checkup.web.templating import money
 
@@ -25,7 +26,7 @@ def item_choices(items, chosen):
         ticked = "checked" if item.id in chosen else ""
         add(
             f'\n    <label for="item-{item.id}"><input type="checkbox" id="item-{item.id}" name="items"'
-            f' value="{item.id}" {ticked}> {escape(name)} ({escape(item.code)}) · ¥{escape(money(item.price))}'
+            f' value="{item.id}" {ticked}> {escaped(name)} ({escaped(item.code)}) · ¥{escaped(money(item.price))}'
             "</label>\n    "
         )
     return Markup("".join(parts))
@@ -41,6 +42,6 @@ def free_times(open_slots):
         times = f"{slot.start_time.strftime('%H:%M')}–{slot.end_time.strftime('%H:%M')}"
         add(
             f'\n  <label for="slot-{slot.id}"><input type="radio" id="slot-{slot.id}" name="slot" value="{slot.id}"'
-            f" required> {escape(times)} ({free.replace('%(n)s', str(escape(places)))})</label>\n  "
+            f" required> {escaped(times)} ({free.replace('%(n)s', str(escaped(places)))})</label>\n  "
         )
     return Markup("".join(parts))

@@ -2,6 +2,8 @@
 and recheck. Every view of a client's findings writes the audit event "followup.viewed"."""
 
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
@@ -76,20 +78,17 @@ def _reference(row):
     return f"{low}–{high}" if low and high else f"≤ {high}" if high else f"≥ {low}" if low else ""
 
 
-def finding_rows(follow_up, report=None):
-    """The findings behind a follow-up (same report, same level) with values, units and ranges from the
-    report's snapshot. A service-recovery follow-up has none. ``report``: the follow-up's report as
-    ``_shown_report`` read it for the follow-up's level (with its ``finding_snapshot``), when the caller has it."""
-    if follow_up.kind != "finding":
-        return []
-    if report is None:
-        report = _shown_report(follow_up.level, follow_up.report_id)
-    snapshot = {}
-    if report is not None and report.finding_snapshot:
-        # the snapshot's rows of the findings' items only, in the snapshot's order (the last of a code wins)
-        snapshot = {row["code"]: row for row in json.loads(report.finding_snapshot)}
+def _snapshot_of(report):
+    """{code: row} of the report's findings' items in its results snapshot (the last of a code wins)."""
+    if report is None or not report.finding_snapshot:
+        return {}
+    return {row["code"]: row for row in json.loads(report.finding_snapshot)}
+
+
+def _rows(findings, snapshot):
+    """FindingRows of ``findings`` (text, item id, code, English and Chinese names), values from ``snapshot``."""
     rows = []
-    for text, item_id, code, name_en, name_zh in _FINDINGS.plain(follow_up.report_id, follow_up.level):
+    for text, item_id, code, name_en, name_zh in findings:
         snap = snapshot.get(code, {}) if item_id else {}
         rows.append(
             FindingRow(
@@ -104,6 +103,17 @@ def finding_rows(follow_up, report=None):
             )
         )
     return rows
+
+
+def finding_rows(follow_up, report=None):
+    """The findings behind a follow-up (same report, same level) with values, units and ranges from the
+    report's snapshot. A service-recovery follow-up has none. ``report``: the follow-up's report as
+    ``_shown_report`` read it for the follow-up's level (with its ``finding_snapshot``), when the caller has it."""
+    if follow_up.kind != "finding":
+        return []
+    if report is None:
+        report = _shown_report(follow_up.level, follow_up.report_id)
+    return _rows(_FINDINGS.plain(follow_up.report_id, follow_up.level), _snapshot_of(report))
 
 
 # the detail page's reads, built once per process (peewee's SQL building was most of the page's time)
@@ -204,28 +214,126 @@ def _findings_query(report_id, level):
     )
 
 
+def _report_findings_query(level, report_id):
+    """What the page shows of the report (its PDF link), its signing's verification code, and each of its
+    findings of ``level`` with what the page shows of its item (one row with NULL findings' columns when it
+    has none), in one statement: ``_findings_query``'s rows in its order."""
+    return (
+        Report.select(
+            Report.id,
+            Report.status,
+            Report.pdf_state,
+            Report.verification_code,
+            Finding.id,
+            Finding.text,
+            Finding.item,
+            ExamItem.code,
+            ExamItem.name_en,
+            ExamItem.name_zh,
+        )
+        .join(Finding, JOIN.LEFT_OUTER, on=((Finding.report == Report.id) & (Finding.level == level)))
+        .join(ExamItem, JOIN.LEFT_OUTER, on=(Finding.item == ExamItem.id))
+        .where(Report.id == report_id)
+        .order_by(Finding.id)
+    )
+
+
 def _attempts_query(follow_up_id):
+    """The contact log's columns, newest first, as plain rows (``ShownAttempt``)."""
     by = User.alias("attempt_by")
     return (
-        ContactAttempt.select(ContactAttempt, by)
-        .join(by, JOIN.LEFT_OUTER, on=(ContactAttempt.by == by.id), attr="attempt_by")
+        ContactAttempt.select(
+            ContactAttempt.at,
+            ContactAttempt.channel,
+            ContactAttempt.outcome,
+            ContactAttempt.notes,
+            ContactAttempt.by,
+            by.name,
+        )
+        .join(by, JOIN.LEFT_OUTER, on=(ContactAttempt.by == by.id))
         .where(ContactAttempt.follow_up == follow_up_id)
         .order_by(ContactAttempt.at.desc(), ContactAttempt.id.desc())
     )
 
 
 def _referrals_query(follow_up_id):
+    """The referrals' columns the page shows, newest first, as plain rows (``ShownReferral``)."""
     return (
-        Referral.select(Referral, Department)
+        Referral.select(
+            Referral.id,
+            Referral.target_kind,
+            Referral.department,
+            Department.name_en,
+            Department.name_zh,
+            Referral.hospital,
+            Referral.status,
+        )
         .join(Department, JOIN.LEFT_OUTER, on=(Referral.department == Department.id))
         .where(Referral.follow_up == follow_up_id)
         .order_by(Referral.id.desc())
     )
 
 
+class Named(NamedTuple):
+    name: str
+
+
+class DepartmentNames(NamedTuple):
+    name_en: str
+    name_zh: str
+
+
+class ShownAttempt(NamedTuple):
+    """A contact attempt as the page shows it (the template reads a ContactAttempt's attribute names)."""
+
+    at: object
+    channel: str
+    outcome: str
+    notes: str
+    by_id: int | None
+    attempt_by: Named | None
+
+
+class ShownReferral(NamedTuple):
+    """A referral as the page shows it (the template reads a Referral's attribute names)."""
+
+    id: int
+    target_kind: str
+    department_id: int | None
+    department: DepartmentNames | None
+    hospital: str
+    status: str
+
+
+def _shown_attempts(follow_up_id):
+    return [
+        ShownAttempt(
+            at, channel, outcome, notes, by_id, Named(name) if by_id is not None and name is not None else None
+        )
+        for at, channel, outcome, notes, by_id, name in _ATTEMPTS.plain(follow_up_id)
+    ]
+
+
+def _shown_referrals(follow_up_id):
+    return [
+        ShownReferral(
+            referral_id,
+            target_kind,
+            department_id,
+            DepartmentNames(name_en, name_zh) if department_id is not None and name_en is not None else None,
+            hospital,
+            status,
+        )
+        for referral_id, target_kind, department_id, name_en, name_zh, hospital, status in _REFERRALS.plain(
+            follow_up_id
+        )
+    ]
+
+
 _DETAIL_FOLLOW_UP = PreparedSelect(_detail_follow_up_query, "checkup_followup_detail", samples=(-2_000_000_001,))
 _REPORT = PreparedSelect(_report_query, "checkup_followup_report")
 _FINDINGS = PreparedSelect(_findings_query, "checkup_followup_findings")
+_REPORT_FINDINGS = PreparedSelect(_report_findings_query, "checkup_followup_report_findings")
 _ATTEMPTS = PreparedSelect(_attempts_query, "checkup_followup_attempts")
 _REFERRALS = PreparedSelect(_referrals_query, "checkup_followup_referrals")
 
@@ -233,6 +341,47 @@ _REFERRALS = PreparedSelect(_referrals_query, "checkup_followup_referrals")
 def _shown_report(level, report_id):
     rows = _REPORT.plain(level, report_id)
     return ShownReport(*rows[0]) if rows else None
+
+
+# A signed report's snapshot and findings never change (an amendment is a new report version; the retention
+# purge deletes the findings, so nothing is looked up in a kept snapshot after it): each process keeps the
+# picked snapshot rows of the last KEPT_SNAPSHOTS (report, level) pairs viewed, keyed by the report's
+# verification code too (unique per signing), and shown only after ``detail``'s access check.
+FROZEN = ("signed", "published", "superseded")
+KEPT_SNAPSHOTS = 512
+_kept_snapshots: OrderedDict = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _report_and_findings(level, report_id):
+    """(ShownReport or None, the findings' rows as ``_FINDINGS`` gives them, their snapshot {code: row}):
+    one statement, and a second one (the snapshot picked out by ``_REPORT``) only when a finding has an item
+    and the report's picked rows are not kept."""
+    rows = _REPORT_FINDINGS.plain(level, report_id)
+    if not rows:
+        return None, [], {}
+    report_id, status, pdf_state, verification, *_ = rows[0]
+    findings = [row[5:] for row in rows if row[4] is not None]
+    if not any(row[1] for row in findings):
+        return ShownReport(report_id, status, pdf_state, None), findings, {}
+    key = (report_id, verification, level)
+    with _kept_lock:
+        snapshot = _kept_snapshots.get(key)
+        if snapshot is not None:
+            _kept_snapshots.move_to_end(key)
+    if snapshot is not None and status in FROZEN:
+        return ShownReport(report_id, status, pdf_state, None), findings, snapshot
+    report = _shown_report(level, report_id)
+    if report is None:  # deleted in between
+        return None, findings, {}
+    snapshot = _snapshot_of(report)
+    if report.status in FROZEN and verification is not None and report.finding_snapshot is not None:
+        with _kept_lock:
+            _kept_snapshots[key] = snapshot
+            _kept_snapshots.move_to_end(key)
+            while len(_kept_snapshots) > KEPT_SNAPSHOTS:
+                _kept_snapshots.popitem(last=False)
+    return report, findings, snapshot
 
 
 def detail(actor, follow_up_id):
@@ -249,9 +398,9 @@ def detail(actor, follow_up_id):
     if not can_see(replace(viewer, is_admin=False), follow_up):
         care_access.require_glass_broken(actor, follow_up.client_id)
     level = follow_up.level if follow_up.kind == "finding" else NO_LEVEL
-    report = _shown_report(level, follow_up.report_id)
-    attempts = _ATTEMPTS.rows(follow_up.id)
-    referrals = _REFERRALS.rows(follow_up.id)
+    report, findings, snapshot = _report_and_findings(level, follow_up.report_id)
+    attempts = _shown_attempts(follow_up.id)
+    referrals = _shown_referrals(follow_up.id)
     recheck = None
     if follow_up.recheck_appointment_id:
         recheck = (
@@ -265,7 +414,7 @@ def detail(actor, follow_up_id):
     data = Detail(
         follow_up=follow_up,
         client=follow_up.client,
-        findings=finding_rows(follow_up, report),
+        findings=_rows(findings, snapshot) if follow_up.kind == "finding" else [],
         attempts=attempts,
         referrals=referrals,
         recheck=recheck,
