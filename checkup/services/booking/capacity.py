@@ -510,7 +510,8 @@ class CapacityDay:
 
 
 class DaySlot(NamedTuple):
-    """A slot as the capacity day page shows it (read as a plain row: no model object)."""
+    """A slot as the capacity day page and the day sheet show it (read as a plain row of SLOT_COLUMNS: no
+    model object)."""
 
     id: int
     day: datetime.date
@@ -521,6 +522,20 @@ class DaySlot(NamedTuple):
     held: int
     reserved: int
     closed: bool
+
+
+# a DaySlot's columns, in its order
+SLOT_COLUMNS = (
+    Slot.id,
+    Slot.day,
+    Slot.start_time,
+    Slot.end_time,
+    Slot.capacity,
+    Slot.booked,
+    Slot.held,
+    Slot.reserved,
+    Slot.closed,
+)
 
 
 class DayResource(NamedTuple):
@@ -534,21 +549,7 @@ class DayResource(NamedTuple):
 
 
 def _day_slots_query(day):
-    return (
-        Slot.select(
-            Slot.id,
-            Slot.day,
-            Slot.start_time,
-            Slot.end_time,
-            Slot.capacity,
-            Slot.booked,
-            Slot.held,
-            Slot.reserved,
-            Slot.closed,
-        )
-        .where(Slot.day == day)
-        .order_by(Slot.start_time)
-    )
+    return Slot.select(*SLOT_COLUMNS).where(Slot.day == day).order_by(Slot.start_time)
 
 
 def _day_resources_query(day):

@@ -14,6 +14,7 @@ from checkup.core.plain_rows import plain_tuples
 from checkup.core.prepared import PerShape, PreparedSelect
 from checkup.models import Appointment, AuditEvent, Client, Package, Slot
 from checkup.models.appointments import BOOKED, CANCELLED, CHECKED_IN, COMPLETED, NO_SHOW
+from checkup.services.booking.capacity import SLOT_COLUMNS, DaySlot
 from checkup.services.catalog.packages import age_on
 from checkup.services.groups import enrollment_identity
 
@@ -64,7 +65,7 @@ class DaySheetSlot:
     """A slot of the day with its appointments counted by status (cancelled ones included); ``rows`` are
     filled only for the slots the page shows."""
 
-    slot: "SheetSlot"
+    slot: "DaySlot"
     rows: list = field(default_factory=list)
     ended: bool = False
     counts: dict = field(default_factory=dict)
@@ -303,33 +304,6 @@ def _check_in_times(appointment_ids):
     return {int(object_id): at.replace(tzinfo=datetime.UTC).astimezone(zone) for object_id, at in events}
 
 
-class SheetSlot(NamedTuple):
-    """A slot of the day sheet (read as a plain row: no model object)."""
-
-    id: int
-    day: datetime.date
-    start_time: datetime.time
-    end_time: datetime.time
-    capacity: int
-    booked: int
-    held: int
-    reserved: int
-    closed: bool
-
-
-_SLOT_COLUMNS = (
-    Slot.id,
-    Slot.day,
-    Slot.start_time,
-    Slot.end_time,
-    Slot.capacity,
-    Slot.booked,
-    Slot.held,
-    Slot.reserved,
-    Slot.closed,
-)
-
-
 def _slot_status_counts(appointments_day, slots_day):
     """The day's slots, each joined to its appointments' counts by status: counted from the appointments alone,
     then joined (grouping the join sorted a busy day's 1,300 rows by slot and status: twice the time)."""
@@ -340,7 +314,7 @@ def _slot_status_counts(appointments_day, slots_day):
         .alias("counts")
     )
     return (
-        Slot.select(*_SLOT_COLUMNS, counts.c.status, counts.c.n)
+        Slot.select(*SLOT_COLUMNS, counts.c.status, counts.c.n)
         .join(counts, JOIN.LEFT_OUTER, on=(counts.c.slot_id == Slot.id))
         .where(Slot.day == slots_day)
         .order_by(Slot.start_time, Slot.id)
@@ -361,7 +335,7 @@ def day_counts(day):
         slot_id = columns[0]
         group = slots.get(slot_id)
         if group is None:
-            slot = SheetSlot(*columns)
+            slot = DaySlot(*columns)
             ended = datetime.datetime.combine(slot.day, slot.end_time, tzinfo=zone) <= now
             group = slots[slot_id] = DaySheetSlot(slot, ended=ended)
         if status is not None:
