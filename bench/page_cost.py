@@ -41,7 +41,9 @@ from tests.support.page_crawl import Statements, crawl  # noqa: E402
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/checkup_big"
 TICKS = os.sysconf("SC_CLK_TCK")
 # a CSRF token changes with the session: blanked so that two trees' pages compare byte for byte
-CSRF = re.compile(r'((?:name="[\w-]*csrf_token"[^>]*value=|content=|data-csrf-token=|"X-CSRFToken": )"?)[A-Za-z0-9._-]{20,}')
+CSRF = re.compile(
+    r'((?:name="[\w-]*csrf_token"[^>]*value=|content=|data-csrf-token=|"X-CSRFToken": )"?)[A-Za-z0-9._-]{20,}'
+)
 
 
 def backend_ticks(admin, name):
