@@ -81,6 +81,7 @@ def world(app):
     no_email = client("孙丽", "", eleven_months)
     return {
         "today": today,
+        "eleven_months": eleven_months,
         "due": due,
         "recent": recent,
         "no_consent": no_consent,
@@ -374,3 +375,23 @@ def test_the_cycle_mark_and_the_message_row_commit_together(world, outbox, monke
     assert _invitations() == [] and outbox() == []  # no row, no mail: the next run sends it
     monkeypatch.undo()
     assert reenrollment.send_invitations(world["today"]) == 1
+
+
+def test_the_page_lists_the_due_and_the_sent_in_as_many_statements(world, client, login, outbox):
+    from tests.support.page_crawl import Statements
+
+    login(factories.make_user("counselor", email="care@example.com"))
+    client.get("/care/reenrollment")
+    with Statements() as before:
+        page = client.get("/care/reenrollment").text
+    due = page.split("<h2>", 3)[2]
+    assert "<td>张伟</td><td>" + world["eleven_months"].isoformat() + "</td>" in due
+    assert "李娜" not in due and "王强" not in due and "赵敏" not in due and "孙丽" not in due
+    assert reenrollment.send_invitations(world["today"]) == 1
+    with Statements() as after:
+        page = client.get("/care/reenrollment").text
+    assert "No client is due for an invitation today." in page
+    sent = page.split("<h2>", 3)[3]
+    assert sent.count("<tr><td>张伟</td><td>") == 1 and "<td>Sent</td></tr>" in sent
+    # session, the latest invitations, the funnel's two counts (counted on every view in the tests), the due list
+    assert len(before.recorded) == len(after.recorded) == 5

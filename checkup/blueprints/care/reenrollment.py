@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, redirect, url_for
 from flask_babel import gettext as _
 
+from checkup.blueprints.care import reenrollment_rows
 from checkup.forms.care import RunReenrollmentForm
 from checkup.models.accounts import ADMIN, COUNSELOR
 from checkup.services.care import reenrollment
@@ -15,11 +16,15 @@ restrict_blueprint(bp, COUNSELOR, ADMIN)
 @bp.get("")
 def index():
     sent = reenrollment.recent_invitations()
+    funnel = reenrollment.funnel_figures(sent)
+    due = reenrollment.due_names()
     return render_page(
         "management/reenrollment.html",
-        funnel=reenrollment.funnel_figures(sent),
-        due=reenrollment.due_names(),
+        funnel=funnel,
+        due=due,
+        due_rows=reenrollment_rows.due_rows(due),
         sent=sent,
+        sent_rows=reenrollment_rows.sent_rows(sent),
         form=RunReenrollmentForm(),
     )
 
