@@ -7,6 +7,7 @@ from peewee import (
     BooleanField,
     CharField,
     Check,
+    CompositeKey,
     DateField,
     DateTimeField,
     DecimalField,
@@ -126,6 +127,39 @@ Enrollment.add_index(
         where=SQL("substr(invite_token_hash, 1, 8) = 'pending:'"),
     )
 )
+
+
+class EnrollmentCount(BaseModel):
+    """How many enrollments of a contract have each (status, department, category): HR's dashboard and the
+    employee list's counts read these few rows instead of counting the roster's index entries (10,000 for a
+    10,000-employee contract on every view).
+
+    Kept by the database's triggers on ``enrollment`` (migration 0030), in the transaction of every write that
+    adds, removes or moves an enrollment (its status included, which migration 0023's triggers keep), whoever
+    writes: never written here. A row that falls to 0 stays (the readers skip it). No foreign keys: a row
+    stands for enrollments, which hold them (a contract deleted takes its enrollments, and they their counts)."""
+
+    contract_id = IntegerField()
+    status = CharField(max_length=12)
+    department = CharField(max_length=100)
+    category_id = IntegerField()
+    n = IntegerField()
+
+    class Meta:
+        table_name = "enrollment_count"
+        primary_key = CompositeKey("contract_id", "status", "department", "category_id")
+
+
+class OrganizationClientCount(BaseModel):
+    """How many client records name the organization (its roster, as HR's dashboard shows it): kept, like
+    EnrollmentCount, by the database's triggers on ``client`` (migration 0030). An organization without a row
+    has none; a row that falls to 0 stays."""
+
+    organization_id = IntegerField(primary_key=True)
+    n = IntegerField()
+
+    class Meta:
+        table_name = "organization_client_count"
 
 
 class RosterImport(BaseModel):
