@@ -149,6 +149,37 @@ def test_inactive_rules_are_left_out(app):
     )
 
 
+def test_rules_and_snippets_in_one_statement_give_what_the_two_reads_gave(app, count_queries):
+    make_rule("TG", "H", "Hypertriglyceridaemia", priority=1)
+    make_rule("TG", "H", "Severe", priority=5, value_min=Decimal("5.6"))
+    make_rule("TG", "*", "Any", priority=5)
+    make_rule("GLU", "L", "Low glucose", sex="female", age_min=18)
+    make_rule("GLU", "H", "Off", active=False)
+    AdviceSnippet.create(key="TG:H", text_en="Less fat.", text_zh="少油。")
+    AdviceSnippet.create(key="ALT:H", text_en="See a doctor.", text_zh="")
+
+    def shown(rules, snippets):
+        return (
+            {code: [rule.__data__ for rule in found] for code, found in rules.items()},
+            {key: snippet.__data__ for key, snippet in snippets.items()},
+        )
+
+    for codes, keys in (
+        (["TG"], ["TG:H"]),
+        (["TG", "GLU", "ALT"], ["TG:H", "GLU:L", "ALT:H"]),
+        (["NONE"], ["NONE:H"]),
+        ([f"X{n}" for n in range(70)] + ["TG"], ["TG:H"]),  # longer than the largest prepared size
+    ):
+        with count_queries() as one:
+            together = advice.rules_and_snippets(codes, keys)
+        assert one.count == (1 if len(codes) <= advice.IN_SIZES[-1] else 2)
+        assert shown(*together) == shown(advice.rules_for(codes), advice.snippets_for(keys))
+    rules, snippets = advice.rules_and_snippets(["TG"], ["TG:H"])
+    assert [rule.finding_en for rule in rules["TG"]] == ["Severe", "Any", "Hypertriglyceridaemia"]
+    assert snippets["TG:H"].text_zh == "少油。" and isinstance(rules["TG"][0].value_min, Decimal)
+    assert advice.rules_and_snippets([], []) == ({}, {})
+
+
 def test_the_demo_ships_a_real_library_in_both_languages(app):
     assert seed_library() == len(LIBRARY) >= 60
     rules = list(AdviceRule.select())

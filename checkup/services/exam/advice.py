@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from peewee import SQL
+
 from checkup.core.plain_models import field_names, model_of
 from checkup.core.prepared import PerShape, PreparedSelect
 from checkup.models import AdviceRule, AdviceSnippet
@@ -161,6 +163,64 @@ def snippets_for(keys):
     if not keys:
         return {}
     return {s.key: s for s in _in_rows(_snippets_selects, _snippets_query, _SNIPPET_NAMES, AdviceSnippet, keys)}
+
+
+# The review page wants both the rules of its abnormal items and the snippets of their ``ITEM:DIRECTION`` keys:
+# one statement, the rules' select and the snippets' in a UNION ALL, the snippets in the rules' columns (their
+# id, key as item_code, SNIPPET_FLAG as flag, their texts as advice_en and advice_zh, NULL elsewhere). No rule
+# has SNIPPET_FLAG (ADVICE_FLAGS). Each IN list is padded as above; one select per pair of sizes.
+SNIPPET_FLAG = "#"
+_ADVICE_KEY_AT = 1
+_ADVICE_TEXT_AT = _RULE_NAMES.index("advice_en")
+
+
+def _rules_and_snippets_query(codes_size, *values):
+    codes, keys = values[:codes_size], values[codes_size:]
+    columns = [SQL("NULL")] * len(_RULE_NAMES)
+    columns[0], columns[_ADVICE_KEY_AT] = AdviceSnippet.id, AdviceSnippet.key
+    columns[_RULE_NAMES.index("flag")] = SQL(f"'{SNIPPET_FLAG}'")
+    columns[_ADVICE_TEXT_AT], columns[_ADVICE_TEXT_AT + 1] = AdviceSnippet.text_en, AdviceSnippet.text_zh
+    snippets = AdviceSnippet.select(*columns).where(AdviceSnippet.key.in_(keys))
+    rules = AdviceRule.select(*AdviceRule._meta.sorted_fields).where(
+        AdviceRule.item_code.in_(codes), AdviceRule.active == True
+    )
+    return rules + snippets  # UNION ALL
+
+
+_rules_and_snippets_selects = PerShape(
+    lambda sizes: PreparedSelect(
+        lambda *values: _rules_and_snippets_query(sizes[0], *values),
+        f"checkup_advice_rules_snippets_{sizes[0]}_{sizes[1]}",
+        samples=_samples(sizes[0] + sizes[1]),
+    )
+)
+
+
+def _padded_size(count):
+    return next((size for size in IN_SIZES if size >= count), None)
+
+
+def rules_and_snippets(item_codes, keys):
+    """(``rules_for(item_codes)``, ``snippets_for(keys)``) in one statement (two when a list is longer than the
+    largest prepared size)."""
+    codes, keys = sorted(set(item_codes)), sorted(set(keys))
+    codes_size, keys_size = _padded_size(len(codes)), _padded_size(len(keys))
+    if not codes or not keys or codes_size is None or keys_size is None:
+        return rules_for(codes), snippets_for(keys)
+    values = (*codes, *[NO_KEY] * (codes_size - len(codes)), *keys, *[NO_KEY] * (keys_size - len(keys)))
+    rules, snippets = [], {}
+    names, text_at = _RULE_NAMES, _ADVICE_TEXT_AT
+    for row in _rules_and_snippets_selects((codes_size, keys_size)).plain(*values):
+        if row[2] == SNIPPET_FLAG:
+            snippets[row[1]] = model_of(AdviceSnippet, _SNIPPET_NAMES, (row[0], row[1], row[text_at], row[text_at + 1]))
+        else:
+            rules.append(model_of(AdviceRule, names, row))
+    # as _rules_query orders them: by item code, then the higher priority first, then by id
+    rules.sort(key=lambda rule: (-rule.priority, rule.id))
+    found = {}
+    for rule in rules:
+        found.setdefault(rule.item_code, []).append(rule)
+    return found, snippets
 
 
 def matching_rules(rules, result_type, flag, value_text, value_num, sex, age):

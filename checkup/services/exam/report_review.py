@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, SQL, fn
+from peewee import JOIN, SQL, Select, fn
 
 from checkup.core.arguments import valid_id
 from checkup.core.errors import NotFound
@@ -335,6 +335,8 @@ def _earlier_results_query(client_id, day, status, appointment_id, skipped):
 
 
 def _reports_query(appointment_id):
+    """Every report version with its signer, newest first (read with the conclusions:
+    ``_reports_conclusions_query``; tests compare the two)."""
     return (
         Report.select(Report, User)
         .join(User, JOIN.LEFT_OUTER, on=(Report.signed_by == User.id))
@@ -344,6 +346,7 @@ def _reports_query(appointment_id):
 
 
 def _conclusions_query(appointment_id):
+    """The station conclusions with their signers (read with the reports: ``_reports_conclusions_query``)."""
     signer = User.alias()
     return (
         StationConclusion.select(
@@ -351,6 +354,35 @@ def _conclusions_query(appointment_id):
         )
         .join(signer, JOIN.LEFT_OUTER, on=(StationConclusion.signed_by == signer.id), attr="signed_by")
         .where(StationConclusion.appointment == appointment_id)
+    )
+
+
+def _reports_conclusions_query(appointment_id):
+    """``_reports_query``'s rows and ``_conclusions_query``'s in one statement: two kinds of row (1: a report
+    version with its signer, 2: a station conclusion with its signer), each joined to the other's columns'
+    NULLs (one row of NULLs for a kind with none); reports newest version first."""
+    kinds = (Select(columns=[SQL("1").alias("kind")]) + Select(columns=[SQL("2")])).alias("kinds")
+    kind = kinds.c.kind
+    signer, concluder = User.alias(), User.alias()
+    return (
+        Report.select(
+            kind,
+            *Report._meta.sorted_fields,
+            *(getattr(signer, name) for name in _USER_NAMES),
+            *StationConclusion._meta.sorted_fields,
+            *(getattr(concluder, name) for name in _USER_NAMES),
+        )
+        .from_(kinds)
+        .join_from(kinds, Report, JOIN.LEFT_OUTER, on=((kind == 1) & (Report.appointment == appointment_id)))
+        .join_from(Report, signer, JOIN.LEFT_OUTER, on=(Report.signed_by == signer.id))
+        .join_from(
+            kinds,
+            StationConclusion,
+            JOIN.LEFT_OUTER,
+            on=((kind == 2) & (StationConclusion.appointment == appointment_id)),
+        )
+        .join_from(StationConclusion, concluder, JOIN.LEFT_OUTER, on=(StationConclusion.signed_by == concluder.id))
+        .order_by(kind, Report.version.desc())
     )
 
 
@@ -374,8 +406,9 @@ def _open_conflicts_query(appointment_id, choice):
 _APPOINTMENT = PreparedSelect(_appointment_query, "checkup_review_appointment")
 _ITEMS = PreparedSelect(_items_query, "checkup_review_items_results")
 _EARLIER_RESULTS = PreparedSelect(_earlier_results_query, "checkup_review_earlier_results")
-_REPORTS = PreparedSelect(_reports_query, "checkup_review_reports")
-_CONCLUSIONS = PreparedSelect(_conclusions_query, "checkup_review_conclusions")
+_REPORTS_CONCLUSIONS = PreparedSelect(
+    _reports_conclusions_query, "checkup_review_reports_conclusions", samples=(-2_000_000_031,)
+)
 _CLAIM = PreparedSelect(_claim_query, "checkup_review_claim")
 _OPEN_CONFLICTS = PreparedSelect(_open_conflicts_query, "checkup_review_open_conflicts")
 
@@ -432,26 +465,41 @@ def _items(appointment_id):
     return items
 
 
-def _conclusions(appointment_id):
-    """{department id: StationConclusion}, each with its signer (None when nobody signed it)."""
-    width = len(_CONCLUSION_NAMES)
-    found = {}
-    for values in _CONCLUSIONS.plain(appointment_id):
-        conclusion = model_of(StationConclusion, _CONCLUSION_NAMES, values[:width])
-        signer = values[width:]
-        conclusion.__rel__["signed_by"] = model_of(User, _USER_NAMES, signer) if signer[0] is not None else None
-        found[conclusion.department_id] = conclusion
-    return found
+_REPORT_NAMES = field_names(Report)
+_REPORT_SIGNER_AT = 1 + len(_REPORT_NAMES)
+_CONCLUSION_FIRST = _REPORT_SIGNER_AT + len(_USER_NAMES)
+_CONCLUSION_SIGNER_AT = _CONCLUSION_FIRST + len(_CONCLUSION_NAMES)
 
 
-def _review_of(appointment, claims=None, conflicts=True):
+def _reports_and_conclusions(appointment_id):
+    """(every report version, newest first, each with its signer, as ``_reports_query`` reads them; {department
+    id: StationConclusion} of ``_conclusions_query``, each with its signer or None): one query."""
+    reports, conclusions = [], {}
+    signer_at, first, concluder_at = _REPORT_SIGNER_AT, _CONCLUSION_FIRST, _CONCLUSION_SIGNER_AT
+    for values in _REPORTS_CONCLUSIONS.plain(appointment_id):
+        if values[0] == 1:
+            if values[1] is not None:
+                report = model_of(Report, _REPORT_NAMES, values[1:signer_at])
+                if values[signer_at] is not None:
+                    report.__rel__["signed_by"] = model_of(User, _USER_NAMES, values[signer_at:first])
+                reports.append(report)
+        elif values[first] is not None:
+            conclusion = model_of(StationConclusion, _CONCLUSION_NAMES, values[first:concluder_at])
+            signer = values[concluder_at:]
+            conclusion.__rel__["signed_by"] = model_of(User, _USER_NAMES, signer) if signer[0] is not None else None
+            conclusions[conclusion.department_id] = conclusion
+    return reports, conclusions
+
+
+def _review_of(appointment, claims=None, conflicts=True, earlier=True):
     """``review_data`` of ``appointment`` (``claims``: its claim already read, as a list of none or one;
-    ``conflicts`` False: it is known that no instrument value waits in a conflict)."""
+    ``conflicts`` False: it is known that no instrument value waits in a conflict; ``earlier`` False: it is
+    known that the client has no completed checkup before this one's day, so no previous value to read)."""
     items = _items(appointment.id)
     previous = {}
-    if items:
-        earlier = _EARLIER_RESULTS.plain(appointment.client_id, appointment.day, COMPLETED, appointment.id, False)
-        for item_id, skipped, value_num, value_text, day in earlier:  # newest first: the first of each item
+    if items and earlier:
+        found = _EARLIER_RESULTS.plain(appointment.client_id, appointment.day, COMPLETED, appointment.id, False)
+        for item_id, skipped, value_num, value_text, day in found:  # newest first: the first of each item
             if item_id not in previous:
                 previous[item_id] = (skipped, value_num, value_text, day)
     rows = []
@@ -478,16 +526,20 @@ def _review_of(appointment, claims=None, conflicts=True):
     names = {row.item.code: row.item.name_zh if chinese and row.item.name_zh else row.item.name_en for row in rows}
     for row in rows:
         row.input_names = names
-    reports = _REPORTS.rows(appointment.id)
-    snippets = advice.snippets_for(row.advice_key for row in rows if row.advice_key)
+    # the report versions and the station conclusions: one query
+    reports, conclusions = _reports_and_conclusions(appointment.id)
+    # the rules of the abnormal items and the snippets of their keys: one statement (a row is abnormal when it
+    # has an advice key)
+    rules, snippets = advice.rules_and_snippets(
+        (row.item.code for row in rows if row.abnormal), (row.advice_key for row in rows if row.advice_key)
+    )
     data = ReviewData(appointment=appointment, rows=rows, reports=reports, snippets=snippets)
     data.age = age_on(appointment.client.birth_date, appointment.day) if appointment.client.birth_date else None
-    rules = advice.rules_for(row.item.code for row in data.abnormal_rows)
     data.suggestions = advice.suggest(data.abnormal_rows, appointment.client.sex, data.age, rules, snippets)
     current = data.current
     if current is not None and current.status in CURRENT_SIGNED:
         data.findings = list(Finding.select().where(Finding.report == current.id).order_by(Finding.id))
-    data.conclusions = _conclusions(appointment.id)
+    data.conclusions = conclusions
     if claims is None:
         claims = _CLAIM.rows(appointment.id)
     data.claim = claims[0] if claims else None
@@ -583,8 +635,17 @@ def _appointment_ties_query(appointment_id, user_id, first_day):
     waits in the review queue from ``first_day`` (``review_queue.is_ready``'s proof, run once): what
     ``review_for`` needs to find the appointment and the chief physician's relationship to it, in one query
     (none of the checkup's results is returned); last, whether any instrument value waits in a conflict
-    (``open_conflicts``, read only when one does: most checkups have none)."""
+    (``open_conflicts``, read only when one does: most checkups have none), and whether the client has a
+    completed checkup before this one's day (the earlier results are read only then; not one of its values
+    is read here)."""
     claimer = User.alias()
+    # not correlated with the outer row (an init plan, run once): this appointment joined again by its id
+    this, before = Appointment.alias(), Appointment.alias()
+    earlier = (
+        before.select(SQL("1"))
+        .join(this, on=((this.client == before.client) & (this.day > before.day)))
+        .where(this.id == appointment_id, before.status == COMPLETED)
+    )
     signed = Report.select(SQL("1")).where(Report.appointment == appointment_id, Report.signed_by == user_id)
     ready = review_queue.one_ready_select(first_day, appointment_id)
     open_conflict = ResultConflict.select(SQL("1")).where(
@@ -600,6 +661,7 @@ def _appointment_ties_query(appointment_id, user_id, first_day):
             fn.EXISTS(signed),
             fn.EXISTS(ready),
             fn.EXISTS(open_conflict),
+            fn.EXISTS(earlier),
         )
         .join(Client)
         .join_from(Appointment, Package, JOIN.LEFT_OUTER)
@@ -623,7 +685,7 @@ _CLAIMER_END = _CLAIMER_AT + len(_USER_NAMES)
 def _appointment_and_ties(appointment_id, user):
     """(the appointment as ``_appointment`` makes it, its claim as ``_CLAIM`` reads it or None, whether ``user``
     signed a version of it, whether it waits in the review queue, whether an instrument value of it waits in a
-    conflict): one query; raises NotFound."""
+    conflict, whether the client has an earlier completed checkup): one query; raises NotFound."""
     found = (
         _APPOINTMENT_TIES.plain(appointment_id, user.id, review_queue.window_start())
         if valid_id(appointment_id)
@@ -640,8 +702,8 @@ def _appointment_and_ties(appointment_id, user):
     if values[_CLAIM_AT] is not None:
         claim = model_of(ChiefReview, _CLAIM_NAMES, values[_CLAIM_AT:_CLAIMER_AT])
         claim.__rel__["chief"] = model_of(User, _USER_NAMES, values[_CLAIMER_AT:_CLAIMER_END])
-    signed, ready, conflicts = values[_CLAIMER_END:]
-    return appointment, claim, bool(signed), bool(ready), bool(conflicts)
+    signed, ready, conflicts, earlier = values[_CLAIMER_END:]
+    return appointment, claim, bool(signed), bool(ready), bool(conflicts), bool(earlier)
 
 
 def review_relationship(user, appointment):
@@ -700,11 +762,11 @@ def review_for(actor, appointment_id):
         return _review_of(appointment)
     # the appointment, its claim and the chief physician's ties to it read together (one query, no result);
     # the relationship then decided from them as review_relationship decides it, in the same order
-    appointment, claim, signed, ready, conflicts = _appointment_and_ties(appointment_id, user)
+    appointment, claim, signed, ready, conflicts, earlier = _appointment_and_ties(appointment_id, user)
     claimed = claim is not None and claim.chief_id == user.id  # one claim an appointment
     if _relationship(user, appointment, lambda: (claimed, signed, lambda: ready)) is None:
         raise care_access.NoCareRelationship(appointment.client_id)
-    return _review_of(appointment, claims=[claim] if claim is not None else [], conflicts=conflicts)
+    return _review_of(appointment, claims=[claim] if claim is not None else [], conflicts=conflicts, earlier=earlier)
 
 
 def appointment_for_review(actor, appointment_id):
