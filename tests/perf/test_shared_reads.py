@@ -19,16 +19,17 @@ from tests import factories
 pytestmark = pytest.mark.both_dbs
 
 
-def test_active_modules_carry_their_items_by_code_in_two_queries_and_follow_catalog_writes(app, count_queries):
+def test_active_modules_carry_their_items_by_code_in_one_query_and_follow_catalog_writes(app, count_queries):
     b, a, c = factories.make_item("B-ITEM", price="20.00"), factories.make_item("A-ITEM"), factories.make_item("C")
     first = factories.make_module("FIRST", [b, a], price="25.00", sort_order=1)
     factories.make_module("SECOND", [c, a], sort_order=2)
     factories.make_module("OFF", [a, b, c], active=False)
+    factories.make_module("EMPTY", [], sort_order=3)  # a module with no item (yet)
     with count_queries() as q:
         modules = addon_modules.active_modules_with_items()
-    assert q.count == 2
-    assert [m.code for m in modules] == ["FIRST", "SECOND"]
-    assert [[link.item.code for link in m.module_items] for m in modules] == [["A-ITEM", "B-ITEM"], ["A-ITEM", "C"]]
+    assert q.count == 1
+    assert [m.code for m in modules] == ["FIRST", "SECOND", "EMPTY"]
+    assert [[link.item.code for link in m.module_items] for m in modules] == [["A-ITEM", "B-ITEM"], ["A-ITEM", "C"], []]
     module = modules[0]
     assert all(link.module is module and link.item_id == link.item.id for link in module.module_items)
     assert module.price == first.price and addon_modules.module_price(module, [b]) == Decimal("16.67")  # 20 of 30
@@ -36,7 +37,7 @@ def test_active_modules_carry_their_items_by_code_in_two_queries_and_follow_cata
     assert [m.code for m in addon_modules.active_modules_with_items(["SECOND", "OFF", "NONE"])] == ["SECOND"]
     assert addon_modules.active_modules_with_items([]) == []
     AddonModule.update(active=False).where(AddonModule.id == first.id).execute()
-    assert [m.code for m in addon_modules.active_modules_with_items()] == ["SECOND"]
+    assert [m.code for m in addon_modules.active_modules_with_items()] == ["SECOND", "EMPTY"]
 
 
 def test_staff_accesses_count_and_page_past_the_end_clamped(app, count_queries):

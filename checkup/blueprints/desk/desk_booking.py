@@ -5,6 +5,7 @@ import uuid
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
+from checkup.blueprints.desk import book_rows
 from checkup.core import clock
 from checkup.core.arguments import valid_id
 from checkup.core.errors import DomainError, ValidationError
@@ -12,7 +13,7 @@ from checkup.forms.booking import DeskBookingForm, StaffCancelForm
 from checkup.models.accounts import ADMIN, SCHEDULER
 from checkup.models.appointments import BOOKED
 from checkup.services.booking import appointments, availability, booking
-from checkup.services.catalog import packages
+from checkup.services.catalog import booking_choices, packages
 from checkup.services.mail import booking_mail
 from checkup.web.guards import actor, render_page, restrict_blueprint
 
@@ -85,7 +86,9 @@ def reschedule(appointment_id):
 def book_for_client(client_id):
     """Phone booking: the front desk picks package, day and time for a client on file."""
     client = booking.client_for(client_id)
-    form = DeskBookingForm(formdata=request.args) if request.method == "GET" else DeskBookingForm()
+    if request.method == "GET":
+        return _book_page(client)
+    form = DeskBookingForm()
     # eligibility by the client's age on the exam day: the chosen slot's, else the day looked at
     slot = booking.slot_or_none(form.slot.data) if request.method == "POST" else None
     shown_day = slot.day if slot is not None else (form.day.data or clock.today())
@@ -125,20 +128,65 @@ def book_for_client(client_id):
         except DomainError:  # an add-on not for this package: the times of the package alone
             offer = booking.quote(client, code, day=day, package=package)
     resources = offer.resource_ids if offer is not None else []
-    return render_page(
-        "desk/book.html",
-        client=client,
-        offers=offers,
-        form=form,
-        code=code,
-        modules=(
+    return _render(
+        client,
+        [o.package for o in offers],
+        form,
+        code,
+        (
             booking.addon_choices(package, client, day=day, package_item_ids=offer.package_item_ids)
             if offer is not None
             else []
         ),
+        chosen,
+        day,
+        error,
+        availability.day_slots(day, resources) if code else [],
+        status,
+    )
+
+
+def _render(client, offered, form, code, modules, chosen, day, error, slots, status):
+    """The page, its package options, add-on boxes and free times printed in Python (book_rows)."""
+    return render_page(
+        "desk/book.html",
+        client=client,
+        offers=offered,
+        form=form,
+        code=code,
+        modules=modules,
         chosen=chosen,
         day=day,
         error=error,
-        slots=availability.day_slots(day, resources) if code else [],
+        slots=slots,
         status=status,
+        package_options=book_rows.package_options(offered, code),
+        addon_boxes=book_rows.addon_boxes(modules, chosen),
+        slot_radios=book_rows.slot_radios([pair for pair in slots if pair[1]]),
+    )
+
+
+def _book_page(client):
+    """The page asked for (GET): its catalog in one statement of plain rows (services/catalog/booking_choices),
+    the same offers, add-on choices and times as the refused POST's path above works out."""
+    form = DeskBookingForm(formdata=request.args)
+    day = form.day.data or clock.today()
+    chosen = [c for c in (form.addons.data or []) if c]
+    shown = booking_choices.booking_choices(
+        client.sex, packages.age_on(client.birth_date, day), form.package.data, chosen
+    )
+    if not form.idempotency_key.data:
+        form.idempotency_key.data = uuid.uuid4().hex
+    code = form.package.data or (shown.offers[0].code if shown.offers else "")
+    return _render(
+        client,
+        shown.offers,
+        form,
+        code,
+        shown.modules,
+        chosen,
+        day,
+        None,
+        availability.day_slots(day, shown.resource_ids) if code else [],
+        200,
     )

@@ -51,11 +51,28 @@ def _day_open_slots_query(day):
     return Slot.select().where(Slot.day == day, Slot.closed == False).order_by(Slot.start_time)
 
 
+def _day_slots_with_room_query(day, *resource_ids):
+    """The day's open slots, each row ending with how many of the RESOURCES_PREPARED ``resource_ids``
+    (repeated to fill) have a free place that day: the slots and their room in one statement."""
+    room = ResourceDay.select(fn.COUNT(fn.DISTINCT(ResourceDay.resource))).where(
+        ResourceDay.resource.in_(list(resource_ids)),
+        ResourceDay.day == day,
+        ResourceDay.booked + ResourceDay.held < ResourceDay.capacity,
+    )
+    return Slot.select(Slot, room.alias("room")).where(Slot.day == day, Slot.closed == False).order_by(Slot.start_time)
+
+
 _SAMPLE_DAYS = (datetime.date(1001, 1, 1), datetime.date(1001, 1, 2))
+_SAMPLE_RESOURCES = tuple(-2_000_000_001 - n for n in range(RESOURCES_PREPARED))
 # built once, prepared on PostgreSQL (plain columns, read as tuples): every booking page reads them
 _OPEN_RESOURCES = PreparedSelect(_open_resources_prepared, "checkup_availability_open_resources")
 _OPEN_SLOTS = PreparedSelect(_open_slots_query, "checkup_availability_open_slots", samples=_SAMPLE_DAYS)
 _DAY_OPEN_SLOTS = PreparedSelect(_day_open_slots_query, "checkup_availability_day_slots", samples=_SAMPLE_DAYS[:1])
+_DAY_SLOTS_WITH_ROOM = PreparedSelect(
+    _day_slots_with_room_query,
+    "checkup_availability_day_slots_with_room",
+    samples=(_SAMPLE_DAYS[0], *_SAMPLE_RESOURCES),
+)
 
 
 def _resource_room(days, resource_ids):
@@ -136,8 +153,18 @@ def day_slots(day, resource_ids=(), reserved_for=None):
     ``reserved_for``: a contract whose remaining reserved places count as free for its employees.
     """
     now = clock.now()
-    slots = [s for s in models_of(Slot, _DAY_OPEN_SLOTS.plain(day)) if clock.local(s.day, s.start_time) > now]
-    if not _resource_room([day], list(resource_ids)).get(day, False):
+    wanted = sorted(set(resource_ids))
+    if wanted and len(wanted) <= RESOURCES_PREPARED:  # the slots and whether every resource has room: one read
+        rows = _DAY_SLOTS_WITH_ROOM.plain(day, *wanted, *[wanted[-1]] * (RESOURCES_PREPARED - len(wanted)))
+        room = bool(rows) and rows[0][-1] == len(wanted)
+        found = models_of(Slot, [row[:-1] for row in rows])
+    else:
+        found = models_of(Slot, _DAY_OPEN_SLOTS.plain(day))
+        room = None
+    slots = [s for s in found if clock.local(s.day, s.start_time) > now]
+    if room is None:
+        room = _resource_room([day], wanted).get(day, False)
+    if not room:
         return [(slot, 0) for slot in slots]
     extra = _reserved_left(reserved_for, day, day) if slots else {}
     return [(slot, slot.free + extra.get(slot.id, 0)) for slot in slots]

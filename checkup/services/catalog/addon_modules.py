@@ -106,21 +106,18 @@ def module_item_ids(module_id):
 
 
 def _active_modules_query():
-    return AddonModule.select().where(AddonModule.active == True).order_by(AddonModule.sort_order, AddonModule.code)
-
-
-def _active_links_query():
+    """Active modules, each row with one of its links and that link's item (none: NULLs), by sort order and
+    code, a module's links by item code: the modules and their items in one statement."""
     return (
-        AddonModuleItem.select(AddonModuleItem, ExamItem)
-        .join(ExamItem)
-        .join_from(AddonModuleItem, AddonModule)
+        AddonModule.select(AddonModule, AddonModuleItem, ExamItem)
+        .join(AddonModuleItem, JOIN.LEFT_OUTER)
+        .join(ExamItem, JOIN.LEFT_OUTER)
         .where(AddonModule.active == True)
-        .order_by(ExamItem.code, AddonModuleItem.id)
+        .order_by(AddonModule.sort_order, AddonModule.code, ExamItem.code, AddonModuleItem.id)
     )
 
 
-_ACTIVE_MODULES = PreparedSelect(_active_modules_query, "checkup_active_addon_modules", samples=())
-_ACTIVE_LINKS = PreparedSelect(_active_links_query, "checkup_active_addon_links", samples=())
+_ACTIVE_MODULES = PreparedSelect(_active_modules_query, "checkup_active_addon_modules_items", samples=())
 
 
 _MODULE_NAMES = tuple(field.name for field in AddonModule._meta.sorted_fields)
@@ -141,23 +138,24 @@ def _model(model, names, values):
 
 def active_modules_with_items(codes=None):
     """Active modules (only ``codes`` when given) with ``module_items`` (each link with its ``item`` and
-    ``module`` set, by item code) as a prefetch would set them: two prepared queries of plain columns
+    ``module`` set, by item code) as a prefetch would set them: one prepared query of plain columns
     whatever the number of modules."""
-    modules = [_model(AddonModule, _MODULE_NAMES, row) for row in _ACTIVE_MODULES.plain()]
-    if codes is not None:
-        wanted = set(codes)
-        modules = [module for module in modules if module.code in wanted]
-    by_id = {module.id: module for module in modules}
-    for module in modules:
-        module.module_items = []
-    width = len(_LINK_NAMES)
-    for row in _ACTIVE_LINKS.plain():
-        link = _model(AddonModuleItem, _LINK_NAMES, row[:width])
-        module = by_id.get(link.module_id)
-        if module is None:
-            continue
+    wanted = set(codes) if codes is not None else None
+    modules = []
+    module = None
+    module_end = len(_MODULE_NAMES)
+    link_end = module_end + len(_LINK_NAMES)
+    for row in _ACTIVE_MODULES.plain():
+        if module is None or module.id != row[0]:
+            module = _model(AddonModule, _MODULE_NAMES, row[:module_end])
+            module.module_items = []
+            if wanted is None or module.code in wanted:
+                modules.append(module)
+        if row[module_end] is None or (wanted is not None and module.code not in wanted):
+            continue  # a module with no item, or one not asked for
+        link = _model(AddonModuleItem, _LINK_NAMES, row[module_end:link_end])
         link.__rel__["module"] = module
-        link.__rel__["item"] = _model(ExamItem, _ITEM_NAMES, row[width:])
+        link.__rel__["item"] = _model(ExamItem, _ITEM_NAMES, row[link_end:])
         module.module_items.append(link)
     return modules
 
@@ -166,11 +164,16 @@ def module_price(module, new_items):
     """The module's price for a client who gets only ``new_items`` of it (the package has the rest): in proportion
     to the list prices of the items it still adds, to the cent. ``module.module_items`` with their items loaded
     (``active_modules_with_items``)."""
-    whole = sum((link.item.price for link in module.module_items), Decimal("0"))
-    part = sum((item.price for item in new_items), Decimal("0"))
+    return shared_price(module.price, (link.item.price for link in module.module_items), (i.price for i in new_items))
+
+
+def shared_price(price, all_prices, new_prices):
+    """A module's ``price`` for the items of list prices ``new_prices`` among all its items' ``all_prices``."""
+    whole = sum(all_prices, Decimal("0"))
+    part = sum(new_prices, Decimal("0"))
     if not whole or part == whole:
-        return module.price
-    return (module.price * part / whole).quantize(CENT, rounding=ROUND_HALF_UP)
+        return price
+    return (price * part / whole).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def price_shares(price, items):
