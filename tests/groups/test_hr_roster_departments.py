@@ -1,6 +1,6 @@
-"""The employee list's department choices (services/groups/enrollments.filter_choices): on PostgreSQL read by
-skipping through the roster's index, on SQLite by a plain DISTINCT; on both every department of this contract's
-roster once, in the order of names the plain DISTINCT gave, whatever the employees' states, and none of another contract's."""
+"""The employee list's department choices (services/groups/enrollments.filter_choices), read from the counts the
+database keeps (enrollment_count, migration 0030): on both databases every department of this contract's roster
+once, in the order of names a plain DISTINCT gave, whatever the employees' states, and none of another contract's."""
 
 import pytest
 

@@ -234,7 +234,7 @@ def organization_detail(organization_id):
     return render_page(
         "directory/organization_detail.html",
         organization=organization,
-        client_count=organizations.clients_on_file(organization.id),
+        client_count=organizations.roster_size(organization.id),
         hr_contacts=organizations.hr_contacts(organization.id),
     )
 

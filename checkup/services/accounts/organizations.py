@@ -129,13 +129,6 @@ def roster_size(organization_id):
     return int(kept[0][0]) if kept else 0
 
 
-def clients_on_file(organization_id):
-    """``roster_size`` for the directory's organization page, up to HEADLINE_MAX_AGE_SECONDS old
-    (core/headline_figures): counting a 10,000-employee company's clients costs ~3 ms on PostgreSQL, more than
-    the rest of the page. Nothing is decided on it (the HR portal counts afresh)."""
-    return headline(f"directory.organization_clients.{int(organization_id)}", lambda: roster_size(organization_id))
-
-
 def search_organizations(search="", size_tier="", value_tier="", page=1):
     """A page of organizations by name (anywhere in it; on PostgreSQL a trigram index answers), each with
     ``client_count``; two queries whatever the length, and no count of the whole list (``peek``). The counts of
