@@ -13,11 +13,13 @@ from checkup.web.row_printing import address_pattern, translated
 def account_rows(rows):
     """The table body's rows for AccountRows (services/accounts/accounts.py); no rows: one line saying so."""
     if not rows:
-        return Markup(f'\n<tr><td colspan="4">{translated(gettext("No account matches."))}</td></tr>\n')
+        nobody = translated(gettext("No account matches."))
+        return Markup(f'\n<tr><td colspan="4">{nobody}</td></tr>\n')
     detail_link = address_pattern("admin_accounts.detail", "user_id")
     role_badges = {code: f'<span class="badge">{escape(str(label))}</span> ' for code, label in ROLE_LABELS.items()}
     active = translated(gettext("Active"))
-    deactivated = f'<span class="badge cancelled">{translated(gettext("Deactivated"))}</span>'
+    deactivated = translated(gettext("Deactivated"))
+    deactivated = f'<span class="badge cancelled">{deactivated}</span>'
     parts = []
     for row in rows:
         roles = "".join(role_badges[role] for role in row.role_names)

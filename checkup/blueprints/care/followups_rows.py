@@ -20,7 +20,8 @@ def worklist_rows(items):
     if not items:
         empty = translated(gettext("No follow-up matches these filters."))
         return Markup(f'\n    <tr><td colspan="8">{empty}</td></tr>\n    ')
-    overdue = f' <span class="badge danger">{translated(gettext("Overdue"))}</span>'
+    overdue = translated(gettext("Overdue"))
+    overdue = f' <span class="badge danger">{overdue}</span>'
     unassigned = translated(gettext("Unassigned"))
     service = f'<br><small class="muted">{escaped(followups.label("kind", "service"))}</small>'
     # the text before and after the client's name, translated once (the name, escaped, goes between)

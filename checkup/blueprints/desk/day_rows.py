@@ -192,9 +192,10 @@ def day_counts(counts):
     """The day's counts by status (``counts``: a DayCounts, or the DaySheet), as templates/desk/_day_counts.html
     printed them in the page (not out of band): its include cost more than its text. An action's answer
     still prints them, out of band, with the include."""
+    expected = translated(gettext("Expected"))
     out = [
         '\n<dl id="day-counts" class="facts day-counts">\n'
-        f'  <dt>{translated(gettext("Expected"))}</dt><dd id="count-expected">{escaped(counts.expected)}</dd>\n  '
+        f'  <dt>{expected}</dt><dd id="count-expected">{escaped(counts.expected)}</dd>\n  '
     ]
     for status, n in counts.counts.items():
         out.append(

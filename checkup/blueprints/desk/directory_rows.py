@@ -16,7 +16,8 @@ def client_rows(clients):
     """The list's table rows for ``clients`` (the page's items: name, sex, birth_date, national_id_masked, phone,
     organization, employee_no); none: the one row saying so."""
     if not clients:
-        return Markup(f'\n  <tr><td colspan="7">{translated(gettext("No client matches."))}</td></tr>\n  ')
+        nobody = translated(gettext("No client matches."))
+        return Markup(f'\n  <tr><td colspan="7">{nobody}</td></tr>\n  ')
     detail = address_pattern("directory.client_detail", "client_id")
     sexes = {sex: escape(str(choice_label("sex", sex))) for sex in ("male", "female")}
     parts = []
