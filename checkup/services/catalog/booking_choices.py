@@ -22,6 +22,8 @@ from checkup.services.catalog.packages import fits
 # the kinds of rows, in the order the statement returns them
 _PACKAGE, _PACKAGE_ITEM, _MODULE_ITEM = 0, 1, 2
 _NULL = SQL("NULL")
+# an exam item's columns in every kind of row (a package's rows have NULLs in their place)
+_ITEM_COLUMNS = (ExamItem.id, ExamItem.price, ExamItem.sex, ExamItem.age_min, ExamItem.age_max, ExamItem.resource_id)
 
 
 class Choice:
@@ -66,12 +68,7 @@ def _modules_part():
             AddonModule.age_min,
             AddonModule.age_max,
             AddonModule.price,
-            ExamItem.id,
-            ExamItem.price,
-            ExamItem.sex,
-            ExamItem.age_min,
-            ExamItem.age_max,
-            ExamItem.resource_id,
+            *_ITEM_COLUMNS,
             AddonModule.sort_order,
             ExamItem.code,
             AddonModuleItem.id,
@@ -122,32 +119,17 @@ def _shown_package(asked, sex, age, code):
     return fitting.where(Package.code == code) if asked else fitting
 
 
-def _package_items_part(asked, sex, age, code):
-    package = PackageItem.package
+def _package_items(package_id, *after):
+    """A package's items as rows of kind 1: ``_item`` reads them; ``after``: columns the union adds."""
     return (
-        PackageItem.select(
-            SQL("1"),
-            package,
-            _NULL,
-            _NULL,
-            _NULL,
-            _NULL,
-            _NULL,
-            _NULL,
-            _NULL,
-            ExamItem.id,
-            ExamItem.price,
-            ExamItem.sex,
-            ExamItem.age_min,
-            ExamItem.age_max,
-            ExamItem.resource_id,
-            _NULL,
-            _NULL,
-            _NULL,
-        )
+        PackageItem.select(SQL("1"), PackageItem.package, *[_NULL] * 7, *_ITEM_COLUMNS, *after)
         .join(ExamItem)
-        .where(package == _shown_package(asked, sex, age, code))
+        .where(PackageItem.package == package_id)
     )
+
+
+def _package_items_part(asked, sex, age, code):
+    return _package_items(_shown_package(asked, sex, age, code), _NULL, _NULL, _NULL)
 
 
 def _catalog_query(asked, sex, age, code):
@@ -167,32 +149,8 @@ def _prepared(asked):
 _CATALOG = PerShape(_prepared)
 
 
-def _items_query(package_id):
-    return (
-        PackageItem.select(
-            SQL("1"),
-            PackageItem.package,
-            _NULL,
-            _NULL,
-            _NULL,
-            _NULL,
-            _NULL,
-            _NULL,
-            _NULL,
-            ExamItem.id,
-            ExamItem.price,
-            ExamItem.sex,
-            ExamItem.age_min,
-            ExamItem.age_max,
-            ExamItem.resource_id,
-        )
-        .join(ExamItem)
-        .where(PackageItem.package == package_id)
-    )
-
-
 # only when the page's package is not the one the statement picked (two packages of one price)
-_ITEMS = PreparedSelect(_items_query, "checkup_desk_booking_package_items", samples=(-2_000_000_001,))
+_ITEMS = PreparedSelect(_package_items, "checkup_desk_booking_package_items", samples=(-2_000_000_001,))
 
 
 @dataclass
