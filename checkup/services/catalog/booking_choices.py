@@ -23,7 +23,7 @@ from checkup.services.catalog.packages import fits
 _PACKAGE, _PACKAGE_ITEM, _MODULE_ITEM = 0, 1, 2
 _NULL = SQL("NULL")
 # an exam item's columns in every kind of row (a package's rows have NULLs in their place)
-_ITEM_COLUMNS = (ExamItem.id, ExamItem.price, ExamItem.sex, ExamItem.age_min, ExamItem.age_max, ExamItem.resource_id)
+_ITEM_COLUMNS = (ExamItem.id, ExamItem.price, ExamItem.sex, ExamItem.age_min, ExamItem.age_max, ExamItem.resource)
 
 
 class Choice:
