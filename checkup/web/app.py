@@ -1,7 +1,7 @@
 """Wiring the web layer: extensions, sessions, security headers, error pages (the blueprints and the CLI
 are registered by create_app, which sits above both)."""
 
-from flask import abort, flash, g, jsonify, make_response, redirect, render_template, request, send_from_directory
+from flask import abort, flash, g, make_response, redirect, render_template, request, send_from_directory
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -13,8 +13,7 @@ from werkzeug.routing import IntegerConverter
 from checkup import database
 from checkup.core.errors import DomainError
 from checkup.services.accounts import sessions
-from checkup.services.admin import health
-from checkup.web import locale, log_redaction, signed_values, template_gettext, templating
+from checkup.web import health_probe, locale, log_redaction, signed_values, template_gettext, templating
 from checkup.web.extensions import babel, csrf, htmx, limiter, login_manager
 from checkup.web.guards import is_timed_poll, login_url_for_current, wants_fragment
 from checkup.web.log_redaction import redact_path
@@ -43,8 +42,6 @@ def _refuse_nul_bytes():
 def init_app(app):
     app.url_map.converters["int"] = BoundedIntConverter
     app.before_request(_refuse_nul_bytes)
-    if app.config["TRUST_PROXY"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     signed_values.init_app(app)
     database.init_app(app)
     csrf.init_app(app)
@@ -58,6 +55,10 @@ def init_app(app):
     _init_login(app)
     _register_errors(app)
     _register_headers(app)
+
+    health_probe.init_app(app, SECURITY_HEADERS)
+    if app.config["TRUST_PROXY"]:  # outermost: the probe answered first sees the scheme the proxy was asked in
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     log_redaction.protect_app_logs(app)  # no token, ID or phone number in the app's log lines
 
@@ -254,8 +255,6 @@ def _register_headers(app):
             sent.add("Cache-Control", "no-store")
         return response
 
-    figures = health.FiguresCache()  # this app's task figures, shared by its /healthz probes
-
     @app.get("/favicon.ico")
     @limiter.exempt
     def favicon():
@@ -263,9 +262,3 @@ def _register_headers(app):
         response = send_from_directory(app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
         response.headers["Cache-Control"] = "public, max-age=86400"
         return response
-
-    @app.get("/healthz")
-    @limiter.exempt
-    def healthz():
-        report = health.check(app.config, figures)
-        return jsonify(report), 200 if report["status"] == "ok" else 503
