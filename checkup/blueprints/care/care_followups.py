@@ -1,12 +1,15 @@
 """Counselors' follow-up worklist: filters, bulk assign, the detail page with its contact log, closing,
 referrals and re-check booking; the department head's view. Rules live in services/followup*.py."""
 
+import functools
 import uuid
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import Blueprint, flash, get_template_attribute, redirect, request, url_for
+from flask import Blueprint, flash, get_template_attribute, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from checkup.blueprints.care import recheck_rows
@@ -70,26 +73,69 @@ def _assignee_value(raw):
     return None if raw == "" else (_number(raw) or 0)
 
 
-def _list_context(filters, assign_form=None, error=None, department=None, viewer=None):
-    """The worklist page's data; on a department's page its links stay on that page (``viewer``: the
-    actor's, when the view has it already)."""
+def _list_context(filters, assign_form=None, error=None, department=None, viewer_catalogs=None):
+    """The worklist page's data; on a department's page its links stay on that page (``viewer_catalogs``:
+    the actor's viewer and the care catalogs, when the view has them already)."""
     args = filters.query_args()
+    list_endpoint = "care_followups.department" if department is not None else "care_followups.index"
     if department is not None:
         args.pop("department", None)
         args["department_id"] = department.id
-    catalogs = followup_assignment.care_catalogs()
+    # who sees what and what to choose from, in one statement
+    viewer, catalogs = viewer_catalogs or followups.viewer_and_catalogs(actor())
     result = followup_worklist.worklist(actor(), filters, viewer)
+    department_options = [(d.id, localized(d)) for d in catalogs.departments]
+    assignee_choices = _assignee_choices(catalogs.counselors)
     return {
         "filters": filters,
+        "filters_form": functools.partial(
+            _filters_form, filters, args, list_endpoint, department_options, assignee_choices
+        ),
         "result": result,
         "worklist_rows": worklist_rows(result.items),
-        "department_options": [(d.id, localized(d)) for d in catalogs.departments],
-        "assignee_choices": _assignee_choices(catalogs.counselors),
+        "department_options": department_options,
+        "assignee_choices": assignee_choices,
         "assign_form": assign_form,  # only a refused assignment brings one (its errors); a view builds none
         "error": error,
         "list_args": args,
-        "list_endpoint": "care_followups.department" if department is not None else "care_followups.index",
+        "list_endpoint": list_endpoint,
     }
+
+
+_FILTERS = "care/_followups_filters.html"
+# (language, the filters' values, the list's address, the departments and counselors offered): the filters
+# form as templates/care/_followups_filters.html prints it (nothing in it is the viewer's: the same for
+# anyone asking the same list), kept per process once printed
+_kept_filters: dict = {}
+KEPT_FILTERS = 256
+
+
+def _filters_form(filters, list_args, list_endpoint, department_options, assignee_choices):
+    """The worklist's filters form (the full page prints it; an htmx swap of the results does not ask)."""
+    key = (
+        str(get_locale()),
+        (filters.level, filters.status, filters.due, filters.department, filters.assignee),
+        list_endpoint,
+        list_args.get("department_id"),
+        tuple(department_options),
+        tuple(assignee_choices),
+    )
+    printed = _kept_filters.get(key)
+    if printed is None:
+        printed = Markup(
+            render_template(
+                _FILTERS,
+                filters=filters,
+                list_args=list_args,
+                list_endpoint=list_endpoint,
+                department_options=department_options,
+                assignee_choices=assignee_choices,
+            )
+        )
+        if len(_kept_filters) >= KEPT_FILTERS:
+            _kept_filters.clear()
+        _kept_filters[key] = printed
+    return printed
 
 
 # --- the worklist --------------------------------------------------------------------------------------
@@ -126,13 +172,21 @@ def _query_pairs(url):
 # --- one follow-up -------------------------------------------------------------------------------------
 
 
+def _department_choices(departments):
+    return [("", "—")] + [(str(d.id), d.name_en + (f" {d.name_zh}" if d.name_zh else "")) for d in departments]
+
+
 def _referral_form(form=None, departments=None):
     form = form or ReferralForm()
-    form.department.choices = [("", "—")] + [
-        (str(d.id), d.name_en + (f" {d.name_zh}" if d.name_zh else ""))
-        for d in (followup_assignment.departments() if departments is None else departments)
-    ]
+    form.department.choices = _department_choices(
+        followup_assignment.departments() if departments is None else departments
+    )
     return form
+
+
+class _TokenOnly(FlaskForm):
+    """No field of its own: its CSRF token field prints what each fresh form of the page printed (the same
+    field name and id, the request's one token), without building the three forms."""
 
 
 _FORMS = "care/_followup_forms.html"
@@ -142,10 +196,14 @@ _kept_fields: dict = {}
 KEPT_FIELDS = 32
 
 
+def _fields_key(department_choices, unreachable_after):
+    return (str(get_locale()), tuple(department_choices), unreachable_after)
+
+
 def _form_fields(attempt_form, referral_form, close_form, unreachable_after, fresh):
     """The three forms' fields as printed HTML (the page prints them between each form's CSRF token and its
     button); ``fresh``: forms a GET built, with nothing filled in, kept per process once printed."""
-    key = (str(get_locale()), tuple(referral_form.department.choices), unreachable_after) if fresh else None
+    key = _fields_key(referral_form.department.choices, unreachable_after) if fresh else None
     fields = _kept_fields.get(key) if fresh else None
     if fields is None:
         fields = (
@@ -161,15 +219,28 @@ def _form_fields(attempt_form, referral_form, close_form, unreachable_after, fre
 
 
 def _detail_page(follow_up_id, status=200, error=None, **forms):
-    data = followup_detail.detail(actor(), follow_up_id)
-    catalogs = followup_assignment.care_catalogs()
+    viewer, catalogs = followups.viewer_and_catalogs(actor())  # who sees what, and the forms' choices
+    data = followup_detail.detail(actor(), follow_up_id, viewer)
+    is_open = data.follow_up.status == "open"  # the page prints the forms of an open follow-up only
+    if request.method == "GET" and not forms:  # fresh forms: their fields are kept once printed
+        fields = ("", "", "")
+        if is_open:
+            fields = _kept_fields.get(_fields_key(_department_choices(catalogs.departments), data.unreachable_after))
+        if fields is not None:  # nothing left to print but the CSRF tokens: no form built
+            token_form = _TokenOnly() if is_open else None
+            return _render_detail(data, catalogs, status, error, (token_form,) * 3, fields, forms)
     attempt_form = forms.get("attempt_form") or AttemptForm()
     close_form = forms.get("close_form") or CloseForm()
     referral_form = _referral_form(forms.get("referral_form"), catalogs.departments)
     fields = ("", "", "")
-    if data.follow_up.status == "open":  # the page prints the forms of an open follow-up only
+    if is_open:
         fresh = request.method == "GET" and not forms
         fields = _form_fields(attempt_form, referral_form, close_form, data.unreachable_after, fresh)
+    return _render_detail(data, catalogs, status, error, (attempt_form, referral_form, close_form), fields, forms)
+
+
+def _render_detail(data, catalogs, status, error, page_forms, fields, forms):
+    attempt_form, referral_form, close_form = page_forms
     return render_page(
         "care/followups_detail.html",
         data=data,
@@ -320,7 +391,8 @@ def recheck_booking(follow_up_id):
 
 @bp.get("/departments/<int:department_id>")
 def department(department_id):
-    viewer = followups.viewer_for(actor())  # one read of the actor's head departments serves both
+    # one read of the actor's head departments (with the catalogs the list offers) serves both
+    viewer, catalogs = followups.viewer_and_catalogs(actor())
     department = followups.department_for_viewer(actor(), department_id, viewer)
     args = MultiDict(request.args)
     args["department"] = str(department.id)
@@ -330,5 +402,5 @@ def department(department_id):
         "care/_followups_results.html",
         department=department,
         sla=followups.department_sla(department.id),
-        **_list_context(filters, department=department, viewer=viewer),
+        **_list_context(filters, department=department, viewer_catalogs=(viewer, catalogs)),
     )

@@ -4,6 +4,7 @@ them is /survey, public/surveys.py) and the follow-ups low scores opened."""
 from flask import Blueprint, current_app, url_for
 from werkzeug.routing import BuildError
 
+from checkup.blueprints.care import surveys_rows
 from checkup.models.accounts import ADMIN, COUNSELOR
 from checkup.services.care import surveys
 from checkup.web.guards import render_page, roles_required
@@ -27,10 +28,15 @@ def follow_up_link(survey):
 @bp.get("")
 @roles_required(COUNSELOR, ADMIN)
 def dashboard():
+    data = surveys.dashboard()
+    fields, labels = surveys.SCORE_FIELDS, surveys.SCORE_LABELS
     return render_page(
         "surveys/dashboard.html",
-        data=surveys.dashboard(),
-        fields=surveys.SCORE_FIELDS,
-        labels=surveys.SCORE_LABELS,
-        follow_up_link=follow_up_link,
+        data=data,
+        area_rows=surveys_rows.area_rows(data["areas"]),
+        month_rows=surveys_rows.month_rows(data["months"], fields),
+        low_rows=surveys_rows.low_rows(data["low"], fields, labels, FOLLOW_UP_ENDPOINT, FOLLOW_UP_ARG),
+        comment_rows=surveys_rows.comment_rows(data["comments"]),
+        fields=fields,
+        labels=labels,
     )

@@ -228,6 +228,10 @@ class CareCatalogs(NamedTuple):
 
 
 def _care_catalogs_query():
+    return _catalog_lists().order_by(SQL("1"), SQL("5"), SQL("6"), SQL("2"))
+
+
+def _catalog_lists():
     # one UNION ALL of both lists, each row tagged with its list (0: a department, 1: a counselor) and its
     # order within it (departments by sort order and code, counselors by name and id)
     departments = Department.select(
@@ -240,22 +244,48 @@ def _care_catalogs_query():
         .join(UserRole)
         .where(UserRole.role == SQL(f"'{COUNSELOR}'"), User.is_active == SQL("TRUE"))
     )
-    return departments.union_all(counselors).order_by(SQL("1"), SQL("5"), SQL("6"), SQL("2"))
+    return departments.union_all(counselors)
 
 
 # the worklist and a follow-up's page list both: one statement instead of two, prepared on PostgreSQL
 _CARE_CATALOGS = PreparedSelect(_care_catalogs_query, "checkup_care_catalogs", samples=())
 
 
-def care_catalogs():
-    """Every department (as ``departments``) and every active counselor (as ``counselors``), in one query."""
-    departments, counselors = [], []
-    for kind, id_, first, second, _order, _name in _CARE_CATALOGS.plain():
+def _catalog_rows(rows):
+    """``CareCatalogs`` of ``_CARE_CATALOGS``' rows, and the department ids of any head rows (kind 2)."""
+    departments, counselors, heads = [], [], []
+    for kind, id_, first, second, _order, _name in rows:
         if kind == 0:
             departments.append(DepartmentName(id_, first, second))
-        else:
+        elif kind == 1:
             counselors.append(Counselor(id_, first, second))
-    return CareCatalogs(departments, counselors)
+        else:
+            heads.append(id_)
+    return CareCatalogs(departments, counselors), heads
+
+
+def care_catalogs():
+    """Every department (as ``departments``) and every active counselor (as ``counselors``), in one query."""
+    return _catalog_rows(_CARE_CATALOGS.plain())[0]
+
+
+def _catalogs_and_heads_query(user_id):
+    """``_care_catalogs_query`` and, tagged 2, the departments ``user_id`` heads (``_head_departments_query``)."""
+    heads = StaffDepartment.select(
+        SQL("2"), StaffDepartment.department, SQL("NULL"), SQL("NULL"), SQL("0"), SQL("NULL")
+    ).where(StaffDepartment.user == user_id, StaffDepartment.is_head == SQL("TRUE"))
+    return _catalog_lists().union_all(heads).order_by(SQL("1"), SQL("5"), SQL("6"), SQL("2"))
+
+
+# the worklist and a follow-up's page ask both (who sees what, what to choose from): one statement
+_CATALOGS_AND_HEADS = PreparedSelect(
+    _catalogs_and_heads_query, "checkup_care_catalogs_and_heads", samples=(-2_000_000_001,)
+)
+
+
+def care_catalogs_and_heads(user_id):
+    """(``care_catalogs()``, ``head_department_ids(user_id)``) in one statement."""
+    return _catalog_rows(_CATALOGS_AND_HEADS.plain(user_id))
 
 
 def set_department(actor, user_id, department_id, is_head):

@@ -238,40 +238,43 @@ def _report_findings_query(level, report_id):
     )
 
 
-def _attempts_query(follow_up_id):
-    """The contact log's columns, newest first, as plain rows (``ShownAttempt``)."""
+def _contact_log_query(follow_up_id):
+    """``_attempts_query``'s rows (tagged 0) then ``_referrals_query``'s (tagged 1), each in its order, in one
+    statement: (tag, id, at, channel | target_kind, outcome | hospital, notes | status, by | department,
+    by's name | name_en, NULL | name_zh)."""
     by = User.alias("attempt_by")
-    return (
+    attempts = (
         ContactAttempt.select(
+            SQL("0"),
+            ContactAttempt.id,
             ContactAttempt.at,
             ContactAttempt.channel,
             ContactAttempt.outcome,
             ContactAttempt.notes,
             ContactAttempt.by,
             by.name,
+            SQL("NULL"),
         )
         .join(by, JOIN.LEFT_OUTER, on=(ContactAttempt.by == by.id))
         .where(ContactAttempt.follow_up == follow_up_id)
-        .order_by(ContactAttempt.at.desc(), ContactAttempt.id.desc())
     )
-
-
-def _referrals_query(follow_up_id):
-    """The referrals' columns the page shows, newest first, as plain rows (``ShownReferral``)."""
-    return (
+    referrals = (
         Referral.select(
+            SQL("1"),
             Referral.id,
+            SQL("NULL"),
             Referral.target_kind,
+            Referral.hospital,
+            Referral.status,
             Referral.department,
             Department.name_en,
             Department.name_zh,
-            Referral.hospital,
-            Referral.status,
         )
         .join(Department, JOIN.LEFT_OUTER, on=(Referral.department == Department.id))
         .where(Referral.follow_up == follow_up_id)
-        .order_by(Referral.id.desc())
     )
+    # attempts newest first (by time, then id); referrals newest first (their time column is NULL)
+    return attempts.union_all(referrals).order_by(SQL("1"), SQL("3 DESC"), SQL("2 DESC"))
 
 
 class Named(NamedTuple):
@@ -305,37 +308,32 @@ class ShownReferral(NamedTuple):
     status: str
 
 
-def _shown_attempts(follow_up_id):
-    return [
-        ShownAttempt(
-            at, channel, outcome, notes, by_id, Named(name) if by_id is not None and name is not None else None
-        )
-        for at, channel, outcome, notes, by_id, name in _ATTEMPTS.plain(follow_up_id)
-    ]
-
-
-def _shown_referrals(follow_up_id):
-    return [
-        ShownReferral(
-            referral_id,
-            target_kind,
-            department_id,
-            DepartmentNames(name_en, name_zh) if department_id is not None and name_en is not None else None,
-            hospital,
-            status,
-        )
-        for referral_id, target_kind, department_id, name_en, name_zh, hospital, status in _REFERRALS.plain(
-            follow_up_id
-        )
-    ]
+def _shown_log(follow_up_id):
+    """(``_shown_attempts``, ``_shown_referrals``) of ``follow_up_id`` in one statement."""
+    attempts, referrals = [], []
+    for part, row_id, at, first, second, third, other_id, name, name_zh in _CONTACT_LOG.plain(follow_up_id):
+        if part == 0:
+            attempts.append(
+                ShownAttempt(
+                    at,
+                    first,
+                    second,
+                    third,
+                    other_id,
+                    Named(name) if other_id is not None and name is not None else None,
+                )
+            )
+        else:
+            department = DepartmentNames(name, name_zh) if other_id is not None and name is not None else None
+            referrals.append(ShownReferral(row_id, first, other_id, department, second, third))
+    return attempts, referrals
 
 
 _DETAIL_FOLLOW_UP = PreparedSelect(_detail_follow_up_query, "checkup_followup_detail", samples=(-2_000_000_001,))
 _REPORT = PreparedSelect(_report_query, "checkup_followup_report")
 _FINDINGS = PreparedSelect(_findings_query, "checkup_followup_findings")
 _REPORT_FINDINGS = PreparedSelect(_report_findings_query, "checkup_followup_report_findings")
-_ATTEMPTS = PreparedSelect(_attempts_query, "checkup_followup_attempts")
-_REFERRALS = PreparedSelect(_referrals_query, "checkup_followup_referrals")
+_CONTACT_LOG = PreparedSelect(_contact_log_query, "checkup_followup_contact_log", samples=(-2_000_000_001,))
 
 
 def _shown_report(level, report_id):
@@ -384,14 +382,15 @@ def _report_and_findings(level, report_id):
     return report, findings, snapshot
 
 
-def detail(actor, follow_up_id):
+def detail(actor, follow_up_id, viewer=None):
     """Everything the detail page shows; the view of the client's findings is audited ("followup.viewed").
 
     NotFound when missing. The findings are clinical: a counselor sees the follow-ups they may work on;
-    anyone else, the admin included, breaks the glass for the client first (NoCareRelationship)."""
+    anyone else, the admin included, breaks the glass for the client first (NoCareRelationship).
+    ``viewer``: ``viewer_for(actor)`` when the caller has it already."""
     if not valid_id(follow_up_id):
         raise not_found()
-    viewer = viewer_for(actor)
+    viewer = viewer or viewer_for(actor)
     follow_up = next(iter(_DETAIL_FOLLOW_UP.rows(follow_up_id)), None)
     if follow_up is None:
         raise not_found()
@@ -399,8 +398,7 @@ def detail(actor, follow_up_id):
         care_access.require_glass_broken(actor, follow_up.client_id)
     level = follow_up.level if follow_up.kind == "finding" else NO_LEVEL
     report, findings, snapshot = _report_and_findings(level, follow_up.report_id)
-    attempts = _shown_attempts(follow_up.id)
-    referrals = _shown_referrals(follow_up.id)
+    attempts, referrals = _shown_log(follow_up.id)
     recheck = None
     if follow_up.recheck_appointment_id:
         recheck = (

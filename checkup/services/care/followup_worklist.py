@@ -385,6 +385,7 @@ def worklist(actor, filters, viewer=None):
         page = counted_page(query, number, PER_PAGE)
     levels, statuses, outcomes = label_texts("level"), label_texts("status"), label_texts("outcome_code")
     chinese = is_chinese()
+    zone = clock.zone()  # clock.from_utc's zone, looked up once per page
     departments = {}  # id: its name in the page's language
     items = []
     for row in page.items:
@@ -409,7 +410,7 @@ def worklist(actor, filters, viewer=None):
                 level_label=levels.get(row[2], row[2]),
                 status_label=statuses.get(row[4], row[4]),
                 outcome_label=outcomes.get(row[11], row[11]) if row[11] else "",
-                due_text=clock.from_utc(row[3]).strftime(DUE_FORMAT),
+                due_text=row[3].replace(tzinfo=datetime.UTC).astimezone(zone).strftime(DUE_FORMAT),
                 department_name=departments[row[6]] if department is not None else None,
             )
         )

@@ -97,6 +97,18 @@ def viewer_for(actor):
     return Viewer(user.id, is_admin, is_counselor, heads)
 
 
+def viewer_and_catalogs(actor):
+    """(``viewer_for(actor)``, ``followup_assignment.care_catalogs()``) in one statement: the pages that
+    need both (the worklist, a follow-up's page) read the actor's head departments with the catalogs."""
+    user = actor.user
+    if user is None:
+        return Viewer(), followup_assignment.care_catalogs()
+    is_admin = user.has_role(ADMIN)
+    is_counselor = user.has_role(COUNSELOR)
+    catalogs, heads = followup_assignment.care_catalogs_and_heads(user.id)
+    return Viewer(user.id, is_admin, is_counselor, tuple(heads) if is_counselor else ()), catalogs
+
+
 def visible_condition(viewer, model=FollowUp):
     """A WHERE condition on ``model`` (FollowUp or an alias) selecting what ``viewer`` may see."""
     if viewer.is_admin:

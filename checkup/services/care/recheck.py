@@ -11,16 +11,28 @@ open for the counselor, and the new report's own findings open their own follow-
 """
 
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from peewee import IntegrityError
+from peewee import JOIN, SQL, IntegrityError, fn
 
 from checkup.core import audit, tasks
 from checkup.core.arguments import valid_id
 from checkup.core.errors import Conflict, ValidationError
 from checkup.core.prepared import PreparedSelect
-from checkup.models import Appointment, AppointmentItem, Client, ExamItem, Finding, FollowUp, Report, Result
+from checkup.models import (
+    Appointment,
+    AppointmentItem,
+    Client,
+    ExamItem,
+    Finding,
+    FollowUp,
+    Report,
+    Result,
+    StaffDepartment,
+)
+from checkup.models.accounts import ADMIN, COUNSELOR
 from checkup.models.appointments import LIVE_STATUSES
 from checkup.models.base import db
 from checkup.models.results import ABNORMAL_FLAGS
@@ -40,8 +52,41 @@ class RecheckQuote(booking.Quote):
         return sum((line.price for line in self.lines), Decimal("0"))
 
 
+def _visible_query(follow_up_id, user_id):
+    """The follow-up with its client (as ``followups.get_visible`` reads them) and whether ``user_id`` heads
+    its department (``viewer_heads_it``): the visibility rule's inputs in one statement."""
+    heads_it = StaffDepartment.select(SQL("1")).where(
+        StaffDepartment.user == user_id,
+        StaffDepartment.department == FollowUp.department,
+        StaffDepartment.is_head == SQL("TRUE"),
+    )
+    return (
+        FollowUp.select(FollowUp, Client, fn.EXISTS(heads_it).alias("viewer_heads_it"))
+        .join(Client)
+        .where(FollowUp.id == follow_up_id)
+    )
+
+
+_VISIBLE = PreparedSelect(_visible_query, "checkup_recheck_follow_up", samples=(-2_000_000_001, -2_000_000_002))
+
+
+def _visible(actor, follow_up_id):
+    """``followups.get_visible(followups.viewer_for(actor), follow_up_id)`` in one statement: the actor's
+    head departments are asked about the follow-up's department only."""
+    user = actor.user
+    if user is None or not valid_id(follow_up_id):
+        return followups.get_visible(followups.viewer_for(actor), follow_up_id)
+    follow_up = next(iter(_VISIBLE.rows(follow_up_id, user.id)), None)
+    is_counselor = user.has_role(COUNSELOR)
+    heads = (follow_up.department_id,) if follow_up is not None and follow_up.viewer_heads_it and is_counselor else ()
+    viewer = followups.Viewer(user.id, user.has_role(ADMIN), is_counselor, heads)
+    if follow_up is None or not followups.can_see(viewer, follow_up):
+        raise followups.not_found()
+    return follow_up
+
+
 def _follow_up(actor, follow_up_id):
-    follow_up = followups.get_visible(followups.viewer_for(actor), follow_up_id)
+    follow_up = _visible(actor, follow_up_id)
     if follow_up.status != followups.OPEN:
         raise Conflict(_l("This follow-up is already closed."))
     return follow_up
@@ -82,6 +127,61 @@ _FINDING_ITEMS = PreparedSelect(_finding_items_query, "checkup_recheck_finding_i
 _CHOICES = PreparedSelect(_choices_query, "checkup_recheck_choices")
 
 
+class ItemChoice(NamedTuple):
+    """An item one may re-check, as the booking page shows and quotes it (plain values)."""
+
+    id: int
+    code: str
+    name_en: str
+    name_zh: str
+    price: Decimal
+    resource_id: int | None
+    first_finding: int | None  # the first of the follow-up's findings on it (None: the checkup's own item)
+
+
+def _page_choices_query(report_id, level):
+    """``_choices_query``'s items, each with the first finding of ``level`` naming it (the default ticks, in
+    ``_finding_items_query``'s order): one statement instead of two."""
+    firsts = (
+        Finding.select(Finding.item, fn.MIN(Finding.id).alias("first"))
+        .where(Finding.report == report_id, Finding.level == level, Finding.item.is_null(False))
+        .group_by(Finding.item)
+        .alias("firsts")
+    )
+    findings = Finding.select(Finding.item).where(Finding.report == report_id, Finding.level == level)
+    performed = (
+        AppointmentItem.select(AppointmentItem.item)
+        .join(Report, on=(Report.appointment == AppointmentItem.appointment))
+        .where(Report.id == report_id)
+    )
+    return (
+        ExamItem.select(
+            ExamItem.id,
+            ExamItem.code,
+            ExamItem.name_en,
+            ExamItem.name_zh,
+            ExamItem.price,
+            ExamItem.resource,
+            firsts.c.first,
+        )
+        .join(firsts, JOIN.LEFT_OUTER, on=(firsts.c.item_id == ExamItem.id))
+        .where(ExamItem.id.in_(findings | performed))
+        .order_by(ExamItem.department, ExamItem.code)
+    )
+
+
+_PAGE_CHOICES = PreparedSelect(_page_choices_query, "checkup_recheck_page_choices", samples=(-2_000_000_001, "\x00-"))
+
+
+def page_choices(follow_up):
+    """``item_choices(follow_up)`` as plain rows (``ItemChoice``), in one statement: what the booking page
+    shows and quotes (``book`` quotes with the catalog's items themselves)."""
+    level = follow_up.level if follow_up.kind == "finding" else NO_LEVEL
+    items = [ItemChoice(*row) for row in _PAGE_CHOICES.plain(follow_up.report_id, level)]
+    firsts = sorted((item.first_finding, item.id) for item in items if item.first_finding is not None)
+    return items, [item_id for _first, item_id in firsts] if level != NO_LEVEL else []
+
+
 def item_choices(follow_up):
     """(items one may re-check, ids ticked by default): the original checkup's items and the finding items,
     each with its id, code, names, price and resource."""
@@ -106,7 +206,7 @@ def live_recheck(follow_up, appointment=None):
 def options(actor, follow_up_id):
     """What the booking form needs: the open follow-up, the items to choose from and the default ticks."""
     follow_up = _follow_up(actor, follow_up_id)
-    items, default_ids = item_choices(follow_up)
+    items, default_ids = page_choices(follow_up)
     return follow_up, items, default_ids
 
 

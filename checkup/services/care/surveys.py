@@ -11,6 +11,7 @@ import datetime
 import hashlib
 import logging
 import secrets
+from dataclasses import dataclass
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -286,18 +287,68 @@ def _average(total, count):
     return round(float(total) / count, 2) if count else None
 
 
-def _comments_query(start, no_comment, limit):
+@dataclass(frozen=True, slots=True)
+class Named:
+    """A joined row's name (the survey's client) without a model instance."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpBrief:
+    """The follow-up a low score opened, as the dashboard shows it."""
+
+    id: int
+    level: str
+    due_at: datetime.datetime
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """One recent comment of the dashboard (plain values, no model instance)."""
+
+    id: int
+    answered_at: datetime.datetime
+    client_id: int
+    overall: int | None
+    comment: str
+    client: Named
+
+
+@dataclass(frozen=True, slots=True)
+class LowScore:
+    """One recent low-scored answer of the dashboard: its scores (``SCORE_FIELDS``) and its follow-up."""
+
+    id: int
+    answered_at: datetime.datetime
+    client_id: int
+    follow_up_id: int | None
+    overall: int | None
+    booking: int | None
+    front_desk: int | None
+    stations: int | None
+    report_clarity: int | None
+    staff_attitude: int | None
+    client: Named
+    follow_up: FollowUpBrief | None
+
+
+assert SCORE_FIELDS == ("overall", "booking", "front_desk", "stations", "report_clarity", "staff_attitude")
+
+
+def _comments_query(start):
+    # the empty comment and the list's length written into the SQL: with them as parameters PostgreSQL
+    # planned the statement again on every EXECUTE (its generic plan never won)
     newest = (
         Survey.select(Survey.id)
-        .where(Survey.answered_at >= start, Survey.comment != no_comment)
+        .where(Survey.answered_at >= start, Survey.comment != SQL("''"))
         .order_by(Survey.answered_at.desc(), Survey.id.desc())
-        .limit(limit)
+        .limit(SQL(str(int(RECENT_ROWS))))
         .alias("newest")
     )
     return (
-        Survey.select(
-            Survey.id, Survey.answered_at, Survey.client, Survey.overall, Survey.comment, Client.id, Client.name
-        )
+        Survey.select(Survey.id, Survey.answered_at, Survey.client, Survey.overall, Survey.comment, Client.name)
         .join(newest, on=(Survey.id == newest.c.id))
         .switch(Survey)
         .join(Client)
@@ -305,12 +356,12 @@ def _comments_query(start, no_comment, limit):
     )
 
 
-def _low_query(start, limit):
+def _low_query(start):
     newest = (
         Survey.select(Survey.id)
         .where(Survey.answered_at >= start, survey_low_condition())  # the partial index's own predicate
         .order_by(Survey.answered_at.desc(), Survey.id.desc())
-        .limit(limit)
+        .limit(SQL(str(int(RECENT_ROWS))))
         .alias("newest")
     )
     return (
@@ -320,7 +371,6 @@ def _low_query(start, limit):
             Survey.client,
             Survey.follow_up,
             *(getattr(Survey, name) for name in SCORE_FIELDS),
-            Client.id,
             Client.name,
             FollowUp.id,
             FollowUp.level,
@@ -336,10 +386,28 @@ def _low_query(start, limit):
     )
 
 
-# the dashboard's two lists, built once per process and reading only the columns they show; each picks its
-# rows from survey alone (newest first, by the answered_at index), then joins only those
+# the dashboard's two lists, built once per process and reading only the columns they show, as plain rows;
+# each picks its rows from survey alone (newest first, by the answered_at index), then joins only those
 _COMMENTS = PreparedSelect(_comments_query, "checkup_survey_comments")
 _LOW = PreparedSelect(_low_query, "checkup_survey_low_scores")
+
+
+def recent_comments(start):
+    """The newest RECENT_ROWS answers with a comment since ``start`` (naive UTC), newest first."""
+    return [Comment(r[0], r[1], r[2], r[3], r[4], Named(r[5])) for r in _COMMENTS.plain(start)]
+
+
+def recent_low_scores(start):
+    """The newest RECENT_ROWS low-scored answers since ``start`` (naive UTC), newest first, with the follow-up
+    each opened (None when it has none, or it is gone)."""
+    return [
+        LowScore(
+            *r[:10],
+            client=Named(r[10]),
+            follow_up=FollowUpBrief(r[11], r[12], r[13], r[14]) if r[11] is not None else None,
+        )
+        for r in _LOW.plain(start)
+    ]
 
 
 def dashboard(months=DASHBOARD_MONTHS):
@@ -348,13 +416,14 @@ def dashboard(months=DASHBOARD_MONTHS):
 
     Returns {"months": [{"month": date, "responses": n, "averages": {field: avg|None}}] (oldest first),
     "areas": [{"field", "label", "average", "responses"}] over the window, "sent", "answered",
-    "response_rate" (percent or None), "low_count", "since", "comments": recent, "low": recent low scores}.
+    "response_rate" (percent or None), "low_count", "since", "comments": recent (``Comment``), "low": recent
+    low scores (``LowScore``)}.
     """
     starts = _month_starts(months)
     data = dict(headline(f"surveys.dashboard.{starts[0]}.{months}", lambda: _figures(starts, months)))
     start = _utc_midnight(starts[0])
-    data["comments"] = _COMMENTS.rows(start, "", RECENT_ROWS)
-    data["low"] = _LOW.rows(start, RECENT_ROWS)
+    data["comments"] = recent_comments(start)
+    data["low"] = recent_low_scores(start)
     return data
 
 
