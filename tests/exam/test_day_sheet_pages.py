@@ -76,7 +76,7 @@ def test_the_page_runs_the_same_queries_however_big_the_day(day, monkeypatch, co
     freeze_clock(monkeypatch, 9, 30)
     with count_queries() as large:
         sheet = day_sheets.day_sheet(day.today, day.mid.id)
-    assert small.count == large.count == 3 and len(sheet.slots[0].rows) == 8
+    assert small.count == large.count == 2 and len(sheet.slots[0].rows) == 8
 
 
 def test_today_opens_on_the_first_slot_that_still_needs_the_desk(day, monkeypatch):

@@ -81,7 +81,7 @@ def test_day_sheet_runs_the_same_few_queries_however_many_appointments(app, day,
     with count_queries() as large:
         sheet = day_sheets.day_sheet(day.today)
     assert sum(len(group.rows) for group in sheet.slots) == 6
-    assert small.count == large.count == 3
+    assert small.count == large.count == 2
 
 
 def test_another_day_is_shown_and_not_today(app, day, monkeypatch):

@@ -4,7 +4,6 @@ page's time. Values are escaped as the template escaped them; labels are transla
 rows' addresses come as patterns (``row_links``); tests/booking/test_day_rows.py renders the macro beside them.
 The answer to an action on one row still prints it with the macro."""
 
-from flask_babel import gettext, ngettext
 from markupsafe import Markup, escape
 
 from checkup.core.i18n import is_chinese
@@ -13,6 +12,7 @@ from checkup.models.appointments import CHECKED_IN, COMPLETED
 from checkup.web.html_text import escaped
 from checkup.web.page_shell import csrf_token
 from checkup.web.row_printing import translated
+from checkup.web.template_gettext import _translations
 
 BADGES = {
     "booked": "info",
@@ -21,6 +21,11 @@ BADGES = {
     "no_show": "warning",
     "cancelled": "cancelled",
 }
+
+
+def _hh_mm(value):
+    """``value.strftime("%H:%M")`` (a time, or a datetime), without strftime's cost: digits, nothing to escape."""
+    return f"{value.hour:02d}:{value.minute:02d}"
 
 
 def _status_label(code):
@@ -36,6 +41,8 @@ def day_rows(rows, row_links, row_error=None, row_message=None):
     """The ``<tr>`` of each DaySheetRow (services/exam/day_sheets), as the macro's loop printed them."""
     if not rows:
         return Markup("")
+    # the request's translations looked up once, not once per label (as ``gettext`` without variables)
+    gettext = _translations().ugettext
     status_labels = {code: _status_label(code) for code in BADGES}
     sex_labels = {sex: escape(str(choice_label("sex", sex))) for sex in ("male", "female")}
     identity_labels = {
@@ -98,9 +105,7 @@ def day_rows(rows, row_links, row_error=None, row_message=None):
             f"  <td><code>{escaped(row.exam_code)}</code></td>\n"
             f'  <td><span class="badge {escaped(BADGES.get(status, ""))}">'
             f"{status_labels[status] if status in status_labels else _status_label(status)}</span>\n"
-            "    "
-            + (f'<br><small class="muted">{escaped(checked_in_at.strftime("%H:%M"))}</small>' if checked_in_at else "")
-            + "</td>\n"
+            "    " + (f'<br><small class="muted">{_hh_mm(checked_in_at)}</small>' if checked_in_at else "") + "</td>\n"
             f"  <td>\n    {error}\n    {message}\n    "
         )
         if row.can_check_in:
@@ -166,6 +171,7 @@ def slot_nav(overview, shown_ids, slot_link):
     the address pattern of a slot's first page. An action's answer still prints a slot's counts with the
     include."""
     link = escaped(slot_link)
+    ngettext = _translations().ungettext  # as ``ngettext`` with ``num`` only: formatted below
     status_labels = {}
     out = []
     for group in overview:
@@ -179,10 +185,11 @@ def slot_nav(overview, shown_ids, slot_link):
                 if label is None:
                     label = status_labels[status] = escaped(choice_label("appointment_status", status))
                 counts.append(f" · {label} {escaped(n)}")
-        expected = translated(ngettext("%(num)d expected", "%(num)d expected", group.expected))
+        n_expected = group.expected
+        expected = translated(ngettext("%(num)d expected", "%(num)d expected", n_expected) % {"num": n_expected})
         out.append(
             f'\n    <li><a href="{link % slot.id}#slot-{slot_id}"{current}>'
-            f"{slot.start_time.strftime('%H:%M')}–{slot.end_time.strftime('%H:%M')}</a>\n      "
+            f"{_hh_mm(slot.start_time)}–{_hh_mm(slot.end_time)}</a>\n      "
             f'\n<span id="slot-counts-{slot_id}" class="muted">{expected}{"".join(counts)}</span></li>\n  '
         )
     return Markup("".join(out))
@@ -192,6 +199,7 @@ def day_counts(counts):
     """The day's counts by status (``counts``: a DayCounts, or the DaySheet), as templates/desk/_day_counts.html
     printed them in the page (not out of band): its include cost more than its text. An action's answer
     still prints them, out of band, with the include."""
+    gettext = _translations().ugettext  # the request's translations, as ``gettext`` without variables
     expected = translated(gettext("Expected"))
     out = [
         '\n<dl id="day-counts" class="facts day-counts">\n'

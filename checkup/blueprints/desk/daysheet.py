@@ -38,10 +38,20 @@ ROW_LINKS = {
 }
 
 
+# {script root: ROW_LINKS' patterns}: an address is the same for every request under one script root
+_row_links_kept: dict[str, dict[str, str]] = {}
+
+
 def _row_links():
-    """ROW_LINKS as address patterns, built once per page: a row has up to nine links and url_for costs
-    ~10 µs a call."""
-    return {name: address_pattern(endpoint, "appointment_id") for name, endpoint in ROW_LINKS.items()}
+    """ROW_LINKS as address patterns, built once per process and script root (the addresses are relative
+    to it): a row has up to nine links and url_for costs ~10 µs a call."""
+    root = request.script_root
+    links = _row_links_kept.get(root)
+    if links is None:
+        links = {name: address_pattern(endpoint, "appointment_id") for name, endpoint in ROW_LINKS.items()}
+        if len(_row_links_kept) < 8:  # a process serves one root (or a few): never a growing table
+            _row_links_kept[root] = links
+    return links
 
 
 def _day_url(day):

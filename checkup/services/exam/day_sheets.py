@@ -5,8 +5,9 @@ import datetime
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, SQL, Tuple, fn
+from peewee import JOIN, SQL, Case, Tuple, fn
 
 from checkup.core import clock, national_id
 from checkup.core.errors import NotFound
@@ -189,10 +190,26 @@ def _page_rows_select(day, first_start, first_id, last_start, last_id, limit, of
         .offset(offset)
         .alias("page")
     )
+    check_in = AuditEvent.alias()
     return (
         _sheet_rows_select()
+        .select_extend(check_in.at)
         .join_from(Appointment, page, on=(Appointment.id == page.c.id))
+        .join_from(Appointment, check_in, JOIN.LEFT_OUTER, on=_check_in_of(check_in))
         .order_by(Slot.start_time, Slot.id, Client.name, Appointment.id)
+    )
+
+
+def _check_in_of(event):
+    """The join to the row's check-in in the audit log (``event``: an alias of AuditEvent), for rows past
+    booking only (as ``_check_in_times`` reads them): an indexed lookup per row of the page, joined (no
+    statement of its own, and no subplan run per row); a row checked in twice comes twice (``_rows`` keeps
+    the later). A booked row looks for the object id NULL, which the index answers without reading it."""
+    past_booking = Case(None, [(Appointment.status != BOOKED, Appointment.id.cast("VARCHAR"))], None)
+    return (
+        (event.object_type == "appointment")
+        & (event.object_id == past_booking)
+        & (event.action == "exam_day.checked_in")
     )
 
 
@@ -212,9 +229,42 @@ _PAGE_ROWS = PreparedSelect(
 )
 
 
-def _rows(tuples, now, today):
-    """DaySheetRows of ``_sheet_rows_select`` rows read as plain tuples: no model objects (a page has 50)."""
+# {NATIONAL_ID_KEY: {cipher: masked ID number}}: a mask is a function of the cipher alone (Fernet's cipher of
+# a value is written once and never changes with it), so each process decrypts a cipher once and not on every
+# page; bounded (emptied when full), and per key (a new key drops what the old one kept). Only a page that read
+# the cipher (its access checked) asks for its mask.
+_MASKS: dict[str, dict[str, str]] = {}
+MASKS_KEPT = 20_000
+
+
+def _masks():
+    """The masks kept under the configured key (a fresh table for a new key, or once full)."""
+    secret = current_app.config["NATIONAL_ID_KEY"]
+    masks = _MASKS.get(secret)
+    if masks is None or len(masks) >= MASKS_KEPT:
+        masks = {}
+        _MASKS.clear()
+        _MASKS[secret] = masks
+    return masks
+
+
+def _masked(cipher, masks):
+    """The masked ID number of ``cipher`` (national_id.masked_from_cipher), kept in ``masks``."""
+    if not cipher:
+        return ""
+    masked = masks.get(cipher)
+    if masked is None:
+        masked = masks[cipher] = national_id.masked_from_cipher(cipher)
+    return masked
+
+
+def _rows(tuples, now, today, checked_in=False):
+    """DaySheetRows of ``_sheet_rows_select`` rows read as plain tuples: no model objects (a page has 50);
+    ``checked_in``: each tuple ends with the row's check-in time (``_check_in_of``, naive UTC), a row
+    checked in twice comes twice in a row."""
     rows, ended, packages = [], {}, {}
+    masks = _masks()
+    zone = clock.zone()
     for (
         appointment_id,
         day,
@@ -236,6 +286,16 @@ def _rows(tuples, now, today):
         slot_ended = ended.get((day, end_time))
         if slot_ended is None:
             slot_ended = ended[day, end_time] = clock.local(day, end_time) <= now
+        if checked_in:
+            *package, at = package
+            if at is not None:
+                at = at.replace(tzinfo=datetime.UTC).astimezone(zone)
+                if rows and rows[-1].appointment_id == appointment_id:  # checked in twice: the later time
+                    if rows[-1].checked_in_at is None or at > rows[-1].checked_in_at:
+                        rows[-1].checked_in_at = at
+                    continue
+        else:
+            at = None
         package_code = package[0]
         if package_code is not None and package_code not in packages:
             packages[package_code] = SheetPackage(*package)
@@ -253,13 +313,14 @@ def _rows(tuples, now, today):
                 age=age_on(birth_date, day),
                 birth_date=birth_date,
                 phone=phone,
-                masked_national_id=national_id.masked_from_cipher(cipher),
+                masked_national_id=_masked(cipher, masks),
                 package=packages.get(package_code),
                 slot_ended=slot_ended,
                 is_today=day == today,
                 roster_record=roster_record,
                 roster_id_hash=roster_id_hash if roster_record else None,
                 slot_id=slot_id,
+                checked_in_at=at,
             )
         )
     return rows
@@ -397,7 +458,8 @@ def _earlier(overview, index, start):
 def day_sheet(day, slot_id=None, start=0):
     """A page of the day sheet: the day's counts by status and per slot, and the rows (cancelled ones only
     counted) of whole slots from ``slot_id`` (default: see ``_default_position``), skipping ``start``
-    rows of it, as many as fit in SHEET_PAGE_ROWS. Three queries, whatever the size of the day."""
+    rows of it, as many as fit in SHEET_PAGE_ROWS. Two queries, whatever the size of the day (a third with
+    a company roster's records on the page: ``_mark_known_elsewhere``)."""
     today = clock.today()
     overview = day_counts(day)
     index_of = {group.slot.id: i for i, group in enumerate(overview.slots)}
@@ -425,12 +487,9 @@ def day_sheet(day, slot_id=None, start=0):
         position.start,
     )
     # (a slot added to the range since the counts is not on this page)
-    rows = [row for row in _rows(tuples, now, today) if row.slot_id in by_slot][:SHEET_PAGE_ROWS]
+    rows = [row for row in _rows(tuples, now, today, checked_in=True) if row.slot_id in by_slot][:SHEET_PAGE_ROWS]
     for row in rows:
         by_slot[row.slot_id].rows.append(row)
-    times = _check_in_times([r.appointment_id for r in rows if r.status != BOOKED])
-    for row in rows:
-        row.checked_in_at = times.get(row.appointment_id)
     _mark_known_elsewhere(rows)
     return sheet
 
