@@ -49,8 +49,9 @@ def test_the_desk_reads_an_appointment_once_and_a_missing_one_is_the_same_404(ap
     with count_queries() as counted:
         page = client.get(f"/desk/appointments/{appointment.id}")
     assert page.status_code == 200 and appointment.exam_code in page.get_data(as_text=True)
-    # the session, the appointment with its slot, package and client, its items, their resources, the day's times
-    assert len(counted.queries) == 5, counted.queries
+    # the session, the appointment with its slot, package and client, its items with their resources, the day's
+    # times (services/booking/desk_appointment)
+    assert len(counted.queries) == 4, counted.queries
     missing, forged = client.get("/desk/appointments/987654"), client.get(f"/desk/appointments/{2**40}")
     assert missing.status_code == forged.status_code == 404
     assert "We could not find that appointment." in missing.get_data(as_text=True)

@@ -9,6 +9,8 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from checkup.blueprints.desk.capacity_rows import appointment_rows, month_days, resource_rows, slot_rows
 from checkup.core import clock
@@ -379,13 +381,41 @@ def _place_template_errors(form, rows, exc):
     return rest or ([] if exc.field_errors else [exc.message])
 
 
+# {(language, today, the active resources as read): the blank form's markup, cut where its CSRF token goes}:
+# the form a GET shows holds nothing of the request but that token (its dates follow today, its capacity fields
+# the resources read on every request), so WTForms builds and prints it once per language, day and resources
+_BLANK_TEMPLATE_FORMS: dict[tuple, list[str]] = {}
+_BLANK_TEMPLATE_FORM_LIMIT = 16
+
+
+def _blank_template_form(resources, labels, today):
+    """The weekly template's form as a GET shows it (capacity/_template_form.html), with this request's token."""
+    key = (str(get_locale()), today, tuple((r.id, labels[r.id], r.daily_capacity) for r in resources))
+    pieces = _BLANK_TEMPLATE_FORMS.get(key)
+    if pieces is None:
+        form = template_form(resources, labels, today=today)
+        html = render_template("capacity/_template_form.html", form=form)
+        token = form.csrf_token.current_token if form.meta.csrf else None
+        if not token or html.count(token) != 1:
+            return Markup(html)  # no token to cut at (CSRF off): printed as it is, not kept
+        pieces = html.split(token)
+        if len(_BLANK_TEMPLATE_FORMS) >= _BLANK_TEMPLATE_FORM_LIMIT:
+            _BLANK_TEMPLATE_FORMS.clear()
+        _BLANK_TEMPLATE_FORMS[key] = pieces
+    return Markup(generate_csrf().join(pieces))
+
+
 @bp.route("/template", methods=["GET", "POST"])
 def template():
     resources, labels = _active_resources()
     today = clock.today()
     if request.method == "GET":
-        form = template_form(resources, labels, today=today)
-        return render_page("capacity/template.html", form=form, form_errors=[])
+        return render_page(
+            "capacity/template.html",
+            form=None,
+            form_errors=[],
+            template_form_html=_blank_template_form(resources, labels, today),
+        )
     form = template_form(resources, labels, formdata=request.form)
     form_errors = []
     if form.validate_on_submit():

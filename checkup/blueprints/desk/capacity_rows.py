@@ -148,6 +148,7 @@ def month_days(days, today):
     no_slots_text, today_text = translated(gettext("No slots")), translated(gettext("Today"))  # no f-string: pybabel
     no_slots = f'\n    <span class="muted cal-none">{no_slots_text}</span>\n    '
     today_badge = f'<span class="badge info">{today_text}</span>'
+    heads: dict[tuple, tuple[str, str]] = {}
     out = ["\n  "]
     for d in days:
         state = escaped(d.state)
@@ -172,11 +173,15 @@ def month_days(days, today):
             if d.resources:
                 out.append('\n    <ul class="cal-resources">\n      ')
                 for r in d.resources:
-                    note = f' <span class="res-full">{escaped(r.note)}</span>' if r.note else ""
-                    out.append(
-                        f'\n      \n      <li class="fill-{escaped(r.state)}"><abbr title="{escaped(r.name)}">'
-                        f"{escaped(r.code)}</abbr> {escaped(r.used)}/{escaped(r.capacity)}{note}</li>\n      "
-                    )
+                    # a resource's line up to its counts: the same few states and resources all month long
+                    head = heads.get((r.state, r.name, r.code, r.note))
+                    if head is None:
+                        head = heads[r.state, r.name, r.code, r.note] = (
+                            f'\n      \n      <li class="fill-{escaped(r.state)}"><abbr title="{escaped(r.name)}">'
+                            f"{escaped(r.code)}</abbr> ",
+                            f' <span class="res-full">{escaped(r.note)}</span>' if r.note else "",
+                        )
+                    out.append(f"{head[0]}{escaped(r.used)}/{escaped(r.capacity)}{head[1]}</li>\n      ")
                 out.append("\n    </ul>\n    ")
             out.append("\n    ")
         else:

@@ -12,9 +12,8 @@ from checkup.core.errors import DomainError, ValidationError
 from checkup.forms.booking import DeskBookingForm, StaffCancelForm
 from checkup.models.accounts import ADMIN, SCHEDULER
 from checkup.models.appointments import BOOKED
-from checkup.services.booking import appointments, availability, booking
+from checkup.services.booking import appointments, availability, booking, desk_appointment
 from checkup.services.catalog import booking_choices, packages
-from checkup.services.mail import booking_mail
 from checkup.web.guards import actor, render_page, restrict_blueprint
 
 bp = Blueprint("desk_booking", __name__, url_prefix="/desk")
@@ -32,14 +31,15 @@ def search():
 
 @bp.get("/appointments/<int:appointment_id>")
 def detail(appointment_id):
-    # read once with its details (a forged id out of range is no appointment, not a database error)
-    appointment, items = booking_mail.appointment_details(appointment_id) if valid_id(appointment_id) else (None, [])
+    # read once as plain values (a forged id out of range is no appointment, not a database error); its
+    # examinations come with the resources they hold
+    appointment = desk_appointment.appointment(appointment_id) if valid_id(appointment_id) else None
     if appointment is None:
         raise booking.appointment_not_found()
+    items, resources = desk_appointment.items_and_resources(appointment.id)
     if appointment.status != BOOKED:  # only a booked one is moved or cancelled: no times, no form shown
         return render_page("desk/appointment.html", appointment=appointment, items=items)
     day = availability.parse_day(request.args.get("day")) or appointment.day
-    resources = booking.resource_ids_of(appointment.id)
     return render_page(
         "desk/appointment.html",
         appointment=appointment,

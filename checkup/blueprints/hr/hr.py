@@ -125,6 +125,7 @@ def employees():
     context = {"contract": contract, "contracts": choices, "filters": filters, "searched": request.method == "POST"}
     if contract is not None:
         context["employee_table"] = employee_rows.employee_table
+        context["filter_options"] = employee_rows.filter_options
         context["booking_link"] = _booking_link(contract)
         page = _number(request.values.get("page"))
         context["result"] = enrollments.contract_employee_page(contract, filters, page)
