@@ -27,7 +27,7 @@ class Appointment(BaseModel):
     exam_code = CharField(max_length=16, unique=True)
     client = ForeignKeyField(Client, backref="appointments", on_delete="RESTRICT")
     slot = ForeignKeyField(Slot, backref="appointments", on_delete="RESTRICT")
-    day = DateField(index=True)
+    day = DateField()  # indexed first of (day, slot, status): migration 0031
     # equals ``day`` while the appointment is live, NULL otherwise: unique (client, live_day)
     # gives "one live appointment per client per day" on SQLite and PostgreSQL alike.
     live_day = DateField(null=True)
@@ -48,8 +48,9 @@ class Appointment(BaseModel):
     ics_sequence = IntegerField(default=0)
 
     class Meta:
-        # (status, day, id): the review queue's checked-in appointments of its window, in order (migration 0023)
-        indexes = ((("client", "live_day"), True), (("status", "day", "id"), False))
+        # (status, day, id): the review queue's checked-in appointments of its window, in order (migration 0023);
+        # (day, slot, status): a day's appointments, and the day sheet's counts from the index alone (0031)
+        indexes = ((("client", "live_day"), True), (("status", "day", "id"), False), (("day", "slot", "status"), False))
 
     @property
     def is_live(self):
