@@ -6,7 +6,8 @@ from flask_babel import gettext as _
 
 from checkup.blueprints.exam.review_rows import (
     ready_rows,
-    results_rows,
+    report_text_fields,
+    results_table,
     signed_rows,
     stations_rows,
     suggestions_rows,
@@ -51,7 +52,13 @@ def _form_for(data, form_class=ReportTextForm):
     )
 
 
-def _review_page(data, form, status=200, error=None):
+def _form_fields(data):
+    """What ``_form_for(data)``'s fields print on the page (review_rows.report_text_fields), without the form."""
+    text = report_review.form_text(data, is_chinese())
+    return report_text_fields(text.summary, text.advice, observations_text(text.observations))
+
+
+def _review_page(data, form, status=200, error=None, form_fields=None):
     state = data.page_state()
     return render_page(
         "review/appointment.html",
@@ -59,9 +66,10 @@ def _review_page(data, form, status=200, error=None):
         state=state,
         appointment=data.appointment,
         stations_rows=stations_rows(state.stations, data.appointment.id, state.signed),
-        results_rows=results_rows(data.rows),
+        results_table=results_table(data.rows),
         suggestions_rows=suggestions_rows(data.suggestions) if data.suggestions and not state.signed else "",
         form=form,
+        form_fields=form_fields,
         report=data.current,
         error=error,
         may_sign_own=chief_review.may_sign_own_stations(),
@@ -71,9 +79,10 @@ def _review_page(data, form, status=200, error=None):
 
 @bp.get("/<int:appointment_id>")
 def appointment(appointment_id):
-    data = report_review.review_for(actor(), appointment_id)
+    data = report_review.review_for(actor(), appointment_id, page=True)
     reports.record_view(actor(), "results.viewed", data.appointment, screen="review")
-    return _review_page(data, _form_for(data))
+    # the form's fields printed without a form (nothing to validate on GET); a signed report shows none
+    return _review_page(data, None, form_fields=None if data.signed else _form_fields(data))
 
 
 @bp.post("/<int:appointment_id>/draft")

@@ -7,16 +7,18 @@ renders the old templates beside them."""
 
 import re
 
-from flask import url_for
-from flask_babel import gettext, ngettext
+from flask import current_app, url_for
+from flask_babel import get_locale, gettext, ngettext
 from markupsafe import Markup, escape
 
 from checkup.blueprints.exam.exam import FLAG_CLASSES
 from checkup.core.i18n import is_chinese
-from checkup.forms.review import REOPEN_REASON_HINT, REOPEN_REASON_LABEL
+from checkup.forms.review import REOPEN_REASON_HINT, REOPEN_REASON_LABEL, ReportTextForm
 from checkup.models.review import CONCLUSION_SIGNED
-from checkup.services.exam.report_review import range_text, result_value
-from checkup.services.exam.results import FLAG_LABELS
+from checkup.services.exam.derived_items import is_derived
+from checkup.services.exam.report_review import number_text, range_text
+from checkup.services.exam.results import DERIVED_SOURCE, FLAG_LABELS
+from checkup.web.form_controls import form_field
 from checkup.web.html_text import escaped
 from checkup.web.page_shell import csrf_token
 from checkup.web.row_printing import address_pattern, localized_name, translated
@@ -49,23 +51,35 @@ def results_rows(rows):
     parts = []
     add = parts.append
     for row in rows:
-        item, kind, result = row.item, row.kind, row.result
+        kind, result = row.kind, row.result
+        # the item's and result's fields read from their __data__ (what peewee's descriptors return: .get), the
+        # page reads a dozen of each row's
+        item = row.item.__data__
+        values = result.__data__ if result is not None else None
         department = row.department
         cell = departments.get(department.id)
         if cell is None:
             cell = departments[department.id] = escaped(localized_name(department, chinese))
+        name = item.get("name_zh") if chinese else None
+        if not name:
+            name = item.get("name_en")
+        code = item.get("code")
+        # ReviewRow.computed
+        is_computed = (values is not None and values.get("source") == DERIVED_SOURCE) or is_derived(code)
         add(
             f'{abnormal if kind is not None else normal}{cell}</td>\n      <th scope="row">'
-            f'{escaped(localized_name(item, chinese))} <small class="muted">{escaped(item.code)}</small>'
-            f"{computed if row.computed else ''}</th>\n      "
+            f'{escaped(name)} <small class="muted">{escaped(code)}</small>'
+            f"{computed if is_computed else ''}</th>\n      "
         )
         if not row.done:
             add(pending)
-        elif result.skipped:
+        elif values.get("skipped"):
             add(f"{skipped}{escaped(row.skip_label)}</small></td>\n      ")
         else:
-            value = escaped(result_value(result))
-            flag = result.flag
+            # result_value of a result not skipped
+            value_num = values.get("value_num")
+            value = escaped(number_text(value_num) if value_num is not None else values.get("value_text") or "")
+            flag = values.get("flag")
             badge = ""
             if flag and flag != "N":
                 badge = flags.get(flag)
@@ -74,10 +88,11 @@ def results_rows(rows):
                     badge = flags[flag] = (
                         f'<span class="badge {escaped(FLAG_CLASSES.get(flag, "info"))}">{label}</span>'
                     )
-            unit = result.unit or item.unit or ""
+            unit = values.get("unit") or item.get("unit") or ""
+            reference = range_text(values.get("ref_low"), values.get("ref_high"))
             add(
                 f"\n      <td>{f'<strong>{value}</strong>' if kind is not None else value}</td>"
-                f"\n      <td>{escaped(unit)}</td>\n      <td>{escaped(range_text(result.ref_low, result.ref_high))}</td>"
+                f"\n      <td>{escaped(unit)}</td>\n      <td>{escaped(reference)}</td>"
                 f"\n      <td>{badge}</td>\n      "
             )
         previous = row.previous_value
@@ -92,6 +107,22 @@ def results_rows(rows):
             "\n    </tr>\n  "
         )
     return Markup("".join(parts))
+
+
+_ROWS_MARKER = "\x00rows\x00"
+_results_tables: dict = {}  # locale: (what templates/review/_results_table.html prints before its rows, after)
+
+
+def results_table(rows):
+    """What ``{% include "review/_results_table.html" %}`` printed with ``results_rows(rows)``: the table around
+    the rows (headings only: each language's printed once per process, from the template itself) and the rows."""
+    locale = str(get_locale())
+    parts = _results_tables.get(locale)
+    if parts is None:
+        template = current_app.jinja_env.get_template("review/_results_table.html")
+        before, after = template.render(results_rows=Markup(_ROWS_MARKER)).split(_ROWS_MARKER)
+        parts = _results_tables[locale] = (before, after)
+    return Markup(f"{parts[0]}{results_rows(rows)}{parts[1]}")
 
 
 def pdf_statuses(reports):
@@ -167,22 +198,25 @@ def stations_rows(stations, appointment_id, signed):
             .replace(_SOME_CODE, "%s")
         )
     chinese = is_chinese()
-    times = {}  # signed at: as the center's clock reads it (a station doctor signs several at a time)
+    # signed at, to the minute: as the center's clock reads it (a station doctor signs several at a time, seconds
+    # apart; the minute is all it shows, and no time zone's offset has had seconds since 1972)
+    times = {}
     parts = []
     add = parts.append
     for department, done, total, conclusion in stations:
-        add(f'\n      <tr>\n        <th scope="row">{escape(localized_name(department, chinese))}</th>\n')
+        add(f'\n      <tr>\n        <th scope="row">{escaped(localized_name(department, chinese))}</th>\n')
         add(f'        <td class="num">{done}/{total}</td>\n        <td class="prewrap">')
         if conclusion is not None:
-            add(escape(conclusion.text))
+            add(escaped(conclusion.text))
         add("</td>\n        <td>")
         closed = conclusion is not None and conclusion.status == CONCLUSION_SIGNED
         if closed:
-            signer = escape(conclusion.signed_by.name) if conclusion.signed_by_id else "—"
+            signer = escaped(conclusion.signed_by.name) if conclusion.signed_by_id else "—"
             signed_at = conclusion.signed_at
-            time = times.get(signed_at)
+            minute = signed_at.replace(second=0, microsecond=0) if signed_at and signed_at.year > 1972 else signed_at
+            time = times.get(minute)
             if time is None:
-                time = times[signed_at] = escape(center_time(signed_at))
+                time = times[minute] = escape(center_time(signed_at))
             add(f'{signer} <small class="muted">{time}</small>\n            ')
         else:
             add(not_signed)
@@ -195,10 +229,10 @@ def stations_rows(stations, appointment_id, signed):
                     action = pattern % code
                 else:
                     action = url_for("station_conclusions.reopen", appointment_id=appointment_id, department_code=code)
-                code = escape(code)
+                code = escaped(code)
                 add(
                     f"\n          <details><summary>{reopen_text}</summary>\n"
-                    f'          <form method="post" action="{escape(action)}" novalidate>\n'
+                    f'          <form method="post" action="{escaped(action)}" novalidate>\n'
                     f'            <input type="hidden" name="csrf_token" value="{token}">\n'
                     f'            <label for="reason-{code}">{label} <span aria-hidden="true">*</span></label>\n'
                     f'            <input id="reason-{code}" name="reason" maxlength="500" required'
@@ -279,3 +313,37 @@ def signed_rows(reports):
             f"        <td>{pdf_status}</td>\n      </tr>\n    "
         )
     return Markup("".join(parts))
+
+
+# The review page's form (ReportTextForm) as GET prints it: its fields carry nothing of the request but their
+# text, so each language's markup around the text is printed once per process from a form holding a marker
+# (the CSRF token, the request's own, is printed each time).
+_FIELD_NAMES = ("summary", "advice", "observations")
+_MARKER = "\x00text\x00"
+_report_text_fields: dict = {}  # locale: ((markup before the text, after it) of each of _FIELD_NAMES)
+
+
+def _field_parts(locale):
+    parts = _report_text_fields.get(locale)
+    if parts is None:
+        form = ReportTextForm(meta={"csrf": False}, data=dict.fromkeys(_FIELD_NAMES, _MARKER))
+        parts = []
+        for name in _FIELD_NAMES:
+            before, after = str(form_field(form[name])).split(_MARKER)  # a marker has nothing to escape
+            parts.append((before, after))
+        parts = _report_text_fields[locale] = tuple(parts)
+    return parts
+
+
+def report_text_fields(summary, advice, observations):
+    """``{{ form.csrf_token }}`` and ``{{ field(form.summary) }}``, ``{{ field(form.advice) }}``,
+    ``{{ field(form.observations) }}`` of templates/review/appointment.html (the whitespace between them
+    included) for a ReportTextForm made on GET with these texts (no errors to show)."""
+    # a FlaskForm has no csrf_token field where the app turns CSRF off (the template printed nothing)
+    token = ""
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        token = f'<input id="csrf_token" name="csrf_token" type="hidden" value="{escape(csrf_token())}">'
+    printed = [token]
+    for (before, after), text in zip(_field_parts(str(get_locale())), (summary, advice, observations), strict=True):
+        printed.append(f"{before}{escaped('' if text is None else str(text))}{after}")
+    return Markup("\n    ".join(printed))

@@ -295,6 +295,7 @@ _DEPARTMENT_NAMES = field_names(Department)
 _RESULT_NAMES = field_names(Result)
 _CONCLUSION_NAMES = field_names(StationConclusion)
 _USER_NAMES = field_names(User)
+_REPORT_NAMES = field_names(Report)
 # of an earlier result only what the row shows: its value and its checkup's day
 _EARLIER_FIELDS = (Result.item, Result.skipped, Result.value_num, Result.value_text, Appointment.day)
 
@@ -313,6 +314,41 @@ def _items_query(appointment_id):
             on=((Result.item == ExamItem.id) & (Result.appointment == AppointmentItem.appointment)),
         )
         .where(AppointmentItem.appointment == appointment_id)
+    )
+
+
+# the review page's own read of them (``review_for(..., page=True)``): only the columns its rows, stations and
+# the advice library's suggestions show (an item's price, notes and station, a result's author, time and
+# language are not on the page; the snapshot signing writes reads the full rows)
+_PAGE_ITEM_FIELDS = (
+    ExamItem.id,
+    ExamItem.code,
+    ExamItem.name_en,
+    ExamItem.name_zh,
+    ExamItem.department,
+    ExamItem.unit,
+    ExamItem.result_type,
+)
+_PAGE_RESULT_FIELDS = (
+    Result.id,
+    Result.appointment,
+    Result.item,
+    Result.value_text,
+    Result.value_num,
+    Result.unit,
+    Result.flag,
+    Result.ref_low,
+    Result.ref_high,
+    Result.skipped,
+    Result.skip_reason,
+    Result.source,
+)
+
+
+def _page_items_query(appointment_id):
+    """``_items_query`` with only ``_PAGE_ITEM_FIELDS`` of each item and ``_PAGE_RESULT_FIELDS`` of its result."""
+    return _items_query(appointment_id).select(
+        *_PAGE_ITEM_FIELDS, *Department._meta.sorted_fields, *_PAGE_RESULT_FIELDS
     )
 
 
@@ -357,20 +393,21 @@ def _conclusions_query(appointment_id):
     )
 
 
-def _reports_conclusions_query(appointment_id):
+def _reports_conclusions_query(appointment_id, report_names=None, user_names=_USER_NAMES):
     """``_reports_query``'s rows and ``_conclusions_query``'s in one statement: two kinds of row (1: a report
     version with its signer, 2: a station conclusion with its signer), each joined to the other's columns'
-    NULLs (one row of NULLs for a kind with none); reports newest version first."""
+    NULLs (one row of NULLs for a kind with none); reports newest version first. ``report_names`` and
+    ``user_names``: the fields of the reports and of their signers read (default: all)."""
     kinds = (Select(columns=[SQL("1").alias("kind")]) + Select(columns=[SQL("2")])).alias("kinds")
     kind = kinds.c.kind
     signer, concluder = User.alias(), User.alias()
     return (
         Report.select(
             kind,
-            *Report._meta.sorted_fields,
-            *(getattr(signer, name) for name in _USER_NAMES),
+            *(getattr(Report, name) for name in report_names or _REPORT_NAMES),
+            *(getattr(signer, name) for name in user_names),
             *StationConclusion._meta.sorted_fields,
-            *(getattr(concluder, name) for name in _USER_NAMES),
+            *(getattr(concluder, name) for name in user_names),
         )
         .from_(kinds)
         .join_from(kinds, Report, JOIN.LEFT_OUTER, on=((kind == 1) & (Report.appointment == appointment_id)))
@@ -405,9 +442,19 @@ def _open_conflicts_query(appointment_id, choice):
 
 _APPOINTMENT = PreparedSelect(_appointment_query, "checkup_review_appointment")
 _ITEMS = PreparedSelect(_items_query, "checkup_review_items_results")
+_PAGE_ITEMS = PreparedSelect(_page_items_query, "checkup_review_page_items_results")
 _EARLIER_RESULTS = PreparedSelect(_earlier_results_query, "checkup_review_earlier_results")
 _REPORTS_CONCLUSIONS = PreparedSelect(
     _reports_conclusions_query, "checkup_review_reports_conclusions", samples=(-2_000_000_031,)
+)
+# the review page's (``review_for(..., page=True)``): a version's results snapshot is not on the page (signing
+# writes it: the largest column), nor anything of a signer but their name
+_PAGE_REPORT_NAMES = tuple(name for name in field_names(Report) if name != "results_snapshot")
+_PAGE_USER_NAMES = ("id", "name")
+_PAGE_REPORTS_CONCLUSIONS = PreparedSelect(
+    lambda appointment_id: _reports_conclusions_query(appointment_id, _PAGE_REPORT_NAMES, _PAGE_USER_NAMES),
+    "checkup_review_page_reports_conclusions",
+    samples=(-2_000_000_032,),
 )
 _CLAIM = PreparedSelect(_claim_query, "checkup_review_claim")
 _OPEN_CONFLICTS = PreparedSelect(_open_conflicts_query, "checkup_review_open_conflicts")
@@ -444,58 +491,68 @@ def _appointment(appointment_id):
     return appointment
 
 
-_ITEM_WIDTH = len(_ITEM_NAMES)
-_RESULT_AT = _ITEM_WIDTH + len(_DEPARTMENT_NAMES)
+_PAGE_ITEM_NAMES = tuple(f.name for f in _PAGE_ITEM_FIELDS)
+_PAGE_RESULT_NAMES = tuple(f.name for f in _PAGE_RESULT_FIELDS)
+# (select, item field names, result field names) of the full rows and of the page's
+_ITEM_READS = {False: (_ITEMS, _ITEM_NAMES, _RESULT_NAMES), True: (_PAGE_ITEMS, _PAGE_ITEM_NAMES, _PAGE_RESULT_NAMES)}
 
 
-def _items(appointment_id):
+def _items(appointment_id, page=False):
     """[(exam item, its Result or None)] of the appointment, each item with its department (one object per
-    department)."""
-    width, result_at = _ITEM_WIDTH, _RESULT_AT
+    department); ``page``: only the fields the review page shows (``_PAGE_ITEM_FIELDS``, ``_PAGE_RESULT_FIELDS``)."""
+    select, item_names, result_names = _ITEM_READS[page]
+    width = len(item_names)
+    result_at = width + len(_DEPARTMENT_NAMES)
     departments = {}
     items = []
-    for values in _ITEMS.plain(appointment_id):
-        item = model_of(ExamItem, _ITEM_NAMES, values[:width])
+    for values in select.plain(appointment_id):
+        item = model_of(ExamItem, item_names, values[:width])
         department = departments.get(values[width])
         if department is None:
             department = departments[values[width]] = model_of(Department, _DEPARTMENT_NAMES, values[width:result_at])
         item.__rel__["department"] = department
-        result = model_of(Result, _RESULT_NAMES, values[result_at:]) if values[result_at] is not None else None
+        result = model_of(Result, result_names, values[result_at:]) if values[result_at] is not None else None
         items.append((item, result))
     return items
 
 
-_REPORT_NAMES = field_names(Report)
-_REPORT_SIGNER_AT = 1 + len(_REPORT_NAMES)
-_CONCLUSION_FIRST = _REPORT_SIGNER_AT + len(_USER_NAMES)
-_CONCLUSION_SIGNER_AT = _CONCLUSION_FIRST + len(_CONCLUSION_NAMES)
+# (select, report field names, signer field names) of the full read and of the page's
+_REPORT_READS = {
+    False: (_REPORTS_CONCLUSIONS, _REPORT_NAMES, _USER_NAMES),
+    True: (_PAGE_REPORTS_CONCLUSIONS, _PAGE_REPORT_NAMES, _PAGE_USER_NAMES),
+}
 
 
-def _reports_and_conclusions(appointment_id):
+def _reports_and_conclusions(appointment_id, page=False):
     """(every report version, newest first, each with its signer, as ``_reports_query`` reads them; {department
-    id: StationConclusion} of ``_conclusions_query``, each with its signer or None): one query."""
+    id: StationConclusion} of ``_conclusions_query``, each with its signer or None): one query. ``page``: the
+    fields the review page shows (``_PAGE_REPORT_NAMES``, signers' ``_PAGE_USER_NAMES``)."""
+    select, report_names, user_names = _REPORT_READS[page]
     reports, conclusions = [], {}
-    signer_at, first, concluder_at = _REPORT_SIGNER_AT, _CONCLUSION_FIRST, _CONCLUSION_SIGNER_AT
-    for values in _REPORTS_CONCLUSIONS.plain(appointment_id):
+    signer_at = 1 + len(report_names)
+    first = signer_at + len(user_names)
+    concluder_at = first + len(_CONCLUSION_NAMES)
+    for values in select.plain(appointment_id):
         if values[0] == 1:
             if values[1] is not None:
-                report = model_of(Report, _REPORT_NAMES, values[1:signer_at])
+                report = model_of(Report, report_names, values[1:signer_at])
                 if values[signer_at] is not None:
-                    report.__rel__["signed_by"] = model_of(User, _USER_NAMES, values[signer_at:first])
+                    report.__rel__["signed_by"] = model_of(User, user_names, values[signer_at:first])
                 reports.append(report)
         elif values[first] is not None:
             conclusion = model_of(StationConclusion, _CONCLUSION_NAMES, values[first:concluder_at])
             signer = values[concluder_at:]
-            conclusion.__rel__["signed_by"] = model_of(User, _USER_NAMES, signer) if signer[0] is not None else None
+            conclusion.__rel__["signed_by"] = model_of(User, user_names, signer) if signer[0] is not None else None
             conclusions[conclusion.department_id] = conclusion
     return reports, conclusions
 
 
-def _review_of(appointment, claims=None, conflicts=True, earlier=True):
+def _review_of(appointment, claims=None, conflicts=True, earlier=True, page=False):
     """``review_data`` of ``appointment`` (``claims``: its claim already read, as a list of none or one;
     ``conflicts`` False: it is known that no instrument value waits in a conflict; ``earlier`` False: it is
-    known that the client has no completed checkup before this one's day, so no previous value to read)."""
-    items = _items(appointment.id)
+    known that the client has no completed checkup before this one's day, so no previous value to read;
+    ``page``: the items and results with only the fields the review page shows, ``_items``)."""
+    items = _items(appointment.id, page)
     previous = {}
     if items and earlier:
         found = _EARLIER_RESULTS.plain(appointment.client_id, appointment.day, COMPLETED, appointment.id, False)
@@ -527,7 +584,7 @@ def _review_of(appointment, claims=None, conflicts=True, earlier=True):
     for row in rows:
         row.input_names = names
     # the report versions and the station conclusions: one query
-    reports, conclusions = _reports_and_conclusions(appointment.id)
+    reports, conclusions = _reports_and_conclusions(appointment.id, page)
     # the rules of the abnormal items and the snippets of their keys: one statement (a row is abnormal when it
     # has an advice key)
     rules, snippets = advice.rules_and_snippets(
@@ -629,7 +686,7 @@ def _ties_query(appointment_id, user_id):
 _TIES = PreparedSelect(_ties_query, "checkup_review_ties", samples=(-2_000_000_011, -2_000_000_012))
 
 
-def _appointment_ties_query(appointment_id, user_id, first_day):
+def _appointment_ties_query(appointment_id, user_id, first_day, names=None):
     """``_appointment_query``'s row followed by the appointment's claim with its chief physician (NULLs without
     one: one claim an appointment, a unique index), whether ``user_id`` signed a version of it and whether it
     waits in the review queue from ``first_day`` (``review_queue.is_ready``'s proof, run once): what
@@ -637,7 +694,9 @@ def _appointment_ties_query(appointment_id, user_id, first_day):
     (none of the checkup's results is returned); last, whether any instrument value waits in a conflict
     (``open_conflicts``, read only when one does: most checkups have none), and whether the client has a
     completed checkup before this one's day (the earlier results are read only then; not one of its values
-    is read here)."""
+    is read here). ``names``: the fields read of the appointment, client, package and claimer (``_TIES_NAMES``,
+    the default: all, or ``_PAGE_TIES_NAMES``)."""
+    appointment_names, client_names, package_names, user_names = names or _TIES_NAMES
     claimer = User.alias()
     # not correlated with the outer row (an init plan, run once): this appointment joined again by its id
     this, before = Appointment.alias(), Appointment.alias()
@@ -653,11 +712,11 @@ def _appointment_ties_query(appointment_id, user_id, first_day):
     )
     return (
         Appointment.select(
-            *Appointment._meta.sorted_fields,
-            *Client._meta.sorted_fields,
-            *Package._meta.sorted_fields,
+            *(getattr(Appointment, name) for name in appointment_names),
+            *(getattr(Client, name) for name in client_names),
+            *(getattr(Package, name) for name in package_names),
             *ChiefReview._meta.sorted_fields,
-            *(getattr(claimer, name) for name in _USER_NAMES),
+            *(getattr(claimer, name) for name in user_names),
             fn.EXISTS(signed),
             fn.EXISTS(ready),
             fn.EXISTS(open_conflict),
@@ -671,38 +730,56 @@ def _appointment_ties_query(appointment_id, user_id, first_day):
     )
 
 
+_TIES_NAMES = (_APPOINTMENT_NAMES, _CLIENT_NAMES, _PACKAGE_NAMES, _USER_NAMES)
+# the review page's (``review_for(..., page=True)``): what it shows of the appointment, its client and package
+# and the claiming chief physician, and what it decides with (the client, the day, the status); the package's
+# id first (NULL: none)
+_PAGE_TIES_NAMES = (
+    ("id", "exam_code", "client", "day", "package", "status"),
+    ("id", "name", "sex", "birth_date"),
+    ("id", "name_en", "name_zh"),
+    ("id", "name"),
+)
 _APPOINTMENT_TIES = PreparedSelect(
     _appointment_ties_query,
     "checkup_review_appointment_ties",
     samples=(-2_000_000_021, -2_000_000_022, datetime.date(1, 1, 3)),
 )
+_PAGE_APPOINTMENT_TIES = PreparedSelect(
+    lambda appointment_id, user_id, first_day: _appointment_ties_query(
+        appointment_id, user_id, first_day, _PAGE_TIES_NAMES
+    ),
+    "checkup_review_page_appointment_ties",
+    samples=(-2_000_000_023, -2_000_000_024, datetime.date(1, 1, 4)),
+)
 _CLAIM_NAMES = field_names(ChiefReview)
-_CLAIM_AT = _PACKAGE_AT + len(_PACKAGE_NAMES)
-_CLAIMER_AT = _CLAIM_AT + len(_CLAIM_NAMES)
-_CLAIMER_END = _CLAIMER_AT + len(_USER_NAMES)
+_TIES_READS = {False: (_APPOINTMENT_TIES, _TIES_NAMES), True: (_PAGE_APPOINTMENT_TIES, _PAGE_TIES_NAMES)}
 
 
-def _appointment_and_ties(appointment_id, user):
+def _appointment_and_ties(appointment_id, user, page=False):
     """(the appointment as ``_appointment`` makes it, its claim as ``_CLAIM`` reads it or None, whether ``user``
     signed a version of it, whether it waits in the review queue, whether an instrument value of it waits in a
-    conflict, whether the client has an earlier completed checkup): one query; raises NotFound."""
-    found = (
-        _APPOINTMENT_TIES.plain(appointment_id, user.id, review_queue.window_start())
-        if valid_id(appointment_id)
-        else []
-    )
+    conflict, whether the client has an earlier completed checkup): one query; raises NotFound. ``page``: with
+    only the fields of ``_PAGE_TIES_NAMES`` (the review page's)."""
+    select, (appointment_names, client_names, package_names, user_names) = _TIES_READS[page]
+    found = select.plain(appointment_id, user.id, review_queue.window_start()) if valid_id(appointment_id) else []
     if not found:
         raise NotFound(_l("We could not find that appointment."))
     values = found[0]
-    appointment = model_of(Appointment, _APPOINTMENT_NAMES, values[:_CLIENT_AT])
-    appointment.__rel__["client"] = model_of(Client, _CLIENT_NAMES, values[_CLIENT_AT:_PACKAGE_AT])
-    package = values[_PACKAGE_AT:_CLAIM_AT]
-    appointment.__rel__["package"] = model_of(Package, _PACKAGE_NAMES, package) if package[0] is not None else None
+    client_at = len(appointment_names)
+    package_at = client_at + len(client_names)
+    claim_at = package_at + len(package_names)
+    claimer_at = claim_at + len(_CLAIM_NAMES)
+    claimer_end = claimer_at + len(user_names)
+    appointment = model_of(Appointment, appointment_names, values[:client_at])
+    appointment.__rel__["client"] = model_of(Client, client_names, values[client_at:package_at])
+    package = values[package_at:claim_at]
+    appointment.__rel__["package"] = model_of(Package, package_names, package) if package[0] is not None else None
     claim = None
-    if values[_CLAIM_AT] is not None:
-        claim = model_of(ChiefReview, _CLAIM_NAMES, values[_CLAIM_AT:_CLAIMER_AT])
-        claim.__rel__["chief"] = model_of(User, _USER_NAMES, values[_CLAIMER_AT:_CLAIMER_END])
-    signed, ready, conflicts, earlier = values[_CLAIMER_END:]
+    if values[claim_at] is not None:
+        claim = model_of(ChiefReview, _CLAIM_NAMES, values[claim_at:claimer_at])
+        claim.__rel__["chief"] = model_of(User, user_names, values[claimer_at:claimer_end])
+    signed, ready, conflicts, earlier = values[claimer_end:]
     return appointment, claim, bool(signed), bool(ready), bool(conflicts), bool(earlier)
 
 
@@ -751,10 +828,11 @@ def require_review(actor, appointment):
     return found
 
 
-def review_for(actor, appointment_id):
+def review_for(actor, appointment_id, page=False):
     """``review_data`` for the acting chief physician: NotFound when the appointment does not exist,
     NoCareRelationship when they have no relationship to it (``require_review``). Nothing of the checkup's
-    results is read before that check."""
+    results is read before that check. ``page``: for showing the review page only, its rows with only the
+    fields it shows (not for signing: the snapshot keeps more)."""
     user = actor.user
     if user is None:
         appointment = _appointment(appointment_id)
@@ -762,11 +840,12 @@ def review_for(actor, appointment_id):
         return _review_of(appointment)
     # the appointment, its claim and the chief physician's ties to it read together (one query, no result);
     # the relationship then decided from them as review_relationship decides it, in the same order
-    appointment, claim, signed, ready, conflicts, earlier = _appointment_and_ties(appointment_id, user)
+    appointment, claim, signed, ready, conflicts, earlier = _appointment_and_ties(appointment_id, user, page)
     claimed = claim is not None and claim.chief_id == user.id  # one claim an appointment
     if _relationship(user, appointment, lambda: (claimed, signed, lambda: ready)) is None:
         raise care_access.NoCareRelationship(appointment.client_id)
-    return _review_of(appointment, claims=[claim] if claim is not None else [], conflicts=conflicts, earlier=earlier)
+    claims = [claim] if claim is not None else []
+    return _review_of(appointment, claims=claims, conflicts=conflicts, earlier=earlier, page=page)
 
 
 def appointment_for_review(actor, appointment_id):
