@@ -100,6 +100,8 @@ class PreparedSelect:
             _by_name[self.name] = self
         # database kind: (SQL, the query describing its columns, its parameters, where each given one goes)
         self._compiled: dict[type, tuple[str, ModelSelect, tuple, tuple]] = {}
+        # on PostgreSQL: (the SQL as prepared on the server, which of the statement's parameters it keeps)
+        self._server: tuple[str, tuple[int, ...]] | None = None
         self._lock = threading.Lock()
 
     def _prepared(self, database: Database, params: Sequence[Any]) -> tuple[str, ModelSelect, tuple, tuple]:
@@ -129,7 +131,10 @@ class PreparedSelect:
         return [constant if slot is None else params[slot] for constant, slot in zip(compiled, slots, strict=True)]
 
     def compiled_sql(self, database: Database) -> str | None:
-        """The SQL built for ``database``'s kind (peewee's ``%s`` placeholders), once a call has built it."""
+        """The SQL built for ``database``'s kind (peewee's ``%s`` placeholders), once a call has built it; on
+        PostgreSQL, once prepared, as the server runs it (constants written in, the EXECUTE's parameters)."""
+        if isinstance(database, PostgresqlDatabase) and self._server is not None:
+            return self._server[0]
         prepared = self._compiled.get(type(database))
         return prepared[0] if prepared else None
 
@@ -160,12 +165,14 @@ class PreparedSelect:
         conn = database.connection()
         if conn.get_transaction_status() != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
             return database.execute_sql(sql, params)  # a failed EXECUTE must not spoil a transaction
+        server_sql, given = self._server_form(database, conn, sql)
         if not _is_prepared(conn, self.name):
-            self._prepare(conn, sql, len(params))
+            self._prepare(conn, server_sql, len(given))
+        values = [params[index] for index in given]
         # PostgreSQL takes no empty parentheses: a statement without parameters is EXECUTEd by its name alone
-        execute = f"EXECUTE {self.name} ({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {self.name}"
+        execute = f"EXECUTE {self.name} ({', '.join(['%s'] * len(values))})" if values else f"EXECUTE {self.name}"
         try:
-            return database.execute_sql(execute, params)
+            return database.execute_sql(execute, values)
         except DatabaseError as error:
             if not _statement_missing(error):
                 raise
@@ -173,6 +180,37 @@ class PreparedSelect:
         conn.rollback()
         _remember(conn, self.name, False)
         return database.execute_sql(sql, params)
+
+    def _server_form(self, database: Database, conn: Any, sql: str) -> tuple[str, tuple[int, ...]]:
+        """The statement as the server prepares it: the query's own constants written into it as literals
+        (statuses, roles, flags, a page size), only the values the caller gives left as parameters; and
+        which of the statement's parameters those are, in order. PostgreSQL plans a statement afresh on
+        every EXECUTE while a plan for the values at hand looks cheaper than one for any value: with its
+        constants among the parameters, a generic plan knows neither the role nor the page size, and many
+        statements were planned again every time; one without parameters is planned once."""
+        server = self._server
+        if server is None:
+            _sql, _query, compiled, slots = self._compiled[type(database)]
+            encoding = psycopg2.extensions.encodings[conn.encoding]
+            pieces = _PLACEHOLDER.split(sql)
+            marks = _PLACEHOLDER.findall(sql)
+            text, given, index = [pieces[0]], [], 0
+            for mark, piece in zip(marks, pieces[1:], strict=True):
+                if mark == "%%":
+                    text.append("%%")
+                else:
+                    slot = slots[index]
+                    if slot is None:  # a constant of the query's own: its literal, percent signs doubled
+                        with conn.cursor() as cursor:
+                            literal = cursor.mogrify("%s", [compiled[index]]).decode(encoding)
+                        text.append(literal.replace("%", "%%"))
+                    else:
+                        text.append("%s")
+                        given.append(index)
+                    index += 1
+                text.append(piece)
+            server = self._server = ("".join(text), tuple(given))
+        return server
 
     def _prepare(self, conn: Any, sql: str, count: int) -> None:
         """PREPARE the statement on this connection's session (setup like its statement_timeout: not one

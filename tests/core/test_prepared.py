@@ -211,3 +211,38 @@ def test_one_select_is_made_per_shape_even_when_threads_ask_at_once():
     assert sorted(made) == [("list", 0), ("list", 1)]
     assert len({id(value) for shape, value in got if shape == ("list", 0)}) == 1
     assert per_shape(("list", 1)) is dict(got)[("list", 1)]
+
+
+def _users_with_odd_names(name):
+    # constants of the query's own that need quoting (a quote, a percent sign, a Chinese name) and a flag
+    odd = ["O'Brien %", "张%伟", name]
+    return User.select(User.id).where(User.name.in_(odd), User.is_active == True).order_by(User.id)  # noqa: E712
+
+
+USERS_WITH_ODD_NAMES = PreparedSelect(
+    _users_with_odd_names, name="checkup_test_users_odd_names", samples=("\x01sample name\x01",)
+)
+
+
+def test_the_querys_own_constants_are_written_into_the_statement_the_server_prepares(app, make_user):
+    """Only the caller's values stay parameters: PostgreSQL plans a statement whose constants it can see (a
+    role, a flag, a page size) as well for any value, and one without parameters once."""
+    users = [make_user("hr", email=f"odd{n}@example.com") for n in range(3)]
+    for user, name in zip(users, ["O'Brien %", "张%伟", "Li"], strict=True):
+        User.update(name=name).where(User.id == user.id).execute()
+    for _ in range(7):  # past the five custom plans PostgreSQL tries before it weighs a generic one
+        assert [u.id for u in USERS_WITH_ODD_NAMES.rows("Li")] == [u.id for u in users]
+        assert [u.id for u in USERS_WITH_ODD_NAMES.rows("Nobody")] == [u.id for u in users[:2]]
+    if not on_postgres(app):
+        return
+    statement, types, generic = db.execute_sql(
+        "SELECT statement, parameter_types::text, generic_plans FROM pg_prepared_statements WHERE name = %s",
+        ["checkup_test_users_odd_names"],
+    ).fetchone()
+    assert "'O''Brien %'" in statement and "'张%伟'" in statement and "true" in statement.lower()
+    assert types == "{text}" or types.count(",") == 0  # one parameter: the name asked for
+    assert generic > 0
+    # the plan check reads the EXECUTE as this statement, with the EXECUTE's own parameters
+    sql = prepared.statement_sql("checkup_test_users_odd_names", db.obj)
+    assert sql.count("%s") == 1 and "O''Brien %%" in sql
+    assert [row[0] for row in db.execute_sql(sql, ["Li"]).fetchall()] == [u.id for u in users]
