@@ -107,12 +107,13 @@ def client_new():
 @bp.get("/clients/<int:client_id>")
 def client_detail(client_id):
     client = clients.view_client(actor(), client_id)
+    consent_rows, sent = messages.client_answers_and_messages(client.id)  # one statement
     return render_page(
         "directory/client_detail.html",
         client=client,
-        consent_rows=consents.latest_rows(client.id),
+        consent_rows=consent_rows,
         consent_labels=consents.PURPOSE_LABELS,
-        sent=messages.client_messages(client.id),
+        sent=sent,
         kind_labels=messages.KIND_LABELS,
     )
 
@@ -166,7 +167,7 @@ def client_consents(client_id):
     else:
         form = None
         audit.record(actor(), "directory.consents_viewed", client)
-    rows = consents.latest_rows(client.id)
+    rows, history = consents.answers_and_history(client.id)  # one statement
     if form is None:  # shown afresh: the answers in force and their version
         form = StaffConsentForm.for_client({purpose: row is not None and row.granted for purpose, row in rows.items()})
         form.version.data = str(consents.version_of(rows))
@@ -176,7 +177,7 @@ def client_consents(client_id):
         form=form,
         rows=rows,
         purposes=CONSENT_PURPOSES,
-        history=consents.history(client.id),
+        history=history,
         labels=consents.PURPOSE_LABELS,
         sources=consents.SOURCE_LABELS,
         error=error,

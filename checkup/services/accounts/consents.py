@@ -175,6 +175,22 @@ def history(client_id, limit=200):
     return _HISTORY.rows(client_id, limit)
 
 
+def answers_and_history(client_id, limit=200):
+    """(``latest_rows(client_id)``, ``history(client_id, limit)``) in one statement when the history is shorter
+    than ``limit``: then it is every answer, newest first, and the first of each purpose is the one in force (the
+    same row objects). A history of ``limit`` rows may leave older answers out: ``latest_rows`` reads them."""
+    rows = history(client_id, limit)
+    if len(rows) >= limit:
+        return latest_rows(client_id), rows
+    latest = {}
+    for row in rows:  # newest first: the first of each purpose is the one in force
+        latest.setdefault(row.purpose, row)
+    answers = {purpose: None for purpose in CONSENT_PURPOSES}
+    for row in sorted(latest.values(), key=lambda row: row.id):  # latest_rows' order for any other purpose
+        answers[row.purpose] = row
+    return answers, rows
+
+
 def record_changes(actor, client_id, answers, source):
     """Record only the answers that differ from the one in force (never asked counts as no).
 

@@ -13,20 +13,21 @@ The text is kept only while a retry is due, then cleared (it may hold a survey l
 import datetime
 import smtplib
 import uuid
+from collections import namedtuple
 from collections.abc import Callable
 
 from blinker import Namespace
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from peewee import IntegrityError, fn
+from peewee import SQL, IntegrityError, fn
 
 from checkup.core import tasks
 from checkup.core.arguments import valid_id
 from checkup.core.prepared import PreparedSelect
-from checkup.models import Client, Message
+from checkup.models import Client, Consent, Message
 from checkup.models.base import db, utcnow
-from checkup.models.care import SERVICE_REMINDERS
+from checkup.models.care import CONSENT_PURPOSES, SERVICE_REMINDERS
 from checkup.services.accounts import consents
 from checkup.services.mail import mail
 
@@ -345,3 +346,67 @@ def client_messages(client_id):
     """The client's latest messages (newest first, at most CLIENT_MESSAGES_SHOWN), for the staff client page; none
     for an id no client has (a message belongs to its client)."""
     return _CLIENT_MESSAGES.rows(client_id) if valid_id(client_id) else []
+
+
+# The staff client page shows the client's consent answers and their latest messages: one statement, a UNION ALL
+# of the answers (tag 0: purpose as kind, granted, at as created_at) and the latest CLIENT_MESSAGES_SHOWN messages
+# (tag 1). Each column holds a model field of the same kind in the first branch (the answers'), so SQLite's values
+# are converted alike. No ORDER BY: the few rows are put in order here.
+PageAnswer = namedtuple("PageAnswer", "id purpose granted at")
+PageMessage = namedtuple("PageMessage", "id kind subject status created_at retry_at")
+
+
+def _answers_and_messages_query(client_id):
+    answers = Consent.select(
+        SQL("0").alias("tag"),
+        Consent.id,
+        Consent.purpose,
+        Consent.granted,
+        Consent.at,
+        Consent.source,
+        Consent.source,
+        Consent.at,
+    ).where(Consent.client == client_id)
+    latest = (
+        Message.select(Message.id, Message.kind, Message.subject, Message.status, Message.created_at, Message.retry_at)
+        .where(Message.client == client_id)
+        .order_by(Message.id.desc())
+        .limit(CLIENT_MESSAGES_SHOWN)
+        .alias("latest")
+    )
+    messages = Message.select(
+        SQL("1"),
+        latest.c.id,
+        latest.c.kind,
+        SQL("NULL"),
+        latest.c.created_at,
+        latest.c.subject,
+        latest.c.status,
+        latest.c.retry_at,
+    ).from_(latest)
+    return answers + messages  # UNION ALL
+
+
+_ANSWERS_AND_MESSAGES = PreparedSelect(
+    _answers_and_messages_query, "checkup_mail_client_answers_messages", samples=(-2_000_000_001,)
+)
+
+
+def client_answers_and_messages(client_id):
+    """(``consents.latest_rows(client_id)``, ``client_messages(client_id)``) in one statement, as plain rows:
+    {purpose: PageAnswer (id, purpose, granted, at) in force or None}, and the latest messages newest first
+    (PageMessage: id, kind, subject, status, created_at, retry_at)."""
+    answers = dict.fromkeys(CONSENT_PURPOSES)
+    if not valid_id(client_id):
+        return answers, []
+    given, sent = [], []
+    for tag, id_, text, granted, at, subject, status, retry_at in _ANSWERS_AND_MESSAGES.plain(client_id):
+        if tag == 0:
+            given.append(PageAnswer(id_, text, granted, at))
+        else:
+            sent.append(PageMessage(id_, text, subject, status, at, retry_at))
+    given.sort()  # oldest first, as latest_rows reads them: the latest of each purpose stays
+    for answer in given:
+        answers[answer.purpose] = answer
+    sent.sort(reverse=True)
+    return answers, sent
