@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from checkup.blueprints.care import recheck_rows
+from checkup.blueprints.care import followup_detail_rows, recheck_rows
 from checkup.blueprints.care.followups_rows import worklist_rows
 from checkup.core import clock
 from checkup.core.errors import DomainError, NotFound, ValidationError
@@ -241,11 +241,19 @@ def _detail_page(follow_up_id, status=200, error=None, **forms):
 
 def _render_detail(data, catalogs, status, error, page_forms, fields, forms):
     attempt_form, referral_form, close_form = page_forms
+    here = url_for("care_followups.detail", follow_up_id=data.follow_up.id)
     return render_page(
         "care/followups_detail.html",
         data=data,
+        here=here,  # its forms post to this address and a word (url_for once; tests/care/test_followup_detail_rows)
+        followups_address=here.rpartition("/")[0],
         status=status,
         error=error,
+        facts=followup_detail_rows.facts(data.follow_up),  # the page's sections printed in Python
+        client_facts=followup_detail_rows.client_facts(data.client),
+        finding_rows=followup_detail_rows.finding_rows(data.findings) if data.findings else "",
+        attempt_rows=followup_detail_rows.attempt_rows(data.attempts),
+        referral_items=followup_detail_rows.referral_items(data.referrals),
         attempt_form=attempt_form,
         close_form=close_form,
         referral_form=referral_form,

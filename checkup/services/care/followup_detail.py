@@ -58,8 +58,8 @@ class FindingRow:
 
 @dataclass
 class Detail:
-    follow_up: FollowUp
-    client: Client
+    follow_up: "ShownFollowUp"
+    client: "ShownClient"
     findings: list = field(default_factory=list)
     attempts: list = field(default_factory=list)
     referrals: list = field(default_factory=list)
@@ -329,6 +329,42 @@ def _shown_log(follow_up_id):
     return attempts, referrals
 
 
+class ShownClient(NamedTuple):
+    """What the page shows of the follow-up's client (the template reads a Client's attribute names)."""
+
+    id: int
+    name: str
+    sex: str
+    birth_date: object
+    phone: str
+    email: str
+    address: str
+
+
+# the follow-up's own columns as ``_detail_follow_up_query`` selects them (all of FollowUp's, in its order)
+_FOLLOW_UP_COLUMNS = tuple(column.column_name for column in FollowUp._meta.sorted_fields)
+
+
+class ShownFollowUp:
+    """A follow-up as the page shows it, read as plain columns (no model object built): FollowUp's columns
+    by their column names (``client_id``, ``assignee_id`` …), its ``client`` (ShownClient), ``department``
+    (DepartmentNames, or None) and ``assignee_user`` (Named, or None) as the template reads them, the
+    "unreachable" setting, and ``is_overdue`` once ``detail`` has set it."""
+
+    __slots__ = (*_FOLLOW_UP_COLUMNS, "client", "department", "assignee_user", "unreachable_setting", "is_overdue")
+
+    def __init__(self, row):
+        width = len(_FOLLOW_UP_COLUMNS)
+        for name, value in zip(_FOLLOW_UP_COLUMNS, row, strict=False):
+            setattr(self, name, value)
+        client, department, assignee = row[width : width + 7], row[width + 7 : width + 10], row[width + 10 :]
+        self.client = ShownClient(*client)
+        self.department = DepartmentNames(department[1], department[2]) if department[0] is not None else None
+        self.assignee_user = Named(assignee[1]) if assignee[0] is not None else None
+        self.unreachable_setting = assignee[2]
+        self.is_overdue = False
+
+
 _DETAIL_FOLLOW_UP = PreparedSelect(_detail_follow_up_query, "checkup_followup_detail", samples=(-2_000_000_001,))
 _REPORT = PreparedSelect(_report_query, "checkup_followup_report")
 _FINDINGS = PreparedSelect(_findings_query, "checkup_followup_findings")
@@ -391,9 +427,10 @@ def detail(actor, follow_up_id, viewer=None):
     if not valid_id(follow_up_id):
         raise not_found()
     viewer = viewer or viewer_for(actor)
-    follow_up = next(iter(_DETAIL_FOLLOW_UP.rows(follow_up_id)), None)
-    if follow_up is None:
+    found = _DETAIL_FOLLOW_UP.plain(follow_up_id)
+    if not found:
         raise not_found()
+    follow_up = ShownFollowUp(found[0])
     if not can_see(replace(viewer, is_admin=False), follow_up):
         care_access.require_glass_broken(actor, follow_up.client_id)
     level = follow_up.level if follow_up.kind == "finding" else NO_LEVEL
@@ -423,7 +460,7 @@ def detail(actor, follow_up_id, viewer=None):
     audit.record(
         actor,
         "followup.viewed",
-        follow_up,
+        FollowUp(id=follow_up.id),  # the event names the follow-up (its client is given below)
         client=follow_up.client_id,
         level=follow_up.level,
         findings=len(data.findings),
