@@ -10,7 +10,8 @@ with nothing of ours) and the portal. ``--clients`` keep-alive HTTP/1.1 clients 
 generator costs little; 16 by default; they keep the cookies they are sent, as a browser does) ask for one
 path at a time for ``--seconds`` each, after a warm-up that is not counted, with the bare app measured
 before the first path and after each one. Reported per path: requests/s, p50/p95, statuses, and the ratio
-to the bare app's requests/s measured just before and after it, against a floor (the issue's targets:
+to the bare app's requests/s measured nearest to it (the median of the two bare runs before it and the two
+after), against a floor (the issue's targets:
 /healthz ≥ 40%, the sign-in page ≥ 25%, the client home ≥ 15%, every staff page ≥ 8%). Exits 1 when a path is under its floor or
 answers anything but 2xx/3xx. The machine's load average is printed before and after (the machine is
 shared: compare ratios, not absolute rates).
@@ -35,8 +36,8 @@ API (bench/pages_scale.py calls it with its own database and cookies)::
     result.load_before, result.load_after   # os.getloadavg() around the run
 
     Figures: label, path, requests, seconds, rps, p50_ms, p95_ms, statuses (dict status -> count;
-             0 = connection error), ratio (rps / mean rps of the bare runs just
-             before and after it; None for the bare row), floor (or None), ok
+             0 = connection error), ratio (rps / reference; None for the bare row),
+             reference (median req/s of the bare runs nearest to it: two before, two after), floor (or None), ok
 
 Lower-level pieces: ``drive(base_url, path, cookies, clients=16, seconds=10.0, warmup=1.0, processes=1)``
 drives one path against a running server and returns Figures (ratio None); ``BareFlaskServer(config,
@@ -233,6 +234,7 @@ class Figures:
     statuses: dict
     ratio: float | None = None
     floor: float | None = None
+    reference: float | None = None  # the bare app's req/s this path's ratio is taken against
 
     @property
     def rps(self):
@@ -319,18 +321,20 @@ class Ceiling:
         lines = [
             f"gunicorn {self.workers} workers × {self.threads} threads, {self.clients} keep-alive clients, "
             f"{statistics.median(p.seconds for p in self.paths) if self.paths else 0:.0f} s per path (median); bare Flask measured before the first "
-            f"path and after each ({min(rates):,.0f}–{max(rates):,.0f} req/s), each path's share against the two "
-            f"around it; load average (1, 5, 15 min) {load}",
+            f"path and after each ({min(rates):,.0f}–{max(rates):,.0f} req/s, median {statistics.median(rates):,.0f}), "
+            f"each path's share against the median of the four bare runs nearest to it (two before, two after; "
+            f"column 'bare near'); load average (1, 5, 15 min) {load}",
             "",
-            "| path | what | req/s | of bare Flask | floor | p50 | p95 | statuses |",
-            "|---|---|---|---|---|---|---|---|",
+            "| path | what | req/s | of bare Flask | bare near | floor | p50 | p95 | statuses |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for figures in [self.bare, *self.paths]:
             share = "—" if figures.ratio is None else f"{figures.ratio:.1%}"
+            near = "—" if figures.reference is None else f"{figures.reference:,.0f}"
             floor = "" if figures.floor is None else f"≥ {figures.floor:.0%}" + ("" if figures.ok else " **missed**")
             statuses = ", ".join(f"{status}: {count}" for status, count in figures.statuses.items())
             lines.append(
-                f"| `{figures.path}` | {figures.label} | {figures.rps:,.0f} | {share} | {floor} | "
+                f"| `{figures.path}` | {figures.label} | {figures.rps:,.0f} | {share} | {near} | {floor} | "
                 f"{figures.p50_ms:.1f} ms | {figures.p95_ms:.1f} ms | {statuses} |"
             )
         return "\n".join(lines)
@@ -351,6 +355,16 @@ def _together(runs, label):
     )
 
 
+def bare_reference(bare_runs, number):
+    """The bare app's requests/s a path is compared with: the median of the bare runs nearest to it, two
+    before it and two after (bare_runs[number] ran just before path ``number``, bare_runs[number + 1] just
+    after; fewer at either end of the run). Near enough in time to follow the machine's drift, and one
+    bare run far off the others (seen: 1,838 and 6,487 req/s in one run whose median was 5,335) no longer
+    halves or doubles the share of the path beside it."""
+    window = bare_runs[max(0, number - 1) : number + 3]
+    return statistics.median(run.rps for run in window) if window else 0.0
+
+
 def measure(
     config,
     targets,
@@ -366,8 +380,8 @@ def measure(
 ):
     """Every target on the portal, the bare Flask endpoint before the first and after each (both servers
     run side by side with the same gunicorn settings and are driven by the same clients, one at a time);
-    returns a Ceiling whose paths carry their ratio to the mean of the two bare runs around them, so a
-    change in the machine's load during the run moves both sides alike. ``bare_seconds`` (default: half
+    returns a Ceiling whose paths carry their ratio to the median of the bare runs nearest to them
+    (bare_reference), so a change in the machine's load during the run moves both sides alike. ``bare_seconds`` (default: half
     of ``seconds``, at least 2) is the length of each bare run."""
     load_before = os.getloadavg()
     knobs = dict(clients=clients, warmup=warmup, processes=processes)
@@ -385,10 +399,11 @@ def measure(
             bare_runs.append(
                 drive(bare_base, BARE_PATH, None, **dict(bare_knobs, seconds=max(length, bare_knobs["seconds"])))
             )
-            reference = (bare_runs[-2].rps + bare_runs[-1].rps) / 2
-            figures.ratio = figures.rps / reference if reference else 0.0
             figures.floor = target.floor
             paths.append(figures)
+    for number, figures in enumerate(paths):
+        figures.reference = bare_reference(bare_runs, number)
+        figures.ratio = figures.rps / figures.reference if figures.reference else 0.0
     bare = _together(bare_runs, bare_runs[0].label)
     return Ceiling(bare, bare_runs, paths, clients, workers, threads, load_before, os.getloadavg())
 
