@@ -127,6 +127,34 @@ def test_dashboard_with_no_data_renders_empty_states(app, client, login):
     assert page.status_code == 200 and "No completed exams in this period." in page.text
 
 
+def test_dashboard_content_is_printed_once_per_kept_figures_and_language(figures, app, client, login):
+    """The content holds only the kept figures in one language: the same figures print the same markup without
+    rendering it again; figures counted again, or the other language, print anew (and never each other's)."""
+    app.config["HEADLINE_MAX_AGE_SECONDS"] = 300
+    login(factories.make_user("admin", email="boss@example.com"))
+    renders = []
+
+    def count(sender, template, context, **extra):
+        renders.append(template.name)
+
+    from flask import template_rendered
+
+    body = "management/_dashboard_body.html"
+    with template_rendered.connected_to(count, app):
+        first = client.get("/admin/management")
+        second = client.get("/admin/management")
+        assert renders.count(body) == 1
+        assert first.text.split("<main", 1)[1] == second.text.split("<main", 1)[1]
+        assert "Completed exams per month" in first.text and "Mixed" in first.text
+        client.post("/language", data={"locale": "zh", "next": "/"})
+        chinese = client.get("/admin/management")
+        assert renders.count(body) == 2
+        assert "每月完成体检人次" in chinese.text and "综合" in chinese.text and "Completed exams" not in chinese.text
+        app.extensions["checkup.headlines"].clear()  # the figures are counted again: a new value
+        client.get("/admin/management")
+        assert renders.count(body) == 3
+
+
 def test_renewal_task_opens_once_before_the_anniversary_with_last_years_figures(app):
     today = clock.today()
     organization = factories.make_organization("Acme Renewal Ltd", account_manager="刘经理")

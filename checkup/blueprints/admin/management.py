@@ -1,7 +1,9 @@
 """Center management figures (admin), contract renewal tasks (admin) and the re-enrollment funnel (care)."""
 
-from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from checkup.core import audit
 from checkup.core.errors import NotFound, ValidationError
@@ -16,11 +18,26 @@ bp = Blueprint("management", __name__, url_prefix="/admin")
 restrict_blueprint(bp, ADMIN)
 
 
+# {language: (the figures, their content's markup)}: management.dashboard() hands out the same figures until it
+# counts them again (HEADLINE_MAX_AGE_SECONDS), and the content holds nothing but those figures in that language
+# (no user, no token), so it is printed once per figures and language, not on every request
+_KEPT_BODIES: dict[str, tuple[dict, Markup]] = {}
+
+
+def _dashboard_body(data):
+    language = str(get_locale())
+    kept = _KEPT_BODIES.get(language)
+    if kept is not None and kept[0] is data:
+        return kept[1]
+    labels = [localized(package) if package else _("No package") for package, _n in data["packages"]]
+    body = Markup(render_template("management/_dashboard_body.html", data=data, package_labels=labels))
+    _KEPT_BODIES[language] = (data, body)
+    return body
+
+
 @bp.get("/management")
 def dashboard():
-    data = management.dashboard()
-    labels = [localized(package) if package else _("No package") for package, _n in data["packages"]]
-    return render_page("management/dashboard.html", data=data, package_labels=labels)
+    return render_page("management/dashboard.html", content_html=_dashboard_body(management.dashboard()))
 
 
 @bp.get("/management.xlsx")
