@@ -1,9 +1,16 @@
 """Admin: the follow-up rule table drives what signing creates; the advice library."""
 
-import pytest
+import re
 
+import pytest
+from flask import render_template
+from flask_babel import force_locale
+
+from checkup.core.audit import Actor
+from checkup.forms.care_rules import RuleForm, SnippetForm
 from checkup.models import AdviceSnippet, AuditEvent, FollowUpRule
 from checkup.services.catalog import care_rules
+from tests import factories
 
 pytestmark = pytest.mark.both_dbs
 
@@ -63,3 +70,65 @@ def test_advice_library_add_validate_delete(client, admin):
     assert client.post(f"/admin/care/advice/{snippet.id}/delete").status_code == 303
     assert AdviceSnippet.select().count() == 0
     assert client.post("/admin/care/advice/999999/delete").status_code == 404
+
+
+# --- the page as a GET prints it is kept per language, rules and advice (blueprints/admin/care_rules.py, #16) ---
+
+TOKEN = re.compile(r'name="(?:[a-z]+-)?csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def _fresh_content(app, language):
+    """The content as admin/_care_rules_body.html prints it from forms built now, tokens blanked."""
+    with app.test_request_context("/admin/care"), force_locale(language):
+        rows = care_rules.rule_table()
+        forms = {kind: RuleForm(prefix=kind, data={"level": level, "due_hours": hours}) for kind, level, hours in rows}
+        html = render_template(
+            "admin/_care_rules_body.html",
+            rows=rows,
+            forms=forms,
+            snippets=care_rules.snippets(),
+            snippet_form=SnippetForm(),
+        )
+        return TOKEN.sub("-", html)
+
+
+def _content(page):
+    return TOKEN.sub("-", page[page.index("<h1>") : page.index("</main>")]).rstrip()
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_kept_page_is_the_fresh_one_with_each_session_its_own_token(app, client, make_user, language):
+    app.config["WTF_CSRF_ENABLED"] = True
+    care_rules.save_snippet(Actor(), "GLU:H", "Cut down on <sugar> & sweets", "少吃糖")
+    factories.sign_in_directly(client, make_user("admin"))
+    headers = {"Accept-Language": language}
+    first = client.get("/admin/care", headers=headers).get_data(as_text=True)
+    second = client.get("/admin/care", headers=headers).get_data(as_text=True)
+    assert _content(first) == _content(second) == _fresh_content(app, language).rstrip()
+    tokens = set(TOKEN.findall(second))
+    assert len(TOKEN.findall(second)) >= 7 and len(tokens) == 1  # every form carries the request's own token
+    other = app.test_client()
+    factories.sign_in_directly(other, make_user("admin"))
+    theirs = other.get("/admin/care", headers=headers).get_data(as_text=True)
+    assert set(TOKEN.findall(theirs)).isdisjoint(tokens) and _content(theirs) == _content(second)
+
+
+def test_a_changed_rule_new_advice_or_other_language_shows_at_once(app, client, admin):
+    page = client.get("/admin/care").get_data(as_text=True)
+    assert 'value="C" selected' not in page.split("significant-level", 1)[1][:400]
+    care_rules.set_rule(Actor(), "significant", "C", 12)
+    page = client.get("/admin/care").get_data(as_text=True)
+    assert 'value="12"' in page and "No advice yet." in page
+    care_rules.save_snippet(Actor(), "TSH:L", "Recheck thyroid", "复查甲状腺")
+    page = client.get("/admin/care").get_data(as_text=True)
+    assert "Recheck thyroid" in page and "No advice yet." not in page
+    zh = client.get("/admin/care", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "复查甲状腺" in zh and "Recheck thyroid" not in zh
+
+
+def test_a_form_sent_back_with_errors_is_printed_with_them_and_not_kept(client, admin):
+    client.get("/admin/care")
+    refused = client.post("/admin/care/advice", data={"key": "nonsense", "text_en": "x"}).get_data(as_text=True)
+    assert "Use an item code and a direction" in refused and 'value="nonsense"' in refused
+    again = client.get("/admin/care").get_data(as_text=True)
+    assert "Use an item code and a direction" not in again and 'value="nonsense"' not in again

@@ -53,7 +53,9 @@ def set_rule(actor, kind, level, due_hours):
 
 
 def snippets():
-    return list(AdviceSnippet.select().order_by(AdviceSnippet.key))
+    """The advice library by key, as (id, key, text_en, text_zh) named tuples."""
+    fields = (AdviceSnippet.id, AdviceSnippet.key, AdviceSnippet.text_en, AdviceSnippet.text_zh)
+    return list(AdviceSnippet.select(*fields).order_by(AdviceSnippet.key).namedtuples())
 
 
 def save_snippet(actor, key, text_en, text_zh, snippet_id=None):

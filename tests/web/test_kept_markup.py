@@ -1,0 +1,31 @@
+"""KeptMarkup (checkup/web/kept_markup.py): printed once per key, filled with each request's own CSRF token."""
+
+from flask import session
+from flask_wtf.csrf import generate_csrf
+
+from checkup.web.kept_markup import KeptMarkup
+
+
+def test_printed_once_per_key_and_filled_with_the_requests_token(app):
+    kept, printed = KeptMarkup(limit=2), []
+
+    def render(text):
+        def print_it():
+            printed.append(text)
+            return f'<p>{text}</p><input value="{generate_csrf()}"><input value="{generate_csrf()}">'
+
+        return print_it
+
+    with app.app_context(), app.test_request_context("/"):  # each its own g, where Flask-WTF keeps the token
+        session["csrf_token"] = "mine"
+        mine = generate_csrf()
+        assert kept("a", render("a")) == f'<p>a</p><input value="{mine}"><input value="{mine}">'
+    with app.app_context(), app.test_request_context("/"):  # each its own g, where Flask-WTF keeps the token
+        session["csrf_token"] = "theirs"
+        theirs = generate_csrf()
+        assert theirs != mine
+        assert kept("a", render("never printed")) == f'<p>a</p><input value="{theirs}"><input value="{theirs}">'
+        kept("b", render("b"))
+        kept("c", render("c"))  # over the limit: what was kept is dropped
+        kept("a", render("a"))
+    assert printed == ["a", "b", "c", "a"]
