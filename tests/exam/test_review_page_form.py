@@ -12,10 +12,12 @@ from flask_babel import force_locale
 
 from checkup.blueprints.exam.review_rows import report_text_fields, results_rows, results_table
 from checkup.core.errors import NotFound
+from checkup.core.plain_models import field_names
 from checkup.forms.review import ReportTextForm
-from checkup.models import Appointment, Report
+from checkup.models import Appointment, Department, Report
 from checkup.models.base import utcnow
 from checkup.services.exam import chief_review, report_review
+from checkup.services.exam.report_review import PageConclusion, PageDepartment, PageItem, PageResult
 from tests.exam.test_review_rows import _rows
 from tests.report_helpers import ReportWorld
 
@@ -73,12 +75,16 @@ def test_the_page_read_holds_what_the_page_shows(app):
     full, page = report_review._items(appointment_id), report_review._items(appointment_id, page=True)
     assert len(page) == len(full) == 4
     for (item, result), (page_item, page_result) in zip(full, page, strict=True):
-        assert page_item.__data__ == {name: item.__data__[name] for name in report_review._PAGE_ITEM_NAMES}
-        assert page_item.department.__data__ == item.department.__data__
+        # named tuples of the models' fields (a foreign key by its ``_id`` name), the item with its department
+        assert page_item == (*(getattr(item, name) for name in PageItem._fields[:-1]), page_item.department)
+        assert len(PageItem._fields) == len(report_review._PAGE_ITEM_NAMES) + 1
+        assert page_item.department == tuple(getattr(item.department, name) for name in PageDepartment._fields)
+        assert PageDepartment._fields == field_names(Department)
         if result is None:
             assert page_result is None
         else:
-            assert page_result.__data__ == {name: result.__data__[name] for name in report_review._PAGE_RESULT_NAMES}
+            assert page_result == tuple(getattr(result, name) for name in PageResult._fields)
+            assert len(PageResult._fields) == len(report_review._PAGE_RESULT_NAMES)
 
 
 def _pairs(reports, conclusions, report_names=None, user_names=None):
@@ -123,7 +129,14 @@ def test_the_page_read_of_reports_and_conclusions_holds_what_the_page_shows(app,
     assert one.count == 1
     full = report_review._reports_and_conclusions(appointment_id)
     names = report_review._PAGE_REPORT_NAMES, report_review._PAGE_USER_NAMES
-    assert _pairs(*page) == _pairs(*full, *names)
+    assert _pairs(page[0], {}) == _pairs(full[0], {}, *names)
+    # each conclusion a named tuple of the fields the page shows, with its signer's id and name
+    assert page[1].keys() == full[1].keys() and page[1]
+    for key, conclusion in full[1].items():
+        signer = (conclusion.signed_by.id, conclusion.signed_by.name) if conclusion.signed_by_id else None
+        fields = PageConclusion._fields[:-1]
+        assert page[1][key] == (*(getattr(conclusion, name) for name in fields), signer)
+        assert len(fields) == len(report_review._PAGE_CONCLUSION_NAMES)
     assert "results_snapshot" not in names[0] and [r.version for r in page[0]] == [3, 2, 1]
     assert page[0][1].signed_by.name == chief.name and page[1]
 

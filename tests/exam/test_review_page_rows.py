@@ -22,7 +22,7 @@ from checkup.blueprints.exam.review_rows import (
 from checkup.forms.review import ReopenForm
 from checkup.models import Appointment, Client, Department, ExamItem, Report, Result, StationConclusion, User
 from checkup.services.exam.advice import SuggestedFinding
-from checkup.services.exam.report_review import ReviewRow
+from checkup.services.exam.report_review import PageConclusion, PageDepartment, PageSigner, ReviewRow
 from checkup.services.exam.review_queue import QueueClient, QueuePackage, QueueRow
 
 # templates/review/appointment.html's loops as they were before the rows moved to Python
@@ -90,10 +90,31 @@ def _stations():
     ]
 
 
+def _page_stations():
+    """``_stations()`` as the review page's read gives them (report_review.PageDepartment, PageConclusion)."""
+    page = []
+    for department, done, total, conclusion in _stations():
+        if conclusion is not None:
+            signer = conclusion.signed_by
+            conclusion = PageConclusion(
+                conclusion.id,
+                department.id,
+                conclusion.text,
+                conclusion.status,
+                signer.id if signer else None,
+                conclusion.signed_at,
+                PageSigner(signer.id, signer.name) if signer else None,
+            )
+        fields = (getattr(department, name) for name in PageDepartment._fields)
+        page.append((PageDepartment(*fields), done, total, conclusion))
+    return page
+
+
 @pytest.mark.parametrize("language", ["en", "zh"])
 @pytest.mark.parametrize("report_signed", [False, True])
-def test_stations_as_the_template_printed_them(app, language, report_signed):
-    stations = _stations()
+@pytest.mark.parametrize("read", [_stations, _page_stations])
+def test_stations_as_the_template_printed_them(app, language, report_signed, read):
+    stations = read()
     appointment = Appointment(id=86)
     with app.test_request_context("/"), force_locale(language):
         old = render_template_string(

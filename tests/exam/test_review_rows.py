@@ -13,7 +13,7 @@ from flask_babel import force_locale
 
 from checkup.blueprints.exam.review_rows import pdf_statuses, results_rows
 from checkup.models import Department, ExamItem, Report, Result
-from checkup.services.exam.report_review import ReviewRow
+from checkup.services.exam.report_review import PageDepartment, PageItem, PageResult, ReviewRow
 from checkup.services.exam.results import DERIVED_SOURCE
 
 # templates/review/_results_table.html's loop as it was before the rows moved to Python
@@ -95,9 +95,24 @@ def _rows():
     return rows
 
 
-@pytest.mark.parametrize("language", ["en", "zh"])
-def test_rows_as_the_template_printed_them(app, language):
+def _page_rows():
+    """``_rows()`` with their items, departments and results as the review page's read gives them
+    (report_review.PageItem, PageDepartment, PageResult: named tuples, not models)."""
     rows = _rows()
+    for row in rows:
+        department = PageDepartment(*(getattr(row.department, name) for name in PageDepartment._fields))
+        item = row.item
+        row.item = PageItem(item.id, item.code, item.name_en, item.name_zh, department.id, item.unit, "", department)
+        row.department = department
+        if row.result is not None:
+            row.result = PageResult(*(getattr(row.result, name, None) for name in PageResult._fields))
+    return rows
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("read", [_rows, _page_rows])
+def test_rows_as_the_template_printed_them(app, language, read):
+    rows = read()
     with app.test_request_context("/"), force_locale(language):
         old = render_template_string(OLD_LOOP, data=Data(rows))
         new = render_template_string(NEW_LOOP, rows=results_rows(rows))

@@ -7,8 +7,8 @@ renders the old templates beside them."""
 
 import re
 
-from flask import current_app, url_for
-from flask_babel import get_locale, gettext, ngettext
+from flask import current_app, request, url_for
+from flask_babel import get_locale, ngettext
 from markupsafe import Markup, escape
 
 from checkup.blueprints.exam.exam import FLAG_CLASSES
@@ -22,12 +22,14 @@ from checkup.web.form_controls import form_field
 from checkup.web.html_text import escaped
 from checkup.web.page_shell import csrf_token
 from checkup.web.row_printing import address_pattern, localized_name, translated
+from checkup.web.template_gettext import _translations
 from checkup.web.templating import center_time
 
 
 def results_rows(rows):
     """The ``<tr>`` of each ReviewRow (services/exam/report_review), as the template's loop printed them
     (the whitespace between them included)."""
+    gettext = _translations().ugettext  # the request's translations, looked up once
     computed_text = translated(gettext("computed"))
     pending_text = translated(gettext("Pending"))
     skipped_text = translated(gettext("Skipped"))
@@ -44,42 +46,46 @@ def results_rows(rows):
         "↓": translated(gettext("lower than last time")),
         "→": translated(gettext("same as last time")),
     }
+    empty_cell = "\n      <td></td>"
     abnormal, normal = '\n    <tr class="abnormal">\n      <td>', "\n    <tr>\n      <td>"
+    # a trend's cell by its arrow (report_review.trend_arrow gives one of three)
+    trends = {
+        arrow: f'<span title="{label}" aria-label="{label}">{escaped(arrow)}</span>'
+        for arrow, label in trend_labels.items()
+    }
+    kinds = {kind: f"\n      <td>{label}</td>" for kind, label in kind_labels.items()}
     chinese = is_chinese()
     departments = {}  # department id: its cell, escaped once (a station has several items)
     flags = {}  # flag: its badge (FLAG_LABELS are lazy: translated at each print)
+    units = {}  # unit: escaped (a page shows a dozen distinct units)
     parts = []
     add = parts.append
     for row in rows:
-        kind, result = row.kind, row.result
-        # the item's and result's fields read from their __data__ (what peewee's descriptors return: .get), the
-        # page reads a dozen of each row's
-        item = row.item.__data__
-        values = result.__data__ if result is not None else None
+        kind, result, item = row.kind, row.result, row.item
         department = row.department
         cell = departments.get(department.id)
         if cell is None:
             cell = departments[department.id] = escaped(localized_name(department, chinese))
-        name = item.get("name_zh") if chinese else None
+        name = item.name_zh if chinese else None
         if not name:
-            name = item.get("name_en")
-        code = item.get("code")
+            name = item.name_en
+        code = item.code
         # ReviewRow.computed
-        is_computed = (values is not None and values.get("source") == DERIVED_SOURCE) or is_derived(code)
-        add(
+        is_computed = (result is not None and result.source == DERIVED_SOURCE) or is_derived(code)
+        head = (
             f'{abnormal if kind is not None else normal}{cell}</td>\n      <th scope="row">'
             f'{escaped(name)} <small class="muted">{escaped(code)}</small>'
             f"{computed if is_computed else ''}</th>\n      "
         )
         if not row.done:
-            add(pending)
-        elif values.get("skipped"):
-            add(f"{skipped}{escaped(row.skip_label)}</small></td>\n      ")
+            body = pending
+        elif result.skipped:
+            body = f"{skipped}{escaped(row.skip_label)}</small></td>\n      "
         else:
-            # result_value of a result not skipped
-            value_num = values.get("value_num")
-            value = escaped(number_text(value_num) if value_num is not None else values.get("value_text") or "")
-            flag = values.get("flag")
+            # result_value of a result not skipped (a number's digits need no escaping)
+            value_num = result.value_num
+            value = number_text(value_num) if value_num is not None else escaped(result.value_text or "")
+            flag = result.flag
             badge = ""
             if flag and flag != "N":
                 badge = flags.get(flag)
@@ -88,25 +94,31 @@ def results_rows(rows):
                     badge = flags[flag] = (
                         f'<span class="badge {escaped(FLAG_CLASSES.get(flag, "info"))}">{label}</span>'
                     )
-            unit = values.get("unit") or item.get("unit") or ""
-            reference = range_text(values.get("ref_low"), values.get("ref_high"))
-            add(
+            unit = result.unit or item.unit or ""
+            shown_unit = units.get(unit)
+            if shown_unit is None:
+                shown_unit = units[unit] = escaped(unit)
+            # a range is digits, dashes and signs: nothing to escape
+            reference = range_text(result.ref_low, result.ref_high)
+            body = (
                 f"\n      <td>{f'<strong>{value}</strong>' if kind is not None else value}</td>"
-                f"\n      <td>{escaped(unit)}</td>\n      <td>{escaped(reference)}</td>"
+                f"\n      <td>{shown_unit}</td>\n      <td>{reference}</td>"
                 f"\n      <td>{badge}</td>\n      "
             )
         previous = row.previous_value
         if previous:
             previous = f'{escaped(previous)} <small class="muted">{row.previous_day.isoformat()}</small>'
         trend = row.trend
-        if trend:
-            label = trend_labels.get(trend, "")
-            trend = f'<span title="{label}" aria-label="{label}">{escaped(trend)}</span>'
         add(
-            f"\n      <td>{kind_labels.get(kind, '') if kind else ''}</td>\n      <td>{previous}</td>\n      <td>{trend}</td>"
-            "\n    </tr>\n  "
+            f"{head}{body}{kinds.get(kind, empty_cell) if kind else empty_cell}\n      <td>{previous}</td>"
+            f"\n      <td>{(trends.get(trend) or _trend_cell(trend)) if trend else ''}</td>\n    </tr>\n  "
         )
     return Markup("".join(parts))
+
+
+def _trend_cell(trend):
+    """An arrow other than trend_arrow's three, as the template printed it (no label)."""
+    return f'<span title="" aria-label="">{escaped(trend)}</span>'
 
 
 _ROWS_MARKER = "\x00rows\x00"
@@ -129,6 +141,7 @@ def pdf_statuses(reports):
     """Each report's PDF progress as templates/review/_pdf_status.html printed it when included in a list
     (the polling block of components/job_status.html around it, whitespace included), without an include,
     a macro import and a call per row: the review home page lists twenty."""
+    gettext = _translations().ugettext  # the request's translations, looked up once
     status_link, download_link = (
         address_pattern("review.pdf_status", "report_id"),
         address_pattern("report_files.download", "report_id"),
@@ -179,12 +192,31 @@ def pdf_statuses(reports):
 # page takes it as it stands; any other code gets its own url_for
 _PLAIN_CODE = re.compile(r"[A-Za-z0-9_.~-]+")
 _SOME_CODE = "zz-some-station-zz"
+_SOME_APPOINTMENT = 987654321  # an id no address holds: where the appointment's goes
+_reopen_addresses: dict = {}  # application root: the reopen address of _SOME_APPOINTMENT and _SOME_CODE
+
+
+def _reopen_pattern(appointment_id):
+    """The reopen form's address of ``appointment_id`` with ``%s`` where a station's code goes (and any ``%`` of
+    its own escaped): ``url_for`` once per application root and process, not per page."""
+    root = request.script_root
+    address = _reopen_addresses.get(root)
+    if address is None:
+        address = _reopen_addresses[root] = url_for(
+            "station_conclusions.reopen", appointment_id=_SOME_APPOINTMENT, department_code=_SOME_CODE
+        )
+    return (
+        address.replace(str(_SOME_APPOINTMENT), str(int(appointment_id)), 1)
+        .replace("%", "%%")
+        .replace(_SOME_CODE, "%s")
+    )
 
 
 def stations_rows(stations, appointment_id, signed):
     """The ``<tr>`` of each station of ``ReviewData.stations`` (department, items done, items, conclusion or
     None) as templates/review/appointment.html's loop printed them: with a reopen form for each signed
     conclusion unless the report is ``signed``."""
+    gettext = _translations().ugettext  # the request's translations, looked up once
     not_signed = translated(gettext("Not signed"))  # outside the f-string: pybabel reads none
     not_signed = f'<span class="badge pending">{not_signed}</span>'
     if not signed:
@@ -192,11 +224,7 @@ def stations_rows(stations, appointment_id, signed):
         reopen_button = translated(gettext("Reopen for the station doctor"))
         label, hint = escape(str(REOPEN_REASON_LABEL)), escape(str(REOPEN_REASON_HINT))
         token = escape(csrf_token())
-        pattern = (
-            url_for("station_conclusions.reopen", appointment_id=appointment_id, department_code=_SOME_CODE)
-            .replace("%", "%%")
-            .replace(_SOME_CODE, "%s")
-        )
+        pattern = _reopen_pattern(appointment_id)
     chinese = is_chinese()
     # signed at, to the minute: as the center's clock reads it (a station doctor signs several at a time, seconds
     # apart; the minute is all it shows, and no time zone's offset has had seconds since 1972)
@@ -204,12 +232,11 @@ def stations_rows(stations, appointment_id, signed):
     parts = []
     add = parts.append
     for department, done, total, conclusion in stations:
-        add(f'\n      <tr>\n        <th scope="row">{escaped(localized_name(department, chinese))}</th>\n')
-        add(f'        <td class="num">{done}/{total}</td>\n        <td class="prewrap">')
+        text = ""
+        closed = False
         if conclusion is not None:
-            add(escaped(conclusion.text))
-        add("</td>\n        <td>")
-        closed = conclusion is not None and conclusion.status == CONCLUSION_SIGNED
+            text = escaped(conclusion.text)
+            closed = conclusion.status == CONCLUSION_SIGNED
         if closed:
             signer = escaped(conclusion.signed_by.name) if conclusion.signed_by_id else "—"
             signed_at = conclusion.signed_at
@@ -217,22 +244,22 @@ def stations_rows(stations, appointment_id, signed):
             time = times.get(minute)
             if time is None:
                 time = times[minute] = escape(center_time(signed_at))
-            add(f'{signer} <small class="muted">{time}</small>\n            ')
+            by = f'{signer} <small class="muted">{time}</small>\n            '
         else:
-            add(not_signed)
-        add("</td>\n        ")
+            by = not_signed
+        action = ""
         if not signed:
-            add("\n        <td>")
+            form = ""
             if closed:
                 code = department.code
                 if _PLAIN_CODE.fullmatch(code):
-                    action = pattern % code
+                    address = pattern % code
                 else:
-                    action = url_for("station_conclusions.reopen", appointment_id=appointment_id, department_code=code)
+                    address = url_for("station_conclusions.reopen", appointment_id=appointment_id, department_code=code)
                 code = escaped(code)
-                add(
+                form = (
                     f"\n          <details><summary>{reopen_text}</summary>\n"
-                    f'          <form method="post" action="{escaped(action)}" novalidate>\n'
+                    f'          <form method="post" action="{escaped(address)}" novalidate>\n'
                     f'            <input type="hidden" name="csrf_token" value="{token}">\n'
                     f'            <label for="reason-{code}">{label} <span aria-hidden="true">*</span></label>\n'
                     f'            <input id="reason-{code}" name="reason" maxlength="500" required'
@@ -241,8 +268,12 @@ def stations_rows(stations, appointment_id, signed):
                     f'            <button type="submit" class="secondary">{reopen_button}</button>\n'
                     "          </form></details>\n        "
                 )
-            add("</td>\n        ")
-        add("\n      </tr>\n    ")
+            action = f"\n        <td>{form}</td>\n        "
+        add(
+            f'\n      <tr>\n        <th scope="row">{escaped(localized_name(department, chinese))}</th>\n'
+            f'        <td class="num">{done}/{total}</td>\n        <td class="prewrap">{text}</td>\n'
+            f"        <td>{by}</td>\n        {action}\n      </tr>\n    "
+        )
     return Markup("".join(parts))
 
 
@@ -252,6 +283,7 @@ _LEVEL_CLASSES = {"A": "error", "B": "warning"}
 def suggestions_rows(suggestions):
     """The ``<tr>`` of each advice.SuggestedFinding (the advice library's findings the abnormal results call
     for) as templates/review/appointment.html's loop printed them."""
+    gettext = _translations().ugettext  # the request's translations, looked up once
     no_entry = translated(gettext("(no entry in the library)"))  # outside the f-strings: pybabel reads none
     by_rules = translated(gettext("by the rule table"))
     no_entry = f' <small class="muted">{no_entry}</small>'
@@ -277,6 +309,7 @@ def suggestions_rows(suggestions):
 def ready_rows(rows):
     """The ``<tr>`` of each review_queue.QueueRow of a page of the review queue, as templates/review/_ready.html's
     loop printed them."""
+    gettext = _translations().ugettext  # the request's translations, looked up once
     review_link = address_pattern("review.appointment", "appointment_id")
     review_text = translated(gettext("Review"))
     parts = []

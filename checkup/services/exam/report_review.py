@@ -7,6 +7,7 @@ import datetime
 import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, SQL, Select, fn
@@ -393,11 +394,12 @@ def _conclusions_query(appointment_id):
     )
 
 
-def _reports_conclusions_query(appointment_id, report_names=None, user_names=_USER_NAMES):
+def _reports_conclusions_query(appointment_id, report_names=None, user_names=_USER_NAMES, conclusion_names=None):
     """``_reports_query``'s rows and ``_conclusions_query``'s in one statement: two kinds of row (1: a report
     version with its signer, 2: a station conclusion with its signer), each joined to the other's columns'
-    NULLs (one row of NULLs for a kind with none); reports newest version first. ``report_names`` and
-    ``user_names``: the fields of the reports and of their signers read (default: all)."""
+    NULLs (one row of NULLs for a kind with none); reports newest version first. ``report_names``,
+    ``user_names`` and ``conclusion_names``: the fields of the reports, of the signers and of the conclusions read
+    (default: all)."""
     kinds = (Select(columns=[SQL("1").alias("kind")]) + Select(columns=[SQL("2")])).alias("kinds")
     kind = kinds.c.kind
     signer, concluder = User.alias(), User.alias()
@@ -406,7 +408,7 @@ def _reports_conclusions_query(appointment_id, report_names=None, user_names=_US
             kind,
             *(getattr(Report, name) for name in report_names or _REPORT_NAMES),
             *(getattr(signer, name) for name in user_names),
-            *StationConclusion._meta.sorted_fields,
+            *(getattr(StationConclusion, name) for name in conclusion_names or _CONCLUSION_NAMES),
             *(getattr(concluder, name) for name in user_names),
         )
         .from_(kinds)
@@ -451,8 +453,31 @@ _REPORTS_CONCLUSIONS = PreparedSelect(
 # writes it: the largest column), nor anything of a signer but their name
 _PAGE_REPORT_NAMES = tuple(name for name in field_names(Report) if name != "results_snapshot")
 _PAGE_USER_NAMES = ("id", "name")
+# of a station conclusion, what the stations' rows show and decide with (not who saved or reopened it, nor when)
+_PAGE_CONCLUSION_NAMES = ("id", "department", "text", "status", "signed_by", "signed_at")
+
+
+class PageSigner(NamedTuple):
+    id: int
+    name: str
+
+
+class PageConclusion(NamedTuple):
+    """A station conclusion as the review page reads it (``_PAGE_CONCLUSION_NAMES``), with its signer or None."""
+
+    id: int
+    department_id: int
+    text: str
+    status: str
+    signed_by_id: int | None
+    signed_at: datetime.datetime | None
+    signed_by: PageSigner | None
+
+
 _PAGE_REPORTS_CONCLUSIONS = PreparedSelect(
-    lambda appointment_id: _reports_conclusions_query(appointment_id, _PAGE_REPORT_NAMES, _PAGE_USER_NAMES),
+    lambda appointment_id: _reports_conclusions_query(
+        appointment_id, _PAGE_REPORT_NAMES, _PAGE_USER_NAMES, _PAGE_CONCLUSION_NAMES
+    ),
     "checkup_review_page_reports_conclusions",
     samples=(-2_000_000_032,),
 )
@@ -493,26 +518,82 @@ def _appointment(appointment_id):
 
 _PAGE_ITEM_NAMES = tuple(f.name for f in _PAGE_ITEM_FIELDS)
 _PAGE_RESULT_NAMES = tuple(f.name for f in _PAGE_RESULT_FIELDS)
-# (select, item field names, result field names) of the full rows and of the page's
-_ITEM_READS = {False: (_ITEMS, _ITEM_NAMES, _RESULT_NAMES), True: (_PAGE_ITEMS, _PAGE_ITEM_NAMES, _PAGE_RESULT_NAMES)}
+
+
+# The review page's items, departments and results (``_items(..., page=True)``) as named tuples of the columns it
+# reads, not model objects: a checkup has 50-100 items, each read a dozen times by the rows, the stations, the
+# advice library and the printer, and a tuple's field costs a fraction of a model's (a Python descriptor each).
+# Their fields are the models' (a foreign key by its ``_id`` name); tests/exam/test_review_page_form.py compares.
+class PageDepartment(NamedTuple):
+    id: int
+    code: str
+    name_en: str
+    name_zh: str
+    sort_order: int
+
+
+class PageItem(NamedTuple):
+    id: int
+    code: str
+    name_en: str
+    name_zh: str
+    department_id: int
+    unit: str
+    result_type: str
+    department: PageDepartment
+
+
+class PageResult(NamedTuple):
+    id: int
+    appointment_id: int
+    item_id: int
+    value_text: str
+    value_num: Decimal | None
+    unit: str
+    flag: str
+    ref_low: Decimal | None
+    ref_high: Decimal | None
+    skipped: bool
+    skip_reason: str
+    source: str
 
 
 def _items(appointment_id, page=False):
     """[(exam item, its Result or None)] of the appointment, each item with its department (one object per
-    department); ``page``: only the fields the review page shows (``_PAGE_ITEM_FIELDS``, ``_PAGE_RESULT_FIELDS``)."""
-    select, item_names, result_names = _ITEM_READS[page]
-    width = len(item_names)
+    department); ``page``: only the fields the review page shows (``_PAGE_ITEM_FIELDS``, ``_PAGE_RESULT_FIELDS``),
+    as PageItem (with its PageDepartment) and PageResult."""
+    if page:
+        return _page_items(appointment_id)
+    width = len(_ITEM_NAMES)
     result_at = width + len(_DEPARTMENT_NAMES)
     departments = {}
     items = []
-    for values in select.plain(appointment_id):
-        item = model_of(ExamItem, item_names, values[:width])
+    for values in _ITEMS.plain(appointment_id):
+        item = model_of(ExamItem, _ITEM_NAMES, values[:width])
         department = departments.get(values[width])
         if department is None:
             department = departments[values[width]] = model_of(Department, _DEPARTMENT_NAMES, values[width:result_at])
         item.__rel__["department"] = department
-        result = model_of(Result, result_names, values[result_at:]) if values[result_at] is not None else None
+        result = model_of(Result, _RESULT_NAMES, values[result_at:]) if values[result_at] is not None else None
         items.append((item, result))
+    return items
+
+
+_PAGE_DEPARTMENT_AT = len(_PAGE_ITEM_NAMES)
+_PAGE_RESULT_AT = _PAGE_DEPARTMENT_AT + len(_DEPARTMENT_NAMES)
+
+
+def _page_items(appointment_id):
+    department_at, result_at = _PAGE_DEPARTMENT_AT, _PAGE_RESULT_AT
+    new_item, new_department, new_result = PageItem._make, PageDepartment._make, PageResult._make
+    departments = {}
+    items = []
+    for values in _PAGE_ITEMS.plain(appointment_id):
+        department = departments.get(values[department_at])
+        if department is None:
+            department = departments[values[department_at]] = new_department(values[department_at:result_at])
+        item = new_item((*values[:department_at], department))
+        items.append((item, new_result(values[result_at:]) if values[result_at] is not None else None))
     return items
 
 
@@ -526,12 +607,13 @@ _REPORT_READS = {
 def _reports_and_conclusions(appointment_id, page=False):
     """(every report version, newest first, each with its signer, as ``_reports_query`` reads them; {department
     id: StationConclusion} of ``_conclusions_query``, each with its signer or None): one query. ``page``: the
-    fields the review page shows (``_PAGE_REPORT_NAMES``, signers' ``_PAGE_USER_NAMES``)."""
+    fields the review page shows (``_PAGE_REPORT_NAMES``, signers' ``_PAGE_USER_NAMES``), each conclusion a
+    PageConclusion."""
     select, report_names, user_names = _REPORT_READS[page]
     reports, conclusions = [], {}
     signer_at = 1 + len(report_names)
     first = signer_at + len(user_names)
-    concluder_at = first + len(_CONCLUSION_NAMES)
+    concluder_at = first + (len(_PAGE_CONCLUSION_NAMES) if page else len(_CONCLUSION_NAMES))
     for values in select.plain(appointment_id):
         if values[0] == 1:
             if values[1] is not None:
@@ -540,9 +622,14 @@ def _reports_and_conclusions(appointment_id, page=False):
                     report.__rel__["signed_by"] = model_of(User, user_names, values[signer_at:first])
                 reports.append(report)
         elif values[first] is not None:
-            conclusion = model_of(StationConclusion, _CONCLUSION_NAMES, values[first:concluder_at])
             signer = values[concluder_at:]
-            conclusion.__rel__["signed_by"] = model_of(User, user_names, signer) if signer[0] is not None else None
+            if page:
+                conclusion = PageConclusion(
+                    *values[first:concluder_at], PageSigner(*signer) if signer[0] is not None else None
+                )
+            else:
+                conclusion = model_of(StationConclusion, _CONCLUSION_NAMES, values[first:concluder_at])
+                conclusion.__rel__["signed_by"] = model_of(User, user_names, signer) if signer[0] is not None else None
             conclusions[conclusion.department_id] = conclusion
     return reports, conclusions
 
