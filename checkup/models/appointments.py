@@ -1,6 +1,7 @@
 """Appointments, the items they perform, and the waitlist."""
 
 from peewee import (
+    SQL,
     BooleanField,
     CharField,
     DateField,
@@ -46,6 +47,9 @@ class Appointment(BaseModel):
     reminder_sent_at = DateTimeField(null=True)
     # SEQUENCE of the calendar invitation (UID from the exam code): one more at each move or cancellation
     ics_sequence = IntegerField(default=0)
+    # the client's name, kept by the database's triggers (migration 0032) on every insert, change of client
+    # and change of the client's name: never written here. The day sheet pages a slot by it (index below)
+    client_name = CharField(max_length=100, null=True)
 
     class Meta:
         # (status, day, id): the review queue's checked-in appointments of its window, in order (migration 0023);
@@ -55,6 +59,19 @@ class Appointment(BaseModel):
     @property
     def is_live(self):
         return self.status in LIVE_STATUSES
+
+
+# a day's live appointments by slot and client name (migration 0032): a page of the day sheet is a range of it
+Appointment.add_index(
+    Appointment.index(
+        Appointment.day,
+        Appointment.slot,
+        Appointment.client_name,
+        Appointment.id,
+        name="appointment_day_slot_id_client_name_id",
+        where=SQL("status <> 'cancelled'"),
+    )
+)
 
 
 class AppointmentItem(BaseModel):

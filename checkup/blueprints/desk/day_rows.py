@@ -8,7 +8,7 @@ from markupsafe import Markup, escape
 
 from checkup.core.i18n import is_chinese
 from checkup.core.labels import choice_label
-from checkup.models.appointments import CHECKED_IN, COMPLETED
+from checkup.models.appointments import BOOKED, CHECKED_IN, COMPLETED
 from checkup.web.html_text import escaped
 from checkup.web.page_shell import csrf_token
 from checkup.web.row_printing import translated
@@ -80,35 +80,59 @@ def day_rows(rows, row_links, row_error=None, row_message=None):
     guide_link, labels_link, no_show_link = (
         escaped(row_links[name]) for name in ("guide_sheet", "specimen_labels", "no_show")
     )
+    # what a row prints of its status (badge and label) and of its client's sex, escaped once per page
+    badges = {
+        code: f'<span class="badge {escaped(BADGES.get(code, ""))}">{label}</span>'
+        for code, label in status_labels.items()
+    }
+    sexes = {sex: f"{label}, " for sex, label in sex_labels.items()}
+    flags = {
+        (False, False): "\n    \n    \n",
+        (True, False): f"\n    {walk_in}\n    \n",
+        (False, True): f"\n    \n    {roster}\n",
+        (True, True): f"\n    {walk_in}\n    {roster}\n",
+    }
+    row_end = f"  <td>\n    {error}\n    {message}\n    "
+    package_names = {}
     out = []
     for row in rows:
         appointment_id = row.appointment_id
-        row_id = escaped(appointment_id)
+        row_id = str(appointment_id)  # an int: digits, nothing to escape
         package = row.package
-        if package:
-            package_name = escaped(package.name_zh if chinese and package.name_zh else package.name_en)
-        else:
+        if package is None:
             package_name = ""
+        else:
+            package_name = package_names.get(package)
+            if package_name is None:
+                package_name = package_names[package] = escaped(
+                    package.name_zh if chinese and package.name_zh else package.name_en
+                )
         status = row.status
+        badge = badges.get(status)
+        if badge is None:
+            badge = f'<span class="badge {escaped(BADGES.get(status, ""))}">{_status_label(status)}</span>'
+        sex = sexes.get(row.sex)
+        if sex is None:
+            sex = f"{_sex_label(row.sex, sex_labels)}, "
         masked = row.masked_national_id
         checked_in_at = row.checked_in_at
+        phone = row.phone
         out.append(
             f'\n<tr id="appointment-{row_id}">\n'
-            f'  <td><a href="{detail % appointment_id}">{escaped(row.name)}</a>\n'
-            f"    {walk_in if row.source == 'walk_in' else ''}\n"
-            f"    {roster if row.roster_record else ''}\n"
-            f'    <br><small class="muted">{born} {escaped(str(row.birth_date))}</small></td>\n'
-            f"  <td>{_sex_label(row.sex, sex_labels)}, {escaped(row.age)}</td>\n"
-            f"  <td>{escaped(row.phone or '—')}</td>\n"
+            f'  <td><a href="{detail % appointment_id}">{escaped(row.name)}</a>'
+            f"{flags[row.source == 'walk_in', bool(row.roster_record)]}"
+            f'    <br><small class="muted">{born} {row.birth_date}</small></td>\n'  # a date: digits and dashes
+            f"  <td>{sex}{row.age}</td>\n"  # an int
+            f"  <td>{escaped(phone) if phone else '—'}</td>\n"
             "  <td>" + (f'<span class="directory-masked">{escaped(masked)}</span>' if masked else "—") + "</td>\n"
             f"  <td>{package_name}</td>\n"
             f"  <td><code>{escaped(row.exam_code)}</code></td>\n"
-            f'  <td><span class="badge {escaped(BADGES.get(status, ""))}">'
-            f"{status_labels[status] if status in status_labels else _status_label(status)}</span>\n"
+            f"  <td>{badge}\n"
             "    " + (f'<br><small class="muted">{_hh_mm(checked_in_at)}</small>' if checked_in_at else "") + "</td>\n"
-            f"  <td>\n    {error}\n    {message}\n    "
+            f"{row_end}"
         )
-        if row.can_check_in:
+        booked = status == BOOKED
+        if booked and row.is_today:  # row.can_check_in
             action = check_in_link % appointment_id
             out.append(
                 f'\n    <form method="post" action="{action}"\n'
@@ -151,7 +175,7 @@ def day_rows(rows, row_links, row_error=None, row_message=None):
                 "    </p>\n    "
             )
         out.append("\n    ")
-        if row.can_mark_no_show:
+        if booked and row.slot_ended:  # row.can_mark_no_show
             action = no_show_link % appointment_id
             out.append(
                 f'\n    <form method="post" action="{action}"\n'

@@ -21,7 +21,8 @@ from checkup.services.catalog import packages
 from checkup.services.exam import day_sheets, exam_day, guide_sheets, specimens
 from checkup.services.groups import enrollment_identity
 from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
-from checkup.web.row_printing import address_pattern
+from checkup.web.row_printing import address_pattern, translated
+from checkup.web.template_gettext import _translations
 
 bp = Blueprint("daysheet", __name__, url_prefix="/desk/day")
 restrict_blueprint(bp, SCHEDULER, ADMIN)
@@ -54,8 +55,61 @@ def _row_links():
     return links
 
 
+# {(script root, endpoint, values): address}: the day sheet's page links (days, slots, pages) as url_for makes
+# them, the same for every request under one root; bounded (emptied when full)
+_addresses_kept: dict[tuple, str] = {}
+ADDRESSES_KEPT = 2048
+
+
+def _address(endpoint, **values):
+    """``url_for(endpoint, **values)``, kept per process: a page prints a dozen of them and url_for costs ~10 µs
+    a call. Addresses hold no one's data (a day, a slot id, a position)."""
+    key = (request.script_root, endpoint, *sorted(values.items()))
+    address = _addresses_kept.get(key)
+    if address is None:
+        address = url_for(endpoint, **values)
+        if len(_addresses_kept) >= ADDRESSES_KEPT:
+            _addresses_kept.clear()
+        _addresses_kept[key] = address
+    return address
+
+
 def _day_url(day):
     return url_for("daysheet.today") if day == clock.today() else url_for("daysheet.today", day=day.isoformat())
+
+
+def _page_words():
+    """The page's fixed labels in the request's language, as ``{{ _("…") }}`` printed them (the translation
+    marked safe): the translations looked up once, not through a template call per label (a quiet day's
+    table heads repeat per slot)."""
+    gettext = _translations().ugettext
+    return {
+        "day_sheet": translated(gettext("Day sheet")),
+        "today_note": translated(gettext("today")),
+        "day": translated(gettext("Day")),
+        "show_day": translated(gettext("Show the day")),
+        "previous_day": translated(gettext("Previous day")),
+        "today": translated(gettext("Today")),
+        "next_day": translated(gettext("Next day")),
+        "walk_in": translated(gettext("Register a walk-in")),
+        "counts": translated(gettext("Counts")),
+        "time_slots": translated(gettext("Time slots")),
+        "pages": translated(gettext("Pages of the day sheet")),
+        "earlier": translated(gettext("Earlier")),
+        "later": translated(gettext("Later")),
+        "ended": translated(gettext("ended")),
+        "closed": translated(gettext("closed")),
+        "client": translated(gettext("Client")),
+        "sex_age": translated(gettext("Sex, age")),
+        "phone": translated(gettext("Phone")),
+        "id_number": translated(gettext("ID number")),
+        "package": translated(gettext("Package")),
+        "exam_code": translated(gettext("Exam code")),
+        "status": translated(gettext("Status")),
+        "action": translated(gettext("Action")),
+        "no_appointments": translated(gettext("No appointments in this slot.")),
+        "no_slots": translated(gettext("No time slots on this day.")),
+    }
 
 
 @bp.get("", endpoint="today")
@@ -71,6 +125,8 @@ def today():
         day_rows=functools.partial(print_day_rows, row_links=_row_links()),
         slot_nav=slot_nav,
         day_counts=print_day_counts,
+        address=_address,
+        words=_page_words(),
     )
 
 

@@ -24,7 +24,7 @@ SHEET_PAGE_ROWS = 50  # rows on one page of the day sheet (a day of 1,000 appoin
 IDENTITY_FIELDS = ("name", "birth_date", "national_id")
 
 
-@dataclass
+@dataclass(slots=True)
 class DaySheetRow:
     appointment_id: int
     day: object
@@ -170,22 +170,24 @@ def _page_rows_select(day, first_start, first_id, last_start, last_id, limit, of
     (``last_start``, ``last_id``) in the day's slot order — the page's whole slots, consecutive in that order
     (``_window``) — so that its SQL keeps one shape whatever the number of slots shown.
 
-    The page is picked from narrow rows (the appointment's id, its client's name and the slot's order) and
-    only its rows are joined to the wide columns: sorting a busy slot's ~270 whole rows (the client's
-    cipher, phone, package names) by name was most of the statement's time on PostgreSQL."""
+    The page is picked from narrow rows (the appointment's id, the client's name kept on it and the slot's
+    order) and only its rows are joined to the wide columns: sorting a busy slot's ~270 whole rows (the
+    client's cipher, phone, package names) by name was most of the statement's time on PostgreSQL. The name
+    is the one kept on the appointment (migration 0032), read from the index on (day, slot, client name, id)
+    of the live appointments: a lookup into ``client`` for each of a busy slot's ~290 appointments, only to
+    sort them, was most of what was left."""
     slot_order = Tuple(Slot.start_time, Slot.id)
     page = (
         Appointment.select(Appointment.id)
-        .join_from(Appointment, Client)
         .join_from(Appointment, Slot)
         .where(
             Appointment.day == day,
-            Appointment.status != CANCELLED,
+            Appointment.status != CANCELLED,  # a constant of the prepared statement: the index's condition
             Slot.day == day,
             slot_order >= Tuple(first_start, first_id),
             slot_order <= Tuple(last_start, last_id),
         )
-        .order_by(Slot.start_time, Slot.id, Client.name, Appointment.id)
+        .order_by(Slot.start_time, Slot.id, Appointment.client_name, Appointment.id)
         .limit(limit)
         .offset(offset)
         .alias("page")
@@ -196,7 +198,7 @@ def _page_rows_select(day, first_start, first_id, last_start, last_id, limit, of
         .select_extend(check_in.at)
         .join_from(Appointment, page, on=(Appointment.id == page.c.id))
         .join_from(Appointment, check_in, JOIN.LEFT_OUTER, on=_check_in_of(check_in))
-        .order_by(Slot.start_time, Slot.id, Client.name, Appointment.id)
+        .order_by(Slot.start_time, Slot.id, Appointment.client_name, Appointment.id)
     )
 
 
@@ -301,26 +303,27 @@ def _rows(tuples, now, today, checked_in=False):
             packages[package_code] = SheetPackage(*package)
         roster_record = roster_since is not None  # enrollment_identity.is_roster_record
         rows.append(
-            DaySheetRow(
-                appointment_id=appointment_id,
-                day=day,
-                exam_code=exam_code,
-                status=status,
-                source=source,
-                client_id=client_id,
-                name=name,
-                sex=sex,
-                age=age_on(birth_date, day),
-                birth_date=birth_date,
-                phone=phone,
-                masked_national_id=_masked(cipher, masks),
-                package=packages.get(package_code),
-                slot_ended=slot_ended,
-                is_today=day == today,
-                roster_record=roster_record,
-                roster_id_hash=roster_id_hash if roster_record else None,
-                slot_id=slot_id,
-                checked_in_at=at,
+            DaySheetRow(  # positionally, in the order of its fields (a page makes 50)
+                appointment_id,
+                day,
+                exam_code,
+                status,
+                source,
+                client_id,
+                name,
+                sex,
+                age_on(birth_date, day),
+                birth_date,
+                phone,
+                _masked(cipher, masks),
+                packages.get(package_code),
+                slot_ended,
+                day == today,  # is_today
+                at,  # checked_in_at
+                roster_record,
+                roster_id_hash if roster_record else None,
+                False,  # known_elsewhere: _mark_known_elsewhere
+                slot_id,
             )
         )
     return rows
