@@ -5,14 +5,31 @@ import re
 from typing import NamedTuple
 
 from babel.dates import DateTimeFormat
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from checkup.blueprints.desk.capacity_rows import appointment_rows, month_days, resource_rows, slot_rows
+from checkup.blueprints.desk.capacity_rows import (
+    appointment_rows,
+    day_pager,
+    month_days,
+    resource_rows,
+    slot_rows,
+    slot_times,
+)
 from checkup.core import clock
 from checkup.core.arguments import parse_page
 from checkup.core.errors import ValidationError
@@ -22,8 +39,11 @@ from checkup.models.accounts import ADMIN, SCHEDULER
 from checkup.services.booking import capacity, capacity_import
 from checkup.services.booking.availability import shift_month
 from checkup.services.catalog import catalog
+from checkup.web.form_controls import form_field
 from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
+from checkup.web.html_text import escaped
+from checkup.web.page_shell import csrf_token
 from checkup.web.uploads import run_import
 
 bp = Blueprint("capacity", __name__, url_prefix="/desk/capacity")
@@ -237,25 +257,80 @@ def resource_form(row, formdata=None):
     return _capacity_form(f"resource-{row.id}", row.capacity, label, formdata)
 
 
+# {(language, day): (the day's full date, its month's title)}: what ``day|dateformat("full")`` and the
+# ``month_title`` macro print, formatted once per language and day (Babel's formatting costs more than the
+# page's rows); dates only, bounded
+_DAY_TITLES: dict[tuple[str, datetime.date], tuple[str, str]] = {}
+_DAY_TITLES_KEPT = 512
+
+# {language: the close form's note field as a blank form prints it}: it holds nothing of the request
+_BLANK_CLOSE_NOTES: dict[str, Markup] = {}
+
+
+def _day_titles(day):
+    key = (str(get_locale()), day)
+    titles = _DAY_TITLES.get(key)
+    if titles is None:
+        month_pattern = "y年M月" if is_chinese() else "LLLL y"  # as capacity/_macros.html's month_title
+        titles = (format_date(day, "full"), format_date(day, month_pattern))
+        if len(_DAY_TITLES) >= _DAY_TITLES_KEPT:
+            _DAY_TITLES.clear()
+        _DAY_TITLES[key] = titles
+    return titles
+
+
+def _hidden_token():
+    """What a FlaskForm's ``csrf_token`` field prints, with this request's token (nothing with CSRF off: the
+    form then has no such field, and the template printed it as undefined)."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):  # as FlaskForm.Meta.csrf
+        return ""
+    return Markup(f'<input id="csrf_token" name="csrf_token" type="hidden" value="{escaped(csrf_token())}">')
+
+
+def _close_fields(close_form):
+    """(the close form's token field, its note field): a posted form's as it prints them (with its errors),
+    else a blank form's, its note printed once per language and the request's token put in."""
+    if close_form is not None:
+        token = getattr(close_form, "csrf_token", None)
+        return (Markup(token()) if token is not None else ""), form_field(close_form.note, None, {})
+    language = str(get_locale())
+    note = _BLANK_CLOSE_NOTES.get(language)
+    if note is None:
+        note = _BLANK_CLOSE_NOTES[language] = form_field(
+            CloseDayForm(formdata=None, meta={"csrf": False}).note, None, {}
+        )
+    return _hidden_token(), note
+
+
 def _day_page(day, status=200, slot_forms=None, resource_forms=None, close_form=None, error=None):
     """The day page; ``slot_forms`` and ``resource_forms`` ({id: form}) are posted forms shown with their errors
-    (the other rows print their stored capacities: capacity_rows)."""
+    (the other rows print their stored capacities: capacity_rows). The day's one form shown (none without
+    slots: close, or reopen a closed day) is printed without a form built for it unless it was posted."""
     sheet = capacity.capacity_day(day, parse_page(request.args.get("page")))
     labels = fill_labels()
+    full_date, month_title = _day_titles(day)
+    close_token = close_note = reopen_token = None
+    if sheet.slots and not sheet.closed:
+        close_token, close_note = _close_fields(close_form)
+    elif sheet.slots:
+        reopen_token = _hidden_token()
     return render_page(
         "capacity/day.html",
         sheet=sheet,
         slot_rows=slot_rows(sheet.slots, slot_forms or {}, fill_state, labels),
         resource_rows=resource_rows(sheet.resources, resource_forms or {}, fill_state, labels),
-        # the day's one form shown (none without slots): built only then
-        close_form=close_form or (CloseDayForm(formdata=None) if sheet.slots and not sheet.closed else None),
-        reopen_form=ReopenDayForm(formdata=None) if sheet.slots and sheet.closed else None,
+        close_token=close_token,
+        close_note=close_note,
+        reopen_token=reopen_token,
         today=clock.today(),
         page_error=error,
         prev_day=day - datetime.timedelta(days=1),
         next_day=day + datetime.timedelta(days=1),
         status=status,
-        appointment_rows=appointment_rows,
+        appointment_rows=appointment_rows(sheet.appointments, slot_times(sheet.slots)) if sheet.appointments else "",
+        appointments_pager=day_pager(sheet.appointments_page, day.isoformat()) if sheet.appointments else "",
+        full_date=full_date,
+        month_title=month_title,
     )
 
 

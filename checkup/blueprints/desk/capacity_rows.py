@@ -4,14 +4,16 @@ resource days with their capacity forms (a dozen rows, each a macro call and a W
 shown: a fifth of the page). Values are escaped as the template escaped them; tests/booking/test_capacity_rows.py
 renders the old loop and macros beside them."""
 
+from flask import url_for
 from flask_babel import gettext
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from checkup.core.i18n import localized
 from checkup.web.form_controls import form_field
 from checkup.web.html_text import escaped
 from checkup.web.page_shell import csrf_token
 from checkup.web.row_printing import address_pattern, translated
+from checkup.web.template_gettext import _translations
 
 
 def appointment_rows(appointments, slot_times):
@@ -20,17 +22,51 @@ def appointment_rows(appointments, slot_times):
     no_phone_text = translated(gettext("no phone"))  # outside the f-string: pybabel reads no f-string
     no_phone = f'<span class="muted">{no_phone_text}</span>'
     out = []
+    times_of = {slot_id: escaped(times) for slot_id, times in slot_times.items()}
     for _id, exam_code, slot_id, client_name, client_phone in appointments:
         if client_phone:
-            phone = escape(client_phone)
+            phone = escaped(client_phone)
             phone_cell = f'<a href="tel:{phone}">{phone}</a>'
         else:
             phone_cell = no_phone
-        times = escape(slot_times[slot_id]) if slot_id in slot_times else ""
         out.append(
-            f"\n    <tr>\n      <td>{escape(client_name)}</td>\n      <td>{phone_cell}</td>\n"
-            f"      <td><code>{escape(exam_code)}</code></td>\n      <td>{times}</td>\n    </tr>"
+            f"\n    <tr>\n      <td>{escaped(client_name)}</td>\n      <td>{phone_cell}</td>\n"
+            f"      <td><code>{escaped(exam_code)}</code></td>\n      <td>{times_of.get(slot_id, '')}</td>\n    </tr>"
         )
+    return Markup("".join(out))
+
+
+def slot_times(slots):
+    """{slot id: its times as the day page printed them, ``strftime('%H:%M') ~ '–' ~ strftime('%H:%M')``}."""
+    return {slot.id: f"{_hh_mm(slot.start_time)}–{_hh_mm(slot.end_time)}" for slot in slots}
+
+
+def _hh_mm(value):
+    """``value.strftime("%H:%M")`` without strftime's cost."""
+    return f"{value.hour:02d}:{value.minute:02d}"
+
+
+def day_pager(result, day):
+    """What ``pager(result, 'capacity.day', none, day=day)`` (templates/components/pager.html) printed on the
+    day page, without a macro call: a page of the day's appointments, ``day`` its ISO date."""
+    if not (result.has_prev or result.has_next):
+        return Markup("\n\n")
+    gettext = _translations().ugettext  # as the template's ``_`` (translation marked safe, then formatted)
+    out = [f'\n\n\n\n<nav aria-label="{translated(gettext("Pages"))}" class="pager">\n  ']
+    if result.has_prev:
+        url = escaped(url_for("capacity.day", page=result.number - 1, day=day))
+        previous = translated(gettext("Previous page"))
+        out.append(f'\n  \n  <a href="{url}" rel="prev"><span aria-hidden="true">←</span> {previous}</a>\n  ')
+    if result.pages:
+        count = Markup(gettext("Page %(page)s of %(pages)s")) % {"page": result.number, "pages": result.pages}
+    else:
+        count = Markup(gettext("Page %(page)s")) % {"page": result.number}
+    out.append(f"\n  <span>{count}</span>\n  ")
+    if result.has_next:
+        url = escaped(url_for("capacity.day", page=result.number + 1, day=day))
+        following = translated(gettext("Next page"))
+        out.append(f'\n  \n  <a href="{url}" rel="next">{following} <span aria-hidden="true">→</span></a>\n  ')
+    out.append("\n</nav>\n\n")
     return Markup("".join(out))
 
 
