@@ -9,7 +9,7 @@ import pytest
 from flask import render_template_string
 from flask_babel import force_locale
 
-from checkup.blueprints.admin.audit_rows import audit_rows
+from checkup.blueprints.admin.audit_rows import action_options, audit_rows
 from checkup.services.admin.admin_overview import AuditPage, AuditRow
 
 # templates/admin/_audit_rows.html's body before its rows moved to Python (the template's own loop)
@@ -60,3 +60,23 @@ def test_no_events_as_the_template_printed_them(app, language, cursor):
     new = _render(app, language, NEW, log)
     assert new == old
     assert 'colspan="6"' in new
+
+
+# templates/admin/audit.html's action filter as it was before its options moved to Python
+OLD_OPTIONS = """<option value="">{{ _("All actions") }}</option>
+    {% for a in actions %}<option value="{{ a }}" {% if a == action %}selected{% endif %}>{{ a }}</option>{% endfor %}
+  </select>"""
+NEW_OPTIONS = """<option value="">{{ _("All actions") }}</option>
+    {#- printed in Python (blueprints/admin/audit_rows.action_options) #}
+    {{ action_options(actions, action) }}
+  </select>"""
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("action", ["", "auth.login", "a<b>&\"c'", "not.listed"])
+@pytest.mark.parametrize("actions", [[], ["auth.login", "a<b>&\"c'", "results.viewed"]])
+def test_action_options_as_the_template_printed_them(app, language, action, actions):
+    with app.test_request_context("/"), force_locale(language):
+        old = render_template_string(OLD_OPTIONS, actions=actions, action=action)
+        new = render_template_string(NEW_OPTIONS, actions=actions, action=action, action_options=action_options)
+    assert new == old

@@ -9,8 +9,8 @@ import pytest
 from flask import render_template_string
 from flask_babel import force_locale
 
-from checkup.blueprints.admin.catalog_rows import item_groups, item_rows
-from checkup.services.catalog.catalog import ItemListRow
+from checkup.blueprints.admin.catalog_rows import department_options, item_groups, item_rows
+from checkup.services.catalog.catalog import ItemListRow, NamedRow
 from checkup.services.catalog.catalog_packages import ItemChoice
 
 # templates/catalog/module_form.html's macro as it was before the checkboxes moved to Python (the package
@@ -141,11 +141,15 @@ def _item_rows():
         ItemListRow(2, "US<1>", '超声 "腹部"', "影像科", "", "text", "380.00", "CT <scanner>", False),
         ItemListRow(3, "URI&", "Urine", "Lab", "", "choice", "0.00", "", True),
         ItemListRow(4, "ODD", "Odd", "Lab", "x", "odd<type>", "1.00", "", False),
+        # the same department, unit and type as rows before them, with another resource or state (parts kept per page)
+        ItemListRow(5, "URI2", "Urine 2", "Lab", "", "choice", "2.00", "CT <scanner>", False),
+        ItemListRow(6, "GLU2", "Glucose 2", "Lab <&>", "mmol/L", "numeric", "3.00", "", True),
+        ItemListRow(7, "GLU3", "Glucose 3", "Lab <&>", "mmol/L", "numeric", "3.00", "CT <scanner>", True),
     ]
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
-@pytest.mark.parametrize("count", [4, 1, 0])
+@pytest.mark.parametrize("count", [7, 4, 1, 0])
 def test_item_rows_as_the_template_printed_them(app, language, count):
     rows = _item_rows()[:count]
     with app.test_request_context("/"), force_locale(language):
@@ -153,3 +157,48 @@ def test_item_rows_as_the_template_printed_them(app, language, count):
         after = render_template_string("{{- item_rows_html }}", item_rows_html=item_rows(rows))
     assert after == before
     assert ("&lt;scanner&gt;" in after) if count > 1 else ("<tr" in after)
+
+
+# templates/catalog/items.html's department filter as it was before its options moved to Python
+OLD_DEPARTMENT_OPTIONS = """<option value="">{{ _("All departments") }}</option>
+    {% for d in departments %}<option value="{{ d.id }}" {% if department == d.id %}selected{% endif %}>{{ localized(d) }}</option>{% endfor %}
+  </select>"""
+NEW_DEPARTMENT_OPTIONS = """<option value="">{{ _("All departments") }}</option>
+    {#- printed in Python (blueprints/admin/catalog_rows.department_options), read only for the whole page #}
+    {{ department_options() }}
+  </select>"""
+
+
+def _departments():
+    return [
+        NamedRow(3, "LAB", "Lab <&>", "检验科"),
+        NamedRow(1, "US", 'Ultrasound "B"', ""),
+        NamedRow(12, "X", "X-ray", "放射 <科>"),
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("department", [None, 3, 12, 999])
+@pytest.mark.parametrize("count", [3, 0])
+def test_department_options_as_the_template_printed_them(app, language, department, count):
+    departments = _departments()[:count]
+    with app.test_request_context("/"), force_locale(language):
+        before = render_template_string(OLD_DEPARTMENT_OPTIONS, departments=departments, department=department)
+        after = render_template_string(
+            NEW_DEPARTMENT_OPTIONS,
+            department_options=lambda: department_options(departments, department, language == "zh"),
+        )
+    assert after == before
+    assert ("selected>" in after) == (department in (3, 12) and count > 0)
+
+
+def test_item_rows_kept_per_language_and_printed_again_when_a_row_changes(app):
+    """Rows are kept per process (catalog_rows._KEPT_ROWS): asked again in the other language, or after an item
+    changed, each page is still what the template printed."""
+    rows = _item_rows()
+    changed = [rows[0]._replace(name="Glucose <new>", active=False), *rows[1:]]
+    for language, shown in (("en", rows), ("zh", rows), ("en", rows), ("en", changed), ("zh", changed)):
+        with app.test_request_context("/"), force_locale(language):
+            before = render_template_string(OLD_ITEM_ROWS, items=shown)
+            after = render_template_string("{{- item_rows_html }}", item_rows_html=item_rows(shown))
+        assert after == before

@@ -3,7 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from checkup.blueprints.admin.audit_rows import audit_rows
+from checkup.blueprints.admin.audit_rows import action_options, audit_rows
 from checkup.forms.tasks import DiscardTaskForm
 from checkup.models.accounts import ADMIN
 from checkup.services.access import care_access
@@ -37,6 +37,7 @@ def audit_log():
         "admin/_audit_rows.html",
         log=events,
         audit_rows=audit_rows,
+        action_options=action_options,
         action=action,
         actions=[] if wants_fragment() else admin_overview.audit_actions(),
     )

@@ -21,6 +21,8 @@ bp = Blueprint("catalog", __name__, url_prefix="/admin/catalog")
 restrict_blueprint(bp, ADMIN)
 # the catalog forms' fields that check themselves as they are left: field_checks(endpoint, args)(field)
 bp.add_app_template_global(FieldChecks, "field_checks")
+# the catalog's navigation as catalog/_subnav.html renders it, kept per language, page and mount point
+bp.add_app_template_global(catalog_rows.subnav, "catalog_subnav")
 
 ITEM_FIELDS = catalog.ITEM_FIELDS
 QUICK_FIELDS = ("name_en", "name_zh", "unit", "price", "active")
@@ -65,10 +67,12 @@ def _choice(row, chinese):
 
 def _prepare_item_form(form, item=None):
     chinese = is_chinese()
-    departments = [_choice(d, chinese) for d in catalog.departments()]  # read once, listed twice
+    departments = [_choice(d, chinese) for d in catalog.department_names()]  # read once, listed twice
     form.department.choices = [("", "—")] + departments
     form.resource.choices = [("", _("None"))] + [
-        _choice(r, chinese) for r in catalog.resources() if r.active or (item is not None and r.id == item.resource_id)
+        _choice(r, chinese)
+        for r in catalog.resource_names()
+        if r.active or (item is not None and r.id == item.resource_id)
     ]
     form.container.choices = container_choices()
     form.station.choices = [("", _("Its department"))] + departments
@@ -98,8 +102,9 @@ def items():
         "catalog/_item_rows.html",
         item_rows_html=catalog_rows.item_rows(rows),
         search=search,
-        department=department,
-        departments=catalog.departments(),
+        department_options=lambda: catalog_rows.department_options(
+            catalog.department_names(), department, is_chinese()
+        ),
     )
 
 

@@ -4,13 +4,13 @@ holds a few hundred items, and the macro's loop cost a third of those pages. Val
 template escaped them; labels are translated once per page; tests/catalog/test_catalog_rows.py renders the
 old macro beside them."""
 
-from flask import url_for
-from flask_babel import gettext
+from flask import current_app, render_template, request, url_for
+from flask_babel import get_locale, gettext
 from markupsafe import Markup, escape
 
 from checkup.core.labels import choice_label
 from checkup.web.html_text import escaped
-from checkup.web.row_printing import address_pattern, translated
+from checkup.web.row_printing import address_pattern, localized_name, translated
 
 
 def item_groups(groups, selected, with_sex=False):
@@ -48,14 +48,37 @@ def item_groups(groups, selected, with_sex=False):
     return Markup("".join(parts))
 
 
+# {(language, where the app is mounted): {ItemListRow: its printed <tr>}}: a row's markup depends only on its own
+# values (catalog data, no account's), the language and the addresses, so a row is printed once per process
+# while it stays as it is; an edited row is another key. Emptied when it holds more than _KEPT_ROWS rows.
+_KEPT_ROWS = 5_000
+
+
 def item_rows(items):
     """The ``<tr>`` of each row of the catalog's item list (services/catalog/catalog ``ItemListRow``), as
-    templates/catalog/_item_rows.html's macro printed them (the newlines between them included)."""
+    templates/catalog/_item_rows.html's macro printed them (the newlines between them included). Texts are
+    escaped without a Markup each; each row's markup is kept per language (see ``_KEPT_ROWS``)."""
     if not items:
         no_match = translated(gettext("No item matches."))
         return Markup(f'\n<tr><td colspan="9">{no_match}</td></tr>\n')
+    kept_by_page = current_app.extensions.setdefault("checkup.catalog_item_rows", {})
+    page_key = (str(get_locale()), request.script_root)
+    kept = kept_by_page.get(page_key)
+    if kept is None or len(kept) > _KEPT_ROWS:
+        kept = kept_by_page[page_key] = {}
+    printed = [kept.get(item) for item in items]
+    if None in printed:
+        fresh = [item for item, row in zip(items, printed, strict=True) if row is None]
+        for item, row in zip(fresh, _printed_rows(fresh), strict=True):
+            kept[item] = row
+        printed = [kept[item] for item in items]
+    return Markup("".join(printed))
+
+
+def _printed_rows(items):
+    """Each of ``items``' ``<tr>`` (with the newlines around it), printed."""
     detail, edit, row_form = (
-        address_pattern(endpoint, "item_id")
+        escaped(address_pattern(endpoint, "item_id"))
         for endpoint in ("catalog.item_detail", "catalog.item_edit", "catalog.item_row_form")
     )
     active_text = translated(gettext("Active"))
@@ -63,19 +86,43 @@ def item_rows(items):
     inactive_text = f'<span class="badge cancelled">{inactive_label}</span>'
     edit_text = translated(gettext("Edit"))
     type_labels = {}
-    parts = []
-    add = parts.append
+    printed = []
     for item in items:
-        item_id, code = item.id, escape(item.code)
+        item_id, code = item.id, escaped(item.code)
         type_label = type_labels.get(item.result_type)
         if type_label is None:
             type_label = type_labels[item.result_type] = escape(str(choice_label("result_type", item.result_type)))
-        add(f'\n<tr id="item-{escape(item_id)}">\n  <td>{code}</td>\n  <td><a href="{escape(detail % item_id)}">')
-        add(f"{escape(item.name)}</a></td>\n  <td>{escape(item.department)}</td>\n  <td>{escape(item.unit)}</td>\n")
-        add(
-            f'  <td>{type_label}</td>\n  <td class="num">{escape(item.price)}</td>\n  <td>{escape(item.resource)}</td>\n'
+        printed.append(
+            f'\n<tr id="item-{item_id}">\n  <td>{code}</td>\n  <td><a href="{detail % item_id}">'
+            f"{escaped(item.name)}</a></td>\n  <td>{escaped(item.department)}</td>\n  <td>{escaped(item.unit)}</td>\n"
+            f'  <td>{type_label}</td>\n  <td class="num">{escaped(item.price)}</td>\n'
+            f"  <td>{escaped(item.resource)}</td>\n  <td>{active_text if item.active else inactive_text}</td>\n"
+            f'  <td><a href="{edit % item_id}"\n         hx-get="{row_form % item_id}" hx-target="closest tr" '
+            f'hx-swap="outerHTML">{edit_text}<span class="visually-hidden"> {code}</span></a></td>\n</tr>\n'
         )
-        add(f'  <td>{active_text if item.active else inactive_text}</td>\n  <td><a href="{escape(edit % item_id)}"\n')
-        add(f'         hx-get="{escape(row_form % item_id)}" hx-target="closest tr" hx-swap="outerHTML">{edit_text}')
-        add(f'<span class="visually-hidden"> {code}</span></a></td>\n</tr>\n')
-    return Markup("".join(parts))
+    return printed
+
+
+def department_options(departments, selected, chinese):
+    """The item list's department filter's ``<option>``s (services/catalog/catalog ``department_names``), the one
+    whose id is ``selected`` selected, names in the page's language: what templates/catalog/items.html's loop
+    printed."""
+    return Markup(
+        "".join(
+            f'<option value="{department.id}" {"selected" if selected == department.id else ""}>'
+            f"{escaped(localized_name(department, chinese))}</option>"
+            for department in departments
+        )
+    )
+
+
+def subnav():
+    """templates/catalog/_subnav.html as it renders for this request: it depends only on the language, the
+    page's endpoint and where the app is mounted (no account's data), so it is rendered once per such key and
+    kept on the app."""
+    kept = current_app.extensions.setdefault("checkup.catalog_subnav", {})
+    key = (str(get_locale()), request.endpoint, request.script_root)
+    html = kept.get(key)
+    if html is None:
+        html = kept[key] = Markup(render_template("catalog/_subnav.html"))
+    return html

@@ -257,6 +257,42 @@ def departments():
     return _DEPARTMENTS.rows()
 
 
+class NamedRow(NamedTuple):
+    """A department or a resource as the catalog's lists and choices show it (no model object)."""
+
+    id: int
+    code: str
+    name_en: str
+    name_zh: str
+    active: bool = True  # a department's is not read: always true
+
+
+def _department_names_query():
+    return Department.select(Department.id, Department.code, Department.name_en, Department.name_zh).order_by(
+        Department.sort_order, Department.code
+    )
+
+
+def _resource_names_query():
+    return Resource.select(Resource.id, Resource.code, Resource.name_en, Resource.name_zh, Resource.active).order_by(
+        Resource.code
+    )
+
+
+_DEPARTMENT_NAMES = PreparedSelect(_department_names_query, "checkup_catalog_department_names")
+_RESOURCE_NAMES = PreparedSelect(_resource_names_query, "checkup_catalog_resource_names")
+
+
+def department_names():
+    """Every department in the order ``departments()`` gives, as NamedRows (``active`` not read: true)."""
+    return [NamedRow(*row) for row in _DEPARTMENT_NAMES.plain()]
+
+
+def resource_names():
+    """Every resource in the order ``resources()`` gives, as NamedRows."""
+    return [NamedRow(*row) for row in _RESOURCE_NAMES.plain()]
+
+
 def resources(active_only=False):
     return (_ACTIVE_RESOURCES if active_only else _RESOURCES).rows()
 
