@@ -6,6 +6,7 @@ went; each request then joins the pieces with its own token. What a key leaves o
 markup: nothing of one account goes in (the token is the only per-request value, and each visitor gets
 their own). Forms that carry errors or a visitor's input are printed as they are, never kept."""
 
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
@@ -28,3 +29,9 @@ class KeptMarkup:
                 self._kept.clear()
             self._kept[key] = pieces
         return Markup(token.join(pieces))
+
+
+class TokenOnlyForm(FlaskForm):
+    """A form with no field of its own: its ``csrf_token`` prints what a fresh form's token field prints (the
+    same name and id, with ``prefix`` as the form had it, and the request's one token), for a page whose
+    forms' fields are kept and printed without building the forms."""

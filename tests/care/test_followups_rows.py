@@ -9,8 +9,8 @@ import pytest
 from flask import render_template_string
 from flask_babel import force_locale
 
-from checkup.blueprints.care.followups_rows import worklist_rows
-from checkup.services.care import followups
+from checkup.blueprints.care.followups_rows import plain_rows, worklist_rows
+from checkup.services.care import followup_worklist, followups
 from checkup.services.care.followup_worklist import DepartmentName, Named, WorklistRow
 
 # the loop as it was before the rows moved to Python (from the <tbody> to the </tbody>)
@@ -105,3 +105,66 @@ def test_no_rows_print_the_empty_row(app, language):
         new = render_template_string(NEW_LOOP, rows=worklist_rows([]))
     assert new == old
     assert 'colspan="8"' in new
+
+
+def _plain_rows():
+    """Rows as followup_worklist.plain_worklist reads them (its columns, the page's total last): every state
+    ``_rows`` covers, read from the database instead."""
+    due = datetime.datetime(2026, 12, 7, 8, 30)
+    late = datetime.datetime(2026, 12, 1, 8, 30)
+    rows = []
+
+    def row(level, status="open", kind="finding", department=(3, "Surgery <&>", "外科"), assignee=None, **extra):
+        values = {
+            "client": f'Wang <b>"{len(rows)}"</b> & co',
+            "due_at": due,
+            "assignee_id": 7 if assignee else None,
+            "outcome_code": "",
+            **extra,
+        }
+        department_id, name_en, name_zh = department or (None, None, None)
+        rows.append(
+            (
+                len(rows) + 1,
+                values["client"],
+                level,
+                values["due_at"],
+                status,
+                kind,
+                department_id,
+                name_en,
+                name_zh,
+                values["assignee_id"],
+                assignee,
+                values["outcome_code"],
+                len(rows),
+                99,
+            )
+        )
+
+    row("A", due_at=late, assignee="Li <i>Na</i>")
+    row("B", kind="service", department=None)
+    row("C", department=(4, "Internal <medicine>", ""))
+    row("Z")
+    row("A", status="closed", outcome_code="referred", assignee="Zhou", due_at=late)
+    row("B", status="closed", outcome_code="odd <code>", assignee_id=9)  # the assignee's account is gone
+    row("C", kind="service", due_at=late, assignee="Li <i>Na</i>")
+    row("A", status="closed", assignee="Zhou", department=(4, "Internal <medicine>", ""))
+    return rows
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_plain_rows_as_the_template_printed_them(app, language):
+    """plain_rows prints from the statement's rows what the old loop printed of the same rows as WorklistRow."""
+    rows = _plain_rows()
+    now_utc = datetime.datetime(2026, 12, 5, 0, 0)
+    with app.test_request_context("/care/followups"), force_locale(language):
+        items = followup_worklist.worklist_items(rows, now_utc)
+        old = render_template_string(OLD_LOOP, result=Result(items), care_label=followups.label)
+        new = render_template_string(NEW_LOOP, rows=plain_rows(rows, now_utc))
+        empty_old = render_template_string(OLD_LOOP, result=Result([]), care_label=followups.label)
+        empty_new = render_template_string(NEW_LOOP, rows=plain_rows([], now_utc))
+    assert new == old and empty_new == empty_old
+    assert new.count(' <span class="badge danger">') == 2  # overdue: the open ones due before now (1 and 7)
+    assert "外科" in new if language == "zh" else "Surgery &lt;&amp;&gt;" in new
+    assert "&lt;i&gt;" in new and 'id="pick-5"' not in new and 'id="pick-7"' in new

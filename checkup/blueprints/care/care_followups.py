@@ -13,7 +13,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from checkup.blueprints.care import followup_detail_rows, recheck_rows
-from checkup.blueprints.care.followups_rows import worklist_rows
+from checkup.blueprints.care.followups_rows import plain_rows
 from checkup.core import clock
 from checkup.core.errors import DomainError, NotFound, ValidationError
 from checkup.core.i18n import localized
@@ -83,7 +83,7 @@ def _list_context(filters, assign_form=None, error=None, department=None, viewer
         args["department_id"] = department.id
     # who sees what and what to choose from, in one statement
     viewer, catalogs = viewer_catalogs or followups.viewer_and_catalogs(actor())
-    result = followup_worklist.worklist(actor(), filters, viewer)
+    result, now_utc = followup_worklist.plain_worklist(actor(), filters, viewer)
     department_options = [(d.id, localized(d)) for d in catalogs.departments]
     assignee_choices = _assignee_choices(catalogs.counselors)
     return {
@@ -92,9 +92,10 @@ def _list_context(filters, assign_form=None, error=None, department=None, viewer
             _filters_form, filters, args, list_endpoint, department_options, assignee_choices
         ),
         "result": result,
-        "worklist_rows": worklist_rows(result.items),
+        "worklist_rows": plain_rows(result.items, now_utc),
         "department_options": department_options,
         "assignee_choices": assignee_choices,
+        "kept_parts": functools.partial(_kept_parts, assignee_choices, assign_form),
         "assign_form": assign_form,  # only a refused assignment brings one (its errors); a view builds none
         "error": error,
         "list_args": args,
@@ -136,6 +137,33 @@ def _filters_form(filters, list_args, list_endpoint, department_options, assigne
             _kept_filters.clear()
         _kept_filters[key] = printed
     return printed
+
+
+_KEPT = "care/_followups_kept.html"
+# {(language, the counselors offered): the results' table head and bulk-assign controls as
+# templates/care/_followups_kept.html prints them}: nothing in them is a follow-up's or the viewer's
+_kept_results_parts: dict = {}
+KEPT_PARTS = 64
+
+
+def _kept_parts(assignee_choices, assign_form):
+    """(the results' table head, the bulk-assign controls); a refused assignment's errors printed afresh."""
+    if assign_form is not None and assign_form.assignee.errors:
+        return (
+            get_template_attribute(_KEPT, "table_head")(),
+            get_template_attribute(_KEPT, "bulk_assign")(assignee_choices, assign_form),
+        )
+    key = (str(get_locale()), tuple(assignee_choices))
+    parts = _kept_results_parts.get(key)
+    if parts is None:
+        parts = (
+            get_template_attribute(_KEPT, "table_head")(),
+            get_template_attribute(_KEPT, "bulk_assign")(assignee_choices, None),
+        )
+        if len(_kept_results_parts) >= KEPT_PARTS:
+            _kept_results_parts.clear()
+        _kept_results_parts[key] = parts
+    return parts
 
 
 # --- the worklist --------------------------------------------------------------------------------------

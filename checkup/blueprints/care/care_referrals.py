@@ -1,6 +1,7 @@
 """Referrals: the list with filters, one referral with its next steps, the letter PDF and the report."""
 
-from flask import Blueprint, flash, make_response, redirect, request, url_for
+from flask import Blueprint, flash, get_template_attribute, make_response, redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from checkup.core.errors import DomainError, NotFound
@@ -9,6 +10,7 @@ from checkup.models.accounts import ADMIN, COUNSELOR
 from checkup.services.care import followups, referrals
 from checkup.web.form_round_trip import place_refusal
 from checkup.web.guards import actor, render_page, restrict_blueprint
+from checkup.web.kept_markup import TokenOnlyForm
 
 bp = Blueprint("care_referrals", __name__, url_prefix="/care/referrals")
 restrict_blueprint(bp, COUNSELOR, ADMIN)
@@ -57,10 +59,56 @@ def report():
     return render_page("care/referrals_report.html", data=referrals.report())
 
 
+_FIELDS = "care/_referral_fields.html"
+MOVING = referrals.OPEN_STATUSES  # the statuses whose page prints the next step's forms
+# {language: the fields of a GET's fresh forms as templates/care/_referral_fields.html prints them}: nothing
+# in them is a referral's (no value, no error), so they are printed once per process and language
+_kept_fields: dict = {}
+FORMS_SHOWN = tuple(name for name, _factory in FORMS.values())
+
+
+def _printed_fields(forms):
+    return tuple(
+        get_template_attribute(_FIELDS, macro)(forms[name])
+        for macro, name in (
+            ("schedule_fields", "schedule_form"),
+            ("complete_fields", "complete_form"),
+            ("decline_fields", "decline_form"),
+        )
+    )
+
+
 def _detail_page(referral_id, status=200, error=None, **forms):
     referral = referrals.view(actor(), referral_id)
+    if not forms and referral.status not in MOVING:  # no form printed: none built
+        return _render_detail(referral, status, error, dict.fromkeys(FORMS_SHOWN), ("", "", ""))
+    if not forms:  # a fresh page: its fields kept once printed, only the CSRF tokens left to print
+        language = str(get_locale())
+        fields = _kept_fields.get(language)
+        if fields is None:
+            fields = _kept_fields[language] = _printed_fields({name: factory() for name, factory in FORMS.values()})
+        token_form = TokenOnlyForm()
+        tokens = {
+            "schedule_form": token_form,
+            "complete_form": token_form,
+            "decline_form": TokenOnlyForm(prefix="decline"),
+        }
+        return _render_detail(referral, status, error, tokens, fields)
     context = {name: forms.get(name) or form_class() for name, form_class in FORMS.values()}
-    return render_page("care/referrals_detail.html", referral=referral, status=status, error=error, **context)
+    return _render_detail(referral, status, error, context, _printed_fields(context))
+
+
+def _render_detail(referral, status, error, forms, fields):
+    return render_page(
+        "care/referrals_detail.html",
+        referral=referral,
+        status=status,
+        error=error,
+        schedule_fields=fields[0],
+        complete_fields=fields[1],
+        decline_fields=fields[2],
+        **forms,
+    )
 
 
 @bp.get("/<int:referral_id>")

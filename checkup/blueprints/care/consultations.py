@@ -3,15 +3,19 @@ or cancelling it. The client asks at /me/consultations (me/consultations.py); th
 every consultation page uses, and the section on a client's record, are provided here."""
 
 from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from checkup.core.errors import Conflict
 from checkup.forms.consultations import CancelForm, CompleteForm, ScheduleForm
 from checkup.models.accounts import ADMIN, COUNSELOR
 from checkup.services.care import consultations
+from checkup.web.form_controls import form_field
 from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, roles_required
+from checkup.web.kept_markup import TokenOnlyForm
 
 bp = Blueprint("care_consultations", __name__, url_prefix="/care/consultations")
 STAFF = (COUNSELOR, ADMIN)
@@ -45,17 +49,64 @@ def consultation_list():
     )
 
 
+_BETWEEN = "\n      "  # what the page printed between two fields of a form
+# (language, the physicians offered, the one chosen): the fields of a GET's fresh forms as the page printed
+# them (staff names and labels only: the same for every consultation with that physician), kept per process
+_kept_fields: dict = {}
+KEPT_FIELDS = 64
+
+
+def _printed_fields(schedule_form, complete_form, cancel_form):
+    """The three forms' fields as templates/consultations/staff_detail.html printed them (each form's
+    fields between its CSRF token and its button)."""
+    return (
+        Markup(form_field(schedule_form.physician) + _BETWEEN + form_field(schedule_form.scheduled_at)),
+        form_field(complete_form.notes),
+        form_field(cancel_form.reason),
+    )
+
+
+def _physician_choices(doctors):
+    return [("", "—")] + [(str(id_), name) for id_, name in doctors]
+
+
 def _detail_page(consultation_id, schedule_form=None, complete_form=None, cancel_form=None, status=200):
     consultation = consultations.staff_detail(actor(), consultation_id)
+    shows_forms = consultation.status in consultations.OPEN_STATUSES  # the page prints the forms of an open one
+    fresh = schedule_form is None and complete_form is None and cancel_form is None
+    if fresh and not shows_forms:  # nothing of the forms is printed: none is built
+        token_form = None
+        return _render_detail(consultation, (token_form,) * 3, ("", "", ""), status)
     doctors = consultations.physician_names()
-    schedule_form = schedule_form or ScheduleForm(formdata=None, physician=str(consultation.physician_id or ""))
-    schedule_form.physician.choices = [("", "—")] + [(str(id_), name) for id_, name in doctors]
+    choices = _physician_choices(doctors)
+    chosen = str(consultation.physician_id or "")
+    key = (str(get_locale()), tuple(choices), chosen) if fresh else None
+    fields = _kept_fields.get(key) if fresh else None
+    if fields is not None:  # nothing left to print but the CSRF tokens: no form built
+        return _render_detail(consultation, (TokenOnlyForm(),) * 3, fields, status)
+    schedule_form = schedule_form or ScheduleForm(formdata=None, physician=chosen)
+    schedule_form.physician.choices = choices
+    complete_form = complete_form or CompleteForm(formdata=None)
+    cancel_form = cancel_form or CancelForm(formdata=None)
+    fields = _printed_fields(schedule_form, complete_form, cancel_form)
+    if fresh:
+        if len(_kept_fields) >= KEPT_FIELDS:
+            _kept_fields.clear()
+        _kept_fields[key] = fields
+    return _render_detail(consultation, (schedule_form, complete_form, cancel_form), fields, status)
+
+
+def _render_detail(consultation, forms, fields, status):
+    schedule_form, complete_form, cancel_form = forms
     return render_page(
         "consultations/staff_detail.html",
         consultation=consultation,
         schedule_form=schedule_form,
-        complete_form=complete_form or CompleteForm(formdata=None),
-        cancel_form=cancel_form or CancelForm(formdata=None),
+        complete_form=complete_form,
+        cancel_form=cancel_form,
+        schedule_fields=fields[0],
+        complete_fields=fields[1],
+        cancel_fields=fields[2],
         status=status,
     )
 

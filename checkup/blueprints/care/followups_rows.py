@@ -4,10 +4,16 @@ each, and the loop was most of the list's time (the worklist, its "mine" view an
 Values are escaped as the template escaped them; labels are translated once per page and the rows' address
 is a pattern; tests/care/test_followups_rows.py renders the old loop beside them."""
 
+import datetime
+
 from flask_babel import gettext
 from markupsafe import Markup
 
+from checkup.core import clock
+from checkup.core.i18n import is_chinese
+from checkup.models.results import OPEN
 from checkup.services.care import followups
+from checkup.services.care.followup_worklist import DUE_FORMAT
 from checkup.web.html_text import escaped
 from checkup.web.row_printing import address_pattern, translated
 
@@ -51,4 +57,81 @@ def worklist_rows(items):
         add(f"{assignee}</td>\n      <td>{escaped(f.status_label)}")
         add(f" · {escaped(f.outcome_label)}" if f.outcome_code else "")
         add(f'</td>\n      <td class="num">{escaped(f.attempt_count)}</td>\n    </tr>\n    ')
+    return Markup("".join(parts))
+
+
+def plain_rows(rows, now_utc):
+    """``worklist_rows`` of the rows ``followup_worklist.plain_worklist`` read (as the statement returns them),
+    printed straight from their columns: no row object per follow-up, each label, department and assignee
+    escaped once per page (tests/care/test_followups_rows.py prints both from the same rows)."""
+    if not rows:
+        return worklist_rows(())
+    chinese = is_chinese()
+    zone = clock.zone()  # clock.from_utc's zone, looked up once per page
+    levels, statuses, outcomes = (
+        followups.label_texts("level"),
+        followups.label_texts("status"),
+        followups.label_texts("outcome_code"),
+    )
+    level_cells = {}  # level: its badge cell's markup
+    status_cells = {}  # (status, outcome code): the status cell's text
+    departments = {}  # id: its name in the page's language, escaped
+    assignees = {}  # name: escaped
+    overdue = translated(gettext("Overdue"))
+    overdue = f' <span class="badge danger">{overdue}</span>'
+    unassigned = translated(gettext("Unassigned"))
+    service = f'<br><small class="muted">{escaped(followups.label("kind", "service"))}</small>'
+    select_before, _name, select_after = translated(
+        gettext("Select the follow-up of %(name)s", name="%(name)s")
+    ).partition("%(name)s")
+    select_after = select_after.replace("%(name)s", "")
+    detail_link = escaped(address_pattern("care_followups.detail", "follow_up_id"))
+    parts = []
+    add = parts.append
+    for row in rows:
+        (number, client, level, due_at, status, kind, department_id, name_en, name_zh, assignee_id, assignee) = row[:11]
+        outcome_code = row[11]
+        name = escaped(client)
+        if status == OPEN:
+            add(
+                f'\n    <tr>\n      <td><label for="pick-{number}"><input type="checkbox" id="pick-{number}" '
+                f'name="ids" value="{number}"><span class="visually-hidden">{select_before}{name}{select_after}'
+                "</span></label></td>\n      <td>"
+            )
+        else:
+            add("\n    <tr>\n      <td></td>\n      <td>")
+        cell = level_cells.get(level)
+        if cell is None:
+            cell = level_cells[level] = (
+                f'<span class="badge {_LEVEL_BADGES.get(level, "info")}">{escaped(levels.get(level, level))}</span>'
+            )
+        due = due_at.replace(tzinfo=datetime.UTC).astimezone(zone).strftime(DUE_FORMAT)
+        add(
+            f'{cell}</td>\n      <td><a href="{detail_link % number}">{name}</a>\n        '
+            f"{service if kind == 'service' else ''}</td>\n      <td>{escaped(due)}"
+            f"{overdue if status == OPEN and due_at < now_utc else ''}</td>\n      <td>"
+        )
+        if department_id:
+            department = departments.get(department_id)
+            if department is None:
+                department = departments[department_id] = escaped((name_zh if chinese else "") or name_en)
+            add(department)
+        else:
+            add("—")
+        if assignee_id and assignee is not None:
+            shown = assignees.get(assignee)
+            if shown is None:
+                shown = assignees[assignee] = escaped(assignee)
+        else:
+            shown = unassigned
+        state = status_cells.get((status, outcome_code))
+        if state is None:
+            state = escaped(statuses.get(status, status))
+            if outcome_code:
+                state += f" · {escaped(outcomes.get(outcome_code, outcome_code))}"
+            status_cells[(status, outcome_code)] = state
+        add(
+            f'</td>\n      <td>{shown}</td>\n      <td>{state}</td>\n      <td class="num">{escaped(row[12])}</td>'
+            "\n    </tr>\n    "
+        )
     return Markup("".join(parts))

@@ -5,6 +5,7 @@ withdrawals (consents.may_record_grants).
 """
 
 from flask import Blueprint, flash, redirect, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,6 +21,7 @@ from checkup.services.accounts import clients, consents, organizations
 from checkup.services.mail import messages
 from checkup.web.form_round_trip import apply_errors, submit
 from checkup.web.guards import actor, render_page, restrict_blueprint, roles_required, wants_fragment
+from checkup.web.kept_markup import TokenOnlyForm
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
 restrict_blueprint(bp, ADMIN, SCHEDULER, COUNSELOR)
@@ -168,9 +170,11 @@ def client_consents(client_id):
         form = None
         audit.record(actor(), "directory.consents_viewed", client)
     rows, history = consents.answers_and_history(client.id)  # one statement
-    if form is None:  # shown afresh: the answers in force and their version
-        form = StaffConsentForm.for_client({purpose: row is not None and row.granted for purpose, row in rows.items()})
-        form.version.data = str(consents.version_of(rows))
+    token_form = None
+    if form is None:  # shown afresh: the answers in force and their version (a form kept once built)
+        answers = {purpose: row is not None and row.granted for purpose, row in rows.items()}
+        form = _fresh_consent_form(answers, str(consents.version_of(rows)))
+        token_form = TokenOnlyForm()  # prints the CSRF token: the kept form's own would be another request's
     return render_page(
         "directory/client_consents.html",
         client=client,
@@ -182,8 +186,28 @@ def client_consents(client_id):
         sources=consents.SOURCE_LABELS,
         error=error,
         may_grant=consents.may_record_grants(actor()),
+        token_form=token_form,
         status=status,
     )
+
+
+# {(language, the answers in force, their version): the consent form a GET shows, built once}: it holds no
+# more than ticks and a number (no client's name or id), is never filled in or validated once kept, and its
+# own CSRF token is never printed (token_form's is); only read while pages print it
+_fresh_forms: dict = {}
+KEPT_FORMS = 256
+
+
+def _fresh_consent_form(answers, version):
+    key = (str(get_locale()), tuple(answers.get(purpose, False) for purpose in CONSENT_PURPOSES), version)
+    form = _fresh_forms.get(key)
+    if form is None:
+        form = StaffConsentForm.for_client(answers)
+        form.version.data = version
+        if len(_fresh_forms) >= KEPT_FORMS:
+            _fresh_forms.clear()
+        _fresh_forms[key] = form
+    return form
 
 
 def _client_data(client):

@@ -354,16 +354,10 @@ def _values(shape, viewer, filters, moments):
     return [values[name] for name in shape.parameters()]
 
 
-def worklist(actor, filters, viewer=None):
-    """A page of the follow-ups ``actor`` may see, overdue open ones first, then by due time (``viewer``:
-    ``viewer_for(actor)`` when the caller has it already).
-
-    Each row carries its client, department and assignee (joined) and the page its total (a window count):
-    one query whatever the page length, its SQL built once per process and shape of filters (prepared on
-    PostgreSQL), plus one for the viewer's head departments (and two more for a page past the end). Only
-    the columns the list shows are read, as plain values; what each row prints is worked out here, the
-    labels and department names once per page.
-    """
+def plain_worklist(actor, filters, viewer=None):
+    """(a page of ``worklist``'s rows as the statement returns them, in ``_worklist_selection``'s order with
+    the page's total last; the moment "overdue" was judged at, naive UTC): what ``worklist`` makes its rows of,
+    for a caller that prints them itself (blueprints/care/followups_rows.plain_rows)."""
     filters = filters.cleaned()
     viewer = viewer or viewer_for(actor)
     moments = _day_bounds()
@@ -383,12 +377,33 @@ def worklist(actor, filters, viewer=None):
             moments,
         ).order_by(overdue_first, open_first, FollowUp.due_at, FollowUp.id)
         page = counted_page(query, number, PER_PAGE)
+    return page, now_utc
+
+
+def worklist(actor, filters, viewer=None):
+    """A page of the follow-ups ``actor`` may see, overdue open ones first, then by due time (``viewer``:
+    ``viewer_for(actor)`` when the caller has it already).
+
+    Each row carries its client, department and assignee (joined) and the page its total (a window count):
+    one query whatever the page length, its SQL built once per process and shape of filters (prepared on
+    PostgreSQL), plus one for the viewer's head departments (and two more for a page past the end). Only
+    the columns the list shows are read, as plain values; what each row prints is worked out here, the
+    labels and department names once per page.
+    """
+    page, now_utc = plain_worklist(actor, filters, viewer)
+    page.items = worklist_items(page.items, now_utc)
+    return page
+
+
+def worklist_items(rows, now_utc):
+    """``plain_worklist``'s rows as WorklistRow, what each prints worked out (labels and department names once
+    per page)."""
     levels, statuses, outcomes = label_texts("level"), label_texts("status"), label_texts("outcome_code")
     chinese = is_chinese()
     zone = clock.zone()  # clock.from_utc's zone, looked up once per page
     departments = {}  # id: its name in the page's language
     items = []
-    for row in page.items:
+    for row in rows:
         department = DepartmentName(row[6], row[7], row[8]) if row[6] is not None else None
         if department is not None and department.id not in departments:
             departments[department.id] = (department.name_zh if chinese else "") or department.name_en
@@ -414,8 +429,7 @@ def worklist(actor, filters, viewer=None):
                 department_name=departments[row[6]] if department is not None else None,
             )
         )
-    page.items = items
-    return page
+    return items
 
 
 def _home_counts_select(viewer, now_utc):
