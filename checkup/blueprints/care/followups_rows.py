@@ -20,22 +20,32 @@ from checkup.web.row_printing import address_pattern, translated
 _LEVEL_BADGES = {"A": "danger", "B": "warning"}  # any other level: "info"
 
 
+def _fixed_parts():
+    """What every row of the page prints alike, translated once: (the overdue badge, "Unassigned", the service
+    kind's note, the checkbox label's text before and after the client's name, the detail address pattern)."""
+    overdue = translated(gettext("Overdue"))
+    service = f'<br><small class="muted">{escaped(followups.label("kind", "service"))}</small>'
+    # the text before and after the client's name, translated once (the name, escaped, goes between)
+    select_before, _name, select_after = translated(
+        gettext("Select the follow-up of %(name)s", name="%(name)s")
+    ).partition("%(name)s")
+    return (
+        f' <span class="badge danger">{overdue}</span>',
+        translated(gettext("Unassigned")),
+        service,
+        select_before,
+        select_after.replace("%(name)s", ""),  # the template joined whatever followed each mark
+        escaped(address_pattern("care_followups.detail", "follow_up_id")),
+    )
+
+
 def worklist_rows(items):
     """The ``<tr>`` of each WorklistRow (services/care/followup_worklist), or the empty list's row, as the
     template's loop printed them (the whitespace between them included)."""
     if not items:
         empty = translated(gettext("No follow-up matches these filters."))
         return Markup(f'\n    <tr><td colspan="8">{empty}</td></tr>\n    ')
-    overdue = translated(gettext("Overdue"))
-    overdue = f' <span class="badge danger">{overdue}</span>'
-    unassigned = translated(gettext("Unassigned"))
-    service = f'<br><small class="muted">{escaped(followups.label("kind", "service"))}</small>'
-    # the text before and after the client's name, translated once (the name, escaped, goes between)
-    select_before, _name, select_after = translated(
-        gettext("Select the follow-up of %(name)s", name="%(name)s")
-    ).partition("%(name)s")
-    select_after = select_after.replace("%(name)s", "")  # the template joined whatever followed each mark
-    detail_link = escaped(address_pattern("care_followups.detail", "follow_up_id"))
+    overdue, unassigned, service, select_before, select_after, detail_link = _fixed_parts()
     parts = []
     add = parts.append
     for f in items:
@@ -77,15 +87,7 @@ def plain_rows(rows, now_utc):
     status_cells = {}  # (status, outcome code): the status cell's text
     departments = {}  # id: its name in the page's language, escaped
     assignees = {}  # name: escaped
-    overdue = translated(gettext("Overdue"))
-    overdue = f' <span class="badge danger">{overdue}</span>'
-    unassigned = translated(gettext("Unassigned"))
-    service = f'<br><small class="muted">{escaped(followups.label("kind", "service"))}</small>'
-    select_before, _name, select_after = translated(
-        gettext("Select the follow-up of %(name)s", name="%(name)s")
-    ).partition("%(name)s")
-    select_after = select_after.replace("%(name)s", "")
-    detail_link = escaped(address_pattern("care_followups.detail", "follow_up_id"))
+    overdue, unassigned, service, select_before, select_after, detail_link = _fixed_parts()
     parts = []
     add = parts.append
     for row in rows:
