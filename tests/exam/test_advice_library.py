@@ -159,9 +159,13 @@ def test_rules_and_snippets_in_one_statement_give_what_the_two_reads_gave(app, c
     AdviceSnippet.create(key="ALT:H", text_en="See a doctor.", text_zh="")
 
     def shown(rules, snippets):
+        # rules_and_snippets gives named tuples (PlainRule, PlainSnippet), rules_for and snippets_for model objects
+        def data(row):
+            return row._asdict() if isinstance(row, tuple) else row.__data__
+
         return (
-            {code: [rule.__data__ for rule in found] for code, found in rules.items()},
-            {key: snippet.__data__ for key, snippet in snippets.items()},
+            {code: [data(rule) for rule in found] for code, found in rules.items()},
+            {key: data(snippet) for key, snippet in snippets.items()},
         )
 
     for codes, keys in (
@@ -174,6 +178,8 @@ def test_rules_and_snippets_in_one_statement_give_what_the_two_reads_gave(app, c
             together = advice.rules_and_snippets(codes, keys)
         assert one.count == (1 if len(codes) <= advice.IN_SIZES[-1] else 2)
         assert shown(*together) == shown(advice.rules_for(codes), advice.snippets_for(keys))
+        assert all(isinstance(rule, advice.PlainRule) for found in together[0].values() for rule in found)
+        assert all(isinstance(snippet, advice.PlainSnippet) for snippet in together[1].values())
     rules, snippets = advice.rules_and_snippets(["TG"], ["TG:H"])
     assert [rule.finding_en for rule in rules["TG"]] == ["Severe", "Any", "Hypertriglyceridaemia"]
     assert snippets["TG:H"].text_zh == "少油。" and isinstance(rules["TG"][0].value_min, Decimal)

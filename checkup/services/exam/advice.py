@@ -11,8 +11,10 @@ for ``ITEM:DIRECTION`` (the older library, services/catalog/care_rules.py) still
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from peewee import SQL
 
@@ -174,6 +176,36 @@ _ADVICE_KEY_AT = 1
 _ADVICE_TEXT_AT = _RULE_NAMES.index("advice_en")
 
 
+# What ``rules_and_snippets`` gives (the review page reads them on every view): named tuples of the columns as the
+# driver returns them, not model objects (a model's field is a Python descriptor, read many times by
+# ``rule_matches``); their fields are the models' (tests/exam/test_advice_library.py compares).
+class PlainRule(NamedTuple):
+    id: int
+    item_code: str
+    flag: str
+    match_text: str
+    value_min: Decimal | None
+    value_max: Decimal | None
+    sex: str
+    age_min: int
+    age_max: int
+    finding_en: str
+    finding_zh: str
+    advice_en: str
+    advice_zh: str
+    level: str
+    priority: int
+    active: bool
+    updated_at: datetime.datetime
+
+
+class PlainSnippet(NamedTuple):
+    id: int
+    key: str
+    text_en: str
+    text_zh: str
+
+
 def _rules_and_snippets_query(codes_size, *values):
     codes, keys = values[:codes_size], values[codes_size:]
     columns = [SQL("NULL")] * len(_RULE_NAMES)
@@ -202,25 +234,36 @@ def _padded_size(count):
 
 def rules_and_snippets(item_codes, keys):
     """(``rules_for(item_codes)``, ``snippets_for(keys)``) in one statement (two when a list is longer than the
-    largest prepared size)."""
+    largest prepared size), the rules as PlainRule and the snippets as PlainSnippet."""
     codes, keys = sorted(set(item_codes)), sorted(set(keys))
     codes_size, keys_size = _padded_size(len(codes)), _padded_size(len(keys))
     if not codes or not keys or codes_size is None or keys_size is None:
-        return rules_for(codes), snippets_for(keys)
+        return _plain_rules(rules_for(codes)), {
+            key: PlainSnippet(*(snippet.__data__[name] for name in _SNIPPET_NAMES))
+            for key, snippet in snippets_for(keys).items()
+        }
     values = (*codes, *[NO_KEY] * (codes_size - len(codes)), *keys, *[NO_KEY] * (keys_size - len(keys)))
     rules, snippets = [], {}
-    names, text_at = _RULE_NAMES, _ADVICE_TEXT_AT
+    text_at = _ADVICE_TEXT_AT
     for row in _rules_and_snippets_selects((codes_size, keys_size)).plain(*values):
         if row[2] == SNIPPET_FLAG:
-            snippets[row[1]] = model_of(AdviceSnippet, _SNIPPET_NAMES, (row[0], row[1], row[text_at], row[text_at + 1]))
+            snippets[row[1]] = PlainSnippet(row[0], row[1], row[text_at], row[text_at + 1])
         else:
-            rules.append(model_of(AdviceRule, names, row))
+            rules.append(PlainRule._make(row))
     # as _rules_query orders them: by item code, then the higher priority first, then by id
     rules.sort(key=lambda rule: (-rule.priority, rule.id))
     found = {}
     for rule in rules:
         found.setdefault(rule.item_code, []).append(rule)
     return found, snippets
+
+
+def _plain_rules(rules):
+    """``rules_for``'s answer with PlainRule for each rule."""
+    return {
+        code: [PlainRule(*(rule.__data__[name] for name in _RULE_NAMES)) for rule in found]
+        for code, found in rules.items()
+    }
 
 
 def matching_rules(rules, result_type, flag, value_text, value_num, sex, age):
