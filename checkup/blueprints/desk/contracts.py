@@ -7,8 +7,10 @@ endpoint prefix and an already-authorised contract, so the organization check st
 
 import datetime
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from checkup.core import clock
 from checkup.core.errors import Conflict, ValidationError
@@ -33,6 +35,7 @@ from checkup.services.groups import (
 )
 from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
+from checkup.web.kept_markup import KeptMarkup
 
 bp = Blueprint("contracts", __name__, url_prefix="/desk/contracts")
 restrict_blueprint(bp, ADMIN, SCHEDULER)
@@ -66,22 +69,54 @@ def _release_context(ep, contract):
     }
 
 
+# the page's content as a GET prints it: it holds the contract, its rows and the request's CSRF token only, so it is
+# printed once per language and what it shows (kept_markup); a page with an error or a form sent back is printed
+# as it is, never kept
+_KEPT_BODIES = KeptMarkup(limit=64)
+
+
+def _row_values(row, *joined):
+    """What a row read for the page holds (its columns and its joined rows'): the key's part for it."""
+    return (tuple(row.__data__.items()), *(tuple(getattr(row, name).__data__.items()) for name in joined))
+
+
 def detail_page(ep, contract, status=200, action_error=None, close_form=None):
-    return render_page(
-        "contracts/detail.html",
-        ep=ep,
-        contract=contract,
-        status=status,
-        categories=contract_categories.categories_of(contract.id),
-        reservations=contract_reservations.reservations_of(contract.id),
-        activation_problems=contracts.activation_problems(contract) if contract.status == DRAFT else [],
+    categories = contract_categories.categories_of(contract.id)
+    reservations = contract_reservations.reservations_of(contract.id)
+    problems = contracts.activation_problems(contract) if contract.status == DRAFT else []
+    releases = _release_context(ep, contract)
+    context = {
+        "ep": ep,
+        "contract": contract,
+        "categories": categories,
+        "reservations": reservations,
+        "activation_problems": problems,
         # a form only shown is built without its CSRF field: the page prints the request's token itself
-        close_form=close_form or CloseForm(formdata=None, meta={"csrf": False}),
-        action_error=action_error,
-        status_label=contracts.status_label,
-        today=clock.today(),
-        **_release_context(ep, contract),
-    )
+        "close_form": close_form or CloseForm(formdata=None, meta={"csrf": False}),
+        "action_error": action_error,
+        "status_label": contracts.status_label,
+        **releases,
+    }
+
+    def content():
+        return render_template("contracts/_detail_body.html", **context)
+
+    if action_error is None and close_form is None:
+        refusal = releases["release_refusal"]
+        key = (
+            str(get_locale()),
+            ep,
+            _row_values(contract, "organization"),
+            tuple(_row_values(category, "package") for category in categories),
+            tuple(_row_values(reservation, "slot") for reservation in reservations),
+            tuple(tuple(release.__data__.items()) for release in releases["releases"]),
+            None if refusal is None else str(refusal),
+            tuple(str(problem) for problem in problems),
+        )
+        html = _KEPT_BODIES(key, content)
+    else:
+        html = Markup(content())
+    return render_page("contracts/detail.html", contract=contract, content_html=html, status=status)
 
 
 def _contract_data(contract):
