@@ -10,6 +10,11 @@ kept value is past half its age limit, the next call starts counting again in a 
 answers with the kept value: under steady traffic no request waits for a count (the management dashboard's
 figures take ~0.5 s to count on a big center), and a value is still never older than its limit. Only a
 value nobody asked for during the second half of its life is counted again in the request.
+
+When nothing usable is kept yet (a fresh process, or a figure on a new basis), one thread counts and the
+others wait for its value instead of each counting on its own: on a cold server sixteen threads counting
+the management dashboard at once answered nothing for seconds. A waiter that waits longer than
+WAIT_FOR_COUNT_SECONDS counts itself; if the count fails, the next waiter counts.
 ``app.config["HEADLINE_REFRESH_AHEAD"] = False`` turns the background count off (the tests' setting)."""
 
 import threading
@@ -26,6 +31,9 @@ HEADLINE_MAX_AGE_SECONDS = 30.0
 
 # past this share of its age limit, a kept value is counted again in the background
 REFRESH_AHEAD_SHARE = 0.5
+
+# a thread waiting for another's first count gives up and counts itself after this long
+WAIT_FOR_COUNT_SECONDS = 30.0
 
 _lock = threading.Lock()
 
@@ -46,27 +54,36 @@ def headline(
     if max_age <= 0:
         return count()
     kept: dict[str, tuple[float, Any, Any]] = current_app.extensions.setdefault("checkup.headlines", {})
-    counting: set[str] = current_app.extensions.setdefault("checkup.headlines_counting", set())
-    with _lock:
-        entry = kept.get(name)
-        if entry is not None and entry[2] == basis:
-            age = time.monotonic() - entry[0]
-            if name in counting:
-                return entry[1]  # another thread is counting it again right now
-            if age < max_age:
-                if age >= max_age * REFRESH_AHEAD_SHARE and current_app.config.get("HEADLINE_REFRESH_AHEAD", True):
-                    counting.add(name)
-                    app = current_app._get_current_object()  # type: ignore[attr-defined]
-                    _count_in_background(app, name, count, kept, counting, basis)
-                return entry[1]
-        counting.add(name)
+    # name -> set when the count running for it ends (by a request or in the background)
+    counting: dict[str, threading.Event] = current_app.extensions.setdefault("checkup.headlines_counting", {})
+    while True:
+        with _lock:
+            entry = kept.get(name)
+            running = counting.get(name)
+            if entry is not None and entry[2] == basis:
+                if running is not None:
+                    return entry[1]  # another thread is counting it again right now
+                age = time.monotonic() - entry[0]
+                if age < max_age:
+                    if age >= max_age * REFRESH_AHEAD_SHARE and current_app.config.get("HEADLINE_REFRESH_AHEAD", True):
+                        counting[name] = threading.Event()
+                        app = current_app._get_current_object()  # type: ignore[attr-defined]
+                        _count_in_background(app, name, count, kept, counting, basis)
+                    return entry[1]
+            if running is None:
+                done = counting[name] = threading.Event()
+                break
+        # nothing usable is kept and another thread is counting it: its value serves this call too
+        if not running.wait(WAIT_FOR_COUNT_SECONDS):
+            return count()
     try:
-        value = count()  # outside the lock: nobody waits on it (the first count ever may run twice)
+        value = count()  # outside the lock: the threads asking for another name do not wait on it
         with _lock:
             kept[name] = (time.monotonic(), value, basis)
     finally:
         with _lock:
-            counting.discard(name)
+            counting.pop(name, None)
+        done.set()
     return value
 
 
@@ -75,7 +92,7 @@ def _count_in_background(
     name: str,
     count: Callable[[], Any],
     kept: dict[str, tuple[float, Any, Any]],
-    counting: set[str],
+    counting: dict[str, threading.Event],
     basis: Any,
 ) -> None:
     """Count ``name`` again in a thread of its own (its own app context and pooled connection); a failure is
@@ -91,6 +108,8 @@ def _count_in_background(
             app.logger.exception("headline figure %s could not be counted in the background", name)
         finally:
             with _lock:
-                counting.discard(name)
+                done = counting.pop(name, None)
+            if done is not None:
+                done.set()
 
     threading.Thread(target=run, name=f"headline {name}", daemon=True).start()

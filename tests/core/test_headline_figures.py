@@ -155,3 +155,95 @@ def test_a_kept_count_on_another_basis_is_counted_again_at_once(app, monkeypatch
     assert headline_figures.headline("funnel", count, basis=((2, "queued"), (1, "sent"))) == 3  # a new one
     assert headline_figures.headline("funnel", count, basis=((2, "queued"), (1, "sent"))) == 3
     assert len(calls) == 3
+
+
+def run_in_threads(app, call, how_many):
+    import threading
+
+    answers = []
+
+    def ask():
+        with app.app_context():
+            answers.append(call())
+
+    threads = [threading.Thread(target=ask) for _ in range(how_many)]
+    for thread in threads:
+        thread.start()
+    return threads, answers
+
+
+def test_on_a_cold_start_one_thread_counts_and_the_others_wait_for_its_value(app):
+    """Sixteen threads counting the management dashboard at once on a fresh server answered nothing for
+    seconds: the first count is made once."""
+    import threading
+
+    app.config["HEADLINE_MAX_AGE_SECONDS"] = 30
+    started, release, calls = threading.Event(), threading.Event(), []
+
+    def slow_count():
+        calls.append(1)
+        started.set()
+        release.wait(5)
+        return "counted once"
+
+    first, first_answer = run_in_threads(app, lambda: headline_figures.headline("cold", slow_count), 1)
+    assert started.wait(5)
+    others, answers = run_in_threads(app, lambda: headline_figures.headline("cold", slow_count), 5)
+    release.set()
+    for thread in first + others:
+        thread.join(5)
+    assert first_answer == ["counted once"] and answers == ["counted once"] * 5
+    assert len(calls) == 1
+    assert "cold" not in app.extensions["checkup.headlines_counting"]
+
+
+def test_when_the_first_count_fails_a_waiting_thread_counts_itself(app):
+    import threading
+
+    app.config["HEADLINE_MAX_AGE_SECONDS"] = 30
+    started, release = threading.Event(), threading.Event()
+
+    def broken():
+        started.set()
+        release.wait(5)
+        raise RuntimeError("the database went away")
+
+    failures = []
+
+    def ask_broken():
+        with app.app_context():
+            try:
+                headline_figures.headline("cold", broken)
+            except RuntimeError as error:
+                failures.append(str(error))
+
+    first = threading.Thread(target=ask_broken)
+    first.start()
+    assert started.wait(5)
+    waiters, answers = run_in_threads(app, lambda: headline_figures.headline("cold", lambda: "counted again"), 2)
+    release.set()
+    for thread in [first, *waiters]:
+        thread.join(5)
+    assert failures == ["the database went away"]
+    assert answers == ["counted again", "counted again"]
+
+
+def test_a_waiter_that_waits_too_long_counts_itself(app, monkeypatch):
+    import threading
+
+    app.config["HEADLINE_MAX_AGE_SECONDS"] = 30
+    monkeypatch.setattr(headline_figures, "WAIT_FOR_COUNT_SECONDS", 0.05)
+    started, release = threading.Event(), threading.Event()
+
+    def stuck():
+        started.set()
+        release.wait(5)
+        return "late"
+
+    first, first_answer = run_in_threads(app, lambda: headline_figures.headline("slow", stuck), 1)
+    assert started.wait(5)
+    assert headline_figures.headline("slow", lambda: "its own") == "its own"
+    release.set()
+    first[0].join(5)
+    assert first_answer == ["late"]
+    assert headline_figures.headline("slow", lambda: "not counted") == "late"
