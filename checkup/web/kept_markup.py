@@ -6,9 +6,13 @@ went; each request then joins the pieces with its own token. What a key leaves o
 markup: nothing of one account goes in (the token is the only per-request value, and each visitor gets
 their own). Forms that carry errors or a visitor's input are printed as they are, never kept."""
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+
+from checkup.web.html_text import escaped
+from checkup.web.page_shell import csrf_token
 
 
 class KeptMarkup:
@@ -35,3 +39,12 @@ class TokenOnlyForm(FlaskForm):
     """A form with no field of its own: its ``csrf_token`` prints what a fresh form's token field prints (the
     same name and id, with ``prefix`` as the form had it, and the request's one token), for a page whose
     forms' fields are kept and printed without building the forms."""
+
+
+def token_field(prefix="") -> Markup:
+    """What ``TokenOnlyForm(prefix=prefix).csrf_token`` prints, without building a form: the hidden field with
+    this request's token; nothing with CSRF off (a form then has no such field)."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):  # as FlaskForm.Meta.csrf
+        return Markup("")
+    name = f"{prefix}-csrf_token" if prefix else "csrf_token"
+    return Markup(f'<input id="{name}" name="{name}" type="hidden" value="{escaped(csrf_token())}">')

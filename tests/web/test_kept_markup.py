@@ -29,3 +29,16 @@ def test_printed_once_per_key_and_filled_with_the_requests_token(app):
         kept("c", render("c"))  # over the limit: what was kept is dropped
         kept("a", render("a"))
     assert printed == ["a", "b", "c", "a"]
+
+
+def test_token_field_prints_what_a_token_only_forms_field_prints(app):
+    from checkup.web.kept_markup import TokenOnlyForm, token_field
+
+    with app.test_request_context("/"):
+        app.config["WTF_CSRF_ENABLED"] = True
+        for prefix in ("", "decline"):
+            printed = token_field(prefix)
+            assert printed == TokenOnlyForm(prefix=prefix).csrf_token()
+            assert generate_csrf() in printed
+        app.config["WTF_CSRF_ENABLED"] = False
+        assert token_field() == ""

@@ -8,7 +8,6 @@ from babel.dates import DateTimeFormat
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -42,8 +41,7 @@ from checkup.services.catalog import catalog
 from checkup.web.form_controls import form_field
 from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
-from checkup.web.html_text import escaped
-from checkup.web.page_shell import csrf_token
+from checkup.web.kept_markup import token_field
 from checkup.web.uploads import run_import
 
 bp = Blueprint("capacity", __name__, url_prefix="/desk/capacity")
@@ -279,14 +277,6 @@ def _day_titles(day):
     return titles
 
 
-def _hidden_token():
-    """What a FlaskForm's ``csrf_token`` field prints, with this request's token (nothing with CSRF off: the
-    form then has no such field, and the template printed it as undefined)."""
-    if not current_app.config.get("WTF_CSRF_ENABLED", True):  # as FlaskForm.Meta.csrf
-        return ""
-    return Markup(f'<input id="csrf_token" name="csrf_token" type="hidden" value="{escaped(csrf_token())}">')
-
-
 def _close_fields(close_form):
     """(the close form's token field, its note field): a posted form's as it prints them (with its errors),
     else a blank form's, its note printed once per language and the request's token put in."""
@@ -299,7 +289,7 @@ def _close_fields(close_form):
         note = _BLANK_CLOSE_NOTES[language] = form_field(
             CloseDayForm(formdata=None, meta={"csrf": False}).note, None, {}
         )
-    return _hidden_token(), note
+    return token_field(), note
 
 
 def _day_page(day, status=200, slot_forms=None, resource_forms=None, close_form=None, error=None):
@@ -313,7 +303,7 @@ def _day_page(day, status=200, slot_forms=None, resource_forms=None, close_form=
     if sheet.slots and not sheet.closed:
         close_token, close_note = _close_fields(close_form)
     elif sheet.slots:
-        reopen_token = _hidden_token()
+        reopen_token = token_field()
     return render_page(
         "capacity/day.html",
         sheet=sheet,
