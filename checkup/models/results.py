@@ -1,6 +1,6 @@
 """Exam results, critical-value alerts, findings, reports (versioned) and the follow-ups signing creates."""
 
-from peewee import BooleanField, CharField, DateTimeField, DecimalField, ForeignKeyField, IntegerField, TextField
+from peewee import SQL, BooleanField, CharField, DateTimeField, DecimalField, ForeignKeyField, IntegerField, TextField
 
 from checkup.models.accounts import User
 from checkup.models.appointments import Appointment
@@ -146,6 +146,22 @@ class FollowUp(BaseModel):
     attempt_count = IntegerField(default=0)
     # a re-check booked from this follow-up; its normal result closes the follow-up
     recheck_appointment = ForeignKeyField(Appointment, null=True, backref="rechecks_for", on_delete="SET NULL")
+
+
+# the open follow-ups by due time, with the columns the worklist filters on (migration 0033): a page of the
+# counselors' worklist and its whole count read from this index alone; the condition is the expression
+# services/care/followup_worklist._is_open compares
+FollowUp.add_index(
+    FollowUp.index(
+        FollowUp.due_at,
+        FollowUp.id,
+        FollowUp.assignee,
+        FollowUp.department,
+        FollowUp.level,
+        name="follow_up_open_due_at_id",
+        where=SQL("status = 'open'"),
+    )
+)
 
 
 class AdviceSnippet(BaseModel):

@@ -168,3 +168,31 @@ def test_plain_rows_as_the_template_printed_them(app, language):
     assert new.count(' <span class="badge danger">') == 2  # overdue: the open ones due before now (1 and 7)
     assert "外科" in new if language == "zh" else "Surgery &lt;&amp;&gt;" in new
     assert "&lt;i&gt;" in new and 'id="pick-5"' not in new and 'id="pick-7"' in new
+
+
+def test_each_language_prints_its_own_labels_and_each_zone_its_own_due_times(app):
+    """What the rows print alike is kept per language and process, and a due time's text per zone: asking in
+    English, Chinese, then English again (one process), and again after the center's zone changes, prints
+    what the old loop printed each time."""
+    rows = _plain_rows()
+    now_utc = datetime.datetime(2026, 12, 5, 0, 0)
+
+    def both(language):
+        with app.test_request_context("/care/followups"), force_locale(language):
+            items = followup_worklist.worklist_items(rows, now_utc)
+            old = render_template_string(OLD_LOOP, result=Result(items), care_label=followups.label)
+            return old, render_template_string(NEW_LOOP, rows=plain_rows(rows, now_utc))
+
+    printed = {}
+    for language in ("en", "zh", "en"):
+        old, new = both(language)
+        assert new == old
+        printed.setdefault(language, new)
+    assert printed["en"] != printed["zh"] and "2026-12-01 16:30" in printed["en"]  # Asia/Shanghai: UTC+8
+    zone = app.config["TIMEZONE"]
+    app.config["TIMEZONE"] = "Europe/London"
+    try:
+        old, new = both("en")
+    finally:
+        app.config["TIMEZONE"] = zone
+    assert new == old and "2026-12-01 08:30" in new and "16:30" not in new

@@ -156,6 +156,30 @@ def test_overdue_open_items_come_first_then_by_due_time(world):
     assert [row.is_overdue for row in page.items] == [True, True, False, False, False]
 
 
+def test_a_list_of_one_status_is_in_due_order_with_the_overdue_open_ones_first(world):
+    """An open or a closed list is ordered by due time alone (then id), which ranks exactly as the "all" list's
+    order does within one status: the open ones overdue are the ones due first."""
+    world.sign()
+    FollowUp.delete().execute()
+    later = world.extra("C", due_in_hours=200)
+    soon = world.extra("A", due_in_hours=2)
+    same_time = world.extra("B", due_in_hours=5)
+    FollowUp.update(due_at=FollowUp.select(FollowUp.due_at).where(FollowUp.id == soon.id)).where(
+        FollowUp.id == same_time.id
+    ).execute()
+    overdue_old = world.extra("B", due_in_hours=-100)
+    overdue_new = world.extra("C", due_in_hours=-1)
+    closed_late = world.extra("A", due_in_hours=-500, status="closed", closed_at=utcnow())
+    closed_early = world.extra("B", due_in_hours=-600, status="closed", closed_at=utcnow())
+    page = worklist(world, world.admin)
+    assert ids(page) == [overdue_old.id, overdue_new.id, soon.id, same_time.id, later.id]
+    assert [row.is_overdue for row in page.items] == [True, True, False, False, False]
+    assert ids(worklist(world, world.admin, status="closed")) == [closed_early.id, closed_late.id]
+    everything = ids(worklist(world, world.admin, status="all"))
+    assert everything == ids(page) + [closed_early.id, closed_late.id]
+    assert ids(worklist(world, world.admin, due="overdue")) == [overdue_old.id, overdue_new.id]
+
+
 def test_filters_by_level_status_due_department_and_assignee(world, monkeypatch):
     world.sign()
     FollowUp.delete().execute()

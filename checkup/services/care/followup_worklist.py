@@ -69,8 +69,12 @@ class Filters:
         return {key: value for key, value in args.items() if value}
 
 
-def _day_bounds():
+def _day_bounds(due=""):
+    """(now, today's start, tomorrow's, the week's end) as naive UTC; the day's bounds only for ``due`` "today"
+    or "week", the lists that ask them (None otherwise)."""
     now = clock.now()
+    if due not in ("today", "week"):
+        return utc(now), None, None, None
     start = clock.local(now.date(), datetime.time(0, 0))
     week_end = start + datetime.timedelta(days=7 - now.weekday())
     return utc(now), utc(start), utc(start + datetime.timedelta(days=1)), utc(week_end)
@@ -198,30 +202,34 @@ def _page_select(filters, viewer, moments, offset, per_page):
     """A page of ``filters``' follow-ups that ``viewer`` may see, with their shown columns and the whole count.
 
     The page's follow-ups and the count come from follow_up alone (its indexes); the joins then read only
-    the page's rows instead of every follow-up of the list. ``offset`` None: the first page."""
-    overdue_first, open_first = _order(moments[0])
+    the page's rows instead of every follow-up of the list. ``offset`` None: the first page. A list of one
+    status is in due order alone (``_order`` ranks all its rows alike: the open ones overdue are those due
+    first), which the index of the open follow-ups holds (migration 0033): its page and count are read off
+    that index, in order, without visiting or sorting the rows."""
+    if filters.status == "all":
+        overdue_first, open_first = _order(moments[0])
+        ranks = (overdue_first.alias("overdue_first"), open_first.alias("open_first"))
+        order = (overdue_first, open_first)
+    else:
+        ranks = order = ()
     page_rows = (
         _apply(
-            FollowUp.select(
-                FollowUp.id,
-                overdue_first.alias("overdue_first"),
-                open_first.alias("open_first"),
-                whole_count().alias("total"),
-            ).where(visible_condition(viewer)),
+            FollowUp.select(FollowUp.id, *ranks, whole_count().alias("total")).where(visible_condition(viewer)),
             filters,
             viewer,
             moments,
         )
-        .order_by(overdue_first, open_first, FollowUp.due_at, FollowUp.id)
+        .order_by(*order, FollowUp.due_at, FollowUp.id)
         .limit(SQL(str(int(per_page))))  # a constant: the plan knows the page's size
     )
     if offset is not None:
         page_rows = page_rows.offset(offset)
     page_rows = page_rows.alias("page_rows")
+    page_order = (page_rows.c.overdue_first, page_rows.c.open_first) if order else ()
     return (
         _worklist_columns(FollowUp.select(*_worklist_selection(), page_rows.c.total))
         .join_from(FollowUp, page_rows, on=(FollowUp.id == page_rows.c.id))
-        .order_by(page_rows.c.overdue_first, page_rows.c.open_first, FollowUp.due_at, FollowUp.id)
+        .order_by(*page_order, FollowUp.due_at, FollowUp.id)
     )
 
 
@@ -270,7 +278,8 @@ class _Shape:
 
     def parameters(self):
         """The names of the statement's parameters, in ``_values``' order."""
-        names = ["now"]
+        # "now" only where the SQL compares it: the "all" list's ranks, the overdue filter
+        names = ["now"] if self.status == "all" or self.due == "overdue" else []
         if self.viewer.startswith("heads") or self.assignee == "me":
             names.append("user")
         if self.viewer.startswith("heads"):
@@ -325,7 +334,7 @@ def _build(shape, names, *values):
         assignee=str(given["assignee"]) if shape.assignee == "id" else shape.assignee,
     )
     end = given.get("end")
-    moments = (given["now"], given.get("start"), end, end)
+    moments = (given.get("now"), given.get("start"), end, end)
     return _page_select(filters, viewer, moments, given.get("offset"), shape.per_page)
 
 
@@ -360,7 +369,7 @@ def plain_worklist(actor, filters, viewer=None):
     for a caller that prints them itself (blueprints/care/followups_rows.plain_rows)."""
     filters = filters.cleaned()
     viewer = viewer or viewer_for(actor)
-    moments = _day_bounds()
+    moments = _day_bounds(filters.due)
     now_utc = moments[0]
     number = filters.page
     shape = _Shape.of(viewer, filters)
