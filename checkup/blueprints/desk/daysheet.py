@@ -5,7 +5,9 @@ import datetime
 import functools
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from checkup.blueprints.desk.day_rows import day_counts as print_day_counts
 from checkup.blueprints.desk.day_rows import day_rows as print_day_rows
@@ -21,6 +23,7 @@ from checkup.services.catalog import packages
 from checkup.services.exam import day_sheets, exam_day, guide_sheets, specimens
 from checkup.services.groups import enrollment_identity
 from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
+from checkup.web.kept_markup import KeptMarkup
 from checkup.web.row_printing import address_pattern, translated
 from checkup.web.template_gettext import _translations
 
@@ -112,22 +115,35 @@ def _page_words():
     }
 
 
+# the day sheet's content as a page read prints it: it holds the day's counts, the page's rows and the request's
+# CSRF token only, so it is printed once per language and what the page read (kept_markup; the key: see
+# day_sheets.reading_key), and joined with each request's token
+_KEPT_SHEETS = KeptMarkup(limit=32)
+
+
 @bp.get("", endpoint="today")
 def today():
     """One page of the day: whole slots from ``slot`` on (``start`` rows into it), with every slot's counts."""
     day = availability.parse_day(request.args.get("day")) or clock.today()
     slot_id, start = id_from_text(request.args.get("slot")), id_from_text(request.args.get("start"))
-    return render_page(
-        "desk/day.html",
-        sheet=day_sheets.day_sheet(day, slot_id, start or 0),
-        prev_day=day - datetime.timedelta(days=1),
-        next_day=day + datetime.timedelta(days=1),
-        day_rows=functools.partial(print_day_rows, row_links=_row_links()),
-        slot_nav=slot_nav,
-        day_counts=print_day_counts,
-        address=_address,
-        words=_page_words(),
-    )
+    reading = day_sheets.read_day_sheet(day, slot_id, start or 0)
+
+    def content():
+        return render_template(
+            "desk/_day_body.html",
+            sheet=day_sheets.sheet_of(reading),
+            prev_day=day - datetime.timedelta(days=1),
+            next_day=day + datetime.timedelta(days=1),
+            day_rows=functools.partial(print_day_rows, row_links=_row_links()),
+            slot_nav=slot_nav,
+            day_counts=print_day_counts,
+            address=_address,
+            words=_page_words(),
+        )
+
+    key = (str(get_locale()), request.script_root, day_sheets.reading_key(reading))
+    title = Markup(f"{translated(_translations().ugettext('Day sheet'))} {day.isoformat()}")
+    return render_page("desk/day.html", title=title, content_html=_KEPT_SHEETS(key, content))
 
 
 def _row_answer(appointment_id, error=None, message=None):

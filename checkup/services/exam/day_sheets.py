@@ -458,28 +458,38 @@ def _earlier(overview, index, start):
     return SheetPosition(overview[first].slot.id)
 
 
-def day_sheet(day, slot_id=None, start=0):
-    """A page of the day sheet: the day's counts by status and per slot, and the rows (cancelled ones only
-    counted) of whole slots from ``slot_id`` (default: see ``_default_position``), skipping ``start``
-    rows of it, as many as fit in SHEET_PAGE_ROWS. Two queries, whatever the size of the day (a third with
-    a company roster's records on the page: ``_mark_known_elsewhere``)."""
-    today = clock.today()
+class SheetReading(NamedTuple):
+    """What a page of the day sheet reads (``read_day_sheet``), before its rows are made DaySheetRows
+    (``sheet_of``): the page is a function of it and of the language (``reading_key``)."""
+
+    day: datetime.date
+    today: datetime.date
+    now: datetime.datetime
+    overview: DayCounts
+    position: SheetPosition | None = None
+    earlier: SheetPosition | None = None
+    later: SheetPosition | None = None
+    shown: tuple = ()  # the overview's DaySheetSlots the page shows, in order
+    tuples: tuple = ()  # the page's rows as _PAGE_ROWS reads them: its first SHEET_PAGE_ROWS appointments
+    held: frozenset = frozenset()  # the roster ID hashes of the page's rows that another record holds
+
+
+def read_day_sheet(day, slot_id=None, start=0):
+    """What a page of the day sheet shows (see ``day_sheet``), read: two queries, whatever the size of the
+    day (a third with a company roster's records on the page: ``enrollment_identity.held_elsewhere``)."""
+    today, now = clock.today(), clock.now()
     overview = day_counts(day)
     index_of = {group.slot.id: i for i, group in enumerate(overview.slots)}
     position = SheetPosition(slot_id, max(0, start or 0)) if slot_id in index_of else None
     position = position or _default_position(overview.slots, day == today)
-    sheet = DaySheet(day=day, slots=[], counts=overview.counts, is_today=day == today, overview=overview.slots)
     if position is None:
-        return sheet
+        return SheetReading(day, today, now, overview)
     index = index_of[position.slot_id]
     if position.start >= overview.slots[index].expected:
         position = SheetPosition(position.slot_id)  # past the slot's end (rows went meanwhile): its start
-    shown, sheet.later = _window(overview.slots, index, position.start)
-    sheet.position, sheet.earlier = position, _earlier(overview.slots, index, position.start)
-    sheet.slots = [DaySheetSlot(g.slot, ended=g.ended, counts=g.counts) for g in shown]
-    by_slot = {group.slot.id: group for group in sheet.slots}
-    now = clock.now()
-    first, last = sheet.slots[0].slot, sheet.slots[-1].slot
+    shown, later = _window(overview.slots, index, position.start)
+    earlier = _earlier(overview.slots, index, position.start)
+    first, last = shown[0].slot, shown[-1].slot
     tuples = _PAGE_ROWS.plain(
         day,
         first.start_time,
@@ -489,12 +499,71 @@ def day_sheet(day, slot_id=None, start=0):
         SHEET_PAGE_ROWS + 1,  # + 1: a booking made since the counts does not make the page longer
         position.start,
     )
-    # (a slot added to the range since the counts is not on this page)
-    rows = [row for row in _rows(tuples, now, today, checked_in=True) if row.slot_id in by_slot][:SHEET_PAGE_ROWS]
+    # the page's first SHEET_PAGE_ROWS appointments (a row checked in twice comes twice, one after the other),
+    # of its slots only (a slot added to the range since the counts is not on this page)
+    shown_ids = {group.slot.id for group in shown}
+    page, taken = [], set()
+    for row in tuples:
+        if row[5] in shown_ids:
+            if row[0] not in taken:
+                if len(taken) == SHEET_PAGE_ROWS:
+                    break
+                taken.add(row[0])
+            page.append(row)
+    # the roster records' ID hashes (roster_unverified_since set: enrollment_identity.is_roster_record)
+    held = enrollment_identity.held_elsewhere(row[14] for row in page if row[13] is not None)
+    return SheetReading(day, today, now, overview, position, earlier, later, tuple(shown), tuple(page), frozenset(held))
+
+
+def reading_key(reading):
+    """Everything of ``reading`` that its page prints, as a hashable value: the day, the counts, the slots
+    and whether each has ended, the page's position and its rows' columns (with the zone their check-in
+    times are shown in and the key their ID numbers are masked with): not the time it was read, so that
+    the same page read again compares equal."""
+    overview = reading.overview
+    ended = {}
+    for row in reading.tuples:  # whether each row's slot has ended (_rows): by the slot's end
+        if row[6] not in ended:
+            ended[row[6]] = clock.local(reading.day, row[6]) <= reading.now
+    return (
+        reading.day,
+        reading.day == reading.today,
+        tuple(overview.counts.items()),
+        tuple((group.slot, group.ended, tuple(group.counts.items())) for group in overview.slots),
+        reading.position,
+        reading.earlier,
+        reading.later,
+        tuple(group.slot.id for group in reading.shown),
+        reading.tuples,
+        tuple(sorted(ended.items())),
+        tuple(sorted(reading.held)),
+        current_app.config["TIMEZONE"],
+        current_app.config["NATIONAL_ID_KEY"],
+    )
+
+
+def sheet_of(reading):
+    """The DaySheet of ``reading``: its shown slots with their rows."""
+    overview, is_today = reading.overview, reading.day == reading.today
+    sheet = DaySheet(day=reading.day, slots=[], counts=overview.counts, is_today=is_today, overview=overview.slots)
+    if reading.position is None:
+        return sheet
+    sheet.position, sheet.earlier, sheet.later = reading.position, reading.earlier, reading.later
+    sheet.slots = [DaySheetSlot(g.slot, ended=g.ended, counts=g.counts) for g in reading.shown]
+    by_slot = {group.slot.id: group for group in sheet.slots}
+    rows = _rows(reading.tuples, reading.now, reading.today, checked_in=True)
     for row in rows:
         by_slot[row.slot_id].rows.append(row)
-    _mark_known_elsewhere(rows)
+        row.known_elsewhere = row.roster_record and row.roster_id_hash in reading.held
     return sheet
+
+
+def day_sheet(day, slot_id=None, start=0):
+    """A page of the day sheet: the day's counts by status and per slot, and the rows (cancelled ones only
+    counted) of whole slots from ``slot_id`` (default: see ``_default_position``), skipping ``start``
+    rows of it, as many as fit in SHEET_PAGE_ROWS. Two queries, whatever the size of the day (a third with
+    a company roster's records on the page: ``read_day_sheet``)."""
+    return sheet_of(read_day_sheet(day, slot_id, start))
 
 
 def sheet_row(appointment_id):
