@@ -123,12 +123,20 @@ def item_new():
 @bp.get("/items/<int:item_id>")
 def item_detail(item_id):
     item = catalog.get_item(item_id)
+    ranges = catalog.item_ranges(item.id)
+    station = item.station if item.station_id else None
+
+    def render():
+        return render_template(
+            "catalog/_item_detail_body.html",
+            item=item,
+            container=containers.container(item.container),
+            ranges=ranges,
+            range_form=RangeForm(formdata=None),
+        )
+
     return render_page(
-        "catalog/item_detail.html",
-        item=item,
-        container=containers.container(item.container),
-        ranges=catalog.item_ranges(item.id),
-        range_form=RangeForm(formdata=None),
+        "catalog/item_detail.html", item=item, kept_body=catalog_rows.kept_item_body(item, station, ranges, render)
     )
 
 

@@ -38,6 +38,34 @@ def _module_form_page(form, module, status=200):
     )
 
 
+def _fresh_module_page(module):
+    """The form as a GET shows it (``module``'s values, or a new one's defaults), its markup kept
+    (catalog_rows.kept_form): the form is built only when the markup is printed."""
+    data = {k: getattr(module, k) for k in modules.MODULE_FIELDS} if module is not None else None
+    selected = modules.module_item_ids(module.id) if module is not None else []
+    item_rows = catalog_packages.choosable_item_rows()
+
+    def render():
+        if data is None:
+            form = ModuleForm()
+        else:
+            form = ModuleForm(data={**data, "items": [str(i) for i in selected]})
+        chosen = set(selected)
+        return render_template(
+            "catalog/_module_form.html",
+            form=form,
+            module=module,
+            item_checkboxes=catalog_rows.item_groups(
+                catalog_packages.items_by_department(chosen, item_rows), chosen, with_sex=True
+            ),
+        )
+
+    kept = catalog_rows.kept_form(
+        "module", module and module.id, data.values() if data else (), selected, item_rows, render
+    )
+    return render_page("catalog/module_form.html", module=module, kept_form=kept)
+
+
 def _save_module(form, module=None):
     """Validate and save; a redirect on success, else the form page with the errors placed on ``form``."""
     module_id = module.id if module else None
@@ -52,6 +80,8 @@ def _save_module(form, module=None):
 
 @bp.route("/modules/new", methods=["GET", "POST"])
 def module_new():
+    if request.method == "GET":
+        return _fresh_module_page(None)
     return _save_module(ModuleForm())
 
 
@@ -59,12 +89,8 @@ def module_new():
 def module_edit(module_id):
     module = modules.get_module(module_id)
     if request.method == "GET":
-        data = {k: getattr(module, k) for k in modules.MODULE_FIELDS}
-        data["items"] = [str(i) for i in modules.module_item_ids(module.id)]
-        form = ModuleForm(data=data)
-    else:
-        form = ModuleForm()
-    return _save_module(form, module)
+        return _fresh_module_page(module)
+    return _save_module(ModuleForm(), module)
 
 
 @bp.post("/modules/validate/<field>")

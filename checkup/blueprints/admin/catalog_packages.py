@@ -35,6 +35,32 @@ def _package_form_page(form, package, status=200):
     )
 
 
+def _fresh_package_page(package):
+    """The form as a GET shows it (``package``'s values, or a new one's defaults), its markup kept
+    (catalog_rows.kept_form): the form is built only when the markup is printed."""
+    data = {k: getattr(package, k) for k in packages.PACKAGE_FIELDS} if package is not None else None
+    selected = packages.package_item_ids(package.id) if package is not None else []
+    item_rows = packages.choosable_item_rows()
+
+    def render():
+        if data is None:
+            form = PackageForm()
+        else:
+            form = PackageForm(data={**data, "items": [str(i) for i in selected]})
+        chosen = set(selected)
+        return render_template(
+            "catalog/_package_form.html",
+            form=form,
+            package=package,
+            item_checkboxes=catalog_rows.item_groups(packages.items_by_department(chosen, item_rows), chosen),
+        )
+
+    kept = catalog_rows.kept_form(
+        "package", package and package.id, data.values() if data else (), selected, item_rows, render
+    )
+    return render_page("catalog/package_form.html", package=package, kept_form=kept)
+
+
 def _save_package(form, package=None):
     """Validate and save; a redirect on success, else the form page with the errors placed on ``form``."""
     package_id = package.id if package else None
@@ -49,6 +75,8 @@ def _save_package(form, package=None):
 
 @bp.route("/packages/new", methods=["GET", "POST"])
 def package_new():
+    if request.method == "GET":
+        return _fresh_package_page(None)
     return _save_package(PackageForm())
 
 
@@ -56,12 +84,8 @@ def package_new():
 def package_edit(package_id):
     package = packages.get_package(package_id)
     if request.method == "GET":
-        data = {k: getattr(package, k) for k in packages.PACKAGE_FIELDS}
-        data["items"] = [str(i) for i in packages.package_item_ids(package.id)]
-        form = PackageForm(data=data)
-    else:
-        form = PackageForm()
-    return _save_package(form, package)
+        return _fresh_package_page(package)
+    return _save_package(PackageForm(), package)
 
 
 @bp.post("/packages/validate/<field>")

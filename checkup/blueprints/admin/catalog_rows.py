@@ -10,6 +10,7 @@ from markupsafe import Markup, escape
 
 from checkup.core.labels import choice_label
 from checkup.web.html_text import escaped
+from checkup.web.kept_markup import KeptMarkup
 from checkup.web.row_printing import address_pattern, localized_name, translated
 
 
@@ -46,6 +47,53 @@ def item_groups(groups, selected, with_sex=False):
             add(")</span>\n      </label>\n      ")
         add("\n    </fieldset>\n    ")
     return Markup("".join(parts))
+
+
+# a package's or module's form as a fresh GET prints it (templates/catalog/_package_form.html, _module_form.html):
+# it follows only the record's values and the catalog's items, so it is printed once per language and those values
+# and filled with each request's CSRF token (kept_markup); a form sent back with errors or input is never kept
+_KEPT_FORMS = KeptMarkup(limit=64)
+
+
+def kept_form(template, record_id, values, selected, item_rows, render):
+    """``render()``'s markup (the ``template`` form of the record ``record_id``, ``None`` for a new one, showing
+    ``values`` with the items ``selected`` (ids) checked among ``item_rows``, services/catalog/catalog_packages
+    .choosable_item_rows), kept per language and all of these. Values are keyed by their ``repr`` (a price of
+    ``10.0`` and one of ``10.00`` are equal, but print apart)."""
+    key = (
+        template,
+        str(get_locale()),
+        request.script_root,
+        current_app.config.get("WTF_CSRF_ENABLED", True),
+        record_id,
+        tuple(map(repr, values)),
+        tuple(sorted(selected)),
+        item_rows,
+    )
+    return _KEPT_FORMS(key, render)
+
+
+def _data(record):
+    """A model object's column values, by their ``repr`` (see ``kept_form``)."""
+    return repr(tuple(record.__data__.items())) if record is not None else None
+
+
+def kept_item_body(item, station, ranges, render):
+    """``render()``'s markup (templates/catalog/_item_detail_body.html for ``item``, read with its department and
+    resource, its ``station`` (None without one) and reference ``ranges``), kept per language and their values
+    (a GET's: the range form in it is a fresh one)."""
+    key = (
+        "item",
+        str(get_locale()),
+        request.script_root,
+        current_app.config.get("WTF_CSRF_ENABLED", True),
+        _data(item),
+        _data(item.department),
+        _data(item.resource) if item.resource_id else None,
+        _data(station),
+        tuple(_data(r) for r in ranges),
+    )
+    return _KEPT_FORMS(key, render)
 
 
 # {(language, where the app is mounted): {ItemListRow: its printed <tr>}}: a row's markup depends only on its own

@@ -167,15 +167,24 @@ def _choosable_items_query():
 _CHOOSABLE_ITEMS = PreparedSelect(_choosable_items_query, "checkup_catalog_choosable_items")
 
 
-def items_by_department(include_ids=()):
-    """[(department's name, [ItemChoice])] of active items (plus ``include_ids``) in one query, for choosing:
-    plain rows, the names in the page's language and the prices as shown worked out here once (not a
-    model object, a ``localized`` and a money macro per checkbox)."""
+def choosable_item_rows():
+    """Every item as the item checkboxes are printed from, plain rows in one query (``items_by_department``
+    takes them): what a kept form's markup follows."""
+    return tuple(_CHOOSABLE_ITEMS.plain())
+
+
+def items_by_department(include_ids=(), rows=None):
+    """[(department's name, [ItemChoice])] of active items (plus ``include_ids``) in one query (none when
+    ``rows`` are ``choosable_item_rows()`` read already), for choosing: plain rows, the names in the page's
+    language and the prices as shown worked out here once (not a model object, a ``localized`` and a money
+    macro per checkbox)."""
     include = set(include_ids)
     chinese = is_chinese()
     groups = []
     department_id = None
-    for dept_id, dept_en, dept_zh, item_id, code, name_en, name_zh, price, sex, active in _CHOOSABLE_ITEMS.plain():
+    for dept_id, dept_en, dept_zh, item_id, code, name_en, name_zh, price, sex, active in (
+        _CHOOSABLE_ITEMS.plain() if rows is None else rows
+    ):
         if not active and item_id not in include:
             continue
         if dept_id != department_id:
