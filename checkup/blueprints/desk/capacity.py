@@ -41,7 +41,7 @@ from checkup.services.catalog import catalog
 from checkup.web.form_controls import form_field
 from checkup.web.form_round_trip import submit
 from checkup.web.guards import actor, render_page, restrict_blueprint, wants_fragment
-from checkup.web.kept_markup import token_field
+from checkup.web.kept_markup import KeptMarkup, token_field
 from checkup.web.uploads import run_import
 
 bp = Blueprint("capacity", __name__, url_prefix="/desk/capacity")
@@ -208,24 +208,38 @@ def _calendar_cells(days, labels):
     return cells
 
 
+# the month as the calendar prints it, page or htmx fragment: it holds no form and nothing of the viewer, so it
+# is printed once per language, month, today and what the month's slots and resource days hold (kept_markup)
+_KEPT_MONTHS = KeptMarkup(limit=32)
+
+
 @bp.get("")
 def calendar():
     today = clock.today()
     year, month = _month(request.args.get("month"), today)
     first = datetime.date(year, month, 1)
-    labels = fill_labels()
-    return render_page(
-        "capacity/calendar.html",
-        "capacity/_month.html",
-        month_days=month_days(_calendar_cells(capacity.month_calendar(year, month), labels), today),
-        fill_labels=labels,
-        lead=first.weekday(),
-        first=first,
-        prev_month=_month_arg(*shift_month(year, month, -1)),
-        next_month=_month_arg(*shift_month(year, month, 1)),
-        shown_month=_month_arg(year, month),
-        this_month=_month_arg(today.year, today.month),
-    )
+    days = capacity.month_calendar(year, month)
+    fragment = wants_fragment()
+    held = tuple((d.day, tuple(d.slots), tuple(d.resources)) for d in days)
+
+    def content():
+        labels = fill_labels()
+        return render_template(
+            "capacity/_month.html" if fragment else "capacity/_calendar_body.html",
+            month_days=month_days(_calendar_cells(days, labels), today),
+            fill_labels=labels,
+            lead=first.weekday(),
+            first=first,
+            prev_month=_month_arg(*shift_month(year, month, -1)),
+            next_month=_month_arg(*shift_month(year, month, 1)),
+            shown_month=_month_arg(year, month),
+            this_month=_month_arg(today.year, today.month),
+        )
+
+    html = _KEPT_MONTHS((str(get_locale()), request.script_root, fragment, first, today, held), content)
+    if fragment:
+        return html, 200
+    return render_page("capacity/calendar.html", first=first, content_html=html)
 
 
 # --- one day -------------------------------------------------------------------------------------
