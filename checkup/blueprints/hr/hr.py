@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from checkup.blueprints.hr import dashboard_rows, employee_rows
+from checkup.blueprints.hr.kept_texts import kept_texts
 from checkup.core import tasks
 from checkup.core.errors import Conflict, ValidationError
 from checkup.forms.directory import clean_text
@@ -74,6 +75,7 @@ def home():
         progress=enrollments.dashboard(organization.id),
         roster_size=organization.roster_size,
         contract_section=dashboard_rows.ContractSections(),
+        profile_card=dashboard_rows.profile_card,
     )
 
 
@@ -115,17 +117,20 @@ def _booking_link(contract):
     active and the group booking area is on."""
     if contract.status != ACTIVE or BOOKING_ENDPOINT not in current_app.view_functions:
         return None
-    return address_pattern(BOOKING_ENDPOINT, "enrollment_id")
+    # the pattern depends on the app's root alone: made once per process (kept_texts)
+    return kept_texts("booking_link", lambda: address_pattern(BOOKING_ENDPOINT, "enrollment_id"))
 
 
 @bp.route("/employees", methods=["GET", "POST"])
 def employees():
-    contract, choices = _pick_contract(request.values)
+    # the contracts as plain headings (the page names them and shows a window; the same choice and 404)
+    choices = enrollments.org_contract_headings(_org_id())
+    contract = enrollments.pick_contract(_org_id(), _contract_id(request.values), choices)
     filters = _filters()
     context = {"contract": contract, "contracts": choices, "filters": filters, "searched": request.method == "POST"}
+    context.update(employee_page=employee_rows.employee_page, result=None, departments=(), categories=())
+    context.update(booking_link=None, employee_results=employee_rows.employee_results)
     if contract is not None:
-        context["employee_table"] = employee_rows.employee_table
-        context["filter_options"] = employee_rows.filter_options
         context["booking_link"] = _booking_link(contract)
         page = _number(request.values.get("page"))
         context["result"] = enrollments.contract_employee_page(contract, filters, page)

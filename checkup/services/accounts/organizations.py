@@ -4,6 +4,7 @@ Every write raises ValidationError (with field errors, nothing written) or NotFo
 none of these functions reads the Flask request.
 """
 
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
@@ -98,27 +99,44 @@ def _organization_and_roster_query(organization_id):
         OrganizationClientCount.organization_id == organization_id
     )
     size = fn.COALESCE(kept, SQL("0"))
-    return (
-        Organization.select(Organization, size.alias("roster_size")).where(Organization.id == organization_id).limit(1)
-    )
+    columns = [getattr(Organization, name) for name in OrganizationCard._fields[:-1]]
+    return Organization.select(*columns, size.alias("roster_size")).where(Organization.id == organization_id).limit(1)
+
+
+class OrganizationCard(NamedTuple):
+    """What HR's dashboard shows of its organization (its profile's facts) and its roster's size."""
+
+    id: int
+    name: str
+    address: str
+    phone: str
+    fax: str
+    website: str
+    email: str
+    manager: str
+    business_scope: str
+    health_contact: str
+    employee_count: int | None
+    account_manager: str
+    roster_size: int
 
 
 # HR's dashboard: its organization and its roster's size (kept by the database: read, not counted), in one
-# statement
+# statement of plain columns
 _ORGANIZATION_AND_ROSTER = PreparedSelect(
     _organization_and_roster_query, "checkup_hr_organization_roster", samples=(_ID,)
 )
 
 
 def organization_with_roster_size(organization_id):
-    """``get_organization`` with its ``roster_size`` (as of now) as the attribute ``roster_size``; one query."""
+    """The organization's profile facts and its ``roster_size`` (as of now), an OrganizationCard; one query."""
     if not valid_id(organization_id):
         raise NotFound(_l("No such organization."))
-    organization = next(iter(_ORGANIZATION_AND_ROSTER.rows(organization_id)), None)
-    if organization is None:
+    found = _ORGANIZATION_AND_ROSTER.plain(organization_id)
+    if not found:
         raise NotFound(_l("No such organization."))
-    organization.roster_size = int(organization.roster_size)
-    return organization
+    *facts, size = found[0]
+    return OrganizationCard(*facts, int(size))
 
 
 def roster_size(organization_id):

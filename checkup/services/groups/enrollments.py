@@ -8,7 +8,9 @@ missing one.
 """
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -124,9 +126,10 @@ class Counts:
         counts = [self.by_status.get(s, 0) for s in STATUSES]
         return (*counts, sum(self.by_status.values()))
 
-    def chart(self):
-        """The bar chart of these counts, laid out once here (see ``StatusChart``)."""
-        return StatusChart.of(self)
+    def chart(self, labels=None):
+        """The bar chart of these counts, laid out once here (see ``StatusChart``); ``labels``, the statuses'
+        labels (as ``status_label`` gives them, as text) when the caller has them already."""
+        return StatusChart.of(self, labels)
 
 
 # The dashboard's bar chart: a row of CHART_ROW px per status; the label in the first CHART_LABELS % of the
@@ -156,7 +159,7 @@ class StatusChart:
     bar_start: int = CHART_LABELS  # % of the width where every bar starts
 
     @classmethod
-    def of(cls, counts):
+    def of(cls, counts, labels=None):
         top = max(counts.by_status.values(), default=0) or 1
         bars = []
         for index, status in enumerate(STATUSES):
@@ -164,7 +167,7 @@ class StatusChart:
             percent = round(100 * count / top)
             length = max(percent * CHART_BARS, CHART_MIN_BAR if count else 0)
             y = index * CHART_ROW + 5
-            label = str(status_label(status))
+            label = labels[status] if labels is not None else str(status_label(status))
             bars.append(
                 ChartBar(status, label, count, y + 17, y + 3, round(length, 2), round(CHART_LABELS + length, 2))
             )
@@ -221,30 +224,81 @@ def _new_dashboard_select(size):
 _dashboard_selects = PerShape(_new_dashboard_select)
 
 
+class ContractHeading(NamedTuple):
+    """What the dashboard shows of a contract beside its counts."""
+
+    id: int
+    name: str
+    status: str
+    window_start: datetime.date
+    window_end: datetime.date
+
+
+def _dashboard_contracts_select(organization_id):
+    """``org_contracts``' select of only the columns the dashboard shows (in the same order)."""
+    return _org_contracts_select(organization_id).select(
+        GroupContract.id, GroupContract.name, GroupContract.status, GroupContract.window_start, GroupContract.window_end
+    )
+
+
+_CONTRACT_HEADINGS = PreparedSelect(
+    _dashboard_contracts_select, "checkup_hr_dashboard_contracts", samples=(_SAMPLE_ORG,)
+)
+
+
+def org_contract_headings(organization_id):
+    """``org_contracts`` as ContractHeadings (plain columns, no model objects): for the pages that only name the
+    contracts and show their window (the dashboard, the employee list)."""
+    return list(map(ContractHeading._make, _CONTRACT_HEADINGS.plain(organization_id)))
+
+
 def dashboard(organization_id):
-    """Progress of the organization's active, draft and recently closed contracts: counts by status
-    overall, by department and by category. Two queries whatever the size of the rosters, reading a few
-    kept counts per contract (``EnrollmentCount``), never the roster itself."""
-    shown = [c for c in org_contracts(organization_id) if is_recent(c)]
+    """Progress of the organization's active, draft and recently closed contracts (each a ContractHeading):
+    counts by status overall, by department and by category. Two queries whatever the size of the rosters,
+    reading a few kept counts per contract (``EnrollmentCount``), never the roster itself."""
+    today = clock.today()
+    shown = [c for c in org_contract_headings(organization_id) if is_recent(c, today)]
     if not shown:
         return []
     ids = [c.id for c in shown]
     # plain columns only, read as the driver returns them (core/plain_rows)
     rows = _dashboard_selects(len(ids)).plain(*ids)
-    progress = {c.id: ContractProgress(c, Counts(), {}, {}) for c in shown}
+    # {contract: [{status: n} overall, {department: {status: n}}, {category: (label, {status: n})}]}, summed
+    # in plain dicts and made Counts once at the end
+    sums = {c.id: (defaultdict(int), {}, {}) for c in shown}
     for kind, contract_id, text, category_id, state, n in rows:
-        entry = progress[contract_id]
+        totals, by_department, by_category = sums[contract_id]
         if not kind:
-            entry.by_category[category_id] = (text, Counts())
+            by_category[category_id] = (text, defaultdict(int))
             continue
-        entry.totals.add(state, n)
-        entry.by_department.setdefault(text or "", Counts()).add(state, n)
-        if category_id in entry.by_category:
-            entry.by_category[category_id][1].add(state, n)
-    for entry in progress.values():
-        entry.by_department = sorted(entry.by_department.items(), key=lambda pair: (pair[0] == "", pair[0]))
-        entry.by_category = list(entry.by_category.values())
-    return [progress[c.id] for c in shown]
+        totals[state] += n
+        department = by_department.get(text or "")
+        if department is None:
+            department = by_department[text or ""] = defaultdict(int)
+        department[state] += n
+        category = by_category.get(category_id)
+        if category is not None:
+            category[1][state] += n
+    progress = []
+    for contract in shown:
+        totals, by_department, by_category = sums[contract.id]
+        departments = sorted(by_department.items(), key=lambda pair: (pair[0] == "", pair[0]))
+        progress.append(
+            ContractProgress(
+                contract,
+                _counts(totals),
+                [(name, _counts(figures)) for name, figures in departments],
+                [(label, _counts(figures)) for label, figures in by_category.values()],
+            )
+        )
+    return progress
+
+
+def _counts(figures):
+    """Counts of {status: n} summed from the kept counts (every status present, as ``Counts.add`` leaves it)."""
+    by_status = dict.fromkeys(STATUSES, 0)
+    by_status.update(figures)
+    return Counts(by_status)
 
 
 # --- the employee list -----------------------------------------------------------------------
