@@ -15,7 +15,7 @@ from checkup.blueprints.exam.exam import FLAG_CLASSES
 from checkup.core.i18n import is_chinese
 from checkup.forms.review import REOPEN_REASON_HINT, REOPEN_REASON_LABEL, ReportTextForm
 from checkup.models.review import CONCLUSION_SIGNED
-from checkup.services.exam.derived_items import is_derived
+from checkup.services.exam.derived_items import FORMULAS
 from checkup.services.exam.report_review import number_text, range_text
 from checkup.services.exam.results import DERIVED_SOURCE, FLAG_LABELS
 from checkup.web.form_controls import form_field
@@ -25,11 +25,27 @@ from checkup.web.row_printing import address_pattern, localized_name, translated
 from checkup.web.template_gettext import _translations
 from checkup.web.templating import center_time
 
+# Each printer's labels, translated and put in their markup once per language and process (a lookup in the
+# catalog costs tens of thousands of instructions, and the review page prints some twenty labels): kept by the
+# translations object itself, they hold nothing but the app's own texts.
+_KEPT_LABELS_LIMIT = 16
 
-def results_rows(rows):
-    """The ``<tr>`` of each ReviewRow (services/exam/report_review), as the template's loop printed them
-    (the whitespace between them included)."""
-    gettext = _translations().ugettext  # the request's translations, looked up once
+
+def _kept_labels(kept, make):
+    """``make(gettext)``'s labels for the request's translations, made once per translations."""
+    translations = _translations()
+    labels = kept.get(translations)
+    if labels is None:
+        if len(kept) >= _KEPT_LABELS_LIMIT:
+            kept.clear()
+        labels = kept[translations] = make(translations.ugettext)
+    return labels
+
+
+_results_labels: dict = {}  # translations: (computed, pending, skipped, kinds, trends, flags) of results_rows
+
+
+def _make_results_labels(gettext):
     computed_text = translated(gettext("computed"))
     pending_text = translated(gettext("Pending"))
     skipped_text = translated(gettext("Skipped"))
@@ -46,17 +62,28 @@ def results_rows(rows):
         "↓": translated(gettext("lower than last time")),
         "→": translated(gettext("same as last time")),
     }
-    empty_cell = "\n      <td></td>"
-    abnormal, normal = '\n    <tr class="abnormal">\n      <td>', "\n    <tr>\n      <td>"
     # a trend's cell by its arrow (report_review.trend_arrow gives one of three)
     trends = {
         arrow: f'<span title="{label}" aria-label="{label}">{escaped(arrow)}</span>'
         for arrow, label in trend_labels.items()
     }
     kinds = {kind: f"\n      <td>{label}</td>" for kind, label in kind_labels.items()}
+    # each flag's badge (FLAG_LABELS are lazy: translated here, as each print did)
+    flags = {
+        flag: f'<span class="badge {escaped(FLAG_CLASSES.get(flag, "info"))}">{escaped(label)}</span>'
+        for flag, label in FLAG_LABELS.items()
+    }
+    return computed, pending, skipped, kinds, trends, flags
+
+
+def results_rows(rows):
+    """The ``<tr>`` of each ReviewRow (services/exam/report_review), as the template's loop printed them
+    (the whitespace between them included)."""
+    computed, pending, skipped, kinds, trends, flags = _kept_labels(_results_labels, _make_results_labels)
+    empty_cell = "\n      <td></td>"
+    abnormal, normal = '\n    <tr class="abnormal">\n      <td>', "\n    <tr>\n      <td>"
     chinese = is_chinese()
     departments = {}  # department id: its cell, escaped once (a station has several items)
-    flags = {}  # flag: its badge (FLAG_LABELS are lazy: translated at each print)
     units = {}  # unit: escaped (a page shows a dozen distinct units)
     parts = []
     add = parts.append
@@ -70,8 +97,8 @@ def results_rows(rows):
         if not name:
             name = item.name_en
         code = item.code
-        # ReviewRow.computed
-        is_computed = (result is not None and result.source == DERIVED_SOURCE) or is_derived(code)
+        # ReviewRow.computed (derived_items.is_derived: a code among the formulas')
+        is_computed = (result is not None and result.source == DERIVED_SOURCE) or code in FORMULAS
         head = (
             f'{abnormal if kind is not None else normal}{cell}</td>\n      <th scope="row">'
             f'{escaped(name)} <small class="muted">{escaped(code)}</small>'
@@ -89,17 +116,15 @@ def results_rows(rows):
             badge = ""
             if flag and flag != "N":
                 badge = flags.get(flag)
-                if badge is None:
-                    label = escaped(FLAG_LABELS.get(flag, flag))
-                    badge = flags[flag] = (
-                        f'<span class="badge {escaped(FLAG_CLASSES.get(flag, "info"))}">{label}</span>'
-                    )
+                if badge is None:  # a flag FLAG_LABELS does not name: shown as it is
+                    badge = f'<span class="badge {escaped(FLAG_CLASSES.get(flag, "info"))}">{escaped(flag)}</span>'
             unit = result.unit or item.unit or ""
             shown_unit = units.get(unit)
             if shown_unit is None:
                 shown_unit = units[unit] = escaped(unit)
             # a range is digits, dashes and signs: nothing to escape
-            reference = range_text(result.ref_low, result.ref_high)
+            ref_low, ref_high = result.ref_low, result.ref_high
+            reference = "" if ref_low is None and ref_high is None else range_text(ref_low, ref_high)
             body = (
                 f"\n      <td>{f'<strong>{value}</strong>' if kind is not None else value}</td>"
                 f"\n      <td>{shown_unit}</td>\n      <td>{reference}</td>"
@@ -212,17 +237,26 @@ def _reopen_pattern(appointment_id):
     )
 
 
+_stations_labels: dict = {}  # translations: (not signed badge, reopen, reopen button, reason label, hint)
+
+
+def _make_stations_labels(gettext):
+    not_signed = translated(gettext("Not signed"))  # outside the f-string: pybabel reads none
+    return (
+        f'<span class="badge pending">{not_signed}</span>',
+        translated(gettext("Reopen")),
+        translated(gettext("Reopen for the station doctor")),
+        escape(str(REOPEN_REASON_LABEL)),
+        escape(str(REOPEN_REASON_HINT)),
+    )
+
+
 def stations_rows(stations, appointment_id, signed):
     """The ``<tr>`` of each station of ``ReviewData.stations`` (department, items done, items, conclusion or
     None) as templates/review/appointment.html's loop printed them: with a reopen form for each signed
     conclusion unless the report is ``signed``."""
-    gettext = _translations().ugettext  # the request's translations, looked up once
-    not_signed = translated(gettext("Not signed"))  # outside the f-string: pybabel reads none
-    not_signed = f'<span class="badge pending">{not_signed}</span>'
+    not_signed, reopen_text, reopen_button, label, hint = _kept_labels(_stations_labels, _make_stations_labels)
     if not signed:
-        reopen_text = translated(gettext("Reopen"))
-        reopen_button = translated(gettext("Reopen for the station doctor"))
-        label, hint = escape(str(REOPEN_REASON_LABEL)), escape(str(REOPEN_REASON_HINT))
         token = escape(csrf_token())
         pattern = _reopen_pattern(appointment_id)
     chinese = is_chinese()
@@ -280,14 +314,19 @@ def stations_rows(stations, appointment_id, signed):
 _LEVEL_CLASSES = {"A": "error", "B": "warning"}
 
 
+_suggestions_labels: dict = {}  # translations: (no entry in the library, by the rule table)
+
+
+def _make_suggestions_labels(gettext):
+    no_entry = translated(gettext("(no entry in the library)"))  # outside the f-strings: pybabel reads none
+    by_rules = translated(gettext("by the rule table"))
+    return f' <small class="muted">{no_entry}</small>', f'<small class="muted">{by_rules}</small>'
+
+
 def suggestions_rows(suggestions):
     """The ``<tr>`` of each advice.SuggestedFinding (the advice library's findings the abnormal results call
     for) as templates/review/appointment.html's loop printed them."""
-    gettext = _translations().ugettext  # the request's translations, looked up once
-    no_entry = translated(gettext("(no entry in the library)"))  # outside the f-strings: pybabel reads none
-    by_rules = translated(gettext("by the rule table"))
-    no_entry = f' <small class="muted">{no_entry}</small>'
-    by_rules = f'<small class="muted">{by_rules}</small>'
+    no_entry, by_rules = _kept_labels(_suggestions_labels, _make_suggestions_labels)
     chinese = is_chinese()
     parts = []
     add = parts.append

@@ -66,8 +66,14 @@ def number_text(value):
     """A Decimal as people write it: no exponent, no trailing zeros ("5.40" -> "5.4")."""
     if value is None:
         return ""
-    value = Decimal(value)
-    text = format(value, "f")
+    if type(value) is Decimal:
+        # str() writes a decimal's digits as format(.., "f") does unless it chooses an exponent (a review page
+        # prints a hundred numbers: str is a third of format's cost)
+        text = str(value)
+        if "E" in text:
+            text = format(value, "f")
+    else:
+        text = format(Decimal(value), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text or "0"
@@ -206,11 +212,20 @@ class ReviewData:
     @property
     def stations(self):
         """[(Department, items done, items, StationConclusion or None)] in station order."""
+        # counted by department, then the departments sorted (a stable sort: as the rows sorted by station
+        # and counted in that order gave them), not the rows sorted
         seen = {}
-        for row in sorted(self.rows, key=lambda r: (r.department.sort_order, r.department.code)):
-            department, done, total = seen.get(row.department.id, (row.department, 0, 0))
-            seen[row.department.id] = (department, done + (1 if row.done else 0), total + 1)
-        return [(d, done, total, self.conclusions.get(d.id)) for d, done, total in seen.values()]
+        for row in self.rows:
+            department = row.department
+            counts = seen.get(department.id)
+            if counts is None:
+                seen[department.id] = [department, 1 if row.done else 0, 1]
+            else:
+                counts[1] += 1 if row.done else 0
+                counts[2] += 1
+        counted = sorted(seen.values(), key=lambda counts: (counts[0].sort_order, counts[0].code))
+        conclusions = self.conclusions
+        return [(d, done, total, conclusions.get(d.id)) for d, done, total in counted]
 
     @property
     def unsigned_stations(self):
@@ -646,9 +661,11 @@ def _review_of(appointment, claims=None, conflicts=True, earlier=True, page=Fals
         for item_id, skipped, value_num, value_text, day in found:  # newest first: the first of each item
             if item_id not in previous:
                 previous[item_id] = (skipped, value_num, value_text, day)
-    rows = []
-    for item, result in items:
-        row = ReviewRow(item=item, department=item.department, result=result)
+    keyed = []  # (ReviewRow.sort_key(), place, row): the key made in the loop, not by a call per row
+    kind_order = KIND_ORDER.get
+    for place, (item, result) in enumerate(items):
+        department = item.department
+        row = ReviewRow(item=item, department=department, result=result)
         before = previous.get(item.id)
         if before is not None:
             skipped, value_num, value_text, day = before
@@ -663,8 +680,10 @@ def _review_of(appointment, claims=None, conflicts=True, earlier=True, page=Fals
             row.trend = trend_arrow(result.value_num, row.previous_num)
             if row.kind:
                 row.advice_key = f"{item.code}:{direction(result.flag)}"
-        rows.append(row)
-    rows.sort(key=ReviewRow.sort_key)
+        order = kind_order(row.kind, 5) if row.done else 9
+        keyed.append(((order, department.sort_order, department.code, item.code), place, row))
+    keyed.sort()  # the place breaks ties as a stable sort by the key alone would
+    rows = [row for _key, _place, row in keyed]
     chinese = is_chinese()  # localized(item), the language asked once
     # a derived item's reason names its inputs
     names = {row.item.code: row.item.name_zh if chinese and row.item.name_zh else row.item.name_en for row in rows}
