@@ -5,13 +5,18 @@ board's time. Values are escaped as the template escaped them; labels and addres
 
 from dataclasses import dataclass
 
+from flask import current_app, render_template, request
 from flask_babel import gettext
 from markupsafe import Markup, escape
 
+from checkup.core.i18n import is_chinese
 from checkup.core.labels import choice_label
 from checkup.web.page_shell import csrf_token
 from checkup.web.row_printing import address_pattern, translated
+from checkup.web.template_gettext import _translations
 from checkup.web.templating import center_time
+
+_KEPT_BOARDS = 256  # stations x languages x (physician or not) of a day: far fewer; all dropped when full
 
 
 @dataclass(frozen=True)
@@ -76,3 +81,21 @@ def board_rows(board, may_act):
             f'    <td>{done_at}</td>\n    <td class="num">{minutes}</td>\n  </tr>\n  '
         )
     return BoardRows(Markup("".join(in_progress)), Markup("".join(waiting)), Markup("".join(done_rows)))
+
+
+def board_markup(board, may_act):
+    """templates/exam/_board.html for ``board`` (``may_act``: a physician's, with the done buttons), printed
+    once per board read, language and application root and kept cut where the CSRF token went: a board read
+    is shared by every screen of the floor until anything on it changes (services/exam/station_board
+    .kept_station_board), and each poll only joins the pieces with its own request's token. Nothing of one
+    viewer is in it but the token (the board's rows are the floor's; "as of" and the minutes are the read's)."""
+    token = csrf_token()
+    kept = current_app.extensions.setdefault("checkup.board_markup", {})
+    key = (board.station.id, board.day, _translations(), is_chinese(), request.script_root, may_act)
+    entry = kept.get(key)
+    if entry is None or entry[0] is not board:
+        html = render_template("exam/_board.html", board=board, board_rows=board_rows(board, may_act))
+        if len(kept) >= _KEPT_BOARDS:
+            kept.clear()
+        entry = kept[key] = (board, html.split(token))
+    return Markup(token.join(entry[1]))

@@ -5,18 +5,22 @@ Boards and guidance refresh themselves by polling (a plain ``every …`` trigger
 as background); the desk (导检) reads them too, only stations scan clients in and say done.
 """
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
-from checkup.blueprints.exam.board_rows import board_rows
+from checkup.blueprints.exam.board_rows import board_markup, board_rows
+from checkup.blueprints.exam.floor_client_rows import floor_client_markup, may_act_on
 from checkup.blueprints.exam.guidance_rows import guidance_rows, station_loads
 from checkup.core import clock
 from checkup.core.arguments import parse_page
 from checkup.core.errors import NotFound, ValidationError
+from checkup.core.i18n import is_chinese
 from checkup.models.accounts import PHYSICIAN, SCHEDULER
 from checkup.services.exam import guidance, station_board, station_queue, station_scan, station_sheets, station_staff
 from checkup.web.guards import actor, is_timed_poll, render_page, restrict_blueprint, roles_required, wants_fragment
+from checkup.web.template_gettext import _translations
 
 bp = Blueprint("floor", __name__, url_prefix="/exam/floor")
 restrict_blueprint(bp, PHYSICIAN, SCHEDULER)
@@ -26,9 +30,26 @@ SCAN_FIELD_LIMIT = 100  # what a scanner or a person types; the service reads at
 
 @bp.get("", endpoint="overview")
 def overview():
-    day = clock.today()
-    loads = station_queue.station_loads(day)
-    return render_page("exam/floor.html", "exam/_floor.html", loads=list(loads.values()), day=day)
+    markup = _overview_markup(station_queue.station_loads(clock.today()))
+    if wants_fragment():  # the overview's 10-s poll: the fragment is the kept markup
+        return markup
+    return render_template("exam/floor.html", floor_markup=markup)
+
+
+_KEPT_OVERVIEWS = 64  # languages x application roots: few; all dropped when full
+
+
+def _overview_markup(loads):
+    """templates/exam/_floor.html for ``loads`` (station_queue.station_loads: one counting, shared for a few
+    seconds), printed once per counting and language: the overview holds no form and nothing of a viewer."""
+    kept = current_app.extensions.setdefault("checkup.floor_overview", {})
+    key = (_translations(), is_chinese(), request.script_root)
+    entry = kept.get(key)
+    if entry is None or entry[0] is not loads:
+        if len(kept) >= _KEPT_OVERVIEWS:
+            kept.clear()
+        entry = kept[key] = (loads, Markup(render_template("exam/_floor.html", loads=list(loads.values()))))
+    return entry[1]
 
 
 @bp.get("/stations/<department_code>")
@@ -37,12 +58,11 @@ def board(department_code):
     # opened or polled (the station's screens and a hallway display poll every 5 s), the board is read again
     # as soon as anything on the floor changed, else shared (services/exam/station_board.kept_station_board)
     board = station_board.kept_station_board(station)
-    rows = board_rows(board, current_user.has_role(PHYSICIAN))
-    if is_timed_poll():
-        return render_page("exam/board.html", "exam/_board.html", board=board, board_rows=rows)
-    return render_page(
-        "exam/board.html", "exam/_board.html", board=board, board_rows=rows, works_here=_works_here(station)
-    )
+    markup = board_markup(board, current_user.has_role(PHYSICIAN))
+    if wants_fragment():  # the screens' 5-s poll: the fragment is the kept markup with this request's token
+        return markup
+    works_here = None if is_timed_poll() else _works_here(station)
+    return render_template("exam/board.html", board=board, board_markup=markup, works_here=works_here)
 
 
 def _works_here(station):
@@ -144,4 +164,7 @@ def client(appointment_id):
     """A checked-in client on the floor as the desk or a station sees them: where they are, the station
     suggested next, each station's state."""
     place = guidance.floor_place(appointment_id)
-    return render_page("exam/floor_client.html", "exam/_floor_client.html", place=place)
+    markup = floor_client_markup(place, may_act_on(place, current_user))
+    if wants_fragment():  # the screens' 10-s poll: the fragment is the markup itself
+        return markup
+    return render_template("exam/floor_client.html", place=place, place_markup=markup)

@@ -12,13 +12,23 @@ import datetime
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
+from peewee import JOIN, SQL, fn
 
 from checkup.core import change_marks, clock
 from checkup.core.arguments import valid_id
 from checkup.core.errors import NotFound
 from checkup.core.pagination import Page, paginate, whole_count
 from checkup.core.prepared import PreparedSelect
-from checkup.models import Appointment, Client, Slot
+from checkup.models import (
+    Appointment,
+    AppointmentItem,
+    Client,
+    ExamItem,
+    Result,
+    Slot,
+    StationOrderRule,
+    StationVisit,
+)
 from checkup.models.appointments import BOOKED, CHECKED_IN, COMPLETED
 from checkup.services.catalog import station_order
 from checkup.services.exam import specimens, station_queue, station_scan
@@ -227,6 +237,18 @@ def find_on_the_floor(text):
     return appointment
 
 
+@dataclass(frozen=True)
+class PlacedAppointment:
+    """What a client's place shows of their appointment."""
+
+    id: int
+    exam_code: str
+    day: datetime.date
+    status: str
+    client_id: int
+    client_name: str
+
+
 @dataclass
 class StationState:
     station: object  # Department
@@ -244,36 +266,131 @@ class StationState:
 
 @dataclass
 class FloorPlace:
-    appointment: Appointment  # its exam code, day and status, with the client's name
+    appointment: PlacedAppointment
     guide: Guide
     stations: list  # StationState in the suggested order: done ones first, then the current, then the rest
 
 
-def _placed_appointment_query(appointment_id):
+def _place_query(appointment_id):
+    """The appointment with its client's name and, while it is checked in or completed, one row per station of
+    its items (as station_queue's pairs: items there, settled, the last result's time, fasting) with its visit
+    there; an appointment off the floor gives one row with no station."""
+    key = station_queue.station_key()
     return (
         Appointment.select(
-            Appointment.id, Appointment.exam_code, Appointment.day, Appointment.status, Client.id, Client.name
+            Appointment.id,
+            Appointment.exam_code,
+            Appointment.day,
+            Appointment.status,
+            Client.id,
+            Client.name,
+            key.alias("station_id"),
+            fn.COUNT(AppointmentItem.id),
+            fn.COUNT(Result.id),
+            fn.MAX(Result.entered_at),
+            station_queue.fasting_flag(),
+            StationVisit.started_at,
+            StationVisit.finished_at,
         )
-        .join(Client)
+        .join_from(Appointment, Client, on=(Appointment.client == Client.id))
+        .join_from(
+            Appointment,
+            AppointmentItem,
+            JOIN.LEFT_OUTER,
+            on=((AppointmentItem.appointment == Appointment.id) & Appointment.status.in_(station_queue.FLOOR_STATUSES)),
+        )
+        .join_from(
+            AppointmentItem,
+            ExamItem,
+            JOIN.LEFT_OUTER,
+            on=((AppointmentItem.item == ExamItem.id) & station_queue.not_computed()),
+        )
+        .join_from(
+            AppointmentItem,
+            Result,
+            JOIN.LEFT_OUTER,
+            on=(
+                (Result.appointment == AppointmentItem.appointment)
+                & (Result.item == AppointmentItem.item)
+                & station_queue.result_done()
+            ),
+        )
+        .join_from(
+            Appointment,
+            StationVisit,
+            JOIN.LEFT_OUTER,
+            on=(
+                (StationVisit.appointment == Appointment.id)
+                & (StationVisit.station == key)
+                & (StationVisit.day == Appointment.day)
+            ),
+        )
         .where(Appointment.id == appointment_id)
+        .group_by(Appointment.id, Client.id, key, StationVisit.id)
     )
 
 
+def _place_and_rules_query(appointment_id):
+    """``_place_query``'s rows, then the catalog's order rules that order the client's stations (a handful) in
+    the same statement: (no appointment, …, before station id, after station id, …) — one round trip."""
+    none = SQL("NULL")
+    rules = StationOrderRule.select(
+        none,
+        none,
+        none,
+        none,
+        none,
+        none,
+        StationOrderRule.before,
+        StationOrderRule.after,
+        none,
+        none,
+        none,
+        none,
+        none,
+    )
+    return _place_query(appointment_id).union_all(rules)
+
+
 # the desk's and the stations' screens poll a client's place every 10 s: its SQL is built once per process
-_PLACED_APPOINTMENT = PreparedSelect(_placed_appointment_query, "checkup_floor_placed_appointment")
+_PLACE = PreparedSelect(_place_and_rules_query, "checkup_floor_place", (station_queue.SAMPLE_STATION,))
+
+
+def _placed(appointment_id):
+    """(PlacedAppointment, {station id: station_queue.Pair} of its stations, visits applied, the order rules as
+    station_order.rule_pairs gives them) or None, in one query: the appointment, its items, their results and
+    its visits by the appointment's indexes, and the rules."""
+    rows = _PLACE.plain(appointment_id) if valid_id(appointment_id) else []
+    rules = [(row[6], row[7]) for row in rows if row[0] is None]
+    rows = [row for row in rows if row[0] is not None]
+    if not rows:
+        return None
+    appointment = PlacedAppointment(*rows[0][:6])
+    completed = appointment.status == COMPLETED
+    pairs = {}
+    for *_appointment, station_id, total, resulted, last_at, fasting, started, finished in rows:
+        if station_id is None:  # off the floor, or its computed items (they follow from others)
+            continue
+        pair = pairs[station_id] = station_queue.Pair(
+            appointment.id, station_id, total, resulted, last_at, bool(fasting), completed
+        )
+        pair.started_at, pair.finished_at = started, finished
+    return appointment, pairs, rules
 
 
 def floor_place(appointment_id):
-    """A client's place on the floor (six queries): where they are, the station suggested next, the state
-    of each of their stations. Raises NotFound."""
-    found = _PLACED_APPOINTMENT.rows(appointment_id) if valid_id(appointment_id) else []
-    if not found:
+    """A client's place on the floor (one query: the appointment with its stations and the order rules; the
+    stations' loads may be a few seconds old, station_queue.station_loads): where they are, the station
+    suggested next, the state of each of their stations. Raises NotFound."""
+    found = _placed(appointment_id)
+    if found is None:
         raise NotFound(_l("We could not find that appointment."))
-    appointment = found[0]
-    state = station_queue.floor_state(appointment.day, [appointment.id])
+    appointment, pairs, rules = found
+    state = station_queue.FloorState(
+        appointment.day, station_queue.station_loads(appointment.day), {appointment.id: pairs} if pairs else {}
+    )
     departments = {load.station.id: load.station for load in state.loads.values()}
-    guide = _guide(appointment.id, state, departments, station_order.rule_pairs())
-    pairs = state.pairs.get(appointment.id, {})
+    guide = _guide(appointment.id, state, departments, rules)
     busy = guide.current is not None
     order = [p for p in pairs.values() if p.done]
     order.sort(key=lambda p: (p.done_at or datetime.datetime.max, p.station_id))
