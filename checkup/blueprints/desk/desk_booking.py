@@ -1,9 +1,13 @@
 """Front desk: find any appointment, book by phone for a client, change or cancel with a reason."""
 
+import datetime
 import uuid
+from types import SimpleNamespace
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from checkup.blueprints.desk import book_rows
 from checkup.core import clock
@@ -15,6 +19,7 @@ from checkup.models.appointments import BOOKED
 from checkup.services.booking import appointments, availability, booking, desk_appointment
 from checkup.services.catalog import booking_choices, packages
 from checkup.web.guards import actor, render_page, restrict_blueprint
+from checkup.web.kept_markup import KeptMarkup, token_field
 
 bp = Blueprint("desk_booking", __name__, url_prefix="/desk")
 restrict_blueprint(bp, SCHEDULER, ADMIN)
@@ -146,10 +151,12 @@ def book_for_client(client_id):
     )
 
 
-def _render(client, offered, form, code, modules, chosen, day, error, slots, status):
-    """The page, its package options, add-on boxes and free times printed in Python (book_rows)."""
+def _render(client, offered, form, code, modules, chosen, day, error, slots, status, kept=False):
+    """The page, its package options, add-on boxes and free times printed in Python (book_rows); ``kept``: the
+    package, day and add-on choice from what is kept (_search_form)."""
     return render_page(
         "desk/book.html",
+        search_form=_search_form(offered, code, modules, chosen, day, kept) if offered else None,
         client=client,
         offers=offered,
         form=form,
@@ -160,8 +167,6 @@ def _render(client, offered, form, code, modules, chosen, day, error, slots, sta
         error=error,
         slots=slots,
         status=status,
-        package_options=book_rows.package_options(offered, code),
-        addon_boxes=book_rows.addon_boxes(modules, chosen),
         slot_radios=book_rows.slot_radios([pair for pair in slots if pair[1]]),
     )
 
@@ -169,7 +174,7 @@ def _render(client, offered, form, code, modules, chosen, day, error, slots, sta
 def _book_page(client):
     """The page asked for (GET): its catalog in one statement of plain rows (services/catalog/booking_choices),
     the same offers, add-on choices and times as the refused POST's path above works out."""
-    form = DeskBookingForm(formdata=request.args)
+    form = asked_form(request.args)
     day = form.day.data or clock.today()
     chosen = [c for c in (form.addons.data or []) if c]
     shown = booking_choices.booking_choices(
@@ -189,4 +194,75 @@ def _book_page(client):
         None,
         availability.day_slots(day, shown.resource_ids) if code else [],
         200,
+        kept=True,
+    )
+
+
+# {key: the package, day and add-on choice a GET prints}: printed once per language and every value it prints
+_KEPT_SEARCH_FORMS = KeptMarkup(limit=64)
+
+
+def _search_form(offered, code, modules, chosen, day, kept):
+    """The markup of templates/desk/_book_search.html; ``kept`` (a GET): printed once per language, day, package
+    asked, add-ons asked, and each package's and add-on's code, names and price (keyed by their ``repr``)."""
+
+    def render():
+        return Markup(
+            render_template(
+                "desk/_book_search.html",
+                day=day,
+                modules=modules,
+                package_options=book_rows.package_options(offered, code),
+                addon_boxes=book_rows.addon_boxes(modules, chosen),
+            )
+        )
+
+    if not kept:
+        return render()
+    key = (
+        str(get_locale()),
+        day,
+        code,
+        tuple(chosen),
+        tuple((p.code, p.name_en, p.name_zh, repr(p.price)) for p in offered),
+        tuple((m.code, m.name_en, m.name_zh, repr(m.offered_price)) for m in modules),
+    )
+    return _KEPT_SEARCH_FORMS(key, render)
+
+
+# {language: (label, description) of DeskBookingForm.allow_second}: the same messages the form translates
+_SECOND_TEXTS: dict = {}
+
+
+def asked_form(args):
+    """What ``DeskBookingForm(formdata=args)`` reads from a GET's arguments and what book.html prints of it,
+    without building the form (#16): its fields' ``data`` as the fields parse them, no errors (a GET is not
+    validated), the label and description of ``allow_second`` and the CSRF field (kept_markup.token_field).
+    tests/booking/test_desk_book_asked.py checks it against the form."""
+    language = str(get_locale())
+    texts = _SECOND_TEXTS.get(language)
+    if texts is None:
+        texts = _SECOND_TEXTS[language] = (
+            _("Book a second checkup"),
+            _("Only when the client asks for it: they already have an upcoming checkup. This is logged."),
+        )
+    package, key, second = args.getlist("package"), args.getlist("idempotency_key"), args.getlist("allow_second")
+    day = None
+    if "day" in args:
+        try:
+            day = datetime.datetime.strptime(" ".join(args.getlist("day")), "%Y-%m-%d").date()
+        except (ValueError, TypeError):
+            day = None
+    return SimpleNamespace(
+        package=SimpleNamespace(data=package[0] if package else None, errors=()),
+        day=SimpleNamespace(data=day),
+        addons=SimpleNamespace(data=args.getlist("addons")),
+        idempotency_key=SimpleNamespace(data=key[0] if key else None),
+        slot=SimpleNamespace(errors=()),
+        allow_second=SimpleNamespace(
+            data=bool(second) and second[0] not in ("false", ""),
+            label=SimpleNamespace(text=texts[0]),
+            description=texts[1],
+        ),
+        csrf_token=token_field(),
     )

@@ -4,7 +4,7 @@ Admins and schedulers read and write; counselors read and search, and record a c
 withdrawals (consents.may_record_grants).
 """
 
-from flask import Blueprint, flash, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,7 +21,7 @@ from checkup.services.accounts import clients, consents, organizations
 from checkup.services.mail import messages
 from checkup.web.form_round_trip import apply_errors, submit
 from checkup.web.guards import actor, render_page, restrict_blueprint, roles_required, wants_fragment
-from checkup.web.kept_markup import TokenOnlyForm
+from checkup.web.kept_markup import KeptMarkup, TokenOnlyForm
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
 restrict_blueprint(bp, ADMIN, SCHEDULER, COUNSELOR)
@@ -170,25 +170,56 @@ def client_consents(client_id):
         form = None
         audit.record(actor(), "directory.consents_viewed", client)
     rows, history = consents.answers_and_history(client.id)  # one statement
-    token_form = None
+    may_grant = consents.may_record_grants(actor())
+    page = {
+        "client": client,
+        "rows": rows,
+        "purposes": CONSENT_PURPOSES,
+        "labels": consents.PURPOSE_LABELS,
+        "sources": consents.SOURCE_LABELS,
+        "may_grant": may_grant,
+    }
+    kept_form = None
     if form is None:  # shown afresh: the answers in force and their version (a form kept once built)
         answers = {purpose: row is not None and row.granted for purpose, row in rows.items()}
         form = _fresh_consent_form(answers, str(consents.version_of(rows)))
-        token_form = TokenOnlyForm()  # prints the CSRF token: the kept form's own would be another request's
+        # prints the CSRF token: the kept form's own would be another request's
+        page.update(form=form, token_form=TokenOnlyForm())
+        if status == 200:  # a 409 prints its form afresh
+            kept_form = _kept_consent_form(page, rows)
+    else:
+        page.update(form=form, token_form=None)
     return render_page(
         "directory/client_consents.html",
-        client=client,
-        form=form,
-        rows=rows,
-        purposes=CONSENT_PURPOSES,
         history=history,
-        labels=consents.PURPOSE_LABELS,
-        sources=consents.SOURCE_LABELS,
         error=error,
-        may_grant=consents.may_record_grants(actor()),
-        token_form=token_form,
+        kept_form=kept_form,
         status=status,
+        **page,
     )
+
+
+# {key: a GET's consent form markup}: printed once per language and every value the form prints (see key)
+_KEPT_CONSENT_FORMS = KeptMarkup(limit=256)
+
+
+def _kept_consent_form(page, rows):
+    """The markup of templates/directory/_consent_form.html for ``page`` (a GET's values), printed once per
+    language, the app's address, CSRF on or off, the client's id, whether the viewer may grant, and each
+    answer in force (its id gives the version; when and how it was given, in the center's zone)."""
+    key = (
+        str(get_locale()),
+        request.script_root,
+        current_app.config.get("WTF_CSRF_ENABLED", True),
+        current_app.config["TIMEZONE"],
+        page["client"].id,
+        page["may_grant"],
+        tuple(
+            None if row is None else (row.id, row.granted, row.at, row.source)
+            for row in (rows[purpose] for purpose in CONSENT_PURPOSES)
+        ),
+    )
+    return _KEPT_CONSENT_FORMS(key, lambda: render_template("directory/_consent_form.html", **page))
 
 
 # {(language, the answers in force, their version): the consent form a GET shows, built once}: it holds no
