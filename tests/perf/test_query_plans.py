@@ -276,3 +276,42 @@ def test_the_open_worklist_reads_its_page_and_count_off_the_open_index(postgres_
         assert window["Plans"][0] is reads[0]  # counted straight off the index
         # the page's limit right above the count: the index's order is the list's, nothing sorted between
         assert [node["Node Type"] for node in nodes if window in node.get("Plans", [])] == ["Limit"], nodes
+
+
+def test_the_floor_loads_are_one_small_statement_reading_the_days_results_by_appointment(postgres_big_center):
+    """The floor's station loads (station_queue.station_loads: the whole day's waiting, in progress and done
+    per station, recounted every few seconds per process) are counted in one statement that returns a row
+    per station: no sequential scan of a big table, no subplan, and the day's results read by appointment
+    (one index descent per client on the floor), not probed item by item (30,000 descents at 1,000 clients)."""
+    import psycopg2
+
+    from checkup.core import clock
+    from checkup.models import Appointment
+    from checkup.services.exam import station_queue
+
+    app, url = postgres_big_center
+    db.initialize(database.open_database(url))
+    with app.app_context(), db.connection_context():
+        day = clock.today()
+        sql, params = station_queue._loads_query(day).sql()
+        stations = station_queue.floor_stations()
+        loads = station_queue._sql_loads(stations, day)
+        clients = (
+            Appointment.select()
+            .where(Appointment.day == day, Appointment.status.in_(station_queue.FLOOR_STATUSES))
+            .count()
+        )
+    assert clients > 10 and sum(load.load + load.done for load in loads.values()) > 0, "today's floor is counted"
+    connection = psycopg2.connect(url)
+    try:
+        with connection.cursor() as cur:
+            cur.execute("SELECT relname, reltuples::bigint FROM pg_class WHERE relkind = 'r'")
+            sizes = dict(cur.fetchall())
+            cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+            plan = cur.fetchone()[0][0]["Plan"]
+    finally:
+        connection.close()
+    assert plan_problems(plan, sizes) == []
+    assert plan["Actual Rows"] <= len(stations)
+    results = [node for node in plan_nodes(plan) if node.get("Relation Name") == "result"]
+    assert results and all(node["Actual Loops"] <= clients for node in results), results
