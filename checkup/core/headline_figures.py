@@ -1,7 +1,7 @@
 """Headline counts that may be a few seconds old: "clients: 100,064" on a dashboard is counted at most once
 per HEADLINE_MAX_AGE_SECONDS per process and app, not on every view (a count over every client costs
 ~15 ms on a big center's PostgreSQL, more than the rest of the page); the exam floor's station loads (a
-fold over the whole day's items, ~100 ms at 1,000 clients) are kept the same way for a few seconds. Lists
+count over the whole day's items, ~30 ms of PostgreSQL at 1,000 clients) are kept the same way for a few seconds. Lists
 and anything a decision is taken on are never read from here.
 
 When a kept value is too old, one thread counts again while the others keep answering with the old value
