@@ -156,7 +156,7 @@ def test_employee_list_by_category_and_rows_carry_status_only(roster):
         ("Dan Booked", "booked", "Managers"),
         ("Fay Completed", "completed", "Managers"),
     }
-    assert set(vars(page.items[0])) == {
+    assert set(page.items[0]._fields) == {
         "enrollment_id",
         "employee_no",
         "name",

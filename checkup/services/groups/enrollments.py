@@ -8,8 +8,7 @@ missing one.
 """
 
 import datetime
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from flask_babel import gettext as _
@@ -105,26 +104,47 @@ def pick_contract(organization_id, contract_id=None, choices=None):
 
 # --- counts ----------------------------------------------------------------------------------
 
+# where each status's count stands in ``Counts.figures``
+_FIGURE_INDEX = {status: index for index, status in enumerate(STATUSES)}
 
-@dataclass
+
 class Counts:
-    by_status: dict = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
+    """How many enrollments of a group have each status: ``figures``, the counts in STATUSES order then their
+    total (one row of the dashboard's tables, as the dashboard's statement sums it)."""
+
+    __slots__ = ("figures",)
+
+    def __init__(self, figures=None):
+        self.figures = (0,) * (len(STATUSES) + 1) if figures is None else tuple(figures)
 
     def add(self, status, n):
-        self.by_status[status] = self.by_status.get(status, 0) + n
+        """``n`` more of ``status`` (one of STATUSES)."""
+        figures = list(self.figures)
+        figures[_FIGURE_INDEX[status]] += n
+        figures[-1] += n
+        self.figures = tuple(figures)
 
     @property
     def total(self):
-        return sum(self.by_status.values())
-
-    def __getitem__(self, status):
-        return self.by_status.get(status, 0)
+        return self.figures[-1]
 
     @property
-    def figures(self):
-        """The counts in STATUSES order, then the total: one row of the dashboard's tables."""
-        counts = [self.by_status.get(s, 0) for s in STATUSES]
-        return (*counts, sum(self.by_status.values()))
+    def by_status(self):
+        """{status: count} for every status, in STATUSES order."""
+        return dict(zip(STATUSES, self.figures, strict=False))
+
+    def __getitem__(self, status):
+        index = _FIGURE_INDEX.get(status)
+        return 0 if index is None else self.figures[index]
+
+    def __eq__(self, other):
+        return isinstance(other, Counts) and other.figures == self.figures
+
+    def __hash__(self):
+        return hash(self.figures)
+
+    def __repr__(self):
+        return f"Counts({self.by_status!r})"
 
     def chart(self, labels=None):
         """The bar chart of these counts, laid out once here (see ``StatusChart``); ``labels``, the statuses'
@@ -136,6 +156,18 @@ class Counts:
 # width, the longest bar ending at CHART_LABELS + CHART_BARS %, its number just after it.
 CHART_ROW, CHART_LABELS, CHART_BARS = 30, 36, 0.48
 CHART_MIN_BAR = 0.3  # a count above zero always shows a sliver of bar
+
+
+def bar_percent(count, top):
+    """A bar's length as a whole percentage of the longest (``top``: the largest count, at least 1)."""
+    return round(100 * count / top)
+
+
+def bar_span(percent, counted):
+    """(width, end) of a bar ``percent`` of the longest, % of the chart's width (2 decimals); ``counted``: its
+    count is above zero (such a bar is never shorter than CHART_MIN_BAR)."""
+    length = max(percent * CHART_BARS, CHART_MIN_BAR if counted else 0)
+    return round(length, 2), round(CHART_LABELS + length, 2)
 
 
 @dataclass(frozen=True)
@@ -151,7 +183,8 @@ class ChartBar:
 
 @dataclass(frozen=True)
 class StatusChart:
-    """A status bar chart's geometry and text, computed once in Python so the template only prints it."""
+    """A status bar chart's geometry and text (the dashboard's printer, blueprints/hr/dashboard_rows, prints the
+    same from the counts themselves, with ``bar_percent`` and ``bar_span``)."""
 
     bars: tuple
     height: int  # px
@@ -160,17 +193,14 @@ class StatusChart:
 
     @classmethod
     def of(cls, counts, labels=None):
-        top = max(counts.by_status.values(), default=0) or 1
+        top = max(counts.figures[: len(STATUSES)]) or 1
         bars = []
         for index, status in enumerate(STATUSES):
             count = counts[status]
-            percent = round(100 * count / top)
-            length = max(percent * CHART_BARS, CHART_MIN_BAR if count else 0)
+            width, end = bar_span(bar_percent(count, top), count > 0)
             y = index * CHART_ROW + 5
             label = labels[status] if labels is not None else str(status_label(status))
-            bars.append(
-                ChartBar(status, label, count, y + 17, y + 3, round(length, 2), round(CHART_LABELS + length, 2))
-            )
+            bars.append(ChartBar(status, label, count, y + 17, y + 3, width, end))
         description = "; ".join(f"{bar.label}: {bar.count}" for bar in bars)
         return cls(tuple(bars), len(bars) * CHART_ROW + 10, description)
 
@@ -252,6 +282,16 @@ def org_contract_headings(organization_id):
     return list(map(ContractHeading._make, _CONTRACT_HEADINGS.plain(organization_id)))
 
 
+def _department_order(pair):
+    return (pair[0] == "", pair[0])  # by name, no department last
+
+
+def _figures(by_status):
+    """A list of counts in STATUSES order (``Counts.figures`` without the total) as Counts."""
+    by_status.append(sum(by_status))
+    return Counts(by_status)
+
+
 def dashboard(organization_id):
     """Progress of the organization's active, draft and recently closed contracts (each a ContractHeading):
     counts by status overall, by department and by category. Two queries whatever the size of the rosters,
@@ -263,42 +303,37 @@ def dashboard(organization_id):
     ids = [c.id for c in shown]
     # plain columns only, read as the driver returns them (core/plain_rows)
     rows = _dashboard_selects(len(ids)).plain(*ids)
-    # {contract: [{status: n} overall, {department: {status: n}}, {category: (label, {status: n})}]}, summed
-    # in plain dicts and made Counts once at the end
-    sums = {c.id: (defaultdict(int), {}, {}) for c in shown}
+    # {contract: ([n by status] overall, {department: [n by status]}, {category: (label, [n by status])})}, summed
+    # in plain lists (a status's place in Counts.figures) and made Counts once at the end
+    size, index = len(STATUSES), _FIGURE_INDEX
+    sums = {c.id: ([0] * size, {}, {}) for c in shown}
     for kind, contract_id, text, category_id, state, n in rows:
         totals, by_department, by_category = sums[contract_id]
         if not kind:
-            by_category[category_id] = (text, defaultdict(int))
+            by_category[category_id] = (text, [0] * size)
             continue
-        totals[state] += n
+        place = index[state]
+        totals[place] += n
         department = by_department.get(text or "")
         if department is None:
-            department = by_department[text or ""] = defaultdict(int)
-        department[state] += n
+            department = by_department[text or ""] = [0] * size
+        department[place] += n
         category = by_category.get(category_id)
         if category is not None:
-            category[1][state] += n
+            category[1][place] += n
     progress = []
     for contract in shown:
         totals, by_department, by_category = sums[contract.id]
-        departments = sorted(by_department.items(), key=lambda pair: (pair[0] == "", pair[0]))
+        departments = sorted(by_department.items(), key=_department_order)
         progress.append(
             ContractProgress(
                 contract,
-                _counts(totals),
-                [(name, _counts(figures)) for name, figures in departments],
-                [(label, _counts(figures)) for label, figures in by_category.values()],
+                _figures(totals),
+                [(name, _figures(figures)) for name, figures in departments],
+                [(label, _figures(figures)) for label, figures in by_category.values()],
             )
         )
     return progress
-
-
-def _counts(figures):
-    """Counts of {status: n} summed from the kept counts (every status present, as ``Counts.add`` leaves it)."""
-    by_status = dict.fromkeys(STATUSES, 0)
-    by_status.update(figures)
-    return Counts(by_status)
 
 
 # --- the employee list -----------------------------------------------------------------------
@@ -315,9 +350,9 @@ class EmployeeFilters:
         return {"q": self.search, "status": self.status, "department": self.department, "category": self.category_id}
 
 
-@dataclass(frozen=True)
-class EmployeeRow:
-    """All HR gets to know about one employee: who, where, which category, the status."""
+class EmployeeRow(NamedTuple):
+    """All HR gets to know about one employee: who, where, which category, the status (a named tuple: a page
+    makes fifty)."""
 
     enrollment_id: int
     employee_no: str
@@ -380,6 +415,14 @@ def _roster_filters(query, filters):
 def _row(values):
     enrollment_id, employee_no, name, department, category, status, invited_at, has_email = values
     return EmployeeRow(enrollment_id, employee_no, name, department, category, status, invited_at, bool(has_email))
+
+
+def _rows(rows):
+    """``_row`` of each of ``rows``."""
+    return [
+        EmployeeRow(enrollment_id, employee_no, name, department, category, status, invited_at, bool(has_email))
+        for enrollment_id, employee_no, name, department, category, status, invited_at, has_email in rows
+    ]
 
 
 def employee_page(organization_id, contract_id, filters, page=1):
@@ -539,24 +582,29 @@ def contract_employee_page(contract, filters, page=1):
         number = min(max(1, page or 1), pages)
         # plain columns only (core/plain_rows): the page's rows as the driver returns them
         rows = plain_tuples(_employee_query(contract, filters).paginate(number, PER_PAGE))
-        return Page([_row(values) for values in rows], number, pages, total, PER_PAGE)
+        return Page(_rows(rows), number, pages, total, PER_PAGE)
     shape, values = _filter_shape(filters), _filter_values(filters)
     if max(1, page or 1) == 1:
         # the first page (never past the end) and the count in one statement
         counted = _counted_page_selects(shape).plain(contract.id, *values)
-        rows = [row[1:] for row in counted if row[1] is not None]
         if not isinstance(db.obj, PostgresqlDatabase):
             # SQLite's driver gives the subquery's datetime as text: peewee's conversion, as for the page alone
             to_datetime = Enrollment.invited_at.python_value
-            rows = [(*row[:6], to_datetime(row[6]), row[7]) for row in rows]
+            counted = [(*row[:7], to_datetime(row[7]), row[8]) for row in counted]
         total = counted[0][0]
-        return Page([_row(row) for row in rows], 1, max(1, -(-total // PER_PAGE)), total, PER_PAGE)
+        # each row the count, then the page's row (all NULL when the page is empty)
+        items = [
+            EmployeeRow(enrollment_id, employee_no, name, department, category, status, invited_at, bool(has_email))
+            for _total, enrollment_id, employee_no, name, department, category, status, invited_at, has_email in counted
+            if enrollment_id is not None
+        ]
+        return Page(items, 1, max(1, -(-total // PER_PAGE)), total, PER_PAGE)
     # a later page: counted first, so that a page past the end (shown as the last) joins no row it skips
     total = count_employees(contract, filters)
     pages = max(1, -(-total // PER_PAGE))
     number = min(max(1, page or 1), pages)
     rows = _page_selects(shape).plain(contract.id, *values, (number - 1) * PER_PAGE)
-    return Page([_row(row) for row in rows], number, pages, total, PER_PAGE)
+    return Page(_rows(rows), number, pages, total, PER_PAGE)
 
 
 def _filter_choices_select(contract_id):
