@@ -4,6 +4,7 @@ from flask import Blueprint, flash, get_template_attribute, make_response, redir
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from checkup.blueprints.care.referrals_rows import referral_rows
 from checkup.core.errors import DomainError, NotFound
 from checkup.forms.followups import DeclineForm, OutcomeForm, ScheduleForm
 from checkup.models.accounts import ADMIN, COUNSELOR
@@ -45,11 +46,13 @@ def index():
         target_kind=request.args.get("target", ""),
         page=_number(request.args.get("page")) or 1,
     ).cleaned()
+    result = referrals.referral_list(actor(), filters)
     return render_page(
         "care/referrals.html",
         "care/_referrals_results.html",
         filters=filters,
-        result=referrals.referral_list(actor(), filters),
+        result=result,
+        referral_rows=referral_rows(result.items),
         statuses=("open",) + referrals.OPEN_STATUSES + referrals.DECIDED_STATUSES,
     )
 

@@ -1,19 +1,23 @@
 """Exam stations: station picker, worklists, result entry with live flags (derived items shown computed),
 instrument import with its preview, the station's conflict list (instrument vs entered), critical alerts."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 
 from checkup.blueprints.exam.ranges_rows import range_rows
 from checkup.core.arguments import parse_page
 from checkup.core.errors import Conflict, ValidationError
+from checkup.core.i18n import is_chinese
 from checkup.forms.results import AcknowledgeForm, InstrumentImportForm, ResolveConflictForm
 from checkup.models.accounts import COUNSELOR, PHYSICIAN
 from checkup.services.catalog import catalog
 from checkup.services.exam import result_conflicts, results, results_import, station_sheets, station_staff, stations
 from checkup.web.guards import actor, home_endpoint, is_safe_next, render_page, restrict_blueprint, wants_fragment
+from checkup.web.kept_markup import KeptMarkup
+from checkup.web.template_gettext import _translations
 from checkup.web.uploads import run_import
 
 exam = Blueprint("exam", __name__, url_prefix="/exam")
@@ -55,19 +59,56 @@ def result_helpers():
 
 @exam.get("", endpoint="home")
 def home():
+    key = (_translations(), is_chinese(), request.script_root)
     return render_page(
         "exam/home.html",
-        stations=stations.station_overview(),
+        floor_bar=_kept_floor_bars(key, lambda: render_template("exam/_floor_bar.html")),
+        stations_markup=_station_list(key, stations.station_overview()),
         alerts=stations.open_alerts(),
         ack_form=AcknowledgeForm(next=request.path),
     )
 
 
+# the home's floor links and scan box: nothing in them but the language, the app's root and the CSRF token
+_kept_floor_bars = KeptMarkup()
+_KEPT_STATION_LISTS = 16  # languages x application roots: few; all dropped when full
+
+
+def _station_list(key, overview):
+    """templates/exam/_station_list.html for ``overview`` (stations.station_overview: one counting, shared for
+    a few seconds), printed once per counting, language and root: it holds no form and nothing of a viewer."""
+    kept = current_app.extensions.setdefault("checkup.exam_station_lists", {})
+    entry = kept.get(key)
+    if entry is None or entry[0] is not overview:
+        if len(kept) >= _KEPT_STATION_LISTS:
+            kept.clear()
+        entry = kept[key] = (overview, Markup(render_template("exam/_station_list.html", stations=overview)))
+    return entry[1]
+
+
 @exam.get("/ranges")
 def ranges():
     query = request.args.get("q", "").strip()[:100]
-    ranges_printed = range_rows(catalog.reference_table(query))
+    table = catalog.reference_table(query)
+    # the unsearched table is kept; a search (what someone typed) is printed for its request only
+    ranges_printed = range_rows(table) if query else _kept_range_rows(table)
     return render_page("exam/ranges.html", "exam/_ranges.html", query=query, ranges_printed=ranges_printed)
+
+
+_KEPT_RANGE_TABLES = 16  # languages: all dropped when full
+
+
+def _kept_range_rows(table):
+    """``range_rows(table)`` of the unsearched table, printed again only when the table read now differs from
+    the one printed for this language (the catalog's items and ranges: nothing of a client or a viewer)."""
+    kept = current_app.extensions.setdefault("checkup.exam_range_tables", {})
+    key = (_translations(), is_chinese())
+    entry = kept.get(key)
+    if entry is None or entry[0] != table:
+        if len(kept) >= _KEPT_RANGE_TABLES:
+            kept.clear()
+        entry = kept[key] = (table, range_rows(table))
+    return entry[1]
 
 
 @exam.get("/stations/<department_code>")

@@ -8,6 +8,7 @@ why. A counselor sees the referrals of the follow-ups they may see and those the
 
 import datetime
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -239,9 +240,62 @@ class ListFilters:
         )
 
 
+class ListedReferral(NamedTuple):
+    """A referral as the list shows it: plain columns, no model objects (``creator_id`` None: no creator)."""
+
+    id: int
+    client_name: str
+    target_kind: str
+    department_id: int | None
+    department_name_en: str | None
+    department_name_zh: str | None
+    hospital: str
+    hospital_department: str
+    status: str
+    proposed_at: datetime.datetime
+    created_by_id: int | None
+    creator_id: int | None
+    creator_name: str | None
+
+
+def _list_columns():
+    creator = User.alias("creator")
+    return (
+        Referral.select(
+            Referral.id,
+            Client.name,
+            Referral.target_kind,
+            Referral.department,
+            Department.name_en,
+            Department.name_zh,
+            Referral.hospital,
+            Referral.hospital_department,
+            Referral.status,
+            Referral.proposed_at,
+            Referral.created_by,
+            creator.id,
+            creator.name,
+        )
+        .join(Client, on=(Referral.client == Client.id))
+        .join_from(Referral, Department, JOIN.LEFT_OUTER, on=(Referral.department == Department.id))
+        .join_from(Referral, FollowUp, JOIN.LEFT_OUTER, on=(Referral.follow_up == FollowUp.id))
+        .join_from(Referral, creator, JOIN.LEFT_OUTER, on=(Referral.created_by == creator.id))
+    )
+
+
+def listed_target_text(row):
+    """``target_text`` of a ``ListedReferral``."""
+    if row.target_kind == INTERNAL:
+        if row.department_id is None or row.department_name_en is None:
+            return ""
+        return row.department_name_en + (f" {row.department_name_zh}" if row.department_name_zh else "")
+    return " · ".join(part for part in (row.hospital, row.hospital_department) if part)
+
+
 def _list_query(viewer, status, target_kind):
-    """The referrals ``viewer`` may see (``status``: "open", one status or "" for any), newest first."""
-    query = _select().where(_visible(viewer))
+    """The referrals ``viewer`` may see (``status``: "open", one status or "" for any), newest first, as the
+    columns of ``ListedReferral``."""
+    query = _list_columns().where(_visible(viewer))
     if status == "open":
         query = query.where(Referral.status.in_(OPEN_STATUSES))
     elif status:
@@ -318,8 +372,9 @@ _prepared_list = PerShape(_new_prepared_list)
 
 
 def referral_list(actor, filters):
-    """A page of visible referrals, newest first, with client, department and creator: one query (its SQL
-    built once per process and shape of filters, prepared on PostgreSQL), two more for a page past the end."""
+    """A page of visible referrals as ``ListedReferral`` rows, newest first, with client, department and creator:
+    one query (its SQL built once per process and shape of filters, prepared on PostgreSQL), two more for a page
+    past the end."""
     filters = filters.cleaned()
     viewer = followups.viewer_for(actor)
     prepared, names = _prepared_list(_list_shape(viewer, filters))
@@ -330,11 +385,14 @@ def referral_list(actor, filters):
         "offset": (filters.page - 1) * PER_PAGE,
     }
     values.update({f"head{i}": department for i, department in enumerate(viewer.head_of)})
-    rows = prepared.rows(*[values[name] for name in names])
+    rows = prepared.plain(*[values[name] for name in names])
     if not rows and filters.page > 1:  # past the end: counted and clamped
-        return paginate(_list_query(viewer, filters.status, filters.target_kind), filters.page, PER_PAGE)
-    total = rows[0].whole_count if rows else 0
-    return Page(rows, filters.page, max(1, -(-total // PER_PAGE)), total, PER_PAGE)
+        page = paginate(_list_query(viewer, filters.status, filters.target_kind).tuples(), filters.page, PER_PAGE)
+        page.items = [ListedReferral(*row) for row in page.items]
+        return page
+    total = rows[0][-1] if rows else 0
+    items = [ListedReferral(*row[:-1]) for row in rows]
+    return Page(items, filters.page, max(1, -(-total // PER_PAGE)), total, PER_PAGE)
 
 
 def _count_when(condition):
