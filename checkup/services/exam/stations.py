@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, fn
+from peewee import JOIN, SQL, fn
 
 from checkup.core import audit, change_marks, clock
 from checkup.core.errors import Conflict, NotFound, ValidationError
@@ -155,9 +155,9 @@ def _station_overview(day):
         .group_by(Appointment.id, ExamItem.department)
         .having(total > done)
     )
-    waiting = {}
-    for row in pending.dicts():
-        waiting[row["department_id"]] = waiting.get(row["department_id"], 0) + 1
+    # counted per station by the database: a busy day has thousands of (client, station) pairs pending
+    counted = pending.select_from(pending.c.department_id, fn.COUNT(SQL("*"))).group_by(pending.c.department_id)
+    waiting = dict(counted.tuples())
     departments = Department.select().order_by(Department.sort_order, Department.code)
     return [(d, waiting.get(d.id, 0)) for d in departments]
 
