@@ -92,8 +92,9 @@ NEW_FORM = "{{ token }}\n    {{ note }}"
 @pytest.mark.parametrize("language", ["en", "zh"])
 @pytest.mark.parametrize("csrf", [True, False])
 def test_the_day_forms_as_the_template_printed_them(app, monkeypatch, language, csrf):
-    from checkup.blueprints.desk.capacity import _close_fields, _hidden_token
+    from checkup.blueprints.desk.capacity import _close_fields
     from checkup.forms.capacity import CloseDayForm, ReopenDayForm
+    from checkup.web.kept_markup import token_field
 
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", csrf)
     posted = {"note": "x" * 201 + " <b>"}
@@ -106,5 +107,5 @@ def test_the_day_forms_as_the_template_printed_them(app, monkeypatch, language, 
             token, note = _close_fields(form if data else None)
             assert render_template_string(NEW_FORM, token=token, note=note) == old
             old_reopen = render_template_string(OLD_REOPEN, reopen_form=ReopenDayForm(formdata=None))
-            assert render_template_string("{{ token }}", token=_hidden_token()) == old_reopen
+            assert render_template_string("{{ token }}", token=token_field()) == old_reopen
             assert ("csrf_token" in old) is csrf
